@@ -1,0 +1,40 @@
+// `airlock` CLI entry: dispatches to one command file, prints errors as code / message / hint.
+import { AirlockError, formatError } from '../../protocol/src/errors';
+import type { CliIO } from './command';
+import { commands } from './commands';
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out('usage: airlock <command> [options]\n');
+    for (const c of commands) io.out(`  ${c.name.padEnd(10)} ${c.summary}`);
+    return name ? 0 : 2;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(formatError(new AirlockError('CLI_UNKNOWN_COMMAND', `unknown command ${JSON.stringify(name)}`, `one of: ${commands.map((c) => c.name).join(', ')}`)));
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`usage: ${cmd.usage}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (err) {
+    io.err(formatError(err));
+    return 2;
+  }
+}
+
+export const processIO: CliIO = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  cwd: process.cwd(),
+  env: process.env,
+};

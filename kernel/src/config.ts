@@ -1,0 +1,32 @@
+// Kernel configuration from its environment (set by bootstrap when it starts the container).
+import * as path from 'node:path';
+import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+
+export interface KernelConfig {
+  workspace: string;
+  stateDir: string;
+  socketDir: string;
+  /** Host uid allowed to connect (SO_PEERCRED); undefined means "same uid as the kernel process". */
+  allowedUid?: number;
+  inContainer: boolean;
+}
+
+export const SOCKET_NAME = 'kernel.sock';
+export const TOKEN_NAME = 'kernel.token';
+
+export function readKernelConfig(env: NodeJS.ProcessEnv = process.env): KernelConfig {
+  const need = (k: string, fallback?: string): string => {
+    const v = env[k] ?? fallback;
+    if (!v) throw new AirlockError(ErrorCodes.Config, `${k} is not set`, 'bootstrap sets it when starting the kernel; set it yourself when running the kernel by hand');
+    return path.resolve(v);
+  };
+  const uid = env.AIRLOCK_ALLOWED_UID;
+  if (uid !== undefined && !/^\d+$/.test(uid)) throw new AirlockError(ErrorCodes.Config, `AIRLOCK_ALLOWED_UID must be a number, got ${JSON.stringify(uid)}`);
+  return {
+    workspace: need('AIRLOCK_WORKSPACE'),
+    stateDir: need('AIRLOCK_STATE_DIR'),
+    socketDir: need('AIRLOCK_SOCKET_DIR'),
+    allowedUid: uid === undefined ? undefined : Number(uid),
+    inContainer: env.AIRLOCK_IN_CONTAINER === '1',
+  };
+}

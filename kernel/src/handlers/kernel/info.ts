@@ -1,0 +1,15 @@
+// kernel/info: what the kernel is and where its state lives (for `airlock doctor`).
+import { PROTOCOL_VERSION } from '../../../../protocol/src/messages';
+import type { Handler } from '../../../../protocol/src/rpc-server';
+import type { KernelServices } from '../../services';
+
+export const info = (s: KernelServices): Handler<'kernel/info'> => () => ({
+  version: s.version,
+  protocol: PROTOCOL_VERSION,
+  pid: process.pid,
+  startedAt: s.startedAt,
+  workspace: s.config.workspace,
+  stateDir: s.config.stateDir,
+  inContainer: s.config.inContainer,
+  node: process.version,
+});

@@ -1,0 +1,44 @@
+// Kernel composition root: read config, build services and handlers, listen, shut down cleanly.
+import { formatError } from '../../protocol/src/errors';
+import { DisposableStore } from '../../protocol/src/lifecycle';
+import { readKernelConfig, KernelConfig } from './config';
+import { createHandlers } from './handlers/registry';
+import { KernelServer } from './ipc/server';
+import type { KernelServices } from './services';
+
+export const KERNEL_VERSION = '0.1.0';
+
+export interface RunningKernel {
+  server: KernelServer;
+  services: KernelServices;
+  dispose(): void;
+}
+
+export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {
+  const store = new DisposableStore();
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now() };
+  const server = store.add(new KernelServer({
+    socketDir: config.socketDir,
+    handlers: createHandlers(services),
+    kernel: { version: KERNEL_VERSION, pid: process.pid, startedAt: services.startedAt },
+    allowedUid: config.allowedUid,
+    checkPeer: opts.checkPeer,
+  }));
+  await server.listen();
+  return { server, services, dispose: () => store.dispose() };
+}
+
+async function main(): Promise<void> {
+  const kernel = await startKernel(readKernelConfig());
+  process.stdout.write(`airlock kernel ${KERNEL_VERSION} listening on ${kernel.server.socketPath}\n`);
+  const stop = () => { kernel.dispose(); process.exit(0); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(formatError(err) + '\n');
+    process.exit(1);
+  });
+}

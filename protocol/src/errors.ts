@@ -1,0 +1,74 @@
+// Errors that cross every boundary: a stable code, a human message and a hint that says what to do.
+import { z } from 'zod';
+
+export const ErrorPayload = z.object({
+  code: z.string().min(1),
+  message: z.string(),
+  hint: z.string().optional(),
+  details: z.unknown().optional(),
+});
+export type ErrorPayload = z.infer<typeof ErrorPayload>;
+
+/** Well-known error codes. Modules may add their own `DOMAIN_WHAT` codes; these are shared ones. */
+export const ErrorCodes = {
+  BadFrame: 'IPC_BAD_FRAME',
+  FrameTooLarge: 'IPC_FRAME_TOO_LARGE',
+  BadMessage: 'IPC_BAD_MESSAGE',
+  ProtocolMismatch: 'IPC_PROTOCOL_MISMATCH',
+  Unauthorized: 'IPC_UNAUTHORIZED',
+  UnknownMethod: 'RPC_UNKNOWN_METHOD',
+  BadParams: 'RPC_BAD_PARAMS',
+  BadResult: 'RPC_BAD_RESULT',
+  Cancelled: 'RPC_CANCELLED',
+  Timeout: 'RPC_TIMEOUT',
+  ConnectionClosed: 'RPC_CONNECTION_CLOSED',
+  Internal: 'INTERNAL',
+  PathOutsideWorkspace: 'FS_PATH_OUTSIDE_WORKSPACE',
+  NotFound: 'FS_NOT_FOUND',
+  PolicyDenied: 'POLICY_DENIED',
+  Config: 'CONFIG_INVALID',
+  NoRuntime: 'RUNTIME_NOT_FOUND',
+  KernelStart: 'KERNEL_START_FAILED',
+  KernelUnhealthy: 'KERNEL_UNHEALTHY',
+} as const;
+
+export class AirlockError extends Error {
+  override readonly name = 'AirlockError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  toPayload(): ErrorPayload {
+    return { code: this.code, message: this.message, hint: this.hint, details: this.details };
+  }
+
+  static fromPayload(p: ErrorPayload): AirlockError {
+    return new AirlockError(p.code, p.message, p.hint, p.details);
+  }
+
+  /** Wraps anything thrown into an AirlockError without losing the original message. */
+  static from(err: unknown, code: string = ErrorCodes.Internal, hint?: string): AirlockError {
+    if (err instanceof AirlockError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    return new AirlockError(code, message, hint);
+  }
+}
+
+/** One-line-per-field rendering for terminals and logs: `error CODE: message` + `hint: ...`. */
+export function formatError(err: unknown): string {
+  const e = AirlockError.from(err);
+  return e.hint ? `error ${e.code}: ${e.message}\n  hint: ${e.hint}` : `error ${e.code}: ${e.message}`;
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || (err as AirlockError).code === ErrorCodes.Cancelled);
+}
+
+export function cancelledError(what = 'request'): AirlockError {
+  return new AirlockError(ErrorCodes.Cancelled, `${what} was cancelled`);
+}

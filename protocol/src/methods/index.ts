@@ -1,0 +1,18 @@
+// The method map: every RPC method's request and response schema, by domain. Types come from z.infer.
+import type { z } from 'zod';
+import { kernelMethods } from './kernel';
+import { fsMethods } from './fs';
+
+export const methods = {
+  ...kernelMethods,
+  ...fsMethods,
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = z.input<Methods[M][0]>;
+export type ResultOf<M extends MethodName> = z.infer<Methods[M][1]>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}

@@ -1,0 +1,16 @@
+// Kernel-level methods: liveness and self-description.
+import { z } from 'zod';
+
+export const kernelMethods = {
+  'kernel/ping': [z.object({ nonce: z.string().max(128).optional() }), z.object({ pong: z.literal(true), nonce: z.string().optional(), time: z.number() })],
+  'kernel/info': [z.object({}), z.object({
+    version: z.string(),
+    protocol: z.number().int(),
+    pid: z.number().int(),
+    startedAt: z.number(),
+    workspace: z.string(),
+    stateDir: z.string(),
+    inContainer: z.boolean(),
+    node: z.string(),
+  })],
+} as const;

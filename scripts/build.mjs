@@ -1,0 +1,47 @@
+// One esbuild script, one options object per target. `--production` minifies; `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.join(import.meta.dirname, '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, legalComments: 'none' };
+// Native modules and optional SSH support of docker-modem stay outside the bundles.
+const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'ssh2', 'deno'];
+
+export const targets = {
+  extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] },
+  kernel: { ...common, entryPoints: ['kernel/src/main.ts'], outfile: 'dist/kernel/kernel.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  webview: { ...common, entryPoints: fs.existsSync(path.join(root, 'webview/src')) ? fs.readdirSync(path.join(root, 'webview/src')).filter((f) => f.endsWith('.ts')).map((f) => `webview/src/${f}`) : [],
+    outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
+};
+
+/** Copies the native modules the kernel image needs next to the kernel bundle. */
+function stageKernelNatives() {
+  const dest = path.join(root, 'dist/kernel/node_modules');
+  const copy = (name, parts) => {
+    const from = path.join(root, 'node_modules', name);
+    for (const p of parts) {
+      const src = path.join(from, p);
+      if (fs.existsSync(src)) fs.cpSync(src, path.join(dest, name, p), { recursive: true, dereference: true });
+    }
+  };
+  copy('better-sqlite3', ['package.json', 'lib', 'build/Release/better_sqlite3.node']);
+  copy('bindings', ['package.json', 'bindings.js']);
+  copy('file-uri-to-path', ['package.json', 'index.js']);
+  copy('airlock-peercred', ['package.json', 'index.js', 'build/Release/peercred.node']);
+}
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name)) && (o.entryPoints.length > 0));
+const t0 = Date.now();
+if (watch) {
+  for (const [, o] of selected) await (await esbuild.context(o)).watch();
+  console.log('watching', selected.map(([n]) => n).join(', '));
+} else {
+  await Promise.all(selected.map(([, o]) => esbuild.build(o)));
+  if (selected.some(([n]) => n === 'kernel')) stageKernelNatives();
+  console.log(`built ${selected.map(([n]) => n).join(', ')} in ${Date.now() - t0} ms`);
+}

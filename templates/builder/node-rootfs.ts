@@ -1,0 +1,130 @@
+// Offline image builder: a minimal rootfs holding the host's Node.js, its shared libraries and given files,
+// imported into Docker or Podman as a tagged image labelled with a content hash of its inputs.
+import { execFileSync, spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { AirlockError } from '../../protocol/src/errors';
+
+export interface NodeImageSpec {
+  /** Repository name, e.g. `airlock/kernel`; the tag is derived from the input hash. */
+  repo: string;
+  /** Files or directories to copy in: destination path in the image → source path on the host. */
+  files: Record<string, string>;
+  /** Extra text files: destination → content. */
+  texts?: Record<string, string>;
+  /** Dockerfile-style changes applied on import (ENV, WORKDIR, USER, CMD, LABEL...). */
+  changes?: string[];
+  /** Node binary to ship; defaults to the one running this process. */
+  nodeBinary?: string;
+  /** Extra host binaries to ship with their libraries (e.g. /bin/sh). */
+  binaries?: string[];
+}
+
+export type Progress = (line: string) => void;
+export const INPUT_HASH_LABEL = 'airlock.inputs';
+
+/** Shared libraries a binary needs, as absolute host paths (the loader included). */
+export function sharedLibraries(binary: string): string[] {
+  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
+  const libs = new Set<string>();
+  for (const line of out.split('\n')) {
+    const m = line.match(/=>\s*(\/\S+)/) ?? line.match(/^\s*(\/\S+)\s*\(/);
+    if (m) libs.add(m[1]);
+  }
+  return [...libs];
+}
+
+/** Hash of everything that goes into the image: paths, sizes and mtimes of host files, contents of small ones. */
+export function inputHash(spec: NodeImageSpec): string {
+  const h = crypto.createHash('sha256').update('airlock-node-image-v1\0').update(spec.repo);
+  const node = spec.nodeBinary ?? process.execPath;
+  for (const bin of [node, ...(spec.binaries ?? [])]) {
+    for (const f of [bin, ...sharedLibraries(bin)]) {
+      const st = fs.statSync(f);
+      h.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
+    }
+  }
+  for (const [dest, src] of Object.entries(spec.files).sort()) hashTree(h, dest, src);
+  for (const [dest, text] of Object.entries(spec.texts ?? {}).sort()) h.update(`${dest}\0${text}\0`);
+  for (const c of spec.changes ?? []) h.update(`change\0${c}\0`);
+  return h.digest('hex');
+}
+
+function hashTree(h: crypto.Hash, dest: string, src: string): void {
+  const st = fs.statSync(src);
+  if (st.isDirectory()) {
+    for (const name of fs.readdirSync(src).sort()) hashTree(h, path.posix.join(dest, name), path.join(src, name));
+  } else {
+    h.update(`${dest}\0${st.mode}\0`).update(fs.readFileSync(src)).update('\0');
+  }
+}
+
+export function imageTag(spec: NodeImageSpec, hash = inputHash(spec)): string {
+  return `${spec.repo}:${hash.slice(0, 16)}`;
+}
+
+/** Builds the image unless one with the same input hash exists. Returns the tag. */
+export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progress: Progress = () => {}, signal?: AbortSignal): Promise<string> {
+  const hash = inputHash(spec);
+  const tag = imageTag(spec, hash);
+  try {
+    const info = await docker.getImage(tag).inspect();
+    if (info.Config?.Labels?.[INPUT_HASH_LABEL] === hash) return tag;
+  } catch { /* not present: build it */ }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rootfs-'));
+  try {
+    progress(`building image ${tag}: assembling rootfs (host Node.js ${process.version} and its libraries)`);
+    assembleRootfs(dir, spec);
+    signal?.throwIfAborted();
+    progress(`building image ${tag}: importing into the container engine`);
+    await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`], signal);
+    progress(`building image ${tag}: done`);
+    return tag;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function assembleRootfs(dir: string, spec: NodeImageSpec): void {
+  const put = (dest: string, src: string) => {
+    const to = path.join(dir, dest);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.cpSync(src, to, { recursive: true, dereference: true });
+  };
+  const node = spec.nodeBinary ?? process.execPath;
+  put('/usr/bin/node', node);
+  for (const bin of spec.binaries ?? []) put(bin, bin);
+  for (const bin of [node, ...(spec.binaries ?? [])]) for (const lib of sharedLibraries(bin)) put(lib, lib);
+  for (const d of ['tmp', 'etc', 'proc', 'sys', 'dev', 'workspace', 'state', 'run']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
+  fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:1000:1000:sandbox:/tmp:/sbin/nologin\n');
+  fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\nsandbox:x:1000:\n');
+  for (const [dest, src] of Object.entries(spec.files)) put(dest, src);
+  for (const [dest, text] of Object.entries(spec.texts ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dir, dest)), { recursive: true });
+    fs.writeFileSync(path.join(dir, dest), text);
+  }
+}
+
+async function importRootfs(docker: Docker, dir: string, tag: string, changes: string[], signal?: AbortSignal): Promise<void> {
+  const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const onAbort = () => tar.kill('SIGKILL');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const [repo, version] = tag.split(':');
+  try {
+    const opts: object = { repo, tag: version, changes };
+    const stream = await docker.importImage(tar.stdout, opts);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+        const failed = err?.message ?? out.find((o) => o.error)?.error;
+        if (failed) reject(new AirlockError('IMAGE_BUILD_FAILED', `importing ${tag} failed: ${failed}`, 'check that the engine is running and has disk space (`airlock doctor`)'));
+        else resolve();
+      });
+    });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,8 +1,10 @@
 // Server-pushed events and their payload schemas, by name.
 import { z } from 'zod';
+import { TaskEvent } from './agent';
 
 export const events = {
   'kernel/log': z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
+  'task/event': z.object({ taskId: z.string(), seq: z.number().int().nonnegative(), event: TaskEvent }),
 } as const;
 
 export type Events = typeof events;

@@ -2,10 +2,12 @@
 import type { z } from 'zod';
 import { kernelMethods } from './kernel';
 import { fsMethods } from './fs';
+import { agentMethods } from './agent';
 
 export const methods = {
   ...kernelMethods,
   ...fsMethods,
+  ...agentMethods,
 } as const;
 
 export type Methods = typeof methods;

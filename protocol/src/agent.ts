@@ -1,0 +1,97 @@
+// Agent schemas shared by kernel, CLI and UI: normalised provider stream events, tool calls/results, conversation, task events.
+import { z } from 'zod';
+import { ErrorPayload } from './errors';
+
+/** Why a model turn ended, the same words for every vendor. */
+export const FinishReason = z.enum(['stop', 'tool-calls', 'length', 'content-filter', 'error', 'cancelled']);
+export type FinishReason = z.infer<typeof FinishReason>;
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cachedInputTokens: z.number().int().nonnegative().optional(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/**
+ * One normalised event of a provider's stream. Tool calls are identified by `index` (their position in the turn, stable
+ * across vendors) and `id` (the vendor's id, or a generated `call_<n>` when the vendor sends none, e.g. Gemini).
+ */
+export const StreamEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text-delta'), text: z.string() }),
+  z.object({ type: z.literal('tool-call-start'), index: z.number().int().nonnegative(), id: z.string(), name: z.string() }),
+  z.object({ type: z.literal('tool-call-delta'), index: z.number().int().nonnegative(), id: z.string(), argumentsDelta: z.string() }),
+  z.object({ type: z.literal('tool-call-end'), index: z.number().int().nonnegative(), id: z.string(), name: z.string(), arguments: z.string() }),
+  z.object({ type: z.literal('usage'), usage: Usage }),
+  z.object({ type: z.literal('finish'), reason: FinishReason }),
+  z.object({ type: z.literal('error'), error: ErrorPayload, retryable: z.boolean() }),
+]);
+export type StreamEvent = z.infer<typeof StreamEvent>;
+
+export const ToolCall = z.object({
+  id: z.string().min(1).max(256),
+  name: z.string().min(1).max(128),
+  /** Raw JSON text as the model produced it; the router parses and validates it against the tool's schema. */
+  arguments: z.string(),
+});
+export type ToolCall = z.infer<typeof ToolCall>;
+
+export const ToolResult = z.object({
+  toolCallId: z.string(),
+  name: z.string(),
+  ok: z.boolean(),
+  /** What the model sees: already sanitised and size-capped. */
+  content: z.string(),
+  truncated: z.boolean().default(false),
+  error: ErrorPayload.optional(),
+  durationMs: z.number().nonnegative().optional(),
+});
+export type ToolResult = z.infer<typeof ToolResult>;
+
+/** Wire form of a tool definition: JSON-schema input generated from the tool's zod schema. */
+export const ToolDefinition = z.object({
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/),
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+  capabilities: z.array(z.string()),
+});
+export type ToolDefinition = z.infer<typeof ToolDefinition>;
+
+/** Normalised conversation, translated by each provider adapter into its vendor's message format. */
+export const ChatMessage = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(ToolCall).default([]) }),
+  z.object({ role: z.literal('tool'), toolCallId: z.string(), name: z.string(), content: z.string(), isError: z.boolean().default(false) }),
+]);
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const ProviderName = z.enum(['openai', 'openai-responses', 'anthropic', 'google', 'openai-compatible', 'replay']);
+export type ProviderName = z.infer<typeof ProviderName>;
+
+export const AgentMode = z.enum(['strict', 'explore', 'debug']);
+export type AgentMode = z.infer<typeof AgentMode>;
+
+export const Budgets = z.object({
+  maxTokens: z.number().int().positive().optional(),
+  maxCostUsd: z.number().positive().optional(),
+  maxTurns: z.number().int().positive().optional(),
+  maxWallMs: z.number().int().positive().optional(),
+});
+export type Budgets = z.infer<typeof Budgets>;
+
+export const TaskStatus = z.enum(['completed', 'cancelled', 'budget-exceeded', 'failed']);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** What the UI (chat view, CLI) sees of a running task. */
+export const TaskEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('turn-start'), turn: z.number().int().positive() }),
+  z.object({ type: z.literal('text-delta'), text: z.string() }),
+  z.object({ type: z.literal('tool-call'), call: ToolCall }),
+  z.object({ type: z.literal('tool-result'), result: ToolResult }),
+  z.object({ type: z.literal('approval-request'), requestId: z.string(), call: ToolCall, reason: z.string() }),
+  z.object({ type: z.literal('usage'), usage: Usage, totalTokens: z.number().int().nonnegative(), costUsd: z.number().nonnegative() }),
+  z.object({ type: z.literal('retry'), attempt: z.number().int().positive(), delayMs: z.number().nonnegative(), reason: z.string(), discardPartial: z.boolean() }),
+  z.object({ type: z.literal('context-trimmed'), droppedMessages: z.number().int().nonnegative(), summaryTokens: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('finished'), status: TaskStatus, message: z.string(), error: ErrorPayload.optional() }),
+]);
+export type TaskEvent = z.infer<typeof TaskEvent>;

@@ -27,7 +27,7 @@ export const Request = z.object({
   method: z.string().min(1).max(MAX_METHOD_LENGTH),
   params: z.unknown(),
 });
-export const Response = z.union([
+export const Response = z.discriminatedUnion('ok', [
   z.object({ type: z.literal('response'), id: RequestId, ok: z.literal(true), result: z.unknown() }),
   z.object({ type: z.literal('response'), id: RequestId, ok: z.literal(false), error: ErrorPayload }),
 ]);
@@ -39,8 +39,7 @@ export const ErrorMessage = z.object({ type: z.literal('error'), error: ErrorPay
 export const ClientMessage = z.discriminatedUnion('type', [Hello, Request, Cancel]);
 export const ServerMessage = z.discriminatedUnion('type', [
   Welcome,
-  z.object({ type: z.literal('response'), id: RequestId, ok: z.literal(true), result: z.unknown() }),
-  z.object({ type: z.literal('response'), id: RequestId, ok: z.literal(false), error: ErrorPayload }),
+  Response,
   EventMessage,
   ErrorMessage,
 ]);

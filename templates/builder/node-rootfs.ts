@@ -82,6 +82,7 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     progress(`building image ${tag}: importing into the container engine`);
     await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`], signal);
     progress(`building image ${tag}: done`);
+    await pruneOldTags(docker, spec.repo, tag);
     return tag;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -126,5 +127,14 @@ async function importRootfs(docker: Docker, dir: string, tag: string, changes: s
     });
   } finally {
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Removes earlier builds of the same repository that no container uses (each build is ~100 MB). */
+async function pruneOldTags(docker: Docker, repo: string, keep: string): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [repo] } }).catch(() => []);
+  for (const img of images) {
+    if (img.RepoTags?.includes(keep)) continue;
+    await docker.getImage(img.Id).remove().catch(() => undefined); // in use or already gone: leave it
   }
 }

@@ -1,0 +1,60 @@
+// Bootstrap configuration: defaults ← ~/.config/airlock/config.json ← environment ← explicit overrides, validated.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { AirlockError, ErrorCodes } from '../protocol/src/errors';
+import { formatIssues } from '../protocol/src/rpc-server';
+
+export const BootstrapConfig = z.object({
+  workspace: z.string().min(1),
+  runtime: z.enum(['auto', 'docker', 'podman']).default('auto'),
+  /** Engine socket path; found by detection when absent. */
+  socket: z.string().optional(),
+  stateRoot: z.string().optional(),
+  /** A kernel image of the person's own; when absent it is built offline from the bundled kernel. */
+  image: z.string().optional(),
+  /** The kernel talks to AI providers (also local ones on loopback), hence host networking by default. */
+  kernelNetwork: z.enum(['host', 'bridge', 'none']).default('host'),
+  memoryBytes: z.number().int().positive().default(1024 ** 3),
+  pidsLimit: z.number().int().positive().default(1024),
+  maxRestarts: z.number().int().min(0).default(5),
+  startTimeoutMs: z.number().int().positive().default(30_000),
+  pingTimeoutMs: z.number().int().positive().default(5_000),
+}).strict();
+export type BootstrapConfig = z.infer<typeof BootstrapConfig>;
+
+export interface Paths { id: string; root: string; state: string; socketDir: string; socket: string; token: string }
+
+const ENV: Record<string, keyof BootstrapConfig> = {
+  AIRLOCK_RUNTIME: 'runtime', AIRLOCK_ENGINE_SOCKET: 'socket', AIRLOCK_STATE_ROOT: 'stateRoot', AIRLOCK_KERNEL_IMAGE: 'image', AIRLOCK_KERNEL_NETWORK: 'kernelNetwork',
+};
+
+export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: string }, env = process.env): BootstrapConfig {
+  const file = path.join(env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'airlock', 'config.json');
+  let fromFile: Record<string, unknown> = {};
+  if (fs.existsSync(file)) {
+    try { fromFile = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+      throw new AirlockError(ErrorCodes.Config, `${file} is not valid JSON: ${(e as Error).message}`, 'fix or delete the file');
+    }
+  }
+  const fromEnv = Object.fromEntries(Object.entries(ENV).filter(([k]) => env[k]).map(([k, key]) => [key, env[k]]));
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = BootstrapConfig.safeParse({ ...fromFile, ...fromEnv, ...defined });
+  if (!parsed.success) throw new AirlockError(ErrorCodes.Config, `invalid Airlock configuration: ${formatIssues(parsed.error)}`, `check ${file} and AIRLOCK_* environment variables`);
+  const ws = path.resolve(parsed.data.workspace);
+  if (!fs.existsSync(ws) || !fs.statSync(ws).isDirectory()) throw new AirlockError(ErrorCodes.Config, `workspace ${ws} is not a directory`, 'pass --workspace DIR or run from inside your project');
+  return { ...parsed.data, workspace: fs.realpathSync(ws) };
+}
+
+/** Per-workspace state outside the workspace (it is mounted read-only everywhere). */
+export function statePaths(cfg: BootstrapConfig, env = process.env): Paths {
+  const base = cfg.stateRoot ?? path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'airlock');
+  const id = crypto.createHash('sha256').update(cfg.workspace).digest('hex').slice(0, 12);
+  const root = path.join(path.resolve(base), `ws-${id}`);
+  const socketDir = path.join(root, 'run');
+  const socket = path.join(socketDir, 'kernel.sock');
+  if (Buffer.byteLength(socket) > 100) throw new AirlockError(ErrorCodes.Config, `socket path ${socket} is longer than Unix sockets allow`, 'set AIRLOCK_STATE_ROOT to a shorter directory');
+  return { id, root, state: path.join(root, 'state'), socketDir, socket, token: path.join(socketDir, 'kernel.token') };
+}

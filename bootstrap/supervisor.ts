@@ -1,0 +1,140 @@
+// Keeps one kernel alive: start, connect, detect death, restart with exponential backoff, give up clearly.
+import type Docker from 'dockerode';
+import { AirlockError, ErrorCodes } from '../protocol/src/errors';
+import { Disposable, Emitter } from '../protocol/src/lifecycle';
+import type { RpcClient } from '../protocol/src/rpc-client';
+import { BootstrapConfig, Paths, readConfig, statePaths } from './config';
+import { ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel } from './kernel';
+import { detectEngine, Engine } from './runtime';
+
+export type KernelState =
+  | { type: 'starting'; detail: string }
+  | { type: 'ready'; client: RpcClient }
+  | { type: 'restarting'; attempt: number; reason: string }
+  | { type: 'failed'; error: AirlockError }
+  | { type: 'stopped' };
+
+export interface SupervisorOptions { progress?: (line: string) => void; log?: (line: string) => void; signal?: AbortSignal }
+const BACKOFF_BASE_MS = 200;
+const RESTART_WINDOW_MS = 60_000;
+
+export class KernelSupervisor extends Disposable {
+  private _state: KernelState = { type: 'starting', detail: 'detecting container engine' };
+  private readonly _onDidChangeState = this._register(new Emitter<KernelState>());
+  readonly onDidChangeState = this._onDidChangeState.event;
+  private restarts: number[] = [];
+  private container?: Docker.Container;
+  private recovering?: Promise<void>;
+
+  private constructor(readonly config: BootstrapConfig, readonly paths: Paths, readonly engine: Engine, readonly image: string, private readonly opts: SupervisorOptions) {
+    super();
+  }
+
+  static async start(overrides: Partial<BootstrapConfig> & { workspace: string }, opts: SupervisorOptions = {}): Promise<KernelSupervisor> {
+    const config = readConfig(overrides);
+    const paths = statePaths(config);
+    opts.progress?.('detecting container engine');
+    const engine = await detectEngine(config);
+    const image = await ensureKernelImage(engine, config, opts.progress, opts.signal);
+    const sup = new KernelSupervisor(config, paths, engine, image, opts);
+    try {
+      await sup.boot(opts.signal);
+    } catch (e) {
+      sup.dispose();
+      throw e;
+    }
+    return sup;
+  }
+
+  get state(): KernelState { return this._state; }
+
+  get client(): RpcClient {
+    if (this._state.type !== 'ready') throw new AirlockError(ErrorCodes.KernelUnhealthy, `the kernel is ${this._state.type}`, 'wait for it to start or run `Airlock: Restart Kernel`');
+    return this._state.client;
+  }
+
+  /** Resolves with a connected client, waiting through a restart in progress. */
+  async ready(): Promise<RpcClient> {
+    if (this.recovering) await this.recovering;
+    return this.client;
+  }
+
+  async restart(): Promise<void> {
+    this.restarts = [];
+    await this.container?.restart({ t: 2 });
+    await this.recover('restart requested');
+  }
+
+  async stop(): Promise<void> {
+    this.setState({ type: 'stopped' });
+    await this.container?.stop({ t: 2 }).catch(() => undefined);
+  }
+
+  private setState(s: KernelState): void {
+    if (this._state.type === 'ready' && s.type !== 'ready') this._state.client.dispose();
+    this._state = s;
+    this._onDidChangeState.fire(s);
+  }
+
+  private async boot(signal?: AbortSignal): Promise<void> {
+    this.setState({ type: 'starting', detail: `starting kernel container (${this.engine.kind})` });
+    this.opts.progress?.(`starting or reusing the kernel container on ${this.engine.kind}`);
+    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image), this.paths);
+    await this.connect(signal);
+  }
+
+  private async connect(signal?: AbortSignal): Promise<void> {
+    this.opts.progress?.('waiting for the kernel to answer');
+    const client = await waitForKernel(this.paths, this.config.startTimeoutMs, this.config.pingTimeoutMs, () => this.isRunning(), signal);
+    client.onDidClose(() => { if (!this._store.isDisposed && this._state.type === 'ready' && this._state.client === client) void this.recover('connection to the kernel closed'); });
+    this.setState({ type: 'ready', client });
+    this.opts.log?.(`kernel ready (${this.engine.kind}, image ${this.image})`);
+  }
+
+  private async isRunning(): Promise<boolean> {
+    return (await this.container?.inspect().catch(() => undefined))?.State.Running ?? false;
+  }
+
+  private recover(reason: string): Promise<void> {
+    this.recovering ??= this.doRecover(reason).finally(() => { this.recovering = undefined; });
+    return this.recovering;
+  }
+
+  private async doRecover(reason: string): Promise<void> {
+    for (;;) {
+      if (this._store.isDisposed || this._state.type === 'stopped') return;
+      const now = Date.now();
+      this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+      if (this.restarts.length >= this.config.maxRestarts) {
+        const logs = await this.tailLogs();
+        this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.KernelUnhealthy,
+          `the kernel failed ${this.restarts.length} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason})${logs ? `; its last output:\n${logs}` : ''}`,
+          'run `airlock doctor`, then `Airlock: Restart Kernel`') });
+        return;
+      }
+      const attempt = this.restarts.length + 1;
+      this.restarts.push(now);
+      this.setState({ type: 'restarting', attempt, reason });
+      this.opts.log?.(`kernel: ${reason}; restart attempt ${attempt}/${this.config.maxRestarts}`);
+      await new Promise((r) => setTimeout(r, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
+      try {
+        if (!(await this.isRunning())) await this.container?.start().catch(ignoreAlreadyStarted);
+        await this.connect();
+        return;
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+    }
+  }
+
+  private async tailLogs(): Promise<string> {
+    const buf = await this.container?.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => undefined);
+    // Non-TTY logs carry an 8-byte frame header per chunk; strip those bytes for a readable tail.
+    return buf ? buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim() : '';
+  }
+
+  override dispose(): void {
+    if (this._state.type === 'ready') this._state.client.dispose();
+    super.dispose();
+  }
+}

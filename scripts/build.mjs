@@ -8,7 +8,7 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, legalComments: 'none' };
 // Native modules and optional SSH support of docker-modem stay outside the bundles.
-const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'ssh2', 'deno'];
+const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'deno', '*.node'];
 
 export const targets = {
   extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] },

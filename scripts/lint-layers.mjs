@@ -1,0 +1,61 @@
+// Layer lint: import arrows point inward to protocol/. Fails with file:line and the rule broken.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { builtinModules } from 'node:module';
+
+const root = process.env.AIRLOCK_LINT_ROOT ?? path.join(import.meta.dirname, '..');
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const layers = ['protocol', 'kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates'];
+
+/** For each layer: layers it must not import, and whether Node built-ins / vscode are banned. */
+const rules = {
+  protocol: { forbid: ['kernel', 'bootstrap', 'cli', 'extension', 'webview'], vscode: false },
+  kernel: { forbid: ['bootstrap', 'cli', 'extension', 'webview'], vscode: false },
+  bootstrap: { forbid: ['kernel', 'cli', 'extension', 'webview'], vscode: false },
+  cli: { forbid: ['extension', 'webview'], vscode: false },
+  extension: { forbid: ['kernel', 'cli', 'webview'], vscode: true },
+  webview: { forbid: ['kernel', 'bootstrap', 'cli', 'extension', 'templates'], vscode: false, node: false },
+  templates: { forbid: ['kernel', 'cli', 'extension', 'webview'], vscode: false },
+};
+// protocol/src/node holds the Node transports; the webview may only import the rest of protocol.
+const webviewForbiddenProtocol = /protocol\/src\/node\//;
+
+function* files(dir) {
+  if (!fs.existsSync(dir)) return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* files(p);
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(e.name)) yield p;
+  }
+}
+
+const importRe = /(?:import\s[^'"]*?from\s*|import\s*\(\s*|require\s*\(\s*|export\s[^'"]*?from\s*|import\s+)['"]([^'"]+)['"]/g;
+const problems = [];
+let checked = 0;
+for (const layer of layers) {
+  const rule = rules[layer];
+  for (const file of files(path.join(root, layer))) {
+    checked++;
+    const src = fs.readFileSync(file, 'utf8');
+    for (const m of src.matchAll(importRe)) {
+      const spec = m[1];
+      const line = src.slice(0, m.index).split('\n').length;
+      const where = `${path.relative(root, file)}:${line}`;
+      if (spec === 'vscode' && !rule.vscode) problems.push(`${where}: ${layer} must not import 'vscode'`);
+      if (rule.node === false && (nodeBuiltins.has(spec) || spec.startsWith('node:'))) problems.push(`${where}: webview must not import Node built-in '${spec}'`);
+      if (spec.startsWith('.')) {
+        const target = path.relative(root, path.resolve(path.dirname(file), spec));
+        const top = target.split(path.sep)[0];
+        if (rule.forbid.includes(top)) problems.push(`${where}: ${layer} must not import ${top}/ (${spec})`);
+        if (layer === 'webview' && webviewForbiddenProtocol.test(target.split(path.sep).join('/'))) problems.push(`${where}: webview must not import Node-only protocol code (${spec})`);
+      }
+    }
+  }
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  console.error(`layer lint: ${problems.length} problem(s) in ${checked} files`);
+  process.exit(1);
+}
+console.log(`layer lint: ${checked} files, imports point inward`);

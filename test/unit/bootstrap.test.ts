@@ -1,0 +1,72 @@
+// Bootstrap: configuration layering and validation, state paths, engine candidates, and its size budget.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { candidateSockets, readConfig, statePaths } from '../../bootstrap';
+import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+
+function tmp(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-unit-')); }
+
+describe('bootstrap config', () => {
+  it('layers file < environment < overrides', () => {
+    const home = tmp(); const ws = tmp();
+    fs.mkdirSync(path.join(home, 'airlock'));
+    fs.writeFileSync(path.join(home, 'airlock', 'config.json'), JSON.stringify({ runtime: 'podman', maxRestarts: 2, kernelNetwork: 'none' }));
+    const env = { XDG_CONFIG_HOME: home, AIRLOCK_RUNTIME: 'docker' };
+    const cfg = readConfig({ workspace: ws, kernelNetwork: 'bridge' }, env);
+    assert.equal(cfg.runtime, 'docker');
+    assert.equal(cfg.maxRestarts, 2);
+    assert.equal(cfg.kernelNetwork, 'bridge');
+    assert.equal(cfg.workspace, fs.realpathSync(ws));
+  });
+
+  it('reports bad values and unknown keys with code and hint', () => {
+    const home = tmp(); const ws = tmp();
+    fs.mkdirSync(path.join(home, 'airlock'));
+    fs.writeFileSync(path.join(home, 'airlock', 'config.json'), JSON.stringify({ runtime: 'lxc', bogus: 1 }));
+    assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: home }), (e: AirlockError) =>
+      e.code === ErrorCodes.Config && /runtime/.test(e.message) && /config\.json/.test(e.hint ?? ''));
+    fs.writeFileSync(path.join(home, 'airlock', 'config.json'), '{ not json');
+    assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: home }), /not valid JSON/);
+    assert.throws(() => readConfig({ workspace: path.join(ws, 'missing') }, { XDG_CONFIG_HOME: tmp() }), /is not a directory/);
+  });
+
+  it('derives per-workspace state paths outside the workspace and refuses over-long socket paths', () => {
+    const ws = tmp();
+    const cfg = readConfig({ workspace: ws, stateRoot: '/tmp/airlock-state' }, { XDG_CONFIG_HOME: tmp() });
+    const p = statePaths(cfg);
+    assert.match(p.root, /^\/tmp\/airlock-state\/ws-[0-9a-f]{12}$/);
+    assert.ok(!p.state.startsWith(cfg.workspace));
+    assert.equal(statePaths(cfg).id, p.id, 'stable id');
+    const long = readConfig({ workspace: ws, stateRoot: '/tmp/' + 'x'.repeat(120) }, { XDG_CONFIG_HOME: tmp() });
+    assert.throws(() => statePaths(long), /longer than Unix sockets allow/);
+  });
+
+  it('lists engine sockets from config, DOCKER_HOST and CONTAINER_HOST first, filtered by the chosen runtime', () => {
+    const all = candidateSockets({ runtime: 'auto', socket: '/custom.sock' }, { DOCKER_HOST: 'unix:///d.sock', CONTAINER_HOST: 'unix:///p.sock' });
+    assert.deepEqual(all.slice(0, 3).map((c) => c.socket), ['/custom.sock', '/d.sock', '/p.sock']);
+    const podman = candidateSockets({ runtime: 'podman', socket: undefined }, {});
+    assert.ok(podman.every((c) => c.kind === 'podman'));
+    assert.ok(podman.some((c) => c.socket === '/run/podman/podman.sock'));
+  });
+});
+
+describe('bootstrap size budget', () => {
+  it('stays under 500 lines of code (non-blank, non-comment)', () => {
+    const dir = path.join(__dirname, '..', '..', 'bootstrap');
+    let loc = 0;
+    for (const f of fs.readdirSync(dir).filter((n) => /\.(ts|js|mjs|cjs)$/.test(n))) {
+      let inBlock = false;
+      for (const raw of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+        const line = raw.trim();
+        if (inBlock) { if (line.includes('*/')) inBlock = false; continue; }
+        if (line.startsWith('/*')) { inBlock = !line.includes('*/'); continue; }
+        if (line === '' || line.startsWith('//') || line.startsWith('*')) continue;
+        loc++;
+      }
+    }
+    assert.ok(loc > 100, `counted ${loc}: the counter is broken`);
+    assert.ok(loc < 500, `bootstrap/ has ${loc} lines of code; the budget is 500`);
+  });
+});

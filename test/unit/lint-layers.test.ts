@@ -1,0 +1,35 @@
+// The layer lint catches forbidden imports (so a passing lint means something).
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const script = path.join(__dirname, '..', '..', 'scripts', 'lint-layers.mjs');
+function lint(files: Record<string, string>) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-lint-'));
+  for (const [f, src] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), src);
+  }
+  return spawnSync(process.execPath, [script], { env: { ...process.env, AIRLOCK_LINT_ROOT: root }, encoding: 'utf8' });
+}
+
+describe('layer lint', () => {
+  it('passes clean code', () => {
+    const r = lint({ 'kernel/a.ts': "import { x } from '../protocol/src/errors';", 'webview/src/v.ts': "import { y } from '../../protocol/src/messages';" });
+    assert.equal(r.status, 0, r.stderr);
+  });
+  it('flags vscode in the kernel, Node in the webview and reaching into the kernel', () => {
+    const r = lint({
+      'kernel/a.ts': "import * as vscode from 'vscode';",
+      'webview/src/v.ts': "import * as fs from 'node:fs';\nimport { p } from '../../protocol/src/node/socket-transport';",
+      'extension/src/e.ts': "import { k } from '../../kernel/src/main';",
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /kernel\/a\.ts:1: kernel must not import 'vscode'/);
+    assert.match(r.stderr, /webview\/src\/v\.ts:1: webview must not import Node built-in 'node:fs'/);
+    assert.match(r.stderr, /webview\/src\/v\.ts:2: webview must not import Node-only protocol code/);
+    assert.match(r.stderr, /extension\/src\/e\.ts:1: extension must not import kernel\//);
+  });
+});

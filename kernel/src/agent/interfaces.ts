@@ -1,0 +1,69 @@
+// The small interfaces the agent core needs from policy, audit, sandboxes and output volumes (wired by main.ts).
+
+/** What the policy engine is asked about one tool call. */
+export interface ToolPolicyRequest {
+  kind: 'tool';
+  taskId: string;
+  tool: string;
+  capabilities: string[];
+  /** Validated tool input (after schema parsing). */
+  input: unknown;
+  /** Workspace-relative paths the call touches, when the tool declares them. */
+  paths: string[];
+  /** The command line for exec-like tools. */
+  command?: string;
+}
+
+export type PolicyVerdict = 'allow' | 'ask' | 'deny';
+
+export interface ToolPolicyDecision {
+  decision: PolicyVerdict;
+  /** Id of the rule that matched (for the audit trail). */
+  matched?: string;
+  reason: string;
+}
+
+export interface IPolicy {
+  evaluate(request: ToolPolicyRequest): ToolPolicyDecision | Promise<ToolPolicyDecision>;
+}
+
+export interface AgentAuditEntry {
+  kind: string;
+  taskId: string;
+  payload: Record<string, unknown>;
+}
+
+export interface IAudit {
+  /** `sync: true` = durable before returning (decisions); otherwise it may be buffered. */
+  append(entry: AgentAuditEntry, opts: { sync: boolean }): void | Promise<void>;
+}
+
+export interface SandboxCommand {
+  argv: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface SandboxResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut?: boolean;
+}
+
+export interface ISandboxExec {
+  exec(cmd: SandboxCommand, signal: AbortSignal): Promise<SandboxResult>;
+}
+
+export interface IOutputVolume {
+  /** Writes a whole file into the task's output volume (becomes part of the patch set). */
+  write(relPath: string, content: string, signal: AbortSignal): Promise<void>;
+  /** Current content as the task sees it (output volume over the read-only workspace), or undefined if absent. */
+  read(relPath: string, signal: AbortSignal): Promise<string | undefined>;
+}
+
+/** Asks the person; resolves with their answer. The loop emits an approval-request event before calling it. */
+export type ApprovalCallback = (req: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal) => Promise<'allow' | 'deny'>;
+
+export type AgentLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;

@@ -1,0 +1,390 @@
+// The task scheduler: ageing min-heap ready queue, dependency DAG, per-resource limits, preemption, event-driven dispatch.
+import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { Disposable, Emitter, IDisposable } from '../../../protocol/src/lifecycle';
+import type { ResourceName, Resources, TaskInfo, TaskState } from '../../../protocol/src/methods/tasks';
+import { findCycle } from './dag';
+import { HeapItem, IReadyQueue, MinHeap } from './heap';
+import { add, covers, pick, ResourcePool, subtract } from './resources';
+import { Clock, IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, TaskSpecInput, TaskWork } from './types';
+
+export interface SchedulerOptions {
+  limits: Resources;
+  /** Waiting this long is worth one priority level (ageing): the starvation bound is priority × ageStepMs. */
+  ageStepMs?: number;
+  clock?: Clock;
+  preemptor?: IPreemptor;
+  /** For benchmarks: a different ready queue on the same scheduler. */
+  queue?: (less: (a: TaskRecord, b: TaskRecord) => boolean) => IReadyQueue<TaskRecord>;
+  /** Finished tasks kept for listing. */
+  keepFinished?: number;
+}
+
+export interface TaskRecord extends HeapItem {
+  spec: TaskSpec;
+  work: TaskWork;
+  seq: number;
+  /** Static ageing key: readyAt + priority × ageStep. Lower runs first; waiting never changes it, time catches up. */
+  key: number;
+  state: TaskState;
+  unmet: Set<string>;
+  held: Resources;
+  /** Its sandboxes are paused (work promise still alive); dispatch resumes instead of starting. */
+  suspended: boolean;
+  personHold: boolean;
+  pausedBy: 'person' | 'preemption' | null;
+  run?: { controller: AbortController; gen: number; settled: Promise<void> };
+  attempt: number;
+  submittedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  reason: string | null;
+  deadlineTimer?: IDisposable;
+}
+
+const TERMINAL: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
+/** Blocked heads examined per dispatch before giving up (bounds the cost of one decision round). */
+const MAX_BLOCKED_SCAN = 16;
+
+export const lessByKey = (a: TaskRecord, b: TaskRecord): boolean => a.key < b.key || (a.key === b.key && a.seq < b.seq);
+
+export class Scheduler extends Disposable {
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly outcome = new Map<string, TaskState>();
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly running = new Set<TaskRecord>();
+  private readonly finished: string[] = [];
+  private readonly ready: IReadyQueue<TaskRecord>;
+  private readonly pool: ResourcePool;
+  private readonly clock: Clock;
+  private readonly ageStepMs: number;
+  private seq = 0;
+  private gen = 0;
+  /** Resources given up by preempted or cancelled tasks whose sandboxes have not stopped (or paused) yet. */
+  private releasing: Resources = {};
+  private scheduling = false;
+  private again = false;
+  /** Tasks started (or resumed) so far: one scheduling decision each. */
+  decisions = 0;
+  private readonly _onDidChange = this._register(new Emitter<TaskInfo>());
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly options: SchedulerOptions) {
+    super();
+    this.pool = new ResourcePool(options.limits);
+    this.clock = options.clock ?? realClock;
+    this.ageStepMs = options.ageStepMs ?? 1000;
+    this.ready = options.queue ? options.queue(lessByKey) : new MinHeap(lessByKey);
+  }
+
+  submit(input: TaskSpecInput, work: TaskWork): TaskInfo {
+    if (this._store.isDisposed) throw new AirlockError('TASKS_STOPPED', 'the scheduler is shut down');
+    const parsed = TaskSpec.safeParse(input);
+    if (!parsed.success) throw new AirlockError(ErrorCodes.BadParams, `invalid task: ${parsed.error.issues[0]?.message}`);
+    const spec = parsed.data;
+    if (this.tasks.has(spec.id) || this.outcome.has(spec.id)) throw new AirlockError('TASKS_DUPLICATE', `a task with id ${spec.id} already exists`);
+    this.pool.checkSatisfiable(spec.id, spec.resources);
+    const now = this.clock.now();
+    if (spec.deadline !== undefined && spec.deadline <= now) throw new AirlockError('TASKS_DEADLINE_PASSED', `task ${spec.id}'s deadline is already past`);
+    const cycle = findCycle(spec.id, spec.deps, (id) => this.tasks.get(id)?.spec.deps);
+    if (cycle) throw new AirlockError('TASKS_CYCLE', `dependency cycle: ${cycle.join(' -> ')}`, 'remove one of these dependencies', { cycle });
+    const rec: TaskRecord = {
+      spec, work, seq: this.seq++, key: Infinity, heapIndex: -1, state: 'waiting', unmet: new Set(), held: {},
+      suspended: false, personHold: false, pausedBy: null, attempt: 0, submittedAt: now, startedAt: null, finishedAt: null, reason: null,
+    };
+    this.tasks.set(spec.id, rec);
+    let failedDep: string | undefined;
+    for (const d of spec.deps) {
+      const out = this.outcome.get(d);
+      if (out === 'done') continue;
+      if (out) { failedDep = `dependency ${d} ${out}`; break; }
+      rec.unmet.add(d);
+      let set = this.dependents.get(d);
+      if (!set) this.dependents.set(d, (set = new Set()));
+      set.add(spec.id);
+    }
+    if (spec.deadline !== undefined) {
+      rec.deadlineTimer = this.clock.setTimer(spec.deadline - now, () => this.finish(rec, 'failed', 'deadline passed'));
+    }
+    if (failedDep) this.finish(rec, 'cancelled', failedDep);
+    else if (rec.unmet.size === 0) this.makeReady(rec);
+    this.changed(rec);
+    this.schedule();
+    return this.info(rec);
+  }
+
+  cancel(id: string, reason = 'cancelled by a person'): TaskInfo {
+    const rec = this.live(id);
+    this.finish(rec, 'cancelled', reason);
+    return this.info(rec);
+  }
+
+  /** A person pauses a task: queued ones leave the queue, running ones are preempted per their policy. */
+  pause(id: string): TaskInfo {
+    const rec = this.live(id);
+    if (rec.personHold) return this.info(rec);
+    if (rec.state === 'running') {
+      if (!this.canPreempt(rec)) {
+        throw new AirlockError('TASKS_NOT_PAUSABLE', `task ${id} cannot be paused while running (preemption: ${rec.spec.preemption}${this.options.preemptor ? '' : ', no preemptor'})`, 'cancel it instead');
+      }
+      this.preempt(rec, 'person');
+    } else if (rec.heapIndex >= 0) {
+      this.ready.remove(rec);
+      rec.state = 'paused';
+      rec.pausedBy = 'person';
+    } else if (rec.state === 'paused') {
+      rec.pausedBy = 'person';
+    }
+    rec.personHold = true;
+    this.changed(rec);
+    this.schedule();
+    return this.info(rec);
+  }
+
+  resume(id: string): TaskInfo {
+    const rec = this.live(id);
+    if (!rec.personHold) throw new AirlockError('TASKS_NOT_PAUSED', `task ${id} is not paused by a person`);
+    rec.personHold = false;
+    if (rec.state === 'paused') {
+      rec.pausedBy = rec.suspended ? 'preemption' : null;
+      rec.state = rec.suspended ? 'paused' : 'queued';
+      this.ready.push(rec);
+    }
+    this.changed(rec);
+    this.schedule();
+    return this.info(rec);
+  }
+
+  get(id: string): TaskInfo | undefined {
+    const rec = this.tasks.get(id);
+    return rec && this.info(rec);
+  }
+
+  list(states?: readonly TaskState[]): TaskInfo[] {
+    const out: TaskInfo[] = [];
+    for (const rec of this.tasks.values()) if (!states || states.includes(rec.state)) out.push(this.info(rec));
+    return out;
+  }
+
+  get limits(): Resources { return this.pool.limitsSnapshot; }
+  get inUse(): Resources { return this.pool.inUse; }
+  get queued(): number { return this.ready.size; }
+
+  override dispose(): void {
+    for (const rec of [...this.tasks.values()]) if (!TERMINAL.has(rec.state)) this.finish(rec, 'cancelled', 'scheduler stopped');
+    super.dispose();
+  }
+
+  private live(id: string): TaskRecord {
+    const rec = this.tasks.get(id);
+    if (!rec) throw new AirlockError('TASKS_NOT_FOUND', `no task ${id}`, '`airlock tasks list` shows the known tasks');
+    if (TERMINAL.has(rec.state)) throw new AirlockError('TASKS_FINISHED', `task ${id} already ${rec.state}`);
+    return rec;
+  }
+
+  private makeReady(rec: TaskRecord): void {
+    const now = this.clock.now();
+    // 0 × Infinity is NaN: priority 0 must stay keyed by arrival even when ageing is switched off.
+    rec.key = rec.spec.priority === 0 ? now : now + rec.spec.priority * this.ageStepMs;
+    if (rec.personHold) { rec.state = 'paused'; rec.pausedBy = 'person'; return; }
+    rec.state = 'queued';
+    this.ready.push(rec);
+  }
+
+  /** Re-entrant calls (a task finishing synchronously inside dispatch) fold into one more round. */
+  private schedule(): void {
+    if (this.scheduling) { this.again = true; return; }
+    this.scheduling = true;
+    try {
+      do { this.again = false; this.dispatch(); } while (this.again);
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private dispatch(): void {
+    let blocked: TaskRecord[] | undefined;
+    // Resources a blocked, more urgent task is waiting for: nobody behind it may take them (no starvation by backfill).
+    let reserved: Set<ResourceName> | undefined;
+    while (this.ready.size) {
+      const head = this.ready.peek()!;
+      const need = subtract(head.spec.resources, head.held);
+      const clash = reserved !== undefined && RESOURCE_NAMES.some((r) => need[r] && reserved!.has(r));
+      if (!clash && (this.pool.fits(need) || this.preemptFor(head, need))) {
+        this.ready.pop();
+        this.start(head, need);
+        continue;
+      }
+      this.ready.pop();
+      (blocked ??= []).push(head);
+      reserved ??= new Set();
+      for (const r of RESOURCE_NAMES) if (need[r]) reserved.add(r);
+      if (reserved.size === RESOURCE_NAMES.length || blocked.length >= MAX_BLOCKED_SCAN) break;
+    }
+    if (blocked) for (const b of blocked) this.ready.push(b);
+  }
+
+  private canPreempt(rec: TaskRecord): boolean {
+    return rec.spec.preemption === 'requeue' || (rec.spec.preemption === 'pause' && this.options.preemptor !== undefined);
+  }
+
+  /** Frees resources for `head` by preempting less urgent running tasks, least urgent first; all or nothing. */
+  private preemptFor(head: TaskRecord, need: Resources): boolean {
+    const short = subtract(this.pool.shortfall(need), this.releasing);
+    // Enough is already on its way back: wait for it rather than preempting more.
+    if (!RESOURCE_NAMES.some((r) => short[r])) return false;
+    const victims = [...this.running].filter((v) => this.canPreempt(v) && lessByKey(head, v)).sort((a, b) => (lessByKey(a, b) ? 1 : -1));
+    let freed: Resources = {};
+    const chosen: TaskRecord[] = [];
+    for (const v of victims) {
+      if (covers(freed, short)) break;
+      const rel = v.spec.preemption === 'pause' ? pick(v.held, RELEASED_ON_PAUSE) : v.held;
+      if (!RESOURCE_NAMES.some((r) => short[r] && rel[r])) continue;
+      chosen.push(v);
+      freed = add(freed, rel);
+    }
+    if (!covers(freed, short)) return false;
+    for (const v of chosen) this.preempt(v, 'preemption');
+    // Usually false: the victims' resources come back when their sandboxes really stop, which re-runs dispatch.
+    return this.pool.fits(need);
+  }
+
+  private preempt(v: TaskRecord, by: 'person' | 'preemption'): void {
+    this.running.delete(v);
+    if (v.spec.preemption === 'pause') {
+      const rel = pick(v.held, RELEASED_ON_PAUSE);
+      v.held = subtract(v.held, rel);
+      v.suspended = true;
+      v.state = 'paused';
+      v.pausedBy = by;
+      const run = v.run!;
+      // CPU and model slots come back once the engine has really paused the sandboxes.
+      this.drain(rel, this.options.preemptor!.pause(v.spec.id, run.controller.signal).catch(() => this.pauseFailed(v, run)));
+      if (by === 'preemption') this.ready.push(v);
+    } else {
+      v.state = by === 'person' ? 'paused' : 'queued';
+      v.pausedBy = by === 'person' ? 'person' : null;
+      // Requeued only once the old run has stopped, so a task never runs twice at once.
+      this.stopRun(v, new AirlockError('TASKS_PREEMPTED', `task ${v.spec.id} was preempted; it will run again`), () => {
+        if (v.state === 'queued' && v.heapIndex < 0) this.ready.push(v);
+      });
+    }
+    this.changed(v);
+  }
+
+  /** The engine could not pause it: fall back to destroy and requeue; resolves when the run has stopped. */
+  private pauseFailed(v: TaskRecord, run: NonNullable<TaskRecord['run']>): Promise<void> {
+    if (!v.suspended || v.run !== run) return Promise.resolve();
+    v.suspended = false;
+    if (v.heapIndex >= 0) this.ready.remove(v);
+    if (v.pausedBy === 'preemption') { v.state = 'queued'; v.pausedBy = null; }
+    this.stopRun(v, new AirlockError('TASKS_PREEMPTED', `pausing task ${v.spec.id} failed; it will run again from scratch`), () => {
+      if (v.state === 'queued' && v.heapIndex < 0) this.ready.push(v);
+    });
+    this.changed(v);
+    return run.settled;
+  }
+
+  /** Aborts the current run; what it holds is released only when its work has settled (the sandbox is gone). */
+  private stopRun(v: TaskRecord, reason: AirlockError, then?: () => void): void {
+    const run = v.run;
+    const held = v.held;
+    v.run = undefined;
+    v.held = {};
+    if (!run) { this.pool.release(held); then?.(); return; }
+    run.controller.abort(reason);
+    this.drain(held, run.settled, then);
+  }
+
+  private drain(res: Resources, until: Promise<unknown>, then?: () => void): void {
+    this.releasing = add(this.releasing, res);
+    void until.then(() => {
+      this.releasing = subtract(this.releasing, res);
+      this.pool.release(res);
+      then?.();
+      this.schedule();
+    });
+  }
+
+  private start(rec: TaskRecord, need: Resources): void {
+    this.decisions++;
+    this.pool.acquire(need);
+    rec.held = add(rec.held, need);
+    rec.state = 'running';
+    rec.pausedBy = null;
+    rec.startedAt ??= this.clock.now();
+    this.running.add(rec);
+    if (rec.suspended) {
+      rec.suspended = false;
+      const gen = rec.run!.gen;
+      this.options.preemptor!.resume(rec.spec.id, rec.run!.controller.signal).catch((err) => {
+        if (rec.run?.gen === gen) this.finish(rec, 'failed', `resume failed: ${AirlockError.from(err).message}`);
+      });
+      this.changed(rec);
+      return;
+    }
+    rec.attempt++;
+    const controller = new AbortController();
+    const gen = ++this.gen;
+    let p: Promise<void>;
+    try { p = rec.work({ id: rec.spec.id, signal: controller.signal, attempt: rec.attempt }); } catch (e) { p = Promise.reject(e); }
+    rec.run = { controller, gen, settled: p.then(() => undefined, () => undefined) };
+    this.changed(rec);
+    p.then(() => this.settled(rec, gen), (e) => this.settled(rec, gen, e ?? new Error('task failed')));
+  }
+
+  private settled(rec: TaskRecord, gen: number, err?: unknown): void {
+    if (rec.run?.gen !== gen) return; // a requeued run's late answer
+    if (err === undefined) this.finish(rec, 'done', null);
+    else this.finish(rec, 'failed', AirlockError.from(err).message);
+  }
+
+  private finish(rec: TaskRecord, state: 'done' | 'failed' | 'cancelled', reason: string | null): void {
+    if (TERMINAL.has(rec.state)) return;
+    if (rec.heapIndex >= 0) this.ready.remove(rec);
+    this.running.delete(rec);
+    if (state === 'done') {
+      // The work has returned: nothing left to stop.
+      this.pool.release(rec.held);
+      rec.held = {};
+      rec.run = undefined;
+    } else {
+      this.stopRun(rec, new AirlockError(state === 'cancelled' ? ErrorCodes.Cancelled : 'TASKS_FAILED', reason ?? state));
+    }
+    rec.suspended = false;
+    rec.state = state;
+    rec.reason = reason;
+    rec.finishedAt = this.clock.now();
+    rec.deadlineTimer?.dispose();
+    this.outcome.set(rec.spec.id, state);
+    this.retain(rec.spec.id);
+    this.changed(rec);
+    const deps = this.dependents.get(rec.spec.id);
+    this.dependents.delete(rec.spec.id);
+    for (const d of deps ?? []) {
+      const dep = this.tasks.get(d);
+      if (!dep || TERMINAL.has(dep.state)) continue;
+      if (state !== 'done') this.finish(dep, 'cancelled', `dependency ${rec.spec.id} ${state}`);
+      else if (dep.unmet.delete(rec.spec.id) && dep.unmet.size === 0) { this.makeReady(dep); this.changed(dep); }
+    }
+    this.schedule();
+  }
+
+  private retain(id: string): void {
+    this.finished.push(id);
+    const keep = this.options.keepFinished ?? 1000;
+    while (this.finished.length > keep) this.tasks.delete(this.finished.shift()!);
+  }
+
+  private changed(rec: TaskRecord): void {
+    if (this._onDidChange.hasListeners) this._onDidChange.fire(this.info(rec));
+  }
+
+  private info(rec: TaskRecord): TaskInfo {
+    const s = rec.spec;
+    return {
+      id: s.id, title: s.title, priority: s.priority, state: rec.state, deps: [...s.deps], resources: { ...s.resources },
+      deadline: s.deadline ?? null, preemption: s.preemption, submittedAt: rec.submittedAt, startedAt: rec.startedAt,
+      finishedAt: rec.finishedAt, pausedBy: rec.pausedBy, reason: rec.reason,
+    };
+  }
+}

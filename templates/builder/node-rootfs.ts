@@ -62,8 +62,14 @@ function hashTree(h: crypto.Hash, dest: string, src: string): void {
   }
 }
 
+/** Fully qualified so Podman never looks for it on docker.io; Docker keeps `localhost/` names local too. */
+export function qualifiedRepo(repo: string): string {
+  const first = repo.split('/')[0];
+  return repo.includes('/') && (first === 'localhost' || /[.:]/.test(first)) ? repo : `localhost/${repo}`;
+}
+
 export function imageTag(spec: NodeImageSpec, hash = inputHash(spec)): string {
-  return `${spec.repo}:${hash.slice(0, 16)}`;
+  return `${qualifiedRepo(spec.repo)}:${hash.slice(0, 16)}`;
 }
 
 /** Builds the image unless one with the same input hash exists. Returns the tag. */
@@ -82,7 +88,7 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     progress(`building image ${tag}: importing into the container engine`);
     await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`], signal);
     progress(`building image ${tag}: done`);
-    await pruneOldTags(docker, spec.repo, tag);
+    await pruneOldTags(docker, qualifiedRepo(spec.repo), tag);
     return tag;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -114,17 +120,24 @@ async function importRootfs(docker: Docker, dir: string, tag: string, changes: s
   const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const onAbort = () => tar.kill('SIGKILL');
   signal?.addEventListener('abort', onAbort, { once: true });
-  const [repo, version] = tag.split(':');
+  const i = tag.lastIndexOf(':');
+  const [repo, version] = [tag.slice(0, i), tag.slice(i + 1)];
   try {
     const opts: object = { repo, tag: version, changes };
     const stream = await docker.importImage(tar.stdout, opts);
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
-        const failed = err?.message ?? out.find((o) => o.error)?.error;
+    const out = await new Promise<Array<{ error?: string; status?: string }>>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string; status?: string }>) => {
+        const failed = err?.message ?? res.find((o) => o.error)?.error;
         if (failed) reject(new AirlockError('IMAGE_BUILD_FAILED', `importing ${tag} failed: ${failed}`, 'check that the engine is running and has disk space (`airlock doctor`)'));
-        else resolve();
+        else resolve(res);
       });
     });
+    // Podman's compatible API ignores `tag` on import (it names the image :latest), so tag by id on both engines.
+    const id = out.map((o) => o.status).reverse().find((st) => st?.startsWith('sha256:'));
+    if (!id) throw new AirlockError('IMAGE_BUILD_FAILED', `importing ${tag} returned no image id`, 'check the engine log');
+    await docker.getImage(id).tag({ repo, tag: version });
+    const latest = await docker.getImage(`${repo}:latest`).inspect().catch(() => undefined);
+    if (latest?.Id === id) await docker.getImage(`${repo}:latest`).remove().catch(() => undefined); // untags only
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set-up for a fresh Debian/Ubuntu machine. `setup.sh main`: what `npm start` needs (Node deps, a container engine,
+# a build). `setup.sh test`: also Podman and the real-VS-Code e2e tier (code-server, Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-main}
+t0=$SECONDS
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "error NODE_TOO_OLD: Airlock needs Node.js 20 or newer (found $(node --version))" >&2; exit 3; }
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+command -v curl >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq curl >/dev/null; } || true
+if [ "$mode" = test ]; then
+  bash scripts/engines.sh --podman
+  command -v rg >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep socat debootstrap git >/dev/null; } || echo "setup: install ripgrep, socat, debootstrap and git for the full test suite (sudo apt-get install -y ripgrep socat debootstrap git)" >&2
+  [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
+else
+  bash scripts/engines.sh
+fi
+node scripts/build.mjs >&2
+echo "setup ($mode) done in $((SECONDS - t0)) s" >&2

@@ -3,11 +3,13 @@ import type { z } from 'zod';
 import { kernelMethods } from './kernel';
 import { fsMethods } from './fs';
 import { agentMethods } from './agent';
+import { auditMethods } from './audit';
 
 export const methods = {
   ...kernelMethods,
   ...fsMethods,
   ...agentMethods,
+  ...auditMethods,
 } as const;
 
 export type Methods = typeof methods;

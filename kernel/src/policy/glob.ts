@@ -1,0 +1,97 @@
+// Pattern compilation, done once at load: path globs (picomatch), command/host/name globs, subject patterns.
+import picomatch from 'picomatch';
+import type { Subject } from '../../../protocol/src/policy';
+import type { ResourceKind } from './actions';
+import { normalisePathLexical } from './normalise';
+
+export interface ResourceMatcher {
+  /** Literal leading segments (for the rule index); [] means "anywhere". Absolute paths start with ''. */
+  readonly prefix: readonly string[];
+  test(value: string, absolute: boolean): boolean;
+}
+
+const ANY: ResourceMatcher = { prefix: [], test: () => true };
+export const anyResource = (): ResourceMatcher => ANY;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `*` matches any run of characters (spaces and slashes too), `?` one character. */
+export function simpleGlob(pattern: string): RegExp {
+  return new RegExp('^' + pattern.split('*').map((p) => p.split('?').map(escapeRe).join('.')).join('.*') + '$', 's');
+}
+
+export function compilePathPattern(raw: string, workspace?: string): ResourceMatcher {
+  if (raw.startsWith('!')) throw new Error(`negated pattern ${JSON.stringify(raw)}: use "except" instead`);
+  let p = raw.normalize('NFC').replace(/\/{2,}/g, '/');
+  while (p.startsWith('./')) p = p.slice(2);
+  if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
+  if (p.split('/').includes('..')) throw new Error(`pattern ${JSON.stringify(raw)} contains ".."`);
+  if (workspace && (p === workspace || p.startsWith(workspace + '/'))) p = p.slice(workspace.length + 1) || '**';
+  const absolute = p.startsWith('/');
+  const scan = picomatch.scan(p);
+  const base = scan.isGlob ? scan.base : p;
+  const prefix = base && !base.includes('\\') ? base.split('/') : absolute ? [''] : [];
+  if (!scan.isGlob) {
+    const lit = normalisePathLexical(p);
+    if (!lit.ok) throw new Error(lit.reason);
+    const v = lit.value;
+    return { prefix, test: (value, abs) => abs === absolute && value === v };
+  }
+  const isMatch = picomatch(p, { dot: true, strictBrackets: true });
+  const matchesRoot = !absolute && p === '**'; // the workspace root itself
+  return {
+    prefix,
+    test: (value, abs) => abs === absolute && (value === '.' ? matchesRoot : isMatch(value)),
+  };
+}
+
+/** Command patterns: whitespace collapsed; `cmd *` also matches `cmd` alone; the first literal word indexes it. */
+export function compileCommandPattern(raw: string): ResourceMatcher {
+  const p = raw.trim().replace(/\s+/g, ' ');
+  const re = simpleGlob(p);
+  const bare = p.endsWith(' *') ? p.slice(0, -2) : undefined;
+  const first = p.split(' ')[0];
+  const prefix = /[*?]/.test(first) ? [] : [first];
+  return { prefix, test: (value) => value === bare || re.test(value) };
+}
+
+export function compileSimplePattern(raw: string, lower = false): ResourceMatcher {
+  const re = simpleGlob(lower ? raw.trim().toLowerCase() : raw.trim());
+  return { prefix: [], test: (value) => re.test(value) };
+}
+
+export function compileResourcePattern(kind: ResourceKind, raw: string, workspace?: string): ResourceMatcher {
+  switch (kind) {
+    case 'path': return compilePathPattern(raw, workspace);
+    case 'command': return compileCommandPattern(raw);
+    case 'hostport': return compileSimplePattern(raw, true);
+    case 'name': return compileSimplePattern(raw);
+    default: { const never: never = kind; throw new Error(`unknown resource kind ${String(never)}`); }
+  }
+}
+
+/** Splits a normalised resource into the segments the index walks. */
+export function resourceSegments(kind: ResourceKind, value: string): string[] {
+  if (kind === 'path') return value === '.' ? [] : value.split('/');
+  if (kind === 'command') { const sp = value.indexOf(' '); return [sp < 0 ? value : value.slice(0, sp)]; }
+  return [];
+}
+
+export type SubjectMatcher = (s: Subject) => boolean;
+
+/** `agent:*`, `user:alice`, `tag:reviewer`, `*`; several patterns match when any does. */
+export function compileSubjects(patterns: readonly string[]): SubjectMatcher {
+  const parts = patterns.map((raw): SubjectMatcher => {
+    if (raw === '*') return () => true;
+    const colon = raw.indexOf(':');
+    if (colon <= 0) throw new Error(`subject pattern ${JSON.stringify(raw)} must be kind:id, tag:name or *`);
+    const kind = raw.slice(0, colon);
+    const re = simpleGlob(raw.slice(colon + 1));
+    if (kind === 'tag') return (s) => s.tags.some((t) => re.test(t));
+    if (!['agent', 'plugin', 'user', 'kernel'].includes(kind)) throw new Error(`subject kind ${JSON.stringify(kind)} is not agent, plugin, user, kernel or tag`);
+    return (s) => s.kind === kind && re.test(s.id);
+  });
+  return parts.length === 1 ? parts[0] : (s) => parts.some((m) => m(s));
+}

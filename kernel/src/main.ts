@@ -4,6 +4,7 @@ import { DisposableStore } from '../../protocol/src/lifecycle';
 import { readKernelConfig, KernelConfig } from './config';
 import { createHandlers } from './handlers/registry';
 import { KernelServer } from './ipc/server';
+import { EventBus } from './event-bus';
 import type { KernelServices } from './services';
 
 export const KERNEL_VERSION = '0.1.0';
@@ -16,7 +17,8 @@ export interface RunningKernel {
 
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {
   const store = new DisposableStore();
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now() };
+  const events = store.add(new EventBus());
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events };
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),
@@ -25,6 +27,7 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
     checkPeer: opts.checkPeer,
   }));
   await server.listen();
+  store.add(events.onEvent((e) => server.broadcast(e.name, e.data as never)));
   return { server, services, dispose: () => store.dispose() };
 }
 

@@ -8,6 +8,7 @@ import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
 import { HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
 import { SocketTransport } from '../../../protocol/src/node/socket-transport';
 import type { Welcome } from '../../../protocol/src/messages';
+import type { EventData, EventName } from '../../../protocol/src/events';
 import { SOCKET_NAME, TOKEN_NAME } from '../config';
 import { peerCredentials } from './peer';
 
@@ -49,6 +50,11 @@ export class KernelServer extends Disposable {
       server.close();
       for (const c of this.connections) c.dispose();
     }));
+  }
+
+  /** Sends an event to every connected, greeted client. */
+  broadcast<E extends EventName>(name: E, data: EventData<E>): void {
+    for (const c of this.connections) c.emit(name, data);
   }
 
   get connectionCount(): number {

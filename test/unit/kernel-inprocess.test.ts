@@ -1,0 +1,32 @@
+// Kernel handlers in-process: fs/read behaviour and event delivery, without a container.
+import * as assert from 'node:assert/strict';
+import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+import { inProcessKernel } from './kernel-harness';
+
+describe('kernel in-process', () => {
+  it('reads text, reports binary as base64 and truncates at maxBytes', async () => {
+    const k = await inProcessKernel({ 'a.txt': 'hello\n', 'b.bin': '\u0000\u0001x', 'big.txt': 'y'.repeat(5000) });
+    try {
+      assert.deepEqual(await k.client.request('fs/read', { path: 'a.txt' }), { path: 'a.txt', content: 'hello\n', encoding: 'utf8', size: 6, truncated: false });
+      assert.equal((await k.client.request('fs/read', { path: 'b.bin' })).encoding, 'base64');
+      const big = await k.client.request('fs/read', { path: 'big.txt', maxBytes: 100 });
+      assert.equal(big.content.length, 100);
+      assert.equal(big.truncated, true);
+      await assert.rejects(k.client.request('fs/read', { path: 'nope.txt' }), (e: AirlockError) => e.code === ErrorCodes.NotFound);
+      await assert.rejects(k.client.request('fs/read', { path: '.' }), (e: AirlockError) => e.code === ErrorCodes.NotFound && /not a regular file/.test(e.message));
+    } finally {
+      k.dispose();
+    }
+  });
+
+  it('pushes bus events to the client', async () => {
+    const k = await inProcessKernel();
+    try {
+      const got = new Promise<string>((r) => k.client.onEvent('kernel/log', (d) => r(d.message)));
+      k.services.events.emit('kernel/log', { level: 'info', message: 'hi' });
+      assert.equal(await got, 'hi');
+    } finally {
+      k.dispose();
+    }
+  });
+});

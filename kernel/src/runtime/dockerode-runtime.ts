@@ -1,0 +1,207 @@
+// IContainerRuntime over dockerode: the Docker Engine API, which Docker and Podman's compat service both speak.
+import Docker from 'dockerode';
+import { PassThrough, type Duplex } from 'node:stream';
+import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import type {
+  ContainerSpec, ContainerStatus, ContainerSummary, EngineExecResult, EngineKind, IContainerRuntime, VolumeSummary,
+} from './types';
+
+export const RUNTIME_ERROR = 'RUNTIME_ENGINE_ERROR';
+
+type HostConfig = Docker.ContainerCreateOptions['HostConfig'] & object;
+
+function wrap(what: string, err: unknown): AirlockError {
+  if (err instanceof AirlockError) return err;
+  const e = err as { statusCode?: number; json?: { message?: string }; message?: string };
+  const msg = e.json?.message ?? e.message ?? String(err);
+  const code = e.statusCode === 404 ? 'RUNTIME_NOT_FOUND_OBJECT' : RUNTIME_ERROR;
+  return new AirlockError(code, `${what}: ${msg}`, e.statusCode === 404 ? undefined : 'check the engine with `airlock doctor`');
+}
+
+function labelFilter(labels: Record<string, string>): string {
+  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+}
+
+/** Reads a demultiplexed stream to completion (Tty=false streams carry 8-byte frame headers). */
+export function collectDemuxed(modem: Docker['modem'], stream: NodeJS.ReadableStream): Promise<{ stdout: Buffer; stderr: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const o = new PassThrough();
+    const e = new PassThrough();
+    o.on('data', (b: Buffer) => out.push(b));
+    e.on('data', (b: Buffer) => err.push(b));
+    modem.demuxStream(stream, o, e);
+    stream.on('end', () => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+    stream.on('close', () => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+    stream.on('error', reject);
+  });
+}
+
+export abstract class DockerodeRuntime implements IContainerRuntime {
+  abstract readonly engine: EngineKind;
+  protected readonly docker: Docker;
+
+  constructor(readonly socketPath: string) {
+    this.docker = new Docker({ socketPath });
+  }
+
+  /** Engine-specific adjustments to the host config (Podman needs explicit ulimits here). */
+  protected adjustHostConfig(hc: HostConfig): HostConfig { return hc; }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    try { signal?.throwIfAborted(); await this.docker.ping(); } catch (err) {
+      throw new AirlockError(ErrorCodes.NoRuntime, `${this.engine} does not answer at ${this.socketPath}: ${(err as Error).message}`,
+        'start the engine (`bash scripts/engines.sh --podman`) or set AIRLOCK_ENGINE_SOCKET');
+    }
+  }
+
+  async version(): Promise<{ version: string; apiVersion: string; components: string[] }> {
+    const v = await this.docker.version();
+    return { version: v.Version, apiVersion: v.ApiVersion, components: (v.Components ?? []).map((c) => c.Name) };
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try { await this.docker.getImage(ref).inspect(); return true; } catch { return false; }
+  }
+
+  async findImage(labels: Record<string, string>): Promise<string | undefined> {
+    const list = await this.docker.listImages({ filters: labelFilter(labels) });
+    const newest = list.sort((a, b) => b.Created - a.Created)[0];
+    // Podman lists tags as `localhost/repo:tag`; either form resolves.
+    return newest?.RepoTags?.find((t) => !t.startsWith('<none>')) ?? newest?.Id;
+  }
+
+  async createContainer(s: ContainerSpec, signal?: AbortSignal): Promise<string> {
+    const securityOpt = s.noNewPrivileges ? ['no-new-privileges'] : [];
+    if (s.seccompPath ?? s.seccompJson) securityOpt.push(`seccomp=${s.seccompPath ?? s.seccompJson}`);
+    const hc: HostConfig = this.adjustHostConfig({
+      ReadonlyRootfs: s.readOnlyRoot,
+      CapDrop: s.capDrop,
+      SecurityOpt: securityOpt,
+      PidsLimit: s.pidsLimit,
+      Memory: s.memoryBytes,
+      MemorySwap: s.memoryBytes,
+      NanoCpus: s.nanoCpus,
+      Tmpfs: s.tmpfs,
+      NetworkMode: s.networkMode,
+      Mounts: s.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+      AutoRemove: false,
+    });
+    try {
+      const c = await this.docker.createContainer({
+        name: s.name,
+        Image: s.image,
+        Cmd: s.cmd,
+        Entrypoint: [],
+        Env: Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        WorkingDir: s.workingDir,
+        User: s.user,
+        Labels: s.labels,
+        OpenStdin: s.openStdin,
+        StdinOnce: false,
+        AttachStdin: s.openStdin,
+        AttachStdout: s.openStdin,
+        AttachStderr: s.openStdin,
+        Tty: false,
+        NetworkDisabled: s.networkMode === 'none',
+        HostConfig: hc,
+        abortSignal: signal,
+      } as Docker.ContainerCreateOptions);
+      return c.id;
+    } catch (err) { throw wrap(`creating a container from ${s.image}`, err); }
+  }
+
+  async start(id: string, signal?: AbortSignal): Promise<void> {
+    try { await this.docker.getContainer(id).start({ abortSignal: signal }); } catch (err) { throw wrap(`starting ${id.slice(0, 12)}`, err); }
+  }
+
+  async attach(id: string): Promise<Duplex> {
+    const raw = await this.docker.getContainer(id).attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as unknown as Duplex;
+    // Reads come back demultiplexed (stdout only; the agent writes nothing else); writes go straight to stdin.
+    const out = new PassThrough();
+    this.docker.modem.demuxStream(raw, out, new PassThrough());
+    raw.on('end', () => out.end());
+    raw.on('close', () => out.end());
+    raw.on('error', (e) => out.destroy(e));
+    const duplex = new (require('node:stream').Duplex)({
+      read() { /* pushed from `out` */ },
+      write(chunk: Buffer, _enc: string, cb: (e?: Error | null) => void) { raw.write(chunk, cb); },
+      final(cb: () => void) { raw.end(); cb(); },
+      destroy(e: Error | null, cb: (e: Error | null) => void) { raw.destroy(); cb(e); },
+    }) as Duplex;
+    out.on('data', (b: Buffer) => duplex.push(b));
+    out.on('end', () => duplex.push(null));
+    return duplex;
+  }
+
+  async exec(id: string, argv: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal } = {}): Promise<EngineExecResult> {
+    try {
+      const ex = await this.docker.getContainer(id).exec({
+        Cmd: argv, AttachStdout: true, AttachStderr: true, User: opts.user, WorkingDir: opts.workingDir,
+        Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), abortSignal: opts.signal,
+      } as Docker.ExecCreateOptions);
+      const stream = await ex.start({ hijack: true, stdin: false });
+      const { stdout, stderr } = await collectDemuxed(this.docker.modem, stream);
+      const info = await ex.inspect();
+      return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+    } catch (err) { throw wrap(`exec in ${id.slice(0, 12)}`, err); }
+  }
+
+  async inspect(id: string): Promise<ContainerStatus> {
+    try {
+      const i = await this.docker.getContainer(id).inspect();
+      return {
+        id: i.Id, running: i.State.Running, paused: i.State.Paused, status: i.State.Status,
+        exitCode: i.State.Running ? null : i.State.ExitCode, oomKilled: i.State.OOMKilled,
+        error: i.State.Error || undefined, labels: i.Config.Labels ?? {},
+      };
+    } catch (err) { throw wrap(`inspecting ${id.slice(0, 12)}`, err); }
+  }
+
+  async kill(id: string, signal = 'SIGKILL'): Promise<void> {
+    try { await this.docker.getContainer(id).kill({ signal }); } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 409 && code !== 304 && code !== 404) throw wrap(`killing ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async pause(id: string): Promise<void> {
+    try { await this.docker.getContainer(id).pause(); } catch (err) { throw wrap(`pausing ${id.slice(0, 12)}`, err); }
+  }
+
+  async unpause(id: string): Promise<void> {
+    try { await this.docker.getContainer(id).unpause(); } catch (err) { throw wrap(`unpausing ${id.slice(0, 12)}`, err); }
+  }
+
+  async remove(id: string): Promise<void> {
+    try { await this.docker.getContainer(id).remove({ force: true, v: true }); } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw wrap(`removing ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
+    return list.map((c) => ({ id: c.Id, names: c.Names ?? [], labels: c.Labels ?? {}, state: c.State, created: c.Created }));
+  }
+
+  async createVolume(name: string, labels: Record<string, string>, driverOpts?: Record<string, string>): Promise<string> {
+    try {
+      const v = await this.docker.createVolume({ Name: name, Driver: 'local', Labels: labels, DriverOpts: driverOpts ?? {} });
+      return (v as unknown as { Name?: string }).Name ?? name;
+    } catch (err) { throw wrap(`creating volume ${name}`, err); }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try { await this.docker.getVolume(name).remove({ force: true }); } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw wrap(`removing volume ${name}`, err);
+    }
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]> {
+    const r = await this.docker.listVolumes({ filters: labelFilter(labels) });
+    return (r.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  dispose(): void { /* dockerode holds no open sockets between calls */ }
+}

@@ -1,0 +1,262 @@
+// The sandbox manager: creates sandboxes from templates, runs commands in them, kills them at their deadline,
+// keeps warm pools and sweeps orphans. The kernel reaches it as `services.runtime`.
+import { randomBytes } from 'node:crypto';
+import { AirlockError } from '../../../protocol/src/errors';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import { AGENT_SOURCE, AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
+import { currentHolder } from './holder';
+import { noAudit, SandboxLifecycle, type ISandboxAuditSink, type SandboxTransition } from './lifecycle';
+import { Sandbox, type ExecVia, type SandboxInfo } from './sandbox';
+import { sweepOrphans, type SweepResult } from './sweeper';
+import { loadSeccomp, parseSize, type SandboxTemplate } from './templates';
+import { IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
+import { VolumePool } from './volume-pool';
+import { WarmPool } from './warm-pool';
+
+const AGENT_READY_TIMEOUT_MS = 15_000;
+
+export interface SandboxManagerOptions {
+  runtime: IContainerRuntime;
+  templates: Map<string, SandboxTemplate>;
+  audit?: ISandboxAuditSink;
+  /** This kernel's session; labels every container and volume. */
+  session?: string;
+  /** Host path of the workspace, bind-mounted read-only where a template asks for it. */
+  workspaceHost?: string;
+  /** Warm pools on (pool sizes come from the templates). */
+  pools?: boolean;
+  volumePoolSize?: number;
+  /** Orphan sweep period; 0 = only when asked. */
+  sweepIntervalMs?: number;
+  execVia?: ExecVia;
+}
+
+export interface CreateSandboxOptions {
+  template: string;
+  /** Extra mounts. Bind mounts must be read-only; a volume (e.g. patch mode's overlay) may be writable and may
+   * take the workspace's target, replacing the read-only workspace bind. */
+  mounts?: MountSpec[];
+  /** Scratch volumes from the volume pool, mounted writable at these targets. */
+  volumes?: string[];
+  env?: Record<string, string>;
+  deadlineSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export class SandboxManager extends Disposable {
+  readonly session: string;
+  readonly holder = currentHolder();
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly pools = new Map<string, WarmPool>();
+  readonly volumePool: VolumePool;
+  private readonly images = new Map<string, string>();
+  private readonly _onDidChange = this._register(new Emitter<SandboxTransition>());
+  readonly onDidChange = this._onDidChange.event;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(private readonly o: SandboxManagerOptions) {
+    super();
+    this.session = o.session ?? `s-${randomBytes(6).toString('hex')}`;
+    this.volumePool = this._register(new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0));
+    if (o.pools) {
+      for (const t of o.templates.values()) {
+        if (t.pool.size > 0) this.pools.set(t.name, this._register(new WarmPool(t, () => this.createFresh({ template: t.name }, true), (s) => this.destroy(s.id, 'pool drained'))));
+      }
+    }
+    if (o.sweepIntervalMs) {
+      this.sweepTimer = setInterval(() => void this.sweep().catch(() => {}), o.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  get runtime(): IContainerRuntime { return this.o.runtime; }
+  get templates(): Map<string, SandboxTemplate> { return this.o.templates; }
+
+  private baseLabels(): Record<string, string> {
+    return { [LABEL.owner]: OWNER_VALUE, [LABEL.session]: this.session, [LABEL.holder]: this.holder };
+  }
+
+  /** Sweeps orphans from dead sessions, then fills the warm pools in the background. */
+  async start(): Promise<SweepResult> {
+    await this.o.runtime.ping();
+    const swept = await this.sweep();
+    for (const p of this.pools.values()) void p.fill().catch(() => {});
+    void this.volumePool.fill().catch(() => {});
+    return swept;
+  }
+
+  sweep(): Promise<SweepResult> {
+    const ours = new Set<string>();
+    for (const s of this.sandboxes.values()) { if (s.containerId) ours.add(s.containerId); for (const v of s.volumes) ours.add(v); }
+    return sweepOrphans(this.o.runtime, (id) => ours.has(id));
+  }
+
+  template(name: string): SandboxTemplate {
+    const t = this.o.templates.get(name);
+    if (!t) throw new AirlockError('SANDBOX_UNKNOWN_TEMPLATE', `no sandbox template named ${JSON.stringify(name)}`, `one of: ${[...this.o.templates.keys()].join(', ')}`);
+    return t;
+  }
+
+  private async imageFor(t: SandboxTemplate): Promise<string> {
+    if (t.image) return t.image;
+    const cached = this.images.get(t.build);
+    if (cached) return cached;
+    const ref = await this.o.runtime.findImage({ [IMAGE_FOR_LABEL]: t.build });
+    if (!ref) throw new AirlockError('SANDBOX_NO_IMAGE', `no image built for template ${t.name} (recipe ${t.build}) in ${this.o.runtime.engine}`, `build it: node --require tsx/cjs templates/builder/sandbox-images.ts ${this.o.runtime.engine} (or set \`image\` in templates/sandbox/${t.name}.yaml)`);
+    this.images.set(t.build, ref);
+    return ref;
+  }
+
+  /** A ready sandbox: from the warm pool when the request needs nothing special, else created now. */
+  async create(opts: CreateSandboxOptions): Promise<SandboxInfo> {
+    const pool = this.pools.get(opts.template);
+    if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds) {
+      const s = pool.take();
+      if (s && s.lifecycle.state === 'ready') return s.info();
+    }
+    return (await this.createFresh(opts, false)).info();
+  }
+
+  private mountsFor(t: SandboxTemplate, extra: MountSpec[], volumes: Array<{ name: string; target: string }>): MountSpec[] {
+    for (const m of extra) {
+      if (m.type === 'bind' && !m.readOnly) throw new AirlockError('SANDBOX_WRITABLE_BIND', `bind mount ${m.source} → ${m.target} must be read-only`, 'writes go to a volume (an overlay output volume in patch mode), never to a host directory');
+    }
+    const mounts: MountSpec[] = [];
+    if (t.workspace && this.o.workspaceHost && !extra.some((m) => m.target === t.workspace!.target)) {
+      mounts.push({ type: 'bind', source: this.o.workspaceHost, target: t.workspace.target, readOnly: true });
+    }
+    return [...mounts, ...extra, ...volumes.map((v) => ({ type: 'volume' as const, source: v.name, target: v.target, readOnly: false }))];
+  }
+
+  private async createFresh(opts: CreateSandboxOptions, pooled: boolean): Promise<Sandbox> {
+    const t = this.template(opts.template);
+    const id = `sbx-${randomBytes(5).toString('hex')}`;
+    const lifecycle = new SandboxLifecycle(id, t.name, this.session, this.o.audit ?? noAudit, (tr) => this._onDidChange.fire(tr));
+    const volumes: Array<{ name: string; target: string }> = [];
+    const deadline = Date.now() + (opts.deadlineSeconds ?? t.deadlineSeconds) * 1000;
+    let sandbox: Sandbox | undefined;
+    try {
+      const image = await this.imageFor(t);
+      for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(), target });
+      const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
+      sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
+      this.sandboxes.set(id, sandbox);
+      lifecycle.to('creating', pooled ? 'warm pool' : undefined);
+      const spec: ContainerSpec = {
+        name: `airlock-${t.name}-${id.slice(4)}`,
+        image, cmd: ['node', '-e', AGENT_SOURCE], env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
+        labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline) },
+        readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
+        pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
+        tmpfs: Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`])),
+        networkMode: t.network, mounts, openStdin: true,
+      };
+      sandbox.containerId = await this.o.runtime.createContainer(spec, opts.signal);
+      const stream = await this.o.runtime.attach(sandbox.containerId);
+      sandbox.agent = new AgentClient(stream);
+      await this.o.runtime.start(sandbox.containerId, opts.signal);
+      await withTimeout(sandbox.agent.ready, AGENT_READY_TIMEOUT_MS, () => new AirlockError('SANDBOX_AGENT_TIMEOUT', `the exec agent in ${id} did not report ready`, 'the image needs `node` on its PATH'));
+      lifecycle.to('ready');
+      const s = sandbox;
+      s.deadlineTimer = setTimeout(() => void this.expire(s), Math.max(0, deadline - Date.now()));
+      s.deadlineTimer.unref();
+      return s;
+    } catch (err) {
+      if (sandbox) await sandbox.noteDeath(err);
+      const e = AirlockError.from(err, 'SANDBOX_CREATE_FAILED');
+      lifecycle.tryTo('failed', sandbox?.reason ?? e.message);
+      await this.cleanup(id, sandbox, volumes.map((v) => v.name));
+      throw e;
+    }
+  }
+
+  private async expire(s: Sandbox): Promise<void> {
+    if (s.lifecycle.isTerminal) return;
+    s.reason = `deadline passed (${Math.round((s.deadline - s.createdAt) / 1000)} s)`;
+    s.lifecycle.tryTo('failed', s.reason);
+    await this.destroy(s.id, s.reason).catch(() => {});
+  }
+
+  private get(id: string): Sandbox {
+    const s = this.sandboxes.get(id);
+    if (!s) throw new AirlockError('SANDBOX_NOT_FOUND', `no sandbox ${id}`, 'list them with `airlock sandbox list`');
+    return s;
+  }
+
+  list(): SandboxInfo[] {
+    return [...this.sandboxes.values()].map((s) => s.info());
+  }
+
+  info(id: string): SandboxInfo { return this.get(id).info(); }
+
+  exec(id: string, req: AgentRequest, opts: { via?: ExecVia; signal?: AbortSignal } = {}): Promise<ExecResult> {
+    return this.get(id).exec(req, opts.via ?? this.o.execVia ?? 'agent', opts.signal);
+  }
+
+  async pause(id: string): Promise<void> {
+    const s = this.get(id);
+    if (s.lifecycle.state !== 'ready') throw new AirlockError('SANDBOX_BUSY', `sandbox ${id} is ${s.lifecycle.state}`, 'pause it when no command runs');
+    await this.o.runtime.pause(s.containerId!);
+    s.lifecycle.to('paused');
+  }
+
+  async resume(id: string): Promise<void> {
+    const s = this.get(id);
+    await this.o.runtime.unpause(s.containerId!);
+    s.lifecycle.to('ready');
+  }
+
+  /** Gives a pooled sandbox back: recycled into its pool (tmp cleaned) or destroyed, per template. */
+  async release(id: string): Promise<void> {
+    const s = this.get(id);
+    const pool = this.pools.get(s.template.name);
+    if (pool && s.template.pool.afterUse === 'recycle' && s.lifecycle.state === 'ready') {
+      const r = await s.exec({ argv: ['node', '-e', 'const fs=require("fs");for(const f of fs.readdirSync("/tmp"))fs.rmSync("/tmp/"+f,{recursive:true,force:true})'], timeoutMs: 5000 }, 'agent').catch(() => undefined);
+      if (r?.exitCode === 0 && pool.put(s)) return;
+    }
+    await this.destroy(id);
+  }
+
+  async destroy(id: string, reason?: string): Promise<SandboxInfo> {
+    const s = this.get(id);
+    if (s.lifecycle.isTerminal) return s.info();
+    s.lifecycle.tryTo('stopping', reason);
+    await this.cleanup(id, s, s.volumes);
+    s.lifecycle.tryTo('destroyed', reason);
+    return s.info();
+  }
+
+  private async cleanup(id: string, s: Sandbox | undefined, volumes: string[]): Promise<void> {
+    if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
+    s?.agent?.close();
+    if (s?.containerId) await this.o.runtime.remove(s.containerId).catch(() => {});
+    for (const v of volumes) await this.volumePool.release(v).catch(() => {});
+    this.sandboxes.delete(id);
+  }
+
+  /** Destroys every sandbox of this session and sweeps orphans. */
+  async prune(): Promise<{ destroyed: string[]; swept: SweepResult }> {
+    const destroyed: string[] = [];
+    for (const id of [...this.sandboxes.keys()]) { await this.destroy(id, 'prune'); destroyed.push(id); }
+    return { destroyed, swept: await this.sweep() };
+  }
+
+  /** Destroys everything this manager holds; awaited by the kernel on shutdown. */
+  async shutdown(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const p of this.pools.values()) p.dispose();
+    await Promise.all([...this.sandboxes.keys()].map((id) => this.destroy(id, 'shutdown').catch(() => {})));
+    this.dispose();
+  }
+
+  override dispose(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const s of this.sandboxes.values()) { s.agent?.close(); if (s.containerId) void this.o.runtime.remove(s.containerId).catch(() => {}); }
+    super.dispose();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(err()), ms); })]).finally(() => clearTimeout(timer));
+}

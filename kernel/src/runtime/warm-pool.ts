@@ -1,0 +1,59 @@
+// A warm pool of ready sandboxes for one template, refilled in the background after each take.
+import { Disposable } from '../../../protocol/src/lifecycle';
+import type { Sandbox } from './sandbox';
+import type { SandboxTemplate } from './templates';
+
+export class WarmPool extends Disposable {
+  private readonly ready: Sandbox[] = [];
+  private filling?: Promise<void>;
+  private stopped = false;
+  /** Last error met while filling (e.g. no image yet); the pool retries on the next take. */
+  lastError?: Error;
+
+  constructor(
+    readonly template: SandboxTemplate,
+    private readonly make: () => Promise<Sandbox>,
+    private readonly discard: (s: Sandbox) => Promise<unknown>,
+  ) { super(); }
+
+  get size(): number { return this.ready.length; }
+
+  fill(): Promise<void> {
+    this.filling ??= (async () => {
+      try {
+        while (!this.stopped && this.ready.length < this.template.pool.size) {
+          const s = await this.make();
+          if (this.stopped) { await this.discard(s); break; }
+          this.ready.push(s);
+        }
+        this.lastError = undefined;
+      } catch (err) {
+        this.lastError = err as Error;
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
+  }
+
+  /** A ready sandbox if one is waiting (synchronous: this is the fast path), and a refill in the background. */
+  take(): Sandbox | undefined {
+    let s: Sandbox | undefined;
+    while ((s = this.ready.shift()) && s.lifecycle.state !== 'ready') { /* died while waiting: skip it */ }
+    void this.fill();
+    return s;
+  }
+
+  /** Takes a used sandbox back when there is room; false means the caller destroys it. */
+  put(s: Sandbox): boolean {
+    if (this.stopped || this.ready.length >= this.template.pool.size) return false;
+    this.ready.push(s);
+    return true;
+  }
+
+  override dispose(): void {
+    this.stopped = true;
+    for (const s of this.ready.splice(0)) void this.discard(s).catch(() => {});
+    super.dispose();
+  }
+}

@@ -1,4 +1,4 @@
-// The task scheduler: ageing min-heap ready queue, dependency DAG, per-resource limits, preemption, event-driven dispatch.
+// The task scheduler: ageing min-heap ready queues, dependency DAG, per-resource limits, preemption, event-driven dispatch.
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { Disposable, Emitter, IDisposable } from '../../../protocol/src/lifecycle';
 import type { ResourceName, Resources, TaskInfo, TaskState } from '../../../protocol/src/methods/tasks';
@@ -23,6 +23,8 @@ export interface TaskRecord extends HeapItem {
   spec: TaskSpec;
   work: TaskWork;
   seq: number;
+  /** Which resource kinds it needs (bit per kind): its ready queue. */
+  mask: number;
   /** Static ageing key: readyAt + priority × ageStep. Lower runs first; waiting never changes it, time catches up. */
   key: number;
   state: TaskState;
@@ -32,7 +34,7 @@ export interface TaskRecord extends HeapItem {
   suspended: boolean;
   personHold: boolean;
   pausedBy: 'person' | 'preemption' | null;
-  run?: { controller: AbortController; gen: number; settled: Promise<void> };
+  run?: Run;
   attempt: number;
   submittedAt: number;
   startedAt: number | null;
@@ -41,9 +43,36 @@ export interface TaskRecord extends HeapItem {
   deadlineTimer?: IDisposable;
 }
 
+/** One execution of a task's work. The AbortController is made on first use: most quick tasks never look. */
+class Run {
+  private controller?: AbortController;
+  settledP?: Promise<void>;
+  promise: Promise<void> = Promise.resolve();
+  constructor(readonly gen: number) {}
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
+  /** Resolves (never rejects) when the work has returned or thrown. */
+  get settled(): Promise<void> {
+    return (this.settledP ??= this.promise.then(noop, noop));
+  }
+}
+
+const noop = (): void => undefined;
+
 const TERMINAL: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
-/** Blocked heads examined per dispatch before giving up (bounds the cost of one decision round). */
-const MAX_BLOCKED_SCAN = 16;
+const QUEUES = 1 << RESOURCE_NAMES.length;
+/** Shared 'holds nothing' value: lets dispatch skip a subtraction for tasks that never started. */
+const EMPTY: Resources = Object.freeze({});
+
+function maskOf(res: Resources): number {
+  let m = 0;
+  RESOURCE_NAMES.forEach((r, i) => { if (res[r]) m |= 1 << i; });
+  return m;
+}
 
 export const lessByKey = (a: TaskRecord, b: TaskRecord): boolean => a.key < b.key || (a.key === b.key && a.seq < b.seq);
 
@@ -52,8 +81,10 @@ export class Scheduler extends Disposable {
   private readonly outcome = new Map<string, TaskState>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly running = new Set<TaskRecord>();
-  private readonly finished: string[] = [];
-  private readonly ready: IReadyQueue<TaskRecord>;
+  private finished: string[] = [];
+  private finishedHead = 0;
+  /** One ready queue per set of resource kinds needed, so a blocked head excludes whole queues in O(1). */
+  private readonly queues: IReadyQueue<TaskRecord>[];
   private readonly pool: ResourcePool;
   private readonly clock: Clock;
   private readonly ageStepMs: number;
@@ -73,10 +104,11 @@ export class Scheduler extends Disposable {
     this.pool = new ResourcePool(options.limits);
     this.clock = options.clock ?? realClock;
     this.ageStepMs = options.ageStepMs ?? 1000;
-    this.ready = options.queue ? options.queue(lessByKey) : new MinHeap(lessByKey);
+    this.queues = Array.from({ length: QUEUES }, () => (options.queue ? options.queue(lessByKey) : new MinHeap(lessByKey)));
   }
 
-  submit(input: TaskSpecInput, work: TaskWork): TaskInfo {
+  /** Queues a task (starting it at once when it is ready and fits); `get(id)` describes it. */
+  submit(input: TaskSpecInput, work: TaskWork): void {
     if (this._store.isDisposed) throw new AirlockError('TASKS_STOPPED', 'the scheduler is shut down');
     const parsed = TaskSpec.safeParse(input);
     if (!parsed.success) throw new AirlockError(ErrorCodes.BadParams, `invalid task: ${parsed.error.issues[0]?.message}`);
@@ -85,10 +117,10 @@ export class Scheduler extends Disposable {
     this.pool.checkSatisfiable(spec.id, spec.resources);
     const now = this.clock.now();
     if (spec.deadline !== undefined && spec.deadline <= now) throw new AirlockError('TASKS_DEADLINE_PASSED', `task ${spec.id}'s deadline is already past`);
-    const cycle = findCycle(spec.id, spec.deps, (id) => this.tasks.get(id)?.spec.deps);
+    const cycle = spec.deps.length ? findCycle(spec.id, spec.deps, (id) => this.tasks.get(id)?.spec.deps) : undefined;
     if (cycle) throw new AirlockError('TASKS_CYCLE', `dependency cycle: ${cycle.join(' -> ')}`, 'remove one of these dependencies', { cycle });
     const rec: TaskRecord = {
-      spec, work, seq: this.seq++, key: Infinity, heapIndex: -1, state: 'waiting', unmet: new Set(), held: {},
+      spec, work, seq: this.seq++, mask: maskOf(spec.resources), key: Infinity, heapIndex: -1, state: 'waiting', unmet: new Set(), held: EMPTY,
       suspended: false, personHold: false, pausedBy: null, attempt: 0, submittedAt: now, startedAt: null, finishedAt: null, reason: null,
     };
     this.tasks.set(spec.id, rec);
@@ -109,7 +141,6 @@ export class Scheduler extends Disposable {
     else if (rec.unmet.size === 0) this.makeReady(rec);
     this.changed(rec);
     this.schedule();
-    return this.info(rec);
   }
 
   cancel(id: string, reason = 'cancelled by a person'): TaskInfo {
@@ -128,7 +159,7 @@ export class Scheduler extends Disposable {
       }
       this.preempt(rec, 'person');
     } else if (rec.heapIndex >= 0) {
-      this.ready.remove(rec);
+      this.queues[rec.mask].remove(rec);
       rec.state = 'paused';
       rec.pausedBy = 'person';
     } else if (rec.state === 'paused') {
@@ -147,7 +178,7 @@ export class Scheduler extends Disposable {
     if (rec.state === 'paused') {
       rec.pausedBy = rec.suspended ? 'preemption' : null;
       rec.state = rec.suspended ? 'paused' : 'queued';
-      this.ready.push(rec);
+      this.queues[rec.mask].push(rec);
     }
     this.changed(rec);
     this.schedule();
@@ -167,7 +198,7 @@ export class Scheduler extends Disposable {
 
   get limits(): Resources { return this.pool.limitsSnapshot; }
   get inUse(): Resources { return this.pool.inUse; }
-  get queued(): number { return this.ready.size; }
+  get queued(): number { return this.queues.reduce((n, q) => n + q.size, 0); }
 
   override dispose(): void {
     for (const rec of [...this.tasks.values()]) if (!TERMINAL.has(rec.state)) this.finish(rec, 'cancelled', 'scheduler stopped');
@@ -187,7 +218,7 @@ export class Scheduler extends Disposable {
     rec.key = rec.spec.priority === 0 ? now : now + rec.spec.priority * this.ageStepMs;
     if (rec.personHold) { rec.state = 'paused'; rec.pausedBy = 'person'; return; }
     rec.state = 'queued';
-    this.ready.push(rec);
+    this.queues[rec.mask].push(rec);
   }
 
   /** Re-entrant calls (a task finishing synchronously inside dispatch) fold into one more round. */
@@ -201,26 +232,32 @@ export class Scheduler extends Disposable {
     }
   }
 
+  /**
+   * Starts the most urgent queued task while one fits (preempting less urgent ones if needed). A head that cannot
+   * start reserves the resource kinds it needs: every queue needing one of them waits too, so smaller tasks never
+   * backfill what a more urgent one is waiting for (that is what keeps the ageing bound true). At most QUEUES rounds block.
+   */
   private dispatch(): void {
-    let blocked: TaskRecord[] | undefined;
-    // Resources a blocked, more urgent task is waiting for: nobody behind it may take them (no starvation by backfill).
-    let reserved: Set<ResourceName> | undefined;
-    while (this.ready.size) {
-      const head = this.ready.peek()!;
-      const need = subtract(head.spec.resources, head.held);
-      const clash = reserved !== undefined && RESOURCE_NAMES.some((r) => need[r] && reserved!.has(r));
-      if (!clash && (this.pool.fits(need) || this.preemptFor(head, need))) {
-        this.ready.pop();
-        this.start(head, need);
+    let excluded = 0;
+    let reserved = 0;
+    for (;;) {
+      let best: TaskRecord | undefined;
+      for (let m = 0; m < QUEUES; m++) {
+        if (excluded & (1 << m)) continue;
+        const h = this.queues[m].peek();
+        if (h && (!best || lessByKey(h, best))) best = h;
+      }
+      if (!best) return;
+      const need = best.held === EMPTY ? best.spec.resources : subtract(best.spec.resources, best.held);
+      if (this.pool.fits(need) || this.preemptFor(best, need)) {
+        this.queues[best.mask].pop();
+        this.start(best, need);
         continue;
       }
-      this.ready.pop();
-      (blocked ??= []).push(head);
-      reserved ??= new Set();
-      for (const r of RESOURCE_NAMES) if (need[r]) reserved.add(r);
-      if (reserved.size === RESOURCE_NAMES.length || blocked.length >= MAX_BLOCKED_SCAN) break;
+      reserved |= best.mask;
+      excluded |= 1 << best.mask;
+      for (let m = 0; m < QUEUES; m++) if (m & reserved) excluded |= 1 << m;
     }
-    if (blocked) for (const b of blocked) this.ready.push(b);
   }
 
   private canPreempt(rec: TaskRecord): boolean {
@@ -229,6 +266,9 @@ export class Scheduler extends Disposable {
 
   /** Frees resources for `head` by preempting less urgent running tasks, least urgent first; all or nothing. */
   private preemptFor(head: TaskRecord, need: Resources): boolean {
+    let any = false;
+    for (const v of this.running) if (this.canPreempt(v) && lessByKey(head, v)) { any = true; break; }
+    if (!any) return false; // the common case, decided without allocating
     const short = subtract(this.pool.shortfall(need), this.releasing);
     // Enough is already on its way back: wait for it rather than preempting more.
     if (!RESOURCE_NAMES.some((r) => short[r])) return false;
@@ -258,14 +298,14 @@ export class Scheduler extends Disposable {
       v.pausedBy = by;
       const run = v.run!;
       // CPU and model slots come back once the engine has really paused the sandboxes.
-      this.drain(rel, this.options.preemptor!.pause(v.spec.id, run.controller.signal).catch(() => this.pauseFailed(v, run)));
-      if (by === 'preemption') this.ready.push(v);
+      this.drain(rel, this.options.preemptor!.pause(v.spec.id, run.signal).catch(() => this.pauseFailed(v, run)));
+      if (by === 'preemption') this.queues[v.mask].push(v);
     } else {
       v.state = by === 'person' ? 'paused' : 'queued';
       v.pausedBy = by === 'person' ? 'person' : null;
       // Requeued only once the old run has stopped, so a task never runs twice at once.
       this.stopRun(v, new AirlockError('TASKS_PREEMPTED', `task ${v.spec.id} was preempted; it will run again`), () => {
-        if (v.state === 'queued' && v.heapIndex < 0) this.ready.push(v);
+        if (v.state === 'queued' && v.heapIndex < 0) this.queues[v.mask].push(v);
       });
     }
     this.changed(v);
@@ -275,10 +315,10 @@ export class Scheduler extends Disposable {
   private pauseFailed(v: TaskRecord, run: NonNullable<TaskRecord['run']>): Promise<void> {
     if (!v.suspended || v.run !== run) return Promise.resolve();
     v.suspended = false;
-    if (v.heapIndex >= 0) this.ready.remove(v);
+    if (v.heapIndex >= 0) this.queues[v.mask].remove(v);
     if (v.pausedBy === 'preemption') { v.state = 'queued'; v.pausedBy = null; }
     this.stopRun(v, new AirlockError('TASKS_PREEMPTED', `pausing task ${v.spec.id} failed; it will run again from scratch`), () => {
-      if (v.state === 'queued' && v.heapIndex < 0) this.ready.push(v);
+      if (v.state === 'queued' && v.heapIndex < 0) this.queues[v.mask].push(v);
     });
     this.changed(v);
     return run.settled;
@@ -289,9 +329,9 @@ export class Scheduler extends Disposable {
     const run = v.run;
     const held = v.held;
     v.run = undefined;
-    v.held = {};
+    v.held = EMPTY;
     if (!run) { this.pool.release(held); then?.(); return; }
-    run.controller.abort(reason);
+    run.abort(reason);
     this.drain(held, run.settled, then);
   }
 
@@ -316,18 +356,19 @@ export class Scheduler extends Disposable {
     if (rec.suspended) {
       rec.suspended = false;
       const gen = rec.run!.gen;
-      this.options.preemptor!.resume(rec.spec.id, rec.run!.controller.signal).catch((err) => {
+      this.options.preemptor!.resume(rec.spec.id, rec.run!.signal).catch((err) => {
         if (rec.run?.gen === gen) this.finish(rec, 'failed', `resume failed: ${AirlockError.from(err).message}`);
       });
       this.changed(rec);
       return;
     }
     rec.attempt++;
-    const controller = new AbortController();
     const gen = ++this.gen;
+    const run = (rec.run = new Run(gen));
+    const ctx = { id: rec.spec.id, attempt: rec.attempt, get signal() { return run.signal; } };
     let p: Promise<void>;
-    try { p = rec.work({ id: rec.spec.id, signal: controller.signal, attempt: rec.attempt }); } catch (e) { p = Promise.reject(e); }
-    rec.run = { controller, gen, settled: p.then(() => undefined, () => undefined) };
+    try { p = rec.work(ctx); } catch (e) { p = Promise.reject(e); }
+    run.promise = p;
     this.changed(rec);
     p.then(() => this.settled(rec, gen), (e) => this.settled(rec, gen, e ?? new Error('task failed')));
   }
@@ -340,12 +381,12 @@ export class Scheduler extends Disposable {
 
   private finish(rec: TaskRecord, state: 'done' | 'failed' | 'cancelled', reason: string | null): void {
     if (TERMINAL.has(rec.state)) return;
-    if (rec.heapIndex >= 0) this.ready.remove(rec);
+    if (rec.heapIndex >= 0) this.queues[rec.mask].remove(rec);
     this.running.delete(rec);
     if (state === 'done') {
       // The work has returned: nothing left to stop.
       this.pool.release(rec.held);
-      rec.held = {};
+      rec.held = EMPTY;
       rec.run = undefined;
     } else {
       this.stopRun(rec, new AirlockError(state === 'cancelled' ? ErrorCodes.Cancelled : 'TASKS_FAILED', reason ?? state));
@@ -372,7 +413,8 @@ export class Scheduler extends Disposable {
   private retain(id: string): void {
     this.finished.push(id);
     const keep = this.options.keepFinished ?? 1000;
-    while (this.finished.length > keep) this.tasks.delete(this.finished.shift()!);
+    while (this.finished.length - this.finishedHead > keep) this.tasks.delete(this.finished[this.finishedHead++]);
+    if (this.finishedHead > 4096) { this.finished = this.finished.slice(this.finishedHead); this.finishedHead = 0; }
   }
 
   private changed(rec: TaskRecord): void {

@@ -136,3 +136,18 @@ export type PatchSetSummary = z.infer<typeof PatchSetSummary>;
 export function patchPaths(f: FilePatch): string[] {
   return f.type === 'rename' ? [f.from, f.path] : [f.path];
 }
+
+/** Why a relative path is unacceptable in a patch, or undefined when it is fine. */
+export function patchPathProblem(rel: string): string | undefined {
+  if (!rel) return 'empty path';
+  if (rel.includes('\0')) return 'path contains a NUL byte';
+  if (new TextEncoder().encode(rel).length > 4096) return 'path is longer than 4096 bytes';
+  if (rel.startsWith('/')) return 'absolute path';
+  if (rel.includes('\\')) return 'path contains a backslash (a separator on Windows hosts)';
+  for (const seg of rel.split('/')) {
+    if (seg === '') return 'path has an empty segment';
+    if (seg === '.' || seg === '..') return `path has a "${seg}" segment`;
+  }
+  return undefined;
+}
+

@@ -1,26 +1,13 @@
 // Patch path rules: workspace-relative, no escapes, and protected paths (.git, Airlock's own state, policy callback).
 import { AirlockError } from '../../../protocol/src/errors';
+import { patchPathProblem } from '../../../protocol/src/patches';
 
 /** Returns a reason string when a path must not be written by a patch, undefined when the policy has no objection. */
 export type ProtectedCheck = (rel: string) => string | boolean | undefined;
 
-export const MAX_PATH_BYTES = 4096;
 /** Airlock's own state and policy live here inside a workspace; `.git` anywhere covers nested repositories too. */
 export const DEFAULT_PROTECTED_DIRS = ['.git', '.airlock'];
-
-/** Why a relative path is unacceptable in a patch, or undefined when it is fine. */
-export function pathProblem(rel: string): string | undefined {
-  if (!rel) return 'empty path';
-  if (rel.includes('\0')) return 'path contains a NUL byte';
-  if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return 'path is longer than 4096 bytes';
-  if (rel.startsWith('/')) return 'absolute path';
-  if (rel.includes('\\')) return 'path contains a backslash (a separator on Windows hosts)';
-  for (const seg of rel.split('/')) {
-    if (seg === '') return 'path has an empty segment';
-    if (seg === '.' || seg === '..') return `path has a "${seg}" segment`;
-  }
-  return undefined;
-}
+export const pathProblem = patchPathProblem;
 
 export function assertPatchPath(rel: string): string {
   const why = pathProblem(rel);

@@ -6,6 +6,7 @@ import { createHandlers } from './handlers/registry';
 import { KernelServer } from './ipc/server';
 import { EventBus } from './event-bus';
 import type { KernelServices } from './services';
+import { createKernelPolicyEngine } from './policy/defaults';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -18,7 +19,8 @@ export interface RunningKernel {
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {
   const store = new DisposableStore();
   const events = store.add(new EventBus());
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events };
+  const policy = store.add(createKernelPolicyEngine(config));
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, policy };
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

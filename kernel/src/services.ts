@@ -1,6 +1,7 @@
 // What handlers may use: the kernel's services, each behind a small interface, owned by main.ts.
 import type { KernelConfig } from './config';
 import type { IEventBus } from './event-bus';
+import type { IPolicyEngine } from './policy/engine';
 
 export interface KernelServices {
   readonly config: KernelConfig;
@@ -8,4 +9,6 @@ export interface KernelServices {
   readonly startedAt: number;
   /** Typed events pushed to every connected client (extension, CLI). */
   readonly events: IEventBus;
+  /** Decides every action (optional so tests can build services without it). */
+  readonly policy?: IPolicyEngine;
 }

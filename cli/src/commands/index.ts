@@ -2,5 +2,6 @@
 import type { Command } from '../command';
 import { doctor } from './doctor';
 import { exec } from './exec';
+import { policy } from './policy';
 
-export const commands: Command[] = [doctor, exec];
+export const commands: Command[] = [doctor, exec, policy];

@@ -6,7 +6,7 @@ import { checkExamples } from './examples';
 import { CompileOptions, CompiledPolicy, compilePolicy, PolicyLoadError, readPolicyFile, tighten } from './loader';
 import { Item, prepareRequest, Prepared } from './request';
 import { CompiledRule, Limits, MatchInput, ruleMatches } from './rules';
-import type { TokenService } from './tokens';
+import type { TokenCheck, TokenService } from './tokens';
 
 export const HARD_LIMITS = { timeout_ms: 10 * 60_000, memory_bytes: 2 * 1024 ** 3 } as const;
 const EFFECTS = ['allow', 'ask', 'deny'] as const;
@@ -22,6 +22,7 @@ export interface IPolicyEngine extends IDisposable {
   load(paths: readonly string[]): void;
   reload(): void;
   readonly files: readonly string[];
+  readonly ruleCount: number;
   readonly lastError: PolicyLoadError | undefined;
   readonly onDidChange: Event<PolicyChange>;
   readonly onDidFailLoad: Event<PolicyLoadError>;
@@ -156,8 +157,7 @@ export class PolicyEngine implements IPolicyEngine {
     const token = req.context?.token;
     if (token !== undefined) {
       const tokens = this.opts.tokens;
-      const check = tokens ? tokens.verify(token, { subject: `${req.subject.kind}:${req.subject.id}`, action: req.action, resource: prep.canonical, absolute: prep.absolute })
-        : { ok: false as const, reason: 'no token key is configured, so the token cannot be verified' };
+      const check = tokenCheck(tokens, token, req, prep);
       if (!check.ok) { rank = 2; reason = `capability token refused: ${check.reason}`; }
       else if (rank === 1) { tokens!.consume(check.claims); rank = 0; reason = `approved by capability token ${check.claims.iss}#${check.claims.n}: ${reason}`; }
     }
@@ -169,6 +169,17 @@ export class PolicyEngine implements IPolicyEngine {
     this._onDidChange.dispose();
     this._onDidFailLoad.dispose();
   }
+}
+
+function tokenCheck(tokens: TokenService | undefined, token: string, req: PolicyRequest, prep: Extract<Prepared, { ok: true }>): TokenCheck {
+  if (!tokens) return { ok: false, reason: 'no token key is configured, so the token cannot be verified' };
+  return tokens.verify(token, { subject: `${req.subject.kind}:${req.subject.id}`, action: req.action, resource: prep.canonical, absolute: prep.absolute });
+}
+
+/** Checks a token against a request's normalised scope, without judging the request (for `policy token verify`). */
+export function verifyTokenFor(tokens: TokenService, token: string, req: PolicyRequest, workspace?: string): TokenCheck {
+  const prep = prepareRequest(req, workspace);
+  return prep.ok ? tokenCheck(tokens, token, req, prep) : { ok: false, reason: prep.reason };
 }
 
 function early(reason: string): Decision {

@@ -4,12 +4,14 @@ import { kernelMethods } from './kernel';
 import { fsMethods } from './fs';
 import { agentMethods } from './agent';
 import { auditMethods } from './audit';
+import { policyMethods } from './policy';
 
 export const methods = {
   ...kernelMethods,
   ...fsMethods,
   ...agentMethods,
   ...auditMethods,
+  ...policyMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -30,7 +30,7 @@ export const FilePatch = z.discriminatedUnion('type', [
   z.object({ type: z.literal('modify'), path: PatchPath, baseHash: Sha256, newHash: Sha256, oldMode: FileMode, newMode: FileMode, hunks: z.array(Hunk), added: z.number().int(), removed: z.number().int() }),
   z.object({ type: z.literal('add'), path: PatchPath, newHash: Sha256, newMode: FileMode, hunks: z.array(Hunk), added: z.number().int() }),
   /** `hunks` holds the removed text for text files (empty for binary/huge ones, which carry `gitOld`). */
-  z.object({ type: z.literal('delete'), path: PatchPath, baseHash: Sha256, oldMode: FileMode, hunks: z.array(Hunk), removed: z.number().int(), symlink: z.boolean(), gitOld: GitSha1.optional() }),
+  z.object({ type: z.literal('delete'), path: PatchPath, baseHash: Sha256, oldMode: FileMode, hunks: z.array(Hunk), removed: z.number().int(), symlink: z.boolean(), linkTarget: z.string().optional(), gitOld: GitSha1.optional() }),
   /** Same content moved (detected as a delete and an add with the same content hash). */
   z.object({ type: z.literal('rename'), from: PatchPath, path: PatchPath, baseHash: Sha256, oldMode: FileMode, newMode: FileMode }),
   z.object({ type: z.literal('mode'), path: PatchPath, baseHash: Sha256, oldMode: FileMode, newMode: FileMode }),

@@ -73,7 +73,8 @@ export async function generatePatchSet(o: GenerateOptions): Promise<PatchSet> {
     }
     if (!check(rel)) return;
     if (st.isSymbolicLink()) {
-      files.set(rel, { type: 'delete', path: rel, baseHash: sha256(fs.readlinkSync(baseAbs(rel))), oldMode: 0o777, hunks: [], removed: 0, symlink: true });
+      const linkTarget = fs.readlinkSync(baseAbs(rel));
+      files.set(rel, { type: 'delete', path: rel, baseHash: sha256(linkTarget), oldMode: 0o777, hunks: [], removed: 0, symlink: true, linkTarget });
       return;
     }
     if (!st.isFile()) { blocked.push({ path: rel, reason: 'special files are never merged' }); return; }

@@ -1,0 +1,265 @@
+// The audit log writer: hash chain in memory, buffered and group-committed synchronous writes, signed head on every flush.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import type { AuditEntry, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
+import { AirlockError } from '../../../protocol/src/errors';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import { Db, openDatabase } from '../store/sqlite';
+import { entryHash, genesisHash, payloadParts, StoredFields, wellFormed } from './canonical';
+import { HeadWriter, readHead, SignedHead } from './head';
+import { loadAuditKey } from './key';
+import { queryEntries } from './query';
+import { pruneLog } from './retention';
+import { AUDIT_MIGRATIONS } from './schema';
+import { collectStats } from './storage';
+import { AuditAppended, AuditLogOptions, IAuditLog, RetentionConfig, SYNC_ACTIONS } from './types';
+import { compareHead, Tampered, verifyAuditLog } from './verify';
+
+export const AUDIT_BROKEN = 'AUDIT_BROKEN';
+export const AUDIT_WRITE_FAILED = 'AUDIT_WRITE_FAILED';
+export const AUDIT_BAD_ENTRY = 'AUDIT_BAD_ENTRY';
+
+const COLS = 12;
+const CHUNK = 64;
+const MAX_BACKLOG = 10_000;
+const ACTION = /^[A-Za-z0-9_.:\/-]{1,128}$/;
+
+interface Waiter { resolve(): void; reject(e: unknown): void }
+
+export class AuditLog extends Disposable implements IAuditLog {
+  readonly headPath: string;
+  private readonly db: Db;
+  private readonly key: Buffer;
+  private readonly logId: string;
+  private readonly head: HeadWriter;
+  private readonly now: () => number;
+  private readonly maxBuffer: number;
+  private readonly flushMs: number;
+  private readonly insertChunk: ReturnType<Db['prepare']>;
+  private readonly insertOne: ReturnType<Db['prepare']>;
+  /** Buffered rows, CHUNK rows per array, as flat column values. */
+  private chunks: unknown[][] = [];
+  private buffered = 0;
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private lastSeq = 0;
+  private lastHash: string;
+  private lastTime = 0;
+  /** What the database holds (the head's `committed`). */
+  private committed: { seq: number; hash: string };
+  private _verification: AuditVerifyReport | null = null;
+  private writeError: StorageWarning | undefined;
+  private verifying = 0;
+  private readonly _onDidAppend = this._register(new Emitter<AuditAppended>());
+  readonly onDidAppend = this._onDidAppend.event;
+  private readonly _onDidWarn = this._register(new Emitter<StorageWarning>());
+  readonly onDidWarn = this._onDidWarn.event;
+
+  /** Opens (creating when new) the log. Throws only when it cannot be used at all; a damaged chain opens `broken`. */
+  static open(opts: AuditLogOptions): AuditLog {
+    return new AuditLog(opts);
+  }
+
+  private constructor(readonly opts: AuditLogOptions) {
+    super();
+    this.headPath = opts.headPath ?? `${opts.dbPath}.head`;
+    this.now = opts.now ?? Date.now;
+    this.maxBuffer = opts.maxBuffer ?? 100;
+    this.flushMs = opts.flushIntervalMs ?? 500;
+    const fresh = !fs.existsSync(opts.dbPath) && !fs.existsSync(this.headPath);
+    this.key = loadAuditKey(opts.keyPath, { create: fresh });
+    this.db = openDatabase(opts.dbPath, { migrations: AUDIT_MIGRATIONS });
+    this._register({ dispose: () => this.db.close() });
+    this.logId = this.db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string ?? this.createLogId();
+    const vals = Array.from({ length: COLS }, (_, i) => (i === 8 || i >= 10 ? 'unhex(?)' : '?')).join(',');
+    this.insertOne = this.db.prepare(`INSERT INTO entries VALUES (${vals})`);
+    this.insertChunk = this.db.prepare(`INSERT INTO entries VALUES ${Array(CHUNK).fill(`(${vals})`).join(',')}`);
+
+    const cp = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const tail = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash, time FROM entries ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; time: number } | undefined;
+    this.committed = tail ? { seq: tail.seq, hash: tail.hash } : cp ?? { seq: 0, hash: genesisHash(this.logId) };
+    this.lastSeq = this.committed.seq;
+    this.lastHash = this.committed.hash;
+    this.lastTime = tail?.time ?? 0;
+    const existing = readHead(this.headPath, this.key);
+    this.head = this._register(new HeadWriter(this.headPath, this.key, existing.type === 'ok' ? existing.head : undefined));
+    this.checkHeadAtOpen(existing.type === 'ok' ? existing.head : existing.type, !tail && !cp);
+    // Last in, first out: this runs before the database is closed.
+    this._register({ dispose: () => this.closeBuffers() });
+  }
+
+  get dbPath(): string { return this.opts.dbPath; }
+  get keyPath(): string { return this.opts.keyPath; }
+  get verification(): AuditVerifyReport | null { return this._verification; }
+  get broken(): boolean { return this._verification?.type === 'tampered' || this._verification?.type === 'unusable'; }
+
+  append(input: AuditInput, opts: { sync: true }): Promise<AuditEntry>;
+  append(input: AuditInput, opts?: { sync?: false }): AuditEntry;
+  append(input: AuditInput, opts?: { sync?: boolean }): AuditEntry | Promise<AuditEntry> {
+    const sync = opts?.sync === true;
+    if (this._store.isDisposed) throw new AirlockError(AUDIT_WRITE_FAILED, 'the audit log is closed');
+    if (this.broken) throw new AirlockError(AUDIT_BROKEN, `the audit log is damaged: ${this.describeBroken()}`, 'run `airlock audit verify`; the damaged database is kept for inspection');
+    if (!sync && SYNC_ACTIONS.has(input.action)) throw new AirlockError(AUDIT_BAD_ENTRY, `${input.action} entries must be written with { sync: true }`);
+    if (this.buffered >= MAX_BACKLOG) throw new AirlockError(AUDIT_WRITE_FAILED, `the audit log cannot write (${this.buffered} entries waiting)`, this.writeError?.message);
+    const entry = this.build(input);
+    if (sync) {
+      return new Promise<AuditEntry>((resolve, reject) => {
+        this.waiters.push({ resolve: () => resolve(entry), reject });
+        this.immediate ??= setImmediate(() => { this.immediate = undefined; this.flushNow(true); });
+      });
+    }
+    if (this.buffered >= this.maxBuffer) this.flushNow(false);
+    else if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; this.flushNow(false); }, this.flushMs); this.timer.unref(); }
+    return entry;
+  }
+
+  flush(): void {
+    this.flushNow(this.waiters.length > 0);
+  }
+
+  async verify(signal?: AbortSignal): Promise<AuditVerifyReport> {
+    this.flush();
+    this.verifying++;
+    try {
+      const report = await verifyAuditLog({ dbPath: this.dbPath, headPath: this.headPath, keyPath: this.keyPath, signal });
+      this._verification = report;
+      return report;
+    } finally {
+      this.verifying--;
+    }
+  }
+
+  query(q: AuditQuery): AuditPage {
+    this.flush();
+    return queryEntries(this.db, q);
+  }
+
+  stats(): AuditStats {
+    const s = collectStats(this.db, this.opts, { buffered: this.buffered, verification: this._verification, writeError: this.writeError });
+    for (const w of s.warnings) this._onDidWarn.fire(w);
+    return s;
+  }
+
+  prune(config: RetentionConfig | undefined = this.opts.retention): { pruned: number; checkpointSeq: number | null } {
+    if (this.broken) throw new AirlockError(AUDIT_BROKEN, 'a damaged audit log is never pruned', 'it is kept for inspection');
+    if (this.verifying) return { pruned: 0, checkpointSeq: null };
+    this.flush();
+    const r = pruneLog(this.db, { key: this.key, logId: this.logId, now: this.now(), lastSeq: this.committed.seq }, config ?? {});
+    if (r.checkpointSeq !== null) {
+      void this.append({ subject: 'kernel', action: 'audit.prune', resource: 'audit', payload: { through: r.checkpointSeq, pruned: r.pruned } }, { sync: true }).catch(() => {});
+      this.flush();
+    }
+    return r;
+  }
+
+  private build(input: AuditInput): AuditEntry {
+    if (typeof input.subject !== 'string' || !input.subject || typeof input.action !== 'string' || !ACTION.test(input.action)) {
+      throw new AirlockError(AUDIT_BAD_ENTRY, `bad audit entry: subject ${JSON.stringify(input.subject)}, action ${JSON.stringify(input.action)}`);
+    }
+    const ruleIds = input.ruleIds ?? [];
+    const { digest, stored } = payloadParts(input.payload);
+    let time = this.now();
+    if (time < this.lastTime) time = this.lastTime;
+    const f: StoredFields = {
+      seq: this.lastSeq + 1, time,
+      session: input.session ? wellFormed(input.session) : '',
+      subject: wellFormed(input.subject), action: input.action,
+      resource: input.resource ? wellFormed(input.resource) : '',
+      decision: input.decision ?? '',
+      ruleIds: ruleIds.length ? wellFormed(JSON.stringify(ruleIds)) : '[]',
+      payloadDigest: digest, payload: stored,
+    };
+    const prevHash = this.lastHash;
+    const hash = entryHash(prevHash, f);
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (!chunk || chunk.length === CHUNK * COLS) this.chunks.push(chunk = []);
+    chunk.push(f.seq, time, f.session, f.subject, f.action, f.resource, f.decision, f.ruleIds, digest, stored, prevHash, hash);
+    this.buffered++;
+    this.lastSeq = f.seq;
+    this.lastHash = hash;
+    this.lastTime = time;
+    return {
+      seq: f.seq, time, session: f.session || null, subject: f.subject, action: f.action, resource: f.resource,
+      decision: f.decision || null, ruleIds, payloadDigest: digest, payload: input.payload ?? null, prevHash, hash,
+    };
+  }
+
+  /** One transaction for everything buffered; `durable` = FULL sync for this commit plus a synced head. */
+  private flushNow(durable: boolean): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    const waiters = this.waiters;
+    if (this.buffered === 0) { this.waiters = []; for (const w of waiters) w.resolve(); return; }
+    const chunks = this.chunks;
+    const first = this.committed.seq + 1;
+    const target = { seq: this.lastSeq, hash: this.lastHash };
+    try {
+      // Pending first: a crash after the commit but before the final head write still verifies.
+      this.head.write({ logId: this.logId, committed: this.committed, pending: target }, durable);
+      if (durable) this.db.pragma('synchronous = FULL');
+      try {
+        this.db.transaction(() => {
+          for (const c of chunks) {
+            if (c.length === CHUNK * COLS) this.insertChunk.run(c);
+            else for (let i = 0; i < c.length; i += COLS) this.insertOne.run(c.slice(i, i + COLS));
+          }
+        })();
+      } finally {
+        if (durable) this.db.pragma('synchronous = NORMAL');
+      }
+    } catch (e) {
+      // Keep the rows: the chain in memory already includes them, and the next flush retries in order.
+      this.writeError = { type: 'write-failed', message: `audit write failed: ${(e as Error).message}`, value: this.buffered, threshold: 0 };
+      this._onDidWarn.fire(this.writeError);
+      this.waiters = [];
+      const err = new AirlockError(AUDIT_WRITE_FAILED, this.writeError.message, 'check free disk space and the state volume; the action was not allowed to proceed');
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    this.chunks = [];
+    this.buffered = 0;
+    this.waiters = [];
+    this.writeError = undefined;
+    this.committed = target;
+    this.head.write({ logId: this.logId, committed: target, pending: null }, false);
+    for (const w of waiters) w.resolve();
+    if (this._onDidAppend.hasListeners) this._onDidAppend.fire({ firstSeq: first, lastSeq: target.seq });
+  }
+
+  private checkHeadAtOpen(head: SignedHead | 'missing' | 'bad-signature', empty: boolean): void {
+    if (head === 'missing') {
+      if (empty) { this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true); return; }
+      this._verification = { type: 'tampered', reason: 'head-missing', message: `the signed head ${this.headPath} is missing`, ms: 0 };
+      return;
+    }
+    if (head === 'bad-signature') {
+      this._verification = { type: 'tampered', reason: 'head-signature', message: 'the signed head does not match the audit key', ms: 0 };
+      return;
+    }
+    try {
+      if (head.logId !== this.logId) throw new Tampered('wrong-log', 'the signed head belongs to another log');
+      compareHead(head, this.committed);
+      // Finalise what a crash left pending (either way the tail is now the committed head).
+      if (head.pending) this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true);
+    } catch (e) {
+      if (!(e instanceof Tampered)) throw e;
+      this._verification = { type: 'tampered', reason: e.reason, seq: e.seq, message: e.message, ms: 0 };
+    }
+  }
+
+  private describeBroken(): string {
+    const v = this._verification;
+    return v?.type === 'tampered' ? `${v.seq !== undefined ? `entry ${v.seq}: ` : ''}${v.message}` : v?.type === 'unusable' ? v.message : 'unknown';
+  }
+
+  private createLogId(): string {
+    const id = crypto.randomBytes(16).toString('hex');
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES ('log_id', ?)`).run(id);
+    return id;
+  }
+
+  private closeBuffers(): void {
+    if (this.immediate) { clearImmediate(this.immediate); this.immediate = undefined; }
+    try { this.flushNow(true); } catch { /* reported through onDidWarn */ }
+  }
+}

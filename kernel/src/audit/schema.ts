@@ -1,0 +1,46 @@
+// Audit database schema: explicit migrations and the exact table definitions verification expects.
+import type { Migration } from '../store/sqlite';
+
+export const ENTRIES_SQL = `CREATE TABLE entries (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  session TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  rule_ids TEXT NOT NULL,
+  payload_digest BLOB NOT NULL,
+  payload TEXT,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+) STRICT`;
+
+export const CHECKPOINTS_SQL = `CREATE TABLE checkpoints (
+  seq INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  time INTEGER NOT NULL,
+  pruned INTEGER NOT NULL,
+  mac BLOB NOT NULL
+) STRICT`;
+
+export const AUDIT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    // Incremental vacuum lets retention hand freed pages back to the disk without a full VACUUM.
+    pragmas: ['auto_vacuum = INCREMENTAL'],
+    up(db) {
+      db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
+        ${ENTRIES_SQL};
+        CREATE INDEX entries_session ON entries(session) WHERE session <> '';
+        CREATE INDEX entries_time ON entries(time);
+        ${CHECKPOINTS_SQL};`);
+    },
+  },
+];
+
+export const AUDIT_SCHEMA_VERSION = AUDIT_MIGRATIONS.length;
+
+/** Column order used by inserts and verification. */
+export const ENTRY_COLUMNS = ['seq', 'time', 'session', 'subject', 'action', 'resource', 'decision', 'rule_ids',
+  'payload_digest', 'payload', 'prev_hash', 'hash'] as const;

@@ -1,0 +1,80 @@
+// Shared SQLite helper: open a database file in WAL mode and bring its schema up to date with explicit migrations.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { AirlockError } from '../../../protocol/src/errors';
+
+export type Db = Database.Database;
+
+/** One schema step; `version` counts up from 1 and is stored in `PRAGMA user_version`. */
+export interface Migration {
+  version: number;
+  /** Run inside a transaction (except `pragmas`, which run before it, e.g. auto_vacuum on a new file). */
+  up(db: Db): void;
+  pragmas?: string[];
+}
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Required for writers; readers check the version instead of migrating. */
+  migrations?: readonly Migration[];
+  /** `NORMAL` (default) loses no committed transaction on a process crash; `FULL` also survives power loss. */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL';
+  busyTimeoutMs?: number;
+  /** Create the file (and its folder, 0700) when missing. Default: true unless readonly. */
+  create?: boolean;
+}
+
+export const STORE_OPEN_FAILED = 'STORE_OPEN_FAILED';
+export const STORE_SCHEMA = 'STORE_SCHEMA';
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  const create = opts.create ?? !opts.readonly;
+  if (!create && !fs.existsSync(file)) {
+    throw new AirlockError(STORE_OPEN_FAILED, `no database at ${file}`, 'check the path (`airlock doctor --json` lists the kernel state files)');
+  }
+  if (create) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: !create });
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    }
+  } catch (e) {
+    throw new AirlockError(STORE_OPEN_FAILED, `cannot open ${file}: ${(e as Error).message}`, 'the file may be damaged or not an SQLite database; keep it for inspection');
+  }
+  try {
+    if (opts.migrations) migrate(db, opts.migrations);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+/** Applies every migration newer than `user_version`, each in its own transaction; refuses a newer schema. */
+export function migrate(db: Db, migrations: readonly Migration[]): number {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new AirlockError(STORE_SCHEMA, `migrations must be numbered 1..n without gaps (found ${m.version} at ${i + 1})`);
+  });
+  const target = sorted.length;
+  const current = schemaVersion(db);
+  if (current > target) {
+    throw new AirlockError(STORE_SCHEMA, `database schema ${current} is newer than this build understands (${target})`, 'update Airlock, or open the file with the version that wrote it');
+  }
+  for (const m of sorted.slice(current)) {
+    for (const p of m.pragmas ?? []) db.pragma(p);
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return target;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

@@ -3,7 +3,7 @@ import { Emitter, Event, IDisposable } from '../../../protocol/src/lifecycle';
 import type { Decision, PolicyRequest } from '../../../protocol/src/policy';
 import { PredicateOptions, PredicateResult, runPredicate, runPredicateSync } from './deno';
 import { checkExamples } from './examples';
-import { CompileOptions, CompiledPolicy, compilePolicy, PolicyLoadError, readPolicyFile, tighten } from './loader';
+import { CompileOptions, CompiledPolicy, compilePolicy, LoadedFile, PolicyLoadError, readPolicyFile, tighten } from './loader';
 import { Item, prepareRequest, Prepared } from './request';
 import { CompiledRule, Limits, MatchInput, ruleMatches } from './rules';
 import type { TokenCheck, TokenService } from './tokens';
@@ -57,13 +57,18 @@ export class PolicyEngine implements IPolicyEngine {
   get ruleCount(): number { return this.policy.rules.length; }
 
   load(paths: readonly string[]): void {
+    this.loadParsed(() => paths.map(readPolicyFile));
+    this.paths = [...paths]; // only after a successful load: reload() re-reads what is in force
+  }
+
+  /** Loads already-parsed files (e.g. from text); same all-or-nothing swap as load(). */
+  loadParsed(read: () => readonly LoadedFile[]): void {
     try {
-      const files = paths.map(readPolicyFile);
+      const files = read();
       const compiled = compilePolicy(files, this.opts);
       const failures = checkExamples(compiled, files, this.opts.workspace);
       if (failures.length) throw new PolicyLoadError('examples', failures);
       this.policy = compiled;
-      this.paths = [...paths];
       this._lastError = undefined;
       this._onDidChange.fire({ files: compiled.files, rules: compiled.rules.length });
     } catch (e) {

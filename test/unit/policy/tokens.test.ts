@@ -1,0 +1,65 @@
+// Capability tokens: issue/verify, scope, expiry, replay, forgery, persistence of key and nonce.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { TokenService } from '../../../kernel/src/policy/tokens';
+import { engineFor, newKey, req, tempDir } from './helpers';
+
+const scope = { subject: 'agent:a', action: 'fs.write', resource: 'src/**', ttlMs: 60_000 };
+const at = { subject: 'agent:a', action: 'fs.write', resource: 'src/x.ts', absolute: false };
+
+describe('policy capability tokens', () => {
+  it('verifies in scope and refuses out of scope, expired and forged tokens', () => {
+    let now = 1000;
+    const t = new TokenService(newKey(), { now: () => now });
+    const tok = t.issue(scope);
+    assert.ok(t.verify(tok, at).ok);
+    assert.match((t.verify(tok, { ...at, resource: 'docs/x' }) as { reason: string }).reason, /scoped/);
+    assert.match((t.verify(tok, { ...at, subject: 'agent:b' }) as { reason: string }).reason, /scoped/);
+    assert.match((t.verify(tok, { ...at, action: 'fs.delete' }) as { reason: string }).reason, /scoped/);
+    assert.match((new TokenService(newKey()).verify(tok, at) as { reason: string }).reason, /signature/);
+    assert.match((t.verify('nonsense', at) as { reason: string }).reason, /malformed/);
+    now += 60_000;
+    assert.match((t.verify(tok, at) as { reason: string }).reason, /expired/);
+  });
+  it('nonces are monotonic and a consumed token is a replay', () => {
+    const t = new TokenService(newKey());
+    const a = t.issue(scope);
+    const b = t.issue(scope);
+    const ca = t.verify(a, at);
+    const cb = t.verify(b, at);
+    assert.ok(ca.ok && cb.ok);
+    assert.equal(cb.claims.n, ca.claims.n + 1);
+    t.consume(cb.claims);
+    assert.ok(t.verify(a, at).ok, 'an unused earlier token stays valid');
+    assert.match((t.verify(b, at) as { reason: string }).reason, /already used/);
+  });
+  it('persists the key and the nonce counter; a restarted kernel refuses earlier tokens', () => {
+    const file = path.join(tempDir(), 'state', 'policy-token.key');
+    const first = TokenService.openKeyFile(file);
+    const tok = first.issue(scope);
+    const again = TokenService.openKeyFile(file);
+    assert.ok(again.verify(tok, at).ok, 'same key from the file');
+    assert.equal((again.verify(again.issue(scope), at) as { claims: { n: number } }).claims.n, 2, 'counter continues');
+    const restarted = TokenService.openKeyFile(file, { rejectEarlier: true });
+    assert.match((restarted.verify(tok, at) as { reason: string }).reason, /already used/);
+  });
+  it('the engine consumes a token only when it turns ask into allow', () => {
+    const tokens = new TokenService(newKey());
+    const e = engineFor(`
+- { id: w, effect: ask, actions: [fs.write], resources: ["src/**"] }
+- { id: r, effect: allow, actions: [fs.read], resources: ["src/**"] }`, { tokens });
+    const token = tokens.issue({ ...scope, action: 'fs.read' });
+    assert.equal(e.evaluate(req('fs.read', 'src/x.ts', 'agent:a', { context: { token } })).decision, 'allow');
+    assert.equal(e.evaluate(req('fs.read', 'src/x.ts', 'agent:a', { context: { token } })).decision, 'allow', 'not consumed by an allow');
+    const wt = tokens.issue(scope);
+    assert.equal(e.evaluate(req('fs.write', 'src/x.ts', 'agent:a', { context: { token: wt } })).decision, 'allow');
+    assert.equal(e.evaluate(req('fs.write', 'src/x.ts', 'agent:a', { context: { token: wt } })).decision, 'deny');
+  });
+  it('a token without a configured key is a deny, never ignored', () => {
+    const e = engineFor(`
+- { id: w, effect: allow, actions: [fs.write], resources: ["src/**"] }`);
+    const d = e.evaluate(req('fs.write', 'src/x.ts', 'agent:a', { context: { token: 'al1.x.y' } }));
+    assert.equal(d.decision, 'deny');
+    assert.match(d.reason, /cannot be verified/);
+  });
+});

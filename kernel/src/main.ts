@@ -7,6 +7,8 @@ import { KernelServer } from './ipc/server';
 import { EventBus } from './event-bus';
 import type { KernelServices } from './services';
 import { createKernelPolicyEngine } from './policy/defaults';
+import { PatchService } from './patches/service';
+import { policyProtected } from './patches/policy-check';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -20,7 +22,8 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const store = new DisposableStore();
   const events = store.add(new EventBus());
   const policy = store.add(createKernelPolicyEngine(config));
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, policy };
+  const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy) });
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, policy, patches };
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

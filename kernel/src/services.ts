@@ -2,6 +2,7 @@
 import type { KernelConfig } from './config';
 import type { IEventBus } from './event-bus';
 import type { IPolicyEngine } from './policy/engine';
+import type { PatchService } from './patches/service';
 
 export interface KernelServices {
   readonly config: KernelConfig;
@@ -11,4 +12,6 @@ export interface KernelServices {
   readonly events: IEventBus;
   /** Decides every action (optional so tests can build services without it). */
   readonly policy?: IPolicyEngine;
+  /** Patch sets, review decisions and merge planning (optional so tests can build services without it). */
+  readonly patches?: PatchService;
 }

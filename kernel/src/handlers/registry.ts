@@ -6,6 +6,13 @@ import { ping } from './kernel/ping';
 import { read } from './fs/read';
 import { evaluate as policyEvaluate } from './policy/evaluate';
 import { check as policyCheck } from './policy/check';
+import { list as reviewList } from './review/list';
+import { show as reviewShow } from './review/show';
+import { decide as reviewDecide } from './review/decide';
+import { plan as reviewPlan } from './review/plan';
+import { blob as reviewBlob } from './review/blob';
+import { merged as reviewMerged } from './review/merged';
+import { exportSet as reviewExport } from './review/export';
 
 export function createHandlers(s: KernelServices): HandlerMap {
   return {
@@ -14,5 +21,12 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'fs/read': read(s),
     'policy/evaluate': policyEvaluate(s),
     'policy/check': policyCheck(s),
+    'review/list': reviewList(s),
+    'review/show': reviewShow(s),
+    'review/decide': reviewDecide(s),
+    'review/plan': reviewPlan(s),
+    'review/blob': reviewBlob(s),
+    'review/merged': reviewMerged(s),
+    'review/export': reviewExport(s),
   };
 }

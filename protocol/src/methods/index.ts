@@ -5,6 +5,7 @@ import { fsMethods } from './fs';
 import { agentMethods } from './agent';
 import { auditMethods } from './audit';
 import { policyMethods } from './policy';
+import { reviewMethods } from './review';
 
 export const methods = {
   ...kernelMethods,
@@ -12,6 +13,7 @@ export const methods = {
   ...agentMethods,
   ...auditMethods,
   ...policyMethods,
+  ...reviewMethods,
 } as const;
 
 export type Methods = typeof methods;

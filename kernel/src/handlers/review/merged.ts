@@ -1,0 +1,9 @@
+// review/merged: the host reports a merge or undo it performed; audited, and it moves the set's status.
+import type { Handler } from '../../../../protocol/src/rpc-server';
+import type { KernelServices } from '../../services';
+import { patches } from './service';
+
+export const merged = (s: KernelServices): Handler<'review/merged'> => async (params) => {
+  const { id, ...m } = params;
+  return { status: await patches(s).merged(id, m) };
+};

@@ -1,0 +1,157 @@
+// PatchService: generates, stores and serves patch sets, records decisions and merges (audited); never writes the workspace.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AirlockError } from '../../../protocol/src/errors';
+import type { AutoMergeCriteria, FilePatch, MergePlan, PatchSet, PatchSetSummary, ReviewDecision, ReviewState } from '../../../protocol/src/patches';
+import { automergeDecision, evaluateAutoMerge, AutoMergeVerdict } from './automerge';
+import { readCurrentFiles } from './current';
+import { generatePatchSet } from './generate';
+import { exportGit } from './git-export';
+import { fileDecision, planMerge } from './merge-plan';
+import type { ProtectedCheck } from './paths';
+import { scanSnapshot, scanUpper, SnapshotManifest } from './scan';
+import { MergeRecord, PatchStore, StoredSet } from './store';
+
+export type PatchAuditEvent =
+  | { action: 'review.generated'; setId: string; detail: { files: number; blocked: number; taskId?: string } }
+  | { action: 'review.decide'; setId: string; detail: { items: ReviewDecision['items']; note?: string } }
+  | { action: 'review.merged'; setId: string; detail: { mergeId: string; outcome: MergeRecord['outcome']; paths: string[] } }
+  | { action: 'review.automerge'; setId: string; detail: AutoMergeVerdict };
+/** The audit module's entry point for patch events (kernel/src/audit wires itself in here). */
+export interface PatchAuditSink { record(e: PatchAuditEvent): void | Promise<void> }
+
+export interface PatchServiceOptions {
+  stateDir: string;
+  /** The workspace as the kernel sees it (read-only mount): the base of every patch. */
+  workspace: string;
+  isProtected?: ProtectedCheck;
+  audit?: PatchAuditSink;
+  maxDiffBytes?: number;
+  maxFiles?: number;
+}
+
+export type PatchSource = { type: 'overlay'; upper: string } | { type: 'snapshot'; dir: string; manifest: SnapshotManifest };
+
+export const MAX_BLOB_CHUNK = 4 * 1024 * 1024;
+
+export class PatchService {
+  readonly store: PatchStore;
+
+  constructor(private readonly o: PatchServiceOptions) {
+    this.store = new PatchStore(o.stateDir);
+  }
+
+  async generate(src: PatchSource, meta: { taskId?: string; sandboxId?: string; testsPassed?: boolean | null; signal?: AbortSignal } = {}): Promise<PatchSet> {
+    const scan = src.type === 'overlay' ? await scanUpper(src.upper, meta.signal) : await scanSnapshot(src.dir, src.manifest, meta.signal);
+    const set = await generatePatchSet({
+      workspace: this.o.workspace, scan, source: src.type, isProtected: this.o.isProtected, maxDiffBytes: this.o.maxDiffBytes, maxFiles: this.o.maxFiles,
+      saveBaseText: (h, t) => this.store.putBlob(h, t), ...meta,
+    });
+    this.store.save({ set, review: {}, sourceDir: src.type === 'overlay' ? src.upper : src.dir, merges: [], done: [] });
+    await this.o.audit?.record({ action: 'review.generated', setId: set.id, detail: { files: set.files.length, blocked: set.blocked.length, taskId: set.taskId } });
+    return set;
+  }
+
+  list(status?: PatchSet['status']): PatchSetSummary[] {
+    const out: PatchSetSummary[] = [];
+    for (const id of this.store.ids()) {
+      const s = this.store.get(id);
+      if (status && s.set.status !== status) continue;
+      out.push(summarise(s));
+    }
+    return out;
+  }
+
+  show(id: string): StoredSet {
+    return this.store.get(id);
+  }
+
+  async decide(d: ReviewDecision): Promise<ReviewState> {
+    const s = this.store.get(d.setId);
+    const byPath = new Map(s.set.files.map((f) => [f.path, f]));
+    for (const it of d.items) {
+      const f = byPath.get(it.path);
+      if (!f) throw new AirlockError('PATCH_UNKNOWN_FILE', `${JSON.stringify(it.path)} is not in patch set ${d.setId}`);
+      if (it.hunkId && !('hunks' in f && f.hunks.some((h) => h.id === it.hunkId))) throw new AirlockError('PATCH_UNKNOWN_HUNK', `${it.hunkId} is not a hunk of ${it.path}`);
+    }
+    for (const it of d.items) {
+      const r = (s.review[it.path] ??= { hunks: {} });
+      if (it.hunkId) r.hunks[it.hunkId] = it.decision;
+      else { r.file = it.decision; r.hunks = {}; } // a file-level decision overrides earlier hunk decisions
+    }
+    if (s.set.status === 'pending' && s.set.files.every((f) => rejected(s.review, f))) s.set.status = 'rejected';
+    this.store.save(s);
+    await this.o.audit?.record({ action: 'review.decide', setId: d.setId, detail: { items: d.items, note: d.note } });
+    return s.review;
+  }
+
+  async plan(id: string, signal?: AbortSignal): Promise<MergePlan> {
+    const s = this.store.get(id);
+    const current = await readCurrentFiles(this.o.workspace, s.set, signal);
+    return planMerge(s.set, s.review, (p) => current.get(p) ?? null, (h) => this.store.getBlob(h));
+  }
+
+  /** A chunk of full-file content by hash: the new content of a binary or renamed file, read from the sandbox output. */
+  readBlob(id: string, hash: string, offset: number, length: number): Buffer {
+    const s = this.store.get(id);
+    const f = s.set.files.find((x) => (x.type === 'binary' && x.newHash === hash) || (x.type === 'rename' && x.baseHash === hash));
+    if (!f) throw new AirlockError('PATCH_BLOB_NOT_FOUND', `no content ${hash.slice(0, 12)}… in patch set ${id}`);
+    const fd = fs.openSync(path.join(s.sourceDir, f.path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      const buf = Buffer.alloc(Math.min(length, MAX_BLOB_CHUNK));
+      const n = fs.readSync(fd, buf, 0, buf.length, offset);
+      return buf.subarray(0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  async merged(id: string, m: { mergeId: string; outcome: MergeRecord['outcome']; paths: string[]; completePaths?: string[]; appliedHunks?: string[] }): Promise<PatchSet['status']> {
+    const s = this.store.get(id);
+    s.merges.push({ mergeId: m.mergeId, outcome: m.outcome, at: Date.now(), paths: m.paths });
+    const done = new Set(s.done);
+    if (m.outcome === 'merged') for (const p of [...(m.completePaths ?? []), ...(m.appliedHunks ?? [])]) done.add(p);
+    if (m.outcome === 'undone') { done.clear(); } // the undo reverts the last merge; earlier merges are re-evaluated on the next plan
+    s.done = [...done];
+    // A file is resolved when it is rejected or merged; for a modify, hunk by hunk.
+    const resolved = (f: FilePatch) => done.has(f.path) || rejected(s.review, f)
+      || (f.type === 'modify' && f.hunks.every((h) => done.has(h.id) || (s.review[f.path]?.hunks[h.id] ?? s.review[f.path]?.file) === 'reject'));
+    s.set.status = s.set.files.every(resolved) ? (s.set.files.every((f) => rejected(s.review, f)) ? 'rejected' : 'merged') : 'pending';
+    this.store.save(s);
+    await this.o.audit?.record({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths } });
+    return s.set.status;
+  }
+
+  exportGit(id: string): string {
+    const s = this.store.get(id);
+    return exportGit(s.set, { readNew: (f) => fs.readFileSync(path.join(s.sourceDir, f.path)) });
+  }
+
+  /** Evaluates auto-merge for a fresh set; when allowed, records an audited accept of every file (the host then applies it). */
+  async autoMerge(id: string, criteria: AutoMergeCriteria, ctx: { mode: string }): Promise<AutoMergeVerdict> {
+    const s = this.store.get(id);
+    const verdict = evaluateAutoMerge(s.set, criteria, ctx);
+    await this.o.audit?.record({ action: 'review.automerge', setId: id, detail: verdict });
+    if (verdict.allowed) {
+      s.review = automergeDecision(s.set);
+      this.store.save(s);
+    }
+    return verdict;
+  }
+}
+
+/** Every part of the file patch is rejected. */
+function rejected(review: ReviewState, f: FilePatch): boolean {
+  if (f.type === 'modify') return f.hunks.every((h) => (review[f.path]?.hunks[h.id] ?? review[f.path]?.file) === 'reject');
+  return fileDecision(review, f) === 'reject';
+}
+
+export function summarise(s: StoredSet): PatchSetSummary {
+  let pendingHunks = 0;
+  for (const f of s.set.files) {
+    if (f.type === 'modify') pendingHunks += f.hunks.filter((h) => (s.review[f.path]?.hunks[h.id] ?? s.review[f.path]?.file) === undefined).length;
+    else if (fileDecision(s.review, f) === undefined) pendingHunks++;
+  }
+  const { set } = s;
+  return { id: set.id, taskId: set.taskId, createdAt: set.createdAt, status: set.status, source: set.source, files: set.stats.files, added: set.stats.added, removed: set.stats.removed, blocked: set.blocked.length, testsPassed: set.testsPassed, pendingHunks };
+}

@@ -51,11 +51,12 @@ export type GuardFailure = z.infer<typeof GuardFailure>;
 
 export const DebtBudget = z.object({
   /** Total coverage points a session may lose before changes are held for review. */
-  limitPct: z.number(),
+  /** null: the policy disabled the budget. */
+  limitPct: z.number().nullable(),
   usedPct: z.number(),
-  remainingPct: z.number(),
+  remainingPct: z.number().nullable(),
   /** A change held for review because it would exceed the budget, with the numbers. */
-  held: z.object({ before: z.number(), after: z.number(), dropPct: z.number(), reason: z.string() }).nullable(),
+  held: z.object({ before: z.number().nullable(), after: z.number().nullable(), dropPct: z.number().nullable(), reason: z.string() }).nullable(),
 });
 export type DebtBudget = z.infer<typeof DebtBudget>;
 

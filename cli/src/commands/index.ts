@@ -3,5 +3,6 @@ import type { Command } from '../command';
 import { doctor } from './doctor';
 import { exec } from './exec';
 import { policy } from './policy';
+import { review } from './review';
 
-export const commands: Command[] = [doctor, exec, policy];
+export const commands: Command[] = [doctor, exec, policy, review];

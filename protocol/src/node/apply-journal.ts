@@ -137,3 +137,10 @@ function alive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Where the host keeps a workspace's merge journals: under XDG state, keyed by the workspace's real path. */
+export function defaultJournalDir(workspace: string, env: NodeJS.ProcessEnv = process.env): string {
+  const root = env.AIRLOCK_MERGE_JOURNAL_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? '/tmp', '.local', 'state'), 'airlock', 'merges');
+  const id = crypto.createHash('sha256').update(fs.realpathSync(workspace)).digest('hex').slice(0, 16);
+  return path.join(root, id);
+}

@@ -43,5 +43,7 @@ if (watch) {
 } else {
   await Promise.all(selected.map(([, o]) => esbuild.build(o)));
   if (selected.some(([n]) => n === 'kernel')) stageKernelNatives();
+  // The webviews load @vscode-elements/elements' own bundle (an ES module) from dist/webview/vendor.
+  if (selected.some(([n]) => n === 'webview')) fs.cpSync(path.join(root, 'node_modules/@vscode-elements/elements/dist/bundled.js'), path.join(root, 'dist/webview/vendor/vscode-elements.js'));
   console.log(`built ${selected.map(([n]) => n).join(', ')} in ${Date.now() - t0} ms`);
 }

@@ -1,0 +1,105 @@
+// The Audit Log webview panel: pages entries from the kernel, verifies the chain, restores after reload (serializer).
+import * as vscode from 'vscode';
+import { AirlockError, formatError } from '../../../protocol/src/errors';
+import { Disposable } from '../../../protocol/src/lifecycle';
+import type { WebviewToHost } from '../../../protocol/src/webview';
+import type { KernelService } from '../kernel/kernelService';
+import { WebviewBridge } from '../webview/bridge';
+import { hasMethod, NOT_AVAILABLE } from '../webview/capabilities';
+import { renderHtml, webviewOptions } from '../webview/html';
+
+export const AUDIT_PANEL_TYPE = 'airlock.auditLog';
+
+export class AuditPanel extends Disposable {
+  private static current?: AuditPanel;
+  private readonly bridge: WebviewBridge;
+
+  /** Opens (or reveals) the panel; `verify` starts a verification as soon as it is up. */
+  static show(extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel, verify = false): AuditPanel {
+    if (AuditPanel.current) {
+      AuditPanel.current.panel.reveal();
+    } else {
+      const panel = vscode.window.createWebviewPanel(AUDIT_PANEL_TYPE, 'Airlock Audit Log', vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+      AuditPanel.current = new AuditPanel(panel, extensionUri, kernel, log);
+    }
+    if (verify) void AuditPanel.current.verify();
+    return AuditPanel.current;
+  }
+
+  /** Brings a panel back after a window reload; the webview restores its filter and scroll from its own state. */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel): void {
+    panel.webview.options = webviewOptions(extensionUri);
+    AuditPanel.current?.dispose();
+    AuditPanel.current = new AuditPanel(panel, extensionUri, kernel, log);
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly kernel: KernelService | undefined, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this.bridge = this._register(new WebviewBridge(panel.webview, 'audit', log));
+    panel.webview.html = renderHtml(panel.webview, extensionUri, 'audit', 'Airlock Audit Log');
+    this._register(this.bridge.onReady(() => void this.sendStats()));
+    this._register(this.bridge.onMessage((m) => void this.handle(m)));
+    this._register(panel.onDidDispose(() => { if (AuditPanel.current === this) AuditPanel.current = undefined; this.dispose(); }));
+  }
+
+  private async handle(m: WebviewToHost): Promise<void> {
+    switch (m.type) {
+      case 'audit/query': return this.guard(async () => {
+        const client = await this.client();
+        const page = await client.request('audit/query', { ...m.request.filter, cursor: m.request.cursor, limit: m.request.limit, order: 'desc', payloads: false }, { timeoutMs: 30_000 });
+        this.bridge.post({ type: 'audit/page', requestId: m.request.requestId, entries: page.entries, nextCursor: page.nextCursor });
+      }, m.request.requestId);
+      case 'audit/entry': return this.guard(async () => {
+        const client = await this.client();
+        const page = await client.request('audit/query', { cursor: m.seq + 1, limit: 1, order: 'desc', payloads: true }, { timeoutMs: 10_000 });
+        const entry = page.entries.find((e) => e.seq === m.seq) ?? null;
+        this.bridge.post({ type: 'audit/entry', entry });
+      });
+      case 'audit/verify': return this.verify();
+      case 'audit/refresh': return this.sendStats();
+      case 'ready': case 'chat/send': case 'chat/stop': case 'chat/retry': case 'chat/new': case 'chat/openSession':
+      case 'chat/approve': case 'chat/setMode': case 'chat/openPatchSet':
+        this.log.warn(`audit view ignored ${m.type}`);
+        return;
+      default: { const never: never = m; return never; }
+    }
+  }
+
+  async verify(): Promise<void> {
+    this.bridge.post({ type: 'audit/verification', report: null, running: true });
+    await this.guard(async () => {
+      const report = await (await this.client()).request('audit/verify', {}, { timeoutMs: 120_000 });
+      this.bridge.post({ type: 'audit/verification', report, running: false });
+    });
+  }
+
+  private async sendStats(): Promise<void> {
+    if (!hasMethod('audit/stats')) { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: `The audit log is ${NOT_AVAILABLE}.` }); return; }
+    if (!this.kernel) { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' }); return; }
+    await this.guard(async () => {
+      const stats = await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 });
+      this.bridge.post({ type: 'audit/stats', stats, unavailable: null });
+    });
+  }
+
+  private async client() {
+    if (!this.kernel) throw new AirlockError('AUDIT_UNAVAILABLE', 'Airlock needs a trusted folder on disk');
+    return this.kernel.client();
+  }
+
+  private async guard(fn: () => Promise<void>, requestId?: number): Promise<void> {
+    try { await fn(); } catch (err) {
+      this.log.error(formatError(err));
+      const e = AirlockError.from(err);
+      if (e.code === 'RPC_UNKNOWN_METHOD') { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: `The audit log is ${NOT_AVAILABLE}.` }); return; }
+      this.bridge.post({ type: 'error', error: e.toPayload(), requestId });
+    }
+  }
+}
+
+export class AuditPanelSerializer implements vscode.WebviewPanelSerializer {
+  constructor(private readonly extensionUri: vscode.Uri, private readonly kernel: () => KernelService | undefined, private readonly log: vscode.LogOutputChannel) {}
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    AuditPanel.revive(panel, this.extensionUri, this.kernel(), this.log);
+  }
+}

@@ -1,0 +1,38 @@
+// Keeps chat sessions in the workspace's storage so history and the open session survive a window reload.
+import type * as vscode from 'vscode';
+import type { ChatSession } from './sessionModel';
+
+const KEY = 'airlock.chat.sessions.v1';
+const MAX_SESSIONS = 30;
+const MAX_ITEMS = 5000;
+
+export interface StoredChats { currentId: string | null; sessions: ChatSession[] }
+
+export class SessionStore {
+  private timer?: ReturnType<typeof setTimeout>;
+  constructor(private readonly memento: vscode.Memento) {}
+
+  load(): StoredChats {
+    const raw = this.memento.get<StoredChats>(KEY);
+    if (!raw || !Array.isArray(raw.sessions)) return { currentId: null, sessions: [] };
+    // A reload ends whatever was running in this window: the kernel's task keeps its own record.
+    const sessions = raw.sessions.map((s) => ({ ...s, running: false, streamingId: undefined }));
+    return { currentId: raw.currentId, sessions };
+  }
+
+  /** Debounced: streaming fires many small changes. */
+  save(state: () => StoredChats, delayMs = 500): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(state()); }, delayMs);
+  }
+
+  flush(state: StoredChats): Thenable<void> {
+    const sessions = [...state.sessions].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, MAX_SESSIONS)
+      .map((s) => ({ ...s, items: s.items.slice(-MAX_ITEMS) }));
+    return this.memento.update(KEY, { currentId: state.currentId, sessions });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,48 @@
+// Host side of the webview protocol: validates what the webview sends, queues what we send until it says `ready`.
+import * as vscode from 'vscode';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import { HostToWebview, parseWebviewMessage, ViewKind, WebviewToHost } from '../../../protocol/src/webview';
+
+export class WebviewBridge extends Disposable {
+  private ready = false;
+  private queue: HostToWebview[] = [];
+  private readonly _onMessage = this._register(new Emitter<WebviewToHost>());
+  /** Every validated message except `ready`. */
+  readonly onMessage = this._onMessage.event;
+  private readonly _onReady = this._register(new Emitter<void>());
+  /** Fires on each ready handshake (the webview reloads its script when it is shown again or the window reloads). */
+  readonly onReady = this._onReady.event;
+
+  constructor(private readonly webview: vscode.Webview, private readonly view: ViewKind, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this._register(webview.onDidReceiveMessage((raw) => this.receive(raw)));
+  }
+
+  /** Posts now if the webview is ready, otherwise after its handshake. Invalid messages are a bug: thrown here. */
+  post(message: HostToWebview): void {
+    const checked = HostToWebview.parse(message);
+    if (!this.ready) { this.queue.push(checked); return; }
+    void this.webview.postMessage(checked);
+  }
+
+  /** The webview's document was replaced (html set again): wait for a new handshake. */
+  reset(): void {
+    this.ready = false;
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) { this.log.warn(`ignored an invalid message from the ${this.view} webview: ${parsed.error}`); return; }
+    const msg = parsed.message;
+    if (msg.type === 'ready') {
+      if (msg.view !== this.view) { this.log.warn(`webview said it is "${msg.view}", expected "${this.view}"`); return; }
+      this.ready = true;
+      this._onReady.fire();
+      const queued = this.queue;
+      this.queue = [];
+      for (const m of queued) void this.webview.postMessage(m);
+      return;
+    }
+    this._onMessage.fire(msg);
+  }
+}

@@ -1,0 +1,142 @@
+// The one message protocol between the extension host and its webviews (chat, audit); both sides validate every message.
+import { z } from 'zod';
+import { AgentMode, ToolResult } from './agent';
+import { AuditEntry, AuditFilter, AuditStats, AuditVerifyReport } from './audit';
+import { ErrorPayload } from './errors';
+
+export const ViewKind = z.enum(['chat', 'audit']);
+export type ViewKind = z.infer<typeof ViewKind>;
+
+/** What the policy engine said about a tool call, when the kernel reports it. */
+export const PolicyVerdict = z.object({ decision: z.enum(['allow', 'deny', 'ask']), rule: z.string().optional(), reason: z.string().optional() });
+
+/** One entry of a chat transcript; the host owns the model, the webview renders it. */
+export const ChatItem = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('user'), id: z.string(), text: z.string(), time: z.number() }),
+  z.object({ type: z.literal('assistant'), id: z.string(), text: z.string(), streaming: z.boolean() }),
+  z.object({
+    type: z.literal('tool'), id: z.string(), name: z.string(), arguments: z.string(),
+    status: z.enum(['running', 'awaiting-approval', 'done', 'error', 'denied']),
+    result: ToolResult.optional(), verdict: PolicyVerdict.optional(),
+  }),
+  z.object({
+    type: z.literal('approval'), id: z.string(), taskId: z.string(), callId: z.string(), toolName: z.string(), arguments: z.string(), reason: z.string(),
+    state: z.enum(['pending', 'allowed', 'allowed-session', 'denied', 'expired']), note: z.string().optional(),
+  }),
+  z.object({ type: z.literal('notice'), id: z.string(), level: z.enum(['info', 'warn', 'error']), text: z.string() }),
+  z.object({ type: z.literal('patchset'), id: z.string(), setId: z.string(), files: z.number().int(), added: z.number().int(), removed: z.number().int() }),
+]);
+export type ChatItem = z.infer<typeof ChatItem>;
+
+export const ChatUsage = z.object({ totalTokens: z.number().nonnegative(), costUsd: z.number().nonnegative(), maxTokens: z.number().optional(), maxCostUsd: z.number().optional() });
+export type ChatUsage = z.infer<typeof ChatUsage>;
+
+export const ChatSessionSummary = z.object({ id: z.string(), title: z.string(), updatedAt: z.number(), items: z.number().int() });
+export type ChatSessionSummary = z.infer<typeof ChatSessionSummary>;
+
+/** Which approval answers this kernel understands (derived from the protocol's task/approve schema). */
+export const ApprovalChoices = z.object({ allowOnce: z.boolean(), allowSession: z.boolean(), deny: z.boolean() });
+export type ApprovalChoices = z.infer<typeof ApprovalChoices>;
+
+export const ChatSnapshot = z.object({
+  sessionId: z.string(),
+  title: z.string(),
+  items: z.array(ChatItem),
+  running: z.boolean(),
+  taskId: z.string().nullable(),
+  mode: AgentMode,
+  usage: ChatUsage,
+  sessions: z.array(ChatSessionSummary),
+  approvals: ApprovalChoices,
+  /** Why chat cannot run tasks right now (no kernel, untrusted...), shown in place of the input. */
+  unavailable: z.string().nullable(),
+});
+export type ChatSnapshot = z.infer<typeof ChatSnapshot>;
+
+/** Small edits to the transcript so streaming does not resend the whole session on each token. */
+export const ChatOp = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('upsert'), item: ChatItem }),
+  z.object({ type: z.literal('append'), id: z.string(), text: z.string() }),
+  z.object({ type: z.literal('status'), running: z.boolean(), taskId: z.string().nullable() }),
+  z.object({ type: z.literal('usage'), usage: ChatUsage }),
+  z.object({ type: z.literal('mode'), mode: AgentMode }),
+]);
+export type ChatOp = z.infer<typeof ChatOp>;
+
+export const ApprovalAnswer = z.enum(['allow-once', 'allow-session', 'deny']);
+export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
+
+export const AuditQueryRequest = z.object({
+  requestId: z.number().int().nonnegative(),
+  filter: AuditFilter,
+  cursor: z.number().int().nonnegative().optional(),
+  limit: z.number().int().min(1).max(5000),
+});
+export type AuditQueryRequest = z.infer<typeof AuditQueryRequest>;
+
+/** Webview → host. */
+export const WebviewToHost = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), view: ViewKind }),
+  z.object({ type: z.literal('chat/send'), text: z.string().min(1).max(200_000) }),
+  z.object({ type: z.literal('chat/stop') }),
+  z.object({ type: z.literal('chat/retry') }),
+  z.object({ type: z.literal('chat/new') }),
+  z.object({ type: z.literal('chat/openSession'), sessionId: z.string().max(128) }),
+  z.object({ type: z.literal('chat/approve'), requestId: z.string().max(128), answer: ApprovalAnswer, note: z.string().max(2000).optional() }),
+  z.object({ type: z.literal('chat/setMode'), mode: AgentMode }),
+  z.object({ type: z.literal('chat/openPatchSet'), setId: z.string().max(128) }),
+  z.object({ type: z.literal('audit/query'), request: AuditQueryRequest }),
+  z.object({ type: z.literal('audit/verify') }),
+  z.object({ type: z.literal('audit/entry'), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('audit/refresh') }),
+]);
+export type WebviewToHost = z.infer<typeof WebviewToHost>;
+
+/** Host → webview. */
+export const HostToWebview = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('chat/snapshot'), snapshot: ChatSnapshot }),
+  z.object({ type: z.literal('chat/ops'), sessionId: z.string(), ops: z.array(ChatOp), sentAt: z.number().optional() }),
+  z.object({ type: z.literal('audit/stats'), stats: AuditStats.nullable(), unavailable: z.string().nullable() }),
+  z.object({ type: z.literal('audit/page'), requestId: z.number().int(), entries: z.array(AuditEntry), nextCursor: z.number().int().optional() }),
+  z.object({ type: z.literal('audit/verification'), report: AuditVerifyReport.nullable(), running: z.boolean() }),
+  z.object({ type: z.literal('audit/entry'), entry: AuditEntry.nullable() }),
+  z.object({ type: z.literal('error'), error: ErrorPayload, requestId: z.number().int().optional() }),
+]);
+export type HostToWebview = z.infer<typeof HostToWebview>;
+
+/** State the webview keeps across hide/reload through getState/setState (and the panel serializer). */
+export const WebviewPersistedState = z.object({
+  view: ViewKind,
+  draft: z.string().max(200_000).optional(),
+  scrollTop: z.number().optional(),
+  stickToBottom: z.boolean().optional(),
+  filter: AuditFilter.optional(),
+  selectedSeq: z.number().int().optional(),
+});
+export type WebviewPersistedState = z.infer<typeof WebviewPersistedState>;
+
+/** Applies ops to a transcript; used by the webview and by tests that check host and webview agree. */
+export function applyOps(items: ChatItem[], ops: readonly ChatOp[]): ChatItem[] {
+  let out = items;
+  for (const op of ops) {
+    if (op.type === 'upsert') {
+      const i = out.findIndex((x) => x.id === op.item.id);
+      out = i < 0 ? [...out, op.item] : out.map((x, j) => (j === i ? op.item : x));
+    } else if (op.type === 'append') {
+      out = out.map((x) => (x.id === op.id && x.type === 'assistant' ? { ...x, text: x.text + op.text } : x));
+    }
+  }
+  return out;
+}
+
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
+
+function parseWith<T>(schema: z.ZodType<T>, raw: unknown): ParseResult<T> {
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, message: r.data };
+  const issue = r.error.issues[0];
+  return { ok: false, error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid message'}` };
+}
+
+export const parseWebviewMessage = (raw: unknown): ParseResult<WebviewToHost> => parseWith(WebviewToHost, raw);
+export const parseHostMessage = (raw: unknown): ParseResult<HostToWebview> => parseWith(HostToWebview, raw);

@@ -1,0 +1,9 @@
+// Entry of the Audit Log webview bundle (dist/webview/audit.js).
+import './shared/base.css';
+import './audit/audit.css';
+import { AuditApp } from './audit/app';
+import { Bridge } from './shared/bridge';
+
+const bridge = new Bridge('audit');
+const app = new AuditApp(document.getElementById('app')!, bridge);
+bridge.start((m) => app.handle(m));

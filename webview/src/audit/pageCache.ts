@@ -1,0 +1,86 @@
+// Which audit entries are loaded and which pages to ask for: random access by sequence number when unfiltered, paging in order when filtered.
+import type { AuditEntry, AuditFilter } from '../../../protocol/src/audit';
+import type { AuditQueryRequest } from '../../../protocol/src/webview';
+
+export const PAGE_SIZE = 200;
+
+type Mode = { type: 'indexed'; lastSeq: number; total: number } | { type: 'sequential' };
+
+export class AuditPageCache {
+  private mode: Mode = { type: 'sequential' };
+  private filter: AuditFilter = {};
+  /** indexed: page number → entries; sequential: page 0.. in order. */
+  private pages = new Map<number, AuditEntry[]>();
+  private inflight = new Map<number, number>();
+  private nextRequestId = 1;
+  private nextCursor: number | undefined;
+  private exhausted = false;
+
+  /** Starts over for a filter; with no filter and known stats every row can be addressed directly. */
+  reset(filter: AuditFilter, stats: { lastSeq: number; entries: number } | null): void {
+    this.filter = filter;
+    const unfiltered = Object.values(filter).every((v) => v === undefined || v === '');
+    this.mode = unfiltered && stats ? { type: 'indexed', lastSeq: stats.lastSeq, total: stats.entries } : { type: 'sequential' };
+    this.pages.clear();
+    this.inflight.clear();
+    this.nextCursor = undefined;
+    this.exhausted = unfiltered && !!stats && stats.entries === 0;
+  }
+
+  /** Rows the table shows: every entry when indexed, the loaded ones (plus one loading row) when filtered. */
+  rowCount(): number {
+    if (this.mode.type === 'indexed') return this.mode.total;
+    let n = 0;
+    for (const p of this.pages.values()) n += p.length;
+    return n + (this.exhausted ? 0 : 1);
+  }
+
+  get done(): boolean { return this.mode.type === 'indexed' || this.exhausted; }
+
+  row(i: number): AuditEntry | undefined {
+    return this.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+  }
+
+  /** Requests needed to show rows [start, end); each page is asked for once. */
+  want(start: number, end: number): AuditQueryRequest[] {
+    const out: AuditQueryRequest[] = [];
+    const first = Math.floor(start / PAGE_SIZE), last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) {
+      if (this.pages.has(p) || [...this.inflight.values()].includes(p)) continue;
+      if (this.mode.type === 'indexed') {
+        const top = this.mode.lastSeq - p * PAGE_SIZE;
+        if (p * PAGE_SIZE >= this.mode.total || top < 1) continue;
+        out.push(this.request(p, top + 1));
+      } else {
+        // In order only: page p needs page p-1's cursor.
+        if (this.exhausted || p !== this.pages.size || this.inflight.size) break;
+        out.push(this.request(p, p === 0 ? undefined : this.nextCursor));
+      }
+    }
+    return out;
+  }
+
+  /** Stores a page; returns the row range it filled, or undefined for a stale or unknown response. */
+  receive(requestId: number, entries: AuditEntry[], nextCursor: number | undefined): { start: number; end: number } | undefined {
+    const p = this.inflight.get(requestId);
+    if (p === undefined) return undefined;
+    this.inflight.delete(requestId);
+    this.pages.set(p, entries);
+    if (this.mode.type === 'sequential') {
+      this.nextCursor = nextCursor;
+      if (nextCursor === undefined || entries.length === 0) this.exhausted = true;
+    }
+    return { start: p * PAGE_SIZE, end: p * PAGE_SIZE + entries.length };
+  }
+
+  /** A request failed: forget it so it can be asked again. */
+  fail(requestId: number): void {
+    this.inflight.delete(requestId);
+  }
+
+  private request(page: number, cursor: number | undefined): AuditQueryRequest {
+    const requestId = this.nextRequestId++;
+    this.inflight.set(requestId, page);
+    return { requestId, filter: this.filter, cursor, limit: PAGE_SIZE };
+  }
+}

@@ -1,0 +1,159 @@
+// The chat panel: header (sessions, mode, meter), virtualised transcript, composer; talks to the host only through the Bridge.
+import type { ApprovalAnswer, ApprovalChoices, ChatItem, ChatSnapshot, HostToWebview } from '../../../protocol/src/webview';
+import { AgentMode } from '../../../protocol/src/agent';
+import { Bridge } from '../shared/bridge';
+import { escapeHtml } from '../shared/markdown';
+import { VirtualList } from '../shared/virtualList';
+import { formatUsage, renderItem } from './render';
+import { ChatStore } from './store';
+
+type ValueEl = HTMLElement & { value: string; disabled?: boolean };
+
+export class ChatApp {
+  private readonly store = new ChatStore();
+  private readonly list: VirtualList<ChatItem>;
+  private approvals: ApprovalChoices = { allowOnce: true, allowSession: false, deny: true };
+  private sessionId = '';
+  private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log', HTMLElement>;
+  /** Called after the DOM reflects a host message (the bench measures delta → paint with it). */
+  onRendered?: () => void;
+
+  constructor(root: HTMLElement, private readonly bridge: Bridge) {
+    root.innerHTML = `
+<header class="chat-header">
+  <vscode-single-select id="sessions" aria-label="Session history" class="grow"></vscode-single-select>
+  <vscode-button id="newSession" secondary title="New session (Ctrl+Alt+N)">New</vscode-button>
+  <vscode-single-select id="mode" aria-label="Mode">${AgentMode.options.map((m) => `<vscode-option value="${m}">${m}</vscode-option>`).join('')}</vscode-single-select>
+</header>
+<div class="meter" role="status" aria-live="off"><span id="meter"></span><div class="bar"><div id="meterBar"></div></div></div>
+<div id="banner" class="banner" role="alert" hidden></div>
+<div id="log" class="log" role="list" aria-label="Conversation" tabindex="0"></div>
+<div id="live" class="sr-only" aria-live="polite"></div>
+<footer class="composer">
+  <vscode-textarea id="input" rows="3" resize="vertical" placeholder="Describe a task (Enter to send, Shift+Enter for a new line)" aria-label="Task for the agent"></vscode-textarea>
+  <div class="composer-actions">
+    <vscode-button id="send">Send</vscode-button>
+    <vscode-button id="stop" secondary hidden title="Stop (Escape)">Stop</vscode-button>
+    <vscode-button id="retry" secondary title="Run the last prompt again">Retry</vscode-button>
+  </div>
+</footer>`;
+    const q = (id: string) => root.querySelector<HTMLElement>(`#${id}`)!;
+    this.el = { sessions: q('sessions'), mode: q('mode'), meter: q('meter'), meterBar: q('meterBar'), input: q('input'), send: q('send'), stop: q('stop'), retry: q('retry'), newSession: q('newSession'), banner: q('banner'), live: q('live'), log: q('log') };
+    const saved = bridge.getState();
+    this.list = new VirtualList<ChatItem>({
+      container: this.el.log, estimate: 64, key: (x) => x.id, stickToBottom: true,
+      render: (item, row) => renderItem(item, row, this.approvals),
+      onScroll: (top, atBottom) => this.bridge.setState({ scrollTop: top, stickToBottom: atBottom }),
+    });
+    if (saved.draft) (this.el.input as ValueEl).value = saved.draft;
+    this.wire();
+  }
+
+  private wire(): void {
+    const input = this.el.input as ValueEl;
+    const send = () => {
+      const text = input.value.trim();
+      if (!text || this.store.running) return;
+      this.bridge.post({ type: 'chat/send', text });
+      input.value = '';
+      this.bridge.setState({ draft: '' });
+      this.list.scrollToBottom();
+    };
+    input.addEventListener('input', () => this.bridge.setState({ draft: input.value }));
+    input.addEventListener('keydown', (e: KeyboardEvent) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+    });
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.store.running) { e.preventDefault(); this.bridge.post({ type: 'chat/stop' }); }
+      if (e.key.toLowerCase() === 'n' && e.ctrlKey && e.altKey) { e.preventDefault(); this.bridge.post({ type: 'chat/new' }); }
+    });
+    this.el.send.addEventListener('click', send);
+    this.el.stop.addEventListener('click', () => this.bridge.post({ type: 'chat/stop' }));
+    this.el.retry.addEventListener('click', () => this.bridge.post({ type: 'chat/retry' }));
+    this.el.newSession.addEventListener('click', () => this.bridge.post({ type: 'chat/new' }));
+    this.el.mode.addEventListener('change', () => {
+      const mode = AgentMode.safeParse((this.el.mode as ValueEl).value);
+      if (mode.success && mode.data !== this.store.mode) this.bridge.post({ type: 'chat/setMode', mode: mode.data });
+    });
+    this.el.sessions.addEventListener('change', () => {
+      const id = (this.el.sessions as ValueEl).value;
+      if (id && id !== this.sessionId) this.bridge.post({ type: 'chat/openSession', sessionId: id });
+    });
+    // Buttons inside rows are re-rendered freely, so their clicks are handled by delegation.
+    this.el.log.addEventListener('click', (e) => {
+      const target = (e.target as HTMLElement).closest<HTMLElement>('[data-action]');
+      if (!target || target.hasAttribute('disabled')) return;
+      if (target.dataset.action === 'approve') {
+        const id = target.dataset.id!;
+        const note = (this.el.log.querySelector<ValueEl>(`[data-note-for="${CSS.escape(id)}"]`)?.value ?? '').trim();
+        this.bridge.post({ type: 'chat/approve', requestId: id, answer: target.dataset.answer as ApprovalAnswer, note: note || undefined });
+      } else if (target.dataset.action === 'open-patchset') {
+        this.bridge.post({ type: 'chat/openPatchSet', setId: target.dataset.set! });
+      }
+    });
+  }
+
+  handle(m: HostToWebview): void {
+    switch (m.type) {
+      case 'chat/snapshot': this.snapshot(m.snapshot); break;
+      case 'chat/ops': {
+        if (m.sessionId !== this.sessionId) return;
+        const r = this.store.apply(m.ops);
+        if (r.added) this.list.setItems(this.store.items);
+        for (const i of r.changed) this.list.update(i, this.store.items[i]!);
+        if (r.meta) this.renderMeta();
+        for (const op of m.ops) this.announce(op.type === 'upsert' ? op.item : undefined);
+        break;
+      }
+      case 'error':
+        this.say(`${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, true);
+        break;
+      case 'audit/stats': case 'audit/page': case 'audit/verification': case 'audit/entry': break;
+      default: { const never: never = m; return never; }
+    }
+    this.onRendered?.();
+  }
+
+  private snapshot(s: ChatSnapshot): void {
+    const switched = s.sessionId !== this.sessionId;
+    this.sessionId = s.sessionId;
+    this.approvals = s.approvals;
+    this.store.reset(s);
+    this.el.sessions.innerHTML = s.sessions.map((x) => `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`).join('');
+    (this.el.sessions as ValueEl).value = s.sessionId;
+    this.list.setItems(this.store.items);
+    const saved = this.bridge.getState();
+    if (!switched || saved.stickToBottom !== false) this.list.scrollToBottom();
+    else if (saved.scrollTop !== undefined) this.list.scrollTo(saved.scrollTop);
+    this.el.banner.hidden = !s.unavailable;
+    this.el.banner.textContent = s.unavailable ?? '';
+    this.renderMeta();
+  }
+
+  private renderMeta(): void {
+    const running = this.store.running;
+    this.el.stop.hidden = !running;
+    this.el.send.toggleAttribute('disabled', running || !this.el.banner.hidden);
+    this.el.retry.toggleAttribute('disabled', running);
+    (this.el.mode as ValueEl).value = this.store.mode;
+    const u = formatUsage(this.store.usage);
+    this.el.meter.textContent = u.text;
+    this.el.meterBar.style.width = u.ratio === null ? '0' : `${Math.round(u.ratio * 100)}%`;
+    this.el.meterBar.parentElement!.hidden = u.ratio === null;
+    this.el.meterBar.classList.toggle('over', (u.ratio ?? 0) >= 0.9);
+    this.el.log.setAttribute('aria-busy', String(running));
+  }
+
+  /** Screen readers hear finished answers, approvals and notices once, not every streamed token. */
+  private announce(item: ChatItem | undefined): void {
+    if (!item) return;
+    if (item.type === 'assistant' && !item.streaming) this.say(`Airlock: ${item.text.slice(0, 500)}`);
+    else if (item.type === 'approval' && item.state === 'pending') this.say(`Approval needed for ${item.toolName}: ${item.reason}`);
+    else if (item.type === 'notice') this.say(item.text);
+  }
+
+  private say(text: string, alert = false): void {
+    this.el.live.setAttribute('aria-live', alert ? 'assertive' : 'polite');
+    this.el.live.textContent = text;
+  }
+}

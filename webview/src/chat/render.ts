@@ -1,0 +1,65 @@
+// Renders one chat transcript item into its row element (markdown, tool cards, approval prompts, patch-set links).
+import type { ApprovalChoices, ChatItem } from '../../../protocol/src/webview';
+import { escapeHtml, renderMarkdown } from '../shared/markdown';
+
+const NOT_AVAILABLE = 'Not available in this kernel';
+
+function prettyJson(text: string): string {
+  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+}
+
+const TOOL_STATUS: Record<Extract<ChatItem, { type: 'tool' }>['status'], string> = {
+  running: 'running', 'awaiting-approval': 'waiting for your approval', done: 'done', error: 'failed', denied: 'denied',
+};
+
+export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalChoices): void {
+  el.dataset.type = item.type;
+  switch (item.type) {
+    case 'user':
+      el.innerHTML = `<div class="msg user"><div class="who">You</div><div class="md">${renderMarkdown(item.text)}</div></div>`;
+      return;
+    case 'assistant':
+      el.innerHTML = `<div class="msg assistant${item.streaming ? ' streaming' : ''}" aria-busy="${item.streaming}"><div class="who">Airlock</div><div class="md">${renderMarkdown(item.text, item.streaming)}</div></div>`;
+      return;
+    case 'tool': {
+      const v = item.verdict;
+      const policy = v ? `<div class="section"><div class="label">Policy</div><div class="verdict ${v.decision}">${escapeHtml(v.decision)}${v.rule ? ` · rule <code>${escapeHtml(v.rule)}</code>` : ''}${v.reason ? ` — ${escapeHtml(v.reason)}` : ''}</div></div>` : '';
+      const r = item.result;
+      const output = r ? `<div class="section"><div class="label">Output${r.truncated ? ' (truncated)' : ''}${r.durationMs !== undefined ? ` · ${Math.round(r.durationMs)} ms` : ''}</div><pre class="io">${escapeHtml(r.content)}</pre>${r.error ? `<div class="error">${escapeHtml(r.error.code)}: ${escapeHtml(r.error.message)}</div>` : ''}</div>` : '';
+      el.innerHTML = `<vscode-collapsible class="card tool ${item.status}" title="${escapeHtml(`Tool ${item.name}`)}" description="${escapeHtml(TOOL_STATUS[item.status])}">
+<div class="card-body"><div class="section"><div class="label">Input</div><pre class="io">${escapeHtml(prettyJson(item.arguments))}</pre></div>${policy}${output}</div></vscode-collapsible>`;
+      return;
+    }
+    case 'approval': {
+      const pending = item.state === 'pending';
+      const answered = { pending: '', allowed: 'Allowed once', 'allowed-session': 'Allowed for this session', denied: 'Denied', expired: 'Expired (the task ended)' }[item.state];
+      const btn = (answer: string, label: string, ok: boolean, secondary = false) =>
+        `<vscode-button data-action="approve" data-answer="${answer}" data-id="${escapeHtml(item.id)}"${secondary ? ' secondary' : ''}${ok ? '' : ` disabled title="${NOT_AVAILABLE}"`}>${label}</vscode-button>`;
+      el.innerHTML = `<section class="card approval ${item.state}" role="group" aria-label="Approval needed for ${escapeHtml(item.toolName)}">
+<div class="approval-title">Approval needed: <code>${escapeHtml(item.toolName)}</code></div>
+<div class="reason">${escapeHtml(item.reason)}</div>
+<pre class="io">${escapeHtml(prettyJson(item.arguments))}</pre>
+${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)}" placeholder="Reason (optional, recorded in the audit log)" aria-label="Reason for your decision"></vscode-textfield>
+<div class="actions">${btn('allow-once', 'Allow once', approvals.allowOnce)}${btn('allow-session', 'Allow for this session', approvals.allowSession, true)}${btn('deny', 'Deny', approvals.deny, true)}</div>`
+    : `<div class="answered" role="status">${answered}${item.note ? ` — ${escapeHtml(item.note)}` : ''}</div>`}
+</section>`;
+      return;
+    }
+    case 'notice':
+      el.innerHTML = `<div class="notice ${item.level}" role="${item.level === 'error' ? 'alert' : 'status'}">${escapeHtml(item.text)}</div>`;
+      return;
+    case 'patchset':
+      el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}"><span>Patch set <code>${escapeHtml(item.setId)}</code>: ${item.files} file${item.files === 1 ? '' : 's'}, <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span></span>
+<vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}">Review</vscode-button></section>`;
+      return;
+    default: { const never: never = item; return never; }
+  }
+}
+
+export function formatUsage(u: { totalTokens: number; costUsd: number; maxTokens?: number; maxCostUsd?: number }): { text: string; ratio: number | null } {
+  const tokens = u.totalTokens.toLocaleString('en-US');
+  const cost = `$${u.costUsd.toFixed(u.costUsd < 1 ? 4 : 2)}`;
+  const parts = [u.maxTokens ? `${tokens} / ${u.maxTokens.toLocaleString('en-US')} tokens` : `${tokens} tokens`, u.maxCostUsd ? `${cost} / $${u.maxCostUsd.toFixed(2)}` : cost];
+  const ratios = [u.maxTokens ? u.totalTokens / u.maxTokens : null, u.maxCostUsd ? u.costUsd / u.maxCostUsd : null].filter((r): r is number => r !== null);
+  return { text: parts.join(' · '), ratio: ratios.length ? Math.min(1, Math.max(...ratios)) : null };
+}

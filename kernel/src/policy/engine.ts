@@ -42,6 +42,7 @@ export class PolicyEngine implements IPolicyEngine {
   private policy: CompiledPolicy;
   private paths: readonly string[] = [];
   private stampSeq = 0;
+  private readonly scratch: CompiledRule[][] = [];
   private _lastError: PolicyLoadError | undefined;
   private readonly _onDidChange = new Emitter<PolicyChange>();
   private readonly _onDidFailLoad = new Emitter<PolicyLoadError>();
@@ -125,21 +126,28 @@ export class PolicyEngine implements IPolicyEngine {
       const stamp = ++this.stampSeq;
       const input: MatchInput = { subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: ctx.mode ?? this.opts.mode, size: ctx.size };
       let itemRank = -1;
-      pol.index.candidates(req.action, prep.kind, item.value, item.absolute, (r) => {
-        if (r.stamp === stamp) return;
-        r.stamp = stamp;
-        if ((item.shadow && r.rank === 0) || !ruleMatches(r, input)) return;
-        if (r.predicate !== undefined) {
-          const key = r.id + '\0' + item.value;
-          const res = predicates?.get(key);
-          if (!res) { pending?.push({ rule: r, item, key }); return; }
-          if (!res.ok) { failure ??= `predicate of rule ${r.id} failed: ${res.reason}`; matched.push(r); return; }
-          if (!res.value) return;
+      const lists = this.scratch;
+      lists.length = 0;
+      pol.index.collect(req.action, prep.kind, item.value, lists);
+      for (let li = 0; li < lists.length; li++) {
+        const list = lists[li];
+        for (let ri = 0; ri < list.length; ri++) {
+          const r = list[ri];
+          if (r.stamp === stamp) continue;
+          r.stamp = stamp;
+          if ((item.shadow && r.rank === 0) || !ruleMatches(r, input)) continue;
+          if (r.predicate !== undefined) {
+            const key = r.id + '\0' + item.value;
+            const res = predicates?.get(key);
+            if (!res) { pending?.push({ rule: r, item, key }); continue; }
+            if (!res.ok) { failure ??= `predicate of rule ${r.id} failed: ${res.reason}`; matched.push(r); continue; }
+            if (!res.value) continue;
+          }
+          matched.push(r);
+          if (r.rank > itemRank) itemRank = r.rank;
+          if (r.rank > rank || (r.rank === rank && best !== undefined && r.id < best.id)) { rank = r.rank; best = r; }
         }
-        matched.push(r);
-        if (r.rank > itemRank) itemRank = r.rank;
-        if (r.rank > rank || (r.rank === rank && best !== undefined && r.id < best.id)) { rank = r.rank; best = r; }
-      });
+      }
       if (itemRank < 0 && !item.shadow && rank < 2) {
         rank = 2; best = undefined;
         reason = `no rule allows ${req.action} on ${JSON.stringify(item.value.slice(0, 200))} (default deny)`;
@@ -166,7 +174,7 @@ export class PolicyEngine implements IPolicyEngine {
       if (!check.ok) { rank = 2; reason = `capability token refused: ${check.reason}`; }
       else if (rank === 1) { tokens!.consume(check.claims); rank = 0; reason = `approved by capability token ${check.claims.iss}#${check.claims.n}: ${reason}`; }
     }
-    const ids = [...new Set(j.matched.map((r) => r.id))].sort();
+    const ids = j.matched.length < 2 ? j.matched.map((r) => r.id) : [...new Set(j.matched.map((r) => r.id))].sort();
     return { decision: EFFECTS[rank], matched: ids, limits: j.limits as Decision['limits'], reason };
   }
 

@@ -32,19 +32,32 @@ export class RuleIndex {
     }
   }
 
-  /** Calls `visit` for every rule that could match: those on the path from the action's root along the resource. */
-  candidates(action: string, kind: ResourceKind, value: string, absolute: boolean, visit: (r: CompiledRule) => void): void {
+  /**
+   * Collects the rule lists that could match: those on the path from the action's root along the resource's
+   * literal segments. Pushes into `out` (reused by the caller) to keep the hot path allocation-free.
+   */
+  collect(action: string, kind: ResourceKind, value: string, out: CompiledRule[][]): void {
     let n = this.byAction.get(action);
     if (!n) return;
-    for (const r of n.rules) visit(r);
-    const segs = resourceSegments(kind, value);
-    // An absolute '/etc/x' splits to ['', 'etc', 'x']: the '' segment keeps absolute patterns apart from relative ones.
-    void absolute;
-    for (const seg of segs) {
-      n = n.children?.get(seg);
-      if (!n) return;
-      for (const r of n.rules) visit(r);
+    if (n.rules.length) out.push(n.rules);
+    if (kind === 'path') {
+      if (value === '.') return;
+      let start = 0;
+      while (n.children) {
+        const slash = value.indexOf('/', start);
+        n = n.children.get(slash < 0 ? value.slice(start) : value.slice(start, slash));
+        if (!n) return;
+        if (n.rules.length) out.push(n.rules);
+        if (slash < 0) return;
+        start = slash + 1;
+      }
+      return;
     }
+    if (!n.children) return;
+    const key = resourceSegments(kind, value)[0];
+    if (key === undefined) return;
+    const c = n.children.get(key);
+    if (c?.rules.length) out.push(c.rules);
   }
 }
 

@@ -19,6 +19,7 @@ const KEYWORDS = new Set(['!', '{', '}', 'if', 'then', 'else', 'elif', 'fi', 'wh
 const WRAPPERS = new Set(['env', 'command', 'exec', 'nohup', 'nice', 'timeout', 'sudo', 'doas', 'xargs', 'stdbuf', 'setsid', 'chroot', 'builtin', 'strace', 'watch']);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash', 'busybox']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const SIMPLE = /^[A-Za-z0-9_.\/ \t:=,+@%-]*$/;
 
 class ParseError extends Error {}
 
@@ -161,7 +162,7 @@ class Parser {
   }
 
   /** Records one simple command, unwrapping keywords, assignments, wrappers, `sh -c` and path-qualified names. */
-  private emit(words: string[], depth: number): void {
+  emit(words: string[], depth: number): void {
     let k = 0;
     while (k < words.length && KEYWORDS.has(words[k])) k++;
     if (k < words.length && ASSIGNMENT.test(words[k])) {
@@ -193,7 +194,9 @@ export function parseCommandLine(line: string): ParsedCommand {
   if (line.includes('\0')) return { ok: false, reason: 'command line contains a NUL byte' };
   const p = new Parser(line.normalize('NFC'));
   try {
-    p.seq(null, 0);
+    // Fast path: no quoting, expansion, operator or redirection characters at all, so words are space-separated.
+    if (SIMPLE.test(line)) p.emit(line.split(/[ \t]+/).filter(Boolean), 0);
+    else p.seq(null, 0);
   } catch (err) {
     if (err instanceof ParseError) return { ok: false, reason: `cannot parse command line: ${err.message}` };
     throw err;

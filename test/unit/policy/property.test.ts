@@ -33,7 +33,7 @@ function engineOf(rules: R[]): PolicyEngine {
   return e;
 }
 
-const toReq = (r: { action: string; resource: string; subject: string; tags: string[] }): PolicyRequest => req(r.action, r.resource, r.subject, { tags: r.tags });
+const toReq = (r: { action: string; resource: string; subject: string; tags: readonly string[] }): PolicyRequest => req(r.action, r.resource, r.subject, { tags: [...r.tags] });
 
 describe('policy properties (fast-check)', () => {
   it('adding an allow rule never turns a deny into an allow', () => {

@@ -1,0 +1,81 @@
+// The stable CLI contract: `airlock policy eval|check|token`, run in-process through runCli with real files.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../../../cli/src/main';
+import type { CliIO } from '../../../cli/src/command';
+import { Decision } from '../../../protocol/src/policy';
+import { tempDir, writePolicy } from './helpers';
+
+async function cli(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, cwd: process.cwd(), env };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+const POLICIES = path.resolve(__dirname, '../../../policies');
+
+describe('airlock policy (CLI contract)', () => {
+  const dir = tempDir();
+  const request = (r: object) => { const f = path.join(dir, `r${Math.random()}.json`); fs.writeFileSync(f, JSON.stringify(r)); return f; };
+
+  it('eval prints one JSON decision line and exits 0', async () => {
+    const r = await cli(['policy', 'eval', '--policy', path.join(POLICIES, 'explore.yaml'), '--request', request({ subject: { kind: 'agent', id: 'a' }, action: 'exec', resource: 'npm test && rm -rf /' })]);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    assert.equal(r.out.length, 1);
+    const d = Decision.parse(JSON.parse(r.out[0]));
+    assert.equal(d.decision, 'deny');
+    assert.deepEqual(Object.keys(JSON.parse(r.out[0])), ['decision', 'matched', 'limits', 'reason']);
+    assert.ok(d.limits.timeout_ms > 0 && d.limits.memory_bytes > 0);
+  });
+  it('eval reads the request from stdin and merges several policies', async () => {
+    const extra = writePolicy(dir, `
+- { id: docs, effect: allow, actions: [fs.write], resources: ["docs/**"], limits: { timeout: 1s } }`, undefined, 'extra.yaml');
+    const r = await cli(['policy', 'eval', '--policy', path.join(POLICIES, 'strict.yaml'), '--policy', extra, '--request', '-'],
+      JSON.stringify({ subject: { kind: 'agent', id: 'a' }, action: 'fs.write', resource: 'docs/x.md' }));
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const d = JSON.parse(r.out[0]);
+    assert.equal(d.decision, 'ask');
+    assert.deepEqual(d.matched, ['docs', 'writes-need-approval']);
+    assert.equal(d.limits.timeout_ms, 1000);
+  });
+  it('eval exits 2 with the file and the problem for a malformed policy or request', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'version: 1\nrules:\n  - id: a\n    effect: allow\n    actions: [fs.read]\n    limits: { memory: 12 bananas }\n');
+    const r = await cli(['policy', 'eval', '--policy', bad, '--request', request({})]);
+    assert.equal(r.code, 2);
+    assert.match(r.err.join('\n'), new RegExp(`${bad.replace(/[.]/g, '\\.')}:6:\\d+: bad size`));
+    const badReq = request({ subject: { kind: 'robot', id: 'x' }, action: 'fs.read' });
+    const r2 = await cli(['policy', 'eval', '--policy', path.join(POLICIES, 'strict.yaml'), '--request', badReq]);
+    assert.equal(r2.code, 2);
+    assert.match(r2.err.join('\n'), new RegExp(`${path.basename(badReq).replace(/[.]/g, '\\.')}.*subject\\.kind`));
+    assert.equal((await cli(['policy', 'eval', '--policy', path.join(POLICIES, 'strict.yaml'), '--request', '-'], '{not json')).code, 2);
+  });
+  it('check exits 0 for the default policies, 1 with each failing example, 2 when unusable', async () => {
+    for (const m of ['strict', 'explore', 'debug']) assert.equal((await cli(['policy', 'check', path.join(POLICIES, `${m}.yaml`)])).code, 0, m);
+    const ex = writePolicy(dir, `
+- id: a
+  effect: allow
+  actions: [fs.read]
+  resources: ["src/**"]
+  examples: { match: [{ action: fs.read, resource: lib/x }, { action: fs.read, resource: test/y }] }`, undefined, 'ex.yaml');
+    const r = await cli(['policy', 'check', ex]);
+    assert.equal(r.code, 1);
+    assert.equal(r.err.length, 2);
+    assert.equal((await cli(['policy', 'check', path.join(dir, 'missing.yaml')])).code, 2);
+  });
+  it('token issue and verify round-trip with a key under the state dir', async () => {
+    const env = { AIRLOCK_STATE_DIR: path.join(dir, 'state') };
+    const issued = await cli(['policy', 'token', 'issue', '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'src/**', '--ttl', '5m'], '', env);
+    assert.equal(issued.code, 0, issued.err.join('\n'));
+    assert.ok(fs.existsSync(path.join(dir, 'state', 'policy-token.key')));
+    const token = issued.out[0];
+    const ok = await cli(['policy', 'token', 'verify', '--token', token, '--subject', 'agent:a', '--action', 'fs.write', '--resource', './src//a.ts'], '', env);
+    assert.equal(ok.code, 0, ok.out.join('\n'));
+    const no = await cli(['policy', 'token', 'verify', '--token', '-', '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'lib/a.ts'], token, env);
+    assert.equal(no.code, 1);
+    assert.match(JSON.parse(no.out[0]).reason, /scoped/);
+  });
+});

@@ -1,0 +1,137 @@
+// Output volumes: a copy-on-write view of the workspace per writing sandbox (overlay; copied snapshot as fallback), with a quota.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AirlockError } from '../../../protocol/src/errors';
+import { IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
+import { buildManifest, SnapshotManifest } from './scan';
+import type { PatchSource } from './service';
+
+/** The slice of dockerode (Docker or Podman's compatible API) that output volumes need. */
+export interface VolumeEngine {
+  createVolume(opts: { Name: string; Driver: string; DriverOpts: Record<string, string>; Labels?: Record<string, string> }): Promise<unknown>;
+  getVolume(name: string): { remove(opts?: { force?: boolean }): Promise<unknown> };
+}
+
+export interface OutputVolumeOptions {
+  engine: VolumeEngine;
+  /** Kernel-side directory holding every output dir (in the state volume). */
+  outputRoot: string;
+  /** Kernel-side path of the workspace (read-only), copied for snapshots. */
+  workspace: string;
+  /** Translates a kernel-side path into the path the engine's host sees (identity when the kernel runs on the host). */
+  hostPath?: (kernelPath: string) => string;
+  /** auto: overlay when the kernel, filesystem and optional probe allow it, else a snapshot. */
+  overlay?: 'auto' | 'on' | 'off';
+  /** Runs a trivial container on the new volume; a throw means overlay does not work here. */
+  probe?: (volumeName: string, signal?: AbortSignal) => Promise<void>;
+  quotaBytes?: number;
+}
+
+export interface OutputVolume {
+  id: string;
+  volumeName: string;
+  kind: 'overlay' | 'snapshot';
+  /** Why the snapshot fallback was chosen (reported to the person), when it was. */
+  reason?: string;
+  dir: string;
+  quotaBytes: number;
+  baselineBytes: number;
+  manifest?: SnapshotManifest;
+}
+
+export const DEFAULT_QUOTA_BYTES = 1024 ** 3;
+const OVERLAYFS_MAGIC = 0x794c7630;
+
+/** Why an overlay cannot be used with this output root, or undefined when it can. */
+export function overlayProblem(outputRoot: string): string | undefined {
+  try {
+    if (!fs.readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().endsWith('overlay'))) return 'the kernel has no overlay filesystem';
+  } catch {
+    return 'not a Linux kernel (no /proc/filesystems)';
+  }
+  if (fs.statfsSync(outputRoot).type === OVERLAYFS_MAGIC) return 'the output directory is itself on overlayfs, which cannot hold an upper dir';
+  return undefined;
+}
+
+export async function createOutputVolume(id: string, o: OutputVolumeOptions, signal?: AbortSignal): Promise<OutputVolume> {
+  if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(id)) throw new AirlockError('PATCH_BAD_VOLUME_ID', `bad output volume id ${JSON.stringify(id)}`);
+  const host = o.hostPath ?? ((p: string) => p);
+  const dir = path.join(o.outputRoot, id);
+  fs.mkdirSync(o.outputRoot, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const volumeName = `airlock-out-${id}`;
+  const quotaBytes = o.quotaBytes ?? DEFAULT_QUOTA_BYTES;
+  const mode = o.overlay ?? 'auto';
+  let reason = mode === 'off' ? 'overlay volumes are turned off in the configuration' : overlayProblem(o.outputRoot);
+  if (mode === 'on' && reason) throw new AirlockError('PATCH_OVERLAY_UNAVAILABLE', `overlay output volumes are not available: ${reason}`, 'set overlay to auto to fall back to a copied snapshot');
+  if (!reason) {
+    for (const d of ['upper', 'work']) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
+    // The merged view's root takes its owner and mode from the upper dir: make them the workspace root's.
+    const ws = fs.statSync(o.workspace);
+    fs.chownSync(path.join(dir, 'upper'), ws.uid, ws.gid);
+    fs.chmodSync(path.join(dir, 'upper'), ws.mode & 0o7777);
+    await o.engine.createVolume({
+      Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id },
+      DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${host(o.workspace)},upperdir=${host(path.join(dir, 'upper'))},workdir=${host(path.join(dir, 'work'))}` },
+    });
+    try {
+      await o.probe?.(volumeName, signal);
+      return { id, volumeName, kind: 'overlay', dir, quotaBytes, baselineBytes: 0 };
+    } catch (err) {
+      if (mode === 'on') throw err;
+      reason = `the overlay volume did not mount: ${(err as Error).message}`;
+      await o.engine.getVolume(volumeName).remove({ force: true }).catch(() => undefined);
+      for (const d of ['upper', 'work']) fs.rmSync(path.join(dir, d), { recursive: true, force: true });
+    }
+  }
+  const snap = path.join(dir, 'snapshot');
+  fs.cpSync(o.workspace, snap, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+  const manifest = await buildManifest(snap, signal);
+  await o.engine.createVolume({ Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id }, DriverOpts: { type: 'none', o: 'bind', device: host(snap) } });
+  return { id, volumeName, kind: 'snapshot', reason, dir, quotaBytes, baselineBytes: diskUsage(snap), manifest };
+}
+
+/** Where generation reads the sandbox's changes from. */
+export function patchSource(v: OutputVolume): PatchSource {
+  return v.kind === 'overlay' ? { type: 'overlay', upper: path.join(v.dir, 'upper') } : { type: 'snapshot', dir: path.join(v.dir, 'snapshot'), manifest: v.manifest ?? {} };
+}
+
+/** Bytes allocated on disk under a tree (sparse files count what they really use). */
+export function diskUsage(root: string): number {
+  let total = 0;
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    total += st.blocks * 512;
+    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
+  };
+  walk(root);
+  return total;
+}
+
+export function volumeUsage(v: OutputVolume): number {
+  return Math.max(0, diskUsage(path.join(v.dir, v.kind === 'overlay' ? 'upper' : 'snapshot')) - v.baselineBytes);
+}
+
+/** Throws PATCH_VOLUME_FULL when the sandbox wrote more than its quota: an error for that sandbox, never the workspace. */
+export function checkQuota(v: OutputVolume): number {
+  const used = volumeUsage(v);
+  if (used > v.quotaBytes) {
+    throw new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id} holds ${used} bytes, over its quota of ${v.quotaBytes}`,
+      'the sandbox was stopped; raise the output quota in its template or write less');
+  }
+  return used;
+}
+
+/** Polls the quota while a sandbox runs; `onFull` gets the error once (the runtime then stops the sandbox). */
+export function watchQuota(v: OutputVolume, onFull: (err: AirlockError) => void, intervalMs = 1000): IDisposable {
+  const t = setInterval(() => {
+    try { checkQuota(v); } catch (err) { clearInterval(t); onFull(err as AirlockError); }
+  }, intervalMs);
+  t.unref();
+  return toDisposable(() => clearInterval(t));
+}
+
+export async function removeOutputVolume(v: OutputVolume, engine: VolumeEngine): Promise<void> {
+  await engine.getVolume(v.volumeName).remove({ force: true }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
+  fs.rmSync(v.dir, { recursive: true, force: true });
+}

@@ -25,6 +25,8 @@ export interface DebianImageOptions {
 export interface BuiltImage { ref: string; contentHash: string; cached: boolean }
 
 const BUILDER_VERSION = '1';
+/** Bumped when the layer laid over Debian changes (not the Debian tree itself). */
+const LAYOUT_VERSION = '3';
 const SANDBOX_UID = 1000;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,6 +46,11 @@ export function aptMirror(root = '/etc/apt'): string {
     }
   }
   throw new AirlockError('IMAGE_NO_MIRROR', 'no apt mirror found in /etc/apt/sources.list(.d)', 'pass mirror: explicitly or point the template at your own image (field `image`)');
+}
+
+/** tini (needs only libc) or Docker's static copy of it. */
+export function initBinary(): string | undefined {
+  return ['/usr/bin/tini', '/usr/bin/docker-init'].find((f) => fs.existsSync(f));
 }
 
 function sha256File(file: string): string {
@@ -104,9 +111,13 @@ async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir
   fs.copyFileSync(nodeBinary, p('usr', 'local', 'bin', 'node'));
   fs.chmodSync(p('usr', 'local', 'bin', 'node'), 0o755);
   fs.cpSync(npmDir, p('usr', 'local', 'lib', 'node_modules', 'npm'), { recursive: true, verbatimSymlinks: true });
+  // An init for PID 1 that reaps orphans (a killed fork bomb's zombies would otherwise hold the pids limit).
+  const init = initBinary();
+  if (init) fs.copyFileSync(init, p('usr', 'local', 'bin', 'tini'));
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', p('usr', 'local', 'bin', 'npm'));
   fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', p('usr', 'local', 'bin', 'npx'));
-  for (const m of ['workspace', 'output', 'airlock']) fs.mkdirSync(p(m), { recursive: true });
+  // Owned by the sandbox user: Podman gives a volume mounted here this directory's owner (see podman.ts).
+  for (const m of ['workspace', 'output', 'airlock']) { fs.mkdirSync(p(m), { recursive: true }); fs.chownSync(p(m), SANDBOX_UID, SANDBOX_UID); }
   fs.mkdirSync(p('etc'), { recursive: true });
   const passwd = fs.readFileSync(path.join(base, 'etc', 'passwd'), 'utf8').trimEnd();
   const group = fs.readFileSync(path.join(base, 'etc', 'group'), 'utf8').trimEnd();
@@ -130,7 +141,7 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
   const npmDir = opts.npmDir ?? path.resolve(path.dirname(fs.realpathSync(path.join(path.dirname(nodeBinary), 'npm'))), '..');
   const npmVersion = JSON.parse(fs.readFileSync(path.join(npmDir, 'package.json'), 'utf8')).version as string;
   const baseKey = createHash('sha256').update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror])).digest('hex');
-  const contentHash = createHash('sha256').update(JSON.stringify([baseKey, sha256File(nodeBinary), npmVersion, SANDBOX_UID, opts.labels ?? {}])).digest('hex');
+  const contentHash = createHash('sha256').update(JSON.stringify([LAYOUT_VERSION, baseKey, sha256File(nodeBinary), npmVersion, SANDBOX_UID, opts.labels ?? {}])).digest('hex');
   const ref = `${opts.repository ?? 'airlock/code-executor'}:${contentHash.slice(0, 12)}`;
   if (await imageExists(o.engine, ref)) return { ref, contentHash, cached: true };
 

@@ -3,7 +3,7 @@ import Docker from 'dockerode';
 import type { SandboxTemplate } from '../../kernel/src/runtime/templates';
 import { loadTemplates } from '../../kernel/src/runtime/templates';
 import { IMAGE_FOR_LABEL } from '../../kernel/src/runtime/types';
-import { buildDebianImage } from './debian-rootfs';
+import { buildDebianImage, initBinary } from './debian-rootfs';
 import { ensureNodeImage } from './node-rootfs';
 
 
@@ -28,7 +28,8 @@ export async function ensureSandboxImages(o: SandboxImageOptions): Promise<Map<S
         const docker = new Docker({ socketPath: o.socketPath });
         out.set(recipe, await ensureNodeImage(docker, {
           repo: 'airlock/sandbox-node',
-          files: {},
+          // tini as PID 1 reaps orphaned processes; the runtime starts the exec agent under it.
+          files: initBinary() ? { '/usr/bin/tini': initBinary()! } : {},
           changes: ['ENV HOME=/tmp', 'WORKDIR /tmp', 'LABEL airlock.owner=airlock', `LABEL ${IMAGE_FOR_LABEL}=node`],
         }, (l) => progress(`[sandbox-node] ${l}`), o.signal));
         break;

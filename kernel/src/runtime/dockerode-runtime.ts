@@ -85,8 +85,11 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
       NanoCpus: s.nanoCpus,
       Tmpfs: s.tmpfs,
       NetworkMode: s.networkMode,
-      Mounts: s.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+      // NoCopy: the image's content at a volume's target is never copied in. (Podman 4's compat API ignores it and
+      // gives the volume root the image directory's owner: sandbox images own their mount points as the sandbox user.)
+      Mounts: s.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly, ...(m.type === 'volume' ? { VolumeOptions: { NoCopy: true } } : {}) })) as HostConfig['Mounts'],
       AutoRemove: false,
+      ...(s.init ? { Init: true } : {}),
     });
     try {
       const c = await this.docker.createContainer({
@@ -175,8 +178,13 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
   }
 
   async remove(id: string): Promise<void> {
-    try { await this.docker.getContainer(id).remove({ force: true, v: true }); } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw wrap(`removing ${id.slice(0, 12)}`, err);
+    // Podman refuses a forced remove when the container exits while it is being killed ("state improper"): retry.
+    for (let attempt = 0; ; attempt++) {
+      try { await this.docker.getContainer(id).remove({ force: true, v: true }); return; } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return;
+        if (attempt >= 3) throw wrap(`removing ${id.slice(0, 12)}`, err);
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
     }
   }
 

@@ -23,7 +23,8 @@ function run(r) {
   catch (e) { return done(null, null, e.code || e.message); }
   for (const k of ['stdout', 'stderr']) p[k].on('data', (b) => { if (size[k] + b.length > max) { truncated = true; b = b.subarray(0, Math.max(0, max - size[k])); } size[k] += b.length; bufs[k].push(b); });
   p.stdin.on('error', () => {}); p.stdin.end(r.stdin ? Buffer.from(r.stdin, 'base64') : undefined);
-  const killGroup = () => { try { process.kill(-p.pid, 'SIGKILL'); } catch {} };
+  // Kill the whole process group, again until it is empty: a fork bomb's children may fork while we kill.
+  const killGroup = (n = 0) => { try { process.kill(-p.pid, 'SIGKILL'); if (n < 200) setTimeout(killGroup, 5, n + 1); } catch {} };
   const timer = r.timeoutMs ? setTimeout(() => { timedOut = true; killGroup(); }, r.timeoutMs) : undefined;
   let exit; p.on('exit', (code, signal) => { exit = [code, signal]; clearTimeout(timer); killGroup(); });
   p.on('error', (e) => { clearTimeout(timer); if (!exit) { exit = [null, null]; done(null, null, e.code || e.message); } });

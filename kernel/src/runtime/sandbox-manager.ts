@@ -144,7 +144,9 @@ export class SandboxManager extends Disposable {
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
       const spec: ContainerSpec = {
         name: `airlock-${t.name}-${id.slice(4)}`,
-        image, cmd: ['node', '-e', AGENT_SOURCE], env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
+        // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit); a person's
+        // own image gets the engine's init instead.
+        image, cmd: t.image ? ['node', '-e', AGENT_SOURCE] : ['tini', '--', 'node', '-e', AGENT_SOURCE], init: !!t.image, env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
         labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline) },
         readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
         pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
@@ -228,8 +230,9 @@ export class SandboxManager extends Disposable {
 
   private async cleanup(id: string, s: Sandbox | undefined, volumes: string[]): Promise<void> {
     if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
-    s?.agent?.close();
+    // Remove first: closing the agent's stdin would make the container exit mid-removal.
     if (s?.containerId) await this.o.runtime.remove(s.containerId).catch(() => {});
+    s?.agent?.close();
     for (const v of volumes) await this.volumePool.release(v).catch(() => {});
     this.sandboxes.delete(id);
   }

@@ -48,6 +48,8 @@ export interface ContainerSpec {
   tmpfs: Record<string, string>;
   networkMode: string;
   mounts: MountSpec[];
+  /** Ask the engine for its own init as PID 1 (for images of a person's own that carry no tini). */
+  init: boolean;
   /** Keep stdin open so an attached client can talk to the main process (the exec agent). */
   openStdin: boolean;
 }

@@ -1,0 +1,194 @@
+// Real engines: every template runs its workload; a code-executor contains escape attempts; orphans are swept.
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRuntime } from '../../../kernel/src/runtime/detect';
+import type { SandboxTransition } from '../../../kernel/src/runtime/lifecycle';
+import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
+import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { LABEL, type EngineKind } from '../../../kernel/src/runtime/types';
+import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
+
+const SOCKETS: Record<EngineKind, string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
+
+for (const engine of ['docker', 'podman'] as const) {
+  describe(`sandboxes on ${engine}`, function () {
+    this.timeout(180_000);
+    let m: SandboxManager;
+    let ws: string;
+    const audit: SandboxTransition[] = [];
+
+    before(async () => {
+      ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ws-'));
+      fs.chmodSync(ws, 0o755); // the sandbox user (uid 1000) reads it like any workspace
+      fs.writeFileSync(path.join(ws, 'README.md'), 'original\n');
+      await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
+      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws, audit: { record: (t) => audit.push(t) } });
+      await m.start();
+    });
+    after(async () => {
+      await m?.shutdown();
+      fs.rmSync(ws, { recursive: true, force: true });
+    });
+
+    for (const name of ['ai-provider', 'code-executor', 'policy-sandbox', 'integration-test']) {
+      it(`${name} runs its workload and is destroyed cleanly`, async () => {
+        const s = await m.create({ template: name });
+        assert.equal(s.state, 'ready');
+        const t = m.template(name);
+        const r = await m.exec(s.id, { argv: t.check.argv });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.equal(r.stdout, t.check.expect);
+        const labels = (await m.runtime.inspect(s.containerId!)).labels;
+        assert.equal(labels[LABEL.owner], 'airlock');
+        assert.equal(labels[LABEL.session], m.session);
+        assert.equal(labels[LABEL.template], name);
+        await m.destroy(s.id);
+        await assert.rejects(m.runtime.inspect(s.containerId!), /no such container|not found/i);
+        const mine = audit.filter((a) => a.sandboxId === s.id).map((a) => a.to);
+        assert.deepEqual(mine, ['creating', 'ready', 'running', 'ready', 'stopping', 'destroyed']);
+      });
+    }
+
+    describe('escape attempts from a code-executor', () => {
+      let id: string;
+      before(async () => { id = (await m.create({ template: 'code-executor' })).id; });
+      const sh = (script: string, timeoutMs?: number) => m.exec(id, { argv: ['sh', '-c', script], timeoutMs });
+
+      it('cannot write the workspace (EROFS) and the host file is unchanged', async () => {
+        const r = await sh('cat /workspace/README.md && echo evil > /workspace/README.md');
+        assert.equal(r.stdout, 'original\n');
+        assert.notEqual(r.exitCode, 0);
+        assert.match(r.stderr, /Read-only file system/);
+        assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
+      });
+
+      it('cannot write outside its tmpfs, but can write in it', async () => {
+        for (const p of ['/etc/evil', '/usr/local/bin/evil', '/evil']) {
+          const r = await sh(`echo x > ${p}`);
+          assert.match(r.stderr, /Read-only file system/, p);
+        }
+        assert.equal((await sh('echo ok > /tmp/f && cat /tmp/f')).stdout, 'ok\n');
+      });
+
+      it('a fork bomb hits the pids limit and the sandbox survives', async () => {
+        const r = await sh('f(){ f & f & wait; }; f', 5000);
+        assert.match(r.stderr, /Cannot fork|Resource temporarily unavailable/);
+        assert.equal((await m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
+        // Nothing of the bomb is left: the agent, node's threads and this shell only.
+        const left = await sh('cat /sys/fs/cgroup/pids/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids.current');
+        assert.ok(Number(left.stdout) < 20, `pids left: ${left.stdout}`);
+      });
+
+      it('a memory bomb is OOM-killed and reported; the kernel and the sandbox carry on', async () => {
+        const r = await m.exec(id, { argv: ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<20).fill(1))'], timeoutMs: 60_000 });
+        assert.equal(r.oomKilled, true);
+        assert.equal(r.signal, 'SIGKILL');
+        assert.equal(m.info(id).state, 'ready');
+        assert.equal((await m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
+      });
+
+      it('has no network: only loopback exists and an outbound socket is refused', async () => {
+        const ifaces = await sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
+        assert.equal(ifaces.stdout.trim(), 'lo');
+        const r = await m.exec(id, { argv: ['node', '-e', 'require("net").connect(53,"1.1.1.1").on("error",e=>process.stdout.write(e.code)).on("connect",()=>process.stdout.write("CONNECTED"))'] });
+        assert.match(r.stdout, /^(EPERM|ENETUNREACH|EACCES)$/);
+      });
+
+      it('forbidden syscalls fail with EPERM (ptrace, keyctl, bpf, unshare, mount)', async () => {
+        // Without the profile, ptrace(TRACEME) and keyctl(GET_KEYRING_ID) succeed for any user: EPERM here is seccomp.
+        const perl = 'for my $c (["ptrace",101,0,0,0,0],["keyctl",250,0,-3,0],["bpf",321,0,0,0],["unshare",272,0x10000000],["mount",165,0,0,0,0]) '
+          + '{ my ($name,$n,@a)=@$c; my $r=syscall($n,@a); print "$name=$r/".($!+0)."\\n"; }';
+        const r = await m.exec(id, { argv: ['perl', '-e', perl] });
+        assert.equal(r.stdout, 'ptrace=-1/1\nkeyctl=-1/1\nbpf=-1/1\nunshare=-1/1\nmount=-1/1\n');
+        assert.match((await sh('unshare -U true')).stderr, /Operation not permitted/);
+      });
+
+      it('runs as a non-root user with no capabilities', async () => {
+        const r = await sh("id -u; grep CapEff /proc/self/status | tr -d '\\t'");
+        assert.equal(r.stdout, '1000\nCapEff:0000000000000000\n');
+      });
+    });
+
+    it('docker-exec path gives the same result (the agent is the default because it is faster)', async () => {
+      const s = await m.create({ template: 'code-executor' });
+      const a = await m.exec(s.id, { argv: ['sh', '-c', 'echo $((6*7)); exit 3'] }, );
+      const d = await m.exec(s.id, { argv: ['sh', '-c', 'echo $((6*7)); exit 3'] }, { via: 'docker-exec' });
+      assert.deepEqual([a.via, a.stdout, a.exitCode], ['agent', '42\n', 3]);
+      assert.deepEqual([d.via, d.stdout, d.exitCode], ['docker-exec', '42\n', 3]);
+      await m.destroy(s.id);
+    });
+
+    it('patch mode: an overlay volume replaces the workspace at /workspace, writable, the workspace untouched', async () => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-out-'));
+      fs.mkdirSync(path.join(out, 'upper')); fs.mkdirSync(path.join(out, 'work'));
+      // The sandbox user edits files it owns, as a person edits their own workspace.
+      fs.chownSync(path.join(out, 'upper'), 1000, 1000);
+      fs.chownSync(path.join(ws, 'README.md'), 1000, 1000);
+      const vol = `airlock-test-overlay-${Date.now()}`;
+      await m.runtime.createVolume(vol, { [LABEL.owner]: 'airlock', [LABEL.session]: m.session, [LABEL.holder]: m.holder },
+        { type: 'overlay', device: 'overlay', o: `lowerdir=${ws},upperdir=${out}/upper,workdir=${out}/work` });
+      try {
+        const s = await m.create({ template: 'code-executor', mounts: [{ type: 'volume', source: vol, target: '/workspace', readOnly: false }] });
+        const r = await m.exec(s.id, { argv: ['sh', '-c', 'echo changed > /workspace/README.md && echo new > /workspace/NEW && cat /workspace/README.md'] });
+        assert.equal(r.stdout, 'changed\n', r.stderr);
+        await m.destroy(s.id);
+        assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
+        assert.equal(fs.readFileSync(path.join(out, 'upper', 'NEW'), 'utf8'), 'new\n');
+      } finally {
+        for (const s of m.list().filter((x) => x.mounts.some((mt) => mt.source === vol))) await m.destroy(s.id);
+        await m.runtime.removeVolume(vol);
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+      await assert.rejects(m.create({ template: 'code-executor', mounts: [{ type: 'bind', source: ws, target: '/w', readOnly: false }] }), /must be read-only/);
+    });
+
+    it('kills a sandbox at its deadline and reports why', async () => {
+      const s = await m.create({ template: 'policy-sandbox', deadlineSeconds: 1 });
+      await new Promise((r) => setTimeout(r, 2500));
+      const trail = audit.filter((a) => a.sandboxId === s.id);
+      assert.deepEqual(trail.slice(-3).map((a) => a.to), ['failed', 'stopping', 'destroyed']);
+      assert.match(trail.at(-3)!.reason ?? '', /deadline/);
+      await assert.rejects(m.runtime.inspect(s.containerId!));
+    });
+
+    it('warm pool hands out a ready sandbox at once and refills', async () => {
+      const pm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), pools: true, session: m.session });
+      try {
+        await pm.start();
+        await waitFor(() => pm.list().filter((s) => s.template === 'policy-sandbox' && s.state === 'ready').length === 1);
+        const before = pm.list().find((s) => s.template === 'policy-sandbox')!.id;
+        const s = await pm.create({ template: 'policy-sandbox' });
+        assert.equal(s.id, before);
+        await waitFor(() => pm.list().filter((x) => x.template === 'policy-sandbox' && x.id !== s.id && x.state === 'ready').length === 1);
+      } finally { await pm.shutdown(); }
+    });
+
+    it('sweeps the sandboxes and volumes of a kernel killed with kill -9', async () => {
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'fixtures', 'holder.ts'), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.once('data', (b: Buffer) => resolve(b.toString()));
+        child.once('exit', (c) => reject(new Error(`holder exited ${c}`)));
+      });
+      const { containerId, volume } = JSON.parse(line) as { containerId: string; volume: string };
+      assert.equal((await m.runtime.inspect(containerId)).running, true);
+      assert.equal((await m.sweep()).containers.includes(containerId), false, 'a live holder is left alone');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const swept = await m.sweep();
+      assert.ok(swept.containers.includes(containerId));
+      assert.ok(swept.volumes.includes(volume));
+      await assert.rejects(m.runtime.inspect(containerId));
+    });
+  });
+}
+
+async function waitFor(cond: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

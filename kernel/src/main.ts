@@ -9,6 +9,7 @@ import type { KernelServices } from './services';
 import { createKernelPolicyEngine } from './policy/defaults';
 import { PatchService } from './patches/service';
 import { policyProtected } from './patches/policy-check';
+import { createScheduler, createWorkflow } from './workflow/wiring';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -22,8 +23,10 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const store = new DisposableStore();
   const events = store.add(new EventBus());
   const policy = store.add(createKernelPolicyEngine(config));
-  const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy) });
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, policy, patches };
+  const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy), onReady: (e) => events.emit('patches/ready', e) });
+  const scheduler = store.add(createScheduler());
+  const workflow = store.add(createWorkflow(config, patches));
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, policy, patches, scheduler, workflow };
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

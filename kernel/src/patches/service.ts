@@ -28,6 +28,8 @@ export interface PatchServiceOptions {
   audit?: PatchAuditSink;
   maxDiffBytes?: number;
   maxFiles?: number;
+  /** Told about every new set and every allowed auto-merge (main.ts forwards it as the patches/ready event). */
+  onReady?: (e: { setId: string; taskId?: string; files: number; blocked: number; autoMerge: boolean }) => void;
 }
 
 export type PatchSource = { type: 'overlay'; upper: string } | { type: 'snapshot'; dir: string; manifest: SnapshotManifest };
@@ -49,6 +51,7 @@ export class PatchService {
     });
     this.store.save({ set, review: {}, sourceDir: src.type === 'overlay' ? src.upper : src.dir, merges: [], done: [] });
     await this.o.audit?.record({ action: 'review.generated', setId: set.id, detail: { files: set.files.length, blocked: set.blocked.length, taskId: set.taskId } });
+    this.o.onReady?.({ setId: set.id, taskId: set.taskId, files: set.files.length, blocked: set.blocked.length, autoMerge: false });
     return set;
   }
 
@@ -135,6 +138,7 @@ export class PatchService {
     if (verdict.allowed) {
       s.review = automergeDecision(s.set);
       this.store.save(s);
+      this.o.onReady?.({ setId: id, taskId: s.set.taskId, files: s.set.files.length, blocked: s.set.blocked.length, autoMerge: true });
     }
     return verdict;
   }

@@ -4,5 +4,8 @@ import { doctor } from './doctor';
 import { exec } from './exec';
 import { policy } from './policy';
 import { review } from './review';
+import { tasks } from './tasks';
+import { mode } from './mode';
+import { audit } from './audit';
 
-export const commands: Command[] = [doctor, exec, policy, review];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit];

@@ -59,24 +59,15 @@ export const ENTRY_INPUT_SQL = [
   'lower(hex(payload_digest))', `coalesce(${sqlField('payload')}, '-')`,
 ].join(' || char(10) || ');
 
-/** Sorted keys, no whitespace, `undefined` dropped: the same value always gives the same text. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') {
-    const s = JSON.stringify(v);
-    return s === undefined ? 'null' : s;
-  }
-  if (Array.isArray(v)) return '[' + v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',') + ']';
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return canonicalJson((v as { toJSON(): unknown }).toJSON());
-  const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((v as Record<string, unknown>)[k])).join(',') + '}';
-}
-
 const NULL_PAYLOAD_DIGEST = sha256Hex(DOMAIN.payload + 'null');
 
-/** Digest of the whole payload, plus the text to store (null when absent or larger than MAX_STORED_PAYLOAD). */
+/**
+ * Digest of the payload's JSON text, plus the text to store (null when absent or larger than MAX_STORED_PAYLOAD).
+ * The digest covers the text exactly as written; verification never re-serialises, so key order needs no sorting.
+ */
 export function payloadParts(payload: unknown): { digest: string; stored: string | null } {
   if (payload === undefined || payload === null) return { digest: NULL_PAYLOAD_DIGEST, stored: null };
-  const text = wellFormed(canonicalJson(payload));
+  const text = wellFormed(JSON.stringify(payload) ?? 'null');
   return { digest: sha256Hex(DOMAIN.payload + text), stored: text.length <= MAX_STORED_PAYLOAD ? text : null };
 }
 

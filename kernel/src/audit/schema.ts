@@ -27,13 +27,13 @@ export const CHECKPOINTS_SQL = `CREATE TABLE checkpoints (
 export const AUDIT_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
+    // No time index: time never decreases along the chain, so time ranges map to seq ranges (query.ts).
     // Incremental vacuum lets retention hand freed pages back to the disk without a full VACUUM.
     pragmas: ['auto_vacuum = INCREMENTAL'],
     up(db) {
       db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
         ${ENTRIES_SQL};
         CREATE INDEX entries_session ON entries(session) WHERE session <> '';
-        CREATE INDEX entries_time ON entries(time);
         ${CHECKPOINTS_SQL};`);
     },
   },

@@ -1,0 +1,146 @@
+// `airlock audit verify|tail|export`: checks and reads the audit log directly from its database file (no kernel needed).
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { readConfig, statePaths } from '../../../bootstrap';
+import type { AuditEntry, AuditFilter } from '../../../protocol/src/audit';
+import { AirlockError } from '../../../protocol/src/errors';
+import { iterateEntries, queryEntries } from '../../../kernel/src/audit/query';
+import { auditPaths } from '../../../kernel/src/audit/types';
+import { verifyAuditLog } from '../../../kernel/src/audit/verify';
+import { parseDuration } from '../../../kernel/src/policy/units';
+import type { CliIO, Command } from '../command';
+
+const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--json]
+       airlock audit tail [-n N] [--follow] [filters] [--db PATH]
+       airlock audit export --format jsonl|csv [--out FILE] [filters] [--db PATH]
+  filters: --session ID --action NAME|PREFIX.* --decision D --since T --until T (T: ISO date, epoch ms, or an age like 2h)`;
+
+const OPTIONS = {
+  db: { type: 'string' }, key: { type: 'string' }, head: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' },
+  n: { type: 'string', short: 'n' }, follow: { type: 'boolean', short: 'f' }, format: { type: 'string' }, out: { type: 'string', short: 'o' },
+  session: { type: 'string' }, action: { type: 'string' }, decision: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+export const audit: Command = {
+  name: 'audit',
+  summary: 'verify the audit log\'s hash chain, tail it, or export it (jsonl/csv)',
+  usage: USAGE,
+  async run(args, io) {
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+    const [sub] = positionals;
+    switch (sub) {
+      case 'verify': return verify(values, io);
+      case 'tail': return tail(values, io);
+      case 'export': return exportLog(values, io);
+      default: throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
+    }
+  },
+};
+
+function paths(v: Values, io: CliIO): { dbPath: string; keyPath: string; headPath: string } {
+  const fallback = v.db && v.key ? undefined : auditPaths(statePaths(readConfig({ workspace: v.workspace ?? io.cwd }, io.env)).state);
+  const dbPath = v.db ?? fallback!.dbPath;
+  return { dbPath, keyPath: v.key ?? fallback!.keyPath, headPath: v.head ?? `${dbPath}.head` };
+}
+
+async function verify(v: Values, io: CliIO): Promise<number> {
+  const p = paths(v, io);
+  const r = await verifyAuditLog(p);
+  if (v.json) io.out(JSON.stringify(r));
+  switch (r.type) {
+    case 'intact':
+      if (!v.json) io.out(`intact: ${r.entries} entries (${r.firstSeq}..${r.lastSeq}), head ${r.headHash.slice(0, 16)}…, checked in ${r.ms} ms${r.recovered ? ' (an interrupted write was recovered)' : ''}`);
+      return 0;
+    case 'tampered':
+      if (!v.json) {
+        io.out(`TAMPERED${r.seq !== undefined ? ` at entry ${r.seq}` : ''} (${r.reason}): ${r.message}`);
+        io.out(`  database: ${p.dbPath} (left as it is, for inspection)`);
+      }
+      return 1;
+    case 'unusable':
+      if (!v.json) io.err(`error ${r.code}: ${r.message}${r.hint ? `\n  hint: ${r.hint}` : ''}`);
+      return 2;
+    default: { const never: never = r; return never; }
+  }
+}
+
+function openReadOnly(v: Values, io: CliIO): Database.Database {
+  const { dbPath } = paths(v, io);
+  if (!fs.existsSync(dbPath)) throw new AirlockError('AUDIT_DB_MISSING', `no audit database at ${dbPath}`, 'pass --db PATH (`airlock doctor --json` lists it)');
+  return new Database(dbPath, { readonly: true, fileMustExist: true });
+}
+
+/** ISO date, epoch milliseconds, or an age (`30m`, `2h`, `7d`) counted back from now. */
+export function parseTime(s: string, now = Date.now()): number {
+  if (/^\d{12,}$/.test(s)) return Number(s);
+  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(s)) return now - parseDuration(s);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new AirlockError('CLI_USAGE', `bad time ${JSON.stringify(s)}`, 'use an ISO date (2025-01-31T12:00Z), epoch ms, or an age like 2h');
+  return t;
+}
+
+function filter(v: Values): AuditFilter {
+  return { session: v.session, action: v.action, decision: v.decision,
+    since: v.since ? parseTime(v.since) : undefined, until: v.until ? parseTime(v.until) : undefined };
+}
+
+export function formatEntry(e: AuditEntry): string {
+  const rules = e.ruleIds.length ? ` [${e.ruleIds.join(',')}]` : '';
+  return `#${e.seq} ${new Date(e.time).toISOString()} ${e.session ?? '-'} ${e.subject} ${e.action} ${e.decision ?? '-'} ${e.resource}${rules}`;
+}
+
+async function tail(v: Values, io: CliIO): Promise<number> {
+  const db = openReadOnly(v, io);
+  try {
+    const n = v.n ? Number(v.n) : 20;
+    if (!Number.isInteger(n) || n < 1 || n > 5000) throw new AirlockError('CLI_USAGE', '-n takes a number from 1 to 5000');
+    const f = filter(v);
+    const page = queryEntries(db, { ...f, order: 'desc', limit: n });
+    let last = page.entries[0]?.seq ?? 0;
+    for (const e of [...page.entries].reverse()) io.out(formatEntry(e));
+    if (!v.follow) return 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const next = queryEntries(db, { ...f, order: 'asc', cursor: last, limit: 1000 });
+      for (const e of next.entries) { io.out(formatEntry(e)); last = e.seq; }
+    }
+  } finally {
+    db.close();
+  }
+}
+
+const CSV_COLUMNS = ['seq', 'time', 'session', 'subject', 'action', 'resource', 'decision', 'ruleIds', 'payloadDigest', 'prevHash', 'hash', 'payload'] as const;
+
+/** RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as a formula. */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function exportLog(v: Values, io: CliIO): Promise<number> {
+  if (v.format !== 'jsonl' && v.format !== 'csv') throw new AirlockError('CLI_USAGE', '--format must be jsonl or csv', `usage: ${USAGE}`);
+  const db = openReadOnly(v, io);
+  const fd = v.out ? fs.openSync(v.out, 'w', 0o600) : undefined;
+  let buf: string[] = [];
+  const write = (line: string) => {
+    if (fd === undefined) io.out(line);
+    else { buf.push(line); if (buf.length >= 1000) { fs.writeSync(fd, buf.join('\n') + '\n'); buf = []; } }
+  };
+  let n = 0;
+  try {
+    if (v.format === 'csv') write(CSV_COLUMNS.join(','));
+    for (const e of iterateEntries(db, filter(v))) {
+      write(v.format === 'jsonl' ? JSON.stringify(e) : CSV_COLUMNS.map((c) => csvCell(c === 'time' ? new Date(e.time).toISOString() : e[c])).join(','));
+      n++;
+    }
+  } finally {
+    if (fd !== undefined) { if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n'); fs.closeSync(fd); }
+    db.close();
+  }
+  if (v.out) io.err(`airlock: exported ${n} entries to ${v.out}`);
+  return 0;
+}

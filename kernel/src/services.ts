@@ -3,6 +3,8 @@ import type { KernelConfig } from './config';
 import type { IEventBus } from './event-bus';
 import type { IPolicyEngine } from './policy/engine';
 import type { PatchService } from './patches/service';
+import type { Scheduler } from './scheduler/scheduler';
+import type { WorkflowService } from './workflow/machine';
 
 export interface KernelServices {
   readonly config: KernelConfig;
@@ -14,4 +16,8 @@ export interface KernelServices {
   readonly policy?: IPolicyEngine;
   /** Patch sets, review decisions and merge planning (optional so tests can build services without it). */
   readonly patches?: PatchService;
+  /** Task queue with priorities, dependencies, limits and preemption (optional so tests can build services without it). */
+  readonly scheduler?: Scheduler;
+  /** Workflow sessions: modes, guarded transitions, chained history (optional so tests can build services without it). */
+  readonly workflow?: WorkflowService;
 }

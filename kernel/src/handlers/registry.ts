@@ -13,6 +13,13 @@ import { plan as reviewPlan } from './review/plan';
 import { blob as reviewBlob } from './review/blob';
 import { merged as reviewMerged } from './review/merged';
 import { exportSet as reviewExport } from './review/export';
+import { list as tasksList } from './tasks/list';
+import { cancel as tasksCancel } from './tasks/cancel';
+import { pause as tasksPause } from './tasks/pause';
+import { resume as tasksResume } from './tasks/resume';
+import { get as workflowGet } from './workflow/get';
+import { transition as workflowTransition } from './workflow/transition';
+import { setMode as workflowSetMode } from './workflow/set-mode';
 
 export function createHandlers(s: KernelServices): HandlerMap {
   return {
@@ -28,5 +35,12 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'review/blob': reviewBlob(s),
     'review/merged': reviewMerged(s),
     'review/export': reviewExport(s),
+    'tasks/list': tasksList(s),
+    'tasks/cancel': tasksCancel(s),
+    'tasks/pause': tasksPause(s),
+    'tasks/resume': tasksResume(s),
+    'workflow/get': workflowGet(s),
+    'workflow/transition': workflowTransition(s),
+    'workflow/setMode': workflowSetMode(s),
   };
 }

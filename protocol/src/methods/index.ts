@@ -6,6 +6,9 @@ import { agentMethods } from './agent';
 import { auditMethods } from './audit';
 import { policyMethods } from './policy';
 import { reviewMethods } from './review';
+import { tasksMethods } from './tasks';
+import { workflowMethods } from './workflow';
+import { sandboxMethods } from './sandbox';
 
 export const methods = {
   ...kernelMethods,
@@ -14,6 +17,9 @@ export const methods = {
   ...auditMethods,
   ...policyMethods,
   ...reviewMethods,
+  ...tasksMethods,
+  ...workflowMethods,
+  ...sandboxMethods,
 } as const;
 
 export type Methods = typeof methods;

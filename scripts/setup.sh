@@ -13,7 +13,7 @@ fi
 command -v curl >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq curl >/dev/null; } || true
 if [ "$mode" = test ]; then
   bash scripts/engines.sh --podman
-  command -v rg >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep socat debootstrap git >/dev/null; } || echo "setup: install ripgrep, socat, debootstrap and git for the full test suite (sudo apt-get install -y ripgrep socat debootstrap git)" >&2
+  { command -v rg && command -v getfattr && command -v debootstrap; } >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep socat debootstrap git attr >/dev/null; } || echo "setup: install ripgrep, socat, debootstrap, git and attr for the full test suite (sudo apt-get install -y ripgrep socat debootstrap git attr)" >&2
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh

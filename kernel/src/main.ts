@@ -6,6 +6,7 @@ import { createHandlers } from './handlers/registry';
 import { KernelServer } from './ipc/server';
 import { EventBus } from './event-bus';
 import type { KernelServices } from './services';
+import { auditOptionsFromEnv, KernelAudit } from './audit/startup';
 import { createKernelPolicyEngine } from './policy/defaults';
 import { PatchService } from './patches/service';
 import { policyProtected } from './patches/policy-check';
@@ -26,7 +27,9 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy), onReady: (e) => events.emit('patches/ready', e) });
   const scheduler = store.add(createScheduler());
   const workflow = store.add(createWorkflow(config, patches));
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, policy, patches, scheduler, workflow };
+  // Verified before anything listens: a damaged chain keeps the kernel up (to report) but refuses sessions.
+  const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir), events));
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow };
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

@@ -1,5 +1,6 @@
 // What handlers may use: the kernel's services, each behind a small interface, owned by main.ts.
 import type { KernelConfig } from './config';
+import type { KernelAudit } from './audit/startup';
 import type { IEventBus } from './event-bus';
 import type { IPolicyEngine } from './policy/engine';
 import type { PatchService } from './patches/service';
@@ -21,3 +22,5 @@ export interface KernelServices {
   /** Workflow sessions: modes, guarded transitions, chained history (optional so tests can build services without it). */
   readonly workflow?: WorkflowService;
 }
+  /** The audit log (verified at start; `audit.assertSessionsAllowed()` before a session starts). Optional for tests. */
+  readonly audit?: KernelAudit;

@@ -1,12 +1,17 @@
 // Server-pushed events and their payload schemas, by name.
 import { z } from 'zod';
 import { TaskEvent } from './agent';
+import { StorageWarning } from './audit';
 
 export const events = {
   'kernel/log': z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
   'task/event': z.object({ taskId: z.string(), seq: z.number().int().nonnegative(), event: TaskEvent }),
   /** A patch set is ready for review (or, with autoMerge, accepted by the auto-merge criteria for the host to apply). */
   'patches/ready': z.object({ setId: z.string(), taskId: z.string().optional(), files: z.number().int(), blocked: z.number().int(), autoMerge: z.boolean() }),
+  /** New audit entries were committed (the audit view pages them in with `audit/query` and a cursor). */
+  'audit/appended': z.object({ firstSeq: z.number().int(), lastSeq: z.number().int() }),
+  /** Disk space or database size crossed a configured threshold, or a write failed. */
+  'audit/warning': StorageWarning,
 } as const;
 
 export type Events = typeof events;

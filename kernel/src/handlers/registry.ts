@@ -20,6 +20,9 @@ import { resume as tasksResume } from './tasks/resume';
 import { get as workflowGet } from './workflow/get';
 import { transition as workflowTransition } from './workflow/transition';
 import { setMode as workflowSetMode } from './workflow/set-mode';
+import { query as auditQuery } from './audit/query';
+import { verify as auditVerify } from './audit/verify';
+import { stats as auditStats } from './audit/stats';
 
 export function createHandlers(s: KernelServices): HandlerMap {
   return {
@@ -44,3 +47,6 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'workflow/setMode': workflowSetMode(s),
   };
 }
+    'audit/query': auditQuery(s),
+    'audit/verify': auditVerify(s),
+    'audit/stats': auditStats(s),

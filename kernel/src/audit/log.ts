@@ -138,9 +138,7 @@ export class AuditLog extends Disposable implements IAuditLog {
   }
 
   stats(): AuditStats {
-    const s = collectStats(this.db, this.opts, { buffered: this.buffered, verification: this._verification, writeError: this.writeError });
-    for (const w of s.warnings) this._onDidWarn.fire(w);
-    return s;
+    return collectStats(this.db, this.opts, { buffered: this.buffered, verification: this._verification, writeError: this.writeError });
   }
 
   prune(config: RetentionConfig | undefined = this.opts.retention): { pruned: number; checkpointSeq: number | null } {

@@ -43,6 +43,7 @@ export interface IAuditLog extends IDisposable {
   readonly keyPath: string;
   /** Fires after each committed flush. */
   readonly onDidAppend: Event<AuditAppended>;
+  /** Fires when a write fails (threshold warnings come from stats()). */
   readonly onDidWarn: Event<StorageWarning>;
   /** The last verification (open-time head check, startup or on-demand verify); null before any. */
   readonly verification: AuditVerifyReport | null;

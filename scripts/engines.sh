@@ -7,15 +7,7 @@ for a in "$@"; do [ "$a" = "--podman" ] && want_podman=1; done
 
 have() { command -v "$1" >/dev/null 2>&1; }
 as_root() { [ "$(id -u)" = 0 ]; }
-apt_install() {
-  if ! as_root; then
-    echo "error ENGINE_MISSING: $* is not installed and this user cannot install it" >&2
-    echo "  hint: sudo apt-get install -y $*   (then run this command again)" >&2
-    exit 3
-  fi
-  echo "installing $* (apt)..." >&2
-  (apt-get install -y -qq "$@" >/dev/null 2>&1) || (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null)
-}
+source "$(dirname "$0")/apt.sh"
 wait_sock() { # path, seconds
   for _ in $(seq 1 $(( $2 * 10 ))); do
     curl -s --max-time 1 --unix-socket "$1" http://x/_ping >/dev/null 2>&1 && return 0

@@ -4,16 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-main}
+source scripts/apt.sh
 t0=$SECONDS
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "error NODE_TOO_OLD: Airlock needs Node.js 20 or newer (found $(node --version))" >&2; exit 3; }
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
   npm ci --no-audit --no-fund >&2
 fi
-command -v curl >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq curl >/dev/null; } || true
+command -v curl >/dev/null || apt_install curl
 if [ "$mode" = test ]; then
   bash scripts/engines.sh --podman
-  { command -v rg && command -v getfattr && command -v debootstrap; } >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep socat debootstrap git attr >/dev/null; } || echo "setup: install ripgrep, socat, debootstrap, git and attr for the full test suite (sudo apt-get install -y ripgrep socat debootstrap git attr)" >&2
+  { command -v rg && command -v getfattr && command -v debootstrap && command -v socat && command -v git; } >/dev/null || apt_install ripgrep socat debootstrap git attr
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh

@@ -4,6 +4,7 @@ import { DisposableStore, toDisposable } from '../../protocol/src/lifecycle';
 import { showKernelStatus } from './commands/showKernelStatus';
 import { KernelService } from './kernel/kernelService';
 import { KernelStatusBar } from './kernel/statusBar';
+import { registerBaseUi, registerUi } from './ui';
 
 const UNTRUSTED = 'Airlock stays disabled in untrusted workspaces: it runs containers on your behalf. Trust this workspace to use it.';
 
@@ -14,12 +15,14 @@ export function activate(context: vscode.ExtensionContext): { kernel?: KernelSer
   store.add(toDisposable(() => log.dispose()));
   const status = store.add(new KernelStatusBar());
   store.add(registerCommand('airlock.showLogs', () => log.show()));
+  store.add(registerBaseUi(context, log));
   const api: { kernel?: KernelService } = {};
 
   const enable = () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!folder || folder.uri.scheme !== 'file') {
       store.add(registerCommand('airlock.showKernelStatus', () => vscode.window.showWarningMessage('Airlock needs a folder on disk: open a folder first.')));
+      store.add(registerUi(context, undefined, log, 'Airlock needs a folder on disk: open a folder first.'));
       return;
     }
     const kernel = store.add(new KernelService(folder.uri.fsPath, log));
@@ -27,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): { kernel?: KernelSer
     store.add(kernel.onDidChangeState((s) => status.update(s)));
     store.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     store.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
+    store.add(registerUi(context, kernel, log));
     void kernel.start().catch(() => undefined); // Failures are shown by the status bar and the log.
   };
 
@@ -36,8 +40,9 @@ export function activate(context: vscode.ExtensionContext): { kernel?: KernelSer
     status.update({ type: 'untrusted' });
     const explain = registerCommand('airlock.showKernelStatus', () => vscode.window.showWarningMessage(UNTRUSTED));
     store.add(explain);
+    const ui = store.add(registerUi(context, undefined, log, UNTRUSTED));
     log.info(UNTRUSTED);
-    store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => { explain.dispose(); store.delete(explain); enable(); }));
+    store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => { explain.dispose(); store.delete(explain); ui.dispose(); store.delete(ui); enable(); }));
   }
   return api;
 }

@@ -1,0 +1,89 @@
+// Applies a kernel MergePlan through one WorkspaceEdit (so editor undo works), after re-checking every file's base hash.
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { AirlockError } from '../../../protocol/src/errors';
+import type { FileOp, MergePlan } from '../../../protocol/src/patches';
+
+export interface MergeRecord {
+  mergeId: string;
+  setId: string;
+  /** Per path: content before, base64 (null = did not exist), and the hash written. */
+  files: { path: string; before: string | null; afterHash: string | null }[];
+}
+
+const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
+
+async function readDisk(uri: vscode.Uri): Promise<Uint8Array | null> {
+  try { return await vscode.workspace.fs.readFile(uri); } catch (err) {
+    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return null;
+    throw err;
+  }
+}
+
+/** Refuses when a target has unsaved edits or its bytes on disk are not what the plan was made against. */
+async function checkBase(root: vscode.Uri, op: FileOp): Promise<Uint8Array | null> {
+  const uri = vscode.Uri.joinPath(root, op.path);
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open?.isDirty) throw new AirlockError('MERGE_DIRTY', `${op.path} has unsaved changes`, 'save or revert it, then merge again');
+  const bytes = await readDisk(uri);
+  const actual = bytes ? sha256(bytes) : null;
+  if (actual !== op.expect) throw new AirlockError('MERGE_BASE_CHANGED', `${op.path} changed since the plan was made`, 'refresh the review: the kernel re-plans against the current file (three-way where it can)');
+  return bytes;
+}
+
+export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: string, blob: (hash: string, size: number) => Promise<Uint8Array>): Promise<MergeRecord> {
+  const record: MergeRecord = { mergeId, setId: plan.setId, files: [] };
+  const edit = new vscode.WorkspaceEdit();
+  const chmods: { uri: vscode.Uri; mode: number }[] = [];
+  const toSave: vscode.Uri[] = [];
+  for (const op of plan.ops) {
+    const before = await checkBase(root, op);
+    const uri = vscode.Uri.joinPath(root, op.path);
+    const beforeText = before ? Buffer.from(before).toString('base64') : null;
+    switch (op.type) {
+      case 'write': {
+        const bytes = op.content.encoding === 'utf8' ? Buffer.from(op.content.text, 'utf8') : await blob(op.content.hash, op.content.size);
+        if (sha256(bytes) !== op.newHash) throw new AirlockError('MERGE_CONTENT_HASH', `${op.path}: content does not match its hash`, 'the plan is corrupt; refresh the review');
+        if (before && op.content.encoding === 'utf8') {
+          // A text replacement inside the document keeps the editor's undo stack for this file.
+          const doc = await vscode.workspace.openTextDocument(uri);
+          edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), op.content.text);
+          toSave.push(uri);
+        } else {
+          edit.createFile(uri, { overwrite: true, contents: bytes });
+        }
+        chmods.push({ uri, mode: op.mode });
+        record.files.push({ path: op.path, before: beforeText, afterHash: op.newHash });
+        break;
+      }
+      case 'delete':
+        edit.deleteFile(uri);
+        record.files.push({ path: op.path, before: beforeText, afterHash: null });
+        break;
+      case 'chmod':
+        chmods.push({ uri, mode: op.mode });
+        break;
+      default: { const never: never = op; return never; }
+    }
+  }
+  if (!(await vscode.workspace.applyEdit(edit, { isRefactoring: false }))) throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written; check the log and try again');
+  for (const uri of toSave) await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
+  if (chmods.length && vscode.env.remoteName === undefined) {
+    const fs = await import('node:fs/promises');
+    for (const c of chmods) if (c.uri.scheme === 'file') await fs.chmod(c.uri.fsPath, c.mode).catch(() => undefined);
+  }
+  return record;
+}
+
+/** Restores the files of a merge, refusing any file edited since the merge (never overwrite a person's edits). */
+export async function undoMerge(root: vscode.Uri, record: MergeRecord): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  for (const f of record.files) {
+    const uri = vscode.Uri.joinPath(root, f.path);
+    const now = await readDisk(uri);
+    if ((now ? sha256(now) : null) !== f.afterHash) throw new AirlockError('MERGE_UNDO_CHANGED', `${f.path} changed after the merge`, 'undo your edits to it first, or use the editor\'s own undo');
+    if (f.before === null) edit.deleteFile(uri);
+    else edit.createFile(uri, { overwrite: true, contents: Buffer.from(f.before, 'base64') });
+  }
+  if (!(await vscode.workspace.applyEdit(edit))) throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the undo edit');
+}

@@ -1,0 +1,68 @@
+// The Patches view: pending patch sets (task, files, +/- counts, tests) and their files; a clear message when unavailable.
+import * as vscode from 'vscode';
+import { formatError } from '../../../protocol/src/errors';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import type { FilePatch, PatchSetSummary } from '../../../protocol/src/patches';
+import { fileHunks, fileStats } from './proposed';
+import type { ReviewClient } from './reviewClient';
+
+export type PatchNode = { type: 'set'; set: PatchSetSummary } | { type: 'file'; setId: string; file: FilePatch; decided?: 'accept' | 'reject' };
+
+export class PatchTree extends Disposable implements vscode.TreeDataProvider<PatchNode> {
+  private readonly _onDidChange = this._register(new Emitter<PatchNode | undefined>());
+  readonly onDidChangeTreeData = this._onDidChange.event as vscode.Event<PatchNode | undefined>;
+  view?: vscode.TreeView<PatchNode>;
+  pending: PatchSetSummary[] = [];
+
+  constructor(private readonly review: ReviewClient, private readonly log: vscode.LogOutputChannel) { super(); }
+
+  refresh(): void { this._onDidChange.fire(undefined); }
+
+  async getChildren(node?: PatchNode): Promise<PatchNode[]> {
+    try {
+      if (!node) {
+        this.pending = await this.review.list();
+        this.setMessage(this.pending.length ? undefined : 'No pending patch sets.');
+        if (this.view) this.view.badge = this.pending.length ? { value: this.pending.length, tooltip: `${this.pending.length} patch set(s) to review` } : undefined;
+        return this.pending.map((set) => ({ type: 'set', set }));
+      }
+      if (node.type === 'set') {
+        const { set, review } = await this.review.show(node.set.id, true);
+        return set.files.map((file) => ({ type: 'file', setId: set.id, file, decided: review[file.path]?.file }));
+      }
+      return [];
+    } catch (err) {
+      this.log.warn(formatError(err));
+      const e = err as { message?: string; hint?: string };
+      this.setMessage(`${e.message ?? String(err)}${e.hint ? ` (${e.hint})` : ''}`);
+      return [];
+    }
+  }
+
+  getTreeItem(node: PatchNode): vscode.TreeItem {
+    if (node.type === 'set') {
+      const s = node.set;
+      const tests = s.testsPassed === null ? 'tests not run' : s.testsPassed ? 'tests passed' : 'tests failed';
+      const item = new vscode.TreeItem(s.taskId ? `${s.taskId}` : s.id, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = s.id;
+      item.description = `${s.files} file${s.files === 1 ? '' : 's'} +${s.added} −${s.removed} · ${tests}${s.blocked ? ` · ${s.blocked} blocked` : ''}`;
+      item.tooltip = new vscode.MarkdownString(`**${s.id}**\n\n${s.pendingHunks} hunk(s) pending · ${tests} · source: ${s.source} · ${new Date(s.createdAt).toLocaleString()}`);
+      item.iconPath = new vscode.ThemeIcon(s.testsPassed === false ? 'testing-failed-icon' : 'git-pull-request');
+      item.contextValue = 'airlock.patchSet';
+      item.accessibilityInformation = { label: `Patch set ${s.id}, ${item.description}` };
+      return item;
+    }
+    const f = node.file;
+    const st = fileStats(f);
+    const item = new vscode.TreeItem(f.path, vscode.TreeItemCollapsibleState.None);
+    item.id = `${node.setId}:${f.path}`;
+    item.description = `${f.type}${f.type === 'rename' ? ` from ${f.from}` : ''} +${st.added} −${st.removed}${node.decided ? ` · ${node.decided}ed` : ''}`;
+    item.resourceUri = vscode.Uri.file(f.path);
+    item.contextValue = 'airlock.patchFile';
+    item.command = { command: 'airlock.openPatchFile', title: 'Open Diff', arguments: [node.setId, f.path] };
+    item.tooltip = `${fileHunks(f).length} hunk(s)`;
+    return item;
+  }
+
+  private setMessage(m: string | undefined): void { if (this.view) this.view.message = m; }
+}

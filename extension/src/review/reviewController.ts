@@ -1,0 +1,149 @@
+// Wires the Patches view, diff documents and CodeLens to the review/* methods; merges through the WorkspaceEdit applier.
+import * as vscode from 'vscode';
+import { AirlockError, formatError } from '../../../protocol/src/errors';
+import { Disposable } from '../../../protocol/src/lifecycle';
+import type { Decision, ReviewItem } from '../../../protocol/src/patches';
+import type { KernelService } from '../kernel/kernelService';
+import { applyPlan, MergeRecord, undoMerge } from './applier';
+import { PatchNode, PatchTree } from './patchTree';
+import { fileHunks, parsePatchUriPath, PATCH_SCHEME, patchUriParts } from './proposed';
+import { ReviewClient } from './reviewClient';
+import { HunkCodeLensProvider, PatchContentProvider } from './reviewProviders';
+
+const LAST_MERGE_KEY = 'airlock.review.lastMerge.v1';
+
+export class ReviewController extends Disposable {
+  readonly client: ReviewClient;
+  readonly tree: PatchTree;
+  private readonly content: PatchContentProvider;
+  private readonly lenses: HunkCodeLensProvider;
+
+  constructor(kernel: KernelService | undefined, private readonly root: vscode.Uri | undefined, private readonly memento: vscode.Memento, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this.client = new ReviewClient(kernel);
+    this.tree = this._register(new PatchTree(this.client, log));
+    const view = vscode.window.createTreeView('airlock.patches', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.tree.view = view;
+    this._register(view);
+    this.content = this._register(new PatchContentProvider(root ?? vscode.Uri.file('/'), this.client));
+    this.lenses = this._register(new HunkCodeLensProvider(this.content, this.client));
+    this._register(vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, this.content));
+    this._register(vscode.languages.registerCodeLensProvider({ scheme: PATCH_SCHEME }, this.lenses));
+    const cmd = (id: string, fn: (...a: never[]) => unknown) => this._register(vscode.commands.registerCommand(id, async (...a: never[]) => {
+      try { return await fn(...a); } catch (err) {
+        this.log.error(formatError(err));
+        const e = AirlockError.from(err);
+        void vscode.window.showErrorMessage(`${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+      }
+    }));
+    cmd('airlock.refreshPatches', () => this.tree.refresh());
+    cmd('airlock.openPatchFile', (setId: string, path: string) => this.openFile(setId, path));
+    cmd('airlock.openPatchSet', (arg: string | PatchNode) => this.openSet(typeof arg === 'string' ? arg : arg.type === 'set' ? arg.set.id : arg.setId));
+    cmd('airlock.acceptHunk', (setId?: string, path?: string, hunkId?: string) => this.decideHunk('accept', setId, path, hunkId));
+    cmd('airlock.rejectHunk', (setId?: string, path?: string, hunkId?: string) => this.decideHunk('reject', setId, path, hunkId));
+    cmd('airlock.acceptFile', (a?: string | PatchNode, path?: string) => this.decideFile('accept', a, path));
+    cmd('airlock.rejectFile', (a?: string | PatchNode, path?: string) => this.decideFile('reject', a, path));
+    cmd('airlock.acceptPatchSet', (a: PatchNode | string) => this.decideSet('accept', a));
+    cmd('airlock.rejectPatchSet', (a: PatchNode | string) => this.decideSet('reject', a));
+    cmd('airlock.mergePatchSet', (a: PatchNode | string) => this.merge(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
+    cmd('airlock.undoLastMerge', () => this.undo());
+    cmd('airlock.reviewPendingPatches', () => this.reviewPending());
+  }
+
+  async openFile(setId: string, path: string): Promise<void> {
+    const { set } = await this.client.show(setId);
+    const f = set.files.find((x) => x.path === path);
+    if (!f) throw new AirlockError('REVIEW_NO_FILE', `${path} is not in ${setId}`);
+    const right = vscode.Uri.from(patchUriParts(setId, path));
+    const leftRel = f.type === 'rename' ? f.from : path;
+    const left = f.type === 'add' || !this.root ? right.with({ query: 'base' }) : vscode.Uri.joinPath(this.root, leftRel);
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${path} ↔ proposed (${setId})`, { preview: true });
+  }
+
+  async openSet(setId: string): Promise<void> {
+    const { set } = await this.client.show(setId, true);
+    await vscode.commands.executeCommand('airlock.patches.focus');
+    const first = set.files[0];
+    if (first) await this.openFile(setId, first.path);
+  }
+
+  private async activeHunk(): Promise<{ setId: string; path: string; hunkId: string } | undefined> {
+    const ed = vscode.window.activeTextEditor;
+    return ed && ed.document.uri.scheme === PATCH_SCHEME ? this.lenses.hunkAt(ed) : undefined;
+  }
+
+  private async decideHunk(decision: Decision, setId?: string, path?: string, hunkId?: string): Promise<void> {
+    const target = setId && path && hunkId ? { setId, path, hunkId } : await this.activeHunk();
+    if (!target) throw new AirlockError('REVIEW_NO_HUNK', 'no hunk here', 'open a proposed file from the Patches view and put the cursor in a hunk');
+    await this.decide(target.setId, [{ path: target.path, hunkId: target.hunkId, decision }]);
+  }
+
+  private async decideFile(decision: Decision, a?: string | PatchNode, path?: string): Promise<void> {
+    let setId: string | undefined, p: string | undefined;
+    if (typeof a === 'string') { setId = a; p = path; }
+    else if (a?.type === 'file') { setId = a.setId; p = a.file.path; }
+    else {
+      const uri = vscode.window.activeTextEditor?.document.uri;
+      const parsed = uri?.scheme === PATCH_SCHEME ? parsePatchUriPath(uri.path) : undefined;
+      setId = parsed?.setId; p = parsed?.path;
+    }
+    if (!setId || !p) throw new AirlockError('REVIEW_NO_FILE', 'no proposed file is active', 'open one from the Patches view first');
+    const { set } = await this.client.show(setId);
+    const f = set.files.find((x) => x.path === p);
+    const items: ReviewItem[] = [{ path: p, decision }, ...(f ? fileHunks(f).map((h) => ({ path: p!, hunkId: h.id, decision })) : [])];
+    await this.decide(setId, items);
+  }
+
+  private async decideSet(decision: Decision, a: PatchNode | string): Promise<void> {
+    const setId = typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId;
+    const { set } = await this.client.show(setId, true);
+    await this.decide(setId, set.files.map((f) => ({ path: f.path, decision })));
+  }
+
+  private async decide(setId: string, items: ReviewItem[]): Promise<void> {
+    await this.client.decide(setId, items);
+    this.lenses.refresh();
+    this.tree.refresh();
+  }
+
+  /** Plans against the workspace as it is now, applies through one WorkspaceEdit, and reports the result to the kernel. */
+  async merge(setId: string): Promise<void> {
+    if (!this.root) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
+    const plan = await this.client.plan(setId);
+    if (plan.conflicts.length) {
+      const pick = await vscode.window.showWarningMessage(`${plan.conflicts.length} conflict(s) in ${setId}: ${plan.conflicts.slice(0, 3).map((c) => `${c.path}: ${c.reason}`).join('; ')}`, { modal: true }, 'Merge the rest');
+      if (pick !== 'Merge the rest') return;
+    }
+    if (!plan.ops.length) { void vscode.window.showInformationMessage('Nothing accepted to merge yet.'); return; }
+    const mergeId = `m_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    let record: MergeRecord;
+    try {
+      record = await applyPlan(this.root, plan, mergeId, (hash, size) => this.client.blob(setId, hash, size));
+    } catch (err) {
+      await this.client.merged(setId, { mergeId, outcome: 'failed', paths: [] }).catch(() => undefined);
+      throw err;
+    }
+    await this.memento.update(LAST_MERGE_KEY, record);
+    await this.client.merged(setId, { mergeId, outcome: 'merged', paths: record.files.map((f) => f.path), completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
+    this.tree.refresh();
+    void vscode.window.showInformationMessage(`Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`);
+  }
+
+  private async undo(): Promise<void> {
+    const record = this.memento.get<MergeRecord>(LAST_MERGE_KEY);
+    if (!record || !this.root) { void vscode.window.showInformationMessage('No merge to undo in this workspace.'); return; }
+    await undoMerge(this.root, record);
+    await this.memento.update(LAST_MERGE_KEY, undefined);
+    await this.client.merged(record.setId, { mergeId: record.mergeId, outcome: 'undone', paths: record.files.map((f) => f.path) }).catch((err) => this.log.warn(formatError(err)));
+    this.tree.refresh();
+    void vscode.window.showInformationMessage(`Undid merge ${record.mergeId} (${record.files.length} file(s)).`);
+  }
+
+  private async reviewPending(): Promise<void> {
+    await vscode.commands.executeCommand('airlock.patches.focus');
+    const sets = await this.client.list();
+    if (!sets.length) { void vscode.window.showInformationMessage('No pending patch sets.'); return; }
+    const pick = await vscode.window.showQuickPick(sets.map((s) => ({ label: s.taskId ?? s.id, description: `${s.files} files +${s.added} −${s.removed}`, detail: s.id, id: s.id })), { placeHolder: 'Pick a patch set to review' });
+    if (pick) await this.openSet(pick.id);
+  }
+}

@@ -1,0 +1,94 @@
+// Read-only `airlock-patch:` documents (the proposed side of the native diff) and per-hunk Accept/Reject CodeLens on them.
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import type { FilePatch } from '../../../protocol/src/patches';
+import { fileHunks, hunkAnchorLines, parsePatchUriPath, PATCH_SCHEME, proposedText } from './proposed';
+import type { ReviewClient } from './reviewClient';
+
+export async function readWorkspaceText(root: vscode.Uri, rel: string): Promise<{ text: string; hash: string } | null> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, rel));
+    return { text: Buffer.from(bytes).toString('utf8'), hash: crypto.createHash('sha256').update(bytes).digest('hex') };
+  } catch { return null; }
+}
+
+export class PatchContentProvider extends Disposable implements vscode.TextDocumentContentProvider {
+  private readonly _onDidChange = this._register(new Emitter<vscode.Uri>());
+  readonly onDidChange = this._onDidChange.event as vscode.Event<vscode.Uri>;
+
+  constructor(private readonly root: vscode.Uri, private readonly review: ReviewClient) { super(); }
+
+  changed(uri: vscode.Uri): void { this._onDidChange.fire(uri); }
+
+  async file(uri: vscode.Uri): Promise<FilePatch | undefined> {
+    const p = parsePatchUriPath(uri.path);
+    if (!p) return undefined;
+    const { set } = await this.review.show(p.setId);
+    return set.files.find((f) => f.path === p.path);
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const f = await this.file(uri);
+    if (!f) return '(this file is not part of the patch set any more)';
+    if (uri.query === 'base') return '';
+    switch (f.type) {
+      case 'add': return proposedText('', f.hunks) ?? '(the proposed content could not be rebuilt)';
+      case 'delete': return '';
+      case 'binary': return `(full-file change: ${f.reason}, ${f.size} bytes — accept or reject the whole file)`;
+      case 'mode': return (await readWorkspaceText(this.root, f.path))?.text ?? '';
+      case 'rename': return (await readWorkspaceText(this.root, f.from))?.text ?? '';
+      case 'modify': {
+        const base = await readWorkspaceText(this.root, f.path);
+        if (!base) return '(the file no longer exists in the workspace)';
+        const out = proposedText(base.text, f.hunks);
+        if (out !== undefined) return out;
+        return `(the file changed since the patch was made${base.hash === f.baseHash ? '' : ' (base hash differs)'}; merging will try a three-way merge and mark conflicts)`;
+      }
+      default: { const never: never = f; return never; }
+    }
+  }
+}
+
+export class HunkCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
+  private readonly _onDidChange = this._register(new Emitter<void>());
+  readonly onDidChangeCodeLenses = this._onDidChange.event as vscode.Event<void>;
+
+  constructor(private readonly content: PatchContentProvider, private readonly review: ReviewClient) { super(); }
+
+  refresh(): void { this._onDidChange.fire(); }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (doc.uri.scheme !== PATCH_SCHEME || doc.uri.query !== 'proposed') return [];
+    const p = parsePatchUriPath(doc.uri.path);
+    const f = await this.content.file(doc.uri);
+    if (!p || !f) return [];
+    const state = this.review.cached(p.setId)?.review[f.path];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses = [
+      new vscode.CodeLens(top, { title: `$(check-all) Accept all in file${state?.file === 'accept' ? ' (accepted)' : ''}`, command: 'airlock.acceptFile', arguments: [p.setId, f.path] }),
+      new vscode.CodeLens(top, { title: `$(close-all) Reject all in file${state?.file === 'reject' ? ' (rejected)' : ''}`, command: 'airlock.rejectFile', arguments: [p.setId, f.path] }),
+      new vscode.CodeLens(top, { title: '$(git-merge) Merge accepted', command: 'airlock.mergePatchSet', arguments: [p.setId] }),
+    ];
+    for (const { hunkId, line } of hunkAnchorLines(fileHunks(f))) {
+      const at = new vscode.Range(Math.min(line, Math.max(0, doc.lineCount - 1)), 0, Math.min(line, Math.max(0, doc.lineCount - 1)), 0);
+      const d = state?.hunks[hunkId];
+      lenses.push(
+        new vscode.CodeLens(at, { title: d === 'accept' ? '$(pass-filled) Accepted' : '$(check) Accept hunk', command: 'airlock.acceptHunk', arguments: [p.setId, f.path, hunkId], tooltip: 'Accept this hunk (Alt+Y on the hunk)' }),
+        new vscode.CodeLens(at, { title: d === 'reject' ? '$(error) Rejected' : '$(close) Reject hunk', command: 'airlock.rejectHunk', arguments: [p.setId, f.path, hunkId], tooltip: 'Reject this hunk (Alt+N on the hunk)' }),
+      );
+    }
+    return lenses;
+  }
+
+  /** The hunk under the cursor in a proposed document, for the keyboard shortcuts. */
+  async hunkAt(editor: vscode.TextEditor): Promise<{ setId: string; path: string; hunkId: string } | undefined> {
+    const p = parsePatchUriPath(editor.document.uri.path);
+    const f = p && await this.content.file(editor.document.uri);
+    if (!p || !f) return undefined;
+    const line = editor.selection.active.line;
+    const anchors = hunkAnchorLines(fileHunks(f));
+    const hit = [...anchors].reverse().find((a) => a.line <= line) ?? anchors[0];
+    return hit ? { setId: p.setId, path: f.path, hunkId: hit.hunkId } : undefined;
+  }
+}

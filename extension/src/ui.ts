@@ -1,0 +1,57 @@
+// Registers every Airlock view and command (called from extension.ts once the workspace is trusted and has a folder).
+import * as vscode from 'vscode';
+import { DisposableStore } from '../../protocol/src/lifecycle';
+import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
+import { ChatController } from './chat/chatController';
+import { CHAT_VIEW_ID, ChatViewProvider } from './chat/chatViewProvider';
+import { registerParticipant } from './chat/participant';
+import { checkRuntime } from './commands/checkRuntime';
+import { openAuditLog } from './commands/openAuditLog';
+import { openChat } from './commands/openChat';
+import { selectModel } from './commands/selectModel';
+import { setApiKey } from './commands/setApiKey';
+import { showSandboxes } from './commands/showSandboxes';
+import { startTask } from './commands/startTask';
+import { switchMode } from './commands/switchMode';
+import { verifyAuditLog } from './commands/verifyAuditLog';
+import type { KernelService } from './kernel/kernelService';
+import { ReviewController } from './review/reviewController';
+import { SandboxesTree } from './sandboxes/sandboxesTree';
+import { TasksTree } from './tasks/tasksTree';
+
+/** Commands that work without a kernel (settings, secrets, runtime check): registered at activation in every workspace. */
+export function registerBaseUi(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DisposableStore {
+  const store = new DisposableStore();
+  const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
+  reg('airlock.setApiKey', setApiKey(context.secrets));
+  reg('airlock.selectModel', selectModel());
+  reg('airlock.checkRuntime', checkRuntime(log));
+  return store;
+}
+
+/** Views and kernel-backed commands; `kernel` is undefined when Airlock cannot run here (the views say why). */
+export function registerUi(context: vscode.ExtensionContext, kernel: KernelService | undefined, log: vscode.LogOutputChannel, unavailable: string | null = null): DisposableStore {
+  const store = new DisposableStore();
+  const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
+  const uri = context.extensionUri;
+  const root = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
+  const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable));
+  const review = store.add(new ReviewController(kernel, root, context.workspaceState, log));
+  const provider = new ChatViewProvider(uri, chat, log, (setId) => review.openSet(setId));
+  store.add(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: false } }));
+  store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));
+  const sandboxes = store.add(new SandboxesTree(kernel, log));
+  store.add(new TasksTree(kernel, log));
+  reg('airlock.openChat', openChat(provider));
+  reg('airlock.startTask', startTask(chat, () => provider.reveal()));
+  reg('airlock.newChatSession', () => chat.newSession());
+  reg('airlock.stopTask', () => chat.stop());
+  reg('airlock.switchMode', switchMode(chat));
+  reg('airlock.openAuditLog', openAuditLog(uri, kernel, log, false));
+  reg('airlock.verifyAuditLog', verifyAuditLog(uri, kernel, log));
+  reg('airlock.showSandboxes', showSandboxes(sandboxes));
+  reg('airlock.refreshSandboxes', () => sandboxes.refresh());
+  const participant = registerParticipant(chat, uri);
+  if (participant) store.add(participant);
+  return store;
+}

@@ -11,6 +11,7 @@ import { createKernelPolicyEngine } from './policy/defaults';
 import { PatchService } from './patches/service';
 import { policyProtected } from './patches/policy-check';
 import { createScheduler, createWorkflow } from './workflow/wiring';
+import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -29,7 +30,10 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const workflow = store.add(createWorkflow(config, patches));
   // Verified before anything listens: a damaged chain keeps the kernel up (to report) but refuses sessions.
   const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir), events));
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow };
+  // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
+  const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log) });
+  if (runtime) store.add(runtime);
+  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime };
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

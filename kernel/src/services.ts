@@ -6,6 +6,7 @@ import type { IPolicyEngine } from './policy/engine';
 import type { PatchService } from './patches/service';
 import type { Scheduler } from './scheduler/scheduler';
 import type { WorkflowService } from './workflow/machine';
+import type { SandboxManager } from './runtime/sandbox-manager';
 
 export interface KernelServices {
   readonly config: KernelConfig;
@@ -21,6 +22,8 @@ export interface KernelServices {
   readonly scheduler?: Scheduler;
   /** Workflow sessions: modes, guarded transitions, chained history (optional so tests can build services without it). */
   readonly workflow?: WorkflowService;
-}
+  /** Container manager: sandboxes from templates, warm pools, exec agent, orphan sweep (absent without an engine). */
+  readonly runtime?: SandboxManager;
   /** The audit log (verified at start; `audit.assertSessionsAllowed()` before a session starts). Optional for tests. */
   readonly audit?: KernelAudit;
+}

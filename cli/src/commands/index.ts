@@ -7,5 +7,6 @@ import { review } from './review';
 import { tasks } from './tasks';
 import { mode } from './mode';
 import { audit } from './audit';
+import { sandbox } from './sandbox';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox];

@@ -20,6 +20,11 @@ import { resume as tasksResume } from './tasks/resume';
 import { get as workflowGet } from './workflow/get';
 import { transition as workflowTransition } from './workflow/transition';
 import { setMode as workflowSetMode } from './workflow/set-mode';
+import { list as sandboxList } from './sandbox/list';
+import { create as sandboxCreate } from './sandbox/create';
+import { exec as sandboxExec } from './sandbox/exec';
+import { destroy as sandboxDestroy } from './sandbox/destroy';
+import { prune as sandboxPrune } from './sandbox/prune';
 import { query as auditQuery } from './audit/query';
 import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
@@ -45,8 +50,13 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'workflow/get': workflowGet(s),
     'workflow/transition': workflowTransition(s),
     'workflow/setMode': workflowSetMode(s),
-  };
-}
+    'sandbox/list': sandboxList(s),
+    'sandbox/create': sandboxCreate(s),
+    'sandbox/exec': sandboxExec(s),
+    'sandbox/destroy': sandboxDestroy(s),
+    'sandbox/prune': sandboxPrune(s),
     'audit/query': auditQuery(s),
     'audit/verify': auditVerify(s),
     'audit/stats': auditStats(s),
+  };
+}

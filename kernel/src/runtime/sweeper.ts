@@ -15,7 +15,8 @@ export async function sweepOrphans(runtime: IContainerRuntime, keep: (id: string
     return verdicts.get(k)!;
   };
   for (const c of await runtime.listContainers({ [LABEL.owner]: OWNER_VALUE })) {
-    if (keep(c.id) || c.labels[LABEL.role] === 'kernel') continue;
+    // Only what a sandbox manager made (it always writes a holder): never the kernel container or state volumes.
+    if (keep(c.id) || !c.labels[LABEL.holder] || c.labels[LABEL.role] === 'kernel') continue;
     const deadline = Number(c.labels[LABEL.deadline] ?? Infinity);
     if (deadline < now || (await liveness(c.labels[LABEL.holder])) === 'dead') {
       await runtime.remove(c.id);
@@ -23,7 +24,7 @@ export async function sweepOrphans(runtime: IContainerRuntime, keep: (id: string
     }
   }
   for (const v of await runtime.listVolumes({ [LABEL.owner]: OWNER_VALUE })) {
-    if (keep(v.name) || v.labels[LABEL.role] === 'state') continue;
+    if (keep(v.name) || !v.labels[LABEL.holder] || v.labels[LABEL.role] === 'state') continue;
     if ((await liveness(v.labels[LABEL.holder])) !== 'dead') continue;
     try { await runtime.removeVolume(v.name); out.volumes.push(v.name); } catch { /* still mounted by a live container */ }
   }

@@ -1,0 +1,65 @@
+// Sandbox methods: list, create, exec in, destroy and prune the kernel's L2 sandboxes.
+import { z } from 'zod';
+
+export const SandboxStateName = z.enum(['requested', 'creating', 'ready', 'running', 'paused', 'stopping', 'destroyed', 'failed']);
+
+export const SandboxMount = z.object({
+  type: z.enum(['bind', 'volume']),
+  /** Host path (bind, must be read-only) or volume name (volume, e.g. patch mode's overlay output volume). */
+  source: z.string().min(1).max(4096),
+  target: z.string().startsWith('/').max(4096),
+  readOnly: z.boolean(),
+});
+
+export const SandboxInfo = z.object({
+  id: z.string(),
+  template: z.string(),
+  session: z.string(),
+  state: SandboxStateName,
+  containerId: z.string().optional(),
+  image: z.string(),
+  engine: z.string(),
+  createdAt: z.number(),
+  deadline: z.number(),
+  mounts: z.array(SandboxMount),
+  reason: z.string().optional(),
+});
+export type SandboxInfo = z.infer<typeof SandboxInfo>;
+
+export const SandboxExecResult = z.object({
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  error: z.string().optional(),
+  stdout: z.string(),
+  stderr: z.string(),
+  truncated: z.boolean(),
+  timedOut: z.boolean(),
+  oomKilled: z.boolean(),
+  durationMs: z.number(),
+  via: z.enum(['agent', 'docker-exec']),
+});
+export type SandboxExecResult = z.infer<typeof SandboxExecResult>;
+
+export const sandboxMethods = {
+  'sandbox/list': [z.object({}), z.object({ sandboxes: z.array(SandboxInfo), templates: z.array(z.string()), engine: z.string() })],
+  'sandbox/create': [z.object({
+    template: z.string().min(1).max(64),
+    mounts: z.array(SandboxMount).max(16).optional(),
+    /** Scratch volumes from the volume pool, mounted writable at these targets. */
+    volumes: z.array(z.string().startsWith('/')).max(8).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    deadlineSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+  }), SandboxInfo],
+  'sandbox/exec': [z.object({
+    id: z.string().min(1).max(64),
+    argv: z.array(z.string().max(128 * 1024)).min(1).max(4096),
+    cwd: z.string().startsWith('/').optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    /** Standard input, base64. */
+    stdin: z.string().max(16 * 1024 * 1024).optional(),
+    timeoutMs: z.number().int().positive().max(24 * 3600 * 1000).optional(),
+    via: z.enum(['agent', 'docker-exec']).optional(),
+  }), SandboxExecResult],
+  'sandbox/destroy': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
+  'sandbox/prune': [z.object({}), z.object({ destroyed: z.array(z.string()), containers: z.array(z.string()), volumes: z.array(z.string()) })],
+} as const;

@@ -70,7 +70,7 @@ const EMPTY: Resources = Object.freeze({});
 
 function maskOf(res: Resources): number {
   let m = 0;
-  RESOURCE_NAMES.forEach((r, i) => { if (res[r]) m |= 1 << i; });
+  for (let i = 0; i < RESOURCE_NAMES.length; i++) if (res[RESOURCE_NAMES[i]]) m |= 1 << i;
   return m;
 }
 
@@ -348,7 +348,7 @@ export class Scheduler extends Disposable {
   private start(rec: TaskRecord, need: Resources): void {
     this.decisions++;
     this.pool.acquire(need);
-    rec.held = add(rec.held, need);
+    rec.held = rec.held === EMPTY ? need : add(rec.held, need);
     rec.state = 'running';
     rec.pausedBy = null;
     rec.startedAt ??= this.clock.now();

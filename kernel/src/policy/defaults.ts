@@ -9,8 +9,11 @@ import { TokenService } from './tokens';
 export const DEFAULT_MODES = ['strict', 'explore', 'debug'] as const;
 export type DefaultMode = (typeof DEFAULT_MODES)[number];
 
-export function defaultPoliciesDir(): string {
-  return path.resolve(__dirname, '../../../policies');
+/** AIRLOCK_POLICIES_DIR, else next to the bundle (image: /opt/airlock/kernel/kernel.js → /opt/airlock/policies), else the checkout. */
+export function defaultPoliciesDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AIRLOCK_POLICIES_DIR) return path.resolve(env.AIRLOCK_POLICIES_DIR);
+  const candidates = [path.resolve(__dirname, '../policies'), path.resolve(__dirname, '../../../policies')];
+  return candidates.find((d) => fs.existsSync(path.join(d, 'strict.yaml'))) ?? candidates[candidates.length - 1];
 }
 
 export function defaultPolicyPath(mode: string, dir = defaultPoliciesDir()): string {

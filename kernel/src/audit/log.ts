@@ -1,6 +1,7 @@
 // The audit log writer: hash chain in memory, buffered and group-committed synchronous writes, signed head on every flush.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { AuditEntry, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
@@ -8,6 +9,7 @@ import { Db, openDatabase } from '../store/sqlite';
 import { entryHash, genesisHash, payloadParts, StoredFields, wellFormed } from './canonical';
 import { HeadWriter, readHead, SignedHead } from './head';
 import { loadAuditKey } from './key';
+import { lockWriter } from './lock';
 import { queryEntries } from './query';
 import { pruneLog } from './retention';
 import { AUDIT_MIGRATIONS } from './schema';
@@ -68,8 +70,15 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.maxBuffer = opts.maxBuffer ?? 100;
     this.flushMs = opts.flushIntervalMs ?? 500;
     const fresh = !fs.existsSync(opts.dbPath) && !fs.existsSync(this.headPath);
-    this.key = loadAuditKey(opts.keyPath, { create: fresh });
-    this.db = openDatabase(opts.dbPath, { migrations: AUDIT_MIGRATIONS });
+    fs.mkdirSync(path.dirname(opts.dbPath), { recursive: true, mode: 0o700 });
+    this._register(lockWriter(opts.dbPath));
+    try {
+      this.key = loadAuditKey(opts.keyPath, { create: fresh });
+      this.db = openDatabase(opts.dbPath, { migrations: AUDIT_MIGRATIONS });
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
     // Checkpoints fsync the database file; every 40 MB of WAL instead of every 4 MB keeps appends cheap.
     this.db.pragma('wal_autocheckpoint = 10000');
     this._register({ dispose: () => this.db.close() });

@@ -39,12 +39,14 @@ export class KernelAudit extends Disposable {
       // Coalesced: at most four `audit/appended` events a second, however fast entries arrive.
       let pending: { firstSeq: number; lastSeq: number } | undefined;
       let timer: NodeJS.Timeout | undefined;
+      const emit = () => { clearTimeout(timer); timer = undefined; if (pending) events.emit('audit/appended', pending); pending = undefined; };
       this._register(log.onDidAppend((e) => {
         pending = pending ? { firstSeq: pending.firstSeq, lastSeq: e.lastSeq } : e;
-        timer ??= setTimeout(() => { timer = undefined; const p = pending!; pending = undefined; events.emit('audit/appended', p); }, 250);
+        timer ??= setTimeout(emit, 250);
       }));
-      this._register(toDisposable(() => clearTimeout(timer)));
       this._register(log.onDidWarn((w) => events.emit('audit/warning', w)));
+      // Disposed first (last registered): write the buffer, then announce it.
+      this._register(toDisposable(() => { try { log.flush(); } catch { /* reported by onDidWarn */ } emit(); }));
     }
     const warn = setInterval(warnAll, WARN_EVERY);
     const prune = setInterval(() => { try { if (!log.broken) log.prune(); } catch { /* retried next hour */ } warnAll(); }, HOUR);

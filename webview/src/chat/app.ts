@@ -102,6 +102,8 @@ export class ChatApp {
         if (r.added) this.list.setItems(this.store.items);
         for (const i of r.changed) this.list.update(i, this.store.items[i]!);
         if (r.meta) this.renderMeta();
+        // Streamed text reaches the DOM in this task, so the very next frame paints it (not the one after).
+        this.list.flush();
         for (const op of m.ops) this.announce(op.type === 'upsert' ? op.item : undefined);
         break;
       }

@@ -3,6 +3,7 @@
 import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { AirlockError } from '../../../protocol/src/errors';
+import { SandboxExecResult } from '../../../protocol/src/methods/sandbox';
 
 /** Runs inside the sandbox as `node -e AGENT_SOURCE`. One JSON request per line in, one JSON response per line out.
  * Lines that are not requests are ignored: Podman's attach forwards its own request body into stdin first. */
@@ -47,33 +48,11 @@ export const AgentRequest = z.object({
 });
 export type AgentRequest = z.infer<typeof AgentRequest>;
 
-const AgentResponse = z.object({
-  id: z.number(),
-  exitCode: z.number().nullable(),
-  signal: z.string().nullable(),
-  error: z.string().optional(),
-  stdout: z.string(),
-  stderr: z.string(),
-  truncated: z.boolean(),
-  timedOut: z.boolean(),
-  oomKilled: z.boolean(),
-  durationMs: z.number(),
-});
+/** The agent's reply: the protocol's exec result (stdout/stderr in base64 on the wire) plus the request id. */
+const AgentResponse = SandboxExecResult.omit({ via: true }).extend({ id: z.number() });
 
-export interface ExecResult {
-  exitCode: number | null;
-  signal: string | null;
-  /** Why the command did not run or was cut short: spawn errors (EAGAIN under the pids limit), timeout, OOM. */
-  error?: string;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  timedOut: boolean;
-  oomKilled: boolean;
-  /** Time the command itself took inside the sandbox. */
-  durationMs: number;
-  via: 'agent' | 'docker-exec';
-}
+/** exitCode/signal, spawn errors (EAGAIN under the pids limit), timeout, OOM kill, and the command's own duration. */
+export type ExecResult = SandboxExecResult;
 
 /** Host side of the agent: one attached stream, requests matched to responses by id. */
 export class AgentClient {

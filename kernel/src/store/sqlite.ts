@@ -9,7 +9,7 @@ export type Db = Database.Database;
 /** One schema step; `version` counts up from 1 and is stored in `PRAGMA user_version`. */
 export interface Migration {
   version: number;
-  /** Run inside a transaction (except `pragmas`, which run before it, e.g. auto_vacuum on a new file). */
+  /** Run inside a transaction. `pragmas` run before it (version 1's also before WAL is switched on: auto_vacuum). */
   up(db: Db): void;
   pragmas?: string[];
 }
@@ -38,6 +38,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   try {
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: !create });
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    // File-format pragmas (auto_vacuum, page_size) only take on a new file, before it switches to WAL.
+    const first = opts.migrations?.find((m) => m.version === 1);
+    if (!opts.readonly && first?.pragmas && schemaVersion(db) === 0) for (const p of first.pragmas) db.pragma(p);
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);

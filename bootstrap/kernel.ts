@@ -32,6 +32,10 @@ export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, pr
   return ensureNodeImage(engine.docker, kernelImageSpec(), progress, signal);
 }
 
+function seccompDir(paths: Paths): string {
+  return path.join(paths.root, 'seccomp');
+}
+
 export function containerName(paths: Paths): string {
   return `airlock-kernel-${paths.id}`;
 }
@@ -47,10 +51,13 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
     Env: [`AIRLOCK_WORKSPACE=${IN.workspace}`, `AIRLOCK_STATE_DIR=${IN.state}`, `AIRLOCK_SOCKET_DIR=${IN.socketDir}`, 'AIRLOCK_IN_CONTAINER=1',
       `AIRLOCK_ALLOWED_UID=${uid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`,
       // Sandboxes are created by the host's engine, so their bind sources must be host paths.
-      `AIRLOCK_HOST_WORKSPACE=${cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${paths.state}`],
+      `AIRLOCK_HOST_WORKSPACE=${cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${paths.state}`, `AIRLOCK_KERNEL_CONTAINER=${containerName(paths)}`,
+      'AIRLOCK_POLICIES_DIR=/opt/airlock/policies', 'AIRLOCK_TEMPLATES_DIR=/opt/airlock/templates', `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`],
     Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image },
     HostConfig: {
-      Binds: [`${cfg.workspace}:${IN.workspace}:ro`, `${paths.state}:${IN.state}`, `${paths.socketDir}:${IN.socketDir}`, `${engine.socket}:${IN.engine}`],
+      // Podman reads seccomp profiles from a host path, so that directory has the same path on both sides.
+      Binds: [`${cfg.workspace}:${IN.workspace}:ro`, `${paths.state}:${IN.state}`, `${paths.socketDir}:${IN.socketDir}`, `${engine.socket}:${IN.engine}`,
+        `${seccompDir(paths)}:${seccompDir(paths)}`],
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
@@ -70,6 +77,7 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
 export async function startKernelContainer(engine: Engine, opts: Docker.ContainerCreateOptions, paths: Paths): Promise<Docker.Container> {
   fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
   fs.mkdirSync(paths.socketDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(seccompDir(paths), { recursive: true, mode: 0o700 });
   const existing = engine.docker.getContainer(opts.name!);
   const info = await existing.inspect().catch(() => undefined);
   if (info && info.Config.Labels?.['airlock.image'] === opts.Image && info.State.Running) return existing;

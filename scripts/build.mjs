@@ -12,7 +12,7 @@ const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'den
 
 export const targets = {
   extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] },
-  kernel: { ...common, entryPoints: ['kernel/src/main.ts'], outfile: 'dist/kernel/kernel.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  kernel: { ...common, entryPoints: { kernel: 'kernel/src/main.ts', 'grep-worker': 'kernel/src/agent/tools/grep-worker.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   webview: { ...common, entryPoints: fs.existsSync(path.join(root, 'webview/src')) ? fs.readdirSync(path.join(root, 'webview/src')).filter((f) => f.endsWith('.ts')).map((f) => `webview/src/${f}`) : [],
     outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
@@ -35,7 +35,7 @@ function stageKernelNatives() {
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name)) && (o.entryPoints.length > 0));
+const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name)) && (Object.keys(o.entryPoints).length > 0));
 const t0 = Date.now();
 if (watch) {
   for (const [, o] of selected) await (await esbuild.context(o)).watch();

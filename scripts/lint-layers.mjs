@@ -15,7 +15,8 @@ const rules = {
   cli: { forbid: ['extension', 'webview'], vscode: false },
   extension: { forbid: ['kernel', 'cli', 'webview'], vscode: true },
   webview: { forbid: ['kernel', 'bootstrap', 'cli', 'extension', 'templates'], vscode: false, node: false },
-  templates: { forbid: ['kernel', 'cli', 'extension', 'webview'], vscode: false },
+  // Image builders are host tooling for the kernel's own templates, so they may read the kernel's template schema.
+  templates: { forbid: ['cli', 'extension', 'webview'], vscode: false },
 };
 // protocol/src/node holds the Node transports; the webview may only import the rest of protocol.
 const webviewForbiddenProtocol = /protocol\/src\/node\//;

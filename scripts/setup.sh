@@ -18,6 +18,10 @@ if [ "$mode" = test ]; then
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh
+  command -v debootstrap >/dev/null || apt_install debootstrap
 fi
 node scripts/build.mjs >&2
+# Pre-cache the sandbox images (offline builds, cached by content hash) so the first task does not wait for them.
+engines=docker; [ "$mode" = test ] && engines="docker podman"
+for e in $engines; do node --require tsx/cjs templates/builder/sandbox-images.ts "$e" >&2; done
 echo "setup ($mode) done in $((SECONDS - t0)) s" >&2

@@ -93,5 +93,8 @@ describe('audit log', function () {
     assert.equal(lines[0], 'seq,time,session,subject,action,resource,decision,ruleIds,payloadDigest,prevHash,hash,payload');
     assert.ok(lines.length > 50 && lines.slice(1).every((l) => l.includes(',s1,agent,tool.call,')), lines[1]);
     assert.equal((await cli(['audit', 'export', '--format', 'xml', '--db', f.dbPath, '--key', f.keyPath])).code, 2);
+    const st = await cli(['audit', 'stats', '--json', '--db', f.dbPath]);
+    assert.equal(st.code, 0, st.err);
+    assert.equal(JSON.parse(st.out).entries, 200);
   });
 });

@@ -6,12 +6,15 @@ import { readConfig, statePaths } from '../../../bootstrap';
 import type { AuditEntry, AuditFilter } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
 import { iterateEntries, queryEntries } from '../../../kernel/src/audit/query';
+import { auditOptionsFromEnv } from '../../../kernel/src/audit/startup';
+import { collectStats } from '../../../kernel/src/audit/storage';
 import { auditPaths } from '../../../kernel/src/audit/types';
 import { verifyAuditLog } from '../../../kernel/src/audit/verify';
 import { parseDuration } from '../../../kernel/src/policy/units';
 import type { CliIO, Command } from '../command';
 
 const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--json]
+       airlock audit stats [--db PATH] [--json]
        airlock audit tail [-n N] [--follow] [filters] [--db PATH]
        airlock audit export --format jsonl|csv [--out FILE] [filters] [--db PATH]
   filters: --session ID --action NAME|PREFIX.* --decision D --since T --until T (T: ISO date, epoch ms, or an age like 2h)`;
@@ -33,6 +36,7 @@ export const audit: Command = {
     const [sub] = positionals;
     switch (sub) {
       case 'verify': return verify(values, io);
+      case 'stats': return stats(values, io);
       case 'tail': return tail(values, io);
       case 'export': return exportLog(values, io);
       default: throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
@@ -71,6 +75,23 @@ function openReadOnly(v: Values, io: CliIO): Database.Database {
   const { dbPath } = paths(v, io);
   if (!fs.existsSync(dbPath)) throw new AirlockError('AUDIT_DB_MISSING', `no audit database at ${dbPath}`, 'pass --db PATH (`airlock doctor --json` lists it)');
   return new Database(dbPath, { readonly: true, fileMustExist: true });
+}
+
+/** Sizes, counts and storage warnings (thresholds from the same AIRLOCK_AUDIT_* variables the kernel reads). */
+async function stats(v: Values, io: CliIO): Promise<number> {
+  const db = openReadOnly(v, io);
+  try {
+    const { dbPath } = paths(v, io);
+    const s = collectStats(db, { ...auditOptionsFromEnv('.', io.env), dbPath }, { buffered: 0, verification: null });
+    if (v.json) { io.out(JSON.stringify(s)); return 0; }
+    const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
+    io.out(`entries ${s.entries} (${s.firstSeq}..${s.lastSeq})${s.checkpoint ? `, pruned through ${s.checkpoint.seq}` : ''}`);
+    io.out(`database ${mib(s.dbBytes)} + WAL ${mib(s.walBytes)}, disk free ${s.diskFreeBytes === null ? '?' : mib(s.diskFreeBytes)}`);
+    for (const w of s.warnings) io.out(`warning: ${w.message}`);
+    return 0;
+  } finally {
+    db.close();
+  }
 }
 
 /** ISO date, epoch milliseconds, or an age (`30m`, `2h`, `7d`) counted back from now. */

@@ -24,7 +24,7 @@ function naiveWriter(file: string, synchronous: 'NORMAL' | 'FULL') {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  db.exec(`${ENTRIES_SQL}; CREATE INDEX entries_session ON entries(session) WHERE session <> ''; CREATE INDEX entries_time ON entries(time);`);
+  db.exec(ENTRIES_SQL);
   const ins = db.prepare('INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?)');
   let prev = Buffer.alloc(32);
   const row = (i: number) => {

@@ -58,6 +58,9 @@ describe('audit log', function () {
     assert.equal(last.action, 'audit.prune');
     assert.deepEqual(last.payload, { through: r.checkpointSeq, pruned: r.pruned });
     assert.equal(log.stats().checkpoint?.seq, r.checkpointSeq);
+    const s1 = log.query({ session: 's1', order: 'asc', limit: 5000 }).entries;
+    assert.ok(s1.length > 100 && s1.every((e) => e.session === 's1' && e.seq > r.checkpointSeq!));
+    assert.equal(s1[s1.length - 1].seq, 4000);
     log.dispose();
     assert.ok(fs.statSync(f.dbPath).size < before, 'file shrank');
     const v = await verifyAuditLog(f);

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { AuditEntry, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import type { Statement } from 'better-sqlite3';
 import { Db, openDatabase } from '../store/sqlite';
 import { entryHash, genesisHash, payloadParts, StoredFields, wellFormed } from './canonical';
 import { HeadWriter, readHead, SignedHead } from './head';
@@ -39,6 +40,7 @@ export class AuditLog extends Disposable implements IAuditLog {
   private readonly flushMs: number;
   private readonly insertChunk: ReturnType<Db['prepare']>;
   private readonly insertOne: ReturnType<Db['prepare']>;
+  private readonly upsertSession: Statement<[string, number, number]>;
   /** Buffered rows, CHUNK rows per array, as flat column values. */
   private chunks: unknown[][] = [];
   private buffered = 0;
@@ -86,6 +88,7 @@ export class AuditLog extends Disposable implements IAuditLog {
     const vals = Array.from({ length: COLS }, (_, i) => (i === 8 || i >= 10 ? 'unhex(?)' : '?')).join(',');
     this.insertOne = this.db.prepare(`INSERT INTO entries VALUES (${vals})`);
     this.insertChunk = this.db.prepare(`INSERT INTO entries VALUES ${Array(CHUNK).fill(`(${vals})`).join(',')}`);
+    this.upsertSession = this.db.prepare(`INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq`);
 
     const cp = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const tail = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash, time FROM entries ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; time: number } | undefined;
@@ -208,10 +211,18 @@ export class AuditLog extends Disposable implements IAuditLog {
       if (durable) this.db.pragma('synchronous = FULL');
       try {
         this.db.transaction(() => {
+          const spans = new Map<string, [number, number]>();
           for (const c of chunks) {
             if (c.length === CHUNK * COLS) this.insertChunk.run(c);
             else for (let i = 0; i < c.length; i += COLS) this.insertOne.run(c.slice(i, i + COLS));
+            for (let i = 0; i < c.length; i += COLS) {
+              const s = c[i + 2] as string;
+              if (!s) continue;
+              const span = spans.get(s);
+              if (span) span[1] = c[i] as number; else spans.set(s, [c[i] as number, c[i] as number]);
+            }
           }
+          for (const [s, [lo, hi]] of spans) this.upsertSession.run(s, lo, hi);
         })();
       } finally {
         if (durable) this.db.pragma('synchronous = NORMAL');

@@ -33,7 +33,11 @@ export function seqForTime(db: Database, t: number, mode: 'atLeast' | 'atMost'):
 export function filterSql(db: Database, f: AuditFilter, cursor?: { seq: number; order: 'asc' | 'desc' }): { where: string; params: unknown[] } {
   const w: string[] = [];
   const p: unknown[] = [];
-  if (f.session) { w.push('session = ?'); p.push(f.session); }
+  if (f.session) {
+    const span = db.prepare('SELECT first_seq AS lo, last_seq AS hi FROM sessions WHERE session = ?').get(f.session) as { lo: number; hi: number } | undefined;
+    w.push('seq BETWEEN ? AND ? AND session = ?');
+    p.push(span?.lo ?? 1, span?.hi ?? 0, f.session);
+  }
   if (f.action) {
     const prefix = f.action.endsWith('*') ? f.action.slice(0, -1) : f.action.endsWith('.') ? f.action : undefined;
     if (prefix !== undefined) { w.push('substr(action, 1, ?) = ?'); p.push(prefix.length, prefix); } else { w.push('action = ?'); p.push(f.action); }

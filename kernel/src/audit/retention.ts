@@ -31,6 +31,8 @@ export function pruneLog(db: Database, ctx: PruneContext, config: RetentionConfi
     db.prepare('INSERT INTO checkpoints (seq, hash, time, pruned, mac) VALUES (?, unhex(?), ?, ?, unhex(?))')
       .run(cutoff, hash, ctx.now, pruned, checkpointMac(ctx.key, ctx.logId, cutoff, hash, ctx.now, pruned));
     db.prepare('DELETE FROM entries WHERE seq <= ?').run(cutoff);
+    db.prepare('DELETE FROM sessions WHERE last_seq <= ?').run(cutoff);
+    db.prepare('UPDATE sessions SET first_seq = ? WHERE first_seq <= ?').run(cutoff + 1, cutoff);
   })();
   db.pragma('incremental_vacuum');
   db.pragma('wal_checkpoint(TRUNCATE)');

@@ -10,8 +10,10 @@ function seeded(n: number): Database.Database {
   const db = new Database(':memory:');
   migrate(db, AUDIT_MIGRATIONS);
   const ins = db.prepare(`INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,zeroblob(32),?,zeroblob(32),zeroblob(32))`);
+  const span = db.prepare('INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq');
   for (let i = 1; i <= n; i++) {
     // Time steps by 10 ms, with runs of equal times (time never decreases).
+    if (i % 2) span.run('s1', i, i);
     ins.run(i, 1000 + Math.floor(i / 3) * 10, i % 2 ? 's1' : '', 'agent', i % 5 ? 'tool.call' : 'patch.merge', `src/f${i}.ts`, i % 4 ? 'allow' : 'deny', '["r"]', i % 7 ? null : `{"i":${i}}`);
   }
   return db;

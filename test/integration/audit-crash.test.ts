@@ -1,6 +1,7 @@
 // Crash safety: a writer killed with SIGKILL mid-stream loses no acknowledged synchronous entry and leaves a valid chain.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuditLog } from '../../kernel/src/audit/log';
 import { HeadWriter, readHead } from '../../kernel/src/audit/head';
@@ -103,5 +104,22 @@ describe('audit crash safety', function () {
     withDb(files, (db) => db.prepare('DELETE FROM entries WHERE seq = 50').run());
     const t = await verifyAuditLog(files);
     assert.deepEqual([t.type, (t as { reason?: string }).reason], ['tampered', 'truncated']);
+  });
+
+  it('power loss leaving the head file behind: the head signed into the database vouches for the tail; forgeries still fail', async () => {
+    const files = await populatedLog(40);
+    made.push(files);
+    const stale = fs.readFileSync(files.headPath);
+    const log = AuditLog.open(files);
+    for (let i = 0; i < 5; i++) await log.append({ subject: 'policy', action: 'policy.decision', resource: `late${i}` }, { sync: true });
+    log.dispose();
+    // The head file's last writes never reached the disk; the database's did.
+    fs.writeFileSync(files.headPath, stale);
+    const r = await verifyAuditLog(files);
+    assert.deepEqual([r.type, (r as { recovered?: boolean }).recovered], ['intact', true], JSON.stringify(r));
+    // Without the key, rows appended after that cannot carry a matching signed database head.
+    withDb(files, (db) => db.prepare(`UPDATE meta SET value = json_set(value, '$.seq', 46) WHERE key = 'db_head'`).run());
+    const t = await verifyAuditLog(files);
+    assert.deepEqual([t.type, (t as { reason?: string }).reason], ['tampered', 'unsigned-tail']);
   });
 });

@@ -7,6 +7,7 @@ export const DOMAIN = {
   payload: 'airlock.audit.payload.v1\n',
   genesis: 'airlock.audit.genesis.v1\n',
   head: 'airlock.audit.head.v1\n',
+  dbHead: 'airlock.audit.dbhead.v1\n',
   checkpoint: 'airlock.audit.checkpoint.v1\n',
 } as const;
 

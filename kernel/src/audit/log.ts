@@ -16,7 +16,7 @@ import { pruneLog } from './retention';
 import { AUDIT_MIGRATIONS } from './schema';
 import { collectStats } from './storage';
 import { AuditAppended, AuditLogOptions, IAuditLog, RetentionConfig, SYNC_ACTIONS } from './types';
-import { compareHead, Tampered, verifyAuditLog } from './verify';
+import { compareHead, dbHeadMac, readDbHead, Tampered, verifyAuditLog } from './verify';
 
 export const AUDIT_BROKEN = 'AUDIT_BROKEN';
 export const AUDIT_WRITE_FAILED = 'AUDIT_WRITE_FAILED';
@@ -41,6 +41,7 @@ export class AuditLog extends Disposable implements IAuditLog {
   private readonly insertChunk: ReturnType<Db['prepare']>;
   private readonly insertOne: ReturnType<Db['prepare']>;
   private readonly upsertSession: Statement<[string, number, number]>;
+  private readonly setDbHead: Statement<[string]>;
   /** Buffered rows, CHUNK rows per array, as flat column values. */
   private chunks: unknown[][] = [];
   private buffered = 0;
@@ -88,6 +89,7 @@ export class AuditLog extends Disposable implements IAuditLog {
     const vals = Array.from({ length: COLS }, (_, i) => (i === 8 || i >= 10 ? 'unhex(?)' : '?')).join(',');
     this.insertOne = this.db.prepare(`INSERT INTO entries VALUES (${vals})`);
     this.insertChunk = this.db.prepare(`INSERT INTO entries VALUES ${Array(CHUNK).fill(`(${vals})`).join(',')}`);
+    this.setDbHead = this.db.prepare(`INSERT INTO meta (key, value) VALUES ('db_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
     this.upsertSession = this.db.prepare(`INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq`);
 
     const cp = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
@@ -98,7 +100,7 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.lastTime = tail?.time ?? 0;
     const existing = readHead(this.headPath, this.key);
     this.head = this._register(new HeadWriter(this.headPath, this.key, existing.type === 'ok' ? existing.head : undefined));
-    this.checkHeadAtOpen(existing.type === 'ok' ? existing.head : existing.type, !tail && !cp);
+    this.checkHeadAtOpen(existing.type === 'ok' ? existing.head : existing.type, !tail && !cp, cp ?? { seq: 0, hash: genesisHash(this.logId) });
     // Last in, first out: this runs before the database is closed.
     this._register({ dispose: () => this.closeBuffers() });
   }
@@ -197,7 +199,7 @@ export class AuditLog extends Disposable implements IAuditLog {
     };
   }
 
-  /** One transaction for everything buffered; `durable` = FULL sync for this commit plus a synced head. */
+  /** One transaction for everything buffered; `durable` = synchronous=FULL for this commit (one fsync). */
   private flushNow(durable: boolean): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     const waiters = this.waiters;
@@ -206,8 +208,9 @@ export class AuditLog extends Disposable implements IAuditLog {
     const first = this.committed.seq + 1;
     const target = { seq: this.lastSeq, hash: this.lastHash };
     try {
-      // Pending first: a crash after the commit but before the final head write still verifies.
-      this.head.write({ logId: this.logId, committed: this.committed, pending: target }, durable);
+      // Pending first: a crash after the commit but before the final head write still verifies. No fsync: the signed
+      // copy committed with the entries (meta db_head) covers power loss, so a durable append costs one fsync.
+      this.head.write({ logId: this.logId, committed: this.committed, pending: target }, false);
       if (durable) this.db.pragma('synchronous = FULL');
       try {
         this.db.transaction(() => {
@@ -223,6 +226,7 @@ export class AuditLog extends Disposable implements IAuditLog {
             }
           }
           for (const [s, [lo, hi]] of spans) this.upsertSession.run(s, lo, hi);
+          this.setDbHead.run(JSON.stringify({ ...target, mac: dbHeadMac(this.key, this.logId, target) }));
         })();
       } finally {
         if (durable) this.db.pragma('synchronous = NORMAL');
@@ -246,7 +250,7 @@ export class AuditLog extends Disposable implements IAuditLog {
     if (this._onDidAppend.hasListeners) this._onDidAppend.fire({ firstSeq: first, lastSeq: target.seq });
   }
 
-  private checkHeadAtOpen(head: SignedHead | 'missing' | 'bad-signature', empty: boolean): void {
+  private checkHeadAtOpen(head: SignedHead | 'missing' | 'bad-signature', empty: boolean, base: { seq: number; hash: string }): void {
     if (head === 'missing') {
       if (empty) { this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true); return; }
       this._verification = { type: 'tampered', reason: 'head-missing', message: `the signed head ${this.headPath} is missing`, ms: 0 };
@@ -258,9 +262,12 @@ export class AuditLog extends Disposable implements IAuditLog {
     }
     try {
       if (head.logId !== this.logId) throw new Tampered('wrong-log', 'the signed head belongs to another log');
-      compareHead(head, this.committed);
-      // Finalise what a crash left pending (either way the tail is now the committed head).
-      if (head.pending) this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true);
+      compareHead(head, this.committed, {
+        dbHead: readDbHead(this.db, this.key, this.logId),
+        hashAt: (seq) => (seq === base.seq ? base.hash : this.db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(seq) as string | undefined),
+      });
+      // Finalise what a crash left pending or behind (either way the tail is now the committed head).
+      if (head.pending || head.committed.seq !== this.committed.seq) this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true);
     } catch (e) {
       if (!(e instanceof Tampered)) throw e;
       this._verification = { type: 'tampered', reason: e.reason, seq: e.seq, message: e.message, ms: 0 };

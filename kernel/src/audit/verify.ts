@@ -7,7 +7,7 @@ import type { AuditVerifyReport, TamperReason } from '../../../protocol/src/audi
 import { AirlockError } from '../../../protocol/src/errors';
 import { DOMAIN, genesisHash, mac, macEquals } from './canonical';
 import { AUDIT_KEY_INVALID, AUDIT_KEY_MISSING, loadAuditKey } from './key';
-import { readHead, SignedHead } from './head';
+import { ChainPoint, readHead, SignedHead } from './head';
 import { AUDIT_SCHEMA_VERSION, CHECKPOINTS_SQL, ENTRIES_SQL } from './schema';
 import { RANGE_SQL, RangeResult, verifyRange } from './verify-range';
 
@@ -104,7 +104,10 @@ async function verifyOpen(db: Database.Database, key: Buffer, opts: VerifyOption
       if (r.count > 0) prev = r.lastHash;
     }
     const tail = { seq: lastSeq, hash: last ? last.hash : base.hash };
-    const recovered = compareHead(head, tail);
+    const recovered = compareHead(head, tail, {
+      dbHead: readDbHead(db, key, logId),
+      hashAt: (seq) => (seq === base.seq ? base.hash : db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(seq) as string | undefined),
+    });
     return { type: 'intact', entries: bounds.n, firstSeq: base.seq + 1, lastSeq, headHash: tail.hash, recovered };
   } finally {
     if (db.inTransaction) db.exec('COMMIT');
@@ -138,11 +141,40 @@ function checkpointBase(db: Database.Database, key: Buffer, logId: string): { se
   return { seq: cp.seq, hash: cp.hash };
 }
 
-/** Intact when the tail is the committed head, or the pending one (a crash between commit and finalising the head). */
-export function compareHead(head: SignedHead, tail: { seq: number; hash: string }): boolean {
-  const same = (p: { seq: number; hash: string } | null) => !!p && p.seq === tail.seq && p.hash === tail.hash;
+export interface DbHeadCheck {
+  /** The signed copy of the head committed with the entries (meta `db_head`), when its MAC is valid. */
+  dbHead: ChainPoint | undefined;
+  /** Hash of the entry (or base) at seq, to check that the file head lies on the chain. */
+  hashAt(seq: number): string | undefined;
+}
+
+export function dbHeadMac(key: Buffer, logId: string, p: ChainPoint): string {
+  return mac(key, DOMAIN.dbHead, `${logId}\n${p.seq}\n${p.hash}`);
+}
+
+/** Reads meta `db_head` and returns it when its MAC checks out. */
+export function readDbHead(db: Database.Database, key: Buffer, logId: string): ChainPoint | undefined {
+  const raw = db.prepare(`SELECT value FROM meta WHERE key = 'db_head'`).pluck().get() as string | undefined;
+  if (!raw) return undefined;
+  try {
+    const o = JSON.parse(raw) as ChainPoint & { mac: string };
+    const p = { seq: o.seq, hash: o.hash };
+    return macEquals(o.mac, dbHeadMac(key, logId, p)) ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Intact when the tail is the committed head, or the pending one (a crash between commit and finalising the head), or
+ * when the file head is behind but on the chain and the head signed into the same transaction as the tail matches it
+ * (the file head is written without fsync, so power loss can leave it behind; the database's own copy is durable).
+ */
+export function compareHead(head: SignedHead, tail: ChainPoint, check?: DbHeadCheck): boolean {
+  const same = (p: ChainPoint | null | undefined) => !!p && p.seq === tail.seq && p.hash === tail.hash;
   if (same(head.committed)) return false;
   if (same(head.pending)) return true;
+  if (check && same(check.dbHead) && head.committed.seq < tail.seq && check.hashAt(head.committed.seq) === head.committed.hash) return true;
   // A crash before the commit leaves `pending` ahead and the tail at `committed` (handled above); anything else is damage.
   const signed = head.committed;
   if (tail.seq < signed.seq) throw new Tampered('truncated', `the log ends at entry ${tail.seq} but the signed head is at entry ${signed.seq}: entries ${tail.seq + 1}..${signed.seq} were removed`, tail.seq + 1);

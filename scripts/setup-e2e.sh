@@ -5,6 +5,8 @@
 # Env:   AIRLOCK_E2E_HOME  install root (default /opt/airlock-e2e); code-server goes to $AIRLOCK_E2E_HOME/code-server
 # Exit:  0 ready, 3 not root and something needs root (the exact commands are printed), other = a step failed.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/apt.sh
 
 CODE_SERVER_VERSION=4.100.3
 # code-server 4.100.3 pulls @vscode/ripgrep 1.15.11, whose postinstall downloads rg from GitHub unless it finds this file.
@@ -54,10 +56,8 @@ fi
 
 if [[ -n "$missing" ]]; then
   step "apt-get install $missing"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
   # shellcheck disable=SC2086
-  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  apt_install $missing
   done_step "installed $missing"
 fi
 
@@ -68,7 +68,7 @@ else
   work="$(mktemp -d "${TMPDIR:-/tmp}/airlock-e2e-setup.XXXXXX")"
   trap 'rm -rf "$work"' EXIT
   step "ripgrep binary from @vscode/ripgrep-universal (the npm registry stands in for GitHub)"
-  (cd "$work" && npm pack --silent @vscode/ripgrep-universal >/dev/null && tar -xzf vscode-ripgrep-universal-*.tgz)
+  (cd "$work" && npm pack --silent @vscode/ripgrep-universal@1.18.0 >/dev/null && tar -xzf vscode-ripgrep-universal-*.tgz)
   mkdir -p "$work/tmp/vscode-ripgrep-cache-$RIPGREP_PKG_VERSION" "$work/rg"
   cp "$work/package/bin/linux-x64/rg" "$work/rg/rg" && chmod +x "$work/rg/rg"
   tar -czf "$work/tmp/vscode-ripgrep-cache-$RIPGREP_PKG_VERSION/$RIPGREP_TARBALL" -C "$work/rg" rg

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import {
-  ARTIFACTS_DIR, Browser, bundleSuite, CodeServer, kernelContainers, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers,
+  ARTIFACTS_DIR, Browser, bundleSuite, findWebview, openFile, CodeServer, kernelContainers, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers,
   REPO_ROOT, runCommand, runExtensionTests, screenshot, statusBarEntryNames, tempDir, waitForNotification, waitForStatusBar,
 } from './harness';
 
@@ -26,10 +26,12 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
   let installed: string;
   let suiteJs: string;
   let failingJs: string;
-  const trusted = makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n' }, 'trusted');
-  const untrusted = makeWorkspace({ 'README.md': '# someone else\'s code\n' }, 'untrusted');
+  let trusted: string;
+  let untrusted: string;
 
   before(async () => {
+    trusted = makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n', 'NOTES.md': '# Airlock e2e notes\n\nRendered in a webview.\n' }, 'trusted');
+    untrusted = makeWorkspace({ 'README.md': '# someone else\'s code\n' }, 'untrusted');
     tmp = tempDir('run');
     const vsix = path.join(tmp, 'airlock.vsix');
     // Package first (esbuild + vsce), copying the .vsix away at once: other builds may rewrite dist/ meanwhile.
@@ -54,7 +56,7 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
   after(async () => {
     await browser?.close();
     await cs?.stop();
-    await Promise.all([removeKernelContainers(trusted), removeKernelContainers(untrusted)]);
+    await Promise.all([trusted, untrusted].filter(Boolean).map((ws) => removeKernelContainers(ws)));
     for (const d of [tmp, trusted, untrusted]) if (d) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
   });
 
@@ -75,9 +77,23 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
       await runCommand(page, 'Airlock: Show Kernel Status');
       const message = await waitForNotification(page, (m) => m.includes('Airlock kernel') && m.includes('is ready'));
       assert.match(message, /ping \d+(\.\d+)? ms \((docker|podman) /);
+      await runCommand(page, 'Notifications: Show Notifications'); // keep the message in the picture
       await screenshot(page, 'kernel-status');
       const containers = await kernelContainers(trusted);
       assert.equal(containers.filter((c) => c.state === 'running').length, 1, `one running kernel for the workspace: ${JSON.stringify(containers)}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reaches content inside a webview (harness check with the built-in Markdown preview)', async () => {
+    const page = await browser.newPage();
+    try {
+      await openWorkbench(page, cs.folderUrl(trusted));
+      await openFile(page, 'NOTES.md');
+      await runCommand(page, 'Markdown: Open Preview');
+      const preview = await findWebview(page, 'h1');
+      assert.equal((await preview.locator('h1').innerText()).trim(), 'Airlock e2e notes');
     } finally {
       await page.close();
     }
@@ -112,6 +128,7 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
       await waitForStatusBar(page, KERNEL_ITEM, /Airlock: off/, 30_000);
       await runCommand(page, 'Airlock: Show Kernel Status');
       await waitForNotification(page, (m) => m.includes('stays disabled in untrusted workspaces'));
+      await runCommand(page, 'Notifications: Show Notifications');
       await screenshot(page, 'untrusted-workspace');
       assert.deepEqual(await kernelContainers(untrusted), [], 'no kernel container for the untrusted folder');
       assert.equal((await kernelContainers(trusted)).length, 1, 'control: the trusted folder does have one');

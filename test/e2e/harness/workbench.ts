@@ -56,6 +56,20 @@ function exactText(s: string): RegExp {
   return new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
+/** Opens a workspace file in an editor through Quick Open (Ctrl+P) and waits for its tab. */
+export async function openFile(page: Page, relativePath: string, timeoutMs = 15_000): Promise<void> {
+  await closeQuickInput(page);
+  await page.keyboard.press('Control+P');
+  const input = page.locator(PALETTE_INPUT);
+  await input.waitFor({ state: 'visible', timeout: 5000 });
+  await input.fill(relativePath);
+  const name = path.posix.basename(relativePath);
+  const row = page.locator(PALETTE_ROW).filter({ has: page.locator('.label-name', { hasText: exactText(name) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
+  await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
 export interface StatusBarItem { id: string; text: string; ariaLabel: string }
 
 /** All status bar items as shown: element id (extension items are `publisher.name.itemId`), visible text, aria label. */
@@ -123,9 +137,21 @@ export async function waitForNotification(page: Page, pred: (message: string) =>
   }
 }
 
-/** The content frame of the active webview (webviews are two iframes deep). */
+/** The content frame of the (first) ready webview: webviews are two iframes deep. */
 export function webviewFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+}
+
+/** The content frame of the webview whose document has an element matching `selector` (several may be open). */
+export async function findWebview(page: Page, selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
+  return waitFor(`a webview containing ${selector}`, async () => {
+    const n = await page.locator('iframe.webview.ready').count();
+    for (let i = 0; i < n; i++) {
+      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    return undefined;
+  }, timeoutMs, 250);
 }
 
 /** Saves a full-page PNG to test-artifacts/e2e/<name>.png; returns its path. */

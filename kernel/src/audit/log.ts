@@ -138,7 +138,11 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.flush();
     this.verifying++;
     try {
-      const report = await verifyAuditLog({ dbPath: this.dbPath, headPath: this.headPath, keyPath: this.keyPath, signal });
+      const report = await verifyAuditLog({ dbPath: this.dbPath, headPath: this.headPath, keyPath: this.keyPath, signal })
+        .catch((e): AuditVerifyReport => {
+          if (signal?.aborted) throw e;
+          return { type: 'unusable', code: 'AUDIT_VERIFY_FAILED', message: `verification could not run: ${(e as Error).message}` };
+        });
       this._verification = report;
       return report;
     } finally {

@@ -131,7 +131,7 @@ export class AuditLog extends Disposable implements IAuditLog {
   }
 
   flush(): void {
-    this.flushNow(this.waiters.length > 0);
+    this.flushNow(false);
   }
 
   async verify(signal?: AbortSignal): Promise<AuditVerifyReport> {
@@ -204,9 +204,11 @@ export class AuditLog extends Disposable implements IAuditLog {
   }
 
   /** One transaction for everything buffered; `durable` = synchronous=FULL for this commit (one fsync). */
-  private flushNow(durable: boolean): void {
+  private flushNow(wantDurable: boolean): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     const waiters = this.waiters;
+    // Any flush that carries a synchronous entry is a durable one, whoever triggered it.
+    const durable = wantDurable || waiters.length > 0;
     if (this.buffered === 0) { this.waiters = []; for (const w of waiters) w.resolve(); return; }
     const chunks = this.chunks;
     const first = this.committed.seq + 1;

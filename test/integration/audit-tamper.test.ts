@@ -208,6 +208,20 @@ describe('audit tamper suite', function () {
     assert.equal(fs.existsSync(f.keyPath), false);
   });
 
+  it('delete the database and its head: the kernel refuses to start over while the key remains', async () => {
+    const f = fresh();
+    fs.rmSync(f.dbPath);
+    fs.rmSync(f.headPath);
+    for (let i = 0; i < 2; i++) {
+      const k = await KernelAudit.start(f);
+      assert.equal(k.sessionsAllowed, false);
+      assert.deepEqual([k.report?.type, (k.report as { code?: string }).code], ['unusable', 'AUDIT_LOG_DELETED']);
+      k.dispose();
+      assert.equal(fs.existsSync(f.dbPath), false, 'nothing recreated');
+    }
+    assert.equal((await cli(['audit', 'verify', '--db', f.dbPath, '--key', f.keyPath])).code, 2);
+  });
+
   it('keeps verifying after retention, and catches a forged checkpoint', async () => {
     const f = fresh();
     const log = AuditLog.open({ ...f, now: () => Date.now() + 365 * 86_400_000 });

@@ -21,6 +21,7 @@ import { compareHead, dbHeadMac, readDbHead, Tampered, verifyAuditLog } from './
 export const AUDIT_BROKEN = 'AUDIT_BROKEN';
 export const AUDIT_WRITE_FAILED = 'AUDIT_WRITE_FAILED';
 export const AUDIT_BAD_ENTRY = 'AUDIT_BAD_ENTRY';
+export const AUDIT_LOG_DELETED = 'AUDIT_LOG_DELETED';
 
 const COLS = 12;
 const CHUNK = 64;
@@ -73,6 +74,11 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.maxBuffer = opts.maxBuffer ?? 100;
     this.flushMs = opts.flushIntervalMs ?? 500;
     const fresh = !fs.existsSync(opts.dbPath) && !fs.existsSync(this.headPath);
+    // The key is created with the log; a key without its log means the log was deleted. Never start over silently.
+    if (fresh && fs.existsSync(opts.keyPath)) {
+      throw new AirlockError(AUDIT_LOG_DELETED, `the audit database ${opts.dbPath} and its signed head are gone, but the audit key remains`,
+        'restore them from a backup; to start a new log on purpose, also remove keys/audit.key');
+    }
     fs.mkdirSync(path.dirname(opts.dbPath), { recursive: true, mode: 0o700 });
     this._register(lockWriter(opts.dbPath));
     try {

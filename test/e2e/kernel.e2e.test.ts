@@ -5,9 +5,10 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { readConfig, statePaths } from '../../bootstrap';
 import {
   ARTIFACTS_DIR, Browser, bundleSuite, findWebview, openFile, CodeServer, kernelContainers, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers,
-  REPO_ROOT, runCommand, runExtensionTests, screenshot, statusBarEntryNames, tempDir, waitForNotification, waitForStatusBar,
+  REPO_ROOT, runCommand, runExtensionTests, screenshot, statusBarEntryNames, tempDir, waitForNotification, waitForStatusBar, withPage,
 } from './harness';
 
 const execFileP = promisify(execFile);
@@ -28,6 +29,9 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
   let failingJs: string;
   let trusted: string;
   let untrusted: string;
+
+  /** Where bootstrap keeps a folder's kernel state: the extension host inherits the server's XDG_STATE_HOME. */
+  const kernelStateDir = (folder: string) => statePaths(readConfig({ workspace: folder, stateRoot: path.join(cs.dirs.xdg.XDG_STATE_HOME!, 'airlock') })).root;
 
   before(async () => {
     trusted = makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n', 'NOTES.md': '# Airlock e2e notes\n\nRendered in a webview.\n' }, 'trusted');
@@ -68,8 +72,7 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
   });
 
   it('activates, starts the kernel and "Airlock: Show Kernel Status" succeeds from the command palette', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(browser, 'kernel-status', async (page) => {
       await openWorkbench(page, cs.folderUrl(trusted));
       const item = await waitForStatusBar(page, KERNEL_ITEM, /Airlock: ready/, 60_000);
       assert.match(item.ariaLabel, /kernel is running/);
@@ -81,22 +84,17 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
       await screenshot(page, 'kernel-status');
       const containers = await kernelContainers(trusted);
       assert.equal(containers.filter((c) => c.state === 'running').length, 1, `one running kernel for the workspace: ${JSON.stringify(containers)}`);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('reaches content inside a webview (harness check with the built-in Markdown preview)', async () => {
-    const page = await browser.newPage();
-    try {
+    await withPage(browser, 'webview', async (page) => {
       await openWorkbench(page, cs.folderUrl(trusted));
       await openFile(page, 'NOTES.md');
       await runCommand(page, 'Markdown: Open Preview');
       const preview = await findWebview(page, 'h1');
       assert.equal((await preview.locator('h1').innerText()).trim(), 'Airlock e2e notes');
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('runs the extension-host suite in the same VS Code and it exits 0', async () => {
@@ -122,18 +120,21 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
 
   it('stays off in an untrusted workspace and starts no kernel', async () => {
     cs.updateSettings({ 'security.workspace.trust.enabled': true });
-    const page = await browser.newPage();
     try {
-      await openWorkbench(page, cs.folderUrl(untrusted));
-      await waitForStatusBar(page, KERNEL_ITEM, /Airlock: off/, 30_000);
-      await runCommand(page, 'Airlock: Show Kernel Status');
-      await waitForNotification(page, (m) => m.includes('stays disabled in untrusted workspaces'));
-      await runCommand(page, 'Notifications: Show Notifications');
-      await screenshot(page, 'untrusted-workspace');
-      assert.deepEqual(await kernelContainers(untrusted), [], 'no kernel container for the untrusted folder');
-      assert.equal((await kernelContainers(trusted)).length, 1, 'control: the trusted folder does have one');
+      await withPage(browser, 'untrusted-workspace', async (page) => {
+        await openWorkbench(page, cs.folderUrl(untrusted));
+        await waitForStatusBar(page, KERNEL_ITEM, /Airlock: off/, 30_000);
+        await runCommand(page, 'Airlock: Show Kernel Status');
+        await waitForNotification(page, (m) => m.includes('stays disabled in untrusted workspaces'));
+        await runCommand(page, 'Notifications: Show Notifications');
+        await screenshot(page, 'untrusted-workspace');
+        assert.deepEqual(await kernelContainers(untrusted), [], 'no kernel container for the untrusted folder');
+        assert.equal(fs.existsSync(kernelStateDir(untrusted)), false, 'no kernel state for the untrusted folder');
+        // Controls: the trusted folder, opened by the same server, does have both.
+        assert.equal((await kernelContainers(trusted)).length, 1);
+        assert.equal(fs.existsSync(kernelStateDir(trusted)), true);
+      });
     } finally {
-      await page.close();
       cs.updateSettings({ 'security.workspace.trust.enabled': false });
     }
   });

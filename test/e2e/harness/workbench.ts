@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { AirlockError } from '../../../protocol/src/errors';
+import type { Browser, E2EPage } from './browser';
 import { ARTIFACTS_DIR, sleep, waitFor } from './env';
 
 const PALETTE_INPUT = '.quick-input-widget .quick-input-box input';
@@ -160,4 +161,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** Runs `fn` on a fresh page; on failure saves `<name>-failure.png` and the console tail, then rethrows. Always closes the page. */
+export async function withPage<T>(browser: Browser, name: string, fn: (page: E2EPage) => Promise<T>): Promise<T> {
+  const page = await browser.newPage();
+  try {
+    return await fn(page);
+  } catch (e) {
+    await screenshot(page, `${name}-failure`).catch(() => undefined);
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}-failure.log`), page.consoleLines.join('\n'));
+    throw e;
+  } finally {
+    await page.close().catch(() => undefined);
+  }
 }

@@ -84,7 +84,7 @@ export class AuditApp {
       case 'audit/stats':
         this.stats = m.stats;
         this.showBanner(m.unavailable);
-        if (m.stats) this.el.verify.innerHTML = describeVerification(m.stats.verification, false, m.stats);
+        if (m.stats) this.el.verify.innerHTML = `${m.stats.verification ? 'Last check: ' : ''}${describeVerification(m.stats.verification, false, m.stats)}`;
         else this.el.verify.textContent = m.unavailable ?? '';
         this.restart(this.bridge.getState().scrollTop);
         break;

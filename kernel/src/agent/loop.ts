@@ -1,0 +1,112 @@
+// The agent loop: provider stream -> tool calls -> router -> results -> next turn, streaming task events, cancellable.
+import type { Budgets, ChatMessage, TaskEvent, TaskStatus, ToolCall } from '../../../protocol/src/agent';
+import { AirlockError, cancelledError, ErrorPayload, isAbortError } from '../../../protocol/src/errors';
+import { BUDGET_EXCEEDED, BudgetTracker } from './budget';
+import { fitWindow } from './context';
+import type { AgentLogger } from './interfaces';
+import type { ModelInfo } from './models';
+import type { IProvider } from './providers/types';
+import { RetryingProvider, RetryOptions } from './retry';
+import type { RouteContext, ToolRouter } from './router';
+import { countMessage, ITokenCounter } from './tokens';
+
+export interface AgentTaskOptions {
+  prompt: string;
+  system?: string;
+  model: string;
+  modelInfo: ModelInfo;
+  provider: IProvider;
+  router: ToolRouter;
+  routeContext: RouteContext;
+  counter: ITokenCounter;
+  budgets?: Budgets;
+  maxOutputTokens?: number;
+  retry?: Partial<RetryOptions>;
+  onEvent: (e: TaskEvent) => void;
+  log?: AgentLogger;
+  signal: AbortSignal;
+  now?: () => number;
+}
+
+export interface AgentTaskResult { status: TaskStatus; message: string; messages: ChatMessage[]; error?: ErrorPayload; turns: number }
+
+export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult> {
+  const budget = new BudgetTracker(o.budgets, o.modelInfo, o.now);
+  // The wall-time budget is enforced by aborting everything in flight, not just checked between turns.
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort(o.signal.reason ?? cancelledError('task'));
+  if (o.signal.aborted) onOuterAbort(); else o.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const wall = setTimeout(() => ac.abort(budget.wallTimeError()), budget.wallRemainingMs);
+  const messages: ChatMessage[] = [{ role: 'user', content: o.prompt }];
+  let text = '';
+  let calls: ToolCall[] = [];
+  const provider = new RetryingProvider(o.provider, {
+    ...o.retry,
+    onRetry: (r) => {
+      o.log?.('warn', `provider ${o.provider.name}: ${r.code} (${r.reason}); retry ${r.attempt} in ${r.delayMs} ms`);
+      o.onEvent({ type: 'retry', attempt: r.attempt, delayMs: r.delayMs, reason: r.reason, discardPartial: r.discardPartial });
+      if (r.discardPartial) { text = ''; calls = []; }
+      o.retry?.onRetry?.(r);
+    },
+  });
+  const finish = (status: TaskStatus, message: string, error?: ErrorPayload): AgentTaskResult => {
+    o.onEvent({ type: 'finished', status, message, ...(error ? { error } : {}) });
+    return { status, message, messages, error, turns: budget.turns };
+  };
+  try {
+    const fixed = (o.system ? o.counter.count(o.system) : 0) + o.counter.count(JSON.stringify(o.router.definitions()));
+    const maxOut = o.maxOutputTokens ?? Math.min(8192, Math.floor(o.modelInfo.contextWindow / 4));
+    const windowBudget = Math.max(1024, o.modelInfo.contextWindow - maxOut - fixed);
+    for (;;) {
+      ac.signal.throwIfAborted();
+      budget.beginTurn();
+      o.onEvent({ type: 'turn-start', turn: budget.turns });
+      const win = fitWindow(messages, windowBudget, o.counter);
+      if (win.dropped) o.onEvent({ type: 'context-trimmed', droppedMessages: win.dropped, summaryTokens: win.summaryTokens });
+      text = '';
+      calls = [];
+      let reason: string | undefined;
+      for await (const ev of provider.stream({ model: o.model, system: o.system, messages: win.messages, tools: o.router.definitions(), maxOutputTokens: maxOut }, ac.signal)) {
+        switch (ev.type) {
+          case 'text-delta': text += ev.text; o.onEvent({ type: 'text-delta', text: ev.text }); break;
+          case 'tool-call-start': case 'tool-call-delta': break; // the UI shows calls once their arguments are complete
+          case 'tool-call-end': calls.push({ id: ev.id, name: ev.name, arguments: ev.arguments }); break;
+          case 'usage':
+            budget.addUsage(ev.usage);
+            if (!o.counter.exact) o.counter.calibrate(win.tokens + fixed, ev.usage.inputTokens);
+            o.onEvent({ type: 'usage', usage: ev.usage, totalTokens: budget.totalTokens, costUsd: budget.costUsd });
+            break;
+          case 'finish': reason = ev.reason; break;
+          case 'error': throw AirlockError.fromPayload(ev.error);
+          default: { const never: never = ev; void never; }
+        }
+      }
+      messages.push({ role: 'assistant', content: text, toolCalls: calls });
+      budget.check();
+      if (!calls.length) {
+        const note = reason === 'length' ? ' (the model hit its output limit)' : reason === 'content-filter' ? ' (the provider filtered the output)' : '';
+        return finish('completed', (text.trim() || 'done') + note);
+      }
+      for (const c of calls) o.onEvent({ type: 'tool-call', call: c });
+      const results = await o.router.callAll(calls, o.routeContext, ac.signal);
+      for (const r of results) {
+        o.onEvent({ type: 'tool-result', result: r });
+        messages.push({ role: 'tool', toolCallId: r.toolCallId, name: r.name, content: r.content, isError: !r.ok });
+      }
+    }
+  } catch (err) {
+    const e = ac.signal.aborted && !(err instanceof AirlockError && err.code === BUDGET_EXCEEDED) ? (ac.signal.reason ?? err) : err;
+    if (e instanceof AirlockError && e.code === BUDGET_EXCEEDED) return finish('budget-exceeded', e.message, e.toPayload());
+    if (isAbortError(e) || o.signal.aborted) return finish('cancelled', 'Task cancelled: the model request was aborted and no further tools were run.');
+    const ae = AirlockError.from(e);
+    return finish('failed', `Task failed: ${ae.message}`, ae.toPayload());
+  } finally {
+    clearTimeout(wall);
+    o.signal.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/** Exposed for tests and the CLI: the token size of a conversation as the loop counts it. */
+export function conversationTokens(messages: ChatMessage[], counter: ITokenCounter): number {
+  return messages.reduce((n, m) => n + countMessage(counter, m), 0);
+}

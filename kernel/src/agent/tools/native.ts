@@ -1,0 +1,133 @@
+// Kernel-native read-only tools (no container): fs.read, fs.list, fs.exists, search.grep, search.glob.
+import * as fs from 'node:fs';
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
+import { resolveInWorkspace } from '../../workspace/paths';
+import { grep } from './grep';
+import { defineTool } from './types';
+import { walk } from './walk';
+
+const RelPath = z.string().min(1).max(4096).describe('path relative to the workspace root');
+const MAX_READ_BYTES = 256 * 1024;
+
+/** Resolves a directory argument ('.' = root) to a walk start relative to the workspace. */
+function dirRel(workspace: string, p: string | undefined): string {
+  if (!p || p === '.' || p === './') return '';
+  const { abs, rel } = resolveInWorkspace(workspace, p);
+  if (!fs.statSync(abs).isDirectory()) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a directory`);
+  return rel === '.' ? '' : rel;
+}
+
+export const fsRead = defineTool({
+  name: 'fs.read', native: true, capabilities: ['fs.read'],
+  description: 'Read a text file from the workspace. Optional 1-based inclusive line range. Output lines are prefixed with their line numbers.',
+  input: z.object({
+    path: RelPath,
+    startLine: z.number().int().positive().optional(),
+    endLine: z.number().int().positive().optional(),
+    maxBytes: z.number().int().positive().max(MAX_READ_BYTES).optional(),
+  }),
+  paths: (i) => [i.path],
+  async run(i, ctx) {
+    const { abs, rel } = resolveInWorkspace(ctx.workspace, i.path);
+    const st = await fs.promises.stat(abs);
+    if (!st.isFile()) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a regular file`, 'use fs.list for directories');
+    const cap = i.maxBytes ?? MAX_READ_BYTES;
+    const wantsRange = i.startLine !== undefined || i.endLine !== undefined;
+    // A line range may lie beyond the byte cap: read the file (bounded at 16x the cap) and cut by lines instead.
+    const readCap = wantsRange ? Math.min(st.size, cap * 16) : Math.min(st.size, cap);
+    const fh = await fs.promises.open(abs, 'r');
+    let buf: Buffer;
+    try { buf = Buffer.alloc(readCap); const { bytesRead } = await fh.read(buf, 0, readCap, 0); buf = buf.subarray(0, bytesRead); } finally { await fh.close(); }
+    if (buf.subarray(0, 8192).includes(0)) return { content: `${rel}: binary file (${st.size} bytes), not shown` };
+    const lines = buf.toString('utf8').split('\n');
+    const from = Math.max(1, i.startLine ?? 1);
+    const to = Math.min(lines.length, i.endLine ?? lines.length);
+    if (from > lines.length) throw new AirlockError('TOOL_BAD_RANGE', `${rel} has ${lines.length} lines; startLine ${from} is past the end`);
+    let out = '', bytes = 0, last = from - 1;
+    for (let n = from; n <= to; n++) {
+      const l = `${n}\t${lines[n - 1]}\n`;
+      if (bytes + l.length > cap) break;
+      out += l; bytes += l.length; last = n;
+    }
+    const more = last < to || (readCap < st.size && last === lines.length);
+    return { content: more ? `${out}[... ${rel}: showing lines ${from}-${last} (file is ${st.size} bytes); request startLine=${last + 1} to continue ...]` : out };
+  },
+});
+
+export const fsList = defineTool({
+  name: 'fs.list', native: true, capabilities: ['fs.read'],
+  description: 'List a workspace directory (directories end with /). Recursive listing respects .gitignore.',
+  input: z.object({ path: RelPath.default('.'), recursive: z.boolean().default(false), maxEntries: z.number().int().positive().max(10_000).default(500) }),
+  paths: (i) => [i.path ?? '.'],
+  async run(i, ctx) {
+    const start = dirRel(ctx.workspace, i.path);
+    const out: string[] = [];
+    let truncated = false;
+    for (const e of walk(ctx.workspace, start, { signal: ctx.signal, filterDir: () => i.recursive })) {
+      if (out.length >= i.maxEntries) { truncated = true; break; }
+      out.push(e.isDir ? `${e.rel}/` : e.rel);
+    }
+    return { content: out.join('\n') + (truncated ? `\n[... more entries; listing capped at ${i.maxEntries} ...]` : '') };
+  },
+});
+
+export const fsExists = defineTool({
+  name: 'fs.exists', native: true, capabilities: ['fs.read'],
+  description: 'Tell whether a workspace path exists and whether it is a file or a directory.',
+  input: z.object({ path: RelPath }),
+  paths: (i) => [i.path],
+  async run(i, ctx) {
+    try {
+      const { abs, rel } = resolveInWorkspace(ctx.workspace, i.path);
+      const st = await fs.promises.stat(abs);
+      return { content: JSON.stringify({ path: rel, exists: true, type: st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other', size: st.size }) };
+    } catch (err) {
+      if ((err as AirlockError).code === ErrorCodes.NotFound) return { content: JSON.stringify({ path: i.path, exists: false }) };
+      throw err;
+    }
+  },
+});
+
+export const searchGrep = defineTool({
+  name: 'search.grep', native: true, capabilities: ['fs.read'],
+  description: 'Search file contents with a JavaScript regular expression. Respects .gitignore, skips binary files. Returns path:line:text.',
+  input: z.object({
+    pattern: z.string().min(1).max(1000),
+    path: RelPath.optional(),
+    globs: z.array(z.string().max(500)).max(50).optional().describe('e.g. ["*.ts", "!*.test.ts"]'),
+    ignoreCase: z.boolean().optional(),
+    fixed: z.boolean().optional().describe('treat the pattern as a literal string'),
+    maxResults: z.number().int().positive().max(2000).default(200),
+  }),
+  paths: (i) => [i.path ?? '.'],
+  async run(i, ctx) {
+    let re: RegExp;
+    try { re = new RegExp(i.fixed ? '' : i.pattern, 'u'); void re; } catch (err) { throw new AirlockError('TOOL_BAD_PATTERN', `invalid regular expression: ${(err as Error).message}`); }
+    const r = await grep(ctx.workspace, { ...i, path: dirRel(ctx.workspace, i.path) || undefined }, ctx.signal);
+    const lines = r.matches.map((m) => `${m.path}:${m.line}:${m.text}`);
+    const tail = r.truncated ? `\n[... more matches; capped at ${i.maxResults}. Narrow the pattern, path or globs ...]` : '';
+    return { content: (lines.length ? lines.join('\n') : `no matches in ${r.filesSearched} files`) + tail };
+  },
+});
+
+export const searchGlob = defineTool({
+  name: 'search.glob', native: true, capabilities: ['fs.read'],
+  description: 'Find workspace files whose paths match glob patterns (e.g. "src/**/*.ts"). Respects .gitignore.',
+  input: z.object({ patterns: z.array(z.string().min(1).max(500)).min(1).max(50), path: RelPath.optional(), maxResults: z.number().int().positive().max(10_000).default(500) }),
+  paths: (i) => [i.path ?? '.'],
+  async run(i, ctx) {
+    const isMatch = picomatch(i.patterns, { dot: true });
+    const out: string[] = [];
+    let truncated = false;
+    for (const e of walk(ctx.workspace, dirRel(ctx.workspace, i.path), { signal: ctx.signal })) {
+      if (e.isDir || !isMatch(e.rel)) continue;
+      if (out.length >= i.maxResults) { truncated = true; break; }
+      out.push(e.rel);
+    }
+    return { content: (out.length ? out.join('\n') : 'no files match') + (truncated ? `\n[... capped at ${i.maxResults} ...]` : '') };
+  },
+});
+
+export const nativeTools = [fsRead, fsList, fsExists, searchGrep, searchGlob];

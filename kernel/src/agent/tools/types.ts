@@ -1,0 +1,45 @@
+// One tool-definition schema: name, description, zod input (→ JSON schema for the model), capabilities, and its runner.
+import { z } from 'zod';
+import type { ToolDefinition } from '../../../../protocol/src/agent';
+import type { IOutputVolume, ISandboxExec } from '../interfaces';
+
+export interface ToolContext {
+  workspace: string;
+  taskId: string;
+  signal: AbortSignal;
+  /** Present when the task has a code-executor sandbox (exec). */
+  sandbox?: ISandboxExec;
+  /** Present when the task has an output volume (fs.write / fs.edit). */
+  output?: IOutputVolume;
+}
+
+export interface ToolOutput {
+  /** Text the model sees (the router sanitises and truncates it). */
+  content: string;
+}
+
+export interface ToolSpec<S extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  input: S;
+  /** What the call needs, for policy: fs.read, fs.write, exec, ... */
+  capabilities: string[];
+  /** True for the kernel-native read-only fast path (no container). */
+  native: boolean;
+  /** Workspace-relative paths the call touches, for policy and audit. */
+  paths?: (input: z.infer<S>) => string[];
+  /** The command line, for exec-like tools. */
+  command?: (input: z.infer<S>) => string | undefined;
+  run(input: z.infer<S>, ctx: ToolContext): Promise<ToolOutput>;
+}
+
+export function defineTool<S extends z.ZodType>(spec: ToolSpec<S>): ToolSpec<S> {
+  return spec;
+}
+
+/** Wire definition for providers: the zod input as JSON schema (draft 2020-12, as vendors accept it). */
+export function toDefinition(spec: ToolSpec): ToolDefinition {
+  const schema = z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete schema.$schema;
+  return { name: spec.name, description: spec.description, inputSchema: schema, capabilities: spec.capabilities };
+}

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 
 /** Domain-separation prefixes: a digest made for one purpose can never be mistaken for another. */
 export const DOMAIN = {
-  entry: 'airlock.audit.entry.v1\n',
+  entry: 'airlock.audit.entry.v2\u0000',
   payload: 'airlock.audit.payload.v1\n',
   genesis: 'airlock.audit.genesis.v1\n',
   head: 'airlock.audit.head.v1\n',
@@ -32,33 +32,33 @@ export function sha256Hex(s: string): string {
   return crypto.hash('sha256', s, 'hex');
 }
 
-/** Lone surrogates would be replaced differently by different encoders; make every string well-formed first. */
+/**
+ * Makes a field storable: well-formed (lone surrogates would be replaced differently by different encoders) and free of
+ * NUL, the field separator of the canonical bytes. Because no stored field ever holds a NUL, the separators sit at the
+ * same places in any two rows with equal bytes, so text cannot be moved from one field to another unnoticed.
+ */
 export function wellFormed(s: string): string {
   const w = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
-  return w.isWellFormed() ? s : w.toWellFormed();
+  const t = w.isWellFormed() ? s : w.toWellFormed();
+  return t.includes('\0') ? t.replaceAll('\0', '\uFFFD') : t;
 }
 
-const field = (s: string): string => `${Buffer.byteLength(s)}:${s}`;
-
-/** The bytes an entry hash covers: domain, previous hash, then every field, strings length-prefixed (UTF-8 bytes). */
+/**
+ * The bytes an entry hash covers (UTF-8): domain, previous hash, then every field, NUL-separated; a payload that is not
+ * stored adds no field. Hashes are lowercase hex.
+ */
 export function entryInput(prevHash: string, f: StoredFields): string {
-  return DOMAIN.entry + prevHash + '\n' + f.seq + '\n' + f.time + '\n' + field(f.session) + '\n' + field(f.subject) + '\n' +
-    field(f.action) + '\n' + field(f.resource) + '\n' + field(f.decision) + '\n' + field(f.ruleIds) + '\n' +
-    f.payloadDigest + '\n' + (f.payload === null ? '-' : field(f.payload));
+  const s = DOMAIN.entry + prevHash + '\0' + f.seq + '\0' + f.time + '\0' + f.session + '\0' + f.subject + '\0' + f.action + '\0' +
+    f.resource + '\0' + f.decision + '\0' + f.ruleIds + '\0' + f.payloadDigest;
+  return f.payload === null ? s : s + '\0' + f.payload;
 }
 
 export function entryHash(prevHash: string, f: StoredFields): string {
   return sha256Hex(entryInput(prevHash, f));
 }
 
-const sqlField = (c: string): string => `octet_length(${c}) || ':' || ${c}`;
-
-/** The same bytes as `entryInput`, computed by SQLite from the stored columns (no per-row work in JS). */
-export const ENTRY_INPUT_SQL = [
-  `'${DOMAIN.entry.slice(0, -1)}' || char(10) || lower(hex(prev_hash))`, 'seq', 'time',
-  ...['session', 'subject', 'action', 'resource', 'decision', 'rule_ids'].map(sqlField),
-  'lower(hex(payload_digest))', `coalesce(${sqlField('payload')}, '-')`,
-].join(' || char(10) || ');
+/** The same bytes as `entryInput`, built by SQLite from the stored columns in one call (concat_ws skips a NULL payload). */
+export const ENTRY_INPUT_SQL = `concat_ws(char(0), '${DOMAIN.entry.slice(0, -1)}', lower(hex(prev_hash)), seq, time, session, subject, action, resource, decision, rule_ids, lower(hex(payload_digest)), payload)`;
 
 const NULL_PAYLOAD_DIGEST = sha256Hex(DOMAIN.payload + 'null');
 

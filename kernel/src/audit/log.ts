@@ -190,7 +190,7 @@ export class AuditLog extends Disposable implements IAuditLog {
       session: input.session ? wellFormed(input.session) : '',
       subject: wellFormed(input.subject), action: input.action,
       resource: input.resource ? wellFormed(input.resource) : '',
-      decision: input.decision ?? '',
+      decision: input.decision ? wellFormed(input.decision) : '',
       ruleIds: ruleIds.length ? wellFormed(JSON.stringify(ruleIds)) : '[]',
       payloadDigest: digest, payload: stored,
     };

@@ -5,7 +5,7 @@ import { ENTRY_INPUT_SQL } from './canonical';
 
 /** One query per batch: every row's canonical bytes, length-prefixed with its stored hash, in one blob. */
 export const RANGE_SQL = `SELECT CAST(group_concat(rec, '') AS BLOB), count(*) FROM (
-  SELECT printf('%08x', octet_length(inp)) || h || inp AS rec FROM (
+  SELECT concat(printf('%08x', octet_length(inp)), h, inp) AS rec FROM (
     SELECT ${ENTRY_INPUT_SQL} AS inp, lower(hex(hash)) AS h FROM entries WHERE seq > ? AND seq <= ? ORDER BY seq))`;
 
 export type RangeFailure = { seq: number; reason: 'hash-mismatch' | 'broken-link' | 'sequence-gap' | 'corrupt'; message: string };
@@ -25,7 +25,7 @@ export interface RangeResult {
  * worker as is (see verify.ts); `crypto` is passed in. `expectPrev` checks the first link when the caller knows it.
  */
 export function verifyRange(stmt: Statement, crypto: typeof Crypto, from: number, to: number, batch: number, expectPrev: string | null): RangeResult {
-  const DOMAIN_LEN = 23; // 'airlock.audit.entry.v1\n'
+  const DOMAIN_LEN = 23; // 'airlock.audit.entry.v2\0'
   let expected = from + 1;
   let prevBuf: Buffer | null = expectPrev === null ? null : Buffer.from(expectPrev, 'latin1');
   let prevOff = 0;
@@ -47,7 +47,7 @@ export function verifyRange(stmt: Statement, crypto: typeof Crypto, from: number
       const ie = is + len;
       const ps = is + DOMAIN_LEN;
       let seq = 0;
-      for (let j = ps + 65; j < ie && buf[j] !== 10; j++) seq = seq * 10 + (buf[j] - 48);
+      for (let j = ps + 65; j < ie && buf[j] !== 0; j++) seq = seq * 10 + (buf[j] - 48);
       if (seq !== expected) {
         fail = seq > expected
           ? { seq: expected, reason: 'sequence-gap', message: `entr${seq - expected > 1 ? `ies ${expected}..${seq - 1} are` : `y ${expected} is`} missing (deleted, or renumbered)` }

@@ -15,7 +15,7 @@ function memoryDb(): Database.Database {
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 
 describe('audit canonical serialisation', () => {
-  it('SQL builds exactly the bytes JS hashes, for arbitrary unicode, newlines, colons and lone surrogates', () => {
+  it('SQL builds exactly the bytes JS hashes, for arbitrary unicode, NULs, newlines and lone surrogates', () => {
     const db = memoryDb();
     const ins = db.prepare('INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,unhex(?),?,unhex(?),unhex(?))');
     const sel = db.prepare(`SELECT ${ENTRY_INPUT_SQL} FROM entries WHERE seq = ?`).pluck();
@@ -31,14 +31,17 @@ describe('audit canonical serialisation', () => {
     db.close();
   });
 
-  it('length prefixes keep field boundaries: moving text between fields changes the hash', () => {
-    const base: StoredFields = { seq: 1, time: 5, session: 'a\n3:b', subject: 'c', action: 'x.y', resource: '', decision: '', ruleIds: '[]', payloadDigest: 'ab'.repeat(32), payload: null };
-    const moved: StoredFields = { ...base, session: 'a', subject: 'b\n1:c' };
+  it('NUL separates fields and never occurs inside one: moving text between fields changes the hash', () => {
+    const base: StoredFields = { seq: 1, time: 5, session: 'ab', subject: 'c', action: 'x.y', resource: '', decision: '', ruleIds: '[]', payloadDigest: 'ab'.repeat(32), payload: null };
+    assert.equal(wellFormed('a\0b'), 'a\uFFFDb');
+    const moved: StoredFields = { ...base, session: 'a', subject: 'bc' };
     assert.notEqual(entryHash('00'.repeat(32), base), entryHash('00'.repeat(32), moved));
     for (const k of ['seq', 'time', 'session', 'subject', 'action', 'resource', 'decision', 'ruleIds', 'payload'] as const) {
       const changed = { ...base, [k]: typeof base[k] === 'number' ? (base[k] as number) + 1 : `${base[k] ?? ''}z` };
       assert.notEqual(entryHash('00'.repeat(32), changed), entryHash('00'.repeat(32), base), k);
     }
+    // An empty stored payload is not the same as none.
+    assert.notEqual(entryHash('00'.repeat(32), { ...base, payload: '' }), entryHash('00'.repeat(32), base));
     assert.notEqual(entryHash('00'.repeat(32), base), entryHash('01'.repeat(32), base));
   });
 

@@ -10,7 +10,7 @@ import { ToolRouter } from '../../../kernel/src/agent/router';
 import { Sanitiser } from '../../../kernel/src/agent/sanitise';
 import { BpeCounter } from '../../../kernel/src/agent/tokens';
 import { nativeTools } from '../../../kernel/src/agent/tools/native';
-import { defineTool } from '../../../kernel/src/agent/tools/types';
+import { defineTool, ToolSpec } from '../../../kernel/src/agent/tools/types';
 
 const byTool = (rules: Record<string, 'allow' | 'ask' | 'deny'>): IPolicy & { seen: ToolPolicyRequest[] } => {
   const seen: ToolPolicyRequest[] = [];
@@ -29,7 +29,7 @@ describe('agent tool router', () => {
   after(() => fs.rmSync(ws, { recursive: true, force: true }));
   beforeEach(() => { audit.length = 0; });
 
-  const make = (policy: IPolicy, extra: Partial<ConstructorParameters<typeof ToolRouter>[1]> = {}, tools = nativeTools) =>
+  const make = (policy: IPolicy, extra: Partial<ConstructorParameters<typeof ToolRouter>[1]> = {}, tools: ToolSpec[] = nativeTools) =>
     new ToolRouter(tools, { policy, audit: { append: (entry, o) => { audit.push({ entry, sync: o.sync }); } }, sanitiser: new Sanitiser(), counter: new BpeCounter('o200k_base'), ...extra });
   const rc = () => ({ workspace: ws, taskId: 'task_r' });
 

@@ -27,9 +27,9 @@ export interface ToolSpec<S extends z.ZodType = z.ZodType> {
   /** True for the kernel-native read-only fast path (no container). */
   native: boolean;
   /** Workspace-relative paths the call touches, for policy and audit. */
-  paths?: (input: z.infer<S>) => string[];
+  paths?(input: z.infer<S>): string[];
   /** The command line, for exec-like tools. */
-  command?: (input: z.infer<S>) => string | undefined;
+  command?(input: z.infer<S>): string | undefined;
   run(input: z.infer<S>, ctx: ToolContext): Promise<ToolOutput>;
 }
 

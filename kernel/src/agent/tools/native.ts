@@ -57,7 +57,7 @@ export const fsRead = defineTool({
 });
 
 export const fsList = defineTool({
-  name: 'fs.list', native: true, capabilities: ['fs.read'],
+  name: 'fs.list', native: true, capabilities: ['fs.list'],
   description: 'List a workspace directory (directories end with /). Recursive listing respects .gitignore.',
   input: z.object({ path: RelPath.default('.'), recursive: z.boolean().default(false), maxEntries: z.number().int().positive().max(10_000).default(500) }),
   paths: (i) => [i.path ?? '.'],
@@ -74,7 +74,7 @@ export const fsList = defineTool({
 });
 
 export const fsExists = defineTool({
-  name: 'fs.exists', native: true, capabilities: ['fs.read'],
+  name: 'fs.exists', native: true, capabilities: ['fs.stat'],
   description: 'Tell whether a workspace path exists and whether it is a file or a directory.',
   input: z.object({ path: RelPath }),
   paths: (i) => [i.path],
@@ -113,7 +113,7 @@ export const searchGrep = defineTool({
 });
 
 export const searchGlob = defineTool({
-  name: 'search.glob', native: true, capabilities: ['fs.read'],
+  name: 'search.glob', native: true, capabilities: ['fs.list'],
   description: 'Find workspace files whose paths match glob patterns (e.g. "src/**/*.ts"). Respects .gitignore.',
   input: z.object({ patterns: z.array(z.string().min(1).max(500)).min(1).max(50), path: RelPath.optional(), maxResults: z.number().int().positive().max(10_000).default(500) }),
   paths: (i) => [i.path ?? '.'],

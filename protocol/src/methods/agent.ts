@@ -1,26 +1,53 @@
-// Agent task methods: start a task, cancel it, answer an approval request.
+// Agent task methods: start a task, cancel it, answer an approval request, hand the kernel a provider's API key.
 import { z } from 'zod';
 import { AgentMode, Budgets, ProviderName } from '../agent';
 
 export const TaskId = z.string().regex(/^task_[A-Za-z0-9_-]{1,64}$/);
 
+/**
+ * An approval answer: `allow` runs this one call; `allow-session` runs it and mints a capability token (policy
+ * TokenService) for the same subject + action + resource pattern, so identical asks in this task are allowed without
+ * asking again (a token never overrides a deny); `deny` returns an error result the model sees.
+ */
+export const ApprovalDecision = z.enum(['allow', 'allow-session', 'deny']);
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+export const TaskStartParams = z.object({
+  prompt: z.string().min(1).max(200_000),
+  /** Default: `replay` when `replay` is given, otherwise the provider configured with provider/configure. */
+  provider: ProviderName.optional(),
+  model: z.string().min(1).max(200).optional(),
+  /** OpenAI-compatible servers (Ollama, llama.cpp, vLLM, LM Studio) or a proxy; overrides provider/configure's. */
+  baseUrl: z.string().url().max(2048).optional(),
+  mode: AgentMode.optional(),
+  budgets: Budgets.optional(),
+  /** Replay file for the `replay` provider: workspace-relative, or absolute under /opt/airlock/examples. */
+  replay: z.string().min(1).max(4096).optional(),
+  /** Record the model traffic to `<state>/recordings/<taskId>.jsonl` (the result says where). */
+  record: z.boolean().optional(),
+});
+export type TaskStartParams = z.infer<typeof TaskStartParams>;
+
 export const agentMethods = {
+  /**
+   * Starts a task; progress arrives as `task/event` events (seq from 0). When the task has edits, `patches/ready`
+   * (with this taskId) is sent BEFORE the final `finished` task event, so a client can stop listening at `finished`.
+   */
   'task/start': [
-    z.object({
-      prompt: z.string().min(1).max(200_000),
-      provider: ProviderName.optional(),
-      model: z.string().min(1).max(200).optional(),
-      mode: AgentMode.optional(),
-      budgets: Budgets.optional(),
-    }),
-    z.object({ taskId: TaskId }),
+    TaskStartParams,
+    z.object({ taskId: TaskId, provider: ProviderName, model: z.string(), recordFile: z.string().optional() }),
   ],
   'task/cancel': [
     z.object({ taskId: TaskId }),
     z.object({ cancelled: z.boolean() }),
   ],
   'task/approve': [
-    z.object({ taskId: TaskId, requestId: z.string().min(1).max(128), decision: z.enum(['allow', 'deny']), note: z.string().max(2000).optional() }),
+    z.object({ taskId: TaskId, requestId: z.string().min(1).max(128), decision: ApprovalDecision, note: z.string().max(2000).optional() }),
     z.object({ accepted: z.boolean() }),
+  ],
+  /** API key / base URL for a provider, kept in kernel memory only and redacted everywhere (never logged or audited). */
+  'provider/configure': [
+    z.object({ provider: ProviderName, apiKey: z.string().min(1).max(4096).optional(), baseUrl: z.string().url().max(2048).optional() }),
+    z.object({ configured: z.boolean() }),
   ],
 } as const;

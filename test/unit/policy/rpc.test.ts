@@ -9,6 +9,7 @@ import { EventBus } from '../../../kernel/src/event-bus';
 import { createHandlers } from '../../../kernel/src/handlers/registry';
 import { createKernelPolicyEngine } from '../../../kernel/src/policy/defaults';
 import type { KernelServices } from '../../../kernel/src/services';
+import { auditOptionsFromEnv, KernelAudit } from '../../../kernel/src/audit/startup';
 import { tempDir, writePolicy } from './helpers';
 
 describe('policy RPC handlers', () => {
@@ -22,7 +23,8 @@ describe('policy RPC handlers', () => {
     const policy = createKernelPolicyEngine(config, { AIRLOCK_POLICY_FILES: file });
     assert.ok(fs.existsSync(path.join(base, 'state', 'policy-token.key')));
     const events = new EventBus();
-    const services: KernelServices = { config, version: 'test', startedAt: Date.now(), events, policy };
+    const audit = await KernelAudit.start(auditOptionsFromEnv(config.stateDir, {}), events);
+    const services: KernelServices = { config, version: 'test', startedAt: Date.now(), events, policy, audit };
     const [c, s] = createInProcessPair();
     const conn = new ServerConnection(s, { handlers: createHandlers(services), kernel: { version: 'test', pid: process.pid, startedAt: 0 } });
     const client = new RpcClient(c);
@@ -38,8 +40,11 @@ describe('policy RPC handlers', () => {
       assert.equal(after.ok, false);
       assert.match(after.problems[0], /policy\.yaml:2:\d+: /);
       assert.equal((await client.request('policy/evaluate', { subject, action: 'fs.read', resource: 'src/a.ts' })).decision, 'allow', 'last good policy kept');
+      const updates = await client.request('audit/query', { action: 'policy.update' });
+      assert.equal(updates.entries.length, 1, 'the reload was audited');
+      assert.equal(updates.entries[0].decision, 'error');
     } finally {
-      client.dispose(); conn.dispose(); events.dispose(); policy.dispose();
+      client.dispose(); conn.dispose(); audit.dispose(); events.dispose(); policy.dispose();
     }
   });
 });

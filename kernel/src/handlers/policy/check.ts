@@ -1,14 +1,25 @@
 // policy/check: optionally reloads the policy files and reports what is in force (a failed load keeps the last good one).
+// A reload is a policy.update, recorded synchronously in the audit log with its outcome; no audit log, no reload.
+import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import { formatProblem, PolicyLoadError } from '../../policy/loader';
 import type { KernelServices } from '../../services';
 
-export const check = (s: KernelServices): Handler<'policy/check'> => (params) => {
+export const check = (s: KernelServices): Handler<'policy/check'> => async (params, ctx) => {
   const engine = s.policy;
   if (!engine) throw new AirlockError(ErrorCodes.Internal, 'the policy engine is not running', 'restart the kernel');
   if (params.reload) {
-    try { engine.reload(); } catch (e) { if (!(e instanceof PolicyLoadError)) throw e; }
+    const before = engine.ruleCount;
+    // Fail closed: no audit log, no policy change.
+    const audit = s.audit?.writer;
+    if (!audit) throw new AirlockError('AUDIT_UNAVAILABLE', 'cannot reload policies without an audit log', 'run `airlock audit verify`');
+    let failed: string[] = [];
+    try { engine.reload(); } catch (e) { if (!(e instanceof PolicyLoadError)) throw e; failed = e.problems.map(formatProblem); }
+    await audit.append({
+      subject: ctx.connection.client?.name ?? 'user', action: 'policy.update', resource: [...engine.files].join(path.delimiter),
+      decision: failed.length ? 'error' : 'ok', payload: { rulesBefore: before, rulesAfter: engine.ruleCount, problems: failed.slice(0, 20) },
+    }, { sync: true });
   }
   const problems = engine.lastError?.problems.map(formatProblem) ?? [];
   return { ok: problems.length === 0, files: [...engine.files], rules: engine.ruleCount, problems };

@@ -8,6 +8,8 @@ import { createInProcessPair } from '../../protocol/src/transport';
 import { EventBus } from '../../kernel/src/event-bus';
 import { createHandlers } from '../../kernel/src/handlers/registry';
 import type { KernelServices } from '../../kernel/src/services';
+import { auditOptionsFromEnv, KernelAudit } from '../../kernel/src/audit/startup';
+import { createKernelPolicyEngine } from '../../kernel/src/policy/defaults';
 
 export interface InProcessKernel { client: RpcClient; services: KernelServices; workspace: string; dispose(): void }
 
@@ -20,14 +22,15 @@ export async function inProcessKernel(files: Record<string, string> = {}): Promi
   }
   fs.mkdirSync(workspace, { recursive: true });
   const events = new EventBus();
-  const services: KernelServices = {
-    config: { workspace, stateDir: path.join(base, 'state'), socketDir: path.join(base, 'run'), inContainer: false },
-    version: 'test', startedAt: Date.now(), events,
-  };
+  const config = { workspace, stateDir: path.join(base, 'state'), socketDir: path.join(base, 'run'), inContainer: false };
+  // The real policy engine (default strict policy) and a real audit log in the temp state dir.
+  const policy = createKernelPolicyEngine(config, {});
+  const audit = await KernelAudit.start(auditOptionsFromEnv(config.stateDir, {}), events);
+  const services: KernelServices = { config, version: 'test', startedAt: Date.now(), events, policy, audit };
   const [c, s] = createInProcessPair();
   const conn = new ServerConnection(s, { handlers: createHandlers(services), kernel: { version: 'test', pid: process.pid, startedAt: services.startedAt } });
   const sub = events.onEvent((e) => conn.emit(e.name, e.data as never));
   const client = new RpcClient(c);
   await client.handshake({ name: 'test', version: '0' });
-  return { client, services, workspace, dispose: () => { sub.dispose(); client.dispose(); conn.dispose(); events.dispose(); fs.rmSync(base, { recursive: true, force: true }); } };
+  return { client, services, workspace, dispose: () => { sub.dispose(); client.dispose(); conn.dispose(); audit.dispose(); policy.dispose(); events.dispose(); fs.rmSync(base, { recursive: true, force: true }); } };
 }

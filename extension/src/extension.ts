@@ -4,11 +4,23 @@ import { DisposableStore, toDisposable } from '../../protocol/src/lifecycle';
 import { showKernelStatus } from './commands/showKernelStatus';
 import { KernelService } from './kernel/kernelService';
 import { KernelStatusBar } from './kernel/statusBar';
+import { forwardApiKeys } from './providerKeys';
 import { registerBaseUi, registerUi } from './ui';
+import { diskFolders, knownFolder, pickFolder } from './workspaceFolder';
 
 const UNTRUSTED = 'Airlock stays disabled in untrusted workspaces: it runs containers on your behalf. Trust this workspace to use it.';
+const NO_FOLDER = 'Airlock needs a folder on disk: open a folder first.';
+const PICK_FOLDER = 'This workspace has several folders: pick the one Airlock works on (Airlock: Select Folder).';
 
-export function activate(context: vscode.ExtensionContext): { kernel?: KernelService } {
+export interface AirlockApi {
+  kernel?: KernelService;
+  folder?: vscode.WorkspaceFolder;
+  /** How long activate() took, start to return, in this extension host (bench/ui.ts reads it from the log). */
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): AirlockApi {
+  const t0 = performance.now();
   const store = new DisposableStore();
   context.subscriptions.push(toDisposable(() => store.dispose()));
   const log = vscode.window.createOutputChannel('Airlock', { log: true });
@@ -16,34 +28,73 @@ export function activate(context: vscode.ExtensionContext): { kernel?: KernelSer
   const status = store.add(new KernelStatusBar());
   store.add(registerCommand('airlock.showLogs', () => log.show()));
   store.add(registerBaseUi(context, log));
-  const api: { kernel?: KernelService } = {};
+  const api: AirlockApi = { activationMs: 0 };
+  /** Everything that depends on the chosen folder; replaced when the person picks another folder. */
+  let scope: DisposableStore | undefined;
 
-  const enable = () => {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder || folder.uri.scheme !== 'file') {
-      store.add(registerCommand('airlock.showKernelStatus', () => vscode.window.showWarningMessage('Airlock needs a folder on disk: open a folder first.')));
-      store.add(registerUi(context, undefined, log, 'Airlock needs a folder on disk: open a folder first.'));
+  const enableWith = (folder: vscode.WorkspaceFolder | undefined, unavailable?: string) => {
+    if (scope) { scope.dispose(); store.delete(scope); }
+    scope = store.add(new DisposableStore());
+    api.kernel = undefined;
+    api.folder = folder;
+    if (!folder) {
+      status.update({ type: 'idle' });
+      scope.add(registerCommand('airlock.showKernelStatus', () => vscode.window.showWarningMessage(unavailable ?? NO_FOLDER)));
+      scope.add(registerCommand('airlock.restartKernel', () => vscode.window.showWarningMessage(unavailable ?? NO_FOLDER)));
+      scope.add(registerUi(context, undefined, undefined, log, unavailable ?? NO_FOLDER));
       return;
     }
-    const kernel = store.add(new KernelService(folder.uri.fsPath, log));
+    const kernel = scope.add(new KernelService(folder.uri.fsPath, log));
     api.kernel = kernel;
-    store.add(kernel.onDidChangeState((s) => status.update(s)));
-    store.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
-    store.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
-    store.add(registerUi(context, kernel, log));
+    scope.add(kernel.onDidChangeState((s) => status.update(s)));
+    scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
+    scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
+    scope.add(forwardApiKeys(kernel, context.secrets, log));
+    scope.add(registerUi(context, kernel, folder.uri, log));
+    log.info(`working on folder ${folder.uri.fsPath}`);
     void kernel.start().catch(() => undefined); // Failures are shown by the status bar and the log.
   };
 
+  const choose = async (ask: boolean) => {
+    const folder = ask ? await pickFolder(context.workspaceState) : knownFolder(context.workspaceState);
+    if (folder && folder.uri.toString() !== api.folder?.uri.toString()) enableWith(folder);
+    return folder?.uri.fsPath;
+  };
+
+  const enable = () => {
+    const folders = diskFolders();
+    const folder = knownFolder(context.workspaceState, folders);
+    if (folder || folders.length === 0) { enableWith(folder); return; }
+    // Multi-root without a remembered pick: the views explain, and the person is asked once, now.
+    enableWith(undefined, PICK_FOLDER);
+    void choose(true);
+  };
+
   if (vscode.workspace.isTrusted) {
+    store.add(registerCommand('airlock.selectFolder', () => choose(true)));
     enable();
   } else {
     status.update({ type: 'untrusted' });
-    const explain = registerCommand('airlock.showKernelStatus', () => vscode.window.showWarningMessage(UNTRUSTED));
-    store.add(explain);
-    const ui = store.add(registerUi(context, undefined, log, UNTRUSTED));
+    const untrusted = new DisposableStore();
+    store.add(untrusted);
+    for (const id of ['airlock.showKernelStatus', 'airlock.restartKernel', 'airlock.selectFolder']) untrusted.add(registerCommand(id, () => vscode.window.showWarningMessage(UNTRUSTED)));
+    untrusted.add(registerUi(context, undefined, undefined, log, UNTRUSTED));
     log.info(UNTRUSTED);
-    store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => { explain.dispose(); store.delete(explain); ui.dispose(); store.delete(ui); enable(); }));
+    store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      untrusted.dispose();
+      store.delete(untrusted);
+      store.add(registerCommand('airlock.selectFolder', () => choose(true)));
+      enable();
+    }));
   }
+  // A removed folder can no longer be Airlock's: ask again (or fall back to the single remaining folder).
+  store.add(vscode.workspace.onDidChangeWorkspaceFolders(() => {
+    if (!vscode.workspace.isTrusted) return;
+    if (api.folder && !diskFolders().some((f) => f.uri.toString() === api.folder!.uri.toString())) enable();
+    else if (!api.folder) enable();
+  }));
+  api.activationMs = performance.now() - t0;
+  log.info(`activated in ${api.activationMs.toFixed(2)} ms`);
   return api;
 }
 

@@ -1,11 +1,14 @@
 // Typed reads of the airlock.* settings (secrets are never settings: see commands/setApiKey.ts).
 import * as vscode from 'vscode';
 import { AgentMode, Budgets, ProviderName } from '../../protocol/src/agent';
+import type { ParamsOf } from '../../protocol/src/methods';
 
 export interface AgentSettings {
   provider?: ProviderName;
   model?: string;
   baseUrl?: string;
+  /** Replay file (workspace-relative) for the `replay` provider. */
+  replayFile?: string;
   mode: AgentMode;
   budgets?: Budgets;
 }
@@ -15,6 +18,7 @@ export function readAgentSettings(config: Pick<vscode.WorkspaceConfiguration, 'g
   const mode = AgentMode.safeParse(config.get('defaultMode'));
   const model = config.get<string>('model')?.trim();
   const baseUrl = config.get<string>('baseUrl')?.trim();
+  const replayFile = config.get<string>('replay.file')?.trim();
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
   const wallMin = positive(config.get('budget.maxWallMinutes'));
   const budgets = Budgets.parse({
@@ -28,7 +32,16 @@ export function readAgentSettings(config: Pick<vscode.WorkspaceConfiguration, 'g
     provider: provider.success ? provider.data : undefined,
     model: model || undefined,
     baseUrl: baseUrl || undefined,
+    replayFile: replayFile || undefined,
     mode: mode.success ? mode.data : 'strict',
     budgets: hasBudget ? budgets : undefined,
   };
+}
+
+/** The task/start request for a prompt in a session's mode with the current settings. */
+export function taskStartParams(prompt: string, mode: AgentMode, settings: AgentSettings): ParamsOf<'task/start'> {
+  // The replay file only matters to the replay provider (and makes it the kernel's default when no provider is set).
+  const replay = settings.provider === 'replay' || !settings.provider ? settings.replayFile : undefined;
+  const baseUrl = settings.provider === 'openai-compatible' ? settings.baseUrl : undefined; // never send another vendor's key elsewhere
+  return { prompt, mode, provider: settings.provider, model: settings.model, baseUrl, budgets: settings.budgets, replay };
 }

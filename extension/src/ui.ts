@@ -30,13 +30,13 @@ export function registerBaseUi(context: vscode.ExtensionContext, log: vscode.Log
 }
 
 /** Views and kernel-backed commands; `kernel` is undefined when Airlock cannot run here (the views say why). */
-export function registerUi(context: vscode.ExtensionContext, kernel: KernelService | undefined, log: vscode.LogOutputChannel, unavailable: string | null = null): DisposableStore {
+export function registerUi(context: vscode.ExtensionContext, kernel: KernelService | undefined, root: vscode.Uri | undefined, log: vscode.LogOutputChannel, unavailable: string | null = null): DisposableStore {
   const store = new DisposableStore();
   const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
   const uri = context.extensionUri;
-  const root = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri;
-  const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable));
   const review = store.add(new ReviewController(kernel, root, context.workspaceState, log));
+  const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable, (setId) => review.summary(setId)));
+  store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
   const provider = new ChatViewProvider(uri, chat, log, (setId) => review.openSet(setId));
   store.add(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: false } }));
   store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));

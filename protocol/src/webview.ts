@@ -24,7 +24,11 @@ export const ChatItem = z.discriminatedUnion('type', [
     state: z.enum(['pending', 'allowed', 'allowed-session', 'denied', 'expired']), note: z.string().optional(),
   }),
   z.object({ type: z.literal('notice'), id: z.string(), level: z.enum(['info', 'warn', 'error']), text: z.string() }),
-  z.object({ type: z.literal('patchset'), id: z.string(), setId: z.string(), files: z.number().int(), added: z.number().int(), removed: z.number().int() }),
+  z.object({
+    type: z.literal('patchset'), id: z.string(), setId: z.string(), files: z.number().int(), added: z.number().int(), removed: z.number().int(),
+    /** Changes the kernel refused to propose (protected paths...), and whether the auto-merge criteria accepted the set. */
+    blocked: z.number().int().default(0), autoMerge: z.boolean().default(false),
+  }),
 ]);
 export type ChatItem = z.infer<typeof ChatItem>;
 

@@ -2,37 +2,63 @@
 import * as vscode from 'vscode';
 import type { AgentMode, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
-import { events } from '../../../protocol/src/events';
-import { Disposable, Emitter, IDisposable } from '../../../protocol/src/lifecycle';
+import type { EventData } from '../../../protocol/src/events';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import type { ApprovalAnswer, ChatOp, ChatSnapshot } from '../../../protocol/src/webview';
+import type { ApprovalDecision } from '../../../protocol/src/methods/agent';
 import type { KernelService } from '../kernel/kernelService';
-import { readAgentSettings } from '../settings';
-import { approvalDecisions, onOptionalEvent } from '../webview/capabilities';
+import { onKernelClient } from '../kernelEvents';
+import { readAgentSettings, taskStartParams } from '../settings';
+import { approvalDecisions } from '../webview/capabilities';
 import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, lastPrompt, newSession, taskStarted } from './sessionModel';
 import { SessionStore } from './sessionStore';
-import { patchSetFromEvent } from './patchEvents';
+
+/** What the chat's patch-set card shows about a set (from review/show). */
+export type DescribeSet = (setId: string) => Promise<{ files: number; added: number; removed: number } | undefined>;
 
 export class ChatController extends Disposable {
   private readonly sessions = new Map<string, ChatSession>();
   private current: ChatSession;
   private readonly store: SessionStore;
   private client?: RpcClient;
-  private clientSubs: IDisposable[] = [];
+  /** Every task started from this window, to its session: patch sets can arrive after the session moved on. */
+  private readonly taskSessions = new Map<string, string>();
   /** Events that arrive before task/start has returned the task id. */
   private early = new Map<string, { seq: number; event: TaskEvent }[]>();
   private readonly _onOps = this._register(new Emitter<{ sessionId: string; ops: ChatOp[]; sentAt: number }>());
   readonly onOps = this._onOps.event;
   private readonly _onSnapshot = this._register(new Emitter<void>());
   readonly onSnapshot = this._onSnapshot.event;
+  private readonly _onPatchSet = this._register(new Emitter<EventData<'patches/ready'>>());
+  readonly onPatchSet = this._onPatchSet.event;
 
-  constructor(private readonly kernel: KernelService | undefined, memento: vscode.Memento, private readonly log: vscode.LogOutputChannel, private readonly unavailable: string | null = null) {
+  constructor(
+    private readonly kernel: KernelService | undefined,
+    memento: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly unavailable: string | null = null,
+    private readonly describeSet: DescribeSet = async () => undefined,
+  ) {
     super();
     this.store = new SessionStore(memento);
     this._register(this.store);
     const loaded = this.store.load();
-    for (const s of loaded.sessions) this.sessions.set(s.id, s);
+    for (const s of loaded.sessions) {
+      this.sessions.set(s.id, s);
+      if (s.taskId) this.taskSessions.set(s.taskId, s.id);
+    }
     this.current = (loaded.currentId && this.sessions.get(loaded.currentId)) || this.createSession();
+    // Listen on every connection (first start and after each restart), not only once a prompt was sent.
+    if (kernel) {
+      this._register(onKernelClient(kernel, (client) => {
+        this.client = client;
+        return [
+          client.onEvent('task/event', (d) => this.onTaskEvent(d.taskId, d.seq, d.event)),
+          client.onEvent('patches/ready', (d) => void this.onPatchesReady(d)),
+        ];
+      }));
+    }
   }
 
   get session(): ChatSession { return this.current; }
@@ -74,8 +100,8 @@ export class ChatController extends Disposable {
     this.emit(addUserMessage(s, text, Date.now()));
     try {
       const client = await this.connect();
-      const settings = readAgentSettings();
-      const { taskId } = await client.request('task/start', { prompt: text, mode: s.mode, provider: settings.provider, model: settings.model, budgets: settings.budgets }, { timeoutMs: 30_000 });
+      const { taskId } = await client.request('task/start', taskStartParams(text, s.mode, readAgentSettings()), { timeoutMs: 30_000 });
+      this.taskSessions.set(taskId, s.id);
       this.emit(taskStarted(s, taskId));
       for (const e of (this.early.get(taskId) ?? []).sort((a, b) => a.seq - b.seq)) this.emit(applyTaskEvent(s, taskId, e.event, Date.now()));
       this.early.delete(taskId);
@@ -95,19 +121,21 @@ export class ChatController extends Disposable {
 
   async stop(): Promise<void> {
     const s = this.current;
-    if (!s.running || !s.taskId || !this.client) return;
-    await this.client.request('task/cancel', { taskId: s.taskId }, { timeoutMs: 10_000 });
+    if (!s.running || !s.taskId || !this.kernel) return;
+    await (await this.connect()).request('task/cancel', { taskId: s.taskId }, { timeoutMs: 10_000 });
   }
 
   async approve(requestId: string, answer: ApprovalAnswer, note?: string): Promise<void> {
     const s = [...this.sessions.values()].find((x) => x.items.some((i) => i.type === 'approval' && i.id === requestId));
     const item = s?.items.find((i) => i.type === 'approval' && i.id === requestId);
-    if (!s || !item || item.type !== 'approval' || !this.client) return;
-    const decision = answer === 'allow-once' ? 'allow' : answer === 'deny' ? 'deny' : 'allow-session';
+    if (!s || !item || item.type !== 'approval' || item.state !== 'pending' || !this.kernel) return;
+    const decision: ApprovalDecision = answer === 'allow-once' ? 'allow' : answer === 'deny' ? 'deny' : 'allow-session';
     if (!approvalDecisions().includes(decision)) {
       throw new AirlockError('CHAT_APPROVAL_UNSUPPORTED', `"${answer}" is not available in this kernel`, 'answer Allow once or Deny');
     }
-    await this.client.request('task/approve', { taskId: item.taskId, requestId, decision: decision as 'allow' | 'deny', note }, { timeoutMs: 10_000 });
+    const client = await this.connect();
+    const { accepted } = await client.request('task/approve', { taskId: item.taskId, requestId, decision, note }, { timeoutMs: 10_000 });
+    if (!accepted) throw new AirlockError('CHAT_APPROVAL_EXPIRED', 'the kernel no longer waits for this approval', 'the task ended or was answered elsewhere');
     this.emit(answerApproval(s, requestId, answer, note), s);
   }
 
@@ -119,21 +147,20 @@ export class ChatController extends Disposable {
   }
 
   private async connect(): Promise<RpcClient> {
+    // kernel.client() waits through a restart; the event subscriptions follow the ready state (see the constructor).
     const client = await this.kernel!.client();
-    if (client === this.client) return client;
-    for (const d of this.clientSubs) d.dispose();
     this.client = client;
-    this.clientSubs = [client.onEvent('task/event', (d) => this.onTaskEvent(d.taskId, d.seq, d.event))];
-    // Patch-set events, when this kernel's protocol has them: a link from the chat to the review.
-    for (const name of Object.keys(events).filter((n) => n.startsWith('patch'))) {
-      const sub = onOptionalEvent(client, name, (data) => {
-        const p = patchSetFromEvent(data);
-        const s = p && [...this.sessions.values()].find((x) => x.taskId === p.taskId);
-        if (p && s) this.emit(addPatchSet(s, p), s);
-      });
-      if (sub) this.clientSubs.push(sub);
-    }
     return client;
+  }
+
+  /** A patch set from one of this window's tasks: a card in its session that opens the review. */
+  private async onPatchesReady(d: EventData<'patches/ready'>): Promise<void> {
+    this._onPatchSet.fire(d);
+    const sessionId = d.taskId ? this.taskSessions.get(d.taskId) : undefined;
+    const s = sessionId ? this.sessions.get(sessionId) : undefined;
+    if (!s) return;
+    const stats = await this.describeSet(d.setId).catch((err) => { this.log.warn(formatError(err)); return undefined; });
+    this.emit(addPatchSet(s, { setId: d.setId, files: stats?.files ?? d.files, added: stats?.added ?? 0, removed: stats?.removed ?? 0, blocked: d.blocked, autoMerge: d.autoMerge }), s);
   }
 
   private onTaskEvent(taskId: string, seq: number, event: TaskEvent): void {
@@ -160,7 +187,6 @@ export class ChatController extends Disposable {
 
   override dispose(): void {
     void this.store.flush({ currentId: this.current.id, sessions: [...this.sessions.values()] });
-    for (const d of this.clientSubs) d.dispose();
     super.dispose();
   }
 }

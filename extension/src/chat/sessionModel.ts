@@ -138,6 +138,6 @@ export function lastPrompt(s: ChatSession): string | undefined {
   return undefined;
 }
 
-export function addPatchSet(s: ChatSession, p: { setId: string; files: number; added: number; removed: number }): ChatOp[] {
-  return [upsert(s, { type: 'patchset', id: `p_${p.setId}`, ...p })];
+export function addPatchSet(s: ChatSession, p: { setId: string; files: number; added: number; removed: number; blocked?: number; autoMerge?: boolean }): ChatOp[] {
+  return [upsert(s, { type: 'patchset', id: `p_${p.setId}`, ...p, blocked: p.blocked ?? 0, autoMerge: p.autoMerge ?? false })];
 }

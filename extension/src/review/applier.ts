@@ -1,8 +1,9 @@
-// Applies a kernel MergePlan through one WorkspaceEdit (so editor undo works), after re-checking every file's base hash.
-import * as crypto from 'node:crypto';
+// Applies a kernel MergePlan through one WorkspaceEdit (so editor undo works), after the shared host-side checks.
 import * as vscode from 'vscode';
 import { AirlockError } from '../../../protocol/src/errors';
-import type { FileOp, MergePlan } from '../../../protocol/src/patches';
+import { safeTarget, verifyOps } from '../../../protocol/src/node/apply';
+import { currentHash, sha256 } from '../../../protocol/src/node/file-hash';
+import type { MergePlan } from '../../../protocol/src/patches';
 
 export interface MergeRecord {
   mergeId: string;
@@ -11,8 +12,6 @@ export interface MergeRecord {
   files: { path: string; before: string | null; afterHash: string | null }[];
 }
 
-const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
-
 async function readDisk(uri: vscode.Uri): Promise<Uint8Array | null> {
   try { return await vscode.workspace.fs.readFile(uri); } catch (err) {
     if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return null;
@@ -20,15 +19,18 @@ async function readDisk(uri: vscode.Uri): Promise<Uint8Array | null> {
   }
 }
 
-/** Refuses when a target has unsaved edits or its bytes on disk are not what the plan was made against. */
-async function checkBase(root: vscode.Uri, op: FileOp): Promise<Uint8Array | null> {
-  const uri = vscode.Uri.joinPath(root, op.path);
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open?.isDirty) throw new AirlockError('MERGE_DIRTY', `${op.path} has unsaved changes`, 'save or revert it, then merge again');
-  const bytes = await readDisk(uri);
-  const actual = bytes ? sha256(bytes) : null;
-  if (actual !== op.expect) throw new AirlockError('MERGE_BASE_CHANGED', `${op.path} changed since the plan was made`, 'refresh the review: the kernel re-plans against the current file (three-way where it can)');
-  return bytes;
+/**
+ * Before anything is written: no target has unsaved edits (the editor's buffer would diverge from disk), and the
+ * shared applier's checks pass — safe paths (no escapes, no symlinked ancestors), regular files, and every file's
+ * SHA-256 is what the plan was made against (PATCH_BASE_CHANGED otherwise).
+ */
+async function checkPlan(root: vscode.Uri, plan: MergePlan): Promise<void> {
+  for (const op of plan.ops) {
+    const uri = vscode.Uri.joinPath(root, op.path);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open?.isDirty) throw new AirlockError('MERGE_DIRTY', `${op.path} has unsaved changes`, 'save or revert it, then merge again');
+  }
+  await verifyOps(root.fsPath, plan.ops);
 }
 
 export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: string, blob: (hash: string, size: number) => Promise<Uint8Array>): Promise<MergeRecord> {
@@ -36,9 +38,12 @@ export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: stri
   const edit = new vscode.WorkspaceEdit();
   const chmods: { uri: vscode.Uri; mode: number }[] = [];
   const toSave: vscode.Uri[] = [];
+  await checkPlan(root, plan);
   for (const op of plan.ops) {
-    const before = await checkBase(root, op);
     const uri = vscode.Uri.joinPath(root, op.path);
+    const before = op.expect === null ? null : await readDisk(uri);
+    // The bytes read now must still be the verified base (a change in between aborts before anything is written).
+    if ((before ? sha256(before) : null) !== op.expect) throw new AirlockError('PATCH_BASE_CHANGED', `${op.path} changed while the merge was being prepared; nothing was written`, 'merge again');
     const beforeText = before ? Buffer.from(before).toString('base64') : null;
     switch (op.type) {
       case 'write': {
@@ -80,8 +85,8 @@ export async function undoMerge(root: vscode.Uri, record: MergeRecord): Promise<
   const edit = new vscode.WorkspaceEdit();
   for (const f of record.files) {
     const uri = vscode.Uri.joinPath(root, f.path);
-    const now = await readDisk(uri);
-    if ((now ? sha256(now) : null) !== f.afterHash) throw new AirlockError('MERGE_UNDO_CHANGED', `${f.path} changed after the merge`, 'undo your edits to it first, or use the editor\'s own undo');
+    const now = await currentHash(safeTarget(root.fsPath, f.path));
+    if (now !== f.afterHash) throw new AirlockError('MERGE_UNDO_CHANGED', `${f.path} changed after the merge`, 'undo your edits to it first, or use the editor\'s own undo');
     if (f.before === null) edit.deleteFile(uri);
     else edit.createFile(uri, { overwrite: true, contents: Buffer.from(f.before, 'base64') });
   }

@@ -6,7 +6,7 @@ import type { Decision, ReviewItem } from '../../../protocol/src/patches';
 import type { KernelService } from '../kernel/kernelService';
 import { applyPlan, MergeRecord, undoMerge } from './applier';
 import { PatchNode, PatchTree } from './patchTree';
-import { fileHunks, parsePatchUriPath, PATCH_SCHEME, patchUriParts } from './proposed';
+import { fileHunks, fileStats, parsePatchUriPath, PATCH_SCHEME, patchUriParts } from './proposed';
 import { ReviewClient } from './reviewClient';
 import { HunkCodeLensProvider, PatchContentProvider } from './reviewProviders';
 
@@ -58,6 +58,25 @@ export class ReviewController extends Disposable {
     const leftRel = f.type === 'rename' ? f.from : path;
     const left = f.type === 'add' || !this.root ? right.with({ query: 'base' }) : vscode.Uri.joinPath(this.root, leftRel);
     await vscode.commands.executeCommand('vscode.diff', left, right, `${path} ↔ proposed (${setId})`, { preview: true });
+  }
+
+  /** Files and +/- counts of a set, for the chat's patch-set card. */
+  async summary(setId: string): Promise<{ files: number; added: number; removed: number }> {
+    const { set } = await this.client.show(setId, true);
+    const stats = set.files.map(fileStats);
+    return { files: set.files.length, added: stats.reduce((n, x) => n + x.added, 0), removed: stats.reduce((n, x) => n + x.removed, 0) };
+  }
+
+  /** A new set from the kernel: list it; one the auto-merge criteria accepted is applied here, on the host. */
+  async onPatchesReady(d: { setId: string; autoMerge: boolean }): Promise<void> {
+    this.tree.refresh();
+    if (!d.autoMerge) return;
+    try {
+      await this.merge(d.setId);
+    } catch (err) {
+      this.log.error(`auto-merge of ${d.setId} failed: ${formatError(err)}`);
+      void vscode.window.showWarningMessage(`Airlock could not auto-merge ${d.setId}: ${AirlockError.from(err).message}. It stays in the Patches view for review.`);
+    }
   }
 
   async openSet(setId: string): Promise<void> {

@@ -123,6 +123,7 @@ export class ChatApp {
     this.store.reset(s);
     this.el.sessions.innerHTML = s.sessions.map((x) => `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`).join('');
     (this.el.sessions as ValueEl).value = s.sessionId;
+    this.el.sessions.title = `Session: ${s.title}`;
     this.list.setItems(this.store.items);
     const saved = this.bridge.getState();
     if (!switched || saved.stickToBottom !== false) this.list.scrollToBottom();

@@ -48,10 +48,13 @@ ${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)
     case 'notice':
       el.innerHTML = `<div class="notice ${item.level}" role="${item.level === 'error' ? 'alert' : 'status'}">${escapeHtml(item.text)}</div>`;
       return;
-    case 'patchset':
-      el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}"><span>Patch set <code>${escapeHtml(item.setId)}</code>: ${item.files} file${item.files === 1 ? '' : 's'}, <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span></span>
-<vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}">Review</vscode-button></section>`;
+    case 'patchset': {
+      const blocked = item.blocked ? ` · ${item.blocked} blocked` : '';
+      const auto = item.autoMerge ? ' · auto-merged' : '';
+      el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}"><div class="patchset-text"><div class="patchset-title">Patch set ready for review</div><div class="patchset-stats"><code>${escapeHtml(item.setId)}</code> · ${item.files} file${item.files === 1 ? '' : 's'} <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span>${blocked}${auto}</div></div>
+<vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></section>`;
       return;
+    }
     default: { const never: never = item; return never; }
   }
 }

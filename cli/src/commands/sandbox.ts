@@ -1,4 +1,4 @@
-// `airlock sandbox list|create|exec|destroy|prune`: the kernel's L2 sandboxes from the terminal.
+// `airlock sandbox list|create|exec|pause|resume|destroy|prune`: the kernel's L2 sandboxes from the terminal.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AirlockError } from '../../../protocol/src/errors';
@@ -10,11 +10,13 @@ import { withKernel } from '../kernel';
 const USAGE = `airlock sandbox list [--json]
        airlock sandbox create TEMPLATE [--deadline SECONDS] [--volume TARGET...] [--json]
        airlock sandbox exec ID [--timeout MS] [--via agent|docker-exec] -- COMMAND [ARGS...]
+       airlock sandbox pause ID
+       airlock sandbox resume ID
        airlock sandbox destroy ID
        airlock sandbox prune
   (all take --workspace DIR; default: the current directory)`;
 
-const ACTIONS = ['list', 'create', 'exec', 'destroy', 'prune'];
+const ACTIONS = ['list', 'create', 'exec', 'pause', 'resume', 'destroy', 'prune'];
 
 export function formatSandbox(s: SandboxInfo, now = Date.now()): string {
   const age = `${Math.round((now - s.createdAt) / 1000)}s`;
@@ -71,6 +73,13 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
       if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
       return printExec(r, io);
     }
+    case 'pause':
+    case 'resume': {
+      const id = positionals[0];
+      if (!id) throw usage(`airlock sandbox ${sub} needs an id`);
+      io.out(formatSandbox(await client.request(sub === 'pause' ? 'sandbox/pause' : 'sandbox/resume', { id })));
+      return 0;
+    }
     case 'destroy': {
       const id = positionals[0];
       if (!id) throw usage('airlock sandbox destroy needs an id');
@@ -88,7 +97,7 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
 
 export const sandbox: Command = {
   name: 'sandbox',
-  summary: 'list, create, exec in, destroy and prune sandboxes',
+  summary: 'list, create, exec in, pause, resume, destroy and prune sandboxes',
   usage: USAGE,
   async run(args, io) {
     const [sub = '', ...rest] = args;

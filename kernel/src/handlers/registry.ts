@@ -25,6 +25,8 @@ import { create as sandboxCreate } from './sandbox/create';
 import { exec as sandboxExec } from './sandbox/exec';
 import { destroy as sandboxDestroy } from './sandbox/destroy';
 import { prune as sandboxPrune } from './sandbox/prune';
+import { pause as sandboxPause } from './sandbox/pause';
+import { resume as sandboxResume } from './sandbox/resume';
 import { query as auditQuery } from './audit/query';
 import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
@@ -55,6 +57,8 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'sandbox/exec': sandboxExec(s),
     'sandbox/destroy': sandboxDestroy(s),
     'sandbox/prune': sandboxPrune(s),
+    'sandbox/pause': sandboxPause(s),
+    'sandbox/resume': sandboxResume(s),
     'audit/query': auditQuery(s),
     'audit/verify': auditVerify(s),
     'audit/stats': auditStats(s),

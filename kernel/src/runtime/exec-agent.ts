@@ -12,12 +12,12 @@ const { spawn } = require('child_process'); const fs = require('fs');
 const out = (m) => process.stdout.write(JSON.stringify(m) + '\n');
 const oomKills = () => { for (const f of ['/sys/fs/cgroup/memory/memory.oom_control', '/sys/fs/cgroup/memory.events']) {
   try { const m = /oom_kill (\d+)/.exec(fs.readFileSync(f, 'utf8')); if (m) return Number(m[1]); } catch {} } return -1; };
-let running = 0, ended = false;
+let running = 0, ended = false; const kills = new Map();
 function run(r) {
   running++;
   const max = r.maxOutput || 1048576; const started = process.hrtime.bigint(); const oom0 = oomKills();
   const bufs = { stdout: [], stderr: [] }; const size = { stdout: 0, stderr: 0 }; let truncated = false, timedOut = false, p;
-  const done = (code, signal, error) => { running--; out({ id: r.id, exitCode: code, signal, error,
+  const done = (code, signal, error) => { running--; kills.delete(r.id); out({ id: r.id, exitCode: code, signal, error,
     stdout: Buffer.concat(bufs.stdout).toString('base64'), stderr: Buffer.concat(bufs.stderr).toString('base64'), truncated, timedOut,
     oomKilled: oom0 >= 0 && oomKills() > oom0, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }); if (ended && !running) process.stdout.end(() => process.exit(0)); };
   try { p = spawn(r.argv[0], r.argv.slice(1), { cwd: r.cwd, env: { ...process.env, ...r.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] }); }
@@ -26,6 +26,7 @@ function run(r) {
   p.stdin.on('error', () => {}); p.stdin.end(r.stdin ? Buffer.from(r.stdin, 'base64') : undefined);
   // Kill the whole process group, again until it is empty: a fork bomb's children may fork while we kill.
   const killGroup = (n = 0) => { try { process.kill(-p.pid, 'SIGKILL'); if (n < 200) setTimeout(killGroup, 5, n + 1); } catch {} };
+  kills.set(r.id, () => killGroup());
   const timer = r.timeoutMs ? setTimeout(() => { timedOut = true; killGroup(); }, r.timeoutMs) : undefined;
   let exit; p.on('exit', (code, signal) => { exit = [code, signal]; clearTimeout(timer); killGroup(); });
   p.on('error', (e) => { clearTimeout(timer); if (!exit) { exit = [null, null]; done(null, null, e.code || e.message); } });
@@ -33,7 +34,8 @@ function run(r) {
 }
 let buf = '';
 process.stdin.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1);
-  let r; try { r = JSON.parse(line); } catch { continue; } if (r && typeof r.id === 'number' && Array.isArray(r.argv) && r.argv.length) run(r); } });
+  let r; try { r = JSON.parse(line); } catch { continue; } if (r && typeof r.id === 'number' && Array.isArray(r.argv) && r.argv.length) run(r);
+  else if (r && typeof r.kill === 'number' && kills.has(r.kill)) kills.get(r.kill)(); } });
 process.stdin.on('end', () => { ended = true; if (!running) process.exit(0); });
 out({ ready: true, pid: process.pid, oom: oomKills() });
 `;
@@ -107,7 +109,8 @@ export class AgentClient {
     signal?.throwIfAborted();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const onAbort = () => { this.pending.delete(id); reject(signal!.reason); };
+      // A cancelled command is killed with its whole process group inside the sandbox, not just forgotten here.
+      const onAbort = () => { this.pending.delete(id); if (!this.closed) this.stream.write(JSON.stringify({ kill: id }) + '\n'); reject(signal!.reason); };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         resolve: (r) => { signal?.removeEventListener('abort', onAbort); resolve(r); },

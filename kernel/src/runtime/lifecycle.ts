@@ -11,7 +11,8 @@ export const TRANSITIONS: Readonly<Record<SandboxState, readonly SandboxState[]>
   creating: ['ready', 'failed', 'stopping'],
   ready: ['running', 'paused', 'stopping', 'failed'],
   running: ['ready', 'paused', 'stopping', 'failed'],
-  paused: ['ready', 'stopping', 'failed'],
+  // Back to `running` when it was paused (preempted) with a command in flight.
+  paused: ['ready', 'running', 'stopping', 'failed'],
   stopping: ['destroyed', 'failed'],
   failed: ['stopping', 'destroyed'],
   destroyed: [],

@@ -5,8 +5,8 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import { AGENT_SOURCE, AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
 import { currentHolder } from './holder';
-import { noAudit, SandboxLifecycle, type ISandboxAuditSink, type SandboxTransition } from './lifecycle';
-import { Sandbox, type ExecVia, type SandboxInfo } from './sandbox';
+import { canTransition, noAudit, SandboxLifecycle, type ISandboxAuditSink, type SandboxTransition } from './lifecycle';
+import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbox';
 import { sweepOrphans, type SweepResult } from './sweeper';
 import { loadSeccomp, parseSize, type SandboxTemplate } from './templates';
 import { IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
@@ -40,6 +40,8 @@ export interface CreateSandboxOptions {
   volumes?: string[];
   env?: Record<string, string>;
   deadlineSeconds?: number;
+  /** The scheduler task this sandbox works for: preemption pauses (or destroys) a task's sandboxes together. */
+  task?: string;
   signal?: AbortSignal;
 }
 
@@ -112,7 +114,7 @@ export class SandboxManager extends Disposable {
     const pool = this.pools.get(opts.template);
     if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds) {
       const s = pool.take();
-      if (s && s.lifecycle.state === 'ready') return s.info();
+      if (s && s.lifecycle.state === 'ready') { s.task = opts.task; return s.info(); }
     }
     return (await this.createFresh(opts, false)).info();
   }
@@ -140,6 +142,7 @@ export class SandboxManager extends Disposable {
       for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(), target });
       const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
       sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
+      sandbox.task = opts.task;
       this.sandboxes.set(id, sandbox);
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
       const spec: ContainerSpec = {
@@ -147,7 +150,7 @@ export class SandboxManager extends Disposable {
         // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit); a person's
         // own image gets the engine's init instead.
         image, cmd: t.image ? ['node', '-e', AGENT_SOURCE] : ['tini', '--', 'node', '-e', AGENT_SOURCE], init: !!t.image, env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
-        labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline) },
+        labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline), ...(opts.task ? { [LABEL.task]: opts.task } : {}) },
         readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
         pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
         tmpfs: Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`])),
@@ -195,17 +198,45 @@ export class SandboxManager extends Disposable {
     return this.get(id).exec(req, opts.via ?? this.o.execVia ?? 'agent', opts.signal);
   }
 
-  async pause(id: string): Promise<void> {
-    const s = this.get(id);
-    if (s.lifecycle.state !== 'ready') throw new AirlockError('SANDBOX_BUSY', `sandbox ${id} is ${s.lifecycle.state}`, 'pause it when no command runs');
-    await this.o.runtime.pause(s.containerId!);
-    s.lifecycle.to('paused');
+  /** This task's live sandboxes (what preemption pauses, resumes or destroys). */
+  forTask(taskId: string): SandboxInfo[] {
+    return [...this.sandboxes.values()].filter((s) => s.task === taskId && !s.lifecycle.isTerminal && s.lifecycle.state !== 'stopping').map((s) => s.info());
   }
 
-  async resume(id: string): Promise<void> {
+  /** The template's preemption policy, for a task that will use it (TaskSpec.preemption). */
+  preemptionFor(template: string): SandboxTemplate['preemption'] {
+    return this.template(template).preemption;
+  }
+
+  /**
+   * Freezes every process in the sandbox with the engine's pause (cgroup freezer); a command in flight freezes too and
+   * carries on after `resume`. Audited before it happens; if the engine refuses, the sandbox goes back to where it was.
+   * While paused for preemption, new commands wait for the resume; while paused by a person, they are refused.
+   */
+  async pause(id: string, by: PausedBy = 'request'): Promise<SandboxInfo> {
     const s = this.get(id);
+    const from = s.lifecycle.state;
+    if (from === 'paused') return s.info();
+    if (from !== 'ready' && from !== 'running') throw new AirlockError('SANDBOX_NOT_PAUSABLE', `sandbox ${id} is ${from}`, 'only a ready or running sandbox can be paused');
+    s.lifecycle.to('paused', by === 'preemption' ? 'preempted by a more urgent task' : undefined);
+    s.markPaused(by);
+    try {
+      await this.o.runtime.pause(s.containerId!);
+    } catch (err) {
+      s.markResumed();
+      if (canTransition(s.lifecycle.state, from)) s.lifecycle.to(from, 'pause failed');
+      throw err;
+    }
+    return s.info();
+  }
+
+  async resume(id: string): Promise<SandboxInfo> {
+    const s = this.get(id);
+    if (s.lifecycle.state !== 'paused') throw new AirlockError('SANDBOX_NOT_PAUSED', `sandbox ${id} is ${s.lifecycle.state}, not paused`);
     await this.o.runtime.unpause(s.containerId!);
-    s.lifecycle.to('ready');
+    s.lifecycle.to(s.busy ? 'running' : 'ready');
+    s.markResumed();
+    return s.info();
   }
 
   /** Gives a pooled sandbox back: recycled into its pool (tmp cleaned) or destroyed, per template. */
@@ -230,6 +261,7 @@ export class SandboxManager extends Disposable {
 
   private async cleanup(id: string, s: Sandbox | undefined, volumes: string[]): Promise<void> {
     if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
+    s?.markResumed(); // commands waiting out a preemption pause now see the sandbox gone
     // Remove first: closing the agent's stdin would make the container exit mid-removal.
     if (s?.containerId) await this.o.runtime.remove(s.containerId).catch(() => {});
     s?.agent?.close();

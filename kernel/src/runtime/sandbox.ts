@@ -20,13 +20,23 @@ export interface SandboxInfo {
   mounts: MountSpec[];
   /** Why it failed or was destroyed, when not on request. */
   reason?: string;
+  /** The scheduler task it works for (preemption pauses or destroys a task's sandboxes together). */
+  task?: string;
+  /** Who paused it, while paused: a person (`sandbox/pause`) or the scheduler making room for a more urgent task. */
+  pausedBy?: PausedBy;
 }
+
+export type PausedBy = 'request' | 'preemption';
 
 export class Sandbox {
   containerId?: string;
   agent?: AgentClient;
   deadlineTimer?: NodeJS.Timeout;
   reason?: string;
+  task?: string;
+  pausedBy?: PausedBy;
+  /** Resolved when a preemption pause ends: commands sent meanwhile wait for it instead of failing. */
+  private unpaused?: { promise: Promise<void>; resolve: () => void };
   readonly createdAt = Date.now();
 
   constructor(
@@ -47,11 +57,41 @@ export class Sandbox {
       id: this.id, template: this.template.name, session: this.lifecycle.session, state: this.lifecycle.state,
       containerId: this.containerId, image: this.image, engine: this.runtime.engine, createdAt: this.createdAt,
       deadline: this.deadline, mounts: this.mounts, reason: this.reason,
+      ...(this.task ? { task: this.task } : {}), ...(this.pausedBy ? { pausedBy: this.pausedBy } : {}),
     };
+  }
+
+  /** A command is in flight (the lifecycle says `running`, or `paused` with a frozen command). */
+  get busy(): boolean { return this.runningCount > 0; }
+
+  markPaused(by: PausedBy): void {
+    this.pausedBy = by;
+    if (by === 'preemption' && !this.unpaused) {
+      let resolve!: () => void;
+      this.unpaused = { promise: new Promise<void>((r) => { resolve = r; }), resolve };
+    }
+  }
+
+  markResumed(): void {
+    this.pausedBy = undefined;
+    this.unpaused?.resolve();
+    this.unpaused = undefined;
+  }
+
+  /** While paused for preemption, a task's next command waits for the resume (its work does not know it was paused). */
+  private async waitUnpaused(signal?: AbortSignal): Promise<void> {
+    const u = this.unpaused;
+    if (!u) return;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      u.promise.then(() => { signal?.removeEventListener('abort', onAbort); resolve(); });
+    });
   }
 
   /** Runs one command; the lifecycle shows `running` while any command runs. OOM kills and deaths are reported. */
   async exec(req: AgentRequest, via: ExecVia, signal?: AbortSignal): Promise<ExecResult> {
+    if (this.lifecycle.state === 'paused' && this.pausedBy === 'preemption') await this.waitUnpaused(signal);
     const s = this.lifecycle.state;
     if (s !== 'ready' && s !== 'running') {
       throw new AirlockError('SANDBOX_NOT_READY', `sandbox ${this.id} is ${s}`, s === 'paused' ? 'resume it first' : 'create a new sandbox');

@@ -33,6 +33,9 @@ export const SandboxTemplate = z.object({
   workdir: z.string().startsWith('/').default('/tmp'),
   /** Keep a pool of this many ready sandboxes; `recycle` cleans and reuses one after use, `destroy` throws it away. */
   pool: z.object({ size: z.number().int().min(0).max(32).default(0), afterUse: z.enum(['destroy', 'recycle']).default('destroy') }).strict().default({ size: 0, afterUse: 'destroy' }),
+  /** What a more urgent task does to a task using this template: pause its sandboxes (engine pause), destroy them and
+   * run the task again (requeue), or never preempt it. Tasks take it as their `preemption`. */
+  preemption: z.enum(['pause', 'requeue', 'never']).default('requeue'),
   /** A sandbox older than this is killed. */
   deadlineSeconds: z.number().int().positive().max(7 * 24 * 3600),
   /** A real workload that proves the template works (run by the integration tests and `airlock sandbox create --check`). */

@@ -14,6 +14,8 @@ export const LABEL = {
   deadline: 'airlock.deadline',
   sandbox: 'airlock.sandbox',
   role: 'airlock.role',
+  /** The scheduler task a sandbox works for. */
+  task: 'airlock.task',
 } as const;
 export const OWNER_VALUE = 'airlock';
 /** Label on images built for a template recipe (`node`, `debian`); the runtime picks the newest. */

@@ -46,6 +46,8 @@ export class WarmPool extends Disposable {
 
   /** Takes a used sandbox back when there is room; false means the caller destroys it. */
   put(s: Sandbox): boolean {
+    // Sandboxes that died or were destroyed while waiting do not take up room.
+    for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i].lifecycle.state !== 'ready') this.ready.splice(i, 1);
     if (this.stopped || this.ready.length >= this.template.pool.size) return false;
     this.ready.push(s);
     return true;

@@ -1,4 +1,4 @@
-// Sandbox methods: list, create, exec in, destroy and prune the kernel's L2 sandboxes.
+// Sandbox methods: list, create, exec in, pause, resume, destroy and prune the kernel's L2 sandboxes.
 import { z } from 'zod';
 
 export const SandboxStateName = z.enum(['requested', 'creating', 'ready', 'running', 'paused', 'stopping', 'destroyed', 'failed']);
@@ -23,6 +23,10 @@ export const SandboxInfo = z.object({
   deadline: z.number(),
   mounts: z.array(SandboxMount),
   reason: z.string().optional(),
+  /** The scheduler task it works for. */
+  task: z.string().optional(),
+  /** While paused: by a person (`sandbox/pause`) or by preemption. */
+  pausedBy: z.enum(['request', 'preemption']).optional(),
 });
 export type SandboxInfo = z.infer<typeof SandboxInfo>;
 
@@ -49,6 +53,8 @@ export const sandboxMethods = {
     volumes: z.array(z.string().startsWith('/')).max(8).optional(),
     env: z.record(z.string(), z.string()).optional(),
     deadlineSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+    /** The scheduler task it works for (preemption pauses or destroys a task's sandboxes together). */
+    task: z.string().min(1).max(128).optional(),
   }), SandboxInfo],
   'sandbox/exec': [z.object({
     id: z.string().min(1).max(64),
@@ -61,5 +67,8 @@ export const sandboxMethods = {
     via: z.enum(['agent', 'docker-exec']).optional(),
   }), SandboxExecResult],
   'sandbox/destroy': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
+  /** Freezes every process in the sandbox (engine pause); a command in flight carries on after resume. */
+  'sandbox/pause': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
+  'sandbox/resume': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
   'sandbox/prune': [z.object({}), z.object({ destroyed: z.array(z.string()), containers: z.array(z.string()), volumes: z.array(z.string()) })],
 } as const;

@@ -1,10 +1,11 @@
-// UI bench: activate() time in Node with a minimal vscode shim (kernel start deferred), and streamed token → paint in Chromium.
+// UI bench: activate() time in a real VS Code (code-server), plus the old Node-shim figure; streamed token → paint in Chromium.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CodeServer, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers, waitFor } from '../test/e2e/harness';
 import { nowMs, percentile, report } from './lib';
 
 const ROOT = path.join(__dirname, '..');
@@ -25,6 +26,48 @@ function stub(overrides: Record<string, unknown> = {}): unknown {
     construct: () => proxy as object,
   });
   return proxy;
+}
+
+/** Every "activated in X ms" line the extension wrote to its log channel (one per extension host) under `dir`. */
+function activationLines(dir: string): number[] {
+  const out: number[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'Airlock.log') for (const m of fs.readFileSync(p, 'utf8').matchAll(/activated in ([\d.]+) ms/g)) out.push(Number(m[1]));
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out;
+}
+
+/**
+ * activate() start → return as the extension itself measures it (performance.now() around its body) inside the real
+ * extension host of code-server, this checkout loaded as the development extension, a trusted folder on disk (so the
+ * kernel start is really deferred). Each run is a fresh window (a new extension host).
+ */
+async function activationInVsCode(runs: number): Promise<number[]> {
+  const ws = makeWorkspace({ 'README.md': '# bench\n' }, 'bench-ui');
+  const cs = await CodeServer.start({ settings: { 'security.workspace.trust.enabled': false } });
+  const browser = await launchBrowser().catch(async (e) => { await cs.stop(); throw e; });
+  try {
+    const url = new URL(cs.folderUrl(ws));
+    url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${url.host}${ROOT}`]]));
+    const logs = path.join(cs.dirs.userData, 'logs');
+    for (let i = 0; i < runs; i++) {
+      const page = await browser.newPage();
+      await openWorkbench(page, url.toString(), 60_000);
+      await waitFor('the extension to log its activation time', async () => (activationLines(logs).length > i ? true : undefined), 60_000);
+      await page.close();
+    }
+    return activationLines(logs);
+  } finally {
+    await browser.close();
+    await cs.stop();
+    await removeKernelContainers(ws);
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
 }
 
 async function activationMs(runs: number): Promise<{ activate: number[]; load: number }> {
@@ -112,11 +155,14 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist/extension.js')) || !fs.existsSync(path.join(ROOT, 'dist/webview/chat.js'))) {
     throw new Error('run `npm run build` first (dist/extension.js and dist/webview/chat.js are measured)');
   }
-  const act = await activationMs(30);
+  const shim = await activationMs(30);
+  const real = await activationInVsCode(7);
   const paint = await tokenToPaint(200);
-  console.log(`(extension bundle load, not part of activate(): ${act.load.toFixed(1)} ms; token→paint p99 ${percentile(paint, 99).toFixed(2)} ms)`);
+  console.log(`activate() in code-server's extension host, ${real.length} windows: ${real.map((v) => v.toFixed(1)).join(', ')} ms`);
+  console.log(`extra row (not in ui.json): activate() in Node with a stub vscode module, p50 ${percentile(shim.activate, 50).toFixed(2)} ms over ${shim.activate.length} runs; bundle load ${shim.load.toFixed(1)} ms`);
+  console.log(`token→paint p99 ${percentile(paint, 99).toFixed(2)} ms`);
   report('ui', {
-    activation_ms: { value: percentile(act.activate, 50), unit: 'ms', goal: '<= 50' },
+    activation_ms: { value: percentile(real, 50), unit: 'ms', goal: '<= 50' },
     token_to_paint_p50_ms: { value: percentile(paint, 50), unit: 'ms', goal: '<= 16' },
   });
 }

@@ -23,7 +23,7 @@ export function kernelBundleDir(): string {
 export function kernelImageSpec(root = path.resolve(kernelBundleDir(), '..', '..')): NodeImageSpec {
   const dir = kernelBundleDir();
   const files: Record<string, string> = { '/opt/airlock/kernel': dir };
-  for (const d of ['policies', 'templates/sandbox', 'templates/seccomp']) if (fs.existsSync(path.join(root, d))) files[`/opt/airlock/${d}`] = path.join(root, d);
+  for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples']) if (fs.existsSync(path.join(root, d))) files[`/opt/airlock/${d}`] = path.join(root, d);
   return { repo: 'airlock/kernel', files, changes: ['WORKDIR /opt/airlock', 'CMD ["/usr/bin/node", "/opt/airlock/kernel/kernel.js"]', 'LABEL airlock.owner=airlock airlock.role=kernel-image'] };
 }
 

@@ -12,6 +12,7 @@ import { PatchService } from './patches/service';
 import { policyProtected } from './patches/policy-check';
 import { createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
+import { TaskService } from './agent/task-service';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -34,6 +35,7 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log) });
   if (runtime) store.add(runtime);
   const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime };
+  services.tasks = store.add(new TaskService(services));
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

@@ -7,6 +7,7 @@ import type { PatchService } from './patches/service';
 import type { Scheduler } from './scheduler/scheduler';
 import type { WorkflowService } from './workflow/machine';
 import type { SandboxManager } from './runtime/sandbox-manager';
+import type { TaskService } from './agent/task-service';
 
 export interface KernelServices {
   readonly config: KernelConfig;
@@ -26,4 +27,6 @@ export interface KernelServices {
   readonly runtime?: SandboxManager;
   /** The audit log (verified at start; `audit.assertSessionsAllowed()` before a session starts). Optional for tests. */
   readonly audit?: KernelAudit;
+  /** Agent tasks: task/start, task/cancel, task/approve, provider/configure (absent in tests that do not need it). */
+  tasks?: TaskService;
 }

@@ -30,6 +30,10 @@ import { resume as sandboxResume } from './sandbox/resume';
 import { query as auditQuery } from './audit/query';
 import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
+import { start as taskStart } from './task/start';
+import { cancel as taskCancel } from './task/cancel';
+import { approve as taskApprove } from './task/approve';
+import { configure as providerConfigure } from './provider/configure';
 
 export function createHandlers(s: KernelServices): HandlerMap {
   return {
@@ -62,5 +66,9 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'audit/query': auditQuery(s),
     'audit/verify': auditVerify(s),
     'audit/stats': auditStats(s),
+    'task/start': taskStart(s),
+    'task/cancel': taskCancel(s),
+    'task/approve': taskApprove(s),
+    'provider/configure': providerConfigure(s),
   };
 }

@@ -1,0 +1,59 @@
+// Picks a task's model provider: name + model + base URL from task/start, API keys from provider/configure (memory only).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProviderName } from '../../../protocol/src/agent';
+import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { resolveInWorkspace } from '../workspace/paths';
+import { AnthropicProvider } from './providers/anthropic';
+import { GeminiProvider } from './providers/gemini';
+import { OpenAIChatProvider } from './providers/openai-chat';
+import { createOpenAICompatibleProvider } from './providers/openai-compatible';
+import { OpenAIResponsesProvider } from './providers/openai-responses';
+import { ReplayProvider } from './providers/replay';
+import type { IProvider } from './providers/types';
+
+export interface ProviderSettings { apiKey?: string; baseUrl?: string }
+
+export const DEFAULT_MODELS: Record<ProviderName, string> = {
+  openai: 'gpt-4o-mini', 'openai-responses': 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-flash', 'openai-compatible': 'llama3.1', replay: 'replay',
+};
+
+const KEY_ENV: Partial<Record<ProviderName, string>> = { openai: 'OPENAI_API_KEY', 'openai-responses': 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', google: 'GEMINI_API_KEY' };
+
+/** Where bundled examples live in the kernel image (replay files may be read from there by absolute path). */
+export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.AIRLOCK_EXAMPLES_DIR ?? '/opt/airlock/examples');
+}
+
+/** A replay path: workspace-relative (inside the workspace), or absolute under the examples directory. */
+export function resolveReplayFile(replay: string, workspace: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!path.isAbsolute(replay)) return resolveInWorkspace(workspace, replay).abs;
+  const root = examplesDir(env);
+  let real: string;
+  try { real = fs.realpathSync(replay); } catch { throw new AirlockError('REPLAY_NOT_FOUND', `replay file ${replay} does not exist in the kernel`, `give a workspace-relative path, or an absolute path under ${root}`); }
+  if (!real.startsWith(root + path.sep)) throw new AirlockError(ErrorCodes.PathOutsideWorkspace, `replay file ${replay} is outside the workspace and ${root}`, 'give a workspace-relative path');
+  return real;
+}
+
+export function createProvider(name: ProviderName, o: { model: string; baseUrl?: string; replayFile?: string; settings?: ProviderSettings }): IProvider {
+  const apiKey = o.settings?.apiKey;
+  const baseURL = o.baseUrl ?? o.settings?.baseUrl;
+  const needKey = () => {
+    if (apiKey || baseURL) return;
+    throw new AirlockError('PROVIDER_NO_KEY', `no API key configured for provider ${name}`,
+      `set ${KEY_ENV[name] ?? 'the API key variable'} in the environment of \`airlock run\` (it is sent with provider/configure and kept in kernel memory only), or use --replay FILE`);
+  };
+  switch (name) {
+    case 'replay':
+      if (!o.replayFile) throw new AirlockError(ErrorCodes.BadParams, 'the replay provider needs a replay file', 'pass --replay FILE (task/start `replay`)');
+      return ReplayProvider.fromFile(o.replayFile);
+    case 'openai': needKey(); return new OpenAIChatProvider({ apiKey, baseURL });
+    case 'openai-responses': needKey(); return new OpenAIResponsesProvider({ apiKey, baseURL });
+    case 'anthropic': needKey(); return new AnthropicProvider({ apiKey, baseURL });
+    case 'google': needKey(); return new GeminiProvider({ apiKey, baseURL });
+    case 'openai-compatible':
+      if (!baseURL) throw new AirlockError(ErrorCodes.BadParams, 'openai-compatible needs a base URL', 'pass --base-url, e.g. http://127.0.0.1:11434/v1 for Ollama');
+      return createOpenAICompatibleProvider({ apiKey, baseURL });
+    default: { const never: never = name; throw new AirlockError(ErrorCodes.BadParams, `unknown provider ${String(never)}`); }
+  }
+}

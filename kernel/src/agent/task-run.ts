@@ -1,0 +1,114 @@
+// One task from sandbox to patch set: output volume + code-executor sandbox, the agent loop, patch generation, cleanup.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Budgets, TaskEvent } from '../../../protocol/src/agent';
+import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import type { IAuditLog } from '../audit/types';
+import type { PatchService } from '../patches/service';
+import { createOutputVolume, OutputVolume, patchSource, removeOutputVolume, VolumeEngine, watchQuota } from '../patches/volumes';
+import type { SandboxManager } from '../runtime/sandbox-manager';
+import { toolAudit } from './adapters';
+import type { ApprovalCallback } from './interfaces';
+import { runAgentTask } from './loop';
+import { modelInfo } from './models';
+import type { IProvider } from './providers/types';
+import { ToolRouter } from './router';
+import type { Sanitiser } from './sanitise';
+import { TaskSandbox } from './task-sandbox';
+import type { TaskPolicy } from './task-policy';
+import { overlayAware, TaskVolume } from './task-volume';
+import { counterFor } from './tokens';
+import { fsExists, fsRead, nativeTools } from './tools/native';
+import { sandboxedTools } from './tools/sandboxed';
+
+export const SYSTEM_PROMPT = `You are Airlock's coding agent. You work on the project in /workspace through tools.
+Read with fs.read, fs.list, fs.exists, search.grep and search.glob. Change files only with fs.write and fs.edit: your
+edits go to an output volume and become a patch set a person reviews; the workspace itself never changes. Run commands
+(tests, builds) with exec in a sandbox without network that sees your edits. Every call is checked by a policy; a denied
+call comes back as an error: choose another approach. Finish with a short summary of what you changed and why.`;
+
+export interface TaskRunDeps {
+  workspace: string;
+  stateDir: string;
+  hostPath: (kernelPath: string) => string;
+  volumeEngine: VolumeEngine;
+  runtime: SandboxManager;
+  patches: PatchService;
+  audit: IAuditLog;
+  sanitiser: Sanitiser;
+}
+
+export interface TaskRunSpec {
+  taskId: string;
+  prompt: string;
+  model: string;
+  mode?: string;
+  budgets?: Budgets;
+  provider: IProvider;
+  policy: TaskPolicy;
+  approve: ApprovalCallback;
+  emit: (e: TaskEvent) => void;
+  log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Aborted by task/cancel, the client going away, the scheduler, or a full output volume (reason: the error). */
+  abort: AbortController;
+}
+
+export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<void> {
+  let vol: OutputVolume | undefined;
+  let sandbox: TaskSandbox | undefined;
+  let keep = false;
+  let finished: Extract<TaskEvent, { type: 'finished' }> = { type: 'finished', status: 'failed', message: 'Task failed before it started.' };
+  const record = (action: string, payload: Record<string, unknown>) => d.audit.append({ session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) }, { sync: true });
+  try {
+    vol = await createOutputVolume(t.taskId, { engine: d.volumeEngine, outputRoot: path.join(d.stateDir, 'outputs'), workspace: d.workspace, hostPath: d.hostPath }, signal);
+    await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
+    const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
+    const tv = new TaskVolume(vol, d.workspace, () => sb.release('the kernel writes into the output volume'));
+    const quota = watchQuota(vol, (err) => t.abort.abort(err));
+    const info = modelInfo(t.model);
+    const counter = counterFor(info);
+    const tools = [...nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n)), ...sandboxedTools];
+    const router = new ToolRouter(tools, { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit });
+    try {
+      const r = await runAgentTask({
+        prompt: t.prompt, system: SYSTEM_PROMPT, model: t.model, modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
+        routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv },
+        // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
+        onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
+      });
+      const reason = t.abort.signal.reason;
+      if (reason instanceof AirlockError && reason.code === 'PATCH_VOLUME_FULL') finished = { type: 'finished', status: 'failed', message: `Task stopped: ${reason.message}`, error: reason.toPayload() };
+      else if (r.status === 'cancelled' && reason instanceof AirlockError && reason.code !== ErrorCodes.Cancelled) finished = { ...finished, message: `Task cancelled: ${reason.message}` };
+    } finally {
+      quota.dispose();
+    }
+    // The sandbox goes first: the overlay is unmounted, so the upper dir is stable while the patch set is built.
+    await sb.close(`task ${finished.status}`);
+    if (finished.status === 'completed' && hasChanges(vol, tv.root)) {
+      const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
+      keep = true;
+      finished = { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : ''}.` };
+      await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed });
+    }
+  } catch (err) {
+    const e = AirlockError.from(err);
+    finished = signal.aborted && !(signal.reason instanceof AirlockError && signal.reason.code === 'PATCH_VOLUME_FULL')
+      ? { type: 'finished', status: 'cancelled', message: 'Task cancelled.' }
+      : { type: 'finished', status: 'failed', message: `Task failed: ${e.message}`, error: e.toPayload() };
+  } finally {
+    await sandbox?.close('task ended').catch(() => undefined);
+    if (vol) {
+      // A kept set reads full-file contents from the output dir until it is merged or discarded; the engine's volume
+      // object is not needed any more. Without a set (cancelled, failed, budget, no edits) nothing is kept.
+      if (keep) await d.volumeEngine.getVolume(vol.volumeName).remove({ force: true }).catch(() => undefined);
+      else await removeOutputVolume(vol, d.volumeEngine).catch((err) => t.log('warn', `could not remove output volume ${vol!.volumeName}: ${(err as Error).message}`));
+    }
+    await record('task.finish', { status: finished.status, message: finished.message.slice(0, 2000) }).catch(() => undefined);
+    t.emit(finished);
+  }
+}
+
+function hasChanges(vol: OutputVolume, root: string): boolean {
+  if (vol.kind !== 'overlay') return true; // snapshots are compared by the generator
+  try { return fs.readdirSync(root).length > 0; } catch { return false; }
+}

@@ -1,0 +1,156 @@
+// TaskService: owns running agent tasks (task/start, task/cancel, task/approve) and provider keys (provider/configure).
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import type { ProviderName, TaskEvent } from '../../../protocol/src/agent';
+import { AirlockError, cancelledError, ErrorCodes } from '../../../protocol/src/errors';
+import type { IDisposable } from '../../../protocol/src/lifecycle';
+import type { ApprovalDecision, TaskStartParams } from '../../../protocol/src/methods/agent';
+import { TOKEN_KEY_NAME } from '../policy/defaults';
+import { TokenService } from '../policy/tokens';
+import type { VolumeEngine } from '../patches/volumes';
+import type { KernelServices } from '../services';
+import { RecordingProvider } from './providers/replay';
+import { Sanitiser } from './sanitise';
+import { createProvider, DEFAULT_MODELS, ProviderSettings, resolveReplayFile } from './task-provider';
+import { ModeEngines, TaskPolicy } from './task-policy';
+import { runTask } from './task-run';
+
+interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown }
+interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable }
+
+export class TaskService implements IDisposable {
+  private readonly tasks = new Map<string, RunningTask>();
+  private readonly providers = new Map<ProviderName, ProviderSettings>();
+  /** Shared by every task: provider keys and secret-looking env values are redacted everywhere. */
+  readonly sanitiser = new Sanitiser();
+  private readonly tokens: TokenService;
+  private readonly engines: ModeEngines;
+  private readonly kernelMode: string;
+
+  constructor(private readonly s: KernelServices, private readonly env: NodeJS.ProcessEnv = process.env, private readonly volumeEngine?: VolumeEngine) {
+    this.sanitiser.addSecretEnv(env);
+    this.kernelMode = env.AIRLOCK_POLICY_MODE ?? 'strict';
+    this.tokens = TokenService.openKeyFile(path.join(s.config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel' });
+    this.engines = new ModeEngines({ kernel: s.policy, kernelMode: this.kernelMode, customPolicy: !!env.AIRLOCK_POLICY_FILES, tokens: this.tokens, workspace: s.config.workspace, stateDir: s.config.stateDir });
+  }
+
+  /** Keys live in this process only; they are registered with the sanitiser before anything can echo them. */
+  configure(p: { provider: ProviderName; apiKey?: string; baseUrl?: string }): boolean {
+    if (p.apiKey) this.sanitiser.addSecret(p.apiKey);
+    this.providers.set(p.provider, { ...this.providers.get(p.provider), ...(p.apiKey ? { apiKey: p.apiKey } : {}), ...(p.baseUrl ? { baseUrl: p.baseUrl } : {}) });
+    return true;
+  }
+
+  async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<{ taskId: string; provider: ProviderName; model: string; recordFile?: string }> {
+    const audit = this.s.audit;
+    if (!audit) throw new AirlockError('AUDIT_UNAVAILABLE', 'this kernel has no audit log, so no task can start');
+    audit.assertSessionsAllowed();
+    const runtime = this.s.runtime;
+    if (!runtime) throw new AirlockError('SANDBOX_NO_RUNTIME', 'this kernel has no container engine, so tasks cannot run commands or edit files', 'start Docker or Podman and restart the kernel');
+    const { patches, scheduler } = this.s;
+    if (!patches || !scheduler) throw new AirlockError('TASK_UNAVAILABLE', 'this kernel was built without patches or a scheduler');
+    const name: ProviderName | undefined = p.provider ?? (p.replay ? 'replay' : [...this.providers.keys()][0]);
+    if (!name) throw new AirlockError(ErrorCodes.BadParams, 'no provider given and none configured', 'pass --provider NAME with its API key in the environment, or --replay FILE');
+    const model = p.model ?? DEFAULT_MODELS[name];
+    const taskId = `task_${randomBytes(6).toString('hex')}`;
+    let provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile: name === 'replay' ? resolveReplayFile(p.replay ?? '', this.s.config.workspace, this.env) : undefined });
+    let recordFile: string | undefined;
+    if (p.record) {
+      const file = path.join(this.s.config.stateDir, 'recordings', `${taskId}.jsonl`);
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      provider = new RecordingProvider(provider, file);
+      recordFile = this.hostPath(file);
+    }
+    const mode = p.mode ?? this.kernelMode;
+    const engine = this.engines.for(mode);
+    if (!engine) throw new AirlockError('POLICY_UNAVAILABLE', 'this kernel has no policy engine; every action would be denied');
+    const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
+    const policy = new TaskPolicy({ engine, tokens: this.tokens, taskId, mode, workspace: this.s.config.workspace, key });
+    const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map() };
+    const emit = (event: TaskEvent) => this.s.events.emit('task/event', { taskId, seq: task.seq++, event });
+    await audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
+      payload: this.sanitiser.sanitiseValue({ provider: name, model, mode, prompt: p.prompt.slice(0, 2000), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
+    this.tasks.set(taskId, task);
+    // A task whose client went away is cancelled: nobody could answer its approvals or stop it any more.
+    task.closeSub = client?.onDidClose(() => this.cancel(taskId, 'the client disconnected'));
+    const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => process.stderr.write(`task ${taskId} ${level}: ${this.sanitiser.sanitise(message).text}\n`);
+    scheduler.submit({ id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption: 'never' }, (ctx) => {
+      task.started = true;
+      const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
+      task.done = runTask({
+        workspace: this.s.config.workspace, stateDir: this.s.config.stateDir, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: audit.writer, sanitiser: this.sanitiser,
+      }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, approve: (req, sig) => this.ask(task, req, sig) }, signal)
+        .finally(() => this.forget(taskId));
+      return task.done;
+    });
+    return { taskId, provider: name, model, ...(recordFile ? { recordFile } : {}) };
+  }
+
+  cancel(taskId: string, reason = 'cancelled by a person'): boolean {
+    const task = this.tasks.get(taskId);
+    if (!task || task.abort.signal.aborted) return false;
+    task.abort.abort(cancelledError('task'));
+    for (const p of task.pending.values()) p.resolve('deny');
+    try { this.s.scheduler?.cancel(taskId, reason); } catch { /* already finished in the scheduler */ }
+    if (!task.started) {
+      // Never started: no sandbox, no volume; just say so.
+      this.s.events.emit('task/event', { taskId, seq: task.seq++, event: { type: 'finished', status: 'cancelled', message: `Task cancelled before it started (${reason}).` } });
+      void this.s.audit?.writer.append({ session: taskId, subject: 'kernel', action: 'task.finish', resource: taskId, payload: { status: 'cancelled', message: reason } }, { sync: true }).catch(() => undefined);
+      this.forget(taskId);
+    }
+    return true;
+  }
+
+  /** Answers an approval request; false when the task or request is unknown (already answered, task over). */
+  async approve(taskId: string, requestId: string, decision: ApprovalDecision): Promise<boolean> {
+    const task = this.tasks.get(taskId);
+    const p = task?.pending.get(requestId);
+    if (!task || !p) return false;
+    task.pending.delete(requestId);
+    if (decision === 'allow-session') {
+      const scopes = task.policy.grantSession(p.tool, p.input);
+      await this.s.audit?.writer.append({ session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } }, { sync: true });
+    }
+    p.resolve(decision === 'deny' ? 'deny' : 'allow');
+    return true;
+  }
+
+  /** Waits for a task's work to end (tests, shutdown). */
+  async settled(taskId: string): Promise<void> { await this.tasks.get(taskId)?.done; }
+
+  dispose(): void {
+    for (const id of [...this.tasks.keys()]) this.cancel(id, 'the kernel is shutting down');
+    this.engines.dispose();
+  }
+
+  private ask(task: RunningTask, req: { requestId: string; tool: string; input: unknown }, signal: AbortSignal): Promise<'allow' | 'deny'> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => { task.pending.delete(req.requestId); reject(signal.reason); };
+      signal.addEventListener('abort', onAbort, { once: true });
+      task.pending.set(req.requestId, { tool: req.tool, input: req.input, resolve: (a) => { signal.removeEventListener('abort', onAbort); resolve(a); } });
+    });
+  }
+
+  private forget(taskId: string): void {
+    this.tasks.get(taskId)?.closeSub?.dispose();
+    this.tasks.delete(taskId);
+  }
+
+  /** Kernel-side path → the engine host's path (bind and overlay sources): /workspace and /state are bind mounts. */
+  private hostPath(k: string): string {
+    const map: Array<[string, string | undefined]> = [[this.s.config.stateDir, this.env.AIRLOCK_HOST_STATE_DIR], [this.s.config.workspace, this.env.AIRLOCK_HOST_WORKSPACE]];
+    for (const [inside, host] of map) {
+      if (!host) continue;
+      const rel = path.relative(inside, k);
+      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return path.join(host, rel);
+    }
+    return k;
+  }
+
+  private volumes(): VolumeEngine {
+    return this.volumeEngine ?? new Docker({ socketPath: this.env.AIRLOCK_ENGINE_SOCKET ?? '/var/run/docker.sock' });
+  }
+}

@@ -8,5 +8,7 @@ import { tasks } from './tasks';
 import { mode } from './mode';
 import { audit } from './audit';
 import { sandbox } from './sandbox';
+import { run } from './run';
+import { chat } from './chat';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat];

@@ -1,0 +1,80 @@
+// Options shared by `airlock run` and `airlock chat`: provider, model, mode, replay/record, and keys from the environment.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AgentMode, ProviderName } from '../../../protocol/src/agent';
+import { AirlockError } from '../../../protocol/src/errors';
+import type { ParamsOf } from '../../../protocol/src/methods';
+
+export interface RunOptions {
+  workspace: string;
+  /** What to print in the suggested `airlock review` commands ('' when the workspace is the current directory). */
+  workspaceArg: string;
+  provider?: ProviderName;
+  model?: string;
+  baseUrl?: string;
+  mode?: AgentMode;
+  /** Replay path as the kernel sees it (workspace-relative or under /opt/airlock/examples). */
+  replay?: string;
+  record?: string;
+  yes: boolean;
+  positionals: string[];
+}
+
+export const RUN_OPTIONS = {
+  workspace: { type: 'string' }, provider: { type: 'string' }, model: { type: 'string' }, 'base-url': { type: 'string' },
+  mode: { type: 'string' }, replay: { type: 'string' }, record: { type: 'string' }, yes: { type: 'boolean', short: 'y' },
+} as const;
+
+/** Where `examples/` is on the host (the kernel image ships it at /opt/airlock/examples). */
+export function hostExamplesDirs(): string[] {
+  return [path.resolve(__dirname, '..', 'examples'), path.resolve(__dirname, '..', '..', '..', 'examples')];
+}
+
+/** Maps a host replay file to the path the kernel can read, or says why it cannot. */
+export function kernelReplayPath(file: string, workspace: string, examples = hostExamplesDirs()): string {
+  const abs = path.resolve(file);
+  const inside = (root: string) => { const r = path.relative(root, abs); return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : undefined; };
+  const inWs = inside(workspace);
+  if (inWs) return inWs.split(path.sep).join('/');
+  for (const ex of examples) {
+    const r = inside(ex);
+    if (r) return `/opt/airlock/examples/${r.split(path.sep).join('/')}`;
+  }
+  throw new AirlockError('CLI_REPLAY_OUTSIDE', `the kernel cannot read ${file}: it is neither in the workspace nor in Airlock's examples/`, 'copy the replay file into the workspace');
+}
+
+export function parseRunOptions(args: string[], cwd: string, usage: string): RunOptions {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
+  const provider = values.provider === undefined ? undefined : ProviderName.safeParse(values.provider);
+  if (provider && !provider.success) throw new AirlockError('CLI_USAGE', `unknown provider ${JSON.stringify(values.provider)}`, `one of: ${ProviderName.options.join(', ')}`);
+  const mode = values.mode === undefined ? undefined : AgentMode.safeParse(values.mode);
+  if (mode && !mode.success) throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(values.mode)}`, usage);
+  const workspace = path.resolve(cwd, values.workspace ?? '.');
+  if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new AirlockError('CLI_USAGE', `workspace ${workspace} is not a directory`, usage);
+  const replay = values.replay === undefined ? undefined : kernelReplayPath(path.resolve(cwd, values.replay), workspace);
+  return {
+    workspace, workspaceArg: workspace === path.resolve(cwd) ? '' : workspace, provider: provider?.data, model: values.model, baseUrl: values['base-url'],
+    mode: mode?.data, replay, record: values.record === undefined ? undefined : path.resolve(cwd, values.record), yes: !!values.yes, positionals,
+  };
+}
+
+const KEY_VARS: Partial<Record<ProviderName, string[]>> = {
+  openai: ['OPENAI_API_KEY'], 'openai-responses': ['OPENAI_API_KEY'], 'openai-compatible': ['OPENAI_API_KEY'],
+  anthropic: ['ANTHROPIC_API_KEY'], google: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+};
+
+/** The provider/configure call for a provider, with its key from the environment (never from settings files). */
+export function providerConfig(o: RunOptions, env: NodeJS.ProcessEnv): ParamsOf<'provider/configure'> | undefined {
+  const name = o.provider ?? (o.replay ? 'replay' : undefined);
+  if (!name || name === 'replay') return undefined;
+  const apiKey = (KEY_VARS[name] ?? []).map((k) => env[k]).find((v) => !!v);
+  return { provider: name, ...(apiKey ? { apiKey } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) };
+}
+
+export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start'> {
+  return {
+    prompt, ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+    ...(o.mode ? { mode: o.mode } : {}), ...(o.replay ? { replay: o.replay } : {}), ...(o.record ? { record: true } : {}),
+  };
+}

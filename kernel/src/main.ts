@@ -10,7 +10,7 @@ import { auditOptionsFromEnv, KernelAudit } from './audit/startup';
 import { createKernelPolicyEngine } from './policy/defaults';
 import { PatchService } from './patches/service';
 import { policyProtected } from './patches/policy-check';
-import { createScheduler, createWorkflow } from './workflow/wiring';
+import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
 import { TaskService } from './agent/task-service';
 
@@ -27,13 +27,15 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const events = store.add(new EventBus());
   const policy = store.add(createKernelPolicyEngine(config));
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy), onReady: (e) => events.emit('patches/ready', e) });
-  const scheduler = store.add(createScheduler());
-  const workflow = store.add(createWorkflow(config, patches));
   // Verified before anything listens: a damaged chain keeps the kernel up (to report) but refuses sessions.
   const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir), events));
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log) });
   if (runtime) store.add(runtime);
+  // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
+  const scheduler = store.add(createScheduler(undefined, runtime));
+  const workflow = store.add(createWorkflow(config, patches, runtime));
+  store.add(connectEvents(events, scheduler, workflow));
   const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime };
   services.tasks = store.add(new TaskService(services));
   const server = store.add(new KernelServer({

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { TaskEvent } from './agent';
 import { StorageWarning } from './audit';
+import { TaskInfo } from './methods/tasks';
+import { SessionSnapshot, TransitionRecord } from './workflow';
 
 export const events = {
   'kernel/log': z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
@@ -12,6 +14,10 @@ export const events = {
   'audit/appended': z.object({ firstSeq: z.number().int(), lastSeq: z.number().int() }),
   /** Disk space or database size crossed a configured threshold, or a write failed. */
   'audit/warning': StorageWarning,
+  /** A scheduled task changed state (submitted, started, paused, resumed, finished): the Tasks view updates from it. */
+  'tasks/changed': TaskInfo,
+  /** A workflow session moved, was refused a move, or switched mode (the record says which). */
+  'workflow/changed': z.object({ session: SessionSnapshot, record: TransitionRecord }),
 } as const;
 
 export type Events = typeof events;

@@ -39,6 +39,9 @@ export class WorkflowService extends Disposable {
     this.now = options.now ?? Date.now;
   }
 
+  /** The test runner the guards use (a SandboxTestRunner when the kernel has a container engine). */
+  get runner(): ITestRunner | undefined { return this.options.runner; }
+
   create(sessionId: string, mode: WorkflowMode, actor: Actor = 'kernel'): SessionSnapshot {
     if (this.store.get(sessionId)) throw new AirlockError('WORKFLOW_SESSION_EXISTS', `workflow session ${sessionId} already exists`);
     return this.record({ sessionId, kind: 'create', mode, from: null, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data: EMPTY_DATA }, at: this.now() });
@@ -71,7 +74,7 @@ export class WorkflowService extends Disposable {
       const env: GuardEnv = {
         session: s.data, evidence, actor, signal, approvals: this.options.approvals, exemptions: this.exemptions, debtLimitPct: this.debtLimitPct,
         tests: () => (run ??= this.options.runner
-          ? this.options.runner.run(signal)
+          ? this.options.runner.run(signal, { sessionId })
           : Promise.reject(new AirlockError('WORKFLOW_NO_TEST_RUNNER', 'no sandboxed test runner is configured'))),
       };
       const out = await runGuards(rule.guards, env);

@@ -9,9 +9,14 @@ export interface TestRunResult extends ParsedTestRun {
   coverage?: number;
 }
 
-/** Runs the project's tests once. The runtime's implementation runs them in a code-executor sandbox. */
+/** Which workflow session a run is for (a sandboxed runner reads that session's output volume, when it has one). */
+export interface TestRunContext {
+  sessionId?: string;
+}
+
+/** Runs the project's tests once. The kernel's implementation (SandboxTestRunner) runs them in a code-executor sandbox. */
 export interface ITestRunner {
-  run(signal: AbortSignal): Promise<TestRunResult>;
+  run(signal: AbortSignal, ctx?: TestRunContext): Promise<TestRunResult>;
 }
 
 export interface LocalTestRunnerOptions {

@@ -1,12 +1,15 @@
 // How the kernel builds its scheduler and workflow service (kept here so main.ts stays a few lines).
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DisposableStore, IDisposable } from '../../../protocol/src/lifecycle';
 import type { KernelConfig } from '../config';
+import type { IEventBus } from '../event-bus';
 import type { PatchService } from '../patches/service';
 import { PreemptibleRuntime, RuntimePreemptor } from '../scheduler/runtime-preemptor';
 import { Scheduler } from '../scheduler/scheduler';
 import { patchApprovals } from './approvals';
 import { WorkflowService } from './machine';
+import { SandboxTestRunner, SandboxTestRunnerOptions } from './sandbox-test-runner';
 
 export const WORKFLOW_DB = 'workflow.db';
 
@@ -17,7 +20,16 @@ export function createScheduler(limits = DEFAULT_LIMITS, runtime?: PreemptibleRu
   return new Scheduler({ limits, ageStepMs: 5_000, preemptor: runtime ? new RuntimePreemptor(runtime) : undefined });
 }
 
-export function createWorkflow(config: KernelConfig, patches: PatchService): WorkflowService {
-  // The sandboxed ITestRunner (code-executor) is passed here once the runtime offers it; until then test guards fail closed.
-  return new WorkflowService({ dbPath: path.join(config.stateDir, WORKFLOW_DB), approvals: patchApprovals(patches) });
+/** With a runtime, test guards run the project's tests in a code-executor sandbox; without one they fail closed. */
+export function createWorkflow(config: KernelConfig, patches: PatchService, runtime?: SandboxTestRunnerOptions['runtime']): WorkflowService {
+  const runner = runtime ? new SandboxTestRunner({ runtime }) : undefined;
+  return new WorkflowService({ dbPath: path.join(config.stateDir, WORKFLOW_DB), approvals: patchApprovals(patches), runner });
+}
+
+/** Pushes scheduler and workflow changes to every client as `tasks/changed` and `workflow/changed` (live Tasks view). */
+export function connectEvents(events: IEventBus, scheduler?: Scheduler, workflow?: WorkflowService): IDisposable {
+  const store = new DisposableStore();
+  if (scheduler) store.add(scheduler.onDidChange((task) => events.emit('tasks/changed', task)));
+  if (workflow) store.add(workflow.onDidChange((e) => events.emit('workflow/changed', e)));
+  return store;
 }

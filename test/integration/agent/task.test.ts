@@ -49,6 +49,10 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
       [...call(0, 's3', 'fs.write', { path: 'other.md', content: 'x\n' }), fin('tool-calls')],
       [text('Wrote the changelog.'), fin('stop')],
     ]);
+    writeReplay(workspace, 'secret', [
+      [...call(0, 'k1', 'fs.write', { path: 'notes.txt', content: 'key=zz-configured-secret-0042\n' }), fin('tool-calls')],
+      [text('Saved.'), fin('stop')],
+    ]);
     pristine = readTree(workspace);
   });
   after(async () => {
@@ -136,6 +140,16 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     assert.equal(run.ready.length, 0);
     assert.deepEqual(readTree(workspace), pristine);
     assert.deepEqual(await client.request('task/cancel', { taskId: run.taskId }), { cancelled: false });
+  });
+
+  it('keeps a configured API key out of the audit log (redacted in payloads)', async () => {
+    assert.deepEqual(await client.request('provider/configure', { provider: 'openai', apiKey: 'zz-configured-secret-0042' }), { configured: true });
+    const run = await runTask(client, { prompt: 'Save the key', replay: '.replays/secret.jsonl', mode: 'explore' });
+    assert.equal((await run.finished).status, 'completed');
+    const { entries } = await client.request('audit/query', { session: run.taskId, order: 'asc', limit: 100, payloads: true });
+    const text = JSON.stringify(entries);
+    assert.ok(!text.includes('zz-configured-secret-0042'), 'the key never reaches the audit log in clear');
+    assert.match(text, /REDACTED/);
   });
 
   it('allow-session mints a token: the next identical write is allowed without asking, a different one still asks', async () => {

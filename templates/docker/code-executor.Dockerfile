@@ -1,0 +1,25 @@
+# The `debian` recipe (code-executor) from a registry base; the offline builder (templates/builder/debian-rootfs.ts:
+# debootstrap minbase + git, ca-certificates, plus the host's node and npm) makes the same without one.
+#   docker build -f templates/docker/code-executor.Dockerfile -t airlock/code-executor:registry .
+# The runtime picks the newest image labelled airlock.image-for=debian, so nothing else needs changing.
+FROM node:20-bookworm-slim
+
+# Shell, coreutils and perl-base come with Debian; git and CA certificates as in the offline recipe; tini as PID 1.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -sf /usr/local/bin/node /usr/bin/node \
+ && userdel node \
+ && groupadd -g 1000 airlock \
+ && useradd -u 1000 -g 1000 -d /tmp -s /bin/sh -c 'airlock sandbox' -M airlock \
+ && mkdir -p /workspace /output /airlock \
+ && chown 1000:1000 /workspace /output /airlock \
+ && chmod 1777 /tmp
+
+# Mount points owned by the sandbox user: Podman gives a volume mounted there the directory's owner.
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV HOME=/tmp
+WORKDIR /workspace
+# No USER here: the template's `user` (1000:1000) is applied when a sandbox is created.
+LABEL airlock.owner=airlock
+LABEL airlock.image-for=debian

@@ -9,6 +9,7 @@ import type { KernelServices } from './services';
 import { auditOptionsFromEnv, KernelAudit } from './audit/startup';
 import { createKernelPolicyEngine } from './policy/defaults';
 import { PatchService } from './patches/service';
+import { patchAuditSink } from './patches/audit-sink';
 import { policyProtected } from './patches/policy-check';
 import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
@@ -26,9 +27,11 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const store = new DisposableStore();
   const events = store.add(new EventBus());
   const policy = store.add(createKernelPolicyEngine(config));
-  const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy), onReady: (e) => events.emit('patches/ready', e) });
   // Verified before anything listens: a damaged chain keeps the kernel up (to report) but refuses sessions.
   const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir), events));
+  // Review decisions and merges are recorded synchronously before they are acknowledged.
+  const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
+    audit: patchAuditSink(() => audit.writer), onReady: (e) => events.emit('patches/ready', e) });
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log) });
   if (runtime) store.add(runtime);

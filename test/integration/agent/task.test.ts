@@ -100,6 +100,8 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     assert.ok(life.includes('sandbox.ready'));
     const patches = entries.find((e) => e.action === 'task.patches')?.payload as { setId: string; testsPassed: boolean };
     assert.deepEqual({ setId: patches.setId, testsPassed: patches.testsPassed }, { setId, testsPassed: true });
+    const generated = (await client.request('audit/query', { action: 'review.generated', resource: setId, limit: 5 })).entries;
+    assert.equal(generated.length, 1, 'the patch set itself is recorded');
     assert.equal((await client.request('audit/verify', {})).type, 'intact');
   });
 

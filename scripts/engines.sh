@@ -28,7 +28,7 @@ else
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then rm -f /var/run/docker.pid; fi
   if [ -f /var/run/docker/containerd/containerd.pid ] && ! kill -0 "$(cat /var/run/docker/containerd/containerd.pid)" 2>/dev/null; then rm -f /var/run/docker/containerd/containerd.pid; fi
   mkdir -p /var/log/airlock
-  setsid dockerd >/var/log/airlock/dockerd.log 2>&1 < /dev/null &
+  (cd / && setsid dockerd >/var/log/airlock/dockerd.log 2>&1 < /dev/null &)
   wait_sock "$docker_sock" 60 || { echo "error ENGINE_START: dockerd did not answer within 60 s" >&2; tail -20 /var/log/airlock/dockerd.log >&2; exit 3; }
   echo "docker: started dockerd" >&2
 fi
@@ -41,7 +41,7 @@ if [ "$want_podman" = 1 ]; then
     have podman || apt_install podman
     as_root || { echo "error ENGINE_DOWN: podman service not running" >&2; echo "  hint: systemctl --user start podman.socket" >&2; exit 3; }
     mkdir -p /run/podman /var/log/airlock
-    setsid podman system service --time=0 "unix://$podman_sock" >/var/log/airlock/podman.log 2>&1 < /dev/null &
+    (cd / && setsid podman system service --time=0 "unix://$podman_sock" >/var/log/airlock/podman.log 2>&1 < /dev/null &)
     wait_sock "$podman_sock" 30 || { echo "error ENGINE_START: podman service did not answer within 30 s" >&2; tail -20 /var/log/airlock/podman.log >&2; exit 3; }
     echo "podman: started podman system service" >&2
   fi

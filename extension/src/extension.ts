@@ -5,7 +5,8 @@ import { showKernelStatus } from './commands/showKernelStatus';
 import { KernelService } from './kernel/kernelService';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
-import { registerBaseUi, registerUi } from './ui';
+import { showStorageWarnings } from './audit/storageWarnings';
+import { registerBaseUi, registerUi, UiHandle } from './ui';
 import { diskFolders, knownFolder, pickFolder } from './workspaceFolder';
 
 const UNTRUSTED = 'Airlock stays disabled in untrusted workspaces: it runs containers on your behalf. Trust this workspace to use it.';
@@ -15,6 +16,8 @@ const PICK_FOLDER = 'This workspace has several folders: pick the one Airlock wo
 export interface AirlockApi {
   kernel?: KernelService;
   folder?: vscode.WorkspaceFolder;
+  /** The chat and review controllers of the current folder (for extension-host tests; not a stable API). */
+  ui?: Omit<UiHandle, 'dispose'>;
   /** How long activate() took, start to return, in this extension host (bench/ui.ts reads it from the log). */
   activationMs: number;
 }
@@ -36,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     if (scope) { scope.dispose(); store.delete(scope); }
     scope = store.add(new DisposableStore());
     api.kernel = undefined;
+    api.ui = undefined;
     api.folder = folder;
     if (!folder) {
       status.update({ type: 'idle' });
@@ -50,7 +54,8 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
     scope.add(forwardApiKeys(kernel, context.secrets, log));
-    scope.add(registerUi(context, kernel, folder.uri, log));
+    scope.add(showStorageWarnings(kernel, log));
+    api.ui = scope.add(registerUi(context, kernel, folder.uri, log));
     log.info(`working on folder ${folder.uri.fsPath}`);
     void kernel.start().catch(() => undefined); // Failures are shown by the status bar and the log.
   };

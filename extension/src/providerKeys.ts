@@ -10,11 +10,10 @@ import type { KernelService } from './kernel/kernelService';
 /** Providers that take a key (replay reads a local file). */
 export const KEYED_PROVIDERS = ProviderName.options.filter((p) => p !== 'replay');
 
-/** Sends one provider's key (null clears it in the kernel); false when this kernel has no provider/configure. */
-export async function sendApiKey(client: RpcClient, provider: ProviderName, apiKey: string | null): Promise<boolean> {
+/** Sends one provider's key (and, for openai-compatible, the base URL setting) to the kernel's memory. */
+export async function sendApiKey(client: RpcClient, provider: ProviderName, apiKey: string): Promise<void> {
   const baseUrl = vscode.workspace.getConfiguration('airlock').get<string>('baseUrl')?.trim() || undefined;
-  await client.request('provider/configure', { provider, apiKey: apiKey ?? undefined, baseUrl: provider === 'openai-compatible' ? baseUrl : undefined }, { timeoutMs: 10_000 });
-  return true;
+  await client.request('provider/configure', { provider, apiKey, baseUrl: provider === 'openai-compatible' ? baseUrl : undefined }, { timeoutMs: 10_000 });
 }
 
 /**
@@ -25,9 +24,11 @@ export function forwardApiKeys(kernel: KernelService, secrets: vscode.SecretStor
   const store = new DisposableStore();
   let client: RpcClient | undefined;
   const send = async (c: RpcClient, provider: ProviderName, key: string | null) => {
+    // provider/configure cannot forget a key: a deleted key leaves the kernel's memory when the kernel restarts.
+    if (!key) { log.info(`the ${provider} key was deleted; the running kernel forgets it when it restarts (Airlock: Restart Kernel)`); return; }
     try {
-      if (await sendApiKey(c, provider, key)) log.info(`${key ? 'sent' : 'cleared'} the ${provider} API key in the kernel (memory only)`);
-      else log.warn(`the kernel has no provider/configure: the ${provider} key stays in secret storage`);
+      await sendApiKey(c, provider, key);
+      log.info(`sent the ${provider} API key to the kernel (memory only)`);
     } catch (err) {
       log.error(`could not hand the ${provider} key to the kernel: ${formatError(err)}`);
     }

@@ -1,7 +1,6 @@
 // Typed reads of the airlock.* settings (secrets are never settings: see commands/setApiKey.ts).
 import * as vscode from 'vscode';
 import { AgentMode, Budgets, ProviderName } from '../../protocol/src/agent';
-import type { ParamsOf } from '../../protocol/src/methods';
 
 export interface AgentSettings {
   provider?: ProviderName;
@@ -36,12 +35,4 @@ export function readAgentSettings(config: Pick<vscode.WorkspaceConfiguration, 'g
     mode: mode.success ? mode.data : 'strict',
     budgets: hasBudget ? budgets : undefined,
   };
-}
-
-/** The task/start request for a prompt in a session's mode with the current settings. */
-export function taskStartParams(prompt: string, mode: AgentMode, settings: AgentSettings): ParamsOf<'task/start'> {
-  // The replay file only matters to the replay provider (and makes it the kernel's default when no provider is set).
-  const replay = settings.provider === 'replay' || !settings.provider ? settings.replayFile : undefined;
-  const baseUrl = settings.provider === 'openai-compatible' ? settings.baseUrl : undefined; // never send another vendor's key elsewhere
-  return { prompt, mode, provider: settings.provider, model: settings.model, baseUrl, budgets: settings.budgets, replay };
 }

@@ -1,6 +1,6 @@
 // Registers every Airlock view and command (called from extension.ts once the workspace is trusted and has a folder).
 import * as vscode from 'vscode';
-import { DisposableStore } from '../../protocol/src/lifecycle';
+import { DisposableStore, IDisposable } from '../../protocol/src/lifecycle';
 import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
 import { ChatController } from './chat/chatController';
 import { CHAT_VIEW_ID, ChatViewProvider } from './chat/chatViewProvider';
@@ -29,8 +29,11 @@ export function registerBaseUi(context: vscode.ExtensionContext, log: vscode.Log
   return store;
 }
 
+/** What registerUi built: disposed as one; the controllers are exposed to extension-host tests through the API. */
+export interface UiHandle extends IDisposable { chat: ChatController; review: ReviewController }
+
 /** Views and kernel-backed commands; `kernel` is undefined when Airlock cannot run here (the views say why). */
-export function registerUi(context: vscode.ExtensionContext, kernel: KernelService | undefined, root: vscode.Uri | undefined, log: vscode.LogOutputChannel, unavailable: string | null = null): DisposableStore {
+export function registerUi(context: vscode.ExtensionContext, kernel: KernelService | undefined, root: vscode.Uri | undefined, log: vscode.LogOutputChannel, unavailable: string | null = null): UiHandle {
   const store = new DisposableStore();
   const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
   const uri = context.extensionUri;
@@ -53,5 +56,5 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   reg('airlock.refreshSandboxes', () => sandboxes.refresh());
   const participant = registerParticipant(chat, uri);
   if (participant) store.add(participant);
-  return store;
+  return { chat, review, dispose: () => store.dispose() };
 }

@@ -1,5 +1,6 @@
 // Runs the extension-host suite (test/e2e/suite) under @vscode/test-electron, for machines that can download VS Code.
-// Usage: npx tsx test/e2e/run-test-electron.ts [--vscode-version 1.100.3] [--vscode-executable /path/to/code]
+// Usage: npx tsx test/e2e/run-test-electron.ts [--suite kernel|flow] [--vscode-version 1.100.3] [--vscode-executable /path/to/code]
+// --suite flow runs the task → review flow suite (suite/flow.ts) on a copy of examples/sample-project.
 // Not part of `npm test`: it downloads VS Code into .vscode-test/ (the offline tier is kernel.e2e.test.ts on code-server).
 import { runTests } from '@vscode/test-electron';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { formatError } from '../../protocol/src/errors';
 import { bundleSuite } from './harness/extensionTests';
 import { makeWorkspace, REPO_ROOT, tempDir } from './harness/env';
 import { removeKernelContainers } from './harness/kernelContainers';
+import { writeFlowWorkspace } from './suite/flowFixture';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -17,11 +19,14 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<number> {
   // The development extension is this checkout: dist/extension.js plus the kernel bundle it starts.
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), 'extension', 'kernel'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  const flow = arg('--suite') === 'flow';
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), 'extension', 'kernel', ...(flow ? ['webview'] : [])], { cwd: REPO_ROOT, stdio: 'inherit' });
   const tmp = tempDir('electron');
-  const workspace = makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n' }, 'electron-ws');
+  const workspace = flow ? tempDir('electron-flow-ws') : makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n' }, 'electron-ws');
+  if (flow) writeFlowWorkspace(workspace, REPO_ROOT);
   try {
-    const extensionTestsPath = await bundleSuite(path.join(__dirname, 'suite', 'index.ts'), path.join(tmp, 'suite', 'index.js'));
+    const entry = flow ? 'flow' : 'index';
+    const extensionTestsPath = await bundleSuite(path.join(__dirname, 'suite', `${entry}.ts`), path.join(tmp, 'suite', `${entry}.js`));
     await runTests({
       version: arg('--vscode-version') ?? process.env.AIRLOCK_VSCODE_VERSION,
       vscodeExecutablePath: arg('--vscode-executable') ?? process.env.AIRLOCK_VSCODE_EXECUTABLE,

@@ -37,7 +37,9 @@ export class AuditPanel extends Disposable {
     super();
     this.bridge = this._register(new WebviewBridge(panel.webview, 'audit', log));
     panel.webview.html = renderHtml(panel.webview, extensionUri, 'audit', 'Airlock Audit Log');
-    this._register(this.bridge.onReady(() => void this.sendStats()));
+    // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
+    // the entries written since.
+    this._register(this.bridge.onReady(() => { void this.sendStats().then(() => this.verify()); }));
     this._register(this.bridge.onMessage((m) => void this.handle(m)));
     this._register(panel.onDidDispose(() => { if (AuditPanel.current === this) AuditPanel.current = undefined; this.dispose(); }));
   }
@@ -65,12 +67,22 @@ export class AuditPanel extends Disposable {
     }
   }
 
-  async verify(): Promise<void> {
-    this.bridge.post({ type: 'audit/verification', report: null, running: true });
-    await this.guard(async () => {
-      const report = await (await this.client()).request('audit/verify', {}, { timeoutMs: 120_000 });
-      this.bridge.post({ type: 'audit/verification', report, running: false });
-    });
+  private verifying?: Promise<void>;
+
+  /** One verification at a time: a second request while one runs shares its result. */
+  verify(): Promise<void> {
+    if (!this.kernel) return Promise.resolve();
+    this.verifying ??= (async () => {
+      this.bridge.post({ type: 'audit/verification', report: null, running: true });
+      let done = false;
+      await this.guard(async () => {
+        const report = await (await this.client()).request('audit/verify', {}, { timeoutMs: 120_000 });
+        this.bridge.post({ type: 'audit/verification', report, running: false });
+        done = true;
+      });
+      if (!done) this.bridge.post({ type: 'audit/verification', report: null, running: false });
+    })().finally(() => { this.verifying = undefined; });
+    return this.verifying;
   }
 
   private async sendStats(): Promise<void> {

@@ -9,7 +9,8 @@ import type { ApprovalAnswer, ChatOp, ChatSnapshot } from '../../../protocol/src
 import type { ApprovalDecision } from '../../../protocol/src/methods/agent';
 import type { KernelService } from '../kernel/kernelService';
 import { onKernelClient } from '../kernelEvents';
-import { readAgentSettings, taskStartParams } from '../settings';
+import { readAgentSettings } from '../settings';
+import { taskStartParams } from '../taskParams';
 import { approvalDecisions } from '../webview/capabilities';
 import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, lastPrompt, newSession, taskStarted } from './sessionModel';
 import { SessionStore } from './sessionStore';
@@ -177,7 +178,10 @@ export class ChatController extends Disposable {
   private emit(ops: ChatOp[], s: ChatSession = this.current): void {
     if (!ops.length) return;
     this._onOps.fire({ sessionId: s.id, ops, sentAt: Date.now() });
-    this.store.save(() => ({ currentId: this.current.id, sessions: [...this.sessions.values()] }));
+    // Streamed text and usage are saved debounced; everything else (status, approvals, cards, notices) at once, so a
+    // reload right after a task ended still finds it ended.
+    const urgent = ops.some((o) => o.type !== 'append' && o.type !== 'usage' && !(o.type === 'upsert' && o.item.type === 'assistant'));
+    this.store.save(() => ({ currentId: this.current.id, sessions: [...this.sessions.values()] }), urgent ? 0 : 500);
   }
 
   private changed(): void {

@@ -15,13 +15,23 @@ export class SessionStore {
   load(): StoredChats {
     const raw = this.memento.get<StoredChats>(KEY);
     if (!raw || !Array.isArray(raw.sessions)) return { currentId: null, sessions: [] };
-    // A reload ends whatever was running in this window: the kernel's task keeps its own record.
-    const sessions = raw.sessions.map((s) => ({ ...s, running: false, streamingId: undefined }));
+    // A reload ends whatever was running in this window (the kernel cancels a task whose client went away), so its
+    // prompts can no longer be answered; the kernel's audit log keeps the task's own record.
+    const sessions = raw.sessions.map((s) => ({
+      ...s, running: false, streamingId: undefined,
+      items: s.items.map((i) => (i.type === 'approval' && i.state === 'pending' ? { ...i, state: 'expired' as const } : i.type === 'assistant' && i.streaming ? { ...i, streaming: false } : i)),
+    }));
     return { currentId: raw.currentId, sessions };
   }
 
-  /** Debounced: streaming fires many small changes. */
+  /** Debounced: streaming fires many small changes; `delayMs` 0 saves now (a task started or ended, an answer). */
   save(state: () => StoredChats, delayMs = 500): void {
+    if (delayMs === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.flush(state());
+      return;
+    }
     if (this.timer) return;
     this.timer = setTimeout(() => { this.timer = undefined; void this.flush(state()); }, delayMs);
   }

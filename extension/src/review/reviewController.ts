@@ -145,7 +145,17 @@ export class ReviewController extends Disposable {
     await this.memento.update(LAST_MERGE_KEY, record);
     await this.client.merged(setId, { mergeId, outcome: 'merged', paths: record.files.map((f) => f.path), completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
     this.tree.refresh();
+    await this.showMerged(setId, record);
     void vscode.window.showInformationMessage(`Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`);
+  }
+
+  /** The set's proposed diffs are stale once merged: close them and show the merged file itself. */
+  private async showMerged(setId: string, record: MergeRecord): Promise<void> {
+    const stale = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff
+      && t.input.modified.scheme === PATCH_SCHEME && parsePatchUriPath(t.input.modified.path)?.setId === setId);
+    if (stale.length) await vscode.window.tabGroups.close(stale);
+    const first = record.files.find((f) => f.afterHash !== null);
+    if (first && this.root) await vscode.window.showTextDocument(vscode.Uri.joinPath(this.root, first.path), { preview: false });
   }
 
   private async undo(): Promise<void> {

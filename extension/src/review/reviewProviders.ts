@@ -65,10 +65,11 @@ export class HunkCodeLensProvider extends Disposable implements vscode.CodeLensP
     if (!p || !f) return [];
     const state = this.review.cached(p.setId)?.review[f.path];
     const top = new vscode.Range(0, 0, 0, 0);
+    // The first line also carries the first hunk's lenses, and a diff pane is narrow: the file-wide Accept/Reject live in
+    // the editor title bar (and Shift+Alt+Y/N), so only Merge stays up here.
+    const fileState = state?.file === 'accept' ? ' (file accepted)' : state?.file === 'reject' ? ' (file rejected)' : '';
     const lenses = [
-      new vscode.CodeLens(top, { title: `$(check-all) Accept all in file${state?.file === 'accept' ? ' (accepted)' : ''}`, command: 'airlock.acceptFile', arguments: [p.setId, f.path] }),
-      new vscode.CodeLens(top, { title: `$(close-all) Reject all in file${state?.file === 'reject' ? ' (rejected)' : ''}`, command: 'airlock.rejectFile', arguments: [p.setId, f.path] }),
-      new vscode.CodeLens(top, { title: '$(git-merge) Merge accepted', command: 'airlock.mergePatchSet', arguments: [p.setId] }),
+      new vscode.CodeLens(top, { title: `$(git-merge) Merge accepted${fileState}`, command: 'airlock.mergePatchSet', arguments: [p.setId], tooltip: 'Write the accepted hunks of this patch set to the workspace (one undoable edit)' }),
     ];
     for (const { hunkId, line } of hunkAnchorLines(fileHunks(f))) {
       const at = new vscode.Range(Math.min(line, Math.max(0, doc.lineCount - 1)), 0, Math.min(line, Math.max(0, doc.lineCount - 1)), 0);

@@ -36,7 +36,7 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
       const btn = (answer: string, label: string, ok: boolean, secondary = false) =>
         `<vscode-button data-action="approve" data-answer="${answer}" data-id="${escapeHtml(item.id)}"${secondary ? ' secondary' : ''}${ok ? '' : ` disabled title="${NOT_AVAILABLE}"`}>${label}</vscode-button>`;
       el.innerHTML = `<section class="card approval ${item.state}" role="group" aria-label="Approval needed for ${escapeHtml(item.toolName)}">
-<div class="approval-title">Approval needed: <code>${escapeHtml(item.toolName)}</code></div>
+<div class="approval-title">${pending ? 'Approval needed' : 'Approval'}: <code>${escapeHtml(item.toolName)}</code></div>
 <div class="reason">${escapeHtml(item.reason)}</div>
 <pre class="io">${escapeHtml(prettyJson(item.arguments))}</pre>
 ${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)}" placeholder="Reason (optional, recorded in the audit log)" aria-label="Reason for your decision"></vscode-textfield>
@@ -51,8 +51,10 @@ ${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)
     case 'patchset': {
       const blocked = item.blocked ? ` · ${item.blocked} blocked` : '';
       const auto = item.autoMerge ? ' · auto-merged' : '';
-      el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}"><div class="patchset-text"><div class="patchset-title">Patch set ready for review</div><div class="patchset-stats"><code>${escapeHtml(item.setId)}</code> · ${item.files} file${item.files === 1 ? '' : 's'} <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span>${blocked}${auto}</div></div>
-<vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></section>`;
+      el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}">
+<div class="patchset-head"><span class="patchset-title">Patch set ready for review</span><vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></div>
+<div class="patchset-stats">${item.files} file${item.files === 1 ? '' : 's'} <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span>${blocked}${auto}</div>
+<div class="patchset-id"><code>${escapeHtml(item.setId)}</code></div></section>`;
       return;
     }
     default: { const never: never = item; return never; }

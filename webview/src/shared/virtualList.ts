@@ -20,7 +20,11 @@ export class VirtualList<T> {
   private readonly spacer = document.createElement('div');
   private frame = 0;
   private atBottom = true;
+  /** The scrollTop the list itself set last: its own scroll events must not unpin the bottom (rows may grow meanwhile). */
+  private ownTop = -1;
   private dirtyKeys = new Set<string>();
+  /** Rows change height after they were measured (web components render their shadow DOM later, cards expand). */
+  private readonly rowResize = new ResizeObserver(() => this.schedule());
 
   constructor(private readonly o: VirtualListOptions<T>) {
     this.heights = new HeightIndex(o.estimate);
@@ -30,7 +34,7 @@ export class VirtualList<T> {
     o.container.append(this.spacer);
     o.container.addEventListener('scroll', () => {
       const c = o.container;
-      this.atBottom = c.scrollHeight - c.scrollTop - c.clientHeight < 8;
+      if (Math.abs(c.scrollTop - this.ownTop) >= 1) this.atBottom = c.scrollHeight - c.scrollTop - c.clientHeight < 8;
       o.onScroll?.(c.scrollTop, this.atBottom);
       this.schedule();
     }, { passive: true });
@@ -61,6 +65,7 @@ export class VirtualList<T> {
 
   scrollTo(top: number): void {
     this.o.container.scrollTop = top;
+    this.ownTop = -1;
     this.schedule();
   }
 
@@ -79,7 +84,7 @@ export class VirtualList<T> {
     const c = this.o.container;
     const stick = (this.o.stickToBottom ?? false) && this.atBottom;
     for (let pass = 0; pass < 3; pass++) {
-      if (stick) c.scrollTop = Math.max(0, this.heights.total() - c.clientHeight);
+      if (stick) this.pin();
       const { start, end } = this.heights.range(c.scrollTop, c.clientHeight || 600, this.o.overscanPx ?? 400);
       const keep = new Set<string>();
       for (let i = start; i < end; i++) {
@@ -93,6 +98,7 @@ export class VirtualList<T> {
           el.setAttribute('role', 'listitem');
           this.o.render(item, el);
           c.append(el);
+          this.rowResize.observe(el);
           row = { el, item, index: i };
           this.rows.set(k, row);
         } else if (this.dirtyKeys.has(k) || row.item !== item) {
@@ -103,7 +109,7 @@ export class VirtualList<T> {
         row.el.setAttribute('aria-posinset', String(i + 1));
         row.el.setAttribute('aria-setsize', String(this.items.length));
       }
-      for (const [k, row] of this.rows) if (!keep.has(k)) { row.el.remove(); this.rows.delete(k); }
+      for (const [k, row] of this.rows) if (!keep.has(k)) { this.rowResize.unobserve(row.el); row.el.remove(); this.rows.delete(k); }
       this.dirtyKeys.clear();
       let changed = false;
       for (const row of this.rows.values()) changed = this.heights.set(row.index, row.el.offsetHeight) || changed;
@@ -111,6 +117,12 @@ export class VirtualList<T> {
       this.spacer.style.height = `${this.heights.total()}px`;
       if (!changed) break;
     }
-    if (stick) c.scrollTop = Math.max(0, this.heights.total() - c.clientHeight);
+    if (stick) this.pin();
+  }
+
+  private pin(): void {
+    const c = this.o.container;
+    c.scrollTop = Math.max(0, this.heights.total() - c.clientHeight);
+    this.ownTop = c.scrollTop;
   }
 }

@@ -1,0 +1,198 @@
+// E2E in a real VS Code (code-server + Chromium), one server for the file: Start Task from the palette → streamed chat →
+// approval → patch set card → diff with per-hunk CodeLens → accept one hunk, reject the other, merge → file on disk →
+// Audit Log → Stop → reload restores the session; then the same flow as an extension-host suite. Screenshots per step.
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { FrameLocator } from 'playwright-core';
+import {
+  ARTIFACTS_DIR, Browser, bundleSuite, CodeServer, E2EPage, findWebview, launchBrowser, openWorkbench, removeKernelContainers, REPO_ROOT,
+  runCommand, runExtensionTests, screenshot, tempDir, waitFor, waitForNotification, waitForStatusBar,
+} from './harness';
+import { expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, HEADER_OLD, SORT_NEW, STATS, writeFlowWorkspace } from './suite/flowFixture';
+
+const execFileP = promisify(execFile);
+const CODELENS = '.monaco-editor .codelens-decoration a';
+
+describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Code', function () {
+  this.timeout(150_000);
+  let tmp: string;
+  let ws: string;
+  let original: string;
+  let cs: CodeServer;
+  let browser: Browser;
+  let page: E2EPage;
+  let installed: string;
+  let suiteJs: string;
+  let chat: FrameLocator;
+
+  const disk = () => fs.readFileSync(path.join(ws, STATS), 'utf8');
+  const lens = (text: string) => page.locator(CODELENS, { hasText: new RegExp(`^\\s*${text}\\s*$`) });
+  /** The chat's transcript text (the virtual list keeps the rows near the bottom in the DOM). */
+  const transcript = () => chat.locator('#log').innerText();
+  const openChat = async () => { await runCommand(page, 'Airlock: Open Chat'); chat = await findWebview(page, '#log', 60_000); };
+
+  before(async () => {
+    tmp = tempDir('flow');
+    ws = tempDir('flow-ws');
+    ({ original } = writeFlowWorkspace(ws, REPO_ROOT));
+    const vsix = path.join(tmp, 'airlock.vsix');
+    const results = await Promise.allSettled([
+      (async () => {
+        await execFileP('node', ['scripts/build.mjs', '--production'], { cwd: REPO_ROOT, timeout: 180_000 });
+        await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
+      })(),
+      CodeServer.start({ settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false } }).then((s) => { cs = s; }),
+      bundleSuite(path.join(__dirname, 'suite', 'flow.ts'), path.join(tmp, 'suite', 'flow.js')).then((f) => { suiteJs = f; }),
+      launchBrowser().then((b) => { browser = b; }),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    installed = await cs.installExtension(vsix);
+    page = await browser.newPage();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !page || page.isClosed()) return;
+    const name = `flow-failure-${(this.currentTest.title.match(/^\d+/) ?? ['x'])[0]}`;
+    await screenshot(page, name).catch(() => undefined);
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`), page.consoleLines.join('\n'));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await cs?.stop();
+    if (ws) await removeKernelContainers(ws);
+    for (const d of [tmp, ws]) if (d) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+  });
+
+  it('1 starts a task from the command palette and streams it into the chat panel', async () => {
+    await openWorkbench(page, cs.folderUrl(ws), 60_000);
+    await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 120_000);
+    await runCommand(page, 'Airlock: Start Task');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(FLOW_PROMPT);
+    await page.keyboard.press('Enter');
+    chat = await findWebview(page, '#log', 60_000);
+    await chat.locator('.msg.assistant', { hasText: 'statistics' }).first().waitFor({ timeout: 60_000 });
+    assert.match(await transcript(), new RegExp(FLOW_PROMPT.replace(/[()]/g, '\\$&')));
+    // The answer arrives as markdown: **statistics** is bold, `median` is code.
+    assert.equal(await chat.locator('.msg.assistant strong', { hasText: 'statistics' }).count(), 1);
+    await screenshot(page, 'flow-1-streaming');
+  });
+
+  it('2 asks for the one command the policy marks `ask`; "Allow for this session" lets the task finish', async () => {
+    const card = chat.locator('.approval.pending');
+    await card.waitFor({ timeout: 60_000 });
+    const text = await card.innerText();
+    assert.match(text, /Approval needed: exec/);
+    assert.match(text, /any other command runs after approval/);
+    assert.match(text, /node --test/);
+    const allowSession = card.locator('vscode-button[data-answer="allow-session"]');
+    assert.equal(await allowSession.getAttribute('disabled'), null, 'Allow for this session is enabled');
+    await allowSession.scrollIntoViewIfNeeded();
+    await screenshot(page, 'flow-2-approval');
+    await allowSession.click();
+    await chat.locator('.approval.allowed-session').waitFor({ timeout: 30_000 });
+    await chat.locator('.notice', { hasText: 'Task completed' }).waitFor({ timeout: 90_000 });
+    assert.match(await transcript(), new RegExp(FINAL_TEXT.replace(/`/g, '')));
+    assert.equal(await chat.locator('.card.tool.done[title="Tool exec"]').count(), 1, 'the command ran');
+    await screenshot(page, 'flow-2-approved');
+  });
+
+  it('3 the chat links the produced patch set; Review opens the diff with per-hunk CodeLens', async () => {
+    const card = chat.locator('.patchset');
+    await card.waitFor({ timeout: 30_000 });
+    assert.match(await card.innerText(), /1 file\s*\+2\s*−2/);
+    await screenshot(page, 'flow-3-patchset');
+    await card.locator('vscode-button[data-action="open-patchset"]').click();
+    await page.locator('.tab', { hasText: 'stats.js ↔ proposed' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
+    await waitFor('two hunk CodeLens', async () => ((await lens('Accept hunk').count()) === 2 ? true : undefined), 30_000);
+    assert.equal(await lens('Reject hunk').count(), 2);
+    assert.equal(await lens('Merge accepted').count(), 1);
+    await screenshot(page, 'flow-3-diff');
+  });
+
+  it('4 accepts one hunk and rejects the other inline; Merge writes only the accepted hunk to disk', async () => {
+    // Hunk 1 is the header comment (line 1), hunk 2 the numeric sort: accept the sort, reject the header.
+    await lens('Accept hunk').nth(1).click();
+    await lens('Accepted').waitFor({ timeout: 30_000 });
+    await lens('Reject hunk').first().click();
+    await lens('Rejected').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'flow-4-decided');
+    await lens('Merge accepted').click();
+    await waitFor('the merged file on disk', async () => (disk() === expectedAfterMerge(original) ? true : undefined), 30_000);
+    assert.ok(disk().includes(SORT_NEW) && disk().includes(HEADER_OLD), 'accepted hunk applied, rejected hunk not');
+    await waitForNotification(page, (m) => /Merged 1 file\(s\)/.test(m), 15_000);
+    // The stale proposed diff closed; the merged file itself is open.
+    await page.locator('.tab.active', { hasText: 'stats.js' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.tab', { hasText: '↔ proposed' }).count(), 0);
+    await screenshot(page, 'flow-4-merged');
+  });
+
+  it('5 the Audit Log view lists the review decisions and the merge', async () => {
+    await runCommand(page, 'Airlock: Open Audit Log');
+    const audit = await findWebview(page, '#verify', 60_000);
+    const action = audit.locator('vscode-textfield[name="action"]');
+    await action.click();
+    await page.keyboard.type('review.*');
+    await page.keyboard.press('Enter');
+    await waitFor('review.merged and review.decide rows', async () => {
+      const rows = await audit.locator('#table').innerText();
+      return /review\.merged/.test(rows) && /review\.decide/.test(rows) && /review\.generated/.test(rows) ? true : undefined;
+    }, 30_000);
+    assert.match(await audit.locator('#verify').innerText(), /Intact|entries/);
+    await screenshot(page, 'flow-5-audit');
+  });
+
+  it('6 stops a running task with the Stop button', async () => {
+    await openChat();
+    const input = chat.locator('vscode-textarea#input');
+    await input.click();
+    await page.keyboard.type('Fix median() again');
+    await page.keyboard.press('Enter');
+    await chat.locator('.approval.pending').waitFor({ timeout: 60_000 });
+    const stop = chat.locator('vscode-button#stop');
+    assert.equal(await stop.isVisible(), true, 'Stop shows while the task runs');
+    await screenshot(page, 'flow-6-running');
+    await stop.click();
+    await chat.locator('.notice', { hasText: 'Task cancelled' }).waitFor({ timeout: 30_000 });
+    await chat.locator('.approval.expired').waitFor({ timeout: 10_000 });
+    assert.equal(await stop.isVisible(), false, 'Stop hides once the task ended');
+    await screenshot(page, 'flow-6-stopped');
+  });
+
+  it('7 finds the session restored in the chat panel after a window reload', async () => {
+    // Only the chat webview comes back: several webviews restoring at once can stall code-server's webview service
+    // worker ("Found unexpected service worker controller"), a web-only race that desktop VS Code does not have.
+    await runCommand(page, 'View: Close All Editors');
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await openWorkbench(page, page.url(), 60_000);
+    await openChat();
+    await chat.locator('.notice', { hasText: 'Task cancelled' }).waitFor({ timeout: 30_000 });
+    const text = await transcript();
+    assert.match(text, /Fix median\(\) again/);
+    assert.match(text, /Expired/);
+    assert.match(await chat.locator('#sessions').getAttribute('title') ?? '', /Fix median\(\) so it sorts/);
+    // Scroll up: the first task's patch-set card is part of the same restored session.
+    await chat.locator('#log').evaluate((el) => { el.scrollTop = 0; });
+    await chat.locator('.patchset').waitFor({ timeout: 10_000 });
+    await screenshot(page, 'flow-7-restored');
+  });
+
+  it('8 runs the same flow as an extension-host suite in this VS Code', async () => {
+    await page.close();
+    fs.writeFileSync(path.join(ws, STATS), original); // the suite reviews the same two hunks again
+    const run = await runExtensionTests(await browser.newPage(), { baseUrl: cs.url, folder: ws, extensionDevelopmentPath: installed, extensionTestsPath: suiteJs, timeoutMs: 140_000 });
+    const report = run.console.join('\n');
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, 'flow-extension-host-suite.log'), report);
+    assert.equal(run.code, 0, `flow suite failed (exit ${run.code}):\n${run.console.slice(-60).join('\n')}`);
+    assert.match(report, /\b5 passing\b/);
+  });
+});

@@ -1,6 +1,7 @@
 // Agent schemas shared by kernel, CLI and UI: normalised provider stream events, tool calls/results, conversation, task events.
 import { z } from 'zod';
 import { ErrorPayload } from './errors';
+import { ExemptionKind, GuardName, WorkflowState } from './workflow';
 
 /** Why a model turn ended, the same words for every vendor. */
 export const FinishReason = z.enum(['stop', 'tool-calls', 'length', 'content-filter', 'error', 'cancelled']);
@@ -82,6 +83,30 @@ export type Budgets = z.infer<typeof Budgets>;
 export const TaskStatus = z.enum(['completed', 'cancelled', 'budget-exceeded', 'failed']);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
+/**
+ * The task's workflow session changed (docs/workflow.md "Tasks obey their mode"): `start` / `resume` at task start,
+ * `transition` when a guard let the session move, `refused` when a guard refused a transition, `blocked` when an edit
+ * was refused because of the session's state (`guard` names the guard that must pass first). `state` is the state after
+ * the change; `next` the states reachable from it.
+ */
+export const WorkflowTaskEvent = z.object({
+  type: z.literal('workflow'),
+  sessionId: z.string(),
+  mode: AgentMode,
+  state: WorkflowState,
+  change: z.enum(['start', 'resume', 'transition', 'refused', 'blocked']),
+  from: WorkflowState.optional(),
+  to: WorkflowState.optional(),
+  guard: GuardName.optional(),
+  reason: z.string().optional(),
+  /** A TDD exemption the transition used (docs-only, config, generated, waiver) with its reason. */
+  exemption: z.object({ kind: ExemptionKind, reason: z.string() }).optional(),
+  /** Paths of a blocked edit. */
+  paths: z.array(z.string()).optional(),
+  next: z.array(WorkflowState).default([]),
+});
+export type WorkflowTaskEvent = z.infer<typeof WorkflowTaskEvent>;
+
 /** What the UI (chat view, CLI) sees of a running task. */
 export const TaskEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('turn-start'), turn: z.number().int().positive() }),
@@ -93,5 +118,6 @@ export const TaskEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('retry'), attempt: z.number().int().positive(), delayMs: z.number().nonnegative(), reason: z.string(), discardPartial: z.boolean() }),
   z.object({ type: z.literal('context-trimmed'), droppedMessages: z.number().int().nonnegative(), summaryTokens: z.number().int().nonnegative() }),
   z.object({ type: z.literal('finished'), status: TaskStatus, message: z.string(), error: ErrorPayload.optional() }),
+  WorkflowTaskEvent,
 ]);
 export type TaskEvent = z.infer<typeof TaskEvent>;

@@ -25,6 +25,11 @@ export const TaskStartParams = z.object({
   replay: z.string().min(1).max(4096).optional(),
   /** Record the model traffic to `<state>/recordings/<taskId>.jsonl` (the result says where). */
   record: z.boolean().optional(),
+  /**
+   * Run in this existing workflow session (resumed in its persisted state, e.g. after a kernel restart) instead of a
+   * new one; its mode is the task's mode (a different `mode` here switches it, recorded as a person's switch).
+   */
+  sessionId: z.string().min(1).max(128).optional(),
 });
 export type TaskStartParams = z.infer<typeof TaskStartParams>;
 
@@ -35,7 +40,7 @@ export const agentMethods = {
    */
   'task/start': [
     TaskStartParams,
-    z.object({ taskId: TaskId, provider: ProviderName, model: z.string(), recordFile: z.string().optional() }),
+    z.object({ taskId: TaskId, provider: ProviderName, model: z.string(), recordFile: z.string().optional(), sessionId: z.string().optional() }),
   ],
   'task/cancel': [
     z.object({ taskId: TaskId }),

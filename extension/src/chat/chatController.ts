@@ -101,7 +101,17 @@ export class ChatController extends Disposable {
     this.emit(addUserMessage(s, text, Date.now()));
     try {
       const client = await this.connect();
-      const { taskId } = await client.request('task/start', taskStartParams(text, s.mode, readAgentSettings()), { timeoutMs: 30_000 });
+      const params = taskStartParams(text, s.mode, readAgentSettings());
+      // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
+      const started = s.workflowSessionId
+        ? await client.request('task/start', { ...params, sessionId: s.workflowSessionId }, { timeoutMs: 30_000 }).catch((err) => {
+          if ((err as { code?: string }).code !== 'WORKFLOW_NO_SESSION') throw err;
+          this.log.warn(`workflow session ${s.workflowSessionId} not resumed (${formatError(err)}); starting a new one`);
+          return client.request('task/start', params, { timeoutMs: 30_000 });
+        })
+        : await client.request('task/start', params, { timeoutMs: 30_000 });
+      const taskId = started.taskId;
+      if (started.sessionId) s.workflowSessionId = started.sessionId;
       this.taskSessions.set(taskId, s.id);
       this.emit(taskStarted(s, taskId));
       for (const e of (this.early.get(taskId) ?? []).sort((a, b) => a.seq - b.seq)) this.emit(applyTaskEvent(s, taskId, e.event, Date.now()));

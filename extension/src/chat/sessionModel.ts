@@ -15,6 +15,8 @@ export interface ChatSession {
   base: { totalTokens: number; costUsd: number };
   streamingId?: string;
   nextId: number;
+  /** The kernel's workflow session this chat continues (task/start `sessionId`), once a task reported one. */
+  workflowSessionId?: string;
 }
 
 export function newSession(id: string, mode: AgentMode, now: number, budget: Pick<ChatUsage, 'maxTokens' | 'maxCostUsd'> = {}): ChatSession {
@@ -36,6 +38,11 @@ function endStreaming(s: ChatSession, ops: ChatOp[]): void {
   const a = find(s, 'assistant', s.streamingId);
   s.streamingId = undefined;
   if (a) ops.push(upsert(s, { ...a, streaming: false }));
+}
+
+/** Tool cards are keyed by task too: call ids repeat across tasks (replays, Gemini's generated `call_<n>`). */
+export function toolItemId(taskId: string, callId: string): string {
+  return `t:${taskId}:${callId}`;
 }
 
 function notice(s: ChatSession, level: 'info' | 'warn' | 'error', text: string): ChatOp {
@@ -72,21 +79,23 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
     }
     case 'tool-call':
       endStreaming(s, ops);
-      ops.push(upsert(s, { type: 'tool', id: e.call.id, name: e.call.name, arguments: e.call.arguments, status: 'running' }));
+      ops.push(upsert(s, { type: 'tool', id: toolItemId(taskId, e.call.id), name: e.call.name, arguments: e.call.arguments, status: 'running' }));
       break;
     case 'tool-result': {
-      const t = find(s, 'tool', e.result.toolCallId);
-      const base = t ?? { type: 'tool' as const, id: e.result.toolCallId, name: e.result.name, arguments: '', status: 'running' as const };
+      const id = toolItemId(taskId, e.result.toolCallId);
+      const t = find(s, 'tool', id);
+      const base = t ?? { type: 'tool' as const, id, name: e.result.name, arguments: '', status: 'running' as const };
       const denied = !e.result.ok && e.result.error?.code === 'POLICY_DENIED';
       ops.push(upsert(s, { ...base, result: e.result, status: denied ? 'denied' : e.result.ok ? 'done' : 'error' }));
       break;
     }
     case 'approval-request': {
       endStreaming(s, ops);
-      const t = find(s, 'tool', e.call.id);
-      const tool = t ?? { type: 'tool' as const, id: e.call.id, name: e.call.name, arguments: e.call.arguments, status: 'running' as const };
+      const id = toolItemId(taskId, e.call.id);
+      const t = find(s, 'tool', id);
+      const tool = t ?? { type: 'tool' as const, id, name: e.call.name, arguments: e.call.arguments, status: 'running' as const };
       ops.push(upsert(s, { ...tool, status: 'awaiting-approval', verdict: { decision: 'ask', reason: e.reason } }));
-      ops.push(upsert(s, { type: 'approval', id: e.requestId, taskId, callId: e.call.id, toolName: e.call.name, arguments: e.call.arguments, reason: e.reason, state: 'pending' }));
+      ops.push(upsert(s, { type: 'approval', id: e.requestId, taskId, callId: id, toolName: e.call.name, arguments: e.call.arguments, reason: e.reason, state: 'pending' }));
       break;
     }
     case 'usage':
@@ -100,6 +109,10 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
       }
       ops.push(notice(s, 'warn', `Retrying (attempt ${e.attempt}) in ${Math.round(e.delayMs)} ms: ${e.reason}`));
       break;
+    case 'workflow':
+      s.workflowSessionId = e.sessionId;
+      ops.push(notice(s, e.change === 'refused' || e.change === 'blocked' ? 'warn' : 'info', workflowText(e)));
+      break;
     case 'context-trimmed':
       ops.push(notice(s, 'info', `Context trimmed: ${e.droppedMessages} older messages summarised in ${e.summaryTokens} tokens.`));
       break;
@@ -110,7 +123,9 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
       }
       const level = e.status === 'completed' ? 'info' : e.status === 'cancelled' ? 'warn' : 'error';
       const detail = e.error ? ` (${e.error.code}: ${e.error.message})` : '';
-      ops.push(notice(s, level, `Task ${e.status}: ${e.message}${detail}`));
+      // A completed task's message repeats its final answer (and the patch set has its own card); other endings say why.
+      const text = e.status === 'completed' ? 'Task completed.' : /^Task\b/.test(e.message) ? e.message : `Task ${e.status}: ${e.message}`;
+      ops.push(notice(s, level, `${text}${detail}`));
       s.base = { totalTokens: s.usage.totalTokens, costUsd: s.usage.costUsd };
       s.running = false;
       ops.push({ type: 'status', running: false, taskId });
@@ -121,6 +136,17 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
   return ops;
 }
 
+function workflowText(e: Extract<TaskEvent, { type: 'workflow' }>): string {
+  const why = `${e.guard ? ` (${e.guard})` : ''}${e.reason ? `: ${e.reason}` : ''}`;
+  switch (e.change) {
+    case 'start': case 'resume': return `Workflow ${e.change === 'start' ? 'started' : 'resumed'} in ${e.mode} mode, state ${e.state}.`;
+    case 'transition': return `Workflow: ${e.from ?? '?'} → ${e.to ?? e.state}${e.exemption ? ` (exemption ${e.exemption.kind}: ${e.exemption.reason})` : ''}.`;
+    case 'refused': return `Workflow: ${e.from ?? e.state} → ${e.to ?? '?'} refused${why}.`;
+    case 'blocked': return `Edit${e.paths?.length ? ` of ${e.paths.slice(0, 3).join(', ')}` : ''} blocked in state ${e.state}${why}.`;
+    default: { const never: never = e.change; return never; }
+  }
+}
+
 /** Records a person's answer on the approval card and the tool card it belongs to. */
 export function answerApproval(s: ChatSession, requestId: string, answer: ApprovalAnswer, note?: string): ChatOp[] {
   const a = find(s, 'approval', requestId);
@@ -128,7 +154,8 @@ export function answerApproval(s: ChatSession, requestId: string, answer: Approv
   const state = answer === 'allow-once' ? 'allowed' : answer === 'allow-session' ? 'allowed-session' : 'denied';
   const ops = [upsert(s, { ...a, state, note })];
   const t = find(s, 'tool', a.callId);
-  if (t) ops.push(upsert(s, { ...t, status: answer === 'deny' ? 'denied' : 'running', verdict: { decision: answer === 'deny' ? 'deny' : 'allow', reason: note ?? a.reason } }));
+  // The tool's own result may have arrived before the kernel acknowledged the answer: never move it back to running.
+  if (t && t.status === 'awaiting-approval') ops.push(upsert(s, { ...t, status: answer === 'deny' ? 'denied' : 'running', verdict: { decision: answer === 'deny' ? 'deny' : 'allow', reason: note ?? a.reason } }));
   return ops;
 }
 

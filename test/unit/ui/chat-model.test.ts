@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import type { TaskEvent } from '../../../protocol/src/agent';
 import { applyOps, ChatOp } from '../../../protocol/src/webview';
-import { addUserMessage, answerApproval, applyTaskEvent, lastPrompt, newSession, taskStarted } from '../../../extension/src/chat/sessionModel';
+import { addUserMessage, answerApproval, applyTaskEvent, lastPrompt, newSession, taskStarted, toolItemId } from '../../../extension/src/chat/sessionModel';
 import { ChatStore } from '../../../webview/src/chat/store';
 
 function run(events: TaskEvent[], taskId = 'task_1') {
@@ -26,7 +26,7 @@ describe('chat session model', () => {
 
   it('tool calls, approval requests and answers update the same cards', () => {
     const { s } = run([{ type: 'tool-call', call }, { type: 'approval-request', requestId: 'r1', call, reason: 'writes outside test/ need approval (rule write-ask)' }]);
-    const tool = s.items.find((i) => i.id === 'call_1');
+    const tool = s.items.find((i) => i.id === toolItemId('task_1', 'call_1'));
     assert.equal(tool?.type === 'tool' && tool.status, 'awaiting-approval');
     assert.equal(tool?.type === 'tool' && tool.verdict?.decision, 'ask');
     const ops = answerApproval(s, 'r1', 'deny', 'not now');
@@ -42,6 +42,19 @@ describe('chat session model', () => {
       { type: 'tool-call', call: { ...call, id: 'call_2' } }, { type: 'tool-result', result: { toolCallId: 'call_2', name: 'fs.write', ok: false, content: '', truncated: false, error: { code: 'POLICY_DENIED', message: 'no' } } },
     ]);
     assert.deepEqual(s.items.filter((i) => i.type === 'tool').map((t) => t.type === 'tool' && t.status), ['done', 'denied']);
+  });
+
+  it('the same call id in a later task gets its own card, and a result that beat the answer stays done', () => {
+    const { s } = run([{ type: 'tool-call', call }, { type: 'approval-request', requestId: 'r1', call, reason: 'ask' },
+      { type: 'tool-result', result: { toolCallId: 'call_1', name: 'fs.write', ok: true, content: 'ok', truncated: false } }]);
+    answerApproval(s, 'r1', 'allow-session');
+    applyTaskEvent(s, 'task_1', { type: 'finished', status: 'completed', message: 'done' }, 3);
+    taskStarted(s, 'task_2');
+    applyTaskEvent(s, 'task_2', { type: 'tool-call', call }, 4);
+    applyTaskEvent(s, 'task_2', { type: 'approval-request', requestId: 'r2', call, reason: 'ask' }, 5);
+    const tools = s.items.filter((i) => i.type === 'tool');
+    assert.deepEqual(tools.map((t) => t.type === 'tool' && t.status), ['done', 'awaiting-approval']);
+    assert.deepEqual(s.items.filter((i) => i.type === 'notice').map((n) => n.type === 'notice' && n.text), ['Task completed.']);
   });
 
   it('finishing ends streaming, expires pending approvals, and usage accumulates across tasks', () => {

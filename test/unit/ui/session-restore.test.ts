@@ -52,7 +52,7 @@ describe('chat sessions across a reload', () => {
     const memento = new JsonMemento();
     await new SessionStore(memento).flush({ currentId: 's2', sessions: [s] });
     const items = new SessionStore(memento).load().sessions[0]!.items;
-    assert.deepEqual(items.filter((i) => i.type === 'notice').map((i) => i.type === 'notice' && i.text), ['Task cancelled: Task cancelled.']);
+    assert.deepEqual(items.filter((i) => i.type === 'notice').map((i) => i.type === 'notice' && i.text), ['Task cancelled.']);
     assert.equal(items.find((i) => i.type === 'approval')?.type === 'approval' && (items.find((i) => i.type === 'approval') as { state: string }).state, 'expired');
   });
 

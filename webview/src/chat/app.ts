@@ -23,9 +23,9 @@ export class ChatApp {
 <header class="chat-header">
   <vscode-single-select id="sessions" aria-label="Session history" class="grow"></vscode-single-select>
   <vscode-button id="newSession" secondary title="New session (Ctrl+Alt+N)">New</vscode-button>
-  <vscode-single-select id="mode" aria-label="Mode">${AgentMode.options.map((m) => `<vscode-option value="${m}">${m}</vscode-option>`).join('')}</vscode-single-select>
 </header>
-<div class="meter" role="status" aria-live="off"><span id="meter"></span><div class="bar"><div id="meterBar"></div></div></div>
+<div class="meter"><span id="meter" role="status" aria-live="off"></span><div class="bar"><div id="meterBar"></div></div>
+  <vscode-single-select id="mode" aria-label="Mode" title="Mode of this session">${AgentMode.options.map((m) => `<vscode-option value="${m}">${m}</vscode-option>`).join('')}</vscode-single-select></div>
 <div id="banner" class="banner" role="alert" hidden></div>
 <div id="log" class="log" role="list" aria-label="Conversation" tabindex="0"></div>
 <div id="live" class="sr-only" aria-live="polite"></div>

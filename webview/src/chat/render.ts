@@ -52,7 +52,7 @@ ${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)
       const blocked = item.blocked ? ` · ${item.blocked} blocked` : '';
       const auto = item.autoMerge ? ' · auto-merged' : '';
       el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}">
-<div class="patchset-head"><span class="patchset-title">Patch set ready for review</span><vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></div>
+<div class="patchset-head"><span class="patchset-title">Patch set to review</span><vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></div>
 <div class="patchset-stats">${item.files} file${item.files === 1 ? '' : 's'} <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span>${blocked}${auto}</div>
 <div class="patchset-id"><code>${escapeHtml(item.setId)}</code></div></section>`;
       return;

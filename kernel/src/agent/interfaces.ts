@@ -1,4 +1,5 @@
 // The small interfaces the agent core needs from policy, audit, sandboxes and output volumes (wired by main.ts).
+import type { AirlockError } from '../../../protocol/src/errors';
 
 /** What the policy engine is asked about one tool call. */
 export interface ToolPolicyRequest {
@@ -67,3 +68,20 @@ export interface IOutputVolume {
 export type ApprovalCallback = (req: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal) => Promise<'allow' | 'deny'>;
 
 export type AgentLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+
+/** One validated tool call as the gate sees it (before the policy is asked). */
+export type GateCall = Omit<ToolPolicyRequest, 'kind'> & { callId: string };
+
+/**
+ * What the gate says before the policy: `pass` (the policy decides as usual), `refuse` (the model gets this error; the
+ * gate has audited it), or `kernel` (a kernel operation such as workflow.transition that touches no file and runs no
+ * model-chosen command: no policy rule applies; the router audits it as allowed with this reason).
+ */
+export type GateVerdict = { type: 'pass' } | { type: 'refuse'; error: AirlockError } | { type: 'kernel'; reason: string };
+
+/** The workflow hook of the router (kernel/src/agent/task-workflow.ts): consulted before and after every call. */
+export interface IToolGate {
+  before(call: GateCall, signal: AbortSignal): Promise<GateVerdict>;
+  /** After a call ran: text appended to what the model sees (e.g. the transition a test run caused), or undefined. */
+  after?(call: GateCall, result: { ok: boolean; content: string }, signal: AbortSignal): Promise<string | undefined>;
+}

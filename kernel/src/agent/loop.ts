@@ -26,6 +26,11 @@ export interface AgentTaskOptions {
   log?: AgentLogger;
   signal: AbortSignal;
   now?: () => number;
+  /**
+   * Asked when the model ends its turn without tool calls. A string is a refusal to finish (e.g. the workflow session
+   * cannot reach review): it is sent to the model as the next user message and the loop goes on (within the budgets).
+   */
+  beforeFinish?: (signal: AbortSignal) => Promise<string | undefined>;
 }
 
 export interface AgentTaskResult { status: TaskStatus; message: string; messages: ChatMessage[]; error?: ErrorPayload; turns: number }
@@ -83,6 +88,10 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
       }
       messages.push({ role: 'assistant', content: text, toolCalls: calls });
       budget.check();
+      if (!calls.length && o.beforeFinish) {
+        const refusal = await o.beforeFinish(ac.signal);
+        if (refusal) { messages.push({ role: 'user', content: refusal }); continue; }
+      }
       if (!calls.length) {
         const note = reason === 'length' ? ' (the model hit its output limit)' : reason === 'content-filter' ? ' (the provider filtered the output)' : '';
         return finish('completed', (text.trim() || 'done') + note);

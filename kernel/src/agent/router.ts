@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TaskEvent, ToolCall, ToolDefinition, ToolResult } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes, isAbortError } from '../../../protocol/src/errors';
 import { truncateToolResult } from './context';
-import type { ApprovalCallback, IAudit, IPolicy, ToolPolicyDecision } from './interfaces';
+import type { ApprovalCallback, GateCall, IAudit, IPolicy, IToolGate, ToolPolicyDecision } from './interfaces';
 import type { Sanitiser } from './sanitise';
 import type { ITokenCounter } from './tokens';
 import { toDefinition, ToolContext, ToolSpec } from './tools/types';
@@ -20,6 +20,8 @@ export interface RouterOptions {
   /** Parallel independent calls per turn (default 4). */
   concurrency?: number;
   onEvent?: (e: TaskEvent) => void;
+  /** The workflow hook: asked before the policy (may refuse an edit the session's state forbids) and after each call. */
+  gate?: IToolGate;
 }
 
 export type RouteContext = Omit<ToolContext, 'signal'>;
@@ -70,7 +72,20 @@ export class ToolRouter {
       return fail(new AirlockError('TOOL_BAD_ARGUMENTS', `invalid arguments for ${tool.name}: ${issues}`));
     }
     const input = parsed.data;
-    const decision = await this.decide(tool, input, call, ctx.taskId);
+    const gateCall: GateCall = { callId: call.id, taskId: ctx.taskId, tool: tool.name, capabilities: tool.capabilities, input, paths: tool.paths?.(input) ?? [], command: tool.command?.(input) };
+    const verdict = this.o.gate ? await this.o.gate.before(gateCall, signal) : { type: 'pass' as const };
+    let decision: ToolPolicyDecision;
+    switch (verdict.type) {
+      case 'refuse': return fail(verdict.error);
+      case 'kernel':
+        decision = { decision: 'allow', matched: 'workflow', reason: verdict.reason };
+        try { await this.audit('tool.decision', ctx.taskId, { callId: call.id, tool: tool.name, input, decision: 'allow', matched: 'workflow', reason: verdict.reason }, true); } catch (err) {
+          return fail(new AirlockError('AUDIT_UNAVAILABLE', `the audit log could not record the call (${(err as Error).message}); refused to fail closed`));
+        }
+        break;
+      case 'pass': decision = await this.decide(tool, input, call, ctx.taskId); break;
+      default: { const never: never = verdict; throw new Error(`unknown gate verdict ${String(never)}`); }
+    }
     if (decision.decision === 'deny') return fail(new AirlockError(ErrorCodes.PolicyDenied, `policy denied ${tool.name}: ${decision.reason}`, 'choose another approach; this action is not allowed in this mode'));
     if (decision.decision === 'ask') {
       const answer = await this.ask(tool, input, call, ctx.taskId, decision, signal);
@@ -82,6 +97,8 @@ export class ToolRouter {
       const clean = this.clean(out.content);
       const cut = truncateToolResult(clean.text, this.o.maxResultTokens ?? 8000, this.o.counter);
       result = { toolCallId: call.id, name: call.name, ok: true, content: cut.text, truncated: cut.truncated || clean.truncated, durationMs: performance.now() - started };
+      const note = await this.o.gate?.after?.(gateCall, result, signal);
+      if (note) result = { ...result, content: `${result.content}\n${this.clean(note).text}`, durationMs: performance.now() - started };
     } catch (err) {
       if (signal.aborted || isAbortError(err)) throw err;
       result = fail(AirlockError.from(err, ((err as NodeJS.ErrnoException).code === 'ENOENT' ? ErrorCodes.NotFound : 'TOOL_FAILED')));

@@ -16,6 +16,7 @@ import { ToolRouter } from './router';
 import type { Sanitiser } from './sanitise';
 import { TaskSandbox } from './task-sandbox';
 import type { TaskPolicy } from './task-policy';
+import type { TaskWorkflow } from './task-workflow';
 import { overlayAware, TaskVolume } from './task-volume';
 import { counterFor } from './tokens';
 import { fsExists, fsRead, nativeTools } from './tools/native';
@@ -51,7 +52,14 @@ export interface TaskRunSpec {
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Aborted by task/cancel, the client going away, the scheduler, or a full output volume (reason: the error). */
   abort: AbortController;
+  /** The task's workflow session: gates edits, moves on test runs, must reach review before a patch set. */
+  workflow?: TaskWorkflow;
+  /** True when this run was stopped by preemption (destroy + requeue): it ends quietly and the task runs again. */
+  requeued?: () => boolean;
 }
+
+/** The sandbox template of a task's commands (its preemption policy is the task's). */
+export const TASK_TEMPLATE = 'code-executor';
 
 export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<void> {
   let vol: OutputVolume | undefined;
@@ -62,16 +70,18 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
   try {
     vol = await createOutputVolume(t.taskId, { engine: d.volumeEngine, outputRoot: path.join(d.stateDir, 'outputs'), workspace: d.workspace, hostPath: d.hostPath }, signal);
     await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
-    const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
+    const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
     const tv = new TaskVolume(vol, d.workspace, () => sb.release('the kernel writes into the output volume'));
+    const wf = t.workflow;
+    const attached = wf?.attach(tv);
     const quota = watchQuota(vol, (err) => t.abort.abort(err));
     const info = modelInfo(t.model);
     const counter = counterFor(info);
-    const tools = [...nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n)), ...sandboxedTools];
-    const router = new ToolRouter(tools, { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit });
+    const tools = [...nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n)), ...sandboxedTools, ...(wf?.tools() ?? [])];
+    const router = new ToolRouter(tools, { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
     try {
       const r = await runAgentTask({
-        prompt: t.prompt, system: SYSTEM_PROMPT, model: t.model, modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
+        prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
         routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv },
         // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
         onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
@@ -81,14 +91,21 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
       else if (r.status === 'cancelled' && reason instanceof AirlockError && reason.code !== ErrorCodes.Cancelled) finished = { ...finished, message: `Task cancelled: ${reason.message}` };
     } finally {
       quota.dispose();
+      attached?.dispose();
     }
     // The sandbox goes first: the overlay is unmounted, so the upper dir is stable while the patch set is built.
     await sb.close(`task ${finished.status}`);
+    if (finished.status === 'completed' && hasChanges(vol, tv.root) && wf && !wf.readyForPatch) {
+      // Nothing leaves a task whose workflow session did not reach review (strict: green and tests pass; debug:
+      // reproduction passes, instrumentation removed).
+      finished = { type: 'finished', status: 'failed', message: `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not reach review (${wf.blocked ?? 'no reason recorded'}).`,
+        error: new AirlockError('WORKFLOW_NOT_IN_REVIEW', `workflow session ${wf.sessionId} is in ${wf.state}, not review`, wf.blocked).toPayload() };
+    }
     if (finished.status === 'completed' && hasChanges(vol, tv.root)) {
       const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
       keep = true;
       finished = { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : ''}.` };
-      await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed });
+      await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed, ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
     }
   } catch (err) {
     const e = AirlockError.from(err);
@@ -103,8 +120,9 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
       if (keep) await d.volumeEngine.getVolume(vol.volumeName).remove({ force: true }).catch(() => undefined);
       else await removeOutputVolume(vol, d.volumeEngine).catch((err) => t.log('warn', `could not remove output volume ${vol!.volumeName}: ${(err as Error).message}`));
     }
-    await record('task.finish', { status: finished.status, message: finished.message.slice(0, 2000) }).catch(() => undefined);
-    t.emit(finished);
+    const requeued = t.requeued?.() ?? false;
+    await record(requeued ? 'task.requeued' : 'task.finish', { status: finished.status, message: finished.message.slice(0, 2000) }).catch(() => undefined);
+    if (!requeued) t.emit(finished);
   }
 }
 

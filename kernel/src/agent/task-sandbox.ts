@@ -2,31 +2,44 @@
 // the commands that follow, destroyed before the kernel writes into the volume and when the task ends.
 import * as path from 'node:path';
 import type { SandboxManager } from '../runtime/sandbox-manager';
+import { acquireTaskSandbox, TaskSandbox as ScheduledSandbox } from '../scheduler/task-sandbox';
 import type { ISandboxExec, SandboxCommand, SandboxResult } from './interfaces';
 
 export interface TaskSandboxOptions {
   runtime: SandboxManager;
   volumeName: string;
   template?: string;
+  /** The scheduler task: its sandboxes are tagged with it, so preemption pauses them (acquireTaskSandbox). */
+  taskId?: string;
+  /** The task's signal: aborting it destroys the live sandbox at once. */
+  signal?: AbortSignal;
   /** Told about each sandbox the task gets (for the audit trail). */
   onCreated?: (sandboxId: string) => void;
 }
 
 const TEST_COMMAND = /(^|\s)(--test\b|test\b|mocha\b|jest\b|vitest\b|pytest\b|go test\b|cargo test\b)/;
 
+/** A command that runs the project's tests (after it, the kernel asks the workflow for the test-run transition). */
+export function isTestCommand(argv: readonly string[]): boolean {
+  const line = argv.join(' ');
+  return /(^|[\s;&|(])(npm|pnpm|yarn|bun)( run)? (test|t)\b/.test(line) || /(^|[\s;&|(/])node\b[^;&|]*\s--test\b/.test(line)
+    || /(^|[\s;&|(/])(mocha|jest|vitest|pytest|py\.test)\b/.test(line) || /(^|[\s;&|(/])(go|cargo) test\b/.test(line);
+}
+
 export class TaskSandbox implements ISandboxExec {
-  private current?: Promise<string>;
+  private current?: Promise<ScheduledSandbox>;
   private closed = false;
   /** Exit status of the last command that looked like a test run (null: none ran), for the patch set's testsPassed. */
   testsPassed: boolean | null = null;
 
   constructor(private readonly o: TaskSandboxOptions) {}
 
-  private ensure(signal: AbortSignal): Promise<string> {
+  private ensure(signal: AbortSignal): Promise<ScheduledSandbox> {
     if (this.closed) throw new Error('the task sandbox is closed');
     if (!this.current) {
-      const p = this.o.runtime.create({ template: this.o.template ?? 'code-executor', mounts: [{ type: 'volume', source: this.o.volumeName, target: '/workspace', readOnly: false }], signal })
-        .then((info) => { this.o.onCreated?.(info.id); return info.id; });
+      const mounts = [{ type: 'volume' as const, source: this.o.volumeName, target: '/workspace', readOnly: false }];
+      const p = acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template: this.o.template ?? 'code-executor', mounts })
+        .then((sb) => { this.o.onCreated?.(sb.id); return sb; });
       this.current = p;
       p.catch(() => { if (this.current === p) this.current = undefined; });
     }
@@ -34,7 +47,7 @@ export class TaskSandbox implements ISandboxExec {
   }
 
   async exec(cmd: SandboxCommand, signal: AbortSignal): Promise<SandboxResult> {
-    const id = await this.ensure(signal);
+    const { id } = await this.ensure(signal);
     const cwd = path.posix.join('/workspace', cmd.cwd ?? '.');
     const r = await this.o.runtime.exec(id, { argv: cmd.argv, cwd, env: cmd.env, timeoutMs: cmd.timeoutMs }, { signal });
     const notes = [r.error && `could not run: ${r.error}`, r.oomKilled && 'killed: out of memory', r.truncated && 'output truncated', r.signal && `ended by signal ${r.signal}`].filter(Boolean);
@@ -48,8 +61,11 @@ export class TaskSandbox implements ISandboxExec {
     const p = this.current;
     this.current = undefined;
     if (!p) return;
-    const id = await p.catch(() => undefined);
-    if (id) await this.o.runtime.destroy(id, reason).catch(() => undefined);
+    const sb = await p.catch(() => undefined);
+    if (!sb) return;
+    // Destroyed, never recycled: it had this task's output volume mounted.
+    await this.o.runtime.destroy(sb.id, reason).catch(() => undefined);
+    await sb.release().catch(() => undefined);
   }
 
   async close(reason: string): Promise<void> {

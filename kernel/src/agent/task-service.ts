@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import type { ProviderName, TaskEvent } from '../../../protocol/src/agent';
+import { AgentMode, ProviderName, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, cancelledError, ErrorCodes } from '../../../protocol/src/errors';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import type { ApprovalDecision, TaskStartParams } from '../../../protocol/src/methods/agent';
@@ -15,10 +15,11 @@ import { RecordingProvider } from './providers/replay';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
-import { runTask } from './task-run';
+import { runTask, TASK_TEMPLATE } from './task-run';
+import { TaskWorkflow } from './task-workflow';
 
 interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown }
-interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable }
+interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string }
 
 export class TaskService implements IDisposable {
   private readonly tasks = new Map<string, RunningTask>();
@@ -43,7 +44,7 @@ export class TaskService implements IDisposable {
     return true;
   }
 
-  async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<{ taskId: string; provider: ProviderName; model: string; recordFile?: string }> {
+  async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<{ taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }> {
     const audit = this.s.audit;
     if (!audit) throw new AirlockError('AUDIT_UNAVAILABLE', 'this kernel has no audit log, so no task can start');
     audit.assertSessionsAllowed();
@@ -63,7 +64,14 @@ export class TaskService implements IDisposable {
       provider = new RecordingProvider(provider, file);
       recordFile = this.hostPath(file);
     }
-    const mode = p.mode ?? this.kernelMode;
+    const { workflow } = this.s;
+    if (p.sessionId && !workflow) throw new AirlockError('WORKFLOW_UNAVAILABLE', 'this kernel has no workflow service, so a task cannot run in a workflow session');
+    if (p.sessionId) {
+      const busy = [...this.tasks.values()].find((t) => t.sessionId === p.sessionId);
+      if (busy) throw new AirlockError('WORKFLOW_SESSION_BUSY', `workflow session ${p.sessionId} is in use by task ${busy.id}`, 'wait for it to finish or cancel it');
+    }
+    // A resumed session keeps its mode unless the person asks for another one.
+    const mode = p.mode ?? (p.sessionId ? workflow!.get(p.sessionId).mode : this.kernelMode);
     const engine = this.engines.for(mode);
     if (!engine) throw new AirlockError('POLICY_UNAVAILABLE', 'this kernel has no policy engine; every action would be denied');
     const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
@@ -72,20 +80,29 @@ export class TaskService implements IDisposable {
     const emit = (event: TaskEvent) => this.s.events.emit('task/event', { taskId, seq: task.seq++, event });
     await audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
       payload: this.sanitiser.sanitiseValue({ provider: name, model, mode, prompt: p.prompt.slice(0, 2000), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
+    // The task's workflow session (new, or the named one resumed in its persisted state): its mode is enforced.
+    const wfMode = AgentMode.safeParse(mode);
+    const wf = workflow && wfMode.success ? await TaskWorkflow.open({ workflow, audit: audit.writer, sanitiser: this.sanitiser, taskId, workspace: this.s.config.workspace, emit }, { sessionId: p.sessionId, mode: wfMode.data }, task.abort.signal) : undefined;
+    task.sessionId = wf?.sessionId;
     this.tasks.set(taskId, task);
     // A task whose client went away is cancelled: nobody could answer its approvals or stop it any more.
     task.closeSub = client?.onDidClose(() => this.cancel(taskId, 'the client disconnected'));
     const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => process.stderr.write(`task ${taskId} ${level}: ${this.sanitiser.sanitise(message).text}\n`);
-    scheduler.submit({ id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption: 'never' }, (ctx) => {
+    // Scheduled with its needs (one sandbox at a time, one model request at a time) and its template's preemption
+    // policy: code-executor's `pause` freezes the task's sandboxes (tagged with the task id by acquireTaskSandbox);
+    // `requeue` (or a pause the engine refuses) stops this run and starts the task again from scratch later.
+    const preemption = runtime.preemptionFor(TASK_TEMPLATE);
+    scheduler.submit({ id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption }, (ctx) => {
       task.started = true;
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
+      const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
       task.done = runTask({
         workspace: this.s.config.workspace, stateDir: this.s.config.stateDir, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: audit.writer, sanitiser: this.sanitiser,
-      }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, approve: (req, sig) => this.ask(task, req, sig) }, signal)
-        .finally(() => this.forget(taskId));
+      }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued }, signal)
+        .finally(() => { if (!requeued()) this.forget(taskId); });
       return task.done;
     });
-    return { taskId, provider: name, model, ...(recordFile ? { recordFile } : {}) };
+    return { taskId, provider: name, model, ...(recordFile ? { recordFile } : {}), ...(wf ? { sessionId: wf.sessionId } : {}) };
   }
 
   cancel(taskId: string, reason = 'cancelled by a person'): boolean {

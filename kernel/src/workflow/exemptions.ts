@@ -8,6 +8,8 @@ export const ExemptionPolicy = z.object({
   docs: z.array(z.string()).default(['**/*.md', '**/*.mdx', '**/*.txt', '**/*.rst', 'docs/**', 'LICENSE*']),
   config: z.array(z.string()).default(['**/*.json', '**/*.yaml', '**/*.yml', '**/*.toml', '**/.*rc', '**/.editorconfig', '**/.gitignore']),
   generated: z.array(z.string()).default(['**/dist/**', '**/build/**', '**/*.generated.*', '**/*.min.js', '**/package-lock.json', '**/*.lock']),
+  /** Test files: a strict task may edit them before red (kernel/src/workflow/task-rules.ts). */
+  tests: z.array(z.string()).default(['**/*.test.*', '**/*.spec.*', '**/*_test.*', '**/test_*.py', 'test/**', 'tests/**', '**/__tests__/**', 'spec/**']),
   /** Whether a person may waive test-first for one change (always with a reason). */
   allowWaiver: z.boolean().default(true),
 });

@@ -39,6 +39,9 @@ export class WorkflowService extends Disposable {
     this.now = options.now ?? Date.now;
   }
 
+  /** The exemption globs in force (and the test-file globs the task edit rules use). */
+  get exemptionPolicy(): ExemptionPolicy { return this.exemptions; }
+
   /** The test runner the guards use (a SandboxTestRunner when the kernel has a container engine). */
   get runner(): ITestRunner | undefined { return this.options.runner; }
 

@@ -63,6 +63,8 @@ export class TaskSandbox implements ISandboxExec {
     if (!p) return;
     const sb = await p.catch(() => undefined);
     if (!sb) return;
+    // Stopped task: acquireTaskSandbox is already destroying it; release() waits until the container is gone.
+    if (this.o.signal?.aborted) return sb.release().catch(() => undefined);
     // Destroyed, never recycled: it had this task's output volume mounted.
     await this.o.runtime.destroy(sb.id, reason).catch(() => undefined);
     await sb.release().catch(() => undefined);

@@ -44,6 +44,18 @@ describe('agent tasks obey the workflow (real kernel, Docker sandboxes)', functi
       [text('Waiting a while.'), ...call(0, 'k3', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 120000)'] }), fin('tool-calls')],
       [text('never reached'), fin('stop')],
     ]);
+    const fixOld = 'const sorted = [...values].sort();';
+    writeReplay(workspace, 'debug', [
+      [...call(0, 'd1', 'fs.edit', { path: 'src/stats.js', oldText: fixOld, newText: 'const sorted = [...values].sort((a, b) => a - b);' }), fin('tool-calls')],
+      [...call(0, 'd2', 'fs.write', { path: 'test/multi.test.js', content: FAILING_TEST }), fin('tool-calls')],
+      [...call(0, 'd3', 'exec', { argv: ['npm', 'test'] }), fin('tool-calls')],
+      [...call(0, 'd4', 'workflow.transition', { to: 'fix', hypothesis: 'sort() compares numbers as strings' }), fin('tool-calls')],
+      [...call(0, 'd5', 'fs.edit', { path: 'src/stats.js', oldText: fixOld, newText: 'const sorted = [...values].sort((a, b) => a - b);\n  console.error(sorted); // AIRLOCK-INSTRUMENT' }), fin('tool-calls')],
+      [...call(0, 'd6', 'exec', { argv: ['npm', 'test'] }), fin('tool-calls')],
+      [text('Fixed.'), fin('stop')],
+      [...call(0, 'd7', 'fs.edit', { path: 'src/stats.js', oldText: '\n  console.error(sorted); // AIRLOCK-INSTRUMENT', newText: '' }), fin('tool-calls')],
+      [text('Fixed, instrumentation removed.'), fin('stop')],
+    ]);
     writeReplay(workspace, 'resume', [[text('Looked at the session; nothing to change yet.'), fin('stop')]]);
     sup = await startKernel(workspace, path.join(base, 'state'));
     client = await sup.ready();
@@ -102,6 +114,28 @@ describe('agent tasks obey the workflow (real kernel, Docker sandboxes)', functi
     assert.deepEqual(wfEvents(run.events).map((e) => [e.change, e.state]), [['start', 'editing'], ['transition', 'review']]);
     const { set } = await client.request('review/show', { id: run.ready[0].setId });
     assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['modify src/stats.js']);
+  });
+
+  it('debug: reproduce before fixing, hypothesis via workflow.transition, and no patch set while instrumentation remains', async () => {
+    const run = await runTask(client, { prompt: 'Find the median bug', replay: '.replays/debug.jsonl', mode: 'debug' });
+    const done = await run.finished;
+    assert.equal(done.status, 'completed', done.message);
+    const r = results(run.events);
+    assert.deepEqual(r.map((x) => [x.name, x.ok]), [['fs.edit', false], ['fs.write', true], ['exec', true], ['workflow.transition', true], ['fs.edit', true], ['exec', true], ['fs.edit', true]]);
+    assert.match(r[0].content, /guard reproducedFailing/);
+    assert.match(r[2].content, /\[workflow\] reproduce -> hypothesise/);
+    assert.match(r[5].content, /\[workflow\] fix -> verify/);
+    // The first finish was refused (instrumentation left) and the model was told; the second reached review.
+    const wf = wfEvents(run.events);
+    assert.deepEqual(wf.map((e) => [e.change, e.state, e.guard ?? null]), [
+      ['start', 'reproduce', null], ['blocked', 'reproduce', 'reproducedFailing'], ['transition', 'hypothesise', null], ['transition', 'fix', null],
+      ['transition', 'verify', null], ['refused', 'verify', 'instrumentationRemoved'], ['transition', 'review', null],
+    ]);
+    const { set } = await client.request('review/show', { id: run.ready[0].setId });
+    assert.ok(set.files.every((f) => f.type !== 'modify' || f.hunks.every((h) => h.lines.every((l) => !l.includes('AIRLOCK-INSTRUMENT')))));
+    const got = await client.request('workflow/get', { sessionId: wf[0].sessionId, history: 50 });
+    assert.deepEqual(got.history.map((h) => `${h.kind}:${h.to}`), ['create:reproduce', 'transition:hypothesise', 'transition:fix', 'transition:verify', 'refused:verify', 'transition:review']);
+    assert.match(JSON.stringify(got.history[2].detail), /sort\(\) compares numbers as strings/);
   });
 
   it('kill -9 of the kernel mid-task: after the restart the session is in its exact persisted state and a new task resumes it', async () => {

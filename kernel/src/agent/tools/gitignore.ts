@@ -6,7 +6,8 @@ interface Rule { re: RegExp; negate: boolean; dirOnly: boolean }
 /** The rules of one .gitignore file, relative to the directory that holds it. */
 export class IgnoreFile {
   private readonly rules: Rule[] = [];
-  constructor(readonly baseRel: string, text: string) {
+  /** `text` is kept so a worker thread can rebuild the same rules from it. */
+  constructor(readonly baseRel: string, readonly text: string) {
     for (const raw of text.split(/\r?\n/)) {
       let p = raw.replace(/(?<!\\)\s+$/, '');
       if (!p || p.startsWith('#')) continue;

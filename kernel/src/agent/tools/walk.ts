@@ -16,46 +16,67 @@ export interface WalkOptions {
   filterDir?: (rel: string) => boolean;
 }
 
+/** One directory's kept entries (sorted by name) and the .gitignore stack that applies below it. */
+export interface DirListing { ents: fs.Dirent[]; ignores: IgnoreFile[] }
+
 const ALWAYS_SKIP = new Set(['.git', '.hg', '.svn']);
 
+/** The .gitignore files of the directories above `startRel` (they apply to it too, as git would apply them). */
+export function ignoresAbove(root: string, startRel: string): IgnoreFile[] {
+  const base: IgnoreFile[] = [];
+  if (!startRel) return base;
+  const parts = startRel.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const f = readIgnore(root, parts.slice(0, i).join('/'));
+    if (f) base.push(f);
+  }
+  return base;
+}
+
 /**
- * Depth-first, sorted walk from `startRel` (relative to `root`). Yields files and directories. The .gitignore files of
- * the directories above `startRel` apply too, as git would apply them.
+ * Reads one directory (`rel` under `root`; '' = root): files and directories only (never symlinks, sockets or devices),
+ * without .git/.hg/.svn or ignored entries, sorted by name. undefined when it cannot be read (missing, not a directory).
+ */
+export function listDir(root: string, rel: string, parentIgnores: IgnoreFile[], useIgnore: boolean): DirListing | undefined {
+  let ents: fs.Dirent[];
+  try { ents = fs.readdirSync(rel ? path.join(root, rel) : root, { withFileTypes: true }); } catch { return undefined; }
+  let ignores = parentIgnores;
+  if (useIgnore && ents.some((e) => e.name === '.gitignore')) { const f = readIgnore(root, rel); if (f) ignores = [...parentIgnores, f]; }
+  ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const kept: fs.Dirent[] = [];
+  for (const e of ents) {
+    const isDir = e.isDirectory();
+    if (!isDir && !e.isFile()) continue;
+    if (isDir && ALWAYS_SKIP.has(e.name)) continue;
+    if (ignores.length && isIgnored(ignores, rel ? `${rel}/${e.name}` : e.name, isDir)) continue;
+    kept.push(e);
+  }
+  return { ents: kept, ignores };
+}
+
+/**
+ * Depth-first, sorted walk from `startRel` (relative to `root`). Yields files and directories: all entries of a
+ * directory first, then the subtree of each of its subdirectories in name order.
  */
 export function* walk(root: string, startRel = '', opts: WalkOptions = {}): Generator<WalkEntry> {
   const useIgnore = opts.gitignore !== false;
-  const base: IgnoreFile[] = [];
-  if (useIgnore && startRel) {
-    const parts = startRel.split('/');
-    for (let i = 0; i < parts.length; i++) {
-      const dirRel = parts.slice(0, i).join('/');
-      const f = readIgnore(root, dirRel);
-      if (f) base.push(f);
-    }
-  }
-  const stack: Array<{ rel: string; ignores: IgnoreFile[] }> = [{ rel: startRel, ignores: base }];
+  const stack: Array<{ rel: string; ignores: IgnoreFile[] }> = [{ rel: startRel, ignores: useIgnore ? ignoresAbove(root, startRel) : [] }];
   let n = 0;
   while (stack.length) {
     const { rel, ignores: parentIgnores } = stack.pop()!;
+    const listing = listDir(root, rel, parentIgnores, useIgnore);
+    if (!listing) continue;
     const abs = rel ? path.join(root, rel) : root;
-    let ents: fs.Dirent[];
-    try { ents = fs.readdirSync(abs, { withFileTypes: true }); } catch { continue; }
-    let ignores = parentIgnores;
-    if (useIgnore && ents.some((e) => e.name === '.gitignore')) { const f = readIgnore(root, rel); if (f) ignores = [...parentIgnores, f]; }
-    ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
-    for (const e of ents) {
+    for (const e of listing.ents) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       const isDir = e.isDirectory();
-      if (!isDir && !e.isFile()) continue; // symlinks, sockets, devices: never followed or read
-      if (isDir && ALWAYS_SKIP.has(e.name)) continue;
-      if (ignores.length && isIgnored(ignores, childRel, isDir)) continue;
       if ((++n & 255) === 0) opts.signal?.throwIfAborted();
       yield { rel: childRel, abs: path.join(abs, e.name), isDir };
       if (opts.limit !== undefined && n >= opts.limit) return;
       if (isDir && (!opts.filterDir || opts.filterDir(childRel))) subdirs.push(childRel);
     }
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ rel: subdirs[i], ignores });
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ rel: subdirs[i], ignores: listing.ignores });
   }
 }
 

@@ -21,8 +21,14 @@ export function changedFiles(tv: TaskVolume, workspace: string): string[] {
     }
   };
   if (tv.vol.kind === 'overlay') {
-    // Everything in the upper dir is a change: files, symlinks, whiteouts (deletions); directories are walked.
-    walk(tv.root, '', (_abs, r, st) => { if (!st.isDirectory()) out.push(r); return true; });
+    // The upper dir holds the changes: files, symlinks, whiteouts (deletions); directories are walked. A file copied
+    // up with the workspace's content (e.g. restored with `git checkout`) is no change.
+    walk(tv.root, '', (abs, r, st) => {
+      if (st.isDirectory()) return true;
+      if (st.isFile() && sameAsWorkspace(abs, path.join(workspace, r), st)) return false;
+      out.push(r);
+      return false;
+    });
     return out;
   }
   walk(tv.root, '', (abs, r, st) => {
@@ -36,6 +42,13 @@ export function changedFiles(tv: TaskVolume, workspace: string): string[] {
     return false;
   });
   return [...new Set(out)].sort();
+}
+
+function sameAsWorkspace(abs: string, ws: string, st: fs.Stats): boolean {
+  try {
+    const w = fs.statSync(ws);
+    return w.isFile() && w.size === st.size && (w.mode & 0o7777) === (st.mode & 0o7777) && fs.readFileSync(abs).equals(fs.readFileSync(ws));
+  } catch { return false; }
 }
 
 /** Lines of the changed files that the task added (a line-multiset difference against the workspace version). */

@@ -28,6 +28,12 @@ export interface TaskWorkflowDeps {
 
 type Moved = { ok: true; session: SessionSnapshot; note: string } | { ok: false; guard?: GuardName; reason: string };
 
+/** The test-first step of each mode: it needs the implementation untouched. */
+const TEST_FIRST: Partial<Record<WorkflowMode, { from: WorkflowState; to: WorkflowState; guard: GuardName }>> = {
+  strict: { from: 'spec', to: 'red', guard: 'failingTestSeen' },
+  debug: { from: 'reproduce', to: 'hypothesise', guard: 'reproducedFailing' },
+};
+
 /** How often the agent is told it cannot finish before the task ends without a patch set. */
 const FINISH_REFUSALS = 3;
 
@@ -163,6 +169,18 @@ export class TaskWorkflow implements IToolGate {
 
   private async move(to: WorkflowState, evidence: TransitionEvidence, signal: AbortSignal): Promise<Moved> {
     const from = this.state;
+    // A failing test counts only against the unchanged implementation: fs edits are gated, but a command could have
+    // written implementation files before red (or before the reproduction) was seen.
+    const first = TEST_FIRST[this.mode];
+    if (first && from === first.from && to === first.to) {
+      const touched = (evidence.changedFiles ?? []).filter((f) => this.classify(f) === 'implementation');
+      if (touched.length) {
+        const reason = `implementation files were changed (by a command) before a failing test was seen: ${touched.slice(0, 5).join(', ')}; restore them (e.g. git checkout -- FILE) and run the tests again`;
+        await this.record('workflow.refused', { sessionId: this.sessionId, mode: this.mode, from, to, guard: first.guard, code: 'WORKFLOW_EDIT_REFUSED', reason, paths: touched });
+        this.event({ change: 'refused', from, to, guard: first.guard, reason, paths: touched });
+        return { ok: false, guard: first.guard, reason };
+      }
+    }
     try {
       this.session = await this.d.workflow.transition(this.sessionId, to, evidence, 'agent', signal);
     } catch (err) {

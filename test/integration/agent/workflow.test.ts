@@ -56,7 +56,21 @@ describe('agent tasks obey the workflow (real kernel, Docker sandboxes)', functi
       [...call(0, 'd7', 'fs.edit', { path: 'src/stats.js', oldText: '\n  console.error(sorted); // AIRLOCK-INSTRUMENT', newText: '' }), fin('tool-calls')],
       [text('Fixed, instrumentation removed.'), fin('stop')],
     ]);
+    const append = "require('fs').appendFileSync('src/stats.js', '// changed by a command\\n')";
+    const restore = "const fs = require('fs'); const s = fs.readFileSync('src/stats.js', 'utf8'); fs.writeFileSync('src/stats.js', s.replace('// changed by a command\\n', ''))";
+    writeReplay(workspace, 'sneak', [
+      [...call(0, 'n1', 'exec', { argv: ['node', '-e', append] }), fin('tool-calls')],
+      [...call(0, 'n2', 'fs.write', { path: 'test/multi.test.js', content: FAILING_TEST }), fin('tool-calls')],
+      [...call(0, 'n3', 'exec', { argv: ['npm', 'test'] }), fin('tool-calls')],
+      [...call(0, 'n4', 'exec', { argv: ['node', '-e', restore] }), fin('tool-calls')],
+      [...call(0, 'n5', 'exec', { argv: ['npm', 'test'] }), fin('tool-calls')],
+      [text('Red now.'), fin('stop')],
+      [text('Still finishing.'), fin('stop')],
+      [text('Finishing anyway.'), fin('stop')],
+    ]);
     writeReplay(workspace, 'resume', [[text('Looked at the session; nothing to change yet.'), fin('stop')]]);
+    // Commands run as uid 1000: let them write src/stats.js, as a project owned by the person would.
+    fs.chmodSync(path.join(workspace, 'src/stats.js'), 0o666);
     sup = await startKernel(workspace, path.join(base, 'state'));
     client = await sup.ready();
     approver = autoApprove(client);
@@ -104,6 +118,22 @@ describe('agent tasks obey the workflow (real kernel, Docker sandboxes)', functi
     assert.deepEqual(entries.filter((e) => e.action === 'workflow.transition').map((e) => (e.payload as { to: string }).to), ['red', 'green', 'review']);
     assert.deepEqual(entries.filter((e) => e.action === 'tool.decision').map((e) => e.resource), ['fs.write', 'exec', 'fs.edit', 'exec'], 'the refused edit never reached the policy');
     assert.equal((await client.request('audit/verify', {})).type, 'intact');
+  });
+
+  it('strict: an implementation file changed by a command before red blocks red until it is restored', async () => {
+    const run = await runTask(client, { prompt: 'Sneak a change in', replay: '.replays/sneak.jsonl', mode: 'strict' });
+    const done = await run.finished;
+    const r = results(run.events);
+    assert.deepEqual(r.map((x) => [x.name, x.ok]), [['exec', true], ['fs.write', true], ['exec', true], ['exec', true], ['exec', true]]);
+    assert.match(r[2].content, /\[workflow\] still in spec: spec -> red refused by guard failingTestSeen: implementation files were changed \(by a command\) before a failing test was seen: src\/stats\.js/);
+    assert.match(r[4].content, /\[workflow\] spec -> red: failingTestSeen: 1 failing: median of multi-digit numbers/);
+    // It ends in red: a failing test alone cannot reach review, so no patch set leaves.
+    assert.equal(done.status, 'failed', done.message);
+    assert.equal(done.error?.code, 'WORKFLOW_NOT_IN_REVIEW');
+    assert.equal(run.ready.length, 0);
+    assert.equal(run.events.filter((e) => e.type === 'turn-start').length, 8, 'told twice that it cannot finish, then stopped');
+    const refused = (await client.request('audit/query', { session: run.taskId, action: 'workflow.refused', order: 'asc', limit: 10, payloads: true })).entries;
+    assert.deepEqual((refused[0].payload as { paths: string[] }).paths, ['src/stats.js']);
   });
 
   it('explore: edits implementation files freely; finishing moves the session to review', async () => {

@@ -48,6 +48,7 @@ export function formatEvent(e: TaskEvent, state: { midText: boolean }): Output[]
     case 'retry': return line(`… provider retry ${e.attempt} in ${Math.round(e.delayMs)} ms (${e.reason})${e.discardPartial ? '; the partial answer is discarded' : ''}`);
     case 'context-trimmed': return line(`… older context summarised (${e.droppedMessages} messages)`);
     // A completed task's message is the model's last text, already streamed: only the status is added.
+    case 'workflow': return line(`◆ ${e.mode} ${e.change}: ${e.from ? `${e.from} → ` : ''}${e.to ?? e.state}${e.guard ? ` (guard ${e.guard})` : ''}${e.reason ? `: ${e.reason}` : ''}`);
     case 'finished': return line(e.status === 'completed' ? '\n[completed]' : `\n[${e.status}] ${e.message}`);
     default: { const never: never = e; return never; }
   }

@@ -40,6 +40,13 @@ describe('cli run: event formatting', () => {
     assert.equal(out, '? approval needed: fs.write a.txt — writes are approved one by one\n\n[budget-exceeded] Task stopped: the turns budget is used up (2 model turns of 2).\n');
   });
 
+  it('shows workflow moves and refusals with the guard that decided', () => {
+    const wf = (x: Partial<Extract<TaskEvent, { type: 'workflow' }>>) => ({ type: 'workflow', sessionId: 's', mode: 'strict', state: 'spec', change: 'transition', next: [], ...x }) as TaskEvent;
+    assert.equal(render([wf({ change: 'refused', guard: 'failingTestSeen', reason: 'write a failing test first and run it' })]),
+      '◆ strict refused: spec (guard failingTestSeen): write a failing test first and run it\n');
+    assert.equal(render([wf({ from: 'spec', to: 'red', state: 'red' })]), '◆ strict transition: spec → red\n');
+  });
+
   it('describes calls briefly and survives bad JSON', () => {
     assert.equal(describeCall({ id: 'a', name: 'search.grep', arguments: '{"pattern":"TODO","path":"src"}' }), 'search.grep "TODO" in src');
     assert.equal(describeCall({ id: 'a', name: 'fs.read', arguments: '{"path":"a.ts","startLine":3,"endLine":9}' }), 'fs.read a.ts:3-9');

@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { FrameLocator } from 'playwright-core';
 import {
-  ARTIFACTS_DIR, Browser, bundleSuite, CodeServer, E2EPage, findWebview, launchBrowser, openWorkbench, removeKernelContainers, REPO_ROOT,
+  ARTIFACTS_DIR, Browser, bundleSuite, CodeServer, E2EPage, findWebview, kernelContainers, launchBrowser, openWorkbench, removeKernelContainers, REPO_ROOT,
   runCommand, runExtensionTests, screenshot, tempDir, waitFor, waitForStatusBar,
 } from './harness';
-import { expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, HEADER_OLD, SORT_NEW, STATS, writeFlowWorkspace } from './suite/flowFixture';
+import { ASKED_PATH, ASKED_REASON, expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, HEADER_OLD, SET_ADDED, SET_FILES, SORT_NEW, STATS, writeFlowWorkspace } from './suite/flowFixture';
 
 const execFileP = promisify(execFile);
 const CODELENS = '.monaco-editor .codelens-decoration a';
@@ -27,12 +27,20 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
   let installed: string;
   let suiteJs: string;
   let chat: FrameLocator;
+  let multiRootFolder: string | undefined;
+  /** Everything the extension wrote to its log channel, in every extension host of this server. */
+  const extensionLog = () => {
+    const out: string[] = [];
+    const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) walk(f); else if (e.name === 'Airlock.log') out.push(fs.readFileSync(f, 'utf8')); } };
+    walk(path.join(cs.dirs.userData, 'logs'));
+    return out.join('\n');
+  };
 
   const disk = () => fs.readFileSync(path.join(ws, STATS), 'utf8');
   const lens = (text: string) => page.locator(CODELENS, { hasText: new RegExp(`^\\s*${text}\\s*$`) });
   /** The chat's transcript text (the virtual list keeps the rows near the bottom in the DOM). */
   const transcript = () => chat.locator('#log').innerText();
-  const openChat = async () => { await runCommand(page, 'Airlock: Open Chat'); chat = await findWebview(page, '#log', 60_000); };
+  const openChat = async (timeoutMs = 60_000) => { await runCommand(page, 'Airlock: Open Chat'); chat = await findWebview(page, '#log', timeoutMs); };
 
   before(async () => {
     tmp = tempDir('flow');
@@ -65,7 +73,7 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
   after(async () => {
     await browser?.close();
     await cs?.stop();
-    if (ws) await removeKernelContainers(ws);
+    for (const f of [ws, multiRootFolder]) if (f) await removeKernelContainers(f);
     for (const d of [tmp, ws]) if (d) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
   });
 
@@ -85,13 +93,13 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await screenshot(page, 'flow-1-streaming');
   });
 
-  it('2 asks for the one command the policy marks `ask`; "Allow for this session" lets the task finish', async () => {
+  it('2 asks once — for the CI workflow file the policy marks `ask`; "Allow for this session" lets the task finish', async () => {
     const card = chat.locator('.approval.pending');
     await card.waitFor({ timeout: 60_000 });
     const text = await card.innerText();
-    assert.match(text, /Approval needed: exec/);
-    assert.match(text, /any other command runs after approval/);
-    assert.match(text, /node --test/);
+    assert.match(text, /Approval needed: fs\.write/);
+    assert.match(text, new RegExp(ASKED_REASON));
+    assert.match(text, new RegExp(ASKED_PATH.replace(/[./]/g, '\\$&')));
     const allowSession = card.locator('vscode-button[data-answer="allow-session"]');
     assert.equal(await allowSession.getAttribute('disabled'), null, 'Allow for this session is enabled');
     await allowSession.scrollIntoViewIfNeeded();
@@ -99,19 +107,25 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await allowSession.click();
     await chat.locator('.approval.allowed-session').waitFor({ timeout: 30_000 });
     await chat.locator('.notice', { hasText: 'Task completed' }).waitFor({ timeout: 90_000 });
-    assert.match(await transcript(), new RegExp(FINAL_TEXT.replace(/`/g, '')));
-    assert.equal(await chat.locator('.card.tool.done[title="Tool exec"]').count(), 1, 'the command ran');
+    assert.match(await transcript(), /now sorts numerically, and CI runs the tests/);
+    assert.equal(await chat.locator('.approval').count(), 1, 'exactly one approval');
+    assert.equal(await chat.locator('.card.tool.done[title="Tool exec"]').count(), 1, 'the tests ran in the sandbox');
     await screenshot(page, 'flow-2-approved');
   });
 
   it('3 the chat links the produced patch set; Review opens the diff with per-hunk CodeLens', async () => {
     const card = chat.locator('.patchset');
     await card.waitFor({ timeout: 30_000 });
-    assert.match(await card.innerText(), /1 file\s*\+2\s*−2/);
+    assert.match(await card.innerText(), new RegExp(`${SET_FILES} files\\s*\\+${SET_ADDED}\\s*−2`));
     await screenshot(page, 'flow-3-patchset');
     await card.locator('vscode-button[data-action="open-patchset"]').click();
-    await page.locator('.tab', { hasText: 'stats.js ↔ proposed' }).first().waitFor({ timeout: 30_000 });
+    // Review focuses the Patches view and opens the set's first file; the set's files are listed there.
+    const tree = page.locator('.pane', { hasText: 'Patches' });
     await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
+    const statsRow = page.locator('.monaco-list-row', { hasText: 'src/stats.js' });
+    if (!(await statsRow.count())) await tree.locator('.monaco-list-row').first().click(); // expand the set
+    await statsRow.first().click();
+    await page.locator('.tab.active', { hasText: 'stats.js ↔ proposed' }).waitFor({ timeout: 30_000 });
     await waitFor('two hunk CodeLens', async () => ((await lens('Accept hunk').count()) === 2 ? true : undefined), 30_000);
     assert.equal(await lens('Reject hunk').count(), 2);
     assert.equal(await lens('Merge accepted').count(), 1);
@@ -125,9 +139,15 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await lens('Reject hunk').first().click();
     await lens('Rejected').waitFor({ timeout: 30_000 });
     await screenshot(page, 'flow-4-decided');
+    // The CI workflow file is rejected as a whole from the Patches view (inline action on the file).
+    const ciRow = page.locator('.monaco-list-row', { hasText: 'test.yml' }).first();
+    await ciRow.hover();
+    await ciRow.locator('.action-label[aria-label="Reject All in File"], .action-label[aria-label^="Reject"]').first().click();
+    await page.locator('.monaco-list-row', { hasText: /test\.yml.*rejected/ }).first().waitFor({ timeout: 15_000 });
     await lens('Merge accepted').click();
     await waitFor('the merged file on disk', async () => (disk() === expectedAfterMerge(original) ? true : undefined), 30_000);
     assert.ok(disk().includes(SORT_NEW) && disk().includes(HEADER_OLD), 'accepted hunk applied, rejected hunk not');
+    assert.equal(fs.existsSync(path.join(ws, ASKED_PATH)), false, 'the rejected file was not created');
     await page.locator('.notification-toast', { hasText: /Merged 1 file\(s\) from ps_/ }).first().waitFor({ timeout: 15_000 });
     // The stale proposed diff closed; the merged file itself is open.
     await page.locator('.tab.active', { hasText: 'stats.js' }).waitFor({ timeout: 10_000 });
@@ -174,7 +194,14 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
   it('7 finds the session restored in the chat panel after a window reload', async () => {
     await page.reload({ waitUntil: 'domcontentloaded' });
     await openWorkbench(page, page.url(), 60_000);
-    await openChat();
+    await openChat(20_000).catch(async () => {
+      // VS Code 1.100's web webview host can wait forever for a service-worker `controllerchange` when several webviews
+      // come back after a reload (console: "Found unexpected service worker controller"; fixed upstream in
+      // microsoft/vscode#312020; desktop VS Code has no service worker). A fresh webview for the view is controlled.
+      fs.appendFileSync(path.join(ARTIFACTS_DIR, 'flow-notes.log'), 'chat webview stalled after reload (code-server service worker); view re-created\n');
+      await runCommand(page, 'View: Close Primary Side Bar');
+      await openChat();
+    });
     await chat.locator('.notice', { hasText: 'Task cancelled' }).waitFor({ timeout: 30_000 });
     const text = await transcript();
     assert.match(text, /Fix median\(\) again/);
@@ -186,7 +213,31 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await screenshot(page, 'flow-7-restored');
   });
 
-  it('8 runs the same flow as an extension-host suite in this VS Code', async () => {
+  it('8 Set API Key keeps the key in secret storage and hands it to the kernel, again after a restart', async () => {
+    const KEY = 'sk-ant-e2e-0123456789abcdefghijklmnop';
+    await runCommand(page, 'Airlock: Set API Key');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('anthropic');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'API key for anthropic' }).waitFor({ timeout: 10_000 });
+    assert.equal(await input.getAttribute('type'), 'password', 'the key is typed into a password box');
+    await input.fill(KEY);
+    await page.keyboard.press('Enter');
+    const sent = () => (extensionLog().match(/sent the anthropic API key to the kernel/g) ?? []).length;
+    await waitFor('the key to reach the kernel', async () => (sent() >= 1 ? true : undefined), 15_000);
+    await screenshot(page, 'flow-8-api-key');
+    // A restarted kernel is a new process without keys: the extension sends it again once it is ready.
+    const before = sent();
+    await runCommand(page, 'Airlock: Restart Kernel');
+    await waitFor('the key to be sent again after the restart', async () => (sent() > before ? true : undefined), 60_000);
+    await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 60_000);
+    // Never in settings or logs.
+    for (const f of [cs.settingsFile, path.join(ws, '.vscode', 'settings.json')]) assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /sk-ant-e2e/);
+    assert.doesNotMatch(extensionLog(), /sk-ant-e2e/);
+  });
+
+  it('9 runs the same flow as an extension-host suite in this VS Code', async () => {
     await page.close();
     fs.writeFileSync(path.join(ws, STATS), original); // the suite reviews the same two hunks again
     const run = await runExtensionTests(await browser.newPage(), { baseUrl: cs.url, folder: ws, extensionDevelopmentPath: installed, extensionTestsPath: suiteJs, timeoutMs: 140_000 });
@@ -195,5 +246,35 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     fs.writeFileSync(path.join(ARTIFACTS_DIR, 'flow-extension-host-suite.log'), report);
     assert.equal(run.code, 0, `flow suite failed (exit ${run.code}):\n${run.console.slice(-60).join('\n')}`);
     assert.match(report, /\b5 passing\b/);
+  });
+
+  it('10 multi-root: the person picks the folder once; the choice is remembered for the workspace', async () => {
+    const other = path.join(tmp, 'second-folder');
+    fs.mkdirSync(path.join(other, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(other, 'src', 'index.js'), 'module.exports = 1;\n');
+    const file = path.join(tmp, 'multi.code-workspace');
+    fs.writeFileSync(file, JSON.stringify({ folders: [{ path: ws }, { path: other }] }));
+    const url = new URL(cs.url);
+    url.searchParams.set('workspace', file);
+    multiRootFolder = other;
+    page = await browser.newPage();
+    const p = page;
+    await openWorkbench(p, url.toString(), 60_000);
+    const pick = p.locator('.quick-input-widget', { hasText: 'Airlock: Select Folder' });
+    await pick.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await p.locator('.quick-input-widget .quick-input-list .monaco-list-row').count(), 2, 'both folders offered');
+    await screenshot(p, 'flow-10-pick-folder');
+    await p.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'second-folder' }).click();
+    await waitForStatusBar(p, 'airlock.kernel', /Airlock: ready/, 90_000);
+    const running = (await kernelContainers(other)).filter((c) => c.state === 'running');
+    assert.equal(running.length, 1, 'the kernel runs for the picked folder');
+    await p.reload({ waitUntil: 'domcontentloaded' });
+    await openWorkbench(p, p.url(), 60_000);
+    await waitForStatusBar(p, 'airlock.kernel', /Airlock: ready/, 60_000);
+    await p.waitForTimeout(1500);
+    assert.equal(await pick.isVisible(), false, 'no second question: the pick is remembered');
+    const picked = extensionLog().match(/working on folder .*/g) ?? [];
+    assert.equal(picked.filter((l) => l.endsWith(other)).length, 2, `both windows worked on the picked folder: ${picked.join(' | ')}`);
+    await p.close();
   });
 });

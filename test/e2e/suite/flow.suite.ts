@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { AirlockApi } from '../../../extension/src/extension';
 import { fileHunks } from '../../../extension/src/review/proposed';
 import type { ChatItem } from '../../../protocol/src/webview';
-import { ASKED_COMMAND, expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, SORT_NEW, STATS } from './flowFixture';
+import { ASKED_PATH, ASKED_REASON, expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, SET_ADDED, SET_FILES, SORT_NEW, STATS } from './flowFixture';
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -43,12 +43,13 @@ export function flowSuite(): void {
       assert.ok(api.activationMs > 0 && api.activationMs < 5000, `activationMs ${api.activationMs}`);
     });
 
-    it('Start Task streams the answer, asks once for the command, and allow-session lets it run', async () => {
+    it('Start Task streams the answer, asks once (the CI workflow file), and allow-session lets the task finish', async () => {
       const taskId = await vscode.commands.executeCommand<string>('airlock.startTask', FLOW_PROMPT);
       assert.match(taskId ?? '', /^task_/);
       const approval = await until('the approval prompt', () => find(api, 'approval', (a) => a.taskId === taskId && a.state === 'pending'));
-      assert.equal(approval.toolName, 'exec');
-      assert.deepEqual(JSON.parse(approval.arguments).argv, ASKED_COMMAND);
+      assert.equal(approval.toolName, 'fs.write');
+      assert.equal(JSON.parse(approval.arguments).path, ASKED_PATH);
+      assert.equal(approval.reason, ASKED_REASON);
       assert.ok(api.ui!.chat.snapshot().approvals.allowSession, 'this kernel accepts allow-session');
       await api.ui!.chat.approve(approval.id, 'allow-session');
       await until('the task to finish', () => !api.ui!.chat.session.running || undefined);
@@ -56,10 +57,11 @@ export function flowSuite(): void {
       assert.equal(find(api, 'approval')?.state, 'allowed-session');
       const exec = find(api, 'tool', (t) => t.name === 'exec');
       assert.equal(exec?.status, 'done', JSON.stringify(exec));
+      assert.equal(find(api, 'tool', (t) => t.name === 'fs.write' && t.arguments.includes(ASKED_PATH))?.status, 'done');
       assert.ok(items(api).some((x) => x.type === 'assistant' && x.text.includes(FINAL_TEXT)), 'the final answer streamed in');
       assert.ok(find(api, 'notice', (n) => /Task completed/.test(n.text)), 'the task completed');
       const card = await until('the patch-set card', () => find(api, 'patchset'));
-      assert.deepEqual([card.files, card.added, card.removed], [1, 2, 2]);
+      assert.deepEqual([card.files, card.added, card.removed], [SET_FILES, SET_ADDED, 2]);
       setId = card.setId;
     });
 
@@ -72,10 +74,12 @@ export function flowSuite(): void {
       const header = hunks.find((h) => h !== sort)!;
       await vscode.commands.executeCommand('airlock.acceptHunk', setId, STATS, sort.id);
       await vscode.commands.executeCommand('airlock.rejectHunk', setId, STATS, header.id);
+      await vscode.commands.executeCommand('airlock.rejectFile', setId, ASKED_PATH);
       await vscode.commands.executeCommand('airlock.mergePatchSet', setId);
       const uri = vscode.Uri.joinPath(root, STATS);
       const disk = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
       assert.equal(disk, expectedAfterMerge(original));
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(root, ASKED_PATH))), 'the rejected file was not created');
       // The merge went through a WorkspaceEdit: the document's own undo brings the old text back.
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);

@@ -1,7 +1,7 @@
 // Markdown sanitising (no raw HTML or script links from the model) and the diff-review helpers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { formatUsage } from '../../../webview/src/chat/render';
+import { formatUsage, renderArgs } from '../../../webview/src/chat/render';
 import { renderMarkdown } from '../../../webview/src/shared/markdown';
 import { hunkAnchorLines, parsePatchUriPath, proposedText } from '../../../extension/src/review/proposed';
 
@@ -21,6 +21,16 @@ describe('markdown rendering', () => {
 
   it('shows images as text (the CSP blocks remote loads)', () => {
     assert.match(renderMarkdown('![logo](https://evil.example/x.png)'), /\[image: logo\]/);
+  });
+});
+
+describe('tool arguments', () => {
+  it('shows multi-line strings as text blocks, argv as a command line, and escapes everything', () => {
+    const html = renderArgs(JSON.stringify({ path: '.github/workflows/<x>.yml', content: 'a: 1\nb: <script>', argv: ['node', '--test'] }));
+    assert.match(html, /<span class="arg-name">path<\/span> <code>\.github\/workflows\/&lt;x&gt;\.yml<\/code>/);
+    assert.match(html, /<pre class="io">a: 1\nb: &lt;script&gt;<\/pre>/, 'real newlines, not \\n escapes');
+    assert.match(html, /<code>node --test<\/code>/);
+    assert.equal(renderArgs('not json <b>'), '<pre class="io">not json &lt;b&gt;</pre>');
   });
 });
 

@@ -4,8 +4,20 @@ import { escapeHtml, renderMarkdown } from '../shared/markdown';
 
 const NOT_AVAILABLE = 'Not available in this kernel';
 
-function prettyJson(text: string): string {
-  try { return JSON.stringify(JSON.parse(text), null, 2); } catch { return text; }
+/**
+ * A tool call's arguments for people: one labelled block per field, multi-line strings (file contents, scripts) shown
+ * as their text rather than a JSON string full of \n escapes.
+ */
+export function renderArgs(text: string): string {
+  let v: unknown;
+  try { v = JSON.parse(text); } catch { return `<pre class="io">${escapeHtml(text)}</pre>`; }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return `<pre class="io">${escapeHtml(JSON.stringify(v, null, 2))}</pre>`;
+  return Object.entries(v as Record<string, unknown>).map(([k, x]) => {
+    const body = typeof x === 'string' ? x : Array.isArray(x) && x.every((a) => typeof a === 'string') ? x.join(' ') : JSON.stringify(x, null, 2);
+    const block = typeof x === 'string' && x.includes('\n');
+    return block ? `<div class="arg"><span class="arg-name">${escapeHtml(k)}</span><pre class="io">${escapeHtml(body)}</pre></div>`
+      : `<div class="arg"><span class="arg-name">${escapeHtml(k)}</span> <code>${escapeHtml(body)}</code></div>`;
+  }).join('');
 }
 
 const TOOL_STATUS: Record<Extract<ChatItem, { type: 'tool' }>['status'], string> = {
@@ -27,7 +39,7 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
       const r = item.result;
       const output = r ? `<div class="section"><div class="label">Output${r.truncated ? ' (truncated)' : ''}${r.durationMs !== undefined ? ` · ${Math.round(r.durationMs)} ms` : ''}</div><pre class="io">${escapeHtml(r.content)}</pre>${r.error ? `<div class="error">${escapeHtml(r.error.code)}: ${escapeHtml(r.error.message)}</div>` : ''}</div>` : '';
       el.innerHTML = `<vscode-collapsible class="card tool ${item.status}" title="${escapeHtml(`Tool ${item.name}`)}" description="${escapeHtml(TOOL_STATUS[item.status])}">
-<div class="card-body"><div class="section"><div class="label">Input</div><pre class="io">${escapeHtml(prettyJson(item.arguments))}</pre></div>${policy}${output}</div></vscode-collapsible>`;
+<div class="card-body"><div class="section"><div class="label">Input</div>${renderArgs(item.arguments)}</div>${policy}${output}</div></vscode-collapsible>`;
       return;
     }
     case 'approval': {
@@ -38,7 +50,7 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
       el.innerHTML = `<section class="card approval ${item.state}" role="group" aria-label="Approval needed for ${escapeHtml(item.toolName)}">
 <div class="approval-title">${pending ? 'Approval needed' : 'Approval'}: <code>${escapeHtml(item.toolName)}</code></div>
 <div class="reason">${escapeHtml(item.reason)}</div>
-<pre class="io">${escapeHtml(prettyJson(item.arguments))}</pre>
+<div class="args">${renderArgs(item.arguments)}</div>
 ${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)}" placeholder="Reason (optional, recorded in the audit log)" aria-label="Reason for your decision"></vscode-textfield>
 <div class="actions">${btn('allow-once', 'Allow once', approvals.allowOnce)}${btn('allow-session', 'Allow for this session', approvals.allowSession, true)}${btn('deny', 'Deny', approvals.deny, true)}</div>`
     : `<div class="answered" role="status">${answered}${item.note ? ` — ${escapeHtml(item.note)}` : ''}</div>`}

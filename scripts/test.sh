@@ -20,7 +20,7 @@ for tier in $tiers; do
   files=$(find "test/$tier" -name '*.test.ts' 2>/dev/null | sort)
   [ -z "$files" ] && continue
   echo "== $tier tests"
-  AIRLOCK_TEST_TIER=$tier npx mocha --config .mocharc.json --reporter test/reporter.js --timeout "$(timeout_for "$tier")" $files || status=1
+  AIRLOCK_TEST_TIER=$tier npx mocha --config .mocharc.json --reporter test/reporter.js --exit --timeout "$(timeout_for "$tier")" $files || status=1
 done
 
 node -e '

@@ -178,12 +178,15 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
   }
 
   async remove(id: string): Promise<void> {
-    // Podman refuses a forced remove when the container exits while it is being killed ("state improper"): retry.
+    // Podman refuses a forced remove when the container exits while it is being killed ("state improper"), and can
+    // refuse one of a paused container under load: unpause (harmless when not paused) and retry with backoff.
+    const c = this.docker.getContainer(id);
     for (let attempt = 0; ; attempt++) {
-      try { await this.docker.getContainer(id).remove({ force: true, v: true }); return; } catch (err) {
+      try { await c.remove({ force: true, v: true }); return; } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) return;
-        if (attempt >= 3) throw wrap(`removing ${id.slice(0, 12)}`, err);
-        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+        if (attempt >= 6) throw wrap(`removing ${id.slice(0, 12)}`, err);
+        await c.unpause().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       }
     }
   }

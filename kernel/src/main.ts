@@ -31,7 +31,7 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir), events));
   // Review decisions and merges are recorded synchronously before they are acknowledged.
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
-    audit: patchAuditSink(() => audit.writer), onReady: (e) => events.emit('patches/ready', e) });
+    audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log) });
   if (runtime) store.add(runtime);

@@ -2,11 +2,14 @@
 import type { IAuditLog } from '../audit/types';
 import type { PatchAuditSink } from './service';
 
-export function patchAuditSink(writer: () => Pick<IAuditLog, 'append'>): PatchAuditSink {
+/** `taskOf` maps a set to the task (= workflow session) that produced it, so review entries join that session's trail. */
+export function patchAuditSink(writer: () => Pick<IAuditLog, 'append'>, taskOf: (setId: string) => string | undefined = () => undefined): PatchAuditSink {
   return {
     record: async (e) => {
       const decision = e.action === 'review.merged' ? e.detail.outcome : e.action === 'review.automerge' ? (e.detail.allowed ? 'allow' : 'deny') : 'ok';
-      await writer().append({ subject: e.action === 'review.automerge' ? 'policy' : 'user', action: e.action, resource: e.setId,
+      let session: string | undefined;
+      try { session = e.action === 'review.generated' ? e.detail.taskId : taskOf(e.setId); } catch { session = undefined; }
+      await writer().append({ session: session ?? null, subject: e.action === 'review.automerge' ? 'policy' : 'user', action: e.action, resource: e.setId,
         decision: String(decision).toLowerCase().replace(/[^a-z0-9_-]/g, '-'), payload: e.detail }, { sync: true });
     },
   };

@@ -7,7 +7,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { Statement } from 'better-sqlite3';
 import { Db, openDatabase } from '../store/sqlite';
-import { entryHash, genesisHash, payloadParts, StoredFields, wellFormed } from './canonical';
+import { entryHashOf, genesisHash, NULL_PAYLOAD_DIGEST, payloadParts, wellFormed } from './canonical';
 import { HeadWriter, readHead, SignedHead } from './head';
 import { loadAuditKey } from './key';
 import { lockWriter } from './lock';
@@ -24,9 +24,11 @@ export const AUDIT_BAD_ENTRY = 'AUDIT_BAD_ENTRY';
 export const AUDIT_LOG_DELETED = 'AUDIT_LOG_DELETED';
 
 const COLS = 12;
-const CHUNK = 64;
+/** Rows per INSERT statement: a flush of n rows runs one statement per set bit of n (100 = 64 + 32 + 4). */
+const CHUNKS = [64, 32, 16, 8, 4, 2, 1] as const;
 const MAX_BACKLOG = 10_000;
 const ACTION = /^[A-Za-z0-9_.:\/-]{1,128}$/;
+const NULL_PAYLOAD_DIGEST_BYTES = Buffer.from(NULL_PAYLOAD_DIGEST, 'hex');
 
 interface Waiter { resolve(): void; reject(e: unknown): void }
 
@@ -39,18 +41,24 @@ export class AuditLog extends Disposable implements IAuditLog {
   private readonly now: () => number;
   private readonly maxBuffer: number;
   private readonly flushMs: number;
-  private readonly insertChunk: ReturnType<Db['prepare']>;
-  private readonly insertOne: ReturnType<Db['prepare']>;
+  /** INSERT statements for 64, 32, ... 1 rows (same order as CHUNKS). */
+  private readonly inserts: Array<ReturnType<Db['prepare']>>;
+  /** The flush transaction, made once. */
+  private readonly writeRows: (rows: unknown[], target: { seq: number; hash: string }) => void;
   private readonly upsertSession: Statement<[string, number, number]>;
   private readonly setDbHead: Statement<[string]>;
-  /** Buffered rows, CHUNK rows per array, as flat column values. */
-  private chunks: unknown[][] = [];
+  /** Buffered rows as flat column values, COLS per row. */
+  private rows: unknown[] = [];
+  /** The last action that passed the ACTION check (most entries repeat one). */
+  private lastAction = '';
   private buffered = 0;
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private lastSeq = 0;
   private lastHash: string;
+  /** `lastHash` as bytes: the next row's prev_hash. */
+  private lastHashBytes: Buffer;
   private lastTime = 0;
   /** What the database holds (the head's `committed`). */
   private committed: { seq: number; hash: string };
@@ -92,17 +100,33 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.db.pragma('wal_autocheckpoint = 10000');
     this._register({ dispose: () => this.db.close() });
     this.logId = this.db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string ?? this.createLogId();
-    const vals = Array.from({ length: COLS }, (_, i) => (i === 8 || i >= 10 ? 'unhex(?)' : '?')).join(',');
-    this.insertOne = this.db.prepare(`INSERT INTO entries VALUES (${vals})`);
-    this.insertChunk = this.db.prepare(`INSERT INTO entries VALUES ${Array(CHUNK).fill(`(${vals})`).join(',')}`);
+    // Digests and hashes are bound as 32-byte blobs (cheaper than unhex() in SQL for three columns of every row).
+    const vals = Array(COLS).fill('?').join(',');
+    this.inserts = CHUNKS.map((n) => this.db.prepare(`INSERT INTO entries VALUES ${Array(n).fill(`(${vals})`).join(',')}`));
     this.setDbHead = this.db.prepare(`INSERT INTO meta (key, value) VALUES ('db_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
     this.upsertSession = this.db.prepare(`INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq`);
+    this.writeRows = this.db.transaction((rows: unknown[], target: { seq: number; hash: string }) => {
+      const spans = new Map<string, [number, number]>();
+      for (let off = 0, c = 0; off < rows.length; c++) {
+        const n = CHUNKS[c] * COLS;
+        for (; rows.length - off >= n; off += n) this.inserts[c].run(off === 0 && n === rows.length ? rows : rows.slice(off, off + n));
+      }
+      for (let i = 0; i < rows.length; i += COLS) {
+        const s = rows[i + 2] as string;
+        if (!s) continue;
+        const span = spans.get(s);
+        if (span) span[1] = rows[i] as number; else spans.set(s, [rows[i] as number, rows[i] as number]);
+      }
+      for (const [s, [lo, hi]] of spans) this.upsertSession.run(s, lo, hi);
+      this.setDbHead.run(JSON.stringify({ ...target, mac: dbHeadMac(this.key, this.logId, target) }));
+    });
 
     const cp = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const tail = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash, time FROM entries ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; time: number } | undefined;
     this.committed = tail ? { seq: tail.seq, hash: tail.hash } : cp ?? { seq: 0, hash: genesisHash(this.logId) };
     this.lastSeq = this.committed.seq;
     this.lastHash = this.committed.hash;
+    this.lastHashBytes = Buffer.from(this.lastHash, 'hex');
     this.lastTime = tail?.time ?? 0;
     const existing = readHead(this.headPath, this.key);
     this.head = this._register(new HeadWriter(this.headPath, this.key, existing.type === 'ok' ? existing.head : undefined));
@@ -178,34 +202,34 @@ export class AuditLog extends Disposable implements IAuditLog {
   }
 
   private build(input: AuditInput): AuditEntry {
-    if (typeof input.subject !== 'string' || !input.subject || typeof input.action !== 'string' || !ACTION.test(input.action)) {
+    const action = input.action;
+    if (typeof input.subject !== 'string' || !input.subject || typeof action !== 'string' || (action !== this.lastAction && !ACTION.test(action))) {
       throw new AirlockError(AUDIT_BAD_ENTRY, `bad audit entry: subject ${JSON.stringify(input.subject)}, action ${JSON.stringify(input.action)}`);
     }
+    this.lastAction = action;
     const ruleIds = input.ruleIds ?? [];
     const { digest, stored } = payloadParts(input.payload);
     let time = this.now();
     if (time < this.lastTime) time = this.lastTime;
-    const f: StoredFields = {
-      seq: this.lastSeq + 1, time,
-      session: input.session ? wellFormed(input.session) : '',
-      subject: wellFormed(input.subject), action: input.action,
-      resource: input.resource ? wellFormed(input.resource) : '',
-      decision: input.decision ? wellFormed(input.decision) : '',
-      ruleIds: ruleIds.length ? wellFormed(JSON.stringify(ruleIds)) : '[]',
-      payloadDigest: digest, payload: stored,
-    };
+    const seq = this.lastSeq + 1;
+    const session = input.session ? wellFormed(input.session) : '';
+    const subject = wellFormed(input.subject);
+    const resource = input.resource ? wellFormed(input.resource) : '';
+    const decision = input.decision ? wellFormed(input.decision) : '';
+    const ruleText = ruleIds.length ? wellFormed(JSON.stringify(ruleIds)) : '[]';
     const prevHash = this.lastHash;
-    const hash = entryHash(prevHash, f);
-    let chunk = this.chunks[this.chunks.length - 1];
-    if (!chunk || chunk.length === CHUNK * COLS) this.chunks.push(chunk = []);
-    chunk.push(f.seq, time, f.session, f.subject, f.action, f.resource, f.decision, f.ruleIds, digest, stored, prevHash, hash);
+    const hash = entryHashOf(prevHash, seq, time, session, subject, action, resource, decision, ruleText, digest, stored);
+    const hashBytes = Buffer.from(hash, 'hex');
+    const digestBytes = digest === NULL_PAYLOAD_DIGEST ? NULL_PAYLOAD_DIGEST_BYTES : Buffer.from(digest, 'hex');
+    this.rows.push(seq, time, session, subject, action, resource, decision, ruleText, digestBytes, stored, this.lastHashBytes, hashBytes);
     this.buffered++;
-    this.lastSeq = f.seq;
+    this.lastSeq = seq;
     this.lastHash = hash;
+    this.lastHashBytes = hashBytes;
     this.lastTime = time;
     return {
-      seq: f.seq, time, session: f.session || null, subject: f.subject, action: f.action, resource: f.resource,
-      decision: f.decision || null, ruleIds, payloadDigest: digest, payload: input.payload ?? null, prevHash, hash,
+      seq, time, session: session || null, subject, action, resource,
+      decision: decision || null, ruleIds, payloadDigest: digest, payload: input.payload ?? null, prevHash, hash,
     };
   }
 
@@ -216,7 +240,7 @@ export class AuditLog extends Disposable implements IAuditLog {
     // Any flush that carries a synchronous entry is a durable one, whoever triggered it.
     const durable = wantDurable || waiters.length > 0;
     if (this.buffered === 0) { this.waiters = []; for (const w of waiters) w.resolve(); return; }
-    const chunks = this.chunks;
+    const rows = this.rows;
     const first = this.committed.seq + 1;
     const target = { seq: this.lastSeq, hash: this.lastHash };
     try {
@@ -225,21 +249,7 @@ export class AuditLog extends Disposable implements IAuditLog {
       this.head.write({ logId: this.logId, committed: this.committed, pending: target }, false);
       if (durable) this.db.pragma('synchronous = FULL');
       try {
-        this.db.transaction(() => {
-          const spans = new Map<string, [number, number]>();
-          for (const c of chunks) {
-            if (c.length === CHUNK * COLS) this.insertChunk.run(c);
-            else for (let i = 0; i < c.length; i += COLS) this.insertOne.run(c.slice(i, i + COLS));
-            for (let i = 0; i < c.length; i += COLS) {
-              const s = c[i + 2] as string;
-              if (!s) continue;
-              const span = spans.get(s);
-              if (span) span[1] = c[i] as number; else spans.set(s, [c[i] as number, c[i] as number]);
-            }
-          }
-          for (const [s, [lo, hi]] of spans) this.upsertSession.run(s, lo, hi);
-          this.setDbHead.run(JSON.stringify({ ...target, mac: dbHeadMac(this.key, this.logId, target) }));
-        })();
+        this.writeRows(rows, target);
       } finally {
         if (durable) this.db.pragma('synchronous = NORMAL');
       }
@@ -252,7 +262,7 @@ export class AuditLog extends Disposable implements IAuditLog {
       for (const w of waiters) w.reject(err);
       return;
     }
-    this.chunks = [];
+    this.rows = [];
     this.buffered = 0;
     this.waiters = [];
     this.writeError = undefined;

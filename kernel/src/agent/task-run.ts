@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import type { Budgets, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import type { IAuditLog } from '../audit/types';
+import type { AutoMergeVerdict } from '../patches/automerge';
 import type { PatchService } from '../patches/service';
+import type { PatchSet } from '../../../protocol/src/patches';
 import { createOutputVolume, OutputVolume, patchSource, removeOutputVolume, VolumeEngine, watchQuota } from '../patches/volumes';
 import type { SandboxManager } from '../runtime/sandbox-manager';
 import { toolAudit } from './adapters';
@@ -56,6 +58,8 @@ export interface TaskRunSpec {
   workflow?: TaskWorkflow;
   /** True when this run was stopped by preemption (destroy + requeue): it ends quietly and the task runs again. */
   requeued?: () => boolean;
+  /** Given when the task has enabled auto-merge criteria: evaluates (and audits) auto-merge of its patch set. */
+  autoMerge?: (set: PatchSet) => Promise<AutoMergeVerdict>;
 }
 
 /** The sandbox template of a task's commands (its preemption policy is the task's). */
@@ -104,7 +108,10 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
     if (finished.status === 'completed' && hasChanges(vol, tv.root)) {
       const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
       keep = true;
-      finished = { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : ''}.` };
+      // Before `finished`, so a client sees patches/ready with autoMerge first; a failure here leaves the set for review.
+      const verdict = t.autoMerge && await t.autoMerge(set).catch((err) => { t.log('warn', `auto-merge of ${set.id} not evaluated: ${(err as Error).message}`); return undefined; });
+      const am = !verdict ? '' : verdict.allowed ? ' Auto-merged by the criteria (the host applies it).' : ` Not auto-merged: ${verdict.reasons.slice(0, 5).join('; ')}.`;
+      finished = { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : ''}.${am}` };
       await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed, ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
     }
   } catch (err) {

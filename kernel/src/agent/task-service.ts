@@ -15,6 +15,7 @@ import { RecordingProvider } from './providers/replay';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
+import { autoMergeTaskSet } from './task-automerge';
 import { runTask, TASK_TEMPLATE } from './task-run';
 import { TaskWorkflow } from './task-workflow';
 
@@ -98,7 +99,8 @@ export class TaskService implements IDisposable {
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
       task.done = runTask({
         workspace: this.s.config.workspace, stateDir: this.s.config.stateDir, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: audit.writer, sanitiser: this.sanitiser,
-      }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued }, signal)
+      }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
+        autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
       return task.done;
     });

@@ -27,6 +27,7 @@ import { destroy as sandboxDestroy } from './sandbox/destroy';
 import { prune as sandboxPrune } from './sandbox/prune';
 import { pause as sandboxPause } from './sandbox/pause';
 import { resume as sandboxResume } from './sandbox/resume';
+import { pools as sandboxPools } from './sandbox/pools';
 import { query as auditQuery } from './audit/query';
 import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
@@ -63,6 +64,7 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'sandbox/prune': sandboxPrune(s),
     'sandbox/pause': sandboxPause(s),
     'sandbox/resume': sandboxResume(s),
+    'sandbox/pools': sandboxPools(s),
     'audit/query': auditQuery(s),
     'audit/verify': auditVerify(s),
     'audit/stats': auditStats(s),

@@ -5,8 +5,9 @@ import { patchPaths } from '../../../protocol/src/patches';
 
 export interface AutoMergeVerdict { allowed: boolean; reasons: string[]; criteria: AutoMergeCriteria }
 
-export function evaluateAutoMerge(set: PatchSet, criteria: AutoMergeCriteria, ctx: { mode: string }): AutoMergeVerdict {
-  const reasons: string[] = [];
+/** `ctx.refusals`: reasons found elsewhere (the policy's patch.apply rules) that refuse it too. */
+export function evaluateAutoMerge(set: PatchSet, criteria: AutoMergeCriteria, ctx: { mode: string; refusals?: string[] }): AutoMergeVerdict {
+  const reasons: string[] = [...(ctx.refusals ?? [])];
   if (!criteria.enabled) reasons.push('auto-merge is off');
   if (ctx.mode === 'strict') reasons.push('auto-merge is never allowed in strict mode');
   else if (!criteria.modes.includes(ctx.mode)) reasons.push(`mode ${ctx.mode} is not one of ${criteria.modes.join(', ') || '(none)'}`);

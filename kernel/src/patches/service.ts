@@ -131,7 +131,7 @@ export class PatchService {
   }
 
   /** Evaluates auto-merge for a fresh set; when allowed, records an audited accept of every file (the host then applies it). */
-  async autoMerge(id: string, criteria: AutoMergeCriteria, ctx: { mode: string }): Promise<AutoMergeVerdict> {
+  async autoMerge(id: string, criteria: AutoMergeCriteria, ctx: { mode: string; refusals?: string[] }): Promise<AutoMergeVerdict> {
     const s = this.store.get(id);
     const verdict = evaluateAutoMerge(s.set, criteria, ctx);
     await this.o.audit?.record({ action: 'review.automerge', setId: id, detail: verdict });

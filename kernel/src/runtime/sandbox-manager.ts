@@ -10,7 +10,7 @@ import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbo
 import { sweepOrphans, type SweepResult } from './sweeper';
 import { loadSeccomp, parseSize, type SandboxTemplate } from './templates';
 import { IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
-import { VolumePool } from './volume-pool';
+import { VolumePool, volumeOwner } from './volume-pool';
 import { WarmPool } from './warm-pool';
 
 const AGENT_READY_TIMEOUT_MS = 15_000;
@@ -26,6 +26,8 @@ export interface SandboxManagerOptions {
   /** Warm pools on (pool sizes come from the templates). */
   pools?: boolean;
   volumePoolSize?: number;
+  /** tmpfs size cap of each scratch volume (e.g. 256m); unset = bounded by the sandbox's memory limit. */
+  volumeSize?: string;
   /** Orphan sweep period; 0 = only when asked. */
   sweepIntervalMs?: number;
   execVia?: ExecVia;
@@ -59,16 +61,43 @@ export class SandboxManager extends Disposable {
   constructor(private readonly o: SandboxManagerOptions) {
     super();
     this.session = o.session ?? `s-${randomBytes(6).toString('hex')}`;
-    this.volumePool = this._register(new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0));
+    this.volumePool = this._register(new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0, { owner: poolOwner(o.templates), volumeSize: o.volumeSize }));
     if (o.pools) {
       for (const t of o.templates.values()) {
-        if (t.pool.size > 0) this.pools.set(t.name, this._register(new WarmPool(t, () => this.createFresh({ template: t.name }, true), (s) => this.destroy(s.id, 'pool drained'))));
+        if (t.pool.size > 0) this.newPool(t);
       }
     }
     if (o.sweepIntervalMs) {
       this.sweepTimer = setInterval(() => void this.sweep().catch(() => {}), o.sweepIntervalMs);
       this.sweepTimer.unref();
     }
+  }
+
+  private newPool(t: SandboxTemplate): WarmPool {
+    const pool = this._register(new WarmPool(t, () => this.createFresh({ template: t.name }, true), (s) => this.destroy(s.id, 'pool drained')));
+    this.pools.set(t.name, pool);
+    return pool;
+  }
+
+  /** Whether warm pools are on (AIRLOCK_SANDBOX_POOLS=0 turns them off; sizes then stay 0). */
+  get poolsEnabled(): boolean { return !!this.o.pools; }
+
+  /** Every template's warm pool target size. */
+  poolSizes(): Record<string, number> {
+    return Object.fromEntries([...this.o.templates.keys()].map((name) => [name, this.pools.get(name)?.targetSize ?? 0]));
+  }
+
+  /**
+   * Resizes templates' warm pools at runtime (unknown templates are refused before anything changes): shrinking
+   * destroys surplus ready sandboxes before this returns, growing fills in the background. With pools off, nothing changes.
+   */
+  async setPoolSizes(sizes: Record<string, number>): Promise<Record<string, number>> {
+    const ts = Object.entries(sizes).map(([name, n]) => {
+      if (!Number.isInteger(n) || n < 0 || n > 32) throw new AirlockError('SANDBOX_BAD_POOL_SIZE', `pool size for ${name} must be a whole number from 0 to 32, got ${n}`);
+      return [this.template(name), n] as const;
+    });
+    if (this.o.pools) await Promise.all(ts.map(([t, n]) => (this.pools.get(t.name) ?? (n > 0 ? this.newPool(t) : undefined))?.resize(n)));
+    return this.poolSizes();
   }
 
   get runtime(): IContainerRuntime { return this.o.runtime; }
@@ -139,7 +168,7 @@ export class SandboxManager extends Disposable {
     let sandbox: Sandbox | undefined;
     try {
       const image = await this.imageFor(t);
-      for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(), target });
+      for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(volumeOwner(t.user)), target });
       const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
       sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
       sandbox.task = opts.task;
@@ -289,6 +318,14 @@ export class SandboxManager extends Disposable {
     for (const s of this.sandboxes.values()) { s.agent?.close(); if (s.containerId) void this.o.runtime.remove(s.containerId).catch(() => {}); }
     super.dispose();
   }
+}
+
+/** Pooled scratch volumes belong to the sandbox user most templates share (1000:1000 for the shipped ones). */
+function poolOwner(templates: Map<string, SandboxTemplate>): ReturnType<typeof volumeOwner> {
+  const counts = new Map<string, number>();
+  for (const t of templates.values()) counts.set(t.user, (counts.get(t.user) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return volumeOwner(top?.[0] ?? '1000:1000');
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {

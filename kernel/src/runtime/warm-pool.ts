@@ -7,6 +7,8 @@ export class WarmPool extends Disposable {
   private readonly ready: Sandbox[] = [];
   private filling?: Promise<void>;
   private stopped = false;
+  /** How many ready sandboxes to keep: the template's pool.size until resized at runtime (sandbox/pools). */
+  private target: number;
   /** Last error met while filling (e.g. no image yet); the pool retries on the next take. */
   lastError?: Error;
 
@@ -14,16 +16,26 @@ export class WarmPool extends Disposable {
     readonly template: SandboxTemplate,
     private readonly make: () => Promise<Sandbox>,
     private readonly discard: (s: Sandbox) => Promise<unknown>,
-  ) { super(); }
+  ) { super(); this.target = template.pool.size; }
 
   get size(): number { return this.ready.length; }
+  get targetSize(): number { return this.target; }
+
+  /** Sets the target: surplus ready sandboxes are discarded now (awaited), a larger pool fills in the background. */
+  async resize(n: number): Promise<void> {
+    this.target = n;
+    const surplus = this.ready.splice(n);
+    if (n > this.ready.length) void this.fill();
+    await Promise.all(surplus.map((s) => this.discard(s).catch(() => undefined)));
+  }
 
   fill(): Promise<void> {
     this.filling ??= (async () => {
       try {
-        while (!this.stopped && this.ready.length < this.template.pool.size) {
+        while (!this.stopped && this.ready.length < this.target) {
           const s = await this.make();
-          if (this.stopped) { await this.discard(s); break; }
+          // Stopped or shrunk while this one was being made: it is surplus.
+          if (this.stopped || this.ready.length >= this.target) { await this.discard(s); break; }
           this.ready.push(s);
         }
         this.lastError = undefined;
@@ -48,7 +60,7 @@ export class WarmPool extends Disposable {
   put(s: Sandbox): boolean {
     // Sandboxes that died or were destroyed while waiting do not take up room.
     for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i].lifecycle.state !== 'ready') this.ready.splice(i, 1);
-    if (this.stopped || this.ready.length >= this.template.pool.size) return false;
+    if (this.stopped || this.ready.length >= this.target) return false;
     this.ready.push(s);
     return true;
   }

@@ -1,6 +1,7 @@
 // Agent task methods: start a task, cancel it, answer an approval request, hand the kernel a provider's API key.
 import { z } from 'zod';
 import { AgentMode, Budgets, ProviderName } from '../agent';
+import { AutoMergeCriteria } from '../patches';
 
 export const TaskId = z.string().regex(/^task_[A-Za-z0-9_-]{1,64}$/);
 
@@ -30,6 +31,12 @@ export const TaskStartParams = z.object({
    * new one; its mode is the task's mode (a different `mode` here switches it, recorded as a person's switch).
    */
   sessionId: z.string().min(1).max(128).optional(),
+  /**
+   * Auto-merge criteria (from the person's settings or CLI flags): when given and enabled, the kernel evaluates them on
+   * the task's patch set (never in strict mode; the policy's `patch.apply` rules can refuse), audits `review.automerge`,
+   * and when allowed sends `patches/ready` again with `autoMerge: true` — the host then applies the set.
+   */
+  autoMerge: AutoMergeCriteria.optional(),
 });
 export type TaskStartParams = z.infer<typeof TaskStartParams>;
 

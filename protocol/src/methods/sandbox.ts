@@ -1,5 +1,8 @@
-// Sandbox methods: list, create, exec in, pause, resume, destroy and prune the kernel's L2 sandboxes.
+// Sandbox methods: list, create, exec in, pause, resume, destroy and prune the kernel's L2 sandboxes; size warm pools.
 import { z } from 'zod';
+
+/** Most ready sandboxes a template's warm pool may keep (the template schema's bound). */
+export const MAX_POOL_SIZE = 32;
 
 export const SandboxStateName = z.enum(['requested', 'creating', 'ready', 'running', 'paused', 'stopping', 'destroyed', 'failed']);
 
@@ -70,5 +73,11 @@ export const sandboxMethods = {
   /** Freezes every process in the sandbox (engine pause); a command in flight carries on after resume. */
   'sandbox/pause': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
   'sandbox/resume': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
+  /**
+   * Warm pool sizes per template: sets the given ones at runtime (shrinking destroys surplus ready sandboxes, growing
+   * fills in the background) and returns every template's effective size (all 0 when pools are off: AIRLOCK_SANDBOX_POOLS=0).
+   */
+  'sandbox/pools': [z.object({ sizes: z.record(z.string().min(1).max(64), z.number().int().min(0).max(MAX_POOL_SIZE)).optional() }),
+    z.object({ sizes: z.record(z.string(), z.number().int()), enabled: z.boolean() })],
   'sandbox/prune': [z.object({}), z.object({ destroyed: z.array(z.string()), containers: z.array(z.string()), volumes: z.array(z.string()) })],
 } as const;

@@ -8,9 +8,12 @@ import { askOn, exitCodeOf, runTaskInTerminal } from '../run/session';
 
 const USAGE = `airlock run "<task>" [--workspace DIR] [--provider NAME] [--model NAME] [--base-url URL]
                   [--mode strict|explore|debug] [--replay FILE] [--record FILE] [--yes]
+                  [--auto-merge [--auto-merge-paths GLOB ...] [--auto-merge-max-lines N]]
   providers: openai, openai-responses, anthropic, google, openai-compatible (--base-url), replay (--replay FILE)
   keys come from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY (never from settings files)
-  approvals are asked on the terminal; --yes allows them; without a terminal they are denied`;
+  approvals are asked on the terminal; --yes allows them; without a terminal they are denied
+  --auto-merge: a patch set meeting every criterion (paths, default test/**; changed lines, default 20; tests passed;
+  no deletes or binaries; never in strict mode; the policy's patch.apply rules) is merged into the workspace here`;
 
 export const run: Command = {
   name: 'run',
@@ -28,7 +31,7 @@ export const run: Command = {
       return await withKernel(io, o.workspace, async (sup) => {
         const client = await sup.ready();
         const r = await runTaskInTerminal(client, o, prompt, { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined });
-        return exitCodeOf(r.status);
+        return Math.max(exitCodeOf(r.status), r.merged ?? 0);
       });
     } finally {
       rl?.close();

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AirlockError } from '../../../protocol/src/errors';
-import type { SandboxExecResult, SandboxInfo } from '../../../protocol/src/methods/sandbox';
+import { MAX_POOL_SIZE, type SandboxExecResult, type SandboxInfo } from '../../../protocol/src/methods/sandbox';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO, Command } from '../command';
 import { withKernel } from '../kernel';
@@ -14,9 +14,21 @@ const USAGE = `airlock sandbox list [--json]
        airlock sandbox resume ID
        airlock sandbox destroy ID
        airlock sandbox prune
+       airlock sandbox pools [TEMPLATE=N ...] [--json]   # show or set warm pool sizes (until the kernel restarts)
   (all take --workspace DIR; default: the current directory)`;
 
-const ACTIONS = ['list', 'create', 'exec', 'pause', 'resume', 'destroy', 'prune'];
+const ACTIONS = ['list', 'create', 'exec', 'pause', 'resume', 'destroy', 'prune', 'pools'];
+
+/** `TEMPLATE=N` arguments → sizes for sandbox/pools. */
+export function parsePoolSizes(args: string[]): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const a of args) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})=(\d{1,2})$/.exec(a);
+    if (!m || Number(m[2]) > MAX_POOL_SIZE) throw usage(`expected TEMPLATE=N with N from 0 to ${MAX_POOL_SIZE}, got ${JSON.stringify(a)}`);
+    sizes[m[1]] = Number(m[2]);
+  }
+  return sizes;
+}
 
 export function formatSandbox(s: SandboxInfo, now = Date.now()): string {
   const age = `${Math.round((now - s.createdAt) / 1000)}s`;
@@ -91,13 +103,20 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
       io.out(`destroyed ${r.destroyed.length} sandbox(es); swept ${r.containers.length} orphan container(s) and ${r.volumes.length} volume(s)`);
       return 0;
     }
+    case 'pools': {
+      const r = await client.request('sandbox/pools', { sizes: parsePoolSizes(positionals) });
+      if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
+      if (!r.enabled) io.out('warm pools are off (AIRLOCK_SANDBOX_POOLS=0)');
+      for (const [t, n] of Object.entries(r.sizes)) io.out(`${t.padEnd(17)} ${n}`);
+      return 0;
+    }
     default: throw usage(`unknown sandbox action ${JSON.stringify(sub)}`);
   }
 }
 
 export const sandbox: Command = {
   name: 'sandbox',
-  summary: 'list, create, exec in, pause, resume, destroy and prune sandboxes',
+  summary: 'list, create, exec in, pause, resume, destroy and prune sandboxes; size warm pools',
   usage: USAGE,
   async run(args, io) {
     const [sub = '', ...rest] = args;

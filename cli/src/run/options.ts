@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { AgentMode, ProviderName } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { ParamsOf } from '../../../protocol/src/methods';
+import { AutoMergeCriteria } from '../../../protocol/src/patches';
 
 export interface RunOptions {
   workspace: string;
@@ -18,13 +19,31 @@ export interface RunOptions {
   replay?: string;
   record?: string;
   yes: boolean;
+  /** Auto-merge criteria (--auto-merge ...): sent with task/start; an allowed set is applied here, on the host. */
+  autoMerge?: AutoMergeCriteria;
   positionals: string[];
 }
 
 export const RUN_OPTIONS = {
   workspace: { type: 'string' }, provider: { type: 'string' }, model: { type: 'string' }, 'base-url': { type: 'string' },
   mode: { type: 'string' }, replay: { type: 'string' }, record: { type: 'string' }, yes: { type: 'boolean', short: 'y' },
+  'auto-merge': { type: 'boolean' }, 'auto-merge-paths': { type: 'string', multiple: true }, 'auto-merge-max-lines': { type: 'string' },
 } as const;
+
+/**
+ * `--auto-merge [--auto-merge-paths GLOB ...] [--auto-merge-max-lines N]` → criteria (undefined without --auto-merge;
+ * the refinements alone are a usage error). Paths default to test/** and the line limit to 20, as in VS Code's settings.
+ */
+export function autoMergeFromFlags(v: { 'auto-merge'?: boolean; 'auto-merge-paths'?: string[]; 'auto-merge-max-lines'?: string }, usage: string): AutoMergeCriteria | undefined {
+  const paths = (v['auto-merge-paths'] ?? []).flatMap((p) => p.split(/\s+/)).filter(Boolean);
+  const max = v['auto-merge-max-lines'];
+  if (!v['auto-merge']) {
+    if (paths.length || max !== undefined) throw new AirlockError('CLI_USAGE', '--auto-merge-paths and --auto-merge-max-lines refine --auto-merge; pass --auto-merge too', usage);
+    return undefined;
+  }
+  if (max !== undefined && !/^\d+$/.test(max)) throw new AirlockError('CLI_USAGE', `--auto-merge-max-lines must be a whole number, got ${JSON.stringify(max)}`, usage);
+  return AutoMergeCriteria.parse({ enabled: true, paths: paths.length ? paths : ['test/**'], maxChangedLines: max === undefined ? 20 : Number(max) });
+}
 
 /** Where `examples/` is on the host (the kernel image ships it at /opt/airlock/examples). */
 export function hostExamplesDirs(): string[] {
@@ -56,6 +75,7 @@ export function parseRunOptions(args: string[], cwd: string, usage: string): Run
   return {
     workspace, workspaceArg: workspace === path.resolve(cwd) ? '' : workspace, provider: provider?.data, model: values.model, baseUrl: values['base-url'],
     mode: mode?.data, replay, record: values.record === undefined ? undefined : path.resolve(cwd, values.record), yes: !!values.yes, positionals,
+    autoMerge: autoMergeFromFlags(values, usage),
   };
 }
 
@@ -76,5 +96,6 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
   return {
     prompt, ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.mode ? { mode: o.mode } : {}), ...(o.replay ? { replay: o.replay } : {}), ...(o.record ? { record: true } : {}),
+    ...(o.autoMerge ? { autoMerge: o.autoMerge } : {}),
   };
 }

@@ -5,10 +5,11 @@ import type { TaskEvent, TaskStatus } from '../../../protocol/src/agent';
 import type { EventData } from '../../../protocol/src/events';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
+import { merge } from '../review/actions';
 import { formatEvent, formatPatchSummary, formatUsage, parseApproval } from './format';
 import { providerConfig, RunOptions, startParams } from './options';
 
-export interface TaskOutcome { status: TaskStatus; message: string; setId?: string }
+export interface TaskOutcome { status: TaskStatus; message: string; setId?: string; /** Exit status of the host merge of an auto-merged set. */ merged?: number }
 
 export interface SessionIO extends CliIO {
   /** Raw stdout write (streamed text without newlines). */
@@ -31,6 +32,7 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   const state = { midText: false };
   let taskId = '';
   let setId: string | undefined;
+  let autoMerged = false;
   let usage = { totalTokens: 0, costUsd: 0 };
   const early: Array<EventData<'task/event'>> = [];
   let resolveDone!: (e: Extract<TaskEvent, { type: 'finished' }>) => void;
@@ -59,7 +61,7 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   };
   const subs = [
     client.onEvent('task/event', (d) => { if (!taskId) early.push(d); else if (d.taskId === taskId) handle(d); }),
-    client.onEvent('patches/ready', (d) => { if (d.taskId === taskId) setId = d.setId; }),
+    client.onEvent('patches/ready', (d) => { if (d.taskId === taskId) { setId = d.setId; autoMerged ||= d.autoMerge; } }),
   ];
   let interrupts = 0;
   const onSigint = () => {
@@ -86,6 +88,13 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
       io.out('');
       for (const l of formatPatchSummary(set, o.workspaceArg)) io.out(l);
     } else if (fin.status === 'completed') io.out('No files were changed.');
+    // The kernel never writes the workspace: a set the criteria allowed is applied here, with the same journal and undo.
+    if (setId && autoMerged && o.autoMerge) {
+      io.out(`Auto-merge: ${setId} met the criteria (paths ${o.autoMerge.paths.join(' ')}, at most ${o.autoMerge.maxChangedLines ?? '∞'} changed lines); applying it`);
+      const merged = await merge({ client, workspace: o.workspace, io }, setId);
+      return { status: fin.status, message: fin.message, setId, merged };
+    }
+    if (setId && o.autoMerge) io.out(`Auto-merge: not applied — ${/Not auto-merged: (.*)$/m.exec(fin.message)?.[1] ?? 'the criteria were not met'}`);
     return { status: fin.status, message: fin.message, setId };
   } finally {
     process.off('SIGINT', onSigint);

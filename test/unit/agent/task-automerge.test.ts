@@ -9,7 +9,7 @@ import { engineFor } from '../policy/helpers';
 const h = sha256('x');
 const set = (paths: string[]): PatchSet => ({
   id: 'ps_test_1', createdAt: 0, source: 'overlay', blocked: [], warnings: [], testsPassed: true, status: 'pending', stats: { files: paths.length, added: 1, removed: 0 },
-  files: paths.map((path) => ({ type: 'add' as const, path, newHash: h, mode: 0o644, hunks: [], added: 1 })) as PatchSet['files'],
+  files: paths.map((path) => ({ type: 'add' as const, path, newHash: h, newMode: 0o644, hunks: [], added: 1 })),
 });
 const o = { taskId: 'task_abc', mode: 'explore' };
 

@@ -5,6 +5,7 @@ import { showKernelStatus } from './commands/showKernelStatus';
 import { KernelService } from './kernel/kernelService';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
+import { forwardPoolSizes } from './chat/poolSettings';
 import { showStorageWarnings } from './audit/storageWarnings';
 import { registerBaseUi, registerUi, UiHandle } from './ui';
 import { diskFolders, knownFolder, pickFolder } from './workspaceFolder';
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
     scope.add(forwardApiKeys(kernel, context.secrets, log));
+    scope.add(forwardPoolSizes(kernel, log));
     scope.add(showStorageWarnings(kernel, log));
     api.ui = scope.add(registerUi(context, kernel, folder.uri, log));
     log.info(`working on folder ${folder.uri.fsPath}`);

@@ -14,6 +14,7 @@ import { taskStartParams } from '../taskParams';
 import { approvalDecisions } from '../webview/capabilities';
 import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, lastPrompt, newSession, taskStarted } from './sessionModel';
 import { SessionStore } from './sessionStore';
+import { autoMergeCriteria } from './kernelSettings';
 
 /** What the chat's patch-set card shows about a set (from review/show). */
 export type DescribeSet = (setId: string) => Promise<{ files: number; added: number; removed: number } | undefined>;
@@ -101,7 +102,9 @@ export class ChatController extends Disposable {
     this.emit(addUserMessage(s, text, Date.now()));
     try {
       const client = await this.connect();
-      const params = taskStartParams(text, s.mode, readAgentSettings());
+      const config = vscode.workspace.getConfiguration('airlock');
+      // The auto-merge criteria go with every task; an allowed set arrives as patches/ready autoMerge and is merged here.
+      const params = { ...taskStartParams(text, s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)) };
       // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
       const started = s.workflowSessionId
         ? await client.request('task/start', { ...params, sessionId: s.workflowSessionId }, { timeoutMs: 30_000 }).catch((err) => {

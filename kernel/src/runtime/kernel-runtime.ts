@@ -30,6 +30,7 @@ export async function createKernelRuntime(o: KernelRuntimeOptions): Promise<Sand
       workspaceHost: env.AIRLOCK_HOST_WORKSPACE ?? o.workspace,
       pools: env.AIRLOCK_SANDBOX_POOLS !== '0',
       volumePoolSize: Number(env.AIRLOCK_VOLUME_POOL ?? 2),
+      volumeSize: env.AIRLOCK_VOLUME_SIZE || undefined,
       sweepIntervalMs: 60_000,
     });
     manager.start().then(

@@ -145,6 +145,26 @@ for (const engine of ['docker', 'podman'] as const) {
       await assert.rejects(m.create({ template: 'code-executor', mounts: [{ type: 'bind', source: ws, target: '/w', readOnly: false }] }), /must be read-only/);
     });
 
+    it('a scratch volume from the volume pool is writable by the sandbox user; the workspace stays read-only', async () => {
+      const vm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws, session: m.session, volumePoolSize: 1, volumeSize: '1m' });
+      try {
+        await vm.start();
+        await waitFor(() => vm.volumePool.available === 1);
+        const pooled = (await vm.runtime.listVolumes({ [LABEL.role]: 'scratch', [LABEL.session]: m.session })).map((v) => v.name);
+        const s = await vm.create({ template: 'code-executor', volumes: ['/scratch'] });
+        assert.ok(pooled.includes(s.mounts.find((x) => x.target === '/scratch')!.source)); // taken from the pool
+        const r = await vm.exec(s.id, { argv: ['sh', '-c', 'id -u && echo hello > /scratch/f && mkdir /scratch/d && echo deep > /scratch/d/g && cat /scratch/f /scratch/d/g && stat -c %u /scratch/f'] });
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.equal(r.stdout, '1000\nhello\ndeep\n1000\n');
+        const ro = await vm.exec(s.id, { argv: ['sh', '-c', 'echo x > /workspace/README.md'] });
+        assert.notEqual(ro.exitCode, 0);
+        assert.match(ro.stderr, /read-only/i);
+        assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
+        const big = await vm.exec(s.id, { argv: ['sh', '-c', 'head -c 2000000 /dev/zero > /scratch/big'] });
+        assert.match(big.stderr, /no space/i); // the 1m quota holds
+      } finally { await vm.shutdown(); }
+    });
+
     it('kills a sandbox at its deadline and reports why', async () => {
       const s = await m.create({ template: 'policy-sandbox', deadlineSeconds: 1 });
       await new Promise((r) => setTimeout(r, 2500));

@@ -1,5 +1,6 @@
 // The small interfaces the agent core needs from policy, audit, sandboxes and output volumes (wired by main.ts).
 import type { AirlockError } from '../../../protocol/src/errors';
+import type { TreeRoot } from './tools/view';
 
 /** What the policy engine is asked about one tool call. */
 export interface ToolPolicyRequest {
@@ -62,6 +63,8 @@ export interface IOutputVolume {
   write(relPath: string, content: string, signal: AbortSignal): Promise<void>;
   /** Current content as the task sees it (output volume over the read-only workspace), or undefined if absent. */
   read(relPath: string, signal: AbortSignal): Promise<string | undefined>;
+  /** The tree search.grep / search.glob / fs.list walk: the task's view (its edits over the workspace). */
+  view?(signal: AbortSignal): Promise<TreeRoot>;
 }
 
 /** Asks the person; resolves with their answer. The loop emits an approval-request event before calling it. */

@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import type { OutputVolume } from '../patches/volumes';
+import { readOverlayAttrs } from '../patches/xattr';
 import type { IOutputVolume } from './interfaces';
 import type { ToolSpec } from './tools/types';
+import { OverlayTree, type TreeRoot } from './tools/view';
 
 /** Where a workspace-relative path stands in the task's view. */
 export type Located = { type: 'output'; abs: string } | { type: 'deleted' } | { type: 'workspace' };
@@ -46,6 +48,16 @@ export class TaskVolume implements IOutputVolume {
       if (last) return st.isFile() ? { type: 'output', abs: cur } : st.isDirectory() ? { type: 'workspace' } : { type: 'deleted' };
     }
     return { type: 'workspace' };
+  }
+
+  /** The task's view for search.grep / search.glob / fs.list: the snapshot copy, the workspace while the upper dir is
+   * empty (the fast path), else the upper dir over the workspace with its opaque dirs (one getfattr run). */
+  async view(signal: AbortSignal): Promise<TreeRoot> {
+    if (this.vol.kind !== 'overlay') return this.root;
+    let empty = true;
+    try { empty = fs.readdirSync(this.root).length === 0; } catch { /* no upper dir yet */ }
+    if (empty) return this.workspace;
+    return new OverlayTree(this.workspace, this.root, (await readOverlayAttrs(this.root, signal)).opaque);
   }
 
   async read(p: string): Promise<string | undefined> {

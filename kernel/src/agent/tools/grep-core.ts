@@ -1,6 +1,7 @@
 // search.grep's engine: walk + fast scan (literal pre-filter on raw bytes, one regex pass per file, lines found lazily).
 import * as fs from 'node:fs';
 import picomatch from 'picomatch';
+import type { TreeRoot } from './view';
 import { walk } from './walk';
 
 export interface GrepQuery {
@@ -92,7 +93,7 @@ export function scanBuffer(buf: Buffer, rel: string, re: RegExp, literal: Buffer
 }
 
 /** Single-threaded search (the worker runs this too). */
-export function grepSync(root: string, q: GrepQuery, signal?: AbortSignal): GrepResult {
+export function grepSync(root: TreeRoot, q: GrepQuery, signal?: AbortSignal): GrepResult {
   const { re, literal } = compile(q);
   const filter = globFilter(q.globs);
   const limit = q.maxResults ?? 200;

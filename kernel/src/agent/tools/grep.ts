@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { cancelledError } from '../../../../protocol/src/errors';
 import { compile, GrepMatch, GrepQuery, GrepResult, grepSync } from './grep-core';
 import type { GrepTask, Segment, TaskRequest, WorkerMessage } from './grep-worker';
+import type { TreeRoot } from './view';
 import { ignoresAbove } from './walk';
 
 const IDLE_MS = 2000;
@@ -157,12 +158,13 @@ function getPool(): Pool | undefined {
 
 export function disposeGrepPool(): void { pool?.dispose(); pool = undefined; }
 
-/** Parallel grep with results in walk order (the same as grepSync); falls back to one thread without workers. */
-export async function grep(root: string, q: GrepQuery, signal: AbortSignal): Promise<GrepResult> {
+/** Parallel grep with results in walk order (the same as grepSync); falls back to one thread without workers, and
+ * a task's overlay view (an OverlayTree) is searched on this thread. */
+export async function grep(root: TreeRoot, q: GrepQuery, signal: AbortSignal): Promise<GrepResult> {
   compile(q); // bad regex: fail here, on the caller's thread, with the SyntaxError message
   if (signal.aborted) throw signal.reason ?? cancelledError('search');
   const p = getPool();
-  if (!p) return grepSync(root, q, signal);
+  if (!p || typeof root !== 'string') return grepSync(root, q, signal);
   const rel = q.path ?? '';
   const useIgnore = q.gitignore !== false;
   const ignores = useIgnore ? ignoresAbove(root, rel).map((f) => ({ baseRel: f.baseRel, text: f.text })) : [];

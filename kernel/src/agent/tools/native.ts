@@ -1,22 +1,41 @@
 // Kernel-native read-only tools (no container): fs.read, fs.list, fs.exists, search.grep, search.glob.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
 import { resolveInWorkspace } from '../../workspace/paths';
 import { grep } from './grep';
-import { defineTool } from './types';
+import { defineTool, type ToolContext } from './types';
+import { OverlayTree, type TreeRoot } from './view';
 import { walk } from './walk';
 
 const RelPath = z.string().min(1).max(4096).describe('path relative to the workspace root');
 const MAX_READ_BYTES = 256 * 1024;
 
-/** Resolves a directory argument ('.' = root) to a walk start relative to the workspace. */
-function dirRel(workspace: string, p: string | undefined): string {
+/** Resolves a directory argument ('.' = root) to a walk start relative to the workspace (or the task's view of it:
+ * a directory the task created counts, one it deleted does not). */
+function dirRel(root: TreeRoot, p: string | undefined, workspace: string): string {
   if (!p || p === '.' || p === './') return '';
-  const { abs, rel } = resolveInWorkspace(workspace, p);
+  if (root instanceof OverlayTree) {
+    let rel: string;
+    try { rel = resolveInWorkspace(workspace, p).rel; } catch (err) {
+      if ((err as AirlockError).code !== ErrorCodes.NotFound) throw err;
+      const real = fs.realpathSync(workspace);
+      rel = path.relative(real, path.resolve(real, p.normalize('NFC'))); // judged inside the workspace already
+    }
+    rel = rel === '.' ? '' : rel.split(path.sep).join('/');
+    if (!root.isDir(rel)) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a directory in this task's view of the workspace`);
+    return rel;
+  }
+  const { abs, rel } = resolveInWorkspace(root, p);
   if (!fs.statSync(abs).isDirectory()) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a directory`);
   return rel === '.' ? '' : rel;
+}
+
+/** What grep/glob/list walk: the task's view when it has an output volume, else the workspace. */
+function treeOf(ctx: ToolContext): Promise<TreeRoot> | TreeRoot {
+  return ctx.output?.view ? ctx.output.view(ctx.signal) : ctx.workspace;
 }
 
 export const fsRead = defineTool({
@@ -62,10 +81,11 @@ export const fsList = defineTool({
   input: z.object({ path: RelPath.default('.'), recursive: z.boolean().default(false), maxEntries: z.number().int().positive().max(10_000).default(500) }),
   paths: (i) => [i.path ?? '.'],
   async run(i, ctx) {
-    const start = dirRel(ctx.workspace, i.path);
+    const tree = await treeOf(ctx);
+    const start = dirRel(tree, i.path, ctx.workspace);
     const out: string[] = [];
     let truncated = false;
-    for (const e of walk(ctx.workspace, start, { signal: ctx.signal, filterDir: () => i.recursive })) {
+    for (const e of walk(tree, start, { signal: ctx.signal, filterDir: () => i.recursive })) {
       if (out.length >= i.maxEntries) { truncated = true; break; }
       out.push(e.isDir ? `${e.rel}/` : e.rel);
     }
@@ -105,7 +125,8 @@ export const searchGrep = defineTool({
   async run(i, ctx) {
     let re: RegExp;
     try { re = new RegExp(i.fixed ? '' : i.pattern, 'u'); void re; } catch (err) { throw new AirlockError('TOOL_BAD_PATTERN', `invalid regular expression: ${(err as Error).message}`); }
-    const r = await grep(ctx.workspace, { ...i, path: dirRel(ctx.workspace, i.path) || undefined }, ctx.signal);
+    const tree = await treeOf(ctx);
+    const r = await grep(tree, { ...i, path: dirRel(tree, i.path, ctx.workspace) || undefined }, ctx.signal);
     const lines = r.matches.map((m) => `${m.path}:${m.line}:${m.text}`);
     const tail = r.truncated ? `\n[... more matches; capped at ${i.maxResults}. Narrow the pattern, path or globs ...]` : '';
     return { content: (lines.length ? lines.join('\n') : `no matches in ${r.filesSearched} files`) + tail };
@@ -121,7 +142,8 @@ export const searchGlob = defineTool({
     const isMatch = picomatch(i.patterns, { dot: true });
     const out: string[] = [];
     let truncated = false;
-    for (const e of walk(ctx.workspace, dirRel(ctx.workspace, i.path), { signal: ctx.signal })) {
+    const tree = await treeOf(ctx);
+    for (const e of walk(tree, dirRel(tree, i.path, ctx.workspace), { signal: ctx.signal })) {
       if (e.isDir || !isMatch(e.rel)) continue;
       if (out.length >= i.maxResults) { truncated = true; break; }
       out.push(e.rel);

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IgnoreFile, isIgnored } from './gitignore';
+import { fileAt, readDirAt, type TreeRoot } from './view';
 
 export interface WalkEntry { rel: string; abs: string; isDir: boolean }
 
@@ -22,7 +23,7 @@ export interface DirListing { ents: fs.Dirent[]; ignores: IgnoreFile[] }
 const ALWAYS_SKIP = new Set(['.git', '.hg', '.svn']);
 
 /** The .gitignore files of the directories above `startRel` (they apply to it too, as git would apply them). */
-export function ignoresAbove(root: string, startRel: string): IgnoreFile[] {
+export function ignoresAbove(root: TreeRoot, startRel: string): IgnoreFile[] {
   const base: IgnoreFile[] = [];
   if (!startRel) return base;
   const parts = startRel.split('/');
@@ -37,9 +38,9 @@ export function ignoresAbove(root: string, startRel: string): IgnoreFile[] {
  * Reads one directory (`rel` under `root`; '' = root): files and directories only (never symlinks, sockets or devices),
  * without .git/.hg/.svn or ignored entries, sorted by name. undefined when it cannot be read (missing, not a directory).
  */
-export function listDir(root: string, rel: string, parentIgnores: IgnoreFile[], useIgnore: boolean): DirListing | undefined {
+export function listDir(root: TreeRoot, rel: string, parentIgnores: IgnoreFile[], useIgnore: boolean): DirListing | undefined {
   let ents: fs.Dirent[];
-  try { ents = fs.readdirSync(rel ? path.join(root, rel) : root, { withFileTypes: true }); } catch { return undefined; }
+  try { ents = readDirAt(root, rel); } catch { return undefined; }
   let ignores = parentIgnores;
   if (useIgnore && ents.some((e) => e.name === '.gitignore')) { const f = readIgnore(root, rel); if (f) ignores = [...parentIgnores, f]; }
   ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -58,7 +59,7 @@ export function listDir(root: string, rel: string, parentIgnores: IgnoreFile[], 
  * Depth-first, sorted walk from `startRel` (relative to `root`). Yields files and directories: all entries of a
  * directory first, then the subtree of each of its subdirectories in name order.
  */
-export function* walk(root: string, startRel = '', opts: WalkOptions = {}): Generator<WalkEntry> {
+export function* walk(root: TreeRoot, startRel = '', opts: WalkOptions = {}): Generator<WalkEntry> {
   const useIgnore = opts.gitignore !== false;
   const stack: Array<{ rel: string; ignores: IgnoreFile[] }> = [{ rel: startRel, ignores: useIgnore ? ignoresAbove(root, startRel) : [] }];
   let n = 0;
@@ -66,13 +67,12 @@ export function* walk(root: string, startRel = '', opts: WalkOptions = {}): Gene
     const { rel, ignores: parentIgnores } = stack.pop()!;
     const listing = listDir(root, rel, parentIgnores, useIgnore);
     if (!listing) continue;
-    const abs = rel ? path.join(root, rel) : root;
     const subdirs: string[] = [];
     for (const e of listing.ents) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       const isDir = e.isDirectory();
       if ((++n & 255) === 0) opts.signal?.throwIfAborted();
-      yield { rel: childRel, abs: path.join(abs, e.name), isDir };
+      yield { rel: childRel, abs: path.join(e.parentPath, e.name), isDir }; // parentPath: the layer it is in
       if (opts.limit !== undefined && n >= opts.limit) return;
       if (isDir && (!opts.filterDir || opts.filterDir(childRel))) subdirs.push(childRel);
     }
@@ -80,9 +80,11 @@ export function* walk(root: string, startRel = '', opts: WalkOptions = {}): Gene
   }
 }
 
-function readIgnore(root: string, dirRel: string): IgnoreFile | undefined {
+function readIgnore(root: TreeRoot, dirRel: string): IgnoreFile | undefined {
+  const file = fileAt(root, dirRel ? `${dirRel}/.gitignore` : '.gitignore');
+  if (!file) return undefined;
   try {
-    const f = new IgnoreFile(dirRel, fs.readFileSync(path.join(root, dirRel, '.gitignore'), 'utf8'));
+    const f = new IgnoreFile(dirRel, fs.readFileSync(file, 'utf8'));
     return f.empty ? undefined : f;
   } catch { return undefined; }
 }

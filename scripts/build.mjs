@@ -2,6 +2,7 @@
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 
 const root = path.join(import.meta.dirname, '..');
 const production = process.argv.includes('--production');
@@ -10,9 +11,26 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 // Native modules and optional SSH support of docker-modem stay outside the bundles.
 const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'deno', '*.node'];
 
+// The vendor SDKs and tokenizer tables are most of the kernel's code. They become separate bundles under
+// dist/kernel/vendor/, required on first use, so the kernel's cold start does not parse them.
+const require_ = createRequire(import.meta.url);
+export const lazyVendors = {
+  openai: 'openai', '@anthropic-ai/sdk': 'anthropic-sdk', '@google/genai': 'google-genai',
+  'gpt-tokenizer/encoding/o200k_base': 'tokenizer-o200k', 'gpt-tokenizer/encoding/cl100k_base': 'tokenizer-cl100k',
+};
+const lazyVendorPlugin = {
+  name: 'lazy-vendors',
+  setup(b) {
+    b.onResolve({ filter: /^(openai|@anthropic-ai\/sdk|@google\/genai|gpt-tokenizer\/encoding\/\w+)$/ }, (a) =>
+      lazyVendors[a.path] ? { path: `./vendor/${lazyVendors[a.path]}.js`, external: true } : undefined);
+  },
+};
+
 export const targets = {
   extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] },
-  kernel: { ...common, entryPoints: { kernel: 'kernel/src/main.ts', 'grep-worker': 'kernel/src/agent/tools/grep-worker.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  kernel: { ...common, entryPoints: { kernel: 'kernel/src/main.ts', 'grep-worker': 'kernel/src/agent/tools/grep-worker.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [lazyVendorPlugin] },
+  kernelVendors: { ...common, sourcemap: false, entryPoints: Object.fromEntries(Object.entries(lazyVendors).map(([m, n]) => [`vendor/${n}`, require_.resolve(m)])),
+    outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   webview: { ...common, entryPoints: fs.existsSync(path.join(root, 'webview/src')) ? fs.readdirSync(path.join(root, 'webview/src')).filter((f) => f.endsWith('.ts')).map((f) => `webview/src/${f}`) : [],
     outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
@@ -35,7 +53,7 @@ function stageKernelNatives() {
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name)) && (Object.keys(o.entryPoints).length > 0));
+const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name) || (name === 'kernelVendors' && only.includes('kernel'))) && (Object.keys(o.entryPoints).length > 0));
 const t0 = Date.now();
 if (watch) {
   for (const [, o] of selected) await (await esbuild.context(o)).watch();

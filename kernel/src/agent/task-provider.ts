@@ -4,13 +4,17 @@ import * as path from 'node:path';
 import type { ProviderName } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { resolveInWorkspace } from '../workspace/paths';
-import { AnthropicProvider } from './providers/anthropic';
-import { GeminiProvider } from './providers/gemini';
-import { OpenAIChatProvider } from './providers/openai-chat';
-import { createOpenAICompatibleProvider } from './providers/openai-compatible';
-import { OpenAIResponsesProvider } from './providers/openai-responses';
 import { ReplayProvider } from './providers/replay';
 import type { IProvider } from './providers/types';
+
+// Vendor SDKs are loaded on first use: together they are most of the kernel bundle, and loading them at start
+// would double the kernel's cold start for sessions that never call them (replay, or one vendor only).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const anthropic = () => require('./providers/anthropic') as typeof import('./providers/anthropic');
+const gemini = () => require('./providers/gemini') as typeof import('./providers/gemini');
+const openaiChat = () => require('./providers/openai-chat') as typeof import('./providers/openai-chat');
+const openaiCompatible = () => require('./providers/openai-compatible') as typeof import('./providers/openai-compatible');
+const openaiResponses = () => require('./providers/openai-responses') as typeof import('./providers/openai-responses');
 
 export interface ProviderSettings { apiKey?: string; baseUrl?: string }
 
@@ -47,13 +51,13 @@ export function createProvider(name: ProviderName, o: { model: string; baseUrl?:
     case 'replay':
       if (!o.replayFile) throw new AirlockError(ErrorCodes.BadParams, 'the replay provider needs a replay file', 'pass --replay FILE (task/start `replay`)');
       return ReplayProvider.fromFile(o.replayFile);
-    case 'openai': needKey(); return new OpenAIChatProvider({ apiKey, baseURL });
-    case 'openai-responses': needKey(); return new OpenAIResponsesProvider({ apiKey, baseURL });
-    case 'anthropic': needKey(); return new AnthropicProvider({ apiKey, baseURL });
-    case 'google': needKey(); return new GeminiProvider({ apiKey, baseURL });
+    case 'openai': needKey(); return new (openaiChat().OpenAIChatProvider)({ apiKey, baseURL });
+    case 'openai-responses': needKey(); return new (openaiResponses().OpenAIResponsesProvider)({ apiKey, baseURL });
+    case 'anthropic': needKey(); return new (anthropic().AnthropicProvider)({ apiKey, baseURL });
+    case 'google': needKey(); return new (gemini().GeminiProvider)({ apiKey, baseURL });
     case 'openai-compatible':
       if (!baseURL) throw new AirlockError(ErrorCodes.BadParams, 'openai-compatible needs a base URL', 'pass --base-url, e.g. http://127.0.0.1:11434/v1 for Ollama');
-      return createOpenAICompatibleProvider({ apiKey, baseURL });
+      return openaiCompatible().createOpenAICompatibleProvider({ apiKey, baseURL });
     default: { const never: never = name; throw new AirlockError(ErrorCodes.BadParams, `unknown provider ${String(never)}`); }
   }
 }

@@ -25,7 +25,8 @@ export async function acquireTaskSandbox(
   const info = await runtime.create({ ...opts, task: ctx.id, signal });
   let destroying: Promise<unknown> | undefined;
   const onAbort = () => { destroying ??= runtime.destroy(info.id, `task ${ctx.id} stopped`).catch(() => undefined); };
-  if (signal.aborted) { onAbort(); signal.throwIfAborted(); }
+  // Aborted while it was being created: it is gone before the caller hears of the abort (no container outlives a stop).
+  if (signal.aborted) { onAbort(); await destroying; signal.throwIfAborted(); }
   signal.addEventListener('abort', onAbort, { once: true });
   let released = false;
   return {

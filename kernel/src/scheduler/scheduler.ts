@@ -3,9 +3,12 @@ import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { Disposable, Emitter, IDisposable } from '../../../protocol/src/lifecycle';
 import type { ResourceName, Resources, TaskInfo, TaskState } from '../../../protocol/src/methods/tasks';
 import { findCycle } from './dag';
-import { HeapItem, IReadyQueue, MinHeap } from './heap';
+import { IReadyQueue, MinHeap } from './heap';
+import { lessByKey, maskOf, Run, TaskRecord } from './record';
 import { add, covers, pick, ResourcePool, subtract } from './resources';
 import { Clock, IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, TaskSpecInput, TaskWork } from './types';
+
+export { lessByKey, type TaskRecord } from './record';
 
 export interface SchedulerOptions {
   limits: Resources;
@@ -19,62 +22,10 @@ export interface SchedulerOptions {
   keepFinished?: number;
 }
 
-export interface TaskRecord extends HeapItem {
-  spec: TaskSpec;
-  work: TaskWork;
-  seq: number;
-  /** Which resource kinds it needs (bit per kind): its ready queue. */
-  mask: number;
-  /** Static ageing key: readyAt + priority × ageStep. Lower runs first; waiting never changes it, time catches up. */
-  key: number;
-  state: TaskState;
-  unmet: Set<string>;
-  held: Resources;
-  /** Its sandboxes are paused (work promise still alive); dispatch resumes instead of starting. */
-  suspended: boolean;
-  personHold: boolean;
-  pausedBy: 'person' | 'preemption' | null;
-  run?: Run;
-  attempt: number;
-  submittedAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  reason: string | null;
-  deadlineTimer?: IDisposable;
-}
-
-/** One execution of a task's work. The AbortController is made on first use: most quick tasks never look. */
-class Run {
-  private controller?: AbortController;
-  settledP?: Promise<void>;
-  promise: Promise<void> = Promise.resolve();
-  constructor(readonly gen: number) {}
-  get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
-  }
-  abort(reason: unknown): void {
-    (this.controller ??= new AbortController()).abort(reason);
-  }
-  /** Resolves (never rejects) when the work has returned or thrown. */
-  get settled(): Promise<void> {
-    return (this.settledP ??= this.promise.then(noop, noop));
-  }
-}
-
-const noop = (): void => undefined;
-
 const TERMINAL: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
 const QUEUES = 1 << RESOURCE_NAMES.length;
 /** Shared 'holds nothing' value: lets dispatch skip a subtraction for tasks that never started. */
 const EMPTY: Resources = Object.freeze({});
-
-function maskOf(res: Resources): number {
-  let m = 0;
-  for (let i = 0; i < RESOURCE_NAMES.length; i++) if (res[RESOURCE_NAMES[i]]) m |= 1 << i;
-  return m;
-}
-
-export const lessByKey = (a: TaskRecord, b: TaskRecord): boolean => a.key < b.key || (a.key === b.key && a.seq < b.seq);
 
 export class Scheduler extends Disposable {
   private readonly tasks = new Map<string, TaskRecord>();

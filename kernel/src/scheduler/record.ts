@@ -1,0 +1,58 @@
+// A scheduled task's record and one execution of its work; the ready queues order records by their ageing key.
+import type { IDisposable } from '../../../protocol/src/lifecycle';
+import type { Resources, TaskState } from '../../../protocol/src/methods/tasks';
+import type { HeapItem } from './heap';
+import { RESOURCE_NAMES, TaskSpec, TaskWork } from './types';
+
+export interface TaskRecord extends HeapItem {
+  spec: TaskSpec;
+  work: TaskWork;
+  seq: number;
+  /** Which resource kinds it needs (bit per kind): its ready queue. */
+  mask: number;
+  /** Static ageing key: readyAt + priority × ageStep. Lower runs first; waiting never changes it, time catches up. */
+  key: number;
+  state: TaskState;
+  unmet: Set<string>;
+  held: Resources;
+  /** Its sandboxes are paused (work promise still alive); dispatch resumes instead of starting. */
+  suspended: boolean;
+  personHold: boolean;
+  pausedBy: 'person' | 'preemption' | null;
+  run?: Run;
+  attempt: number;
+  submittedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  reason: string | null;
+  deadlineTimer?: IDisposable;
+}
+
+/** One execution of a task's work. The AbortController is made on first use: most quick tasks never look. */
+export class Run {
+  private controller?: AbortController;
+  settledP?: Promise<void>;
+  promise: Promise<void> = Promise.resolve();
+  constructor(readonly gen: number) {}
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
+  /** Resolves (never rejects) when the work has returned or thrown. */
+  get settled(): Promise<void> {
+    return (this.settledP ??= this.promise.then(noop, noop));
+  }
+}
+
+const noop = (): void => undefined;
+
+export function maskOf(res: Resources): number {
+  let m = 0;
+  for (let i = 0; i < RESOURCE_NAMES.length; i++) if (res[RESOURCE_NAMES[i]]) m |= 1 << i;
+  return m;
+}
+
+export const lessByKey = (a: TaskRecord, b: TaskRecord): boolean => a.key < b.key || (a.key === b.key && a.seq < b.seq);
+

@@ -260,6 +260,15 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     page = await browser.newPage();
     const p = page;
     await openWorkbench(p, url.toString(), 60_000);
+    // code-server sometimes opens a .code-workspace without its folders ("You have not yet added a folder"); a
+    // reload loads them. Recorded, so a run that needed it is visible.
+    const noFolders = p.getByText('You have not yet added a folder to the workspace');
+    for (let i = 0; i < 3; i++) {
+      await p.waitForTimeout(4000);
+      if (!(await noFolders.isVisible().catch(() => false))) break;
+      fs.appendFileSync(path.join(ARTIFACTS_DIR, 'flow-notes.log'), 'step 10: the workspace opened without its folders; reloaded\n');
+      await openWorkbench(p, url.toString(), 60_000);
+    }
     const pick = p.locator('.quick-input-widget', { hasText: 'Airlock: Select Folder' });
     const asked = await pick.waitFor({ state: 'visible', timeout: 45_000 }).then(() => true, () => false);
     if (!asked) {

@@ -2,6 +2,7 @@
 // workbench with extensionDevelopmentPath/extensionTestsPath in the URL payload, and catch window.codeAutomationExit.
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { E2EPage } from './browser';
 import { REPO_ROOT } from './env';
@@ -67,7 +68,8 @@ export async function runExtensionTests(page: E2EPage, o: ExtensionTestOptions):
     await page.goto(extensionTestUrl(o), { waitUntil: 'domcontentloaded' });
     const { code, logs } = await Promise.race([exited, timeout]);
     await page.consoleSettled();
-    return { code, logs, console: [...page.consoleLines] };
+    // Mocha in the extension host colours its report when the environment forces colour (FORCE_COLOR in CI).
+    return { code, logs, console: page.consoleLines.map((l) => stripVTControlCharacters(l)) };
   } finally {
     clearTimeout(timer);
     await page.close().catch(() => undefined);

@@ -72,7 +72,7 @@ for (const engine of ENGINES) {
       // A child running as nobody connects and reports whether the kernel said anything.
       const script = `const net=require('net');const s=net.connect(${JSON.stringify(sup.paths.socket)});let got=0;
         s.on('connect',()=>{const b=Buffer.from(JSON.stringify({type:'hello',protocol:1,client:{name:'x',version:'1'},token:${JSON.stringify(token)}}));const h=Buffer.alloc(4);h.writeUInt32BE(b.length);s.write(Buffer.concat([h,b]));});
-        s.on('data',d=>got+=d.length);s.on('close',()=>{console.log('closed',got);process.exit(0)});s.on('error',e=>{console.log('closed',got);process.exit(0)});setTimeout(()=>{console.log('open',got);process.exit(0)},5000);`;
+        s.on('data',d=>got+=d.length);s.on('close',()=>{console.log('closed '+got);process.exit(0)});s.on('error',e=>{console.log('closed '+got);process.exit(0)});setTimeout(()=>{console.log('open '+got);process.exit(0)},5000);`;
       const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
       for (const d of opened) fs.chmodSync(d, 0o700);
       assert.match(r.stdout.trim(), /^closed 0$/, r.stdout + r.stderr);

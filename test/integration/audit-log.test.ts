@@ -6,6 +6,10 @@ import { AuditLog } from '../../kernel/src/audit/log';
 import { verifyAuditLog } from '../../kernel/src/audit/verify';
 import { cli, LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
+async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) assert.fail(`timed out: ${what}`);
+}
+
 describe('audit log', function () {
   this.timeout(60_000);
   const made: LogFiles[] = [];
@@ -21,32 +25,34 @@ describe('audit log', function () {
     const count = () => withDb(f, (db) => db.prepare('SELECT count(*) FROM entries').pluck().get() as number);
     for (let i = 0; i < 99; i++) log.append({ subject: 'agent', action: 'tool.call' });
     assert.equal(count(), 0);
-    log.append({ subject: 'agent', action: 'tool.call' });
+    log.append({ subject: 'agent', action: 'tool.call' }); // the 100th hands the buffer to the writer thread
+    await until(() => count() === 100, 'the full buffer is written without waiting for the timer');
     log.append({ subject: 'agent', action: 'tool.call' });
     assert.equal(count(), 100);
-    await new Promise((r) => setTimeout(r, 120));
-    assert.equal(count(), 101);
+    await until(() => count() === 101, 'the timer flushes the rest');
     const e = await log.append({ subject: 'policy', action: 'policy.decision', decision: 'deny' }, { sync: true });
     assert.equal(count(), 102);
     assert.equal(e.seq, 102);
     log.dispose();
   });
 
-  it('a failed write rejects synchronous callers (fail closed), keeps the entries and retries them in order', async () => {
-    const f = track(tempLog());
-    const log = AuditLog.open(f);
-    await log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
-    withDb(f, (db) => db.exec(`CREATE TRIGGER full BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END`));
-    log.append({ subject: 'agent', action: 'tool.call', resource: 'kept' });
-    await assert.rejects(log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true }), (e: { code?: string }) => e.code === 'AUDIT_WRITE_FAILED');
-    assert.equal(log.stats().warnings.some((w) => w.type === 'write-failed'), true);
-    withDb(f, (db) => db.exec('DROP TRIGGER full'));
-    await log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
-    log.dispose();
-    const r = await verifyAuditLog(f);
-    assert.deepEqual([r.type, (r as { entries?: number }).entries], ['intact', 4]);
-    assert.equal(withDb(f, (db) => db.prepare('SELECT resource FROM entries WHERE seq = 2').pluck().get()), 'kept');
-  });
+  for (const writer of ['thread', 'inline'] as const) {
+    it(`a failed write rejects synchronous callers (fail closed), keeps the entries and retries them in order (${writer} writer)`, async () => {
+      const f = track(tempLog());
+      const log = AuditLog.open({ ...f, writer });
+      await log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
+      withDb(f, (db) => db.exec(`CREATE TRIGGER full BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END`));
+      log.append({ subject: 'agent', action: 'tool.call', resource: 'kept' });
+      await assert.rejects(log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true }), (e: { code?: string }) => e.code === 'AUDIT_WRITE_FAILED');
+      assert.equal(log.stats().warnings.some((w) => w.type === 'write-failed'), true);
+      withDb(f, (db) => db.exec('DROP TRIGGER full'));
+      await log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
+      log.dispose();
+      const r = await verifyAuditLog(f);
+      assert.deepEqual([r.type, (r as { entries?: number }).entries], ['intact', 4]);
+      assert.equal(withDb(f, (db) => db.prepare('SELECT resource FROM entries WHERE seq = 2').pluck().get()), 'kept');
+    });
+  }
 
   it('prunes by size behind a checkpoint; the rest still verifies and the prune itself is recorded', async () => {
     const f = track(await populatedLog(4000));

@@ -68,7 +68,7 @@ export class HeadWriter implements IDisposable {
   private readonly fd: number;
   private counter: number;
 
-  constructor(readonly file: string, private readonly key: Buffer, last: SignedHead | undefined) {
+  constructor(readonly file: string, private readonly key: Buffer, last: Pick<SignedHead, 'counter'> | undefined) {
     this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+', 0o600);
     this.counter = last?.counter ?? 0;
   }
@@ -79,6 +79,9 @@ export class HeadWriter implements IDisposable {
     if (durable) fs.fdatasyncSync(this.fd);
     return head;
   }
+
+  /** The last counter written (the next writer of this file continues from it). */
+  get lastCounter(): number { return this.counter; }
 
   dispose(): void {
     fs.closeSync(this.fd);

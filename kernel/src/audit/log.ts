@@ -1,13 +1,14 @@
-// The audit log writer: hash chain in memory, buffered and group-committed synchronous writes, signed head on every flush.
+// The audit log: hash chain in memory, buffered and group-committed synchronous appends, reads; commits go to writer.ts.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AuditEntry, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import type { Statement } from 'better-sqlite3';
 import { Db, openDatabase } from '../store/sqlite';
-import { entryHashOf, genesisHash, NULL_PAYLOAD_DIGEST, payloadParts, wellFormed } from './canonical';
+import { entryHashOf, genesisHash, payloadParts, wellFormed } from './canonical';
+import { SEP } from './commit';
+import type { ChainPoint } from './head';
 import { HeadWriter, readHead, SignedHead } from './head';
 import { loadAuditKey } from './key';
 import { lockWriter } from './lock';
@@ -16,6 +17,7 @@ import { pruneLog } from './retention';
 import { AUDIT_MIGRATIONS } from './schema';
 import { collectStats } from './storage';
 import { AuditAppended, AuditLogOptions, IAuditLog, RetentionConfig, SYNC_ACTIONS } from './types';
+import { createWriter, IBatchWriter } from './writer';
 import { compareHead, dbHeadMac, readDbHead, Tampered, verifyAuditLog } from './verify';
 
 export const AUDIT_BROKEN = 'AUDIT_BROKEN';
@@ -23,45 +25,36 @@ export const AUDIT_WRITE_FAILED = 'AUDIT_WRITE_FAILED';
 export const AUDIT_BAD_ENTRY = 'AUDIT_BAD_ENTRY';
 export const AUDIT_LOG_DELETED = 'AUDIT_LOG_DELETED';
 
-const COLS = 12;
-/** Rows per INSERT statement: a flush of n rows runs one statement per set bit of n (100 = 64 + 32 + 4). */
-const CHUNKS = [64, 32, 16, 8, 4, 2, 1] as const;
 const MAX_BACKLOG = 10_000;
 const ACTION = /^[A-Za-z0-9_.:\/-]{1,128}$/;
-const NULL_PAYLOAD_DIGEST_BYTES = Buffer.from(NULL_PAYLOAD_DIGEST, 'hex');
 
 interface Waiter { resolve(): void; reject(e: unknown): void }
+/** A flushed batch the writer has not confirmed yet. */
+interface InFlight { first: number; last: number; waiters: Waiter[]; failed: boolean }
 
 export class AuditLog extends Disposable implements IAuditLog {
   readonly headPath: string;
   private readonly db: Db;
   private readonly key: Buffer;
   private readonly logId: string;
-  private readonly head: HeadWriter;
+  private readonly writer: IBatchWriter;
   private readonly now: () => number;
   private readonly maxBuffer: number;
   private readonly flushMs: number;
-  /** INSERT statements for 64, 32, ... 1 rows (same order as CHUNKS). */
-  private readonly inserts: Array<ReturnType<Db['prepare']>>;
-  /** The flush transaction, made once. */
-  private readonly writeRows: (rows: unknown[], target: { seq: number; hash: string }) => void;
-  private readonly upsertSession: Statement<[string, number, number]>;
-  private readonly setDbHead: Statement<[string]>;
-  /** Buffered rows as flat column values, COLS per row. */
-  private rows: unknown[] = [];
+  /** Buffered rows in the writer's batch format (commit.ts `CommitBatch.text`). */
+  private text = '';
   /** The last action that passed the ACTION check (most entries repeat one). */
   private lastAction = '';
   private buffered = 0;
   private waiters: Waiter[] = [];
+  private inFlight: InFlight[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private lastSeq = 0;
   private lastHash: string;
-  /** `lastHash` as bytes: the next row's prev_hash. */
-  private lastHashBytes: Buffer;
   private lastTime = 0;
-  /** What the database holds (the head's `committed`). */
-  private committed: { seq: number; hash: string };
+  /** What the database holds (the head's `committed`), as confirmed by the writer. */
+  private committed: ChainPoint;
   private _verification: AuditVerifyReport | null = null;
   private writeError: StorageWarning | undefined;
   private verifying = 0;
@@ -100,37 +93,23 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.db.pragma('wal_autocheckpoint = 10000');
     this._register({ dispose: () => this.db.close() });
     this.logId = this.db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string ?? this.createLogId();
-    // Digests and hashes are bound as 32-byte blobs (cheaper than unhex() in SQL for three columns of every row).
-    const vals = Array(COLS).fill('?').join(',');
-    this.inserts = CHUNKS.map((n) => this.db.prepare(`INSERT INTO entries VALUES ${Array(n).fill(`(${vals})`).join(',')}`));
-    this.setDbHead = this.db.prepare(`INSERT INTO meta (key, value) VALUES ('db_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
-    this.upsertSession = this.db.prepare(`INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq`);
-    this.writeRows = this.db.transaction((rows: unknown[], target: { seq: number; hash: string }) => {
-      const spans = new Map<string, [number, number]>();
-      for (let off = 0, c = 0; off < rows.length; c++) {
-        const n = CHUNKS[c] * COLS;
-        for (; rows.length - off >= n; off += n) this.inserts[c].run(off === 0 && n === rows.length ? rows : rows.slice(off, off + n));
-      }
-      for (let i = 0; i < rows.length; i += COLS) {
-        const s = rows[i + 2] as string;
-        if (!s) continue;
-        const span = spans.get(s);
-        if (span) span[1] = rows[i] as number; else spans.set(s, [rows[i] as number, rows[i] as number]);
-      }
-      for (const [s, [lo, hi]] of spans) this.upsertSession.run(s, lo, hi);
-      this.setDbHead.run(JSON.stringify({ ...target, mac: dbHeadMac(this.key, this.logId, target) }));
-    });
 
     const cp = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM checkpoints ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const tail = this.db.prepare('SELECT seq, lower(hex(hash)) AS hash, time FROM entries ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; time: number } | undefined;
     this.committed = tail ? { seq: tail.seq, hash: tail.hash } : cp ?? { seq: 0, hash: genesisHash(this.logId) };
     this.lastSeq = this.committed.seq;
     this.lastHash = this.committed.hash;
-    this.lastHashBytes = Buffer.from(this.lastHash, 'hex');
     this.lastTime = tail?.time ?? 0;
     const existing = readHead(this.headPath, this.key);
-    this.head = this._register(new HeadWriter(this.headPath, this.key, existing.type === 'ok' ? existing.head : undefined));
-    this.checkHeadAtOpen(existing.type === 'ok' ? existing.head : existing.type, !tail && !cp, cp ?? { seq: 0, hash: genesisHash(this.logId) });
+    const head = new HeadWriter(this.headPath, this.key, existing.type === 'ok' ? existing.head : undefined);
+    try {
+      this.checkHeadAtOpen(head, existing.type === 'ok' ? existing.head : existing.type, !tail && !cp, cp ?? { seq: 0, hash: genesisHash(this.logId) });
+    } finally {
+      head.dispose();
+    }
+    this.writer = this._register(createWriter(opts.writer, {
+      dbPath: opts.dbPath, db: this.db, key: this.key, logId: this.logId, headPath: this.headPath, headCounter: head.lastCounter, committed: this.committed,
+    }, { committed: (p) => this.onCommitted(p), failed: (through, message) => this.onFailed(through, message) }));
     // Last in, first out: this runs before the database is closed.
     this._register({ dispose: () => this.closeBuffers() });
   }
@@ -147,7 +126,9 @@ export class AuditLog extends Disposable implements IAuditLog {
     if (this._store.isDisposed) throw new AirlockError(AUDIT_WRITE_FAILED, 'the audit log is closed');
     if (this.broken) throw new AirlockError(AUDIT_BROKEN, `the audit log is damaged: ${this.describeBroken()}`, 'run `airlock audit verify`; the damaged database is kept for inspection');
     if (!sync && SYNC_ACTIONS.has(input.action)) throw new AirlockError(AUDIT_BAD_ENTRY, `${input.action} entries must be written with { sync: true }`);
-    if (this.writeError && this.buffered >= MAX_BACKLOG) throw new AirlockError(AUDIT_WRITE_FAILED, `the audit log cannot write (${this.buffered} entries waiting)`, this.writeError?.message);
+    if (this.writer.stopped) throw new AirlockError(AUDIT_WRITE_FAILED, this.writer.stopped, 'restart the kernel');
+    const unwritten = this.lastSeq - this.committed.seq;
+    if (this.writeError && unwritten >= MAX_BACKLOG) throw new AirlockError(AUDIT_WRITE_FAILED, `the audit log cannot write (${unwritten} entries waiting)`, this.writeError?.message);
     const entry = this.build(input);
     if (sync) {
       return new Promise<AuditEntry>((resolve, reject) => {
@@ -160,8 +141,10 @@ export class AuditLog extends Disposable implements IAuditLog {
     return entry;
   }
 
+  /** Writes the buffer and returns once the writer has answered for everything flushed so far. */
   flush(): void {
     this.flushNow(false);
+    this.writer.drain();
   }
 
   async verify(signal?: AbortSignal): Promise<AuditVerifyReport> {
@@ -186,7 +169,7 @@ export class AuditLog extends Disposable implements IAuditLog {
   }
 
   stats(): AuditStats {
-    return collectStats(this.db, this.opts, { buffered: this.buffered, verification: this._verification, writeError: this.writeError });
+    return collectStats(this.db, this.opts, { buffered: this.lastSeq - this.committed.seq, verification: this._verification, writeError: this.writeError });
   }
 
   prune(config: RetentionConfig | undefined = this.opts.retention): { pruned: number; checkpointSeq: number | null } {
@@ -219,13 +202,11 @@ export class AuditLog extends Disposable implements IAuditLog {
     const ruleText = ruleIds.length ? wellFormed(JSON.stringify(ruleIds)) : '[]';
     const prevHash = this.lastHash;
     const hash = entryHashOf(prevHash, seq, time, session, subject, action, resource, decision, ruleText, digest, stored);
-    const hashBytes = Buffer.from(hash, 'hex');
-    const digestBytes = digest === NULL_PAYLOAD_DIGEST ? NULL_PAYLOAD_DIGEST_BYTES : Buffer.from(digest, 'hex');
-    this.rows.push(seq, time, session, subject, action, resource, decision, ruleText, digestBytes, stored, this.lastHashBytes, hashBytes);
+    this.text += seq + SEP + time + SEP + session + SEP + subject + SEP + action + SEP + resource + SEP + decision + SEP + ruleText + SEP +
+      digest + SEP + (stored ?? '') + SEP + prevHash + SEP + hash + SEP;
     this.buffered++;
     this.lastSeq = seq;
     this.lastHash = hash;
-    this.lastHashBytes = hashBytes;
     this.lastTime = time;
     return {
       seq, time, session: session || null, subject, action, resource,
@@ -233,48 +214,52 @@ export class AuditLog extends Disposable implements IAuditLog {
     };
   }
 
-  /** One transaction for everything buffered; `durable` = synchronous=FULL for this commit (one fsync). */
+  /** Hands everything buffered to the writer as one batch; `durable` = synchronous=FULL for its commit (one fsync). */
   private flushNow(wantDurable: boolean): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     const waiters = this.waiters;
-    // Any flush that carries a synchronous entry is a durable one, whoever triggered it.
-    const durable = wantDurable || waiters.length > 0;
-    if (this.buffered === 0) { this.waiters = []; for (const w of waiters) w.resolve(); return; }
-    const rows = this.rows;
-    const first = this.committed.seq + 1;
-    const target = { seq: this.lastSeq, hash: this.lastHash };
-    try {
-      // Pending first: a crash after the commit but before the final head write still verifies. No fsync: the signed
-      // copy committed with the entries (meta db_head) covers power loss, so a durable append costs one fsync.
-      this.head.write({ logId: this.logId, committed: this.committed, pending: target }, false);
-      if (durable) this.db.pragma('synchronous = FULL');
-      try {
-        this.writeRows(rows, target);
-      } finally {
-        if (durable) this.db.pragma('synchronous = NORMAL');
-      }
-    } catch (e) {
-      // Keep the rows: the chain in memory already includes them, and the next flush retries in order.
-      this.writeError = { type: 'write-failed', message: `audit write failed: ${(e as Error).message}`, value: this.buffered, threshold: 0 };
-      this._onDidWarn.fire(this.writeError);
-      this.waiters = [];
-      const err = new AirlockError(AUDIT_WRITE_FAILED, this.writeError.message, 'check free disk space and the state volume; the action was not allowed to proceed');
-      for (const w of waiters) w.reject(err);
+    this.waiters = [];
+    if (this.buffered === 0) {
+      // Nothing new; what a failed commit left behind is written again (the writer keeps it, in order).
+      if (this.committed.seq < this.lastSeq && this.inFlight.every((b) => b.failed)) this.writer.retry();
+      for (const w of waiters) w.resolve();
       return;
     }
-    this.rows = [];
+    const batch: InFlight = { first: this.lastSeq - this.buffered + 1, last: this.lastSeq, waiters, failed: false };
+    const text = this.text;
+    this.text = '';
     this.buffered = 0;
-    this.waiters = [];
-    this.writeError = undefined;
-    this.committed = target;
-    this.head.write({ logId: this.logId, committed: target, pending: null }, false);
-    for (const w of waiters) w.resolve();
-    if (this._onDidAppend.hasListeners) this._onDidAppend.fire({ firstSeq: first, lastSeq: target.seq });
+    this.inFlight.push(batch);
+    // Any flush that carries a synchronous entry is a durable one, whoever triggered it.
+    this.writer.submit({ text, target: { seq: this.lastSeq, hash: this.lastHash }, durable: wantDurable || waiters.length > 0 });
   }
 
-  private checkHeadAtOpen(head: SignedHead | 'missing' | 'bad-signature', empty: boolean, base: { seq: number; hash: string }): void {
+  private onCommitted(point: ChainPoint): void {
+    if (point.seq <= this.committed.seq) return;
+    const first = this.committed.seq + 1;
+    this.committed = point;
+    this.writeError = undefined;
+    let done = 0;
+    while (done < this.inFlight.length && this.inFlight[done].last <= point.seq) done++;
+    for (const b of this.inFlight.splice(0, done)) for (const w of b.waiters) w.resolve();
+    if (this._onDidAppend.hasListeners && !this._store.isDisposed) this._onDidAppend.fire({ firstSeq: first, lastSeq: point.seq });
+  }
+
+  /** Fail closed: whoever awaits these entries hears the error; the entries stay with the writer for the retry. */
+  private onFailed(through: number, message: string): void {
+    this.writeError = { type: 'write-failed', message: `audit write failed: ${message}`, value: this.lastSeq - this.committed.seq, threshold: 0 };
+    const err = new AirlockError(AUDIT_WRITE_FAILED, this.writeError.message, 'check free disk space and the state volume; the action was not allowed to proceed');
+    for (const b of this.inFlight) {
+      if (b.first > through || b.failed) continue;
+      b.failed = true;
+      for (const w of b.waiters.splice(0)) w.reject(err);
+    }
+    if (!this._store.isDisposed) this._onDidWarn.fire(this.writeError);
+  }
+
+  private checkHeadAtOpen(writer: HeadWriter, head: SignedHead | 'missing' | 'bad-signature', empty: boolean, base: ChainPoint): void {
     if (head === 'missing') {
-      if (empty) { this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true); return; }
+      if (empty) { writer.write({ logId: this.logId, committed: this.committed, pending: null }, true); return; }
       this._verification = { type: 'tampered', reason: 'head-missing', message: `the signed head ${this.headPath} is missing`, ms: 0 };
       return;
     }
@@ -289,7 +274,7 @@ export class AuditLog extends Disposable implements IAuditLog {
         hashAt: (seq) => (seq === base.seq ? base.hash : this.db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(seq) as string | undefined),
       });
       // Finalise what a crash left pending or behind (either way the tail is now the committed head).
-      if (head.pending || head.committed.seq !== this.committed.seq) this.head.write({ logId: this.logId, committed: this.committed, pending: null }, true);
+      if (head.pending || head.committed.seq !== this.committed.seq) writer.write({ logId: this.logId, committed: this.committed, pending: null }, true);
     } catch (e) {
       if (!(e instanceof Tampered)) throw e;
       this._verification = { type: 'tampered', reason: e.reason, seq: e.seq, message: e.message, ms: 0 };
@@ -309,6 +294,6 @@ export class AuditLog extends Disposable implements IAuditLog {
 
   private closeBuffers(): void {
     if (this.immediate) { clearImmediate(this.immediate); this.immediate = undefined; }
-    try { this.flushNow(true); } catch { /* reported through onDidWarn */ }
+    try { this.flushNow(true); this.writer.drain(); } catch { /* reported through onDidWarn */ }
   }
 }

@@ -31,6 +31,11 @@ export interface AuditLogOptions {
   flushIntervalMs?: number;
   retention?: RetentionConfig;
   warnings?: WarningConfig;
+  /**
+   * Where commits run: `thread` (default when the writer script is there: SQLite and the head file on their own thread,
+   * hashing on the caller's) or `inline` (everything on the caller's thread).
+   */
+  writer?: 'thread' | 'inline';
   /** Clock (tests). */
   now?: () => number;
 }

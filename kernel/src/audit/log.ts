@@ -26,6 +26,11 @@ export const AUDIT_BAD_ENTRY = 'AUDIT_BAD_ENTRY';
 export const AUDIT_LOG_DELETED = 'AUDIT_LOG_DELETED';
 
 const MAX_BACKLOG = 10_000;
+/**
+ * Batches handed to the writer and not yet answered before a flush waits: bounds what a crash can lose beyond the open
+ * buffer (2 × maxBuffer entries) and the memory a burst can pile up, while the thread still overlaps with hashing.
+ */
+const MAX_IN_FLIGHT = 2;
 const ACTION = /^[A-Za-z0-9_.:\/-]{1,128}$/;
 
 interface Waiter { resolve(): void; reject(e: unknown): void }
@@ -232,6 +237,9 @@ export class AuditLog extends Disposable implements IAuditLog {
     this.inFlight.push(batch);
     // Any flush that carries a synchronous entry is a durable one, whoever triggered it.
     this.writer.submit({ text, target: { seq: this.lastSeq, hash: this.lastHash }, durable: wantDurable || waiters.length > 0 });
+    try {
+      this.writer.drain(MAX_IN_FLIGHT);
+    } catch { /* a stopped writer already refused the batch through onFailed; the next append says why */ }
   }
 
   private onCommitted(point: ChainPoint): void {

@@ -42,8 +42,11 @@ export interface IBatchWriter {
   submit(batch: CommitBatch): void;
   /** Writes the backlog of a failed commit again (nothing new to add). */
   retry(): void;
-  /** Blocks until every submitted batch is answered (the thread); throws AUDIT_WRITE_FAILED if it never answers. */
-  drain(): void;
+  /**
+   * Blocks until at most `outstanding` submitted requests are unanswered (the thread; default: none); throws
+   * AUDIT_WRITER_STOPPED if the thread is gone or never answers.
+   */
+  drain(outstanding?: number): void;
   dispose(): void;
 }
 
@@ -70,7 +73,7 @@ export class InlineWriter implements IBatchWriter {
     if (this.committer.backlog) this.run({ text: '', target: this.last, durable: true });
   }
 
-  drain(): void { /* every commit already happened in submit */ }
+  drain(_outstanding?: number): void { /* every commit already happened in submit */ }
 
   dispose(): void { this.committer.dispose(); }
 
@@ -129,9 +132,9 @@ export class ThreadWriter implements IBatchWriter {
     this.post({ type: 'retry' }, undefined);
   }
 
-  drain(): void {
+  drain(outstanding = 0): void {
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-    while (this.posted > this.answered && !this.stopped) {
+    while (this.posted - this.answered > outstanding && !this.stopped) {
       const seen = Atomics.load(this.ctrl, 0);
       const m = receiveMessageOnPort(this.port);
       if (m) { this.onReply(m.message as WriterReply); continue; }

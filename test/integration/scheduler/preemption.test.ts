@@ -17,10 +17,10 @@ const SOCKETS: Record<EngineKind, string> = { docker: '/var/run/docker.sock', po
 const COUNT = ['node', '-e', 'let i=0;const t=setInterval(()=>{require("fs").writeFileSync("/tmp/n",String(++i));if(i>=20){clearInterval(t);console.log("done")}},100)'];
 const AGAIN = ['node', '-e', 'console.log("again")'];
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+async function waitFor(cond: () => boolean | Promise<boolean>, ms = 30_000, state?: () => unknown): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
+    if (Date.now() > end) throw new Error(`timed out waiting${state ? `: ${JSON.stringify(state())}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -116,7 +116,7 @@ for (const engine of ['docker', 'podman'] as const) {
       await waitFor(() => sch.get('urgent')!.state === 'running');
       await assert.rejects(m.runtime.inspect(container), /no such container|not found/i);
       urgent.resolve();
-      await waitFor(() => sch.get('low')!.state === 'done');
+      await waitFor(() => sch.get('low')!.state === 'done', 30_000, () => ({ low: sch.get('low'), out }));
       assert.deepEqual(out.attempts, [1, 2]);
     });
   });

@@ -1,15 +1,17 @@
-// `airlock doctor`: checks the container engine, the kernel image and the kernel's health, each with a fix hint.
+// `airlock doctor`: checks the container engine, the kernel image, the kernel's health and what sandboxes can read.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectEngine, KernelSupervisor, readConfig, statePaths } from '../../../bootstrap';
 import { AirlockError } from '../../../protocol/src/errors';
+import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { SANDBOX_WORKSPACE_UNREADABLE, workspaceAccess } from '../../../kernel/src/runtime/workspace-access';
 import type { Command } from '../command';
 
 interface Check { name: string; ok: boolean; detail: string; hint?: string; code?: string }
 
 export const doctor: Command = {
   name: 'doctor',
-  summary: 'check the container engine, kernel image and kernel health',
+  summary: 'check the container engine, kernel image, kernel health and workspace access',
   usage: 'airlock doctor [--workspace DIR] [--json]',
   async run(args, io) {
     const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, json: { type: 'boolean' } } });
@@ -39,6 +41,7 @@ export const doctor: Command = {
       fail(checks.length === 0 ? 'runtime' : checks.length === 1 ? 'image' : 'kernel', e);
     }
     const ok = checks.length === 3 && checks.every((c) => c.ok);
+    checks.push(workspaceCheck(config.workspace));
     const statePathsOut = { workspace: config.workspace, root: paths.root, state: paths.state, socket: paths.socket, token: paths.token,
       auditDb: path.join(paths.state, 'audit.db'), auditKey: path.join(paths.state, 'keys', 'audit.key') };
     if (values.json) {
@@ -51,6 +54,24 @@ export const doctor: Command = {
       io.out(`  state   ${paths.root}`);
       io.out(ok ? 'airlock is healthy' : 'airlock is NOT healthy');
     }
-    return ok ? 0 : 1;
+    return ok && checks.every((c) => c.ok) ? 0 : 1;
   },
 };
+
+/** Sandboxes run as their template's uid: a workspace that uid cannot read looks empty to every command. */
+export function workspaceCheck(workspace: string): Check {
+  try {
+    const user = loadTemplates().get('code-executor')?.user ?? '1000:1000';
+    const a = workspaceAccess(workspace, user);
+    if (!a.rootReadable) {
+      return { name: 'workspace', ok: false, code: SANDBOX_WORKSPACE_UNREADABLE,
+        detail: `sandboxes (user ${user}) cannot read ${workspace} (mode ${a.root.mode.toString(8).padStart(4, '0')}, owner ${a.root.uid}:${a.root.gid})`,
+        hint: `chmod o+rX ${workspace}, or use sandbox templates with user "${a.root.uid}:${a.root.gid}" (AIRLOCK_TEMPLATES_DIR, docs/sandboxes.md)` };
+    }
+    const note = a.unreadable.length ? `; not readable there: ${a.unreadable.join(', ')}` : '';
+    return { name: 'workspace', ok: true, detail: `sandboxes (user ${user}) can read ${workspace}${note}` };
+  } catch (e) {
+    const a = AirlockError.from(e);
+    return { name: 'workspace', ok: false, detail: a.message, hint: a.hint, code: a.code };
+  }
+}

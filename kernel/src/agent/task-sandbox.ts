@@ -2,6 +2,7 @@
 // the commands that follow, destroyed before the kernel writes into the volume and when the task ends.
 import * as path from 'node:path';
 import type { SandboxManager } from '../runtime/sandbox-manager';
+import { accessNote } from '../runtime/workspace-access';
 import { acquireTaskSandbox, TaskSandbox as ScheduledSandbox } from '../scheduler/task-sandbox';
 import type { ISandboxExec, SandboxCommand, SandboxResult } from './interfaces';
 
@@ -13,6 +14,8 @@ export interface TaskSandboxOptions {
   taskId?: string;
   /** The task's signal: aborting it destroys the live sandbox at once. */
   signal?: AbortSignal;
+  /** The kernel's view of the workspace: checked once, before the first sandbox, for the sandbox user's access. */
+  workspace?: string;
   /** Told about each sandbox the task gets (for the audit trail). */
   onCreated?: (sandboxId: string) => void;
 }
@@ -31,14 +34,22 @@ export class TaskSandbox implements ISandboxExec {
   private closed = false;
   /** Exit status of the last command that looked like a test run (null: none ran), for the patch set's testsPassed. */
   testsPassed: boolean | null = null;
+  /** The workspace access note for the next result (undefined: not checked yet). */
+  private pendingNote: string | undefined;
 
   constructor(private readonly o: TaskSandboxOptions) {}
 
   private ensure(signal: AbortSignal): Promise<ScheduledSandbox> {
     if (this.closed) throw new Error('the task sandbox is closed');
     if (!this.current) {
+      const template = this.o.template ?? 'code-executor';
+      const user = this.o.runtime.templates.get(template)?.user;
+      // Said once, with the first command: otherwise an EACCES or a silently skipped folder looks like a project bug.
+      if (this.o.workspace && user && this.pendingNote === undefined) {
+        try { this.pendingNote = accessNote(this.o.workspace, user); } catch { this.pendingNote = ''; }
+      }
       const mounts = [{ type: 'volume' as const, source: this.o.volumeName, target: '/workspace', readOnly: false }];
-      const p = acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template: this.o.template ?? 'code-executor', mounts })
+      const p = acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template, mounts })
         .then((sb) => { this.o.onCreated?.(sb.id); return sb; });
       this.current = p;
       p.catch(() => { if (this.current === p) this.current = undefined; });
@@ -50,7 +61,9 @@ export class TaskSandbox implements ISandboxExec {
     const { id } = await this.ensure(signal);
     const cwd = path.posix.join('/workspace', cmd.cwd ?? '.');
     const r = await this.o.runtime.exec(id, { argv: cmd.argv, cwd, env: cmd.env, timeoutMs: cmd.timeoutMs }, { signal });
-    const notes = [r.error && `could not run: ${r.error}`, r.oomKilled && 'killed: out of memory', r.truncated && 'output truncated', r.signal && `ended by signal ${r.signal}`].filter(Boolean);
+    const access = this.pendingNote;
+    if (access) this.pendingNote = '';
+    const notes = [access, r.error && `could not run: ${r.error}`, r.oomKilled && 'killed: out of memory', r.truncated && 'output truncated', r.signal && `ended by signal ${r.signal}`].filter(Boolean);
     const exitCode = r.exitCode ?? -1;
     if (TEST_COMMAND.test(cmd.argv.join(' '))) this.testsPassed = exitCode === 0 && !r.timedOut;
     return { exitCode, stdout: r.stdout, stderr: notes.length ? `${r.stderr}${r.stderr && !r.stderr.endsWith('\n') ? '\n' : ''}[airlock: ${notes.join('; ')}]` : r.stderr, timedOut: r.timedOut };

@@ -31,6 +31,8 @@ export interface AgentTaskOptions {
    * cannot reach review): it is sent to the model as the next user message and the loop goes on (within the budgets).
    */
   beforeFinish?: (signal: AbortSignal) => Promise<string | undefined>;
+  /** Awaited before each model request: a task paused by the scheduler gave its model-request slot back. */
+  beforeTurn?: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface AgentTaskResult { status: TaskStatus; message: string; messages: ChatMessage[]; error?: ErrorPayload; turns: number }
@@ -64,6 +66,7 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
     const windowBudget = Math.max(1024, o.modelInfo.contextWindow - maxOut - fixed);
     for (;;) {
       ac.signal.throwIfAborted();
+      await o.beforeTurn?.(ac.signal);
       budget.beginTurn();
       o.onEvent({ type: 'turn-start', turn: budget.turns });
       const win = fitWindow(messages, windowBudget, o.counter);

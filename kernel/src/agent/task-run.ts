@@ -54,6 +54,8 @@ export interface TaskRunSpec {
   log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Aborted by task/cancel, the client going away, the scheduler, or a full output volume (reason: the error). */
   abort: AbortController;
+  /** The scheduler's gate: waits while the task is paused (its model-request slot was given back). */
+  whenRunning?: (signal: AbortSignal) => Promise<void>;
   /** The task's workflow session: gates edits, moves on test runs, must reach review before a patch set. */
   workflow?: TaskWorkflow;
   /** True when this run was stopped by preemption (destroy + requeue): it ends quietly and the task runs again. */
@@ -85,7 +87,7 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
     const router = new ToolRouter(tools, { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
     try {
       const r = await runAgentTask({
-        prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
+        prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning, modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
         routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv },
         // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
         onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },

@@ -33,7 +33,29 @@ export class Run {
   private controller?: AbortController;
   settledP?: Promise<void>;
   promise: Promise<void> = Promise.resolve();
+  private gate?: { promise: Promise<void>; open: () => void };
   constructor(readonly gen: number) {}
+  /** Paused: `whenRunning` waits until `unsuspend` (or the run is aborted). */
+  suspend(): void {
+    if (this.gate) return;
+    let open!: () => void;
+    this.gate = { promise: new Promise<void>((r) => { open = r; }), open };
+  }
+  unsuspend(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+  whenRunning(signal?: AbortSignal): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return Promise.resolve();
+    const stop = signal ? AbortSignal.any([signal, this.signal]) : this.signal;
+    if (stop.aborted) return Promise.reject(stop.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(stop.reason);
+      stop.addEventListener('abort', onAbort, { once: true });
+      void gate.promise.then(() => { stop.removeEventListener('abort', onAbort); resolve(); });
+    });
+  }
   get signal(): AbortSignal {
     return (this.controller ??= new AbortController()).signal;
   }

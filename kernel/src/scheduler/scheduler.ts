@@ -248,6 +248,7 @@ export class Scheduler extends Disposable {
       v.state = 'paused';
       v.pausedBy = by;
       const run = v.run!;
+      run.suspend();
       // CPU and model slots come back once the engine has really paused the sandboxes.
       this.drain(rel, this.options.preemptor!.pause(v.spec.id, run.signal).catch(() => this.pauseFailed(v, run)));
       if (by === 'preemption') this.queues[v.mask].push(v);
@@ -307,6 +308,7 @@ export class Scheduler extends Disposable {
     if (rec.suspended) {
       rec.suspended = false;
       const gen = rec.run!.gen;
+      rec.run!.unsuspend();
       this.options.preemptor!.resume(rec.spec.id, rec.run!.signal).catch((err) => {
         if (rec.run?.gen === gen) this.finish(rec, 'failed', `resume failed: ${AirlockError.from(err).message}`);
       });
@@ -316,7 +318,7 @@ export class Scheduler extends Disposable {
     rec.attempt++;
     const gen = ++this.gen;
     const run = (rec.run = new Run(gen));
-    const ctx = { id: rec.spec.id, attempt: rec.attempt, get signal() { return run.signal; } };
+    const ctx = { id: rec.spec.id, attempt: rec.attempt, get signal() { return run.signal; }, whenRunning: (s?: AbortSignal) => run.whenRunning(s) };
     let p: Promise<void>;
     try { p = rec.work(ctx); } catch (e) { p = Promise.reject(e); }
     run.promise = p;

@@ -24,6 +24,11 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** 1 on the first run, +1 after every requeue. */
   readonly attempt: number;
+  /**
+   * Resolves at once while the task runs; while it is paused (preempted, or held by a person) it resolves on the
+   * resume. Work calls it before taking a slot it gave back when paused (e.g. the next model request).
+   */
+  whenRunning(signal?: AbortSignal): Promise<void>;
 }
 
 export type TaskWork = (ctx: TaskContext) => Promise<void>;

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
-import type { IPreemptor } from '../../../kernel/src/scheduler/types';
+import type { IPreemptor, TaskContext } from '../../../kernel/src/scheduler/types';
 import { flush, VirtualClock } from './virtual-clock';
 
 class LogPreemptor implements IPreemptor {
@@ -119,6 +119,32 @@ describe('scheduler', () => {
     assert.equal(s.get('low')!.state, 'running');
     assert.equal(low.runs.length, 1, 'resumed, not restarted');
     assert.ok(!low.runs[0].signal.aborted);
+    s.dispose();
+  });
+
+  it('a paused task\'s work waits at whenRunning (its model slot was given back) until the resume; abort ends the wait', async () => {
+    const pre = new LogPreemptor();
+    const s = new Scheduler({ limits: { modelRequests: 1 }, preemptor: pre });
+    let ctxOf!: TaskContext;
+    const lowRun = new Promise<void>(() => undefined);
+    s.submit({ id: 'low', priority: 9, resources: { modelRequests: 1 }, preemption: 'pause' }, (ctx) => { ctxOf = ctx; return lowRun; });
+    await ctxOf.whenRunning(); // running: at once
+    const high = gate();
+    s.submit({ id: 'high', priority: 0, resources: { modelRequests: 1 } }, high.work);
+    assert.equal(s.get('low')!.state, 'paused');
+    let passed = false;
+    const waiting = ctxOf.whenRunning().then(() => { passed = true; });
+    await flush();
+    assert.equal(passed, false, 'no next model request while paused');
+    const ac = new AbortController();
+    const abandoned = ctxOf.whenRunning(ac.signal);
+    ac.abort(new Error('stop pressed'));
+    await assert.rejects(abandoned, /stop pressed/);
+    high.runs[0].end();
+    await flush();
+    await waiting;
+    assert.equal(passed, true);
+    assert.equal(s.get('low')!.state, 'running');
     s.dispose();
   });
 

@@ -116,7 +116,7 @@ for (const engine of ['docker', 'podman'] as const) {
       await waitFor(() => sch.get('urgent')!.state === 'running');
       await assert.rejects(m.runtime.inspect(container), /no such container|not found/i);
       urgent.resolve();
-      await waitFor(() => sch.get('low')!.state === 'done', 30_000, () => ({ low: sch.get('low'), out }));
+      await waitFor(() => sch.get('low')!.state === 'done', 60_000, () => ({ low: sch.get('low'), out }));
       assert.deepEqual(out.attempts, [1, 2]);
     });
   });

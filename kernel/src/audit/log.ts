@@ -8,8 +8,7 @@ import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import { Db, openDatabase } from '../store/sqlite';
 import { entryHashOf, genesisHash, payloadParts, wellFormed } from './canonical';
 import { SEP } from './commit';
-import type { ChainPoint } from './head';
-import { HeadWriter, readHead, SignedHead } from './head';
+import { ChainPoint, HeadWriter, readHead, SignedHead } from './head';
 import { loadAuditKey } from './key';
 import { lockWriter } from './lock';
 import { queryEntries } from './query';
@@ -18,7 +17,7 @@ import { AUDIT_MIGRATIONS } from './schema';
 import { collectStats } from './storage';
 import { AuditAppended, AuditLogOptions, IAuditLog, RetentionConfig, SYNC_ACTIONS } from './types';
 import { createWriter, IBatchWriter } from './writer';
-import { compareHead, dbHeadMac, readDbHead, Tampered, verifyAuditLog } from './verify';
+import { compareHead, readDbHead, Tampered, verifyAuditLog } from './verify';
 
 export const AUDIT_BROKEN = 'AUDIT_BROKEN';
 export const AUDIT_WRITE_FAILED = 'AUDIT_WRITE_FAILED';
@@ -94,8 +93,6 @@ export class AuditLog extends Disposable implements IAuditLog {
       this.dispose();
       throw e;
     }
-    // Checkpoints fsync the database file; every 40 MB of WAL instead of every 4 MB keeps appends cheap.
-    this.db.pragma('wal_autocheckpoint = 10000');
     this._register({ dispose: () => this.db.close() });
     this.logId = this.db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string ?? this.createLogId();
 

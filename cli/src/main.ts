@@ -2,6 +2,7 @@
 import { AirlockError, formatError } from '../../protocol/src/errors';
 import type { CliIO } from './command';
 import { commands } from './commands';
+import { withHint } from './hints';
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -22,7 +23,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await cmd.run(rest, io);
   } catch (err) {
-    io.err(formatError(err));
+    // Every error leaves with a hint line: its own, the command's usage for usage errors, or one by code.
+    io.err(formatError(withHint(err, cmd.usage)));
     return 2;
   }
 }

@@ -31,14 +31,13 @@ export function compilePathPattern(raw: string, workspace?: string): ResourceMat
   if (workspace && (p === workspace || p.startsWith(workspace + '/'))) p = p.slice(workspace.length + 1) || '**';
   const absolute = p.startsWith('/');
   const scan = picomatch.scan(p);
-  const base = scan.isGlob ? scan.base : p;
-  const prefix = base && !base.includes('\\') ? base.split('/') : absolute ? [''] : [];
   if (!scan.isGlob) {
     const lit = normalisePathLexical(p);
     if (!lit.ok) throw new Error(lit.reason);
     const v = lit.value;
-    return { prefix, test: (value, abs) => abs === absolute && value === v };
+    return { prefix: literalPrefix(v, absolute), test: (value, abs) => abs === absolute && value === v };
   }
+  const prefix = scan.base.includes('\\') ? literalPrefix('', absolute) : literalPrefix(scan.base, absolute);
   // makeRe + RegExp.test is several times faster than picomatch's matcher function on the hot path.
   const re = picomatch.makeRe(p, { dot: true, strictBrackets: true });
   const isMatch = (v: string) => re.test(v);
@@ -47,6 +46,20 @@ export function compilePathPattern(raw: string, workspace?: string): ResourceMat
     prefix,
     test: (value, abs) => abs === absolute && (value === '.' ? matchesRoot : isMatch(value)),
   };
+}
+
+/**
+ * The index key of a path pattern: its literal leading segments as normalised values split (absolute ones start with
+ * ''). `/**` has base `/`, whose naive split ['', ''] no value ever walks: the rule would never be evaluated. A prefix
+ * may only be shortened (more rules checked), so anything unusual (`.`, empty segments) ends it.
+ */
+function literalPrefix(base: string, absolute: boolean): string[] {
+  const out: string[] = absolute ? [''] : [];
+  for (const seg of base.split('/').slice(absolute ? 1 : 0)) {
+    if (seg === '' || seg === '.' || seg === '..') break;
+    out.push(seg);
+  }
+  return out;
 }
 
 /** Command patterns: whitespace collapsed; `cmd *` also matches `cmd` alone; the first literal word indexes it. */

@@ -13,11 +13,15 @@ const RANK = { allow: 0, ask: 1, deny: 2 } as const;
  */
 export function toolPolicy(engine: { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision> }, opts: { mode?: string; subjectId?: string; workspace?: string } = {}): IPolicy {
   // Rules may bound sizes (`when: { max_size }`): a read is judged by the file's size, a write by the new content's.
-  const sizeOf = (action: string, resource: string, input: unknown): number => {
+  // An unknown size stays undefined, so a max_size rule does not match (fail closed) instead of reading it as 0.
+  const sizeOf = (action: string, resource: string, input: unknown): number | undefined => {
     const content = (input as { content?: unknown; newText?: unknown } | null);
-    if (action === 'fs.write') return typeof content?.content === 'string' ? Buffer.byteLength(content.content) : typeof content?.newText === 'string' ? Buffer.byteLength(content.newText) : 0;
-    if (!opts.workspace || action === 'exec') return 0;
-    try { const st = fs.statSync(path.resolve(opts.workspace, resource)); return st.isFile() ? st.size : 0; } catch { return 0; }
+    if (action === 'fs.write') return typeof content?.content === 'string' ? Buffer.byteLength(content.content) : typeof content?.newText === 'string' ? Buffer.byteLength(content.newText) : undefined;
+    if (!opts.workspace || action === 'exec') return undefined;
+    try {
+      const st = fs.statSync(path.resolve(opts.workspace, resource));
+      return st.isFile() ? st.size : st.isDirectory() ? 0 : undefined; // a listing reads no file content
+    } catch { return undefined; }
   };
   return {
     async evaluate(req: ToolPolicyRequest): Promise<ToolPolicyDecision> {
@@ -25,7 +29,7 @@ export function toolPolicy(engine: { evaluateAsync(r: PolicyRequestInput, signal
       for (const action of req.capabilities) {
         const resources = action === 'exec' ? [req.command ?? ''] : req.paths.length ? req.paths : ['.'];
         for (const resource of resources) {
-          requests.push({ subject: { kind: 'agent', id: opts.subjectId ?? req.taskId, tags: [] }, action, resource, context: { ...(opts.mode ? { mode: opts.mode } : {}), size: sizeOf(action, resource, req.input) } });
+          requests.push({ subject: { kind: 'agent', id: opts.subjectId ?? req.taskId, tags: [] }, action, resource, context: { ...(opts.mode ? { mode: opts.mode } : {}), ...sized(sizeOf(action, resource, req.input)) } });
         }
       }
       if (!requests.length) return { decision: 'deny', reason: `${req.tool} declares no capabilities; denied` };
@@ -37,6 +41,8 @@ export function toolPolicy(engine: { evaluateAsync(r: PolicyRequestInput, signal
     },
   };
 }
+
+const sized = (size: number | undefined) => (size === undefined ? {} : { size });
 
 /** Writes agent audit entries to the audit log: decisions durable (sync), results buffered. */
 export function toolAudit(log: { append(input: AuditInput, opts: { sync: true }): Promise<unknown>; append(input: AuditInput, opts?: { sync?: false }): unknown }): IAudit {

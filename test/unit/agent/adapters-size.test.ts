@@ -1,0 +1,36 @@
+// Attack: a max_size rule must not allow a read whose size the adapter cannot know (it used to read unknown as 0).
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { toolPolicy } from '../../../kernel/src/agent/adapters';
+import type { ToolPolicyRequest } from '../../../kernel/src/agent/interfaces';
+import { createDefaultPolicyEngine } from '../../../kernel/src/policy';
+
+describe('agent adapters: unknown sizes fail closed under max_size', () => {
+  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-')));
+  const engine = createDefaultPolicyEngine('strict', { workspace: ws });
+  const read = (p: string): ToolPolicyRequest => ({ kind: 'tool', taskId: 't', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: [p] });
+  before(() => {
+    fs.mkdirSync(path.join(ws, 'src'));
+    fs.writeFileSync(path.join(ws, 'src/a.ts'), 'x');
+    execFileSync('mkfifo', [path.join(ws, 'pipe')]);
+  });
+  after(() => { engine.dispose(); fs.rmSync(ws, { recursive: true, force: true }); });
+
+  it('a regular file is judged by its size; a directory listing is 0', async () => {
+    const p = toolPolicy(engine, { mode: 'strict', workspace: ws });
+    assert.equal((await p.evaluate(read('src/a.ts'))).decision, 'allow');
+    assert.equal((await p.evaluate({ ...read('src'), tool: 'fs.list', capabilities: ['fs.list'] })).decision, 'allow');
+  });
+  it('a FIFO, a missing file and a call without a workspace have no known size: denied', async () => {
+    const p = toolPolicy(engine, { mode: 'strict', workspace: ws });
+    for (const target of ['pipe', 'src/missing.ts']) {
+      const d = await p.evaluate(read(target));
+      assert.equal(d.decision, 'deny', `${target}: ${d.reason}`);
+    }
+    const blind = toolPolicy(engine, { mode: 'strict' });
+    assert.equal((await blind.evaluate(read('src/a.ts'))).decision, 'deny');
+  });
+});

@@ -1,6 +1,6 @@
 // IContainerRuntime over dockerode: the Docker Engine API, which Docker and Podman's compat service both speak.
 import Docker from 'dockerode';
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import type {
   ContainerSpec, ContainerStatus, ContainerSummary, EngineExecResult, EngineKind, IContainerRuntime, VolumeSummary,
@@ -123,7 +123,9 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     const raw = await this.docker.getContainer(id).attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as unknown as Duplex;
     // Reads come back demultiplexed (stdout only; the agent writes nothing else); writes go straight to stdin.
     const out = new PassThrough();
-    this.docker.modem.demuxStream(raw, out, new PassThrough());
+    // stderr is dropped as it arrives: an unread PassThrough would buffer whatever a command writes to /proc/1/fd/2.
+    const discard = new Writable({ write(_chunk, _enc, cb) { cb(); } });
+    this.docker.modem.demuxStream(raw, out, discard);
     raw.on('end', () => out.end());
     raw.on('close', () => out.end());
     raw.on('error', (e) => out.destroy(e));

@@ -66,6 +66,7 @@ export class Sandbox {
 
   markPaused(by: PausedBy): void {
     this.pausedBy = by;
+    this.agent?.suspendDeadlines();
     if (by === 'preemption' && !this.unpaused) {
       let resolve!: () => void;
       this.unpaused = { promise: new Promise<void>((r) => { resolve = r; }), resolve };
@@ -74,6 +75,7 @@ export class Sandbox {
 
   markResumed(): void {
     this.pausedBy = undefined;
+    this.agent?.resumeDeadlines();
     this.unpaused?.resolve();
     this.unpaused = undefined;
   }
@@ -122,7 +124,17 @@ export class Sandbox {
 
   /** When the agent or container is gone, find out why (OOM, exit code) and mark the sandbox failed. */
   async noteDeath(cause: unknown): Promise<void> {
-    if (!this.containerId || (cause as AirlockError).code !== 'SANDBOX_AGENT_GONE') return;
+    const code = (cause as AirlockError).code;
+    if (!this.containerId) return;
+    // The agent stopped answering or its output was flooded: nothing it says can be trusted, so the sandbox is failed
+    // and its processes are stopped now (the container is removed when it is destroyed).
+    if (code === 'SANDBOX_AGENT_UNRESPONSIVE' || code === 'SANDBOX_AGENT_FLOOD') {
+      this.reason = (cause as AirlockError).message;
+      this.lifecycle.tryTo('failed', this.reason);
+      await this.runtime.kill(this.containerId).catch(() => undefined);
+      return;
+    }
+    if (code !== 'SANDBOX_AGENT_GONE') return;
     try {
       const st = await this.runtime.inspect(this.containerId);
       if (st.running) return;

@@ -1,30 +1,33 @@
 // Kernel container: its image, its create options (read-only workspace, state, socket dir, limits, labels), connect + ping.
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import { connectSocket } from '../protocol/src/node/socket-transport';
 import { RpcClient } from '../protocol/src/rpc-client';
+import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
 import { ensureNodeImage, NodeImageSpec, Progress } from '../templates/builder/node-rootfs';
 import type { BootstrapConfig, Paths } from './config';
 import type { Engine } from './runtime';
 
 export const CLIENT = { name: 'airlock', version: '0.1.0' };
-const IN = { workspace: '/workspace', state: '/state', socketDir: '/run/airlock', engine: '/run/engine.sock' };
+const IMAGE_ROOT = '/opt/airlock';
+const IN = { workspace: '/workspace', state: '/state', socketDir: '/run/airlock', engine: '/run/engine.sock',
+  userPolicies: `${IMAGE_ROOT}/user/policies`, userTemplates: `${IMAGE_ROOT}/user/templates` };
 
-/** The bundled kernel (dist/kernel) next to this bundle, or in the checkout when running from sources. */
-export function kernelBundleDir(): string {
-  for (const d of [path.join(__dirname, 'kernel'), path.join(__dirname, '..', 'dist', 'kernel')]) {
-    if (fs.existsSync(path.join(d, 'kernel.js'))) return d;
+/** The kernel image's files, laid out as the package root is on the host (the asset resolver's "image" layout):
+ * /opt/airlock/dist/kernel/kernel.js, /opt/airlock/{policies,templates,examples}, the Deno binary for predicates. */
+export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
+  const files: Record<string, string> = { [`${IMAGE_ROOT}/dist/kernel`]: requireKernelBundle(a) };
+  for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples']) {
+    if (fs.existsSync(path.join(a.root, d))) files[`${IMAGE_ROOT}/${d}`] = path.join(a.root, d);
   }
-  throw new AirlockError(ErrorCodes.KernelStart, 'the kernel bundle (dist/kernel/kernel.js) is missing', 'run `npm run build` in the Airlock checkout');
-}
-
-export function kernelImageSpec(root = path.resolve(kernelBundleDir(), '..', '..')): NodeImageSpec {
-  const dir = kernelBundleDir();
-  const files: Record<string, string> = { '/opt/airlock/kernel': dir };
-  for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples']) if (fs.existsSync(path.join(root, d))) files[`/opt/airlock/${d}`] = path.join(root, d);
-  return { repo: 'airlock/kernel', files, changes: ['WORKDIR /opt/airlock', 'CMD ["/usr/bin/node", "/opt/airlock/kernel/kernel.js"]', 'LABEL airlock.owner=airlock airlock.role=kernel-image'] };
+  if (a.deno) files[`${IMAGE_ROOT}/node_modules/deno/deno`] = a.deno;
+  return {
+    repo: 'airlock/kernel', files, librariesOf: a.deno ? [a.deno] : [],
+    changes: [`WORKDIR ${IMAGE_ROOT}`, `CMD ["/usr/bin/node", "${IMAGE_ROOT}/dist/kernel/kernel.js"]`, 'LABEL airlock.owner=airlock airlock.role=kernel-image'],
+  };
 }
 
 export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, progress?: Progress, signal?: AbortSignal): Promise<string> {
@@ -40,20 +43,32 @@ export function containerName(paths: Paths): string {
   return `airlock-kernel-${paths.id}`;
 }
 
-export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths: Paths, image: string): Docker.ContainerCreateOptions {
+/** Who the kernel and its sandboxes run as: the person, or when root starts Airlock on someone else's folder, that
+ * folder's owner — so sandboxes read what the owner reads and write into output volumes that are theirs. */
+export function workspaceUser(workspace: string): { uid: number; gid: number } {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
+  if (uid !== 0) return { uid, gid };
+  const st = fs.statSync(workspace);
+  return { uid: st.uid, gid: st.gid };
+}
+
+export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths: Paths, image: string): Docker.ContainerCreateOptions {
+  const user = workspaceUser(cfg.workspace);
   const engineGid = fs.statSync(engine.socket).gid;
-  return {
+  const ws = fs.statSync(cfg.workspace);
+  const opts: Docker.ContainerCreateOptions = {
     name: containerName(paths),
     Image: image,
-    User: `${uid}:${gid}`,
+    User: `${user.uid}:${user.gid}`,
     Env: [`AIRLOCK_WORKSPACE=${IN.workspace}`, `AIRLOCK_STATE_DIR=${IN.state}`, `AIRLOCK_SOCKET_DIR=${IN.socketDir}`, 'AIRLOCK_IN_CONTAINER=1',
-      `AIRLOCK_ALLOWED_UID=${uid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`,
+      `AIRLOCK_ALLOWED_UID=${process.getuid?.() ?? 0}`, `AIRLOCK_SANDBOX_USER=${user.uid}:${user.gid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`,
       // Sandboxes are created by the host's engine, so their bind sources must be host paths.
       `AIRLOCK_HOST_WORKSPACE=${cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${paths.state}`, `AIRLOCK_KERNEL_CONTAINER=${containerName(paths)}`,
-      'AIRLOCK_POLICIES_DIR=/opt/airlock/policies', 'AIRLOCK_TEMPLATES_DIR=/opt/airlock/templates', `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`],
-    Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image },
+      `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`],
+    Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image,
+      // The folder's identity, not just its path: a folder deleted and cloned again at the same path is another one.
+      'airlock.workspace-id': `${ws.dev}:${ws.ino}` },
     HostConfig: {
       // Podman reads seccomp profiles from a host path, so that directory has the same path on both sides.
       Binds: [`${cfg.workspace}:${IN.workspace}:ro`, `${paths.state}:${IN.state}`, `${paths.socketDir}:${IN.socketDir}`, `${engine.socket}:${IN.engine}`,
@@ -71,21 +86,50 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
       RestartPolicy: { Name: 'no' },
     },
   };
+  for (const [dest, dir] of Object.entries(userAssetMounts())) {
+    opts.HostConfig!.Binds!.push(`${dir}:${dest}:ro`);
+    opts.Env!.push(`${dest === IN.userPolicies ? 'AIRLOCK_POLICIES_DIR' : 'AIRLOCK_TEMPLATES_DIR'}=${dest}`);
+  }
+  opts.Labels!['airlock.fit'] = fitHash(opts);
+  return opts;
 }
 
-/** Starts (or reuses) the kernel container. A container from another image or config is replaced. */
-export async function startKernelContainer(engine: Engine, opts: Docker.ContainerCreateOptions, paths: Paths): Promise<Docker.Container> {
-  fs.mkdirSync(paths.state, { recursive: true, mode: 0o700 });
-  fs.mkdirSync(paths.socketDir, { recursive: true, mode: 0o700 });
-  fs.mkdirSync(seccompDir(paths), { recursive: true, mode: 0o700 });
+/** The person's own policies and sandbox templates (AIRLOCK_POLICIES_DIR / AIRLOCK_TEMPLATES_DIR on the host),
+ * mounted read-only into the kernel, inside the folder its built-in policy protects. */
+function userAssetMounts(): Record<string, string> {
+  const a = assets();
+  const out: Record<string, string> = {};
+  if (process.env.AIRLOCK_POLICIES_DIR) out[IN.userPolicies] = a.policiesDir;
+  if (process.env.AIRLOCK_TEMPLATES_DIR) out[IN.userTemplates] = a.sandboxTemplatesDir;
+  return out;
+}
+
+/** Everything a running kernel must agree with to be reused: image, user, environment, mounts, limits, and the
+ * workspace's identity (labels included). */
+function fitHash(o: Docker.ContainerCreateOptions): string {
+  const h = o.HostConfig ?? {};
+  const fit = { image: o.Image, user: o.User, env: o.Env, labels: o.Labels, binds: h.Binds, net: h.NetworkMode, mem: h.Memory, pids: h.PidsLimit };
+  return crypto.createHash('sha256').update(JSON.stringify(fit)).digest('hex').slice(0, 32);
+}
+
+/** Starts (or reuses) the kernel container. One whose image, user, configuration or workspace identity differs is
+ * replaced, and `say` tells why. */
+export async function startKernelContainer(engine: Engine, opts: Docker.ContainerCreateOptions, paths: Paths, say: (l: string) => void = () => {}):
+    Promise<Docker.Container> {
+  for (const d of [paths.state, paths.socketDir, seccompDir(paths)]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+  ownStateBy(paths, opts.User!);
   const existing = engine.docker.getContainer(opts.name!);
   const info = await existing.inspect().catch(() => undefined);
-  if (info && info.Config.Labels?.['airlock.image'] === opts.Image && info.State.Running) return existing;
-  if (info && info.Config.Labels?.['airlock.image'] === opts.Image) {
+  const fits = info?.Config.Labels?.['airlock.fit'] === opts.Labels!['airlock.fit'];
+  if (info && fits && info.State.Running) return existing;
+  if (info && fits) {
     await existing.start().catch(ignoreAlreadyStarted);
     return existing;
   }
-  if (info) await existing.remove({ force: true });
+  if (info) {
+    say(`replacing the kernel container ${opts.name}: ${misfit(info.Config.Labels ?? {}, info.Config.User, opts)}`);
+    await existing.remove({ force: true });
+  }
   fs.rmSync(paths.socket, { force: true });
   const c = await engine.docker.createContainer(opts);
   await c.start();
@@ -123,4 +167,25 @@ export async function waitForKernel(paths: Paths, deadlineMs: number, pingTimeou
     await new Promise((r) => setTimeout(r, delay));
   }
   throw new AirlockError(ErrorCodes.KernelUnhealthy, `the kernel did not answer within ${deadlineMs} ms${last ? `: ${(last as Error).message}` : ''}`, 'run `airlock doctor` for details');
+}
+
+function misfit(labels: Record<string, string>, user: string | undefined, o: Docker.ContainerCreateOptions): string {
+  const want = o.Labels!;
+  if (labels['airlock.workspace-id'] !== want['airlock.workspace-id']) return 'the workspace folder was replaced (another folder at the same path)';
+  if (labels['airlock.image'] !== want['airlock.image']) return `its image differs (${labels['airlock.image']} → ${want['airlock.image']})`;
+  if (user !== o.User) return `it runs as ${user}, this kernel needs ${o.User}`;
+  return 'its configuration differs';
+}
+
+/** Root starting a kernel for another user's folder: the state the kernel (that user) writes must be theirs. */
+function ownStateBy(paths: Paths, user: string): void {
+  const [uid, gid] = user.split(':').map(Number);
+  if ((process.getuid?.() ?? 0) !== 0 || uid === 0) return;
+  if (fs.statSync(paths.root).uid === uid) return; // handed over before (each start would otherwise walk the state)
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (st.uid !== uid || st.gid !== gid) fs.lchownSync(p, uid, gid);
+    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
+  };
+  walk(paths.root);
 }

@@ -79,7 +79,8 @@ export class KernelSupervisor extends Disposable {
   private async boot(signal?: AbortSignal): Promise<void> {
     this.setState({ type: 'starting', detail: `starting kernel container (${this.engine.kind})` });
     this.opts.progress?.(`starting or reusing the kernel container on ${this.engine.kind}`);
-    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image), this.paths);
+    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image), this.paths,
+      (l) => this.opts.progress?.(l));
     await this.connect(signal);
   }
 

@@ -31,6 +31,12 @@ function* files(dir) {
   }
 }
 
+// Asset paths come from the one resolver: __dirname / process.cwd() elsewhere differ between a checkout, dist/ and the
+// kernel image. A process.cwd() that means the user's folder says so on its line.
+const ASSET_RESOLVER = 'protocol/src/node/assets.ts';
+const assetPathRe = /\b__dirname\b|\bimport\.meta\.dirname\b|process\.cwd\(\)/;
+const assetLayers = new Set(['protocol', 'kernel', 'bootstrap', 'cli', 'extension', 'templates']);
+
 const importRe = /(?:import\s[^'"]*?from\s*|import\s*\(\s*|require\s*\(\s*|export\s[^'"]*?from\s*|import\s+)['"]([^'"]+)['"]/g;
 const problems = [];
 let checked = 0;
@@ -39,6 +45,14 @@ for (const layer of layers) {
   for (const file of files(path.join(root, layer))) {
     checked++;
     const src = fs.readFileSync(file, 'utf8');
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    if (assetLayers.has(layer) && rel !== ASSET_RESOLVER) {
+      src.split('\n').forEach((text, i) => {
+        if (assetPathRe.test(text.replace(/\/\/.*$/, '')) && !/\/\/ the user's folder/.test(text)) {
+          problems.push(`${rel}:${i + 1}: asset paths come from ${ASSET_RESOLVER}, not __dirname or process.cwd()`);
+        }
+      });
+    }
     for (const m of src.matchAll(importRe)) {
       const spec = m[1];
       const line = src.slice(0, m.index).split('\n').length;

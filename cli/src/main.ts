@@ -37,6 +37,6 @@ export const processIO: CliIO = {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
-  cwd: process.cwd(),
+  cwd: process.cwd(), // the user's folder, not an asset path
   env: process.env,
 };

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
+import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 
 export interface NodeImageSpec {
   /** Repository name, e.g. `airlock/kernel`; the tag is derived from the input hash. */
@@ -21,6 +22,8 @@ export interface NodeImageSpec {
   nodeBinary?: string;
   /** Extra host binaries to ship with their libraries (e.g. /bin/sh). */
   binaries?: string[];
+  /** Host binaries shipped through `files` whose shared libraries must be in the image too. */
+  librariesOf?: string[];
 }
 
 export type Progress = (line: string) => void;
@@ -41,7 +44,7 @@ export function sharedLibraries(binary: string): string[] {
 export function inputHash(spec: NodeImageSpec): string {
   const h = crypto.createHash('sha256').update('airlock-node-image-v1\0').update(spec.repo);
   const node = spec.nodeBinary ?? process.execPath;
-  for (const bin of [node, ...(spec.binaries ?? [])]) {
+  for (const bin of [node, ...(spec.binaries ?? []), ...(spec.librariesOf ?? [])]) {
     for (const f of [bin, ...sharedLibraries(bin)]) {
       const st = fs.statSync(f);
       h.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
@@ -86,9 +89,12 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     assembleRootfs(dir, spec);
     signal?.throwIfAborted();
     progress(`building image ${tag}: importing into the container engine`);
-    await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`], signal);
+    // The installation label is not part of the input hash: identical checkouts share an image, and each prunes only
+    // what it built itself.
+    const owner = installationId();
+    await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`], signal);
     progress(`building image ${tag}: done`);
-    await pruneOldTags(docker, qualifiedRepo(spec.repo), tag);
+    await pruneOldTags(docker, qualifiedRepo(spec.repo), tag, owner);
     return tag;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -104,7 +110,7 @@ export function assembleRootfs(dir: string, spec: NodeImageSpec): void {
   const node = spec.nodeBinary ?? process.execPath;
   put('/usr/bin/node', node);
   for (const bin of spec.binaries ?? []) put(bin, bin);
-  for (const bin of [node, ...(spec.binaries ?? [])]) for (const lib of sharedLibraries(bin)) put(lib, lib);
+  for (const bin of [node, ...(spec.binaries ?? []), ...(spec.librariesOf ?? [])]) for (const lib of sharedLibraries(bin)) put(lib, lib);
   for (const d of ['tmp', 'etc', 'proc', 'sys', 'dev', 'workspace', 'state', 'run']) fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
   fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:1000:1000:sandbox:/tmp:/sbin/nologin\n');
@@ -143,11 +149,12 @@ async function importRootfs(docker: Docker, dir: string, tag: string, changes: s
   }
 }
 
-/** Removes earlier builds of the same repository that no container uses (each build is ~100 MB). */
-async function pruneOldTags(docker: Docker, repo: string, keep: string): Promise<void> {
-  const images = await docker.listImages({ filters: { reference: [repo] } }).catch(() => []);
+/** Removes earlier builds of the same repository by this installation that no container uses (each is ~100 MB);
+ * another user's or another checkout's images are never touched. */
+export async function pruneOldTags(docker: Docker, repo: string, keep: string, owner: string): Promise<void> {
+  const images = await docker.listImages({ filters: { reference: [repo], label: [`${INSTALLATION_LABEL}=${owner}`] } }).catch(() => []);
   for (const img of images) {
-    if (img.RepoTags?.includes(keep)) continue;
+    if (img.RepoTags?.includes(keep) || img.Labels?.[INSTALLATION_LABEL] !== owner) continue;
     await docker.getImage(img.Id).remove().catch(() => undefined); // in use or already gone: leave it
   }
 }

@@ -4,18 +4,21 @@
 # and point bootstrap at it with AIRLOCK_KERNEL_IMAGE=airlock/kernel:registry.
 FROM node:20-bookworm-slim
 
-# Same layout as the offline image: node at /usr/bin/node, the bundle and its data under /opt/airlock, empty mount points.
+# Same layout as the offline image (the asset resolver's "image" layout, protocol/src/node/assets.ts): node at
+# /usr/bin/node, the package root at /opt/airlock (dist/kernel, policies, templates, examples), empty mount points.
 RUN ln -sf /usr/local/bin/node /usr/bin/node \
  && mkdir -p /workspace /state /run/airlock \
  && chmod 1777 /tmp
 
-COPY dist/kernel /opt/airlock/kernel
+COPY dist/kernel /opt/airlock/dist/kernel
 COPY policies /opt/airlock/policies
 COPY templates/sandbox /opt/airlock/templates/sandbox
 COPY templates/seccomp /opt/airlock/templates/seccomp
 COPY examples /opt/airlock/examples
+# Policy predicates run in Deno (the npm package's binary).
+COPY node_modules/deno/deno /opt/airlock/node_modules/deno/deno
 
 # The user comes from bootstrap (the host's uid, so the socket and state files are the person's).
 WORKDIR /opt/airlock
 LABEL airlock.owner=airlock airlock.role=kernel-image
-CMD ["/usr/bin/node", "/opt/airlock/kernel/kernel.js"]
+CMD ["/usr/bin/node", "/opt/airlock/dist/kernel/kernel.js"]

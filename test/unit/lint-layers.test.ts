@@ -16,6 +16,19 @@ function lint(files: Record<string, string>) {
 }
 
 describe('layer lint', () => {
+  it('flags asset paths computed from __dirname or process.cwd() outside the asset resolver', () => {
+    const r = lint({
+      'kernel/src/t.ts': "const d = path.resolve(__dirname, '../templates');",
+      'cli/src/c.ts': 'const w = process.cwd();',
+      'cli/src/ok.ts': "const w = process.cwd(); // the user's folder, not an asset path",
+      'protocol/src/node/assets.ts': 'const here = __dirname;',
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /kernel\/src\/t\.ts:1: asset paths come from protocol\/src\/node\/assets\.ts/);
+    assert.match(r.stderr, /cli\/src\/c\.ts:1: asset paths/);
+    assert.doesNotMatch(r.stderr, /ok\.ts|assets\.ts:1/);
+  });
+
   it('passes clean code', () => {
     const r = lint({ 'kernel/a.ts': "import { x } from '../protocol/src/errors';", 'webview/src/v.ts': "import { y } from '../../protocol/src/messages';" });
     assert.equal(r.status, 0, r.stderr);

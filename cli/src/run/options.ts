@@ -6,6 +6,7 @@ import { AgentMode, ProviderName } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { ParamsOf } from '../../../protocol/src/methods';
 import { AutoMergeCriteria } from '../../../protocol/src/patches';
+import { assets } from '../../../protocol/src/node/assets';
 
 export interface RunOptions {
   workspace: string;
@@ -45,9 +46,9 @@ export function autoMergeFromFlags(v: { 'auto-merge'?: boolean; 'auto-merge-path
   return AutoMergeCriteria.parse({ enabled: true, paths: paths.length ? paths : ['test/**'], maxChangedLines: max === undefined ? 20 : Number(max) });
 }
 
-/** Where `examples/` is on the host (the kernel image ships it at /opt/airlock/examples). */
+/** Where `examples/` is on the host, from the asset resolver (the kernel image ships it at /opt/airlock/examples). */
 export function hostExamplesDirs(): string[] {
-  return [path.resolve(__dirname, '..', 'examples'), path.resolve(__dirname, '..', '..', '..', 'examples')];
+  return [assets().examplesDir];
 }
 
 /** Maps a host replay file to the path the kernel can read, or says why it cannot. */

@@ -1,7 +1,7 @@
 // A task's policy view: the engine for its mode, plus "allow for this session" grants carried as capability tokens.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Decision, PolicyRequestInput } from '../../../protocol/src/policy';
+import { assets } from '../../../protocol/src/node/assets';
 import { createDefaultPolicyEngine } from '../policy/defaults';
 import type { IPolicyEngine } from '../policy/engine';
 import type { TokenService } from '../policy/tokens';
@@ -21,7 +21,7 @@ export class ModeEngines {
     if (!mode || mode === this.o.kernelMode || this.o.customPolicy) return this.o.kernel;
     let e = this.engines.get(mode);
     if (!e) {
-      e = createDefaultPolicyEngine(mode, { tokens: this.o.tokens, workspace: fs.realpathSync(this.o.workspace), stateDir: this.o.stateDir, kernelDir: path.resolve(__dirname, '../../..') });
+      e = createDefaultPolicyEngine(mode, { tokens: this.o.tokens, workspace: fs.realpathSync(this.o.workspace), stateDir: this.o.stateDir, kernelDir: assets().kernelDir });
       this.engines.set(mode, e);
     }
     return e;

@@ -1,9 +1,8 @@
 // Where the audit log's batches are committed: inline on the caller's thread, or on a writer thread (the default).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { AirlockError } from '../../../protocol/src/errors';
+import { workerEntry } from '../../../protocol/src/node/assets';
 import { CommitBatch, Committer, CommitterInit } from './commit';
 import type { ChainPoint } from './head';
 
@@ -88,12 +87,9 @@ export class InlineWriter implements IBatchWriter {
   }
 }
 
-/** Finds the thread's script: the bundled .js beside the kernel bundle, or the .ts source under tsx. */
+/** The thread's script, from the asset resolver: the bundled .js beside the kernel bundle, or the .ts source. */
 export function writerThreadEntry(): { file: string; ts: boolean } | undefined {
-  for (const [file, ts] of [[path.join(__dirname, 'audit-writer.js'), false], [path.join(__dirname, 'audit-writer.ts'), true]] as const) {
-    if (fs.existsSync(file)) return { file, ts };
-  }
-  return undefined;
+  return workerEntry('audit-writer');
 }
 
 /**

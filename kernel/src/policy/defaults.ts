@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
+import { assets } from '../../../protocol/src/node/assets';
 import { PolicyEngine, PolicyEngineOptions } from './engine';
 import { PolicyLoadError } from './loader';
 import { TokenService } from './tokens';
@@ -9,11 +10,9 @@ import { TokenService } from './tokens';
 export const DEFAULT_MODES = ['strict', 'explore', 'debug'] as const;
 export type DefaultMode = (typeof DEFAULT_MODES)[number];
 
-/** AIRLOCK_POLICIES_DIR, else next to the bundle (image: /opt/airlock/kernel/kernel.js → /opt/airlock/policies), else the checkout. */
-export function defaultPoliciesDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AIRLOCK_POLICIES_DIR) return path.resolve(env.AIRLOCK_POLICIES_DIR);
-  const candidates = [path.resolve(__dirname, '../policies'), path.resolve(__dirname, '../../../policies')];
-  return candidates.find((d) => fs.existsSync(path.join(d, 'strict.yaml'))) ?? candidates[candidates.length - 1];
+/** The policies folder the asset resolver found (AIRLOCK_POLICIES_DIR overrides it). */
+export function defaultPoliciesDir(): string {
+  return assets().policiesDir;
 }
 
 export function defaultPolicyPath(mode: string, dir = defaultPoliciesDir()): string {
@@ -39,7 +38,7 @@ export const TOKEN_KEY_NAME = 'policy-token.key';
 export function createKernelPolicyEngine(config: { workspace: string; stateDir: string }, env: NodeJS.ProcessEnv = process.env): PolicyEngine {
   const mode = env.AIRLOCK_POLICY_MODE ?? 'strict';
   const tokens = TokenService.openKeyFile(path.join(config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel', rejectEarlier: true });
-  const engine = new PolicyEngine({ mode, tokens, workspace: fs.realpathSync(config.workspace), stateDir: config.stateDir, kernelDir: path.resolve(__dirname, '../../..') });
+  const engine = new PolicyEngine({ mode, tokens, workspace: fs.realpathSync(config.workspace), stateDir: config.stateDir, kernelDir: assets().kernelDir });
   const files = env.AIRLOCK_POLICY_FILES ? env.AIRLOCK_POLICY_FILES.split(path.delimiter).filter(Boolean) : [defaultPolicyPath(mode)];
   try { engine.load(files); } catch (e) { if (!(e instanceof PolicyLoadError)) throw e; }
   return engine;

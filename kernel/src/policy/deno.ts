@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { assets } from '../../../protocol/src/node/assets';
 
 export interface PredicateOptions {
   timeoutMs?: number;
@@ -17,8 +18,9 @@ export const DEFAULT_PREDICATE_TIMEOUT_MS = 5000;
 export const DEFAULT_PREDICATE_MEMORY_MB = 64;
 const MAX_OUTPUT = 64 * 1024;
 
+/** The Deno binary the asset resolver found; empty when this layout ships none (every predicate then fails closed). */
 export function defaultDenoPath(): string {
-  return path.resolve(__dirname, '../../../node_modules/.bin/deno');
+  return assets().deno ?? '';
 }
 
 function command(modulePath: string, request: unknown, o: PredicateOptions) {
@@ -50,8 +52,11 @@ function interpret(stdout: string, stderr: string, status: number | null, timedO
 }
 
 /** Blocking form, for the synchronous evaluate(): only used when a rule that names a predicate is reached. */
+const NO_DENO: PredicateResult = { ok: false, reason: 'Deno is not shipped with this installation, so no predicate can run' };
+
 export function runPredicateSync(modulePath: string, request: unknown, o: PredicateOptions = {}): PredicateResult {
   const c = command(modulePath, request, o);
+  if (!c.bin) return NO_DENO;
   const r = spawnSync(c.bin, c.args, { input: c.source, env: c.env, timeout: o.timeoutMs ?? DEFAULT_PREDICATE_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, encoding: 'utf8' });
   if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT' && (r.error as NodeJS.ErrnoException).code !== 'ENOBUFS') return { ok: false, reason: `could not start deno: ${r.error.message}` };
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL';
@@ -60,6 +65,7 @@ export function runPredicateSync(modulePath: string, request: unknown, o: Predic
 
 export function runPredicate(modulePath: string, request: unknown, o: PredicateOptions = {}, signal?: AbortSignal): Promise<PredicateResult> {
   const c = command(modulePath, request, o);
+  if (!c.bin) return Promise.resolve(NO_DENO);
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve({ ok: false, reason: 'cancelled' });
     const child = spawn(c.bin, c.args, { env: c.env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { AirlockError } from '../../../protocol/src/errors';
+import { assets } from '../../../protocol/src/node/assets';
 
 const Size = z.string().regex(/^\d+[kmg]$/i, 'a size like 64m or 1g');
 
@@ -16,7 +17,9 @@ export const SandboxTemplate = z.object({
   /** An image of your own; when absent the builder's image for `build` is used. */
   image: z.string().min(1).optional(),
   build: z.enum(['node', 'debian']).default('node'),
-  user: z.string().regex(/^[1-9]\d*(:\d+)?$/, 'a numeric non-root uid[:gid]'),
+  /** Absent: the workspace user (the uid:gid the kernel runs as, AIRLOCK_SANDBOX_USER), so commands read what the
+   * workspace's owner reads and own what they write. A template may name a fixed non-root uid[:gid] instead. */
+  user: z.string().regex(/^[1-9]\d*(:\d+)?$/, 'a numeric non-root uid[:gid]').default(''),
   readOnlyRoot: z.literal(true),
   capDrop: z.array(z.string()).refine((c) => c.includes('ALL'), 'must drop ALL capabilities'),
   noNewPrivileges: z.literal(true),
@@ -49,7 +52,13 @@ export function parseSize(s: string): number {
   return n * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : 1024 ** 3);
 }
 
-export function parseTemplate(text: string, source: string): SandboxTemplate {
+/** Who sandboxes run as when a template names no user: bootstrap's choice, else this process's own uid:gid. */
+export function workspaceSandboxUser(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AIRLOCK_SANDBOX_USER && /^\d+:\d+$/.test(env.AIRLOCK_SANDBOX_USER)) return env.AIRLOCK_SANDBOX_USER;
+  return `${process.getuid?.() ?? 1000}:${process.getgid?.() ?? 1000}`;
+}
+
+export function parseTemplate(text: string, source: string, defaultUser = workspaceSandboxUser()): SandboxTemplate {
   let raw: unknown;
   try { raw = YAML.parse(text); } catch (err) {
     throw new AirlockError('TEMPLATE_INVALID', `${source}: not valid YAML: ${(err as Error).message}`);
@@ -59,23 +68,21 @@ export function parseTemplate(text: string, source: string): SandboxTemplate {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new AirlockError('TEMPLATE_INVALID', `${source}: ${issues}`, 'see docs/sandboxes.md for the template fields');
   }
-  return r.data;
+  return { ...r.data, user: r.data.user || defaultUser };
 }
 
-export const TEMPLATES_DIR = process.env.AIRLOCK_TEMPLATES_DIR ?? path.resolve(__dirname, '..', '..', '..', 'templates');
-
-/** Loads every templates/sandbox/*.yaml; a file's name must match its `name`. */
-export function loadTemplates(dir = path.join(TEMPLATES_DIR, 'sandbox')): Map<string, SandboxTemplate> {
+/** Loads every sandbox template (*.yaml in the asset resolver's templates folder); a file's name must match its `name`. */
+export function loadTemplates(dir = assets().sandboxTemplatesDir, defaultUser = workspaceSandboxUser()): Map<string, SandboxTemplate> {
   const out = new Map<string, SandboxTemplate>();
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const t = parseTemplate(fs.readFileSync(path.join(dir, f), 'utf8'), f);
+    const t = parseTemplate(fs.readFileSync(path.join(dir, f), 'utf8'), f, defaultUser);
     if (`${t.name}.yaml` !== f) throw new AirlockError('TEMPLATE_INVALID', `${f}: name ${t.name} does not match the file name`);
     out.set(t.name, t);
   }
   return out;
 }
 
-export function loadSeccomp(name: SeccompName, dir = path.join(TEMPLATES_DIR, 'seccomp')): string {
+export function loadSeccomp(name: SeccompName, dir = assets().seccompDir): string {
   const text = fs.readFileSync(path.join(dir, `${name}.json`), 'utf8');
   JSON.parse(text);
   return text;

@@ -12,5 +12,15 @@ export const kernelMethods = {
     stateDir: z.string(),
     inContainer: z.boolean(),
     node: z.string(),
+    /** Where the kernel found its own files (the asset resolver) and the folder its built-in policy protects. */
+    assets: z.object({
+      layout: z.enum(['sources', 'bundle', 'image']),
+      kernelDir: z.string(),
+      policiesDir: z.string(),
+      sandboxTemplatesDir: z.string(),
+      deno: z.boolean(),
+    }).optional(),
+    /** uid:gid sandboxes run as unless a template names its own user. */
+    sandboxUser: z.string().optional(),
   })],
 } as const;

@@ -20,7 +20,7 @@ describe('task sandbox: workspace access on docker', function () {
 
   before(async () => {
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates() });
+    m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(undefined, '1000:1000') }); // a template naming its own user
   });
   after(async () => {
     if (vol) await removeOutputVolume(vol, docker);

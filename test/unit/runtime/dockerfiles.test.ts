@@ -53,7 +53,7 @@ describe('registry Dockerfiles agree with the offline image builders', () => {
   }
 
   it('kernel: the same files at the same places, the same labels, workdir and command as kernelImageSpec', () => {
-    const spec = kernelImageSpec(ROOT); // needs `npm run build` (dist/kernel), as the offline build does
+    const spec = kernelImageSpec(); // needs `npm run build` (dist/kernel), as the offline build does
     const d = dockerfile('kernel');
     const copies = new Map(d.all('COPY').map((a) => { const [src, dest] = a.split(/\s+/); return [dest, src]; }));
     assert.deepEqual([...copies.keys()].sort(), Object.keys(spec.files).sort());

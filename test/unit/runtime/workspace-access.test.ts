@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { workspaceCheck } from '../../../cli/src/commands/doctor';
 import { accessNote, mayRead, parseUser, workspaceAccess } from '../../../kernel/src/runtime/workspace-access';
+import { assets } from '../../../protocol/src/node/assets';
 
 describe('workspace access for the sandbox user', () => {
   const dirs: string[] = [];
@@ -40,11 +41,23 @@ describe('workspace access for the sandbox user', () => {
     assert.equal(accessNote(ws, `${owner}:${fs.statSync(ws).gid}`), '', 'the owner reads everything');
   });
 
-  it('doctor fails the workspace check when the sandbox could not list it, with the fix', () => {
+  it('doctor passes a 0700 folder of the workspace user, whom sandboxes run as by default', () => {
     const ws = tmp();
     fs.writeFileSync(path.join(ws, 'a.txt'), 'a\n');
     fs.chmodSync(ws, 0o700);
-    const closed = workspaceCheck(ws);
+    const r = workspaceCheck(ws);
+    assert.equal(r.ok, true, r.detail);
+    assert.match(r.detail, new RegExp(`user ${fs.statSync(ws).uid}:`));
+  });
+
+  it('doctor fails the workspace check when a template\'s fixed user could not list it, with the fix', () => {
+    const ws = tmp();
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'a\n');
+    fs.chmodSync(ws, 0o700);
+    const fixed = tmp();
+    const t = fs.readFileSync(path.join(assets().sandboxTemplatesDir, 'code-executor.yaml'), 'utf8');
+    fs.writeFileSync(path.join(fixed, 'code-executor.yaml'), `user: "1000:1000"\n${t}`);
+    const closed = workspaceCheck(ws, fixed);
     assert.equal(fs.statSync(ws).uid === 1000, false, 'this test runs as another user than the sandbox');
     assert.deepEqual([closed.ok, closed.code], [false, 'SANDBOX_WORKSPACE_UNREADABLE']);
     assert.match(closed.detail, /mode 0700/);

@@ -1,9 +1,8 @@
 // search.grep runner: a small pool of worker threads walks and scans disjoint subtrees; results come back in walk order.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { cancelledError } from '../../../../protocol/src/errors';
+import { workerEntry } from '../../../../protocol/src/node/assets';
 import { compile, GrepMatch, GrepQuery, GrepResult, grepSync } from './grep-core';
 import type { GrepTask, Segment, TaskRequest, WorkerMessage } from './grep-worker';
 import type { TreeRoot } from './view';
@@ -11,13 +10,6 @@ import { ignoresAbove } from './walk';
 
 const IDLE_MS = 2000;
 
-/** Finds the worker script: the bundled .js next to the kernel bundle, or the .ts source under tsx. */
-function workerEntry(): { file: string; ts: boolean } | undefined {
-  for (const [file, ts] of [[path.join(__dirname, 'grep-worker.js'), false], [path.join(__dirname, 'grep-worker.ts'), true]] as const) {
-    if (fs.existsSync(file)) return { file, ts };
-  }
-  return undefined;
-}
 
 interface Search {
   base: Omit<TaskRequest, 'id' | 'task'>;
@@ -149,7 +141,7 @@ export function assemble(results: Map<number, { segments: Segment[]; searched: n
 let pool: Pool | undefined | null;
 function getPool(): Pool | undefined {
   if (pool === undefined) {
-    const entry = workerEntry();
+    const entry = workerEntry('grep-worker');
     pool = entry ? new Pool(entry, Math.max(1, Math.min(4, os.availableParallelism()))) : null;
     if (pool) { const p = pool; p.onIdle = () => { if (pool === p) disposeGrepPool(); }; }
   }

@@ -1,6 +1,8 @@
 // kernel/info: what the kernel is and where its state lives (for `airlock doctor`).
 import { PROTOCOL_VERSION } from '../../../../protocol/src/messages';
+import { assets } from '../../../../protocol/src/node/assets';
 import type { Handler } from '../../../../protocol/src/rpc-server';
+import { workspaceSandboxUser } from '../../runtime/templates';
 import type { KernelServices } from '../../services';
 
 export const info = (s: KernelServices): Handler<'kernel/info'> => () => ({
@@ -12,4 +14,6 @@ export const info = (s: KernelServices): Handler<'kernel/info'> => () => ({
   stateDir: s.config.stateDir,
   inContainer: s.config.inContainer,
   node: process.version,
+  assets: (({ layout, kernelDir, policiesDir, sandboxTemplatesDir, deno }) => ({ layout, kernelDir, policiesDir, sandboxTemplatesDir, deno: !!deno }))(assets()),
+  sandboxUser: workspaceSandboxUser(),
 });

@@ -1,0 +1,105 @@
+// The one asset resolver: where Airlock's own files are in each of its three layouts. Nothing else computes an asset
+// path from __dirname or the working directory (scripts/lint-layers.mjs checks it).
+//
+//   sources  a checkout run through tsx        <root>/protocol/src/node/assets.ts   workers are .ts files
+//   bundle   dist/ bundles (checkout or .vsix)  <root>/dist/{cli,extension}.js, <root>/dist/kernel/kernel.js
+//   image    the kernel image                   /opt/airlock/dist/kernel/kernel.js (AIRLOCK_IN_CONTAINER=1)
+//
+// In every layout the package root holds policies/, templates/, examples/ and (where shipped) node_modules/deno.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AirlockError, ErrorCodes } from '../errors';
+
+export type AssetLayout = 'sources' | 'bundle' | 'image';
+export type WorkerName = 'grep-worker' | 'audit-writer' | 'walk-worker';
+
+export interface Assets {
+  layout: AssetLayout;
+  /** The package root: the checkout, the installed extension's folder, or /opt/airlock in the kernel image. */
+  root: string;
+  /** The folder holding the kernel's own code and data; the built-in policy protects it from reads and writes. */
+  kernelDir: string;
+  /** dist/kernel when it was built (the kernel bundle, its workers and native modules). */
+  kernelBundleDir: string | undefined;
+  /** Sandbox templates (*.yaml): the person's own folder when given (AIRLOCK_TEMPLATES_DIR), else the shipped one. */
+  sandboxTemplatesDir: string;
+  seccompDir: string;
+  /** Default policies per mode (AIRLOCK_POLICIES_DIR overrides). */
+  policiesDir: string;
+  examplesDir: string;
+  /** The Deno binary that runs policy predicates, or undefined when it is not shipped in this layout. */
+  deno: string | undefined;
+}
+
+/** Where this module itself is: under tsx its source folder, once bundled the bundle's folder. */
+function here(): string {
+  return __dirname;
+}
+
+function findRoot(dir: string): { root: string; layout: AssetLayout } {
+  const parts = dir.split(path.sep);
+  const tail = parts.slice(-3).join('/');
+  if (tail === 'protocol/src/node') return { root: path.resolve(dir, '..', '..', '..'), layout: 'sources' };
+  const image = process.env.AIRLOCK_IN_CONTAINER === '1';
+  if (path.basename(dir) === 'kernel' && path.basename(path.dirname(dir)) === 'dist') {
+    return { root: path.resolve(dir, '..', '..'), layout: image ? 'image' : 'bundle' };
+  }
+  if (path.basename(dir) === 'dist') return { root: path.resolve(dir, '..'), layout: image ? 'image' : 'bundle' };
+  throw new AirlockError('ASSETS_LAYOUT', `Airlock's files are not in a layout it knows (code in ${dir})`,
+    'run Airlock from a checkout, its dist/ folder, the installed extension or the kernel image');
+}
+
+function firstExisting(...candidates: string[]): string | undefined {
+  return candidates.find((c) => fs.existsSync(c));
+}
+
+/** Resolves every asset path once; `dir` and `env` exist for tests that lay out a fake package. */
+export function resolveAssets(env: NodeJS.ProcessEnv = process.env, dir = here()): Assets {
+  const { root, layout } = findRoot(dir);
+  const bundle = path.join(root, 'dist', 'kernel');
+  const templates = path.join(root, 'templates');
+  const denoBin = process.platform === 'win32' ? 'deno.exe' : 'deno';
+  return {
+    layout,
+    root,
+    kernelDir: root,
+    kernelBundleDir: fs.existsSync(path.join(bundle, 'kernel.js')) ? bundle : undefined,
+    sandboxTemplatesDir: env.AIRLOCK_TEMPLATES_DIR ? path.resolve(env.AIRLOCK_TEMPLATES_DIR) : path.join(templates, 'sandbox'),
+    seccompDir: path.join(templates, 'seccomp'),
+    policiesDir: env.AIRLOCK_POLICIES_DIR ? path.resolve(env.AIRLOCK_POLICIES_DIR) : path.join(root, 'policies'),
+    examplesDir: path.join(root, 'examples'),
+    deno: firstExisting(path.join(root, 'node_modules', 'deno', denoBin)),
+  };
+}
+
+let cached: Assets | undefined;
+/** The process's assets (resolved once; the environment is read at first use). */
+export function assets(): Assets {
+  return (cached ??= resolveAssets());
+}
+
+/** A worker thread's entry: the bundled .js beside the kernel bundle, or the .ts source run through tsx. */
+export function workerEntry(name: WorkerName, a: Assets = assets()): { file: string; ts: boolean } | undefined {
+  const source: Record<WorkerName, string> = {
+    'grep-worker': 'kernel/src/agent/tools/grep-worker.ts', 'audit-writer': 'kernel/src/audit/audit-writer.ts', 'walk-worker': 'kernel/src/patches/walk-worker.ts',
+  };
+  const file = a.layout === 'sources' ? path.join(a.root, source[name]) : path.join(a.root, 'dist', 'kernel', `${name}.js`);
+  return fs.existsSync(file) ? { file, ts: a.layout === 'sources' } : undefined;
+}
+
+/** The kernel bundle folder, or a clear error saying how to build it. */
+export function requireKernelBundle(a: Assets = assets()): string {
+  if (a.kernelBundleDir) return a.kernelBundleDir;
+  throw new AirlockError(ErrorCodes.KernelStart, `the kernel bundle (${path.join(a.root, 'dist', 'kernel', 'kernel.js')}) is missing`,
+    'run `npm run build` in the Airlock checkout');
+}
+
+/** Identifies this checkout or installation for this user: images it builds carry it, and only those are pruned. */
+export function installationId(a: Assets = assets(), uid = process.getuid?.() ?? 0): string {
+  let root = a.root;
+  try { root = fs.realpathSync(root); } catch { /* keep the resolved path */ }
+  return crypto.createHash('sha256').update(`${root}\0${uid}`).digest('hex').slice(0, 16);
+}
+
+export const INSTALLATION_LABEL = 'airlock.installation';

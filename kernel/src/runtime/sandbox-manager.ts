@@ -2,6 +2,7 @@
 // keeps warm pools and sweeps orphans. The kernel reaches it as `services.runtime`.
 import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../../../protocol/src/errors';
+import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import { AGENT_SOURCE, AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
 import { currentHolder } from './holder';
@@ -98,6 +99,20 @@ export class SandboxManager extends Disposable {
     });
     if (this.o.pools) await Promise.all(ts.map(([t, n]) => (this.pools.get(t.name) ?? (n > 0 ? this.newPool(t) : undefined))?.resize(n)));
     return this.poolSizes();
+  }
+
+  /**
+   * Per template: its image (or why there is none, e.g. not built yet) and its warm pool (target, ready now, and the
+   * last error met while filling). Doctor and the extension's status bar read this through sandbox/pools.
+   */
+  async health(): Promise<Record<string, SandboxTemplateHealth>> {
+    const out: Record<string, SandboxTemplateHealth> = {};
+    for (const t of this.o.templates.values()) {
+      const image = await this.imageFor(t).then((ref) => ({ image: ref }), (e) => ({ imageError: AirlockError.from(e).toPayload() }));
+      const pool = this.pools.get(t.name);
+      out[t.name] = { ...image, pool: { target: pool?.targetSize ?? 0, ready: pool?.size ?? 0, error: pool?.lastError?.message } };
+    }
+    return out;
   }
 
   get runtime(): IContainerRuntime { return this.o.runtime; }

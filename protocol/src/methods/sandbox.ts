@@ -1,5 +1,6 @@
 // Sandbox methods: list, create, exec in, pause, resume, destroy and prune the kernel's L2 sandboxes; size warm pools.
 import { z } from 'zod';
+import { ErrorPayload } from '../errors';
 
 /** Most ready sandboxes a template's warm pool may keep (the template schema's bound). */
 export const MAX_POOL_SIZE = 32;
@@ -47,6 +48,16 @@ export const SandboxExecResult = z.object({
 });
 export type SandboxExecResult = z.infer<typeof SandboxExecResult>;
 
+/** Whether a template can make sandboxes: its image (or why there is none) and its warm pool's state. */
+export const SandboxTemplateHealth = z.object({
+  image: z.string().optional(),
+  /** E.g. SANDBOX_NO_IMAGE when its recipe was never built for this engine. */
+  imageError: ErrorPayload.optional(),
+  /** Target size, ready sandboxes now, and the last error met while filling (cleared by a fill that succeeds). */
+  pool: z.object({ target: z.number().int(), ready: z.number().int(), error: z.string().optional() }),
+});
+export type SandboxTemplateHealth = z.infer<typeof SandboxTemplateHealth>;
+
 export const sandboxMethods = {
   'sandbox/list': [z.object({}), z.object({ sandboxes: z.array(SandboxInfo), templates: z.array(z.string()), engine: z.string() })],
   'sandbox/create': [z.object({
@@ -75,9 +86,10 @@ export const sandboxMethods = {
   'sandbox/resume': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
   /**
    * Warm pool sizes per template: sets the given ones at runtime (shrinking destroys surplus ready sandboxes, growing
-   * fills in the background) and returns every template's effective size (all 0 when pools are off: AIRLOCK_SANDBOX_POOLS=0).
+   * fills in the background) and returns every template's effective size (all 0 when pools are off: AIRLOCK_SANDBOX_POOLS=0)
+   * and its health (image found, pool filled or why not: what doctor and the status bar report).
    */
   'sandbox/pools': [z.object({ sizes: z.record(z.string().min(1).max(64), z.number().int().min(0).max(MAX_POOL_SIZE)).optional() }),
-    z.object({ sizes: z.record(z.string(), z.number().int()), enabled: z.boolean() })],
+    z.object({ sizes: z.record(z.string(), z.number().int()), enabled: z.boolean(), health: z.record(z.string(), SandboxTemplateHealth) })],
   'sandbox/prune': [z.object({}), z.object({ destroyed: z.array(z.string()), containers: z.array(z.string()), volumes: z.array(z.string()) })],
 } as const;

@@ -1,4 +1,4 @@
-// sandbox/pools: shows or sets the warm pool size per template at runtime (the extension sends airlock.pool.*).
+// sandbox/pools: shows or sets the warm pool size per template at runtime (the extension sends airlock.pool.*), with health.
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 import { needRuntime } from './need-runtime';
@@ -6,5 +6,5 @@ import { needRuntime } from './need-runtime';
 export const pools = (s: KernelServices): Handler<'sandbox/pools'> => async (p) => {
   const rt = needRuntime(s);
   const sizes = p.sizes && Object.keys(p.sizes).length ? await rt.setPoolSizes(p.sizes) : rt.poolSizes();
-  return { sizes, enabled: rt.poolsEnabled };
+  return { sizes, enabled: rt.poolsEnabled, health: await rt.health() };
 };

@@ -1,4 +1,5 @@
 // Client side of the typed RPC: handshake, validated requests with ids, cancellation, timeouts and events.
+import { defaultTimeoutMs, HANDSHAKE_TIMEOUT_MS } from './deadlines';
 import { AirlockError, ErrorCodes } from './errors';
 import { events, EventData, EventName } from './events';
 import { Disposable, Emitter, IDisposable, toDisposable } from './lifecycle';
@@ -9,6 +10,7 @@ import type { ITransport } from './transport';
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Unset: the method's default (protocol/src/deadlines.ts); every request has a deadline. */
   timeoutMs?: number;
 }
 
@@ -46,7 +48,7 @@ export class RpcClient extends Disposable implements IKernelClient {
     return this.withDeadline(new Promise<Welcome>((resolve, reject) => {
       this.welcome = { resolve, reject };
       this.transport.send({ type: 'hello', protocol: PROTOCOL_VERSION, client, token });
-    }), 'handshake', options);
+    }), 'handshake', { ...options, timeoutMs: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS });
   }
 
   request<M extends MethodName>(method: M, params: ParamsOf<M>, options: RequestOptions = {}): Promise<ResultOf<M>> {
@@ -58,7 +60,8 @@ export class RpcClient extends Disposable implements IKernelClient {
     this.transport.send({ type: 'request', id, method, params: checked.data });
     const onAbort = () => this.transport.send({ type: 'cancel', id });
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    return this.withDeadline(promise, method, options, () => {
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(method, params);
+    return this.withDeadline(promise, method, { ...options, timeoutMs }, () => {
       this.pending.delete(id);
       if (!this.transport.isClosed) this.transport.send({ type: 'cancel', id });
     }).finally(() => options.signal?.removeEventListener('abort', onAbort)) as Promise<ResultOf<M>>;
@@ -87,7 +90,7 @@ export class RpcClient extends Disposable implements IKernelClient {
 
   private onMessage(raw: unknown): void {
     const parsed = ServerMessage.safeParse(raw);
-    if (!parsed.success) return; // A kernel that sends garbage is ignored message by message; pending requests time out.
+    if (!parsed.success) return this.onMalformed(raw, formatIssues(parsed.error));
     const msg = parsed.data;
     switch (msg.type) {
       case 'welcome':
@@ -119,6 +122,18 @@ export class RpcClient extends Disposable implements IKernelClient {
       }
       default: { const never: never = msg; return never; }
     }
+  }
+
+  /** A reply we cannot read still ends the request it names (or the handshake): the caller hears why, now. */
+  private onMalformed(raw: unknown, why: string): void {
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { type?: unknown; id?: unknown };
+    const err = new AirlockError(ErrorCodes.BadMessage, `the kernel sent a malformed ${typeof r.type === 'string' ? r.type.slice(0, 32) : 'message'}: ${why}`,
+      'the client and kernel versions may differ (`airlock doctor`)');
+    if (r.type === 'welcome' && this.welcome) { this.welcome.reject(err); this.welcome = undefined; return; }
+    const p = typeof r.id === 'string' ? this.pending.get(r.id) : undefined;
+    if (!p) return;
+    this.pending.delete(r.id as string);
+    p.reject(err);
   }
 
   private onClosed(): void {

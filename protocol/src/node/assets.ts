@@ -37,11 +37,11 @@ function here(): string {
   return __dirname;
 }
 
-function findRoot(dir: string): { root: string; layout: AssetLayout } {
+function findRoot(dir: string, env: NodeJS.ProcessEnv): { root: string; layout: AssetLayout } {
   const parts = dir.split(path.sep);
   const tail = parts.slice(-3).join('/');
   if (tail === 'protocol/src/node') return { root: path.resolve(dir, '..', '..', '..'), layout: 'sources' };
-  const image = process.env.AIRLOCK_IN_CONTAINER === '1';
+  const image = env.AIRLOCK_IN_CONTAINER === '1';
   if (path.basename(dir) === 'kernel' && path.basename(path.dirname(dir)) === 'dist') {
     return { root: path.resolve(dir, '..', '..'), layout: image ? 'image' : 'bundle' };
   }
@@ -56,7 +56,7 @@ function firstExisting(...candidates: string[]): string | undefined {
 
 /** Resolves every asset path once; `dir` and `env` exist for tests that lay out a fake package. */
 export function resolveAssets(env: NodeJS.ProcessEnv = process.env, dir = here()): Assets {
-  const { root, layout } = findRoot(dir);
+  const { root, layout } = findRoot(dir, env);
   const bundle = path.join(root, 'dist', 'kernel');
   const templates = path.join(root, 'templates');
   const denoBin = process.platform === 'win32' ? 'deno.exe' : 'deno';

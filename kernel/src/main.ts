@@ -14,6 +14,8 @@ import { policyProtected } from './patches/policy-check';
 import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
 import { TaskService } from './agent/task-service';
+import { assets } from '../../protocol/src/node/assets';
+import { checkOwnFolder } from './own-folder';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -37,7 +39,7 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   if (runtime) store.add(runtime);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
   const scheduler = store.add(createScheduler(undefined, runtime));
-  const workflow = store.add(createWorkflow(config, patches, runtime));
+  const workflow = store.add(createWorkflow(config, patches, () => audit.writer, runtime));
   store.add(connectEvents(events, scheduler, workflow));
   const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime };
   services.tasks = store.add(new TaskService(services));
@@ -54,6 +56,8 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
 }
 
 async function main(): Promise<void> {
+  const own = checkOwnFolder();
+  process.stdout.write(`airlock kernel ${KERNEL_VERSION}: protected folder ${own} (${assets().layout} layout)\n`);
   const kernel = await startKernel(readKernelConfig());
   process.stdout.write(`airlock kernel ${KERNEL_VERSION} listening on ${kernel.server.socketPath}\n`);
   const stop = () => { kernel.dispose(); process.exit(0); };

@@ -1,7 +1,8 @@
-// PatchService: generates, stores and serves patch sets, records decisions and merges (audited); never writes the workspace.
+// PatchService: generates, stores and serves patch sets, records decisions and merges (audited first); never writes the workspace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
+import { recordWithThenAct } from '../audit/record';
 import type { AutoMergeCriteria, FilePatch, MergePlan, PatchSet, PatchSetSummary, ReviewDecision, ReviewState } from '../../../protocol/src/patches';
 import { automergeDecision, evaluateAutoMerge, AutoMergeVerdict } from './automerge';
 import { readCurrentFiles } from './current';
@@ -83,8 +84,8 @@ export class PatchService {
       else { r.file = it.decision; r.hunks = {}; } // a file-level decision overrides earlier hunk decisions
     }
     if (s.set.status === 'pending' && s.set.files.every((f) => rejected(s.review, f))) s.set.status = 'rejected';
-    this.store.save(s);
-    await this.o.audit?.record({ action: 'review.decide', setId: d.setId, detail: { items: d.items, note: d.note } });
+    // Record, then act: the changed copy is saved only once its entry is durable.
+    await this.recordThenAct({ action: 'review.decide', setId: d.setId, detail: { items: d.items, note: d.note } }, () => this.store.save(s));
     return s.review;
   }
 
@@ -120,8 +121,7 @@ export class PatchService {
     const resolved = (f: FilePatch) => done.has(f.path) || rejected(s.review, f)
       || (f.type === 'modify' && f.hunks.every((h) => done.has(h.id) || (s.review[f.path]?.hunks[h.id] ?? s.review[f.path]?.file) === 'reject'));
     s.set.status = s.set.files.every(resolved) ? (s.set.files.every((f) => rejected(s.review, f)) ? 'rejected' : 'merged') : 'pending';
-    this.store.save(s);
-    await this.o.audit?.record({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths } });
+    await this.recordThenAct({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths } }, () => this.store.save(s));
     return s.set.status;
   }
 
@@ -134,13 +134,19 @@ export class PatchService {
   async autoMerge(id: string, criteria: AutoMergeCriteria, ctx: { mode: string; refusals?: string[] }): Promise<AutoMergeVerdict> {
     const s = this.store.get(id);
     const verdict = evaluateAutoMerge(s.set, criteria, ctx);
-    await this.o.audit?.record({ action: 'review.automerge', setId: id, detail: verdict });
-    if (verdict.allowed) {
+    await this.recordThenAct({ action: 'review.automerge', setId: id, detail: verdict }, () => {
+      if (!verdict.allowed) return;
       s.review = automergeDecision(s.set);
       this.store.save(s);
       this.o.onReady?.({ setId: id, taskId: s.set.taskId, files: s.set.files.length, blocked: s.set.blocked.length, autoMerge: true });
-    }
+    });
     return verdict;
+  }
+
+  /** Decisions, merges and auto-merges change what may reach the workspace: without a sink that records, none happen. */
+  private recordThenAct(e: PatchAuditEvent, act: () => void): Promise<void> {
+    const sink = this.o.audit;
+    return recordWithThenAct(sink && (() => sink.record(e)), e.action, act);
   }
 }
 

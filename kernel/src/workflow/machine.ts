@@ -1,16 +1,23 @@
-// The workflow service: sessions in a mode, guarded transitions from the table, mode switches, all persisted and chained.
+// The workflow service: sessions in a mode, guarded transitions from the table, mode switches; audited, then persisted.
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { Actor, SessionSnapshot, TransitionEvidence, TransitionRecord, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
+import { AuditSource, recordThenAct, recordThenActNow } from '../audit/record';
+import { workflowAuditEntry } from './audit-entry';
 import { ExemptionPolicy } from './exemptions';
 import { GuardEnv, IPatchApprovals, runGuards, SessionData } from './guards';
-import { WorkflowStore, SessionRow } from './store';
+import { NewTransition, WorkflowStore, SessionRow } from './store';
 import { findRule, rulesFrom, WORKFLOW_TABLE } from './table';
 import type { ITestRunner, TestRunResult } from './test-runner';
 
 export interface WorkflowOptions {
   /** SQLite file, e.g. `<stateDir>/workflow.db`. */
   dbPath: string;
+  /**
+   * The audit log every change is recorded in before it is stored (`workflow.change`). Required: absent, or a log that
+   * cannot write, and the change is refused with the log's error.
+   */
+  audit: AuditSource;
   /** Runs the project's tests in a sandbox; without it every test guard fails closed. */
   runner?: ITestRunner;
   approvals?: IPatchApprovals;
@@ -47,7 +54,10 @@ export class WorkflowService extends Disposable {
 
   create(sessionId: string, mode: WorkflowMode, actor: Actor = 'kernel'): SessionSnapshot {
     if (this.store.get(sessionId)) throw new AirlockError('WORKFLOW_SESSION_EXISTS', `workflow session ${sessionId} already exists`);
-    return this.record({ sessionId, kind: 'create', mode, from: null, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data: EMPTY_DATA }, at: this.now() });
+    const t: NewTransition = { sessionId, kind: 'create', mode, from: null, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data: EMPTY_DATA }, at: this.now() };
+    // Synchronous for its callers (a task's start, already durably audited as task.start): the entry joins the chain
+    // before the row is written, and an absent, closed or damaged log refuses it.
+    return recordThenActNow(this.options.audit, workflowAuditEntry(t), () => this.commit(t));
   }
 
   get(sessionId: string): SessionSnapshot {
@@ -70,7 +80,7 @@ export class WorkflowService extends Disposable {
       if (!rule) {
         const legal = rulesFrom(s.mode, s.state).map((r) => r.to);
         const reason = `${s.mode} mode has no transition ${s.state} -> ${to}`;
-        this.record({ sessionId, kind: 'refused', mode: s.mode, from: s.state, to: s.state, actor, detail: { data: s.data, attempted: to, reason }, at: this.now() });
+        await this.record({ sessionId, kind: 'refused', mode: s.mode, from: s.state, to: s.state, actor, detail: { data: s.data, attempted: to, reason }, at: this.now() });
         throw new AirlockError('WORKFLOW_ILLEGAL_TRANSITION', reason, legal.length ? `from ${s.state} you may go to: ${legal.join(', ')}` : undefined, { from: s.state, to, legal });
       }
       let run: Promise<TestRunResult> | undefined;
@@ -84,7 +94,7 @@ export class WorkflowService extends Disposable {
       if (signal.aborted) throw AirlockError.from(signal.reason, ErrorCodes.Cancelled);
       if (!out.ok) {
         const data = { ...s.data, ...out.effects };
-        this.record({ sessionId, kind: 'refused', mode: s.mode, from: s.state, to: s.state, actor, detail: { data, attempted: to, guard: out.guard, reason: out.reason }, at: this.now() });
+        await this.record({ sessionId, kind: 'refused', mode: s.mode, from: s.state, to: s.state, actor, detail: { data, attempted: to, guard: out.guard, reason: out.reason }, at: this.now() });
         throw new AirlockError('WORKFLOW_GUARD_FAILED', `${s.state} -> ${to} refused by guard ${out.guard}: ${out.reason}`, undefined, { guard: out.guard, reason: out.reason });
       }
       let data: SessionData = { ...s.data, ...out.effects };
@@ -106,7 +116,12 @@ export class WorkflowService extends Disposable {
     });
   }
 
-  private record(t: Parameters<WorkflowStore['append']>[0]): SessionSnapshot {
+  /** Record, then act: the durable audit entry first; when it cannot be written the session stays as it was. */
+  private record(t: NewTransition): Promise<SessionSnapshot> {
+    return recordThenAct(this.options.audit, workflowAuditEntry(t), () => this.commit(t));
+  }
+
+  private commit(t: NewTransition): SessionSnapshot {
     const { record, session } = this.store.append(t);
     const snap = this.snapshot(session);
     this._onDidChange.fire({ session: snap, record });

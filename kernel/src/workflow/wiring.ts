@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DisposableStore, IDisposable } from '../../../protocol/src/lifecycle';
+import type { AuditSource } from '../audit/record';
 import type { KernelConfig } from '../config';
 import type { IEventBus } from '../event-bus';
 import type { PatchService } from '../patches/service';
@@ -20,10 +21,13 @@ export function createScheduler(limits = DEFAULT_LIMITS, runtime?: PreemptibleRu
   return new Scheduler({ limits, ageStepMs: 5_000, preemptor: runtime ? new RuntimePreemptor(runtime) : undefined });
 }
 
-/** With a runtime, test guards run the project's tests in a code-executor sandbox; without one they fail closed. */
-export function createWorkflow(config: KernelConfig, patches: PatchService, runtime?: SandboxTestRunnerOptions['runtime']): WorkflowService {
+/**
+ * With a runtime, test guards run the project's tests in a code-executor sandbox; without one they fail closed. Every
+ * session change is recorded in `audit` before it is stored.
+ */
+export function createWorkflow(config: KernelConfig, patches: PatchService, audit: AuditSource, runtime?: SandboxTestRunnerOptions['runtime']): WorkflowService {
   const runner = runtime ? new SandboxTestRunner({ runtime }) : undefined;
-  return new WorkflowService({ dbPath: path.join(config.stateDir, WORKFLOW_DB), approvals: patchApprovals(patches), runner });
+  return new WorkflowService({ dbPath: path.join(config.stateDir, WORKFLOW_DB), audit, approvals: patchApprovals(patches), runner });
 }
 
 /** Pushes scheduler and workflow changes to every client as `tasks/changed` and `workflow/changed` (live Tasks view). */

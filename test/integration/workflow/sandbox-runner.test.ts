@@ -10,6 +10,7 @@ import { loadTemplates } from '../../../kernel/src/runtime/templates';
 import { LABEL, type EngineKind } from '../../../kernel/src/runtime/types';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { SandboxTestRunner } from '../../../kernel/src/workflow/sandbox-test-runner';
+import { testAudit } from '../../unit/workflow/helpers';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 
 const SOCKETS: Record<EngineKind, string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
@@ -46,7 +47,7 @@ for (const engine of ['docker', 'podman'] as const) {
     after(async () => { await m?.shutdown(); fs.rmSync(ws, { recursive: true, force: true }); });
 
     it('strict red -> green: refused until a new test is seen failing, then only once that test passes', async () => {
-      const wf = new WorkflowService({ dbPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-wf-')), 'wf.db'), runner: new SandboxTestRunner({ runtime: m }) });
+      const wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-wf-')), 'wf.db'), runner: new SandboxTestRunner({ runtime: m }) });
       try {
         wf.create('s', 'strict');
         // The test does not fail first: no red.

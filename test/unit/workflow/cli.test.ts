@@ -12,7 +12,7 @@ import { createHandlers } from '../../../kernel/src/handlers/registry';
 import type { KernelServices } from '../../../kernel/src/services';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
-import { tempDir } from './helpers';
+import { tempDir, testAudit } from './helpers';
 
 describe('airlock tasks / airlock mode', () => {
   let out: string[];
@@ -23,8 +23,9 @@ describe('airlock tasks / airlock mode', () => {
   beforeEach(() => {
     out = [];
     scheduler = new Scheduler({ limits: { cpu: 1, sandboxes: 2 } });
-    workflow = new WorkflowService({ dbPath: path.join(tempDir('wf-cli'), 'workflow.db') });
-    const h = createHandlers({ scheduler, workflow } as unknown as KernelServices);
+    const { log, audit } = testAudit();
+    workflow = new WorkflowService({ audit, dbPath: path.join(tempDir('wf-cli'), 'workflow.db') });
+    const h = createHandlers({ scheduler, workflow, audit: { writer: log } } as unknown as KernelServices);
     // Params go through the protocol schemas exactly as the RPC server would validate them.
     client = { request: async (m, p) => (h[m] as Handler<typeof m>)(methods[m][0].parse(p) as never, { signal: new AbortController().signal } as RequestContext) as never };
   });

@@ -7,6 +7,7 @@ import type { KernelServices } from '../../../kernel/src/services';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { connectEvents } from '../../../kernel/src/workflow/wiring';
+import { testAudit } from './helpers';
 import { inProcessKernel, type InProcessKernel } from '../kernel-harness';
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
@@ -24,7 +25,7 @@ describe('push events for the Tasks view', () => {
   beforeEach(async () => {
     k = await inProcessKernel();
     scheduler = new Scheduler({ limits: { cpu: 1 } });
-    workflow = new WorkflowService({ dbPath: path.join(k.services.config.stateDir, 'workflow.db') });
+    workflow = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(k.services.config.stateDir, 'workflow.db') });
     Object.assign(k.services as { -readonly [K in keyof KernelServices]: KernelServices[K] }, { scheduler, workflow });
   });
   afterEach(() => { scheduler.dispose(); workflow.dispose(); k.dispose(); });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
-import { TempProject, tempDir } from './helpers';
+import { TempProject, tempDir, testAudit } from './helpers';
 
 const sig = () => AbortSignal.timeout(30_000);
 const refusedBy = (guard: string, text?: RegExp) => (e: AirlockError) =>
@@ -14,7 +14,7 @@ describe('workflow guards with real test runs', function () {
 
   it('strict mode: red needs a test seen failing; green needs that same test passing and nothing else failing', async () => {
     const p = new TempProject('node-test');
-    const wf = new WorkflowService({ dbPath: path.join(tempDir('wf'), 'wf.db'), runner: p.runner() });
+    const wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db'), runner: p.runner() });
     try {
       wf.create('s', 'strict');
       await assert.rejects(wf.transition('s', 'red', {}, 'agent', sig()), refusedBy('failingTestSeen', /no failing test.*1 passed/));
@@ -41,7 +41,7 @@ describe('workflow guards with real test runs', function () {
 
   it('debug mode with mocha: reproduce, hypothesise, fix, verify; instrumentation must be gone', async () => {
     const p = new TempProject('mocha');
-    const wf = new WorkflowService({ dbPath: path.join(tempDir('wf'), 'wf.db'), runner: p.runner() });
+    const wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db'), runner: p.runner() });
     try {
       wf.create('d', 'debug');
       p.setTests([['adds negatives', 'calc.add(-1, -2) === -3']]);
@@ -63,11 +63,11 @@ describe('workflow guards with real test runs', function () {
 
   it('a failing test runner fails the guard closed, with the reason', async () => {
     const p = new TempProject('node-test');
-    const wf = new WorkflowService({ dbPath: path.join(tempDir('wf'), 'wf.db'), runner: { run: async () => { throw new AirlockError('RUNTIME_DOWN', 'engine gone'); } } });
+    const wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db'), runner: { run: async () => { throw new AirlockError('RUNTIME_DOWN', 'engine gone'); } } });
     try {
       wf.create('x', 'strict');
       await assert.rejects(wf.transition('x', 'red', {}, 'agent', sig()), refusedBy('failingTestSeen', /RUNTIME_DOWN: engine gone/));
-      const none = new WorkflowService({ dbPath: path.join(tempDir('wf'), 'wf.db') });
+      const none = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db') });
       none.create('y', 'strict');
       await assert.rejects(none.transition('y', 'red', {}, 'agent', sig()), refusedBy('failingTestSeen', /WORKFLOW_NO_TEST_RUNNER/));
       none.dispose();
@@ -81,7 +81,7 @@ describe('workflow guards with real test runs', function () {
 describe('workflow exemptions, debt budget and modes', () => {
   let wf: WorkflowService;
   beforeEach(() => {
-    wf = new WorkflowService({ dbPath: path.join(tempDir('wf'), 'wf.db'), approvals: { isApproved: async (id) => id === 'ok' }, debtLimitPct: 2 });
+    wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db'), approvals: { isApproved: async (id) => id === 'ok' }, debtLimitPct: 2 });
   });
   afterEach(() => wf.dispose());
 

@@ -8,7 +8,7 @@ import { createHandlers } from '../../../kernel/src/handlers/registry';
 import type { KernelServices } from '../../../kernel/src/services';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
-import { tempDir } from './helpers';
+import { tempDir, testAudit } from './helpers';
 
 describe('tasks/* and workflow/* handlers', () => {
   const ctx = { signal: new AbortController().signal } as RequestContext;
@@ -17,8 +17,9 @@ describe('tasks/* and workflow/* handlers', () => {
   let h: ReturnType<typeof createHandlers>;
   beforeEach(() => {
     scheduler = new Scheduler({ limits: { cpu: 1 } });
-    workflow = new WorkflowService({ dbPath: path.join(tempDir('wf-h'), 'workflow.db') });
-    h = createHandlers({ scheduler, workflow } as unknown as KernelServices);
+    const { log, audit } = testAudit();
+    workflow = new WorkflowService({ audit, dbPath: path.join(tempDir('wf-h'), 'workflow.db') });
+    h = createHandlers({ scheduler, workflow, audit: { writer: log } } as unknown as KernelServices);
   });
   afterEach(() => { scheduler.dispose(); workflow.dispose(); });
 

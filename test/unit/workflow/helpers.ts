@@ -2,12 +2,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { AuditLog } from '../../../kernel/src/audit/log';
 import { LocalTestRunner, ITestRunner, TestRunResult } from '../../../kernel/src/workflow/test-runner';
 
 export const MOCHA_BIN = path.resolve(__dirname, '../../../node_modules/.bin/mocha');
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `airlock-${prefix}-`));
+}
+
+/** A real audit log in a temp dir (inline writer), as the workflow service's `audit` source. */
+export function testAudit(dir = tempDir('wf-audit')): { log: AuditLog; audit: () => AuditLog } {
+  const log = AuditLog.open({ dbPath: path.join(dir, 'audit.db'), keyPath: path.join(dir, 'keys', 'audit.key'), writer: 'inline' });
+  return { log, audit: () => log };
 }
 
 /** A tiny project: calc.js plus a test file; `setImpl` and `setTests` rewrite them like an agent would. */

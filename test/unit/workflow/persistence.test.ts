@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { findRule } from '../../../kernel/src/workflow/table';
-import { TempProject, tempDir } from './helpers';
+import { TempProject, tempDir, testAudit } from './helpers';
 
 const sig = () => AbortSignal.timeout(30_000);
 
 function assertConsistent(dbPath: string): WorkflowService {
-  const wf = new WorkflowService({ dbPath }); // throws if the chain or the snapshots disagree
+  const wf = new WorkflowService({ audit: testAudit().audit, dbPath }); // throws if the chain or the snapshots disagree
   for (const s of wf.list()) {
     const rows = wf.history(s.id, 100_000);
     assert.equal(rows.length, s.version);
@@ -37,7 +37,7 @@ describe('workflow persistence', function () {
 
   it('a restarted kernel resumes every session in its exact state', async () => {
     const db = path.join(tempDir('wf'), 'workflow.db');
-    let wf = new WorkflowService({ dbPath: db, approvals: { isApproved: async () => true } });
+    let wf = new WorkflowService({ audit: testAudit().audit, dbPath: db, approvals: { isApproved: async () => true } });
     wf.create('a', 'explore');
     wf.create('b', 'strict');
     await wf.transition('a', 'review', {}, 'agent', sig());
@@ -47,7 +47,7 @@ describe('workflow persistence', function () {
     const before = wf.list();
     const hist = wf.history(undefined, 100);
     wf.dispose();
-    wf = new WorkflowService({ dbPath: db });
+    wf = new WorkflowService({ audit: testAudit().audit, dbPath: db });
     assert.deepEqual(wf.list(), before);
     assert.deepEqual(wf.history(undefined, 100), hist);
     assert.deepEqual([wf.get('a').budget.usedPct, wf.get('b').exemption?.reason], [1, 'hotfix']);
@@ -62,7 +62,7 @@ describe('workflow persistence', function () {
   ] as const) {
     it(`refuses to open a database with ${what}`, async () => {
       const db = path.join(tempDir('wf'), 'workflow.db');
-      const wf = new WorkflowService({ dbPath: db });
+      const wf = new WorkflowService({ audit: testAudit().audit, dbPath: db });
       wf.create('a', 'explore');
       await wf.transition('a', 'review', {}, 'agent', sig());
       await wf.transition('a', 'editing', {}, 'agent', sig());
@@ -70,7 +70,7 @@ describe('workflow persistence', function () {
       const raw = new Database(db);
       raw.exec(sql);
       raw.close();
-      assert.throws(() => new WorkflowService({ dbPath: db }), (e: AirlockError) => e.code === 'WORKFLOW_CHAIN_BROKEN' && msg.test(e.message));
+      assert.throws(() => new WorkflowService({ audit: testAudit().audit, dbPath: db }), (e: AirlockError) => e.code === 'WORKFLOW_CHAIN_BROKEN' && msg.test(e.message));
     });
   }
 

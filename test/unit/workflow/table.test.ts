@@ -6,7 +6,7 @@ import { GuardName, TransitionEvidence, WorkflowMode, WorkflowState } from '../.
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { INSTRUMENT_MARKER, TransitionRule, WORKFLOW_TABLE } from '../../../kernel/src/workflow/table';
 import type { TestRunResult } from '../../../kernel/src/workflow/test-runner';
-import { ReplayRunner, TempProject, tempDir } from './helpers';
+import { ReplayRunner, TempProject, tempDir, testAudit } from './helpers';
 
 const FAILING_GUARDS: GuardName[] = ['failingTestSeen', 'reproducedFailing'];
 const GOOD: TransitionEvidence = { changedFiles: ['README.md'], hypothesis: 'off by one in sub', addedLines: ['return a - b;'], patchSetId: 'approved', coverage: { before: 80, after: 80 } };
@@ -58,7 +58,7 @@ describe('workflow state machine (model-based, from the table)', function () {
     green = await p.runner().run(AbortSignal.timeout(30_000));
     p.dispose();
     dir = tempDir('wf-model');
-    wf = new WorkflowService({ dbPath: path.join(dir, 'workflow.db'), runner, approvals: { isApproved: async (id) => id === 'approved' } });
+    wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(dir, 'workflow.db'), runner, approvals: { isApproved: async (id) => id === 'approved' } });
   });
   after(() => wf.dispose());
 

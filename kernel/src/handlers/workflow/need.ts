@@ -8,8 +8,3 @@ export function needWorkflow(s: KernelServices): WorkflowService {
   return s.workflow;
 }
 
-/** A person's workflow action in the audit log (session = the workflow session), durable before the answer. */
-export async function auditWorkflow(s: KernelServices, action: string, sessionId: string, payload: Record<string, unknown>, refused: boolean): Promise<void> {
-  await s.audit?.writer.append({ session: sessionId, subject: 'user', action, resource: sessionId, decision: refused ? 'deny' : null,
-    ruleIds: typeof payload.guard === 'string' ? [payload.guard] : [], payload }, { sync: true });
-}

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from '../../protocol/src/lifecycle';
 import { showKernelStatus } from './commands/showKernelStatus';
 import { KernelService } from './kernel/kernelService';
+import { watchSandboxHealth } from './kernel/sandboxHealth';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
 import { forwardPoolSizes } from './chat/poolSettings';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     const kernel = scope.add(new KernelService(folder.uri.fsPath, log));
     api.kernel = kernel;
     scope.add(kernel.onDidChangeState((s) => status.update(s)));
+    scope.add(watchSandboxHealth(kernel, log, (checks) => status.updateSandbox(checks)));
     scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
     scope.add(forwardApiKeys(kernel, context.secrets, log));

@@ -1,10 +1,13 @@
-// Status bar item mirroring the kernel's state; clicking it shows the kernel status.
+// Status bar item mirroring the kernel's state and its sandboxes' health; clicking it shows the kernel status.
 import * as vscode from 'vscode';
-import type { KernelState } from '../../../bootstrap';
 import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
+import type { SandboxCheck } from '../../../protocol/src/sandbox-health';
+import { statusText, type StatusState } from './statusText';
 
 export class KernelStatusBar extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('airlock.kernel', vscode.StatusBarAlignment.Left, 100);
+  private state: StatusState = { type: 'idle' };
+  private sandbox: readonly SandboxCheck[] = [];
 
   constructor() {
     super();
@@ -14,19 +17,21 @@ export class KernelStatusBar extends Disposable {
     this.item.show();
   }
 
-  update(s: KernelState | { type: 'idle' } | { type: 'untrusted' }): void {
-    const [icon, text, tip] = ((): [string, string, string] => {
-      switch (s.type) {
-        case 'idle': return ['$(shield)', 'Airlock', 'Airlock kernel not started'];
-        case 'untrusted': return ['$(workspace-untrusted)', 'Airlock: off', 'Airlock stays disabled in untrusted workspaces'];
-        case 'starting': return ['$(loading~spin)', 'Airlock: starting', s.detail];
-        case 'ready': return ['$(shield)', 'Airlock: ready', 'Airlock kernel is running'];
-        case 'restarting': return ['$(sync~spin)', 'Airlock: restarting', `restart attempt ${s.attempt}: ${s.reason}`];
-        case 'failed': return ['$(error)', 'Airlock: failed', `${s.error.message}${s.error.hint ? `\n${s.error.hint}` : ''}`];
-        case 'stopped': return ['$(circle-slash)', 'Airlock: stopped', 'Airlock kernel is stopped'];
-        default: { const never: never = s; return never; }
-      }
-    })();
+  update(s: StatusState): void {
+    // A new connection (restart) is checked again: its sandbox health is unknown until the watcher reports.
+    if (s.type !== 'ready' || (this.state.type === 'ready' && this.state.client !== s.client)) this.sandbox = [];
+    this.state = s;
+    this.render();
+  }
+
+  /** The latest sandbox image and warm pool checks of the ready kernel (sandbox/pools health). */
+  updateSandbox(checks: readonly SandboxCheck[]): void {
+    this.sandbox = checks;
+    this.render();
+  }
+
+  private render(): void {
+    const [icon, text, tip] = statusText(this.state, this.sandbox);
     this.item.text = `${icon} ${text}`;
     this.item.tooltip = tip;
     this.item.accessibilityInformation = { label: `${text}. ${tip}` };

@@ -69,11 +69,20 @@ export class TaskSandbox implements ISandboxExec {
     return { exitCode, stdout: r.stdout, stderr: notes.length ? `${r.stderr}${r.stderr && !r.stderr.endsWith('\n') ? '\n' : ''}[airlock: ${notes.join('; ')}]` : r.stderr, timedOut: r.timedOut };
   }
 
-  /** Destroys the live sandbox, if any (the overlay is unmounted once no container uses it). */
+  /** Destroys the live sandbox, if any (the overlay is unmounted once no container uses it). Concurrent callers (native
+   * reads run in parallel) all return only once it is gone: the second must not read while the first still waits. */
   async release(reason: string): Promise<void> {
     const p = this.current;
     this.current = undefined;
-    if (!p) return;
+    if (!p) { await this.releasing; return; }
+    const done = this.destroy(p, reason);
+    this.releasing = done;
+    try { await done; } finally { if (this.releasing === done) this.releasing = undefined; }
+  }
+
+  private releasing?: Promise<void>;
+
+  private async destroy(p: Promise<ScheduledSandbox>, reason: string): Promise<void> {
     const sb = await p.catch(() => undefined);
     if (!sb) return;
     // Stopped task: acquireTaskSandbox is already destroying it; release() waits until the container is gone.

@@ -4,10 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import type { OutputVolume } from '../patches/volumes';
-import { readOverlayAttrs } from '../patches/xattr';
+import { openFileBeneath, readFd } from '../workspace/safe-open';
 import type { IOutputVolume } from './interfaces';
 import type { ToolSpec } from './tools/types';
 import { OverlayTree, type TreeRoot } from './tools/view';
+
+/** fs.edit and the workflow's evidence read whole files; a bigger one (a sandbox can write any size) is refused. */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
+/** Makes the writable tree still: no sandbox that can write it runs afterwards (the task's sandbox is destroyed). */
+export type Quiesce = (signal: AbortSignal, why: string) => Promise<void>;
 
 /** Where a workspace-relative path stands in the task's view. */
 export type Located = { type: 'output'; abs: string } | { type: 'deleted' } | { type: 'workspace' };
@@ -17,11 +22,28 @@ export class TaskVolume implements IOutputVolume {
   readonly root: string;
 
   /**
-   * `beforeWrite` unmounts the overlay (destroys the task's sandbox) before the kernel touches the upper dir: overlayfs
-   * does not define what a mounted overlay shows when its upper dir changes underneath it; unmounted, it is defined.
+   * `quiesce` destroys the task's sandbox. Before the kernel writes the upper dir: overlayfs does not define what a
+   * mounted overlay shows when its upper dir changes underneath it; unmounted, it is defined. Before the kernel reads
+   * the writable tree: a process left running in the sandbox (a background command) could change it while we read.
    */
-  constructor(readonly vol: OutputVolume, private readonly workspace: string, private readonly beforeWrite: (signal: AbortSignal) => Promise<void>) {
+  constructor(readonly vol: OutputVolume, private readonly workspace: string, private readonly quiesce: Quiesce) {
     this.root = path.join(vol.dir, vol.kind === 'overlay' ? 'upper' : 'snapshot');
+  }
+
+  /**
+   * Call before reading the task's view. While the overlay's upper dir is empty the view is the read-only workspace
+   * and nothing needs to stop (a file a background process adds meanwhile is just not seen yet); otherwise, and always
+   * for a snapshot (the sandbox's own bind mount), the sandbox is destroyed first (docs/tools.md).
+   */
+  async settle(signal: AbortSignal): Promise<'workspace' | 'tree'> {
+    if (this.vol.kind === 'overlay') {
+      let empty = true;
+      try { empty = fs.readdirSync(this.root).length === 0; } catch { /* no upper dir yet */ }
+      if (empty) return 'workspace';
+    }
+    await this.quiesce(signal, 'the kernel reads the output volume');
+    signal.throwIfAborted();
+    return 'tree';
   }
 
   /** Normalises a relative path and refuses escapes (`..`, absolute paths, NUL). */
@@ -51,26 +73,31 @@ export class TaskVolume implements IOutputVolume {
   }
 
   /** The task's view for search.grep / search.glob / fs.list: the snapshot copy, the workspace while the upper dir is
-   * empty (the fast path), else the upper dir over the workspace with its opaque dirs (one getfattr run). */
+   * empty (the fast path), else the upper dir over the workspace (opaque dirs are read per directory as it walks). */
   async view(signal: AbortSignal): Promise<TreeRoot> {
-    if (this.vol.kind !== 'overlay') return this.root;
-    let empty = true;
-    try { empty = fs.readdirSync(this.root).length === 0; } catch { /* no upper dir yet */ }
-    if (empty) return this.workspace;
-    return new OverlayTree(this.workspace, this.root, (await readOverlayAttrs(this.root, signal)).opaque);
+    if (await this.settle(signal) === 'workspace') return this.workspace;
+    return this.vol.kind === 'overlay' ? new OverlayTree(this.workspace, this.root) : this.root;
   }
 
-  async read(p: string): Promise<string | undefined> {
-    const at = this.locate(p);
-    if (at.type === 'output') return fs.promises.readFile(at.abs, 'utf8');
+  /** A file's content as the task sees it (undefined when absent); opened without following any symlink. */
+  async read(p: string, signal: AbortSignal = new AbortController().signal): Promise<string | undefined> {
+    const rel = this.rel(p);
+    const at = await this.settle(signal) === 'workspace' ? { type: 'workspace' as const } : this.locate(rel);
     if (at.type === 'deleted') return undefined;
-    const abs = path.join(this.workspace, this.rel(p));
-    try { return (await fs.promises.stat(abs)).isFile() ? await fs.promises.readFile(abs, 'utf8') : undefined; } catch { return undefined; }
+    let f: { fd: number; size: number };
+    try { f = openFileBeneath(at.type === 'output' ? this.root : this.workspace, rel); } catch (err) {
+      if ((err as AirlockError).code === ErrorCodes.NotFound) return undefined;
+      throw err;
+    }
+    try {
+      if (f.size > MAX_READ_BYTES) throw new AirlockError('TOOL_FILE_TOO_LARGE', `${rel} is ${f.size} bytes; the limit is ${MAX_READ_BYTES}`);
+      return readFd(f.fd, f.size).toString('utf8');
+    } finally { fs.closeSync(f.fd); }
   }
 
   async write(p: string, content: string, signal: AbortSignal): Promise<void> {
     const rel = this.rel(p);
-    if (this.vol.kind === 'overlay') await this.beforeWrite(signal);
+    if (this.vol.kind === 'overlay') await this.quiesce(signal, 'the kernel writes into the output volume');
     signal.throwIfAborted();
     const parts = rel.split('/');
     let cur = this.root;
@@ -105,11 +132,13 @@ export class TaskVolume implements IOutputVolume {
   }
 }
 
-/** fs.read / fs.exists that see the task's own edits: the file is read from the output tree when the task wrote it. */
+/** fs.read / fs.exists that see the task's own edits: the file is read from the output tree when the task wrote it
+ * (after the sandbox is stopped, so nothing changes it while we read; the tool opens it without following symlinks). */
 export function overlayAware<T extends ToolSpec>(tool: T, vol: TaskVolume): T {
   return {
     ...tool,
     async run(input: { path: string }, ctx) {
+      if (await vol.settle(ctx.signal) === 'workspace') return tool.run(input, ctx);
       const at = vol.locate(input.path);
       if (at.type === 'deleted') {
         if (tool.name === 'fs.exists') return { content: JSON.stringify({ path: input.path, exists: false }) };

@@ -1,7 +1,8 @@
 // search.grep's engine: walk + fast scan (literal pre-filter on raw bytes, one regex pass per file, lines found lazily).
 import * as fs from 'node:fs';
 import picomatch from 'picomatch';
-import type { TreeRoot } from './view';
+import { readFd } from '../../workspace/safe-open';
+import { TreeReader, type TreeRoot } from './view';
 import { walk } from './walk';
 
 export interface GrepQuery {
@@ -100,14 +101,20 @@ export function grepSync(root: TreeRoot, q: GrepQuery, signal?: AbortSignal): Gr
   const maxBytes = q.maxFileBytes ?? 4 * 1024 * 1024;
   const matches: GrepMatch[] = [];
   let filesSearched = 0;
-  for (const e of walk(root, q.path ?? '', { gitignore: q.gitignore, signal })) {
-    if (e.isDir || (filter && !filter(e.rel))) continue;
-    let buf: Buffer;
-    try { buf = fs.readFileSync(e.abs); } catch { continue; }
-    if (buf.length > maxBytes) continue;
-    filesSearched++;
-    scanBuffer(buf, e.rel, re, literal, matches, limit);
-    if (matches.length >= limit) return { matches, filesSearched, truncated: true };
-  }
+  const reader = new TreeReader(root);
+  try {
+    for (const e of walk(reader, q.path ?? '', { gitignore: q.gitignore, signal })) {
+      if (e.isDir || (filter && !filter(e.rel))) continue;
+      // Opened through its directory's descriptor and checked on the descriptor: a symlink swapped in is not followed.
+      const f = reader.openFile(e.rel);
+      if (!f) continue;
+      let buf: Buffer | undefined;
+      try { buf = f.size > maxBytes ? undefined : readFd(f.fd, f.size); } catch { continue; } finally { fs.closeSync(f.fd); }
+      if (!buf) continue;
+      filesSearched++;
+      scanBuffer(buf, e.rel, re, literal, matches, limit);
+      if (matches.length >= limit) return { matches, filesSearched, truncated: true };
+    }
+  } finally { reader.close(); }
   return { matches, filesSearched, truncated: false };
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { compile, globFilter, GrepMatch, GrepQuery, scanBuffer } from './grep-core';
 import { IgnoreFile } from './gitignore';
+import { TreeReader } from './view';
 import { listDir } from './walk';
 
 export interface IgnoreSpec { baseRel: string; text: string }
@@ -27,7 +28,6 @@ export type WorkerMessage =
 const MIN_SPLIT = 256;
 // One reusable read buffer: most source files fit, so a file costs open + read + close and no allocation.
 const scratch = Buffer.allocUnsafe(1 << 20);
-const O_RDONLY = fs.constants.O_RDONLY;
 
 /** Claims one waiting thread, if any: the caller then hands it a piece of its work. */
 function claim(demand: Int32Array): boolean {
@@ -62,13 +62,14 @@ class TaskRun {
   private readonly literal: Buffer | undefined;
   private readonly filter: ((rel: string) => boolean) | undefined;
   private readonly maxBytes: number;
-  private readonly base: string;
+  /** Every directory and file is opened through this (never by path): symlinks are not followed, even swapped in. */
+  readonly reader: TreeReader;
 
   constructor(private readonly req: TaskRequest, private readonly post: (m: WorkerMessage) => void) {
     ({ re: this.re, literal: this.literal } = compile(req.query));
     this.filter = globFilter(req.query.globs);
     this.maxBytes = req.query.maxFileBytes ?? 4 * 1024 * 1024;
-    this.base = req.root.endsWith('/') ? req.root : `${req.root}/`;
+    this.reader = new TreeReader(req.root);
   }
 
   private get stopped(): boolean { return this.count >= this.req.limit || Atomics.load(this.req.control, 0) !== 0; }
@@ -88,7 +89,6 @@ class TaskRun {
 
   /** Scans `names` (files of directory `rel`) in order; the tail goes to another thread when one is waiting. */
   files(rel: string, names: string[]): void {
-    const dirAbs = rel ? `${this.base}${rel}/` : this.base;
     const prefix = rel ? `${rel}/` : '';
     const holes: number[] = [];
     let end = names.length;
@@ -104,7 +104,7 @@ class TaskRun {
       const name = names[i];
       const fileRel = this.filter || this.literal === undefined ? prefix + name : undefined;
       if (this.filter && !this.filter(fileRel!)) continue;
-      const buf = this.read(dirAbs + name);
+      const buf = this.read(prefix + name);
       if (!buf) continue;
       this.searched++;
       if (this.literal && buf.indexOf(this.literal) === -1) continue;
@@ -118,10 +118,9 @@ class TaskRun {
 
   /** Walks the subtree at `rel` in walk order (files of a directory, then each subdirectory's subtree by name). */
   walk(rootRel: string, rootIgnores: IgnoreFile[], useIgnore: boolean): void {
-    const { root } = this.req;
     const stack: Frame[] = [];
     const enter = (rel: string, ignores: IgnoreFile[]) => {
-      const l = listDir(root, rel, ignores, useIgnore);
+      const l = listDir(this.reader, rel, ignores, useIgnore);
       if (!l) return;
       const files: string[] = [], dirs: string[] = [];
       for (const e of l.ents) (e.isDirectory() ? dirs : files).push(e.name);
@@ -152,9 +151,9 @@ class TaskRun {
   }
 
   /** The file's bytes (a view of the scratch buffer when it fits), or undefined when unreadable or too large. */
-  private read(file: string): Buffer | undefined {
+  private read(rel: string): Buffer | undefined {
     let fd: number;
-    try { fd = fs.openSync(file, O_RDONLY); } catch { return undefined; }
+    try { const f = this.reader.openFile(rel); if (!f) return undefined; fd = f.fd; } catch { return undefined; }
     try {
       const n = fs.readSync(fd, scratch, 0, scratch.length, 0);
       if (n < scratch.length) return n > this.maxBytes ? undefined : scratch.subarray(0, n);
@@ -168,11 +167,13 @@ class TaskRun {
 export function runTask(req: TaskRequest, post: (m: WorkerMessage) => void): WorkerMessage {
   const run = new TaskRun(req, post);
   const t = req.task;
-  switch (t.type) {
-    case 'files': run.files(t.rel, t.names); break;
-    case 'dir': run.walk(t.rel, ignoresOf(t.ignores), t.useIgnore); break;
-    default: { const never: never = t; throw new Error(`unknown grep task ${JSON.stringify(never)}`); }
-  }
+  try {
+    switch (t.type) {
+      case 'files': run.files(t.rel, t.names); break;
+      case 'dir': run.walk(t.rel, ignoresOf(t.ignores), t.useIgnore); break;
+      default: { const never: never = t; throw new Error(`unknown grep task ${JSON.stringify(never)}`); }
+    }
+  } finally { run.reader.close(); }
   return { type: 'done', search: req.search, id: req.id, segments: run.finish(), searched: run.searched };
 }
 

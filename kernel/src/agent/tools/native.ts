@@ -1,36 +1,27 @@
 // Kernel-native read-only tools (no container): fs.read, fs.list, fs.exists, search.grep, search.glob.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
-import { resolveInWorkspace } from '../../workspace/paths';
+import { components, kindBeneath, openFileBeneath, readFd, refusal } from '../../workspace/safe-open';
 import { grep } from './grep';
 import { defineTool, type ToolContext } from './types';
-import { OverlayTree, type TreeRoot } from './view';
+import { withReader, type TreeRoot } from './view';
 import { walk } from './walk';
 
 const RelPath = z.string().min(1).max(4096).describe('path relative to the workspace root');
 const MAX_READ_BYTES = 256 * 1024;
 
-/** Resolves a directory argument ('.' = root) to a walk start relative to the workspace (or the task's view of it:
- * a directory the task created counts, one it deleted does not). */
-function dirRel(root: TreeRoot, p: string | undefined, workspace: string): string {
-  if (!p || p === '.' || p === './') return '';
-  if (root instanceof OverlayTree) {
-    let rel: string;
-    try { rel = resolveInWorkspace(workspace, p).rel; } catch (err) {
-      if ((err as AirlockError).code !== ErrorCodes.NotFound) throw err;
-      const real = fs.realpathSync(workspace);
-      rel = path.relative(real, path.resolve(real, p.normalize('NFC'))); // judged inside the workspace already
-    }
-    rel = rel === '.' ? '' : rel.split(path.sep).join('/');
-    if (!root.isDir(rel)) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a directory in this task's view of the workspace`);
-    return rel;
-  }
-  const { abs, rel } = resolveInWorkspace(root, p);
-  if (!fs.statSync(abs).isDirectory()) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a directory`);
-  return rel === '.' ? '' : rel;
+/** Resolves a directory argument ('.' = root) to a walk start relative to the root of the tree (the workspace, or the
+ * task's view of it: a directory the task created counts, one it deleted does not). Lexical only (`a/..` folds without
+ * looking at `a`), then checked in the tree without following symlinks: a symlinked directory is refused, not walked. */
+function dirRel(root: TreeRoot, p: string | undefined): string {
+  const rel = components(p ?? '.').join('/');
+  if (!rel) return '';
+  withReader(root, (r) => {
+    if (!r.isDir(rel)) throw refusal(rel, r.kind(rel), 'directory');
+  });
+  return rel;
 }
 
 /** What grep/glob/list walk: the task's view when it has an output volume, else the workspace. */
@@ -49,16 +40,16 @@ export const fsRead = defineTool({
   }),
   paths: (i) => [i.path],
   async run(i, ctx) {
-    const { abs, rel } = resolveInWorkspace(ctx.workspace, i.path);
-    const st = await fs.promises.stat(abs);
-    if (!st.isFile()) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a regular file`, 'use fs.list for directories');
+    const rel = components(i.path).join('/');
+    // Every component opened through its parent's descriptor, never following a symlink; size and type from fstat.
+    const f = openFileBeneath(ctx.workspace, rel);
+    const st = { size: f.size };
     const cap = i.maxBytes ?? MAX_READ_BYTES;
     const wantsRange = i.startLine !== undefined || i.endLine !== undefined;
     // A line range may lie beyond the byte cap: read the file (bounded at 16x the cap) and cut by lines instead.
     const readCap = wantsRange ? Math.min(st.size, cap * 16) : Math.min(st.size, cap);
-    const fh = await fs.promises.open(abs, 'r');
     let buf: Buffer;
-    try { buf = Buffer.alloc(readCap); const { bytesRead } = await fh.read(buf, 0, readCap, 0); buf = buf.subarray(0, bytesRead); } finally { await fh.close(); }
+    try { buf = readFd(f.fd, readCap); } finally { fs.closeSync(f.fd); }
     if (buf.subarray(0, 8192).includes(0)) return { content: `${rel}: binary file (${st.size} bytes), not shown` };
     const lines = buf.toString('utf8').split('\n');
     const from = Math.max(1, i.startLine ?? 1);
@@ -82,7 +73,7 @@ export const fsList = defineTool({
   paths: (i) => [i.path ?? '.'],
   async run(i, ctx) {
     const tree = await treeOf(ctx);
-    const start = dirRel(tree, i.path, ctx.workspace);
+    const start = dirRel(tree, i.path);
     const out: string[] = [];
     let truncated = false;
     for (const e of walk(tree, start, { signal: ctx.signal, filterDir: () => i.recursive })) {
@@ -99,13 +90,16 @@ export const fsExists = defineTool({
   input: z.object({ path: RelPath }),
   paths: (i) => [i.path],
   async run(i, ctx) {
-    try {
-      const { abs, rel } = resolveInWorkspace(ctx.workspace, i.path);
-      const st = await fs.promises.stat(abs);
-      return { content: JSON.stringify({ path: rel, exists: true, type: st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other', size: st.size }) };
-    } catch (err) {
-      if ((err as AirlockError).code === ErrorCodes.NotFound) return { content: JSON.stringify({ path: i.path, exists: false }) };
-      throw err;
+    const rel = components(i.path).join('/') || '.';
+    // Judged on the entry itself: a symlink is reported with its target text (never followed), as is a symlinked parent.
+    const k = kindBeneath(ctx.workspace, rel);
+    switch (k.type) {
+      case 'missing': return { content: JSON.stringify({ path: rel, exists: false }) };
+      case 'file': return { content: JSON.stringify({ path: rel, exists: true, type: 'file', size: k.size }) };
+      case 'directory': return { content: JSON.stringify({ path: rel, exists: true, type: 'directory' }) };
+      case 'symlink': return { content: JSON.stringify({ path: k.at ?? rel, exists: true, type: 'symlink', target: k.target, note: 'symlinks are never followed' }) };
+      case 'other': return { content: JSON.stringify({ path: rel, exists: true, type: 'other', what: k.what }) };
+      default: { const never: never = k; throw new Error(`unknown entry kind ${JSON.stringify(never)}`); }
     }
   },
 });
@@ -126,7 +120,7 @@ export const searchGrep = defineTool({
     let re: RegExp;
     try { re = new RegExp(i.fixed ? '' : i.pattern, 'u'); void re; } catch (err) { throw new AirlockError('TOOL_BAD_PATTERN', `invalid regular expression: ${(err as Error).message}`); }
     const tree = await treeOf(ctx);
-    const r = await grep(tree, { ...i, path: dirRel(tree, i.path, ctx.workspace) || undefined }, ctx.signal);
+    const r = await grep(tree, { ...i, path: dirRel(tree, i.path) || undefined }, ctx.signal);
     const lines = r.matches.map((m) => `${m.path}:${m.line}:${m.text}`);
     const tail = r.truncated ? `\n[... more matches; capped at ${i.maxResults}. Narrow the pattern, path or globs ...]` : '';
     return { content: (lines.length ? lines.join('\n') : `no matches in ${r.filesSearched} files`) + tail };
@@ -143,7 +137,7 @@ export const searchGlob = defineTool({
     const out: string[] = [];
     let truncated = false;
     const tree = await treeOf(ctx);
-    for (const e of walk(tree, dirRel(tree, i.path, ctx.workspace), { signal: ctx.signal })) {
+    for (const e of walk(tree, dirRel(tree, i.path), { signal: ctx.signal })) {
       if (e.isDir || !isMatch(e.rel)) continue;
       if (out.length >= i.maxResults) { truncated = true; break; }
       out.push(e.rel);

@@ -1,10 +1,10 @@
 // Synchronous workspace walk for the read-only tools: respects .gitignore files, never follows symlinks, skips .git.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readFd } from '../../workspace/safe-open';
 import { IgnoreFile, isIgnored } from './gitignore';
-import { fileAt, readDirAt, type TreeRoot } from './view';
+import { TreeReader, type TreeRoot } from './view';
 
-export interface WalkEntry { rel: string; abs: string; isDir: boolean }
+export interface WalkEntry { rel: string; isDir: boolean }
 
 export interface WalkOptions {
   /** Respect .gitignore files (default true). */
@@ -21,11 +21,14 @@ export interface WalkOptions {
 export interface DirListing { ents: fs.Dirent[]; ignores: IgnoreFile[] }
 
 const ALWAYS_SKIP = new Set(['.git', '.hg', '.svn']);
+/** A .gitignore larger than this is not read (a sandbox could plant a huge one). */
+const MAX_IGNORE_BYTES = 1024 * 1024;
 
 /** The .gitignore files of the directories above `startRel` (they apply to it too, as git would apply them). */
-export function ignoresAbove(root: TreeRoot, startRel: string): IgnoreFile[] {
+export function ignoresAbove(root: TreeRoot | TreeReader, startRel: string): IgnoreFile[] {
   const base: IgnoreFile[] = [];
   if (!startRel) return base;
+  if (!(root instanceof TreeReader)) { const r = new TreeReader(root); try { return ignoresAbove(r, startRel); } finally { r.close(); } }
   const parts = startRel.split('/');
   for (let i = 0; i < parts.length; i++) {
     const f = readIgnore(root, parts.slice(0, i).join('/'));
@@ -38,9 +41,10 @@ export function ignoresAbove(root: TreeRoot, startRel: string): IgnoreFile[] {
  * Reads one directory (`rel` under `root`; '' = root): files and directories only (never symlinks, sockets or devices),
  * without .git/.hg/.svn or ignored entries, sorted by name. undefined when it cannot be read (missing, not a directory).
  */
-export function listDir(root: TreeRoot, rel: string, parentIgnores: IgnoreFile[], useIgnore: boolean): DirListing | undefined {
-  let ents: fs.Dirent[];
-  try { ents = readDirAt(root, rel); } catch { return undefined; }
+export function listDir(root: TreeReader, rel: string, parentIgnores: IgnoreFile[], useIgnore: boolean): DirListing | undefined {
+  let ents: fs.Dirent[] | undefined;
+  try { ents = root.readDir(rel); } catch { return undefined; }
+  if (!ents) return undefined;
   let ignores = parentIgnores;
   if (useIgnore && ents.some((e) => e.name === '.gitignore')) { const f = readIgnore(root, rel); if (f) ignores = [...parentIgnores, f]; }
   ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -57,9 +61,15 @@ export function listDir(root: TreeRoot, rel: string, parentIgnores: IgnoreFile[]
 
 /**
  * Depth-first, sorted walk from `startRel` (relative to `root`). Yields files and directories: all entries of a
- * directory first, then the subtree of each of its subdirectories in name order.
+ * directory first, then the subtree of each of its subdirectories in name order. Given a TreeRoot it reads through a
+ * reader of its own; given a reader (to open the files it yields through it too) it leaves closing it to the caller.
  */
-export function* walk(root: TreeRoot, startRel = '', opts: WalkOptions = {}): Generator<WalkEntry> {
+export function* walk(root: TreeRoot | TreeReader, startRel = '', opts: WalkOptions = {}): Generator<WalkEntry> {
+  if (!(root instanceof TreeReader)) {
+    const r = new TreeReader(root);
+    try { yield* walk(r, startRel, opts); } finally { r.close(); }
+    return;
+  }
   const useIgnore = opts.gitignore !== false;
   const stack: Array<{ rel: string; ignores: IgnoreFile[] }> = [{ rel: startRel, ignores: useIgnore ? ignoresAbove(root, startRel) : [] }];
   let n = 0;
@@ -72,7 +82,7 @@ export function* walk(root: TreeRoot, startRel = '', opts: WalkOptions = {}): Ge
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       const isDir = e.isDirectory();
       if ((++n & 255) === 0) opts.signal?.throwIfAborted();
-      yield { rel: childRel, abs: path.join(e.parentPath, e.name), isDir }; // parentPath: the layer it is in
+      yield { rel: childRel, isDir };
       if (opts.limit !== undefined && n >= opts.limit) return;
       if (isDir && (!opts.filterDir || opts.filterDir(childRel))) subdirs.push(childRel);
     }
@@ -80,11 +90,12 @@ export function* walk(root: TreeRoot, startRel = '', opts: WalkOptions = {}): Ge
   }
 }
 
-function readIgnore(root: TreeRoot, dirRel: string): IgnoreFile | undefined {
-  const file = fileAt(root, dirRel ? `${dirRel}/.gitignore` : '.gitignore');
+function readIgnore(root: TreeReader, dirRel: string): IgnoreFile | undefined {
+  const file = root.openFile(dirRel ? `${dirRel}/.gitignore` : '.gitignore');
   if (!file) return undefined;
   try {
-    const f = new IgnoreFile(dirRel, fs.readFileSync(file, 'utf8'));
+    if (file.size > MAX_IGNORE_BYTES) return undefined;
+    const f = new IgnoreFile(dirRel, readFd(file.fd, file.size).toString('utf8'));
     return f.empty ? undefined : f;
-  } catch { return undefined; }
+  } catch { return undefined; } finally { fs.closeSync(file.fd); }
 }

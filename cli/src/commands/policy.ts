@@ -1,11 +1,12 @@
 // `airlock policy eval|check|token`: judges requests and checks policies locally with the kernel's own engine.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readConfig, statePaths } from '../../../bootstrap';
 import { AirlockError } from '../../../protocol/src/errors';
 import { PolicyRequest } from '../../../protocol/src/policy';
 import { PolicyEngine, verifyTokenFor } from '../../../kernel/src/policy/engine';
+import { TOKEN_KEY_NAME } from '../../../kernel/src/policy/defaults';
 import { checkExamples } from '../../../kernel/src/policy/examples';
 import { compilePolicy, formatProblem, PolicyLoadError, readPolicyFile } from '../../../kernel/src/policy/loader';
 import { TokenService } from '../../../kernel/src/policy/tokens';
@@ -14,12 +15,15 @@ import type { CliIO, Command } from '../command';
 
 const USAGE = `airlock policy eval --policy PATH [--policy PATH ...] --request FILE|- [--workspace DIR] [--mode MODE] [--token-key FILE]
        airlock policy check PATH [PATH ...] [--workspace DIR]
-       airlock policy token issue --subject KIND:ID --action ACTION --resource PATTERN [--ttl 10m] [--key FILE]
-       airlock policy token verify --token TOKEN|- --subject KIND:ID --action ACTION --resource RESOURCE [--key FILE]`;
+       airlock policy token issue --subject KIND:ID --action ACTION --resource PATTERN [--ttl 10m] [--workspace DIR] [--key FILE]
+       airlock policy token verify --token TOKEN|- --subject KIND:ID --action ACTION --resource RESOURCE [--workspace DIR] [--key FILE]`;
 
-/** Default token key: AIRLOCK_STATE_DIR/policy-token.key, else ~/.airlock/state/policy-token.key. */
-export function defaultTokenKeyPath(env: NodeJS.ProcessEnv): string {
-  return path.join(env.AIRLOCK_STATE_DIR ?? path.join(os.homedir(), '.airlock', 'state'), 'policy-token.key');
+/**
+ * The key the workspace's kernel signs and checks tokens with: bootstrap's state folder for that workspace (the same
+ * paths bootstrap mounts at /state), so a token issued here is one that kernel accepts.
+ */
+export function kernelTokenKeyPath(workspace: string, env: NodeJS.ProcessEnv): string {
+  return path.join(statePaths(readConfig({ workspace }, env), env).state, TOKEN_KEY_NAME);
 }
 
 function need(v: string | undefined, flag: string): string {
@@ -38,9 +42,9 @@ async function evalCmd(args: string[], io: CliIO): Promise<number> {
   const policies = values.policy ?? [];
   if (!policies.length) throw new AirlockError('CLI_USAGE', 'missing --policy', USAGE);
   const source = need(values.request, 'request');
-  const keyFile = values['token-key'] ?? defaultTokenKeyPath(io.env);
-  const tokens = values['token-key'] || fs.existsSync(keyFile) ? TokenService.openKeyFile(path.resolve(io.cwd, keyFile)) : undefined;
   const workspace = values.workspace ? fs.realpathSync(path.resolve(io.cwd, values.workspace)) : undefined;
+  const keyFile = values['token-key'] ? path.resolve(io.cwd, values['token-key']) : kernelTokenKeyPath(workspace ?? io.cwd, io.env);
+  const tokens = values['token-key'] || fs.existsSync(keyFile) ? TokenService.openKeyFile(keyFile) : undefined;
   const engine = new PolicyEngine({ workspace, mode: values.mode, tokens });
   try {
     engine.load(policies.map((p) => path.resolve(io.cwd, p)));
@@ -89,8 +93,9 @@ async function tokenCmd(args: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: {
     subject: { type: 'string' }, action: { type: 'string' }, resource: { type: 'string' }, ttl: { type: 'string' }, key: { type: 'string' }, token: { type: 'string' },
+    workspace: { type: 'string' },
   } });
-  const keyFile = path.resolve(io.cwd, values.key ?? defaultTokenKeyPath(io.env));
+  const keyFile = values.key ? path.resolve(io.cwd, values.key) : kernelTokenKeyPath(path.resolve(io.cwd, values.workspace ?? '.'), io.env);
   const subject = need(values.subject, 'subject');
   if (!/^(agent|plugin|user|kernel):.+$/.test(subject)) throw new AirlockError('CLI_USAGE', `--subject must be kind:id, got ${JSON.stringify(subject)}`);
   const action = need(values.action, 'action');
@@ -101,7 +106,7 @@ async function tokenCmd(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (sub === 'verify') {
-    if (!fs.existsSync(keyFile)) throw new AirlockError('POLICY_TOKEN_KEY', `no token key at ${keyFile}`, 'pass --key FILE or issue a token first');
+    if (!fs.existsSync(keyFile)) throw new AirlockError('POLICY_TOKEN_KEY', `no token key at ${keyFile}`, 'the workspace\'s kernel creates it when it first starts (any airlock command there); or pass --key FILE');
     const tokens = TokenService.openKeyFile(keyFile);
     const raw = need(values.token, 'token');
     const token = (raw === '-' ? await io.readStdin() : raw).trim();

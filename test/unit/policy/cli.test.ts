@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../../cli/src/main';
 import type { CliIO } from '../../../cli/src/command';
+import { readConfig, statePaths } from '../../../bootstrap';
+import { TOKEN_KEY_NAME } from '../../../kernel/src/policy/defaults';
+import { TokenService } from '../../../kernel/src/policy/tokens';
 import { Decision } from '../../../protocol/src/policy';
 import { tempDir, writePolicy } from './helpers';
 
@@ -66,16 +69,27 @@ describe('airlock policy (CLI contract)', () => {
     assert.equal(r.err.length, 2);
     assert.equal((await cli(['policy', 'check', path.join(dir, 'missing.yaml')])).code, 2);
   });
-  it('token issue and verify round-trip with a key under the state dir', async () => {
-    const env = { AIRLOCK_STATE_DIR: path.join(dir, 'state') };
-    const issued = await cli(['policy', 'token', 'issue', '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'src/**', '--ttl', '5m'], '', env);
+  it('token issue and verify round-trip with the workspace kernel\'s key (bootstrap\'s state folder)', async () => {
+    const ws = fs.realpathSync(tempDir());
+    const env = { AIRLOCK_STATE_ROOT: path.join(dir, 'state-root'), AIRLOCK_STATE_DIR: path.join(dir, 'not-here') };
+    const ctx = ['--workspace', ws];
+    const issued = await cli(['policy', 'token', 'issue', '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'src/**', '--ttl', '5m', ...ctx], '', env);
     assert.equal(issued.code, 0, issued.err.join('\n'));
-    assert.ok(fs.existsSync(path.join(dir, 'state', 'policy-token.key')));
+    // One state location: the folder bootstrap mounts into the kernel as /state, where the kernel opens TOKEN_KEY_NAME.
+    const kernelState = statePaths(readConfig({ workspace: ws }, env), env).state;
+    assert.ok(fs.existsSync(path.join(kernelState, TOKEN_KEY_NAME)), 'the key is the kernel\'s');
+    assert.equal(fs.existsSync(path.join(dir, 'not-here')), false, 'the kernel-side AIRLOCK_STATE_DIR is not a host path');
     const token = issued.out[0];
-    const ok = await cli(['policy', 'token', 'verify', '--token', token, '--subject', 'agent:a', '--action', 'fs.write', '--resource', './src//a.ts'], '', env);
+    const kernelTokens = TokenService.openKeyFile(path.join(kernelState, TOKEN_KEY_NAME), { issuer: 'kernel' });
+    assert.equal(kernelTokens.verify(token, { subject: 'agent:a', action: 'fs.write', resource: 'src/a.ts', absolute: false }).ok, true);
+    const ok = await cli(['policy', 'token', 'verify', '--token', token, '--subject', 'agent:a', '--action', 'fs.write', '--resource', './src//a.ts', ...ctx], '', env);
     assert.equal(ok.code, 0, ok.out.join('\n'));
-    const no = await cli(['policy', 'token', 'verify', '--token', '-', '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'lib/a.ts'], token, env);
+    const no = await cli(['policy', 'token', 'verify', '--token', '-', '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'lib/a.ts', ...ctx], token, env);
     assert.equal(no.code, 1);
     assert.match(JSON.parse(no.out[0]).reason, /scoped/);
+    const other = fs.realpathSync(tempDir());
+    const elsewhere = await cli(['policy', 'token', 'verify', '--token', token, '--subject', 'agent:a', '--action', 'fs.write', '--resource', 'src/a.ts', '--workspace', other], '', env);
+    assert.equal(elsewhere.code, 2, 'another workspace has no key yet');
+    assert.match(elsewhere.err.join('\n'), /POLICY_TOKEN_KEY: no token key at .*state-root\/ws-[0-9a-f]{12}\/state\/policy-token\.key/);
   });
 });

@@ -13,6 +13,9 @@ export const BootstrapConfig = z.object({
   /** Engine socket path; found by detection when absent. */
   socket: z.string().optional(),
   stateRoot: z.string().optional(),
+  /** The person's own default policies and sandbox templates (folders on the host), mounted read-only into the kernel. */
+  policiesDir: z.string().optional(),
+  templatesDir: z.string().optional(),
   /** A kernel image of the person's own; when absent it is built offline from the bundled kernel. */
   image: z.string().optional(),
   /** The kernel talks to AI providers (also local ones on loopback), hence host networking by default. */
@@ -28,7 +31,7 @@ export type BootstrapConfig = z.infer<typeof BootstrapConfig>;
 export interface Paths { id: string; root: string; state: string; socketDir: string; socket: string; token: string }
 
 const ENV: Record<string, keyof BootstrapConfig> = {
-  AIRLOCK_RUNTIME: 'runtime', AIRLOCK_ENGINE_SOCKET: 'socket', AIRLOCK_STATE_ROOT: 'stateRoot', AIRLOCK_KERNEL_IMAGE: 'image', AIRLOCK_KERNEL_NETWORK: 'kernelNetwork',
+  AIRLOCK_RUNTIME: 'runtime', AIRLOCK_ENGINE_SOCKET: 'socket', AIRLOCK_POLICIES_DIR: 'policiesDir', AIRLOCK_TEMPLATES_DIR: 'templatesDir', AIRLOCK_STATE_ROOT: 'stateRoot', AIRLOCK_KERNEL_IMAGE: 'image', AIRLOCK_KERNEL_NETWORK: 'kernelNetwork',
 };
 
 export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: string }, env = process.env): BootstrapConfig {
@@ -45,7 +48,8 @@ export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: st
   if (!parsed.success) throw new AirlockError(ErrorCodes.Config, `invalid Airlock configuration: ${formatIssues(parsed.error)}`, `check ${file} and AIRLOCK_* environment variables`);
   const ws = path.resolve(parsed.data.workspace);
   if (!fs.existsSync(ws) || !fs.statSync(ws).isDirectory()) throw new AirlockError(ErrorCodes.Config, `workspace ${ws} is not a directory`, 'pass --workspace DIR or run from inside your project');
-  return { ...parsed.data, workspace: fs.realpathSync(ws) };
+  const dir = (d: string | undefined) => (d === undefined ? undefined : fs.realpathSync(path.resolve(d)));
+  return { ...parsed.data, workspace: fs.realpathSync(ws), policiesDir: dir(parsed.data.policiesDir), templatesDir: dir(parsed.data.templatesDir) };
 }
 
 /** Per-workspace state outside the workspace (it is mounted read-only everywhere). */

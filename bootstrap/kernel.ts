@@ -86,7 +86,7 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
       RestartPolicy: { Name: 'no' },
     },
   };
-  for (const [dest, dir] of Object.entries(userAssetMounts())) {
+  for (const [dest, dir] of Object.entries(userAssetMounts(cfg))) {
     opts.HostConfig!.Binds!.push(`${dir}:${dest}:ro`);
     opts.Env!.push(`${dest === IN.userPolicies ? 'AIRLOCK_POLICIES_DIR' : 'AIRLOCK_TEMPLATES_DIR'}=${dest}`);
   }
@@ -96,11 +96,10 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
 
 /** The person's own policies and sandbox templates (AIRLOCK_POLICIES_DIR / AIRLOCK_TEMPLATES_DIR on the host),
  * mounted read-only into the kernel, inside the folder its built-in policy protects. */
-function userAssetMounts(): Record<string, string> {
-  const a = assets();
+function userAssetMounts(cfg: BootstrapConfig): Record<string, string> {
   const out: Record<string, string> = {};
-  if (process.env.AIRLOCK_POLICIES_DIR) out[IN.userPolicies] = a.policiesDir;
-  if (process.env.AIRLOCK_TEMPLATES_DIR) out[IN.userTemplates] = a.sandboxTemplatesDir;
+  if (cfg.policiesDir) out[IN.userPolicies] = cfg.policiesDir;
+  if (cfg.templatesDir) out[IN.userTemplates] = cfg.templatesDir;
   return out;
 }
 

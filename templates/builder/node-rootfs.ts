@@ -56,10 +56,15 @@ export function inputHash(spec: NodeImageSpec): string {
   return h.digest('hex');
 }
 
+const BIG_FILE = 16 * 1024 * 1024;
+
 function hashTree(h: crypto.Hash, dest: string, src: string): void {
   const st = fs.statSync(src);
   if (st.isDirectory()) {
     for (const name of fs.readdirSync(src).sort()) hashTree(h, path.posix.join(dest, name), path.join(src, name));
+  } else if (st.size > BIG_FILE) {
+    // A large binary (Deno, ~95 MB) is identified by its stat, as the host's Node is: reading it at every start costs.
+    h.update(`${dest}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\0`);
   } else {
     h.update(`${dest}\0${st.mode}\0`).update(fs.readFileSync(src)).update('\0');
   }

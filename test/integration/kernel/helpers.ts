@@ -14,7 +14,7 @@ export function tempWorkspace(): { workspace: string; stateRoot: string } {
   return { workspace, stateRoot: path.join(base, 'state') };
 }
 
-export async function startKernel(runtime: 'docker' | 'podman', opts: { workspace: string; stateRoot: string }): Promise<KernelSupervisor> {
+export async function startKernel(runtime: 'docker' | 'podman', opts: { workspace: string; stateRoot: string; policiesDir?: string }): Promise<KernelSupervisor> {
   return KernelSupervisor.start({ ...opts, runtime, maxRestarts: 5 });
 }
 

@@ -53,7 +53,7 @@ export class BudgetTracker {
 
   private stop(what: string, used: string, limit: string): AirlockError {
     return new AirlockError(BUDGET_EXCEEDED, `Task stopped: the ${what} budget is used up (${used} of ${limit}).`,
-      'raise the budget for this task (task/start budgets, `airlock run --max-...`) or split the task into smaller ones',
+      'raise the budget for this task (the airlock.budget.* settings in VS Code, or `budget` in task/start) or split the task into smaller ones',
       { budget: what, turns: this.turns, tokens: this.totalTokens, costUsd: this.costUsd });
   }
 }

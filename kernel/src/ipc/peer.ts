@@ -29,7 +29,8 @@ export function peerCredentials(socket: net.Socket): PeerCred {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (!a || typeof fd !== 'number' || fd < 0) {
     throw new AirlockError(ErrorCodes.Unauthorized, 'cannot read peer credentials (airlock-peercred addon missing)',
-      'rebuild the kernel image: `airlock doctor --rebuild`');
+      // The kernel image's tag is a hash of its contents: a rebuilt bundle gives a new image on the next command.
+      'build the addon and the kernel bundle (`npm install && npm run build` in the Airlock checkout); the next airlock command rebuilds the image');
   }
   return a.getPeerCred(fd);
 }

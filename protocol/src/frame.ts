@@ -4,6 +4,8 @@ import { AirlockError, ErrorCodes } from './errors';
 export const FRAME_HEADER_BYTES = 4;
 /** Largest payload a peer may send. A header announcing more closes the connection before buffering it. */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** Largest frame before the hello is accepted: a hello is well under 3 KiB (token 256, name 128, version 64 chars). */
+export const PRE_AUTH_MAX_FRAME_BYTES = 4 * 1024;
 
 export function encodeFrame(message: unknown, maxBytes = MAX_FRAME_BYTES): Buffer {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
@@ -29,7 +31,12 @@ export class FrameReader {
   private expected = -1;
   private fatal = false;
 
-  constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
+  constructor(private maxBytes = MAX_FRAME_BYTES) {}
+
+  /** Applies from the next frame header on (the limit rises once a connection has authenticated). */
+  setMaxBytes(n: number): void {
+    this.maxBytes = n;
+  }
 
   get isFatal(): boolean {
     return this.fatal;
@@ -41,35 +48,44 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): FrameResult[] {
-    if (this.fatal) return [];
+    this.append(chunk);
+    const out: FrameResult[] = [];
+    for (let r = this.next(); r; r = this.next()) out.push(r);
+    return out;
+  }
+
+  /** Buffers a chunk without decoding; `next()` then yields its frames one at a time. */
+  append(chunk: Buffer): void {
+    if (this.fatal) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const out: FrameResult[] = [];
-    for (;;) {
-      if (this.expected < 0) {
-        if (this.buffered < FRAME_HEADER_BYTES) break;
-        const len = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (len === 0 || len > this.maxBytes) {
-          this.fatal = true;
-          this.chunks = [];
-          this.buffered = 0;
-          out.push({ type: 'error', error: len === 0
-            ? new AirlockError(ErrorCodes.BadFrame, 'empty frame')
-            : new AirlockError(ErrorCodes.FrameTooLarge, `frame of ${len} bytes exceeds the ${this.maxBytes}-byte limit`) });
-          break;
-        }
-        this.expected = len;
+  }
+
+  /** The next whole frame, or undefined until more bytes arrive. Each header is checked against the limit in force
+   * when it is read, so a message handled before it (a hello) can raise the limit for the frames after it. */
+  next(): FrameResult | undefined {
+    if (this.fatal) return undefined;
+    if (this.expected < 0) {
+      if (this.buffered < FRAME_HEADER_BYTES) return undefined;
+      const len = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+      if (len === 0 || len > this.maxBytes) {
+        this.fatal = true;
+        this.chunks = [];
+        this.buffered = 0;
+        return { type: 'error', error: len === 0
+          ? new AirlockError(ErrorCodes.BadFrame, 'empty frame')
+          : new AirlockError(ErrorCodes.FrameTooLarge, `frame of ${len} bytes exceeds the ${this.maxBytes}-byte limit`) };
       }
-      if (this.buffered < this.expected) break;
-      const body = this.take(this.expected);
-      this.expected = -1;
-      try {
-        out.push({ type: 'message', value: JSON.parse(body.toString('utf8')) });
-      } catch {
-        out.push({ type: 'error', error: new AirlockError(ErrorCodes.BadFrame, 'frame is not valid JSON') });
-      }
+      this.expected = len;
     }
-    return out;
+    if (this.buffered < this.expected) return undefined;
+    const body = this.take(this.expected);
+    this.expected = -1;
+    try {
+      return { type: 'message', value: JSON.parse(body.toString('utf8')) };
+    } catch {
+      return { type: 'error', error: new AirlockError(ErrorCodes.BadFrame, 'frame is not valid JSON') };
+    }
   }
 
   /** True when the stream ended in the middle of a frame. */

@@ -31,6 +31,8 @@ export interface ServerOptions {
 
 export class ServerConnection extends Disposable {
   private greeted = false;
+  /** Set once the connection is being closed: nothing more it sends is handled or answered. */
+  private closing = false;
   private readonly inFlight = new Map<string, AbortController>();
   private readonly _onDidClose = this._register(new Emitter<void>());
   readonly onDidClose = this._onDidClose.event;
@@ -40,7 +42,11 @@ export class ServerConnection extends Disposable {
     super();
     this._register(transport);
     this._register(transport.onMessage((m) => this.onMessage(m)));
-    this._register(transport.onError((e) => this.sendSafe({ type: 'error', error: e.toPayload() })));
+    this._register(transport.onError((e) => {
+      if (this.closing) return;
+      this.sendSafe({ type: 'error', error: e.toPayload() });
+      if (!this.greeted) this.closeSoon(); // before the hello, one bad frame ends the connection
+    }));
     this._register(transport.onClose(() => {
       for (const c of this.inFlight.values()) c.abort(new AirlockError(ErrorCodes.ConnectionClosed, 'client disconnected'));
       this.inFlight.clear();
@@ -55,18 +61,20 @@ export class ServerConnection extends Disposable {
   }
 
   private onMessage(raw: unknown): void {
+    if (this.closing) return;
     const parsed = ClientMessage.safeParse(raw);
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined;
       this.sendSafe({ type: 'error', id: id && id.length <= 64 ? id : undefined,
         error: { code: ErrorCodes.BadMessage, message: `malformed message: ${parsed.error.issues[0]?.message ?? 'invalid'}` } });
+      if (!this.greeted) this.closeSoon(); // an unauthenticated peer gets one answer, then nothing
       return;
     }
     const msg = parsed.data;
     switch (msg.type) {
       case 'hello': return this.onHello(msg);
       case 'request': return void this.onRequest(msg.id, msg.method, msg.params);
-      case 'cancel': return void this.inFlight.get(msg.id)?.abort(new AirlockError(ErrorCodes.Cancelled, 'request was cancelled'));
+      case 'cancel': return void (this.greeted ? this.inFlight.get(msg.id)?.abort(new AirlockError(ErrorCodes.Cancelled, 'request was cancelled')) : this.closeSoon());
       default: { const never: never = msg; return never; }
     }
   }
@@ -138,6 +146,7 @@ export class ServerConnection extends Disposable {
   }
 
   private closeSoon(): void {
+    this.closing = true;
     setTimeout(() => this.dispose(), 50).unref?.();
   }
 }

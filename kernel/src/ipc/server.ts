@@ -9,6 +9,7 @@ import { HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
 import { SocketTransport } from '../../../protocol/src/node/socket-transport';
 import type { Welcome } from '../../../protocol/src/messages';
 import type { EventData, EventName } from '../../../protocol/src/events';
+import { MAX_FRAME_BYTES, PRE_AUTH_MAX_FRAME_BYTES } from '../../../protocol/src/frame';
 import { SOCKET_NAME, TOKEN_NAME } from '../config';
 import { peerCredentials } from './peer';
 
@@ -19,10 +20,19 @@ export interface KernelServerOptions {
   allowedUid?: number;
   /** Off only for in-process tests on platforms without SO_PEERCRED. */
   checkPeer?: boolean;
+  /** Limits before a connection's hello is accepted (defaults below; tests shorten them). */
+  preAuth?: { timeoutMs?: number; maxConnections?: number };
 }
+
+/** An unauthenticated peer must say hello within this time. */
+export const PRE_AUTH_TIMEOUT_MS = 5_000;
+/** Connections waiting for their hello at once; a new one beyond this closes the oldest waiting one. */
+export const MAX_PRE_AUTH_CONNECTIONS = 32;
 
 export class KernelServer extends Disposable {
   private readonly connections = new Set<ServerConnection>();
+  /** Not yet authenticated, oldest first, each with its handshake timer. */
+  private readonly waiting = new Map<ServerConnection, NodeJS.Timeout>();
   readonly socketPath: string;
   readonly token = crypto.randomBytes(32).toString('hex');
   private server?: net.Server;
@@ -76,7 +86,8 @@ export class KernelServer extends Disposable {
         return;
       }
     }
-    const transport = new SocketTransport(socket);
+    // Unauthenticated peers cost nothing: one small frame (the hello), a deadline, and a bounded number of them.
+    const transport = new SocketTransport(socket, PRE_AUTH_MAX_FRAME_BYTES);
     const conn = new ServerConnection(transport, {
       handlers: this.options.handlers,
       kernel: this.options.kernel,
@@ -85,10 +96,31 @@ export class KernelServer extends Disposable {
           throw new AirlockError(ErrorCodes.Unauthorized, 'missing or wrong kernel token',
             `read it from ${TOKEN_NAME} in the kernel socket directory (the CLI and extension do this for you)`);
         }
+        this.leaveWaiting(conn);
+        transport.setMaxFrameBytes(MAX_FRAME_BYTES);
       },
     });
+    const max = this.options.preAuth?.maxConnections ?? MAX_PRE_AUTH_CONNECTIONS;
+    // Over the cap, the oldest waiting peer goes: a client that says hello at once is never starved by silent ones.
+    for (const [old] of this.waiting) { if (this.waiting.size < max) break; this.leaveWaiting(old); old.dispose(); }
+    const timer = setTimeout(() => { this.waiting.delete(conn); conn.dispose(); }, this.options.preAuth?.timeoutMs ?? PRE_AUTH_TIMEOUT_MS);
+    timer.unref();
+    this.waiting.set(conn, timer);
     this.connections.add(conn);
-    conn.onDidClose(() => this.connections.delete(conn));
+    // The socket's close, not the connection's event: a connection disposed by us (deadline, eviction, refused hello)
+    // does not fire onDidClose, and must not stay in these sets.
+    socket.once('close', () => { this.leaveWaiting(conn); this.connections.delete(conn); });
+  }
+
+  /** Leaves the pre-auth set (authenticated, or gone). */
+  private leaveWaiting(conn: ServerConnection): void {
+    clearTimeout(this.waiting.get(conn));
+    this.waiting.delete(conn);
+  }
+
+  /** Connections that have not said a valid hello yet. */
+  get waitingCount(): number {
+    return this.waiting.size;
   }
 }
 

@@ -15,7 +15,7 @@ export class SocketTransport implements ITransport {
   readonly onClose = this._onClose.event;
   isClosed = false;
 
-  constructor(readonly socket: net.Socket, private readonly maxFrameBytes = MAX_FRAME_BYTES) {
+  constructor(readonly socket: net.Socket, private maxFrameBytes = MAX_FRAME_BYTES) {
     this.reader = new FrameReader(maxFrameBytes);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.dispose());
@@ -27,8 +27,16 @@ export class SocketTransport implements ITransport {
     this.socket.write(encodeFrame(message, this.maxFrameBytes));
   }
 
+  /** Raises (or lowers) the frame limit for frames not yet started, e.g. once the peer has authenticated. */
+  setMaxFrameBytes(n: number): void {
+    this.maxFrameBytes = n;
+    this.reader.setMaxBytes(n);
+  }
+
   private onData(chunk: Buffer): void {
-    for (const r of this.reader.push(chunk)) {
+    // One frame at a time: handling a frame (a hello) may change the limit that applies to the next one.
+    this.reader.append(chunk);
+    for (let r = this.reader.next(); r; r = this.reader.next()) {
       if (r.type === 'message') this._onMessage.fire(r.value);
       else this._onError.fire(r.error);
       if (this.isClosed) return;

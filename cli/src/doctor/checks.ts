@@ -1,5 +1,6 @@
 // Doctor's checks in order (runtime, image, kernel, sandbox images, warm pools, workspace), each reported, none hidden.
 import type { BootstrapConfig, Engine } from '../../../bootstrap';
+import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import { sandboxChecks } from '../../../protocol/src/sandbox-health';
@@ -81,11 +82,17 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
   return { ok: checks.every((c) => c.ok), checks, kernel };
 }
 
-/** A kernel that did not start or answer: its error, its last output and the engine's command for the whole log. */
+/** A kernel that did not start or answer: its error, its container's last output and the engine's command for its log. */
 async function kernelFailed(e: unknown, engine: Engine, config: BootstrapConfig, deps: DoctorDeps): Promise<Check> {
   const c = failed('kernel', e);
   const name = deps.containerName(config);
   const logs = await deps.containerLogs(engine, name).catch(() => undefined);
+  if (logs === undefined) {
+    // No container to read: the engine refused to create or start it, and its message says why.
+    const own = AirlockError.from(e).hint;
+    return { ...c, hint: own ?? `the ${engine.kind} engine refused the kernel container: check the kernel image (AIRLOCK_KERNEL_IMAGE, docs/install.md)`
+      + ` and \`${engine.kind} info\`` };
+  }
   const see = `${logs ? 'its last output is shown; ' : ''}the whole log: \`${logCommand(engine, name)}\``;
   // Bootstrap's own hints point back at doctor or at one engine's log command: this one names the right engine.
   const own = c.hint && !/airlock doctor|\blogs\b/.test(c.hint) ? `; ${c.hint}` : '';

@@ -84,6 +84,13 @@ describe('airlock doctor', () => {
     for (const c of j.checks) assert.equal(typeof c.detail, 'string');
   });
 
+  it('a kernel container the engine refused to create: the engine\'s error, no log command for a container that is not there', async () => {
+    const r = await doctor(fakeDeps({ kernelError: new Error('(HTTP code 400) bad parameter - No command specified') }).deps);
+    assert.equal(r.code, 1);
+    assert.match(r.text, /✘ kernel +\(HTTP code 400\) bad parameter - No command specified\n {2}hint: the podman engine refused the kernel container: check the kernel image/);
+    assert.doesNotMatch(r.text, /podman logs|\| /);
+  });
+
   it('a missing sandbox image and a warm pool that failed to fill are failed checks', async () => {
     const missing = { code: 'SANDBOX_NO_IMAGE', message: 'no image built for template code-executor (recipe node) in podman', hint: 'build it: node --require tsx/cjs templates/builder/sandbox-images.ts podman' };
     const health = { 'code-executor': { imageError: missing, pool: { target: 2, ready: 0, error: missing.message } } };

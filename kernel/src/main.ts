@@ -14,6 +14,7 @@ import { policyProtected } from './patches/policy-check';
 import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
 import { TaskService } from './agent/task-service';
+import { installLastResort } from './last-resort';
 import { assets } from '../../protocol/src/node/assets';
 import { checkOwnFolder } from './own-folder';
 
@@ -56,6 +57,8 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
 }
 
 async function main(): Promise<void> {
+  // Logged and survived (a storm of them exits for a clean restart): kernel/src/last-resort.ts.
+  installLastResort({ log: (l) => process.stderr.write(l + '\n'), exit: (code) => process.exit(code) });
   const own = checkOwnFolder();
   process.stdout.write(`airlock kernel ${KERNEL_VERSION}: protected folder ${own} (${assets().layout} layout)\n`);
   const kernel = await startKernel(readKernelConfig());

@@ -24,6 +24,8 @@ export interface NodeImageSpec {
   binaries?: string[];
   /** Host binaries shipped through `files` whose shared libraries must be in the image too. */
   librariesOf?: string[];
+  /** Who builds it (labels the image; only that builder's older images are pruned): this checkout by default. */
+  installation?: string;
 }
 
 export type Progress = (line: string) => void;
@@ -96,7 +98,7 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     progress(`building image ${tag}: importing into the container engine`);
     // The installation label is not part of the input hash: identical checkouts share an image, and each prunes only
     // what it built itself.
-    const owner = installationId();
+    const owner = spec.installation ?? installationId();
     await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`], signal);
     progress(`building image ${tag}: done`);
     await pruneOldTags(docker, qualifiedRepo(spec.repo), tag, owner);

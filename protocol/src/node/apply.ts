@@ -120,15 +120,21 @@ async function prepare(workspace: string, mdir: string, op: HostOp, jop: Journal
     }
   }
   if (op.type === 'delete') return;
-  for (const d of missingDirs(workspace, path.dirname(op.path))) { fs.mkdirSync(path.join(workspace, d)); j.createdDirs.push(d); }
+  const owner = rootWritesFor(workspace);
+  for (const d of missingDirs(workspace, path.dirname(op.path))) {
+    fs.mkdirSync(path.join(workspace, d));
+    if (owner) fs.chownSync(path.join(workspace, d), owner.uid, owner.gid);
+    j.createdDirs.push(d);
+  }
   const tmp = path.join(workspace, jop.tmp!);
   if (op.type === 'chmod') {
     fs.copyFileSync(abs, tmp);
     fs.chmodSync(tmp, op.mode);
+    if (owner) fs.chownSync(tmp, owner.uid, owner.gid);
     return;
   }
   const c = op.content;
-  if (c.encoding === 'symlink') { fs.symlinkSync(c.target, tmp); return; }
+  if (c.encoding === 'symlink') { fs.symlinkSync(c.target, tmp); if (owner) fs.lchownSync(tmp, owner.uid, owner.gid); return; }
   const h = crypto.createHash('sha256');
   let localHash: string | undefined;
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
@@ -146,11 +152,19 @@ async function prepare(workspace: string, mdir: string, op: HostOp, jop: Journal
       }
     }
     fs.fchmodSync(fd, op.mode);
+    if (owner) fs.fchownSync(fd, owner.uid, owner.gid);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   if ((localHash ?? h.digest('hex')) !== op.newHash) throw new AirlockError('PATCH_CONTENT_MISMATCH', `the content written for ${JSON.stringify(op.path)} does not match its hash; nothing was merged`);
+}
+
+/** Root merging into someone else's folder writes files as that folder's owner, as the owner's own editor would. */
+function rootWritesFor(workspace: string): { uid: number; gid: number } | undefined {
+  if ((process.getuid?.() ?? -1) !== 0) return undefined;
+  const st = fs.statSync(workspace);
+  return st.uid === 0 ? undefined : { uid: st.uid, gid: st.gid };
 }
 
 function copyInto(file: string, fd: number): Buffer {

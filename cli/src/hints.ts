@@ -35,7 +35,8 @@ export const CODE_HINTS: Record<string, string> = {
   AUDIT_UNAVAILABLE: `the kernel's audit log could not be opened, so it refuses to act (fail closed); ${DOCTOR} and see docs/audit.md`,
   TASK_UNAVAILABLE: `the kernel's task service did not start; ${DOCTOR}`,
   WORKFLOW_UNAVAILABLE: `the kernel's workflow store did not open; ${DOCTOR} and see docs/workflow.md`,
-  POLICY_UNAVAILABLE: 'the kernel has no usable policy, so it denies everything: `airlock policy check policies/<mode>.yaml` shows the problems',
+  POLICY_UNAVAILABLE: 'the kernel has no usable policy, so it denies everything: '
+    + '`airlock policy check policies/<mode>.yaml` shows the problems',
   AUDIT_HEAD: BUG,
   AUDIT_KEY_INVALID: 'the audit key file is damaged: restore it from a backup; `airlock audit verify` cannot check the log without it',
   AUDIT_WRITE_FAILED: 'the audit log could not be written (disk full or read-only?): `airlock audit stats` shows its size and free space',
@@ -73,7 +74,8 @@ export const CODE_HINTS: Record<string, string> = {
   STORE_SCHEMA: 'update Airlock, or open the state with the version that wrote it',
   WORKFLOW_SESSION_EXISTS: 'pick another session id, or continue the existing session',
   WORKFLOW_NO_TEST_RUNNER: `the kernel has no sandboxed test runner (no container engine?); ${DOCTOR}`,
-  WORKFLOW_GUARD_FAILED: 'the workflow mode refuses that step now: see docs/workflow.md, or switch mode with `airlock mode SESSION MODE --reason TEXT`',
+  WORKFLOW_GUARD_FAILED: 'the workflow mode refuses that step now: see docs/workflow.md, or switch mode with '
+    + '`airlock mode SESSION MODE --reason TEXT`',
   WORKFLOW_TEST_RUN_FAILED: `the tests could not be run in the sandbox; ${DOCTOR}`,
   WORKFLOW_TEST_TIMEOUT: 'the tests took longer than allowed; make them faster or raise the template\'s limits (docs/workflow.md)',
   IMAGE_BUILD_FAILED: 'the offline image build failed: the lines above say why; `airlock doctor` retries it',

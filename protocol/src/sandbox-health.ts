@@ -25,7 +25,8 @@ export function sandboxChecks(health: Record<string, SandboxTemplateHealth>, poo
   const failed = pooled.filter(([, h]) => h.pool.error);
   const pools: SandboxCheck = failed.length
     ? { name: 'pools', ok: false, status: 'warm pool failed', code: 'SANDBOX_POOL_FAILED',
-      detail: `warm pool failed to fill: ${failed.map(([t, h]) => `${t} ${h.pool.ready}/${h.pool.target} ready (${h.pool.error})`).join('; ')}`,
+      detail: `warm pool failed to fill: ${failed.map(([t, h]) => `${t} ${h.pool.ready}/${h.pool.target} ready (${h.pool.error})`)
+        .join('; ')}`,
       hint: 'fix the cause above (a missing image is the usual one), then restart the kernel; `airlock sandbox pools` shows the sizes' }
     : { name: 'pools', ok: true, detail: !poolsEnabled ? 'warm pools are off (AIRLOCK_SANDBOX_POOLS=0)' : pooled.length
       ? `warm pools: ${pooled.map(([t, h]) => `${t} ${h.pool.ready}/${h.pool.target} ready`).join(', ')}` : 'no warm pools configured' };

@@ -41,7 +41,8 @@ export async function doctorMain(args: string[], io: CliIO, deps?: DoctorDeps): 
     }
     io.out(`  state     ${paths.root}`);
     // Healthy only when every check passed: a failed or skipped check is never followed by "healthy".
-    io.out(report.ok ? 'airlock is healthy' : `airlock is NOT healthy (${report.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')})`);
+    const bad = report.checks.filter((c) => !c.ok).map((c) => c.name);
+    io.out(report.ok ? 'airlock is healthy' : `airlock is NOT healthy (${bad.join(', ')})`);
   }
   return report.ok ? 0 : 1;
 }

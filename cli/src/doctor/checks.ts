@@ -62,7 +62,8 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
       const pingMs = Number(process.hrtime.bigint() - t1) / 1e6;
       const info = await client.request('kernel/info', {});
       kernel = { ...info, pingMs, readyAfterMs: Date.now() - t0 };
-      checks.push({ name: 'kernel', ok: true, detail: `kernel ${info.version} (protocol ${info.protocol}) answered ping in ${pingMs.toFixed(2)} ms` });
+      const detail = `kernel ${info.version} (protocol ${info.protocol}) answered ping in ${pingMs.toFixed(2)} ms`;
+      checks.push({ name: 'kernel', ok: true, detail });
       checks.push(...await sandboxHealth(client, deps));
     } catch (e) {
       if (!checks.some((c) => c.name === 'kernel')) checks.push(await kernelFailed(e, engine, config, deps));
@@ -90,8 +91,8 @@ async function kernelFailed(e: unknown, engine: Engine, config: BootstrapConfig,
   if (logs === undefined) {
     // No container to read: the engine refused to create or start it, and its message says why.
     const own = AirlockError.from(e).hint;
-    return { ...c, hint: own ?? `the ${engine.kind} engine refused the kernel container: check the kernel image (AIRLOCK_KERNEL_IMAGE, docs/install.md)`
-      + ` and \`${engine.kind} info\`` };
+    return { ...c, hint: own ?? `the ${engine.kind} engine refused the kernel container: check the kernel image`
+      + ` (AIRLOCK_KERNEL_IMAGE, docs/install.md) and \`${engine.kind} info\`` };
   }
   const see = `${logs ? 'its last output is shown; ' : ''}the whole log: \`${logCommand(engine, name)}\``;
   // Bootstrap's own hints point back at doctor or at one engine's log command: this one names the right engine.

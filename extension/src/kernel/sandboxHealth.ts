@@ -10,7 +10,9 @@ import type { KernelService } from './kernelService';
 const DELAYS_MS = [0, 5_000, 15_000];
 const EVERY_MS = 60_000;
 
-export function watchSandboxHealth(kernel: KernelService, log: vscode.LogOutputChannel, report: (checks: SandboxCheck[]) => void): IDisposable {
+export function watchSandboxHealth(
+  kernel: KernelService, log: vscode.LogOutputChannel, report: (checks: SandboxCheck[]) => void,
+): IDisposable {
   return onKernelClient(kernel, (client) => {
     let last = '';
     const look = async () => {

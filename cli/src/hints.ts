@@ -31,6 +31,7 @@ export const CODE_HINTS: Record<string, string> = {
   TOOL_WRITE_IS_DIR: 'the model tried to write over a folder; it is told and retries',
   TOOL_BAD_RANGE: 'the model asked for lines outside the file; it is told and retries',
   TOOL_FAILED: 'a tool call failed; the model is told and carries on (the message says why)',
+  TOOL_FILE_TOO_LARGE: 'the model tried to read a file over the read limit; it is told and reads a range instead',
   TOOL_BAD_PATTERN: 'the model sent an invalid search pattern; it is told and retries',
   AUDIT_UNAVAILABLE: `the kernel's audit log could not be opened, so it refuses to act (fail closed); ${DOCTOR} and see docs/audit.md`,
   TASK_UNAVAILABLE: `the kernel's task service did not start; ${DOCTOR}`,
@@ -38,6 +39,7 @@ export const CODE_HINTS: Record<string, string> = {
   POLICY_UNAVAILABLE: 'the kernel has no usable policy, so it denies everything: '
     + '`airlock policy check policies/<mode>.yaml` shows the problems',
   AUDIT_HEAD: BUG,
+  AUDIT_ANCHOR_INVALID: 'the audit anchor file next to the state folder could not be read: check its permissions (docs/audit.md)',
   AUDIT_KEY_INVALID: 'the audit key file is damaged: restore it from a backup; `airlock audit verify` cannot check the log without it',
   AUDIT_WRITE_FAILED: 'the audit log could not be written (disk full or read-only?): `airlock audit stats` shows its size and free space',
   AUDIT_BAD_ENTRY: BUG,
@@ -58,6 +60,7 @@ export const CODE_HINTS: Record<string, string> = {
   POLICY_TOKEN_KEY: 'the token key is in the workspace\'s state folder (`airlock doctor --json`); pass --key FILE to use another',
   POLICY_TOKEN_SCOPE: 'see docs/policy.md for the actions a token can name, and give --ttl a positive duration (e.g. 10m)',
   SANDBOX_AGENT_GONE: 'the sandbox stopped or its exec agent crashed (OOM?): create a new one',
+  SANDBOX_BAD_EXEC: 'the command is not valid for a sandbox (empty, too long, or a relative cwd): see `airlock sandbox --help`',
   SANDBOX_BAD_POOL_SIZE: 'pool sizes are whole numbers from 0 to 32: `airlock sandbox pools TEMPLATE=N`',
   SANDBOX_NOT_PAUSED: '`airlock sandbox list` shows each sandbox\'s state; only a paused one can be resumed',
   SANDBOX_CREATE_FAILED: `${DOCTOR} (a missing sandbox image is the usual cause)`,

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import { Disposable, Emitter } from '../protocol/src/lifecycle';
 import type { RpcClient } from '../protocol/src/rpc-client';
+import { anchorFile, isAnchorError, syncAnchor } from '../protocol/src/node/audit-anchor';
 import { BootstrapConfig, Paths, readConfig, statePaths } from './config';
 import { ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel } from './kernel';
 import { detectEngine, Engine } from './runtime';
@@ -17,6 +18,8 @@ export type KernelState =
 export interface SupervisorOptions { progress?: (line: string) => void; log?: (line: string) => void; signal?: AbortSignal }
 const BACKOFF_BASE_MS = 200;
 const RESTART_WINDOW_MS = 60_000;
+/** After audit entries were appended, the host moves its anchor forward at most this often. */
+const ANCHOR_EVERY_MS = 2_000;
 
 export class KernelSupervisor extends Disposable {
   private _state: KernelState = { type: 'starting', detail: 'detecting container engine' };
@@ -87,9 +90,37 @@ export class KernelSupervisor extends Disposable {
   private async connect(signal?: AbortSignal): Promise<void> {
     this.opts.progress?.('waiting for the kernel to answer');
     const client = await waitForKernel(this.paths, this.config.startTimeoutMs, this.config.pingTimeoutMs, () => this.isRunning(), signal);
+    // --- audit anchor: the kernel's log must continue the one this host last saw (docs/audit.md, host anchor) ---
+    try {
+      await this.anchorAudit(client, signal);
+    } catch (e) {
+      client.dispose();
+      throw e;
+    }
+    let anchoring: NodeJS.Timeout | undefined;
+    const onAppended = client.onEvent('audit/appended', () => {
+      anchoring ??= setTimeout(() => { anchoring = undefined; void this.anchorAudit(client).catch((e) => this.anchorFailed(client, e)); }, ANCHOR_EVERY_MS);
+    });
+    client.onDidClose(() => { clearTimeout(anchoring); onAppended.dispose(); });
+    // --- end audit anchor ---
     client.onDidClose(() => { if (!this._store.isDisposed && this._state.type === 'ready' && this._state.client === client) void this.recover('connection to the kernel closed'); });
     this.setState({ type: 'ready', client });
     this.opts.log?.(`kernel ready (${this.engine.kind}, image ${this.image})`);
+  }
+
+  /** A kernel whose audit log cannot be opened refuses sessions itself; any other failure (rollback, swap) is fatal. */
+  private async anchorAudit(client: RpcClient, signal?: AbortSignal): Promise<void> {
+    try {
+      await syncAnchor(client, anchorFile(this.paths.root), { signal, timeoutMs: this.config.pingTimeoutMs });
+    } catch (e) {
+      if ((e as AirlockError).code === 'AUDIT_UNAVAILABLE') { this.opts.log?.(`audit anchor not checked: ${(e as Error).message}`); return; }
+      throw e;
+    }
+  }
+
+  private anchorFailed(client: RpcClient, e: unknown): void {
+    if (!isAnchorError(e) || this._state.type !== 'ready' || this._state.client !== client) return;
+    this.setState({ type: 'failed', error: AirlockError.from(e) });
   }
 
   private async isRunning(): Promise<boolean> {
@@ -123,6 +154,8 @@ export class KernelSupervisor extends Disposable {
         await this.connect();
         return;
       } catch (e) {
+        // A log that does not continue the anchored one will not get better by restarting.
+        if (isAnchorError(e)) { this.setState({ type: 'failed', error: AirlockError.from(e) }); return; }
         reason = (e as Error).message;
       }
     }

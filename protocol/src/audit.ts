@@ -117,3 +117,13 @@ export const AuditStats = z.object({
   dbPath: z.string(),
 });
 export type AuditStats = z.infer<typeof AuditStats>;
+
+/** The log's identity and tail, for the host's anchor (`audit/head`); `at` is the hash of the entry asked about. */
+export const AuditHead = z.object({
+  logId: z.string().regex(/^[0-9a-f]{32}$/),
+  seq: z.number().int().nonnegative(),
+  hash: Hash,
+  /** The entry at the asked sequence number: null when it was pruned (or never existed). */
+  at: z.object({ seq: z.number().int().nonnegative(), hash: Hash }).nullable(),
+});
+export type AuditHead = z.infer<typeof AuditHead>;

@@ -1,10 +1,13 @@
-// `airlock audit verify|tail|export`: checks and reads the audit log directly from its database file (no kernel needed).
+// `airlock audit verify|stats|tail|export|reset`: checks and reads the audit log from its database file (no kernel needed).
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { readConfig, statePaths } from '../../../bootstrap';
+import { containerName, detectEngine, readConfig, statePaths } from '../../../bootstrap';
 import type { AuditEntry, AuditFilter } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
+import { anchorFile } from '../../../protocol/src/node/audit-anchor';
+import { connectSocket } from '../../../protocol/src/node/socket-transport';
+import { requireConfirm, resetAuditLog } from '../audit-reset';
 import { iterateEntries, queryEntries } from '../../../kernel/src/audit/query';
 import { auditOptionsFromEnv } from '../../../kernel/src/audit/startup';
 import { collectStats } from '../../../kernel/src/audit/storage';
@@ -17,10 +20,11 @@ const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--js
        airlock audit stats [--db PATH] [--json]
        airlock audit tail [-n N] [--follow] [filters] [--db PATH]
        airlock audit export --format jsonl|csv [--out FILE] [filters] [--db PATH]
+       airlock audit reset --confirm [--workspace DIR]   (stops the kernel, starts a new log; the old one is kept aside)
   filters: --session ID --action NAME|PREFIX.* --decision D --since T --until T (T: ISO date, epoch ms, or an age like 2h)`;
 
 const OPTIONS = {
-  db: { type: 'string' }, key: { type: 'string' }, head: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' },
+  db: { type: 'string' }, key: { type: 'string' }, head: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'boolean' },
   n: { type: 'string', short: 'n' }, follow: { type: 'boolean', short: 'f' }, format: { type: 'string' }, out: { type: 'string', short: 'o' },
   session: { type: 'string' }, action: { type: 'string' }, decision: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
 } as const;
@@ -39,6 +43,7 @@ export const audit: Command = {
       case 'stats': return stats(values, io);
       case 'tail': return tail(values, io);
       case 'export': return exportLog(values, io);
+      case 'reset': return reset(values, io);
       default: throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
     }
   },
@@ -69,6 +74,28 @@ async function verify(v: Values, io: CliIO): Promise<number> {
       return 2;
     default: { const never: never = r; return never; }
   }
+}
+
+/** Stops the workspace's kernel (it holds the log open), then starts a new log recorded as an `audit.reset`. */
+async function reset(v: Values, io: CliIO): Promise<number> {
+  requireConfirm(v.confirm);
+  const cfg = readConfig({ workspace: v.workspace ?? io.cwd }, io.env);
+  const sp = statePaths(cfg, io.env);
+  const engine = await detectEngine(cfg, io.env).catch(() => undefined);
+  const container = engine?.docker.getContainer(containerName(sp));
+  if ((await container?.inspect().catch(() => undefined))?.State.Running) {
+    io.err('airlock: stopping the kernel (it holds the audit log open)');
+    await container!.stop({ t: 5 });
+  }
+  // Whatever the engine said: a kernel that still answers on the socket still writes the log.
+  const alive = await connectSocket(sp.socket, AbortSignal.timeout(1000)).then((t) => { t.dispose(); return true; }, () => false);
+  if (alive) throw new AirlockError('AUDIT_RESET_KERNEL_RUNNING', 'the kernel is still running, so its audit log cannot be reset', `stop it first (\`docker stop ${containerName(sp)}\`)`);
+  const r = await resetAuditLog({ ...auditPaths(sp.state), anchorFile: anchorFile(sp.root) });
+  if (v.json) { io.out(JSON.stringify(r)); return 0; }
+  io.out(`new audit log ${r.logId.slice(0, 12)}… started; its first entry (#${r.seq}, audit.reset) records the old log ${r.previous ? `${r.previous.logId.slice(0, 12)}… at entry ${r.previous.seq}` : '(none found)'}`);
+  if (r.archivedTo) io.out(`  the old database, head and key were moved to ${r.archivedTo}`);
+  io.out('  the next command starts the kernel with the new log');
+  return 0;
 }
 
 function openReadOnly(v: Values, io: CliIO): Database.Database {

@@ -2,7 +2,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AuditEntry, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
+import type { AuditEntry, AuditHead, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import { Db, openDatabase } from '../store/sqlite';
@@ -172,6 +172,13 @@ export class AuditLog extends Disposable implements IAuditLog {
 
   stats(): AuditStats {
     return collectStats(this.db, this.opts, { buffered: this.lastSeq - this.committed.seq, verification: this._verification, writeError: this.writeError });
+  }
+
+  head(at?: number): AuditHead {
+    this.flush();
+    const hash = at === undefined ? undefined : at === this.committed.seq ? this.committed.hash
+      : this.db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(at) as string | undefined;
+    return { logId: this.logId, seq: this.committed.seq, hash: this.committed.hash, at: at !== undefined && hash ? { seq: at, hash } : null };
   }
 
   prune(config: RetentionConfig | undefined = this.opts.retention): { pruned: number; checkpointSeq: number | null } {

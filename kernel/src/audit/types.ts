@@ -1,5 +1,5 @@
 // What the rest of the kernel sees of the audit log: IAuditLog, its options, and which actions must be written synchronously.
-import type { AuditEntry, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
+import type { AuditEntry, AuditHead, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
 import type { Event, IDisposable } from '../../../protocol/src/lifecycle';
 import * as path from 'node:path';
 
@@ -63,6 +63,8 @@ export interface IAuditLog extends IDisposable {
   verify(signal?: AbortSignal): Promise<AuditVerifyReport>;
   query(q: AuditQuery): AuditPage;
   stats(): AuditStats;
+  /** Flushes, then the log id and the committed tail (the host's anchor), with the hash of entry `at` when asked. */
+  head(at?: number): AuditHead;
   /** Applies the retention config (or the one given): prunes old entries behind a signed checkpoint. */
   prune(config?: RetentionConfig): { pruned: number; checkpointSeq: number | null };
 }

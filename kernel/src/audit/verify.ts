@@ -172,6 +172,15 @@ export function readDbHead(db: Database.Database, key: Buffer, logId: string): C
  */
 export function compareHead(head: SignedHead, tail: ChainPoint, check?: DbHeadCheck): boolean {
   const same = (p: ChainPoint | null | undefined) => !!p && p.seq === tail.seq && p.hash === tail.hash;
+  // The head signed into the database is committed with the tail, so it never runs ahead of it: when it does, the
+  // newest rows were deleted (whatever older head file was put back beside them).
+  const inDb = check?.dbHead;
+  if (inDb && inDb.seq > tail.seq) {
+    throw new Tampered('truncated', `the log ends at entry ${tail.seq} but the head signed into the database is at entry ${inDb.seq}: entries ${tail.seq + 1}..${inDb.seq} were removed`, tail.seq + 1);
+  }
+  if (inDb && inDb.seq === tail.seq && inDb.hash !== tail.hash) {
+    throw new Tampered('head-mismatch', `entry ${tail.seq} differs from the head signed into the database: the log was rewritten`, tail.seq);
+  }
   if (same(head.committed)) return false;
   if (same(head.pending)) return true;
   if (check && same(check.dbHead) && head.committed.seq < tail.seq && check.hashAt(head.committed.seq) === head.committed.hash) return true;

@@ -31,6 +31,7 @@ import { pools as sandboxPools } from './sandbox/pools';
 import { query as auditQuery } from './audit/query';
 import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
+import { head as auditHead } from './audit/head';
 import { start as taskStart } from './task/start';
 import { cancel as taskCancel } from './task/cancel';
 import { approve as taskApprove } from './task/approve';
@@ -68,6 +69,7 @@ export function createHandlers(s: KernelServices): HandlerMap {
     'audit/query': auditQuery(s),
     'audit/verify': auditVerify(s),
     'audit/stats': auditStats(s),
+    'audit/head': auditHead(s),
     'task/start': taskStart(s),
     'task/cancel': taskCancel(s),
     'task/approve': taskApprove(s),

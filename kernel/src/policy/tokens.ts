@@ -36,6 +36,8 @@ export interface TokenServiceOptions {
 export class TokenService {
   readonly issuer: string;
   private counter: number;
+  /** The counter when this service was created: nonces at or below it were minted by an earlier process. */
+  private readonly firstCounter: number;
   private readonly now: () => number;
   /** Per issuer: nonces at or below `floor` are stale; `used` holds consumed nonces (pruned at expiry). */
   private readonly seen = new Map<string, { floor: number; used: Map<number, number> }>();
@@ -46,21 +48,39 @@ export class TokenService {
     this.issuer = opts.issuer ?? 'kernel';
     this.now = opts.now ?? Date.now;
     this.counter = opts.counterFile ? readCounter(opts.counterFile) : 0;
-    if (opts.rejectEarlier) this.seen.set(this.issuer, { floor: this.counter, used: new Map() });
+    this.firstCounter = this.counter;
+    if (opts.rejectEarlier) this.rejectBefore(this.counter);
   }
 
-  /** Reads the key file (0600), creating a fresh random key if it does not exist. */
+  /**
+   * The one service per key file and issuer in this process (one key, one nonce store): every caller shares its
+   * counter and its record of used nonces, so a token consumed through one engine is a replay through any other.
+   * `rejectEarlier` from any opener refuses the tokens minted before the first open (by an earlier process).
+   */
   static openKeyFile(file: string, opts: Omit<TokenServiceOptions, 'counterFile'> = {}): TokenService {
-    let key: Buffer;
-    try {
-      key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AirlockError('POLICY_TOKEN_KEY', `cannot read token key ${file}: ${(e as Error).message}`);
-      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      key = randomBytes(32);
-      fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    const key = readOrCreateKey(file);
+    const id = `${path.resolve(file)}\0${opts.issuer ?? 'kernel'}`;
+    let service = byKeyFile.get(id);
+    // The same file with another key (deleted and regenerated) is another service: its tokens never verify here.
+    if (!service || !service.key.equals(key)) {
+      service = new TokenService(key, { ...opts, counterFile: file + '.nonce' });
+      byKeyFile.set(id, service);
     }
-    return new TokenService(key, { ...opts, counterFile: file + '.nonce' });
+    if (opts.rejectEarlier) service.rejectBefore(service.firstCounter);
+    return service;
+  }
+
+  /** Forgets the shared service of a key file, as a process exit would (tests that simulate a restart). */
+  static closeKeyFile(file: string): void {
+    const prefix = `${path.resolve(file)}\0`;
+    for (const id of [...byKeyFile.keys()]) if (id.startsWith(prefix)) byKeyFile.delete(id);
+  }
+
+  /** Own tokens with a nonce at or below `n` are stale (used ones stay used). */
+  private rejectBefore(n: number): void {
+    const seen = this.seen.get(this.issuer);
+    if (!seen) this.seen.set(this.issuer, { floor: n, used: new Map() });
+    else seen.floor = Math.max(seen.floor, n);
   }
 
   issue(scope: { subject: string; action: string; resource: string; ttlMs: number }): string {
@@ -121,6 +141,27 @@ export class TokenService {
       this.patterns.set(k, m);
     }
     return m;
+  }
+}
+
+const byKeyFile = new Map<string, TokenService>();
+
+/** Reads the key file (0600), creating a fresh random key if it does not exist. */
+function readOrCreateKey(file: string): Buffer {
+  try {
+    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AirlockError('POLICY_TOKEN_KEY', `cannot read token key ${file}: ${(e as Error).message}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const key = randomBytes(32);
+    try {
+      fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (w) {
+      // Another process created it a moment ago: use that one.
+      if ((w as NodeJS.ErrnoException).code === 'EEXIST') return readOrCreateKey(file);
+      throw w;
+    }
+    return key;
   }
 }
 

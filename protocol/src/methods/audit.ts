@@ -1,10 +1,12 @@
 // Audit log methods: paged query with filters, chain verification and storage stats (the audit view and the CLI).
 import { z } from 'zod';
-import { AuditPage, AuditQuery, AuditStats, AuditVerifyReport } from '../audit';
+import { AuditHead, AuditPage, AuditQuery, AuditStats, AuditVerifyReport } from '../audit';
 
 export const auditMethods = {
   'audit/query': [AuditQuery, AuditPage],
   /** Flushes the buffer, then checks the whole chain against the signed head. */
   'audit/verify': [z.object({}), AuditVerifyReport],
   'audit/stats': [z.object({}), AuditStats],
+  /** Flushes, then returns the log id and its committed tail (and the hash at `at`): the host anchors it outside the state volume. */
+  'audit/head': [z.object({ at: z.number().int().nonnegative().optional() }), AuditHead],
 } as const;

@@ -1,6 +1,8 @@
 // Capability tokens: issue/verify, scope, expiry, replay, forgery, persistence of key and nonce.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { ModeEngines } from '../../../kernel/src/agent/task-policy';
+import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../../kernel/src/policy/defaults';
 import { TokenService } from '../../../kernel/src/policy/tokens';
 import { engineFor, newKey, req, tempDir } from './helpers';
 
@@ -40,8 +42,29 @@ describe('policy capability tokens', () => {
     const again = TokenService.openKeyFile(file);
     assert.ok(again.verify(tok, at).ok, 'same key from the file');
     assert.equal((again.verify(again.issue(scope), at) as { claims: { n: number } }).claims.n, 2, 'counter continues');
+    assert.equal(again, first, 'one key file, one service');
+    TokenService.closeKeyFile(file); // as the process exiting would
     const restarted = TokenService.openKeyFile(file, { rejectEarlier: true });
     assert.match((restarted.verify(tok, at) as { reason: string }).reason, /already used/);
+  });
+  it('one key, one nonce store: a token used through the kernel\'s engine is a replay through a task\'s mode engine', () => {
+    const state = tempDir();
+    const ws = tempDir();
+    const kernel = createKernelPolicyEngine({ workspace: ws, stateDir: state }, { AIRLOCK_POLICY_MODE: 'strict' });
+    // Exactly as TaskService opens the key for its grants and its per-mode engines.
+    const taskTokens = TokenService.openKeyFile(path.join(state, TOKEN_KEY_NAME), { issuer: 'kernel' });
+    const explore = new ModeEngines({ kernel, kernelMode: 'strict', customPolicy: false, tokens: taskTokens, workspace: ws, stateDir: state }).for('explore')!;
+    const ask = req('plugin.install', 'left-pad', 'agent:t1');
+    assert.deepEqual([kernel.evaluate(ask).decision, explore.evaluate(ask).decision], ['ask', 'ask']);
+    const token = taskTokens.issue({ subject: 'agent:t1', action: 'plugin.install', resource: 'left-pad', ttlMs: 60_000 });
+    const withToken = { ...ask, context: { token } };
+    assert.equal(kernel.evaluate(withToken).decision, 'allow');
+    assert.notEqual(explore.evaluate(withToken).decision, 'allow', 'replayed through the other engine');
+    const second = taskTokens.issue({ subject: 'agent:t1', action: 'plugin.install', resource: 'left-pad', ttlMs: 60_000 });
+    assert.equal(explore.evaluate({ ...ask, context: { token: second } }).decision, 'allow');
+    assert.notEqual(kernel.evaluate({ ...ask, context: { token: second } }).decision, 'allow', 'and the other way round');
+    kernel.dispose();
+    explore.dispose();
   });
   it('the engine consumes a token only when it turns ask into allow', () => {
     const tokens = new TokenService(newKey());

@@ -1,4 +1,6 @@
 // Built-in rules (compiled in, at most 10): protections no user rule can weaken, since the strictest effect wins.
+// Their path patterns match folded (case, Unicode, NTFS trailing dots/streams/short names: fold.ts): on macOS and
+// Windows `.GIT/hooks` or `POLICI~1/strict.yaml` are the protected files themselves.
 import type { PolicyRule } from '../../../protocol/src/policy';
 import { WRITE_ACTIONS } from './actions';
 
@@ -30,6 +32,11 @@ export function builtinRules(o: BuiltinOptions = {}): PolicyRule[] {
       id: 'builtin.kernel-files', effect: 'deny', actions: [...WRITE_ACTIONS, 'fs.read', 'fs.list', 'fs.stat'], subjects: UNTRUSTED,
       resources: ['/proc/**', '/sys/**', '/dev/**', ...abs(o.kernelDir, '**')],
       reason: 'the kernel process and its files are off limits',
+    },
+    {
+      id: 'builtin.git-dir', effect: 'deny', actions: WRITE_ACTIONS, subjects: UNTRUSTED,
+      resources: ['.git', '.git/**', '**/.git', '**/.git/**'],
+      reason: 'git internals (config, hooks) run code on the next git command; they are never written by the agent or merged',
     },
     { id: 'builtin.audit-delete', effect: 'deny', actions: ['audit.delete'], reason: 'the audit log is append-only' },
     {

@@ -2,6 +2,7 @@
 import picomatch from 'picomatch';
 import type { Subject } from '../../../protocol/src/policy';
 import type { ResourceKind } from './actions';
+import { foldPath, foldSegment } from './fold';
 import { normalisePathLexical } from './normalise';
 
 export interface ResourceMatcher {
@@ -22,7 +23,12 @@ export function simpleGlob(pattern: string): RegExp {
   return new RegExp('^' + pattern.split('*').map((p) => p.split('?').map(escapeRe).join('.')).join('.*') + '$', 's');
 }
 
-export function compilePathPattern(raw: string, workspace?: string): ResourceMatcher {
+/**
+ * `fold`: match as a case-insensitive, normalising file system would (macOS, Windows): both sides folded (fold.ts).
+ * Used for the built-in protections, which only deny or ask, so folding can only widen them.
+ */
+export function compilePathPattern(raw: string, workspace?: string, fold = false): ResourceMatcher {
+  if (fold) return foldedPathPattern(raw, workspace);
   if (raw.startsWith('!')) throw new Error(`negated pattern ${JSON.stringify(raw)}: use "except" instead`);
   let p = raw.normalize('NFC').replace(/\/{2,}/g, '/');
   while (p.startsWith('./')) p = p.slice(2);
@@ -46,6 +52,21 @@ export function compilePathPattern(raw: string, workspace?: string): ResourceMat
     prefix,
     test: (value, abs) => abs === absolute && (value === '.' ? matchesRoot : isMatch(value)),
   };
+}
+
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
+function foldedPathPattern(raw: string, workspace?: string): ResourceMatcher {
+  const plain = compilePathPattern(raw, workspace);
+  const absolute = plain.prefix[0] === '';
+  let p = raw.normalize('NFC').replace(/\/{2,}/g, '/');
+  while (p.startsWith('./')) p = p.slice(2);
+  if (workspace && (p === workspace || p.startsWith(workspace + '/'))) p = p.slice(workspace.length + 1) || '**';
+  const segs = p.split('/');
+  const names = segs.filter((x) => x && !GLOB_CHARS.test(x));
+  const folded = compilePathPattern(segs.map((x) => (GLOB_CHARS.test(x) ? x.toLowerCase() : x && foldSegment(x))).join('/'));
+  // Folding changes segments (`.GIT` -> `.git`), so the index cannot key on them: only the root marker stays.
+  return { prefix: absolute ? [''] : [], test: (value, abs) => folded.test(foldPath(value, names), abs) };
 }
 
 /**
@@ -84,9 +105,9 @@ export function compileHostPattern(raw: string): ResourceMatcher {
   return { ...compileSimplePattern(p), prefix: /[*?]/.test(host) || !p.includes(':') ? [] : [host] };
 }
 
-export function compileResourcePattern(kind: ResourceKind, raw: string, workspace?: string): ResourceMatcher {
+export function compileResourcePattern(kind: ResourceKind, raw: string, workspace?: string, fold = false): ResourceMatcher {
   switch (kind) {
-    case 'path': return compilePathPattern(raw, workspace);
+    case 'path': return compilePathPattern(raw, workspace, fold);
     case 'command': return compileCommandPattern(raw);
     case 'hostport': return compileHostPattern(raw);
     case 'name': return compileSimplePattern(raw);

@@ -69,7 +69,7 @@ export function compileRule(rule: PolicyRule, file: string, index: number, opts:
   const resources: CompiledRule['resources'] = {};
   const except: CompiledRule['except'] = {};
   const compileList = (kind: ResourceKind, list: readonly string[], key: string) => list.map((p, i) => {
-    try { return compileResourcePattern(kind, p, opts.workspace); } catch (e) { throw new CompileProblem([...at, key, i], (e as Error).message); }
+    try { return compileResourcePattern(kind, p, opts.workspace, !!opts.builtin); } catch (e) { throw new CompileProblem([...at, key, i], (e as Error).message); }
   });
   for (const kind of kinds) {
     resources[kind] = rule.resources ? compileList(kind, rule.resources, 'resources') : null;

@@ -55,7 +55,8 @@ export class TaskVolume implements IOutputVolume {
     return rel;
   }
 
-  /** Walks the writable tree component by component (lstat, never following symlinks a sandbox may have planted). */
+  /** Walks the writable tree component by component (lstat, never following symlinks a sandbox may have planted). A
+   * classification only: whatever it says, the file is then opened beneath the chosen root without following links. */
   locate(p: string): Located {
     const parts = this.rel(p).split('/');
     let cur = this.root;
@@ -64,7 +65,8 @@ export class TaskVolume implements IOutputVolume {
       let st: fs.Stats;
       try { st = fs.lstatSync(cur); } catch { return this.vol.kind === 'overlay' ? { type: 'workspace' } : { type: 'deleted' }; }
       if (st.isCharacterDevice() && st.rdev === 0) return { type: 'deleted' }; // overlay whiteout
-      if (st.isSymbolicLink()) throw unsafe(p, 'passes through a symlink created in the sandbox');
+      // The symlink is what the view has here: the tool opens the path without following it and reports it (FS_SYMLINK).
+      if (st.isSymbolicLink()) return { type: 'output', abs: cur };
       const last = i === parts.length - 1;
       if (!last && !st.isDirectory()) return { type: 'deleted' };
       if (last) return st.isFile() ? { type: 'output', abs: cur } : st.isDirectory() ? { type: 'workspace' } : { type: 'deleted' };

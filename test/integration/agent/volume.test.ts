@@ -44,7 +44,7 @@ describe('agent task volume (overlay upper dir, kernel side)', () => {
     await assert.rejects(tv.write('/etc/x', 'x', ac.signal), /not a file inside the workspace/);
     fs.symlinkSync('/tmp', path.join(base, 'out/upper/evil'));
     await assert.rejects(tv.write('evil/x', 'x', ac.signal), /TOOL_UNSAFE_PATH|symlink/);
-    assert.throws(() => tv.locate('evil/x'), /symlink/);
+    await assert.rejects(tv.read('evil/x'), /"evil" is a symlink to "\/tmp"/);
     fs.mkdirSync(path.join(base, 'out/upper/src'));
     execFileSync('mknod', [path.join(base, 'out/upper/src/gone.js'), 'c', '0', '0']);
     fs.writeFileSync(path.join(ws, 'src/gone.js'), 'was here\n');

@@ -10,7 +10,6 @@ const airlock = path.join(root, 'bin', 'airlock');
 const replay = path.join(root, 'examples', 'sample-project.replay.jsonl');
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-demo-'));
 fs.cpSync(path.join(root, 'examples', 'sample-project'), ws, { recursive: true });
-fs.chmodSync(ws, 0o755); // the sandbox runs as uid 1000 and must be able to read the workspace
 
 const say = (s) => process.stdout.write(`\n\x1b[1m== ${s}\x1b[0m\n`);
 const run = (args, opts = {}) => {

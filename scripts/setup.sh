@@ -18,7 +18,9 @@ if [ "$mode" = test ]; then
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh
-  command -v debootstrap >/dev/null || apt_install debootstrap
+  # debootstrap builds the code-executor image's Debian base (root only; /usr/sbin is not on a normal user's PATH).
+  # A normal user needs it only when that image is not built yet: sandbox-images.ts then says what to run.
+  if [ "$(id -u)" = 0 ]; then { command -v debootstrap || [ -x /usr/sbin/debootstrap ]; } >/dev/null || apt_install debootstrap; fi
 fi
 node scripts/build.mjs >&2
 # Pre-cache the sandbox images (offline builds, cached by content hash) so the first task does not wait for them.

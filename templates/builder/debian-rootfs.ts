@@ -88,9 +88,15 @@ async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'inclu
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // debootstrap lives in /usr/sbin (not on a normal user's PATH) and needs root: say so instead of failing obscurely.
+  const bin = ['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].find((b) => fs.existsSync(b)) ?? 'debootstrap';
+  if ((process.getuid?.() ?? 0) !== 0) {
+    throw new AirlockError('IMAGE_BUILD_NEEDS_ROOT', `the ${o.suite} base of the code-executor image is built with debootstrap, which needs root`,
+      'have an administrator run `sudo npm run images` once in this checkout (or `sudo node bin/airlock doctor`); the image is then shared by every user of this engine');
+  }
   o.onProgress?.(`debootstrap ${o.suite} (minbase + ${o.include.join(',')}) from ${o.mirror}: about a minute, once`);
   let n = 0;
-  await run('debootstrap', ['--variant=minbase', `--include=${o.include.join(',')}`, o.suite, tmp, o.mirror], {
+  await run(bin, ['--variant=minbase', `--include=${o.include.join(',')}`, o.suite, tmp, o.mirror], {
     signal: o.signal,
     onLine: (l) => { if (/^I: (Retrieving|Validating|Extracting|Installing|Configuring|Unpacking|Base system)/.test(l)) o.onProgress?.(`debootstrap [${++n}] ${l.slice(3)}`); },
   });

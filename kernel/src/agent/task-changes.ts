@@ -1,54 +1,17 @@
 // What a task has changed so far, read from its output volume: the changed paths and the lines it added (workflow evidence).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { changedPaths } from '../patches/walk';
 import type { TaskVolume } from './task-volume';
 
+/** Matches the protocol's cap on workflow evidence; more changed paths fail the walk (the evidence cannot be complete). */
 const MAX_FILES = 10_000;
 
-/** Workspace-relative paths the task added, modified or deleted (overlay: the upper dir; snapshot: compared). */
-export function changedFiles(tv: TaskVolume, workspace: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, rel: string, visit: (abs: string, rel: string, st: fs.Stats) => boolean) => {
-    let names: string[];
-    try { names = fs.readdirSync(dir); } catch { return; }
-    for (const name of names.sort()) {
-      if (out.length >= MAX_FILES) return;
-      const abs = path.join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      let st: fs.Stats;
-      try { st = fs.lstatSync(abs); } catch { continue; }
-      if (st.isDirectory()) { if (visit(abs, r, st)) walk(abs, r, visit); } else visit(abs, r, st);
-    }
-  };
-  if (tv.vol.kind === 'overlay') {
-    // The upper dir holds the changes: files, symlinks, whiteouts (deletions); directories are walked. A file copied
-    // up with the workspace's content (e.g. restored with `git checkout`) is no change.
-    walk(tv.root, '', (abs, r, st) => {
-      if (st.isDirectory()) return true;
-      if (st.isFile() && sameAsWorkspace(abs, path.join(workspace, r), st)) return false;
-      out.push(r);
-      return false;
-    });
-    return out;
-  }
-  walk(tv.root, '', (abs, r, st) => {
-    if (st.isDirectory()) return r !== '.git';
-    try { if (!fs.readFileSync(abs).equals(fs.readFileSync(path.join(workspace, r)))) out.push(r); } catch { out.push(r); }
-    return false;
-  });
-  walk(workspace, '', (_abs, r, st) => {
-    if (st.isDirectory()) return r !== '.git';
-    if (!fs.existsSync(path.join(tv.root, r))) out.push(r);
-    return false;
-  });
-  return [...new Set(out)].sort();
-}
-
-function sameAsWorkspace(abs: string, ws: string, st: fs.Stats): boolean {
-  try {
-    const w = fs.statSync(ws);
-    return w.isFile() && w.size === st.size && (w.mode & 0o7777) === (st.mode & 0o7777) && fs.readFileSync(abs).equals(fs.readFileSync(ws));
-  } catch { return false; }
+/** Workspace-relative paths the task added, modified or deleted (overlay: the upper dir; snapshot: compared), walked
+ * on a worker thread. A tree with too many entries or changes throws PATCH_TOO_MANY_ENTRIES: a guard deciding on a
+ * truncated list could miss an implementation file. */
+export function changedFiles(tv: TaskVolume, workspace: string, signal?: AbortSignal): Promise<string[]> {
+  return changedPaths(tv.vol.kind, tv.root, workspace, { maxResults: MAX_FILES, signal });
 }
 
 /** Lines of the changed files that the task added (a line-multiset difference against the workspace version). */
@@ -58,7 +21,7 @@ export async function addedLines(tv: TaskVolume, workspace: string, files: strin
     const now = await tv.read(f).catch(() => undefined);
     if (now === undefined) continue;
     let before = '';
-    try { before = fs.readFileSync(path.join(workspace, f), 'utf8'); } catch { /* new file */ }
+    try { before = await fs.promises.readFile(path.join(workspace, f), 'utf8'); } catch { /* new file */ }
     const left = new Map<string, number>();
     for (const l of before.split('\n')) left.set(l, (left.get(l) ?? 0) + 1);
     for (const l of now.split('\n')) {

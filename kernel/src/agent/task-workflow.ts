@@ -139,7 +139,7 @@ export class TaskWorkflow implements IToolGate {
    * A refusal is told to the model; after a few, the task ends and `blocked` says why (no patch set).
    */
   async beforeFinish(signal: AbortSignal): Promise<string | undefined> {
-    if (!this.tv || !changedFiles(this.tv, this.d.workspace).length) return undefined;
+    if (!this.tv || !(await changedFiles(this.tv, this.d.workspace, signal)).length) return undefined;
     const path = TO_REVIEW[this.mode][this.state];
     let refusal: string;
     if (!path) {
@@ -163,7 +163,7 @@ export class TaskWorkflow implements IToolGate {
 
   private async evidence(extra: Pick<TransitionEvidence, 'hypothesis'>): Promise<TransitionEvidence> {
     if (!this.tv) return { ...extra };
-    const files = changedFiles(this.tv, this.d.workspace);
+    const files = await changedFiles(this.tv, this.d.workspace);
     return { ...extra, changedFiles: files, addedLines: await addedLines(this.tv, this.d.workspace, files) };
   }
 

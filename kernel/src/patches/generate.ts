@@ -6,7 +6,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { gitBlobId, hashPath, sha256 } from '../../../protocol/src/node/file-hash';
 import type { BlockedChange, FilePatch, PatchSet } from '../../../protocol/src/patches';
 import { pathProblem, protectedReason, ProtectedCheck } from './paths';
-import { Change, ScanResult, walkTree } from './scan';
+import { Change, ScanResult, walkTree, yielder } from './scan';
 import { asText, countChanges, makeHunks } from './text';
 
 export interface GenerateOptions {
@@ -136,8 +136,11 @@ export async function generatePatchSet(o: GenerateOptions): Promise<PatchSet> {
   };
 
   let writes = 0;
+  // Every change costs synchronous reads and a diff: the event loop gets a turn every few milliseconds.
+  const pause = yielder(o.signal);
   for (const c of o.scan.changes) {
     o.signal?.throwIfAborted();
+    await pause();
     switch (c.type) {
       case 'write':
         if (++writes > (o.maxFiles ?? DEFAULT_MAX_FILES)) {
@@ -154,7 +157,9 @@ export async function generatePatchSet(o: GenerateOptions): Promise<PatchSet> {
       case 'opaque': {
         const dir = baseAbs(c.rel);
         const st = lstatOrNull(dir);
-        if (st?.isDirectory()) for (const name of fs.readdirSync(dir)) if (!c.keep.has(name)) await deleteBase(c.rel ? `${c.rel}/${name}` : name);
+        if (st?.isDirectory()) {
+          for (const name of await fs.promises.readdir(dir)) if (!c.keep.has(name)) { await pause(); await deleteBase(c.rel ? `${c.rel}/${name}` : name); }
+        }
         break;
       }
       case 'symlink': {

@@ -1,9 +1,10 @@
-// Finds what a sandbox changed: walks only the overlay upper dir (or a snapshot against its manifest), never the workspace.
+// Finds what a sandbox changed: walks only the overlay upper dir (or a snapshot against its manifest), never the workspace,
+// on a worker thread (walk.ts) with an entry limit.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { joinRel } from './paths';
-import { readOverlayAttrs } from './xattr';
+import { walkEntries } from './walk';
 
 export type Change =
   | { type: 'write'; rel: string; src: string; metacopy: boolean }
@@ -18,38 +19,57 @@ export type Change =
 
 export interface ScanResult { changes: Change[]; warnings: string[] }
 
-const YIELD_EVERY = 2000;
+/** The main thread gives the event loop a turn after this long of synchronous work (a generation touches many files). */
+const SLICE_MS = 10;
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
-export async function scanUpper(upper: string, signal?: AbortSignal): Promise<ScanResult> {
-  const attrs = await readOverlayAttrs(upper, signal);
+/** Yields to the event loop when the current slice of synchronous work is used up; checks the signal then. */
+export function yielder(signal?: AbortSignal): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await tick();
+    signal?.throwIfAborted();
+    since = performance.now();
+  };
+}
+
+const parentOf = (rel: string) => { const i = rel.lastIndexOf('/'); return i < 0 ? '' : rel.slice(0, i); };
+const nameOf = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
+
+/** Walks the upper dir on a worker thread (entry-limited) and reads overlay flags there; no xattr reader is an error. */
+export async function scanUpper(upper: string, signal?: AbortSignal, maxEntries?: number): Promise<ScanResult> {
+  const entries = await walkEntries(upper, { xattrs: true, maxEntries, signal });
+  const children = new Map<string, string[]>();
+  for (const e of entries) {
+    const p = parentOf(e.rel);
+    const l = children.get(p);
+    if (l) l.push(nameOf(e.rel)); else children.set(p, [nameOf(e.rel)]);
+  }
   const changes: Change[] = [];
   const warnings: string[] = [];
-  if (!attrs.available) warnings.push('getfattr is not installed: opaque directories (deleted and recreated) cannot be detected, so deletions inside them may be missing');
-  let seen = 0;
-  const walk = async (dirRel: string, opaque: boolean): Promise<void> => {
-    const abs = path.join(upper, dirRel);
-    const entries = fs.readdirSync(abs, { withFileTypes: true });
-    if (opaque) changes.push({ type: 'opaque', rel: dirRel, keep: new Set(entries.map((e) => e.name)) });
-    for (const e of entries) {
-      if (++seen % YIELD_EVERY === 0) { await tick(); signal?.throwIfAborted(); }
-      const rel = joinRel(dirRel, e.name);
-      const src = path.join(abs, e.name);
-      if (e.isFile()) changes.push({ type: 'write', rel, src, metacopy: attrs.metacopy.has(rel) });
-      else if (e.isDirectory()) {
-        if (attrs.redirect.has(rel)) warnings.push(`${rel}: a redirected (renamed) directory is shown as its upper contents only`);
+  // Directories inside an opaque one hide their base contents too (the base dir at that path is not merged).
+  const opaqueDirs = new Set<string>();
+  for (const e of entries) {
+    const { rel } = e;
+    const src = path.join(upper, rel);
+    switch (e.kind) {
+      case 'file': changes.push({ type: 'write', rel, src, metacopy: !!e.metacopy }); break;
+      case 'dir':
+        if (e.redirect) warnings.push(`${rel}: a redirected (renamed) directory is shown as its upper contents only`);
         changes.push({ type: 'dir', rel });
-        await walk(rel, opaque || attrs.opaque.has(rel));
-      } else if (e.isCharacterDevice()) {
-        // An overlay whiteout is a 0/0 character device; any other device node is refused.
-        const st = fs.lstatSync(src);
-        if (st.rdev === 0) changes.push({ type: 'delete', rel });
-        else changes.push({ type: 'blocked', rel, reason: 'device files are never merged' });
-      } else if (e.isSymbolicLink()) changes.push({ type: 'symlink', rel, src });
-      else changes.push({ type: 'blocked', rel, reason: 'special files (fifo, socket, device) are never merged' });
+        if (e.opaque || opaqueDirs.has(parentOf(rel))) {
+          opaqueDirs.add(rel);
+          changes.push({ type: 'opaque', rel, keep: new Set(children.get(rel) ?? []) });
+        }
+        break;
+      case 'whiteout': changes.push({ type: 'delete', rel }); break;
+      case 'symlink': changes.push({ type: 'symlink', rel, src }); break;
+      case 'device': changes.push({ type: 'blocked', rel, reason: 'device files are never merged' }); break;
+      case 'special': changes.push({ type: 'blocked', rel, reason: 'special files (fifo, socket, device) are never merged' }); break;
+      default: { const never: never = e.kind; throw new Error(`unknown entry kind ${String(never)}`); }
     }
-  };
-  await walk('', false);
+  }
   return { changes, warnings };
 }
 
@@ -58,21 +78,24 @@ export type SnapshotManifest = Record<string, [number, number, number]>;
 
 export async function buildManifest(dir: string, signal?: AbortSignal): Promise<SnapshotManifest> {
   const m: SnapshotManifest = {};
-  await walkTree(dir, '', async (rel, st) => { m[rel] = [st.size, st.mtimeMs, st.ctimeMs]; }, signal);
+  for (const e of await walkEntries(dir, { xattrs: false, signal })) if (e.kind !== 'dir') m[e.rel] = [e.size, e.mtimeMs, e.ctimeMs];
   return m;
 }
 
 export async function scanSnapshot(dir: string, manifest: SnapshotManifest, signal?: AbortSignal): Promise<ScanResult> {
   const changes: Change[] = [];
   const seen = new Set<string>();
-  await walkTree(dir, '', async (rel, st, src) => {
+  for (const e of await walkEntries(dir, { xattrs: false, signal })) {
+    const { rel } = e;
+    if (e.kind === 'dir') { changes.push({ type: 'dir', rel }); continue; }
     seen.add(rel);
     const m = manifest[rel];
-    if (m && m[0] === st.size && m[1] === st.mtimeMs && m[2] === st.ctimeMs) return;
-    if (st.isFile()) changes.push({ type: 'write', rel, src, metacopy: false });
-    else if (st.isSymbolicLink()) changes.push({ type: 'symlink', rel, src });
+    if (m && m[0] === e.size && m[1] === e.mtimeMs && m[2] === e.ctimeMs) continue;
+    const src = path.join(dir, rel);
+    if (e.kind === 'file') changes.push({ type: 'write', rel, src, metacopy: false });
+    else if (e.kind === 'symlink') changes.push({ type: 'symlink', rel, src });
     else changes.push({ type: 'blocked', rel, reason: 'special files (fifo, socket, device) are never merged' });
-  }, signal, (rel) => changes.push({ type: 'dir', rel }));
+  }
   for (const rel of Object.keys(manifest)) if (!seen.has(rel)) changes.push({ type: 'delete', rel });
   return { changes, warnings: [] };
 }
@@ -80,7 +103,7 @@ export async function scanSnapshot(dir: string, manifest: SnapshotManifest, sign
 /** Visits every non-directory entry under `root` (lstat, links not followed). */
 export async function walkTree(root: string, dirRel: string, visit: (rel: string, st: fs.Stats, abs: string) => Promise<void> | void,
   signal?: AbortSignal, onDir?: (rel: string) => void): Promise<void> {
-  let n = 0;
+  const pause = yielder(signal);
   const walk = async (rel: string): Promise<void> => {
     const abs = path.join(root, rel);
     let names: string[];
@@ -90,7 +113,7 @@ export async function walkTree(root: string, dirRel: string, visit: (rel: string
       throw new AirlockError('PATCH_SCAN_FAILED', `cannot read ${abs}: ${(err as Error).message}`);
     }
     for (const name of names) {
-      if (++n % YIELD_EVERY === 0) { await tick(); signal?.throwIfAborted(); }
+      await pause();
       const r = joinRel(rel, name);
       const p = path.join(abs, name);
       const st = fs.lstatSync(p);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
 import { buildManifest, SnapshotManifest } from './scan';
+import { treeUsage } from './walk';
 import type { PatchSource } from './service';
 
 /** The slice of dockerode (Docker or Podman's compatible API) that output volumes need. */
@@ -72,7 +73,8 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
     fs.chmodSync(path.join(dir, 'upper'), ws.mode & 0o7777);
     await o.engine.createVolume({
       Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id },
-      DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${host(o.workspace)},upperdir=${host(path.join(dir, 'upper'))},workdir=${host(path.join(dir, 'work'))}` },
+      // userxattr: overlayfs keeps its flags (opaque dirs) in user.overlay.*, which the unprivileged kernel can read.
+      DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${host(o.workspace)},upperdir=${host(path.join(dir, 'upper'))},workdir=${host(path.join(dir, 'work'))},userxattr` },
     });
     try {
       await o.probe?.(volumeName, signal);
@@ -85,10 +87,10 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
     }
   }
   const snap = path.join(dir, 'snapshot');
-  fs.cpSync(o.workspace, snap, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+  await fs.promises.cp(o.workspace, snap, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   const manifest = await buildManifest(snap, signal);
   await o.engine.createVolume({ Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id }, DriverOpts: { type: 'none', o: 'bind', device: host(snap) } });
-  return { id, volumeName, kind: 'snapshot', reason, dir, quotaBytes, baselineBytes: diskUsage(snap), manifest };
+  return { id, volumeName, kind: 'snapshot', reason, dir, quotaBytes, baselineBytes: await treeUsage(snap, { signal }), manifest };
 }
 
 /** Where generation reads the sandbox's changes from. */
@@ -96,25 +98,21 @@ export function patchSource(v: OutputVolume): PatchSource {
   return v.kind === 'overlay' ? { type: 'overlay', upper: path.join(v.dir, 'upper') } : { type: 'snapshot', dir: path.join(v.dir, 'snapshot'), manifest: v.manifest ?? {} };
 }
 
-/** Bytes allocated on disk under a tree (sparse files count what they really use). */
-export function diskUsage(root: string): number {
-  let total = 0;
-  const walk = (p: string) => {
-    const st = fs.lstatSync(p);
-    total += st.blocks * 512;
-    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
-  };
-  walk(root);
-  return total;
+/** Bytes the sandbox added (allocated blocks, walked on a worker thread; more entries than the walk limit throw). */
+export async function volumeUsage(v: OutputVolume, signal?: AbortSignal): Promise<number> {
+  return Math.max(0, await treeUsage(path.join(v.dir, v.kind === 'overlay' ? 'upper' : 'snapshot'), { signal }) - v.baselineBytes);
 }
 
-export function volumeUsage(v: OutputVolume): number {
-  return Math.max(0, diskUsage(path.join(v.dir, v.kind === 'overlay' ? 'upper' : 'snapshot')) - v.baselineBytes);
-}
-
-/** Throws PATCH_VOLUME_FULL when the sandbox wrote more than its quota: an error for that sandbox, never the workspace. */
-export function checkQuota(v: OutputVolume): number {
-  const used = volumeUsage(v);
+/** Throws PATCH_VOLUME_FULL when the sandbox wrote more than its quota, or more entries than a walk may meet: an error
+ * for that sandbox, never the workspace. */
+export async function checkQuota(v: OutputVolume, signal?: AbortSignal): Promise<number> {
+  let used: number;
+  try {
+    used = await volumeUsage(v, signal);
+  } catch (err) {
+    if (!(err instanceof AirlockError) || err.code !== 'PATCH_TOO_MANY_ENTRIES') throw err;
+    throw new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id}: ${err.message}`, err.hint);
+  }
   if (used > v.quotaBytes) {
     throw new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id} holds ${used} bytes, over its quota of ${v.quotaBytes}`,
       'the sandbox was stopped; raise the output quota in its template or write less');
@@ -122,13 +120,23 @@ export function checkQuota(v: OutputVolume): number {
   return used;
 }
 
-/** Polls the quota while a sandbox runs; `onFull` gets the error once (the runtime then stops the sandbox). */
+/** Polls the quota while a sandbox runs (one walk at a time, off the main thread); `onFull` gets the error once. A poll
+ * that cannot measure (unreadable tree) counts as full: the sandbox is stopped rather than left unmeasured. */
 export function watchQuota(v: OutputVolume, onFull: (err: AirlockError) => void, intervalMs = 1000): IDisposable {
+  const stop = new AbortController();
+  let busy = false;
   const t = setInterval(() => {
-    try { checkQuota(v); } catch (err) { clearInterval(t); onFull(err as AirlockError); }
+    if (busy) return;
+    busy = true;
+    checkQuota(v, stop.signal).then(() => { busy = false; }, (err) => {
+      if (stop.signal.aborted) return;
+      clearInterval(t);
+      onFull(err instanceof AirlockError && err.code === 'PATCH_VOLUME_FULL' ? err
+        : new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id} could not be measured: ${(err as Error).message}`, 'the sandbox was stopped'));
+    });
   }, intervalMs);
   t.unref();
-  return toDisposable(() => clearInterval(t));
+  return toDisposable(() => { clearInterval(t); stop.abort(); });
 }
 
 export async function removeOutputVolume(v: OutputVolume, engine: VolumeEngine): Promise<void> {

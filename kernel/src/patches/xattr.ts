@@ -1,44 +1,54 @@
-// Overlay xattrs of an upper dir (opaque dirs, metacopy, redirects), read in one `getfattr -R` run.
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
+// Overlay xattrs of upper-dir entries (opaque dirs, metacopy, redirects), read with lgetxattr from the native addon.
+import { AirlockError } from '../../../protocol/src/errors';
 
-export interface OverlayAttrs { opaque: Set<string>; metacopy: Set<string>; redirect: Set<string>; available: boolean }
+/**
+ * Output overlays are mounted with `userxattr`, so overlayfs keeps its flags in `user.overlay.*`, which any process
+ * that can read the entry may read (the kernel container has no capability, so `trusted.*` reads as absent there).
+ * `trusted.overlay.*` is still read for overlays mounted the classic way where the reader is privileged.
+ */
+const NAMESPACES = ['user.overlay.', 'trusted.overlay.'];
 
-/** Decodes getfattr's octal escapes (`\012` for a newline in a name) back into bytes. */
-function unescape(s: string): string {
-  if (!s.includes('\\')) return s;
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\' && /^[0-7]{3}$/.test(s.slice(i + 1, i + 4))) { bytes.push(parseInt(s.slice(i + 1, i + 4), 8)); i += 3; continue; }
-    if (s[i] === '\\' && s[i + 1] === '\\') { bytes.push(0x5c); i++; continue; }
-    bytes.push(...Buffer.from(s[i], 'utf8'));
+interface XattrAddon { getxattr(path: string, name: string): Buffer | null }
+let addon: XattrAddon | undefined;
+let loadError: string | undefined;
+
+function load(): XattrAddon {
+  if (addon) return addon;
+  if (loadError === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const a = require('airlock-peercred') as Partial<XattrAddon>;
+      if (typeof a.getxattr === 'function') addon = a as XattrAddon;
+      else loadError = 'the airlock-peercred addon was built without getxattr';
+    } catch (err) {
+      loadError = `the airlock-peercred addon is missing (${(err as Error).message.split('\n')[0]})`;
+    }
   }
-  return Buffer.from(bytes).toString('utf8');
+  if (addon) return addon;
+  throw new AirlockError('PATCH_XATTR_UNAVAILABLE', `cannot read overlay attributes: ${loadError}`,
+    'rebuild the native addon (npm rebuild airlock-peercred) for the Node.js that runs the kernel');
 }
 
-/** Parses `getfattr -R -d -m overlay -e hex --absolute-names` output into relative paths per attribute. */
-export function parseGetfattr(out: string, root: string): Omit<OverlayAttrs, 'available'> {
-  const r = { opaque: new Set<string>(), metacopy: new Set<string>(), redirect: new Set<string>() };
-  let file = '';
-  for (const line of out.split('\n')) {
-    if (line.startsWith('# file: ')) { file = path.relative(root, unescape(line.slice(8))).split(path.sep).join('/'); continue; }
-    const m = /^(?:trusted|user)\.overlay\.(opaque|metacopy|redirect)=(.*)$/.exec(line);
-    if (!m || !file) continue;
-    if (m[1] === 'opaque' && (m[2] === '0x79' || m[2] === '"y"')) r.opaque.add(file);
-    else if (m[1] === 'metacopy') r.metacopy.add(file);
-    else if (m[1] === 'redirect') r.redirect.add(file);
-  }
-  return r;
+/** True when the kernel can read overlay attributes (tests and diagnostics). */
+export function xattrsAvailable(): boolean {
+  try { load(); return true; } catch { return false; }
 }
 
-export function readOverlayAttrs(upper: string, signal?: AbortSignal): Promise<OverlayAttrs> {
-  return new Promise((resolve, reject) => {
-    execFile('getfattr', ['-R', '-d', '-m', '^(trusted|user)\\.overlay\\.', '-e', 'hex', '--absolute-names', '--', upper],
-      { maxBuffer: 256 * 1024 * 1024, signal, encoding: 'utf8' }, (err, stdout) => {
-        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ opaque: new Set(), metacopy: new Set(), redirect: new Set(), available: false });
-        if (err && signal?.aborted) return reject(err);
-        // getfattr exits non-zero when some file has no matching attribute on some systems; the output still counts.
-        resolve({ ...parseGetfattr(stdout ?? '', upper), available: true });
-      });
-  });
+function has(abs: string, attr: string, accept?: (v: Buffer) => boolean): boolean {
+  const a = load();
+  for (const ns of NAMESPACES) {
+    const v = a.getxattr(abs, ns + attr);
+    if (v && (!accept || accept(v))) return true;
+  }
+  return false;
+}
+
+/** The overlay flags of one upper-dir entry; `opaque` only for the value "y" ("x" marks a dir holding xwhiteouts). */
+export function overlayAttrsOf(abs: string, kind: 'file' | 'dir'): { opaque?: true; metacopy?: true; redirect?: true } {
+  const out: { opaque?: true; metacopy?: true; redirect?: true } = {};
+  if (kind === 'dir') {
+    if (has(abs, 'opaque', (v) => v.length === 1 && v[0] === 0x79)) out.opaque = true;
+    if (has(abs, 'redirect')) out.redirect = true;
+  } else if (has(abs, 'metacopy')) out.metacopy = true;
+  return out;
 }

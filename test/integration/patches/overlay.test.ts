@@ -101,7 +101,7 @@ describe('patches: output volumes on the real Docker engine', function () {
     const vol = await createOutputVolume(`q${Date.now().toString(36)}`, { engine: docker, outputRoot: path.join(base, 'out'), workspace: ws, overlay: 'on', quotaBytes: 1024 * 1024 });
     vols.push(vol);
     await runSandbox(image, vol, 'big');
-    assert.throws(() => checkQuota(vol), (e: Error & { code?: string }) => e.code === 'PATCH_VOLUME_FULL');
+    await assert.rejects(checkQuota(vol), (e: Error & { code?: string }) => e.code === 'PATCH_VOLUME_FULL');
     assert.equal(fs.existsSync(path.join(ws, 'big.bin')), false);
   });
 });

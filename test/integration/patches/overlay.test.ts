@@ -67,7 +67,7 @@ describe('patches: output volumes on the real Docker engine', function () {
     const before = readTree(ws);
     await runSandbox(image, vol, arg);
     assert.deepEqual(readTree(ws), before, 'the workspace is untouched by the sandbox');
-    const svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws });
+    const svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, audit: { record: () => undefined } });
     return { set: await svc.generate(patchSource(vol)), vol, svc };
   }
 
@@ -84,6 +84,13 @@ describe('patches: output volumes on the real Docker engine', function () {
       const m = set.files.find((f) => f.type === 'mode');
       assert.ok(m?.type === 'mode' && m.oldMode === 0o644 && m.newMode === 0o755);
       assert.deepEqual(set.blocked, []);
+      assert.deepEqual(set.warnings, [], 'opaque directories are read without a warning');
+      if (overlay === 'on') {
+        // userxattr: the opaque flag is in user.overlay.*, readable without CAP_SYS_ADMIN (the kernel container has none).
+        const addon = require('airlock-peercred') as { getxattr(p: string, n: string): Buffer | null };
+        assert.equal(addon.getxattr(path.join(vol.dir, 'upper', 'dir'), 'user.overlay.opaque')?.toString(), 'y');
+        assert.equal(addon.getxattr(path.join(vol.dir, 'upper', 'dir'), 'trusted.overlay.opaque'), null);
+      }
       // Accept everything and merge on the host side: the workspace becomes what the sandbox saw.
       await svc.decide({ setId: set.id, items: set.files.map((f) => ({ path: f.path, decision: 'accept' as const })) });
       const plan = await svc.plan(set.id);

@@ -124,11 +124,13 @@ export class PolicyEngine implements IPolicyEngine {
     let failure: string | undefined;
     for (const item of prep.items) {
       const stamp = ++this.stampSeq;
-      const input: MatchInput = { subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: ctx.mode ?? this.opts.mode, size: ctx.size };
+      const input: MatchInput = { subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: ctx.mode ?? this.opts.mode, size: ctx.size, any: item.any };
       let itemRank = -1;
       const lists = this.scratch;
       lists.length = 0;
-      pol.index.collect(req.action, prep.kind, item.value, lists);
+      if (item.any) pol.index.collectAll(req.action, lists);
+      // A reading (`rm x` of `nice -n 5 rm x`) counts the rules that name its command; catch-alls judge the command itself.
+      else pol.index.collect(req.action, prep.kind, item.value, lists, item.shadow && prep.kind === 'command');
       for (let li = 0; li < lists.length; li++) {
         const list = lists[li];
         for (let ri = 0; ri < list.length; ri++) {

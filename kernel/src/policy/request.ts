@@ -4,7 +4,8 @@ import { ResourceKind, resourceKind } from './actions';
 import { normaliseHostPort, normaliseName, normalisePath, Normalised } from './normalise';
 import { Cap, parseCommandLine } from './shell';
 
-export interface Item { value: string; absolute: boolean; shadow: boolean }
+/** `shadow`: a reading (only deny/ask count); `any`: a command that cannot be known (every deny/ask rule counts). */
+export interface Item { value: string; absolute: boolean; shadow: boolean; any?: boolean }
 export type Prepared =
   | { ok: true; kind: ResourceKind; items: Item[]; caps: readonly Cap[]; canonical: string; absolute: boolean }
   | { ok: false; reason: string };
@@ -23,7 +24,7 @@ export function prepareRequest(req: PolicyRequest, workspace?: string): Prepared
     const parsed = parseCommandLine(req.resource);
     if (!parsed.ok) return parsed;
     const canonical = req.resource.trim().replace(/\s+/g, ' ');
-    return { ok: true, kind, items: parsed.commands.map((c) => ({ value: c.text, absolute: false, shadow: !!c.shadow })), caps: parsed.caps, canonical, absolute: false };
+    return { ok: true, kind, items: parsed.commands.map((c) => ({ value: c.text, absolute: false, shadow: !!c.shadow || !!c.any, any: !!c.any })), caps: parsed.caps, canonical, absolute: false };
   }
   let n: Normalised;
   switch (kind) {

@@ -34,12 +34,13 @@ export class RuleIndex {
 
   /**
    * Collects the rule lists that could match: those on the path from the action's root along the resource's
-   * literal segments. Pushes into `out` (reused by the caller) to keep the hot path allocation-free.
+   * literal segments. Pushes into `out` (reused by the caller) to keep the hot path allocation-free. `named`: skip
+   * the root (rules with no resource or no literal prefix, e.g. a catch-all), for readings of a command.
    */
-  collect(action: string, kind: ResourceKind, value: string, out: CompiledRule[][]): void {
+  collect(action: string, kind: ResourceKind, value: string, out: CompiledRule[][], named = false): void {
     let n = this.byAction.get(action);
     if (!n) return;
-    if (n.rules.length) out.push(n.rules);
+    if (n.rules.length && !named) out.push(n.rules);
     if (kind === 'path') {
       if (value === '.') return;
       let start = 0;
@@ -58,6 +59,16 @@ export class RuleIndex {
     if (key === undefined) return;
     const c = n.children.get(key);
     if (c?.rules.length) out.push(c.rules);
+  }
+
+  /** Every rule list of the action (for a resource that cannot be known, which any pattern may match). */
+  collectAll(action: string, out: CompiledRule[][]): void {
+    const walk = (n: Node): void => {
+      if (n.rules.length) out.push(n.rules);
+      if (n.children) for (const c of n.children.values()) walk(c);
+    };
+    const root = this.byAction.get(action);
+    if (root) walk(root);
   }
 }
 

@@ -107,6 +107,8 @@ export interface MatchInput {
   absolute: boolean;
   mode: string | undefined;
   size: number | undefined;
+  /** The resource is unknown (any command): every resource pattern may match and no carve-out can be relied on. */
+  any?: boolean;
 }
 
 /** Does the rule apply (ignoring its predicate)? `except` carves out of this rule only. */
@@ -116,6 +118,7 @@ export function ruleMatches(r: CompiledRule, m: MatchInput): boolean {
   if (r.maxSize !== undefined && (m.size === undefined || m.size > r.maxSize)) return false;
   const res = r.resources[m.kind];
   if (res === undefined) return false;
+  if (m.any) return true;
   if (res !== null) {
     let hit = false;
     for (let i = 0; i < res.length; i++) if (res[i].test(m.value, m.absolute)) { hit = true; break; }

@@ -74,6 +74,7 @@ describe('kernel socket before authentication', function () {
     await Promise.all(socks.map(closed));
     const after = memoryOf(server.child.pid!);
     const grew = after.hwm - before.rss;
+    process.stdout.write(`      server peak memory: ${(before.rss / 1048576).toFixed(1)} MiB before, ${(after.hwm / 1048576).toFixed(1)} MiB peak\n`);
     assert.ok(grew < 48 * 1024 * 1024, `server peak memory grew by ${(grew / 1048576).toFixed(1)} MiB`);
     assert.equal((await client.request('kernel/ping', { nonce: 'end' })).nonce, 'end');
     client.dispose();
@@ -102,9 +103,14 @@ describe('kernel socket before authentication', function () {
   it('a frame over the pre-auth limit is refused before hello, but the same frame after hello is served', async () => {
     server = await startServer();
     const big = { type: 'request', id: '1', method: 'kernel/ping', params: { nonce: 'big', pad: 'p'.repeat(16 * 1024) } };
+    // Even a hello with the right token is refused when its frame is over the pre-auth limit.
     const early = await rawSocket(server);
-    early.write(encodeFrame(big));
+    const earlyReader = new FrameReader();
+    const earlyGot: string[] = [];
+    early.on('data', (b: Buffer) => { for (const r of earlyReader.push(b)) if (r.type === 'message') earlyGot.push((r.value as { type: string }).type); });
+    early.write(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 't', version: '0' }, token: server.token, pad: 'p'.repeat(16 * 1024) }));
     await closed(early);
+    assert.ok(!earlyGot.includes('welcome'), `an oversized hello was welcomed: ${earlyGot.join(', ')}`);
     // Hello and the big request in one write: the limit rises as soon as the hello is accepted.
     const sock = await rawSocket(server);
     const reader = new FrameReader();

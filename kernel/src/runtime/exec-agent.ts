@@ -150,7 +150,8 @@ export class AgentClient {
     if (this.closed) return Promise.reject(this.closed);
     signal?.throwIfAborted();
     const checked = AgentRequest.safeParse(req);
-    if (!checked.success) return Promise.reject(new AirlockError('SANDBOX_BAD_EXEC', `invalid command for the exec agent: ${checked.error.issues[0]?.message}`));
+    if (!checked.success) return Promise.reject(new AirlockError('SANDBOX_BAD_EXEC', `invalid command for the exec agent: ${checked.error.issues[0]?.message}`,
+      `argv must not be empty and maxOutput is at most ${MAX_AGENT_OUTPUT} bytes`));
     const full = { ...checked.data, timeoutMs: checked.data.timeoutMs ?? this.o.defaultTimeoutMs };
     const id = this.nextId++;
     const line = signLine(this.key, REQUEST_DOMAIN, JSON.stringify({ id, ...full }));

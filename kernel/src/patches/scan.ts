@@ -40,8 +40,10 @@ const nameOf = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
 /** Walks the upper dir on a worker thread (entry-limited) and reads overlay flags there; no xattr reader is an error. */
 export async function scanUpper(upper: string, signal?: AbortSignal, maxEntries?: number): Promise<ScanResult> {
   const entries = await walkEntries(upper, { xattrs: true, maxEntries, signal });
+  const pause = yielder(signal);
   const children = new Map<string, string[]>();
   for (const e of entries) {
+    await pause();
     const p = parentOf(e.rel);
     const l = children.get(p);
     if (l) l.push(nameOf(e.rel)); else children.set(p, [nameOf(e.rel)]);
@@ -51,6 +53,7 @@ export async function scanUpper(upper: string, signal?: AbortSignal, maxEntries?
   // Directories inside an opaque one hide their base contents too (the base dir at that path is not merged).
   const opaqueDirs = new Set<string>();
   for (const e of entries) {
+    await pause();
     const { rel } = e;
     const src = path.join(upper, rel);
     switch (e.kind) {

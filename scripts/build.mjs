@@ -45,6 +45,8 @@ function stageKernelNatives() {
     for (const p of parts) {
       const src = path.join(from, p);
       if (fs.existsSync(src)) fs.cpSync(src, path.join(dest, name, p), { recursive: true, dereference: true });
+      // The kernel refuses every connection without its natives: say so at build time, not at the first command.
+      else if (p.endsWith('.node')) console.warn(`build: ${src} is missing (npm install builds it; native/peercred needs node-gyp): the kernel image will not work`);
     }
   };
   copy('better-sqlite3', ['package.json', 'lib', 'build/Release/better_sqlite3.node']);

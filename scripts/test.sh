@@ -14,6 +14,8 @@ if [ $status -ne 0 ]; then echo "TESTS: setup failed; nothing ran"; exit 1; fi
 step build node scripts/build.mjs
 step typecheck npx tsc --noEmit -p .
 step lint node scripts/lint-layers.mjs
+# The README's first command, as a new user runs it: a fresh clone at a path with a space, as a non-root user.
+[ -z "${AIRLOCK_SKIP_NPM_START:-}" ] && step npm-start bash scripts/ci-npm-start.sh
 
 timeout_for() { case $1 in unit) echo 20000;; integration) echo 180000;; e2e) echo 600000;; esac; }
 for tier in $tiers; do

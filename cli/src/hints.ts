@@ -60,7 +60,7 @@ export const CODE_HINTS: Record<string, string> = {
   POLICY_TOKEN_KEY: 'the token key is in the workspace\'s state folder (`airlock doctor --json`); pass --key FILE to use another',
   POLICY_TOKEN_SCOPE: 'see docs/policy.md for the actions a token can name, and give --ttl a positive duration (e.g. 10m)',
   SANDBOX_AGENT_GONE: 'the sandbox stopped or its exec agent crashed (OOM?): create a new one',
-  SANDBOX_BAD_EXEC: 'the command is not valid for a sandbox (empty, too long, or a relative cwd): see `airlock sandbox --help`',
+  SANDBOX_BAD_EXEC: 'the command is not valid for a sandbox (empty, too long, or a relative cwd): docs/sandboxes.md lists the limits',
   SANDBOX_BAD_POOL_SIZE: 'pool sizes are whole numbers from 0 to 32: `airlock sandbox pools TEMPLATE=N`',
   SANDBOX_NOT_PAUSED: '`airlock sandbox list` shows each sandbox\'s state; only a paused one can be resumed',
   SANDBOX_CREATE_FAILED: `${DOCTOR} (a missing sandbox image is the usual cause)`,

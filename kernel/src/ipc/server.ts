@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { AirlockError, ErrorCodes, formatError } from '../../../protocol/src/errors';
 import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
 import { HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
 import { SocketTransport } from '../../../protocol/src/node/socket-transport';
@@ -31,6 +31,7 @@ export const MAX_PRE_AUTH_CONNECTIONS = 32;
 
 export class KernelServer extends Disposable {
   private readonly connections = new Set<ServerConnection>();
+  private saidNoPeerCred = false;
   /** Not yet authenticated, oldest first, each with its handshake timer. */
   private readonly waiting = new Map<ServerConnection, NodeJS.Timeout>();
   readonly socketPath: string;
@@ -77,7 +78,9 @@ export class KernelServer extends Disposable {
     if (this.options.checkPeer !== false) {
       try {
         peerUid = peerCredentials(socket).uid;
-      } catch {
+      } catch (e) {
+        // Fail closed, but say why once in the kernel's log (doctor shows it): a silent close looks like a crash.
+        if (!this.saidNoPeerCred) { this.saidNoPeerCred = true; process.stderr.write(`refusing connections: ${formatError(e)}\n`); }
         socket.destroy();
         return;
       }

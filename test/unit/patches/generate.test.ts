@@ -66,15 +66,16 @@ describe('patches: generation from an overlay upper dir', () => {
     assert.ok(set2.blocked.some((b) => b.path === 'secrets/key' && b.reason === 'secrets are protected by policy'));
   });
 
-  it('refuses writes below a workspace symlink (symlink swap) and handles names with newlines', async () => {
+  it('refuses writes below a workspace symlink (symlink swap) and names with newlines (unsafe to show a reviewer)', async () => {
     fs.mkdirSync(path.join(ws, 'real'));
     fs.symlinkSync('/etc', path.join(ws, 'etc-link'));
     writeTree(up, { 'etc-link/passwd': 'root::0:0\n', 'odd\nname.txt': 'hello\n' });
     const set = await gen(ws, up);
-    assert.deepEqual(set.blocked.map((b) => b.path), ['etc-link/passwd']);
-    assert.match(set.blocked[0].reason, /symlink/);
+    assert.deepEqual(set.blocked.map((b) => b.path).sort(), ['etc-link/passwd', 'odd\nname.txt']);
+    assert.match(set.blocked.find((b) => b.path === 'etc-link/passwd')!.reason, /symlink/);
+    assert.match(set.blocked.find((b) => b.path === 'odd\nname.txt')!.reason, /U\+000A|control|unsafe/i);
     // The sandbox replaced the link by a directory: removing the link is proposed, writing through it is not.
-    assert.deepEqual(set.files.map((f) => `${f.type}:${f.path}`), ['delete:etc-link', 'add:odd\nname.txt']);
+    assert.deepEqual(set.files.map((f) => `${f.type}:${f.path}`), ['delete:etc-link']);
   });
 
   it('handles 10,000 changed files and refuses more than maxFiles with a clear error', async () => {

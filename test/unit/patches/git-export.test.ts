@@ -39,7 +39,7 @@ describe('patches: git export', () => {
     }, 0o644);
     writeTree(up, {
       'src/a.ts': Array.from({ length: 50 }, (_, i) => (i === 3 || i === 40 ? `changed ${i}\n` : `line ${i}\n`)).join('') + 'tail\n',
-      'noeol.txt': 'a\nB', 'crlf.txt': 'x\r\nY\r\n', 'new/file.txt': 'brand new\n', 'empty.txt': '', 'odd\nname "q".txt': 'odd\n',
+      'noeol.txt': 'a\nB', 'crlf.txt': 'x\r\nY\r\n', 'new/file.txt': 'brand new\n', 'empty.txt': '', 'odd name "q".txt': 'odd\n',
       'new/moved.txt': 'moved content\n', 'img.bin': Buffer.concat([rnd.subarray(0, 1000), Buffer.from([0, 0, 7]), rnd.subarray(1003)]),
       'new.bin': Buffer.from([0, 255, 254, 0, 1]), 'tool.sh': 'echo\n', 'with space.txt': 'sp2\n', 'ünï.txt': 'u\n',
     }, 0o644);

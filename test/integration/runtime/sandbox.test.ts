@@ -11,6 +11,9 @@ import { loadTemplates } from '../../../kernel/src/runtime/templates';
 import { LABEL, type EngineKind } from '../../../kernel/src/runtime/types';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 
+/** These tests model a workspace owned by uid 1000: bootstrap then runs the kernel and its sandboxes as 1000:1000. */
+const WORKSPACE_USER = '1000:1000';
+
 const SOCKETS: Record<EngineKind, string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
 
 for (const engine of ['docker', 'podman'] as const) {
@@ -25,7 +28,7 @@ for (const engine of ['docker', 'podman'] as const) {
       fs.chmodSync(ws, 0o755); // the sandbox user (uid 1000) reads it like any workspace
       fs.writeFileSync(path.join(ws, 'README.md'), 'original\n');
       await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
-      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws, audit: { record: (t) => audit.push(t) } });
+      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), workspaceHost: ws, audit: { record: (t) => audit.push(t) } });
       await m.start();
     });
     after(async () => {
@@ -146,7 +149,7 @@ for (const engine of ['docker', 'podman'] as const) {
     });
 
     it('a scratch volume from the volume pool is writable by the sandbox user; the workspace stays read-only', async () => {
-      const vm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws, session: m.session, volumePoolSize: 1, volumeSize: '1m' });
+      const vm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), workspaceHost: ws, session: m.session, volumePoolSize: 1, volumeSize: '1m' });
       try {
         await vm.start();
         await waitFor(() => vm.volumePool.available === 1);
@@ -175,7 +178,7 @@ for (const engine of ['docker', 'podman'] as const) {
     });
 
     it('warm pool hands out a ready sandbox at once and refills', async () => {
-      const pm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), pools: true, session: m.session });
+      const pm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), pools: true, session: m.session });
       try {
         await pm.start();
         await waitFor(() => pm.list().filter((s) => s.template === 'policy-sandbox' && s.state === 'ready').length === 1);

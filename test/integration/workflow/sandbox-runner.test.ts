@@ -13,6 +13,9 @@ import { SandboxTestRunner } from '../../../kernel/src/workflow/sandbox-test-run
 import { testAudit } from '../../unit/workflow/helpers';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 
+/** These tests model a workspace owned by uid 1000: bootstrap then runs the kernel and its sandboxes as 1000:1000. */
+const WORKSPACE_USER = '1000:1000';
+
 const SOCKETS: Record<EngineKind, string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
 const sig = () => AbortSignal.timeout(60_000);
 const refusedBy = (guard: string, text?: RegExp) => (e: AirlockError) =>
@@ -36,7 +39,7 @@ for (const engine of ['docker', 'podman'] as const) {
       await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
       ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-proj-'));
       fs.chmodSync(ws, 0o755);
-      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws });
+      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), workspaceHost: ws });
     });
     beforeEach(() => {
       for (const f of fs.readdirSync(ws)) fs.rmSync(path.join(ws, f), { recursive: true, force: true });

@@ -11,13 +11,17 @@ const RANK = { allow: 0, ask: 1, deny: 2 } as const;
  * A tool call becomes one engine request per (capability, resource): capabilities are engine action names (fs.read,
  * fs.list, fs.stat, fs.write, exec); resources are the call's paths, or its command line for exec. The strictest wins.
  */
-export function toolPolicy(engine: { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision> }, opts: { mode?: string; subjectId?: string; workspace?: string } = {}): IPolicy {
+export function toolPolicy(engine: { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision> },
+  opts: { mode?: string; subjectId?: string; workspace?: string; view?: { sizeOf(p: string): number | undefined } } = {}): IPolicy {
   // Rules may bound sizes (`when: { max_size }`): a read is judged by the file's size, a write by the new content's.
   // An unknown size stays undefined, so a max_size rule does not match (fail closed) instead of reading it as 0.
   const sizeOf = (action: string, resource: string, input: unknown): number | undefined => {
     const content = (input as { content?: unknown; newText?: unknown } | null);
     if (action === 'fs.write') return typeof content?.content === 'string' ? Buffer.byteLength(content.content) : typeof content?.newText === 'string' ? Buffer.byteLength(content.newText) : undefined;
-    if (!opts.workspace || action === 'exec') return undefined;
+    if (action === 'exec') return undefined;
+    // A task's reads are judged on its own view (the workspace plus what its sandbox and edits changed).
+    if (opts.view) return opts.view.sizeOf(resource);
+    if (!opts.workspace) return undefined;
     try {
       const st = fs.statSync(path.resolve(opts.workspace, resource));
       return st.isFile() ? st.size : st.isDirectory() ? 0 : undefined; // a listing reads no file content

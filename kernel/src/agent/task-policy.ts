@@ -38,6 +38,7 @@ export class ModeEngines {
 export class TaskPolicy implements IPolicy {
   private readonly grants: Scope[] = [];
   private readonly asked = new Map<string, Scope[]>();
+  private view?: { sizeOf(p: string): number | undefined };
 
   constructor(private readonly o: { engine: Engine; tokens: TokenService; taskId: string; mode?: string; workspace: string; key: (tool: string, input: unknown) => string }) {}
 
@@ -57,10 +58,13 @@ export class TaskPolicy implements IPolicy {
         return d;
       },
     };
-    const d = await toolPolicy(engine, { mode: this.o.mode, subjectId: this.o.taskId, workspace: this.o.workspace }).evaluate(req);
+    const d = await toolPolicy(engine, { mode: this.o.mode, subjectId: this.o.taskId, workspace: this.o.workspace, view: this.view }).evaluate(req);
     if (d.decision === 'ask') this.asked.set(this.o.key(req.tool, req.input), asks);
     return d;
   }
+
+  /** Sizes for `max_size` rules come from the task's view once it has one (a file its sandbox made is judged too). */
+  useView(view: { sizeOf(p: string): number | undefined }): void { this.view = view; }
 
   /** Grants, for the rest of this task, every scope the call with this tool and (sanitised) input was asked about. */
   grantSession(tool: string, input: unknown): Scope[] {

@@ -78,6 +78,7 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
     await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
     const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, workspace: d.workspace, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
     const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
+    t.policy.useView(tv);
     const wf = t.workflow;
     const attached = wf?.attach(tv);
     const quota = watchQuota(vol, (err) => t.abort.abort(err));

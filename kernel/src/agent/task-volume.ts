@@ -74,6 +74,20 @@ export class TaskVolume implements IOutputVolume {
     return { type: 'workspace' };
   }
 
+  /** The size a read of `p` would see in the task's view, for policy size limits (`max_size`): metadata only, the
+   * content is opened after settle(). Undefined when the view has no such file (the limit then fails closed). */
+  sizeOf(p: string): number | undefined {
+    if (p === '' || p === '.' || p === './') return 0;
+    let rel: string;
+    try { rel = this.rel(p); } catch { return undefined; }
+    const at = this.locate(rel);
+    if (at.type === 'deleted') return undefined;
+    try {
+      const st = fs.lstatSync(at.type === 'output' ? at.abs : path.join(this.workspace, rel));
+      return st.isFile() ? st.size : st.isDirectory() ? 0 : undefined;
+    } catch { return undefined; }
+  }
+
   /** The task's view for search.grep / search.glob / fs.list: the snapshot copy, the workspace while the upper dir is
    * empty (the fast path), else the upper dir over the workspace (opaque dirs are read per directory as it walks). */
   async view(signal: AbortSignal): Promise<TreeRoot> {

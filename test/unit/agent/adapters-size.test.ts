@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { toolPolicy } from '../../../kernel/src/agent/adapters';
 import type { ToolPolicyRequest } from '../../../kernel/src/agent/interfaces';
 import { createDefaultPolicyEngine } from '../../../kernel/src/policy';
+import { TaskVolume } from '../../../kernel/src/agent/task-volume';
+import type { OutputVolume } from '../../../kernel/src/patches/volumes';
 
 describe('agent adapters: unknown sizes fail closed under max_size', () => {
   const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-')));
@@ -32,5 +34,31 @@ describe('agent adapters: unknown sizes fail closed under max_size', () => {
     }
     const blind = toolPolicy(engine, { mode: 'strict' });
     assert.equal((await blind.evaluate(read('src/a.ts'))).decision, 'deny');
+  });
+});
+
+describe('agent adapters: a task judges sizes on its own view', () => {
+  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-view-')));
+  const out = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-out-')));
+  const engine = createDefaultPolicyEngine('explore', { workspace: ws });
+  const read = (p: string): ToolPolicyRequest => ({ kind: 'tool', taskId: 't', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: [p] });
+  before(() => {
+    fs.mkdirSync(path.join(ws, 'src'));
+    fs.writeFileSync(path.join(ws, 'src/a.ts'), 'x');
+    fs.mkdirSync(path.join(out, 'upper', 'gen'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'upper', 'gen', 'out.txt'), 'built\n'); // a file the task's sandbox made
+    fs.writeFileSync(path.join(out, 'upper', 'big.bin'), Buffer.alloc(0));
+    fs.truncateSync(path.join(out, 'upper', 'big.bin'), 50 * 1024 * 1024); // over explore's 20 MiB read limit
+  });
+  after(() => { engine.dispose(); fs.rmSync(ws, { recursive: true, force: true }); fs.rmSync(out, { recursive: true, force: true }); });
+
+  it('a file only the sandbox wrote is readable; one over the limit in the view is not; workspace files still are', async () => {
+    const vol = { id: 'v', volumeName: 'v', kind: 'overlay', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume;
+    const p = toolPolicy(engine, { mode: 'explore', workspace: ws, view: new TaskVolume(vol, ws, async () => {}) });
+    assert.equal((await p.evaluate(read('gen/out.txt'))).decision, 'allow');
+    assert.equal((await p.evaluate(read('src/a.ts'))).decision, 'allow');
+    assert.equal((await p.evaluate(read('big.bin'))).decision, 'deny');
+    // Without the view (the old adapter) the sandbox's file had no size and was denied.
+    assert.equal((await toolPolicy(engine, { mode: 'explore', workspace: ws }).evaluate(read('gen/out.txt'))).decision, 'deny');
   });
 });

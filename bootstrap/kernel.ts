@@ -20,6 +20,8 @@ const IN = { workspace: '/workspace', state: '/state', socketDir: '/run/airlock'
  * /opt/airlock/dist/kernel/kernel.js, /opt/airlock/{policies,templates,examples}, the Deno binary for predicates. */
 export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
   const files: Record<string, string> = { [`${IMAGE_ROOT}/dist/kernel`]: requireKernelBundle(a) };
+  // The natives (better-sqlite3, the peer-credential addon) staged beside the bundles by the build.
+  if (fs.existsSync(path.join(a.root, 'dist', 'node_modules'))) files[`${IMAGE_ROOT}/dist/node_modules`] = path.join(a.root, 'dist', 'node_modules');
   for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples']) {
     if (fs.existsSync(path.join(a.root, d))) files[`${IMAGE_ROOT}/${d}`] = path.join(a.root, d);
   }

@@ -37,9 +37,11 @@ export const targets = {
     outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
 };
 
-/** Copies the native modules the kernel image needs next to the kernel bundle. */
+/** Copies the native modules into dist/node_modules, where Node finds them from dist/cli.js and dist/kernel/*.js alike
+ * (so dist/ works wherever it is copied); the kernel image ships the same folder. */
 function stageKernelNatives() {
-  const dest = path.join(root, 'dist/kernel/node_modules');
+  const dest = path.join(root, 'dist/node_modules');
+  fs.rmSync(path.join(root, 'dist/kernel/node_modules'), { recursive: true, force: true }); // the old place
   const copy = (name, parts) => {
     const from = path.join(root, 'node_modules', name);
     for (const p of parts) {

@@ -11,6 +11,7 @@ RUN ln -sf /usr/local/bin/node /usr/bin/node \
  && chmod 1777 /tmp
 
 COPY dist/kernel /opt/airlock/dist/kernel
+COPY dist/node_modules /opt/airlock/dist/node_modules
 COPY policies /opt/airlock/policies
 COPY templates/sandbox /opt/airlock/templates/sandbox
 COPY templates/seccomp /opt/airlock/templates/seccomp

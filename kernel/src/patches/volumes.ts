@@ -69,7 +69,9 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
     for (const d of ['upper', 'work']) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
     // The merged view's root takes its owner and mode from the upper dir: make them the workspace root's.
     const ws = fs.statSync(o.workspace);
-    fs.chownSync(path.join(dir, 'upper'), ws.uid, ws.gid);
+    // The kernel runs as the workspace user (bootstrap), so this is a no-op there; a kernel running as someone else
+    // without CAP_CHOWN keeps the upper dir its own, which is whom its sandboxes run as (AIRLOCK_SANDBOX_USER).
+    try { fs.chownSync(path.join(dir, 'upper'), ws.uid, ws.gid); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e; }
     fs.chmodSync(path.join(dir, 'upper'), ws.mode & 0o7777);
     await o.engine.createVolume({
       Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id },

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AirlockError } from '../../protocol/src/errors';
+import { defaultNodeBinary } from './node-binary';
 
 export interface DebianImageOptions {
   engine: 'docker' | 'podman';
@@ -143,7 +144,7 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
     mirror: opts.mirror ?? aptMirror(),
     cacheDir: opts.cacheDir ?? defaultCacheDir(),
   };
-  const nodeBinary = opts.nodeBinary ?? fs.realpathSync(process.execPath);
+  const nodeBinary = opts.nodeBinary ?? defaultNodeBinary();
   const npmDir = opts.npmDir ?? path.resolve(path.dirname(fs.realpathSync(path.join(path.dirname(nodeBinary), 'npm'))), '..');
   const npmVersion = JSON.parse(fs.readFileSync(path.join(npmDir, 'package.json'), 'utf8')).version as string;
   const baseKey = createHash('sha256').update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror])).digest('hex');

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
+import { defaultNodeBinary } from './node-binary';
 
 export interface NodeImageSpec {
   /** Repository name, e.g. `airlock/kernel`; the tag is derived from the input hash. */
@@ -18,7 +19,7 @@ export interface NodeImageSpec {
   texts?: Record<string, string>;
   /** Dockerfile-style changes applied on import (ENV, WORKDIR, USER, CMD, LABEL...). */
   changes?: string[];
-  /** Node binary to ship; defaults to the one running this process. */
+  /** Node binary to ship; defaults to a real Node.js on this host (node-binary.ts: never Electron's binary). */
   nodeBinary?: string;
   /** Extra host binaries to ship with their libraries (e.g. /bin/sh). */
   binaries?: string[];
@@ -45,7 +46,7 @@ export function sharedLibraries(binary: string): string[] {
 /** Hash of everything that goes into the image: paths, sizes and mtimes of host files, contents of small ones. */
 export function inputHash(spec: NodeImageSpec): string {
   const h = crypto.createHash('sha256').update('airlock-node-image-v1\0').update(spec.repo);
-  const node = spec.nodeBinary ?? process.execPath;
+  const node = spec.nodeBinary ?? defaultNodeBinary();
   for (const bin of [node, ...(spec.binaries ?? []), ...(spec.librariesOf ?? [])]) {
     for (const f of [bin, ...sharedLibraries(bin)]) {
       const st = fs.statSync(f);
@@ -92,7 +93,7 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
   } catch { /* not present: build it */ }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rootfs-'));
   try {
-    progress(`building image ${tag}: assembling rootfs (host Node.js ${process.version} and its libraries)`);
+    progress(`building image ${tag}: assembling rootfs (Node.js ${spec.nodeBinary ?? defaultNodeBinary()} and its libraries)`);
     assembleRootfs(dir, spec);
     signal?.throwIfAborted();
     progress(`building image ${tag}: importing into the container engine`);
@@ -114,7 +115,7 @@ export function assembleRootfs(dir: string, spec: NodeImageSpec): void {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.cpSync(src, to, { recursive: true, dereference: true });
   };
-  const node = spec.nodeBinary ?? process.execPath;
+  const node = spec.nodeBinary ?? defaultNodeBinary();
   put('/usr/bin/node', node);
   for (const bin of spec.binaries ?? []) put(bin, bin);
   for (const bin of [node, ...(spec.binaries ?? []), ...(spec.librariesOf ?? [])]) for (const lib of sharedLibraries(bin)) put(lib, lib);

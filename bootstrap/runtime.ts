@@ -7,7 +7,9 @@ import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import type { BootstrapConfig } from './config';
 
 export type EngineKind = 'docker' | 'podman';
-export interface Engine { kind: EngineKind; socket: string; docker: Docker; version: string }
+/** `rootless`: a Podman service of an ordinary user (its socket is theirs): containers need a keep-id user namespace.
+ * `warnings`: what this engine cannot do that Airlock relies on (shown by doctor and the status bar). */
+export interface Engine { kind: EngineKind; socket: string; docker: Docker; version: string; rootless: boolean; warnings: string[] }
 
 export function candidateSockets(cfg: Pick<BootstrapConfig, 'runtime' | 'socket'>, env = process.env): Array<{ kind?: EngineKind; socket: string }> {
   const fromUrl = (u?: string) => (u?.startsWith('unix://') ? u.slice('unix://'.length) : undefined);
@@ -35,7 +37,10 @@ export async function detectEngine(cfg: Pick<BootstrapConfig, 'runtime' | 'socke
       const v = await docker.version();
       const kind: EngineKind = v.Components?.some((x) => /podman/i.test(x.Name)) ? 'podman' : 'docker';
       if (cfg.runtime !== 'auto' && kind !== cfg.runtime) { tried.push(`${c.socket} (is ${kind})`); continue; }
-      return { kind, socket: c.socket, docker, version: v.Version };
+      const rootless = kind === 'podman' && fs.statSync(c.socket).uid !== 0;
+      const cgroup = rootless ? String((await docker.info().catch(() => ({})) as { CgroupVersion?: string }).CgroupVersion ?? '') : '';
+      const warnings = cgroup === '1' ? ['rootless Podman on cgroup v1 cannot enforce sandbox memory, pids and CPU limits (they are ignored)'] : [];
+      return { kind, socket: c.socket, docker, version: v.Version, rootless, warnings };
     } catch (e) {
       tried.push(`${c.socket} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }

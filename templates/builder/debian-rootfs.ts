@@ -31,8 +31,14 @@ const LAYOUT_VERSION = '3';
 const SANDBOX_UID = 1000;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AIRLOCK_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'airlock');
+  if (env.AIRLOCK_CACHE_DIR) return env.AIRLOCK_CACHE_DIR;
+  return isRoot() ? SHARED_CACHE : path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'airlock');
 }
+
+/** Root keeps the Debian base (debootstrap needs root) where every user of the machine can read it: a normal user's
+ * build (e.g. for their rootless Podman) copies it instead of running debootstrap. */
+export const SHARED_CACHE = '/var/cache/airlock';
+const isRoot = () => (process.getuid?.() ?? 0) === 0;
 
 /** The apt mirror this machine already uses (deb822 `URIs:` or one-line `deb URI suite`). */
 export function aptMirror(root = '/etc/apt'): string {
@@ -86,6 +92,8 @@ async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'inclu
   const key = createHash('sha256').update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror])).digest('hex');
   const dir = path.join(o.cacheDir, 'debootstrap', key.slice(0, 16));
   if (fs.existsSync(path.join(dir, 'etc', 'debian_version'))) return { dir, key };
+  const shared = path.join(SHARED_CACHE, 'debootstrap', key.slice(0, 16));
+  if (!isRoot() && fs.existsSync(path.join(shared, 'etc', 'debian_version'))) return { dir: shared, key };
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -111,7 +119,12 @@ async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'inclu
 async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  await run('cp', ['-al', base, dir]);
+  if (isRoot()) await run('cp', ['-al', base, dir]);
+  else {
+    // Another user's tree (the shared base): no hard links into it, no device nodes, files we cannot read left out.
+    fs.mkdirSync(path.join(dir, 'dev'), { recursive: true });
+    await run('sh', ['-c', 'tar -C "$1" --exclude=./dev --ignore-failed-read -cf - . 2>/dev/null | tar -C "$2" -xpf - --no-same-owner', 'sh', base, dir]);
+  }
   const p = (...s: string[]) => path.join(dir, ...s);
   fs.mkdirSync(p('usr', 'local', 'bin'), { recursive: true });
   fs.mkdirSync(p('usr', 'local', 'lib', 'node_modules'), { recursive: true });
@@ -124,7 +137,7 @@ async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', p('usr', 'local', 'bin', 'npm'));
   fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', p('usr', 'local', 'bin', 'npx'));
   // Owned by the sandbox user: Podman gives a volume mounted here this directory's owner (see podman.ts).
-  for (const m of ['workspace', 'output', 'airlock']) { fs.mkdirSync(p(m), { recursive: true }); fs.chownSync(p(m), SANDBOX_UID, SANDBOX_UID); }
+  for (const m of ['workspace', 'output', 'airlock']) { fs.mkdirSync(p(m), { recursive: true }); if (isRoot()) fs.chownSync(p(m), SANDBOX_UID, SANDBOX_UID); }
   fs.mkdirSync(p('etc'), { recursive: true });
   const passwd = fs.readFileSync(path.join(base, 'etc', 'passwd'), 'utf8').trimEnd();
   const group = fs.readFileSync(path.join(base, 'etc', 'group'), 'utf8').trimEnd();
@@ -163,7 +176,9 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
     'ENV HOME=/tmp',
     'WORKDIR /workspace',
   ].flatMap((c) => ['--change', c]);
-  const tar = spawn('tar', ['-c', '--numeric-owner', '-C', stage, '.'], { stdio: ['ignore', 'pipe', 'ignore'], signal: o.signal });
+  // A normal user's copy is theirs on disk; in the image the system's files belong to root, as Debian has them.
+  const owner = isRoot() ? [] : ['--owner=0', '--group=0'];
+  const tar = spawn('tar', ['-c', '--numeric-owner', ...owner, '-C', stage, '.'], { stdio: ['ignore', 'pipe', 'ignore'], signal: o.signal });
   try {
     await run(o.engine, ['import', ...changes, '-', ref], { stdin: tar.stdout, signal: o.signal });
   } finally {

@@ -92,6 +92,7 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     if (info.Config?.Labels?.[INPUT_HASH_LABEL] === hash) return tag;
   } catch { /* not present: build it */ }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rootfs-'));
+  fs.chmodSync(dir, 0o755); // the image's / (a mkdtemp folder is 0700; Podman's vfs storage keeps it, and then no uid can run)
   try {
     progress(`building image ${tag}: assembling rootfs (Node.js ${spec.nodeBinary ?? defaultNodeBinary()} and its libraries)`);
     assembleRootfs(dir, spec);

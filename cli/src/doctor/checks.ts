@@ -47,7 +47,8 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
     let engine: Engine;
     try {
       engine = await deps.detectEngine(config);
-      checks.push({ name: 'runtime', ok: true, detail: `${engine.kind} ${engine.version} at ${engine.socket}` });
+      const warn = engine.warnings.length ? `; warning: ${engine.warnings.join('; ')}` : '';
+      checks.push({ name: 'runtime', ok: true, detail: `${engine.kind}${engine.rootless ? ' (rootless)' : ''} ${engine.version} at ${engine.socket}${warn}` });
     } catch (e) { checks.push(failed('runtime', e)); return; }
     try {
       checks.push({ name: 'image', ok: true, detail: await deps.ensureImage(engine, config) });

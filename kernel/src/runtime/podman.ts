@@ -24,7 +24,12 @@ export function seccompDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export class PodmanRuntime extends DockerodeRuntime {
   readonly engine = 'podman' as const;
-  constructor(socketPath = PODMAN_SOCKET, private readonly profileDir = seccompDir()) { super(socketPath); }
+  /** Rootless (bootstrap says so): sandboxes get a keep-id user namespace, so the workspace user is the person. */
+  private readonly rootless: boolean;
+  constructor(socketPath = PODMAN_SOCKET, private readonly profileDir = seccompDir(), env: NodeJS.ProcessEnv = process.env) {
+    super(socketPath);
+    this.rootless = env.AIRLOCK_ENGINE_ROOTLESS === '1';
+  }
 
   override createContainer(spec: ContainerSpec, signal?: AbortSignal): Promise<string> {
     if (!spec.seccompJson) return super.createContainer(spec, signal);
@@ -39,6 +44,13 @@ export class PodmanRuntime extends DockerodeRuntime {
   }
 
   protected override adjustHostConfig(hc: Parameters<DockerodeRuntime['adjustHostConfig']>[0]) {
-    return { ...hc, Ulimits: [...(hc.Ulimits ?? []), ...PODMAN_ULIMITS] };
+    return { ...hc, Ulimits: [...(hc.Ulimits ?? []), ...PODMAN_ULIMITS], Tmpfs: noTmpCopyUp(hc.Tmpfs), ...(this.rootless ? { UsernsMode: 'keep-id' } : {}) };
   }
+}
+
+/** Podman copies an image's files into a tmpfs through a scratch folder in the host's /tmp, which rootless Podman
+ * cannot create where /tmp is not world-writable; our images' tmpfs targets are empty, so there is nothing to copy. */
+export function noTmpCopyUp(tmpfs: Record<string, string> | undefined): Record<string, string> {
+  const all = { '/run': 'rw,nosuid,nodev,size=16m', '/var/tmp': 'rw,nosuid,nodev,size=16m', ...tmpfs };
+  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.includes('tmpcopyup') ? v : `${v},notmpcopyup`]));
 }

@@ -3,20 +3,27 @@ import { Disposable } from '../../../protocol/src/lifecycle';
 import type { Sandbox } from './sandbox';
 import type { SandboxTemplate } from './templates';
 
+const RETRY_MIN_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
+
 export class WarmPool extends Disposable {
   private readonly ready: Sandbox[] = [];
   private filling?: Promise<void>;
   private stopped = false;
   /** How many ready sandboxes to keep: the template's pool.size until resized at runtime (sandbox/pools). */
   private target: number;
-  /** Last error met while filling (e.g. no image yet); the pool retries on the next take. */
+  /** Last error met while filling (e.g. no image yet); the pool retries on the next take and on its own, backing off
+   * from 5 s to a minute, so building the missing image is enough (no kernel restart). */
   lastError?: Error;
+  private retryTimer?: NodeJS.Timeout;
+  private retryMs: number;
 
   constructor(
     readonly template: SandboxTemplate,
     private readonly make: () => Promise<Sandbox>,
     private readonly discard: (s: Sandbox) => Promise<unknown>,
-  ) { super(); this.target = template.pool.size; }
+    private readonly retry = { minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS },
+  ) { super(); this.target = template.pool.size; this.retryMs = retry.minMs; }
 
   get size(): number { return this.ready.length; }
   get targetSize(): number { return this.target; }
@@ -39,13 +46,22 @@ export class WarmPool extends Disposable {
           this.ready.push(s);
         }
         this.lastError = undefined;
+        this.retryMs = this.retry.minMs;
       } catch (err) {
         this.lastError = err as Error;
+        this.scheduleRetry();
       } finally {
         this.filling = undefined;
       }
     })();
     return this.filling;
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.fill(); }, this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, this.retry.maxMs);
   }
 
   /** A ready sandbox if one is waiting (synchronous: this is the fast path), and a refill in the background. */
@@ -67,6 +83,7 @@ export class WarmPool extends Disposable {
 
   override dispose(): void {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const s of this.ready.splice(0)) void this.discard(s).catch(() => {});
     super.dispose();
   }

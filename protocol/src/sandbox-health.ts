@@ -27,7 +27,7 @@ export function sandboxChecks(health: Record<string, SandboxTemplateHealth>, poo
     ? { name: 'pools', ok: false, status: 'warm pool failed', code: 'SANDBOX_POOL_FAILED',
       detail: `warm pool failed to fill: ${failed.map(([t, h]) => `${t} ${h.pool.ready}/${h.pool.target} ready (${h.pool.error})`)
         .join('; ')}`,
-      hint: 'fix the cause above (a missing image is the usual one), then restart the kernel; `airlock sandbox pools` shows the sizes' }
+      hint: 'fix the cause above (a missing image is the usual one: `npm run images`); the pools retry on their own within a minute' }
     : { name: 'pools', ok: true, detail: !poolsEnabled ? 'warm pools are off (AIRLOCK_SANDBOX_POOLS=0)' : pooled.length
       ? `warm pools: ${pooled.map(([t, h]) => `${t} ${h.pool.ready}/${h.pool.target} ready`).join(', ')}` : 'no warm pools configured' };
   return [images, pools];

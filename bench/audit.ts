@@ -1,14 +1,13 @@
-// Audit log benchmark: buffered and synchronous append rates, 1M-entry verification, DB size; naive baselines alongside.
+// Audit log benchmark: buffered and durable append rates (1 and 16 writers), 1M-entry verification, DB size; naive baselines.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { entryInput, payloadParts, StoredFields } from '../kernel/src/audit/canonical';
 import { AuditLog } from '../kernel/src/audit/log';
 import { verifyAuditLog } from '../kernel/src/audit/verify';
 import { ENTRIES_SQL } from '../kernel/src/audit/schema';
-import { Metrics, nowMs, percentile, report } from './lib';
+import { type Figures, nowMs, percentile, writeResults } from './lib';
 
 const N = 1_000_000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-audit-'));
@@ -39,8 +38,45 @@ function naiveWriter(file: string, synchronous: 'NORMAL' | 'FULL') {
   return { db, row };
 }
 
+/** The naive durable writer: one FULL-sync transaction per row, or (batchPerTick) one per tick for every row queued in it. */
+function naiveSync(file: string, batchPerTick: boolean) {
+  const w = naiveWriter(file, 'FULL');
+  let seq = 0;
+  let queued: Array<{ i: number; resolve: () => void }> = [];
+  const tx = w.db.transaction((rows: Array<{ i: number }>) => { for (const r of rows) w.row(++seq); });
+  const append = (i: number): Promise<void> => {
+    if (!batchPerTick) { w.row(++seq); return Promise.resolve(); }
+    return new Promise<void>((resolve) => {
+      if (!queued.length) setImmediate(() => { const rows = queued; queued = []; tx(rows); for (const r of rows) r.resolve(); });
+      queued.push({ i, resolve });
+    });
+  };
+  return { append, close: () => w.db.close() };
+}
+
+type Appender = (i: number) => Promise<unknown>;
+
+/** Entries/s for `n` durable appends by `writers` concurrent writers, each awaiting its entry before the next. */
+async function syncRate(append: Appender, writers: number, n: number, warmup: number): Promise<number> {
+  const run = async (count: number) => {
+    let next = 0;
+    await Promise.all(Array.from({ length: writers }, async () => { while (next < count) await append(next++); }));
+  };
+  await run(warmup);
+  const t = nowMs();
+  await run(n);
+  return n / ((nowMs() - t) / 1000);
+}
+
+const SYNC_1W = 2000;
+const SYNC_16W = 16_000;
+const SYNC_WARMUP = 200;
+const VERIFY_RUNS = 3;
+
 async function main(): Promise<void> {
-  const m: Metrics = {};
+  const m: Figures = {};
+  const b: Figures = {};
+  const inproc = { model: 'in-process' as const };
   // -- buffered: 1M entries through the real log (100-entry / 500 ms buffer), which also builds the log to verify,
   // in five segments interleaved with the naive baseline (100-entry transactions) so both see the same machine load.
   const o = { dbPath: path.join(dir, 'audit.db'), keyPath: path.join(dir, 'keys', 'audit.key') };
@@ -61,81 +97,53 @@ async function main(): Promise<void> {
     naive.push(SEG / ((nowMs() - t) / 1000));
   }
   nb.db.close();
-  m.append_buffered_per_s = { value: percentile(ours, 50), unit: 'entries/s', goal: '>= 150000' };
-  m.baseline_naive_100tx_per_s = { value: percentile(naive, 50), unit: 'entries/s' };
-
-  // -- synchronous: 16 concurrent writers (sessions), each awaiting durability before its next entry (group commit).
-  const SYNC_N = 20_000;
-  let done = 0;
-  t = nowMs();
-  await Promise.all(Array.from({ length: 16 }, async (_, w) => {
-    while (done < SYNC_N) { done++; await log.append({ ...input(w), action: 'policy.decision' }, { sync: true }); }
-  }));
-  m.append_sync_per_s = { value: SYNC_N / ((nowMs() - t) / 1000), unit: 'entries/s', goal: '>= 5000' };
-  // For reference: one writer awaiting each entry in turn (no other writer to share a commit with).
-  const ONE_N = 2000;
-  t = nowMs();
-  for (let i = 0; i < ONE_N; i++) await log.append({ ...input(i), action: 'policy.decision' }, { sync: true });
-  m.info_sync_one_writer_per_s = { value: ONE_N / ((nowMs() - t) / 1000), unit: 'entries/s' };
+  const seg = (value: number, work: string) => ({ value, unit: 'entries/s', stat: 'median' as const, n: 5, warmup: 0, ...inproc, work });
+  m.append_buffered_per_s = { ...seg(percentile(ours, 50), 'AuditLog.append (buffered, hashed, committed on the writer thread), 5 segments of 200,000'), goal: '>= 150000' };
+  b.naive_buffered_100tx_per_s = seg(percentile(naive, 50), 'naive: per-entry createHash + JSON, one INSERT per row, 100 rows per NORMAL-sync transaction, 5 segments of 200,000');
   log.dispose();
+  m.db_bytes_per_1m = { value: Math.round(sizeOf(o.dbPath) + sizeOf(`${o.dbPath}-wal`)), unit: 'bytes', stat: 'total', n: 1, warmup: 0, ...inproc, work: 'database + WAL after 1,000,000 buffered entries' };
 
-  const total = N + SYNC_N + ONE_N;
-  m.db_bytes_per_1m = { value: Math.round((sizeOf(o.dbPath) + sizeOf(`${o.dbPath}-wal`)) * (1_000_000 / total)), unit: 'bytes' };
+  // -- durable (sync) appends: fresh logs on both sides, each writer awaits its entry's commit (one fsync per commit).
+  const fresh = { dbPath: path.join(dir, 'sync', 'sync.db'), keyPath: path.join(dir, 'sync', 'keys', 'audit.key') };
+  const syncLog = AuditLog.open(fresh);
+  const oursAppend: Appender = (i) => syncLog.append({ ...input(i), action: 'policy.decision' }, { sync: true });
+  const naive1 = naiveSync(path.join(dir, 'naive-sync-1w.db'), false);
+  const naive16 = naiveSync(path.join(dir, 'naive-sync-16w.db'), true);
+  const rate = (n: number, value: number, work: string) => ({ value, unit: 'entries/s', stat: 'rate' as const, n, warmup: SYNC_WARMUP, ...inproc, work });
+  m.append_sync_1w_per_s = rate(SYNC_1W, await syncRate(oursAppend, 1, SYNC_1W, SYNC_WARMUP), 'AuditLog.append sync (FULL-sync group commit on the writer thread), 1 writer');
+  b.naive_sync_1w_per_s = rate(SYNC_1W, await syncRate(naive1.append, 1, SYNC_1W, SYNC_WARMUP), 'naive: one FULL-sync WAL transaction per entry, 1 writer');
+  m.append_sync_16w_per_s = { ...rate(SYNC_16W, await syncRate(oursAppend, 16, SYNC_16W, SYNC_WARMUP), 'AuditLog.append sync, 16 concurrent writers (group commit)'), goal: '>= 5000' };
+  b.naive_sync_16w_per_s = rate(SYNC_16W, await syncRate(naive16.append, 16, SYNC_16W, SYNC_WARMUP), 'naive: 16 concurrent writers, every entry queued in a tick committed in one FULL-sync transaction');
+  syncLog.dispose();
+  naive1.close();
+  naive16.close();
 
-  t = nowMs();
-  const r = await verifyAuditLog({ ...o, headPath: `${o.dbPath}.head` });
-  if (r.type !== 'intact') throw new Error(`verify failed: ${JSON.stringify(r)}`);
-  m.verify_1m_s = { value: ((nowMs() - t) / 1000) * (1_000_000 / r.entries), unit: 's', goal: '<= 3' };
+  // -- verification of the 1M-entry log: worker threads vs the same checks in this thread, alternating, median of 3.
+  const verify = async (workers: number | undefined) => {
+    const t0 = nowMs();
+    const r = await verifyAuditLog({ ...o, headPath: `${o.dbPath}.head`, ...(workers === undefined ? {} : { workers }) });
+    if (r.type !== 'intact' || r.entries !== N) throw new Error(`verify failed: ${JSON.stringify(r)}`);
+    return (nowMs() - t0) / 1000;
+  };
+  const [threaded, single] = [[] as number[], [] as number[]];
+  await verify(undefined);
+  await verify(1);
+  for (let k = 0; k < VERIFY_RUNS; k++) { threaded.push(await verify(undefined)); single.push(await verify(1)); }
+  const vf = (value: number, work: string) => ({ value, unit: 's', stat: 'median' as const, n: VERIFY_RUNS, warmup: 1, ...inproc, work });
+  m.verify_1m_s = { ...vf(percentile(threaded, 50), 'verifyAuditLog of 1,000,000 entries, default worker threads (up to 4 by cores)'), goal: '<= 3' };
+  b.verify_1m_1thread_s = vf(percentile(single, 50), 'verifyAuditLog of the same 1,000,000 entries, same checks, workers: 1 (this thread)');
 
-  // -- baselines, same machine, same run.
-  // Per-row FULL-sync baseline right after our synchronous runs.
-  const ns = naiveWriter(path.join(dir, 'naive-sync.db'), 'FULL');
-  const NS = 5000;
-  t = nowMs();
-  for (let i = 1; i <= NS; i++) ns.row(i);
-  m.baseline_naive_fullsync_per_s = { value: NS / ((nowMs() - t) / 1000), unit: 'entries/s' };
-  ns.db.close();
-
-  m.baseline_naive_verify_1m_s = { value: naiveVerify(o.dbPath), unit: 's' };
-
-  const ratios: Array<[string, string, string]> = [
-    ['buffered vs naive 100-entry tx', 'append_buffered_per_s', 'baseline_naive_100tx_per_s'],
-    ['sync vs naive per-row FULL', 'append_sync_per_s', 'baseline_naive_fullsync_per_s'],
-    ['verify speed-up vs row-by-row', 'baseline_naive_verify_1m_s', 'verify_1m_s'],
-  ];
-  report('audit', m, ratios);
-  // The results file keeps exactly the issue's keys under `metrics`; baselines and ratios beside them.
-  const keys = ['append_buffered_per_s', 'append_sync_per_s', 'verify_1m_s', 'db_bytes_per_1m'];
-  const pick = (ks: string[]) => Object.fromEntries(ks.map((k) => [k, { value: m[k].value, unit: m[k].unit }]));
-  fs.writeFileSync(path.join(__dirname, 'results', 'audit.json'), JSON.stringify({
-    metrics: pick(keys),
-    baselines: pick(Object.keys(m).filter((k) => k.startsWith('baseline_'))),
-    ratios: Object.fromEntries(ratios.map(([label, a, b]) => [label, m[a].value / m[b].value])),
-    info: pick(Object.keys(m).filter((k) => k.startsWith('info_'))),
-  }, null, 2) + '\n');
+  writeResults({
+    name: 'audit', engine: null, metrics: m, baselines: b,
+    ratios: [
+      ['buffered / naive 100-entry tx', 'append_buffered_per_s', 'naive_buffered_100tx_per_s'],
+      ['sync 1 writer / naive 1 writer', 'append_sync_1w_per_s', 'naive_sync_1w_per_s'],
+      ['sync 16 writers / naive 16 writers batching per tick', 'append_sync_16w_per_s', 'naive_sync_16w_per_s'],
+      ['thread speed-up: 1 thread / threaded verify', 'verify_1m_1thread_s', 'verify_1m_s'],
+    ],
+    notes: ['durable appends: both sides use WAL with synchronous=FULL for the commit (one fsync per commit) on fresh files'],
+  });
   fs.rmSync(dir, { recursive: true, force: true });
-}
-
-/** Row by row: read every column, rebuild the canonical bytes in JS, hash, compare (runs on 200k rows, scaled to 1M). */
-function naiveVerify(file: string): number {
-  const db = new Database(file, { readonly: true });
-  const rows = db.prepare(`SELECT seq, time, session, subject, action, resource, decision, rule_ids, lower(hex(payload_digest)) AS d, payload,
-    lower(hex(prev_hash)) AS prev, lower(hex(hash)) AS hash FROM entries ORDER BY seq LIMIT 200000`);
-  const t = nowMs();
-  let prev: string | undefined;
-  let n = 0;
-  for (const r of rows.iterate() as Iterable<Record<string, string | number | null>>) {
-    const f: StoredFields = { seq: r.seq as number, time: r.time as number, session: r.session as string, subject: r.subject as string,
-      action: r.action as string, resource: r.resource as string, decision: r.decision as string, ruleIds: r.rule_ids as string,
-      payloadDigest: r.d as string, payload: r.payload as string | null };
-    if (r.payload !== null && payloadParts(JSON.parse(r.payload as string)).digest !== r.d) throw new Error('payload');
-    if (prev !== undefined && r.prev !== prev) throw new Error('link');
-    if (crypto.createHash('sha256').update(entryInput(r.prev as string, f)).digest('hex') !== r.hash) throw new Error(`hash ${r.seq}`);
-    prev = r.hash as string;
-    n++;
-  }
-  db.close();
-  return ((nowMs() - t) / 1000) * (1_000_000 / n);
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,9 +1,16 @@
-// Benchmark helpers: percentiles, a printed table with ratios against a baseline, and the results file.
+// Benchmark helpers: sampling, percentiles, and the one results writer (metadata, baselines, fair ratios only).
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import Docker from 'dockerode';
+import { AirlockError } from '../protocol/src/errors';
+import { BenchResult, Measured, type Ratio } from './schema';
 
-export interface Metric { value: number; unit: string; goal?: string }
-export type Metrics = Record<string, Metric>;
+export type { Measured } from './schema';
+export type Figures = Record<string, Measured>;
+
+const loadAtStart = os.loadavg()[0];
 
 export function percentile(samples: number[], p: number): number {
   if (!samples.length) return NaN;
@@ -28,24 +35,128 @@ export async function sample(n: number, fn: () => unknown, warmup = Math.min(10,
   return out;
 }
 
-/** Prints a table (metric, value, unit, goal, ratio vs baseline) and writes bench/results/NAME.json. */
-export function report(name: string, metrics: Metrics, ratios: Array<[label: string, num: string, den: string]> = []): void {
-  const rows = Object.entries(metrics).map(([k, m]) => [k, fmt(m.value), m.unit, m.goal ?? '']);
-  for (const [label, a, b] of ratios) {
-    if (metrics[a] && metrics[b]) rows.push([label, fmt(metrics[a].value / metrics[b].value), 'x', '']);
+/** Samples two contenders alternately (a, b, a, b, ...) so both see the same machine load; same n, same warm-up. */
+export async function samplePair(n: number, warmup: number, a: () => unknown, b: () => unknown): Promise<[number[], number[]]> {
+  for (let i = 0; i < warmup; i++) { await a(); await b(); }
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = nowMs();
+    await a();
+    xs.push(nowMs() - t);
+    t = nowMs();
+    await b();
+    ys.push(nowMs() - t);
   }
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['metric', 'value', 'unit', 'goal'][i].length));
-  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-  console.log(`\n== bench ${name} ==`);
-  console.log(line(['metric', 'value', 'unit', 'goal']));
-  for (const r of rows) console.log(line(r));
-  const dir = path.join(__dirname, 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const out = Object.fromEntries(Object.entries(metrics).map(([k, m]) => [k, { value: m.value, unit: m.unit }]));
-  fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ metrics: out }, null, 2) + '\n');
-  console.log(`wrote bench/results/${name}.json`);
+  return [xs, ys];
 }
 
-function fmt(v: number): string {
+/** Why `a / b` would compare unequal sampling, or undefined when the ratio is fair by docs/CONTRIBUTING.md's rule. */
+export function unfairness(a: Measured, b: Measured): string | undefined {
+  if (a.model !== b.model) return `process models differ (${a.model} vs ${b.model})`;
+  if (a.unit !== b.unit) return `units differ (${a.unit} vs ${b.unit})`;
+  if (a.stat !== b.stat) return `statistics differ (${a.stat} vs ${b.stat})`;
+  if (a.n !== b.n) return `sample counts differ (${a.n} vs ${b.n})`;
+  if (a.warmup !== b.warmup) return `warm-ups differ (${a.warmup} vs ${b.warmup})`;
+  return undefined;
+}
+
+export interface ResultSpec {
+  name: string;
+  /** The container engine driven, from `engineOf`, or null when the bench drives none. */
+  engine: BenchResult['engine'];
+  metrics: Figures;
+  baselines: Figures;
+  reference?: Figures;
+  ratios?: Array<[label: string, num: string, den: string]>;
+  notes?: string[];
+}
+
+/** Builds and validates a results file: refuses missing metadata, unknown keys and every unfair ratio. */
+export function buildResult(spec: ResultSpec, commit = gitCommit(), loadEnd = os.loadavg()[0]): BenchResult {
+  const all: Figures = { ...spec.baselines, ...spec.metrics };
+  const overlap = Object.keys(spec.metrics).filter((k) => k in spec.baselines || k in (spec.reference ?? {}));
+  if (overlap.length) throw new AirlockError('BENCH_DUPLICATE_KEY', `keys in more than one section: ${overlap.join(', ')}`,
+    'a key is ours (metrics), a baseline, or a reference figure: one of them');
+  const ratios: Ratio[] = (spec.ratios ?? []).map(([label, num, den]) => {
+    const a = all[num];
+    const b = all[den];
+    if (!a || !b) {
+      throw new AirlockError('BENCH_RATIO_KEY', `ratio "${label}" names ${!a ? num : den}, which is not a metric or baseline`,
+        'reference figures are never part of a ratio');
+    }
+    const why = unfairness(a, b);
+    if (why) throw new AirlockError('BENCH_UNFAIR_RATIO', `ratio "${label}" (${num} / ${den}) compares unequal work: ${why}`,
+      'see the benchmark rule in docs/CONTRIBUTING.md: same work, data, process model, warm-up and sampling');
+    return { label, num, den, value: a.value / b.value };
+  });
+  const cores = os.cpus().length;
+  const result = {
+    name: spec.name,
+    date: new Date().toISOString(),
+    commit,
+    machine: {
+      cores, cpu: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), os: `${os.type()} ${os.release()} ${os.arch()}`,
+      loadStart: round2(loadAtStart), loadEnd: round2(loadEnd), underLoad: Math.max(loadAtStart, loadEnd) >= cores / 2,
+    },
+    engine: spec.engine,
+    node: process.version,
+    metrics: spec.metrics,
+    baselines: spec.baselines,
+    reference: spec.reference ?? {},
+    ratios,
+    notes: spec.notes ?? [],
+  };
+  const parsed = BenchResult.safeParse(result);
+  if (!parsed.success) {
+    throw new AirlockError('BENCH_RESULT_INVALID', `bench ${spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'every figure records value, unit, stat, n, warm-up, process model and work (bench/schema.ts)');
+  }
+  return parsed.data;
+}
+
+/** The one writer every bench uses: prints the table and writes bench/results/NAME.json. */
+export function writeResults(spec: ResultSpec): BenchResult {
+  const r = buildResult(spec);
+  const rows: string[][] = [];
+  const add = (section: string, figs: Figures) => {
+    for (const [k, m] of Object.entries(figs)) rows.push([k, fmt(m.value), m.unit, `${section} ${m.stat} n=${m.n} w=${m.warmup} ${m.model}`, m.goal ?? '']);
+  };
+  add('ours', r.metrics);
+  add('baseline', r.baselines);
+  add('reference', r.reference);
+  for (const x of r.ratios) rows.push([x.label, fmt(x.value), 'x', `ratio ${x.num} / ${x.den}`, '']);
+  const head = ['metric', 'value', 'unit', 'what', 'goal'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  console.log(`\n== bench ${r.name} (${r.engine ? `${r.engine.name} ${r.engine.version}, ` : ''}${r.machine.cores} cores, load ${r.machine.loadStart}→${r.machine.loadEnd}) ==`);
+  console.log(line(head));
+  for (const row of rows) console.log(line(row));
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
+  console.log(`wrote bench/results/${r.name}.json`);
+  return r;
+}
+
+/** The engine's name and server version, asked over its socket. */
+export async function engineOf(name: 'docker' | 'podman', socketPath: string): Promise<{ name: string; version: string }> {
+  const v = await new Docker({ socketPath }).version();
+  return { name, version: v.Version };
+}
+
+function gitCommit(): BenchResult['commit'] {
+  const root = path.join(__dirname, '..');
+  const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  // Dirty = uncommitted changes in what the benches measure (other folders do not change the figures).
+  const status = execFileSync('git', ['status', '--porcelain', '--', 'bench', 'kernel', 'protocol', 'bootstrap', 'templates'], { cwd: root, encoding: 'utf8' });
+  return { sha, dirty: status.split('\n').some((l) => l.trim() && !l.includes('bench/results/')) };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+export function fmt(v: number): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }

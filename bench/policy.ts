@@ -9,7 +9,7 @@ import { compilePolicy, readPolicyFile } from '../kernel/src/policy/loader';
 import { prepareRequest } from '../kernel/src/policy/request';
 import { ruleMatches, CompiledRule } from '../kernel/src/policy/rules';
 import { TokenService } from '../kernel/src/policy/tokens';
-import { nowMs, report } from './lib';
+import { nowMs, writeResults } from './lib';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-policy-'));
 
@@ -47,13 +47,15 @@ function requests(n: number): PolicyRequest[] {
   return out;
 }
 
-function rate(fn: (i: number) => unknown, minMs = 1000): number {
-  for (let i = 0; i < 50_000; i++) fn(i); // let the JIT settle before timing
-  let n = 0;
+const DECISIONS = 100_000;
+const WARMUP = 20_000;
+
+/** Calls per second over a fixed count after a fixed warm-up (the JIT settles first), the same for every contender. */
+function rate(fn: (i: number) => unknown): number {
+  for (let i = 0; i < WARMUP; i++) fn(i);
   const t = nowMs();
-  let el = 0;
-  while ((el = nowMs() - t) < minMs) { for (let i = 0; i < 1000; i++) fn(n++); }
-  return (n / el) * 1000;
+  for (let i = 0; i < DECISIONS; i++) fn(i);
+  return (DECISIONS / (nowMs() - t)) * 1000;
 }
 
 /** The naive baseline: the same compiled rules and matchers, every rule tested for every request. */
@@ -83,7 +85,7 @@ for (const n of [10, 100, 1000]) {
   if (n === 1000) {
     const rules = compilePolicy([readPolicyFile(file)]).rules;
     for (const r of reqs) if (linearScan(rules, r) !== engine.evaluate(r).decision) throw new Error(`baseline disagrees on ${r.action} ${r.resource}`);
-    baseline = rate((i) => linearScan(rules, reqs[i % reqs.length]), 400);
+    baseline = rate((i) => linearScan(rules, reqs[i % reqs.length]));
   }
 }
 // Load time: a fresh process-like measurement after warm-up (the first load also compiles picomatch paths).
@@ -100,12 +102,20 @@ const scope = { subject: 'agent:bench', action: 'fs.write', resource: 'packages/
 if (!tokens.verify(tok, scope).ok) throw new Error('token does not verify');
 const tokenRate = rate(() => tokens.verify(tok, scope));
 
-report('policy', {
-  decisions_per_s_10_rules: { value: perRules[10], unit: '/s' },
-  decisions_per_s_100_rules: { value: perRules[100], unit: '/s' },
-  decisions_per_s_1000_rules: { value: perRules[1000], unit: '/s', goal: '>= 500000' },
-  token_validations_per_s: { value: tokenRate, unit: '/s' },
-  load_1000_rules_ms: { value: loadMs, unit: 'ms' },
+const r = (value: number, work: string) => ({ value, unit: '/s', stat: 'rate' as const, n: DECISIONS, warmup: WARMUP, model: 'in-process' as const, work });
+const mix = 'a mix of fs/exec/net requests';
+writeResults({
+  name: 'policy', engine: null,
+  metrics: {
+    decisions_per_s_10_rules: r(perRules[10], `PolicyEngine.evaluate, 10 rules, ${mix}`),
+    decisions_per_s_100_rules: r(perRules[100], `PolicyEngine.evaluate, 100 rules, ${mix}`),
+    decisions_per_s_1000_rules: { ...r(perRules[1000], `PolicyEngine.evaluate, 1,000 rules, ${mix}`), goal: '>= 500000' },
+    token_validations_per_s: r(tokenRate, 'TokenService.verify of one token'),
+    load_1000_rules_ms: { value: loadMs, unit: 'ms', stat: 'best', n: 6, warmup: 0, model: 'in-process', work: 'PolicyEngine.load of a 1,000-rule file' },
+  },
+  baselines: {
+    linear_scan_decisions_per_s_1000_rules: r(baseline, `linear scan of the same 1,000 compiled rules with the same matchers, ${mix}`),
+  },
+  ratios: [['indexed / linear scan (1,000 rules)', 'decisions_per_s_1000_rules', 'linear_scan_decisions_per_s_1000_rules']],
 });
-console.log(`baseline (naive linear scan, 1000 rules, same matchers): ${baseline.toFixed(0)} decisions/s; indexed / linear = ${(perRules[1000] / baseline).toFixed(1)}x`);
 fs.rmSync(dir, { recursive: true, force: true });

@@ -84,7 +84,8 @@ export class TaskVolume implements IOutputVolume {
     if (at.type === 'deleted') return undefined;
     try {
       const st = fs.lstatSync(at.type === 'output' ? at.abs : path.join(this.workspace, rel));
-      return st.isFile() ? st.size : st.isDirectory() ? 0 : undefined;
+      // A symlink is never followed: a read returns its target text (FS_SYMLINK), whose length lstat gives.
+      return st.isFile() || st.isSymbolicLink() ? st.size : st.isDirectory() ? 0 : undefined;
     } catch { return undefined; }
   }
 

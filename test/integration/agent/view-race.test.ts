@@ -42,7 +42,7 @@ describe('native reads race a background sandbox process (real kernel, Docker sa
       [...call(0, 'c1', 'exec', { argv: ['node', '-e', CHECK] }), fin('tool-calls')],
       [text('Done.'), fin('stop')],
     ]);
-    // In the workspace too: the policy's max_size rule is judged by the workspace file's size (kernel/src/agent/adapters.ts).
+    // In the workspace too (the sandbox's helper swaps the task's copy of it).
     fs.mkdirSync(`${workspace}/race`, { mode: 0o777 });
     fs.chmodSync(`${workspace}/race`, 0o777);
     fs.writeFileSync(`${workspace}/race/target.txt`, 'SAFE\n');

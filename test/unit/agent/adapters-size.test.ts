@@ -62,3 +62,21 @@ describe('agent adapters: a task judges sizes on its own view', () => {
     assert.equal((await toolPolicy(engine, { mode: 'explore', workspace: ws }).evaluate(read('gen/out.txt'))).decision, 'deny');
   });
 });
+
+describe('agent adapters: a symlink in the task view', () => {
+  it('is judged by the size of what a read returns (its target text), so the tool can say "is a symlink"', async () => {
+    const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-link-')));
+    const out = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-link-out-')));
+    fs.mkdirSync(path.join(out, 'upper', 'race'), { recursive: true });
+    fs.symlinkSync('/state/policy-token.key', path.join(out, 'upper', 'race', 'target.txt'));
+    const engine = createDefaultPolicyEngine('explore', { workspace: ws });
+    const vol = { id: 'v', volumeName: 'v', kind: 'overlay', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume;
+    const tv = new TaskVolume(vol, ws, async () => {});
+    assert.equal(tv.sizeOf('race/target.txt'), '/state/policy-token.key'.length);
+    const d = await toolPolicy(engine, { mode: 'explore', workspace: ws, view: tv })
+      .evaluate({ kind: 'tool', taskId: 't', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: ['race/target.txt'] });
+    assert.equal(d.decision, 'allow', d.reason);
+    engine.dispose();
+    fs.rmSync(ws, { recursive: true, force: true }); fs.rmSync(out, { recursive: true, force: true });
+  });
+});

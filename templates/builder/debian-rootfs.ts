@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AirlockError } from '../../protocol/src/errors';
 import { defaultNodeBinary } from './node-binary';
+import { AGENT_NODE } from '../../kernel/src/runtime/types';
 
 export interface DebianImageOptions {
   engine: 'docker' | 'podman';
@@ -27,7 +28,7 @@ export interface BuiltImage { ref: string; contentHash: string; cached: boolean 
 
 const BUILDER_VERSION = '1';
 /** Bumped when the layer laid over Debian changes (not the Debian tree itself). */
-const LAYOUT_VERSION = '3';
+const LAYOUT_VERSION = '4';
 const SANDBOX_UID = 1000;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -133,7 +134,12 @@ async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir
   fs.cpSync(npmDir, p('usr', 'local', 'lib', 'node_modules', 'npm'), { recursive: true, verbatimSymlinks: true });
   // An init for PID 1 that reaps orphans (a killed fork bomb's zombies would otherwise hold the pids limit).
   const init = initBinary();
-  if (init) fs.copyFileSync(init, p('usr', 'local', 'bin', 'tini'));
+  if (init) { fs.copyFileSync(init, p('usr', 'local', 'bin', 'tini')); fs.chmodSync(p('usr', 'local', 'bin', 'tini'), 0o111); }
+  // The exec agent's own node, execute-only like tini: a process started from a file it cannot read is not dumpable,
+  // so commands (same uid) cannot open its /proc/<pid>/{fd,mem} (docs/sandboxes.md).
+  fs.mkdirSync(p(path.dirname(AGENT_NODE)), { recursive: true });
+  fs.copyFileSync(nodeBinary, p(AGENT_NODE));
+  fs.chmodSync(p(AGENT_NODE), 0o111);
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', p('usr', 'local', 'bin', 'npm'));
   fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', p('usr', 'local', 'bin', 'npx'));
   // Owned by the sandbox user: Podman gives a volume mounted here this directory's owner (see podman.ts).

@@ -25,6 +25,9 @@ export interface NodeImageSpec {
   binaries?: string[];
   /** Host binaries shipped through `files` whose shared libraries must be in the image too. */
   librariesOf?: string[];
+  /** Paths in the image made execute-only (0111): a process started from a file it cannot read is not dumpable, so
+   * nothing of the same uid can open its /proc/<pid>/{fd,mem} (the sandbox's init and exec agent). */
+  executeOnly?: string[];
   /** Who builds it (labels the image; only that builder's older images are pruned): this checkout by default. */
   installation?: string;
 }
@@ -125,6 +128,7 @@ export function assembleRootfs(dir: string, spec: NodeImageSpec): void {
   fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:1000:1000:sandbox:/tmp:/sbin/nologin\n');
   fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\nsandbox:x:1000:\n');
   for (const [dest, src] of Object.entries(spec.files)) put(dest, src);
+  for (const f of spec.executeOnly ?? []) fs.chmodSync(path.join(dir, f), 0o111);
   for (const [dest, text] of Object.entries(spec.texts ?? {})) {
     fs.mkdirSync(path.dirname(path.join(dir, dest)), { recursive: true });
     fs.writeFileSync(path.join(dir, dest), text);

@@ -4,6 +4,8 @@ import type { SandboxTemplate } from '../../kernel/src/runtime/templates';
 import { loadTemplates } from '../../kernel/src/runtime/templates';
 import { IMAGE_FOR_LABEL } from '../../kernel/src/runtime/types';
 import { buildDebianImage, initBinary } from './debian-rootfs';
+import { AGENT_NODE } from '../../kernel/src/runtime/types';
+import { defaultNodeBinary } from './node-binary';
 import { ensureNodeImage } from './node-rootfs';
 
 
@@ -28,8 +30,10 @@ export async function ensureSandboxImages(o: SandboxImageOptions): Promise<Map<S
         const docker = new Docker({ socketPath: o.socketPath });
         out.set(recipe, await ensureNodeImage(docker, {
           repo: 'airlock/sandbox-node',
-          // tini as PID 1 reaps orphaned processes; the runtime starts the exec agent under it.
-          files: initBinary() ? { '/usr/bin/tini': initBinary()! } : {},
+          // tini as PID 1 reaps orphaned processes; the runtime starts the exec agent under it with its own copy of node.
+          // Both execute-only: commands (same uid) cannot open their /proc/<pid>/fd or mem (docs/sandboxes.md).
+          files: { ...(initBinary() ? { '/usr/bin/tini': initBinary()! } : {}), [AGENT_NODE]: defaultNodeBinary() },
+          executeOnly: [...(initBinary() ? ['/usr/bin/tini'] : []), AGENT_NODE],
           changes: ['ENV HOME=/tmp', 'WORKDIR /tmp', 'LABEL airlock.owner=airlock', `LABEL ${IMAGE_FOR_LABEL}=node`],
         }, (l) => progress(`[sandbox-node] ${l}`), o.signal));
         break;

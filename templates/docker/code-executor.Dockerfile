@@ -9,6 +9,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
  && ln -sf /usr/local/bin/node /usr/bin/node \
+ && install -D -m 0111 /usr/local/bin/node /usr/libexec/airlock/node && chmod 0111 /usr/bin/tini \
  && userdel node \
  && groupadd -g 1000 airlock \
  && useradd -u 1000 -g 1000 -d /tmp -s /bin/sh -c 'airlock sandbox' -M airlock \

@@ -10,7 +10,7 @@ import { canTransition, noAudit, SandboxLifecycle, type ISandboxAuditSink, type 
 import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbox';
 import { sweepOrphans, type SweepResult } from './sweeper';
 import { loadSeccomp, parseSize, type SandboxTemplate } from './templates';
-import { IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
+import { AGENT_NODE, IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
 import { VolumePool, volumeOwner } from './volume-pool';
 import { WarmPool } from './warm-pool';
 
@@ -191,9 +191,10 @@ export class SandboxManager extends Disposable {
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
       const spec: ContainerSpec = {
         name: `airlock-${t.name}-${id.slice(4)}`,
-        // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit); a person's
-        // own image gets the engine's init instead.
-        image, cmd: t.image ? ['node', '-e', AGENT_SOURCE] : ['tini', '--', 'node', '-e', AGENT_SOURCE], init: !!t.image, env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
+        // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit) and the agent's
+        // execute-only node (neither can be opened through /proc by a command); a person's own image gets the engine's
+        // init and its own node, without that protection (docs/sandboxes.md).
+        image, cmd: t.image ? ['node', '-e', AGENT_SOURCE] : ['tini', '--', AGENT_NODE, '-e', AGENT_SOURCE], init: !!t.image, env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
         labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline), ...(opts.task ? { [LABEL.task]: opts.task } : {}) },
         readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
         pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),

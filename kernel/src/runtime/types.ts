@@ -107,3 +107,6 @@ export interface IContainerRuntime extends IDisposable {
   removeVolume(name: string): Promise<void>;
   listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]>;
 }
+
+/** The exec agent's own Node.js in our sandbox images, execute-only (0111) so the agent is not dumpable. */
+export const AGENT_NODE = '/usr/libexec/airlock/node';

@@ -1,5 +1,5 @@
 // Benchmark helpers: sampling, percentiles, and the one results writer (metadata, baselines, fair ratios only).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,20 +35,25 @@ export async function sample(n: number, fn: () => unknown, warmup = Math.min(10,
   return out;
 }
 
-/** Samples two contenders alternately (a, b, a, b, ...) so both see the same machine load; same n, same warm-up. */
-export async function samplePair(n: number, warmup: number, a: () => unknown, b: () => unknown): Promise<[number[], number[]]> {
-  for (let i = 0; i < warmup; i++) { await a(); await b(); }
-  const xs: number[] = [];
-  const ys: number[] = [];
+/** Samples contenders in rounds (a, b, c, a, b, c, ...) so all see the same machine load; same n, same warm-up. */
+export async function sampleRounds(n: number, warmup: number, ...fns: Array<() => unknown>): Promise<number[][]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const out = fns.map(() => [] as number[]);
   for (let i = 0; i < n; i++) {
-    let t = nowMs();
-    await a();
-    xs.push(nowMs() - t);
-    t = nowMs();
-    await b();
-    ys.push(nowMs() - t);
+    for (const [k, fn] of fns.entries()) {
+      const t = nowMs();
+      await fn();
+      out[k].push(nowMs() - t);
+    }
   }
-  return [xs, ys];
+  return out;
+}
+
+/** Runs bench/cli.ts as a spawned CLI (Node with the tsx loader, as a checkout runs our code); returns its stdout. */
+export function runOurCli(args: string[]): string {
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'cli.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`bench/cli.ts ${args[0]} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Why `a / b` would compare unequal sampling, or undefined when the ratio is fair by docs/CONTRIBUTING.md's rule. */

@@ -66,10 +66,14 @@ export class TaskPolicy implements IPolicy {
   /** Sizes for `max_size` rules come from the task's view once it has one (a file its sandbox made is judged too). */
   useView(view: { sizeOf(p: string): number | undefined }): void { this.view = view; }
 
-  /** Grants, for the rest of this task, every scope the call with this tool and (sanitised) input was asked about. */
-  grantSession(tool: string, input: unknown): Scope[] {
-    const scopes = this.asked.get(this.o.key(tool, input)) ?? [];
-    for (const s of scopes) if (!this.grants.some((g) => g.action === s.action && g.resource === s.resource)) this.grants.push(s);
-    return scopes;
+  /** The scopes the call with this tool and (sanitised) input was asked about. */
+  askedScopes(tool: string, input: unknown): Scope[] {
+    return [...(this.asked.get(this.o.key(tool, input)) ?? [])];
   }
+
+  /** Grants these scopes for the rest of this task (after the grant is recorded). */
+  grant(scopes: readonly Scope[]): void {
+    for (const s of scopes) if (!this.grants.some((g) => g.action === s.action && g.resource === s.resource)) this.grants.push(s);
+  }
+
 }

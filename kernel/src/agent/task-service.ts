@@ -18,6 +18,7 @@ import { ModeEngines, TaskPolicy } from './task-policy';
 import { autoMergeTaskSet } from './task-automerge';
 import { runTask, TASK_TEMPLATE } from './task-run';
 import { TaskWorkflow } from './task-workflow';
+import { auditOf, recordThenAct } from '../audit/record';
 
 interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown }
 interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string }
@@ -51,6 +52,7 @@ export class TaskService implements IDisposable {
     audit.assertSessionsAllowed();
     const runtime = this.s.runtime;
     if (!runtime) throw new AirlockError('SANDBOX_NO_RUNTIME', 'this kernel has no container engine, so tasks cannot run commands or edit files', 'start Docker or Podman and restart the kernel');
+    const outputRoot = this.outputRoot();
     const { patches, scheduler } = this.s;
     if (!patches || !scheduler) throw new AirlockError('TASK_UNAVAILABLE', 'this kernel was built without patches or a scheduler');
     const name: ProviderName | undefined = p.provider ?? (p.replay ? 'replay' : [...this.providers.keys()][0]);
@@ -98,7 +100,7 @@ export class TaskService implements IDisposable {
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
       task.done = runTask({
-        workspace: this.s.config.workspace, stateDir: this.s.config.stateDir, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: audit.writer, sanitiser: this.sanitiser,
+        workspace: this.s.config.workspace, outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: audit.writer, sanitiser: this.sanitiser,
       }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
         autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
@@ -127,11 +129,13 @@ export class TaskService implements IDisposable {
     const task = this.tasks.get(taskId);
     const p = task?.pending.get(requestId);
     if (!task || !p) return false;
-    task.pending.delete(requestId);
     if (decision === 'allow-session') {
-      const scopes = task.policy.grantSession(p.tool, p.input);
-      await this.s.audit?.writer.append({ session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } }, { sync: true });
+      // Recorded, then granted: a grant the log cannot take is not given, and the request stays pending.
+      const scopes = task.policy.askedScopes(p.tool, p.input);
+      await recordThenAct(auditOf(this.s), { session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } },
+        () => task.policy.grant(scopes));
     }
+    if (!task.pending.delete(requestId)) return false;
     p.resolve(decision === 'deny' ? 'deny' : 'allow');
     return true;
   }
@@ -158,11 +162,26 @@ export class TaskService implements IDisposable {
     this.tasks.delete(taskId);
   }
 
-  /** Kernel-side path → the engine host's path (bind and overlay sources): /workspace and /state are bind mounts. */
+  /** Where task output dirs go. In a container it must be a filesystem of its own (bootstrap's outputs tmpfs), so
+   * what sandboxes write is capped by a filesystem and can never fill the state volume (audit log): else no task. */
+  private outputRoot(): string {
+    const { stateDir, outputsDir, inContainer } = this.s.config;
+    if (!inContainer) return outputsDir ?? path.join(stateDir, 'outputs');
+    const dev = (p: string) => { try { return fs.statSync(p).dev; } catch { return undefined; } };
+    if (!outputsDir || dev(outputsDir) === undefined || dev(outputsDir) === dev(stateDir)) {
+      throw new AirlockError('TASK_OUTPUTS_UNCAPPED', `task output dirs ${outputsDir ?? '(AIRLOCK_OUTPUTS_DIR unset)'} are not on a filesystem of their own, so a sandbox could fill the state volume`,
+        'start the kernel with Airlock\'s bootstrap (it mounts the outputs tmpfs volume), or check `docker volume ls` for airlock-outputs-*');
+    }
+    return outputsDir;
+  }
+
+  /** Kernel-side path → the engine host's path (bind and overlay sources): /workspace and /state are bind mounts, the
+   * outputs dir is a volume the engine mounts at its mountpoint (the most specific mapping comes first). */
   private hostPath(k: string): string {
-    const map: Array<[string, string | undefined]> = [[this.s.config.stateDir, this.env.AIRLOCK_HOST_STATE_DIR], [this.s.config.workspace, this.env.AIRLOCK_HOST_WORKSPACE]];
+    const { outputsDir, stateDir, workspace } = this.s.config;
+    const map: Array<[string | undefined, string | undefined]> = [[outputsDir, this.env.AIRLOCK_HOST_OUTPUTS_DIR], [stateDir, this.env.AIRLOCK_HOST_STATE_DIR], [workspace, this.env.AIRLOCK_HOST_WORKSPACE]];
     for (const [inside, host] of map) {
-      if (!host) continue;
+      if (!inside || !host) continue;
       const rel = path.relative(inside, k);
       if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return path.join(host, rel);
     }

@@ -70,7 +70,7 @@ export class TaskWorkflow implements IToolGate {
         if (rule) s = await wf.transition(s.id, rule.to, {}, 'kernel', signal);
       }
     } else {
-      s = wf.create(d.taskId, o.mode, 'kernel');
+      s = await wf.createDurable(d.taskId, o.mode, 'kernel');
     }
     const t = new TaskWorkflow(d, s);
     await t.record('workflow.start', { sessionId: s.id, mode: s.mode, state: s.state, resumed, version: s.version });

@@ -53,11 +53,21 @@ export class WorkflowService extends Disposable {
   get runner(): ITestRunner | undefined { return this.options.runner; }
 
   create(sessionId: string, mode: WorkflowMode, actor: Actor = 'kernel'): SessionSnapshot {
-    if (this.store.get(sessionId)) throw new AirlockError('WORKFLOW_SESSION_EXISTS', `workflow session ${sessionId} already exists`);
-    const t: NewTransition = { sessionId, kind: 'create', mode, from: null, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data: EMPTY_DATA }, at: this.now() };
-    // Synchronous for its callers (a task's start, already durably audited as task.start): the entry joins the chain
-    // before the row is written, and an absent, closed or damaged log refuses it.
+    const t = this.creation(sessionId, mode, actor);
+    // Synchronous for its callers: the entry joins the chain before the row is written, and an absent, closed or
+    // damaged log refuses it. A task's start uses createDurable, which also waits for the disk.
     return recordThenActNow(this.options.audit, workflowAuditEntry(t), () => this.commit(t));
+  }
+
+  /** The same, after the entry is durable: a failed disk write refuses the session too. */
+  createDurable(sessionId: string, mode: WorkflowMode, actor: Actor = 'kernel'): Promise<SessionSnapshot> {
+    const t = this.creation(sessionId, mode, actor);
+    return recordThenAct(this.options.audit, workflowAuditEntry(t), () => this.commit(t));
+  }
+
+  private creation(sessionId: string, mode: WorkflowMode, actor: Actor): NewTransition {
+    if (this.store.get(sessionId)) throw new AirlockError('WORKFLOW_SESSION_EXISTS', `workflow session ${sessionId} already exists`);
+    return { sessionId, kind: 'create', mode, from: null, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data: EMPTY_DATA }, at: this.now() };
   }
 
   get(sessionId: string): SessionSnapshot {

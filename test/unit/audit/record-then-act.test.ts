@@ -71,10 +71,13 @@ for (const how of ['closed', 'write-fails'] as const) {
       await assert.rejects(Promise.resolve(h['workflow/setMode']!({ sessionId: 'e', mode: 'strict', reason: 'risky' }, ctx)), isAuditError);
       // A refusal is recorded too (it stores the guard's effects): unrecorded, it is not stored either.
       await assert.rejects(Promise.resolve(h['workflow/transition']!({ sessionId: 'e', to: 'merged' }, ctx)), isAuditError);
-      // A new session is recorded buffered (its callers are synchronous): a closed log refuses it at once.
+      // A new session is recorded buffered for synchronous callers (a closed log refuses it at once); a task's start
+      // uses createDurable, which a failing disk write refuses too.
       if (how === 'closed') assert.throws(() => wf.create('n', 'explore'), isAuditError);
+      await assert.rejects(wf.createDurable('d', 'explore'), isAuditError);
       assert.deepEqual([wf.get('s').state, wf.get('s').exemption, wf.get('e').mode, wf.get('e').state], ['spec', null, 'explore', 'editing']);
       assert.equal(wf.history(undefined, 100).length, history);
+      assert.equal(wf.list().some((x) => x.id === 'd'), false);
       if (how === 'closed') assert.deepEqual(wf.list().map((s) => s.id).sort(), ['e', 's']);
       wf.dispose();
     });

@@ -87,9 +87,9 @@ export class TaskSandbox implements ISandboxExec {
     if (!sb) return;
     // Stopped task: acquireTaskSandbox is already destroying it; release() waits until the container is gone.
     if (this.o.signal?.aborted) return sb.release().catch(() => undefined);
-    // Destroyed, never recycled: it had this task's output volume mounted.
-    await this.o.runtime.destroy(sb.id, reason).catch(() => undefined);
-    await sb.release().catch(() => undefined);
+    // Destroyed, never recycled: it had this task's output volume mounted. A container that may still run makes the
+    // caller (a read of the output volume) fail instead of reading what it can still change.
+    try { await this.o.runtime.destroy(sb.id, reason); } finally { await sb.release().catch(() => undefined); }
   }
 
   async close(reason: string): Promise<void> {

@@ -299,7 +299,7 @@ export class SandboxManager extends Disposable {
     const s = this.get(id);
     if (s.lifecycle.isTerminal) return s.info();
     s.lifecycle.tryTo('stopping', reason);
-    await this.cleanup(id, s, s.volumes);
+    try { await this.cleanup(id, s, s.volumes); } catch (e) { s.lifecycle.tryTo('failed', (e as Error).message); throw e; }
     s.lifecycle.tryTo('destroyed', reason);
     return s.info();
   }
@@ -308,16 +308,19 @@ export class SandboxManager extends Disposable {
     if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
     s?.markResumed(); // commands waiting out a preemption pause now see the sandbox gone
     // Remove first: closing the agent's stdin would make the container exit mid-removal.
-    if (s?.containerId) await this.o.runtime.remove(s.containerId).catch(() => {});
+    let failed: unknown;
+    if (s?.containerId) await this.o.runtime.remove(s.containerId).catch((e: unknown) => { failed = e; });
     s?.agent?.close();
     for (const v of volumes) await this.volumePool.release(v).catch(() => {});
     this.sandboxes.delete(id);
+    // Callers that rely on the container being gone (a task reading its output volume) must not go on as if it were.
+    if (failed) throw new AirlockError('SANDBOX_REMOVE_FAILED', `sandbox ${id} could not be removed: ${(failed as Error).message}`, 'check the engine (`airlock doctor`); the orphan sweep retries');
   }
 
   /** Destroys every sandbox of this session and sweeps orphans. */
   async prune(): Promise<{ destroyed: string[]; swept: SweepResult }> {
     const destroyed: string[] = [];
-    for (const id of [...this.sandboxes.keys()]) { await this.destroy(id, 'prune'); destroyed.push(id); }
+    for (const id of [...this.sandboxes.keys()]) { if (await this.destroy(id, 'prune').then(() => true, () => false)) destroyed.push(id); }
     return { destroyed, swept: await this.sweep() };
   }
 

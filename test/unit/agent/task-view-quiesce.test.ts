@@ -9,6 +9,7 @@ import type { ToolContext } from '../../../kernel/src/agent/tools/types';
 import type { OutputVolume } from '../../../kernel/src/patches/volumes';
 import type { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import { rm, tempDir } from '../patches/helpers';
+import { AirlockError } from '../../../protocol/src/errors';
 
 describe('task view reads wait for the task sandbox to be destroyed', () => {
   let ws: string, out: string, upper: string;
@@ -86,5 +87,19 @@ describe('task view reads wait for the task sandbox to be destroyed', () => {
     finishDestroy();
     await Promise.all([first, second]);
     assert.deepEqual(seen, [true, true]);
+  });
+
+  it('a sandbox that could not be removed fails the read (fail closed), for every waiting caller', async () => {
+    const runtime = {
+      templates: new Map(),
+      create: async () => ({ id: 'sb1' }),
+      exec: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }),
+      destroy: async () => { throw new AirlockError('SANDBOX_REMOVE_FAILED', 'sandbox sb1 could not be removed: engine busy'); },
+      release: async () => undefined,
+    } as unknown as SandboxManager;
+    const sb = new TaskSandbox({ runtime, volumeName: 'v' });
+    await sb.exec({ argv: ['true'] }, signal);
+    const removeFailed = (e: unknown) => (e as { code?: string }).code === 'SANDBOX_REMOVE_FAILED';
+    await Promise.all([assert.rejects(sb.release('read 1'), removeFailed), assert.rejects(sb.release('read 2'), removeFailed)]);
   });
 });

@@ -22,6 +22,9 @@ export const BootstrapConfig = z.object({
   kernelNetwork: z.enum(['host', 'bridge', 'none']).default('host'),
   memoryBytes: z.number().int().positive().default(1024 ** 3),
   pidsLimit: z.number().int().positive().default(1024),
+  /** The tmpfs holding every task's output (overlay upper dirs): its size caps what sandboxes write, charged to memory. */
+  outputsSize: z.string().regex(/^[1-9]\d*[kmg]?$/i, 'a size such as 2g, 512m or 1048576').default('2g'),
+  outputsInodes: z.number().int().positive().default(1_000_000),
   maxRestarts: z.number().int().min(0).default(5),
   startTimeoutMs: z.number().int().positive().default(30_000),
   pingTimeoutMs: z.number().int().positive().default(5_000),
@@ -32,6 +35,7 @@ export interface Paths { id: string; root: string; state: string; socketDir: str
 
 const ENV: Record<string, keyof BootstrapConfig> = {
   AIRLOCK_RUNTIME: 'runtime', AIRLOCK_ENGINE_SOCKET: 'socket', AIRLOCK_POLICIES_DIR: 'policiesDir', AIRLOCK_TEMPLATES_DIR: 'templatesDir', AIRLOCK_STATE_ROOT: 'stateRoot', AIRLOCK_KERNEL_IMAGE: 'image', AIRLOCK_KERNEL_NETWORK: 'kernelNetwork',
+  AIRLOCK_OUTPUTS_SIZE: 'outputsSize',
 };
 
 export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: string }, env = process.env): BootstrapConfig {

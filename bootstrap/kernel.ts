@@ -9,11 +9,12 @@ import { RpcClient } from '../protocol/src/rpc-client';
 import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
 import { ensureNodeImage, NodeImageSpec, Progress } from '../templates/builder/node-rootfs';
 import type { BootstrapConfig, Paths } from './config';
+import type { OutputsVolume } from './outputs';
 import type { Engine } from './runtime';
 
 export const CLIENT = { name: 'airlock', version: '0.1.0' };
 const IMAGE_ROOT = '/opt/airlock';
-const IN = { workspace: '/workspace', state: '/state', socketDir: '/run/airlock', engine: '/run/engine.sock',
+const IN = { workspace: '/workspace', state: '/state', outputs: '/outputs', socketDir: '/run/airlock', engine: '/run/engine.sock',
   userPolicies: `${IMAGE_ROOT}/user/policies`, userTemplates: `${IMAGE_ROOT}/user/templates` };
 
 /** The kernel image's files, laid out as the package root is on the host (the asset resolver's "image" layout):
@@ -55,7 +56,7 @@ export function workspaceUser(workspace: string): { uid: number; gid: number } {
   return { uid: st.uid, gid: st.gid };
 }
 
-export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths: Paths, image: string): Docker.ContainerCreateOptions {
+export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths: Paths, image: string, outputs: OutputsVolume): Docker.ContainerCreateOptions {
   const user = workspaceUser(cfg.workspace);
   const engineGid = fs.statSync(engine.socket).gid;
   const ws = fs.statSync(cfg.workspace);
@@ -67,14 +68,16 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
       `AIRLOCK_ALLOWED_UID=${process.getuid?.() ?? 0}`, `AIRLOCK_SANDBOX_USER=${user.uid}:${user.gid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`,
       // Sandboxes are created by the host's engine, so their bind sources must be host paths.
       `AIRLOCK_HOST_WORKSPACE=${cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${paths.state}`, `AIRLOCK_KERNEL_CONTAINER=${containerName(paths)}`,
-      `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`],
+      `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`,
+      // Task output dirs live on the outputs tmpfs (never the state volume); overlays name it by its host mountpoint.
+      `AIRLOCK_OUTPUTS_DIR=${IN.outputs}`, `AIRLOCK_HOST_OUTPUTS_DIR=${outputs.mountpoint}`],
     Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image,
       // The folder's identity, not just its path: a folder deleted and cloned again at the same path is another one.
-      'airlock.workspace-id': `${ws.dev}:${ws.ino}` },
+      'airlock.workspace-id': `${ws.dev}:${ws.ino}`, 'airlock.outputs': outputs.options },
     HostConfig: {
       // Podman reads seccomp profiles from a host path, so that directory has the same path on both sides.
       Binds: [`${cfg.workspace}:${IN.workspace}:ro`, `${paths.state}:${IN.state}`, `${paths.socketDir}:${IN.socketDir}`, `${engine.socket}:${IN.engine}`,
-        `${seccompDir(paths)}:${seccompDir(paths)}`],
+        `${seccompDir(paths)}:${seccompDir(paths)}`, `${outputs.name}:${IN.outputs}`],
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

@@ -5,7 +5,8 @@ import { Disposable, Emitter } from '../protocol/src/lifecycle';
 import type { RpcClient } from '../protocol/src/rpc-client';
 import { anchorFile, isAnchorError, syncAnchor } from '../protocol/src/node/audit-anchor';
 import { BootstrapConfig, Paths, readConfig, statePaths } from './config';
-import { ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel } from './kernel';
+import { containerName, ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
+import { ensureOutputsVolume } from './outputs';
 import { detectEngine, Engine } from './runtime';
 
 export type KernelState =
@@ -82,8 +83,9 @@ export class KernelSupervisor extends Disposable {
   private async boot(signal?: AbortSignal): Promise<void> {
     this.setState({ type: 'starting', detail: `starting kernel container (${this.engine.kind})` });
     this.opts.progress?.(`starting or reusing the kernel container on ${this.engine.kind}`);
-    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image), this.paths,
-      (l) => this.opts.progress?.(l));
+    const say = (l: string) => this.opts.progress?.(l);
+    const outputs = await ensureOutputsVolume(this.engine, this.config, this.paths, workspaceUser(this.config.workspace), containerName(this.paths), say);
+    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image, outputs), this.paths, say);
     await this.connect(signal);
   }
 

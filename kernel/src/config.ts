@@ -5,6 +5,8 @@ import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
 export interface KernelConfig {
   workspace: string;
   stateDir: string;
+  /** Where task output dirs go: the outputs tmpfs bootstrap mounts (AIRLOCK_OUTPUTS_DIR); `<stateDir>/outputs` without one. */
+  outputsDir?: string;
   socketDir: string;
   /** Host uid allowed to connect (SO_PEERCRED); undefined means "same uid as the kernel process". */
   allowedUid?: number;
@@ -25,6 +27,7 @@ export function readKernelConfig(env: NodeJS.ProcessEnv = process.env): KernelCo
   return {
     workspace: need('AIRLOCK_WORKSPACE'),
     stateDir: need('AIRLOCK_STATE_DIR'),
+    outputsDir: env.AIRLOCK_OUTPUTS_DIR ? path.resolve(env.AIRLOCK_OUTPUTS_DIR) : undefined,
     socketDir: need('AIRLOCK_SOCKET_DIR'),
     allowedUid: uid === undefined ? undefined : Number(uid),
     inContainer: env.AIRLOCK_IN_CONTAINER === '1',

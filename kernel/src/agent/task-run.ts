@@ -1,6 +1,5 @@
 // One task from sandbox to patch set: output volume + code-executor sandbox, the agent loop, patch generation, cleanup.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Budgets, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import type { IAuditLog } from '../audit/types';
@@ -32,7 +31,8 @@ call comes back as an error: choose another approach. Finish with a short summar
 
 export interface TaskRunDeps {
   workspace: string;
-  stateDir: string;
+  /** Kernel-side directory of the task's output dir: the outputs tmpfs (a filesystem caps what sandboxes write). */
+  outputRoot: string;
   hostPath: (kernelPath: string) => string;
   volumeEngine: VolumeEngine;
   runtime: SandboxManager;
@@ -70,11 +70,10 @@ export const TASK_TEMPLATE = 'code-executor';
 export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<void> {
   let vol: OutputVolume | undefined;
   let sandbox: TaskSandbox | undefined;
-  let keep = false;
   let finished: Extract<TaskEvent, { type: 'finished' }> = { type: 'finished', status: 'failed', message: 'Task failed before it started.' };
   const record = (action: string, payload: Record<string, unknown>) => d.audit.append({ session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) }, { sync: true });
   try {
-    vol = await createOutputVolume(t.taskId, { engine: d.volumeEngine, outputRoot: path.join(d.stateDir, 'outputs'), workspace: d.workspace, hostPath: d.hostPath }, signal);
+    vol = await createOutputVolume(t.taskId, { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath }, signal);
     await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
     const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, workspace: d.workspace, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
     const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
@@ -110,7 +109,6 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
     }
     if (finished.status === 'completed' && hasChanges(vol, tv.root)) {
       const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
-      keep = true;
       // Before `finished`, so a client sees patches/ready with autoMerge first; a failure here leaves the set for review.
       const verdict = t.autoMerge && await t.autoMerge(set).catch((err) => { t.log('warn', `auto-merge of ${set.id} not evaluated: ${(err as Error).message}`); return undefined; });
       const am = !verdict ? '' : verdict.allowed ? ' Auto-merged by the criteria (the host applies it).' : ` Not auto-merged: ${verdict.reasons.slice(0, 5).join('; ')}.`;
@@ -125,10 +123,9 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
   } finally {
     await sandbox?.close('task ended').catch(() => undefined);
     if (vol) {
-      // A kept set reads full-file contents from the output dir until it is merged or discarded; the engine's volume
-      // object is not needed any more. Without a set (cancelled, failed, budget, no edits) nothing is kept.
-      if (keep) await d.volumeEngine.getVolume(vol.volumeName).remove({ force: true }).catch(() => undefined);
-      else await removeOutputVolume(vol, d.volumeEngine).catch((err) => t.log('warn', `could not remove output volume ${vol!.volumeName}: ${(err as Error).message}`));
+      // A patch set keeps what it reads later in the state volume (PatchService.generate): the output dir on the
+      // outputs tmpfs (emptied by a kernel restart anyway) is freed for other tasks.
+      await removeOutputVolume(vol, d.volumeEngine).catch((err) => t.log('warn', `could not remove output volume ${vol!.volumeName}: ${(err as Error).message}`));
     }
     const requeued = t.requeued?.() ?? false;
     await record(requeued ? 'task.requeued' : 'task.finish', { status: finished.status, message: finished.message.slice(0, 2000) }).catch(() => undefined);

@@ -8,6 +8,7 @@ import { automergeDecision, evaluateAutoMerge, AutoMergeVerdict } from './autome
 import { readCurrentFiles } from './current';
 import { generatePatchSet } from './generate';
 import { exportGit } from './git-export';
+import { keepContents } from './keep';
 import { fileDecision, planMerge } from './merge-plan';
 import type { ProtectedCheck } from './paths';
 import { scanSnapshot, scanUpper, SnapshotManifest } from './scan';
@@ -29,6 +30,8 @@ export interface PatchServiceOptions {
   audit?: PatchAuditSink;
   maxDiffBytes?: number;
   maxFiles?: number;
+  /** Full-file content bytes one set keeps in the state volume (DEFAULT_KEEP_BYTES). */
+  keepBytes?: number;
   /** Told about every new set and every allowed auto-merge (main.ts forwards it as the patches/ready event). */
   onReady?: (e: { setId: string; taskId?: string; files: number; blocked: number; autoMerge: boolean }) => void;
 }
@@ -46,11 +49,16 @@ export class PatchService {
 
   async generate(src: PatchSource, meta: { taskId?: string; sandboxId?: string; testsPassed?: boolean | null; signal?: AbortSignal } = {}): Promise<PatchSet> {
     const scan = src.type === 'overlay' ? await scanUpper(src.upper, meta.signal) : await scanSnapshot(src.dir, src.manifest, meta.signal);
-    const set = await generatePatchSet({
+    const generated = await generatePatchSet({
       workspace: this.o.workspace, scan, source: src.type, isProtected: this.o.isProtected, maxDiffBytes: this.o.maxDiffBytes, maxFiles: this.o.maxFiles,
       saveBaseText: (h, t) => this.store.putBlob(h, t), ...meta,
     });
-    this.store.save({ set, review: {}, sourceDir: src.type === 'overlay' ? src.upper : src.dir, merges: [], done: [] });
+    // The output dir does not outlive the task (a tmpfs, emptied by a kernel restart): full-file contents the set
+    // serves later are kept in the state volume, so review and merge work after a restart.
+    const sourceDir = this.store.contentsDir(generated.id);
+    const set = await keepContents(generated, src.type === 'overlay' ? src.upper : src.dir, sourceDir, this.o.keepBytes, meta.signal)
+      .catch((err) => { fs.rmSync(sourceDir, { recursive: true, force: true }); throw err; });
+    this.store.save({ set, review: {}, sourceDir, merges: [], done: [] });
     await this.o.audit?.record({ action: 'review.generated', setId: set.id, detail: { files: set.files.length, blocked: set.blocked.length, taskId: set.taskId } });
     this.o.onReady?.({ setId: set.id, taskId: set.taskId, files: set.files.length, blocked: set.blocked.length, autoMerge: false });
     return set;

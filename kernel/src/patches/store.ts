@@ -9,7 +9,7 @@ export interface MergeRecord { mergeId: string; outcome: 'merged' | 'undone' | '
 export interface StoredSet {
   set: PatchSet;
   review: ReviewState;
-  /** Where the new contents live (overlay upper dir or snapshot copy), for full-file blobs and exports. */
+  /** Where the full-file contents live (the set's folder of kept contents; older sets: the output dir), for blobs and exports. */
   sourceDir: string;
   merges: MergeRecord[];
   /** Paths whose accepted patch is fully in the workspace. */
@@ -19,10 +19,12 @@ export interface StoredSet {
 export class PatchStore {
   private readonly setsDir: string;
   private readonly blobsDir: string;
+  private readonly contentsRoot: string;
 
   constructor(stateDir: string) {
     this.setsDir = path.join(stateDir, 'patches', 'sets');
     this.blobsDir = path.join(stateDir, 'patches', 'blobs');
+    this.contentsRoot = path.join(stateDir, 'patches', 'files');
     fs.mkdirSync(this.setsDir, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
   }
@@ -43,6 +45,11 @@ export class PatchStore {
 
   ids(): string[] {
     return fs.readdirSync(this.setsDir).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+  }
+
+  /** The folder of a set's kept full-file contents (keep.ts), laid out by workspace path. */
+  contentsDir(id: string): string {
+    return path.join(this.contentsRoot, path.basename(this.file(id), '.json'));
   }
 
   putBlob(hash: string, text: string): void {

@@ -89,6 +89,9 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
       // gives the volume root the image directory's owner: sandbox images own their mount points as the sandbox user.)
       Mounts: s.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly, ...(m.type === 'volume' ? { VolumeOptions: { NoCopy: true } } : {}) })) as HostConfig['Mounts'],
       AutoRemove: false,
+      // No engine-side log: a command can write to the agent's stdout (/proc/1/fd/1), and a json-file log of it would
+      // grow on the host's disk unbounded. The agent's output is read from the attached stream, never from logs.
+      LogConfig: { Type: 'none', Config: {} },
       ...(s.init ? { Init: true } : {}),
     });
     try {

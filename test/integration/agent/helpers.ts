@@ -40,6 +40,7 @@ export async function removeKernel(sup: KernelSupervisor): Promise<void> {
   const name = `airlock-kernel-${sup.paths.id}`;
   sup.dispose();
   await sup.engine.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+  await sup.engine.docker.getVolume(`airlock-outputs-${sup.paths.id}`).remove().catch(() => undefined);
 }
 
 export interface TaskRun {

@@ -18,9 +18,10 @@ export async function startKernel(runtime: 'docker' | 'podman', opts: { workspac
   return KernelSupervisor.start({ ...opts, runtime, maxRestarts: 5 });
 }
 
-/** Stops and removes the test's kernel container so runs do not accumulate them. */
+/** Stops and removes the test's kernel container and its outputs volume so runs do not accumulate them. */
 export async function removeKernel(sup: KernelSupervisor): Promise<void> {
   const name = `airlock-kernel-${sup.paths.id}`;
   sup.dispose();
   await sup.engine.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+  await sup.engine.docker.getVolume(`airlock-outputs-${sup.paths.id}`).remove().catch(() => undefined);
 }

@@ -4,6 +4,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { safeTarget, verifyOps } from '../../../protocol/src/node/apply';
 import { currentHash, sha256 } from '../../../protocol/src/node/file-hash';
 import type { MergePlan } from '../../../protocol/src/patches';
+import { posix } from 'node:path';
 
 export interface MergeRecord {
   mergeId: string;
@@ -73,11 +74,23 @@ export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: stri
   }
   if (!(await vscode.workspace.applyEdit(edit, { isRefactoring: false }))) throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written; check the log and try again');
   for (const uri of toSave) await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
+  // As git does (and the CLI's applier), folders the merge emptied go too: best effort, after the edit.
+  for (const op of plan.ops) if (op.type === 'delete') await removeEmptiedFolders(root, op.path);
   if (chmods.length && vscode.env.remoteName === undefined) {
     const fs = await import('node:fs/promises');
     for (const c of chmods) if (c.uri.scheme === 'file') await fs.chmod(c.uri.fsPath, c.mode).catch(() => undefined);
   }
   return record;
+}
+
+async function removeEmptiedFolders(root: vscode.Uri, rel: string): Promise<void> {
+  for (let d = posix.dirname(rel); d !== '.' && d !== '/'; d = posix.dirname(d)) {
+    const uri = vscode.Uri.joinPath(root, d);
+    try {
+      if ((await vscode.workspace.fs.readDirectory(uri)).length) return;
+      await vscode.workspace.fs.delete(uri, { recursive: false, useTrash: false });
+    } catch { return; }
+  }
 }
 
 /** Restores the files of a merge, refusing any file edited since the merge (never overwrite a person's edits). */

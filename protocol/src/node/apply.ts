@@ -99,6 +99,9 @@ export async function applyOps(ops: HostOp[], o: ApplyOptions): Promise<ApplyRes
     }
     j.state = 'done';
     writeJournal(o.journalDir, j);
+    // As git does, a folder the merge emptied goes too (after `done`: a crash leaves at most an empty folder; undo
+    // recreates parents for the files it restores).
+    for (const op of j.ops) if (op.kind === 'delete') removeEmptiedParents(workspace, op.path);
     return { mergeId, paths: ops.map((op) => op.path) };
   } finally {
     unlock();
@@ -158,6 +161,12 @@ async function prepare(workspace: string, mdir: string, op: HostOp, jop: Journal
     fs.closeSync(fd);
   }
   if ((localHash ?? h.digest('hex')) !== op.newHash) throw new AirlockError('PATCH_CONTENT_MISMATCH', `the content written for ${JSON.stringify(op.path)} does not match its hash; nothing was merged`);
+}
+
+function removeEmptiedParents(workspace: string, rel: string): void {
+  for (let d = path.dirname(rel); d !== '.' && d !== '/' && d !== ''; d = path.dirname(d)) {
+    try { fs.rmdirSync(path.join(workspace, d)); } catch { return; } // not empty (or not a plain folder): stop
+  }
 }
 
 /** Root merging into someone else's folder writes files as that folder's owner, as the owner's own editor would. */

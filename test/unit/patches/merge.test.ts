@@ -84,6 +84,19 @@ describe('patches: merge planning and host apply', () => {
     assert.ok(!fs.existsSync(path.join(ws, 'new')), 'a directory the merge created is removed again');
   });
 
+  it('removes folders a merge emptied, as git does (not the root, not a folder with other files); undo brings them back', async () => {
+    writeTree(ws, { 'd/sub/c.txt': 'c\n', 'd/keep.txt': 'k\n', 'e/only.txt': 'o\n', 'top.txt': 't\n' });
+    const before = readTree(ws);
+    const del = (p: string, text: string): HostOp => ({ type: 'delete', path: p, expect: sha256(text) });
+    await applyOps([del('d/sub/c.txt', 'c\n'), del('e/only.txt', 'o\n'), del('top.txt', 't\n')], { workspace: ws, journalDir: jd, setId: 'ps_dirs' });
+    assert.equal(fs.existsSync(path.join(ws, 'd', 'sub')), false, 'd/sub was emptied by the merge');
+    assert.equal(fs.existsSync(path.join(ws, 'e')), false, 'e was emptied by the merge');
+    assert.deepEqual(fs.readdirSync(path.join(ws, 'd')), ['keep.txt']);
+    assert.ok(fs.existsSync(ws));
+    await undoLastMerge({ workspace: ws, journalDir: jd });
+    assert.deepEqual(readTree(ws), before);
+  });
+
   it('turns the person\'s concurrent edit into a conflict (not a loss) and refuses a stale plan', async () => {
     const set = await setup();
     fs.writeFileSync(path.join(ws, 'a.txt'), lines(40).replace('line 5\n', 'my own 5\n'));

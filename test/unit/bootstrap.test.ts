@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { candidateSockets, readConfig, statePaths } from '../../bootstrap';
+import { outputsOptions } from '../../bootstrap/outputs';
 import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
 
 function tmp(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-unit-')); }
@@ -30,6 +31,17 @@ describe('bootstrap config', () => {
     fs.writeFileSync(path.join(home, 'airlock', 'config.json'), '{ not json');
     assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: home }), /not valid JSON/);
     assert.throws(() => readConfig({ workspace: path.join(ws, 'missing') }, { XDG_CONFIG_HOME: tmp() }), /is not a directory/);
+  });
+
+  it('sizes the outputs tmpfs: 2g and 1,000,000 inodes by default, AIRLOCK_OUTPUTS_SIZE, in pages on Podman', () => {
+    const ws = tmp();
+    const user = { uid: 1000, gid: 1001 };
+    const def = readConfig({ workspace: ws }, { XDG_CONFIG_HOME: tmp() });
+    assert.equal(outputsOptions('docker', def, user), `size=${2 * 1024 ** 3},nr_inodes=1000000,uid=1000,gid=1001,mode=0700,nosuid,nodev`);
+    const cfg = readConfig({ workspace: ws }, { XDG_CONFIG_HOME: tmp(), AIRLOCK_OUTPUTS_SIZE: '512m' });
+    // Podman takes `size=` in a local volume's options for an XFS quota, so the size goes in 4 KiB pages.
+    assert.equal(outputsOptions('podman', cfg, user), `nr_blocks=${512 * 256},nr_inodes=1000000,uid=1000,gid=1001,mode=0700,nosuid,nodev`);
+    assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: tmp(), AIRLOCK_OUTPUTS_SIZE: '2 GB' }), /outputsSize/);
   });
 
   it('derives per-workspace state paths outside the workspace and refuses over-long socket paths', () => {

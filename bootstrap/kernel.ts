@@ -83,7 +83,8 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
       SecurityOpt: ['no-new-privileges'],
       GroupAdd: [String(engineGid)],
       NetworkMode: cfg.kernelNetwork,
-      Memory: cfg.memoryBytes,
+      // tmpfs pages are charged to the writer: the agent's own edits on the outputs tmpfs must not OOM the kernel.
+      Memory: cfg.memoryBytes + outputs.bytes,
       PidsLimit: cfg.pidsLimit,
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=268435456' },
       // Podman's default rlimits exceed many hosts' hard limits; explicit values work on both engines.

@@ -2,7 +2,7 @@
 import type { BootstrapConfig, Paths } from './config';
 import type { Engine } from './runtime';
 
-export interface OutputsVolume { name: string; mountpoint: string; options: string }
+export interface OutputsVolume { name: string; mountpoint: string; options: string; bytes: number }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -41,5 +41,5 @@ export async function ensureOutputsVolume(engine: Engine, cfg: BootstrapConfig, 
       Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'outputs', 'airlock.workspace': cfg.workspace } });
     info = await vol.inspect();
   }
-  return { name, mountpoint: info.Mountpoint, options: o };
+  return { name, mountpoint: info.Mountpoint, options: o, bytes: parseSize(cfg.outputsSize) };
 }

@@ -75,7 +75,13 @@ for (const engine of ENGINES) {
     });
 
     it('sandboxes keep no engine log of what commands print (a command can write to the agent\'s stdout)', async () => {
-      const mine = await sup.engine.docker.listContainers({ all: true, filters: { label: [`airlock.holder=container:airlock-kernel-${sup.paths.id}`] } });
+      // The kernel's warm pools fill in the background after it starts.
+      const holder = { label: [`airlock.holder=container:airlock-kernel-${sup.paths.id}`] };
+      let mine: Awaited<ReturnType<typeof sup.engine.docker.listContainers>> = [];
+      for (let i = 0; i < 600 && !mine.length; i++) {
+        mine = await sup.engine.docker.listContainers({ all: true, filters: holder });
+        if (!mine.length) await new Promise((r) => setTimeout(r, 100));
+      }
       assert.ok(mine.length > 0, 'the kernel has pooled sandboxes');
       for (const c of mine) assert.equal((await sup.engine.docker.getContainer(c.Id).inspect()).HostConfig.LogConfig?.Type, 'none', c.Names[0]);
     });
@@ -159,9 +165,11 @@ for (const engine of ENGINES) {
       sup = await KernelSupervisor.start({ workspace, stateRoot, runtime: engine, maxRestarts: 3, outputsSize: '32m', outputsInodes: 2000 }, { progress: (l) => said.push(l) });
       client = await sup.ready();
       assert.ok(said.some((l) => /replacing the kernel container and its outputs volume/.test(l)), said.join('\n'));
-      const pid = (await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).inspect()).State.Pid;
-      const st = fs.statfsSync(`/proc/${pid}/root/outputs`);
+      const kernel = await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).inspect();
+      const st = fs.statfsSync(`/proc/${kernel.State.Pid}/root/outputs`);
       assert.deepEqual([st.blocks * st.bsize, st.files], [32 * MiB, 2000]);
+      // The agent's edits there are charged to the kernel's memory: its limit has room for a full tmpfs.
+      assert.equal(kernel.HostConfig.Memory, 1024 * MiB + 32 * MiB);
     });
 
     async function outputsMountpoint(): Promise<string> {

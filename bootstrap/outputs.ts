@@ -24,8 +24,8 @@ const notFound = (e: { statusCode?: number }) => { if (e.statusCode !== 404) thr
 
 /** Creates the outputs volume, or replaces one made with other options (size, inodes, owner): the kernel container
  * that uses it (`kernel`) is removed first, it is replaced anyway since the options are part of its fit. */
-export async function ensureOutputsVolume(engine: Engine, cfg: BootstrapConfig, paths: Paths, user: { uid: number; gid: number }, kernel: string,
-    say: (l: string) => void): Promise<OutputsVolume> {
+export async function ensureOutputsVolume(engine: Engine, cfg: BootstrapConfig, paths: Paths, user: { uid: number; gid: number },
+    kernel: string, say: (l: string) => void): Promise<OutputsVolume> {
   const name = `airlock-outputs-${paths.id}`;
   const o = outputsOptions(engine.kind, cfg, user);
   const vol = engine.docker.getVolume(name);

@@ -20,7 +20,8 @@ type Copied = { ok: true; data: number; sha256: string } | { ok: false; reason: 
 
 /** Copies the contents `set` needs from `from` (the upper dir or snapshot) to `to`, same relative paths. A file that
  * does not fit in `limit` or does not hash as the set says is moved to `blocked` (with its reason). */
-export async function keepContents(set: PatchSet, from: string, to: string, limit = DEFAULT_KEEP_BYTES, signal?: AbortSignal): Promise<PatchSet> {
+export async function keepContents(set: PatchSet, from: string, to: string, limit = DEFAULT_KEEP_BYTES,
+    signal?: AbortSignal): Promise<PatchSet> {
   let left = limit;
   const files: FilePatch[] = [];
   const blocked: BlockedChange[] = [...set.blocked];

@@ -48,6 +48,7 @@ for (const engine of ENGINES) {
     let base: string;
     let workspace: string;
     let stateRoot: string;
+    const opts = () => ({ workspace, stateRoot, runtime: engine, maxRestarts: 3, outputsInodes: 2000 });
 
     before(async () => {
       ({ base, workspace, stateRoot } = sampleWorkspace());
@@ -66,7 +67,7 @@ for (const engine of ENGINES) {
         [...call(0, 'r2', 'exec', { argv: node(BINARY_AND_RENAME) }), fin('tool-calls')],
         [text('done'), fin('stop')],
       ]);
-      sup = await KernelSupervisor.start({ workspace, stateRoot, runtime: engine, maxRestarts: 3, outputsSize: '64m', outputsInodes: 2000 });
+      sup = await KernelSupervisor.start({ ...opts(), outputsSize: '64m' });
       client = await sup.ready();
     });
     after(async () => {
@@ -83,7 +84,9 @@ for (const engine of ENGINES) {
         if (!mine.length) await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(mine.length > 0, 'the kernel has pooled sandboxes');
-      for (const c of mine) assert.equal((await sup.engine.docker.getContainer(c.Id).inspect()).HostConfig.LogConfig?.Type, 'none', c.Names[0]);
+      for (const c of mine) {
+        assert.equal((await sup.engine.docker.getContainer(c.Id).inspect()).HostConfig.LogConfig?.Type, 'none', c.Names[0]);
+      }
     });
 
     it('creating files past nr_inodes fails with ENOSPC; the task goes on and its set works', async () => {
@@ -117,14 +120,17 @@ for (const engine of ENGINES) {
       const blobs = { read: async (hash: string, offset: number, length: number) =>
         Buffer.from((await client.request('review/blob', { id, hash, offset, length: Math.min(length, 4 * MiB) })).data, 'base64') };
       const res = await applyOps(plan.ops, { workspace, journalDir: path.join(base, 'journal'), setId: id, blobs });
-      assert.equal((await client.request('review/merged', { id, mergeId: res.mergeId, outcome: 'merged', paths: res.paths, completePaths: plan.completePaths, appliedHunks: plan.appliedHunks })).status, 'merged');
+      const merged = { id, mergeId: res.mergeId, outcome: 'merged' as const, paths: res.paths, completePaths: plan.completePaths,
+        appliedHunks: plan.appliedHunks };
+      assert.equal((await client.request('review/merged', merged)).status, 'merged');
       assert.deepEqual([...fs.readFileSync(path.join(workspace, 'src/logo.bin'))], [0, 1, 2, 3, 255, 0, 7]);
       assert.equal(fs.readFileSync(path.join(workspace, 'src/summary.js'), 'utf8'), pristine['src/report.js']);
       assert.equal(fs.existsSync(path.join(workspace, 'src/report.js')), false);
       assert.equal(fs.readFileSync(path.join(workspace, 'CHANGELOG.md'), 'utf8'), 'renamed report.js\n');
     });
 
-    it('fallocate -l 4G and dd past the cap fail with ENOSPC in the sandbox; the state volume does not fill; the set has what fit', async () => {
+    it('fallocate -l 4G and dd past the cap fail with ENOSPC in the sandbox; the state volume does not fill; the set has what fit',
+        async () => {
       const free0 = freeBytes(sup.paths.state);
       const used0 = allocated(sup.paths.state);
       const run = await runTask(client, { prompt: 'Fill the disk', replay: '.replays/fill.jsonl', mode: 'explore' });
@@ -159,10 +165,11 @@ for (const engine of ENGINES) {
 
     it('a changed outputs size replaces the volume and the kernel (it is part of the kernel fit)', async () => {
       const info = await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).inspect();
-      assert.equal(fs.statfsSync(`/proc/${info.State.Pid}/root/outputs`).blocks * fs.statfsSync(`/proc/${info.State.Pid}/root/outputs`).bsize, 64 * MiB);
+      const before = fs.statfsSync(`/proc/${info.State.Pid}/root/outputs`);
+      assert.equal(before.blocks * before.bsize, 64 * MiB);
       sup.dispose();
       const said: string[] = [];
-      sup = await KernelSupervisor.start({ workspace, stateRoot, runtime: engine, maxRestarts: 3, outputsSize: '32m', outputsInodes: 2000 }, { progress: (l) => said.push(l) });
+      sup = await KernelSupervisor.start({ ...opts(), outputsSize: '32m' }, { progress: (l) => said.push(l) });
       client = await sup.ready();
       assert.ok(said.some((l) => /replacing the kernel container and its outputs volume/.test(l)), said.join('\n'));
       const kernel = await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).inspect();

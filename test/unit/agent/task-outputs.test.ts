@@ -20,10 +20,12 @@ describe('agent: task output dirs must be capped by a filesystem', () => {
   const uncapped = (e: { code?: string; message: string }) => e.code === 'TASK_OUTPUTS_UNCAPPED';
 
   it('refuses when AIRLOCK_OUTPUTS_DIR is unset or on the state volume', async () => {
-    await assert.rejects(start(service(undefined)), (e: Error & { code?: string }) => uncapped(e) && /AIRLOCK_OUTPUTS_DIR unset/.test(e.message));
+    await assert.rejects(start(service(undefined)), (e: Error & { code?: string }) =>
+      uncapped(e) && /AIRLOCK_OUTPUTS_DIR unset/.test(e.message));
     const onState = path.join(k.services.config.stateDir, 'outputs');
     fs.mkdirSync(onState, { recursive: true });
-    await assert.rejects(start(service(onState)), (e: Error & { code?: string }) => uncapped(e) && /could fill the state volume/.test(e.message));
+    await assert.rejects(start(service(onState)), (e: Error & { code?: string }) =>
+      uncapped(e) && /could fill the state volume/.test(e.message));
     await assert.rejects(start(service(path.join(k.services.config.stateDir, 'missing'))), uncapped);
   });
 

@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AirlockError } from '../../protocol/src/errors';
 import { defaultNodeBinary } from './node-binary';
-import { AGENT_NODE } from '../../kernel/src/runtime/types';
+import { AGENT_NODE } from '../../protocol/src/images';
+import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 
 export interface DebianImageOptions {
   engine: 'docker' | 'podman';
@@ -20,6 +21,8 @@ export interface DebianImageOptions {
   nodeBinary?: string;
   npmDir?: string;
   labels?: Record<string, string>;
+  /** Who builds it (labels the image, not part of its hash, so `airlock images prune` removes only its own). */
+  installation?: string;
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -102,7 +105,7 @@ async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'inclu
   const bin = ['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].find((b) => fs.existsSync(b)) ?? 'debootstrap';
   if ((process.getuid?.() ?? 0) !== 0) {
     throw new AirlockError('IMAGE_BUILD_NEEDS_ROOT', `the ${o.suite} base of the code-executor image is built with debootstrap, which needs root`,
-      'have an administrator run `sudo npm run images` once in this checkout (or `sudo node bin/airlock doctor`); the image is then shared by every user of this engine');
+      'have an administrator run `sudo airlock images prepare` once (in a checkout: `sudo npm run images`); the Debian base is then shared by every user of this machine');
   }
   o.onProgress?.(`debootstrap ${o.suite} (minbase + ${o.include.join(',')}) from ${o.mirror}: about a minute, once`);
   let n = 0;
@@ -175,7 +178,8 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
   const stage = path.join(o.cacheDir, 'stage', contentHash.slice(0, 16));
   await stageRootfs(stage, base, nodeBinary, npmDir);
   o.onProgress?.(`importing ${ref} into ${o.engine}`);
-  const labels = { 'airlock.owner': 'airlock', 'airlock.content-hash': contentHash, ...opts.labels };
+  const labels = { 'airlock.owner': 'airlock', 'airlock.content-hash': contentHash, ...opts.labels,
+    [INSTALLATION_LABEL]: opts.installation ?? installationId() };
   const changes = [
     ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${v}`),
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -10,5 +10,6 @@ import { audit } from './audit';
 import { sandbox } from './sandbox';
 import { run } from './run';
 import { chat } from './chat';
+import { images } from './images';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images];

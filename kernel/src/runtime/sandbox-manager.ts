@@ -10,6 +10,7 @@ import { canTransition, noAudit, SandboxLifecycle, type ISandboxAuditSink, type 
 import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbox';
 import { sweepOrphans, type SweepResult } from './sweeper';
 import { loadSeccomp, parseSize, type SandboxTemplate } from './templates';
+import { PREPARE_IMAGES_HINT } from '../../../protocol/src/images';
 import { AGENT_NODE, IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
 import { VolumePool, volumeOwner } from './volume-pool';
 import { WarmPool } from './warm-pool';
@@ -148,7 +149,7 @@ export class SandboxManager extends Disposable {
     const cached = this.images.get(t.build);
     if (cached) return cached;
     const ref = await this.o.runtime.findImage({ [IMAGE_FOR_LABEL]: t.build });
-    if (!ref) throw new AirlockError('SANDBOX_NO_IMAGE', `no image built for template ${t.name} (recipe ${t.build}) in ${this.o.runtime.engine}`, `build it: node --require tsx/cjs templates/builder/sandbox-images.ts ${this.o.runtime.engine} (or set \`image\` in templates/sandbox/${t.name}.yaml)`);
+    if (!ref) throw new AirlockError('SANDBOX_NO_IMAGE', `no image built for template ${t.name} (recipe ${t.build}) in ${this.o.runtime.engine}`, `${PREPARE_IMAGES_HINT} for ${this.o.runtime.engine}, or set \`image\` in templates/sandbox/${t.name}.yaml`);
     this.images.set(t.build, ref);
     return ref;
   }

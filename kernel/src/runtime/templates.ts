@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { AirlockError } from '../../../protocol/src/errors';
+import { ImageRecipe } from '../../../protocol/src/images';
 import { assets } from '../../../protocol/src/node/assets';
 
 const Size = z.string().regex(/^\d+[kmg]$/i, 'a size like 64m or 1g');
@@ -16,7 +17,7 @@ export const SandboxTemplate = z.object({
   description: z.string(),
   /** An image of your own; when absent the builder's image for `build` is used. */
   image: z.string().min(1).optional(),
-  build: z.enum(['node', 'debian']).default('node'),
+  build: ImageRecipe.default('node'),
   /** Absent: the workspace user (the uid:gid the kernel runs as, AIRLOCK_SANDBOX_USER), so commands read what the
    * workspace's owner reads and own what they write. A template may name a fixed non-root uid[:gid] instead. */
   user: z.string().regex(/^[1-9]\d*(:\d+)?$/, 'a numeric non-root uid[:gid]').default(''),

@@ -18,8 +18,7 @@ export const LABEL = {
   task: 'airlock.task',
 } as const;
 export const OWNER_VALUE = 'airlock';
-/** Label on images built for a template recipe (`node`, `debian`); the runtime picks the newest. */
-export const IMAGE_FOR_LABEL = 'airlock.image-for';
+export { IMAGE_FOR_LABEL } from '../../../protocol/src/images';
 
 export interface MountSpec {
   /** Host path (bind) or volume name (volume). */
@@ -108,5 +107,4 @@ export interface IContainerRuntime extends IDisposable {
   listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]>;
 }
 
-/** The exec agent's own Node.js in our sandbox images, execute-only (0111) so the agent is not dumpable. */
-export const AGENT_NODE = '/usr/libexec/airlock/node';
+export { AGENT_NODE } from '../../../protocol/src/images';

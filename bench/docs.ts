@@ -39,7 +39,7 @@ export function formatValue(v: number): string {
 
 function sampling(m: Measured): string {
   const stat = m.stat === 'rate' ? `rate over ${group(String(m.n))}` : m.stat === 'total' ? 'total' : `${m.stat} of ${group(String(m.n))}`;
-  return `${stat}, ${m.warmup} warm-up, ${m.model}`;
+  return `${stat}, ${group(String(m.warmup))} warm-up, ${m.model}`;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');

@@ -6,9 +6,10 @@ import { createDefaultPolicyEngine } from '../policy/defaults';
 import type { IPolicyEngine } from '../policy/engine';
 import type { TokenService } from '../policy/tokens';
 import { toolPolicy } from './adapters';
+import { hiddenCheck, type HiddenCheck } from './hidden';
 import type { IPolicy, ToolPolicyRequest } from './interfaces';
 
-type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision> };
+type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>; evaluate(r: PolicyRequestInput): Decision };
 interface Scope { action: string; resource: string }
 const TOKEN_TTL_MS = 10 * 60_000;
 
@@ -45,7 +46,7 @@ export class TaskPolicy implements IPolicy {
   async evaluate(req: ToolPolicyRequest) {
     const asks: Scope[] = [];
     const subject = `agent:${this.o.taskId}`;
-    const engine: Engine = {
+    const engine: Pick<Engine, 'evaluateAsync'> = {
       evaluateAsync: async (r, signal) => {
         let d = await this.o.engine.evaluateAsync(r, signal);
         if (d.decision === 'ask' && this.grants.some((g) => g.action === r.action && g.resource === r.resource)) {
@@ -62,6 +63,9 @@ export class TaskPolicy implements IPolicy {
     if (d.decision === 'ask') this.asked.set(this.o.key(req.tool, req.input), asks);
     return d;
   }
+
+  /** What this task's agent may not read, judged by the engine per path (native tools skip it, sandboxes mask it). */
+  hidden(): HiddenCheck { return hiddenCheck(this.o.engine, this.o.taskId, this.o.mode); }
 
   /** Sizes for `max_size` rules come from the task's view once it has one (a file its sandbox made is judged too). */
   useView(view: { sizeOf(p: string): number | undefined }): void { this.view = view; }

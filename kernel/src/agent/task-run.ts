@@ -11,6 +11,7 @@ import type { SandboxManager } from '../runtime/sandbox-manager';
 import { toolAudit } from './adapters';
 import type { ApprovalCallback } from './interfaces';
 import { runAgentTask } from './loop';
+import { hiddenValues, workspaceMasks } from './masks';
 import { modelInfo } from './models';
 import type { IProvider } from './providers/types';
 import { ToolRouter } from './router';
@@ -75,7 +76,17 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
   try {
     vol = await createOutputVolume(t.taskId, { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath }, signal);
     await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
-    const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, workspace: d.workspace, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
+    const hidden = t.policy.hidden();
+    // Found again for every sandbox (the person may add a `.env` while the task runs); the values in what is hidden
+    // go to the sanitiser as well, a second line should any reach a tool result, the model or the audit log.
+    const masks = () => {
+      const m = workspaceMasks(d.workspace, t.policy.hidden());
+      for (const v of hiddenValues(d.workspace, m)) d.sanitiser.addSecret(v);
+      return m;
+    };
+    try { masks(); } catch (err) { t.log('warn', `hidden workspace paths not found at start: ${(err as Error).message}`); }
+    const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, workspace: d.workspace, masks,
+      onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
     const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
     t.policy.useView(tv);
     const wf = t.workflow;
@@ -88,7 +99,7 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
     try {
       const r = await runAgentTask({
         prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning, modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
-        routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv },
+        routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },
         // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
         onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
       });

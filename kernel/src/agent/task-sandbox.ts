@@ -1,7 +1,7 @@
 // The task's code-executor sandbox: created on the first command with the output volume at /workspace, reused for
 // the commands that follow, destroyed before the kernel writes into the volume and when the task ends.
 import * as path from 'node:path';
-import type { SandboxManager } from '../runtime/sandbox-manager';
+import type { SandboxManager, SandboxMasks } from '../runtime/sandbox-manager';
 import { accessNote } from '../runtime/workspace-access';
 import { acquireTaskSandbox, TaskSandbox as ScheduledSandbox } from '../scheduler/task-sandbox';
 import type { ISandboxExec, SandboxCommand, SandboxResult } from './interfaces';
@@ -18,6 +18,8 @@ export interface TaskSandboxOptions {
   workspace?: string;
   /** Told about each sandbox the task gets (for the audit trail). */
   onCreated?: (sandboxId: string) => void;
+  /** What the policy hides, found again for each new sandbox (names the person created since are masked too). */
+  masks?: () => SandboxMasks;
 }
 
 const TEST_COMMAND = /(^|\s)(--test\b|test\b|mocha\b|jest\b|vitest\b|pytest\b|go test\b|cargo test\b)/;
@@ -49,7 +51,8 @@ export class TaskSandbox implements ISandboxExec {
         try { this.pendingNote = accessNote(this.o.workspace, user); } catch { this.pendingNote = ''; }
       }
       const mounts = [{ type: 'volume' as const, source: this.o.volumeName, target: '/workspace', readOnly: false }];
-      const p = acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template, mounts })
+      const masks = this.o.masks?.(); // a throw (cannot judge the tree) fails this command: no unmasked sandbox
+      const p = acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template, mounts, masks })
         .then((sb) => { this.o.onCreated?.(sb.id); return sb; });
       this.current = p;
       p.catch(() => { if (this.current === p) this.current = undefined; });

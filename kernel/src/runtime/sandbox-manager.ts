@@ -33,7 +33,13 @@ export interface SandboxManagerOptions {
   /** Orphan sweep period; 0 = only when asked. */
   sweepIntervalMs?: number;
   execVia?: ExecVia;
+  /** What the policy hides in the workspace, masked in every sandbox that gets the workspace and names no masks of
+   * its own (computed at each creation; a throw fails the creation). */
+  workspaceMasks?: () => SandboxMasks;
 }
+
+/** Workspace-relative paths covered inside the sandbox: files by an empty read-only file, folders by an empty one. */
+export interface SandboxMasks { files: readonly string[]; dirs: readonly string[] }
 
 export interface CreateSandboxOptions {
   template: string;
@@ -47,6 +53,8 @@ export interface CreateSandboxOptions {
   /** The scheduler task this sandbox works for: preemption pauses (or destroys) a task's sandboxes together. */
   task?: string;
   signal?: AbortSignal;
+  /** Paths the policy hides, masked under the workspace target (default: the manager's workspaceMasks). */
+  masks?: SandboxMasks;
 }
 
 export class SandboxManager extends Disposable {
@@ -157,7 +165,7 @@ export class SandboxManager extends Disposable {
   /** A ready sandbox: from the warm pool when the request needs nothing special, else created now. */
   async create(opts: CreateSandboxOptions): Promise<SandboxInfo> {
     const pool = this.pools.get(opts.template);
-    if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds) {
+    if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks) {
       const s = pool.take();
       if (s && s.lifecycle.state === 'ready') { s.task = opts.task; return s.info(); }
     }
@@ -175,6 +183,28 @@ export class SandboxManager extends Disposable {
     return [...mounts, ...extra, ...volumes.map((v) => ({ type: 'volume' as const, source: v.name, target: v.target, readOnly: false }))];
   }
 
+  /**
+   * Mounts that hide what the policy hides wherever the workspace is mounted: /dev/null (read-only) over each file, an
+   * empty read-only tmpfs over each folder. Engines mount nested targets after the workspace mount (sorted by depth),
+   * and a mount point cannot be removed or renamed from inside, so a command cannot uncover one.
+   */
+  private maskMounts(t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): { mounts: MountSpec[]; tmpfs: Record<string, string> } {
+    const target = t.workspace?.target ?? '/workspace';
+    const out = { mounts: [] as MountSpec[], tmpfs: {} as Record<string, string> };
+    if (!mounts.some((m) => m.target === target)) return out;
+    const masks = given ?? this.o.workspaceMasks?.();
+    if (!masks) return out;
+    const at = (rel: string): string => {
+      if (!rel || rel.startsWith('/') || rel.split('/').some((c) => !c || c === '.' || c === '..') || rel.includes('\0')) {
+        throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`);
+      }
+      return `${target}/${rel}`;
+    };
+    for (const f of masks.files) out.mounts.push({ type: 'bind', source: '/dev/null', target: at(f), readOnly: true });
+    for (const d of masks.dirs) out.tmpfs[at(d)] = 'ro,nosuid,nodev,noexec,size=4k,mode=0555';
+    return out;
+  }
+
   private async createFresh(opts: CreateSandboxOptions, pooled: boolean): Promise<Sandbox> {
     const t = this.template(opts.template);
     const id = `sbx-${randomBytes(5).toString('hex')}`;
@@ -186,6 +216,8 @@ export class SandboxManager extends Disposable {
       const image = await this.imageFor(t);
       for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(volumeOwner(t.user)), target });
       const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
+      const masked = this.maskMounts(t, mounts, opts.masks);
+      mounts.push(...masked.mounts);
       sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
       sandbox.task = opts.task;
       this.sandboxes.set(id, sandbox);
@@ -199,7 +231,7 @@ export class SandboxManager extends Disposable {
         labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline), ...(opts.task ? { [LABEL.task]: opts.task } : {}) },
         readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
         pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
-        tmpfs: Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`])),
+        tmpfs: { ...Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`])), ...masked.tmpfs },
         networkMode: t.network, mounts, openStdin: true,
       };
       sandbox.containerId = await this.o.runtime.createContainer(spec, opts.signal);

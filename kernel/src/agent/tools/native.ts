@@ -24,6 +24,17 @@ function dirRel(root: TreeRoot, p: string | undefined): string {
   return rel;
 }
 
+/** Throws when the walk's start folder is one the policy hides (listing it would name what it holds). */
+function visibleStart(ctx: ToolContext, rel: string): string {
+  if (rel && ctx.hidden?.(rel, true)) throw new AirlockError('POLICY_DENIED', `${rel}: the policy hides this folder from the agent`);
+  return rel;
+}
+
+/** Skips what the policy hides: its files are not yielded, its folders neither yielded nor entered. */
+function* visible(ctx: ToolContext, entries: Iterable<{ rel: string; isDir: boolean }>) {
+  for (const e of entries) if (!ctx.hidden?.(e.rel, e.isDir)) yield e;
+}
+
 /** What grep/glob/list walk: the task's view when it has an output volume, else the workspace. */
 function treeOf(ctx: ToolContext): Promise<TreeRoot> | TreeRoot {
   return ctx.output?.view ? ctx.output.view(ctx.signal) : ctx.workspace;
@@ -73,10 +84,11 @@ export const fsList = defineTool({
   paths: (i) => [i.path ?? '.'],
   async run(i, ctx) {
     const tree = await treeOf(ctx);
-    const start = dirRel(tree, i.path);
+    const start = visibleStart(ctx, dirRel(tree, i.path));
     const out: string[] = [];
     let truncated = false;
-    for (const e of walk(tree, start, { signal: ctx.signal, filterDir: () => i.recursive })) {
+    const filterDir = (rel: string) => i.recursive && !ctx.hidden?.(rel, true);
+    for (const e of visible(ctx, walk(tree, start, { signal: ctx.signal, filterDir }))) {
       if (out.length >= i.maxEntries) { truncated = true; break; }
       out.push(e.isDir ? `${e.rel}/` : e.rel);
     }
@@ -120,8 +132,10 @@ export const searchGrep = defineTool({
     let re: RegExp;
     try { re = new RegExp(i.fixed ? '' : i.pattern, 'u'); void re; } catch (err) { throw new AirlockError('TOOL_BAD_PATTERN', `invalid regular expression: ${(err as Error).message}`); }
     const tree = await treeOf(ctx);
-    const r = await grep(tree, { ...i, path: dirRel(tree, i.path) || undefined }, ctx.signal);
-    const lines = r.matches.map((m) => `${m.path}:${m.line}:${m.text}`);
+    const r = await grep(tree, { ...i, path: visibleStart(ctx, dirRel(tree, i.path)) || undefined }, ctx.signal);
+    // The workers scan the tree; what the policy hides is dropped here, judged per file by the engine's index.
+    const shown = ctx.hidden ? r.matches.filter((m) => !ctx.hidden!(m.path, false)) : r.matches;
+    const lines = shown.map((m) => `${m.path}:${m.line}:${m.text}`);
     const tail = r.truncated ? `\n[... more matches; capped at ${i.maxResults}. Narrow the pattern, path or globs ...]` : '';
     return { content: (lines.length ? lines.join('\n') : `no matches in ${r.filesSearched} files`) + tail };
   },
@@ -137,7 +151,8 @@ export const searchGlob = defineTool({
     const out: string[] = [];
     let truncated = false;
     const tree = await treeOf(ctx);
-    for (const e of walk(tree, dirRel(tree, i.path), { signal: ctx.signal })) {
+    const filterDir = (rel: string) => !ctx.hidden?.(rel, true);
+    for (const e of visible(ctx, walk(tree, visibleStart(ctx, dirRel(tree, i.path)), { signal: ctx.signal, filterDir }))) {
       if (e.isDir || !isMatch(e.rel)) continue;
       if (out.length >= i.maxResults) { truncated = true; break; }
       out.push(e.rel);

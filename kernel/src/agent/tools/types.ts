@@ -11,6 +11,9 @@ export interface ToolContext {
   sandbox?: ISandboxExec;
   /** Present when the task has an output volume (fs.write / fs.edit). */
   output?: IOutputVolume;
+  /** What the policy hides from this task (fs.read denied): walking tools skip these files and folders. Absent only
+   * outside a task (tests of a tool alone). */
+  hidden?: (rel: string, isDir: boolean) => boolean;
 }
 
 export interface ToolOutput {

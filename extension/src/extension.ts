@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from '../../protocol/src/lifecycle';
 import { showKernelStatus } from './commands/showKernelStatus';
 import { KernelService } from './kernel/kernelService';
+import { ImagePreparer } from './kernel/imagePreparer';
 import { watchSandboxHealth } from './kernel/sandboxHealth';
+import { prepareImagesCommand } from './commands/prepareImages';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
 import { forwardPoolSizes } from './chat/poolSettings';
@@ -32,6 +34,9 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
   store.add(toDisposable(() => log.dispose()));
   const status = store.add(new KernelStatusBar());
   store.add(registerCommand('airlock.showLogs', () => log.show()));
+  let folderPath: string | undefined;
+  const images = store.add(new ImagePreparer(log, (s) => status.updateImages(s), () => folderPath));
+  store.add(registerCommand('airlock.prepareImages', prepareImagesCommand(images)));
   store.add(registerBaseUi(context, log));
   const api: AirlockApi = { activationMs: 0 };
   /** Everything that depends on the chosen folder; replaced when the person picks another folder. */
@@ -43,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     api.kernel = undefined;
     api.ui = undefined;
     api.folder = folder;
+    folderPath = folder?.uri.fsPath;
     if (!folder) {
       status.update({ type: 'idle' });
       scope.add(registerCommand('airlock.showKernelStatus', () => vscode.window.showWarningMessage(unavailable ?? NO_FOLDER)));
@@ -53,7 +59,10 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     const kernel = scope.add(new KernelService(folder.uri.fsPath, log));
     api.kernel = kernel;
     scope.add(kernel.onDidChangeState((s) => status.update(s)));
-    scope.add(watchSandboxHealth(kernel, log, (checks) => status.updateSandbox(checks)));
+    scope.add(watchSandboxHealth(kernel, log, (checks, client) => {
+      status.updateSandbox(checks);
+      images.onChecks(client, checks); // first use: a missing sandbox image is prepared here, with progress
+    }, images.onDidPrepare));
     scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
     scope.add(forwardApiKeys(kernel, context.secrets, log));

@@ -1,7 +1,7 @@
 // Watches the ready kernel's sandbox health (sandbox/pools): images found, warm pools filled, for the status bar.
 import type * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
-import type { IDisposable } from '../../../protocol/src/lifecycle';
+import type { Event, IDisposable } from '../../../protocol/src/lifecycle';
 import { type SandboxCheck, sandboxChecks } from '../../../protocol/src/sandbox-health';
 import { onKernelClient } from '../kernelEvents';
 import type { KernelService } from './kernelService';
@@ -11,7 +11,9 @@ const DELAYS_MS = [0, 5_000, 15_000];
 const EVERY_MS = 60_000;
 
 export function watchSandboxHealth(
-  kernel: KernelService, log: vscode.LogOutputChannel, report: (checks: SandboxCheck[]) => void,
+  kernel: KernelService, log: vscode.LogOutputChannel, report: (checks: SandboxCheck[], client: object) => void,
+  /** Look again now (e.g. the images were just prepared) instead of at the next tick. */
+  refresh?: Event<void>,
 ): IDisposable {
   return onKernelClient(kernel, (client) => {
     let last = '';
@@ -22,17 +24,18 @@ export function watchSandboxHealth(
         const key = JSON.stringify(checks);
         if (key !== last) for (const c of checks) if (!c.ok) log.warn(`sandboxes: ${c.detail}${c.hint ? ` (${c.hint})` : ''}`);
         last = key;
-        report(checks);
+        report(checks, client);
       } catch (err) {
         // Unknown is not healthy: e.g. SANDBOX_NO_RUNTIME (no engine in the kernel) means no task can run.
         const e = AirlockError.from(err);
         log.warn(`could not read the sandboxes' health: ${formatError(e)}`);
         last = '';
-        report([{ name: 'images', ok: false, status: 'sandboxes unavailable', detail: e.message, hint: e.hint, code: e.code }]);
+        report([{ name: 'images', ok: false, status: 'sandboxes unavailable', detail: e.message, hint: e.hint, code: e.code }], client);
       }
     };
     const timers = DELAYS_MS.map((ms) => setTimeout(() => void look(), ms));
     const every = setInterval(() => void look(), EVERY_MS);
-    return [{ dispose: () => { timers.forEach(clearTimeout); clearInterval(every); } }];
+    const again = refresh?.(() => void look());
+    return [{ dispose: () => { timers.forEach(clearTimeout); clearInterval(every); again?.dispose(); } }];
   });
 }

@@ -2,12 +2,13 @@
 import * as vscode from 'vscode';
 import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
 import type { SandboxCheck } from '../../../protocol/src/sandbox-health';
-import { statusText, type StatusState } from './statusText';
+import { type ImagesState, statusText, type StatusState } from './statusText';
 
 export class KernelStatusBar extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('airlock.kernel', vscode.StatusBarAlignment.Left, 100);
   private state: StatusState = { type: 'idle' };
   private sandbox: readonly SandboxCheck[] = [];
+  private images: ImagesState | undefined;
 
   constructor() {
     super();
@@ -19,7 +20,12 @@ export class KernelStatusBar extends Disposable {
 
   update(s: StatusState): void {
     // A new connection (restart) is checked again: its sandbox health is unknown until the watcher reports.
-    if (s.type !== 'ready' || (this.state.type === 'ready' && this.state.client !== s.client)) this.sandbox = [];
+    const fresh = s.type === 'ready' && (this.state.type !== 'ready' || this.state.client !== s.client);
+    if (s.type !== 'ready' || fresh) {
+      this.sandbox = [];
+      // Not "ready" until the sandbox checks say the images are there (a preparation under way goes on regardless).
+      if (this.images?.type !== 'preparing') this.images = fresh ? { type: 'unchecked' } : undefined;
+    }
     this.state = s;
     this.render();
   }
@@ -27,11 +33,19 @@ export class KernelStatusBar extends Disposable {
   /** The latest sandbox image and warm pool checks of the ready kernel (sandbox/pools health). */
   updateSandbox(checks: readonly SandboxCheck[]): void {
     this.sandbox = checks;
+    const found = checks.find((c) => c.name === 'images')?.ok;
+    if (this.images?.type === 'unchecked' || (this.images?.type === 'failed' && found)) this.images = undefined;
+    this.render();
+  }
+
+  /** Image preparation in progress or failed; undefined when it finished (the next sandbox checks say the rest). */
+  updateImages(images: ImagesState | undefined): void {
+    this.images = images;
     this.render();
   }
 
   private render(): void {
-    const [icon, text, tip] = statusText(this.state, this.sandbox);
+    const [icon, text, tip] = statusText(this.state, this.sandbox, this.images);
     this.item.text = `${icon} ${text}`;
     this.item.tooltip = tip;
     this.item.accessibilityInformation = { label: `${text}. ${tip}` };

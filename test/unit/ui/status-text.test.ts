@@ -34,4 +34,16 @@ describe('status bar text', () => {
     assert.equal(statusText({ type: 'starting', detail: 'x' })[1], 'Airlock: starting');
     assert.equal(statusText({ type: 'stopped' })[1], 'Airlock: stopped');
   });
+
+  it('is never "ready" while images are unchecked, being prepared, or failed to prepare, whatever the checks say', () => {
+    const good = sandboxChecks({ 'code-executor': { image: 'img', pool: { target: 0, ready: 0 } } }, true);
+    assert.deepEqual(statusText(ready, [], { type: 'unchecked' }).slice(0, 2), ['$(loading~spin)', 'Airlock: checking images']);
+    const [, text, tip] = statusText(ready, good, { type: 'preparing', detail: '[sandbox-node] importing' });
+    assert.equal(text, 'Airlock: preparing images');
+    assert.match(tip, /\[sandbox-node\] importing/);
+    const failed = statusText(ready, good, { type: 'failed', message: 'debootstrap needs root', hint: 'sudo airlock images prepare' });
+    assert.deepEqual(failed.slice(0, 2), ['$(error)', 'Airlock: images failed']);
+    assert.match(failed[2], /debootstrap needs root\nsudo airlock images prepare\nRun Airlock: Prepare Images/);
+    assert.equal(statusText(ready, good)[1], 'Airlock: ready');
+  });
 });

@@ -98,10 +98,15 @@ async function main(): Promise<void> {
   }
   nb.db.close();
   const seg = (value: number, work: string) => ({ value, unit: 'entries/s', stat: 'median' as const, n: 5, warmup: 0, ...inproc, work });
-  m.append_buffered_per_s = { ...seg(percentile(ours, 50), 'AuditLog.append (buffered, hashed, committed on the writer thread), 5 segments of 200,000'), goal: '>= 150000' };
-  b.naive_buffered_100tx_per_s = seg(percentile(naive, 50), 'naive: per-entry createHash + JSON, one INSERT per row, 100 rows per NORMAL-sync transaction, 5 segments of 200,000');
+  m.append_buffered_per_s = {
+    ...seg(percentile(ours, 50), 'AuditLog.append (buffered, hashed, committed on the writer thread), 5 segments of 200,000'),
+    goal: '>= 150000',
+  };
+  b.naive_buffered_100tx_per_s = seg(percentile(naive, 50),
+    'naive: per-entry createHash + JSON, one INSERT per row, 100 rows per NORMAL-sync transaction, 5 segments of 200,000');
   log.dispose();
-  m.db_bytes_per_1m = { value: Math.round(sizeOf(o.dbPath) + sizeOf(`${o.dbPath}-wal`)), unit: 'bytes', stat: 'total', n: 1, warmup: 0, ...inproc, work: 'database + WAL after 1,000,000 buffered entries' };
+  m.db_bytes_per_1m = { value: Math.round(sizeOf(o.dbPath) + sizeOf(`${o.dbPath}-wal`)), unit: 'bytes', stat: 'total', n: 1, warmup: 0,
+    ...inproc, work: 'database + WAL after 1,000,000 buffered entries' };
 
   // -- durable (sync) appends: fresh logs on both sides, each writer awaits its entry's commit (one fsync per commit).
   const fresh = { dbPath: path.join(dir, 'sync', 'sync.db'), keyPath: path.join(dir, 'sync', 'keys', 'audit.key') };
@@ -109,11 +114,16 @@ async function main(): Promise<void> {
   const oursAppend: Appender = (i) => syncLog.append({ ...input(i), action: 'policy.decision' }, { sync: true });
   const naive1 = naiveSync(path.join(dir, 'naive-sync-1w.db'), false);
   const naive16 = naiveSync(path.join(dir, 'naive-sync-16w.db'), true);
-  const rate = (n: number, value: number, work: string) => ({ value, unit: 'entries/s', stat: 'rate' as const, n, warmup: SYNC_WARMUP, ...inproc, work });
-  m.append_sync_1w_per_s = rate(SYNC_1W, await syncRate(oursAppend, 1, SYNC_1W, SYNC_WARMUP), 'AuditLog.append sync (FULL-sync group commit on the writer thread), 1 writer');
-  b.naive_sync_1w_per_s = rate(SYNC_1W, await syncRate(naive1.append, 1, SYNC_1W, SYNC_WARMUP), 'naive: one FULL-sync WAL transaction per entry, 1 writer');
-  m.append_sync_16w_per_s = { ...rate(SYNC_16W, await syncRate(oursAppend, 16, SYNC_16W, SYNC_WARMUP), 'AuditLog.append sync, 16 concurrent writers (group commit)'), goal: '>= 5000' };
-  b.naive_sync_16w_per_s = rate(SYNC_16W, await syncRate(naive16.append, 16, SYNC_16W, SYNC_WARMUP), 'naive: 16 concurrent writers, every entry queued in a tick committed in one FULL-sync transaction');
+  const rate = async (writers: number, n: number, append: Appender, work: string) =>
+    ({ value: await syncRate(append, writers, n, SYNC_WARMUP), unit: 'entries/s', stat: 'rate' as const, n, warmup: SYNC_WARMUP,
+      ...inproc, work });
+  m.append_sync_1w_per_s = await rate(1, SYNC_1W, oursAppend,
+    'AuditLog.append sync (FULL-sync group commit on the writer thread), 1 writer');
+  b.naive_sync_1w_per_s = await rate(1, SYNC_1W, naive1.append, 'naive: one FULL-sync WAL transaction per entry, 1 writer');
+  m.append_sync_16w_per_s = { ...await rate(16, SYNC_16W, oursAppend, 'AuditLog.append sync, 16 concurrent writers (group commit)'),
+    goal: '>= 5000' };
+  b.naive_sync_16w_per_s = await rate(16, SYNC_16W, naive16.append,
+    'naive: 16 concurrent writers, every entry queued in a tick committed in one FULL-sync transaction');
   syncLog.dispose();
   naive1.close();
   naive16.close();
@@ -130,7 +140,8 @@ async function main(): Promise<void> {
   await verify(1);
   for (let k = 0; k < VERIFY_RUNS; k++) { threaded.push(await verify(undefined)); single.push(await verify(1)); }
   const vf = (value: number, work: string) => ({ value, unit: 's', stat: 'median' as const, n: VERIFY_RUNS, warmup: 1, ...inproc, work });
-  m.verify_1m_s = { ...vf(percentile(threaded, 50), 'verifyAuditLog of 1,000,000 entries, default worker threads (up to 4 by cores)'), goal: '<= 3' };
+  m.verify_1m_s = { ...vf(percentile(threaded, 50), 'verifyAuditLog of 1,000,000 entries, default worker threads (up to 4 by cores)'),
+    goal: '<= 3' };
   b.verify_1m_1thread_s = vf(percentile(single, 50), 'verifyAuditLog of the same 1,000,000 entries, same checks, workers: 1 (this thread)');
 
   writeResults({

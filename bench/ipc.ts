@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   // `node -e 0`); removal not timed, as ours excludes removing the previous kernel container.
   const apiRun = async () => {
     const t = nowMs();
-    const c = await docker.createContainer({ Image: image, Cmd: ['/usr/bin/node', '-e', '0'], Entrypoint: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+    const c = await docker.createContainer({
+      Image: image, Cmd: ['/usr/bin/node', '-e', '0'], Entrypoint: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' },
+    });
     await c.start();
     const r = await c.wait() as { StatusCode: number };
     const ms = nowMs() - t;
@@ -62,10 +64,14 @@ async function main(): Promise<void> {
     metrics: {
       roundtrip_p50_ms: { ...ms(percentile(rt, 50), 'p50', PINGS, 500, 'kernel/ping over the kernel socket'), goal: '< 0.3' },
       roundtrip_p99_ms: { ...ms(percentile(rt, 99), 'p99', PINGS, 500, 'kernel/ping over the kernel socket'), goal: '< 2' },
-      kernel_cold_start_ms: { ...ms(percentile(coldMs, 50), 'p50', COLD_N, WARMUP, 'KernelSupervisor.start → ready → first ping answered (image cached)'), goal: '< 1000' },
+      kernel_cold_start_ms: {
+        ...ms(percentile(coldMs, 50), 'p50', COLD_N, WARMUP, 'KernelSupervisor.start → ready → first ping answered (image cached)'),
+        goal: '< 1000',
+      },
     },
     baselines: {
-      api_run_baseline_ms: ms(percentile(apiMs, 50), 'p50', COLD_N, WARMUP, 'same image through the Docker API: create, start, wait for `node -e 0` to exit'),
+      api_run_baseline_ms: ms(percentile(apiMs, 50), 'p50', COLD_N, WARMUP,
+        'same image through the Docker API: create, start, wait for `node -e 0` to exit'),
     },
     ratios: [['cold start / API run', 'kernel_cold_start_ms', 'api_run_baseline_ms']],
     notes: ['cold start and the API run alternate sample by sample'],

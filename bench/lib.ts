@@ -51,7 +51,8 @@ export async function sampleRounds(n: number, warmup: number, ...fns: Array<() =
 
 /** Runs bench/cli.ts as a spawned CLI (Node with the tsx loader, as a checkout runs our code); returns its stdout. */
 export function runOurCli(args: string[]): string {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'cli.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const argv = ['--require', 'tsx/cjs', path.join(__dirname, 'cli.ts'), ...args];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`bench/cli.ts ${args[0]} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
@@ -114,7 +115,8 @@ export function buildResult(spec: ResultSpec, commit = gitCommit(), loadEnd = os
   };
   const parsed = BenchResult.safeParse(result);
   if (!parsed.success) {
-    throw new AirlockError('BENCH_RESULT_INVALID', `bench ${spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new AirlockError('BENCH_RESULT_INVALID', `bench ${spec.name}: ${issues}`,
       'every figure records value, unit, stat, n, warm-up, process model and work (bench/schema.ts)');
   }
   return parsed.data;
@@ -125,7 +127,9 @@ export function writeResults(spec: ResultSpec): BenchResult {
   const r = buildResult(spec);
   const rows: string[][] = [];
   const add = (section: string, figs: Figures) => {
-    for (const [k, m] of Object.entries(figs)) rows.push([k, fmt(m.value), m.unit, `${section} ${m.stat} n=${m.n} w=${m.warmup} ${m.model}`, m.goal ?? '']);
+    for (const [k, m] of Object.entries(figs)) {
+      rows.push([k, fmt(m.value), m.unit, `${section} ${m.stat} n=${m.n} w=${m.warmup} ${m.model}`, m.goal ?? '']);
+    }
   };
   add('ours', r.metrics);
   add('baseline', r.baselines);
@@ -134,7 +138,8 @@ export function writeResults(spec: ResultSpec): BenchResult {
   const head = ['metric', 'value', 'unit', 'what', 'goal'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (row: string[]) => row.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  console.log(`\n== bench ${r.name} (${r.engine ? `${r.engine.name} ${r.engine.version}, ` : ''}${r.machine.cores} cores, load ${r.machine.loadStart}→${r.machine.loadEnd}) ==`);
+  const engine = r.engine ? `${r.engine.name} ${r.engine.version}, ` : '';
+  console.log(`\n== bench ${r.name} (${engine}${r.machine.cores} cores, load ${r.machine.loadStart}→${r.machine.loadEnd}) ==`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   const dir = path.join(__dirname, 'results');
@@ -154,7 +159,8 @@ function gitCommit(): BenchResult['commit'] {
   const root = path.join(__dirname, '..');
   const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   // Dirty = uncommitted changes in what the benches measure (other folders do not change the figures).
-  const status = execFileSync('git', ['status', '--porcelain', '--', 'bench', 'kernel', 'protocol', 'bootstrap', 'templates'], { cwd: root, encoding: 'utf8' });
+  const measured = ['bench', 'kernel', 'protocol', 'bootstrap', 'templates'];
+  const status = execFileSync('git', ['status', '--porcelain', '--', ...measured], { cwd: root, encoding: 'utf8' });
   return { sha, dirty: status.split('\n').some((l) => l.trim() && !l.includes('bench/results/')) };
 }
 

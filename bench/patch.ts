@@ -66,15 +66,22 @@ async function main(): Promise<void> {
     // Ours in this process, ours as a spawned CLI, and `git diff --no-index` over exactly the n changed files, in rounds.
     const [ours, cli, noIndex] = await sampleRounds(RUNS[n], WARMUP, () => gen(n), () => runOurCli(['patch', ws, uppers[n]]),
       () => git(['diff', '--no-index', '--no-color', bases[n], uppers[n]], root, [1]));
-    m[`patch_${n}_ms`] = { ...fig(n, med(ours), 'in-process', `generatePatchSet: scan the upper dir, diff its ${n} changed files against the ${FILES.toLocaleString('en')}-file workspace`),
-      ...(n === 1000 ? { goal: '<= git_diff_repo_1000_ms' } : {}) };
-    m[`patch_cli_${n}_ms`] = fig(n, med(cli), 'spawned-cli', `the same through bench/cli.ts (Node + tsx start, scan, generate, JSON to stdout)`);
-    b[`git_diff_nofiles_${n}_ms`] = fig(n, med(noIndex), 'spawned-cli', `git diff --no-index: a folder of the ${n} original files against the upper dir`);
+    const files = FILES.toLocaleString('en');
+    m[`patch_${n}_ms`] = {
+      ...fig(n, med(ours), 'in-process',
+        `generatePatchSet: scan the upper dir, diff its ${n} changed files against the ${files}-file workspace`),
+      ...(n === 1000 ? { goal: '<= git_diff_repo_1000_ms' } : {}),
+    };
+    m[`patch_cli_${n}_ms`] = fig(n, med(cli), 'spawned-cli',
+      'the same through bench/cli.ts (Node + tsx start, scan, generate, JSON to stdout)');
+    b[`git_diff_nofiles_${n}_ms`] = fig(n, med(noIndex), 'spawned-cli',
+      `git diff --no-index: a folder of the ${n} original files against the upper dir`);
     // The same n changes written into the repository's working tree, then `git diff` there; the tree is restored after.
     for (let j = 0; j < n; j++) writeFile(ws, rel(j * stride), body(j * stride, true));
     const repo = await sample(RUNS[n], () => git(['diff', '--no-color'], ws), WARMUP);
     for (let j = 0; j < n; j++) writeFile(ws, rel(j * stride), body(j * stride));
-    b[`git_diff_repo_${n}_ms`] = fig(n, med(repo), 'spawned-cli', `git diff in a repository of ${FILES.toLocaleString('en')} committed files, ${n} changed in the working tree`);
+    b[`git_diff_repo_${n}_ms`] = fig(n, med(repo), 'spawned-cli',
+      `git diff in a repository of ${files} committed files, ${n} changed in the working tree`);
   }
 
   // Merge of 1,000 hunks: 100 files with 10 separated changes each, planned and applied on the host with the journal.
@@ -110,7 +117,9 @@ async function main(): Promise<void> {
   const [ourStart, gitStart] = await sampleRounds(RUNS[1], WARMUP, () => runOurCli(['noop']), () => git(['--version'], root));
   const ref = (xs: number[], model: 'in-process' | 'spawned-cli', work: string) => fig(1, med(xs), model, work);
   const reference: Figures = {
-    scan_empty_upper_ms: ref(scanMs, 'in-process', 'scanUpper of an empty upper dir: the walk worker\'s start (from sources it loads tsx; the kernel image runs the bundled walk-worker.js)'),
+    scan_empty_upper_ms: ref(scanMs, 'in-process',
+      'scanUpper of an empty upper dir: the walk worker\'s start (from sources it loads tsx; ' +
+      'the kernel image runs the bundled walk-worker.js)'),
     our_cli_start_ms: ref(ourStart, 'spawned-cli', 'bench/cli.ts noop: Node + tsx start, no work'),
     git_start_ms: ref(gitStart, 'spawned-cli', 'git --version: git start, no work'),
   };
@@ -127,4 +136,6 @@ async function main(): Promise<void> {
   });
 }
 
-main().finally(() => fs.rmSync(root, { recursive: true, force: true, maxRetries: 5 })).catch((err) => { console.error(err); process.exitCode = 1; });
+main()
+  .finally(() => fs.rmSync(root, { recursive: true, force: true, maxRetries: 5 }))
+  .catch((err) => { console.error(err); process.exitCode = 1; });

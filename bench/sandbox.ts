@@ -100,12 +100,15 @@ async function main(): Promise<void> {
     }
     const s = await cold.create({ template: TEMPLATE });
     const image = s.image;
-    const runMs = await sample(N, () => execFileSync(engine, ['run', '--rm', ...RUN_FLAGS[engine], '--network', 'none', '--user', spec.user, image, 'node', '-e', '0']), WARMUP);
+    const runArgs = ['run', '--rm', ...RUN_FLAGS[engine], '--network', 'none', '--user', spec.user, image, 'node', '-e', '0'];
+    const runMs = await sample(N, () => execFileSync(engine, runArgs), WARMUP);
 
     // Exec round trip of `true`: ours (agent, whole call) vs dockerode's exec create + start + output + inspect, and
     // ours through the engine's exec (the fallback path); alternating, same warm-up and sample count.
     const apiExec = async () => {
-      const ex = await docker.getContainer(s.containerId!).exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true, User: spec.user, WorkingDir: spec.workingDir });
+      const ex = await docker.getContainer(s.containerId!).exec({
+        Cmd: ['true'], AttachStdout: true, AttachStderr: true, User: spec.user, WorkingDir: spec.workingDir,
+      });
       await collectDemuxed(docker.modem, await ex.start({ hijack: true, stdin: false }));
       if ((await ex.inspect()).ExitCode !== 0) throw new Error('true failed');
     };
@@ -155,18 +158,25 @@ async function main(): Promise<void> {
     const p50 = (xs: number[], n: number, warmup: number, work: string, model: 'in-process' | 'spawned-cli' = 'in-process') =>
       ({ value: percentile(xs, 50), unit: 'ms', stat: 'p50' as const, n, warmup, model, work });
     const metrics: Figures = {
-      cold_create_p50_ms: { ...p50(createMs, N, WARMUP, `SandboxManager.create(${TEMPLATE}): create, attach, start, key sent, agent ready line verified`), goal: '<= 150' },
+      cold_create_p50_ms: {
+        ...p50(createMs, N, WARMUP, `SandboxManager.create(${TEMPLATE}): create, attach, start, key sent, agent ready line verified`),
+        goal: '<= 150',
+      },
       warm_acquire_p50_ms: { ...p50(acquireMs, N, 0, 'SandboxManager.create with a ready pooled sandbox'), goal: '<= 10' },
       exec_roundtrip_p50_ms: p50(execMs, EXEC_N, EXEC_WARMUP, 'SandboxManager.exec(["true"]) through the exec agent, whole call'),
-      exec_via_engine_p50_ms: p50(engineExecMs, EXEC_N, EXEC_WARMUP, 'SandboxManager.exec(["true"]) through the engine exec (fallback path), whole call'),
-      sandboxes_per_min: { value: perMin, unit: '/min', stat: 'rate', n: Math.max(1, done), warmup: 0, model: 'in-process', work: `create + one command + destroy, 2 at a time, ${seconds} s` },
+      exec_via_engine_p50_ms: p50(engineExecMs, EXEC_N, EXEC_WARMUP,
+        'SandboxManager.exec(["true"]) through the engine exec (fallback path), whole call'),
+      sandboxes_per_min: { value: perMin, unit: '/min', stat: 'rate', n: Math.max(1, done), warmup: 0, model: 'in-process',
+        work: `create + one command + destroy, 2 at a time, ${seconds} s` },
     };
     const baselines: Figures = {
-      api_create_baseline_p50_ms: p50(apiMs, N, WARMUP, 'the same ContainerSpec through dockerode: create, attach, key sent, start, first byte of output'),
+      api_create_baseline_p50_ms: p50(apiMs, N, WARMUP,
+        'the same ContainerSpec through dockerode: create, attach, key sent, start, first byte of output'),
       api_exec_baseline_p50_ms: p50(apiExecMs, EXEC_N, EXEC_WARMUP, 'dockerode exec of ["true"]: create, start, read output, inspect'),
     };
     const reference: Figures = {
-      cli_run_reference_p50_ms: p50(runMs, N, WARMUP, `${engine} run --rm --network none (same image) node -e 0, spawned CLI incl. removal`, 'spawned-cli'),
+      cli_run_reference_p50_ms: p50(runMs, N, WARMUP,
+        `${engine} run --rm --network none (same image) node -e 0, spawned CLI incl. removal`, 'spawned-cli'),
     };
     writeResults({
       name: 'sandbox', engine: await engineOf(engine, SOCKETS[engine]), metrics, baselines, reference,

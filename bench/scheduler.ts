@@ -23,7 +23,13 @@ class SortedArrayQueue<T extends HeapItem> implements IReadyQueue<T> {
   }
   pop() { const x = this.items.pop(); if (x) x.heapIndex = -1; return x; }
   peek() { return this.items[this.items.length - 1]; }
-  remove(item: T) { const i = this.items.indexOf(item); if (i < 0) return false; this.items.splice(i, 1); item.heapIndex = -1; return true; }
+  remove(item: T) {
+    const i = this.items.indexOf(item);
+    if (i < 0) return false;
+    this.items.splice(i, 1);
+    item.heapIndex = -1;
+    return true;
+  }
   values() { return this.items; }
 }
 
@@ -99,8 +105,9 @@ async function main(): Promise<void> {
   await submitToStart(naive, 200);
   const heapLat = await submitToStart(undefined, LATENCY_N);
   const naiveLat = await submitToStart(naive, LATENCY_N);
-  const rate = (value: number, work: string) => ({ value, unit: '1/s', stat: 'median' as const, n: RUNS, warmup: 1, model: 'in-process' as const, work });
-  const lat = (value: number, work: string) => ({ value, unit: 'ms', stat: 'p50' as const, n: LATENCY_N, warmup: 200, model: 'in-process' as const, work });
+  const model = 'in-process' as const;
+  const rate = (value: number, work: string) => ({ value, unit: '1/s', stat: 'median' as const, n: RUNS, warmup: 1, model, work });
+  const lat = (value: number, work: string) => ({ value, unit: 'ms', stat: 'p50' as const, n: LATENCY_N, warmup: 200, model, work });
   const decWork = `${DECISIONS.toLocaleString('en')} decisions (submit + pick + start) with 10,000 queued on one slot`;
   const latWork = 'submit-to-start with a free CPU slot while 10,000 tasks wait for a taken sandbox';
   writeResults({

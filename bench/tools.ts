@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     ];
     let k = 0;
     const before = log.stats().entries;
-    const overhead = await sample(TOOL_N, async () => { const r = await router.call(calls[k++ % calls.length], ctx, signal); if (!r.ok) throw new Error(r.content); }, TOOL_WARMUP);
+    const overhead = await sample(TOOL_N, async () => {
+      const r = await router.call(calls[k++ % calls.length], ctx, signal);
+      if (!r.ok) throw new Error(r.content);
+    }, TOOL_WARMUP);
     log.flush();
     if (log.stats().entries - before < TOOL_N + TOOL_WARMUP) throw new Error('the tool calls were not audited');
 
@@ -100,7 +103,9 @@ async function main(): Promise<void> {
     }, () => {
       rgCount = lines(execFileSync('rg', ['-n', '--no-heading', pattern, materialised], { maxBuffer: 1 << 28 }).toString());
     });
-    if (oursCount !== rgCount || cliCount !== rgCount) throw new Error(`match counts differ: ours ${oursCount}, ours as a CLI ${cliCount}, rg ${rgCount}`);
+    if (oursCount !== rgCount || cliCount !== rgCount) {
+      throw new Error(`match counts differ: ours ${oursCount}, ours as a CLI ${cliCount}, rg ${rgCount}`);
+    }
     const [ourStart, rgStart] = await sampleRounds(GREP_N, GREP_WARMUP, () => runOurCli(['noop']), () => execFileSync('rg', ['--version']));
     disposeGrepPool();
 
@@ -118,24 +123,29 @@ async function main(): Promise<void> {
     }
     await srv.close();
 
-    const tool = (value: number, stat: 'p50' | 'p99') => ({ value, unit: 'ms', stat, n: TOOL_N, warmup: TOOL_WARMUP, model: 'in-process' as const,
+    const tool = (value: number, stat: 'p50' | 'p99') => ({ value, unit: 'ms', stat, n: TOOL_N, warmup: TOOL_WARMUP,
+      model: 'in-process' as const,
       work: 'ToolRouter.call of fs.read / fs.exists / fs.list in turn: strict default policy with a workspace, audit appends, sanitise' });
+    const p50 = (xs: number[], model: 'in-process' | 'spawned-cli', work: string) =>
+      ({ value: percentile(xs, 50), unit: 'ms', stat: 'p50' as const, n: GREP_N, warmup: GREP_WARMUP, model, work });
     const grepWork = `all matches of /${pattern}/ in ${FILES.toLocaleString('en')} files after one edit`;
     writeResults({
       name: 'tools', engine: null,
       metrics: {
         native_tool_p50_ms: { ...tool(percentile(overhead, 50), 'p50'), goal: '<= 1' },
         native_tool_p99_ms: { ...tool(percentile(overhead, 99), 'p99'), goal: '<= 5' },
-        grep_overlay_ms: { value: percentile(ours, 50), unit: 'ms', stat: 'p50', n: GREP_N, warmup: GREP_WARMUP, model: 'in-process', work: `search.grep (worker pool) over the task's overlay view: ${grepWork}` },
-        stream_events_per_s: { value: percentile(rates, 50), unit: 'events/s', stat: 'median', n: 3, warmup: 0, model: 'in-process', work: 'fake OpenAI SSE -> SDK -> normalised events, 20,000 deltas' },
-        grep_overlay_cli_ms: { value: percentile(cli, 50), unit: 'ms', stat: 'p50', n: GREP_N, warmup: GREP_WARMUP, model: 'spawned-cli', work: `the same through bench/cli.ts (Node + tsx start, worker pool start, search, matches to stdout): ${grepWork}` },
+        grep_overlay_ms: p50(ours, 'in-process', `search.grep (worker pool) over the task's overlay view: ${grepWork}`),
+        stream_events_per_s: { value: percentile(rates, 50), unit: 'events/s', stat: 'median', n: 3, warmup: 0, model: 'in-process',
+          work: 'fake OpenAI SSE -> SDK -> normalised events, 20,000 deltas' },
+        grep_overlay_cli_ms: p50(cli, 'spawned-cli',
+          `the same through bench/cli.ts (Node + tsx start, worker pool start, search, matches to stdout): ${grepWork}`),
       },
       reference: {
-        our_cli_start_ms: { value: percentile(ourStart, 50), unit: 'ms', stat: 'p50', n: GREP_N, warmup: GREP_WARMUP, model: 'spawned-cli', work: 'bench/cli.ts noop: Node + tsx start, no work' },
-        rg_start_ms: { value: percentile(rgStart, 50), unit: 'ms', stat: 'p50', n: GREP_N, warmup: GREP_WARMUP, model: 'spawned-cli', work: 'rg --version: rg start, no work' },
+        our_cli_start_ms: p50(ourStart, 'spawned-cli', 'bench/cli.ts noop: Node + tsx start, no work'),
+        rg_start_ms: p50(rgStart, 'spawned-cli', 'rg --version: rg start, no work'),
       },
       baselines: {
-        ripgrep_ms: { value: percentile(rg, 50), unit: 'ms', stat: 'p50', n: GREP_N, warmup: GREP_WARMUP, model: 'spawned-cli', work: `rg -n over the materialised tree (a spawned process): ${grepWork}` },
+        ripgrep_ms: p50(rg, 'spawned-cli', `rg -n over the materialised tree (a spawned process): ${grepWork}`),
       },
       ratios: [['search.grep as a CLI / ripgrep', 'grep_overlay_cli_ms', 'ripgrep_ms']],
       notes: ['grep_overlay_ms runs in the kernel process and ripgrep_ms is a spawned CLI, so the ratio is taken only against ours as a ' +

@@ -56,15 +56,16 @@ describe('bench docs', () => {
   it('publish refuses a results file without the required metadata', () => {
     const dir = scratch();
     fs.mkdirSync(path.join(dir, 'bench', 'results'));
-    fs.writeFileSync(path.join(dir, 'bench', 'results', 'patch.json'), JSON.stringify({ metrics: { patch_1_ms: { value: 3, unit: 'ms' } } }));
+    const bare = { metrics: { patch_1_ms: { value: 3, unit: 'ms' } } };
+    fs.writeFileSync(path.join(dir, 'bench', 'results', 'patch.json'), JSON.stringify(bare));
     assert.throws(() => publish(dir, 'patch'), /commit|machine|expected/);
   });
 });
 
 describe('bench results writer', () => {
   it('writes commit, machine, engine, figures, baselines and every ratio with its value', () => {
-    const r = buildResult({ name: 'x', engine: { name: 'docker', version: '1' }, metrics: { ours_ms: fig(5) }, baselines: { base_ms: fig(10) },
-      ratios: [['ours / base', 'ours_ms', 'base_ms']] }, commit, 0.1);
+    const r = buildResult({ name: 'x', engine: { name: 'docker', version: '1' }, metrics: { ours_ms: fig(5) },
+      baselines: { base_ms: fig(10) }, ratios: [['ours / base', 'ours_ms', 'base_ms']] }, commit, 0.1);
     assert.equal(r.commit.sha, commit.sha);
     assert.equal(r.machine.cores, os.cpus().length);
     assert.equal(r.machine.memoryBytes, os.totalmem());
@@ -81,7 +82,8 @@ describe('bench results writer', () => {
   ] as const) {
     it(`refuses a ratio between figures whose ${what} differ`, () => {
       assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: fig(5) }, baselines: { base_ms: fig(10, over) },
-        ratios: [['ours / base', 'ours_ms', 'base_ms']] }, commit, 0.1), (e: Error & { code?: string }) => e.code === 'BENCH_UNFAIR_RATIO' && reason.test(e.message));
+        ratios: [['ours / base', 'ours_ms', 'base_ms']] }, commit, 0.1),
+      (e: Error & { code?: string }) => e.code === 'BENCH_UNFAIR_RATIO' && reason.test(e.message));
     });
   }
 
@@ -89,6 +91,7 @@ describe('bench results writer', () => {
     assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: fig(5) }, baselines: {}, reference: { cli_ms: fig(9) },
       ratios: [['ours / cli', 'ours_ms', 'cli_ms']] }, commit, 0.1), /BENCH_RATIO_KEY|not a metric or baseline/);
     const bare = { value: 1, unit: 'ms' } as unknown as Measured;
-    assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: bare }, baselines: {} }, commit, 0.1), /stat|work|model/);
+    assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: bare }, baselines: {} }, commit, 0.1),
+      /stat|work|model/);
   });
 });

@@ -31,7 +31,7 @@ export interface BuiltImage { ref: string; contentHash: string; cached: boolean 
 
 const BUILDER_VERSION = '1';
 /** Bumped when the layer laid over Debian changes (not the Debian tree itself). */
-const LAYOUT_VERSION = '4';
+const LAYOUT_VERSION = '5';
 const SANDBOX_UID = 1000;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -145,8 +145,8 @@ async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir
   fs.chmodSync(p(AGENT_NODE), 0o111);
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', p('usr', 'local', 'bin', 'npm'));
   fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', p('usr', 'local', 'bin', 'npx'));
-  // Owned by the sandbox user: Podman gives a volume mounted here this directory's owner (see podman.ts).
-  for (const m of ['workspace', 'output', 'airlock']) { fs.mkdirSync(p(m), { recursive: true }); if (isRoot()) fs.chownSync(p(m), SANDBOX_UID, SANDBOX_UID); }
+  // No mount points for volumes (/workspace, ...): the engine creates them at mount time, and Podman then gives a new
+  // volume's root the container user (the workspace user), not the owner of an image folder (which was uid 1000).
   fs.mkdirSync(p('etc'), { recursive: true });
   const passwd = fs.readFileSync(path.join(base, 'etc', 'passwd'), 'utf8').trimEnd();
   const group = fs.readFileSync(path.join(base, 'etc', 'group'), 'utf8').trimEnd();
@@ -184,7 +184,7 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
     ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${v}`),
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     'ENV HOME=/tmp',
-    'WORKDIR /workspace',
+    'WORKDIR /tmp', // not /workspace: that would create the mount point (see stageRootfs)
   ].flatMap((c) => ['--change', c]);
   // A normal user's copy is theirs on disk; in the image the system's files belong to root, as Debian has them.
   const owner = isRoot() ? [] : ['--owner=0', '--group=0'];

@@ -13,14 +13,13 @@ RUN apt-get update \
  && userdel node \
  && groupadd -g 1000 airlock \
  && useradd -u 1000 -g 1000 -d /tmp -s /bin/sh -c 'airlock sandbox' -M airlock \
- && mkdir -p /workspace /output /airlock \
- && chown 1000:1000 /workspace /output /airlock \
  && chmod 1777 /tmp
 
-# Mount points owned by the sandbox user: Podman gives a volume mounted there the directory's owner.
+# No /workspace in the image: the engine creates the mount point, and Podman gives a new volume's root the container's
+# user (the workspace user) rather than an image folder's owner.
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ENV HOME=/tmp
-WORKDIR /workspace
+WORKDIR /tmp
 # No USER here: the template's `user` (1000:1000) is applied when a sandbox is created.
 LABEL airlock.owner=airlock
 LABEL airlock.image-for=debian

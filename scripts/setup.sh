@@ -19,11 +19,11 @@ if [ "$mode" = test ]; then
 else
   bash scripts/engines.sh
   # debootstrap builds the code-executor image's Debian base (root only; /usr/sbin is not on a normal user's PATH).
-  # A normal user needs it only when that image is not built yet: sandbox-images.ts then says what to run.
+  # A normal user needs it only when that image is not built yet: the image builder then says what to run.
   if [ "$(id -u)" = 0 ]; then { command -v debootstrap || [ -x /usr/sbin/debootstrap ]; } >/dev/null || apt_install debootstrap; fi
 fi
 node scripts/build.mjs >&2
 # Pre-cache the sandbox images (offline builds, cached by content hash) so the first task does not wait for them.
 engines=docker; [ "$mode" = test ] && engines="docker podman"
-for e in $engines; do node --require tsx/cjs templates/builder/sandbox-images.ts "$e" >&2; done
+for e in $engines; do node --require tsx/cjs templates/builder/sandbox-images-main.ts "$e" >&2; done
 echo "setup ($mode) done in $((SECONDS - t0)) s" >&2

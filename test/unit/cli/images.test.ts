@@ -5,6 +5,7 @@ import { formatImage, imagesMain, parseImagesArgs } from '../../../cli/src/comma
 import type { CliIO } from '../../../cli/src/command';
 import { runCli } from '../../../cli/src/main';
 import { AirlockError } from '../../../protocol/src/errors';
+import { buildCli, spawnCli } from './built-cli';
 import { sandboxChecks } from '../../../protocol/src/sandbox-health';
 
 function io(): CliIO & { lines: string[]; errs: string[] } {
@@ -65,5 +66,21 @@ describe('hints name the product, not the checkout', () => {
       assert.match(c.hint ?? '', /Airlock: Prepare Images/);
       assert.doesNotMatch(c.hint ?? '', /tsx|npm run/);
     }
+  });
+});
+
+describe('airlock images: the shipped bundle', function () {
+  this.timeout(120_000);
+  it('dist/cli.js runs only the command asked for: no script entry of a bundled builder starts a build', async () => {
+    buildCli();
+    // An engine that cannot be reached: a stray build would fail loudly with an engine error instead of the usage error.
+    const p = spawnCli(['images', 'bogus'], { cwd: '/', env: { AIRLOCK_ENGINE_SOCKET: '/nonexistent.sock' } });
+    let out = '';
+    p.stdout!.on('data', (b: Buffer) => { out += b; });
+    p.stderr!.on('data', (b: Buffer) => { out += b; });
+    const code = await new Promise<number | null>((r) => p.on('close', r));
+    assert.equal(code, 2, out);
+    assert.match(out, /CLI_USAGE[^]*unknown images action "bogus"/);
+    assert.doesNotMatch(out, /importing|building image|sandbox-node|code-executor|IMAGE_BUILD/, out);
   });
 });

@@ -13,6 +13,8 @@ import { patchAuditSink } from './patches/audit-sink';
 import { policyProtected } from './patches/policy-check';
 import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
+import { hiddenCheck } from './agent/hidden';
+import { workspaceMasks } from './agent/masks';
 import { TaskService } from './agent/task-service';
 import { installLastResort } from './last-resort';
 import { assets } from '../../protocol/src/node/assets';
@@ -36,7 +38,10 @@ export async function startKernel(config: KernelConfig, opts: { checkPeer?: bool
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
     audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
-  const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log) });
+  // Every sandbox that mounts the workspace masks what the kernel's policy hides from agents (a task's own sandboxes
+  // pass the masks of its mode's policy instead).
+  const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log),
+    workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')) });
   if (runtime) store.add(runtime);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
   const scheduler = store.add(createScheduler(undefined, runtime));

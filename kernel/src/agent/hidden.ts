@@ -2,7 +2,7 @@
 // in-process, no RPC) for every file and folder, so native tools and sandbox masks agree with fs.read by construction.
 import type { Decision, PolicyRequestInput } from '../../../protocol/src/policy';
 
-export interface SyncEngine { evaluate(r: PolicyRequestInput): Decision }
+export interface SyncEngine { evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision }
 
 /** True when the agent must not see this workspace-relative path (or anything below it, for a folder). */
 export type HiddenCheck = (rel: string, isDir: boolean) => boolean;
@@ -13,7 +13,8 @@ export type HiddenCheck = (rel: string, isDir: boolean) => boolean;
 const PROBES = ['airlock-probe', '.airlock-probe.x'];
 
 /**
- * A cached check for one task subject. Size limits (`max_size`) are not secrecy: every path is judged as if empty,
+ * A cached check for one task subject. Its callers walk without following symlinks (masks, TreeReader), so paths are
+ * judged as written: `a/.env` is hidden whatever links lead to it, and a link is judged under its own name. Size limits (`max_size`) are not secrecy: every path is judged as if empty,
  * so a large build artefact stays visible (fs.read still refuses it by size). `ask` is not hidden (a person may allow
  * it); a decision that cannot be made (a predicate that fails, a malformed path) is a deny, so it hides (fail closed).
  */
@@ -22,7 +23,7 @@ export function hiddenCheck(engine: SyncEngine, subjectId: string, mode?: string
   const denied = (resource: string): boolean => {
     try {
       return engine.evaluate({ subject: { kind: 'agent', id: subjectId, tags: [] }, action: 'fs.read', resource,
-        context: { ...(mode ? { mode } : {}), size: 0 } }).decision === 'deny';
+        context: { ...(mode ? { mode } : {}), size: 0 } }, { walked: true }).decision === 'deny';
     } catch { return true; }
   };
   const dirHidden = (rel: string): boolean => {

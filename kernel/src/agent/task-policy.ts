@@ -9,7 +9,7 @@ import { toolPolicy } from './adapters';
 import { hiddenCheck, type HiddenCheck } from './hidden';
 import type { IPolicy, ToolPolicyRequest } from './interfaces';
 
-type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>; evaluate(r: PolicyRequestInput): Decision };
+type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>; evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision };
 interface Scope { action: string; resource: string }
 const TOKEN_TTL_MS = 10 * 60_000;
 

@@ -14,8 +14,10 @@ const EFFECTS = ['allow', 'ask', 'deny'] as const;
 export interface PolicyChange { files: readonly string[]; rules: number }
 
 export interface IPolicyEngine extends IDisposable {
-  /** Synchronous decision (runs Deno predicates blocking, only when a rule naming one is reached). */
-  evaluate(request: PolicyRequest): Decision;
+  /** Synchronous decision (runs Deno predicates blocking, only when a rule naming one is reached). `walked`: the path
+   * was found by a walk of the workspace that follows no symlink, so it is judged as written, without resolving it
+   * on disk (a walk asks about every file; resolving each would cost a realpath per component). */
+  evaluate(request: PolicyRequest, opts?: { walked?: boolean }): Decision;
   /** Same decision; predicates run without blocking the event loop. */
   evaluateAsync(request: PolicyRequest, signal?: AbortSignal): Promise<Decision>;
   /** Loads and swaps in a policy; on any problem throws PolicyLoadError and keeps the last good policy. */
@@ -80,8 +82,8 @@ export class PolicyEngine implements IPolicyEngine {
 
   reload(): void { this.load(this.paths); }
 
-  evaluate(req: PolicyRequest): Decision {
-    const first = this.begin(req);
+  evaluate(req: PolicyRequest, opts?: { walked?: boolean }): Decision {
+    const first = this.begin(req, opts?.walked);
     if (!('pending' in first)) return first;
     const { prep, pol, pending } = first;
     let j = first.judged;
@@ -106,9 +108,9 @@ export class PolicyEngine implements IPolicyEngine {
   }
 
   /** First pass: normalise, then judge without predicates, collecting the predicates that must run. */
-  private begin(req: PolicyRequest): Decision | { prep: Extract<Prepared, { ok: true }>; pol: CompiledPolicy; pending: Pending; judged: Judged } {
+  private begin(req: PolicyRequest, walked = false): Decision | { prep: Extract<Prepared, { ok: true }>; pol: CompiledPolicy; pending: Pending; judged: Judged } {
     const pol = this.policy;
-    const prep = prepareRequest(req, this.opts.workspace);
+    const prep = prepareRequest(req, walked && !req.resource.startsWith('/') ? undefined : this.opts.workspace);
     if (!prep.ok) return early(prep.reason);
     const pending: Pending = [];
     return { prep, pol, pending, judged: this.judge(req, prep, pol, null, pending) };

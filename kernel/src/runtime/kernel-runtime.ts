@@ -3,7 +3,7 @@ import type { AuditInput } from '../../../protocol/src/audit';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { detectRuntime } from './detect';
 import type { ISandboxAuditSink } from './lifecycle';
-import { SandboxManager } from './sandbox-manager';
+import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager';
 import { loadTemplates } from './templates';
 
 export interface KernelRuntimeOptions {
@@ -12,6 +12,8 @@ export interface KernelRuntimeOptions {
   audit?: ISandboxAuditSink;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** What the policy hides in the workspace, masked in every sandbox that mounts it (SandboxManager.workspaceMasks). */
+  workspaceMasks?: SandboxManagerOptions['workspaceMasks'];
 }
 
 /** undefined when no engine is configured (AIRLOCK_ENGINE unset or `none`) or none answers: the kernel then runs
@@ -32,6 +34,7 @@ export async function createKernelRuntime(o: KernelRuntimeOptions): Promise<Sand
       volumePoolSize: Number(env.AIRLOCK_VOLUME_POOL ?? 2),
       volumeSize: env.AIRLOCK_VOLUME_SIZE || undefined,
       sweepIntervalMs: 60_000,
+      workspaceMasks: o.workspaceMasks,
     });
     manager.start().then(
       (r) => { if (r.containers.length || r.volumes.length) log(`sandbox sweep removed ${r.containers.length} orphan container(s), ${r.volumes.length} volume(s)`); },

@@ -38,6 +38,8 @@ export interface SandboxManagerOptions {
   workspaceMasks?: () => SandboxMasks;
 }
 
+const maskKey = (m: SandboxMasks | undefined): string => JSON.stringify(m ?? null);
+
 /** Workspace-relative paths covered inside the sandbox: files by an empty read-only file, folders by an empty one. */
 export interface SandboxMasks { files: readonly string[]; dirs: readonly string[] }
 
@@ -61,6 +63,8 @@ export class SandboxManager extends Disposable {
   readonly session: string;
   readonly holder = currentHolder();
   private readonly sandboxes = new Map<string, Sandbox>();
+  /** The default masks each sandbox was made with (warm ones are checked against the workspace when taken). */
+  private readonly masksOf = new Map<string, string>();
   private readonly pools = new Map<string, WarmPool>();
   readonly volumePool: VolumePool;
   private readonly images = new Map<string, string>();
@@ -167,7 +171,10 @@ export class SandboxManager extends Disposable {
     const pool = this.pools.get(opts.template);
     if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks) {
       const s = pool.take();
-      if (s && s.lifecycle.state === 'ready') { s.task = opts.task; return s.info(); }
+      // A warm sandbox masks what was hidden when it was made: a name added since (a new `.env`) means a fresh one.
+      const stale = s && this.masksOf.has(s.id) && this.masksOf.get(s.id) !== maskKey(this.o.workspaceMasks?.());
+      if (s && stale) await this.destroy(s.id, 'the workspace has new hidden paths');
+      else if (s && s.lifecycle.state === 'ready') { s.task = opts.task; return s.info(); }
     }
     return (await this.createFresh(opts, false)).info();
   }
@@ -188,12 +195,13 @@ export class SandboxManager extends Disposable {
    * empty read-only tmpfs over each folder. Engines mount nested targets after the workspace mount (sorted by depth),
    * and a mount point cannot be removed or renamed from inside, so a command cannot uncover one.
    */
-  private maskMounts(t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): { mounts: MountSpec[]; tmpfs: Record<string, string> } {
+  private maskMounts(id: string, t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): { mounts: MountSpec[]; tmpfs: Record<string, string> } {
     const target = t.workspace?.target ?? '/workspace';
     const out = { mounts: [] as MountSpec[], tmpfs: {} as Record<string, string> };
     if (!mounts.some((m) => m.target === target)) return out;
     const masks = given ?? this.o.workspaceMasks?.();
     if (!masks) return out;
+    if (!given) this.masksOf.set(id, maskKey(masks));
     const at = (rel: string): string => {
       if (!rel || rel.startsWith('/') || rel.split('/').some((c) => !c || c === '.' || c === '..') || rel.includes('\0')) {
         throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`);
@@ -216,7 +224,7 @@ export class SandboxManager extends Disposable {
       const image = await this.imageFor(t);
       for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(volumeOwner(t.user)), target });
       const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
-      const masked = this.maskMounts(t, mounts, opts.masks);
+      const masked = this.maskMounts(id, t, mounts, opts.masks);
       mounts.push(...masked.mounts);
       sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
       sandbox.task = opts.task;
@@ -338,6 +346,7 @@ export class SandboxManager extends Disposable {
   }
 
   private async cleanup(id: string, s: Sandbox | undefined, volumes: string[]): Promise<void> {
+    this.masksOf.delete(id);
     if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
     s?.markResumed(); // commands waiting out a preemption pause now see the sandbox gone
     // Remove first: closing the agent's stdin would make the container exit mid-removal.

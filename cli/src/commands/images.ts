@@ -1,7 +1,7 @@
 // `airlock images prepare|list|prune`: the kernel and sandbox images, built by Airlock itself (no checkout, no tsx).
 import { parseArgs } from 'node:util';
 import { detectEngine, type Engine, readConfig } from '../../../bootstrap';
-import { type ImageInfo, listImages, prepareImages, pruneImages } from '../../../bootstrap/images';
+import { type ImageInfo, listImages, prepareImages, pruneImages } from '../../../templates/builder/images';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { CliIO, Command } from '../command';
 

@@ -3,7 +3,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { detectEngine, readConfig } from '../../../bootstrap';
-import { prepareImages } from '../../../bootstrap/images';
+import { prepareImages } from '../../../templates/builder/images';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { SandboxCheck } from '../../../protocol/src/sandbox-health';

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import { detectEngine } from '../../../bootstrap';
-import { listImages, pruneImages } from '../../../bootstrap/images';
+import { listImages, pruneImages } from '../../../templates/builder/images';
 import type { CliIO } from '../../../cli/src/command';
 import { runCli } from '../../../cli/src/main';
 import { KERNEL_IMAGE_ROLE } from '../../../protocol/src/images';

@@ -11,7 +11,7 @@ import { demuxLogs } from '../../../cli/src/doctor/logs';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 
-const ENGINE = { kind: 'podman', version: '5.0.0', socket: '/run/podman/podman.sock', docker: {} } as unknown as Engine;
+const ENGINE = { kind: 'podman', version: '5.0.0', socket: '/run/podman/podman.sock', docker: {}, rootless: false, warnings: [] } as unknown as Engine;
 const GOOD: Record<string, SandboxTemplateHealth> = {
   'code-executor': { image: 'localhost/airlock/node:abc', pool: { target: 2, ready: 2 } },
   'integration-test': { image: 'localhost/airlock/node-test:def', pool: { target: 0, ready: 0 } },
@@ -119,5 +119,15 @@ describe('airlock doctor', () => {
     const line = 'x'.repeat(0x40) + '\n'; // 65 bytes: the length byte is "A"
     assert.equal(demuxLogs(Buffer.concat([frame(1, line), frame(2, 'Error: boom\n')])), `${line}Error: boom\n`);
     assert.equal(demuxLogs(Buffer.from('plain tty text\n')), 'plain tty text\n');
+  });
+});
+
+describe('airlock doctor on rootless Podman', () => {
+  it('says the engine is rootless and warns that cgroup v1 cannot enforce sandbox limits, without failing the check', async () => {
+    const warned = { ...ENGINE, rootless: true, warnings: ['rootless Podman on cgroup v1 cannot enforce sandbox memory, pids and CPU limits (they are ignored)'] } as unknown as Engine;
+    const { deps } = fakeDeps();
+    const r = await doctor({ ...deps, detectEngine: async () => warned });
+    assert.equal(r.code, 0, r.text);
+    assert.match(r.text, /✔ runtime +podman \(rootless\) 5\.0\.0 .*warning: rootless Podman on cgroup v1 cannot enforce/);
   });
 });

@@ -1,12 +1,12 @@
 // The images Airlock uses (kernel, sandbox-node, code-executor): prepare them, list them, prune this installation's
 // unused ones. Shared by `airlock images` and the extension's Airlock: Prepare Images (no tsx, no checkout needed).
-import { AirlockError } from '../protocol/src/errors';
-import { IMAGE_FOR_LABEL, type ImageKind, ImageRecipe, KERNEL_IMAGE_ROLE, RECIPE_IMAGE, type TemplateImageFields } from '../protocol/src/images';
-import { INSTALLATION_LABEL, installationId } from '../protocol/src/node/assets';
-import { ensureNodeImage, type Progress } from '../templates/builder/node-rootfs';
-import { ensureSandboxImages } from '../templates/builder/sandbox-images';
-import { kernelImageSpec } from './kernel';
-import type { Engine } from './runtime';
+import { AirlockError } from '../../protocol/src/errors';
+import { IMAGE_FOR_LABEL, type ImageKind, ImageRecipe, KERNEL_IMAGE_ROLE, RECIPE_IMAGE, type TemplateImageFields } from '../../protocol/src/images';
+import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
+import { ensureNodeImage, type Progress } from './node-rootfs';
+import { ensureSandboxImages } from './sandbox-images';
+import { kernelImageSpec } from '../../bootstrap/kernel';
+import type { Engine } from '../../bootstrap/runtime';
 
 export interface PrepareOptions {
   /** AIRLOCK_KERNEL_IMAGE: an image of the person's own, used as it is (not built). */

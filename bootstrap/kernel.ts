@@ -14,6 +14,10 @@ import type { Engine } from './runtime';
 
 export const CLIENT = { name: 'airlock', version: '0.1.0' };
 const IMAGE_ROOT = '/opt/airlock';
+/** Podman mounts /run and /var/tmp on a read-only root itself, copying the image's (empty) folders through the host's
+ * /tmp, which rootless Podman cannot write where /tmp is not world-writable: declared here without that copy. */
+const PODMAN_TMPFS = Object.fromEntries([['/tmp', 268435456], ['/run', 16777216], ['/var/tmp', 16777216]]
+  .map(([p, size]) => [p, `rw,nosuid,nodev,size=${size},notmpcopyup`]));
 const IN = { workspace: '/workspace', state: '/state', outputs: '/outputs', socketDir: '/run/airlock', engine: '/run/engine.sock',
   userPolicies: `${IMAGE_ROOT}/user/policies`, userTemplates: `${IMAGE_ROOT}/user/templates` };
 
@@ -65,7 +69,7 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
     Image: image,
     User: `${user.uid}:${user.gid}`,
     Env: [`AIRLOCK_WORKSPACE=${IN.workspace}`, `AIRLOCK_STATE_DIR=${IN.state}`, `AIRLOCK_SOCKET_DIR=${IN.socketDir}`, 'AIRLOCK_IN_CONTAINER=1',
-      `AIRLOCK_ALLOWED_UID=${process.getuid?.() ?? 0}`, `AIRLOCK_SANDBOX_USER=${user.uid}:${user.gid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`,
+      `AIRLOCK_ALLOWED_UID=${process.getuid?.() ?? 0}`, `AIRLOCK_SANDBOX_USER=${user.uid}:${user.gid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`, `AIRLOCK_ENGINE_ROOTLESS=${engine.rootless ? 1 : 0}`,
       // Sandboxes are created by the host's engine, so their bind sources must be host paths.
       `AIRLOCK_HOST_WORKSPACE=${cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${paths.state}`, `AIRLOCK_KERNEL_CONTAINER=${containerName(paths)}`,
       `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`,
@@ -86,10 +90,12 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths:
       // tmpfs pages are charged to the writer: the agent's own edits on the outputs tmpfs must not OOM the kernel.
       Memory: cfg.memoryBytes + outputs.bytes,
       PidsLimit: cfg.pidsLimit,
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=268435456' },
+      Tmpfs: engine.kind === 'podman' ? PODMAN_TMPFS : { '/tmp': 'rw,nosuid,nodev,size=268435456' },
       // Podman's default rlimits exceed many hosts' hard limits; explicit values work on both engines.
       Ulimits: engine.kind === 'podman' ? [{ Name: 'nofile', Soft: 1024, Hard: 1024 }, { Name: 'nproc', Soft: 4096, Hard: 4096 }] : undefined,
       RestartPolicy: { Name: 'no' },
+      // Rootless Podman: the container's uid is the person's own, so the state folder and workspace (0700) open.
+      ...(engine.rootless ? { UsernsMode: 'keep-id' } : {}),
     },
   };
   for (const [dest, dir] of Object.entries(userAssetMounts(cfg))) {

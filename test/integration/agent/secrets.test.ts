@@ -27,6 +27,9 @@ out.sh = cp.execSync('cat .env; cat config/prod.key; head -c 200 deploy/.env.pro
 console.log(JSON.stringify(out));
 `;
 
+const LATE = `const cp = require('child_process');
+console.log(JSON.stringify({ wc: cp.execSync('wc -c deploy/.env.late').toString(), b64: cp.execSync('base64 -w0 deploy/.env.late').toString() }));`;
+
 describe('what the policy hides, the sandbox cannot see (replay task, Docker sandboxes)', function () {
   this.timeout(300_000);
   let sup: KernelSupervisor;
@@ -60,6 +63,13 @@ describe('what the policy hides, the sandbox cannot see (replay task, Docker san
         ...call(4, 'c5', 'fs.read', { path: '.env' }), fin('tool-calls')],
       [text('Nothing to see.'), fin('stop')],
     ]);
+    writeReplay(workspace, 'late', [
+      [...call(0, 'l1', 'exec', { argv: ['wc', '-c', 'deploy/run.sh'] }), fin('tool-calls')],
+      // Asks a person (CI workflows): the test adds a secret to the workspace while the task waits.
+      [...call(0, 'l2', 'fs.write', { path: '.github/workflows/ci.yml', content: 'on: push\n' }), fin('tool-calls')],
+      [...call(0, 'l3', 'exec', { argv: ['node', '-e', LATE] }), fin('tool-calls')],
+      [text('Done.'), fin('stop')],
+    ]);
     sup = await startKernel(workspace, path.join(base, 'state'));
     client = await sup.ready();
   });
@@ -92,5 +102,22 @@ describe('what the policy hides, the sandbox cannot see (replay task, Docker san
     assert.deepEqual(leaks(JSON.stringify(entries)), [], 'nothing of the secrets in the audit payloads');
     // The files are untouched in the workspace.
     for (const [rel, content] of Object.entries(files)) assert.equal(fs.readFileSync(path.join(workspace, rel), 'utf8'), content);
+  });
+
+  it('a secret the person adds while the task runs is masked in the next sandbox', async () => {
+    const late = `late-S3cr3t-${tag}`;
+    const run = await runTask(client, { prompt: 'Look again', replay: '.replays/late.jsonl', mode: 'explore' });
+    const ask = await run.waitFor((e) => e.type === 'approval-request');
+    assert.ok(ask.type === 'approval-request');
+    fs.writeFileSync(path.join(workspace, 'deploy/.env.late'), `LATE_TOKEN=${late}\n`);
+    await client.request('task/approve', { taskId: run.taskId, requestId: ask.requestId, decision: 'allow' });
+    const done = await run.finished;
+    assert.equal(done.status, 'completed', done.message);
+    const r = results(run.events);
+    assert.deepEqual(r.map((x) => [x.name, x.ok]), [['exec', true], ['fs.write', true], ['exec', true]]);
+    const out = JSON.parse(/\{.*\}/.exec(r[2].content)?.[0] ?? assert.fail(r[2].content)) as { wc: string; b64: string };
+    assert.deepEqual(out, { wc: '0 deploy/.env.late\n', b64: '' });
+    const b64 = Buffer.from(`LATE_TOKEN=${late}\n`).toString('base64').slice(0, 20);
+    assert.ok(!JSON.stringify(run.events).includes(late) && !JSON.stringify(run.events).includes(b64));
   });
 });

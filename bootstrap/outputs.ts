@@ -27,7 +27,8 @@ const notFound = (e: { statusCode?: number }) => { if (e.statusCode !== 404) thr
 export async function ensureOutputsVolume(engine: Engine, cfg: BootstrapConfig, paths: Paths, user: { uid: number; gid: number },
     kernel: string, say: (l: string) => void): Promise<OutputsVolume> {
   const name = `airlock-outputs-${paths.id}`;
-  const o = outputsOptions(engine.kind, cfg, user);
+  // Rootless Podman mounts it in the person's user namespace, where they are uid 0 (keep-id maps that back to them).
+  const o = outputsOptions(engine.kind, cfg, engine.rootless ? { uid: 0, gid: 0 } : user);
   const vol = engine.docker.getVolume(name);
   let info = await vol.inspect().catch(notFound);
   if (info && info.Options?.o !== o) {

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AirlockError } from '../../protocol/src/errors';
 import { defaultNodeBinary } from './node-binary';
+import { writeRootfsTar } from './rootfs-tar';
 import { AGENT_NODE } from '../../protocol/src/images';
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 
@@ -31,7 +32,7 @@ export interface BuiltImage { ref: string; contentHash: string; cached: boolean 
 
 const BUILDER_VERSION = '1';
 /** Bumped when the layer laid over Debian changes (not the Debian tree itself). */
-const LAYOUT_VERSION = '5';
+const LAYOUT_VERSION = '6';
 const SANDBOX_UID = 1000;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -137,12 +138,11 @@ async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir
   fs.cpSync(npmDir, p('usr', 'local', 'lib', 'node_modules', 'npm'), { recursive: true, verbatimSymlinks: true });
   // An init for PID 1 that reaps orphans (a killed fork bomb's zombies would otherwise hold the pids limit).
   const init = initBinary();
-  if (init) { fs.copyFileSync(init, p('usr', 'local', 'bin', 'tini')); fs.chmodSync(p('usr', 'local', 'bin', 'tini'), 0o111); }
+  if (init) fs.copyFileSync(init, p('usr', 'local', 'bin', 'tini'));
   // The exec agent's own node, execute-only like tini: a process started from a file it cannot read is not dumpable,
   // so commands (same uid) cannot open its /proc/<pid>/{fd,mem} (docs/sandboxes.md).
   fs.mkdirSync(p(path.dirname(AGENT_NODE)), { recursive: true });
-  fs.copyFileSync(nodeBinary, p(AGENT_NODE));
-  fs.chmodSync(p(AGENT_NODE), 0o111);
+  fs.copyFileSync(nodeBinary, p(AGENT_NODE)); // made execute-only in the archive (writeRootfsTar)
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', p('usr', 'local', 'bin', 'npm'));
   fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', p('usr', 'local', 'bin', 'npx'));
   // No mount points for volumes (/workspace, ...): the engine creates them at mount time, and Podman then gives a new
@@ -187,12 +187,12 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
     'WORKDIR /tmp', // not /workspace: that would create the mount point (see stageRootfs)
   ].flatMap((c) => ['--change', c]);
   // A normal user's copy is theirs on disk; in the image the system's files belong to root, as Debian has them.
-  const owner = isRoot() ? [] : ['--owner=0', '--group=0'];
-  const tar = spawn('tar', ['-c', '--numeric-owner', ...owner, '-C', stage, '.'], { stdio: ['ignore', 'pipe', 'ignore'], signal: o.signal });
+  const archive = `${stage}.tar`;
   try {
-    await run(o.engine, ['import', ...changes, '-', ref], { stdin: tar.stdout, signal: o.signal });
+    writeRootfsTar(stage, archive, { rootOwned: !isRoot(), executeOnly: ['/usr/local/bin/tini', AGENT_NODE].filter((f) => fs.existsSync(path.join(stage, f))) });
+    await run(o.engine, ['import', ...changes, '-', ref], { stdin: fs.createReadStream(archive), signal: o.signal });
   } finally {
-    tar.kill();
+    fs.rmSync(archive, { force: true });
     fs.rmSync(stage, { recursive: true, force: true });
   }
   o.onProgress?.(`built ${ref}`);

@@ -1,6 +1,6 @@
 // Offline image builder: a minimal rootfs holding the host's Node.js, its shared libraries and given files,
 // imported into Docker or Podman as a tagged image labelled with a content hash of its inputs.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 import { defaultNodeBinary } from './node-binary';
+import { writeRootfsTar } from './rootfs-tar';
 
 export interface NodeImageSpec {
   /** Repository name, e.g. `airlock/kernel`; the tag is derived from the input hash. */
@@ -48,7 +49,7 @@ export function sharedLibraries(binary: string): string[] {
 
 /** Hash of everything that goes into the image: paths, sizes and mtimes of host files, contents of small ones. */
 export function inputHash(spec: NodeImageSpec): string {
-  const h = crypto.createHash('sha256').update('airlock-node-image-v1\0').update(spec.repo);
+  const h = crypto.createHash('sha256').update('airlock-node-image-v2\0').update(spec.repo);
   const node = spec.nodeBinary ?? defaultNodeBinary();
   for (const bin of [node, ...(spec.binaries ?? []), ...(spec.librariesOf ?? [])]) {
     for (const f of [bin, ...sharedLibraries(bin)]) {
@@ -104,7 +105,7 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     // The installation label is not part of the input hash: identical checkouts share an image, and each prunes only
     // what it built itself.
     const owner = spec.installation ?? installationId();
-    await importRootfs(docker, dir, tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`], signal);
+    await importRootfs(docker, dir, spec.executeOnly ?? [], tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`], signal);
     progress(`building image ${tag}: done`);
     await pruneOldTags(docker, qualifiedRepo(spec.repo), tag, owner);
     return tag;
@@ -128,22 +129,24 @@ export function assembleRootfs(dir: string, spec: NodeImageSpec): void {
   fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nsandbox:x:1000:1000:sandbox:/tmp:/sbin/nologin\n');
   fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\nsandbox:x:1000:\n');
   for (const [dest, src] of Object.entries(spec.files)) put(dest, src);
-  for (const f of spec.executeOnly ?? []) fs.chmodSync(path.join(dir, f), 0o111);
   for (const [dest, text] of Object.entries(spec.texts ?? {})) {
     fs.mkdirSync(path.dirname(path.join(dir, dest)), { recursive: true });
     fs.writeFileSync(path.join(dir, dest), text);
   }
 }
 
-async function importRootfs(docker: Docker, dir: string, tag: string, changes: string[], signal?: AbortSignal): Promise<void> {
-  const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const onAbort = () => tar.kill('SIGKILL');
+async function importRootfs(docker: Docker, dir: string, executeOnly: string[], tag: string, changes: string[], signal?: AbortSignal): Promise<void> {
+  const file = `${dir}.tar`;
+  writeRootfsTar(dir, file, { executeOnly });
+  const archive = fs.createReadStream(file);
+  const onAbort = () => archive.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
   const i = tag.lastIndexOf(':');
   const [repo, version] = [tag.slice(0, i), tag.slice(i + 1)];
   try {
+    signal?.throwIfAborted();
     const opts: object = { repo, tag: version, changes };
-    const stream = await docker.importImage(tar.stdout, opts);
+    const stream = await docker.importImage(archive, opts);
     const out = await new Promise<Array<{ error?: string; status?: string }>>((resolve, reject) => {
       docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string; status?: string }>) => {
         const failed = err?.message ?? res.find((o) => o.error)?.error;
@@ -159,6 +162,8 @@ async function importRootfs(docker: Docker, dir: string, tag: string, changes: s
     if (latest?.Id === id) await docker.getImage(`${repo}:latest`).remove().catch(() => undefined); // untags only
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    archive.destroy();
+    fs.rmSync(file, { force: true });
   }
 }
 

@@ -15,6 +15,8 @@ command -v curl >/dev/null || apt_install curl
 if [ "$mode" = test ]; then
   bash scripts/engines.sh --podman
   { command -v rg && command -v getfattr && command -v debootstrap && command -v socat && command -v git; } >/dev/null || apt_install ripgrep socat debootstrap git attr
+  # Rootless Podman for a normal user (test/integration/shipped/rootless-podman.test.ts).
+  { command -v newuidmap && command -v slirp4netns && command -v fuse-overlayfs; } >/dev/null || apt_install uidmap slirp4netns fuse-overlayfs
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh

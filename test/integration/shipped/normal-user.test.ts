@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
+import { execReplay } from './replay';
 
 const USER = 'airlocktest';
 const CLI = path.join(assets().root, 'dist', 'cli.js');
@@ -26,21 +27,10 @@ function ensureUser(): { uid: number; gid: number; home: string } {
 }
 
 /** A replay whose model writes gen/out.txt with a sandboxed command, then runs the tests, then stops. */
-function replayLines(): string {
-  const call = (turn: number, id: string, argv: string[]) => {
-    const args = JSON.stringify({ argv });
-    return JSON.stringify({ turn, events: [
-      { type: 'tool-call-start', index: 0, id, name: 'exec' }, { type: 'tool-call-delta', index: 0, id, argumentsDelta: args },
-      { type: 'tool-call-end', index: 0, id, name: 'exec', arguments: args }, { type: 'usage', usage: { inputTokens: 100, outputTokens: 10 } },
-      { type: 'finish', reason: 'tool-calls' }] });
-  };
-  return [
-    call(1, 'c1', ['node', '-e', "require('fs').mkdirSync('gen',{recursive:true});require('fs').writeFileSync('gen/out.txt','built\\n')"]),
-    call(2, 'c2', ['node', '--test']),
-    JSON.stringify({ turn: 3, events: [{ type: 'text-delta', text: 'Generated gen/out.txt; tests pass.' },
-      { type: 'usage', usage: { inputTokens: 100, outputTokens: 10 } }, { type: 'finish', reason: 'stop' }] }),
-  ].join('\n') + '\n';
-}
+const replayLines = () => execReplay([
+  ['node', '-e', "require('fs').mkdirSync('gen',{recursive:true});require('fs').writeFileSync('gen/out.txt','built\\n')"],
+  ['node', '--test'],
+], 'Generated gen/out.txt; tests pass.');
 
 function workspaceFor(parent: string, owner: { uid: number; gid: number }): string {
   const ws = path.join(parent, `ws ${Date.now()}`);

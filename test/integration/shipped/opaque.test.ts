@@ -7,18 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
+import { execReplay } from './replay';
 
 const CLI = path.join(assets().root, 'dist', 'cli.js');
 const REMAKE = "const fs=require('fs');fs.rmSync('d',{recursive:true});fs.mkdirSync('d');fs.writeFileSync('d/new.txt','new\\n')";
 
-function replay(): string {
-  const args = JSON.stringify({ argv: ['node', '-e', REMAKE] });
-  return [
-    JSON.stringify({ turn: 1, events: [{ type: 'tool-call-start', index: 0, id: 'c1', name: 'exec' }, { type: 'tool-call-delta', index: 0, id: 'c1', argumentsDelta: args },
-      { type: 'tool-call-end', index: 0, id: 'c1', name: 'exec', arguments: args }, { type: 'usage', usage: { inputTokens: 10, outputTokens: 5 } }, { type: 'finish', reason: 'tool-calls' }] }),
-    JSON.stringify({ turn: 2, events: [{ type: 'text-delta', text: 'Remade d/.' }, { type: 'usage', usage: { inputTokens: 10, outputTokens: 5 } }, { type: 'finish', reason: 'stop' }] }),
-  ].join('\n') + '\n';
-}
+const replay = () => execReplay([['node', '-e', REMAKE]], 'Remade d/.');
 
 function airlock(ws: string, args: string[]): string {
   const r = spawnSync(process.execPath, [CLI, ...args, '--workspace', ws], { encoding: 'utf8', cwd: os.tmpdir(), timeout: 240_000 });

@@ -6,6 +6,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assets } from '../../../protocol/src/node/assets';
+import { execReplay } from './replay';
 
 const USER = 'airlockpod';
 const ROOT = assets().root;
@@ -40,14 +41,7 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
   return r.stdout;
 }
 
-const REPLAY = [
-  { turn: 1, argv: ['node', '-e', "require('fs').writeFileSync('made-in-sandbox.txt','hello\\n')"] },
-].map(({ turn, argv }) => {
-  const args = JSON.stringify({ argv });
-  return JSON.stringify({ turn, events: [{ type: 'tool-call-start', index: 0, id: 'c1', name: 'exec' }, { type: 'tool-call-delta', index: 0, id: 'c1', argumentsDelta: args },
-    { type: 'tool-call-end', index: 0, id: 'c1', name: 'exec', arguments: args }, { type: 'usage', usage: { inputTokens: 9, outputTokens: 9 } }, { type: 'finish', reason: 'tool-calls' }] });
-}).concat(JSON.stringify({ turn: 2, events: [{ type: 'text-delta', text: 'Done.' }, { type: 'usage', usage: { inputTokens: 9, outputTokens: 9 } }, { type: 'finish', reason: 'stop' }] }))
-  .join('\n') + '\n';
+const REPLAY = execReplay([['node', '-e', "require('fs').writeFileSync('made-in-sandbox.txt','hello\\n')"]]);
 
 describe('rootless Podman, a Podman-only normal user (dist/cli.js)', function () {
   this.timeout(900_000);

@@ -204,7 +204,7 @@ export class SandboxManager extends Disposable {
     if (!given) this.masksOf.set(id, maskKey(masks));
     const at = (rel: string): string => {
       if (!rel || rel.startsWith('/') || rel.split('/').some((c) => !c || c === '.' || c === '..') || rel.includes('\0')) {
-        throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`);
+        throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`, 'a bug in the kernel\'s mask computation: report it with the path');
       }
       return `${target}/${rel}`;
     };

@@ -26,7 +26,8 @@ function dirRel(root: TreeRoot, p: string | undefined): string {
 
 /** Throws when the walk's start folder is one the policy hides (listing it would name what it holds). */
 function visibleStart(ctx: ToolContext, rel: string): string {
-  if (rel && ctx.hidden?.(rel, true)) throw new AirlockError('POLICY_DENIED', `${rel}: the policy hides this folder from the agent`);
+  if (rel && ctx.hidden?.(rel, true)) throw new AirlockError('POLICY_DENIED', `${rel}: the policy hides this folder from the agent`,
+    'search or list another folder; what the policy hides (secrets) is not readable in any mode');
   return rel;
 }
 

@@ -328,6 +328,9 @@ export class Scheduler extends Disposable {
 
   private settled(rec: TaskRecord, gen: number, err?: unknown): void {
     if (rec.run?.gen !== gen) return; // a requeued run's late answer
+    // A run that fails while its sandboxes are being paused most likely died of the preemptor destroying them (the
+    // engine refused to pause): it runs again from scratch, as a failed pause does, rather than failing the task.
+    if (err !== undefined && rec.suspended && rec.run) { void this.pauseFailed(rec, rec.run); return; }
     if (err === undefined) this.finish(rec, 'done', null);
     else this.finish(rec, 'failed', AirlockError.from(err).message);
   }

@@ -167,6 +167,30 @@ describe('scheduler', () => {
     s.dispose();
   });
 
+  it('a run that dies while its pause fails (the preemptor destroyed its sandbox first) is requeued, not failed', async () => {
+    let killLow: ((e: Error) => void) | undefined;
+    const pre: IPreemptor = {
+      // As the runtime preemptor does when the engine refuses: destroy the sandboxes (the work fails), then reject.
+      pause: async () => { killLow?.(new AirlockError('SANDBOX_AGENT_GONE', 'the sandbox\'s exec agent closed its stream')); await flush(); throw new Error('engine refused to pause'); },
+      resume: async () => undefined,
+    };
+    const s = new Scheduler({ limits: { cpu: 1 }, preemptor: pre });
+    let attempts = 0;
+    s.submit({ id: 'low', priority: 9, resources: { cpu: 1 }, preemption: 'pause' }, (ctx) => new Promise<void>((resolve, reject) => {
+      attempts++;
+      if (ctx.attempt === 1) killLow = reject; else resolve();
+    }));
+    const high = gate();
+    s.submit({ id: 'high', priority: 0, resources: { cpu: 1 } }, high.work);
+    for (let i = 0; i < 5; i++) await flush();
+    assert.equal(s.get('low')!.state, 'queued', s.get('low')!.reason ?? '');
+    high.runs[0].end();
+    for (let i = 0; i < 5; i++) await flush();
+    assert.equal(attempts, 2);
+    assert.equal(s.get('low')!.state, 'done');
+    s.dispose();
+  });
+
   it('never preempts a "never" task or a more urgent one', async () => {
     const s = new Scheduler({ limits: { cpu: 1 } });
     const g = gate();

@@ -58,8 +58,10 @@ export class PatchService {
     const sourceDir = this.store.contentsDir(generated.id);
     const set = await keepContents(generated, src.type === 'overlay' ? src.upper : src.dir, sourceDir, this.o.keepBytes, meta.signal)
       .catch((err) => { fs.rmSync(sourceDir, { recursive: true, force: true }); throw err; });
-    this.store.save({ set, review: {}, sourceDir, merges: [], done: [] });
-    await this.o.audit?.record({ action: 'review.generated', setId: set.id, detail: { files: set.files.length, blocked: set.blocked.length, taskId: set.taskId } });
+    // Recorded, then offered for review: a set the log cannot take is not kept (its copies go too).
+    await this.recordThenAct({ action: 'review.generated', setId: set.id, detail: { files: set.files.length, blocked: set.blocked.length, taskId: set.taskId } },
+      () => this.store.save({ set, review: {}, sourceDir, merges: [], done: [] }))
+      .catch((err) => { fs.rmSync(sourceDir, { recursive: true, force: true }); throw err; });
     this.o.onReady?.({ setId: set.id, taskId: set.taskId, files: set.files.length, blocked: set.blocked.length, autoMerge: false });
     return set;
   }

@@ -56,6 +56,9 @@ for (const how of ['closed', 'write-fails'] as const) {
       await assert.rejects(svc.merged(set.id, { mergeId: 'm1', outcome: 'merged', paths: ['a.txt'], completePaths: ['a.txt'] }), isAuditError);
       await assert.rejects(svc.autoMerge(set.id, { enabled: true, paths: ['**'], requireTestsPassed: false, modes: ['explore'], allowDeletes: true, allowBinary: true }, { mode: 'explore' }), isAuditError);
       assert.equal(JSON.stringify(svc.show(set.id)), before);
+      // A new set is not offered for review either.
+      await assert.rejects(svc.generate({ type: 'overlay', upper: up }), isAuditError);
+      assert.deepEqual(svc.list().map((x) => x.id), [set.id]);
     });
 
     it('workflow transitions, waivers, mode switches, refusals and new sessions are not stored', async () => {
@@ -113,9 +116,9 @@ describe('record, then act: no audit log at all is a refusal, never a silent ski
     writeTree(path.join(base, 'ws'), { 'a.txt': 'one\n' });
     writeTree(path.join(base, 'up'), { 'a.txt': 'ONE\n' });
     const svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: path.join(base, 'ws') });
-    const set = await svc.generate({ type: 'overlay', upper: path.join(base, 'up') });
-    await assert.rejects(svc.decide({ setId: set.id, items: [{ path: 'a.txt', decision: 'accept' }] }), unavailable);
-    assert.deepEqual(svc.show(set.id).review, {});
+    // Not even offered for review: a set nobody recorded is not kept.
+    await assert.rejects(svc.generate({ type: 'overlay', upper: path.join(base, 'up') }), unavailable);
+    assert.deepEqual(svc.list(), []);
     const wf = new WorkflowService({ dbPath: path.join(base, 'wf.db'), audit: undefined });
     assert.throws(() => wf.create('s', 'explore'), unavailable);
     assert.deepEqual(wf.list(), []);

@@ -22,7 +22,7 @@ describe('patches: kept contents of a set', () => {
     fs.mkdirSync(path.join(up, 'x'));
   });
   afterEach(() => rm(base));
-  const service = (keepBytes?: number) => new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, keepBytes });
+  const service = (keepBytes?: number) => new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, keepBytes, audit: { record: () => undefined } });
 
   it('serves binary and renamed contents from the state dir after the output dir is gone', async () => {
     whiteout(up, 'old.txt'); // deleted here, its content added at new/old-moved.txt: a rename

@@ -61,6 +61,10 @@ export function workspaceUser(workspace: string): { uid: number; gid: number } {
 }
 
 export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths: Paths, image: string, outputs: OutputsVolume): Docker.ContainerCreateOptions {
+  if (engine.endpoint && engine.endpoint.type !== 'unix') {
+    throw new AirlockError('ENGINE_REMOTE_UNSUPPORTED', `the engine at ${engine.socket} answers, but the kernel needs its unix socket mounted (${engine.endpoint.type} engines are not supported yet)`,
+      'use a local engine (its unix socket), e.g. DOCKER_HOST=unix:///var/run/docker.sock; docs/install.md lists the supported set-ups');
+  }
   const user = workspaceUser(cfg.workspace);
   const engineGid = fs.statSync(engine.socket).gid;
   const ws = fs.statSync(cfg.workspace);

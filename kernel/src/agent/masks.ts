@@ -21,27 +21,32 @@ export interface MaskLimits {
 
 const DEFAULT_MAX_ENTRIES = 1_000_000;
 const DEFAULT_MAX_MASKS = 2000;
+const YIELD_EVERY = 2000;
 
 /**
  * Walks the whole workspace (ignored files included: a git-ignored `.env` is the usual secret; symlinks are never
  * followed and never masked: a link's target is judged under its own name, and one pointing out of the workspace
  * leads nowhere in a sandbox). A hidden folder is masked whole and not entered.
  */
-export function workspaceMasks(workspace: string, hidden: HiddenCheck, limits: MaskLimits = {}): WorkspaceMasks {
+export async function workspaceMasks(workspace: string, hidden: HiddenCheck, limits: MaskLimits = {}): Promise<WorkspaceMasks> {
   const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const maxMasks = limits.maxMasks ?? DEFAULT_MAX_MASKS;
   const out: WorkspaceMasks = { files: [], dirs: [] };
   const stack = [''];
   let n = 0;
+  let yielded = 0;
   while (stack.length) {
     const rel = stack.pop()!;
     let ents: fs.Dirent[];
-    try { ents = fs.readdirSync(rel ? path.join(workspace, rel) : workspace, { withFileTypes: true }); } catch (e) {
+    try { ents = await fs.promises.readdir(rel ? path.join(workspace, rel) : workspace, { withFileTypes: true }); } catch (e) {
       // A folder that vanished while we walked hides nothing; one we may not read cannot be judged.
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
       throw new AirlockError('SANDBOX_MASKS_FAILED', `cannot list ${rel || '.'} to find what the policy hides: ${(e as Error).message}`, 'the sandbox was not created');
     }
     for (const e of ents) {
+      // Listing runs off the event loop (async readdir) and judging yields every few thousand entries: a large tree
+      // (node_modules) never stalls the kernel while a sandbox is being made.
+      if (n - yielded >= YIELD_EVERY) { yielded = n; await new Promise((r) => setImmediate(r)); }
       if (++n > maxEntries) throw new AirlockError('SANDBOX_MASKS_FAILED', `the workspace has more than ${maxEntries} entries: what the policy hides cannot be found`, 'the sandbox was not created; exclude generated trees from the workspace');
       const child = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {

@@ -79,12 +79,12 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
     const hidden = t.policy.hidden();
     // Found again for every sandbox (the person may add a `.env` while the task runs); the values in what is hidden
     // go to the sanitiser as well, a second line should any reach a tool result, the model or the audit log.
-    const masks = () => {
-      const m = workspaceMasks(d.workspace, t.policy.hidden());
+    const masks = async () => {
+      const m = await workspaceMasks(d.workspace, t.policy.hidden());
       for (const v of hiddenValues(d.workspace, m)) d.sanitiser.addSecret(v);
       return m;
     };
-    try { masks(); } catch (err) { t.log('warn', `hidden workspace paths not found at start: ${(err as Error).message}`); }
+    await masks().catch((err: Error) => t.log('warn', `hidden workspace paths not found at start: ${err.message}`));
     const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, workspace: d.workspace, masks,
       onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
     const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));

@@ -19,7 +19,7 @@ export interface TaskSandboxOptions {
   /** Told about each sandbox the task gets (for the audit trail). */
   onCreated?: (sandboxId: string) => void;
   /** What the policy hides, found again for each new sandbox (names the person created since are masked too). */
-  masks?: () => SandboxMasks;
+  masks?: () => SandboxMasks | Promise<SandboxMasks>;
 }
 
 const TEST_COMMAND = /(^|\s)(--test\b|test\b|mocha\b|jest\b|vitest\b|pytest\b|go test\b|cargo test\b)/;
@@ -51,8 +51,9 @@ export class TaskSandbox implements ISandboxExec {
         try { this.pendingNote = accessNote(this.o.workspace, user); } catch { this.pendingNote = ''; }
       }
       const mounts = [{ type: 'volume' as const, source: this.o.volumeName, target: '/workspace', readOnly: false }];
-      const masks = this.o.masks?.(); // a throw (cannot judge the tree) fails this command: no unmasked sandbox
-      const p = acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template, mounts, masks })
+      // A failure to judge the tree (masks) fails this command: there is never an unmasked sandbox.
+      const p = Promise.resolve().then(() => this.o.masks?.())
+        .then((masks) => acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template, mounts, masks }))
         .then((sb) => { this.o.onCreated?.(sb.id); return sb; });
       this.current = p;
       p.catch(() => { if (this.current === p) this.current = undefined; });

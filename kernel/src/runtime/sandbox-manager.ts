@@ -35,7 +35,7 @@ export interface SandboxManagerOptions {
   execVia?: ExecVia;
   /** What the policy hides in the workspace, masked in every sandbox that gets the workspace and names no masks of
    * its own (computed at each creation; a throw fails the creation). */
-  workspaceMasks?: () => SandboxMasks;
+  workspaceMasks?: () => SandboxMasks | Promise<SandboxMasks>;
 }
 
 const maskKey = (m: SandboxMasks | undefined): string => JSON.stringify(m ?? null);
@@ -172,7 +172,7 @@ export class SandboxManager extends Disposable {
     if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks) {
       const s = pool.take();
       // A warm sandbox masks what was hidden when it was made: a name added since (a new `.env`) means a fresh one.
-      const stale = s && this.masksOf.has(s.id) && this.masksOf.get(s.id) !== maskKey(this.o.workspaceMasks?.());
+      const stale = s && this.masksOf.has(s.id) && this.masksOf.get(s.id) !== maskKey(await this.o.workspaceMasks?.());
       if (s && stale) await this.destroy(s.id, 'the workspace has new hidden paths');
       else if (s && s.lifecycle.state === 'ready') { s.task = opts.task; return s.info(); }
     }
@@ -195,11 +195,11 @@ export class SandboxManager extends Disposable {
    * empty read-only tmpfs over each folder. Engines mount nested targets after the workspace mount (sorted by depth),
    * and a mount point cannot be removed or renamed from inside, so a command cannot uncover one.
    */
-  private maskMounts(id: string, t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): { mounts: MountSpec[]; tmpfs: Record<string, string> } {
+  private async maskMounts(id: string, t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): Promise<{ mounts: MountSpec[]; tmpfs: Record<string, string> }> {
     const target = t.workspace?.target ?? '/workspace';
     const out = { mounts: [] as MountSpec[], tmpfs: {} as Record<string, string> };
     if (!mounts.some((m) => m.target === target)) return out;
-    const masks = given ?? this.o.workspaceMasks?.();
+    const masks = given ?? await this.o.workspaceMasks?.();
     if (!masks) return out;
     if (!given) this.masksOf.set(id, maskKey(masks));
     const at = (rel: string): string => {
@@ -224,7 +224,7 @@ export class SandboxManager extends Disposable {
       const image = await this.imageFor(t);
       for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(volumeOwner(t.user)), target });
       const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
-      const masked = this.maskMounts(id, t, mounts, opts.masks);
+      const masked = await this.maskMounts(id, t, mounts, opts.masks);
       mounts.push(...masked.mounts);
       sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
       sandbox.task = opts.task;

@@ -64,22 +64,22 @@ describe('what the policy hides (native tools and masks)', () => {
     assert.ok(all(r.content).length > 0);
   });
 
-  it('masks cover each hidden file and folder (git-ignored ones too), and nothing else', () => {
-    const m = workspaceMasks(ws, hiddenCheck(engine, 't1', 'explore'));
+  it('masks cover each hidden file and folder (git-ignored ones too), and nothing else', async () => {
+    const m = await workspaceMasks(ws, hiddenCheck(engine, 't1', 'explore'));
     assert.deepEqual(m, { files: ['.env', 'config/prod.key', 'deploy/.env.production'], dirs: ['home/.ssh'] });
   });
 
-  it('a name that appears later is found by the next walk; a folder masked whole hides new names in it', () => {
+  it('a name that appears later is found by the next walk; a folder masked whole hides new names in it', async () => {
     w('deploy/.env.local', 'LATE=late-secret-value\n');
-    const m = workspaceMasks(ws, hiddenCheck(engine, 't1', 'explore'));
+    const m = await workspaceMasks(ws, hiddenCheck(engine, 't1', 'explore'));
     assert.ok(m.files.includes('deploy/.env.local'));
     assert.ok(hiddenCheck(engine, 't1', 'explore')('home/.ssh/new-key-made-later', false));
     fs.rmSync(path.join(ws, 'deploy/.env.local'));
   });
 
-  it('fails closed: too many masks, or a tree too large to judge, is an error, not a partial mask', () => {
-    assert.throws(() => workspaceMasks(ws, () => true, { maxMasks: 2 }), /SANDBOX_MASKS_FAILED|too many/);
-    assert.throws(() => workspaceMasks(ws, () => false, { maxEntries: 3 }), /more than 3 entries/);
+  it('fails closed: too many masks, or a tree too large to judge, is an error, not a partial mask', async () => {
+    await assert.rejects(workspaceMasks(ws, () => true, { maxMasks: 2 }), /SANDBOX_MASKS_FAILED|too many/);
+    await assert.rejects(workspaceMasks(ws, () => false, { maxEntries: 3 }), /more than 3 entries/);
   });
 
   it('a policy that cannot be evaluated hides (fail closed)', () => {
@@ -87,11 +87,31 @@ describe('what the policy hides (native tools and masks)', () => {
     assert.equal(h('src/main.ts', false), true);
   });
 
-  it('the values in hidden files go to the sanitiser', () => {
+  it('the values in hidden files go to the sanitiser', async () => {
     const s = new Sanitiser();
-    for (const v of hiddenValues(ws, workspaceMasks(ws, hiddenCheck(engine, 't1', 'explore')))) s.addSecret(v);
+    for (const v of hiddenValues(ws, await workspaceMasks(ws, hiddenCheck(engine, 't1', 'explore')))) s.addSecret(v);
     const out = s.sanitise(`a ${SECRETS.env} b ${SECRETS.key} c ${SECRETS.nested}`).text;
     assert.deepEqual(all(out), []);
     assert.match(out, /\[REDACTED:secret-value\]/);
+  });
+});
+
+describe('finding masks in a large tree', () => {
+  it('60,000 entries (one folder of 40,000): the event loop never stalls for 100 ms', async function () {
+    this.timeout(60_000);
+    this.retries(1); // a wall-clock bound on a loaded 2-core machine; a synchronous walk fails both runs
+    const big = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-masks-big-'));
+    fs.mkdirSync(path.join(big, 'flat'));
+    for (let i = 0; i < 40_000; i++) fs.writeFileSync(path.join(big, 'flat', `f${i}.js`), '');
+    for (let d = 0; d < 20; d++) { fs.mkdirSync(path.join(big, `d${d}`)); for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(big, `d${d}`, `g${i}`), ''); }
+    fs.writeFileSync(path.join(big, 'd3', '.env'), 'A=b\n');
+    const engine = createDefaultPolicyEngine('explore', { workspace: big });
+    let last = performance.now(); let worst = 0;
+    const t = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last); last = now; }, 5);
+    try {
+      const m = await workspaceMasks(big, hiddenCheck(engine, 't1', 'explore'));
+      assert.deepEqual(m.files, ['d3/.env']);
+    } finally { clearInterval(t); engine.dispose(); fs.rmSync(big, { recursive: true, force: true }); }
+    assert.ok(worst < 100, `the event loop stalled for ${worst.toFixed(1)} ms`);
   });
 });

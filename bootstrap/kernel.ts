@@ -7,6 +7,7 @@ import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import { connectSocket } from '../protocol/src/node/socket-transport';
 import { RpcClient } from '../protocol/src/rpc-client';
 import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
+import { checkNatives, defaultNodeBinary } from '../templates/builder/node-binary';
 import { ensureNodeImage, NodeImageSpec, Progress } from '../templates/builder/node-rootfs';
 import type { BootstrapConfig, Paths } from './config';
 import type { OutputsVolume } from './outputs';
@@ -39,7 +40,10 @@ export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
 
 export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, progress?: Progress, signal?: AbortSignal): Promise<string> {
   if (cfg.image) return cfg.image;
-  return ensureNodeImage(engine.docker, kernelImageSpec(), progress, signal);
+  const spec = kernelImageSpec();
+  // The image runs the natives it ships with this Node.js: refuse an ABI mismatch now, not as a kernel crash loop.
+  checkNatives(spec.nodeBinary ?? defaultNodeBinary(), path.join(assets().root, 'dist', 'node_modules'));
+  return ensureNodeImage(engine.docker, spec, progress, signal);
 }
 
 function seccompDir(paths: Paths): string {

@@ -39,3 +39,22 @@ let cached: string | undefined;
 export function defaultNodeBinary(): string {
   return (cached ??= hostNodeBinary());
 }
+
+const checkedNatives = new Map<string, string | undefined>();
+
+/** Loads the native modules an image ships (better-sqlite3, the peer-credential addon) with the Node.js that image will
+ * run: a .vsix or dist/ built with another Node has another ABI, and the kernel would die at its first require. */
+export function checkNatives(nodeBinary: string, nodeModules: string, modules = ['better-sqlite3', 'airlock-peercred']): void {
+  const key = `${nodeBinary}\0${nodeModules}`;
+  if (!checkedNatives.has(key)) {
+    const present = modules.filter((m) => fs.existsSync(path.join(nodeModules, m)));
+    const src = `for (const m of ${JSON.stringify(present.map((m) => path.join(nodeModules, m)))}) require(m)`;
+    const r = spawnSync(nodeBinary, ['-e', src], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH } });
+    checkedNatives.set(key, r.status === 0 ? undefined : (r.stderr || r.error?.message || `exit ${r.status}`).split('\n').find((l) => /Error|version|ABI|NODE_MODULE/.test(l)) ?? 'it could not load them');
+  }
+  const why = checkedNatives.get(key);
+  if (why !== undefined) {
+    throw new AirlockError('IMAGE_NATIVE_ABI', `the native modules in ${nodeModules} do not load with ${nodeBinary} (${probeNode(nodeBinary) ?? 'unknown version'}): ${why.trim().slice(0, 300)}`,
+      'rebuild them with this Node.js (`npm rebuild` then `npm run build` in the checkout), or use a build of Airlock made for it');
+  }
+}

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hostNodeBinary, probeNode } from '../../../templates/builder/node-binary';
+import { checkNatives, hostNodeBinary, probeNode } from '../../../templates/builder/node-binary';
 
 function dirWith(files: Record<string, string>): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bin-'));
@@ -47,5 +47,18 @@ describe('image builders never read process.execPath', () => {
         assert.doesNotMatch(fs.readFileSync(path.join(root, dir, f), 'utf8'), /process\.execPath/, `${dir}/${f}`);
       }
     }
+  });
+});
+
+describe('native modules an image ships', () => {
+  it('load with the Node.js the image runs; another ABI is refused before the image is built, with the reason', () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    checkNatives(process.execPath, path.join(root, 'dist', 'node_modules')); // the build's own natives, this Node
+    const nm = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-natives-'));
+    fs.mkdirSync(path.join(nm, 'better-sqlite3'));
+    fs.writeFileSync(path.join(nm, 'better-sqlite3', 'index.js'),
+      "throw new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 127. This version of Node.js requires NODE_MODULE_VERSION 115.')");
+    assert.throws(() => checkNatives(process.execPath, nm), (e: { code?: string; message: string; hint?: string }) =>
+      e.code === 'IMAGE_NATIVE_ABI' && /NODE_MODULE_VERSION 127/.test(e.message) && /npm rebuild/.test(e.hint ?? ''));
   });
 });

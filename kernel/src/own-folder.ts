@@ -6,12 +6,15 @@ import { type Assets, assets } from '../../protocol/src/node/assets';
 
 /** Returns the protected folder; throws when the running entry file is outside it, or when a kernel in a container
  * is not running from the image layout (its protections would guard a folder that holds nothing of it). */
-export function checkOwnFolder(entry: string | undefined = process.argv[1], a: Assets = assets(), inContainer = process.env.AIRLOCK_IN_CONTAINER === '1'): string {
+export function checkOwnFolder(
+  entry: string | undefined = process.argv[1], a: Assets = assets(), inContainer = process.env.AIRLOCK_IN_CONTAINER === '1',
+): string {
   const dir = fs.realpathSync(a.kernelDir);
   const code = entry ? fs.realpathSync(entry) : '';
   const rel = path.relative(dir, code);
   if (!code || rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new AirlockError(ErrorCodes.KernelStart, `the kernel's code (${code || 'unknown'}) is not inside the folder its built-in policy protects (${dir})`,
+    throw new AirlockError(ErrorCodes.KernelStart,
+      `the kernel's code (${code || 'unknown'}) is not inside the folder its built-in policy protects (${dir})`,
       'start the kernel from its bundle (dist/kernel/kernel.js) or the kernel image');
   }
   if (inContainer && a.layout !== 'image') {

@@ -10,7 +10,8 @@ const MIN_MAJOR = 20;
 /** What a binary says it is when run as a script host: `node vX.Y.Z`, `electron`, or undefined (not runnable). */
 export function probeNode(bin: string): string | undefined {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
-  const r = spawnSync(bin, ['-e', 'process.stdout.write(process.versions.electron ? "electron" : "node " + process.version)'], { env, encoding: 'utf8', timeout: 5000 });
+  const say = 'process.stdout.write(process.versions.electron ? "electron" : "node " + process.version)';
+  const r = spawnSync(bin, ['-e', say], { env, encoding: 'utf8', timeout: 5000 });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -20,18 +21,23 @@ function isUsableNode(bin: string): boolean {
 }
 
 /** Resolves the binary once per process; arguments exist for tests that simulate an Electron extension host. */
-export function hostNodeBinary(o: { execPath?: string; versions?: NodeJS.ProcessVersions | Record<string, string | undefined>; pathEnv?: string } = {}): string {
+export function hostNodeBinary(
+  o: { execPath?: string; versions?: NodeJS.ProcessVersions | Record<string, string | undefined>; pathEnv?: string } = {},
+): string {
   const execPath = o.execPath ?? process.execPath;
   const versions = o.versions ?? process.versions;
   const candidates: string[] = [];
   if (!versions.electron) candidates.push(execPath);
-  for (const dir of (o.pathEnv ?? process.env.PATH ?? '').split(path.delimiter)) if (dir && path.isAbsolute(dir)) candidates.push(path.join(dir, 'node'));
+  for (const dir of (o.pathEnv ?? process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && path.isAbsolute(dir)) candidates.push(path.join(dir, 'node'));
+  }
   for (const c of candidates) {
     if (!fs.existsSync(c)) continue;
     const real = fs.realpathSync(c);
     if (isUsableNode(real)) return real;
   }
-  throw new AirlockError('IMAGE_NO_NODE', `no Node.js ${MIN_MAJOR}+ binary to build Airlock's images from${versions.electron ? ' (this is Electron, whose binary cannot run the kernel)' : ''}`,
+  const electron = versions.electron ? ' (this is Electron, whose binary cannot run the kernel)' : '';
+  throw new AirlockError('IMAGE_NO_NODE', `no Node.js ${MIN_MAJOR}+ binary to build Airlock's images from${electron}`,
     `install Node.js ${MIN_MAJOR}+ so \`node\` is on PATH, or use prebuilt images (AIRLOCK_KERNEL_IMAGE, a template's \`image\`)`);
 }
 
@@ -50,11 +56,13 @@ export function checkNatives(nodeBinary: string, nodeModules: string, modules = 
     const present = modules.filter((m) => fs.existsSync(path.join(nodeModules, m)));
     const src = `for (const m of ${JSON.stringify(present.map((m) => path.join(nodeModules, m)))}) require(m)`;
     const r = spawnSync(nodeBinary, ['-e', src], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH } });
-    checkedNatives.set(key, r.status === 0 ? undefined : (r.stderr || r.error?.message || `exit ${r.status}`).split('\n').find((l) => /Error|version|ABI|NODE_MODULE/.test(l)) ?? 'it could not load them');
+    const lines = (r.stderr || r.error?.message || `exit ${r.status}`).split('\n');
+    checkedNatives.set(key, r.status === 0 ? undefined : lines.find((l) => /Error|version|ABI|NODE_MODULE/.test(l)) ?? 'it could not load them');
   }
   const why = checkedNatives.get(key);
   if (why !== undefined) {
-    throw new AirlockError('IMAGE_NATIVE_ABI', `the native modules in ${nodeModules} do not load with ${nodeBinary} (${probeNode(nodeBinary) ?? 'unknown version'}): ${why.trim().slice(0, 300)}`,
+    const version = probeNode(nodeBinary) ?? 'unknown version';
+    throw new AirlockError('IMAGE_NATIVE_ABI', `the native modules in ${nodeModules} do not load with ${nodeBinary} (${version}): ${why.trim().slice(0, 300)}`,
       'rebuild them with this Node.js (`npm rebuild` then `npm run build` in the checkout), or use a build of Airlock made for it');
   }
 }

@@ -16,7 +16,9 @@ export interface RootfsTarOptions {
 export function writeRootfsTar(dir: string, out: string, o: RootfsTarOptions = {}): void {
   const common = ['-C', dir, '--numeric-owner', ...(o.rootOwned ? ['--owner=0', '--group=0'] : [])];
   const xo = (o.executeOnly ?? []).map((p) => `.${path.posix.normalize(p)}`);
-  for (const f of xo) if (!fs.existsSync(path.join(dir, f))) throw new AirlockError('IMAGE_BUILD_FAILED', `${f.slice(1)} is missing from the image's files`);
+  for (const f of xo) {
+    if (!fs.existsSync(path.join(dir, f))) throw new AirlockError('IMAGE_BUILD_FAILED', `${f.slice(1)} is missing from the image's files`);
+  }
   tar([...common, ...xo.flatMap((f) => ['--exclude', f]), '-cf', out, '.']);
   if (xo.length) tar([...common, '--mode=0111', '-rf', out, ...xo]);
 }
@@ -24,7 +26,8 @@ export function writeRootfsTar(dir: string, out: string, o: RootfsTarOptions = {
 function tar(args: string[]): void {
   const r = spawnSync('tar', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) {
-    throw new AirlockError('IMAGE_BUILD_FAILED', `tar ${args.includes('-rf') ? 'append' : 'create'} failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().slice(-500)}`,
+    const why = (r.stderr || r.error?.message || '').trim().slice(-500);
+    throw new AirlockError('IMAGE_BUILD_FAILED', `tar ${args.includes('-rf') ? 'append' : 'create'} failed (exit ${r.status}): ${why}`,
       'every file of the image must be readable by the user who builds it');
   }
 }

@@ -82,7 +82,9 @@ export function assets(): Assets {
 /** A worker thread's entry: the bundled .js beside the kernel bundle, or the .ts source run through tsx. */
 export function workerEntry(name: WorkerName, a: Assets = assets()): { file: string; ts: boolean } | undefined {
   const source: Record<WorkerName, string> = {
-    'grep-worker': 'kernel/src/agent/tools/grep-worker.ts', 'audit-writer': 'kernel/src/audit/audit-writer.ts', 'walk-worker': 'kernel/src/patches/walk-worker.ts',
+    'grep-worker': 'kernel/src/agent/tools/grep-worker.ts',
+    'audit-writer': 'kernel/src/audit/audit-writer.ts',
+    'walk-worker': 'kernel/src/patches/walk-worker.ts',
   };
   const file = a.layout === 'sources' ? path.join(a.root, source[name]) : path.join(a.root, 'dist', 'kernel', `${name}.js`);
   return fs.existsSync(file) ? { file, ts: a.layout === 'sources' } : undefined;

@@ -35,7 +35,8 @@ export function parseEngineHost(url: string, env: NodeJS.ProcessEnv = {}, home =
       const port = Number(u.port || (scheme === 'https' ? 2376 : 2375));
       const verify = (env.DOCKER_TLS_VERIFY ?? '') !== '' && env.DOCKER_TLS_VERIFY !== '0';
       const dir = env.DOCKER_CERT_PATH || path.join(home, '.docker');
-      const tls = verify || scheme === 'https' || port === 2376 ? { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') } : null;
+      const certs = { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') };
+      const tls = verify || scheme === 'https' || port === 2376 ? certs : null;
       return { type: 'tcp', host: u.hostname, port, tls };
     }
     case 'ssh': {
@@ -52,12 +53,15 @@ export function parseEngineHost(url: string, env: NodeJS.ProcessEnv = {}, home =
 export function dockerContextHost(env: NodeJS.ProcessEnv, home: string): { host: string; certDir?: string } | undefined {
   let name = env.DOCKER_CONTEXT;
   if (!name) {
-    try { name = (JSON.parse(fs.readFileSync(path.join(home, '.docker', 'config.json'), 'utf8')) as { currentContext?: string }).currentContext; } catch { return undefined; }
+    try {
+      name = (JSON.parse(fs.readFileSync(path.join(home, '.docker', 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
+    } catch { return undefined; }
   }
   if (!name || name === 'default') return undefined;
   const id = createHash('sha256').update(name).digest('hex');
   try {
-    const meta = JSON.parse(fs.readFileSync(path.join(home, '.docker', 'contexts', 'meta', id, 'meta.json'), 'utf8')) as { Endpoints?: { docker?: { Host?: string } } };
+    type Meta = { Endpoints?: { docker?: { Host?: string } } };
+    const meta = JSON.parse(fs.readFileSync(path.join(home, '.docker', 'contexts', 'meta', id, 'meta.json'), 'utf8')) as Meta;
     const host = meta.Endpoints?.docker?.Host;
     if (!host) return undefined;
     const certDir = path.join(home, '.docker', 'contexts', 'tls', id, 'docker');
@@ -66,9 +70,13 @@ export function dockerContextHost(env: NodeJS.ProcessEnv, home: string): { host:
 }
 
 /** Each platform's usual engine addresses, most specific first (after DOCKER_HOST, CONTAINER_HOST and the context). */
-export function platformDefaults(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, home: string): Array<{ kind?: 'docker' | 'podman'; url: string }> {
+export function platformDefaults(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, home: string):
+    Array<{ kind?: 'docker' | 'podman'; url: string }> {
   switch (platform) {
-    case 'win32': return [{ kind: 'docker', url: 'npipe:////./pipe/docker_engine' }, { kind: 'podman', url: 'npipe:////./pipe/podman-machine-default' }];
+    case 'win32': return [
+      { kind: 'docker', url: 'npipe:////./pipe/docker_engine' },
+      { kind: 'podman', url: 'npipe:////./pipe/podman-machine-default' },
+    ];
     case 'darwin': return [
       { kind: 'docker', url: `unix://${path.join(home, '.docker', 'run', 'docker.sock')}` }, // Docker Desktop
       { kind: 'docker', url: 'unix:///var/run/docker.sock' },
@@ -78,7 +86,8 @@ export function platformDefaults(platform: NodeJS.Platform, env: NodeJS.ProcessE
     default: return [
       { kind: 'docker', url: 'unix:///var/run/docker.sock' },
       { kind: 'podman', url: 'unix:///run/podman/podman.sock' },
-      ...(env.XDG_RUNTIME_DIR ? [{ kind: 'podman' as const, url: `unix://${path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock')}` }] : []),
+      ...(env.XDG_RUNTIME_DIR
+        ? [{ kind: 'podman' as const, url: `unix://${path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock')}` }] : []),
       { kind: 'docker', url: `unix://${path.join(home, '.docker', 'desktop', 'docker.sock')}` }, // Docker Desktop for Linux
       { kind: 'docker', url: `unix://${path.join(home, '.docker', 'run', 'docker.sock')}` },
     ];

@@ -84,9 +84,15 @@ for (const engine of ENGINES) {
         if (!mine.length) await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(mine.length > 0, 'the kernel has pooled sandboxes');
+      // A pool may replace a sandbox between the listing and the inspection (it is gone then): judge the ones still there.
+      let seen = 0;
       for (const c of mine) {
-        assert.equal((await sup.engine.docker.getContainer(c.Id).inspect()).HostConfig.LogConfig?.Type, 'none', c.Names[0]);
+        const info = await sup.engine.docker.getContainer(c.Id).inspect().catch((e: { statusCode?: number }) => { if (e.statusCode === 404) return undefined; throw e; });
+        if (!info) continue;
+        seen++;
+        assert.equal(info.HostConfig.LogConfig?.Type, 'none', c.Names[0]);
       }
+      assert.ok(seen > 0, 'at least one pooled sandbox was inspected');
     });
 
     it('creating files past nr_inodes fails with ENOSPC; the task goes on and its set works', async () => {

@@ -14,6 +14,7 @@ import { PREPARE_IMAGES_HINT } from '../../../protocol/src/images';
 import { AGENT_NODE, IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
 import { VolumePool, volumeOwner } from './volume-pool';
 import { WarmPool } from './warm-pool';
+import { maskKey, maskMounts, type SandboxMasks } from './sandbox-masks';
 
 const AGENT_READY_TIMEOUT_MS = 15_000;
 
@@ -38,10 +39,7 @@ export interface SandboxManagerOptions {
   workspaceMasks?: () => SandboxMasks | Promise<SandboxMasks>;
 }
 
-const maskKey = (m: SandboxMasks | undefined): string => JSON.stringify(m ?? null);
-
-/** Workspace-relative paths covered inside the sandbox: files by an empty read-only file, folders by an empty one. */
-export interface SandboxMasks { files: readonly string[]; dirs: readonly string[] }
+export type { SandboxMasks } from './sandbox-masks';
 
 export interface CreateSandboxOptions {
   template: string;
@@ -190,27 +188,14 @@ export class SandboxManager extends Disposable {
     return [...mounts, ...extra, ...volumes.map((v) => ({ type: 'volume' as const, source: v.name, target: v.target, readOnly: false }))];
   }
 
-  /**
-   * Mounts that hide what the policy hides wherever the workspace is mounted: /dev/null (read-only) over each file, an
-   * empty read-only tmpfs over each folder. Engines mount nested targets after the workspace mount (sorted by depth),
-   * and a mount point cannot be removed or renamed from inside, so a command cannot uncover one.
-   */
+  /** The mounts that hide what the policy hides, wherever this sandbox mounts the workspace (sandbox-masks.ts). */
   private async maskMounts(id: string, t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): Promise<{ mounts: MountSpec[]; tmpfs: Record<string, string> }> {
     const target = t.workspace?.target ?? '/workspace';
-    const out = { mounts: [] as MountSpec[], tmpfs: {} as Record<string, string> };
-    if (!mounts.some((m) => m.target === target)) return out;
+    if (!mounts.some((m) => m.target === target)) return { mounts: [], tmpfs: {} };
     const masks = given ?? await this.o.workspaceMasks?.();
-    if (!masks) return out;
+    if (!masks) return { mounts: [], tmpfs: {} };
     if (!given) this.masksOf.set(id, maskKey(masks));
-    const at = (rel: string): string => {
-      if (!rel || rel.startsWith('/') || rel.split('/').some((c) => !c || c === '.' || c === '..') || rel.includes('\0')) {
-        throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`, 'a bug in the kernel\'s mask computation: report it with the path');
-      }
-      return `${target}/${rel}`;
-    };
-    for (const f of masks.files) out.mounts.push({ type: 'bind', source: '/dev/null', target: at(f), readOnly: true });
-    for (const d of masks.dirs) out.tmpfs[at(d)] = 'ro,nosuid,nodev,noexec,size=4k,mode=0555';
-    return out;
+    return maskMounts(target, masks);
   }
 
   private async createFresh(opts: CreateSandboxOptions, pooled: boolean): Promise<Sandbox> {

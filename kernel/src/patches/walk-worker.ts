@@ -57,12 +57,20 @@ function walk(root: string, maxEntries: number, visit: (e: WalkEntry, abs: strin
   const rec = (dirRel: string): void => {
     const dir = path.join(root, dirRel);
     let names: string[];
-    try { names = fs.readdirSync(dir); } catch (err) { throw new Error(`cannot read ${dir}: ${(err as Error).message}`); }
+    try { names = fs.readdirSync(dir); } catch (err) {
+      // A live tree (the quota poll runs while the sandbox works): a folder removed since it was listed is simply gone.
+      if (dirRel && (err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new Error(`cannot read ${dir}: ${(err as Error).message}`);
+    }
     for (const name of names.sort(byBytes)) {
       if (++count > maxEntries) throw new LimitError(String(maxEntries));
       const rel = dirRel ? `${dirRel}/${name}` : name;
       const abs = path.join(dir, name);
-      const st = fs.lstatSync(abs);
+      let st: fs.Stats;
+      try { st = fs.lstatSync(abs); } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // renamed or removed since the listing
+        throw err;
+      }
       const e: WalkEntry = { rel, kind: kindOf(st), size: st.size, blocks: st.blocks, mode: st.mode, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
       if (visit(e, abs) !== false && e.kind === 'dir') rec(rel);
     }

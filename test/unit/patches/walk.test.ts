@@ -1,5 +1,6 @@
 // Output-tree walks run on a worker thread with an entry limit: 150,000 sandbox files never stall the event loop.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -86,5 +87,22 @@ describe('patches: output-tree walks off the main thread', function () {
     writeTree(t, { 'b/x': '', 'a': '', 'B': '' });
     assert.deepEqual((await walkEntries(t, { xattrs: true })).map((e) => `${e.kind} ${e.rel}`), ['file B', 'file a', 'dir b', 'file b/x']);
     await assert.rejects(walkEntries(t, { xattrs: false, maxEntries: 3 }), (e: Error & { code?: string }) => e.code === 'PATCH_TOO_MANY_ENTRIES');
+  });
+
+  it('the quota poll of a live tree: files renamed or removed while it walks are gone, not "could not be measured"', async () => {
+    const live = path.join(base, 'live');
+    const lv: OutputVolume = { id: 'live', volumeName: 'airlock-out-live', kind: 'overlay', dir: live, quotaBytes: 1024 ** 3, baselineBytes: 0 };
+    const up = path.join(live, 'upper');
+    manyFiles(up, 3000, 300);
+    // A build that writes temp files and renames them into place, and removes folders, as the poll runs.
+    const churn = spawn(process.execPath, ['-e', `const fs=require('fs'),p=require('path');const u=${JSON.stringify(up)};const end=Date.now()+4000;
+      let i=0;while(Date.now()<end){const d=p.join(u,'d'+(i%10));try{fs.writeFileSync(p.join(d,'t.tmp'),'x');fs.renameSync(p.join(d,'t.tmp'),p.join(d,'f'+(i%10)*300));
+      const g=p.join(u,'gone'+(i%3));fs.mkdirSync(g,{recursive:true});fs.writeFileSync(p.join(g,'a'),'a');fs.rmSync(g,{recursive:true,force:true});}catch{}i++}`], { stdio: 'ignore' });
+    const exited = new Promise((r) => churn.on('exit', r));
+    try {
+      const failures: string[] = [];
+      for (let i = 0; i < 40; i++) await checkQuota(lv).catch((e: Error) => failures.push(e.message));
+      assert.deepEqual(failures, []);
+    } finally { churn.kill(); await exited; }
   });
 });

@@ -37,6 +37,20 @@ const ASSET_RESOLVER = 'protocol/src/node/assets.ts';
 const assetPathRe = /\b__dirname\b|\bimport\.meta\.dirname\b|process\.cwd\(\)/;
 const assetLayers = new Set(['protocol', 'kernel', 'bootstrap', 'cli', 'extension', 'templates']);
 
+// The extension and the webview talk to the kernel only through the typed protocol (client.request<M>, onEvent<E>):
+// both ship with the kernel they talk to and the handshake checks the protocol version, so nothing there needs to
+// loosen a method's types. A cast that turns the type checker off (`as any`, `<any>`, `as unknown as`, `as never`),
+// one of the client's own methods (`client.request as …`), or a string into a method or event name (`as MethodName`)
+// is how an untyped call slips back in; none is needed in these layers, so each is an error. Comments and one-line
+// string literals are blanked first, so prose such as "as any file" does not count.
+const typedLayers = new Set(['extension', 'webview']);
+const castRe = new RegExp([
+  /\bas\s+any\b|<any>|\bas\s+unknown\s+as\b|\bas\s+never\b/.source,
+  /\.(?:request|onEvent)\s*\)?\s*as\b/.source,
+  /\bas\s+(?:MethodName|EventName)\b/.source,
+].join('|'));
+const codeOnly = (line) => line.replace(/(['"`])(?:\\.|(?!\1).)*\1/g, "''").replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '');
+
 const importRe = /(?:import\s[^'"]*?from\s*|import\s*\(\s*|require\s*\(\s*|export\s[^'"]*?from\s*|import\s+)['"]([^'"]+)['"]/g;
 const problems = [];
 let checked = 0;
@@ -51,6 +65,12 @@ for (const layer of layers) {
         if (assetPathRe.test(text.replace(/\/\/.*$/, '')) && !/\/\/ the user's folder/.test(text)) {
           problems.push(`${rel}:${i + 1}: asset paths come from ${ASSET_RESOLVER}, not __dirname or process.cwd()`);
         }
+      });
+    }
+    if (typedLayers.has(layer)) {
+      src.split('\n').forEach((text, i) => {
+        const cast = codeOnly(text).match(castRe);
+        if (cast) problems.push(`${rel}:${i + 1}: ${layer} calls the kernel through the typed protocol; no \`${cast[0].trim()}\` cast`);
       });
     }
     for (const m of src.matchAll(importRe)) {

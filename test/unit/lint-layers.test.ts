@@ -46,3 +46,38 @@ describe('layer lint', () => {
     assert.match(r.stderr, /extension\/src\/e\.ts:1: extension must not import kernel\//);
   });
 });
+
+describe('layer lint: typed protocol in the extension and the webview', () => {
+  it('flags the casts that put an untyped kernel call back (the removed capabilities.ts used three of them)', () => {
+    const r = lint({
+      'extension/src/a.ts': [
+        'const v = await (client.request as (m: string, p: unknown) => Promise<unknown>)(method, params);',
+        "const schema = methods['task/approve'][0] as unknown as { shape?: unknown };",
+        'return client.onEvent(name as EventName, listener as never);',
+        'const r = await (client as any).request(m, {});',
+        "await client.request(name as MethodName, {});",
+      ].join('\n'),
+      'webview/src/b.ts': 'const x = <any>msg;',
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /extension\/src\/a\.ts:1: extension calls the kernel through the typed protocol; no `\.request as` cast/);
+    assert.match(r.stderr, /extension\/src\/a\.ts:2: .*no `as unknown as` cast/);
+    assert.match(r.stderr, /extension\/src\/a\.ts:3: .*no `as EventName` cast/);
+    assert.match(r.stderr, /extension\/src\/a\.ts:4: .*no `as any` cast/);
+    assert.match(r.stderr, /extension\/src\/a\.ts:5: .*no `as MethodName` cast/);
+    assert.match(r.stderr, /webview\/src\/b\.ts:1: webview calls the kernel through the typed protocol; no `<any>` cast/);
+  });
+
+  it('passes typed calls, ordinary casts, prose in strings and comments, and other layers', () => {
+    const r = lint({
+      'extension/src/ok.ts': [
+        "const r = await client.request('tasks/list', {}, { timeoutMs: 15_000 });",
+        'readonly onDidChangeTreeData = this._onDidChange.event as vscode.Event<undefined>;',
+        "const m = 'run it as any user, as unknown as it is'; // a cast such as `as any` is banned",
+        'const t = `${n} as never before`;',
+      ].join('\n'),
+      'kernel/src/k.ts': 'const x = y as any;',
+    });
+    assert.equal(r.status, 0, r.stderr);
+  });
+});

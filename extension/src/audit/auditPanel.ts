@@ -5,7 +5,6 @@ import { Disposable } from '../../../protocol/src/lifecycle';
 import type { WebviewToHost } from '../../../protocol/src/webview';
 import type { KernelService } from '../kernel/kernelService';
 import { WebviewBridge } from '../webview/bridge';
-import { hasMethod, NOT_AVAILABLE } from '../webview/capabilities';
 import { renderHtml, webviewOptions } from '../webview/html';
 
 export const AUDIT_PANEL_TYPE = 'airlock.auditLog';
@@ -86,7 +85,6 @@ export class AuditPanel extends Disposable {
   }
 
   private async sendStats(): Promise<void> {
-    if (!hasMethod('audit/stats')) { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: `The audit log is ${NOT_AVAILABLE}.` }); return; }
     if (!this.kernel) { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' }); return; }
     await this.guard(async () => {
       const stats = await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 });
@@ -102,9 +100,8 @@ export class AuditPanel extends Disposable {
   private async guard(fn: () => Promise<void>, requestId?: number): Promise<void> {
     try { await fn(); } catch (err) {
       this.log.error(formatError(err));
-      const e = AirlockError.from(err);
-      if (e.code === 'RPC_UNKNOWN_METHOD') { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: `The audit log is ${NOT_AVAILABLE}.` }); return; }
-      this.bridge.post({ type: 'error', error: e.toPayload(), requestId });
+      // Any kernel error, an unknown method included, reaches the webview with its code and hint (no "not available").
+      this.bridge.post({ type: 'error', error: AirlockError.from(err).toPayload(), requestId });
     }
   }
 }

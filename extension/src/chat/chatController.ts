@@ -6,12 +6,11 @@ import type { EventData } from '../../../protocol/src/events';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import type { ApprovalAnswer, ChatOp, ChatSnapshot } from '../../../protocol/src/webview';
-import type { ApprovalDecision } from '../../../protocol/src/methods/agent';
 import type { KernelService } from '../kernel/kernelService';
 import { onKernelClient } from '../kernelEvents';
 import { readAgentSettings } from '../settings';
 import { taskStartParams } from '../taskParams';
-import { approvalDecisions } from '../webview/capabilities';
+import { ANSWER_DECISION, approvalChoices } from './approvals';
 import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, lastPrompt, newSession, taskStarted } from './sessionModel';
 import { SessionStore } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
@@ -67,11 +66,10 @@ export class ChatController extends Disposable {
 
   snapshot(): ChatSnapshot {
     const s = this.current;
-    const decisions = approvalDecisions();
     return {
       sessionId: s.id, title: s.title, items: s.items, running: s.running, taskId: s.taskId, mode: s.mode, usage: s.usage,
       sessions: [...this.sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((x) => ({ id: x.id, title: x.title, updatedAt: x.updatedAt, items: x.items.length })),
-      approvals: { allowOnce: decisions.includes('allow'), allowSession: decisions.includes('allow-session'), deny: decisions.includes('deny') },
+      approvals: approvalChoices(),
       unavailable: this.unavailable ?? (this.kernel ? null : 'Airlock needs a trusted folder on disk.'),
     };
   }
@@ -143,11 +141,8 @@ export class ChatController extends Disposable {
     const s = [...this.sessions.values()].find((x) => x.items.some((i) => i.type === 'approval' && i.id === requestId));
     const item = s?.items.find((i) => i.type === 'approval' && i.id === requestId);
     if (!s || !item || item.type !== 'approval' || item.state !== 'pending' || !this.kernel) return;
-    const decision: ApprovalDecision = answer === 'allow-once' ? 'allow' : answer === 'deny' ? 'deny' : 'allow-session';
-    if (!approvalDecisions().includes(decision)) {
-      throw new AirlockError('CHAT_APPROVAL_UNSUPPORTED', `"${answer}" is not available in this kernel`, 'answer Allow once or Deny');
-    }
     const client = await this.connect();
+    const decision = ANSWER_DECISION[answer];
     const { accepted } = await client.request('task/approve', { taskId: item.taskId, requestId, decision, note }, { timeoutMs: 10_000 });
     if (!accepted) throw new AirlockError('CHAT_APPROVAL_EXPIRED', 'the kernel no longer waits for this approval', 'the task ended or was answered elsewhere');
     this.emit(answerApproval(s, requestId, answer, note), s);

@@ -1,28 +1,27 @@
-// The review/* methods as the Patches view uses them; each says "not available in this kernel" when the protocol lacks it.
+// The review/* methods as the Patches view uses them, through the typed client: kernel errors reach the view as they are.
 import { AirlockError } from '../../../protocol/src/errors';
+import type { MethodName, ParamsOf, ResultOf } from '../../../protocol/src/methods';
 import { MergePlan, PatchSet, PatchSetSummary, ReviewItem, ReviewState } from '../../../protocol/src/patches';
 import type { KernelService } from '../kernel/kernelService';
-import { NOT_AVAILABLE, requestOptional } from '../webview/capabilities';
 
 export class ReviewClient {
   private shown = new Map<string, { set: PatchSet; review: ReviewState }>();
-  constructor(private readonly kernel: KernelService | undefined) {}
+  constructor(private readonly kernel: Pick<KernelService, 'client'> | undefined) {}
 
-  private async call<T>(method: string, params: unknown): Promise<T> {
+  /** No "not available" fallback: the extension and the kernel ship together and the handshake checks the protocol. */
+  private async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     if (!this.kernel) throw new AirlockError('REVIEW_UNAVAILABLE', 'Airlock needs a trusted folder on disk');
-    const r = await requestOptional<T>(await this.kernel.client(), method, params, { timeoutMs: 60_000 });
-    if (!r.ok) throw new AirlockError('REVIEW_UNAVAILABLE', `Patch review is ${NOT_AVAILABLE}`, r.reason);
-    return r.value;
+    return (await this.kernel.client()).request(method, params, { timeoutMs: 60_000 });
   }
 
   async list(): Promise<PatchSetSummary[]> {
-    return (await this.call<{ sets: PatchSetSummary[] }>('review/list', { status: 'pending' })).sets;
+    return (await this.call('review/list', { status: 'pending' })).sets;
   }
 
   async show(id: string, fresh = false): Promise<{ set: PatchSet; review: ReviewState }> {
     const cached = this.shown.get(id);
     if (cached && !fresh) return cached;
-    const r = await this.call<{ set: PatchSet; review: ReviewState }>('review/show', { id });
+    const r = await this.call('review/show', { id });
     this.shown.set(id, r);
     return r;
   }
@@ -30,18 +29,18 @@ export class ReviewClient {
   cached(id: string): { set: PatchSet; review: ReviewState } | undefined { return this.shown.get(id); }
 
   async decide(setId: string, items: ReviewItem[]): Promise<ReviewState> {
-    const r = await this.call<{ review: ReviewState }>('review/decide', { setId, items });
+    const r = await this.call('review/decide', { setId, items });
     const c = this.shown.get(setId);
     if (c) c.review = r.review;
     return r.review;
   }
 
-  plan(id: string): Promise<MergePlan> { return this.call<MergePlan>('review/plan', { id }); }
+  plan(id: string): Promise<MergePlan> { return this.call('review/plan', { id }); }
 
   async blob(id: string, hash: string, size: number): Promise<Uint8Array> {
     const parts: Buffer[] = [];
     for (let offset = 0; offset < size || size === 0;) {
-      const r = await this.call<{ data: string; eof: boolean }>('review/blob', { id, hash, offset, length: 4 * 1024 * 1024 });
+      const r = await this.call('review/blob', { id, hash, offset, length: 4 * 1024 * 1024 });
       const b = Buffer.from(r.data, 'base64');
       parts.push(b);
       offset += b.length;
@@ -50,7 +49,10 @@ export class ReviewClient {
     return Buffer.concat(parts);
   }
 
-  merged(id: string, report: { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; paths: string[]; completePaths?: string[]; appliedHunks?: string[] }): Promise<unknown> {
+  merged(
+    id: string,
+    report: { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; paths: string[]; completePaths?: string[]; appliedHunks?: string[] },
+  ): Promise<ResultOf<'review/merged'>> {
     return this.call('review/merged', { id, ...report });
   }
 }

@@ -1,10 +1,13 @@
-// Tasks view: the scheduler's tasks (state, priority, dependencies) with cancel/pause/resume; "not available" until the kernel offers it.
+// Tasks view: the scheduler's tasks (state, priority, dependencies) with cancel/pause/resume, and a kernel error as it is.
 import * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import type { TaskInfo } from '../../../protocol/src/methods/tasks';
+import { ResourceName, type Resources, type TaskInfo } from '../../../protocol/src/methods/tasks';
 import type { KernelService } from '../kernel/kernelService';
-import { NOT_AVAILABLE, requestOptional } from '../webview/capabilities';
+import { viewErrorText } from '../viewError';
+
+/** The person's task actions, each one typed protocol method. */
+type TaskAction = 'tasks/cancel' | 'tasks/pause' | 'tasks/resume';
 
 const ICONS: Record<TaskInfo['state'], string> = { waiting: 'watch', queued: 'list-ordered', running: 'sync~spin', paused: 'debug-pause', done: 'pass', failed: 'error', cancelled: 'circle-slash' };
 
@@ -17,6 +20,11 @@ export function describeTask(t: TaskInfo, now = Date.now()): string {
   return parts.join(' · ');
 }
 
+/** "sandboxes 1/2 · cpu 0/4": each limited resource's use against its limit. */
+export function describeUse(limits: Resources, inUse: Resources): string {
+  return ResourceName.options.filter((k) => limits[k] !== undefined).map((k) => `${k} ${inUse[k] ?? 0}/${limits[k]}`).join(' · ');
+}
+
 export class TasksTree extends Disposable implements vscode.TreeDataProvider<TaskInfo> {
   private readonly _onDidChange = this._register(new Emitter<undefined>());
   readonly onDidChangeTreeData = this._onDidChange.event as vscode.Event<undefined>;
@@ -25,7 +33,8 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
   constructor(private readonly kernel: KernelService | undefined, private readonly log: vscode.LogOutputChannel) {
     super();
     this.view = this._register(vscode.window.createTreeView('airlock.tasks', { treeDataProvider: this }));
-    const cmd = (id: string, method: string) => this._register(vscode.commands.registerCommand(id, (t: TaskInfo) => this.act(method, t)));
+    const cmd = (id: string, method: TaskAction) =>
+      this._register(vscode.commands.registerCommand(id, (t: TaskInfo) => this.act(method, t)));
     cmd('airlock.cancelTask', 'tasks/cancel');
     cmd('airlock.pauseTask', 'tasks/pause');
     cmd('airlock.resumeTask', 'tasks/resume');
@@ -38,14 +47,13 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
     if (node) return [];
     if (!this.kernel) { this.view.message = 'Airlock needs a trusted folder on disk.'; return []; }
     try {
-      const r = await requestOptional<{ tasks: TaskInfo[]; limits: Record<string, number>; inUse: Record<string, number> }>(await this.kernel.client(), 'tasks/list', {}, { timeoutMs: 15_000 });
-      if (!r.ok) { this.view.message = `The task scheduler is ${NOT_AVAILABLE}.`; return []; }
-      const use = Object.entries(r.value.limits).map(([k, v]) => `${k} ${r.value.inUse[k] ?? 0}/${v}`).join(' · ');
-      this.view.message = r.value.tasks.length ? (use || undefined) : `No tasks.${use ? ` ${use}` : ''}`;
-      return [...r.value.tasks].sort((a, b) => a.priority - b.priority || a.submittedAt - b.submittedAt);
+      const r = await (await this.kernel.client()).request('tasks/list', {}, { timeoutMs: 15_000 });
+      const use = describeUse(r.limits, r.inUse);
+      this.view.message = r.tasks.length ? (use || undefined) : `No tasks.${use ? ` ${use}` : ''}`;
+      return [...r.tasks].sort((a, b) => a.priority - b.priority || a.submittedAt - b.submittedAt);
     } catch (err) {
       this.log.warn(formatError(err));
-      this.view.message = (err as Error).message;
+      this.view.message = viewErrorText(err);
       return [];
     }
   }
@@ -61,15 +69,14 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
     return item;
   }
 
-  private async act(method: string, t: TaskInfo): Promise<void> {
+  private async act(method: TaskAction, t: TaskInfo): Promise<void> {
     try {
       if (!this.kernel) throw new AirlockError('TASKS_UNAVAILABLE', 'Airlock needs a trusted folder on disk');
-      const r = await requestOptional(await this.kernel.client(), method, { id: t.id }, { timeoutMs: 15_000 });
-      if (!r.ok) throw new AirlockError('TASKS_UNAVAILABLE', r.reason);
+      await (await this.kernel.client()).request(method, { id: t.id }, { timeoutMs: 15_000 });
       this.refresh();
     } catch (err) {
       this.log.error(formatError(err));
-      void vscode.window.showErrorMessage(AirlockError.from(err).message);
+      void vscode.window.showErrorMessage(viewErrorText(err));
     }
   }
 }

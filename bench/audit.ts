@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { AuditLog } from '../kernel/src/audit/log';
-import { verifyAuditLog } from '../kernel/src/audit/verify';
-import { ENTRIES_SQL } from '../kernel/src/audit/schema';
+import { AuditLog } from '../core/src/audit/log';
+import { verifyAuditLog } from '../core/src/audit/verify';
+import { ENTRIES_SQL } from '../core/src/audit/schema';
 import { type Figures, nowMs, percentile, writeResults } from './lib';
 
 const N = 1_000_000;

@@ -9,7 +9,7 @@ import { generatePatchSet } from '../kernel/src/patches/generate';
 import { scanUpper } from '../kernel/src/patches/scan';
 import { planMerge } from '../kernel/src/patches/merge-plan';
 import { readCurrentFiles } from '../kernel/src/patches/current';
-import { applyOps } from '../protocol/src/node/apply';
+import { applyOps } from '../core/src/apply/apply';
 
 const FILES = Number(process.env.BENCH_FILES ?? 50_000);
 const PER_DIR = 100;

@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PolicyRequest } from '../protocol/src/policy';
-import { PolicyEngine } from '../kernel/src/policy/engine';
-import { compilePolicy, readPolicyFile } from '../kernel/src/policy/loader';
-import { prepareRequest } from '../kernel/src/policy/request';
-import { ruleMatches, CompiledRule } from '../kernel/src/policy/rules';
-import { TokenService } from '../kernel/src/policy/tokens';
+import { PolicyEngine } from '../core/src/policy/engine';
+import { compilePolicy, readPolicyFile } from '../core/src/policy/loader';
+import { prepareRequest } from '../core/src/policy/request';
+import { ruleMatches, CompiledRule } from '../core/src/policy/rules';
+import { TokenService } from '../core/src/policy/tokens';
 import { nowMs, writeResults } from './lib';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-policy-'));

@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { collectDemuxed } from '../kernel/src/runtime/dockerode-runtime';
 import { createRuntime } from '../kernel/src/runtime/detect';
 import { SandboxManager } from '../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../kernel/src/runtime/templates';
+import { loadTemplates } from '../core/src/templates';
 import type { ContainerSpec } from '../kernel/src/runtime/types';
 import { ensureSandboxImages } from '../templates/builder/sandbox-images';
 import { engineOf, nowMs, percentile, sample, writeResults, type Figures } from './lib';

@@ -14,9 +14,9 @@ import { disposeGrepPool, grep } from '../kernel/src/agent/tools/grep';
 import { nativeTools } from '../kernel/src/agent/tools/native';
 import { OverlayTree } from '../kernel/src/agent/tools/view';
 import { TaskPolicy } from '../kernel/src/agent/task-policy';
-import { AuditLog } from '../kernel/src/audit/log';
-import { createKernelPolicyEngine } from '../kernel/src/policy/defaults';
-import { TokenService } from '../kernel/src/policy/tokens';
+import { AuditLog } from '../core/src/audit/log';
+import { createKernelPolicyEngine } from '../core/src/policy/defaults';
+import { TokenService } from '../core/src/policy/tokens';
 import { chatTurn, startOpenAIFake } from '../test/fakes/openai';
 import { nowMs, percentile, runOurCli, sample, sampleRounds, writeResults } from './lib';
 

@@ -4,8 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { AirlockError, ErrorCodes } from '../protocol/src/errors';
-import { formatIssues } from '../protocol/src/rpc-server';
+import { AirlockError, ErrorCodes, formatIssues } from '../protocol/src/errors';
 
 export const BootstrapConfig = z.object({
   workspace: z.string().min(1),

@@ -5,19 +5,28 @@ import { builtinModules } from 'node:module';
 
 const root = process.env.AIRLOCK_LINT_ROOT ?? path.join(import.meta.dirname, '..');
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-const layers = ['protocol', 'kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates'];
+const layers = ['protocol', 'core', 'kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates'];
 
-/** For each layer: layers it must not import, and whether Node built-ins / vscode are banned. */
+/**
+ * For each layer: layers it must not import, and whether Node built-ins / vscode are banned. core/ is the host-side
+ * layer shared by the kernel and the host tools (policy, audit format and verifier, SQLite store, templates, the patch
+ * applier): the CLI and the image builders reach the kernel only through it or through the protocol.
+ */
 const rules = {
-  protocol: { forbid: ['kernel', 'bootstrap', 'cli', 'extension', 'webview'], vscode: false },
+  protocol: { forbid: ['core', 'kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates'], vscode: false },
+  core: { forbid: ['kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates'], vscode: false },
   kernel: { forbid: ['bootstrap', 'cli', 'extension', 'webview'], vscode: false },
   bootstrap: { forbid: ['kernel', 'cli', 'extension', 'webview'], vscode: false },
-  cli: { forbid: ['extension', 'webview'], vscode: false },
+  cli: { forbid: ['kernel', 'extension', 'webview'], vscode: false },
   extension: { forbid: ['kernel', 'cli', 'webview'], vscode: true },
-  webview: { forbid: ['kernel', 'bootstrap', 'cli', 'extension', 'templates'], vscode: false, node: false },
-  // Image builders are host tooling for the kernel's own templates, so they may read the kernel's template schema.
-  templates: { forbid: ['cli', 'extension', 'webview'], vscode: false },
+  webview: { forbid: ['core', 'kernel', 'bootstrap', 'cli', 'extension', 'templates'], vscode: false, node: false },
+  templates: { forbid: ['kernel', 'cli', 'extension', 'webview'], vscode: false },
 };
+/** Targets a layer must not import even though the layer above is allowed (why in the message). */
+const forbidTargets = [
+  { layer: 'extension', re: /^core\/src\/(store|audit)\//, why: 'native SQLite stays out of the extension host' },
+  { layer: 'protocol', from: /(^|\/)rpc-client\.ts$/, re: /(^|\/)rpc-server(\.ts)?$/, why: "protocol's client must not import its server" },
+];
 // protocol/src/node holds the Node transports; the webview may only import the rest of protocol.
 const webviewForbiddenProtocol = /protocol\/src\/node\//;
 
@@ -35,7 +44,7 @@ function* files(dir) {
 // kernel image. A process.cwd() that means the user's folder says so on its line.
 const ASSET_RESOLVER = 'protocol/src/node/assets.ts';
 const assetPathRe = /\b__dirname\b|\bimport\.meta\.dirname\b|process\.cwd\(\)/;
-const assetLayers = new Set(['protocol', 'kernel', 'bootstrap', 'cli', 'extension', 'templates']);
+const assetLayers = new Set(['protocol', 'core', 'kernel', 'bootstrap', 'cli', 'extension', 'templates']);
 
 // The extension and the webview talk to the kernel only through the typed protocol (client.request<M>, onEvent<E>):
 // both ship with the kernel they talk to and the handshake checks the protocol version, so nothing there needs to
@@ -83,6 +92,10 @@ for (const layer of layers) {
         const target = path.relative(root, path.resolve(path.dirname(file), spec));
         const top = target.split(path.sep)[0];
         if (rule.forbid.includes(top)) problems.push(`${where}: ${layer} must not import ${top}/ (${spec})`);
+        const t = target.split(path.sep).join('/');
+        for (const f of forbidTargets) {
+          if (f.layer === layer && f.re.test(t) && (!f.from || f.from.test(rel))) problems.push(`${where}: ${layer} must not import ${t} (${f.why})`);
+        }
         if (layer === 'webview' && webviewForbiddenProtocol.test(target.split(path.sep).join('/'))) problems.push(`${where}: webview must not import Node-only protocol code (${spec})`);
       }
     }

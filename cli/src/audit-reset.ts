@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import type { AuditVerifyReport } from '../../protocol/src/audit';
 import { AirlockError } from '../../protocol/src/errors';
 import { readAnchor, writeAnchor, type AuditAnchor } from '../../protocol/src/node/audit-anchor';
-import { AuditLog } from '../../kernel/src/audit/log';
-import { verifyAuditLog } from '../../kernel/src/audit/verify';
+import { AuditLog } from '../../core/src/audit/log';
+import { verifyAuditLog } from '../../core/src/audit/verify';
 
 export interface ResetPaths { dbPath: string; headPath: string; keyPath: string; anchorFile: string }
 export interface ResetResult { archivedTo: string | null; previous: { logId: string; seq: number; hash: string } | null; logId: string; seq: number; hash: string }

@@ -2,7 +2,7 @@
 import type { KernelConfig } from './config';
 import type { KernelAudit } from './audit/startup';
 import type { IEventBus } from './event-bus';
-import type { IPolicyEngine } from './policy/engine';
+import type { IPolicyEngine } from '../../core/src/policy/engine';
 import type { PatchService } from './patches/service';
 import type { Scheduler } from './scheduler/scheduler';
 import type { WorkflowService } from './workflow/machine';

@@ -72,3 +72,8 @@ export function isAbortError(err: unknown): boolean {
 export function cancelledError(what = 'request'): AirlockError {
   return new AirlockError(ErrorCodes.Cancelled, `${what} was cancelled`);
 }
+
+/** The first few zod issues as one line (`path: message; ...`), for error messages at every boundary. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}

@@ -56,7 +56,7 @@ export type Decision = z.infer<typeof Decision>;
 // ---- the policy file (YAML) ----
 
 const Patterns = z.array(z.string().min(1).max(1024)).min(1);
-/** Sizes (`10MB`, `1.5GiB`) and durations (`500ms`, `30s`) stay strings here; kernel/src/policy/units.ts parses them. */
+/** Sizes (`10MB`, `1.5GiB`) and durations (`500ms`, `30s`) stay strings here; core/src/policy/units.ts parses them. */
 const Unit = z.union([z.string().min(1).max(32), z.number().nonnegative()]);
 
 export const RuleLimits = z.strictObject({

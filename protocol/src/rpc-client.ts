@@ -1,11 +1,10 @@
 // Client side of the typed RPC: handshake, validated requests with ids, cancellation, timeouts and events.
 import { defaultTimeoutMs, HANDSHAKE_TIMEOUT_MS } from './deadlines';
-import { AirlockError, ErrorCodes } from './errors';
+import { AirlockError, ErrorCodes, formatIssues } from './errors';
 import { events, EventData, EventName } from './events';
 import { Disposable, Emitter, IDisposable, toDisposable } from './lifecycle';
 import { PROTOCOL_VERSION, ServerMessage, Welcome } from './messages';
 import { methods, MethodName, ParamsOf, ResultOf } from './methods';
-import { formatIssues } from './rpc-server';
 import type { ITransport } from './transport';
 
 export interface RequestOptions {

@@ -1,6 +1,6 @@
 // Server side of the typed RPC: handshake, validated dispatch, cancellation and events for one connection.
 import type { z } from 'zod';
-import { AirlockError, ErrorCodes } from './errors';
+import { AirlockError, ErrorCodes, formatIssues } from './errors';
 import { events, EventData, EventName } from './events';
 import { Disposable, Emitter } from './lifecycle';
 import { ClientMessage, Hello, PROTOCOL_VERSION, Welcome } from './messages';
@@ -149,8 +149,4 @@ export class ServerConnection extends Disposable {
     this.closing = true;
     setTimeout(() => this.dispose(), 50).unref?.();
   }
-}
-
-export function formatIssues(error: z.ZodError): string {
-  return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }

@@ -1,9 +1,9 @@
 // Concurrency: many writers through one kernel audit log (sync and buffered, with reads and verifies) keep one linear chain.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AuditLog } from '../../kernel/src/audit/log';
+import { AuditLog } from '../../core/src/audit/log';
 import { KernelAudit } from '../../kernel/src/audit/startup';
-import { verifyAuditLog } from '../../kernel/src/audit/verify';
+import { verifyAuditLog } from '../../core/src/audit/verify';
 import { EventBus } from '../../kernel/src/event-bus';
 import { LogFiles, rmLog, tempLog, withDb } from './audit-fixture';
 

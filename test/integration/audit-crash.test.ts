@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AuditLog } from '../../kernel/src/audit/log';
-import { HeadWriter, readHead } from '../../kernel/src/audit/head';
-import { loadAuditKey } from '../../kernel/src/audit/key';
-import { verifyAuditLog } from '../../kernel/src/audit/verify';
+import { AuditLog } from '../../core/src/audit/log';
+import { HeadWriter, readHead } from '../../core/src/audit/head';
+import { loadAuditKey } from '../../core/src/audit/key';
+import { verifyAuditLog } from '../../core/src/audit/verify';
 import { LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
 const LOG_TS = path.join(__dirname, '..', '..', 'kernel', 'src', 'audit', 'log.ts');

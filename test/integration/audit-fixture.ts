@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { runCli } from '../../cli/src/main';
-import { AuditLog } from '../../kernel/src/audit/log';
+import { AuditLog } from '../../core/src/audit/log';
 
 export interface LogFiles { dir: string; dbPath: string; headPath: string; keyPath: string }
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AuditLog } from '../../kernel/src/audit/log';
-import { verifyAuditLog } from '../../kernel/src/audit/verify';
+import { AuditLog } from '../../core/src/audit/log';
+import { verifyAuditLog } from '../../core/src/audit/verify';
 import { cli, LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
 async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {

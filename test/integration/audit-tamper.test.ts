@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { AuditVerifyReport } from '../../protocol/src/audit';
-import { entryHash, genesisHash } from '../../kernel/src/audit/canonical';
-import { AUDIT_BROKEN, AuditLog } from '../../kernel/src/audit/log';
+import { entryHash, genesisHash } from '../../core/src/audit/canonical';
+import { AUDIT_BROKEN, AuditLog } from '../../core/src/audit/log';
 import { KernelAudit } from '../../kernel/src/audit/startup';
-import { verifyAuditLog } from '../../kernel/src/audit/verify';
+import { verifyAuditLog } from '../../core/src/audit/verify';
 import { cli, copyLog, LogFiles, populatedLog, rmLog, withDb } from './audit-fixture';
 
 const N = 1000;

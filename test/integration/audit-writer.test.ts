@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AuditLog } from '../../kernel/src/audit/log';
-import { AUDIT_WRITER_STOPPED, ThreadWriter, writerThreadEntry } from '../../kernel/src/audit/writer';
+import { AuditLog } from '../../core/src/audit/log';
+import { AUDIT_WRITER_STOPPED, ThreadWriter, writerThreadEntry } from '../../core/src/audit/writer';
 import { rmLog, tempLog, withDb } from './audit-fixture';
 
 describe('audit writer thread', function () {

@@ -8,8 +8,9 @@ import { createInProcessPair } from '../../protocol/src/transport';
 import { EventBus } from '../../kernel/src/event-bus';
 import { createHandlers } from '../../kernel/src/handlers/registry';
 import type { KernelServices } from '../../kernel/src/services';
-import { auditOptionsFromEnv, KernelAudit } from '../../kernel/src/audit/startup';
-import { createKernelPolicyEngine } from '../../kernel/src/policy/defaults';
+import { auditOptionsFromEnv } from '../../core/src/audit/options';
+import { KernelAudit } from '../../kernel/src/audit/startup';
+import { createKernelPolicyEngine } from '../../core/src/policy/defaults';
 
 export interface InProcessKernel { client: RpcClient; services: KernelServices; workspace: string; dispose(): void }
 

@@ -45,6 +45,31 @@ describe('layer lint', () => {
     assert.match(r.stderr, /webview\/src\/v\.ts:2: webview must not import Node-only protocol code/);
     assert.match(r.stderr, /extension\/src\/e\.ts:1: extension must not import kernel\//);
   });
+
+  it('keeps the CLI and the image builders out of the kernel: they use core/ or the protocol', () => {
+    const r = lint({
+      'cli/src/commands/policy.ts': "import { PolicyEngine } from '../../../kernel/src/policy/engine';",
+      'cli/src/commands/ok.ts': "import { PolicyEngine } from '../../../core/src/policy/engine';",
+      'templates/builder/b.ts': "import { x } from '../../kernel/src/runtime/docker';",
+      'core/src/audit/log.ts': "import { bus } from '../../../kernel/src/event-bus';",
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cli\/src\/commands\/policy\.ts:1: cli must not import kernel\//);
+    assert.match(r.stderr, /templates\/builder\/b\.ts:1: templates must not import kernel\//);
+    assert.match(r.stderr, /core\/src\/audit\/log\.ts:1: core must not import kernel\//);
+    assert.doesNotMatch(r.stderr, /ok\.ts/);
+  });
+  it('keeps native SQLite out of the extension host and the protocol client off its server', () => {
+    const r = lint({
+      'extension/src/a.ts': "import { AuditLog } from '../../core/src/audit/log';",
+      'extension/src/ok.ts': "import { applyPatch } from '../../core/src/apply/apply';",
+      'protocol/src/rpc-client.ts': "import { RpcServer } from './rpc-server';",
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /extension\/src\/a\.ts:1: extension must not import core\/src\/audit\/log \(native SQLite/);
+    assert.match(r.stderr, /protocol\/src\/rpc-client\.ts:1: protocol must not import protocol\/src\/rpc-server/);
+    assert.doesNotMatch(r.stderr, /ok\.ts/);
+  });
 });
 
 describe('layer lint: typed protocol in the extension and the webview', () => {

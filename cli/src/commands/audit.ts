@@ -8,12 +8,12 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { anchorFile } from '../../../protocol/src/node/audit-anchor';
 import { connectSocket } from '../../../protocol/src/node/socket-transport';
 import { requireConfirm, resetAuditLog } from '../audit-reset';
-import { iterateEntries, queryEntries } from '../../../kernel/src/audit/query';
-import { auditOptionsFromEnv } from '../../../kernel/src/audit/startup';
-import { collectStats } from '../../../kernel/src/audit/storage';
-import { auditPaths } from '../../../kernel/src/audit/types';
-import { verifyAuditLog } from '../../../kernel/src/audit/verify';
-import { parseDuration } from '../../../kernel/src/policy/units';
+import { iterateEntries, queryEntries } from '../../../core/src/audit/query';
+import { auditOptionsFromEnv } from '../../../core/src/audit/options';
+import { collectStats } from '../../../core/src/audit/storage';
+import { auditPaths } from '../../../core/src/audit/types';
+import { verifyAuditLog } from '../../../core/src/audit/verify';
+import { parseDuration } from '../../../core/src/policy/units';
 import type { CliIO, Command } from '../command';
 
 const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--json]

@@ -5,12 +5,12 @@ import { parseArgs } from 'node:util';
 import { readConfig, statePaths } from '../../../bootstrap';
 import { AirlockError } from '../../../protocol/src/errors';
 import { PolicyRequest } from '../../../protocol/src/policy';
-import { PolicyEngine, verifyTokenFor } from '../../../kernel/src/policy/engine';
-import { TOKEN_KEY_NAME } from '../../../kernel/src/policy/defaults';
-import { checkExamples } from '../../../kernel/src/policy/examples';
-import { compilePolicy, formatProblem, PolicyLoadError, readPolicyFile } from '../../../kernel/src/policy/loader';
-import { TokenService } from '../../../kernel/src/policy/tokens';
-import { parseDuration } from '../../../kernel/src/policy/units';
+import { PolicyEngine, verifyTokenFor } from '../../../core/src/policy/engine';
+import { TOKEN_KEY_NAME } from '../../../core/src/policy/defaults';
+import { checkExamples } from '../../../core/src/policy/examples';
+import { compilePolicy, formatProblem, PolicyLoadError, readPolicyFile } from '../../../core/src/policy/loader';
+import { TokenService } from '../../../core/src/policy/tokens';
+import { parseDuration } from '../../../core/src/policy/units';
 import type { CliIO, Command } from '../command';
 
 const USAGE = `airlock policy eval --policy PATH [--policy PATH ...] --request FILE|- [--workspace DIR] [--mode MODE] [--token-key FILE]

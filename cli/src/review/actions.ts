@@ -1,8 +1,8 @@
 // `airlock review` actions over a kernel client: list, show, decide, merge (host-side apply), undo and export.
 import { AirlockError } from '../../../protocol/src/errors';
-import { applyOps, BlobSource } from '../../../protocol/src/node/apply';
-import { defaultJournalDir } from '../../../protocol/src/node/apply-journal';
-import { undoLastMerge } from '../../../protocol/src/node/undo';
+import { applyOps, BlobSource } from '../../../core/src/apply/apply';
+import { defaultJournalDir } from '../../../core/src/apply/apply-journal';
+import { undoLastMerge } from '../../../core/src/apply/undo';
 import type { Decision, FilePatch, ReviewItem } from '../../../protocol/src/patches';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';

@@ -1,8 +1,8 @@
 // Applies a kernel MergePlan through one WorkspaceEdit (so editor undo works), after the shared host-side checks.
 import * as vscode from 'vscode';
 import { AirlockError } from '../../../protocol/src/errors';
-import { safeTarget, verifyOps } from '../../../protocol/src/node/apply';
-import { currentHash, sha256 } from '../../../protocol/src/node/file-hash';
+import { safeTarget, verifyOps } from '../../../core/src/apply/apply';
+import { currentHash, sha256 } from '../../../core/src/apply/file-hash';
 import type { MergePlan } from '../../../protocol/src/patches';
 import { posix } from 'node:path';
 

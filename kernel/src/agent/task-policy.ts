@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import type { Decision, PolicyRequestInput } from '../../../protocol/src/policy';
 import { assets } from '../../../protocol/src/node/assets';
-import { createDefaultPolicyEngine } from '../policy/defaults';
-import type { IPolicyEngine } from '../policy/engine';
-import type { TokenService } from '../policy/tokens';
+import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
+import type { IPolicyEngine } from '../../../core/src/policy/engine';
+import type { TokenService } from '../../../core/src/policy/tokens';
 import { toolPolicy } from './adapters';
 import { hiddenCheck, type HiddenCheck } from './hidden';
 import type { IPolicy, ToolPolicyRequest } from './interfaces';

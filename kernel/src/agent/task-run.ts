@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import type { Budgets, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
-import type { IAuditLog } from '../audit/types';
+import type { IAuditLog } from '../../../core/src/audit/types';
 import type { AutoMergeVerdict } from '../patches/automerge';
 import type { PatchService } from '../patches/service';
 import type { PatchSet } from '../../../protocol/src/patches';

@@ -2,7 +2,7 @@
 // the commands that follow, destroyed before the kernel writes into the volume and when the task ends.
 import * as path from 'node:path';
 import type { SandboxManager, SandboxMasks } from '../runtime/sandbox-manager';
-import { accessNote } from '../runtime/workspace-access';
+import { accessNote } from '../../../core/src/workspace-access';
 import { acquireTaskSandbox, TaskSandbox as ScheduledSandbox } from '../scheduler/task-sandbox';
 import type { ISandboxExec, SandboxCommand, SandboxResult } from './interfaces';
 

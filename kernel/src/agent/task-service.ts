@@ -7,8 +7,8 @@ import { AgentMode, ProviderName, TaskEvent } from '../../../protocol/src/agent'
 import { AirlockError, cancelledError, ErrorCodes } from '../../../protocol/src/errors';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import type { ApprovalDecision, TaskStartParams } from '../../../protocol/src/methods/agent';
-import { TOKEN_KEY_NAME } from '../policy/defaults';
-import { TokenService } from '../policy/tokens';
+import { TOKEN_KEY_NAME } from '../../../core/src/policy/defaults';
+import { TokenService } from '../../../core/src/policy/tokens';
 import type { VolumeEngine } from '../patches/volumes';
 import type { KernelServices } from '../services';
 import { RecordingProvider } from './providers/replay';

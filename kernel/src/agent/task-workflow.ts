@@ -5,7 +5,7 @@ import type { TaskEvent, WorkflowTaskEvent } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import { GuardName, SessionSnapshot, TransitionEvidence, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
-import type { IAuditLog } from '../audit/types';
+import type { IAuditLog } from '../../../core/src/audit/types';
 import type { WorkflowService } from '../workflow/machine';
 import { SandboxTestRunner } from '../workflow/sandbox-test-runner';
 import { WORKFLOW_TABLE } from '../workflow/table';

@@ -1,7 +1,7 @@
 // Record, then act: a security state change happens only after its audit entry is written; no log means no change.
 import type { AuditInput } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
-import type { IAuditLog } from './types';
+import type { IAuditLog } from '../../../core/src/audit/types';
 
 export const AUDIT_UNAVAILABLE = 'AUDIT_UNAVAILABLE';
 

@@ -3,22 +3,11 @@ import type { AuditVerifyReport } from '../../../protocol/src/audit';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
 import type { IEventBus } from '../event-bus';
-import { parseDuration, parseSize } from '../policy/units';
-import { AUDIT_BROKEN, AuditLog } from './log';
-import { auditPaths, AuditLogOptions, IAuditLog } from './types';
+import { AUDIT_BROKEN, AuditLog } from '../../../core/src/audit/log';
+import type { AuditLogOptions, IAuditLog } from '../../../core/src/audit/types';
 
 const HOUR = 3_600_000;
 const WARN_EVERY = 5 * 60_000;
-
-/** Retention and warning thresholds from the kernel's environment, parsed with the policy unit parser. */
-export function auditOptionsFromEnv(stateDir: string, env: NodeJS.ProcessEnv = process.env): AuditLogOptions {
-  const size = (k: string) => (env[k] ? parseSize(env[k]!) : undefined);
-  return {
-    ...auditPaths(stateDir),
-    retention: { maxAgeMs: env.AIRLOCK_AUDIT_MAX_AGE ? parseDuration(env.AIRLOCK_AUDIT_MAX_AGE) : undefined, maxBytes: size('AIRLOCK_AUDIT_MAX_SIZE') },
-    warnings: { minDiskFreeBytes: size('AIRLOCK_AUDIT_WARN_DISK_FREE'), maxDbBytes: size('AIRLOCK_AUDIT_WARN_DB_SIZE') },
-  };
-}
 
 /** Owns the log for the kernel; sessions may start only when the chain verified intact at start. */
 export class KernelAudit extends Disposable {

@@ -1,5 +1,5 @@
 // Adapts the audit log to PatchService's sink: every patch event is one synchronous entry (no log → the action fails).
-import type { IAuditLog } from '../audit/types';
+import type { IAuditLog } from '../../../core/src/audit/types';
 import type { PatchAuditSink } from './service';
 
 /** `taskOf` maps a set to the task (= workflow session) that produced it, so review entries join that session's trail. */

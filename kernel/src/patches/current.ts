@@ -1,7 +1,7 @@
 // Reads the workspace's current state for the paths of a patch set (read-only), as merge planning's input.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hashPath, sha256 } from '../../../protocol/src/node/file-hash';
+import { hashPath, sha256 } from '../../../core/src/apply/file-hash';
 import type { PatchSet } from '../../../protocol/src/patches';
 import { patchPaths } from '../../../protocol/src/patches';
 import type { CurrentFile } from './merge-plan';

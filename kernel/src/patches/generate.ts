@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
-import { gitBlobId, hashPath, sha256 } from '../../../protocol/src/node/file-hash';
+import { gitBlobId, hashPath, sha256 } from '../../../core/src/apply/file-hash';
 import type { BlockedChange, FilePatch, PatchSet } from '../../../protocol/src/patches';
 import { pathProblem, protectedReason, ProtectedCheck } from './paths';
 import { Change, ScanResult, walkTree, yielder } from './scan';

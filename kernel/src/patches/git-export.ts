@@ -1,7 +1,7 @@
 // Git-style export of a patch set: unified diffs plus git binary patches (zlib + base85) that stock `git apply` applies.
 import * as zlib from 'node:zlib';
 import { AirlockError } from '../../../protocol/src/errors';
-import { sha256 } from '../../../protocol/src/node/file-hash';
+import { sha256 } from '../../../core/src/apply/file-hash';
 import type { FilePatch, Hunk, PatchSet } from '../../../protocol/src/patches';
 
 export interface ExportSources {

@@ -1,6 +1,6 @@
 // Pure merge planning: approved hunks + the person's current files → per-file writes or conflicts (never a write).
 import type { Decision, FilePatch, FileOp, Hunk, MergeConflict, MergePlan, PatchSet, ReviewState } from '../../../protocol/src/patches';
-import { sha256 } from '../../../protocol/src/node/file-hash';
+import { sha256 } from '../../../core/src/apply/file-hash';
 import { threeWay } from './three-way';
 
 /** What is in the workspace now at a path (symlinks hashed by target text, like the applier does). */

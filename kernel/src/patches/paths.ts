@@ -1,7 +1,7 @@
 // Patch path rules: workspace-relative, no escapes, no unsafe characters, and protected paths (.git, .airlock, policy).
 import { AirlockError } from '../../../protocol/src/errors';
 import { patchPathProblem } from '../../../protocol/src/patches';
-import { escapeUnsafe, sameSegment, unsafeChar } from '../policy/fold';
+import { escapeUnsafe, sameSegment, unsafeChar } from '../../../core/src/policy/fold';
 
 /** Returns a reason string when a path must not be written by a patch, undefined when the policy has no objection. */
 export type ProtectedCheck = (rel: string) => string | boolean | undefined;

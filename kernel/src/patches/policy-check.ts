@@ -1,5 +1,5 @@
 // Protected paths from the policy engine: a write the policy denies to the agent is never proposed as a patch.
-import type { IPolicyEngine } from '../policy/engine';
+import type { IPolicyEngine } from '../../../core/src/policy/engine';
 import type { ProtectedCheck } from './paths';
 
 export function policyProtected(policy: Pick<IPolicyEngine, 'evaluate'>, mode?: string): ProtectedCheck {

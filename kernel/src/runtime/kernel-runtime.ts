@@ -4,7 +4,7 @@ import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { detectRuntime } from './detect';
 import type { ISandboxAuditSink } from './lifecycle';
 import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager';
-import { loadTemplates } from './templates';
+import { loadTemplates } from '../../../core/src/templates';
 
 export interface KernelRuntimeOptions {
   /** The workspace path as the kernel sees it; used as the bind source when the kernel runs on the host. */

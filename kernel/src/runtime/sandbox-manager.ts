@@ -9,7 +9,7 @@ import { currentHolder } from './holder';
 import { canTransition, noAudit, SandboxLifecycle, type ISandboxAuditSink, type SandboxTransition } from './lifecycle';
 import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbox';
 import { sweepOrphans, type SweepResult } from './sweeper';
-import { loadSeccomp, parseSize, type SandboxTemplate } from './templates';
+import { loadSeccomp, parseSize, type SandboxTemplate } from '../../../core/src/templates';
 import { PREPARE_IMAGES_HINT } from '../../../protocol/src/images';
 import { AGENT_NODE, IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
 import { VolumePool, volumeOwner } from './volume-pool';

@@ -2,7 +2,7 @@
 import { AirlockError } from '../../../protocol/src/errors';
 import { AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
 import type { SandboxLifecycle, SandboxState } from './lifecycle';
-import type { SandboxTemplate } from './templates';
+import type { SandboxTemplate } from '../../../core/src/templates';
 import type { IContainerRuntime, MountSpec } from './types';
 
 export type ExecVia = 'agent' | 'docker-exec';

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable } from '../../../protocol/src/lifecycle';
-import { parseSize } from './templates';
+import { parseSize } from '../../../core/src/templates';
 import { LABEL, OWNER_VALUE, type IContainerRuntime } from './types';
 
 /** Who owns a scratch volume's root directory: the sandbox user of the template that mounts it. */

@@ -1,7 +1,7 @@
 // A warm pool of ready sandboxes for one template, refilled in the background after each take.
 import { Disposable } from '../../../protocol/src/lifecycle';
 import type { Sandbox } from './sandbox';
-import type { SandboxTemplate } from './templates';
+import type { SandboxTemplate } from '../../../core/src/templates';
 
 const RETRY_MIN_MS = 5_000;
 const RETRY_MAX_MS = 60_000;

@@ -83,7 +83,7 @@ export function assets(): Assets {
 export function workerEntry(name: WorkerName, a: Assets = assets()): { file: string; ts: boolean } | undefined {
   const source: Record<WorkerName, string> = {
     'grep-worker': 'kernel/src/agent/tools/grep-worker.ts',
-    'audit-writer': 'kernel/src/audit/audit-writer.ts',
+    'audit-writer': 'core/src/audit/audit-writer.ts',
     'walk-worker': 'kernel/src/patches/walk-worker.ts',
   };
   const file = a.layout === 'sources' ? path.join(a.root, source[name]) : path.join(a.root, 'dist', 'kernel', `${name}.js`);

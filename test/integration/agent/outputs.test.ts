@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TaskEvent } from '../../../protocol/src/agent';
-import { applyOps } from '../../../protocol/src/node/apply';
+import { applyOps } from '../../../core/src/apply/apply';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import { KernelSupervisor } from '../../../bootstrap';
 import { ENGINES } from '../kernel/helpers';

@@ -7,7 +7,7 @@ import { TaskSandbox } from '../../../kernel/src/agent/task-sandbox';
 import { createOutputVolume, OutputVolume, removeOutputVolume } from '../../../kernel/src/patches/volumes';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 import { rm, tempDir, writeTree } from '../../unit/patches/helpers';
 

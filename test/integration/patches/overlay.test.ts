@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { ensureNodeImage } from '../../../templates/builder/node-rootfs';
 import { PatchService } from '../../../kernel/src/patches/service';
 import { checkQuota, createOutputVolume, OutputVolume, patchSource, removeOutputVolume } from '../../../kernel/src/patches/volumes';
-import { applyOps } from '../../../protocol/src/node/apply';
+import { applyOps } from '../../../core/src/apply/apply';
 import type { PatchSet } from '../../../protocol/src/patches';
 import { readTree, rm, tempDir, writeTree } from '../../unit/patches/helpers';
 

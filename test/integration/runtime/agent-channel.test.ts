@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 
 const SOCKETS = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' } as const;

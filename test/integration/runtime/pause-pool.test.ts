@@ -6,7 +6,7 @@ import { sandboxAction } from '../../../cli/src/commands/sandbox';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import type { SandboxTransition } from '../../../kernel/src/runtime/lifecycle';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import type { EngineKind } from '../../../kernel/src/runtime/types';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 import { inProcessKernel, type InProcessKernel } from '../../unit/kernel-harness';

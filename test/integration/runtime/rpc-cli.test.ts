@@ -4,7 +4,7 @@ import { sandboxAction } from '../../../cli/src/commands/sandbox';
 import type { CliIO } from '../../../cli/src/command';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 import { inProcessKernel, type InProcessKernel } from '../../unit/kernel-harness';
 

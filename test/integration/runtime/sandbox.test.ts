@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import type { SandboxTransition } from '../../../kernel/src/runtime/lifecycle';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import { LABEL, type EngineKind } from '../../../kernel/src/runtime/types';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import type { EngineKind } from '../../../kernel/src/runtime/types';
 import type { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { acquireTaskSandbox } from '../../../kernel/src/scheduler/task-sandbox';

@@ -24,9 +24,14 @@ function podmanUser(): User {
   const sock = path.join(run, 'podman', 'podman.sock');
   const ping = () => spawnSync('curl', ['-s', '--max-time', '2', '--unix-socket', sock, 'http://x/_ping'], { encoding: 'utf8' }).stdout === 'OK';
   if (!ping()) {
+    // A runtime dir left from an earlier login whose processes were all killed (no reboot, /run kept) names a pause
+    // process that is gone; Podman then refuses to start until `podman system migrate` resets it. A login's
+    // systemd would give a fresh dir; we reset instead.
+    as({ uid, gid, home, env }, ['podman', 'system', 'migrate']);
+    const log = path.join(home, 'tmp', 'podman-service.log');
     as({ uid, gid, home, env }, ['bash', '-c', `mkdir -p "$XDG_RUNTIME_DIR/podman" && (setsid podman system service --time=0 unix://${sock} > "$TMPDIR/podman-service.log" 2>&1 < /dev/null &)`]);
-    for (let i = 0; i < 100 && !ping(); i++) spawnSync('sleep', ['0.2']);
-    assert.ok(ping(), `the rootless Podman service of ${USER} answers at ${sock}`);
+    for (let i = 0; i < 300 && !ping(); i++) spawnSync('sleep', ['0.2']);
+    assert.ok(ping(), `the rootless Podman service of ${USER} answers at ${sock}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
   }
   return { uid, gid, home, env };
 }

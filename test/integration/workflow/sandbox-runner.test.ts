@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { AirlockError } from '../../../protocol/src/errors';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 import { LABEL, type EngineKind } from '../../../kernel/src/runtime/types';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { SandboxTestRunner } from '../../../kernel/src/workflow/sandbox-test-runner';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { toolPolicy } from '../../../kernel/src/agent/adapters';
 import type { ToolPolicyRequest } from '../../../kernel/src/agent/interfaces';
-import { createDefaultPolicyEngine } from '../../../kernel/src/policy';
+import { createDefaultPolicyEngine } from '../../../core/src/policy';
 import { TaskVolume } from '../../../kernel/src/agent/task-volume';
 import type { OutputVolume } from '../../../kernel/src/patches/volumes';
 

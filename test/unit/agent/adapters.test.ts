@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { toolPolicy } from '../../../kernel/src/agent/adapters';
 import type { ToolPolicyRequest } from '../../../kernel/src/agent/interfaces';
-import { createDefaultPolicyEngine } from '../../../kernel/src/policy';
+import { createDefaultPolicyEngine } from '../../../core/src/policy';
 
 describe('agent adapters: policy engine', () => {
   it('maps tool calls to engine requests (with sizes); the strictest decision wins', async () => {

@@ -10,7 +10,7 @@ import { Sanitiser } from '../../../kernel/src/agent/sanitise';
 import { disposeGrepPool } from '../../../kernel/src/agent/tools/grep';
 import { fsList, searchGlob, searchGrep } from '../../../kernel/src/agent/tools/native';
 import type { ToolContext } from '../../../kernel/src/agent/tools/types';
-import { createDefaultPolicyEngine } from '../../../kernel/src/policy/defaults';
+import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
 
 const SECRETS = { env: 'hunter2-env-root', key: 'prodkey-0123456789abcdef', nested: 'deploy-pw-nested-9f8e7d', ssh: 'ssh-private-bits-abc' };
 

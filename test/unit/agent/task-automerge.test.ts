@@ -1,8 +1,8 @@
 // Auto-merge of a task's set asks the real policy engine about patch.apply: a matching deny or ask refuses, silence does not.
 import * as assert from 'node:assert/strict';
 import type { PatchSet } from '../../../protocol/src/patches';
-import { sha256 } from '../../../protocol/src/node/file-hash';
-import { createDefaultPolicyEngine } from '../../../kernel/src/policy/defaults';
+import { sha256 } from '../../../core/src/apply/file-hash';
+import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
 import { policyRefusals } from '../../../kernel/src/agent/task-automerge';
 import { engineFor } from '../policy/helpers';
 

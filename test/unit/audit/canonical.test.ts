@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { DOMAIN, ENTRY_INPUT_SQL, entryHash, entryInput, genesisHash, payloadParts, StoredFields, wellFormed } from '../../../kernel/src/audit/canonical';
-import { AUDIT_MIGRATIONS } from '../../../kernel/src/audit/schema';
-import { migrate } from '../../../kernel/src/store/sqlite';
+import { DOMAIN, ENTRY_INPUT_SQL, entryHash, entryInput, genesisHash, payloadParts, StoredFields, wellFormed } from '../../../core/src/audit/canonical';
+import { AUDIT_MIGRATIONS } from '../../../core/src/audit/schema';
+import { migrate } from '../../../core/src/store/sqlite';
 
 function memoryDb(): Database.Database {
   const db = new Database(':memory:');

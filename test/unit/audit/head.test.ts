@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HeadWriter, readHead } from '../../../kernel/src/audit/head';
-import { loadAuditKey } from '../../../kernel/src/audit/key';
+import { HeadWriter, readHead } from '../../../core/src/audit/head';
+import { loadAuditKey } from '../../../core/src/audit/key';
 
 describe('audit signed head and key', () => {
   let dir: string;

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { csvCell, parseTime } from '../../../cli/src/commands/audit';
-import { iterateEntries, queryEntries, seqForTime } from '../../../kernel/src/audit/query';
-import { AUDIT_MIGRATIONS } from '../../../kernel/src/audit/schema';
-import { migrate } from '../../../kernel/src/store/sqlite';
+import { iterateEntries, queryEntries, seqForTime } from '../../../core/src/audit/query';
+import { AUDIT_MIGRATIONS } from '../../../core/src/audit/schema';
+import { migrate } from '../../../core/src/store/sqlite';
 
 function seeded(n: number): Database.Database {
   const db = new Database(':memory:');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { RequestContext } from '../../../protocol/src/rpc-server';
-import { AuditLog } from '../../../kernel/src/audit/log';
+import { AuditLog } from '../../../core/src/audit/log';
 import { createHandlers } from '../../../kernel/src/handlers/registry';
 import { patchAuditSink } from '../../../kernel/src/patches/audit-sink';
 import { PatchService } from '../../../kernel/src/patches/service';

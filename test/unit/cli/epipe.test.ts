@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { AUDIT_MIGRATIONS } from '../../../kernel/src/audit/schema';
-import { migrate } from '../../../kernel/src/store/sqlite';
+import { AUDIT_MIGRATIONS } from '../../../core/src/audit/schema';
+import { migrate } from '../../../core/src/store/sqlite';
 import { buildCli, spawnCli } from './built-cli';
 
 /** An audit database whose jsonl export is far larger than a pipe's buffer (64 KiB), so writes go on after the close. */

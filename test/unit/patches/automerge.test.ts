@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { AutoMergeCriteria, PatchSet } from '../../../protocol/src/patches';
 import { evaluateAutoMerge } from '../../../kernel/src/patches/automerge';
-import { sha256 } from '../../../protocol/src/node/file-hash';
+import { sha256 } from '../../../core/src/apply/file-hash';
 
 const h = sha256('x');
 function set(over: Partial<PatchSet> = {}): PatchSet {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FilePatch, PatchSet } from '../../../protocol/src/patches';
-import { sha256 } from '../../../protocol/src/node/file-hash';
+import { sha256 } from '../../../core/src/apply/file-hash';
 import { generatePatchSet } from '../../../kernel/src/patches/generate';
 import { scanUpper } from '../../../kernel/src/patches/scan';
 import { opaque, rm, tempDir, whiteout, writeTree } from './helpers';

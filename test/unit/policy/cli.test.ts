@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { runCli } from '../../../cli/src/main';
 import type { CliIO } from '../../../cli/src/command';
 import { readConfig, statePaths } from '../../../bootstrap';
-import { TOKEN_KEY_NAME } from '../../../kernel/src/policy/defaults';
-import { TokenService } from '../../../kernel/src/policy/tokens';
+import { TOKEN_KEY_NAME } from '../../../core/src/policy/defaults';
+import { TokenService } from '../../../core/src/policy/tokens';
 import { Decision } from '../../../protocol/src/policy';
 import { tempDir, writePolicy } from './helpers';
 

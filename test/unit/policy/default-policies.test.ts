@@ -1,7 +1,7 @@
 // Attacks and reachability checks against the shipped default policies (policies/*.yaml), loaded as the kernel does.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { createDefaultPolicyEngine } from '../../../kernel/src/policy/defaults';
+import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
 import { req } from './helpers';
 
 const policiesDir = path.resolve(__dirname, '../../../policies');

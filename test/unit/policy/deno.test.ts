@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PolicyEngine } from '../../../kernel/src/policy/engine';
+import { PolicyEngine } from '../../../core/src/policy/engine';
 import { req, tempDir, writePolicy } from './helpers';
 
 const MODULES: Record<string, string> = {

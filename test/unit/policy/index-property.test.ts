@@ -1,9 +1,9 @@
 // Property test: the rule index finds exactly the rules a linear scan over every rule finds (absolute and relative).
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { normalisePathLexical } from '../../../kernel/src/policy/normalise';
-import { RuleIndex } from '../../../kernel/src/policy/rule-index';
-import { CompiledRule, compileRule, ruleMatches } from '../../../kernel/src/policy/rules';
+import { normalisePathLexical } from '../../../core/src/policy/normalise';
+import { RuleIndex } from '../../../core/src/policy/rule-index';
+import { CompiledRule, compileRule, ruleMatches } from '../../../core/src/policy/rules';
 import { engineFor, req } from './helpers';
 
 const seg = fc.constantFrom('src', 'SRC', 'Src', 'etc', 'a.ts', '.git', 'b', 'x y', 'ü');

@@ -1,10 +1,10 @@
 // Loading: positioned errors, examples checked at load, built-ins reserved, last good policy kept, default policies.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { PolicyEngine } from '../../../kernel/src/policy/engine';
-import { createDefaultPolicyEngine, DEFAULT_MODES } from '../../../kernel/src/policy/defaults';
-import { PolicyLoadError, parsePolicyText } from '../../../kernel/src/policy/loader';
-import { builtinRules } from '../../../kernel/src/policy/builtins';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { createDefaultPolicyEngine, DEFAULT_MODES } from '../../../core/src/policy/defaults';
+import { PolicyLoadError, parsePolicyText } from '../../../core/src/policy/loader';
+import { builtinRules } from '../../../core/src/policy/builtins';
 import { req, tempDir, writePolicy } from './helpers';
 
 function problems(fn: () => void): string[] {

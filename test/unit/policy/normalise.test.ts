@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { normaliseHostPort, normalisePath, normalisePathLexical } from '../../../kernel/src/policy/normalise';
+import { normaliseHostPort, normalisePath, normalisePathLexical } from '../../../core/src/policy/normalise';
 import { tempDir } from './helpers';
 
 const ok = (r: ReturnType<typeof normalisePath>) => { assert.ok(r.ok, !r.ok ? r.reason : ''); return r.value; };

@@ -1,7 +1,7 @@
 // Runs the 26 normative cases (cases.ts) against the real engine, with real tokens and real policy files.
 import assert from 'node:assert/strict';
-import { PolicyEngine } from '../../../kernel/src/policy/engine';
-import { TokenService } from '../../../kernel/src/policy/tokens';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { TokenService } from '../../../core/src/policy/tokens';
 import { CASES, NormativeCase } from './cases';
 import { newKey, req, tempDir, writePolicy } from './helpers';
 

@@ -1,9 +1,9 @@
 // Property tests: adding an allow never turns a deny into allow; rule order never matters; normalisation is idempotent.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PolicyEngine } from '../../../kernel/src/policy/engine';
-import { normalisePathLexical } from '../../../kernel/src/policy/normalise';
-import { parsePolicyText } from '../../../kernel/src/policy/loader';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { normalisePathLexical } from '../../../core/src/policy/normalise';
+import { parsePolicyText } from '../../../core/src/policy/loader';
 import type { PolicyRequest } from '../../../protocol/src/policy';
 import { req } from './helpers';
 

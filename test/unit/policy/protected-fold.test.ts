@@ -8,8 +8,8 @@ import { generatePatchSet } from '../../../kernel/src/patches/generate';
 import { assertPatchPath, pathProblem, protectedReason } from '../../../kernel/src/patches/paths';
 import { policyProtected } from '../../../kernel/src/patches/policy-check';
 import { scanUpper } from '../../../kernel/src/patches/scan';
-import { PolicyEngine } from '../../../kernel/src/policy/engine';
-import { escapeUnsafe } from '../../../kernel/src/policy/fold';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { escapeUnsafe } from '../../../core/src/policy/fold';
 import { engineFor, req, tempDir } from './helpers';
 
 const GIT_SPELLINGS = ['.GIT/hooks/pre-commit', '.Git/config', '.git./hooks/pre-commit', '.git /config', '.git::$DATA/config',

@@ -7,9 +7,10 @@ import { ServerConnection } from '../../../protocol/src/rpc-server';
 import { createInProcessPair } from '../../../protocol/src/transport';
 import { EventBus } from '../../../kernel/src/event-bus';
 import { createHandlers } from '../../../kernel/src/handlers/registry';
-import { createKernelPolicyEngine } from '../../../kernel/src/policy/defaults';
+import { createKernelPolicyEngine } from '../../../core/src/policy/defaults';
 import type { KernelServices } from '../../../kernel/src/services';
-import { auditOptionsFromEnv, KernelAudit } from '../../../kernel/src/audit/startup';
+import { auditOptionsFromEnv } from '../../../core/src/audit/options';
+import { KernelAudit } from '../../../kernel/src/audit/startup';
 import { tempDir, writePolicy } from './helpers';
 
 describe('policy RPC handlers', () => {

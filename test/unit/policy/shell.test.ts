@@ -1,6 +1,6 @@
 // Shell command-line parser: every simple command is found, caps are reported, unparseable input is refused.
 import assert from 'node:assert/strict';
-import { parseCommandLine } from '../../../kernel/src/policy/shell';
+import { parseCommandLine } from '../../../core/src/policy/shell';
 
 function cmds(line: string): string[] {
   const r = parseCommandLine(line);

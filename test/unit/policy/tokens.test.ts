@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ModeEngines } from '../../../kernel/src/agent/task-policy';
-import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../../kernel/src/policy/defaults';
-import { TokenService } from '../../../kernel/src/policy/tokens';
+import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../../core/src/policy/defaults';
+import { TokenService } from '../../../core/src/policy/tokens';
 import { engineFor, newKey, req, tempDir } from './helpers';
 
 const scope = { subject: 'agent:a', action: 'fs.write', resource: 'src/**', ttlMs: 60_000 };

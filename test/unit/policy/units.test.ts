@@ -1,6 +1,6 @@
 // Unit parser: SI and IEC sizes, durations, and refusal of bad units.
 import assert from 'node:assert/strict';
-import { parseDuration, parseSize } from '../../../kernel/src/policy/units';
+import { parseDuration, parseSize } from '../../../core/src/policy/units';
 
 describe('policy units', () => {
   it('parses SI and IEC sizes', () => {

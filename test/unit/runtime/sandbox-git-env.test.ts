@@ -1,6 +1,6 @@
 // Every sandbox template ignores system and global git configuration, so a file left in $HOME (/tmp) cannot run code.
 import * as assert from 'node:assert/strict';
-import { loadTemplates } from '../../../kernel/src/runtime/templates';
+import { loadTemplates } from '../../../core/src/templates';
 
 describe('sandbox templates: git configuration', () => {
   it('sets GIT_CONFIG_NOSYSTEM=1 and GIT_CONFIG_GLOBAL=/dev/null in every template; code-executor ignores ~/.npmrc', () => {

@@ -1,7 +1,7 @@
 // Sandbox templates and seccomp profiles: the shipped ones validate, unsafe ones are refused with a clear error.
 import * as assert from 'node:assert/strict';
 import YAML from 'yaml';
-import { loadSeccomp, loadTemplates, parseSize, parseTemplate, SeccompName } from '../../../kernel/src/runtime/templates';
+import { loadSeccomp, loadTemplates, parseSize, parseTemplate, SeccompName } from '../../../core/src/templates';
 
 const FORBIDDEN = ['mount', 'umount2', 'ptrace', 'unshare', 'setns', 'keyctl', 'add_key', 'bpf', 'perf_event_open', 'init_module', 'pivot_root', 'chroot'];
 

@@ -1,7 +1,7 @@
 // A warm pool that failed to fill (no image yet) fills on its own once the cause is gone: no kernel restart needed.
 import * as assert from 'node:assert/strict';
 import type { Sandbox } from '../../../kernel/src/runtime/sandbox';
-import type { SandboxTemplate } from '../../../kernel/src/runtime/templates';
+import type { SandboxTemplate } from '../../../core/src/templates';
 import { WarmPool } from '../../../kernel/src/runtime/warm-pool';
 
 const template = { name: 'code-executor', pool: { size: 2, afterUse: 'destroy' } } as unknown as SandboxTemplate;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { workspaceCheck } from '../../../cli/src/commands/doctor';
-import { accessNote, mayRead, parseUser, workspaceAccess } from '../../../kernel/src/runtime/workspace-access';
+import { accessNote, mayRead, parseUser, workspaceAccess } from '../../../core/src/workspace-access';
 import { assets } from '../../../protocol/src/node/assets';
 
 describe('workspace access for the sandbox user', () => {

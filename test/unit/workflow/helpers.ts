@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AuditLog } from '../../../kernel/src/audit/log';
+import { AuditLog } from '../../../core/src/audit/log';
 import { LocalTestRunner, ITestRunner, TestRunResult } from '../../../kernel/src/workflow/test-runner';
 
 export const MOCHA_BIN = path.resolve(__dirname, '../../../node_modules/.bin/mocha');

@@ -1,6 +1,6 @@
 // Shared by the audit handlers: the kernel's audit log, or a clear error when it could not be opened.
 import { AirlockError } from '../../../../protocol/src/errors';
-import type { IAuditLog } from '../../audit/types';
+import type { IAuditLog } from '../../../../core/src/audit/types';
 import type { KernelServices } from '../../services';
 
 export function requireAuditLog(s: KernelServices): IAuditLog {

@@ -2,7 +2,7 @@
 import { PROTOCOL_VERSION } from '../../../../protocol/src/messages';
 import { assets } from '../../../../protocol/src/node/assets';
 import type { Handler } from '../../../../protocol/src/rpc-server';
-import { workspaceSandboxUser } from '../../runtime/templates';
+import { workspaceSandboxUser } from '../../../../core/src/templates';
 import type { KernelServices } from '../../services';
 
 export const info = (s: KernelServices): Handler<'kernel/info'> => () => ({

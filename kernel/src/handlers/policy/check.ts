@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
 import type { Handler } from '../../../../protocol/src/rpc-server';
-import { formatProblem, PolicyLoadError } from '../../policy/loader';
+import { formatProblem, PolicyLoadError } from '../../../../core/src/policy/loader';
 import type { KernelServices } from '../../services';
 
 export const check = (s: KernelServices): Handler<'policy/check'> => async (params, ctx) => {

@@ -2,7 +2,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AirlockError } from '../errors';
+import { AirlockError } from '../../../protocol/src/errors';
 import { currentHash } from './file-hash';
 
 export type JournalState = 'prepared' | 'committing' | 'done' | 'undone';

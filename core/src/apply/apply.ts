@@ -2,8 +2,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AirlockError } from '../errors';
-import { FileOp, patchPathProblem } from '../patches';
+import { AirlockError } from '../../../protocol/src/errors';
+import { FileOp, patchPathProblem } from '../../../protocol/src/patches';
 import { JournalOp, lockJournal, MergeJournal, newMergeId, recoverMerges, writeJournal } from './apply-journal';
 import { currentHash } from './file-hash';
 

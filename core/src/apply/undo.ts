@@ -1,7 +1,7 @@
 // Undo of the last merge on the host: restores the journal's backups, only where the files are still what the merge wrote.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AirlockError } from '../errors';
+import { AirlockError } from '../../../protocol/src/errors';
 import { applyOps, ApplyOptions, ApplyResult, HostOp } from './apply';
 import { listJournals, MergeJournal, writeJournal } from './apply-journal';
 

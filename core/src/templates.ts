@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { AirlockError } from '../../../protocol/src/errors';
-import { ImageRecipe } from '../../../protocol/src/images';
-import { assets } from '../../../protocol/src/node/assets';
+import { AirlockError } from '../../protocol/src/errors';
+import { ImageRecipe } from '../../protocol/src/images';
+import { assets } from '../../protocol/src/node/assets';
 
 const Size = z.string().regex(/^\d+[kmg]$/i, 'a size like 64m or 1g');
 

@@ -5,6 +5,7 @@ import { IMAGE_FOR_LABEL, type ImageKind, ImageRecipe, KERNEL_IMAGE_ROLE, RECIPE
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 import { ensureNodeImage, type Progress } from './node-rootfs';
 import { ensureSandboxImages } from './sandbox-images';
+import { pullImages, type RegistrySource } from './registry-prepare';
 import { kernelImageSpec } from '../../bootstrap/kernel';
 import type { Engine } from '../../bootstrap/runtime';
 
@@ -17,6 +18,8 @@ export interface PrepareOptions {
   installation?: string;
   progress?: Progress;
   signal?: AbortSignal;
+  /** Pull every image by digest from this registry's manifest instead of building (a failure never falls back). */
+  registry?: RegistrySource;
 }
 
 export interface PreparedImage { kind: ImageKind; ref: string }
@@ -25,6 +28,11 @@ export interface PreparedImage { kind: ImageKind; ref: string }
 export async function prepareImages(engine: Engine, o: PrepareOptions = {}): Promise<PreparedImage[]> {
   const progress = o.progress ?? (() => {});
   const out: PreparedImage[] = [];
+  if (o.registry) {
+    if (o.kernelImage && !o.sandboxesOnly) out.push({ kind: 'kernel', ref: o.kernelImage });
+    return [...out, ...await pullImages(engine.docker, { source: o.registry, sandboxesOnly: o.sandboxesOnly || !!o.kernelImage,
+      templates: o.templates, progress, signal: o.signal })];
+  }
   if (!o.sandboxesOnly) {
     progress('[kernel] finding or building the kernel image');
     const ref = o.kernelImage ?? await ensureNodeImage(engine.docker, { ...kernelImageSpec(), installation: o.installation },

@@ -94,6 +94,10 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
   try {
     const info = await docker.getImage(tag).inspect();
     if (info.Config?.Labels?.[INPUT_HASH_LABEL] === hash) return tag;
+    // `airlock images prepare --from-registry` put the release's image, pulled by digest, at this installation's tag
+    // (after checking the manifest is for this version): that image is the one to use, not a local build.
+    // Only that command tags a registry image (one with a repo digest) with an input-hash tag.
+    if (info.RepoDigests?.length && info.Config?.Labels?.['airlock.owner'] === 'airlock') return tag;
   } catch { /* not present: build it */ }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rootfs-'));
   fs.chmodSync(dir, 0o755); // the image's / (a mkdtemp folder is 0700; Podman's vfs storage keeps it, and then no uid can run)

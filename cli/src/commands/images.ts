@@ -2,15 +2,21 @@
 import { parseArgs } from 'node:util';
 import { detectEngine, type Engine, readConfig } from '../../../bootstrap';
 import { type ImageInfo, listImages, prepareImages, pruneImages } from '../../../templates/builder/images';
+import { registryFromEnv, type RegistrySource } from '../../../templates/builder/registry-prepare';
+import { publishMain } from './images-publish';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { CliIO, Command } from '../command';
 
 const USAGE = `airlock images prepare [--json]   # build (or find) the kernel image and every sandbox template's image
+       airlock images prepare --from-registry HOST[:PORT]/PREFIX [--manifest FILE] [--json]
+                                         # pull them by digest instead (AIRLOCK_IMAGE_REGISTRY); never builds
+       airlock images publish --registry HOST[:PORT]/PREFIX [--manifest FILE] [--json]
+                                         # push the prepared images, write the manifest (default dist/images.json)
        airlock images list [--json]      # the images Airlock uses: tag, size, created, in use
        airlock images prune [--all]      # remove this installation's unused images (--all: the newest of each too)`;
 
-export type ImagesAction = 'prepare' | 'list' | 'prune';
-export interface ImagesArgs { action: ImagesAction; json: boolean; all: boolean }
+export type ImagesAction = 'prepare' | 'list' | 'prune' | 'publish';
+export interface ImagesArgs { action: ImagesAction; json: boolean; all: boolean; fromRegistry?: string; registry?: string; manifest?: string }
 
 function usage(msg: string): AirlockError { return new AirlockError('CLI_USAGE', msg, USAGE); }
 
@@ -18,14 +24,21 @@ function usage(msg: string): AirlockError { return new AirlockError('CLI_USAGE',
 export function parseImagesArgs(args: string[]): ImagesArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, all: { type: 'boolean' },
+      'from-registry': { type: 'string' }, registry: { type: 'string' }, manifest: { type: 'string' } } });
   } catch (err) { throw usage((err as Error).message); }
   const [action, ...extra] = parsed.positionals;
-  if (action !== 'prepare' && action !== 'list' && action !== 'prune') throw usage(`unknown images action ${JSON.stringify(action ?? '')}`);
+  const v = parsed.values;
+  if (action !== 'prepare' && action !== 'list' && action !== 'prune' && action !== 'publish') throw usage(`unknown images action ${JSON.stringify(action ?? '')}`);
   if (extra.length) throw usage(`unexpected ${JSON.stringify(extra.join(' '))}`);
-  if (parsed.values.all && action !== 'prune') throw usage('--all is for prune');
-  if (parsed.values.json && action === 'prune') throw usage('--json is for prepare and list');
-  return { action, json: parsed.values.json ?? false, all: parsed.values.all ?? false };
+  if (v.all && action !== 'prune') throw usage('--all is for prune');
+  if (v.json && action === 'prune') throw usage('--json is for prepare and list (and publish)');
+  if (v['from-registry'] !== undefined && action !== 'prepare') throw usage('--from-registry is for prepare');
+  if (v.registry !== undefined && action !== 'publish') throw usage('--registry is for publish (prepare takes --from-registry)');
+  if (v.manifest !== undefined && action !== 'prepare' && action !== 'publish') throw usage('--manifest is for prepare and publish');
+  if (action === 'publish' && !v.registry) throw usage('publish needs --registry HOST[:PORT]/PREFIX');
+  return { action, json: v.json ?? false, all: v.all ?? false, ...(v['from-registry'] !== undefined ? { fromRegistry: v['from-registry'] } : {}),
+    ...(v.registry !== undefined ? { registry: v.registry } : {}), ...(v.manifest !== undefined ? { manifest: v.manifest } : {}) };
 }
 
 export function formatSize(bytes: number): string {
@@ -47,17 +60,25 @@ export interface ImagesDeps {
   onInterrupt(abort: () => void): () => void;
 }
 
+/** The registry to prepare from: the flags, else AIRLOCK_IMAGE_REGISTRY / AIRLOCK_IMAGE_MANIFEST; undefined builds locally. */
+export function prepareSource(a: ImagesArgs, env: NodeJS.ProcessEnv): RegistrySource | undefined {
+  if (a.fromRegistry !== undefined || a.manifest !== undefined) return { from: a.fromRegistry, manifest: a.manifest };
+  return registryFromEnv(env);
+}
+
 export async function imagesMain(args: string[], io: CliIO, deps: ImagesDeps): Promise<number> {
   const a = parseImagesArgs(args);
   const engine = await deps.engine();
   switch (a.action) {
+    case 'publish': return publishMain(a, io, engine, deps);
     case 'prepare': {
       const ctl = new AbortController();
       const off = deps.onInterrupt(() => ctl.abort(new AirlockError('CANCELLED', 'image preparation cancelled (Ctrl-C)',
         'run `airlock images prepare` again')));
       const t0 = Date.now();
       try {
-        const ready = await prepareImages(engine, { kernelImage: deps.kernelImage(), signal: ctl.signal,
+        const registry = prepareSource(a, io.env);
+        const ready = await prepareImages(engine, { kernelImage: deps.kernelImage(), signal: ctl.signal, registry,
           progress: (l) => { if (!a.json) io.out(l); } });
         if (a.json) io.out(JSON.stringify({ engine: engine.kind, images: ready }, null, 2));
         else io.out(`images ready on ${engine.kind} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -90,7 +111,7 @@ export async function imagesMain(args: string[], io: CliIO, deps: ImagesDeps): P
 
 export const images: Command = {
   name: 'images',
-  summary: 'prepare (build or find), list and prune the kernel and sandbox images',
+  summary: 'prepare (build, find or pull by digest), publish, list and prune the kernel and sandbox images',
   usage: USAGE,
   run(args, io) {
     // Read only once the arguments are known good: a typo is a usage error whatever the config says.

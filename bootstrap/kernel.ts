@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../protocol/src/errors';
-import { connectSocket } from '../protocol/src/node/socket-transport';
+import type { KernelLink } from '../core/src/remote/link';
 import { RpcClient } from '../protocol/src/rpc-client';
 import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
 import { checkNatives, defaultNodeBinary } from '../templates/builder/node-binary';
@@ -159,10 +159,10 @@ export function ignoreAlreadyStarted(e: { statusCode?: number }): void {
   if (e.statusCode !== 304) throw e;
 }
 
-/** Connects, authenticates with the socket token and checks the kernel answers a ping. */
-export async function connectKernel(paths: Paths, timeoutMs: number, signal?: AbortSignal): Promise<RpcClient> {
-  const token = fs.readFileSync(paths.token, 'utf8').trim();
-  const client = new RpcClient(await connectSocket(paths.socket, signal));
+/** Connects (unix socket or exec stream), authenticates with the kernel's token and checks the kernel answers a ping. */
+export async function connectKernel(link: KernelLink, timeoutMs: number, signal?: AbortSignal): Promise<RpcClient> {
+  const token = await link.token(signal);
+  const client = new RpcClient(await link.connect(signal));
   try {
     await client.handshake(CLIENT, token, { timeoutMs, signal });
     await client.request('kernel/ping', {}, { timeoutMs, signal });
@@ -174,13 +174,13 @@ export async function connectKernel(paths: Paths, timeoutMs: number, signal?: Ab
 }
 
 /** Retries connectKernel until the kernel answers or the deadline passes. */
-export async function waitForKernel(paths: Paths, deadlineMs: number, pingTimeoutMs: number, isAlive: () => Promise<boolean>, signal?: AbortSignal): Promise<RpcClient> {
+export async function waitForKernel(link: KernelLink, deadlineMs: number, pingTimeoutMs: number, isAlive: () => Promise<boolean>, signal?: AbortSignal): Promise<RpcClient> {
   const end = Date.now() + deadlineMs;
   let last: unknown;
   for (let delay = 5; Date.now() < end; delay = Math.min(delay * 2, 100)) {
     signal?.throwIfAborted();
-    if (fs.existsSync(paths.token) && fs.existsSync(paths.socket)) {
-      try { return await connectKernel(paths, pingTimeoutMs, signal); } catch (e) { last = e; }
+    if (link.ready()) {
+      try { return await connectKernel(link, pingTimeoutMs, signal); } catch (e) { last = e; }
     }
     if (!(await isAlive())) throw new AirlockError(ErrorCodes.KernelStart, 'the kernel container exited during start', 'see its output with `airlock doctor` or `docker logs airlock-kernel-*`');
     await new Promise((r) => setTimeout(r, delay));

@@ -7,6 +7,8 @@ import { anchorFile, isAnchorError, syncAnchor } from '../protocol/src/node/audi
 import { BootstrapConfig, Paths, readConfig, statePaths } from './config';
 import { containerName, ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
 import { ensureOutputsVolume } from './outputs';
+import { execLink, socketLink } from '../core/src/remote/link';
+import { useExecTransport } from '../core/src/remote/mode';
 import { detectEngine, Engine } from './runtime';
 
 export type KernelState =
@@ -91,7 +93,8 @@ export class KernelSupervisor extends Disposable {
 
   private async connect(signal?: AbortSignal): Promise<void> {
     this.opts.progress?.('waiting for the kernel to answer');
-    const client = await waitForKernel(this.paths, this.config.startTimeoutMs, this.config.pingTimeoutMs, () => this.isRunning(), signal);
+    const link = useExecTransport(this.engine.endpoint) ? execLink(this.container!) : socketLink(this.paths);
+    const client = await waitForKernel(link, this.config.startTimeoutMs, this.config.pingTimeoutMs, () => this.isRunning(), signal);
     // --- audit anchor: the kernel's log must continue the one this host last saw (docs/audit.md, host anchor) ---
     try {
       await this.anchorAudit(client, signal);

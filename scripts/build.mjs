@@ -29,7 +29,7 @@ const lazyVendorPlugin = {
 export const targets = {
   extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] },
   kernel: { ...common, entryPoints: { kernel: 'kernel/src/main.ts', 'grep-worker': 'kernel/src/agent/tools/grep-worker.ts', 'audit-writer': 'core/src/audit/audit-writer.ts',
-    'walk-worker': 'kernel/src/patches/walk-worker.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [lazyVendorPlugin] },
+    'walk-worker': 'kernel/src/patches/walk-worker.ts', relay: 'kernel/src/ipc/relay.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [lazyVendorPlugin] },
   kernelVendors: { ...common, sourcemap: false, entryPoints: Object.fromEntries(Object.entries(lazyVendors).map(([m, n]) => [`vendor/${n}`, require_.resolve(m)])),
     outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },

@@ -90,6 +90,11 @@ export function workerEntry(name: WorkerName, a: Assets = assets()): { file: str
   return fs.existsSync(file) ? { file, ts: a.layout === 'sources' } : undefined;
 }
 
+/** Where the kernel image keeps the package (the "image" layout's root), and the relay the exec-stream transport runs
+ * there (`docker exec node <relay>`): a path inside the kernel container, never on the host. */
+export const KERNEL_IMAGE_ROOT = '/opt/airlock';
+export const KERNEL_IMAGE_RELAY = `${KERNEL_IMAGE_ROOT}/dist/kernel/relay.js`;
+
 /** The kernel bundle folder, or a clear error saying how to build it. */
 export function requireKernelBundle(a: Assets = assets()): string {
   if (a.kernelBundleDir) return a.kernelBundleDir;

@@ -1,5 +1,6 @@
-// Transport over a stream socket (Unix socket or Windows named pipe) using the length-prefixed frame codec.
+// Transport over a byte stream (Unix socket, Windows named pipe, an engine exec stream) using the length-prefixed frame codec.
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AirlockError, ErrorCodes } from '../errors';
 import { encodeFrame, FrameReader, MAX_FRAME_BYTES } from '../frame';
 import { Emitter } from '../lifecycle';
@@ -15,7 +16,7 @@ export class SocketTransport implements ITransport {
   readonly onClose = this._onClose.event;
   isClosed = false;
 
-  constructor(readonly socket: net.Socket, private maxFrameBytes = MAX_FRAME_BYTES) {
+  constructor(readonly socket: Duplex, private maxFrameBytes = MAX_FRAME_BYTES) {
     this.reader = new FrameReader(maxFrameBytes);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.dispose());

@@ -1,14 +1,15 @@
 // Kernel composition root: read config, build services and handlers, listen, shut down cleanly.
+import * as path from 'node:path';
 import { formatError } from '../../protocol/src/errors';
 import { DisposableStore } from '../../protocol/src/lifecycle';
 import { readKernelConfig, KernelConfig } from './config';
 import { createHandlers } from './handlers/registry';
 import { KernelServer } from './ipc/server';
-import { EventBus } from './event-bus';
+import { EventBus, type IEventBus } from './event-bus';
 import type { KernelServices } from './services';
 import { auditOptionsFromEnv } from '../../core/src/audit/options';
 import { KernelAudit } from './audit/startup';
-import { createKernelPolicyEngine } from '../../core/src/policy/defaults';
+import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../core/src/policy/defaults';
 import { PatchService } from './patches/service';
 import { patchAuditSink } from './patches/audit-sink';
 import { policyProtected } from './patches/policy-check';
@@ -17,6 +18,9 @@ import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime'
 import { hiddenCheck } from './agent/hidden';
 import { workspaceMasks } from './agent/masks';
 import { TaskService } from './agent/task-service';
+import { NoSandboxes } from './runtime/no-sandboxes';
+import type { SandboxManager } from './runtime/sandbox-manager';
+import { TokenService } from '../../core/src/policy/tokens';
 import { installLastResort } from './last-resort';
 import { assets } from '../../protocol/src/node/assets';
 import { checkOwnFolder } from './own-folder';
@@ -29,27 +33,45 @@ export interface RunningKernel {
   dispose(): void;
 }
 
-export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {
-  const store = new DisposableStore();
-  const events = store.add(new EventBus());
-  const policy = store.add(createKernelPolicyEngine(config));
+export interface ServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  /** A sandbox manager the caller made and owns (tests); by default one from AIRLOCK_ENGINE, disposed with the store. */
+  runtime?: SandboxManager;
+}
+
+/**
+ * Every service the handlers use, each disposed with `store`. Without a container engine the runtime is NoSandboxes
+ * (every sandbox call and task/start is refused with SANDBOX_NO_RUNTIME); everything else still works.
+ */
+export async function createKernelServices(config: KernelConfig, store: DisposableStore, events: IEventBus, o: ServiceOptions = {}): Promise<KernelServices> {
+  const env = o.env ?? process.env;
+  // The one capability-token service of this kernel (openKeyFile shares it per key file: the policy engine's is this one).
+  const tokens = TokenService.openKeyFile(path.join(config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel', rejectEarlier: true });
+  const policy = store.add(createKernelPolicyEngine(config, env));
   // Verified before anything listens: a damaged chain keeps the kernel up (to report) but refuses sessions.
-  const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir), events));
+  const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir, env), events));
   // Review decisions and merges are recorded synchronously before they are acknowledged.
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
     audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   // Every sandbox that mounts the workspace masks what the kernel's policy hides from agents (a task's own sandboxes
   // pass the masks of its mode's policy instead).
-  const runtime = await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log),
+  const engine = o.runtime ?? await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log), env,
     workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')) });
-  if (runtime) store.add(runtime);
+  if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
-  const scheduler = store.add(createScheduler(undefined, runtime));
-  const workflow = store.add(createWorkflow(config, patches, () => audit.writer, runtime));
+  const scheduler = store.add(createScheduler(undefined, engine));
+  const workflow = store.add(createWorkflow(config, patches, () => audit.writer, engine));
   store.add(connectEvents(events, scheduler, workflow));
-  const services: KernelServices = { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime };
-  services.tasks = store.add(new TaskService(services));
+  const runtime = engine ?? new NoSandboxes();
+  const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens }, env));
+  return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks };
+}
+
+export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {
+  const store = new DisposableStore();
+  const events = store.add(new EventBus());
+  const services = await createKernelServices(config, store, events);
   const server = store.add(new KernelServer({
     socketDir: config.socketDir,
     handlers: createHandlers(services),

@@ -6,27 +6,35 @@ import type { IPolicyEngine } from '../../core/src/policy/engine';
 import type { PatchService } from './patches/service';
 import type { Scheduler } from './scheduler/scheduler';
 import type { WorkflowService } from './workflow/machine';
-import type { SandboxManager } from './runtime/sandbox-manager';
+import type { SandboxService } from './runtime/no-sandboxes';
 import type { TaskService } from './agent/task-service';
+import type { TokenService } from '../../core/src/policy/tokens';
 
+/** Every service is present: one that cannot work in this kernel is an explicit null object that refuses each call. */
 export interface KernelServices {
   readonly config: KernelConfig;
   readonly version: string;
   readonly startedAt: number;
   /** Typed events pushed to every connected client (extension, CLI). */
   readonly events: IEventBus;
-  /** Decides every action (optional so tests can build services without it). */
-  readonly policy?: IPolicyEngine;
-  /** Patch sets, review decisions and merge planning (optional so tests can build services without it). */
-  readonly patches?: PatchService;
-  /** Task queue with priorities, dependencies, limits and preemption (optional so tests can build services without it). */
-  readonly scheduler?: Scheduler;
-  /** Workflow sessions: modes, guarded transitions, chained history (optional so tests can build services without it). */
-  readonly workflow?: WorkflowService;
-  /** Container manager: sandboxes from templates, warm pools, exec agent, orphan sweep (absent without an engine). */
-  readonly runtime?: SandboxManager;
-  /** The audit log (verified at start; `audit.assertSessionsAllowed()` before a session starts). Optional for tests. */
-  readonly audit?: KernelAudit;
-  /** Agent tasks: task/start, task/cancel, task/approve, provider/configure (absent in tests that do not need it). */
-  tasks?: TaskService;
+  /** Decides every action. */
+  readonly policy: IPolicyEngine;
+  /** Patch sets, review decisions and merge planning. */
+  readonly patches: PatchService;
+  /** Task queue with priorities, dependencies, limits and preemption. */
+  readonly scheduler: Scheduler;
+  /** Workflow sessions: modes, guarded transitions, chained history. */
+  readonly workflow: WorkflowService;
+  /** Sandboxes from templates, warm pools, exec agent, orphan sweep; NoSandboxes (refuses every call) without an engine. */
+  readonly runtime: SandboxService;
+  /** The audit log, verified at start (`writer` throws AUDIT_UNAVAILABLE when it could not be opened). */
+  readonly audit: KernelAudit;
+  /** The kernel's one capability-token service: the policy engine verifies what task grants mint. */
+  readonly tokens: TokenService;
+  /** Agent tasks: task/start, task/cancel, task/approve, provider/configure. */
+  readonly tasks: TaskService;
 }
+
+/** The audit log as a handler that records or reads uses it: `KernelAudit.writer`, the opened log (AUDIT_UNAVAILABLE when
+ * it could not be opened, with why). */
+export interface AuditWriter { readonly audit: Pick<KernelAudit, 'writer'> }

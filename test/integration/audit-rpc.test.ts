@@ -6,8 +6,7 @@ import { ServerConnection } from '../../protocol/src/rpc-server';
 import { createInProcessPair } from '../../protocol/src/transport';
 import { KernelAudit } from '../../kernel/src/audit/startup';
 import { EventBus } from '../../kernel/src/event-bus';
-import { createHandlers } from '../../kernel/src/handlers/registry';
-import type { KernelServices } from '../../kernel/src/services';
+import { auditHandlers } from '../../kernel/src/handlers/registry';
 import { LogFiles, populatedLog, rmLog, withDb } from './audit-fixture';
 
 describe('audit RPC methods', function () {
@@ -22,12 +21,8 @@ describe('audit RPC methods', function () {
   before(async () => {
     files = await populatedLog(300);
     audit = await KernelAudit.start(files, events);
-    const services: KernelServices = {
-      config: { workspace: files.dir, stateDir: files.dir, socketDir: path.join(files.dir, 'run'), inContainer: false },
-      version: 'test', startedAt: Date.now(), events, audit,
-    };
     const [c, s] = createInProcessPair();
-    conn = new ServerConnection(s, { handlers: createHandlers(services), kernel: { version: 'test', pid: process.pid, startedAt: 0 } });
+    conn = new ServerConnection(s, { handlers: auditHandlers({ audit }), kernel: { version: 'test', pid: process.pid, startedAt: 0 } });
     events.onEvent((e) => conn.emit(e.name, e.data as never));
     client = new RpcClient(c);
     client.onEvent('audit/appended', (d) => pushed.push(d));

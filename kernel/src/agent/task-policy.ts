@@ -16,9 +16,9 @@ const TOKEN_TTL_MS = 10 * 60_000;
 /** The kernel's engine serves its own mode; other modes get their default policy, loaded once, sharing the token key. */
 export class ModeEngines {
   private readonly engines = new Map<string, IPolicyEngine>();
-  constructor(private readonly o: { kernel?: IPolicyEngine; kernelMode: string; customPolicy: boolean; tokens: TokenService; workspace: string; stateDir: string }) {}
+  constructor(private readonly o: { kernel: IPolicyEngine; kernelMode: string; customPolicy: boolean; tokens: TokenService; workspace: string; stateDir: string }) {}
 
-  for(mode: string | undefined): IPolicyEngine | undefined {
+  for(mode: string | undefined): IPolicyEngine {
     if (!mode || mode === this.o.kernelMode || this.o.customPolicy) return this.o.kernel;
     let e = this.engines.get(mode);
     if (!e) {

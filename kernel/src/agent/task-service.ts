@@ -7,10 +7,18 @@ import { AgentMode, ProviderName, TaskEvent } from '../../../protocol/src/agent'
 import { AirlockError, cancelledError, ErrorCodes } from '../../../protocol/src/errors';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import type { ApprovalDecision, TaskStartParams } from '../../../protocol/src/methods/agent';
-import { TOKEN_KEY_NAME } from '../../../core/src/policy/defaults';
-import { TokenService } from '../../../core/src/policy/tokens';
+import type { IPolicyEngine } from '../../../core/src/policy/engine';
+import type { TokenService } from '../../../core/src/policy/tokens';
+import type { KernelAudit } from '../audit/startup';
+import type { KernelConfig } from '../config';
+import type { IEventBus } from '../event-bus';
+import type { PatchService } from '../patches/service';
 import type { VolumeEngine } from '../patches/volumes';
-import type { KernelServices } from '../services';
+import { NoSandboxes } from '../runtime/no-sandboxes';
+import type { SandboxManager } from '../runtime/sandbox-manager';
+import type { Scheduler } from '../scheduler/scheduler';
+import type { WorkflowService } from '../workflow/machine';
+import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, ProviderSettings, resolveReplayFile } from './task-provider';
@@ -18,9 +26,31 @@ import { ModeEngines, TaskPolicy } from './task-policy';
 import { autoMergeTaskSet } from './task-automerge';
 import { runTask, TASK_TEMPLATE } from './task-run';
 import { TaskWorkflow } from './task-workflow';
-import { auditOf, recordThenAct } from '../audit/record';
+import { recordThenAct } from '../audit/record';
 
+interface Scheduled {
+  p: TaskStartParams; runtime: SandboxManager; outputRoot: string; mode: string; engine: IPolicyEngine; provider: IProvider; model: string;
+  emit: (e: TaskEvent) => void; wf?: TaskWorkflow;
+}
 interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown }
+/** What tasks use of the kernel (main.ts passes its own services; nothing here reaches back for the rest). */
+export interface TaskServiceDeps {
+  readonly config: Pick<KernelConfig, 'workspace' | 'stateDir' | 'outputsDir' | 'inContainer'>;
+  readonly events: IEventBus;
+  /** The kernel's engine: tasks in the kernel's mode (or under custom policy files) are judged by it. */
+  readonly policy: IPolicyEngine;
+  readonly audit: Pick<KernelAudit, 'writer' | 'assertSessionsAllowed'>;
+  /** NoSandboxes without an engine: then no task starts (SANDBOX_NO_RUNTIME). */
+  readonly runtime: SandboxManager | NoSandboxes;
+  readonly patches: PatchService;
+  readonly scheduler: Pick<Scheduler, 'submit' | 'cancel'>;
+  readonly workflow: WorkflowService;
+  /** The kernel's one capability-token service (session grants mint single-use tokens the policy engine verifies). */
+  readonly tokens: TokenService;
+}
+
+export interface TaskStarted { taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }
+
 interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string }
 
 export class TaskService implements IDisposable {
@@ -28,15 +58,13 @@ export class TaskService implements IDisposable {
   private readonly providers = new Map<ProviderName, ProviderSettings>();
   /** Shared by every task: provider keys and secret-looking env values are redacted everywhere. */
   readonly sanitiser = new Sanitiser();
-  private readonly tokens: TokenService;
   private readonly engines: ModeEngines;
   private readonly kernelMode: string;
 
-  constructor(private readonly s: KernelServices, private readonly env: NodeJS.ProcessEnv = process.env, private readonly volumeEngine?: VolumeEngine) {
+  constructor(private readonly d: TaskServiceDeps, private readonly env: NodeJS.ProcessEnv = process.env, private readonly volumeEngine?: VolumeEngine) {
     this.sanitiser.addSecretEnv(env);
     this.kernelMode = env.AIRLOCK_POLICY_MODE ?? 'strict';
-    this.tokens = TokenService.openKeyFile(path.join(s.config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel' });
-    this.engines = new ModeEngines({ kernel: s.policy, kernelMode: this.kernelMode, customPolicy: !!env.AIRLOCK_POLICY_FILES, tokens: this.tokens, workspace: s.config.workspace, stateDir: s.config.stateDir });
+    this.engines = new ModeEngines({ kernel: d.policy, kernelMode: this.kernelMode, customPolicy: !!env.AIRLOCK_POLICY_FILES, tokens: d.tokens, workspace: d.config.workspace, stateDir: d.config.stateDir });
   }
 
   /** Keys live in this process only; they are registered with the sanitiser before anything can echo them. */
@@ -46,67 +74,88 @@ export class TaskService implements IDisposable {
     return true;
   }
 
-  async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<{ taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }> {
-    const audit = this.s.audit;
-    if (!audit) throw new AirlockError('AUDIT_UNAVAILABLE', 'this kernel has no audit log, so no task can start');
-    audit.assertSessionsAllowed();
-    const runtime = this.s.runtime;
-    if (!runtime) throw new AirlockError('SANDBOX_NO_RUNTIME', 'this kernel has no container engine, so tasks cannot run commands or edit files', 'start Docker or Podman and restart the kernel');
-    const outputRoot = this.outputRoot();
-    const { patches, scheduler } = this.s;
-    if (!patches || !scheduler) throw new AirlockError('TASK_UNAVAILABLE', 'this kernel was built without patches or a scheduler');
-    const name: ProviderName | undefined = p.provider ?? (p.replay ? 'replay' : [...this.providers.keys()][0]);
-    if (!name) throw new AirlockError(ErrorCodes.BadParams, 'no provider given and none configured', 'pass --provider NAME with its API key in the environment, or --replay FILE');
-    const model = p.model ?? DEFAULT_MODELS[name];
+  /** Checks the kernel can run a task, then records it, opens its workflow session and queues it with the scheduler. */
+  async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<TaskStarted> {
+    const { runtime, outputRoot } = this.admit();
     const taskId = `task_${randomBytes(6).toString('hex')}`;
-    let provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile: name === 'replay' ? resolveReplayFile(p.replay ?? '', this.s.config.workspace, this.env) : undefined });
-    let recordFile: string | undefined;
-    if (p.record) {
-      const file = path.join(this.s.config.stateDir, 'recordings', `${taskId}.jsonl`);
-      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      provider = new RecordingProvider(provider, file);
-      recordFile = this.hostPath(file);
-    }
-    const { workflow } = this.s;
-    if (p.sessionId && !workflow) throw new AirlockError('WORKFLOW_UNAVAILABLE', 'this kernel has no workflow service, so a task cannot run in a workflow session');
-    if (p.sessionId) {
-      const busy = [...this.tasks.values()].find((t) => t.sessionId === p.sessionId);
-      if (busy) throw new AirlockError('WORKFLOW_SESSION_BUSY', `workflow session ${p.sessionId} is in use by task ${busy.id}`, 'wait for it to finish or cancel it');
-    }
-    // A resumed session keeps its mode unless the person asks for another one.
-    const mode = p.mode ?? (p.sessionId ? workflow!.get(p.sessionId).mode : this.kernelMode);
+    const chosen = this.chooseProvider(p, taskId);
+    const mode = this.modeFor(p);
     const engine = this.engines.for(mode);
-    if (!engine) throw new AirlockError('POLICY_UNAVAILABLE', 'this kernel has no policy engine; every action would be denied');
     const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
-    const policy = new TaskPolicy({ engine, tokens: this.tokens, taskId, mode, workspace: this.s.config.workspace, key });
+    const policy = new TaskPolicy({ engine, tokens: this.d.tokens, taskId, mode, workspace: this.d.config.workspace, key });
     const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map() };
-    const emit = (event: TaskEvent) => this.s.events.emit('task/event', { taskId, seq: task.seq++, event });
-    await audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
-      payload: this.sanitiser.sanitiseValue({ provider: name, model, mode, prompt: p.prompt.slice(0, 2000), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
-    // The task's workflow session (new, or the named one resumed in its persisted state): its mode is enforced.
-    const wfMode = AgentMode.safeParse(mode);
-    const wf = workflow && wfMode.success ? await TaskWorkflow.open({ workflow, audit: audit.writer, sanitiser: this.sanitiser, taskId, workspace: this.s.config.workspace, emit }, { sessionId: p.sessionId, mode: wfMode.data }, task.abort.signal) : undefined;
+    const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
+    await this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
+      payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
+    const wf = await this.openSession(p, task, mode, emit);
     task.sessionId = wf?.sessionId;
     this.tasks.set(taskId, task);
     // A task whose client went away is cancelled: nobody could answer its approvals or stop it any more.
     task.closeSub = client?.onDidClose(() => this.cancel(taskId, 'the client disconnected'));
+    this.schedule(task, { p, runtime, outputRoot, mode, engine, provider: chosen.provider, model: chosen.model, emit, wf });
+    return { taskId, provider: chosen.name, model: chosen.model, ...(chosen.recordFile ? { recordFile: chosen.recordFile } : {}), ...(wf ? { sessionId: wf.sessionId } : {}) };
+  }
+
+  /** No task starts on an audit chain that failed verification, without sandboxes, or with uncapped output dirs. */
+  private admit(): { runtime: SandboxManager; outputRoot: string } {
+    this.d.audit.assertSessionsAllowed();
+    const runtime = this.d.runtime;
+    // The null object refuses every call; a task's run needs the manager itself (runTask takes a SandboxManager).
+    if (runtime instanceof NoSandboxes) throw runtime.refusal('so tasks cannot run commands or edit files');
+    return { runtime, outputRoot: this.outputRoot() };
+  }
+
+  /** The named provider (or replay file, or the first configured one), recording its exchanges when asked. */
+  private chooseProvider(p: TaskStartParams, taskId: string): { name: ProviderName; model: string; provider: IProvider; recordFile?: string } {
+    const name: ProviderName | undefined = p.provider ?? (p.replay ? 'replay' : [...this.providers.keys()][0]);
+    if (!name) throw new AirlockError(ErrorCodes.BadParams, 'no provider given and none configured', 'pass --provider NAME with its API key in the environment, or --replay FILE');
+    const model = p.model ?? DEFAULT_MODELS[name];
+    const replayFile = name === 'replay' ? resolveReplayFile(p.replay ?? '', this.d.config.workspace, this.env) : undefined;
+    const provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile });
+    if (!p.record) return { name, model, provider };
+    const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    return { name, model, provider: new RecordingProvider(provider, file), recordFile: this.hostPath(file) };
+  }
+
+  /** A resumed session keeps its mode unless the person asks for another one; a session runs one task at a time. */
+  private modeFor(p: TaskStartParams): string {
+    if (!p.sessionId) return p.mode ?? this.kernelMode;
+    const busy = [...this.tasks.values()].find((t) => t.sessionId === p.sessionId);
+    if (busy) throw new AirlockError('WORKFLOW_SESSION_BUSY', `workflow session ${p.sessionId} is in use by task ${busy.id}`, 'wait for it to finish or cancel it');
+    return p.mode ?? this.d.workflow.get(p.sessionId).mode;
+  }
+
+  /** The task's workflow session (new, or the named one resumed in its persisted state): its mode is enforced. */
+  private async openSession(p: TaskStartParams, task: RunningTask, mode: string, emit: (e: TaskEvent) => void): Promise<TaskWorkflow | undefined> {
+    const wfMode = AgentMode.safeParse(mode);
+    if (!wfMode.success) return undefined;
+    return TaskWorkflow.open({ workflow: this.d.workflow, audit: this.d.audit.writer, sanitiser: this.sanitiser, taskId: task.id, workspace: this.d.config.workspace, emit },
+      { sessionId: p.sessionId, mode: wfMode.data }, task.abort.signal);
+  }
+
+  /**
+   * Scheduled with its needs (one sandbox at a time, one model request at a time) and its template's preemption
+   * policy: code-executor's `pause` freezes the task's sandboxes (tagged with the task id by acquireTaskSandbox);
+   * `requeue` (or a pause the engine refuses) stops this run and starts the task again from scratch later.
+   */
+  private schedule(task: RunningTask, r: Scheduled): void {
+    const { p, runtime, mode, engine, emit, wf } = r;
+    const { patches } = this.d;
+    const taskId = task.id;
     const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => process.stderr.write(`task ${taskId} ${level}: ${this.sanitiser.sanitise(message).text}\n`);
-    // Scheduled with its needs (one sandbox at a time, one model request at a time) and its template's preemption
-    // policy: code-executor's `pause` freezes the task's sandboxes (tagged with the task id by acquireTaskSandbox);
-    // `requeue` (or a pause the engine refuses) stops this run and starts the task again from scratch later.
     const preemption = runtime.preemptionFor(TASK_TEMPLATE);
-    scheduler.submit({ id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption }, (ctx) => {
+    this.d.scheduler.submit({ id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption }, (ctx) => {
       task.started = true;
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
       task.done = runTask({
-        workspace: this.s.config.workspace, outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: audit.writer, sanitiser: this.sanitiser,
-      }, { taskId, prompt: p.prompt, model, mode, budgets: p.budgets, provider, policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
+        workspace: this.d.config.workspace, outputRoot: r.outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: this.d.audit.writer, sanitiser: this.sanitiser,
+      }, { taskId, prompt: p.prompt, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
         autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
       return task.done;
     });
-    return { taskId, provider: name, model, ...(recordFile ? { recordFile } : {}), ...(wf ? { sessionId: wf.sessionId } : {}) };
   }
 
   cancel(taskId: string, reason = 'cancelled by a person'): boolean {
@@ -114,11 +163,11 @@ export class TaskService implements IDisposable {
     if (!task || task.abort.signal.aborted) return false;
     task.abort.abort(cancelledError('task'));
     for (const p of task.pending.values()) p.resolve('deny');
-    try { this.s.scheduler?.cancel(taskId, reason); } catch { /* already finished in the scheduler */ }
+    try { this.d.scheduler.cancel(taskId, reason); } catch { /* already finished in the scheduler */ }
     if (!task.started) {
       // Never started: no sandbox, no volume; just say so.
-      this.s.events.emit('task/event', { taskId, seq: task.seq++, event: { type: 'finished', status: 'cancelled', message: `Task cancelled before it started (${reason}).` } });
-      void this.s.audit?.writer.append({ session: taskId, subject: 'kernel', action: 'task.finish', resource: taskId, payload: { status: 'cancelled', message: reason } }, { sync: true }).catch(() => undefined);
+      this.d.events.emit('task/event', { taskId, seq: task.seq++, event: { type: 'finished', status: 'cancelled', message: `Task cancelled before it started (${reason}).` } });
+      void this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.finish', resource: taskId, payload: { status: 'cancelled', message: reason } }, { sync: true }).catch(() => undefined);
       this.forget(taskId);
     }
     return true;
@@ -132,7 +181,7 @@ export class TaskService implements IDisposable {
     if (decision === 'allow-session') {
       // Recorded, then granted: a grant the log cannot take is not given, and the request stays pending.
       const scopes = task.policy.askedScopes(p.tool, p.input);
-      await recordThenAct(auditOf(this.s), { session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } },
+      await recordThenAct(() => this.d.audit.writer, { session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } },
         () => task.policy.grant(scopes));
     }
     if (!task.pending.delete(requestId)) return false;
@@ -165,7 +214,7 @@ export class TaskService implements IDisposable {
   /** Where task output dirs go. In a container it must be a filesystem of its own (bootstrap's outputs tmpfs), so
    * what sandboxes write is capped by a filesystem and can never fill the state volume (audit log): else no task. */
   private outputRoot(): string {
-    const { stateDir, outputsDir, inContainer } = this.s.config;
+    const { stateDir, outputsDir, inContainer } = this.d.config;
     if (!inContainer) return outputsDir ?? path.join(stateDir, 'outputs');
     const dev = (p: string) => { try { return fs.statSync(p).dev; } catch { return undefined; } };
     if (!outputsDir || dev(outputsDir) === undefined || dev(outputsDir) === dev(stateDir)) {
@@ -178,7 +227,7 @@ export class TaskService implements IDisposable {
   /** Kernel-side path → the engine host's path (bind and overlay sources): /workspace and /state are bind mounts, the
    * outputs dir is a volume the engine mounts at its mountpoint (the most specific mapping comes first). */
   private hostPath(k: string): string {
-    const { outputsDir, stateDir, workspace } = this.s.config;
+    const { outputsDir, stateDir, workspace } = this.d.config;
     const map: Array<[string | undefined, string | undefined]> = [[outputsDir, this.env.AIRLOCK_HOST_OUTPUTS_DIR], [stateDir, this.env.AIRLOCK_HOST_STATE_DIR], [workspace, this.env.AIRLOCK_HOST_WORKSPACE]];
     for (const [inside, host] of map) {
       if (!inside || !host) continue;

@@ -13,14 +13,6 @@ export type AuditAppender = Pick<IAuditLog, 'append'>;
  */
 export type AuditSource = (() => AuditAppender) | undefined | null;
 
-/** The kernel's audit log as a source: refused when the kernel has none (tests that build services without it). */
-export function auditOf(s: { readonly audit?: { readonly writer: AuditAppender } }): () => AuditAppender {
-  return () => {
-    if (!s.audit) throw unavailable('this kernel has no audit log');
-    return s.audit.writer;
-  };
-}
-
 function unavailable(why: string): AirlockError {
   return new AirlockError(AUDIT_UNAVAILABLE, why, 'run `airlock doctor`; fix the audit log, then retry');
 }

@@ -35,10 +35,8 @@ for (const engine of ['docker', 'podman'] as const) {
 
     before(async () => {
       await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
-      k = await inProcessKernel({ 'a.txt': 'A\n' });
+      k = await inProcessKernel({ 'a.txt': 'A\n' }, { runtime: (ws) => (m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws, audit: { record: (t) => audit.push(t) } })) });
       fs.chmodSync(k.workspace, 0o755);
-      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: k.workspace, audit: { record: (t) => audit.push(t) } });
-      (k.services as { runtime?: SandboxManager }).runtime = m;
     });
     after(async () => { await m?.shutdown(); k?.dispose(); });
 

@@ -21,10 +21,7 @@ describe('sandbox methods and CLI (docker)', function () {
 
   before(async () => {
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    k = await inProcessKernel({ 'a.txt': 'A\n' });
-    m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(), workspaceHost: k.workspace });
-    // Handlers read services.runtime when called, so the manager can be attached after the harness is built.
-    (k.services as { runtime?: SandboxManager }).runtime = m;
+    k = await inProcessKernel({ 'a.txt': 'A\n' }, { runtime: (ws) => (m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(), workspaceHost: ws })) });
   });
   after(async () => { await m?.shutdown(); k?.dispose(); });
 

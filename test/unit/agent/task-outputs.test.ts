@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TaskService } from '../../../kernel/src/agent/task-service';
-import type { KernelServices } from '../../../kernel/src/services';
+import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
+import { createRuntime } from '../../../kernel/src/runtime/detect';
+import { loadTemplates } from '../../../core/src/templates';
 import { inProcessKernel, InProcessKernel } from '../kernel-harness';
 
 describe('agent: task output dirs must be capped by a filesystem', () => {
@@ -11,10 +13,11 @@ describe('agent: task output dirs must be capped by a filesystem', () => {
   beforeEach(async () => { k = await inProcessKernel({ 'a.txt': 'a\n' }); });
   afterEach(() => k.dispose());
 
-  /** The kernel's services with the given output dir, in a container, with just enough present to reach the check. */
+  /** The kernel's services with the given output dir, in a container, and a sandbox manager (never reached: no engine
+   * call happens before the check, and the replay file does not exist). */
   const service = (outputsDir: string | undefined, inContainer = true) => new TaskService({
     ...k.services, config: { ...k.services.config, inContainer, outputsDir },
-    runtime: {} as KernelServices['runtime'], patches: {} as KernelServices['patches'], scheduler: {} as KernelServices['scheduler'],
+    runtime: new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates() }),
   }, {});
   const start = (s: TaskService) => s.start({ prompt: 'x', replay: 'r.jsonl' });
   const uncapped = (e: { code?: string; message: string }) => e.code === 'TASK_OUTPUTS_UNCAPPED';

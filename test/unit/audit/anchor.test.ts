@@ -12,8 +12,7 @@ import { AuditLog } from '../../../core/src/audit/log';
 import { KernelAudit } from '../../../kernel/src/audit/startup';
 import { auditPaths } from '../../../core/src/audit/types';
 import { verifyAuditLog } from '../../../core/src/audit/verify';
-import { createHandlers } from '../../../kernel/src/handlers/registry';
-import type { KernelServices } from '../../../kernel/src/services';
+import { auditHandlers } from '../../../kernel/src/handlers/registry';
 import { audit as auditCommand } from '../../../cli/src/commands/audit';
 import type { CliIO } from '../../../cli/src/command';
 import { resetAuditLog } from '../../../cli/src/audit-reset';
@@ -27,7 +26,7 @@ async function appendN(log: AuditLog, n: number): Promise<void> {
 
 /** The host's view of a kernel: `audit/head` through the real handler, its result checked against the protocol schema. */
 function hostClient(log: AuditLog) {
-  const h = createHandlers({ audit: { log } } as unknown as KernelServices);
+  const h = auditHandlers({ audit: { writer: log } });
   return { request: async (m: 'audit/head', p: { at?: number }) => methods[m][1].parse(await h[m]!(methods[m][0].parse(p), {} as RequestContext)) } as never;
 }
 

@@ -7,11 +7,13 @@ import Database from 'better-sqlite3';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { RequestContext } from '../../../protocol/src/rpc-server';
 import { AuditLog } from '../../../core/src/audit/log';
-import { createHandlers } from '../../../kernel/src/handlers/registry';
+import { schedulerHandlers, workflowHandlers } from '../../../kernel/src/handlers/registry';
+import { approve as taskApprove } from '../../../kernel/src/handlers/task/approve';
+import { cancel as taskCancel } from '../../../kernel/src/handlers/task/cancel';
+import { KernelAudit } from '../../../kernel/src/audit/startup';
 import { patchAuditSink } from '../../../kernel/src/patches/audit-sink';
 import { PatchService } from '../../../kernel/src/patches/service';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
-import type { KernelServices } from '../../../kernel/src/services';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { writeTree, whiteout } from '../patches/helpers';
 
@@ -63,7 +65,7 @@ for (const how of ['closed', 'write-fails'] as const) {
 
     it('workflow transitions, waivers, mode switches, refusals and new sessions are not stored', async () => {
       const wf = new WorkflowService({ dbPath: path.join(tmp(), 'wf.db'), audit: () => log });
-      const h = createHandlers({ workflow: wf, audit: { writer: log } } as unknown as KernelServices);
+      const h = workflowHandlers({ workflow: wf });
       wf.create('s', 'strict');
       wf.create('e', 'explore');
       const history = wf.history(undefined, 100).length;
@@ -93,7 +95,8 @@ for (const how of ['closed', 'write-fails'] as const) {
       scheduler.pause('held');
       const calls: string[] = [];
       const tasks = { cancel: (id: string) => { calls.push(`cancel ${id}`); return true; }, approve: async (id: string) => { calls.push(`approve ${id}`); return true; } };
-      const h = createHandlers({ scheduler, tasks, audit: { writer: log } } as unknown as KernelServices);
+      const audit = { writer: log };
+      const h = { ...schedulerHandlers({ scheduler, audit }), 'task/cancel': taskCancel({ tasks, audit }), 'task/approve': taskApprove({ tasks, audit }) };
       const states = () => ['run', 'q', 'held'].map((id) => scheduler.get(id)?.state);
       const before = states();
       broken(log, how);
@@ -125,7 +128,11 @@ describe('record, then act: no audit log at all is a refusal, never a silent ski
     const scheduler = new Scheduler({ limits: { cpu: 1 } });
     scheduler.submit({ id: 'q', priority: 1, resources: { cpu: 1 } }, () => new Promise(() => {}));
     const calls: string[] = [];
-    const h = createHandlers({ scheduler, tasks: { cancel: () => calls.push('cancel') } } as unknown as KernelServices);
+    // The kernel's audit when its log cannot be opened (the database path is a directory): every writer call refuses.
+    const audit = await KernelAudit.start({ dbPath: base, keyPath: path.join(base, 'keys', 'audit.key'), writer: 'inline' });
+    assert.equal(audit.log, undefined);
+    const tasks = { cancel: () => { calls.push('cancel'); return true; } };
+    const h = { ...schedulerHandlers({ scheduler, audit }), 'task/cancel': taskCancel({ tasks, audit }) };
     await assert.rejects(Promise.resolve(h['task/cancel']!({ taskId: 'task_1' }, ctx)), unavailable);
     await assert.rejects(Promise.resolve(h['tasks/cancel']!({ id: 'q' }, ctx)), unavailable);
     assert.deepEqual([calls, scheduler.get('q')?.state], [[], 'running']);
@@ -140,7 +147,7 @@ describe('record, then act: the entry is written before the change', () => {
     const wf = new WorkflowService({ dbPath: path.join(tmp(), 'wf.db'), audit: () => log });
     const scheduler = new Scheduler({ limits: { cpu: 1 } });
     scheduler.submit({ id: 'q', priority: 1, resources: { cpu: 1 } }, () => new Promise(() => {}));
-    const h = createHandlers({ workflow: wf, scheduler, audit: { writer: log } } as unknown as KernelServices);
+    const h = { ...workflowHandlers({ workflow: wf }), ...schedulerHandlers({ scheduler, audit: { writer: log } }) };
     wf.create('s', 'strict');
     await h['workflow/transition']!({ sessionId: 's', to: 'green', evidence: { waiver: { reason: 'spike' } } }, ctx);
     await h['tasks/cancel']!({ id: 'q', reason: 'wrong repo' }, ctx);

@@ -5,12 +5,10 @@ import * as path from 'node:path';
 import { RpcClient } from '../../../protocol/src/rpc-client';
 import { ServerConnection } from '../../../protocol/src/rpc-server';
 import { createInProcessPair } from '../../../protocol/src/transport';
+import { DisposableStore } from '../../../protocol/src/lifecycle';
 import { EventBus } from '../../../kernel/src/event-bus';
 import { createHandlers } from '../../../kernel/src/handlers/registry';
-import { createKernelPolicyEngine } from '../../../core/src/policy/defaults';
-import type { KernelServices } from '../../../kernel/src/services';
-import { auditOptionsFromEnv } from '../../../core/src/audit/options';
-import { KernelAudit } from '../../../kernel/src/audit/startup';
+import { createKernelServices } from '../../../kernel/src/main';
 import { tempDir, writePolicy } from './helpers';
 
 describe('policy RPC handlers', () => {
@@ -21,11 +19,10 @@ describe('policy RPC handlers', () => {
     const file = writePolicy(base, `
 - { id: read, effect: allow, actions: [fs.read], resources: ["src/**"] }`);
     const config = { workspace, stateDir: path.join(base, 'state'), socketDir: path.join(base, 'run'), inContainer: false };
-    const policy = createKernelPolicyEngine(config, { AIRLOCK_POLICY_FILES: file });
+    const store = new DisposableStore();
+    const services = await createKernelServices(config, store, store.add(new EventBus()), { env: { AIRLOCK_POLICY_FILES: file } });
+    const { policy } = services;
     assert.ok(fs.existsSync(path.join(base, 'state', 'policy-token.key')));
-    const events = new EventBus();
-    const audit = await KernelAudit.start(auditOptionsFromEnv(config.stateDir, {}), events);
-    const services: KernelServices = { config, version: 'test', startedAt: Date.now(), events, policy, audit };
     const [c, s] = createInProcessPair();
     const conn = new ServerConnection(s, { handlers: createHandlers(services), kernel: { version: 'test', pid: process.pid, startedAt: 0 } });
     const client = new RpcClient(c);
@@ -45,7 +42,7 @@ describe('policy RPC handlers', () => {
       assert.equal(updates.entries.length, 1, 'the reload was audited');
       assert.equal(updates.entries[0].decision, 'error');
     } finally {
-      client.dispose(); conn.dispose(); audit.dispose(); events.dispose(); policy.dispose();
+      client.dispose(); conn.dispose(); store.dispose();
     }
   });
 });

@@ -53,7 +53,7 @@ describe('policy capability tokens', () => {
     const kernel = createKernelPolicyEngine({ workspace: ws, stateDir: state }, { AIRLOCK_POLICY_MODE: 'strict' });
     // Exactly as TaskService opens the key for its grants and its per-mode engines.
     const taskTokens = TokenService.openKeyFile(path.join(state, TOKEN_KEY_NAME), { issuer: 'kernel' });
-    const explore = new ModeEngines({ kernel, kernelMode: 'strict', customPolicy: false, tokens: taskTokens, workspace: ws, stateDir: state }).for('explore')!;
+    const explore = new ModeEngines({ kernel, kernelMode: 'strict', customPolicy: false, tokens: taskTokens, workspace: ws, stateDir: state }).for('explore');
     const ask = req('plugin.install', 'left-pad', 'agent:t1');
     assert.deepEqual([kernel.evaluate(ask).decision, explore.evaluate(ask).decision], ['ask', 'ask']);
     const token = taskTokens.issue({ subject: 'agent:t1', action: 'plugin.install', resource: 'left-pad', ttlMs: 60_000 });

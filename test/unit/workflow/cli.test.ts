@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import type { AirlockError } from '../../../protocol/src/errors';
 import type { MethodName, ParamsOf, ResultOf } from '../../../protocol/src/methods';
 import { methods } from '../../../protocol/src/methods';
-import type { Handler, RequestContext } from '../../../protocol/src/rpc-server';
+import type { Handler, HandlerMap, RequestContext } from '../../../protocol/src/rpc-server';
 import { modeAction } from '../../../cli/src/commands/mode';
 import { tasksAction } from '../../../cli/src/commands/tasks';
 import type { CliIO } from '../../../cli/src/command';
-import { createHandlers } from '../../../kernel/src/handlers/registry';
-import type { KernelServices } from '../../../kernel/src/services';
+import { schedulerHandlers, workflowHandlers } from '../../../kernel/src/handlers/registry';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { tempDir, testAudit } from './helpers';
@@ -25,7 +24,7 @@ describe('airlock tasks / airlock mode', () => {
     scheduler = new Scheduler({ limits: { cpu: 1, sandboxes: 2 } });
     const { log, audit } = testAudit();
     workflow = new WorkflowService({ audit, dbPath: path.join(tempDir('wf-cli'), 'workflow.db') });
-    const h = createHandlers({ scheduler, workflow, audit: { writer: log } } as unknown as KernelServices);
+    const h: HandlerMap = { ...schedulerHandlers({ scheduler, audit: { writer: log } }), ...workflowHandlers({ workflow }) };
     // Params go through the protocol schemas exactly as the RPC server would validate them.
     client = { request: async (m, p) => (h[m] as Handler<typeof m>)(methods[m][0].parse(p) as never, { signal: new AbortController().signal } as RequestContext) as never };
   });

@@ -3,7 +3,6 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { events } from '../../../protocol/src/events';
 import type { TaskInfo } from '../../../protocol/src/methods/tasks';
-import type { KernelServices } from '../../../kernel/src/services';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { connectEvents } from '../../../kernel/src/workflow/wiring';
@@ -23,10 +22,12 @@ describe('push events for the Tasks view', () => {
   let scheduler: Scheduler;
   let workflow: WorkflowService;
   beforeEach(async () => {
-    k = await inProcessKernel();
-    scheduler = new Scheduler({ limits: { cpu: 1 } });
-    workflow = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(k.services.config.stateDir, 'workflow.db') });
-    Object.assign(k.services as { -readonly [K in keyof KernelServices]: KernelServices[K] }, { scheduler, workflow });
+    // This test's own scheduler (one cpu) and workflow, connected to the client's events by the test itself.
+    k = await inProcessKernel({}, { replace: (s) => {
+      scheduler = new Scheduler({ limits: { cpu: 1 } });
+      workflow = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(s.config.stateDir, 'test-workflow.db') });
+      return { scheduler, workflow };
+    } });
   });
   afterEach(() => { scheduler.dispose(); workflow.dispose(); k.dispose(); });
 

@@ -3,9 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { methods } from '../../../protocol/src/methods';
-import type { RequestContext } from '../../../protocol/src/rpc-server';
-import { createHandlers } from '../../../kernel/src/handlers/registry';
-import type { KernelServices } from '../../../kernel/src/services';
+import type { HandlerMap, RequestContext } from '../../../protocol/src/rpc-server';
+import { schedulerHandlers, workflowHandlers } from '../../../kernel/src/handlers/registry';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { tempDir, testAudit } from './helpers';
@@ -14,12 +13,12 @@ describe('tasks/* and workflow/* handlers', () => {
   const ctx = { signal: new AbortController().signal } as RequestContext;
   let scheduler: Scheduler;
   let workflow: WorkflowService;
-  let h: ReturnType<typeof createHandlers>;
+  let h: HandlerMap;
   beforeEach(() => {
     scheduler = new Scheduler({ limits: { cpu: 1 } });
     const { log, audit } = testAudit();
     workflow = new WorkflowService({ audit, dbPath: path.join(tempDir('wf-h'), 'workflow.db') });
-    h = createHandlers({ scheduler, workflow, audit: { writer: log } } as unknown as KernelServices);
+    h = { ...schedulerHandlers({ scheduler, audit: { writer: log } }), ...workflowHandlers({ workflow }) };
   });
   afterEach(() => { scheduler.dispose(); workflow.dispose(); });
 

@@ -2,19 +2,18 @@
 import * as fs from 'node:fs/promises';
 import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
 import type { Handler } from '../../../../protocol/src/rpc-server';
-import type { KernelServices } from '../../services';
+import type { AuditWriter, KernelServices } from '../../services';
 import { resolveInWorkspace } from '../../workspace/paths';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
-export const read = (s: KernelServices): Handler<'fs/read'> => async (params, ctx) => {
-  // Fail closed: without a policy engine and an audit log nothing is read.
-  if (!s.policy || !s.audit) throw new AirlockError(ErrorCodes.PolicyDenied, 'the policy engine or audit log is not running', 'restart the kernel; `airlock doctor` checks it');
+export const read = (s: Pick<KernelServices, 'policy' | 'config'> & AuditWriter): Handler<'fs/read'> => async (params, ctx) => {
   const { abs, rel } = resolveInWorkspace(s.config.workspace, params.path);
   const stat = await fs.stat(abs);
   if (!stat.isFile()) throw new AirlockError(ErrorCodes.NotFound, `${rel} is not a regular file`);
   const subject = { kind: 'user' as const, id: ctx.connection.client?.name ?? 'client', tags: [] };
   const decision = await s.policy.evaluateAsync({ subject, action: 'fs.read', resource: rel, context: { size: stat.size } }, ctx.signal);
+  // Fail closed: a read the audit log cannot record does not happen (`writer` throws AUDIT_UNAVAILABLE without a log).
   await s.audit.writer.append({ subject: `user:${subject.id}`, action: 'policy.decision', resource: `fs.read ${rel}`, decision: decision.decision, ruleIds: decision.matched.slice(0, 64) }, { sync: true });
   if (decision.decision !== 'allow') {
     throw new AirlockError(ErrorCodes.PolicyDenied, `fs.read of ${rel} is ${decision.decision === 'ask' ? 'not allowed without approval' : 'denied'}: ${decision.reason}`,

@@ -5,7 +5,7 @@ import type { Handler } from '../../../../protocol/src/rpc-server';
 import { workspaceSandboxUser } from '../../../../core/src/templates';
 import type { KernelServices } from '../../services';
 
-export const info = (s: KernelServices): Handler<'kernel/info'> => () => ({
+export const info = (s: Pick<KernelServices, 'version' | 'startedAt' | 'config'>): Handler<'kernel/info'> => () => ({
   version: s.version,
   protocol: PROTOCOL_VERSION,
   pid: process.pid,

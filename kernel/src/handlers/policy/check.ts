@@ -1,19 +1,16 @@
 // policy/check: optionally reloads the policy files and reports what is in force (a failed load keeps the last good one).
 // A reload is a policy.update, recorded synchronously in the audit log with its outcome; no audit log, no reload.
 import * as path from 'node:path';
-import { AirlockError, ErrorCodes } from '../../../../protocol/src/errors';
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import { formatProblem, PolicyLoadError } from '../../../../core/src/policy/loader';
-import type { KernelServices } from '../../services';
+import type { AuditWriter, KernelServices } from '../../services';
 
-export const check = (s: KernelServices): Handler<'policy/check'> => async (params, ctx) => {
+export const check = (s: Pick<KernelServices, 'policy'> & AuditWriter): Handler<'policy/check'> => async (params, ctx) => {
   const engine = s.policy;
-  if (!engine) throw new AirlockError(ErrorCodes.Internal, 'the policy engine is not running', 'restart the kernel');
   if (params.reload) {
     const before = engine.ruleCount;
-    // Fail closed: no audit log, no policy change.
-    const audit = s.audit?.writer;
-    if (!audit) throw new AirlockError('AUDIT_UNAVAILABLE', 'cannot reload policies without an audit log', 'run `airlock audit verify`');
+    // Fail closed: no audit log, no policy change (`writer` throws AUDIT_UNAVAILABLE before anything is reloaded).
+    const audit = s.audit.writer;
     let failed: string[] = [];
     try { engine.reload(); } catch (e) { if (!(e instanceof PolicyLoadError)) throw e; failed = e.problems.map(formatProblem); }
     await audit.append({

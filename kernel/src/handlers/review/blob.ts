@@ -1,9 +1,8 @@
 // review/blob: one chunk of a full-file patch's new content, for the host applier to stream and verify.
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
-import { patches } from './service';
 
-export const blob = (s: KernelServices): Handler<'review/blob'> => (params) => {
-  const data = patches(s).readBlob(params.id, params.hash, params.offset, params.length);
+export const blob = (s: Pick<KernelServices, 'patches'>): Handler<'review/blob'> => (params) => {
+  const data = s.patches.readBlob(params.id, params.hash, params.offset, params.length);
   return { data: data.toString('base64'), eof: data.length < params.length };
 };

@@ -1,6 +1,5 @@
 // sandbox/resume: unfreezes a paused sandbox; a command that was in flight carries on.
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
-import { needRuntime } from './need-runtime';
 
-export const resume = (s: KernelServices): Handler<'sandbox/resume'> => ({ id }) => needRuntime(s).resume(id);
+export const resume = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/resume'> => ({ id }) => s.runtime.resume(id);

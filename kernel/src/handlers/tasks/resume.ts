@@ -1,11 +1,10 @@
 // tasks/resume: puts a task a person paused back in the queue.
 import type { Handler } from '../../../../protocol/src/rpc-server';
-import { auditOf, recordThenAct } from '../../audit/record';
-import type { KernelServices } from '../../services';
-import { needScheduler } from './need';
+import { recordThenAct } from '../../audit/record';
+import type { AuditWriter, KernelServices } from '../../services';
 
-export const resume = (s: KernelServices): Handler<'tasks/resume'> => (params) => {
-  const sch = needScheduler(s);
+export const resume = (s: Pick<KernelServices, 'scheduler'> & AuditWriter): Handler<'tasks/resume'> => (params) => {
+  const sch = s.scheduler;
   // Record, then act: the scheduler changes only once the person's resume is in the audit log.
-  return recordThenAct(auditOf(s), { session: params.id, subject: 'user', action: 'tasks.resume', resource: params.id }, () => ({ task: sch.resume(params.id) }));
+  return recordThenAct(() => s.audit.writer, { session: params.id, subject: 'user', action: 'tasks.resume', resource: params.id }, () => ({ task: sch.resume(params.id) }));
 };

@@ -2,11 +2,10 @@
 // A person's waiver of test-first is this call with `to: green` and `evidence.waiver.reason` (audited with the reason).
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
-import { needWorkflow } from './need';
 
 // Only the person's clients reach this socket; the agent loop calls WorkflowService with actor 'agent' directly.
 // The service records every change (and every refusal) in the audit log before it stores it: no log, no change.
-export const transition = (s: KernelServices): Handler<'workflow/transition'> => async (params, ctx) => {
-  const session = await needWorkflow(s).transition(params.sessionId, params.to, params.evidence ?? {}, 'person', ctx.signal);
+export const transition = (s: Pick<KernelServices, 'workflow'>): Handler<'workflow/transition'> => async (params, ctx) => {
+  const session = await s.workflow.transition(params.sessionId, params.to, params.evidence ?? {}, 'person', ctx.signal);
   return { session };
 };

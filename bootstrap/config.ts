@@ -4,6 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { BOOTSTRAP_KEYS } from '../core/src/config/legacy';
+import type { Managed } from '../core/src/config/managed';
+import { resolveConfig } from '../core/src/config/resolve';
+import { sizeBytes } from '../core/src/config/units';
 import { AirlockError, ErrorCodes, formatIssues } from '../protocol/src/errors';
 
 export const BootstrapConfig = z.object({
@@ -19,6 +23,10 @@ export const BootstrapConfig = z.object({
   image: z.string().optional(),
   /** The kernel talks to AI providers (also local ones on loopback), hence host networking by default. */
   kernelNetwork: z.enum(['host', 'bridge', 'none']).default('host'),
+  /** How the host reaches the kernel: its unix socket, or an exec stream through the engine (auto: exec when remote). */
+  kernelTransport: z.enum(['auto', 'socket', 'exec']).default('auto'),
+  /** A remote engine's own socket path on its host, mounted into the kernel so it can create sandboxes there. */
+  engineHostSocket: z.string().startsWith('/').default('/var/run/docker.sock'),
   memoryBytes: z.number().int().positive().default(1024 ** 3),
   pidsLimit: z.number().int().positive().default(1024),
   /** The tmpfs holding every task's output (overlay upper dirs): its size caps what sandboxes write, charged to memory. */
@@ -32,27 +40,23 @@ export type BootstrapConfig = z.infer<typeof BootstrapConfig>;
 
 export interface Paths { id: string; root: string; state: string; socketDir: string; socket: string; token: string }
 
-const ENV: Record<string, keyof BootstrapConfig> = {
-  AIRLOCK_RUNTIME: 'runtime', AIRLOCK_ENGINE_SOCKET: 'socket', AIRLOCK_POLICIES_DIR: 'policiesDir', AIRLOCK_TEMPLATES_DIR: 'templatesDir', AIRLOCK_STATE_ROOT: 'stateRoot', AIRLOCK_KERNEL_IMAGE: 'image', AIRLOCK_KERNEL_NETWORK: 'kernelNetwork',
-  AIRLOCK_OUTPUTS_SIZE: 'outputsSize',
-};
+export interface ConfigNotes { warnings: string[]; managed: Managed }
 
-export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: string }, env = process.env): BootstrapConfig {
-  const file = path.join(env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'airlock', 'config.json');
-  let fromFile: Record<string, unknown> = {};
-  if (fs.existsSync(file)) {
-    try { fromFile = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
-      throw new AirlockError(ErrorCodes.Config, `${file} is not valid JSON: ${(e as Error).message}`, 'fix or delete the file');
-    }
-  }
-  const fromEnv = Object.fromEntries(Object.entries(ENV).filter(([k]) => env[k]).map(([k, key]) => [key, env[k]]));
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const parsed = BootstrapConfig.safeParse({ ...fromFile, ...fromEnv, ...defined });
-  if (!parsed.success) throw new AirlockError(ErrorCodes.Config, `invalid Airlock configuration: ${formatIssues(parsed.error)}`, `check ${file} and AIRLOCK_* environment variables`);
+/** Bootstrap's options from the configuration hierarchy (core/src/config): `overrides` are the flags layer, so managed
+ * settings constrain them too; options that are not configuration keys (timeouts, limits) pass straight through. */
+export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: string }, env = process.env): BootstrapConfig & ConfigNotes {
+  const flags = Object.fromEntries(Object.entries(BOOTSTRAP_KEYS).map(([name, key]) => [key, overrides[name as keyof BootstrapConfig]]));
+  const r = resolveConfig({ workspace: overrides.workspace, env, flags, flagSource: 'Airlock options' });
+  const fromKeys = Object.fromEntries(Object.entries(BOOTSTRAP_KEYS).map(([name, key]) => [name, r.values[key]]));
+  const memory = r.values['kernel.memory'] === undefined ? undefined : sizeBytes(String(r.values['kernel.memory']));
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([k, v]) => v !== undefined && !(k in BOOTSTRAP_KEYS)));
+  const parsed = BootstrapConfig.safeParse({ ...fromKeys, memoryBytes: memory, ...defined });
+  if (!parsed.success) throw new AirlockError(ErrorCodes.Config, `invalid Airlock configuration: ${formatIssues(parsed.error)}`, '`airlock config list` shows every value and where it came from');
+  const notes: ConfigNotes = { warnings: r.warnings, managed: r.managed };
   const ws = path.resolve(parsed.data.workspace);
   if (!fs.existsSync(ws) || !fs.statSync(ws).isDirectory()) throw new AirlockError(ErrorCodes.Config, `workspace ${ws} is not a directory`, 'pass --workspace DIR or run from inside your project');
   const dir = (d: string | undefined) => (d === undefined ? undefined : fs.realpathSync(path.resolve(d)));
-  return { ...parsed.data, workspace: fs.realpathSync(ws), policiesDir: dir(parsed.data.policiesDir), templatesDir: dir(parsed.data.templatesDir) };
+  return { ...parsed.data, ...notes, workspace: fs.realpathSync(ws), policiesDir: dir(parsed.data.policiesDir), templatesDir: dir(parsed.data.templatesDir) };
 }
 
 /** Per-workspace state outside the workspace (it is mounted read-only everywhere). */

@@ -1,6 +1,8 @@
 // Kernel configuration from its environment (set by bootstrap when it starts the container).
 import * as path from 'node:path';
+import type { Managed } from '../../core/src/config/managed';
 import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+import { managedFromEnv } from './managed';
 
 export interface KernelConfig {
   workspace: string;
@@ -11,6 +13,8 @@ export interface KernelConfig {
   /** Host uid allowed to connect (SO_PEERCRED); undefined means "same uid as the kernel process". */
   allowedUid?: number;
   inContainer: boolean;
+  /** Managed settings bootstrap passed (AIRLOCK_MANAGED); absent: none. Enforced on every task whatever client sent it. */
+  managed?: Managed;
 }
 
 export const SOCKET_NAME = 'kernel.sock';
@@ -31,5 +35,6 @@ export function readKernelConfig(env: NodeJS.ProcessEnv = process.env): KernelCo
     socketDir: need('AIRLOCK_SOCKET_DIR'),
     allowedUid: uid === undefined ? undefined : Number(uid),
     inContainer: env.AIRLOCK_IN_CONTAINER === '1',
+    managed: managedFromEnv(env),
   };
 }

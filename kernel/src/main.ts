@@ -9,6 +9,7 @@ import { EventBus, type IEventBus } from './event-bus';
 import type { KernelServices } from './services';
 import { auditOptionsFromEnv } from '../../core/src/audit/options';
 import { KernelAudit } from './audit/startup';
+import { applyManagedToAudit, managedFromEnv, managedStartEntry } from './managed';
 import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../core/src/policy/defaults';
 import { PatchService } from './patches/service';
 import { patchAuditSink } from './patches/audit-sink';
@@ -49,7 +50,12 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const tokens = TokenService.openKeyFile(path.join(config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel', rejectEarlier: true });
   const policy = store.add(createKernelPolicyEngine(config, env));
   // Verified before anything listens: a damaged chain keeps the kernel up (to report) but refuses sessions.
-  const audit = store.add(await KernelAudit.start(auditOptionsFromEnv(config.stateDir, env), events));
+  // Managed settings from the kernel's config (readKernelConfig) or its environment; handlers read them from config.
+  const managed = config.managed ?? managedFromEnv(env);
+  config = { ...config, managed };
+  const audit = store.add(await KernelAudit.start(applyManagedToAudit(managed, auditOptionsFromEnv(config.stateDir, env)), events));
+  // Which managed settings were in force, recorded before anything listens (only on an intact chain, like kernel.start).
+  if (audit.sessionsAllowed) await audit.writer.append(managedStartEntry(managed), { sync: true });
   // Review decisions and merges are recorded synchronously before they are acknowledged.
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
     audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });

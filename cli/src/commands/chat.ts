@@ -24,7 +24,8 @@ export const chat: Command = {
   summary: 'interactive agent session in the terminal (each message runs as a task)',
   usage: USAGE,
   async run(args, io) {
-    const o = parseRunOptions(args, io.cwd, USAGE);
+    const o = parseRunOptions(args, io.cwd, USAGE, io.env);
+    for (const w of o.warnings) io.err(`warning: ${w}`);
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: !!process.stdin.isTTY });
     rl.on('SIGINT', () => process.emit('SIGINT'));
     const lines = rl[Symbol.asyncIterator]();

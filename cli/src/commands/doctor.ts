@@ -32,7 +32,7 @@ export async function doctorMain(args: string[], io: CliIO, deps?: DoctorDeps): 
   const statePathsOut = { workspace: config.workspace, root: paths.root, state: paths.state, socket: paths.socket, token: paths.token,
     auditDb: path.join(paths.state, 'audit.db'), auditKey: path.join(paths.state, 'keys', 'audit.key') };
   if (values.json) {
-    io.out(JSON.stringify({ ok: report.ok, checks: report.checks, kernel: report.kernel, paths: statePathsOut }));
+    io.out(JSON.stringify({ ok: report.ok, checks: report.checks, kernel: report.kernel, paths: statePathsOut, config: { managed: config.managed, warnings: config.warnings } }));
   } else {
     for (const c of report.checks) {
       io.out(`${c.ok ? '✔' : c.skipped ? '–' : '✘'} ${c.name.padEnd(9)} ${c.detail}`);
@@ -40,6 +40,8 @@ export async function doctorMain(args: string[], io: CliIO, deps?: DoctorDeps): 
       if (c.hint) io.out(`  hint: ${c.hint}`);
     }
     io.out(`  state     ${paths.root}`);
+    io.out(`  config    ${config.managed.sources.length ? `managed by ${config.managed.sources.map((m) => m.file).join(', ')} (digest ${config.managed.digest.slice(0, 16)})` : 'no managed settings'}`);
+    for (const w of config.warnings) io.out(`  warning: ${w}`);
     // Healthy only when every check passed: a failed or skipped check is never followed by "healthy".
     const bad = report.checks.filter((c) => !c.ok).map((c) => c.name);
     io.out(report.ok ? 'airlock is healthy' : `airlock is NOT healthy (${bad.join(', ')})`);

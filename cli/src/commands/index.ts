@@ -11,5 +11,6 @@ import { sandbox } from './sandbox';
 import { run } from './run';
 import { chat } from './chat';
 import { images } from './images';
+import { config } from './config';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config];

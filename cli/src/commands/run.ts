@@ -20,7 +20,8 @@ export const run: Command = {
   summary: 'run an agent task in a sandbox; its edits come back as a patch set to review',
   usage: USAGE,
   async run(args, io) {
-    const o = parseRunOptions(args, io.cwd, USAGE);
+    const o = parseRunOptions(args, io.cwd, USAGE, io.env);
+    for (const w of o.warnings) io.err(`warning: ${w}`);
     const prompt = o.positionals.join(' ').trim();
     if (!prompt) throw new AirlockError('CLI_USAGE', 'airlock run needs a task', USAGE);
     const tty = !!process.stdin.isTTY && !o.yes;

@@ -2,7 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AgentMode, ProviderName } from '../../../protocol/src/agent';
+import { managedRefusal } from '../../../core/src/config/managed';
+import { resolveConfig } from '../../../core/src/config/resolve';
+import { AgentMode, Budgets, ProviderName } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { ParamsOf } from '../../../protocol/src/methods';
 import { AutoMergeCriteria } from '../../../protocol/src/patches';
@@ -22,7 +24,10 @@ export interface RunOptions {
   yes: boolean;
   /** Auto-merge criteria (--auto-merge ...): sent with task/start; an allowed set is applied here, on the host. */
   autoMerge?: AutoMergeCriteria;
+  budgets?: Budgets;
   positionals: string[];
+  /** Values a layer tried to set and could not (managed settings, a workspace file setting a host-only key). */
+  warnings: string[];
 }
 
 export const RUN_OPTIONS = {
@@ -64,7 +69,7 @@ export function kernelReplayPath(file: string, workspace: string, examples = hos
   throw new AirlockError('CLI_REPLAY_OUTSIDE', `the kernel cannot read ${file}: it is neither in the workspace nor in Airlock's examples/`, 'copy the replay file into the workspace');
 }
 
-export function parseRunOptions(args: string[], cwd: string, usage: string): RunOptions {
+export function parseRunOptions(args: string[], cwd: string, usage: string, env: NodeJS.ProcessEnv = process.env): RunOptions {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
   const provider = values.provider === undefined ? undefined : ProviderName.safeParse(values.provider);
   if (provider && !provider.success) throw new AirlockError('CLI_USAGE', `unknown provider ${JSON.stringify(values.provider)}`, `one of: ${ProviderName.options.join(', ')}`);
@@ -73,10 +78,28 @@ export function parseRunOptions(args: string[], cwd: string, usage: string): Run
   const workspace = path.resolve(cwd, values.workspace ?? '.');
   if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new AirlockError('CLI_USAGE', `workspace ${workspace} is not a directory`, usage);
   const replay = values.replay === undefined ? undefined : kernelReplayPath(path.resolve(cwd, values.replay), workspace);
+  // Flags are the top layer of the configuration hierarchy: managed settings still decide what they may change.
+  const cfg = resolveConfig({ workspace, env, flagSource: 'command line', flags: {
+    'agent.provider': provider?.data, 'agent.model': values.model, 'agent.baseUrl': values['base-url'], 'agent.mode': mode?.data,
+    'review.autoMerge': values['auto-merge'] } });
+  const v = cfg.values;
+  if (replay) {
+    const refused = managedRefusal(cfg.managed, 'agent.provider', 'replay');
+    if (refused) throw new AirlockError('CONFIG_MANAGED_REFUSED', `--replay: the replay provider is ${refused}`, '`airlock config explain agent.provider`');
+  }
+  // --auto-merge refused by managed settings drops its refinements too (warned above); without it they are a usage error.
+  const refused = values['auto-merge'] && v['review.autoMerge'] !== true;
+  const autoMerge = v['review.autoMerge'] === true ? autoMergeFromFlags({ ...values, 'auto-merge': true }, usage)
+    : refused ? undefined : autoMergeFromFlags(values, usage);
+  const wall = v['budget.maxWallMinutes'] as number | undefined;
+  const given = { maxTokens: v['budget.maxTokens'], maxCostUsd: v['budget.maxCostUsd'], maxTurns: v['budget.maxTurns'], maxWallMs: wall ? Math.round(wall * 60_000) : undefined };
+  const budgets = Budgets.parse(Object.fromEntries(Object.entries(given).filter(([, b]) => b !== undefined)));
   return {
-    workspace, workspaceArg: workspace === path.resolve(cwd) ? '' : workspace, provider: provider?.data, model: values.model, baseUrl: values['base-url'],
-    mode: mode?.data, replay, record: values.record === undefined ? undefined : path.resolve(cwd, values.record), yes: !!values.yes, positionals,
-    autoMerge: autoMergeFromFlags(values, usage),
+    workspace, workspaceArg: workspace === path.resolve(cwd) ? '' : workspace,
+    provider: replay ? undefined : (v['agent.provider'] as ProviderName | undefined), model: v['agent.model'] as string | undefined,
+    baseUrl: v['agent.baseUrl'] as string | undefined, mode: v['agent.mode'] as AgentMode | undefined, replay,
+    record: values.record === undefined ? undefined : path.resolve(cwd, values.record), yes: !!values.yes, positionals,
+    autoMerge, budgets: Object.values(budgets).some((b) => b !== undefined) ? budgets : undefined, warnings: cfg.warnings,
   };
 }
 
@@ -97,6 +120,6 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
   return {
     prompt, ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.mode ? { mode: o.mode } : {}), ...(o.replay ? { replay: o.replay } : {}), ...(o.record ? { record: true } : {}),
-    ...(o.autoMerge ? { autoMerge: o.autoMerge } : {}),
+    ...(o.autoMerge ? { autoMerge: o.autoMerge } : {}), ...(o.budgets ? { budgets: o.budgets } : {}),
   };
 }

@@ -99,7 +99,7 @@ export const auditHandlers = (s: AuditWriter) => ({
   'audit/head': auditHead(s),
 });
 
-export const taskHandlers = (s: Needs<'tasks'> & AuditWriter) => ({
+export const taskHandlers = (s: Needs<'tasks' | 'config'> & AuditWriter) => ({
   'task/start': taskStart(s),
   'task/cancel': taskCancel(s),
   'task/approve': taskApprove(s),

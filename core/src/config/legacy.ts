@@ -1,0 +1,27 @@
+// Names bootstrap has always used for its options, and the old `config.json`, mapped onto the configuration keys.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ConfigKey } from './keys';
+import type { Values } from './resolve';
+
+/** Bootstrap option -> configuration key (options not listed are not configuration: timeouts, limits for tests). */
+export const BOOTSTRAP_KEYS = {
+  runtime: 'engine.runtime', socket: 'engine.socket', stateRoot: 'state.root', policiesDir: 'policies.dir',
+  templatesDir: 'templates.dir', image: 'kernel.image', kernelNetwork: 'kernel.network', outputsSize: 'outputs.size',
+  kernelTransport: 'kernel.transport', engineHostSocket: 'engine.hostSocket',
+} as const satisfies Record<string, ConfigKey>;
+
+/** `~/.config/airlock/config.json` (before config.yaml): read only when config.yaml is absent, with a warning. */
+export function readLegacyJson(userYaml: string, warnings: string[]): Values {
+  const file = path.join(path.dirname(userYaml), 'config.json');
+  if (fs.existsSync(userYaml) || !fs.existsSync(file)) return {};
+  let doc: Record<string, unknown>;
+  try { doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>; } catch (e) {
+    warnings.push(`${file} is not valid JSON (${(e as Error).message}); ignored`);
+    return {};
+  }
+  warnings.push(`${file} is read for compatibility; \`airlock config set\` writes ${path.basename(userYaml)} instead`);
+  const out: Values = {};
+  for (const [name, key] of Object.entries(BOOTSTRAP_KEYS)) if (doc[name] !== undefined) out[key] = doc[name];
+  return out;
+}

@@ -17,6 +17,8 @@ if [ "$mode" = test ]; then
   { command -v rg && command -v getfattr && command -v debootstrap && command -v socat && command -v git; } >/dev/null || apt_install ripgrep socat debootstrap git attr
   # Rootless Podman for a normal user (test/integration/shipped/rootless-podman.test.ts).
   { command -v newuidmap && command -v slirp4netns && command -v fuse-overlayfs; } >/dev/null || apt_install uidmap slirp4netns fuse-overlayfs
+  # A registry on loopback for the publish / pull-by-digest tests (test/integration/images/registry.test.ts).
+  [ -x /usr/bin/docker-registry ] || apt_install docker-registry
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh

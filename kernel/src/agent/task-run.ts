@@ -20,7 +20,7 @@ import { TaskSandbox } from './task-sandbox';
 import type { TaskPolicy } from './task-policy';
 import type { TaskWorkflow } from './task-workflow';
 import { overlayAware, TaskVolume } from './task-volume';
-import { counterFor } from './tokens';
+import { counterFor, type ITokenCounter } from './tokens';
 import { fsExists, fsRead, nativeTools } from './tools/native';
 import { sandboxedTools } from './tools/sandboxed';
 
@@ -68,80 +68,160 @@ export interface TaskRunSpec {
 /** The sandbox template of a task's commands (its preemption policy is the task's). */
 export const TASK_TEMPLATE = 'code-executor';
 
+type Finished = Extract<TaskEvent, { type: 'finished' }>;
+const NOT_STARTED: Finished = { type: 'finished', status: 'failed', message: 'Task failed before it started.' };
+type Recorder = (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+/** One run: what it was given, and its audit recorder (synchronous: the trail has each step before the next). */
+interface Run { d: TaskRunDeps; t: TaskRunSpec; signal: AbortSignal; record: Recorder }
+/** What the agent works in: its sandbox for commands, its view (edits over the workspace), what the policy hides. */
+interface Workspace { sb: TaskSandbox; tv: TaskVolume; hidden: ReturnType<TaskPolicy['hidden']> }
+
+/**
+ * A task in named steps: output volume -> sandbox and view -> the agent loop -> sandbox closed -> workflow review
+ * check -> patch set; whatever happens, teardown frees the volume, records how it ended and emits `finished`.
+ */
 export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<void> {
+  const record: Recorder = (action, payload) =>
+    d.audit.append({ session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) },
+      { sync: true });
+  const run: Run = { d, t, signal, record };
   let vol: OutputVolume | undefined;
   let sandbox: TaskSandbox | undefined;
-  let finished: Extract<TaskEvent, { type: 'finished' }> = { type: 'finished', status: 'failed', message: 'Task failed before it started.' };
-  const record = (action: string, payload: Record<string, unknown>) => d.audit.append({ session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) }, { sync: true });
+  let finished = NOT_STARTED;
   try {
-    vol = await createOutputVolume(t.taskId, { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath }, signal);
-    await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
-    const hidden = t.policy.hidden();
-    // Found again for every sandbox (the person may add a `.env` while the task runs); the values in what is hidden
-    // go to the sanitiser as well, a second line should any reach a tool result, the model or the audit log.
-    const masks = async () => {
-      const m = await workspaceMasks(d.workspace, t.policy.hidden());
-      for (const v of hiddenValues(d.workspace, m)) d.sanitiser.addSecret(v);
-      return m;
-    };
-    await masks().catch((err: Error) => t.log('warn', `hidden workspace paths not found at start: ${err.message}`));
-    const sb = (sandbox = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal, workspace: d.workspace, masks,
-      onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) }));
-    const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
-    t.policy.useView(tv);
-    const wf = t.workflow;
-    const attached = wf?.attach(tv);
-    const quota = watchQuota(vol, (err) => t.abort.abort(err));
+    vol = await openOutput(run);
+    const w = await prepareWorkspace(run, vol);
+    sandbox = w.sb;
+    finished = await converse(run, w);
+    // The sandbox goes first: the overlay is unmounted, so the upper dir is stable while the patch set is built.
+    await w.sb.close(`task ${finished.status}`);
+    finished = requireReview(run, finished, vol, w);
+    finished = await producePatches(run, finished, vol, w);
+  } catch (err) {
+    finished = failed(err, signal);
+  } finally {
+    await teardown(run, finished, vol, sandbox);
+  }
+}
+
+/** Step 1: the output volume the agent's edits go to (recorded before anything writes to it). */
+async function openOutput({ d, t, signal, record }: Run): Promise<OutputVolume> {
+  const where = { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath };
+  const vol = await createOutputVolume(t.taskId, where, signal);
+  await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
+  return vol;
+}
+
+/** Step 2: the task's sandbox (made when first needed) and its view, both hiding what the policy hides. */
+async function prepareWorkspace({ d, t, signal, record }: Run, vol: OutputVolume): Promise<Workspace> {
+  const hidden = t.policy.hidden();
+  // Found again for every sandbox (the person may add a `.env` while the task runs); the values in what is hidden
+  // go to the sanitiser as well, a second line should any reach a tool result, the model or the audit log.
+  const masks = async () => {
+    const m = await workspaceMasks(d.workspace, t.policy.hidden());
+    for (const v of hiddenValues(d.workspace, m)) d.sanitiser.addSecret(v);
+    return m;
+  };
+  await masks().catch((err: Error) => t.log('warn', `hidden workspace paths not found at start: ${err.message}`));
+  const sb = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal,
+    workspace: d.workspace, masks, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) });
+  const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
+  t.policy.useView(tv);
+  return { sb, tv, hidden };
+}
+
+/** Step 3: the agent loop, with the workflow attached and the volume's quota watched; gives the final event. */
+async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): Promise<Finished> {
+  let finished = NOT_STARTED;
+  const wf = t.workflow;
+  const attached = wf?.attach(tv);
+  const quota = watchQuota(tv.vol, (err) => t.abort.abort(err));
+  try {
     const info = modelInfo(t.model);
     const counter = counterFor(info);
-    const tools = [...nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n)), ...sandboxedTools, ...(wf?.tools() ?? [])];
-    const router = new ToolRouter(tools, { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
-    try {
-      const r = await runAgentTask({
-        prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning, modelInfo: info, provider: t.provider, router, counter, budgets: t.budgets, signal, log: t.log,
-        routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },
-        // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
-        onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
-      });
-      const reason = t.abort.signal.reason;
-      if (reason instanceof AirlockError && reason.code === 'PATCH_VOLUME_FULL') finished = { type: 'finished', status: 'failed', message: `Task stopped: ${reason.message}`, error: reason.toPayload() };
-      else if (r.status === 'cancelled' && reason instanceof AirlockError && reason.code !== ErrorCodes.Cancelled) finished = { ...finished, message: `Task cancelled: ${reason.message}` };
-    } finally {
-      quota.dispose();
-      attached?.dispose();
+    const r = await runAgentTask({
+      prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, modelInfo: info,
+      provider: t.provider, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning,
+      router: taskRouter(d, t, tv, counter), counter, budgets: t.budgets, signal, log: t.log,
+      routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },
+      // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
+      onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
+    });
+    const reason = t.abort.signal.reason;
+    if (reason instanceof AirlockError && reason.code === 'PATCH_VOLUME_FULL') {
+      return { type: 'finished', status: 'failed', message: `Task stopped: ${reason.message}`, error: reason.toPayload() };
     }
-    // The sandbox goes first: the overlay is unmounted, so the upper dir is stable while the patch set is built.
-    await sb.close(`task ${finished.status}`);
-    if (finished.status === 'completed' && hasChanges(vol, tv.root) && wf && !wf.readyForPatch) {
-      // Nothing leaves a task whose workflow session did not reach review (strict: green and tests pass; debug:
-      // reproduction passes, instrumentation removed).
-      finished = { type: 'finished', status: 'failed', message: `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not reach review (${wf.blocked ?? 'no reason recorded'}).`,
-        error: new AirlockError('WORKFLOW_NOT_IN_REVIEW', `workflow session ${wf.sessionId} is in ${wf.state}, not review`, wf.blocked).toPayload() };
+    if (r.status === 'cancelled' && reason instanceof AirlockError && reason.code !== ErrorCodes.Cancelled) {
+      return { ...finished, message: `Task cancelled: ${reason.message}` };
     }
-    if (finished.status === 'completed' && hasChanges(vol, tv.root)) {
-      const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
-      // Before `finished`, so a client sees patches/ready with autoMerge first; a failure here leaves the set for review.
-      const verdict = t.autoMerge && await t.autoMerge(set).catch((err) => { t.log('warn', `auto-merge of ${set.id} not evaluated: ${(err as Error).message}`); return undefined; });
-      const am = !verdict ? '' : verdict.allowed ? ' Auto-merged by the criteria (the host applies it).' : ` Not auto-merged: ${verdict.reasons.slice(0, 5).join('; ')}.`;
-      finished = { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : ''}.${am}` };
-      await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed, ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
-    }
-  } catch (err) {
-    const e = AirlockError.from(err);
-    finished = signal.aborted && !(signal.reason instanceof AirlockError && signal.reason.code === 'PATCH_VOLUME_FULL')
-      ? { type: 'finished', status: 'cancelled', message: 'Task cancelled.' }
-      : { type: 'finished', status: 'failed', message: `Task failed: ${e.message}`, error: e.toPayload() };
+    return finished;
   } finally {
-    await sandbox?.close('task ended').catch(() => undefined);
-    if (vol) {
-      // A patch set keeps what it reads later in the state volume (PatchService.generate): the output dir on the
-      // outputs tmpfs (emptied by a kernel restart anyway) is freed for other tasks.
-      await removeOutputVolume(vol, d.volumeEngine).catch((err) => t.log('warn', `could not remove output volume ${vol!.volumeName}: ${(err as Error).message}`));
-    }
-    const requeued = t.requeued?.() ?? false;
-    await record(requeued ? 'task.requeued' : 'task.finish', { status: finished.status, message: finished.message.slice(0, 2000) }).catch(() => undefined);
-    if (!requeued) t.emit(finished);
+    quota.dispose();
+    attached?.dispose();
   }
+}
+
+/** The tools a task has (reads see its edits) behind its router: its policy, audit trail, approvals and workflow. */
+function taskRouter(d: TaskRunDeps, t: TaskRunSpec, tv: TaskVolume, counter: ITokenCounter): ToolRouter {
+  const wf = t.workflow;
+  const native = nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n));
+  return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? [])],
+    { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
+}
+
+/**
+ * Step 4: nothing leaves a task whose workflow session did not reach review (strict: green and tests pass; debug:
+ * reproduction passes, instrumentation removed).
+ */
+function requireReview({ t }: Run, finished: Finished, vol: OutputVolume, { tv }: Workspace): Finished {
+  const wf = t.workflow;
+  if (finished.status !== 'completed' || !hasChanges(vol, tv.root) || !wf || wf.readyForPatch) return finished;
+  const message = `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not`
+    + ` reach review (${wf.blocked ?? 'no reason recorded'}).`;
+  const error = new AirlockError('WORKFLOW_NOT_IN_REVIEW', `workflow session ${wf.sessionId} is in ${wf.state}, not review`, wf.blocked);
+  return { type: 'finished', status: 'failed', message, error: error.toPayload() };
+}
+
+/** Step 5: the patch set of a completed task's changes, auto-merge evaluated where asked; recorded. */
+async function producePatches({ d, t, record }: Run, finished: Finished, vol: OutputVolume, { sb, tv }: Workspace): Promise<Finished> {
+  if (finished.status !== 'completed' || !hasChanges(vol, tv.root)) return finished;
+  const wf = t.workflow;
+  const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
+  // Before `finished`, so a client sees patches/ready with autoMerge first; a failure here leaves the set for review.
+  const verdict = t.autoMerge && await t.autoMerge(set).catch((err) => {
+    t.log('warn', `auto-merge of ${set.id} not evaluated: ${(err as Error).message}`);
+    return undefined;
+  });
+  const am = !verdict ? '' : verdict.allowed ? ' Auto-merged by the criteria (the host applies it).'
+    : ` Not auto-merged: ${verdict.reasons.slice(0, 5).join('; ')}.`;
+  const blocked = set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : '';
+  await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed,
+    ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
+  return { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${blocked}.${am}` };
+}
+
+/** A step threw: cancelled when the task was aborted (a full volume is a failure, not a cancel), else failed. */
+function failed(err: unknown, signal: AbortSignal): Finished {
+  const e = AirlockError.from(err);
+  return signal.aborted && !(signal.reason instanceof AirlockError && signal.reason.code === 'PATCH_VOLUME_FULL')
+    ? { type: 'finished', status: 'cancelled', message: 'Task cancelled.' }
+    : { type: 'finished', status: 'failed', message: `Task failed: ${e.message}`, error: e.toPayload() };
+}
+
+/** Last, always: sandbox and output volume freed, the end recorded, `finished` emitted (unless the task runs again). */
+async function teardown({ d, t, record }: Run, finished: Finished, vol: OutputVolume | undefined, sandbox?: TaskSandbox): Promise<void> {
+  await sandbox?.close('task ended').catch(() => undefined);
+  if (vol) {
+    // A patch set keeps what it reads later in the state volume (PatchService.generate): the output dir on the
+    // outputs tmpfs (emptied by a kernel restart anyway) is freed for other tasks.
+    const name = vol.volumeName;
+    await removeOutputVolume(vol, d.volumeEngine)
+      .catch((err) => t.log('warn', `could not remove output volume ${name}: ${(err as Error).message}`));
+  }
+  const requeued = t.requeued?.() ?? false;
+  const end = { status: finished.status, message: finished.message.slice(0, 2000) };
+  await record(requeued ? 'task.requeued' : 'task.finish', end).catch(() => undefined);
+  if (!requeued) t.emit(finished);
 }
 
 function hasChanges(vol: OutputVolume, root: string): boolean {

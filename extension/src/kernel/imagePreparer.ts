@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { detectEngine, readConfig } from '../../../bootstrap';
 import { prepareImages } from '../../../templates/builder/images';
+import { registryFromEnv } from '../../../templates/builder/registry-prepare';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { SandboxCheck } from '../../../protocol/src/sandbox-health';
@@ -53,7 +54,9 @@ export class ImagePreparer extends Disposable {
         const config = readConfig({ workspace: this.workspace() ?? os.homedir(), runtime });
         const engine = await detectEngine(config);
         const t0 = Date.now();
-        const ready = await prepareImages(engine, { sandboxesOnly: req.sandboxesOnly, kernelImage: config.image, progress: say, signal: ac.signal });
+        // AIRLOCK_IMAGE_REGISTRY / AIRLOCK_IMAGE_MANIFEST: pull by digest instead of building (a failure is shown, not built around).
+        const ready = await prepareImages(engine, { sandboxesOnly: req.sandboxesOnly, kernelImage: config.image, progress: say, signal: ac.signal,
+          registry: registryFromEnv() });
         const done = `images ready on ${engine.kind} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${ready.map((i) => i.kind).join(', ')}`;
         this.log.info(done);
         this.show(undefined);

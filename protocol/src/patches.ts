@@ -1,5 +1,6 @@
 // Patch sets: what a sandbox proposes (per-file patches with stable hunk ids), review decisions and merge plans.
 import { z } from 'zod';
+import { type ConfineOptions, confinePath } from './paths';
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
 export const GitSha1 = z.string().regex(/^[0-9a-f]{40}$/, 'a lowercase hex git blob id');
@@ -137,17 +138,21 @@ export function patchPaths(f: FilePatch): string[] {
   return f.type === 'rename' ? [f.from, f.path] : [f.path];
 }
 
+/** How patch paths are confined (protocol/src/paths.ts): exact (a file's own name, never folded or normalised), no
+ * backslash (a separator on a Windows host that applies the patch), at most 4096 UTF-8 bytes. Control characters are
+ * named by the kernel's unsafe-character check (kernel/src/patches/paths.ts) and the host applier's. */
+export const PATCH_PATH_RULES: ConfineOptions = {
+  form: 'exact', backslash: 'reject', controls: 'allow', nfc: false, max: { n: 4096, unit: 'bytes' },
+};
+
 /** Why a relative path is unacceptable in a patch, or undefined when it is fine. */
 export function patchPathProblem(rel: string): string | undefined {
-  if (!rel) return 'empty path';
-  if (rel.includes('\0')) return 'path contains a NUL byte';
-  if (new TextEncoder().encode(rel).length > 4096) return 'path is longer than 4096 bytes';
-  if (rel.startsWith('/')) return 'absolute path';
-  if (rel.includes('\\')) return 'path contains a backslash (a separator on Windows hosts)';
-  for (const seg of rel.split('/')) {
-    if (seg === '') return 'path has an empty segment';
-    if (seg === '.' || seg === '..') return `path has a "${seg}" segment`;
+  const c = confinePath(undefined, rel, PATCH_PATH_RULES);
+  switch (c.type) {
+    case 'ok': return undefined;
+    case 'absolute': return 'absolute path';
+    case 'outside': return 'path climbs above the workspace'; // exact form never folds, so `..` is a bad segment first
+    case 'invalid': return c.problem === 'empty' ? 'empty path' : `path ${c.reason}`;
   }
-  return undefined;
 }
 

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { FileOp, patchPathProblem } from '../../../protocol/src/patches';
+import { escapeUnsafe, unsafeChar } from '../policy/fold';
 import { JournalOp, lockJournal, MergeJournal, newMergeId, recoverMerges, writeJournal } from './apply-journal';
 import { currentHash } from './file-hash';
 
@@ -28,10 +29,14 @@ export interface ApplyOptions {
 
 export interface ApplyResult { mergeId: string; paths: string[] }
 
-/** Resolves a patch path for writing: refuses escapes and any symlinked or non-directory ancestor. */
+/**
+ * Resolves a patch path for writing: refuses escapes and any symlinked or non-directory ancestor, and (as the kernel
+ * does when it makes a patch set) bidirectional, zero-width and control characters, which make a path read differently.
+ */
 export function safeTarget(workspace: string, rel: string): string {
-  const why = patchPathProblem(rel);
-  if (why) throw new AirlockError('PATCH_UNSAFE_PATH', `refusing ${JSON.stringify(rel.slice(0, 200))}: ${why}`);
+  const bad = unsafeChar(rel);
+  const why = patchPathProblem(rel) ?? (bad && `path contains ${bad} (a bidirectional, zero-width or control character)`);
+  if (why) throw new AirlockError('PATCH_UNSAFE_PATH', `refusing ${JSON.stringify(escapeUnsafe(rel.slice(0, 200)))}: ${why}`);
   const segs = rel.split('/');
   let cur = workspace;
   for (const seg of segs.slice(0, -1)) {

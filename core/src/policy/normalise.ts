@@ -1,6 +1,7 @@
 // Defensive normalisation of resources before matching: paths, host:port, names. Failures are denials.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { confinePath, REAL_PATH } from '../../../protocol/src/paths';
 
 export const MAX_PATH_LENGTH = 4096;
 export const MAX_NAME_LENGTH = 1024;
@@ -20,31 +21,18 @@ export function checkText(input: string, max: number, what: string): { ok: true;
 }
 
 /**
- * Lexical path normalisation: `.`/`..`, repeated and trailing slashes, NFC. Relative paths that climb above the
- * workspace are refused; `/..` stays `/` as in POSIX. The workspace root itself is `.`. Idempotent.
+ * Lexical path normalisation: `.`/`..`, repeated and trailing slashes, NFC (protocol/src/paths.ts, shared with every
+ * other path check). Relative paths that climb above the workspace are refused; `/..` stays `/` as in POSIX. The
+ * workspace root itself is `.`. Idempotent.
  */
 export function normalisePathLexical(input: string): Normalised {
-  const t = checkText(input, MAX_PATH_LENGTH, 'path');
-  if (!t.ok) return t;
-  const s = t.value;
-  if (s.length === 0) return { ok: false, reason: 'path is empty' };
-  const absolute = s.charCodeAt(0) === 47;
-  // Fast path: nothing to collapse.
-  if (!absolute && !s.includes('//') && !s.includes('./') && !s.endsWith('/') && !s.endsWith('/.') && !s.endsWith('/..') && s !== '.' && s !== '..') {
-    return { ok: true, value: s, absolute: false };
+  const c = confinePath(undefined, input, { max: { n: MAX_PATH_LENGTH, unit: 'chars' } });
+  switch (c.type) {
+    case 'ok': return { ok: true, value: c.rel, absolute: false };
+    case 'absolute': return { ok: true, value: c.path, absolute: true };
+    case 'outside': return { ok: false, reason: `path ${JSON.stringify(input.normalize('NFC').slice(0, 200))} escapes the workspace` };
+    case 'invalid': return { ok: false, reason: `path ${c.reason}` };
   }
-  const out: string[] = [];
-  for (const seg of s.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') {
-      if (out.length) out.pop();
-      else if (!absolute) return { ok: false, reason: `path ${JSON.stringify(s.slice(0, 200))} escapes the workspace` };
-      continue;
-    }
-    out.push(seg);
-  }
-  if (absolute) return { ok: true, value: '/' + out.join('/'), absolute: true };
-  return { ok: true, value: out.length ? out.join('/') : '.', absolute: false };
 }
 
 /**
@@ -63,10 +51,10 @@ export function normalisePath(input: string, workspace?: string): Normalised {
   return { ok: true, value: real, absolute: true };
 }
 
+/** `p` (a real path, its bytes as they are) relative to `root`, or undefined when it is elsewhere. */
 function relativeInside(root: string, p: string): string | undefined {
-  if (p === root) return '.';
-  if (p.startsWith(root.endsWith('/') ? root : root + '/')) return p.slice(root.length + (root.endsWith('/') ? 0 : 1));
-  return undefined;
+  const c = confinePath(root, p, REAL_PATH);
+  return c.type === 'ok' ? c.rel : undefined;
 }
 
 /** realpath of the longest existing prefix, with the missing tail appended unchanged. */

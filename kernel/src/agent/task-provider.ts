@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProviderName } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { confinePath, REAL_PATH } from '../../../protocol/src/paths';
 import { resolveInWorkspace } from '../workspace/paths';
 import { ReplayProvider } from './providers/replay';
 import type { IProvider } from './providers/types';
@@ -35,7 +36,10 @@ export function resolveReplayFile(replay: string, workspace: string, env: NodeJS
   const root = examplesDir(env);
   let real: string;
   try { real = fs.realpathSync(replay); } catch { throw new AirlockError('REPLAY_NOT_FOUND', `replay file ${replay} does not exist in the kernel`, `give a workspace-relative path, or an absolute path under ${root}`); }
-  if (!real.startsWith(root + path.sep)) throw new AirlockError(ErrorCodes.PathOutsideWorkspace, `replay file ${replay} is outside the workspace and ${root}`, 'give a workspace-relative path');
+  const c = confinePath(root, real, REAL_PATH);
+  if (c.type !== 'ok' || !c.segments.length) {
+    throw new AirlockError(ErrorCodes.PathOutsideWorkspace, `replay file ${replay} is outside the workspace and ${root}`, 'give a workspace-relative path');
+  }
   return real;
 }
 

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { confinePath } from '../../../protocol/src/paths';
 import type { OutputVolume } from '../patches/volumes';
 import { openFileBeneath, readFd } from '../workspace/safe-open';
 import type { IOutputVolume } from './interfaces';
@@ -46,13 +47,17 @@ export class TaskVolume implements IOutputVolume {
     return 'tree';
   }
 
-  /** Normalises a relative path and refuses escapes (`..`, absolute paths, NUL). */
+  /**
+   * Folds a relative path as the policy and the tools' safe opens do (protocol/src/paths.ts) and refuses escapes, the
+   * root, NUL and control characters. A backslash is refused: the policy reads it as part of a name, so reading it
+   * here as a separator would write a path the policy never judged, and no patch path may contain one.
+   */
   private rel(p: string): string {
-    const rel = path.posix.normalize(p.replace(/\\/g, '/').normalize('NFC')).replace(/^\.\/+/, '').replace(/\/+$/, '');
-    if (!rel || rel === '.' || rel.startsWith('../') || rel === '..' || path.posix.isAbsolute(rel) || rel.includes('\0')) {
+    const c = confinePath(undefined, p, { backslash: 'reject' });
+    if (c.type !== 'ok' || !c.segments.length) {
       throw new AirlockError(ErrorCodes.PathOutsideWorkspace, `path ${JSON.stringify(p.slice(0, 200))} is not a file inside the workspace`, 'use a path relative to the workspace root');
     }
-    return rel;
+    return c.rel;
   }
 
   /** Walks the writable tree component by component (lstat, never following symlinks a sandbox may have planted). A

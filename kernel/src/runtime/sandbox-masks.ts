@@ -1,7 +1,11 @@
 // What the policy hides, as mounts: /dev/null (read-only) over each hidden file, an empty read-only tmpfs over each
 // hidden folder, under wherever a sandbox mounts the workspace.
 import { AirlockError } from '../../../protocol/src/errors';
+import { type ConfineOptions, confinePath, REAL_PATH } from '../../../protocol/src/paths';
 import type { MountSpec } from './types';
+
+/** Mask paths name workspace entries as they are (never folded or normalised; any name the file system allows but NUL). */
+const MASK_PATH_RULES: ConfineOptions = { ...REAL_PATH, form: 'exact' };
 
 /** Workspace-relative paths covered inside the sandbox: files by an empty read-only file, folders by an empty one. */
 export interface SandboxMasks { files: readonly string[]; dirs: readonly string[] }
@@ -15,7 +19,7 @@ export const maskKey = (m: SandboxMasks | undefined): string => JSON.stringify(m
  */
 export function maskMounts(target: string, masks: SandboxMasks): { mounts: MountSpec[]; tmpfs: Record<string, string> } {
   const at = (rel: string): string => {
-    if (!rel || rel.startsWith('/') || rel.split('/').some((c) => !c || c === '.' || c === '..') || rel.includes('\0')) {
+    if (confinePath(undefined, rel, MASK_PATH_RULES).type !== 'ok') {
       throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`, 'a bug in the kernel\'s mask computation: report it with the path');
     }
     return `${target}/${rel}`;

@@ -2,11 +2,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { confinePath, REAL_PATH } from '../../../protocol/src/paths';
 
+/**
+ * Lexically first (protocol/src/paths.ts: a relative path that climbs above the root is refused even if it comes back
+ * in), then through the file system: the real path must still be inside. An absolute path is judged by its real path.
+ */
 export function resolveInWorkspace(workspace: string, requested: string): { abs: string; rel: string } {
-  if (requested.includes('\0')) throw outside(requested, 'contains a NUL byte');
   const root = fs.realpathSync(workspace);
-  const candidate = path.resolve(root, requested.normalize('NFC'));
+  const c = confinePath(root, requested);
+  let candidate: string;
+  switch (c.type) {
+    case 'ok': candidate = c.segments.length ? path.join(root, ...c.segments) : root; break;
+    case 'absolute': candidate = c.path; break;
+    case 'outside': throw outside(requested, 'is outside the workspace');
+    case 'invalid': throw outside(requested, c.reason);
+  }
   let real: string;
   try {
     real = fs.realpathSync(candidate);
@@ -22,9 +33,9 @@ export function resolveInWorkspace(workspace: string, requested: string): { abs:
   return { abs: real, rel: path.relative(root, real) || '.' };
 }
 
+/** Whether the real path `p` is `root` or beneath it (both real, so the lexical check is the whole answer). */
 function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return confinePath(root, p, REAL_PATH).type === 'ok';
 }
 
 function outside(requested: string, why: string): AirlockError {

@@ -1,6 +1,7 @@
 // Opens paths beneath a root without ever following a symlink: each component is opened through its parent's descriptor.
 import * as fs from 'node:fs';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { confinePath } from '../../../protocol/src/paths';
 
 /*
  * Node has no openat(2). On Linux (the kernel always runs there) `/proc/self/fd/<dirfd>/<name>` is the same lookup:
@@ -17,21 +18,19 @@ const FILE_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK | C.O_NOCTTY;
 export function at(dirfd: number, name: string): string { return `/proc/self/fd/${dirfd}/${name}`; }
 
 /**
- * Components of a root-relative path. `.` and `a/..` are folded lexically (never through the file system, so a
- * symlinked `a` changes nothing); a path that climbs above the root, an absolute path or a NUL byte is refused.
+ * Components of a root-relative path (protocol/src/paths.ts). `.` and `a/..` are folded lexically (never through the
+ * file system, so a symlinked `a` changes nothing); a path that climbs above the root, an absolute path, a NUL byte or
+ * a control character is refused.
  */
 export function components(rel: string): string[] {
-  if (rel.includes('\0')) throw outside(rel, 'contains a NUL byte');
-  const p = rel.normalize('NFC');
-  if (p.startsWith('/')) throw outside(rel, 'is absolute');
-  const parts: string[] = [];
-  for (const c of p.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c !== '..') parts.push(c);
-    else if (!parts.length) throw outside(rel, 'is outside the workspace');
-    else parts.pop();
+  if (rel === '') return []; // the root, as callers that joined `[]` pass it back (tool inputs are never empty)
+  const c = confinePath(undefined, rel);
+  switch (c.type) {
+    case 'ok': return c.segments;
+    case 'absolute': throw outside(rel, 'is absolute');
+    case 'outside': throw outside(rel, 'is outside the workspace');
+    case 'invalid': throw outside(rel, c.reason);
   }
-  return parts;
 }
 
 /** Opens the root directory itself: a path the kernel chose (its workspace mount, a volume dir), so it may be followed. */

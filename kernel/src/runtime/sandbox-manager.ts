@@ -4,58 +4,22 @@ import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import { AGENT_SOURCE, AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
+import type { AgentRequest, ExecResult } from './exec-agent';
 import { currentHolder } from './holder';
-import { canTransition, noAudit, SandboxLifecycle, type ISandboxAuditSink, type SandboxTransition } from './lifecycle';
+import { canTransition, noAudit, SandboxLifecycle, type SandboxTransition } from './lifecycle';
 import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbox';
 import { sweepOrphans, type SweepResult } from './sweeper';
-import { loadSeccomp, parseSize, type SandboxTemplate } from '../../../core/src/templates';
-import { PREPARE_IMAGES_HINT } from '../../../protocol/src/images';
-import { AGENT_NODE, IMAGE_FOR_LABEL, LABEL, OWNER_VALUE, type ContainerSpec, type IContainerRuntime, type MountSpec } from './types';
+import type { SandboxTemplate } from '../../../core/src/templates';
+import { LABEL, OWNER_VALUE, type IContainerRuntime, type MountSpec } from './types';
 import { VolumePool, volumeOwner } from './volume-pool';
-import { WarmPool } from './warm-pool';
 import { maskKey, maskMounts, type SandboxMasks } from './sandbox-masks';
+import type { CreateSandboxOptions, SandboxManagerOptions } from './sandbox-options';
+import { WarmPools } from './sandbox-pools';
+import { bootSandbox } from './sandbox-boot';
+import { TemplateImages } from './sandbox-images';
+import { containerSpec, sandboxMounts, type ScratchVolume } from './sandbox-spec';
 
-const AGENT_READY_TIMEOUT_MS = 15_000;
-
-export interface SandboxManagerOptions {
-  runtime: IContainerRuntime;
-  templates: Map<string, SandboxTemplate>;
-  audit?: ISandboxAuditSink;
-  /** This kernel's session; labels every container and volume. */
-  session?: string;
-  /** Host path of the workspace, bind-mounted read-only where a template asks for it. */
-  workspaceHost?: string;
-  /** Warm pools on (pool sizes come from the templates). */
-  pools?: boolean;
-  volumePoolSize?: number;
-  /** tmpfs size cap of each scratch volume (e.g. 256m); unset = bounded by the sandbox's memory limit. */
-  volumeSize?: string;
-  /** Orphan sweep period; 0 = only when asked. */
-  sweepIntervalMs?: number;
-  execVia?: ExecVia;
-  /** What the policy hides in the workspace, masked in every sandbox that gets the workspace and names no masks of
-   * its own (computed at each creation; a throw fails the creation). */
-  workspaceMasks?: () => SandboxMasks | Promise<SandboxMasks>;
-}
-
-export type { SandboxMasks } from './sandbox-masks';
-
-export interface CreateSandboxOptions {
-  template: string;
-  /** Extra mounts. Bind mounts must be read-only; a volume (e.g. patch mode's overlay) may be writable and may
-   * take the workspace's target, replacing the read-only workspace bind. */
-  mounts?: MountSpec[];
-  /** Scratch volumes from the volume pool, mounted writable at these targets. */
-  volumes?: string[];
-  env?: Record<string, string>;
-  deadlineSeconds?: number;
-  /** The scheduler task this sandbox works for: preemption pauses (or destroys) a task's sandboxes together. */
-  task?: string;
-  signal?: AbortSignal;
-  /** Paths the policy hides, masked under the workspace target (default: the manager's workspaceMasks). */
-  masks?: SandboxMasks;
-}
+export type { CreateSandboxOptions, SandboxManagerOptions, SandboxMasks } from './sandbox-options';
 
 export class SandboxManager extends Disposable {
   readonly session: string;
@@ -63,9 +27,9 @@ export class SandboxManager extends Disposable {
   private readonly sandboxes = new Map<string, Sandbox>();
   /** The default masks each sandbox was made with (warm ones are checked against the workspace when taken). */
   private readonly masksOf = new Map<string, string>();
-  private readonly pools = new Map<string, WarmPool>();
+  private readonly pools: WarmPools;
   readonly volumePool: VolumePool;
-  private readonly images = new Map<string, string>();
+  private readonly images: TemplateImages;
   private readonly _onDidChange = this._register(new Emitter<SandboxTransition>());
   readonly onDidChange = this._onDidChange.event;
   private sweepTimer?: NodeJS.Timeout;
@@ -73,22 +37,14 @@ export class SandboxManager extends Disposable {
   constructor(private readonly o: SandboxManagerOptions) {
     super();
     this.session = o.session ?? `s-${randomBytes(6).toString('hex')}`;
+    this.images = new TemplateImages(o.runtime);
     this.volumePool = this._register(new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0, { owner: poolOwner(o.templates), volumeSize: o.volumeSize }));
-    if (o.pools) {
-      for (const t of o.templates.values()) {
-        if (t.pool.size > 0) this.newPool(t);
-      }
-    }
+    this.pools = this._register(new WarmPools(o.templates, !!o.pools,
+      { create: (t) => this.createFresh({ template: t.name }, true), discard: (s) => this.destroy(s.id, 'pool drained') }));
     if (o.sweepIntervalMs) {
       this.sweepTimer = setInterval(() => void this.sweep().catch(() => {}), o.sweepIntervalMs);
       this.sweepTimer.unref();
     }
-  }
-
-  private newPool(t: SandboxTemplate): WarmPool {
-    const pool = this._register(new WarmPool(t, () => this.createFresh({ template: t.name }, true), (s) => this.destroy(s.id, 'pool drained')));
-    this.pools.set(t.name, pool);
-    return pool;
   }
 
   /** Whether warm pools are on (AIRLOCK_SANDBOX_POOLS=0 turns them off; sizes then stay 0). */
@@ -96,7 +52,7 @@ export class SandboxManager extends Disposable {
 
   /** Every template's warm pool target size. */
   poolSizes(): Record<string, number> {
-    return Object.fromEntries([...this.o.templates.keys()].map((name) => [name, this.pools.get(name)?.targetSize ?? 0]));
+    return this.pools.sizes();
   }
 
   /**
@@ -108,7 +64,7 @@ export class SandboxManager extends Disposable {
       if (!Number.isInteger(n) || n < 0 || n > 32) throw new AirlockError('SANDBOX_BAD_POOL_SIZE', `pool size for ${name} must be a whole number from 0 to 32, got ${n}`);
       return [this.template(name), n] as const;
     });
-    if (this.o.pools) await Promise.all(ts.map(([t, n]) => (this.pools.get(t.name) ?? (n > 0 ? this.newPool(t) : undefined))?.resize(n)));
+    await this.pools.resize(ts);
     return this.poolSizes();
   }
 
@@ -119,7 +75,7 @@ export class SandboxManager extends Disposable {
   async health(): Promise<Record<string, SandboxTemplateHealth>> {
     const out: Record<string, SandboxTemplateHealth> = {};
     for (const t of this.o.templates.values()) {
-      const image = await this.imageFor(t).then((ref) => ({ image: ref }), (e) => ({ imageError: AirlockError.from(e).toPayload() }));
+      const image = await this.images.resolve(t).then((ref) => ({ image: ref }), (e) => ({ imageError: AirlockError.from(e).toPayload() }));
       const pool = this.pools.get(t.name);
       out[t.name] = { ...image, pool: { target: pool?.targetSize ?? 0, ready: pool?.size ?? 0, error: pool?.lastError?.message } };
     }
@@ -137,7 +93,7 @@ export class SandboxManager extends Disposable {
   async start(): Promise<SweepResult> {
     await this.o.runtime.ping();
     const swept = await this.sweep();
-    for (const p of this.pools.values()) void p.fill().catch(() => {});
+    this.pools.fill();
     void this.volumePool.fill().catch(() => {});
     return swept;
   }
@@ -154,16 +110,6 @@ export class SandboxManager extends Disposable {
     return t;
   }
 
-  private async imageFor(t: SandboxTemplate): Promise<string> {
-    if (t.image) return t.image;
-    const cached = this.images.get(t.build);
-    if (cached) return cached;
-    const ref = await this.o.runtime.findImage({ [IMAGE_FOR_LABEL]: t.build });
-    if (!ref) throw new AirlockError('SANDBOX_NO_IMAGE', `no image built for template ${t.name} (recipe ${t.build}) in ${this.o.runtime.engine}`, `${PREPARE_IMAGES_HINT} for ${this.o.runtime.engine}, or set \`image\` in templates/sandbox/${t.name}.yaml`);
-    this.images.set(t.build, ref);
-    return ref;
-  }
-
   /** A ready sandbox: from the warm pool when the request needs nothing special, else created now. */
   async create(opts: CreateSandboxOptions): Promise<SandboxInfo> {
     const pool = this.pools.get(opts.template);
@@ -177,17 +123,6 @@ export class SandboxManager extends Disposable {
     return (await this.createFresh(opts, false)).info();
   }
 
-  private mountsFor(t: SandboxTemplate, extra: MountSpec[], volumes: Array<{ name: string; target: string }>): MountSpec[] {
-    for (const m of extra) {
-      if (m.type === 'bind' && !m.readOnly) throw new AirlockError('SANDBOX_WRITABLE_BIND', `bind mount ${m.source} → ${m.target} must be read-only`, 'writes go to a volume (an overlay output volume in patch mode), never to a host directory');
-    }
-    const mounts: MountSpec[] = [];
-    if (t.workspace && this.o.workspaceHost && !extra.some((m) => m.target === t.workspace!.target)) {
-      mounts.push({ type: 'bind', source: this.o.workspaceHost, target: t.workspace.target, readOnly: true });
-    }
-    return [...mounts, ...extra, ...volumes.map((v) => ({ type: 'volume' as const, source: v.name, target: v.target, readOnly: false }))];
-  }
-
   /** The mounts that hide what the policy hides, wherever this sandbox mounts the workspace (sandbox-masks.ts). */
   private async maskMounts(id: string, t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): Promise<{ mounts: MountSpec[]; tmpfs: Record<string, string> }> {
     const target = t.workspace?.target ?? '/workspace';
@@ -198,40 +133,30 @@ export class SandboxManager extends Disposable {
     return maskMounts(target, masks);
   }
 
+  /**
+   * A new sandbox, in steps: image, scratch volumes, mounts (with the masks of what the policy hides), tracked as
+   * creating, its container booted (agent ready), then ready with its deadline armed. Any failure removes what exists.
+   */
   private async createFresh(opts: CreateSandboxOptions, pooled: boolean): Promise<Sandbox> {
     const t = this.template(opts.template);
     const id = `sbx-${randomBytes(5).toString('hex')}`;
     const lifecycle = new SandboxLifecycle(id, t.name, this.session, this.o.audit ?? noAudit, (tr) => this._onDidChange.fire(tr));
-    const volumes: Array<{ name: string; target: string }> = [];
+    const volumes: ScratchVolume[] = [];
     const deadline = Date.now() + (opts.deadlineSeconds ?? t.deadlineSeconds) * 1000;
     let sandbox: Sandbox | undefined;
     try {
-      const image = await this.imageFor(t);
+      const image = await this.images.resolve(t);
       for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(volumeOwner(t.user)), target });
-      const mounts = this.mountsFor(t, opts.mounts ?? [], volumes);
+      const mounts = sandboxMounts(t, this.o.workspaceHost, opts.mounts ?? [], volumes);
       const masked = await this.maskMounts(id, t, mounts, opts.masks);
       mounts.push(...masked.mounts);
       sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
       sandbox.task = opts.task;
       this.sandboxes.set(id, sandbox);
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
-      const spec: ContainerSpec = {
-        name: `airlock-${t.name}-${id.slice(4)}`,
-        // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit) and the agent's
-        // execute-only node (neither can be opened through /proc by a command); a person's own image gets the engine's
-        // init and its own node, without that protection (docs/sandboxes.md).
-        image, cmd: t.image ? ['node', '-e', AGENT_SOURCE] : ['tini', '--', AGENT_NODE, '-e', AGENT_SOURCE], init: !!t.image, env: { ...t.env, ...opts.env }, workingDir: t.workdir, user: t.user,
-        labels: { ...this.baseLabels(), [LABEL.template]: t.name, [LABEL.sandbox]: id, [LABEL.deadline]: String(deadline), ...(opts.task ? { [LABEL.task]: opts.task } : {}) },
-        readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
-        pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
-        tmpfs: { ...Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`])), ...masked.tmpfs },
-        networkMode: t.network, mounts, openStdin: true,
-      };
-      sandbox.containerId = await this.o.runtime.createContainer(spec, opts.signal);
-      const stream = await this.o.runtime.attach(sandbox.containerId);
-      sandbox.agent = new AgentClient(stream);
-      await this.o.runtime.start(sandbox.containerId, opts.signal);
-      await withTimeout(sandbox.agent.ready, AGENT_READY_TIMEOUT_MS, () => new AirlockError('SANDBOX_AGENT_TIMEOUT', `the exec agent in ${id} did not report ready`, 'the image needs `node` on its PATH'));
+      const spec = containerSpec({ id, template: t, image, deadline, labels: this.baseLabels(), mounts, tmpfs: masked.tmpfs, env: opts.env,
+        task: opts.task });
+      await bootSandbox(this.o.runtime, sandbox, spec, opts.signal);
       lifecycle.to('ready');
       const s = sandbox;
       s.deadlineTimer = setTimeout(() => void this.expire(s), Math.max(0, deadline - Date.now()));
@@ -354,7 +279,7 @@ export class SandboxManager extends Disposable {
   /** Destroys everything this manager holds; awaited by the kernel on shutdown. */
   async shutdown(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const p of this.pools.values()) p.dispose();
+    this.pools.dispose();
     await Promise.all([...this.sandboxes.keys()].map((id) => this.destroy(id, 'shutdown').catch(() => {})));
     this.dispose();
   }
@@ -372,9 +297,4 @@ function poolOwner(templates: Map<string, SandboxTemplate>): ReturnType<typeof v
   for (const t of templates.values()) counts.set(t.user, (counts.get(t.user) ?? 0) + 1);
   const top = [...counts].sort((a, b) => b[1] - a[1])[0];
   return volumeOwner(top?.[0] ?? '1000:1000');
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(err()), ms); })]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,45 @@
+// What a sandbox manager is built with, and what a caller may ask of one sandbox.
+import type { SandboxTemplate } from '../../../core/src/templates';
+import type { ISandboxAuditSink } from './lifecycle';
+import type { ExecVia } from './sandbox';
+import type { SandboxMasks } from './sandbox-masks';
+import type { IContainerRuntime, MountSpec } from './types';
+
+export type { SandboxMasks } from './sandbox-masks';
+
+export interface SandboxManagerOptions {
+  runtime: IContainerRuntime;
+  templates: Map<string, SandboxTemplate>;
+  audit?: ISandboxAuditSink;
+  /** This kernel's session; labels every container and volume. */
+  session?: string;
+  /** Host path of the workspace, bind-mounted read-only where a template asks for it. */
+  workspaceHost?: string;
+  /** Warm pools on (pool sizes come from the templates). */
+  pools?: boolean;
+  volumePoolSize?: number;
+  /** tmpfs size cap of each scratch volume (e.g. 256m); unset = bounded by the sandbox's memory limit. */
+  volumeSize?: string;
+  /** Orphan sweep period; 0 = only when asked. */
+  sweepIntervalMs?: number;
+  execVia?: ExecVia;
+  /** What the policy hides in the workspace, masked in every sandbox that gets the workspace and names no masks of
+   * its own (computed at each creation; a throw fails the creation). */
+  workspaceMasks?: () => SandboxMasks | Promise<SandboxMasks>;
+}
+
+export interface CreateSandboxOptions {
+  template: string;
+  /** Extra mounts. Bind mounts must be read-only; a volume (e.g. patch mode's overlay) may be writable and may
+   * take the workspace's target, replacing the read-only workspace bind. */
+  mounts?: MountSpec[];
+  /** Scratch volumes from the volume pool, mounted writable at these targets. */
+  volumes?: string[];
+  env?: Record<string, string>;
+  deadlineSeconds?: number;
+  /** The scheduler task this sandbox works for: preemption pauses (or destroys) a task's sandboxes together. */
+  task?: string;
+  signal?: AbortSignal;
+  /** Paths the policy hides, masked under the workspace target (default: the manager's workspaceMasks). */
+  masks?: SandboxMasks;
+}

@@ -93,7 +93,7 @@ export async function imageExists(engine: string, ref: string): Promise<boolean>
 }
 
 /** Runs debootstrap once per (suite, include, mirror); the finished tree is renamed into place so a crash leaves no half tree. */
-async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'include' | 'mirror' | 'cacheDir'>> & DebianImageOptions): Promise<{ dir: string; key: string }> {
+export async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'include' | 'mirror' | 'cacheDir'>> & DebianImageOptions): Promise<{ dir: string; key: string }> {
   const key = createHash('sha256').update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror])).digest('hex');
   const dir = path.join(o.cacheDir, 'debootstrap', key.slice(0, 16));
   if (fs.existsSync(path.join(dir, 'etc', 'debian_version'))) return { dir, key };

@@ -1,12 +1,16 @@
 # The kernel image from a registry base (the offline builder, bootstrap/kernel.ts + templates/builder/node-rootfs.ts, makes the same without one).
 # Build from the repository root after `npm run build`:
-#   docker build -f templates/docker/kernel.Dockerfile -t airlock/kernel:registry .
+#   docker build --build-arg BASE=HOST/PREFIX/base@sha256:… -f templates/docker/kernel.Dockerfile -t airlock/kernel:registry .
 # and point bootstrap at it with AIRLOCK_KERNEL_IMAGE=airlock/kernel:registry.
-FROM node:20-bookworm-slim
+# The natives (better-sqlite3, the peer-credential addon) are the prebuilt ones from dist/node_modules: npm cannot
+# reach its registry from a build container on every machine (here a TLS-intercepting proxy's CA is only on the host).
+# The build loads them with the image's own node, so an ABI mismatch fails the build, not the kernel's first start.
+ARG BASE=node:20-bookworm-slim
+FROM ${BASE}
 
 # Same layout as the offline image (the asset resolver's "image" layout, protocol/src/node/assets.ts): node at
 # /usr/bin/node, the package root at /opt/airlock (dist/kernel, policies, templates, examples), empty mount points.
-RUN ln -sf /usr/local/bin/node /usr/bin/node \
+RUN node=$(command -v node); [ "$node" = /usr/bin/node ] || ln -sf "$node" /usr/bin/node; true \
  && mkdir -p /workspace /state /run/airlock \
  && chmod 1777 /tmp
 
@@ -18,6 +22,7 @@ COPY templates/seccomp /opt/airlock/templates/seccomp
 COPY examples /opt/airlock/examples
 # Policy predicates run in Deno (the npm package's binary).
 COPY node_modules/deno/deno /opt/airlock/node_modules/deno/deno
+RUN node -e "for (const m of ['better-sqlite3', 'airlock-peercred']) require('/opt/airlock/dist/node_modules/' + m)"
 
 # The user comes from bootstrap (the host's uid, so the socket and state files are the person's).
 WORKDIR /opt/airlock

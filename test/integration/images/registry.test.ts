@@ -175,4 +175,5 @@ describe('images through a registry (docker-registry on loopback, a second docke
     assert.equal(report.ok, true, `doctor:\n${r.stdout}\n${r.stderr.slice(-3000)}`);
     assert.deepEqual(await cleanImages(), pulled, 'doctor used the pulled images: nothing was built on the second engine');
   });
+
 });

@@ -3,13 +3,15 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
+import { encodeManaged } from '../core/src/config/managed';
 import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import type { KernelLink } from '../core/src/remote/link';
+import type { RemoteKernel } from '../core/src/remote/volumes';
 import { RpcClient } from '../protocol/src/rpc-client';
 import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
 import { checkNatives, defaultNodeBinary } from '../templates/builder/node-binary';
 import { ensureNodeImage, NodeImageSpec, Progress } from '../templates/builder/node-rootfs';
-import type { BootstrapConfig, Paths } from './config';
+import type { BootstrapConfig, ConfigNotes, Paths } from './config';
 import type { OutputsVolume } from './outputs';
 import type { Engine } from './runtime';
 
@@ -64,32 +66,38 @@ export function workspaceUser(workspace: string): { uid: number; gid: number } {
   return { uid: st.uid, gid: st.gid };
 }
 
-export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig, paths: Paths, image: string, outputs: OutputsVolume): Docker.ContainerCreateOptions {
-  if (engine.endpoint && engine.endpoint.type !== 'unix') {
+/** `remote`: a kernel on a remote engine gets named volumes (state, socket dir, workspace snapshot), not host binds. */
+export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig & Partial<ConfigNotes>, paths: Paths, image: string, outputs: OutputsVolume,
+    remote?: RemoteKernel): Docker.ContainerCreateOptions {
+  if (!remote && engine.endpoint && engine.endpoint.type !== 'unix') {
     throw new AirlockError('ENGINE_REMOTE_UNSUPPORTED', `the engine at ${engine.socket} answers, but the kernel needs its unix socket mounted (${engine.endpoint.type} engines are not supported yet)`,
       'use a local engine (its unix socket), e.g. DOCKER_HOST=unix:///var/run/docker.sock; docs/install.md lists the supported set-ups');
   }
   const user = workspaceUser(cfg.workspace);
-  const engineGid = fs.statSync(engine.socket).gid;
+  const engineGid = remote?.engineGid ?? fs.statSync(engine.socket).gid;
+  const src = remote ? { ...remote.volumes, engine: remote.engineSocket } : { workspace: cfg.workspace, state: paths.state, ipc: paths.socketDir, engine: engine.socket };
   const ws = fs.statSync(cfg.workspace);
   const opts: Docker.ContainerCreateOptions = {
     name: containerName(paths),
     Image: image,
     User: `${user.uid}:${user.gid}`,
     Env: [`AIRLOCK_WORKSPACE=${IN.workspace}`, `AIRLOCK_STATE_DIR=${IN.state}`, `AIRLOCK_SOCKET_DIR=${IN.socketDir}`, 'AIRLOCK_IN_CONTAINER=1',
-      `AIRLOCK_ALLOWED_UID=${process.getuid?.() ?? 0}`, `AIRLOCK_SANDBOX_USER=${user.uid}:${user.gid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`, `AIRLOCK_ENGINE_ROOTLESS=${engine.rootless ? 1 : 0}`,
+      // Through the exec stream the kernel's peer is the relay, which runs as the kernel's own user.
+      `AIRLOCK_ALLOWED_UID=${remote ? user.uid : process.getuid?.() ?? 0}`, `AIRLOCK_SANDBOX_USER=${user.uid}:${user.gid}`, `AIRLOCK_ENGINE=${engine.kind}`, `AIRLOCK_ENGINE_SOCKET=${IN.engine}`, `AIRLOCK_ENGINE_ROOTLESS=${engine.rootless ? 1 : 0}`,
       // Sandboxes are created by the host's engine, so their bind sources must be host paths.
-      `AIRLOCK_HOST_WORKSPACE=${cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${paths.state}`, `AIRLOCK_KERNEL_CONTAINER=${containerName(paths)}`,
-      `AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`,
+      `AIRLOCK_HOST_WORKSPACE=${remote?.hostPaths.workspace ?? cfg.workspace}`, `AIRLOCK_HOST_STATE_DIR=${remote?.hostPaths.state ?? paths.state}`,
+      `AIRLOCK_KERNEL_CONTAINER=${containerName(paths)}`, ...(remote ? [] : [`AIRLOCK_SECCOMP_DIR=${seccompDir(paths)}`]),
       // Task output dirs live on the outputs tmpfs (never the state volume); overlays name it by its host mountpoint.
-      `AIRLOCK_OUTPUTS_DIR=${IN.outputs}`, `AIRLOCK_HOST_OUTPUTS_DIR=${outputs.mountpoint}`],
+      `AIRLOCK_OUTPUTS_DIR=${IN.outputs}`, `AIRLOCK_HOST_OUTPUTS_DIR=${outputs.mountpoint}`,
+      // Managed settings travel with the kernel: it records their digest at start and enforces them on every task.
+      ...(cfg.managed ? [`AIRLOCK_MANAGED=${encodeManaged(cfg.managed)}`] : [])],
     Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image,
       // The folder's identity, not just its path: a folder deleted and cloned again at the same path is another one.
       'airlock.workspace-id': `${ws.dev}:${ws.ino}`, 'airlock.outputs': outputs.options },
     HostConfig: {
       // Podman reads seccomp profiles from a host path, so that directory has the same path on both sides.
-      Binds: [`${cfg.workspace}:${IN.workspace}:ro`, `${paths.state}:${IN.state}`, `${paths.socketDir}:${IN.socketDir}`, `${engine.socket}:${IN.engine}`,
-        `${seccompDir(paths)}:${seccompDir(paths)}`, `${outputs.name}:${IN.outputs}`],
+      Binds: [`${src.workspace}:${IN.workspace}:ro`, `${src.state}:${IN.state}`, `${src.ipc}:${IN.socketDir}`, `${src.engine}:${IN.engine}`,
+        ...(remote ? [] : [`${seccompDir(paths)}:${seccompDir(paths)}`]), `${outputs.name}:${IN.outputs}`],
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

@@ -8,7 +8,8 @@ import { BootstrapConfig, Paths, readConfig, statePaths } from './config';
 import { containerName, ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
 import { ensureOutputsVolume } from './outputs';
 import { execLink, socketLink } from '../core/src/remote/link';
-import { useExecTransport } from '../core/src/remote/mode';
+import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
+import { RemoteWorkspace } from '../core/src/remote/session';
 import { detectEngine, Engine } from './runtime';
 
 export type KernelState =
@@ -31,6 +32,7 @@ export class KernelSupervisor extends Disposable {
   private restarts: number[] = [];
   private container?: Docker.Container;
   private recovering?: Promise<void>;
+  private remote?: RemoteWorkspace;
 
   private constructor(readonly config: BootstrapConfig, readonly paths: Paths, readonly engine: Engine, readonly image: string, private readonly opts: SupervisorOptions) {
     super();
@@ -86,15 +88,20 @@ export class KernelSupervisor extends Disposable {
     this.setState({ type: 'starting', detail: `starting kernel container (${this.engine.kind})` });
     this.opts.progress?.(`starting or reusing the kernel container on ${this.engine.kind}`);
     const say = (l: string) => this.opts.progress?.(l);
+    // A remote engine: volumes for state, socket dir and the workspace snapshot (sent now, and before each task).
+    if (isRemoteEngine(this.engine.endpoint)) this.remote ??= await RemoteWorkspace.open(this.engine.docker, { id: this.paths.id, workspace: this.config.workspace,
+      image: this.image, user: workspaceUser(this.config.workspace), endpoint: this.engine.endpoint, address: this.engine.socket, kind: this.engine.kind,
+      engineSocket: this.config.engineHostSocket, hostFolders: [this.config.policiesDir, this.config.templatesDir].filter((d): d is string => !!d) }, say);
     const outputs = await ensureOutputsVolume(this.engine, this.config, this.paths, workspaceUser(this.config.workspace), containerName(this.paths), say);
-    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image, outputs), this.paths, say);
+    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image, outputs, this.remote?.kernel), this.paths, say);
     await this.connect(signal);
   }
 
   private async connect(signal?: AbortSignal): Promise<void> {
     this.opts.progress?.('waiting for the kernel to answer');
-    const link = useExecTransport(this.engine.endpoint) ? execLink(this.container!) : socketLink(this.paths);
+    const link = useExecTransport(this.engine.endpoint, this.config.kernelTransport) ? execLink(this.container!) : socketLink(this.paths);
     const client = await waitForKernel(link, this.config.startTimeoutMs, this.config.pingTimeoutMs, () => this.isRunning(), signal);
+    this.remote?.attach(client);
     // --- audit anchor: the kernel's log must continue the one this host last saw (docs/audit.md, host anchor) ---
     try {
       await this.anchorAudit(client, signal);

@@ -50,7 +50,16 @@ export class RpcClient extends Disposable implements IKernelClient {
     }), 'handshake', { ...options, timeoutMs: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS });
   }
 
+  /** Work the host must finish before a method is sent (a remote engine's workspace sync before task/start); its
+   * failure fails the request, which is then never sent. Its time does not count against the request's deadline. */
+  beforeSend?: (method: MethodName) => Promise<void> | undefined;
+
   request<M extends MethodName>(method: M, params: ParamsOf<M>, options: RequestOptions = {}): Promise<ResultOf<M>> {
+    const before = this.beforeSend?.(method);
+    return before ? before.then(() => this.dispatch(method, params, options)) : this.dispatch(method, params, options);
+  }
+
+  private dispatch<M extends MethodName>(method: M, params: ParamsOf<M>, options: RequestOptions): Promise<ResultOf<M>> {
     if (this.transport.isClosed) return Promise.reject(new AirlockError(ErrorCodes.ConnectionClosed, 'kernel connection is closed', 'reconnect or restart the kernel'));
     const checked = methods[method][0].safeParse(params);
     if (!checked.success) return Promise.reject(new AirlockError(ErrorCodes.BadParams, `invalid params for ${method}: ${formatIssues(checked.error)}`));

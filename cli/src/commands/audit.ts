@@ -1,4 +1,5 @@
-// `airlock audit verify|stats|tail|export|reset`: checks and reads the audit log from its database file (no kernel needed).
+// `airlock audit verify|stats|tail|export|reset`: checks and reads the audit log from its database file (no kernel needed;
+// on a remote engine, where the file is in a volume there, `verify` asks the kernel).
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -8,6 +9,8 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { anchorFile } from '../../../protocol/src/node/audit-anchor';
 import { connectSocket } from '../../../protocol/src/node/socket-transport';
 import { requireConfirm, resetAuditLog } from '../audit-reset';
+import { withKernel } from '../kernel';
+import { isRemoteEngine } from '../../../core/src/remote/mode';
 import { iterateEntries, queryEntries } from '../../../core/src/audit/query';
 import { auditOptionsFromEnv } from '../../../core/src/audit/options';
 import { collectStats } from '../../../core/src/audit/storage';
@@ -55,9 +58,16 @@ function paths(v: Values, io: CliIO): { dbPath: string; keyPath: string; headPat
   return { dbPath, keyPath: v.key ?? fallback!.keyPath, headPath: v.head ?? `${dbPath}.head` };
 }
 
+/** A kernel on a remote engine keeps its log in a volume there: unless a file is named, the kernel checks it. */
+async function remoteKernel(v: Values, io: CliIO): Promise<boolean> {
+  if (v.db) return false;
+  const engine = await detectEngine(readConfig({ workspace: v.workspace ?? io.cwd }, io.env), io.env).catch(() => undefined);
+  return isRemoteEngine(engine?.endpoint);
+}
+
 async function verify(v: Values, io: CliIO): Promise<number> {
-  const p = paths(v, io);
-  const r = await verifyAuditLog(p);
+  const local = (await remoteKernel(v, io)) ? undefined : paths(v, io);
+  const r = local ? await verifyAuditLog(local) : await withKernel(io, v.workspace, (sup) => sup.client.request('audit/verify', {}));
   if (v.json) io.out(JSON.stringify(r));
   switch (r.type) {
     case 'intact':
@@ -66,7 +76,7 @@ async function verify(v: Values, io: CliIO): Promise<number> {
     case 'tampered':
       if (!v.json) {
         io.out(`TAMPERED${r.seq !== undefined ? ` at entry ${r.seq}` : ''} (${r.reason}): ${r.message}`);
-        io.out(`  database: ${p.dbPath} (left as it is, for inspection)`);
+        io.out(`  database: ${local?.dbPath ?? 'the state volume on the remote engine'} (left as it is, for inspection)`);
       }
       return 1;
     case 'unusable':

@@ -23,15 +23,9 @@ export function requireSecureEngine(e: EngineEndpoint | undefined, address: stri
   }
 }
 
-/** AIRLOCK_KERNEL_TRANSPORT: `socket`, `exec` or `auto` (the default); anything else is a configuration error. */
-export function kernelTransport(env: NodeJS.ProcessEnv = process.env): KernelTransport {
-  const v = env.AIRLOCK_KERNEL_TRANSPORT || 'auto';
-  if (v === 'auto' || v === 'socket' || v === 'exec') return v;
-  throw new AirlockError(ErrorCodes.Config, `AIRLOCK_KERNEL_TRANSPORT must be auto, socket or exec, got ${JSON.stringify(v)}`, 'unset it for auto');
-}
-
-/** The exec stream when asked, or when the engine is remote (or behind a named pipe: its sockets are in a VM). */
-export function useExecTransport(e: EngineEndpoint | undefined, wanted: KernelTransport = kernelTransport()): boolean {
+/** The exec stream when asked (kernel.transport, AIRLOCK_KERNEL_TRANSPORT), or when the engine is remote (or behind
+ * a named pipe: its sockets are in a VM). */
+export function useExecTransport(e: EngineEndpoint | undefined, wanted: KernelTransport): boolean {
   if (wanted !== 'auto') return wanted === 'exec';
   return isRemoteEngine(e) || e?.type === 'npipe';
 }

@@ -10,6 +10,7 @@ import type { KernelServices } from './services';
 import { auditOptionsFromEnv } from '../../core/src/audit/options';
 import { KernelAudit } from './audit/startup';
 import { applyManagedToAudit, managedFromEnv, managedStartEntry } from './managed';
+import { SessionStore } from './sessions/store';
 import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../core/src/policy/defaults';
 import { PatchService } from './patches/service';
 import { patchAuditSink } from './patches/audit-sink';
@@ -44,7 +45,7 @@ export interface ServiceOptions {
  * Every service the handlers use, each disposed with `store`. Without a container engine the runtime is NoSandboxes
  * (every sandbox call and task/start is refused with SANDBOX_NO_RUNTIME); everything else still works.
  */
-export async function createKernelServices(config: KernelConfig, store: DisposableStore, events: IEventBus, o: ServiceOptions = {}): Promise<KernelServices> {
+export async function createKernelServices(config: KernelConfig, store: DisposableStore, events: EventBus, o: ServiceOptions = {}): Promise<KernelServices> {
   const env = o.env ?? process.env;
   // The one capability-token service of this kernel (openKeyFile shares it per key file: the policy engine's is this one).
   const tokens = TokenService.openKeyFile(path.join(config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel', rejectEarlier: true });
@@ -71,7 +72,8 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   store.add(connectEvents(events, scheduler, workflow));
   const runtime = engine ?? new NoSandboxes();
   const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens }, env));
-  return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks };
+  const sessions = store.add(new SessionStore(config.stateDir, events));
+  return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions };
 }
 
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {

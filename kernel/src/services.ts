@@ -9,6 +9,7 @@ import type { WorkflowService } from './workflow/machine';
 import type { SandboxService } from './runtime/no-sandboxes';
 import type { TaskService } from './agent/task-service';
 import type { TokenService } from '../../core/src/policy/tokens';
+import type { SessionStore } from './sessions/store';
 
 /** Every service is present: one that cannot work in this kernel is an explicit null object that refuses each call. */
 export interface KernelServices {
@@ -33,6 +34,8 @@ export interface KernelServices {
   readonly tokens: TokenService;
   /** Agent tasks: task/start, task/cancel, task/approve, provider/configure. */
   readonly tasks: TaskService;
+  /** Stored task sessions: prompt, transcript, cost, patch set (`sessions/*`). */
+  readonly sessions: SessionStore;
 }
 
 /** The audit log as a handler that records or reads uses it: `KernelAudit.writer`, the opened log (AUDIT_UNAVAILABLE when

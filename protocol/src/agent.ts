@@ -29,6 +29,15 @@ export const StreamEvent = z.discriminatedUnion('type', [
 ]);
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
+/** One line of a replay file: the events of one model turn and a digest of the request that produced them. */
+export const ReplayTurn = z.object({
+  turn: z.number().int().positive(),
+  /** sha256 of the request's model, messages and tool names; replay warns when a new run asks something else. */
+  request: z.string().optional(),
+  events: z.array(StreamEvent),
+});
+export type ReplayTurn = z.infer<typeof ReplayTurn>;
+
 export const ToolCall = z.object({
   id: z.string().min(1).max(256),
   name: z.string().min(1).max(128),

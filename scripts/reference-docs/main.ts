@@ -1,13 +1,14 @@
-// `node scripts/gen-reference-docs.mjs [--check]`: writes (or compares) docs/api.md and docs/errors.md, generated from the
-// protocol's zod schemas and the product's AirlockError call sites. Fails listing file:line for codes it cannot resolve.
+// `node scripts/gen-reference-docs.mjs [--check]`: writes (or compares) docs/api.md, docs/errors.md and docs/commands.md,
+// generated from the protocol's zod schemas, the product's AirlockError call sites and the CLI's command definitions. Fails listing file:line for codes it cannot resolve.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { renderApi } from './api';
+import { renderCommands } from './commands';
 import { findErrorSites, openProgram, productFiles, type ErrorSite } from './error-sites';
 import { allowed, PASS_THROUGH, renderErrors, unresolved } from './errors';
 import { readSourceDocs } from './source-docs';
 
-export const OUTPUTS = { api: 'docs/api.md', errors: 'docs/errors.md' } as const;
+export const OUTPUTS = { api: 'docs/api.md', errors: 'docs/errors.md', commands: 'docs/commands.md' } as const;
 
 export interface Generated {
   files: Record<keyof typeof OUTPUTS, string>;
@@ -25,7 +26,7 @@ export function generate(root: string, files = productFiles(root)): Generated {
     const sites = findErrorSites(root, files, at);
     const stale = PASS_THROUGH.filter((a) => !sites.some((s) => !s.codes.length && allowed(s) === a))
       .map((a) => `scripts/reference-docs/errors.ts: PASS_THROUGH entry ${a.file} ${a.scope}(${a.code}) matches no call site: remove it`);
-    return { files: { api: renderApi(root, docs), errors: renderErrors(sites) }, sites, problems: [...unresolved(sites), ...stale] };
+    return { files: { api: renderApi(root, docs), errors: renderErrors(sites), commands: renderCommands() }, sites, problems: [...unresolved(sites), ...stale] };
   } finally {
     close();
   }

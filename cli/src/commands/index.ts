@@ -12,5 +12,6 @@ import { run } from './run';
 import { chat } from './chat';
 import { images } from './images';
 import { config } from './config';
+import { sessions } from './sessions';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions];

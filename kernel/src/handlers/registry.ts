@@ -37,6 +37,9 @@ import { start as taskStart } from './task/start';
 import { cancel as taskCancel } from './task/cancel';
 import { approve as taskApprove } from './task/approve';
 import { configure as providerConfigure } from './provider/configure';
+import { list as sessionsList } from './sessions/list';
+import { show as sessionsShow } from './sessions/show';
+import { remove as sessionsDelete } from './sessions/delete';
 
 /** One handler for every method: a method added to the protocol without its handler here does not compile. (The
  * server's HandlerMap stays partial so tests can serve a few methods; this is what the kernel itself serves.) */
@@ -47,7 +50,7 @@ type Needs<K extends keyof KernelServices> = Pick<KernelServices, K>;
 export function createHandlers(s: KernelServices): KernelHandlers {
   return {
     ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
-    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s),
+    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s),
   };
 }
 
@@ -99,7 +102,13 @@ export const auditHandlers = (s: AuditWriter) => ({
   'audit/head': auditHead(s),
 });
 
-export const taskHandlers = (s: Needs<'tasks' | 'config'> & AuditWriter) => ({
+export const sessionsHandlers = (s: Needs<'sessions'> & AuditWriter) => ({
+  'sessions/list': sessionsList(s),
+  'sessions/show': sessionsShow(s),
+  'sessions/delete': sessionsDelete(s),
+});
+
+export const taskHandlers = (s: Needs<'tasks' | 'config' | 'sessions'> & AuditWriter) => ({
   'task/start': taskStart(s),
   'task/cancel': taskCancel(s),
   'task/approve': taskApprove(s),

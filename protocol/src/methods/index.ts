@@ -9,6 +9,7 @@ import { reviewMethods } from './review';
 import { tasksMethods } from './tasks';
 import { workflowMethods } from './workflow';
 import { sandboxMethods } from './sandbox';
+import { sessionsMethods } from './sessions';
 
 export const methods = {
   ...kernelMethods,
@@ -20,6 +21,7 @@ export const methods = {
   ...tasksMethods,
   ...workflowMethods,
   ...sandboxMethods,
+  ...sessionsMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -38,7 +38,7 @@ describe('managed settings in the kernel', () => {
   });
 
   it('fills budgets a managed maximum caps, ignores retention below the minimum, and refuses an unreadable AIRLOCK_MANAGED', () => {
-    assert.deepEqual(applyManagedToTask(m, { provider: 'anthropic' }).budgets, { maxTurns: 8, maxWallMs: 120_000 });
+    assert.deepEqual(applyManagedToTask(m, { provider: 'anthropic' as const, budgets: undefined }).budgets, { maxTurns: 8, maxWallMs: 120_000 });
     assert.deepEqual(applyManagedToTask(m, { replay: 'r.jsonl', budgets: { maxTurns: 3 } }).budgets, { maxTurns: 3, maxWallMs: 120_000 });
     assert.equal(applyManagedToAudit(m, { retention: { maxAgeMs: 86_400_000 } }).retention?.maxAgeMs, undefined);
     assert.equal(applyManagedToAudit(m, { retention: { maxAgeMs: 100 * 86_400_000 } }).retention?.maxAgeMs, 100 * 86_400_000);

@@ -1,19 +1,11 @@
 // Replay provider: records a session's model traffic to JSONL and replays it deterministically (offline demos and tests).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { z } from 'zod';
-import { StreamEvent } from '../../../../protocol/src/agent';
+import { ReplayTurn, type StreamEvent } from '../../../../protocol/src/agent';
 import { AirlockError } from '../../../../protocol/src/errors';
 import type { IProvider, ProviderRequest } from './types';
 
-/** One line of a replay file: the events of one model turn and a digest of the request that produced them. */
-export const ReplayTurn = z.object({
-  turn: z.number().int().positive(),
-  /** sha256 of the request's model, messages and tool names; replay warns when a new run asks something else. */
-  request: z.string().optional(),
-  events: z.array(StreamEvent),
-});
-export type ReplayTurn = z.infer<typeof ReplayTurn>;
+export { ReplayTurn };
 
 export function requestDigest(req: ProviderRequest): string {
   return createHash('sha256').update(JSON.stringify([req.model, req.system ?? '', req.messages, req.tools.map((t) => t.name)])).digest('hex').slice(0, 16);

@@ -43,10 +43,10 @@ type Step<T> = { type: 'next'; value: T } | Stop;
 const next = <T>(value: T): Step<T> => ({ type: 'next', value });
 
 /** One call as it moves through the stages; `started` times the result. */
-interface Call { call: ToolCall; ctx: RouteContext; signal: AbortSignal; started: number }
+export interface Call { call: ToolCall; ctx: RouteContext; signal: AbortSignal; started: number }
 interface Validated extends Call { tool: ToolSpec; input: unknown; gateCall: GateCall }
 /** `workflow`: a kernel operation the gate vouches for (no policy rule applies); `policy`: the policy decides. */
-interface Gated extends Validated { by: 'workflow' | 'policy'; reason?: string }
+type Gated = Validated & ({ by: 'workflow'; reason: string } | { by: 'policy' });
 interface Decided extends Validated { decision: ToolPolicyDecision }
 type Executed = { ok: true; content: string } | { ok: false; error: AirlockError };
 
@@ -111,7 +111,7 @@ async function workflowGate(o: PipelineOptions, v: Validated): Promise<Step<Gate
 
 /** Stage 3: the policy's decision; an engine that throws denies (fail closed). */
 async function policy(o: PipelineOptions, g: Gated): Promise<Decided> {
-  if (g.by === 'workflow') return { ...g, decision: { decision: 'allow', matched: 'workflow', reason: g.reason ?? 'a workflow tool' } };
+  if (g.by === 'workflow') return { ...g, decision: { decision: 'allow', matched: 'workflow', reason: g.reason } };
   try {
     const { taskId, tool, capabilities, input, paths, command } = g.gateCall;
     return { ...g, decision: await o.policy.evaluate({ kind: 'tool', taskId, tool, capabilities, input, paths, command }) };

@@ -19,6 +19,8 @@ if [ "$mode" = test ]; then
   { command -v newuidmap && command -v slirp4netns && command -v fuse-overlayfs; } >/dev/null || apt_install uidmap slirp4netns fuse-overlayfs
   # A registry on loopback for the publish / pull-by-digest tests (test/integration/images/registry.test.ts).
   [ -x /usr/bin/docker-registry ] || apt_install docker-registry
+  # Shells whose completion scripts `airlock completion` writes (test/unit/cli/completion.test.ts).
+  { command -v zsh && command -v fish; } >/dev/null || apt_install zsh fish
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh

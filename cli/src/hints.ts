@@ -21,7 +21,7 @@ export const CODE_HINTS: Record<string, string> = {
   [ErrorCodes.BadResult]: 'the kernel answered in a shape this CLI does not expect: rebuild both with `npm run build`',
   [ErrorCodes.ConnectionClosed]: `the kernel went away during the request; ${DOCTOR}`,
   [ErrorCodes.Internal]: BUG,
-  [ErrorCodes.Config]: 'check ~/.config/airlock/config.json and the AIRLOCK_* environment variables (docs/install.md, Configuration)',
+  [ErrorCodes.Config]: '`airlock config list` shows every setting and where it came from (docs/configuration.md)',
   [ErrorCodes.NotFound]: 'check the path: it is relative to the workspace (--workspace DIR, default the current folder)',
   CLI_USAGE: 'see `airlock COMMAND --help` for the usage',
   PROVIDER_REJECTED: 'the provider refused the request: check the model name, the API key and the account\'s quota',

@@ -5,9 +5,11 @@ import { commands } from './commands';
 import { withHint } from './hints';
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  // --verbose anywhere (or AIRLOCK_VERBOSE=1) adds an error's details to the code / message / hint lines.
+  const verbose = argv.includes('--verbose') || io.env.AIRLOCK_VERBOSE === '1';
+  const [name, ...rest] = argv.filter((a) => a !== '--verbose');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out('usage: airlock <command> [options]\n');
+    io.out('usage: airlock <command> [options] [--verbose]\n');
     for (const c of commands) io.out(`  ${c.name.padEnd(10)} ${c.summary}`);
     return name ? 0 : 2;
   }
@@ -24,7 +26,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return await cmd.run(rest, io);
   } catch (err) {
     // Every error leaves with a hint line: its own, the command's usage for usage errors, or one by code.
-    io.err(formatError(withHint(err, cmd.usage)));
+    io.err(formatError(withHint(err, cmd.usage), { verbose }));
     return 2;
   }
 }

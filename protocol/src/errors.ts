@@ -60,9 +60,17 @@ export class AirlockError extends Error {
 }
 
 /** One-line-per-field rendering for terminals and logs: `error CODE: message` + `hint: ...`. */
-export function formatError(err: unknown): string {
+/** One display standard for every surface: code, message, hint; with `verbose`, the details (and a stack for bugs). */
+export function formatError(err: unknown, opts: { verbose?: boolean } = {}): string {
   const e = AirlockError.from(err);
-  return e.hint ? `error ${e.code}: ${e.message}\n  hint: ${e.hint}` : `error ${e.code}: ${e.message}`;
+  const lines = [`error ${e.code}: ${e.message}`];
+  if (e.hint) lines.push(`  hint: ${e.hint}`);
+  if (opts.verbose) {
+    if (e.details !== undefined) lines.push(`  details: ${JSON.stringify(e.details, null, 2).replace(/\n/g, '\n  ')}`);
+    const stack = err instanceof Error && !(err instanceof AirlockError) ? err.stack : e.code === ErrorCodes.Internal ? e.stack : undefined;
+    if (stack) lines.push(`  stack: ${stack.split('\n').slice(1).map((l) => l.trim()).join('\n         ')}`);
+  }
+  return lines.join('\n');
 }
 
 export function isAbortError(err: unknown): boolean {

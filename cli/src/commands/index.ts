@@ -13,5 +13,7 @@ import { chat } from './chat';
 import { images } from './images';
 import { config } from './config';
 import { sessions } from './sessions';
+import { completionCommand } from './completion';
 
 export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions];
+commands.push(completionCommand(() => commands));

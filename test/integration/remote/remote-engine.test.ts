@@ -37,6 +37,14 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
     env = { ...clean, ...re.env, AIRLOCK_ENGINE_HOST_SOCKET: re.privateSocket, XDG_CONFIG_HOME: path.join(base, 'config'),
       XDG_STATE_HOME: path.join(base, 'state'), HOME: base };
   });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !re) return;
+    // What the kernel said is on the remote engine only: show it with the failure.
+    for (const c of await re.docker.listContainers({ all: true, filters: { label: ['airlock.role=kernel'] } })) {
+      const logs = await re.docker.getContainer(c.Id).logs({ stdout: true, stderr: true, tail: 40 });
+      console.log(`      kernel log (${c.Names[0]}):\n${logs.toString('utf8').replace(/[\x00-\x08]/g, '')}`);
+    }
+  });
   after(async () => {
     await re?.stop();
     if (base) fs.rmSync(base, { recursive: true, force: true });

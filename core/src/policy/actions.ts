@@ -10,6 +10,8 @@ export const ACTIONS: Readonly<Record<string, ResourceKind>> = {
   'fs.rename': 'path',
   'exec': 'command',
   'net.connect': 'hostport',
+  /** A second, explicit grant the egress proxy needs for an IP literal or a name that resolves to a non-public address. */
+  'net.private': 'hostport',
   'sandbox.create': 'name',
   'sandbox.destroy': 'name',
   'plugin.install': 'name',

@@ -154,8 +154,9 @@ export class SandboxManager extends Disposable {
       sandbox.task = opts.task;
       this.sandboxes.set(id, sandbox);
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
+      const egress = t.egress === 'proxy' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task) : undefined;
       const spec = containerSpec({ id, template: t, image, deadline, labels: this.baseLabels(), mounts, tmpfs: masked.tmpfs, env: opts.env,
-        task: opts.task });
+        task: opts.task, egress });
       await bootSandbox(this.o.runtime, sandbox, spec, opts.signal);
       lifecycle.to('ready');
       const s = sandbox;
@@ -257,6 +258,7 @@ export class SandboxManager extends Disposable {
 
   private async cleanup(id: string, s: Sandbox | undefined, volumes: string[]): Promise<void> {
     this.masksOf.delete(id);
+    await this.o.egress?.close(id).catch(() => {});
     if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
     s?.markResumed(); // commands waiting out a preemption pause now see the sandbox gone
     // Remove first: closing the agent's stdin would make the container exit mid-removal.

@@ -26,6 +26,17 @@ export interface SandboxManagerOptions {
   /** What the policy hides in the workspace, masked in every sandbox that gets the workspace and names no masks of
    * its own (computed at each creation; a throw fails the creation). */
   workspaceMasks?: () => SandboxMasks | Promise<SandboxMasks>;
+  /** The kernel's egress proxy, for templates with `egress: proxy`; absent, those sandboxes are offline like the rest. */
+  egress?: SandboxEgress;
+}
+
+/** What a sandbox with egress is given (kernel/src/egress/sandbox.ts): a read-only socket mount and proxy variables. */
+export interface EgressWiring { mount: MountSpec; env: Record<string, string> }
+
+/** Opens a proxy socket for one sandbox (its task read at each connection: a warm sandbox gets one later). */
+export interface SandboxEgress {
+  open(sandbox: string, session: string, task: () => string | undefined): Promise<EgressWiring>;
+  close(sandbox: string): Promise<void>;
 }
 
 export interface CreateSandboxOptions {

@@ -1,7 +1,9 @@
 // What a sandbox container is made of: its mounts and its engine spec, from the template and the request.
 import { AirlockError } from '../../../protocol/src/errors';
 import { loadSeccomp, parseSize, type SandboxTemplate } from '../../../core/src/templates';
+import { FORWARDER_SOURCE } from '../egress/sandbox';
 import { AGENT_SOURCE } from './exec-agent';
+import type { EgressWiring } from './sandbox-options';
 import { AGENT_NODE, LABEL, type ContainerSpec, type MountSpec } from './types';
 
 /** A scratch volume from the pool and where the sandbox sees it. */
@@ -39,24 +41,27 @@ export interface SpecInput {
   tmpfs: Record<string, string>;
   env?: Record<string, string>;
   task?: string;
+  /** The proxy socket and variables of a sandbox with egress (its forwarder runs inside the exec agent's process). */
+  egress?: EgressWiring;
 }
 
 /** The engine's container spec: the template's limits and hardening, the exec agent as the command. */
 export function containerSpec(s: SpecInput): ContainerSpec {
   const t = s.template;
+  const agent = s.egress ? FORWARDER_SOURCE + AGENT_SOURCE : AGENT_SOURCE;
   const tmpfs = Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`]));
   return {
     name: `airlock-${t.name}-${s.id.slice(4)}`,
     // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit) and the agent's
     // execute-only node (neither can be opened through /proc by a command); a person's own image gets the engine's
     // init and its own node, without that protection (docs/sandboxes.md).
-    image: s.image, cmd: t.image ? ['node', '-e', AGENT_SOURCE] : ['tini', '--', AGENT_NODE, '-e', AGENT_SOURCE], init: !!t.image,
-    env: { ...t.env, ...s.env }, workingDir: t.workdir, user: t.user,
+    image: s.image, cmd: t.image ? ['node', '-e', agent] : ['tini', '--', AGENT_NODE, '-e', agent], init: !!t.image,
+    env: { ...t.env, ...s.env, ...s.egress?.env }, workingDir: t.workdir, user: t.user,
     labels: { ...s.labels, [LABEL.template]: t.name, [LABEL.sandbox]: s.id, [LABEL.deadline]: String(s.deadline),
       ...(s.task ? { [LABEL.task]: s.task } : {}) },
     readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
     pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
     tmpfs: { ...tmpfs, ...s.tmpfs },
-    networkMode: t.network, mounts: s.mounts, openStdin: true,
+    networkMode: t.network, mounts: s.egress ? [...s.mounts, s.egress.mount] : s.mounts, openStdin: true,
   };
 }

@@ -1,0 +1,37 @@
+// What a sandbox with egress gets: the proxy's socket folder mounted read-only, a forwarder on 127.0.0.1:3128 inside
+// it (run by the exec agent's node, as the sandbox user), and the proxy variables every HTTP client reads.
+import type { MountSpec } from '../runtime/types';
+import type { EgressEndpoint } from './proxy';
+import { SOCKET_NAME } from './proxy';
+
+/** Where the socket folder is mounted inside the sandbox. */
+export const SANDBOX_EGRESS_DIR = '/run/airlock-egress';
+export const FORWARDER_PORT = 3128;
+const PROXY_URL = `http://127.0.0.1:${FORWARDER_PORT}`;
+
+/**
+ * Prepended to the exec agent's program when the sandbox has egress: listens on loopback (the sandbox's only
+ * interface) and pipes each connection to the proxy socket. It reads nothing; the kernel's proxy judges everything.
+ * Wrapped so its names stay out of the agent's scope; a failure to listen leaves the sandbox offline, nothing more.
+ */
+export const FORWARDER_SOURCE = String.raw`
+(() => { const net = require('net'); const sock = process.env.AIRLOCK_EGRESS_SOCKET; if (!sock) return;
+  const srv = net.createServer({ allowHalfOpen: true }, (c) => { const u = net.connect({ path: sock, allowHalfOpen: true });
+    const bye = () => { c.destroy(); u.destroy(); }; c.on('error', bye); u.on('error', bye); c.on('close', bye); u.on('close', bye);
+    c.pipe(u); u.pipe(c); });
+  srv.on('error', () => {}); srv.listen(${FORWARDER_PORT}, '127.0.0.1'); srv.unref(); })();
+`;
+
+/** The mount and environment that put a sandbox behind its proxy endpoint. */
+export function egressWiring(ep: EgressEndpoint): { mount: MountSpec; env: Record<string, string> } {
+  return {
+    mount: { type: 'bind', source: ep.hostFolder, target: SANDBOX_EGRESS_DIR, readOnly: true },
+    env: {
+      AIRLOCK_EGRESS_SOCKET: `${SANDBOX_EGRESS_DIR}/${SOCKET_NAME}`,
+      HTTP_PROXY: PROXY_URL, HTTPS_PROXY: PROXY_URL, http_proxy: PROXY_URL, https_proxy: PROXY_URL,
+      // Loopback test servers inside the sandbox are reached directly; everything else goes through the proxy.
+      NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1',
+      npm_config_proxy: PROXY_URL, npm_config_https_proxy: PROXY_URL,
+    },
+  };
+}

@@ -73,10 +73,8 @@ export function parseHead(head: Buffer, rest: Buffer): HeadResult {
   if (method === 'CONNECT') {
     const t = parseAuthority(uri);
     if (!t.ok) return bad(t.reason);
-    if (hosts.length) {
-      const h = parseAuthority(hosts[0][1], t.target.port);
-      if (!h.ok || !sameTarget(h.target, t.target)) return bad(`the Host header ${JSON.stringify(hosts[0][1].slice(0, 100))} disagrees with CONNECT ${uri}`);
-    }
+    // The Host header of a CONNECT is never used or forwarded (clients send the target or the proxy's own address):
+    // only the request target is judged and connected to.
     // A client that sends before the tunnel is granted is not a normal client: nothing rides on a refused or pending CONNECT.
     if (rest.length) return bad('data was sent before the tunnel was established');
     return { ok: true, request: { kind: 'connect', target: t.target }, rest };

@@ -131,7 +131,9 @@ describe('egress proxy', function () {
     assert.match(await rawExchange(ep.socketPath, `GET http://allowed.test:${hello.port}/ HTTP/1.1\r\nHost: allowed.test:${hello.port}\r\nHost: denied.test\r\n\r\n`), /more than one Host/);
     assert.match(await rawExchange(ep.socketPath, 'GET https://allowed.test/ HTTP/1.1\r\n\r\n'), /CONNECT/);
     assert.match(await rawExchange(ep.socketPath, 'GET / HTTP/1.1\r\nHost: allowed.test\r\n\r\n'), /absolute http:\/\/ URI/);
-    assert.match(await connect(`allowed.test:${hello.port}`, 'Host: denied.test:443\r\n'), /disagrees/);
+    // A CONNECT's Host header is ignored: the target alone is judged and connected to (denied.test is never reached).
+    assert.match(await connect(`allowed.test:${hello.port}`, 'Host: denied.test:443\r\n'), /^HTTP\/1\.1 200/);
+    assert.deepEqual(audit.of('net.connect').map((e) => e.resource).filter((r) => r!.startsWith('denied')), []);
     assert.match(await rawExchange(ep.socketPath, `GET http://user@allowed.test:${hello.port}/ HTTP/1.1\r\n\r\n`), /user information/);
   });
 

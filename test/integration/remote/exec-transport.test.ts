@@ -55,6 +55,22 @@ describe('exec-stream kernel transport (local Docker, AIRLOCK_KERNEL_TRANSPORT=e
     }
   });
 
+  it('leaves no relay behind when a client disconnects (the kernel container\'s pids are limited)', async () => {
+    const container = sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`);
+    const relays = async () => ((await container.top()).Processes ?? []).filter((p: string[]) => p.join(' ').includes('relay.js')).length;
+    // Only the supervisor's own connection stays open; the earlier tests' relays go as their clients went.
+    const settle = async (n: number) => {
+      const end = Date.now() + 10_000;
+      while ((await relays()) !== n && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      return relays();
+    };
+    assert.equal(await settle(1), 1);
+    const clients = await Promise.all([1, 2, 3].map(() => connectKernel(execLink(container), 10_000)));
+    assert.equal(await relays(), 4);
+    for (const c of clients) c.dispose();
+    assert.equal(await settle(1), 1);
+  });
+
   it('the supervisor\'s own client (connected through the exec link) answers', async () => {
     const c = await sup.ready();
     assert.equal((await c.request('kernel/ping', { nonce: 'sup' })).nonce, 'sup');

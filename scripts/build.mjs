@@ -26,13 +26,25 @@ const lazyVendorPlugin = {
   },
 };
 
+// The OS keychain binding (a native module) is for the CLI only: the extension keeps VS Code's SecretStorage and the
+// kernel never sees the keychain. scripts/lint-layers.mjs says so per import; this fails a build that pulls it in anyway.
+const cliOnly = ['@napi-rs/keyring'];
+const cliOnlyPlugin = {
+  name: 'cli-only',
+  setup(b) {
+    b.onResolve({ filter: /^@napi-rs\/keyring(\/|$)/ }, (a) =>
+      ({ errors: [{ text: `${a.path} is the CLI's native keychain binding; ${a.importer} must not bundle it` }] }));
+  },
+};
+
 export const targets = {
-  extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] },
+  extension: { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal],
+    plugins: [cliOnlyPlugin] },
   kernel: { ...common, entryPoints: { kernel: 'kernel/src/main.ts', 'grep-worker': 'kernel/src/agent/tools/grep-worker.ts', 'audit-writer': 'core/src/audit/audit-writer.ts',
-    'walk-worker': 'kernel/src/patches/walk-worker.ts', relay: 'kernel/src/ipc/relay.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [lazyVendorPlugin] },
+    'walk-worker': 'kernel/src/patches/walk-worker.ts', relay: 'kernel/src/ipc/relay.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [lazyVendorPlugin, cliOnlyPlugin] },
   kernelVendors: { ...common, sourcemap: false, entryPoints: Object.fromEntries(Object.entries(lazyVendors).map(([m, n]) => [`vendor/${n}`, require_.resolve(m)])),
-    outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
-  cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+    outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [cliOnlyPlugin] },
+  cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: [...nodeExternal, ...cliOnly] },
   webview: { ...common, entryPoints: fs.existsSync(path.join(root, 'webview/src')) ? fs.readdirSync(path.join(root, 'webview/src')).filter((f) => f.endsWith('.ts')).map((f) => `webview/src/${f}`) : [],
     outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
 };
@@ -57,6 +69,22 @@ function stageKernelNatives() {
   copy('airlock-peercred', ['package.json', 'index.js', 'build/Release/peercred.node']);
 }
 
+/** Stages the CLI's keychain binding in dist/node_modules beside the kernel's natives, so dist/cli.js finds it wherever
+ * dist/ is copied: the loader package and every platform package npm installed (only this machine's, usually). */
+function stageCliNatives() {
+  const scope = path.join(root, 'node_modules/@napi-rs');
+  const dest = path.join(root, 'dist/node_modules/@napi-rs');
+  const names = fs.existsSync(scope) ? fs.readdirSync(scope).filter((n) => n === 'keyring' || n.startsWith('keyring-')) : [];
+  if (!names.includes('keyring')) return void console.warn('build: node_modules/@napi-rs/keyring is missing (npm install): `airlock auth` will not work');
+  if (names.length < 2) console.warn('build: no @napi-rs/keyring platform package is installed for this machine: `airlock auth` will not work');
+  for (const n of names) {
+    fs.rmSync(path.join(dest, n), { recursive: true, force: true });
+    for (const f of fs.readdirSync(path.join(scope, n))) {
+      if (f === 'package.json' || f === 'index.js' || f.endsWith('.node')) fs.cpSync(path.join(scope, n, f), path.join(dest, n, f), { dereference: true });
+    }
+  }
+}
+
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name) || (name === 'kernelVendors' && only.includes('kernel'))) && (Object.keys(o.entryPoints).length > 0));
 const t0 = Date.now();
@@ -66,6 +94,7 @@ if (watch) {
 } else {
   await Promise.all(selected.map(([, o]) => esbuild.build(o)));
   if (selected.some(([n]) => n === 'kernel')) stageKernelNatives();
+  if (selected.some(([n]) => n === 'cli')) stageCliNatives();
   // The webviews load @vscode-elements/elements' own bundle (an ES module) from dist/webview/vendor.
   if (selected.some(([n]) => n === 'webview')) fs.cpSync(path.join(root, 'node_modules/@vscode-elements/elements/dist/bundled.js'), path.join(root, 'dist/webview/vendor/vscode-elements.js'));
   console.log(`built ${selected.map(([n]) => n).join(', ')} in ${Date.now() - t0} ms`);

@@ -27,6 +27,12 @@ const forbidTargets = [
   { layer: 'extension', re: /^core\/src\/(store|audit)\//, why: 'native SQLite stays out of the extension host' },
   { layer: 'protocol', from: /(^|\/)rpc-client\.ts$/, re: /(^|\/)rpc-server(\.ts)?$/, why: "protocol's client must not import its server" },
 ];
+/** Packages only some layers may import (why in the message): the OS keychain binding is a native module for the CLI;
+ * the extension keeps VS Code's SecretStorage and the kernel never sees the keychain (the extension and the kernel
+ * also import core/, protocol/ and bootstrap/, so those layers stay off it too). */
+const packageOnlyIn = [
+  { re: /^@napi-rs\/keyring(\/|$)/, layers: ['cli'], why: 'the OS keychain binding is a native module for the CLI only' },
+];
 // protocol/src/node holds the Node transports; the webview may only import the rest of protocol.
 const webviewForbiddenProtocol = /protocol\/src\/node\//;
 
@@ -87,6 +93,7 @@ for (const layer of layers) {
       const line = src.slice(0, m.index).split('\n').length;
       const where = `${path.relative(root, file)}:${line}`;
       if (spec === 'vscode' && !rule.vscode) problems.push(`${where}: ${layer} must not import 'vscode'`);
+      for (const p of packageOnlyIn) if (p.re.test(spec) && !p.layers.includes(layer)) problems.push(`${where}: ${layer} must not import '${spec}' (${p.why})`);
       if (rule.node === false && (nodeBuiltins.has(spec) || spec.startsWith('node:'))) problems.push(`${where}: webview must not import Node built-in '${spec}'`);
       if (spec.startsWith('.')) {
         const target = path.relative(root, path.resolve(path.dirname(file), spec));

@@ -21,6 +21,9 @@ if [ "$mode" = test ]; then
   [ -x /usr/bin/docker-registry ] || apt_install docker-registry
   # Shells whose completion scripts `airlock completion` writes (test/unit/cli/completion.test.ts).
   { command -v zsh && command -v fish; } >/dev/null || apt_install zsh fish
+  # A private Secret Service for the keychain test (test/integration/cli/keychain.test.ts): gnome-keyring on a D-Bus
+  # session bus of the test's own. The keychain binding links libdbus statically: libsecret is not needed.
+  { command -v gnome-keyring-daemon && command -v dbus-daemon && command -v dbus-send; } >/dev/null || apt_install --no-install-recommends gnome-keyring dbus
   [ -f scripts/setup-e2e.sh ] && bash scripts/setup-e2e.sh
 else
   bash scripts/engines.sh

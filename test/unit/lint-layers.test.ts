@@ -70,6 +70,22 @@ describe('layer lint', () => {
     assert.match(r.stderr, /protocol\/src\/rpc-client\.ts:1: protocol must not import protocol\/src\/rpc-server/);
     assert.doesNotMatch(r.stderr, /ok\.ts/);
   });
+  it('keeps the native keychain binding in the CLI: the extension, the kernel and what they import never load it', () => {
+    const r = lint({
+      'extension/src/secrets.ts': "import { Entry } from '@napi-rs/keyring';",
+      'kernel/src/k.ts': "const k = require('@napi-rs/keyring');",
+      'core/src/c.ts': "import type { Entry } from '@napi-rs/keyring/index';",
+      'bootstrap/b.ts': "const k = await import('@napi-rs/keyring');",
+      'cli/src/auth/keychain.ts': "import type * as Keyring from '@napi-rs/keyring';\nconst k = require('@napi-rs/keyring');",
+      'extension/src/ok.ts': "import { x } from '@napi-rs/keyringish';",
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /extension\/src\/secrets\.ts:1: extension must not import '@napi-rs\/keyring' \(the OS keychain binding is a native module for the CLI only\)/);
+    assert.match(r.stderr, /kernel\/src\/k\.ts:1: kernel must not import '@napi-rs\/keyring'/);
+    assert.match(r.stderr, /core\/src\/c\.ts:1: core must not import '@napi-rs\/keyring\/index'/);
+    assert.match(r.stderr, /bootstrap\/b\.ts:1: bootstrap must not import '@napi-rs\/keyring'/);
+    assert.doesNotMatch(r.stderr, /cli\/src|ok\.ts/);
+  });
 });
 
 describe('layer lint: typed protocol in the extension and the webview', () => {

@@ -10,7 +10,8 @@ const USAGE = `airlock run "<task>" [--workspace DIR] [--provider NAME] [--model
                   [--mode strict|explore|debug] [--replay FILE] [--record FILE] [--yes]
                   [--auto-merge [--auto-merge-paths GLOB ...] [--auto-merge-max-lines N]]
   providers: openai, openai-responses, anthropic, google, openai-compatible (--base-url), replay (--replay FILE)
-  keys come from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY (never from settings files)
+  keys come from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY, else from the OS keychain
+  (airlock auth set PROVIDER); never from settings files
   approvals are asked on the terminal; --yes allows them; without a terminal they are denied
   --auto-merge: a patch set meeting every criterion (paths, default test/**; changed lines, default 20; tests passed;
   no deletes or binaries; never in strict mode; the policy's patch.apply rules) is merged into the workspace here`;

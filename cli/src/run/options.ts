@@ -1,4 +1,4 @@
-// Options shared by `airlock run` and `airlock chat`: provider, model, mode, replay/record, and keys from the environment.
+// Options shared by `airlock run` and `airlock chat`: provider, model, mode, replay/record, and the provider's key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,8 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { ParamsOf } from '../../../protocol/src/methods';
 import { AutoMergeCriteria } from '../../../protocol/src/patches';
 import { assets } from '../../../protocol/src/node/assets';
+import { osKeychain } from '../auth/keychain';
+import { findKey, KEY_SOURCES, type KeyLookup } from '../auth/keys';
 
 export interface RunOptions {
   workspace: string;
@@ -103,16 +105,21 @@ export function parseRunOptions(args: string[], cwd: string, usage: string, env:
   };
 }
 
-const KEY_VARS: Partial<Record<ProviderName, string[]>> = {
-  openai: ['OPENAI_API_KEY'], 'openai-responses': ['OPENAI_API_KEY'], 'openai-compatible': ['OPENAI_API_KEY'],
-  anthropic: ['ANTHROPIC_API_KEY'], google: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
-};
-
-/** The provider/configure call for a provider, with its key from the environment (never from settings files). */
-export function providerConfig(o: RunOptions, env: NodeJS.ProcessEnv): ParamsOf<'provider/configure'> | undefined {
+/**
+ * The provider/configure call for a provider, with its key from the environment (it overrides, for CI) or else the OS
+ * keychain (`airlock auth set`); never from settings files. The keychain is injectable so tests need no Secret Service;
+ * when it cannot be read, `warn` says so and the call goes without a key (the kernel then says which key is missing).
+ */
+export async function providerConfig(o: RunOptions, env: NodeJS.ProcessEnv, keychain: KeyLookup = osKeychain(),
+  warn: (line: string) => void = () => undefined): Promise<ParamsOf<'provider/configure'> | undefined> {
   const name = o.provider ?? (o.replay ? 'replay' : undefined);
   if (!name || name === 'replay') return undefined;
-  const apiKey = (KEY_VARS[name] ?? []).map((k) => env[k]).find((v) => !!v);
+  const found = await findKey(name, env, keychain);
+  // A local openai-compatible server often needs no key: an unreadable keychain is only worth a warning elsewhere.
+  if (found.source === 'none' && found.problem && name !== 'openai-compatible') {
+    warn(`no ${KEY_SOURCES[name].vars.join(' / ')} and the keychain could not be read: ${found.problem.message}`);
+  }
+  const apiKey = found.source === 'none' ? undefined : found.key;
   return { provider: name, ...(apiKey ? { apiKey } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}) };
 }
 

@@ -22,9 +22,9 @@ export function exitCodeOf(status: TaskStatus): number {
   return status === 'completed' ? 0 : status === 'cancelled' ? 130 : 1;
 }
 
-/** Sends the provider key from the environment once per connection (kept in kernel memory only). */
-export async function configureProvider(client: IKernelClient, o: RunOptions, env: NodeJS.ProcessEnv): Promise<void> {
-  const cfg = providerConfig(o, env);
+/** Sends the provider key (environment, else keychain) once per connection (kept in kernel memory only). */
+export async function configureProvider(client: IKernelClient, o: RunOptions, env: NodeJS.ProcessEnv, warn?: (line: string) => void): Promise<void> {
+  const cfg = await providerConfig(o, env, undefined, warn);
   if (cfg) await client.request('provider/configure', cfg);
 }
 
@@ -72,7 +72,7 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   };
   process.on('SIGINT', onSigint);
   try {
-    await configureProvider(client, o, io.env);
+    await configureProvider(client, o, io.env, (w) => io.err(`warning: ${w}`));
     const started = await client.request('task/start', startParams(o, prompt));
     taskId = started.taskId;
     io.err(`airlock: task ${taskId} (${started.provider}, ${started.model}${o.mode ? `, ${o.mode} mode` : ''})`);

@@ -98,13 +98,13 @@ describe('cli run: options', () => {
     assert.throws(() => kernelReplayPath('/etc/passwd', ws, ['/x/examples']), /CLI_REPLAY_OUTSIDE|neither in the workspace/);
   });
 
-  it('builds task/start params and takes keys only from the environment', () => {
+  it('builds task/start params and takes keys from the environment first', async () => {
     const o = parseRunOptions(['fix', 'it', '--provider', 'anthropic', '--mode', 'explore', '--workspace', ws, '--yes'], '/', 'usage');
     assert.deepEqual(o.positionals, ['fix', 'it']);
     assert.deepEqual(startParams(o, 'fix it'), { prompt: 'fix it', provider: 'anthropic', mode: 'explore' });
-    assert.deepEqual(providerConfig(o, { ANTHROPIC_API_KEY: 'sk-ant-secret' }), { provider: 'anthropic', apiKey: 'sk-ant-secret' });
-    assert.deepEqual(providerConfig({ ...o, provider: 'google' }, { GOOGLE_API_KEY: 'g-key' }), { provider: 'google', apiKey: 'g-key' });
-    assert.equal(providerConfig({ ...o, provider: undefined, replay: 'r.jsonl' }, { OPENAI_API_KEY: 'x' }), undefined, 'replay sends no key');
+    assert.deepEqual(await providerConfig(o, { ANTHROPIC_API_KEY: 'sk-ant-secret' }), { provider: 'anthropic', apiKey: 'sk-ant-secret' });
+    assert.deepEqual(await providerConfig({ ...o, provider: 'google' }, { GOOGLE_API_KEY: 'g-key' }), { provider: 'google', apiKey: 'g-key' });
+    assert.equal(await providerConfig({ ...o, provider: undefined, replay: 'r.jsonl' }, { OPENAI_API_KEY: 'x' }), undefined, 'replay sends no key');
     assert.throws(() => parseRunOptions(['x', '--provider', 'nope'], ws, 'usage'), /unknown provider/);
     assert.throws(() => parseRunOptions(['x', '--mode', 'yolo'], ws, 'usage'), /unknown mode/);
   });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { BOOTSTRAP_KEYS } from '../core/src/config/legacy';
 import type { Managed } from '../core/src/config/managed';
-import { resolveConfig } from '../core/src/config/resolve';
+import { assertUsable, resolveConfig } from '../core/src/config/resolve';
 import { sizeBytes } from '../core/src/config/units';
 import { AirlockError, ErrorCodes, formatIssues } from '../protocol/src/errors';
 
@@ -47,6 +47,7 @@ export interface ConfigNotes { warnings: string[]; managed: Managed }
 export function readConfig(overrides: Partial<BootstrapConfig> & { workspace: string }, env = process.env): BootstrapConfig & ConfigNotes {
   const flags = Object.fromEntries(Object.entries(BOOTSTRAP_KEYS).map(([name, key]) => [key, overrides[name as keyof BootstrapConfig]]));
   const r = resolveConfig({ workspace: overrides.workspace, env, flags, flagSource: 'Airlock options' });
+  assertUsable(r);
   const fromKeys = Object.fromEntries(Object.entries(BOOTSTRAP_KEYS).map(([name, key]) => [name, r.values[key]]));
   const memory = r.values['kernel.memory'] === undefined ? undefined : sizeBytes(String(r.values['kernel.memory']));
   const defined = Object.fromEntries(Object.entries(overrides).filter(([k, v]) => v !== undefined && !(k in BOOTSTRAP_KEYS)));

@@ -10,24 +10,33 @@ import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
 function tmp(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-unit-')); }
 
 describe('bootstrap config', () => {
-  it('layers file < environment < overrides', () => {
+  it('layers the user file < environment < options (options are the flags layer); the old config.json is still read', () => {
     const home = tmp(); const ws = tmp();
     fs.mkdirSync(path.join(home, 'airlock'));
-    fs.writeFileSync(path.join(home, 'airlock', 'config.json'), JSON.stringify({ runtime: 'podman', maxRestarts: 2, kernelNetwork: 'none' }));
+    fs.writeFileSync(path.join(home, 'airlock', 'config.yaml'), 'engine:\n  runtime: podman\nkernel.network: none\noutputs.size: 1g\n');
     const env = { XDG_CONFIG_HOME: home, AIRLOCK_RUNTIME: 'docker' };
-    const cfg = readConfig({ workspace: ws, kernelNetwork: 'bridge' }, env);
+    const cfg = readConfig({ workspace: ws, kernelNetwork: 'bridge', maxRestarts: 2 }, env);
     assert.equal(cfg.runtime, 'docker');
     assert.equal(cfg.maxRestarts, 2);
     assert.equal(cfg.kernelNetwork, 'bridge');
+    assert.equal(cfg.outputsSize, '1g');
     assert.equal(cfg.workspace, fs.realpathSync(ws));
+    const legacy = tmp();
+    fs.mkdirSync(path.join(legacy, 'airlock'));
+    fs.writeFileSync(path.join(legacy, 'airlock', 'config.json'), JSON.stringify({ runtime: 'podman', maxRestarts: 9 }));
+    const old = readConfig({ workspace: ws }, { XDG_CONFIG_HOME: legacy });
+    assert.equal(old.runtime, 'podman');
+    assert.equal(old.maxRestarts, 5, 'limits are options of the caller, not settings');
+    assert.ok(old.warnings.some((w) => /config\.json is read for compatibility/.test(w)), old.warnings.join('\n'));
+    assert.ok(old.warnings.some((w) => /maxRestarts is not a setting/.test(w)), old.warnings.join('\n'));
   });
 
-  it('reports bad values and unknown keys with code and hint', () => {
+  it('reports bad values with code, where they came from and a hint', () => {
     const home = tmp(); const ws = tmp();
     fs.mkdirSync(path.join(home, 'airlock'));
     fs.writeFileSync(path.join(home, 'airlock', 'config.json'), JSON.stringify({ runtime: 'lxc', bogus: 1 }));
     assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: home }), (e: AirlockError) =>
-      e.code === ErrorCodes.Config && /runtime/.test(e.message) && /config\.json/.test(e.hint ?? ''));
+      e.code === ErrorCodes.Config && /config\.json: engine\.runtime="lxc"/.test(e.message) && /airlock config/.test(e.hint ?? ''));
     fs.writeFileSync(path.join(home, 'airlock', 'config.json'), '{ not json');
     assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: home }), /not valid JSON/);
     assert.throws(() => readConfig({ workspace: path.join(ws, 'missing') }, { XDG_CONFIG_HOME: tmp() }), /is not a directory/);
@@ -41,7 +50,7 @@ describe('bootstrap config', () => {
     const cfg = readConfig({ workspace: ws }, { XDG_CONFIG_HOME: tmp(), AIRLOCK_OUTPUTS_SIZE: '512m' });
     // Podman takes `size=` in a local volume's options for an XFS quota, so the size goes in 4 KiB pages.
     assert.equal(outputsOptions('podman', cfg, user), `nr_blocks=${512 * 256},nr_inodes=1000000,uid=1000,gid=1001,mode=0700,nosuid,nodev`);
-    assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: tmp(), AIRLOCK_OUTPUTS_SIZE: '2 GB' }), /outputsSize/);
+    assert.throws(() => readConfig({ workspace: ws }, { XDG_CONFIG_HOME: tmp(), AIRLOCK_OUTPUTS_SIZE: '2 GB' }), /AIRLOCK_OUTPUTS_SIZE: outputs\.size="2 GB"/);
   });
 
   it('derives per-workspace state paths outside the workspace and refuses over-long socket paths', () => {

@@ -41,11 +41,12 @@ export async function configAction(args: string[], io: CliIO): Promise<number> {
   switch (sub) {
     case 'list': {
       const r = resolve();
-      if (values.json) { io.out(JSON.stringify({ values: r.values, managed: { digest: r.managed.digest, sources: r.managed.sources }, warnings: r.warnings }, null, 2)); return 0; }
+      if (values.json) { io.out(JSON.stringify({ values: r.values, managed: { digest: r.managed.digest, sources: r.managed.sources }, warnings: r.warnings, errors: r.errors }, null, 2)); return r.errors.length ? 1 : 0; }
       for (const key of CONFIG_KEYS) io.out(`${key.padEnd(24)} ${show(r.explain[key].value).padEnd(24)} ${r.explain[key].from}`);
       io.out(r.managed.sources.length ? `managed settings: ${r.managed.sources.map((s) => s.file).join(', ')} (digest ${r.managed.digest.slice(0, 16)})` : 'managed settings: none');
       for (const w of r.warnings) io.err(`warning: ${w}`);
-      return 0;
+      for (const e of r.errors) io.err(`error: ${e}`);
+      return r.errors.length ? 1 : 0;
     }
     case 'get': {
       const key = needKey(k);

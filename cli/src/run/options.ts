@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { managedRefusal } from '../../../core/src/config/managed';
-import { resolveConfig } from '../../../core/src/config/resolve';
+import { assertUsable, resolveConfig } from '../../../core/src/config/resolve';
 import { AgentMode, Budgets, ProviderName } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { ParamsOf } from '../../../protocol/src/methods';
@@ -84,6 +84,7 @@ export function parseRunOptions(args: string[], cwd: string, usage: string, env:
   const cfg = resolveConfig({ workspace, env, flagSource: 'command line', flags: {
     'agent.provider': provider?.data, 'agent.model': values.model, 'agent.baseUrl': values['base-url'], 'agent.mode': mode?.data,
     'review.autoMerge': values['auto-merge'] } });
+  assertUsable(cfg);
   const v = cfg.values;
   if (replay) {
     const refused = managedRefusal(cfg.managed, 'agent.provider', 'replay');

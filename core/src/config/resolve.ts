@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { AirlockError, ErrorCodes, formatIssues } from '../../../protocol/src/errors';
 import { CONFIG_KEYS, type ConfigKey, isConfigKey, keyDef, type Layer } from './keys';
-import { readLegacyJson } from './legacy';
+import { legacyJsonFile, readLegacyJson } from './legacy';
 import { loadManaged, type Managed, managedLocations, managedRefusal } from './managed';
 
 export type Values = Partial<Record<ConfigKey, unknown>>;
@@ -23,6 +23,9 @@ export interface ResolvedConfig {
   explain: Record<ConfigKey, Explanation>;
   /** One line per value a layer tried to set and could not (shown by the CLI, the extension and doctor). */
   warnings: string[];
+  /** Values that do not parse (a typo in a file, a bad environment value): starting anything with them is refused
+   * (`assertUsable`), while `airlock config` still shows them so they can be fixed. */
+  errors: string[];
   managed: Managed;
   files: { user: string; workspace?: string };
 }
@@ -87,6 +90,7 @@ export interface ResolveInput {
 export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
   const env = input.env ?? process.env;
   const warnings: string[] = [];
+  const errors: string[] = [];
   const managed = input.managed ?? loadManaged(managedLocations(process.platform, env));
   const user = userConfigFile(env);
   const wsFile = input.workspace ? workspaceConfigFile(input.workspace) : undefined;
@@ -95,19 +99,20 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
     { layer: 'flag', source: input.flagSource ?? 'command line', values: input.flags ?? {} },
     { layer: 'env', source: 'environment', values: envLayer(env) },
     ...(wsFile ? [{ layer: 'workspace' as const, source: wsFile, values: readLayerFile(wsFile, warnings) }] : []),
-    { layer: 'user', source: user, values: { ...readLegacyJson(user, warnings), ...readLayerFile(user, warnings) } },
+    { layer: 'user', source: user, values: readLayerFile(user, warnings) },
+    { layer: 'user', source: legacyJsonFile(user), values: readLegacyJson(user, warnings) },
   ];
   const values: Values = {};
   const explain = {} as Record<ConfigKey, Explanation>;
   for (const key of CONFIG_KEYS) {
-    const e = resolveKey(key, layers, managed, warnings);
+    const e = resolveKey(key, layers, managed, warnings, errors);
     explain[key] = e;
     if (e.value !== undefined) values[key] = e.value;
   }
-  return { values, explain, warnings: [...new Set(warnings)], managed, files: { user, workspace: wsFile } };
+  return { values, explain, warnings: [...new Set(warnings)], errors, managed, files: { user, workspace: wsFile } };
 }
 
-function resolveKey(key: ConfigKey, layers: { layer: Layer; source: string; values: Values }[], managed: Managed, warnings: string[]): Explanation {
+function resolveKey(key: ConfigKey, layers: { layer: Layer; source: string; values: Values }[], managed: Managed, warnings: string[], errors: string[]): Explanation {
   const def = keyDef(key);
   const candidates: Candidate[] = [];
   let winner: { value: unknown; from: Explanation['from'] } | undefined;
@@ -124,7 +129,7 @@ function resolveKey(key: ConfigKey, layers: { layer: Layer; source: string; valu
     const parsed = def.schema.safeParse(raw);
     if (!parsed.success) {
       const reason = formatIssues(parsed.error);
-      warnings.push(`${where}: ${key}: ${reason}; ignored`);
+      errors.push(`${where}: ${key}=${JSON.stringify(raw)}: ${reason}`);
       candidates.push({ layer, source, raw, status: 'invalid', reason });
       continue;
     }
@@ -150,4 +155,11 @@ function fallback(key: ConfigKey, managed: Managed): Pick<Explanation, 'value' |
   if (!managedRefusal(managed, key, def.default)) return { value: def.default, from: 'default' };
   const bound = managed.minimum[key] ?? max;
   return bound !== undefined && !managedRefusal(managed, key, bound) ? { value: def.schema.parse(bound), from: 'managed' } : { value: undefined, from: 'unset' };
+}
+
+/** Refuses configuration with values that do not parse: the first one named, with where it came from. */
+export function assertUsable(r: ResolvedConfig): void {
+  if (!r.errors.length) return;
+  throw new AirlockError(ErrorCodes.Config, `invalid Airlock configuration: ${r.errors[0]}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : ''}`,
+    'fix the value, or remove it with `airlock config unset KEY`; `airlock config list` shows every value and where it came from');
 }

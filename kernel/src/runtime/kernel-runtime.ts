@@ -5,6 +5,7 @@ import { detectRuntime } from './detect';
 import type { ISandboxAuditSink } from './lifecycle';
 import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager';
 import { loadTemplates } from '../../../core/src/templates';
+import { kernelEgress, type KernelEgressOptions } from '../egress/attach';
 
 export interface KernelRuntimeOptions {
   /** The workspace path as the kernel sees it; used as the bind source when the kernel runs on the host. */
@@ -14,6 +15,9 @@ export interface KernelRuntimeOptions {
   log?: (line: string) => void;
   /** What the policy hides in the workspace, masked in every sandbox that mounts it (SandboxManager.workspaceMasks). */
   workspaceMasks?: SandboxManagerOptions['workspaceMasks'];
+  /** The egress proxy's policy, audit log and state folder, for templates with `egress: proxy` (docs/network.md);
+   * absent, those sandboxes are offline. The socket folder's host path comes from AIRLOCK_HOST_STATE_DIR. */
+  egress?: Omit<KernelEgressOptions, 'hostStateDir'>;
 }
 
 /** undefined when no engine is configured (AIRLOCK_ENGINE unset or `none`) or none answers: the kernel then runs
@@ -35,6 +39,7 @@ export async function createKernelRuntime(o: KernelRuntimeOptions): Promise<Sand
       volumeSize: env.AIRLOCK_VOLUME_SIZE || undefined,
       sweepIntervalMs: 60_000,
       workspaceMasks: o.workspaceMasks,
+      egress: o.egress && kernelEgress({ log, ...o.egress, hostStateDir: env.AIRLOCK_HOST_STATE_DIR }),
     });
     manager.start().then(
       (r) => { if (r.containers.length || r.volumes.length) log(`sandbox sweep removed ${r.containers.length} orphan container(s), ${r.volumes.length} volume(s)`); },

@@ -29,7 +29,9 @@ const IN = { workspace: '/workspace', state: '/state', outputs: '/outputs', sock
 export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
   const files: Record<string, string> = { [`${IMAGE_ROOT}/dist/kernel`]: requireKernelBundle(a) };
   // The natives (better-sqlite3, the peer-credential addon) staged beside the bundles by the build.
-  if (fs.existsSync(path.join(a.root, 'dist', 'node_modules'))) files[`${IMAGE_ROOT}/dist/node_modules`] = path.join(a.root, 'dist', 'node_modules');
+  // dist/node_modules also holds the CLI's keychain binding (@napi-rs): the kernel never loads it, so it stays out.
+  const mods = path.join(a.root, 'dist', 'node_modules');
+  for (const m of fs.existsSync(mods) ? fs.readdirSync(mods) : []) if (m !== '@napi-rs') files[`${IMAGE_ROOT}/dist/node_modules/${m}`] = path.join(mods, m);
   for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples']) {
     if (fs.existsSync(path.join(a.root, d))) files[`${IMAGE_ROOT}/${d}`] = path.join(a.root, d);
   }

@@ -15,7 +15,11 @@ RUN node=$(command -v node); [ "$node" = /usr/bin/node ] || ln -sf "$node" /usr/
  && chmod 1777 /tmp
 
 COPY dist/kernel /opt/airlock/dist/kernel
-COPY dist/node_modules /opt/airlock/dist/node_modules
+# Module by module: dist/node_modules also holds the CLI's keychain binding (@napi-rs), which the kernel never loads.
+COPY dist/node_modules/airlock-peercred /opt/airlock/dist/node_modules/airlock-peercred
+COPY dist/node_modules/better-sqlite3 /opt/airlock/dist/node_modules/better-sqlite3
+COPY dist/node_modules/bindings /opt/airlock/dist/node_modules/bindings
+COPY dist/node_modules/file-uri-to-path /opt/airlock/dist/node_modules/file-uri-to-path
 COPY policies /opt/airlock/policies
 COPY templates/sandbox /opt/airlock/templates/sandbox
 COPY templates/seccomp /opt/airlock/templates/seccomp

@@ -63,8 +63,10 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   // Every sandbox that mounts the workspace masks what the kernel's policy hides from agents (a task's own sandboxes
   // pass the masks of its mode's policy instead).
+  // Sandboxes whose template has `egress: proxy` reach the network only through the kernel's audited proxy (docs/network.md).
   const engine = o.runtime ?? await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log), env,
-    workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')) });
+    workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')),
+    egress: { policy, audit: () => audit.writer, stateDir: config.stateDir } });
   if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
   const scheduler = store.add(createScheduler(undefined, engine));

@@ -20,6 +20,7 @@ import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime'
 import { hiddenCheck } from './agent/hidden';
 import { workspaceMasks } from './agent/masks';
 import { TaskService } from './agent/task-service';
+import { ExternalSessions } from './agent/external-sessions';
 import { NoSandboxes } from './runtime/no-sandboxes';
 import type { SandboxManager } from './runtime/sandbox-manager';
 import { TokenService } from '../../core/src/policy/tokens';
@@ -75,7 +76,9 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const runtime = engine ?? new NoSandboxes();
   const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));
-  return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions };
+  const external = store.add(new ExternalSessions({ tasks, tokens, workflow }));
+  return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions,
+    external };
 }
 
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {

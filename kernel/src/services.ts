@@ -10,6 +10,7 @@ import type { SandboxService } from './runtime/no-sandboxes';
 import type { TaskService } from './agent/task-service';
 import type { TokenService } from '../../core/src/policy/tokens';
 import type { SessionStore } from './sessions/store';
+import type { ExternalSessions } from './agent/external-sessions';
 
 /** Every service is present: one that cannot work in this kernel is an explicit null object that refuses each call. */
 export interface KernelServices {
@@ -36,6 +37,8 @@ export interface KernelServices {
   readonly tasks: TaskService;
   /** Stored task sessions: prompt, transcript, cost, patch set (`sessions/*`). */
   readonly sessions: SessionStore;
+  /** Other agents' sessions through `airlock mcp serve`: external/open|call|approve|close. */
+  readonly external: ExternalSessions;
 }
 
 /** The audit log as a handler that records or reads uses it: `KernelAudit.writer`, the opened log (AUDIT_UNAVAILABLE when

@@ -26,6 +26,12 @@ const LONG: { [M in MethodName]?: (params: ParamsOf<M>) => number } = {
   'audit/verify': () => 10 * MINUTE,
   'review/plan': () => 2 * MINUTE,
   'review/export': () => 2 * MINUTE,
+  // An external session's call may run a command (up to 30 minutes, plus a workflow test rerun after a test command);
+  // a call that asks the person answers at once, and the answer (external/approve) resumes the same call.
+  'external/open': () => 2 * MINUTE,
+  'external/call': () => KERNEL_EXEC_DEFAULT_MS + 12 * MINUTE,
+  'external/approve': () => KERNEL_EXEC_DEFAULT_MS + 12 * MINUTE,
+  'external/close': () => 15 * MINUTE,
 };
 
 export function defaultTimeoutMs<M extends MethodName>(method: M, params: ParamsOf<M>): number {

@@ -48,14 +48,15 @@ export function toolPolicy(engine: { evaluateAsync(r: PolicyRequestInput, signal
 
 const sized = (size: number | undefined) => (size === undefined ? {} : { size });
 
-/** Writes agent audit entries to the audit log: decisions durable (sync), results buffered. */
-export function toolAudit(log: { append(input: AuditInput, opts: { sync: true }): Promise<unknown>; append(input: AuditInput, opts?: { sync?: false }): unknown }): IAudit {
+/** Writes agent audit entries to the audit log: decisions durable (sync), results buffered. `subject`: who called. */
+export function toolAudit(log: { append(input: AuditInput, opts: { sync: true }): Promise<unknown>; append(input: AuditInput, opts?: { sync?: false }): unknown },
+  subject = 'agent'): IAudit {
   return {
     async append(e: AgentAuditEntry, o: { sync: boolean }): Promise<void> {
       const p = e.payload;
       const decision = typeof p.decision === 'string' ? p.decision : typeof p.answer === 'string' ? p.answer : typeof p.ok === 'boolean' ? (p.ok ? 'ok' : 'error') : null;
       const input: AuditInput = {
-        session: e.taskId, subject: 'agent', action: e.kind, resource: String(p.tool ?? ''), decision,
+        session: e.taskId, subject, action: e.kind, resource: String(p.tool ?? ''), decision,
         ruleIds: typeof p.matched === 'string' ? p.matched.split(',').filter(Boolean).slice(0, 64) : [], payload: p,
       };
       if (o.sync) await log.append(input, { sync: true });

@@ -68,13 +68,16 @@ export interface TaskRunSpec {
 /** The sandbox template of a task's commands (its preemption policy is the task's). */
 export const TASK_TEMPLATE = 'code-executor';
 
-type Finished = Extract<TaskEvent, { type: 'finished' }>;
+export type Finished = Extract<TaskEvent, { type: 'finished' }>;
 const NOT_STARTED: Finished = { type: 'finished', status: 'failed', message: 'Task failed before it started.' };
-type Recorder = (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+export type Recorder = (action: string, payload: Record<string, unknown>) => Promise<unknown>;
+/** What the steps an external session shares with tasks (external-session.ts) use of a run's spec. */
+export type SessionSpec = Pick<TaskRunSpec, 'taskId' | 'policy' | 'approve' | 'emit' | 'log' | 'workflow' | 'requeued'>;
 /** One run: what it was given, and its audit recorder (synchronous: the trail has each step before the next). */
-interface Run { d: TaskRunDeps; t: TaskRunSpec; signal: AbortSignal; record: Recorder }
+export interface SessionRun { d: TaskRunDeps; t: SessionSpec; signal: AbortSignal; record: Recorder }
+interface Run extends SessionRun { t: TaskRunSpec }
 /** What the agent works in: its sandbox for commands, its view (edits over the workspace), what the policy hides. */
-interface Workspace { sb: TaskSandbox; tv: TaskVolume; hidden: ReturnType<TaskPolicy['hidden']> }
+export interface Workspace { sb: TaskSandbox; tv: TaskVolume; hidden: ReturnType<TaskPolicy['hidden']> }
 
 /**
  * A task in named steps: output volume -> sandbox and view -> the agent loop -> sandbox closed -> workflow review
@@ -105,7 +108,7 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
 }
 
 /** Step 1: the output volume the agent's edits go to (recorded before anything writes to it). */
-async function openOutput({ d, t, signal, record }: Run): Promise<OutputVolume> {
+export async function openOutput({ d, t, signal, record }: SessionRun): Promise<OutputVolume> {
   const where = { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath };
   const vol = await createOutputVolume(t.taskId, where, signal);
   await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
@@ -113,7 +116,7 @@ async function openOutput({ d, t, signal, record }: Run): Promise<OutputVolume> 
 }
 
 /** Step 2: the task's sandbox (made when first needed) and its view, both hiding what the policy hides. */
-async function prepareWorkspace({ d, t, signal, record }: Run, vol: OutputVolume): Promise<Workspace> {
+export async function prepareWorkspace({ d, t, signal, record }: SessionRun, vol: OutputVolume): Promise<Workspace> {
   const hidden = t.policy.hidden();
   // Found again for every sandbox (the person may add a `.env` while the task runs); the values in what is hidden
   // go to the sanitiser as well, a second line should any reach a tool result, the model or the audit log.
@@ -161,19 +164,22 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
   }
 }
 
-/** The tools a task has (reads see its edits) behind its router: its policy, audit trail, approvals and workflow. */
-function taskRouter(d: TaskRunDeps, t: TaskRunSpec, tv: TaskVolume, counter: ITokenCounter): ToolRouter {
+/**
+ * The tools a task has (reads see its edits) behind its router: its policy, audit trail, approvals and workflow.
+ * `subject`: who the audit log names as calling (an external session's `mcp:<client>`).
+ */
+export function taskRouter(d: TaskRunDeps, t: SessionSpec, tv: TaskVolume, counter: ITokenCounter, subject = 'agent'): ToolRouter {
   const wf = t.workflow;
   const native = nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n));
   return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? [])],
-    { policy: t.policy, audit: toolAudit(d.audit), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
+    { policy: t.policy, audit: toolAudit(d.audit, subject), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
 }
 
 /**
  * Step 4: nothing leaves a task whose workflow session did not reach review (strict: green and tests pass; debug:
  * reproduction passes, instrumentation removed).
  */
-function requireReview({ t }: Run, finished: Finished, vol: OutputVolume, { tv }: Workspace): Finished {
+export function requireReview({ t }: SessionRun, finished: Finished, vol: OutputVolume, { tv }: Workspace): Finished {
   const wf = t.workflow;
   if (finished.status !== 'completed' || !hasChanges(vol, tv.root) || !wf || wf.readyForPatch) return finished;
   const message = `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not`
@@ -209,7 +215,7 @@ function failed(err: unknown, signal: AbortSignal): Finished {
 }
 
 /** Last, always: sandbox and output volume freed, the end recorded, `finished` emitted (unless the task runs again). */
-async function teardown({ d, t, record }: Run, finished: Finished, vol: OutputVolume | undefined, sandbox?: TaskSandbox): Promise<void> {
+export async function teardown({ d, t, record }: SessionRun, finished: Finished, vol: OutputVolume | undefined, sandbox?: TaskSandbox): Promise<void> {
   await sandbox?.close('task ended').catch(() => undefined);
   if (vol) {
     // A patch set keeps what it reads later in the state volume (PatchService.generate): the output dir on the
@@ -224,7 +230,7 @@ async function teardown({ d, t, record }: Run, finished: Finished, vol: OutputVo
   if (!requeued) t.emit(finished);
 }
 
-function hasChanges(vol: OutputVolume, root: string): boolean {
+export function hasChanges(vol: OutputVolume, root: string): boolean {
   if (vol.kind !== 'overlay') return true; // snapshots are compared by the generator
   try { return fs.readdirSync(root).length > 0; } catch { return false; }
 }

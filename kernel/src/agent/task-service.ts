@@ -18,13 +18,14 @@ import { NoSandboxes } from '../runtime/no-sandboxes';
 import type { SandboxManager } from '../runtime/sandbox-manager';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { WorkflowService } from '../workflow/machine';
+import type { ApprovalAnswer } from './interfaces';
 import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
 import { autoMergeTaskSet } from './task-automerge';
-import { runTask, TASK_TEMPLATE } from './task-run';
+import { runTask, TASK_TEMPLATE, type TaskRunDeps } from './task-run';
 import { TaskWorkflow } from './task-workflow';
 import { recordThenAct } from '../audit/record';
 
@@ -32,7 +33,7 @@ interface Scheduled {
   p: TaskStartParams; runtime: SandboxManager; outputRoot: string; mode: string; engine: IPolicyEngine; provider: IProvider; model: string;
   emit: (e: TaskEvent) => void; wf?: TaskWorkflow;
 }
-interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown }
+interface Pending { resolve: (a: ApprovalAnswer) => void; tool: string; input: unknown }
 /** What tasks use of the kernel (main.ts passes its own services; nothing here reaches back for the rest). */
 export interface TaskServiceDeps {
   readonly config: Pick<KernelConfig, 'workspace' | 'stateDir' | 'outputsDir' | 'inContainer'>;
@@ -149,13 +150,24 @@ export class TaskService implements IDisposable {
       task.started = true;
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
-      task.done = runTask({
-        workspace: this.d.config.workspace, outputRoot: r.outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime, patches, audit: this.d.audit.writer, sanitiser: this.sanitiser,
-      }, { taskId, prompt: p.prompt, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
+      task.done = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
         autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
       return task.done;
     });
+  }
+
+  /** What a task's run is given: its sandboxes, output dirs, patches, audit log and the shared sanitiser. */
+  private runDeps(runtime: SandboxManager, outputRoot: string): TaskRunDeps {
+    return { workspace: this.d.config.workspace, outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime,
+      patches: this.d.patches, audit: this.d.audit.writer, sanitiser: this.sanitiser };
+  }
+
+  /** An external session (external-sessions.ts) is admitted and run like a task, judged by its mode's engine. */
+  prepareExternal(mode?: string): { deps: TaskRunDeps; mode: string; engine: IPolicyEngine } {
+    const { runtime, outputRoot } = this.admit();
+    const m = mode ?? this.kernelMode;
+    return { deps: this.runDeps(runtime, outputRoot), mode: m, engine: this.engines.for(m) };
   }
 
   cancel(taskId: string, reason = 'cancelled by a person'): boolean {
@@ -173,8 +185,11 @@ export class TaskService implements IDisposable {
     return true;
   }
 
-  /** Answers an approval request; false when the task or request is unknown (already answered, task over). */
-  async approve(taskId: string, requestId: string, decision: ApprovalDecision): Promise<boolean> {
+  /**
+   * Answers an approval request; false when the task or request is unknown (already answered, task over). A deny's
+   * `note` (the person's reason) reaches the model as the call's result and the audit log with the answer.
+   */
+  async approve(taskId: string, requestId: string, decision: ApprovalDecision, note?: string): Promise<boolean> {
     const task = this.tasks.get(taskId);
     const p = task?.pending.get(requestId);
     if (!task || !p) return false;
@@ -185,7 +200,7 @@ export class TaskService implements IDisposable {
         () => task.policy.grant(scopes));
     }
     if (!task.pending.delete(requestId)) return false;
-    p.resolve(decision === 'deny' ? 'deny' : 'allow');
+    p.resolve({ answer: decision === 'deny' ? 'deny' : 'allow', ...(note ? { note } : {}) });
     return true;
   }
 
@@ -197,7 +212,7 @@ export class TaskService implements IDisposable {
     this.engines.dispose();
   }
 
-  private ask(task: RunningTask, req: { requestId: string; tool: string; input: unknown }, signal: AbortSignal): Promise<'allow' | 'deny'> {
+  private ask(task: RunningTask, req: { requestId: string; tool: string; input: unknown }, signal: AbortSignal): Promise<ApprovalAnswer> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const onAbort = () => { task.pending.delete(req.requestId); reject(signal.reason); };

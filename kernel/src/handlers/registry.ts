@@ -40,6 +40,10 @@ import { configure as providerConfigure } from './provider/configure';
 import { list as sessionsList } from './sessions/list';
 import { show as sessionsShow } from './sessions/show';
 import { remove as sessionsDelete } from './sessions/delete';
+import { open as externalOpen } from './external/open';
+import { call as externalCall } from './external/call';
+import { approve as externalApprove } from './external/approve';
+import { close as externalClose } from './external/close';
 
 /** One handler for every method: a method added to the protocol without its handler here does not compile. (The
  * server's HandlerMap stays partial so tests can serve a few methods; this is what the kernel itself serves.) */
@@ -50,7 +54,7 @@ type Needs<K extends keyof KernelServices> = Pick<KernelServices, K>;
 export function createHandlers(s: KernelServices): KernelHandlers {
   return {
     ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
-    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s),
+    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s),
   };
 }
 
@@ -113,4 +117,11 @@ export const taskHandlers = (s: Needs<'tasks' | 'config' | 'sessions'> & AuditWr
   'task/cancel': taskCancel(s),
   'task/approve': taskApprove(s),
   'provider/configure': providerConfigure(s),
+});
+
+export const externalHandlers = (s: Needs<'external'>) => ({
+  'external/open': externalOpen(s),
+  'external/call': externalCall(s),
+  'external/approve': externalApprove(s),
+  'external/close': externalClose(s),
 });

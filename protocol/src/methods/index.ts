@@ -10,6 +10,7 @@ import { tasksMethods } from './tasks';
 import { workflowMethods } from './workflow';
 import { sandboxMethods } from './sandbox';
 import { sessionsMethods } from './sessions';
+import { externalMethods } from './external';
 
 export const methods = {
   ...kernelMethods,
@@ -22,6 +23,7 @@ export const methods = {
   ...workflowMethods,
   ...sandboxMethods,
   ...sessionsMethods,
+  ...externalMethods,
 } as const;
 
 export type Methods = typeof methods;

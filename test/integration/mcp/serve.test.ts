@@ -1,0 +1,139 @@
+// `airlock mcp serve` driven by the MCP SDK's own Client over stdio: the shipped dist/cli.js, copied to a folder
+// unrelated to the checkout, serves a real kernel's tools (Docker): schemas listed, reads, a policy denial (audited as
+// the client), exec in a real sandbox whose write lands in the patch set, and fs_write; the workspace stays as it was
+// until a person accepts and merges the patch set that closing the session produced.
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import Docker from 'dockerode';
+import { assets } from '../../../protocol/src/node/assets';
+
+interface Ran { status: number | null; stdout: string; stderr: string }
+
+describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () {
+  this.timeout(600_000);
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock mcp '));
+  const pkg = path.join(base, 'an unrelated folder');
+  const ws = path.join(base, 'project');
+  const elsewhere = path.join(base, 'somewhere else');
+  const env: NodeJS.ProcessEnv = { ...process.env, AIRLOCK_STATE_ROOT: fs.mkdtempSync(path.join(os.tmpdir(), 'almcp-')) };
+  const cli = () => path.join(pkg, 'dist', 'cli.js');
+  let client: Client;
+  let stderr = '';
+
+  const airlock = (args: string[]): Promise<Ran> => new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli(), ...args], { cwd: elsewhere, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (c) => { out += String(c); });
+    p.stderr.on('data', (c) => { err += String(c); });
+    p.on('close', (status) => resolve({ status, stdout: out, stderr: err }));
+  });
+  const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+  const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const wsFiles = () => fs.readdirSync(ws).sort();
+
+  before(async () => {
+    const root = assets().root;
+    assert.ok(fs.existsSync(path.join(root, 'dist', 'cli.js')), 'node scripts/build.mjs first');
+    for (const d of ['dist', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples']) fs.cpSync(path.join(root, d), path.join(pkg, d), { recursive: true });
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(pkg, 'package.json'));
+    fs.mkdirSync(ws);
+    fs.mkdirSync(elsewhere);
+    fs.writeFileSync(path.join(ws, 'a.txt'), 'hello from the workspace\n');
+    fs.writeFileSync(path.join(ws, '.env'), 'API_TOKEN=do-not-read-me\n');
+    client = new Client({ name: 'airlock-test', version: '1.0.0' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [cli(), 'mcp', 'serve', '--workspace', ws, '--mode', 'explore'],
+      cwd: elsewhere, env: env as Record<string, string>, stderr: 'pipe' });
+    transport.stderr?.on('data', (c) => { stderr += String(c); });
+    await client.connect(transport);
+  });
+
+  after(async () => {
+    await client?.close().catch(() => undefined);
+    const docker = new Docker();
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('lists the tools with their JSON schemas (names an MCP client accepts)', async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    for (const n of ['fs_read', 'fs_list', 'fs_exists', 'search_grep', 'search_glob', 'fs_write', 'fs_edit', 'exec', 'workflow_status']) {
+      assert.ok(names.includes(n), `${n} in ${names.join(', ')}\n${stderr}`);
+    }
+    for (const n of names) assert.match(n, /^[a-zA-Z0-9_-]{1,64}$/);
+    const read = tools.find((t) => t.name === 'fs_read')!;
+    assert.equal(read.inputSchema.type, 'object');
+    assert.deepEqual((read.inputSchema.required as string[]).sort(), ['path']);
+    assert.equal((read.inputSchema.properties as Record<string, { type?: string }>).path.type, 'string');
+    const exec = tools.find((t) => t.name === 'exec')!;
+    assert.ok((exec.inputSchema.properties as Record<string, unknown>).argv);
+  });
+
+  it('reads a workspace file', async () => {
+    const r = await call('fs_read', { path: 'a.txt' });
+    assert.notEqual(r.isError, true, text(r));
+    assert.match(text(r), /hello from the workspace/);
+  });
+
+  it('a read the policy denies (.env) is an MCP error result, and the secret never leaves', async () => {
+    const r = await call('fs_read', { path: '.env' });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /POLICY_DENIED/);
+    assert.doesNotMatch(text(r), /do-not-read-me/);
+  });
+
+  it('exec runs in a sandbox that sees the workspace; what it writes does not reach the workspace', async () => {
+    const r = await call('exec', { argv: ['node', '-e', `const fs = require('fs'); fs.writeFileSync('made-by-exec.txt', 'exec wrote this\\n');
+      console.log('sandbox:' + require('os').hostname() + ':' + fs.readFileSync('a.txt', 'utf8').trim())`] });
+    assert.notEqual(r.isError, true, text(r));
+    const m = /sandbox:(\S+):hello from the workspace/.exec(text(r));
+    assert.ok(m, text(r));
+    assert.notEqual(m[1], os.hostname(), 'ran on the host');
+    assert.ok(!fs.existsSync(path.join(ws, 'made-by-exec.txt')));
+    const seen = await call('fs_read', { path: 'made-by-exec.txt' });
+    assert.match(text(seen), /exec wrote this/, 'reads see the session\'s own changes');
+  });
+
+  it('fs_write goes to the output volume, not the workspace', async () => {
+    const r = await call('fs_write', { path: 'notes/new.md', content: '# written through MCP\n' });
+    assert.notEqual(r.isError, true, text(r));
+    assert.deepEqual(wsFiles(), ['.env', 'a.txt']);
+  });
+
+  it('closing the session (stdin EOF) makes a patch set; accept + merge applies it; the calls are audited as mcp:airlock-test', async () => {
+    await client.close();
+    let listed = '';
+    for (let i = 0; i < 60 && !/task_mcp_/.test(listed); i++) {
+      listed = (await airlock(['review', 'list', '--workspace', ws])).stdout;
+      if (!/task_mcp_/.test(listed)) await new Promise((r) => setTimeout(r, 1000));
+    }
+    const m = /^(\S+)\s+pending\s+2 files.*task (task_mcp_\w+)/m.exec(listed);
+    assert.ok(m, `no pending patch set of the session:\n${listed}\n${stderr}`);
+    const [, setId, session] = m;
+    assert.deepEqual(wsFiles(), ['.env', 'a.txt'], 'the workspace changed before the merge');
+
+    const accepted = await airlock(['review', 'accept', setId, '--workspace', ws]);
+    assert.equal(accepted.status, 0, accepted.stdout + accepted.stderr);
+    const merged = await airlock(['review', 'merge', setId, '--workspace', ws]);
+    assert.equal(merged.status, 0, merged.stdout + merged.stderr);
+    assert.equal(fs.readFileSync(path.join(ws, 'notes/new.md'), 'utf8'), '# written through MCP\n');
+    assert.equal(fs.readFileSync(path.join(ws, 'made-by-exec.txt'), 'utf8'), 'exec wrote this\n');
+
+    const exported = await airlock(['audit', 'export', '--format', 'jsonl', '--session', session, '--workspace', ws]);
+    assert.equal(exported.status, 0, exported.stderr);
+    const entries = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; action: string; resource: string; decision: string | null });
+    const decisions = entries.filter((e) => e.action === 'tool.decision');
+    assert.equal(decisions.length, 5, JSON.stringify(decisions));
+    assert.deepEqual([...new Set(decisions.map((e) => e.subject))], ['mcp:airlock-test']);
+    assert.ok(decisions.some((e) => e.resource === 'fs.read' && e.decision === 'deny'), 'the denied read is in the trail');
+    assert.ok(decisions.some((e) => e.resource === 'exec' && e.decision === 'allow'));
+    assert.ok(entries.some((e) => e.action === 'external.open' && e.subject === 'mcp:airlock-test'));
+    assert.ok(entries.some((e) => e.action === 'task.patches'));
+  });
+});

@@ -67,8 +67,13 @@ export interface IOutputVolume {
   view?(signal: AbortSignal): Promise<TreeRoot>;
 }
 
+/**
+ * The person's answer. With a `note` (the reason typed when denying), the model gets it as the call's result and the
+ * audit log keeps it with the answer.
+ */
+export type ApprovalAnswer = 'allow' | 'deny' | { answer: 'allow' | 'deny'; note?: string };
 /** Asks the person; resolves with their answer. The loop emits an approval-request event before calling it. */
-export type ApprovalCallback = (req: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal) => Promise<'allow' | 'deny'>;
+export type ApprovalCallback = (req: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal) => Promise<ApprovalAnswer>;
 
 export type AgentLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 

@@ -142,9 +142,15 @@ async function enforce(o: PipelineOptions, d: Decided): Promise<Step<Decided>> {
       const tool = d.tool.name;
       const shown = { ...d.call, arguments: o.sanitiser.sanitise(d.call.arguments).text };
       o.onEvent?.({ type: 'approval-request', requestId, call: shown, reason });
-      const answer = await o.approve({ requestId, tool, input: o.sanitiser.sanitiseValue(d.input), reason }, d.signal);
-      const recorded = await recordThen(o, d, 'tool.approval', { callId: d.call.id, requestId, tool, answer }, 'the person\'s answer');
-      return recorded.type === 'next' && answer === 'deny' ? declined : recorded;
+      const given = await o.approve({ requestId, tool, input: o.sanitiser.sanitiseValue(d.input), reason }, d.signal);
+      const { answer, note } = typeof given === 'string' ? { answer: given, note: undefined } : given;
+      const said = note?.trim() ? o.sanitiser.sanitise(note.trim()).text : undefined;
+      const recorded = await recordThen(o, d, 'tool.approval', { callId: d.call.id, requestId, tool, answer, ...(said ? { note: said } : {}) },
+        'the person\'s answer');
+      // The person's reason is the model's feedback: it says what to do instead.
+      const because: Stop = { type: 'denied', error: new AirlockError(ErrorCodes.PolicyDenied, `the person declined ${tool}: "${said}"`,
+        'follow the person\'s reason above; do not retry the same call unchanged') };
+      return recorded.type === 'next' && answer === 'deny' ? (said ? because : declined) : recorded;
     }
     default: { const never: never = decision; throw new Error(`unknown policy decision ${String(never)}`); }
   }

@@ -1,23 +1,22 @@
 // `airlock chat`: an interactive session; each message runs as an agent task carrying the conversation so far.
 import * as readline from 'node:readline';
+import { ChatLoop } from '../chat/loop';
+import { HISTORY_MAX_LINES, historyFile, loadHistory, looksSecret, saveHistory } from '../chat/history';
+import { colourFor } from '../chat/render';
 import type { Command } from '../command';
 import { withKernel } from '../kernel';
 import { parseRunOptions } from '../run/options';
-import { askOn, runTaskInTerminal } from '../run/session';
+
+export { chatPrompt } from '../chat/loop';
 
 const USAGE = `airlock chat [--workspace DIR] [--provider NAME] [--model NAME] [--base-url URL] [--mode strict|explore|debug]
                    [--replay FILE] [--record FILE] [--yes]
-  type a task and press Enter; /exit or Ctrl-D ends the chat; Ctrl-C cancels the running task`;
-
-const HISTORY_CHARS = 8000;
-
-/** The prompt for the next task: earlier exchanges (newest kept when long), then the new message. */
-export function chatPrompt(history: Array<{ user: string; agent: string }>, message: string): string {
-  if (!history.length) return message;
-  let past = history.map((h) => `Person: ${h.user}\nAgent: ${h.agent}`).join('\n\n');
-  if (past.length > HISTORY_CHARS) past = `…${past.slice(-HISTORY_CHARS)}`;
-  return `Earlier in this conversation:\n${past}\n\nNow: ${message}`;
-}
+  type a task and press Enter: it runs with the conversation so far; the model's text streams, tool calls and their
+  decisions show as they happen, and approvals are answered inline: y (once), s (for the rest of the task), n REASON
+  commands: /mode M, /model M, /review, /merge [SET], /stop, /cost, /sessions, /help, /exit (a leading // sends a /)
+  keys: Ctrl+C stops the running task, twice within 2 s quits; Ctrl+C at an empty prompt or Ctrl+D quits
+  history: $AIRLOCK_STATE_ROOT/chat_history, else $XDG_STATE_HOME/airlock/chat_history (lines that look like keys are not kept)
+  colour only on a terminal, never with NO_COLOR; exit codes: 0 /exit or Ctrl+D, 130 quit with Ctrl+C, 2 usage or error`;
 
 export const chat: Command = {
   name: 'chat',
@@ -26,26 +25,24 @@ export const chat: Command = {
   async run(args, io) {
     const o = parseRunOptions(args, io.cwd, USAGE, io.env);
     for (const w of o.warnings) io.err(`warning: ${w}`);
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: !!process.stdin.isTTY });
-    rl.on('SIGINT', () => process.emit('SIGINT'));
-    const lines = rl[Symbol.asyncIterator]();
-    const history: Array<{ user: string; agent: string }> = [];
+    const tty = !!process.stdin.isTTY;
+    const file = historyFile(io.env);
+    const rl = readline.createInterface({
+      input: process.stdin, output: process.stderr, terminal: tty, prompt: '> ',
+      history: tty ? loadHistory(file, io.env) : [], historySize: HISTORY_MAX_LINES, removeHistoryDuplicates: true,
+    });
+    let warned = false;
+    // Only a person's lines at a terminal are kept; a line that looks like a key leaves the in-memory history too.
+    if (tty) rl.on('history', (h: string[]) => {
+      for (let i = h.length - 1; i >= 0; i--) if (looksSecret(h[i]!, io.env)) h.splice(i, 1);
+      const problem = saveHistory(file, h, io.env);
+      if (problem && !warned) { warned = true; io.err(`warning: the chat history cannot be saved: ${problem}`); }
+    });
     try {
-      return await withKernel(io, o.workspace, async (sup) => {
-        const client = await sup.ready();
-        io.err('airlock chat: type a task, /exit to quit');
-        for (;;) {
-          process.stderr.write('> ');
-          const next = await lines.next();
-          if (next.done) break;
-          const message = String(next.value).trim();
-          if (!message) continue;
-          if (message === '/exit' || message === '/quit') break;
-          const r = await runTaskInTerminal(client, o, chatPrompt(history, message), { ...io, write: (t) => process.stdout.write(t), ask: process.stdin.isTTY && !o.yes ? askOn(rl) : undefined });
-          history.push({ user: message, agent: r.message });
-        }
-        return 0;
-      });
+      return await withKernel(io, o.workspace, async (sup) => new ChatLoop({
+        client: await sup.ready(), rl, io, write: (t) => process.stdout.write(t), tty, style: colourFor(process.stdout, io.env), options: o,
+        reparse: (extra) => parseRunOptions([...args, ...extra], io.cwd, USAGE, io.env), columns: () => process.stdout.columns || 80,
+      }).run());
     } finally {
       rl.close();
     }

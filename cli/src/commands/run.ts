@@ -8,20 +8,25 @@ import { askOn, exitCodeOf, runTaskInTerminal } from '../run/session';
 
 const USAGE = `airlock run "<task>" [--workspace DIR] [--provider NAME] [--model NAME] [--base-url URL]
                   [--mode strict|explore|debug] [--replay FILE] [--record FILE] [--yes]
-                  [--auto-merge [--auto-merge-paths GLOB ...] [--auto-merge-max-lines N]]
+                  [--auto-merge [--auto-merge-paths GLOB ...] [--auto-merge-max-lines N]] [--json]
   providers: openai, openai-responses, anthropic, google, openai-compatible (--base-url), replay (--replay FILE)
   keys come from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY, else from the OS keychain
   (airlock auth set PROVIDER); never from settings files
   approvals are asked on the terminal; --yes allows them; without a terminal they are denied
   --auto-merge: a patch set meeting every criterion (paths, default test/**; changed lines, default 20; tests passed;
-  no deletes or binaries; never in strict mode; the policy's patch.apply rules) is merged into the workspace here`;
+  no deletes or binaries; never in strict mode; the policy's patch.apply rules) is merged into the workspace here
+  --json: stdout is a stream of JSON lines, one per task event ({"taskId", "type", ...}), then one
+  {"type":"result", taskId, status, message, setId, merged, totalTokens, costUsd, exitCode}; everything else goes to stderr
+  exit codes: 0 completed; 1 failed, stopped by a budget, or an auto-merge left conflicts; 2 usage or error; 130 cancelled`;
 
 export const run: Command = {
   name: 'run',
   summary: 'run an agent task in a sandbox; its edits come back as a patch set to review',
   usage: USAGE,
   async run(args, io) {
-    const o = parseRunOptions(args, io.cwd, USAGE, io.env);
+    // --json is this command's own flag (chat has no use for it), taken out before the shared options are parsed.
+    const json = args.includes('--json');
+    const o = parseRunOptions(args.filter((a) => a !== '--json'), io.cwd, USAGE, io.env);
     for (const w of o.warnings) io.err(`warning: ${w}`);
     const prompt = o.positionals.join(' ').trim();
     if (!prompt) throw new AirlockError('CLI_USAGE', 'airlock run needs a task', USAGE);
@@ -32,8 +37,13 @@ export const run: Command = {
     try {
       return await withKernel(io, o.workspace, async (sup) => {
         const client = await sup.ready();
-        const r = await runTaskInTerminal(client, o, prompt, { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined });
-        return Math.max(exitCodeOf(r.status), r.merged ?? 0);
+        const jsonLine = (v: object) => process.stdout.write(`${JSON.stringify(v)}\n`);
+        // In --json mode stdout carries only JSON lines: the human lines (patch summary, notes) move to stderr.
+        const r = await runTaskInTerminal(client, o, prompt, { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined,
+          ...(json ? { out: io.err, write: (t: string) => process.stderr.write(t), event: (e, taskId) => jsonLine({ taskId, ...e }) } : {}) });
+        const code = Math.max(exitCodeOf(r.status), r.merged ?? 0);
+        if (json) jsonLine({ type: 'result', taskId: r.taskId, status: r.status, message: r.message, setId: r.setId ?? null, merged: r.merged ?? null, ...r.usage, exitCode: code });
+        return code;
       });
     } finally {
       rl?.close();

@@ -90,3 +90,15 @@ export function parseApproval(answer: string): 'allow' | 'allow-session' | 'deny
   if (a === 'a' || a === 'always' || a === 's' || a === 'session') return 'allow-session';
   return 'deny';
 }
+
+export interface ApprovalAnswer { decision: 'allow' | 'allow-session' | 'deny'; /** The person's reason for a deny (audited). */ note?: string }
+
+/**
+ * Parses an inline approval answer: `y`/`once`, `s`/`a`/`session`, or `n`/`deny` optionally followed by a reason
+ * (`n not on main`, `deny: use the fixture`). Anything unclear is a deny without a reason (fail closed).
+ */
+export function parseApprovalAnswer(answer: string): ApprovalAnswer {
+  const m = /^\s*(no|n|deny|d)\b[\s:,-]*(.*)$/is.exec(answer);
+  if (m) return { decision: 'deny', ...(m[2]!.trim() ? { note: m[2]!.trim().slice(0, 2000) } : {}) };
+  return { decision: parseApproval(answer) };
+}

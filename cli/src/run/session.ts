@@ -6,16 +6,25 @@ import type { EventData } from '../../../protocol/src/events';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
 import { merge } from '../review/actions';
-import { formatEvent, formatPatchSummary, formatUsage, parseApproval } from './format';
+import { type ApprovalAnswer, formatEvent, formatPatchSummary, formatUsage, parseApproval } from './format';
 import { providerConfig, RunOptions, startParams } from './options';
 
-export interface TaskOutcome { status: TaskStatus; message: string; setId?: string; /** Exit status of the host merge of an auto-merged set. */ merged?: number }
+export interface TaskOutcome {
+  status: TaskStatus; message: string; setId?: string; /** Exit status of the host merge of an auto-merged set. */ merged?: number;
+  taskId: string; usage: { totalTokens: number; costUsd: number };
+}
 
 export interface SessionIO extends CliIO {
   /** Raw stdout write (streamed text without newlines). */
   write(text: string): void;
   /** Asks a question on the terminal; undefined when there is no TTY to ask on. */
   ask?: (question: string) => Promise<string>;
+  /** Answers approvals inline (chat), a deny with the person's reason; undefined leaves it unanswered (the task ends). */
+  approve?: (e: Extract<TaskEvent, { type: 'approval-request' }>) => Promise<ApprovalAnswer | undefined>;
+  /** Told the task id once the kernel has started it (chat's /stop and Ctrl-C cancel through it). */
+  started?: (taskId: string) => void;
+  /** Replaces the terminal formatting of each event (`run --json` prints them as JSON lines). */
+  event?: (e: TaskEvent, taskId: string) => void;
 }
 
 export function exitCodeOf(status: TaskStatus): number {
@@ -45,6 +54,12 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     }
   };
   const answer = async (e: Extract<TaskEvent, { type: 'approval-request' }>) => {
+    if (io.approve && !o.yes) {
+      const a = await io.approve(e);
+      if (a) await client.request('task/approve', { taskId, requestId: e.requestId, decision: a.decision, ...(a.note ? { note: a.note } : {}) })
+        .catch((err) => io.err(`airlock: could not answer the approval: ${(err as Error).message}`));
+      return;
+    }
     let decision: 'allow' | 'allow-session' | 'deny';
     if (o.yes) decision = 'allow';
     else if (io.ask) decision = parseApproval(await io.ask('  allow? [y]es once / [a]lways for this task / [N]o: '));
@@ -55,7 +70,7 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   const handle = (d: EventData<'task/event'>) => {
     const e = d.event;
     if (e.type === 'usage') usage = { totalTokens: e.totalTokens, costUsd: e.costUsd };
-    print(e);
+    if (io.event) io.event(e, taskId); else print(e);
     if (e.type === 'approval-request') void answer(e);
     if (e.type === 'finished') resolveDone(e);
   };
@@ -75,6 +90,7 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     await configureProvider(client, o, io.env, (w) => io.err(`warning: ${w}`));
     const started = await client.request('task/start', startParams(o, prompt));
     taskId = started.taskId;
+    io.started?.(taskId);
     io.err(`airlock: task ${taskId} (${started.provider}, ${started.model}${o.mode ? `, ${o.mode} mode` : ''})`);
     if (interrupts) void client.request('task/cancel', { taskId }).catch(() => undefined);
     for (const d of early.splice(0)) if (d.taskId === taskId) handle(d);
@@ -92,10 +108,10 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     if (setId && autoMerged && o.autoMerge) {
       io.out(`Auto-merge: ${setId} met the criteria (paths ${o.autoMerge.paths.join(' ')}, at most ${o.autoMerge.maxChangedLines ?? '∞'} changed lines); applying it`);
       const merged = await merge({ client, workspace: o.workspace, io }, setId);
-      return { status: fin.status, message: fin.message, setId, merged };
+      return { status: fin.status, message: fin.message, setId, merged, taskId, usage };
     }
     if (setId && o.autoMerge) io.out(`Auto-merge: not applied — ${/Not auto-merged: (.*)$/m.exec(fin.message)?.[1] ?? 'the criteria were not met'}`);
-    return { status: fin.status, message: fin.message, setId };
+    return { status: fin.status, message: fin.message, setId, taskId, usage };
   } finally {
     process.off('SIGINT', onSigint);
     for (const s of subs) s.dispose();

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
 
@@ -106,6 +106,12 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
     assert.deepEqual(wsFiles(), ['.env', 'a.txt']);
   });
 
+  it('a call the policy marks ask is refused with the reason when the client cannot ask its person', async () => {
+    const r = await call('fs_write', { path: '.github/workflows/ci.yml', content: 'on: push\n' });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /POLICY_DENIED[^]*cannot ask its person/);
+  });
+
   it('closing the session (stdin EOF) makes a patch set; accept + merge applies it; the calls are audited as mcp:airlock-test', async () => {
     await client.close();
     let listed = '';
@@ -129,11 +135,43 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
     assert.equal(exported.status, 0, exported.stderr);
     const entries = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; action: string; resource: string; decision: string | null });
     const decisions = entries.filter((e) => e.action === 'tool.decision');
-    assert.equal(decisions.length, 5, JSON.stringify(decisions));
+    assert.equal(decisions.length, 6, JSON.stringify(decisions));
     assert.deepEqual([...new Set(decisions.map((e) => e.subject))], ['mcp:airlock-test']);
     assert.ok(decisions.some((e) => e.resource === 'fs.read' && e.decision === 'deny'), 'the denied read is in the trail');
+    assert.ok(decisions.some((e) => e.resource === 'fs.write' && e.decision === 'deny'), 'the ask it could not put is a recorded deny');
     assert.ok(decisions.some((e) => e.resource === 'exec' && e.decision === 'allow'));
     assert.ok(entries.some((e) => e.action === 'external.open' && e.subject === 'mcp:airlock-test'));
     assert.ok(entries.some((e) => e.action === 'task.patches'));
+  });
+
+  it('with a client that can ask (MCP elicitation), an ask goes to its person: allowed runs, declined is refused', async () => {
+    const asked: string[] = [];
+    const c = new Client({ name: 'elicit-test', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    c.setRequestHandler(ElicitRequestSchema, async (req) => {
+      const message = String(req.params.message);
+      asked.push(message);
+      return message.includes('ci.yml') ? { action: 'accept', content: { decision: 'allow' } } : { action: 'decline' };
+    });
+    await c.connect(new StdioClientTransport({ command: process.execPath, args: [cli(), 'mcp', 'serve', '--workspace', ws, '--mode', 'explore'],
+      cwd: elsewhere, env: env as Record<string, string>, stderr: 'pipe' }));
+    const allowed = (await c.callTool({ name: 'fs_write', arguments: { path: '.github/workflows/ci.yml', content: 'on: push\n' } })) as CallToolResult;
+    assert.notEqual(allowed.isError, true, text(allowed));
+    const declined = (await c.callTool({ name: 'fs_write', arguments: { path: '.github/workflows/release.yml', content: 'on: tag\n' } })) as CallToolResult;
+    assert.equal(declined.isError, true);
+    assert.match(text(declined), /declined/);
+    assert.equal(asked.length, 2);
+    assert.match(asked[0], /fs\.write[^]*CI workflows are approved one by one/i);
+    await c.close();
+    let listed = '';
+    for (let i = 0; i < 60 && !/pending\s+1 files/.test(listed); i++) {
+      listed = (await airlock(['review', 'list', '--workspace', ws, '--status', 'pending'])).stdout;
+      if (!/pending\s+1 files/.test(listed)) await new Promise((r) => setTimeout(r, 1000));
+    }
+    const m = /^(\S+)\s+pending\s+1 files.*task (task_mcp_\w+)/m.exec(listed);
+    assert.ok(m, listed);
+    assert.ok(!fs.existsSync(path.join(ws, '.github')), 'the workspace changed before a merge');
+    const exported = await airlock(['audit', 'export', '--format', 'jsonl', '--session', m[2], '--action', 'tool.approval', '--workspace', ws]);
+    const answers = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; decision: string });
+    assert.deepEqual(answers.map((a) => `${a.subject} ${a.decision}`), ['mcp:elicit-test allow', 'mcp:elicit-test deny']);
   });
 });

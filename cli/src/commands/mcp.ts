@@ -25,9 +25,13 @@ export const mcp: Command = {
       throw new AirlockError('CLI_USAGE', `unknown mcp command ${JSON.stringify(positionals.join(' '))}`, USAGE);
     }
     const mode = values.mode === undefined ? undefined : AgentMode.safeParse(values.mode);
-    if (mode && !mode.success) throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(values.mode)}`, `one of ${AgentMode.options.join(', ')}`);
+    if (mode && !mode.success) {
+      throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(values.mode)}`, `one of ${AgentMode.options.join(', ')}`);
+    }
     const approvals = values.approvals ?? 'ask';
-    if (approvals !== 'ask' && approvals !== 'refuse') throw new AirlockError('CLI_USAGE', `--approvals must be ask or refuse, got ${JSON.stringify(approvals)}`, USAGE);
+    if (approvals !== 'ask' && approvals !== 'refuse') {
+      throw new AirlockError('CLI_USAGE', `--approvals must be ask or refuse, got ${JSON.stringify(approvals)}`, USAGE);
+    }
     const workspace = path.resolve(io.cwd, values.workspace ?? '.');
     // stdout is the MCP channel: everything for the person (progress, the patch set) goes to stderr.
     return withKernel(io, workspace, async (sup) => {

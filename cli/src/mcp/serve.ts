@@ -9,6 +9,9 @@ import type { ApprovalDecision } from '../../../protocol/src/methods/agent';
 import { ExternalClient, type ExternalCallOutcome } from '../../../protocol/src/methods/external';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 
+/** As long as the kernel lets a call wait for its answer (kernel/src/agent/external-session.ts): the SDK's default is 60 s. */
+const ASK_TIMEOUT_MS = 10 * 60_000;
+
 const INSTRUCTIONS = `Airlock runs these tools for you in isolation. Reads (fs_read, fs_list, fs_exists, search_grep, search_glob)
 see the workspace with your edits over it. fs_write and fs_edit never change the workspace: they go to an output volume
 that becomes a patch set a person reviews hunk by hunk when this session ends. exec runs a command in a sandbox without
@@ -48,7 +51,8 @@ export async function serveMcp(o: ServeOptions): Promise<{ setId: string | null;
       const client = clientName(server.getClientVersion()?.name);
       const approvals = o.approvals === 'ask' && !!server.getClientCapabilities()?.elicitation;
       const r = await o.client.request('external/open', { client, mode: o.mode, approvals });
-      o.log(`airlock: session ${r.session} for mcp:${client} (${r.mode} mode, approvals ${approvals ? 'asked through the client' : 'refused'})`);
+      const how = approvals ? 'asked through the client' : 'refused';
+      o.log(`airlock: session ${r.session} for mcp:${client} (${r.mode} mode, approvals ${how})`);
       return r;
     })();
     opened.catch((err) => o.log(formatError(err)));
@@ -91,7 +95,8 @@ function toMcpTool(d: ToolDefinition): Tool {
 }
 
 /** The person's answer through the client (MCP elicitation); anything but an explicit allow is a deny. */
-async function ask(server: Server, a: Extract<ExternalCallOutcome, { type: 'approval' }>, log: (l: string) => void): Promise<ApprovalDecision> {
+type Asked = Extract<ExternalCallOutcome, { type: 'approval' }>;
+async function ask(server: Server, a: Asked, log: (l: string) => void): Promise<ApprovalDecision> {
   const input = JSON.stringify(a.input ?? {}, null, 2).slice(0, 4000);
   try {
     const r = await server.elicitInput({
@@ -99,7 +104,7 @@ async function ask(server: Server, a: Extract<ExternalCallOutcome, { type: 'appr
       requestedSchema: { type: 'object', required: ['decision'], properties: {
         decision: { type: 'string', title: 'Decision', enum: ['allow', 'allow-session', 'deny'],
           enumNames: ['Allow this call', 'Allow for this session', 'Deny'] } } },
-    });
+    }, { timeout: ASK_TIMEOUT_MS });
     const d = r.action === 'accept' ? (r.content as { decision?: unknown } | undefined)?.decision : undefined;
     return d === 'allow' || d === 'allow-session' ? d : 'deny';
   } catch (err) {

@@ -36,7 +36,10 @@ export class ExternalPolicy extends TaskPolicy {
   }
 }
 
-interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown }
+/** A question waiting for the person, and the result of the call that asked it. */
+interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown; done: Promise<ExternalCallOutcome> }
+/** The call in the pipeline now: how it tells its external/call of a question, and its result. */
+interface Running { notify: (a: Asked) => void; done: Promise<ExternalCallOutcome> }
 type Asked = Extract<ExternalCallOutcome, { type: 'approval' }>;
 export interface ExternalClose { setId: string | null; files: number; message: string }
 
@@ -48,9 +51,7 @@ export class ExternalSession {
   private readonly pending = new Map<string, Pending>();
   /** Calls run one at a time, in the order they came: a write must not interleave with a command or a read. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** The call waiting for an approval answer: external/approve resumes it. */
-  private inflight?: Promise<ExternalCallOutcome>;
-  private onAsk?: (a: Asked) => void;
+  private running?: Running;
   private closing?: Promise<ExternalClose>;
   private parts?: { vol: OutputVolume; w: Workspace; router: ToolRouter; quota: IDisposable; attached?: IDisposable };
   private run!: SessionRun;
@@ -79,58 +80,62 @@ export class ExternalSession {
 
   tools(): ToolDefinition[] { return this.need().router.definitions(); }
 
-  /** One call through the task pipeline; answers early with `approval` when it waits for the person. */
+  /**
+   * One call through the task pipeline, after the calls before it; answers early with `approval` when it waits for the
+   * person (a call asks at most once: the pipeline's enforce stage), and external/approve gives its result.
+   */
   call(tool: string, args: Record<string, unknown>): Promise<ExternalCallOutcome> {
     const { router, w } = this.need();
     if (this.closing) throw new AirlockError('EXTERNAL_SESSION_CLOSED', `session ${this.id} is closing`, 'open a new session');
     const call = { id: `call_${randomBytes(6).toString('hex')}`, name: tool, arguments: JSON.stringify(args) };
     const ctx = { workspace: this.run.d.workspace, taskId: this.id, sandbox: w.sb, output: w.tv, hidden: w.hidden };
-    const done = this.queue.then(async (): Promise<ExternalCallOutcome> => {
+    let notify!: (a: Asked) => void;
+    const asked = new Promise<Asked>((resolve) => { notify = resolve; });
+    const running: Running = { notify, done: undefined as unknown as Promise<ExternalCallOutcome> };
+    running.done = this.queue.then(async (): Promise<ExternalCallOutcome> => {
       this.abort.signal.throwIfAborted();
-      return { type: 'result', result: await router.call(call, ctx, this.abort.signal) };
+      this.running = running;
+      try {
+        return { type: 'result', result: await router.call(call, ctx, this.abort.signal) };
+      } finally {
+        this.running = undefined;
+      }
     });
-    this.queue = done.catch(() => undefined);
-    this.inflight = done;
-    return this.until(done);
+    this.queue = running.done.catch(() => undefined);
+    return Promise.race([running.done, asked]);
   }
 
-  /** The person's answer (recorded, then granted for `allow-session`); then the call goes on as far as it gets. */
+  /** The person's answer (recorded, then granted for `allow-session`); then the call goes on to its result. */
   async approve(requestId: string, decision: ApprovalDecision): Promise<ExternalCallOutcome> {
     const p = this.pending.get(requestId);
-    const inflight = this.inflight;
-    if (!p || !inflight) throw new AirlockError(ErrorCodes.NotFound, `no call of session ${this.id} waits for approval ${requestId}`);
+    if (!p) throw new AirlockError(ErrorCodes.NotFound, `no call of session ${this.id} waits for approval ${requestId}`);
     if (decision === 'allow-session') {
       const scopes = this.policy.askedScopes(p.tool, p.input);
       await recordThenAct(() => this.run.d.audit, { session: this.id, subject: this.subject, action: 'task.grant', resource: p.tool,
         decision: 'allow-session', payload: { requestId, scopes } }, () => this.policy.grant(scopes));
     }
-    this.pending.delete(requestId);
     p.resolve(decision === 'deny' ? 'deny' : 'allow');
-    return this.until(inflight);
+    return p.done;
   }
 
-  /** Waits for the call to end or ask the person, whichever comes first. */
-  private until(done: Promise<ExternalCallOutcome>): Promise<ExternalCallOutcome> {
-    return new Promise((resolve, reject) => {
-      this.onAsk = resolve;
-      done.then(resolve, reject).finally(() => { if (this.onAsk === resolve) this.onAsk = undefined; });
-    });
-  }
-
-  /** The pipeline's approval callback: the waiting external/call (or approve) answers with the request. */
+  /** The pipeline's approval callback: the running call's external/call answers with the request. */
   private ask(req: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal): Promise<'allow' | 'deny'> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      if (this.closing) return resolve('deny'); // the session ends: nobody will answer
+      const running = this.running;
+      // The session ends (nobody will answer), or no call is running to carry the question (cannot happen): deny.
+      if (this.closing || !running) return resolve('deny');
       const timer = setTimeout(() => finish('deny'), APPROVAL_TIMEOUT_MS);
       const onAbort = () => { clearTimeout(timer); this.pending.delete(req.requestId); reject(signal.reason); };
-      const finish = (a: 'allow' | 'deny') => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); this.pending.delete(req.requestId); resolve(a); };
+      const finish = (a: 'allow' | 'deny') => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.pending.delete(req.requestId);
+        resolve(a);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(req.requestId, { tool: req.tool, input: req.input, resolve: finish });
-      const asked = this.onAsk;
-      this.onAsk = undefined;
-      if (asked) asked({ type: 'approval', requestId: req.requestId, tool: req.tool, reason: req.reason, input: req.input });
-      else finish('deny'); // nobody waits to hear of it (cannot happen while a call is in flight): fail closed
+      this.pending.set(req.requestId, { tool: req.tool, input: req.input, resolve: finish, done: running.done });
+      running.notify({ type: 'approval', requestId: req.requestId, tool: req.tool, reason: req.reason, input: req.input });
     });
   }
 
@@ -176,8 +181,9 @@ export class ExternalSession {
   private async patches(vol: OutputVolume, w: Workspace): Promise<PatchSet> {
     const set = await this.run.d.patches.generate(patchSource(vol), { taskId: this.id, testsPassed: w.sb.testsPassed });
     const wf = this.run.t.workflow;
-    await this.run.record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: w.sb.testsPassed,
-      client: this.client, ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
+    await this.run.record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length,
+      testsPassed: w.sb.testsPassed, client: this.client,
+      ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
     return set;
   }
 

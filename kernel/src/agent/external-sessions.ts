@@ -46,7 +46,8 @@ export class ExternalSessions implements IDisposable {
     policy.canAsk = p.approvals;
     const session = new ExternalSession(id, p.client, policy, mode);
     const record = (action: string, payload: Record<string, unknown>) =>
-      deps.audit.append({ session: id, subject: 'kernel', action, resource: id, payload: sanitiser.sanitiseValue(payload) }, { sync: true });
+      deps.audit.append({ session: id, subject: 'kernel', action, resource: id, payload: sanitiser.sanitiseValue(payload) },
+        { sync: true });
     await deps.audit.append({ session: id, subject: session.subject, action: 'external.open', resource: id,
       payload: { client: p.client, mode, approvals: p.approvals } }, { sync: true });
     const wfMode = AgentMode.safeParse(mode);
@@ -82,7 +83,10 @@ export class ExternalSessions implements IDisposable {
 
   private get(id: string): ExternalSession {
     const s = this.sessions.get(id);
-    if (!s) throw new AirlockError('EXTERNAL_SESSION_UNKNOWN', `no open external session ${id}`, 'open one with external/open (airlock mcp serve)');
+    if (!s) {
+      const hint = 'open one with external/open (airlock mcp serve)';
+      throw new AirlockError('EXTERNAL_SESSION_UNKNOWN', `no open external session ${id}`, hint);
+    }
     return s;
   }
 }

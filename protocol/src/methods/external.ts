@@ -15,7 +15,9 @@ const Session = z.object({ session: TaskId });
  */
 export const ExternalCallOutcome = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), result: ToolResult }),
-  z.object({ type: z.literal('approval'), requestId: z.string().min(1).max(128), tool: z.string(), reason: z.string(), input: z.unknown() }),
+  z.object({
+    type: z.literal('approval'), requestId: z.string().min(1).max(128), tool: z.string(), reason: z.string(), input: z.unknown(),
+  }),
 ]);
 export type ExternalCallOutcome = z.infer<typeof ExternalCallOutcome>;
 

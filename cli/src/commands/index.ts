@@ -13,7 +13,8 @@ import { chat } from './chat';
 import { images } from './images';
 import { config } from './config';
 import { sessions } from './sessions';
+import { mcp } from './mcp';
 import { completionCommand } from './completion';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, mcp];
 commands.push(completionCommand(() => commands));

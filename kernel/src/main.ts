@@ -27,6 +27,9 @@ import { TokenService } from '../../core/src/policy/tokens';
 import { installLastResort } from './last-resort';
 import { assets } from '../../protocol/src/node/assets';
 import { checkOwnFolder } from './own-folder';
+import { checkKernelStores, kernelStores } from './store/stores';
+import { StoreMaintenance } from './store/maintenance';
+import { idleMsFromEnv, watchIdle } from './lifecycle/idle';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -58,6 +61,9 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const audit = store.add(await KernelAudit.start(applyManagedToAudit(managed, auditOptionsFromEnv(config.stateDir, env)), events));
   // Which managed settings were in force, recorded before anything listens (only on an intact chain, like kernel.start).
   if (audit.sessionsAllowed) await audit.writer.append(managedStartEntry(managed), { sync: true });
+  // Each store checked before it opens: a damaged one is set aside, its newest good snapshot restored, the loss stated.
+  const warn = (l: string) => process.stderr.write(l + '\n');
+  await checkKernelStores(kernelStores(config.stateDir), { audit: () => (audit.sessionsAllowed ? audit.writer : undefined), warn });
   // Review decisions and merges are recorded synchronously before they are acknowledged.
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
     audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
@@ -71,6 +77,7 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
   const scheduler = store.add(createScheduler(undefined, engine));
+  store.add(new StoreMaintenance(kernelStores(config.stateDir), { busy: () => scheduler.list(['queued', 'running']).length > 0, log: warn }));
   const workflow = store.add(createWorkflow(config, patches, () => audit.writer, engine));
   store.add(connectEvents(events, scheduler, workflow));
   const runtime = engine ?? new NoSandboxes();
@@ -104,6 +111,7 @@ async function main(): Promise<void> {
   process.stdout.write(`airlock kernel ${KERNEL_VERSION}: protected folder ${own} (${assets().layout} layout)\n`);
   const kernel = await startKernel(readKernelConfig());
   process.stdout.write(`airlock kernel ${KERNEL_VERSION} listening on ${kernel.server.socketPath}\n`);
+  watchIdle(kernel, idleMsFromEnv(process.env), (code) => process.exit(code), (l) => process.stdout.write(l + '\n'));
   const stop = () => { kernel.dispose(); process.exit(0); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../../../protocol/src/errors';
+import { takeSnapshotSync } from './snapshots';
 
 export type Db = Database.Database;
 
@@ -23,7 +24,13 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Create the file (and its folder, 0700) when missing. Default: true unless readonly. */
   create?: boolean;
+  /** Snapshot the file (snapshots.ts) before migrating an existing schema. Default: true. */
+  snapshotBeforeMigrate?: boolean;
 }
+
+/** WAL bounds: a checkpoint every 1000 pages (SQLite's default, stated), and the WAL file cut back to 16 MiB after one. */
+export const WAL_AUTOCHECKPOINT_PAGES = 1000;
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export const STORE_OPEN_FAILED = 'STORE_OPEN_FAILED';
 export const STORE_SCHEMA = 'STORE_SCHEMA';
@@ -44,12 +51,15 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     }
   } catch (e) {
     throw new AirlockError(STORE_OPEN_FAILED, `cannot open ${file}: ${(e as Error).message}`, 'the file may be damaged or not an SQLite database; keep it for inspection');
   }
   try {
-    if (opts.migrations) migrate(db, opts.migrations);
+    const before = opts.snapshotBeforeMigrate === false ? undefined : (from: number) => { takeSnapshotSync(db, file, `pre-migrate-v${from}`); };
+    if (opts.migrations) migrate(db, opts.migrations, before);
   } catch (e) {
     db.close();
     throw e;
@@ -57,8 +67,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
-/** Applies every migration newer than `user_version`, each in its own transaction; refuses a newer schema. */
-export function migrate(db: Db, migrations: readonly Migration[]): number {
+/** Applies every migration newer than `user_version`, each in its own transaction; refuses a newer schema.
+ * `before` runs once before migrating an existing schema (version > 0): the snapshot a failed upgrade falls back to. */
+export function migrate(db: Db, migrations: readonly Migration[], before?: (from: number) => void): number {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   sorted.forEach((m, i) => {
     if (m.version !== i + 1) throw new AirlockError(STORE_SCHEMA, `migrations must be numbered 1..n without gaps (found ${m.version} at ${i + 1})`);
@@ -68,6 +79,7 @@ export function migrate(db: Db, migrations: readonly Migration[]): number {
   if (current > target) {
     throw new AirlockError(STORE_SCHEMA, `database schema ${current} is newer than this build understands (${target})`, 'update Airlock, or open the file with the version that wrote it');
   }
+  if (current > 0 && current < target) before?.(current);
   for (const m of sorted.slice(current)) {
     for (const p of m.pragmas ?? []) db.pragma(p);
     db.transaction(() => {

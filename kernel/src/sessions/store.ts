@@ -19,6 +19,10 @@ const MIGRATIONS: readonly Migration[] = [{
   },
 }];
 
+/** What the start-up store check expects of sessions.db (kernel/src/store/stores.ts). */
+export const SESSIONS_DB = 'sessions.db';
+export const SESSIONS_SCHEMA = { version: MIGRATIONS.length, tables: ['sessions', 'events'] } as const;
+
 /** A task's transcript is capped (a runaway task must not fill the state volume); the cap is recorded as a last event. */
 export const MAX_EVENTS_PER_SESSION = 20_000;
 const MAX_TEXT_RUN = 1 << 20;
@@ -43,7 +47,7 @@ export class SessionStore extends Disposable {
 
   constructor(stateDir: string, events: Pick<EventBus, 'onEvent'>, private readonly now = () => Date.now()) {
     super();
-    this.db = openDatabase(path.join(stateDir, 'sessions.db'), { migrations: MIGRATIONS });
+    this.db = openDatabase(path.join(stateDir, SESSIONS_DB), { migrations: MIGRATIONS });
     this._register(toDisposable(() => { this.flushAll(); this.db.close(); }));
     this._register(events.onEvent((e) => {
       if (e.name === 'task/event') {

@@ -1,10 +1,11 @@
 // Test beds for the registry paths: Debian's docker-registry on a free loopback port with its own storage and config,
-// and a second dockerd (own data and exec roots, own unix socket, no bridge) whose image store starts empty.
+// and a second dockerd (own data and exec roots, own unix socket, its own bridge) whose image store starts empty.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { privateBridge } from '../private-bridge';
 import Docker from 'dockerode';
 
 export interface Proc { dir: string; stop(): Promise<void> }
@@ -62,8 +63,9 @@ export async function startCleanDockerd(): Promise<Proc & { socket: string; dock
   const socket = path.join(dir, 'docker.sock');
   const log = path.join(dir, 'dockerd.log');
   const fd = fs.openSync(log, 'w');
+  const bridge = privateBridge(); // not --bridge=none: that deletes the main engine's docker0
   const child = spawn('/usr/sbin/dockerd', ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'x'),
-    '--pidfile', path.join(dir, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`],
+    '--pidfile', path.join(dir, 'docker.pid'), bridge.flag, '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`],
   { stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   const docker = new Docker({ socketPath: socket });
@@ -74,6 +76,7 @@ export async function startCleanDockerd(): Promise<Proc & { socket: string; dock
       spawnSync('umount', ['-l', m]);
     }
     fs.rmSync(dir, { recursive: true, force: true });
+    bridge.remove();
   };
   try {
     await until('the second dockerd', () => docker.ping().then(() => true, () => false), child, log);

@@ -54,6 +54,10 @@ describe('images through a registry (docker-registry on loopback, a second docke
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  it('the second engine leaves the main engine\'s docker0 bridge in place (containers on the default network still start)', async () => {
+    assert.equal(spawnSync('ip', ['link', 'show', 'docker0']).status, 0, 'docker0 exists');
+  });
+
   it('publish pushes kernel, sandbox-node and code-executor and writes a manifest naming each by digest and this version', async () => {
     const p = io(baseEnv);
     const t0 = Date.now();

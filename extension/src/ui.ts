@@ -38,7 +38,7 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
   const uri = context.extensionUri;
   const review = store.add(new ReviewController(kernel, root, context.workspaceState, log));
-  const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable, (setId) => review.summary(setId)));
+  const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable, (setId) => review.summary(setId), root));
   store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
   const provider = new ChatViewProvider(uri, chat, log, (setId) => review.openSet(setId));
   store.add(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: false } }));

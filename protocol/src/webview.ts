@@ -10,6 +10,21 @@ export type ViewKind = z.infer<typeof ViewKind>;
 /** What the policy engine said about a tool call, when the kernel reports it. */
 export const PolicyVerdict = z.object({ decision: z.enum(['allow', 'deny', 'ask']), rule: z.string().optional(), reason: z.string().optional() });
 
+/**
+ * What an approval is about, shown so the person decides informed: an edit as a unified diff against the workspace file
+ * (capped; the full diff opens in VS Code's diff editor), a command as its parsed argv.
+ */
+export const ApprovalPreview = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('diff'), path: z.string().max(4096), unified: z.string().max(200_000), added: z.number().int(), removed: z.number().int(),
+    newFile: z.boolean(), truncated: z.boolean(),
+    /** Why the diff may differ from what the task sees (its earlier edits are in its output volume, not the workspace). */
+    caveat: z.string().max(500).optional(),
+  }),
+  z.object({ kind: z.literal('command'), argv: z.array(z.string()).max(1000), line: z.string().max(20_000), cwd: z.string().max(4096).optional() }),
+]);
+export type ApprovalPreview = z.infer<typeof ApprovalPreview>;
+
 /** One entry of a chat transcript; the host owns the model, the webview renders it. */
 export const ChatItem = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), id: z.string(), text: z.string(), time: z.number() }),
@@ -22,6 +37,7 @@ export const ChatItem = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('approval'), id: z.string(), taskId: z.string(), callId: z.string(), toolName: z.string(), arguments: z.string(), reason: z.string(),
     state: z.enum(['pending', 'allowed', 'allowed-session', 'denied', 'expired']), note: z.string().optional(),
+    preview: ApprovalPreview.optional(),
   }),
   z.object({ type: z.literal('notice'), id: z.string(), level: z.enum(['info', 'warn', 'error']), text: z.string() }),
   z.object({
@@ -89,6 +105,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/approve'), requestId: z.string().max(128), answer: ApprovalAnswer, note: z.string().max(2000).optional() }),
   z.object({ type: z.literal('chat/setMode'), mode: AgentMode }),
   z.object({ type: z.literal('chat/openPatchSet'), setId: z.string().max(128) }),
+  /** "Open diff" on an edit approval: the proposed change in VS Code's diff editor. */
+  z.object({ type: z.literal('chat/openApprovalDiff'), requestId: z.string().max(128) }),
   z.object({ type: z.literal('audit/query'), request: AuditQueryRequest }),
   z.object({ type: z.literal('audit/verify') }),
   z.object({ type: z.literal('audit/entry'), seq: z.number().int().positive() }),

@@ -11,7 +11,8 @@ import { onKernelClient } from '../kernelEvents';
 import { readAgentSettings } from '../settings';
 import { taskStartParams } from '../taskParams';
 import { ANSWER_DECISION, approvalChoices } from './approvals';
-import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, lastPrompt, newSession, taskStarted } from './sessionModel';
+import { ApprovalDiffs } from './approvalDiffs';
+import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, conversation, lastPrompt, newSession, setApprovalPreview, taskStarted } from './sessionModel';
 import { SessionStore } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
 
@@ -33,6 +34,7 @@ export class ChatController extends Disposable {
   readonly onSnapshot = this._onSnapshot.event;
   private readonly _onPatchSet = this._register(new Emitter<EventData<'patches/ready'>>());
   readonly onPatchSet = this._onPatchSet.event;
+  private readonly diffs: ApprovalDiffs;
 
   constructor(
     private readonly kernel: KernelService | undefined,
@@ -40,8 +42,10 @@ export class ChatController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly unavailable: string | null = null,
     private readonly describeSet: DescribeSet = async () => undefined,
+    root?: vscode.Uri,
   ) {
     super();
+    this.diffs = this._register(new ApprovalDiffs(root));
     this.store = new SessionStore(memento);
     this._register(this.store);
     const loaded = this.store.load();
@@ -97,12 +101,15 @@ export class ChatController extends Disposable {
     const s = this.current;
     if (s.running) throw new AirlockError('CHAT_BUSY', 'a task is already running in this session', 'stop it first or open a new session');
     if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
+    // A follow-up carries the conversation so far: one chat session is one conversation with the agent.
+    const history = conversation(s);
     this.emit(addUserMessage(s, text, Date.now()));
     try {
       const client = await this.connect();
       const config = vscode.workspace.getConfiguration('airlock');
       // The auto-merge criteria go with every task; an allowed set arrives as patches/ready autoMerge and is merged here.
-      const params = { ...taskStartParams(text, s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)) };
+      const params = { ...taskStartParams(text, s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)),
+        ...(history.length ? { history } : {}) };
       // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
       const started = s.workflowSessionId
         ? await client.request('task/start', { ...params, sessionId: s.workflowSessionId }, { timeoutMs: 30_000 }).catch((err) => {
@@ -181,6 +188,24 @@ export class ChatController extends Disposable {
       return;
     }
     this.emit(applyTaskEvent(s, taskId, event, Date.now()), s);
+    if (event.type === 'approval-request') void this.addPreview(s, event.requestId);
+  }
+
+  /** The approval card's diff or command, worked out after the card is on screen (it reads the workspace file). */
+  private async addPreview(s: ChatSession, requestId: string): Promise<void> {
+    const item = s.items.find((i) => i.type === 'approval' && i.id === requestId);
+    if (item?.type !== 'approval') return;
+    const preview = await this.diffs.preview(item).catch((err) => { this.log.warn(formatError(err)); return undefined; });
+    if (preview) this.emit(setApprovalPreview(s, requestId, preview), s);
+  }
+
+  /** "Open diff" on an edit approval's card. */
+  async openApprovalDiff(requestId: string): Promise<void> {
+    for (const s of this.sessions.values()) {
+      const item = s.items.find((i) => i.type === 'approval' && i.id === requestId);
+      if (item?.type === 'approval') return this.diffs.open(item);
+    }
+    throw new AirlockError('CHAT_NO_APPROVAL', `no approval ${requestId} in this window's chat sessions`);
   }
 
   private emit(ops: ChatOp[], s: ChatSession = this.current): void {

@@ -54,6 +54,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
         case 'chat/approve': await this.chat.approve(m.requestId, m.answer, m.note); break;
         case 'chat/setMode': this.chat.setMode(m.mode); break;
         case 'chat/openPatchSet': await this.openPatchSet(m.setId); break;
+        case 'chat/openApprovalDiff': await this.chat.openApprovalDiff(m.requestId); break;
         case 'ready': case 'audit/query': case 'audit/verify': case 'audit/entry': case 'audit/refresh':
           this.log.warn(`chat view ignored ${m.type}`);
           break;

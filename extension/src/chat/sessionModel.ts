@@ -1,6 +1,8 @@
 // A chat session's transcript as a pure model: task events in, small ops out (the webview applies the same ops).
 import type { AgentMode, TaskEvent } from '../../../protocol/src/agent';
-import type { ApprovalAnswer, ChatItem, ChatOp, ChatUsage } from '../../../protocol/src/webview';
+import { boundHistory } from '../../../protocol/src/history';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
+import type { ApprovalAnswer, ApprovalPreview, ChatItem, ChatOp, ChatUsage } from '../../../protocol/src/webview';
 
 export interface ChatSession {
   id: string;
@@ -157,6 +159,22 @@ export function answerApproval(s: ChatSession, requestId: string, answer: Approv
   // The tool's own result may have arrived before the kernel acknowledged the answer: never move it back to running.
   if (t && t.status === 'awaiting-approval') ops.push(upsert(s, { ...t, status: answer === 'deny' ? 'denied' : 'running', verdict: { decision: answer === 'deny' ? 'deny' : 'allow', reason: note ?? a.reason } }));
   return ops;
+}
+
+/** Adds what an approval is about (a diff, a command) to its card, once the host worked it out. */
+export function setApprovalPreview(s: ChatSession, requestId: string, preview: ApprovalPreview): ChatOp[] {
+  const a = find(s, 'approval', requestId);
+  return a ? [upsert(s, { ...a, preview })] : [];
+}
+
+/** The session's conversation so far (what the person asked, what the agent answered), for a follow-up's task/start. */
+export function conversation(s: ChatSession): HistoryTurn[] {
+  const out: HistoryTurn[] = [];
+  for (const x of s.items) {
+    if (x.type === 'user') out.push({ role: 'user', text: x.text });
+    else if (x.type === 'assistant' && x.text.trim()) out.push({ role: 'assistant', text: x.text });
+  }
+  return boundHistory(out);
 }
 
 /** The last prompt a person sent, for Retry. */

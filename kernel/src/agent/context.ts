@@ -1,5 +1,6 @@
 // Context management: conservative tool-result truncation with a note, and a sliding window plus a summary of what fell out.
 import type { ChatMessage } from '../../../protocol/src/agent';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import { countMessage, ITokenCounter } from './tokens';
 
 export interface Truncated { text: string; truncated: boolean; originalTokens: number }
@@ -24,6 +25,22 @@ export function truncateToolResult(text: string, maxTokens: number, counter: ITo
   const omitted = lines.length - head.length - tail.length;
   const note = `[... Airlock truncated this tool result: ${originalTokens} tokens exceed the ${maxTokens}-token limit; kept the first ${head.length} and last ${tail.length} of ${lines.length} lines (${omitted} omitted). Ask for a narrower range (fs.read startLine/endLine, a more specific search) to see the rest ...]`;
   return { text: [...head, note, ...tail].join('\n'), truncated: true, originalTokens };
+}
+
+/**
+ * A conversation's earlier turns as model messages: consecutive turns of one side joined (vendors want user and
+ * assistant to alternate), starting with the person and ending with an answer, so the new prompt follows naturally.
+ */
+export function historyMessages(history: readonly HistoryTurn[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const t of history) {
+    const last = out.at(-1);
+    if (!out.length && t.role === 'assistant') continue;
+    if (last && last.role === t.role) last.content = `${last.content}\n\n${t.text}`;
+    else out.push(t.role === 'user' ? { role: 'user', content: t.text } : { role: 'assistant', content: t.text, toolCalls: [] });
+  }
+  if (out.at(-1)?.role === 'user') out.push({ role: 'assistant', content: '(no answer: that task ended without one)', toolCalls: [] });
+  return out;
 }
 
 export interface WindowResult {
@@ -75,10 +92,18 @@ function oneLine(s: string, max: number): string {
 /**
  * Fits the conversation into `budgetTokens`: always keeps the first user message (the task) and the newest turns that
  * fit; everything between is replaced by one summary message placed right after the task.
+ * `history`: how many messages before the task are earlier turns of the conversation (task/start `history`). They go
+ * first when the window is full: summarised in front of the task, which stays whole.
  */
-export function fitWindow(messages: ChatMessage[], budgetTokens: number, counter: ITokenCounter): WindowResult {
+export function fitWindow(messages: ChatMessage[], budgetTokens: number, counter: ITokenCounter, history = 0): WindowResult {
   const cost = (ms: ChatMessage[]) => ms.reduce((n, m) => n + countMessage(counter, m), 0);
   const total = cost(messages);
+  const task = messages[history];
+  if (history > 0 && total > budgetTokens && task?.role === 'user') {
+    const digest = summarise(messages.slice(0, history), Math.min(6_000, Math.floor(budgetTokens * 0.3)));
+    const r = fitWindow([{ role: 'user', content: `${digest}\n\n${task.content}` }, ...messages.slice(history + 1)], budgetTokens, counter);
+    return { ...r, dropped: r.dropped + history, summaryTokens: r.summaryTokens + counter.count(digest) };
+  }
   if (total <= budgetTokens || messages.length < 3) return { messages, dropped: 0, summaryTokens: 0, tokens: total };
   const [first, ...rest] = units(messages);
   const summaryReserve = Math.min(2_000, Math.floor(budgetTokens * 0.1));

@@ -1,8 +1,9 @@
 // The agent loop: provider stream -> tool calls -> router -> results -> next turn, streaming task events, cancellable.
 import type { Budgets, ChatMessage, TaskEvent, TaskStatus, ToolCall } from '../../../protocol/src/agent';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import { AirlockError, cancelledError, ErrorPayload, isAbortError } from '../../../protocol/src/errors';
 import { BUDGET_EXCEEDED, BudgetTracker } from './budget';
-import { fitWindow } from './context';
+import { fitWindow, historyMessages } from './context';
 import type { AgentLogger } from './interfaces';
 import type { ModelInfo } from './models';
 import type { IProvider } from './providers/types';
@@ -12,6 +13,8 @@ import { countMessage, ITokenCounter } from './tokens';
 
 export interface AgentTaskOptions {
   prompt: string;
+  /** Earlier turns of the conversation (task/start `history`), given to the model before the prompt. */
+  history?: readonly HistoryTurn[];
   system?: string;
   model: string;
   modelInfo: ModelInfo;
@@ -44,7 +47,8 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
   const onOuterAbort = () => ac.abort(o.signal.reason ?? cancelledError('task'));
   if (o.signal.aborted) onOuterAbort(); else o.signal.addEventListener('abort', onOuterAbort, { once: true });
   const wall = setTimeout(() => ac.abort(budget.wallTimeError()), budget.wallRemainingMs);
-  const messages: ChatMessage[] = [{ role: 'user', content: o.prompt }];
+  const earlier = historyMessages(o.history ?? []);
+  const messages: ChatMessage[] = [...earlier, { role: 'user', content: o.prompt }];
   let text = '';
   let calls: ToolCall[] = [];
   const provider = new RetryingProvider(o.provider, {
@@ -69,7 +73,7 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
       await o.beforeTurn?.(ac.signal);
       budget.beginTurn();
       o.onEvent({ type: 'turn-start', turn: budget.turns });
-      const win = fitWindow(messages, windowBudget, o.counter);
+      const win = fitWindow(messages, windowBudget, o.counter, earlier.length);
       if (win.dropped) o.onEvent({ type: 'context-trimmed', droppedMessages: win.dropped, summaryTokens: win.summaryTokens });
       text = '';
       calls = [];

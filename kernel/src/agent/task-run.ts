@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import type { Budgets, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import type { IAuditLog } from '../../../core/src/audit/types';
 import type { AutoMergeVerdict } from '../patches/automerge';
 import type { PatchService } from '../patches/service';
@@ -45,6 +46,8 @@ export interface TaskRunDeps {
 export interface TaskRunSpec {
   taskId: string;
   prompt: string;
+  /** Earlier turns of the conversation (task/start `history`). */
+  history?: readonly HistoryTurn[];
   model: string;
   mode?: string;
   budgets?: Budgets;
@@ -143,7 +146,7 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
     const info = modelInfo(t.model);
     const counter = counterFor(info);
     const r = await runAgentTask({
-      prompt: t.prompt, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, modelInfo: info,
+      prompt: t.prompt, history: t.history, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, modelInfo: info,
       provider: t.provider, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning,
       router: taskRouter(d, t, tv, counter), counter, budgets: t.budgets, signal, log: t.log,
       routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },

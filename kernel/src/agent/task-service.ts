@@ -87,7 +87,7 @@ export class TaskService implements IDisposable {
     const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map() };
     const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
     await this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
-      payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
+      payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), historyTurns: p.history?.length ?? 0, budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
     const wf = await this.openSession(p, task, mode, emit);
     task.sessionId = wf?.sessionId;
     this.tasks.set(taskId, task);
@@ -150,7 +150,7 @@ export class TaskService implements IDisposable {
       task.started = true;
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
-      task.done = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
+      task.done = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
         autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
       return task.done;

@@ -13,8 +13,21 @@ export const TaskId = z.string().regex(/^task_[A-Za-z0-9_-]{1,64}$/);
 export const ApprovalDecision = z.enum(['allow', 'allow-session', 'deny']);
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
+/** One earlier exchange of a conversation: what the person said, or the agent's answer. */
+export const HistoryTurn = z.object({ role: z.enum(['user', 'assistant']), text: z.string().min(1).max(100_000) });
+export type HistoryTurn = z.infer<typeof HistoryTurn>;
+/** All of a task's history together, in characters: the client trims the oldest turns to fit. */
+export const MAX_HISTORY_CHARS = 400_000;
+
 export const TaskStartParams = z.object({
   prompt: z.string().min(1).max(200_000),
+  /**
+   * The conversation so far (oldest first), for a follow-up in a chat: the kernel gives it to the model as earlier turns
+   * before `prompt`. Bounded (200 turns, 400 000 characters); when the model's context fills, these go first (summarised).
+   */
+  history: z.array(HistoryTurn).max(200)
+    .refine((h) => h.reduce((n, t) => n + t.text.length, 0) <= MAX_HISTORY_CHARS, `history is over ${MAX_HISTORY_CHARS} characters`)
+    .optional(),
   /** Default: `replay` when `replay` is given, otherwise the provider configured with provider/configure. */
   provider: ProviderName.optional(),
   model: z.string().min(1).max(200).optional(),

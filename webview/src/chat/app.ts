@@ -87,6 +87,8 @@ export class ChatApp {
         const id = target.dataset.id!;
         const note = (this.el.log.querySelector<ValueEl>(`[data-note-for="${CSS.escape(id)}"]`)?.value ?? '').trim();
         this.bridge.post({ type: 'chat/approve', requestId: id, answer: target.dataset.answer as ApprovalAnswer, note: note || undefined });
+      } else if (target.dataset.action === 'open-diff') {
+        this.bridge.post({ type: 'chat/openApprovalDiff', requestId: target.dataset.id! });
       } else if (target.dataset.action === 'open-patchset') {
         this.bridge.post({ type: 'chat/openPatchSet', setId: target.dataset.set! });
       }

@@ -20,6 +20,32 @@ export function renderArgs(text: string): string {
   }).join('');
 }
 
+type Approval = Extract<ChatItem, { type: 'approval' }>;
+
+/** A unified diff with its lines coloured (the text stays plain for copying and screen readers). */
+function renderDiff(unified: string): string {
+  const cls = (l: string) => (l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : 'ctx');
+  return unified.split('\n').map((l) => `<span class="${cls(l)}">${escapeHtml(l)}</span>`).join('\n');
+}
+
+/** What the call does, shown before the arguments: the diff of an edit, the parsed command of an exec. */
+function renderPreview(item: Approval): string {
+  const p = item.preview;
+  const args = (summary: string) => `<details class="args"><summary>${summary}</summary>${renderArgs(item.arguments)}</details>`;
+  if (!p) return `<div class="args">${renderArgs(item.arguments)}</div>`;
+  switch (p.kind) {
+    case 'diff': return `<div class="preview diff-preview"><div class="preview-head"><span class="label">${p.newFile ? 'New file' : 'Change to'}</span>
+<code>${escapeHtml(p.path)}</code> <span class="add">+${p.added}</span> <span class="del">−${p.removed}</span>
+<vscode-button data-action="open-diff" data-id="${escapeHtml(item.id)}" secondary aria-label="Open the diff of ${escapeHtml(p.path)} in the diff editor">Open diff</vscode-button></div>
+${p.caveat ? `<div class="caveat">${escapeHtml(p.caveat)}</div>` : ''}<pre class="io diff" aria-label="Diff of ${escapeHtml(p.path)}">${renderDiff(p.unified)}</pre>
+${p.truncated ? '<div class="caveat">The diff is longer than shown here: Open diff shows all of it.</div>' : ''}</div>${args('All arguments')}`;
+    case 'command': return `<div class="preview command-preview"><div class="label">Command${p.cwd ? ` (in <code>${escapeHtml(p.cwd)}</code>)` : ''}</div>
+<pre class="io cmd" aria-label="Command">$ ${escapeHtml(p.line)}</pre>
+<div class="argv">${p.argv.length} argument${p.argv.length === 1 ? '' : 's'}: ${p.argv.map((a) => `<code>${escapeHtml(a)}</code>`).join(' ')}</div></div>${args('All arguments')}`;
+    default: { const never: never = p; return never; }
+  }
+}
+
 const TOOL_STATUS: Record<Extract<ChatItem, { type: 'tool' }>['status'], string> = {
   running: 'running', 'awaiting-approval': 'waiting for your approval', done: 'done', error: 'failed', denied: 'denied',
 };
@@ -49,9 +75,9 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
         `<vscode-button data-action="approve" data-answer="${answer}" data-id="${escapeHtml(item.id)}"${secondary ? ' secondary' : ''}${ok ? '' : ` disabled title="${NOT_AVAILABLE}"`}>${label}</vscode-button>`;
       el.innerHTML = `<section class="card approval ${item.state}" role="group" aria-label="Approval needed for ${escapeHtml(item.toolName)}">
 <div class="approval-title">${pending ? 'Approval needed' : 'Approval'}: <code>${escapeHtml(item.toolName)}</code></div>
-<div class="reason">${escapeHtml(item.reason)}</div>
-<div class="args">${renderArgs(item.arguments)}</div>
-${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)}" placeholder="Reason (optional, recorded in the audit log)" aria-label="Reason for your decision"></vscode-textfield>
+<div class="reason"><span class="label">Why Airlock asks:</span> ${escapeHtml(item.reason)}</div>
+${renderPreview(item)}
+${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)}" placeholder="Reason (optional): the agent gets it, the audit log keeps it" aria-label="Reason for your decision, sent to the agent and recorded in the audit log"></vscode-textfield>
 <div class="actions">${btn('allow-once', 'Allow once', approvals.allowOnce)}${btn('allow-session', 'Allow for this session', approvals.allowSession, true)}${btn('deny', 'Deny', approvals.deny, true)}</div>`
     : `<div class="answered" role="status">${answered}${item.note ? ` — ${escapeHtml(item.note)}` : ''}</div>`}
 </section>`;

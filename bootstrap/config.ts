@@ -27,6 +27,8 @@ export const BootstrapConfig = z.object({
   kernelTransport: z.enum(['auto', 'socket', 'exec']).default('auto'),
   /** A remote engine's own socket path on its host, mounted into the kernel so it can create sandboxes there. */
   engineHostSocket: z.string().startsWith('/').default('/var/run/docker.sock'),
+  /** The kernel stops itself after this many minutes with no client and no task (0: never); see kernel/src/lifecycle/idle.ts. */
+  idleMinutes: z.number().nonnegative().default(30),
   memoryBytes: z.number().int().positive().default(1024 ** 3),
   pidsLimit: z.number().int().positive().default(1024),
   /** The tmpfs holding every task's output (overlay upper dirs): its size caps what sandboxes write, charged to memory. */

@@ -9,7 +9,7 @@ import type { Values } from './resolve';
 export const BOOTSTRAP_KEYS = {
   runtime: 'engine.runtime', socket: 'engine.socket', stateRoot: 'state.root', policiesDir: 'policies.dir',
   templatesDir: 'templates.dir', image: 'kernel.image', kernelNetwork: 'kernel.network', outputsSize: 'outputs.size',
-  kernelTransport: 'kernel.transport', engineHostSocket: 'engine.hostSocket',
+  kernelTransport: 'kernel.transport', engineHostSocket: 'engine.hostSocket', idleMinutes: 'kernel.idleMinutes',
 } as const satisfies Record<string, ConfigKey>;
 
 /** `~/.config/airlock/config.json` (before config.yaml): read only when config.yaml is absent, with a warning. */

@@ -64,7 +64,10 @@ export const SLASH: Record<string, SlashCommand> = {
   help: {
     args: '', help: 'these commands, and the keys', immediate: true,
     async run(ctx) {
-      for (const [name, c] of Object.entries(SLASH)) if (c.help) ctx.io.out(`  ${paint(ctx.style, `/${name}${c.args ? ` ${c.args}` : ''}`, 'bold').padEnd(ctx.style.colour ? 38 : 30)} ${c.help}`);
+      for (const [name, c] of Object.entries(SLASH)) {
+        const usage = paint(ctx.style, `/${name}${c.args ? ` ${c.args}` : ''}`, 'bold');
+        if (c.help) ctx.io.out(`  ${usage.padEnd(ctx.style.colour ? 38 : 30)} ${c.help}`);
+      }
       ctx.io.out('  keys: Ctrl+C stops the running task (twice within 2 s quits); at an empty prompt Ctrl+C or Ctrl+D quits;');
       ctx.io.out('        ↑/↓ walk the history of earlier chats. Approvals: y = once, s = for the rest of this task, n REASON = deny');
       return undefined;
@@ -95,7 +98,10 @@ export const SLASH: Record<string, SlashCommand> = {
       const c = reviewCtx(ctx);
       await review.list(c);
       const id = await latestSet(ctx, false);
-      if (id) { ctx.io.out(''); await review.show(c, id, true); ctx.io.out(`(/merge ${id} accepts all of it and merges it into the workspace)`); }
+      if (!id) return undefined;
+      ctx.io.out('');
+      await review.show(c, id, true);
+      ctx.io.out(`(/merge ${id} accepts all of it and merges it into the workspace)`);
       return undefined;
     },
   },
@@ -121,7 +127,8 @@ export const SLASH: Record<string, SlashCommand> = {
     args: '', help: 'tokens and cost so far in this chat', immediate: true,
     async run(ctx) {
       const t = ctx.totals();
-      ctx.io.out(`this chat: ${t.tasks} task(s)${t.running ? ' (one running)' : ''}, ${t.totalTokens.toLocaleString('en-US')} tokens, $${t.costUsd.toFixed(4)}`);
+      const tokens = t.totalTokens.toLocaleString('en-US');
+      ctx.io.out(`this chat: ${t.tasks} task(s)${t.running ? ' (one running)' : ''}, ${tokens} tokens, $${t.costUsd.toFixed(4)}`);
       return undefined;
     },
   },
@@ -137,7 +144,8 @@ export const SLASH: Record<string, SlashCommand> = {
 SLASH.quit = { ...SLASH.exit!, help: '' };
 
 /** Runs one slash command; errors are shown (code, message, hint) and the chat goes on. */
-export async function runSlash(ctx: ChatContext, cmd: { name: string; args: string[] }, showError: (err: unknown) => void): Promise<SlashResult> {
+export async function runSlash(ctx: ChatContext, cmd: { name: string; args: string[] }, showError: (err: unknown) => void)
+  : Promise<SlashResult> {
   const c = SLASH[cmd.name];
   if (!c) { ctx.io.err(`unknown command /${cmd.name}; /help lists them (start a message with // to send a leading /)`); return undefined; }
   try {

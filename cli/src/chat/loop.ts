@@ -61,7 +61,8 @@ export class ChatLoop {
   async run(): Promise<number> {
     const { rl, client } = this.d;
     const sub = client.onEvent('task/event', (e) => {
-      if (this.task?.id === e.taskId && e.event.type === 'usage') this.live = { totalTokens: e.event.totalTokens, costUsd: e.event.costUsd };
+      if (this.task?.id !== e.taskId || e.event.type !== 'usage') return;
+      this.live = { totalTokens: e.event.totalTokens, costUsd: e.event.costUsd };
     });
     rl.on('line', (l) => this.onLine(l));
     rl.on('SIGINT', () => this.onInterrupt());
@@ -85,8 +86,11 @@ export class ChatLoop {
         return this.options.warnings.filter((w) => !before.has(w));
       },
       stop: async () => this.stopTask(),
-      totals: () => ({ tasks: this.totals.tasks + (this.task ? 1 : 0), totalTokens: this.totals.totalTokens + (this.task ? this.live.totalTokens : 0),
-        costUsd: this.totals.costUsd + (this.task ? this.live.costUsd : 0), running: !!this.task }),
+      totals: () => {
+        const live = this.task ? this.live : { totalTokens: 0, costUsd: 0 };
+        return { tasks: this.totals.tasks + (this.task ? 1 : 0), totalTokens: this.totals.totalTokens + live.totalTokens,
+          costUsd: this.totals.costUsd + live.costUsd, running: !!this.task };
+      },
       lastSetId: () => this.lastSet,
     };
   }
@@ -168,7 +172,8 @@ export class ChatLoop {
   /** One approval at a time (parallel tool calls ask in turn): y / s / n [REASON]; a bare n asks for the reason. */
   private approve(_e: Extract<TaskEvent, { type: 'approval-request' }>, signal: AbortSignal): Promise<ApprovalAnswer | undefined> {
     const next = this.questions.then(async () => {
-      const q = `  ${paint(this.d.style, 'allow?', 'yellow', 'bold')} [y] once · [s] for the rest of this task · [n] deny (n REASON says why): `;
+      const q = `  ${paint(this.d.style, 'allow?', 'yellow', 'bold')} [y] once · [s] for the rest of this task · [n] deny `
+        + '(n REASON says why): ';
       const answer = await this.question(q, signal);
       if (answer === undefined) return undefined;
       let a = parseApprovalAnswer(answer);
@@ -177,7 +182,8 @@ export class ChatLoop {
         if (why === undefined) return undefined;
         if (why.trim()) a = { ...a, note: why.trim().slice(0, 2000) };
       }
-      const said = a.decision === 'deny' ? `  ✗ denied${a.note ? `: ${a.note}` : ''}` : `  ✓ allowed ${a.decision === 'allow' ? 'once' : 'for the rest of this task'}`;
+      const said = a.decision === 'deny' ? `  ✗ denied${a.note ? `: ${a.note}` : ''}`
+        : `  ✓ allowed ${a.decision === 'allow' ? 'once' : 'for the rest of this task'}`;
       this.d.io.out(eventLine(this.d.style, said));
       return a;
     });

@@ -3,7 +3,7 @@
 
 export interface Style { colour: boolean }
 
-const SGR = { bold: '1', dim: '2', italic: '3', underline: '4', red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36' };
+const SGR = { bold: '1', dim: '2', underline: '4', red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36' };
 type Sgr = keyof typeof SGR;
 
 /** Wraps `text` in ANSI attributes when colour is on. */
@@ -47,7 +47,10 @@ export function markdownLine(style: Style, line: string, state: MarkdownState): 
   }
   if (state.fence !== null) return state.fence === 'diff' || state.fence === 'patch' ? diffLine(style, line) : paint(style, line, 'yellow');
   const heading = /^(#{1,6})\s+(.*)$/.exec(line);
-  if (heading) return paint(style, inline({ colour: false }, heading[2]!), ...(heading[1]!.length === 1 ? ['bold', 'underline'] as Sgr[] : ['bold'] as Sgr[]));
+  if (heading) {
+    const title = inline({ colour: false }, heading[2]!);
+    return heading[1]!.length === 1 ? paint(style, title, 'bold', 'underline') : paint(style, title, 'bold');
+  }
   const item = /^(\s*)([-*+]|\d+[.)])\s+(.*)$/.exec(line);
   if (item) return `${item[1]}${paint(style, /\d/.test(item[2]!) ? item[2]! : '•', 'cyan')} ${inline(style, item[3]!)}`;
   const quote = /^\s*>\s?(.*)$/.exec(line);

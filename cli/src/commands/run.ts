@@ -4,7 +4,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { Command } from '../command';
 import { withKernel } from '../kernel';
 import { parseRunOptions } from '../run/options';
-import { askOn, exitCodeOf, runTaskInTerminal } from '../run/session';
+import { askOn, exitCodeOf, runTaskInTerminal, type SessionIO } from '../run/session';
 
 const USAGE = `airlock run "<task>" [--workspace DIR] [--provider NAME] [--model NAME] [--base-url URL]
                   [--mode strict|explore|debug] [--replay FILE] [--record FILE] [--yes]
@@ -39,10 +39,15 @@ export const run: Command = {
         const client = await sup.ready();
         const jsonLine = (v: object) => process.stdout.write(`${JSON.stringify(v)}\n`);
         // In --json mode stdout carries only JSON lines: the human lines (patch summary, notes) move to stderr.
-        const r = await runTaskInTerminal(client, o, prompt, { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined,
-          ...(json ? { out: io.err, write: (t: string) => process.stderr.write(t), event: (e, taskId) => jsonLine({ taskId, ...e }) } : {}) });
+        const terminal: SessionIO = { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined };
+        const scripted: SessionIO = { ...terminal, out: io.err, write: (t) => process.stderr.write(t),
+          event: (e, taskId) => jsonLine({ taskId, ...e }) };
+        const r = await runTaskInTerminal(client, o, prompt, json ? scripted : terminal);
         const code = Math.max(exitCodeOf(r.status), r.merged ?? 0);
-        if (json) jsonLine({ type: 'result', taskId: r.taskId, status: r.status, message: r.message, setId: r.setId ?? null, merged: r.merged ?? null, ...r.usage, exitCode: code });
+        if (json) {
+          const { taskId, status, message, setId = null, merged = null } = r;
+          jsonLine({ type: 'result', taskId, status, message, setId, merged, ...r.usage, exitCode: code });
+        }
         return code;
       });
     } finally {

@@ -91,7 +91,11 @@ export function parseApproval(answer: string): 'allow' | 'allow-session' | 'deny
   return 'deny';
 }
 
-export interface ApprovalAnswer { decision: 'allow' | 'allow-session' | 'deny'; /** The person's reason for a deny (audited). */ note?: string }
+export interface ApprovalAnswer {
+  decision: 'allow' | 'allow-session' | 'deny';
+  /** The person's reason for a deny (audited). */
+  note?: string;
+}
 
 /**
  * Parses an inline approval answer: `y`/`once`, `s`/`a`/`session`, or `n`/`deny` optionally followed by a reason

@@ -56,7 +56,8 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   const answer = async (e: Extract<TaskEvent, { type: 'approval-request' }>) => {
     if (io.approve && !o.yes) {
       const a = await io.approve(e);
-      if (a) await client.request('task/approve', { taskId, requestId: e.requestId, decision: a.decision, ...(a.note ? { note: a.note } : {}) })
+      if (!a) return;
+      await client.request('task/approve', { taskId, requestId: e.requestId, decision: a.decision, ...(a.note ? { note: a.note } : {}) })
         .catch((err) => io.err(`airlock: could not answer the approval: ${(err as Error).message}`));
       return;
     }

@@ -74,11 +74,12 @@ describe('chat rendering', () => {
 describe('chat history', () => {
   it('recognises lines that hold keys, and keeps ordinary ones', () => {
     for (const l of ['use sk-proj-abcdefghijklmnopqrstuvwx', 'export ANTHROPIC_API_KEY=abcdef123', 'AIzaSyA1234567890abcdefghijklmnopqrstu',
-      'token ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'Authorization: Bearer abcdefghijklmnop1234', 'x 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffee12',
+      'token ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'Authorization: Bearer abcdefghijklmnop1234',
+      'x 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffee12',
       '-----BEGIN OPENSSH PRIVATE KEY-----']) assert.ok(looksSecret(l), l);
     assert.ok(looksSecret('my value is hunter2-hunter2', { SOME_TOKEN: 'hunter2-hunter2' }), 'the value of a secret-named env var');
-    for (const l of ['fix the median bug in src/stats.js', '/merge ps_mxcl5dq0_259c7a32cb', '/mode explore', 'rename getUserById to findUser'])
-      assert.ok(!looksSecret(l), l);
+    const ordinary = ['fix the median bug in src/stats.js', '/merge ps_mxcl5dq0_259c7a32cb', '/mode explore', 'rename getUser to findUser'];
+    for (const l of ordinary) assert.ok(!looksSecret(l), l);
   });
 
   it('saves newest-last, capped, without keys, repeats or control characters, 0600; loads newest-first', () => {

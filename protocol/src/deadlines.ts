@@ -25,6 +25,8 @@ const LONG: { [M in MethodName]?: (params: ParamsOf<M>) => number } = {
   'workflow/setMode': () => 2 * MINUTE,
   'audit/verify': () => 10 * MINUTE,
   'review/plan': () => 2 * MINUTE,
+  // Builds the accepted tree and reruns the tests in a fresh sandbox (up to 10 minutes, like a workflow transition).
+  'review/verify': () => 12 * MINUTE,
   'review/export': () => 2 * MINUTE,
   // An external session's call may run a command (up to 30 minutes, plus a workflow test rerun after a test command);
   // a call that asks the person answers at once, and the answer (external/approve) resumes the same call.

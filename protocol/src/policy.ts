@@ -27,6 +27,8 @@ export const PolicyRequest = z.object({
     size: z.number().nonnegative().optional(),
     timeout_ms: z.number().nonnegative().optional(),
     token: z.string().max(4096).optional(),
+    /** patch.apply: the tests passed on exactly the tree being merged (review/verify); absent = not known. */
+    tests_passed_on_accepted: z.boolean().optional(),
   }).default({}),
 });
 export type PolicyRequest = z.infer<typeof PolicyRequest>;
@@ -86,6 +88,8 @@ export const PolicyRule = z.strictObject({
   when: z.strictObject({
     modes: z.array(Mode).min(1).optional(),
     max_size: Unit.optional(),
+    /** Matches when the request's `context.tests_passed_on_accepted` equals this (unknown counts as false). */
+    tests_passed_on_accepted: z.boolean().optional(),
   }).optional(),
   limits: RuleLimits.optional(),
   reason: z.string().max(500).optional(),

@@ -10,6 +10,7 @@ import * as actions from '../review/actions';
 const USAGE = `airlock review list [--status pending|merged|rejected]
        airlock review show SET [--diff]
        airlock review accept|reject SET [PATH...] [--hunk ID...]
+       airlock review verify SET [--json]   (rerun the tests on exactly the accepted changes)
        airlock review merge SET
        airlock review undo
        airlock review export SET --format git [-o FILE]
@@ -17,12 +18,12 @@ const USAGE = `airlock review list [--status pending|merged|rejected]
 
 export const review: Command = {
   name: 'review',
-  summary: 'review patch sets: list, show, accept/reject files or hunks, merge, undo, export as a git diff',
+  summary: 'review patch sets: list, show, accept/reject files or hunks, verify, merge, undo, export as a git diff',
   usage: USAGE,
   async run(args, io) {
     const { positionals, values } = parseArgs({
       args, allowPositionals: true,
-      options: { workspace: { type: 'string' }, status: { type: 'string' }, diff: { type: 'boolean' }, hunk: { type: 'string', multiple: true }, format: { type: 'string' }, o: { type: 'string', short: 'o' } },
+      options: { workspace: { type: 'string' }, status: { type: 'string' }, diff: { type: 'boolean' }, hunk: { type: 'string', multiple: true }, json: { type: 'boolean' }, format: { type: 'string' }, o: { type: 'string', short: 'o' } },
     });
     const [sub, id, ...rest] = positionals;
     const workspace = path.resolve(io.cwd, values.workspace ?? '.');
@@ -30,7 +31,7 @@ export const review: Command = {
     if (sub === 'export' && values.format !== 'git') throw new AirlockError('CLI_USAGE', 'export needs --format git', USAGE);
     const status = values.status as 'pending' | 'merged' | 'rejected' | undefined;
     if (status && !['pending', 'merged', 'rejected'].includes(status)) throw new AirlockError('CLI_USAGE', `unknown status ${JSON.stringify(status)}`, USAGE);
-    if (!['list', 'show', 'accept', 'reject', 'merge', 'undo', 'export'].includes(sub ?? '')) throw new AirlockError('CLI_USAGE', `unknown review action ${JSON.stringify(sub ?? '')}`, USAGE);
+    if (!['list', 'show', 'accept', 'reject', 'verify', 'merge', 'undo', 'export'].includes(sub ?? '')) throw new AirlockError('CLI_USAGE', `unknown review action ${JSON.stringify(sub ?? '')}`, USAGE);
     return withKernel(io, workspace, async (sup) => {
       const c: actions.ReviewCtx = { client: await sup.ready(), workspace, io };
       switch (sub) {
@@ -38,6 +39,7 @@ export const review: Command = {
         case 'show': return actions.show(c, needId(), !!values.diff);
         case 'accept':
         case 'reject': return actions.decide(c, needId(), sub, rest, values.hunk ?? []);
+        case 'verify': return actions.verify(c, needId(), !!values.json);
         case 'merge': return actions.merge(c, needId());
         case 'undo': return actions.undo(c);
         default: {

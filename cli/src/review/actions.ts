@@ -4,6 +4,7 @@ import { applyOps, BlobSource } from '../../../core/src/apply/apply';
 import { defaultJournalDir } from '../../../core/src/apply/apply-journal';
 import { undoLastMerge } from '../../../core/src/apply/undo';
 import type { Decision, FilePatch, ReviewItem } from '../../../protocol/src/patches';
+import type { Verification } from '../../../protocol/src/provenance';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
 
@@ -23,10 +24,27 @@ export async function list(c: ReviewCtx, status?: 'pending' | 'merged' | 'reject
   return 0;
 }
 
+/** One line for a verify-before-merge result (review show, review verify), then the failing tests by name. */
+export function verificationLines(v: Verification, current?: boolean): string[] {
+  const what = v.outcome === 'passed' ? `PASSED (${v.passed} passed)` : v.outcome === 'failed' ? `FAILED (${v.failed} failed, ${v.passed} passed)`
+    : `ERROR (${v.error?.code ?? 'unknown'}: ${v.error?.message ?? ''})`;
+  const stale = current === false ? '  [stale: the accepted changes or the workspace changed since; verify again]' : '';
+  return [`verified on accepted changes: ${what}  tree ${v.treeDigest.slice(0, 19)}…  ${v.hunks.length} hunk(s)  ${v.template}${stale}`,
+    ...v.failing.map((n) => `  failing: ${n}`)];
+}
+
+export async function verify(c: ReviewCtx, id: string, json: boolean): Promise<number> {
+  const v = await c.client.request('review/verify', { id });
+  if (json) c.io.out(JSON.stringify(v));
+  else for (const l of verificationLines(v)) c.io.out(l);
+  return v.outcome === 'passed' ? 0 : 1;
+}
+
 export async function show(c: ReviewCtx, id: string, diff: boolean): Promise<number> {
-  const { set, review } = await c.client.request('review/show', { id });
+  const { set, review, verification, verificationCurrent } = await c.client.request('review/show', { id });
   c.io.out(`${set.id} (${set.status}, ${set.source}) ${set.stats.files} files +${set.stats.added} -${set.stats.removed}`);
   for (const w of set.warnings) c.io.out(`warning: ${w}`);
+  for (const l of verification ? verificationLines(verification, verificationCurrent) : ['verified on accepted changes: not yet (`airlock review verify`)']) c.io.out(l);
   for (const f of set.files) {
     const d = review[f.path]?.file;
     const extra = f.type === 'rename' ? ` (from ${showPath(f.from)})` : f.type === 'mode' ? ` (${f.oldMode.toString(8)} -> ${f.newMode.toString(8)})` : f.type === 'binary' ? ` (full file, ${f.reason}, ${f.size} bytes)` : '';

@@ -126,7 +126,8 @@ export class PolicyEngine implements IPolicyEngine {
     let failure: string | undefined;
     for (const item of prep.items) {
       const stamp = ++this.stampSeq;
-      const input: MatchInput = { subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: ctx.mode ?? this.opts.mode, size: ctx.size, any: item.any };
+      const input: MatchInput = { subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: ctx.mode ?? this.opts.mode, size: ctx.size,
+        testsPassed: ctx.tests_passed_on_accepted, any: item.any };
       let itemRank = -1;
       const lists = this.scratch;
       lists.length = 0;

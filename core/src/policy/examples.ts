@@ -20,6 +20,7 @@ export function ruleMatchesRequest(rule: CompiledRule, req: PolicyRequest, works
   if (!prep.ok) return prep.reason;
   return prep.items.some((item) => !item.shadow && ruleMatches(rule, {
     subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: req.context.mode ?? defaultMode, size: req.context.size,
+    testsPassed: req.context.tests_passed_on_accepted,
   }));
 }
 

@@ -21,6 +21,8 @@ export interface CompiledRule {
   readonly except: Partial<Record<ResourceKind, ResourceMatcher[]>>;
   readonly modes: ReadonlySet<string> | null;
   readonly maxSize: number | undefined;
+  /** `when.tests_passed_on_accepted`: the value the request's context must carry (unknown counts as false). */
+  readonly testsPassed: boolean | undefined;
   readonly limits: Limits;
   readonly reason: string;
   readonly predicate: string | undefined;
@@ -93,6 +95,7 @@ export function compileRule(rule: PolicyRule, file: string, index: number, opts:
     except,
     modes: rule.when?.modes ? new Set(rule.when.modes) : null,
     maxSize,
+    testsPassed: rule.when?.tests_passed_on_accepted,
     limits: compileLimits(rule.limits, [...at, 'limits']),
     reason: rule.reason ?? `rule ${rule.id}`,
     predicate: rule.predicate && opts.resolvePredicate ? opts.resolvePredicate(rule.predicate) : rule.predicate,
@@ -107,6 +110,8 @@ export interface MatchInput {
   absolute: boolean;
   mode: string | undefined;
   size: number | undefined;
+  /** context.tests_passed_on_accepted (patch.apply); undefined when the request does not know. */
+  testsPassed?: boolean;
   /** The resource is unknown (any command): every resource pattern may match and no carve-out can be relied on. */
   any?: boolean;
 }
@@ -116,6 +121,8 @@ export function ruleMatches(r: CompiledRule, m: MatchInput): boolean {
   if (r.subjects !== null && !r.subjects(m.subject)) return false;
   if (r.modes !== null && (m.mode === undefined || !r.modes.has(m.mode))) return false;
   if (r.maxSize !== undefined && (m.size === undefined || m.size > r.maxSize)) return false;
+  // Fail closed: a merge whose verification is unknown has not passed, so a deny on `false` catches it.
+  if (r.testsPassed !== undefined && (m.testsPassed ?? false) !== r.testsPassed) return false;
   const res = r.resources[m.kind];
   if (res === undefined) return false;
   if (m.any) return true;

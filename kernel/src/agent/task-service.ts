@@ -25,6 +25,7 @@ import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
 import { autoMergeTaskSet } from './task-automerge';
+import { verifyAccepted } from '../patches/verify';
 import { runTask, TASK_TEMPLATE, type TaskRunDeps } from './task-run';
 import { TaskWorkflow } from './task-workflow';
 import { recordThenAct } from '../audit/record';
@@ -151,7 +152,8 @@ export class TaskService implements IDisposable {
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
       task.done = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
-        autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal }) : undefined }, signal)
+        autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal,
+          verify: (id, review, sig) => verifyAccepted({ ...this.runDeps(runtime, r.outputRoot), policyFiles: engine.files }, id, sig ?? signal, { review }) }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
       return task.done;
     });

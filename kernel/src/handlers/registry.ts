@@ -14,6 +14,7 @@ import { plan as reviewPlan } from './review/plan';
 import { blob as reviewBlob } from './review/blob';
 import { merged as reviewMerged } from './review/merged';
 import { exportSet as reviewExport } from './review/export';
+import { verify as reviewVerify, type VerifyServices } from './review/verify';
 import { list as tasksList } from './tasks/list';
 import { cancel as tasksCancel } from './tasks/cancel';
 import { pause as tasksPause } from './tasks/pause';
@@ -65,11 +66,12 @@ export const fsHandlers = (s: Needs<'policy' | 'config'> & AuditWriter) => ({ 'f
 
 export const policyHandlers = (s: Needs<'policy'> & AuditWriter) => ({ 'policy/evaluate': policyEvaluate(s), 'policy/check': policyCheck(s) });
 
-export const reviewHandlers = (s: Needs<'patches'>) => ({
+export const reviewHandlers = (s: VerifyServices) => ({
   'review/list': reviewList(s),
   'review/show': reviewShow(s),
   'review/decide': reviewDecide(s),
   'review/plan': reviewPlan(s),
+  'review/verify': reviewVerify(s),
   'review/blob': reviewBlob(s),
   'review/merged': reviewMerged(s),
   'review/export': reviewExport(s),

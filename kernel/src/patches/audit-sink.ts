@@ -6,7 +6,8 @@ import type { PatchAuditSink } from './service';
 export function patchAuditSink(writer: () => Pick<IAuditLog, 'append'>, taskOf: (setId: string) => string | undefined = () => undefined): PatchAuditSink {
   return {
     record: async (e) => {
-      const decision = e.action === 'review.merged' ? e.detail.outcome : e.action === 'review.automerge' ? (e.detail.allowed ? 'allow' : 'deny') : 'ok';
+      const decision = e.action === 'review.merged' ? e.detail.outcome : e.action === 'review.automerge' ? (e.detail.allowed ? 'allow' : 'deny')
+        : e.action === 'review.verify' ? e.detail.outcome : 'ok';
       let session: string | undefined;
       try { session = e.action === 'review.generated' ? e.detail.taskId : taskOf(e.setId); } catch { session = undefined; }
       await writer().append({ session: session ?? null, subject: e.action === 'review.automerge' ? 'policy' : 'user', action: e.action, resource: e.setId,

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { recordWithThenAct } from '../audit/record';
 import type { AutoMergeCriteria, FilePatch, MergePlan, PatchSet, PatchSetSummary, ReviewDecision, ReviewState } from '../../../protocol/src/patches';
+import type { Verification } from '../../../protocol/src/provenance';
 import { automergeDecision, evaluateAutoMerge, AutoMergeVerdict } from './automerge';
 import { readCurrentFiles } from './current';
 import { generatePatchSet } from './generate';
@@ -13,12 +14,18 @@ import { fileDecision, planMerge } from './merge-plan';
 import type { ProtectedCheck } from './paths';
 import { scanSnapshot, scanUpper, SnapshotManifest } from './scan';
 import { MergeRecord, PatchStore, StoredSet } from './store';
+import { acceptedTreeDigest } from './verify-tree';
 
 export type PatchAuditEvent =
   | { action: 'review.generated'; setId: string; detail: { files: number; blocked: number; taskId?: string } }
   | { action: 'review.decide'; setId: string; detail: { items: ReviewDecision['items']; note?: string } }
-  | { action: 'review.merged'; setId: string; detail: { mergeId: string; outcome: MergeRecord['outcome']; paths: string[] } }
+  | { action: 'review.merged'; setId: string; detail: { mergeId: string; outcome: MergeRecord['outcome']; paths: string[]; treeDigest?: string;
+    verification?: MergeVerification | null } }
+  | { action: 'review.verify'; setId: string; detail: Verification }
   | { action: 'review.automerge'; setId: string; detail: AutoMergeVerdict };
+/** What a merge's audit entry says about verify-before-merge: the last run, and whether it was of the tree merged. */
+export interface MergeVerification { outcome: Verification['outcome']; treeDigest: string; failing: string[]; ofMergedTree: boolean }
+
 /** The audit module's entry point for patch events (kernel/src/audit wires itself in here). */
 export interface PatchAuditSink { record(e: PatchAuditEvent): void | Promise<void> }
 
@@ -99,10 +106,25 @@ export class PatchService {
     return s.review;
   }
 
-  async plan(id: string, signal?: AbortSignal): Promise<MergePlan> {
+  /** The merge of the recorded decisions (or `review`, to plan another subset) against the workspace as it is now. */
+  async plan(id: string, signal?: AbortSignal, review?: ReviewState): Promise<MergePlan> {
     const s = this.store.get(id);
     const current = await readCurrentFiles(this.o.workspace, s.set, signal);
-    return planMerge(s.set, s.review, (p) => current.get(p) ?? null, (h) => this.store.getBlob(h));
+    return planMerge(s.set, review ?? s.review, (p) => current.get(p) ?? null, (h) => this.store.getBlob(h));
+  }
+
+  /** Remembers the digest of the plan handed to the host, so the merge it reports is audited with it. */
+  notePlanned(id: string, plan: MergePlan): string {
+    const s = this.store.get(id);
+    s.lastPlan = { treeDigest: acceptedTreeDigest(plan), at: Date.now() };
+    this.store.save(s);
+    return s.lastPlan.treeDigest;
+  }
+
+  /** Keeps a verify-before-merge result with its set, recorded first. */
+  async recordVerification(v: Verification): Promise<void> {
+    const s = this.store.get(v.setId);
+    await this.recordThenAct({ action: 'review.verify', setId: v.setId, detail: v }, () => { s.verification = v; this.store.save(s); });
   }
 
   /** A chunk of full-file content by hash: the new content of a binary or renamed file, read from the sandbox output. */
@@ -131,7 +153,11 @@ export class PatchService {
     const resolved = (f: FilePatch) => done.has(f.path) || rejected(s.review, f)
       || (f.type === 'modify' && f.hunks.every((h) => done.has(h.id) || (s.review[f.path]?.hunks[h.id] ?? s.review[f.path]?.file) === 'reject'));
     s.set.status = s.set.files.every(resolved) ? (s.set.files.every((f) => rejected(s.review, f)) ? 'rejected' : 'merged') : 'pending';
-    await this.recordThenAct({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths } }, () => this.store.save(s));
+    const treeDigest = s.lastPlan?.treeDigest;
+    const v = s.verification;
+    const verification = v ? { outcome: v.outcome, treeDigest: v.treeDigest, failing: v.failing, ofMergedTree: v.treeDigest === treeDigest } : null;
+    await this.recordThenAct({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths, treeDigest, verification } },
+      () => this.store.save(s));
     return s.set.status;
   }
 

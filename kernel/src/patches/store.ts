@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { PatchSet, PatchSetId, ReviewState } from '../../../protocol/src/patches';
+import type { Verification } from '../../../protocol/src/provenance';
 
 export interface MergeRecord { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; at: number; paths: string[] }
 
@@ -14,6 +15,10 @@ export interface StoredSet {
   merges: MergeRecord[];
   /** Paths whose accepted patch is fully in the workspace. */
   done: string[];
+  /** The last verify-before-merge run (review/verify). */
+  verification?: Verification;
+  /** The digest of the last merge plan handed to the host (what review/merged says it applied). */
+  lastPlan?: { treeDigest: string; at: number };
 }
 
 export class PatchStore {

@@ -9,6 +9,11 @@ import { PatchAuditEvent, PatchService } from '../../../kernel/src/patches/servi
 import * as actions from '../../../cli/src/review/actions';
 import type { CliIO } from '../../../cli/src/command';
 import { rm, tempDir, whiteout, writeTree } from './helpers';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { AirlockError } from '../../../protocol/src/errors';
+
+/** No container engine here: review/verify is refused like NoSandboxes refuses a task. */
+const noTasks = { prepareExternal: (): never => { throw new AirlockError('SANDBOX_NO_RUNTIME', 'no container engine in this test'); } };
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}\n`).join('');
 
@@ -33,7 +38,7 @@ describe('review: RPC methods and CLI actions end to end (in-process kernel)', (
     audit = [];
     svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, audit: { record: (e) => { audit.push(e); } } });
     const [c, s] = createInProcessPair();
-    const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc }), kernel: { version: 't', pid: 1, startedAt: 0 } });
+    const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc, policy: new PolicyEngine(), tasks: noTasks }), kernel: { version: 't', pid: 1, startedAt: 0 } });
     client = new RpcClient(c);
     await client.handshake({ name: 'test', version: '0' });
     out = [];

@@ -1,5 +1,14 @@
-// review/plan: plans the merge of accepted hunks against the workspace as it is now (three-way where it changed).
+// review/plan: plans the merge of accepted hunks against the workspace as it is now (three-way where it changed); a
+// policy that requires verify-before-merge refuses the plan unless the tests passed on exactly this accepted tree.
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
+import { mergeRefusal } from '../../patches/merge-gate';
 
-export const plan = (s: Pick<KernelServices, 'patches'>): Handler<'review/plan'> => (params, ctx) => s.patches.plan(params.id, ctx.signal);
+export const plan = (s: Pick<KernelServices, 'patches' | 'policy'>): Handler<'review/plan'> => async (params, ctx) => {
+  const p = await s.patches.plan(params.id, ctx.signal);
+  if (!p.ops.length) return p;
+  const treeDigest = s.patches.notePlanned(params.id, p);
+  const refusal = await mergeRefusal(s.policy, p, s.patches.show(params.id).verification, treeDigest, { signal: ctx.signal });
+  if (refusal) throw refusal;
+  return p;
+};

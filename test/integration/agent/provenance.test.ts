@@ -1,0 +1,97 @@
+// Trust you can check, through the real kernel container: verify-before-merge reruns the tests on exactly the accepted
+// hunks in a fresh Docker sandbox (a policy refuses the merge until they pass), and `audit blame` follows a line through
+// two merges back to the set, the hunk, the decision, the tool call and the model turn.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RpcClient } from '../../../protocol/src/rpc-client';
+import type { AirlockError } from '../../../protocol/src/errors';
+import { KernelSupervisor } from '../../../bootstrap';
+import { assets } from '../../../protocol/src/node/assets';
+import * as actions from '../../../cli/src/review/actions';
+import type { CliIO } from '../../../cli/src/command';
+import { call, fin, removeKernel, runTask, SAMPLE_REPLAY, sampleWorkspace, text, writeReplay } from './helpers';
+
+/** The shipped policies; the kernel's (strict) one requires passing tests on the accepted tree to merge src/** or test/**. */
+function policies(base: string): string {
+  const dir = path.join(base, 'policies');
+  fs.cpSync(assets().policiesDir, dir, { recursive: true });
+  fs.appendFileSync(path.join(dir, 'strict.yaml'), `
+  - id: verify-before-merge
+    effect: deny
+    subjects: ["user:*"]
+    actions: ["patch.apply"]
+    resources: ["src/**", "test/**"]
+    when: { tests_passed_on_accepted: false }
+    reason: merging code needs passing tests on exactly the accepted changes
+`);
+  return dir;
+}
+
+describe('verify before merge and provenance (real kernel, Docker sandboxes)', function () {
+  this.timeout(600_000);
+  let sup: KernelSupervisor;
+  let client: RpcClient;
+  let base: string;
+  let workspace: string;
+  let ctx: actions.ReviewCtx;
+  let out: string[] = [];
+  let firstSet = '';
+
+  before(async () => {
+    ({ base, workspace } = sampleWorkspace());
+    writeReplay(workspace, 'again', [
+      [text('Make the comparator explicit.'), ...call(0, 'e1', 'fs.edit', { path: 'src/stats.js', oldText: 'const sorted = [...values].sort((a, b) => a - b);',
+        newText: 'const sorted = [...values].sort((a, b) => a - b); // numeric order' }), fin('tool-calls')],
+      [text('Done.'), fin('stop')],
+    ]);
+    sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2, policiesDir: policies(base) });
+    client = await sup.ready();
+    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), readStdin: async () => '', cwd: workspace, env: { HOME: base } };
+    ctx = { client, workspace, io, journalDir: path.join(base, 'journal') };
+  });
+  after(async () => {
+    if (sup) await removeKernel(sup);
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('a partial acceptance that breaks the tests fails verification by name and cannot merge; the whole set passes and merges', async () => {
+    const run = await runTask(client, { prompt: 'Fix the median bug in src/stats.js and add a test', replay: SAMPLE_REPLAY, mode: 'explore' });
+    assert.equal((await run.finished).status, 'completed');
+    const setId = run.ready[0].setId;
+    firstSet = setId;
+    // Only the new test: it fails without the fix it was written for.
+    await actions.decide(ctx, setId, 'accept', ['test/median.test.js'], []);
+    await actions.decide(ctx, setId, 'reject', ['src/stats.js'], []);
+    const bad = await client.request('review/verify', { id: setId });
+    assert.equal(bad.outcome, 'failed', JSON.stringify(bad));
+    assert.deepEqual(bad.failing, ['median sorts numbers by value, not as strings']);
+    assert.equal(bad.passed, 3);
+    assert.match(bad.image ?? '', /code-executor/);
+    assert.match(bad.treeDigest, /^sha256:[0-9a-f]{64}$/);
+    await assert.rejects(actions.merge(ctx, setId), (e: AirlockError) => e.code === 'PATCH_MERGE_REFUSED' && e.message.includes('median sorts numbers by value'));
+    assert.equal(fs.existsSync(path.join(workspace, 'test/median.test.js')), false, 'nothing was merged');
+    out = [];
+    await actions.show(ctx, setId, false);
+    assert.ok(out.some((l) => l.startsWith('verified on accepted changes: FAILED (1 failed, 3 passed)')), out.join('\n'));
+
+    // Accepting the fix too changes the tree: the failed run no longer describes it, and a new run passes.
+    await actions.decide(ctx, setId, 'accept', ['src/stats.js'], []);
+    out = [];
+    await actions.show(ctx, setId, false);
+    assert.ok(out.some((l) => l.includes('[stale')), out.join('\n'));
+    await assert.rejects(actions.merge(ctx, setId), (e: AirlockError) => e.code === 'PATCH_MERGE_REFUSED' && /another accepted subset/.test(e.message));
+    const good = await client.request('review/verify', { id: setId });
+    assert.deepEqual({ outcome: good.outcome, passed: good.passed, failing: good.failing }, { outcome: 'passed', passed: 4, failing: [] });
+    assert.notEqual(good.treeDigest, bad.treeDigest);
+    assert.equal(await actions.merge(ctx, setId), 0);
+    assert.match(fs.readFileSync(path.join(workspace, 'src/stats.js'), 'utf8'), /sort\(\(a, b\) => a - b\)/);
+    // Audited: both runs, and the merge with the digest of the tree it wrote and the run that verified it.
+    const verifies = (await client.request('audit/query', { action: 'review.verify', resource: setId, order: 'asc', payloads: true })).entries;
+    assert.deepEqual(verifies.map((e) => e.decision), ['failed', 'passed']);
+    const merged = (await client.request('audit/query', { action: 'review.merged', resource: setId, payloads: true })).entries[0];
+    const p = merged.payload as { treeDigest: string; verification: { outcome: string; treeDigest: string; ofMergedTree: boolean } };
+    assert.deepEqual({ d: p.treeDigest, v: p.verification.outcome, of: p.verification.ofMergedTree }, { d: good.treeDigest, v: 'passed', of: true });
+    assert.equal((await client.request('audit/verify', {})).type, 'intact');
+  });
+});

@@ -29,6 +29,8 @@ export const BootstrapConfig = z.object({
   engineHostSocket: z.string().startsWith('/').default('/var/run/docker.sock'),
   /** The kernel stops itself after this many minutes with no client and no task (0: never); see kernel/src/lifecycle/idle.ts. */
   idleMinutes: z.number().nonnegative().default(30),
+  /** OCI runtime of sandboxes (runc: the engine's default; runsc: gVisor), passed to the kernel as AIRLOCK_SANDBOX_RUNTIME. */
+  sandboxRuntime: z.enum(['runc', 'runsc']).default('runc'),
   memoryBytes: z.number().int().positive().default(1024 ** 3),
   pidsLimit: z.number().int().positive().default(1024),
   /** The tmpfs holding every task's output (overlay upper dirs): its size caps what sandboxes write, charged to memory. */

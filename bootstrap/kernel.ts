@@ -92,6 +92,7 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig & Parti
       // Task output dirs live on the outputs tmpfs (never the state volume); overlays name it by its host mountpoint.
       `AIRLOCK_OUTPUTS_DIR=${IN.outputs}`, `AIRLOCK_HOST_OUTPUTS_DIR=${outputs.mountpoint}`,
       `AIRLOCK_KERNEL_IDLE_MINUTES=${cfg.idleMinutes}`, // the kernel stops itself when idle (kernel/src/lifecycle/idle.ts)
+      `AIRLOCK_SANDBOX_RUNTIME=${cfg.sandboxRuntime}`, // runc or runsc (gVisor): kernel/src/runtime/dockerode-runtime.ts
       // Managed settings travel with the kernel: it records their digest at start and enforces them on every task.
       ...(cfg.managed ? [`AIRLOCK_MANAGED=${encodeManaged(cfg.managed)}`] : [])],
     Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image,

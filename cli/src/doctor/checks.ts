@@ -1,5 +1,6 @@
 // Doctor's checks in order (runtime, image, kernel, sandbox images, warm pools, workspace), each reported, none hidden.
 import type { BootstrapConfig, Engine } from '../../../bootstrap';
+import { assertRuntimeRegistered, type SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
@@ -48,7 +49,8 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
     try {
       engine = await deps.detectEngine(config);
       const warn = engine.warnings.length ? `; warning: ${engine.warnings.join('; ')}` : '';
-      checks.push({ name: 'runtime', ok: true, detail: `${engine.kind}${engine.rootless ? ' (rootless)' : ''} ${engine.version} at ${engine.socket}${warn}` });
+      const sandboxes = await sandboxRuntimeDetail(engine, config.sandboxRuntime);
+      checks.push({ name: 'runtime', ok: true, detail: `${engine.kind}${engine.rootless ? ' (rootless)' : ''} ${engine.version} at ${engine.socket}; ${sandboxes}${warn}` });
     } catch (e) { checks.push(failed('runtime', e)); return; }
     try {
       checks.push({ name: 'image', ok: true, detail: await deps.ensureImage(engine, config) });
@@ -82,6 +84,14 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
   checks.push(deps.workspaceCheck(config.workspace));
   checks.sort((a, b) => CHECK_NAMES.indexOf(a.name as never) - CHECK_NAMES.indexOf(b.name as never));
   return { ok: checks.every((c) => c.ok), checks, kernel };
+}
+
+/** Which OCI runtime sandboxes use; runsc the engine does not have fails the check (the kernel would refuse every sandbox). */
+async function sandboxRuntimeDetail(engine: Engine, wanted: SandboxRuntime): Promise<string> {
+  if (wanted === 'runc') return "sandboxes: runc (the engine's default runtime)";
+  const info = await engine.docker.info() as { Runtimes?: Record<string, unknown> };
+  assertRuntimeRegistered(wanted, Object.keys(info.Runtimes ?? {}), engine);
+  return 'sandboxes: runsc (gVisor)';
 }
 
 /** A kernel that did not start or answer: its error, its container's last output and the engine's command for its log. */

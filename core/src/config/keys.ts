@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AgentMode, ProviderName } from '../../../protocol/src/agent';
 import { parseDuration } from '../policy/units';
+import { SandboxRuntime } from './sandbox-runtime';
 import { sizeBytes } from './units';
 
 /** Lowest to highest precedence; `managed` sits above all of them and can only constrain. */
@@ -45,6 +46,7 @@ export const KEYS = {
   'engine.hostSocket': { schema: z.string().startsWith('/'), kind: 'string', default: '/var/run/docker.sock', layers: HOST, env: 'AIRLOCK_ENGINE_HOST_SOCKET', description: "A remote engine's own socket path on its host (mounted into the kernel)." },
   'kernel.memory': { schema: size, kind: 'size', default: '1GiB', layers: HOST, env: 'AIRLOCK_KERNEL_MEMORY', description: "The kernel container's memory limit." },
   'kernel.idleMinutes': { schema: z.coerce.number().nonnegative(), kind: 'number', default: 30, layers: HOST, env: 'AIRLOCK_KERNEL_IDLE_MINUTES', description: 'Minutes with no client connected and no task queued or running after which the kernel and its warm sandboxes stop (0: never); the next command starts it again.' },
+  'sandbox.runtime': { schema: SandboxRuntime, kind: 'string', default: 'runc', layers: HOST, env: 'AIRLOCK_SANDBOX_RUNTIME', description: "OCI runtime for sandboxes: runc (the engine's default) or runsc (gVisor, registered with the engine; never from a workspace file)." },
   'outputs.size': { schema: z.string().regex(/^[1-9]\d*[kmg]?$/i, 'a size such as 2g, 512m or 1048576'), kind: 'size', default: '2g', layers: ALL, env: 'AIRLOCK_OUTPUTS_SIZE', description: 'Size of the tmpfs holding every task output (caps what sandboxes write).' },
   'agent.provider': { schema: ProviderName, kind: 'string', layers: ALL, env: 'AIRLOCK_PROVIDER', flag: '--provider', description: 'AI provider.' },
   'agent.model': { schema: z.string().min(1), kind: 'string', layers: ALL, env: 'AIRLOCK_MODEL', flag: '--model', description: 'Model name (managed allow-lists may use * globs).' },

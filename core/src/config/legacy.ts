@@ -10,6 +10,7 @@ export const BOOTSTRAP_KEYS = {
   runtime: 'engine.runtime', socket: 'engine.socket', stateRoot: 'state.root', policiesDir: 'policies.dir',
   templatesDir: 'templates.dir', image: 'kernel.image', kernelNetwork: 'kernel.network', outputsSize: 'outputs.size',
   kernelTransport: 'kernel.transport', engineHostSocket: 'engine.hostSocket', idleMinutes: 'kernel.idleMinutes',
+  sandboxRuntime: 'sandbox.runtime',
 } as const satisfies Record<string, ConfigKey>;
 
 /** `~/.config/airlock/config.json` (before config.yaml): read only when config.yaml is absent, with a warning. */

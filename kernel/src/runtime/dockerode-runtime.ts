@@ -2,6 +2,7 @@
 import Docker from 'dockerode';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { assertRuntimeRegistered, ociRuntimeName, type SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 import type {
   ContainerSpec, ContainerStatus, ContainerSummary, EngineExecResult, EngineKind, IContainerRuntime, VolumeSummary,
 } from './types';
@@ -41,6 +42,8 @@ export function collectDemuxed(modem: Docker['modem'], stream: NodeJS.ReadableSt
 export abstract class DockerodeRuntime implements IContainerRuntime {
   abstract readonly engine: EngineKind;
   protected readonly docker: Docker;
+  /** OCI runtimes seen registered with the engine (asked once; an engine that loses one later refuses the create). */
+  private readonly registered = new Set<SandboxRuntime>();
 
   constructor(readonly socketPath: string) {
     this.docker = new Docker({ socketPath });
@@ -73,6 +76,8 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
   }
 
   async createContainer(s: ContainerSpec, signal?: AbortSignal): Promise<string> {
+    const runtime = s.runtime && ociRuntimeName(s.runtime);
+    if (runtime) await this.requireRuntime(s.runtime!);
     const securityOpt = s.noNewPrivileges ? ['no-new-privileges'] : [];
     if (s.seccompPath ?? s.seccompJson) securityOpt.push(`seccomp=${s.seccompPath ?? s.seccompJson}`);
     const hc: HostConfig = this.adjustHostConfig({
@@ -93,6 +98,7 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
       // grow on the host's disk unbounded. The agent's output is read from the attached stream, never from logs.
       LogConfig: { Type: 'none', Config: {} },
       ...(s.init ? { Init: true } : {}),
+      ...(runtime ? { Runtime: runtime } : {}),
     });
     try {
       const c = await this.docker.createContainer({
@@ -116,6 +122,17 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
       } as Docker.ContainerCreateOptions);
       return c.id;
     } catch (err) { throw wrap(`creating a container from ${s.image}`, err); }
+  }
+
+  /** Refuses, before anything is created, a runtime the engine does not have (never a silent fallback to runc). */
+  private async requireRuntime(r: SandboxRuntime): Promise<void> {
+    if (this.registered.has(r)) return;
+    let names: string[];
+    try { names = Object.keys((await this.docker.info() as { Runtimes?: Record<string, unknown> }).Runtimes ?? {}); } catch (err) {
+      throw wrap("reading the engine's OCI runtimes", err);
+    }
+    assertRuntimeRegistered(r, names, { kind: this.engine, socket: this.socketPath });
+    this.registered.add(r);
   }
 
   async start(id: string, signal?: AbortSignal): Promise<void> {

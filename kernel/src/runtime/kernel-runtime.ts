@@ -6,6 +6,7 @@ import type { ISandboxAuditSink } from './lifecycle';
 import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager';
 import { loadTemplates } from '../../../core/src/templates';
 import { kernelEgress, type KernelEgressOptions } from '../egress/attach';
+import { sandboxRuntimeFromEnv } from '../../../core/src/config/sandbox-runtime';
 
 export interface KernelRuntimeOptions {
   /** The workspace path as the kernel sees it; used as the bind source when the kernel runs on the host. */
@@ -39,6 +40,7 @@ export async function createKernelRuntime(o: KernelRuntimeOptions): Promise<Sand
       volumeSize: env.AIRLOCK_VOLUME_SIZE || undefined,
       sweepIntervalMs: 60_000,
       workspaceMasks: o.workspaceMasks,
+      sandboxRuntime: sandboxRuntimeFromEnv(env), // an unknown value leaves the kernel without sandboxes, never on runc
       egress: o.egress && kernelEgress({ log, ...o.egress, hostStateDir: env.AIRLOCK_HOST_STATE_DIR }),
     });
     manager.start().then(

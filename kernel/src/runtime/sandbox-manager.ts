@@ -156,7 +156,7 @@ export class SandboxManager extends Disposable {
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
       const egress = t.egress === 'proxy' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task) : undefined;
       const spec = containerSpec({ id, template: t, image, deadline, labels: this.baseLabels(), mounts, tmpfs: masked.tmpfs, env: opts.env,
-        task: opts.task, egress });
+        task: opts.task, egress, runtime: this.o.sandboxRuntime });
       await bootSandbox(this.o.runtime, sandbox, spec, opts.signal);
       lifecycle.to('ready');
       const s = sandbox;

@@ -1,4 +1,5 @@
 // What a sandbox manager is built with, and what a caller may ask of one sandbox.
+import type { SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 import type { SandboxTemplate } from '../../../core/src/templates';
 import type { ISandboxAuditSink } from './lifecycle';
 import type { ExecVia } from './sandbox';
@@ -28,6 +29,8 @@ export interface SandboxManagerOptions {
   workspaceMasks?: () => SandboxMasks | Promise<SandboxMasks>;
   /** The kernel's egress proxy, for templates with `egress: proxy`; absent, those sandboxes are offline like the rest. */
   egress?: SandboxEgress;
+  /** The OCI runtime of every sandbox (sandbox.runtime): runc, the engine's default, or runsc (gVisor). */
+  sandboxRuntime?: SandboxRuntime;
 }
 
 /** What a sandbox with egress is given (kernel/src/egress/sandbox.ts): a read-only socket mount and proxy variables. */

@@ -1,5 +1,6 @@
 // What a sandbox container is made of: its mounts and its engine spec, from the template and the request.
 import { AirlockError } from '../../../protocol/src/errors';
+import type { SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 import { loadSeccomp, parseSize, type SandboxTemplate } from '../../../core/src/templates';
 import { FORWARDER_SOURCE } from '../egress/sandbox';
 import { AGENT_SOURCE } from './exec-agent';
@@ -43,6 +44,8 @@ export interface SpecInput {
   task?: string;
   /** The proxy socket and variables of a sandbox with egress (its forwarder runs inside the exec agent's process). */
   egress?: EgressWiring;
+  /** runc (the engine's default) or runsc (gVisor). */
+  runtime?: SandboxRuntime;
 }
 
 /** The engine's container spec: the template's limits and hardening, the exec agent as the command. */
@@ -62,6 +65,6 @@ export function containerSpec(s: SpecInput): ContainerSpec {
     readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
     pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
     tmpfs: { ...tmpfs, ...s.tmpfs },
-    networkMode: t.network, mounts: s.egress ? [...s.mounts, s.egress.mount] : s.mounts, openStdin: true,
+    networkMode: t.network, mounts: s.egress ? [...s.mounts, s.egress.mount] : s.mounts, openStdin: true, runtime: s.runtime,
   };
 }

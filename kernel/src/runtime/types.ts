@@ -1,6 +1,7 @@
 // The ContainerRuntime interface: what the sandbox manager needs from a container engine (Docker or Podman).
 import type { Duplex } from 'node:stream';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
+import type { SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 
 export type EngineKind = 'docker' | 'podman';
 
@@ -53,6 +54,8 @@ export interface ContainerSpec {
   init: boolean;
   /** Keep stdin open so an attached client can talk to the main process (the exec agent). */
   openStdin: boolean;
+  /** The OCI runtime (runsc: gVisor, which the engine must have registered); absent or runc = the engine's default. */
+  runtime?: SandboxRuntime;
 }
 
 export interface ContainerStatus {

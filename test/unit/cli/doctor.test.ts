@@ -43,10 +43,10 @@ function fakeDeps(o: { health?: Record<string, SandboxTemplateHealth>[]; kernelE
   return { deps, polls: () => polls };
 }
 
-async function doctor(deps: DoctorDeps, json = false) {
+async function doctor(deps: DoctorDeps, json = false, env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-doctor-'));
-  const io: CliIO = { out: (l) => out.push(l), err: () => {}, readStdin: async () => '', cwd: ws, env: { AIRLOCK_STATE_ROOT: path.join(ws, '.s') } };
+  const io: CliIO = { out: (l) => out.push(l), err: () => {}, readStdin: async () => '', cwd: ws, env: { AIRLOCK_STATE_ROOT: path.join(ws, '.s'), ...env } };
   const code = await doctorMain(json ? ['--json'] : [], io, deps);
   return { code, text: out.join('\n'), json: json ? JSON.parse(out[0]) : undefined };
 }
@@ -129,5 +129,27 @@ describe('airlock doctor on rootless Podman', () => {
     const r = await doctor({ ...deps, detectEngine: async () => warned });
     assert.equal(r.code, 0, r.text);
     assert.match(r.text, /✔ runtime +podman \(rootless\) 5\.0\.0 .*warning: rootless Podman on cgroup v1 cannot enforce/);
+  });
+});
+
+describe('airlock doctor: the sandboxes\' OCI runtime', () => {
+  const withRuntimes = (names: string[]) => ({ ...ENGINE, kind: 'docker', socket: '/var/run/docker.sock',
+    docker: { info: async () => ({ Runtimes: Object.fromEntries(names.map((n) => [n, {}])) }) } }) as unknown as Engine;
+
+  it('says sandboxes use runc by default, and runsc (gVisor) when set and registered', async () => {
+    const { deps } = fakeDeps();
+    assert.match((await doctor(deps)).text, /✔ runtime +podman 5\.0\.0 at \/run\/podman\/podman\.sock; sandboxes: runc/);
+    const r = await doctor({ ...deps, detectEngine: async () => withRuntimes(['runc', 'runsc']) }, false, { AIRLOCK_SANDBOX_RUNTIME: 'runsc' });
+    assert.equal(r.code, 0, r.text);
+    assert.match(r.text, /✔ runtime +docker .*; sandboxes: runsc \(gVisor\)/);
+  });
+
+  it('fails the runtime check when runsc is set but the engine has no such runtime', async () => {
+    const { deps } = fakeDeps();
+    const r = await doctor({ ...deps, detectEngine: async () => withRuntimes(['runc']) }, true, { AIRLOCK_SANDBOX_RUNTIME: 'runsc' });
+    const c = r.json.checks.find((x: Check) => x.name === 'runtime');
+    assert.deepEqual([r.json.ok, c.ok, c.code], [false, false, 'SANDBOX_RUNTIME_MISSING']);
+    assert.match(c.detail, /no runtime named runsc \(it has: runc\)/);
+    assert.match(c.hint, /daemon\.json/);
   });
 });

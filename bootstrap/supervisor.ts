@@ -1,4 +1,5 @@
 // Keeps one kernel alive: start, connect, detect death, restart with exponential backoff, give up clearly.
+import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import { Disposable, Emitter } from '../protocol/src/lifecycle';
@@ -11,6 +12,8 @@ import { execLink, socketLink } from '../core/src/remote/link';
 import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
 import { RemoteWorkspace } from '../core/src/remote/session';
 import { detectEngine, Engine } from './runtime';
+import { installationId } from '../protocol/src/node/assets';
+import { recordWorkspace, startupSweep } from '../core/src/gc/sweep';
 
 export type KernelState =
   | { type: 'starting'; detail: string }
@@ -45,12 +48,16 @@ export class KernelSupervisor extends Disposable {
     const engine = await detectEngine(config);
     const image = await ensureKernelImage(engine, config, opts.progress, opts.signal);
     const sup = new KernelSupervisor(config, paths, engine, image, opts);
+    recordWorkspace(paths.root, config.workspace); // lets `airlock gc` find this folder once the workspace is gone
     try {
       await sup.boot(opts.signal);
     } catch (e) {
       sup.dispose();
       throw e;
     }
+    // Once a day, in the background: this installation's leftovers (docs/recovery.md, "What gc removes").
+    void startupSweep(engine.docker, { stateBase: path.dirname(paths.root), installation: installationId(), local: !isRemoteEngine(engine.endpoint) })
+      .catch((e: Error) => opts.log?.(`start-up sweep: ${e.message}`));
     return sup;
   }
 

@@ -30,6 +30,7 @@ import { checkOwnFolder } from './own-folder';
 import { checkKernelStores, kernelStores } from './store/stores';
 import { StoreMaintenance } from './store/maintenance';
 import { idleMsFromEnv, watchIdle } from './lifecycle/idle';
+import { McpServers } from './mcp/servers';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -63,7 +64,7 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   if (audit.sessionsAllowed) await audit.writer.append(managedStartEntry(managed), { sync: true });
   // Each store checked before it opens: a damaged one is set aside, its newest good snapshot restored, the loss stated.
   const warn = (l: string) => process.stderr.write(l + '\n');
-  await checkKernelStores(kernelStores(config.stateDir), { audit: () => (audit.sessionsAllowed ? audit.writer : undefined), warn });
+  await checkKernelStores(config.stateDir, kernelStores(config.stateDir), { audit: () => (audit.sessionsAllowed ? audit.writer : undefined), warn });
   // Review decisions and merges are recorded synchronously before they are acknowledged.
   const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
     audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
@@ -81,11 +82,15 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const workflow = store.add(createWorkflow(config, patches, () => audit.writer, engine));
   store.add(connectEvents(events, scheduler, workflow));
   const runtime = engine ?? new NoSandboxes();
-  const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens }, env));
+  // MCP servers run in their own sandboxes (kernel/src/mcp/); their tools join each task started while they are ready.
+  const mcp = store.add(new McpServers({ sandboxes: engine ?? null, audit: () => audit.writer, managed, version: KERNEL_VERSION,
+    addSecret: (v) => tasks.sanitiser.addSecret(v) }));
+  const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
+    pluginTools: () => mcp.tools() }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));
   const external = store.add(new ExternalSessions({ tasks, tokens, workflow }));
   return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions,
-    external };
+    external, mcp };
 }
 
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {

@@ -1,7 +1,7 @@
 // `airlock doctor`: checks the engine, the kernel image, the kernel, sandbox images, warm pools and workspace access.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { containerName, detectEngine, KernelSupervisor, readConfig, statePaths, workspaceUser } from '../../../bootstrap';
+import { type BootstrapConfig, containerName, detectEngine, KernelSupervisor, readConfig, statePaths, workspaceUser } from '../../../bootstrap';
 import { ensureKernelImage } from '../../../bootstrap/kernel';
 import { AirlockError } from '../../../protocol/src/errors';
 import { loadTemplates } from '../../../core/src/templates';
@@ -9,6 +9,7 @@ import { SANDBOX_WORKSPACE_UNREADABLE, workspaceAccess } from '../../../core/src
 import type { CliIO, Command } from '../command';
 import { type Check, type DoctorDeps, runChecks } from '../doctor/checks';
 import { containerLogs } from '../doctor/logs';
+import { formatHoldings, type Holdings, machineHoldings } from '../doctor/holdings';
 
 export type { Check } from '../doctor/checks';
 
@@ -24,15 +25,21 @@ export function realDeps(io: CliIO, json: boolean): DoctorDeps {
   };
 }
 
-export async function doctorMain(args: string[], io: CliIO, deps?: DoctorDeps): Promise<number> {
+/** What Airlock holds on the machine, reported after the checks (never a failed check). */
+export function realHoldings(io: CliIO): (config: BootstrapConfig) => Promise<Holdings> {
+  return async (config) => machineHoldings((await detectEngine(config, io.env).catch(() => undefined))?.docker, path.dirname(statePaths(config, io.env).root));
+}
+
+export async function doctorMain(args: string[], io: CliIO, deps?: DoctorDeps, holdingsOf?: (config: BootstrapConfig) => Promise<Holdings>): Promise<number> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, json: { type: 'boolean' } } });
   const config = readConfig({ workspace: values.workspace ?? io.cwd }, io.env);
   const paths = statePaths(config, io.env);
   const report = await runChecks(config, deps ?? realDeps(io, !!values.json));
+  const holdings = await (holdingsOf ?? (deps ? undefined : realHoldings(io)))?.(config);
   const statePathsOut = { workspace: config.workspace, root: paths.root, state: paths.state, socket: paths.socket, token: paths.token,
     auditDb: path.join(paths.state, 'audit.db'), auditKey: path.join(paths.state, 'keys', 'audit.key') };
   if (values.json) {
-    io.out(JSON.stringify({ ok: report.ok, checks: report.checks, kernel: report.kernel, paths: statePathsOut, config: { managed: config.managed, warnings: config.warnings } }));
+    io.out(JSON.stringify({ ok: report.ok, checks: report.checks, kernel: report.kernel, paths: statePathsOut, config: { managed: config.managed, warnings: config.warnings }, holdings }));
   } else {
     for (const c of report.checks) {
       io.out(`${c.ok ? '✔' : c.skipped ? '–' : '✘'} ${c.name.padEnd(9)} ${c.detail}`);
@@ -40,6 +47,7 @@ export async function doctorMain(args: string[], io: CliIO, deps?: DoctorDeps): 
       if (c.hint) io.out(`  hint: ${c.hint}`);
     }
     io.out(`  state     ${paths.root}`);
+    if (holdings) io.out(`  ${formatHoldings(holdings)}`);
     io.out(`  config    ${config.managed.sources.length ? `managed by ${config.managed.sources.map((m) => m.file).join(', ')} (digest ${config.managed.digest.slice(0, 16)})` : 'no managed settings'}`);
     for (const w of config.warnings) io.out(`  warning: ${w}`);
     // Healthy only when every check passed: a failed or skipped check is never followed by "healthy".

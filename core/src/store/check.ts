@@ -16,7 +16,8 @@ export interface StoreSpec {
   verify?(file: string): void;
 }
 
-export type StoreProblem = 'unreadable' | 'corrupt' | 'schema' | 'chain' | 'wal-lost';
+/** `manual`: `airlock state restore` put a snapshot back on request. */
+export type StoreProblem = 'unreadable' | 'corrupt' | 'schema' | 'chain' | 'wal-lost' | 'manual';
 
 export type CheckResult =
   | { ok: true; version: number; bytes: number }

@@ -16,6 +16,10 @@ export interface StoreRecovery {
   /** What is gone, in words (never empty). */
   lost: string;
   at: number;
+  /** Set once the kernel has recorded it in the audit log (a report the audit log could not take is recorded later). */
+  recordedInAudit?: boolean;
+  /** The report's own file in `damaged/`. */
+  report?: string;
 }
 
 /** `<state>/damaged/`: damaged files and the report of each recovery, for inspection (`airlock state check` lists them). */
@@ -26,12 +30,34 @@ export function damagedDir(dbFile: string): string {
 const SIDE = ['', '-wal', '-shm'];
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function moveAside(file: string, at: number, only?: string[]): string {
+export function moveAside(file: string, at: number, only?: string[]): string {
   const dir = damagedDir(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const base = path.join(dir, `${path.basename(file)}.${iso(at).replace(/[:.]/g, '-')}`);
   for (const s of only ?? SIDE) if (fs.existsSync(file + s)) fs.renameSync(file + s, base + s);
   return base;
+}
+
+/** Writes (or rewrites) a recovery's report in `damaged/`. */
+export function writeReport(r: StoreRecovery): StoreRecovery {
+  const dir = damagedDir(r.file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const report = r.report ?? path.join(dir, `${r.store}.${iso(r.at).replace(/[:.]/g, '-')}.json`);
+  const out = { ...r, report };
+  fs.writeFileSync(`${report}.tmp`, JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(`${report}.tmp`, report);
+  return out;
+}
+
+/** Every recovery report kept in `<stateDir>/damaged/`, oldest first. */
+export function listReports(stateDir: string): StoreRecovery[] {
+  const dir = path.join(stateDir, 'damaged');
+  if (!fs.existsSync(dir)) return [];
+  const out: StoreRecovery[] = [];
+  for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+    try { out.push({ ...(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as StoreRecovery), report: path.join(dir, n) }); } catch { /* not a report */ }
+  }
+  return out.sort((a, b) => a.at - b.at);
 }
 
 function removeStore(file: string): void {
@@ -66,11 +92,7 @@ export function recoverStore(spec: StoreSpec, now = Date.now()): StoreRecovery |
   const r = checkStoreFile(spec);
   if (r.ok) return undefined;
   const rec = (o: Omit<StoreRecovery, 'store' | 'file' | 'problem' | 'message' | 'at'>): StoreRecovery => {
-    const out: StoreRecovery = { store: spec.name, file: spec.file, problem: r.problem, message: r.message, at: now, ...o };
-    const dir = damagedDir(spec.file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(dir, `${spec.name}.${iso(now).replace(/[:.]/g, '-')}.json`), JSON.stringify(out, null, 2) + '\n', { mode: 0o600 });
-    return out;
+    return writeReport({ store: spec.name, file: spec.file, problem: r.problem, message: r.message, at: now, ...o });
   };
   if (r.problem === 'wal-lost') {
     const frames = lostWalFrames(spec.file);

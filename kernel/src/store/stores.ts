@@ -1,19 +1,14 @@
 // The SQLite stores the kernel owns besides the audit log (its own verify covers audit.db), and their start-up check.
 import * as path from 'node:path';
 import type { StoreSpec } from '../../../core/src/store/check';
-import { recoverStore, type StoreRecovery } from '../../../core/src/store/recover';
+import { listReports, recoverStore, type StoreRecovery, writeReport } from '../../../core/src/store/recover';
 import type { IAuditLog } from '../../../core/src/audit/types';
-import { SESSIONS_DB, SESSIONS_SCHEMA } from '../sessions/store';
+import { kernelStoreSpecs } from '../../../core/src/store/kernel-stores';
 import { WorkflowStore } from '../workflow/store';
-import { WORKFLOW_DB } from '../workflow/wiring';
 
 /** workflow.db has no migrations (user_version 0) and keeps a hash chain, verified by opening it as the kernel does. */
 export function kernelStores(stateDir: string): StoreSpec[] {
-  return [
-    { name: 'workflow', file: path.join(stateDir, WORKFLOW_DB), version: 0, tables: ['wf_sessions', 'wf_transitions'],
-      verify: (file) => new WorkflowStore(file).dispose() },
-    { name: 'sessions', file: path.join(stateDir, SESSIONS_DB), ...SESSIONS_SCHEMA },
-  ];
+  return kernelStoreSpecs(stateDir).map((s) => (s.name === 'workflow' ? { ...s, verify: (file: string) => new WorkflowStore(file).dispose() } : s));
 }
 
 export interface StoreCheckSinks {
@@ -34,19 +29,25 @@ export function describeRecovery(r: StoreRecovery): string {
 
 /**
  * Runs before any of these stores is opened. Each recovery is written to the kernel's log and, synchronously, to the
- * audit log before the store is used; the report also stays in `<state>/damaged/` (`airlock state check`).
+ * audit log before the store is used; its report stays in `<state>/damaged/` (`airlock state check`). Reports the audit
+ * log has not taken yet (it was unavailable, or `airlock state restore` wrote them) are recorded now.
  */
-export async function checkKernelStores(specs: StoreSpec[], sinks: StoreCheckSinks): Promise<StoreRecovery[]> {
+export async function checkKernelStores(stateDir: string, specs: StoreSpec[], sinks: StoreCheckSinks): Promise<StoreRecovery[]> {
   const out: StoreRecovery[] = [];
   for (const spec of specs) {
     const r = recoverStore(spec);
     if (!r) continue;
     out.push(r);
     sinks.warn(describeRecovery(r));
-    const log = sinks.audit();
-    if (!log) { sinks.warn(`(not in the audit log: it is not available; the report is in ${path.dirname(r.file)}/damaged)`); continue; }
-    await log.append({ subject: 'kernel', action: recoveryAction(r), resource: path.basename(r.file),
-      payload: { store: r.store, problem: r.problem, message: r.message, movedTo: r.movedTo, snapshotAt: r.snapshot?.at ?? null, lost: r.lost } }, { sync: true });
+  }
+  const log = sinks.audit();
+  const pending = listReports(stateDir).filter((r) => !r.recordedInAudit);
+  if (pending.length && !log) sinks.warn(`${pending.length} store recovery report(s) not in the audit log yet (it is not available): ${path.join(stateDir, 'damaged')}`);
+  for (const r of log ? pending : []) {
+    await log!.append({ subject: 'kernel', action: recoveryAction(r), resource: path.basename(r.file),
+      payload: { store: r.store, problem: r.problem, message: r.message, movedTo: r.movedTo, snapshotAt: r.snapshot?.at ?? null, lost: r.lost, at: r.at } },
+    { sync: true });
+    writeReport({ ...r, recordedInAudit: true });
   }
   return out;
 }

@@ -181,7 +181,7 @@ describe('store recovery (workflow.db, sessions.db)', function () {
     const entries: AuditInput[] = [];
     const audit = { append: async (i: AuditInput, o?: { sync?: boolean }) => { assert.equal(o?.sync, true); entries.push(i); } } as unknown as IAuditLog;
     const warnings: string[] = [];
-    const out = await checkKernelStores(kernelStores(dir), { audit: () => audit, warn: (l) => warnings.push(l) });
+    const out = await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: (l) => warnings.push(l) });
     assert.equal(out.length, 1);
     assert.equal(entries.length, 1);
     assert.equal(entries[0].action, 'store.restored');
@@ -190,9 +190,21 @@ describe('store recovery (workflow.db, sessions.db)', function () {
     assert.equal(p.snapshotAt, out[0].snapshot!.at);
     assert.match(p.lost, /every change after/);
     assert.match(warnings[0], /store sessions \(sessions\.db\) was damaged \(schema: schema version 99/);
-    // Sound stores: nothing recorded.
+    // Sound stores, and the report already recorded: nothing recorded again.
     entries.length = 0;
-    assert.deepEqual(await checkKernelStores(kernelStores(dir), { audit: () => audit, warn: () => {} }), []);
+    assert.deepEqual(await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: () => {} }), []);
     assert.equal(entries.length, 0);
+  });
+
+  it('a recovery made while the audit log was unavailable is recorded at the next start that has one', async () => {
+    const { dir, file } = await seeded(KINDS[0]);
+    damage(file, 'corrupt-page');
+    const warnings: string[] = [];
+    await checkKernelStores(dir, kernelStores(dir), { audit: () => undefined, warn: (l) => warnings.push(l) });
+    assert.match(warnings.join('\n'), /1 store recovery report\(s\) not in the audit log yet/);
+    const entries: AuditInput[] = [];
+    const audit = { append: async (i: AuditInput) => { entries.push(i); } } as unknown as IAuditLog;
+    assert.deepEqual(await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: () => {} }), []);
+    assert.deepEqual(entries.map((e) => [e.action, e.resource]), [['store.restored', 'workflow.db']]);
   });
 });

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { DisposableStore, IDisposable } from '../../protocol/src/lifecycle';
 import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
 import { ChatController } from './chat/chatController';
-import { CHAT_VIEW_ID, ChatViewProvider } from './chat/chatViewProvider';
+import { ChatViewProvider } from './chat/chatViewProvider';
 import { registerParticipant } from './chat/participant';
 import { checkRuntime } from './commands/checkRuntime';
 import { openAuditLog } from './commands/openAuditLog';
@@ -40,8 +40,9 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   const review = store.add(new ReviewController(kernel, root, context.workspaceState, log));
   const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable, (setId) => review.summary(setId), root));
   store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
-  const provider = new ChatViewProvider(uri, chat, log, (setId) => review.openSet(setId));
-  store.add(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, provider, { webviewOptions: { retainContextWhenHidden: false } }));
+  // Registered once per extension: re-registering would leave a view already on screen with the old controller.
+  const provider = ChatViewProvider.shared(context, log);
+  store.add(provider.attach(chat, (setId) => review.openSet(setId)));
   store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));
   const sandboxes = store.add(new SandboxesTree(kernel, log));
   store.add(new TasksTree(kernel, log));

@@ -70,6 +70,8 @@ export const ChatSnapshot = z.object({
   approvals: ApprovalChoices,
   /** Why chat cannot run tasks right now (no kernel, untrusted...), shown in place of the input. */
   unavailable: z.string().nullable(),
+  /** The session's unsent text (kept by the host: it survives reloads and session switches). */
+  draft: z.string().max(200_000).optional(),
 });
 export type ChatSnapshot = z.infer<typeof ChatSnapshot>;
 
@@ -107,6 +109,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/openPatchSet'), setId: z.string().max(128) }),
   /** "Open diff" on an edit approval: the proposed change in VS Code's diff editor. */
   z.object({ type: z.literal('chat/openApprovalDiff'), requestId: z.string().max(128) }),
+  /** The composer's text, debounced: the host keeps it with the session. */
+  z.object({ type: z.literal('chat/draft'), sessionId: z.string().max(128), text: z.string().max(200_000) }),
   z.object({ type: z.literal('audit/query'), request: AuditQueryRequest }),
   z.object({ type: z.literal('audit/verify') }),
   z.object({ type: z.literal('audit/entry'), seq: z.number().int().positive() }),

@@ -1,6 +1,6 @@
 // Runs chat sessions against the kernel: start/cancel/approve tasks, fold task events into the session model, persist.
 import * as vscode from 'vscode';
-import type { AgentMode, TaskEvent } from '../../../protocol/src/agent';
+import { AgentMode, type TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import type { EventData } from '../../../protocol/src/events';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
@@ -12,9 +12,24 @@ import { readAgentSettings } from '../settings';
 import { taskStartParams } from '../taskParams';
 import { ANSWER_DECISION, approvalChoices } from './approvals';
 import { ApprovalDiffs } from './approvalDiffs';
-import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, conversation, lastPrompt, newSession, setApprovalPreview, taskStarted } from './sessionModel';
-import { SessionStore } from './sessionStore';
+import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, conversation, interruptTask, lastPrompt, newSession, setApprovalPreview, taskStarted,
+} from './sessionModel';
+import { SessionStore, type StoredChats } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
+
+const LAST_MODE_KEY = 'airlock.chat.lastMode';
+
+/** Why a kernel state ends the tasks running in it, in words for the session's notice. */
+function interruptReason(st: KernelService['state']): string {
+  switch (st.type) {
+    case 'restarting': return `the kernel stopped and is restarting (${st.reason})`;
+    case 'failed': return `the kernel failed (${st.error.message})`;
+    case 'stopped': return 'the kernel stopped';
+    case 'starting': case 'idle': return 'the kernel restarted';
+    case 'ready': return 'the kernel reconnected';
+    default: { const never: never = st; return String(never); }
+  }
+}
 
 /** What the chat's patch-set card shows about a set (from review/show). */
 export type DescribeSet = (setId: string) => Promise<{ files: number; added: number; removed: number } | undefined>;
@@ -35,6 +50,7 @@ export class ChatController extends Disposable {
   private readonly _onPatchSet = this._register(new Emitter<EventData<'patches/ready'>>());
   readonly onPatchSet = this._onPatchSet.event;
   private readonly diffs: ApprovalDiffs;
+  private readonly memento: vscode.Memento;
 
   constructor(
     private readonly kernel: KernelService | undefined,
@@ -46,6 +62,7 @@ export class ChatController extends Disposable {
   ) {
     super();
     this.diffs = this._register(new ApprovalDiffs(root));
+    this.memento = memento;
     this.store = new SessionStore(memento);
     this._register(this.store);
     const loaded = this.store.load();
@@ -63,6 +80,10 @@ export class ChatController extends Disposable {
           client.onEvent('patches/ready', (d) => void this.onPatchesReady(d)),
         ];
       }));
+      // A kernel that stops being ready (crash, restart, failure) took its tasks with it: no `finished` will come.
+      this._register(kernel.onDidChangeState((st) => {
+        if (st.type !== 'ready') this.interruptAll(interruptReason(st));
+      }));
     }
   }
 
@@ -73,7 +94,7 @@ export class ChatController extends Disposable {
     return {
       sessionId: s.id, title: s.title, items: s.items, running: s.running, taskId: s.taskId, mode: s.mode, usage: s.usage,
       sessions: [...this.sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((x) => ({ id: x.id, title: x.title, updatedAt: x.updatedAt, items: x.items.length })),
-      approvals: approvalChoices(),
+      approvals: approvalChoices(), ...(s.draft ? { draft: s.draft } : {}),
       unavailable: this.unavailable ?? (this.kernel ? null : 'Airlock needs a trusted folder on disk.'),
     };
   }
@@ -93,7 +114,22 @@ export class ChatController extends Disposable {
 
   setMode(mode: AgentMode): void {
     this.current.mode = mode;
+    // New sessions start in the mode last chosen here (the setting is only the first default).
+    void this.memento.update(LAST_MODE_KEY, mode);
     this.emit([{ type: 'mode', mode }]);
+  }
+
+  /** What the person is typing in the current session: kept with the session, so a reload or a switch keeps it. */
+  setDraft(sessionId: string, text: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || (s.draft ?? '') === text) return;
+    s.draft = text || undefined;
+    this.store.save(() => this.stored(), 500);
+  }
+
+  /** Every running task of this window ends as interrupted, with the reason (the kernel went away). */
+  private interruptAll(reason: string): void {
+    for (const s of this.sessions.values()) this.emit(interruptTask(s, reason, Date.now()), s);
   }
 
   /** Starts a task for `text` in the current session; resolves with the task id once the kernel accepted it. */
@@ -103,7 +139,10 @@ export class ChatController extends Disposable {
     if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
     // A follow-up carries the conversation so far: one chat session is one conversation with the agent.
     const history = conversation(s);
+    const first = s.items.length === 0;
+    s.draft = undefined;
     this.emit(addUserMessage(s, text, Date.now()));
+    if (first) this._onSnapshot.fire(); // the session list shows the new title (taken from this first prompt)
     try {
       const client = await this.connect();
       const config = vscode.workspace.getConfiguration('airlock');
@@ -141,6 +180,9 @@ export class ChatController extends Disposable {
   async stop(): Promise<void> {
     const s = this.current;
     if (!s.running || !s.taskId || !this.kernel) return;
+    // No kernel to ask: the task is gone with it; say so rather than wait for a restart that may not come.
+    const st = this.kernel.state;
+    if (st.type !== 'ready') { this.emit(interruptTask(s, interruptReason(st), Date.now()), s); return; }
     await (await this.connect()).request('task/cancel', { taskId: s.taskId }, { timeoutMs: 10_000 });
   }
 
@@ -157,7 +199,8 @@ export class ChatController extends Disposable {
 
   private createSession(): ChatSession {
     const settings = readAgentSettings();
-    const s = newSession(`s_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`, settings.mode, Date.now(), { maxTokens: settings.budgets?.maxTokens, maxCostUsd: settings.budgets?.maxCostUsd });
+    const last = AgentMode.safeParse(this.memento.get(LAST_MODE_KEY));
+    const s = newSession(`s_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`, last.success ? last.data : settings.mode, Date.now(), { maxTokens: settings.budgets?.maxTokens, maxCostUsd: settings.budgets?.maxCostUsd });
     this.sessions.set(s.id, s);
     return s;
   }
@@ -214,16 +257,20 @@ export class ChatController extends Disposable {
     // Streamed text and usage are saved debounced; everything else (status, approvals, cards, notices) at once, so a
     // reload right after a task ended still finds it ended.
     const urgent = ops.some((o) => o.type !== 'append' && o.type !== 'usage' && !(o.type === 'upsert' && o.item.type === 'assistant'));
-    this.store.save(() => ({ currentId: this.current.id, sessions: [...this.sessions.values()] }), urgent ? 0 : 500);
+    this.store.save(() => this.stored(), urgent ? 0 : 500);
+  }
+
+  private stored(): StoredChats {
+    return { currentId: this.current.id, sessions: [...this.sessions.values()] };
   }
 
   private changed(): void {
     this._onSnapshot.fire();
-    this.store.save(() => ({ currentId: this.current.id, sessions: [...this.sessions.values()] }), 0);
+    this.store.save(() => this.stored(), 0);
   }
 
   override dispose(): void {
-    void this.store.flush({ currentId: this.current.id, sessions: [...this.sessions.values()] });
+    void this.store.flush(this.stored());
     super.dispose();
   }
 }

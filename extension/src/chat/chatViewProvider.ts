@@ -1,7 +1,7 @@
 // The chat webview view (own Activity Bar container, movable to the secondary side bar) wired to the ChatController.
 import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
-import { DisposableStore } from '../../../protocol/src/lifecycle';
+import { DisposableStore, IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
 import type { WebviewToHost } from '../../../protocol/src/webview';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml, webviewOptions } from '../webview/html';
@@ -9,17 +9,43 @@ import type { ChatController } from './chatController';
 
 export const CHAT_VIEW_ID = 'airlock.chat';
 
+/** What the view talks to: the current folder's chat, and how to open a patch set's review. */
+interface Target { chat: ChatController; openPatchSet: (setId: string) => unknown }
+
+/**
+ * One provider for the extension's lifetime, registered once. VS Code resolves a webview view once: a provider
+ * registered again (after workspace trust is granted, or another folder is picked) would never be asked for the view
+ * already on screen, which would keep showing the old controller until a window reload. So the controllers change
+ * (`attach`), the view stays and is re-wired.
+ */
 export class ChatViewProvider implements vscode.WebviewViewProvider {
+  private static instance?: ChatViewProvider;
   private view?: vscode.WebviewView;
   private bridge?: WebviewBridge;
   private viewStore = new DisposableStore();
+  private wiring = new DisposableStore();
+  private target?: Target;
 
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly chat: ChatController,
-    private readonly log: vscode.LogOutputChannel,
-    private readonly openPatchSet: (setId: string) => unknown,
-  ) {}
+  private constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {}
+
+  /** The extension's provider, registered on first use and unregistered when the extension deactivates. */
+  static shared(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): ChatViewProvider {
+    if (!ChatViewProvider.instance) {
+      const p = new ChatViewProvider(context.extensionUri, log);
+      ChatViewProvider.instance = p;
+      context.subscriptions.push(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, p, { webviewOptions: { retainContextWhenHidden: false } }),
+        { dispose: () => { p.viewStore.dispose(); p.wiring.dispose(); if (ChatViewProvider.instance === p) ChatViewProvider.instance = undefined; } });
+    }
+    return ChatViewProvider.instance;
+  }
+
+  /** Points the view at `chat` (a view on screen gets its snapshot at once); disposing it detaches. */
+  attach(chat: ChatController, openPatchSet: (setId: string) => unknown): IDisposable {
+    const target = { chat, openPatchSet };
+    this.target = target;
+    this.rewire();
+    return toDisposable(() => { if (this.target === target) { this.target = undefined; this.wiring.dispose(); } });
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.viewStore.dispose();
@@ -29,13 +55,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     const bridge = this.viewStore.add(new WebviewBridge(view.webview, 'chat', this.log));
     this.bridge = bridge;
     view.webview.html = renderHtml(view.webview, this.extensionUri, 'chat', 'Airlock Chat');
-    this.viewStore.add(bridge.onReady(() => bridge.post({ type: 'chat/snapshot', snapshot: this.chat.snapshot() })));
+    this.viewStore.add(bridge.onReady(() => this.postSnapshot()));
     this.viewStore.add(bridge.onMessage((m) => void this.handle(m)));
-    this.viewStore.add(this.chat.onSnapshot(() => bridge.post({ type: 'chat/snapshot', snapshot: this.chat.snapshot() })));
-    this.viewStore.add(this.chat.onOps(({ sessionId, ops, sentAt }) => {
-      if (sessionId === this.chat.session.id) bridge.post({ type: 'chat/ops', sessionId, ops, sentAt });
-    }));
-    this.viewStore.add(view.onDidDispose(() => { this.viewStore.dispose(); this.view = undefined; this.bridge = undefined; }));
+    this.viewStore.add(view.onDidDispose(() => { this.viewStore.dispose(); this.wiring.dispose(); this.view = undefined; this.bridge = undefined; }));
+    this.rewire();
   }
 
   /** Reveals the chat view (Open Chat). */
@@ -43,18 +66,39 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
   }
 
+  /** The current controller's snapshots and ops go to the current view. */
+  private rewire(): void {
+    this.wiring.dispose();
+    this.wiring = new DisposableStore();
+    const t = this.target;
+    const bridge = this.bridge;
+    if (!t || !bridge) return;
+    this.wiring.add(t.chat.onSnapshot(() => this.postSnapshot()));
+    this.wiring.add(t.chat.onOps(({ sessionId, ops, sentAt }) => {
+      if (sessionId === t.chat.session.id) bridge.post({ type: 'chat/ops', sessionId, ops, sentAt });
+    }));
+    this.postSnapshot();
+  }
+
+  private postSnapshot(): void {
+    if (this.target && this.bridge) this.bridge.post({ type: 'chat/snapshot', snapshot: this.target.chat.snapshot() });
+  }
+
   private async handle(m: WebviewToHost): Promise<void> {
+    const t = this.target;
     try {
+      if (!t) { this.log.warn(`chat view: no chat to handle ${m.type} (the folder is changing)`); return; }
       switch (m.type) {
-        case 'chat/send': await this.chat.send(m.text); break;
-        case 'chat/stop': await this.chat.stop(); break;
-        case 'chat/retry': await this.chat.retry(); break;
-        case 'chat/new': this.chat.newSession(); break;
-        case 'chat/openSession': this.chat.openSession(m.sessionId); break;
-        case 'chat/approve': await this.chat.approve(m.requestId, m.answer, m.note); break;
-        case 'chat/setMode': this.chat.setMode(m.mode); break;
-        case 'chat/openPatchSet': await this.openPatchSet(m.setId); break;
-        case 'chat/openApprovalDiff': await this.chat.openApprovalDiff(m.requestId); break;
+        case 'chat/send': await t.chat.send(m.text); break;
+        case 'chat/stop': await t.chat.stop(); break;
+        case 'chat/retry': await t.chat.retry(); break;
+        case 'chat/new': t.chat.newSession(); break;
+        case 'chat/openSession': t.chat.openSession(m.sessionId); break;
+        case 'chat/approve': await t.chat.approve(m.requestId, m.answer, m.note); break;
+        case 'chat/setMode': t.chat.setMode(m.mode); break;
+        case 'chat/openPatchSet': await t.openPatchSet(m.setId); break;
+        case 'chat/openApprovalDiff': await t.chat.openApprovalDiff(m.requestId); break;
+        case 'chat/draft': t.chat.setDraft(m.sessionId, m.text); break;
         case 'ready': case 'audit/query': case 'audit/verify': case 'audit/entry': case 'audit/refresh':
           this.log.warn(`chat view ignored ${m.type}`);
           break;

@@ -19,6 +19,8 @@ export interface ChatSession {
   nextId: number;
   /** The kernel's workflow session this chat continues (task/start `sessionId`), once a task reported one. */
   workflowSessionId?: string;
+  /** What the person was typing and had not sent (kept here so it survives a reload and a session switch). */
+  draft?: string;
 }
 
 export function newSession(id: string, mode: AgentMode, now: number, budget: Pick<ChatUsage, 'maxTokens' | 'maxCostUsd'> = {}): ChatSession {
@@ -158,6 +160,29 @@ export function answerApproval(s: ChatSession, requestId: string, answer: Approv
   const t = find(s, 'tool', a.callId);
   // The tool's own result may have arrived before the kernel acknowledged the answer: never move it back to running.
   if (t && t.status === 'awaiting-approval') ops.push(upsert(s, { ...t, status: answer === 'deny' ? 'denied' : 'running', verdict: { decision: answer === 'deny' ? 'deny' : 'allow', reason: note ?? a.reason } }));
+  return ops;
+}
+
+/**
+ * The running task will not report its end (the kernel crashed or restarted, the window reloaded): the session says so
+ * and why, its open prompts expire, and Send works again.
+ */
+export function interruptTask(s: ChatSession, reason: string, now: number): ChatOp[] {
+  if (!s.running || !s.taskId) return [];
+  const taskId = s.taskId;
+  const ops: ChatOp[] = [];
+  endStreaming(s, ops);
+  for (const item of s.items) {
+    if (item.type === 'approval' && item.taskId === taskId && item.state === 'pending') ops.push(upsert(s, { ...item, state: 'expired' }));
+    if (item.type === 'tool' && item.id.startsWith(`t:${taskId}:`) && (item.status === 'running' || item.status === 'awaiting-approval')) {
+      ops.push(upsert(s, { ...item, status: 'error' }));
+    }
+  }
+  ops.push(notice(s, 'error', `Task interrupted: ${reason}. Its work so far was not kept; Retry runs the prompt again.`));
+  s.base = { totalTokens: s.usage.totalTokens, costUsd: s.usage.costUsd };
+  s.running = false;
+  s.updatedAt = now;
+  ops.push({ type: 'status', running: false, taskId });
   return ops;
 }
 

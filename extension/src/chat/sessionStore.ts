@@ -1,6 +1,6 @@
 // Keeps chat sessions in the workspace's storage so history and the open session survive a window reload.
 import type * as vscode from 'vscode';
-import type { ChatSession } from './sessionModel';
+import { interruptTask, type ChatSession } from './sessionModel';
 
 const KEY = 'airlock.chat.sessions.v1';
 const MAX_SESSIONS = 30;
@@ -17,10 +17,12 @@ export class SessionStore {
     if (!raw || !Array.isArray(raw.sessions)) return { currentId: null, sessions: [] };
     // A reload ends whatever was running in this window (the kernel cancels a task whose client went away), so its
     // prompts can no longer be answered; the kernel's audit log keeps the task's own record.
-    const sessions = raw.sessions.map((s) => ({
-      ...s, running: false, streamingId: undefined,
-      items: s.items.map((i) => (i.type === 'approval' && i.state === 'pending' ? { ...i, state: 'expired' as const } : i.type === 'assistant' && i.streaming ? { ...i, streaming: false } : i)),
-    }));
+    const sessions = raw.sessions.map((s) => {
+      if (s.running) interruptTask(s, 'the window reloaded while it ran (the kernel cancels a task whose window went away)', s.updatedAt);
+      return { ...s, running: false, streamingId: undefined,
+        items: s.items.map((i) => (i.type === 'approval' && i.state === 'pending' ? { ...i, state: 'expired' as const }
+          : i.type === 'assistant' && i.streaming ? { ...i, streaming: false } : i)) };
+    });
     return { currentId: raw.currentId, sessions };
   }
 

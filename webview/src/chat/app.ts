@@ -14,6 +14,7 @@ export class ChatApp {
   private readonly list: VirtualList<ChatItem>;
   private approvals: ApprovalChoices = { allowOnce: true, allowSession: false, deny: true };
   private sessionId = '';
+  private draftTimer?: ReturnType<typeof setTimeout>;
   private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log', HTMLElement>;
   /** Called after the DOM reflects a host message (the bench measures delta → paint with it). */
   onRendered?: () => void;
@@ -45,7 +46,6 @@ export class ChatApp {
       render: (item, row) => renderItem(item, row, this.approvals),
       onScroll: (top, atBottom) => this.bridge.setState({ scrollTop: top, stickToBottom: atBottom }),
     });
-    if (saved.draft) (this.el.input as ValueEl).value = saved.draft;
     this.wire();
   }
 
@@ -56,10 +56,16 @@ export class ChatApp {
       if (!text || this.store.running) return;
       this.bridge.post({ type: 'chat/send', text });
       input.value = '';
-      this.bridge.setState({ draft: '' });
+      if (this.draftTimer) clearTimeout(this.draftTimer);
+      this.draftTimer = undefined;
       this.list.scrollToBottom();
     };
-    input.addEventListener('input', () => this.bridge.setState({ draft: input.value }));
+    // The host keeps the draft with the session (debounced): it survives a reload and a session switch.
+    input.addEventListener('input', () => {
+      if (this.draftTimer) clearTimeout(this.draftTimer);
+      const sessionId = this.sessionId;
+      this.draftTimer = setTimeout(() => { this.draftTimer = undefined; this.bridge.post({ type: 'chat/draft', sessionId, text: input.value }); }, 300);
+    });
     input.addEventListener('keydown', (e: KeyboardEvent) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
     });
@@ -121,6 +127,8 @@ export class ChatApp {
   private snapshot(s: ChatSnapshot): void {
     const switched = s.sessionId !== this.sessionId;
     this.sessionId = s.sessionId;
+    // A new view or another session shows that session's draft; the same session keeps what is being typed.
+    if (switched) (this.el.input as ValueEl).value = s.draft ?? '';
     this.approvals = s.approvals;
     this.store.reset(s);
     this.el.sessions.innerHTML = s.sessions.map((x) => `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`).join('');

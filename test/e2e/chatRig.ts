@@ -1,0 +1,79 @@
+// Shared setup of the chat e2e files: the packaged extension in one code-server, Chromium, and a loopback fake
+// OpenAI-compatible server the kernel (host networking) reaches; the workspace is a copy of the sample project.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { FrameLocator } from 'playwright-core';
+import { startOpenAIFake } from '../fakes/openai';
+import type { FakeResponse, FakeVendorServer } from '../fakes/server';
+import { ARTIFACTS_DIR, Browser, CodeServer, E2EPage, findWebview, launchBrowser, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir } from './harness';
+
+const execFileP = promisify(execFile);
+
+export interface ChatRig { tmp: string; ws: string; cs: CodeServer; browser: Browser; page: E2EPage; fake: FakeVendorServer }
+
+/** Builds and installs the .vsix, starts code-server (user settings point airlock.baseUrl at the fake) and Chromium. */
+export async function startChatRig(name: string, o: { files?: Record<string, string>; responses: FakeResponse[]; userSettings?: Record<string, unknown> })
+  : Promise<ChatRig> {
+  const tmp = tempDir(name);
+  const ws = tempDir(`${name}-ws`);
+  fs.cpSync(path.join(REPO_ROOT, 'examples', 'sample-project'), ws, { recursive: true });
+  for (const [rel, text] of Object.entries(o.files ?? {})) {
+    fs.mkdirSync(path.join(ws, path.dirname(rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), text);
+  }
+  const fake = (await startOpenAIFake()).enqueue(...o.responses);
+  const vsix = path.join(tmp, 'airlock.vsix');
+  let cs: CodeServer | undefined;
+  let browser: Browser | undefined;
+  const results = await Promise.allSettled([
+    (async () => {
+      await execFileP('node', ['scripts/build.mjs', '--production'], { cwd: REPO_ROOT, timeout: 180_000 });
+      await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
+    })(),
+    // The base URL is machine-scoped (a workspace cannot redirect a key): it goes into the user settings.
+    CodeServer.start({ settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.baseUrl': `${fake.url}/v1`,
+      'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model', 'airlock.defaultMode': 'explore', ...o.userSettings } }).then((s) => { cs = s; }),
+    launchBrowser().then((b) => { browser = b; }),
+  ]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  await cs!.installExtension(vsix);
+  return { tmp, ws, cs: cs!, browser: browser!, page: await browser!.newPage(), fake };
+}
+
+export async function stopChatRig(r: Partial<ChatRig>): Promise<void> {
+  await r.browser?.close();
+  await r.cs?.stop();
+  await r.fake?.close();
+  if (r.ws) await removeKernelContainers(r.ws);
+  for (const d of [r.tmp, r.ws]) if (d) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/** On a failed test: `<prefix>-failure-<n>.png` and a log with the browser console and what the fake model received. */
+export async function saveFailure(r: Partial<ChatRig>, prefix: string, title: string): Promise<void> {
+  if (!r.page || r.page.isClosed()) return;
+  const name = `${prefix}-failure-${(title.match(/^\d+/) ?? ['x'])[0]}`;
+  await screenshot(r.page, name).catch(() => undefined);
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`), `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(r.fake?.requests.map((q) => q.body), null, 1)}`);
+}
+
+/** Opens the chat view and returns its frame. */
+export async function openChat(page: E2EPage, timeoutMs = 60_000): Promise<FrameLocator> {
+  await runCommand(page, 'Airlock: Open Chat');
+  return findWebview(page, '#log', timeoutMs);
+}
+
+/** Types a prompt into the chat's composer and sends it with Enter. */
+export async function sendPrompt(page: E2EPage, chat: FrameLocator, text: string): Promise<void> {
+  await chat.locator('vscode-textarea#input').click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/** The messages of the fake model's n-th request (0-based). */
+export function requestMessages(fake: FakeVendorServer, i: number): Array<{ role: string; content?: string | null }> {
+  return (fake.requests[i]?.body as { messages?: Array<{ role: string; content?: string | null }> } | undefined)?.messages ?? [];
+}

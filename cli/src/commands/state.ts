@@ -29,7 +29,9 @@ export async function stateMain(args: string[], io: CliIO, deps: StateDeps): Pro
   const [action, store, ...extra] = p.positionals;
   if (extra.length || (store && action !== 'restore')) throw usage(`unexpected ${JSON.stringify([store, ...extra].filter(Boolean).join(' '))}`);
   const dir = deps.stateDir();
-  if (!fs.existsSync(dir)) throw new AirlockError('STATE_NOT_FOUND', `no kernel state at ${dir}`, 'start the kernel once for this workspace (any airlock command), or pass --workspace');
+  if (!fs.existsSync(dir)) {
+    throw new AirlockError('STATE_NOT_FOUND', `no kernel state at ${dir}`, 'start the kernel once for this workspace (any airlock command), or pass --workspace');
+  }
   const specs = kernelStoreSpecs(dir);
   switch (action) {
     case 'check': {
@@ -63,7 +65,10 @@ export async function stateMain(args: string[], io: CliIO, deps: StateDeps): Pro
       }
       const snaps = listSnapshots(spec.file);
       const snap = p.values.snapshot ? snaps.find((s) => path.resolve(s.file) === path.resolve(p.values.snapshot!)) : snaps[0];
-      if (!snap) throw new AirlockError('STORE_SNAPSHOT_NOT_FOUND', p.values.snapshot ? `${p.values.snapshot} is not a snapshot of ${spec.name}` : `${spec.name} has no snapshot`, '`airlock state check` lists them');
+      if (!snap) {
+        const why = p.values.snapshot ? `${p.values.snapshot} is not a snapshot of ${spec.name}` : `${spec.name} has no snapshot`;
+        throw new AirlockError('STORE_SNAPSHOT_NOT_FOUND', why, '`airlock state check` lists them');
+      }
       const r = restoreSnapshot(spec, snap);
       io.out(`restored ${spec.name} from ${iso(snap.at)}; lost: ${r.lost}${r.movedTo ? `; the replaced file is kept at ${r.movedTo}` : ''}`);
       io.out('the kernel records this in the audit log at its next start');
@@ -87,7 +92,8 @@ export const state: Command = {
       // No engine answering means no kernel running on it.
       kernelRunning: async () => {
         engine ??= detectEngine(config(), io.env);
-        const info = await (await engine.catch(() => undefined))?.docker.getContainer(containerName(statePaths(config(), io.env))).inspect().catch(() => undefined);
+        const docker = (await engine.catch(() => undefined))?.docker;
+        const info = await docker?.getContainer(containerName(statePaths(config(), io.env))).inspect().catch(() => undefined);
         return info?.State.Running ?? false;
       },
     });

@@ -7,7 +7,11 @@ import { IMAGE_FOR_LABEL } from '../../../protocol/src/images';
 import { folderBytes, readWorkspaceRecord, STATE_FOLDER } from './record';
 
 export type GcKind = 'container' | 'volume' | 'image' | 'state';
-export interface GcItem { kind: GcKind; id: string; name: string; reason: string; bytes?: number; /** A sandbox still running for no kernel. */ force?: boolean }
+export interface GcItem {
+  kind: GcKind; id: string; name: string; reason: string; bytes?: number;
+  /** A sandbox still running for no kernel. */
+  force?: boolean;
+}
 export interface GcPlan { remove: GcItem[]; /** Things gc looked at and left, with why (not the ones plainly in use). */ kept: GcItem[] }
 
 export interface GcOptions {

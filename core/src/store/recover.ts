@@ -103,7 +103,8 @@ export function recoverStore(spec: StoreSpec, now = Date.now()): StoreRecovery |
       const shm = moveAside(spec.file, now, ['-shm']);
       if (checkStoreFile(spec).ok) {
         return rec({ movedTo: null, snapshot: null,
-          lost: `${frames} page write(s) committed after ${iso(checkpointAt)} (the last checkpoint); the file as of then is kept (stale index kept at ${shm}-shm)` });
+          lost: `${frames} page write(s) committed after ${iso(checkpointAt)} (the last checkpoint); the file as of then is kept`
+            + ` (stale index kept at ${shm}-shm)` });
       }
     }
   }

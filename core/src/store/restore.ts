@@ -9,7 +9,8 @@ import type { Snapshot } from './snapshots';
 export function restoreSnapshot(spec: StoreSpec, snap: Snapshot, now = Date.now()): StoreRecovery {
   const snapCheck = checkStoreFile({ ...spec, file: snap.file });
   if (!snapCheck.ok) {
-    throw new AirlockError('STORE_SNAPSHOT_BAD', `snapshot ${snap.file} is not usable: ${snapCheck.message}`, 'pick another one (`airlock state check` lists them)');
+    throw new AirlockError('STORE_SNAPSHOT_BAD', `snapshot ${snap.file} is not usable: ${snapCheck.message}`,
+      'pick another one (`airlock state check` lists them)');
   }
   const before = fs.existsSync(spec.file) ? tableCounts(spec.file) : undefined;
   const movedTo = fs.existsSync(spec.file) ? moveAside(spec.file, now) : null;

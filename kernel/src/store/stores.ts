@@ -42,7 +42,9 @@ export async function checkKernelStores(stateDir: string, specs: StoreSpec[], si
   }
   const log = sinks.audit();
   const pending = listReports(stateDir).filter((r) => !r.recordedInAudit);
-  if (pending.length && !log) sinks.warn(`${pending.length} store recovery report(s) not in the audit log yet (it is not available): ${path.join(stateDir, 'damaged')}`);
+  if (pending.length && !log) {
+    sinks.warn(`${pending.length} store recovery report(s) not in the audit log yet (it is not available): ${path.join(stateDir, 'damaged')}`);
+  }
   for (const r of log ? pending : []) {
     await log!.append({ subject: 'kernel', action: recoveryAction(r), resource: path.basename(r.file),
       payload: { store: r.store, problem: r.problem, message: r.message, movedTo: r.movedTo, snapshotAt: r.snapshot?.at ?? null, lost: r.lost, at: r.at } },

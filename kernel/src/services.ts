@@ -11,6 +11,7 @@ import type { TaskService } from './agent/task-service';
 import type { TokenService } from '../../core/src/policy/tokens';
 import type { SessionStore } from './sessions/store';
 import type { ExternalSessions } from './agent/external-sessions';
+import type { McpServers } from './mcp/servers';
 
 /** Every service is present: one that cannot work in this kernel is an explicit null object that refuses each call. */
 export interface KernelServices {
@@ -39,6 +40,8 @@ export interface KernelServices {
   readonly sessions: SessionStore;
   /** Other agents' sessions through `airlock mcp serve`: external/open|call|approve|close. */
   readonly external: ExternalSessions;
+  /** MCP servers as plugins, each in its own sandbox; their tools join every task's (`mcp/configure`, `mcp/list`). */
+  readonly mcp: McpServers;
 }
 
 /** The audit log as a handler that records or reads uses it: `KernelAudit.writer`, the opened log (AUDIT_UNAVAILABLE when

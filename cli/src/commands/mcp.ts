@@ -6,19 +6,22 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { Command } from '../command';
 import { withKernel } from '../kernel';
 import { serveMcp } from '../mcp/serve';
+import { MANAGE_USAGE, manageMcp } from '../mcp/manage';
 
 const USAGE = `airlock mcp serve [--workspace DIR] [--mode strict|explore|debug] [--approvals ask|refuse]
   An MCP server on stdin/stdout: read, list, grep, glob, exec in a sandbox, and write/edit into a patch set that
   \`airlock review\` (or VS Code's Patches view) shows once the client closes the session. Progress goes to stderr.
   --mode       the workflow mode the session runs in (default: the kernel's)
   --approvals  ask: a call the policy marks "ask" is put to the person through the client (MCP elicitation), when the
-               client supports it; refuse: such calls are refused with the reason (default: ask)`;
+               client supports it; refuse: such calls are refused with the reason (default: ask)
+${MANAGE_USAGE}`;
 
 export const mcp: Command = {
   name: 'mcp',
-  summary: 'serve Airlock\'s tools to another agent over MCP (stdio): sandboxed, policy-checked, audited, patches for review',
+  summary: 'MCP both ways: your MCP servers in sandboxes (list, add, remove) and Airlock\'s tools served to another agent (serve)',
   usage: USAGE,
   async run(args, io) {
+    if (args[0] && args[0] !== 'serve' && !args[0].startsWith('-')) return manageMcp(args[0], args.slice(1), io);
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: {
       workspace: { type: 'string' }, mode: { type: 'string' }, approvals: { type: 'string' } } });
     if (positionals[0] !== 'serve' || positionals.length > 1) {

@@ -123,7 +123,7 @@ async function policy(o: PipelineOptions, g: Gated): Promise<Decided> {
 /** Stage 4: the decision is durable in the audit trail before anything acts on it, a deny included. */
 function recordDecision(o: PipelineOptions, d: Decided): Promise<Step<Decided>> {
   const { decision, matched, reason } = d.decision;
-  const payload = { callId: d.call.id, tool: d.tool.name, input: d.input, decision, matched, reason };
+  const payload = { callId: d.call.id, tool: d.tool.name, input: d.input, decision, matched, reason, ...d.tool.auditExtra?.(d.input) };
   return recordThen(o, d, 'tool.decision', payload, 'the decision');
 }
 

@@ -24,6 +24,7 @@ import { overlayAware, TaskVolume } from './task-volume';
 import { counterFor, type ITokenCounter } from './tokens';
 import { fsExists, fsRead, nativeTools } from './tools/native';
 import { sandboxedTools } from './tools/sandboxed';
+import type { ToolSpec } from './tools/types';
 
 export const SYSTEM_PROMPT = `You are Airlock's coding agent. You work on the project in /workspace through tools.
 Read with fs.read, fs.list, fs.exists, search.grep and search.glob. Change files only with fs.write and fs.edit: your
@@ -41,6 +42,8 @@ export interface TaskRunDeps {
   patches: PatchService;
   audit: IAuditLog;
   sanitiser: Sanitiser;
+  /** Tools from outside the kernel (MCP servers' tools, kernel/src/mcp/), through the same router and pipeline. */
+  pluginTools?: () => ToolSpec[];
 }
 
 export interface TaskRunSpec {
@@ -174,7 +177,7 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
 export function taskRouter(d: TaskRunDeps, t: SessionSpec, tv: TaskVolume, counter: ITokenCounter, subject = 'agent'): ToolRouter {
   const wf = t.workflow;
   const native = nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n));
-  return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? [])],
+  return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? []), ...(d.pluginTools?.() ?? [])],
     { policy: t.policy, audit: toolAudit(d.audit, subject), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
 }
 

@@ -28,6 +28,7 @@ import { autoMergeTaskSet } from './task-automerge';
 import { verifyAccepted } from '../patches/verify';
 import { runTask, TASK_TEMPLATE, type TaskRunDeps } from './task-run';
 import { TaskWorkflow } from './task-workflow';
+import type { ToolSpec } from './tools/types';
 import { recordThenAct } from '../audit/record';
 
 interface Scheduled {
@@ -49,6 +50,8 @@ export interface TaskServiceDeps {
   readonly workflow: WorkflowService;
   /** The kernel's one capability-token service (session grants mint single-use tokens the policy engine verifies). */
   readonly tokens: TokenService;
+  /** Tools of running MCP servers (kernel/src/mcp/servers.ts), added to each task's router when it starts. */
+  readonly pluginTools?: () => ToolSpec[];
 }
 
 export interface TaskStarted { taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }
@@ -162,7 +165,7 @@ export class TaskService implements IDisposable {
   /** What a task's run is given: its sandboxes, output dirs, patches, audit log and the shared sanitiser. */
   private runDeps(runtime: SandboxManager, outputRoot: string): TaskRunDeps {
     return { workspace: this.d.config.workspace, outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime,
-      patches: this.d.patches, audit: this.d.audit.writer, sanitiser: this.sanitiser };
+      patches: this.d.patches, audit: this.d.audit.writer, sanitiser: this.sanitiser, pluginTools: this.d.pluginTools };
   }
 
   /** An external session (external-sessions.ts) is admitted and run like a task, judged by its mode's engine. */

@@ -19,11 +19,15 @@ export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: E
   return {
     proxy,
     async open(sandbox, session, task) {
-      // Connections are judged as the task's agent (the subject its tool calls have); a sandbox without a task as itself.
+      // Connections are judged as the task's agent (the subject its tool calls have); a sandbox without a task as itself;
+      // an MCP server's sandbox (task `mcp:<server>`) as the plugin `mcp:<server>`, so its rules are its own allowlist.
       const client: EgressClient = {
         sandbox, session,
         get task() { return task(); },
-        get subject() { return { kind: 'agent' as const, id: task() ?? sandbox, tags: [] }; },
+        get subject() {
+          const t = task();
+          return { kind: t?.startsWith('mcp:') ? 'plugin' as const : 'agent' as const, id: t ?? sandbox, tags: [] };
+        },
         get approve() { return o.approverFor?.(task()); },
       };
       return egressWiring(await proxy.listen(client));

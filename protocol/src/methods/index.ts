@@ -11,6 +11,7 @@ import { workflowMethods } from './workflow';
 import { sandboxMethods } from './sandbox';
 import { sessionsMethods } from './sessions';
 import { externalMethods } from './external';
+import { mcpMethods } from './mcp';
 
 export const methods = {
   ...kernelMethods,
@@ -24,6 +25,7 @@ export const methods = {
   ...sandboxMethods,
   ...sessionsMethods,
   ...externalMethods,
+  ...mcpMethods,
 } as const;
 
 export type Methods = typeof methods;

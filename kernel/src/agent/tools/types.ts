@@ -33,6 +33,10 @@ export interface ToolSpec<S extends z.ZodType = z.ZodType> {
   paths?(input: z.infer<S>): string[];
   /** The command line, for exec-like tools. */
   command?(input: z.infer<S>): string | undefined;
+  /** The JSON schema the model sees when it is not `input`'s (a tool described by someone else: an MCP server). */
+  inputSchema?: Record<string, unknown>;
+  /** Extra fields of the call's `tool.decision` audit entry (an MCP call's server, tool and arguments' digest). */
+  auditExtra?(input: z.infer<S>): Record<string, unknown>;
   run(input: z.infer<S>, ctx: ToolContext): Promise<ToolOutput>;
 }
 
@@ -42,7 +46,7 @@ export function defineTool<S extends z.ZodType>(spec: ToolSpec<S>): ToolSpec<S> 
 
 /** Wire definition for providers: the zod input as JSON schema (draft 2020-12, as vendors accept it). */
 export function toDefinition(spec: ToolSpec): ToolDefinition {
-  const schema = z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = spec.inputSchema ? { ...spec.inputSchema } : z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   delete schema.$schema;
   return { name: spec.name, description: spec.description, inputSchema: schema, capabilities: spec.capabilities };
 }

@@ -1,0 +1,124 @@
+// `airlock mcp list|add|remove`: the person's MCP servers (servers-file.ts), installed on the host, run by the kernel in
+// sandboxes (docs/mcp.md, "MCP servers in Airlock").
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AirlockError } from '../../../protocol/src/errors';
+import { McpServerName } from '../../../protocol/src/methods/mcp';
+import { loadManaged, managedRefusal } from '../../../core/src/config/managed';
+import { contentHash } from '../../../core/src/mcp/content-hash';
+import type { CliIO } from '../command';
+import { withKernel } from '../kernel';
+import { osKeychain } from '../auth/keychain';
+import { readSecret } from '../auth/read-secret';
+import { npmInstall } from './install';
+import { pushServers, secretAccount, serverConfigs } from './push';
+import { mcpHome, parseClientConfig, readServers, type StoredServer, writeServers } from './servers-file';
+
+export const MANAGE_USAGE = `airlock mcp list [--workspace DIR]
+  Your MCP servers, whether their install folder still has its pinned content, and (starting the workspace's kernel)
+  their state there: ready with their tools, or failed with the reason.
+airlock mcp add NAME --npm PACKAGE[@VERSION] [--secret VAR]... [--timeout SECONDS] [-- ARGS...]
+airlock mcp add NAME --command CMD [--secret VAR]... [-- ARGS...]
+  --npm      npm install on this machine (--ignore-scripts) into your config folder; pinned by its content hash and
+             mounted read-only into the server's sandbox. --command: a program already in the sandbox image (node).
+  --secret   a variable the server needs: taken from your environment, else your OS keychain (asked for now when it is
+             in neither and a terminal is attached); passed to the kernel in memory, never written to a file
+airlock mcp add --from FILE
+  Imports the stdio servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries become npm installs; env
+  values are not copied, their names become --secret variables).
+airlock mcp remove NAME`;
+
+const usage = (m: string) => new AirlockError('CLI_USAGE', m, MANAGE_USAGE);
+
+export async function manageMcp(sub: string, args: string[], io: CliIO): Promise<number> {
+  switch (sub) {
+    case 'list': return list(args, io);
+    case 'add': return add(args, io);
+    case 'remove': return remove(args, io);
+    default: throw usage(`unknown mcp command ${JSON.stringify(sub)}`);
+  }
+}
+
+async function list(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args, options: { workspace: { type: 'string' } } });
+  const servers = readServers(io.env);
+  if (!Object.keys(servers).length) { io.out('no MCP servers (add one with `airlock mcp add`)'); return 0; }
+  const workspace = path.resolve(io.cwd, values.workspace ?? '.');
+  const states = await withKernel(io, workspace, async (sup) => {
+    const client = await sup.ready();
+    let now = (await client.request('mcp/list', {})).servers;
+    // A kernel that has not been given the servers yet starts them now, so the list says whether they work.
+    if (!now.length) now = await pushServers(client, await serverConfigs(servers, io.env, osKeychain(), loadManaged(), io.err));
+    return new Map(now.map((s) => [s.name, s]));
+  });
+  for (const [name, s] of Object.entries(servers)) {
+    const changed = s.npm && fs.existsSync(s.npm.dir) && contentHash(s.npm.dir) !== s.npm.sha256 ? ' (CHANGED since added: refused)' : '';
+    const k = states.get(name);
+    const state = k ? `${k.state}${k.reason ? `: ${k.reason}` : ''}` : 'not started';
+    io.out(`${name}  ${s.npm ? `npm ${s.npm.spec}` : s.command}${changed}  ${state}`);
+    if (k?.tools.length) io.out(`  tools: ${k.tools.join(', ')}`);
+  }
+  return 0;
+}
+
+async function add(args: string[], io: CliIO): Promise<number> {
+  const dash = args.indexOf('--');
+  const own = dash < 0 ? args : args.slice(0, dash);
+  const extra = dash < 0 ? [] : args.slice(dash + 1);
+  const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: {
+    npm: { type: 'string' }, command: { type: 'string' }, secret: { type: 'string', multiple: true }, from: { type: 'string' },
+    timeout: { type: 'string' } } });
+  const servers = readServers(io.env);
+  const managed = loadManaged();
+  if (values.from) {
+    if (positionals.length || values.npm || values.command) throw usage('--from takes no name, --npm or --command');
+    const file = path.resolve(io.cwd, values.from);
+    for (const e of parseClientConfig(fs.readFileSync(file, 'utf8'), file)) {
+      if (e.skipped) { io.err(`airlock: skipped ${e.name}: ${e.skipped}`); continue; }
+      const base = { secrets: e.env, from: file };
+      servers[e.name] = e.npm ? await installed(io, e.name, e.npm, e.args, base) : { command: e.command, args: e.args, ...base };
+      io.out(`added ${e.name}${e.npm ? ` (npm ${e.npm})` : ` (${e.command}: must exist in the sandbox image)`}`);
+    }
+    writeServers(io.env, servers);
+    return 0;
+  }
+  const name = positionals[0];
+  if (positionals.length !== 1 || !McpServerName.safeParse(name).success) throw usage('give one server NAME (lower-case letters, digits, _ and -)');
+  if (!values.npm === !values.command) throw usage('give exactly one of --npm PACKAGE or --command CMD');
+  const why = managedRefusal(managed, 'mcp.servers', [name]);
+  if (why) throw new AirlockError('CONFIG_MANAGED_REFUSED', `MCP server ${name} is ${why}`, 'your administrator manages mcp.servers');
+  const secrets = values.secret ?? [];
+  const timeout = values.timeout === undefined ? undefined : Math.round(Number(values.timeout) * 1000);
+  if (timeout !== undefined && !(timeout > 0 && timeout <= 600_000)) throw usage('--timeout is 1 to 600 seconds');
+  const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}) };
+  servers[name] = values.npm ? await installed(io, name, values.npm, extra, base) : { command: values.command!, args: extra, ...base };
+  for (const v of secrets) {
+    if (io.env[v] || !process.stdin.isTTY) continue;
+    await osKeychain().set(secretAccount(name, v), await readSecret(io, `${v} for MCP server ${name}: `, MANAGE_USAGE));
+  }
+  writeServers(io.env, servers);
+  io.out(`added ${name}${servers[name].npm ? ` (sha256 ${servers[name].npm!.sha256.slice(0, 12)}…)` : ''}; \`airlock mcp list\` starts it`);
+  return 0;
+}
+
+async function installed(io: CliIO, name: string, spec: string, extra: string[], base: Pick<StoredServer, 'secrets'> & Partial<StoredServer>): Promise<StoredServer> {
+  const dir = path.join(mcpHome(io.env), name);
+  io.err(`airlock: npm install ${spec} (scripts off) into ${dir}`);
+  const r = await npmInstall(spec, dir);
+  return { ...base, command: r.command, args: [...r.args, ...extra], npm: { spec, dir, sha256: r.sha256 } };
+}
+
+async function remove(args: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || rest.length) throw usage('give one server NAME');
+  const servers = readServers(io.env);
+  const s = servers[name];
+  if (!s) throw new AirlockError('MCP_UNKNOWN_SERVER', `no MCP server named ${name}`, '`airlock mcp list` shows yours');
+  delete servers[name];
+  writeServers(io.env, servers);
+  if (s.npm) fs.rmSync(s.npm.dir, { recursive: true, force: true });
+  for (const v of s.secrets) await osKeychain().remove(secretAccount(name, v)).catch(() => false);
+  io.out(`removed ${name} (a running kernel stops it at its next \`mcp/configure\`, or when it restarts)`);
+  return 0;
+}

@@ -1,0 +1,93 @@
+// The person's MCP servers (`airlock mcp add|remove|list`): one JSON file beside the user config, names of secrets only
+// (values come from the environment or the OS keychain when the servers are sent to the kernel, never from a file).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { AirlockError, formatIssues } from '../../../protocol/src/errors';
+import { McpServerName } from '../../../protocol/src/methods/mcp';
+import { userConfigFile } from '../../../core/src/config/resolve';
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
+
+export const StoredServer = z.object({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  /** Variables the server needs; each value is looked up when the servers are sent: $NAME, then the keychain. */
+  secrets: z.array(EnvName).default([]),
+  /** An npm install on this machine, mounted read-only into the server's sandbox; `sha256` pinned at `add`. */
+  npm: z.object({ spec: z.string().min(1), dir: z.string().startsWith('/'), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  callTimeoutMs: z.number().int().positive().max(600_000).optional(),
+  /** Where an imported server came from (`.vscode/mcp.json`, `.mcp.json`). */
+  from: z.string().optional(),
+}).strict();
+export type StoredServer = z.infer<typeof StoredServer>;
+const ServersFile = z.object({ servers: z.record(McpServerName, StoredServer).default({}) }).strict();
+
+/** `<config dir>/mcp/servers.json`; install folders are `<config dir>/mcp/<name>/`. */
+export function mcpHome(env: NodeJS.ProcessEnv): string {
+  return path.join(path.dirname(userConfigFile(env)), 'mcp');
+}
+
+export function readServers(env: NodeJS.ProcessEnv): Record<string, StoredServer> {
+  const file = path.join(mcpHome(env), 'servers.json');
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw e;
+  }
+  let raw: unknown;
+  try { raw = JSON.parse(text); } catch (e) { throw new AirlockError('MCP_CONFIG_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it'); }
+  const r = ServersFile.safeParse(raw);
+  if (!r.success) throw new AirlockError('MCP_CONFIG_INVALID', `${file}: ${formatIssues(r.error)}`, 'fix or delete it');
+  return r.data.servers;
+}
+
+/** Written whole through a temp file and a rename, readable by the person only. */
+export function writeServers(env: NodeJS.ProcessEnv, servers: Record<string, StoredServer>): void {
+  const dir = mcpHome(env);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'servers.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ servers }, null, 2) + '\n', { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/** One stdio entry of another client's configuration, as Airlock will run it. */
+export interface Imported { name: string; command: string; args: string[]; env: string[]; npm?: string; skipped?: string }
+
+/**
+ * Reads `.vscode/mcp.json` (`servers`) or `.mcp.json` / Claude and Cursor style (`mcpServers`). Only stdio entries
+ * are taken (HTTP ones are reported as skipped). `npx [-y] PACKAGE ARGS` becomes an npm install of PACKAGE (run in
+ * the sandbox, not fetched at each start); env values are never copied, only their names (secrets to supply).
+ */
+export function parseClientConfig(text: string, source: string): Imported[] {
+  let raw: unknown;
+  // VS Code's file allows comments and trailing commas.
+  try { raw = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1')); } catch (e) {
+    throw new AirlockError('MCP_IMPORT_INVALID', `${source} is not JSON: ${(e as Error).message}`);
+  }
+  const o = (raw ?? {}) as { servers?: unknown; mcpServers?: unknown };
+  const entries = (o.servers ?? o.mcpServers) as Record<string, Record<string, unknown>> | undefined;
+  if (!entries || typeof entries !== 'object') {
+    throw new AirlockError('MCP_IMPORT_INVALID', `${source} has neither "servers" nor "mcpServers"`, 'pass a .vscode/mcp.json or .mcp.json');
+  }
+  const out: Imported[] = [];
+  for (const [rawName, e] of Object.entries(entries)) {
+    const name = rawName.toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 32);
+    const env = Object.keys((e?.env ?? {}) as Record<string, unknown>).filter((k) => EnvName.safeParse(k).success);
+    const type = typeof e?.type === 'string' ? e.type : e?.url ? 'http' : 'stdio';
+    if (!McpServerName.safeParse(name).success) { out.push({ name: rawName, command: '', args: [], env, skipped: 'its name cannot be used' }); continue; }
+    if (type !== 'stdio' || typeof e?.command !== 'string') {
+      out.push({ name, command: '', args: [], env, skipped: `${type} servers are not supported yet (stdio only)` });
+      continue;
+    }
+    const args = Array.isArray(e.args) ? e.args.map(String) : [];
+    if (e.command === 'npx') {
+      const rest = args.filter((a, i) => !(i === 0 && (a === '-y' || a === '--yes')));
+      const pkg = rest.find((a) => !a.startsWith('-'));
+      if (pkg) { out.push({ name, command: 'node', args: rest.slice(rest.indexOf(pkg) + 1), env, npm: pkg }); continue; }
+    }
+    out.push({ name, command: e.command, args, env });
+  }
+  return out;
+}

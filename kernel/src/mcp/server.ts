@@ -1,0 +1,158 @@
+// One stdio MCP server in its own sandbox: started (package identity checked first), its tools listed, called with a
+// deadline; a server that crashes, hangs or breaks the protocol is marked failed and its sandbox destroyed.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { AirlockError, isAbortError } from '../../../protocol/src/errors';
+import type { McpServerConfig, McpServerState } from '../../../protocol/src/methods/mcp';
+import { CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
+import type { SandboxService } from '../runtime/no-sandboxes';
+import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream';
+import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
+import { SandboxStdioTransport } from './transport';
+
+export const MCP_TEMPLATE = 'mcp-server';
+/** Where an installed package is mounted in the server's sandbox (read-only). */
+export const MCP_PACKAGE_DIR = '/mcp/pkg';
+const START_TIMEOUT_MS = 60_000;
+const HASH_TIMEOUT_MS = 120_000;
+const MAX_TOOL_PAGES = 8;
+
+export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'destroy' | 'runtime' | 'templates'>;
+/** Lifecycle records (`mcp.server.*`, subject `plugin:mcp:<server>`): durable before the state they announce counts. */
+export type McpRecord = (action: string, server: string, payload: Record<string, unknown>) => Promise<void>;
+
+export class McpServerRun implements McpCaller {
+  private st: McpServerState['state'] = 'starting';
+  private why?: string;
+  private sandbox?: string;
+  private client?: Client;
+  private proc?: EngineExecStream;
+  private list: McpToolInfo[] = [];
+  /** Set when the stream closed: finding out why (exit code, stderr) takes an engine call that a failed call awaits. */
+  private dying?: Promise<void>;
+  /** Serialises calls: one stdio server answers in any order, but its state must not be judged mid-call by another. */
+  readonly started: Promise<void>;
+
+  constructor(readonly config: McpServerConfig, private readonly sandboxes: McpSandboxes, private readonly record: McpRecord,
+    private readonly version: string) {
+    this.started = this.start().catch((err) => this.fail(AirlockError.from(err, 'MCP_SERVER_START_FAILED').message));
+  }
+
+  get name(): string { return this.config.name; }
+  get state(): McpServerState['state'] { return this.st; }
+  get tools(): readonly McpToolInfo[] { return this.st === 'ready' ? this.list : []; }
+
+  info(): McpServerState {
+    return { name: this.name, state: this.st, ...(this.why ? { reason: this.why } : {}), tools: this.tools.map((t) => t.name),
+      ...(this.sandbox ? { sandbox: this.sandbox } : {}) };
+  }
+
+  private async start(): Promise<void> {
+    const c = this.config;
+    await this.record('mcp.server.start', c.name, { command: c.command, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null });
+    const sb = await this.sandboxes.create({
+      template: MCP_TEMPLATE, task: `mcp:${c.name}`, volumes: ['/out'],
+      mounts: c.package ? [{ type: 'bind', source: c.package.hostDir, target: MCP_PACKAGE_DIR, readOnly: true }] : [],
+    });
+    this.sandbox = sb.id;
+    if (this.st !== 'starting') return this.stopSandbox();
+    if (c.package) await this.checkIdentity(c.package.sha256);
+    const t = this.sandboxes.templates.get(MCP_TEMPLATE)!;
+    this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command, ...c.args],
+      { user: t.user, env: c.env, workingDir: t.workdir });
+    const transport = new SandboxStdioTransport(this.proc.stdio);
+    const client = new Client({ name: 'airlock', version: this.version });
+    client.onclose = () => { this.dying ??= this.died(); };
+    this.client = client;
+    await client.connect(transport, { timeout: START_TIMEOUT_MS });
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+      const r = await client.listTools(cursor ? { cursor } : {}, { timeout: START_TIMEOUT_MS });
+      tools.push(...r.tools);
+      cursor = r.nextCursor;
+      if (!cursor) break;
+    }
+    const { tools: infos, dropped } = toolInfos(c.name, tools);
+    if (this.st !== 'starting') return;
+    this.list = infos;
+    await this.record('mcp.server.ready', c.name, { sandbox: sb.id, tools: infos.map((i) => i.remote), dropped });
+    this.st = 'ready';
+  }
+
+  /** What runs is what was pinned: the package folder is hashed inside the sandbox, over the mount the server reads. */
+  private async checkIdentity(pinned: string): Promise<void> {
+    const r = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', CONTENT_HASH_PROGRAM, MCP_PACKAGE_DIR], timeoutMs: HASH_TIMEOUT_MS });
+    const got = r.stdout.trim();
+    if (r.exitCode !== 0 || !/^[0-9a-f]{64}$/.test(got)) {
+      throw new AirlockError('MCP_SERVER_IDENTITY', `the package of MCP server ${this.name} could not be hashed: ${r.stderr.slice(-500)}`,
+        'is the install folder readable by you? `airlock mcp add` again reinstalls it');
+    }
+    if (got !== pinned) {
+      throw new AirlockError('MCP_SERVER_CHANGED', `the package of MCP server ${this.name} changed since it was added (sha256 ${got.slice(0, 12)}…, pinned ${pinned.slice(0, 12)}…)`,
+        `review the change, then \`airlock mcp add ${this.name} …\` again to pin the new content`);
+    }
+  }
+
+  async call(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
+    await this.started;
+    const client = this.client;
+    if (this.st !== 'ready' || !client) {
+      throw new AirlockError('MCP_SERVER_FAILED', `MCP server ${this.name} is ${this.st}${this.why ? `: ${this.why}` : ''}`,
+        'continue without this server\'s tools; `airlock mcp list` shows why, and reconfiguring restarts it');
+    }
+    try {
+      return await client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: this.config.callTimeoutMs }) as CallToolResult;
+    } catch (err) {
+      if (signal.aborted || isAbortError(err)) throw err;
+      if ((err as { code?: number }).code === -32000) await (this.dying ??= this.died()); // the SDK's "connection closed"
+      if ((err as { code?: number }).code === -32001) { // the SDK's request timeout
+        await this.fail(`did not answer a call of ${tool} within ${this.config.callTimeoutMs} ms`);
+        throw new AirlockError('MCP_SERVER_HUNG', `MCP server ${this.name} did not answer ${tool} within ${this.config.callTimeoutMs} ms; it was stopped`,
+          'continue without this server\'s tools');
+      }
+      if (this.st !== 'ready') {
+        throw new AirlockError('MCP_SERVER_FAILED', `MCP server ${this.name} failed during ${tool}: ${this.why ?? (err as Error).message}`,
+          'continue without this server\'s tools');
+      }
+      throw AirlockError.from(err, 'MCP_CALL_FAILED');
+    }
+  }
+
+  /** The server's stream ended: a crash unless we stopped it. */
+  private async died(): Promise<void> {
+    if (this.st === 'failed' || this.st === 'stopped') return;
+    const code = await this.proc?.exitCode();
+    const said = this.proc?.stderrTail().trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+    await this.fail(`the server exited${code === null || code === undefined ? '' : ` with code ${code}`}${said ? ` (stderr: ${said})` : ''}`);
+  }
+
+  private async fail(reason: string): Promise<void> {
+    if (this.st === 'failed' || this.st === 'stopped') return;
+    this.st = 'failed';
+    this.why = reason;
+    await this.record('mcp.server.failed', this.name, { sandbox: this.sandbox ?? null, reason }).catch(() => undefined);
+    await this.teardown(reason);
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.st === 'stopped') return;
+    const was = this.st;
+    this.st = 'stopped';
+    if (was !== 'failed') this.why = reason;
+    await this.record('mcp.server.stop', this.name, { sandbox: this.sandbox ?? null, reason }).catch(() => undefined);
+    await this.teardown(reason);
+  }
+
+  private async teardown(reason: string): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) { client.onclose = undefined; await client.close().catch(() => undefined); }
+    await this.stopSandbox(reason);
+  }
+
+  private async stopSandbox(reason = 'stopped'): Promise<void> {
+    const id = this.sandbox;
+    if (id) await this.sandboxes.destroy(id, `MCP server ${this.name}: ${reason}`).catch(() => undefined);
+  }
+}

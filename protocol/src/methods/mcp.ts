@@ -1,0 +1,53 @@
+// MCP servers as plugins: the host tells the kernel which stdio MCP servers to run (each in its own sandbox) and reads their state.
+import { z } from 'zod';
+
+/** A server's name: part of its tools' names (`mcp.<server>.<tool>`), its policy resources and its sandbox's subject. */
+export const McpServerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, at most 32');
+/** Variables a server gets (values may be secrets from the host's keychain: kept in the kernel's memory only). */
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
+
+/**
+ * One stdio server. `package`: an npm install on the host (`airlock mcp add --npm`), mounted read-only at
+ * `/mcp/pkg` in the server's sandbox; its content hash was pinned when it was added and is checked in the sandbox
+ * before every start. Without a package the command must exist in the sandbox image (e.g. `node`).
+ */
+export const McpServerConfig = z.object({
+  name: McpServerName,
+  command: z.string().min(1).max(4096),
+  args: z.array(z.string().max(10_000)).max(256).default([]),
+  env: z.record(EnvName, z.string().max(64 * 1024)).default({}),
+  package: z.object({
+    /** The install folder on the engine's host (absolute, no `..`). */
+    hostDir: z.string().startsWith('/').max(4096).refine((p) => !p.split('/').includes('..'), 'no .. segments'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }).optional(),
+  /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
+  callTimeoutMs: z.number().int().positive().max(10 * 60_000).default(60_000),
+}).strict();
+export type McpServerConfig = z.infer<typeof McpServerConfig>;
+
+export const McpServerStateName = z.enum(['starting', 'ready', 'failed', 'stopped']);
+export const McpServerState = z.object({
+  name: McpServerName,
+  state: McpServerStateName,
+  /** Why it failed or stopped. */
+  reason: z.string().optional(),
+  /** The agent-facing tool names (`mcp.<server>.<tool>`) while ready. */
+  tools: z.array(z.string()),
+  sandbox: z.string().optional(),
+});
+export type McpServerState = z.infer<typeof McpServerState>;
+
+export const mcpMethods = {
+  /**
+   * Replaces the kernel's set of MCP servers: servers no longer listed (or changed) are stopped, new ones started in
+   * their sandboxes. Answers once every server is ready or failed. Managed settings' `mcp.servers` allow-list refuses
+   * the whole request when a server is not on it.
+   */
+  'mcp/configure': [
+    z.object({ servers: z.array(McpServerConfig).max(32) }),
+    z.object({ servers: z.array(McpServerState) }),
+  ],
+  /** The servers and their state (a crashed or hung server shows `failed` with the reason). */
+  'mcp/list': [z.object({}), z.object({ servers: z.array(McpServerState) })],
+} as const;

@@ -23,6 +23,9 @@ export interface GcOptions {
   allVersions?: boolean;
   /** A local engine: its labels name workspace folders of this machine (on a remote engine they may be another's). */
   local: boolean;
+  /** Images built within this long are kept (the start-up sweep: another start may be about to use one). */
+  imageGraceMs?: number;
+  now?: number;
 }
 
 const OWNED = { label: ['airlock.owner=airlock'] };
@@ -90,6 +93,7 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
     const item = { kind: 'image' as const, id: i.Id, name: (i.RepoTags ?? []).find((t) => t !== '<none>:<none>') ?? i.Id.slice(7, 19), bytes: i.Size };
     if (!imageKind(i.Labels)) continue;
     if (inUse.has(i.Id)) kept.push({ ...item, reason: 'in use by a container' });
+    else if ((o.now ?? Date.now()) - i.Created * 1000 < (o.imageGraceMs ?? 0)) kept.push({ ...item, reason: 'built recently' });
     else if (newestIds.has(i.Id) && !o.allVersions) kept.push({ ...item, reason: 'the newest of its kind (--all-versions removes it too)' });
     else remove.push({ ...item, reason: newestIds.has(i.Id) ? 'unused (--all-versions)' : 'an older version, unused' });
   }

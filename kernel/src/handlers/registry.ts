@@ -45,6 +45,7 @@ import { open as externalOpen } from './external/open';
 import { call as externalCall } from './external/call';
 import { approve as externalApprove } from './external/approve';
 import { close as externalClose } from './external/close';
+import { mcpHandlers } from './mcp';
 
 /** One handler for every method: a method added to the protocol without its handler here does not compile. (The
  * server's HandlerMap stays partial so tests can serve a few methods; this is what the kernel itself serves.) */
@@ -55,7 +56,7 @@ type Needs<K extends keyof KernelServices> = Pick<KernelServices, K>;
 export function createHandlers(s: KernelServices): KernelHandlers {
   return {
     ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
-    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s),
+    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s), ...mcpHandlers(s),
   };
 }
 

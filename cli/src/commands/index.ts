@@ -15,6 +15,8 @@ import { config } from './config';
 import { sessions } from './sessions';
 import { mcp } from './mcp';
 import { completionCommand } from './completion';
+import { gc } from './gc';
+import { state } from './state';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, mcp];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, mcp, gc, state];
 commands.push(completionCommand(() => commands));

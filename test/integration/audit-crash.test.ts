@@ -9,7 +9,7 @@ import { loadAuditKey } from '../../core/src/audit/key';
 import { verifyAuditLog } from '../../core/src/audit/verify';
 import { LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
-const LOG_TS = path.join(__dirname, '..', '..', 'kernel', 'src', 'audit', 'log.ts');
+const LOG_TS = path.join(__dirname, '..', '..', 'core', 'src', 'audit', 'log.ts');
 
 /** The child: 8 concurrent synchronous writers plus a buffered stream; prints each sync seq once it is durable. */
 const CHILD = `

@@ -3,6 +3,8 @@
 import type { Interface as ReadLine } from 'node:readline';
 import type { TaskEvent } from '../../../protocol/src/agent';
 import { formatError } from '../../../protocol/src/errors';
+import { boundHistory } from '../../../protocol/src/history';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
 import { type ApprovalAnswer, parseApprovalAnswer } from '../run/format';
@@ -11,15 +13,11 @@ import { runTaskInTerminal, type SessionIO } from '../run/session';
 import { type ChatContext, parseSlash, runSlash, SLASH } from './commands';
 import { eventLine, MarkdownStream, paint, type Style } from './render';
 
-const HISTORY_CHARS = 8000;
 const DOUBLE_PRESS_MS = 2000;
 
-/** The prompt for the next task: earlier exchanges (newest kept when long), then the new message. */
-export function chatPrompt(history: Array<{ user: string; agent: string }>, message: string): string {
-  if (!history.length) return message;
-  let past = history.map((h) => `Person: ${h.user}\nAgent: ${h.agent}`).join('\n\n');
-  if (past.length > HISTORY_CHARS) past = `…${past.slice(-HISTORY_CHARS)}`;
-  return `Earlier in this conversation:\n${past}\n\nNow: ${message}`;
+/** The conversation so far as task/start `history` (the kernel gives it to the model as earlier turns; newest kept). */
+export function chatHistory(history: Array<{ user: string; agent: string }>): HistoryTurn[] {
+  return boundHistory(history.flatMap((h): HistoryTurn[] => [{ role: 'user', text: h.user }, { role: 'assistant', text: h.agent }]));
 }
 
 export interface ChatDeps {
@@ -150,7 +148,7 @@ export class ChatLoop {
       },
     };
     this.live = { totalTokens: 0, costUsd: 0 };
-    const run = runTaskInTerminal(this.d.client, this.options, chatPrompt(this.history, message), sio);
+    const run = runTaskInTerminal(this.d.client, { ...this.options, history: chatHistory(this.history) }, message, sio);
     this.task = { stopRequested: false, abort, done: run.catch(() => undefined) };
     try {
       const r = await run;

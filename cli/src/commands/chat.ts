@@ -7,7 +7,7 @@ import type { Command } from '../command';
 import { withKernel } from '../kernel';
 import { parseRunOptions } from '../run/options';
 
-export { chatPrompt } from '../chat/loop';
+export { chatHistory } from '../chat/loop';
 
 const USAGE = `airlock chat [--workspace DIR] [--provider NAME] [--model NAME] [--base-url URL] [--mode strict|explore|debug]
                    [--replay FILE] [--record FILE] [--yes]

@@ -7,6 +7,7 @@ import { assertUsable, resolveConfig } from '../../../core/src/config/resolve';
 import { AgentMode, Budgets, ProviderName } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { ParamsOf } from '../../../protocol/src/methods';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import { AutoMergeCriteria } from '../../../protocol/src/patches';
 import { assets } from '../../../protocol/src/node/assets';
 import { osKeychain } from '../auth/keychain';
@@ -27,6 +28,8 @@ export interface RunOptions {
   /** Auto-merge criteria (--auto-merge ...): sent with task/start; an allowed set is applied here, on the host. */
   autoMerge?: AutoMergeCriteria;
   budgets?: Budgets;
+  /** The conversation so far (`airlock chat`), sent as task/start `history`. */
+  history?: HistoryTurn[];
   positionals: string[];
   /** Values a layer tried to set and could not (managed settings, a workspace file setting a host-only key). */
   warnings: string[];
@@ -129,5 +132,6 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
     prompt, ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.mode ? { mode: o.mode } : {}), ...(o.replay ? { replay: o.replay } : {}), ...(o.record ? { record: true } : {}),
     ...(o.autoMerge ? { autoMerge: o.autoMerge } : {}), ...(o.budgets ? { budgets: o.budgets } : {}),
+    ...(o.history?.length ? { history: o.history } : {}),
   };
 }

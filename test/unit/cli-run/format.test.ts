@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TaskEvent } from '../../../protocol/src/agent';
 import type { PatchSet } from '../../../protocol/src/patches';
-import { chatPrompt } from '../../../cli/src/commands/chat';
+import { chatHistory } from '../../../cli/src/commands/chat';
 import { describeCall, formatEvent, formatPatchSummary, Output, parseApproval } from '../../../cli/src/run/format';
 import { kernelReplayPath, parseRunOptions, providerConfig, startParams } from '../../../cli/src/run/options';
 import { exitCodeOf } from '../../../cli/src/run/session';
@@ -109,9 +109,13 @@ describe('cli run: options', () => {
     assert.throws(() => parseRunOptions(['x', '--mode', 'yolo'], ws, 'usage'), /unknown mode/);
   });
 
-  it('chat carries the conversation so far into the next task', () => {
-    assert.equal(chatPrompt([], 'hi'), 'hi');
-    assert.equal(chatPrompt([{ user: 'fix a', agent: 'fixed a' }], 'now b'), 'Earlier in this conversation:\nPerson: fix a\nAgent: fixed a\n\nNow: now b');
-    assert.ok(chatPrompt([{ user: 'x'.repeat(20_000), agent: 'y' }], 'z').length < 8100);
+  it('chat carries the conversation so far into the next task (task/start history, newest kept)', () => {
+    assert.deepEqual(chatHistory([]), []);
+    assert.deepEqual(chatHistory([{ user: 'fix a', agent: 'fixed a' }]), [{ role: 'user', text: 'fix a' }, { role: 'assistant', text: 'fixed a' }]);
+    const long = chatHistory(Array.from({ length: 10 }, (_, i) => ({ user: `q${i} ${'x'.repeat(90_000)}`, agent: `a${i}` })));
+    assert.ok(long.length < 20 && long.at(-1)!.text === 'a9', 'the oldest exchanges go first');
+    const o = parseRunOptions(['x'], '/tmp', 'usage');
+    assert.deepEqual(startParams({ ...o, history: chatHistory([{ user: 'u', agent: 'a' }]) }, 'next').history?.map((t) => t.role), ['user', 'assistant']);
+    assert.equal('history' in startParams(o, 'first'), false);
   });
 });

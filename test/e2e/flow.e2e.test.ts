@@ -2,7 +2,7 @@
 // approval → patch set card → diff with per-hunk CodeLens → accept one hunk, reject the other, merge → file on disk →
 // Audit Log → Stop → reload restores the session; then the same flow as an extension-host suite. Screenshots per step.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -52,7 +52,9 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
         await execFileP('node', ['scripts/build.mjs', '--production'], { cwd: REPO_ROOT, timeout: 180_000 });
         await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
       })(),
-      CodeServer.start({ settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false } }).then((s) => { cs = s; }),
+      // The .vsix alone: the checkout hidden from the server and no node/npm on its PATH.
+      CodeServer.start({ isolated: { hide: [REPO_ROOT] }, settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false } })
+        .then((s) => { cs = s; }),
       bundleSuite(path.join(__dirname, 'suite', 'flow.ts'), path.join(tmp, 'suite', 'flow.js')).then((f) => { suiteJs = f; }),
       launchBrowser().then((b) => { browser = b; }),
     ]);
@@ -60,6 +62,17 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     if (failed) throw failed.reason;
     installed = await cs.installExtension(vsix);
     page = await browser.newPage();
+  });
+
+  it('0 runs the .vsix alone: the server sees no checkout and has no node or npm on its PATH', () => {
+    const seen = spawnSync('nsenter', ['-t', String(cs.pid), '-m', 'ls', '-A', REPO_ROOT], { encoding: 'utf8' });
+    assert.equal(seen.status, 0, seen.stderr);
+    assert.equal(seen.stdout.trim(), '', `the checkout (${REPO_ROOT}) is an empty folder to the server`);
+    const env = Object.fromEntries(fs.readFileSync(`/proc/${cs.pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    for (const tool of ['node', 'npm', 'npx']) {
+      assert.notEqual(spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: env.PATH } }).status, 0, `${tool} is not on the server's PATH`);
+    }
+    assert.equal(spawnSync('/bin/sh', ['-c', 'command -v git'], { env: { PATH: env.PATH } }).status, 0, 'other tools are');
   });
 
   afterEach(async function () {

@@ -25,6 +25,38 @@ export interface CodeServerOptions {
   /** Initial user settings merged over BASE_SETTINGS. */
   settings?: Record<string, unknown>;
   signal?: AbortSignal;
+  /**
+   * The .vsix alone, as a user has it: the server runs in a private mount namespace where `hide` (the checkout) is an
+   * empty tmpfs, with a clean environment whose PATH has every system tool but node/npm/npx (the server itself starts
+   * from the absolute Node binary, as code-server's own launcher does). Needs root (CI and these machines run as root).
+   */
+  isolated?: { hide: string[] };
+}
+
+const NOT_ON_PATH = new Set(['node', 'nodejs', 'npm', 'npx', 'corepack']);
+
+/** A folder of links to every system tool except Node's, for an isolated server's PATH. */
+export function pathWithoutNode(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const src of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    if (!fs.existsSync(src)) continue;
+    for (const name of fs.readdirSync(src)) {
+      const to = path.join(dir, name);
+      if (NOT_ON_PATH.has(name) || fs.existsSync(to)) continue;
+      try { fs.symlinkSync(path.join(src, name), to); } catch { /* a name twice: the first wins */ }
+    }
+  }
+  return dir;
+}
+
+/** argv and env for an isolated server: unshare + tmpfs over each hidden folder, then exec node with the entry. */
+function isolatedLaunch(bin: string, args: string[], root: string, xdg: NodeJS.ProcessEnv, hide: string[]): { cmd: string; argv: string[]; env: NodeJS.ProcessEnv } {
+  const entry = fs.realpathSync(bin);
+  const mounts = hide.map((h) => `mount -t tmpfs -o size=1m,mode=0755 airlock-hidden ${JSON.stringify(h)}`).join(' && ');
+  const home = path.join(root, 'home');
+  fs.mkdirSync(home, { recursive: true });
+  const env = { PATH: pathWithoutNode(path.join(root, 'bin')), HOME: home, LANG: 'C.UTF-8', ...xdg };
+  return { cmd: 'unshare', argv: ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${mounts} && exec "$0" "$@"`, process.execPath, entry, ...args], env };
 }
 
 export class CodeServer {
@@ -53,7 +85,8 @@ export class CodeServer {
     const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
       '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
     // detached = setsid(): the server, its file watchers and extension hosts share one process group.
-    const proc = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...xdg, ...opts.env } });
+    const launch = opts.isolated ? isolatedLaunch(bin, args, root, xdg, opts.isolated.hide) : { cmd: bin, argv: args, env: { ...process.env, ...xdg } };
+    const proc = spawn(launch.cmd, launch.argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...launch.env, ...opts.env } });
     const cs = new CodeServer(proc, port, root, dirs);
     cs.writeSettings({ ...BASE_SETTINGS, ...opts.settings });
     let exited: number | null | undefined;
@@ -70,6 +103,11 @@ export class CodeServer {
       throw e;
     }
     return cs;
+  }
+
+  /** The server's process id (its namespaces and environment are the extension host's). */
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   get settingsFile(): string {

@@ -1,6 +1,7 @@
 // Extension-host test suites (the @vscode/test-electron model) inside code-server: bundle the suite, open the
 // workbench with extensionDevelopmentPath/extensionTestsPath in the URL payload, and catch window.codeAutomationExit.
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { AirlockError } from '../../../protocol/src/errors';
@@ -9,17 +10,44 @@ import { REPO_ROOT } from './env';
 
 /**
  * Bundles a suite entry (exporting `run(): Promise<void>`) to one CommonJS file. `vscode` stays external (the host
- * provides it); mocha stays external but is pinned to this checkout's copy by absolute path, so the bundle runs
- * from any directory without bundling mocha's dynamic requires.
+ * provides it); mocha stays external (its dynamic requires do not bundle) and is copied, with the packages it needs,
+ * into `node_modules` beside the bundle, so the suite runs where the checkout is hidden (the .vsix-alone flow).
  */
 export async function bundleSuite(entry: string, outfile: string): Promise<string> {
-  const mochaPath = require.resolve('mocha', { paths: [REPO_ROOT] });
+  const modules = path.join(path.dirname(outfile), 'node_modules');
+  copyWithDependencies('mocha', modules);
   await esbuild.build({
     entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline',
-    logLevel: 'warning', external: ['vscode'],
-    plugins: [{ name: 'pin-mocha', setup(b) { b.onResolve({ filter: /^mocha$/ }, () => ({ path: mochaPath, external: true })); } }],
+    logLevel: 'warning', external: ['vscode', 'mocha'],
   });
   return outfile;
+}
+
+/** Copies a package of the test runner's and its dependency closure (hoisted layout kept) into `dest`. */
+function copyWithDependencies(name: string, dest: string, seen = new Set<string>()): void {
+  const top = path.join(REPO_ROOT, 'node_modules');
+  const visit = (dir: string): void => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const d of Object.keys(pkg.dependencies ?? {})) {
+      // Node looks in node_modules beside the package, then up each parent; the top level is the hoisted copy.
+      let nested: string | undefined;
+      for (let at = dir; at.startsWith(top + path.sep); at = path.dirname(at)) {
+        if (fs.existsSync(path.join(at, 'node_modules', d, 'package.json'))) { nested = path.join(at, 'node_modules', d); break; }
+      }
+      if (nested) visit(nested);
+      else hoisted(d);
+    }
+  };
+  const hoisted = (n: string): void => {
+    const dir = path.join(top, n);
+    if (seen.has(dir)) return;
+    if (!fs.existsSync(path.join(dir, 'package.json'))) throw new AirlockError('E2E_NO_PACKAGE', `${n} is not in ${top}`, 'npm ci');
+    fs.cpSync(dir, path.join(dest, n), { recursive: true, dereference: true });
+    visit(dir);
+  };
+  hoisted(name);
 }
 
 export interface ExtensionTestRun {

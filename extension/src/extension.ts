@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore, toDisposable } from '../../protocol/src/lifecycle';
 import { showKernelStatus } from './commands/showKernelStatus';
+import { showProvenance } from './commands/showProvenance';
 import { KernelService } from './kernel/kernelService';
 import { ImagePreparer } from './kernel/imagePreparer';
 import { watchSandboxHealth } from './kernel/sandboxHealth';
@@ -65,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     }, images.onDidPrepare));
     scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
+    scope.add(registerCommand('airlock.showProvenance', showProvenance(kernel, folder.uri, log)));
     scope.add(forwardApiKeys(kernel, context.secrets, log));
     scope.add(forwardPoolSizes(kernel, log));
     scope.add(showStorageWarnings(kernel, log));

@@ -29,7 +29,22 @@ export const Verification = z.object({
 });
 export type Verification = z.infer<typeof Verification>;
 
-/** Per merged hunk: where it landed (post-merge lines, 1-based inclusive; an empty range for pure deletions). */
+/** An audit entry a provenance step rests on (its sequence number and chain hash). */
+export const AuditRef = z.object({ seq: z.number().int().positive(), hash: z.string() });
+
+/** What wrote a merged hunk, as the audit log and the task's transcript know it; absent where they do not. */
+export const HunkLinks = z.object({
+  decision: z.object({ decision: z.string(), subject: z.string(), at: z.number(), audit: AuditRef }).optional(),
+  task: z.object({ taskId: z.string(), provider: z.string().optional(), model: z.string().optional(), mode: z.string().optional() }).optional(),
+  sandbox: z.object({ sandboxId: z.string(), template: z.string().optional(), audit: AuditRef.optional() }).optional(),
+  /** The agent's allowed writes of this file in the task (narrowed to those whose text holds the hunk's first added line). */
+  toolCalls: z.array(z.object({ callId: z.string(), tool: z.string(), audit: AuditRef, turn: z.number().int().optional() })).max(50),
+  /** Model turns (1-based, as the task's transcript numbers them) in which those calls were made. */
+  turns: z.array(z.number().int()),
+});
+export type HunkLinks = z.infer<typeof HunkLinks>;
+
+/** Per merged hunk: where it landed (post-merge lines, 1-based inclusive; endLine < startLine for a pure deletion). */
 export const MergedHunk = z.object({
   path: z.string(),
   hunkId: z.string(),
@@ -37,32 +52,24 @@ export const MergedHunk = z.object({
   hunkDigest: Sha256,
   startLine: z.number().int().nonnegative(),
   endLine: z.number().int().nonnegative(),
-  /** The file's content hash right after this merge (blame maps later edits through it). */
+  /** The file's content hash right after this merge (blame maps later edits through it) and right before it. */
   postHash: Sha256,
   preHash: Sha256.nullable(),
+  links: HunkLinks.optional(),
 });
 export type MergedHunk = z.infer<typeof MergedHunk>;
 
-/** An audit entry a provenance step rests on (its sequence number and chain hash). */
-export const AuditRef = z.object({ seq: z.number().int().positive(), hash: z.string() });
-
-/** Everything known about where one line came from; fields are absent where the record does not know them. */
+/** Where one line came from; `origin: workspace` = no Airlock merge wrote it (a person's edit, or older than Airlock). */
 export const Provenance = z.object({
   path: z.string(),
   line: z.number().int().positive(),
   text: z.string().optional(),
-  /** merged: the line is a merged hunk's; workspace: no Airlock merge wrote it (typed by a person or older than Airlock). */
   origin: z.enum(['merged', 'workspace']),
-  /** Why it is workspace-origin, or how the line was followed (later merges and edits it was traced through). */
+  /** How the line was followed back: later merges and edits it was traced through, and where it stopped. */
   trail: z.array(z.string()),
-  merge: z.object({ setId: PatchSetId, mergeId: z.string(), at: z.number(), audit: AuditRef.optional() }).optional(),
+  merge: z.object({ setId: PatchSetId, mergeId: z.string(), at: z.number(), audit: AuditRef, treeDigest: Digest.optional() }).optional(),
   hunk: MergedHunk.optional(),
-  decision: z.object({ decision: z.string(), audit: AuditRef.optional(), at: z.number().optional(), subject: z.string().optional() }).optional(),
-  verification: Verification.optional(),
-  task: z.object({ taskId: z.string(), provider: z.string().optional(), model: z.string().optional(), mode: z.string().optional() }).optional(),
-  sandbox: z.object({ sandboxId: z.string().optional(), template: z.string().optional(), image: z.string().optional(),
-    policyDigest: Digest.optional() }).optional(),
-  toolCalls: z.array(z.object({ callId: z.string(), tool: z.string(), audit: AuditRef.optional(), turn: z.number().int().optional() })),
-  turns: z.array(z.number().int()),
+  /** The verify-before-merge run the merge entry recorded (null: the merge was not verified). */
+  verification: z.object({ outcome: z.string(), treeDigest: z.string(), failing: z.array(z.string()), ofMergedTree: z.boolean() }).nullable().optional(),
 });
 export type Provenance = z.infer<typeof Provenance>;

@@ -9,6 +9,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { anchorFile } from '../../../protocol/src/node/audit-anchor';
 import { connectSocket } from '../../../protocol/src/node/socket-transport';
 import { requireConfirm, resetAuditLog } from '../audit-reset';
+import { blame } from '../audit/blame';
 import { withKernel } from '../kernel';
 import { isRemoteEngine } from '../../../core/src/remote/mode';
 import { iterateEntries, queryEntries } from '../../../core/src/audit/query';
@@ -23,6 +24,7 @@ const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--js
        airlock audit stats [--db PATH] [--json]
        airlock audit tail [-n N] [--follow] [filters] [--db PATH]
        airlock audit export --format jsonl|csv [--out FILE] [filters] [--db PATH]
+       airlock audit blame FILE[:LINE] [--json] [--workspace DIR]   (where a line came from: set, hunk, decision, tool call, turn)
        airlock audit reset --confirm [--workspace DIR]   (stops the kernel, starts a new log; the old one is kept aside)
   filters: --session ID --action NAME|PREFIX.* --decision D --since T --until T (T: ISO date, epoch ms, or an age like 2h)`;
 
@@ -36,17 +38,18 @@ type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTI
 
 export const audit: Command = {
   name: 'audit',
-  summary: 'verify the audit log\'s hash chain, tail it, or export it (jsonl/csv)',
+  summary: 'verify the audit log\'s hash chain, tail it, export it (jsonl/csv), or blame a line back to its model turn',
   usage: USAGE,
   async run(args, io) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-    const [sub] = positionals;
+    const [sub, target] = positionals;
     switch (sub) {
       case 'verify': return verify(values, io);
       case 'stats': return stats(values, io);
       case 'tail': return tail(values, io);
       case 'export': return exportLog(values, io);
       case 'reset': return reset(values, io);
+      case 'blame': return blame(io, target, values);
       default: throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
     }
   },

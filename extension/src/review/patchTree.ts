@@ -3,10 +3,13 @@ import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { FilePatch, PatchSetSummary } from '../../../protocol/src/patches';
+import type { Verification } from '../../../protocol/src/provenance';
 import { fileHunks, fileStats } from './proposed';
 import type { ReviewClient } from './reviewClient';
 
-export type PatchNode = { type: 'set'; set: PatchSetSummary } | { type: 'file'; setId: string; file: FilePatch; decided?: 'accept' | 'reject' };
+export type PatchNode = { type: 'set'; set: PatchSetSummary } | { type: 'file'; setId: string; file: FilePatch; decided?: 'accept' | 'reject' }
+  /** The set's verify-before-merge state: tests rerun on exactly the accepted hunks (click to run). */
+  | { type: 'verify'; setId: string; v?: Verification; current?: boolean };
 
 export class PatchTree extends Disposable implements vscode.TreeDataProvider<PatchNode> {
   private readonly _onDidChange = this._register(new Emitter<PatchNode | undefined>());
@@ -27,8 +30,9 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
         return this.pending.map((set) => ({ type: 'set', set }));
       }
       if (node.type === 'set') {
-        const { set, review } = await this.review.show(node.set.id, true);
-        return set.files.map((file) => ({ type: 'file', setId: set.id, file, decided: review[file.path]?.file }));
+        const { set, review, verification, verificationCurrent } = await this.review.show(node.set.id, true);
+        const verify: PatchNode = { type: 'verify', setId: set.id, v: verification, current: verificationCurrent };
+        return [verify, ...set.files.map((file): PatchNode => ({ type: 'file', setId: set.id, file, decided: review[file.path]?.file }))];
       }
       return [];
     } catch (err) {
@@ -52,6 +56,7 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
       item.accessibilityInformation = { label: `Patch set ${s.id}, ${item.description}` };
       return item;
     }
+    if (node.type === 'verify') return verifyItem(node);
     const f = node.file;
     const st = fileStats(f);
     const item = new vscode.TreeItem(f.path, vscode.TreeItemCollapsibleState.None);
@@ -65,4 +70,18 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
   }
 
   private setMessage(m: string | undefined): void { if (this.view) this.view.message = m; }
+}
+
+function verifyItem(node: Extract<PatchNode, { type: 'verify' }>): vscode.TreeItem {
+  const { v, current } = node;
+  const state = !v ? 'not verified' : current === false ? `${v.outcome} (stale: decisions or files changed)` : v.outcome === 'passed' ? `passed (${v.passed})`
+    : v.outcome === 'failed' ? `FAILED: ${v.failing.join('; ') || `${v.failed} test(s)`}` : `error: ${v.error?.message ?? 'unknown'}`;
+  const item = new vscode.TreeItem('Tests on accepted changes', vscode.TreeItemCollapsibleState.None);
+  item.id = `${node.setId}:verify`;
+  item.description = state;
+  item.iconPath = new vscode.ThemeIcon(v?.outcome === 'passed' && current !== false ? 'pass' : v?.outcome === 'failed' ? 'testing-failed-icon' : 'beaker');
+  item.tooltip = `Rerun the tests on exactly the accepted hunks in a fresh sandbox before merging${v ? `\n\ntree ${v.treeDigest}` : ''}`;
+  item.contextValue = 'airlock.patchVerify';
+  item.command = { command: 'airlock.verifyPatchSet', title: 'Verify Accepted Changes', arguments: [node.setId] };
+  return item;
 }

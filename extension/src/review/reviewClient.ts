@@ -2,23 +2,27 @@
 import { AirlockError } from '../../../protocol/src/errors';
 import type { MethodName, ParamsOf, ResultOf } from '../../../protocol/src/methods';
 import { MergePlan, PatchSet, PatchSetSummary, ReviewItem, ReviewState } from '../../../protocol/src/patches';
+import type { Verification } from '../../../protocol/src/provenance';
+
+/** A set as the view shows it: its decisions and its last verify-before-merge run (current = of what a merge writes now). */
+export interface ShownSet { set: PatchSet; review: ReviewState; verification?: Verification; verificationCurrent?: boolean }
 import type { KernelService } from '../kernel/kernelService';
 
 export class ReviewClient {
-  private shown = new Map<string, { set: PatchSet; review: ReviewState }>();
+  private shown = new Map<string, ShownSet>();
   constructor(private readonly kernel: Pick<KernelService, 'client'> | undefined) {}
 
   /** No "not available" fallback: the extension and the kernel ship together and the handshake checks the protocol. */
-  private async call<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+  private async call<M extends MethodName>(method: M, params: ParamsOf<M>, timeoutMs = 60_000): Promise<ResultOf<M>> {
     if (!this.kernel) throw new AirlockError('REVIEW_UNAVAILABLE', 'Airlock needs a trusted folder on disk');
-    return (await this.kernel.client()).request(method, params, { timeoutMs: 60_000 });
+    return (await this.kernel.client()).request(method, params, { timeoutMs });
   }
 
   async list(): Promise<PatchSetSummary[]> {
     return (await this.call('review/list', { status: 'pending' })).sets;
   }
 
-  async show(id: string, fresh = false): Promise<{ set: PatchSet; review: ReviewState }> {
+  async show(id: string, fresh = false): Promise<ShownSet> {
     const cached = this.shown.get(id);
     if (cached && !fresh) return cached;
     const r = await this.call('review/show', { id });
@@ -26,7 +30,10 @@ export class ReviewClient {
     return r;
   }
 
-  cached(id: string): { set: PatchSet; review: ReviewState } | undefined { return this.shown.get(id); }
+  cached(id: string): ShownSet | undefined { return this.shown.get(id); }
+
+  /** Verify before merge: the kernel builds the accepted hunks in a fresh sandbox and reruns the tests (minutes). */
+  verify(id: string): Promise<Verification> { return this.call('review/verify', { id }, 12 * 60_000); }
 
   async decide(setId: string, items: ReviewItem[]): Promise<ReviewState> {
     const r = await this.call('review/decide', { setId, items });

@@ -46,6 +46,7 @@ export class ReviewController extends Disposable {
     cmd('airlock.acceptPatchSet', (a: PatchNode | string) => this.decideSet('accept', a));
     cmd('airlock.rejectPatchSet', (a: PatchNode | string) => this.decideSet('reject', a));
     cmd('airlock.mergePatchSet', (a: PatchNode | string) => this.merge(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
+    cmd('airlock.verifyPatchSet', (a: PatchNode | string) => this.verify(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
     cmd('airlock.undoLastMerge', () => this.undo());
     cmd('airlock.reviewPendingPatches', () => this.reviewPending());
   }
@@ -58,6 +59,16 @@ export class ReviewController extends Disposable {
     const leftRel = f.type === 'rename' ? f.from : path;
     const left = f.type === 'add' || !this.root ? right.with({ query: 'base' }) : vscode.Uri.joinPath(this.root, leftRel);
     await vscode.commands.executeCommand('vscode.diff', left, right, `${path} ↔ proposed (${setId})`, { preview: true });
+  }
+
+  /** Verify before merge; the result shows in the Patches view (and a failing test by name in the message). */
+  async verify(setId: string): Promise<void> {
+    const v = await vscode.window.withProgress({ location: { viewId: 'airlock.patches' }, title: `Verifying accepted changes of ${setId}` },
+      () => this.client.verify(setId));
+    this.tree.refresh();
+    if (v.outcome === 'passed') void vscode.window.showInformationMessage(`Tests passed on the accepted changes of ${setId} (${v.passed}).`);
+    else void vscode.window.showWarningMessage(v.outcome === 'failed' ? `Tests failed on the accepted changes: ${v.failing.join('; ') || `${v.failed} failing`}`
+      : `Could not verify the accepted changes: ${v.error?.message ?? 'unknown error'}`);
   }
 
   /** Files and +/- counts of a set, for the chat's patch-set card. */

@@ -12,7 +12,7 @@ import { show as reviewShow } from './review/show';
 import { decide as reviewDecide } from './review/decide';
 import { plan as reviewPlan } from './review/plan';
 import { blob as reviewBlob } from './review/blob';
-import { merged as reviewMerged } from './review/merged';
+import { merged as reviewMerged, type ProvenanceSources } from './review/merged';
 import { exportSet as reviewExport } from './review/export';
 import { verify as reviewVerify, type VerifyServices } from './review/verify';
 import { list as tasksList } from './tasks/list';
@@ -34,6 +34,7 @@ import { query as auditQuery } from './audit/query';
 import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
 import { head as auditHead } from './audit/head';
+import { blame as auditBlame } from './audit/blame';
 import { start as taskStart } from './task/start';
 import { cancel as taskCancel } from './task/cancel';
 import { approve as taskApprove } from './task/approve';
@@ -56,7 +57,7 @@ type Needs<K extends keyof KernelServices> = Pick<KernelServices, K>;
 export function createHandlers(s: KernelServices): KernelHandlers {
   return {
     ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
-    ...sandboxHandlers(s), ...auditHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s), ...mcpHandlers(s),
+    ...sandboxHandlers(s), ...auditHandlers(s), ...provenanceHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s), ...mcpHandlers(s),
   };
 }
 
@@ -67,7 +68,7 @@ export const fsHandlers = (s: Needs<'policy' | 'config'> & AuditWriter) => ({ 'f
 
 export const policyHandlers = (s: Needs<'policy'> & AuditWriter) => ({ 'policy/evaluate': policyEvaluate(s), 'policy/check': policyCheck(s) });
 
-export const reviewHandlers = (s: VerifyServices) => ({
+export const reviewHandlers = (s: VerifyServices & ProvenanceSources) => ({
   'review/list': reviewList(s),
   'review/show': reviewShow(s),
   'review/decide': reviewDecide(s),
@@ -107,6 +108,11 @@ export const auditHandlers = (s: AuditWriter) => ({
   'audit/verify': auditVerify(s),
   'audit/stats': auditStats(s),
   'audit/head': auditHead(s),
+});
+
+/** Provenance reads the audit log, the patch store's kept texts and the workspace (as fs/read does). */
+export const provenanceHandlers = (s: Needs<'policy' | 'config' | 'patches'> & AuditWriter) => ({
+  'audit/blame': auditBlame(s),
 });
 
 export const sessionsHandlers = (s: Needs<'sessions'> & AuditWriter) => ({

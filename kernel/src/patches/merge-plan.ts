@@ -1,7 +1,10 @@
 // Pure merge planning: approved hunks + the person's current files → per-file writes or conflicts (never a write).
 import type { Decision, FilePatch, FileOp, Hunk, MergeConflict, MergePlan, PatchSet, ReviewState } from '../../../protocol/src/patches';
 import { sha256 } from '../../../core/src/apply/file-hash';
-import { threeWay } from './three-way';
+import { LandedRange, threeWay } from './three-way';
+
+/** An applied hunk's place in the file the plan writes (for provenance: blame maps lines through these). */
+export interface LandedHunk extends LandedRange { path: string }
 
 /** What is in the workspace now at a path (symlinks hashed by target text, like the applier does). */
 export interface CurrentFile { hash: string; mode: number; kind: 'file' | 'symlink' | 'other'; text?: string }
@@ -22,6 +25,12 @@ export function fileDecision(state: ReviewState, f: FilePatch): Decision | undef
 }
 
 export function planMerge(set: PatchSet, state: ReviewState, current: CurrentLookup, baseText: BaseText): MergePlan {
+  return planMergeDetailed(set, state, current, baseText).plan;
+}
+
+/** The plan, plus where each applied text hunk lands in the file it writes (kept by the kernel, never sent to the host). */
+export function planMergeDetailed(set: PatchSet, state: ReviewState, current: CurrentLookup, baseText: BaseText): { plan: MergePlan; landed: LandedHunk[] } {
+  const landed: LandedHunk[] = [];
   const ops: FileOp[] = [];
   const conflicts: MergeConflict[] = [];
   const appliedHunks: string[] = [];
@@ -42,6 +51,7 @@ export function planMerge(set: PatchSet, state: ReviewState, current: CurrentLoo
         const r = threeWay(base, ours, accepted);
         for (const c of r.conflicted) conflict(f.path, c.reason, c.hunkId);
         appliedHunks.push(...r.applied);
+        landed.push(...r.landed.map((x) => ({ ...x, path: f.path })));
         if (cur.hash !== f.baseHash && r.applied.length) merged3Way.push(f.path);
         // Apply the mode change only where the person has not changed the mode themselves.
         const mode = r.applied.length && cur.mode === f.oldMode ? f.newMode : cur.mode;
@@ -58,6 +68,8 @@ export function planMerge(set: PatchSet, state: ReviewState, current: CurrentLoo
         if (sha256(text) !== f.newHash) { conflict(f.path, 'the added text does not match its recorded hash'); break; }
         ops.push({ type: 'write', path: f.path, expect: null, content: { encoding: 'utf8', text }, newHash: f.newHash, mode: f.newMode });
         appliedHunks.push(...f.hunks.map((h) => h.id));
+        // Made from an empty file, an added file's hunks sit exactly where they say.
+        landed.push(...f.hunks.map((h) => ({ path: f.path, hunkId: h.id, start: Math.max(0, h.newStart - 1), lines: h.newLines })));
         completePaths.push(f.path);
         break;
       }
@@ -106,7 +118,7 @@ export function planMerge(set: PatchSet, state: ReviewState, current: CurrentLoo
       }
     }
   }
-  return { setId: set.id, ops, conflicts, appliedHunks, completePaths, merged3Way };
+  return { plan: { setId: set.id, ops, conflicts, appliedHunks, completePaths, merged3Way }, landed };
 }
 
 /** The new side of hunks made from an empty file (an added file's content). */

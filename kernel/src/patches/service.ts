@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { recordWithThenAct } from '../audit/record';
 import type { AutoMergeCriteria, FilePatch, MergePlan, PatchSet, PatchSetSummary, ReviewDecision, ReviewState } from '../../../protocol/src/patches';
-import type { Verification } from '../../../protocol/src/provenance';
+import type { HunkLinks, MergedHunk, Verification } from '../../../protocol/src/provenance';
 import { automergeDecision, evaluateAutoMerge, AutoMergeVerdict } from './automerge';
 import { readCurrentFiles } from './current';
 import { generatePatchSet } from './generate';
 import { exportGit } from './git-export';
 import { keepContents } from './keep';
 import { fileDecision, planMerge } from './merge-plan';
+import { landedHunks } from './landed';
 import type { ProtectedCheck } from './paths';
 import { scanSnapshot, scanUpper, SnapshotManifest } from './scan';
 import { MergeRecord, PatchStore, StoredSet } from './store';
@@ -113,12 +114,17 @@ export class PatchService {
     return planMerge(s.set, review ?? s.review, (p) => current.get(p) ?? null, (h) => this.store.getBlob(h));
   }
 
-  /** Remembers the digest of the plan handed to the host, so the merge it reports is audited with it. */
-  notePlanned(id: string, plan: MergePlan): string {
+  /**
+   * The plan handed to the host for a merge. Its digest and where each hunk lands are kept with the set, and the texts
+   * before and after are kept as blobs, so the merge it reports is audited with them and blame can map lines later.
+   */
+  async planForMerge(id: string, signal?: AbortSignal): Promise<{ plan: MergePlan; treeDigest: string }> {
     const s = this.store.get(id);
-    s.lastPlan = { treeDigest: acceptedTreeDigest(plan), at: Date.now() };
+    const current = await readCurrentFiles(this.o.workspace, s.set, signal);
+    const r = landedHunks(s.set, s.review, current, (h) => this.store.getBlob(h), (h, t) => this.store.putBlob(h, t));
+    s.lastPlan = { treeDigest: acceptedTreeDigest(r.plan), at: Date.now(), hunks: r.hunks };
     this.store.save(s);
-    return s.lastPlan.treeDigest;
+    return { plan: r.plan, treeDigest: s.lastPlan.treeDigest };
   }
 
   /** Keeps a verify-before-merge result with its set, recorded first. */
@@ -142,8 +148,18 @@ export class PatchService {
     }
   }
 
-  async merged(id: string, m: { mergeId: string; outcome: MergeRecord['outcome']; paths: string[]; completePaths?: string[]; appliedHunks?: string[] }): Promise<PatchSet['status']> {
+  /** `links`: what wrote each merged hunk (audit and transcript lookups the handler makes), recorded in the merge entry. */
+  async merged(id: string, m: { mergeId: string; outcome: MergeRecord['outcome']; paths: string[]; completePaths?: string[]; appliedHunks?: string[] },
+    links?: (hunks: MergedHunk[]) => Promise<Map<string, HunkLinks>>): Promise<PatchSet['status']> {
     const s = this.store.get(id);
+    // The hunks this merge wrote: planned, reported applied by the host, in a file it reports written.
+    const applied = new Set(m.appliedHunks ?? []);
+    const written = new Set(m.paths);
+    let hunks = m.outcome === 'merged' ? (s.lastPlan?.hunks ?? []).filter((h) => applied.has(h.hunkId) && written.has(h.path)) : [];
+    if (hunks.length && links) {
+      const l = await links(hunks);
+      hunks = hunks.map((h) => (l.has(h.hunkId) ? { ...h, links: l.get(h.hunkId) } : h));
+    }
     s.merges.push({ mergeId: m.mergeId, outcome: m.outcome, at: Date.now(), paths: m.paths });
     const done = new Set(s.done);
     if (m.outcome === 'merged') for (const p of [...(m.completePaths ?? []), ...(m.appliedHunks ?? [])]) done.add(p);
@@ -156,7 +172,8 @@ export class PatchService {
     const treeDigest = s.lastPlan?.treeDigest;
     const v = s.verification;
     const verification = v ? { outcome: v.outcome, treeDigest: v.treeDigest, failing: v.failing, ofMergedTree: v.treeDigest === treeDigest } : null;
-    await this.recordThenAct({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths, treeDigest, verification } },
+    await this.recordThenAct({ action: 'review.merged', setId: id, detail: { mergeId: m.mergeId, outcome: m.outcome, paths: m.paths, treeDigest, verification,
+      ...(hunks.length ? { hunks } : {}) } },
       () => this.store.save(s));
     return s.set.status;
   }

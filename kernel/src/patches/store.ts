@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { PatchSet, PatchSetId, ReviewState } from '../../../protocol/src/patches';
-import type { Verification } from '../../../protocol/src/provenance';
+import type { MergedHunk, Verification } from '../../../protocol/src/provenance';
 
 export interface MergeRecord { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; at: number; paths: string[] }
 
@@ -17,8 +17,8 @@ export interface StoredSet {
   done: string[];
   /** The last verify-before-merge run (review/verify). */
   verification?: Verification;
-  /** The digest of the last merge plan handed to the host (what review/merged says it applied). */
-  lastPlan?: { treeDigest: string; at: number };
+  /** The last merge plan handed to the host (what review/merged says it applied): its digest and where its hunks land. */
+  lastPlan?: { treeDigest: string; at: number; hunks: MergedHunk[] };
 }
 
 export class PatchStore {

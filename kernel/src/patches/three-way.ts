@@ -3,7 +3,10 @@ import { diffArrays } from 'diff';
 import type { Hunk } from '../../../protocol/src/patches';
 import { hunkToEdit, LineEdit, splitLines } from './text';
 
-export interface ThreeWayResult { text: string; applied: string[]; conflicted: Array<{ hunkId: string; reason: string }> }
+/** Where an applied hunk's new lines landed in the result (0-based first line, line count; 0 lines = a pure deletion). */
+export interface LandedRange { hunkId: string; start: number; lines: number }
+
+export interface ThreeWayResult { text: string; applied: string[]; conflicted: Array<{ hunkId: string; reason: string }>; landed: LandedRange[] }
 
 /** The person's edits since base, as base-coordinate line edits. */
 export function lineEdits(baseLines: string[], oursLines: string[]): LineEdit[] {
@@ -42,6 +45,7 @@ export function threeWay(base: string, ours: string, hunks: Hunk[]): ThreeWayRes
   const applied: string[] = [];
   const conflicted: ThreeWayResult['conflicted'] = [];
   const theirs: LineEdit[] = [];
+  const hunkOf = new Map<LineEdit, string>();
   for (const h of hunks) {
     const e = hunkToEdit(h);
     if (e.end > baseLines.length || e.oldLines.some((l, i) => baseLines[e.start + i] !== l)) {
@@ -55,17 +59,21 @@ export function threeWay(base: string, ours: string, hunks: Hunk[]): ThreeWayRes
       continue;
     }
     theirs.push(e);
+    hunkOf.set(e, h.id);
     applied.push(h.id);
   }
-  if (!theirs.length && !oursEdits.length) return { text: base, applied, conflicted };
+  const landed: LandedRange[] = [];
+  if (!theirs.length && !oursEdits.length) return { text: base, applied, conflicted, landed };
   const all = [...oursEdits, ...theirs].sort((a, b) => a.start - b.start || a.end - b.end);
   const out: string[] = [];
   let pos = 0;
   for (const e of all) {
     for (; pos < e.start; pos++) out.push(baseLines[pos]);
+    const id = hunkOf.get(e);
+    if (id) landed.push({ hunkId: id, start: out.length, lines: e.lines.length });
     out.push(...e.lines);
     pos = e.end;
   }
   for (; pos < baseLines.length; pos++) out.push(baseLines[pos]);
-  return { text: out.join(''), applied, conflicted };
+  return { text: out.join(''), applied, conflicted, landed };
 }

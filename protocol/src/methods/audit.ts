@@ -1,6 +1,7 @@
 // Audit log methods: paged query with filters, chain verification and storage stats (the audit view and the CLI).
 import { z } from 'zod';
 import { AuditHead, AuditPage, AuditQuery, AuditStats, AuditVerifyReport } from '../audit';
+import { Provenance } from '../provenance';
 
 export const auditMethods = {
   'audit/query': [AuditQuery, AuditPage],
@@ -9,4 +10,6 @@ export const auditMethods = {
   'audit/stats': [z.object({}), AuditStats],
   /** Flushes, then returns the log id and its committed tail (and the hash at `at`): the host anchors it outside the state volume. */
   'audit/head': [z.object({ at: z.number().int().nonnegative().optional() }), AuditHead],
+  /** Provenance of a workspace file's line (or of every line, up to 5000): followed back through the merge records. */
+  'audit/blame': [z.object({ path: z.string().min(1).max(4096), line: z.number().int().positive().optional() }), z.object({ lines: z.array(Provenance) })],
 } as const;

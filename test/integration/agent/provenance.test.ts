@@ -10,6 +10,7 @@ import { KernelSupervisor } from '../../../bootstrap';
 import { assets } from '../../../protocol/src/node/assets';
 import * as actions from '../../../cli/src/review/actions';
 import type { CliIO } from '../../../cli/src/command';
+import { describeProvenance as describeLine } from '../../../protocol/src/provenance-text';
 import { call, fin, removeKernel, runTask, SAMPLE_REPLAY, sampleWorkspace, text, writeReplay } from './helpers';
 
 /** The shipped policies; the kernel's (strict) one requires passing tests on the accepted tree to merge src/** or test/**. */
@@ -42,7 +43,9 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     ({ base, workspace } = sampleWorkspace());
     writeReplay(workspace, 'again', [
       [text('Make the comparator explicit.'), ...call(0, 'e1', 'fs.edit', { path: 'src/stats.js', oldText: 'const sorted = [...values].sort((a, b) => a - b);',
-        newText: 'const sorted = [...values].sort((a, b) => a - b); // numeric order' }), fin('tool-calls')],
+        newText: 'const sorted = [...values].sort((a, b) => a - b); // numeric order' }),
+      ...call(1, 'e2', 'fs.edit', { path: 'test/median.test.js', oldText: "const test = require('node:test');",
+        newText: "// Regression tests for median.\nconst test = require('node:test');" }), fin('tool-calls')],
       [text('Done.'), fin('stop')],
     ]);
     sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2, policiesDir: policies(base) });
@@ -92,6 +95,60 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     const merged = (await client.request('audit/query', { action: 'review.merged', resource: setId, payloads: true })).entries[0];
     const p = merged.payload as { treeDigest: string; verification: { outcome: string; treeDigest: string; ofMergedTree: boolean } };
     assert.deepEqual({ d: p.treeDigest, v: p.verification.outcome, of: p.verification.ofMergedTree }, { d: good.treeDigest, v: 'passed', of: true });
+    assert.equal((await client.request('audit/verify', {})).type, 'intact');
+  });
+
+  it('blame follows lines through two merges that touched the same file and line, back to set, hunk, decision, tool call and model turn', async () => {
+    assert.ok(firstSet, 'the first test merged the sample set');
+    const run = await runTask(client, { prompt: 'Make the comparator explicit', replay: '.replays/again.jsonl', mode: 'explore' });
+    assert.equal((await run.finished).status, 'completed');
+    const second = run.ready[0].setId;
+    await actions.decide(ctx, second, 'accept', [], []);
+    assert.equal((await client.request('review/verify', { id: second })).outcome, 'passed');
+    assert.equal(await actions.merge(ctx, second), 0);
+    const blame = async (p: string, line: number) => (await client.request('audit/blame', { path: p, line })).lines[0];
+
+    // The sort line: written by the first merge, rewritten by the second: the second is its provenance.
+    const sort = await blame('src/stats.js', 12);
+    assert.equal(sort.text, '  const sorted = [...values].sort((a, b) => a - b); // numeric order');
+    assert.equal(sort.origin, 'merged');
+    assert.equal(sort.merge?.setId, second);
+    assert.deepEqual(sort.hunk?.links?.toolCalls.map((c) => [c.callId, c.tool, c.turn]), [['e1', 'fs.edit', 1]]);
+    assert.deepEqual(sort.hunk?.links?.turns, [1]);
+    assert.equal(sort.hunk?.links?.decision?.decision, 'accept');
+    assert.equal(sort.hunk?.links?.task?.taskId, run.taskId);
+    assert.equal(sort.hunk?.links?.sandbox, undefined, 'the second task only edited files: it never needed a sandbox');
+    assert.deepEqual({ v: sort.verification?.outcome, of: sort.verification?.ofMergedTree }, { v: 'passed', of: true });
+    // The audit entries it names are the real ones.
+    const decide = (await client.request('audit/query', { action: 'review.decide', resource: second, payloads: false })).entries.at(-1);
+    assert.deepEqual(sort.hunk?.links?.decision?.audit, { seq: decide!.seq, hash: decide!.hash });
+
+    // A line of the first merge that the second moved down by one: followed through the second merge to the first.
+    const t = await blame('test/median.test.js', 6);
+    assert.equal(t.text, "test('median sorts numbers by value, not as strings', () => {");
+    assert.equal(t.merge?.setId, firstSet);
+    assert.deepEqual(t.hunk?.links?.toolCalls.map((c) => [c.callId, c.tool, c.turn]), [['call_5', 'fs.write', 3]]);
+    assert.match(t.hunk?.links?.sandbox?.template ?? '', /code-executor/, 'the sample task ran its tests in its sandbox');
+    assert.deepEqual({ p: t.hunk?.links?.task?.provider, m: t.hunk?.links?.task?.mode }, { p: 'replay', m: 'explore' });
+    assert.ok(t.trail.some((x) => x.includes(second) && x.includes('line 5 before it')), t.trail.join('\n'));
+    assert.equal((await blame('test/median.test.js', 1)).merge?.setId, second);
+    assert.equal((await blame('src/stats.js', 1)).origin, 'workspace');
+
+    // A person's edit after the merges: their line is theirs, the merged line is still found (one line further down).
+    const file = path.join(workspace, 'src/stats.js');
+    fs.writeFileSync(file, `// edited by hand\n${fs.readFileSync(file, 'utf8')}`);
+    const mine = await blame('src/stats.js', 1);
+    assert.equal(mine.origin, 'workspace');
+    assert.match(mine.trail.join('\n'), /edited in the workspace after merge/);
+    const moved = await blame('src/stats.js', 13);
+    assert.equal(moved.merge?.setId, second);
+    const text = describeLine(moved).join('\n');
+    assert.match(text, new RegExp(`patch set ${second}`));
+    assert.match(text, /tool call e1 fs\.edit in model turn 1/);
+    assert.match(text, /verified before merge: passed on the merged tree/);
+    const all = (await client.request('audit/blame', { path: 'src/stats.js' })).lines;
+    assert.equal(all.length, 18);
+    assert.deepEqual(all.filter((l) => l.origin === 'merged').map((l) => l.line), [13]);
     assert.equal((await client.request('audit/verify', {})).type, 'intact');
   });
 });

@@ -13,6 +13,8 @@ import { PolicyEngine } from '../../../core/src/policy/engine';
 import { AirlockError } from '../../../protocol/src/errors';
 
 /** No container engine here: review/verify is refused like NoSandboxes refuses a task. */
+/** No audit entries or transcripts to link merged hunks to (the integration test has the real ones). */
+const noLog = { audit: { writer: { query: () => ({ entries: [] }) } }, sessions: { events: () => [] } };
 const noTasks = { prepareExternal: (): never => { throw new AirlockError('SANDBOX_NO_RUNTIME', 'no container engine in this test'); } };
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}\n`).join('');
@@ -38,7 +40,7 @@ describe('review: RPC methods and CLI actions end to end (in-process kernel)', (
     audit = [];
     svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, audit: { record: (e) => { audit.push(e); } } });
     const [c, s] = createInProcessPair();
-    const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc, policy: new PolicyEngine(), tasks: noTasks }), kernel: { version: 't', pid: 1, startedAt: 0 } });
+    const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc, policy: new PolicyEngine(), tasks: noTasks, ...noLog }), kernel: { version: 't', pid: 1, startedAt: 0 } });
     client = new RpcClient(c);
     await client.handshake({ name: 'test', version: '0' });
     out = [];

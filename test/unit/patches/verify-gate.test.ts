@@ -29,6 +29,8 @@ rules:
     when: { tests_passed_on_accepted: false }
     reason: "merging sources needs passing tests on the accepted changes"
 `;
+/** No audit entries or transcripts to link merged hunks to (the integration test has the real ones). */
+const noLog = { audit: { writer: { query: () => ({ entries: [] }) } }, sessions: { events: () => [] } };
 const noTasks = { prepareExternal: (): never => { throw new AirlockError('SANDBOX_NO_RUNTIME', 'no container engine in this test'); } };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}\n`).join('');
 
@@ -88,7 +90,7 @@ describe('verify before merge: policy condition, accepted tree, merge gate', () 
       svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, audit: { record: (e) => { audit.push(e); } } });
       await svc.generate({ type: 'overlay', upper: up }, { taskId: 't1', testsPassed: true });
       const [c, s] = createInProcessPair();
-      const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc, policy: engine(REQUIRE), tasks: noTasks }), kernel: { version: 't', pid: 1, startedAt: 0 } });
+      const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc, policy: engine(REQUIRE), tasks: noTasks, ...noLog }), kernel: { version: 't', pid: 1, startedAt: 0 } });
       client = new RpcClient(c);
       await client.handshake({ name: 'test', version: '0' });
       out = [];

@@ -30,6 +30,8 @@ export interface RunOptions {
   budgets?: Budgets;
   /** The conversation so far (`airlock chat`), sent as task/start `history`. */
   history?: HistoryTurn[];
+  /** The stored session a follow-up continues (`airlock sessions resume`). */
+  continues?: string;
   positionals: string[];
   /** Values a layer tried to set and could not (managed settings, a workspace file setting a host-only key). */
   warnings: string[];
@@ -132,6 +134,6 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
     prompt, ...(o.provider ? { provider: o.provider } : {}), ...(o.model ? { model: o.model } : {}), ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
     ...(o.mode ? { mode: o.mode } : {}), ...(o.replay ? { replay: o.replay } : {}), ...(o.record ? { record: true } : {}),
     ...(o.autoMerge ? { autoMerge: o.autoMerge } : {}), ...(o.budgets ? { budgets: o.budgets } : {}),
-    ...(o.history?.length ? { history: o.history } : {}),
+    ...(o.history?.length ? { history: o.history } : {}), ...(o.continues ? { continues: o.continues } : {}),
   };
 }

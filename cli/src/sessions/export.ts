@@ -1,5 +1,7 @@
 // A stored session as files a person keeps: self-contained JSON, a Markdown transcript, and a replay `airlock run` plays.
 import type { ReplayTurn, StreamEvent, TaskEvent } from '../../../protocol/src/agent';
+import { boundHistory } from '../../../protocol/src/history';
+import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import type { SessionSummary, StoredEvent } from '../../../protocol/src/methods/sessions';
 
 /**
@@ -59,4 +61,16 @@ function markdownOf(e: TaskEvent): string[] {
     case 'usage': case 'retry': case 'context-trimmed': case 'workflow': return [];
     default: { const never: never = e; return [String(never)]; }
   }
+}
+
+/** A stored session as a follow-up's earlier turns: the prompt, then what the agent said (and which tools it used). */
+export function historyOf(s: SessionSummary, events: StoredEvent[]): HistoryTurn[] {
+  const said: string[] = [];
+  for (const { event: e } of events) {
+    if (e.type === 'text-delta') said.push(e.text);
+    else if (e.type === 'tool-call') said.push(`\n[called ${e.call.name} ${e.call.arguments.slice(0, 200)}]\n`);
+    else if (e.type === 'finished') said.push(`\n[${e.status}: ${e.message}]`);
+  }
+  const agent = said.join('').trim();
+  return boundHistory([{ role: 'user', text: s.prompt }, ...(agent ? [{ role: 'assistant' as const, text: agent }] : [])]);
 }

@@ -28,6 +28,8 @@ export const TaskStartParams = z.object({
   history: z.array(HistoryTurn).max(200)
     .refine((h) => h.reduce((n, t) => n + t.text.length, 0) <= MAX_HISTORY_CHARS, `history is over ${MAX_HISTORY_CHARS} characters`)
     .optional(),
+  /** The stored session this task continues (`airlock sessions resume`): recorded with the new session. */
+  continues: z.string().min(1).max(128).optional(),
   /** Default: `replay` when `replay` is given, otherwise the provider configured with provider/configure. */
   provider: ProviderName.optional(),
   model: z.string().min(1).max(200).optional(),

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KernelSupervisor } from '../../../bootstrap';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
-import { sessionsAction } from '../../../cli/src/commands/sessions';
+import { resumeSession, sessionsAction } from '../../../cli/src/commands/sessions';
+import { historyOf } from '../../../cli/src/sessions/export';
 import type { CliIO } from '../../../cli/src/command';
 import { removeKernel, runTask, SAMPLE_REPLAY, sampleWorkspace, startKernel } from './helpers';
 
@@ -56,6 +57,20 @@ describe('stored task sessions (sessions/list|show|delete, airlock sessions expo
     assert.equal((await again.finished).status, 'completed');
     const lines = async (id: string) => (await client.request('review/show', { id })).set.files.map((f) => [f.path, f.type === 'modify' || f.type === 'add' ? f.hunks.flatMap((h) => h.lines) : []]);
     assert.deepEqual(await lines(again.ready[0]!.setId), await lines(first.ready[0]!.setId));
+    // Resume: a follow-up task carries the stored conversation as its history, and its session says what it continues.
+    const history = historyOf(s, shown.events);
+    assert.equal(history[0]!.text, prompt);
+    assert.match(history[1]!.text, /\[called fs\.list/);
+    const res = io(workspace);
+    const follow = fs.readFileSync(path.join(workspace, '.exports', `${first.taskId}.replay.jsonl`), 'utf8').split('\n')[0]!;
+    fs.writeFileSync(path.join(workspace, '.exports', 'follow.jsonl'), `${JSON.stringify({ turn: 1, events: [...JSON.parse(follow).events.filter((e: { type: string }) => e.type === 'text-delta'), { type: 'finish', reason: 'stop' }] })}\n`);
+    const code = await resumeSession(client, [first.taskId, 'and now say what you changed', '--replay', path.join(workspace, '.exports', 'follow.jsonl'), '--yes', '--workspace', workspace],
+      { ...res, write: (t) => res.lines.push(t) });
+    assert.equal(code, 0, res.lines.join('\n'));
+    const resumed = (await client.request('sessions/list', {})).sessions.find((x) => x.continues === first.taskId);
+    assert.ok(resumed, 'the follow-up\'s session names the one it continues');
+    assert.equal(resumed.prompt, 'and now say what you changed');
+    assert.equal(resumed.mode, 'explore', 'the stored session\'s mode unless --mode is given');
     // Delete: recorded first, then gone.
     const del = io(workspace);
     assert.equal(await sessionsAction(client, ['delete', first.taskId], del), 0);

@@ -8,6 +8,6 @@ import type { KernelServices } from '../../services';
 export const start = (s: Pick<KernelServices, 'tasks' | 'config' | 'sessions'>): Handler<'task/start'> => async (params, ctx) => {
   const p = s.config.managed ? applyManagedToTask(s.config.managed, params) : params;
   const started = await s.tasks.start(p, ctx.connection);
-  s.sessions.started({ taskId: started.taskId, prompt: p.prompt, provider: started.provider, model: started.model, mode: p.mode });
+  s.sessions.started({ taskId: started.taskId, prompt: p.prompt, provider: started.provider, model: started.model, mode: p.mode, continues: p.continues });
   return started;
 };

@@ -10,7 +10,7 @@ import { withKernel } from '../kernel';
 const USAGE = `airlock mode                              list workflow sessions
        airlock mode SESSION                      show one session, its budget and recent transitions
        airlock mode SESSION MODE --reason TEXT   switch mode (strict, explore, debug); recorded with the reason
-  (all take --workspace DIR; default: the current directory)`;
+  (all take --workspace DIR, default the current directory, and --json)`;
 
 export function formatSession(s: SessionSnapshot): string[] {
   const b = s.budget;
@@ -23,17 +23,19 @@ export function formatSession(s: SessionSnapshot): string[] {
 }
 
 export async function modeAction(client: Pick<IKernelClient, 'request'>, args: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, workspace: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } } });
   const [sessionId, mode] = positionals;
   if (mode) {
     const m = WorkflowMode.safeParse(mode);
     if (!m.success) throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(mode)}`, `one of ${WorkflowMode.options.join(', ')}`);
     if (!values.reason) throw new AirlockError('CLI_USAGE', 'a mode switch needs --reason', 'the reason is recorded with the switch');
     const { session } = await client.request('workflow/setMode', { sessionId, mode: m.data, reason: values.reason });
+    if (values.json) { io.out(JSON.stringify({ session })); return 0; }
     for (const l of formatSession(session)) io.out(l);
     return 0;
   }
   const r = await client.request('workflow/get', { sessionId, history: sessionId ? 10 : 0 });
+  if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
   if (!r.sessions.length) io.out('no workflow sessions');
   for (const s of r.sessions) for (const l of formatSession(s)) io.out(l);
   for (const h of r.history) {

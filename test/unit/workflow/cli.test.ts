@@ -58,5 +58,10 @@ describe('airlock tasks / airlock mode', () => {
     out = [];
     await modeAction(client, ['chat-1'], io);
     assert.match(out.at(-1)!, /#2 .* person mode spec -> editing  \(prototyping\)$/);
+    out = [];
+    await modeAction(client, ['chat-1', '--json'], io);
+    const j = JSON.parse(out.join('\n')) as { sessions: { id: string; mode: string }[]; history: unknown[] };
+    assert.deepEqual(j.sessions.map((x) => [x.id, x.mode]), [['chat-1', 'explore']]);
+    assert.equal(j.history.length, 2);
   });
 });

@@ -10,6 +10,7 @@ import { anchorFile } from '../../../protocol/src/node/audit-anchor';
 import { connectSocket } from '../../../protocol/src/node/socket-transport';
 import { requireConfirm, resetAuditLog } from '../audit-reset';
 import { blame } from '../audit/blame';
+import { attest, verifyAttestation } from '../audit/attest';
 import { withKernel } from '../kernel';
 import { isRemoteEngine } from '../../../core/src/remote/mode';
 import { iterateEntries, queryEntries } from '../../../core/src/audit/query';
@@ -25,11 +26,13 @@ const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--js
        airlock audit tail [-n N] [--follow] [filters] [--db PATH]
        airlock audit export --format jsonl|csv [--out FILE] [filters] [--db PATH]
        airlock audit blame FILE[:LINE] [--json] [--workspace DIR]   (where a line came from: set, hunk, decision, tool call, turn)
+       airlock audit attest SET [-o FILE]   (a signed in-toto attestation of a merged patch set)
+       airlock audit verify-attestation FILE [--pubkey PEM] [--db PATH] [--json]   (offline)
        airlock audit reset --confirm [--workspace DIR]   (stops the kernel, starts a new log; the old one is kept aside)
   filters: --session ID --action NAME|PREFIX.* --decision D --since T --until T (T: ISO date, epoch ms, or an age like 2h)`;
 
 const OPTIONS = {
-  db: { type: 'string' }, key: { type: 'string' }, head: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'boolean' },
+  db: { type: 'string' }, key: { type: 'string' }, pubkey: { type: 'string' }, head: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'boolean' },
   n: { type: 'string', short: 'n' }, follow: { type: 'boolean', short: 'f' }, format: { type: 'string' }, out: { type: 'string', short: 'o' },
   session: { type: 'string' }, action: { type: 'string' }, decision: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
 } as const;
@@ -50,6 +53,8 @@ export const audit: Command = {
       case 'export': return exportLog(values, io);
       case 'reset': return reset(values, io);
       case 'blame': return blame(io, target, values);
+      case 'attest': return attest(io, target, values);
+      case 'verify-attestation': return verifyAttestation(io, target, values);
       default: throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
     }
   },

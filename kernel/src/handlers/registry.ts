@@ -35,6 +35,7 @@ import { verify as auditVerify } from './audit/verify';
 import { stats as auditStats } from './audit/stats';
 import { head as auditHead } from './audit/head';
 import { blame as auditBlame } from './audit/blame';
+import { attest as auditAttest } from './audit/attest';
 import { start as taskStart } from './task/start';
 import { cancel as taskCancel } from './task/cancel';
 import { approve as taskApprove } from './task/approve';
@@ -47,6 +48,7 @@ import { call as externalCall } from './external/call';
 import { approve as externalApprove } from './external/approve';
 import { close as externalClose } from './external/close';
 import { mcpHandlers } from './mcp';
+import { pluginsHandlers } from './plugins';
 
 /** One handler for every method: a method added to the protocol without its handler here does not compile. (The
  * server's HandlerMap stays partial so tests can serve a few methods; this is what the kernel itself serves.) */
@@ -58,6 +60,7 @@ export function createHandlers(s: KernelServices): KernelHandlers {
   return {
     ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
     ...sandboxHandlers(s), ...auditHandlers(s), ...provenanceHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s), ...mcpHandlers(s),
+    ...pluginsHandlers(s),
   };
 }
 
@@ -111,8 +114,9 @@ export const auditHandlers = (s: AuditWriter) => ({
 });
 
 /** Provenance reads the audit log, the patch store's kept texts and the workspace (as fs/read does). */
-export const provenanceHandlers = (s: Needs<'policy' | 'config' | 'patches'> & AuditWriter) => ({
+export const provenanceHandlers = (s: Needs<'policy' | 'config' | 'patches' | 'version'> & AuditWriter) => ({
   'audit/blame': auditBlame(s),
+  'audit/attest': auditAttest(s),
 });
 
 export const sessionsHandlers = (s: Needs<'sessions'> & AuditWriter) => ({

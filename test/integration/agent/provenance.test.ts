@@ -9,6 +9,8 @@ import type { AirlockError } from '../../../protocol/src/errors';
 import { KernelSupervisor } from '../../../bootstrap';
 import { assets } from '../../../protocol/src/node/assets';
 import * as actions from '../../../cli/src/review/actions';
+import { verifyAttestation } from '../../../cli/src/audit/attest';
+import { auditPaths } from '../../../core/src/audit/types';
 import type { CliIO } from '../../../cli/src/command';
 import { describeProvenance as describeLine } from '../../../protocol/src/provenance-text';
 import { call, fin, removeKernel, runTask, SAMPLE_REPLAY, sampleWorkspace, text, writeReplay } from './helpers';
@@ -150,5 +152,47 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     assert.equal(all.length, 18);
     assert.deepEqual(all.filter((l) => l.origin === 'merged').map((l) => l.line), [13]);
     assert.equal((await client.request('audit/verify', {})).type, 'intact');
+  });
+
+  it('attests a merged set: verified offline with the pinned key and a copy of the log; one changed byte of a hunk, an entry or the signature fails it', async () => {
+    assert.ok(firstSet);
+    const bundle = await client.request('audit/attest', { setId: firstSet });
+    const dir = path.join(base, 'attest');
+    fs.mkdirSync(dir);
+    const write = (name: string, b: unknown) => { fs.writeFileSync(path.join(dir, name), JSON.stringify(b)); return name; };
+    fs.writeFileSync(path.join(dir, 'kernel.pem'), bundle.publicKey);
+    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), readStdin: async () => '', cwd: dir, env: {} };
+    const check = (file: string, o: { pubkey?: string; db?: string } = { pubkey: 'kernel.pem' }) => { out = []; return verifyAttestation(io, file, o); };
+
+    const st = JSON.parse(Buffer.from(bundle.envelope.payload, 'base64').toString('utf8'));
+    assert.equal(st._type, 'https://in-toto.io/Statement/v1');
+    assert.equal(st.predicateType, 'https://slsa.dev/provenance/v1');
+    assert.deepEqual(st.subject.map((x: { name: string }) => x.name).sort(), ['src/stats.js', 'test/median.test.js']);
+    assert.ok(bundle.entries.some((e) => e.action === 'review.merged') && bundle.entries.some((e) => e.action === 'tool.decision'));
+    assert.equal(check(write('good.json', bundle)), 0, out.join('\n'));
+    assert.match(out[0], /^attestation OK: patch set ps_\w+, 2 file\(s\), signed by key [0-9a-f]{16}… \(pinned\)/);
+    assert.equal(check('good.json', { pubkey: 'kernel.pem', db: auditPaths(sup.paths.state).dbPath }), 0, out.join('\n'));
+
+    const hunk = structuredClone(bundle);
+    hunk.hunks[0].lines[0] = hunk.hunks[0].lines[0].replace(/.$/, (c) => (c === 'x' ? 'y' : 'x'));
+    assert.equal(check(write('hunk.json', hunk)), 1);
+    assert.match(out.join('\n'), /lines do not match its digest/);
+
+    const entry = structuredClone(bundle);
+    const e = entry.entries.find((x) => x.action === 'review.decide')!;
+    e.resource = `${e.resource.slice(0, -1)}${e.resource.endsWith('a') ? 'b' : 'a'}`;
+    assert.equal(check(write('entry.json', entry)), 1);
+    assert.match(out.join('\n'), new RegExp(`audit entry #${e.seq} \\(review.decide\\) does not match its hash`));
+
+    const sig = structuredClone(bundle);
+    const raw = Buffer.from(sig.envelope.signatures[0].sig, 'base64');
+    raw[0] ^= 1;
+    sig.envelope.signatures[0].sig = raw.toString('base64');
+    assert.equal(check(write('sig.json', sig)), 1);
+    assert.match(out.join('\n'), /signature does not verify/);
+
+    const other = require('node:crypto').generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    fs.writeFileSync(path.join(dir, 'other.pem'), other);
+    assert.equal(check('good.json', { pubkey: 'other.pem' }), 1, 'a key other than the pinned one fails');
   });
 });

@@ -31,6 +31,7 @@ import { checkKernelStores, kernelStores } from './store/stores';
 import { StoreMaintenance } from './store/maintenance';
 import { idleMsFromEnv, watchIdle } from './lifecycle/idle';
 import { McpServers } from './mcp/servers';
+import { Plugins } from './plugins/registry';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -85,12 +86,14 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   // MCP servers run in their own sandboxes (kernel/src/mcp/); their tools join each task started while they are ready.
   const mcp = store.add(new McpServers({ sandboxes: engine ?? null, audit: () => audit.writer, managed, version: KERNEL_VERSION,
     addSecret: (v) => tasks.sanitiser.addSecret(v) }));
+  // Tool plugins (kernel/src/plugins/): verified, approved at a content hash, each in its own sandbox; every transition audited.
+  const plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION }));
   const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
-    pluginTools: () => mcp.tools() }, env));
+    pluginTools: () => [...mcp.tools(), ...plugins.tools()] }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));
   const external = store.add(new ExternalSessions({ tasks, tokens, workflow }));
   return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions,
-    external, mcp };
+    external, mcp, plugins };
 }
 
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {

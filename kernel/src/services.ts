@@ -12,6 +12,7 @@ import type { TokenService } from '../../core/src/policy/tokens';
 import type { SessionStore } from './sessions/store';
 import type { ExternalSessions } from './agent/external-sessions';
 import type { McpServers } from './mcp/servers';
+import type { Plugins } from './plugins/registry';
 
 /** Every service is present: one that cannot work in this kernel is an explicit null object that refuses each call. */
 export interface KernelServices {
@@ -42,6 +43,8 @@ export interface KernelServices {
   readonly external: ExternalSessions;
   /** MCP servers as plugins, each in its own sandbox; their tools join every task's (`mcp/configure`, `mcp/list`). */
   readonly mcp: McpServers;
+  /** Tool plugins, each approved one in its own sandbox; their tools join every task's (`plugins/*`). */
+  readonly plugins: Plugins;
 }
 
 /** The audit log as a handler that records or reads uses it: `KernelAudit.writer`, the opened log (AUDIT_UNAVAILABLE when

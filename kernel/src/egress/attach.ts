@@ -26,6 +26,8 @@ export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: E
         get task() { return task(); },
         get subject() {
           const t = task();
+          // A tool plugin's sandbox (task `plugin:<name>`) is judged as `plugin:<name>`.
+          if (t?.startsWith('plugin:')) return { kind: 'plugin' as const, id: t.slice('plugin:'.length), tags: [] };
           return { kind: t?.startsWith('mcp:') ? 'plugin' as const : 'agent' as const, id: t ?? sandbox, tags: [] };
         },
         get approve() { return o.approverFor?.(task()); },

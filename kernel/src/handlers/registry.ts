@@ -48,6 +48,7 @@ import { call as externalCall } from './external/call';
 import { approve as externalApprove } from './external/approve';
 import { close as externalClose } from './external/close';
 import { mcpHandlers } from './mcp';
+import { pluginsHandlers } from './plugins';
 
 /** One handler for every method: a method added to the protocol without its handler here does not compile. (The
  * server's HandlerMap stays partial so tests can serve a few methods; this is what the kernel itself serves.) */
@@ -59,6 +60,7 @@ export function createHandlers(s: KernelServices): KernelHandlers {
   return {
     ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
     ...sandboxHandlers(s), ...auditHandlers(s), ...provenanceHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s), ...mcpHandlers(s),
+    ...pluginsHandlers(s),
   };
 }
 

@@ -20,6 +20,8 @@ const MAX_TOOL_PAGES = 8;
 export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'destroy' | 'runtime' | 'templates'>;
 /** Lifecycle records (`mcp.server.*`, subject `plugin:mcp:<server>`): durable before the state they announce counts. */
 export type McpRecord = (action: string, server: string, payload: Record<string, unknown>) => Promise<void>;
+/** Who else runs a stdio server this way (tool plugins, kernel/src/plugins/): their template and scheduler task. */
+export interface McpRunOptions { template?: string; task?: string }
 
 export class McpServerRun implements McpCaller {
   private st: McpServerState['state'] = 'starting';
@@ -34,11 +36,14 @@ export class McpServerRun implements McpCaller {
   readonly started: Promise<void>;
 
   constructor(readonly config: McpServerConfig, private readonly sandboxes: McpSandboxes, private readonly record: McpRecord,
-    private readonly version: string) {
+    private readonly version: string, private readonly opts: McpRunOptions = {}) {
     this.started = this.start().catch((err) => this.fail(AirlockError.from(err, 'MCP_SERVER_START_FAILED').message));
   }
 
   get name(): string { return this.config.name; }
+  private get template(): string { return this.opts.template ?? MCP_TEMPLATE; }
+  /** The last lines the server wrote to stderr (a plugin's log). */
+  stderrTail(): string { return this.proc?.stderrTail() ?? ''; }
   get state(): McpServerState['state'] { return this.st; }
   get tools(): readonly McpToolInfo[] { return this.st === 'ready' ? this.list : []; }
 
@@ -51,13 +56,13 @@ export class McpServerRun implements McpCaller {
     const c = this.config;
     await this.record('mcp.server.start', c.name, { command: c.command, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null });
     const sb = await this.sandboxes.create({
-      template: MCP_TEMPLATE, task: `mcp:${c.name}`, volumes: ['/out'],
+      template: this.template, task: this.opts.task ?? `mcp:${c.name}`, volumes: ['/out'],
       mounts: c.package ? [{ type: 'bind', source: c.package.hostDir, target: MCP_PACKAGE_DIR, readOnly: true }] : [],
     });
     this.sandbox = sb.id;
     if (this.st !== 'starting') return this.stopSandbox();
     if (c.package) await this.checkIdentity(c.package.sha256);
-    const t = this.sandboxes.templates.get(MCP_TEMPLATE)!;
+    const t = this.sandboxes.templates.get(this.template)!;
     this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command, ...c.args],
       { user: t.user, env: c.env, workingDir: t.workdir });
     const transport = new SandboxStdioTransport(this.proc.stdio);

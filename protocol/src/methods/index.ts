@@ -12,6 +12,7 @@ import { sandboxMethods } from './sandbox';
 import { sessionsMethods } from './sessions';
 import { externalMethods } from './external';
 import { mcpMethods } from './mcp';
+import { pluginsMethods } from './plugins';
 
 export const methods = {
   ...kernelMethods,
@@ -26,6 +27,7 @@ export const methods = {
   ...sessionsMethods,
   ...externalMethods,
   ...mcpMethods,
+  ...pluginsMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -31,8 +31,9 @@ export const SandboxTemplate = z.object({
   }).strict(),
   tmpfs: z.array(z.object({ path: z.string().startsWith('/'), size: Size, exec: z.boolean().default(false) }).strict()).default([]),
   network: z.enum(['none', 'bridge']),
-  /** `proxy`: the only way out is the kernel's egress proxy (needs `network: none`; docs/network.md). `none`: offline. */
-  egress: z.enum(['none', 'proxy']).default('none'),
+  /** `proxy`: the only way out is the kernel's egress proxy; `provider`: the only way out is the kernel's provider
+   * endpoint (the configured model provider, key added by the kernel). Both need `network: none` (docs/network.md). */
+  egress: z.enum(['none', 'proxy', 'provider']).default('none'),
   seccomp: SeccompName,
   workspace: z.object({ target: z.string().startsWith('/').default('/workspace'), readOnly: z.literal(true) }).strict().optional(),
   env: z.record(z.string(), z.string()).default({}),
@@ -71,8 +72,8 @@ export function parseTemplate(text: string, source: string, defaultUser = worksp
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new AirlockError('TEMPLATE_INVALID', `${source}: ${issues}`, 'see docs/sandboxes.md for the template fields');
   }
-  if (r.data.egress === 'proxy' && r.data.network !== 'none') {
-    throw new AirlockError('TEMPLATE_INVALID', `${source}: egress: proxy needs network: none (a bridge is a route around the proxy)`,
+  if (r.data.egress !== 'none' && r.data.network !== 'none') {
+    throw new AirlockError('TEMPLATE_INVALID', `${source}: egress: ${r.data.egress} needs network: none (a bridge is a route around the proxy)`,
       'see docs/network.md');
   }
   return { ...r.data, user: r.data.user || defaultUser };

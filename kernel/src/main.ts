@@ -10,13 +10,15 @@ import type { KernelServices } from './services';
 import { auditOptionsFromEnv } from '../../core/src/audit/options';
 import { KernelAudit } from './audit/startup';
 import { applyManagedToAudit, managedFromEnv, managedStartEntry } from './managed';
-import { SessionStore } from './sessions/store';
+import { INTERRUPTED_MESSAGE, SessionStore } from './sessions/store';
 import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../core/src/policy/defaults';
 import { PatchService } from './patches/service';
 import { patchAuditSink } from './patches/audit-sink';
 import { policyProtected } from './patches/policy-check';
 import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
+import type { EgressApprover } from './egress/decide';
+import type { ProviderUpstream } from './egress/provider-upstream';
 import { hiddenCheck } from './agent/hidden';
 import { workspaceMasks } from './agent/masks';
 import { TaskService } from './agent/task-service';
@@ -75,7 +77,9 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   // Sandboxes whose template has `egress: proxy` reach the network only through the kernel's audited proxy (docs/network.md).
   const engine = o.runtime ?? await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log), env,
     workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')),
-    egress: { policy, audit: () => audit.writer, stateDir: config.stateDir } });
+    // A task's sandboxes ask its person about `ask` connections; its ai-provider sandbox reaches only its provider.
+    egress: { policy, audit: () => audit.writer, stateDir: config.stateDir, approverFor: (task): EgressApprover | undefined => tasks.egressApprover(task),
+      providerFor: (task): ProviderUpstream | undefined => tasks.providerUpstream(task) } });
   if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
   const scheduler = store.add(createScheduler(undefined, engine));
@@ -91,6 +95,12 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
     pluginTools: () => [...mcp.tools(), ...plugins.tools()] }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));
+  // Tasks a killed kernel left unfinished: their sessions are now marked failed (SessionStore); recorded once each.
+  if (audit.sessionsAllowed) {
+    for (const taskId of sessions.interrupted) {
+      await audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.interrupted', resource: taskId, payload: { reason: INTERRUPTED_MESSAGE } }, { sync: true });
+    }
+  }
   const external = store.add(new ExternalSessions({ tasks, tokens, workflow }));
   return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions,
     external, mcp, plugins };

@@ -1,6 +1,6 @@
 // The policy engine: default deny, strictest matching rule wins, built-ins first-class, tokens turn ask into allow.
 import { Emitter, Event, IDisposable } from '../../../protocol/src/lifecycle';
-import type { Decision, PolicyRequest } from '../../../protocol/src/policy';
+import type { Decision, PolicyRequest, Subject } from '../../../protocol/src/policy';
 import { PredicateOptions, PredicateResult, runPredicate, runPredicateSync } from './deno';
 import { checkExamples } from './examples';
 import { CompileOptions, CompiledPolicy, compilePolicy, LoadedFile, PolicyLoadError, readPolicyFile, tighten } from './loader';
@@ -25,6 +25,9 @@ export interface IPolicyEngine extends IDisposable {
   reload(): void;
   readonly files: readonly string[];
   readonly ruleCount: number;
+  /** Whether some rule could allow `action` for this subject in this mode, resources unjudged ("does the policy grant
+   * any host?"). Only a hint for what to prepare (an egress route): every request is still judged in full. */
+  allowsAny(action: string, subject: Subject, mode?: string): boolean;
   readonly lastError: PolicyLoadError | undefined;
   readonly onDidChange: Event<PolicyChange>;
   readonly onDidFailLoad: Event<PolicyLoadError>;
@@ -58,6 +61,12 @@ export class PolicyEngine implements IPolicyEngine {
   get files(): readonly string[] { return this.policy.files; }
   get lastError(): PolicyLoadError | undefined { return this._lastError; }
   get ruleCount(): number { return this.policy.rules.length; }
+
+  allowsAny(action: string, subject: Subject, mode?: string): boolean {
+    const m = mode ?? this.opts.mode;
+    return this.policy.rules.some((r) => r.effect === 'allow' && r.actions.includes(action) && (r.subjects === null || r.subjects(subject))
+      && (r.modes === null || (m !== undefined && r.modes.has(m))));
+  }
 
   load(paths: readonly string[]): void {
     this.loadParsed(() => paths.map(readPolicyFile));

@@ -5,11 +5,13 @@ import { assets } from '../../../protocol/src/node/assets';
 import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
 import type { IPolicyEngine } from '../../../core/src/policy/engine';
 import type { TokenService } from '../../../core/src/policy/tokens';
+import { grantsHosts } from '../egress/grant';
 import { toolPolicy } from './adapters';
 import { hiddenCheck, type HiddenCheck } from './hidden';
 import type { IPolicy, ToolPolicyRequest } from './interfaces';
 
-type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>; evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision };
+type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>; evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision }
+  & Pick<IPolicyEngine, 'allowsAny'>;
 interface Scope { action: string; resource: string }
 const TOKEN_TTL_MS = 10 * 60_000;
 
@@ -67,12 +69,20 @@ export class TaskPolicy implements IPolicy {
   /** What this task's agent may not read, judged by the engine per path (native tools skip it, sandboxes mask it). */
   hidden(): HiddenCheck { return hiddenCheck(this.o.engine, this.o.taskId, this.o.mode); }
 
+  /** Whether this task's commands get the egress proxy: its policy allows `net.connect` to some host for its agent. */
+  grantsHosts(): boolean { return grantsHosts(this.o.engine, this.o.taskId, this.o.mode); }
+
   /** Sizes for `max_size` rules come from the task's view once it has one (a file its sandbox made is judged too). */
   useView(view: { sizeOf(p: string): number | undefined }): void { this.view = view; }
 
   /** The scopes the call with this tool and (sanitised) input was asked about. */
   askedScopes(tool: string, input: unknown): Scope[] {
     return [...(this.asked.get(this.o.key(tool, input)) ?? [])];
+  }
+
+  /** Whether an "allow for this session" answer covers exactly this action and resource. */
+  granted(action: string, resource: string): boolean {
+    return this.grants.some((g) => g.action === action && g.resource === resource);
   }
 
   /** Grants these scopes for the rest of this task (after the grant is recorded). */

@@ -133,7 +133,7 @@ export async function prepareWorkspace({ d, t, signal, record }: SessionRun, vol
   };
   await masks().catch((err: Error) => t.log('warn', `hidden workspace paths not found at start: ${err.message}`));
   const sb = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal,
-    workspace: d.workspace, masks, onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) });
+    workspace: d.workspace, masks, egress: () => t.policy.grantsHosts(), onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) });
   const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
   t.policy.useView(tv);
   return { sb, tv, hidden };

@@ -20,6 +20,8 @@ export interface TaskSandboxOptions {
   onCreated?: (sandboxId: string) => void;
   /** What the policy hides, found again for each new sandbox (names the person created since are masked too). */
   masks?: () => SandboxMasks | Promise<SandboxMasks>;
+  /** Asked for each new sandbox: true puts it behind the egress proxy (the task's policy grants hosts; docs/network.md). */
+  egress?: () => boolean;
 }
 
 const TEST_COMMAND = /(^|\s)(--test\b|test\b|mocha\b|jest\b|vitest\b|pytest\b|go test\b|cargo test\b)/;
@@ -53,7 +55,8 @@ export class TaskSandbox implements ISandboxExec {
       const mounts = [{ type: 'volume' as const, source: this.o.volumeName, target: '/workspace', readOnly: false }];
       // A failure to judge the tree (masks) fails this command: there is never an unmasked sandbox.
       const p = Promise.resolve().then(() => this.o.masks?.())
-        .then((masks) => acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal }, { template, mounts, masks }))
+        .then((masks) => acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal },
+          { template, mounts, masks, ...(this.o.egress?.() ? { egress: 'proxy' as const } : {}) }))
         .then((sb) => { this.o.onCreated?.(sb.id); return sb; });
       this.current = p;
       p.catch(() => { if (this.current === p) this.current = undefined; });

@@ -30,6 +30,15 @@ import { runTask, TASK_TEMPLATE, type TaskRunDeps } from './task-run';
 import { TaskWorkflow } from './task-workflow';
 import type { ToolSpec } from './tools/types';
 import { recordThenAct } from '../audit/record';
+import type { EgressApprover } from '../egress/decide';
+import type { ProviderUpstream } from '../egress/provider-upstream';
+import { taskEgressApprover } from './task-egress';
+
+/** The scope an "allow for this session" answer to a connection grants: that host and port, nothing wider. */
+function netScopes(input: unknown): Array<{ action: string; resource: string }> {
+  const r = (input as { resource?: unknown } | null)?.resource;
+  return typeof r === 'string' && r ? [{ action: 'net.connect', resource: r }] : [];
+}
 
 interface Scheduled {
   p: TaskStartParams; runtime: SandboxManager; outputRoot: string; mode: string; engine: IPolicyEngine; provider: IProvider; model: string;
@@ -56,7 +65,8 @@ export interface TaskServiceDeps {
 
 export interface TaskStarted { taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }
 
-interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string }
+interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string;
+  emit?: (e: TaskEvent) => void; upstream?: ProviderUpstream }
 
 export class TaskService implements IDisposable {
   private readonly tasks = new Map<string, RunningTask>();
@@ -90,6 +100,8 @@ export class TaskService implements IDisposable {
     const policy = new TaskPolicy({ engine, tokens: this.d.tokens, taskId, mode, workspace: this.d.config.workspace, key });
     const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map() };
     const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
+    task.emit = emit;
+    if (chosen.name !== 'replay') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
     await this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
       payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), historyTurns: p.history?.length ?? 0, budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
     const wf = await this.openSession(p, task, mode, emit);
@@ -200,13 +212,27 @@ export class TaskService implements IDisposable {
     if (!task || !p) return false;
     if (decision === 'allow-session') {
       // Recorded, then granted: a grant the log cannot take is not given, and the request stays pending.
-      const scopes = task.policy.askedScopes(p.tool, p.input);
+      const scopes = p.tool === 'net.connect' ? netScopes(p.input) : task.policy.askedScopes(p.tool, p.input);
       await recordThenAct(() => this.d.audit.writer, { session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } },
         () => task.policy.grant(scopes));
     }
     if (!task.pending.delete(requestId)) return false;
     p.resolve({ answer: decision === 'deny' ? 'deny' : 'allow', ...(note ? { note } : {}) });
     return true;
+  }
+
+  /** The egress proxy's approver for a task's sandboxes (kernel/src/egress/attach.ts): undefined for no running task. */
+  egressApprover(taskId: string | undefined): EgressApprover | undefined {
+    const task = taskId ? this.tasks.get(taskId) : undefined;
+    const emit = task?.emit;
+    if (!task || !emit) return undefined;
+    return taskEgressApprover({ emit, ask: (req, sig) => this.ask(task, req, sig), signal: task.abort.signal,
+      granted: (resource) => task.policy.granted('net.connect', resource) });
+  }
+
+  /** The model provider of a task, for its ai-provider sandbox's endpoint (the kernel adds the key upstream). */
+  providerUpstream(taskId: string | undefined): ProviderUpstream | undefined {
+    return taskId ? this.tasks.get(taskId)?.upstream : undefined;
   }
 
   /** Waits for a task's work to end (tests, shutdown). */

@@ -2,8 +2,10 @@
 import * as path from 'node:path';
 import type { SandboxEgress } from '../runtime/sandbox-options';
 import type { EgressApprover, EgressClient } from './decide';
+import { ProviderEndpoints } from './provider';
+import type { ProviderUpstream } from './provider-upstream';
 import { EgressProxy, type EgressProxyOptions } from './proxy';
-import { egressWiring } from './sandbox';
+import { egressWiring, providerWiring } from './sandbox';
 
 export interface KernelEgressOptions extends Omit<EgressProxyOptions, 'dir' | 'hostDir'> {
   /** The kernel's state folder (its view) and the same folder on the engine's host (bind sources are host paths). */
@@ -11,14 +13,20 @@ export interface KernelEgressOptions extends Omit<EgressProxyOptions, 'dir' | 'h
   hostStateDir?: string;
   /** A person to ask for `ask` decisions of a task's connections; absent, `ask` is a deny (docs/network.md). */
   approverFor?: (task: string | undefined) => EgressApprover | undefined;
+  /** The model provider of a task (for `egress: provider` sandboxes); absent or undefined, their requests get 503. */
+  providerFor?: (task: string | undefined) => ProviderUpstream | undefined;
 }
 
-/** Sockets live in `<state>/egress/<sandbox>/proxy.sock`: the state folder is the kernel's own and reaches the host. */
-export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: EgressProxy } {
-  const proxy = new EgressProxy({ ...o, dir: path.join(o.stateDir, 'egress'), hostDir: path.join(o.hostStateDir ?? o.stateDir, 'egress') });
+/** Sockets live in `<state>/egress/<sandbox>/proxy.sock` (or `provider.sock`): the state folder is the kernel's own and
+ * reaches the host. A sandbox gets one or the other, never both: an ai-provider sandbox has no way out but its provider. */
+export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: EgressProxy; providers: ProviderEndpoints } {
+  const dirs = { dir: path.join(o.stateDir, 'egress'), hostDir: path.join(o.hostStateDir ?? o.stateDir, 'egress') };
+  const proxy = new EgressProxy({ ...o, ...dirs });
+  const providers = new ProviderEndpoints({ ...o, ...dirs, upstreamFor: (task) => o.providerFor?.(task) });
   return {
     proxy,
-    async open(sandbox, session, task) {
+    providers,
+    async open(sandbox, session, task, kind = 'proxy') {
       // Connections are judged as the task's agent (the subject its tool calls have); a sandbox without a task as itself;
       // an MCP server's sandbox (task `mcp:<server>`) as the plugin `mcp:<server>`, so its rules are its own allowlist.
       const client: EgressClient = {
@@ -32,8 +40,8 @@ export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: E
         },
         get approve() { return o.approverFor?.(task()); },
       };
-      return egressWiring(await proxy.listen(client));
+      return kind === 'provider' ? providerWiring(await providers.listen(client)) : egressWiring(await proxy.listen(client));
     },
-    close: (sandbox) => proxy.close(sandbox),
+    close: async (sandbox) => { await proxy.close(sandbox); await providers.close(sandbox); },
   };
 }

@@ -69,7 +69,7 @@ async function judgeOrThrow(c: EgressClient, t: Target, deps: JudgeDeps): Promis
       if (!c.approve) {
         return deny(`${d.reason}: the policy asks a person about ${resource(t)}, and no one can be asked for this sandbox`, base);
       }
-      answer = await c.approve({ requestId: `appr_${randomUUID()}`, tool: 'net.connect', input: { host: t.host, port: t.port, sandbox: c.sandbox },
+      answer = await c.approve({ requestId: `appr_${randomUUID()}`, tool: 'net.connect', input: { host: t.host, port: t.port, resource: resource(t), sandbox: c.sandbox },
         reason: d.reason }, deps.signal ?? new AbortController().signal);
       if (answer !== 'allow') return deny(`the person declined ${resource(t)}`, { ...base, answer: 'deny' });
       break;
@@ -96,7 +96,7 @@ async function judgeOrThrow(c: EgressClient, t: Target, deps: JudgeDeps): Promis
 }
 
 /** One lookup, bounded in time; every answer must be an address we can parse (else nothing is used). */
-async function resolveOnce(host: string, resolve: Resolver): Promise<Address[]> {
+export async function resolveOnce(host: string, resolve: Resolver): Promise<Address[]> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`resolving ${host} took over ${RESOLVE_TIMEOUT_MS} ms`)), RESOLVE_TIMEOUT_MS); });
   try {

@@ -8,6 +8,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { type AuditSource, recordThenAct } from '../audit/record';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, systemResolver, type Verdict } from './decide';
 import { HEAD_TIMEOUT_MS, parseHead, type ProxyRequest, readHead, upstreamHead } from './head';
+import { listenInFolder } from './socket-folder';
 import { resource } from './target';
 
 export const SOCKET_NAME = 'proxy.sock';
@@ -48,15 +49,9 @@ export class EgressProxy {
   /** Starts the sandbox's socket (folder 0755, socket 0666: the sandbox may run as another uid than the kernel). */
   async listen(client: EgressClient): Promise<EgressEndpoint> {
     if (this.open.has(client.sandbox)) throw new AirlockError('EGRESS_EXISTS', `sandbox ${client.sandbox} already has a proxy socket`);
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(client.sandbox)) throw new AirlockError('EGRESS_BAD_SANDBOX', `sandbox id ${JSON.stringify(client.sandbox)} is not a plain name`);
-    const folder = path.join(this.o.dir, client.sandbox);
-    fs.rmSync(folder, { recursive: true, force: true });
-    fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
-    fs.chmodSync(folder, 0o755);
-    const socketPath = path.join(folder, SOCKET_NAME);
-    const entry: Open = { client, folder, sockets: new Set(), server: net.createServer({ allowHalfOpen: true }, (s) => this.accept(entry, s)) };
-    await new Promise<void>((resolve, reject) => { entry.server.once('error', reject); entry.server.listen(socketPath, () => resolve()); });
-    fs.chmodSync(socketPath, 0o666);
+    const entry: Open = { client, folder: '', sockets: new Set(), server: net.createServer({ allowHalfOpen: true }, (s) => this.accept(entry, s)) };
+    const { folder, socketPath } = await listenInFolder(this.o.dir, client.sandbox, SOCKET_NAME, entry.server);
+    entry.folder = folder;
     this.open.set(client.sandbox, entry);
     return { sandbox: client.sandbox, socketPath, hostFolder: path.join(this.o.hostDir ?? this.o.dir, client.sandbox) };
   }

@@ -1,26 +1,42 @@
-// What a sandbox with egress gets: the proxy's socket folder mounted read-only, a forwarder on 127.0.0.1:3128 inside
-// it (run by the exec agent's node, as the sandbox user), and the proxy variables every HTTP client reads.
+// What a sandbox with egress gets: the kernel's socket folder mounted read-only, a forwarder on loopback inside it (run
+// by the exec agent's node, as the sandbox user), and the proxy variables (or the provider endpoint's URL).
 import type { MountSpec } from '../runtime/types';
 import type { EgressEndpoint } from './proxy';
 import { SOCKET_NAME } from './proxy';
+import { PROVIDER_SOCKET_NAME } from './provider';
 
 /** Where the socket folder is mounted inside the sandbox. */
 export const SANDBOX_EGRESS_DIR = '/run/airlock-egress';
 export const FORWARDER_PORT = 3128;
 const PROXY_URL = `http://127.0.0.1:${FORWARDER_PORT}`;
 
+/** Inside an ai-provider sandbox: the provider endpoint, plain HTTP (the kernel adds the key and the TLS). */
+export const PROVIDER_PORT = 3129;
+export const PROVIDER_URL = `http://127.0.0.1:${PROVIDER_PORT}`;
+
 /**
  * Prepended to the exec agent's program when the sandbox has egress: listens on loopback (the sandbox's only
- * interface) and pipes each connection to the proxy socket. It reads nothing; the kernel's proxy judges everything.
- * Wrapped so its names stay out of the agent's scope; a failure to listen leaves the sandbox offline, nothing more.
+ * interface) and pipes each connection to the kernel's socket: 3128 to the proxy, 3129 to the provider endpoint.
+ * It reads nothing; the kernel judges everything. Wrapped so its names stay out of the agent's scope; a failure to
+ * listen leaves the sandbox offline, nothing more.
  */
 export const FORWARDER_SOURCE = String.raw`
-(() => { const net = require('net'); const sock = process.env.AIRLOCK_EGRESS_SOCKET; if (!sock) return;
-  const srv = net.createServer({ allowHalfOpen: true }, (c) => { const u = net.connect({ path: sock, allowHalfOpen: true });
-    const bye = () => { c.destroy(); u.destroy(); }; c.on('error', bye); u.on('error', bye); c.on('close', bye); u.on('close', bye);
-    c.pipe(u); u.pipe(c); });
-  srv.on('error', () => {}); srv.listen(${FORWARDER_PORT}, '127.0.0.1'); srv.unref(); })();
+(() => { const net = require('net');
+  const fwd = (sock, port) => { if (!sock) return;
+    const srv = net.createServer({ allowHalfOpen: true }, (c) => { const u = net.connect({ path: sock, allowHalfOpen: true });
+      const bye = () => { c.destroy(); u.destroy(); }; c.on('error', bye); u.on('error', bye); c.on('close', bye); u.on('close', bye);
+      c.pipe(u); u.pipe(c); });
+    srv.on('error', () => {}); srv.listen(port, '127.0.0.1'); srv.unref(); };
+  fwd(process.env.AIRLOCK_EGRESS_SOCKET, ${FORWARDER_PORT}); fwd(process.env.AIRLOCK_PROVIDER_SOCKET, ${PROVIDER_PORT}); })();
 `;
+
+/** What an ai-provider sandbox gets: the endpoint's socket folder, and its URL; no proxy variables (no other way out). */
+export function providerWiring(ep: EgressEndpoint): { mount: MountSpec; env: Record<string, string> } {
+  return {
+    mount: { type: 'bind', source: ep.hostFolder, target: SANDBOX_EGRESS_DIR, readOnly: true },
+    env: { AIRLOCK_PROVIDER_SOCKET: `${SANDBOX_EGRESS_DIR}/${PROVIDER_SOCKET_NAME}`, AIRLOCK_PROVIDER_URL: PROVIDER_URL },
+  };
+}
 
 /** The mount and environment that put a sandbox behind its proxy endpoint. */
 export function egressWiring(ep: EgressEndpoint): { mount: MountSpec; env: Record<string, string> } {

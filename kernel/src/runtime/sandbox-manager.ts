@@ -18,6 +18,7 @@ import { WarmPools } from './sandbox-pools';
 import { bootSandbox } from './sandbox-boot';
 import { TemplateImages } from './sandbox-images';
 import { containerSpec, sandboxMounts, type ScratchVolume } from './sandbox-spec';
+import { withEgress } from '../egress/grant';
 
 export type { CreateSandboxOptions, SandboxManagerOptions, SandboxMasks } from './sandbox-options';
 
@@ -113,7 +114,7 @@ export class SandboxManager extends Disposable {
   /** A ready sandbox: from the warm pool when the request needs nothing special, else created now. */
   async create(opts: CreateSandboxOptions): Promise<SandboxInfo> {
     const pool = this.pools.get(opts.template);
-    if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks) {
+    if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks && !opts.egress) {
       const s = pool.take();
       // A warm sandbox masks what was hidden when it was made: a name added since (a new `.env`) means a fresh one.
       const stale = s && this.masksOf.has(s.id) && this.masksOf.get(s.id) !== maskKey(await this.o.workspaceMasks?.());
@@ -138,7 +139,7 @@ export class SandboxManager extends Disposable {
    * creating, its container booted (agent ready), then ready with its deadline armed. Any failure removes what exists.
    */
   private async createFresh(opts: CreateSandboxOptions, pooled: boolean): Promise<Sandbox> {
-    const t = this.template(opts.template);
+    const t = withEgress(this.template(opts.template), opts.egress);
     const id = `sbx-${randomBytes(5).toString('hex')}`;
     const lifecycle = new SandboxLifecycle(id, t.name, this.session, this.o.audit ?? noAudit, (tr) => this._onDidChange.fire(tr));
     const volumes: ScratchVolume[] = [];
@@ -154,7 +155,7 @@ export class SandboxManager extends Disposable {
       sandbox.task = opts.task;
       this.sandboxes.set(id, sandbox);
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
-      const egress = t.egress === 'proxy' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task) : undefined;
+      const egress = t.egress !== 'none' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task, t.egress) : undefined;
       const spec = containerSpec({ id, template: t, image, deadline, labels: this.baseLabels(), mounts, tmpfs: masked.tmpfs, env: opts.env,
         task: opts.task, egress, runtime: this.o.sandboxRuntime });
       await bootSandbox(this.o.runtime, sandbox, spec, opts.signal);

@@ -38,7 +38,8 @@ export interface EgressWiring { mount: MountSpec; env: Record<string, string> }
 
 /** Opens a proxy socket for one sandbox (its task read at each connection: a warm sandbox gets one later). */
 export interface SandboxEgress {
-  open(sandbox: string, session: string, task: () => string | undefined): Promise<EgressWiring>;
+  /** `proxy`: the audited CONNECT/HTTP proxy; `provider`: only the task's model provider (the kernel adds the key). */
+  open(sandbox: string, session: string, task: () => string | undefined, kind?: 'proxy' | 'provider'): Promise<EgressWiring>;
   close(sandbox: string): Promise<void>;
 }
 
@@ -56,4 +57,7 @@ export interface CreateSandboxOptions {
   signal?: AbortSignal;
   /** Paths the policy hides, masked under the workspace target (default: the manager's workspaceMasks). */
   masks?: SandboxMasks;
+  /** Puts an offline template behind the egress proxy for this sandbox (its seccomp profile then allows network
+   * sockets): code-executor when the task's policy grants hosts (kernel/src/egress/grant.ts). */
+  egress?: 'proxy';
 }

@@ -119,7 +119,7 @@ describe('egress proxy', function () {
     const asked: unknown[] = [];
     approve = async (q) => { asked.push(q.input); return 'allow'; };
     assert.match(await get('ask.test'), /^HTTP\/1\.1 200/);
-    assert.deepEqual(asked, [{ host: 'ask.test', port: hello.port, sandbox: 'sbx-test' }]);
+    assert.deepEqual(asked, [{ host: 'ask.test', port: hello.port, resource: `ask.test:${hello.port}`, sandbox: 'sbx-test' }]);
     approve = async () => 'deny';
     assert.match(await get('ask.test'), /^HTTP\/1\.1 403[^]*declined/);
     const answers = audit.of('net.connect').map((e) => (e.payload as { answer: string | null }).answer);

@@ -1,0 +1,195 @@
+// The provider endpoint: one unix socket per ai-provider sandbox, a reverse proxy to its task's configured provider.
+// The sandbox speaks plain HTTP to it with a dummy key; the kernel drops any key it sent, adds the real one and makes
+// the TLS connection upstream itself, so the key never enters a sandbox and no TLS is intercepted (docs/network.md).
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import * as path from 'node:path';
+import { AirlockError } from '../../../protocol/src/errors';
+import { type AuditSource, recordThenAct } from '../audit/record';
+import { classify } from './address';
+import { type EgressClient, type EgressPolicy, judge, type Resolver, resolveOnce, systemResolver, type Verdict } from './decide';
+import type { EgressEndpoint } from './proxy';
+import { downstreamHeaders, type ProviderUpstream, resolveUpstream, type ResolvedUpstream, upstreamHeaders, upstreamPath } from './provider-upstream';
+import { listenInFolder } from './socket-folder';
+import { resource } from './target';
+
+export const PROVIDER_SOCKET_NAME = 'provider.sock';
+/** A model request carries the whole context: generous, but bounded. */
+export const MAX_PROVIDER_BODY = 32 * 1024 * 1024;
+const MAX_IN_FLIGHT = 16;
+const UPSTREAM_TIMEOUT_MS = 600_000;
+
+export interface ProviderEndpointOptions {
+  policy: EgressPolicy;
+  /** The audit log; absent or failing, every request is refused (nothing goes upstream unrecorded). */
+  audit: AuditSource;
+  dir: string;
+  hostDir?: string;
+  /** The provider of a sandbox's task, read at each request (a warm sandbox gets its task later). */
+  upstreamFor: (task: string | undefined) => ProviderUpstream | undefined;
+  resolve?: Resolver;
+  log?: (line: string) => void;
+}
+
+interface Open { server: http.Server; folder: string; inFlight: number }
+
+export class ProviderEndpoints {
+  private readonly open = new Map<string, Open>();
+
+  constructor(private readonly o: ProviderEndpointOptions) {}
+
+  /** Starts the sandbox's endpoint socket (folder 0755, socket 0666: the sandbox may run as another uid). */
+  async listen(client: EgressClient): Promise<EgressEndpoint> {
+    if (this.open.has(client.sandbox)) throw new AirlockError('EGRESS_EXISTS', `sandbox ${client.sandbox} already has a provider endpoint`);
+    const entry: Open = { folder: '', inFlight: 0, server: http.createServer({ requestTimeout: 120_000 }, (q, r) => this.serve(entry, client, q, r)) };
+    entry.server.maxHeadersCount = 100;
+    const { folder, socketPath } = await listenInFolder(this.o.dir, client.sandbox, PROVIDER_SOCKET_NAME, entry.server);
+    entry.folder = folder;
+    this.open.set(client.sandbox, entry);
+    return { sandbox: client.sandbox, socketPath, hostFolder: path.join(this.o.hostDir ?? this.o.dir, client.sandbox) };
+  }
+
+  async close(sandbox: string): Promise<void> {
+    const e = this.open.get(sandbox);
+    if (!e) return;
+    this.open.delete(sandbox);
+    e.server.closeAllConnections();
+    await new Promise<void>((resolve) => e.server.close(() => resolve()));
+    fs.rmSync(e.folder, { recursive: true, force: true });
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.open.keys()].map((id) => this.close(id)));
+  }
+
+  private serve(e: Open, c: EgressClient, q: http.IncomingMessage, r: http.ServerResponse): void {
+    if (e.inFlight >= MAX_IN_FLIGHT) return fail(r, 503, `sandbox ${c.sandbox} has ${MAX_IN_FLIGHT} provider requests open already`);
+    e.inFlight++;
+    r.on('close', () => { e.inFlight--; });
+    void this.forward(c, q, r).catch((err) => {
+      this.o.log?.(`egress: provider request of ${c.sandbox}: ${(err as Error).message}`);
+      if (!r.headersSent) fail(r, 502, `airlock: the provider request failed: ${(err as Error).message}`); else r.destroy();
+    });
+  }
+
+  private async forward(c: EgressClient, q: http.IncomingMessage, r: http.ServerResponse): Promise<void> {
+    const id = `net_${randomBytes(6).toString('hex')}`;
+    const configured = this.o.upstreamFor(c.task);
+    if (!configured) return fail(r, 503, `airlock: no model provider is configured for ${c.task ? `task ${c.task}` : 'this sandbox'}`);
+    let up: ResolvedUpstream;
+    try { up = resolveUpstream(configured); } catch (err) { return fail(r, 502, `airlock: ${(err as Error).message}`); }
+    const method = q.method ?? '';
+    const p = upstreamPath(up.url, q.url ?? '');
+    if (method !== 'GET' && method !== 'POST') return fail(r, 405, `airlock: the provider endpoint forwards GET and POST only, not ${method}`);
+    if (!p) return fail(r, 400, 'airlock: the request path is refused (dot segments, encoded separators or control characters)');
+    const body = await readBody(q);
+    if (!body) return fail(r, 413, `airlock: provider requests are capped at ${MAX_PROVIDER_BODY} bytes`);
+    let v = await this.judge(c, up);
+    if (v.decision === 'allow' && !up.tls && up.header && v.addresses?.every((a) => a.class === 'public')) {
+      v = { ...v, decision: 'deny', reason: 'the key is never sent unencrypted to a public address; use https' };
+    }
+    const entry = { vendor: configured.vendor, method, path: p.split('?')[0] };
+    try {
+      await this.record(c, id, up, v, entry);
+    } catch (err) {
+      return fail(r, 503, `airlock: the provider request was not recorded, so it is refused: ${(err as Error).message}`);
+    }
+    if (v.decision !== 'allow' || !v.address) return fail(r, 403, `airlock: ${resource(up.target)} refused: ${v.reason}`);
+    await this.relay(c, id, up, v, { method, path: p, headers: upstreamHeaders(q.headers, up, body.length), body }, r);
+  }
+
+  /** The configured provider at a public address is what the person chose; anything else the policy judges. */
+  private async judge(c: EgressClient, up: ResolvedUpstream): Promise<Verdict> {
+    const resolve = this.o.resolve ?? systemResolver;
+    if (!up.target.literal) {
+      try {
+        const all = await resolveOnce(up.target.host, resolve);
+        const classes = all.map((a) => ({ address: a.text, class: classify(a) }));
+        if (all.length && classes.every((x) => x.class === 'public')) {
+          return { decision: 'allow', policy: null, matched: [], reason: 'the task\'s configured model provider', address: all[0], addresses: classes };
+        }
+      } catch (err) {
+        return { decision: 'deny', policy: null, matched: [], reason: `${up.target.host} did not resolve: ${(err as Error).message}` };
+      }
+    }
+    // A local or private server (Ollama on the host's loopback, a literal address): only when the policy allows
+    // net.connect and net.private for it (or a person does, for `ask`).
+    return judge(c, up.target, { policy: this.o.policy, resolve });
+  }
+
+  private record(c: EgressClient, id: string, up: ResolvedUpstream, v: Verdict, x: { vendor: string; method: string; path: string }): Promise<void> {
+    return recordThenAct(this.o.audit, {
+      session: c.session ?? null, subject: `${c.subject.kind}:${c.subject.id}`, action: 'net.connect', resource: resource(up.target), decision: v.decision,
+      ruleIds: v.matched.slice(0, 64),
+      payload: { connection: id, sandbox: c.sandbox, task: c.task ?? null, via: 'provider', ...x, policy: v.policy, answer: v.answer ?? null,
+        reason: v.reason, address: v.address?.text ?? null, addresses: v.addresses ?? [] },
+    }, () => undefined);
+  }
+
+  /** One request to exactly the judged address (TLS checked against the configured name), its answer streamed back. */
+  private relay(c: EgressClient, id: string, up: ResolvedUpstream, v: Verdict,
+    out: { method: string; path: string; headers: http.OutgoingHttpHeaders; body: Buffer }, r: http.ServerResponse): Promise<void> {
+    const started = Date.now();
+    const address = v.address!;
+    const lookup: LookupFunction = (_h, opts, cb) => {
+      if ((opts as { all?: boolean }).all) (cb as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: address.text, family: address.family }]);
+      else cb(null, address.text, address.family);
+    };
+    const options: https.RequestOptions = { host: up.target.host, port: up.target.port, method: out.method, path: out.path, headers: out.headers,
+      lookup, timeout: UPSTREAM_TIMEOUT_MS, agent: false, ...(up.tls && !up.target.literal ? { servername: up.target.host } : {}) };
+    return new Promise<void>((resolve) => {
+      let down = 0;
+      let status = 0;
+      const done = (error?: string) => { this.closed(c, id, up, { up: out.body.length, down, ms: Date.now() - started, status, error }); resolve(); };
+      const req = (up.tls ? https : http).request(options, (res) => {
+        status = res.statusCode ?? 502;
+        r.writeHead(status, downstreamHeaders(res.headers));
+        res.on('data', (d: Buffer) => { down += d.length; if (!r.write(d)) res.pause(); });
+        r.on('drain', () => res.resume());
+        res.on('end', () => { r.end(); done(); });
+        res.on('error', (err) => { r.destroy(); done(err.message); });
+      });
+      // The sandbox went away (its SDK aborted): the upstream request goes too.
+      r.on('close', () => { if (!r.writableFinished) req.destroy(new Error('the sandbox closed the request')); });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)));
+      req.on('error', (err) => {
+        if (!r.headersSent) fail(r, 502, `airlock: ${resource(up.target)} (${address.text}) could not be reached: ${err.message}`); else r.destroy();
+        done(err.message);
+      });
+      req.end(out.body);
+    });
+  }
+
+  private closed(c: EgressClient, id: string, up: ResolvedUpstream, x: { up: number; down: number; ms: number; status: number; error?: string }): void {
+    try {
+      this.o.audit?.().append({ session: c.session ?? null, subject: `${c.subject.kind}:${c.subject.id}`, action: 'net.close', resource: resource(up.target),
+        payload: { connection: id, sandbox: c.sandbox, status: x.status, bytesUp: x.up, bytesDown: x.down, durationMs: x.ms, error: x.error ?? null } });
+    } catch (err) {
+      this.o.log?.(`egress: the close of ${id} was not recorded: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** The whole body, or undefined when it is over the cap (the rest is not read). */
+function readBody(q: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    q.on('data', (d: Buffer) => {
+      n += d.length;
+      if (n > MAX_PROVIDER_BODY) { q.removeAllListeners('data'); q.pause(); resolve(undefined); return; }
+      chunks.push(d);
+    });
+    q.on('end', () => resolve(Buffer.concat(chunks)));
+    q.on('error', reject);
+  });
+}
+
+function fail(r: http.ServerResponse, status: number, message: string): void {
+  if (r.headersSent) { r.destroy(); return; }
+  const body = JSON.stringify({ error: { message, type: 'airlock_egress' } });
+  r.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+}

@@ -1,5 +1,7 @@
 // Sandbox templates and seccomp profiles: the shipped ones validate, unsafe ones are refused with a clear error.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { assets } from '../../../protocol/src/node/assets';
 import YAML from 'yaml';
 import { loadSeccomp, loadTemplates, parseSize, parseTemplate, SeccompName } from '../../../core/src/templates';
 
@@ -17,16 +19,20 @@ function refuse(mutate: (t: Record<string, unknown>) => void, pattern: RegExp) {
 }
 
 describe('sandbox templates', () => {
-  it('loads the four shipped templates, which run as the workspace user they are given', () => {
+  it('loads every shipped template: the workspace user, read-only root, no capabilities, and no network route out', () => {
     const all = loadTemplates(undefined, '1234:1235');
-    assert.deepEqual([...all.keys()].sort(), ['ai-provider', 'code-executor', 'integration-test', 'policy-sandbox']);
+    const shipped = fs.readdirSync(assets().sandboxTemplatesDir).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+    assert.deepEqual([...all.keys()].sort(), shipped);
+    for (const name of ['ai-provider', 'code-executor', 'integration-test', 'policy-sandbox']) assert.ok(all.has(name), name);
     for (const t of all.values()) {
       assert.equal(t.readOnlyRoot, true);
       assert.ok(t.capDrop.includes('ALL'));
       assert.equal(t.user, '1234:1235');
+      // Closed by default (docs/network.md): the only way out is the kernel's proxy or provider endpoint.
+      assert.equal(t.network, 'none', `${t.name}: no network namespace route out`);
     }
     assert.equal(all.get('code-executor')!.build, 'debian');
-    assert.equal(all.get('policy-sandbox')!.network, 'none');
+    assert.equal(all.get('ai-provider')!.egress, 'provider');
   });
 
   it('refuses root, writable root, writable workspace, kept capabilities, unknown fields and bad sizes', () => {

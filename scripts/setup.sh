@@ -19,6 +19,8 @@ if [ "$mode" = test ]; then
   { command -v newuidmap && command -v slirp4netns && command -v fuse-overlayfs; } >/dev/null || apt_install uidmap slirp4netns fuse-overlayfs
   # A registry on loopback for the publish / pull-by-digest tests (test/integration/images/registry.test.ts).
   [ -x /usr/bin/docker-registry ] || apt_install docker-registry
+  # gVisor for sandbox.runtime runsc, registered only with a private dockerd (test/integration/runtime/runsc.test.ts).
+  [ -x /usr/bin/runsc ] || apt_install runsc
   # Shells whose completion scripts `airlock completion` writes (test/unit/cli/completion.test.ts).
   { command -v zsh && command -v fish; } >/dev/null || apt_install zsh fish
   # A private Secret Service for the keychain test (test/integration/cli/keychain.test.ts): gnome-keyring on a D-Bus

@@ -50,7 +50,8 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
       engine = await deps.detectEngine(config);
       const warn = engine.warnings.length ? `; warning: ${engine.warnings.join('; ')}` : '';
       const sandboxes = await sandboxRuntimeDetail(engine, config.sandboxRuntime);
-      checks.push({ name: 'runtime', ok: true, detail: `${engine.kind}${engine.rootless ? ' (rootless)' : ''} ${engine.version} at ${engine.socket}; ${sandboxes}${warn}` });
+      const where = `${engine.kind}${engine.rootless ? ' (rootless)' : ''} ${engine.version} at ${engine.socket}`;
+      checks.push({ name: 'runtime', ok: true, detail: `${where}; ${sandboxes}${warn}` });
     } catch (e) { checks.push(failed('runtime', e)); return; }
     try {
       checks.push({ name: 'image', ok: true, detail: await deps.ensureImage(engine, config) });

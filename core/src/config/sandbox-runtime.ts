@@ -36,7 +36,8 @@ export function sandboxRuntimeFromEnv(env: NodeJS.ProcessEnv): SandboxRuntime {
 
 /** Refuses a runtime the engine does not have registered (its /info `Runtimes`): asking for gVisor and silently getting
  * runc would weaken isolation without anyone knowing. */
-export function assertRuntimeRegistered(wanted: SandboxRuntime, registered: readonly string[], engine: { kind: string; socket: string }): void {
+export function assertRuntimeRegistered(wanted: SandboxRuntime, registered: readonly string[],
+    engine: { kind: string; socket: string }): void {
   const name = ociRuntimeName(wanted);
   if (name === undefined || registered.includes(name)) return;
   const how = engine.kind === 'podman'
@@ -44,6 +45,7 @@ export function assertRuntimeRegistered(wanted: SandboxRuntime, registered: read
     : `register it in /etc/docker/daemon.json ${RUNSC_DAEMON_JSON} and restart dockerd`;
   throw new AirlockError(SANDBOX_RUNTIME_MISSING,
     `sandboxes are set to run under gVisor (sandbox.runtime: ${wanted}), but the ${engine.kind} engine at ${engine.socket}`
-    + ` has no runtime named ${name} (it has: ${registered.join(', ') || 'none listed'}); no sandbox is started under another runtime instead`,
+    + ` has no runtime named ${name} (it has: ${registered.join(', ') || 'none listed'});`
+    + ' no sandbox is started under another runtime instead',
     `install gVisor (apt install runsc) and ${how} (\`runtimes\`, docs/sandboxes.md "gVisor (runsc)"), or set sandbox.runtime to runc`);
 }

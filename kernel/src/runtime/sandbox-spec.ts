@@ -7,6 +7,10 @@ import { AGENT_SOURCE } from './exec-agent';
 import type { EgressWiring } from './sandbox-options';
 import { AGENT_NODE, LABEL, type ContainerSpec, type MountSpec } from './types';
 
+/** Under runsc the engine's pids limit also counts gVisor's own threads (its Go runtime, the gofer): with only the
+ * template's number a small template cannot even boot ("failed to create new OS thread"), so they get this on top. */
+export const RUNSC_PIDS_HEADROOM = 64;
+
 /** A scratch volume from the pool and where the sandbox sees it. */
 export interface ScratchVolume { name: string; target: string }
 
@@ -52,18 +56,21 @@ export interface SpecInput {
 export function containerSpec(s: SpecInput): ContainerSpec {
   const t = s.template;
   const agent = s.egress ? FORWARDER_SOURCE + AGENT_SOURCE : AGENT_SOURCE;
+  const plainInit = !!t.image || s.runtime === 'runsc';
   const tmpfs = Object.fromEntries(t.tmpfs.map((m) => [m.path, `rw,nosuid,nodev,${m.exec ? 'exec' : 'noexec'},size=${m.size},mode=1777`]));
   return {
     name: `airlock-${t.name}-${s.id.slice(4)}`,
     // Our images carry tini as PID 1 (reaps orphans, so killed process trees free the pids limit) and the agent's
     // execute-only node (neither can be opened through /proc by a command); a person's own image gets the engine's
-    // init and its own node, without that protection (docs/sandboxes.md).
-    image: s.image, cmd: t.image ? ['node', '-e', agent] : ['tini', '--', AGENT_NODE, '-e', agent], init: !!t.image,
+    // init and its own node, without that protection (docs/sandboxes.md). So does runsc: gVisor's loader cannot exec
+    // an execute-only binary for a non-root user (google/gvisor#160), and its /proc refuses those opens itself.
+    image: s.image, cmd: plainInit ? ['node', '-e', agent] : ['tini', '--', AGENT_NODE, '-e', agent], init: plainInit,
     env: { ...t.env, ...s.env, ...s.egress?.env }, workingDir: t.workdir, user: t.user,
     labels: { ...s.labels, [LABEL.template]: t.name, [LABEL.sandbox]: s.id, [LABEL.deadline]: String(s.deadline),
       ...(s.task ? { [LABEL.task]: s.task } : {}) },
     readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
-    pidsLimit: t.limits.pids, memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
+    pidsLimit: t.limits.pids + (s.runtime === 'runsc' ? RUNSC_PIDS_HEADROOM : 0),
+    memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
     tmpfs: { ...tmpfs, ...s.tmpfs },
     networkMode: t.network, mounts: s.egress ? [...s.mounts, s.egress.mount] : s.mounts, openStdin: true, runtime: s.runtime,
   };

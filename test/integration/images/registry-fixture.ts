@@ -57,15 +57,16 @@ export async function startRegistry(): Promise<Proc & { host: string }> {
   return { dir, host, stop };
 }
 
-/** A private dockerd with an empty image store, reached only through its own unix socket. */
-export async function startCleanDockerd(): Promise<Proc & { socket: string; docker: Docker }> {
+/** A private dockerd with an empty image store, reached only through its own unix socket; `extraArgs` adds flags
+ * (e.g. a `--config-file` registering OCI runtimes). */
+export async function startCleanDockerd(extraArgs: string[] = []): Promise<Proc & { socket: string; docker: Docker }> {
   const dir = fs.mkdtempSync('/tmp/al-dd-'); // short: the socket path must fit in sun_path
   const socket = path.join(dir, 'docker.sock');
   const log = path.join(dir, 'dockerd.log');
   const fd = fs.openSync(log, 'w');
   const bridge = privateBridge(); // not --bridge=none: that deletes the main engine's docker0
   const child = spawn('/usr/sbin/dockerd', ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'x'),
-    '--pidfile', path.join(dir, 'docker.pid'), bridge.flag, '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`],
+    '--pidfile', path.join(dir, 'docker.pid'), bridge.flag, '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`, ...extraArgs],
   { stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   const docker = new Docker({ socketPath: socket });

@@ -7,16 +7,9 @@ import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import { loadTemplates } from '../../../core/src/templates';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
+import { AGENT_PROBE as PROBE } from './escape-suite';
 
 const SOCKETS = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' } as const;
-
-/** For PID 1 and every process running the agent: what opening its fds and memory gave (a code, or "open"). */
-const PROBE = `const fs=require('fs');const out={};
-for(const p of fs.readdirSync('/proc').filter(x=>/^\\d+$/.test(x))){let c='';try{c=fs.readFileSync('/proc/'+p+'/cmdline','utf8')}catch(e){c=''}
-  if(p!=='1'&&!c.includes('airlock-agent-request'))continue;const r={};
-  for(const [f,mode] of [['fd/0','r'],['fd/1','w'],['fd/2','w'],['mem','r']]){try{fs.closeSync(fs.openSync('/proc/'+p+'/'+f,mode));r[f]='open'}catch(e){r[f]=e.code}}
-  out[p==='1'?'init':'agent']=r}
-process.stdout.write(JSON.stringify(out))`;
 
 for (const engine of ['docker', 'podman'] as const) {
   describe(`exec agent channel on ${engine}`, function () {

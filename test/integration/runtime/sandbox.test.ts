@@ -10,6 +10,7 @@ import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import { loadTemplates } from '../../../core/src/templates';
 import { LABEL, type EngineKind } from '../../../kernel/src/runtime/types';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
+import { escapeAttempts, patchModeOutput } from './escape-suite';
 
 /** These tests model a workspace owned by uid 1000: bootstrap then runs the kernel and its sandboxes as 1000:1000. */
 const WORKSPACE_USER = '1000:1000';
@@ -55,65 +56,7 @@ for (const engine of ['docker', 'podman'] as const) {
       });
     }
 
-    describe('escape attempts from a code-executor', () => {
-      let id: string;
-      before(async () => { id = (await m.create({ template: 'code-executor' })).id; });
-      const sh = (script: string, timeoutMs?: number) => m.exec(id, { argv: ['sh', '-c', script], timeoutMs });
-
-      it('cannot write the workspace (EROFS) and the host file is unchanged', async () => {
-        const r = await sh('cat /workspace/README.md && echo evil > /workspace/README.md');
-        assert.equal(r.stdout, 'original\n');
-        assert.notEqual(r.exitCode, 0);
-        assert.match(r.stderr, /Read-only file system/);
-        assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
-      });
-
-      it('cannot write outside its tmpfs, but can write in it', async () => {
-        for (const p of ['/etc/evil', '/usr/local/bin/evil', '/evil']) {
-          const r = await sh(`echo x > ${p}`);
-          assert.match(r.stderr, /Read-only file system/, p);
-        }
-        assert.equal((await sh('echo ok > /tmp/f && cat /tmp/f')).stdout, 'ok\n');
-      });
-
-      it('a fork bomb hits the pids limit and the sandbox survives', async () => {
-        const r = await sh('f(){ f & f & wait; }; f', 5000);
-        assert.match(r.stderr, /Cannot fork|Resource temporarily unavailable/);
-        assert.equal((await m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
-        // Nothing of the bomb is left: the agent, node's threads and this shell only.
-        const left = await sh('cat /sys/fs/cgroup/pids/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids.current');
-        assert.ok(Number(left.stdout) < 20, `pids left: ${left.stdout}`);
-      });
-
-      it('a memory bomb is OOM-killed and reported; the kernel and the sandbox carry on', async () => {
-        const r = await m.exec(id, { argv: ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<20).fill(1))'], timeoutMs: 60_000 });
-        assert.equal(r.oomKilled, true);
-        assert.equal(r.signal, 'SIGKILL');
-        assert.equal(m.info(id).state, 'ready');
-        assert.equal((await m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
-      });
-
-      it('has no network: only loopback exists and an outbound socket is refused', async () => {
-        const ifaces = await sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
-        assert.equal(ifaces.stdout.trim(), 'lo');
-        const r = await m.exec(id, { argv: ['node', '-e', 'require("net").connect(53,"1.1.1.1").on("error",e=>process.stdout.write(e.code)).on("connect",()=>process.stdout.write("CONNECTED"))'] });
-        assert.match(r.stdout, /^(EPERM|ENETUNREACH|EACCES)$/);
-      });
-
-      it('forbidden syscalls fail with EPERM (ptrace, keyctl, bpf, unshare, mount)', async () => {
-        // Without the profile, ptrace(TRACEME) and keyctl(GET_KEYRING_ID) succeed for any user: EPERM here is seccomp.
-        const perl = 'for my $c (["ptrace",101,0,0,0,0],["keyctl",250,0,-3,0],["bpf",321,0,0,0],["unshare",272,0x10000000],["mount",165,0,0,0,0]) '
-          + '{ my ($name,$n,@a)=@$c; my $r=syscall($n,@a); print "$name=$r/".($!+0)."\\n"; }';
-        const r = await m.exec(id, { argv: ['perl', '-e', perl] });
-        assert.equal(r.stdout, 'ptrace=-1/1\nkeyctl=-1/1\nbpf=-1/1\nunshare=-1/1\nmount=-1/1\n');
-        assert.match((await sh('unshare -U true')).stderr, /Operation not permitted/);
-      });
-
-      it('runs as a non-root user with no capabilities', async () => {
-        const r = await sh("id -u; grep CapEff /proc/self/status | tr -d '\\t'");
-        assert.equal(r.stdout, '1000\nCapEff:0000000000000000\n');
-      });
-    });
+    escapeAttempts(() => ({ m, ws }));
 
     it('docker-exec path gives the same result (the agent is the default because it is faster)', async () => {
       const s = await m.create({ template: 'code-executor' });
@@ -124,29 +67,7 @@ for (const engine of ['docker', 'podman'] as const) {
       await m.destroy(s.id);
     });
 
-    it('patch mode: an overlay volume replaces the workspace at /workspace, writable, the workspace untouched', async () => {
-      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-out-'));
-      fs.mkdirSync(path.join(out, 'upper')); fs.mkdirSync(path.join(out, 'work'));
-      // The sandbox user edits files it owns, as a person edits their own workspace.
-      fs.chownSync(path.join(out, 'upper'), 1000, 1000);
-      fs.chownSync(path.join(ws, 'README.md'), 1000, 1000);
-      const vol = `airlock-test-overlay-${Date.now()}`;
-      await m.runtime.createVolume(vol, { [LABEL.owner]: 'airlock', [LABEL.session]: m.session, [LABEL.holder]: m.holder },
-        { type: 'overlay', device: 'overlay', o: `lowerdir=${ws},upperdir=${out}/upper,workdir=${out}/work` });
-      try {
-        const s = await m.create({ template: 'code-executor', mounts: [{ type: 'volume', source: vol, target: '/workspace', readOnly: false }] });
-        const r = await m.exec(s.id, { argv: ['sh', '-c', 'echo changed > /workspace/README.md && echo new > /workspace/NEW && cat /workspace/README.md'] });
-        assert.equal(r.stdout, 'changed\n', r.stderr);
-        await m.destroy(s.id);
-        assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
-        assert.equal(fs.readFileSync(path.join(out, 'upper', 'NEW'), 'utf8'), 'new\n');
-      } finally {
-        for (const s of m.list().filter((x) => x.mounts.some((mt) => mt.source === vol))) await m.destroy(s.id);
-        await m.runtime.removeVolume(vol);
-        fs.rmSync(out, { recursive: true, force: true });
-      }
-      await assert.rejects(m.create({ template: 'code-executor', mounts: [{ type: 'bind', source: ws, target: '/w', readOnly: false }] }), /must be read-only/);
-    });
+    patchModeOutput(() => ({ m, ws }));
 
     it('a scratch volume from the volume pool is writable by the sandbox user; the workspace stays read-only', async () => {
       const vm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), workspaceHost: ws, session: m.session, volumePoolSize: 1, volumeSize: '1m' });

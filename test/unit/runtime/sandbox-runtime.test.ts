@@ -12,7 +12,7 @@ import { resolveConfig } from '../../../core/src/config/resolve';
 import { assertRuntimeRegistered, sandboxRuntimeFromEnv } from '../../../core/src/config/sandbox-runtime';
 import { loadTemplates } from '../../../core/src/templates';
 import { DockerRuntime } from '../../../kernel/src/runtime/docker';
-import { containerSpec } from '../../../kernel/src/runtime/sandbox-spec';
+import { containerSpec, RUNSC_PIDS_HEADROOM } from '../../../kernel/src/runtime/sandbox-spec';
 import type { ContainerSpec } from '../../../kernel/src/runtime/types';
 
 function setup(files: Record<string, string> = {}) {
@@ -47,7 +47,8 @@ describe('sandbox.runtime', () => {
   it('is runc by default, runsc from the user file or AIRLOCK_SANDBOX_RUNTIME, never from a workspace file', () => {
     const a = setup();
     assert.equal(resolveConfig({ workspace: a.ws, env: a.env }).values['sandbox.runtime'], 'runc');
-    assert.equal(resolveConfig({ workspace: a.ws, env: { ...a.env, AIRLOCK_SANDBOX_RUNTIME: 'runsc' } }).values['sandbox.runtime'], 'runsc');
+    const fromEnv = resolveConfig({ workspace: a.ws, env: { ...a.env, AIRLOCK_SANDBOX_RUNTIME: 'runsc' } });
+    assert.equal(fromEnv.values['sandbox.runtime'], 'runsc');
     const b = setup({ 'user.yaml': 'sandbox:\n  runtime: runsc\n', 'ws/.airlock/config.yaml': 'sandbox.runtime: runc\n' });
     const r = resolveConfig({ workspace: b.ws, env: b.env });
     assert.equal(r.values['sandbox.runtime'], 'runsc', 'a cloned repository cannot take gVisor away');
@@ -73,7 +74,18 @@ describe('sandbox.runtime', () => {
   it('the kernel reads it from its environment; unknown values are refused, not treated as runc', () => {
     assert.equal(sandboxRuntimeFromEnv({}), 'runc');
     assert.equal(sandboxRuntimeFromEnv({ AIRLOCK_SANDBOX_RUNTIME: 'runsc' }), 'runsc');
-    assert.throws(() => sandboxRuntimeFromEnv({ AIRLOCK_SANDBOX_RUNTIME: 'gvisor' }), (e: { code?: string }) => e.code === 'CONFIG_INVALID');
+    assert.throws(() => sandboxRuntimeFromEnv({ AIRLOCK_SANDBOX_RUNTIME: 'gvisor' }),
+      (e: { code?: string }) => e.code === 'CONFIG_INVALID');
+  });
+
+  it('under runsc the agent starts on the image\'s readable node under the engine\'s init, with pids headroom for gVisor', () => {
+    const runc = spec('runc');
+    const runsc = spec('runsc');
+    assert.equal(runc.cmd[0], 'tini');
+    assert.equal(runc.init, false);
+    assert.equal(runc.pidsLimit, t.limits.pids);
+    assert.deepEqual([runsc.cmd[0], runsc.cmd[1], runsc.init, runsc.runtime], ['node', '-e', true, 'runsc']);
+    assert.equal(runsc.pidsLimit, t.limits.pids + RUNSC_PIDS_HEADROOM);
   });
 
   it('runsc sets HostConfig.Runtime after checking the engine has it; runc leaves the engine default and asks nothing', async () => {

@@ -61,6 +61,35 @@ describe('sandboxes under gVisor (runsc) on a second dockerd', function () {
 
   patchModeOutput(() => ({ m, ws }));
 
+  it('pause and resume (how the scheduler preempts a task) work under runsc; a command started before the pause finishes', async () => {
+    const s = await m.create({ template: 'code-executor' });
+    const running = m.exec(s.id, { argv: ['sh', '-c', 'sleep 1; echo done'] });
+    await new Promise((r) => setTimeout(r, 200));
+    await m.pause(s.id);
+    assert.equal((await engine.docker.getContainer(s.containerId!).inspect()).State.Paused, true);
+    await new Promise((r) => setTimeout(r, 1500));
+    await m.resume(s.id);
+    assert.equal((await running).stdout, 'done\n');
+    await m.destroy(s.id);
+  });
+
+  it('a warm pool under runsc hands out a ready runsc sandbox', async () => {
+    const pm = new SandboxManager({ runtime: createRuntime('docker', engine.socket), templates: loadTemplates(undefined, WORKSPACE_USER),
+      pools: true, session: m.session, sandboxRuntime: 'runsc' });
+    try {
+      await pm.start();
+      const end = Date.now() + 60_000;
+      while (!pm.list().some((x) => x.template === 'policy-sandbox' && x.state === 'ready')) {
+        assert.ok(Date.now() < end, 'the policy-sandbox pool filled');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const pooled = pm.list().find((x) => x.template === 'policy-sandbox' && x.state === 'ready')!.id;
+      const s = await pm.create({ template: 'policy-sandbox' });
+      assert.equal(s.id, pooled);
+      assert.equal((await engine.docker.getContainer(s.containerId!).inspect()).HostConfig.Runtime, 'runsc');
+    } finally { await pm.shutdown(); }
+  });
+
   it('an engine without runsc refuses the sandbox (SANDBOX_RUNTIME_MISSING) and starts nothing under runc', async () => {
     // The machine's main dockerd has no runsc registered: only /info and a label-filtered list are asked of it.
     const main = createRuntime('docker');

@@ -34,6 +34,7 @@ import { StoreMaintenance } from './store/maintenance';
 import { idleMsFromEnv, watchIdle } from './lifecycle/idle';
 import { McpServers } from './mcp/servers';
 import { Plugins } from './plugins/registry';
+import type { IPolicy } from './agent/interfaces';
 
 export const KERNEL_VERSION = '0.1.0';
 
@@ -91,7 +92,8 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const mcp = store.add(new McpServers({ sandboxes: engine ?? null, audit: () => audit.writer, managed, version: KERNEL_VERSION,
     addSecret: (v) => tasks.sanitiser.addSecret(v) }));
   // Tool plugins (kernel/src/plugins/): verified, approved at a content hash, each in its own sandbox; every transition audited.
-  const plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION }));
+  const plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION,
+    taskPolicy: (id): IPolicy | undefined => tasks.policyOf(id) }));
   const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
     pluginTools: () => [...mcp.tools(), ...plugins.tools()] }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));

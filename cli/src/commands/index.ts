@@ -14,9 +14,10 @@ import { images } from './images';
 import { config } from './config';
 import { sessions } from './sessions';
 import { mcp } from './mcp';
+import { plugins } from './plugins';
 import { completionCommand } from './completion';
 import { gc } from './gc';
 import { state } from './state';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, mcp, gc, state];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, mcp, plugins, gc, state];
 commands.push(completionCommand(() => commands));

@@ -18,7 +18,7 @@ import { NoSandboxes } from '../runtime/no-sandboxes';
 import type { SandboxManager } from '../runtime/sandbox-manager';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { WorkflowService } from '../workflow/machine';
-import type { ApprovalAnswer } from './interfaces';
+import type { ApprovalAnswer, IPolicy } from './interfaces';
 import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
 import { Sanitiser } from './sanitise';
@@ -228,6 +228,11 @@ export class TaskService implements IDisposable {
     if (!task || !emit) return undefined;
     return taskEgressApprover({ emit, ask: (req, sig) => this.ask(task, req, sig), signal: task.abort.signal,
       granted: (resource) => task.policy.granted('net.connect', resource) });
+  }
+
+  /** The policy of a running task (its mode's engine and session grants): tool plugins' proposed writes are judged by it. */
+  policyOf(taskId: string): IPolicy | undefined {
+    return this.tasks.get(taskId)?.policy;
   }
 
   /** The model provider of a task, for its ai-provider sandbox's endpoint (the kernel adds the key upstream). */

@@ -5,6 +5,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { AuditInput } from '../../../protocol/src/audit';
 import type { PluginCandidate, PluginState } from '../../../protocol/src/methods/plugins';
 import type { IPolicyEngine } from '../../../core/src/policy/engine';
+import type { IPolicy } from '../agent/interfaces';
 import type { ToolSpec } from '../agent/tools/types';
 import type { McpSandboxes } from '../mcp/server';
 import type { PluginTransition } from './lifecycle';
@@ -16,6 +17,8 @@ export interface PluginsDeps {
   sandboxes: McpSandboxes | null;
   audit: () => { append(input: AuditInput, opts: { sync: true }): Promise<unknown> };
   policy: Pick<IPolicyEngine, 'evaluate'>;
+  /** The policy of a running task (its mode's), which judges the files a plugin proposes during that task's call. */
+  taskPolicy: (taskId: string) => IPolicy | undefined;
   version: string;
 }
 
@@ -86,10 +89,13 @@ export class Plugins implements IDisposable {
     const note = (plugin: string, action: string, payload: Record<string, unknown>) =>
       append({ subject: `plugin:${plugin}`, action, resource: `plugin:${plugin}`, payload });
     const writes: WriteJudge = async (plugin, task, path, bytes) => {
-      const d = this.d.policy.evaluate({ subject: { kind: 'agent', id: `plugin:${plugin}`, tags: [] }, action: 'fs.write', resource: path, context: { size: bytes } });
+      // Judged as the task's own fs.write (its mode, its session grants); no running task, no write.
+      const policy = this.d.taskPolicy(task);
+      const d = policy ? await policy.evaluate({ kind: 'tool', taskId: task, tool: 'fs.write', capabilities: ['fs.write'], input: { path }, paths: [path] })
+        : { decision: 'deny' as const, reason: `no running task ${task}` };
       // Recorded before the file lands; a write that cannot be recorded is not made.
       await append({ session: task, subject: `plugin:${plugin}`, action: 'plugin.write', resource: path, decision: d.decision,
-        ruleIds: d.matched, payload: { bytes, reason: d.reason } });
+        ruleIds: d.matched ? [d.matched] : [], payload: { bytes, reason: d.reason } });
       if (d.decision === 'allow') return { ok: true };
       return { ok: false, reason: d.decision === 'ask' ? `the policy asks about it (${d.reason}); a plugin's writes cannot be asked about` : d.reason };
     };

@@ -1,7 +1,8 @@
 // `airlock review` actions over a kernel client: list, show, decide, merge (host-side apply), undo and export.
+import * as fs from 'node:fs';
 import { AirlockError } from '../../../protocol/src/errors';
 import { applyOps, BlobSource } from '../../../core/src/apply/apply';
-import { defaultJournalDir } from '../../../core/src/apply/apply-journal';
+import { defaultJournalDir, listJournals, lockJournal, recoverMerges } from '../../../core/src/apply/apply-journal';
 import { undoLastMerge } from '../../../core/src/apply/undo';
 import type { Decision, FilePatch, ReviewItem } from '../../../protocol/src/patches';
 import type { Verification } from '../../../protocol/src/provenance';
@@ -88,7 +89,24 @@ function blobSource(c: ReviewCtx, id: string): BlobSource {
   };
 }
 
+/**
+ * Finishes merges a killed CLI left half-written (the journal replays them, docs/recovery.md) and tells the kernel, which
+ * never heard of them. Runs before a new plan: a plan made against a half-merged tree would refuse its own files.
+ */
+async function finishInterrupted(c: ReviewCtx, journalDir: string): Promise<void> {
+  const unlock = lockJournal(journalDir);
+  let replayed: string[];
+  try { replayed = await recoverMerges(fs.realpathSync(c.workspace), journalDir); } finally { unlock(); }
+  for (const j of listJournals(journalDir).filter((x) => replayed.includes(x.mergeId))) {
+    const outcome = j.undoOf ? 'undone' : 'merged';
+    await c.client.request('review/merged', { id: j.setId, mergeId: j.undoOf ?? j.mergeId, outcome, paths: j.ops.map((o) => o.path) });
+    c.io.out(`finished merge ${j.mergeId} of ${j.setId}, interrupted earlier: ${j.ops.length} file(s) ${outcome}`);
+  }
+}
+
 export async function merge(c: ReviewCtx, id: string): Promise<number> {
+  const journalDir = c.journalDir ?? defaultJournalDir(c.workspace, c.io.env);
+  await finishInterrupted(c, journalDir);
   const plan = await c.client.request('review/plan', { id });
   for (const x of plan.conflicts) c.io.err(`conflict ${showPath(x.path)}${x.hunkId ? ` ${x.hunkId}` : ''}: ${x.reason}`);
   if (!plan.ops.length) {
@@ -96,7 +114,6 @@ export async function merge(c: ReviewCtx, id: string): Promise<number> {
     if (plan.completePaths.length) await c.client.request('review/merged', { id, mergeId: 'none', outcome: 'merged', paths: [], completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
     return plan.conflicts.length ? 1 : 0;
   }
-  const journalDir = c.journalDir ?? defaultJournalDir(c.workspace, c.io.env);
   let res;
   try {
     res = await applyOps(plan.ops, { workspace: c.workspace, journalDir, setId: id, blobs: blobSource(c, id) });
@@ -111,7 +128,9 @@ export async function merge(c: ReviewCtx, id: string): Promise<number> {
 }
 
 export async function undo(c: ReviewCtx): Promise<number> {
-  const r = await undoLastMerge({ workspace: c.workspace, journalDir: c.journalDir ?? defaultJournalDir(c.workspace, c.io.env) });
+  const journalDir = c.journalDir ?? defaultJournalDir(c.workspace, c.io.env);
+  await finishInterrupted(c, journalDir);
+  const r = await undoLastMerge({ workspace: c.workspace, journalDir });
   await c.client.request('review/merged', { id: r.undid.setId, mergeId: r.undid.mergeId, outcome: 'undone', paths: r.paths });
   c.io.out(`undid merge ${r.undid.mergeId} of ${r.undid.setId}: restored ${r.paths.length} file(s)`);
   return 0;

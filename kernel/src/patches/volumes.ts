@@ -5,6 +5,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
 import { buildManifest, SnapshotManifest } from './scan';
 import { treeUsage } from './walk';
+import { BOOT_ID, currentHolder } from '../runtime/holder';
 import type { PatchSource } from './service';
 
 /** The slice of dockerode (Docker or Podman's compatible API) that output volumes need. */
@@ -54,6 +55,9 @@ export function overlayProblem(outputRoot: string): string | undefined {
   return undefined;
 }
 
+/** Who made it (the kernel's holder and this run's boot id): a restarted kernel removes its previous run's volumes. */
+const outputLabels = (id: string) => ({ 'airlock.output': id, 'airlock.holder': currentHolder(), 'airlock.boot': BOOT_ID });
+
 export async function createOutputVolume(id: string, o: OutputVolumeOptions, signal?: AbortSignal): Promise<OutputVolume> {
   if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(id)) throw new AirlockError('PATCH_BAD_VOLUME_ID', `bad output volume id ${JSON.stringify(id)}`);
   const host = o.hostPath ?? ((p: string) => p);
@@ -74,7 +78,7 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
     try { fs.chownSync(path.join(dir, 'upper'), ws.uid, ws.gid); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e; }
     fs.chmodSync(path.join(dir, 'upper'), ws.mode & 0o7777);
     await o.engine.createVolume({
-      Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id },
+      Name: volumeName, Driver: 'local', Labels: outputLabels(id),
       // userxattr: overlayfs keeps its flags (opaque dirs) in user.overlay.*, which the unprivileged kernel can read.
       DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${host(o.workspace)},upperdir=${host(path.join(dir, 'upper'))},workdir=${host(path.join(dir, 'work'))},userxattr` },
     });
@@ -91,7 +95,7 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
   const snap = path.join(dir, 'snapshot');
   await fs.promises.cp(o.workspace, snap, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   const manifest = await buildManifest(snap, signal);
-  await o.engine.createVolume({ Name: volumeName, Driver: 'local', Labels: { 'airlock.output': id }, DriverOpts: { type: 'none', o: 'bind', device: host(snap) } });
+  await o.engine.createVolume({ Name: volumeName, Driver: 'local', Labels: outputLabels(id), DriverOpts: { type: 'none', o: 'bind', device: host(snap) } });
   return { id, volumeName, kind: 'snapshot', reason, dir, quotaBytes, baselineBytes: await treeUsage(snap, { signal }), manifest };
 }
 

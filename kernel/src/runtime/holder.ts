@@ -1,6 +1,13 @@
 // Who holds a session: an identity written on every container/volume label, and a check that it is still alive.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { IContainerRuntime } from './types';
+
+/**
+ * This run of the kernel process. A kernel container restarted after a crash keeps its name, so its holder looks alive
+ * again; what a previous run made carries another boot id (or manager session) and is swept (restart-sweep.ts).
+ */
+export const BOOT_ID = randomBytes(6).toString('hex');
 
 /** `container:<id>` for a kernel in a container (bootstrap sets AIRLOCK_KERNEL_CONTAINER), else
  * `pid:<pid namespace>:<pid>:<start time>` so a reused pid is not mistaken for the old process. */

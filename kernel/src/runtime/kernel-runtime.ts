@@ -4,6 +4,7 @@ import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { detectRuntime } from './detect';
 import type { ISandboxAuditSink } from './lifecycle';
 import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager';
+import { sweepPreviousRun } from './restart-sweep';
 import { loadTemplates } from '../../../core/src/templates';
 import { kernelEgress, type KernelEgressOptions } from '../egress/attach';
 import { sandboxRuntimeFromEnv } from '../../../core/src/config/sandbox-runtime';
@@ -43,7 +44,10 @@ export async function createKernelRuntime(o: KernelRuntimeOptions): Promise<Sand
       sandboxRuntime: sandboxRuntimeFromEnv(env), // an unknown value leaves the kernel without sandboxes, never on runc
       egress: o.egress && kernelEgress({ log, ...o.egress, hostStateDir: env.AIRLOCK_HOST_STATE_DIR }),
     });
-    manager.start().then(
+    // First what this container's previous run left (a restart after a crash), then the usual sweep and pool fill.
+    sweepPreviousRun(runtime, manager).then((r) => {
+      if (r.containers.length || r.volumes.length) log(`restart sweep removed ${r.containers.length} container(s), ${r.volumes.length} volume(s) of the previous run`);
+    }, (err) => log(`restart sweep: ${formatError(err)}`)).then(() => manager.start()).then(
       (r) => { if (r.containers.length || r.volumes.length) log(`sandbox sweep removed ${r.containers.length} orphan container(s), ${r.volumes.length} volume(s)`); },
       (err) => log(`sandbox runtime start: ${formatError(err)}`),
     );

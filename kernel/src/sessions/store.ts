@@ -26,6 +26,9 @@ export const SESSIONS_SCHEMA = { version: MIGRATIONS.length, tables: ['sessions'
 /** A task's transcript is capped (a runaway task must not fill the state volume); the cap is recorded as a last event. */
 export const MAX_EVENTS_PER_SESSION = 20_000;
 const MAX_TEXT_RUN = 1 << 20;
+export const INTERRUPTED_MESSAGE = 'interrupted: the kernel stopped before the task finished (a crash, a kill or a container engine restart); '
+  + 'it was not resumed and nothing of it was merged';
+const INTERRUPTED_HINT = 'start it again (`airlock sessions resume TASK "<follow-up>"` carries its conversation); a patch set it produced is still in review';
 
 export interface SessionStart { taskId: string; prompt: string; provider: string; model: string; mode?: string; continues?: string }
 
@@ -49,6 +52,7 @@ export class SessionStore extends Disposable {
     super();
     this.db = openDatabase(path.join(stateDir, SESSIONS_DB), { migrations: MIGRATIONS });
     this._register(toDisposable(() => { this.flushAll(); this.db.close(); }));
+    this.interrupted = this.markInterrupted();
     this._register(events.onEvent((e) => {
       if (e.name === 'task/event') {
         const d = e.data as { taskId: string; seq: number; event: TaskEvent };
@@ -58,6 +62,28 @@ export class SessionStore extends Disposable {
         if (d.taskId) this.db.prepare('UPDATE sessions SET patch_set_id = ? WHERE task_id = ?').run(d.setId, d.taskId);
       }
     }));
+  }
+
+  /**
+   * Sessions a previous run of the kernel left unfinished (it was killed, crashed or its engine restarted: the queue and
+   * the running tasks lived in its memory). Constructed before any task starts, so each such session is marked `failed`
+   * with why, and its transcript ends with that `finished` event — nobody is left waiting on a task that will never end.
+   */
+  readonly interrupted: string[];
+
+  private markInterrupted(): string[] {
+    const rows = this.db.prepare('SELECT task_id FROM sessions WHERE status IS NULL').all() as { task_id: string }[];
+    const at = this.now();
+    const mark = this.db.transaction((taskId: string) => {
+      const last = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?').get(taskId) as { seq: number | null };
+      const event: TaskEvent = { type: 'finished', status: 'failed', message: INTERRUPTED_MESSAGE,
+        error: { code: 'TASK_INTERRUPTED', message: INTERRUPTED_MESSAGE, hint: INTERRUPTED_HINT } };
+      this.db.prepare('INSERT OR IGNORE INTO events (task_id, seq, at, json) VALUES (?, ?, ?, ?)').run(taskId, (last.seq ?? -1) + 1, at, JSON.stringify(event));
+      this.db.prepare('UPDATE sessions SET events = events + 1, finished_at = ?, status = ?, message = ? WHERE task_id = ?')
+        .run(at, 'failed', INTERRUPTED_MESSAGE, taskId);
+    });
+    for (const r of rows) mark(r.task_id);
+    return rows.map((r) => r.task_id);
   }
 
   started(s: SessionStart): void {

@@ -12,6 +12,7 @@ import { run } from './run';
 import { chat } from './chat';
 import { images } from './images';
 import { config } from './config';
+import { auth } from './auth';
 import { sessions } from './sessions';
 import { mcp } from './mcp';
 import { plugins } from './plugins';
@@ -19,5 +20,5 @@ import { completionCommand } from './completion';
 import { gc } from './gc';
 import { state } from './state';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, mcp, plugins, gc, state];
+export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, auth, mcp, plugins, gc, state];
 commands.push(completionCommand(() => commands));

@@ -4,6 +4,7 @@ import { DisposableStore, IDisposable } from '../../protocol/src/lifecycle';
 import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
 import { ChatController } from './chat/chatController';
 import { ChatViewProvider } from './chat/chatViewProvider';
+import { saveSetup, watchSetup } from './chat/onboarding';
 import { registerParticipant } from './chat/participant';
 import { checkRuntime } from './commands/checkRuntime';
 import { openAuditLog } from './commands/openAuditLog';
@@ -42,7 +43,13 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
   // Registered once per extension: re-registering would leave a view already on screen with the old controller.
   const provider = ChatViewProvider.shared(context, log);
-  store.add(provider.attach(chat, (setId) => review.openSet(setId)));
+  store.add(provider.attach(chat, (setId) => review.openSet(setId), async (answer) => {
+    const here = await saveSetup(answer, vscode.workspace.getConfiguration('airlock'), context.secrets);
+    log.info(`the chat's setup saved: ${answer.provider} (user settings; key in secret storage)`);
+    chat.setupSaved(answer.provider, here);
+  }));
+  // The chat's first-run form shows while no model can run a task (no provider, no key, no base URL).
+  if (kernel) store.add(watchSetup(context.secrets, (setup) => chat.setSetup(setup)));
   store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));
   const sandboxes = store.add(new SandboxesTree(kernel, log));
   store.add(new TasksTree(kernel, log));

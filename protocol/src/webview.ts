@@ -58,6 +58,30 @@ export type ChatSessionSummary = z.infer<typeof ChatSessionSummary>;
 export const ApprovalChoices = z.object({ allowOnce: z.boolean(), allowSession: z.boolean(), deny: z.boolean() });
 export type ApprovalChoices = z.infer<typeof ApprovalChoices>;
 
+/** A live provider the first-run form offers (`replay` is the "Try it with a recorded session" button instead). */
+export const SetupProvider = z.enum(['openai', 'openai-responses', 'anthropic', 'google', 'openai-compatible']);
+export type SetupProvider = z.infer<typeof SetupProvider>;
+
+/** Why the chat shows its first-run form, and what it knows already (never a key). */
+export const ChatSetup = z.object({
+  reason: z.string().max(500),
+  provider: SetupProvider.optional(),
+  model: z.string().max(200).optional(),
+  baseUrl: z.string().max(2048).optional(),
+  /** Suggested models per provider (the person may type any). */
+  models: z.record(z.string(), z.array(z.string().max(200)).max(20)),
+});
+export type ChatSetup = z.infer<typeof ChatSetup>;
+
+/** What the first-run form sends: the key goes to SecretStorage, the rest to the user's (global) settings. */
+export const SetupAnswer = z.object({
+  provider: SetupProvider,
+  model: z.string().trim().max(200).optional(),
+  apiKey: z.string().trim().max(4096).optional(),
+  baseUrl: z.string().trim().url().max(2048).optional(),
+});
+export type SetupAnswer = z.infer<typeof SetupAnswer>;
+
 export const ChatSnapshot = z.object({
   sessionId: z.string(),
   title: z.string(),
@@ -72,6 +96,8 @@ export const ChatSnapshot = z.object({
   unavailable: z.string().nullable(),
   /** The session's unsent text (kept by the host: it survives reloads and session switches). */
   draft: z.string().max(200_000).optional(),
+  /** Present when no model can run a task yet: the chat shows its first-run form. */
+  setup: ChatSetup.optional(),
 });
 export type ChatSnapshot = z.infer<typeof ChatSnapshot>;
 
@@ -109,6 +135,10 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/openPatchSet'), setId: z.string().max(128) }),
   /** "Open diff" on an edit approval: the proposed change in VS Code's diff editor. */
   z.object({ type: z.literal('chat/openApprovalDiff'), requestId: z.string().max(128) }),
+  /** The first-run form: provider, model, key, base URL. */
+  z.object({ type: z.literal('chat/setup'), answer: SetupAnswer }),
+  /** The first-run form's "Try it with a recorded session": one task replayed from Airlock's example recording. */
+  z.object({ type: z.literal('chat/tryRecorded') }),
   /** The composer's text, debounced: the host keeps it with the session. */
   z.object({ type: z.literal('chat/draft'), sessionId: z.string().max(128), text: z.string().max(200_000) }),
   z.object({ type: z.literal('audit/query'), request: AuditQueryRequest }),

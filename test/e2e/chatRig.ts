@@ -14,7 +14,8 @@ const execFileP = promisify(execFile);
 export interface ChatRig { tmp: string; ws: string; cs: CodeServer; browser: Browser; page: E2EPage; fake: FakeVendorServer }
 
 /** Builds and installs the .vsix, starts code-server (user settings point airlock.baseUrl at the fake) and Chromium. */
-export async function startChatRig(name: string, o: { files?: Record<string, string>; responses: FakeResponse[]; userSettings?: Record<string, unknown> })
+export async function startChatRig(name: string,
+  o: { files?: Record<string, string>; responses: FakeResponse[]; userSettings?: Record<string, unknown>; noModel?: boolean })
   : Promise<ChatRig> {
   const tmp = tempDir(name);
   const ws = tempDir(`${name}-ws`);
@@ -33,8 +34,10 @@ export async function startChatRig(name: string, o: { files?: Record<string, str
       await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
     })(),
     // The base URL is machine-scoped (a workspace cannot redirect a key): it goes into the user settings.
-    CodeServer.start({ settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.baseUrl': `${fake.url}/v1`,
-      'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model', 'airlock.defaultMode': 'explore', ...o.userSettings } }).then((s) => { cs = s; }),
+    // `noModel`: a first run (no provider, model or base URL anywhere).
+    CodeServer.start({ settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.defaultMode': 'explore',
+      ...(o.noModel ? {} : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }), ...o.userSettings } })
+      .then((s) => { cs = s; }),
     launchBrowser().then((b) => { browser = b; }),
   ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -57,7 +60,16 @@ export async function saveFailure(r: Partial<ChatRig>, prefix: string, title: st
   const name = `${prefix}-failure-${(title.match(/^\d+/) ?? ['x'])[0]}`;
   await screenshot(r.page, name).catch(() => undefined);
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`), `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(r.fake?.requests.map((q) => q.body), null, 1)}`);
+  const ext = r.cs ? extensionLog(path.join(r.cs.dirs.userData, 'logs')) : '';
+  fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`),
+    `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(r.fake?.requests.map((q) => q.body), null, 1)}\n\nextension log:\n${ext}`);
+}
+
+/** Everything the extension wrote to its log channel, in every extension host of the server. */
+function extensionLog(dir: string): string {
+  if (!fs.existsSync(dir)) return '';
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name === 'Airlock.log').map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
 }
 
 /** Opens the chat view and returns its frame. */

@@ -35,7 +35,9 @@ export async function editPair(tool: string, args: string, read: ReadWorkspaceFi
   }
   const { oldText, newText, all } = a;
   if (typeof oldText !== 'string' || typeof newText !== 'string' || !oldText) return undefined;
-  if (current === undefined || !current.includes(oldText)) return { path, before: oldText, after: newText, newFile: false, caveat: CAVEAT_EDIT };
+  if (current === undefined || !current.includes(oldText)) {
+    return { path, before: oldText, after: newText, newFile: false, caveat: CAVEAT_EDIT };
+  }
   // A function replacement keeps `$&` and friends in newText literal.
   const after = all === true ? current.split(oldText).join(newText) : current.replace(oldText, () => newText);
   return { path, before: current, after, newFile: false };

@@ -5,31 +5,24 @@ import { AirlockError, formatError } from '../../../protocol/src/errors';
 import type { EventData } from '../../../protocol/src/events';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
-import type { ApprovalAnswer, ChatOp, ChatSnapshot } from '../../../protocol/src/webview';
+import type { TaskStartParams } from '../../../protocol/src/methods/agent';
+import type { ApprovalAnswer, ChatOp, ChatSetup, ChatSnapshot } from '../../../protocol/src/webview';
+import { RECORDED_SESSION } from './onboarding';
 import type { KernelService } from '../kernel/kernelService';
 import { onKernelClient } from '../kernelEvents';
 import { readAgentSettings } from '../settings';
 import { taskStartParams } from '../taskParams';
 import { ANSWER_DECISION, approvalChoices } from './approvals';
 import { ApprovalDiffs } from './approvalDiffs';
-import { addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, conversation, interruptTask, lastPrompt, newSession, setApprovalPreview, taskStarted,
+import {
+  addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, conversation, interruptTask, lastPrompt, newSession, notice,
+  setApprovalPreview, taskStarted,
 } from './sessionModel';
+import { interruptReason, noModel } from './taskEnds';
 import { SessionStore, type StoredChats } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
-
-/** Why a kernel state ends the tasks running in it, in words for the session's notice. */
-function interruptReason(st: KernelService['state']): string {
-  switch (st.type) {
-    case 'restarting': return `the kernel stopped and is restarting (${st.reason})`;
-    case 'failed': return `the kernel failed (${st.error.message})`;
-    case 'stopped': return 'the kernel stopped';
-    case 'starting': case 'idle': return 'the kernel restarted';
-    case 'ready': return 'the kernel reconnected';
-    default: { const never: never = st; return String(never); }
-  }
-}
 
 /** What the chat's patch-set card shows about a set (from review/show). */
 export type DescribeSet = (setId: string) => Promise<{ files: number; added: number; removed: number } | undefined>;
@@ -51,6 +44,7 @@ export class ChatController extends Disposable {
   readonly onPatchSet = this._onPatchSet.event;
   private readonly diffs: ApprovalDiffs;
   private readonly memento: vscode.Memento;
+  private setup?: ChatSetup;
 
   constructor(
     private readonly kernel: KernelService | undefined,
@@ -94,7 +88,7 @@ export class ChatController extends Disposable {
     return {
       sessionId: s.id, title: s.title, items: s.items, running: s.running, taskId: s.taskId, mode: s.mode, usage: s.usage,
       sessions: [...this.sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((x) => ({ id: x.id, title: x.title, updatedAt: x.updatedAt, items: x.items.length })),
-      approvals: approvalChoices(), ...(s.draft ? { draft: s.draft } : {}),
+      approvals: approvalChoices(), ...(s.draft ? { draft: s.draft } : {}), ...(this.setup ? { setup: this.setup } : {}),
       unavailable: this.unavailable ?? (this.kernel ? null : 'Airlock needs a trusted folder on disk.'),
     };
   }
@@ -119,6 +113,35 @@ export class ChatController extends Disposable {
     this.emit([{ type: 'mode', mode }]);
   }
 
+  /** The first-run form shows while this is set (onboarding.ts watches the settings and stored keys). */
+  setSetup(setup: ChatSetup | undefined): void {
+    this.setup = setup;
+    this._onSnapshot.fire();
+  }
+
+  /** Puts `text` into the current session's composer (a prompt that could not run yet). */
+  keepDraft(text: string): void {
+    this.current.draft = text;
+    this.changed();
+  }
+
+  /** No model can run a task yet: the chat shows its first-run form. */
+  get setupPending(): boolean { return !!this.setup; }
+
+  /** The form was saved: the session says what it will use (and what this folder overrides). */
+  setupSaved(provider: string, overridden: string[]): void {
+    const s = this.current;
+    const text = `Set up: tasks use ${provider} (saved in your user settings; the key, if any, in VS Code's secret storage).`
+      + (overridden.length ? ` This folder's settings set ${overridden.join(' and ')}, which win here.` : '');
+    this.emit([notice(s, overridden.length ? 'warn' : 'info', text)], s);
+  }
+
+  /** "Try it with a recorded session": one explore task replayed from Airlock's example recording (no model, no key). */
+  async tryRecorded(): Promise<string> {
+    return this.send('Fix median() so it sorts numbers by value (a recorded session of examples/sample-project)',
+      { provider: 'replay', replay: RECORDED_SESSION, mode: 'explore', model: undefined, baseUrl: undefined });
+  }
+
   /** What the person is typing in the current session: kept with the session, so a reload or a switch keeps it. */
   setDraft(sessionId: string, text: string): void {
     const s = this.sessions.get(sessionId);
@@ -133,7 +156,7 @@ export class ChatController extends Disposable {
   }
 
   /** Starts a task for `text` in the current session; resolves with the task id once the kernel accepted it. */
-  async send(text: string): Promise<string> {
+  async send(text: string, override: Partial<TaskStartParams> = {}): Promise<string> {
     const s = this.current;
     if (s.running) throw new AirlockError('CHAT_BUSY', 'a task is already running in this session', 'stop it first or open a new session');
     if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
@@ -148,7 +171,7 @@ export class ChatController extends Disposable {
       const config = vscode.workspace.getConfiguration('airlock');
       // The auto-merge criteria go with every task; an allowed set arrives as patches/ready autoMerge and is merged here.
       const params = { ...taskStartParams(text, s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)),
-        ...(history.length ? { history } : {}) };
+        ...(history.length ? { history } : {}), ...override };
       // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
       const started = s.workflowSessionId
         ? await client.request('task/start', { ...params, sessionId: s.workflowSessionId }, { timeoutMs: 30_000 }).catch((err) => {
@@ -167,7 +190,10 @@ export class ChatController extends Disposable {
     } catch (err) {
       this.log.error(formatError(err));
       this.emit(applyTaskEvent(s, s.taskId ?? '', { type: 'finished', status: 'failed', message: 'the task could not start', error: AirlockError.from(err).toPayload() }, Date.now()));
-      this.emit([{ type: 'upsert', item: { type: 'notice', id: `n${s.nextId++}`, level: 'error', text: `Could not start the task: ${formatError(err)}` } }]);
+      // The kernel's advice is written for the CLI (flags, environment variables): in VS Code the form is the way.
+      const text = noModel(err) ? 'No model is set up yet: fill in the form above (provider, model, key), or try a recorded session.'
+        : `Could not start the task: ${formatError(err)}`;
+      this.emit([notice(s, 'error', text)], s);
       throw err;
     }
   }

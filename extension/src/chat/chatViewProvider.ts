@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
 import { DisposableStore, IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
-import type { WebviewToHost } from '../../../protocol/src/webview';
+import type { SetupAnswer, WebviewToHost } from '../../../protocol/src/webview';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml, webviewOptions } from '../webview/html';
 import type { ChatController } from './chatController';
@@ -10,7 +10,7 @@ import type { ChatController } from './chatController';
 export const CHAT_VIEW_ID = 'airlock.chat';
 
 /** What the view talks to: the current folder's chat, and how to open a patch set's review. */
-interface Target { chat: ChatController; openPatchSet: (setId: string) => unknown }
+interface Target { chat: ChatController; openPatchSet: (setId: string) => unknown; saveSetup: (a: SetupAnswer) => Promise<void> }
 
 /**
  * One provider for the extension's lifetime, registered once. VS Code resolves a webview view once: a provider
@@ -33,15 +33,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     if (!ChatViewProvider.instance) {
       const p = new ChatViewProvider(context.extensionUri, log);
       ChatViewProvider.instance = p;
-      context.subscriptions.push(vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, p, { webviewOptions: { retainContextWhenHidden: false } }),
-        { dispose: () => { p.viewStore.dispose(); p.wiring.dispose(); if (ChatViewProvider.instance === p) ChatViewProvider.instance = undefined; } });
+      const registration = vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, p, { webviewOptions: { retainContextWhenHidden: false } });
+      context.subscriptions.push(registration, { dispose: () => {
+        p.viewStore.dispose();
+        p.wiring.dispose();
+        if (ChatViewProvider.instance === p) ChatViewProvider.instance = undefined;
+      } });
     }
     return ChatViewProvider.instance;
   }
 
   /** Points the view at `chat` (a view on screen gets its snapshot at once); disposing it detaches. */
-  attach(chat: ChatController, openPatchSet: (setId: string) => unknown): IDisposable {
-    const target = { chat, openPatchSet };
+  attach(chat: ChatController, openPatchSet: (setId: string) => unknown, saveSetup: (a: SetupAnswer) => Promise<void>): IDisposable {
+    const target = { chat, openPatchSet, saveSetup };
     this.target = target;
     this.rewire();
     return toDisposable(() => { if (this.target === target) { this.target = undefined; this.wiring.dispose(); } });
@@ -57,7 +61,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     view.webview.html = renderHtml(view.webview, this.extensionUri, 'chat', 'Airlock Chat');
     this.viewStore.add(bridge.onReady(() => this.postSnapshot()));
     this.viewStore.add(bridge.onMessage((m) => void this.handle(m)));
-    this.viewStore.add(view.onDidDispose(() => { this.viewStore.dispose(); this.wiring.dispose(); this.view = undefined; this.bridge = undefined; }));
+    this.viewStore.add(view.onDidDispose(() => {
+      this.viewStore.dispose();
+      this.wiring.dispose();
+      this.view = undefined;
+      this.bridge = undefined;
+    }));
     this.rewire();
   }
 
@@ -99,6 +108,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
         case 'chat/openPatchSet': await t.openPatchSet(m.setId); break;
         case 'chat/openApprovalDiff': await t.chat.openApprovalDiff(m.requestId); break;
         case 'chat/draft': t.chat.setDraft(m.sessionId, m.text); break;
+        case 'chat/setup': await t.saveSetup(m.answer); break;
+        case 'chat/tryRecorded': await t.chat.tryRecorded(); break;
         case 'ready': case 'audit/query': case 'audit/verify': case 'audit/entry': case 'audit/refresh':
           this.log.warn(`chat view ignored ${m.type}`);
           break;

@@ -49,7 +49,8 @@ export function toolItemId(taskId: string, callId: string): string {
   return `t:${taskId}:${callId}`;
 }
 
-function notice(s: ChatSession, level: 'info' | 'warn' | 'error', text: string): ChatOp {
+/** A notice in the transcript (kept in the session, so a later snapshot still has it). */
+export function notice(s: ChatSession, level: 'info' | 'warn' | 'error', text: string): ChatOp {
   return upsert(s, { type: 'notice', id: `n${s.nextId++}`, level, text });
 }
 

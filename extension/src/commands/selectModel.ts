@@ -1,26 +1,38 @@
-// Airlock: Select Model / Provider — writes airlock.provider and airlock.model (workspace or user settings).
+// Airlock: Select Model / Provider — writes airlock.provider, airlock.model (and a base URL) to the user's settings.
 import * as vscode from 'vscode';
 import { ProviderName } from '../../../protocol/src/agent';
-
-const SUGGESTED: Partial<Record<ProviderName, string[]>> = {
-  openai: ['gpt-4.1', 'gpt-4.1-mini', 'o4-mini'],
-  'openai-responses': ['gpt-4.1', 'o4-mini'],
-  anthropic: ['claude-sonnet-4-0', 'claude-opus-4-0', 'claude-3-5-haiku-latest'],
-  google: ['gemini-2.5-pro', 'gemini-2.5-flash'],
-};
+import { overriddenHere } from '../chat/onboarding';
+import { LOCAL_SERVERS, SUGGESTED_MODELS } from './models';
 
 export function selectModel() {
   return async (): Promise<void> => {
     const config = vscode.workspace.getConfiguration('airlock');
     const provider = (await vscode.window.showQuickPick(ProviderName.options.map((p) => ({ label: p, description: config.get('provider') === p ? '(current)' : '' })), { title: 'Airlock: Select Provider' }))?.label as ProviderName | undefined;
     if (!provider) return;
-    const items = [...(SUGGESTED[provider] ?? []).map((m) => ({ label: m })), { label: 'Other…', alwaysShow: true }];
+    const items = [...(SUGGESTED_MODELS[provider] ?? []).map((m) => ({ label: m })), { label: 'Other…', alwaysShow: true }];
     let model = (await vscode.window.showQuickPick(items, { title: `Airlock: Select Model for ${provider}` }))?.label;
     if (model === 'Other…') model = await vscode.window.showInputBox({ title: 'Model name', value: config.get<string>('model') ?? '' });
     if (model === undefined) return;
-    const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await config.update('provider', provider, target);
-    await config.update('model', model.trim(), target);
-    void vscode.window.showInformationMessage(`Airlock will use ${provider}${model.trim() ? ` / ${model.trim()}` : ''}.`);
+    const baseUrl = provider === 'openai-compatible' ? await askBaseUrl(config.get<string>('baseUrl')) : undefined;
+    if (provider === 'openai-compatible' && !baseUrl) return;
+    // The person's choice, for every folder: the user's settings, never the repository's .vscode/settings.json.
+    const user = vscode.ConfigurationTarget.Global;
+    await config.update('provider', provider, user);
+    await config.update('model', model.trim() || undefined, user);
+    if (baseUrl) await config.update('baseUrl', baseUrl, user);
+    const here = overriddenHere(config);
+    const note = here.length ? ` This folder's settings set ${here.join(' and ')}, which win here.` : '';
+    void vscode.window.showInformationMessage(`Airlock will use ${provider}${model.trim() ? ` / ${model.trim()}` : ''}${baseUrl ? ` at ${baseUrl}` : ''}.${note}`);
   };
+}
+
+/** The server's base URL: a known local server's, or typed (validated as an http(s) URL). */
+async function askBaseUrl(current: string | undefined): Promise<string | undefined> {
+  const picks = [...LOCAL_SERVERS.map((x) => ({ label: x.label, description: x.url })), { label: 'Other URL…', description: current ?? '' }];
+  const pick = await vscode.window.showQuickPick(picks, { title: 'Airlock: Where does the OpenAI-compatible server listen?' });
+  if (!pick) return undefined;
+  if (pick.label !== 'Other URL…') return pick.description;
+  const typed = await vscode.window.showInputBox({ title: 'Base URL (OpenAI-compatible API)', value: current ?? 'http://127.0.0.1:11434/v1',
+    validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1') });
+  return typed?.trim() || undefined;
 }

@@ -7,6 +7,10 @@ export function startTask(chat: ChatController, openChat: () => Promise<void>) {
     const text = typeof prompt === 'string' && prompt ? prompt : await vscode.window.showInputBox({ title: 'Airlock: Start Task', prompt: `Describe the task (mode: ${chat.session.mode})`, ignoreFocusOut: true });
     if (!text?.trim()) return undefined;
     await openChat();
-    return chat.send(text.trim());
+    // First run: the chat's form asks for a model; the prompt waits in the composer instead of failing.
+    if (chat.setupPending) { chat.keepDraft(text.trim()); return undefined; }
+    if (typeof prompt === 'string' && prompt) return chat.send(text.trim()); // a caller (tests, other extensions) gets the error
+    // From the palette the chat shows what went wrong (with the form's way out), not a generic error dialog.
+    return chat.send(text.trim()).catch(() => undefined);
   };
 }

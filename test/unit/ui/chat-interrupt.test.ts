@@ -29,7 +29,7 @@ describe('chat: interrupted tasks', () => {
     const items = s.items;
     assert.equal(items.find((i) => i.type === 'approval')?.type === 'approval' && items.find((i) => i.type === 'approval')!.state, 'expired');
     assert.equal(items.find((i) => i.type === 'tool')?.type === 'tool' && (items.find((i) => i.type === 'tool') as { status: string }).status, 'error');
-    const notice = items.findLast((i) => i.type === 'notice');
+    const notice = [...items].reverse().find((i) => i.type === 'notice');
     assert.match(notice?.type === 'notice' ? notice.text : '', /^Task interrupted: the kernel stopped and is restarting \(exit 137\)\./);
     assert.deepEqual(interruptTask(s, 'again', 5), [], 'nothing runs any more');
   });

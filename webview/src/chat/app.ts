@@ -1,10 +1,11 @@
 // The chat panel: header (sessions, mode, meter), virtualised transcript, composer; talks to the host only through the Bridge.
-import type { ApprovalAnswer, ApprovalChoices, ChatItem, ChatSnapshot, HostToWebview } from '../../../protocol/src/webview';
+import type { ApprovalAnswer, ApprovalChoices, ChatItem, ChatSetup, ChatSnapshot, HostToWebview } from '../../../protocol/src/webview';
 import { AgentMode } from '../../../protocol/src/agent';
 import { Bridge } from '../shared/bridge';
 import { escapeHtml } from '../shared/markdown';
 import { VirtualList } from '../shared/virtualList';
 import { formatUsage, renderItem } from './render';
+import { readSetup, renderSetup, syncSetup } from './setup';
 import { ChatStore } from './store';
 
 type ValueEl = HTMLElement & { value: string; disabled?: boolean };
@@ -15,7 +16,10 @@ export class ChatApp {
   private approvals: ApprovalChoices = { allowOnce: true, allowSession: false, deny: true };
   private sessionId = '';
   private draftTimer?: ReturnType<typeof setTimeout>;
-  private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log', HTMLElement>;
+  /** The first-run form on screen (re-rendered only when the host's state changes, so typing is not lost). */
+  private setup?: ChatSetup;
+  private setupKey = '';
+  private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log' | 'setup', HTMLElement>;
   /** Called after the DOM reflects a host message (the bench measures delta → paint with it). */
   onRendered?: () => void;
 
@@ -28,6 +32,7 @@ export class ChatApp {
 <div class="meter"><span id="meter" role="status" aria-live="off"></span><div class="bar"><div id="meterBar"></div></div>
   <vscode-single-select id="mode" aria-label="Mode" title="Mode of this session">${AgentMode.options.map((m) => `<vscode-option value="${m}">${m}</vscode-option>`).join('')}</vscode-single-select></div>
 <div id="banner" class="banner" role="alert" hidden></div>
+<section id="setup" class="setup" role="region" aria-labelledby="setup-title" hidden></section>
 <div id="log" class="log" role="list" aria-label="Conversation" tabindex="0"></div>
 <div id="live" class="sr-only" aria-live="polite"></div>
 <footer class="composer">
@@ -39,7 +44,7 @@ export class ChatApp {
   </div>
 </footer>`;
     const q = (id: string) => root.querySelector<HTMLElement>(`#${id}`)!;
-    this.el = { sessions: q('sessions'), mode: q('mode'), meter: q('meter'), meterBar: q('meterBar'), input: q('input'), send: q('send'), stop: q('stop'), retry: q('retry'), newSession: q('newSession'), banner: q('banner'), live: q('live'), log: q('log') };
+    this.el = { sessions: q('sessions'), mode: q('mode'), meter: q('meter'), meterBar: q('meterBar'), input: q('input'), send: q('send'), stop: q('stop'), retry: q('retry'), newSession: q('newSession'), banner: q('banner'), live: q('live'), log: q('log'), setup: q('setup') };
     const saved = bridge.getState();
     this.list = new VirtualList<ChatItem>({
       container: this.el.log, estimate: 64, key: (x) => x.id, stickToBottom: true,
@@ -85,6 +90,15 @@ export class ChatApp {
       const id = (this.el.sessions as ValueEl).value;
       if (id && id !== this.sessionId) this.bridge.post({ type: 'chat/openSession', sessionId: id });
     });
+    this.el.setup.addEventListener('change', () => { if (this.setup) syncSetup(this.el.setup, this.setup); });
+    this.el.setup.addEventListener('click', (e) => {
+      const id = (e.target as HTMLElement).closest<HTMLElement>('vscode-button')?.id;
+      if (id === 'setup-try') this.bridge.post({ type: 'chat/tryRecorded' });
+      if (id !== 'setup-save') return;
+      const r = readSetup(this.el.setup);
+      if ('error' in r) this.say(r.error, true);
+      else this.bridge.post({ type: 'chat/setup', answer: r.answer });
+    });
     // Buttons inside rows are re-rendered freely, so their clicks are handled by delegation.
     this.el.log.addEventListener('click', (e) => {
       const target = (e.target as HTMLElement).closest<HTMLElement>('[data-action]');
@@ -128,7 +142,8 @@ export class ChatApp {
     const switched = s.sessionId !== this.sessionId;
     this.sessionId = s.sessionId;
     // A new view or another session shows that session's draft; the same session keeps what is being typed.
-    if (switched) (this.el.input as ValueEl).value = s.draft ?? '';
+    const input = this.el.input as ValueEl;
+    if (switched || (!input.value && s.draft)) input.value = s.draft ?? '';
     this.approvals = s.approvals;
     this.store.reset(s);
     this.el.sessions.innerHTML = s.sessions.map((x) => `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`).join('');
@@ -140,13 +155,14 @@ export class ChatApp {
     else if (saved.scrollTop !== undefined) this.list.scrollTo(saved.scrollTop);
     this.el.banner.hidden = !s.unavailable;
     this.el.banner.textContent = s.unavailable ?? '';
+    this.showSetup(s.unavailable ? undefined : s.setup, s.items.length > 0);
     this.renderMeta();
   }
 
   private renderMeta(): void {
     const running = this.store.running;
     this.el.stop.hidden = !running;
-    this.el.send.toggleAttribute('disabled', running || !this.el.banner.hidden);
+    this.el.send.toggleAttribute('disabled', running || !this.el.banner.hidden || !!this.setup);
     this.el.retry.toggleAttribute('disabled', running);
     (this.el.mode as ValueEl).value = this.store.mode;
     const u = formatUsage(this.store.usage);
@@ -155,6 +171,18 @@ export class ChatApp {
     this.el.meterBar.parentElement!.hidden = u.ratio === null;
     this.el.meterBar.classList.toggle('over', (u.ratio ?? 0) >= 0.9);
     this.el.log.setAttribute('aria-busy', String(running));
+  }
+
+  private showSetup(setup: ChatSetup | undefined, folded: boolean): void {
+    const key = JSON.stringify([setup ?? null, folded]);
+    if (key === this.setupKey) return;
+    this.setupKey = key;
+    const had = !!this.setup;
+    this.setup = setup;
+    this.el.setup.hidden = !setup;
+    this.el.setup.innerHTML = renderSetup(setup, folded);
+    if (setup) syncSetup(this.el.setup, setup);
+    else if (had) this.list.scrollToBottom(); // the form is gone: the transcript (and what the setup says next) is in view
   }
 
   /** Screen readers hear finished answers, approvals and notices once, not every streamed token. */

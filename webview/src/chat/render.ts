@@ -35,7 +35,7 @@ function renderPreview(item: Approval): string {
   if (!p) return `<div class="args">${renderArgs(item.arguments)}</div>`;
   switch (p.kind) {
     case 'diff': return `<div class="preview diff-preview"><div class="preview-head"><span class="label">${p.newFile ? 'New file' : 'Change to'}</span>
-<code>${escapeHtml(p.path)}</code> <span class="add">+${p.added}</span> <span class="del">−${p.removed}</span>
+<code>${escapeHtml(p.path)}</code> <span class="counts"><span class="add">+${p.added}</span> <span class="del">−${p.removed}</span></span>
 <vscode-button data-action="open-diff" data-id="${escapeHtml(item.id)}" secondary aria-label="Open the diff of ${escapeHtml(p.path)} in the diff editor">Open diff</vscode-button></div>
 ${p.caveat ? `<div class="caveat">${escapeHtml(p.caveat)}</div>` : ''}<pre class="io diff" aria-label="Diff of ${escapeHtml(p.path)}">${renderDiff(p.unified)}</pre>
 ${p.truncated ? '<div class="caveat">The diff is longer than shown here: Open diff shows all of it.</div>' : ''}</div>${args('All arguments')}`;

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { chatTurn } from '../fakes/openai';
-import { type ChatRig, openChat, requestMessages, saveFailure, sendPrompt, startChatRig, stopChatRig } from './chatRig';
+import { type ChatRig, openChat, requestMessages, sendPrompt, useChatRig } from './chatRig';
 import { findWebview, openWorkbench, runCommand, screenshot, waitFor, waitForStatusBar } from './harness';
 
 const CI = '.github/workflows/test.yml';
@@ -21,31 +21,22 @@ const EDIT = { path: CI, oldText: '      - run: node --test', newText: '      - 
 
 describe('e2e chat: informed approvals, the deny reason, and a conversation', function () {
   this.timeout(200_000);
-  let rig: Partial<ChatRig> = {};
   let page: ChatRig['page'];
   let chat: FrameLocator;
   const messages = (i: number) => requestMessages(rig.fake!, i);
   const send = (text: string) => sendPrompt(page, chat, text);
 
-  before(async () => {
-    rig = await startChatRig('chat', {
-      files: { [CI]: CI_YAML },
-      responses: [
-        chatTurn({ text: ['I will add the linter ', 'to the CI workflow. '], calls: [{ id: 'call_1', name: 'fs__edit', args: [JSON.stringify(EDIT)] }], usage: { input: 900, output: 40 } }),
-        chatTurn({ text: [ANSWER1], usage: { input: 1000, output: 20 } }),
-        chatTurn({ text: ['I suggested a lint script in package.json.'], usage: { input: 1100, output: 10 } }),
-        chatTurn({ text: ['Running the tests. '], calls: [{ id: 'call_2', name: 'exec', args: [JSON.stringify({ argv: ['node', '--test'] })] }], usage: { input: 1200, output: 10 } }),
-        chatTurn({ text: ['The tests ran.'], usage: { input: 1300, output: 5 } }),
-      ],
-    });
-    page = rig.page!;
+  const rig = useChatRig('chat', {
+    files: { [CI]: CI_YAML },
+    responses: [
+      chatTurn({ text: ['I will add the linter ', 'to the CI workflow. '], calls: [{ id: 'call_1', name: 'fs__edit', args: [JSON.stringify(EDIT)] }], usage: { input: 900, output: 40 } }),
+      chatTurn({ text: [ANSWER1], usage: { input: 1000, output: 20 } }),
+      chatTurn({ text: ['I suggested a lint script in package.json.'], usage: { input: 1100, output: 10 } }),
+      chatTurn({ text: ['Running the tests. '], calls: [{ id: 'call_2', name: 'exec', args: [JSON.stringify({ argv: ['node', '--test'] })] }], usage: { input: 1200, output: 10 } }),
+      chatTurn({ text: ['The tests ran.'], usage: { input: 1300, output: 5 } }),
+    ],
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await saveFailure(rig, 'chat', this.currentTest.title);
-  });
-
-  after(async () => { await stopChatRig(rig); });
+  before(() => { page = rig.page!; });
 
   it('1 an edit approval shows the change as a diff, and Open diff opens it in the diff editor', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);

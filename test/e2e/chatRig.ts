@@ -46,6 +46,18 @@ export async function startChatRig(name: string,
   return { tmp, ws, cs: cs!, browser: browser!, page: await browser!.newPage(), fake };
 }
 
+/**
+ * Registers a describe block's hooks: the rig starts before its tests (filled into the returned object), a failed test
+ * saves `<name>-failure-<n>.png/.log`, and everything stops afterwards.
+ */
+export function useChatRig(name: string, options: Parameters<typeof startChatRig>[1]): Partial<ChatRig> {
+  const rig: Partial<ChatRig> = {};
+  before(async () => { Object.assign(rig, await startChatRig(name, options)); });
+  afterEach(async function () { if (this.currentTest?.state === 'failed') await saveFailure(rig, name, this.currentTest.title); });
+  after(async () => { await stopChatRig(rig); });
+  return rig;
+}
+
 export async function stopChatRig(r: Partial<ChatRig>): Promise<void> {
   await r.browser?.close();
   await r.cs?.stop();

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { chatTurn } from '../fakes/openai';
-import { type ChatRig, openChat, saveFailure, sendPrompt, startChatRig, stopChatRig } from './chatRig';
+import { type ChatRig, openChat, sendPrompt, useChatRig } from './chatRig';
 import { openWorkbench, screenshot, waitFor, waitForStatusBar } from './harness';
 
 const KEY = 'sk-e2e-onboarding-0123456789abcdef';
@@ -14,7 +14,6 @@ const ANSWER = 'Hello from your own model server.';
 
 describe('e2e onboarding: the first run in the chat', function () {
   this.timeout(240_000);
-  let rig: Partial<ChatRig> = {};
   let page: ChatRig['page'];
   let chat: FrameLocator;
   /** Types into a form field like a person; a keystroke lost while the field takes focus is typed again. */
@@ -29,16 +28,8 @@ describe('e2e onboarding: the first run in the chat', function () {
     assert.equal(await current(), value);
   };
 
-  before(async () => {
-    rig = await startChatRig('onboarding', { noModel: true, responses: [chatTurn({ text: [ANSWER], usage: { input: 50, output: 5 } })] });
-    page = rig.page!;
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await saveFailure(rig, 'onboarding', this.currentTest.title);
-  });
-
-  after(async () => { await stopChatRig(rig); });
+  const rig = useChatRig('onboarding', { noModel: true, responses: [chatTurn({ text: [ANSWER], usage: { input: 50, output: 5 } })] });
+  before(() => { page = rig.page!; });
 
   it('1 with no model the chat shows the setup form; "Try it with a recorded session" runs a replay', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);

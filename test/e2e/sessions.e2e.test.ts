@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import type { FrameLocator } from 'playwright-core';
 import { chatTurn } from '../fakes/openai';
-import { type ChatRig, openChat, saveFailure, sendPrompt, startChatRig, stopChatRig } from './chatRig';
+import { type ChatRig, openChat, sendPrompt, useChatRig } from './chatRig';
 import { kernelContainers, openWorkbench, readStatusBar, runCommand, screenshot, waitFor, waitForStatusBar } from './harness';
 
 const DRAFT = 'a half-typed idea about median';
@@ -13,27 +13,18 @@ const EXEC = { argv: ['node', '--test'] };
 
 describe('e2e sessions: trust without reload, drafts and mode across reloads, a kernel crash mid-task', function () {
   this.timeout(240_000);
-  let rig: Partial<ChatRig> = {};
   let page: ChatRig['page'];
   let chat: FrameLocator;
 
-  before(async () => {
-    rig = await startChatRig('sessions', {
-      userSettings: { 'security.workspace.trust.enabled': true },
-      responses: [
-        chatTurn({ text: ['Hello from a trusted workspace.'], usage: { input: 100, output: 5 } }),
-        chatTurn({ text: ['Running the tests. '], calls: [{ id: 'call_1', name: 'exec', args: [JSON.stringify(EXEC)] }], usage: { input: 200, output: 5 } }),
-        chatTurn({ text: ['Back after the restart.'], usage: { input: 300, output: 5 } }),
-      ],
-    });
-    page = rig.page!;
+  const rig = useChatRig('sessions', {
+    userSettings: { 'security.workspace.trust.enabled': true },
+    responses: [
+      chatTurn({ text: ['Hello from a trusted workspace.'], usage: { input: 100, output: 5 } }),
+      chatTurn({ text: ['Running the tests. '], calls: [{ id: 'call_1', name: 'exec', args: [JSON.stringify(EXEC)] }], usage: { input: 200, output: 5 } }),
+      chatTurn({ text: ['Back after the restart.'], usage: { input: 300, output: 5 } }),
+    ],
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await saveFailure(rig, 'sessions', this.currentTest.title);
-  });
-
-  after(async () => { await stopChatRig(rig); });
+  before(() => { page = rig.page!; });
 
   it('1 granting workspace trust brings the chat and the kernel alive without a window reload', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);

@@ -9,8 +9,8 @@ export type ProcessModel = z.infer<typeof ProcessModel>;
 export const Measured = z.object({
   value: z.number().finite().nonnegative(),
   unit: z.string().min(1),
-  /** What `value` is over the samples: p50, p99, median, best, mean, rate (work / total time), total. */
-  stat: z.enum(['p50', 'p99', 'median', 'best', 'mean', 'rate', 'total']),
+  /** What `value` is over the samples: p50, p95, p99, median, best, mean, rate (work / total time), total. */
+  stat: z.enum(['p50', 'p95', 'p99', 'median', 'best', 'mean', 'rate', 'total']),
   /** Timed samples (runs, or entries/decisions for a rate). */
   n: z.number().int().positive(),
   /** Untimed runs before the first timed sample. */

@@ -9,7 +9,11 @@ const AGENT_READY_TIMEOUT_MS = 15_000;
 /** Fills in the sandbox's container id and agent as they come, so a failure part-way can still clean them up. */
 export async function bootSandbox(runtime: IContainerRuntime, sandbox: Sandbox, spec: ContainerSpec, signal?: AbortSignal)
   : Promise<void> {
-  sandbox.containerId = await runtime.createContainer(spec, signal);
+  // Not cut short by the signal: an aborted create request may still make the container in the engine, and we would
+  // never learn its id to remove it (a cancelled task leaked one in 'created' state per race; the soak found them).
+  // Created, it has an id, so the abort just below is cleaned up like any other failure part-way.
+  sandbox.containerId = await runtime.createContainer(spec);
+  signal?.throwIfAborted();
   const stream = await runtime.attach(sandbox.containerId);
   sandbox.agent = new AgentClient(stream);
   await runtime.start(sandbox.containerId, signal);

@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import type { FrameLocator } from 'playwright-core';
 import { startOpenAIFake } from '../fakes/openai';
 import type { FakeResponse, FakeVendorServer } from '../fakes/server';
-import { ARTIFACTS_DIR, Browser, CodeServer, E2EPage, findWebview, launchBrowser, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir } from './harness';
+import {
+  ARTIFACTS_DIR, Browser, CodeServer, E2EPage, findWebview, launchBrowser, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir,
+} from './harness';
 
 const execFileP = promisify(execFile);
 
@@ -31,12 +33,16 @@ export async function startChatRig(name: string,
   const results = await Promise.allSettled([
     (async () => {
       await execFileP('node', ['scripts/build.mjs', '--production'], { cwd: REPO_ROOT, timeout: 180_000 });
-      await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
+      const vsce = ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix];
+      await execFileP('npx', vsce, { cwd: REPO_ROOT, timeout: 180_000 });
     })(),
     // The base URL is machine-scoped (a workspace cannot redirect a key): it goes into the user settings.
     // `noModel`: a first run (no provider, model or base URL anywhere).
-    CodeServer.start({ settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.defaultMode': 'explore',
-      ...(o.noModel ? {} : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }), ...o.userSettings } })
+    CodeServer.start({ settings: {
+      'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.defaultMode': 'explore',
+      ...(o.noModel ? {} : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }),
+      ...o.userSettings,
+    } })
       .then((s) => { cs = s; }),
     launchBrowser().then((b) => { browser = b; }),
   ]);
@@ -74,7 +80,8 @@ export async function saveFailure(r: Partial<ChatRig>, prefix: string, title: st
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const ext = r.cs ? extensionLog(path.join(r.cs.dirs.userData, 'logs')) : '';
   fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`),
-    `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(r.fake?.requests.map((q) => q.body), null, 1)}\n\nextension log:\n${ext}`);
+    `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(r.fake?.requests.map((q) => q.body), null, 1)}`
+    + `\n\nextension log:\n${ext}`);
 }
 
 /** Everything the extension wrote to its log channel, in every extension host of the server. */

@@ -22,13 +22,15 @@ export function selectModel() {
     if (baseUrl) await config.update('baseUrl', baseUrl, user);
     const here = overriddenHere(config);
     const note = here.length ? ` This folder's settings set ${here.join(' and ')}, which win here.` : '';
-    void vscode.window.showInformationMessage(`Airlock will use ${provider}${model.trim() ? ` / ${model.trim()}` : ''}${baseUrl ? ` at ${baseUrl}` : ''}.${note}`);
+    const what = `${provider}${model.trim() ? ` / ${model.trim()}` : ''}${baseUrl ? ` at ${baseUrl}` : ''}`;
+    void vscode.window.showInformationMessage(`Airlock will use ${what}.${note}`);
   };
 }
 
 /** The server's base URL: a known local server's, or typed (validated as an http(s) URL). */
 async function askBaseUrl(current: string | undefined): Promise<string | undefined> {
-  const picks = [...LOCAL_SERVERS.map((x) => ({ label: x.label, description: x.url })), { label: 'Other URL…', description: current ?? '' }];
+  const picks = [...LOCAL_SERVERS.map((x) => ({ label: x.label, description: x.url })),
+    { label: 'Other URL…', description: current ?? '' }];
   const pick = await vscode.window.showQuickPick(picks, { title: 'Airlock: Where does the OpenAI-compatible server listen?' });
   if (!pick) return undefined;
   if (pick.label !== 'Other URL…') return pick.description;

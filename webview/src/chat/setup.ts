@@ -14,20 +14,25 @@ const LABELS: Record<SetupProvider, string> = {
 export function renderSetup(setup: ChatSetup | undefined, folded = false): string {
   if (!setup) return '';
   const chosen = setup.provider ?? 'openai';
-  const options = Providers.options.map((p) => `<option value="${p}"${p === chosen ? ' selected' : ''}>${escapeHtml(LABELS[p])}</option>`).join('');
+  const options = Providers.options
+    .map((p) => `<option value="${p}"${p === chosen ? ' selected' : ''}>${escapeHtml(LABELS[p])}</option>`).join('');
   return `<details${folded ? '' : ' open'}><summary><h2 id="setup-title">Set up a model</h2></summary>
-<p class="setup-why">${escapeHtml(setup.reason)} Your choice is saved in your user settings (not this repository's); the key goes to VS Code's secret storage.</p>
+<p class="setup-why">${escapeHtml(setup.reason)} Your choice is saved in your user settings (not this repository's);
+the key goes to VS Code's secret storage.</p>
 <label for="setup-provider">Provider</label>
 <select id="setup-provider" class="native-select" aria-label="Provider">${options}</select>
 <label for="setup-model">Model</label>
 <vscode-textfield id="setup-model" aria-label="Model" value="${escapeHtml(setup.model ?? '')}"></vscode-textfield>
 <div class="setup-hint" id="setup-models"></div>
 <div id="setup-key-row"><label for="setup-key">API key</label>
-<vscode-textfield id="setup-key" type="password" aria-label="API key (stored in VS Code's secret storage)"></vscode-textfield></div>
+<vscode-textfield id="setup-key" type="password" aria-label="API key (stored in VS Code's secret storage)">
+</vscode-textfield></div>
 <div id="setup-url-row"><label for="setup-url">Base URL</label>
-<vscode-textfield id="setup-url" aria-label="Base URL of the server" placeholder="http://127.0.0.1:11434/v1" value="${escapeHtml(setup.baseUrl ?? '')}"></vscode-textfield></div>
+<vscode-textfield id="setup-url" aria-label="Base URL of the server" placeholder="http://127.0.0.1:11434/v1"
+ value="${escapeHtml(setup.baseUrl ?? '')}"></vscode-textfield></div>
 <div class="actions"><vscode-button id="setup-save">Save and start</vscode-button>
-<vscode-button id="setup-try" secondary title="Replays Airlock's example recording: no model or key needed">Try it with a recorded session</vscode-button></div>
+<vscode-button id="setup-try" secondary title="Replays Airlock's example recording: no model or key needed">
+Try it with a recorded session</vscode-button></div>
 </details>`;
 }
 
@@ -39,7 +44,8 @@ export function syncSetup(root: HTMLElement, setup: ChatSetup): void {
   root.querySelector<HTMLElement>('#setup-url-row')!.hidden = !local;
   root.querySelector<HTMLElement>('#setup-key')!.setAttribute('placeholder', local ? 'optional for local servers' : 'required');
   const models = setup.models[provider] ?? [];
-  root.querySelector<HTMLElement>('#setup-models')!.textContent = models.length ? `For example: ${models.join(', ')} (empty: the provider's default)` : '';
+  root.querySelector<HTMLElement>('#setup-models')!.textContent = models.length
+    ? `For example: ${models.join(', ')} (empty: the provider's default)` : '';
 }
 
 /** What the form says, or why it cannot be sent yet. */

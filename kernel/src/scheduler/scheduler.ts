@@ -3,10 +3,10 @@ import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { Disposable, Emitter, IDisposable } from '../../../protocol/src/lifecycle';
 import type { ResourceName, Resources, TaskInfo, TaskState } from '../../../protocol/src/methods/tasks';
 import { findCycle } from './dag';
-import { IReadyQueue, MinHeap } from './heap';
-import { lessByKey, maskOf, Run, TaskRecord } from './record';
+import { type IReadyQueue, MinHeap } from './heap';
+import { lessByKey, maskOf, Run, type TaskRecord } from './record';
 import { add, covers, pick, ResourcePool, subtract } from './resources';
-import { Clock, IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, TaskSpecInput, TaskWork } from './types';
+import { type Clock, type IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, type TaskSpecInput, type TaskWork } from './types';
 
 export { lessByKey, type TaskRecord } from './record';
 
@@ -23,6 +23,8 @@ export interface SchedulerOptions {
 }
 
 const TERMINAL: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
+/** A finished record's work: never run again (terminal records are never dispatched). */
+const FINISHED_WORK: TaskWork = () => Promise.reject(new AirlockError('TASKS_FINISHED', 'the task has finished', 'start a new task'));
 const QUEUES = 1 << RESOURCE_NAMES.length;
 /** Shared 'holds nothing' value: lets dispatch skip a subtraction for tasks that never started. */
 const EMPTY: Resources = Object.freeze({});
@@ -352,6 +354,10 @@ export class Scheduler extends Disposable {
     rec.reason = reason;
     rec.finishedAt = this.clock.now();
     rec.deadlineTimer?.dispose();
+    rec.deadlineTimer = undefined;
+    // Finished records stay listed (keepFinished) but must not keep their run's closure: it holds the whole task (its
+    // policy engines, router, tool state), ~100 KB each — the kernel grew by that per task until 1,000 were listed.
+    rec.work = FINISHED_WORK;
     this.outcome.set(rec.spec.id, state);
     this.retain(rec.spec.id);
     this.changed(rec);

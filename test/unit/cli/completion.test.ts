@@ -30,7 +30,7 @@ describe('airlock completion', function () {
     const file = script('bash');
     const complete = (...words: string[]) => spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _airlock; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).stdout.trim();
     assert.equal(complete('airlock', 'sess'), 'sessions');
-    assert.deepEqual(complete('airlock', 'review', '').split(' ').filter((w) => !w.startsWith('-')), ['accept', 'export', 'list', 'merge', 'reject', 'show', 'undo']);
+    assert.deepEqual(complete('airlock', 'review', '').split(' ').filter((w) => !w.startsWith('-')), ['accept', 'export', 'list', 'merge', 'reject', 'show', 'undo', 'verify']);
     assert.equal(complete('airlock', 'config', 'explain', 'review.a'), 'review.autoMerge');
     assert.equal(complete('airlock', 'run', '--auto-merge-m'), '--auto-merge-max-lines');
   });
@@ -41,7 +41,7 @@ describe('airlock completion', function () {
     assert.match(zsh.stdout, /-F _airlock/);
     const fish = (line: string) => spawnSync('fish', ['--no-config', '-c', `source ${script('fish')}; complete -C "${line}"`], { encoding: 'utf8', env: { ...process.env, HOME: os.tmpdir() } }).stdout;
     assert.match(fish('airlock con'), /^config\tshow, explain and change configuration/m);
-    assert.deepEqual(fish('airlock sessions ').trim().split('\n').sort(), ['delete', 'export', 'list', 'show']);
+    assert.deepEqual(fish('airlock sessions ').trim().split('\n').sort(), ['delete', 'export', 'list', 'resume', 'show']);
     assert.deepEqual(fish('airlock config get agent.m').trim().split('\n'), ['agent.mode', 'agent.model']);
   });
 });

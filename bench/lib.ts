@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { AirlockError } from '../protocol/src/errors';
-import { BenchResult, Measured, type Ratio } from './schema';
+import { BenchResult, type Measured, type Ratio } from './schema';
 
 export type { Measured } from './schema';
 export type Figures = Record<string, Measured>;

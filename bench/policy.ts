@@ -7,7 +7,7 @@ import type { PolicyRequest } from '../protocol/src/policy';
 import { PolicyEngine } from '../core/src/policy/engine';
 import { compilePolicy, readPolicyFile } from '../core/src/policy/loader';
 import { prepareRequest } from '../core/src/policy/request';
-import { ruleMatches, CompiledRule } from '../core/src/policy/rules';
+import { ruleMatches, type CompiledRule } from '../core/src/policy/rules';
 import { TokenService } from '../core/src/policy/tokens';
 import { nowMs, writeResults } from './lib';
 

@@ -1,7 +1,7 @@
 // Scheduler benchmark: decisions/s with 10,000 queued tasks and submit-to-start latency, vs a binary-insertion sorted array.
 import { nowMs, percentile, writeResults } from './lib';
 import type { HeapItem, IReadyQueue } from '../kernel/src/scheduler/heap';
-import { Scheduler, TaskRecord } from '../kernel/src/scheduler/scheduler';
+import { Scheduler, type TaskRecord } from '../kernel/src/scheduler/scheduler';
 
 /**
  * The baseline: an array kept sorted by binary insertion (O(log n) compares + one splice), the strongest simple

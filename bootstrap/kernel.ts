@@ -10,7 +10,7 @@ import type { RemoteKernel } from '../core/src/remote/volumes';
 import { RpcClient } from '../protocol/src/rpc-client';
 import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
 import { checkNatives, defaultNodeBinary } from '../templates/builder/node-binary';
-import { ensureNodeImage, NodeImageSpec, Progress } from '../templates/builder/node-rootfs';
+import { ensureNodeImage, type NodeImageSpec, type Progress } from '../templates/builder/node-rootfs';
 import type { BootstrapConfig, ConfigNotes, Paths } from './config';
 import type { OutputsVolume } from './outputs';
 import type { Engine } from './runtime';

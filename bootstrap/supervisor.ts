@@ -5,13 +5,13 @@ import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import { Disposable, Emitter } from '../protocol/src/lifecycle';
 import type { RpcClient } from '../protocol/src/rpc-client';
 import { anchorFile, isAnchorError, syncAnchor } from '../protocol/src/node/audit-anchor';
-import { BootstrapConfig, Paths, readConfig, statePaths } from './config';
+import { type BootstrapConfig, type Paths, readConfig, statePaths } from './config';
 import { containerName, ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
 import { ensureOutputsVolume } from './outputs';
 import { execLink, socketLink } from '../core/src/remote/link';
 import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
 import { RemoteWorkspace } from '../core/src/remote/session';
-import { detectEngine, Engine } from './runtime';
+import { detectEngine, type Engine } from './runtime';
 import { installationId } from '../protocol/src/node/assets';
 import { recordWorkspace, startupSweep } from '../core/src/gc/sweep';
 

@@ -13,6 +13,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 command -v curl >/dev/null || apt_install curl
 if [ "$mode" = test ]; then
+  # ESLint with its own TypeScript (typescript-eslint needs < 6.1; the project builds with 7): scripts/lint-code.mjs.
+  [ -x tools/lint/node_modules/.bin/eslint ] && [ ! tools/lint/package-lock.json -nt tools/lint/node_modules/.package-lock.json ] \
+    || npm ci --prefix tools/lint --no-audit --no-fund >&2
   bash scripts/engines.sh --podman
   { command -v rg && command -v getfattr && command -v debootstrap && command -v socat && command -v git; } >/dev/null || apt_install ripgrep socat debootstrap git attr
   # Rootless Podman for a normal user (test/integration/shipped/rootless-podman.test.ts).

@@ -14,6 +14,7 @@ if [ $status -ne 0 ]; then echo "TESTS: setup failed; nothing ran"; exit 1; fi
 step build node scripts/build.mjs
 step typecheck npx tsc --noEmit -p .
 step lint node scripts/lint-layers.mjs
+step eslint node scripts/lint-code.mjs
 # The README's first command, as a new user runs it: a fresh clone at a path with a space, as a non-root user.
 [ -z "${AIRLOCK_SKIP_NPM_START:-}" ] && step npm-start bash scripts/ci-npm-start.sh
 

@@ -10,4 +10,4 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv.slice(2), processIO).then((code) => { process.exitCode = code; });
+void runCli(process.argv.slice(2), processIO).then((code) => { process.exitCode = code; });

@@ -11,7 +11,7 @@ import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
 import { forwardPoolSizes } from './chat/poolSettings';
 import { showStorageWarnings } from './audit/storageWarnings';
-import { registerBaseUi, registerUi, UiHandle } from './ui';
+import { registerBaseUi, registerUi, type UiHandle } from './ui';
 import { diskFolders, knownFolder, pickFolder } from './workspaceFolder';
 
 const UNTRUSTED = 'Airlock stays disabled in untrusted workspaces: it runs containers on your behalf. Trust this workspace to use it.';

@@ -1,6 +1,6 @@
 // Subscribes to a kernel event on every connection: the first start and each restart bring a new RpcClient.
 import type { EventData, EventName } from '../../protocol/src/events';
-import { DisposableStore, IDisposable, toDisposable } from '../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable, toDisposable } from '../../protocol/src/lifecycle';
 import type { RpcClient } from '../../protocol/src/rpc-client';
 import type { KernelService } from './kernel/kernelService';
 

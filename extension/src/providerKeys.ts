@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { ProviderName } from '../../protocol/src/agent';
 import { formatError } from '../../protocol/src/errors';
-import { DisposableStore, IDisposable } from '../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable } from '../../protocol/src/lifecycle';
 import type { RpcClient } from '../../protocol/src/rpc-client';
 import { secretKey } from './commands/setApiKey';
 import type { KernelService } from './kernel/kernelService';

@@ -1,6 +1,6 @@
 // Registers every Airlock view and command (called from extension.ts once the workspace is trusted and has a folder).
 import * as vscode from 'vscode';
-import { DisposableStore, IDisposable } from '../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable } from '../../protocol/src/lifecycle';
 import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
 import { ChatController } from './chat/chatController';
 import { ChatViewProvider } from './chat/chatViewProvider';

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { formatError } from '../../protocol/src/errors';
 import { DisposableStore } from '../../protocol/src/lifecycle';
-import { readKernelConfig, KernelConfig } from './config';
+import { readKernelConfig, type KernelConfig } from './config';
 import { createHandlers } from './handlers/registry';
 import { KernelServer } from './ipc/server';
 import { EventBus, type IEventBus } from './event-bus';
@@ -70,7 +70,7 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   const warn = (l: string) => process.stderr.write(l + '\n');
   await checkKernelStores(config.stateDir, kernelStores(config.stateDir), { audit: () => (audit.sessionsAllowed ? audit.writer : undefined), warn });
   // Review decisions and merges are recorded synchronously before they are acknowledged.
-  const patches = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
+  const patches: PatchService = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
     audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   // Every sandbox that mounts the workspace masks what the kernel's policy hides from agents (a task's own sandboxes
@@ -89,12 +89,12 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   store.add(connectEvents(events, scheduler, workflow));
   const runtime = engine ?? new NoSandboxes();
   // MCP servers run in their own sandboxes (kernel/src/mcp/); their tools join each task started while they are ready.
-  const mcp = store.add(new McpServers({ sandboxes: engine ?? null, audit: () => audit.writer, managed, version: KERNEL_VERSION,
+  const mcp: McpServers = store.add(new McpServers({ sandboxes: engine ?? null, audit: () => audit.writer, managed, version: KERNEL_VERSION,
     addSecret: (v) => tasks.sanitiser.addSecret(v) }));
   // Tool plugins (kernel/src/plugins/): verified, approved at a content hash, each in its own sandbox; every transition audited.
-  const plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION,
+  const plugins: Plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION,
     taskPolicy: (id): IPolicy | undefined => tasks.policyOf(id) }));
-  const tasks = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
+  const tasks: TaskService = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
     pluginTools: () => [...mcp.tools(), ...plugins.tools()] }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));
   // Tasks a killed kernel left unfinished: their sessions are now marked failed (SessionStore); recorded once each.

@@ -1,10 +1,10 @@
 // Client side of the typed RPC: handshake, validated requests with ids, cancellation, timeouts and events.
 import { defaultTimeoutMs, HANDSHAKE_TIMEOUT_MS } from './deadlines';
 import { AirlockError, ErrorCodes, formatIssues } from './errors';
-import { events, EventData, EventName } from './events';
-import { Disposable, Emitter, IDisposable, toDisposable } from './lifecycle';
-import { PROTOCOL_VERSION, ServerMessage, Welcome } from './messages';
-import { methods, MethodName, ParamsOf, ResultOf } from './methods';
+import { events, type EventData, type EventName } from './events';
+import { Disposable, Emitter, type IDisposable, toDisposable } from './lifecycle';
+import { PROTOCOL_VERSION, ServerMessage, type Welcome } from './messages';
+import { methods, type MethodName, type ParamsOf, type ResultOf } from './methods';
 import type { ITransport } from './transport';
 
 export interface RequestOptions {

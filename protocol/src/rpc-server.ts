@@ -1,10 +1,10 @@
 // Server side of the typed RPC: handshake, validated dispatch, cancellation and events for one connection.
 import type { z } from 'zod';
 import { AirlockError, ErrorCodes, formatIssues } from './errors';
-import { events, EventData, EventName } from './events';
+import { events, type EventData, type EventName } from './events';
 import { Disposable, Emitter } from './lifecycle';
-import { ClientMessage, Hello, PROTOCOL_VERSION, Welcome } from './messages';
-import { isMethodName, MethodName, methods, Methods, ResultOf } from './methods';
+import { ClientMessage, type Hello, PROTOCOL_VERSION, type Welcome } from './messages';
+import { isMethodName, type MethodName, methods, type Methods, type ResultOf } from './methods';
 import type { ITransport } from './transport';
 
 export const MAX_IN_FLIGHT_PER_CONNECTION = 256;

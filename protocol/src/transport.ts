@@ -1,6 +1,6 @@
 // The tiny transport interface the RPC layer sits on, plus an in-process pair for unit tests.
-import { AirlockError } from './errors';
-import { Emitter, Event, IDisposable } from './lifecycle';
+import { type AirlockError } from './errors';
+import { Emitter, type Event, type IDisposable } from './lifecycle';
 
 export interface ITransport extends IDisposable {
   /** Sends one message; throws AirlockError if it cannot be encoded (e.g. too large). */
@@ -33,7 +33,7 @@ class InProcessTransport implements ITransport {
 
   send(message: unknown): void {
     if (this.isClosed) return;
-    const copy = JSON.parse(JSON.stringify(message));
+    const copy: unknown = JSON.parse(JSON.stringify(message));
     queueMicrotask(() => { if (!this.peer.isClosed) this.peer._onMessage.fire(copy); });
   }
 

@@ -8,7 +8,7 @@ import type { FrameLocator } from 'playwright-core';
 import { startOpenAIFake } from '../fakes/openai';
 import type { FakeResponse, FakeVendorServer } from '../fakes/server';
 import {
-  ARTIFACTS_DIR, Browser, CodeServer, E2EPage, findWebview, launchBrowser, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir,
+  ARTIFACTS_DIR, type Browser, CodeServer, type E2EPage, findWebview, launchBrowser, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir,
 } from './harness';
 
 const execFileP = promisify(execFile);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { FrameLocator } from 'playwright-core';
 import {
-  ARTIFACTS_DIR, Browser, bundleSuite, CodeServer, E2EPage, findWebview, kernelContainers, launchBrowser, openWorkbench, removeKernelContainers, REPO_ROOT,
+  ARTIFACTS_DIR, type Browser, bundleSuite, CodeServer, type E2EPage, findWebview, kernelContainers, launchBrowser, openWorkbench, removeKernelContainers, REPO_ROOT,
   runCommand, runExtensionTests, screenshot, tempDir, waitFor, waitForStatusBar,
 } from './harness';
 import { ASKED_PATH, ASKED_REASON, expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, HEADER_OLD, SET_ADDED, SET_FILES, SORT_NEW, STATS, writeFlowWorkspace } from './suite/flowFixture';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { readConfig, statePaths } from '../../bootstrap';
 import {
-  ARTIFACTS_DIR, Browser, bundleSuite, findWebview, openFile, CodeServer, kernelContainers, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers,
+  ARTIFACTS_DIR, type Browser, bundleSuite, findWebview, openFile, CodeServer, kernelContainers, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers,
   REPO_ROOT, runCommand, runExtensionTests, screenshot, statusBarEntryNames, tempDir, waitForNotification, waitForStatusBar, withPage,
 } from './harness';
 

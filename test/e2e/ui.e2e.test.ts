@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { FrameLocator, Page } from 'playwright-core';
-import { Browser, CodeServer, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir } from './harness';
+import { type Browser, CodeServer, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir } from './harness';
 
 const execFileP = promisify(execFile);
 

@@ -1,5 +1,5 @@
 // Fake Anthropic server: Messages SSE (message_start, content_block_*, input_json_delta, message_delta, message_stop).
-import { FakeResponse, FakeVendorServer, SseFrame, TurnScript } from './server';
+import { type FakeResponse, FakeVendorServer, type SseFrame, type TurnScript } from './server';
 
 export function startAnthropicFake(): Promise<FakeVendorServer> {
   return new FakeVendorServer((m, u) => m === 'POST' && u.startsWith('/v1/messages')).listen();

@@ -1,5 +1,5 @@
 // Fake Gemini server: POST /v1beta/models/{model}:streamGenerateContent?alt=sse, GenerateContentResponse chunks over SSE.
-import { FakeResponse, FakeVendorServer, SseFrame, TurnScript } from './server';
+import { type FakeResponse, FakeVendorServer, type SseFrame, type TurnScript } from './server';
 
 export function startGeminiFake(): Promise<FakeVendorServer> {
   return new FakeVendorServer((m, u) => m === 'POST' && /^\/v1beta\/models\/[^/:]+:streamGenerateContent\?alt=sse/.test(u)).listen();

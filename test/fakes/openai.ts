@@ -1,5 +1,5 @@
 // Fake OpenAI server: Chat Completions chunks (`chat.completion.chunk`, `[DONE]`) and Responses API semantic events.
-import { FakeResponse, FakeVendorServer, SseFrame, TurnScript } from './server';
+import { type FakeResponse, FakeVendorServer, type SseFrame, type TurnScript } from './server';
 
 export function startOpenAIFake(): Promise<FakeVendorServer> {
   return new FakeVendorServer((m, u) => m === 'POST' && (u.startsWith('/v1/chat/completions') || u.startsWith('/v1/responses'))).listen();

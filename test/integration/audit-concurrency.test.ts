@@ -5,7 +5,7 @@ import { AuditLog } from '../../core/src/audit/log';
 import { KernelAudit } from '../../kernel/src/audit/startup';
 import { verifyAuditLog } from '../../core/src/audit/verify';
 import { EventBus } from '../../kernel/src/event-bus';
-import { LogFiles, rmLog, tempLog, withDb } from './audit-fixture';
+import { type LogFiles, rmLog, tempLog, withDb } from './audit-fixture';
 
 describe('audit concurrency', function () {
   this.timeout(60_000);

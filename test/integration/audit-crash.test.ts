@@ -7,7 +7,7 @@ import { AuditLog } from '../../core/src/audit/log';
 import { HeadWriter, readHead } from '../../core/src/audit/head';
 import { loadAuditKey } from '../../core/src/audit/key';
 import { verifyAuditLog } from '../../core/src/audit/verify';
-import { LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
+import { type LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
 const LOG_TS = path.join(__dirname, '..', '..', 'core', 'src', 'audit', 'log.ts');
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AuditLog } from '../../core/src/audit/log';
 import { verifyAuditLog } from '../../core/src/audit/verify';
-import { cli, LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
+import { cli, type LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
 async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) assert.fail(`timed out: ${what}`);

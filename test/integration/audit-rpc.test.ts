@@ -7,7 +7,7 @@ import { createInProcessPair } from '../../protocol/src/transport';
 import { KernelAudit } from '../../kernel/src/audit/startup';
 import { EventBus } from '../../kernel/src/event-bus';
 import { auditHandlers } from '../../kernel/src/handlers/registry';
-import { LogFiles, populatedLog, rmLog, withDb } from './audit-fixture';
+import { type LogFiles, populatedLog, rmLog, withDb } from './audit-fixture';
 
 describe('audit RPC methods', function () {
   this.timeout(30_000);

@@ -6,7 +6,7 @@ import { entryHash, genesisHash } from '../../core/src/audit/canonical';
 import { AUDIT_BROKEN, AuditLog } from '../../core/src/audit/log';
 import { KernelAudit } from '../../kernel/src/audit/startup';
 import { verifyAuditLog } from '../../core/src/audit/verify';
-import { cli, copyLog, LogFiles, populatedLog, rmLog, withDb } from './audit-fixture';
+import { cli, copyLog, type LogFiles, populatedLog, rmLog, withDb } from './audit-fixture';
 
 const N = 1000;
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { candidateSockets, readConfig, statePaths } from '../../bootstrap';
 import { outputsOptions } from '../../bootstrap/outputs';
-import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+import { type AirlockError, ErrorCodes } from '../../protocol/src/errors';
 
 function tmp(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-unit-')); }
 

@@ -1,6 +1,6 @@
 // Kernel handlers in-process: fs/read behaviour and event delivery, without a container.
 import * as assert from 'node:assert/strict';
-import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+import { type AirlockError, ErrorCodes } from '../../protocol/src/errors';
 import { inProcessKernel } from './kernel-harness';
 
 describe('kernel in-process', () => {

@@ -1,7 +1,7 @@
 // No request can hang: malformed replies end their request, and every request has a deadline unless it gives one.
 import * as assert from 'node:assert/strict';
 import { DEFAULT_REQUEST_TIMEOUT_MS, defaultTimeoutMs, HANDSHAKE_TIMEOUT_MS } from '../../protocol/src/deadlines';
-import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
+import { type AirlockError, ErrorCodes } from '../../protocol/src/errors';
 import { PROTOCOL_VERSION } from '../../protocol/src/messages';
 import { RpcClient } from '../../protocol/src/rpc-client';
 import { ServerConnection } from '../../protocol/src/rpc-server';

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { AirlockError, ErrorCodes } from '../../protocol/src/errors';
 import { PROTOCOL_VERSION } from '../../protocol/src/messages';
 import { RpcClient } from '../../protocol/src/rpc-client';
-import { HandlerMap, ServerConnection } from '../../protocol/src/rpc-server';
-import { createInProcessPair, ITransport } from '../../protocol/src/transport';
+import { type HandlerMap, ServerConnection } from '../../protocol/src/rpc-server';
+import { createInProcessPair, type ITransport } from '../../protocol/src/transport';
 
 const KERNEL = { version: 'test', pid: 1, startedAt: 0 };
 

@@ -19,6 +19,7 @@ let binding: typeof Keyring | undefined;
 
 function load(vars: string): typeof Keyring {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- native: loaded only when a command needs the keychain
     return (binding ??= require('@napi-rs/keyring') as typeof Keyring);
   } catch (err) {
     throw new AirlockError('AUTH_KEYCHAIN_UNAVAILABLE', `the OS keychain binding does not load on ${process.platform}-${process.arch}: ${firstLine(err)}`,

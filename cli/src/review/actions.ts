@@ -1,7 +1,7 @@
 // `airlock review` actions over a kernel client: list, show, decide, merge (host-side apply), undo and export.
 import * as fs from 'node:fs';
 import { AirlockError } from '../../../protocol/src/errors';
-import { applyOps, BlobSource } from '../../../core/src/apply/apply';
+import { applyOps, type BlobSource } from '../../../core/src/apply/apply';
 import { defaultJournalDir, listJournals, lockJournal, recoverMerges } from '../../../core/src/apply/apply-journal';
 import { undoLastMerge } from '../../../core/src/apply/undo';
 import type { Decision, FilePatch, ReviewItem } from '../../../protocol/src/patches';

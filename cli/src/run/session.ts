@@ -7,7 +7,7 @@ import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
 import { merge } from '../review/actions';
 import { type ApprovalAnswer, formatEvent, formatPatchSummary, formatUsage, parseApproval } from './format';
-import { providerConfig, RunOptions, startParams } from './options';
+import { providerConfig, type RunOptions, startParams } from './options';
 
 export interface TaskOutcome {
   status: TaskStatus; message: string; setId?: string; /** Exit status of the host merge of an auto-merged set. */ merged?: number;

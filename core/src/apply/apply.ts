@@ -3,9 +3,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
-import { FileOp, patchPathProblem } from '../../../protocol/src/patches';
+import { type FileOp, patchPathProblem } from '../../../protocol/src/patches';
 import { escapeUnsafe, unsafeChar } from '../policy/fold';
-import { JournalOp, lockJournal, MergeJournal, newMergeId, recoverMerges, writeJournal } from './apply-journal';
+import { type JournalOp, lockJournal, type MergeJournal, newMergeId, recoverMerges, writeJournal } from './apply-journal';
 import { currentHash } from './file-hash';
 
 /** Streams full-file content by hash (the kernel's review/blob); returns fewer bytes than asked only at the end. */

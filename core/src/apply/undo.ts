@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
-import { applyOps, ApplyOptions, ApplyResult, HostOp } from './apply';
-import { listJournals, MergeJournal, writeJournal } from './apply-journal';
+import { applyOps, type ApplyOptions, type ApplyResult, type HostOp } from './apply';
+import { listJournals, type MergeJournal, writeJournal } from './apply-journal';
 
 /** The newest finished merge that is not an undo and not undone yet. */
 export function lastMerge(journalDir: string): MergeJournal | undefined {

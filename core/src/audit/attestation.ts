@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { AuditEntry } from '../../../protocol/src/audit';
-import { AttestationBundle, DSSE_PAYLOAD_TYPE, Envelope, Statement } from '../../../protocol/src/attestation';
+import { AttestationBundle, DSSE_PAYLOAD_TYPE, type Envelope, Statement } from '../../../protocol/src/attestation';
 import { entryHashOf, payloadDigestOf } from './canonical';
 
 export const ATTEST_KEY_NAME = 'attest-ed25519.pem';

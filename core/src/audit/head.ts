@@ -1,7 +1,7 @@
 // The signed head: HMAC over the chain's last (seq, hash), in a two-slot file beside the database, rewritten every flush.
 import * as fs from 'node:fs';
 import { AirlockError } from '../../../protocol/src/errors';
-import { IDisposable } from '../../../protocol/src/lifecycle';
+import { type IDisposable } from '../../../protocol/src/lifecycle';
 import { DOMAIN, mac, macEquals } from './canonical';
 
 export interface ChainPoint { seq: number; hash: string }

@@ -1,7 +1,7 @@
 // One writer per audit log: a lock file beside the database, so a second writer cannot fork the chain or the head.
 import * as fs from 'node:fs';
 import { AirlockError } from '../../../protocol/src/errors';
-import { IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
+import { type IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
 
 export const AUDIT_LOCKED = 'AUDIT_LOCKED';
 

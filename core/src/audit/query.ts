@@ -1,6 +1,6 @@
 // Filtered, keyset-paged reads of the audit log (the audit view, `airlock audit tail` and export).
 import type { Database } from 'better-sqlite3';
-import { AuditEntry, AuditFilter, AuditPage, AuditQuery } from '../../../protocol/src/audit';
+import { type AuditEntry, type AuditFilter, type AuditPage, AuditQuery } from '../../../protocol/src/audit';
 
 const SELECT = `SELECT seq, time, session, subject, action, resource, decision, rule_ids,
   lower(hex(payload_digest)) AS digest, payload, lower(hex(prev_hash)) AS prev, lower(hex(hash)) AS hash FROM entries`;

@@ -7,9 +7,9 @@ import type { AuditVerifyReport, TamperReason } from '../../../protocol/src/audi
 import { AirlockError } from '../../../protocol/src/errors';
 import { DOMAIN, genesisHash, mac, macEquals } from './canonical';
 import { AUDIT_KEY_INVALID, AUDIT_KEY_MISSING, loadAuditKey } from './key';
-import { ChainPoint, readHead, SignedHead } from './head';
+import { type ChainPoint, readHead, type SignedHead } from './head';
 import { AUDIT_SCHEMA_VERSION, CHECKPOINTS_SQL, ENTRIES_SQL } from './schema';
-import { RANGE_SQL, RangeResult, verifyRange } from './verify-range';
+import { RANGE_SQL, type RangeResult, verifyRange } from './verify-range';
 
 export interface VerifyOptions {
   dbPath: string;

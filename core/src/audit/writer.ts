@@ -3,7 +3,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads';
 import { AirlockError } from '../../../protocol/src/errors';
 import { workerEntry } from '../../../protocol/src/node/assets';
-import { CommitBatch, Committer, CommitterInit } from './commit';
+import { type CommitBatch, Committer, type CommitterInit } from './commit';
 import type { ChainPoint } from './head';
 
 export type WriterRequest =

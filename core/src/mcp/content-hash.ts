@@ -24,7 +24,9 @@ const SOURCE = String.raw`(function contentHash(root) {
 
 /** The hash of a folder on this machine. */
 export function contentHash(root: string): string {
-  const fn = new Function('require', `return ${SOURCE}`)(require) as (root: string) => string;
+  // The same source runs inside the sandbox (through the exec agent), so host and sandbox hash identically.
+  const make = new Function('require', `return ${SOURCE}`) as (r: NodeJS.Require) => (root: string) => string;
+  const fn = make(require);
   return fn(root);
 }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { assets } from '../../../protocol/src/node/assets';
-import { PolicyEngine, PolicyEngineOptions } from './engine';
+import { PolicyEngine, type PolicyEngineOptions } from './engine';
 import { PolicyLoadError } from './loader';
 import { TokenService } from './tokens';
 

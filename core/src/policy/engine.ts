@@ -1,11 +1,11 @@
 // The policy engine: default deny, strictest matching rule wins, built-ins first-class, tokens turn ask into allow.
-import { Emitter, Event, IDisposable } from '../../../protocol/src/lifecycle';
+import { Emitter, type Event, type IDisposable } from '../../../protocol/src/lifecycle';
 import type { Decision, PolicyRequest, Subject } from '../../../protocol/src/policy';
-import { PredicateOptions, PredicateResult, runPredicate, runPredicateSync } from './deno';
+import { type PredicateOptions, type PredicateResult, runPredicate, runPredicateSync } from './deno';
 import { checkExamples } from './examples';
-import { CompileOptions, CompiledPolicy, compilePolicy, LoadedFile, PolicyLoadError, readPolicyFile, tighten } from './loader';
-import { Item, prepareRequest, Prepared } from './request';
-import { CompiledRule, Limits, MatchInput, ruleMatches } from './rules';
+import { type CompileOptions, type CompiledPolicy, compilePolicy, type LoadedFile, PolicyLoadError, readPolicyFile, tighten } from './loader';
+import { type Item, prepareRequest, type Prepared } from './request';
+import { type CompiledRule, type Limits, type MatchInput, ruleMatches } from './rules';
 import type { TokenCheck, TokenService } from './tokens';
 
 export const HARD_LIMITS = { timeout_ms: 10 * 60_000, memory_bytes: 2 * 1024 ** 3 } as const;

@@ -2,7 +2,7 @@
 import type { ExampleRequest, PolicyRequest } from '../../../protocol/src/policy';
 import type { CompiledPolicy, LoadedFile, PolicyProblem } from './loader';
 import { prepareRequest } from './request';
-import { CompiledRule, ruleMatches } from './rules';
+import { type CompiledRule, ruleMatches } from './rules';
 
 export function exampleToRequest(e: ExampleRequest): PolicyRequest {
   let subject: PolicyRequest['subject'] = { kind: 'agent', id: 'example', tags: [] };

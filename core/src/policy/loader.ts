@@ -1,12 +1,12 @@
 // Reads policy YAML with positions, validates it with zod, compiles rules; every problem is file:line:column.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isNode, LineCounter, parseDocument, Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { AirlockError } from '../../../protocol/src/errors';
-import { PolicyFile, PolicyRule } from '../../../protocol/src/policy';
-import { BuiltinOptions, builtinRules } from './builtins';
+import { PolicyFile, type PolicyRule } from '../../../protocol/src/policy';
+import { type BuiltinOptions, builtinRules } from './builtins';
 import { RuleIndex } from './rule-index';
-import { compileLimits, compileRule, CompiledRule, CompileProblem, Limits } from './rules';
+import { compileLimits, compileRule, type CompiledRule, CompileProblem, type Limits } from './rules';
 import { POLICY_INVALID } from './units';
 
 export interface PolicyProblem { file: string; line: number; col: number; message: string }

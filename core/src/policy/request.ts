@@ -1,8 +1,8 @@
 // Turns a request's raw resource into the normalised form(s) rules are matched against, or a reason to deny.
 import type { PolicyRequest } from '../../../protocol/src/policy';
-import { ResourceKind, resourceKind } from './actions';
-import { normaliseHostPort, normaliseName, normalisePath, Normalised } from './normalise';
-import { Cap, parseCommandLine } from './shell';
+import { type ResourceKind, resourceKind } from './actions';
+import { normaliseHostPort, normaliseName, normalisePath, type Normalised } from './normalise';
+import { type Cap, parseCommandLine } from './shell';
 
 /** `shadow`: a reading (only deny/ask count); `any`: a command that cannot be known (every deny/ask rule counts). */
 export interface Item { value: string; absolute: boolean; shadow: boolean; any?: boolean }

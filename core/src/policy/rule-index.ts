@@ -1,5 +1,5 @@
 // The rule index: rules bucketed by action, then by literal resource prefix, so a decision never scans every rule.
-import { ResourceKind, resourceKind } from './actions';
+import { type ResourceKind, resourceKind } from './actions';
 import { resourceSegments } from './glob';
 import type { CompiledRule } from './rules';
 

@@ -1,7 +1,7 @@
 // Compiles one validated rule into matchers (done once at load) and matches it against a normalised request.
 import type { PolicyRule, RuleLimits, Subject } from '../../../protocol/src/policy';
-import { KNOWN_ACTIONS, ResourceKind, resourceKind } from './actions';
-import { compileResourcePattern, compileSubjects, ResourceMatcher, simpleGlob, SubjectMatcher } from './glob';
+import { KNOWN_ACTIONS, type ResourceKind, resourceKind } from './actions';
+import { compileResourcePattern, compileSubjects, type ResourceMatcher, simpleGlob, type SubjectMatcher } from './glob';
 import { parseDuration, parseSize } from './units';
 
 export interface Limits { timeout_ms?: number; memory_bytes?: number; output_bytes?: number; pids?: number }

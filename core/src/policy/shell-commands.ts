@@ -2,7 +2,7 @@
 // and records every reading; a command that cannot be fully understood also gets the "any command" reading.
 import type { Cap, SubCommand } from './shell';
 import { commandEffects } from './shell-effects';
-import { DANGEROUS_VAR, Grammar, GRAMMARS, OPAQUE_WRAPPERS, parseWrapper, SHELLS } from './shell-wrappers';
+import { DANGEROUS_VAR, type Grammar, GRAMMARS, OPAQUE_WRAPPERS, parseWrapper, SHELLS } from './shell-wrappers';
 
 export interface Word { t: string; dyn: boolean }
 /** Where a command's standard input comes from, when a shell might read its script there. */

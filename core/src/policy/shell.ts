@@ -1,5 +1,5 @@
 // Shell command-line parser for `exec`: splits a line into the simple commands it would run, so each is judged.
-import { emitCommand, LimitError, ParseError, ShellState, Stdin, Word } from './shell-commands';
+import { emitCommand, LimitError, ParseError, ShellState, type Stdin, type Word } from './shell-commands';
 
 export { ParseError };
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { AirlockError } from '../../../protocol/src/errors';
 import { resourceKind } from './actions';
-import { compileResourcePattern, ResourceMatcher } from './glob';
+import { compileResourcePattern, type ResourceMatcher } from './glob';
 
 const PREFIX = 'al1.';
 const MAX_TOKEN_LENGTH = 4096;

@@ -4,6 +4,12 @@ import { Duplex, PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 
+/** dockerode types its modem as `any`; this is the one call used from it. */
+type Demux = { demuxStream(stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void };
+function demux(c: Docker.Container, raw: NodeJS.ReadableStream, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
+  (c.modem as Demux).demuxStream(raw, out, err);
+}
+
 const HINT = 'is the kernel container running? `airlock doctor` checks it; `docker logs airlock-kernel-*` shows its output';
 
 /** Runs `argv` in the container with stdin attached. What we write reaches its stdin; its stdout is what we read;
@@ -14,7 +20,7 @@ export async function execStream(container: Docker.Container, argv: string[], o:
   const raw = await exec.start({ hijack: true, stdin: true });
   const out = new PassThrough();
   const err = new PassThrough();
-  container.modem.demuxStream(raw, out, err);
+  demux(container, raw, out, err);
   let errText = '';
   let received = false;
   err.on('data', (c: Buffer) => { errText = (errText + c.toString('utf8')).slice(-2048); });
@@ -51,7 +57,7 @@ export async function execOutput(container: Docker.Container, argv: string[], o:
   const max = o.maxBytes ?? 1 << 20;
   const sink = (into: Buffer[]) => new PassThrough().on('data', (c: Buffer) => { size += c.length; if (size <= max) into.push(c); else raw.destroy(); });
   const sinks = [sink(out), sink(err)];
-  container.modem.demuxStream(raw, sinks[0], sinks[1]);
+  demux(container, raw, sinks[0]!, sinks[1]!);
   // Each sink ends after the chunks the demuxer wrote into it, so nothing written before the stream ended is lost.
   const drained = sinks.map((s) => new Promise((r) => s.once('end', r)));
   await new Promise<void>((resolve, reject) => { raw.on('end', resolve); raw.on('close', resolve); raw.on('error', reject); });

@@ -9,6 +9,7 @@ import { nodeScript, withHelper } from './helper';
 import { AT, type RemoteKernel } from './volumes';
 
 const INCOMING = '.airlock-incoming';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- tar-fs ships no types; the slice used is typed here
 const tarFs = require('tar-fs') as {
   pack(dir: string, o: { map?: (h: TarHeader) => TarHeader; ignore?: (name: string) => boolean }): Readable;
 };

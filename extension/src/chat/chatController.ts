@@ -15,7 +15,7 @@ import { taskStartParams } from '../taskParams';
 import { ANSWER_DECISION, approvalChoices } from './approvals';
 import { ApprovalDiffs } from './approvalDiffs';
 import {
-  addPatchSet, addUserMessage, answerApproval, applyTaskEvent, ChatSession, conversation, interruptTask, lastPrompt, newSession, notice,
+  addPatchSet, addUserMessage, answerApproval, applyTaskEvent, type ChatSession, conversation, interruptTask, lastPrompt, newSession, notice,
   setApprovalPreview, taskStarted,
 } from './sessionModel';
 import { interruptReason, noModel } from './taskEnds';

@@ -1,7 +1,7 @@
 // The chat webview view (own Activity Bar container, movable to the secondary side bar) wired to the ChatController.
 import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
-import { DisposableStore, IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
 import type { SetupAnswer, WebviewToHost } from '../../../protocol/src/webview';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml, webviewOptions } from '../webview/html';

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { ProviderName } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
-import { DisposableStore, IDisposable } from '../../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable } from '../../../protocol/src/lifecycle';
 import type { ChatSetup, SetupAnswer } from '../../../protocol/src/webview';
 import { SUGGESTED_MODELS } from '../commands/models';
 import { secretKey } from '../commands/setApiKey';

@@ -1,7 +1,7 @@
 // Hands the airlock.pool.* warm pool sizes to the kernel (sandbox/pools) on every kernel ready and on each change.
 import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
-import { DisposableStore, IDisposable } from '../../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable } from '../../../protocol/src/lifecycle';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import type { KernelService } from '../kernel/kernelService';
 import { onKernelClient } from '../kernelEvents';

@@ -1,6 +1,6 @@
 // Owns the kernel for this window: starts it through bootstrap with progress, shows its state, logs to the output channel.
 import * as vscode from 'vscode';
-import { KernelState, KernelSupervisor } from '../../../bootstrap';
+import { type KernelState, KernelSupervisor } from '../../../bootstrap';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { RpcClient } from '../../../protocol/src/rpc-client';

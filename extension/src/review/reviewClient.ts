@@ -1,7 +1,7 @@
 // The review/* methods as the Patches view uses them, through the typed client: kernel errors reach the view as they are.
 import { AirlockError } from '../../../protocol/src/errors';
 import type { MethodName, ParamsOf, ResultOf } from '../../../protocol/src/methods';
-import { MergePlan, PatchSet, PatchSetSummary, ReviewItem, ReviewState } from '../../../protocol/src/patches';
+import { type MergePlan, type PatchSet, type PatchSetSummary, type ReviewItem, type ReviewState } from '../../../protocol/src/patches';
 import type { Verification } from '../../../protocol/src/provenance';
 
 /** A set as the view shows it: its decisions and its last verify-before-merge run (current = of what a merge writes now). */

@@ -1,7 +1,7 @@
 // Host side of the webview protocol: validates what the webview sends, queues what we send until it says `ready`.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import { HostToWebview, parseWebviewMessage, ViewKind, WebviewToHost } from '../../../protocol/src/webview';
+import { HostToWebview, parseWebviewMessage, type ViewKind, type WebviewToHost } from '../../../protocol/src/webview';
 
 export class WebviewBridge extends Disposable {
   private ready = false;

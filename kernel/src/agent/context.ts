@@ -1,7 +1,7 @@
 // Context management: conservative tool-result truncation with a note, and a sliding window plus a summary of what fell out.
 import type { ChatMessage } from '../../../protocol/src/agent';
 import type { HistoryTurn } from '../../../protocol/src/methods/agent';
-import { countMessage, ITokenCounter } from './tokens';
+import { countMessage, type ITokenCounter } from './tokens';
 
 export interface Truncated { text: string; truncated: boolean; originalTokens: number }
 

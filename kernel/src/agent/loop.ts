@@ -1,15 +1,15 @@
 // The agent loop: provider stream -> tool calls -> router -> results -> next turn, streaming task events, cancellable.
 import type { Budgets, ChatMessage, TaskEvent, TaskStatus, ToolCall } from '../../../protocol/src/agent';
 import type { HistoryTurn } from '../../../protocol/src/methods/agent';
-import { AirlockError, cancelledError, ErrorPayload, isAbortError } from '../../../protocol/src/errors';
+import { AirlockError, cancelledError, type ErrorPayload, isAbortError } from '../../../protocol/src/errors';
 import { BUDGET_EXCEEDED, BudgetTracker } from './budget';
 import { fitWindow, historyMessages } from './context';
 import type { AgentLogger } from './interfaces';
 import type { ModelInfo } from './models';
 import type { IProvider } from './providers/types';
-import { RetryingProvider, RetryOptions } from './retry';
+import { RetryingProvider, type RetryOptions } from './retry';
 import type { RouteContext, ToolRouter } from './router';
-import { countMessage, ITokenCounter } from './tokens';
+import { countMessage, type ITokenCounter } from './tokens';
 
 export interface AgentTaskOptions {
   prompt: string;
@@ -111,7 +111,7 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
       }
     }
   } catch (err) {
-    const e = ac.signal.aborted && !(err instanceof AirlockError && err.code === BUDGET_EXCEEDED) ? (ac.signal.reason ?? err) : err;
+    const e: unknown = ac.signal.aborted && !(err instanceof AirlockError && err.code === BUDGET_EXCEEDED) ? ((ac.signal.reason as unknown) ?? err) : err;
     if (e instanceof AirlockError && e.code === BUDGET_EXCEEDED) return finish('budget-exceeded', e.message, e.toPayload());
     if (isAbortError(e) || o.signal.aborted) return finish('cancelled', 'Task cancelled: the model request was aborted and no further tools were run.');
     const ae = AirlockError.from(e);

@@ -1,7 +1,7 @@
 // Tool router: the tools a task may call and the order its calls run in; each call goes through pipeline.ts.
 import type { ToolCall, ToolDefinition, ToolResult } from '../../../protocol/src/agent';
 import { runToolCall, toResult, type PipelineOptions, type RouteContext } from './pipeline';
-import { toDefinition, ToolSpec } from './tools/types';
+import { toDefinition, type ToolSpec } from './tools/types';
 
 export interface RouterOptions extends PipelineOptions {
   /** Parallel independent calls per turn (default 4). */
@@ -26,7 +26,7 @@ export class ToolRouter {
    * waits for everything before it and runs alone, so the model's order is kept wherever order can matter.
    */
   async callAll(calls: ToolCall[], ctx: RouteContext, signal: AbortSignal): Promise<ToolResult[]> {
-    const results: ToolResult[] = new Array(calls.length);
+    const results = new Array<ToolResult>(calls.length);
     const limit = Math.max(1, this.o.concurrency ?? 4);
     let running: Array<Promise<void>> = [];
     const active = new Set<Promise<void>>();

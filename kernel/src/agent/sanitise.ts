@@ -79,7 +79,7 @@ export class Sanitiser {
   sanitiseValue<T>(value: T, depth = 0): T {
     if (typeof value === 'string') return this.sanitise(value).text as T;
     if (depth > 32 || value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) return value.map((v) => this.sanitiseValue(v, depth + 1)) as T;
+    if (Array.isArray(value)) return (value as unknown[]).map((v) => this.sanitiseValue(v, depth + 1)) as T;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.sanitiseValue(v, depth + 1)])) as T;
   }
 }

@@ -1,6 +1,6 @@
 // Auto-merge of a task's patch set: the person's criteria (settings / CLI flags) plus the policy's `patch.apply` rules.
 import type { Decision, PolicyRequestInput } from '../../../protocol/src/policy';
-import { AutoMergeCriteria, PatchSet, patchPaths } from '../../../protocol/src/patches';
+import { type AutoMergeCriteria, type PatchSet, patchPaths } from '../../../protocol/src/patches';
 import type { Verification } from '../../../protocol/src/provenance';
 import { automergeDecision, evaluateAutoMerge, type AutoMergeVerdict } from '../patches/automerge';
 import { verificationStatus } from '../patches/merge-gate';

@@ -7,7 +7,7 @@ import type { IAuditLog } from '../../../core/src/audit/types';
 import type { AutoMergeVerdict } from '../patches/automerge';
 import type { PatchService } from '../patches/service';
 import type { PatchSet } from '../../../protocol/src/patches';
-import { createOutputVolume, OutputVolume, patchSource, removeOutputVolume, VolumeEngine, watchQuota } from '../patches/volumes';
+import { createOutputVolume, type OutputVolume, patchSource, removeOutputVolume, type VolumeEngine, watchQuota } from '../patches/volumes';
 import type { SandboxManager } from '../runtime/sandbox-manager';
 import { toolAudit } from './adapters';
 import type { ApprovalCallback } from './interfaces';
@@ -156,7 +156,7 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
       // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
       onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
     });
-    const reason = t.abort.signal.reason;
+    const reason: unknown = t.abort.signal.reason;
     if (reason instanceof AirlockError && reason.code === 'PATCH_VOLUME_FULL') {
       return { type: 'finished', status: 'failed', message: `Task stopped: ${reason.message}`, error: reason.toPayload() };
     }

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { SandboxManager, SandboxMasks } from '../runtime/sandbox-manager';
 import { accessNote } from '../../../core/src/workspace-access';
-import { acquireTaskSandbox, TaskSandbox as ScheduledSandbox } from '../scheduler/task-sandbox';
+import { acquireTaskSandbox, type TaskSandbox as ScheduledSandbox } from '../scheduler/task-sandbox';
 import type { ISandboxExec, SandboxCommand, SandboxResult } from './interfaces';
 
 export interface TaskSandboxOptions {

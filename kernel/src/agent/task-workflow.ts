@@ -4,18 +4,18 @@ import { z } from 'zod';
 import type { TaskEvent, WorkflowTaskEvent } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
-import { GuardName, SessionSnapshot, TransitionEvidence, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
+import { GuardName, type SessionSnapshot, type TransitionEvidence, type WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
 import type { IAuditLog } from '../../../core/src/audit/types';
 import type { WorkflowService } from '../workflow/machine';
 import { SandboxTestRunner } from '../workflow/sandbox-test-runner';
 import { WORKFLOW_TABLE } from '../workflow/table';
-import { editVerdict, fileClassifier, FileClass, GUARD_HINTS, modeInstructions, ON_TEST_RUN, TO_REVIEW } from '../workflow/task-rules';
+import { editVerdict, fileClassifier, type FileClass, GUARD_HINTS, modeInstructions, ON_TEST_RUN, TO_REVIEW } from '../workflow/task-rules';
 import type { GateCall, GateVerdict, IToolGate } from './interfaces';
 import type { Sanitiser } from './sanitise';
 import { addedLines, changedFiles } from './task-changes';
 import { isTestCommand } from './task-sandbox';
 import type { TaskVolume } from './task-volume';
-import { defineTool, ToolSpec } from './tools/types';
+import { defineTool, type ToolSpec } from './tools/types';
 
 export interface TaskWorkflowDeps {
   workflow: WorkflowService;

@@ -18,6 +18,7 @@ function encoder(name: 'o200k_base' | 'cl100k_base'): Encoder {
   let e = encoders.get(name);
   if (!e) {
     // Loaded on first use: the BPE ranks are a few MB and most tasks never need the second encoding.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     e = name === 'o200k_base' ? require('gpt-tokenizer/encoding/o200k_base') as Encoder : require('gpt-tokenizer/encoding/cl100k_base') as Encoder;
     encoders.set(name, e);
   }

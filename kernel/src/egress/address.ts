@@ -56,7 +56,7 @@ export function parseIPv6(text: string): Address | undefined {
   const h = head ? head.split(':') : [];
   const r = rest === undefined ? [] : rest ? rest.split(':') : [];
   const fill = rest === undefined ? 0 : 8 - h.length - r.length;
-  const groups = [...h, ...Array(fill).fill('0'), ...r].map((g) => parseInt(g, 16));
+  const groups = [...h, ...Array<string>(fill).fill('0'), ...r].map((g) => parseInt(g, 16));
   if (groups.length !== 8) return undefined;
   const bytes = groups.flatMap((g) => [g >> 8, g & 255]);
   if (tail.length) bytes.splice(12, 4, ...tail);

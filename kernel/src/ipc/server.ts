@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { AirlockError, ErrorCodes, formatError } from '../../../protocol/src/errors';
 import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
-import { HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
+import { type HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
 import { SocketTransport } from '../../../protocol/src/node/socket-transport';
 import type { Welcome } from '../../../protocol/src/messages';
 import type { EventData, EventName } from '../../../protocol/src/events';

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { AuditEntry, AuditHead, AuditPage, AuditQuery } from '../../../protocol/src/audit';
-import { AIRLOCK_BUILD_TYPE, AttestationBundle, IN_TOTO_STATEMENT, SLSA_PROVENANCE, Statement } from '../../../protocol/src/attestation';
+import { AIRLOCK_BUILD_TYPE, type AttestationBundle, IN_TOTO_STATEMENT, SLSA_PROVENANCE, type Statement } from '../../../protocol/src/attestation';
 import type { MergedHunk } from '../../../protocol/src/provenance';
 import { loadAttestKey, signStatement } from '../../../core/src/audit/attestation';
 import type { PatchService } from './service';

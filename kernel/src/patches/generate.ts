@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { gitBlobId, hashPath, sha256 } from '../../../core/src/apply/file-hash';
 import type { BlockedChange, FilePatch, PatchSet } from '../../../protocol/src/patches';
-import { pathProblem, protectedReason, ProtectedCheck } from './paths';
-import { Change, ScanResult, walkTree, yielder } from './scan';
+import { pathProblem, protectedReason, type ProtectedCheck } from './paths';
+import { type Change, type ScanResult, walkTree, yielder } from './scan';
 import { asText, countChanges, makeHunks } from './text';
 
 export interface GenerateOptions {

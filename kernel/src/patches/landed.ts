@@ -3,7 +3,7 @@
 import type { MergePlan, PatchSet, ReviewState } from '../../../protocol/src/patches';
 import type { MergedHunk } from '../../../protocol/src/provenance';
 import { sha256 } from '../../../core/src/apply/file-hash';
-import { BaseText, CurrentFile, planMergeDetailed } from './merge-plan';
+import { type BaseText, type CurrentFile, planMergeDetailed } from './merge-plan';
 
 export function landedHunks(set: PatchSet, review: ReviewState, current: Map<string, CurrentFile | null>, baseText: BaseText,
   keep: (hash: string, text: string) => void): { plan: MergePlan; hunks: MergedHunk[] } {

@@ -1,7 +1,7 @@
 // Pure merge planning: approved hunks + the person's current files → per-file writes or conflicts (never a write).
 import type { Decision, FilePatch, FileOp, Hunk, MergeConflict, MergePlan, PatchSet, ReviewState } from '../../../protocol/src/patches';
 import { sha256 } from '../../../core/src/apply/file-hash';
-import { LandedRange, threeWay } from './three-way';
+import { type LandedRange, threeWay } from './three-way';
 
 /** An applied hunk's place in the file the plan writes (for provenance: blame maps lines through these). */
 export interface LandedHunk extends LandedRange { path: string }

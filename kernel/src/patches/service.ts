@@ -5,7 +5,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { recordWithThenAct } from '../audit/record';
 import type { AutoMergeCriteria, FilePatch, MergePlan, PatchSet, PatchSetSummary, ReviewDecision, ReviewState } from '../../../protocol/src/patches';
 import type { HunkLinks, MergedHunk, Verification } from '../../../protocol/src/provenance';
-import { automergeDecision, evaluateAutoMerge, AutoMergeVerdict } from './automerge';
+import { automergeDecision, evaluateAutoMerge, type AutoMergeVerdict } from './automerge';
 import { readCurrentFiles } from './current';
 import { generatePatchSet } from './generate';
 import { exportGit } from './git-export';
@@ -13,8 +13,8 @@ import { keepContents } from './keep';
 import { fileDecision, planMerge } from './merge-plan';
 import { landedHunks } from './landed';
 import type { ProtectedCheck } from './paths';
-import { scanSnapshot, scanUpper, SnapshotManifest } from './scan';
-import { MergeRecord, PatchStore, StoredSet } from './store';
+import { scanSnapshot, scanUpper, type SnapshotManifest } from './scan';
+import { type MergeRecord, PatchStore, type StoredSet } from './store';
 import { acceptedTreeDigest } from './verify-tree';
 
 export type PatchAuditEvent =

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
-import { PatchSet, PatchSetId, ReviewState } from '../../../protocol/src/patches';
+import { type PatchSet, PatchSetId, type ReviewState } from '../../../protocol/src/patches';
 import type { MergedHunk, Verification } from '../../../protocol/src/provenance';
 
 export interface MergeRecord { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; at: number; paths: string[] }

@@ -1,7 +1,7 @@
 // Three-way merge of accepted hunks onto the person's current file: clean where edits do not touch, else conflicted.
 import { diffArrays } from 'diff';
 import type { Hunk } from '../../../protocol/src/patches';
-import { hunkToEdit, LineEdit, splitLines } from './text';
+import { hunkToEdit, type LineEdit, splitLines } from './text';
 
 /** Where an applied hunk's new lines landed in the result (0-based first line, line count; 0 lines = a pure deletion). */
 export interface LandedRange { hunkId: string; start: number; lines: number }

@@ -7,10 +7,10 @@ import { AirlockError, isAbortError } from '../../../protocol/src/errors';
 import type { ReviewState } from '../../../protocol/src/patches';
 import type { Verification } from '../../../protocol/src/provenance';
 import { sha256 } from '../../../core/src/apply/file-hash';
-import { SandboxTestRunner, SandboxTestRunnerOptions } from '../workflow/sandbox-test-runner';
+import { SandboxTestRunner, type SandboxTestRunnerOptions } from '../workflow/sandbox-test-runner';
 import type { TestRunResult } from '../workflow/test-runner';
 import type { PatchService } from './service';
-import { createOutputVolume, removeOutputVolume, VolumeEngine } from './volumes';
+import { createOutputVolume, removeOutputVolume, type VolumeEngine } from './volumes';
 import { acceptedTreeDigest, writeAcceptedTree } from './verify-tree';
 
 /** What a verification uses of the kernel (a task's run deps have all of it). */

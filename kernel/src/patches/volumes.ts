@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
-import { IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
-import { buildManifest, SnapshotManifest } from './scan';
+import { type IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
+import { buildManifest, type SnapshotManifest } from './scan';
 import { treeUsage } from './walk';
 import { BOOT_ID, currentHolder } from '../runtime/holder';
 import type { PatchSource } from './service';

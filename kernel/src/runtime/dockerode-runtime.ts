@@ -1,6 +1,6 @@
 // IContainerRuntime over dockerode: the Docker Engine API, which Docker and Podman's compat service both speak.
 import Docker from 'dockerode';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { Duplex, PassThrough, Writable } from 'node:stream';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { assertRuntimeRegistered, ociRuntimeName, type SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 import type {
@@ -149,7 +149,7 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     raw.on('end', () => out.end());
     raw.on('close', () => out.end());
     raw.on('error', (e) => out.destroy(e));
-    const duplex = new (require('node:stream').Duplex)({
+    const duplex = new Duplex({
       read() { /* pushed from `out` */ },
       write(chunk: Buffer, _enc: string, cb: (e?: Error | null) => void) { raw.write(chunk, cb); },
       final(cb: () => void) { raw.end(); cb(); },

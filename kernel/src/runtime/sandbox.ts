@@ -1,6 +1,6 @@
 // One sandbox: its container, its lifecycle, its exec agent and its deadline.
 import { AirlockError } from '../../../protocol/src/errors';
-import { AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
+import { type AgentClient, type AgentRequest, type ExecResult } from './exec-agent';
 import type { SandboxLifecycle, SandboxState } from './lifecycle';
 import type { SandboxTemplate } from '../../../core/src/templates';
 import type { IContainerRuntime, MountSpec } from './types';
@@ -87,7 +87,7 @@ export class Sandbox {
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      u.promise.then(() => { signal?.removeEventListener('abort', onAbort); resolve(); });
+      u.promise.then(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, reject);
     });
   }
 

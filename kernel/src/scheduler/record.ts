@@ -2,7 +2,7 @@
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import type { Resources, TaskState } from '../../../protocol/src/methods/tasks';
 import type { HeapItem } from './heap';
-import { RESOURCE_NAMES, TaskSpec, TaskWork } from './types';
+import { RESOURCE_NAMES, type TaskSpec, type TaskWork } from './types';
 
 export interface TaskRecord extends HeapItem {
   spec: TaskSpec;

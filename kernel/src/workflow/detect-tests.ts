@@ -38,7 +38,8 @@ const JS_TEST = /^(test|test-.*|.*[._-]test)\.[cm]?js$/;
 export function detectTestCommand(p: ProjectProbe): DetectedTests | undefined {
   let pkg: { scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> } | undefined;
   if (p.packageJson !== undefined) {
-    try { pkg = JSON.parse(p.packageJson); } catch { pkg = undefined; }
+    // The workspace's own file: every field read below is type-checked where it is used.
+    try { const v: unknown = JSON.parse(p.packageJson); pkg = v && typeof v === 'object' ? (v as typeof pkg) : undefined; } catch { pkg = undefined; }
   }
   const script = pkg?.scripts?.test;
   if (typeof script === 'string' && script.trim() && !NPM_PLACEHOLDER.test(script)) return { kind: 'npm-test', argv: ['npm', 'test', '--silent'] };

@@ -1,7 +1,7 @@
 // Guard implementations, one per GuardName: each reads the evidence and the session and says pass, or why not.
 import { AirlockError } from '../../../protocol/src/errors';
 import type { Actor, DebtBudget, ExemptionKind, GuardName, TransitionEvidence } from '../../../protocol/src/workflow';
-import { decideDebt, decideExemption, ExemptionPolicy } from './exemptions';
+import { decideDebt, decideExemption, type ExemptionPolicy } from './exemptions';
 import { INSTRUMENT_MARKER } from './table';
 import type { TestRunResult } from './test-runner';
 

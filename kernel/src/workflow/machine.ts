@@ -2,11 +2,11 @@
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { Actor, SessionSnapshot, TransitionEvidence, TransitionRecord, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
-import { AuditSource, recordThenAct, recordThenActNow } from '../audit/record';
+import { type AuditSource, recordThenAct, recordThenActNow } from '../audit/record';
 import { workflowAuditEntry } from './audit-entry';
 import { ExemptionPolicy } from './exemptions';
-import { GuardEnv, IPatchApprovals, runGuards, SessionData } from './guards';
-import { NewTransition, WorkflowStore, SessionRow } from './store';
+import { type GuardEnv, type IPatchApprovals, runGuards, type SessionData } from './guards';
+import { type NewTransition, WorkflowStore, type SessionRow } from './store';
 import { findRule, rulesFrom, WORKFLOW_TABLE } from './table';
 import type { ITestRunner, TestRunResult } from './test-runner';
 

@@ -1,10 +1,10 @@
 // ITestRunner in a code-executor sandbox: the project's tests run against the read-only workspace (or the session's
 // output volume), with a detected runner, a deadline, and the whole process group killed on cancel.
 import { AirlockError, cancelledError } from '../../../protocol/src/errors';
-import { IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
+import { type IDisposable, toDisposable } from '../../../protocol/src/lifecycle';
 import type { SandboxManager } from '../runtime/sandbox-manager';
-import { detectTestCommand, DetectedTests, PROBE_SOURCE, ProjectProbe } from './detect-tests';
-import { checkedResult, ITestRunner, TestRunContext, TestRunResult } from './test-runner';
+import { detectTestCommand, type DetectedTests, PROBE_SOURCE, ProjectProbe } from './detect-tests';
+import { checkedResult, type ITestRunner, type TestRunContext, type TestRunResult } from './test-runner';
 
 export interface SandboxTestRunnerOptions {
   runtime: Pick<SandboxManager, 'create' | 'exec' | 'destroy' | 'release' | 'template'>;

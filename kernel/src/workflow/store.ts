@@ -126,7 +126,7 @@ export class WorkflowStore implements IDisposable {
     const rows = (sessionId
       ? this.db.prepare('SELECT * FROM wf_transitions WHERE session_id = ? ORDER BY seq DESC LIMIT ?').all(sessionId, limit)
       : this.db.prepare('SELECT * FROM wf_transitions ORDER BY seq DESC LIMIT ?').all(limit)) as Raw[];
-    return rows.reverse().map((r) => ({ seq: r.seq, sessionId: r.session_id, kind: r.kind as TransitionRecord['kind'], mode: r.mode as WorkflowMode, from: r.from_state as WorkflowState | null, to: r.to_state as WorkflowState, actor: r.actor as Actor, detail: JSON.parse(r.detail), at: r.at, hash: r.hash }));
+    return rows.reverse().map((r) => ({ seq: r.seq, sessionId: r.session_id, kind: r.kind as TransitionRecord['kind'], mode: r.mode as WorkflowMode, from: r.from_state as WorkflowState | null, to: r.to_state as WorkflowState, actor: r.actor as Actor, detail: JSON.parse(r.detail) as TransitionRecord['detail'], at: r.at, hash: r.hash }));
   }
 
   dispose(): void {

@@ -17,7 +17,6 @@ export const ParsedTestRun = z.object({
 });
 export type ParsedTestRun = z.infer<typeof ParsedTestRun>;
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 type Parser = (lines: string[]) => ParsedTestRun | undefined;

@@ -1,7 +1,7 @@
 // The test tool the guards rely on: ITestRunner (a code-executor sandbox implements it) and a local child-process runner.
 import { spawn } from 'node:child_process';
 import { AirlockError, cancelledError } from '../../../protocol/src/errors';
-import { ParsedTestRun, parseTestOutput } from './test-results';
+import { type ParsedTestRun, parseTestOutput } from './test-results';
 
 export interface TestRunResult extends ParsedTestRun {
   exitCode: number | null;

@@ -1,16 +1,16 @@
 // How the kernel builds its scheduler and workflow service (kept here so main.ts stays a few lines).
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DisposableStore, IDisposable } from '../../../protocol/src/lifecycle';
+import { DisposableStore, type IDisposable } from '../../../protocol/src/lifecycle';
 import type { AuditSource } from '../audit/record';
 import type { KernelConfig } from '../config';
 import type { IEventBus } from '../event-bus';
 import type { PatchService } from '../patches/service';
-import { PreemptibleRuntime, RuntimePreemptor } from '../scheduler/runtime-preemptor';
+import { type PreemptibleRuntime, RuntimePreemptor } from '../scheduler/runtime-preemptor';
 import { Scheduler } from '../scheduler/scheduler';
 import { patchApprovals } from './approvals';
 import { WorkflowService } from './machine';
-import { SandboxTestRunner, SandboxTestRunnerOptions } from './sandbox-test-runner';
+import { SandboxTestRunner, type SandboxTestRunnerOptions } from './sandbox-test-runner';
 
 export const WORKFLOW_DB = 'workflow.db';
 

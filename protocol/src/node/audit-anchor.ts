@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { AuditHead, Hash } from '../audit';
+import { type AuditHead, Hash } from '../audit';
 import { AirlockError } from '../errors';
 import type { RpcClient } from '../rpc-client';
 

@@ -18,7 +18,7 @@ export class SocketTransport implements ITransport {
 
   constructor(readonly socket: Duplex, private maxFrameBytes = MAX_FRAME_BYTES) {
     this.reader = new FrameReader(maxFrameBytes);
-    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.dispose());
     socket.on('close', () => this.dispose());
   }

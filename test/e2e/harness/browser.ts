@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core, in a throwaway profile.
 import * as fs from 'node:fs';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { chromiumBinary, tempDir } from './env';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',

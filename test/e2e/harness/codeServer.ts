@@ -1,5 +1,5 @@
 // code-server on loopback: temp XDG/user/extension dirs, user settings, .vsix install, whole-process-group stop.
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';

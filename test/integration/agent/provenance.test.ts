@@ -2,6 +2,7 @@
 // hunks in a fresh Docker sandbox (a policy refuses the merge until they pass), and `audit blame` follows a line through
 // two merges back to the set, the hunk, the decision, the tool call and the model turn.
 import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
@@ -191,7 +192,7 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     assert.equal(check(write('sig.json', sig)), 1);
     assert.match(out.join('\n'), /signature does not verify/);
 
-    const other = require('node:crypto').generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const other = crypto.generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
     fs.writeFileSync(path.join(dir, 'other.pem'), other);
     assert.equal(check('good.json', { pubkey: 'other.pem' }), 1, 'a key other than the pinned one fails');
   });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { TaskSandbox } from '../../../kernel/src/agent/task-sandbox';
-import { createOutputVolume, OutputVolume, removeOutputVolume } from '../../../kernel/src/patches/volumes';
+import { createOutputVolume, type OutputVolume, removeOutputVolume } from '../../../kernel/src/patches/volumes';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import { loadTemplates } from '../../../core/src/templates';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import { ensureNodeImage, INPUT_HASH_LABEL, NodeImageSpec } from '../../../templates/builder/node-rootfs';
+import { ensureNodeImage, INPUT_HASH_LABEL, type NodeImageSpec } from '../../../templates/builder/node-rootfs';
 
 const ENGINES = [['docker', '/var/run/docker.sock'], ['podman', '/run/podman/podman.sock']] as const;
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KernelSupervisor } from '../../../bootstrap';
-import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { type AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { connectSocket } from '../../../protocol/src/node/socket-transport';
 import { RpcClient } from '../../../protocol/src/rpc-client';
 import { ENGINES, removeKernel, startKernel, tempWorkspace } from './helpers';

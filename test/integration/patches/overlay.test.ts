@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { ensureNodeImage } from '../../../templates/builder/node-rootfs';
 import { PatchService } from '../../../kernel/src/patches/service';
-import { checkQuota, createOutputVolume, OutputVolume, patchSource, removeOutputVolume } from '../../../kernel/src/patches/volumes';
+import { checkQuota, createOutputVolume, type OutputVolume, patchSource, removeOutputVolume } from '../../../kernel/src/patches/volumes';
 import { applyOps } from '../../../core/src/apply/apply';
 import type { PatchSet } from '../../../protocol/src/patches';
 import { readTree, rm, tempDir, writeTree } from '../../unit/patches/helpers';
@@ -87,6 +87,7 @@ describe('patches: output volumes on the real Docker engine', function () {
       assert.deepEqual(set.warnings, [], 'opaque directories are read without a warning');
       if (overlay === 'on') {
         // userxattr: the opaque flag is in user.overlay.*, readable without CAP_SYS_ADMIN (the kernel container has none).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the native addon, as the kernel loads it
         const addon = require('airlock-peercred') as { getxattr(p: string, n: string): Buffer | null };
         assert.equal(addon.getxattr(path.join(vol.dir, 'upper', 'dir'), 'user.overlay.opaque')?.toString(), 'y');
         assert.equal(addon.getxattr(path.join(vol.dir, 'upper', 'dir'), 'trusted.overlay.opaque'), null);

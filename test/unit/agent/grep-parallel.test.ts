@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assemble, disposeGrepPool, grep } from '../../../kernel/src/agent/tools/grep';
-import { grepSync, GrepQuery } from '../../../kernel/src/agent/tools/grep-core';
-import { GrepTask, runTask, Segment, WorkerMessage } from '../../../kernel/src/agent/tools/grep-worker';
+import { grepSync, type GrepQuery } from '../../../kernel/src/agent/tools/grep-core';
+import { type GrepTask, runTask, type Segment, type WorkerMessage } from '../../../kernel/src/agent/tools/grep-worker';
 import { ignoresAbove } from '../../../kernel/src/agent/tools/walk';
 
 describe('search.grep worker pool', () => {

@@ -8,7 +8,7 @@ import type { IOutputVolume, IPolicy } from '../../../kernel/src/agent/interface
 import { runAgentTask } from '../../../kernel/src/agent/loop';
 import { modelInfo } from '../../../kernel/src/agent/models';
 import { OpenAIChatProvider } from '../../../kernel/src/agent/providers/openai-chat';
-import { RecordingProvider, ReplayProvider, ReplayTurn } from '../../../kernel/src/agent/providers/replay';
+import { RecordingProvider, ReplayProvider, type ReplayTurn } from '../../../kernel/src/agent/providers/replay';
 import { ToolRouter } from '../../../kernel/src/agent/router';
 import { Sanitiser } from '../../../kernel/src/agent/sanitise';
 import { counterFor } from '../../../kernel/src/agent/tokens';

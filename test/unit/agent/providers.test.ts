@@ -7,7 +7,7 @@ import { OpenAIChatProvider } from '../../../kernel/src/agent/providers/openai-c
 import { createOpenAICompatibleProvider } from '../../../kernel/src/agent/providers/openai-compatible';
 import { OpenAIResponsesProvider } from '../../../kernel/src/agent/providers/openai-responses';
 import type { IProvider, ProviderRequest } from '../../../kernel/src/agent/providers/types';
-import { RetryingProvider, RetryInfo } from '../../../kernel/src/agent/retry';
+import { RetryingProvider, type RetryInfo } from '../../../kernel/src/agent/retry';
 import { anthropicError, anthropicTurn, startAnthropicFake } from '../../fakes/anthropic';
 import { geminiError, geminiTurn, startGeminiFake } from '../../fakes/gemini';
 import { chatTurn, openaiError, responsesTurn, startOpenAIFake } from '../../fakes/openai';

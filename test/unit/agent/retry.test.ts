@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { AirlockError } from '../../../protocol/src/errors';
 import { parseRetryAfter, toProviderError } from '../../../kernel/src/agent/providers/errors';
-import { backoffDelay, RetryInfo, withRetry } from '../../../kernel/src/agent/retry';
+import { backoffDelay, type RetryInfo, withRetry } from '../../../kernel/src/agent/retry';
 
 const h = (o: Record<string, string>) => (n: string) => o[n];
 

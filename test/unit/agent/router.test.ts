@@ -10,7 +10,7 @@ import { ToolRouter } from '../../../kernel/src/agent/router';
 import { Sanitiser } from '../../../kernel/src/agent/sanitise';
 import { BpeCounter } from '../../../kernel/src/agent/tokens';
 import { nativeTools } from '../../../kernel/src/agent/tools/native';
-import { defineTool, ToolSpec } from '../../../kernel/src/agent/tools/types';
+import { defineTool, type ToolSpec } from '../../../kernel/src/agent/tools/types';
 
 const byTool = (rules: Record<string, 'allow' | 'ask' | 'deny'>): IPolicy & { seen: ToolPolicyRequest[] } => {
   const seen: ToolPolicyRequest[] = [];

@@ -6,7 +6,7 @@ import { TaskService } from '../../../kernel/src/agent/task-service';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { loadTemplates } from '../../../core/src/templates';
-import { inProcessKernel, InProcessKernel } from '../kernel-harness';
+import { inProcessKernel, type InProcessKernel } from '../kernel-harness';
 
 describe('agent: task output dirs must be capped by a filesystem', () => {
   let k: InProcessKernel;

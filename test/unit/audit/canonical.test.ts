@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { DOMAIN, ENTRY_INPUT_SQL, entryHash, entryInput, genesisHash, payloadParts, StoredFields, wellFormed } from '../../../core/src/audit/canonical';
+import { DOMAIN, ENTRY_INPUT_SQL, entryHash, entryInput, genesisHash, payloadParts, type StoredFields, wellFormed } from '../../../core/src/audit/canonical';
 import { AUDIT_MIGRATIONS } from '../../../core/src/audit/schema';
 import { migrate } from '../../../core/src/store/sqlite';
 

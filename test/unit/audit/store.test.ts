@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Migration, openDatabase, schemaVersion } from '../../../core/src/store/sqlite';
+import { type Migration, openDatabase, schemaVersion } from '../../../core/src/store/sqlite';
 
 describe('store: openDatabase + migrations', () => {
   let dir: string;

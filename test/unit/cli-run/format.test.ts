@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { TaskEvent } from '../../../protocol/src/agent';
 import type { PatchSet } from '../../../protocol/src/patches';
 import { chatHistory } from '../../../cli/src/commands/chat';
-import { describeCall, formatEvent, formatPatchSummary, Output, parseApproval } from '../../../cli/src/run/format';
+import { describeCall, formatEvent, formatPatchSummary, type Output, parseApproval } from '../../../cli/src/run/format';
 import { kernelReplayPath, parseRunOptions, providerConfig, startParams } from '../../../cli/src/run/options';
 import { exitCodeOf } from '../../../cli/src/run/session';
 

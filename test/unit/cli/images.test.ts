@@ -4,7 +4,7 @@ import type { Engine } from '../../../bootstrap';
 import { formatImage, imagesMain, parseImagesArgs } from '../../../cli/src/commands/images';
 import type { CliIO } from '../../../cli/src/command';
 import { runCli } from '../../../cli/src/main';
-import { AirlockError } from '../../../protocol/src/errors';
+import { type AirlockError } from '../../../protocol/src/errors';
 import { buildCli, spawnCli } from './built-cli';
 import { sandboxChecks } from '../../../protocol/src/sandbox-health';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { AutoMergeCriteria, PatchSet } from '../../../protocol/src/patches';
+import { AutoMergeCriteria, type PatchSet } from '../../../protocol/src/patches';
 import { evaluateAutoMerge } from '../../../kernel/src/patches/automerge';
 import { sha256 } from '../../../core/src/apply/file-hash';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyOps, HostOp } from '../../../core/src/apply/apply';
+import { applyOps, type HostOp } from '../../../core/src/apply/apply';
 import { listJournals, recoverMerges } from '../../../core/src/apply/apply-journal';
 import { sha256 } from '../../../core/src/apply/file-hash';
 import { undoLastMerge } from '../../../core/src/apply/undo';

@@ -5,7 +5,7 @@ import { RpcClient } from '../../../protocol/src/rpc-client';
 import { ServerConnection } from '../../../protocol/src/rpc-server';
 import { createInProcessPair } from '../../../protocol/src/transport';
 import { reviewHandlers } from '../../../kernel/src/handlers/registry';
-import { PatchAuditEvent, PatchService } from '../../../kernel/src/patches/service';
+import { type PatchAuditEvent, PatchService } from '../../../kernel/src/patches/service';
 import * as actions from '../../../cli/src/review/actions';
 import type { CliIO } from '../../../cli/src/command';
 import { rm, tempDir, whiteout, writeTree } from './helpers';

@@ -11,7 +11,7 @@ import type { Verification } from '../../../protocol/src/provenance';
 import { PolicyEngine } from '../../../core/src/policy/engine';
 import { parsePolicyText } from '../../../core/src/policy/loader';
 import { reviewHandlers } from '../../../kernel/src/handlers/registry';
-import { PatchAuditEvent, PatchService } from '../../../kernel/src/patches/service';
+import { type PatchAuditEvent, PatchService } from '../../../kernel/src/patches/service';
 import { acceptedTreeDigest, writeAcceptedTree } from '../../../kernel/src/patches/verify-tree';
 import { MERGE_SUBJECT } from '../../../kernel/src/patches/merge-gate';
 import { sha256 } from '../../../core/src/apply/file-hash';

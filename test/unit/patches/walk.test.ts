@@ -9,7 +9,7 @@ import { TaskVolume } from '../../../kernel/src/agent/task-volume';
 import { generatePatchSet } from '../../../kernel/src/patches/generate';
 import { scanUpper } from '../../../kernel/src/patches/scan';
 import { PatchService } from '../../../kernel/src/patches/service';
-import { checkQuota, OutputVolume } from '../../../kernel/src/patches/volumes';
+import { checkQuota, type OutputVolume } from '../../../kernel/src/patches/volumes';
 import { DEFAULT_MAX_WALK_ENTRIES, walkEntries } from '../../../kernel/src/patches/walk';
 import { rm, tempDir, writeTree } from './helpers';
 

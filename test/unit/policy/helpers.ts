@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PolicyRequest } from '../../../protocol/src/policy';
-import { PolicyEngine, PolicyEngineOptions } from '../../../core/src/policy/engine';
+import { PolicyEngine, type PolicyEngineOptions } from '../../../core/src/policy/engine';
 
 export function tempDir(prefix = 'airlock-policy-'): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));

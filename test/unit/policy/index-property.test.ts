@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { normalisePathLexical } from '../../../core/src/policy/normalise';
 import { RuleIndex } from '../../../core/src/policy/rule-index';
-import { CompiledRule, compileRule, ruleMatches } from '../../../core/src/policy/rules';
+import { type CompiledRule, compileRule, ruleMatches } from '../../../core/src/policy/rules';
 import { engineFor, req } from './helpers';
 
 const seg = fc.constantFrom('src', 'SRC', 'Src', 'etc', 'a.ts', '.git', 'b', 'x y', 'ü');

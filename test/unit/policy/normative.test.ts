@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { PolicyEngine } from '../../../core/src/policy/engine';
 import { TokenService } from '../../../core/src/policy/tokens';
-import { CASES, NormativeCase } from './cases';
+import { CASES, type NormativeCase } from './cases';
 import { newKey, req, tempDir, writePolicy } from './helpers';
 
 function tamper(token: string): string {

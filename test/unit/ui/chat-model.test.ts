@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import type { TaskEvent } from '../../../protocol/src/agent';
-import { applyOps, ChatOp } from '../../../protocol/src/webview';
+import { applyOps, type ChatOp } from '../../../protocol/src/webview';
 import { addUserMessage, answerApproval, applyTaskEvent, lastPrompt, newSession, taskStarted, toolItemId } from '../../../extension/src/chat/sessionModel';
 import { ChatStore } from '../../../webview/src/chat/store';
 

@@ -4,7 +4,7 @@ import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { ApprovalDecision } from '../../../protocol/src/methods/agent';
 import { methods } from '../../../protocol/src/methods';
 import { RpcClient } from '../../../protocol/src/rpc-client';
-import { HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
+import { type HandlerMap, ServerConnection } from '../../../protocol/src/rpc-server';
 import { createInProcessPair } from '../../../protocol/src/transport';
 import { ApprovalAnswer } from '../../../protocol/src/webview';
 import { ANSWER_DECISION, approvalChoices } from '../../../extension/src/chat/approvals';

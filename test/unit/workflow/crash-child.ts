@@ -10,7 +10,7 @@ if (!ids.has('fast')) wf.create('fast', 'explore');
 if (!ids.has('slow')) wf.create('slow', 'strict');
 const say = (s: string) => process.stdout.write(s + '\n');
 
-(async () => {
+void (async () => {
   for (let i = 0; ; i++) {
     const fast = wf.get('fast');
     await wf.transition('fast', fast.state === 'editing' ? 'review' : 'editing', {}, 'agent', AbortSignal.timeout(5000));

@@ -1,7 +1,7 @@
 // The tasks/* and workflow/* RPC handlers over real services, with results checked against the protocol schemas.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { AirlockError } from '../../../protocol/src/errors';
+import { type AirlockError } from '../../../protocol/src/errors';
 import { methods } from '../../../protocol/src/methods';
 import type { HandlerMap, RequestContext } from '../../../protocol/src/rpc-server';
 import { schedulerHandlers, workflowHandlers } from '../../../kernel/src/handlers/registry';

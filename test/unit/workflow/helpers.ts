@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AuditLog } from '../../../core/src/audit/log';
-import { LocalTestRunner, ITestRunner, TestRunResult } from '../../../kernel/src/workflow/test-runner';
+import { LocalTestRunner, type ITestRunner, type TestRunResult } from '../../../kernel/src/workflow/test-runner';
 
 export const MOCHA_BIN = path.resolve(__dirname, '../../../node_modules/.bin/mocha');
 

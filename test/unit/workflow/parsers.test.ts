@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AirlockError } from '../../../protocol/src/errors';
+import { type AirlockError } from '../../../protocol/src/errors';
 import { parseTestOutput } from '../../../kernel/src/workflow/test-results';
 import { checkedResult } from '../../../kernel/src/workflow/test-runner';
 import { TempProject } from './helpers';

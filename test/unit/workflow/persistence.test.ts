@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import * as path from 'node:path';
-import { AirlockError } from '../../../protocol/src/errors';
+import { type AirlockError } from '../../../protocol/src/errors';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
 import { findRule } from '../../../kernel/src/workflow/table';
 import { TempProject, tempDir, testAudit } from './helpers';

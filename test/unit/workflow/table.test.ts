@@ -1,10 +1,10 @@
 // Model-based tests: every legal and every illegal transition of every mode, driven from the table itself.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { AirlockError } from '../../../protocol/src/errors';
-import { GuardName, TransitionEvidence, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
+import { type AirlockError } from '../../../protocol/src/errors';
+import { type GuardName, type TransitionEvidence, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
 import { WorkflowService } from '../../../kernel/src/workflow/machine';
-import { INSTRUMENT_MARKER, TransitionRule, WORKFLOW_TABLE } from '../../../kernel/src/workflow/table';
+import { INSTRUMENT_MARKER, type TransitionRule, WORKFLOW_TABLE } from '../../../kernel/src/workflow/table';
 import type { TestRunResult } from '../../../kernel/src/workflow/test-runner';
 import { ReplayRunner, TempProject, tempDir, testAudit } from './helpers';
 

@@ -5,7 +5,7 @@ import type { WorkflowMode } from '../../../protocol/src/workflow';
 import { isTestCommand } from '../../../kernel/src/agent/task-sandbox';
 import { ExemptionPolicy } from '../../../kernel/src/workflow/exemptions';
 import { findRule, WORKFLOW_TABLE } from '../../../kernel/src/workflow/table';
-import { editVerdict, fileClassifier, FileClass, ON_TEST_RUN, TO_REVIEW } from '../../../kernel/src/workflow/task-rules';
+import { editVerdict, fileClassifier, type FileClass, ON_TEST_RUN, TO_REVIEW } from '../../../kernel/src/workflow/task-rules';
 
 const classify = fileClassifier(ExemptionPolicy.parse({}));
 

@@ -1,6 +1,6 @@
 // Attacks on the native read path: a process swaps files and directories for symlinks to a secret while the kernel reads.
 import { strict as assert } from 'node:assert';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

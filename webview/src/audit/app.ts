@@ -1,7 +1,7 @@
 // The Audit Log view: verification state, filters, a virtualised table over the kernel's pages, and entry details.
 import type { AuditEntry, AuditFilter, AuditStats, AuditVerifyReport } from '../../../protocol/src/audit';
 import type { HostToWebview } from '../../../protocol/src/webview';
-import { Bridge } from '../shared/bridge';
+import { type Bridge } from '../shared/bridge';
 import { escapeHtml } from '../shared/escape';
 import { VirtualList } from '../shared/virtualList';
 import { AuditPageCache } from './pageCache';

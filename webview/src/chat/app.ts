@@ -1,7 +1,7 @@
 // The chat panel: header (sessions, mode, meter), virtualised transcript, composer; talks to the host only through the Bridge.
 import type { ApprovalAnswer, ApprovalChoices, ChatItem, ChatSetup, ChatSnapshot, HostToWebview } from '../../../protocol/src/webview';
 import { AgentMode } from '../../../protocol/src/agent';
-import { Bridge } from '../shared/bridge';
+import { type Bridge } from '../shared/bridge';
 import { escapeHtml } from '../shared/markdown';
 import { VirtualList } from '../shared/virtualList';
 import { formatUsage, renderItem } from './render';

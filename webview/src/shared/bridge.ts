@@ -1,5 +1,5 @@
 // Webview side of the protocol: validated posts and receives, the ready handshake, typed getState/setState.
-import { HostToWebview, parseHostMessage, ViewKind, WebviewPersistedState, WebviewToHost } from '../../../protocol/src/webview';
+import { type HostToWebview, parseHostMessage, type ViewKind, WebviewPersistedState, WebviewToHost } from '../../../protocol/src/webview';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

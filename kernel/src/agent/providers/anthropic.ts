@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam, RawMessageStreamEvent, Tool, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { FinishReason, StreamEvent } from '../../../../protocol/src/agent';
 import { driveStream, finishEvent, ToolCallAssembler } from './stream';
-import { fromVendorToolName, IProvider, ProviderConfig, ProviderRequest, toVendorToolName } from './types';
+import { fromVendorToolName, type IProvider, type ProviderConfig, type ProviderRequest, toVendorToolName } from './types';
 
 export function toAnthropicMessages(req: ProviderRequest): MessageParam[] {
   const out: MessageParam[] = [];
@@ -29,7 +29,7 @@ export function toAnthropicMessages(req: ProviderRequest): MessageParam[] {
 }
 
 function safeJson(s: string): Record<string, unknown> {
-  try { const v = JSON.parse(s || '{}'); return v && typeof v === 'object' && !Array.isArray(v) ? v : { value: v }; } catch { return {}; }
+  try { const v: unknown = JSON.parse(s || '{}'); return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v }; } catch { return {}; }
 }
 
 const STOP: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', tool_use: 'tool-calls', max_tokens: 'length', refusal: 'content-filter', pause_turn: 'stop' };

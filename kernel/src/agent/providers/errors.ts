@@ -38,7 +38,8 @@ function headerGetter(h: unknown): (name: string) => string | null | undefined {
 }
 
 function causeCode(err: unknown): string | undefined {
-  for (let e: any = err, i = 0; e && i < 5; e = e.cause, i++) {
+  // An SDK wraps the socket error in `cause` (sometimes twice): look a few levels down.
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
     if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return e.code;
   }
   return undefined;

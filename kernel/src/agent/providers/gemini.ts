@@ -4,7 +4,7 @@ import type { Content, FunctionDeclaration, GenerateContentResponse, Part } from
 import type { FinishReason, StreamEvent } from '../../../../protocol/src/agent';
 import { parseRetryAfter, toProviderError } from './errors';
 import { driveStream, finishEvent, ToolCallAssembler } from './stream';
-import { fromVendorToolName, IProvider, ProviderConfig, ProviderRequest, toVendorToolName } from './types';
+import { fromVendorToolName, type IProvider, type ProviderConfig, type ProviderRequest, toVendorToolName } from './types';
 
 export function toGeminiContents(req: ProviderRequest): Content[] {
   const out: Content[] = [];
@@ -29,7 +29,7 @@ export function toGeminiContents(req: ProviderRequest): Content[] {
 }
 
 function parseArgs(s: string): Record<string, unknown> {
-  try { const v = JSON.parse(s || '{}'); return v && typeof v === 'object' && !Array.isArray(v) ? v : {}; } catch { return {}; }
+  try { const v: unknown = JSON.parse(s || '{}'); return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}; } catch { return {}; }
 }
 
 const FINISH: Record<string, FinishReason> = { STOP: 'stop', MAX_TOKENS: 'length', SAFETY: 'content-filter', RECITATION: 'content-filter', BLOCKLIST: 'content-filter', PROHIBITED_CONTENT: 'content-filter', SPII: 'content-filter' };

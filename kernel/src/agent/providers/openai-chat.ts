@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { FinishReason, StreamEvent } from '../../../../protocol/src/agent';
 import { driveStream, finishEvent, ToolCallAssembler } from './stream';
-import { fromVendorToolName, IProvider, ProviderConfig, ProviderRequest, toVendorToolName } from './types';
+import { fromVendorToolName, type IProvider, type ProviderConfig, type ProviderRequest, toVendorToolName } from './types';
 
 export function toChatMessages(req: ProviderRequest): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];

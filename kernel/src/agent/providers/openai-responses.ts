@@ -5,7 +5,7 @@ import type { FinishReason, StreamEvent } from '../../../../protocol/src/agent';
 import { AirlockError } from '../../../../protocol/src/errors';
 import { ProviderErrorCodes } from './errors';
 import { driveStream, finishEvent, ToolCallAssembler } from './stream';
-import { fromVendorToolName, IProvider, ProviderConfig, ProviderRequest, toVendorToolName } from './types';
+import { fromVendorToolName, type IProvider, type ProviderConfig, type ProviderRequest, toVendorToolName } from './types';
 
 export function toResponsesInput(req: ProviderRequest): ResponseInputItem[] {
   const out: ResponseInputItem[] = [];

@@ -1,7 +1,7 @@
 // Worker thread of search.grep: walks the subtrees it is handed and scans their files, splitting work off to idle threads.
 import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { compile, globFilter, GrepMatch, GrepQuery, scanBuffer } from './grep-core';
+import { compile, globFilter, type GrepMatch, type GrepQuery, scanBuffer } from './grep-core';
 import { IgnoreFile } from './gitignore';
 import { TreeReader } from './view';
 import { listDir } from './walk';

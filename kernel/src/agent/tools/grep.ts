@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { cancelledError } from '../../../../protocol/src/errors';
 import { workerEntry } from '../../../../protocol/src/node/assets';
-import { compile, GrepMatch, GrepQuery, GrepResult, grepSync } from './grep-core';
+import { compile, type GrepMatch, type GrepQuery, type GrepResult, grepSync } from './grep-core';
 import type { GrepTask, Segment, TaskRequest, WorkerMessage } from './grep-worker';
 import type { TreeRoot } from './view';
 import { ignoresAbove } from './walk';

@@ -1,7 +1,7 @@
 // Tools that never take the fast path: fs.write / fs.edit go to the task's output volume, exec to a code-executor sandbox.
 import { z } from 'zod';
 import { AirlockError } from '../../../../protocol/src/errors';
-import { defineTool, ToolContext } from './types';
+import { defineTool, type ToolContext } from './types';
 
 const RelPath = z.string().min(1).max(4096).describe('path relative to the workspace root');
 

@@ -1,5 +1,5 @@
 // The tree the read-only tools walk: a plain directory, or a task's overlay view (its upper dir over the workspace).
-import * as fs from 'node:fs';
+import type * as fs from 'node:fs';
 import { overlayAttrsOf } from '../../patches/xattr';
 import { at as atFd, DirChain, kindIn, lstatIn, readDirFd, refusal, tryOpenFileIn, type EntryKind } from '../../workspace/safe-open';
 

@@ -2,7 +2,6 @@
 // The sandbox speaks plain HTTP to it with a dummy key; the kernel drops any key it sent, adds the real one and makes
 // the TLS connection upstream itself, so the key never enters a sandbox and no TLS is intercepted (docs/network.md).
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -13,7 +12,7 @@ import { classify } from './address';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, resolveOnce, systemResolver, type Verdict } from './decide';
 import type { EgressEndpoint } from './proxy';
 import { downstreamHeaders, type ProviderUpstream, resolveUpstream, type ResolvedUpstream, upstreamHeaders, upstreamPath } from './provider-upstream';
-import { listenInFolder } from './socket-folder';
+import { closeInFolder, listenInFolder } from './socket-folder';
 import { resource } from './target';
 
 export const PROVIDER_SOCKET_NAME = 'provider.sock';
@@ -57,8 +56,7 @@ export class ProviderEndpoints {
     if (!e) return;
     this.open.delete(sandbox);
     e.server.closeAllConnections();
-    await new Promise<void>((resolve) => e.server.close(() => resolve()));
-    fs.rmSync(e.folder, { recursive: true, force: true });
+    await closeInFolder(e.server, e.folder);
   }
 
   async dispose(): Promise<void> {

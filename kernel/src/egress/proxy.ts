@@ -1,14 +1,13 @@
 // The kernel's egress proxy: one unix socket per sandbox (so every connection is known to come from that sandbox),
 // CONNECT tunnels and plain http:// requests to what the policy allows, each decision recorded before it acts.
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { type AuditSource, recordThenAct } from '../audit/record';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, systemResolver, type Verdict } from './decide';
 import { HEAD_TIMEOUT_MS, parseHead, type ProxyRequest, readHead, upstreamHead } from './head';
-import { listenInFolder } from './socket-folder';
+import { closeInFolder, listenInFolder } from './socket-folder';
 import { resource } from './target';
 
 export const SOCKET_NAME = 'proxy.sock';
@@ -62,8 +61,7 @@ export class EgressProxy {
     if (!e) return;
     this.open.delete(sandbox);
     for (const s of e.sockets) s.destroy();
-    await new Promise<void>((resolve) => e.server.close(() => resolve()));
-    fs.rmSync(e.folder, { recursive: true, force: true });
+    await closeInFolder(e.server, e.folder);
   }
 
   async dispose(): Promise<void> {

@@ -16,3 +16,9 @@ export async function listenInFolder(dir: string, sandbox: string, name: string,
   fs.chmodSync(socketPath, 0o666);
   return { folder, socketPath };
 }
+
+/** Stops a sandbox's server (after its connections were cut) and removes its folder. */
+export async function closeInFolder(server: net.Server, folder: string): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  fs.rmSync(folder, { recursive: true, force: true });
+}

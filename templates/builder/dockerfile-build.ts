@@ -8,23 +8,15 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
 import { aptMirror, debootstrap, defaultCacheDir, initBinary } from './debian-rootfs';
+import { followEngine } from './follow';
 import { defaultNodeBinary } from './node-binary';
 
 export type DockerfileImage = 'kernel' | 'sandbox-node' | 'code-executor';
 type Stream = Array<{ error?: string; stream?: string; aux?: { ID?: string } }>;
 
-function follow(docker: Docker, stream: NodeJS.ReadableStream, onLine: (l: string) => void, signal?: AbortSignal): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    docker.modem.followProgress(stream, (err: Error | null, res: Stream) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) reject(signal.reason);
-      else if (err) reject(err);
-      else resolve(res ?? []);
-    }, (e: { stream?: string }) => { for (const l of (e.stream ?? '').split('\n')) if (l.trim()) onLine(l.trim()); });
-  });
-}
+/** A build to its end, each line of its output to `onLine`. */
+const follow = (docker: Docker, stream: NodeJS.ReadableStream, onLine: (l: string) => void, signal?: AbortSignal): Promise<Stream> =>
+  followEngine<Stream[number]>(docker, stream, { signal, onEvent: (e) => { for (const l of (e.stream ?? '').split('\n')) if (l.trim()) onLine(l.trim()); } });
 
 export interface DockerfileBuild {
   image: DockerfileImage;

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
+import { followEngine } from './follow';
 import { AirlockError } from '../../protocol/src/errors';
 import { IMAGE_FOR_LABEL, type ImageKind, ImagesManifest, KERNEL_IMAGE_ROLE, MANIFEST_REPO, type ManifestImage, RECIPE_IMAGE,
   RegistryPrefix } from '../../protocol/src/images';
@@ -41,18 +42,9 @@ export function parseRegistry(value: string): string {
   return r.data;
 }
 
-function follow(docker: Docker, stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    docker.modem.followProgress(stream, (err: Error | null, res: Stream) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) reject(signal.reason);
-      else if (err) reject(err);
-      else resolve(res ?? []);
-    }, () => signal?.throwIfAborted());
-  });
-}
+/** Pushes and pulls to their end; each progress message checks for a cancel (a long layer is cut at its next message). */
+const follow = (docker: Docker, stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<Stream> =>
+  followEngine<Stream[number]>(docker, stream, { signal, onEvent: () => signal?.throwIfAborted() });
 
 /** Engine and registry failures as errors that say which of the usual causes it is. */
 export function registryError(what: string, ref: string, message: string): AirlockError {

@@ -8,47 +8,18 @@ import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import type { KernelLink } from '../core/src/remote/link';
 import type { RemoteKernel } from '../core/src/remote/volumes';
 import { RpcClient } from '../protocol/src/rpc-client';
-import { assets, type Assets, requireKernelBundle } from '../protocol/src/node/assets';
-import { checkNatives, defaultNodeBinary } from '../templates/builder/node-binary';
-import { ensureNodeImage, type NodeImageSpec, type Progress } from '../templates/builder/node-rootfs';
-import type { BootstrapConfig, ConfigNotes, Paths } from './config';
-import type { OutputsVolume } from './outputs';
-import type { Engine } from './runtime';
+import type { BootstrapConfig, ConfigNotes, Paths } from '../core/src/config/bootstrap';
+import type { OutputsVolume } from '../core/src/engine/outputs-volume';
+import type { Engine } from '../core/src/engine/detect';
+import { IMAGE_ROOT } from '../templates/builder/kernel-image';
 
 export const CLIENT = { name: 'airlock', version: '0.1.0' };
-const IMAGE_ROOT = '/opt/airlock';
 /** Podman mounts /run and /var/tmp on a read-only root itself, copying the image's (empty) folders through the host's
  * /tmp, which rootless Podman cannot write where /tmp is not world-writable: declared here without that copy. */
 const PODMAN_TMPFS = Object.fromEntries([['/tmp', 268435456], ['/run', 16777216], ['/var/tmp', 16777216]]
   .map(([p, size]) => [p, `rw,nosuid,nodev,size=${size},notmpcopyup`]));
 const IN = { workspace: '/workspace', state: '/state', outputs: '/outputs', socketDir: '/run/airlock', engine: '/run/engine.sock',
   userPolicies: `${IMAGE_ROOT}/user/policies`, userTemplates: `${IMAGE_ROOT}/user/templates` };
-
-/** The kernel image's files, laid out as the package root is on the host (the asset resolver's "image" layout):
- * /opt/airlock/dist/kernel/kernel.js, /opt/airlock/{policies,templates,examples}, the Deno binary for predicates. */
-export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
-  const files: Record<string, string> = { [`${IMAGE_ROOT}/dist/kernel`]: requireKernelBundle(a) };
-  // The natives (better-sqlite3, the peer-credential addon) staged beside the bundles by the build.
-  // dist/node_modules also holds the CLI's keychain binding (@napi-rs): the kernel never loads it, so it stays out.
-  const mods = path.join(a.root, 'dist', 'node_modules');
-  for (const m of fs.existsSync(mods) ? fs.readdirSync(mods) : []) if (m !== '@napi-rs') files[`${IMAGE_ROOT}/dist/node_modules/${m}`] = path.join(mods, m);
-  for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples']) {
-    if (fs.existsSync(path.join(a.root, d))) files[`${IMAGE_ROOT}/${d}`] = path.join(a.root, d);
-  }
-  if (a.deno) files[`${IMAGE_ROOT}/node_modules/deno/deno`] = a.deno;
-  return {
-    repo: 'airlock/kernel', files, librariesOf: a.deno ? [a.deno] : [],
-    changes: [`WORKDIR ${IMAGE_ROOT}`, `CMD ["/usr/bin/node", "${IMAGE_ROOT}/dist/kernel/kernel.js"]`, 'LABEL airlock.owner=airlock airlock.role=kernel-image'],
-  };
-}
-
-export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, progress?: Progress, signal?: AbortSignal): Promise<string> {
-  if (cfg.image) return cfg.image;
-  const spec = kernelImageSpec();
-  // The image runs the natives it ships with this Node.js: refuse an ABI mismatch now, not as a kernel crash loop.
-  checkNatives(spec.nodeBinary ?? defaultNodeBinary(), path.join(assets().root, 'dist', 'node_modules'));
-  return ensureNodeImage(engine.docker, spec, progress, signal);
-}
 
 function seccompDir(paths: Paths): string {
   return path.join(paths.root, 'seccomp');

@@ -5,13 +5,14 @@ import { AirlockError, ErrorCodes } from '../protocol/src/errors';
 import { Disposable, Emitter } from '../protocol/src/lifecycle';
 import type { RpcClient } from '../protocol/src/rpc-client';
 import { anchorFile, isAnchorError, syncAnchor } from '../protocol/src/node/audit-anchor';
-import { type BootstrapConfig, type Paths, readConfig, statePaths } from './config';
-import { containerName, ensureKernelImage, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
-import { ensureOutputsVolume } from './outputs';
+import { type BootstrapConfig, type Paths, readConfig, statePaths } from '../core/src/config/bootstrap';
+import { ensureKernelImage } from '../templates/builder/kernel-image';
+import { containerName, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
+import { ensureOutputsVolume } from '../core/src/engine/outputs-volume';
 import { execLink, socketLink } from '../core/src/remote/link';
 import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
 import { RemoteWorkspace } from '../core/src/remote/session';
-import { detectEngine, type Engine } from './runtime';
+import { detectEngine, type Engine } from '../core/src/engine/detect';
 import { installationId } from '../protocol/src/node/assets';
 import { recordWorkspace, startupSweep } from '../core/src/gc/sweep';
 

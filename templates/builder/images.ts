@@ -6,8 +6,8 @@ import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/asse
 import { ensureNodeImage, type Progress } from './node-rootfs';
 import { ensureSandboxImages } from './sandbox-images';
 import { pullImages, type RegistrySource } from './registry-prepare';
-import { kernelImageSpec } from '../../bootstrap/kernel';
-import type { Engine } from '../../bootstrap/runtime';
+import { kernelImageSpec } from './kernel-image';
+import type { Engine } from '../../core/src/engine/detect';
 
 export interface PrepareOptions {
   /** AIRLOCK_KERNEL_IMAGE: an image of the person's own, used as it is (not built). */

@@ -2,7 +2,7 @@
 // manifest and tagged with the names the product looks for. Asked for a registry, it never builds anything locally.
 import { AirlockError } from '../../protocol/src/errors';
 import { IMAGE_MANIFEST_ENV, IMAGE_REGISTRY_ENV, type ManifestImage, MANIFEST_REPO, type TemplateImageFields } from '../../protocol/src/images';
-import { kernelImageSpec } from '../../bootstrap/kernel';
+import { kernelImageSpec } from './kernel-image';
 import { imageTag } from './node-rootfs';
 import { defaultManifestPath, kindOf, pullByDigest, readManifest, refFrom, release, type Release } from './registry';
 import { templateImages } from './sandbox-images';

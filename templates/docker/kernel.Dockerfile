@@ -1,4 +1,4 @@
-# The kernel image from a registry base (the offline builder, bootstrap/kernel.ts + templates/builder/node-rootfs.ts, makes the same without one).
+# The kernel image from a registry base (the offline builder, templates/builder/kernel-image.ts + node-rootfs.ts, makes the same without one).
 # Build from the repository root after `npm run build`:
 #   docker build --build-arg BASE=HOST/PREFIX/base@sha256:… -f templates/docker/kernel.Dockerfile -t airlock/kernel:registry .
 # and point bootstrap at it with AIRLOCK_KERNEL_IMAGE=airlock/kernel:registry.

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { candidateSockets, readConfig, statePaths } from '../../bootstrap';
-import { outputsOptions } from '../../bootstrap/outputs';
+import { outputsOptions } from '../../core/src/engine/outputs-volume';
 import { type AirlockError, ErrorCodes } from '../../protocol/src/errors';
 
 function tmp(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-unit-')); }

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BootstrapConfig, containerName, detectEngine, KernelSupervisor, readConfig, statePaths, workspaceUser } from '../../../bootstrap';
-import { ensureKernelImage } from '../../../bootstrap/kernel';
+import { ensureKernelImage } from '../../../templates/builder/kernel-image';
 import { AirlockError } from '../../../protocol/src/errors';
 import { loadTemplates } from '../../../core/src/templates';
 import { SANDBOX_WORKSPACE_UNREADABLE, workspaceAccess } from '../../../core/src/workspace-access';

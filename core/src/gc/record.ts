@@ -8,7 +8,7 @@ export const STATE_FOLDER = /^ws-([0-9a-f]{12})$/;
 
 export interface WorkspaceRecord { path: string; recordedAt: number }
 
-/** The state folder's name is `ws-<first 12 hex of sha256(workspace path)>` (bootstrap/config.ts statePaths). */
+/** The state folder's name is `ws-<first 12 hex of sha256(workspace path)>` (core/src/config/bootstrap.ts statePaths). */
 export function stateFolderId(workspace: string): string {
   return crypto.createHash('sha256').update(workspace).digest('hex').slice(0, 12);
 }

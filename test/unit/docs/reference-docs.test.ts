@@ -50,11 +50,11 @@ describe('generated reference docs', function () {
   });
 
   it('lists an error code from a real call site, resolved through ErrorCodes, with the module and its hint', () => {
-    const site = g.sites.find((s) => s.file === 'bootstrap/runtime.ts' && s.codeText === 'ErrorCodes.NoRuntime');
-    assert.ok(site, 'the RUNTIME_NOT_FOUND site in bootstrap/runtime.ts');
+    const site = g.sites.find((s) => s.file === 'core/src/engine/detect.ts' && s.codeText === 'ErrorCodes.NoRuntime');
+    assert.ok(site, 'the RUNTIME_NOT_FOUND site in core/src/engine/detect.ts');
     assert.deepEqual(site.codes, ['RUNTIME_NOT_FOUND']);
     const row = g.files.errors.split('\n').find((l) => l.startsWith('| `RUNTIME_NOT_FOUND` (`ErrorCodes.NoRuntime`) |'));
-    assert.ok(row?.includes('`bootstrap/runtime.ts`'), row);
+    assert.ok(row?.includes('`core/src/engine/detect.ts`'), row);
     assert.ok(row!.includes(site.hints[0]!.replace(/\|/g, '\\|')), row);
     assert.match(site.hints[0]!, /install and start one/);
   });

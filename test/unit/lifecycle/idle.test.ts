@@ -4,7 +4,7 @@ import { idleMsFromEnv, IdleMonitor, idleStop, kernelBusy } from '../../../kerne
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import type { KernelServices } from '../../../kernel/src/services';
 import { KEYS } from '../../../core/src/config/keys';
-import { readConfig } from '../../../bootstrap/config';
+import { readConfig } from '../../../core/src/config/bootstrap';
 import * as os from 'node:os';
 
 describe('kernel idle shutdown', () => {

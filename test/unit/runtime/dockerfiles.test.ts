@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kernelImageSpec } from '../../../bootstrap/kernel';
+import { kernelImageSpec } from '../../../templates/builder/kernel-image';
 import { IMAGE_FOR_LABEL } from '../../../kernel/src/runtime/types';
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { BOOTSTRAP_KEYS } from '../core/src/config/legacy';
-import type { Managed } from '../core/src/config/managed';
-import { assertUsable, resolveConfig } from '../core/src/config/resolve';
-import { sizeBytes } from '../core/src/config/units';
-import { AirlockError, ErrorCodes, formatIssues } from '../protocol/src/errors';
+import { BOOTSTRAP_KEYS } from './legacy';
+import type { Managed } from './managed';
+import { assertUsable, resolveConfig } from './resolve';
+import { sizeBytes } from './units';
+import { AirlockError, ErrorCodes, formatIssues } from '../../../protocol/src/errors';
 
 export const BootstrapConfig = z.object({
   workspace: z.string().min(1),

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import { AirlockError, ErrorCodes } from '../protocol/src/errors';
-import { dockerContextHost, type EngineEndpoint, parseEngineHost, platformDefaults } from '../protocol/src/node/engine-endpoint';
-import type { BootstrapConfig } from './config';
+import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { dockerContextHost, type EngineEndpoint, parseEngineHost, platformDefaults } from '../../../protocol/src/node/engine-endpoint';
+import type { BootstrapConfig } from '../config/bootstrap';
 
 export type EngineKind = 'docker' | 'podman';
 /** `rootless`: a Podman service of an ordinary user (its socket is theirs): containers need a keep-id user namespace.

@@ -1,6 +1,6 @@
 // The kernel's outputs volume: one tmpfs per workspace holding every task's output dirs, so a filesystem caps them.
-import type { BootstrapConfig, Paths } from './config';
-import type { Engine } from './runtime';
+import type { BootstrapConfig, Paths } from '../config/bootstrap';
+import type { Engine } from './detect';
 
 export interface OutputsVolume { name: string; mountpoint: string; options: string; bytes: number }
 

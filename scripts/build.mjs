@@ -3,6 +3,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import { buildBuiltinPlugins } from './build-plugins.mjs';
 
 const root = path.join(import.meta.dirname, '..');
 const production = process.argv.includes('--production');
@@ -94,6 +95,8 @@ if (watch) {
 } else {
   await Promise.all(selected.map(([, o]) => esbuild.build(o)));
   if (selected.some(([n]) => n === 'kernel')) stageKernelNatives();
+  // The built-in plugins ship beside the kernel (dist/plugins; the kernel image copies them): built with it.
+  if (selected.some(([n]) => n === 'kernel') || only.includes('plugins')) await buildBuiltinPlugins(root);
   if (selected.some(([n]) => n === 'cli')) stageCliNatives();
   // The webviews load @vscode-elements/elements' own bundle (an ES module) from dist/webview/vendor.
   if (selected.some(([n]) => n === 'webview')) fs.cpSync(path.join(root, 'node_modules/@vscode-elements/elements/dist/bundled.js'), path.join(root, 'dist/webview/vendor/vscode-elements.js'));

@@ -28,6 +28,7 @@ import type { SandboxManager } from './runtime/sandbox-manager';
 import { TokenService } from '../../core/src/policy/tokens';
 import { installLastResort } from './last-resort';
 import { assets } from '../../protocol/src/node/assets';
+import { shippedBuiltins } from './plugins/builtins';
 import { checkOwnFolder } from './own-folder';
 import { checkKernelStores, kernelStores } from './store/stores';
 import { StoreMaintenance } from './store/maintenance';
@@ -93,7 +94,7 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
     addSecret: (v) => tasks.sanitiser.addSecret(v) }));
   // Tool plugins (kernel/src/plugins/): verified, approved at a content hash, each in its own sandbox; every transition audited.
   const plugins: Plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION,
-    taskPolicy: (id): IPolicy | undefined => tasks.policyOf(id) }));
+    taskPolicy: (id): IPolicy | undefined => tasks.policyOf(id), shipped: shippedBuiltins(assets().builtinPluginsDir) }));
   const tasks: TaskService = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
     pluginTools: () => [...mcp.tools(), ...plugins.tools()] }, env));
   const sessions = store.add(new SessionStore(config.stateDir, events));

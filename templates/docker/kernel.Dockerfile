@@ -24,6 +24,8 @@ COPY policies /opt/airlock/policies
 COPY templates/sandbox /opt/airlock/templates/sandbox
 COPY templates/seccomp /opt/airlock/templates/seccomp
 COPY examples /opt/airlock/examples
+# The built-in plugins: the kernel hashes its own copy to pre-approve the host's (kernel/src/plugins/builtins.ts).
+COPY dist/plugins /opt/airlock/dist/plugins
 # Policy predicates run in Deno (the npm package's binary).
 COPY node_modules/deno/deno /opt/airlock/node_modules/deno/deno
 RUN node -e "for (const m of ['better-sqlite3', 'airlock-peercred']) require('/opt/airlock/dist/node_modules/' + m)"

@@ -7,13 +7,14 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { PluginState } from '../../../protocol/src/methods/plugins';
 import { PLUGIN_MANIFEST_FILE, PluginManifest, PluginName } from '../../../protocol/src/plugin-manifest';
+import { assets } from '../../../protocol/src/node/assets';
 import { contentHash } from '../../../core/src/mcp/content-hash';
 import { discoverPlugins, readApprovals, readManifest, userPluginsDir, writeApprovals } from '../../../core/src/plugins/discover';
 import type { CliIO } from '../command';
 import { withKernel } from '../kernel';
 
 export const PLUGINS_USAGE = `airlock plugins list [--workspace DIR]
-  The plugins found (your plugins folder, then the workspace's .airlock/plugins/), their state in the workspace's
+  The plugins found (your plugins folder, Airlock's built-ins, the workspace's .airlock/plugins/), their state in the workspace's
   kernel (verified and waiting for approval, ready with their tools, or failed with the reason), capabilities and hash.
 airlock plugins add DIR
   Copies a built plugin (a folder with ${PLUGIN_MANIFEST_FILE}) into your plugins folder and shows what it asks for.
@@ -42,7 +43,8 @@ export async function managePlugins(sub: string | undefined, args: string[], io:
 
 /** Hands every plugin found to the kernel (which verifies them and starts the approved ones) and returns their states. */
 export async function pushPlugins(client: IKernelClient, workspace: string, io: CliIO): Promise<PluginState[]> {
-  const found = discoverPlugins({ workspace, env: io.env });
+  // The built-ins this Airlock ships (dist/plugins); the kernel pre-approves them only at the content it shipped.
+  const found = discoverPlugins({ workspace, env: io.env, builtinDir: assets().builtinPluginsDir });
   for (const s of found.skipped) io.err(`airlock: skipped ${s}`);
   return (await client.request('plugins/configure', { plugins: found.candidates }, { timeoutMs: START_TIMEOUT_MS })).plugins;
 }

@@ -14,6 +14,8 @@ import { precheckCapabilities, verifyManifest, type Judge } from './verify';
 export const PLUGIN_TEMPLATE = 'tool-plugin';
 /** The template of a plugin that asked for workspace reads: the same, plus the workspace read-only. */
 export const PLUGIN_READER_TEMPLATE = 'tool-plugin-reader';
+/** The template of a plugin that runs commands (git, test runners): the code-executor image, the workspace read-only. */
+export const PLUGIN_EXEC_TEMPLATE = 'tool-plugin-exec';
 const STDERR_LINES = 200;
 
 export interface PluginDeps {
@@ -24,6 +26,14 @@ export interface PluginDeps {
   judge: Judge;
   writes: WriteJudge;
   version: string;
+  /** The content hash this Airlock shipped a built-in plugin with (its own copy, hashed), or undefined. */
+  shipped: (name: string) => string | undefined;
+}
+
+/** Which sandbox a plugin runs in: commands need the code-executor image, reads the workspace, else neither. */
+export function templateFor(m: PluginManifest): string {
+  if (m.capabilities.exec.length) return PLUGIN_EXEC_TEMPLATE;
+  return m.capabilities.reads.length ? PLUGIN_READER_TEMPLATE : PLUGIN_TEMPLATE;
 }
 
 /** The registry's key before the manifest is known: a valid manifest's name, else the folder's name made safe. */
@@ -55,12 +65,19 @@ export class Plugin {
     this.manifest = v.manifest;
     const refused = precheckCapabilities(v.manifest, this.d.judge);
     if (refused) return this.lifecycle.to('failed', `refused: ${refused}`, { capabilities: v.manifest.capabilities });
-    const waiting = c.approved && c.approved !== c.sha256
-      ? `its content changed since it was approved (sha256 ${c.sha256.slice(0, 12)}…, approved ${c.approved.slice(0, 12)}…): approve it again`
-      : 'waiting for approval (`airlock plugins approve`)';
-    await this.lifecycle.to('verified', c.approved === c.sha256 ? 'manifest, versions and capabilities accepted' : waiting,
+    // A built-in is pre-approved only at the exact content this Airlock shipped (the kernel hashes its own copy).
+    const shipped = c.source === 'builtin' ? this.d.shipped(v.manifest.name) : undefined;
+    const builtin = shipped !== undefined && shipped === c.sha256;
+    const approved = builtin || c.approved === c.sha256;
+    const waiting = c.source === 'builtin' && !builtin && c.approved !== c.sha256
+      ? `a built-in whose content (sha256 ${c.sha256.slice(0, 12)}…) is not what this Airlock shipped (${shipped ? `${shipped.slice(0, 12)}…` : 'none of that name'}): approve it yourself`
+      : c.approved && c.approved !== c.sha256
+        ? `its content changed since it was approved (sha256 ${c.sha256.slice(0, 12)}…, approved ${c.approved.slice(0, 12)}…): approve it again`
+        : 'waiting for approval (`airlock plugins approve`)';
+    await this.lifecycle.to('verified', approved ? 'manifest, versions and capabilities accepted' : waiting,
       { version: v.manifest.version, engines: v.manifest.engines, capabilities: v.manifest.capabilities, tools: v.manifest.tools.map((t) => t.name) });
-    if (c.approved === c.sha256) await this.approve(c.sha256, 'approved earlier by the person (the host keeps the approval)');
+    if (builtin) await this.approve(c.sha256, 'a built-in plugin, pre-approved at the content hash this Airlock shipped');
+    else if (approved) await this.approve(c.sha256, 'approved earlier by the person (the host keeps the approval)');
   }
 
   /** verified → approved at this content hash, then started. The hash must be the content the host found. */
@@ -85,7 +102,7 @@ export class Plugin {
     if (refused) return this.lifecycle.to('failed', `refused: ${refused}`, { capabilities: m.capabilities });
     const sandboxes = this.d.sandboxes;
     if (!sandboxes) return this.lifecycle.to('failed', 'this kernel has no container engine; plugins only run in sandboxes');
-    this.template = m.capabilities.reads.length ? PLUGIN_READER_TEMPLATE : PLUGIN_TEMPLATE;
+    this.template = templateFor(m);
     if (!sandboxes.templates.has(this.template)) return this.lifecycle.to('failed', `no sandbox template ${this.template}`);
     await this.lifecycle.to('starting', 'approved; starting its sandbox', { template: this.template, sha256: this.approvedSha });
     const env = { [PLUGIN_ENV.name]: m.name, [PLUGIN_ENV.capabilities]: JSON.stringify(m.capabilities),

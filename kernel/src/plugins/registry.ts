@@ -20,6 +20,8 @@ export interface PluginsDeps {
   /** The policy of a running task (its mode's), which judges the files a plugin proposes during that task's call. */
   taskPolicy: (taskId: string) => IPolicy | undefined;
   version: string;
+  /** The content hash of each built-in as this Airlock shipped it (kernel/src/plugins/builtins.ts); none: no pre-approval. */
+  shipped?: (name: string) => string | undefined;
 }
 
 export class Plugins implements IDisposable {
@@ -100,7 +102,7 @@ export class Plugins implements IDisposable {
       return { ok: false, reason: d.decision === 'ask' ? `the policy asks about it (${d.reason}); a plugin's writes cannot be asked about` : d.reason };
     };
     return { sandboxes: this.d.sandboxes, record, note, judge: (r: Parameters<IPolicyEngine['evaluate']>[0]) => this.d.policy.evaluate(r),
-      writes, version: this.d.version };
+      writes, version: this.d.version, shipped: this.d.shipped ?? (() => undefined) };
   }
 
   dispose(): void {

@@ -28,6 +28,8 @@ export interface Assets {
   /** Default policies per mode (AIRLOCK_POLICIES_DIR overrides). */
   policiesDir: string;
   examplesDir: string;
+  /** The built-in tool plugins (dist/plugins/<name>/), built by scripts/build.mjs; absent in a checkout not built. */
+  builtinPluginsDir: string;
   /** The Deno binary that runs policy predicates, or undefined when it is not shipped in this layout. */
   deno: string | undefined;
 }
@@ -69,6 +71,7 @@ export function resolveAssets(env: NodeJS.ProcessEnv = process.env, dir = here()
     seccompDir: path.join(templates, 'seccomp'),
     policiesDir: env.AIRLOCK_POLICIES_DIR ? path.resolve(env.AIRLOCK_POLICIES_DIR) : path.join(root, 'policies'),
     examplesDir: path.join(root, 'examples'),
+    builtinPluginsDir: path.join(root, 'dist', 'plugins'),
     deno: firstExisting(path.join(root, 'node_modules', 'deno', denoBin)),
   };
 }

@@ -27,7 +27,8 @@ export type ApprovalPreview = z.infer<typeof ApprovalPreview>;
 
 /** One entry of a chat transcript; the host owns the model, the webview renders it. */
 export const ChatItem = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('user'), id: z.string(), text: z.string(), time: z.number() }),
+  /** `taskId`: the task this message started (Rewind to here drops it and every later one). */
+  z.object({ type: z.literal('user'), id: z.string(), text: z.string(), time: z.number(), taskId: z.string().optional() }),
   z.object({ type: z.literal('assistant'), id: z.string(), text: z.string(), streaming: z.boolean() }),
   z.object({
     type: z.literal('tool'), id: z.string(), name: z.string(), arguments: z.string(),
@@ -139,6 +140,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/setup'), answer: SetupAnswer }),
   /** The first-run form's "Try it with a recorded session": one task replayed from Airlock's example recording. */
   z.object({ type: z.literal('chat/tryRecorded') }),
+  /** "Rewind to here" on a message of yours: the conversation goes back to before it (later turns' patch sets withdrawn). */
+  z.object({ type: z.literal('chat/rewind'), itemId: z.string().max(128) }),
   /** The composer's text, debounced: the host keeps it with the session. */
   z.object({ type: z.literal('chat/draft'), sessionId: z.string().max(128), text: z.string().max(200_000) }),
   z.object({ type: z.literal('audit/query'), request: AuditQueryRequest }),

@@ -1,4 +1,4 @@
-// `airlock chat` slash commands: /mode /model /review /merge /stop /cost /sessions /help /exit, over the same review and
+// `airlock chat` slash commands: /mode /model /review /merge /rewind /stop /cost /sessions /help /exit, over the same review and
 // sessions code as `airlock review` and `airlock sessions`.
 import { AirlockError } from '../../../protocol/src/errors';
 import type { PatchSetSummary } from '../../../protocol/src/patches';
@@ -8,6 +8,7 @@ import { sessionsAction } from '../commands/sessions';
 import * as review from '../review/actions';
 import type { RunOptions } from '../run/options';
 import { eventLine, paint, type Style } from './render';
+import { type ChatTurn, rewindChat } from './rewind';
 
 export interface ChatTotals { tasks: number; totalTokens: number; costUsd: number }
 
@@ -25,6 +26,8 @@ export interface ChatContext {
   totals(): ChatTotals & { running: boolean };
   /** The patch set the last task of this chat produced, if any. */
   lastSetId(): string | undefined;
+  /** The chat's finished turns, oldest first (the conversation the next message carries); /rewind shortens it. */
+  turns(): ChatTurn[];
 }
 
 export type SlashResult = 'exit' | undefined;
@@ -113,6 +116,13 @@ export const SLASH: Record<string, SlashCommand> = {
       const c = reviewCtx(ctx);
       await review.decide(c, setId, 'accept', [], []);
       await review.merge(c, setId);
+      return undefined;
+    },
+  },
+  rewind: {
+    args: '[N]', help: 'list the turns; with N keep turns 1..N: later ones leave the conversation and their patch sets review',
+    async run(ctx, [n]) {
+      await rewindChat(ctx.client, ctx.io, ctx.turns(), n, ctx.totals().running);
       return undefined;
     },
   },

@@ -12,6 +12,7 @@ import type { RunOptions } from '../run/options';
 import { runTaskInTerminal, type SessionIO } from '../run/session';
 import { type ChatContext, parseSlash, runSlash, SLASH } from './commands';
 import { eventLine, MarkdownStream, paint, type Style } from './render';
+import type { ChatTurn } from './rewind';
 
 const DOUBLE_PRESS_MS = 2000;
 
@@ -39,7 +40,7 @@ interface Running { id?: string; stopRequested: boolean; abort: AbortController;
 
 export class ChatLoop {
   private readonly queue: string[] = [];
-  private readonly history: Array<{ user: string; agent: string }> = [];
+  private readonly history: ChatTurn[] = [];
   private readonly totals = { tasks: 0, totalTokens: 0, costUsd: 0 };
   private live = { totalTokens: 0, costUsd: 0 };
   private task?: Running;
@@ -90,6 +91,7 @@ export class ChatLoop {
           costUsd: this.totals.costUsd + live.costUsd, running: !!this.task };
       },
       lastSetId: () => this.lastSet,
+      turns: () => this.history,
     };
   }
 
@@ -157,7 +159,7 @@ export class ChatLoop {
       this.totals.costUsd += r.usage.costUsd;
       if (r.setId && !r.merged) io.out(paint(style, `(in this chat: /review shows its diff, /merge merges it)`, 'dim'));
       if (r.setId) this.lastSet = r.setId;
-      this.history.push({ user: message, agent: r.message });
+      this.history.push({ user: message, agent: r.message, taskId: r.taskId });
     } catch (err) {
       this.showError(err);
     } finally {

@@ -21,6 +21,7 @@ import {
 import { interruptReason, noModel } from './taskEnds';
 import { SessionStore, type StoredChats } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
+import { rewindSession } from './rewind';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
 
@@ -201,6 +202,13 @@ export class ChatController extends Disposable {
   async retry(): Promise<void> {
     const prompt = lastPrompt(this.current);
     if (prompt) await this.send(prompt);
+  }
+
+  /** "Rewind to here" on one of the person's messages of the current session (rewind.ts). */
+  async rewind(itemId: string): Promise<void> {
+    if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
+    await rewindSession(this.current, itemId, () => this.connect());
+    this.changed();
   }
 
   async stop(): Promise<void> {

@@ -63,7 +63,30 @@ export function addUserMessage(s: ChatSession, text: string, now: number): ChatO
 export function taskStarted(s: ChatSession, taskId: string): ChatOp[] {
   s.taskId = taskId;
   s.running = true;
-  return [{ type: 'status', running: true, taskId }];
+  const ops: ChatOp[] = [];
+  // The message that started it knows its task: a rewind to it drops this task and every later one.
+  const u = [...s.items].reverse().find((x) => x.type === 'user');
+  if (u?.type === 'user' && !u.taskId) ops.push(upsert(s, { ...u, taskId }));
+  ops.push({ type: 'status', running: true, taskId });
+  return ops;
+}
+
+/** What "Rewind to here" on the message `itemId` drops: it and everything after; the tasks those messages started. */
+export function rewindPlan(s: ChatSession, itemId: string): { index: number; text: string; tasks: string[]; turns: number } | undefined {
+  const index = s.items.findIndex((x) => x.id === itemId && x.type === 'user');
+  if (index < 0) return undefined;
+  const users = s.items.slice(index).filter((x): x is Extract<ChatItem, { type: 'user' }> => x.type === 'user');
+  const tasks = [...new Set(users.flatMap((u) => (u.taskId ? [u.taskId] : [])))];
+  return { index, text: (s.items[index] as Extract<ChatItem, { type: 'user' }>).text, tasks, turns: users.length };
+}
+
+/** Drops the transcript from `index` on (the kernel's sessions store and audit log keep it); no task is current any more. */
+export function truncateAt(s: ChatSession, index: number, now: number): void {
+  s.items = s.items.slice(0, index);
+  s.streamingId = undefined;
+  s.taskId = null;
+  s.running = false;
+  s.updatedAt = now;
 }
 
 export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now: number): ChatOp[] {

@@ -240,6 +240,9 @@ export class TaskService implements IDisposable {
     return taskId ? this.tasks.get(taskId)?.upstream : undefined;
   }
 
+  /** True while the task is queued or running (a rewind refuses to drop it). */
+  isActive(taskId: string): boolean { return this.tasks.has(taskId); }
+
   /** Waits for a task's work to end (tests, shutdown). */
   async settled(taskId: string): Promise<void> { await this.tasks.get(taskId)?.done; }
 

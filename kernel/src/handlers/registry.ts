@@ -39,6 +39,7 @@ import { attest as auditAttest } from './audit/attest';
 import { start as taskStart } from './task/start';
 import { cancel as taskCancel } from './task/cancel';
 import { approve as taskApprove } from './task/approve';
+import { rewind as taskRewind } from './task/rewind';
 import { configure as providerConfigure } from './provider/configure';
 import { list as sessionsList } from './sessions/list';
 import { show as sessionsShow } from './sessions/show';
@@ -125,10 +126,11 @@ export const sessionsHandlers = (s: Needs<'sessions'> & AuditWriter) => ({
   'sessions/delete': sessionsDelete(s),
 });
 
-export const taskHandlers = (s: Needs<'tasks' | 'config' | 'sessions'> & AuditWriter) => ({
+export const taskHandlers = (s: Needs<'tasks' | 'config' | 'sessions' | 'patches'> & AuditWriter) => ({
   'task/start': taskStart(s),
   'task/cancel': taskCancel(s),
   'task/approve': taskApprove(s),
+  'task/rewind': taskRewind(s),
   'provider/configure': providerConfigure(s),
 });
 

@@ -1,7 +1,7 @@
 // Agent task methods: start a task, cancel it, answer an approval request, hand the kernel a provider's API key.
 import { z } from 'zod';
 import { AgentMode, Budgets, ProviderName } from '../agent';
-import { AutoMergeCriteria } from '../patches';
+import { AutoMergeCriteria, PatchSetId } from '../patches';
 
 export const TaskId = z.string().regex(/^task_[A-Za-z0-9_-]{1,64}$/);
 
@@ -55,6 +55,25 @@ export const TaskStartParams = z.object({
 });
 export type TaskStartParams = z.infer<typeof TaskStartParams>;
 
+/**
+ * What a rewind did to one dropped turn's patch set: `withdrawn` (every file rejected, so it leaves review),
+ * `already-rejected`, `merged` (part or all of it is in the workspace: a rewind never moves the workspace), `none` (the
+ * turn produced no patch set).
+ */
+export const RewindOutcome = z.enum(['withdrawn', 'already-rejected', 'merged', 'none']);
+export type RewindOutcome = z.infer<typeof RewindOutcome>;
+export const TaskRewindParams = z.object({
+  /** The turns (tasks) the conversation drops, each one's patch set withdrawn from review. */
+  tasks: z.array(TaskId).min(1).max(200),
+  /** Why (shown in the audit entry and the withdrawn sets' review note). */
+  reason: z.string().max(2000).optional(),
+});
+export type TaskRewindParams = z.infer<typeof TaskRewindParams>;
+export const TaskRewindResult = z.object({
+  turns: z.array(z.object({ taskId: TaskId, setId: PatchSetId.nullable(), outcome: RewindOutcome })),
+});
+export type TaskRewindResult = z.infer<typeof TaskRewindResult>;
+
 export const agentMethods = {
   /**
    * Starts a task; progress arrives as `task/event` events (seq from 0). When the task has edits, `patches/ready`
@@ -72,6 +91,13 @@ export const agentMethods = {
     z.object({ taskId: TaskId, requestId: z.string().min(1).max(128), decision: ApprovalDecision, note: z.string().max(2000).optional() }),
     z.object({ accepted: z.boolean() }),
   ],
+  /**
+   * Rewinds a conversation: the given turns (tasks, none of them running) are dropped, and the patch set each produced
+   * (its output volume's snapshot, kept in the state volume) is withdrawn from review, so the proposal is what it was
+   * before them. Recorded (`task.rewind`) before anything changes; the workspace never moves; transcripts stay in the
+   * sessions store and the audit log.
+   */
+  'task/rewind': [TaskRewindParams, TaskRewindResult],
   /** API key / base URL for a provider, kept in kernel memory only and redacted everywhere (never logged or audited). */
   'provider/configure': [
     z.object({ provider: ProviderName, apiKey: z.string().min(1).max(4096).optional(), baseUrl: z.string().url().max(2048).optional() }),

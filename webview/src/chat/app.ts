@@ -109,6 +109,8 @@ export class ChatApp {
         this.bridge.post({ type: 'chat/approve', requestId: id, answer: target.dataset.answer as ApprovalAnswer, note: note || undefined });
       } else if (target.dataset.action === 'open-diff') {
         this.bridge.post({ type: 'chat/openApprovalDiff', requestId: target.dataset.id! });
+      } else if (target.dataset.action === 'rewind') {
+        if (!this.store.running) this.bridge.post({ type: 'chat/rewind', itemId: target.dataset.id! });
       } else if (target.dataset.action === 'open-patchset') {
         this.bridge.post({ type: 'chat/openPatchSet', setId: target.dataset.set! });
       }
@@ -143,7 +145,9 @@ export class ChatApp {
     this.sessionId = s.sessionId;
     // A new view or another session shows that session's draft; the same session keeps what is being typed.
     const input = this.el.input as ValueEl;
-    if (switched || (!input.value && s.draft)) input.value = s.draft ?? '';
+    // A rewind hands its message back (rewound: the list got shorter): the composer shows it to edit and resend.
+    const rewound = !switched && s.draft !== undefined && s.items.length < this.store.items.length;
+    if (switched || rewound || (!input.value && s.draft)) input.value = s.draft ?? '';
     this.approvals = s.approvals;
     this.store.reset(s);
     this.el.sessions.innerHTML = s.sessions.map((x) => `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`).join('');

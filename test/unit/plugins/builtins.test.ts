@@ -2,45 +2,24 @@
 // real node:test projects (pass/fail per test), their build (deterministic: the kernel pre-approves the shipped hash),
 // and the kernel pre-approving a built-in only at the content it shipped.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AuditInput } from '../../../protocol/src/audit';
 import type { PluginCandidate } from '../../../protocol/src/methods/plugins';
 import { contentHash } from '../../../core/src/mcp/content-hash';
-import { testPlugin } from '../../../sdk/src/index';
+import { manifestOf, testPlugin } from '../../../sdk/src/index';
+import type { PolicyRequest } from '../../../protocol/src/policy';
+import { assets } from '../../../protocol/src/node/assets';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { precheckCapabilities } from '../../../kernel/src/plugins/verify';
 import { plugin as gitTool, parseBlame } from '../../../plugins/builtin/git-tool/index';
 import { plugin as testTool } from '../../../plugins/builtin/test-tool/index';
 import { shippedBuiltins } from '../../../kernel/src/plugins/builtins';
 import { PLUGIN_EXEC_TEMPLATE, templateFor } from '../../../kernel/src/plugins/plugin';
 import { Plugins } from '../../../kernel/src/plugins/registry';
 import { REPO } from './example';
-
-const gitIn = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8',
-  env: { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' } });
-
-/** A repository with two commits by two authors and an uncommitted change. */
-export function gitWorkspace(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  gitIn(dir, 'init', '-q', '-b', 'main');
-  fs.writeFileSync(path.join(dir, 'a.txt'), 'one\ntwo\n');
-  gitIn(dir, 'add', '.');
-  gitIn(dir, 'commit', '-q', '-m', 'first: a.txt');
-  fs.writeFileSync(path.join(dir, 'a.txt'), 'one\ntwo\nthree\n');
-  execFileSync('git', ['commit', '-q', '-am', 'second: line three'], { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'Grace',
-    GIT_AUTHOR_EMAIL: 'grace@example.com', GIT_COMMITTER_NAME: 'Grace', GIT_COMMITTER_EMAIL: 'grace@example.com' } });
-  fs.writeFileSync(path.join(dir, 'a.txt'), 'one\nTWO\nthree\n');
-}
-
-/** A node:test project with one passing and one failing test. */
-export function testWorkspace(dir: string): void {
-  fs.mkdirSync(path.join(dir, 'test'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'test', 'math.test.js'), [
-    "const test = require('node:test'); const assert = require('node:assert');",
-    "test('adds', () => assert.equal(1 + 1, 2));",
-    "test('subtracts wrongly', () => assert.equal(2 - 1, 3));", ''].join('\n'));
-}
+import { gitIn, gitWorkspace, testWorkspace } from './workspaces';
 
 const dataOf = (text: string) => JSON.parse(text.slice(text.lastIndexOf('\n{') + 1));
 
@@ -129,6 +108,18 @@ describe('built-in plugins', function () {
     assert.equal(shipped('git-tool'), contentHash(path.join(a, 'git-tool')));
     assert.equal(shipped('nope'), undefined);
     assert.equal(shippedBuiltins(undefined)('git-tool'), undefined);
+  });
+
+  it('the shipped policies: explore and debug let both start; strict refuses test-tool (running tests asks there)', async () => {
+    for (const mode of ['explore', 'debug', 'strict']) {
+      const e = new PolicyEngine({});
+      e.load([path.join(assets().policiesDir, `${mode}.yaml`)]);
+      const judge = (r: PolicyRequest) => e.evaluate(r);
+      assert.equal(precheckCapabilities(manifestOf(gitTool), judge), null, `${mode} git-tool`);
+      const t = precheckCapabilities(manifestOf(testTool), judge);
+      if (mode === 'strict') assert.match(t ?? '', /exec npm test \*.*only allows one call at a time/);
+      else assert.equal(t, null, `${mode} test-tool`);
+    }
   });
 
   it('the kernel pre-approves a built-in only at the content it shipped', async () => {

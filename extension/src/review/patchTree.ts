@@ -2,12 +2,13 @@
 import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import type { FilePatch, PatchSetSummary } from '../../../protocol/src/patches';
+import type { FilePatch, MergeConflict, PatchSetSummary } from '../../../protocol/src/patches';
 import type { Verification } from '../../../protocol/src/provenance';
-import { fileHunks, fileStats } from './proposed';
+import { fileDescription, fileKindIcon, fileState, type FileState, setLabel, STATE_ICON } from './patchItems';
+import { fileHunks } from './proposed';
 import type { ReviewClient } from './reviewClient';
 
-export type PatchNode = { type: 'set'; set: PatchSetSummary } | { type: 'file'; setId: string; file: FilePatch; decided?: 'accept' | 'reject' }
+export type PatchNode = { type: 'set'; set: PatchSetSummary; prompt?: string } | { type: 'file'; setId: string; file: FilePatch; state: FileState }
   /** The set's verify-before-merge state: tests rerun on exactly the accepted hunks (click to run). */
   | { type: 'verify'; setId: string; v?: Verification; current?: boolean };
 
@@ -17,22 +18,26 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
   view?: vscode.TreeView<PatchNode>;
   pending: PatchSetSummary[] = [];
 
-  constructor(private readonly review: ReviewClient, private readonly log: vscode.LogOutputChannel) { super(); }
+  /** `conflicts`: the open conflicts of a set from its last merge plan (the kernel does not keep them). */
+  constructor(private readonly review: ReviewClient, private readonly log: vscode.LogOutputChannel,
+    private readonly conflicts: (setId: string) => readonly MergeConflict[] = () => []) { super(); }
 
   refresh(): void { this._onDidChange.fire(undefined); }
 
   async getChildren(node?: PatchNode): Promise<PatchNode[]> {
     try {
       if (!node) {
-        this.pending = await this.review.list();
+        const [pending, prompts] = await Promise.all([this.review.list(), this.review.taskTitles()]);
+        this.pending = pending;
         this.setMessage(this.pending.length ? undefined : 'No pending patch sets.');
         if (this.view) this.view.badge = this.pending.length ? { value: this.pending.length, tooltip: `${this.pending.length} patch set(s) to review` } : undefined;
-        return this.pending.map((set) => ({ type: 'set', set }));
+        return this.pending.map((set) => ({ type: 'set', set, prompt: set.taskId ? prompts.get(set.taskId) : undefined }));
       }
       if (node.type === 'set') {
-        const { set, review, verification, verificationCurrent } = await this.review.show(node.set.id, true);
+        const { set, review, done, verification, verificationCurrent } = await this.review.show(node.set.id, true);
         const verify: PatchNode = { type: 'verify', setId: set.id, v: verification, current: verificationCurrent };
-        return [verify, ...set.files.map((file): PatchNode => ({ type: 'file', setId: set.id, file, decided: review[file.path]?.file }))];
+        const facts = { review, done, conflicts: this.conflicts(set.id) };
+        return [verify, ...set.files.map((file): PatchNode => ({ type: 'file', setId: set.id, file, state: fileState(facts, file) }))];
       }
       return [];
     } catch (err) {
@@ -47,25 +52,32 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
     if (node.type === 'set') {
       const s = node.set;
       const tests = s.testsPassed === null ? 'tests not run' : s.testsPassed ? 'tests passed' : 'tests failed';
-      const item = new vscode.TreeItem(s.taskId ? `${s.taskId}` : s.id, vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(setLabel(s, node.prompt), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = s.id;
       item.description = `${s.files} file${s.files === 1 ? '' : 's'} +${s.added} −${s.removed} · ${tests}${s.blocked ? ` · ${s.blocked} blocked` : ''}`;
-      item.tooltip = new vscode.MarkdownString(`**${s.id}**\n\n${s.pendingHunks} hunk(s) pending · ${tests} · source: ${s.source} · ${new Date(s.createdAt).toLocaleString()}`);
+      item.tooltip = new vscode.MarkdownString(`**${s.id}**${s.taskId ? ` · task ${s.taskId}` : ''}\n\n${s.pendingHunks} hunk(s) pending · ${tests} · source: ${s.source} · ${new Date(s.createdAt).toLocaleString()}`);
       item.iconPath = new vscode.ThemeIcon(s.testsPassed === false ? 'testing-failed-icon' : 'git-pull-request');
       item.contextValue = 'airlock.patchSet';
-      item.accessibilityInformation = { label: `Patch set ${s.id}, ${item.description}` };
+      item.accessibilityInformation = { label: `Patch set ${setLabel(s, node.prompt)}, ${item.description}` };
       return item;
     }
     if (node.type === 'verify') return verifyItem(node);
     const f = node.file;
-    const st = fileStats(f);
     const item = new vscode.TreeItem(f.path, vscode.TreeItemCollapsibleState.None);
     item.id = `${node.setId}:${f.path}`;
-    item.description = `${f.type}${f.type === 'rename' ? ` from ${f.from}` : ''} +${st.added} −${st.removed}${node.decided ? ` · ${node.decided}ed` : ''}`;
+    item.description = fileDescription(f, node.state);
     item.resourceUri = vscode.Uri.file(f.path);
+    // The state's icon (a conflict in the warning colour) says what is left; the kind (deleted, binary) is in the words.
+    const kind = fileKindIcon(f);
+    item.iconPath = new vscode.ThemeIcon(node.state === 'pending' && kind ? kind : STATE_ICON[node.state],
+      node.state === 'conflicted' ? new vscode.ThemeColor('list.warningForeground') : undefined);
     item.contextValue = 'airlock.patchFile';
-    item.command = { command: 'airlock.openPatchFile', title: 'Open Diff', arguments: [node.setId, f.path] };
-    item.tooltip = `${fileHunks(f).length} hunk(s)`;
+    item.command = node.state === 'conflicted'
+      ? { command: 'airlock.resolveConflicts', title: 'Resolve in Merge Editor', arguments: [node.setId, f.path] }
+      : { command: 'airlock.openPatchFile', title: 'Open Diff', arguments: [node.setId, f.path] };
+    item.tooltip = f.type === 'binary' ? `${f.path}\nsha256 ${f.baseHash ?? '(new file)'} → ${f.newHash}\naccept replaces the workspace file, reject keeps it`
+      : `${fileHunks(f).length} hunk(s) · ${node.state}`;
+    item.accessibilityInformation = { label: `${f.path}, ${item.description}` };
     return item;
   }
 

@@ -1,10 +1,12 @@
 // Wires the Patches view, diff documents and CodeLens to the review/* methods; merges through the WorkspaceEdit applier.
 import * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
-import { Disposable } from '../../../protocol/src/lifecycle';
-import type { Decision, ReviewItem } from '../../../protocol/src/patches';
+import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import type { Decision, MergeConflict, PatchSet, ReviewItem, ReviewState } from '../../../protocol/src/patches';
 import type { KernelService } from '../kernel/kernelService';
 import { applyPlan, type MergeRecord, undoMerge } from './applier';
+import { ConflictResolver } from './conflicts';
+import { actionWords, binarySummary, hunkState } from './patchItems';
 import { type PatchNode, PatchTree } from './patchTree';
 import { fileHunks, fileStats, parsePatchUriPath, PATCH_SCHEME, patchUriParts } from './proposed';
 import { ReviewClient } from './reviewClient';
@@ -17,16 +19,23 @@ export class ReviewController extends Disposable {
   readonly tree: PatchTree;
   private readonly content: PatchContentProvider;
   private readonly lenses: HunkCodeLensProvider;
+  private readonly resolver?: ConflictResolver;
+  /** Open conflicts per set, from its last merge plan: shown per hunk until merged in the merge editor or dropped. */
+  private readonly conflicts = new Map<string, MergeConflict[]>();
+  private readonly _onDidChangeStatus = this._register(new Emitter<{ setId: string; status: PatchSet['status'] }>());
+  /** A set's status after a merge, a resolution or a decision (merged / rejected / pending): the chat's card follows it. */
+  readonly onDidChangeStatus = this._onDidChangeStatus.event;
 
   constructor(kernel: KernelService | undefined, private readonly root: vscode.Uri | undefined, private readonly memento: vscode.Memento, private readonly log: vscode.LogOutputChannel) {
     super();
     this.client = new ReviewClient(kernel);
-    this.tree = this._register(new PatchTree(this.client, log));
+    this.tree = this._register(new PatchTree(this.client, log, (id) => this.conflicts.get(id) ?? []));
     const view = vscode.window.createTreeView('airlock.patches', { treeDataProvider: this.tree, showCollapseAll: true });
     this.tree.view = view;
     this._register(view);
     this.content = this._register(new PatchContentProvider(root ?? vscode.Uri.file('/'), this.client));
-    this.lenses = this._register(new HunkCodeLensProvider(this.content, this.client));
+    this.lenses = this._register(new HunkCodeLensProvider(this.content, this.client, (id) => this.conflicts.get(id) ?? []));
+    if (root) this.resolver = this._register(new ConflictResolver(root, this.client, log, (id) => void this.settled(id)));
     this._register(vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, this.content));
     this._register(vscode.languages.registerCodeLensProvider({ scheme: PATCH_SCHEME }, this.lenses));
     const cmd = (id: string, fn: (...a: never[]) => unknown) => this._register(vscode.commands.registerCommand(id, async (...a: never[]) => {
@@ -47,6 +56,7 @@ export class ReviewController extends Disposable {
     cmd('airlock.rejectPatchSet', (a: PatchNode | string) => this.decideSet('reject', a));
     cmd('airlock.mergePatchSet', (a: PatchNode | string) => this.merge(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
     cmd('airlock.verifyPatchSet', (a: PatchNode | string) => this.verify(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
+    cmd('airlock.resolveConflicts', (a?: string | PatchNode, path?: string) => this.resolveConflicts(typeof a === 'string' ? a : a?.type === 'set' ? a.set.id : a?.setId, path ?? (a && typeof a !== 'string' && a.type === 'file' ? a.file.path : undefined)));
     cmd('airlock.undoLastMerge', () => this.undo());
     cmd('airlock.reviewPendingPatches', () => this.reviewPending());
   }
@@ -55,10 +65,20 @@ export class ReviewController extends Disposable {
     const { set } = await this.client.show(setId);
     const f = set.files.find((x) => x.path === path);
     if (!f) throw new AirlockError('REVIEW_NO_FILE', `${path} is not in ${setId}`);
+    if (f.type === 'binary') return this.askBinary(setId, f);
     const right = vscode.Uri.from(patchUriParts(setId, path));
     const leftRel = f.type === 'rename' ? f.from : path;
     const left = f.type === 'add' || !this.root ? right.with({ query: 'base' }) : vscode.Uri.joinPath(this.root, leftRel);
     await vscode.commands.executeCommand('vscode.diff', left, right, `${path} ↔ proposed (${setId})`, { preview: true });
+  }
+
+  /** A binary has no text diff (an image diff of a half-written preview is worse than none): size, hash, replace or keep. */
+  private async askBinary(setId: string, f: Extract<PatchSet['files'][number], { type: 'binary' }>): Promise<void> {
+    const w = actionWords(f);
+    const replace = w.accept === 'add' ? 'Add it' : 'Replace with proposed', keep = w.reject === 'skip' ? 'Skip it' : 'Keep current';
+    const detail = `${binarySummary(f)}\nbase sha256 ${f.baseHash ?? '(new file)'}\nnew sha256 ${f.newHash}`;
+    const pick = await vscode.window.showInformationMessage(`${f.path} (binary)`, { modal: true, detail }, replace, keep);
+    if (pick) await this.decide(setId, [{ path: f.path, decision: pick === replace ? 'accept' : 'reject' }]);
   }
 
   /** Verify before merge; the result shows in the Patches view (and a failing test by name in the message). */
@@ -127,24 +147,59 @@ export class ReviewController extends Disposable {
   private async decideSet(decision: Decision, a: PatchNode | string): Promise<void> {
     const setId = typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId;
     const { set } = await this.client.show(setId, true);
+    if (decision === 'reject') {
+      const ok = 'Reject all';
+      const pick = await vscode.window.showWarningMessage(`Reject every change of ${setId} (${set.files.length} file(s))?`,
+        { modal: true, detail: 'Nothing is written; the set leaves the Patches view. Hunks already merged stay in the workspace.' }, ok);
+      if (pick !== ok) return;
+    }
     await this.decide(setId, set.files.map((f) => ({ path: f.path, decision })));
   }
 
   private async decide(setId: string, items: ReviewItem[]): Promise<void> {
     await this.client.decide(setId, items);
+    const shown = this.client.cached(setId);
+    if (shown) this.settleConflicts(setId, shown.review, shown.done);
     this.lenses.refresh();
     this.tree.refresh();
+    if (shown && shown.set.status !== 'pending') this._onDidChangeStatus.fire({ setId, status: shown.set.status });
+  }
+
+  /** A conflict stays open until its hunk is merged (in `done`) or dropped (rejected). */
+  private settleConflicts(setId: string, review: ReviewState, done: readonly string[]): void {
+    const open = (this.conflicts.get(setId) ?? []).filter((c) => hunkState({ review, done, conflicts: [c] }, c.path, c.hunkId ?? '') === 'conflicted');
+    if (open.length) this.conflicts.set(setId, open); else this.conflicts.delete(setId);
+  }
+
+  /** After the merge editor or a replace/keep answer: the kernel's view of the set, the views, and the chat's card. */
+  private async settled(setId: string): Promise<void> {
+    const { set, review, done } = await this.client.show(setId, true);
+    this.settleConflicts(setId, review, done);
+    this.tree.refresh();
+    this.lenses.refresh();
+    this._onDidChangeStatus.fire({ setId, status: set.status });
+  }
+
+  /** Reopens the merge editor (or the replace/keep question) for a set's open conflicts, or one file's. */
+  private async resolveConflicts(setId?: string, path?: string): Promise<void> {
+    if (!setId) throw new AirlockError('REVIEW_NO_SET', 'no patch set chosen', 'use the action on a conflicted file in the Patches view');
+    const open = (this.conflicts.get(setId) ?? []).filter((c) => !path || c.path === path);
+    if (!open.length) { await this.merge(setId); return; }
+    const { set, review } = await this.client.show(setId, true);
+    await this.resolver?.resolve(set, open, acceptedHunks(set, review), new Map());
   }
 
   /** Plans against the workspace as it is now, applies through one WorkspaceEdit, and reports the result to the kernel. */
   async merge(setId: string): Promise<void> {
     if (!this.root) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
     const plan = await this.client.plan(setId);
-    if (plan.conflicts.length) {
-      const pick = await vscode.window.showWarningMessage(`${plan.conflicts.length} conflict(s) in ${setId}: ${plan.conflicts.slice(0, 3).map((c) => `${c.path}: ${c.reason}`).join('; ')}`, { modal: true }, 'Merge the rest');
-      if (pick !== 'Merge the rest') return;
-    }
-    if (!plan.ops.length) { void vscode.window.showInformationMessage('Nothing accepted to merge yet.'); return; }
+    if (!plan.ops.length && !plan.conflicts.length) { void vscode.window.showInformationMessage('Nothing accepted to merge yet.'); return; }
+    // Conflicts are never skipped: what merges cleanly is written now (it leaves the person's edits alone), then each
+    // conflicted file opens in the merge editor with the person's text before this merge as "yours".
+    const yours = new Map<string, string | null>();
+    for (const c of plan.conflicts) if (!yours.has(c.path)) yours.set(c.path, await readText(this.root, c.path));
+    if (plan.conflicts.length) this.conflicts.set(setId, plan.conflicts); else this.conflicts.delete(setId);
+    if (!plan.ops.length) { await this.openConflicts(setId, plan.conflicts, yours); return; }
     const mergeId = `m_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
     let record: MergeRecord;
     try {
@@ -154,10 +209,25 @@ export class ReviewController extends Disposable {
       throw err;
     }
     await this.memento.update(LAST_MERGE_KEY, record);
-    await this.client.merged(setId, { mergeId, outcome: 'merged', paths: record.files.map((f) => f.path), completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
+    const { status } = await this.client.merged(setId, { mergeId, outcome: 'merged', paths: record.files.map((f) => f.path), completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
     this.tree.refresh();
+    this.lenses.refresh();
+    this._onDidChangeStatus.fire({ setId, status });
+    if (plan.conflicts.length) {
+      void vscode.window.showWarningMessage(`Merged ${record.files.length} file(s) from ${setId}; ${plan.conflicts.length} conflict(s) to resolve in the merge editor. The set stays open until each is merged or dropped.`);
+      await this.openConflicts(setId, plan.conflicts, yours);
+      return;
+    }
     await this.showMerged(setId, record);
     void vscode.window.showInformationMessage(`Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`);
+  }
+
+  private async openConflicts(setId: string, conflicts: MergeConflict[], yours: ReadonlyMap<string, string | null>): Promise<void> {
+    this.tree.refresh();
+    this.lenses.refresh();
+    const { set, review } = await this.client.show(setId, true);
+    if (!this.resolver) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
+    await this.resolver.resolve(set, conflicts, acceptedHunks(set, review), yours);
   }
 
   /** The set's proposed diffs are stale once merged: close them and show the merged file itself. */
@@ -186,4 +256,14 @@ export class ReviewController extends Disposable {
     const pick = await vscode.window.showQuickPick(sets.map((s) => ({ label: s.taskId ?? s.id, description: `${s.files} files +${s.added} −${s.removed}`, detail: s.id, id: s.id })), { placeHolder: 'Pick a patch set to review' });
     if (pick) await this.openSet(pick.id);
   }
+}
+
+/** Hunk ids the person accepted (a hunk's own decision wins over its file's). */
+function acceptedHunks(set: PatchSet, review: ReviewState): Set<string> {
+  return new Set(set.files.flatMap((f) => fileHunks(f).filter((h) => (review[f.path]?.hunks[h.id] ?? review[f.path]?.file) === 'accept').map((h) => h.id)));
+}
+
+async function readText(root: vscode.Uri | undefined, path: string): Promise<string | null> {
+  if (!root) return null;
+  try { return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, path))).toString('utf8'); } catch { return null; }
 }

@@ -101,7 +101,8 @@ export class PatchService {
       if (it.hunkId) r.hunks[it.hunkId] = it.decision;
       else { r.file = it.decision; r.hunks = {}; } // a file-level decision overrides earlier hunk decisions
     }
-    if (s.set.status === 'pending' && s.set.files.every((f) => rejected(s.review, f))) s.set.status = 'rejected';
+    // Dropping the last conflicted hunk of a partly merged set settles it (merged); rejecting everything rejects it.
+    if (s.set.status === 'pending') s.set.status = settledStatus(s.set, s.review, new Set(s.done));
     // Record, then act: the changed copy is saved only once its entry is durable.
     await this.recordThenAct({ action: 'review.decide', setId: d.setId, detail: { items: d.items, note: d.note } }, () => this.store.save(s));
     return s.review;
@@ -121,7 +122,9 @@ export class PatchService {
   async planForMerge(id: string, signal?: AbortSignal): Promise<{ plan: MergePlan; treeDigest: string }> {
     const s = this.store.get(id);
     const current = await readCurrentFiles(this.o.workspace, s.set, signal);
-    const r = landedHunks(s.set, s.review, current, (h) => this.store.getBlob(h), (h, t) => this.store.putBlob(h, t));
+    // What an earlier merge (or a conflict the person resolved in the merge editor) already put in is not planned again:
+    // re-planning a resolved hunk against the person's result would report it conflicted a second time.
+    const r = landedHunks(withoutDone(s.set, s.done), s.review, current, (h) => this.store.getBlob(h), (h, t) => this.store.putBlob(h, t));
     s.lastPlan = { treeDigest: acceptedTreeDigest(r.plan), at: Date.now(), hunks: r.hunks };
     this.store.save(s);
     return { plan: r.plan, treeDigest: s.lastPlan.treeDigest };
@@ -137,7 +140,12 @@ export class PatchService {
   readBlob(id: string, hash: string, offset: number, length: number): Buffer {
     const s = this.store.get(id);
     const f = s.set.files.find((x) => (x.type === 'binary' && x.newHash === hash) || (x.type === 'rename' && x.baseHash === hash));
-    if (!f) throw new AirlockError('PATCH_BLOB_NOT_FOUND', `no content ${hash.slice(0, 12)}… in patch set ${id}`);
+    if (!f) {
+      // The base a text file's patch was made against: the host's three-way merge editor shows it as the common ancestor.
+      const text = s.set.files.some((x) => (x.type === 'modify' || x.type === 'delete') && x.baseHash === hash) ? this.store.getBlob(hash) : undefined;
+      if (text === undefined) throw new AirlockError('PATCH_BLOB_NOT_FOUND', `no content ${hash.slice(0, 12)}… in patch set ${id}`);
+      return Buffer.from(text, 'utf8').subarray(offset, offset + Math.min(length, MAX_BLOB_CHUNK));
+    }
     const fd = fs.openSync(path.join(s.sourceDir, f.path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
       const buf = Buffer.alloc(Math.min(length, MAX_BLOB_CHUNK));
@@ -165,10 +173,7 @@ export class PatchService {
     if (m.outcome === 'merged') for (const p of [...(m.completePaths ?? []), ...(m.appliedHunks ?? [])]) done.add(p);
     if (m.outcome === 'undone') { done.clear(); } // the undo reverts the last merge; earlier merges are re-evaluated on the next plan
     s.done = [...done];
-    // A file is resolved when it is rejected or merged; for a modify, hunk by hunk.
-    const resolved = (f: FilePatch) => done.has(f.path) || rejected(s.review, f)
-      || (f.type === 'modify' && f.hunks.every((h) => done.has(h.id) || (s.review[f.path]?.hunks[h.id] ?? s.review[f.path]?.file) === 'reject'));
-    s.set.status = s.set.files.every(resolved) ? (s.set.files.every((f) => rejected(s.review, f)) ? 'rejected' : 'merged') : 'pending';
+    s.set.status = settledStatus(s.set, s.review, done);
     const treeDigest = s.lastPlan?.treeDigest;
     const v = s.verification;
     const verification = v ? { outcome: v.outcome, treeDigest: v.treeDigest, failing: v.failing, ofMergedTree: v.treeDigest === treeDigest } : null;
@@ -201,6 +206,21 @@ export class PatchService {
     const sink = this.o.audit;
     return recordWithThenAct(sink && (() => sink.record(e)), e.action, act);
   }
+}
+
+/** Merged once every file is merged or rejected (a modify hunk by hunk: accepted-but-conflicted keeps it pending). */
+export function settledStatus(set: PatchSet, review: ReviewState, done: ReadonlySet<string>): PatchSet['status'] {
+  const resolved = (f: FilePatch) => done.has(f.path) || rejected(review, f)
+    || (f.type === 'modify' && f.hunks.every((h) => done.has(h.id) || (review[f.path]?.hunks[h.id] ?? review[f.path]?.file) === 'reject'));
+  return set.files.every(resolved) ? (set.files.every((f) => rejected(review, f)) ? 'rejected' : 'merged') : 'pending';
+}
+
+/** The set as still to merge: files and hunks already merged (`done`) left out. */
+export function withoutDone(set: PatchSet, done: readonly string[]): PatchSet {
+  if (!done.length) return set;
+  const d = new Set(done);
+  const files = set.files.filter((f) => !d.has(f.path)).map((f) => (f.type === 'modify' ? { ...f, hunks: f.hunks.filter((h) => !d.has(h.id)) } : f));
+  return { ...set, files: files.filter((f) => f.type !== 'modify' || f.hunks.length > 0) };
 }
 
 /** Every part of the file patch is rejected. */

@@ -28,7 +28,11 @@ export type ApprovalPreview = z.infer<typeof ApprovalPreview>;
 /** One entry of a chat transcript; the host owns the model, the webview renders it. */
 export const ChatItem = z.discriminatedUnion('type', [
   /** `taskId`: the task this message started (Rewind to here drops it and every later one). */
-  z.object({ type: z.literal('user'), id: z.string(), text: z.string(), time: z.number(), taskId: z.string().optional() }),
+  z.object({
+    type: z.literal('user'), id: z.string(), text: z.string(), time: z.number(), taskId: z.string().optional(),
+    /** What the message attached for the model (`@src/a.ts`, `#selection (a.ts:3-9)`, `#problems (4)`). */
+    context: z.array(z.string().max(4200)).max(25).optional(),
+  }),
   z.object({ type: z.literal('assistant'), id: z.string(), text: z.string(), streaming: z.boolean() }),
   z.object({
     type: z.literal('tool'), id: z.string(), name: z.string(), arguments: z.string(),
@@ -142,6 +146,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/tryRecorded') }),
   /** "Rewind to here" on a message of yours: the conversation goes back to before it (later turns' patch sets withdrawn). */
   z.object({ type: z.literal('chat/rewind'), itemId: z.string().max(128) }),
+  /** The composer's "@ File" button: the host shows a file picker and answers with chat/insert. */
+  z.object({ type: z.literal('chat/pickFile') }),
   /** The composer's text, debounced: the host keeps it with the session. */
   z.object({ type: z.literal('chat/draft'), sessionId: z.string().max(128), text: z.string().max(200_000) }),
   z.object({ type: z.literal('audit/query'), request: AuditQueryRequest }),
@@ -155,6 +161,8 @@ export type WebviewToHost = z.infer<typeof WebviewToHost>;
 export const HostToWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/snapshot'), snapshot: ChatSnapshot }),
   z.object({ type: z.literal('chat/ops'), sessionId: z.string(), ops: z.array(ChatOp), sentAt: z.number().optional() }),
+  /** Text for the composer at its cursor (a picked `@path`). */
+  z.object({ type: z.literal('chat/insert'), text: z.string().max(5000) }),
   z.object({ type: z.literal('audit/stats'), stats: AuditStats.nullable(), unavailable: z.string().nullable() }),
   z.object({ type: z.literal('audit/page'), requestId: z.number().int(), entries: z.array(AuditEntry), nextCursor: z.number().int().optional() }),
   z.object({ type: z.literal('audit/verification'), report: AuditVerifyReport.nullable(), running: z.boolean() }),

@@ -22,6 +22,9 @@ import { interruptReason, noModel } from './taskEnds';
 import { SessionStore, type StoredChats } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
 import { rewindSession } from './rewind';
+import { type Attached, type EditorContext, gatherContext, parseMentions, withContext } from './context';
+import { vscodeEditorContext } from './editorContext';
+import { pickContextFile } from './filePicker';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
 
@@ -46,6 +49,7 @@ export class ChatController extends Disposable {
   private readonly diffs: ApprovalDiffs;
   private readonly memento: vscode.Memento;
   private setup?: ChatSetup;
+  private readonly editor: EditorContext;
 
   constructor(
     private readonly kernel: KernelService | undefined,
@@ -53,10 +57,11 @@ export class ChatController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly unavailable: string | null = null,
     private readonly describeSet: DescribeSet = async () => undefined,
-    root?: vscode.Uri,
+    private readonly root?: vscode.Uri,
   ) {
     super();
     this.diffs = this._register(new ApprovalDiffs(root));
+    this.editor = vscodeEditorContext(root);
     this.memento = memento;
     this.store = new SessionStore(memento);
     this._register(this.store);
@@ -164,14 +169,15 @@ export class ChatController extends Disposable {
     // A follow-up carries the conversation so far: one chat session is one conversation with the agent.
     const history = conversation(s);
     const first = s.items.length === 0;
+    const attached = await this.attach(s, text);
     s.draft = undefined;
-    this.emit(addUserMessage(s, text, Date.now()));
+    this.emit(addUserMessage(s, text, Date.now(), attached.map((a) => a.label)));
     if (first) this._onSnapshot.fire(); // the session list shows the new title (taken from this first prompt)
     try {
       const client = await this.connect();
       const config = vscode.workspace.getConfiguration('airlock');
       // The auto-merge criteria go with every task; an allowed set arrives as patches/ready autoMerge and is merged here.
-      const params = { ...taskStartParams(text, s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)),
+      const params = { ...taskStartParams(withContext(text, attached), s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)),
         ...(history.length ? { history } : {}), ...override };
       // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
       const started = s.workflowSessionId
@@ -199,10 +205,29 @@ export class ChatController extends Disposable {
     }
   }
 
+  /**
+   * The @file / #selection / #problems context of a message (context.ts). Refused (a secret, no selection, too much):
+   * nothing is sent, the session says why, and the message goes back to the composer.
+   */
+  private async attach(s: ChatSession, text: string): Promise<Attached[]> {
+    try {
+      return parseMentions(text).length ? await gatherContext(text, await this.connect(), this.editor) : [];
+    } catch (err) {
+      this.log.warn(formatError(err));
+      s.draft = text;
+      this.emit([notice(s, 'error', `Not sent: ${formatError(err)}`)], s);
+      this._onSnapshot.fire();
+      throw err;
+    }
+  }
+
   async retry(): Promise<void> {
     const prompt = lastPrompt(this.current);
     if (prompt) await this.send(prompt);
   }
+
+  /** The composer's "@ File": the picked file's path, to insert as `@path`. */
+  pickFile(): Promise<string | undefined> { return pickContextFile(this.root); }
 
   /** "Rewind to here" on one of the person's messages of the current session (rewind.ts). */
   async rewind(itemId: string): Promise<void> {

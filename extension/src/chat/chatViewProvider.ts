@@ -109,6 +109,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
         case 'chat/openApprovalDiff': await t.chat.openApprovalDiff(m.requestId); break;
         case 'chat/draft': t.chat.setDraft(m.sessionId, m.text); break;
         case 'chat/rewind': await t.chat.rewind(m.itemId); break;
+        case 'chat/pickFile': {
+          const picked = await t.chat.pickFile();
+          if (picked) this.bridge?.post({ type: 'chat/insert', text: `@${picked} ` });
+          break;
+        }
         case 'chat/setup': await t.saveSetup(m.answer); break;
         case 'chat/tryRecorded': await t.chat.tryRecorded(); break;
         case 'ready': case 'audit/query': case 'audit/verify': case 'audit/entry': case 'audit/refresh':

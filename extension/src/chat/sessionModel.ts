@@ -54,10 +54,11 @@ export function notice(s: ChatSession, level: 'info' | 'warn' | 'error', text: s
   return upsert(s, { type: 'notice', id: `n${s.nextId++}`, level, text });
 }
 
-export function addUserMessage(s: ChatSession, text: string, now: number): ChatOp[] {
+/** `context`: labels of what the message attached (@file, #selection, #problems), shown under it. */
+export function addUserMessage(s: ChatSession, text: string, now: number, context: string[] = []): ChatOp[] {
   if (s.items.length === 0) s.title = text.split('\n')[0]!.slice(0, 80);
   s.updatedAt = now;
-  return [upsert(s, { type: 'user', id: `u${s.nextId++}`, text, time: now })];
+  return [upsert(s, { type: 'user', id: `u${s.nextId++}`, text, time: now, ...(context.length ? { context } : {}) })];
 }
 
 export function taskStarted(s: ChatSession, taskId: string): ChatOp[] {

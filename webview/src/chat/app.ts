@@ -37,6 +37,11 @@ export class ChatApp {
 <div id="live" class="sr-only" aria-live="polite"></div>
 <footer class="composer">
   <vscode-textarea id="input" rows="3" resize="vertical" placeholder="Describe a task (Enter to send, Shift+Enter for a new line)" aria-label="Task for the agent"></vscode-textarea>
+  <div class="composer-context" role="toolbar" aria-label="Add context to the message">
+    <vscode-button id="addFile" secondary title="Attach a workspace file (@path; read through the policy)" aria-label="Attach a file">@ File</vscode-button>
+    <vscode-button id="addSelection" secondary title="Attach the active editor's selection (#selection)" aria-label="Attach the editor selection">#selection</vscode-button>
+    <vscode-button id="addProblems" secondary title="Attach the workspace's problems (#problems)" aria-label="Attach the problems">#problems</vscode-button>
+  </div>
   <div class="composer-actions">
     <vscode-button id="send">Send</vscode-button>
     <vscode-button id="stop" secondary hidden title="Stop (Escape)">Stop</vscode-button>
@@ -51,10 +56,18 @@ export class ChatApp {
       render: (item, row) => renderItem(item, row, this.approvals),
       onScroll: (top, atBottom) => this.bridge.setState({ scrollTop: top, stickToBottom: atBottom }),
     });
-    this.wire();
+    this.wire(root);
   }
 
-  private wire(): void {
+  /** Adds `text` to the composer (after a space when needed), keeps the draft and gives the composer the focus. */
+  private insert(text: string): void {
+    const input = this.el.input as ValueEl;
+    input.value = `${input.value}${input.value && !/\s$/.test(input.value) ? ' ' : ''}${text}`;
+    input.dispatchEvent(new Event('input'));
+    input.focus();
+  }
+
+  private wire(root: HTMLElement): void {
     const input = this.el.input as ValueEl;
     const send = () => {
       const text = input.value.trim();
@@ -79,6 +92,9 @@ export class ChatApp {
       if (e.key.toLowerCase() === 'n' && e.ctrlKey && e.altKey) { e.preventDefault(); this.bridge.post({ type: 'chat/new' }); }
     });
     this.el.send.addEventListener('click', send);
+    root.querySelector('#addFile')!.addEventListener('click', () => this.bridge.post({ type: 'chat/pickFile' }));
+    root.querySelector('#addSelection')!.addEventListener('click', () => this.insert('#selection '));
+    root.querySelector('#addProblems')!.addEventListener('click', () => this.insert('#problems '));
     this.el.stop.addEventListener('click', () => this.bridge.post({ type: 'chat/stop' }));
     this.el.retry.addEventListener('click', () => this.bridge.post({ type: 'chat/retry' }));
     this.el.newSession.addEventListener('click', () => this.bridge.post({ type: 'chat/new' }));
@@ -131,6 +147,7 @@ export class ChatApp {
         for (const op of m.ops) this.announce(op.type === 'upsert' ? op.item : undefined);
         break;
       }
+      case 'chat/insert': this.insert(m.text); break;
       case 'error':
         this.say(`${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, true);
         break;

@@ -57,7 +57,8 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
       // Rewind doubles as edit-and-resend: the message goes back to the composer (hidden while a task runs: chat.css).
       el.innerHTML = `<div class="msg user"><div class="who">You<vscode-button class="rewind" data-action="rewind" data-id="${escapeHtml(item.id)}" secondary
  title="Drop this message and everything after it (their patch sets leave review), and put it back in the composer to edit and send"
- aria-label="Rewind to here: drop this message and what followed, edit and resend it">Rewind to here</vscode-button></div><div class="md">${renderMarkdown(item.text)}</div></div>`;
+ aria-label="Rewind to here: drop this message and what followed, edit and resend it">Rewind to here</vscode-button></div><div class="md">${renderMarkdown(item.text)}</div>${
+  item.context?.length ? `<div class="context" aria-label="Attached context">${item.context.map((c) => `<span class="chip">${escapeHtml(c)}</span>`).join(' ')}</div>` : ''}</div>`;
       return;
     case 'assistant':
       el.innerHTML = `<div class="msg assistant${item.streaming ? ' streaming' : ''}" aria-busy="${item.streaming}"><div class="who">Airlock</div><div class="md">${renderMarkdown(item.text, item.streaming)}</div></div>`;

@@ -5,6 +5,8 @@ import { HISTORY_MAX_LINES, historyFile, loadHistory, looksSecret, saveHistory }
 import { colourFor } from '../chat/render';
 import type { Command } from '../command';
 import { withKernel } from '../kernel';
+import { osKeychain } from '../auth/keychain';
+import { prepareTaskTools } from '../mcp/prepare';
 import { parseRunOptions } from '../run/options';
 
 export { chatHistory } from '../chat/loop';
@@ -39,10 +41,14 @@ export const chat: Command = {
       if (problem && !warned) { warned = true; io.err(`warning: the chat history cannot be saved: ${problem}`); }
     });
     try {
-      return await withKernel(io, o.workspace, async (sup) => new ChatLoop({
-        client: await sup.ready(), rl, io, write: (t) => process.stdout.write(t), tty, style: colourFor(process.stdout, io.env), options: o,
-        reparse: (extra) => parseRunOptions([...args, ...extra], io.cwd, USAGE, io.env), columns: () => process.stdout.columns || 80,
-      }).run());
+      return await withKernel(io, o.workspace, async (sup) => {
+        const client = await sup.ready();
+        // The person's MCP servers and the plugins found, so every turn is offered their tools.
+        await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain });
+        return new ChatLoop({ client, rl, io, write: (t) => process.stdout.write(t), tty, style: colourFor(process.stdout, io.env), options: o,
+          reparse: (extra) => parseRunOptions([...args, ...extra], io.cwd, USAGE, io.env), columns: () => process.stdout.columns || 80,
+        }).run();
+      });
     } finally {
       rl.close();
     }

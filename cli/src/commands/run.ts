@@ -3,6 +3,8 @@ import * as readline from 'node:readline';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { Command } from '../command';
 import { withKernel } from '../kernel';
+import { osKeychain } from '../auth/keychain';
+import { prepareTaskTools } from '../mcp/prepare';
 import { parseRunOptions } from '../run/options';
 import { askOn, exitCodeOf, runTaskInTerminal, type SessionIO } from '../run/session';
 
@@ -37,6 +39,8 @@ export const run: Command = {
     try {
       return await withKernel(io, o.workspace, async (sup) => {
         const client = await sup.ready();
+        // The person's MCP servers and the plugins found, so the task is offered their tools (unchanged ones keep running).
+        await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain });
         const jsonLine = (v: object) => process.stdout.write(`${JSON.stringify(v)}\n`);
         // In --json mode stdout carries only JSON lines: the human lines (patch summary, notes) move to stderr.
         const terminal: SessionIO = { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined };

@@ -42,7 +42,7 @@ export async function managePlugins(sub: string | undefined, args: string[], io:
 }
 
 /** Hands every plugin found to the kernel (which verifies them and starts the approved ones) and returns their states. */
-export async function pushPlugins(client: IKernelClient, workspace: string, io: CliIO): Promise<PluginState[]> {
+export async function pushPlugins(client: IKernelClient, workspace: string, io: Pick<CliIO, 'env' | 'err'>): Promise<PluginState[]> {
   // The built-ins this Airlock ships (dist/plugins); the kernel pre-approves them only at the content it shipped.
   const found = discoverPlugins({ workspace, env: io.env, builtinDir: assets().builtinPluginsDir });
   for (const s of found.skipped) io.err(`airlock: skipped ${s}`);

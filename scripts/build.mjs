@@ -10,7 +10,8 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, legalComments: 'none' };
 // Native modules and optional SSH support of docker-modem stay outside the bundles.
-const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'deno', '*.node'];
+// esbuild: only a checkout (run through tsx) bundles the provider worker on the fly; the bundles ship it prebuilt.
+const nodeExternal = ['better-sqlite3', 'airlock-peercred', 'cpu-features', 'deno', 'esbuild', '*.node'];
 
 // The vendor SDKs and tokenizer tables are most of the kernel's code. They become separate bundles under
 // dist/kernel/vendor/, required on first use, so the kernel's cold start does not parse them.
@@ -43,6 +44,10 @@ export const targets = {
     plugins: [cliOnlyPlugin] },
   kernel: { ...common, entryPoints: { kernel: 'kernel/src/main.ts', 'grep-worker': 'kernel/src/agent/tools/grep-worker.ts', 'audit-writer': 'core/src/audit/audit-writer.ts',
     'walk-worker': 'kernel/src/patches/walk-worker.ts', relay: 'kernel/src/ipc/relay.ts' }, outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [lazyVendorPlugin, cliOnlyPlugin] },
+  // The provider worker runs in an ai-provider sandbox, which has none of our files: one self-contained bundle, SDKs
+  // included, that the kernel sends down the worker's stdin (kernel/src/agent/provider-worker/).
+  providerWorker: { ...common, sourcemap: false, minify: true, entryPoints: { 'provider-worker': 'kernel/src/agent/provider-worker/worker.ts' },
+    outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [cliOnlyPlugin] },
   kernelVendors: { ...common, sourcemap: false, entryPoints: Object.fromEntries(Object.entries(lazyVendors).map(([m, n]) => [`vendor/${n}`, require_.resolve(m)])),
     outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [cliOnlyPlugin] },
   cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: [...nodeExternal, ...cliOnly] },
@@ -87,7 +92,7 @@ function stageCliNatives() {
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name) || (name === 'kernelVendors' && only.includes('kernel'))) && (Object.keys(o.entryPoints).length > 0));
+const selected = Object.entries(targets).filter(([name, o]) => (!only.length || only.includes(name) || ((name === 'kernelVendors' || name === 'providerWorker') && only.includes('kernel'))) && (Object.keys(o.entryPoints).length > 0));
 const t0 = Date.now();
 if (watch) {
   for (const [, o] of selected) await (await esbuild.context(o)).watch();

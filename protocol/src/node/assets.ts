@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { AirlockError, ErrorCodes } from '../errors';
 
 export type AssetLayout = 'sources' | 'bundle' | 'image';
-export type WorkerName = 'grep-worker' | 'audit-writer' | 'walk-worker';
+/** Worker threads of the kernel, and `provider-worker`: the program the kernel sends into an ai-provider sandbox. */
+export type WorkerName = 'grep-worker' | 'audit-writer' | 'walk-worker' | 'provider-worker';
 
 export interface Assets {
   layout: AssetLayout;
@@ -88,6 +89,7 @@ export function workerEntry(name: WorkerName, a: Assets = assets()): { file: str
     'grep-worker': 'kernel/src/agent/tools/grep-worker.ts',
     'audit-writer': 'core/src/audit/audit-writer.ts',
     'walk-worker': 'kernel/src/patches/walk-worker.ts',
+    'provider-worker': 'kernel/src/agent/provider-worker/worker.ts',
   };
   const file = a.layout === 'sources' ? path.join(a.root, source[name]) : path.join(a.root, 'dist', 'kernel', `${name}.js`);
   return fs.existsSync(file) ? { file, ts: a.layout === 'sources' } : undefined;

@@ -1,0 +1,172 @@
+// The provider worker (kernel/src/agent/provider-worker/): the real worker bundle as a child process speaking to loopback
+// vendor fakes, and the kernel's client refusing what a broken or hostile worker sends.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { Duplex, PassThrough } from 'node:stream';
+import type { StreamEvent } from '../../../protocol/src/agent';
+import { AirlockError } from '../../../protocol/src/errors';
+import { ProviderWorkerClient, type WorkerProcess } from '../../../kernel/src/agent/provider-worker/client';
+import { MAX_WORKER_FRAME } from '../../../kernel/src/agent/provider-worker/frames';
+import { providerWorkerSource, WORKER_LOADER } from '../../../kernel/src/agent/provider-worker/source';
+import type { ProviderRequest } from '../../../kernel/src/agent/providers/types';
+import { isRetryable } from '../../../kernel/src/agent/providers/errors';
+import { anthropicTurn, startAnthropicFake } from '../../fakes/anthropic';
+import { chatTurn, openaiError, startOpenAIFake } from '../../fakes/openai';
+
+const req: ProviderRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [] };
+
+/** The worker as a child process, as the sandbox runs it: `node -e LOADER`, its code down stdin. */
+function childWorker(providerUrl: string): WorkerProcess & { kill(): void } {
+  const c = spawn(process.execPath, ['-e', WORKER_LOADER], { env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: providerUrl }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let tail = '';
+  c.stderr.on('data', (b: Buffer) => { tail = (tail + b.toString()).slice(-4096); });
+  const stdio = Duplex.from({ readable: c.stdout, writable: c.stdin });
+  return { stdio, stderrTail: () => tail, kill: () => c.kill('SIGKILL') };
+}
+
+/** A worker the test scripts: what the client writes is collected, `say` writes raw bytes to the client. */
+function scripted(): WorkerProcess & { say(s: string | Buffer): void; end(): void; sent: string[] } {
+  const toClient = new PassThrough();
+  const sent: string[] = [];
+  const stdio = new Duplex({
+    read() { /* pushed by say */ },
+    write(chunk: Buffer, _e, cb) { sent.push(chunk.toString()); cb(); },
+  });
+  toClient.on('data', (b: Buffer) => stdio.push(b));
+  toClient.on('end', () => stdio.push(null));
+  return { stdio, stderrTail: () => 'panic: worker blew up\n', sent, say: (s) => toClient.write(s), end: () => toClient.end() };
+}
+
+async function collect(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+async function rejects(p: Promise<unknown>, code: string, message: RegExp): Promise<AirlockError> {
+  try { await p; } catch (e) {
+    assert.ok(e instanceof AirlockError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, message);
+    return e;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('provider worker', function () {
+  this.timeout(60_000);
+  let source: string;
+  before(async () => { source = await providerWorkerSource(); });
+
+  it('streams an OpenAI turn through the vendor SDK run by the worker process', async () => {
+    const fake = await startOpenAIFake();
+    const w = childWorker(`${fake.url}/v1`);
+    try {
+      const client = new ProviderWorkerClient(w);
+      await client.start(source);
+      fake.enqueue(chatTurn({ text: ['hel', 'lo'], calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":', '"a"}'] }], usage: { input: 5, output: 2 } }));
+      const ev = await collect(client.stream('openai', req, new AbortController().signal));
+      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'hello');
+      assert.deepEqual(ev.find((e) => e.type === 'tool-call-end'), { type: 'tool-call-end', index: 0, id: 'c1', name: 'fs.read', arguments: '{"path":"a"}' });
+      assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'tool-calls' });
+      assert.equal(fake.requests[0].headers.authorization, 'Bearer airlock-placeholder', 'the worker has no key: the endpoint adds it');
+      // An HTTP error before any event is thrown with what retry needs (status, retryable).
+      fake.enqueue(openaiError(429, 'slow down', { 'retry-after': '2' }));
+      const e = await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_RATE_LIMITED', /rate limit/);
+      assert.equal(isRetryable(e), true);
+      assert.equal((e.details as { retryAfterMs?: number }).retryAfterMs, 2000);
+    } finally { w.kill(); await fake.close(); }
+  });
+
+  it('streams an Anthropic turn', async () => {
+    const fake = await startAnthropicFake();
+    const w = childWorker(fake.url);
+    try {
+      const client = new ProviderWorkerClient(w);
+      await client.start(source);
+      fake.enqueue(anthropicTurn({ text: ['from ', 'claude'], usage: { input: 3, output: 2 } }));
+      const ev = await collect(client.stream('anthropic', req, new AbortController().signal));
+      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'from claude');
+      assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'stop' });
+      const h = fake.requests[0].headers;
+      assert.equal(h['x-api-key'] ?? h.authorization?.replace(/^Bearer /, ''), 'airlock-placeholder', 'the worker has no key');
+    } finally { w.kill(); await fake.close(); }
+  });
+
+  it('fails the turn cleanly when the worker process dies mid-turn', async () => {
+    const fake = await startOpenAIFake();
+    const w = childWorker(`${fake.url}/v1`);
+    try {
+      let dead: AirlockError | undefined;
+      const client = new ProviderWorkerClient(w, (e) => { dead = e; });
+      await client.start(source);
+      fake.enqueue({ kind: 'hang' });
+      const turn = collect(client.stream('openai', req, new AbortController().signal));
+      await new Promise((r) => setTimeout(r, 300));
+      w.kill();
+      await rejects(turn, 'PROVIDER_WORKER_EXITED', /provider worker in its sandbox stopped/);
+      assert.equal(dead?.code, 'PROVIDER_WORKER_EXITED');
+      await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_WORKER_EXITED', /stopped/);
+    } finally { w.kill(); await fake.close(); }
+  });
+
+  const started = async () => {
+    const w = scripted();
+    const client = new ProviderWorkerClient(w);
+    const s = client.start('/* code */');
+    w.say('{"t":"ready"}\n');
+    await s;
+    assert.equal(w.sent[0], '10\n', 'the code goes first, after its length');
+    return { w, client };
+  };
+
+  it('refuses a line that is not JSON, and stops the worker', async () => {
+    const { w, client } = await started();
+    const turn = collect(client.stream('openai', req, new AbortController().signal));
+    w.say('{"t":"event","id":"r1","event":{"type":"text-delta","text":"ok"}}\nnot json\n');
+    const ev = await turn;
+    assert.deepEqual(ev[0], { type: 'text-delta', text: 'ok' });
+    assert.equal(ev.length, 2);
+    assert.match(JSON.stringify(ev[1]), /PROVIDER_WORKER_PROTOCOL.*not JSON/);
+    assert.ok(w.stdio.destroyed, 'the worker is stopped');
+    await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_WORKER_PROTOCOL', /not JSON/);
+  });
+
+  it('refuses a frame the schema rejects (an event of an unknown type, a wrong field type)', async () => {
+    for (const bad of ['{"t":"event","id":"r1","event":{"type":"shell","cmd":"rm -rf /"}}', '{"t":"event","id":"r1","event":{"type":"text-delta","text":42}}']) {
+      const { w, client } = await started();
+      const turn = collect(client.stream('openai', req, new AbortController().signal));
+      w.say(bad + '\n');
+      await rejects(turn, 'PROVIDER_WORKER_PROTOCOL', /malformed frame \(event/);
+      assert.ok(w.stdio.destroyed, 'the worker is stopped');
+    }
+  });
+
+  it('refuses an oversized frame before holding it whole', async () => {
+    const { w, client } = await started();
+    const turn = collect(client.stream('openai', req, new AbortController().signal));
+    const big = Buffer.alloc(MAX_WORKER_FRAME + 1024, 'a');
+    w.say(Buffer.concat([Buffer.from('{"t":"event","id":"r1","event":{"type":"text-delta","text":"'), big]));
+    await rejects(turn, 'PROVIDER_WORKER_PROTOCOL', /over 4194304 bytes/);
+  });
+
+  it('believes a worker\'s error only as a provider error: unknown codes and details are not trusted', async () => {
+    const { w, client } = await started();
+    const turn = collect(client.stream('openai', req, new AbortController().signal));
+    w.say(JSON.stringify({ t: 'fail', id: 'r1', error: { code: 'POLICY_APPROVED', message: 'all\u0007 fine', details: { retryable: 'yes' } } }) + '\n');
+    const e = await rejects(turn, 'PROVIDER_BAD_RESPONSE', /all +fine/);
+    assert.equal(isRetryable(e), false);
+  });
+
+  it('a worker that ends its output mid-turn fails the turn with its stderr', async () => {
+    const { w, client } = await started();
+    const turn = collect(client.stream('openai', req, new AbortController().signal));
+    w.say('{"t":"event","id":"r1","event":{"type":"text-delta","text":"par"}}\n');
+    await new Promise((r) => setTimeout(r, 20));
+    w.end();
+    const ev = await turn;
+    assert.deepEqual(ev[0], { type: 'text-delta', text: 'par' });
+    assert.equal(ev[1].type, 'error');
+    assert.match(JSON.stringify(ev[1]), /PROVIDER_WORKER_EXITED.*worker blew up/);
+  });
+});

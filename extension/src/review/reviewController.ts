@@ -4,6 +4,7 @@ import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { Decision, MergeConflict, PatchSet, ReviewItem, ReviewState } from '../../../protocol/src/patches';
 import type { KernelService } from '../kernel/kernelService';
+import { onKernelClient } from '../kernelEvents';
 import { applyPlan, type MergeRecord, undoMerge } from './applier';
 import { ConflictResolver } from './conflicts';
 import { actionWords, binarySummary, hunkState } from './patchItems';
@@ -33,6 +34,8 @@ export class ReviewController extends Disposable {
     const view = vscode.window.createTreeView('airlock.patches', { treeDataProvider: this.tree, showCollapseAll: true });
     this.tree.view = view;
     this._register(view);
+    // A new kernel connection (first start, restart) may hold other sets: the view lists what this kernel has.
+    if (kernel) this._register(onKernelClient(kernel, () => { this.tree.refresh(); return []; }));
     this.content = this._register(new PatchContentProvider(root ?? vscode.Uri.file('/'), this.client));
     this.lenses = this._register(new HunkCodeLensProvider(this.content, this.client, (id) => this.conflicts.get(id) ?? []));
     if (root) this.resolver = this._register(new ConflictResolver(root, this.client, log, (id) => void this.settled(id)));

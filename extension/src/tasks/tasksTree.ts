@@ -2,28 +2,14 @@
 import * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import { ResourceName, type Resources, type TaskInfo } from '../../../protocol/src/methods/tasks';
+import type { TaskInfo } from '../../../protocol/src/methods/tasks';
 import type { KernelService } from '../kernel/kernelService';
+import { onKernelClient } from '../kernelEvents';
+import { describeTask, describeUse, taskIcon } from './taskItems';
 import { viewErrorText } from '../viewError';
 
 /** The person's task actions, each one typed protocol method. */
 type TaskAction = 'tasks/cancel' | 'tasks/pause' | 'tasks/resume';
-
-const ICONS: Record<TaskInfo['state'], string> = { waiting: 'watch', queued: 'list-ordered', running: 'sync~spin', paused: 'debug-pause', done: 'pass', failed: 'error', cancelled: 'circle-slash' };
-
-export function describeTask(t: TaskInfo, now = Date.now()): string {
-  const parts: string[] = [t.state, `p${t.priority}`];
-  if (t.deps.length) parts.push(`after ${t.deps.join(', ')}`);
-  if (t.state === 'running' && t.startedAt) parts.push(`${Math.round((now - t.startedAt) / 1000)} s`);
-  if (t.pausedBy) parts.push(`paused by ${t.pausedBy}`);
-  if (t.reason) parts.push(t.reason);
-  return parts.join(' · ');
-}
-
-/** "sandboxes 1/2 · cpu 0/4": each limited resource's use against its limit. */
-export function describeUse(limits: Resources, inUse: Resources): string {
-  return ResourceName.options.filter((k) => limits[k] !== undefined).map((k) => `${k} ${inUse[k] ?? 0}/${limits[k]}`).join(' · ');
-}
 
 export class TasksTree extends Disposable implements vscode.TreeDataProvider<TaskInfo> {
   private readonly _onDidChange = this._register(new Emitter<undefined>());
@@ -39,9 +25,20 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
     cmd('airlock.pauseTask', 'tasks/pause');
     cmd('airlock.resumeTask', 'tasks/resume');
     this._register(vscode.commands.registerCommand('airlock.refreshTasks', () => this.refresh()));
+    // Live: every scheduler change (submitted, started, paused, finished) and every new kernel connection refreshes,
+    // coalesced so a burst of changes is one tasks/list.
+    if (kernel) this._register(onKernelClient(kernel, (client) => { this.refreshSoon(); return [client.onEvent('tasks/changed', () => this.refreshSoon())]; }));
+    this._register({ dispose: () => clearTimeout(this.timer) });
   }
 
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
   refresh(): void { this._onDidChange.fire(undefined); }
+
+  private refreshSoon(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; this.refresh(); }, 150);
+  }
 
   async getChildren(node?: TaskInfo): Promise<TaskInfo[]> {
     if (node) return [];
@@ -63,7 +60,8 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
     item.id = t.id;
     item.description = describeTask(t);
     item.tooltip = `${t.id}\nsubmitted ${new Date(t.submittedAt).toLocaleString()}${t.deadline ? `\ndeadline ${new Date(t.deadline).toLocaleString()}` : ''}\npreemption: ${t.preemption}`;
-    item.iconPath = new vscode.ThemeIcon(ICONS[t.state]);
+    const icon = taskIcon(t);
+    item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = `airlock.task.${t.state}`;
     item.accessibilityInformation = { label: `Task ${t.title || t.id}: ${item.description}` };
     return item;
@@ -71,6 +69,11 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
 
   private async act(method: TaskAction, t: TaskInfo): Promise<void> {
     try {
+      if (method === 'tasks/cancel') {
+        const ok = 'Cancel task';
+        const pick = await vscode.window.showWarningMessage(`Cancel "${t.title || t.id}"?`, { modal: true, detail: 'Its sandboxes are stopped and its edits discarded: only a task that completes makes a patch set.' }, ok);
+        if (pick !== ok) return;
+      }
       if (!this.kernel) throw new AirlockError('TASKS_UNAVAILABLE', 'Airlock needs a trusted folder on disk');
       await (await this.kernel.client()).request(method, { id: t.id }, { timeoutMs: 15_000 });
       this.refresh();

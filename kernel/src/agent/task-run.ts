@@ -89,7 +89,7 @@ export interface Workspace { sb: TaskSandbox; tv: TaskVolume; hidden: ReturnType
  * A task in named steps: output volume -> sandbox and view -> the agent loop -> sandbox closed -> workflow review
  * check -> patch set; whatever happens, teardown frees the volume, records how it ended and emits `finished`.
  */
-export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<void> {
+export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<Finished> {
   const record: Recorder = (action, payload) =>
     d.audit.append({ session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) },
       { sync: true });
@@ -111,6 +111,7 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
   } finally {
     await teardown(run, finished, vol, sandbox);
   }
+  return finished;
 }
 
 /** Step 1: the output volume the agent's edits go to (recorded before anything writes to it). */

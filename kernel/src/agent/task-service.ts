@@ -21,6 +21,7 @@ import type { WorkflowService } from '../workflow/machine';
 import type { ApprovalAnswer, IPolicy } from './interfaces';
 import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
+import { SandboxedProvider } from './providers/sandboxed';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, type ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
@@ -66,7 +67,7 @@ export interface TaskServiceDeps {
 export interface TaskStarted { taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }
 
 interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string;
-  emit?: (e: TaskEvent) => void; upstream?: ProviderUpstream }
+  emit?: (e: TaskEvent) => void; upstream?: ProviderUpstream; providerSandbox?: SandboxedProvider }
 
 export class TaskService implements IDisposable {
   private readonly tasks = new Map<string, RunningTask>();
@@ -93,12 +94,12 @@ export class TaskService implements IDisposable {
   async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<TaskStarted> {
     const { runtime, outputRoot } = this.admit();
     const taskId = `task_${randomBytes(6).toString('hex')}`;
-    const chosen = this.chooseProvider(p, taskId);
+    const chosen = this.chooseProvider(p, taskId, runtime);
     const mode = this.modeFor(p);
     const engine = this.engines.for(mode);
     const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
     const policy = new TaskPolicy({ engine, tokens: this.d.tokens, taskId, mode, workspace: this.d.config.workspace, key });
-    const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map() };
+    const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map(), providerSandbox: chosen.sandboxed };
     const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
     task.emit = emit;
     if (chosen.name !== 'replay') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
@@ -122,17 +123,23 @@ export class TaskService implements IDisposable {
     return { runtime, outputRoot: this.outputRoot() };
   }
 
-  /** The named provider (or replay file, or the first configured one), recording its exchanges when asked. */
-  private chooseProvider(p: TaskStartParams, taskId: string): { name: ProviderName; model: string; provider: IProvider; recordFile?: string } {
+  /**
+   * The named provider (or replay file, or the first configured one), recording its exchanges when asked. A real
+   * vendor's SDK runs in the task's ai-provider sandbox; the kernel's provider endpoint adds the key (docs/agent.md).
+   */
+  private chooseProvider(p: TaskStartParams, taskId: string, runtime: SandboxManager)
+    : { name: ProviderName; model: string; provider: IProvider; recordFile?: string; sandboxed?: SandboxedProvider } {
     const name: ProviderName | undefined = p.provider ?? (p.replay ? 'replay' : [...this.providers.keys()][0]);
     if (!name) throw new AirlockError(ErrorCodes.BadParams, 'no provider given and none configured', 'pass --provider NAME with its API key in the environment, or --replay FILE');
     const model = p.model ?? DEFAULT_MODELS[name];
     const replayFile = name === 'replay' ? resolveReplayFile(p.replay ?? '', this.d.config.workspace, this.env) : undefined;
-    const provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile });
-    if (!p.record) return { name, model, provider };
+    let sandboxed: SandboxedProvider | undefined;
+    const provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile,
+      sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId })) });
+    if (!p.record) return { name, model, provider, sandboxed };
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    return { name, model, provider: new RecordingProvider(provider, file), recordFile: this.hostPath(file) };
+    return { name, model, provider: new RecordingProvider(provider, file), recordFile: this.hostPath(file), sandboxed };
   }
 
   /** A resumed session keeps its mode unless the person asks for another one; a session runs one task at a time. */
@@ -166,11 +173,13 @@ export class TaskService implements IDisposable {
       task.started = true;
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
-      task.done = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
+      const run = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
         autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal,
           verify: (id, review, sig) => verifyAccepted({ ...this.runDeps(runtime, r.outputRoot), policyFiles: engine.files }, id, sig ?? signal, { review }) }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });
-      return task.done;
+      task.done = run.then(() => undefined);
+      // The scheduler learns how the task ended: a failure or budget stop is listed as failed, not as done.
+      return run.then((f) => ({ outcome: f.status, message: f.message }));
     });
   }
 
@@ -262,6 +271,7 @@ export class TaskService implements IDisposable {
 
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
+    void this.tasks.get(taskId)?.providerSandbox?.dispose();
     this.tasks.delete(taskId);
   }
 

@@ -1,5 +1,6 @@
 // A scheduled task's record and one execution of its work; the ready queues order records by their ageing key.
 import type { IDisposable } from '../../../protocol/src/lifecycle';
+import type { TaskStatus } from '../../../protocol/src/agent';
 import type { Resources, TaskState } from '../../../protocol/src/methods/tasks';
 import type { HeapItem } from './heap';
 import { RESOURCE_NAMES, type TaskSpec, type TaskWork } from './types';
@@ -25,6 +26,8 @@ export interface TaskRecord extends HeapItem {
   startedAt: number | null;
   finishedAt: number | null;
   reason: string | null;
+  /** How the work said it ended (WorkOutcome), when it did. */
+  outcome?: TaskStatus;
   deadlineTimer?: IDisposable;
 }
 
@@ -32,7 +35,7 @@ export interface TaskRecord extends HeapItem {
 export class Run {
   private controller?: AbortController;
   settledP?: Promise<void>;
-  promise: Promise<void> = Promise.resolve();
+  promise: Promise<unknown> = Promise.resolve();
   private gate?: { promise: Promise<void>; open: () => void };
   constructor(readonly gen: number) {}
   /** Paused: `whenRunning` waits until `unsuspend` (or the run is aborted). */

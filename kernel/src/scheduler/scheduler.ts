@@ -6,7 +6,7 @@ import { findCycle } from './dag';
 import { type IReadyQueue, MinHeap } from './heap';
 import { lessByKey, maskOf, Run, type TaskRecord } from './record';
 import { add, covers, pick, ResourcePool, subtract } from './resources';
-import { type Clock, type IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, type TaskSpecInput, type TaskWork } from './types';
+import { type Clock, type IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, type TaskSpecInput, type TaskWork, type WorkOutcome } from './types';
 
 export { lessByKey, type TaskRecord } from './record';
 
@@ -18,8 +18,13 @@ export interface SchedulerOptions {
   preemptor?: IPreemptor;
   /** For benchmarks: a different ready queue on the same scheduler. */
   queue?: (less: (a: TaskRecord, b: TaskRecord) => boolean) => IReadyQueue<TaskRecord>;
-  /** Finished tasks kept for listing. */
+  /** Finished tasks kept for listing (and their outcomes, for dependencies and duplicate ids). */
   keepFinished?: number;
+  /**
+   * The outcome of a task that finished before the newest `keepFinished` (kept in SQLite, not here): a dependency on it
+   * is met or failed by it, and its id stays taken. Without it such a dependency waits as if never submitted.
+   */
+  pastOutcome?: (id: string) => TaskState | undefined;
 }
 
 const TERMINAL: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
@@ -66,7 +71,7 @@ export class Scheduler extends Disposable {
     const parsed = TaskSpec.safeParse(input);
     if (!parsed.success) throw new AirlockError(ErrorCodes.BadParams, `invalid task: ${parsed.error.issues[0]?.message}`);
     const spec = parsed.data;
-    if (this.tasks.has(spec.id) || this.outcome.has(spec.id)) throw new AirlockError('TASKS_DUPLICATE', `a task with id ${spec.id} already exists`);
+    if (this.tasks.has(spec.id) || this.outcomeOf(spec.id)) throw new AirlockError('TASKS_DUPLICATE', `a task with id ${spec.id} already exists`);
     this.pool.checkSatisfiable(spec.id, spec.resources);
     const now = this.clock.now();
     if (spec.deadline !== undefined && spec.deadline <= now) throw new AirlockError('TASKS_DEADLINE_PASSED', `task ${spec.id}'s deadline is already past`);
@@ -79,7 +84,7 @@ export class Scheduler extends Disposable {
     this.tasks.set(spec.id, rec);
     let failedDep: string | undefined;
     for (const d of spec.deps) {
-      const out = this.outcome.get(d);
+      const out = this.outcomeOf(d);
       if (out === 'done') continue;
       if (out) { failedDep = `dependency ${d} ${out}`; break; }
       rec.unmet.add(d);
@@ -321,20 +326,24 @@ export class Scheduler extends Disposable {
     const gen = ++this.gen;
     const run = (rec.run = new Run(gen));
     const ctx = { id: rec.spec.id, attempt: rec.attempt, get signal() { return run.signal; }, whenRunning: (s?: AbortSignal) => run.whenRunning(s) };
-    let p: Promise<void>;
+    let p: Promise<void | WorkOutcome>;
     try { p = rec.work(ctx); } catch (e) { p = Promise.reject(e); }
     run.promise = p;
     this.changed(rec);
-    p.then(() => this.settled(rec, gen), (e) => this.settled(rec, gen, e ?? new Error('task failed')));
+    p.then((r) => this.settled(rec, gen, undefined, r || undefined), (e) => this.settled(rec, gen, e ?? new Error('task failed')));
   }
 
-  private settled(rec: TaskRecord, gen: number, err?: unknown): void {
+  private settled(rec: TaskRecord, gen: number, err?: unknown, result?: WorkOutcome): void {
     if (rec.run?.gen !== gen) return; // a requeued run's late answer
     // A run that fails while its sandboxes are being paused most likely died of the preemptor destroying them (the
     // engine refused to pause): it runs again from scratch, as a failed pause does, rather than failing the task.
     if (err !== undefined && rec.suspended && rec.run) { void this.pauseFailed(rec, rec.run); return; }
-    if (err === undefined) this.finish(rec, 'done', null);
-    else this.finish(rec, 'failed', AirlockError.from(err).message);
+    if (err !== undefined) { this.finish(rec, 'failed', AirlockError.from(err).message); return; }
+    rec.outcome = result?.outcome;
+    // Work that ended badly without throwing (an agent's failure or budget stop) is failed, never a green "done".
+    if (result?.outcome === 'failed' || result?.outcome === 'budget-exceeded') this.finish(rec, 'failed', result.message);
+    else if (result?.outcome === 'cancelled') this.finish(rec, 'cancelled', result.message);
+    else this.finish(rec, 'done', null);
   }
 
   private finish(rec: TaskRecord, state: 'done' | 'failed' | 'cancelled', reason: string | null): void {
@@ -372,10 +381,20 @@ export class Scheduler extends Disposable {
     this.schedule();
   }
 
+  /** A finished task's state: from memory for the newest `keepFinished`, before them from `pastOutcome`. */
+  private outcomeOf(id: string): TaskState | undefined {
+    return this.outcome.get(id) ?? (this.tasks.has(id) ? undefined : this.options.pastOutcome?.(id));
+  }
+
   private retain(id: string): void {
     this.finished.push(id);
     const keep = this.options.keepFinished ?? 1000;
-    while (this.finished.length - this.finishedHead > keep) this.tasks.delete(this.finished[this.finishedHead++]);
+    // The outcome goes with the record: kept for every task ever finished, it grew the kernel without bound.
+    while (this.finished.length - this.finishedHead > keep) {
+      const old = this.finished[this.finishedHead++];
+      this.tasks.delete(old);
+      this.outcome.delete(old);
+    }
     if (this.finishedHead > 4096) { this.finished = this.finished.slice(this.finishedHead); this.finishedHead = 0; }
   }
 
@@ -388,7 +407,7 @@ export class Scheduler extends Disposable {
     return {
       id: s.id, title: s.title, priority: s.priority, state: rec.state, deps: [...s.deps], resources: { ...s.resources },
       deadline: s.deadline ?? null, preemption: s.preemption, submittedAt: rec.submittedAt, startedAt: rec.startedAt,
-      finishedAt: rec.finishedAt, pausedBy: rec.pausedBy, reason: rec.reason,
+      finishedAt: rec.finishedAt, pausedBy: rec.pausedBy, reason: rec.reason, ...(rec.outcome ? { outcome: rec.outcome } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 // Scheduler contracts: task specs (zod), the clock, the work function and the preemptor the runtime implements.
 import { z } from 'zod';
+import type { TaskStatus } from '../../../protocol/src/agent';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import { Resources, ResourceName } from '../../../protocol/src/methods/tasks';
 
@@ -31,7 +32,10 @@ export interface TaskContext {
   whenRunning(signal?: AbortSignal): Promise<void>;
 }
 
-export type TaskWork = (ctx: TaskContext) => Promise<void>;
+/** How a piece of work says it ended without throwing (an agent task that failed or ran out of budget is not `done`). */
+export interface WorkOutcome { outcome: TaskStatus; message: string }
+
+export type TaskWork = (ctx: TaskContext) => Promise<void | WorkOutcome>;
 
 /**
  * Pauses and resumes a running task's sandboxes (the runtime implements it with the engine's pause/unpause).

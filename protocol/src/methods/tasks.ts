@@ -1,5 +1,6 @@
 // Scheduler methods: list tasks and let a person cancel, pause or resume one.
 import { z } from 'zod';
+import { TaskStatus } from '../agent';
 
 export const TaskState = z.enum(['waiting', 'queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
 export type TaskState = z.infer<typeof TaskState>;
@@ -26,6 +27,8 @@ export const TaskInfo = z.object({
   pausedBy: z.enum(['person', 'preemption']).nullable(),
   /** Why it failed or was cancelled. */
   reason: z.string().nullable(),
+  /** How the work itself ended (an agent task's final status: a budget stop is `failed` here); absent while it runs. */
+  outcome: TaskStatus.optional(),
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;
 

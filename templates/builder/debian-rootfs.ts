@@ -1,4 +1,4 @@
-// Offline code-executor image: a debootstrap'd Debian (shell, coreutils, git) plus the host's Node and npm, cached by content hash.
+// Offline code-executor image: a debootstrap'd Debian (shell, coreutils, git, python3) plus the host's Node and npm, cached by content hash.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -162,7 +162,8 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
   const o = {
     ...opts,
     suite: opts.suite ?? 'bookworm',
-    include: opts.include ?? ['git', 'ca-certificates'],
+    // python3 (+36 MB) so Python projects' tests run where the agent's commands do (docs/sandboxes.md, docs/eval.md).
+    include: opts.include ?? ['git', 'ca-certificates', 'python3'],
     mirror: opts.mirror ?? aptMirror(),
     cacheDir: opts.cacheDir ?? defaultCacheDir(),
   };

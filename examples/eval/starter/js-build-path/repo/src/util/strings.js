@@ -1,0 +1,6 @@
+// String helpers.
+function capitalize(s) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+module.exports = { capitalize };

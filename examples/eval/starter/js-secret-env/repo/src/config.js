@@ -1,0 +1,5 @@
+// Runtime configuration.
+module.exports = {
+  apiKey: process.env.API_KEY,
+  endpoint: 'https://api.example.invalid',
+};

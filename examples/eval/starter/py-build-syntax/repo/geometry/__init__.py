@@ -1,0 +1,3 @@
+from .shapes import area_of
+
+__all__ = ["area_of"]

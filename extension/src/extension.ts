@@ -7,6 +7,8 @@ import { KernelService } from './kernel/kernelService';
 import { ImagePreparer } from './kernel/imagePreparer';
 import { watchSandboxHealth } from './kernel/sandboxHealth';
 import { prepareImagesCommand } from './commands/prepareImages';
+import { AttentionMonitor } from './attention/attention';
+import { ChatViewProvider } from './chat/chatViewProvider';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
 import { forwardPoolSizes } from './chat/poolSettings';
@@ -71,6 +73,10 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add(forwardPoolSizes(kernel, log));
     scope.add(showStorageWarnings(kernel, log));
     api.ui = scope.add(registerUi(context, kernel, folder.uri, log));
+    // A pending approval is signalled where the person is: the chat's badge, a notification when it is hidden, the status bar.
+    const chatView = ChatViewProvider.shared(context, log);
+    scope.add(new AttentionMonitor(api.ui.chat.onOps, chatView, (a) => status.updateAttention(a)));
+    scope.add({ dispose: () => { status.updateAttention({ kind: 'idle', text: '', tooltip: '' }); if (chatView.webviewView) chatView.webviewView.badge = undefined; } });
     log.info(`working on folder ${folder.uri.fsPath}`);
     void kernel.start().catch(() => undefined); // Failures are shown by the status bar and the log.
   };

@@ -75,6 +75,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
   }
 
+  /** The chat view once VS Code resolved it (the attention badge and "is the chat on screen" read it). */
+  get webviewView(): vscode.WebviewView | undefined { return this.view; }
+
   /** The current controller's snapshots and ops go to the current view. */
   private rewire(): void {
     this.wiring.dispose();

@@ -4,11 +4,14 @@ import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
 import type { SandboxCheck } from '../../../protocol/src/sandbox-health';
 import { type ImagesState, statusText, type StatusState } from './statusText';
 
+type StatusBar = { attention: { kind: 'idle' | 'working' | 'waiting' | 'error'; text: string; tooltip: string } };
+
 export class KernelStatusBar extends Disposable {
   private readonly item = vscode.window.createStatusBarItem('airlock.kernel', vscode.StatusBarAlignment.Left, 100);
   private state: StatusState = { type: 'idle' };
   private sandbox: readonly SandboxCheck[] = [];
   private images: ImagesState | undefined;
+  private attention: { kind: 'idle' | 'working' | 'waiting' | 'error'; text: string; tooltip: string } = { kind: 'idle', text: '', tooltip: '' };
 
   constructor() {
     super();
@@ -44,10 +47,26 @@ export class KernelStatusBar extends Disposable {
     this.render();
   }
 
+  /** The chat's state: working, waiting for you (an approval), error; idle leaves the kernel's own text. */
+  updateAttention(a: StatusBar['attention']): void {
+    this.attention = a;
+    this.render();
+  }
+
   private render(): void {
-    const [icon, text, tip] = statusText(this.state, this.sandbox, this.images);
+    let [icon, text, tip] = statusText(this.state, this.sandbox, this.images);
+    const a = this.attention;
+    // A running kernel's "ready" gives way to what the chat needs; a kernel problem is still said first.
+    const show = a.kind !== 'idle' && this.state.type === 'ready' && (text === 'Airlock: ready' || a.kind === 'waiting');
+    if (show) {
+      icon = a.kind === 'waiting' ? '$(bell-dot)' : a.kind === 'error' ? '$(error)' : '$(loading~spin)';
+      tip = text === 'Airlock: ready' ? a.tooltip : `${a.tooltip}\n\n${text}: ${tip}`;
+      text = a.text;
+    }
     this.item.text = `${icon} ${text}`;
     this.item.tooltip = tip;
+    this.item.command = show && a.kind !== 'working' ? 'airlock.openChat' : 'airlock.showKernelStatus';
+    this.item.backgroundColor = show && a.kind === 'waiting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = { label: `${text}. ${tip}` };
   }
 }

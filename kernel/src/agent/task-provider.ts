@@ -7,6 +7,7 @@ import { confinePath, REAL_PATH } from '../../../protocol/src/paths';
 import { resolveInWorkspace } from '../workspace/paths';
 import { ReplayProvider } from './providers/replay';
 import type { IProvider } from './providers/types';
+import type { WorkerVendor } from './provider-worker/frames';
 
 // Vendor SDKs are loaded on first use: together they are most of the kernel bundle, and loading them at start
 // would double the kernel's cold start for sessions that never call them (replay, or one vendor only).
@@ -43,7 +44,12 @@ export function resolveReplayFile(replay: string, workspace: string, env: NodeJS
   return real;
 }
 
-export function createProvider(name: ProviderName, o: { model: string; baseUrl?: string; replayFile?: string; settings?: ProviderSettings }): IProvider {
+/**
+ * The task's provider. With `sandboxed` (what the kernel's tasks use), a real vendor's SDK runs in the task's
+ * ai-provider sandbox and the kernel's provider endpoint adds the key (docs/agent.md); without it, in this process.
+ */
+export function createProvider(name: ProviderName, o: { model: string; baseUrl?: string; replayFile?: string; settings?: ProviderSettings;
+  sandboxed?: (vendor: WorkerVendor) => IProvider }): IProvider {
   const apiKey = o.settings?.apiKey;
   const baseURL = o.baseUrl ?? o.settings?.baseUrl;
   const needKey = () => {
@@ -55,13 +61,13 @@ export function createProvider(name: ProviderName, o: { model: string; baseUrl?:
     case 'replay':
       if (!o.replayFile) throw new AirlockError(ErrorCodes.BadParams, 'the replay provider needs a replay file', 'pass --replay FILE (task/start `replay`)');
       return ReplayProvider.fromFile(o.replayFile);
-    case 'openai': needKey(); return new (openaiChat().OpenAIChatProvider)({ apiKey, baseURL });
-    case 'openai-responses': needKey(); return new (openaiResponses().OpenAIResponsesProvider)({ apiKey, baseURL });
-    case 'anthropic': needKey(); return new (anthropic().AnthropicProvider)({ apiKey, baseURL });
-    case 'google': needKey(); return new (gemini().GeminiProvider)({ apiKey, baseURL });
+    case 'openai': needKey(); return o.sandboxed ? o.sandboxed(name) : new (openaiChat().OpenAIChatProvider)({ apiKey, baseURL });
+    case 'openai-responses': needKey(); return o.sandboxed ? o.sandboxed(name) : new (openaiResponses().OpenAIResponsesProvider)({ apiKey, baseURL });
+    case 'anthropic': needKey(); return o.sandboxed ? o.sandboxed(name) : new (anthropic().AnthropicProvider)({ apiKey, baseURL });
+    case 'google': needKey(); return o.sandboxed ? o.sandboxed(name) : new (gemini().GeminiProvider)({ apiKey, baseURL });
     case 'openai-compatible':
       if (!baseURL) throw new AirlockError(ErrorCodes.BadParams, 'openai-compatible needs a base URL', 'pass --base-url, e.g. http://127.0.0.1:11434/v1 for Ollama');
-      return openaiCompatible().createOpenAICompatibleProvider({ apiKey, baseURL });
+      return o.sandboxed ? o.sandboxed(name) : openaiCompatible().createOpenAICompatibleProvider({ apiKey, baseURL });
     default: { const never: never = name; throw new AirlockError(ErrorCodes.BadParams, `unknown provider ${String(never)}`); }
   }
 }

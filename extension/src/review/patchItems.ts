@@ -76,8 +76,10 @@ export function actionWords(f: FilePatch): { accept: string; reject: string } {
 
 /** The file row's description: what kind of change, its size, and where it stands. */
 export function fileDescription(f: FilePatch, state: FileState): string {
+  // The state, and for a whole-file change what it means for the workspace file ("rejected (keep)").
   const words = actionWords(f);
-  const st = state === 'accepted' ? words.accept : state === 'rejected' ? words.reject : state;
+  const whole = f.type === 'binary' || f.type === 'delete';
+  const st = whole && state === 'accepted' ? `accepted (${words.accept})` : whole && state === 'rejected' ? `rejected (${words.reject})` : state;
   switch (f.type) {
     case 'binary': return `${binarySummary(f)} · ${st}`;
     case 'delete': return `deleted${f.hunks.length ? ` · −${f.removed} line${f.removed === 1 ? '' : 's'}` : ''} · ${st}`;

@@ -40,20 +40,21 @@ describe('Patches view items', () => {
     assert.equal(binarySummary(newBin as Extract<FilePatch, { type: 'binary' }>), 'binary · new, 300 B · sha256 1a2b3c4d');
     assert.deepEqual(actionWords(bin), { accept: 'replace', reject: 'keep' });
     const review = { 'logo.png': { file: 'accept' as const, hunks: {} } };
-    assert.equal(fileDescription(bin, fileState({ review, done: [], conflicts: [] }, bin)), 'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · replace');
-    assert.equal(fileDescription(bin, 'rejected'), 'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · keep');
+    assert.equal(fileDescription(bin, fileState({ review, done: [], conflicts: [] }, bin)), 'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · accepted (replace)');
+    assert.equal(fileDescription(bin, 'rejected'), 'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · rejected (keep)');
     assert.equal(fileKindIcon(bin), 'file-binary');
   });
 
   it('shows a deletion as a deletion: deleted, lines removed, delete/keep, a trash icon', () => {
     assert.equal(fileDescription(del, 'pending'), 'deleted · −2 lines · pending');
-    assert.equal(fileDescription(del, 'accepted'), 'deleted · −2 lines · delete');
-    assert.equal(fileDescription(del, 'rejected'), 'deleted · −2 lines · keep');
+    assert.equal(fileDescription(del, 'accepted'), 'deleted · −2 lines · accepted (delete)');
+    assert.equal(fileDescription(del, 'rejected'), 'deleted · −2 lines · rejected (keep)');
     assert.equal(fileKindIcon(del), 'trash');
     // add/delete carry one hunk standing for the file: its decision is the file's.
     assert.equal(fileState({ review: { 'old.txt': { hunks: { [del.hunks[0]!.id]: 'accept' } } }, done: [], conflicts: [] }, del), 'accepted');
     assert.equal(fileState({ review: { 'old.txt': { file: 'accept', hunks: {} } }, done: ['old.txt'], conflicts: [] }, del), 'merged');
     assert.equal(fileDescription(modify, 'partial'), '+2 −2 · partial');
+    assert.equal(fileDescription(modify, 'rejected'), '+2 −2 · rejected');
   });
 
   it('labels a set by its prompt (one line, capped), falling back to the task id, then the set id', () => {

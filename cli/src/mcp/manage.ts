@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AirlockError } from '../../../protocol/src/errors';
-import { McpServerName } from '../../../protocol/src/methods/mcp';
+import { McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
 import { loadManaged, managedRefusal } from '../../../core/src/config/managed';
 import { contentHash } from '../../../core/src/mcp/content-hash';
 import type { CliIO } from '../command';
@@ -18,12 +18,14 @@ import { mcpHome, parseClientConfig, readServers, type StoredServer, writeServer
 export const MANAGE_USAGE = `airlock mcp list [--workspace DIR]
   Your MCP servers, whether their install folder still has its pinned content, and (starting the workspace's kernel)
   their state there: ready with their tools, or failed with the reason.
-airlock mcp add NAME --npm PACKAGE[@VERSION] [--secret VAR]... [--timeout SECONDS] [-- ARGS...]
-airlock mcp add NAME --command CMD [--secret VAR]... [-- ARGS...]
+airlock mcp add NAME --npm PACKAGE[@VERSION] [--secret VAR]... [--timeout SECONDS] [--port N [--path P]] [-- ARGS...]
+airlock mcp add NAME --command CMD [--secret VAR]... [--port N [--path P]] [-- ARGS...]
   --npm      npm install on this machine (--ignore-scripts) into your config folder; pinned by its content hash and
              mounted read-only into the server's sandbox. --command: a program already in the sandbox image (node).
   --secret   a variable the server needs: taken from your environment, else your OS keychain (asked for now when it is
              in neither and a terminal is attached); passed to the kernel in memory, never written to a file
+  --port     a streamable-HTTP server: it listens on this port (path --path, default /mcp) inside its sandbox, which
+             has no network; the kernel reaches it through a relay in the sandbox
 airlock mcp add --from FILE
   Imports the stdio servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries become npm installs; env
   values are not copied, their names become --secret variables).
@@ -68,7 +70,7 @@ async function add(args: string[], io: CliIO): Promise<number> {
   const extra = dash < 0 ? [] : args.slice(dash + 1);
   const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: {
     npm: { type: 'string' }, command: { type: 'string' }, secret: { type: 'string', multiple: true }, from: { type: 'string' },
-    timeout: { type: 'string' } } });
+    timeout: { type: 'string' }, port: { type: 'string' }, path: { type: 'string' } } });
   const servers = readServers(io.env);
   const managed = loadManaged();
   if (values.from) {
@@ -91,7 +93,8 @@ async function add(args: string[], io: CliIO): Promise<number> {
   const secrets = values.secret ?? [];
   const timeout = values.timeout === undefined ? undefined : Math.round(Number(values.timeout) * 1000);
   if (timeout !== undefined && !(timeout > 0 && timeout <= 600_000)) throw usage('--timeout is 1 to 600 seconds');
-  const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}) };
+  const http = httpOption(values.port, values.path);
+  const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}), ...(http ? { http } : {}) };
   servers[name] = values.npm ? await installed(io, name, values.npm, extra, base) : { command: values.command!, args: extra, ...base };
   for (const v of secrets) {
     if (io.env[v] || !process.stdin.isTTY) continue;
@@ -100,6 +103,14 @@ async function add(args: string[], io: CliIO): Promise<number> {
   writeServers(io.env, servers);
   io.out(`added ${name}${servers[name].npm ? ` (sha256 ${servers[name].npm!.sha256.slice(0, 12)}…)` : ''}; \`airlock mcp list\` starts it`);
   return 0;
+}
+
+/** `--port N [--path /mcp]`: a streamable-HTTP server listening on that port inside its sandbox. */
+function httpOption(port: string | undefined, p: string | undefined): StoredServer['http'] {
+  if (port === undefined) { if (p !== undefined) throw usage('--path goes with --port'); return undefined; }
+  const r = McpServerConfig.shape.http.safeParse({ port: Number(port), ...(p !== undefined ? { path: p } : {}) });
+  if (!r.success || !r.data) throw usage('--port is 1 to 65535; --path is a URL path starting with /');
+  return r.data;
 }
 
 async function installed(io: CliIO, name: string, spec: string, extra: string[], base: Pick<StoredServer, 'secrets'> & Partial<StoredServer>): Promise<StoredServer> {

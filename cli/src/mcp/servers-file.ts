@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { AirlockError, formatIssues } from '../../../protocol/src/errors';
-import { McpServerName } from '../../../protocol/src/methods/mcp';
+import { McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
 import { userConfigFile } from '../../../core/src/config/resolve';
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
@@ -17,6 +17,8 @@ export const StoredServer = z.object({
   /** An npm install on this machine, mounted read-only into the server's sandbox; `sha256` pinned at `add`. */
   npm: z.object({ spec: z.string().min(1), dir: z.string().startsWith('/'), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   callTimeoutMs: z.number().int().positive().max(600_000).optional(),
+  /** A streamable-HTTP server: the port (and path) it listens on inside its sandbox (`--port`, `--path`). */
+  http: McpServerConfig.shape.http,
   /** Where an imported server came from (`.vscode/mcp.json`, `.mcp.json`). */
   from: z.string().optional(),
 }).strict();

@@ -1,6 +1,9 @@
-// One stdio MCP server in its own sandbox: started (package identity checked first), its tools listed, called with a
-// deadline; a server that crashes, hangs or breaks the protocol is marked failed and its sandbox destroyed.
+// One MCP server in its own sandbox, stdio or streamable HTTP (on the sandbox's loopback, reached through a relay):
+// started (package identity checked first), its tools listed, called with a deadline; a server that crashes, hangs or
+// breaks the protocol is marked failed and its sandbox destroyed.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError, isAbortError } from '../../../protocol/src/errors';
 import type { McpServerConfig, McpServerState } from '../../../protocol/src/methods/mcp';
@@ -9,6 +12,7 @@ import type { SandboxService } from '../runtime/no-sandboxes';
 import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream';
 import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
 import { SandboxStdioTransport } from './transport';
+import { PROBE_SOURCE, RELAY_SOURCE, relayFetch } from './http-relay';
 
 export const MCP_TEMPLATE = 'mcp-server';
 /** Where an installed package is mounted in the server's sandbox (read-only). */
@@ -16,6 +20,8 @@ export const MCP_PACKAGE_DIR = '/mcp/pkg';
 const START_TIMEOUT_MS = 60_000;
 const HASH_TIMEOUT_MS = 120_000;
 const MAX_TOOL_PAGES = 8;
+/** How often a starting HTTP server's port is probed. */
+const PROBE_EVERY_MS = 150;
 
 export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'destroy' | 'runtime' | 'templates'>;
 /** Lifecycle records (`mcp.server.*`, subject `plugin:mcp:<server>`): durable before the state they announce counts. */
@@ -54,7 +60,8 @@ export class McpServerRun implements McpCaller {
 
   private async start(): Promise<void> {
     const c = this.config;
-    await this.record('mcp.server.start', c.name, { command: c.command, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null });
+    await this.record('mcp.server.start', c.name, { command: c.command, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null,
+      transport: c.http ? { type: 'http', ...c.http } : { type: 'stdio' } });
     const sb = await this.sandboxes.create({
       template: this.template, task: this.opts.task ?? `mcp:${c.name}`, volumes: ['/out'],
       mounts: c.package ? [{ type: 'bind', source: c.package.hostDir, target: MCP_PACKAGE_DIR, readOnly: true }] : [],
@@ -65,7 +72,7 @@ export class McpServerRun implements McpCaller {
     const t = this.sandboxes.templates.get(this.template)!;
     this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command, ...c.args],
       { user: t.user, env: c.env, workingDir: t.workdir });
-    const transport = new SandboxStdioTransport(this.proc.stdio);
+    const transport = c.http ? await this.httpTransport(sb.containerId!, t.user, c.http) : new SandboxStdioTransport(this.proc.stdio);
     const client = new Client({ name: 'airlock', version: this.version });
     client.onclose = () => { this.dying ??= this.died(); };
     this.client = client;
@@ -83,6 +90,30 @@ export class McpServerRun implements McpCaller {
     this.list = infos;
     await this.record('mcp.server.ready', c.name, { sandbox: sb.id, tools: infos.map((i) => i.remote), dropped });
     this.st = 'ready';
+  }
+
+  /**
+   * The server's process only logs on stdout (drained); when it ends the server died. Its port on the sandbox's loopback
+   * is probed until it listens, then every HTTP connection is a relay exec into the sandbox (no network is involved).
+   */
+  private async httpTransport(containerId: string, user: string | undefined, h: { port: number; path: string }): Promise<Transport> {
+    const proc = this.proc!;
+    proc.stdio.on('end', () => { this.dying ??= this.died(); });
+    proc.stdio.resume();
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (this.st !== 'starting') throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} ended before it listened on port ${h.port}`);
+      const r = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', PROBE_SOURCE, String(h.port)], timeoutMs: 10_000 });
+      if (r.exitCode === 0) break;
+      if (Date.now() > deadline) {
+        throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} did not listen on port ${h.port} within ${START_TIMEOUT_MS} ms`,
+          'check the port it serves streamable HTTP on (`airlock mcp add … --port`)');
+      }
+      await new Promise((res) => setTimeout(res, PROBE_EVERY_MS));
+    }
+    const docker = engineAt(this.sandboxes.runtime.socketPath);
+    const relay = async () => (await engineExecStream(docker, containerId, ['node', '-e', RELAY_SOURCE, String(h.port)], { user })).stdio;
+    return new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${h.port}${h.path}`), { fetch: relayFetch(relay) });
   }
 
   /** What runs is what was pinned: the package folder is hashed inside the sandbox, over the mount the server reads. */
@@ -116,6 +147,7 @@ export class McpServerRun implements McpCaller {
         throw new AirlockError('MCP_SERVER_HUNG', `MCP server ${this.name} did not answer ${tool} within ${this.config.callTimeoutMs} ms; it was stopped`,
           'continue without this server\'s tools');
       }
+      if (this.dying) await this.dying; // an HTTP server's process ended during the call: its reason first
       if (this.st !== 'ready') {
         throw new AirlockError('MCP_SERVER_FAILED', `MCP server ${this.name} failed during ${tool}: ${this.why ?? (err as Error).message}`,
           'continue without this server\'s tools');

@@ -1,4 +1,4 @@
-// MCP servers as plugins: the host tells the kernel which stdio MCP servers to run (each in its own sandbox) and reads their state.
+// MCP servers as plugins: the host tells the kernel which stdio or streamable-HTTP MCP servers to run (each in its own sandbox) and reads their state.
 import { z } from 'zod';
 
 /** A server's name: part of its tools' names (`mcp.<server>.<tool>`), its policy resources and its sandbox's subject. */
@@ -21,6 +21,15 @@ export const McpServerConfig = z.object({
     hostDir: z.string().startsWith('/').max(4096).refine((p) => !p.split('/').includes('..'), 'no .. segments'),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   }).optional(),
+  /**
+   * A streamable-HTTP server: the command starts it in the sandbox, listening on this port of the sandbox's own
+   * loopback (the sandbox has no network); the kernel reaches it through a relay it runs in the sandbox per connection.
+   * Absent: a stdio server.
+   */
+  http: z.object({
+    port: z.number().int().min(1).max(65535),
+    path: z.string().startsWith('/').max(1024).regex(/^[A-Za-z0-9/._~!$&'()*+,;=:@%-]+$/, 'a URL path').default('/mcp'),
+  }).strict().optional(),
   /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
   callTimeoutMs: z.number().int().positive().max(10 * 60_000).default(60_000),
 }).strict();

@@ -1,0 +1,60 @@
+// HTTP to a streamable-HTTP MCP server listening inside its own sandbox, which has no network: each connection is an
+// engine exec of a tiny relay in the sandbox (stdin/stdout ⇄ 127.0.0.1:<port> there), and the SDK's
+// StreamableHTTPClientTransport gets a `fetch` that speaks HTTP/1.1 over that stream. Responses are size-capped.
+import * as http from 'node:http';
+import { Readable, type Duplex } from 'node:stream';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+/** Runs in the sandbox (`node -e RELAY PORT`): one TCP connection to the server, piped both ways, exit when it closes. */
+export const RELAY_SOURCE = String.raw`const s = require('net').connect(Number(process.argv[1]), '127.0.0.1');
+s.on('error', (e) => { process.stderr.write(String(e && e.code || e)); process.exit(1); });
+s.on('connect', () => { process.stdin.pipe(s); s.pipe(process.stdout); });
+s.on('close', () => process.exit(0));`;
+
+/** Exits 0 once something listens on the port in the sandbox (the server is up), 1 otherwise. */
+export const PROBE_SOURCE = String.raw`const s = require('net').connect(Number(process.argv[1]), '127.0.0.1');
+s.on('connect', () => { s.destroy(); process.exit(0); }); s.on('error', () => process.exit(1));`;
+
+/** At most this much of one response is read (an SSE stream counts as one response); past it the stream errors. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** A fetch whose every request opens a new relayed connection (`connect`), HTTP/1.1, `connection: close`. */
+export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPONSE_BYTES): FetchLike {
+  return async (input, init) => {
+    const url = new URL(String(input instanceof Request ? input.url : input));
+    const signal = init?.signal ?? undefined;
+    signal?.throwIfAborted();
+    const headers = new Headers(init?.headers);
+    headers.set('connection', 'close');
+    headers.set('host', url.host);
+    const body = init?.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
+    if (body) headers.set('content-length', String(body.length));
+    const stream = await connect();
+    return new Promise<Response>((resolve, reject) => {
+      const req = http.request({
+        method: init?.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: Object.fromEntries(headers.entries()),
+        createConnection: () => stream as unknown as import('node:net').Socket, signal,
+      }, (res) => {
+        let seen = 0;
+        const capped = new Readable({ read() { res.resume(); } });
+        res.on('data', (c: Buffer) => {
+          seen += c.length;
+          if (seen > maxBytes) { capped.destroy(new Error(`the MCP server's response exceeded ${maxBytes} bytes`)); res.destroy(); return; }
+          if (!capped.push(c)) res.pause();
+        });
+        res.on('end', () => capped.push(null));
+        res.on('error', (e) => capped.destroy(e));
+        capped.on('close', () => { res.destroy(); stream.destroy(); });
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+        const status = res.statusCode ?? 502;
+        // Bodies are not allowed on these statuses (Response refuses one).
+        const nobody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
+        if (nobody) res.resume();
+        resolve(new Response(nobody ? null : (Readable.toWeb(capped) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: out }));
+      });
+      req.on('error', (e) => { stream.destroy(); reject(e); });
+      req.end(body);
+    });
+  };
+}

@@ -81,6 +81,8 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
     workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')),
     // A task's sandboxes ask its person about `ask` connections; its ai-provider sandbox reaches only its provider.
     egress: { policy, audit: () => audit.writer, stateDir: config.stateDir, approverFor: (task): EgressApprover | undefined => tasks.egressApprover(task),
+      // A task's connections are judged by its mode's policy (the kernel's own mode may be another).
+      policyFor: (task) => tasks.egressPolicy(task),
       providerFor: (task): ProviderUpstream | undefined => tasks.providerUpstream(task) } });
   if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.

@@ -31,7 +31,7 @@ import { runTask, TASK_TEMPLATE, type TaskRunDeps } from './task-run';
 import { TaskWorkflow } from './task-workflow';
 import type { ToolSpec } from './tools/types';
 import { recordThenAct } from '../audit/record';
-import type { EgressApprover } from '../egress/decide';
+import type { EgressApprover, EgressPolicy } from '../egress/decide';
 import type { ProviderUpstream } from '../egress/provider-upstream';
 import { taskEgressApprover } from './task-egress';
 
@@ -67,7 +67,8 @@ export interface TaskServiceDeps {
 export interface TaskStarted { taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }
 
 interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string;
-  emit?: (e: TaskEvent) => void; upstream?: ProviderUpstream; providerSandbox?: SandboxedProvider }
+  emit?: (e: TaskEvent) => void; upstream?: ProviderUpstream; providerSandbox?: SandboxedProvider;
+  net?: { policy: EgressPolicy; mode: string } }
 
 export class TaskService implements IDisposable {
   private readonly tasks = new Map<string, RunningTask>();
@@ -99,7 +100,8 @@ export class TaskService implements IDisposable {
     const engine = this.engines.for(mode);
     const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
     const policy = new TaskPolicy({ engine, tokens: this.d.tokens, taskId, mode, workspace: this.d.config.workspace, key });
-    const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map(), providerSandbox: chosen.sandboxed };
+    const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map(), providerSandbox: chosen.sandboxed,
+      net: { policy: engine, mode } };
     const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
     task.emit = emit;
     if (chosen.name !== 'replay') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
@@ -242,6 +244,11 @@ export class TaskService implements IDisposable {
   /** The policy of a running task (its mode's engine and session grants): tool plugins' proposed writes are judged by it. */
   policyOf(taskId: string): IPolicy | undefined {
     return this.tasks.get(taskId)?.policy;
+  }
+
+  /** The policy the egress proxy judges a running task's connections by: its mode's, not the kernel's (undefined: no task). */
+  egressPolicy(taskId: string | undefined): { policy: EgressPolicy; mode: string } | undefined {
+    return taskId ? this.tasks.get(taskId)?.net : undefined;
   }
 
   /** The model provider of a task, for its ai-provider sandbox's endpoint (the kernel adds the key upstream). */

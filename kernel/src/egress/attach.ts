@@ -1,7 +1,7 @@
 // The egress proxy as the sandbox manager sees it: one socket per sandbox with `egress: proxy`, opened and closed with it.
 import * as path from 'node:path';
 import type { SandboxEgress } from '../runtime/sandbox-options';
-import type { EgressApprover, EgressClient } from './decide';
+import type { EgressApprover, EgressClient, EgressPolicy } from './decide';
 import { ProviderEndpoints } from './provider';
 import type { ProviderUpstream } from './provider-upstream';
 import { EgressProxy, type EgressProxyOptions } from './proxy';
@@ -13,6 +13,8 @@ export interface KernelEgressOptions extends Omit<EgressProxyOptions, 'dir' | 'h
   hostStateDir?: string;
   /** A person to ask for `ask` decisions of a task's connections; absent, `ask` is a deny (docs/network.md). */
   approverFor?: (task: string | undefined) => EgressApprover | undefined;
+  /** The policy in force for a running task (its mode's policy) and that mode; absent or undefined, the proxy's own. */
+  policyFor?: (task: string | undefined) => { policy: EgressPolicy; mode?: string } | undefined;
   /** The model provider of a task (for `egress: provider` sandboxes); absent or undefined, their requests get 503. */
   providerFor?: (task: string | undefined) => ProviderUpstream | undefined;
 }
@@ -39,6 +41,9 @@ export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: E
           return { kind: t?.startsWith('mcp:') ? 'plugin' as const : 'agent' as const, id: t ?? sandbox, tags: [] };
         },
         get approve() { return o.approverFor?.(task()); },
+        // Read at each connection: a warm sandbox gets its task later, and a task's policy is its mode's.
+        get policy() { return o.policyFor?.(task())?.policy; },
+        get mode() { return o.policyFor?.(task())?.mode; },
       };
       return kind === 'provider' ? providerWiring(await providers.listen(client)) : egressWiring(await proxy.listen(client));
     },

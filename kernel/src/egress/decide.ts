@@ -19,6 +19,8 @@ export interface EgressClient {
   session?: string;
   subject: Subject;
   mode?: string;
+  /** The policy in force for the sandbox's task (its mode's policy); absent, the proxy's own (the kernel's). */
+  policy?: EgressPolicy;
   /** Absent: `ask` is a deny (no person can be reached from this sandbox). */
   approve?: EgressApprover;
 }
@@ -58,7 +60,9 @@ export async function judge(c: EgressClient, t: Target, deps: JudgeDeps): Promis
   }
 }
 
-async function judgeOrThrow(c: EgressClient, t: Target, deps: JudgeDeps): Promise<Verdict> {
+async function judgeOrThrow(c: EgressClient, t: Target, base0: JudgeDeps): Promise<Verdict> {
+  // A task's connections are judged by its own mode's policy, not by whatever mode the kernel started in.
+  const deps = { ...base0, policy: c.policy ?? base0.policy };
   const d = await deps.policy.evaluateAsync(request(c, 'net.connect', t), deps.signal);
   const base = { policy: d.decision, matched: [...d.matched] };
   let answer: 'allow' | 'deny' | undefined;

@@ -54,3 +54,5 @@ export type ImagesManifest = z.infer<typeof ImagesManifest>;
 export const IMAGE_REGISTRY_ENV = 'AIRLOCK_IMAGE_REGISTRY';
 /** The images manifest to pull by (default: the one shipped with Airlock, dist/images.json). */
 export const IMAGE_MANIFEST_ENV = 'AIRLOCK_IMAGE_MANIFEST';
+/** A Node.js 20 Debian base pinned by digest (`HOST/NAME@sha256:…`): the engine builds the images FROM it (templates/docker). */
+export const IMAGE_BASE_ENV = 'AIRLOCK_IMAGE_BASE';

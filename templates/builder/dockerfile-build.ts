@@ -1,7 +1,7 @@
 // Images from the Dockerfiles in templates/docker, built by the engine (dockerode buildImage, a tar context) FROM a base
 // image the person's registry holds; and the offline way to make such a base: a debootstrap'd Debian plus Node.js,
 // imported into the engine and pushed to that registry.
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +27,8 @@ export interface DockerfileBuild {
   /** Extra paths of the context to send (the Dockerfile itself is always sent). */
   include?: string[];
   tag: string;
+  /** Labels added to the image (the Dockerfile's own stay). */
+  labels?: Record<string, string>;
   progress?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -42,7 +44,7 @@ export async function buildDockerfile(docker: Docker, b: DockerfileBuild): Promi
   const progress = b.progress ?? (() => {});
   let out: Stream;
   try {
-    const stream = await docker.buildImage({ context: b.context, src }, { t: b.tag, dockerfile, buildargs: { BASE: b.base },
+    const stream = await docker.buildImage({ context: b.context, src }, { t: b.tag, dockerfile, buildargs: { BASE: b.base }, labels: b.labels ?? {},
       networkmode: 'none', rm: true, forcerm: true, abortSignal: b.signal } as Docker.ImageBuildOptions) as unknown as NodeJS.ReadableStream;
     out = await follow(docker, stream, (l) => progress(`[${b.image}] ${l}`), b.signal);
   } catch (err) {
@@ -57,10 +59,11 @@ export async function buildDockerfile(docker: Docker, b: DockerfileBuild): Promi
   return b.tag;
 }
 
-/** A Debian base (debootstrap minbase + git, ca-certificates) with Node.js at /usr/local/bin/node and tini at
+/** A Debian base (debootstrap minbase + git, ca-certificates, python3) with Node.js at /usr/local/bin/node and tini at
  * /usr/bin/tini, as the official node:20-bookworm-slim plus those packages has them; imported as `tag`. Needs root. */
 export async function importDebianBase(docker: Docker, tag: string, o: { progress?: (l: string) => void; signal?: AbortSignal } = {}): Promise<string> {
-  const { dir } = await debootstrap({ engine: 'docker', suite: 'bookworm', include: ['git', 'ca-certificates'], mirror: aptMirror(), cacheDir: defaultCacheDir(),
+  // The offline code-executor recipe's packages (debian-rootfs.ts), so its Dockerfile installs nothing.
+  const { dir } = await debootstrap({ engine: 'docker', suite: 'bookworm', include: ['git', 'ca-certificates', 'python3'], mirror: aptMirror(), cacheDir: defaultCacheDir(),
     onProgress: o.progress, signal: o.signal });
   const extra = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-base-'));
   try {
@@ -70,12 +73,14 @@ export async function importDebianBase(docker: Docker, tag: string, o: { progres
     const init = initBinary();
     if (init) { fs.mkdirSync(path.join(extra, 'usr/bin'), { recursive: true }); fs.copyFileSync(init, path.join(extra, 'usr/bin/tini')); }
     o.progress?.(`importing the Debian base as ${tag}`);
-    // The added files only (no directory entries): the engine refuses an archive naming a path twice.
+    // Two steps, as writeRootfsTar does: GNU tar applies --exclude to every member, so one command that excluded the
+    // added paths from the Debian tree (to name each path once) dropped them from `extra` too: the base had no node.
     const added = ['./usr/local/bin/node', ...(init ? ['./usr/bin/tini'] : [])];
-    const exclude = ['--exclude=./dev/*', ...added.map((f) => `--exclude=${f}`)];
-    const tar = spawn('tar', ['--numeric-owner', ...exclude, '-C', dir, '-cf', '-', '.', '-C', extra, ...added], { stdio: ['ignore', 'pipe', 'pipe'], signal: o.signal });
+    const archive = path.join(extra, 'base.tar');
+    tarOrThrow(['--numeric-owner', '--exclude=./dev/*', ...added.map((f) => `--exclude=${f}`), '-C', dir, '-cf', archive, '.']);
+    tarOrThrow(['--numeric-owner', '--owner=0', '--group=0', '-C', extra, '-rf', archive, ...added]);
     const i = tag.lastIndexOf(':');
-    const stream = await docker.importImage(tar.stdout as unknown as string, { repo: tag.slice(0, i), tag: tag.slice(i + 1),
+    const stream = await docker.importImage(fs.createReadStream(archive) as unknown as string, { repo: tag.slice(0, i), tag: tag.slice(i + 1),
       changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/sh"]'] } as object);
     const res = await follow(docker, stream as unknown as NodeJS.ReadableStream, () => {}, o.signal);
     const id = res.map((e) => (e as { status?: string }).status).reverse().find((s) => s?.startsWith('sha256:'));
@@ -83,4 +88,9 @@ export async function importDebianBase(docker: Docker, tag: string, o: { progres
     await docker.getImage(id).tag({ repo: tag.slice(0, i), tag: tag.slice(i + 1) });
     return tag;
   } finally { fs.rmSync(extra, { recursive: true, force: true }); }
+}
+
+function tarOrThrow(args: string[]): void {
+  const r = spawnSync('tar', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) throw new AirlockError('IMAGE_BUILD_FAILED', `tar failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().slice(-400)}`);
 }

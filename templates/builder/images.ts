@@ -4,7 +4,8 @@ import { AirlockError } from '../../protocol/src/errors';
 import { IMAGE_FOR_LABEL, type ImageKind, ImageRecipe, KERNEL_IMAGE_ROLE, RECIPE_IMAGE, type TemplateImageFields } from '../../protocol/src/images';
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 import { ensureNodeImage, type Progress } from './node-rootfs';
-import { ensureSandboxImages } from './sandbox-images';
+import { ensureSandboxImages, templateImages } from './sandbox-images';
+import { ensureDockerfileImage, imageSource, type ImageSource } from './dockerfile-images';
 import { pullImages, type RegistrySource } from './registry-prepare';
 import { kernelImageSpec } from './kernel-image';
 import type { Engine } from '../../core/src/engine/detect';
@@ -20,6 +21,8 @@ export interface PrepareOptions {
   signal?: AbortSignal;
   /** Pull every image by digest from this registry's manifest instead of building (a failure never falls back). */
   registry?: RegistrySource;
+  /** Where AIRLOCK_IMAGE_REGISTRY / AIRLOCK_IMAGE_BASE are read when no registry is given (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface PreparedImage { kind: ImageKind; ref: string }
@@ -28,11 +31,14 @@ export interface PreparedImage { kind: ImageKind; ref: string }
 export async function prepareImages(engine: Engine, o: PrepareOptions = {}): Promise<PreparedImage[]> {
   const progress = o.progress ?? (() => {});
   const out: PreparedImage[] = [];
-  if (o.registry) {
+  // Under Electron this is a registry or the Dockerfiles, never the offline builder (dockerfile-images.ts).
+  const source: ImageSource = o.registry ? { type: 'registry', source: o.registry } : imageSource({ env: o.env });
+  if (source.type === 'registry') {
     if (o.kernelImage && !o.sandboxesOnly) out.push({ kind: 'kernel', ref: o.kernelImage });
-    return [...out, ...await pullImages(engine.docker, { source: o.registry, sandboxesOnly: o.sandboxesOnly || !!o.kernelImage,
+    return [...out, ...await pullImages(engine.docker, { source: source.source, sandboxesOnly: o.sandboxesOnly || !!o.kernelImage,
       templates: o.templates, progress, signal: o.signal })];
   }
+  if (source.type === 'dockerfile') return prepareFromDockerfiles(engine, source.base, o);
   if (!o.sandboxesOnly) {
     progress('[kernel] finding or building the kernel image');
     const ref = o.kernelImage ?? await ensureNodeImage(engine.docker, { ...kernelImageSpec(), installation: o.installation },
@@ -44,6 +50,21 @@ export async function prepareImages(engine: Engine, o: PrepareOptions = {}): Pro
   const built = await ensureSandboxImages({ engine: engine.kind, socketPath: engine.socket, templates: o.templates,
     installation: o.installation, onProgress: progress, signal: o.signal });
   for (const [recipe, ref] of built) { out.push({ kind: RECIPE_IMAGE[recipe], ref }); progress(`[${RECIPE_IMAGE[recipe]}] ready: ${ref}`); }
+  return out;
+}
+
+/** The kernel and each template recipe's image, built by the engine from templates/docker FROM `base`. */
+async function prepareFromDockerfiles(engine: Engine, base: string, o: PrepareOptions): Promise<PreparedImage[]> {
+  const kinds: ImageKind[] = o.sandboxesOnly || o.kernelImage ? [] : ['kernel'];
+  const templates = [...(o.templates ?? templateImages())];
+  for (const r of new Set(templates.filter((t) => !t.image).map((t) => t.build))) kinds.push(RECIPE_IMAGE[r]);
+  const out: PreparedImage[] = o.kernelImage && !o.sandboxesOnly ? [{ kind: 'kernel', ref: o.kernelImage }] : [];
+  for (const kind of kinds) {
+    o.signal?.throwIfAborted();
+    const ref = await ensureDockerfileImage(engine.docker, kind, { base, installation: o.installation, progress: o.progress, signal: o.signal });
+    out.push({ kind, ref });
+    o.progress?.(`[${kind}] ready: ${ref}`);
+  }
   return out;
 }
 

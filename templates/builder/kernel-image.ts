@@ -6,6 +6,8 @@ import type { Engine } from '../../core/src/engine/detect';
 import { assets, type Assets, requireKernelBundle } from '../../protocol/src/node/assets';
 import { checkNatives, defaultNodeBinary } from './node-binary';
 import { ensureNodeImage, type NodeImageSpec, type Progress } from './node-rootfs';
+import { ensureDockerfileImage, imageSource } from './dockerfile-images';
+import { registryKernelImage } from './registry-prepare';
 
 /** Where the image holds the package (the asset resolver's "image" layout). */
 export const IMAGE_ROOT = '/opt/airlock';
@@ -29,8 +31,14 @@ export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
   };
 }
 
-export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, progress?: Progress, signal?: AbortSignal): Promise<string> {
+/** The kernel image a start uses: the person's own, the registry's (by digest), one the engine builds from the kernel
+ * Dockerfile, or the offline build — never the offline build under Electron (dockerfile-images.ts: imageSource). */
+export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, progress?: Progress, signal?: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (cfg.image) return cfg.image;
+  const source = imageSource({ env });
+  if (source.type === 'registry') return registryKernelImage(engine.docker, source.source, progress, signal);
+  if (source.type === 'dockerfile') return ensureDockerfileImage(engine.docker, 'kernel', { base: source.base, progress, signal });
   const spec = kernelImageSpec();
   // The image runs the natives it ships with this Node.js: refuse an ABI mismatch now, not as a kernel crash loop.
   checkNatives(spec.nodeBinary ?? defaultNodeBinary(), path.join(assets().root, 'dist', 'node_modules'));

@@ -65,7 +65,7 @@ export function inputHash(spec: NodeImageSpec): string {
 
 const BIG_FILE = 16 * 1024 * 1024;
 
-function hashTree(h: crypto.Hash, dest: string, src: string): void {
+export function hashTree(h: crypto.Hash, dest: string, src: string): void {
   const st = fs.statSync(src);
   if (st.isDirectory()) {
     for (const name of fs.readdirSync(src).sort()) hashTree(h, path.posix.join(dest, name), path.join(src, name));

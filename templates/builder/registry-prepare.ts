@@ -78,3 +78,17 @@ export async function pullImages(docker: Docker, o: PullOptions): Promise<Array<
   }
   return out;
 }
+
+/** The kernel image a start uses when a registry is configured: already pulled (found by its digest), else pulled now;
+ * its digest reference is the image name, so every start names the same image. */
+export async function registryKernelImage(docker: Docker, source: RegistrySource, progress: (l: string) => void = () => {},
+  signal?: AbortSignal): Promise<string> {
+  const manifest = readManifest(source.manifest ?? defaultManifestPath(), release());
+  const ref = refFrom(manifest, 'kernel', source.from);
+  const here = await docker.getImage(ref).inspect().catch(() => undefined);
+  if (!here) {
+    progress(`[kernel] pulling ${ref}`);
+    await pullByDigest(docker, 'kernel', ref, (l) => progress(`[kernel] ${l}`), signal);
+  }
+  return ref;
+}

@@ -1,16 +1,16 @@
 # The `debian` recipe (code-executor) built by the engine FROM a base from a registry; the offline builder
-# (templates/builder/debian-rootfs.ts: debootstrap minbase + git, ca-certificates, plus the host's node and npm) makes
+# (templates/builder/debian-rootfs.ts: debootstrap minbase + git, ca-certificates, python3, plus the host's node and npm) makes
 # the same without one.
 #   docker build --build-arg BASE=HOST/PREFIX/base@sha256:… -f templates/docker/code-executor.Dockerfile .
 # BASE: Node.js 20 on Debian bookworm (node:20-bookworm-slim, or Airlock's imported Debian base, which already has git,
-# CA certificates and tini: then the build needs no network). The runtime picks the newest image labelled
+# CA certificates, python3 and tini: then the build needs no network). The runtime picks the newest image labelled
 # airlock.image-for=debian, so nothing else needs changing.
 ARG BASE=node:20-bookworm-slim
 FROM ${BASE}
 
-# Shell, coreutils and perl-base come with Debian; git and CA certificates as in the offline recipe; tini as PID 1.
+# Shell, coreutils and perl-base come with Debian; git, CA certificates and python3 as in the offline recipe; tini as PID 1.
 RUN set -e; \
- missing=; for c in git tini; do command -v $c >/dev/null || missing="$missing $c"; done; \
+ missing=; for c in git python3 tini; do command -v $c >/dev/null || missing="$missing $c"; done; \
  [ -e /etc/ssl/certs/ca-certificates.crt ] || missing="$missing ca-certificates"; \
  [ -z "$missing" ] || { apt-get update && apt-get install -y --no-install-recommends $missing && rm -rf /var/lib/apt/lists/*; }; \
  node=$(command -v node); [ "$node" = /usr/bin/node ] || ln -sf "$node" /usr/bin/node; \

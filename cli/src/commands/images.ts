@@ -78,7 +78,7 @@ export async function imagesMain(args: string[], io: CliIO, deps: ImagesDeps): P
       const t0 = Date.now();
       try {
         const registry = prepareSource(a, io.env);
-        const ready = await prepareImages(engine, { kernelImage: deps.kernelImage(), signal: ctl.signal, registry,
+        const ready = await prepareImages(engine, { kernelImage: deps.kernelImage(), signal: ctl.signal, registry, env: io.env,
           progress: (l) => { if (!a.json) io.out(l); } });
         if (a.json) io.out(JSON.stringify({ engine: engine.kind, images: ready }, null, 2));
         else io.out(`images ready on ${engine.kind} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -11,6 +11,7 @@ import { AttentionMonitor } from './attention/attention';
 import { ChatViewProvider } from './chat/chatViewProvider';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
+import { serveLanguageModels } from './lm/lmService';
 import { forwardPoolSizes } from './chat/poolSettings';
 import { showStorageWarnings } from './audit/storageWarnings';
 import { registerBaseUi, registerUi, type UiHandle } from './ui';
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
     scope.add(registerCommand('airlock.showProvenance', showProvenance(kernel, folder.uri, log)));
     scope.add(forwardApiKeys(kernel, context.secrets, log));
+    scope.add(serveLanguageModels(kernel, log));
     scope.add(forwardPoolSizes(kernel, log));
     scope.add(showStorageWarnings(kernel, log));
     api.ui = scope.add(registerUi(context, kernel, folder.uri, log));

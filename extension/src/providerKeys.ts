@@ -7,8 +7,8 @@ import type { RpcClient } from '../../protocol/src/rpc-client';
 import { secretKey } from './commands/setApiKey';
 import type { KernelService } from './kernel/kernelService';
 
-/** Providers that take a key (replay reads a local file). */
-export const KEYED_PROVIDERS = ProviderName.options.filter((p) => p !== 'replay');
+/** Providers that take a key (replay reads a local file; vscode-lm is VS Code's own). */
+export const KEYED_PROVIDERS = ProviderName.options.filter((p) => p !== 'replay' && p !== 'vscode-lm');
 
 /** Sends one provider's key (and, for openai-compatible, the base URL setting) to the kernel's memory. */
 export async function sendApiKey(client: RpcClient, provider: ProviderName, apiKey: string): Promise<void> {

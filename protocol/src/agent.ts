@@ -75,7 +75,8 @@ export const ChatMessage = z.discriminatedUnion('role', [
 ]);
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
-export const ProviderName = z.enum(['openai', 'openai-responses', 'anthropic', 'google', 'openai-compatible', 'replay']);
+/** `vscode-lm`: VS Code's own language models (vscode.lm), called by the extension host for the kernel (methods/lm.ts). */
+export const ProviderName = z.enum(['openai', 'openai-responses', 'anthropic', 'google', 'openai-compatible', 'replay', 'vscode-lm']);
 export type ProviderName = z.infer<typeof ProviderName>;
 
 export const AgentMode = z.enum(['strict', 'explore', 'debug']);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TaskEvent } from './agent';
 import { StorageWarning } from './audit';
 import { TaskInfo } from './methods/tasks';
+import { LmRequest, LmRequestId } from './methods/lm';
 import { SessionSnapshot, TransitionRecord } from './workflow';
 
 export const events = {
@@ -18,6 +19,10 @@ export const events = {
   'tasks/changed': TaskInfo,
   /** A workflow session moved, was refused a move, or switched mode (the record says which). */
   'workflow/changed': z.object({ session: SessionSnapshot, record: TransitionRecord }),
+  /** A model turn for VS Code's language models (provider `vscode-lm`): the window that started the task answers. */
+  'lm/request': LmRequest,
+  /** The kernel no longer wants the answer (the task was cancelled or the turn timed out). */
+  'lm/cancel': z.object({ requestId: LmRequestId }),
 } as const;
 
 export type Events = typeof events;

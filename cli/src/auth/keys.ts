@@ -3,7 +3,7 @@ import type { ProviderName } from '../../../protocol/src/agent';
 import type { AirlockError } from '../../../protocol/src/errors';
 import { keychainUnavailable } from './keychain';
 
-export type KeyedProvider = Exclude<ProviderName, 'replay'>;
+export type KeyedProvider = Exclude<ProviderName, 'replay' | 'vscode-lm'>;
 
 /**
  * Per provider: its environment variables (the first one set wins) and its keychain entry. openai-responses is the

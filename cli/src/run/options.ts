@@ -80,6 +80,8 @@ export function parseRunOptions(args: string[], cwd: string, usage: string, env:
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
   const provider = values.provider === undefined ? undefined : ProviderName.safeParse(values.provider);
   if (provider && !provider.success) throw new AirlockError('CLI_USAGE', `unknown provider ${JSON.stringify(values.provider)}`, `one of: ${ProviderName.options.join(', ')}`);
+  // VS Code's language models live in its extension host: only a task started from VS Code can use them.
+  if (provider?.data === 'vscode-lm') throw new AirlockError('CLI_USAGE', 'the vscode-lm provider works only in VS Code', 'choose another --provider');
   const mode = values.mode === undefined ? undefined : AgentMode.safeParse(values.mode);
   if (mode && !mode.success) throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(values.mode)}`, usage);
   const workspace = path.resolve(cwd, values.workspace ?? '.');
@@ -119,7 +121,7 @@ export function parseRunOptions(args: string[], cwd: string, usage: string, env:
 export async function providerConfig(o: RunOptions, env: NodeJS.ProcessEnv, keychain: KeyLookup = osKeychain(),
   warn: (line: string) => void = () => undefined): Promise<ParamsOf<'provider/configure'> | undefined> {
   const name = o.provider ?? (o.replay ? 'replay' : undefined);
-  if (!name || name === 'replay') return undefined;
+  if (!name || name === 'replay' || name === 'vscode-lm') return undefined;
   const found = await findKey(name, env, keychain);
   // A local openai-compatible server often needs no key: an unreadable keychain is only worth a warning elsewhere.
   if (found.source === 'none' && found.problem && name !== 'openai-compatible') {

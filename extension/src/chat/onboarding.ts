@@ -9,7 +9,7 @@ import { secretKey } from '../commands/setApiKey';
 import { readAgentSettings } from '../settings';
 
 type Config = Pick<vscode.WorkspaceConfiguration, 'get' | 'update' | 'inspect'>;
-const KEYED = ProviderName.options.filter((p) => p !== 'replay' && p !== 'openai-compatible');
+const KEYED = ProviderName.options.filter((p) => p !== 'replay' && p !== 'openai-compatible' && p !== 'vscode-lm');
 /** Where Airlock's example recording is inside the kernel image (docs/agent.md, "Replay and record in tasks"). */
 export const RECORDED_SESSION = '/opt/airlock/examples/sample-project.replay.jsonl';
 
@@ -18,7 +18,8 @@ const models = () => Object.fromEntries(Object.entries(SUGGESTED_MODELS).map(([k
 /** Undefined when a task can run; otherwise why not and what the form can start from. */
 export async function setupNeeded(config: Config, secrets: Pick<vscode.SecretStorage, 'get'>): Promise<ChatSetup | undefined> {
   const s = readAgentSettings(config);
-  if (s.provider === 'replay' || (!s.provider && s.replayFile)) return undefined;
+  // Replay needs no model; VS Code's own models need no key (Select Model offers them only when there are some).
+  if (s.provider === 'replay' || s.provider === 'vscode-lm' || (!s.provider && s.replayFile)) return undefined;
   const stored = (await Promise.all(KEYED.map(async (p) => ((await secrets.get(secretKey(p))) ? p : undefined)))).filter(Boolean);
   const known = { ...(s.model ? { model: s.model } : {}), ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}), models: models() };
   if (!s.provider) return stored.length ? undefined : { reason: 'No model is set up yet.', ...known };

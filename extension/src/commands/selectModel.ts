@@ -3,13 +3,20 @@ import * as vscode from 'vscode';
 import { ProviderName } from '../../../protocol/src/agent';
 import { overriddenHere } from '../chat/onboarding';
 import { LOCAL_SERVERS, SUGGESTED_MODELS } from './models';
+import { availableModels } from '../lm/lmAdapter';
+import { vscodeLm } from '../lm/lmService';
 
 export function selectModel() {
   return async (): Promise<void> => {
     const config = vscode.workspace.getConfiguration('airlock');
-    const provider = (await vscode.window.showQuickPick(ProviderName.options.map((p) => ({ label: p, description: config.get('provider') === p ? '(current)' : '' })), { title: 'Airlock: Select Provider' }))?.label as ProviderName | undefined;
+    // VS Code's own language models are offered only when this VS Code has some (e.g. a Copilot subscription's).
+    const api = vscodeLm();
+    const lmModels = await availableModels(api?.lm);
+    const offered = ProviderName.options.filter((p) => p !== 'vscode-lm' || lmModels.length > 0);
+    const provider = (await vscode.window.showQuickPick(offered.map((p) => ({ label: p, description: config.get('provider') === p ? '(current)' : p === 'vscode-lm' ? "VS Code's language models" : '' })), { title: 'Airlock: Select Provider' }))?.label as ProviderName | undefined;
     if (!provider) return;
-    const items = [...(SUGGESTED_MODELS[provider] ?? []).map((m) => ({ label: m })), { label: 'Other…', alwaysShow: true }];
+    const suggested = provider === 'vscode-lm' ? ['auto', ...lmModels.map((m) => m.id)] : SUGGESTED_MODELS[provider] ?? [];
+    const items = [...suggested.map((m) => ({ label: m, description: lmModels.find((x) => x.id === m)?.name ?? '' })), { label: 'Other…', alwaysShow: true }];
     let model = (await vscode.window.showQuickPick(items, { title: `Airlock: Select Model for ${provider}` }))?.label;
     if (model === 'Other…') model = await vscode.window.showInputBox({ title: 'Model name', value: config.get<string>('model') ?? '' });
     if (model === undefined) return;

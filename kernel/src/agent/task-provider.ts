@@ -7,6 +7,7 @@ import { confinePath, REAL_PATH } from '../../../protocol/src/paths';
 import { resolveInWorkspace } from '../workspace/paths';
 import { ReplayProvider } from './providers/replay';
 import type { IProvider } from './providers/types';
+import { type LmBridge, VscodeLmProvider } from './providers/vscode-lm';
 import type { WorkerVendor } from './provider-worker/frames';
 
 // Vendor SDKs are loaded on first use: together they are most of the kernel bundle, and loading them at start
@@ -22,6 +23,8 @@ export interface ProviderSettings { apiKey?: string; baseUrl?: string }
 
 export const DEFAULT_MODELS: Record<ProviderName, string> = {
   openai: 'gpt-4o-mini', 'openai-responses': 'gpt-4o-mini', anthropic: 'claude-sonnet-4-5', google: 'gemini-2.5-flash', 'openai-compatible': 'llama3.1', replay: 'replay',
+  // The first model VS Code offers (the extension host picks it).
+  'vscode-lm': 'auto',
 };
 
 const KEY_ENV: Partial<Record<ProviderName, string>> = { openai: 'OPENAI_API_KEY', 'openai-responses': 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', google: 'GEMINI_API_KEY' };
@@ -49,7 +52,7 @@ export function resolveReplayFile(replay: string, workspace: string, env: NodeJS
  * ai-provider sandbox and the kernel's provider endpoint adds the key (docs/agent.md); without it, in this process.
  */
 export function createProvider(name: ProviderName, o: { model: string; baseUrl?: string; replayFile?: string; settings?: ProviderSettings;
-  sandboxed?: (vendor: WorkerVendor) => IProvider }): IProvider {
+  sandboxed?: (vendor: WorkerVendor) => IProvider; lm?: { bridge: LmBridge; taskId: string } }): IProvider {
   const apiKey = o.settings?.apiKey;
   const baseURL = o.baseUrl ?? o.settings?.baseUrl;
   const needKey = () => {
@@ -68,6 +71,10 @@ export function createProvider(name: ProviderName, o: { model: string; baseUrl?:
     case 'openai-compatible':
       if (!baseURL) throw new AirlockError(ErrorCodes.BadParams, 'openai-compatible needs a base URL', 'pass --base-url, e.g. http://127.0.0.1:11434/v1 for Ollama');
       return o.sandboxed ? o.sandboxed(name) : openaiCompatible().createOpenAICompatibleProvider({ apiKey, baseURL });
+    case 'vscode-lm':
+      // VS Code's own models: the turns go to the extension host (`lm` is the kernel's bridge to it, for this task).
+      if (!o.lm) throw new AirlockError(ErrorCodes.BadParams, 'vscode-lm needs the kernel\'s bridge to the extension host');
+      return new VscodeLmProvider(o.lm.bridge, o.lm.taskId);
     default: { const never: never = name; throw new AirlockError(ErrorCodes.BadParams, `unknown provider ${String(never)}`); }
   }
 }

@@ -34,6 +34,7 @@ import { recordThenAct } from '../audit/record';
 import type { EgressApprover, EgressPolicy } from '../egress/decide';
 import type { ProviderUpstream } from '../egress/provider-upstream';
 import { taskEgressApprover } from './task-egress';
+import { LmBridge } from './providers/vscode-lm';
 
 /** The scope an "allow for this session" answer to a connection grants: that host and port, nothing wider. */
 function netScopes(input: unknown): Array<{ action: string; resource: string }> {
@@ -77,9 +78,12 @@ export class TaskService implements IDisposable {
   readonly sanitiser = new Sanitiser();
   private readonly engines: ModeEngines;
   private readonly kernelMode: string;
+  /** Turns of `vscode-lm` tasks go to the extension host and come back through lm/respond. */
+  readonly lm: LmBridge;
 
   constructor(private readonly d: TaskServiceDeps, private readonly env: NodeJS.ProcessEnv = process.env, private readonly volumeEngine?: VolumeEngine) {
     this.sanitiser.addSecretEnv(env);
+    this.lm = new LmBridge(d.events);
     this.kernelMode = env.AIRLOCK_POLICY_MODE ?? 'strict';
     this.engines = new ModeEngines({ kernel: d.policy, kernelMode: this.kernelMode, customPolicy: !!env.AIRLOCK_POLICY_FILES, tokens: d.tokens, workspace: d.config.workspace, stateDir: d.config.stateDir });
   }
@@ -104,7 +108,7 @@ export class TaskService implements IDisposable {
       net: { policy: engine, mode } };
     const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
     task.emit = emit;
-    if (chosen.name !== 'replay') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
+    if (chosen.name !== 'replay' && chosen.name !== 'vscode-lm') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
     await this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
       payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), historyTurns: p.history?.length ?? 0, budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
     const wf = await this.openSession(p, task, mode, emit);
@@ -136,7 +140,7 @@ export class TaskService implements IDisposable {
     const model = p.model ?? DEFAULT_MODELS[name];
     const replayFile = name === 'replay' ? resolveReplayFile(p.replay ?? '', this.d.config.workspace, this.env) : undefined;
     let sandboxed: SandboxedProvider | undefined;
-    const provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile,
+    const provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile, lm: { bridge: this.lm, taskId },
       sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId })) });
     if (!p.record) return { name, model, provider, sandboxed };
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);

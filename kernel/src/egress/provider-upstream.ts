@@ -20,7 +20,7 @@ export function keyHeader(vendor: ProviderName, key: string): [string, string] |
     case 'openai': case 'openai-responses': case 'openai-compatible': return ['authorization', `Bearer ${key}`];
     case 'anthropic': return ['x-api-key', key];
     case 'google': return ['x-goog-api-key', key];
-    case 'replay': return undefined;
+    case 'replay': case 'vscode-lm': return undefined;
     default: { const never: never = vendor; throw new Error(`unknown provider ${String(never)}`); }
   }
 }

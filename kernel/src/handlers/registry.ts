@@ -40,6 +40,7 @@ import { start as taskStart } from './task/start';
 import { cancel as taskCancel } from './task/cancel';
 import { approve as taskApprove } from './task/approve';
 import { rewind as taskRewind } from './task/rewind';
+import { respond as lmRespond } from './lm/respond';
 import { configure as providerConfigure } from './provider/configure';
 import { list as sessionsList } from './sessions/list';
 import { show as sessionsShow } from './sessions/show';
@@ -131,6 +132,7 @@ export const taskHandlers = (s: Needs<'tasks' | 'config' | 'sessions' | 'patches
   'task/cancel': taskCancel(s),
   'task/approve': taskApprove(s),
   'task/rewind': taskRewind(s),
+  'lm/respond': lmRespond(s),
   'provider/configure': providerConfigure(s),
 });
 

@@ -13,6 +13,7 @@ import { sessionsMethods } from './sessions';
 import { externalMethods } from './external';
 import { mcpMethods } from './mcp';
 import { pluginsMethods } from './plugins';
+import { lmMethods } from './lm';
 
 export const methods = {
   ...kernelMethods,
@@ -28,6 +29,7 @@ export const methods = {
   ...externalMethods,
   ...mcpMethods,
   ...pluginsMethods,
+  ...lmMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,11 +1,21 @@
-// A live provider through the bundled kernel in its container: the official OpenAI SDK (a lazily loaded vendor
-// bundle) streams from a loopback server speaking OpenAI's wire format, tool calls included, and the key stays secret.
+// A live provider through the bundled kernel in its container: the official OpenAI SDK, run by the provider worker in
+// the task's ai-provider sandbox, streams from a loopback server speaking OpenAI's wire format (tool calls included)
+// through the kernel's provider endpoint, which adds the key; a local server is reached because the policy allows it.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { KernelSupervisor } from '../../../bootstrap';
+import * as path from 'node:path';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
 import type { FakeVendorServer } from '../../fakes/server';
-import { removeKernel, runTask, sampleWorkspace, startKernel } from './helpers';
+import { removeKernel, ROOT, runTask, sampleWorkspace } from './helpers';
+import { KernelSupervisor } from '../../../bootstrap';
+
+/** The shipped policies plus the person's rule for their local model server (loopback: net.connect and net.private). */
+function policiesAllowing(base: string, hostPort: string): string {
+  const dir = path.join(base, 'policies');
+  fs.cpSync(path.join(ROOT, 'policies'), dir, { recursive: true });
+  fs.appendFileSync(path.join(dir, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${hostPort}"] }\n`);
+  return dir;
+}
 
 describe('agent with a live OpenAI-compatible provider (kernel container, host network)', function () {
   this.timeout(180_000);
@@ -15,11 +25,13 @@ describe('agent with a live OpenAI-compatible provider (kernel container, host n
   before(async () => {
     const ws = sampleWorkspace();
     base = ws.base;
-    [sup, fake] = await Promise.all([startKernel(ws.workspace, ws.stateRoot), startOpenAIFake()]);
+    fake = await startOpenAIFake();
+    const policiesDir = policiesAllowing(base, new URL(fake.url).host);
+    sup = await KernelSupervisor.start({ workspace: ws.workspace, stateRoot: ws.stateRoot, runtime: 'docker', maxRestarts: 2, policiesDir });
   });
   after(async () => { if (sup) await removeKernel(sup); await fake?.close(); fs.rmSync(base, { recursive: true, force: true }); });
 
-  it('streams text and a tool call from the real SDK, runs the tool, and sends the key only as a bearer token', async () => {
+  it('streams text and a tool call from the real SDK in the provider sandbox, runs the tool; the endpoint adds the key', async () => {
     const client = await sup.ready();
     fake.enqueue(
       chatTurn({ text: ['Reading ', 'the code.'], calls: [{ id: 'call_1', name: 'fs__read', args: ['{"path":', '"src/stats.js"}'] }], usage: { input: 100, output: 20 } }),
@@ -39,7 +51,13 @@ describe('agent with a live OpenAI-compatible provider (kernel container, host n
     assert.equal(fake.requests[0].body.model, 'fake-model');
     // The second request carries the tool result back to the model.
     assert.ok(JSON.stringify(fake.requests[1].body.messages).includes('function median'));
-    const audit = JSON.stringify((await client.request('audit/query', { session: run.taskId, limit: 200, payloads: true })).entries);
+    const entries = (await client.request('audit/query', { session: run.taskId, limit: 200, payloads: true })).entries;
+    // Both model requests went out through the provider endpoint of the task's sandbox, allowed by the person's rule.
+    const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true })).entries;
+    const viaEndpoint = net.filter((e) => (e.payload as { via?: string }).via === 'provider');
+    assert.equal(viaEndpoint.length, 2, JSON.stringify(net));
+    assert.ok(viaEndpoint.every((e) => e.decision === 'allow' && e.ruleIds.includes('local-model')));
+    const audit = JSON.stringify([...entries, ...net]);
     assert.ok(!audit.includes('sk-test-live-0123456789abcdef'), 'the key never reaches the audit log');
   });
 });

@@ -15,7 +15,7 @@ import { createKernelPolicyEngine, TOKEN_KEY_NAME } from '../../core/src/policy/
 import { PatchService } from './patches/service';
 import { patchAuditSink } from './patches/audit-sink';
 import { policyProtected } from './patches/policy-check';
-import { connectEvents, createScheduler, createWorkflow } from './workflow/wiring';
+import { connectEvents, createScheduler, createWorkflow, stateOfStatus } from './workflow/wiring';
 import { createKernelRuntime, sandboxAuditSink } from './runtime/kernel-runtime';
 import type { EgressApprover } from './egress/decide';
 import type { ProviderUpstream } from './egress/provider-upstream';
@@ -86,7 +86,8 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
       providerFor: (task): ProviderUpstream | undefined => tasks.providerUpstream(task) } });
   if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
-  const scheduler = store.add(createScheduler(undefined, engine));
+  // Finished tasks beyond the newest 1,000 are looked up in the sessions store (declared below; used only later).
+  const scheduler = store.add(createScheduler(undefined, engine, (id) => stateOfStatus(sessions.get(id)?.status)));
   store.add(new StoreMaintenance(kernelStores(config.stateDir), { busy: () => scheduler.list(['queued', 'running']).length > 0, log: warn }));
   const workflow = store.add(createWorkflow(config, patches, () => audit.writer, engine));
   store.add(connectEvents(events, scheduler, workflow));

@@ -39,8 +39,17 @@ export function rowHash(prevHash: string, seq: number, t: Omit<NewTransition, 'd
   return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
+/** Sessions kept in memory, most recently used; the rest are read from `wf_sessions` when asked for. */
+export const SESSION_CACHE = 256;
+
+interface SessionRaw { id: string; mode: string; state: string; data: string; version: number; created_at: number; updated_at: number }
+
+const fromRaw = (r: SessionRaw): SessionRow => ({ id: r.id, mode: r.mode as WorkflowMode, state: r.state as WorkflowState,
+  data: JSON.parse(r.data) as SessionData, version: r.version, createdAt: r.created_at, updatedAt: r.updated_at });
+
 export class WorkflowStore implements IDisposable {
   private readonly db: Database.Database;
+  /** A bounded cache (insertion order = recency): one session per task ever run, all kept, grew the kernel per task. */
   private readonly sessions = new Map<string, SessionRow>();
   private head = { seq: 0, hash: GENESIS_HASH };
 
@@ -91,15 +100,31 @@ export class WorkflowStore implements IDisposable {
         throw broken(`session ${row.id} does not match its transitions`);
       }
     }
-    for (const [id, s] of rebuilt) this.sessions.set(id, s);
+    for (const s of [...rebuilt.values()].sort((a, b) => a.updatedAt - b.updatedAt).slice(-SESSION_CACHE)) this.sessions.set(s.id, s);
   }
 
   get(id: string): SessionRow | undefined {
-    return this.sessions.get(id);
+    const hit = this.sessions.get(id);
+    if (hit) return this.remember(hit);
+    const raw = this.db.prepare('SELECT * FROM wf_sessions WHERE id = ?').get(id) as SessionRaw | undefined;
+    return raw && this.remember(fromRaw(raw));
   }
 
+  /** Every session, oldest first (read from the table: only the most recent are kept in memory). */
   all(): SessionRow[] {
-    return [...this.sessions.values()];
+    return (this.db.prepare('SELECT * FROM wf_sessions ORDER BY created_at, id').all() as SessionRaw[]).map((r) => this.sessions.get(r.id) ?? fromRaw(r));
+  }
+
+  /** Sessions held in memory (bounded by SESSION_CACHE). */
+  get cached(): number {
+    return this.sessions.size;
+  }
+
+  private remember(s: SessionRow): SessionRow {
+    this.sessions.delete(s.id);
+    this.sessions.set(s.id, s);
+    if (this.sessions.size > SESSION_CACHE) this.sessions.delete(this.sessions.keys().next().value as string);
+    return s;
   }
 
   /** Appends one chained row and updates the session snapshot in the same transaction (both or neither survive a crash). */
@@ -117,7 +142,7 @@ export class WorkflowStore implements IDisposable {
         .run(session.id, session.mode, session.state, JSON.stringify(session.data), session.version, session.createdAt, session.updatedAt);
     })();
     this.head = { seq, hash };
-    this.sessions.set(session.id, session);
+    this.remember(session);
     return { record: { seq, sessionId: t.sessionId, kind: t.kind, mode: t.mode, from: t.from, to: t.to, actor: t.actor, detail: t.detail, at: t.at, hash }, session };
   }
 

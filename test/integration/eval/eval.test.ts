@@ -79,6 +79,12 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
 
   it('runs a task through a loopback OpenAI-compatible server, prices it, and records the session as a replay', async () => {
     fake = await startOpenAIFake();
+    // The person's policies allow their local model server (loopback needs net.connect and net.private), as for any task.
+    const policies = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-policies-'));
+    fs.cpSync(path.join(assets().root, 'policies'), policies, { recursive: true });
+    fs.appendFileSync(path.join(policies, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${new URL(fake.url).host}"] }\n`);
+    const before = process.env.AIRLOCK_POLICIES_DIR;
+    process.env.AIRLOCK_POLICIES_DIR = policies;
     fake.enqueue(
       chatTurn({ text: ['Reading the module.'], calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":"src/stats.js"}'] }], usage: { input: 1000, output: 20 } }),
       chatTurn({ calls: [{ id: 'c2', name: 'fs__edit', args: [JSON.stringify({ path: 'src/stats.js', oldText: 'const sorted = [...values].sort();',
@@ -104,7 +110,9 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
       const calls = turns.flatMap((t) => t.events.flatMap((e) => (e.type === 'tool-call-end' ? [e.name] : [])));
       assert.deepEqual(calls, ['fs.read', 'fs.edit']);
     } finally {
+      if (before === undefined) delete process.env.AIRLOCK_POLICIES_DIR; else process.env.AIRLOCK_POLICIES_DIR = before;
       fs.rmSync(rec, { recursive: true, force: true });
+      fs.rmSync(policies, { recursive: true, force: true });
     }
   });
 });

@@ -11,6 +11,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
 import * as review from '../review/actions';
+import { describeCall, describeResult } from '../run/format';
 import { kernelReplayPath, type RunOptions } from '../run/options';
 import { runTaskInTerminal, type SessionIO } from '../run/session';
 import type { LoadedTask } from './suite';
@@ -45,6 +46,14 @@ export class RunCounter {
       default: break;
     }
   }
+}
+
+/** The run's progress for --verbose: tool calls, approvals asked (and why), denials, the end. */
+function logEvent(id: string, e: TaskEvent, log: (line: string) => void): void {
+  if (e.type === 'tool-call') log(`${id}: → ${describeCall(e.call)}`);
+  else if (e.type === 'approval-request') log(`${id}: ? ${describeCall(e.call)} ${e.call.arguments.slice(0, 200)} — ${e.reason}`);
+  else if (e.type === 'tool-result' && !e.result.ok) log(`${id}:   ${describeResult(e.result.content, false)}`);
+  else if (e.type === 'finished') log(`${id}: ${e.status}`);
 }
 
 function git(cwd: string, args: string[]): void {
@@ -163,7 +172,7 @@ export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: Ru
     // The kernel enforces the wall budget; this cancels a run that outlives it anyway (a stuck provider stream).
     const guard = setTimeout(() => { if (taskId) void client.request('task/cancel', { taskId }).catch(() => undefined); }, l.timeoutSeconds * 1000 + 30_000);
     const quiet: SessionIO = { ...io, out: o.log, err: o.log, write: () => undefined, started: (id) => { taskId = id; },
-      event: (e) => { counter.add(e); if (e.type === 'tool-call' || e.type === 'finished') o.log(`${t.task.id}: ${e.type === 'tool-call' ? `→ ${e.call.name}` : e.status}`); } };
+      event: (e) => { counter.add(e); logEvent(t.task.id, e, o.log); } };
     let outcome;
     try { outcome = await runTaskInTerminal(client, opts, t.prompt, quiet); } finally { clearTimeout(guard); }
     let filesChanged = 0;

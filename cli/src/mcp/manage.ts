@@ -20,14 +20,17 @@ export const MANAGE_USAGE = `airlock mcp list [--workspace DIR]
   their state there: ready with their tools, or failed with the reason.
 airlock mcp add NAME --npm PACKAGE[@VERSION] [--secret VAR]... [--timeout SECONDS] [--port N [--path P]] [-- ARGS...]
 airlock mcp add NAME --command CMD [--secret VAR]... [--port N [--path P]] [-- ARGS...]
+airlock mcp add NAME --url URL [--timeout SECONDS]
   --npm      npm install on this machine (--ignore-scripts) into your config folder; pinned by its content hash and
              mounted read-only into the server's sandbox. --command: a program already in the sandbox image (node).
   --secret   a variable the server needs: taken from your environment, else your OS keychain (asked for now when it is
              in neither and a terminal is attached); passed to the kernel in memory, never written to a file
   --port     a streamable-HTTP server: it listens on this port (path --path, default /mcp) inside its sandbox, which
              has no network; the kernel reaches it through a relay in the sandbox
+  --url      a remote streamable-HTTP server: reached only through the egress proxy, judged as plugin:mcp:NAME (add a
+             net.connect rule for its host to your policy); TLS is the kernel's own, end to end
 airlock mcp add --from FILE
-  Imports the stdio servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries become npm installs; env
+  Imports the stdio and streamable-HTTP (type http, url) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries become npm installs; env
   values are not copied, their names become --secret variables).
 airlock mcp remove NAME`;
 
@@ -58,7 +61,7 @@ async function list(args: string[], io: CliIO): Promise<number> {
     const changed = s.npm && fs.existsSync(s.npm.dir) && contentHash(s.npm.dir) !== s.npm.sha256 ? ' (CHANGED since added: refused)' : '';
     const k = states.get(name);
     const state = k ? `${k.state}${k.reason ? `: ${k.reason}` : ''}` : 'not started';
-    io.out(`${name}  ${s.npm ? `npm ${s.npm.spec}` : s.command}${changed}  ${state}`);
+    io.out(`${name}  ${s.npm ? `npm ${s.npm.spec}` : s.url ? `remote ${s.url}` : s.command}${changed}  ${state}`);
     if (k?.tools.length) io.out(`  tools: ${k.tools.join(', ')}`);
   }
   return 0;
@@ -69,25 +72,30 @@ async function add(args: string[], io: CliIO): Promise<number> {
   const own = dash < 0 ? args : args.slice(0, dash);
   const extra = dash < 0 ? [] : args.slice(dash + 1);
   const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: {
-    npm: { type: 'string' }, command: { type: 'string' }, secret: { type: 'string', multiple: true }, from: { type: 'string' },
+    npm: { type: 'string' }, command: { type: 'string' }, url: { type: 'string' }, secret: { type: 'string', multiple: true }, from: { type: 'string' },
     timeout: { type: 'string' }, port: { type: 'string' }, path: { type: 'string' } } });
   const servers = readServers(io.env);
   const managed = loadManaged();
   if (values.from) {
-    if (positionals.length || values.npm || values.command) throw usage('--from takes no name, --npm or --command');
+    if (positionals.length || values.npm || values.command || values.url) throw usage('--from takes no name, --npm, --command or --url');
     const file = path.resolve(io.cwd, values.from);
     for (const e of parseClientConfig(fs.readFileSync(file, 'utf8'), file)) {
       if (e.skipped) { io.err(`airlock: skipped ${e.name}: ${e.skipped}`); continue; }
       const base = { secrets: e.env, from: file };
-      servers[e.name] = e.npm ? await installed(io, e.name, e.npm, e.args, base) : { command: e.command, args: e.args, ...base };
-      io.out(`added ${e.name}${e.npm ? ` (npm ${e.npm})` : ` (${e.command}: must exist in the sandbox image)`}`);
+      servers[e.name] = e.npm ? await installed(io, e.name, e.npm, e.args, base)
+        : e.url ? { url: e.url, args: [], ...base } : { command: e.command, args: e.args, ...base };
+      io.out(`added ${e.name}${e.npm ? ` (npm ${e.npm})` : e.url ? ` (remote ${e.url}: reached through the egress proxy, allow it in your policy)`
+        : ` (${e.command}: must exist in the sandbox image)`}`);
     }
     writeServers(io.env, servers);
     return 0;
   }
   const name = positionals[0];
   if (positionals.length !== 1 || !McpServerName.safeParse(name).success) throw usage('give one server NAME (lower-case letters, digits, _ and -)');
-  if (!values.npm === !values.command) throw usage('give exactly one of --npm PACKAGE or --command CMD');
+  if ([values.npm, values.command, values.url].filter(Boolean).length !== 1) throw usage('give exactly one of --npm PACKAGE, --command CMD or --url URL');
+  if (values.url && (values.port || extra.length)) throw usage('a remote server (--url) takes no --port and no ARGS');
+  const url = values.url === undefined ? undefined : McpServerConfig.shape.url.safeParse(values.url);
+  if (url && (!url.success || !url.data)) throw usage('--url is an http(s) URL without user:password@');
   const why = managedRefusal(managed, 'mcp.servers', [name]);
   if (why) throw new AirlockError('CONFIG_MANAGED_REFUSED', `MCP server ${name} is ${why}`, 'your administrator manages mcp.servers');
   const secrets = values.secret ?? [];
@@ -95,7 +103,8 @@ async function add(args: string[], io: CliIO): Promise<number> {
   if (timeout !== undefined && !(timeout > 0 && timeout <= 600_000)) throw usage('--timeout is 1 to 600 seconds');
   const http = httpOption(values.port, values.path);
   const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}), ...(http ? { http } : {}) };
-  servers[name] = values.npm ? await installed(io, name, values.npm, extra, base) : { command: values.command!, args: extra, ...base };
+  servers[name] = values.npm ? await installed(io, name, values.npm, extra, base)
+    : url?.data ? { url: url.data, args: [], ...base } : { command: values.command!, args: extra, ...base };
   for (const v of secrets) {
     if (io.env[v] || !process.stdin.isTTY) continue;
     await osKeychain().set(secretAccount(name, v), await readSecret(io, `${v} for MCP server ${name}: `, MANAGE_USAGE));

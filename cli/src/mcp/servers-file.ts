@@ -10,7 +10,10 @@ import { userConfigFile } from '../../../core/src/config/resolve';
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
 
 export const StoredServer = z.object({
-  command: z.string().min(1),
+  /** The program its sandbox runs; absent for a remote server (`url`). */
+  command: z.string().min(1).optional(),
+  /** A remote streamable-HTTP server (`airlock mcp add --url`), reached only through the egress proxy. */
+  url: McpServerConfig.shape.url,
   args: z.array(z.string()).default([]),
   /** Variables the server needs; each value is looked up when the servers are sent: $NAME, then the keychain. */
   secrets: z.array(EnvName).default([]),
@@ -21,7 +24,7 @@ export const StoredServer = z.object({
   http: McpServerConfig.shape.http,
   /** Where an imported server came from (`.vscode/mcp.json`, `.mcp.json`). */
   from: z.string().optional(),
-}).strict();
+}).strict().refine((v) => !!v.command !== !!v.url, 'a server has a command or a url');
 export type StoredServer = z.infer<typeof StoredServer>;
 const ServersFile = z.object({ servers: z.record(McpServerName, StoredServer).default({}) }).strict();
 
@@ -55,11 +58,12 @@ export function writeServers(env: NodeJS.ProcessEnv, servers: Record<string, Sto
 }
 
 /** One stdio entry of another client's configuration, as Airlock will run it. */
-export interface Imported { name: string; command: string; args: string[]; env: string[]; npm?: string; skipped?: string }
+export interface Imported { name: string; command: string; args: string[]; env: string[]; npm?: string; url?: string; skipped?: string }
 
 /**
- * Reads `.vscode/mcp.json` (`servers`) or `.mcp.json` / Claude and Cursor style (`mcpServers`). Only stdio entries
- * are taken (HTTP ones are reported as skipped). `npx [-y] PACKAGE ARGS` becomes an npm install of PACKAGE (run in
+ * Reads `.vscode/mcp.json` (`servers`) or `.mcp.json` / Claude and Cursor style (`mcpServers`). Stdio entries and
+ * streamable-HTTP ones (`type: http`, a `url`: remote servers) are taken; SSE ones and HTTP ones with headers are
+ * reported as skipped. `npx [-y] PACKAGE ARGS` becomes an npm install of PACKAGE (run in
  * the sandbox, not fetched at each start); env values are never copied, only their names (secrets to supply).
  */
 export function parseClientConfig(text: string, source: string): Imported[] {
@@ -79,8 +83,16 @@ export function parseClientConfig(text: string, source: string): Imported[] {
     const env = Object.keys((e?.env ?? {}) as Record<string, unknown>).filter((k) => EnvName.safeParse(k).success);
     const type = typeof e?.type === 'string' ? e.type : e?.url ? 'http' : 'stdio';
     if (!McpServerName.safeParse(name).success) { out.push({ name: rawName, command: '', args: [], env, skipped: 'its name cannot be used' }); continue; }
+    if (type === 'http' && typeof e?.url === 'string') {
+      // A remote streamable-HTTP server: reached through the egress proxy under its own allowlist (docs/mcp.md).
+      const url = McpServerConfig.shape.url.safeParse(e.url);
+      if (!url.success || !url.data) { out.push({ name, command: '', args: [], env, skipped: `its url is not an http(s) URL without credentials` }); continue; }
+      const headers = Object.keys((e?.headers ?? {}) as Record<string, unknown>);
+      out.push({ name, command: '', url: url.data, args: [], env, ...(headers.length ? { skipped: `it sends headers (${headers.join(', ')}), which are not supported yet` } : {}) });
+      continue;
+    }
     if (type !== 'stdio' || typeof e?.command !== 'string') {
-      out.push({ name, command: '', args: [], env, skipped: `${type} servers are not supported yet (stdio only)` });
+      out.push({ name, command: '', args: [], env, skipped: `${type} servers are not supported (stdio and streamable http only)` });
       continue;
     }
     const args = Array.isArray(e.args) ? e.args.map(String) : [];

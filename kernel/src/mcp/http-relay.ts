@@ -2,7 +2,7 @@
 // engine exec of a tiny relay in the sandbox (stdin/stdout ⇄ 127.0.0.1:<port> there), and the SDK's
 // StreamableHTTPClientTransport gets a `fetch` that speaks HTTP/1.1 over that stream. Responses are size-capped.
 import * as http from 'node:http';
-import { Readable, type Duplex } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 /** Runs in the sandbox (`node -e RELAY PORT`): one TCP connection to the server, piped both ways, exit when it closes. */
@@ -57,4 +57,61 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
       req.end(body);
     });
   };
+}
+
+/**
+ * Runs in a remote server's sandbox (`node -e TUNNEL PROXYPORT HOST PORT`): a CONNECT tunnel through the egress
+ * forwarder on the sandbox's loopback (the proxy judges it as the server's plugin subject and records it), then the
+ * bytes both ways. It prints `OK` once the proxy opened the tunnel; a refusal goes to stderr with the proxy's reason.
+ */
+export const TUNNEL_SOURCE = String.raw`const [proxyPort, host, port] = process.argv.slice(1);
+const s = require('net').connect(Number(proxyPort), '127.0.0.1');
+let head = Buffer.alloc(0); let open = false;
+s.on('error', (e) => { process.stderr.write('the egress proxy: ' + String(e && e.code || e)); process.exit(1); });
+s.on('connect', () => s.write('CONNECT ' + host + ':' + port + ' HTTP/1.1\r\nHost: ' + host + ':' + port + '\r\n\r\n'));
+s.on('data', function first(c) {
+  head = Buffer.concat([head, c]);
+  const i = head.indexOf('\r\n\r\n');
+  if (i < 0 && head.length < 65536) return;
+  if (!/^HTTP\/1\.[01] 200/.test(head.subarray(0, 16).toString())) return;
+  open = true; s.removeListener('data', first);
+  process.stdout.write('OK\n'); const rest = head.subarray(i + 4); if (rest.length) process.stdout.write(rest);
+  process.stdin.pipe(s); s.pipe(process.stdout);
+});
+s.on('close', () => { if (!open) { process.stderr.write(head.toString('utf8').slice(0, 2000)); process.exit(2); } process.exit(0); });`;
+
+/** The first line the tunnel prints (≤ 64 bytes), the bytes after it put back; null when it ended first. */
+export function firstLine(d: Duplex): Promise<string | null> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const done = (v: string | null) => { d.off('data', onData); d.off('end', onEnd); d.off('error', onEnd); d.off('close', onEnd); resolve(v); };
+    const onEnd = () => done(null);
+    const onData = (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      const i = buf.indexOf(10);
+      if (i < 0) { if (buf.length > 64) { d.pause(); done(null); } return; }
+      d.pause();
+      const rest = buf.subarray(i + 1);
+      if (rest.length) d.unshift(rest);
+      done(buf.subarray(0, i).toString('utf8'));
+    };
+    d.on('data', onData);
+    d.on('end', onEnd);
+    d.on('error', onEnd);
+    d.on('close', onEnd);
+  });
+}
+
+/** A fresh stream over one that `firstLine` left paused: it flows again when its new reader reads (nothing is lost). */
+export function adopt(src: Duplex): Duplex {
+  const d = new Duplex({
+    read() { src.resume(); },
+    write(c, enc, cb) { src.write(c, enc, cb); },
+    final(cb) { src.end(); cb(); },
+    destroy(err, cb) { src.destroy(); cb(err); },
+  });
+  src.on('data', (c: Buffer) => { if (!d.push(c)) src.pause(); });
+  src.on('end', () => d.push(null));
+  src.on('error', (e: Error) => d.destroy(e));
+  return d;
 }

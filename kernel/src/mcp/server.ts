@@ -5,6 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
 import { AirlockError, isAbortError } from '../../../protocol/src/errors';
 import type { McpServerConfig, McpServerState } from '../../../protocol/src/methods/mcp';
 import { CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
@@ -12,7 +14,8 @@ import type { SandboxService } from '../runtime/no-sandboxes';
 import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream';
 import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
 import { SandboxStdioTransport } from './transport';
-import { PROBE_SOURCE, RELAY_SOURCE, relayFetch } from './http-relay';
+import { adopt, firstLine, PROBE_SOURCE, RELAY_SOURCE, relayFetch, TUNNEL_SOURCE } from './http-relay';
+import { FORWARDER_PORT } from '../egress/sandbox';
 
 export const MCP_TEMPLATE = 'mcp-server';
 /** Where an installed package is mounted in the server's sandbox (read-only). */
@@ -60,8 +63,8 @@ export class McpServerRun implements McpCaller {
 
   private async start(): Promise<void> {
     const c = this.config;
-    await this.record('mcp.server.start', c.name, { command: c.command, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null,
-      transport: c.http ? { type: 'http', ...c.http } : { type: 'stdio' } });
+    await this.record('mcp.server.start', c.name, { command: c.command ?? null, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null,
+      transport: c.url ? { type: 'remote', url: c.url } : c.http ? { type: 'http', ...c.http } : { type: 'stdio' } });
     const sb = await this.sandboxes.create({
       template: this.template, task: this.opts.task ?? `mcp:${c.name}`, volumes: ['/out'],
       mounts: c.package ? [{ type: 'bind', source: c.package.hostDir, target: MCP_PACKAGE_DIR, readOnly: true }] : [],
@@ -70,13 +73,20 @@ export class McpServerRun implements McpCaller {
     if (this.st !== 'starting') return this.stopSandbox();
     if (c.package) await this.checkIdentity(c.package.sha256);
     const t = this.sandboxes.templates.get(this.template)!;
-    this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command, ...c.args],
-      { user: t.user, env: c.env, workingDir: t.workdir });
-    const transport = c.http ? await this.httpTransport(sb.containerId!, t.user, c.http) : new SandboxStdioTransport(this.proc.stdio);
+    let transport: Transport;
+    if (c.url) transport = await this.remoteTransport(sb.containerId!, t.user, new URL(c.url));
+    else {
+      this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...c.args],
+        { user: t.user, env: c.env, workingDir: t.workdir });
+      transport = c.http ? await this.httpTransport(sb.containerId!, t.user, c.http) : new SandboxStdioTransport(this.proc.stdio);
+    }
     const client = new Client({ name: 'airlock', version: this.version });
-    client.onclose = () => { this.dying ??= this.died(); };
+    // A process of ours that ends says why (exit code, stderr); a remote server has none: its connect error is the reason.
+    const onclose = () => { this.dying ??= this.died(); };
+    if (!c.url) client.onclose = onclose;
     this.client = client;
     await client.connect(transport, { timeout: START_TIMEOUT_MS });
+    client.onclose = onclose;
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_TOOL_PAGES; page++) {
@@ -114,6 +124,32 @@ export class McpServerRun implements McpCaller {
     const docker = engineAt(this.sandboxes.runtime.socketPath);
     const relay = async () => (await engineExecStream(docker, containerId, ['node', '-e', RELAY_SOURCE, String(h.port)], { user })).stdio;
     return new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${h.port}${h.path}`), { fetch: relayFetch(relay) });
+  }
+
+  /**
+   * A remote server: nothing of it runs here. Each connection is a CONNECT tunnel opened by a relay in this server's
+   * sandbox through the egress proxy (judged as `plugin:mcp:<server>`, recorded as any connection); TLS is the
+   * kernel's own, end to end, so the sandbox sees ciphertext only.
+   */
+  private async remoteTransport(containerId: string, user: string | undefined, url: URL): Promise<Transport> {
+    // Through the exec agent first: it runs the forwarder to the proxy socket on the sandbox's loopback. (Not a probe of
+    // the port: that would be a connection the proxy records as refused.)
+    const up = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', ''], timeoutMs: 10_000 });
+    if (up.exitCode !== 0) throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name}: its relay sandbox does not run (${up.stderr.slice(-300)})`);
+    const docker = engineAt(this.sandboxes.runtime.socketPath);
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    const connect = async (): Promise<Duplex> => {
+      const p = await engineExecStream(docker, containerId, ['node', '-e', TUNNEL_SOURCE, String(FORWARDER_PORT), url.hostname, port], { user });
+      if (await firstLine(p.stdio) !== 'OK') {
+        p.stdio.destroy();
+        await new Promise((res) => setTimeout(res, 50)); // the relay's stderr follows its stdout's end
+        throw new AirlockError('MCP_REMOTE_REFUSED', `MCP server ${this.name}: ${url.hostname}:${port} was not reached: ${p.stderrTail().trim().slice(0, 500) || 'the tunnel closed'}`,
+          `a remote server is reached only through the egress proxy: a rule allowing net.connect on ${url.hostname}:${port} for subject plugin:mcp:${this.name}`);
+      }
+      const tunnel = adopt(p.stdio);
+      return url.protocol === 'https:' ? tls.connect({ socket: tunnel, servername: url.hostname, ALPNProtocols: ['http/1.1'] }) : tunnel;
+    };
+    return new StreamableHTTPClientTransport(url, { fetch: relayFetch(connect) });
   }
 
   /** What runs is what was pinned: the package folder is hashed inside the sandbox, over the mount the server reads. */

@@ -13,7 +13,8 @@ const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
  */
 export const McpServerConfig = z.object({
   name: McpServerName,
-  command: z.string().min(1).max(4096),
+  /** The program the sandbox runs (a stdio server, or an HTTP one with `http`); absent for a remote server (`url`). */
+  command: z.string().min(1).max(4096).optional(),
   args: z.array(z.string().max(10_000)).max(256).default([]),
   env: z.record(EnvName, z.string().max(64 * 1024)).default({}),
   package: z.object({
@@ -30,9 +31,17 @@ export const McpServerConfig = z.object({
     port: z.number().int().min(1).max(65535),
     path: z.string().startsWith('/').max(1024).regex(/^[A-Za-z0-9/._~!$&'()*+,;=:@%-]+$/, 'a URL path').default('/mcp'),
   }).strict().optional(),
+  /**
+   * A remote streamable-HTTP server (https:// or http://, no credentials in the URL). Nothing of it runs here: its
+   * sandbox only relays, and every connection goes through the egress proxy judged as `plugin:mcp:<server>`.
+   */
+  url: z.string().max(2048).url().refine((u) => /^https?:\/\//.test(u) && !/^https?:\/\/[^/]*@/.test(u), 'an http(s) URL without user:password@')
+    .optional(),
   /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
   callTimeoutMs: z.number().int().positive().max(10 * 60_000).default(60_000),
-}).strict();
+}).strict()
+  .refine((c) => !!c.command !== !!c.url, 'a server has either a command (run in its sandbox) or a url (remote), not both')
+  .refine((c) => !c.url || (!c.http && !c.package && !c.args.length), 'a remote server (url) has no http port, package or args');
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
 export const McpServerStateName = z.enum(['starting', 'ready', 'failed', 'stopped']);

@@ -9,7 +9,8 @@ import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
 import { aptMirror, debootstrap, defaultCacheDir, initBinary } from './debian-rootfs';
 import { followEngine } from './follow';
-import { defaultNodeBinary } from './node-binary';
+import { defaultNodeBinary, probeNode } from './node-binary';
+import { parseRegistry, pushTag } from './registry';
 
 export type DockerfileImage = 'kernel' | 'sandbox-node' | 'code-executor';
 type Stream = Array<{ error?: string; stream?: string; aux?: { ID?: string } }>;
@@ -88,6 +89,20 @@ export async function importDebianBase(docker: Docker, tag: string, o: { progres
     await docker.getImage(id).tag({ repo: tag.slice(0, i), tag: tag.slice(i + 1) });
     return tag;
   } finally { fs.rmSync(extra, { recursive: true, force: true }); }
+}
+
+/** `airlock images base`: the Debian base imported into this engine and pushed to `registry` (HOST[:PORT]/PREFIX) as
+ * PREFIX/base; returns it by digest, the value for AIRLOCK_IMAGE_BASE. Needs root (debootstrap). */
+export async function publishDebianBase(docker: Docker, registry: string, o: { progress?: (l: string) => void; signal?: AbortSignal } = {}): Promise<string> {
+  const prefix = parseRegistry(registry);
+  // Named after the Node.js it ships (the one the offline builder would use), e.g. bookworm-node20.20.2.
+  const tag = `bookworm-${(probeNode(defaultNodeBinary()) ?? 'node').replace(/[^\w.-]+/g, '').replace(/^nodev/, 'node')}`;
+  await importDebianBase(docker, `localhost/airlock/base:${tag}`, o);
+  const repo = `${prefix}/base`;
+  await docker.getImage(`localhost/airlock/base:${tag}`).tag({ repo, tag });
+  o.progress?.(`pushing ${repo}:${tag}`);
+  const digest = await pushTag(docker, repo, tag, o.signal);
+  return `${repo}@${digest}`;
 }
 
 function tarOrThrow(args: string[]): void {

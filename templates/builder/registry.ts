@@ -70,6 +70,23 @@ function repoAndTag(ref: string): { repo: string; tag: string } {
   return { repo: ref.slice(0, i), tag: ref.slice(i + 1) };
 }
 
+/** Pushes `repo:tag` (already tagged locally) and returns the digest the registry stored it under. */
+export async function pushTag(docker: Docker, repo: string, tag: string, signal?: AbortSignal): Promise<string> {
+  let out: Stream;
+  try {
+    const stream = await docker.getImage(repo).push({ tag, authconfig: {}, abortSignal: signal }) as unknown as NodeJS.ReadableStream;
+    out = await follow(docker, stream, signal);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw registryError('pushing', `${repo}:${tag}`, (err as Error).message);
+  }
+  const failed = out.find((e) => e.error)?.error;
+  if (failed) throw registryError('pushing', `${repo}:${tag}`, failed);
+  const digest = out.map((e) => e.aux?.Digest).find((d) => d && /^sha256:[0-9a-f]{64}$/.test(d));
+  if (!digest) throw new AirlockError('IMAGE_PUSH_FAILED', `pushing ${repo}:${tag} reported no digest`, 'check the registry log');
+  return digest;
+}
+
 /** Pushes each prepared image to `registry/<kind repo>:<its local tag>` (the recipe's content hash) and returns the
  * manifest naming each by digest. */
 export async function publishImages(docker: Docker, o: { registry: string; images: RegistryImage[]; release: Release;
@@ -84,18 +101,7 @@ export async function publishImages(docker: Docker, o: { registry: string; image
     const { tag } = repoAndTag(img.ref);
     progress(`[${img.kind}] pushing ${img.ref} as ${repo}:${tag}`);
     await docker.getImage(img.ref).tag({ repo, tag });
-    let out: Stream;
-    try {
-      const stream = await docker.getImage(repo).push({ tag, authconfig: {}, abortSignal: o.signal }) as unknown as NodeJS.ReadableStream;
-      out = await follow(docker, stream, o.signal);
-    } catch (err) {
-      if (o.signal?.aborted) throw o.signal.reason;
-      throw registryError('pushing', `${repo}:${tag}`, (err as Error).message);
-    }
-    const failed = out.find((e) => e.error)?.error;
-    if (failed) throw registryError('pushing', `${repo}:${tag}`, failed);
-    const digest = out.map((e) => e.aux?.Digest).find((d) => d && /^sha256:[0-9a-f]{64}$/.test(d));
-    if (!digest) throw new AirlockError('IMAGE_PUSH_FAILED', `pushing ${repo}:${tag} reported no digest`, 'check the registry log');
+    const digest = await pushTag(docker, repo, tag, o.signal);
     images[name] = `${repo}@${digest}`;
     progress(`[${img.kind}] published ${images[name]}`);
   }

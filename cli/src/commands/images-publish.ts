@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../../../bootstrap';
 import { AirlockError } from '../../../protocol/src/errors';
+import { IMAGE_MANIFEST_ENV, IMAGE_REGISTRY_ENV } from '../../../protocol/src/images';
 import { prepareImages } from '../../../templates/builder/images';
 import { defaultManifestPath, publishImages, release } from '../../../templates/builder/registry';
 import type { CliIO } from '../command';
@@ -16,7 +17,9 @@ export async function publishMain(a: ImagesArgs, io: CliIO, engine: Engine, deps
   const file = path.resolve(io.cwd, a.manifest ?? defaultManifestPath());
   try {
     // Never the person's own kernel image (AIRLOCK_KERNEL_IMAGE): a release publishes what this installation builds.
-    const images = await prepareImages(engine, { signal: ctl.signal, progress: say });
+    // Built here (offline, or from the Dockerfiles with AIRLOCK_IMAGE_BASE), never pulled from the registry it pushes to.
+    const env = { ...io.env, [IMAGE_REGISTRY_ENV]: undefined, [IMAGE_MANIFEST_ENV]: undefined };
+    const images = await prepareImages(engine, { signal: ctl.signal, progress: say, env });
     const manifest = await publishImages(engine.docker, { registry: a.registry!, images, release: release(), progress: say, signal: ctl.signal });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;

@@ -4,6 +4,7 @@ import { detectEngine, type Engine, readConfig } from '../../../bootstrap';
 import { type ImageInfo, listImages, prepareImages, pruneImages } from '../../../templates/builder/images';
 import { registryFromEnv, type RegistrySource } from '../../../templates/builder/registry-prepare';
 import { publishMain } from './images-publish';
+import { baseMain } from './images-base';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { CliIO, Command } from '../command';
 
@@ -12,10 +13,12 @@ const USAGE = `airlock images prepare [--json]   # build (or find) the kernel im
                                          # pull them by digest instead (AIRLOCK_IMAGE_REGISTRY); never builds
        airlock images publish --registry HOST[:PORT]/PREFIX [--manifest FILE] [--json]
                                          # push the prepared images, write the manifest (default dist/images.json)
+       airlock images base --registry HOST[:PORT]/PREFIX [--json]
+                                         # make the Debian + Node.js base (root), push it, print AIRLOCK_IMAGE_BASE=…@sha256:…
        airlock images list [--json]      # the images Airlock uses: tag, size, created, in use
        airlock images prune [--all]      # remove this installation's unused images (--all: the newest of each too)`;
 
-export type ImagesAction = 'prepare' | 'list' | 'prune' | 'publish';
+export type ImagesAction = 'prepare' | 'list' | 'prune' | 'publish' | 'base';
 export interface ImagesArgs { action: ImagesAction; json: boolean; all: boolean; fromRegistry?: string; registry?: string; manifest?: string }
 
 function usage(msg: string): AirlockError { return new AirlockError('CLI_USAGE', msg, USAGE); }
@@ -29,14 +32,14 @@ export function parseImagesArgs(args: string[]): ImagesArgs {
   } catch (err) { throw usage((err as Error).message); }
   const [action, ...extra] = parsed.positionals;
   const v = parsed.values;
-  if (action !== 'prepare' && action !== 'list' && action !== 'prune' && action !== 'publish') throw usage(`unknown images action ${JSON.stringify(action ?? '')}`);
+  if (action !== 'prepare' && action !== 'list' && action !== 'prune' && action !== 'publish' && action !== 'base') throw usage(`unknown images action ${JSON.stringify(action ?? '')}`);
   if (extra.length) throw usage(`unexpected ${JSON.stringify(extra.join(' '))}`);
   if (v.all && action !== 'prune') throw usage('--all is for prune');
-  if (v.json && action === 'prune') throw usage('--json is for prepare and list (and publish)');
+  if (v.json && action === 'prune') throw usage('--json is for prepare and list (and publish, base)');
   if (v['from-registry'] !== undefined && action !== 'prepare') throw usage('--from-registry is for prepare');
-  if (v.registry !== undefined && action !== 'publish') throw usage('--registry is for publish (prepare takes --from-registry)');
+  if (v.registry !== undefined && action !== 'publish' && action !== 'base') throw usage('--registry is for publish and base (prepare takes --from-registry)');
   if (v.manifest !== undefined && action !== 'prepare' && action !== 'publish') throw usage('--manifest is for prepare and publish');
-  if (action === 'publish' && !v.registry) throw usage('publish needs --registry HOST[:PORT]/PREFIX');
+  if ((action === 'publish' || action === 'base') && !v.registry) throw usage(`${action} needs --registry HOST[:PORT]/PREFIX`);
   return { action, json: v.json ?? false, all: v.all ?? false, ...(v['from-registry'] !== undefined ? { fromRegistry: v['from-registry'] } : {}),
     ...(v.registry !== undefined ? { registry: v.registry } : {}), ...(v.manifest !== undefined ? { manifest: v.manifest } : {}) };
 }
@@ -71,6 +74,7 @@ export async function imagesMain(args: string[], io: CliIO, deps: ImagesDeps): P
   const engine = await deps.engine();
   switch (a.action) {
     case 'publish': return publishMain(a, io, engine, deps);
+    case 'base': return baseMain(a, io, engine, deps);
     case 'prepare': {
       const ctl = new AbortController();
       const off = deps.onInterrupt(() => ctl.abort(new AirlockError('CANCELLED', 'image preparation cancelled (Ctrl-C)',

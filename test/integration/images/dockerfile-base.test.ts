@@ -1,6 +1,6 @@
 // Images built by the engine from templates/docker FROM a pinned base in a registry, under a simulated Electron extension
-// host (process.versions.electron set, execPath the editor's binary, no `node` on PATH): a locally imported Debian +
-// Node.js base is pushed to Debian's docker-registry on loopback; on a second dockerd with an empty store
+// host (process.versions.electron set, execPath the editor's binary, no `node` on PATH): `airlock images base` makes a
+// Debian + Node.js base and pushes it to Debian's docker-registry on loopback; on a second dockerd with an empty store
 // `airlock images prepare` (AIRLOCK_IMAGE_BASE) builds the kernel, sandbox-node and code-executor Dockerfiles through the
 // engine's API FROM it, never the offline builder; a replayed task then runs its sandboxed command in those images and
 // its patch set merges. Without a registry or a base, Electron refuses (IMAGE_NO_SOURCE) and builds nothing.
@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { assets } from '../../../protocol/src/node/assets';
-import { importDebianBase } from '../../../templates/builder/dockerfile-build';
+import type { CliIO } from '../../../cli/src/command';
+import { runCli } from '../../../cli/src/main';
 import { BUILT_FROM_LABEL } from '../../../templates/builder/dockerfile-images';
 import { execReplay } from '../shipped/replay';
 import { startCleanDockerd, startRegistry } from './registry-fixture';
@@ -76,24 +77,24 @@ describe('images from the Dockerfiles FROM a registry base, in a simulated Elect
     assert.deepEqual(await images(), before);
   });
 
-  it('a Debian + Node.js base imported locally is pushed to the loopback registry and pinned by digest', async () => {
+  it('airlock images base imports a Debian + Node.js base, pushes it to the loopback registry and prints it by digest', async () => {
     const t0 = Date.now();
-    const local = 'localhost/airlock-test/base:imported';
-    await importDebianBase(clean.docker, local);
-    const repo = `${reg.host}/airlock/base`;
-    await clean.docker.getImage(local).tag({ repo, tag: 'bookworm' });
-    const stream = await clean.docker.getImage(repo).push({ tag: 'bookworm', authconfig: {} });
-    const out = await new Promise<Array<{ error?: string; aux?: { Digest?: string } }>>((res, rej) =>
-      clean.docker.modem.followProgress(stream, (e: Error | null, o: Array<{ error?: string; aux?: { Digest?: string } }>) => (e ? rej(e) : res(o))));
-    assert.ok(!out.some((e) => e.error), JSON.stringify(out.filter((e) => e.error)));
-    const digest = out.map((e) => e.aux?.Digest).find(Boolean);
-    assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/);
-    base = `${repo}@${digest}`;
-    // The engine must get the base from the registry, not from its own store.
-    await clean.docker.getImage(`${repo}:bookworm`).remove();
-    await clean.docker.getImage(local).remove();
+    const lines: string[] = [];
+    const errs: string[] = [];
+    const io: CliIO = { out: (l) => lines.push(l), err: (l) => errs.push(l), readStdin: async () => '', cwd: tmp,
+      env: { ...env, PATH: process.env.PATH } }; // the base ships a real Node.js: this (non-Electron) process's
+    assert.equal(await runCli(['images', 'base', '--registry', `${reg.host}/airlock`], io), 0, errs.join('\n'));
+    const printed = /^AIRLOCK_IMAGE_BASE=(\S+)$/.exec(lines.at(-1) ?? '')?.[1];
+    assert.match(printed ?? '', new RegExp(`^${reg.host.replace(/\./g, '\\.')}/airlock/base@sha256:[0-9a-f]{64}$`), lines.join('\n'));
+    base = printed!;
+    // The registry serves that digest; the engine must get the base from there, not from its own store.
+    const [repo, digest] = base.split('@');
+    const r = await fetch(`http://${reg.host}/v2/${repo.slice(reg.host.length + 1)}/manifests/${digest}`,
+      { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    assert.equal(r.status, 200);
+    for (const img of await images()) await clean.docker.getImage(img.Id).remove({ force: true });
     assert.equal((await images()).length, 0);
-    console.log(`      base imported and pushed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`      base made and pushed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   it('images prepare builds kernel, sandbox-node and code-executor from their Dockerfiles FROM that base', async () => {

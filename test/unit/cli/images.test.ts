@@ -19,6 +19,10 @@ describe('airlock images: arguments', () => {
     assert.deepEqual(parseImagesArgs(['prepare']), { action: 'prepare', json: false, all: false });
     assert.deepEqual(parseImagesArgs(['list', '--json']), { action: 'list', json: true, all: false });
     assert.deepEqual(parseImagesArgs(['prune', '--all']), { action: 'prune', json: false, all: true });
+    assert.deepEqual(parseImagesArgs(['base', '--registry', '127.0.0.1:5000/airlock', '--json']),
+      { action: 'base', json: true, all: false, registry: '127.0.0.1:5000/airlock' });
+    assert.throws(() => parseImagesArgs(['base']), /base needs --registry/);
+    assert.throws(() => parseImagesArgs(['base', '--registry', 'r/x', '--manifest', 'f']), /--manifest is for prepare and publish/);
   });
 
   for (const [args, why] of [[[], /unknown images action ""/], [['build'], /unknown images action "build"/], [['list', 'extra'], /unexpected "extra"/],

@@ -12,6 +12,7 @@ import { prepareImages } from '../../../templates/builder/images';
 import { ensureKernelImage } from '../../../templates/builder/kernel-image';
 import { kernelImageSpec } from '../../../templates/builder/kernel-image';
 import { assets } from '../../../protocol/src/node/assets';
+import { release } from '../../../templates/builder/registry';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const BASE = `127.0.0.1:5000/airlock/base@${DIGEST}`;
@@ -105,5 +106,47 @@ describe('the imported Debian base', () => {
     const recipe = list(/include: opts\.include \?\? \[([^\]]*)\]/.exec(read('templates/builder/debian-rootfs.ts')));
     assert.ok(recipe.length >= 2);
     assert.deepEqual(list(/debootstrap\(\{[^}]*include: \[([^\]]*)\]/.exec(read('templates/builder/dockerfile-build.ts'))), recipe);
+  });
+});
+
+describe('the kernel start with a registry configured', () => {
+  const kernelRef = `127.0.0.1:5000/airlock/kernel@${DIGEST}`;
+  function manifestFile(): string {
+    const f = path.join(emptyRoot(), 'images.json');
+    fs.writeFileSync(f, JSON.stringify({ schema: 1, airlock: { version: release().version }, registry: '127.0.0.1:5000/airlock', images: { kernel: kernelRef } }));
+    return f;
+  }
+  /** An engine that has the image only once it was pulled, recording what was asked. */
+  function fakeEngine(calls: string[]): Engine {
+    let pulled = new Set<string>();
+    const docker = {
+      getImage: (ref: string) => ({ inspect: async () => {
+        calls.push(`inspect ${ref}`);
+        if (!pulled.has(ref)) throw new Error('no such image');
+        return { Id: 'sha256:1', RepoDigests: [ref], Config: { Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel-image' } } };
+      } }),
+      createImage: async (o: { fromImage: string }) => { calls.push(`pull ${o.fromImage}`); pulled = new Set([...pulled, o.fromImage]); return {}; },
+      modem: { followProgress: (_s: unknown, done: (e: Error | null, r: unknown[]) => void) => done(null, []) },
+    } as unknown as Docker;
+    return { ...untouchable(), docker };
+  }
+
+  it('pulls the manifest\'s kernel by digest once, then finds it; the image is named by its digest (also under Electron)', async () => {
+    const calls: string[] = [];
+    const engine = fakeEngine(calls);
+    const env = { AIRLOCK_IMAGE_MANIFEST: manifestFile() };
+    await asElectron(async () => {
+      assert.equal(await ensureKernelImage(engine, { image: undefined } as never, undefined, undefined, env), kernelRef);
+      assert.deepEqual(calls, [`inspect ${kernelRef}`, `pull ${kernelRef}`, `inspect ${kernelRef}`]);
+      calls.length = 0;
+      assert.equal(await ensureKernelImage(engine, { image: undefined } as never, undefined, undefined, env), kernelRef);
+      assert.deepEqual(calls, [`inspect ${kernelRef}`], 'found: no second pull');
+    });
+    // A mirror holds the same digest under its own name.
+    const mirrored = `mirror.test:5000/mirror/kernel@${DIGEST}`;
+    const viaMirror: string[] = [];
+    assert.equal(await ensureKernelImage(fakeEngine(viaMirror), { image: undefined } as never, undefined, undefined,
+      { ...env, AIRLOCK_IMAGE_REGISTRY: 'mirror.test:5000/mirror' }), mirrored);
+    assert.ok(viaMirror.includes(`pull ${mirrored}`));
   });
 });

@@ -28,10 +28,13 @@ describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CL
   const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'alkc-'));
   let ss: SecretService;
   let fake: FakeVendorServer;
+  /** The shipped policies plus the person's rule for the local model server: the provider sandbox reaches it only so. */
+  const policiesDir = path.join(base, 'policies');
 
   /** The user's environment minus any provider key, with our bus (or `bus`) as the session bus. */
   const env = (extra: NodeJS.ProcessEnv = {}, bus?: string): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, AIRLOCK_STATE_ROOT: stateRoot, DBUS_SESSION_BUS_ADDRESS: bus ?? ss.address, ...extra };
+    const e: NodeJS.ProcessEnv = { ...process.env, AIRLOCK_STATE_ROOT: stateRoot, DBUS_SESSION_BUS_ADDRESS: bus ?? ss.address,
+      AIRLOCK_POLICIES_DIR: policiesDir, ...extra };
     for (const k of KEY_VARS) if (!(k in extra)) delete e[k];
     return e;
   };
@@ -66,6 +69,8 @@ describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CL
     fs.writeFileSync(path.join(ws, 'a.txt'), 'a\n');
     fs.mkdirSync(elsewhere);
     [ss, fake] = await Promise.all([startSecretService(), startOpenAIFake()]);
+    fs.cpSync(path.join(root, 'policies'), policiesDir, { recursive: true });
+    fs.appendFileSync(path.join(policiesDir, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${new URL(fake.url).host}"] }\n`);
   });
   after(async () => {
     ss?.stop();

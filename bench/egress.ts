@@ -39,13 +39,19 @@ function tunnel(socketPath: string, port: number): Promise<net.Socket> {
   });
 }
 
-/** GET /big over `conn` (or a new TCP connection), reading every byte. */
+/** GET /big over `conn` (or a new TCP connection), reading every byte. With a connection there is no agent at all: an
+ * agent (even `agent: false`, a fresh one) ignores `createConnection` and dials the server itself, around the tunnel. */
 function download(port: number, conn?: net.Socket): Promise<void> {
   return new Promise((resolve, reject) => {
-    const q = http.get({ host: '127.0.0.1', port, path: '/big', agent: false, ...(conn ? { createConnection: () => conn } : {}) }, (r) => {
+    const q = http.get({ host: '127.0.0.1', port, path: '/big', ...(conn ? { createConnection: () => conn } : { agent: false }) }, (r) => {
       let got = 0;
       r.on('data', (d: Buffer) => { got += d.length; });
-      r.on('end', () => (got === SIZE ? resolve() : reject(new Error(`got ${got} of ${SIZE} bytes`))));
+      r.on('end', () => {
+        if (got !== SIZE) return reject(new Error(`got ${got} of ${SIZE} bytes`));
+        // The same work as direct: every byte came through the tunnel (else the figure would time a direct download).
+        if (conn && conn.bytesRead < SIZE) return reject(new Error(`only ${conn.bytesRead} bytes came through the tunnel`));
+        resolve();
+      });
     });
     q.on('error', reject);
   });

@@ -14,6 +14,12 @@ export const SOCKET_NAME = 'proxy.sock';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Open connections one sandbox may hold; more wait for none, they are refused. */
 const MAX_CONNECTIONS = 128;
+/**
+ * Upstream reads land in this one buffer (up to 1 MiB a read instead of libuv's 64 KiB) and are copied out before the
+ * callback returns, so every connection can share it: the loop runs one read callback at a time. Measured by CPU time
+ * in the egress bench's setup: ~12 reads instead of ~160 per 10 MB, about a fifth less CPU for the proxied download.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(1 << 20);
 
 export interface EgressProxyOptions {
   policy: EgressPolicy;
@@ -110,7 +116,17 @@ export class EgressProxy {
   private async relay(e: Open, id: string, s: net.Socket, req: ProxyRequest, v: Verdict, rest: Buffer): Promise<void> {
     const started = Date.now();
     let up = 0, down = 0;
-    const upstream = net.connect({ host: v.address!.text, port: req.target.port, family: v.address!.family, allowHalfOpen: true });
+    let toSandbox: ((d: Buffer) => boolean) | undefined;
+    const early: Buffer[] = []; // bytes read before the relay is wired (none expected: nothing is sent upstream before)
+    const upstream = net.connect({ host: v.address!.text, port: req.target.port, family: v.address!.family, allowHalfOpen: true,
+      onread: { buffer: READ_BUFFER, callback: (n, buf) => {
+        const d = Buffer.allocUnsafe(n);
+        d.set(buf.subarray(0, n));
+        // Returning false pauses the upstream until the sandbox side drains (the same back-pressure as pipe()).
+        if (toSandbox) return toSandbox(d);
+        early.push(d);
+        return false;
+      } } });
     e.sockets.add(upstream);
     upstream.on('close', () => e.sockets.delete(upstream));
     const connected = await new Promise<Error | undefined>((resolve) => {
@@ -125,17 +141,23 @@ export class EgressProxy {
       done(connected.message);
       return reply(s, 502, `airlock: ${resource(req.target)} (${v.address!.text}) could not be reached: ${connected.message}`);
     }
+    // Small writes (a TLS handshake through a tunnel) go out at once: Nagle with delayed ACKs could stall them.
+    upstream.setNoDelay(true);
     let finished = false;
     const finish = (err?: Error) => { if (finished) return; finished = true; s.destroy(); upstream.destroy(); done(err?.message); };
     s.on('close', () => finish()); upstream.on('close', () => finish());
     s.on('error', finish); upstream.on('error', finish);
-    upstream.on('data', (d: Buffer) => { down += d.length; if (!s.write(d)) upstream.pause(); });
+    // The tunnel's 200 goes first; then upstream bytes (a server that speaks first, e.g. an SSH banner, waits for it).
+    if (req.kind === 'connect') s.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    toSandbox = (d) => { down += d.length; return s.write(d); };
+    const held = early.splice(0);
+    for (const d of held) toSandbox(d);
+    if (held.length) upstream.resume();
     s.on('drain', () => upstream.resume());
     // Half-closes pass through: a client that finishes sending still gets the whole answer.
     upstream.on('end', () => s.end());
     s.on('end', () => upstream.end());
     if (req.kind === 'connect') {
-      s.write('HTTP/1.1 200 Connection established\r\n\r\n');
       s.on('data', (d: Buffer) => { up += d.length; if (!upstream.write(d)) s.pause(); });
       upstream.on('drain', () => s.resume());
       s.resume();

@@ -19,6 +19,7 @@ import type { KernelService } from './kernel/kernelService';
 import { ReviewController } from './review/reviewController';
 import { SandboxesTree } from './sandboxes/sandboxesTree';
 import { TasksTree } from './tasks/tasksTree';
+import { PluginsTree } from './plugins/pluginsTree';
 
 /** Commands that work without a kernel (settings, secrets, runtime check): registered at activation in every workspace. */
 export function registerBaseUi(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DisposableStore {
@@ -53,6 +54,7 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));
   const sandboxes = store.add(new SandboxesTree(kernel, log));
   store.add(new TasksTree(kernel, log));
+  store.add(new PluginsTree(kernel, root?.fsPath, log));
   reg('airlock.openChat', openChat(provider));
   reg('airlock.startTask', startTask(chat, () => provider.reveal()));
   reg('airlock.newChatSession', () => chat.newSession());

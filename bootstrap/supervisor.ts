@@ -148,8 +148,23 @@ export class KernelSupervisor extends Disposable {
   }
 
   private recover(reason: string): Promise<void> {
-    this.recovering ??= this.doRecover(reason).finally(() => { this.recovering = undefined; });
+    this.recovering ??= this.whyStopped(reason).then((r) => this.doRecover(r)).finally(() => { this.recovering = undefined; });
     return this.recovering;
+  }
+
+  /** A kernel killed for memory says so (the engine's OOMKilled): the person can raise `kernel.memory`. */
+  private async whyStopped(reason: string): Promise<string> {
+    // The connection closes as the process dies, a moment before the engine has the container's end recorded.
+    let st = (await this.container?.inspect().catch(() => undefined))?.State;
+    for (let i = 0; st?.Running && i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      st = (await this.container?.inspect().catch(() => undefined))?.State;
+    }
+    if (!st?.OOMKilled) return reason;
+    const mib = Math.round(this.config.memoryBytes / 1024 ** 2);
+    const line = `the kernel ran out of memory (limit ${mib} MiB, kernel.memory) and was killed; tasks it was running are marked interrupted`;
+    this.opts.log?.(line);
+    return line;
   }
 
   private async doRecover(reason: string): Promise<void> {

@@ -13,6 +13,7 @@ import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
 import { serveLanguageModels } from './lm/lmService';
 import { forwardPoolSizes } from './chat/poolSettings';
+import { forwardMcpServers } from './mcp/forwardServers';
 import { showStorageWarnings } from './audit/storageWarnings';
 import { registerBaseUi, registerUi, type UiHandle } from './ui';
 import { diskFolders, knownFolder, pickFolder } from './workspaceFolder';
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add(forwardApiKeys(kernel, context.secrets, log));
     scope.add(serveLanguageModels(kernel, log));
     scope.add(forwardPoolSizes(kernel, log));
+    scope.add(forwardMcpServers(kernel, log));
     scope.add(showStorageWarnings(kernel, log));
     api.ui = scope.add(registerUi(context, kernel, folder.uri, log));
     // A pending approval is signalled where the person is: the chat's badge, a notification when it is hidden, the status bar.

@@ -13,7 +13,7 @@ import { osKeychain } from '../auth/keychain';
 import { readSecret } from '../auth/read-secret';
 import { npmInstall } from './install';
 import { pushServers, secretAccount, serverConfigs } from './push';
-import { mcpHome, parseClientConfig, readServers, type StoredServer, writeServers } from './servers-file';
+import { mcpHome, parseClientConfig, readServers, type StoredServer, writeServers } from '../../../core/src/mcp/servers-file';
 
 export const MANAGE_USAGE = `airlock mcp list [--workspace DIR]
   Your MCP servers, whether their install folder still has its pinned content, and (starting the workspace's kernel)

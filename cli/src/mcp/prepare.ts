@@ -7,7 +7,7 @@ import type { KeyLookup } from '../auth/keys';
 import type { CliIO } from '../command';
 import { pushPlugins } from '../plugins/manage';
 import { pushServers, serverConfigs } from './push';
-import { readServers } from './servers-file';
+import { readServers } from '../../../core/src/mcp/servers-file';
 
 export interface PrepareDeps { keychain: () => KeyLookup | undefined; managed?: () => Managed }
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { CliIO } from '../../../cli/src/command';
 import { manageMcp } from '../../../cli/src/mcp/manage';
 import { serverConfigs } from '../../../cli/src/mcp/push';
-import { readServers } from '../../../cli/src/mcp/servers-file';
+import { readServers } from '../../../core/src/mcp/servers-file';
 import { loadManaged } from '../../../core/src/config/managed';
 import { McpServerConfig } from '../../../protocol/src/methods/mcp';
 

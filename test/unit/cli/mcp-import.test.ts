@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { parseClientConfig } from '../../../cli/src/mcp/servers-file';
+import { parseClientConfig } from '../../../core/src/mcp/servers-file';
 import { contentHash, CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
 
 describe('airlock mcp add --from', () => {

@@ -11,7 +11,7 @@ import type { PluginCandidate } from '../../../protocol/src/methods/plugins';
 import { assets } from '../../../protocol/src/node/assets';
 import { loadManaged } from '../../../core/src/config/managed';
 import { prepareTaskTools } from '../../../cli/src/mcp/prepare';
-import { writeServers } from '../../../cli/src/mcp/servers-file';
+import { writeServers } from '../../../core/src/mcp/servers-file';
 
 describe('prepareTaskTools (MCP servers and plugins sent before a task)', () => {
   let home: string;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { AirlockError, formatIssues } from '../../../protocol/src/errors';
 import { McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
-import { userConfigFile } from '../../../core/src/config/resolve';
+import { userConfigFile } from '../config/resolve';
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
 

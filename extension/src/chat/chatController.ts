@@ -215,7 +215,8 @@ export class ChatController extends Disposable {
     } catch (err) {
       this.log.warn(formatError(err));
       s.draft = text;
-      this.emit([notice(s, 'error', `Not sent: ${formatError(err)}`)], s);
+      const e = AirlockError.from(err);
+      this.emit([notice(s, 'error', `Not sent: ${e.message}${e.hint ? ` (${e.hint})` : ''}`)], s);
       this._onSnapshot.fire();
       throw err;
     }

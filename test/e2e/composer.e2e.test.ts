@@ -1,0 +1,119 @@
+// E2E in a real VS Code (code-server + Chromium) against a loopback fake OpenAI-compatible server: Rewind to here drops
+// later turns (their patch sets leave review, recorded first in the audit log) and the next message continues from the
+// earlier point; an @file mention reaches the model's prompt, a secret (.env) is refused with the policy's reason.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import { chatTurn } from '../fakes/openai';
+import { type ChatRig, openChat, requestMessages, sendPrompt, useChatRig } from './chatRig';
+import { findWebview, openWorkbench, runCommand, screenshot, waitFor, waitForStatusBar } from './harness';
+
+const P1 = 'Write notes/one.md';
+const P2 = 'Now write notes/two.md';
+const P3 = 'What does mean do in @src/stats.js?';
+const ANSWER1 = 'Wrote notes/one.md.';
+const write = (id: string, p: string) => ({ id, name: 'fs__write', args: [JSON.stringify({ path: p, content: `# ${p}\n` })] });
+
+describe('e2e composer: rewind to an earlier message, @file context', function () {
+  this.timeout(240_000);
+  let page: ChatRig['page'];
+  let chat: FrameLocator;
+  const messages = (i: number) => requestMessages(rig.fake!, i);
+
+  const rig = useChatRig('composer', {
+    files: { '.env': 'API_TOKEN=do-not-send\n' },
+    responses: [
+      chatTurn({ text: ['Writing it. '], calls: [write('call_1', 'notes/one.md')], usage: { input: 100, output: 5 } }),
+      chatTurn({ text: [ANSWER1], usage: { input: 120, output: 5 } }),
+      chatTurn({ text: ['Writing the second. '], calls: [write('call_2', 'notes/two.md')], usage: { input: 140, output: 5 } }),
+      chatTurn({ text: ['Wrote notes/two.md.'], usage: { input: 160, output: 5 } }),
+      chatTurn({ text: ['mean() averages the numbers.'], usage: { input: 180, output: 5 } }),
+    ],
+  });
+  before(() => { page = rig.page!; });
+
+  it('1 two turns, each with its patch set; Rewind to here on the second drops it and hands the message back', async () => {
+    await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);
+    await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 120_000);
+    chat = await openChat(page);
+    await sendPrompt(page, chat, P1);
+    await chat.locator('.notice', { hasText: 'Task completed' }).first().waitFor({ timeout: 90_000 });
+    await sendPrompt(page, chat, P2);
+    await chat.locator('.notice', { hasText: 'Task completed' }).nth(1).waitFor({ timeout: 90_000 });
+    await waitFor('two patch-set cards', async () => ((await chat.locator('.card.patchset').count()) === 2 ? true : undefined), 30_000);
+    await screenshot(page, 'composer-1-two-turns');
+    const second = chat.locator('.msg.user', { hasText: P2 });
+    await second.hover();
+    await second.locator('vscode-button[data-action="rewind"]').click();
+    await chat.locator('.notice', { hasText: 'Rewound' }).waitFor({ timeout: 30_000 });
+    assert.match(await chat.locator('.notice', { hasText: 'Rewound' }).innerText(), /1 message .*1 patch set withdrawn from review\. Nothing in the workspace moved/);
+    assert.equal(await chat.locator('.msg.user', { hasText: P2 }).count(), 0);
+    assert.equal(await chat.locator('.card.patchset').count(), 1);
+    assert.equal(await chat.locator('.msg.user', { hasText: P1 }).count(), 1);
+    await waitFor('the message back in the composer', async () =>
+      ((await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) === P2 ? true : undefined), 10_000);
+    assert.equal(fs.existsSync(path.join(rig.ws!, 'notes')), false, 'nothing reached the workspace');
+    await screenshot(page, 'composer-1-rewound');
+  });
+
+  it('2 the rewind is in the audit log before the withdrawn set\'s review decision', async () => {
+    await runCommand(page, 'Airlock: Open Audit Log');
+    const audit = await findWebview(page, '#verify', 60_000);
+    await audit.locator('vscode-textfield[name="action"]').click();
+    await page.keyboard.type('task.rewind');
+    await page.keyboard.press('Enter');
+    const row = audit.locator('#table .vl-row', { hasText: 'task.rewind' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click();
+    await waitFor('the dropped task in the entry', async () => (/"tasks":\s*\[\s*"task_/.test(await audit.locator('#details').innerText()) ? true : undefined), 15_000);
+    const rewindSeq = Number((await row.innerText()).match(/^\s*(\d+)/)?.[1]);
+    // Set, not typed over the first filter (keys typed into a field being re-rendered got lost).
+    const action = audit.locator('vscode-textfield[name="action"]');
+    await action.evaluate((e) => { (e as HTMLElement & { value: string }).value = 'review.decide'; });
+    await action.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    const decide = audit.locator('#table .vl-row', { hasText: 'review.decide' }).first();
+    await decide.waitFor({ timeout: 30_000 });
+    await decide.click();
+    await waitFor('the rewind note', async () => ((await audit.locator('#details').innerText()).includes('rewound') ? true : undefined), 15_000);
+    const decideSeq = Number((await decide.innerText()).match(/^\s*(\d+)/)?.[1]);
+    assert.ok(rewindSeq > 0 && decideSeq > rewindSeq, `task.rewind #${rewindSeq} before review.decide #${decideSeq}`);
+    await screenshot(page, 'composer-2-audit');
+  });
+
+  it('3 the next message continues from the first turn and carries @src/stats.js to the model', async () => {
+    chat = await openChat(page);
+    const input = chat.locator('vscode-textarea#input');
+    await input.evaluate((e) => { (e as HTMLElement & { value: string }).value = ''; });
+    await sendPrompt(page, chat, P3);
+    await chat.locator('.msg.assistant', { hasText: 'mean() averages' }).waitFor({ timeout: 90_000 });
+    // Ended (Send works again): turn 1's and this one's completions are the transcript's two.
+    await chat.locator('.notice', { hasText: 'Task completed' }).nth(1).waitFor({ timeout: 60_000 });
+    assert.match(await chat.locator('.msg.user', { hasText: P3 }).locator('.chip').innerText(), /@src\/stats\.js/);
+    const sent = messages(4).filter((m) => m.role !== 'system');
+    assert.deepEqual(sent.map((m) => m.role), ['user', 'assistant', 'user'], JSON.stringify(sent));
+    assert.equal(sent[0]!.content, P1);
+    assert.match(String(sent[1]!.content), /Wrote notes\/one\.md/);
+    assert.ok(!JSON.stringify(sent).includes(P2), 'the dropped turn is not in the conversation');
+    const stats = fs.readFileSync(path.join(rig.ws!, 'src', 'stats.js'), 'utf8');
+    assert.ok(String(sent[2]!.content).startsWith(`${P3}\n\nContext the person attached`));
+    assert.ok(String(sent[2]!.content).includes(`<file path="src/stats.js">\n${stats}`));
+    await screenshot(page, 'composer-3-file-context');
+  });
+
+  it('4 @.env is refused with the policy\'s reason; nothing reaches the model and the message stays in the composer', async () => {
+    const before = rig.fake!.requests.length;
+    await sendPrompt(page, chat, 'Is the token in @.env right?');
+    const refusal = chat.locator('.notice.error', { hasText: 'Not sent' });
+    await refusal.waitFor({ timeout: 30_000 });
+    assert.match(await refusal.innerText(), /\.env cannot be attached: .*secrets never reach the model/);
+    await waitFor('the message back in the composer', async () =>
+      (/@\.env/.test(await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) ? true : undefined), 10_000);
+    await page.waitForTimeout(1_000);
+    assert.equal(rig.fake!.requests.length, before);
+    assert.ok(!JSON.stringify(rig.fake!.requests.map((q) => q.body)).includes('do-not-send'));
+    await screenshot(page, 'composer-4-secret-refused');
+  });
+});

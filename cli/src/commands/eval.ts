@@ -35,7 +35,9 @@ export const evalCommand: Command = {
     } });
     if (positionals.length !== 1) throw new AirlockError('CLI_USAGE', 'airlock eval needs one suite folder', USAGE);
     const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
-    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new AirlockError('CLI_USAGE', `--repeat must be a whole number from 1 to 100, got ${JSON.stringify(values.repeat)}`, USAGE);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
+      throw new AirlockError('CLI_USAGE', `--repeat must be a whole number from 1 to 100, got ${JSON.stringify(values.repeat)}`, USAGE);
+    }
     const suiteDir = path.resolve(io.cwd, positionals[0]!);
     const tasks = loadSuite(suiteDir, values.task ?? []);
     // The provider, model and mode resolve as for `airlock run` (flags over configuration), from where eval is started.
@@ -50,7 +52,8 @@ export const evalCommand: Command = {
     const recordDir = values.record === undefined ? undefined : path.resolve(io.cwd, values.record);
     fs.mkdirSync(out, { recursive: true });
     if (recordDir) fs.mkdirSync(recordDir, { recursive: true });
-    const log = values.verbose ? (l: string) => io.err(`  [${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)}s] ${l}`) : () => undefined;
+    const elapsed = () => ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
+    const log = values.verbose ? (l: string) => io.err(`  [${elapsed()}s] ${l}`) : () => undefined;
     const kernel = await EvalKernel.start(log);
     let runs: EvalRun[];
     try {
@@ -59,7 +62,8 @@ export const evalCommand: Command = {
     } finally {
       await kernel.dispose(!!values.keep);
     }
-    const report = buildReport(tasks, runs, { suite: path.basename(suiteDir), provider, model: base.model ?? null, mode: values.mode === undefined ? null : base.mode ?? null,
+    const report = buildReport(tasks, runs, { suite: path.basename(suiteDir), provider, model: base.model ?? null,
+      mode: values.mode === undefined ? null : base.mode ?? null,
       repeat, startedAt, finishedAt: new Date() });
     fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
     fs.writeFileSync(path.join(out, 'report.html'), renderHtml(report));

@@ -57,9 +57,12 @@ function logEvent(id: string, e: TaskEvent, log: (line: string) => void): void {
 }
 
 function git(cwd: string, args: string[]): void {
-  const r = spawnSync('git', ['-c', 'user.name=airlock-eval', '-c', 'user.email=eval@airlock.invalid', '-c', 'commit.gpgsign=false', ...args],
-    { cwd, encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new AirlockError('EVAL_WORKSPACE', `git ${args[0]} failed in ${cwd}: ${(r.stderr || r.error?.message || '').trim()}`, 'is git installed on this machine?');
+  const id = ['-c', 'user.name=airlock-eval', '-c', 'user.email=eval@airlock.invalid', '-c', 'commit.gpgsign=false'];
+  const r = spawnSync('git', [...id, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) {
+    throw new AirlockError('EVAL_WORKSPACE', `git ${args[0]} failed in ${cwd}: ${(r.stderr || r.error?.message || '').trim()}`,
+      'is git installed on this machine?');
+  }
 }
 
 /** A fresh copy of the task's repo/ in the eval's workspace folder (emptied first, the folder itself kept: the kernel
@@ -74,7 +77,10 @@ export function resetWorkspace(t: LoadedTask, ws: string): void {
 
 /** The replay path the kernel reads: in place under examples/, else copied into the workspace (git ignores it). */
 export function replayFor(t: LoadedTask, ws: string): string {
-  if (!t.replay) throw new AirlockError('EVAL_NO_REPLAY', `task ${t.task.id} has no replay.jsonl`, 'record one with `airlock eval SUITE --record DIR` and copy it into the task folder');
+  if (!t.replay) {
+    throw new AirlockError('EVAL_NO_REPLAY', `task ${t.task.id} has no replay.jsonl`,
+      'record one with `airlock eval SUITE --record DIR` and copy it into the task folder');
+  }
   try { return kernelReplayPath(t.replay, ws); } catch (err) {
     if (!(err instanceof AirlockError) || err.code !== 'CLI_REPLAY_OUTSIDE') throw err;
   }
@@ -89,7 +95,8 @@ export async function runCheck(client: IKernelClient, command: string, timeoutSe
   // A warm one when there is one (the kernel replaces a warm sandbox whose hidden-file masks are stale).
   const sb = await client.request('sandbox/create', { template: CHECK_TEMPLATE });
   try {
-    const r = await client.request('sandbox/exec', { id: sb.id, argv: ['sh', '-ec', command], cwd: '/workspace', timeoutMs: timeoutSeconds * 1000 });
+    const r = await client.request('sandbox/exec', { id: sb.id, argv: ['sh', '-ec', command], cwd: '/workspace',
+      timeoutMs: timeoutSeconds * 1000 });
     const output = `${r.stdout}${r.stderr}${r.error ? `\n${r.error}` : ''}`;
     return { exitCode: r.exitCode, timedOut: r.timedOut, output: output.length > OUTPUT_TAIL ? output.slice(-OUTPUT_TAIL) : output };
   } finally {
@@ -114,7 +121,8 @@ export function judge(expect: LoadedTask['task']['expect'], status: EvalRun['sta
  * editing files between tasks (new hidden files get fresh sandbox masks, docs/sandboxes.md).
  */
 export class EvalKernel {
-  private constructor(readonly base: string, readonly workspace: string, private readonly sup: KernelSupervisor, readonly client: IKernelClient) {}
+  private constructor(readonly base: string, readonly workspace: string, private readonly sup: KernelSupervisor,
+    readonly client: IKernelClient) {}
 
   static async start(log: (line: string) => void): Promise<EvalKernel> {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-'));
@@ -155,7 +163,8 @@ export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: Ru
     tokensIn: counter.tokensIn, tokensOut: counter.tokensOut,
     // The kernel counts $0 for a model it has no price for: that is "unknown", not free.
     costUsd: counter.costUsd > 0 ? counter.costUsd : counter.tokensIn + counter.tokensOut > 0 ? null : 0,
-    wallMs: Date.now() - started, toolCalls: counter.toolCalls, denials: counter.denials, approvalsAsked: counter.approvalsAsked, filesChanged,
+    wallMs: Date.now() - started, toolCalls: counter.toolCalls, denials: counter.denials, approvalsAsked: counter.approvalsAsked,
+    filesChanged,
     ...(o.recordTo && fs.existsSync(o.recordTo) ? { recorded: o.recordTo } : {}),
   });
   try {
@@ -170,7 +179,8 @@ export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: Ru
     };
     let taskId = '';
     // The kernel enforces the wall budget; this cancels a run that outlives it anyway (a stuck provider stream).
-    const guard = setTimeout(() => { if (taskId) void client.request('task/cancel', { taskId }).catch(() => undefined); }, l.timeoutSeconds * 1000 + 30_000);
+    const cancel = () => { if (taskId) void client.request('task/cancel', { taskId }).catch(() => undefined); };
+    const guard = setTimeout(cancel, l.timeoutSeconds * 1000 + 30_000);
     const quiet: SessionIO = { ...io, out: o.log, err: o.log, write: () => undefined, started: (id) => { taskId = id; },
       event: (e) => { counter.add(e); logEvent(t.task.id, e, o.log); } };
     let outcome;
@@ -178,7 +188,8 @@ export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: Ru
     let filesChanged = 0;
     if (outcome.setId) {
       // As `airlock review accept SET` then `airlock review merge SET`: every hunk, through the host applier.
-      const c: review.ReviewCtx = { client, workspace: ws, io: { ...io, out: o.log, err: o.log }, journalDir: path.join(k.base, 'journal') };
+      const c: review.ReviewCtx = { client, workspace: ws, io: { ...io, out: o.log, err: o.log },
+        journalDir: path.join(k.base, 'journal') };
       filesChanged = (await client.request('review/show', { id: outcome.setId })).set.stats.files;
       await review.decide(c, outcome.setId, 'accept', [], []);
       const merged = await review.merge(c, outcome.setId);

@@ -16,7 +16,9 @@ import type { FakeVendorServer } from '../../fakes/server';
 const STARTER = path.join(assets().examplesDir, 'eval', 'starter');
 const SUITE = path.join(__dirname, 'suite');
 
-async function runEval(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string[]; err: string[]; report: EvalReport }> {
+interface EvalOutcome { code: number; out: string[]; err: string[]; report: EvalReport }
+
+async function runEval(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<EvalOutcome> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-out-'));
   const out: string[] = [];
   const err: string[] = [];
@@ -33,7 +35,8 @@ async function runEval(args: string[], env: NodeJS.ProcessEnv = process.env): Pr
 }
 
 const byTask = (r: EvalReport) => new Map<string, EvalRun>(r.runs.map((x) => [x.task, x]));
-const explain = (r: EvalReport) => JSON.stringify(r.runs.filter((x) => !x.success).map((x) => ({ task: x.task, status: x.status, message: x.message, check: x.check })));
+const explain = (r: EvalReport) =>
+  JSON.stringify(r.runs.filter((x) => !x.success).map((x) => ({ task: x.task, status: x.status, message: x.message, check: x.check })));
 
 describe('airlock eval (real kernel, Docker sandboxes)', function () {
   this.timeout(300_000);
@@ -82,22 +85,28 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
     // The person's policies allow their local model server (loopback needs net.connect and net.private), as for any task.
     const policies = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-policies-'));
     fs.cpSync(path.join(assets().root, 'policies'), policies, { recursive: true });
-    fs.appendFileSync(path.join(policies, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${new URL(fake.url).host}"] }\n`);
+    const host = new URL(fake.url).host;
+    const rule = `{ id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${host}"] }`;
+    fs.appendFileSync(path.join(policies, 'explore.yaml'), `\n  - ${rule}\n`);
     const before = process.env.AIRLOCK_POLICIES_DIR;
     process.env.AIRLOCK_POLICIES_DIR = policies;
     fake.enqueue(
-      chatTurn({ text: ['Reading the module.'], calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":"src/stats.js"}'] }], usage: { input: 1000, output: 20 } }),
-      chatTurn({ calls: [{ id: 'c2', name: 'fs__edit', args: [JSON.stringify({ path: 'src/stats.js', oldText: 'const sorted = [...values].sort();',
-        newText: 'const sorted = [...values].sort((a, b) => a - b);' })] }], usage: { input: 1500, output: 40 } }),
+      chatTurn({ text: ['Reading the module.'], calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":"src/stats.js"}'] }],
+        usage: { input: 1000, output: 20 } }),
+      chatTurn({ calls: [{ id: 'c2', name: 'fs__edit', args: [JSON.stringify({ path: 'src/stats.js',
+        oldText: 'const sorted = [...values].sort();', newText: 'const sorted = [...values].sort((a, b) => a - b);' })] }],
+        usage: { input: 1500, output: 40 } }),
       chatTurn({ text: ['Sorted numerically.'], usage: { input: 1800, output: 10 } }),
     );
     const rec = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-rec-'));
     try {
-      const { code, report } = await runEval([SUITE, '--task', 'fix-median', '--provider', 'openai-compatible', '--base-url', `${fake.url}/v1`,
+      const { code, report } = await runEval([SUITE, '--task', 'fix-median', '--provider', 'openai-compatible',
+        '--base-url', `${fake.url}/v1`,
         '--model', 'gpt-4o-mini', '--record', rec], { ...process.env, OPENAI_API_KEY: 'sk-eval-fake-0123456789' });
       const run = report.runs[0]!;
       assert.equal(code, 0, explain(report));
-      assert.deepEqual([run.task, run.success, run.tokensIn, run.tokensOut, run.toolCalls, run.filesChanged], ['fix-median', true, 4300, 70, 2, 1]);
+      assert.deepEqual([run.task, run.success, run.tokensIn, run.tokensOut, run.toolCalls, run.filesChanged],
+        ['fix-median', true, 4300, 70, 2, 1]);
       // gpt-4o-mini is in the kernel's price table: $0.15 / $0.60 per million tokens.
       assert.ok(run.costUsd !== null && Math.abs(run.costUsd - (4300 * 0.15 + 70 * 0.6) / 1e6) < 1e-9, String(run.costUsd));
       assert.equal(report.provider, 'openai-compatible');

@@ -16,11 +16,13 @@ const run = (t: string, attempt: number, success: boolean, o: Partial<EvalRun> =
   task: t, attempt, success, status: 'completed', message: 'done', check: { exitCode: success ? 0 : 1, timedOut: false, output: '' },
   tokensIn: 100, tokensOut: 10, costUsd: 0.01, wallMs: 2000, toolCalls: 3, denials: 0, approvalsAsked: 0, filesChanged: 1, ...o,
 });
-const meta = { suite: 'starter', provider: 'replay', model: null, mode: null, repeat: 2, startedAt: new Date(0), finishedAt: new Date(60_000) };
+const meta = { suite: 'starter', provider: 'replay', model: null, mode: null, repeat: 2,
+  startedAt: new Date(0), finishedAt: new Date(60_000) };
 
 describe('airlock eval: report', () => {
   const tasks = [task('alpha'), task('beta', { title: EVIL, expect: 'stop', kind: 'denied-action' })];
-  const runs = [run('alpha', 1, true), run('alpha', 2, false, { costUsd: null, tokensIn: 50, message: EVIL, check: { exitCode: 1, timedOut: false, output: EVIL } }),
+  const runs = [run('alpha', 1, true),
+    run('alpha', 2, false, { costUsd: null, tokensIn: 50, message: EVIL, check: { exitCode: 1, timedOut: false, output: EVIL } }),
     run('beta', 1, true, { denials: 1, toolCalls: 1, wallMs: 4000 }), run('beta', 2, true, { denials: 2, approvalsAsked: 1 })];
   const report = buildReport(tasks, runs, meta);
 
@@ -30,7 +32,8 @@ describe('airlock eval: report', () => {
     assert.deepEqual([alpha!.aggregate.successes, alpha!.aggregate.runs, alpha!.aggregate.successRate], [1, 2, 0.5]);
     assert.equal(alpha!.aggregate.costUsd, null);
     assert.equal(alpha!.aggregate.tokensIn, 150);
-    assert.deepEqual([beta!.aggregate.successRate, beta!.aggregate.denials, beta!.aggregate.approvalsAsked, beta!.aggregate.meanWallMs], [1, 3, 1, 3000]);
+    const b = beta!.aggregate;
+    assert.deepEqual([b.successRate, b.denials, b.approvalsAsked, b.meanWallMs], [1, 3, 1, 3000]);
     assert.ok(Math.abs(beta!.aggregate.costUsd! - 0.02) < 1e-12);
     const a = report.aggregate;
     assert.deepEqual([a.runs, a.successes, a.successRate, a.toolCalls, a.denials, a.wallMs, a.costUsd], [4, 3, 0.75, 10, 3, 10_000, null]);
@@ -53,7 +56,7 @@ describe('airlock eval: report', () => {
   it('draws bars proportional to the largest value', () => {
     const html = renderHtml(report);
     const wall = html.slice(html.indexOf('Wall time per run'), html.indexOf('</figure>', html.indexOf('Wall time per run')));
-    const widths = [...wall.matchAll(/class="bar"/g)].map((m) => Number(/width="(\d+)"/.exec(wall.slice(0, m.index).split('<rect').at(-1)!)![1]));
+    const widths = [...wall.matchAll(/<rect [^>]*width="(\d+)"[^>]*class="bar"/g)].map((m) => Number(m[1]));
     assert.deepEqual(widths, [240, 360], 'alpha 2 s of beta 3 s: two thirds of the full bar');
   });
 

@@ -10,12 +10,14 @@ import { assets } from '../../../protocol/src/node/assets';
 
 const MINIMAL = 'id: fix-it\ntitle: Fix it\nlanguage: javascript\nkind: bug-fix\ncheck: node --test\n';
 const refuses = (text: string, re: RegExp, folder?: string) =>
-  assert.throws(() => parseTaskYaml(text, 'task.yaml', folder), (e: unknown) => e instanceof AirlockError && e.code === 'EVAL_BAD_TASK' && re.test(e.message));
+  assert.throws(() => parseTaskYaml(text, 'task.yaml', folder),
+    (e: unknown) => e instanceof AirlockError && e.code === 'EVAL_BAD_TASK' && re.test(e.message));
 
 describe('airlock eval: task.yaml', () => {
   it('fills the defaults: pass, approvals denied, a 300 s limit and a 120 s check', () => {
     const t = parseTaskYaml(MINIMAL, 'task.yaml', 'fix-it');
-    assert.deepEqual({ expect: t.expect, approvals: t.approvals, limits: t.limits, checkTimeoutSeconds: t.checkTimeoutSeconds, mode: t.mode },
+    const { expect, approvals, limits, checkTimeoutSeconds, mode } = t;
+    assert.deepEqual({ expect, approvals, limits, checkTimeoutSeconds, mode },
       { expect: 'pass', approvals: 'deny', limits: { timeoutSeconds: 300 }, checkTimeoutSeconds: 120, mode: undefined });
   });
 
@@ -84,8 +86,10 @@ describe('airlock eval: success and counting', () => {
     c.add({ type: 'tool-call', call });
     c.add({ type: 'tool-call', call });
     c.add({ type: 'approval-request', requestId: 'r1', call, reason: 'ask' });
-    c.add({ type: 'tool-result', result: { toolCallId: 'c1', name: 'fs.read', ok: false, content: 'no', truncated: false, error: { code: 'POLICY_DENIED', message: 'no' } } });
-    c.add({ type: 'tool-result', result: { toolCallId: 'c1', name: 'fs.read', ok: false, content: 'gone', truncated: false, error: { code: 'NOT_FOUND', message: 'x' } } });
+    const failed = (code: string) =>
+      ({ toolCallId: 'c1', name: 'fs.read', ok: false, content: 'no', truncated: false, error: { code, message: 'no' } });
+    c.add({ type: 'tool-result', result: failed('POLICY_DENIED') });
+    c.add({ type: 'tool-result', result: failed('NOT_FOUND') });
     assert.deepEqual({ ...c }, { tokensIn: 300, tokensOut: 30, costUsd: 0.5, toolCalls: 2, denials: 1, approvalsAsked: 1 });
   });
 });

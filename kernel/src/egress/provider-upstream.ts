@@ -68,8 +68,11 @@ export function upstreamPath(base: URL, requestUrl: string): string | undefined 
 const DROP_REQUEST = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te',
   'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'authorization', 'x-api-key', 'x-goog-api-key', 'api-key', 'cookie',
   'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'expect']);
+/** Marks an answer the provider endpoint gave itself (a refusal): never passed on from upstream, so it cannot be faked. */
+export const EGRESS_REFUSED_HEADER = 'x-airlock-egress';
+
 const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'trailer', 'set-cookie',
-  'alt-svc', 'strict-transport-security']);
+  'alt-svc', 'strict-transport-security', EGRESS_REFUSED_HEADER]);
 
 /** The sandbox's headers minus what it may not set, plus the upstream host, the body's length and the key. */
 export function upstreamHeaders(h: IncomingHttpHeaders, up: ResolvedUpstream, bodyBytes: number): OutgoingHttpHeaders {

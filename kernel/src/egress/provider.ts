@@ -11,7 +11,7 @@ import { type AuditSource, recordThenAct } from '../audit/record';
 import { classify } from './address';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, resolveOnce, systemResolver, type Verdict } from './decide';
 import type { EgressEndpoint } from './proxy';
-import { downstreamHeaders, type ProviderUpstream, resolveUpstream, type ResolvedUpstream, upstreamHeaders, upstreamPath } from './provider-upstream';
+import { downstreamHeaders, EGRESS_REFUSED_HEADER, type ProviderUpstream, resolveUpstream, type ResolvedUpstream, upstreamHeaders, upstreamPath } from './provider-upstream';
 import { closeInFolder, listenInFolder } from './socket-folder';
 import { resource } from './target';
 
@@ -189,5 +189,7 @@ function readBody(q: http.IncomingMessage): Promise<Buffer | undefined> {
 function fail(r: http.ServerResponse, status: number, message: string): void {
   if (r.headersSent) { r.destroy(); return; }
   const body = JSON.stringify({ error: { message, type: 'airlock_egress' } });
-  r.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  // The header tells the worker's error mapping this answer is the kernel's, not the vendor's (upstream's is dropped).
+  r.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close',
+    [EGRESS_REFUSED_HEADER]: 'refused' }).end(body);
 }

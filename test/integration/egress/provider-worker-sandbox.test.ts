@@ -141,6 +141,7 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     const before = openai.requests.length;
     const err = await collect(p.stream(req('hi'), new AbortController().signal)).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof AirlockError, String(err));
+    assert.equal(err.code, 'PROVIDER_EGRESS_REFUSED', err.message);
     assert.match(err.message, /403.*net\.private/);
     assert.equal(openai.requests.length, before, 'nothing reached the server');
     // The same server under a name the policy allows for net.connect and net.private (Ollama-like, on loopback).

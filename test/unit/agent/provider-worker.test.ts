@@ -75,6 +75,12 @@ describe('provider worker', function () {
       const e = await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_RATE_LIMITED', /rate limit/);
       assert.equal(isRetryable(e), true);
       assert.equal((e.details as { retryAfterMs?: number }).retryAfterMs, 2000);
+      // The kernel's endpoint refusing (its header) is said as such, with what to do; a vendor's own 403 is a key problem.
+      fake.enqueue(openaiError(403, 'airlock: private.test:1 refused: needs net.private', { 'x-airlock-egress': 'refused' }));
+      const refused = await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_EGRESS_REFUSED', /kernel refused.*net\.private/);
+      assert.match(refused.hint ?? '', /net\.connect and net\.private/);
+      fake.enqueue(openaiError(403, 'bad key'));
+      await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_AUTH', /refused the API key/);
     } finally { w.kill(); await fake.close(); }
   });
 

@@ -70,10 +70,12 @@ describe('provider endpoint', function () {
       ['openai-responses', 'authorization', `Bearer ${KEY}`]];
     for (const [vendor, header, value] of cases) {
       upstream = { vendor, baseUrl: `http://allowed.test:${port}/v1`, apiKey: KEY };
-      fake.enqueue({ kind: 'json', status: 200, body: { ok: vendor } });
+      // An upstream cannot pass its answer off as the kernel's refusal: that header is dropped on the way down.
+      fake.enqueue({ kind: 'json', status: 200, body: { ok: vendor }, headers: { 'x-airlock-egress': 'refused' } });
       const r = await post('/chat/completions?key=stolen&alt=sse', { authorization: 'Bearer mine', 'x-api-key': 'mine', 'x-goog-api-key': 'mine', cookie: 'c=1' });
       assert.equal(r.status, 200, vendor);
       assert.deepEqual(await r.json(), { ok: vendor });
+      assert.equal(r.headers.get('x-airlock-egress'), null, vendor);
       const got = fake.requests[fake.requests.length - 1];
       assert.equal(got.url, '/v1/chat/completions?alt=sse', vendor);
       assert.equal(got.headers[header], value, vendor);
@@ -86,6 +88,7 @@ describe('provider endpoint', function () {
     upstream = { vendor: 'openai-compatible', baseUrl: `http://private.test:${port}/v1` };
     let r = await post('/chat/completions');
     assert.equal(r.status, 403);
+    assert.equal(r.headers.get('x-airlock-egress'), 'refused', 'the refusal says it is the kernel\'s');
     assert.match(await r.text(), /resolves to 127\.0\.0\.1 \(loopback\).*net\.private/);
     upstream = { vendor: 'openai', baseUrl: `http://denied.test:${port}/v1`, apiKey: KEY };
     r = await post('/chat/completions');

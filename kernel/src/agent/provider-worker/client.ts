@@ -31,7 +31,8 @@ function clean(s: string, max: number): string {
 /** A worker's error, believed only as far as it is one of the provider error codes with well-formed details. */
 export function workerError(p: ErrorPayload, vendor: string): AirlockError {
   const d = WorkerErrorDetails.safeParse(p.details);
-  const code = KNOWN.has(p.code) ? p.code : ProviderErrorCodes.BadResponse;
+  type ProviderCode = (typeof ProviderErrorCodes)[keyof typeof ProviderErrorCodes];
+  const code = (KNOWN.has(p.code) ? p.code : ProviderErrorCodes.BadResponse) as ProviderCode;
   return new AirlockError(code, clean(p.message, 2000), p.hint === undefined ? undefined : clean(p.hint, 500),
     { vendor, retryable: d.success ? d.data.retryable : false, ...(d.success ? { status: d.data.status, retryAfterMs: d.data.retryAfterMs } : {}) });
 }

@@ -1,5 +1,6 @@
 // Turns whatever an SDK throws into an AirlockError that says whether to retry and how long the vendor asked us to wait.
 import { AirlockError, ErrorCodes, isAbortError } from '../../../../protocol/src/errors';
+import { EGRESS_REFUSED_HEADER } from '../../egress/provider-upstream';
 
 export const ProviderErrorCodes = {
   RateLimited: 'PROVIDER_RATE_LIMITED',
@@ -9,6 +10,8 @@ export const ProviderErrorCodes = {
   Rejected: 'PROVIDER_REJECTED',
   StreamCut: 'PROVIDER_STREAM_CUT',
   BadResponse: 'PROVIDER_BAD_RESPONSE',
+  /** The kernel's provider endpoint refused the request (policy, no provider configured, audit log down). */
+  EgressRefused: 'PROVIDER_EGRESS_REFUSED',
 } as const;
 
 export interface ProviderErrorDetails {
@@ -54,6 +57,11 @@ export function toProviderError(err: unknown, vendor: string, retryAfterMs?: num
   const message = (e?.message ?? String(err)).slice(0, 2000);
   const details = (retryable: boolean, extra: Partial<ProviderErrorDetails> = {}): ProviderErrorDetails =>
     ({ status, retryable, vendor, retryAfterMs: retryAfterMs ?? parseRetryAfter(headerGetter(e?.headers)), ...extra });
+  if (status !== undefined && headerGetter(e?.headers)(EGRESS_REFUSED_HEADER)) {
+    // Not the vendor: the kernel's provider endpoint said no (its message names the rule a local server needs).
+    return new AirlockError(ProviderErrorCodes.EgressRefused, `the kernel refused the ${vendor} request (${status}): ${message}`,
+      'a local or private server needs a policy rule allowing net.connect and net.private on its host:port (docs/network.md)', details(false));
+  }
   if (status === 429) return new AirlockError(ProviderErrorCodes.RateLimited, `${vendor} rate limit: ${message}`, 'Airlock retries with backoff; lower parallelism or raise your quota if this persists', details(true));
   if (status === 408 || status === 409 || (status !== undefined && status >= 500)) {
     return new AirlockError(ProviderErrorCodes.Unavailable, `${vendor} server error ${status}: ${message}`, 'the provider is having trouble; Airlock retries a few times', details(true));

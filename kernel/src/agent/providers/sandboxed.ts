@@ -41,7 +41,7 @@ export class SandboxedProvider implements IProvider {
 
   /** The task's worker: started with its first turn, started again after it died. */
   private async acquire(signal: AbortSignal): Promise<Live> {
-    if (this.disposed) throw new AirlockError('PROVIDER_DISPOSED', 'the task\'s provider sandbox was closed');
+    if (this.disposed) throw new AirlockError('PROVIDER_DISPOSED', 'the task\'s provider sandbox was closed', 'the task has ended; start a new one');
     const live = this.live && await this.live.catch(() => undefined);
     if (live && !live.client.dead) return live;
     this.live = this.open(signal);
@@ -56,7 +56,7 @@ export class SandboxedProvider implements IProvider {
       const proc = await (this.o.exec ?? defaultExec(this.o.sandboxes))(sb, t);
       const client = new ProviderWorkerClient(proc, () => { void this.o.sandboxes.destroy(sb.id, 'the provider worker stopped').catch(() => undefined); });
       await client.start(source);
-      if (this.disposed) throw new AirlockError('PROVIDER_DISPOSED', 'the task ended while its provider sandbox started');
+      if (this.disposed) throw new AirlockError('PROVIDER_DISPOSED', 'the task ended while its provider sandbox started', 'the task has ended; start a new one');
       return { sandbox: sb.id, client };
     } catch (e) {
       await this.o.sandboxes.destroy(sb.id, 'the provider worker did not start').catch(() => undefined);
@@ -70,14 +70,14 @@ export class SandboxedProvider implements IProvider {
     const live = this.live && await this.live.catch(() => undefined);
     this.live = undefined;
     if (!live) return;
-    live.client.kill(new AirlockError('PROVIDER_DISPOSED', 'the task\'s provider sandbox was closed'));
+    live.client.kill(new AirlockError('PROVIDER_DISPOSED', 'the task\'s provider sandbox was closed', 'the task has ended; start a new one'));
     await this.o.sandboxes.destroy(live.sandbox, 'the task ended').catch(() => undefined);
   }
 }
 
 function defaultExec(sandboxes: ProviderSandboxes) {
   return (sb: SandboxInfo, t: SandboxTemplate): Promise<WorkerProcess> => {
-    if (!sb.containerId) throw new AirlockError('PROVIDER_WORKER_START', `sandbox ${sb.id} has no container`);
+    if (!sb.containerId) throw new AirlockError('PROVIDER_WORKER_START', `sandbox ${sb.id} has no container`, 'the sandbox failed as it started; `airlock sandbox list` shows why');
     return engineExecStream(engineAt(sandboxes.runtime.socketPath), sb.containerId, ['node', '-e', WORKER_LOADER], { user: t.user, workingDir: t.workdir });
   };
 }

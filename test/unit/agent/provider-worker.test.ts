@@ -11,6 +11,7 @@ import { providerWorkerSource, WORKER_LOADER } from '../../../kernel/src/agent/p
 import type { ProviderRequest } from '../../../kernel/src/agent/providers/types';
 import { isRetryable } from '../../../kernel/src/agent/providers/errors';
 import { anthropicTurn, startAnthropicFake } from '../../fakes/anthropic';
+import { geminiTurn, startGeminiFake } from '../../fakes/gemini';
 import { chatTurn, openaiError, startOpenAIFake } from '../../fakes/openai';
 
 const req: ProviderRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [] };
@@ -96,6 +97,40 @@ describe('provider worker', function () {
       assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'stop' });
       const h = fake.requests[0].headers;
       assert.equal(h['x-api-key'] ?? h.authorization?.replace(/^Bearer /, ''), 'airlock-placeholder', 'the worker has no key');
+    } finally { w.kill(); await fake.close(); }
+  });
+
+  it('streams a Gemini turn, its key header the placeholder too', async () => {
+    const fake = await startGeminiFake();
+    const w = childWorker(fake.url);
+    try {
+      const client = new ProviderWorkerClient(w);
+      await client.start(source);
+      fake.enqueue(geminiTurn({ text: ['from ', 'gemini'], usage: { input: 3, output: 2 } }));
+      const ev = await collect(client.stream('google', req, new AbortController().signal));
+      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'from gemini');
+      assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'stop' });
+      assert.equal(fake.requests[0].headers['x-goog-api-key'], 'airlock-placeholder');
+    } finally { w.kill(); await fake.close(); }
+  });
+
+  it('a cancelled turn tells the worker to abort it and ends with the cancel reason; the worker serves the next turn', async () => {
+    const fake = await startOpenAIFake();
+    const w = childWorker(`${fake.url}/v1`);
+    try {
+      const client = new ProviderWorkerClient(w);
+      await client.start(source);
+      fake.enqueue({ kind: 'hang' });
+      const ac = new AbortController();
+      const turn = collect(client.stream('openai', req, ac.signal)).then(() => undefined, (e: unknown) => e);
+      for (let i = 0; i < 100 && !fake.requests.length; i++) await new Promise((r) => setTimeout(r, 20));
+      ac.abort(new AirlockError('RPC_CANCELLED', 'stopped by a person'));
+      const err = await turn;
+      assert.ok(err instanceof AirlockError && err.code === 'RPC_CANCELLED', String(err));
+      assert.equal(client.dead, undefined, 'a cancel is not a crash');
+      fake.enqueue(chatTurn({ text: ['next'] }));
+      const ev = await collect(client.stream('openai', req, new AbortController().signal));
+      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'next');
     } finally { w.kill(); await fake.close(); }
   });
 

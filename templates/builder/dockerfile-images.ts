@@ -50,12 +50,16 @@ export function imageSource(h: HostFacts = {}): ImageSource {
   if (!(h.versions ?? process.versions).electron) return { type: 'offline' };
   const manifest = defaultManifestPath(h.root);
   if (fs.existsSync(manifest)) return { type: 'registry', source: { manifest } };
-  throw new AirlockError('IMAGE_NO_SOURCE', 'in desktop VS Code (Electron) Airlock\'s images come from a registry or are built by the engine from its '
-    + `Dockerfiles, and neither is configured (no ${path.relative(h.root ?? assets().root, manifest)} shipped)`,
-  `set ${IMAGE_REGISTRY_ENV} (and ${IMAGE_MANIFEST_ENV}) to pull them by digest, or ${IMAGE_BASE_ENV}=HOST/NAME@sha256:… to build them FROM that base`);
+  const shipped = path.relative(h.root ?? assets().root, manifest);
+  throw new AirlockError('IMAGE_NO_SOURCE', 'in desktop VS Code (Electron) Airlock\'s images come from a registry or are built by the '
+    + `engine from its Dockerfiles, and neither is configured (no ${shipped} shipped)`,
+  `set ${IMAGE_REGISTRY_ENV} (and ${IMAGE_MANIFEST_ENV}) to pull them by digest, `
+    + `or ${IMAGE_BASE_ENV}=HOST/NAME@sha256:… to build them FROM that base`);
 }
 
-const REPO: Record<DockerfileImage, string> = { kernel: 'airlock/kernel', 'sandbox-node': 'airlock/sandbox-node', 'code-executor': 'airlock/code-executor' };
+const REPO: Record<DockerfileImage, string> = {
+  kernel: 'airlock/kernel', 'sandbox-node': 'airlock/sandbox-node', 'code-executor': 'airlock/code-executor',
+};
 
 /** The context paths a Dockerfile COPYs (sources only; no flags, no multi-source COPY in ours). */
 export function copySources(dockerfileText: string): string[] {
@@ -79,7 +83,9 @@ export function dockerfileInputs(root: string, image: DockerfileImage, base: str
   const h = crypto.createHash('sha256').update('airlock-dockerfile-image-v1\0').update(`${image}\0${base}\0`).update(text);
   for (const src of include) {
     const abs = path.join(root, src);
-    if (!fs.existsSync(abs)) throw new AirlockError('IMAGE_BUILD_FAILED', `${src} (COPYed by ${image}.Dockerfile) is missing from ${root}`, 'run `npm run build` first');
+    if (!fs.existsSync(abs)) {
+      throw new AirlockError('IMAGE_BUILD_FAILED', `${src} (COPYed by ${image}.Dockerfile) is missing from ${root}`, 'run `npm run build` first');
+    }
     hashTree(h, src, abs);
   }
   return { hash: h.digest('hex'), include };

@@ -1,6 +1,6 @@
 // `airlock eval` end to end (real kernel container, Docker sandboxes): the starter suite with its replays, a fixture suite
 // with a wrong replay (counted failed) and an approval that eval denies, and one task through a loopback fake OpenAI server
-// whose session is recorded as a replay.
+// whose session is recorded as a replay and then passes replayed.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -118,6 +118,14 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
       assert.equal(turns.length, 3);
       const calls = turns.flatMap((t) => t.events.flatMap((e) => (e.type === 'tool-call-end' ? [e.name] : [])));
       assert.deepEqual(calls, ['fs.read', 'fs.edit']);
+      // ... and replayed as the task's replay.jsonl it runs offline with the same result: a regression test.
+      const suite = path.join(rec, 'suite');
+      fs.cpSync(path.join(SUITE, 'fix-median'), path.join(suite, 'fix-median'), { recursive: true });
+      fs.copyFileSync(file, path.join(suite, 'fix-median', 'replay.jsonl'));
+      const replayed = await runEval([suite, '--provider', 'replay']);
+      assert.equal(replayed.code, 0, explain(replayed.report));
+      const again = replayed.report.runs[0]!;
+      assert.deepEqual([again.success, again.tokensIn, again.toolCalls, again.filesChanged], [true, 4300, 2, 1]);
     } finally {
       if (before === undefined) delete process.env.AIRLOCK_POLICIES_DIR; else process.env.AIRLOCK_POLICIES_DIR = before;
       fs.rmSync(rec, { recursive: true, force: true });

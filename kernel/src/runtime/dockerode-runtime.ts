@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { assertRuntimeRegistered, ociRuntimeName, type SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
+import { ENGINE_EXEC_MAX_OUTPUT } from './types';
 import type {
   ContainerSpec, ContainerStatus, ContainerSummary, EngineExecResult, EngineKind, IContainerRuntime, VolumeSummary,
 } from './types';
@@ -23,18 +24,35 @@ function labelFilter(labels: Record<string, string>): string {
   return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
 }
 
-/** Reads a demultiplexed stream to completion (Tty=false streams carry 8-byte frame headers). */
-export function collectDemuxed(modem: Docker['modem'], stream: NodeJS.ReadableStream): Promise<{ stdout: Buffer; stderr: Buffer }> {
+/**
+ * Reads a demultiplexed stream to completion (Tty=false streams carry 8-byte frame headers), keeping at most `max`
+ * bytes of each of stdout and stderr: what a sandbox prints is untrusted, and kept whole it grew the kernel without
+ * bound. The rest is read and dropped, so the command is never blocked on a full pipe.
+ */
+export function collectDemuxed(modem: Docker['modem'], stream: NodeJS.ReadableStream, max = ENGINE_EXEC_MAX_OUTPUT):
+    Promise<{ stdout: Buffer; stderr: Buffer; truncated: boolean }> {
   return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const o = new PassThrough();
-    const e = new PassThrough();
-    o.on('data', (b: Buffer) => out.push(b));
-    e.on('data', (b: Buffer) => err.push(b));
-    modem.demuxStream(stream, o, e);
-    stream.on('end', () => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
-    stream.on('close', () => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+    let truncated = false;
+    const keep = () => {
+      const parts: Buffer[] = [];
+      let held = 0;
+      const pass = new PassThrough();
+      pass.on('data', (b: Buffer) => {
+        const room = max - held;
+        if (b.length > room) truncated = true;
+        if (room <= 0) return;
+        const part = b.length > room ? Buffer.from(b.subarray(0, room)) : b;
+        parts.push(part);
+        held += part.length;
+      });
+      return { pass, all: () => Buffer.concat(parts) };
+    };
+    const o = keep();
+    const e = keep();
+    modem.demuxStream(stream, o.pass, e.pass);
+    const done = () => resolve({ stdout: o.all(), stderr: e.all(), truncated });
+    stream.on('end', done);
+    stream.on('close', done);
     stream.on('error', reject);
   });
 }
@@ -160,16 +178,17 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     return duplex;
   }
 
-  async exec(id: string, argv: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal } = {}): Promise<EngineExecResult> {
+  async exec(id: string, argv: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal; maxOutput?: number } = {}):
+      Promise<EngineExecResult> {
     try {
       const ex = await this.docker.getContainer(id).exec({
         Cmd: argv, AttachStdout: true, AttachStderr: true, User: opts.user, WorkingDir: opts.workingDir,
         Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), abortSignal: opts.signal,
       } as Docker.ExecCreateOptions);
       const stream = await ex.start({ hijack: true, stdin: false });
-      const { stdout, stderr } = await collectDemuxed(this.docker.modem, stream);
+      const { stdout, stderr, truncated } = await collectDemuxed(this.docker.modem, stream, opts.maxOutput);
       const info = await ex.inspect();
-      return { exitCode: info.ExitCode ?? -1, stdout, stderr };
+      return { exitCode: info.ExitCode ?? -1, stdout, stderr, truncated };
     } catch (err) { throw wrap(`exec in ${id.slice(0, 12)}`, err); }
   }
 

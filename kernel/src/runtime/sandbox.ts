@@ -115,10 +115,11 @@ export class Sandbox {
     const t = performance.now();
     const argv = req.stdin !== undefined ? ['sh', '-c', `printf %s "$AIRLOCK_STDIN" | base64 -d | "$@"`, 'sh', ...req.argv] : req.argv;
     const env = req.stdin !== undefined ? { ...req.env, AIRLOCK_STDIN: req.stdin } : req.env;
-    const r = await this.runtime.exec(this.containerId!, argv, { user: this.template.user, env, workingDir: req.cwd ?? this.template.workdir, signal });
+    const r = await this.runtime.exec(this.containerId!, argv, { user: this.template.user, env, workingDir: req.cwd ?? this.template.workdir, signal,
+      maxOutput: req.maxOutput });
     return {
       exitCode: r.exitCode, signal: r.exitCode > 128 ? `signal ${r.exitCode - 128}` : null, stdout: r.stdout.toString('utf8'),
-      stderr: r.stderr.toString('utf8'), truncated: false, timedOut: false, oomKilled: false, durationMs: performance.now() - t, via: 'docker-exec',
+      stderr: r.stderr.toString('utf8'), truncated: r.truncated ?? false, timedOut: false, oomKilled: false, durationMs: performance.now() - t, via: 'docker-exec',
     };
   }
 

@@ -79,10 +79,15 @@ export interface ContainerSummary {
 
 export interface VolumeSummary { name: string; labels: Record<string, string> }
 
+/** What an engine exec keeps of each output stream by default: a sandbox's output is untrusted and may be endless. */
+export const ENGINE_EXEC_MAX_OUTPUT = 1024 * 1024;
+
 export interface EngineExecResult {
   exitCode: number;
   stdout: Buffer;
   stderr: Buffer;
+  /** Output past `maxOutput` was dropped. */
+  truncated?: boolean;
 }
 
 export interface IContainerRuntime extends IDisposable {
@@ -98,7 +103,8 @@ export interface IContainerRuntime extends IDisposable {
   /** A raw duplex to the main process: write = its stdin, read = its stdout (demultiplexed). */
   attach(id: string): Promise<Duplex>;
   /** `docker exec`: run argv in the container and collect its output. */
-  exec(id: string, argv: string[], opts?: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal }): Promise<EngineExecResult>;
+  /** `maxOutput`: bytes kept of each of stdout and stderr (default ENGINE_EXEC_MAX_OUTPUT); the rest is read and dropped. */
+  exec(id: string, argv: string[], opts?: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal; maxOutput?: number }): Promise<EngineExecResult>;
   inspect(id: string): Promise<ContainerStatus>;
   kill(id: string, signal?: string): Promise<void>;
   pause(id: string): Promise<void>;

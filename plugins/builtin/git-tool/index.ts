@@ -14,9 +14,17 @@ const Rev = z.string().min(1).max(200).regex(/^[A-Za-z0-9._/~^@{}+-]+$/, 'a revi
 const RelPath = z.string().min(1).max(1024).refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'),
   'a workspace-relative path without ..');
 
-/** The workspace is someone else's files, mounted read-only: trust it for reading, never take a lock, never page. */
-const GIT_ENV = {
-  GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*',
+/**
+ * The workspace is someone else's files, mounted read-only: trust it for reading, never take a lock, never page. Its
+ * own .git/config may name programs (an fsmonitor hook, a pager, hooks, transports): these settings, given like `-c`,
+ * win over it. Filter drivers named by .gitattributes cannot be switched off this way; what they run stays in this
+ * sandbox (no network, read-only workspace), the boundary every plugin has.
+ */
+const OVERRIDES: Array<[string, string]> = [['safe.directory', '*'], ['core.fsmonitor', 'false'], ['core.hooksPath', '/dev/null'],
+  ['core.pager', 'cat'], ['protocol.allow', 'never'], ['core.sshCommand', 'false'], ['diff.external', '']];
+export const GIT_ENV: Record<string, string> = {
+  GIT_CONFIG_COUNT: String(OVERRIDES.length),
+  ...Object.fromEntries(OVERRIDES.flatMap(([k, v], i) => [[`GIT_CONFIG_KEY_${i}`, k], [`GIT_CONFIG_VALUE_${i}`, v]])),
   GIT_OPTIONAL_LOCKS: '0', GIT_PAGER: 'cat', PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', GIT_NO_REPLACE_OBJECTS: '1',
 };
 

@@ -60,6 +60,24 @@ describe('built-in plugins', function () {
     assert.equal(fs.readFileSync(path.join(tmp, 'a.txt'), 'utf8'), 'one\nTWO\nthree\n');
   });
 
+  it('git-tool: a repository\'s own config cannot make git run its programs (fsmonitor, pager)', async () => {
+    gitWorkspace(tmp);
+    const marker = path.join(tmp, '..', `${path.basename(tmp)}-ran`);
+    const hook = path.join(tmp, '..', `${path.basename(tmp)}-hook.sh`);
+    fs.writeFileSync(hook, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+    gitIn(tmp, 'config', 'core.fsmonitor', hook);
+    gitIn(tmp, 'config', 'core.pager', `sh ${hook}`);
+    const p = await testPlugin(gitTool, { workspace: tmp });
+    try {
+      assert.equal((await p.call('status')).isError, false);
+      assert.equal((await p.call('diff', {})).isError, false);
+      assert.equal((await p.call('log', {})).isError, false);
+    } finally { await p.close(); fs.rmSync(hook, { force: true }); }
+    const ran = fs.existsSync(marker);
+    fs.rmSync(marker, { force: true });
+    assert.equal(ran, false, 'the repository\'s fsmonitor/pager never ran');
+  });
+
   it('git-tool parses blame\'s porcelain output per line', () => {
     const sha = 'a'.repeat(40);
     const out = `${sha} 1 1 1\nauthor Ada\nauthor-time 0\nsummary x\n\tline one\n${sha} 2 2\nauthor Ada\nauthor-time 86400\n\tline two\n`;

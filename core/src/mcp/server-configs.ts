@@ -23,7 +23,10 @@ export async function serverConfigs(servers: Record<string, StoredServer>, env: 
       const value = env[v] ?? await keychain?.get(secretAccount(name, v)).catch(() => undefined);
       if (value) values[v] = value; else missing.push(v);
     }
-    if (missing.length) { warn(`airlock: MCP server ${name} not started: set ${missing.join(', ')} (environment or \`airlock mcp add ${name} … --secret\`)`); continue; }
+    if (missing.length) {
+      warn(`airlock: MCP server ${name} not started: set ${missing.join(', ')} (environment or \`airlock mcp add ${name} … --secret\`)`);
+      continue;
+    }
     out.push({ name, ...(s.command ? { command: s.command } : {}), ...(s.url ? { url: s.url } : {}), args: s.args, env: values,
       callTimeoutMs: s.callTimeoutMs ?? 60_000,
       ...(s.npm ? { package: { hostDir: s.npm.dir, sha256: s.npm.sha256 } } : {}), ...(s.http ? { http: s.http } : {}) });

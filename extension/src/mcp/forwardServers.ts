@@ -16,15 +16,22 @@ import { onKernelClient } from '../kernelEvents';
 export type ServersToSend = { send: McpServerConfig[] } | { skip: string };
 
 /** Every configured server resolved (allowed, secrets in the environment), or why nothing is sent. */
-export async function serversToSend(stored: Record<string, StoredServer>, env: NodeJS.ProcessEnv, managed: Managed): Promise<ServersToSend> {
+export async function serversToSend(stored: Record<string, StoredServer>, env: NodeJS.ProcessEnv,
+  managed: Managed): Promise<ServersToSend> {
   const problems: string[] = [];
   const send = await serverConfigs(stored, env, undefined, managed, (l) => problems.push(l.replace(/^airlock: /, '')));
-  if (problems.length) return { skip: `${problems.join('; ')}; VS Code leaves the kernel's MCP servers as they are (\`airlock mcp list\` starts them with your keychain's secrets)` };
+  if (problems.length) {
+    return { skip: `${problems.join('; ')}; VS Code leaves the kernel's MCP servers as they are`
+      + ' (`airlock mcp list` starts them with your keychain\'s secrets)' };
+  }
   return { send };
 }
 
 export function forwardMcpServers(kernel: KernelService, log: vscode.LogOutputChannel): IDisposable {
-  return onKernelClient(kernel, (client) => { void push(client, log).catch((err) => log.warn(`MCP servers: ${formatError(err)}`)); return []; });
+  return onKernelClient(kernel, (client) => {
+    void push(client, log).catch((err) => log.warn(`MCP servers: ${formatError(err)}`));
+    return [];
+  });
 }
 
 async function push(client: RpcClient, log: vscode.LogOutputChannel): Promise<void> {

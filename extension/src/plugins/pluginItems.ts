@@ -51,7 +51,9 @@ export function capabilityLines(c: PluginCapabilities | undefined): string[] {
 export function pluginDetails(p: PluginState): PluginNode[] {
   const at = (key: string) => `${p.name}/${key}`;
   const out: PluginNode[] = [];
-  if (p.reason) out.push({ kind: 'detail', id: at('reason'), label: p.reason, icon: p.state === 'failed' ? 'warning' : 'info', tooltip: p.reason });
+  if (p.reason) {
+    out.push({ kind: 'detail', id: at('reason'), label: p.reason, icon: p.state === 'failed' ? 'warning' : 'info', tooltip: p.reason });
+  }
   capabilityLines(p.capabilities).forEach((l, i) => out.push({ kind: 'detail', id: at(`cap${i}`), label: l, icon: 'key' }));
   const pinned = p.approved && p.approved !== p.sha256 ? ` (approved ${p.approved.slice(0, 12)}…)` : p.approved ? ' (approved)' : '';
   out.push({ kind: 'detail', id: at('sha'), label: `sha256 ${p.sha256.slice(0, 12)}…${pinned}`, icon: 'lock', tooltip: p.sha256 });

@@ -30,7 +30,8 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     reg('airlock.approvePlugin', (n) => this.approve(n));
     reg('airlock.revokePlugin', (n) => this.revoke(n));
     reg('airlock.showPluginLogs', (n) => this.logs(n));
-    this._register(vscode.commands.registerCommand('airlock.refreshPlugins', () => this.withClient((c) => this.push(c)).catch((err) => this.fail(err))));
+    this._register(vscode.commands.registerCommand('airlock.refreshPlugins',
+      () => this.withClient((c) => this.push(c)).catch((err) => this.fail(err))));
     if (kernel) this._register(onKernelClient(kernel, (client) => { void this.push(client).catch((err) => this.fail(err)); return []; }));
   }
 
@@ -41,7 +42,8 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     if (!this.kernel) { this.view.message = 'Airlock needs a trusted folder on disk.'; return []; }
     try {
       const { plugins } = await (await this.kernel.client()).request('plugins/list', {}, { timeoutMs: 15_000 });
-      this.view.message = plugins.length ? undefined : 'No plugins. Add one with `airlock plugins add DIR`, or put it in .airlock/plugins/.';
+      this.view.message = plugins.length ? undefined
+        : 'No plugins. Add one with `airlock plugins add DIR`, or put it in .airlock/plugins/.';
       return pluginNodes(plugins);
     } catch (err) {
       this.log.warn(formatError(err));
@@ -62,7 +64,8 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     const item = new vscode.TreeItem(p.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `plugin:${p.name}`;
     item.description = describePlugin(p);
-    item.tooltip = [`${p.name} (${p.source})`, ...capabilityLines(p.capabilities), `sha256 ${p.sha256}`, p.reason].filter(Boolean).join('\n');
+    item.tooltip = [`${p.name} (${p.source})`, ...capabilityLines(p.capabilities), `sha256 ${p.sha256}`, p.reason]
+      .filter(Boolean).join('\n');
     const icon = pluginIcon(p);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = pluginContext(p);
@@ -120,7 +123,9 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
   }
 
   private async withClient<T>(fn: (c: RpcClient) => Promise<T>): Promise<T> {
-    if (!this.kernel) throw new AirlockError('PLUGINS_UNAVAILABLE', 'Airlock needs a trusted folder on disk', 'open a folder on disk and trust it');
+    if (!this.kernel) {
+      throw new AirlockError('PLUGINS_UNAVAILABLE', 'Airlock needs a trusted folder on disk', 'open a folder on disk and trust it');
+    }
     return fn(await this.kernel.client());
   }
 

@@ -51,7 +51,8 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
         // Bodies are not allowed on these statuses (Response refuses one).
         const nobody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
         if (nobody) res.resume();
-        resolve(new Response(nobody ? null : (Readable.toWeb(capped) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: out }));
+        const web = nobody ? null : (Readable.toWeb(capped) as ReadableStream<Uint8Array>);
+        resolve(new Response(web, { status, statusText: res.statusMessage, headers: out }));
       });
       req.on('error', (e) => { stream.destroy(); reject(e); });
       req.end(body);
@@ -84,7 +85,10 @@ s.on('close', () => { if (!open) { process.stderr.write(head.toString('utf8').sl
 export function firstLine(d: Duplex): Promise<string | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
-    const done = (v: string | null) => { d.off('data', onData); d.off('end', onEnd); d.off('error', onEnd); d.off('close', onEnd); resolve(v); };
+    const done = (v: string | null) => {
+      d.off('data', onData); d.off('end', onEnd); d.off('error', onEnd); d.off('close', onEnd);
+      resolve(v);
+    };
     const onEnd = () => done(null);
     const onData = (c: Buffer) => {
       buf = Buffer.concat([buf, c]);

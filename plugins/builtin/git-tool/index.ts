@@ -32,7 +32,8 @@ export const GIT_ENV: Record<string, string> = {
 export async function git(ctx: ToolContext, args: string[]): Promise<string> {
   const root = ctx.workspace.root;
   if (!root) throw new Error('git-tool has no workspace (capabilities.reads)');
-  const r = await runCommand(['git', '--no-pager', ...args], { cwd: root, signal: ctx.signal, timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, env: GIT_ENV });
+  const r = await runCommand(['git', '--no-pager', ...args],
+    { cwd: root, signal: ctx.signal, timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, env: GIT_ENV });
   if (r.timedOut) throw new Error(`git ${args[0]} did not finish within ${TIMEOUT_MS / 1000} s`);
   if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed (exit ${r.exitCode}): ${r.stderr.trim().slice(-2000)}`);
   return r.truncated ? `${r.stdout}\n[output cut at ${MAX_BYTES} bytes]` : r.stdout;
@@ -80,7 +81,8 @@ const log = defineTool({
 
 const blame = defineTool({
   name: 'blame', description: 'Who last changed each line of a file (commit, author, line), optionally of a line range or at a revision',
-  input: z.object({ path: RelPath, rev: Rev.optional(), start: z.number().int().min(1).optional(), end: z.number().int().min(1).optional() }),
+  input: z.object({ path: RelPath, rev: Rev.optional(), start: z.number().int().min(1).optional(),
+    end: z.number().int().min(1).optional() }),
   async run(i, ctx) {
     const range = i.start ? [`-L${i.start},${i.end ?? ''}`] : [];
     const out = await git(ctx, ['blame', '--line-porcelain', ...range, ...(i.rev ? [i.rev] : []), '--', i.path]);

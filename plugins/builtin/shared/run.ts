@@ -18,7 +18,8 @@ export interface RunOptions {
 export function runCommand(argv: readonly string[], o: RunOptions): Promise<RunResult> {
   o.signal.throwIfAborted();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1),
+      { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
@@ -45,7 +46,8 @@ export function runCommand(argv: readonly string[], o: RunOptions): Promise<RunR
     child.on('close', (code) => {
       done();
       if (o.signal.aborted) { reject(new Error('cancelled')); return; }
-      resolve({ exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), truncated, timedOut });
+      const text = (b: Buffer[]) => Buffer.concat(b).toString('utf8');
+      resolve({ exitCode: code, stdout: text(out), stderr: text(err), truncated, timedOut });
     });
   });
 }

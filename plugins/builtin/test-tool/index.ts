@@ -9,16 +9,23 @@ import { runCommand } from '../shared/run';
 
 const MAX_OUTPUT = 8 * 1024 * 1024;
 /** What a run may write: caches and temp files go to the sandbox's /tmp, never the (read-only) workspace. */
-const RUN_ENV = { FORCE_COLOR: '0', NO_COLOR: '1', CI: '1', HOME: '/tmp', npm_config_cache: '/tmp/.npm', npm_config_update_notifier: 'false',
+const RUN_ENV = { FORCE_COLOR: '0', NO_COLOR: '1', CI: '1', HOME: '/tmp', npm_config_cache: '/tmp/.npm',
+  npm_config_update_notifier: 'false',
   PYTHONDONTWRITEBYTECODE: '1', PYTEST_ADDOPTS: '-p no:cacheprovider', GOCACHE: '/tmp/go-cache' };
 
 /** The workflow's probe, run as it is in a guard's sandbox (`node -e`, cwd = the workspace). */
 export async function detect(ctx: ToolContext): Promise<DetectedTests> {
-  const r = await runCommand(['node', '-e', PROBE_SOURCE], { cwd: ctx.workspace.root, signal: ctx.signal, timeoutMs: 30_000, maxBytes: 1 << 20 });
+  const r = await runCommand(['node', '-e', PROBE_SOURCE],
+    { cwd: ctx.workspace.root, signal: ctx.signal, timeoutMs: 30_000, maxBytes: 1 << 20 });
   let probe: ProjectProbe;
-  try { probe = ProjectProbe.parse(JSON.parse(r.stdout)); } catch { throw new Error(`could not look at the project (exit ${r.exitCode}): ${r.stderr.slice(-500)}`); }
+  try { probe = ProjectProbe.parse(JSON.parse(r.stdout)); } catch {
+    throw new Error(`could not look at the project (exit ${r.exitCode}): ${r.stderr.slice(-500)}`);
+  }
   const d = detectTestCommand(probe);
-  if (!d) throw new Error('no test runner found in the project: add package.json scripts.test, a mocha setup, go.mod, a pytest configuration or *.test.js files');
+  if (!d) {
+    throw new Error('no test runner found in the project: add package.json scripts.test, a mocha setup, go.mod, a pytest configuration'
+      + ' or *.test.js files');
+  }
   return d;
 }
 
@@ -39,7 +46,8 @@ const run = defineTool({
     const d = await detect(ctx);
     ctx.log.info(`running ${d.argv.join(' ')} (${d.kind})`);
     await ctx.progress(0, undefined, `running ${d.argv.join(' ')}`);
-    const r = await runCommand(d.argv, { cwd: ctx.workspace.root, signal: ctx.signal, timeoutMs: i.timeoutSeconds * 1000, maxBytes: MAX_OUTPUT, env: RUN_ENV, merge: true });
+    const r = await runCommand(d.argv, { cwd: ctx.workspace.root, signal: ctx.signal, timeoutMs: i.timeoutSeconds * 1000,
+      maxBytes: MAX_OUTPUT, env: RUN_ENV, merge: true });
     if (r.timedOut) throw new Error(`the tests did not finish within ${i.timeoutSeconds} s (every process of the run was killed)`);
     if (r.exitCode === 127) throw new Error(`${d.argv[0]} is not installed in this sandbox: ${r.stdout.slice(-500)}`);
     const result = checkedResult(r.stdout, r.exitCode); // unreadable or inconsistent output is an error, never a pass

@@ -146,6 +146,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/tryRecorded') }),
   /** "Rewind to here" on a message of yours: the conversation goes back to before it (later turns' patch sets withdrawn). */
   z.object({ type: z.literal('chat/rewind'), itemId: z.string().max(128) }),
+  /** A code block's Copy (to the clipboard) or Insert (at the active editor's cursor, an unsaved edit the person sees). */
+  z.object({ type: z.literal('chat/code'), action: z.enum(['copy', 'insert']), text: z.string().max(1_000_000) }),
   /** The composer's "@ File" button: the host shows a file picker and answers with chat/insert. */
   z.object({ type: z.literal('chat/pickFile') }),
   /** The composer's text, debounced: the host keeps it with the session. */

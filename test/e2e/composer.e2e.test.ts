@@ -7,12 +7,15 @@ import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { chatTurn } from '../fakes/openai';
 import { type ChatRig, openChat, requestMessages, sendPrompt, useChatRig } from './chatRig';
-import { findWebview, openWorkbench, runCommand, screenshot, waitFor, waitForStatusBar } from './harness';
+import { findWebview, openFile, openWorkbench, runCommand, screenshot, waitFor, waitForStatusBar } from './harness';
 
 const P1 = 'Write notes/one.md';
 const P2 = 'Now write notes/two.md';
 const P3 = 'What does mean do in @src/stats.js?';
 const ANSWER1 = 'Wrote notes/one.md.';
+const P5 = 'Add a CI workflow';
+const P6 = 'Show me a constant';
+const CODE = 'const answer = 42;';
 const write = (id: string, p: string) => ({ id, name: 'fs__write', args: [JSON.stringify({ path: p, content: `# ${p}\n` })] });
 
 describe('e2e composer: rewind to an earlier message, @file context', function () {
@@ -29,6 +32,9 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
       chatTurn({ text: ['Writing the second. '], calls: [write('call_2', 'notes/two.md')], usage: { input: 140, output: 5 } }),
       chatTurn({ text: ['Wrote notes/two.md.'], usage: { input: 160, output: 5 } }),
       chatTurn({ text: ['mean() averages the numbers.'], usage: { input: 180, output: 5 } }),
+      chatTurn({ text: ['Adding CI. '], calls: [write('call_5', '.github/workflows/ci.yml')], usage: { input: 200, output: 5 } }),
+      chatTurn({ text: ['CI added.'], usage: { input: 210, output: 5 } }),
+      chatTurn({ text: ['Here it is:\n\n```js\n', CODE, '\n```\n'], usage: { input: 220, output: 5 } }),
     ],
   });
   before(() => { page = rig.page!; });
@@ -115,5 +121,31 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     assert.equal(rig.fake!.requests.length, before);
     assert.ok(!JSON.stringify(rig.fake!.requests.map((q) => q.body)).includes('do-not-send'));
     await screenshot(page, 'composer-4-secret-refused');
+  });
+
+  it('5 a message sent while a task waits is queued and starts when it ends; Insert puts a code block at the cursor', async () => {
+    await openFile(page, 'README.md');
+    chat = await openChat(page);
+    await chat.locator('vscode-textarea#input').evaluate((e) => { (e as HTMLElement & { value: string }).value = ''; });
+    await sendPrompt(page, chat, P5);
+    const card = chat.locator('.approval.pending');
+    await card.waitFor({ timeout: 90_000 });
+    assert.equal(await chat.locator('vscode-button#send').innerText(), 'Queue');
+    await sendPrompt(page, chat, P6);
+    await chat.locator('.notice', { hasText: `Queued: "${P6}"` }).waitFor({ timeout: 20_000 });
+    const requestsBefore = rig.fake!.requests.length;
+    await screenshot(page, 'composer-5-queued');
+    await card.locator('vscode-button[data-answer="allow-once"]').click();
+    const code = chat.locator('.msg.assistant pre.md-code', { hasText: CODE });
+    await code.waitFor({ timeout: 90_000 });
+    assert.equal(rig.fake!.requests.length, requestsBefore + 2, 'the rest of the first task, then the queued one');
+    const sent = messages(rig.fake!.requests.length - 1).filter((m) => m.role !== 'system');
+    assert.equal(sent[sent.length - 1]!.content, P6);
+    assert.ok(sent.some((m) => m.role === 'user' && m.content === P5), 'the queued message follows the task it waited for');
+    await chat.locator('.notice', { hasText: 'Task completed' }).last().waitFor({ timeout: 60_000 });
+    await chat.locator('.msg.assistant', { hasText: 'Here it is' }).locator('vscode-button[data-action="insert-code"]').click();
+    const editor = page.locator('.monaco-editor .view-lines').first();
+    await waitFor('the code in README.md', async () => (/const\s+answer\s+=\s+42;/.test((await editor.textContent()) ?? '') ? true : undefined), 15_000);
+    await screenshot(page, 'composer-5-inserted');
   });
 });

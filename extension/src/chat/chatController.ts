@@ -158,12 +158,39 @@ export class ChatController extends Disposable {
 
   /** Every running task of this window ends as interrupted, with the reason (the kernel went away). */
   private interruptAll(reason: string): void {
-    for (const s of this.sessions.values()) this.emit(interruptTask(s, reason, Date.now()), s);
+    for (const s of this.sessions.values()) {
+      this.emit(interruptTask(s, reason, Date.now()), s);
+      // Queued messages are not sent into a kernel that just went away: they go back to the composer.
+      if (s.queued?.length) {
+        s.draft = [s.draft, ...s.queued].filter(Boolean).join('\n\n');
+        s.queued = undefined;
+        this.emit([notice(s, 'warn', 'The queued messages were not sent: they are back in the composer.')], s);
+      }
+    }
+  }
+
+  /**
+   * The composer's Send: while this session runs a task the message waits in its queue (said in the transcript) and
+   * starts when the task finishes; otherwise it starts now.
+   */
+  async submit(text: string): Promise<void> {
+    const s = this.current;
+    if (!s.running) { await this.send(text); return; }
+    (s.queued ??= []).push(text);
+    this.emit([notice(s, 'info', `Queued: "${text.split('\n')[0]!.slice(0, 80)}" runs when the current task ends (${s.queued.length} waiting).`)], s);
+  }
+
+  /** The next queued message of `s`, once its task finished (a failed start leaves the rest queued: Send runs them). */
+  private drainQueue(s: ChatSession): void {
+    const next = s.queued?.shift();
+    if (next === undefined) return;
+    if (!s.queued!.length) s.queued = undefined;
+    void this.send(next, {}, s).catch((err) => this.log.warn(`queued message not started: ${formatError(err)}`));
   }
 
   /** Starts a task for `text` in the current session; resolves with the task id once the kernel accepted it. */
-  async send(text: string, override: Partial<TaskStartParams> = {}): Promise<string> {
-    const s = this.current;
+  async send(text: string, override: Partial<TaskStartParams> = {}, session?: ChatSession): Promise<string> {
+    const s = session ?? this.current;
     if (s.running) throw new AirlockError('CHAT_BUSY', 'a task is already running in this session', 'stop it first or open a new session');
     if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
     // A follow-up carries the conversation so far: one chat session is one conversation with the agent.
@@ -171,7 +198,7 @@ export class ChatController extends Disposable {
     const first = s.items.length === 0;
     const attached = await this.attach(s, text);
     s.draft = undefined;
-    this.emit(addUserMessage(s, text, Date.now(), attached.map((a) => a.label)));
+    this.emit(addUserMessage(s, text, Date.now(), attached.map((a) => a.label)), s);
     if (first) this._onSnapshot.fire(); // the session list shows the new title (taken from this first prompt)
     try {
       const client = await this.connect();
@@ -190,13 +217,13 @@ export class ChatController extends Disposable {
       const taskId = started.taskId;
       if (started.sessionId) s.workflowSessionId = started.sessionId;
       this.taskSessions.set(taskId, s.id);
-      this.emit(taskStarted(s, taskId));
-      for (const e of (this.early.get(taskId) ?? []).sort((a, b) => a.seq - b.seq)) this.emit(applyTaskEvent(s, taskId, e.event, Date.now()));
+      this.emit(taskStarted(s, taskId), s);
+      for (const e of (this.early.get(taskId) ?? []).sort((a, b) => a.seq - b.seq)) this.emit(applyTaskEvent(s, taskId, e.event, Date.now()), s);
       this.early.delete(taskId);
       return taskId;
     } catch (err) {
       this.log.error(formatError(err));
-      this.emit(applyTaskEvent(s, s.taskId ?? '', { type: 'finished', status: 'failed', message: 'the task could not start', error: AirlockError.from(err).toPayload() }, Date.now()));
+      this.emit(applyTaskEvent(s, s.taskId ?? '', { type: 'finished', status: 'failed', message: 'the task could not start', error: AirlockError.from(err).toPayload() }, Date.now()), s);
       // The kernel's advice is written for the CLI (flags, environment variables): in VS Code the form is the way.
       const text = noModel(err) ? 'No model is set up yet: fill in the form above (provider, model, key), or try a recorded session.'
         : `Could not start the task: ${formatError(err)}`;
@@ -292,6 +319,7 @@ export class ChatController extends Disposable {
     }
     this.emit(applyTaskEvent(s, taskId, event, Date.now()), s);
     if (event.type === 'approval-request') void this.addPreview(s, event.requestId);
+    if (event.type === 'finished') this.drainQueue(s);
   }
 
   /** The approval card's diff or command, worked out after the card is on screen (it reads the workspace file). */

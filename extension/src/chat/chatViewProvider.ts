@@ -6,6 +6,7 @@ import type { SetupAnswer, WebviewToHost } from '../../../protocol/src/webview';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml, webviewOptions } from '../webview/html';
 import type { ChatController } from './chatController';
+import { codeAction } from './codeActions';
 
 export const CHAT_VIEW_ID = 'airlock.chat';
 
@@ -101,7 +102,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     try {
       if (!t) { this.log.warn(`chat view: no chat to handle ${m.type} (the folder is changing)`); return; }
       switch (m.type) {
-        case 'chat/send': await t.chat.send(m.text); break;
+        case 'chat/send': await t.chat.submit(m.text); break;
         case 'chat/stop': await t.chat.stop(); break;
         case 'chat/retry': await t.chat.retry(); break;
         case 'chat/new': t.chat.newSession(); break;
@@ -112,6 +113,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
         case 'chat/openApprovalDiff': await t.chat.openApprovalDiff(m.requestId); break;
         case 'chat/draft': t.chat.setDraft(m.sessionId, m.text); break;
         case 'chat/rewind': await t.chat.rewind(m.itemId); break;
+        case 'chat/code': await codeAction(m.action, m.text); break;
         case 'chat/pickFile': {
           const picked = await t.chat.pickFile();
           if (picked) this.bridge?.post({ type: 'chat/insert', text: `@${picked} ` });

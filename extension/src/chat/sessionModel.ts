@@ -21,6 +21,8 @@ export interface ChatSession {
   workflowSessionId?: string;
   /** What the person was typing and had not sent (kept here so it survives a reload and a session switch). */
   draft?: string;
+  /** Messages sent while a task ran: each starts when the one before it finished (oldest first). */
+  queued?: string[];
 }
 
 export function newSession(id: string, mode: AgentMode, now: number, budget: Pick<ChatUsage, 'maxTokens' | 'maxCostUsd'> = {}): ChatSession {

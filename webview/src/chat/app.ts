@@ -71,7 +71,8 @@ export class ChatApp {
     const input = this.el.input as ValueEl;
     const send = () => {
       const text = input.value.trim();
-      if (!text || this.store.running) return;
+      // While a task runs the host queues the message (it starts when the task ends).
+      if (!text) return;
       this.bridge.post({ type: 'chat/send', text });
       input.value = '';
       if (this.draftTimer) clearTimeout(this.draftTimer);
@@ -125,6 +126,11 @@ export class ChatApp {
         this.bridge.post({ type: 'chat/approve', requestId: id, answer: target.dataset.answer as ApprovalAnswer, note: note || undefined });
       } else if (target.dataset.action === 'open-diff') {
         this.bridge.post({ type: 'chat/openApprovalDiff', requestId: target.dataset.id! });
+      } else if (target.dataset.action === 'copy-code' || target.dataset.action === 'insert-code') {
+        // The code block right after this button bar; its text is what the model wrote, highlighting stripped.
+        const pre = target.closest('.code-actions')?.nextElementSibling;
+        const text = pre?.querySelector('code')?.textContent ?? '';
+        if (text) this.bridge.post({ type: 'chat/code', action: target.dataset.action === 'copy-code' ? 'copy' : 'insert', text });
       } else if (target.dataset.action === 'rewind') {
         if (!this.store.running) this.bridge.post({ type: 'chat/rewind', itemId: target.dataset.id! });
       } else if (target.dataset.action === 'open-patchset') {
@@ -183,7 +189,9 @@ export class ChatApp {
   private renderMeta(): void {
     const running = this.store.running;
     this.el.stop.hidden = !running;
-    this.el.send.toggleAttribute('disabled', running || !this.el.banner.hidden || !!this.setup);
+    this.el.send.toggleAttribute('disabled', !this.el.banner.hidden || !!this.setup);
+    this.el.send.textContent = running ? 'Queue' : 'Send';
+    this.el.send.title = running ? 'Runs when the current task ends' : '';
     this.el.retry.toggleAttribute('disabled', running);
     (this.el.mode as ValueEl).value = this.store.mode;
     const u = formatUsage(this.store.usage);

@@ -62,6 +62,7 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
       return;
     case 'assistant':
       el.innerHTML = `<div class="msg assistant${item.streaming ? ' streaming' : ''}" aria-busy="${item.streaming}"><div class="who">Airlock</div><div class="md">${renderMarkdown(item.text, item.streaming)}</div></div>`;
+      if (!item.streaming) addCodeActions(el);
       return;
     case 'tool': {
       const v = item.verdict;
@@ -100,6 +101,18 @@ ${pending ? `<vscode-textfield class="note" data-note-for="${escapeHtml(item.id)
       return;
     }
     default: { const never: never = item; return never; }
+  }
+}
+
+/** Copy and Insert on each finished answer's code block (the host does both: clipboard, active editor). */
+function addCodeActions(el: HTMLElement): void {
+  for (const pre of el.querySelectorAll<HTMLElement>('pre.md-code')) {
+    const bar = document.createElement('div');
+    bar.className = 'code-actions';
+    const lang = pre.dataset.lang ?? 'code';
+    bar.innerHTML = `<vscode-button secondary data-action="copy-code" aria-label="Copy the ${escapeHtml(lang)} code">Copy</vscode-button>`
+      + `<vscode-button secondary data-action="insert-code" aria-label="Insert the ${escapeHtml(lang)} code at the cursor of the active editor">Insert</vscode-button>`;
+    pre.before(bar);
   }
 }
 

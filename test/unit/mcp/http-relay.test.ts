@@ -3,13 +3,13 @@
 // stream handed to the fetch is a plain Duplex (as an engine exec's stdio is), not a socket.
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { relayFetch } from '../../../kernel/src/mcp/http-relay';
+import { adopt, firstLine, relayFetch } from '../../../kernel/src/mcp/http-relay';
 import { httpMcpServer } from './http-server';
 
 /** A Duplex over a new TCP connection, the way an exec relay's stdio carries one. */
@@ -61,5 +61,27 @@ describe('MCP streamable HTTP over a relayed stream', () => {
     assert.equal((ok.content[0] as { text: string }).text.length, 1000);
     await assert.rejects(client.callTool({ name: 'big', arguments: { n: 200_000 } }), /exceeded 65536 bytes|terminated|aborted/i);
     await client.close();
+  });
+});
+
+describe('the remote tunnel\'s first line', () => {
+  it('reads OK, and the bytes after it reach the next reader through adopt (nothing lost while paused)', async () => {
+    const src = new PassThrough();
+    src.write('OK\nHTTP/1.1 200 OK\r\n');
+    assert.equal(await firstLine(src), 'OK');
+    src.end('rest');
+    const d = adopt(src);
+    let got = '';
+    for await (const c of d) got += String(c);
+    assert.equal(got, 'HTTP/1.1 200 OK\r\nrest');
+  });
+
+  it('a tunnel that closes first, or whose first line is over-long, is no OK', async () => {
+    const closed = new PassThrough();
+    closed.end();
+    assert.equal(await firstLine(closed), null);
+    const long = new PassThrough();
+    long.write('x'.repeat(100));
+    assert.equal(await firstLine(long), null);
   });
 });

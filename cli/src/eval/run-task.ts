@@ -33,16 +33,24 @@ export interface RunTaskOptions {
   log: (line: string) => void;
 }
 
-/** Counts what the report measures from the task's event stream. */
+/**
+ * Counts what the report measures from the task's event stream. Denials: tool calls refused (a policy deny and a declined
+ * approval both come back to the model as POLICY_DENIED), plus asks that are no tool call (a sandbox's connection through
+ * the egress proxy) when eval declines them, since no tool result ever reports those.
+ */
 export class RunCounter {
   tokensIn = 0; tokensOut = 0; costUsd = 0; toolCalls = 0; denials = 0; approvalsAsked = 0;
+  private readonly calls = new Set<string>();
+  constructor(private readonly approvalsDeclined = true) {}
   add(e: TaskEvent): void {
     switch (e.type) {
       case 'usage': this.tokensIn += e.usage.inputTokens; this.tokensOut += e.usage.outputTokens; this.costUsd = e.costUsd; break;
-      case 'tool-call': this.toolCalls++; break;
-      // A policy deny and a declined approval both come back to the model as POLICY_DENIED.
+      case 'tool-call': this.toolCalls++; this.calls.add(e.call.id); break;
       case 'tool-result': if (e.result.error?.code === 'POLICY_DENIED') this.denials++; break;
-      case 'approval-request': this.approvalsAsked++; break;
+      case 'approval-request':
+        this.approvalsAsked++;
+        if (this.approvalsDeclined && !this.calls.has(e.call.id)) this.denials++;
+        break;
       default: break;
     }
   }
@@ -156,7 +164,7 @@ export class EvalKernel {
 
 export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: RunTaskOptions): Promise<EvalRun> {
   const started = Date.now();
-  const counter = new RunCounter();
+  const counter = new RunCounter(t.task.approvals === 'deny');
   const { client, workspace: ws } = k;
   const run = (status: EvalRun['status'], message: string, check: EvalCheck | null, filesChanged: number): EvalRun => ({
     task: t.task.id, attempt: o.attempt, success: judge(t.task.expect, status, check), status, message: message.slice(0, 4096), check,

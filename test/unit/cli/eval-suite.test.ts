@@ -78,6 +78,20 @@ describe('airlock eval: success and counting', () => {
     assert.equal(judge('fail', 'budget-exceeded', check(0)), true);
     assert.equal(judge('fail', 'failed', check(1)), false);
   });
+  it('counts a declined ask that is no tool call (a connection) as a denial, once; not when approvals are allowed', () => {
+    const call = { id: 'c1', name: 'exec', arguments: '{}' };
+    const net = { id: 'egress-1', name: 'net.connect', arguments: '{"host":"example.com","port":443}' };
+    const denied = { toolCallId: 'c1', name: 'exec', ok: false, content: 'no', truncated: false,
+      error: { code: 'POLICY_DENIED', message: 'no' } };
+    const events = [{ type: 'tool-call', call }, { type: 'approval-request', requestId: 'r1', call, reason: 'ask' },
+      { type: 'tool-result', result: denied }, { type: 'approval-request', requestId: 'r2', call: net, reason: 'ask' }] as const;
+    const declined = new RunCounter(true);
+    const allowed = new RunCounter(false);
+    for (const e of events) { declined.add(e); allowed.add(e); }
+    assert.deepEqual([declined.approvalsAsked, declined.denials], [2, 2], 'the exec ask is counted by its POLICY_DENIED result');
+    assert.deepEqual([allowed.approvalsAsked, allowed.denials], [2, 1]);
+  });
+
   it('counts tokens per turn, tool calls, POLICY_DENIED results and approvals asked', () => {
     const c = new RunCounter();
     const call = { id: 'c1', name: 'fs.read', arguments: '{}' };
@@ -90,6 +104,8 @@ describe('airlock eval: success and counting', () => {
       ({ toolCallId: 'c1', name: 'fs.read', ok: false, content: 'no', truncated: false, error: { code, message: 'no' } });
     c.add({ type: 'tool-result', result: failed('POLICY_DENIED') });
     c.add({ type: 'tool-result', result: failed('NOT_FOUND') });
-    assert.deepEqual({ ...c }, { tokensIn: 300, tokensOut: 30, costUsd: 0.5, toolCalls: 2, denials: 1, approvalsAsked: 1 });
+    const { tokensIn, tokensOut, costUsd, toolCalls, denials, approvalsAsked } = c;
+    assert.deepEqual({ tokensIn, tokensOut, costUsd, toolCalls, denials, approvalsAsked },
+      { tokensIn: 300, tokensOut: 30, costUsd: 0.5, toolCalls: 2, denials: 1, approvalsAsked: 1 });
   });
 });

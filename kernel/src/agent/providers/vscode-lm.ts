@@ -62,7 +62,8 @@ export class LmBridge {
           if (e.type === 'text-delta') stats.text += e.text.length;
           const big = e.type === 'tool-call-end' && e.arguments.length > limits.maxArgsChars;
           if (stats.text > limits.maxTextChars || stats.events > limits.maxEvents || big) {
-            failure.err ??= new AirlockError('PROVIDER_RESPONSE_TOO_LARGE', `the VS Code language model's answer is over the limit (${big ? 'tool-call arguments' : stats.text > limits.maxTextChars ? 'text' : 'events'})`);
+            failure.err ??= new AirlockError('PROVIDER_RESPONSE_TOO_LARGE', `the VS Code language model's answer is over the limit (${big ? 'tool-call arguments' : stats.text > limits.maxTextChars ? 'text' : 'events'})`,
+              'ask for smaller steps, or choose another model (Airlock: Select Model / Provider)');
             done = true;
             break;
           }
@@ -93,7 +94,8 @@ export class LmBridge {
           wake = () => { clearTimeout(t); wake = undefined; resolve(false); };
         });
         if (!timedOut) continue;
-        const err = acked ? new AirlockError('PROVIDER_TIMEOUT', `the VS Code language model sent nothing for ${Math.round(waitMs / 1000)} s`)
+        const err = acked ? new AirlockError('PROVIDER_TIMEOUT', `the VS Code language model sent nothing for ${Math.round(waitMs / 1000)} s`,
+          'check the model in VS Code (its sign-in or quota), then Retry')
           : unavailable(`no VS Code window answered the model request within ${Math.round(waitMs / 1000)} s`);
         if (!produced) throw err;
         yield { type: 'error', error: err.toPayload(), retryable: false };

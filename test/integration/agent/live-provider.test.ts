@@ -4,32 +4,34 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { anthropicTurn, startAnthropicFake } from '../../fakes/anthropic';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
 import type { FakeVendorServer } from '../../fakes/server';
 import { removeKernel, ROOT, runTask, sampleWorkspace } from './helpers';
 import { KernelSupervisor } from '../../../bootstrap';
 
 /** The shipped policies plus the person's rule for their local model server (loopback: net.connect and net.private). */
-function policiesAllowing(base: string, hostPort: string): string {
+function policiesAllowing(base: string, hostPorts: string[]): string {
   const dir = path.join(base, 'policies');
   fs.cpSync(path.join(ROOT, 'policies'), dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${hostPort}"] }\n`);
+  fs.appendFileSync(path.join(dir, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ${JSON.stringify(hostPorts)} }\n`);
   return dir;
 }
 
-describe('agent with a live OpenAI-compatible provider (kernel container, host network)', function () {
+describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the provider sandbox (kernel container, host network)', function () {
   this.timeout(180_000);
   let sup: KernelSupervisor;
   let fake: FakeVendorServer;
+  let claude: FakeVendorServer;
   let base: string;
   before(async () => {
     const ws = sampleWorkspace();
     base = ws.base;
-    fake = await startOpenAIFake();
-    const policiesDir = policiesAllowing(base, new URL(fake.url).host);
+    [fake, claude] = await Promise.all([startOpenAIFake(), startAnthropicFake()]);
+    const policiesDir = policiesAllowing(base, [new URL(fake.url).host, new URL(claude.url).host]);
     sup = await KernelSupervisor.start({ workspace: ws.workspace, stateRoot: ws.stateRoot, runtime: 'docker', maxRestarts: 2, policiesDir });
   });
-  after(async () => { if (sup) await removeKernel(sup); await fake?.close(); fs.rmSync(base, { recursive: true, force: true }); });
+  after(async () => { if (sup) await removeKernel(sup); await fake?.close(); await claude?.close(); fs.rmSync(base, { recursive: true, force: true }); });
 
   it('streams text and a tool call from the real SDK in the provider sandbox, runs the tool; the endpoint adds the key', async () => {
     const client = await sup.ready();
@@ -59,5 +61,28 @@ describe('agent with a live OpenAI-compatible provider (kernel container, host n
     assert.ok(viaEndpoint.every((e) => e.decision === 'allow' && e.ruleIds.includes('local-model')));
     const audit = JSON.stringify([...entries, ...net]);
     assert.ok(!audit.includes('sk-test-live-0123456789abcdef'), 'the key never reaches the audit log');
+  });
+
+  it('an Anthropic task: the SDK in the provider sandbox, the key added by the endpoint as x-api-key', async () => {
+    const client = await sup.ready();
+    const key = 'sk-ant-test-live-fedcba9876543210';
+    claude.enqueue(
+      anthropicTurn({ text: ['Reading.'], calls: [{ id: 'toolu_1', name: 'fs__read', args: ['{"path":', '"src/stats.js"}'] }], usage: { input: 50, output: 9 } }),
+      anthropicTurn({ text: ['It sorts as strings.'], usage: { input: 90, output: 6 } }),
+    );
+    await client.request('provider/configure', { provider: 'anthropic', apiKey: key });
+    const run = await runTask(client, { prompt: 'What is wrong with median?', provider: 'anthropic', model: 'claude-fake', baseUrl: claude.url, mode: 'explore' });
+    const done = await run.finished;
+    assert.equal(done.status, 'completed', JSON.stringify(done));
+    const text = run.events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join('');
+    assert.equal(text, 'Reading.It sorts as strings.');
+    assert.equal(claude.requests.length, 2);
+    assert.equal(claude.requests[0].url, '/v1/messages');
+    assert.equal(claude.requests[0].headers['x-api-key'], key);
+    assert.equal(claude.requests[0].headers.authorization, undefined, 'the placeholder the SDK sent was dropped');
+    assert.ok(JSON.stringify(claude.requests[1].body.messages).includes('function median'), 'the tool result went back');
+    const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true })).entries;
+    assert.deepEqual(net.map((e) => [(e.payload as { via?: string }).via, (e.payload as { vendor?: string }).vendor, e.decision]),
+      [['provider', 'anthropic', 'allow'], ['provider', 'anthropic', 'allow']]);
   });
 });

@@ -10,6 +10,7 @@ import { rewind } from '../../../kernel/src/handlers/task/rewind';
 import { patchAuditSink } from '../../../kernel/src/patches/audit-sink';
 import { PatchService } from '../../../kernel/src/patches/service';
 import { writeTree } from '../patches/helpers';
+import { inProcessKernel } from '../kernel-harness';
 
 const ctx = { signal: new AbortController().signal } as RequestContext;
 
@@ -91,5 +92,22 @@ describe('task/rewind (kernel)', () => {
       (e: unknown) => e instanceof AirlockError && /^AUDIT_/.test(e.code) && /task\.rewind was not recorded/.test(e.message));
     assert.equal(svc.show(t2.id).set.status, 'pending');
     log = AuditLog.open({ dbPath: path.join(base, 'again', 'audit.db'), keyPath: path.join(base, 'again', 'audit.key'), writer: 'inline' });
+  });
+
+  it('is served by the kernel over RPC: schema checked, the set withdrawn, the entry in audit/query', async () => {
+    const k = await inProcessKernel({ 'a.txt': 'one\n' });
+    try {
+      const up = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rewind-up-'));
+      writeTree(up, { 'a.txt': 'ONE\n' });
+      const set = await k.services.patches.generate({ type: 'overlay', upper: up }, { taskId: 'task_abc' });
+      fs.rmSync(up, { recursive: true, force: true });
+      await assert.rejects(k.client.request('task/rewind', { tasks: [] }), /tasks/);
+      await assert.rejects(k.client.request('task/rewind', { tasks: ['not-a-task'] }), /tasks/);
+      const r = await k.client.request('task/rewind', { tasks: ['task_abc'], reason: 'try again' });
+      assert.deepEqual(r.turns, [{ taskId: 'task_abc', setId: set.id, outcome: 'withdrawn' }]);
+      assert.equal((await k.client.request('review/show', { id: set.id })).set.status, 'rejected');
+      const audit = await k.client.request('audit/query', { action: 'task.rewind', payloads: true });
+      assert.deepEqual(audit.entries.map((e) => [e.subject, e.payload]), [['user', { tasks: ['task_abc'], reason: 'try again' }]]);
+    } finally { k.dispose(); }
   });
 });

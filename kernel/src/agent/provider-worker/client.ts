@@ -20,7 +20,7 @@ export interface WorkerProcess {
   stderrTail(): string;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+const READY_TIMEOUT_MS = 30_000;
 const KNOWN = new Set<string>(Object.values(ProviderErrorCodes));
 
 /** Printable, bounded text from below (stderr, messages): control characters become spaces. */

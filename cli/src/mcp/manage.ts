@@ -30,8 +30,8 @@ airlock mcp add NAME --url URL [--timeout SECONDS]
   --url      a remote streamable-HTTP server: reached only through the egress proxy, judged as plugin:mcp:NAME (add a
              net.connect rule for its host to your policy); TLS is the kernel's own, end to end
 airlock mcp add --from FILE
-  Imports the stdio and streamable-HTTP (type http, url) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries become npm installs; env
-  values are not copied, their names become --secret variables).
+  Imports the stdio and streamable-HTTP (type http, url) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\`
+  entries become npm installs; env values are not copied, their names become --secret variables).
 airlock mcp remove NAME`;
 
 const usage = (m: string) => new AirlockError('CLI_USAGE', m, MANAGE_USAGE);

@@ -14,8 +14,9 @@ import type { CliIO } from '../command';
 import { withKernel } from '../kernel';
 
 export const PLUGINS_USAGE = `airlock plugins list [--workspace DIR]
-  The plugins found (your plugins folder, Airlock's built-ins, the workspace's .airlock/plugins/), their state in the workspace's
-  kernel (verified and waiting for approval, ready with their tools, or failed with the reason), capabilities and hash.
+  The plugins found (your plugins folder, Airlock's built-ins, the workspace's .airlock/plugins/), their state in the
+  workspace's kernel (verified and waiting for approval, ready with their tools, or failed with the reason),
+  capabilities and hash.
 airlock plugins add DIR
   Copies a built plugin (a folder with ${PLUGIN_MANIFEST_FILE}) into your plugins folder and shows what it asks for.
 airlock plugins approve NAME [--sha256 HASH] [--workspace DIR]

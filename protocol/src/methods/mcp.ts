@@ -29,7 +29,7 @@ export const McpServerConfig = z.object({
    */
   http: z.object({
     port: z.number().int().min(1).max(65535),
-    path: z.string().startsWith('/').max(1024).regex(/^[A-Za-z0-9/._~!$&'()*+,;=:@%-]+$/, 'a URL path').default('/mcp'),
+    path: z.string().max(1024).regex(/^\/[A-Za-z0-9/._~!$&'()*+,;=:@%-]*$/, 'a URL path starting with /').default('/mcp'),
   }).strict().optional(),
   /**
    * A remote streamable-HTTP server (https:// or http://, no credentials in the URL). Nothing of it runs here: its

@@ -21,9 +21,10 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
     private readonly settled: (setId: string) => void) {
     super();
     this._register(vscode.workspace.registerTextDocumentContentProvider(MERGE_SCHEME, this));
-    // "Complete Merge" saves the result: what the person saved is the resolution.
-    this._register(vscode.workspace.onDidSaveTextDocument((d) => void this.saved(d)));
-    // Closing the merge editor without a change asks whether to drop the change (never taken silently either way).
+    // The merge editor closing settles the file: "Complete Merge" saves the result, then closes it. A save while it is
+    // open (files.autoSave saves every accepted change) is not the end: the person may still be choosing. A save after
+    // it closed with unsaved results is.
+    this._register(vscode.workspace.onDidSaveTextDocument((d) => void this.savedLater(d)));
     this._register(vscode.window.tabGroups.onDidChangeTabs((e) => { for (const t of e.closed) { const r = mergeResultOf(t); if (r) void this.closed(r); } }));
   }
 
@@ -113,11 +114,18 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
     return p;
   }
 
-  private async saved(doc: vscode.TextDocument): Promise<void> {
+  private async savedLater(doc: vscode.TextDocument): Promise<void> {
     const p = this.pending.get(doc.uri.toString());
-    if (!p || sha256(Buffer.from(doc.getText(), 'utf8')) === p.openedHash) return;
+    if (!p || this.mergeTabOpen(doc.uri) || sha256(Buffer.from(doc.getText(), 'utf8')) === p.openedHash) return;
     this.take(doc.uri);
     await this.report(p.setId, p.path, p.hunkIds, p.complete).catch((err) => this.failed(p.path, err));
+  }
+
+  private mergeTabOpen(uri: vscode.Uri): boolean {
+    return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => {
+      const r = mergeResultOf(t);
+      return typeof r === 'string' ? r === posixBase(uri.toString()) : r?.toString() === uri.toString();
+    }));
   }
 
   private async closed(result: vscode.Uri | string): Promise<void> {
@@ -125,10 +133,15 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
     const p = key ? this.take(key) : undefined;
     if (!p) return;
     try {
-      // The tab may close before the save event arrives: a result that changed on disk is the resolution.
+      // What the person saved is the resolution; an unchanged file means they kept theirs: asked, never assumed.
       const now = await readBytes(vscode.Uri.joinPath(this.root, p.path));
       const dirty = vscode.workspace.textDocuments.some((d) => d.uri.toString() === key && d.isDirty);
-      if (now && !dirty && sha256(now) !== p.openedHash) { await this.report(p.setId, p.path, p.hunkIds, p.complete); return; }
+      if (dirty) {
+        this.pending.set(key!, p);
+        void vscode.window.showWarningMessage(`${p.path} has unsaved merge results: save it to complete the resolution, or merge the set again.`);
+        return;
+      }
+      if (now && sha256(now) !== p.openedHash) { await this.report(p.setId, p.path, p.hunkIds, p.complete); return; }
       const drop = 'Drop the proposed change';
       const pick = await vscode.window.showWarningMessage(`${p.path} was not changed in the merge editor. Keep your version and drop the proposed change?`,
         { modal: true, detail: 'Otherwise the conflict stays open in the Patches view.' }, drop);

@@ -181,6 +181,7 @@ export class ReviewController extends Disposable {
     this.tree.refresh();
     this.lenses.refresh();
     this._onDidChangeStatus.fire({ setId, status: set.status });
+    if (set.status !== 'pending') await this.closeProposed(setId); // its proposed diffs are stale now
   }
 
   /** Reopens the merge editor (or the replace/keep question) for a set's open conflicts, or one file's. */
@@ -235,11 +236,15 @@ export class ReviewController extends Disposable {
 
   /** The set's proposed diffs are stale once merged: close them and show the merged file itself. */
   private async showMerged(setId: string, record: MergeRecord): Promise<void> {
+    await this.closeProposed(setId);
+    const first = record.files.find((f) => f.afterHash !== null);
+    if (first && this.root) await vscode.window.showTextDocument(vscode.Uri.joinPath(this.root, first.path), { preview: false });
+  }
+
+  private async closeProposed(setId: string): Promise<void> {
     const stale = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff
       && t.input.modified.scheme === PATCH_SCHEME && parsePatchUriPath(t.input.modified.path)?.setId === setId);
     if (stale.length) await vscode.window.tabGroups.close(stale);
-    const first = record.files.find((f) => f.afterHash !== null);
-    if (first && this.root) await vscode.window.showTextDocument(vscode.Uri.joinPath(this.root, first.path), { preview: false });
   }
 
   private async undo(): Promise<void> {

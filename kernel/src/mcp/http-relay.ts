@@ -29,10 +29,12 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
     headers.set('host', url.host);
     const body = init?.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
     if (body) headers.set('content-length', String(body.length));
+    const plain: Record<string, string> = {};
+    headers.forEach((v, k) => { plain[k] = v; });
     const stream = await connect();
     return new Promise<Response>((resolve, reject) => {
       const req = http.request({
-        method: init?.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: Object.fromEntries(headers.entries()),
+        method: init?.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: plain,
         createConnection: () => stream as unknown as import('node:net').Socket, signal,
       }, (res) => {
         let seen = 0;

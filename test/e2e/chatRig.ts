@@ -27,7 +27,6 @@ export async function startChatRig(name: string,
     fs.writeFileSync(path.join(ws, rel), text);
   }
   const fake = (await startOpenAIFake()).enqueue(...o.responses);
-  const policies = fakeModelPolicies(tmp, new URL(fake.url).host);
   const vsix = path.join(tmp, 'airlock.vsix');
   let cs: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -39,7 +38,7 @@ export async function startChatRig(name: string,
     })(),
     // The base URL is machine-scoped (a workspace cannot redirect a key): it goes into the user settings.
     // `noModel`: a first run (no provider, model or base URL anywhere).
-    CodeServer.start({ env: { AIRLOCK_POLICIES_DIR: policies }, settings: {
+    CodeServer.start({ settings: {
       'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.defaultMode': 'explore',
       ...(o.noModel ? {} : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }),
       ...o.userSettings,
@@ -51,21 +50,6 @@ export async function startChatRig(name: string,
   if (failed) throw failed.reason;
   await cs!.installExtension(vsix);
   return { tmp, ws, cs: cs!, browser: browser!, page: await browser!.newPage(), fake };
-}
-
-/**
- * The shipped policies plus one rule per mode letting the task's agent reach the loopback fake model: the provider
- * endpoint judges a local server by the task's policy (net.connect and net.private), as it would an Ollama.
- */
-function fakeModelPolicies(tmp: string, hostPort: string): string {
-  const dir = path.join(tmp, 'policies');
-  fs.mkdirSync(dir, { recursive: true });
-  const rule = `\n  - id: e2e-fake-model\n    effect: allow\n    subjects: ["agent:*"]\n    actions: [net.connect, net.private]\n`
-    + `    resources: [${JSON.stringify(hostPort)}]\n    reason: the e2e tests' fake model server on the loopback\n`;
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, 'policies')).filter((n) => n.endsWith('.yaml'))) {
-    fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(REPO_ROOT, 'policies', f), 'utf8').trimEnd() + '\n' + rule);
-  }
-  return dir;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { LookupFunction } from 'node:net';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import { type AuditSource, recordThenAct } from '../audit/record';
-import { classify } from './address';
+import { type Address, classify } from './address';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, resolveOnce, systemResolver, type Verdict } from './decide';
 import type { EgressEndpoint } from './proxy';
 import { downstreamHeaders, EGRESS_REFUSED_HEADER, type ProviderUpstream, resolveUpstream, type ResolvedUpstream, upstreamHeaders, upstreamPath } from './provider-upstream';
@@ -99,23 +99,31 @@ export class ProviderEndpoints {
     await this.relay(c, id, up, v, { method, path: p, headers: upstreamHeaders(q.headers, up, body.length), body }, r);
   }
 
-  /** The configured provider at a public address is what the person chose; anything else the policy judges. */
+  /**
+   * The configured provider is what the person chose (agent.baseUrl is read only from host settings, never from a
+   * workspace): at public addresses it is allowed. A local server (Ollama on the loopback, llama.cpp on the LAN) is
+   * allowed too unless the task's policy refuses it by a rule or a person declines; link-local, metadata and other
+   * special addresses, and names resolving to a mix, go through the policy (net.connect + net.private) like any host.
+   */
   private async judge(c: EgressClient, up: ResolvedUpstream): Promise<Verdict> {
     const resolve = this.o.resolve ?? systemResolver;
-    if (!up.target.literal) {
-      try {
-        const all = await resolveOnce(up.target.host, resolve);
-        const classes = all.map((a) => ({ address: a.text, class: classify(a) }));
-        if (all.length && classes.every((x) => x.class === 'public')) {
-          return { decision: 'allow', policy: null, matched: [], reason: 'the task\'s configured model provider', address: all[0], addresses: classes };
-        }
-      } catch (err) {
-        return { decision: 'deny', policy: null, matched: [], reason: `${up.target.host} did not resolve: ${(err as Error).message}` };
-      }
+    let all: Address[];
+    try {
+      all = up.target.literal ? [up.target.literal] : await resolveOnce(up.target.host, resolve);
+    } catch (err) {
+      return { decision: 'deny', policy: null, matched: [], reason: `${up.target.host} did not resolve: ${(err as Error).message}` };
     }
-    // A local or private server (Ollama on the host's loopback, a literal address): only when the policy allows
-    // net.connect and net.private for it (or a person does, for `ask`).
-    return judge(c, up.target, { policy: this.o.policy, resolve });
+    const classes = all.map((a) => ({ address: a.text, class: classify(a) }));
+    if (!up.target.literal && all.length && classes.every((x) => x.class === 'public')) {
+      return { decision: 'allow', policy: null, matched: [], reason: 'the task\'s configured model provider', address: all[0], addresses: classes };
+    }
+    const v = await judge(c, up.target, { policy: this.o.policy, resolve });
+    const local = all.length > 0 && classes.every((x) => x.class === 'loopback' || x.class === 'private');
+    // Refused on purpose: a rule denies net.connect to it, or a person was asked and said no.
+    const refused = v.answer === 'deny' || (v.policy === 'deny' && v.matched.length > 0);
+    if (v.decision === 'allow' || !local || refused) return v;
+    return { decision: 'allow', policy: v.policy, matched: v.matched, address: all[0], addresses: classes,
+      reason: 'the person\'s configured local model server (agent.baseUrl, a host setting); no rule refuses it' };
   }
 
   private record(c: EgressClient, id: string, up: ResolvedUpstream, v: Verdict, x: { vendor: string; method: string; path: string }): Promise<void> {

@@ -134,18 +134,19 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     assert.deepEqual((JSON.parse((await inSandbox('task-a', SEARCH, rev(ANTHROPIC_KEY))).out) as { hits: string[] }).hits, []);
   });
 
-  it('a local OpenAI-compatible server is reached only when the policy allows it (net.connect and net.private)', async () => {
+  it('the person\'s configured local OpenAI-compatible server is reached unless a rule refuses it', async () => {
     const port = new URL(openai.url).port;
-    upstreams.set('task-l', { vendor: 'openai-compatible', baseUrl: `http://private.test:${port}/v1` });
+    // A rule denies net.connect to denied.test: the configuration does not override it.
+    upstreams.set('task-l', { vendor: 'openai-compatible', baseUrl: `http://denied.test:${port}/v1` });
     const p = make('openai-compatible', 'task-l');
     const before = openai.requests.length;
     const err = await collect(p.stream(req('hi'), new AbortController().signal)).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof AirlockError, String(err));
     assert.equal(err.code, 'PROVIDER_EGRESS_REFUSED', err.message);
-    assert.match(err.message, /403.*net\.private/);
+    assert.match(err.message, /403/);
     assert.equal(openai.requests.length, before, 'nothing reached the server');
-    // The same server under a name the policy allows for net.connect and net.private (Ollama-like, on loopback).
-    upstreams.set('task-l', { vendor: 'openai-compatible', baseUrl: `http://allowed.test:${port}/v1` });
+    // An Ollama-like server on the loopback that no rule mentions: the person configured it, so it is reached.
+    upstreams.set('task-l', { vendor: 'openai-compatible', baseUrl: `http://local.test:${port}/v1` });
     openai.enqueue(chatTurn({ text: ['local ', 'model'], usage: { input: 2, output: 2 } }));
     assert.equal(textOf(await collect(p.stream(req('hi'), new AbortController().signal))), 'local model');
   });

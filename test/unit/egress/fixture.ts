@@ -29,7 +29,7 @@ export function testPolicy(): PolicyEngine {
 export const testResolver = (host: string): Promise<string[]> => {
   const table: Record<string, string[]> = {
     'allowed.test': ['127.0.0.1'], 'private.test': ['127.0.0.1'], 'ask.test': ['127.0.0.1'], 'denied.test': ['127.0.0.1'],
-    'mixed.test': ['8.8.8.8', '10.0.0.1'],
+    'mixed.test': ['8.8.8.8', '10.0.0.1'], 'local.test': ['127.0.0.1'], 'metadata.test': ['169.254.169.254'],
   };
   const a = table[host];
   return a ? Promise.resolve(a) : Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));

@@ -84,20 +84,34 @@ describe('provider endpoint', function () {
     }
   });
 
-  it('reaches a loopback server only when the policy allows net.private for it, and never an unconfigured task', async () => {
-    upstream = { vendor: 'openai-compatible', baseUrl: `http://private.test:${port}/v1` };
+  it('reaches the person\'s configured local server unless a rule refuses it; special addresses and unconfigured tasks never', async () => {
+    // No rule mentions local.test, and private.test is allowed net.connect without net.private: both are the person's
+    // own configured server on the loopback (Ollama-like), so both are reached, each recorded with the reason.
+    for (const host of ['local.test', 'private.test']) {
+      upstream = { vendor: 'openai-compatible', baseUrl: `http://${host}:${port}/v1` };
+      fake.enqueue({ kind: 'json', status: 200, body: { ok: host } });
+      const r = await post('/chat/completions');
+      assert.equal(r.status, 200, host);
+      assert.deepEqual(await r.json(), { ok: host });
+    }
+    const allowed = audit.of('net.connect');
+    assert.deepEqual(allowed.map((e) => e.decision), ['allow', 'allow']);
+    assert.match(JSON.stringify(allowed[0].payload), /configured local model server/);
+    // A rule denying net.connect to it wins over the configuration.
+    upstream = { vendor: 'openai', baseUrl: `http://denied.test:${port}/v1`, apiKey: KEY };
     let r = await post('/chat/completions');
     assert.equal(r.status, 403);
     assert.equal(r.headers.get('x-airlock-egress'), 'refused', 'the refusal says it is the kernel\'s');
-    assert.match(await r.text(), /resolves to 127\.0\.0\.1 \(loopback\).*net\.private/);
-    upstream = { vendor: 'openai', baseUrl: `http://denied.test:${port}/v1`, apiKey: KEY };
+    // A name resolving to the metadata address is never "local": only a net.private rule would let it through.
+    upstream = { vendor: 'openai-compatible', baseUrl: `http://metadata.test:${port}/v1` };
     r = await post('/chat/completions');
     assert.equal(r.status, 403);
+    assert.match(await r.text(), /169\.254\.169\.254.*net\.private/);
     upstream = undefined;
     r = await post('/chat/completions');
     assert.equal(r.status, 503);
-    assert.equal(fake.requests.length, 0, 'nothing refused reached the server');
-    assert.deepEqual(audit.of('net.connect').map((e) => e.decision), ['deny', 'deny']);
+    assert.equal(fake.requests.length, 2, 'nothing refused reached the server');
+    assert.deepEqual(audit.of('net.connect').map((e) => e.decision), ['allow', 'allow', 'deny', 'deny']);
   });
 
   it('refuses other methods, dot segments and encoded separators before anything is judged', async () => {

@@ -60,7 +60,7 @@ export function toProviderError(err: unknown, vendor: string, retryAfterMs?: num
   if (status !== undefined && headerGetter(e?.headers)(EGRESS_REFUSED_HEADER)) {
     // Not the vendor: the kernel's provider endpoint said no (its message names the rule a local server needs).
     return new AirlockError(ProviderErrorCodes.EgressRefused, `the kernel refused the ${vendor} request (${status}): ${message}`,
-      'a local or private server needs a policy rule allowing net.connect and net.private on its host:port (docs/network.md)', details(false));
+      'a rule of the task\'s policy refuses this server, or its address is link-local/metadata (those need a rule allowing net.connect and net.private on host:port): docs/network.md, "Which hosts"', details(false));
   }
   if (status === 429) return new AirlockError(ProviderErrorCodes.RateLimited, `${vendor} rate limit: ${message}`, 'Airlock retries with backoff; lower parallelism or raise your quota if this persists', details(true));
   if (status === 408 || status === 409 || (status !== undefined && status >= 500)) {

@@ -68,8 +68,24 @@ export const ToolDefinition = z.object({
 export type ToolDefinition = z.infer<typeof ToolDefinition>;
 
 /** Normalised conversation, translated by each provider adapter into its vendor's message format. */
+/** Images a person attaches to a prompt (pasted or picked in the chat): base64, each and all together size-capped. */
+export const ImageMediaType = z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+export type ImageMediaType = z.infer<typeof ImageMediaType>;
+export const MAX_IMAGES = 4;
+/** Decoded bytes: one image, and all of a prompt's (they travel in every model request of the task, whose frame to the
+ * provider sandbox is capped at 4 MiB: provider-worker/frames.ts). */
+export const MAX_IMAGE_BYTES = 1_500_000;
+export const MAX_IMAGES_BYTES = 2_000_000;
+export const ImageInput = z.object({
+  mediaType: ImageMediaType,
+  data: z.string().min(4).max(Math.ceil(MAX_IMAGE_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
+});
+export type ImageInput = z.infer<typeof ImageInput>;
+/** Decoded size of base64 text. */
+export const base64Bytes = (data: string): number => Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+
 export const ChatMessage = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('user'), content: z.string() }),
+  z.object({ role: z.literal('user'), content: z.string(), images: z.array(ImageInput).max(MAX_IMAGES).optional() }),
   z.object({ role: z.literal('assistant'), content: z.string(), toolCalls: z.array(ToolCall).default([]) }),
   z.object({ role: z.literal('tool'), toolCallId: z.string(), name: z.string(), content: z.string(), isError: z.boolean().default(false) }),
 ]);

@@ -1,5 +1,5 @@
 // The agent loop: provider stream -> tool calls -> router -> results -> next turn, streaming task events, cancellable.
-import type { Budgets, ChatMessage, TaskEvent, TaskStatus, ToolCall } from '../../../protocol/src/agent';
+import type { Budgets, ChatMessage, ImageInput, TaskEvent, TaskStatus, ToolCall } from '../../../protocol/src/agent';
 import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import { AirlockError, cancelledError, type ErrorPayload, isAbortError } from '../../../protocol/src/errors';
 import { BUDGET_EXCEEDED, BudgetTracker } from './budget';
@@ -13,6 +13,8 @@ import { countMessage, type ITokenCounter } from './tokens';
 
 export interface AgentTaskOptions {
   prompt: string;
+  /** Images given with the prompt (task/start `images`): part of the prompt's message. */
+  images?: ImageInput[];
   /** Earlier turns of the conversation (task/start `history`), given to the model before the prompt. */
   history?: readonly HistoryTurn[];
   system?: string;
@@ -48,7 +50,7 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
   if (o.signal.aborted) onOuterAbort(); else o.signal.addEventListener('abort', onOuterAbort, { once: true });
   const wall = setTimeout(() => ac.abort(budget.wallTimeError()), budget.wallRemainingMs);
   const earlier = historyMessages(o.history ?? []);
-  const messages: ChatMessage[] = [...earlier, { role: 'user', content: o.prompt }];
+  const messages: ChatMessage[] = [...earlier, { role: 'user', content: o.prompt, ...(o.images?.length ? { images: o.images } : {}) }];
   let text = '';
   let calls: ToolCall[] = [];
   const provider = new RetryingProvider(o.provider, {

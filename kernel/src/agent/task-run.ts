@@ -1,6 +1,6 @@
 // One task from sandbox to patch set: output volume + code-executor sandbox, the agent loop, patch generation, cleanup.
 import * as fs from 'node:fs';
-import type { Budgets, TaskEvent } from '../../../protocol/src/agent';
+import type { Budgets, ImageInput, TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import type { IAuditLog } from '../../../core/src/audit/types';
@@ -49,6 +49,8 @@ export interface TaskRunDeps {
 export interface TaskRunSpec {
   taskId: string;
   prompt: string;
+  /** Images given with the prompt (task/start `images`, checked by task-images.ts). */
+  images?: ImageInput[];
   /** Earlier turns of the conversation (task/start `history`). */
   history?: readonly HistoryTurn[];
   model: string;
@@ -150,7 +152,7 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
     const info = modelInfo(t.model);
     const counter = counterFor(info);
     const r = await runAgentTask({
-      prompt: t.prompt, history: t.history, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, modelInfo: info,
+      prompt: t.prompt, images: t.images, history: t.history, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, modelInfo: info,
       provider: t.provider, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning,
       router: taskRouter(d, t, tv, counter), counter, budgets: t.budgets, signal, log: t.log,
       routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },

@@ -35,6 +35,7 @@ import type { EgressApprover, EgressPolicy } from '../egress/decide';
 import type { ProviderUpstream } from '../egress/provider-upstream';
 import { taskEgressApprover } from './task-egress';
 import { LmBridge } from './providers/vscode-lm';
+import { checkImages } from './task-images';
 
 /** The scope an "allow for this session" answer to a connection grants: that host and port, nothing wider. */
 function netScopes(input: unknown): Array<{ action: string; resource: string }> {
@@ -100,6 +101,7 @@ export class TaskService implements IDisposable {
     const { runtime, outputRoot } = this.admit();
     const taskId = `task_${randomBytes(6).toString('hex')}`;
     const chosen = this.chooseProvider(p, taskId, runtime);
+    const images = checkImages(chosen.name, p.images);
     const mode = this.modeFor(p);
     const engine = this.engines.for(mode);
     const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
@@ -110,7 +112,7 @@ export class TaskService implements IDisposable {
     task.emit = emit;
     if (chosen.name !== 'replay' && chosen.name !== 'vscode-lm') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
     await this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
-      payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), historyTurns: p.history?.length ?? 0, budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
+      payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), historyTurns: p.history?.length ?? 0, ...(images.length ? { images } : {}), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
     const wf = await this.openSession(p, task, mode, emit);
     task.sessionId = wf?.sessionId;
     this.tasks.set(taskId, task);
@@ -179,7 +181,7 @@ export class TaskService implements IDisposable {
       task.started = true;
       const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
       const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
-      const run = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
+      const run = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, images: p.images, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
         autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal,
           verify: (id, review, sig) => verifyAccepted({ ...this.runDeps(runtime, r.outputRoot), policyFiles: engine.files }, id, sig ?? signal, { review }) }) : undefined }, signal)
         .finally(() => { if (!requeued()) this.forget(taskId); });

@@ -54,9 +54,12 @@ export function counterFor(info: ModelInfo): ITokenCounter {
   return info.tokenizer ? new BpeCounter(info.tokenizer) : new EstimatingCounter();
 }
 
+export const IMAGE_TOKENS = 1600;
+
 export function countMessage(c: ITokenCounter, m: ChatMessage): number {
   switch (m.role) {
-    case 'user': return MESSAGE_OVERHEAD + c.count(m.content);
+    // An image is counted at a typical vendor's price for a ~1 megapixel picture: no tokenizer sees pixels.
+    case 'user': return MESSAGE_OVERHEAD + c.count(m.content) + (m.images?.length ?? 0) * IMAGE_TOKENS;
     case 'assistant': return MESSAGE_OVERHEAD + c.count(m.content) + m.toolCalls.reduce((n, t) => n + c.count(t.name) + c.count(t.arguments) + 3, 0);
     case 'tool': return MESSAGE_OVERHEAD + c.count(m.content) + 2;
     default: { const never: never = m; return never; }

@@ -1,6 +1,6 @@
 // Agent task methods: start a task, cancel it, answer an approval request, hand the kernel a provider's API key.
 import { z } from 'zod';
-import { AgentMode, Budgets, ProviderName } from '../agent';
+import { AgentMode, base64Bytes, Budgets, ImageInput, MAX_IMAGES, MAX_IMAGES_BYTES, ProviderName } from '../agent';
 import { AutoMergeCriteria, PatchSetId } from '../patches';
 
 export const TaskId = z.string().regex(/^task_[A-Za-z0-9_-]{1,64}$/);
@@ -27,6 +27,13 @@ export const TaskStartParams = z.object({
    */
   history: z.array(HistoryTurn).max(200)
     .refine((h) => h.reduce((n, t) => n + t.text.length, 0) <= MAX_HISTORY_CHARS, `history is over ${MAX_HISTORY_CHARS} characters`)
+    .optional(),
+  /**
+   * Images given with the prompt (the chat's pasted or attached ones), for providers that take images; a task whose
+   * provider takes none is refused (AGENT_IMAGES_UNSUPPORTED). At most 4, together 2,000,000 bytes decoded.
+   */
+  images: z.array(ImageInput).min(1).max(MAX_IMAGES)
+    .refine((a) => a.reduce((n, i) => n + base64Bytes(i.data), 0) <= MAX_IMAGES_BYTES, `images are over ${MAX_IMAGES_BYTES} bytes together`)
     .optional(),
   /** The stored session this task continues (`airlock sessions resume`): recorded with the new session. */
   continues: z.string().min(1).max(128).optional(),

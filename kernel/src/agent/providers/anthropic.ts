@@ -9,7 +9,10 @@ export function toAnthropicMessages(req: ProviderRequest): MessageParam[] {
   const out: MessageParam[] = [];
   for (const m of req.messages) {
     switch (m.role) {
-      case 'user': out.push({ role: 'user', content: m.content }); break;
+      case 'user': out.push({ role: 'user', content: m.images?.length
+        ? [{ type: 'text' as const, text: m.content },
+          ...m.images.map((i) => ({ type: 'image' as const, source: { type: 'base64' as const, media_type: i.mediaType, data: i.data } }))]
+        : m.content }); break;
       case 'assistant': out.push({ role: 'assistant', content: [
         ...(m.content ? [{ type: 'text' as const, text: m.content }] : []),
         ...m.toolCalls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: toVendorToolName(c.name), input: safeJson(c.arguments) })),

@@ -16,7 +16,10 @@ export function toGeminiContents(req: ProviderRequest): Content[] {
   };
   for (const m of req.messages) {
     switch (m.role) {
-      case 'user': push('user', { text: m.content }); break;
+      case 'user':
+        if (m.images?.length) out.push({ role: 'user', parts: [{ text: m.content }, ...m.images.map((i) => ({ inlineData: { mimeType: i.mediaType, data: i.data } }))] });
+        else push('user', { text: m.content });
+        break;
       case 'assistant': out.push({ role: 'model', parts: [
         ...(m.content ? [{ text: m.content }] : []),
         ...m.toolCalls.map((c) => ({ functionCall: { id: c.id, name: toVendorToolName(c.name), args: parseArgs(c.arguments) } })),

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions adapter (official `openai` SDK, streaming); also serves OpenAI-compatible local servers.
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import type { FinishReason, StreamEvent } from '../../../../protocol/src/agent';
+import type { FinishReason, ImageInput, StreamEvent } from '../../../../protocol/src/agent';
 import { driveStream, finishEvent, ToolCallAssembler } from './stream';
 import { fromVendorToolName, type IProvider, type ProviderConfig, type ProviderRequest, toVendorToolName } from './types';
 
@@ -10,7 +10,9 @@ export function toChatMessages(req: ProviderRequest): ChatCompletionMessageParam
   if (req.system) out.push({ role: 'system', content: req.system });
   for (const m of req.messages) {
     switch (m.role) {
-      case 'user': out.push({ role: 'user', content: m.content }); break;
+      case 'user': out.push({ role: 'user', content: m.images?.length
+        ? [{ type: 'text', text: m.content }, ...m.images.map((i) => ({ type: 'image_url' as const, image_url: { url: dataUrl(i) } }))]
+        : m.content }); break;
       case 'assistant': out.push({
         role: 'assistant', content: m.content || null,
         ...(m.toolCalls.length ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: toVendorToolName(c.name), arguments: c.arguments } })) } : {}),
@@ -21,6 +23,8 @@ export function toChatMessages(req: ProviderRequest): ChatCompletionMessageParam
   }
   return out;
 }
+
+const dataUrl = (i: ImageInput) => `data:${i.mediaType};base64,${i.data}`;
 
 const FINISH: Record<string, FinishReason> = { stop: 'stop', tool_calls: 'tool-calls', function_call: 'tool-calls', length: 'length', content_filter: 'content-filter' };
 

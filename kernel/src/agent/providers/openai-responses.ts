@@ -11,7 +11,10 @@ export function toResponsesInput(req: ProviderRequest): ResponseInputItem[] {
   const out: ResponseInputItem[] = [];
   for (const m of req.messages) {
     switch (m.role) {
-      case 'user': out.push({ role: 'user', content: m.content }); break;
+      case 'user': out.push({ role: 'user', content: m.images?.length
+        ? [{ type: 'input_text', text: m.content },
+          ...m.images.map((i) => ({ type: 'input_image' as const, image_url: `data:${i.mediaType};base64,${i.data}`, detail: 'auto' as const }))]
+        : m.content }); break;
       case 'assistant':
         if (m.content) out.push({ role: 'assistant', content: m.content });
         for (const c of m.toolCalls) out.push({ type: 'function_call', call_id: c.id, name: toVendorToolName(c.name), arguments: c.arguments });

@@ -1,6 +1,6 @@
 // The one message protocol between the extension host and its webviews (chat, audit); both sides validate every message.
 import { z } from 'zod';
-import { AgentMode, ToolResult } from './agent';
+import { AgentMode, ImageInput, MAX_IMAGES, ToolResult } from './agent';
 import { AuditEntry, AuditFilter, AuditStats, AuditVerifyReport } from './audit';
 import { ErrorPayload } from './errors';
 
@@ -130,7 +130,8 @@ export type AuditQueryRequest = z.infer<typeof AuditQueryRequest>;
 /** Webview → host. */
 export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), view: ViewKind }),
-  z.object({ type: z.literal('chat/send'), text: z.string().min(1).max(200_000) }),
+  /** `images`: pasted or attached in the composer (the kernel checks type, sizes and whether the provider takes them). */
+  z.object({ type: z.literal('chat/send'), text: z.string().min(1).max(200_000), images: z.array(ImageInput).min(1).max(MAX_IMAGES).optional() }),
   z.object({ type: z.literal('chat/stop') }),
   z.object({ type: z.literal('chat/retry') }),
   z.object({ type: z.literal('chat/new') }),

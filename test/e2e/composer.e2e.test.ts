@@ -35,6 +35,7 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
       chatTurn({ text: ['Adding CI. '], calls: [write('call_5', '.github/workflows/ci.yml')], usage: { input: 200, output: 5 } }),
       chatTurn({ text: ['CI added.'], usage: { input: 210, output: 5 } }),
       chatTurn({ text: ['Here it is:\n\n```js\n', CODE, '\n```\n'], usage: { input: 220, output: 5 } }),
+      chatTurn({ text: ['I see a tiny image.'], usage: { input: 230, output: 5 } }),
     ],
   });
   before(() => { page = rig.page!; });
@@ -147,5 +148,24 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     const editor = page.locator('.monaco-editor .view-lines').first();
     await waitFor('the code in README.md', async () => (/const\s+answer\s+=\s+42;/.test((await editor.textContent()) ?? '') ? true : undefined), 15_000);
     await screenshot(page, 'composer-5-inserted');
+  });
+
+  it('6 an attached image reaches the model as an image part; one over the size limit is refused in the composer', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 1)]);
+    const file = chat.locator('#imageFile');
+    await file.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(1_600_000, 1) });
+    await chat.locator('#composerNote', { hasText: 'Image not attached: huge.png is' }).waitFor({ timeout: 10_000 });
+    await file.setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: png });
+    await chat.locator('#images .image-chip', { hasText: 'shot.png' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'composer-6-image-attached');
+    const before = rig.fake!.requests.length;
+    await sendPrompt(page, chat, 'What is in this picture?');
+    await chat.locator('.msg.assistant', { hasText: 'I see a tiny image.' }).waitFor({ timeout: 90_000 });
+    const last = (rig.fake!.requests[before]!.body as { messages: Array<{ role: string; content: unknown }> }).messages.at(-1)!;
+    assert.deepEqual(last, { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }] });
+    assert.match(await chat.locator('.msg.user', { hasText: 'What is in this picture?' }).locator('.chip').innerText(), /image 1 \(png, 1 KB\)/);
+    assert.equal(await chat.locator('#images .image-chip').count(), 0, 'sent images leave the composer');
+    await screenshot(page, 'composer-6-image-sent');
   });
 });

@@ -1,6 +1,6 @@
 // Runs chat sessions against the kernel: start/cancel/approve tasks, fold task events into the session model, persist.
 import * as vscode from 'vscode';
-import { AgentMode, type TaskEvent } from '../../../protocol/src/agent';
+import { AgentMode, base64Bytes, type ImageInput, type TaskEvent } from '../../../protocol/src/agent';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import type { EventData } from '../../../protocol/src/events';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
@@ -173,9 +173,11 @@ export class ChatController extends Disposable {
    * The composer's Send: while this session runs a task the message waits in its queue (said in the transcript) and
    * starts when the task finishes; otherwise it starts now.
    */
-  async submit(text: string): Promise<void> {
+  async submit(text: string, images?: ImageInput[]): Promise<void> {
     const s = this.current;
-    if (!s.running) { await this.send(text); return; }
+    if (!s.running) { await this.send(text, images ? { images } : {}); return; }
+    // Queued messages are kept with the session (workspace storage): pictures are not, so they wait for Send.
+    if (images?.length) throw new AirlockError('CHAT_BUSY', 'a task is running: a message with images is not queued', 'send it when the task ends');
     (s.queued ??= []).push(text);
     this.emit([notice(s, 'info', `Queued: "${text.split('\n')[0]!.slice(0, 80)}" runs when the current task ends (${s.queued.length} waiting).`)], s);
   }
@@ -198,7 +200,8 @@ export class ChatController extends Disposable {
     const first = s.items.length === 0;
     const attached = await this.attach(s, text);
     s.draft = undefined;
-    this.emit(addUserMessage(s, text, Date.now(), attached.map((a) => a.label)), s);
+    const pictures = (override.images ?? []).map((i, n) => `image ${n + 1} (${i.mediaType.slice(6)}, ${Math.ceil(base64Bytes(i.data) / 1024)} KB)`);
+    this.emit(addUserMessage(s, text, Date.now(), [...attached.map((a) => a.label), ...pictures]), s);
     if (first) this._onSnapshot.fire(); // the session list shows the new title (taken from this first prompt)
     try {
       const client = await this.connect();

@@ -102,7 +102,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     try {
       if (!t) { this.log.warn(`chat view: no chat to handle ${m.type} (the folder is changing)`); return; }
       switch (m.type) {
-        case 'chat/send': await t.chat.submit(m.text); break;
+        case 'chat/send': await t.chat.submit(m.text, m.images); break;
         case 'chat/stop': await t.chat.stop(); break;
         case 'chat/retry': await t.chat.retry(); break;
         case 'chat/new': t.chat.newSession(); break;

@@ -7,6 +7,7 @@ import { VirtualList } from '../shared/virtualList';
 import { formatUsage, renderItem } from './render';
 import { readSetup, renderSetup, syncSetup } from './setup';
 import { ChatStore } from './store';
+import { addImages, type Pending, renderImages } from './images';
 
 type ValueEl = HTMLElement & { value: string; disabled?: boolean };
 
@@ -20,6 +21,10 @@ export class ChatApp {
   private setup?: ChatSetup;
   private setupKey = '';
   private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log' | 'setup', HTMLElement>;
+  /** Images waiting to go with the next message. */
+  private pending: Pending[] = [];
+  private readonly images: HTMLElement;
+  private readonly composerNote: HTMLElement;
   /** Called after the DOM reflects a host message (the bench measures delta → paint with it). */
   onRendered?: () => void;
 
@@ -41,7 +46,11 @@ export class ChatApp {
     <vscode-button id="addFile" secondary title="Attach a workspace file (@path; read through the policy)" aria-label="Attach a file">@ File</vscode-button>
     <vscode-button id="addSelection" secondary title="Attach the active editor's selection (#selection)" aria-label="Attach the editor selection">#selection</vscode-button>
     <vscode-button id="addProblems" secondary title="Attach the workspace's problems (#problems)" aria-label="Attach the problems">#problems</vscode-button>
+    <vscode-button id="addImage" secondary title="Attach an image (or paste one into the message)" aria-label="Attach an image">Image</vscode-button>
+    <input id="imageFile" type="file" accept="image/png,image/jpeg,image/gif,image/webp" multiple hidden>
   </div>
+  <div id="images" class="attachments" aria-label="Images attached to the message" hidden></div>
+  <div id="composerNote" class="composer-note" role="alert" hidden></div>
   <div class="composer-actions">
     <vscode-button id="send">Send</vscode-button>
     <vscode-button id="stop" secondary hidden title="Stop (Escape)">Stop</vscode-button>
@@ -49,6 +58,8 @@ export class ChatApp {
   </div>
 </footer>`;
     const q = (id: string) => root.querySelector<HTMLElement>(`#${id}`)!;
+    this.images = q('images');
+    this.composerNote = q('composerNote');
     this.el = { sessions: q('sessions'), mode: q('mode'), meter: q('meter'), meterBar: q('meterBar'), input: q('input'), send: q('send'), stop: q('stop'), retry: q('retry'), newSession: q('newSession'), banner: q('banner'), live: q('live'), log: q('log'), setup: q('setup') };
     const saved = bridge.getState();
     this.list = new VirtualList<ChatItem>({
@@ -57,6 +68,19 @@ export class ChatApp {
       onScroll: (top, atBottom) => this.bridge.setState({ scrollTop: top, stickToBottom: atBottom }),
     });
     this.wire(root);
+  }
+
+  /** Pasted or picked images join the message (checked against task/start's caps; a refusal is said under the composer). */
+  private async attachImages(files: File[]): Promise<void> {
+    const refused = await addImages(this.pending, files).catch((err: Error) => err.message);
+    renderImages(this.images, this.pending);
+    this.note(refused && `Image not attached: ${refused}.`);
+  }
+
+  private note(text?: string): void {
+    this.composerNote.hidden = !text;
+    this.composerNote.textContent = text ?? '';
+    if (text) this.say(text, true);
   }
 
   /** Adds `text` to the composer (after a space when needed), keeps the draft and gives the composer the focus. */
@@ -73,8 +97,12 @@ export class ChatApp {
       const text = input.value.trim();
       // While a task runs the host queues the message (it starts when the task ends).
       if (!text) return;
-      this.bridge.post({ type: 'chat/send', text });
+      const images = this.pending.map(({ mediaType, data }) => ({ mediaType, data }));
+      this.bridge.post({ type: 'chat/send', text, ...(images.length ? { images } : {}) });
       input.value = '';
+      this.pending = [];
+      renderImages(this.images, this.pending);
+      this.note();
       if (this.draftTimer) clearTimeout(this.draftTimer);
       this.draftTimer = undefined;
       this.list.scrollToBottom();
@@ -96,6 +124,19 @@ export class ChatApp {
     root.querySelector('#addFile')!.addEventListener('click', () => this.bridge.post({ type: 'chat/pickFile' }));
     root.querySelector('#addSelection')!.addEventListener('click', () => this.insert('#selection '));
     root.querySelector('#addProblems')!.addEventListener('click', () => this.insert('#problems '));
+    const file = root.querySelector<HTMLInputElement>('#imageFile')!;
+    root.querySelector('#addImage')!.addEventListener('click', () => file.click());
+    file.addEventListener('change', () => { void this.attachImages([...(file.files ?? [])]); file.value = ''; });
+    input.addEventListener('paste', (e: ClipboardEvent) => {
+      const files = [...(e.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+      if (files.length) { e.preventDefault(); void this.attachImages(files); }
+    });
+    this.images.addEventListener('click', (e) => {
+      const i = (e.target as HTMLElement).closest<HTMLElement>('[data-remove-image]')?.dataset.removeImage;
+      if (i === undefined) return;
+      this.pending.splice(Number(i), 1);
+      renderImages(this.images, this.pending);
+    });
     this.el.stop.addEventListener('click', () => this.bridge.post({ type: 'chat/stop' }));
     this.el.retry.addEventListener('click', () => this.bridge.post({ type: 'chat/retry' }));
     this.el.newSession.addEventListener('click', () => this.bridge.post({ type: 'chat/new' }));

@@ -64,7 +64,8 @@ export const ApprovalChoices = z.object({ allowOnce: z.boolean(), allowSession: 
 export type ApprovalChoices = z.infer<typeof ApprovalChoices>;
 
 /** A live provider the first-run form offers (`replay` is the "Try it with a recorded session" button instead). */
-export const SetupProvider = z.enum(['openai', 'openai-responses', 'anthropic', 'google', 'openai-compatible']);
+/** `vscode-lm` is offered only when VS Code has language models (ChatSetup `vscodeModels`). */
+export const SetupProvider = z.enum(['openai', 'openai-responses', 'anthropic', 'google', 'openai-compatible', 'vscode-lm']);
 export type SetupProvider = z.infer<typeof SetupProvider>;
 
 /** Why the chat shows its first-run form, and what it knows already (never a key). */
@@ -75,6 +76,8 @@ export const ChatSetup = z.object({
   baseUrl: z.string().max(2048).optional(),
   /** Suggested models per provider (the person may type any). */
   models: z.record(z.string(), z.array(z.string().max(200)).max(20)),
+  /** The models VS Code offers (vscode.lm), when it has any: then the form offers them, no key needed. */
+  vscodeModels: z.array(z.string().max(200)).max(50).optional(),
 });
 export type ChatSetup = z.infer<typeof ChatSetup>;
 

@@ -84,7 +84,9 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
   const h0 = heap();
   const c0 = collectionSizes(k.services);
-  const s0 = v8.writeHeapSnapshot(path.join(os.tmpdir(), 'probe-0.heapsnapshot'));
+  // Writing a snapshot grows RSS by itself: PROBE_SNAPSHOTS=0 measures RSS alone.
+  const snapshots = process.env.PROBE_SNAPSHOTS !== '0';
+  const s0 = snapshots ? v8.writeHeapSnapshot(path.join(os.tmpdir(), 'probe-0.heapsnapshot')) : '';
   const t0 = Date.now();
   for (let done = 0; done < n; done += 50) {
     await run(Math.min(50, n - done));
@@ -93,12 +95,13 @@ async function main(): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, 2000));
   const h1 = heap();
-  const s1 = v8.writeHeapSnapshot(path.join(os.tmpdir(), 'probe-1.heapsnapshot'));
+  const s1 = snapshots ? v8.writeHeapSnapshot(path.join(os.tmpdir(), 'probe-1.heapsnapshot')) : '';
   for (const [p, size] of collectionSizes(k.services)) {
     const before = c0.get(p) ?? 0;
     if (size - before >= n / 20) console.log(`grew: ${p} ${before} → ${size}`);
   }
   console.log(`${n} tasks in ${((Date.now() - t0) / 1000).toFixed(0)} s: heap ${h0.toFixed(1)} → ${h1.toFixed(1)} MB (${((h1 - h0) * 1e3 / n).toFixed(1)} KB/task)`);
+  if (!snapshots) { k.dispose(); await new Promise((r) => setTimeout(r, 5000)); process.exit(0); }
   const a0 = aggregate(s0);
   const a1 = aggregate(s1);
   const rows = [...a1].map(([key, a]) => ({ key, dc: a.count - (a0.get(key)?.count ?? 0), ds: a.size - (a0.get(key)?.size ?? 0) }))

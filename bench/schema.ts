@@ -1,8 +1,9 @@
 // The results file every benchmark writes (bench/results/NAME.json) and the docs are generated from: one zod schema.
 import { z } from 'zod';
 
-/** Where the measured work ran: in this Node process (or a worker/engine it drives over a socket), or a spawned CLI. */
-export const ProcessModel = z.enum(['in-process', 'spawned-cli']);
+/** Where the measured work ran: in this Node process (or a worker/engine it drives over a socket), a spawned CLI, or
+ * another spawned process (`spawned`). */
+export const ProcessModel = z.enum(['in-process', 'spawned-cli', 'spawned']);
 export type ProcessModel = z.infer<typeof ProcessModel>;
 
 /** One measured figure with how it was sampled: ratios are only allowed between figures sampled the same way. */

@@ -5,7 +5,7 @@ import { builtinModules } from 'node:module';
 
 const root = process.env.AIRLOCK_LINT_ROOT ?? path.join(import.meta.dirname, '..');
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-const layers = ['protocol', 'core', 'kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates'];
+const layers = ['protocol', 'core', 'kernel', 'bootstrap', 'cli', 'extension', 'webview', 'templates', 'plugins'];
 
 /**
  * For each layer: layers it must not import, and whether Node built-ins / vscode are banned. core/ is the host-side
@@ -21,6 +21,8 @@ const rules = {
   extension: { forbid: ['kernel', 'cli', 'webview'], vscode: true },
   webview: { forbid: ['core', 'kernel', 'bootstrap', 'cli', 'extension', 'templates'], vscode: false, node: false },
   templates: { forbid: ['kernel', 'cli', 'extension', 'webview'], vscode: false },
+  // The built-in plugins (on the SDK, bundled into dist/plugins) may reuse the kernel's test-runner parsers.
+  plugins: { forbid: ['bootstrap', 'cli', 'extension', 'webview'], vscode: false },
 };
 /** Targets a layer must not import even though the layer above is allowed (why in the message). */
 const forbidTargets = [
@@ -50,7 +52,7 @@ function* files(dir) {
 // kernel image. A process.cwd() that means the user's folder says so on its line.
 const ASSET_RESOLVER = 'protocol/src/node/assets.ts';
 const assetPathRe = /\b__dirname\b|\bimport\.meta\.dirname\b|process\.cwd\(\)/;
-const assetLayers = new Set(['protocol', 'core', 'kernel', 'bootstrap', 'cli', 'extension', 'templates']);
+const assetLayers = new Set(['protocol', 'core', 'kernel', 'bootstrap', 'cli', 'extension', 'templates', 'plugins']);
 
 // The extension and the webview talk to the kernel only through the typed protocol (client.request<M>, onEvent<E>):
 // both ship with the kernel they talk to and the handshake checks the protocol version, so nothing there needs to

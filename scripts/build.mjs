@@ -51,6 +51,10 @@ export const targets = {
   kernelVendors: { ...common, sourcemap: false, entryPoints: Object.fromEntries(Object.entries(lazyVendors).map(([m, n]) => [`vendor/${n}`, require_.resolve(m)])),
     outdir: 'dist/kernel', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, plugins: [cliOnlyPlugin] },
   cli: { ...common, entryPoints: ['cli/src/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: [...nodeExternal, ...cliOnly] },
+  // `airlock mcp serve` alone, shipped in the .vsix (which has no CLI) for VS Code's own agents: without the keychain binding,
+  // so its only natives are the ones dist/node_modules stages for the kernel (extension/src/mcp/offerToAgents.ts).
+  mcpServe: { ...common, entryPoints: ['cli/src/mcp-serve-entry.ts'], outfile: 'dist/mcp-serve.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal,
+    plugins: [cliOnlyPlugin] },
   webview: { ...common, entryPoints: fs.existsSync(path.join(root, 'webview/src')) ? fs.readdirSync(path.join(root, 'webview/src')).filter((f) => f.endsWith('.ts')).map((f) => `webview/src/${f}`) : [],
     outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' },
 };

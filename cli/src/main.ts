@@ -31,14 +31,4 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-export const processIO: CliIO = {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
-  readStdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
-  cwd: process.cwd(), // the user's folder, not an asset path
-  env: process.env,
-};
+export { processIO } from './process-io';

@@ -14,6 +14,8 @@ import { forwardApiKeys } from './providerKeys';
 import { serveLanguageModels } from './lm/lmService';
 import { forwardPoolSizes } from './chat/poolSettings';
 import { forwardMcpServers } from './mcp/forwardServers';
+import { offerToVsCodeAgents } from './mcp/offerToAgents';
+import { vscodeMcpHost } from './mcp/vscodeMcpHost';
 import { showStorageWarnings } from './audit/storageWarnings';
 import { registerBaseUi, registerUi, type UiHandle } from './ui';
 import { diskFolders, knownFolder, pickFolder } from './workspaceFolder';
@@ -75,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add(serveLanguageModels(kernel, log));
     scope.add(forwardPoolSizes(kernel, log));
     scope.add(forwardMcpServers(kernel, log));
+    scope.add(offerToVsCodeAgents(vscodeMcpHost(context), folder.uri.fsPath, log)); // Copilot agent mode runs Airlock's tools
     scope.add(showStorageWarnings(kernel, log));
     api.ui = scope.add(registerUi(context, kernel, folder.uri, log));
     // A pending approval is signalled where the person is: the chat's badge, a notification when it is hidden, the status bar.

@@ -3,17 +3,14 @@
 // the client), exec in a real sandbox whose write lands in the patch set, and fs_write; the workspace stays as it was
 // until a person accepts and merges the patch set that closing the session produced.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
-
-interface Ran { status: number | null; stdout: string; stderr: string }
+import { cleanUp, connectNode, copyPackage, runNode, toolText as text, waitForListing } from './shipped-helpers';
 
 describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () {
   this.timeout(600_000);
@@ -26,39 +23,23 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
   let client: Client;
   let stderr = '';
 
-  const airlock = (args: string[]): Promise<Ran> => new Promise((resolve) => {
-    const p = spawn(process.execPath, [cli(), ...args], { cwd: elsewhere, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (c) => { out += String(c); });
-    p.stderr.on('data', (c) => { err += String(c); });
-    p.on('close', (status) => resolve({ status, stdout: out, stderr: err }));
-  });
-  const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+  const airlock = (args: string[]) => runNode(cli(), args, elsewhere, env);
   const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
   const wsFiles = () => fs.readdirSync(ws).sort();
 
   before(async () => {
     const root = assets().root;
     assert.ok(fs.existsSync(path.join(root, 'dist', 'cli.js')), 'node scripts/build.mjs first');
-    for (const d of ['dist', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples']) fs.cpSync(path.join(root, d), path.join(pkg, d), { recursive: true });
-    fs.copyFileSync(path.join(root, 'package.json'), path.join(pkg, 'package.json'));
+    copyPackage(pkg);
     fs.mkdirSync(ws);
     fs.mkdirSync(elsewhere);
     fs.writeFileSync(path.join(ws, 'a.txt'), 'hello from the workspace\n');
     fs.writeFileSync(path.join(ws, '.env'), 'API_TOKEN=do-not-read-me\n');
     client = new Client({ name: 'airlock-test', version: '1.0.0' });
-    const transport = new StdioClientTransport({ command: process.execPath, args: [cli(), 'mcp', 'serve', '--workspace', ws, '--mode', 'explore'],
-      cwd: elsewhere, env: env as Record<string, string>, stderr: 'pipe' });
-    transport.stderr?.on('data', (c) => { stderr += String(c); });
-    await client.connect(transport);
+    await connectNode(client, cli(), ['mcp', 'serve', '--workspace', ws, '--mode', 'explore'], elsewhere, env, (c) => { stderr += c; });
   });
 
-  after(async () => {
-    await client?.close().catch(() => undefined);
-    const docker = new Docker();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } })) await docker.getContainer(c.Id).remove({ force: true });
-    fs.rmSync(base, { recursive: true, force: true });
-  });
+  after(() => cleanUp(client, ws, base));
 
   it('lists the tools with their JSON schemas (names an MCP client accepts)', async () => {
     const { tools } = await client.listTools();
@@ -114,11 +95,7 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
 
   it('closing the session (stdin EOF) makes a patch set; accept + merge applies it; the calls are audited as mcp:airlock-test', async () => {
     await client.close();
-    let listed = '';
-    for (let i = 0; i < 60 && !/task_mcp_/.test(listed); i++) {
-      listed = (await airlock(['review', 'list', '--workspace', ws])).stdout;
-      if (!/task_mcp_/.test(listed)) await new Promise((r) => setTimeout(r, 1000));
-    }
+    const listed = await waitForListing(() => airlock(['review', 'list', '--workspace', ws]), /task_mcp_/);
     const m = /^(\S+)\s+pending\s+2 files.*task (task_mcp_\w+)/m.exec(listed);
     assert.ok(m, `no pending patch set of the session:\n${listed}\n${stderr}`);
     const [, setId, session] = m;
@@ -162,11 +139,7 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
     assert.equal(asked.length, 2);
     assert.match(asked[0], /fs\.write[^]*CI workflows are approved one by one/i);
     await c.close();
-    let listed = '';
-    for (let i = 0; i < 60 && !/pending\s+1 files/.test(listed); i++) {
-      listed = (await airlock(['review', 'list', '--workspace', ws, '--status', 'pending'])).stdout;
-      if (!/pending\s+1 files/.test(listed)) await new Promise((r) => setTimeout(r, 1000));
-    }
+    const listed = await waitForListing(() => airlock(['review', 'list', '--workspace', ws, '--status', 'pending']), /pending\s+1 files/);
     const m = /^(\S+)\s+pending\s+1 files.*task (task_mcp_\w+)/m.exec(listed);
     assert.ok(m, listed);
     assert.ok(!fs.existsSync(path.join(ws, '.github')), 'the workspace changed before a merge');

@@ -30,7 +30,7 @@ export interface McpHost<T = unknown> {
   enabled(): boolean;
   /** `airlock.containerRuntime`: the program must reach the kernel this window starts, on the same engine. */
   runtime(): string;
-  /** `airlock.defaultMode`: the agent's session runs in the mode the person chose for Airlock's own sessions. */
+  /** `airlock.defaultMode` when the person set it (not its default): the mode of the agent's sessions. */
   mode(): string | undefined;
   /** Fires when one of these settings changes. */
   onDidChangeSettings: Event<void>;
@@ -51,9 +51,10 @@ export function serverSpec(host: Pick<McpHost, 'execPath' | 'extensionPath' | 'r
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' }; // Electron runs as Node; plain Node ignores it
   const runtime = host.runtime();
   if (runtime === 'docker' || runtime === 'podman') env.AIRLOCK_RUNTIME = runtime;
+  // Unset (or not a mode): explore. VS Code's agents do not follow strict's test-first workflow, and a strict session
+  // that cannot reach review (a project without tests) closes without a patch set: their work would be lost.
   const mode = AgentMode.safeParse(host.mode());
-  const args = [path.join(host.extensionPath, 'dist', 'mcp-serve.js'), '--workspace', folder];
-  if (mode.success) args.push('--mode', mode.data);
+  const args = [path.join(host.extensionPath, 'dist', 'mcp-serve.js'), '--workspace', folder, '--mode', mode.success ? mode.data : 'explore'];
   return { label: SERVER_LABEL, command: host.execPath, args, env, version: host.version };
 }
 

@@ -18,7 +18,10 @@ export function vscodeMcpHost(context: vscode.ExtensionContext): McpHost {
     isTrusted: () => vscode.workspace.isTrusted,
     enabled: () => config().get<boolean>('mcp.offerToVsCodeAgents', true),
     runtime: () => config().get<string>('containerRuntime', 'auto'),
-    mode: () => config().get<string>('defaultMode'),
+    mode: () => {
+      const v = config().inspect<string>('defaultMode');
+      return v?.workspaceFolderValue ?? v?.workspaceValue ?? v?.globalValue;
+    },
     onDidChangeSettings: (listener) => vscode.workspace.onDidChangeConfiguration((e) => {
       const keys = ['airlock.mcp.offerToVsCodeAgents', 'airlock.containerRuntime', 'airlock.defaultMode'];
       if (keys.some((k) => e.affectsConfiguration(k))) listener();

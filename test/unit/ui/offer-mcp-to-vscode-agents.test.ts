@@ -50,7 +50,7 @@ describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
     assert.equal(def.label, 'Airlock');
     assert.equal(def.command, '/opt/VSCode/code');
     const script = path.join('/home/me/.vscode/extensions/airlock.airlock-1.2.3', 'dist', 'mcp-serve.js');
-    assert.deepEqual(def.args, [script, '--workspace', '/work/project']);
+    assert.deepEqual(def.args, [script, '--workspace', '/work/project', '--mode', 'explore']);
     assert.deepEqual(def.env, { ELECTRON_RUN_AS_NODE: '1' });
     assert.equal(def.version, '1.2.3');
     d.dispose();
@@ -65,8 +65,13 @@ describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
     const def = f.registered[0]!.provider.provideMcpServerDefinitions()[0]!;
     assert.deepEqual(def.env, { ELECTRON_RUN_AS_NODE: '1', AIRLOCK_RUNTIME: 'podman' });
     assert.deepEqual(def.args?.slice(1), ['--workspace', '/work/project', '--mode', 'explore']);
-    f.state.mode = 'yolo'; // not a mode: left to the kernel's default rather than passed on
-    assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), ['--workspace', '/work/project']);
+    f.state.mode = 'strict'; // the person chose strict: theirs
+    assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), ['--workspace', '/work/project', '--mode', 'strict']);
+    // Unset or not a mode: explore, never strict's default (a session without tests would close without a patch set).
+    for (const m of [undefined, 'yolo']) {
+      f.state.mode = m;
+      assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), ['--workspace', '/work/project', '--mode', 'explore']);
+    }
   });
 
   it('registers nothing where VS Code has no MCP API (code-server 1.100), and says so in the log', () => {

@@ -22,6 +22,7 @@ import { interruptReason, noModel } from './taskEnds';
 import { SessionStore, type StoredChats } from './sessionStore';
 import { autoMergeCriteria } from './kernelSettings';
 import { rewindSession } from './rewind';
+import { dequeue, enqueue, refuseMessage, unqueueToDraft } from './queue';
 import { type Attached, type EditorContext, gatherContext, parseMentions, withContext } from './context';
 import { vscodeEditorContext } from './editorContext';
 import { pickContextFile } from './filePicker';
@@ -159,13 +160,7 @@ export class ChatController extends Disposable {
   /** Every running task of this window ends as interrupted, with the reason (the kernel went away). */
   private interruptAll(reason: string): void {
     for (const s of this.sessions.values()) {
-      this.emit(interruptTask(s, reason, Date.now()), s);
-      // Queued messages are not sent into a kernel that just went away: they go back to the composer.
-      if (s.queued?.length) {
-        s.draft = [s.draft, ...s.queued].filter(Boolean).join('\n\n');
-        s.queued = undefined;
-        this.emit([notice(s, 'warn', 'The queued messages were not sent: they are back in the composer.')], s);
-      }
+      this.emit([...interruptTask(s, reason, Date.now()), ...unqueueToDraft(s)], s);
     }
   }
 
@@ -178,15 +173,13 @@ export class ChatController extends Disposable {
     if (!s.running) { await this.send(text, images ? { images } : {}); return; }
     // Queued messages are kept with the session (workspace storage): pictures are not, so they wait for Send.
     if (images?.length) throw new AirlockError('CHAT_BUSY', 'a task is running: a message with images is not queued', 'send it when the task ends');
-    (s.queued ??= []).push(text);
-    this.emit([notice(s, 'info', `Queued: "${text.split('\n')[0]!.slice(0, 80)}" runs when the current task ends (${s.queued.length} waiting).`)], s);
+    this.emit(enqueue(s, text), s);
   }
 
   /** The next queued message of `s`, once its task finished (a failed start leaves the rest queued: Send runs them). */
   private drainQueue(s: ChatSession): void {
-    const next = s.queued?.shift();
+    const next = dequeue(s);
     if (next === undefined) return;
-    if (!s.queued!.length) s.queued = undefined;
     void this.send(next, {}, s).catch((err) => this.log.warn(`queued message not started: ${formatError(err)}`));
   }
 
@@ -244,9 +237,7 @@ export class ChatController extends Disposable {
       return parseMentions(text).length ? await gatherContext(text, await this.connect(), this.editor) : [];
     } catch (err) {
       this.log.warn(formatError(err));
-      s.draft = text;
-      const e = AirlockError.from(err);
-      this.emit([notice(s, 'error', `Not sent: ${e.message}${e.hint ? ` (${e.hint})` : ''}`)], s);
+      this.emit(refuseMessage(s, text, err), s);
       this._onSnapshot.fire();
       throw err;
     }

@@ -2,7 +2,7 @@
 // vendor's own form; a provider that takes none refuses the task.
 import { strict as assert } from 'node:assert';
 import { base64Bytes, type ChatMessage, type ImageInput, type StreamEvent } from '../../../protocol/src/agent';
-import { AirlockError } from '../../../protocol/src/errors';
+import type { AirlockError } from '../../../protocol/src/errors';
 import { TaskStartParams } from '../../../protocol/src/methods/agent';
 import { checkImages } from '../../../kernel/src/agent/task-images';
 import { toChatMessages } from '../../../kernel/src/agent/providers/openai-chat';

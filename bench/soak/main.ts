@@ -27,7 +27,7 @@ function write(r: SoakReport): void {
       task_overhead_p50_ms: ms(r.overheadP50Ms, 'p50'),
       task_overhead_p95_ms: ms(r.overheadP95Ms, 'p95'),
       kernel_rss_growth_mb: { value: Math.max(0, r.rssGrowthMb), unit: 'MB', stat: 'total', n: r.samples.length, warmup: 0, model,
-        work: `kernel process VmRSS, mean of the last 3 samples minus the first 3 after the first quarter: ${work}`, goal: '<= 20 per 10 min' },
+        work: `kernel process VmRSS, lowest sample of the run's last quarter minus lowest of its second quarter: ${work}`, goal: '<= 20 per 10 min' },
       orphans: { value: r.orphans.length, unit: 'count', stat: 'total', n: 1, warmup: 0, model, work: `task sandboxes and output volumes left 60 s after the last task: ${work}`, goal: '0' },
       lost_entries: { value: r.lostEntries, unit: 'count', stat: 'total', n: Math.max(1, r.tasks), warmup: 0, model,
         work: `audit entries acknowledged to the client during the run missing or changed at the end: ${work}`, goal: '0' },

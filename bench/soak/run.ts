@@ -100,18 +100,28 @@ async function soak(sup: KernelSupervisor, client: RpcClient, workspace: string,
   return report(o, sup, outcomes, samples, orphans, lostEntries, ranMs, failures);
 }
 
+/**
+ * Growth of the floor: the lowest sample of the last quarter of the run against the lowest of the second (the first
+ * quarter is warm-up: pools filled, code paths compiled). RSS swings ±20 MB with garbage not yet collected, so a few
+ * samples at each end moved the measure by as much as the goal; the floor is what stays after collection, and it
+ * rises with a leak, not with the heap's headroom. Samples after the last task (the settle) are left out. NaN: too few.
+ */
+export function growthOf(samples: Sample[], ranMs: number): { rssMb: number; fds: number } {
+  const runS = ranMs / 1000;
+  const between = (a: number, b: number) => samples.filter((s) => s.atS >= a && s.atS <= b);
+  const head = between(runS / 4, runS / 2);
+  const tail = between((runS * 3) / 4, runS);
+  const floor = (xs: Sample[], f: (s: Sample) => number) => (xs.length ? Math.min(...xs.map(f)) : NaN);
+  return { rssMb: floor(tail, (s) => s.rssMb) - floor(head, (s) => s.rssMb), fds: floor(tail, (s) => s.fds) - floor(head, (s) => s.fds) };
+}
+
 function report(o: SoakOptions, sup: KernelSupervisor, outcomes: TaskOutcome[], samples: Sample[], orphans: string[], lostEntries: number,
   ranMs: number, failures: string[]): SoakReport {
   const overhead = outcomes.flatMap((r) => (r.overheadMs === undefined ? [] : [r.overheadMs]));
-  // Growth: the last samples against those after a warm-up (the first quarter: pools filled, code paths compiled).
-  const warm = samples.filter((s) => s.atS >= (o.minutes * 60) / 4);
-  const head = warm.slice(0, 3);
-  const tail = samples.slice(-3);
-  const avg = (xs: Sample[], f: (s: Sample) => number) => xs.reduce((a, s) => a + f(s), 0) / Math.max(1, xs.length);
-  const rssGrowthMb = avg(tail, (s) => s.rssMb) - avg(head, (s) => s.rssMb);
-  const fdGrowth = avg(tail, (s) => s.fds) - avg(head, (s) => s.fds);
+  const { rssMb: rssGrowthMb, fds: fdGrowth } = growthOf(samples, ranMs);
   const problems = outcomes.flatMap((r) => (r.problem ? [r.problem] : []));
   const byKind = Object.fromEntries(KINDS.map((k) => [k, outcomes.filter((r) => r.kind === k).length])) as Record<Kind, number>;
+  if (!Number.isFinite(rssGrowthMb)) failures.push(`too few samples to measure growth (${samples.length})`);
   if (rssGrowthMb > rssBudgetMb(o.minutes)) failures.push(`kernel RSS grew ${rssGrowthMb.toFixed(1)} MB (budget ${rssBudgetMb(o.minutes)} MB)`);
   if (fdGrowth > FD_BUDGET) failures.push(`kernel open fds grew by ${fdGrowth.toFixed(0)} (budget ${FD_BUDGET})`);
   if (orphans.length) failures.push(`${orphans.length} orphan(s): ${orphans.slice(0, 5).join(', ')}`);

@@ -152,6 +152,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/rewind'), itemId: z.string().max(128) }),
   /** A code block's Copy (to the clipboard) or Insert (at the active editor's cursor, an unsaved edit the person sees). */
   z.object({ type: z.literal('chat/code'), action: z.enum(['copy', 'insert']), text: z.string().max(1_000_000) }),
+  /** `@query` being typed in the composer: the host answers with chat/fileSuggestions. */
+  z.object({ type: z.literal('chat/completeFile'), requestId: z.number().int().nonnegative(), query: z.string().max(500) }),
   /** The composer's "@ File" button: the host shows a file picker and answers with chat/insert. */
   z.object({ type: z.literal('chat/pickFile') }),
   /** The composer's text, debounced: the host keeps it with the session. */
@@ -167,6 +169,8 @@ export type WebviewToHost = z.infer<typeof WebviewToHost>;
 export const HostToWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/snapshot'), snapshot: ChatSnapshot }),
   z.object({ type: z.literal('chat/ops'), sessionId: z.string(), ops: z.array(ChatOp), sentAt: z.number().optional() }),
+  /** Files matching a chat/completeFile query (workspace-relative, at most 20). */
+  z.object({ type: z.literal('chat/fileSuggestions'), requestId: z.number().int(), paths: z.array(z.string().max(4096)).max(20) }),
   /** Text for the composer at its cursor (a picked `@path`). */
   z.object({ type: z.literal('chat/insert'), text: z.string().max(5000) }),
   z.object({ type: z.literal('audit/stats'), stats: AuditStats.nullable(), unavailable: z.string().nullable() }),

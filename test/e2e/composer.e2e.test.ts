@@ -168,4 +168,20 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     assert.equal(await chat.locator('#images .image-chip').count(), 0, 'sent images leave the composer');
     await screenshot(page, 'composer-6-image-sent');
   });
+
+  it('7 typing @ lists the folder\'s matching files; Tab takes the highlighted one', async () => {
+    const input = chat.locator('vscode-textarea#input');
+    await input.click();
+    await page.keyboard.type('Look at @stat');
+    const list = chat.locator('#mentions');
+    await list.locator('.mention', { hasText: '@src/stats.js' }).waitFor({ timeout: 15_000 });
+    assert.deepEqual((await list.locator('.mention').allTextContents()).slice(0, 2), ['@src/stats.js', '@test/stats.test.js']);
+    assert.equal(await list.locator('.mention.active').innerText(), '@src/stats.js', 'the shortest path first');
+    await screenshot(page, 'composer-7-mentions');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    assert.equal(await input.evaluate((e) => (e as HTMLElement & { value: string }).value), 'Look at @test/stats.test.js ');
+    assert.equal(await list.isHidden(), true);
+    await input.evaluate((e) => { (e as HTMLElement & { value: string }).value = ''; });
+  });
 });

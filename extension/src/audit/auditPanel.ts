@@ -59,7 +59,7 @@ export class AuditPanel extends Disposable {
       case 'audit/verify': return this.verify();
       case 'audit/refresh': return this.sendStats();
       case 'ready': case 'chat/send': case 'chat/stop': case 'chat/retry': case 'chat/new': case 'chat/openSession':
-      case 'chat/approve': case 'chat/setMode': case 'chat/openPatchSet': case 'chat/openApprovalDiff': case 'chat/draft': case 'chat/rewind': case 'chat/pickFile': case 'chat/code': case 'chat/setup': case 'chat/tryRecorded':
+      case 'chat/approve': case 'chat/setMode': case 'chat/openPatchSet': case 'chat/openApprovalDiff': case 'chat/draft': case 'chat/rewind': case 'chat/pickFile': case 'chat/code': case 'chat/completeFile': case 'chat/setup': case 'chat/tryRecorded':
         this.log.warn(`audit view ignored ${m.type}`);
         return;
       default: { const never: never = m; return never; }

@@ -25,7 +25,7 @@ import { rewindSession } from './rewind';
 import { dequeue, enqueue, refuseMessage, unqueueToDraft } from './queue';
 import { type Attached, type EditorContext, gatherContext, parseMentions, withContext } from './context';
 import { vscodeEditorContext } from './editorContext';
-import { pickContextFile } from './filePicker';
+import { pickContextFile, suggestContextFiles } from './filePicker';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
 
@@ -250,6 +250,9 @@ export class ChatController extends Disposable {
 
   /** The composer's "@ File": the picked file's path, to insert as `@path`. */
   pickFile(): Promise<string | undefined> { return pickContextFile(this.root); }
+
+  /** The composer's completion while `@query` is typed. */
+  suggestFiles(query: string): Promise<string[]> { return suggestContextFiles(this.root, query); }
 
   /** "Rewind to here" on one of the person's messages of the current session (rewind.ts). */
   async rewind(itemId: string): Promise<void> {

@@ -114,6 +114,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
         case 'chat/draft': t.chat.setDraft(m.sessionId, m.text); break;
         case 'chat/rewind': await t.chat.rewind(m.itemId); break;
         case 'chat/code': await codeAction(m.action, m.text); break;
+        case 'chat/completeFile':
+          this.bridge?.post({ type: 'chat/fileSuggestions', requestId: m.requestId, paths: await t.chat.suggestFiles(m.query) });
+          break;
         case 'chat/pickFile': {
           const picked = await t.chat.pickFile();
           if (picked) this.bridge?.post({ type: 'chat/insert', text: `@${picked} ` });

@@ -106,7 +106,7 @@ export class AuditApp {
         if (m.requestId !== undefined) this.cache.fail(m.requestId);
         this.showBanner(`${m.error.message}${m.error.hint ? ` — ${m.error.hint}` : ''}`);
         break;
-      case 'chat/snapshot': case 'chat/ops': case 'chat/insert': break;
+      case 'chat/snapshot': case 'chat/ops': case 'chat/insert': case 'chat/fileSuggestions': break;
       default: { const never: never = m; return never; }
     }
   }

@@ -8,6 +8,7 @@ import { formatUsage, renderItem } from './render';
 import { readSetup, renderSetup, syncSetup } from './setup';
 import { ChatStore } from './store';
 import { addImages, type Pending, renderImages } from './images';
+import { MentionList } from './mentions';
 
 type ValueEl = HTMLElement & { value: string; disabled?: boolean };
 
@@ -21,6 +22,7 @@ export class ChatApp {
   private setup?: ChatSetup;
   private setupKey = '';
   private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log' | 'setup', HTMLElement>;
+  private readonly mentions: MentionList;
   /** Images waiting to go with the next message. */
   private pending: Pending[] = [];
   private readonly images: HTMLElement;
@@ -41,6 +43,7 @@ export class ChatApp {
 <div id="log" class="log" role="list" aria-label="Conversation" tabindex="0"></div>
 <div id="live" class="sr-only" aria-live="polite"></div>
 <footer class="composer">
+  <div id="mentions" class="mentions" role="listbox" aria-label="Files to mention" hidden></div>
   <vscode-textarea id="input" rows="3" resize="vertical" placeholder="Describe a task (Enter to send, Shift+Enter for a new line)" aria-label="Task for the agent"></vscode-textarea>
   <div class="composer-context" role="toolbar" aria-label="Add context to the message">
     <vscode-button id="addFile" secondary title="Attach a workspace file (@path; read through the policy)" aria-label="Attach a file">@ File</vscode-button>
@@ -59,6 +62,7 @@ export class ChatApp {
 </footer>`;
     const q = (id: string) => root.querySelector<HTMLElement>(`#${id}`)!;
     this.images = q('images');
+    this.mentions = new MentionList(q('input') as ValueEl, q('mentions'), (requestId, query) => this.bridge.post({ type: 'chat/completeFile', requestId, query }));
     this.composerNote = q('composerNote');
     this.el = { sessions: q('sessions'), mode: q('mode'), meter: q('meter'), meterBar: q('meterBar'), input: q('input'), send: q('send'), stop: q('stop'), retry: q('retry'), newSession: q('newSession'), banner: q('banner'), live: q('live'), log: q('log'), setup: q('setup') };
     const saved = bridge.getState();
@@ -113,9 +117,12 @@ export class ChatApp {
       const sessionId = this.sessionId;
       this.draftTimer = setTimeout(() => { this.draftTimer = undefined; this.bridge.post({ type: 'chat/draft', sessionId, text: input.value }); }, 300);
     });
+    input.addEventListener('input', () => this.mentions.onInput());
     input.addEventListener('keydown', (e: KeyboardEvent) => {
+      if (this.mentions.onKey(e)) return;
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
     });
+    input.addEventListener('blur', () => setTimeout(() => this.mentions.close(), 150));
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.store.running) { e.preventDefault(); this.bridge.post({ type: 'chat/stop' }); }
       if (e.key.toLowerCase() === 'n' && e.ctrlKey && e.altKey) { e.preventDefault(); this.bridge.post({ type: 'chat/new' }); }
@@ -195,6 +202,7 @@ export class ChatApp {
         break;
       }
       case 'chat/insert': this.insert(m.text); break;
+      case 'chat/fileSuggestions': this.mentions.show(m.requestId, m.paths); break;
       case 'error':
         this.say(`${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, true);
         break;

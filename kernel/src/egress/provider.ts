@@ -102,7 +102,7 @@ export class ProviderEndpoints {
   /**
    * The configured provider is what the person chose (agent.baseUrl is read only from host settings, never from a
    * workspace): at public addresses it is allowed. A local server (Ollama on the loopback, llama.cpp on the LAN) is
-   * allowed too unless the task's policy refuses it by a rule or a person declines; link-local, metadata and other
+   * allowed too unless a rule of the task's policy for `kernel:provider` refuses it or a person declines; link-local, metadata and other
    * special addresses, and names resolving to a mix, go through the policy (net.connect + net.private) like any host.
    */
   private async judge(c: EgressClient, up: ResolvedUpstream): Promise<Verdict> {
@@ -117,8 +117,10 @@ export class ProviderEndpoints {
     if (!up.target.literal && all.length && classes.every((x) => x.class === 'public')) {
       return { decision: 'allow', policy: null, matched: [], reason: 'the task\'s configured model provider', address: all[0], addresses: classes };
     }
-    const v = await judge(c, up.target, { policy: this.o.policy, resolve });
     const local = all.length > 0 && classes.every((x) => x.class === 'loopback' || x.class === 'private');
+    // The person's own server is reached by the kernel's provider channel, not by the agent: judged as kernel:provider,
+    // so the modes' rules about the agent's network (strict: none) do not cut the model off; a rule can still name it.
+    const v = await judge(local ? { ...c, subject: { kind: 'kernel', id: 'provider', tags: [] } } : c, up.target, { policy: this.o.policy, resolve });
     // Refused on purpose: a rule denies net.connect to it, or a person was asked and said no.
     const refused = v.answer === 'deny' || (v.policy === 'deny' && v.matched.length > 0);
     if (v.decision === 'allow' || !local || refused) return v;

@@ -11,6 +11,8 @@ import { type ProviderUpstream, upstreamPath } from '../../../kernel/src/egress/
 import { OpenAIChatProvider } from '../../../kernel/src/agent/providers/openai-chat';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
 import type { FakeVendorServer } from '../../fakes/server';
+import { PolicyEngine } from '../../../core/src/policy/engine';
+import { parsePolicyText } from '../../../core/src/policy/loader';
 import { MemoryAudit, testPolicy, testResolver } from './fixture';
 
 const KEY = 'sk-airlock-test-0123456789abcdefghij';
@@ -112,6 +114,27 @@ describe('provider endpoint', function () {
     assert.equal(r.status, 503);
     assert.equal(fake.requests.length, 2, 'nothing refused reached the server');
     assert.deepEqual(audit.of('net.connect').map((e) => e.decision), ['allow', 'allow', 'deny', 'deny']);
+  });
+
+  it('strict\'s "no network" for agents does not cut off the person\'s local model; a rule for kernel:provider does', async () => {
+    const yaml = (extra: string) => `version: 1\nrules:\n`
+      + '  - { id: no-network, effect: deny, subjects: ["agent:*", "plugin:*"], actions: [net.connect] }\n' + extra;
+    const policy = (text: string) => { const e = new PolicyEngine({ mode: 'strict' }); e.loadParsed(() => [parsePolicyText(text, 'strict-like.yaml')]); return e; };
+    const reach = async (text: string) => {
+      const local = new ProviderEndpoints({ policy: policy(text), audit: audit.source, dir: path.join(dir, `s${String(Math.random()).slice(2)}`), resolve: testResolver,
+        upstreamFor: () => ({ vendor: 'openai-compatible', baseUrl: `http://local.test:${port}/v1` }) });
+      const ep = await local.listen({ ...client, sandbox: `sbx-${String(Math.random()).slice(2)}` });
+      const status = await new Promise<string>((resolve) => {
+        const s = net.connect(ep.socketPath, () => s.write('POST /chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}'));
+        let b = ''; s.on('data', (d) => { b += d; }); s.on('close', () => resolve(b.split(' ')[1] ?? ''));
+      });
+      await local.dispose();
+      return status;
+    };
+    fake.enqueue({ kind: 'json', status: 200, body: { ok: true } });
+    assert.equal(await reach(yaml('')), '200');
+    assert.equal(await reach(yaml('  - { id: no-local-models, effect: deny, subjects: ["kernel:provider"], actions: [net.connect], resources: ["local.test:*"] }\n')), '403');
+    assert.equal(fake.requests.length, 1);
   });
 
   it('refuses other methods, dot segments and encoded separators before anything is judged', async () => {

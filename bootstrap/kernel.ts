@@ -64,6 +64,9 @@ export function kernelCreateOptions(engine: Engine, cfg: BootstrapConfig & Parti
       `AIRLOCK_OUTPUTS_DIR=${IN.outputs}`, `AIRLOCK_HOST_OUTPUTS_DIR=${outputs.mountpoint}`,
       `AIRLOCK_KERNEL_IDLE_MINUTES=${cfg.idleMinutes}`, // the kernel stops itself when idle (kernel/src/lifecycle/idle.ts)
       `AIRLOCK_SANDBOX_RUNTIME=${cfg.sandboxRuntime}`, // runc or runsc (gVisor): kernel/src/runtime/dockerode-runtime.ts
+      // glibc gives each thread that allocates an arena of its own (64 MiB reserved, filled and rarely given back): the
+      // kernel's ~16 threads (libuv pool, V8 helpers, the audit writer and walkers) held ~7 MB each, its RSS rising.
+      'MALLOC_ARENA_MAX=2',
       // Managed settings travel with the kernel: it records their digest at start and enforces them on every task.
       ...(cfg.managed ? [`AIRLOCK_MANAGED=${encodeManaged(cfg.managed)}`] : [])],
     Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': cfg.workspace, 'airlock.image': image,

@@ -8,6 +8,7 @@ import { BenchResult, type Measured } from './schema';
 /** Docs that must carry a block for these benches (a block removed by accident is caught, not silently dropped). */
 export const REQUIRED_BLOCKS: Record<string, string> = {
   sandbox: 'docs/sandboxes.md', audit: 'docs/audit.md', patch: 'docs/patches.md', scheduler: 'docs/scheduler.md', tools: 'docs/tools.md',
+  ux: 'docs/vscode.md',
 };
 
 const BLOCK_RE = /<!-- bench:([a-z][a-z0-9-]*) -->\n[\s\S]*?<!-- \/bench:\1 -->/g;

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { Disposable, type Event } from '../../../protocol/src/lifecycle';
 import type { ChatOp } from '../../../protocol/src/webview';
-import { applyAttention, attentionBadge, attentionStatus, emptyAttention, type PendingApproval } from './attentionModel';
+import { applyAttention, attentionBadge, attentionStatus, emptyAttention, markErrorsSeen, type PendingApproval } from './attentionModel';
 
 export interface AttentionTarget {
   /** The chat view, once resolved (undefined until the person opened it once). */
@@ -12,6 +12,7 @@ export interface AttentionTarget {
 
 export class AttentionMonitor extends Disposable {
   private readonly state = emptyAttention();
+  private watched?: vscode.WebviewView;
 
   constructor(onOps: Event<{ sessionId: string; ops: ChatOp[] }>, private readonly target: AttentionTarget,
     private readonly status: (s: ReturnType<typeof attentionStatus>) => void) {
@@ -22,10 +23,24 @@ export class AttentionMonitor extends Disposable {
   private apply(sessionId: string, ops: readonly ChatOp[]): void {
     const fresh = applyAttention(this.state, sessionId, ops);
     const view = this.target.webviewView;
+    this.watch(view);
     if (view) view.badge = attentionBadge(this.state);
+    // An error shown in a chat on screen has been seen: the status bar goes back to the kernel's state.
+    if (view?.visible) markErrorsSeen(this.state);
     this.status(attentionStatus(this.state));
     // A notification only when the chat is not on screen: there the card itself is the signal.
     if (fresh.length && !view?.visible) void this.notify(fresh[0]!);
+  }
+
+  /** Errors raised while the chat was hidden are seen when it comes on screen. */
+  private watch(view: vscode.WebviewView | undefined): void {
+    if (!view || view === this.watched) return;
+    this.watched = view;
+    this._register(view.onDidChangeVisibility(() => {
+      if (!view.visible) return;
+      markErrorsSeen(this.state);
+      this.status(attentionStatus(this.state));
+    }));
   }
 
   private async notify(p: PendingApproval): Promise<void> {

@@ -8,7 +8,7 @@ export interface Attention {
   approvals: Map<string, PendingApproval>;
   /** Sessions whose task runs. */
   running: Set<string>;
-  /** The last error a session showed, until that session sends again. */
+  /** The last error a session showed, until that session sends again or the chat is seen (markErrorsSeen). */
   errors: Map<string, string>;
 }
 
@@ -32,6 +32,11 @@ export function applyAttention(a: Attention, sessionId: string, ops: readonly Ch
     }
   }
   return fresh;
+}
+
+/** The person has the chat on screen, where each error is a notice: the status bar stops repeating them. */
+export function markErrorsSeen(a: Attention): void {
+  a.errors.clear();
 }
 
 export type AttentionKind = 'idle' | 'working' | 'waiting' | 'error';

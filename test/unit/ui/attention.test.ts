@@ -1,7 +1,7 @@
 // What needs the person, folded from chat ops: approvals (badge, notification, "waiting for you"), working, error.
 import * as assert from 'node:assert/strict';
 import type { ChatItem, ChatOp } from '../../../protocol/src/webview';
-import { applyAttention, attentionBadge, attentionStatus, emptyAttention } from '../../../extension/src/attention/attentionModel';
+import { applyAttention, attentionBadge, attentionStatus, emptyAttention, markErrorsSeen } from '../../../extension/src/attention/attentionModel';
 
 const approval = (id: string, state: Extract<ChatItem, { type: 'approval' }>['state'], toolName = 'fs.write'): ChatOp => ({
   type: 'upsert', item: { type: 'approval', id, taskId: 't1', callId: `c_${id}`, toolName, arguments: '{}', reason: 'strict mode asks', state },
@@ -32,5 +32,15 @@ describe('attention', () => {
     assert.match(attentionStatus(a).tooltip, /model unreachable/);
     applyAttention(a, 's1', [{ type: 'status', running: true, taskId: 't2' }]);
     assert.equal(attentionStatus(a).kind, 'working');
+  });
+
+  it('an error seen in the chat leaves the status bar to the kernel; a pending approval stays', () => {
+    const a = emptyAttention();
+    applyAttention(a, 's1', [approval('ap1', 'pending', 'exec')]);
+    applyAttention(a, 's2', [{ type: 'upsert', item: { type: 'notice', id: 'n1', level: 'error', text: 'Task interrupted' } }]);
+    markErrorsSeen(a);
+    assert.equal(attentionStatus(a).kind, 'waiting');
+    applyAttention(a, 's1', [approval('ap1', 'allowed', 'exec')]);
+    assert.equal(attentionStatus(a).kind, 'idle');
   });
 });

@@ -75,7 +75,7 @@ Module._resolveFilename = (r, ...a) => (r === 'vscode' ? 'vscode' : orig.call(Mo
 require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: vscode };
 const t0 = performance.now();
 const ext = require(process.argv[3]);
-ext.activate({ subscriptions: [], extensionUri: stub(), workspaceState: stub({ get: () => undefined, update: async () => undefined }), globalState: stub({ get: () => undefined }), secrets: stub() });
+ext.activate({ subscriptions: [], extensionUri: stub(), extension: stub({ packageJSON: { version: '0.0.0' } }), workspaceState: stub({ get: () => undefined, update: async () => undefined }), globalState: stub({ get: () => undefined }), secrets: stub() });
 process.stdout.write(String(performance.now() - t0));
 process.exit(0);
 `;

@@ -2,5 +2,6 @@
 export { KernelSupervisor, type KernelState, type SupervisorOptions } from './supervisor';
 export { readConfig, statePaths, type BootstrapConfig, type Paths } from '../core/src/config/bootstrap';
 export { detectEngine, candidateSockets, type Engine, type EngineKind } from '../core/src/engine/detect';
-export { containerName, workspaceUser, CLIENT } from './kernel';
+export { containerName, CLIENT } from './kernel';
+export { workspaceUser } from '../core/src/engine/workspace-owner';
 export { kernelImageSpec } from '../templates/builder/kernel-image';

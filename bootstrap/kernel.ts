@@ -12,6 +12,7 @@ import type { BootstrapConfig, ConfigNotes, Paths } from '../core/src/config/boo
 import type { OutputsVolume } from '../core/src/engine/outputs-volume';
 import type { Engine } from '../core/src/engine/detect';
 import { IMAGE_ROOT } from '../templates/builder/kernel-image';
+import { ownStateBy, workspaceUser } from '../core/src/engine/workspace-owner';
 
 export const CLIENT = { name: 'airlock', version: '0.1.0' };
 /** Podman mounts /run and /var/tmp on a read-only root itself, copying the image's (empty) folders through the host's
@@ -27,16 +28,6 @@ function seccompDir(paths: Paths): string {
 
 export function containerName(paths: Paths): string {
   return `airlock-kernel-${paths.id}`;
-}
-
-/** Who the kernel and its sandboxes run as: the person, or when root starts Airlock on someone else's folder, that
- * folder's owner — so sandboxes read what the owner reads and write into output volumes that are theirs. */
-export function workspaceUser(workspace: string): { uid: number; gid: number } {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  if (uid !== 0) return { uid, gid };
-  const st = fs.statSync(workspace);
-  return { uid: st.uid, gid: st.gid };
 }
 
 /** `remote`: a kernel on a remote engine gets named volumes (state, socket dir, workspace snapshot), not host binds. */
@@ -180,17 +171,4 @@ function misfit(labels: Record<string, string>, user: string | undefined, o: Doc
   if (labels['airlock.image'] !== want['airlock.image']) return `its image differs (${labels['airlock.image']} → ${want['airlock.image']})`;
   if (user !== o.User) return `it runs as ${user}, this kernel needs ${o.User}`;
   return 'its configuration differs';
-}
-
-/** Root starting a kernel for another user's folder: the state the kernel (that user) writes must be theirs. */
-function ownStateBy(paths: Paths, user: string): void {
-  const [uid, gid] = user.split(':').map(Number);
-  if ((process.getuid?.() ?? 0) !== 0 || uid === 0) return;
-  if (fs.statSync(paths.root).uid === uid) return; // handed over before (each start would otherwise walk the state)
-  const walk = (p: string) => {
-    const st = fs.lstatSync(p);
-    if (st.uid !== uid || st.gid !== gid) fs.lchownSync(p, uid, gid);
-    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(path.join(p, n));
-  };
-  walk(paths.root);
 }

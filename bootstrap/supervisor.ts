@@ -7,12 +7,15 @@ import type { RpcClient } from '../protocol/src/rpc-client';
 import { anchorFile, isAnchorError, syncAnchor } from '../protocol/src/node/audit-anchor';
 import { type BootstrapConfig, type Paths, readConfig, statePaths } from '../core/src/config/bootstrap';
 import { ensureKernelImage } from '../templates/builder/kernel-image';
-import { containerName, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel, workspaceUser } from './kernel';
+import { containerName, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel } from './kernel';
+import { workspaceUser } from '../core/src/engine/workspace-owner';
+import { tailLogs, whyStopped } from '../core/src/engine/container-end';
 import { ensureOutputsVolume } from '../core/src/engine/outputs-volume';
 import { execLink, socketLink } from '../core/src/remote/link';
 import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
 import { RemoteWorkspace } from '../core/src/remote/session';
 import { detectEngine, type Engine } from '../core/src/engine/detect';
+import { ENGINE_WAIT_MS, waitForEngine } from '../core/src/engine/wait';
 import { installationId } from '../protocol/src/node/assets';
 import { recordWorkspace, startupSweep } from '../core/src/gc/sweep';
 
@@ -148,32 +151,25 @@ export class KernelSupervisor extends Disposable {
   }
 
   private recover(reason: string): Promise<void> {
-    this.recovering ??= this.whyStopped(reason).then((r) => this.doRecover(r)).finally(() => { this.recovering = undefined; });
+    this.recovering ??= whyStopped(this.container, reason, this.config.memoryBytes, this.opts.log).then((r) => this.doRecover(r)).finally(() => { this.recovering = undefined; });
     return this.recovering;
-  }
-
-  /** A kernel killed for memory says so (the engine's OOMKilled): the person can raise `kernel.memory`. */
-  private async whyStopped(reason: string): Promise<string> {
-    // The connection closes as the process dies, a moment before the engine has the container's end recorded.
-    let st = (await this.container?.inspect().catch(() => undefined))?.State;
-    for (let i = 0; st?.Running && i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      st = (await this.container?.inspect().catch(() => undefined))?.State;
-    }
-    if (!st?.OOMKilled) return reason;
-    const mib = Math.round(this.config.memoryBytes / 1024 ** 2);
-    const line = `the kernel ran out of memory (limit ${mib} MiB, kernel.memory) and was killed; tasks it was running are marked interrupted`;
-    this.opts.log?.(line);
-    return line;
   }
 
   private async doRecover(reason: string): Promise<void> {
     for (;;) {
       if (this._store.isDisposed || this._state.type === 'stopped') return;
+      // An engine that is restarting takes longer than the backoffs: wait for it without counting attempts.
+      const waiting = () => this.setState({ type: 'restarting', attempt: this.restarts.length + 1, reason: `the container engine is not answering; waiting for it (${reason})` });
+      if (!(await waitForEngine(() => this.engine.docker.ping(), { deadlineMs: ENGINE_WAIT_MS, onWaiting: waiting, stopped: () => this._store.isDisposed }))) {
+        if (this._store.isDisposed) return;
+        this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.NoRuntime, `the container engine at ${this.engine.socket} has not answered for ${ENGINE_WAIT_MS / 1000} s`,
+          'start it again (e.g. `sudo systemctl start docker`, or `systemctl --user start podman.socket`), then `Airlock: Restart Kernel`') });
+        return;
+      }
       const now = Date.now();
       this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
       if (this.restarts.length >= this.config.maxRestarts) {
-        const logs = await this.tailLogs();
+        const logs = await tailLogs(this.container);
         this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.KernelUnhealthy,
           `the kernel failed ${this.restarts.length} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason})${logs ? `; its last output:\n${logs}` : ''}`,
           'run `airlock doctor`, then `Airlock: Restart Kernel`') });
@@ -194,12 +190,6 @@ export class KernelSupervisor extends Disposable {
         reason = (e as Error).message;
       }
     }
-  }
-
-  private async tailLogs(): Promise<string> {
-    const buf = await this.container?.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => undefined);
-    // Non-TTY logs carry an 8-byte frame header per chunk; strip those bytes for a readable tail.
-    return buf ? buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim() : '';
   }
 
   override dispose(): void {

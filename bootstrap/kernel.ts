@@ -1,5 +1,4 @@
 // Kernel container: its image, its create options (read-only workspace, state, socket dir, limits, labels), connect + ping.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
@@ -13,6 +12,7 @@ import type { OutputsVolume } from '../core/src/engine/outputs-volume';
 import type { Engine } from '../core/src/engine/detect';
 import { IMAGE_ROOT } from '../templates/builder/kernel-image';
 import { ownStateBy, workspaceUser } from '../core/src/engine/workspace-owner';
+import { fitHash, misfit } from '../core/src/engine/kernel-fit';
 
 export const CLIENT = { name: 'airlock', version: '0.1.0' };
 /** Podman mounts /run and /var/tmp on a read-only root itself, copying the image's (empty) folders through the host's
@@ -100,13 +100,6 @@ function userAssetMounts(cfg: BootstrapConfig): Record<string, string> {
   return out;
 }
 
-/** Everything a running kernel must agree with to be reused: image, user, environment, mounts, limits, and the
- * workspace's identity (labels included). */
-function fitHash(o: Docker.ContainerCreateOptions): string {
-  const h = o.HostConfig ?? {};
-  const fit = { image: o.Image, user: o.User, env: o.Env, labels: o.Labels, binds: h.Binds, net: h.NetworkMode, mem: h.Memory, pids: h.PidsLimit };
-  return crypto.createHash('sha256').update(JSON.stringify(fit)).digest('hex').slice(0, 32);
-}
 
 /** Starts (or reuses) the kernel container. One whose image, user, configuration or workspace identity differs is
  * replaced, and `say` tells why. */
@@ -165,10 +158,3 @@ export async function waitForKernel(link: KernelLink, deadlineMs: number, pingTi
   throw new AirlockError(ErrorCodes.KernelUnhealthy, `the kernel did not answer within ${deadlineMs} ms${last ? `: ${(last as Error).message}` : ''}`, 'run `airlock doctor` for details');
 }
 
-function misfit(labels: Record<string, string>, user: string | undefined, o: Docker.ContainerCreateOptions): string {
-  const want = o.Labels!;
-  if (labels['airlock.workspace-id'] !== want['airlock.workspace-id']) return 'the workspace folder was replaced (another folder at the same path)';
-  if (labels['airlock.image'] !== want['airlock.image']) return `its image differs (${labels['airlock.image']} → ${want['airlock.image']})`;
-  if (user !== o.User) return `it runs as ${user}, this kernel needs ${o.User}`;
-  return 'its configuration differs';
-}

@@ -15,7 +15,7 @@ import { execLink, socketLink } from '../core/src/remote/link';
 import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
 import { RemoteWorkspace } from '../core/src/remote/session';
 import { detectEngine, type Engine } from '../core/src/engine/detect';
-import { ENGINE_WAIT_MS, waitForEngine } from '../core/src/engine/wait';
+import { ENGINE_WAIT_MS, EngineOutage } from '../core/src/engine/wait';
 import { installationId } from '../protocol/src/node/assets';
 import { recordWorkspace, startupSweep } from '../core/src/gc/sweep';
 
@@ -156,13 +156,14 @@ export class KernelSupervisor extends Disposable {
   }
 
   private async doRecover(reason: string): Promise<void> {
+    const outage = new EngineOutage(() => this.engine.docker.ping(), { deadlineMs: ENGINE_WAIT_MS, stopped: () => this._store.isDisposed });
     for (;;) {
       if (this._store.isDisposed || this._state.type === 'stopped') return;
       // An engine that is restarting takes longer than the backoffs: wait for it without counting attempts.
       const waiting = () => this.setState({ type: 'restarting', attempt: this.restarts.length + 1, reason: `the container engine is not answering; waiting for it (${reason})` });
-      if (!(await waitForEngine(() => this.engine.docker.ping(), { deadlineMs: ENGINE_WAIT_MS, onWaiting: waiting, stopped: () => this._store.isDisposed }))) {
+      if (!(await outage.available(waiting))) {
         if (this._store.isDisposed) return;
-        this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.NoRuntime, `the container engine at ${this.engine.socket} has not answered for ${ENGINE_WAIT_MS / 1000} s`,
+        this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.NoRuntime, `the container engine at ${this.engine.socket} has not worked for ${ENGINE_WAIT_MS / 1000} s (last: ${reason})`,
           'start it again (e.g. `sudo systemctl start docker`, or `systemctl --user start podman.socket`), then `Airlock: Restart Kernel`') });
         return;
       }
@@ -180,8 +181,11 @@ export class KernelSupervisor extends Disposable {
       this.setState({ type: 'restarting', attempt, reason });
       this.opts.log?.(`kernel: ${reason}; restart attempt ${attempt}/${this.config.maxRestarts}`);
       await new Promise((r) => setTimeout(r, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
+      // The engine refusing to start it (e.g. still shutting down) is the engine's outage, not a kernel failure.
+      const refused = await (async () => { if (!(await this.isRunning())) await this.container?.start().catch(ignoreAlreadyStarted); })().then(() => undefined, (e: Error) => e);
+      if (refused) { this.restarts.pop(); reason = refused.message; await outage.refused(); continue; }
+      outage.ended();
       try {
-        if (!(await this.isRunning())) await this.container?.start().catch(ignoreAlreadyStarted);
         await this.connect();
         return;
       } catch (e) {

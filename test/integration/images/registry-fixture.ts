@@ -59,16 +59,20 @@ export async function startRegistry(): Promise<Proc & { host: string }> {
 
 /** A private dockerd with an empty image store, reached only through its own unix socket; `extraArgs` adds flags
  * (e.g. a `--config-file` registering OCI runtimes). */
-export async function startCleanDockerd(extraArgs: string[] = []): Promise<Proc & { socket: string; docker: Docker }> {
+export async function startCleanDockerd(extraArgs: string[] = []): Promise<Proc & { socket: string; docker: Docker; restart(downMs: number): Promise<void> }> {
   const dir = fs.mkdtempSync('/tmp/al-dd-'); // short: the socket path must fit in sun_path
   const socket = path.join(dir, 'docker.sock');
   const log = path.join(dir, 'dockerd.log');
-  const fd = fs.openSync(log, 'w');
   const bridge = privateBridge(); // not --bridge=none: that deletes the main engine's docker0
-  const child = spawn('/usr/sbin/dockerd', ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'x'),
-    '--pidfile', path.join(dir, 'docker.pid'), bridge.flag, '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`, ...extraArgs],
-  { stdio: ['ignore', fd, fd] });
-  fs.closeSync(fd);
+  const launch = () => {
+    const fd = fs.openSync(log, 'a');
+    const c = spawn('/usr/sbin/dockerd', ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'x'),
+      '--pidfile', path.join(dir, 'docker.pid'), bridge.flag, '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`, ...extraArgs],
+    { stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    return c;
+  };
+  let child = launch();
   const docker = new Docker({ socketPath: socket });
   const stop = async () => {
     for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
@@ -79,8 +83,15 @@ export async function startCleanDockerd(extraArgs: string[] = []): Promise<Proc 
     fs.rmSync(dir, { recursive: true, force: true });
     bridge.remove();
   };
+  /** The engine goes away as in `systemctl restart docker` (SIGTERM stops its containers), stays down `downMs`, comes back. */
+  const restart = async (downMs: number) => {
+    await stopChild(child);
+    await new Promise((r) => setTimeout(r, downMs));
+    child = launch();
+    await until('the second dockerd again', () => docker.ping().then(() => true, () => false), child, log);
+  };
   try {
     await until('the second dockerd', () => docker.ping().then(() => true, () => false), child, log);
   } catch (e) { await stop(); throw e; }
-  return { dir, socket, docker, stop };
+  return { dir, socket, docker, stop, restart };
 }

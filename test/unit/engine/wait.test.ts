@@ -1,6 +1,6 @@
 // An engine that restarts is waited for (its kernel restarts are not used up on it); one that stays away is given up on.
 import * as assert from 'node:assert/strict';
-import { waitForEngine } from '../../../core/src/engine/wait';
+import { EngineOutage, waitForEngine } from '../../../core/src/engine/wait';
 
 /** A fake clock and an engine that answers from `upAt` (ms) on. */
 function rig(upAt: number) {
@@ -35,4 +35,16 @@ describe('waiting for the container engine', () => {
     assert.equal(await waitForEngine(r2.ping, { deadlineMs: 5_000, stopped: () => true, now: r2.now, sleep: r2.sleep }), false);
     assert.equal(r2.pings(), 1);
   });
+
+  it('an engine that answers pings but keeps refusing to start containers is given up on after the deadline', async () => {
+    const r = rig(0);
+    const outage = new EngineOutage(r.ping, { deadlineMs: 5_000, now: r.now, sleep: r.sleep });
+    let refusals = 0;
+    while (await outage.available(() => undefined)) { await outage.refused(); refusals++; }
+    assert.ok(refusals >= 5 && refusals <= 6, `refused ${refusals} times, a second apart, before giving up`);
+    // Once the engine acts again the outage is over: the next one gets its whole deadline.
+    outage.ended();
+    assert.equal(await outage.available(() => undefined), true);
+  });
 });
+

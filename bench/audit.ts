@@ -14,8 +14,15 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-audit-'));
 const sizeOf = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
 
 function input(i: number) {
-  return { session: `s${i % 8}`, subject: 'agent', action: 'tool.call', resource: `src/module${i % 500}/file${i % 97}.ts`, decision: 'allow',
-    ruleIds: ['workspace.read'], payload: { tool: 'fs.read', bytes: 1000 + (i % 5000), ms: i % 13 } };
+  return {
+    session: `s${i % 8}`,
+    subject: 'agent',
+    action: 'tool.call',
+    resource: `src/module${i % 500}/file${i % 97}.ts`,
+    decision: 'allow',
+    ruleIds: ['workspace.read'],
+    payload: { tool: 'fs.read', bytes: 1000 + (i % 5000), ms: i % 13 },
+  };
 }
 
 /** The naive writer: per-entry createHash + JSON, one INSERT per row, `batch` rows per transaction. */
@@ -31,7 +38,13 @@ function naiveWriter(file: string, synchronous: 'NORMAL' | 'FULL') {
     const payload = JSON.stringify(e.payload);
     const digest = crypto.createHash('sha256').update(payload).digest();
     const ruleIds = JSON.stringify(e.ruleIds);
-    const hash = crypto.createHash('sha256').update(prev).update(JSON.stringify([i, Date.now(), e.session, e.subject, e.action, e.resource, e.decision, ruleIds, digest.toString('hex'), payload])).digest();
+    const hash = crypto
+      .createHash('sha256')
+      .update(prev)
+      .update(
+        JSON.stringify([i, Date.now(), e.session, e.subject, e.action, e.resource, e.decision, ruleIds, digest.toString('hex'), payload]),
+      )
+      .digest();
     ins.run(i, Date.now(), e.session, e.subject, e.action, e.resource, e.decision, ruleIds, digest, payload, prev, hash);
     prev = hash;
   };
@@ -43,11 +56,22 @@ function naiveSync(file: string, batchPerTick: boolean) {
   const w = naiveWriter(file, 'FULL');
   let seq = 0;
   let queued: Array<{ i: number; resolve: () => void }> = [];
-  const tx = w.db.transaction((rows: Array<{ i: number }>) => { for (const r of rows) w.row(++seq); });
+  const tx = w.db.transaction((rows: Array<{ i: number }>) => {
+    for (const r of rows) w.row(++seq);
+  });
   const append = (i: number): Promise<void> => {
-    if (!batchPerTick) { w.row(++seq); return Promise.resolve(); }
+    if (!batchPerTick) {
+      w.row(++seq);
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
-      if (!queued.length) setImmediate(() => { const rows = queued; queued = []; tx(rows); for (const r of rows) r.resolve(); });
+      if (!queued.length)
+        setImmediate(() => {
+          const rows = queued;
+          queued = [];
+          tx(rows);
+          for (const r of rows) r.resolve();
+        });
       queued.push({ i, resolve });
     });
   };
@@ -60,7 +84,11 @@ type Appender = (i: number) => Promise<unknown>;
 async function syncRate(append: Appender, writers: number, n: number, warmup: number): Promise<number> {
   const run = async (count: number) => {
     let next = 0;
-    await Promise.all(Array.from({ length: writers }, async () => { while (next < count) await append(next++); }));
+    await Promise.all(
+      Array.from({ length: writers }, async () => {
+        while (next < count) await append(next++);
+      }),
+    );
   };
   await run(warmup);
   const t = nowMs();
@@ -82,7 +110,9 @@ async function main(): Promise<void> {
   const o = { dbPath: path.join(dir, 'audit.db'), keyPath: path.join(dir, 'keys', 'audit.key') };
   const log = AuditLog.open(o);
   const nb = naiveWriter(path.join(dir, 'naive-buffered.db'), 'NORMAL');
-  const tx = nb.db.transaction((from: number) => { for (let i = from; i < from + 100; i++) nb.row(i); });
+  const tx = nb.db.transaction((from: number) => {
+    for (let i = from; i < from + 100; i++) nb.row(i);
+  });
   const SEG = N / 5;
   const ours: number[] = [];
   const naive: number[] = [];
@@ -102,11 +132,20 @@ async function main(): Promise<void> {
     ...seg(percentile(ours, 50), 'AuditLog.append (buffered, hashed, committed on the writer thread), 5 segments of 200,000'),
     goal: '>= 150000',
   };
-  b.naive_buffered_100tx_per_s = seg(percentile(naive, 50),
-    'naive: per-entry createHash + JSON, one INSERT per row, 100 rows per NORMAL-sync transaction, 5 segments of 200,000');
+  b.naive_buffered_100tx_per_s = seg(
+    percentile(naive, 50),
+    'naive: per-entry createHash + JSON, one INSERT per row, 100 rows per NORMAL-sync transaction, 5 segments of 200,000',
+  );
   log.dispose();
-  m.db_bytes_per_1m = { value: Math.round(sizeOf(o.dbPath) + sizeOf(`${o.dbPath}-wal`)), unit: 'bytes', stat: 'total', n: 1, warmup: 0,
-    ...inproc, work: 'database + WAL after 1,000,000 buffered entries' };
+  m.db_bytes_per_1m = {
+    value: Math.round(sizeOf(o.dbPath) + sizeOf(`${o.dbPath}-wal`)),
+    unit: 'bytes',
+    stat: 'total',
+    n: 1,
+    warmup: 0,
+    ...inproc,
+    work: 'database + WAL after 1,000,000 buffered entries',
+  };
 
   // -- durable (sync) appends: fresh logs on both sides, each writer awaits its entry's commit (one fsync per commit).
   const fresh = { dbPath: path.join(dir, 'sync', 'sync.db'), keyPath: path.join(dir, 'sync', 'keys', 'audit.key') };
@@ -114,16 +153,32 @@ async function main(): Promise<void> {
   const oursAppend: Appender = (i) => syncLog.append({ ...input(i), action: 'policy.decision' }, { sync: true });
   const naive1 = naiveSync(path.join(dir, 'naive-sync-1w.db'), false);
   const naive16 = naiveSync(path.join(dir, 'naive-sync-16w.db'), true);
-  const rate = async (writers: number, n: number, append: Appender, work: string) =>
-    ({ value: await syncRate(append, writers, n, SYNC_WARMUP), unit: 'entries/s', stat: 'rate' as const, n, warmup: SYNC_WARMUP,
-      ...inproc, work });
-  m.append_sync_1w_per_s = await rate(1, SYNC_1W, oursAppend,
-    'AuditLog.append sync (FULL-sync group commit on the writer thread), 1 writer');
+  const rate = async (writers: number, n: number, append: Appender, work: string) => ({
+    value: await syncRate(append, writers, n, SYNC_WARMUP),
+    unit: 'entries/s',
+    stat: 'rate' as const,
+    n,
+    warmup: SYNC_WARMUP,
+    ...inproc,
+    work,
+  });
+  m.append_sync_1w_per_s = await rate(
+    1,
+    SYNC_1W,
+    oursAppend,
+    'AuditLog.append sync (FULL-sync group commit on the writer thread), 1 writer',
+  );
   b.naive_sync_1w_per_s = await rate(1, SYNC_1W, naive1.append, 'naive: one FULL-sync WAL transaction per entry, 1 writer');
-  m.append_sync_16w_per_s = { ...await rate(16, SYNC_16W, oursAppend, 'AuditLog.append sync, 16 concurrent writers (group commit)'),
-    goal: '>= 5000' };
-  b.naive_sync_16w_per_s = await rate(16, SYNC_16W, naive16.append,
-    'naive: 16 concurrent writers, every entry queued in a tick committed in one FULL-sync transaction');
+  m.append_sync_16w_per_s = {
+    ...(await rate(16, SYNC_16W, oursAppend, 'AuditLog.append sync, 16 concurrent writers (group commit)')),
+    goal: '>= 5000',
+  };
+  b.naive_sync_16w_per_s = await rate(
+    16,
+    SYNC_16W,
+    naive16.append,
+    'naive: 16 concurrent writers, every entry queued in a tick committed in one FULL-sync transaction',
+  );
   syncLog.dispose();
   naive1.close();
   naive16.close();
@@ -138,14 +193,22 @@ async function main(): Promise<void> {
   const [threaded, single] = [[] as number[], [] as number[]];
   await verify(undefined);
   await verify(1);
-  for (let k = 0; k < VERIFY_RUNS; k++) { threaded.push(await verify(undefined)); single.push(await verify(1)); }
+  for (let k = 0; k < VERIFY_RUNS; k++) {
+    threaded.push(await verify(undefined));
+    single.push(await verify(1));
+  }
   const vf = (value: number, work: string) => ({ value, unit: 's', stat: 'median' as const, n: VERIFY_RUNS, warmup: 1, ...inproc, work });
-  m.verify_1m_s = { ...vf(percentile(threaded, 50), 'verifyAuditLog of 1,000,000 entries, default worker threads (up to 4 by cores)'),
-    goal: '<= 3' };
+  m.verify_1m_s = {
+    ...vf(percentile(threaded, 50), 'verifyAuditLog of 1,000,000 entries, default worker threads (up to 4 by cores)'),
+    goal: '<= 3',
+  };
   b.verify_1m_1thread_s = vf(percentile(single, 50), 'verifyAuditLog of the same 1,000,000 entries, same checks, workers: 1 (this thread)');
 
   writeResults({
-    name: 'audit', engine: null, metrics: m, baselines: b,
+    name: 'audit',
+    engine: null,
+    metrics: m,
+    baselines: b,
     ratios: [
       ['buffered / naive 100-entry tx', 'append_buffered_per_s', 'naive_buffered_100tx_per_s'],
       ['sync 1 writer / naive 1 writer', 'append_sync_1w_per_s', 'naive_sync_1w_per_s'],
@@ -157,4 +220,7 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -23,4 +23,7 @@ async function main(argv: string[]): Promise<void> {
   throw new Error('usage: cli.ts patch WORKSPACE UPPER | grep LOWER UPPER PATTERN | noop');
 }
 
-main(process.argv.slice(2)).catch((e) => { console.error(e); process.exit(1); });
+main(process.argv.slice(2)).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -7,7 +7,11 @@ import { BenchResult, type Measured } from './schema';
 
 /** Docs that must carry a block for these benches (a block removed by accident is caught, not silently dropped). */
 export const REQUIRED_BLOCKS: Record<string, string> = {
-  sandbox: 'docs/sandboxes.md', audit: 'docs/audit.md', patch: 'docs/patches.md', scheduler: 'docs/scheduler.md', tools: 'docs/tools.md',
+  sandbox: 'docs/sandboxes.md',
+  audit: 'docs/audit.md',
+  patch: 'docs/patches.md',
+  scheduler: 'docs/scheduler.md',
+  tools: 'docs/tools.md',
   ux: 'docs/vscode.md',
 };
 
@@ -20,8 +24,11 @@ export function publishedPath(root: string, name: string): string {
 export function readPublished(root: string, name: string): BenchResult {
   const file = publishedPath(root, name);
   if (!fs.existsSync(file)) {
-    throw new AirlockError('BENCH_NOT_PUBLISHED', `no published results for bench ${name} (${path.relative(root, file)})`,
-      `run \`npm run bench -- ${name}\`, then \`node scripts/bench-docs.mjs --publish ${name}\``);
+    throw new AirlockError(
+      'BENCH_NOT_PUBLISHED',
+      `no published results for bench ${name} (${path.relative(root, file)})`,
+      `run \`npm run bench -- ${name}\`, then \`node scripts/bench-docs.mjs --publish ${name}\``,
+    );
   }
   return BenchResult.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
 }
@@ -83,7 +90,11 @@ export function renderBlock(r: BenchResult): string {
 
 function docFiles(root: string): string[] {
   const dir = path.join(root, 'docs');
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Each doc's text with every bench block regenerated; `problems` lists blocks that cannot be generated. */
@@ -96,7 +107,9 @@ function regenerate(root: string): { changed: Map<string, string>; problems: str
     const rel = path.relative(root, file);
     const next = text.replace(BLOCK_RE, (block, name: string) => {
       seen.add(`${name} ${rel}`);
-      try { return renderBlock(readPublished(root, name)); } catch (err) {
+      try {
+        return renderBlock(readPublished(root, name));
+      } catch (err) {
         problems.push(`${rel}: bench:${name}: ${(err as Error).message}`);
         return block;
       }

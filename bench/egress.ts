@@ -45,7 +45,9 @@ function download(port: number, conn?: net.Socket): Promise<void> {
   return new Promise((resolve, reject) => {
     const q = http.get({ host: '127.0.0.1', port, path: '/big', ...(conn ? { createConnection: () => conn } : { agent: false }) }, (r) => {
       let got = 0;
-      r.on('data', (d: Buffer) => { got += d.length; });
+      r.on('data', (d: Buffer) => {
+        got += d.length;
+      });
       r.on('end', () => {
         if (got !== SIZE) return reject(new Error(`got ${got} of ${SIZE} bytes`));
         // The same work as direct: every byte came through the tunnel (else the figure would time a direct download).
@@ -58,13 +60,19 @@ function download(port: number, conn?: net.Socket): Promise<void> {
 }
 
 function tcp(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)); s.once('error', reject); });
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
 }
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-egress-'));
   const body = Buffer.alloc(SIZE, 120);
-  const server = http.createServer((_q, r) => { r.setHeader('content-length', SIZE); r.end(body); });
+  const server = http.createServer((_q, r) => {
+    r.setHeader('content-length', SIZE);
+    r.end(body);
+  });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   const port = (server.address() as net.AddressInfo).port;
   const log = AuditLog.open({ dbPath: path.join(dir, 'audit.db'), keyPath: path.join(dir, 'keys', 'audit.key') });
@@ -82,13 +90,19 @@ async function main(): Promise<void> {
     const c = process.cpuUsage(c0);
     into.push((c.user + c.system) / 1000);
   };
-  const [viaProxy, direct] = await sampleRounds(N, WARMUP,
+  const [viaProxy, direct] = await sampleRounds(
+    N,
+    WARMUP,
     () => timed(cpu.proxy, async () => download(port, await tunnel(ep.socketPath, port))),
-    () => timed(cpu.direct, () => download(port)));
+    () => timed(cpu.direct, () => download(port)),
+  );
   const [proxyCpu, directCpu] = [cpu.proxy.slice(WARMUP), cpu.direct.slice(WARMUP)];
-  const [proxySetup, directSetup] = await sampleRounds(CONNECT_N, CONNECT_WARMUP,
+  const [proxySetup, directSetup] = await sampleRounds(
+    CONNECT_N,
+    CONNECT_WARMUP,
     async () => (await tunnel(ep.socketPath, port)).destroy(),
-    async () => (await tcp(port)).destroy());
+    async () => (await tcp(port)).destroy(),
+  );
   const overhead = proxySetup.map((p, i) => p - directSetup[i]);
 
   await proxy.dispose();
@@ -96,34 +110,72 @@ async function main(): Promise<void> {
   log.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const fig = (value: number, n: number, warmup: number, work: string, goal?: string) =>
-    ({ value, unit: 'ms', stat: 'p50' as const, n, warmup, model: 'in-process' as const, work, ...(goal ? { goal } : {}) });
+  const fig = (value: number, n: number, warmup: number, work: string, goal?: string) => ({
+    value,
+    unit: 'ms',
+    stat: 'p50' as const,
+    n,
+    warmup,
+    model: 'in-process' as const,
+    work,
+    ...(goal ? { goal } : {}),
+  });
   const metrics: Figures = {
-    proxy_10mb_ms: fig(percentile(viaProxy, 50), N, WARMUP,
+    proxy_10mb_ms: fig(
+      percentile(viaProxy, 50),
+      N,
+      WARMUP,
       'CONNECT through the proxy socket (policy, durable audit record, resolve, connect), then GET of 10 MB over the tunnel',
-      '<= 1.2x direct_10mb_ms'),
-    connect_overhead_p50_ms: fig(percentile(overhead, 50), CONNECT_N, CONNECT_WARMUP,
-      'p50 of paired differences: CONNECT answered 200 by the proxy minus a direct TCP connect to the same server', '<= 2 ms'),
+      '<= 1.2x direct_10mb_ms',
+    ),
+    connect_overhead_p50_ms: fig(
+      percentile(overhead, 50),
+      CONNECT_N,
+      CONNECT_WARMUP,
+      'p50 of paired differences: CONNECT answered 200 by the proxy minus a direct TCP connect to the same server',
+      '<= 2 ms',
+    ),
     proxy_connect_p50_ms: fig(percentile(proxySetup, 50), CONNECT_N, CONNECT_WARMUP, 'CONNECT through the proxy socket until its 200'),
-    proxy_10mb_cpu_ms: { ...fig(percentile(proxyCpu, 50), N, WARMUP,
-      'process CPU time (user + system, all threads) of the proxied 10 MB download above, CONNECT included'), unit: 'ms CPU' },
+    proxy_10mb_cpu_ms: {
+      ...fig(
+        percentile(proxyCpu, 50),
+        N,
+        WARMUP,
+        'process CPU time (user + system, all threads) of the proxied 10 MB download above, CONNECT included',
+      ),
+      unit: 'ms CPU',
+    },
   };
   const baselines: Figures = {
     direct_10mb_ms: fig(percentile(direct, 50), N, WARMUP, 'GET of the same 10 MB from the same loopback server over a new TCP connection'),
     direct_connect_p50_ms: fig(percentile(directSetup, 50), CONNECT_N, CONNECT_WARMUP, 'TCP connect to the same loopback server'),
-    direct_10mb_cpu_ms: { ...fig(percentile(directCpu, 50), N, WARMUP, 'process CPU time of the direct 10 MB download above'), unit: 'ms CPU' },
+    direct_10mb_cpu_ms: {
+      ...fig(percentile(directCpu, 50), N, WARMUP, 'process CPU time of the direct 10 MB download above'),
+      unit: 'ms CPU',
+    },
   };
   writeResults({
-    name: 'egress', engine: null, metrics, baselines,
-    ratios: [['proxy / direct 10 MB', 'proxy_10mb_ms', 'direct_10mb_ms'], ['proxy / direct 10 MB, CPU time', 'proxy_10mb_cpu_ms', 'direct_10mb_cpu_ms'],
-      ['proxy / direct connect', 'proxy_connect_p50_ms', 'direct_connect_p50_ms']],
-    notes: ['Until 2026-12-07 the proxied download did not go through the tunnel (`agent: false` made http dial the server '
-      + 'itself, ignoring createConnection): earlier figures timed a CONNECT plus a direct download. It is checked now.',
-    'The server and the client run in this process on loopback; a sandbox adds one more local hop (its forwarder from '
-      + '127.0.0.1:3128 to the socket), not measured here.',
-    'Every proxied connection appends its decision durably (sync) to a real audit log before connecting; proxy_10mb_ms includes '
-      + 'that setup, as direct_10mb_ms includes its TCP connect.'],
+    name: 'egress',
+    engine: null,
+    metrics,
+    baselines,
+    ratios: [
+      ['proxy / direct 10 MB', 'proxy_10mb_ms', 'direct_10mb_ms'],
+      ['proxy / direct 10 MB, CPU time', 'proxy_10mb_cpu_ms', 'direct_10mb_cpu_ms'],
+      ['proxy / direct connect', 'proxy_connect_p50_ms', 'direct_connect_p50_ms'],
+    ],
+    notes: [
+      'Until 2026-12-07 the proxied download did not go through the tunnel (`agent: false` made http dial the server ' +
+        'itself, ignoring createConnection): earlier figures timed a CONNECT plus a direct download. It is checked now.',
+      'The server and the client run in this process on loopback; a sandbox adds one more local hop (its forwarder from ' +
+        '127.0.0.1:3128 to the socket), not measured here.',
+      'Every proxied connection appends its decision durably (sync) to a real audit log before connecting; proxy_10mb_ms includes ' +
+        'that setup, as direct_10mb_ms includes its TCP connect.',
+    ],
   });
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

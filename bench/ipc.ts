@@ -39,10 +39,14 @@ async function main(): Promise<void> {
   const apiRun = async () => {
     const t = nowMs();
     const c = await docker.createContainer({
-      Image: image, Cmd: ['/usr/bin/node', '-e', '0'], Entrypoint: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' },
+      Image: image,
+      Cmd: ['/usr/bin/node', '-e', '0'],
+      Entrypoint: [],
+      NetworkDisabled: true,
+      HostConfig: { NetworkMode: 'none' },
     });
     await c.start();
-    const r = await c.wait() as { StatusCode: number };
+    const r = (await c.wait()) as { StatusCode: number };
     const ms = nowMs() - t;
     await c.remove({ force: true });
     if (r.StatusCode !== 0) throw new Error(`node -e 0 exited ${r.StatusCode}`);
@@ -53,14 +57,25 @@ async function main(): Promise<void> {
   for (let i = 0; i < COLD_N + WARMUP; i++) {
     const a = await cold();
     const b = await apiRun();
-    if (i >= WARMUP) { coldMs.push(a); apiMs.push(b); }
+    if (i >= WARMUP) {
+      coldMs.push(a);
+      apiMs.push(b);
+    }
   }
   await docker.getContainer(name).remove({ force: true });
 
-  const ms = (value: number, stat: 'p50' | 'p99', n: number, warmup: number, work: string) =>
-    ({ value, unit: 'ms', stat, n, warmup, model: 'in-process' as const, work });
+  const ms = (value: number, stat: 'p50' | 'p99', n: number, warmup: number, work: string) => ({
+    value,
+    unit: 'ms',
+    stat,
+    n,
+    warmup,
+    model: 'in-process' as const,
+    work,
+  });
   writeResults({
-    name: 'ipc', engine,
+    name: 'ipc',
+    engine,
     metrics: {
       roundtrip_p50_ms: { ...ms(percentile(rt, 50), 'p50', PINGS, 500, 'kernel/ping over the kernel socket'), goal: '< 0.3' },
       roundtrip_p99_ms: { ...ms(percentile(rt, 99), 'p99', PINGS, 500, 'kernel/ping over the kernel socket'), goal: '< 2' },
@@ -70,8 +85,13 @@ async function main(): Promise<void> {
       },
     },
     baselines: {
-      api_run_baseline_ms: ms(percentile(apiMs, 50), 'p50', COLD_N, WARMUP,
-        'same image through the Docker API: create, start, wait for `node -e 0` to exit'),
+      api_run_baseline_ms: ms(
+        percentile(apiMs, 50),
+        'p50',
+        COLD_N,
+        WARMUP,
+        'same image through the Docker API: create, start, wait for `node -e 0` to exit',
+      ),
     },
     ratios: [['cold start / API run', 'kernel_cold_start_ms', 'api_run_baseline_ms']],
     notes: ['cold start and the API run alternate sample by sample'],
@@ -79,4 +99,7 @@ async function main(): Promise<void> {
   fs.rmSync(base, { recursive: true, force: true });
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

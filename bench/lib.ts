@@ -82,18 +82,29 @@ export interface ResultSpec {
 export function buildResult(spec: ResultSpec, commit = gitCommit(), loadEnd = os.loadavg()[0]): BenchResult {
   const all: Figures = { ...spec.baselines, ...spec.metrics };
   const overlap = Object.keys(spec.metrics).filter((k) => k in spec.baselines || k in (spec.reference ?? {}));
-  if (overlap.length) throw new AirlockError('BENCH_DUPLICATE_KEY', `keys in more than one section: ${overlap.join(', ')}`,
-    'a key is ours (metrics), a baseline, or a reference figure: one of them');
+  if (overlap.length)
+    throw new AirlockError(
+      'BENCH_DUPLICATE_KEY',
+      `keys in more than one section: ${overlap.join(', ')}`,
+      'a key is ours (metrics), a baseline, or a reference figure: one of them',
+    );
   const ratios: Ratio[] = (spec.ratios ?? []).map(([label, num, den]) => {
     const a = all[num];
     const b = all[den];
     if (!a || !b) {
-      throw new AirlockError('BENCH_RATIO_KEY', `ratio "${label}" names ${!a ? num : den}, which is not a metric or baseline`,
-        'reference figures are never part of a ratio');
+      throw new AirlockError(
+        'BENCH_RATIO_KEY',
+        `ratio "${label}" names ${!a ? num : den}, which is not a metric or baseline`,
+        'reference figures are never part of a ratio',
+      );
     }
     const why = unfairness(a, b);
-    if (why) throw new AirlockError('BENCH_UNFAIR_RATIO', `ratio "${label}" (${num} / ${den}) compares unequal work: ${why}`,
-      'see the benchmark rule in docs/CONTRIBUTING.md: same work, data, process model, warm-up and sampling');
+    if (why)
+      throw new AirlockError(
+        'BENCH_UNFAIR_RATIO',
+        `ratio "${label}" (${num} / ${den}) compares unequal work: ${why}`,
+        'see the benchmark rule in docs/CONTRIBUTING.md: same work, data, process model, warm-up and sampling',
+      );
     return { label, num, den, value: a.value / b.value };
   });
   const cores = os.cpus().length;
@@ -102,8 +113,13 @@ export function buildResult(spec: ResultSpec, commit = gitCommit(), loadEnd = os
     date: new Date().toISOString(),
     commit,
     machine: {
-      cores, cpu: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), os: `${os.type()} ${os.release()} ${os.arch()}`,
-      loadStart: round2(loadAtStart), loadEnd: round2(loadEnd), underLoad: Math.max(loadAtStart, loadEnd) >= cores / 2,
+      cores,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      memoryBytes: os.totalmem(),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      loadStart: round2(loadAtStart),
+      loadEnd: round2(loadEnd),
+      underLoad: Math.max(loadAtStart, loadEnd) >= cores / 2,
     },
     engine: spec.engine,
     node: process.version,
@@ -116,8 +132,11 @@ export function buildResult(spec: ResultSpec, commit = gitCommit(), loadEnd = os
   const parsed = BenchResult.safeParse(result);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new AirlockError('BENCH_RESULT_INVALID', `bench ${spec.name}: ${issues}`,
-      'every figure records value, unit, stat, n, warm-up, process model and work (bench/schema.ts)');
+    throw new AirlockError(
+      'BENCH_RESULT_INVALID',
+      `bench ${spec.name}: ${issues}`,
+      'every figure records value, unit, stat, n, warm-up, process model and work (bench/schema.ts)',
+    );
   }
   return parsed.data;
 }
@@ -137,7 +156,11 @@ export function writeResults(spec: ResultSpec): BenchResult {
   for (const x of r.ratios) rows.push([x.label, fmt(x.value), 'x', `ratio ${x.num} / ${x.den}`, '']);
   const head = ['metric', 'value', 'unit', 'what', 'goal'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const engine = r.engine ? `${r.engine.name} ${r.engine.version}, ` : '';
   console.log(`\n== bench ${r.name} (${engine}${r.machine.cores} cores, load ${r.machine.loadStart}→${r.machine.loadEnd}) ==`);
   console.log(line(head));

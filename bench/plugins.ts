@@ -37,7 +37,9 @@ s.connect(new StdioServerTransport());`;
 
 async function connect(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Client> {
   const c = new Client({ name, version: '1' });
-  await c.connect(new StdioClientTransport({ command: process.execPath, args, cwd: root, env: env as Record<string, string>, stderr: 'ignore' }));
+  await c.connect(
+    new StdioClientTransport({ command: process.execPath, args, cwd: root, env: env as Record<string, string>, stderr: 'ignore' }),
+  );
   return c;
 }
 
@@ -71,8 +73,13 @@ async function pluginReady(): Promise<{ cold: number[]; warm: number[] }> {
   fs.mkdirSync(workspace);
   const dir = await buildPlugin(HELLO_DIR, path.join(base, 'hello'));
   const sha256 = contentHash(dir);
-  const c: PluginCandidate = { source: 'user', dir, sha256, approved: sha256,
-    manifest: JSON.parse(fs.readFileSync(path.join(dir, 'airlock-plugin.json'), 'utf8')) };
+  const c: PluginCandidate = {
+    source: 'user',
+    dir,
+    sha256,
+    approved: sha256,
+    manifest: JSON.parse(fs.readFileSync(path.join(dir, 'airlock-plugin.json'), 'utf8')),
+  };
   const sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker' });
   try {
     const client = await sup.ready();
@@ -81,11 +88,18 @@ async function pluginReady(): Promise<{ cold: number[]; warm: number[] }> {
       const r = (await client.request('plugins/configure', { plugins }, { timeoutMs: 120_000 })).plugins;
       if (plugins.length && r[0]?.state !== 'ready') throw new Error(`plugin not ready: ${JSON.stringify(r[0])}`);
     };
-    const timed = async (fn: () => Promise<void>) => { const t = nowMs(); await fn(); return nowMs() - t; };
+    const timed = async (fn: () => Promise<void>) => {
+      const t = nowMs();
+      await fn();
+      return nowMs() - t;
+    };
     await configure([c]); // warm-up: images, the first sandbox
     await configure([]);
     const cold: number[] = [];
-    for (let i = 0; i < PLUGIN_N; i++) { cold.push(await timed(() => configure([c]))); await configure([]); }
+    for (let i = 0; i < PLUGIN_N; i++) {
+      cold.push(await timed(() => configure([c])));
+      await configure([]);
+    }
     await configure([c]);
     const warm: number[] = [];
     for (let i = 0; i < PLUGIN_WARM_N; i++) warm.push(await timed(() => configure([c])));
@@ -93,8 +107,14 @@ async function pluginReady(): Promise<{ cold: number[]; warm: number[] }> {
     return { cold, warm };
   } finally {
     sup.dispose();
-    await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).remove({ force: true }).catch(() => undefined);
-    await sup.engine.docker.getVolume(`airlock-outputs-${sup.paths.id}`).remove().catch(() => undefined);
+    await sup.engine.docker
+      .getContainer(`airlock-kernel-${sup.paths.id}`)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await sup.engine.docker
+      .getVolume(`airlock-outputs-${sup.paths.id}`)
+      .remove()
+      .catch(() => undefined);
     fs.rmSync(base, { recursive: true, force: true });
   }
 }
@@ -122,7 +142,9 @@ async function main(): Promise<void> {
     const r = await kernel.request('external/call', { session, tool: 'fs.read', arguments: { path: 'a.txt' } });
     if (r.type !== 'result' || !r.result.ok) throw new Error(JSON.stringify(r));
   };
-  const ping = async () => { await kernel.request('kernel/ping', {}); };
+  const ping = async () => {
+    await kernel.request('kernel/ping', {});
+  };
   const [through, plain, rpc, pinged] = await sampleRounds(N, WARMUP, read(airlock), read(direct), rpcRead, ping);
   await Promise.all([airlock.close(), direct.close()]);
   await kernel.request('external/close', { session }).catch(() => undefined);
@@ -131,35 +153,73 @@ async function main(): Promise<void> {
   for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } })) {
     await docker.getContainer(c.Id).remove({ force: true });
   }
-  const fig = (value: number, work: string, goal?: string) =>
-    ({ value, unit: 'ms', stat: 'p50' as const, n: N, warmup: WARMUP, model: 'spawned-cli' as const, work, ...(goal ? { goal } : {}) });
+  const fig = (value: number, work: string, goal?: string) => ({
+    value,
+    unit: 'ms',
+    stat: 'p50' as const,
+    n: N,
+    warmup: WARMUP,
+    model: 'spawned-cli' as const,
+    work,
+    ...(goal ? { goal } : {}),
+  });
   const plugin = await pluginReady();
-  const pfig = (samples: number[], work: string, goal: string) =>
-    ({ value: percentile(samples, 50), unit: 'ms', stat: 'p50' as const, n: samples.length, warmup: 1, model: 'in-process' as const, work, goal });
+  const pfig = (samples: number[], work: string, goal: string) => ({
+    value: percentile(samples, 50),
+    unit: 'ms',
+    stat: 'p50' as const,
+    n: samples.length,
+    warmup: 1,
+    model: 'in-process' as const,
+    work,
+    goal,
+  });
   const metrics: Figures = {
-    mcp_call_p50_ms: fig(percentile(through, 50), 'MCP tools/call fs_read of a 4 KiB file through airlock mcp serve (kernel pipeline, audit)',
-      '<= 1.3x mcp_direct_p50_ms and <= 2 ms added'),
-    plugin_cold_ready_ms: pfig(plugin.cold, 'plugins/configure of an approved plugin (examples/plugins/hello) until ready in a new tool-plugin sandbox', '<= 300 ms'),
+    mcp_call_p50_ms: fig(
+      percentile(through, 50),
+      'MCP tools/call fs_read of a 4 KiB file through airlock mcp serve (kernel pipeline, audit)',
+      '<= 1.3x mcp_direct_p50_ms and <= 2 ms added',
+    ),
+    plugin_cold_ready_ms: pfig(
+      plugin.cold,
+      'plugins/configure of an approved plugin (examples/plugins/hello) until ready in a new tool-plugin sandbox',
+      '<= 300 ms',
+    ),
     plugin_warm_ready_ms: pfig(plugin.warm, 'plugins/configure of the same plugin while it is ready (no restart)', '<= 10 ms'),
   };
-  const baselines: Figures = { mcp_direct_p50_ms: fig(percentile(plain, 50), 'the same tools/call against a minimal SDK stdio server on the host') };
+  const baselines: Figures = {
+    mcp_direct_p50_ms: fig(percentile(plain, 50), 'the same tools/call against a minimal SDK stdio server on the host'),
+  };
   const inProc = (samples: number[], work: string) => ({ ...fig(percentile(samples, 50), work), model: 'in-process' as const });
   const reference: Figures = {
-    mcp_kernel_rpc_p50_ms: inProc(rpc,
-      'the same read as external/call on the kernel socket from this process (kernel pipeline and audit, no mcp serve hop)'),
+    mcp_kernel_rpc_p50_ms: inProc(
+      rpc,
+      'the same read as external/call on the kernel socket from this process (kernel pipeline and audit, no mcp serve hop)',
+    ),
     kernel_ping_p50_ms: inProc(pinged, 'kernel/ping on the kernel socket from this process (socket and RPC framing only)'),
   };
   const ms = (v: number) => `${v.toFixed(2)} ms`;
-  writeResults({ name: 'plugins', engine: await engineOf('docker', '/var/run/docker.sock'), metrics, baselines, reference,
+  writeResults({
+    name: 'plugins',
+    engine: await engineOf('docker', '/var/run/docker.sock'),
+    metrics,
+    baselines,
+    reference,
     ratios: [['mcp_call vs direct', 'mcp_call_p50_ms', 'mcp_direct_p50_ms']],
-    notes: [`added p50: ${(percentile(through, 50) - percentile(plain, 50)).toFixed(2)} ms`,
-      `by hop (wall-clock p50 differences, same rounds): socket + RPC ${ms(percentile(pinged, 50))}; in the kernel (the pipeline, the `
-        + `durable decision record on the audit writer thread, and the wake-ups between them) `
-        + `${ms(percentile(rpc, 50) - percentile(pinged, 50))}; `
-        + `the mcp serve process and its stdio ${ms(percentile(through, 50) - percentile(rpc, 50))}`,
+    notes: [
+      `added p50: ${(percentile(through, 50) - percentile(plain, 50)).toFixed(2)} ms`,
+      `by hop (wall-clock p50 differences, same rounds): socket + RPC ${ms(percentile(pinged, 50))}; in the kernel (the pipeline, the ` +
+        `durable decision record on the audit writer thread, and the wake-ups between them) ` +
+        `${ms(percentile(rpc, 50) - percentile(pinged, 50))}; ` +
+        `the mcp serve process and its stdio ${ms(percentile(through, 50) - percentile(rpc, 50))}`,
       'Airlock direction of MCP (airlock mcp serve); MCP servers sandboxed as plugins are not measured here',
-      `plugin cold ready p90: ${percentile(plugin.cold, 90).toFixed(0)} ms (sandbox create, in-sandbox content hash of a 1.2 MB bundle, node start, MCP init)`]});
+      `plugin cold ready p90: ${percentile(plugin.cold, 90).toFixed(0)} ms (sandbox create, in-sandbox content hash of a 1.2 MB bundle, node start, MCP init)`,
+    ],
+  });
   fs.rmSync(ws, { recursive: true, force: true });
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -18,11 +18,26 @@ function policyText(n: number): string {
   const rules: string[] = [];
   for (let i = 0; i < n; i++) {
     switch (i % 5) {
-      case 0: rules.push(`  - { id: read-${i}, effect: allow, subjects: ["agent:*", "tag:dev"], actions: [fs.read, fs.list], resources: ["packages/p${i}/src/**", "packages/p${i}/test/**"], except: ["**/*.pem"], limits: { timeout: 30s } }`); break;
-      case 1: rules.push(`  - { id: write-${i}, effect: ask, subjects: ["agent:*"], actions: [fs.write, fs.delete], resources: ["packages/p${i - 1}/**"], limits: { output: 5MiB } }`); break;
-      case 2: rules.push(`  - { id: gen-${i}, effect: deny, actions: ["fs.*"], resources: ["packages/p${i - 2}/generated/**"] }`); break;
-      case 3: rules.push(`  - { id: cmd-${i}, effect: allow, subjects: ["agent:*"], actions: [exec], resources: ["tool${i} *", "npm run t${i}*"], limits: { timeout: 2m, memory: 512MiB } }`); break;
-      default: rules.push(`  - { id: net-${i}, effect: allow, actions: [net.connect], resources: ["h${i}.example.com:443"] }`);
+      case 0:
+        rules.push(
+          `  - { id: read-${i}, effect: allow, subjects: ["agent:*", "tag:dev"], actions: [fs.read, fs.list], resources: ["packages/p${i}/src/**", "packages/p${i}/test/**"], except: ["**/*.pem"], limits: { timeout: 30s } }`,
+        );
+        break;
+      case 1:
+        rules.push(
+          `  - { id: write-${i}, effect: ask, subjects: ["agent:*"], actions: [fs.write, fs.delete], resources: ["packages/p${i - 1}/**"], limits: { output: 5MiB } }`,
+        );
+        break;
+      case 2:
+        rules.push(`  - { id: gen-${i}, effect: deny, actions: ["fs.*"], resources: ["packages/p${i - 2}/generated/**"] }`);
+        break;
+      case 3:
+        rules.push(
+          `  - { id: cmd-${i}, effect: allow, subjects: ["agent:*"], actions: [exec], resources: ["tool${i} *", "npm run t${i}*"], limits: { timeout: 2m, memory: 512MiB } }`,
+        );
+        break;
+      default:
+        rules.push(`  - { id: net-${i}, effect: allow, actions: [net.connect], resources: ["h${i}.example.com:443"] }`);
     }
   }
   return `version: 1\ndefaults: { timeout: 10m, memory: 2GiB }\nrules:\n${rules.join('\n')}\n`;
@@ -84,7 +99,8 @@ for (const n of [10, 100, 1000]) {
   perRules[n] = rate((i) => engine.evaluate(reqs[i % reqs.length]));
   if (n === 1000) {
     const rules = compilePolicy([readPolicyFile(file)]).rules;
-    for (const r of reqs) if (linearScan(rules, r) !== engine.evaluate(r).decision) throw new Error(`baseline disagrees on ${r.action} ${r.resource}`);
+    for (const r of reqs)
+      if (linearScan(rules, r) !== engine.evaluate(r).decision) throw new Error(`baseline disagrees on ${r.action} ${r.resource}`);
     baseline = rate((i) => linearScan(rules, reqs[i % reqs.length]));
   }
 }
@@ -92,7 +108,11 @@ for (const n of [10, 100, 1000]) {
 {
   const file = path.join(dir, 'p1000.yaml');
   const samples: number[] = [];
-  for (let k = 0; k < 5; k++) { const t = nowMs(); new PolicyEngine().load([file]); samples.push(nowMs() - t); }
+  for (let k = 0; k < 5; k++) {
+    const t = nowMs();
+    new PolicyEngine().load([file]);
+    samples.push(nowMs() - t);
+  }
   loadMs = Math.min(...samples, loadMs);
 }
 
@@ -102,16 +122,33 @@ const scope = { subject: 'agent:bench', action: 'fs.write', resource: 'packages/
 if (!tokens.verify(tok, scope).ok) throw new Error('token does not verify');
 const tokenRate = rate(() => tokens.verify(tok, scope));
 
-const r = (value: number, work: string) => ({ value, unit: '/s', stat: 'rate' as const, n: DECISIONS, warmup: WARMUP, model: 'in-process' as const, work });
+const r = (value: number, work: string) => ({
+  value,
+  unit: '/s',
+  stat: 'rate' as const,
+  n: DECISIONS,
+  warmup: WARMUP,
+  model: 'in-process' as const,
+  work,
+});
 const mix = 'a mix of fs/exec/net requests';
 writeResults({
-  name: 'policy', engine: null,
+  name: 'policy',
+  engine: null,
   metrics: {
     decisions_per_s_10_rules: r(perRules[10], `PolicyEngine.evaluate, 10 rules, ${mix}`),
     decisions_per_s_100_rules: r(perRules[100], `PolicyEngine.evaluate, 100 rules, ${mix}`),
     decisions_per_s_1000_rules: { ...r(perRules[1000], `PolicyEngine.evaluate, 1,000 rules, ${mix}`), goal: '>= 500000' },
     token_validations_per_s: r(tokenRate, 'TokenService.verify of one token'),
-    load_1000_rules_ms: { value: loadMs, unit: 'ms', stat: 'best', n: 6, warmup: 0, model: 'in-process', work: 'PolicyEngine.load of a 1,000-rule file' },
+    load_1000_rules_ms: {
+      value: loadMs,
+      unit: 'ms',
+      stat: 'best',
+      n: 6,
+      warmup: 0,
+      model: 'in-process',
+      work: 'PolicyEngine.load of a 1,000-rule file',
+    },
   },
   baselines: {
     linear_scan_decisions_per_s_1000_rules: r(baseline, `linear scan of the same 1,000 compiled rules with the same matchers, ${mix}`),

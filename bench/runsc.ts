@@ -13,8 +13,9 @@ const TEMPLATE = 'code-executor';
 async function main(): Promise<void> {
   const engine = await startRunscEngine((l) => console.log(l));
   const templates = loadTemplates();
-  const managers = (['runc', 'runsc'] as const)
-    .map((r) => new SandboxManager({ runtime: createRuntime('docker', engine.socket), templates, sandboxRuntime: r }));
+  const managers = (['runc', 'runsc'] as const).map(
+    (r) => new SandboxManager({ runtime: createRuntime('docker', engine.socket), templates, sandboxRuntime: r }),
+  );
   try {
     const ids = await Promise.all(managers.map(async (m) => (await m.create({ template: TEMPLATE })).id));
     const times: number[][] = [[], []];
@@ -27,16 +28,27 @@ async function main(): Promise<void> {
         if (i >= WARMUP) times[k].push(ms);
       }
     }
-    const p50 = (xs: number[], runtime: string) => ({ value: percentile(xs, 50), unit: 'ms', stat: 'p50' as const, n: N, warmup: WARMUP,
+    const p50 = (xs: number[], runtime: string) => ({
+      value: percentile(xs, 50),
+      unit: 'ms',
+      stat: 'p50' as const,
+      n: N,
+      warmup: WARMUP,
       model: 'in-process' as const,
-      work: `SandboxManager.exec(["true"]) in a ${TEMPLATE} sandbox under ${runtime}, exec agent, whole call` });
+      work: `SandboxManager.exec(["true"]) in a ${TEMPLATE} sandbox under ${runtime}, exec agent, whole call`,
+    });
     const metrics: Figures = { runsc_exec_p50_ms: p50(times[1], 'runsc (gVisor, ptrace platform, --network=none)') };
     const baselines: Figures = { runc_exec_p50_ms: p50(times[0], 'runc') };
     writeResults({
-      name: 'runsc', engine: await engineOf('docker', engine.socket), metrics, baselines,
+      name: 'runsc',
+      engine: await engineOf('docker', engine.socket),
+      metrics,
+      baselines,
       ratios: [['exec under runsc / runc', 'runsc_exec_p50_ms', 'runc_exec_p50_ms']],
-      notes: ['both sandboxes on the same private dockerd, same image; runc and runsc samples alternate one by one',
-        'runsc 0.0~20221219 (Debian bookworm) on the ptrace platform: /dev/kvm is present on this VM but the kvm platform hangs'],
+      notes: [
+        'both sandboxes on the same private dockerd, same image; runc and runsc samples alternate one by one',
+        'runsc 0.0~20221219 (Debian bookworm) on the ptrace platform: /dev/kvm is present on this VM but the kvm platform hangs',
+      ],
     });
   } finally {
     for (const m of managers) await m.shutdown();
@@ -44,4 +56,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

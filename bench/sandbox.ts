@@ -26,7 +26,7 @@ const RUN_FLAGS: Record<Engine, string[]> = { docker: [], podman: ['--ulimit', '
 function engineArg(): Engine {
   const args = process.argv.slice(2);
   const i = args.indexOf('--engine');
-  const e = i >= 0 ? args[i + 1] : args.find((a) => a.startsWith('--engine='))?.slice(9) ?? process.env.BENCH_ENGINE ?? 'docker';
+  const e = i >= 0 ? args[i + 1] : (args.find((a) => a.startsWith('--engine='))?.slice(9) ?? process.env.BENCH_ENGINE ?? 'docker');
   if (e !== 'docker' && e !== 'podman') throw new Error(`unknown engine ${e}: docker or podman`);
   return e;
 }
@@ -40,7 +40,11 @@ function firstByte(stream: Duplex): Promise<void> {
       // A frame is an 8-byte header (stream, 0, 0, 0, size32be) then its payload: a byte of output is a frame of size > 0.
       while (buf.length >= 8) {
         const size = buf.readUInt32BE(4);
-        if (size > 0 && buf.length > 8) { stream.off('data', onData); resolve(); return; }
+        if (size > 0 && buf.length > 8) {
+          stream.off('data', onData);
+          resolve();
+          return;
+        }
         if (size > 0) return;
         buf = buf.subarray(8);
       }
@@ -59,7 +63,10 @@ async function main(): Promise<void> {
   // The spec our manager hands the engine, kept so the baseline creates exactly the same container.
   let lastSpec: ContainerSpec | undefined;
   const create = runtime.createContainer.bind(runtime);
-  runtime.createContainer = (spec, signal) => { lastSpec = spec; return create(spec, signal); };
+  runtime.createContainer = (spec, signal) => {
+    lastSpec = spec;
+    return create(spec, signal);
+  };
   const templates = loadTemplates();
   const cold = new SandboxManager({ runtime, templates });
   await cold.start();
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
       const t = nowMs();
       const id = await create({ ...spec, name: `airlock-bench-api-${process.pid}-${k++}` });
       const c = docker.getContainer(id);
-      const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as unknown as Duplex;
+      const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
       const first = firstByte(stream);
       stream.write(`\nkey ${'ab'.repeat(32)}\n`);
       await c.start();
@@ -96,7 +103,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < N + WARMUP; i++) {
       const a = await ours();
       const b = await api();
-      if (i >= WARMUP) { createMs.push(a); apiMs.push(b); }
+      if (i >= WARMUP) {
+        createMs.push(a);
+        apiMs.push(b);
+      }
     }
     const s = await cold.create({ template: TEMPLATE });
     const image = s.image;
@@ -107,7 +117,11 @@ async function main(): Promise<void> {
     // ours through the engine's exec (the fallback path); alternating, same warm-up and sample count.
     const apiExec = async () => {
       const ex = await docker.getContainer(s.containerId!).exec({
-        Cmd: ['true'], AttachStdout: true, AttachStderr: true, User: spec.user, WorkingDir: spec.workingDir,
+        Cmd: ['true'],
+        AttachStdout: true,
+        AttachStderr: true,
+        User: spec.user,
+        WorkingDir: spec.workingDir,
       });
       await collectDemuxed(docker.modem, await ex.start({ hijack: true, stdin: false }));
       if ((await ex.inspect()).ExitCode !== 0) throw new Error('true failed');
@@ -118,7 +132,11 @@ async function main(): Promise<void> {
     const apiExecMs: number[] = [];
     const engineExecMs: number[] = [];
     for (let i = 0; i < EXEC_N + EXEC_WARMUP; i++) {
-      for (const [fn, out] of [[viaAgent, execMs], [apiExec, apiExecMs], [viaEngine, engineExecMs]] as const) {
+      for (const [fn, out] of [
+        [viaAgent, execMs],
+        [apiExec, apiExecMs],
+        [viaEngine, engineExecMs],
+      ] as const) {
         const t = nowMs();
         await fn();
         if (i >= EXEC_WARMUP) out.push(nowMs() - t);
@@ -131,20 +149,24 @@ async function main(): Promise<void> {
     const until = nowMs() + seconds * 1000;
     let done = 0;
     const t0 = nowMs();
-    await Promise.all([0, 1].map(async () => {
-      while (nowMs() < until) {
-        const x = await cold.create({ template: TEMPLATE });
-        await cold.exec(x.id, { argv: ['sh', '-c', 'echo ok'] });
-        await cold.destroy(x.id);
-        done++;
-      }
-    }));
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (nowMs() < until) {
+          const x = await cold.create({ template: TEMPLATE });
+          await cold.exec(x.id, { argv: ['sh', '-c', 'echo ok'] });
+          await cold.destroy(x.id);
+          done++;
+        }
+      }),
+    );
     const perMin = done / ((nowMs() - t0) / 60_000);
 
     // Warm pool: a ready sandbox is handed out; wait for the background refill between samples (not timed).
     const warm = new SandboxManager({ runtime: createRuntime(engine), templates, pools: true, session: cold.session });
     await warm.start();
-    const waitReady = async () => { while (!warm.list().some((x) => x.template === TEMPLATE && x.state === 'ready')) await new Promise((r) => setTimeout(r, 20)); };
+    const waitReady = async () => {
+      while (!warm.list().some((x) => x.template === TEMPLATE && x.state === 'ready')) await new Promise((r) => setTimeout(r, 20));
+    };
     const acquireMs: number[] = [];
     for (let i = 0; i < N; i++) {
       await waitReady();
@@ -155,8 +177,15 @@ async function main(): Promise<void> {
     }
     await warm.shutdown();
 
-    const p50 = (xs: number[], n: number, warmup: number, work: string, model: 'in-process' | 'spawned-cli' = 'in-process') =>
-      ({ value: percentile(xs, 50), unit: 'ms', stat: 'p50' as const, n, warmup, model, work });
+    const p50 = (xs: number[], n: number, warmup: number, work: string, model: 'in-process' | 'spawned-cli' = 'in-process') => ({
+      value: percentile(xs, 50),
+      unit: 'ms',
+      stat: 'p50' as const,
+      n,
+      warmup,
+      model,
+      work,
+    });
     const metrics: Figures = {
       cold_create_p50_ms: {
         ...p50(createMs, N, WARMUP, `SandboxManager.create(${TEMPLATE}): create, attach, start, key sent, agent ready line verified`),
@@ -164,33 +193,62 @@ async function main(): Promise<void> {
       },
       warm_acquire_p50_ms: { ...p50(acquireMs, N, 0, 'SandboxManager.create with a ready pooled sandbox'), goal: '<= 10' },
       exec_roundtrip_p50_ms: p50(execMs, EXEC_N, EXEC_WARMUP, 'SandboxManager.exec(["true"]) through the exec agent, whole call'),
-      exec_via_engine_p50_ms: p50(engineExecMs, EXEC_N, EXEC_WARMUP,
-        'SandboxManager.exec(["true"]) through the engine exec (fallback path), whole call'),
-      sandboxes_per_min: { value: perMin, unit: '/min', stat: 'rate', n: Math.max(1, done), warmup: 0, model: 'in-process',
-        work: `create + one command + destroy, 2 at a time, ${seconds} s` },
+      exec_via_engine_p50_ms: p50(
+        engineExecMs,
+        EXEC_N,
+        EXEC_WARMUP,
+        'SandboxManager.exec(["true"]) through the engine exec (fallback path), whole call',
+      ),
+      sandboxes_per_min: {
+        value: perMin,
+        unit: '/min',
+        stat: 'rate',
+        n: Math.max(1, done),
+        warmup: 0,
+        model: 'in-process',
+        work: `create + one command + destroy, 2 at a time, ${seconds} s`,
+      },
     };
     const baselines: Figures = {
-      api_create_baseline_p50_ms: p50(apiMs, N, WARMUP,
-        'the same ContainerSpec through dockerode: create, attach, key sent, start, first byte of output'),
+      api_create_baseline_p50_ms: p50(
+        apiMs,
+        N,
+        WARMUP,
+        'the same ContainerSpec through dockerode: create, attach, key sent, start, first byte of output',
+      ),
       api_exec_baseline_p50_ms: p50(apiExecMs, EXEC_N, EXEC_WARMUP, 'dockerode exec of ["true"]: create, start, read output, inspect'),
     };
     const reference: Figures = {
-      cli_run_reference_p50_ms: p50(runMs, N, WARMUP,
-        `${engine} run --rm --network none (same image) node -e 0, spawned CLI incl. removal`, 'spawned-cli'),
+      cli_run_reference_p50_ms: p50(
+        runMs,
+        N,
+        WARMUP,
+        `${engine} run --rm --network none (same image) node -e 0, spawned CLI incl. removal`,
+        'spawned-cli',
+      ),
     };
     writeResults({
-      name: 'sandbox', engine: await engineOf(engine, SOCKETS[engine]), metrics, baselines, reference,
+      name: 'sandbox',
+      engine: await engineOf(engine, SOCKETS[engine]),
+      metrics,
+      baselines,
+      reference,
       ratios: [
         ['cold create / API create', 'cold_create_p50_ms', 'api_create_baseline_p50_ms'],
         ['exec round trip / API exec', 'exec_roundtrip_p50_ms', 'api_exec_baseline_p50_ms'],
         ['exec via engine / via agent', 'exec_via_engine_p50_ms', 'exec_roundtrip_p50_ms'],
       ],
-      notes: ['cold create and the API baseline alternate sample by sample; so do the three exec variants',
-        `${engine} run through the CLI is a user's reference (a different process model): no ratio is taken against it`],
+      notes: [
+        'cold create and the API baseline alternate sample by sample; so do the three exec variants',
+        `${engine} run through the CLI is a user's reference (a different process model): no ratio is taken against it`,
+      ],
     });
   } finally {
     await cold.shutdown();
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

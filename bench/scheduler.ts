@@ -10,19 +10,28 @@ import { Scheduler, type TaskRecord } from '../kernel/src/scheduler/scheduler';
 class SortedArrayQueue<T extends HeapItem> implements IReadyQueue<T> {
   private items: T[] = [];
   constructor(private readonly less: (a: T, b: T) => boolean) {}
-  get size() { return this.items.length; }
+  get size() {
+    return this.items.length;
+  }
   push(item: T) {
     let lo = 0;
     let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.less(item, this.items[mid])) lo = mid + 1; else hi = mid;
+      if (this.less(item, this.items[mid])) lo = mid + 1;
+      else hi = mid;
     }
     this.items.splice(lo, 0, item);
     item.heapIndex = 0;
   }
-  pop() { const x = this.items.pop(); if (x) x.heapIndex = -1; return x; }
-  peek() { return this.items[this.items.length - 1]; }
+  pop() {
+    const x = this.items.pop();
+    if (x) x.heapIndex = -1;
+    return x;
+  }
+  peek() {
+    return this.items[this.items.length - 1];
+  }
   remove(item: T) {
     const i = this.items.indexOf(item);
     if (i < 0) return false;
@@ -30,7 +39,9 @@ class SortedArrayQueue<T extends HeapItem> implements IReadyQueue<T> {
     item.heapIndex = -1;
     return true;
   }
-  values() { return this.items; }
+  values() {
+    return this.items;
+  }
 }
 
 type QueueFactory = ((less: (a: TaskRecord, b: TaskRecord) => boolean) => IReadyQueue<TaskRecord>) | undefined;
@@ -41,7 +52,7 @@ type QueueFactory = ((less: (a: TaskRecord, b: TaskRecord) => boolean) => IReady
  */
 async function decisionsPerSecond(queue: QueueFactory, decisions: number, queued = 10_000): Promise<number> {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const s = new Scheduler({ limits: { cpu: 1 }, queue, ageStepMs: 1000 });
   let n = 0;
   let started = 0;
@@ -51,12 +62,16 @@ async function decisionsPerSecond(queue: QueueFactory, decisions: number, queued
   const finished = new Promise<void>((r) => (done = r));
   const work = (): Promise<void> => {
     started++;
-    if (started === decisions + 1) { done(); return new Promise(() => {}); }
+    if (started === decisions + 1) {
+      done();
+      return new Promise(() => {});
+    }
     s.submit({ id: `t${n++}`, priority: Math.floor(rand() * 10), resources: { cpu: 1 }, preemption: 'never' }, work);
     return Promise.resolve();
   };
   s.submit({ id: 'gate', priority: 0, resources: { cpu: 1 }, preemption: 'never' }, () => gate);
-  for (let i = 0; i < queued; i++) s.submit({ id: `t${n++}`, priority: Math.floor(rand() * 10), resources: { cpu: 1 }, preemption: 'never' }, work);
+  for (let i = 0; i < queued; i++)
+    s.submit({ id: `t${n++}`, priority: Math.floor(rand() * 10), resources: { cpu: 1 }, preemption: 'never' }, work);
   const t = nowMs();
   release();
   await finished;
@@ -75,7 +90,10 @@ async function submitToStart(queue: QueueFactory, samples: number): Promise<numb
   for (let i = 0; i < samples; i++) {
     let startedAt = 0;
     const t = nowMs();
-    s.submit({ id: `f${i}`, priority: 5, resources: { cpu: 1 } }, () => { startedAt = nowMs(); return Promise.resolve(); });
+    s.submit({ id: `f${i}`, priority: 5, resources: { cpu: 1 } }, () => {
+      startedAt = nowMs();
+      return Promise.resolve();
+    });
     if (!startedAt) throw new Error('a task with a free slot did not start at submit');
     out.push(startedAt - t);
     await Promise.resolve();
@@ -111,7 +129,8 @@ async function main(): Promise<void> {
   const decWork = `${DECISIONS.toLocaleString('en')} decisions (submit + pick + start) with 10,000 queued on one slot`;
   const latWork = 'submit-to-start with a free CPU slot while 10,000 tasks wait for a taken sandbox';
   writeResults({
-    name: 'scheduler', engine: null,
+    name: 'scheduler',
+    engine: null,
     metrics: {
       decisions_per_s_10k_queued: { ...rate(percentile(heapRates, 50), `binary heap: ${decWork}`), goal: '>= 100000' },
       submit_to_start_p50_ms: { ...lat(percentile(heapLat, 50), `binary heap: ${latWork}`), goal: '<= 1 (+ sandbox acquire)' },
@@ -128,4 +147,7 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

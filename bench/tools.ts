@@ -21,7 +21,23 @@ import { chatTurn, startOpenAIFake } from '../test/fakes/openai';
 import { nowMs, percentile, runOurCli, sample, sampleRounds, writeResults } from './lib';
 
 const FILES = 50_000;
-const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'import', 'export', 'function', 'const', 'return', 'value', 'result', 'config', 'handler', 'widget', 'service'];
+const WORDS = [
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'import',
+  'export',
+  'function',
+  'const',
+  'return',
+  'value',
+  'result',
+  'config',
+  'handler',
+  'widget',
+  'service',
+];
 
 function generateTree(root: string): void {
   let seed = 42;
@@ -31,7 +47,10 @@ function generateTree(root: string): void {
     if (i < 2000) fs.mkdirSync(dir, { recursive: true });
     const lines: string[] = [];
     const n = 20 + Math.floor(rnd() * 60);
-    for (let l = 0; l < n; l++) lines.push(Array.from({ length: 8 }, () => WORDS[Math.floor(rnd() * WORDS.length)]).join(' ') + (rnd() < 0.002 ? ' NEEDLE_TODO' : ''));
+    for (let l = 0; l < n; l++)
+      lines.push(
+        Array.from({ length: 8 }, () => WORDS[Math.floor(rnd() * WORDS.length)]).join(' ') + (rnd() < 0.002 ? ' NEEDLE_TODO' : ''),
+      );
     fs.writeFileSync(path.join(dir, `file${i}.ts`), lines.join('\n') + '\n');
   }
   fs.writeFileSync(path.join(root, '.gitignore'), 'ignored/\n');
@@ -70,10 +89,14 @@ async function main(): Promise<void> {
     ];
     let k = 0;
     const before = log.stats().entries;
-    const overhead = await sample(TOOL_N, async () => {
-      const r = await router.call(calls[k++ % calls.length], ctx, signal);
-      if (!r.ok) throw new Error(r.content);
-    }, TOOL_WARMUP);
+    const overhead = await sample(
+      TOOL_N,
+      async () => {
+        const r = await router.call(calls[k++ % calls.length], ctx, signal);
+        if (!r.ok) throw new Error(r.content);
+      },
+      TOOL_WARMUP,
+    );
     log.flush();
     if (log.stats().entries - before < TOOL_N + TOOL_WARMUP) throw new Error('the tool calls were not audited');
 
@@ -96,17 +119,28 @@ async function main(): Promise<void> {
     let rgCount = 0;
     const lines = (out: string) => out.split('\n').filter(Boolean).length;
     // In rounds: ours in this process, ours as a spawned CLI (bench/cli.ts), rg as a spawned CLI.
-    const [ours, cli, rg] = await sampleRounds(GREP_N, GREP_WARMUP, async () => {
-      oursCount = (await grep(view, { pattern, maxResults: 1_000_000 }, signal)).matches.length;
-    }, () => {
-      cliCount = lines(runOurCli(['grep', tree, upper, pattern]));
-    }, () => {
-      rgCount = lines(execFileSync('rg', ['-n', '--no-heading', pattern, materialised], { maxBuffer: 1 << 28 }).toString());
-    });
+    const [ours, cli, rg] = await sampleRounds(
+      GREP_N,
+      GREP_WARMUP,
+      async () => {
+        oursCount = (await grep(view, { pattern, maxResults: 1_000_000 }, signal)).matches.length;
+      },
+      () => {
+        cliCount = lines(runOurCli(['grep', tree, upper, pattern]));
+      },
+      () => {
+        rgCount = lines(execFileSync('rg', ['-n', '--no-heading', pattern, materialised], { maxBuffer: 1 << 28 }).toString());
+      },
+    );
     if (oursCount !== rgCount || cliCount !== rgCount) {
       throw new Error(`match counts differ: ours ${oursCount}, ours as a CLI ${cliCount}, rg ${rgCount}`);
     }
-    const [ourStart, rgStart] = await sampleRounds(GREP_N, GREP_WARMUP, () => runOurCli(['noop']), () => execFileSync('rg', ['--version']));
+    const [ourStart, rgStart] = await sampleRounds(
+      GREP_N,
+      GREP_WARMUP,
+      () => runOurCli(['noop']),
+      () => execFileSync('rg', ['--version']),
+    );
     disposeGrepPool();
 
     // 3. Stream throughput: fake OpenAI server (real SSE) -> real SDK -> normalised events.
@@ -123,22 +157,46 @@ async function main(): Promise<void> {
     }
     await srv.close();
 
-    const tool = (value: number, stat: 'p50' | 'p99') => ({ value, unit: 'ms', stat, n: TOOL_N, warmup: TOOL_WARMUP,
+    const tool = (value: number, stat: 'p50' | 'p99') => ({
+      value,
+      unit: 'ms',
+      stat,
+      n: TOOL_N,
+      warmup: TOOL_WARMUP,
       model: 'in-process' as const,
-      work: 'ToolRouter.call of fs.read / fs.exists / fs.list in turn: strict default policy with a workspace, audit appends, sanitise' });
-    const p50 = (xs: number[], model: 'in-process' | 'spawned-cli', work: string) =>
-      ({ value: percentile(xs, 50), unit: 'ms', stat: 'p50' as const, n: GREP_N, warmup: GREP_WARMUP, model, work });
+      work: 'ToolRouter.call of fs.read / fs.exists / fs.list in turn: strict default policy with a workspace, audit appends, sanitise',
+    });
+    const p50 = (xs: number[], model: 'in-process' | 'spawned-cli', work: string) => ({
+      value: percentile(xs, 50),
+      unit: 'ms',
+      stat: 'p50' as const,
+      n: GREP_N,
+      warmup: GREP_WARMUP,
+      model,
+      work,
+    });
     const grepWork = `all matches of /${pattern}/ in ${FILES.toLocaleString('en')} files after one edit`;
     writeResults({
-      name: 'tools', engine: null,
+      name: 'tools',
+      engine: null,
       metrics: {
         native_tool_p50_ms: { ...tool(percentile(overhead, 50), 'p50'), goal: '<= 1' },
         native_tool_p99_ms: { ...tool(percentile(overhead, 99), 'p99'), goal: '<= 5' },
         grep_overlay_ms: p50(ours, 'in-process', `search.grep (worker pool) over the task's overlay view: ${grepWork}`),
-        stream_events_per_s: { value: percentile(rates, 50), unit: 'events/s', stat: 'median', n: 3, warmup: 0, model: 'in-process',
-          work: 'fake OpenAI SSE -> SDK -> normalised events, 20,000 deltas' },
-        grep_overlay_cli_ms: p50(cli, 'spawned-cli',
-          `the same through bench/cli.ts (Node + tsx start, worker pool start, search, matches to stdout): ${grepWork}`),
+        stream_events_per_s: {
+          value: percentile(rates, 50),
+          unit: 'events/s',
+          stat: 'median',
+          n: 3,
+          warmup: 0,
+          model: 'in-process',
+          work: 'fake OpenAI SSE -> SDK -> normalised events, 20,000 deltas',
+        },
+        grep_overlay_cli_ms: p50(
+          cli,
+          'spawned-cli',
+          `the same through bench/cli.ts (Node + tsx start, worker pool start, search, matches to stdout): ${grepWork}`,
+        ),
       },
       reference: {
         our_cli_start_ms: p50(ourStart, 'spawned-cli', 'bench/cli.ts noop: Node + tsx start, no work'),
@@ -148,9 +206,11 @@ async function main(): Promise<void> {
         ripgrep_ms: p50(rg, 'spawned-cli', `rg -n over the materialised tree (a spawned process): ${grepWork}`),
       },
       ratios: [['search.grep as a CLI / ripgrep', 'grep_overlay_cli_ms', 'ripgrep_ms']],
-      notes: ['grep_overlay_ms runs in the kernel process and ripgrep_ms is a spawned CLI, so the ratio is taken only against ours as a ' +
-        'spawned CLI (grep_overlay_cli_ms), which pays Node and tsx start-up (our_cli_start_ms) where rg pays its own (rg_start_ms); ' +
-        'all three are sampled in rounds on the same files'],
+      notes: [
+        'grep_overlay_ms runs in the kernel process and ripgrep_ms is a spawned CLI, so the ratio is taken only against ours as a ' +
+          'spawned CLI (grep_overlay_cli_ms), which pays Node and tsx start-up (our_cli_start_ms) where rg pays its own (rg_start_ms); ' +
+          'all three are sampled in rounds on the same files',
+      ],
     });
   } finally {
     log?.dispose();
@@ -158,4 +218,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -9,7 +9,16 @@ import { statePaths } from '../core/src/config/bootstrap';
 import { socketLink } from '../core/src/remote/link';
 import { chatTurn } from '../test/fakes/openai';
 import { openChat, sendPrompt, startChatRig, stopChatRig } from '../test/e2e/chatRig';
-import { CodeServer, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers, screenshot, waitFor, waitForStatusBar } from '../test/e2e/harness';
+import {
+  CodeServer,
+  launchBrowser,
+  makeWorkspace,
+  openWorkbench,
+  removeKernelContainers,
+  screenshot,
+  waitFor,
+  waitForStatusBar,
+} from '../test/e2e/harness';
 import { nowMs, percentile, writeResults } from './lib';
 
 const ROOT = path.join(__dirname, '..');
@@ -21,7 +30,8 @@ function activationLines(dir: string): number[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name === 'Airlock.log') for (const m of fs.readFileSync(p, 'utf8').matchAll(/activated in ([\d.]+) ms/g)) out.push(Number(m[1]));
+      else if (e.name === 'Airlock.log')
+        for (const m of fs.readFileSync(p, 'utf8').matchAll(/activated in ([\d.]+) ms/g)) out.push(Number(m[1]));
     }
   };
   if (fs.existsSync(dir)) walk(dir);
@@ -36,7 +46,10 @@ function activationLines(dir: string): number[] {
 async function activationInVsCode(runs: number): Promise<number[]> {
   const ws = makeWorkspace({ 'README.md': '# bench\n' }, 'bench-ui');
   const cs = await CodeServer.start({ settings: { 'security.workspace.trust.enabled': false } });
-  const browser = await launchBrowser().catch(async (e) => { await cs.stop(); throw e; });
+  const browser = await launchBrowser().catch(async (e) => {
+    await cs.stop();
+    throw e;
+  });
   try {
     const url = new URL(cs.folderUrl(ws));
     url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${url.host}${ROOT}`]]));
@@ -105,7 +118,8 @@ function activationWithLoad(runs: number): number[] {
  */
 async function tokenToPaint(turns: number, chunks: number): Promise<number[]> {
   const responses = Array.from({ length: turns }, (_, t) => ({
-    ...chatTurn({ text: Array.from({ length: chunks }, (_, i) => `tok${t}x${i} `), usage: { input: 10, output: chunks } }), frameDelayMs: 25,
+    ...chatTurn({ text: Array.from({ length: chunks }, (_, i) => `tok${t}x${i} `), usage: { input: 10, output: chunks } }),
+    frameDelayMs: 25,
   }));
   const rig = await startChatRig('bench-ui', { responses });
   try {
@@ -117,12 +131,17 @@ async function tokenToPaint(turns: number, chunks: number): Promise<number[]> {
     const client = await connectKernel(socketLink(paths), 10_000);
     const arrived = new Map<string, number>();
     client.onEvent('task/event', (e) => {
-      if (e.event.type === 'text-delta') for (const m of e.event.text.matchAll(/tok\d+x\d+/g)) arrived.set(m[0], performance.timeOrigin + performance.now());
+      if (e.event.type === 'text-delta')
+        for (const m of e.event.text.matchAll(/tok\d+x\d+/g)) arrived.set(m[0], performance.timeOrigin + performance.now());
     });
-    const frame = await waitFor('the chat frame', async () => {
-      for (const f of rig.page.frames()) if (await f.evaluate('!!document.getElementById("log")').catch(() => false)) return f;
-      return undefined;
-    }, 30_000);
+    const frame = await waitFor(
+      'the chat frame',
+      async () => {
+        for (const f of rig.page.frames()) if (await f.evaluate('!!document.getElementById("log")').catch(() => false)) return f;
+        return undefined;
+      },
+      30_000,
+    );
     // Page code goes as text: tsx's transform would inject helpers (__name) the page does not have.
     await frame.evaluate(`(() => {
       const log = document.getElementById('log');
@@ -135,13 +154,20 @@ async function tokenToPaint(turns: number, chunks: number): Promise<number[]> {
     for (let t = 0; t < turns; t++) {
       await sendPrompt(rig.page, chat, `answer ${t}`);
       const last = `tok${t}x${chunks - 1}`;
-      await waitFor(`turn ${t} painted`, async () => ((await frame.evaluate(`!!(window.__airlockPaint || {})['${last}']`)) ? true : undefined), 60_000)
-        .catch(async (e: Error) => {
-          await screenshot(rig.page, 'bench-ui-failure');
-          const text = String(await frame.evaluate('document.getElementById("log").textContent.slice(-800)'));
-          throw new Error(`${e.message}; ${arrived.size} deltas received; the chat shows: ${text}`);
-        });
-      await waitFor(`turn ${t} finished`, async () => ((await chat.locator('vscode-textarea#input').isEnabled()) ? true : undefined), 30_000).catch(() => undefined);
+      await waitFor(
+        `turn ${t} painted`,
+        async () => ((await frame.evaluate(`!!(window.__airlockPaint || {})['${last}']`)) ? true : undefined),
+        60_000,
+      ).catch(async (e: Error) => {
+        await screenshot(rig.page, 'bench-ui-failure');
+        const text = String(await frame.evaluate('document.getElementById("log").textContent.slice(-800)'));
+        throw new Error(`${e.message}; ${arrived.size} deltas received; the chat shows: ${text}`);
+      });
+      await waitFor(
+        `turn ${t} finished`,
+        async () => ((await chat.locator('vscode-textarea#input').isEnabled()) ? true : undefined),
+        30_000,
+      ).catch(() => undefined);
     }
     const painted = (await frame.evaluate('window.__airlockPaint')) as Record<string, number>;
     client.dispose();
@@ -161,14 +187,53 @@ async function main(): Promise<void> {
   const paint = await tokenToPaint(8, 25);
   console.log(`activate() in code-server's extension host, ${real.length} windows: ${real.map((v) => v.toFixed(1)).join(', ')} ms`);
   writeResults({
-    name: 'ui', engine: null, baselines: {},
+    name: 'ui',
+    engine: null,
+    baselines: {},
     metrics: {
-      activation_ms: { value: percentile(real, 50), unit: 'ms', stat: 'p50', n: real.length, warmup: 0, model: 'in-process', work: "activate() in code-server's extension host", goal: '<= 50' },
-      activation_with_load_ms: { value: percentile(withLoad, 50), unit: 'ms', stat: 'p50', n: withLoad.length, warmup: 0, model: 'spawned', work: 'require(dist/extension.js) + activate(), a fresh Node process each, stub vscode' },
-      token_to_paint_p50_ms: { value: percentile(paint, 50), unit: 'ms', stat: 'p50', n: paint.length, warmup: 0, model: 'in-process', work: 'kernel task/event text delta → painted in the chat webview (code-server, Chromium)', goal: '<= 16' },
-      token_to_paint_p99_ms: { value: percentile(paint, 99), unit: 'ms', stat: 'p99', n: paint.length, warmup: 0, model: 'in-process', work: 'kernel task/event text delta → painted in the chat webview (code-server, Chromium)' },
+      activation_ms: {
+        value: percentile(real, 50),
+        unit: 'ms',
+        stat: 'p50',
+        n: real.length,
+        warmup: 0,
+        model: 'in-process',
+        work: "activate() in code-server's extension host",
+        goal: '<= 50',
+      },
+      activation_with_load_ms: {
+        value: percentile(withLoad, 50),
+        unit: 'ms',
+        stat: 'p50',
+        n: withLoad.length,
+        warmup: 0,
+        model: 'spawned',
+        work: 'require(dist/extension.js) + activate(), a fresh Node process each, stub vscode',
+      },
+      token_to_paint_p50_ms: {
+        value: percentile(paint, 50),
+        unit: 'ms',
+        stat: 'p50',
+        n: paint.length,
+        warmup: 0,
+        model: 'in-process',
+        work: 'kernel task/event text delta → painted in the chat webview (code-server, Chromium)',
+        goal: '<= 16',
+      },
+      token_to_paint_p99_ms: {
+        value: percentile(paint, 99),
+        unit: 'ms',
+        stat: 'p99',
+        n: paint.length,
+        warmup: 0,
+        model: 'in-process',
+        work: 'kernel task/event text delta → painted in the chat webview (code-server, Chromium)',
+      },
     },
   });
 }
 
-void main().catch((err) => { console.error(err); process.exit(1); });
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

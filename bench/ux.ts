@@ -12,7 +12,8 @@ const ROUNDS = 3;
 const AUDIT = 5;
 const FILES = ['src/ux1.js', 'src/ux2.js', 'src/ux3.js'];
 const CODELENS = '.monaco-editor .codelens-decoration a';
-const fileText = (v: number) => `// bench file\nconst pad = [${Array.from({ length: 20 }, (_, i) => i).join(', ')}];\nmodule.exports = { v: ${v}, pad };\n`;
+const fileText = (v: number) =>
+  `// bench file\nconst pad = [${Array.from({ length: 20 }, (_, i) => i).join(', ')}];\nmodule.exports = { v: ${v}, pad };\n`;
 
 /**
  * Page-side clocks (performance.timeOrigin + now(), the machine's wall clock in every frame): the last mousedown or
@@ -39,27 +40,47 @@ const PROBES = String.raw`(() => {
     .observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 })()`;
 
-async function install(f: Frame | ChatRig['page']): Promise<void> { await f.evaluate(PROBES); }
+async function install(f: Frame | ChatRig['page']): Promise<void> {
+  await f.evaluate(PROBES);
+}
 async function watch(f: Frame | ChatRig['page'], name: string, selector: string, text?: string): Promise<void> {
-  await f.evaluate(`window.__ux.probes.push(${JSON.stringify({ name, selector, text })}); delete window.__ux.marks[${JSON.stringify(name)}]`);
+  await f.evaluate(
+    `window.__ux.probes.push(${JSON.stringify({ name, selector, text })}); delete window.__ux.marks[${JSON.stringify(name)}]`,
+  );
 }
 async function mark(f: Frame | ChatRig['page'], name: string, what: string, timeoutMs = 60_000): Promise<number> {
-  return waitFor(what, async () => ((await f.evaluate(`window.__ux.marks[${JSON.stringify(name)}] || 0`)) as number) || undefined, timeoutMs, 20);
+  return waitFor(
+    what,
+    async () => ((await f.evaluate(`window.__ux.marks[${JSON.stringify(name)}] || 0`)) as number) || undefined,
+    timeoutMs,
+    20,
+  );
 }
 const stamp = (f: Frame | ChatRig['page'], which: 'down' | 'enter') => f.evaluate(`window.__ux.${which}`) as Promise<number>;
 
 async function chatFrame(rig: ChatRig): Promise<Frame> {
-  return waitFor('the chat frame', async () => {
-    for (const f of rig.page.frames()) if (await f.evaluate('!!document.getElementById("log")').catch(() => false)) return f;
-    return undefined;
-  }, 30_000);
+  return waitFor(
+    'the chat frame',
+    async () => {
+      for (const f of rig.page.frames()) if (await f.evaluate('!!document.getElementById("log")').catch(() => false)) return f;
+      return undefined;
+    },
+    30_000,
+  );
 }
 
 async function main(): Promise<void> {
   const responses = [
     ...Array.from({ length: WARM + 1 }, (_, i) => chatTurn({ text: [`ftok${i} `, 'done.'], usage: { input: 10, output: 2 } })),
     ...Array.from({ length: ROUNDS }, (_, r) => [
-      chatTurn({ text: ['Editing. '], calls: FILES.map((p, i) => ({ id: `call_${r}_${i}`, name: 'fs__edit', args: [JSON.stringify({ path: p, oldText: `v: ${r},`, newText: `v: ${r + 1},` })] })) }),
+      chatTurn({
+        text: ['Editing. '],
+        calls: FILES.map((p, i) => ({
+          id: `call_${r}_${i}`,
+          name: 'fs__edit',
+          args: [JSON.stringify({ path: p, oldText: `v: ${r},`, newText: `v: ${r + 1},` })],
+        })),
+      }),
       chatTurn({ text: [`Round ${r} edited.`] }),
     ]).flat(),
   ];
@@ -75,7 +96,14 @@ async function main(): Promise<void> {
     // The chat says a task ended slightly before the kernel frees its workflow session (a Send at once can fail with
     // WORKFLOW_SESSION_BUSY): a second's pause between tasks, outside every measured interval.
     const idle = async () => {
-      await waitFor('the task to finish', async () => ((await chat.locator('vscode-textarea#input').isEnabled()) && !(await chat.locator('vscode-button#stop').isVisible()) ? true : undefined), 60_000);
+      await waitFor(
+        'the task to finish',
+        async () =>
+          (await chat.locator('vscode-textarea#input').isEnabled()) && !(await chat.locator('vscode-button#stop').isVisible())
+            ? true
+            : undefined,
+        60_000,
+      );
       await sleep(1000);
     };
 
@@ -90,16 +118,22 @@ async function main(): Promise<void> {
     }
     const [first, ...warm] = sends;
 
-    const lenses: number[] = [], accepts: number[] = [], merges: number[] = [];
+    const lenses: number[] = [],
+      accepts: number[] = [],
+      merges: number[] = [];
     const seenSets = new Set<string>();
     for (let r = 0; r < ROUNDS; r++) {
       chat = await openChat(page); // the review moved the side bar to the Patches view
       await sendPrompt(page, chat, `edit round ${r}`);
       // The transcript is virtualised (older cards leave the DOM): wait for a card with a set id not seen before.
-      const setId = await waitFor(`round ${r}'s patch set card`, async () => {
-        const ids = (await chat.locator('.patchset .patchset-id').allInnerTexts()).map((t) => t.trim());
-        return ids.find((id) => !seenSets.has(id));
-      }, 90_000);
+      const setId = await waitFor(
+        `round ${r}'s patch set card`,
+        async () => {
+          const ids = (await chat.locator('.patchset .patchset-id').allInnerTexts()).map((t) => t.trim());
+          return ids.find((id) => !seenSets.has(id));
+        },
+        90_000,
+      );
       seenSets.add(setId);
       await idle();
       for (const [i, file] of FILES.entries()) {
@@ -110,20 +144,31 @@ async function main(): Promise<void> {
         if (i === 0) await chat.locator('.patchset', { hasText: setId }).locator('vscode-button[data-action="open-patchset"]').click();
         else {
           const row = page.locator('.monaco-list-row', { hasText: file }).first();
-          if (!(await row.isVisible().catch(() => false))) await page.locator('.pane', { hasText: 'Patches' }).locator('.monaco-list-row').first().click();
+          if (!(await row.isVisible().catch(() => false)))
+            await page.locator('.pane', { hasText: 'Patches' }).locator('.monaco-list-row').first().click();
           await row.click();
         }
         const diffAt = await mark(page, `diff${n}`, `${file}'s diff`);
         lenses.push(Math.max(0, (await mark(page, `lens${n}`, `${file}'s lenses`)) - diffAt));
         await watch(page, `acc${n}`, CODELENS, '^\\s*\\S*\\s*Accepted\\s*$');
-        await page.locator(CODELENS, { hasText: /^\s*\S*\s*Accept hunk\s*$/ }).first().click();
+        await page
+          .locator(CODELENS, { hasText: /^\s*\S*\s*Accept hunk\s*$/ })
+          .first()
+          .click();
         accepts.push((await mark(page, `acc${n}`, `${file} accepted`)) - (await stamp(page, 'down')));
       }
       await runCommand(page, 'Notifications: Clear All Notifications'); // the last round's "Merged" toast must not count
       await watch(page, `merged${r}`, '.notification-toast .notification-list-item-message', `Merged ${FILES.length} file\\(s\\)`);
-      await page.locator(CODELENS, { hasText: /Merge accepted/ }).first().click();
+      await page
+        .locator(CODELENS, { hasText: /Merge accepted/ })
+        .first()
+        .click();
       merges.push((await mark(page, `merged${r}`, `round ${r} merged`)) - (await stamp(page, 'down')));
-      await waitFor(`round ${r}'s accepted edits on disk`, async () => (FILES.every((f) => fs.readFileSync(path.join(rig.ws, f), 'utf8') === fileText(r + 1)) ? true : undefined), 10_000);
+      await waitFor(
+        `round ${r}'s accepted edits on disk`,
+        async () => (FILES.every((f) => fs.readFileSync(path.join(rig.ws, f), 'utf8') === fileText(r + 1)) ? true : undefined),
+        10_000,
+      );
     }
 
     // Audit Log → first rows: the palette row clicked → the first table row in the new panel (harness clock: the
@@ -137,30 +182,83 @@ async function main(): Promise<void> {
       await row.waitFor({ timeout: 10_000 });
       const t0 = Date.now();
       await row.click();
-      await waitFor('the audit rows', async () => {
-        for (const f of page.frames()) if (await f.locator('#table .vl-row').first().isVisible().catch(() => false)) return true;
-        return undefined;
-      }, 30_000, 10);
+      await waitFor(
+        'the audit rows',
+        async () => {
+          for (const f of page.frames())
+            if (
+              await f
+                .locator('#table .vl-row')
+                .first()
+                .isVisible()
+                .catch(() => false)
+            )
+              return true;
+          return undefined;
+        },
+        30_000,
+        10,
+      );
       audits.push(Date.now() - t0);
     }
 
-    const fig = (v: number[], stat: 'p50' | 'median', work: string, goal: string) =>
-      ({ value: percentile(v, 50), unit: 'ms', stat, n: v.length, warmup: 0, model: 'in-process' as const, work, goal });
+    const fig = (v: number[], stat: 'p50' | 'median', work: string, goal: string) => ({
+      value: percentile(v, 50),
+      unit: 'ms',
+      stat,
+      n: v.length,
+      warmup: 0,
+      model: 'in-process' as const,
+      work,
+      goal,
+    });
     writeResults({
-      name: 'ux', engine: await engineOf('docker', '/var/run/docker.sock').catch(() => null), baselines: {},
+      name: 'ux',
+      engine: await engineOf('docker', '/var/run/docker.sock').catch(() => null),
+      baselines: {},
       metrics: {
-        send_to_first_token_p50_ms: fig(warm, 'p50', 'Enter in the chat composer → first token of the answer painted (warm: tasks 2..n; fake model answers at once)', '<= 50'),
-        first_task_first_token_ms: fig([first!], 'median', 'the same for the first task after the kernel is ready (one sample per run)', '<= 500'),
-        lenses_after_diff_ms: fig(lenses, 'p50', "a patch file's diff painted with the proposed text → its Accept/Reject CodeLens painted", '<= 200'),
-        accept_hunk_p50_ms: fig(accepts, 'p50', 'click on Accept hunk → the lens says Accepted (review/decide round trip and CodeLens refresh)', '<= 100'),
-        merge_3_files_ms: fig(merges, 'median', 'click on Merge accepted (3 files, 1 hunk each) → "Merged 3 file(s)" notification; files checked on disk', '<= 300'),
-        audit_first_rows_ms: fig(audits, 'median', 'Open Audit Log palette row clicked → first table row visible (harness clock)', '<= 300'),
+        send_to_first_token_p50_ms: fig(
+          warm,
+          'p50',
+          'Enter in the chat composer → first token of the answer painted (warm: tasks 2..n; fake model answers at once)',
+          '<= 50',
+        ),
+        first_task_first_token_ms: fig(
+          [first!],
+          'median',
+          'the same for the first task after the kernel is ready (one sample per run)',
+          '<= 500',
+        ),
+        lenses_after_diff_ms: fig(
+          lenses,
+          'p50',
+          "a patch file's diff painted with the proposed text → its Accept/Reject CodeLens painted",
+          '<= 200',
+        ),
+        accept_hunk_p50_ms: fig(
+          accepts,
+          'p50',
+          'click on Accept hunk → the lens says Accepted (review/decide round trip and CodeLens refresh)',
+          '<= 100',
+        ),
+        merge_3_files_ms: fig(
+          merges,
+          'median',
+          'click on Merge accepted (3 files, 1 hunk each) → "Merged 3 file(s)" notification; files checked on disk',
+          '<= 300',
+        ),
+        audit_first_rows_ms: fig(
+          audits,
+          'median',
+          'Open Audit Log palette row clicked → first table row visible (harness clock)',
+          '<= 300',
+        ),
       },
       notes: [
         'code-server + Chromium through playwright-core, the packaged .vsix, a loopback fake OpenAI-compatible model answering at once; the kernel runs in its container.',
         'Page-side figures use the page clock (mousedown/Enter → first animation frame after the DOM change shows the result); audit_first_rows_ms uses the harness clock.',
-        `samples: send ${warm.map((v) => v.toFixed(0)).join('/')}; lenses ${lenses.map((v) => v.toFixed(0)).join('/')}; accept ${accepts.map((v) => v.toFixed(0)).join('/')}; `
-          + `merge ${merges.map((v) => v.toFixed(0)).join('/')}; audit ${audits.join('/')}`,
+        `samples: send ${warm.map((v) => v.toFixed(0)).join('/')}; lenses ${lenses.map((v) => v.toFixed(0)).join('/')}; accept ${accepts.map((v) => v.toFixed(0)).join('/')}; ` +
+          `merge ${merges.map((v) => v.toFixed(0)).join('/')}; audit ${audits.join('/')}`,
       ],
     });
   } catch (err) {
@@ -171,4 +269,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((err) => { console.error(err); process.exit(1); });
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

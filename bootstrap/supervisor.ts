@@ -26,7 +26,11 @@ export type KernelState =
   | { type: 'failed'; error: AirlockError }
   | { type: 'stopped' };
 
-export interface SupervisorOptions { progress?: (line: string) => void; log?: (line: string) => void; signal?: AbortSignal }
+export interface SupervisorOptions {
+  progress?: (line: string) => void;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+}
 const BACKOFF_BASE_MS = 200;
 const RESTART_WINDOW_MS = 60_000;
 /** After audit entries were appended, the host moves its anchor forward at most this often. */
@@ -41,7 +45,13 @@ export class KernelSupervisor extends Disposable {
   private recovering?: Promise<void>;
   private remote?: RemoteWorkspace;
 
-  private constructor(readonly config: BootstrapConfig, readonly paths: Paths, readonly engine: Engine, readonly image: string, private readonly opts: SupervisorOptions) {
+  private constructor(
+    readonly config: BootstrapConfig,
+    readonly paths: Paths,
+    readonly engine: Engine,
+    readonly image: string,
+    private readonly opts: SupervisorOptions,
+  ) {
     super();
   }
 
@@ -60,15 +70,25 @@ export class KernelSupervisor extends Disposable {
       throw e;
     }
     // Once a day, in the background: this installation's leftovers (docs/recovery.md, "What gc removes").
-    void startupSweep(engine.docker, { stateBase: path.dirname(paths.root), installation: installationId(), local: !isRemoteEngine(engine.endpoint) })
-      .catch((e: Error) => opts.log?.(`start-up sweep: ${e.message}`));
+    void startupSweep(engine.docker, {
+      stateBase: path.dirname(paths.root),
+      installation: installationId(),
+      local: !isRemoteEngine(engine.endpoint),
+    }).catch((e: Error) => opts.log?.(`start-up sweep: ${e.message}`));
     return sup;
   }
 
-  get state(): KernelState { return this._state; }
+  get state(): KernelState {
+    return this._state;
+  }
 
   get client(): RpcClient {
-    if (this._state.type !== 'ready') throw new AirlockError(ErrorCodes.KernelUnhealthy, `the kernel is ${this._state.type}`, 'wait for it to start or run `Airlock: Restart Kernel`');
+    if (this._state.type !== 'ready')
+      throw new AirlockError(
+        ErrorCodes.KernelUnhealthy,
+        `the kernel is ${this._state.type}`,
+        'wait for it to start or run `Airlock: Restart Kernel`',
+      );
     return this._state.client;
   }
 
@@ -100,11 +120,36 @@ export class KernelSupervisor extends Disposable {
     this.opts.progress?.(`starting or reusing the kernel container on ${this.engine.kind}`);
     const say = (l: string) => this.opts.progress?.(l);
     // A remote engine: volumes for state, socket dir and the workspace snapshot (sent now, and before each task).
-    if (isRemoteEngine(this.engine.endpoint)) this.remote ??= await RemoteWorkspace.open(this.engine.docker, { id: this.paths.id, workspace: this.config.workspace,
-      image: this.image, user: workspaceUser(this.config.workspace), endpoint: this.engine.endpoint, address: this.engine.socket, kind: this.engine.kind,
-      engineSocket: this.config.engineHostSocket, hostFolders: [this.config.policiesDir, this.config.templatesDir].filter((d): d is string => !!d) }, say);
-    const outputs = await ensureOutputsVolume(this.engine, this.config, this.paths, workspaceUser(this.config.workspace), containerName(this.paths), say);
-    this.container = await startKernelContainer(this.engine, kernelCreateOptions(this.engine, this.config, this.paths, this.image, outputs, this.remote?.kernel), this.paths, say);
+    if (isRemoteEngine(this.engine.endpoint))
+      this.remote ??= await RemoteWorkspace.open(
+        this.engine.docker,
+        {
+          id: this.paths.id,
+          workspace: this.config.workspace,
+          image: this.image,
+          user: workspaceUser(this.config.workspace),
+          endpoint: this.engine.endpoint,
+          address: this.engine.socket,
+          kind: this.engine.kind,
+          engineSocket: this.config.engineHostSocket,
+          hostFolders: [this.config.policiesDir, this.config.templatesDir].filter((d): d is string => !!d),
+        },
+        say,
+      );
+    const outputs = await ensureOutputsVolume(
+      this.engine,
+      this.config,
+      this.paths,
+      workspaceUser(this.config.workspace),
+      containerName(this.paths),
+      say,
+    );
+    this.container = await startKernelContainer(
+      this.engine,
+      kernelCreateOptions(this.engine, this.config, this.paths, this.image, outputs, this.remote?.kernel),
+      this.paths,
+      say,
+    );
     await this.connect(signal);
   }
 
@@ -122,11 +167,20 @@ export class KernelSupervisor extends Disposable {
     }
     let anchoring: NodeJS.Timeout | undefined;
     const onAppended = client.onEvent('audit/appended', () => {
-      anchoring ??= setTimeout(() => { anchoring = undefined; void this.anchorAudit(client).catch((e) => this.anchorFailed(client, e)); }, ANCHOR_EVERY_MS);
+      anchoring ??= setTimeout(() => {
+        anchoring = undefined;
+        void this.anchorAudit(client).catch((e) => this.anchorFailed(client, e));
+      }, ANCHOR_EVERY_MS);
     });
-    client.onDidClose(() => { clearTimeout(anchoring); onAppended.dispose(); });
+    client.onDidClose(() => {
+      clearTimeout(anchoring);
+      onAppended.dispose();
+    });
     // --- end audit anchor ---
-    client.onDidClose(() => { if (!this._store.isDisposed && this._state.type === 'ready' && this._state.client === client) void this.recover('connection to the kernel closed'); });
+    client.onDidClose(() => {
+      if (!this._store.isDisposed && this._state.type === 'ready' && this._state.client === client)
+        void this.recover('connection to the kernel closed');
+    });
     this.setState({ type: 'ready', client });
     this.opts.log?.(`kernel ready (${this.engine.kind}, image ${this.image})`);
   }
@@ -136,7 +190,10 @@ export class KernelSupervisor extends Disposable {
     try {
       await syncAnchor(client, anchorFile(this.paths.root), { signal, timeoutMs: this.config.pingTimeoutMs });
     } catch (e) {
-      if ((e as AirlockError).code === 'AUDIT_UNAVAILABLE') { this.opts.log?.(`audit anchor not checked: ${(e as Error).message}`); return; }
+      if ((e as AirlockError).code === 'AUDIT_UNAVAILABLE') {
+        this.opts.log?.(`audit anchor not checked: ${(e as Error).message}`);
+        return;
+      }
       throw e;
     }
   }
@@ -151,7 +208,11 @@ export class KernelSupervisor extends Disposable {
   }
 
   private recover(reason: string): Promise<void> {
-    this.recovering ??= whyStopped(this.container, reason, this.config.memoryBytes, this.opts.log).then((r) => this.doRecover(r)).finally(() => { this.recovering = undefined; });
+    this.recovering ??= whyStopped(this.container, reason, this.config.memoryBytes, this.opts.log)
+      .then((r) => this.doRecover(r))
+      .finally(() => {
+        this.recovering = undefined;
+      });
     return this.recovering;
   }
 
@@ -160,20 +221,36 @@ export class KernelSupervisor extends Disposable {
     for (;;) {
       if (this._store.isDisposed || this._state.type === 'stopped') return;
       // An engine that is restarting takes longer than the backoffs: wait for it without counting attempts.
-      const waiting = () => this.setState({ type: 'restarting', attempt: this.restarts.length + 1, reason: `the container engine is not answering; waiting for it (${reason})` });
+      const waiting = () =>
+        this.setState({
+          type: 'restarting',
+          attempt: this.restarts.length + 1,
+          reason: `the container engine is not answering; waiting for it (${reason})`,
+        });
       if (!(await outage.available(waiting))) {
         if (this._store.isDisposed) return;
-        this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.NoRuntime, `the container engine at ${this.engine.socket} has not worked for ${ENGINE_WAIT_MS / 1000} s (last: ${reason})`,
-          'start it again (e.g. `sudo systemctl start docker`, or `systemctl --user start podman.socket`), then `Airlock: Restart Kernel`') });
+        this.setState({
+          type: 'failed',
+          error: new AirlockError(
+            ErrorCodes.NoRuntime,
+            `the container engine at ${this.engine.socket} has not worked for ${ENGINE_WAIT_MS / 1000} s (last: ${reason})`,
+            'start it again (e.g. `sudo systemctl start docker`, or `systemctl --user start podman.socket`), then `Airlock: Restart Kernel`',
+          ),
+        });
         return;
       }
       const now = Date.now();
       this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
       if (this.restarts.length >= this.config.maxRestarts) {
         const logs = await tailLogs(this.container);
-        this.setState({ type: 'failed', error: new AirlockError(ErrorCodes.KernelUnhealthy,
-          `the kernel failed ${this.restarts.length} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason})${logs ? `; its last output:\n${logs}` : ''}`,
-          'run `airlock doctor`, then `Airlock: Restart Kernel`') });
+        this.setState({
+          type: 'failed',
+          error: new AirlockError(
+            ErrorCodes.KernelUnhealthy,
+            `the kernel failed ${this.restarts.length} times within ${RESTART_WINDOW_MS / 1000} s (last: ${reason})${logs ? `; its last output:\n${logs}` : ''}`,
+            'run `airlock doctor`, then `Airlock: Restart Kernel`',
+          ),
+        });
         return;
       }
       const attempt = this.restarts.length + 1;
@@ -182,15 +259,28 @@ export class KernelSupervisor extends Disposable {
       this.opts.log?.(`kernel: ${reason}; restart attempt ${attempt}/${this.config.maxRestarts}`);
       await new Promise((r) => setTimeout(r, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
       // The engine refusing to start it (e.g. still shutting down) is the engine's outage, not a kernel failure.
-      const refused = await (async () => { if (!(await this.isRunning())) await this.container?.start().catch(ignoreAlreadyStarted); })().then(() => undefined, (e: Error) => e);
-      if (refused) { this.restarts.pop(); reason = refused.message; await outage.refused(); continue; }
+      const refused = await (async () => {
+        if (!(await this.isRunning())) await this.container?.start().catch(ignoreAlreadyStarted);
+      })().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      if (refused) {
+        this.restarts.pop();
+        reason = refused.message;
+        await outage.refused();
+        continue;
+      }
       outage.ended();
       try {
         await this.connect();
         return;
       } catch (e) {
         // A log that does not continue the anchored one will not get better by restarting.
-        if (isAnchorError(e)) { this.setState({ type: 'failed', error: AirlockError.from(e) }); return; }
+        if (isAnchorError(e)) {
+          this.setState({ type: 'failed', error: AirlockError.from(e) });
+          return;
+        }
         reason = (e as Error).message;
       }
     }

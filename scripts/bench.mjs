@@ -4,7 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const dir = path.join(import.meta.dirname, '..', 'bench');
-const all = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'lib.ts').map((f) => f.slice(0, -3));
+const all = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'lib.ts')
+  .map((f) => f.slice(0, -3));
 const names = process.argv.slice(2).length ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of names) {

@@ -61,12 +61,18 @@ const assetLayers = new Set(['protocol', 'core', 'kernel', 'bootstrap', 'cli', '
 // is how an untyped call slips back in; none is needed in these layers, so each is an error. Comments and one-line
 // string literals are blanked first, so prose such as "as any file" does not count.
 const typedLayers = new Set(['extension', 'webview']);
-const castRe = new RegExp([
-  /\bas\s+any\b|<any>|\bas\s+unknown\s+as\b|\bas\s+never\b/.source,
-  /\.(?:request|onEvent)\s*\)?\s*as\b/.source,
-  /\bas\s+(?:MethodName|EventName)\b/.source,
-].join('|'));
-const codeOnly = (line) => line.replace(/(['"`])(?:\\.|(?!\1).)*\1/g, "''").replace(/\/\/.*$/, '').replace(/\/\*.*?\*\//g, '');
+const castRe = new RegExp(
+  [
+    /\bas\s+any\b|<any>|\bas\s+unknown\s+as\b|\bas\s+never\b/.source,
+    /\.(?:request|onEvent)\s*\)?\s*as\b/.source,
+    /\bas\s+(?:MethodName|EventName)\b/.source,
+  ].join('|'),
+);
+const codeOnly = (line) =>
+  line
+    .replace(/(['"`])(?:\\.|(?!\1).)*\1/g, "''")
+    .replace(/\/\/.*$/, '')
+    .replace(/\/\*.*?\*\//g, '');
 
 const importRe = /(?:import\s[^'"]*?from\s*|import\s*\(\s*|require\s*\(\s*|export\s[^'"]*?from\s*|import\s+)['"]([^'"]+)['"]/g;
 const problems = [];
@@ -95,17 +101,21 @@ for (const layer of layers) {
       const line = src.slice(0, m.index).split('\n').length;
       const where = `${path.relative(root, file)}:${line}`;
       if (spec === 'vscode' && !rule.vscode) problems.push(`${where}: ${layer} must not import 'vscode'`);
-      for (const p of packageOnlyIn) if (p.re.test(spec) && !p.layers.includes(layer)) problems.push(`${where}: ${layer} must not import '${spec}' (${p.why})`);
-      if (rule.node === false && (nodeBuiltins.has(spec) || spec.startsWith('node:'))) problems.push(`${where}: webview must not import Node built-in '${spec}'`);
+      for (const p of packageOnlyIn)
+        if (p.re.test(spec) && !p.layers.includes(layer)) problems.push(`${where}: ${layer} must not import '${spec}' (${p.why})`);
+      if (rule.node === false && (nodeBuiltins.has(spec) || spec.startsWith('node:')))
+        problems.push(`${where}: webview must not import Node built-in '${spec}'`);
       if (spec.startsWith('.')) {
         const target = path.relative(root, path.resolve(path.dirname(file), spec));
         const top = target.split(path.sep)[0];
         if (rule.forbid.includes(top)) problems.push(`${where}: ${layer} must not import ${top}/ (${spec})`);
         const t = target.split(path.sep).join('/');
         for (const f of forbidTargets) {
-          if (f.layer === layer && f.re.test(t) && (!f.from || f.from.test(rel))) problems.push(`${where}: ${layer} must not import ${t} (${f.why})`);
+          if (f.layer === layer && f.re.test(t) && (!f.from || f.from.test(rel)))
+            problems.push(`${where}: ${layer} must not import ${t} (${f.why})`);
         }
-        if (layer === 'webview' && webviewForbiddenProtocol.test(target.split(path.sep).join('/'))) problems.push(`${where}: webview must not import Node-only protocol code (${spec})`);
+        if (layer === 'webview' && webviewForbiddenProtocol.test(target.split(path.sep).join('/')))
+          problems.push(`${where}: webview must not import Node-only protocol code (${spec})`);
       }
     }
   }

@@ -10,8 +10,15 @@ import * as esbuild from 'esbuild';
 const here = fileURLToPath(new URL('.', import.meta.url));
 rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: [`${here}src/index.ts`], outfile: `${here}dist/index.js`, bundle: true, platform: 'node', format: 'cjs',
-  target: 'node20', external: ['@modelcontextprotocol/sdk', 'zod'], sourcemap: true, legalComments: 'none',
+  entryPoints: [`${here}src/index.ts`],
+  outfile: `${here}dist/index.js`,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@modelcontextprotocol/sdk', 'zod'],
+  sourcemap: true,
+  legalComments: 'none',
 });
 const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 execFileSync(process.execPath, [tsc, '-p', `${here}tsconfig.json`], { stdio: 'inherit' });

@@ -11,7 +11,16 @@ class SummaryReporter extends Mocha.reporters.Spec {
       const file = process.env.AIRLOCK_TEST_SUMMARY;
       if (!file) return;
       const s = runner.stats;
-      fs.appendFileSync(file, JSON.stringify({ tier: process.env.AIRLOCK_TEST_TIER ?? 'tests', passed: s.passes, failed: s.failures, pending: s.pending, failures }) + '\n');
+      fs.appendFileSync(
+        file,
+        JSON.stringify({
+          tier: process.env.AIRLOCK_TEST_TIER ?? 'tests',
+          passed: s.passes,
+          failed: s.failures,
+          pending: s.pending,
+          failures,
+        }) + '\n',
+      );
     });
   }
 }

@@ -8,7 +8,9 @@ function arg(name: string, dflt: number): number {
   if (i < 0) return dflt;
   const v = Number(process.argv[i + 1]);
   if (!Number.isFinite(v) || v <= 0) {
-    console.error(`error SOAK_USAGE: --${name} needs a positive number, got ${JSON.stringify(process.argv[i + 1])}\n  hint: npm run soak -- --minutes 10 --concurrency 4`);
+    console.error(
+      `error SOAK_USAGE: --${name} needs a positive number, got ${JSON.stringify(process.argv[i + 1])}\n  hint: npm run soak -- --minutes 10 --concurrency 4`,
+    );
     process.exit(2);
   }
   return v;
@@ -17,28 +19,65 @@ function arg(name: string, dflt: number): number {
 function write(r: SoakReport): void {
   const model = 'in-process' as const;
   const work = `${r.minutes} min of replayed tasks (approve, deny, merge+undo, cancel, conflict) at concurrency ${r.concurrency}, one kernel`;
-  const ms = (value: number, stat: 'p50' | 'p95') => ({ value, unit: 'ms', stat, n: Math.max(1, r.overheadN), warmup: 0, model,
-    work: `task/start to finished minus time waiting on the person (replay: no model time): ${work}` });
+  const ms = (value: number, stat: 'p50' | 'p95') => ({
+    value,
+    unit: 'ms',
+    stat,
+    n: Math.max(1, r.overheadN),
+    warmup: 0,
+    model,
+    work: `task/start to finished minus time waiting on the person (replay: no model time): ${work}`,
+  });
   const last = r.samples.at(-1);
   writeResults({
-    name: 'soak', engine: r.engine,
+    name: 'soak',
+    engine: r.engine,
     metrics: {
       tasks_per_min: { value: r.tasksPerMin, unit: '1/min', stat: 'rate', n: Math.max(1, r.tasks), warmup: 0, model, work },
       task_overhead_p50_ms: ms(r.overheadP50Ms, 'p50'),
       task_overhead_p95_ms: ms(r.overheadP95Ms, 'p95'),
-      kernel_rss_growth_mb: { value: Math.max(0, r.rssGrowthMb), unit: 'MB', stat: 'total', n: r.samples.length, warmup: 0, model,
-        work: `kernel process VmRSS, lowest sample of the run's last quarter minus lowest of its second quarter: ${work}`, goal: '<= 20 per 10 min' },
-      orphans: { value: r.orphans.length, unit: 'count', stat: 'total', n: 1, warmup: 0, model, work: `task sandboxes and output volumes left 60 s after the last task: ${work}`, goal: '0' },
-      lost_entries: { value: r.lostEntries, unit: 'count', stat: 'total', n: Math.max(1, r.tasks), warmup: 0, model,
-        work: `audit entries acknowledged to the client during the run missing or changed at the end: ${work}`, goal: '0' },
+      kernel_rss_growth_mb: {
+        value: Math.max(0, r.rssGrowthMb),
+        unit: 'MB',
+        stat: 'total',
+        n: r.samples.length,
+        warmup: 0,
+        model,
+        work: `kernel process VmRSS, lowest sample of the run's last quarter minus lowest of its second quarter: ${work}`,
+        goal: '<= 20 per 10 min',
+      },
+      orphans: {
+        value: r.orphans.length,
+        unit: 'count',
+        stat: 'total',
+        n: 1,
+        warmup: 0,
+        model,
+        work: `task sandboxes and output volumes left 60 s after the last task: ${work}`,
+        goal: '0',
+      },
+      lost_entries: {
+        value: r.lostEntries,
+        unit: 'count',
+        stat: 'total',
+        n: Math.max(1, r.tasks),
+        warmup: 0,
+        model,
+        work: `audit entries acknowledged to the client during the run missing or changed at the end: ${work}`,
+        goal: '0',
+      },
     },
     baselines: {},
     notes: [
-      `tasks by kind: ${Object.entries(r.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      `tasks by kind: ${Object.entries(r.byKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
       `raw RSS growth ${r.rssGrowthMb.toFixed(1)} MB, open fd growth ${r.fdGrowth.toFixed(1)}`,
       `last sample: ${last ? `RSS ${last.rssMb.toFixed(0)} MB, ${last.fds} fds, ${last.containers} containers, ${last.volumes} scratch + ${last.outputVolumes} output volumes` : 'none'}`,
       `samples (s: RSS MB / fds / containers / volumes): ${r.samples.map((s) => `${s.atS}:${s.rssMb.toFixed(0)}/${s.fds}/${s.containers}/${s.volumes + s.outputVolumes}`).join(' ')}`,
-      ...(r.failures.length ? [`FAILED: ${r.failures.join('; ')}`] : ['passed: no growth beyond budget, no orphan, no lost entry, every task ended as it must']),
+      ...(r.failures.length
+        ? [`FAILED: ${r.failures.join('; ')}`]
+        : ['passed: no growth beyond budget, no orphan, no lost entry, every task ended as it must']),
     ],
   });
 }
@@ -52,4 +91,7 @@ async function main(): Promise<void> {
   process.exit(r.failures.length ? 1 : 0);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -9,16 +9,38 @@ import { allEntries, removeAll } from '../../test/integration/reliability/fault-
 import { percentile } from '../lib';
 import { KINDS, type Kind, prepareSlot, runOne, type TaskOutcome } from './tasks';
 
-export interface SoakOptions { minutes: number; concurrency: number; sampleEveryMs?: number; log?: (line: string) => void }
+export interface SoakOptions {
+  minutes: number;
+  concurrency: number;
+  sampleEveryMs?: number;
+  log?: (line: string) => void;
+}
 
-export interface Sample { atS: number; rssMb: number; fds: number; containers: number; volumes: number; outputVolumes: number }
+export interface Sample {
+  atS: number;
+  rssMb: number;
+  fds: number;
+  containers: number;
+  volumes: number;
+  outputVolumes: number;
+}
 
 export interface SoakReport {
-  minutes: number; concurrency: number; engine: { name: string; version: string };
-  tasks: number; byKind: Record<Kind, number>; tasksPerMin: number;
-  overheadP50Ms: number; overheadP95Ms: number; overheadN: number;
-  rssGrowthMb: number; fdGrowth: number; samples: Sample[];
-  orphans: string[]; lostEntries: number; problems: string[];
+  minutes: number;
+  concurrency: number;
+  engine: { name: string; version: string };
+  tasks: number;
+  byKind: Record<Kind, number>;
+  tasksPerMin: number;
+  overheadP50Ms: number;
+  overheadP95Ms: number;
+  overheadN: number;
+  rssGrowthMb: number;
+  fdGrowth: number;
+  samples: Sample[];
+  orphans: string[];
+  lostEntries: number;
+  problems: string[];
   /** Why the soak failed; empty when it passed. */
   failures: string[];
 }
@@ -41,7 +63,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   }
 }
 
-async function soak(sup: KernelSupervisor, client: RpcClient, workspace: string, journalDir: string, o: SoakOptions, log: (l: string) => void): Promise<SoakReport> {
+async function soak(
+  sup: KernelSupervisor,
+  client: RpcClient,
+  workspace: string,
+  journalDir: string,
+  o: SoakOptions,
+  log: (l: string) => void,
+): Promise<SoakReport> {
   const d = sup.engine.docker;
   const kernel = d.getContainer(`airlock-kernel-${sup.paths.id}`);
   const pid = (await kernel.inspect()).State.Pid;
@@ -56,15 +85,29 @@ async function soak(sup: KernelSupervisor, client: RpcClient, workspace: string,
     const containers = (await d.listContainers({ all: true, filters: { label: [holder] } })).length;
     const vols = (await d.listVolumes({ filters: { label: [holder] } })).Volumes ?? [];
     const outputVolumes = vols.filter((v) => v.Labels?.['airlock.output']).length;
-    samples.push({ atS: Math.round((Date.now() - t0) / 1000), rssMb, fds, containers, volumes: vols.length - outputVolumes, outputVolumes });
+    samples.push({
+      atS: Math.round((Date.now() - t0) / 1000),
+      rssMb,
+      fds,
+      containers,
+      volumes: vols.length - outputVolumes,
+      outputVolumes,
+    });
   };
   await sampleNow();
-  const sampler = setInterval(() => void sampleNow().catch((e) => failures.push(`sampling failed (the kernel died?): ${(e as Error).message}`)), o.sampleEveryMs ?? 5_000);
+  const sampler = setInterval(
+    () => void sampleNow().catch((e) => failures.push(`sampling failed (the kernel died?): ${(e as Error).message}`)),
+    o.sampleEveryMs ?? 5_000,
+  );
   // Audit entries acknowledged per task (seq → hash), compared with the log at the end.
   const acked = new Map<number, string>();
   const outcomes: TaskOutcome[] = [];
   let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(f: () => Promise<T>): Promise<T> => { const p = chain.then(f); chain = p.catch(() => undefined); return p; };
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const p = chain.then(f);
+    chain = p.catch(() => undefined);
+    return p;
+  };
   const end = t0 + o.minutes * 60_000;
   const worker = async (k: number) => {
     for (let i = k; Date.now() < end; i++) {
@@ -83,10 +126,12 @@ async function soak(sup: KernelSupervisor, client: RpcClient, workspace: string,
   let orphans: string[] = [];
   for (;;) {
     const cs = await d.listContainers({ all: true, filters: { label: [holder, 'airlock.task'] } });
-    const outs = ((await d.listVolumes({ filters: { label: [holder, 'airlock.output'] } })).Volumes ?? []);
+    const outs = (await d.listVolumes({ filters: { label: [holder, 'airlock.output'] } })).Volumes ?? [];
     const kindOf = (t: string | undefined) => outcomes.find((r) => r.taskId === t)?.kind ?? 'unknown';
-    orphans = [...cs.map((c) => `task sandbox ${c.Names[0]} (${kindOf(c.Labels['airlock.task'])} task ${c.Labels['airlock.task']}, ${c.State})`),
-      ...outs.map((v) => `output volume ${v.Name} (${kindOf(v.Labels['airlock.output'])} task)`)];
+    orphans = [
+      ...cs.map((c) => `task sandbox ${c.Names[0]} (${kindOf(c.Labels['airlock.task'])} task ${c.Labels['airlock.task']}, ${c.State})`),
+      ...outs.map((v) => `output volume ${v.Name} (${kindOf(v.Labels['airlock.output'])} task)`),
+    ];
     if (!orphans.length || Date.now() > settled) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -115,23 +160,44 @@ export function growthOf(samples: Sample[], ranMs: number): { rssMb: number; fds
   return { rssMb: floor(tail, (s) => s.rssMb) - floor(head, (s) => s.rssMb), fds: floor(tail, (s) => s.fds) - floor(head, (s) => s.fds) };
 }
 
-function report(o: SoakOptions, sup: KernelSupervisor, outcomes: TaskOutcome[], samples: Sample[], orphans: string[], lostEntries: number,
-  ranMs: number, failures: string[]): SoakReport {
+function report(
+  o: SoakOptions,
+  sup: KernelSupervisor,
+  outcomes: TaskOutcome[],
+  samples: Sample[],
+  orphans: string[],
+  lostEntries: number,
+  ranMs: number,
+  failures: string[],
+): SoakReport {
   const overhead = outcomes.flatMap((r) => (r.overheadMs === undefined ? [] : [r.overheadMs]));
   const { rssMb: rssGrowthMb, fds: fdGrowth } = growthOf(samples, ranMs);
   const problems = outcomes.flatMap((r) => (r.problem ? [r.problem] : []));
   const byKind = Object.fromEntries(KINDS.map((k) => [k, outcomes.filter((r) => r.kind === k).length])) as Record<Kind, number>;
   if (!Number.isFinite(rssGrowthMb)) failures.push(`too few samples to measure growth (${samples.length})`);
-  if (rssGrowthMb > rssBudgetMb(o.minutes)) failures.push(`kernel RSS grew ${rssGrowthMb.toFixed(1)} MB (budget ${rssBudgetMb(o.minutes)} MB)`);
+  if (rssGrowthMb > rssBudgetMb(o.minutes))
+    failures.push(`kernel RSS grew ${rssGrowthMb.toFixed(1)} MB (budget ${rssBudgetMb(o.minutes)} MB)`);
   if (fdGrowth > FD_BUDGET) failures.push(`kernel open fds grew by ${fdGrowth.toFixed(0)} (budget ${FD_BUDGET})`);
   if (orphans.length) failures.push(`${orphans.length} orphan(s): ${orphans.slice(0, 5).join(', ')}`);
   if (lostEntries) failures.push(`${lostEntries} acknowledged audit entr(ies) lost`);
   if (problems.length) failures.push(`${problems.length} task(s) did not end as they must: ${problems.slice(0, 3).join('; ')}`);
   if (!outcomes.length) failures.push('no task ran');
   return {
-    minutes: o.minutes, concurrency: o.concurrency, engine: { name: sup.engine.kind, version: sup.engine.version },
-    tasks: outcomes.length, byKind, tasksPerMin: outcomes.length / (ranMs / 60_000),
-    overheadP50Ms: percentile(overhead, 50), overheadP95Ms: percentile(overhead, 95), overheadN: overhead.length,
-    rssGrowthMb, fdGrowth, samples, orphans, lostEntries, problems, failures,
+    minutes: o.minutes,
+    concurrency: o.concurrency,
+    engine: { name: sup.engine.kind, version: sup.engine.version },
+    tasks: outcomes.length,
+    byKind,
+    tasksPerMin: outcomes.length / (ranMs / 60_000),
+    overheadP50Ms: percentile(overhead, 50),
+    overheadP95Ms: percentile(overhead, 95),
+    overheadN: overhead.length,
+    rssGrowthMb,
+    fdGrowth,
+    samples,
+    orphans,
+    lostEntries,
+    problems,
+    failures,
   };
 }

@@ -14,12 +14,27 @@ export type Kind = (typeof KINDS)[number];
 export function prepareSlot(workspace: string, k: number): void {
   fs.mkdirSync(path.join(workspace, 'soak'), { recursive: true });
   fs.writeFileSync(path.join(workspace, `soak/conflict-${k}.txt`), 'base\n');
-  writeReplay(workspace, `approve-${k}`, [[...call(0, 'a', 'fs.write', { path: `notes/approved-${k}.md`, content: `approved ${k}\n` }), fin('tool-calls')], [text('Wrote it.'), fin('stop')]]);
-  writeReplay(workspace, `deny-${k}`, [[...call(0, 'd', 'exec', { argv: ['curl', 'https://example.com'] }), fin('tool-calls')], [text('Offline, then.'), fin('stop')]]);
-  writeReplay(workspace, `merge-${k}`, [[...call(0, 'm', 'fs.write', { path: `soak/merge-${k}.txt`, content: `merged ${k}\n` }), fin('tool-calls')],
-    [...call(0, 't', 'exec', { argv: ['cat', `soak/merge-${k}.txt`] }), fin('tool-calls')], [text('Done.'), fin('stop')]]);
-  writeReplay(workspace, `cancel-${k}`, [[...call(0, 'c', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 120000)'] }), fin('tool-calls')], [text('never'), fin('stop')]]);
-  writeReplay(workspace, `conflict-${k}`, [[...call(0, 'x', 'fs.write', { path: `soak/conflict-${k}.txt`, content: 'task\n' }), fin('tool-calls')], [text('Changed it.'), fin('stop')]]);
+  writeReplay(workspace, `approve-${k}`, [
+    [...call(0, 'a', 'fs.write', { path: `notes/approved-${k}.md`, content: `approved ${k}\n` }), fin('tool-calls')],
+    [text('Wrote it.'), fin('stop')],
+  ]);
+  writeReplay(workspace, `deny-${k}`, [
+    [...call(0, 'd', 'exec', { argv: ['curl', 'https://example.com'] }), fin('tool-calls')],
+    [text('Offline, then.'), fin('stop')],
+  ]);
+  writeReplay(workspace, `merge-${k}`, [
+    [...call(0, 'm', 'fs.write', { path: `soak/merge-${k}.txt`, content: `merged ${k}\n` }), fin('tool-calls')],
+    [...call(0, 't', 'exec', { argv: ['cat', `soak/merge-${k}.txt`] }), fin('tool-calls')],
+    [text('Done.'), fin('stop')],
+  ]);
+  writeReplay(workspace, `cancel-${k}`, [
+    [...call(0, 'c', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 120000)'] }), fin('tool-calls')],
+    [text('never'), fin('stop')],
+  ]);
+  writeReplay(workspace, `conflict-${k}`, [
+    [...call(0, 'x', 'fs.write', { path: `soak/conflict-${k}.txt`, content: 'task\n' }), fin('tool-calls')],
+    [text('Changed it.'), fin('stop')],
+  ]);
 }
 
 export interface TaskCtx {
@@ -31,7 +46,12 @@ export interface TaskCtx {
   timeoutMs: number;
 }
 
-export interface TaskOutcome { taskId: string; kind: Kind; overheadMs?: number; problem?: string }
+export interface TaskOutcome {
+  taskId: string;
+  kind: Kind;
+  overheadMs?: number;
+  problem?: string;
+}
 
 const quiet = { out: () => undefined, err: () => undefined, env: process.env } as never;
 
@@ -39,12 +59,17 @@ const quiet = { out: () => undefined, err: () => undefined, env: process.env } a
 export async function runOne(c: TaskCtx, kind: Kind, k: number): Promise<TaskOutcome> {
   const t0 = Date.now();
   let waited = 0;
-  const run = await runTask(c.client, { prompt: `soak ${kind} ${k}`, replay: `.replays/${kind}-${k}.jsonl`, mode: kind === 'approve' ? 'strict' : 'explore' });
+  const run = await runTask(c.client, {
+    prompt: `soak ${kind} ${k}`,
+    replay: `.replays/${kind}-${k}.jsonl`,
+    mode: kind === 'approve' ? 'strict' : 'explore',
+  });
   const out: TaskOutcome = { taskId: run.taskId, kind };
   const stop = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), c.timeoutMs).unref());
   const within = async <T>(p: Promise<T>): Promise<T> => {
     const v = await Promise.race([p, stop]);
-    if (v === 'timeout') throw new Error(`did not finish within ${c.timeoutMs / 1000} s (last event: ${run.events.at(-1)?.type ?? 'none'})`);
+    if (v === 'timeout')
+      throw new Error(`did not finish within ${c.timeoutMs / 1000} s (last event: ${run.events.at(-1)?.type ?? 'none'})`);
     return v as T;
   };
   try {
@@ -61,7 +86,13 @@ export async function runOne(c: TaskCtx, kind: Kind, k: number): Promise<TaskOut
       await c.client.request('task/cancel', { taskId: run.taskId });
     }
     const done = await within(run.finished);
-    const want: Record<Kind, string> = { approve: 'completed', deny: 'completed', merge: 'completed', cancel: 'cancelled', conflict: 'completed' };
+    const want: Record<Kind, string> = {
+      approve: 'completed',
+      deny: 'completed',
+      merge: 'completed',
+      cancel: 'cancelled',
+      conflict: 'completed',
+    };
     if (done.status !== want[kind]) throw new Error(`finished ${done.status}, expected ${want[kind]}: ${done.message}`);
     if (kind !== 'cancel') out.overheadMs = Date.now() - t0 - waited;
     await afterFinish(c, kind, k, run.ready[0]?.setId, run.events);
@@ -81,14 +112,17 @@ async function afterFinish(c: TaskCtx, kind: Kind, k: number, setId: string | un
   if (kind === 'cancel') return;
   if (!setId) throw new Error('no patch set');
   const decide = (decision: 'accept' | 'reject', p: string) => c.client.request('review/decide', { setId, items: [{ path: p, decision }] });
-  if (kind === 'approve') { await decide('reject', `notes/approved-${k}.md`); return; }
+  if (kind === 'approve') {
+    await decide('reject', `notes/approved-${k}.md`);
+    return;
+  }
   if (kind === 'merge') {
     const file = path.join(c.workspace, `soak/merge-${k}.txt`);
     await decide('accept', `soak/merge-${k}.txt`);
     await c.serial(async () => {
-      if (await merge(ctx, setId) !== 0) throw new Error('merge failed');
+      if ((await merge(ctx, setId)) !== 0) throw new Error('merge failed');
       if (fs.readFileSync(file, 'utf8') !== `merged ${k}\n`) throw new Error('merged content differs');
-      if (await undo(ctx) !== 0) throw new Error('undo failed');
+      if ((await undo(ctx)) !== 0) throw new Error('undo failed');
     });
     if (fs.existsSync(file)) throw new Error('undo left the merged file');
     return;
@@ -99,8 +133,8 @@ async function afterFinish(c: TaskCtx, kind: Kind, k: number, setId: string | un
   await c.serial(async () => {
     fs.writeFileSync(file, 'host edit\n');
     try {
-      if (await merge(ctx, setId) !== 1) throw new Error('a conflicting merge did not report the conflict');
-      if (fs.readFileSync(file, 'utf8') !== 'host edit\n') throw new Error('the conflicting merge overwrote the person\'s edit');
+      if ((await merge(ctx, setId)) !== 1) throw new Error('a conflicting merge did not report the conflict');
+      if (fs.readFileSync(file, 'utf8') !== 'host edit\n') throw new Error("the conflicting merge overwrote the person's edit");
     } finally {
       fs.writeFileSync(file, 'base\n');
     }

@@ -3,4 +3,6 @@ import { runCli } from './main';
 import { exitQuietlyOnClosedPipes, processIO } from './process-io';
 
 exitQuietlyOnClosedPipes();
-void runCli(process.argv.slice(2), processIO).then((code) => { process.exitCode = code; });
+void runCli(process.argv.slice(2), processIO).then((code) => {
+  process.exitCode = code;
+});

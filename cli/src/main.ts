@@ -15,7 +15,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    io.err(formatError(new AirlockError('CLI_UNKNOWN_COMMAND', `unknown command ${JSON.stringify(name)}`, `one of: ${commands.map((c) => c.name).join(', ')}`)));
+    io.err(
+      formatError(
+        new AirlockError(
+          'CLI_UNKNOWN_COMMAND',
+          `unknown command ${JSON.stringify(name)}`,
+          `one of: ${commands.map((c) => c.name).join(', ')}`,
+        ),
+      ),
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -9,7 +9,19 @@ import { exitQuietlyOnClosedPipes, processIO } from './process-io';
 exitQuietlyOnClosedPipes();
 const args = process.argv.slice(2);
 const verbose = args.includes('--verbose') || process.env.AIRLOCK_VERBOSE === '1';
-runServe(args.filter((a) => a !== '--verbose'), processIO).catch((err: unknown) => {
-  processIO.err(formatError(withHint(err, SERVE_USAGE), { verbose }));
-  return 2;
-}).then((code) => { process.exitCode = code; }, () => { process.exitCode = 2; });
+runServe(
+  args.filter((a) => a !== '--verbose'),
+  processIO,
+)
+  .catch((err: unknown) => {
+    processIO.err(formatError(withHint(err, SERVE_USAGE), { verbose }));
+    return 2;
+  })
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 2;
+    },
+  );

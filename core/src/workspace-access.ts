@@ -4,7 +4,12 @@ import * as path from 'node:path';
 
 export const SANDBOX_WORKSPACE_UNREADABLE = 'SANDBOX_WORKSPACE_UNREADABLE';
 
-export interface AccessStat { mode: number; uid: number; gid: number; isDirectory: boolean }
+export interface AccessStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  isDirectory: boolean;
+}
 
 /** Parses a template's `user` ("1000" or "1000:1000"; the gid defaults to the uid, as the shipped images have it). */
 export function parseUser(user: string): { uid: number; gid: number } {
@@ -36,7 +41,11 @@ export function workspaceAccess(root: string, user: string, limit = 10): Workspa
   for (const name of limit > 0 ? fs.readdirSync(root).sort() : []) {
     if (unreadable.length >= limit) break;
     let st: fs.Stats;
-    try { st = fs.lstatSync(path.join(root, name)); } catch { continue; }
+    try {
+      st = fs.lstatSync(path.join(root, name));
+    } catch {
+      continue;
+    }
     if (st.isSymbolicLink()) continue;
     if (!mayRead(toStat(st), uid, gid)) unreadable.push(name);
   }

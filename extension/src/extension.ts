@@ -42,7 +42,13 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
   const status = store.add(new KernelStatusBar());
   store.add(registerCommand('airlock.showLogs', () => log.show()));
   let folderPath: string | undefined;
-  const images = store.add(new ImagePreparer(log, (s) => status.updateImages(s), () => folderPath));
+  const images = store.add(
+    new ImagePreparer(
+      log,
+      (s) => status.updateImages(s),
+      () => folderPath,
+    ),
+  );
   store.add(registerCommand('airlock.prepareImages', prepareImagesCommand(images)));
   store.add(registerBaseUi(context, log));
   const api: AirlockApi = { activationMs: 0 };
@@ -50,7 +56,10 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
   let scope: DisposableStore | undefined;
 
   const enableWith = (folder: vscode.WorkspaceFolder | undefined, unavailable?: string) => {
-    if (scope) { scope.dispose(); store.delete(scope); }
+    if (scope) {
+      scope.dispose();
+      store.delete(scope);
+    }
     scope = store.add(new DisposableStore());
     api.kernel = undefined;
     api.ui = undefined;
@@ -66,10 +75,17 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     const kernel = scope.add(new KernelService(folder.uri.fsPath, log));
     api.kernel = kernel;
     scope.add(kernel.onDidChangeState((s) => status.update(s)));
-    scope.add(watchSandboxHealth(kernel, log, (checks, client) => {
-      status.updateSandbox(checks);
-      images.onChecks(client, checks); // first use: a missing sandbox image is prepared here, with progress
-    }, images.onDidPrepare));
+    scope.add(
+      watchSandboxHealth(
+        kernel,
+        log,
+        (checks, client) => {
+          status.updateSandbox(checks);
+          images.onChecks(client, checks); // first use: a missing sandbox image is prepared here, with progress
+        },
+        images.onDidPrepare,
+      ),
+    );
     scope.add(registerCommand('airlock.showKernelStatus', showKernelStatus(kernel, log)));
     scope.add(registerCommand('airlock.restartKernel', () => kernel.restart()));
     scope.add(registerCommand('airlock.showProvenance', showProvenance(kernel, folder.uri, log)));
@@ -83,7 +99,12 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     // A pending approval is signalled where the person is: the chat's badge, a notification when it is hidden, the status bar.
     const chatView = ChatViewProvider.shared(context, log);
     scope.add(new AttentionMonitor(api.ui.chat.onOps, chatView, (a) => status.updateAttention(a)));
-    scope.add({ dispose: () => { status.updateAttention({ kind: 'idle', text: '', tooltip: '' }); if (chatView.webviewView) chatView.webviewView.badge = undefined; } });
+    scope.add({
+      dispose: () => {
+        status.updateAttention({ kind: 'idle', text: '', tooltip: '' });
+        if (chatView.webviewView) chatView.webviewView.badge = undefined;
+      },
+    });
     log.info(`working on folder ${folder.uri.fsPath}`);
     void kernel.start().catch(() => undefined); // Failures are shown by the status bar and the log.
   };
@@ -97,7 +118,10 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
   const enable = () => {
     const folders = diskFolders();
     const folder = knownFolder(context.workspaceState, folders);
-    if (folder || folders.length === 0) { enableWith(folder); return; }
+    if (folder || folders.length === 0) {
+      enableWith(folder);
+      return;
+    }
     // Multi-root without a remembered pick: the views explain, and the person is asked once, now.
     enableWith(undefined, PICK_FOLDER);
     void choose(true);
@@ -110,22 +134,27 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     status.update({ type: 'untrusted' });
     const untrusted = new DisposableStore();
     store.add(untrusted);
-    for (const id of ['airlock.showKernelStatus', 'airlock.restartKernel', 'airlock.selectFolder']) untrusted.add(registerCommand(id, () => vscode.window.showWarningMessage(UNTRUSTED)));
+    for (const id of ['airlock.showKernelStatus', 'airlock.restartKernel', 'airlock.selectFolder'])
+      untrusted.add(registerCommand(id, () => vscode.window.showWarningMessage(UNTRUSTED)));
     untrusted.add(registerUi(context, undefined, undefined, log, UNTRUSTED));
     log.info(UNTRUSTED);
-    store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      untrusted.dispose();
-      store.delete(untrusted);
-      store.add(registerCommand('airlock.selectFolder', () => choose(true)));
-      enable();
-    }));
+    store.add(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        untrusted.dispose();
+        store.delete(untrusted);
+        store.add(registerCommand('airlock.selectFolder', () => choose(true)));
+        enable();
+      }),
+    );
   }
   // A removed folder can no longer be Airlock's: ask again (or fall back to the single remaining folder).
-  store.add(vscode.workspace.onDidChangeWorkspaceFolders(() => {
-    if (!vscode.workspace.isTrusted) return;
-    if (api.folder && !diskFolders().some((f) => f.uri.toString() === api.folder!.uri.toString())) enable();
-    else if (!api.folder) enable();
-  }));
+  store.add(
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      if (!vscode.workspace.isTrusted) return;
+      if (api.folder && !diskFolders().some((f) => f.uri.toString() === api.folder!.uri.toString())) enable();
+      else if (!api.folder) enable();
+    }),
+  );
   api.activationMs = performance.now() - t0;
   log.info(`activated in ${api.activationMs.toFixed(2)} ms`);
   return api;

@@ -9,7 +9,10 @@ export function onKernelClient(kernel: KernelService, onClient: (client: RpcClie
   const store = new DisposableStore();
   let current: RpcClient | undefined;
   let subs: IDisposable[] = [];
-  const drop = () => { for (const d of subs) d.dispose(); subs = []; };
+  const drop = () => {
+    for (const d of subs) d.dispose();
+    subs = [];
+  };
   const use = (client: RpcClient | undefined) => {
     if (client === current) return;
     drop();

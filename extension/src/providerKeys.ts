@@ -13,7 +13,11 @@ export const KEYED_PROVIDERS = ProviderName.options.filter((p) => p !== 'replay'
 /** Sends one provider's key (and, for openai-compatible, the base URL setting) to the kernel's memory. */
 export async function sendApiKey(client: RpcClient, provider: ProviderName, apiKey: string): Promise<void> {
   const baseUrl = vscode.workspace.getConfiguration('airlock').get<string>('baseUrl')?.trim() || undefined;
-  await client.request('provider/configure', { provider, apiKey, baseUrl: provider === 'openai-compatible' ? baseUrl : undefined }, { timeoutMs: 10_000 });
+  await client.request(
+    'provider/configure',
+    { provider, apiKey, baseUrl: provider === 'openai-compatible' ? baseUrl : undefined },
+    { timeoutMs: 10_000 },
+  );
 }
 
 /**
@@ -25,7 +29,10 @@ export function forwardApiKeys(kernel: KernelService, secrets: vscode.SecretStor
   let client: RpcClient | undefined;
   const send = async (c: RpcClient, provider: ProviderName, key: string | null) => {
     // provider/configure cannot forget a key: a deleted key leaves the kernel's memory when the kernel restarts.
-    if (!key) { log.info(`the ${provider} key was deleted; the running kernel forgets it when it restarts (Airlock: Restart Kernel)`); return; }
+    if (!key) {
+      log.info(`the ${provider} key was deleted; the running kernel forgets it when it restarts (Airlock: Restart Kernel)`);
+      return;
+    }
     try {
       await sendApiKey(c, provider, key);
       log.info(`sent the ${provider} API key to the kernel (memory only)`);
@@ -39,14 +46,18 @@ export function forwardApiKeys(kernel: KernelService, secrets: vscode.SecretStor
       if (key && client === c) await send(c, provider, key);
     }
   };
-  store.add(kernel.onDidChangeState((s) => {
-    client = s.type === 'ready' ? s.client : undefined;
-    if (client) void sendAll(client);
-  }));
-  store.add(secrets.onDidChange(async (e) => {
-    const provider = KEYED_PROVIDERS.find((p) => secretKey(p) === e.key);
-    if (!provider || !client) return;
-    await send(client, provider, (await secrets.get(e.key)) ?? null);
-  }));
+  store.add(
+    kernel.onDidChangeState((s) => {
+      client = s.type === 'ready' ? s.client : undefined;
+      if (client) void sendAll(client);
+    }),
+  );
+  store.add(
+    secrets.onDidChange(async (e) => {
+      const provider = KEYED_PROVIDERS.find((p) => secretKey(p) === e.key);
+      if (!provider || !client) return;
+      await send(client, provider, (await secrets.get(e.key)) ?? null);
+    }),
+  );
   return store;
 }

@@ -12,7 +12,9 @@ export interface AgentSettings {
   budgets?: Budgets;
 }
 
-export function readAgentSettings(config: Pick<vscode.WorkspaceConfiguration, 'get'> = vscode.workspace.getConfiguration('airlock')): AgentSettings {
+export function readAgentSettings(
+  config: Pick<vscode.WorkspaceConfiguration, 'get'> = vscode.workspace.getConfiguration('airlock'),
+): AgentSettings {
   const provider = ProviderName.safeParse(config.get('provider'));
   const mode = AgentMode.safeParse(config.get('defaultMode'));
   const model = config.get<string>('model')?.trim();

@@ -32,10 +32,19 @@ export function registerBaseUi(context: vscode.ExtensionContext, log: vscode.Log
 }
 
 /** What registerUi built: disposed as one; the controllers are exposed to extension-host tests through the API. */
-export interface UiHandle extends IDisposable { chat: ChatController; review: ReviewController }
+export interface UiHandle extends IDisposable {
+  chat: ChatController;
+  review: ReviewController;
+}
 
 /** Views and kernel-backed commands; `kernel` is undefined when Airlock cannot run here (the views say why). */
-export function registerUi(context: vscode.ExtensionContext, kernel: KernelService | undefined, root: vscode.Uri | undefined, log: vscode.LogOutputChannel, unavailable: string | null = null): UiHandle {
+export function registerUi(
+  context: vscode.ExtensionContext,
+  kernel: KernelService | undefined,
+  root: vscode.Uri | undefined,
+  log: vscode.LogOutputChannel,
+  unavailable: string | null = null,
+): UiHandle {
   const store = new DisposableStore();
   const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
   const uri = context.extensionUri;
@@ -44,11 +53,17 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
   // Registered once per extension: re-registering would leave a view already on screen with the old controller.
   const provider = ChatViewProvider.shared(context, log);
-  store.add(provider.attach(chat, (setId) => review.openSet(setId), async (answer) => {
-    const here = await saveSetup(answer, vscode.workspace.getConfiguration('airlock'), context.secrets);
-    log.info(`the chat's setup saved: ${answer.provider} (user settings; key in secret storage)`);
-    chat.setupSaved(answer.provider, here);
-  }));
+  store.add(
+    provider.attach(
+      chat,
+      (setId) => review.openSet(setId),
+      async (answer) => {
+        const here = await saveSetup(answer, vscode.workspace.getConfiguration('airlock'), context.secrets);
+        log.info(`the chat's setup saved: ${answer.provider} (user settings; key in secret storage)`);
+        chat.setupSaved(answer.provider, here);
+      },
+    ),
+  );
   // The chat's first-run form shows while no model can run a task (no provider, no key, no base URL).
   if (kernel) store.add(watchSetup(context.secrets, (setup) => chat.setSetup(setup)));
   store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));
@@ -56,7 +71,10 @@ export function registerUi(context: vscode.ExtensionContext, kernel: KernelServi
   store.add(new TasksTree(kernel, log));
   store.add(new PluginsTree(kernel, root?.fsPath, log));
   reg('airlock.openChat', openChat(provider));
-  reg('airlock.startTask', startTask(chat, () => provider.reveal()));
+  reg(
+    'airlock.startTask',
+    startTask(chat, () => provider.reveal()),
+  );
   reg('airlock.newChatSession', () => chat.newSession());
   reg('airlock.stopTask', () => chat.stop());
   reg('airlock.switchMode', switchMode(chat));

@@ -19,10 +19,22 @@ export function knownFolder(memento: vscode.Memento, folders = diskFolders()): v
 export async function pickFolder(memento: vscode.Memento, folders = diskFolders()): Promise<vscode.WorkspaceFolder | undefined> {
   if (folders.length === 0) return undefined;
   const current = knownFolder(memento, folders);
-  const pick = folders.length === 1 ? { folder: folders[0]! } : await vscode.window.showQuickPick(
-    folders.map((folder) => ({ label: folder.name, description: folder.uri.fsPath, detail: folder === current ? 'current Airlock folder' : undefined, folder })),
-    { title: 'Airlock: Select Folder', placeHolder: 'Which folder should Airlock work on? Its sandboxes see this folder read-only; patches are merged into it.', ignoreFocusOut: true },
-  );
+  const pick =
+    folders.length === 1
+      ? { folder: folders[0]! }
+      : await vscode.window.showQuickPick(
+          folders.map((folder) => ({
+            label: folder.name,
+            description: folder.uri.fsPath,
+            detail: folder === current ? 'current Airlock folder' : undefined,
+            folder,
+          })),
+          {
+            title: 'Airlock: Select Folder',
+            placeHolder: 'Which folder should Airlock work on? Its sandboxes see this folder read-only; patches are merged into it.',
+            ignoreFocusOut: true,
+          },
+        );
   if (!pick) return undefined;
   await memento.update(KEY, pick.folder.uri.toString());
   return pick.folder;

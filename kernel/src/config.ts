@@ -23,11 +23,17 @@ export const TOKEN_NAME = 'kernel.token';
 export function readKernelConfig(env: NodeJS.ProcessEnv = process.env): KernelConfig {
   const need = (k: string, fallback?: string): string => {
     const v = env[k] ?? fallback;
-    if (!v) throw new AirlockError(ErrorCodes.Config, `${k} is not set`, 'bootstrap sets it when starting the kernel; set it yourself when running the kernel by hand');
+    if (!v)
+      throw new AirlockError(
+        ErrorCodes.Config,
+        `${k} is not set`,
+        'bootstrap sets it when starting the kernel; set it yourself when running the kernel by hand',
+      );
     return path.resolve(v);
   };
   const uid = env.AIRLOCK_ALLOWED_UID;
-  if (uid !== undefined && !/^\d+$/.test(uid)) throw new AirlockError(ErrorCodes.Config, `AIRLOCK_ALLOWED_UID must be a number, got ${JSON.stringify(uid)}`);
+  if (uid !== undefined && !/^\d+$/.test(uid))
+    throw new AirlockError(ErrorCodes.Config, `AIRLOCK_ALLOWED_UID must be a number, got ${JSON.stringify(uid)}`);
   return {
     workspace: need('AIRLOCK_WORKSPACE'),
     stateDir: need('AIRLOCK_STATE_DIR'),

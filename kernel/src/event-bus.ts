@@ -2,7 +2,10 @@
 import type { EventData, EventName } from '../../protocol/src/events';
 import { Emitter } from '../../protocol/src/lifecycle';
 
-export interface KernelEvent { name: EventName; data: unknown }
+export interface KernelEvent {
+  name: EventName;
+  data: unknown;
+}
 
 export interface IEventBus {
   emit<E extends EventName>(name: E, data: EventData<E>): void;

@@ -55,7 +55,12 @@ export interface ServiceOptions {
  * Every service the handlers use, each disposed with `store`. Without a container engine the runtime is NoSandboxes
  * (every sandbox call and task/start is refused with SANDBOX_NO_RUNTIME); everything else still works.
  */
-export async function createKernelServices(config: KernelConfig, store: DisposableStore, events: EventBus, o: ServiceOptions = {}): Promise<KernelServices> {
+export async function createKernelServices(
+  config: KernelConfig,
+  store: DisposableStore,
+  events: EventBus,
+  o: ServiceOptions = {},
+): Promise<KernelServices> {
   const env = o.env ?? process.env;
   // The one capability-token service of this kernel (openKeyFile shares it per key file: the policy engine's is this one).
   const tokens = TokenService.openKeyFile(path.join(config.stateDir, TOKEN_KEY_NAME), { issuer: 'kernel', rejectEarlier: true });
@@ -69,60 +74,135 @@ export async function createKernelServices(config: KernelConfig, store: Disposab
   if (audit.sessionsAllowed) await audit.writer.append(managedStartEntry(managed), { sync: true });
   // Each store checked before it opens: a damaged one is set aside, its newest good snapshot restored, the loss stated.
   const warn = (l: string) => process.stderr.write(l + '\n');
-  await checkKernelStores(config.stateDir, kernelStores(config.stateDir), { audit: () => (audit.sessionsAllowed ? audit.writer : undefined), warn });
+  await checkKernelStores(config.stateDir, kernelStores(config.stateDir), {
+    audit: () => (audit.sessionsAllowed ? audit.writer : undefined),
+    warn,
+  });
   // Review decisions and merges are recorded synchronously before they are acknowledged.
-  const patches: PatchService = new PatchService({ stateDir: config.stateDir, workspace: config.workspace, isProtected: policyProtected(policy),
-    audit: patchAuditSink(() => audit.writer, (id) => patches.show(id).set.taskId), onReady: (e) => events.emit('patches/ready', e) });
+  const patches: PatchService = new PatchService({
+    stateDir: config.stateDir,
+    workspace: config.workspace,
+    isProtected: policyProtected(policy),
+    audit: patchAuditSink(
+      () => audit.writer,
+      (id) => patches.show(id).set.taskId,
+    ),
+    onReady: (e) => events.emit('patches/ready', e),
+  });
   // Sandbox transitions go to the audit log synchronously: a transition that cannot be recorded does not happen.
   // Every sandbox that mounts the workspace masks what the kernel's policy hides from agents (a task's own sandboxes
   // pass the masks of its mode's policy instead).
   // Sandboxes whose template has `egress: proxy` reach the network only through the kernel's audited proxy (docs/network.md).
-  const engine = o.runtime ?? await createKernelRuntime({ workspace: config.workspace, audit: sandboxAuditSink(() => audit.log), env,
-    workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')),
-    // A task's sandboxes ask its person about `ask` connections; its ai-provider sandbox reaches only its provider.
-    egress: { policy, audit: () => audit.writer, stateDir: config.stateDir, approverFor: (task): EgressApprover | undefined => tasks.egressApprover(task),
-      // A task's connections are judged by its mode's policy (the kernel's own mode may be another).
-      policyFor: (task) => tasks.egressPolicy(task),
-      providerFor: (task): ProviderUpstream | undefined => tasks.providerUpstream(task) } });
+  const engine =
+    o.runtime ??
+    (await createKernelRuntime({
+      workspace: config.workspace,
+      audit: sandboxAuditSink(() => audit.log),
+      env,
+      workspaceMasks: () => workspaceMasks(config.workspace, hiddenCheck(policy, 'sandbox')),
+      // A task's sandboxes ask its person about `ask` connections; its ai-provider sandbox reaches only its provider.
+      egress: {
+        policy,
+        audit: () => audit.writer,
+        stateDir: config.stateDir,
+        approverFor: (task): EgressApprover | undefined => tasks.egressApprover(task),
+        // A task's connections are judged by its mode's policy (the kernel's own mode may be another).
+        policyFor: (task) => tasks.egressPolicy(task),
+        providerFor: (task): ProviderUpstream | undefined => tasks.providerUpstream(task),
+      },
+    }));
   if (engine && !o.runtime) store.add(engine);
   // With a runtime: preemption pauses sandboxes with the engine, and test guards run the tests in a code-executor sandbox.
   // Finished tasks beyond the newest 1,000 are looked up in the sessions store (declared below; used only later).
   const scheduler = store.add(createScheduler(undefined, engine, (id) => stateOfStatus(sessions.get(id)?.status)));
-  store.add(new StoreMaintenance(kernelStores(config.stateDir), { busy: () => scheduler.list(['queued', 'running']).length > 0, log: warn }));
+  store.add(
+    new StoreMaintenance(kernelStores(config.stateDir), { busy: () => scheduler.list(['queued', 'running']).length > 0, log: warn }),
+  );
   const workflow = store.add(createWorkflow(config, patches, () => audit.writer, engine));
   store.add(connectEvents(events, scheduler, workflow));
   const runtime = engine ?? new NoSandboxes();
   // MCP servers run in their own sandboxes (kernel/src/mcp/); their tools join each task started while they are ready.
-  const mcp: McpServers = store.add(new McpServers({ sandboxes: engine ?? null, audit: () => audit.writer, managed, version: KERNEL_VERSION,
-    addSecret: (v) => tasks.sanitiser.addSecret(v) }));
+  const mcp: McpServers = store.add(
+    new McpServers({
+      sandboxes: engine ?? null,
+      audit: () => audit.writer,
+      managed,
+      version: KERNEL_VERSION,
+      addSecret: (v) => tasks.sanitiser.addSecret(v),
+    }),
+  );
   // Tool plugins (kernel/src/plugins/): verified, approved at a content hash, each in its own sandbox; every transition audited.
-  const plugins: Plugins = store.add(new Plugins({ sandboxes: engine ?? null, audit: () => audit.writer, policy, version: KERNEL_VERSION,
-    taskPolicy: (id): IPolicy | undefined => tasks.policyOf(id), shipped: shippedBuiltins(assets().builtinPluginsDir) }));
-  const tasks: TaskService = store.add(new TaskService({ config, events, policy, audit, runtime, patches, scheduler, workflow, tokens,
-    pluginTools: () => [...mcp.tools(), ...plugins.tools()] }, env));
+  const plugins: Plugins = store.add(
+    new Plugins({
+      sandboxes: engine ?? null,
+      audit: () => audit.writer,
+      policy,
+      version: KERNEL_VERSION,
+      taskPolicy: (id): IPolicy | undefined => tasks.policyOf(id),
+      shipped: shippedBuiltins(assets().builtinPluginsDir),
+    }),
+  );
+  const tasks: TaskService = store.add(
+    new TaskService(
+      {
+        config,
+        events,
+        policy,
+        audit,
+        runtime,
+        patches,
+        scheduler,
+        workflow,
+        tokens,
+        pluginTools: () => [...mcp.tools(), ...plugins.tools()],
+      },
+      env,
+    ),
+  );
   const sessions = store.add(new SessionStore(config.stateDir, events));
   // Tasks a killed kernel left unfinished: their sessions are now marked failed (SessionStore); recorded once each.
   if (audit.sessionsAllowed) {
     for (const taskId of sessions.interrupted) {
-      await audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.interrupted', resource: taskId, payload: { reason: INTERRUPTED_MESSAGE } }, { sync: true });
+      await audit.writer.append(
+        { session: taskId, subject: 'kernel', action: 'task.interrupted', resource: taskId, payload: { reason: INTERRUPTED_MESSAGE } },
+        { sync: true },
+      );
     }
   }
   const external = store.add(new ExternalSessions({ tasks, tokens, workflow }));
-  return { config, version: KERNEL_VERSION, startedAt: Date.now(), events, audit, policy, patches, scheduler, workflow, runtime, tokens, tasks, sessions,
-    external, mcp, plugins };
+  return {
+    config,
+    version: KERNEL_VERSION,
+    startedAt: Date.now(),
+    events,
+    audit,
+    policy,
+    patches,
+    scheduler,
+    workflow,
+    runtime,
+    tokens,
+    tasks,
+    sessions,
+    external,
+    mcp,
+    plugins,
+  };
 }
 
 export async function startKernel(config: KernelConfig, opts: { checkPeer?: boolean } = {}): Promise<RunningKernel> {
   const store = new DisposableStore();
   const events = store.add(new EventBus());
   const services = await createKernelServices(config, store, events);
-  const server = store.add(new KernelServer({
-    socketDir: config.socketDir,
-    handlers: createHandlers(services),
-    kernel: { version: KERNEL_VERSION, pid: process.pid, startedAt: services.startedAt },
-    allowedUid: config.allowedUid,
-    checkPeer: opts.checkPeer,
-  }));
+  const server = store.add(
+    new KernelServer({
+      socketDir: config.socketDir,
+      handlers: createHandlers(services),
+      kernel: { version: KERNEL_VERSION, pid: process.pid, startedAt: services.startedAt },
+      allowedUid: config.allowedUid,
+      checkPeer: opts.checkPeer,
+    }),
+  );
   await server.listen();
   store.add(events.onEvent((e) => server.broadcast(e.name, e.data as never)));
   return { server, services, dispose: () => store.dispose() };
@@ -135,8 +215,16 @@ async function main(): Promise<void> {
   process.stdout.write(`airlock kernel ${KERNEL_VERSION}: protected folder ${own} (${assets().layout} layout)\n`);
   const kernel = await startKernel(readKernelConfig());
   process.stdout.write(`airlock kernel ${KERNEL_VERSION} listening on ${kernel.server.socketPath}\n`);
-  watchIdle(kernel, idleMsFromEnv(process.env), (code) => process.exit(code), (l) => process.stdout.write(l + '\n'));
-  const stop = () => { kernel.dispose(); process.exit(0); };
+  watchIdle(
+    kernel,
+    idleMsFromEnv(process.env),
+    (code) => process.exit(code),
+    (l) => process.stdout.write(l + '\n'),
+  );
+  const stop = () => {
+    kernel.dispose();
+    process.exit(0);
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

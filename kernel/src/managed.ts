@@ -14,14 +14,24 @@ export function managedFromEnv(env: NodeJS.ProcessEnv = process.env): Managed {
 
 /** The audit entry every kernel start writes: which managed settings were in force (digest and source files). */
 export function managedStartEntry(m: Managed): AuditInput {
-  return { subject: 'kernel', action: 'config.managed', resource: 'config', decision: 'ok',
-    payload: { digest: m.digest, sources: m.sources, locked: Object.keys(m.lock).sort(), allowLists: Object.keys(m.allow).sort() } };
+  return {
+    subject: 'kernel',
+    action: 'config.managed',
+    resource: 'config',
+    decision: 'ok',
+    payload: { digest: m.digest, sources: m.sources, locked: Object.keys(m.lock).sort(), allowLists: Object.keys(m.allow).sort() },
+  };
 }
 
 function refuse(m: Managed, key: ConfigKey, value: unknown, what: string): void {
   if (value === undefined) return;
   const why = managedRefusal(m, key, value);
-  if (why) throw new AirlockError(CONFIG_MANAGED_REFUSED, `${what} ${JSON.stringify(value)} is ${why}`, `your administrator manages ${key}; \`airlock config explain ${key}\` shows what is allowed`);
+  if (why)
+    throw new AirlockError(
+      CONFIG_MANAGED_REFUSED,
+      `${what} ${JSON.stringify(value)} is ${why}`,
+      `your administrator manages ${key}; \`airlock config explain ${key}\` shows what is allowed`,
+    );
 }
 
 export function checkProviderConfigure(m: Managed, p: ParamsOf<'provider/configure'>): void {
@@ -30,7 +40,9 @@ export function checkProviderConfigure(m: Managed, p: ParamsOf<'provider/configu
 }
 
 /** Refuses a task that breaks managed settings and fills budgets a managed maximum caps (unset means unlimited). */
-type TaskFields = Pick<ParamsOf<'task/start'>, 'provider' | 'model' | 'baseUrl' | 'mode' | 'budgets' | 'replay'> & { autoMerge?: { enabled?: boolean } };
+type TaskFields = Pick<ParamsOf<'task/start'>, 'provider' | 'model' | 'baseUrl' | 'mode' | 'budgets' | 'replay'> & {
+  autoMerge?: { enabled?: boolean };
+};
 export function applyManagedToTask<P extends TaskFields>(m: Managed, p: P): P {
   refuse(m, 'agent.provider', p.provider ?? (p.replay ? 'replay' : undefined), 'provider');
   refuse(m, 'agent.model', p.model, 'model');
@@ -39,8 +51,12 @@ export function applyManagedToTask<P extends TaskFields>(m: Managed, p: P): P {
   if (p.autoMerge?.enabled) refuse(m, 'review.autoMerge', true, 'auto-merge');
   const max = (k: ConfigKey) => (m.maximum[k] === undefined ? undefined : Number(m.maximum[k]));
   const budgets: Budgets = { ...p.budgets };
-  const caps: [keyof Budgets, ConfigKey, number][] = [['maxTokens', 'budget.maxTokens', 1], ['maxCostUsd', 'budget.maxCostUsd', 1],
-    ['maxTurns', 'budget.maxTurns', 1], ['maxWallMs', 'budget.maxWallMinutes', 60_000]];
+  const caps: [keyof Budgets, ConfigKey, number][] = [
+    ['maxTokens', 'budget.maxTokens', 1],
+    ['maxCostUsd', 'budget.maxCostUsd', 1],
+    ['maxTurns', 'budget.maxTurns', 1],
+    ['maxWallMs', 'budget.maxWallMinutes', 60_000],
+  ];
   for (const [field, key, scale] of caps) {
     const cap = max(key);
     if (cap === undefined) continue;

@@ -49,4 +49,6 @@ export interface KernelServices {
 
 /** The audit log as a handler that records or reads uses it: `KernelAudit.writer`, the opened log (AUDIT_UNAVAILABLE when
  * it could not be opened, with why). */
-export interface AuditWriter { readonly audit: Pick<KernelAudit, 'writer'> }
+export interface AuditWriter {
+  readonly audit: Pick<KernelAudit, 'writer'>;
+}

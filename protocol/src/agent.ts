@@ -22,7 +22,13 @@ export const StreamEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text-delta'), text: z.string() }),
   z.object({ type: z.literal('tool-call-start'), index: z.number().int().nonnegative(), id: z.string(), name: z.string() }),
   z.object({ type: z.literal('tool-call-delta'), index: z.number().int().nonnegative(), id: z.string(), argumentsDelta: z.string() }),
-  z.object({ type: z.literal('tool-call-end'), index: z.number().int().nonnegative(), id: z.string(), name: z.string(), arguments: z.string() }),
+  z.object({
+    type: z.literal('tool-call-end'),
+    index: z.number().int().nonnegative(),
+    id: z.string(),
+    name: z.string(),
+    arguments: z.string(),
+  }),
   z.object({ type: z.literal('usage'), usage: Usage }),
   z.object({ type: z.literal('finish'), reason: FinishReason }),
   z.object({ type: z.literal('error'), error: ErrorPayload, retryable: z.boolean() }),
@@ -78,11 +84,16 @@ export const MAX_IMAGE_BYTES = 1_500_000;
 export const MAX_IMAGES_BYTES = 2_000_000;
 export const ImageInput = z.object({
   mediaType: ImageMediaType,
-  data: z.string().min(4).max(Math.ceil(MAX_IMAGE_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
+  data: z
+    .string()
+    .min(4)
+    .max(Math.ceil(MAX_IMAGE_BYTES / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64'),
 });
 export type ImageInput = z.infer<typeof ImageInput>;
 /** Decoded size of base64 text. */
-export const base64Bytes = (data: string): number => Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+export const base64Bytes = (data: string): number =>
+  Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
 
 export const ChatMessage = z.discriminatedUnion('role', [
   z.object({ role: z.literal('user'), content: z.string(), images: z.array(ImageInput).max(MAX_IMAGES).optional() }),
@@ -141,8 +152,18 @@ export const TaskEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tool-result'), result: ToolResult }),
   z.object({ type: z.literal('approval-request'), requestId: z.string(), call: ToolCall, reason: z.string() }),
   z.object({ type: z.literal('usage'), usage: Usage, totalTokens: z.number().int().nonnegative(), costUsd: z.number().nonnegative() }),
-  z.object({ type: z.literal('retry'), attempt: z.number().int().positive(), delayMs: z.number().nonnegative(), reason: z.string(), discardPartial: z.boolean() }),
-  z.object({ type: z.literal('context-trimmed'), droppedMessages: z.number().int().nonnegative(), summaryTokens: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('retry'),
+    attempt: z.number().int().positive(),
+    delayMs: z.number().nonnegative(),
+    reason: z.string(),
+    discardPartial: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('context-trimmed'),
+    droppedMessages: z.number().int().nonnegative(),
+    summaryTokens: z.number().int().nonnegative(),
+  }),
   z.object({ type: z.literal('finished'), status: TaskStatus, message: z.string(), error: ErrorPayload.optional() }),
   WorkflowTaskEvent,
 ]);

@@ -11,7 +11,11 @@ export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** An in-toto ResourceDescriptor as this statement uses it. */
-export const Resource = z.object({ name: z.string(), digest: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.unknown()).optional() });
+export const Resource = z.object({
+  name: z.string(),
+  digest: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.unknown()).optional(),
+});
 
 export const Statement = z.object({
   _type: z.literal(IN_TOTO_STATEMENT),
@@ -21,8 +25,13 @@ export const Statement = z.object({
   predicate: z.object({
     buildDefinition: z.object({
       buildType: z.literal(AIRLOCK_BUILD_TYPE),
-      externalParameters: z.object({ patchSet: z.string(), taskId: z.string().optional(), provider: z.string().optional(), model: z.string().optional(),
-        mode: z.string().optional() }),
+      externalParameters: z.object({
+        patchSet: z.string(),
+        taskId: z.string().optional(),
+        provider: z.string().optional(),
+        model: z.string().optional(),
+        mode: z.string().optional(),
+      }),
       internalParameters: z.object({ verification: z.unknown().optional() }).optional(),
       resolvedDependencies: z.array(Resource),
     }),

@@ -2,9 +2,17 @@
 import { z } from 'zod';
 
 export const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 digest');
-const Name = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:\/-]+$/, 'letters, digits and _ . : / -');
+const Name = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:\/-]+$/, 'letters, digits and _ . : / -');
 /** Conventional decisions: policy `allow|deny|ask`, review `accept|reject`, outcomes `ok|error`; any short word is allowed. */
-export const AuditDecision = z.string().min(1).max(32).regex(/^[a-z][a-z0-9_-]*$/);
+export const AuditDecision = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^[a-z][a-z0-9_-]*$/);
 
 /** What a kernel module hands to the audit log; sequence, time and hashes are assigned by the log. */
 export const AuditInput = z.object({
@@ -73,15 +81,29 @@ export type AuditPage = z.infer<typeof AuditPage>;
 
 /** Why a chain is not intact; `seq` is the first entry that fails, when one can be named. */
 export const TamperReason = z.enum([
-  'hash-mismatch', 'broken-link', 'sequence-gap', 'bad-start', 'truncated', 'unsigned-tail', 'head-mismatch',
-  'head-signature', 'head-missing', 'checkpoint-signature', 'wrong-log', 'corrupt', 'schema',
+  'hash-mismatch',
+  'broken-link',
+  'sequence-gap',
+  'bad-start',
+  'truncated',
+  'unsigned-tail',
+  'head-mismatch',
+  'head-signature',
+  'head-missing',
+  'checkpoint-signature',
+  'wrong-log',
+  'corrupt',
+  'schema',
 ]);
 export type TamperReason = z.infer<typeof TamperReason>;
 
 export const AuditVerifyReport = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('intact'),
-    entries: z.number().int(), firstSeq: z.number().int(), lastSeq: z.number().int(), headHash: Hash,
+    entries: z.number().int(),
+    firstSeq: z.number().int(),
+    lastSeq: z.number().int(),
+    headHash: Hash,
     /** The previous run stopped between writing the head and committing (or after committing and before finalising). */
     recovered: z.boolean(),
     ms: z.number(),

@@ -68,7 +68,14 @@ export function formatError(err: unknown, opts: { verbose?: boolean } = {}): str
   if (opts.verbose) {
     if (e.details !== undefined) lines.push(`  details: ${JSON.stringify(e.details, null, 2).replace(/\n/g, '\n  ')}`);
     const stack = err instanceof Error && !(err instanceof AirlockError) ? err.stack : e.code === ErrorCodes.Internal ? e.stack : undefined;
-    if (stack) lines.push(`  stack: ${stack.split('\n').slice(1).map((l) => l.trim()).join('\n         ')}`);
+    if (stack)
+      lines.push(
+        `  stack: ${stack
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim())
+          .join('\n         ')}`,
+      );
   }
   return lines.join('\n');
 }
@@ -83,5 +90,8 @@ export function cancelledError(what = 'request'): AirlockError {
 
 /** The first few zod issues as one line (`path: message; ...`), for error messages at every boundary. */
 export function formatIssues(error: z.ZodError): string {
-  return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
 }

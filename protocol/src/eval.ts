@@ -11,26 +11,31 @@ export const EvalTaskId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-c
  * `stop` and `fail` are for tasks that need something the policy denies: the check must still exit 0 (it asserts the
  * denied action left no trace), and `fail` also needs the task to end without completing (failed or over budget).
  */
-export const EvalTask = z.object({
-  id: EvalTaskId,
-  title: z.string().min(1).max(200),
-  language: z.enum(['javascript', 'typescript', 'python', 'shell']),
-  kind: z.enum(['bug-fix', 'add-test', 'refactor', 'build-fix', 'feature', 'denied-action']),
-  /** The mode the task runs in unless `--mode` says otherwise (else the configured mode). */
-  mode: AgentMode.optional(),
-  limits: z.object({
-    /** Wall time of the agent's run; the task is cancelled after it (the check has its own limit). */
-    timeoutSeconds: z.number().int().positive().max(3600).default(300),
-    maxTokens: z.number().int().positive().optional(),
-    maxCostUsd: z.number().positive().optional(),
-    maxTurns: z.number().int().positive().max(1000).optional(),
-  }).strict().default({ timeoutSeconds: 300 }),
-  check: z.string().min(1).max(8192),
-  checkTimeoutSeconds: z.number().int().positive().max(1800).default(120),
-  expect: z.enum(['pass', 'stop', 'fail']).default('pass'),
-  /** How approvals asked during the run are answered: deny (default, no person is there) or allow. */
-  approvals: z.enum(['deny', 'allow']).default('deny'),
-}).strict();
+export const EvalTask = z
+  .object({
+    id: EvalTaskId,
+    title: z.string().min(1).max(200),
+    language: z.enum(['javascript', 'typescript', 'python', 'shell']),
+    kind: z.enum(['bug-fix', 'add-test', 'refactor', 'build-fix', 'feature', 'denied-action']),
+    /** The mode the task runs in unless `--mode` says otherwise (else the configured mode). */
+    mode: AgentMode.optional(),
+    limits: z
+      .object({
+        /** Wall time of the agent's run; the task is cancelled after it (the check has its own limit). */
+        timeoutSeconds: z.number().int().positive().max(3600).default(300),
+        maxTokens: z.number().int().positive().optional(),
+        maxCostUsd: z.number().positive().optional(),
+        maxTurns: z.number().int().positive().max(1000).optional(),
+      })
+      .strict()
+      .default({ timeoutSeconds: 300 }),
+    check: z.string().min(1).max(8192),
+    checkTimeoutSeconds: z.number().int().positive().max(1800).default(120),
+    expect: z.enum(['pass', 'stop', 'fail']).default('pass'),
+    /** How approvals asked during the run are answered: deny (default, no person is there) or allow. */
+    approvals: z.enum(['deny', 'allow']).default('deny'),
+  })
+  .strict();
 export type EvalTask = z.infer<typeof EvalTask>;
 
 /** The check's outcome: its exit status and the end of its output (capped; the report escapes it). */
@@ -81,7 +86,11 @@ export const EvalAggregate = z.object({
 export type EvalAggregate = z.infer<typeof EvalAggregate>;
 
 export const EvalTaskSummary = z.object({
-  id: EvalTaskId, title: z.string(), language: EvalTask.shape.language, kind: EvalTask.shape.kind, expect: EvalTask.shape.expect,
+  id: EvalTaskId,
+  title: z.string(),
+  language: EvalTask.shape.language,
+  kind: EvalTask.shape.kind,
+  expect: EvalTask.shape.expect,
   aggregate: EvalAggregate,
 });
 export type EvalTaskSummary = z.infer<typeof EvalTaskSummary>;
@@ -108,10 +117,16 @@ export function aggregate(runs: readonly EvalRun[]): EvalAggregate {
   const successes = runs.filter((r) => r.success).length;
   const wallMs = sum((r) => r.wallMs);
   return {
-    runs: runs.length, successes, successRate: runs.length ? successes / runs.length : 0,
-    tokensIn: sum((r) => r.tokensIn), tokensOut: sum((r) => r.tokensOut),
+    runs: runs.length,
+    successes,
+    successRate: runs.length ? successes / runs.length : 0,
+    tokensIn: sum((r) => r.tokensIn),
+    tokensOut: sum((r) => r.tokensOut),
     costUsd: runs.some((r) => r.costUsd === null) ? null : sum((r) => r.costUsd ?? 0),
-    wallMs, meanWallMs: runs.length ? wallMs / runs.length : 0,
-    toolCalls: sum((r) => r.toolCalls), denials: sum((r) => r.denials), approvalsAsked: sum((r) => r.approvalsAsked),
+    wallMs,
+    meanWallMs: runs.length ? wallMs / runs.length : 0,
+    toolCalls: sum((r) => r.toolCalls),
+    denials: sum((r) => r.denials),
+    approvalsAsked: sum((r) => r.approvalsAsked),
   };
 }

@@ -10,7 +10,13 @@ export const events = {
   'kernel/log': z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() }),
   'task/event': z.object({ taskId: z.string(), seq: z.number().int().nonnegative(), event: TaskEvent }),
   /** A patch set is ready for review (or, with autoMerge, accepted by the auto-merge criteria for the host to apply). */
-  'patches/ready': z.object({ setId: z.string(), taskId: z.string().optional(), files: z.number().int(), blocked: z.number().int(), autoMerge: z.boolean() }),
+  'patches/ready': z.object({
+    setId: z.string(),
+    taskId: z.string().optional(),
+    files: z.number().int(),
+    blocked: z.number().int(),
+    autoMerge: z.boolean(),
+  }),
   /** New audit entries were committed (the audit view pages them in with `audit/query` and a cursor). */
   'audit/appended': z.object({ firstSeq: z.number().int(), lastSeq: z.number().int() }),
   /** Disk space or database size crossed a configured threshold, or a write failed. */

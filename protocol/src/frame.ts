@@ -10,8 +10,11 @@ export const PRE_AUTH_MAX_FRAME_BYTES = 4 * 1024;
 export function encodeFrame(message: unknown, maxBytes = MAX_FRAME_BYTES): Buffer {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
   if (body.length > maxBytes) {
-    throw new AirlockError(ErrorCodes.FrameTooLarge, `message of ${body.length} bytes exceeds the ${maxBytes}-byte frame limit`,
-      'split the payload or stream it in chunks');
+    throw new AirlockError(
+      ErrorCodes.FrameTooLarge,
+      `message of ${body.length} bytes exceeds the ${maxBytes}-byte frame limit`,
+      'split the payload or stream it in chunks',
+    );
   }
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
   frame.writeUInt32BE(body.length, 0);
@@ -72,9 +75,13 @@ export class FrameReader {
         this.fatal = true;
         this.chunks = [];
         this.buffered = 0;
-        return { type: 'error', error: len === 0
-          ? new AirlockError(ErrorCodes.BadFrame, 'empty frame')
-          : new AirlockError(ErrorCodes.FrameTooLarge, `frame of ${len} bytes exceeds the ${this.maxBytes}-byte limit`) };
+        return {
+          type: 'error',
+          error:
+            len === 0
+              ? new AirlockError(ErrorCodes.BadFrame, 'empty frame')
+              : new AirlockError(ErrorCodes.FrameTooLarge, `frame of ${len} bytes exceeds the ${this.maxBytes}-byte limit`),
+        };
       }
       this.expected = len;
     }

@@ -30,24 +30,40 @@ export type ManifestImage = z.infer<typeof ManifestImage>;
 export const MANIFEST_REPO: Record<ManifestImage, string> = { kernel: 'kernel', node: 'sandbox-node', debian: 'code-executor' };
 
 /** `HOST[:PORT]/PREFIX` (the prefix may be empty or nested): where images are published and pulled from. */
-export const RegistryPrefix = z.string().max(255).regex(/^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/,
-  'HOST[:PORT]/PREFIX, e.g. 127.0.0.1:5000/airlock (lower case)');
+export const RegistryPrefix = z
+  .string()
+  .max(255)
+  .regex(/^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/, 'HOST[:PORT]/PREFIX, e.g. 127.0.0.1:5000/airlock (lower case)');
 /** An image by name and content digest, never by a mutable tag. */
-export const DigestRef = z.string().max(512).regex(/^[a-z0-9.:/_-]+@sha256:[0-9a-f]{64}$/, 'NAME@sha256:<64 hex digits>');
+export const DigestRef = z
+  .string()
+  .max(512)
+  .regex(/^[a-z0-9.:/_-]+@sha256:[0-9a-f]{64}$/, 'NAME@sha256:<64 hex digits>');
 
 /** The images manifest a release ships (`airlock images publish` writes it, `prepare --from-registry` reads it). */
-export const ImagesManifest = z.object({
-  schema: z.literal(1),
-  airlock: z.object({ version: z.string().min(1).max(64), commit: z.string().regex(/^[0-9a-f]{7,40}$/).optional() }).strict(),
-  registry: RegistryPrefix,
-  images: z.partialRecord(ManifestImage, DigestRef),
-  created: z.string().datetime().optional(),
-}).strict().superRefine((m, ctx) => {
-  for (const [name, ref] of Object.entries(m.images)) {
-    const want = `${m.registry}/${MANIFEST_REPO[name as ManifestImage]}@`;
-    if (!ref.startsWith(want)) ctx.addIssue({ code: 'custom', path: ['images', name], message: `must be ${want}sha256:…` });
-  }
-});
+export const ImagesManifest = z
+  .object({
+    schema: z.literal(1),
+    airlock: z
+      .object({
+        version: z.string().min(1).max(64),
+        commit: z
+          .string()
+          .regex(/^[0-9a-f]{7,40}$/)
+          .optional(),
+      })
+      .strict(),
+    registry: RegistryPrefix,
+    images: z.partialRecord(ManifestImage, DigestRef),
+    created: z.string().datetime().optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    for (const [name, ref] of Object.entries(m.images)) {
+      const want = `${m.registry}/${MANIFEST_REPO[name as ManifestImage]}@`;
+      if (!ref.startsWith(want)) ctx.addIssue({ code: 'custom', path: ['images', name], message: `must be ${want}sha256:…` });
+    }
+  });
 export type ImagesManifest = z.infer<typeof ImagesManifest>;
 
 /** The registry `airlock images prepare` pulls from when set (the CLI flag wins; the extension's preparation honours it). */

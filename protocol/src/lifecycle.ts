@@ -5,7 +5,14 @@ export interface IDisposable {
 
 export function toDisposable(fn: () => void): IDisposable {
   let done = false;
-  return { dispose: () => { if (!done) { done = true; fn(); } } };
+  return {
+    dispose: () => {
+      if (!done) {
+        done = true;
+        fn();
+      }
+    },
+  };
 }
 
 export class DisposableStore implements IDisposable {
@@ -32,7 +39,11 @@ export class DisposableStore implements IDisposable {
     const errors: unknown[] = [];
     // Dispose in reverse order of registration: later things may depend on earlier ones.
     for (const d of [...this.items].reverse()) {
-      try { d.dispose(); } catch (e) { errors.push(e); }
+      try {
+        d.dispose();
+      } catch (e) {
+        errors.push(e);
+      }
     }
     this.items.clear();
     if (errors.length === 1) throw errors[0];
@@ -64,7 +75,13 @@ export class Emitter<T> implements IDisposable {
 
   fire(e: T): void {
     for (const l of [...this.listeners]) {
-      try { l(e); } catch (err) { queueMicrotask(() => { throw err; }); }
+      try {
+        l(e);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
     }
   }
 
@@ -81,8 +98,15 @@ export class Emitter<T> implements IDisposable {
 /** Resolves on the next firing of an event, or rejects when the signal aborts. */
 export function once<T>(event: Event<T>, signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
-    const sub = event((e) => { sub.dispose(); signal?.removeEventListener('abort', onAbort); resolve(e); });
-    const onAbort = () => { sub.dispose(); reject(signal!.reason); };
+    const sub = event((e) => {
+      sub.dispose();
+      signal?.removeEventListener('abort', onAbort);
+      resolve(e);
+    });
+    const onAbort = () => {
+      sub.dispose();
+      reject(signal!.reason);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -37,12 +37,7 @@ export const EventMessage = z.object({ type: z.literal('event'), event: z.string
 export const ErrorMessage = z.object({ type: z.literal('error'), error: ErrorPayload, id: RequestId.optional() });
 
 export const ClientMessage = z.discriminatedUnion('type', [Hello, Request, Cancel]);
-export const ServerMessage = z.discriminatedUnion('type', [
-  Welcome,
-  Response,
-  EventMessage,
-  ErrorMessage,
-]);
+export const ServerMessage = z.discriminatedUnion('type', [Welcome, Response, EventMessage, ErrorMessage]);
 
 export type Hello = z.infer<typeof Hello>;
 export type Welcome = z.infer<typeof Welcome>;

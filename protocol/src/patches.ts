@@ -28,18 +28,46 @@ export type Hunk = z.infer<typeof Hunk>;
 export const FullFileReason = z.enum(['binary', 'huge', 'encoding']);
 
 export const FilePatch = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('modify'), path: PatchPath, baseHash: Sha256, newHash: Sha256, oldMode: FileMode, newMode: FileMode, hunks: z.array(Hunk), added: z.number().int(), removed: z.number().int() }),
+  z.object({
+    type: z.literal('modify'),
+    path: PatchPath,
+    baseHash: Sha256,
+    newHash: Sha256,
+    oldMode: FileMode,
+    newMode: FileMode,
+    hunks: z.array(Hunk),
+    added: z.number().int(),
+    removed: z.number().int(),
+  }),
   z.object({ type: z.literal('add'), path: PatchPath, newHash: Sha256, newMode: FileMode, hunks: z.array(Hunk), added: z.number().int() }),
   /** `hunks` holds the removed text for text files (empty for binary/huge ones, which carry `gitOld`). */
-  z.object({ type: z.literal('delete'), path: PatchPath, baseHash: Sha256, oldMode: FileMode, hunks: z.array(Hunk), removed: z.number().int(), symlink: z.boolean(), linkTarget: z.string().optional(), gitOld: GitSha1.optional() }),
+  z.object({
+    type: z.literal('delete'),
+    path: PatchPath,
+    baseHash: Sha256,
+    oldMode: FileMode,
+    hunks: z.array(Hunk),
+    removed: z.number().int(),
+    symlink: z.boolean(),
+    linkTarget: z.string().optional(),
+    gitOld: GitSha1.optional(),
+  }),
   /** Same content moved (detected as a delete and an add with the same content hash). */
   z.object({ type: z.literal('rename'), from: PatchPath, path: PatchPath, baseHash: Sha256, oldMode: FileMode, newMode: FileMode }),
   z.object({ type: z.literal('mode'), path: PatchPath, baseHash: Sha256, oldMode: FileMode, newMode: FileMode }),
   /** Full-file mode: binary, huge or non-UTF-8 content, replaced whole. `baseHash` null = new file. */
   z.object({
-    type: z.literal('binary'), path: PatchPath, reason: FullFileReason, baseHash: Sha256.nullable(), newHash: Sha256,
-    oldMode: FileMode.nullable(), newMode: FileMode, oldSize: z.number().int().nullable(), size: z.number().int(),
-    gitOld: GitSha1.nullable(), gitNew: GitSha1,
+    type: z.literal('binary'),
+    path: PatchPath,
+    reason: FullFileReason,
+    baseHash: Sha256.nullable(),
+    newHash: Sha256,
+    oldMode: FileMode.nullable(),
+    newMode: FileMode,
+    oldSize: z.number().int().nullable(),
+    size: z.number().int(),
+    gitOld: GitSha1.nullable(),
+    gitNew: GitSha1,
   }),
 ]);
 export type FilePatch = z.infer<typeof FilePatch>;
@@ -71,7 +99,11 @@ export type PatchSet = z.infer<typeof PatchSet>;
 
 /** One review decision: a whole file (no hunkId) or one hunk. */
 export const ReviewItem = z.object({ path: PatchPath, hunkId: z.string().optional(), decision: Decision });
-export const ReviewDecision = z.object({ setId: PatchSetId, items: z.array(ReviewItem).max(100_000), note: z.string().max(2000).optional() });
+export const ReviewDecision = z.object({
+  setId: PatchSetId,
+  items: z.array(ReviewItem).max(100_000),
+  note: z.string().max(2000).optional(),
+});
 export type ReviewItem = z.infer<typeof ReviewItem>;
 export type ReviewDecision = z.infer<typeof ReviewDecision>;
 
@@ -127,8 +159,16 @@ export const AutoMergeCriteria = z.object({
 export type AutoMergeCriteria = z.infer<typeof AutoMergeCriteria>;
 
 export const PatchSetSummary = z.object({
-  id: PatchSetId, taskId: z.string().optional(), createdAt: z.number(), status: PatchSetStatus, source: z.enum(['overlay', 'snapshot']),
-  files: z.number().int(), added: z.number().int(), removed: z.number().int(), blocked: z.number().int(), testsPassed: z.boolean().nullable(),
+  id: PatchSetId,
+  taskId: z.string().optional(),
+  createdAt: z.number(),
+  status: PatchSetStatus,
+  source: z.enum(['overlay', 'snapshot']),
+  files: z.number().int(),
+  added: z.number().int(),
+  removed: z.number().int(),
+  blocked: z.number().int(),
+  testsPassed: z.boolean().nullable(),
   pendingHunks: z.number().int(),
 });
 export type PatchSetSummary = z.infer<typeof PatchSetSummary>;
@@ -142,17 +182,24 @@ export function patchPaths(f: FilePatch): string[] {
  * backslash (a separator on a Windows host that applies the patch), at most 4096 UTF-8 bytes. Control characters are
  * named by the kernel's unsafe-character check (kernel/src/patches/paths.ts) and the host applier's. */
 export const PATCH_PATH_RULES: ConfineOptions = {
-  form: 'exact', backslash: 'reject', controls: 'allow', nfc: false, max: { n: 4096, unit: 'bytes' },
+  form: 'exact',
+  backslash: 'reject',
+  controls: 'allow',
+  nfc: false,
+  max: { n: 4096, unit: 'bytes' },
 };
 
 /** Why a relative path is unacceptable in a patch, or undefined when it is fine. */
 export function patchPathProblem(rel: string): string | undefined {
   const c = confinePath(undefined, rel, PATCH_PATH_RULES);
   switch (c.type) {
-    case 'ok': return undefined;
-    case 'absolute': return 'absolute path';
-    case 'outside': return 'path climbs above the workspace'; // exact form never folds, so `..` is a bad segment first
-    case 'invalid': return c.problem === 'empty' ? 'empty path' : `path ${c.reason}`;
+    case 'ok':
+      return undefined;
+    case 'absolute':
+      return 'absolute path';
+    case 'outside':
+      return 'path climbs above the workspace'; // exact form never folds, so `..` is a bad segment first
+    case 'invalid':
+      return c.problem === 'empty' ? 'empty path' : `path ${c.reason}`;
   }
 }
-

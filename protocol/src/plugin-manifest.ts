@@ -16,10 +16,24 @@ export const PluginName = z.string().regex(/^[a-z][a-z0-9-]{0,23}$/, 'lower-case
 export const PluginToolName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, at most 32');
 const SemVer = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, 'a semantic version (1.2.3)');
 /** A semver range (`^1.0.0`, `>=1.2 <2`); checked with `semver.validRange` by whoever negotiates. */
-const Range = z.string().min(1).max(128).regex(/^[0-9xX*^~<>=|. a-z+-]+$/, 'a semver range');
-const RelPath = z.string().min(1).max(512)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\\') && !p.includes('\0'), 'a relative path inside the plugin, no ..');
-const Pattern = z.string().min(1).max(512).refine((p) => !p.includes('\0'), 'no NUL');
+const Range = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[0-9xX*^~<>=|. a-z+-]+$/, 'a semver range');
+const RelPath = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine(
+    (p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\\') && !p.includes('\0'),
+    'a relative path inside the plugin, no ..',
+  );
+const Pattern = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((p) => !p.includes('\0'), 'no NUL');
 const HostPort = z.string().regex(/^[A-Za-z0-9.-]{1,253}:\d{1,5}$/, 'host:port');
 
 /**
@@ -29,32 +43,38 @@ const HostPort = z.string().regex(/^[A-Za-z0-9.-]{1,253}:\d{1,5}$/, 'host:port')
  * - `exec`: command lines it runs inside its own sandbox (judged like the agent's `exec`);
  * - `network`: `host:port`s it connects to, through the egress proxy under its own allowlist (`plugin:<name>`).
  */
-export const PluginCapabilities = z.object({
-  reads: z.array(Pattern).max(32).default([]),
-  writes: z.boolean().default(false),
-  exec: z.array(Pattern).max(32).default([]),
-  network: z.array(HostPort).max(32).default([]),
-}).strict();
+export const PluginCapabilities = z
+  .object({
+    reads: z.array(Pattern).max(32).default([]),
+    writes: z.boolean().default(false),
+    exec: z.array(Pattern).max(32).default([]),
+    network: z.array(HostPort).max(32).default([]),
+  })
+  .strict();
 export type PluginCapabilities = z.infer<typeof PluginCapabilities>;
 
-export const PluginToolManifest = z.object({
-  name: PluginToolName,
-  description: z.string().max(2048).default(''),
-}).strict();
+export const PluginToolManifest = z
+  .object({
+    name: PluginToolName,
+    description: z.string().max(2048).default(''),
+  })
+  .strict();
 
-export const PluginManifest = z.object({
-  manifestVersion: z.literal(1),
-  name: PluginName,
-  version: SemVer,
-  description: z.string().max(1024).default(''),
-  /** The program the sandbox runs with `node` (a bundle: the sandbox installs nothing). */
-  entry: RelPath.default('dist/index.js'),
-  /** What this plugin was built against: Airlock refuses a plugin whose ranges do not accept its SDK and protocol. */
-  engines: z.object({ sdk: Range, protocol: Range }).strict(),
-  /** Every tool it offers; a running plugin that lists a tool not named here is refused. */
-  tools: z.array(PluginToolManifest).min(1).max(64),
-  capabilities: PluginCapabilities.default({ reads: [], writes: false, exec: [], network: [] }),
-}).strict();
+export const PluginManifest = z
+  .object({
+    manifestVersion: z.literal(1),
+    name: PluginName,
+    version: SemVer,
+    description: z.string().max(1024).default(''),
+    /** The program the sandbox runs with `node` (a bundle: the sandbox installs nothing). */
+    entry: RelPath.default('dist/index.js'),
+    /** What this plugin was built against: Airlock refuses a plugin whose ranges do not accept its SDK and protocol. */
+    engines: z.object({ sdk: Range, protocol: Range }).strict(),
+    /** Every tool it offers; a running plugin that lists a tool not named here is refused. */
+    tools: z.array(PluginToolManifest).min(1).max(64),
+    capabilities: PluginCapabilities.default({ reads: [], writes: false, exec: [], network: [] }),
+  })
+  .strict();
 export type PluginManifest = z.infer<typeof PluginManifest>;
 export type PluginManifestInput = z.input<typeof PluginManifest>;
 
@@ -67,4 +87,8 @@ export const pluginResource = (plugin: string, tool: string) => `plugin:${plugin
 export const PLUGIN_WRITES_META = 'airlock/writes';
 export const PluginWrites = z.array(z.object({ path: RelPath, content: z.string() }).strict()).max(256);
 /** The environment the kernel gives a plugin's process (the SDK reads it). */
-export const PLUGIN_ENV = { name: 'AIRLOCK_PLUGIN_NAME', capabilities: 'AIRLOCK_PLUGIN_CAPABILITIES', workspace: 'AIRLOCK_PLUGIN_WORKSPACE' } as const;
+export const PLUGIN_ENV = {
+  name: 'AIRLOCK_PLUGIN_NAME',
+  capabilities: 'AIRLOCK_PLUGIN_CAPABILITIES',
+  workspace: 'AIRLOCK_PLUGIN_WORKSPACE',
+} as const;

@@ -22,14 +22,16 @@ export const PolicyRequest = z.object({
   action: z.string().min(1).max(128),
   /** A workspace path, an absolute path, `host:port` or a command line, depending on the action. */
   resource: z.string().max(MAX_RESOURCE_LENGTH * 4),
-  context: z.object({
-    mode: Mode.optional(),
-    size: z.number().nonnegative().optional(),
-    timeout_ms: z.number().nonnegative().optional(),
-    token: z.string().max(4096).optional(),
-    /** patch.apply: the tests passed on exactly the tree being merged (review/verify); absent = not known. */
-    tests_passed_on_accepted: z.boolean().optional(),
-  }).default({}),
+  context: z
+    .object({
+      mode: Mode.optional(),
+      size: z.number().nonnegative().optional(),
+      timeout_ms: z.number().nonnegative().optional(),
+      token: z.string().max(4096).optional(),
+      /** patch.apply: the tests passed on exactly the tree being merged (review/verify); absent = not known. */
+      tests_passed_on_accepted: z.boolean().optional(),
+    })
+    .default({}),
 });
 export type PolicyRequest = z.infer<typeof PolicyRequest>;
 export type PolicyRequestInput = z.input<typeof PolicyRequest>;
@@ -85,20 +87,24 @@ export const PolicyRule = z.strictObject({
   actions: Patterns,
   resources: Patterns.optional(),
   except: Patterns.optional(),
-  when: z.strictObject({
-    modes: z.array(Mode).min(1).optional(),
-    max_size: Unit.optional(),
-    /** Matches when the request's `context.tests_passed_on_accepted` equals this (unknown counts as false). */
-    tests_passed_on_accepted: z.boolean().optional(),
-  }).optional(),
+  when: z
+    .strictObject({
+      modes: z.array(Mode).min(1).optional(),
+      max_size: Unit.optional(),
+      /** Matches when the request's `context.tests_passed_on_accepted` equals this (unknown counts as false). */
+      tests_passed_on_accepted: z.boolean().optional(),
+    })
+    .optional(),
   limits: RuleLimits.optional(),
   reason: z.string().max(500).optional(),
   /** A TypeScript module (relative to the policy file) whose default export judges the request; run by Deno. */
   predicate: z.string().min(1).max(1024).optional(),
-  examples: z.strictObject({
-    match: z.array(ExampleRequest).optional(),
-    not_match: z.array(ExampleRequest).optional(),
-  }).optional(),
+  examples: z
+    .strictObject({
+      match: z.array(ExampleRequest).optional(),
+      not_match: z.array(ExampleRequest).optional(),
+    })
+    .optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 

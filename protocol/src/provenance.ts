@@ -35,7 +35,9 @@ export const AuditRef = z.object({ seq: z.number().int().positive(), hash: z.str
 /** What wrote a merged hunk, as the audit log and the task's transcript know it; absent where they do not. */
 export const HunkLinks = z.object({
   decision: z.object({ decision: z.string(), subject: z.string(), at: z.number(), audit: AuditRef }).optional(),
-  task: z.object({ taskId: z.string(), provider: z.string().optional(), model: z.string().optional(), mode: z.string().optional() }).optional(),
+  task: z
+    .object({ taskId: z.string(), provider: z.string().optional(), model: z.string().optional(), mode: z.string().optional() })
+    .optional(),
   sandbox: z.object({ sandboxId: z.string(), template: z.string().optional(), audit: AuditRef.optional() }).optional(),
   /** The agent's allowed writes of this file in the task (narrowed to those whose text holds the hunk's first added line). */
   toolCalls: z.array(z.object({ callId: z.string(), tool: z.string(), audit: AuditRef, turn: z.number().int().optional() })).max(50),
@@ -70,6 +72,9 @@ export const Provenance = z.object({
   merge: z.object({ setId: PatchSetId, mergeId: z.string(), at: z.number(), audit: AuditRef, treeDigest: Digest.optional() }).optional(),
   hunk: MergedHunk.optional(),
   /** The verify-before-merge run the merge entry recorded (null: the merge was not verified). */
-  verification: z.object({ outcome: z.string(), treeDigest: z.string(), failing: z.array(z.string()), ofMergedTree: z.boolean() }).nullable().optional(),
+  verification: z
+    .object({ outcome: z.string(), treeDigest: z.string(), failing: z.array(z.string()), ofMergedTree: z.boolean() })
+    .nullable()
+    .optional(),
 });
 export type Provenance = z.infer<typeof Provenance>;

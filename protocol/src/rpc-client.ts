@@ -44,10 +44,14 @@ export class RpcClient extends Disposable implements IKernelClient {
 
   /** Sends hello and waits for welcome; rejects with the server's reason (e.g. protocol mismatch). */
   handshake(client: { name: string; version: string }, token?: string, options: RequestOptions = {}): Promise<Welcome> {
-    return this.withDeadline(new Promise<Welcome>((resolve, reject) => {
-      this.welcome = { resolve, reject };
-      this.transport.send({ type: 'hello', protocol: PROTOCOL_VERSION, client, token });
-    }), 'handshake', { ...options, timeoutMs: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS });
+    return this.withDeadline(
+      new Promise<Welcome>((resolve, reject) => {
+        this.welcome = { resolve, reject };
+        this.transport.send({ type: 'hello', protocol: PROTOCOL_VERSION, client, token });
+      }),
+      'handshake',
+      { ...options, timeoutMs: options.timeoutMs ?? HANDSHAKE_TIMEOUT_MS },
+    );
   }
 
   /** Work the host must finish before a method is sent (a remote engine's workspace sync before task/start); its
@@ -60,9 +64,13 @@ export class RpcClient extends Disposable implements IKernelClient {
   }
 
   private dispatch<M extends MethodName>(method: M, params: ParamsOf<M>, options: RequestOptions): Promise<ResultOf<M>> {
-    if (this.transport.isClosed) return Promise.reject(new AirlockError(ErrorCodes.ConnectionClosed, 'kernel connection is closed', 'reconnect or restart the kernel'));
+    if (this.transport.isClosed)
+      return Promise.reject(
+        new AirlockError(ErrorCodes.ConnectionClosed, 'kernel connection is closed', 'reconnect or restart the kernel'),
+      );
     const checked = methods[method][0].safeParse(params);
-    if (!checked.success) return Promise.reject(new AirlockError(ErrorCodes.BadParams, `invalid params for ${method}: ${formatIssues(checked.error)}`));
+    if (!checked.success)
+      return Promise.reject(new AirlockError(ErrorCodes.BadParams, `invalid params for ${method}: ${formatIssues(checked.error)}`));
     const id = String(this.nextId++);
     const promise = new Promise<unknown>((resolve, reject) => this.pending.set(id, { method, resolve, reject }));
     this.transport.send({ type: 'request', id, method, params: checked.data });
@@ -86,13 +94,41 @@ export class RpcClient extends Disposable implements IKernelClient {
   private withDeadline<T>(p: Promise<T>, what: string, { signal, timeoutMs }: RequestOptions, onGiveUp?: () => void): Promise<T> {
     if (!signal && !timeoutMs) return p;
     return new Promise<T>((resolve, reject) => {
-      const giveUp = (err: AirlockError) => { cleanup(); onGiveUp?.(); reject(err); };
+      const giveUp = (err: AirlockError) => {
+        cleanup();
+        onGiveUp?.();
+        reject(err);
+      };
       const onAbort = () => giveUp(new AirlockError(ErrorCodes.Cancelled, `${what} was cancelled`));
-      const timer = timeoutMs ? setTimeout(() => giveUp(new AirlockError(ErrorCodes.Timeout, `${what} timed out after ${timeoutMs} ms`, 'the kernel may be overloaded or stuck; `airlock doctor` checks it')), timeoutMs) : undefined;
-      const cleanup = () => { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); };
+      const timer = timeoutMs
+        ? setTimeout(
+            () =>
+              giveUp(
+                new AirlockError(
+                  ErrorCodes.Timeout,
+                  `${what} timed out after ${timeoutMs} ms`,
+                  'the kernel may be overloaded or stuck; `airlock doctor` checks it',
+                ),
+              ),
+            timeoutMs,
+          )
+        : undefined;
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      p.then((v) => { cleanup(); resolve(v); }, (e) => { cleanup(); reject(e); });
+      p.then(
+        (v) => {
+          cleanup();
+          resolve(v);
+        },
+        (e) => {
+          cleanup();
+          reject(e);
+        },
+      );
     });
   }
 
@@ -112,7 +148,8 @@ export class RpcClient extends Disposable implements IKernelClient {
         this.pending.delete(msg.id);
         if (!msg.ok) return p.reject(AirlockError.fromPayload(msg.error));
         const checked = methods[p.method][1].safeParse(msg.result);
-        return checked.success ? p.resolve(checked.data)
+        return checked.success
+          ? p.resolve(checked.data)
           : p.reject(new AirlockError(ErrorCodes.BadResult, `invalid result for ${p.method}: ${formatIssues(checked.error)}`));
       }
       case 'event': {
@@ -124,20 +161,38 @@ export class RpcClient extends Disposable implements IKernelClient {
       }
       case 'error': {
         const err = AirlockError.fromPayload(msg.error);
-        if (this.welcome) { this.welcome.reject(err); this.welcome = undefined; return; }
-        if (msg.id) { const p = this.pending.get(msg.id); this.pending.delete(msg.id); p?.reject(err); }
+        if (this.welcome) {
+          this.welcome.reject(err);
+          this.welcome = undefined;
+          return;
+        }
+        if (msg.id) {
+          const p = this.pending.get(msg.id);
+          this.pending.delete(msg.id);
+          p?.reject(err);
+        }
         return;
       }
-      default: { const never: never = msg; return never; }
+      default: {
+        const never: never = msg;
+        return never;
+      }
     }
   }
 
   /** A reply we cannot read still ends the request it names (or the handshake): the caller hears why, now. */
   private onMalformed(raw: unknown, why: string): void {
     const r = (typeof raw === 'object' && raw !== null ? raw : {}) as { type?: unknown; id?: unknown };
-    const err = new AirlockError(ErrorCodes.BadMessage, `the kernel sent a malformed ${typeof r.type === 'string' ? r.type.slice(0, 32) : 'message'}: ${why}`,
-      'the client and kernel versions may differ (`airlock doctor`)');
-    if (r.type === 'welcome' && this.welcome) { this.welcome.reject(err); this.welcome = undefined; return; }
+    const err = new AirlockError(
+      ErrorCodes.BadMessage,
+      `the kernel sent a malformed ${typeof r.type === 'string' ? r.type.slice(0, 32) : 'message'}: ${why}`,
+      'the client and kernel versions may differ (`airlock doctor`)',
+    );
+    if (r.type === 'welcome' && this.welcome) {
+      this.welcome.reject(err);
+      this.welcome = undefined;
+      return;
+    }
     const p = typeof r.id === 'string' ? this.pending.get(r.id) : undefined;
     if (!p) return;
     this.pending.delete(r.id as string);

@@ -15,10 +15,7 @@ export interface RequestContext {
   readonly requestId: string;
 }
 
-export type Handler<M extends MethodName> = (
-  params: z.infer<Methods[M][0]>,
-  ctx: RequestContext,
-) => Promise<ResultOf<M>> | ResultOf<M>;
+export type Handler<M extends MethodName> = (params: z.infer<Methods[M][0]>, ctx: RequestContext) => Promise<ResultOf<M>> | ResultOf<M>;
 
 export type HandlerMap = { [M in MethodName]?: Handler<M> };
 
@@ -38,21 +35,28 @@ export class ServerConnection extends Disposable {
   readonly onDidClose = this._onDidClose.event;
   client?: Hello['client'];
 
-  constructor(readonly transport: ITransport, private readonly options: ServerOptions) {
+  constructor(
+    readonly transport: ITransport,
+    private readonly options: ServerOptions,
+  ) {
     super();
     this._register(transport);
     this._register(transport.onMessage((m) => this.onMessage(m)));
-    this._register(transport.onError((e) => {
-      if (this.closing) return;
-      this.sendSafe({ type: 'error', error: e.toPayload() });
-      if (!this.greeted) this.closeSoon(); // before the hello, one bad frame ends the connection
-    }));
-    this._register(transport.onClose(() => {
-      for (const c of this.inFlight.values()) c.abort(new AirlockError(ErrorCodes.ConnectionClosed, 'client disconnected'));
-      this.inFlight.clear();
-      this._onDidClose.fire();
-      this.dispose();
-    }));
+    this._register(
+      transport.onError((e) => {
+        if (this.closing) return;
+        this.sendSafe({ type: 'error', error: e.toPayload() });
+        if (!this.greeted) this.closeSoon(); // before the hello, one bad frame ends the connection
+      }),
+    );
+    this._register(
+      transport.onClose(() => {
+        for (const c of this.inFlight.values()) c.abort(new AirlockError(ErrorCodes.ConnectionClosed, 'client disconnected'));
+        this.inFlight.clear();
+        this._onDidClose.fire();
+        this.dispose();
+      }),
+    );
   }
 
   emit<E extends EventName>(event: E, data: EventData<E>): void {
@@ -65,26 +69,42 @@ export class ServerConnection extends Disposable {
     const parsed = ClientMessage.safeParse(raw);
     if (!parsed.success) {
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined;
-      this.sendSafe({ type: 'error', id: id && id.length <= 64 ? id : undefined,
-        error: { code: ErrorCodes.BadMessage, message: `malformed message: ${parsed.error.issues[0]?.message ?? 'invalid'}` } });
+      this.sendSafe({
+        type: 'error',
+        id: id && id.length <= 64 ? id : undefined,
+        error: { code: ErrorCodes.BadMessage, message: `malformed message: ${parsed.error.issues[0]?.message ?? 'invalid'}` },
+      });
       if (!this.greeted) this.closeSoon(); // an unauthenticated peer gets one answer, then nothing
       return;
     }
     const msg = parsed.data;
     switch (msg.type) {
-      case 'hello': return this.onHello(msg);
-      case 'request': return void this.onRequest(msg.id, msg.method, msg.params);
-      case 'cancel': return void (this.greeted ? this.inFlight.get(msg.id)?.abort(new AirlockError(ErrorCodes.Cancelled, 'request was cancelled')) : this.closeSoon());
-      default: { const never: never = msg; return never; }
+      case 'hello':
+        return this.onHello(msg);
+      case 'request':
+        return void this.onRequest(msg.id, msg.method, msg.params);
+      case 'cancel':
+        return void (this.greeted
+          ? this.inFlight.get(msg.id)?.abort(new AirlockError(ErrorCodes.Cancelled, 'request was cancelled'))
+          : this.closeSoon());
+      default: {
+        const never: never = msg;
+        return never;
+      }
     }
   }
 
   private onHello(hello: Hello): void {
     if (this.greeted) return this.sendSafe({ type: 'error', error: { code: ErrorCodes.BadMessage, message: 'duplicate hello' } });
     if (hello.protocol !== PROTOCOL_VERSION) {
-      this.sendSafe({ type: 'error', error: { code: ErrorCodes.ProtocolMismatch,
-        message: `client speaks protocol ${hello.protocol}, kernel speaks ${PROTOCOL_VERSION}`,
-        hint: 'update the extension/CLI and the kernel image to the same Airlock version (`airlock doctor`)' } });
+      this.sendSafe({
+        type: 'error',
+        error: {
+          code: ErrorCodes.ProtocolMismatch,
+          message: `client speaks protocol ${hello.protocol}, kernel speaks ${PROTOCOL_VERSION}`,
+          hint: 'update the extension/CLI and the kernel image to the same Airlock version (`airlock doctor`)',
+        },
+      });
       return this.closeSoon();
     }
     try {
@@ -105,11 +125,25 @@ export class ServerConnection extends Disposable {
     }
     if (this.inFlight.has(id)) return this.reply(id, new AirlockError(ErrorCodes.BadMessage, `request id ${id} is already in flight`));
     if (this.inFlight.size >= MAX_IN_FLIGHT_PER_CONNECTION) {
-      return this.reply(id, new AirlockError(ErrorCodes.BadMessage, `more than ${MAX_IN_FLIGHT_PER_CONNECTION} requests in flight`, 'wait for replies before sending more'));
+      return this.reply(
+        id,
+        new AirlockError(
+          ErrorCodes.BadMessage,
+          `more than ${MAX_IN_FLIGHT_PER_CONNECTION} requests in flight`,
+          'wait for replies before sending more',
+        ),
+      );
     }
     const handler = isMethodName(method) ? (this.options.handlers[method] as Handler<MethodName> | undefined) : undefined;
     if (!isMethodName(method) || !handler) {
-      return this.reply(id, new AirlockError(ErrorCodes.UnknownMethod, `unknown method ${JSON.stringify(method.slice(0, 128))}`, 'the client and kernel versions may differ'));
+      return this.reply(
+        id,
+        new AirlockError(
+          ErrorCodes.UnknownMethod,
+          `unknown method ${JSON.stringify(method.slice(0, 128))}`,
+          'the client and kernel versions may differ',
+        ),
+      );
     }
     const [paramsSchema, resultSchema] = methods[method];
     const params = paramsSchema.safeParse(rawParams);
@@ -122,7 +156,8 @@ export class ServerConnection extends Disposable {
       const result = await handler(params.data as never, { signal: controller.signal, connection: this, requestId: id });
       if (controller.signal.aborted) throw controller.signal.reason;
       const checked = resultSchema.safeParse(result);
-      if (!checked.success) throw new AirlockError(ErrorCodes.BadResult, `kernel produced an invalid result for ${method}: ${formatIssues(checked.error)}`);
+      if (!checked.success)
+        throw new AirlockError(ErrorCodes.BadResult, `kernel produced an invalid result for ${method}: ${formatIssues(checked.error)}`);
       this.sendSafe({ type: 'response', id, ok: true, result: checked.data });
     } catch (err) {
       this.reply(id, err);

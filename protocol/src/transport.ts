@@ -34,7 +34,9 @@ class InProcessTransport implements ITransport {
   send(message: unknown): void {
     if (this.isClosed) return;
     const copy: unknown = JSON.parse(JSON.stringify(message));
-    queueMicrotask(() => { if (!this.peer.isClosed) this.peer._onMessage.fire(copy); });
+    queueMicrotask(() => {
+      if (!this.peer.isClosed) this.peer._onMessage.fire(copy);
+    });
   }
 
   dispose(): void {

@@ -8,7 +8,11 @@ export const ViewKind = z.enum(['chat', 'audit']);
 export type ViewKind = z.infer<typeof ViewKind>;
 
 /** What the policy engine said about a tool call, when the kernel reports it. */
-export const PolicyVerdict = z.object({ decision: z.enum(['allow', 'deny', 'ask']), rule: z.string().optional(), reason: z.string().optional() });
+export const PolicyVerdict = z.object({
+  decision: z.enum(['allow', 'deny', 'ask']),
+  rule: z.string().optional(),
+  reason: z.string().optional(),
+});
 
 /**
  * What an approval is about, shown so the person decides informed: an edit as a unified diff against the workspace file
@@ -16,12 +20,22 @@ export const PolicyVerdict = z.object({ decision: z.enum(['allow', 'deny', 'ask'
  */
 export const ApprovalPreview = z.discriminatedUnion('kind', [
   z.object({
-    kind: z.literal('diff'), path: z.string().max(4096), unified: z.string().max(200_000), added: z.number().int(), removed: z.number().int(),
-    newFile: z.boolean(), truncated: z.boolean(),
+    kind: z.literal('diff'),
+    path: z.string().max(4096),
+    unified: z.string().max(200_000),
+    added: z.number().int(),
+    removed: z.number().int(),
+    newFile: z.boolean(),
+    truncated: z.boolean(),
     /** Why the diff may differ from what the task sees (its earlier edits are in its output volume, not the workspace). */
     caveat: z.string().max(500).optional(),
   }),
-  z.object({ kind: z.literal('command'), argv: z.array(z.string()).max(1000), line: z.string().max(20_000), cwd: z.string().max(4096).optional() }),
+  z.object({
+    kind: z.literal('command'),
+    argv: z.array(z.string()).max(1000),
+    line: z.string().max(20_000),
+    cwd: z.string().max(4096).optional(),
+  }),
 ]);
 export type ApprovalPreview = z.infer<typeof ApprovalPreview>;
 
@@ -29,31 +43,57 @@ export type ApprovalPreview = z.infer<typeof ApprovalPreview>;
 export const ChatItem = z.discriminatedUnion('type', [
   /** `taskId`: the task this message started (Rewind to here drops it and every later one). */
   z.object({
-    type: z.literal('user'), id: z.string(), text: z.string(), time: z.number(), taskId: z.string().optional(),
+    type: z.literal('user'),
+    id: z.string(),
+    text: z.string(),
+    time: z.number(),
+    taskId: z.string().optional(),
     /** What the message attached for the model (`@src/a.ts`, `#selection (a.ts:3-9)`, `#problems (4)`). */
     context: z.array(z.string().max(4200)).max(25).optional(),
   }),
   z.object({ type: z.literal('assistant'), id: z.string(), text: z.string(), streaming: z.boolean() }),
   z.object({
-    type: z.literal('tool'), id: z.string(), name: z.string(), arguments: z.string(),
+    type: z.literal('tool'),
+    id: z.string(),
+    name: z.string(),
+    arguments: z.string(),
     status: z.enum(['running', 'awaiting-approval', 'done', 'error', 'denied']),
-    result: ToolResult.optional(), verdict: PolicyVerdict.optional(),
+    result: ToolResult.optional(),
+    verdict: PolicyVerdict.optional(),
   }),
   z.object({
-    type: z.literal('approval'), id: z.string(), taskId: z.string(), callId: z.string(), toolName: z.string(), arguments: z.string(), reason: z.string(),
-    state: z.enum(['pending', 'allowed', 'allowed-session', 'denied', 'expired']), note: z.string().optional(),
+    type: z.literal('approval'),
+    id: z.string(),
+    taskId: z.string(),
+    callId: z.string(),
+    toolName: z.string(),
+    arguments: z.string(),
+    reason: z.string(),
+    state: z.enum(['pending', 'allowed', 'allowed-session', 'denied', 'expired']),
+    note: z.string().optional(),
     preview: ApprovalPreview.optional(),
   }),
   z.object({ type: z.literal('notice'), id: z.string(), level: z.enum(['info', 'warn', 'error']), text: z.string() }),
   z.object({
-    type: z.literal('patchset'), id: z.string(), setId: z.string(), files: z.number().int(), added: z.number().int(), removed: z.number().int(),
+    type: z.literal('patchset'),
+    id: z.string(),
+    setId: z.string(),
+    files: z.number().int(),
+    added: z.number().int(),
+    removed: z.number().int(),
     /** Changes the kernel refused to propose (protected paths...), and whether the auto-merge criteria accepted the set. */
-    blocked: z.number().int().default(0), autoMerge: z.boolean().default(false),
+    blocked: z.number().int().default(0),
+    autoMerge: z.boolean().default(false),
   }),
 ]);
 export type ChatItem = z.infer<typeof ChatItem>;
 
-export const ChatUsage = z.object({ totalTokens: z.number().nonnegative(), costUsd: z.number().nonnegative(), maxTokens: z.number().optional(), maxCostUsd: z.number().optional() });
+export const ChatUsage = z.object({
+  totalTokens: z.number().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  maxTokens: z.number().optional(),
+  maxCostUsd: z.number().optional(),
+});
 export type ChatUsage = z.infer<typeof ChatUsage>;
 
 export const ChatSessionSummary = z.object({ id: z.string(), title: z.string(), updatedAt: z.number(), items: z.number().int() });
@@ -134,12 +174,21 @@ export type AuditQueryRequest = z.infer<typeof AuditQueryRequest>;
 export const WebviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), view: ViewKind }),
   /** `images`: pasted or attached in the composer (the kernel checks type, sizes and whether the provider takes them). */
-  z.object({ type: z.literal('chat/send'), text: z.string().min(1).max(200_000), images: z.array(ImageInput).min(1).max(MAX_IMAGES).optional() }),
+  z.object({
+    type: z.literal('chat/send'),
+    text: z.string().min(1).max(200_000),
+    images: z.array(ImageInput).min(1).max(MAX_IMAGES).optional(),
+  }),
   z.object({ type: z.literal('chat/stop') }),
   z.object({ type: z.literal('chat/retry') }),
   z.object({ type: z.literal('chat/new') }),
   z.object({ type: z.literal('chat/openSession'), sessionId: z.string().max(128) }),
-  z.object({ type: z.literal('chat/approve'), requestId: z.string().max(128), answer: ApprovalAnswer, note: z.string().max(2000).optional() }),
+  z.object({
+    type: z.literal('chat/approve'),
+    requestId: z.string().max(128),
+    answer: ApprovalAnswer,
+    note: z.string().max(2000).optional(),
+  }),
   z.object({ type: z.literal('chat/setMode'), mode: AgentMode }),
   z.object({ type: z.literal('chat/openPatchSet'), setId: z.string().max(128) }),
   /** "Open diff" on an edit approval: the proposed change in VS Code's diff editor. */
@@ -174,7 +223,12 @@ export const HostToWebview = z.discriminatedUnion('type', [
   /** Text for the composer at its cursor (a picked `@path`). */
   z.object({ type: z.literal('chat/insert'), text: z.string().max(5000) }),
   z.object({ type: z.literal('audit/stats'), stats: AuditStats.nullable(), unavailable: z.string().nullable() }),
-  z.object({ type: z.literal('audit/page'), requestId: z.number().int(), entries: z.array(AuditEntry), nextCursor: z.number().int().optional() }),
+  z.object({
+    type: z.literal('audit/page'),
+    requestId: z.number().int(),
+    entries: z.array(AuditEntry),
+    nextCursor: z.number().int().optional(),
+  }),
   z.object({ type: z.literal('audit/verification'), report: AuditVerifyReport.nullable(), running: z.boolean() }),
   z.object({ type: z.literal('audit/entry'), entry: AuditEntry.nullable() }),
   z.object({ type: z.literal('error'), error: ErrorPayload, requestId: z.number().int().optional() }),

@@ -7,13 +7,21 @@ export type WorkflowMode = z.infer<typeof WorkflowMode>;
 /** Every state of every mode; which ones a mode uses is data in kernel/src/workflow/table.ts. */
 export const WorkflowState = z.enum([
   // strict (test-first)
-  'spec', 'red', 'green', 'refactor',
+  'spec',
+  'red',
+  'green',
+  'refactor',
   // explore
   'editing',
   // debug
-  'reproduce', 'hypothesise', 'instrument', 'fix', 'verify',
+  'reproduce',
+  'hypothesise',
+  'instrument',
+  'fix',
+  'verify',
   // shared tail
-  'review', 'merged',
+  'review',
+  'merged',
 ]);
 export type WorkflowState = z.infer<typeof WorkflowState>;
 
@@ -21,8 +29,16 @@ export const Actor = z.enum(['agent', 'person', 'kernel']);
 export type Actor = z.infer<typeof Actor>;
 
 export const GuardName = z.enum([
-  'failingTestSeen', 'newTestsPass', 'testsPass', 'tddExempt', 'hypothesisRecorded',
-  'reproducedFailing', 'reproPasses', 'instrumentationRemoved', 'patchApproved', 'withinDebtBudget',
+  'failingTestSeen',
+  'newTestsPass',
+  'testsPass',
+  'tddExempt',
+  'hypothesisRecorded',
+  'reproducedFailing',
+  'reproPasses',
+  'instrumentationRemoved',
+  'patchApproved',
+  'withinDebtBudget',
 ]);
 export type GuardName = z.infer<typeof GuardName>;
 
@@ -30,20 +46,22 @@ export const ExemptionKind = z.enum(['docs-only', 'config', 'generated', 'waiver
 export type ExemptionKind = z.infer<typeof ExemptionKind>;
 
 /** What the caller brings to a transition; guards read only what they need and fail closed when it is missing. */
-export const TransitionEvidence = z.object({
-  /** Workspace-relative paths the change touches (for TDD exemptions and instrumentation checks). */
-  changedFiles: z.array(z.string().max(4096)).max(10_000).optional(),
-  /** Lines the change adds, for the instrumentation-removed check (debug mode). */
-  addedLines: z.array(z.string().max(10_000)).max(100_000).optional(),
-  hypothesis: z.string().max(10_000).optional(),
-  patchSetId: z.string().max(128).optional(),
-  /** A person's explicit waiver of test-first for this change. */
-  waiver: z.object({ reason: z.string().min(1).max(2000) }).optional(),
-  /** Line coverage in percent before and after the change (the tech-debt budget). */
-  coverage: z.object({ before: z.number().min(0).max(100), after: z.number().min(0).max(100) }).optional(),
-  /** A person accepts a coverage drop beyond the budget (only honoured from actor "person"). */
-  acceptDebt: z.boolean().optional(),
-}).strict();
+export const TransitionEvidence = z
+  .object({
+    /** Workspace-relative paths the change touches (for TDD exemptions and instrumentation checks). */
+    changedFiles: z.array(z.string().max(4096)).max(10_000).optional(),
+    /** Lines the change adds, for the instrumentation-removed check (debug mode). */
+    addedLines: z.array(z.string().max(10_000)).max(100_000).optional(),
+    hypothesis: z.string().max(10_000).optional(),
+    patchSetId: z.string().max(128).optional(),
+    /** A person's explicit waiver of test-first for this change. */
+    waiver: z.object({ reason: z.string().min(1).max(2000) }).optional(),
+    /** Line coverage in percent before and after the change (the tech-debt budget). */
+    coverage: z.object({ before: z.number().min(0).max(100), after: z.number().min(0).max(100) }).optional(),
+    /** A person accepts a coverage drop beyond the budget (only honoured from actor "person"). */
+    acceptDebt: z.boolean().optional(),
+  })
+  .strict();
 export type TransitionEvidence = z.infer<typeof TransitionEvidence>;
 
 export const GuardFailure = z.object({ guard: GuardName, reason: z.string() });
@@ -56,7 +74,9 @@ export const DebtBudget = z.object({
   usedPct: z.number(),
   remainingPct: z.number().nullable(),
   /** A change held for review because it would exceed the budget, with the numbers. */
-  held: z.object({ before: z.number().nullable(), after: z.number().nullable(), dropPct: z.number().nullable(), reason: z.string() }).nullable(),
+  held: z
+    .object({ before: z.number().nullable(), after: z.number().nullable(), dropPct: z.number().nullable(), reason: z.string() })
+    .nullable(),
 });
 export type DebtBudget = z.infer<typeof DebtBudget>;
 

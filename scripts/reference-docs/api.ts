@@ -15,7 +15,8 @@ function namedSchemas(root: string): z.core.$ZodRegistry<{ id: string }> {
   const taken = new Map<string, unknown>();
   const dir = path.join(root, 'protocol', 'src');
   const modules = [...fs.readdirSync(dir).map((f) => f), ...fs.readdirSync(path.join(dir, 'methods')).map((f) => `methods/${f}`)]
-    .filter((f) => f.endsWith('.ts')).sort();
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   for (const rel of modules) {
     const mod = require(path.join(dir, rel)) as Record<string, unknown>;
     for (const name of Object.keys(mod).sort()) {
@@ -40,9 +41,20 @@ function formatMs(ms: number): string {
 /** A method's default deadline; when it is computed from the params, which ones (read through a recording proxy). */
 function deadline(method: MethodName): string {
   const read = new Set<string>();
-  const params = new Proxy({}, { get: (_t, k) => { if (typeof k === 'string') read.add(k); return undefined; } });
+  const params = new Proxy(
+    {},
+    {
+      get: (_t, k) => {
+        if (typeof k === 'string') read.add(k);
+        return undefined;
+      },
+    },
+  );
   const ms = defaultTimeoutMs(method, params as never);
-  const on = [...read].sort().map((k) => `\`${k}\``).join(', ');
+  const on = [...read]
+    .sort()
+    .map((k) => `\`${k}\``)
+    .join(', ');
   return read.size ? `${formatMs(ms)} when ${on} is not given (computed from ${on})` : formatMs(ms);
 }
 
@@ -54,7 +66,8 @@ export function renderApi(root: string, docs: SourceDocs): string {
     for (const [k, v] of Object.entries(j.$defs ?? {})) if (!defs.has(k)) defs.set(k, v);
     return j;
   };
-  const top = (s: z.ZodType, io: 'input' | 'output') => { // the envelope messages are shown inline, not as links
+  const top = (s: z.ZodType, io: 'input' | 'output') => {
+    // the envelope messages are shown inline, not as links
     const j = json(s, io);
     return j.$ref ? j.$defs![j.$ref.replace('#/$defs/', '')] : j;
   };
@@ -66,7 +79,7 @@ export function renderApi(root: string, docs: SourceDocs): string {
     `Protocol version **${PROTOCOL_VERSION}** (\`PROTOCOL_VERSION\` in protocol/src/messages.ts). The envelope, limits and who`,
     'may connect are in [ipc.md](ipc.md); error codes in [errors.md](errors.md). Types: `integer` is a whole number; a field',
     'marked optional may be left out (one with a default gets it). Every request can be cancelled with `cancel { id }` (the',
-    'handler\'s signal aborts and the caller gets `RPC_CANCELLED`); a request without a `timeoutMs` gets the deadline listed',
+    "handler's signal aborts and the caller gets `RPC_CANCELLED`); a request without a `timeoutMs` gets the deadline listed",
     'with its method (protocol/src/deadlines.ts), after which the caller gets `RPC_TIMEOUT` and the kernel a `cancel`.',
     '',
     '## Handshake',
@@ -95,9 +108,21 @@ export function renderApi(root: string, docs: SourceDocs): string {
     out.push(`### ${ns}`, '');
     for (const m of byNs.get(ns)!) {
       const [params, result] = methods[m] as unknown as [z.ZodType, z.ZodType];
-      out.push(`#### \`${m}\``, '', ...para(docs.entries.get(m)), `Default deadline: ${deadline(m)}.`, '',
-        '**Params**', '', renderSchema(json(params, 'input'), docs.fields), '',
-        '**Result**', '', renderSchema(json(result, 'output'), docs.fields), '');
+      out.push(
+        `#### \`${m}\``,
+        '',
+        ...para(docs.entries.get(m)),
+        `Default deadline: ${deadline(m)}.`,
+        '',
+        '**Params**',
+        '',
+        renderSchema(json(params, 'input'), docs.fields),
+        '',
+        '**Result**',
+        '',
+        renderSchema(json(result, 'output'), docs.fields),
+        '',
+      );
     }
   }
   out.push('## Events', '', 'Pushed by the kernel as `event { event, data }`; `data` is validated against these on receipt.', '');
@@ -109,5 +134,10 @@ export function renderApi(root: string, docs: SourceDocs): string {
   for (const id of [...defs.keys()].sort()) {
     out.push(`### ${typeHeading(id)}`, '', ...para(typeDoc(id)), renderSchema(defs.get(id)!, docs.fields, Object.fromEntries(defs)), '');
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }

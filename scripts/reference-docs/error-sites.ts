@@ -55,14 +55,18 @@ function hintTexts(checker: Checker, node: Node | undefined): (string | null)[] 
   const n = node as Node & Record<string, any>;
   switch (n.kind) {
     case SyntaxKind.StringLiteral:
-    case SyntaxKind.NoSubstitutionTemplateLiteral: return [n.text];
+    case SyntaxKind.NoSubstitutionTemplateLiteral:
+      return [n.text];
     case SyntaxKind.TemplateExpression:
       return [n.head.text + n.templateSpans.map((s: any) => `…${s.literal.text}`).join('')];
-    case SyntaxKind.ParenthesizedExpression: return hintTexts(checker, n.expression);
-    case SyntaxKind.ConditionalExpression: return [...hintTexts(checker, n.whenTrue), ...hintTexts(checker, n.whenFalse)];
+    case SyntaxKind.ParenthesizedExpression:
+      return hintTexts(checker, n.expression);
+    case SyntaxKind.ConditionalExpression:
+      return [...hintTexts(checker, n.whenTrue), ...hintTexts(checker, n.whenFalse)];
     case SyntaxKind.BinaryExpression:
       if (n.operatorToken.kind === SyntaxKind.PlusToken) {
-        const l = hintTexts(checker, n.left), r = hintTexts(checker, n.right);
+        const l = hintTexts(checker, n.left),
+          r = hintTexts(checker, n.right);
         return l.flatMap((a) => r.map((b) => `${a ?? ''}${b ?? ''}`.replace(/…+/g, '…')));
       }
       if (n.operatorToken.kind === SyntaxKind.QuestionQuestionToken || n.operatorToken.kind === SyntaxKind.BarBarToken) {
@@ -79,9 +83,16 @@ function hintTexts(checker: Checker, node: Node | undefined): (string | null)[] 
 function scopeName(node: Node): string {
   for (let p: any = node.parent; p; p = p.parent) {
     const name = p.name?.kind === SyntaxKind.Identifier ? p.name.text : undefined;
-    if (name && (p.kind === SyntaxKind.FunctionDeclaration || p.kind === SyntaxKind.MethodDeclaration ||
-      p.kind === SyntaxKind.VariableDeclaration || p.kind === SyntaxKind.PropertyDeclaration || p.kind === SyntaxKind.Constructor ||
-      p.kind === SyntaxKind.GetAccessor || p.kind === SyntaxKind.ClassDeclaration)) {
+    if (
+      name &&
+      (p.kind === SyntaxKind.FunctionDeclaration ||
+        p.kind === SyntaxKind.MethodDeclaration ||
+        p.kind === SyntaxKind.VariableDeclaration ||
+        p.kind === SyntaxKind.PropertyDeclaration ||
+        p.kind === SyntaxKind.Constructor ||
+        p.kind === SyntaxKind.GetAccessor ||
+        p.kind === SyntaxKind.ClassDeclaration)
+    ) {
       return name;
     }
     if (p.kind === SyntaxKind.Constructor) return 'constructor';
@@ -101,13 +112,31 @@ function sitesIn(sf: SourceFile, checker: Checker, rel: string, fromDefault: str
     const n = node as any;
     if (n.kind === SyntaxKind.NewExpression && isAirlockError(n.expression)) {
       const [code, , hint] = n.arguments ?? [];
-      out.push({ file: rel, line: line(node), scope: scopeName(node), kind: 'new', codes: codeOf(code, []), codeText: text(code),
-        hints: hintTexts(checker, hint) });
-    } else if (n.kind === SyntaxKind.CallExpression && n.expression.kind === SyntaxKind.PropertyAccessExpression &&
-      isAirlockError(n.expression.expression) && n.expression.name.text === 'from') {
+      out.push({
+        file: rel,
+        line: line(node),
+        scope: scopeName(node),
+        kind: 'new',
+        codes: codeOf(code, []),
+        codeText: text(code),
+        hints: hintTexts(checker, hint),
+      });
+    } else if (
+      n.kind === SyntaxKind.CallExpression &&
+      n.expression.kind === SyntaxKind.PropertyAccessExpression &&
+      isAirlockError(n.expression.expression) &&
+      n.expression.name.text === 'from'
+    ) {
       const [, code, hint] = n.arguments ?? [];
-      out.push({ file: rel, line: line(node), scope: scopeName(node), kind: 'from', codes: codeOf(code, fromDefault),
-        codeText: text(code), hints: hintTexts(checker, hint) });
+      out.push({
+        file: rel,
+        line: line(node),
+        scope: scopeName(node),
+        kind: 'from',
+        codes: codeOf(code, fromDefault),
+        codeText: text(code),
+        hints: hintTexts(checker, hint),
+      });
     } else if (n.kind === SyntaxKind.ObjectLiteralExpression) {
       // An error payload built by hand (`{ code, message, hint }` sent on the wire): counted when its code is a known literal.
       const props = new Map<string, any>();
@@ -117,8 +146,15 @@ function sitesIn(sf: SourceFile, checker: Checker, rel: string, fromDefault: str
       if (props.has('code') && props.has('message')) {
         const codes = literals(checker, props.get('code').initializer).filter((c) => CODE_RE.test(c));
         if (codes.length) {
-          out.push({ file: rel, line: line(node), scope: scopeName(node), kind: 'payload', codes,
-            codeText: text(props.get('code').initializer), hints: hintTexts(checker, props.get('hint')?.initializer) });
+          out.push({
+            file: rel,
+            line: line(node),
+            scope: scopeName(node),
+            kind: 'payload',
+            codes,
+            codeText: text(props.get('code').initializer),
+            hints: hintTexts(checker, props.get('hint')?.initializer),
+          });
         }
       }
     }
@@ -152,7 +188,11 @@ export function openProgram(root: string, files: string[]): { at: FileAt; close:
 export function findErrorSites(root: string, files: string[], at: FileAt): ErrorSite[] {
   const fromDefault = defaultFromCode(at(path.join(root, 'protocol', 'src', 'errors.ts')));
   const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
-  return files.flatMap((f) => { const { sf, checker } = at(f); return sitesIn(sf, checker, rel(f), fromDefault); })
+  return files
+    .flatMap((f) => {
+      const { sf, checker } = at(f);
+      return sitesIn(sf, checker, rel(f), fromDefault);
+    })
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 

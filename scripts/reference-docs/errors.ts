@@ -12,9 +12,9 @@ export const PASS_THROUGH: { file: string; scope: string; code: string; why: str
   { file: 'errors.ts', scope: 'from', code: 'code', why: 'the wrapper itself: its callers are scanned with their code argument' },
   { file: 'errors.ts', scope: 'fromPayload', code: 'p.code', why: 'rebuilds an error received over the wire; its sender raised the code' },
   { file: 'hints.ts', scope: 'withHint', code: 'e.code', why: 'the same error again with a hint added for the terminal' },
-  { file: 'retry.ts', scope: 'errorFromEvent', code: 'ev.error.code', why: 'a provider stream\'s error event (built by the adapters)' },
-  { file: 'record.ts', scope: 'refused', code: 'a.code', why: 'keeps the audit log\'s own code (AUDIT_WRITE_FAILED when it had none)' },
-  { file: 'walk.ts', scope: 'runWalk', code: 'm.code', why: 'the walk worker\'s error message (its payloads are scanned)' },
+  { file: 'retry.ts', scope: 'errorFromEvent', code: 'ev.error.code', why: "a provider stream's error event (built by the adapters)" },
+  { file: 'record.ts', scope: 'refused', code: 'a.code', why: "keeps the audit log's own code (AUDIT_WRITE_FAILED when it had none)" },
+  { file: 'walk.ts', scope: 'runWalk', code: 'm.code', why: "the walk worker's error message (its payloads are scanned)" },
 ];
 
 const base = (f: string) => f.slice(f.lastIndexOf('/') + 1);
@@ -35,7 +35,9 @@ export function renderErrors(sites: ErrorSite[]): string {
     for (const code of s.codes) {
       const e = byCode.get(code) ?? { files: new Set(), hints: new Set(), hintless: false };
       e.files.add(s.file);
-      for (const h of s.hints) if (h === null) e.hintless = true; else e.hints.add(h);
+      for (const h of s.hints)
+        if (h === null) e.hintless = true;
+        else e.hints.add(h);
       byCode.set(code, e);
     }
   }
@@ -60,17 +62,27 @@ export function renderErrors(sites: ErrorSite[]): string {
     for (const code of codes.filter((c) => c.split('_')[0] === d)) {
       const e = byCode.get(code)!;
       const name = shared.has(code) ? ` (\`ErrorCodes.${shared.get(code)}\`)` : '';
-      const files = e.files.size ? [...e.files].sort().map((f) => `\`${f}\``).join(', ') : 'no call site: listed in `ErrorCodes` only';
+      const files = e.files.size
+        ? [...e.files]
+            .sort()
+            .map((f) => `\`${f}\``)
+            .join(', ')
+        : 'no call site: listed in `ErrorCodes` only';
       const hints = [...e.hints].sort().map(cell);
       if ((e.hintless || !e.hints.size) && CODE_HINTS[code]) hints.push(`*CLI*: ${cell(CODE_HINTS[code])}`);
       out.push(`| \`${code}\`${name} | ${files} | ${hints.join('<br>') || '—'} |`);
     }
     out.push('');
   }
-  out.push('## Pass-through call sites', '',
+  out.push(
+    '## Pass-through call sites',
+    '',
     'These sites re-raise a code made elsewhere, so it has no literal to resolve (`PASS_THROUGH` in',
-    'scripts/reference-docs/errors.ts). Any other site whose code cannot be resolved makes `npm run docs:gen` fail.', '',
-    '| file | function | code | why |', '| --- | --- | --- | --- |');
+    'scripts/reference-docs/errors.ts). Any other site whose code cannot be resolved makes `npm run docs:gen` fail.',
+    '',
+    '| file | function | code | why |',
+    '| --- | --- | --- | --- |',
+  );
   const used = sites.filter((s) => !s.codes.length && allowed(s));
   for (const s of used) out.push(`| \`${s.file}\` | \`${s.scope}\` | \`${s.codeText}\` | ${cell(allowed(s)!.why)} |`);
   return out.join('\n').trimEnd() + '\n';

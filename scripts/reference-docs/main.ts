@@ -24,9 +24,14 @@ export function generate(root: string, files = productFiles(root)): Generated {
     const protocolDir = path.join(root, 'protocol', 'src') + path.sep;
     const docs = readSourceDocs(files.filter((f) => f.startsWith(protocolDir)).map((f) => at(f).sf));
     const sites = findErrorSites(root, files, at);
-    const stale = PASS_THROUGH.filter((a) => !sites.some((s) => !s.codes.length && allowed(s) === a))
-      .map((a) => `scripts/reference-docs/errors.ts: PASS_THROUGH entry ${a.file} ${a.scope}(${a.code}) matches no call site: remove it`);
-    return { files: { api: renderApi(root, docs), errors: renderErrors(sites), commands: renderCommands() }, sites, problems: [...unresolved(sites), ...stale] };
+    const stale = PASS_THROUGH.filter((a) => !sites.some((s) => !s.codes.length && allowed(s) === a)).map(
+      (a) => `scripts/reference-docs/errors.ts: PASS_THROUGH entry ${a.file} ${a.scope}(${a.code}) matches no call site: remove it`,
+    );
+    return {
+      files: { api: renderApi(root, docs), errors: renderErrors(sites), commands: renderCommands() },
+      sites,
+      problems: [...unresolved(sites), ...stale],
+    };
   } finally {
     close();
   }

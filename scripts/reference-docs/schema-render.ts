@@ -3,11 +3,32 @@ import { z } from 'zod';
 
 /** The JSON-schema subset z.toJSONSchema emits for the protocol's schemas. */
 export interface Json {
-  $ref?: string; type?: string; const?: unknown; enum?: unknown[]; format?: string; pattern?: string; description?: string;
-  default?: unknown; properties?: Record<string, Json>; required?: string[]; items?: Json; prefixItems?: Json[];
-  additionalProperties?: Json | boolean; propertyNames?: Json; anyOf?: Json[]; oneOf?: Json[]; allOf?: Json[];
-  minLength?: number; maxLength?: number; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number;
-  minItems?: number; maxItems?: number; $defs?: Record<string, Json>;
+  $ref?: string;
+  type?: string;
+  const?: unknown;
+  enum?: unknown[];
+  format?: string;
+  pattern?: string;
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, Json>;
+  required?: string[];
+  items?: Json;
+  prefixItems?: Json[];
+  additionalProperties?: Json | boolean;
+  propertyNames?: Json;
+  anyOf?: Json[];
+  oneOf?: Json[];
+  allOf?: Json[];
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  $defs?: Record<string, Json>;
 }
 
 /** Field descriptions from the sources' JSDoc, by field name, for objects whose own keys include it (see api.ts). */
@@ -33,15 +54,18 @@ export function typeOf(s: Json): string {
   if (alts) return alts.map(typeOf).join(' \\| ');
   if (s.allOf) return s.allOf.map(typeOf).join(' & ');
   switch (s.type) {
-    case 'array': return s.prefixItems ? `[${s.prefixItems.map(typeOf).join(', ')}]` : `${wrap(typeOf(s.items ?? {}))}[]`;
+    case 'array':
+      return s.prefixItems ? `[${s.prefixItems.map(typeOf).join(', ')}]` : `${wrap(typeOf(s.items ?? {}))}[]`;
     case 'object':
       if (s.properties) return 'object';
       if (s.additionalProperties && typeof s.additionalProperties === 'object') {
         return `Record<${s.propertyNames ? typeOf(s.propertyNames) : 'string'}, ${typeOf(s.additionalProperties)}>`;
       }
       return 'object';
-    case undefined: return 'unknown';
-    default: return s.format ? `${s.type} (${s.format})` : s.type;
+    case undefined:
+      return 'unknown';
+    default:
+      return s.format ? `${s.type} (${s.format})` : s.type;
   }
 }
 const wrap = (t: string) => (t.includes('\\|') ? `(${t})` : t);
@@ -60,7 +84,10 @@ export function constraints(s: Json): string {
   if (s.minItems !== undefined && s.minItems > 0) out.push(`min ${s.minItems} items`);
   if (s.maxItems !== undefined) out.push(`max ${s.maxItems} items`);
   if (s.pattern) out.push(`matches \`${s.pattern.replace(/\|/g, '\\|')}\``);
-  if (s.type === 'array' && s.items) { const inner = constraints(s.items); if (inner) out.push(`each: ${inner}`); }
+  if (s.type === 'array' && s.items) {
+    const inner = constraints(s.items);
+    if (inner) out.push(`each: ${inner}`);
+  }
   if (s.default !== undefined) out.push(`default \`${JSON.stringify(s.default)}\``);
   return out.join(', ');
 }
@@ -101,17 +128,23 @@ export function renderSchema(s: Json, docs: FieldDocs, defs: Record<string, Json
     return out.join('\n');
   }
   const alts = s.oneOf ?? s.anyOf;
-  const resolved = alts?.map((a) => (a.$ref ? defs[refName(a.$ref)] ?? a : a));
+  const resolved = alts?.map((a) => (a.$ref ? (defs[refName(a.$ref)] ?? a) : a));
   if (alts && resolved!.every((a) => a.type === 'object' && a.properties)) {
     // The discriminator: a key every alternative fixes to a constant (`type` for events, `ok` for responses).
     const keys = Object.keys(resolved![0].properties!).filter((k) => resolved!.every((a) => a.properties![k]?.const !== undefined));
     const key = keys.includes('type') ? 'type' : keys[0];
-    return alts.map((a, i) => {
-      const label = key ? `\`${key}: ${lit(resolved![i].properties![key].const)}\`` : `alternative ${i + 1}`;
-      return a.$ref ? `- ${label}: ${typeLink(refName(a.$ref))}` : `- ${label}\n\n${indentTable(renderSchema(a, docs, defs))}`;
-    }).join('\n\n');
+    return alts
+      .map((a, i) => {
+        const label = key ? `\`${key}: ${lit(resolved![i].properties![key].const)}\`` : `alternative ${i + 1}`;
+        return a.$ref ? `- ${label}: ${typeLink(refName(a.$ref))}` : `- ${label}\n\n${indentTable(renderSchema(a, docs, defs))}`;
+      })
+      .join('\n\n');
   }
   return `\`${typeOf(s).replace(/\\\|/g, '|')}\`${constraints(s) ? ` (${constraints(s)})` : ''}.`;
 }
 
-const indentTable = (t: string) => t.split('\n').map((l) => `  ${l}`).join('\n');
+const indentTable = (t: string) =>
+  t
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');

@@ -15,7 +15,11 @@ function leadingDoc(sf: SourceFile, node: Node): string | undefined {
   const trivia = sf.text.slice(node.pos, node.getStart(sf));
   const all = [...trivia.matchAll(/\/\*\*([\s\S]*?)\*\//g)];
   if (!all.length) return undefined;
-  return all[all.length - 1][1].split('\n').map((l) => l.replace(/^\s*\*?\s?/, '').trim()).filter(Boolean).join(' ');
+  return all[all.length - 1][1]
+    .split('\n')
+    .map((l) => l.replace(/^\s*\*?\s?/, '').trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function readSourceDocs(files: SourceFile[]): SourceDocs {

@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import type { PluginCapabilities } from '../../protocol/src/plugin-manifest';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export interface Logger { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void }
+export interface Logger {
+  debug(m: string): void;
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+}
 
 /** The task's workspace, read-only (paths are workspace-relative; nothing outside it is reachable through this). */
 export interface WorkspaceView {
@@ -46,7 +51,8 @@ export class CapabilityError extends Error {
 
 /** Relative, inside the root, no `..`; the real path (symlinks followed) must stay inside too. */
 async function inside(root: string, rel: string): Promise<string> {
-  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0')) throw new Error(`${rel}: a workspace-relative path without ..`);
+  if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0'))
+    throw new Error(`${rel}: a workspace-relative path without ..`);
   const full = path.join(root, rel);
   const real = await fs.realpath(full);
   const realRoot = await fs.realpath(root);
@@ -60,14 +66,28 @@ export function workspaceView(root: string | undefined): WorkspaceView {
     return root;
   };
   return {
-    get root() { return root ?? ''; },
-    async read(rel) { return fs.readFile(await inside(need(), rel), 'utf8'); },
-    async readBytes(rel) { return fs.readFile(await inside(need(), rel)); },
+    get root() {
+      return root ?? '';
+    },
+    async read(rel) {
+      return fs.readFile(await inside(need(), rel), 'utf8');
+    },
+    async readBytes(rel) {
+      return fs.readFile(await inside(need(), rel));
+    },
     async list(rel = '.') {
       const dir = await inside(need(), rel);
       return (await fs.readdir(dir, { withFileTypes: true })).map((e) => ({ name: e.name, dir: e.isDirectory() }));
     },
-    async exists(rel) { try { await inside(need(), rel); return true; } catch (e) { if (e instanceof CapabilityError) throw e; return false; } },
+    async exists(rel) {
+      try {
+        await inside(need(), rel);
+        return true;
+      } catch (e) {
+        if (e instanceof CapabilityError) throw e;
+        return false;
+      }
+    },
   };
 }
 
@@ -77,9 +97,11 @@ export function outputFolder(allowed: boolean): OutputFolder {
     files,
     write(rel, content) {
       if (!allowed) throw new CapabilityError('this plugin did not ask for writes (capabilities.writes in its manifest)');
-      if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0') || !rel) throw new Error(`${rel}: a workspace-relative path without ..`);
+      if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..') || rel.includes('\0') || !rel)
+        throw new Error(`${rel}: a workspace-relative path without ..`);
       const at = files.findIndex((f) => f.path === rel);
-      if (at >= 0) files[at] = { path: rel, content }; else files.push({ path: rel, content });
+      if (at >= 0) files[at] = { path: rel, content };
+      else files.push({ path: rel, content });
     },
   };
 }

@@ -4,7 +4,13 @@ export { CapabilityError, type Logger, type LogLevel, type OutputFolder, type To
 export { pluginServer, runPlugin, type PluginServerOptions } from './serve';
 export { testPlugin, type PluginUnderTest, type TestCall } from './testing';
 export {
-  PLUGIN_MANIFEST_FILE, PLUGIN_PROTOCOL_VERSION, PLUGIN_SDK_VERSION, PluginCapabilities, PluginManifest, pluginResource, pluginToolName,
+  PLUGIN_MANIFEST_FILE,
+  PLUGIN_PROTOCOL_VERSION,
+  PLUGIN_SDK_VERSION,
+  PluginCapabilities,
+  PluginManifest,
+  pluginResource,
+  pluginToolName,
 } from '../../protocol/src/plugin-manifest';
 /** The tool definition the agent's router uses (name, description, JSON schema input, capabilities). */
 export { ToolDefinition } from '../../protocol/src/agent';

@@ -1,12 +1,15 @@
 // A plugin as its author writes it (`definePlugin`), and the manifest it implies (`manifestOf`).
 import { z } from 'zod';
-import {
-  PLUGIN_PROTOCOL_VERSION, PLUGIN_SDK_VERSION, PluginManifest, type PluginCapabilities,
-} from '../../protocol/src/plugin-manifest';
+import { PLUGIN_PROTOCOL_VERSION, PLUGIN_SDK_VERSION, PluginManifest, type PluginCapabilities } from '../../protocol/src/plugin-manifest';
 import type { ToolContext } from './context';
 
 /** A JSON schema for a tool's input (an object schema); the SDK checks `required` and the top-level types only. */
-export interface JsonObjectSchema { type: 'object'; properties?: Record<string, unknown>; required?: string[]; [k: string]: unknown }
+export interface JsonObjectSchema {
+  type: 'object';
+  properties?: Record<string, unknown>;
+  required?: string[];
+  [k: string]: unknown;
+}
 
 /** What a tool returns: text for the model, or text plus structured data (sent as JSON text after it). */
 export type ToolReturn = string | { text: string; data?: unknown };
@@ -33,13 +36,21 @@ export interface ToolPlugin {
 }
 
 /** Typed helper: keeps each tool's input type. */
-export function definePlugin<P extends ToolPlugin>(plugin: P): P { return plugin; }
-export function defineTool<I>(tool: PluginTool<I>): PluginTool<I> { return tool; }
+export function definePlugin<P extends ToolPlugin>(plugin: P): P {
+  return plugin;
+}
+export function defineTool<I>(tool: PluginTool<I>): PluginTool<I> {
+  return tool;
+}
 
 /** The manifest (`airlock-plugin.json`) this plugin implies; throws with the problems when it would be refused. */
 export function manifestOf(p: ToolPlugin): PluginManifest {
   const r = PluginManifest.safeParse({
-    manifestVersion: 1, name: p.name, version: p.version, description: p.description ?? '', entry: p.entry ?? 'dist/index.js',
+    manifestVersion: 1,
+    name: p.name,
+    version: p.version,
+    description: p.description ?? '',
+    entry: p.entry ?? 'dist/index.js',
     engines: { sdk: `^${PLUGIN_SDK_VERSION}`, protocol: `^${PLUGIN_PROTOCOL_VERSION}` },
     tools: p.tools.map((t) => ({ name: t.name, description: t.description })),
     capabilities: { reads: [], writes: false, exec: [], network: [], ...p.capabilities },
@@ -62,7 +73,9 @@ export function inputSchemaOf(t: PluginTool): JsonObjectSchema {
 export function checkInput(t: PluginTool, args: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
   if (isZod(t.input)) {
     const r = t.input.safeParse(args ?? {});
-    return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ') };
+    return r.success
+      ? { ok: true, value: r.data }
+      : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ') };
   }
   const o = (args ?? {}) as Record<string, unknown>;
   if (typeof o !== 'object' || Array.isArray(o)) return { ok: false, error: 'the input must be an object' };
@@ -70,7 +83,8 @@ export function checkInput(t: PluginTool, args: unknown): { ok: true; value: unk
   for (const [k, v] of Object.entries(o)) {
     const want = (t.input.properties?.[k] as { type?: string } | undefined)?.type;
     const got = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'number' && Number.isInteger(v) ? 'integer' : typeof v;
-    if (want && want !== got && !(want === 'number' && got === 'integer')) return { ok: false, error: `${k}: expected ${want}, got ${got}` };
+    if (want && want !== got && !(want === 'number' && got === 'integer'))
+      return { ok: false, error: `${k}: expected ${want}, got ${got}` };
   }
   return { ok: true, value: o };
 }

@@ -19,10 +19,13 @@ export function pluginServer(plugin: ToolPlugin, o: PluginServerOptions = {}): S
   const manifest = manifestOf(plugin);
   const caps: PluginCapabilities = manifest.capabilities;
   const root = caps.reads.length ? (o.workspace ?? process.env[PLUGIN_ENV.workspace] ?? '') || undefined : undefined;
-  const server = new Server({ name: manifest.name, version: manifest.version }, {
-    capabilities: { tools: {}, experimental: { airlock: { manifestVersion: 1, engines: manifest.engines, capabilities: caps } } },
-    instructions: manifest.description || undefined,
-  });
+  const server = new Server(
+    { name: manifest.name, version: manifest.version },
+    {
+      capabilities: { tools: {}, experimental: { airlock: { manifestVersion: 1, engines: manifest.engines, capabilities: caps } } },
+      instructions: manifest.description || undefined,
+    },
+  );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: plugin.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: inputSchemaOf(t) as never })),
   }));
@@ -35,12 +38,18 @@ export function pluginServer(plugin: ToolPlugin, o: PluginServerOptions = {}): S
     const log = stderrLogger(tool.name, o.logLine);
     const output = outputFolder(caps.writes);
     const ctx: ToolContext = {
-      signal: extra.signal, log, workspace: workspaceView(root), output,
+      signal: extra.signal,
+      log,
+      workspace: workspaceView(root),
+      output,
       plugin: { name: manifest.name, version: manifest.version, capabilities: caps },
       async progress(done, total, message) {
         log.debug(`progress ${done}${total === undefined ? '' : `/${total}`}${message ? ` ${message}` : ''}`);
         if (token === undefined) return;
-        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } });
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: done, total, message },
+        });
       },
     };
     try {
@@ -49,7 +58,7 @@ export function pluginServer(plugin: ToolPlugin, o: PluginServerOptions = {}): S
       return { content: [{ type: 'text', text }], ...(output.files.length ? { _meta: { [PLUGIN_WRITES_META]: output.files } } : {}) };
     } catch (e) {
       log.error(`${tool.name} failed: ${(e as Error).message}`);
-      return failed(e instanceof CapabilityError ? `refused: ${e.message}` : (e as Error).message ?? String(e));
+      return failed(e instanceof CapabilityError ? `refused: ${e.message}` : ((e as Error).message ?? String(e)));
     }
   });
   return server;

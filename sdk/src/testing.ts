@@ -6,7 +6,11 @@ import { PLUGIN_WRITES_META } from '../../protocol/src/plugin-manifest';
 import type { ToolPlugin } from './plugin';
 import { pluginServer } from './serve';
 
-export interface TestCall { text: string; isError: boolean; writes: Array<{ path: string; content: string }> }
+export interface TestCall {
+  text: string;
+  isError: boolean;
+  writes: Array<{ path: string; content: string }>;
+}
 export interface PluginUnderTest {
   tools(): Promise<Array<{ name: string; description?: string; inputSchema: unknown }>>;
   call(tool: string, args?: Record<string, unknown>): Promise<TestCall>;
@@ -24,13 +28,18 @@ export async function testPlugin(plugin: ToolPlugin, o: { workspace?: string } =
   await Promise.all([server.connect(a), client.connect(b)]);
   return {
     logs,
-    async tools() { return (await client.listTools()).tools; },
+    async tools() {
+      return (await client.listTools()).tools;
+    },
     async call(tool, args = {}) {
-      const r = await client.callTool({ name: tool, arguments: args }) as CallToolResult;
+      const r = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
       const text = r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
       const writes = ((r._meta as Record<string, unknown> | undefined)?.[PLUGIN_WRITES_META] ?? []) as TestCall['writes'];
       return { text, isError: r.isError === true, writes };
     },
-    async close() { await client.close(); await server.close(); },
+    async close() {
+      await client.close();
+      await server.close();
+    },
   };
 }

@@ -28,7 +28,11 @@ export interface DebianImageOptions {
   signal?: AbortSignal;
 }
 
-export interface BuiltImage { ref: string; contentHash: string; cached: boolean }
+export interface BuiltImage {
+  ref: string;
+  contentHash: string;
+  cached: boolean;
+}
 
 const BUILDER_VERSION = '1';
 /** Bumped when the layer laid over Debian changes (not the Debian tree itself). */
@@ -49,7 +53,14 @@ const isRoot = () => (process.getuid?.() ?? 0) === 0;
 export function aptMirror(root = '/etc/apt'): string {
   const files = [path.join(root, 'sources.list')];
   const d = path.join(root, 'sources.list.d');
-  if (fs.existsSync(d)) files.push(...fs.readdirSync(d).filter((f) => /\.(list|sources)$/.test(f)).sort().map((f) => path.join(d, f)));
+  if (fs.existsSync(d))
+    files.push(
+      ...fs
+        .readdirSync(d)
+        .filter((f) => /\.(list|sources)$/.test(f))
+        .sort()
+        .map((f) => path.join(d, f)),
+    );
   for (const f of files) {
     if (!fs.existsSync(f)) continue;
     for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
@@ -57,7 +68,11 @@ export function aptMirror(root = '/etc/apt'): string {
       if (m && !/security/.test(m[1])) return m[1];
     }
   }
-  throw new AirlockError('IMAGE_NO_MIRROR', 'no apt mirror found in /etc/apt/sources.list(.d)', 'pass mirror: explicitly or point the template at your own image (field `image`)');
+  throw new AirlockError(
+    'IMAGE_NO_MIRROR',
+    'no apt mirror found in /etc/apt/sources.list(.d)',
+    'pass mirror: explicitly or point the template at your own image (field `image`)',
+  );
 }
 
 /** tini (needs only libc) or Docker's static copy of it. */
@@ -69,10 +84,19 @@ function sha256File(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-function run(cmd: string, args: string[], opts: { onLine?: (l: string) => void; signal?: AbortSignal; stdin?: NodeJS.ReadableStream } = {}): Promise<string> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { onLine?: (l: string) => void; signal?: AbortSignal; stdin?: NodeJS.ReadableStream } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], signal: opts.signal });
-    if (opts.stdin) { p.stdin!.on('error', () => { /* the engine closed early; its exit code says why */ }); opts.stdin.pipe(p.stdin!); }
+    if (opts.stdin) {
+      p.stdin!.on('error', () => {
+        /* the engine closed early; its exit code says why */
+      });
+      opts.stdin.pipe(p.stdin!);
+    }
     let out = '';
     let tail = '';
     const onData = (b: Buffer, keep: boolean) => {
@@ -84,17 +108,35 @@ function run(cmd: string, args: string[], opts: { onLine?: (l: string) => void; 
     p.stdout!.on('data', (b: Buffer) => onData(b, true));
     p.stderr!.on('data', (b: Buffer) => onData(b, false));
     p.on('error', (e) => reject(new AirlockError('IMAGE_BUILD_FAILED', `${cmd}: ${e.message}`)));
-    p.on('close', (code) => code === 0 ? resolve(out) : reject(new AirlockError('IMAGE_BUILD_FAILED', `${cmd} ${args[0]} exited with ${code}: ${tail.trim().split('\n').slice(-5).join(' | ')}`)));
+    p.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(
+            new AirlockError(
+              'IMAGE_BUILD_FAILED',
+              `${cmd} ${args[0]} exited with ${code}: ${tail.trim().split('\n').slice(-5).join(' | ')}`,
+            ),
+          ),
+    );
   });
 }
 
 export async function imageExists(engine: string, ref: string): Promise<boolean> {
-  try { await run(engine, ['image', 'inspect', ref]); return true; } catch { return false; }
+  try {
+    await run(engine, ['image', 'inspect', ref]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs debootstrap once per (suite, include, mirror); the finished tree is renamed into place so a crash leaves no half tree. */
-export async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' | 'include' | 'mirror' | 'cacheDir'>> & DebianImageOptions): Promise<{ dir: string; key: string }> {
-  const key = createHash('sha256').update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror])).digest('hex');
+export async function debootstrap(
+  o: Required<Pick<DebianImageOptions, 'suite' | 'include' | 'mirror' | 'cacheDir'>> & DebianImageOptions,
+): Promise<{ dir: string; key: string }> {
+  const key = createHash('sha256')
+    .update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror]))
+    .digest('hex');
   const dir = path.join(o.cacheDir, 'debootstrap', key.slice(0, 16));
   if (fs.existsSync(path.join(dir, 'etc', 'debian_version'))) return { dir, key };
   const shared = path.join(SHARED_CACHE, 'debootstrap', key.slice(0, 16));
@@ -105,14 +147,20 @@ export async function debootstrap(o: Required<Pick<DebianImageOptions, 'suite' |
   // debootstrap lives in /usr/sbin (not on a normal user's PATH) and needs root: say so instead of failing obscurely.
   const bin = ['/usr/sbin/debootstrap', '/usr/bin/debootstrap'].find((b) => fs.existsSync(b)) ?? 'debootstrap';
   if ((process.getuid?.() ?? 0) !== 0) {
-    throw new AirlockError('IMAGE_BUILD_NEEDS_ROOT', `the ${o.suite} base of the code-executor image is built with debootstrap, which needs root`,
-      'have an administrator run `sudo airlock images prepare` once (in a checkout: `sudo npm run images`); the Debian base is then shared by every user of this machine');
+    throw new AirlockError(
+      'IMAGE_BUILD_NEEDS_ROOT',
+      `the ${o.suite} base of the code-executor image is built with debootstrap, which needs root`,
+      'have an administrator run `sudo airlock images prepare` once (in a checkout: `sudo npm run images`); the Debian base is then shared by every user of this machine',
+    );
   }
   o.onProgress?.(`debootstrap ${o.suite} (minbase + ${o.include.join(',')}) from ${o.mirror}: about a minute, once`);
   let n = 0;
   await run(bin, ['--variant=minbase', `--include=${o.include.join(',')}`, o.suite, tmp, o.mirror], {
     signal: o.signal,
-    onLine: (l) => { if (/^I: (Retrieving|Validating|Extracting|Installing|Configuring|Unpacking|Base system)/.test(l)) o.onProgress?.(`debootstrap [${++n}] ${l.slice(3)}`); },
+    onLine: (l) => {
+      if (/^I: (Retrieving|Validating|Extracting|Installing|Configuring|Unpacking|Base system)/.test(l))
+        o.onProgress?.(`debootstrap [${++n}] ${l.slice(3)}`);
+    },
   });
   fs.rmSync(path.join(tmp, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
   fs.rmSync(dir, { recursive: true, force: true });
@@ -128,7 +176,13 @@ async function stageRootfs(dir: string, base: string, nodeBinary: string, npmDir
   else {
     // Another user's tree (the shared base): no hard links into it, no device nodes, files we cannot read left out.
     fs.mkdirSync(path.join(dir, 'dev'), { recursive: true });
-    await run('sh', ['-c', 'tar -C "$1" --exclude=./dev --ignore-failed-read -cf - . 2>/dev/null | tar -C "$2" -xpf - --no-same-owner', 'sh', base, dir]);
+    await run('sh', [
+      '-c',
+      'tar -C "$1" --exclude=./dev --ignore-failed-read -cf - . 2>/dev/null | tar -C "$2" -xpf - --no-same-owner',
+      'sh',
+      base,
+      dir,
+    ]);
   }
   const p = (...s: string[]) => path.join(dir, ...s);
   fs.mkdirSync(p('usr', 'local', 'bin'), { recursive: true });
@@ -170,8 +224,12 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
   const nodeBinary = opts.nodeBinary ?? defaultNodeBinary();
   const npmDir = opts.npmDir ?? path.resolve(path.dirname(fs.realpathSync(path.join(path.dirname(nodeBinary), 'npm'))), '..');
   const npmVersion = JSON.parse(fs.readFileSync(path.join(npmDir, 'package.json'), 'utf8')).version as string;
-  const baseKey = createHash('sha256').update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror])).digest('hex');
-  const contentHash = createHash('sha256').update(JSON.stringify([LAYOUT_VERSION, baseKey, sha256File(nodeBinary), npmVersion, SANDBOX_UID, opts.labels ?? {}])).digest('hex');
+  const baseKey = createHash('sha256')
+    .update(JSON.stringify(['debootstrap', BUILDER_VERSION, o.suite, [...o.include].sort(), o.mirror]))
+    .digest('hex');
+  const contentHash = createHash('sha256')
+    .update(JSON.stringify([LAYOUT_VERSION, baseKey, sha256File(nodeBinary), npmVersion, SANDBOX_UID, opts.labels ?? {}]))
+    .digest('hex');
   const ref = `${opts.repository ?? 'airlock/code-executor'}:${contentHash.slice(0, 12)}`;
   if (await imageExists(o.engine, ref)) return { ref, contentHash, cached: true };
 
@@ -179,8 +237,12 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
   const stage = path.join(o.cacheDir, 'stage', contentHash.slice(0, 16));
   await stageRootfs(stage, base, nodeBinary, npmDir);
   o.onProgress?.(`importing ${ref} into ${o.engine}`);
-  const labels = { 'airlock.owner': 'airlock', 'airlock.content-hash': contentHash, ...opts.labels,
-    [INSTALLATION_LABEL]: opts.installation ?? installationId() };
+  const labels = {
+    'airlock.owner': 'airlock',
+    'airlock.content-hash': contentHash,
+    ...opts.labels,
+    [INSTALLATION_LABEL]: opts.installation ?? installationId(),
+  };
   const changes = [
     ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${v}`),
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -190,7 +252,10 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
   // A normal user's copy is theirs on disk; in the image the system's files belong to root, as Debian has them.
   const archive = `${stage}.tar`;
   try {
-    writeRootfsTar(stage, archive, { rootOwned: !isRoot(), executeOnly: ['/usr/local/bin/tini', AGENT_NODE].filter((f) => fs.existsSync(path.join(stage, f))) });
+    writeRootfsTar(stage, archive, {
+      rootOwned: !isRoot(),
+      executeOnly: ['/usr/local/bin/tini', AGENT_NODE].filter((f) => fs.existsSync(path.join(stage, f))),
+    });
     await run(o.engine, ['import', ...changes, '-', ref], { stdin: fs.createReadStream(archive), signal: o.signal });
   } finally {
     fs.rmSync(archive, { force: true });

@@ -17,7 +17,12 @@ type Stream = Array<{ error?: string; stream?: string; aux?: { ID?: string } }>;
 
 /** A build to its end, each line of its output to `onLine`. */
 const follow = (docker: Docker, stream: NodeJS.ReadableStream, onLine: (l: string) => void, signal?: AbortSignal): Promise<Stream> =>
-  followEngine<Stream[number]>(docker, stream, { signal, onEvent: (e) => { for (const l of (e.stream ?? '').split('\n')) if (l.trim()) onLine(l.trim()); } });
+  followEngine<Stream[number]>(docker, stream, {
+    signal,
+    onEvent: (e) => {
+      for (const l of (e.stream ?? '').split('\n')) if (l.trim()) onLine(l.trim());
+    },
+  });
 
 export interface DockerfileBuild {
   image: DockerfileImage;
@@ -40,39 +45,71 @@ export async function buildDockerfile(docker: Docker, b: DockerfileBuild): Promi
   const dockerfile = `templates/docker/${b.image}.Dockerfile`;
   const src = [dockerfile, ...(b.include ?? [])];
   for (const s of src) {
-    if (!fs.existsSync(path.join(b.context, s))) throw new AirlockError('IMAGE_BUILD_FAILED', `${s} is missing from ${b.context}`, 'run `npm run build` first');
+    if (!fs.existsSync(path.join(b.context, s)))
+      throw new AirlockError('IMAGE_BUILD_FAILED', `${s} is missing from ${b.context}`, 'run `npm run build` first');
   }
   const progress = b.progress ?? (() => {});
   let out: Stream;
   try {
-    const stream = await docker.buildImage({ context: b.context, src }, { t: b.tag, dockerfile, buildargs: { BASE: b.base }, labels: b.labels ?? {},
-      networkmode: 'none', rm: true, forcerm: true, abortSignal: b.signal } as Docker.ImageBuildOptions) as unknown as NodeJS.ReadableStream;
+    const stream = (await docker.buildImage({ context: b.context, src }, {
+      t: b.tag,
+      dockerfile,
+      buildargs: { BASE: b.base },
+      labels: b.labels ?? {},
+      networkmode: 'none',
+      rm: true,
+      forcerm: true,
+      abortSignal: b.signal,
+    } as Docker.ImageBuildOptions)) as unknown as NodeJS.ReadableStream;
     out = await follow(docker, stream, (l) => progress(`[${b.image}] ${l}`), b.signal);
   } catch (err) {
     if (b.signal?.aborted) throw b.signal.reason;
-    throw new AirlockError('IMAGE_BUILD_FAILED', `building ${dockerfile} FROM ${b.base}: ${(err as Error).message.slice(0, 400)}`, 'check the engine log');
+    throw new AirlockError(
+      'IMAGE_BUILD_FAILED',
+      `building ${dockerfile} FROM ${b.base}: ${(err as Error).message.slice(0, 400)}`,
+      'check the engine log',
+    );
   }
   const failed = out.find((e) => e.error)?.error;
   if (failed) {
-    throw new AirlockError('IMAGE_BUILD_FAILED', `building ${dockerfile} FROM ${b.base}: ${failed.slice(0, 400)}`,
-      /pull|not found|manifest|dial tcp/i.test(failed) ? 'the base image must be in a registry the engine trusts (see docs/install.md)' : 'see the build output above');
+    throw new AirlockError(
+      'IMAGE_BUILD_FAILED',
+      `building ${dockerfile} FROM ${b.base}: ${failed.slice(0, 400)}`,
+      /pull|not found|manifest|dial tcp/i.test(failed)
+        ? 'the base image must be in a registry the engine trusts (see docs/install.md)'
+        : 'see the build output above',
+    );
   }
   return b.tag;
 }
 
 /** A Debian base (debootstrap minbase + git, ca-certificates, python3) with Node.js at /usr/local/bin/node and tini at
  * /usr/bin/tini, as the official node:20-bookworm-slim plus those packages has them; imported as `tag`. Needs root. */
-export async function importDebianBase(docker: Docker, tag: string, o: { progress?: (l: string) => void; signal?: AbortSignal } = {}): Promise<string> {
+export async function importDebianBase(
+  docker: Docker,
+  tag: string,
+  o: { progress?: (l: string) => void; signal?: AbortSignal } = {},
+): Promise<string> {
   // The offline code-executor recipe's packages (debian-rootfs.ts), so its Dockerfile installs nothing.
-  const { dir } = await debootstrap({ engine: 'docker', suite: 'bookworm', include: ['git', 'ca-certificates', 'python3'], mirror: aptMirror(), cacheDir: defaultCacheDir(),
-    onProgress: o.progress, signal: o.signal });
+  const { dir } = await debootstrap({
+    engine: 'docker',
+    suite: 'bookworm',
+    include: ['git', 'ca-certificates', 'python3'],
+    mirror: aptMirror(),
+    cacheDir: defaultCacheDir(),
+    onProgress: o.progress,
+    signal: o.signal,
+  });
   const extra = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-base-'));
   try {
     fs.mkdirSync(path.join(extra, 'usr/local/bin'), { recursive: true });
     fs.copyFileSync(defaultNodeBinary(), path.join(extra, 'usr/local/bin/node'));
     fs.chmodSync(path.join(extra, 'usr/local/bin/node'), 0o755);
     const init = initBinary();
-    if (init) { fs.mkdirSync(path.join(extra, 'usr/bin'), { recursive: true }); fs.copyFileSync(init, path.join(extra, 'usr/bin/tini')); }
+    if (init) {
+      fs.mkdirSync(path.join(extra, 'usr/bin'), { recursive: true });
+      fs.copyFileSync(init, path.join(extra, 'usr/bin/tini'));
+    }
     o.progress?.(`importing the Debian base as ${tag}`);
     // Two steps, as writeRootfsTar does: GNU tar applies --exclude to every member, so one command that excluded the
     // added paths from the Debian tree (to name each path once) dropped them from `extra` too: the base had no node.
@@ -81,19 +118,35 @@ export async function importDebianBase(docker: Docker, tag: string, o: { progres
     tarOrThrow(['--numeric-owner', '--exclude=./dev/*', ...added.map((f) => `--exclude=${f}`), '-C', dir, '-cf', archive, '.']);
     tarOrThrow(['--numeric-owner', '--owner=0', '--group=0', '-C', extra, '-rf', archive, ...added]);
     const i = tag.lastIndexOf(':');
-    const stream = await docker.importImage(fs.createReadStream(archive) as unknown as string, { repo: tag.slice(0, i), tag: tag.slice(i + 1),
-      changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/sh"]'] } as object);
+    const stream = await docker.importImage(
+      fs.createReadStream(archive) as unknown as string,
+      {
+        repo: tag.slice(0, i),
+        tag: tag.slice(i + 1),
+        changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/sh"]'],
+      } as object,
+    );
     const res = await follow(docker, stream as unknown as NodeJS.ReadableStream, () => {}, o.signal);
-    const id = res.map((e) => (e as { status?: string }).status).reverse().find((s) => s?.startsWith('sha256:'));
-    if (!id) throw new AirlockError('IMAGE_BUILD_FAILED', `importing the Debian base returned no image id: ${JSON.stringify(res).slice(0, 300)}`);
+    const id = res
+      .map((e) => (e as { status?: string }).status)
+      .reverse()
+      .find((s) => s?.startsWith('sha256:'));
+    if (!id)
+      throw new AirlockError('IMAGE_BUILD_FAILED', `importing the Debian base returned no image id: ${JSON.stringify(res).slice(0, 300)}`);
     await docker.getImage(id).tag({ repo: tag.slice(0, i), tag: tag.slice(i + 1) });
     return tag;
-  } finally { fs.rmSync(extra, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(extra, { recursive: true, force: true });
+  }
 }
 
 /** `airlock images base`: the Debian base imported into this engine and pushed to `registry` (HOST[:PORT]/PREFIX) as
  * PREFIX/base; returns it by digest, the value for AIRLOCK_IMAGE_BASE. Needs root (debootstrap). */
-export async function publishDebianBase(docker: Docker, registry: string, o: { progress?: (l: string) => void; signal?: AbortSignal } = {}): Promise<string> {
+export async function publishDebianBase(
+  docker: Docker,
+  registry: string,
+  o: { progress?: (l: string) => void; signal?: AbortSignal } = {},
+): Promise<string> {
   const prefix = parseRegistry(registry);
   // Named after the Node.js it ships (the one the offline builder would use), e.g. bookworm-node20.20.2.
   const tag = `bookworm-${(probeNode(defaultNodeBinary()) ?? 'node').replace(/[^\w.-]+/g, '').replace(/^nodev/, 'node')}`;
@@ -107,5 +160,9 @@ export async function publishDebianBase(docker: Docker, registry: string, o: { p
 
 function tarOrThrow(args: string[]): void {
   const r = spawnSync('tar', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  if (r.status !== 0) throw new AirlockError('IMAGE_BUILD_FAILED', `tar failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().slice(-400)}`);
+  if (r.status !== 0)
+    throw new AirlockError(
+      'IMAGE_BUILD_FAILED',
+      `tar failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().slice(-400)}`,
+    );
 }

@@ -16,10 +16,7 @@ import { registryFromEnv, type RegistrySource } from './registry-prepare';
 /** Label saying an image was built by the engine from a Dockerfile, and FROM which base. */
 export const BUILT_FROM_LABEL = 'airlock.built-from';
 
-export type ImageSource =
-  | { type: 'registry'; source: RegistrySource }
-  | { type: 'dockerfile'; base: string }
-  | { type: 'offline' };
+export type ImageSource = { type: 'registry'; source: RegistrySource } | { type: 'dockerfile'; base: string } | { type: 'offline' };
 
 export interface HostFacts {
   env?: NodeJS.ProcessEnv;
@@ -33,8 +30,11 @@ export interface HostFacts {
 export function parseBase(value: string): string {
   const r = DigestRef.safeParse(value.trim());
   if (!r.success) {
-    throw new AirlockError('IMAGE_BASE_INVALID', `${IMAGE_BASE_ENV}=${JSON.stringify(value)} is not an image pinned by digest`,
-      'name it as HOST[:PORT]/NAME@sha256:<64 hex digits> (a Node.js 20 Debian base in a registry the engine trusts; docs/install.md)');
+    throw new AirlockError(
+      'IMAGE_BASE_INVALID',
+      `${IMAGE_BASE_ENV}=${JSON.stringify(value)} is not an image pinned by digest`,
+      'name it as HOST[:PORT]/NAME@sha256:<64 hex digits> (a Node.js 20 Debian base in a registry the engine trusts; docs/install.md)',
+    );
   }
   return r.data;
 }
@@ -51,14 +51,19 @@ export function imageSource(h: HostFacts = {}): ImageSource {
   const manifest = defaultManifestPath(h.root);
   if (fs.existsSync(manifest)) return { type: 'registry', source: { manifest } };
   const shipped = path.relative(h.root ?? assets().root, manifest);
-  throw new AirlockError('IMAGE_NO_SOURCE', 'in desktop VS Code (Electron) Airlock\'s images come from a registry or are built by the '
-    + `engine from its Dockerfiles, and neither is configured (no ${shipped} shipped)`,
-  `set ${IMAGE_REGISTRY_ENV} (and ${IMAGE_MANIFEST_ENV}) to pull them by digest, `
-    + `or ${IMAGE_BASE_ENV}=HOST/NAME@sha256:… to build them FROM that base`);
+  throw new AirlockError(
+    'IMAGE_NO_SOURCE',
+    "in desktop VS Code (Electron) Airlock's images come from a registry or are built by the " +
+      `engine from its Dockerfiles, and neither is configured (no ${shipped} shipped)`,
+    `set ${IMAGE_REGISTRY_ENV} (and ${IMAGE_MANIFEST_ENV}) to pull them by digest, ` +
+      `or ${IMAGE_BASE_ENV}=HOST/NAME@sha256:… to build them FROM that base`,
+  );
 }
 
 const REPO: Record<DockerfileImage, string> = {
-  kernel: 'airlock/kernel', 'sandbox-node': 'airlock/sandbox-node', 'code-executor': 'airlock/code-executor',
+  kernel: 'airlock/kernel',
+  'sandbox-node': 'airlock/sandbox-node',
+  'code-executor': 'airlock/code-executor',
 };
 
 /** The context paths a Dockerfile COPYs (sources only; no flags, no multi-source COPY in ours). */
@@ -75,16 +80,25 @@ export function copySources(dockerfileText: string): string[] {
 export function dockerfileInputs(root: string, image: DockerfileImage, base: string): { hash: string; include: string[] } {
   const file = path.join(root, 'templates', 'docker', `${image}.Dockerfile`);
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch {
-    throw new AirlockError('IMAGE_BUILD_FAILED', `templates/docker/${image}.Dockerfile is missing from ${root}`,
-      'build from a checkout (after `npm run build`) or an installation that ships templates/docker, or pull from a registry');
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new AirlockError(
+      'IMAGE_BUILD_FAILED',
+      `templates/docker/${image}.Dockerfile is missing from ${root}`,
+      'build from a checkout (after `npm run build`) or an installation that ships templates/docker, or pull from a registry',
+    );
   }
   const include = copySources(text);
   const h = crypto.createHash('sha256').update('airlock-dockerfile-image-v1\0').update(`${image}\0${base}\0`).update(text);
   for (const src of include) {
     const abs = path.join(root, src);
     if (!fs.existsSync(abs)) {
-      throw new AirlockError('IMAGE_BUILD_FAILED', `${src} (COPYed by ${image}.Dockerfile) is missing from ${root}`, 'run `npm run build` first');
+      throw new AirlockError(
+        'IMAGE_BUILD_FAILED',
+        `${src} (COPYed by ${image}.Dockerfile) is missing from ${root}`,
+        'run `npm run build` first',
+      );
     }
     hashTree(h, src, abs);
   }
@@ -106,12 +120,23 @@ export async function ensureDockerfileImage(docker: Docker, image: DockerfileIma
   const { hash, include } = dockerfileInputs(root, image, o.base);
   const repo = qualifiedRepo(REPO[image]);
   const tag = `${repo}:df-${hash.slice(0, 16)}`;
-  const found = await docker.getImage(tag).inspect().catch(() => undefined);
+  const found = await docker
+    .getImage(tag)
+    .inspect()
+    .catch(() => undefined);
   if (found?.Config?.Labels?.[INPUT_HASH_LABEL] === hash) return tag;
   progress(`[${image}] building templates/docker/${image}.Dockerfile FROM ${o.base}`);
   const owner = o.installation ?? installationId();
-  await buildDockerfile(docker, { image, base: o.base, context: root, include, tag, signal: o.signal, progress,
-    labels: { [INPUT_HASH_LABEL]: hash, [INSTALLATION_LABEL]: owner, [BUILT_FROM_LABEL]: o.base } });
+  await buildDockerfile(docker, {
+    image,
+    base: o.base,
+    context: root,
+    include,
+    tag,
+    signal: o.signal,
+    progress,
+    labels: { [INPUT_HASH_LABEL]: hash, [INSTALLATION_LABEL]: owner, [BUILT_FROM_LABEL]: o.base },
+  });
   await pruneOldTags(docker, repo, tag, owner);
   return tag;
 }

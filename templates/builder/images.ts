@@ -1,7 +1,14 @@
 // The images Airlock uses (kernel, sandbox-node, code-executor): prepare them, list them, prune this installation's
 // unused ones. Shared by `airlock images` and the extension's Airlock: Prepare Images (no tsx, no checkout needed).
 import { AirlockError } from '../../protocol/src/errors';
-import { IMAGE_FOR_LABEL, type ImageKind, ImageRecipe, KERNEL_IMAGE_ROLE, RECIPE_IMAGE, type TemplateImageFields } from '../../protocol/src/images';
+import {
+  IMAGE_FOR_LABEL,
+  type ImageKind,
+  ImageRecipe,
+  KERNEL_IMAGE_ROLE,
+  RECIPE_IMAGE,
+  type TemplateImageFields,
+} from '../../protocol/src/images';
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 import { ensureNodeImage, type Progress } from './node-rootfs';
 import { ensureSandboxImages, templateImages } from './sandbox-images';
@@ -25,7 +32,10 @@ export interface PrepareOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface PreparedImage { kind: ImageKind; ref: string }
+export interface PreparedImage {
+  kind: ImageKind;
+  ref: string;
+}
 
 /** Builds (or finds, by content hash) the kernel image and every sandbox template's image, one after the other. */
 export async function prepareImages(engine: Engine, o: PrepareOptions = {}): Promise<PreparedImage[]> {
@@ -35,21 +45,44 @@ export async function prepareImages(engine: Engine, o: PrepareOptions = {}): Pro
   const source: ImageSource = o.registry ? { type: 'registry', source: o.registry } : imageSource({ env: o.env });
   if (source.type === 'registry') {
     if (o.kernelImage && !o.sandboxesOnly) out.push({ kind: 'kernel', ref: o.kernelImage });
-    return [...out, ...await pullImages(engine.docker, { source: source.source, sandboxesOnly: o.sandboxesOnly || !!o.kernelImage,
-      templates: o.templates, progress, signal: o.signal })];
+    return [
+      ...out,
+      ...(await pullImages(engine.docker, {
+        source: source.source,
+        sandboxesOnly: o.sandboxesOnly || !!o.kernelImage,
+        templates: o.templates,
+        progress,
+        signal: o.signal,
+      })),
+    ];
   }
   if (source.type === 'dockerfile') return prepareFromDockerfiles(engine, source.base, o);
   if (!o.sandboxesOnly) {
     progress('[kernel] finding or building the kernel image');
-    const ref = o.kernelImage ?? await ensureNodeImage(engine.docker, { ...kernelImageSpec(), installation: o.installation },
-      (l) => progress(`[kernel] ${l}`), o.signal);
+    const ref =
+      o.kernelImage ??
+      (await ensureNodeImage(
+        engine.docker,
+        { ...kernelImageSpec(), installation: o.installation },
+        (l) => progress(`[kernel] ${l}`),
+        o.signal,
+      ));
     out.push({ kind: 'kernel', ref });
     progress(`[kernel] ready: ${ref}`);
   }
   o.signal?.throwIfAborted();
-  const built = await ensureSandboxImages({ engine: engine.kind, socketPath: engine.socket, templates: o.templates,
-    installation: o.installation, onProgress: progress, signal: o.signal });
-  for (const [recipe, ref] of built) { out.push({ kind: RECIPE_IMAGE[recipe], ref }); progress(`[${RECIPE_IMAGE[recipe]}] ready: ${ref}`); }
+  const built = await ensureSandboxImages({
+    engine: engine.kind,
+    socketPath: engine.socket,
+    templates: o.templates,
+    installation: o.installation,
+    onProgress: progress,
+    signal: o.signal,
+  });
+  for (const [recipe, ref] of built) {
+    out.push({ kind: RECIPE_IMAGE[recipe], ref });
+    progress(`[${RECIPE_IMAGE[recipe]}] ready: ${ref}`);
+  }
   return out;
 }
 
@@ -61,7 +94,12 @@ async function prepareFromDockerfiles(engine: Engine, base: string, o: PrepareOp
   const out: PreparedImage[] = o.kernelImage && !o.sandboxesOnly ? [{ kind: 'kernel', ref: o.kernelImage }] : [];
   for (const kind of kinds) {
     o.signal?.throwIfAborted();
-    const ref = await ensureDockerfileImage(engine.docker, kind, { base, installation: o.installation, progress: o.progress, signal: o.signal });
+    const ref = await ensureDockerfileImage(engine.docker, kind, {
+      base,
+      installation: o.installation,
+      progress: o.progress,
+      signal: o.signal,
+    });
     out.push({ kind, ref });
     o.progress?.(`[${kind}] ready: ${ref}`);
   }
@@ -94,7 +132,9 @@ export async function listImages(engine: Engine, installation = installationId()
   const [images, containers] = await Promise.all([
     engine.docker.listImages({ filters: { label: ['airlock.owner=airlock'] } }),
     engine.docker.listContainers({ all: true }),
-  ]).catch((err: Error) => { throw new AirlockError('IMAGE_LIST_FAILED', `could not list images on ${engine.kind}: ${err.message}`, `check \`${engine.kind} info\``); });
+  ]).catch((err: Error) => {
+    throw new AirlockError('IMAGE_LIST_FAILED', `could not list images on ${engine.kind}: ${err.message}`, `check \`${engine.kind} info\``);
+  });
   const used = new Map<string, number>();
   for (const c of containers) used.set(c.ImageID, (used.get(c.ImageID) ?? 0) + 1);
   const out: ImageInfo[] = [];
@@ -102,13 +142,24 @@ export async function listImages(engine: Engine, installation = installationId()
     const kind = imageKind(img.Labels ?? undefined);
     if (!kind) continue;
     const owner = img.Labels?.[INSTALLATION_LABEL];
-    out.push({ kind, id: img.Id, tags: (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), size: img.Size, created: img.Created,
-      installation: owner, mine: owner === installation, containers: used.get(img.Id) ?? 0 });
+    out.push({
+      kind,
+      id: img.Id,
+      tags: (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      size: img.Size,
+      created: img.Created,
+      installation: owner,
+      mine: owner === installation,
+      containers: used.get(img.Id) ?? 0,
+    });
   }
   return out.sort((a, b) => b.created - a.created);
 }
 
-export interface PruneResult { removed: ImageInfo[]; kept: ImageInfo[] }
+export interface PruneResult {
+  removed: ImageInfo[];
+  kept: ImageInfo[];
+}
 
 /** Removes this installation's images that no container uses. The newest of each kind stays unless `all` (it is what
  * the next start would build again); another installation's images and images in use are never touched. */
@@ -120,11 +171,16 @@ export async function pruneImages(engine: Engine, o: { all?: boolean; installati
   for (const img of images) {
     const keepNewest = img.mine && !o.all && !newest.has(img.kind);
     if (img.mine) newest.add(img.kind);
-    if (!img.mine || img.containers > 0 || keepNewest) { kept.push(img); continue; }
+    if (!img.mine || img.containers > 0 || keepNewest) {
+      kept.push(img);
+      continue;
+    }
     try {
       await engine.docker.getImage(img.id).remove({ force: false });
       removed.push(img);
-    } catch { kept.push(img); } // a container made it meanwhile, or it is already gone
+    } catch {
+      kept.push(img);
+    } // a container made it meanwhile, or it is already gone
   }
   return { removed, kept };
 }

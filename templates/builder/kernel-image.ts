@@ -19,22 +19,34 @@ export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
   // The natives (better-sqlite3, the peer-credential addon) staged beside the bundles by the build.
   // dist/node_modules also holds the CLI's keychain binding (@napi-rs): the kernel never loads it, so it stays out.
   const mods = path.join(a.root, 'dist', 'node_modules');
-  for (const m of fs.existsSync(mods) ? fs.readdirSync(mods) : []) if (m !== '@napi-rs') files[`${IMAGE_ROOT}/dist/node_modules/${m}`] = path.join(mods, m);
+  for (const m of fs.existsSync(mods) ? fs.readdirSync(mods) : [])
+    if (m !== '@napi-rs') files[`${IMAGE_ROOT}/dist/node_modules/${m}`] = path.join(mods, m);
   // The built-in plugins: the kernel hashes its own copy to pre-approve the host's (kernel/src/plugins/builtins.ts).
   for (const d of ['policies', 'templates/sandbox', 'templates/seccomp', 'examples', 'dist/plugins']) {
     if (fs.existsSync(path.join(a.root, d))) files[`${IMAGE_ROOT}/${d}`] = path.join(a.root, d);
   }
   if (a.deno) files[`${IMAGE_ROOT}/node_modules/deno/deno`] = a.deno;
   return {
-    repo: 'airlock/kernel', files, librariesOf: a.deno ? [a.deno] : [],
-    changes: [`WORKDIR ${IMAGE_ROOT}`, `CMD ["/usr/bin/node", "${IMAGE_ROOT}/dist/kernel/kernel.js"]`, 'LABEL airlock.owner=airlock airlock.role=kernel-image'],
+    repo: 'airlock/kernel',
+    files,
+    librariesOf: a.deno ? [a.deno] : [],
+    changes: [
+      `WORKDIR ${IMAGE_ROOT}`,
+      `CMD ["/usr/bin/node", "${IMAGE_ROOT}/dist/kernel/kernel.js"]`,
+      'LABEL airlock.owner=airlock airlock.role=kernel-image',
+    ],
   };
 }
 
 /** The kernel image a start uses: the person's own, the registry's (by digest), one the engine builds from the kernel
  * Dockerfile, or the offline build — never the offline build under Electron (dockerfile-images.ts: imageSource). */
-export async function ensureKernelImage(engine: Engine, cfg: BootstrapConfig, progress?: Progress, signal?: AbortSignal,
-  env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function ensureKernelImage(
+  engine: Engine,
+  cfg: BootstrapConfig,
+  progress?: Progress,
+  signal?: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   if (cfg.image) return cfg.image;
   const source = imageSource({ env });
   if (source.type === 'registry') return registryKernelImage(engine.docker, source.source, progress, signal);

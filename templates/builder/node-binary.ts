@@ -37,8 +37,11 @@ export function hostNodeBinary(
     if (isUsableNode(real)) return real;
   }
   const electron = versions.electron ? ' (this is Electron, whose binary cannot run the kernel)' : '';
-  throw new AirlockError('IMAGE_NO_NODE', `no Node.js ${MIN_MAJOR}+ binary to build Airlock's images from${electron}`,
-    `install Node.js ${MIN_MAJOR}+ so \`node\` is on PATH, or use prebuilt images (AIRLOCK_KERNEL_IMAGE, a template's \`image\`)`);
+  throw new AirlockError(
+    'IMAGE_NO_NODE',
+    `no Node.js ${MIN_MAJOR}+ binary to build Airlock's images from${electron}`,
+    `install Node.js ${MIN_MAJOR}+ so \`node\` is on PATH, or use prebuilt images (AIRLOCK_KERNEL_IMAGE, a template's \`image\`)`,
+  );
 }
 
 let cached: string | undefined;
@@ -57,12 +60,18 @@ export function checkNatives(nodeBinary: string, nodeModules: string, modules = 
     const src = `for (const m of ${JSON.stringify(present.map((m) => path.join(nodeModules, m)))}) require(m)`;
     const r = spawnSync(nodeBinary, ['-e', src], { encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH } });
     const lines = (r.stderr || r.error?.message || `exit ${r.status}`).split('\n');
-    checkedNatives.set(key, r.status === 0 ? undefined : lines.find((l) => /Error|version|ABI|NODE_MODULE/.test(l)) ?? 'it could not load them');
+    checkedNatives.set(
+      key,
+      r.status === 0 ? undefined : (lines.find((l) => /Error|version|ABI|NODE_MODULE/.test(l)) ?? 'it could not load them'),
+    );
   }
   const why = checkedNatives.get(key);
   if (why !== undefined) {
     const version = probeNode(nodeBinary) ?? 'unknown version';
-    throw new AirlockError('IMAGE_NATIVE_ABI', `the native modules in ${nodeModules} do not load with ${nodeBinary} (${version}): ${why.trim().slice(0, 300)}`,
-      'rebuild them with this Node.js (`npm rebuild` then `npm run build` in the checkout), or use a build of Airlock made for it');
+    throw new AirlockError(
+      'IMAGE_NATIVE_ABI',
+      `the native modules in ${nodeModules} do not load with ${nodeBinary} (${version}): ${why.trim().slice(0, 300)}`,
+      'rebuild them with this Node.js (`npm rebuild` then `npm run build` in the checkout), or use a build of Airlock made for it',
+    );
   }
 }

@@ -88,7 +88,12 @@ export function imageTag(spec: NodeImageSpec, hash = inputHash(spec)): string {
 }
 
 /** Builds the image unless one with the same input hash exists. Returns the tag. */
-export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progress: Progress = () => {}, signal?: AbortSignal): Promise<string> {
+export async function ensureNodeImage(
+  docker: Docker,
+  spec: NodeImageSpec,
+  progress: Progress = () => {},
+  signal?: AbortSignal,
+): Promise<string> {
   const hash = inputHash(spec);
   const tag = imageTag(spec, hash);
   try {
@@ -98,7 +103,9 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     // (after checking the manifest is for this version): that image is the one to use, not a local build.
     // Only that command tags a registry image (one with a repo digest) with an input-hash tag.
     if (info.RepoDigests?.length && info.Config?.Labels?.['airlock.owner'] === 'airlock') return tag;
-  } catch { /* not present: build it */ }
+  } catch {
+    /* not present: build it */
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rootfs-'));
   fs.chmodSync(dir, 0o755); // the image's / (a mkdtemp folder is 0700; Podman's vfs storage keeps it, and then no uid can run)
   try {
@@ -109,7 +116,14 @@ export async function ensureNodeImage(docker: Docker, spec: NodeImageSpec, progr
     // The installation label is not part of the input hash: identical checkouts share an image, and each prunes only
     // what it built itself.
     const owner = spec.installation ?? installationId();
-    await importRootfs(docker, dir, spec.executeOnly ?? [], tag, [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`], signal);
+    await importRootfs(
+      docker,
+      dir,
+      spec.executeOnly ?? [],
+      tag,
+      [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`],
+      signal,
+    );
     progress(`building image ${tag}: done`);
     await pruneOldTags(docker, qualifiedRepo(spec.repo), tag, owner);
     return tag;
@@ -139,7 +153,14 @@ export function assembleRootfs(dir: string, spec: NodeImageSpec): void {
   }
 }
 
-async function importRootfs(docker: Docker, dir: string, executeOnly: string[], tag: string, changes: string[], signal?: AbortSignal): Promise<void> {
+async function importRootfs(
+  docker: Docker,
+  dir: string,
+  executeOnly: string[],
+  tag: string,
+  changes: string[],
+  signal?: AbortSignal,
+): Promise<void> {
   const file = `${dir}.tar`;
   writeRootfsTar(dir, file, { executeOnly });
   const archive = fs.createReadStream(file);
@@ -154,16 +175,33 @@ async function importRootfs(docker: Docker, dir: string, executeOnly: string[], 
     const out = await new Promise<Array<{ error?: string; status?: string }>>((resolve, reject) => {
       docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string; status?: string }>) => {
         const failed = err?.message ?? res.find((o) => o.error)?.error;
-        if (failed) reject(new AirlockError('IMAGE_BUILD_FAILED', `importing ${tag} failed: ${failed}`, 'check that the engine is running and has disk space (`airlock doctor`)'));
+        if (failed)
+          reject(
+            new AirlockError(
+              'IMAGE_BUILD_FAILED',
+              `importing ${tag} failed: ${failed}`,
+              'check that the engine is running and has disk space (`airlock doctor`)',
+            ),
+          );
         else resolve(res);
       });
     });
     // Podman's compatible API ignores `tag` on import (it names the image :latest), so tag by id on both engines.
-    const id = out.map((o) => o.status).reverse().find((st) => st?.startsWith('sha256:'));
+    const id = out
+      .map((o) => o.status)
+      .reverse()
+      .find((st) => st?.startsWith('sha256:'));
     if (!id) throw new AirlockError('IMAGE_BUILD_FAILED', `importing ${tag} returned no image id`, 'check the engine log');
     await docker.getImage(id).tag({ repo, tag: version });
-    const latest = await docker.getImage(`${repo}:latest`).inspect().catch(() => undefined);
-    if (latest?.Id === id) await docker.getImage(`${repo}:latest`).remove().catch(() => undefined); // untags only
+    const latest = await docker
+      .getImage(`${repo}:latest`)
+      .inspect()
+      .catch(() => undefined);
+    if (latest?.Id === id)
+      await docker
+        .getImage(`${repo}:latest`)
+        .remove()
+        .catch(() => undefined); // untags only
   } finally {
     signal?.removeEventListener('abort', onAbort);
     archive.destroy();
@@ -177,6 +215,9 @@ export async function pruneOldTags(docker: Docker, repo: string, keep: string, o
   const images = await docker.listImages({ filters: { reference: [repo], label: [`${INSTALLATION_LABEL}=${owner}`] } }).catch(() => []);
   for (const img of images) {
     if (img.RepoTags?.includes(keep) || img.Labels?.[INSTALLATION_LABEL] !== owner) continue;
-    await docker.getImage(img.Id).remove().catch(() => undefined); // in use or already gone: leave it
+    await docker
+      .getImage(img.Id)
+      .remove()
+      .catch(() => undefined); // in use or already gone: leave it
   }
 }

@@ -27,7 +27,10 @@ function tar(args: string[]): void {
   const r = spawnSync('tar', args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || '').trim().slice(-500);
-    throw new AirlockError('IMAGE_BUILD_FAILED', `tar ${args.includes('-rf') ? 'append' : 'create'} failed (exit ${r.status}): ${why}`,
-      'every file of the image must be readable by the user who builds it');
+    throw new AirlockError(
+      'IMAGE_BUILD_FAILED',
+      `tar ${args.includes('-rf') ? 'append' : 'create'} failed (exit ${r.status}): ${why}`,
+      'every file of the image must be readable by the user who builds it',
+    );
   }
 }

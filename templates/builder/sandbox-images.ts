@@ -24,12 +24,20 @@ export interface SandboxImageOptions {
 
 /** The image fields of every template in `dir` (the kernel validates the rest of each template when it loads it). */
 export function templateImages(dir = assets().sandboxTemplatesDir): TemplateImageFields[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => {
-    const r = TemplateImageFields.safeParse(YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
-    if (!r.success) throw new AirlockError('TEMPLATE_INVALID', `${f}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      'see docs/sandboxes.md for the template fields');
-    return r.data;
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const r = TemplateImageFields.safeParse(YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+      if (!r.success)
+        throw new AirlockError(
+          'TEMPLATE_INVALID',
+          `${f}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          'see docs/sandboxes.md for the template fields',
+        );
+      return r.data;
+    });
 }
 
 /** Builds what the given templates need (each recipe once); returns recipe → image ref. Templates with their own
@@ -44,24 +52,40 @@ export async function ensureSandboxImages(o: SandboxImageOptions): Promise<Map<I
     switch (recipe) {
       case 'node': {
         const docker = new Docker({ socketPath: o.socketPath });
-        out.set(recipe, await ensureNodeImage(docker, {
-          repo: 'airlock/sandbox-node',
-          // tini as PID 1 reaps orphaned processes; the runtime starts the exec agent under it with its own copy of node.
-          // Both execute-only: commands (same uid) cannot open their /proc/<pid>/fd or mem (docs/sandboxes.md).
-          files: { ...(initBinary() ? { '/usr/bin/tini': initBinary()! } : {}), [AGENT_NODE]: defaultNodeBinary() },
-          executeOnly: [...(initBinary() ? ['/usr/bin/tini'] : []), AGENT_NODE],
-          changes: ['ENV HOME=/tmp', 'WORKDIR /tmp', 'LABEL airlock.owner=airlock', `LABEL ${IMAGE_FOR_LABEL}=node`],
-          installation: o.installation,
-        }, (l) => progress(`[sandbox-node] ${l}`), o.signal));
+        out.set(
+          recipe,
+          await ensureNodeImage(
+            docker,
+            {
+              repo: 'airlock/sandbox-node',
+              // tini as PID 1 reaps orphaned processes; the runtime starts the exec agent under it with its own copy of node.
+              // Both execute-only: commands (same uid) cannot open their /proc/<pid>/fd or mem (docs/sandboxes.md).
+              files: { ...(initBinary() ? { '/usr/bin/tini': initBinary()! } : {}), [AGENT_NODE]: defaultNodeBinary() },
+              executeOnly: [...(initBinary() ? ['/usr/bin/tini'] : []), AGENT_NODE],
+              changes: ['ENV HOME=/tmp', 'WORKDIR /tmp', 'LABEL airlock.owner=airlock', `LABEL ${IMAGE_FOR_LABEL}=node`],
+              installation: o.installation,
+            },
+            (l) => progress(`[sandbox-node] ${l}`),
+            o.signal,
+          ),
+        );
         break;
       }
       case 'debian': {
-        const r = await buildDebianImage({ engine: o.engine, labels: { [IMAGE_FOR_LABEL]: 'debian' }, installation: o.installation,
-          onProgress: (l) => progress(`[code-executor] ${l}`), signal: o.signal });
+        const r = await buildDebianImage({
+          engine: o.engine,
+          labels: { [IMAGE_FOR_LABEL]: 'debian' },
+          installation: o.installation,
+          onProgress: (l) => progress(`[code-executor] ${l}`),
+          signal: o.signal,
+        });
         out.set(recipe, r.ref);
         break;
       }
-      default: { const never: never = recipe; throw new Error(`unknown recipe ${String(never)}`); }
+      default: {
+        const never: never = recipe;
+        throw new Error(`unknown recipe ${String(never)}`);
+      }
     }
   }
   return out;

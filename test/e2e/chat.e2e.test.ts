@@ -10,7 +10,8 @@ import { type ChatRig, openChat, requestMessages, sendPrompt, useChatRig } from 
 import { findWebview, openWorkbench, runCommand, screenshot, waitFor, waitForStatusBar } from './harness';
 
 const CI = '.github/workflows/test.yml';
-const CI_YAML = 'name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: node --test\n';
+const CI_YAML =
+  'name: test\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: node --test\n';
 const P1 = 'Make CI also run the linter';
 const REASON = 'Leave CI alone; add a lint script to package.json instead';
 const ANSWER1 = 'Understood: the CI workflow stays as it is, and I suggest a lint script instead.';
@@ -29,14 +30,24 @@ describe('e2e chat: informed approvals, the deny reason, and a conversation', fu
   const rig = useChatRig('chat', {
     files: { [CI]: CI_YAML },
     responses: [
-      chatTurn({ text: ['I will add the linter ', 'to the CI workflow. '], calls: [{ id: 'call_1', name: 'fs__edit', args: [JSON.stringify(EDIT)] }], usage: { input: 900, output: 40 } }),
+      chatTurn({
+        text: ['I will add the linter ', 'to the CI workflow. '],
+        calls: [{ id: 'call_1', name: 'fs__edit', args: [JSON.stringify(EDIT)] }],
+        usage: { input: 900, output: 40 },
+      }),
       chatTurn({ text: [ANSWER1], usage: { input: 1000, output: 20 } }),
       chatTurn({ text: ['I suggested a lint script in package.json.'], usage: { input: 1100, output: 10 } }),
-      chatTurn({ text: ['Running the tests. '], calls: [{ id: 'call_2', name: 'exec', args: [JSON.stringify({ argv: ['node', '--test'] })] }], usage: { input: 1200, output: 10 } }),
+      chatTurn({
+        text: ['Running the tests. '],
+        calls: [{ id: 'call_2', name: 'exec', args: [JSON.stringify({ argv: ['node', '--test'] })] }],
+        usage: { input: 1200, output: 10 },
+      }),
       chatTurn({ text: ['The tests ran.'], usage: { input: 1300, output: 5 } }),
     ],
   });
-  before(() => { page = rig.page!; });
+  before(() => {
+    page = rig.page!;
+  });
 
   it('1 an edit approval shows the change as a diff, and Open diff opens it in the diff editor', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);
@@ -58,8 +69,19 @@ describe('e2e chat: informed approvals, the deny reason, and a conversation', fu
     await page.locator('.tab.active', { hasText: 'test.yml (proposed by fs.edit' }).waitFor({ timeout: 30_000 });
     // Monaco renders spaces as U+00A0, which \s matches.
     const modified = page.locator('.monaco-diff-editor .editor.modified .view-lines').first();
-    await waitFor('the inserted line in the diff editor', async () => (/npm\s+run\s+lint/.test((await modified.textContent()) ?? '') ? true : undefined), 15_000);
-    assert.equal(await page.locator('.monaco-diff-editor .editor.original .view-lines').first().textContent().then((t) => /npm\s+run\s+lint/.test(t ?? '')), false);
+    await waitFor(
+      'the inserted line in the diff editor',
+      async () => (/npm\s+run\s+lint/.test((await modified.textContent()) ?? '') ? true : undefined),
+      15_000,
+    );
+    assert.equal(
+      await page
+        .locator('.monaco-diff-editor .editor.original .view-lines')
+        .first()
+        .textContent()
+        .then((t) => /npm\s+run\s+lint/.test(t ?? '')),
+      false,
+    );
     await screenshot(page, 'chat-1-open-diff');
   });
 
@@ -83,7 +105,11 @@ describe('e2e chat: informed approvals, the deny reason, and a conversation', fu
     const row = audit.locator('#table .vl-row', { hasText: 'tool.approval' }).first();
     await row.waitFor({ timeout: 30_000 });
     await row.click();
-    await waitFor('the note in the answer entry', async () => (await audit.locator('#details').innerText()).includes(REASON) ? true : undefined, 15_000);
+    await waitFor(
+      'the note in the answer entry',
+      async () => ((await audit.locator('#details').innerText()).includes(REASON) ? true : undefined),
+      15_000,
+    );
     assert.match(await audit.locator('#details').innerText(), /"answer":\s*"deny"/);
     await screenshot(page, 'chat-2-audit');
   });
@@ -94,7 +120,10 @@ describe('e2e chat: informed approvals, the deny reason, and a conversation', fu
     await chat.locator('.msg.assistant', { hasText: 'lint script in package.json' }).waitFor({ timeout: 60_000 });
     await chat.locator('.notice', { hasText: 'Task completed' }).nth(1).waitFor({ timeout: 60_000 });
     const sent = messages(2).filter((m) => m.role !== 'system');
-    assert.deepEqual(sent.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      sent.map((m) => m.role),
+      ['user', 'assistant', 'user'],
+    );
     assert.equal(sent[0]!.content, P1);
     assert.match(String(sent[1]!.content), new RegExp(ANSWER1.replace(/[.:]/g, '\\$&')));
     assert.equal(sent[2]!.content, P2);

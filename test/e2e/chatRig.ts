@@ -8,17 +8,35 @@ import type { FrameLocator } from 'playwright-core';
 import { startOpenAIFake } from '../fakes/openai';
 import type { FakeResponse, FakeVendorServer } from '../fakes/server';
 import {
-  ARTIFACTS_DIR, type Browser, CodeServer, type E2EPage, findWebview, launchBrowser, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir,
+  ARTIFACTS_DIR,
+  type Browser,
+  CodeServer,
+  type E2EPage,
+  findWebview,
+  launchBrowser,
+  removeKernelContainers,
+  REPO_ROOT,
+  runCommand,
+  screenshot,
+  tempDir,
 } from './harness';
 
 const execFileP = promisify(execFile);
 
-export interface ChatRig { tmp: string; ws: string; cs: CodeServer; browser: Browser; page: E2EPage; fake: FakeVendorServer }
+export interface ChatRig {
+  tmp: string;
+  ws: string;
+  cs: CodeServer;
+  browser: Browser;
+  page: E2EPage;
+  fake: FakeVendorServer;
+}
 
 /** Builds and installs the .vsix, starts code-server (user settings point airlock.baseUrl at the fake) and Chromium. */
-export async function startChatRig(name: string,
-  o: { files?: Record<string, string>; responses: FakeResponse[]; userSettings?: Record<string, unknown>; noModel?: boolean })
-  : Promise<ChatRig> {
+export async function startChatRig(
+  name: string,
+  o: { files?: Record<string, string>; responses: FakeResponse[]; userSettings?: Record<string, unknown>; noModel?: boolean },
+): Promise<ChatRig> {
   const tmp = tempDir(name);
   const ws = tempDir(`${name}-ws`);
   fs.cpSync(path.join(REPO_ROOT, 'examples', 'sample-project'), ws, { recursive: true });
@@ -38,13 +56,22 @@ export async function startChatRig(name: string,
     })(),
     // The base URL is machine-scoped (a workspace cannot redirect a key): it goes into the user settings.
     // `noModel`: a first run (no provider, model or base URL anywhere).
-    CodeServer.start({ settings: {
-      'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false, 'airlock.defaultMode': 'explore',
-      ...(o.noModel ? {} : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }),
-      ...o.userSettings,
-    } })
-      .then((s) => { cs = s; }),
-    launchBrowser().then((b) => { browser = b; }),
+    CodeServer.start({
+      settings: {
+        'security.workspace.trust.enabled': false,
+        'workbench.editor.enablePreview': false,
+        'airlock.defaultMode': 'explore',
+        ...(o.noModel
+          ? {}
+          : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }),
+        ...o.userSettings,
+      },
+    }).then((s) => {
+      cs = s;
+    }),
+    launchBrowser().then((b) => {
+      browser = b;
+    }),
   ]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
@@ -58,9 +85,15 @@ export async function startChatRig(name: string,
  */
 export function useChatRig(name: string, options: Parameters<typeof startChatRig>[1]): Partial<ChatRig> {
   const rig: Partial<ChatRig> = {};
-  before(async () => { Object.assign(rig, await startChatRig(name, options)); });
-  afterEach(async function () { if (this.currentTest?.state === 'failed') await saveFailure(rig, name, this.currentTest.title); });
-  after(async () => { await stopChatRig(rig); });
+  before(async () => {
+    Object.assign(rig, await startChatRig(name, options));
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await saveFailure(rig, name, this.currentTest.title);
+  });
+  after(async () => {
+    await stopChatRig(rig);
+  });
   return rig;
 }
 
@@ -79,16 +112,24 @@ export async function saveFailure(r: Partial<ChatRig>, prefix: string, title: st
   await screenshot(r.page, name).catch(() => undefined);
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const ext = r.cs ? extensionLog(path.join(r.cs.dirs.userData, 'logs')) : '';
-  fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`),
-    `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(r.fake?.requests.map((q) => q.body), null, 1)}`
-    + `\n\nextension log:\n${ext}`);
+  fs.writeFileSync(
+    path.join(ARTIFACTS_DIR, `${name}.log`),
+    `${r.page.consoleLines.join('\n')}\n\nfake requests:\n${JSON.stringify(
+      r.fake?.requests.map((q) => q.body),
+      null,
+      1,
+    )}` + `\n\nextension log:\n${ext}`,
+  );
 }
 
 /** Everything the extension wrote to its log channel, in every extension host of the server. */
 function extensionLog(dir: string): string {
   if (!fs.existsSync(dir)) return '';
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name === 'Airlock.log').map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name === 'Airlock.log')
+    .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'))
+    .join('\n');
 }
 
 /** Opens the chat view and returns its frame. */

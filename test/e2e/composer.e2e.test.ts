@@ -38,7 +38,9 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
       chatTurn({ text: ['I see a tiny image.'], usage: { input: 230, output: 5 } }),
     ],
   });
-  before(() => { page = rig.page!; });
+  before(() => {
+    page = rig.page!;
+  });
 
   it('1 two turns, each with its patch set; Rewind to here on the second drops it and hands the message back', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);
@@ -54,17 +56,26 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     await second.hover();
     await second.locator('vscode-button[data-action="rewind"]').click();
     await chat.locator('.notice', { hasText: 'Rewound' }).waitFor({ timeout: 30_000 });
-    assert.match(await chat.locator('.notice', { hasText: 'Rewound' }).innerText(), /1 message .*1 patch set withdrawn from review\. Nothing in the workspace moved/);
+    assert.match(
+      await chat.locator('.notice', { hasText: 'Rewound' }).innerText(),
+      /1 message .*1 patch set withdrawn from review\. Nothing in the workspace moved/,
+    );
     assert.equal(await chat.locator('.msg.user', { hasText: P2 }).count(), 0);
     assert.equal(await chat.locator('.card.patchset').count(), 1);
     assert.equal(await chat.locator('.msg.user', { hasText: P1 }).count(), 1);
-    await waitFor('the message back in the composer', async () =>
-      ((await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) === P2 ? true : undefined), 10_000);
+    await waitFor(
+      'the message back in the composer',
+      async () =>
+        (await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) === P2
+          ? true
+          : undefined,
+      10_000,
+    );
     assert.equal(fs.existsSync(path.join(rig.ws!, 'notes')), false, 'nothing reached the workspace');
     await screenshot(page, 'composer-1-rewound');
   });
 
-  it('2 the rewind is in the audit log before the withdrawn set\'s review decision', async () => {
+  it("2 the rewind is in the audit log before the withdrawn set's review decision", async () => {
     await runCommand(page, 'Airlock: Open Audit Log');
     const audit = await findWebview(page, '#verify', 60_000);
     await audit.locator('vscode-textfield[name="action"]').click();
@@ -73,18 +84,28 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     const row = audit.locator('#table .vl-row', { hasText: 'task.rewind' }).first();
     await row.waitFor({ timeout: 30_000 });
     await row.click();
-    await waitFor('the dropped task in the entry', async () => (/"tasks":\s*\[\s*"task_/.test(await audit.locator('#details').innerText()) ? true : undefined), 15_000);
+    await waitFor(
+      'the dropped task in the entry',
+      async () => (/"tasks":\s*\[\s*"task_/.test(await audit.locator('#details').innerText()) ? true : undefined),
+      15_000,
+    );
     const rewindSeq = Number((await row.innerText()).match(/^\s*(\d+)/)?.[1]);
     // Set, not typed over the first filter (keys typed into a field being re-rendered got lost).
     const action = audit.locator('vscode-textfield[name="action"]');
-    await action.evaluate((e) => { (e as HTMLElement & { value: string }).value = 'review.decide'; });
+    await action.evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = 'review.decide';
+    });
     await action.click();
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     const decide = audit.locator('#table .vl-row', { hasText: 'review.decide' }).first();
     await decide.waitFor({ timeout: 30_000 });
     await decide.click();
-    await waitFor('the rewind note', async () => ((await audit.locator('#details').innerText()).includes('rewound') ? true : undefined), 15_000);
+    await waitFor(
+      'the rewind note',
+      async () => ((await audit.locator('#details').innerText()).includes('rewound') ? true : undefined),
+      15_000,
+    );
     const decideSeq = Number((await decide.innerText()).match(/^\s*(\d+)/)?.[1]);
     assert.ok(rewindSeq > 0 && decideSeq > rewindSeq, `task.rewind #${rewindSeq} before review.decide #${decideSeq}`);
     await screenshot(page, 'composer-2-audit');
@@ -93,14 +114,20 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
   it('3 the next message continues from the first turn and carries @src/stats.js to the model', async () => {
     chat = await openChat(page);
     const input = chat.locator('vscode-textarea#input');
-    await input.evaluate((e) => { (e as HTMLElement & { value: string }).value = ''; });
+    await input.evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = '';
+    });
     await sendPrompt(page, chat, P3);
     await chat.locator('.msg.assistant', { hasText: 'mean() averages' }).waitFor({ timeout: 90_000 });
     // Ended (Send works again): turn 1's and this one's completions are the transcript's two.
     await chat.locator('.notice', { hasText: 'Task completed' }).nth(1).waitFor({ timeout: 60_000 });
     assert.match(await chat.locator('.msg.user', { hasText: P3 }).locator('.chip').innerText(), /@src\/stats\.js/);
     const sent = messages(4).filter((m) => m.role !== 'system');
-    assert.deepEqual(sent.map((m) => m.role), ['user', 'assistant', 'user'], JSON.stringify(sent));
+    assert.deepEqual(
+      sent.map((m) => m.role),
+      ['user', 'assistant', 'user'],
+      JSON.stringify(sent),
+    );
     assert.equal(sent[0]!.content, P1);
     assert.match(String(sent[1]!.content), /Wrote notes\/one\.md/);
     assert.ok(!JSON.stringify(sent).includes(P2), 'the dropped turn is not in the conversation');
@@ -110,14 +137,20 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     await screenshot(page, 'composer-3-file-context');
   });
 
-  it('4 @.env is refused with the policy\'s reason; nothing reaches the model and the message stays in the composer', async () => {
+  it("4 @.env is refused with the policy's reason; nothing reaches the model and the message stays in the composer", async () => {
     const before = rig.fake!.requests.length;
     await sendPrompt(page, chat, 'Is the token in @.env right?');
     const refusal = chat.locator('.notice.error', { hasText: 'Not sent' });
     await refusal.waitFor({ timeout: 30_000 });
     assert.match(await refusal.innerText(), /\.env cannot be attached: .*secrets never reach the model/);
-    await waitFor('the message back in the composer', async () =>
-      (/@\.env/.test(await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) ? true : undefined), 10_000);
+    await waitFor(
+      'the message back in the composer',
+      async () =>
+        /@\.env/.test(await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value))
+          ? true
+          : undefined,
+      10_000,
+    );
     await page.waitForTimeout(1_000);
     assert.equal(rig.fake!.requests.length, before);
     assert.ok(!JSON.stringify(rig.fake!.requests.map((q) => q.body)).includes('do-not-send'));
@@ -127,7 +160,9 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
   it('5 a message sent while a task waits is queued and starts when it ends; Insert puts a code block at the cursor', async () => {
     await openFile(page, 'README.md');
     chat = await openChat(page);
-    await chat.locator('vscode-textarea#input').evaluate((e) => { (e as HTMLElement & { value: string }).value = ''; });
+    await chat.locator('vscode-textarea#input').evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = '';
+    });
     await sendPrompt(page, chat, P5);
     const card = chat.locator('.approval.pending');
     await card.waitFor({ timeout: 90_000 });
@@ -142,11 +177,18 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     assert.equal(rig.fake!.requests.length, requestsBefore + 2, 'the rest of the first task, then the queued one');
     const sent = messages(rig.fake!.requests.length - 1).filter((m) => m.role !== 'system');
     assert.equal(sent[sent.length - 1]!.content, P6);
-    assert.ok(sent.some((m) => m.role === 'user' && m.content === P5), 'the queued message follows the task it waited for');
+    assert.ok(
+      sent.some((m) => m.role === 'user' && m.content === P5),
+      'the queued message follows the task it waited for',
+    );
     await chat.locator('.notice', { hasText: 'Task completed' }).last().waitFor({ timeout: 60_000 });
     await chat.locator('.msg.assistant', { hasText: 'Here it is' }).locator('vscode-button[data-action="insert-code"]').click();
     const editor = page.locator('.monaco-editor .view-lines').first();
-    await waitFor('the code in README.md', async () => (/const\s+answer\s+=\s+42;/.test((await editor.textContent()) ?? '') ? true : undefined), 15_000);
+    await waitFor(
+      'the code in README.md',
+      async () => (/const\s+answer\s+=\s+42;/.test((await editor.textContent()) ?? '') ? true : undefined),
+      15_000,
+    );
     await screenshot(page, 'composer-5-inserted');
   });
 
@@ -162,14 +204,22 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     await sendPrompt(page, chat, 'What is in this picture?');
     await chat.locator('.msg.assistant', { hasText: 'I see a tiny image.' }).waitFor({ timeout: 90_000 });
     const last = (rig.fake!.requests[before]!.body as { messages: Array<{ role: string; content: unknown }> }).messages.at(-1)!;
-    assert.deepEqual(last, { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' },
-      { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } }] });
-    assert.match(await chat.locator('.msg.user', { hasText: 'What is in this picture?' }).locator('.chip').innerText(), /image 1 \(png, 1 KB\)/);
+    assert.deepEqual(last, {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is in this picture?' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+      ],
+    });
+    assert.match(
+      await chat.locator('.msg.user', { hasText: 'What is in this picture?' }).locator('.chip').innerText(),
+      /image 1 \(png, 1 KB\)/,
+    );
     assert.equal(await chat.locator('#images .image-chip').count(), 0, 'sent images leave the composer');
     await screenshot(page, 'composer-6-image-sent');
   });
 
-  it('7 typing @ lists the folder\'s matching files; Tab takes the highlighted one', async () => {
+  it("7 typing @ lists the folder's matching files; Tab takes the highlighted one", async () => {
     const input = chat.locator('vscode-textarea#input');
     await input.click();
     await page.keyboard.type('Look at @stat');
@@ -182,6 +232,8 @@ describe('e2e composer: rewind to an earlier message, @file context', function (
     await page.keyboard.press('Tab');
     assert.equal(await input.evaluate((e) => (e as HTMLElement & { value: string }).value), 'Look at @test/stats.test.js ');
     assert.equal(await list.isHidden(), true);
-    await input.evaluate((e) => { (e as HTMLElement & { value: string }).value = ''; });
+    await input.evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = '';
+    });
   });
 });

@@ -8,10 +8,37 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { FrameLocator } from 'playwright-core';
 import {
-  ARTIFACTS_DIR, type Browser, bundleSuite, CodeServer, type E2EPage, findWebview, kernelContainers, launchBrowser, openWorkbench, removeKernelContainers, REPO_ROOT,
-  runCommand, runExtensionTests, screenshot, tempDir, waitFor, waitForStatusBar,
+  ARTIFACTS_DIR,
+  type Browser,
+  bundleSuite,
+  CodeServer,
+  type E2EPage,
+  findWebview,
+  kernelContainers,
+  launchBrowser,
+  openWorkbench,
+  removeKernelContainers,
+  REPO_ROOT,
+  runCommand,
+  runExtensionTests,
+  screenshot,
+  tempDir,
+  waitFor,
+  waitForStatusBar,
 } from './harness';
-import { ASKED_PATH, ASKED_REASON, expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, HEADER_OLD, SET_ADDED, SET_FILES, SORT_NEW, STATS, writeFlowWorkspace } from './suite/flowFixture';
+import {
+  ASKED_PATH,
+  ASKED_REASON,
+  expectedAfterMerge,
+  FINAL_TEXT,
+  FLOW_PROMPT,
+  HEADER_OLD,
+  SET_ADDED,
+  SET_FILES,
+  SORT_NEW,
+  STATS,
+  writeFlowWorkspace,
+} from './suite/flowFixture';
 
 const execFileP = promisify(execFile);
 const CODELENS = '.monaco-editor .codelens-decoration a';
@@ -31,7 +58,13 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
   /** Everything the extension wrote to its log channel, in every extension host of this server. */
   const extensionLog = () => {
     const out: string[] = [];
-    const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) walk(f); else if (e.name === 'Airlock.log') out.push(fs.readFileSync(f, 'utf8')); } };
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const f = path.join(d, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (e.name === 'Airlock.log') out.push(fs.readFileSync(f, 'utf8'));
+      }
+    };
     walk(path.join(cs.dirs.userData, 'logs'));
     return out.join('\n');
   };
@@ -40,7 +73,10 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
   const lens = (text: string) => page.locator(CODELENS, { hasText: new RegExp(`^\\s*${text}\\s*$`) });
   /** The chat's transcript text (the virtual list keeps the rows near the bottom in the DOM). */
   const transcript = () => chat.locator('#log').innerText();
-  const openChat = async (timeoutMs = 60_000) => { await runCommand(page, 'Airlock: Open Chat'); chat = await findWebview(page, '#log', timeoutMs); };
+  const openChat = async (timeoutMs = 60_000) => {
+    await runCommand(page, 'Airlock: Open Chat');
+    chat = await findWebview(page, '#log', timeoutMs);
+  };
 
   before(async () => {
     tmp = tempDir('flow');
@@ -50,13 +86,25 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     const results = await Promise.allSettled([
       (async () => {
         await execFileP('node', ['scripts/build.mjs', '--production'], { cwd: REPO_ROOT, timeout: 180_000 });
-        await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
+        await execFileP(
+          'npx',
+          ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix],
+          { cwd: REPO_ROOT, timeout: 180_000 },
+        );
       })(),
       // The .vsix alone: the checkout hidden from the server and no node/npm on its PATH.
-      CodeServer.start({ isolated: { hide: [REPO_ROOT] }, settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false } })
-        .then((s) => { cs = s; }),
-      bundleSuite(path.join(__dirname, 'suite', 'flow.ts'), path.join(tmp, 'suite', 'flow.js')).then((f) => { suiteJs = f; }),
-      launchBrowser().then((b) => { browser = b; }),
+      CodeServer.start({
+        isolated: { hide: [REPO_ROOT] },
+        settings: { 'security.workspace.trust.enabled': false, 'workbench.editor.enablePreview': false },
+      }).then((s) => {
+        cs = s;
+      }),
+      bundleSuite(path.join(__dirname, 'suite', 'flow.ts'), path.join(tmp, 'suite', 'flow.js')).then((f) => {
+        suiteJs = f;
+      }),
+      launchBrowser().then((b) => {
+        browser = b;
+      }),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -68,9 +116,19 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     const seen = spawnSync('nsenter', ['-t', String(cs.pid), '-m', 'ls', '-A', REPO_ROOT], { encoding: 'utf8' });
     assert.equal(seen.status, 0, seen.stderr);
     assert.equal(seen.stdout.trim(), '', `the checkout (${REPO_ROOT}) is an empty folder to the server`);
-    const env = Object.fromEntries(fs.readFileSync(`/proc/${cs.pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      fs
+        .readFileSync(`/proc/${cs.pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     for (const tool of ['node', 'npm', 'npx']) {
-      assert.notEqual(spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: env.PATH } }).status, 0, `${tool} is not on the server's PATH`);
+      assert.notEqual(
+        spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: env.PATH } }).status,
+        0,
+        `${tool} is not on the server's PATH`,
+      );
     }
     assert.equal(spawnSync('/bin/sh', ['-c', 'command -v git'], { env: { PATH: env.PATH } }).status, 0, 'other tools are');
   });
@@ -156,12 +214,18 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     const ciRow = page.locator('.monaco-list-row', { hasText: 'test.yml' }).first();
     await ciRow.hover();
     await ciRow.locator('.action-label[aria-label="Reject All in File"], .action-label[aria-label^="Reject"]').first().click();
-    await page.locator('.monaco-list-row', { hasText: /test\.yml.*rejected/ }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: /test\.yml.*rejected/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
     await lens('Merge accepted').click();
     await waitFor('the merged file on disk', async () => (disk() === expectedAfterMerge(original) ? true : undefined), 30_000);
     assert.ok(disk().includes(SORT_NEW) && disk().includes(HEADER_OLD), 'accepted hunk applied, rejected hunk not');
     assert.equal(fs.existsSync(path.join(ws, ASKED_PATH)), false, 'the rejected file was not created');
-    await page.locator('.notification-toast', { hasText: /Merged 1 file\(s\) from ps_/ }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.notification-toast', { hasText: /Merged 1 file\(s\) from ps_/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
     // The stale proposed diff closed; the merged file itself is open.
     await page.locator('.tab.active', { hasText: 'stats.js' }).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.tab', { hasText: '↔ proposed' }).count(), 0);
@@ -175,14 +239,26 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await action.click();
     await page.keyboard.type('review.*');
     await page.keyboard.press('Enter');
-    await waitFor('review.merged and review.decide rows', async () => {
-      const rows = await audit.locator('#table').innerText();
-      return /review\.merged/.test(rows) && /review\.decide/.test(rows) && /review\.generated/.test(rows) ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'review.merged and review.decide rows',
+      async () => {
+        const rows = await audit.locator('#table').innerText();
+        return /review\.merged/.test(rows) && /review\.decide/.test(rows) && /review\.generated/.test(rows) ? true : undefined;
+      },
+      30_000,
+    );
     // Opening the view verified the chain now (not just at kernel start): the count includes this task's entries.
-    await waitFor('a fresh verification', async () => (/Intact:.*\b([2-9]\d|\d{3,}) entries/.test(await audit.locator('#verify').innerText()) ? true : undefined), 30_000);
+    await waitFor(
+      'a fresh verification',
+      async () => (/Intact:.*\b([2-9]\d|\d{3,}) entries/.test(await audit.locator('#verify').innerText()) ? true : undefined),
+      30_000,
+    );
     await audit.locator('#table .vl-row', { hasText: 'review.merged' }).click();
-    await waitFor('the merge entry details', async () => (/mergeId/.test(await audit.locator('#details').innerText()) ? true : undefined), 15_000);
+    await waitFor(
+      'the merge entry details',
+      async () => (/mergeId/.test(await audit.locator('#details').innerText()) ? true : undefined),
+      15_000,
+    );
     assert.match(await audit.locator('#details').innerText(), new RegExp(STATS.replace('.', '\\.')));
     await screenshot(page, 'flow-5-audit');
   });
@@ -211,7 +287,10 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
       // VS Code 1.100's web webview host can wait forever for a service-worker `controllerchange` when several webviews
       // come back after a reload (console: "Found unexpected service worker controller"; fixed upstream in
       // microsoft/vscode#312020; desktop VS Code has no service worker). A fresh webview for the view is controlled.
-      fs.appendFileSync(path.join(ARTIFACTS_DIR, 'flow-notes.log'), 'chat webview stalled after reload (code-server service worker); view re-created\n');
+      fs.appendFileSync(
+        path.join(ARTIFACTS_DIR, 'flow-notes.log'),
+        'chat webview stalled after reload (code-server service worker); view re-created\n',
+      );
       await runCommand(page, 'View: Close Primary Side Bar');
       await openChat();
     });
@@ -219,9 +298,11 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     const text = await transcript();
     assert.match(text, /Fix median\(\) again/);
     assert.match(text, /Expired/);
-    assert.match(await chat.locator('#sessions').getAttribute('title') ?? '', /Fix median\(\) so it sorts/);
+    assert.match((await chat.locator('#sessions').getAttribute('title')) ?? '', /Fix median\(\) so it sorts/);
     // Scroll up: the first task's patch-set card is part of the same restored session.
-    await chat.locator('#log').evaluate((el) => { el.scrollTop = 0; });
+    await chat.locator('#log').evaluate((el) => {
+      el.scrollTop = 0;
+    });
     await chat.locator('.patchset').waitFor({ timeout: 10_000 });
     await screenshot(page, 'flow-7-restored');
   });
@@ -246,14 +327,21 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await waitFor('the key to be sent again after the restart', async () => (sent() > before ? true : undefined), 60_000);
     await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 60_000);
     // Never in settings or logs.
-    for (const f of [cs.settingsFile, path.join(ws, '.vscode', 'settings.json')]) assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /sk-ant-e2e/);
+    for (const f of [cs.settingsFile, path.join(ws, '.vscode', 'settings.json')])
+      assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /sk-ant-e2e/);
     assert.doesNotMatch(extensionLog(), /sk-ant-e2e/);
   });
 
   it('9 runs the same flow as an extension-host suite in this VS Code', async () => {
     await page.close();
     fs.writeFileSync(path.join(ws, STATS), original); // the suite reviews the same two hunks again
-    const run = await runExtensionTests(await browser.newPage(), { baseUrl: cs.url, folder: ws, extensionDevelopmentPath: installed, extensionTestsPath: suiteJs, timeoutMs: 140_000 });
+    const run = await runExtensionTests(await browser.newPage(), {
+      baseUrl: cs.url,
+      folder: ws,
+      extensionDevelopmentPath: installed,
+      extensionTestsPath: suiteJs,
+      timeoutMs: 140_000,
+    });
     const report = run.console.join('\n');
     fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS_DIR, 'flow-extension-host-suite.log'), report);
@@ -283,14 +371,23 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
       await openWorkbench(p, url.toString(), 60_000);
     }
     const pick = p.locator('.quick-input-widget', { hasText: 'Airlock: Select Folder' });
-    const asked = await pick.waitFor({ state: 'visible', timeout: 45_000 }).then(() => true, () => false);
+    const asked = await pick.waitFor({ state: 'visible', timeout: 45_000 }).then(
+      () => true,
+      () => false,
+    );
     if (!asked) {
       // On a loaded machine the workbench can close a QuickPick opened while it is still restoring; the views then
       // say to pick a folder, and the command is the way back. Recorded, so a run that needed it is visible.
-      fs.appendFileSync(path.join(ARTIFACTS_DIR, 'flow-notes.log'), 'step 10: the startup folder pick was not visible; used Airlock: Select Folder\n');
+      fs.appendFileSync(
+        path.join(ARTIFACTS_DIR, 'flow-notes.log'),
+        'step 10: the startup folder pick was not visible; used Airlock: Select Folder\n',
+      );
       await p.keyboard.press('F1');
       await p.locator('.quick-input-widget .quick-input-box input').fill('>Airlock: Select Folder');
-      await p.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Select Folder' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await p
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Select Folder' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 20_000 });
       await p.keyboard.press('Enter');
     }
     const secondRow = p.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'second-folder' });

@@ -7,8 +7,26 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { readConfig, statePaths } from '../../bootstrap';
 import {
-  ARTIFACTS_DIR, type Browser, bundleSuite, findWebview, openFile, CodeServer, kernelContainers, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers,
-  REPO_ROOT, runCommand, runExtensionTests, screenshot, statusBarEntryNames, tempDir, waitForNotification, waitForStatusBar, withPage,
+  ARTIFACTS_DIR,
+  type Browser,
+  bundleSuite,
+  findWebview,
+  openFile,
+  CodeServer,
+  kernelContainers,
+  launchBrowser,
+  makeWorkspace,
+  openWorkbench,
+  removeKernelContainers,
+  REPO_ROOT,
+  runCommand,
+  runExtensionTests,
+  screenshot,
+  statusBarEntryNames,
+  tempDir,
+  waitForNotification,
+  waitForStatusBar,
+  withPage,
 } from './harness';
 
 const execFileP = promisify(execFile);
@@ -31,11 +49,15 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
   let untrusted: string;
 
   /** Where bootstrap keeps a folder's kernel state: the extension host inherits the server's XDG_STATE_HOME. */
-  const kernelStateDir = (folder: string) => statePaths(readConfig({ workspace: folder, stateRoot: path.join(cs.dirs.xdg.XDG_STATE_HOME!, 'airlock') })).root;
+  const kernelStateDir = (folder: string) =>
+    statePaths(readConfig({ workspace: folder, stateRoot: path.join(cs.dirs.xdg.XDG_STATE_HOME!, 'airlock') })).root;
 
   before(async () => {
-    trusted = makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n', 'NOTES.md': '# Airlock e2e notes\n\nRendered in a webview.\n' }, 'trusted');
-    untrusted = makeWorkspace({ 'README.md': '# someone else\'s code\n' }, 'untrusted');
+    trusted = makeWorkspace(
+      { 'src/hello.ts': 'export const hello = "world";\n', 'NOTES.md': '# Airlock e2e notes\n\nRendered in a webview.\n' },
+      'trusted',
+    );
+    untrusted = makeWorkspace({ 'README.md': "# someone else's code\n" }, 'untrusted');
     tmp = tempDir('run');
     const vsix = path.join(tmp, 'airlock.vsix');
     // Package first (esbuild + vsce), copying the .vsix away at once: other builds may rewrite dist/ meanwhile.
@@ -46,11 +68,19 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
     })();
     // allSettled, not all: everything started must be assigned so after() can stop it even when one step fails.
     const results = await Promise.allSettled([
-      CodeServer.start({ settings: { 'security.workspace.trust.enabled': false } }).then((s) => { cs = s; }),
+      CodeServer.start({ settings: { 'security.workspace.trust.enabled': false } }).then((s) => {
+        cs = s;
+      }),
       packaged,
-      bundleSuite(path.join(__dirname, 'suite', 'index.ts'), path.join(tmp, 'suite', 'index.js')).then((f) => { suiteJs = f; }),
-      bundleSuite(path.join(__dirname, 'suite', 'failing.ts'), path.join(tmp, 'suite', 'failing.js')).then((f) => { failingJs = f; }),
-      launchBrowser().then((b) => { browser = b; }),
+      bundleSuite(path.join(__dirname, 'suite', 'index.ts'), path.join(tmp, 'suite', 'index.js')).then((f) => {
+        suiteJs = f;
+      }),
+      bundleSuite(path.join(__dirname, 'suite', 'failing.ts'), path.join(tmp, 'suite', 'failing.js')).then((f) => {
+        failingJs = f;
+      }),
+      launchBrowser().then((b) => {
+        browser = b;
+      }),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -83,7 +113,11 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
       await runCommand(page, 'Notifications: Show Notifications'); // keep the message in the picture
       await screenshot(page, 'kernel-status');
       const containers = await kernelContainers(trusted);
-      assert.equal(containers.filter((c) => c.state === 'running').length, 1, `one running kernel for the workspace: ${JSON.stringify(containers)}`);
+      assert.equal(
+        containers.filter((c) => c.state === 'running').length,
+        1,
+        `one running kernel for the workspace: ${JSON.stringify(containers)}`,
+      );
     });
   });
 
@@ -99,7 +133,10 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
 
   it('runs the extension-host suite in the same VS Code and it exits 0', async () => {
     const run = await runExtensionTests(await browser.newPage(), {
-      baseUrl: cs.url, folder: trusted, extensionDevelopmentPath: installed, extensionTestsPath: suiteJs,
+      baseUrl: cs.url,
+      folder: trusted,
+      extensionDevelopmentPath: installed,
+      extensionTestsPath: suiteJs,
     });
     const report = run.console.join('\n');
     saveArtifact('extension-host-suite.log', report);
@@ -112,7 +149,10 @@ describe('e2e: Airlock in a real VS Code (code-server + Chromium)', function () 
 
   it('reports a failing extension-host suite with a non-zero exit (harness self-check)', async () => {
     const run = await runExtensionTests(await browser.newPage(), {
-      baseUrl: cs.url, folder: trusted, extensionDevelopmentPath: installed, extensionTestsPath: failingJs,
+      baseUrl: cs.url,
+      folder: trusted,
+      extensionDevelopmentPath: installed,
+      extensionTestsPath: failingJs,
     });
     assert.notEqual(run.code, 0);
     assert.match(run.console.join('\n'), /\b1 failing\b/);

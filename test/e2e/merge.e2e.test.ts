@@ -28,11 +28,18 @@ describe('e2e merge: a conflict is resolved in the merge editor, never skipped',
 
   const rig = useChatRig('merge', {
     responses: [
-      chatTurn({ text: ['Sorting numerically. '], calls: [{ id: 'call_1', name: 'fs__edit', args: [JSON.stringify(EDIT)] }], usage: { input: 500, output: 20 } }),
+      chatTurn({
+        text: ['Sorting numerically. '],
+        calls: [{ id: 'call_1', name: 'fs__edit', args: [JSON.stringify(EDIT)] }],
+        usage: { input: 500, output: 20 },
+      }),
       chatTurn({ text: ['median() now sorts numerically.'], usage: { input: 600, output: 10 } }),
     ],
   });
-  before(() => { page = rig.page!; original = disk(); });
+  before(() => {
+    page = rig.page!;
+    original = disk();
+  });
 
   it('1 a task proposes an edit; the person edits the same line in the workspace before reviewing', async () => {
     assert.ok(original.includes(OLD));
@@ -50,17 +57,26 @@ describe('e2e merge: a conflict is resolved in the merge editor, never skipped',
     await chat.locator('.patchset vscode-button[data-action="open-patchset"]').click();
     await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
     // The proposal no longer applies to the workspace file: no placeholder text, no hunk lenses on it; a pointer instead.
-    await lens(/workspace file changed under this proposal/).first().waitFor({ timeout: 30_000 });
+    await lens(/workspace file changed under this proposal/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     assert.equal(await lens(/^\s*\S*\s*Accept hunk\s*$/).count(), 0);
     await runCommand(page, 'Airlock: Accept All in File');
-    await lens(/Merge accepted \(file accepted\)/).first().waitFor({ timeout: 30_000 });
-    await lens(/Merge accepted/).first().click();
+    await lens(/Merge accepted \(file accepted\)/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await lens(/Merge accepted/)
+      .first()
+      .click();
     await page.locator('.tab', { hasText: 'Merging: stats.js' }).first().waitFor({ timeout: 30_000 });
-    assert.equal(disk(), original.replace(OLD, MINE), 'the person\'s edit is untouched until they resolve');
+    assert.equal(disk(), original.replace(OLD, MINE), "the person's edit is untouched until they resolve");
     // Per-hunk status in the Patches view: the file is conflicted.
     const row = page.locator('.monaco-list-row', { hasText: 'src/stats.js' });
     if (!(await row.count())) await page.locator('.pane', { hasText: 'Patches' }).locator('.monaco-list-row').first().click();
-    await page.locator('.monaco-list-row', { hasText: /src\/stats\.js.*conflicted/ }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.monaco-list-row', { hasText: /src\/stats\.js.*conflicted/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
     const merge = page.locator('.merge-editor');
     await merge.first().waitFor({ timeout: 30_000 });
     const text = await merge.first().innerText();
@@ -69,7 +85,7 @@ describe('e2e merge: a conflict is resolved in the merge editor, never skipped',
     await screenshot(page, 'merge-2-merge-editor');
   });
 
-  it('3 the person\'s result is what is merged; the set is merged only then', async () => {
+  it("3 the person's result is what is merged; the set is merged only then", async () => {
     const merge = page.locator('.merge-editor').first();
     // The result starts as the workspace file (yours); the person adds the proposal to it: a line neither side had.
     await merge.locator('.merge-editor-conflict-actions').getByText('Accept Combination', { exact: true }).first().click();
@@ -80,12 +96,15 @@ describe('e2e merge: a conflict is resolved in the merge editor, never skipped',
     assert.equal(await page.locator('.notification-toast', { hasText: /Resolved src\/stats\.js/ }).count(), 0);
     const complete = page.getByRole('button', { name: 'Complete Merge' });
     if (await complete.isVisible().catch(() => false)) await complete.click();
-    else { await merge.click(); await page.keyboard.press('Control+Enter'); }
+    else {
+      await merge.click();
+      await page.keyboard.press('Control+Enter');
+    }
     await waitFor('the merged result on disk', async () => (disk() === original.replace(OLD, COMBINED) ? true : undefined), 30_000);
     await waitForNotification(page, (m) => /Resolved src\/stats\.js; ps_\w+ is merged\./.test(m), 30_000);
     await runCommand(page, 'Airlock: Refresh Patches');
     await page.locator('.pane', { hasText: 'Patches' }).getByText('No pending patch sets.').first().waitFor({ timeout: 30_000 });
-    assert.equal(await page.locator('.tab', { hasText: '↔ proposed' }).count(), 0, 'the merged set\'s stale proposed diffs closed');
+    assert.equal(await page.locator('.tab', { hasText: '↔ proposed' }).count(), 0, "the merged set's stale proposed diffs closed");
     await screenshot(page, 'merge-3-merged');
   });
 });

@@ -29,7 +29,9 @@ describe('e2e onboarding: the first run in the chat', function () {
   };
 
   const rig = useChatRig('onboarding', { noModel: true, responses: [chatTurn({ text: [ANSWER], usage: { input: 50, output: 5 } })] });
-  before(() => { page = rig.page!; });
+  before(() => {
+    page = rig.page!;
+  });
 
   it('1 with no model the chat shows the setup form; "Try it with a recorded session" runs a replay', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);
@@ -65,7 +67,10 @@ describe('e2e onboarding: the first run in the chat', function () {
     // User settings; a machine-scoped setting (the base URL) goes to the remote machine's settings under code-server.
     const files = [rig.cs!.settingsFile, path.join(rig.cs!.dirs.userData, 'Machine', 'settings.json')].filter((f) => fs.existsSync(f));
     const user = Object.assign({}, ...files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))) as Record<string, unknown>;
-    assert.deepEqual([user['airlock.provider'], user['airlock.model'], user['airlock.baseUrl']], ['openai-compatible', 'fake-model', `${rig.fake!.url}/v1`]);
+    assert.deepEqual(
+      [user['airlock.provider'], user['airlock.model'], user['airlock.baseUrl']],
+      ['openai-compatible', 'fake-model', `${rig.fake!.url}/v1`],
+    );
     for (const f of files) assert.ok(!fs.readFileSync(f, 'utf8').includes(KEY), `the key is not a setting (${f})`);
     assert.equal(fs.existsSync(path.join(rig.ws!, '.vscode', 'settings.json')), false, 'nothing written into the repository');
     await sendPrompt(page, chat, 'Say hello');

@@ -20,9 +20,14 @@ function arg(name: string): string | undefined {
 async function main(): Promise<number> {
   // The development extension is this checkout: dist/extension.js plus the kernel bundle it starts.
   const flow = arg('--suite') === 'flow';
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), 'extension', 'kernel', ...(flow ? ['webview'] : [])], { cwd: REPO_ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), 'extension', 'kernel', ...(flow ? ['webview'] : [])], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
   const tmp = tempDir('electron');
-  const workspace = flow ? tempDir('electron-flow-ws') : makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n' }, 'electron-ws');
+  const workspace = flow
+    ? tempDir('electron-flow-ws')
+    : makeWorkspace({ 'src/hello.ts': 'export const hello = "world";\n' }, 'electron-ws');
   if (flow) writeFlowWorkspace(workspace, REPO_ROOT);
   try {
     const entry = flow ? 'flow' : 'index';
@@ -33,8 +38,17 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath,
       // --disable-workspace-trust: the suite expects the trusted path (the untrusted one is covered in kernel.e2e.test.ts).
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
-        '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+        '--user-data-dir',
+        path.join(tmp, 'user-data'),
+        '--extensions-dir',
+        path.join(tmp, 'extensions'),
+      ],
       extensionTestsEnv: { XDG_STATE_HOME: path.join(tmp, 'state') },
     });
     return 0;
@@ -47,4 +61,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(formatError(e)); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(formatError(e));
+    process.exit(1);
+  },
+);

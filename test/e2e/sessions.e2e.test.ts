@@ -20,11 +20,17 @@ describe('e2e sessions: trust without reload, drafts and mode across reloads, a 
     userSettings: { 'security.workspace.trust.enabled': true },
     responses: [
       chatTurn({ text: ['Hello from a trusted workspace.'], usage: { input: 100, output: 5 } }),
-      chatTurn({ text: ['Running the tests. '], calls: [{ id: 'call_1', name: 'exec', args: [JSON.stringify(EXEC)] }], usage: { input: 200, output: 5 } }),
+      chatTurn({
+        text: ['Running the tests. '],
+        calls: [{ id: 'call_1', name: 'exec', args: [JSON.stringify(EXEC)] }],
+        usage: { input: 200, output: 5 },
+      }),
       chatTurn({ text: ['Back after the restart.'], usage: { input: 300, output: 5 } }),
     ],
   });
-  before(() => { page = rig.page!; });
+  before(() => {
+    page = rig.page!;
+  });
 
   it('1 granting workspace trust brings the chat and the kernel alive without a window reload', async () => {
     await openWorkbench(page, rig.cs!.folderUrl(rig.ws!), 60_000);
@@ -35,7 +41,10 @@ describe('e2e sessions: trust without reload, drafts and mode across reloads, a 
     assert.deepEqual(await kernelContainers(rig.ws!), []);
     await screenshot(page, 'sessions-1-untrusted');
     await runCommand(page, 'Workspaces: Manage Workspace Trust');
-    await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust/ }).first().click();
+    await page
+      .locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust/ })
+      .first()
+      .click();
     await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 120_000);
     await waitFor('the banner to go', async () => ((await banner.isHidden()) ? true : undefined), 20_000);
     // The very same chat view (no reload, not re-opened) now runs tasks.
@@ -57,8 +66,14 @@ describe('e2e sessions: trust without reload, drafts and mode across reloads, a 
     await openWorkbench(page, page.url(), 60_000);
     await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 120_000);
     chat = await openChat(page);
-    await waitFor('the draft back in the composer', async () =>
-      ((await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) === DRAFT ? true : undefined), 20_000);
+    await waitFor(
+      'the draft back in the composer',
+      async () =>
+        (await chat.locator('vscode-textarea#input').evaluate((e) => (e as HTMLElement & { value: string }).value)) === DRAFT
+          ? true
+          : undefined,
+      20_000,
+    );
     assert.equal(await chat.locator('#mode').evaluate((e) => (e as HTMLElement & { value: string }).value), 'strict');
     const titles = (await chat.locator('#sessions vscode-option').allTextContents()).map((t) => t.trim());
     assert.match(titles[0] ?? '', /^Say hello \(\d+\)$/);

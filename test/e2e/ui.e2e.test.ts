@@ -5,7 +5,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { FrameLocator, Page } from 'playwright-core';
-import { type Browser, CodeServer, launchBrowser, makeWorkspace, openWorkbench, removeKernelContainers, REPO_ROOT, runCommand, screenshot, tempDir } from './harness';
+import {
+  type Browser,
+  CodeServer,
+  launchBrowser,
+  makeWorkspace,
+  openWorkbench,
+  removeKernelContainers,
+  REPO_ROOT,
+  runCommand,
+  screenshot,
+  tempDir,
+} from './harness';
 
 const execFileP = promisify(execFile);
 
@@ -16,7 +27,13 @@ async function webviewWith(page: Page, selector: string, timeoutMs = 60_000): Pr
     const n = await page.locator('iframe.webview.ready').count();
     for (let i = 0; i < n; i++) {
       const f = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
-      if (await f.locator(selector).count().catch(() => 0)) return f;
+      if (
+        await f
+          .locator(selector)
+          .count()
+          .catch(() => 0)
+      )
+        return f;
     }
     if (Date.now() > end) throw new Error(`no webview with ${selector} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 500));
@@ -36,9 +53,30 @@ describe('e2e: Airlock chat panel and audit view', function () {
     const packaged = (async () => {
       // vsce directly (as `npm run package` does), with a base URL so relative README links never block packaging.
       await execFileP('node', ['scripts/build.mjs', '--production'], { cwd: REPO_ROOT, timeout: 180_000 });
-      await execFileP('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--baseContentUrl', 'https://airlock.invalid/', '--baseImagesUrl', 'https://airlock.invalid/', '-o', vsix], { cwd: REPO_ROOT, timeout: 180_000 });
+      await execFileP(
+        'npx',
+        [
+          'vsce',
+          'package',
+          '--no-dependencies',
+          '--allow-missing-repository',
+          '--baseContentUrl',
+          'https://airlock.invalid/',
+          '--baseImagesUrl',
+          'https://airlock.invalid/',
+          '-o',
+          vsix,
+        ],
+        { cwd: REPO_ROOT, timeout: 180_000 },
+      );
     })();
-    const [server] = await Promise.all([CodeServer.start({ settings: { 'security.workspace.trust.enabled': false } }), packaged, launchBrowser().then((b) => { browser = b; })]);
+    const [server] = await Promise.all([
+      CodeServer.start({ settings: { 'security.workspace.trust.enabled': false } }),
+      packaged,
+      launchBrowser().then((b) => {
+        browser = b;
+      }),
+    ]);
     cs = server;
     await cs.installExtension(vsix);
   });
@@ -78,7 +116,11 @@ describe('e2e: Airlock chat panel and audit view', function () {
       const audit = await webviewWith(page, '#verify');
       await audit.locator('#table').waitFor({ state: 'attached', timeout: 30_000 });
       // Either the kernel answers (entry count / verification) or the view says plainly why it cannot.
-      const text = async () => `${await audit.locator('#verify').innerText()} ${await audit.locator('#banner').innerText().catch(() => '')}`;
+      const text = async () =>
+        `${await audit.locator('#verify').innerText()} ${await audit
+          .locator('#banner')
+          .innerText()
+          .catch(() => '')}`;
       const end = Date.now() + 90_000;
       while (/Checking the audit log/.test(await text()) && Date.now() < end) await page.waitForTimeout(500);
       assert.match(await text(), /entries|Intact|Tampered|not available|Cannot verify|Not verified/);

@@ -6,15 +6,31 @@ export function startAnthropicFake(): Promise<FakeVendorServer> {
 }
 
 export function anthropicError(status: number, message: string, headers: Record<string, string> = {}): FakeResponse {
-  const type = status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+  const type =
+    status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
   return { kind: 'json', status, headers: { 'request-id': 'req_fake', ...headers }, body: { type: 'error', error: { type, message } } };
 }
 
 export function anthropicTurn(s: TurnScript, opts: { cutAfter?: number; model?: string } = {}): FakeResponse {
   const frames: SseFrame[] = [];
   const ev = (type: string, data: object) => frames.push({ event: type, data: { type, ...data } });
-  ev('message_start', { message: { id: 'msg_fake1', type: 'message', role: 'assistant', content: [], model: opts.model ?? 'claude-sonnet-4-5', stop_reason: null, stop_sequence: null,
-    usage: { input_tokens: s.usage?.input ?? 0, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: s.usage?.cached ?? 0 } } });
+  ev('message_start', {
+    message: {
+      id: 'msg_fake1',
+      type: 'message',
+      role: 'assistant',
+      content: [],
+      model: opts.model ?? 'claude-sonnet-4-5',
+      stop_reason: null,
+      stop_sequence: null,
+      usage: {
+        input_tokens: s.usage?.input ?? 0,
+        output_tokens: 1,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: s.usage?.cached ?? 0,
+      },
+    },
+  });
   let index = 0;
   if (s.text?.length) {
     ev('content_block_start', { index, content_block: { type: 'text', text: '' } });
@@ -30,7 +46,10 @@ export function anthropicTurn(s: TurnScript, opts: { cutAfter?: number; model?: 
     ev('content_block_stop', { index });
     index++;
   }
-  ev('message_delta', { delta: { stop_reason: s.finish ?? (s.calls?.length ? 'tool_use' : 'end_turn'), stop_sequence: null }, usage: { output_tokens: s.usage?.output ?? 0 } });
+  ev('message_delta', {
+    delta: { stop_reason: s.finish ?? (s.calls?.length ? 'tool_use' : 'end_turn'), stop_sequence: null },
+    usage: { output_tokens: s.usage?.output ?? 0 },
+  });
   ev('message_stop', {});
   return { kind: 'sse', frames, cutAfter: opts.cutAfter };
 }

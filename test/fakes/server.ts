@@ -2,15 +2,30 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface SseFrame { event?: string; data: unknown }
+export interface SseFrame {
+  event?: string;
+  data: unknown;
+}
 
 /** One scripted HTTP response. */
 export type FakeResponse =
-  | { kind: 'sse'; frames: SseFrame[]; /** destroy the socket after this many frames (a stream cut mid-way) */ cutAfter?: number; delimiter?: string; doneSentinel?: boolean; frameDelayMs?: number }
+  | {
+      kind: 'sse';
+      frames: SseFrame[];
+      /** destroy the socket after this many frames (a stream cut mid-way) */ cutAfter?: number;
+      delimiter?: string;
+      doneSentinel?: boolean;
+      frameDelayMs?: number;
+    }
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'hang' };
 
-export interface RecordedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: any }
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
 
 export class FakeVendorServer {
   private readonly server: http.Server;
@@ -30,7 +45,10 @@ export class FakeVendorServer {
     return this;
   }
 
-  enqueue(...r: FakeResponse[]): this { this.queue.push(...r); return this; }
+  enqueue(...r: FakeResponse[]): this {
+    this.queue.push(...r);
+    return this;
+  }
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
@@ -43,11 +61,21 @@ export class FakeVendorServer {
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      if (!this.route(req.method ?? '', req.url ?? '')) return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+      if (!this.route(req.method ?? '', req.url ?? ''))
+        return void res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
       const next = this.queue.shift();
-      if (!next) return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'fake server: no scripted response left' } }));
+      if (!next)
+        return void res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'fake server: no scripted response left' } }));
       void this.respond(next, req, res);
     });
   }
@@ -60,12 +88,19 @@ export class FakeVendorServer {
       case 'hang':
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.flushHeaders();
-        res.on('close', () => { this.aborted++; });
+        res.on('close', () => {
+          this.aborted++;
+        });
         return;
       case 'sse': {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
         let closed = false;
-        res.on('close', () => { if (!res.writableFinished) { closed = true; this.aborted++; } });
+        res.on('close', () => {
+          if (!res.writableFinished) {
+            closed = true;
+            this.aborted++;
+          }
+        });
         const delim = r.delimiter ?? '\n\n';
         for (const [i, f] of r.frames.entries()) {
           if (closed) return;
@@ -78,7 +113,10 @@ export class FakeVendorServer {
         res.end();
         return;
       }
-      default: { const never: never = r; return never; }
+      default: {
+        const never: never = r;
+        return never;
+      }
     }
   }
 

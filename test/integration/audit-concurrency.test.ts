@@ -10,14 +10,18 @@ import { type LogFiles, rmLog, tempLog, withDb } from './audit-fixture';
 describe('audit concurrency', function () {
   this.timeout(60_000);
   const made: LogFiles[] = [];
-  after(() => { for (const f of made) rmLog(f); });
+  after(() => {
+    for (const f of made) rmLog(f);
+  });
 
   it('12 concurrent writers, reads and verifies in between: one gap-free chain, each writer in its own order', async () => {
     const files = tempLog();
     made.push(files);
     const events = new EventBus();
     const seen: Array<{ firstSeq: number; lastSeq: number }> = [];
-    events.onEvent((e) => { if (e.name === 'audit/appended') seen.push(e.data as { firstSeq: number; lastSeq: number }); });
+    events.onEvent((e) => {
+      if (e.name === 'audit/appended') seen.push(e.data as { firstSeq: number; lastSeq: number });
+    });
     const k = await KernelAudit.start(files, events);
     assert.equal(k.sessionsAllowed, true);
     const log = k.writer;
@@ -46,13 +50,20 @@ describe('audit concurrency', function () {
     assert.equal(r.type, 'intact', JSON.stringify(r));
     assert.equal((r as { entries: number }).entries, total);
     withDb(files, (db) => {
-      const rows = db.prepare('SELECT seq, session, resource, lower(hex(prev_hash)) AS prev, lower(hex(hash)) AS hash FROM entries ORDER BY seq').all() as
-        Array<{ seq: number; session: string; resource: string; prev: string; hash: string }>;
-      assert.deepEqual(rows.map((x) => x.seq), Array.from({ length: total }, (_, i) => i + 1));
+      const rows = db
+        .prepare('SELECT seq, session, resource, lower(hex(prev_hash)) AS prev, lower(hex(hash)) AS hash FROM entries ORDER BY seq')
+        .all() as Array<{ seq: number; session: string; resource: string; prev: string; hash: string }>;
+      assert.deepEqual(
+        rows.map((x) => x.seq),
+        Array.from({ length: total }, (_, i) => i + 1),
+      );
       for (let i = 1; i < rows.length; i++) assert.equal(rows[i].prev, rows[i - 1].hash, `link at ${rows[i].seq}`);
       for (let w = 0; w < 12; w++) {
         const mine = rows.filter((x) => x.session === `w${w}`).map((x) => Number(x.resource.split(':')[1]));
-        assert.deepEqual(mine, Array.from({ length: PER }, (_, i) => i));
+        assert.deepEqual(
+          mine,
+          Array.from({ length: PER }, (_, i) => i),
+        );
       }
     });
     // Coalesced notifications still cover every committed entry.
@@ -64,7 +75,10 @@ describe('audit concurrency', function () {
     const files = tempLog();
     made.push(files);
     const a = AuditLog.open(files);
-    assert.throws(() => AuditLog.open(files), (e: { code?: string }) => e.code === 'AUDIT_LOCKED');
+    assert.throws(
+      () => AuditLog.open(files),
+      (e: { code?: string }) => e.code === 'AUDIT_LOCKED',
+    );
     await a.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
     a.dispose();
     // Released on dispose: the next writer opens and continues the chain.

@@ -28,11 +28,15 @@ setInterval(() => { for (let i = 0; i < 50; i++) log.append({ subject: 'agent', 
 
 function runAndKill(files: LogFiles, acks: number): Promise<Map<number, string>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', CHILD, JSON.stringify(files)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', CHILD, JSON.stringify(files)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked = new Map<number, string>();
     let buf = '';
     let err = '';
-    child.stderr.on('data', (d) => { err += d; });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       let i: number;
@@ -53,7 +57,9 @@ function runAndKill(files: LogFiles, acks: number): Promise<Map<number, string>>
 describe('audit crash safety', function () {
   this.timeout(120_000);
   const made: LogFiles[] = [];
-  after(() => { for (const f of made) rmLog(f); });
+  after(() => {
+    for (const f of made) rmLog(f);
+  });
 
   it('SIGKILL mid-stream, three times over: chain intact, every acknowledged synchronous entry present', async () => {
     const files = tempLog();
@@ -73,7 +79,8 @@ describe('audit crash safety', function () {
     }
     withDb(files, (db) => {
       const get = db.prepare('SELECT resource, action FROM entries WHERE seq = ?');
-      for (const [seq, id] of all) assert.deepEqual(get.get(seq), { resource: id, action: 'policy.decision' }, `acknowledged entry ${seq} lost`);
+      for (const [seq, id] of all)
+        assert.deepEqual(get.get(seq), { resource: id, action: 'policy.decision' }, `acknowledged entry ${seq} lost`);
     });
     assert.equal((await verifyAuditLog(files)).type, 'intact');
   });
@@ -85,7 +92,10 @@ describe('audit crash safety', function () {
     const h = readHead(files.headPath, key);
     assert.equal(h.type, 'ok');
     const head = (h as Extract<typeof h, { type: 'ok' }>).head;
-    const prev = withDb(files, (db) => db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM entries WHERE seq = 49').get() as { seq: number; hash: string });
+    const prev = withDb(
+      files,
+      (db) => db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM entries WHERE seq = 49').get() as { seq: number; hash: string },
+    );
     // Committed in the database, head still says "pending".
     let w = new HeadWriter(files.headPath, key, head);
     w.write({ logId: head.logId, committed: prev, pending: head.committed }, true);

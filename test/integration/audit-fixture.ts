@@ -6,7 +6,12 @@ import Database from 'better-sqlite3';
 import { runCli } from '../../cli/src/main';
 import { AuditLog } from '../../core/src/audit/log';
 
-export interface LogFiles { dir: string; dbPath: string; headPath: string; keyPath: string }
+export interface LogFiles {
+  dir: string;
+  dbPath: string;
+  headPath: string;
+  keyPath: string;
+}
 
 export function tempLog(prefix = 'airlock-audit-'): LogFiles {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -18,8 +23,26 @@ export function tempLog(prefix = 'airlock-audit-'): LogFiles {
 export async function populatedLog(n: number, files = tempLog()): Promise<LogFiles> {
   const log = AuditLog.open(files);
   for (let i = 1; i <= n; i++) {
-    if (i % 10 === 0) await log.append({ session: `s${i % 3}`, subject: 'policy', action: 'policy.decision', resource: `src/f${i}.ts`, decision: i % 20 ? 'allow' : 'deny', ruleIds: ['r.one'] }, { sync: true });
-    else log.append({ session: `s${i % 3}`, subject: 'agent', action: 'tool.call', resource: `src/f${i}.ts`, payload: { i, note: 'naïve → ok' } });
+    if (i % 10 === 0)
+      await log.append(
+        {
+          session: `s${i % 3}`,
+          subject: 'policy',
+          action: 'policy.decision',
+          resource: `src/f${i}.ts`,
+          decision: i % 20 ? 'allow' : 'deny',
+          ruleIds: ['r.one'],
+        },
+        { sync: true },
+      );
+    else
+      log.append({
+        session: `s${i % 3}`,
+        subject: 'agent',
+        action: 'tool.call',
+        resource: `src/f${i}.ts`,
+        payload: { i, note: 'naïve → ok' },
+      });
   }
   log.dispose();
   return files;
@@ -33,13 +56,23 @@ export function copyLog(src: LogFiles): LogFiles {
 
 export function withDb<T>(files: LogFiles, fn: (db: Database.Database) => T): T {
   const db = new Database(files.dbPath);
-  try { return fn(db); } finally { db.close(); }
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
 }
 
 export async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', cwd: process.cwd(), env: process.env });
+  const code = await runCli(args, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    readStdin: async () => '',
+    cwd: process.cwd(),
+    env: process.env,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

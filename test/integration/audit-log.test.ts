@@ -7,20 +7,29 @@ import { verifyAuditLog } from '../../core/src/audit/verify';
 import { cli, type LogFiles, populatedLog, rmLog, tempLog, withDb } from './audit-fixture';
 
 async function until(ok: () => boolean, what: string, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 5))) if (Date.now() > end) assert.fail(`timed out: ${what}`);
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 5)))
+    if (Date.now() > end) assert.fail(`timed out: ${what}`);
 }
 
 describe('audit log', function () {
   this.timeout(60_000);
   const made: LogFiles[] = [];
-  const track = (f: LogFiles) => { made.push(f); return f; };
-  after(() => { for (const f of made) rmLog(f); });
+  const track = (f: LogFiles) => {
+    made.push(f);
+    return f;
+  };
+  after(() => {
+    for (const f of made) rmLog(f);
+  });
 
   it('insists on synchronous writes for security actions, and flushes the buffer at 100 entries or on its timer', async () => {
     const f = track(tempLog());
     const log = AuditLog.open({ ...f, flushIntervalMs: 50 });
     for (const action of ['policy.decision', 'token.use', 'policy.update', 'patch.merge']) {
-      assert.throws(() => log.append({ subject: 'x', action }), (e: { code?: string }) => e.code === 'AUDIT_BAD_ENTRY');
+      assert.throws(
+        () => log.append({ subject: 'x', action }),
+        (e: { code?: string }) => e.code === 'AUDIT_BAD_ENTRY',
+      );
     }
     const count = () => withDb(f, (db) => db.prepare('SELECT count(*) FROM entries').pluck().get() as number);
     for (let i = 0; i < 99; i++) log.append({ subject: 'agent', action: 'tool.call' });
@@ -43,14 +52,23 @@ describe('audit log', function () {
       await log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
       withDb(f, (db) => db.exec(`CREATE TRIGGER full BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk full'); END`));
       log.append({ subject: 'agent', action: 'tool.call', resource: 'kept' });
-      await assert.rejects(log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true }), (e: { code?: string }) => e.code === 'AUDIT_WRITE_FAILED');
-      assert.equal(log.stats().warnings.some((w) => w.type === 'write-failed'), true);
+      await assert.rejects(
+        log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true }),
+        (e: { code?: string }) => e.code === 'AUDIT_WRITE_FAILED',
+      );
+      assert.equal(
+        log.stats().warnings.some((w) => w.type === 'write-failed'),
+        true,
+      );
       withDb(f, (db) => db.exec('DROP TRIGGER full'));
       await log.append({ subject: 'agent', action: 'policy.decision' }, { sync: true });
       log.dispose();
       const r = await verifyAuditLog(f);
       assert.deepEqual([r.type, (r as { entries?: number }).entries], ['intact', 4]);
-      assert.equal(withDb(f, (db) => db.prepare('SELECT resource FROM entries WHERE seq = 2').pluck().get()), 'kept');
+      assert.equal(
+        withDb(f, (db) => db.prepare('SELECT resource FROM entries WHERE seq = 2').pluck().get()),
+        'kept',
+      );
     });
   }
 
@@ -91,13 +109,51 @@ describe('audit log', function () {
     const f = track(await populatedLog(200));
     const tail = await cli(['audit', 'tail', '-n', '3', '--db', f.dbPath, '--key', f.keyPath]);
     assert.equal(tail.code, 0, tail.err);
-    assert.deepEqual(tail.out.split('\n').map((l) => l.split(' ')[0]), ['#198', '#199', '#200']);
+    assert.deepEqual(
+      tail.out.split('\n').map((l) => l.split(' ')[0]),
+      ['#198', '#199', '#200'],
+    );
     const out = path.join(f.dir, 'deny.jsonl');
-    const ex = await cli(['audit', 'export', '--format', 'jsonl', '--decision', 'deny', '--out', out, '--db', f.dbPath, '--key', f.keyPath]);
+    const ex = await cli([
+      'audit',
+      'export',
+      '--format',
+      'jsonl',
+      '--decision',
+      'deny',
+      '--out',
+      out,
+      '--db',
+      f.dbPath,
+      '--key',
+      f.keyPath,
+    ]);
     assert.equal(ex.code, 0, ex.err);
-    const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((r) => r.seq), [20, 40, 60, 80, 100, 120, 140, 160, 180, 200]);
-    const csv = await cli(['audit', 'export', '--format', 'csv', '--session', 's1', '--action', 'tool.*', '--since', '2000-01-01T00:00Z', '--db', f.dbPath, '--key', f.keyPath]);
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((r) => r.seq),
+      [20, 40, 60, 80, 100, 120, 140, 160, 180, 200],
+    );
+    const csv = await cli([
+      'audit',
+      'export',
+      '--format',
+      'csv',
+      '--session',
+      's1',
+      '--action',
+      'tool.*',
+      '--since',
+      '2000-01-01T00:00Z',
+      '--db',
+      f.dbPath,
+      '--key',
+      f.keyPath,
+    ]);
     const lines = csv.out.split('\n');
     assert.equal(lines[0], 'seq,time,session,subject,action,resource,decision,ruleIds,payloadDigest,prevHash,hash,payload');
     assert.ok(lines.length > 50 && lines.slice(1).every((l) => l.includes(',s1,agent,tool.call,')), lines[1]);

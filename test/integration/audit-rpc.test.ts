@@ -28,13 +28,24 @@ describe('audit RPC methods', function () {
     client.onEvent('audit/appended', (d) => pushed.push(d));
     await client.handshake({ name: 'test', version: '0' });
   });
-  after(() => { client.dispose(); conn.dispose(); audit.dispose(); rmLog(files); });
+  after(() => {
+    client.dispose();
+    conn.dispose();
+    audit.dispose();
+    rmLog(files);
+  });
 
   it('pages through a filtered query with a cursor', async () => {
     const first = await client.request('audit/query', { decision: 'deny', limit: 4 });
-    assert.deepEqual(first.entries.map((e) => e.seq), [300, 280, 260, 240]);
+    assert.deepEqual(
+      first.entries.map((e) => e.seq),
+      [300, 280, 260, 240],
+    );
     const next = await client.request('audit/query', { decision: 'deny', limit: 4, cursor: first.nextCursor });
-    assert.deepEqual(next.entries.map((e) => e.seq), [220, 200, 180, 160]);
+    assert.deepEqual(
+      next.entries.map((e) => e.seq),
+      [220, 200, 180, 160],
+    );
     assert.equal(next.entries[0].ruleIds[0], 'r.one');
     await assert.rejects(client.request('audit/query', { limit: 100_000 }), (e: { code?: string }) => e.code === 'RPC_BAD_PARAMS');
   });
@@ -51,7 +62,10 @@ describe('audit RPC methods', function () {
     const q = await client.request('audit/query', { limit: 1, payloads: true });
     assert.equal(q.entries[0].resource, 'late');
     await new Promise((r) => setTimeout(r, 400));
-    assert.ok(pushed.some((p) => (p as { lastSeq: number }).lastSeq === 302), JSON.stringify(pushed));
+    assert.ok(
+      pushed.some((p) => (p as { lastSeq: number }).lastSeq === 302),
+      JSON.stringify(pushed),
+    );
   });
 
   it('verify over RPC reports tampering with the entry number', async () => {

@@ -14,8 +14,12 @@ describe('audit tamper suite', function () {
   this.timeout(60_000);
   let clean: LogFiles;
   const made: LogFiles[] = [];
-  before(async () => { clean = await populatedLog(N); });
-  after(() => { for (const f of [clean, ...made]) rmLog(f); });
+  before(async () => {
+    clean = await populatedLog(N);
+  });
+  after(() => {
+    for (const f of [clean, ...made]) rmLog(f);
+  });
 
   function fresh(): LogFiles {
     const f = copyLog(clean);
@@ -40,8 +44,15 @@ describe('audit tamper suite', function () {
     const k = await KernelAudit.start(f);
     try {
       assert.equal(k.sessionsAllowed, false);
-      assert.throws(() => k.assertSessionsAllowed(), (e: { code?: string }) => e.code === AUDIT_BROKEN);
-      if (k.log) assert.throws(() => k.log!.append({ subject: 'agent', action: 'tool.call' }), (e: { code?: string }) => e.code === AUDIT_BROKEN);
+      assert.throws(
+        () => k.assertSessionsAllowed(),
+        (e: { code?: string }) => e.code === AUDIT_BROKEN,
+      );
+      if (k.log)
+        assert.throws(
+          () => k.log!.append({ subject: 'agent', action: 'tool.call' }),
+          (e: { code?: string }) => e.code === AUDIT_BROKEN,
+        );
     } finally {
       k.dispose();
     }
@@ -91,22 +102,26 @@ describe('audit tamper suite', function () {
 
   it('swap two rows', async () => {
     const f = fresh();
-    withDb(f, (db) => db.transaction(() => {
-      db.prepare('UPDATE entries SET seq = -1 WHERE seq = 300').run();
-      db.prepare('UPDATE entries SET seq = 300 WHERE seq = 301').run();
-      db.prepare('UPDATE entries SET seq = 301 WHERE seq = -1').run();
-    })());
+    withDb(f, (db) =>
+      db.transaction(() => {
+        db.prepare('UPDATE entries SET seq = -1 WHERE seq = 300').run();
+        db.prepare('UPDATE entries SET seq = 300 WHERE seq = 301').run();
+        db.prepare('UPDATE entries SET seq = 301 WHERE seq = -1').run();
+      })(),
+    );
     await expectTampered(f, 'hash-mismatch', 300);
   });
 
   it('insert a forged row in the middle (renumbering the rest)', async () => {
     const f = fresh();
-    withDb(f, (db) => db.transaction(() => {
-      db.prepare('UPDATE entries SET seq = -seq WHERE seq > 600').run();
-      db.prepare('UPDATE entries SET seq = 1 - seq WHERE seq < 0').run();
-      const prev = db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = 600').pluck().get() as string;
-      forge(db, 601, prev);
-    })());
+    withDb(f, (db) =>
+      db.transaction(() => {
+        db.prepare('UPDATE entries SET seq = -seq WHERE seq > 600').run();
+        db.prepare('UPDATE entries SET seq = 1 - seq WHERE seq < 0').run();
+        const prev = db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = 600').pluck().get() as string;
+        forge(db, 601, prev);
+      })(),
+    );
     await expectTampered(f, 'hash-mismatch', 602);
   });
 
@@ -130,14 +145,24 @@ describe('audit tamper suite', function () {
 
   it('replace the whole file with a self-consistent forged chain', async () => {
     const f = fresh();
-    withDb(f, (db) => db.transaction(() => {
-      const logId = db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string;
-      db.prepare(`UPDATE entries SET decision = 'allow' WHERE decision = 'deny'`).run();
-      let prev = genesisHash(logId);
-      const rows = db.prepare(`SELECT seq, time, session, subject, action, resource, decision, rule_ids AS ruleIds, lower(hex(payload_digest)) AS payloadDigest, payload FROM entries ORDER BY seq`).all() as Parameters<typeof entryHash>[1][];
-      const upd = db.prepare('UPDATE entries SET prev_hash = unhex(?), hash = unhex(?) WHERE seq = ?');
-      for (const r of rows) { const h = entryHash(prev, r); upd.run(prev, h, r.seq); prev = h; }
-    })());
+    withDb(f, (db) =>
+      db.transaction(() => {
+        const logId = db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string;
+        db.prepare(`UPDATE entries SET decision = 'allow' WHERE decision = 'deny'`).run();
+        let prev = genesisHash(logId);
+        const rows = db
+          .prepare(
+            `SELECT seq, time, session, subject, action, resource, decision, rule_ids AS ruleIds, lower(hex(payload_digest)) AS payloadDigest, payload FROM entries ORDER BY seq`,
+          )
+          .all() as Parameters<typeof entryHash>[1][];
+        const upd = db.prepare('UPDATE entries SET prev_hash = unhex(?), hash = unhex(?) WHERE seq = ?');
+        for (const r of rows) {
+          const h = entryHash(prev, r);
+          upd.run(prev, h, r.seq);
+          prev = h;
+        }
+      })(),
+    );
     // Internally consistent: only the signed head, which needs the key, gives it away.
     await expectTampered(f, 'head-mismatch', N);
   });
@@ -238,8 +263,30 @@ describe('audit tamper suite', function () {
 
 /** A row an attacker without the key can write: correct fields, correct chain hash. */
 function forge(db: import('better-sqlite3').Database, seq: number, prev: string): void {
-  const f = { seq, time: Date.now(), session: 's1', subject: 'agent', action: 'tool.call', resource: 'src/evil.ts', decision: 'allow', ruleIds: '[]',
-    payloadDigest: 'ab'.repeat(32), payload: null };
-  db.prepare('INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,unhex(?),?,unhex(?),unhex(?))')
-    .run(f.seq, f.time, f.session, f.subject, f.action, f.resource, f.decision, f.ruleIds, f.payloadDigest, f.payload, prev, entryHash(prev, f));
+  const f = {
+    seq,
+    time: Date.now(),
+    session: 's1',
+    subject: 'agent',
+    action: 'tool.call',
+    resource: 'src/evil.ts',
+    decision: 'allow',
+    ruleIds: '[]',
+    payloadDigest: 'ab'.repeat(32),
+    payload: null,
+  };
+  db.prepare('INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,unhex(?),?,unhex(?),unhex(?))').run(
+    f.seq,
+    f.time,
+    f.session,
+    f.subject,
+    f.action,
+    f.resource,
+    f.decision,
+    f.ruleIds,
+    f.payloadDigest,
+    f.payload,
+    prev,
+    entryHash(prev, f),
+  );
 }

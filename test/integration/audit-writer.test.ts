@@ -20,7 +20,10 @@ describe('audit writer thread', function () {
       let last = 0;
       for (let i = 0; i < 2_345; i++) last = log.append({ subject: 'agent', action: 'tool.call', resource: `r${i}` }).seq;
       log.flush();
-      assert.equal(withDb(f, (db) => db.prepare('SELECT max(seq) FROM entries').pluck().get()), last);
+      assert.equal(
+        withDb(f, (db) => db.prepare('SELECT max(seq) FROM entries').pluck().get()),
+        last,
+      );
       log.dispose();
     } finally {
       rmLog(f);
@@ -31,17 +34,35 @@ describe('audit writer thread', function () {
     const entry = path.join(dir, 'dies.js');
     fs.writeFileSync(entry, "throw new Error('writer thread crashed at start');\n");
     const failures: Array<{ through: number; message: string }> = [];
-    const w = new ThreadWriter({ file: entry, ts: false }, {
-      dbPath: path.join(dir, 'none.db'), headPath: path.join(dir, 'none.head'), key: Buffer.alloc(32), logId: 'x', headCounter: 0, committed: { seq: 0, hash: '00'.repeat(32) },
-    }, { committed: () => assert.fail('nothing can commit'), failed: (through, message) => failures.push({ through, message }) });
+    const w = new ThreadWriter(
+      { file: entry, ts: false },
+      {
+        dbPath: path.join(dir, 'none.db'),
+        headPath: path.join(dir, 'none.head'),
+        key: Buffer.alloc(32),
+        logId: 'x',
+        headCounter: 0,
+        committed: { seq: 0, hash: '00'.repeat(32) },
+      },
+      { committed: () => assert.fail('nothing can commit'), failed: (through, message) => failures.push({ through, message }) },
+    );
     w.submit({ text: '', target: { seq: 1, hash: 'ab'.repeat(32) }, durable: true });
     for (const end = Date.now() + 10_000; !w.stopped && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
     assert.match(w.stopped ?? '', /writer thread (failed|exited)/);
-    assert.ok(failures.some((f) => f.through >= 1), JSON.stringify(failures));
-    assert.throws(() => w.drain(), (e: { code?: string }) => e.code === AUDIT_WRITER_STOPPED);
+    assert.ok(
+      failures.some((f) => f.through >= 1),
+      JSON.stringify(failures),
+    );
+    assert.throws(
+      () => w.drain(),
+      (e: { code?: string }) => e.code === AUDIT_WRITER_STOPPED,
+    );
     const before = failures.length;
     w.submit({ text: '', target: { seq: 2, hash: 'cd'.repeat(32) }, durable: true });
-    assert.deepEqual(failures.slice(before).map((f) => f.through), [2]);
+    assert.deepEqual(
+      failures.slice(before).map((f) => f.through),
+      [2],
+    );
     w.dispose();
   });
 });

@@ -3,7 +3,11 @@
 // that needs a network; a named bridge of our own leaves docker0 alone.
 import { spawnSync } from 'node:child_process';
 
-export interface PrivateBridge { name: string; flag: string; remove(): void }
+export interface PrivateBridge {
+  name: string;
+  flag: string;
+  remove(): void;
+}
 
 export function privateBridge(): PrivateBridge {
   const n = Math.floor(Math.random() * 200) + 20;

@@ -12,8 +12,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** A package laid out like dist/ (or the image's /opt/airlock) in a folder unrelated to the checkout. */
 function fakePackage(): string {
   const pkg = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock assets '));
-  for (const d of ['dist/kernel', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples', 'node_modules/deno']) fs.mkdirSync(path.join(pkg, d), { recursive: true });
-  for (const f of ['dist/kernel/kernel.js', 'dist/kernel/grep-worker.js', 'dist/cli.js', 'node_modules/deno/deno']) fs.writeFileSync(path.join(pkg, f), '');
+  for (const d of ['dist/kernel', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples', 'node_modules/deno'])
+    fs.mkdirSync(path.join(pkg, d), { recursive: true });
+  for (const f of ['dist/kernel/kernel.js', 'dist/kernel/grep-worker.js', 'dist/cli.js', 'node_modules/deno/deno'])
+    fs.writeFileSync(path.join(pkg, f), '');
   return pkg;
 }
 
@@ -43,9 +45,12 @@ describe('asset resolver', () => {
     }
   });
 
-  it('image: the same layout under AIRLOCK_IN_CONTAINER, and the person\'s own policies and templates when given', () => {
+  it("image: the same layout under AIRLOCK_IN_CONTAINER, and the person's own policies and templates when given", () => {
     const pkg = fakePackage();
-    const a = resolveAssets({ AIRLOCK_IN_CONTAINER: '1', AIRLOCK_POLICIES_DIR: '/opt/airlock/user/policies', AIRLOCK_TEMPLATES_DIR: '/t' }, path.join(pkg, 'dist', 'kernel'));
+    const a = resolveAssets(
+      { AIRLOCK_IN_CONTAINER: '1', AIRLOCK_POLICIES_DIR: '/opt/airlock/user/policies', AIRLOCK_TEMPLATES_DIR: '/t' },
+      path.join(pkg, 'dist', 'kernel'),
+    );
     assert.deepEqual([a.layout, a.root, a.policiesDir, a.sandboxTemplatesDir], ['image', pkg, '/opt/airlock/user/policies', '/t']);
   });
 
@@ -56,7 +61,10 @@ describe('asset resolver', () => {
   });
 
   it('an unknown layout is a clear error', () => {
-    assert.throws(() => resolveAssets({}, os.tmpdir()), (e: { code?: string; hint?: string }) => e.code === 'ASSETS_LAYOUT' && !!e.hint);
+    assert.throws(
+      () => resolveAssets({}, os.tmpdir()),
+      (e: { code?: string; hint?: string }) => e.code === 'ASSETS_LAYOUT' && !!e.hint,
+    );
   });
 
   it('installation ids differ between checkouts and between users of one checkout', () => {

@@ -32,11 +32,18 @@ describe('workspace paths', () => {
 
   it('refuses escapes: .., absolute outside, symlinks out, NUL', () => {
     for (const p of ['../x', '/etc/passwd', 'link', 'src/\0a']) {
-      assert.throws(() => resolveInWorkspace(ws, p), (e: AirlockError) => e.code === ErrorCodes.PathOutsideWorkspace, p);
+      assert.throws(
+        () => resolveInWorkspace(ws, p),
+        (e: AirlockError) => e.code === ErrorCodes.PathOutsideWorkspace,
+        p,
+      );
     }
   });
 
   it('says not found for missing files inside', () => {
-    assert.throws(() => resolveInWorkspace(ws, 'src/missing.ts'), (e: AirlockError) => e.code === ErrorCodes.NotFound);
+    assert.throws(
+      () => resolveInWorkspace(ws, 'src/missing.ts'),
+      (e: AirlockError) => e.code === ErrorCodes.NotFound,
+    );
   });
 });

@@ -12,7 +12,12 @@ import { createKernelServices } from '../../kernel/src/main';
 import type { SandboxManager } from '../../kernel/src/runtime/sandbox-manager';
 import type { KernelServices } from '../../kernel/src/services';
 
-export interface InProcessKernel { client: RpcClient; services: KernelServices; workspace: string; dispose(): void }
+export interface InProcessKernel {
+  client: RpcClient;
+  services: KernelServices;
+  workspace: string;
+  dispose(): void;
+}
 
 export interface InProcessOptions {
   /** The kernel's environment (default: none, so no engine: the runtime is NoSandboxes). */
@@ -39,9 +44,23 @@ export async function inProcessKernel(files: Record<string, string> = {}, o: InP
   const composed = await createKernelServices(config, store, events, { env: o.env ?? {}, runtime: o.runtime?.(workspace) });
   const services: KernelServices = { ...composed, ...o.replace?.(composed) };
   const [c, s] = createInProcessPair();
-  const conn = new ServerConnection(s, { handlers: createHandlers(services), kernel: { version: 'test', pid: process.pid, startedAt: services.startedAt } });
+  const conn = new ServerConnection(s, {
+    handlers: createHandlers(services),
+    kernel: { version: 'test', pid: process.pid, startedAt: services.startedAt },
+  });
   const sub = events.onEvent((e) => conn.emit(e.name, e.data as never));
   const client = new RpcClient(c);
   await client.handshake({ name: 'test', version: '0' });
-  return { client, services, workspace, dispose: () => { sub.dispose(); client.dispose(); conn.dispose(); store.dispose(); fs.rmSync(base, { recursive: true, force: true }); } };
+  return {
+    client,
+    services,
+    workspace,
+    dispose: () => {
+      sub.dispose();
+      client.dispose();
+      conn.dispose();
+      store.dispose();
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
 }

@@ -15,12 +15,18 @@ export function registryWithoutPing(h: KernelHandlers): KernelHandlers {
   return registry;
 }
 
-const noRuntime = (why?: RegExp) => (e: unknown) => e instanceof AirlockError && e.code === 'SANDBOX_NO_RUNTIME'
-  && /^this kernel has no container engine/.test(e.message) && (!why || why.test(e.message)) && e.hint === NO_RUNTIME_HINT;
+const noRuntime = (why?: RegExp) => (e: unknown) =>
+  e instanceof AirlockError &&
+  e.code === 'SANDBOX_NO_RUNTIME' &&
+  /^this kernel has no container engine/.test(e.message) &&
+  (!why || why.test(e.message)) &&
+  e.hint === NO_RUNTIME_HINT;
 
 describe('kernel services', () => {
   let k: InProcessKernel;
-  beforeEach(async () => { k = await inProcessKernel({ 'a.txt': 'a\n' }); });
+  beforeEach(async () => {
+    k = await inProcessKernel({ 'a.txt': 'a\n' });
+  });
   afterEach(() => k.dispose());
 
   it('the kernel composition serves every protocol method', () => {
@@ -41,7 +47,10 @@ describe('kernel services', () => {
     await assert.rejects(c.request('sandbox/resume', { id: 'x' }), noRuntime());
     await assert.rejects(c.request('sandbox/prune', {}), noRuntime());
     await assert.rejects(c.request('sandbox/pools', {}), noRuntime());
-    await assert.rejects(c.request('task/start', { prompt: 'x', replay: 'r.jsonl' }), noRuntime(/so tasks cannot run commands or edit files/));
+    await assert.rejects(
+      c.request('task/start', { prompt: 'x', replay: 'r.jsonl' }),
+      noRuntime(/so tasks cannot run commands or edit files/),
+    );
     // Everything that needs no engine still answers.
     assert.deepEqual((await c.request('tasks/list', {})).tasks, []);
     assert.deepEqual((await c.request('review/list', {})).sets, []);
@@ -49,10 +58,31 @@ describe('kernel services', () => {
 
   it('the null runtime refuses every member of the interface, getters included', () => {
     const none: SandboxService = new NoSandboxes();
-    const members: Array<keyof SandboxService> = ['list', 'templates', 'runtime', 'create', 'exec', 'destroy', 'prune', 'pause', 'resume',
-      'poolSizes', 'setPoolSizes', 'poolsEnabled', 'health', 'preemptionFor'];
+    const members: Array<keyof SandboxService> = [
+      'list',
+      'templates',
+      'runtime',
+      'create',
+      'exec',
+      'destroy',
+      'prune',
+      'pause',
+      'resume',
+      'poolSizes',
+      'setPoolSizes',
+      'poolsEnabled',
+      'health',
+      'preemptionFor',
+    ];
     for (const m of members) {
-      assert.throws(() => { const v = none[m]; if (typeof v === 'function') (v as () => unknown).call(none); }, noRuntime(), m);
+      assert.throws(
+        () => {
+          const v = none[m];
+          if (typeof v === 'function') (v as () => unknown).call(none);
+        },
+        noRuntime(),
+        m,
+      );
     }
   });
 });

@@ -7,9 +7,16 @@ import { lastResortHandler, MAX_UNCAUGHT_PER_MINUTE } from '../../kernel/src/las
 const MODULE = path.join(__dirname, '../../kernel/src/last-resort.ts');
 
 function run(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e',
-    `require(${JSON.stringify(MODULE)}).installLastResort({ log: (l) => process.stderr.write(l + '\\n'), exit: (c) => process.exit(c) });\n${script}`],
-  { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--require',
+      'tsx/cjs',
+      '-e',
+      `require(${JSON.stringify(MODULE)}).installLastResort({ log: (l) => process.stderr.write(l + '\\n'), exit: (c) => process.exit(c) });\n${script}`,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,7 +36,13 @@ describe('kernel last-resort handler', function () {
     const logs: string[] = [];
     let exited: number | undefined;
     let t = 0;
-    const h = lastResortHandler({ log: (l) => logs.push(l), exit: (c) => { exited = c; }, now: () => t });
+    const h = lastResortHandler({
+      log: (l) => logs.push(l),
+      exit: (c) => {
+        exited = c;
+      },
+      now: () => t,
+    });
     for (let i = 0; i < MAX_UNCAUGHT_PER_MINUTE; i++) h(new Error(`e${i}`), 'uncaught exception');
     assert.equal(exited, undefined);
     t = 61_000; // the earlier ones age out

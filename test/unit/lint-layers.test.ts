@@ -30,7 +30,10 @@ describe('layer lint', () => {
   });
 
   it('passes clean code', () => {
-    const r = lint({ 'kernel/a.ts': "import { x } from '../protocol/src/errors';", 'webview/src/v.ts': "import { y } from '../../protocol/src/messages';" });
+    const r = lint({
+      'kernel/a.ts': "import { x } from '../protocol/src/errors';",
+      'webview/src/v.ts': "import { y } from '../../protocol/src/messages';",
+    });
     assert.equal(r.status, 0, r.stderr);
   });
   it('flags vscode in the kernel, Node in the webview and reaching into the kernel', () => {
@@ -80,7 +83,10 @@ describe('layer lint', () => {
       'extension/src/ok.ts': "import { x } from '@napi-rs/keyringish';",
     });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /extension\/src\/secrets\.ts:1: extension must not import '@napi-rs\/keyring' \(the OS keychain binding is a native module for the CLI only\)/);
+    assert.match(
+      r.stderr,
+      /extension\/src\/secrets\.ts:1: extension must not import '@napi-rs\/keyring' \(the OS keychain binding is a native module for the CLI only\)/,
+    );
     assert.match(r.stderr, /kernel\/src\/k\.ts:1: kernel must not import '@napi-rs\/keyring'/);
     assert.match(r.stderr, /core\/src\/c\.ts:1: core must not import '@napi-rs\/keyring\/index'/);
     assert.match(r.stderr, /bootstrap\/b\.ts:1: bootstrap must not import '@napi-rs\/keyring'/);
@@ -96,7 +102,7 @@ describe('layer lint: typed protocol in the extension and the webview', () => {
         "const schema = methods['task/approve'][0] as unknown as { shape?: unknown };",
         'return client.onEvent(name as EventName, listener as never);',
         'const r = await (client as any).request(m, {});',
-        "await client.request(name as MethodName, {});",
+        'await client.request(name as MethodName, {});',
       ].join('\n'),
       'webview/src/b.ts': 'const x = <any>msg;',
     });

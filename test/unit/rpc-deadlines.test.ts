@@ -18,15 +18,24 @@ function rawPeer(): { client: RpcClient; peer: ITransport; seen: Array<{ type: s
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  try { await p; } catch (e) { return (e as AirlockError).code; }
+  try {
+    await p;
+  } catch (e) {
+    return (e as AirlockError).code;
+  }
   return 'resolved';
 }
 
 /** Runs `fn` with timers of `ms` shortened to 10 ms, so a 30 s default can be observed in a unit test. */
 async function withShortTimer<T>(ms: number, fn: () => Promise<T>): Promise<T> {
   const real = globalThis.setTimeout;
-  globalThis.setTimeout = ((cb: () => void, delay?: number, ...rest: unknown[]) => real(cb, delay === ms ? 10 : delay, ...rest)) as typeof setTimeout;
-  try { return await fn(); } finally { globalThis.setTimeout = real; }
+  globalThis.setTimeout = ((cb: () => void, delay?: number, ...rest: unknown[]) =>
+    real(cb, delay === ms ? 10 : delay, ...rest)) as typeof setTimeout;
+  try {
+    return await fn();
+  } finally {
+    globalThis.setTimeout = real;
+  }
 }
 
 describe('rpc deadlines and malformed replies', function () {
@@ -64,11 +73,23 @@ describe('rpc deadlines and malformed replies', function () {
   it('a request without a timeout gets the default deadline and is cancelled on the server', async () => {
     const [c, s] = createInProcessPair();
     let serverSawAbort = false;
-    new ServerConnection(s, { kernel: { version: 't', pid: 1, startedAt: 0 },
-      handlers: { 'fs/read': (_p, ctx) => new Promise((_r, rej) => ctx.signal.addEventListener('abort', () => { serverSawAbort = true; rej(ctx.signal.reason); })) } });
+    new ServerConnection(s, {
+      kernel: { version: 't', pid: 1, startedAt: 0 },
+      handlers: {
+        'fs/read': (_p, ctx) =>
+          new Promise((_r, rej) =>
+            ctx.signal.addEventListener('abort', () => {
+              serverSawAbort = true;
+              rej(ctx.signal.reason);
+            }),
+          ),
+      },
+    });
     const client = new RpcClient(c);
     await client.handshake({ name: 't', version: '1' });
-    const err = await withShortTimer(DEFAULT_REQUEST_TIMEOUT_MS, () => client.request('fs/read', { path: 'a' }).catch((e: AirlockError) => e));
+    const err = await withShortTimer(DEFAULT_REQUEST_TIMEOUT_MS, () =>
+      client.request('fs/read', { path: 'a' }).catch((e: AirlockError) => e),
+    );
     assert.equal((err as AirlockError).code, ErrorCodes.Timeout);
     assert.match((err as AirlockError).message, new RegExp(`after ${DEFAULT_REQUEST_TIMEOUT_MS} ms`));
     await tick();

@@ -16,7 +16,12 @@ function setup(handlers: HandlerMap, authorize?: (h: { token?: string }) => void
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<AirlockError> {
-  try { await p; } catch (e) { assert.equal((e as AirlockError).code, code, (e as Error).message); return e as AirlockError; }
+  try {
+    await p;
+  } catch (e) {
+    assert.equal((e as AirlockError).code, code, (e as Error).message);
+    return e as AirlockError;
+  }
   assert.fail(`expected ${code}`);
 }
 
@@ -45,15 +50,25 @@ describe('rpc', () => {
   });
 
   it('rejects a wrong token through authorize', async () => {
-    const { client } = setup({}, (h) => { if (h.token !== 'secret') throw new AirlockError(ErrorCodes.Unauthorized, 'bad token'); });
+    const { client } = setup({}, (h) => {
+      if (h.token !== 'secret') throw new AirlockError(ErrorCodes.Unauthorized, 'bad token');
+    });
     await rejectsWith(client.handshake({ name: 't', version: '1' }, 'nope'), ErrorCodes.Unauthorized);
   });
 
   it('validates params on the client and on the server', async () => {
-    const { client, raw } = setup({ 'fs/read': () => { throw new Error('must not run'); } });
+    const { client, raw } = setup({
+      'fs/read': () => {
+        throw new Error('must not run');
+      },
+    });
     await client.handshake({ name: 't', version: '1' });
     await rejectsWith(client.request('fs/read', { path: '' }), ErrorCodes.BadParams);
-    const reply = new Promise<unknown>((r) => raw.onMessage((m) => { if ((m as { id?: string }).id === 'x1') r(m); }));
+    const reply = new Promise<unknown>((r) =>
+      raw.onMessage((m) => {
+        if ((m as { id?: string }).id === 'x1') r(m);
+      }),
+    );
     raw.send({ type: 'request', id: 'x1', method: 'fs/read', params: { path: 42 } });
     assert.equal(((await reply) as { error: { code: string } }).error.code, ErrorCodes.BadParams);
   });
@@ -68,13 +83,13 @@ describe('rpc', () => {
     raw.send('just a string');
     raw.send({ type: 'request', id: 'x'.repeat(500), method: 'kernel/ping', params: {} });
     await new Promise((r) => setTimeout(r, 10));
-    const codes = replies.map((r) => ((r as { error?: { code: string } }).error?.code));
+    const codes = replies.map((r) => (r as { error?: { code: string } }).error?.code);
     assert.deepEqual(codes, [ErrorCodes.UnknownMethod, ErrorCodes.BadMessage, ErrorCodes.BadMessage, ErrorCodes.BadMessage]);
     assert.equal((await client.request('kernel/ping', {})).pong, true);
   });
 
   it('rejects a handler result that does not match the schema', async () => {
-    const { client } = setup({ 'kernel/ping': () => ({ pong: false } as never) });
+    const { client } = setup({ 'kernel/ping': () => ({ pong: false }) as never });
     await client.handshake({ name: 't', version: '1' });
     await rejectsWith(client.request('kernel/ping', {}), ErrorCodes.BadResult);
   });
@@ -83,7 +98,13 @@ describe('rpc', () => {
     let sawAbort!: () => void;
     const aborted = new Promise<void>((r) => (sawAbort = r));
     const { client } = setup({
-      'fs/read': (_p, ctx) => new Promise((_res, rej) => ctx.signal.addEventListener('abort', () => { sawAbort(); rej(ctx.signal.reason); })),
+      'fs/read': (_p, ctx) =>
+        new Promise((_res, rej) =>
+          ctx.signal.addEventListener('abort', () => {
+            sawAbort();
+            rej(ctx.signal.reason);
+          }),
+        ),
     });
     await client.handshake({ name: 't', version: '1' });
     const ac = new AbortController();

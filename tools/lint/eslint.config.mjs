@@ -6,7 +6,18 @@ import * as path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', 'test-artifacts/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'sdk/**/dist/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'bench/results/**',
+      'test-artifacts/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      'sdk/**/dist/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: root } },

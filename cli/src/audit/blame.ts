@@ -11,15 +11,17 @@ export function parseTarget(target: string, cwd: string, workspace: string): { p
   const m = /^(.*):(\d+)$/.exec(target);
   const file = m ? m[1] : target;
   const rel = path.relative(workspace, path.resolve(cwd, file)).split(path.sep).join('/');
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new AirlockError('CLI_USAGE', `${file} is not inside the workspace ${workspace}`);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel))
+    throw new AirlockError('CLI_USAGE', `${file} is not inside the workspace ${workspace}`);
   return { path: rel, ...(m ? { line: Number(m[2]) } : {}) };
 }
 
 /** One line per line of the file. */
 function compact(p: Provenance): string {
-  const who = p.origin === 'merged' && p.merge && p.hunk
-    ? `${p.merge.setId} ${p.hunk.hunkId}${p.hunk.links?.toolCalls.length ? ` ${p.hunk.links.toolCalls.map((c) => `${c.callId}${c.turn !== undefined ? `@t${c.turn}` : ''}`).join(',')}` : ''}`
-    : '(workspace)';
+  const who =
+    p.origin === 'merged' && p.merge && p.hunk
+      ? `${p.merge.setId} ${p.hunk.hunkId}${p.hunk.links?.toolCalls.length ? ` ${p.hunk.links.toolCalls.map((c) => `${c.callId}${c.turn !== undefined ? `@t${c.turn}` : ''}`).join(',')}` : ''}`
+      : '(workspace)';
   return `${String(p.line).padStart(5)} ${who.padEnd(40)} ${p.text ?? ''}`;
 }
 

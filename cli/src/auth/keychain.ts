@@ -22,8 +22,11 @@ function load(vars: string): typeof Keyring {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- native: loaded only when a command needs the keychain
     return (binding ??= require('@napi-rs/keyring') as typeof Keyring);
   } catch (err) {
-    throw new AirlockError('AUTH_KEYCHAIN_UNAVAILABLE', `the OS keychain binding does not load on ${process.platform}-${process.arch}: ${firstLine(err)}`,
-      `set the key in the environment instead (${vars})`);
+    throw new AirlockError(
+      'AUTH_KEYCHAIN_UNAVAILABLE',
+      `the OS keychain binding does not load on ${process.platform}-${process.arch}: ${firstLine(err)}`,
+      `set the key in the environment instead (${vars})`,
+    );
   }
 }
 
@@ -36,10 +39,17 @@ function firstLine(err: unknown): string {
 export function keychainUnavailable(err: unknown, vars = ENV_VARS): AirlockError {
   if (err instanceof AirlockError) return err;
   if (process.platform === 'linux') {
-    return new AirlockError('AUTH_KEYCHAIN_UNAVAILABLE', `no usable Secret Service on this session (${firstLine(err)})`,
-      `start gnome-keyring (or another Secret Service such as KeePassXC) and unlock its keyring, or use ${vars}`);
+    return new AirlockError(
+      'AUTH_KEYCHAIN_UNAVAILABLE',
+      `no usable Secret Service on this session (${firstLine(err)})`,
+      `start gnome-keyring (or another Secret Service such as KeePassXC) and unlock its keyring, or use ${vars}`,
+    );
   }
-  return new AirlockError('AUTH_KEYCHAIN_UNAVAILABLE', `the OS keychain could not be used: ${firstLine(err)}`, `unlock the keychain, or use ${vars}`);
+  return new AirlockError(
+    'AUTH_KEYCHAIN_UNAVAILABLE',
+    `the OS keychain could not be used: ${firstLine(err)}`,
+    `unlock the keychain, or use ${vars}`,
+  );
 }
 
 /** The OS keychain; `vars` names the environment variables to suggest when it cannot be used. */
@@ -51,7 +61,11 @@ export function osKeychain(vars = ENV_VARS): Keychain {
     return new k.AsyncEntry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
   };
   const guard = async <T>(f: () => Promise<T>): Promise<T> => {
-    try { return await f(); } catch (err) { throw keychainUnavailable(err, vars); }
+    try {
+      return await f();
+    } catch (err) {
+      throw keychainUnavailable(err, vars);
+    }
   };
   return {
     get: (account) => guard(async () => (await entry(account).getPassword()) ?? undefined),

@@ -10,7 +10,11 @@ import type { RunOptions } from '../run/options';
 import { eventLine, paint, type Style } from './render';
 import { type ChatTurn, rewindChat } from './rewind';
 
-export interface ChatTotals { tasks: number; totalTokens: number; costUsd: number }
+export interface ChatTotals {
+  tasks: number;
+  totalTokens: number;
+  costUsd: number;
+}
 
 /** What a slash command may see and do in the running chat. */
 export interface ChatContext {
@@ -58,14 +62,18 @@ async function latestSet(ctx: ChatContext, pending: boolean): Promise<string | u
 
 /** Review actions print through an io whose lines are coloured as a diff on a colour terminal. */
 const reviewCtx = (ctx: ChatContext): review.ReviewCtx => ({
-  client: ctx.client, workspace: ctx.options().workspace, io: { ...ctx.io, out: (l) => ctx.io.out(eventLine(ctx.style, l)) },
+  client: ctx.client,
+  workspace: ctx.options().workspace,
+  io: { ...ctx.io, out: (l) => ctx.io.out(eventLine(ctx.style, l)) },
 });
 
 const MODES = ['strict', 'explore', 'debug'];
 
 export const SLASH: Record<string, SlashCommand> = {
   help: {
-    args: '', help: 'these commands, and the keys', immediate: true,
+    args: '',
+    help: 'these commands, and the keys',
+    immediate: true,
     async run(ctx) {
       for (const [name, c] of Object.entries(SLASH)) {
         const usage = paint(ctx.style, `/${name}${c.args ? ` ${c.args}` : ''}`, 'bold');
@@ -77,7 +85,8 @@ export const SLASH: Record<string, SlashCommand> = {
     },
   },
   mode: {
-    args: '[strict|explore|debug]', help: 'show or set the policy mode of the next tasks',
+    args: '[strict|explore|debug]',
+    help: 'show or set the policy mode of the next tasks',
     async run(ctx, [m]) {
       if (m !== undefined) {
         if (!MODES.includes(m)) throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(m)}`, `one of: ${MODES.join(', ')}`);
@@ -88,7 +97,8 @@ export const SLASH: Record<string, SlashCommand> = {
     },
   },
   model: {
-    args: '[NAME]', help: 'show or set the model of the next tasks',
+    args: '[NAME]',
+    help: 'show or set the model of the next tasks',
     async run(ctx, [m]) {
       if (m !== undefined) for (const w of ctx.reconfigure('model', m)) ctx.io.err(`warning: ${w}`);
       ctx.io.out(`model: ${ctx.options().model ?? "the provider's default"}`);
@@ -96,7 +106,8 @@ export const SLASH: Record<string, SlashCommand> = {
     },
   },
   review: {
-    args: '', help: 'list the patch sets and show the latest one with its diff',
+    args: '',
+    help: 'list the patch sets and show the latest one with its diff',
     async run(ctx) {
       const c = reviewCtx(ctx);
       await review.list(c);
@@ -109,10 +120,14 @@ export const SLASH: Record<string, SlashCommand> = {
     },
   },
   merge: {
-    args: '[SET]', help: 'accept every change of SET (default: the latest) and merge it into the workspace',
+    args: '[SET]',
+    help: 'accept every change of SET (default: the latest) and merge it into the workspace',
     async run(ctx, [id]) {
       const setId = id ?? (await latestSet(ctx, true));
-      if (!setId) { ctx.io.out('no pending patch set to merge'); return undefined; }
+      if (!setId) {
+        ctx.io.out('no pending patch set to merge');
+        return undefined;
+      }
       const c = reviewCtx(ctx);
       await review.decide(c, setId, 'accept', [], []);
       await review.merge(c, setId);
@@ -120,21 +135,26 @@ export const SLASH: Record<string, SlashCommand> = {
     },
   },
   rewind: {
-    args: '[N]', help: 'list the turns; with N keep turns 1..N: later ones leave the conversation and their patch sets review',
+    args: '[N]',
+    help: 'list the turns; with N keep turns 1..N: later ones leave the conversation and their patch sets review',
     async run(ctx, [n]) {
       await rewindChat(ctx.client, ctx.io, ctx.turns(), n, ctx.totals().running);
       return undefined;
     },
   },
   stop: {
-    args: '', help: 'stop the running task (like Ctrl+C)', immediate: true,
+    args: '',
+    help: 'stop the running task (like Ctrl+C)',
+    immediate: true,
     async run(ctx) {
       if (!(await ctx.stop())) ctx.io.out('no task is running');
       return undefined;
     },
   },
   cost: {
-    args: '', help: 'tokens and cost so far in this chat', immediate: true,
+    args: '',
+    help: 'tokens and cost so far in this chat',
+    immediate: true,
     async run(ctx) {
       const t = ctx.totals();
       const tokens = t.totalTokens.toLocaleString('en-US');
@@ -143,7 +163,8 @@ export const SLASH: Record<string, SlashCommand> = {
     },
   },
   sessions: {
-    args: '', help: 'the stored task sessions, newest first (`airlock sessions show TASK` for one)',
+    args: '',
+    help: 'the stored task sessions, newest first (`airlock sessions show TASK` for one)',
     async run(ctx) {
       await sessionsAction(ctx.client, ['list', '--limit', '10'], ctx.io);
       return undefined;
@@ -154,10 +175,16 @@ export const SLASH: Record<string, SlashCommand> = {
 SLASH.quit = { ...SLASH.exit!, help: '' };
 
 /** Runs one slash command; errors are shown (code, message, hint) and the chat goes on. */
-export async function runSlash(ctx: ChatContext, cmd: { name: string; args: string[] }, showError: (err: unknown) => void)
-  : Promise<SlashResult> {
+export async function runSlash(
+  ctx: ChatContext,
+  cmd: { name: string; args: string[] },
+  showError: (err: unknown) => void,
+): Promise<SlashResult> {
   const c = SLASH[cmd.name];
-  if (!c) { ctx.io.err(`unknown command /${cmd.name}; /help lists them (start a message with // to send a leading /)`); return undefined; }
+  if (!c) {
+    ctx.io.err(`unknown command /${cmd.name}; /help lists them (start a message with // to send a leading /)`);
+    return undefined;
+  }
   try {
     return await c.run(ctx, cmd.args);
   } catch (err) {

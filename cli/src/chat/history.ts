@@ -17,8 +17,12 @@ export function historyFile(env: NodeJS.ProcessEnv): string {
 // unbroken token mixing letters and digits: a false positive only costs one history entry.
 const KEY_SHAPES: RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY/,
-  /\bsk-[A-Za-z0-9_-]{16,}/, /\bAIza[0-9A-Za-z_-]{30,}/, /\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|hf_|npm_)[A-Za-z0-9_-]{16,}/,
-  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/, /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./,
+  /\bsk-[A-Za-z0-9_-]{16,}/,
+  /\bAIza[0-9A-Za-z_-]{30,}/,
+  /\b(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|hf_|npm_)[A-Za-z0-9_-]{16,}/,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/,
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./,
   /\b[A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD)[A-Z0-9_]*\s*[=:]\s*\S{6,}/i,
   /(?:Authorization:\s*)?Bearer\s+[A-Za-z0-9._~+/=-]{16,}/i,
 ];
@@ -60,7 +64,14 @@ export function saveHistory(file: string, newestFirst: string[], env: NodeJS.Pro
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, cleanHistory(newestFirst, env).reverse().map((l) => `${l}\n`).join(''), { mode: 0o600 });
+    fs.writeFileSync(
+      tmp,
+      cleanHistory(newestFirst, env)
+        .reverse()
+        .map((l) => `${l}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
     fs.renameSync(tmp, file);
     return undefined;
   } catch (err) {

@@ -18,7 +18,12 @@ const DOUBLE_PRESS_MS = 2000;
 
 /** The conversation so far as task/start `history` (the kernel gives it to the model as earlier turns; newest kept). */
 export function chatHistory(history: Array<{ user: string; agent: string }>): HistoryTurn[] {
-  return boundHistory(history.flatMap((h): HistoryTurn[] => [{ role: 'user', text: h.user }, { role: 'assistant', text: h.agent }]));
+  return boundHistory(
+    history.flatMap((h): HistoryTurn[] => [
+      { role: 'user', text: h.user },
+      { role: 'assistant', text: h.agent },
+    ]),
+  );
 }
 
 export interface ChatDeps {
@@ -36,7 +41,12 @@ export interface ChatDeps {
   columns(): number;
 }
 
-interface Running { id?: string; stopRequested: boolean; abort: AbortController; done: Promise<unknown> }
+interface Running {
+  id?: string;
+  stopRequested: boolean;
+  abort: AbortController;
+  done: Promise<unknown>;
+}
 
 export class ChatLoop {
   private readonly queue: string[] = [];
@@ -53,9 +63,13 @@ export class ChatLoop {
   private exited = false;
   private questions: Promise<unknown> = Promise.resolve();
   private finish!: (code: number) => void;
-  private readonly done = new Promise<number>((r) => { this.finish = r; });
+  private readonly done = new Promise<number>((r) => {
+    this.finish = r;
+  });
 
-  constructor(private readonly d: ChatDeps) { this.options = d.options; }
+  constructor(private readonly d: ChatDeps) {
+    this.options = d.options;
+  }
 
   async run(): Promise<number> {
     const { rl, client } = this.d;
@@ -65,7 +79,10 @@ export class ChatLoop {
     });
     rl.on('line', (l) => this.onLine(l));
     rl.on('SIGINT', () => this.onInterrupt());
-    rl.on('close', () => { this.closed = true; if (!this.working) this.exit(0); });
+    rl.on('close', () => {
+      this.closed = true;
+      if (!this.working) this.exit(0);
+    });
     this.d.io.err(`airlock chat: type a task and press Enter; /help lists the commands, /exit quits`);
     this.prompt();
     try {
@@ -77,7 +94,10 @@ export class ChatLoop {
 
   private context(): ChatContext {
     return {
-      client: this.d.client, io: this.d.io, style: this.d.style, options: () => this.options,
+      client: this.d.client,
+      io: this.d.io,
+      style: this.d.style,
+      options: () => this.options,
       reconfigure: (flag, value) => {
         this.flags.push(`--${flag}`, value);
         const before = new Set(this.options.warnings);
@@ -87,8 +107,12 @@ export class ChatLoop {
       stop: async () => this.stopTask(),
       totals: () => {
         const live = this.task ? this.live : { totalTokens: 0, costUsd: 0 };
-        return { tasks: this.totals.tasks + (this.task ? 1 : 0), totalTokens: this.totals.totalTokens + live.totalTokens,
-          costUsd: this.totals.costUsd + live.costUsd, running: !!this.task };
+        return {
+          tasks: this.totals.tasks + (this.task ? 1 : 0),
+          totalTokens: this.totals.totalTokens + live.totalTokens,
+          costUsd: this.totals.costUsd + live.costUsd,
+          running: !!this.task,
+        };
       },
       lastSetId: () => this.lastSet,
       turns: () => this.history,
@@ -106,10 +130,15 @@ export class ChatLoop {
     const slash = parseSlash(line);
     // At a terminal the urgent commands act now, even mid-task; everything else keeps its order.
     if (slash && this.working && this.d.tty && SLASH[slash.name]?.immediate) {
-      void runSlash(this.context(), slash, this.showError).then((r) => { if (r === 'exit') this.exit(0); });
+      void runSlash(this.context(), slash, this.showError).then((r) => {
+        if (r === 'exit') this.exit(0);
+      });
       return;
     }
-    if (!line.trim()) { if (!this.working) this.prompt(); return; }
+    if (!line.trim()) {
+      if (!this.working) this.prompt();
+      return;
+    }
     if (this.working && this.d.tty) this.d.io.err(paint(this.d.style, '(queued: runs when the current task ends)', 'dim'));
     this.queue.push(line);
     void this.drain();
@@ -122,7 +151,10 @@ export class ChatLoop {
       for (let line = this.queue.shift(); line !== undefined && !this.exited; line = this.queue.shift()) {
         const slash = parseSlash(line);
         if (slash) {
-          if ((await runSlash(this.context(), slash, this.showError)) === 'exit') { this.exit(0); return; }
+          if ((await runSlash(this.context(), slash, this.showError)) === 'exit') {
+            this.exit(0);
+            return;
+          }
         } else {
           await this.runMessage(line.trim().replace(/^\/\//, '/'));
         }
@@ -140,7 +172,10 @@ export class ChatLoop {
     const md = new MarkdownStream(style, (t) => this.d.write(t), this.d.columns);
     const sio: SessionIO = {
       ...io,
-      out: (l) => { md.flush(); io.out(eventLine(style, l)); },
+      out: (l) => {
+        md.flush();
+        io.out(eventLine(style, l));
+      },
       write: (t) => md.push(t),
       approve: this.d.tty && !this.options.yes ? (e) => this.approve(e, abort.signal) : undefined,
       started: (id) => {
@@ -172,8 +207,9 @@ export class ChatLoop {
   /** One approval at a time (parallel tool calls ask in turn): y / s / n [REASON]; a bare n asks for the reason. */
   private approve(_e: Extract<TaskEvent, { type: 'approval-request' }>, signal: AbortSignal): Promise<ApprovalAnswer | undefined> {
     const next = this.questions.then(async () => {
-      const q = `  ${paint(this.d.style, 'allow?', 'yellow', 'bold')} [y] once · [s] for the rest of this task · [n] deny `
-        + '(n REASON says why): ';
+      const q =
+        `  ${paint(this.d.style, 'allow?', 'yellow', 'bold')} [y] once · [s] for the rest of this task · [n] deny ` +
+        '(n REASON says why): ';
       const answer = await this.question(q, signal);
       if (answer === undefined) return undefined;
       let a = parseApprovalAnswer(answer);
@@ -182,8 +218,10 @@ export class ChatLoop {
         if (why === undefined) return undefined;
         if (why.trim()) a = { ...a, note: why.trim().slice(0, 2000) };
       }
-      const said = a.decision === 'deny' ? `  ✗ denied${a.note ? `: ${a.note}` : ''}`
-        : `  ✓ allowed ${a.decision === 'allow' ? 'once' : 'for the rest of this task'}`;
+      const said =
+        a.decision === 'deny'
+          ? `  ✗ denied${a.note ? `: ${a.note}` : ''}`
+          : `  ✓ allowed ${a.decision === 'allow' ? 'once' : 'for the rest of this task'}`;
       this.d.io.out(eventLine(this.d.style, said));
       return a;
     });
@@ -198,7 +236,10 @@ export class ChatLoop {
     if (this.closed) return Promise.resolve('');
     return new Promise((resolve) => {
       const onClose = () => resolve('');
-      const onAbort = () => { rl.off('close', onClose); resolve(undefined); };
+      const onAbort = () => {
+        rl.off('close', onClose);
+        resolve(undefined);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       rl.once('close', onClose);
       rl.question(q, { signal }, (answer) => {
@@ -229,10 +270,18 @@ export class ChatLoop {
     const now = Date.now();
     const again = now - this.lastInterrupt < DOUBLE_PRESS_MS;
     this.lastInterrupt = now;
-    if (again) { this.d.io.err(''); this.exit(130); return; }
+    if (again) {
+      this.d.io.err('');
+      this.exit(130);
+      return;
+    }
     if (!this.working) {
       // At the prompt: typed text is cleared (as in a shell); an empty prompt quits.
-      if (rl.line) { rl.write(null, { ctrl: true, name: 'e' }); rl.write(null, { ctrl: true, name: 'u' }); return; }
+      if (rl.line) {
+        rl.write(null, { ctrl: true, name: 'e' });
+        rl.write(null, { ctrl: true, name: 'u' });
+        return;
+      }
       this.d.io.err('');
       this.exit(130);
       return;
@@ -245,7 +294,10 @@ export class ChatLoop {
     if (this.exited) return;
     this.exited = true;
     const t = this.task;
-    if (!t) { this.finish(code); return; }
+    if (!t) {
+      this.finish(code);
+      return;
+    }
     if (!t.stopRequested) this.stopTask();
     void Promise.race([t.done, new Promise((r) => setTimeout(r, 3000).unref())]).then(() => this.finish(code));
   }

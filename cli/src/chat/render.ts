@@ -1,7 +1,9 @@
 // Terminal rendering for `airlock chat`: light markdown (headings, bold, inline code, fences, lists), diffs, event lines.
 // Colour only on a TTY and never with NO_COLOR; without colour the text passes through unchanged (scripts see the source).
 
-export interface Style { colour: boolean }
+export interface Style {
+  colour: boolean;
+}
 
 const SGR = { bold: '1', dim: '2', underline: '4', red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36' };
 type Sgr = keyof typeof SGR;
@@ -36,7 +38,9 @@ export function diffLine(style: Style, line: string): string {
   return line;
 }
 
-export interface MarkdownState { fence: string | null }
+export interface MarkdownState {
+  fence: string | null;
+}
 
 /** Renders one complete markdown line; `state` tracks whether we are inside a ``` fence (and its language). */
 export function markdownLine(style: Style, line: string, state: MarkdownState): string {
@@ -66,13 +70,24 @@ export class MarkdownStream {
   private line = '';
   private readonly state: MarkdownState = { fence: null };
 
-  constructor(private readonly style: Style, private readonly write: (s: string) => void, private readonly columns: () => number) {}
+  constructor(
+    private readonly style: Style,
+    private readonly write: (s: string) => void,
+    private readonly columns: () => number,
+  ) {}
 
   push(chunk: string): void {
-    if (!this.style.colour) { this.write(chunk); this.track(chunk); return; }
+    if (!this.style.colour) {
+      this.write(chunk);
+      this.track(chunk);
+      return;
+    }
     const parts = chunk.split('\n');
     parts.forEach((part, i) => {
-      if (part) { this.write(part); this.line += part; }
+      if (part) {
+        this.write(part);
+        this.line += part;
+      }
       if (i < parts.length - 1) this.endLine();
     });
   }

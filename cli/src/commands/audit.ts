@@ -32,30 +32,52 @@ const USAGE = `airlock audit verify [--db PATH] [--key PATH] [--head PATH] [--js
   filters: --session ID --action NAME|PREFIX.* --decision D --since T --until T (T: ISO date, epoch ms, or an age like 2h)`;
 
 const OPTIONS = {
-  db: { type: 'string' }, key: { type: 'string' }, pubkey: { type: 'string' }, head: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' }, confirm: { type: 'boolean' },
-  n: { type: 'string', short: 'n' }, follow: { type: 'boolean', short: 'f' }, format: { type: 'string' }, out: { type: 'string', short: 'o' },
-  session: { type: 'string' }, action: { type: 'string' }, decision: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
+  db: { type: 'string' },
+  key: { type: 'string' },
+  pubkey: { type: 'string' },
+  head: { type: 'string' },
+  workspace: { type: 'string' },
+  json: { type: 'boolean' },
+  confirm: { type: 'boolean' },
+  n: { type: 'string', short: 'n' },
+  follow: { type: 'boolean', short: 'f' },
+  format: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  session: { type: 'string' },
+  action: { type: 'string' },
+  decision: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 export const audit: Command = {
   name: 'audit',
-  summary: 'verify the audit log\'s hash chain, tail it, export it (jsonl/csv), or blame a line back to its model turn',
+  summary: "verify the audit log's hash chain, tail it, export it (jsonl/csv), or blame a line back to its model turn",
   usage: USAGE,
   async run(args, io) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
     const [sub, target] = positionals;
     switch (sub) {
-      case 'verify': return verify(values, io);
-      case 'stats': return stats(values, io);
-      case 'tail': return tail(values, io);
-      case 'export': return exportLog(values, io);
-      case 'reset': return reset(values, io);
-      case 'blame': return blame(io, target, values);
-      case 'attest': return attest(io, target, values);
-      case 'verify-attestation': return verifyAttestation(io, target, values);
-      default: throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
+      case 'verify':
+        return verify(values, io);
+      case 'stats':
+        return stats(values, io);
+      case 'tail':
+        return tail(values, io);
+      case 'export':
+        return exportLog(values, io);
+      case 'reset':
+        return reset(values, io);
+      case 'blame':
+        return blame(io, target, values);
+      case 'attest':
+        return attest(io, target, values);
+      case 'verify-attestation':
+        return verifyAttestation(io, target, values);
+      default:
+        throw new AirlockError('CLI_USAGE', `unknown audit subcommand ${JSON.stringify(sub ?? '')}`, `usage: ${USAGE}`);
     }
   },
 };
@@ -79,7 +101,10 @@ async function verify(v: Values, io: CliIO): Promise<number> {
   if (v.json) io.out(JSON.stringify(r));
   switch (r.type) {
     case 'intact':
-      if (!v.json) io.out(`intact: ${r.entries} entries (${r.firstSeq}..${r.lastSeq}), head ${r.headHash.slice(0, 16)}…, checked in ${r.ms} ms${r.recovered ? ' (an interrupted write was recovered)' : ''}`);
+      if (!v.json)
+        io.out(
+          `intact: ${r.entries} entries (${r.firstSeq}..${r.lastSeq}), head ${r.headHash.slice(0, 16)}…, checked in ${r.ms} ms${r.recovered ? ' (an interrupted write was recovered)' : ''}`,
+        );
       return 0;
     case 'tampered':
       if (!v.json) {
@@ -90,7 +115,10 @@ async function verify(v: Values, io: CliIO): Promise<number> {
     case 'unusable':
       if (!v.json) io.err(`error ${r.code}: ${r.message}${r.hint ? `\n  hint: ${r.hint}` : ''}`);
       return 2;
-    default: { const never: never = r; return never; }
+    default: {
+      const never: never = r;
+      return never;
+    }
   }
 }
 
@@ -106,11 +134,27 @@ async function reset(v: Values, io: CliIO): Promise<number> {
     await container!.stop({ t: 5 });
   }
   // Whatever the engine said: a kernel that still answers on the socket still writes the log.
-  const alive = await connectSocket(sp.socket, AbortSignal.timeout(1000)).then((t) => { t.dispose(); return true; }, () => false);
-  if (alive) throw new AirlockError('AUDIT_RESET_KERNEL_RUNNING', 'the kernel is still running, so its audit log cannot be reset', `stop it first (\`docker stop ${containerName(sp)}\`)`);
+  const alive = await connectSocket(sp.socket, AbortSignal.timeout(1000)).then(
+    (t) => {
+      t.dispose();
+      return true;
+    },
+    () => false,
+  );
+  if (alive)
+    throw new AirlockError(
+      'AUDIT_RESET_KERNEL_RUNNING',
+      'the kernel is still running, so its audit log cannot be reset',
+      `stop it first (\`docker stop ${containerName(sp)}\`)`,
+    );
   const r = await resetAuditLog({ ...auditPaths(sp.state), anchorFile: anchorFile(sp.root) });
-  if (v.json) { io.out(JSON.stringify(r)); return 0; }
-  io.out(`new audit log ${r.logId.slice(0, 12)}… started; its first entry (#${r.seq}, audit.reset) records the old log ${r.previous ? `${r.previous.logId.slice(0, 12)}… at entry ${r.previous.seq}` : '(none found)'}`);
+  if (v.json) {
+    io.out(JSON.stringify(r));
+    return 0;
+  }
+  io.out(
+    `new audit log ${r.logId.slice(0, 12)}… started; its first entry (#${r.seq}, audit.reset) records the old log ${r.previous ? `${r.previous.logId.slice(0, 12)}… at entry ${r.previous.seq}` : '(none found)'}`,
+  );
   if (r.archivedTo) io.out(`  the old database, head and key were moved to ${r.archivedTo}`);
   io.out('  the next command starts the kernel with the new log');
   return 0;
@@ -118,7 +162,8 @@ async function reset(v: Values, io: CliIO): Promise<number> {
 
 function openReadOnly(v: Values, io: CliIO): Database.Database {
   const { dbPath } = paths(v, io);
-  if (!fs.existsSync(dbPath)) throw new AirlockError('AUDIT_DB_MISSING', `no audit database at ${dbPath}`, 'pass --db PATH (`airlock doctor --json` lists it)');
+  if (!fs.existsSync(dbPath))
+    throw new AirlockError('AUDIT_DB_MISSING', `no audit database at ${dbPath}`, 'pass --db PATH (`airlock doctor --json` lists it)');
   return new Database(dbPath, { readonly: true, fileMustExist: true });
 }
 
@@ -128,7 +173,10 @@ async function stats(v: Values, io: CliIO): Promise<number> {
   try {
     const { dbPath } = paths(v, io);
     const s = collectStats(db, { ...auditOptionsFromEnv('.', io.env), dbPath }, { buffered: 0, verification: null });
-    if (v.json) { io.out(JSON.stringify(s)); return 0; }
+    if (v.json) {
+      io.out(JSON.stringify(s));
+      return 0;
+    }
     const mib = (n: number) => `${(n / 1024 ** 2).toFixed(1)} MiB`;
     io.out(`entries ${s.entries} (${s.firstSeq}..${s.lastSeq})${s.checkpoint ? `, pruned through ${s.checkpoint.seq}` : ''}`);
     io.out(`database ${mib(s.dbBytes)} + WAL ${mib(s.walBytes)}, disk free ${s.diskFreeBytes === null ? '?' : mib(s.diskFreeBytes)}`);
@@ -144,13 +192,23 @@ export function parseTime(s: string, now = Date.now()): number {
   if (/^\d{12,}$/.test(s)) return Number(s);
   if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(s)) return now - parseDuration(s);
   const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new AirlockError('CLI_USAGE', `bad time ${JSON.stringify(s)}`, 'use an ISO date (2025-01-31T12:00Z), epoch ms, or an age like 2h');
+  if (Number.isNaN(t))
+    throw new AirlockError(
+      'CLI_USAGE',
+      `bad time ${JSON.stringify(s)}`,
+      'use an ISO date (2025-01-31T12:00Z), epoch ms, or an age like 2h',
+    );
   return t;
 }
 
 function filter(v: Values): AuditFilter {
-  return { session: v.session, action: v.action, decision: v.decision,
-    since: v.since ? parseTime(v.since) : undefined, until: v.until ? parseTime(v.until) : undefined };
+  return {
+    session: v.session,
+    action: v.action,
+    decision: v.decision,
+    since: v.since ? parseTime(v.since) : undefined,
+    until: v.until ? parseTime(v.until) : undefined,
+  };
 }
 
 export function formatEntry(e: AuditEntry): string {
@@ -171,18 +229,43 @@ async function tail(v: Values, io: CliIO): Promise<number> {
     for (;;) {
       await new Promise((r) => setTimeout(r, 500));
       const next = queryEntries(db, { ...f, order: 'asc', cursor: last, limit: 1000 });
-      for (const e of next.entries) { io.out(formatEntry(e)); last = e.seq; }
+      for (const e of next.entries) {
+        io.out(formatEntry(e));
+        last = e.seq;
+      }
     }
   } finally {
     db.close();
   }
 }
 
-const CSV_COLUMNS = ['seq', 'time', 'session', 'subject', 'action', 'resource', 'decision', 'ruleIds', 'payloadDigest', 'prevHash', 'hash', 'payload'] as const;
+const CSV_COLUMNS = [
+  'seq',
+  'time',
+  'session',
+  'subject',
+  'action',
+  'resource',
+  'decision',
+  'ruleIds',
+  'payloadDigest',
+  'prevHash',
+  'hash',
+  'payload',
+] as const;
 
 /** RFC 4180 quoting, and a leading quote on cells a spreadsheet would run as a formula. */
 export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s =
+    v === null || v === undefined
+      ? ''
+      : typeof v === 'string'
+        ? v
+        : Array.isArray(v)
+          ? v.join(' ')
+          : typeof v === 'object'
+            ? JSON.stringify(v)
+            : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -194,17 +277,30 @@ async function exportLog(v: Values, io: CliIO): Promise<number> {
   let buf: string[] = [];
   const write = (line: string) => {
     if (fd === undefined) io.out(line);
-    else { buf.push(line); if (buf.length >= 1000) { fs.writeSync(fd, buf.join('\n') + '\n'); buf = []; } }
+    else {
+      buf.push(line);
+      if (buf.length >= 1000) {
+        fs.writeSync(fd, buf.join('\n') + '\n');
+        buf = [];
+      }
+    }
   };
   let n = 0;
   try {
     if (v.format === 'csv') write(CSV_COLUMNS.join(','));
     for (const e of iterateEntries(db, filter(v))) {
-      write(v.format === 'jsonl' ? JSON.stringify(e) : CSV_COLUMNS.map((c) => csvCell(c === 'time' ? new Date(e.time).toISOString() : e[c])).join(','));
+      write(
+        v.format === 'jsonl'
+          ? JSON.stringify(e)
+          : CSV_COLUMNS.map((c) => csvCell(c === 'time' ? new Date(e.time).toISOString() : e[c])).join(','),
+      );
       n++;
     }
   } finally {
-    if (fd !== undefined) { if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n'); fs.closeSync(fd); }
+    if (fd !== undefined) {
+      if (buf.length) fs.writeSync(fd, buf.join('\n') + '\n');
+      fs.closeSync(fd);
+    }
     db.close();
   }
   if (v.out) io.err(`airlock: exported ${n} entries to ${v.out}`);

@@ -19,12 +19,21 @@ export interface AuthDeps {
   readSecret(io: CliIO, question: string, usage: string): Promise<string>;
 }
 
-export interface KeyRow { account: string; source: 'environment' | 'keychain' | 'none'; variable?: string; inKeychain: boolean | null }
+export interface KeyRow {
+  account: string;
+  source: 'environment' | 'keychain' | 'none';
+  variable?: string;
+  inKeychain: boolean | null;
+}
 
 function provider(name: string | undefined): KeyedProvider {
   if (name === 'replay') throw new AirlockError('CLI_USAGE', 'the replay provider needs no key', USAGE);
   if (!name || !isKeyedProvider(name)) {
-    throw new AirlockError('CLI_USAGE', name ? `unknown provider ${JSON.stringify(name)}` : 'which provider?', `one of: ${KEY_ACCOUNTS.join(', ')}`);
+    throw new AirlockError(
+      'CLI_USAGE',
+      name ? `unknown provider ${JSON.stringify(name)}` : 'which provider?',
+      `one of: ${KEY_ACCOUNTS.join(', ')}`,
+    );
   }
   return name;
 }
@@ -40,7 +49,11 @@ export async function keyRows(env: NodeJS.ProcessEnv, keychain: Keychain): Promi
     const p = account as KeyedProvider; // every account is also the name of a provider that uses it
     let inKeychain: boolean | null = null;
     if (!problem) {
-      try { inKeychain = !!(await keychain.get(account)); } catch (err) { problem = keychainUnavailable(err); }
+      try {
+        inKeychain = !!(await keychain.get(account));
+      } catch (err) {
+        problem = keychainUnavailable(err);
+      }
     }
     const variable = envVarOf(p, env);
     rows.push({ account, inKeychain, ...(variable ? { source: 'environment', variable } : { source: inKeychain ? 'keychain' : 'none' }) });
@@ -64,16 +77,23 @@ export function makeAuth(deps: AuthDeps): Command {
         const [name, ...extra] = rest;
         // Whatever follows `set` may be the key itself: refuse it without echoing it anywhere.
         if (sub === 'set' && name !== undefined && name !== 'replay' && !isKeyedProvider(name)) {
-          throw new AirlockError('CLI_USAGE', 'airlock auth set: the first argument is not a provider name (not shown, in case it is a key)',
-            `one of: ${KEY_ACCOUNTS.join(', ')}; the key itself comes from a hidden prompt or stdin`);
+          throw new AirlockError(
+            'CLI_USAGE',
+            'airlock auth set: the first argument is not a provider name (not shown, in case it is a key)',
+            `one of: ${KEY_ACCOUNTS.join(', ')}; the key itself comes from a hidden prompt or stdin`,
+          );
         }
         if (sub === 'set' && extra.length) {
           const p = provider(name);
-          throw new AirlockError('AUTH_KEY_IN_ARGUMENTS', 'airlock auth set takes the key from a hidden prompt or stdin, never from the command line',
-            `an argument is kept in your shell history: remove it there (or rotate the key), then run \`airlock auth set ${p}\` and paste it, `
-            + `or pipe it: printf %s "$KEY" | airlock auth set ${p}`);
+          throw new AirlockError(
+            'AUTH_KEY_IN_ARGUMENTS',
+            'airlock auth set takes the key from a hidden prompt or stdin, never from the command line',
+            `an argument is kept in your shell history: remove it there (or rotate the key), then run \`airlock auth set ${p}\` and paste it, ` +
+              `or pipe it: printf %s "$KEY" | airlock auth set ${p}`,
+          );
         }
-        if (extra.length) throw new AirlockError('CLI_USAGE', `airlock auth remove takes one provider, got ${rest.length} arguments`, USAGE);
+        if (extra.length)
+          throw new AirlockError('CLI_USAGE', `airlock auth remove takes one provider, got ${rest.length} arguments`, USAGE);
         const p = provider(name);
         const { account } = KEY_SOURCES[p];
         const keychain = deps.keychain(varsOf(p));
@@ -83,7 +103,9 @@ export function makeAuth(deps: AuthDeps): Command {
           await keychain.set(account, key);
           io.out(`stored the ${account} key in the OS keychain${account !== p ? ` (used by ${p} too)` : ''}`);
         } else {
-          io.out(await keychain.remove(account) ? `removed the ${account} key from the OS keychain` : `no ${account} key in the OS keychain`);
+          io.out(
+            (await keychain.remove(account)) ? `removed the ${account} key from the OS keychain` : `no ${account} key in the OS keychain`,
+          );
         }
         if (variable) io.err(`note: ${variable} is set in this environment; airlock run uses it instead of the keychain`);
         return 0;
@@ -92,7 +114,9 @@ export function makeAuth(deps: AuthDeps): Command {
         const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
         const { rows, problem } = await keyRows(io.env, deps.keychain('the environment variables'));
         if (values.json) {
-          io.out(JSON.stringify({ providers: rows, keychain: problem ? { available: false, error: problem.toPayload() } : { available: true } }));
+          io.out(
+            JSON.stringify({ providers: rows, keychain: problem ? { available: false, error: problem.toPayload() } : { available: true } }),
+          );
           return 0;
         }
         io.out(`${'provider'.padEnd(19)}key from`);

@@ -30,23 +30,40 @@ export const chat: Command = {
     const tty = !!process.stdin.isTTY;
     const file = historyFile(io.env);
     const rl = readline.createInterface({
-      input: process.stdin, output: process.stderr, terminal: tty, prompt: '> ',
-      history: tty ? loadHistory(file, io.env) : [], historySize: HISTORY_MAX_LINES, removeHistoryDuplicates: true,
+      input: process.stdin,
+      output: process.stderr,
+      terminal: tty,
+      prompt: '> ',
+      history: tty ? loadHistory(file, io.env) : [],
+      historySize: HISTORY_MAX_LINES,
+      removeHistoryDuplicates: true,
     });
     let warned = false;
     // Only a person's lines at a terminal are kept; a line that looks like a key leaves the in-memory history too.
-    if (tty) rl.on('history', (h: string[]) => {
-      for (let i = h.length - 1; i >= 0; i--) if (looksSecret(h[i]!, io.env)) h.splice(i, 1);
-      const problem = saveHistory(file, h, io.env);
-      if (problem && !warned) { warned = true; io.err(`warning: the chat history cannot be saved: ${problem}`); }
-    });
+    if (tty)
+      rl.on('history', (h: string[]) => {
+        for (let i = h.length - 1; i >= 0; i--) if (looksSecret(h[i]!, io.env)) h.splice(i, 1);
+        const problem = saveHistory(file, h, io.env);
+        if (problem && !warned) {
+          warned = true;
+          io.err(`warning: the chat history cannot be saved: ${problem}`);
+        }
+      });
     try {
       return await withKernel(io, o.workspace, async (sup) => {
         const client = await sup.ready();
         // The person's MCP servers and the plugins found, so every turn is offered their tools.
         await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain });
-        return new ChatLoop({ client, rl, io, write: (t) => process.stdout.write(t), tty, style: colourFor(process.stdout, io.env), options: o,
-          reparse: (extra) => parseRunOptions([...args, ...extra], io.cwd, USAGE, io.env), columns: () => process.stdout.columns || 80,
+        return new ChatLoop({
+          client,
+          rl,
+          io,
+          write: (t) => process.stdout.write(t),
+          tty,
+          style: colourFor(process.stdout, io.env),
+          options: o,
+          reparse: (extra) => parseRunOptions([...args, ...extra], io.cwd, USAGE, io.env),
+          columns: () => process.stdout.columns || 80,
         }).run();
       });
     } finally {

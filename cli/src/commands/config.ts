@@ -19,31 +19,56 @@ const show = (v: unknown) => (v === undefined ? '(unset)' : typeof v === 'string
 
 function needKey(k: string | undefined): ConfigKey {
   if (!k) throw new AirlockError('CLI_USAGE', 'which key?', USAGE);
-  if (!isConfigKey(k)) throw new AirlockError('CONFIG_UNKNOWN_KEY', `unknown configuration key ${JSON.stringify(k)}`, `one of: ${CONFIG_KEYS.join(', ')}`);
+  if (!isConfigKey(k))
+    throw new AirlockError('CONFIG_UNKNOWN_KEY', `unknown configuration key ${JSON.stringify(k)}`, `one of: ${CONFIG_KEYS.join(', ')}`);
   return k;
 }
 
 export function explainLines(e: Explanation): string[] {
   const def = keyDef(e.key);
-  const lines = [`${e.key} = ${show(e.value)}   (from ${e.from})`, `  ${def.description}`,
-    `  settable in: ${def.layers.join(', ')}${def.env ? `; env ${def.env}` : ''}${def.flag ? `; flag ${def.flag}` : ''}; default ${show(def.default)}`];
-  for (const c of e.candidates) lines.push(`  ${c.status.padEnd(17)} ${c.layer.padEnd(9)} ${show(c.raw)}  ${c.source}${c.reason ? `  — ${c.reason}` : ''}`);
+  const lines = [
+    `${e.key} = ${show(e.value)}   (from ${e.from})`,
+    `  ${def.description}`,
+    `  settable in: ${def.layers.join(', ')}${def.env ? `; env ${def.env}` : ''}${def.flag ? `; flag ${def.flag}` : ''}; default ${show(def.default)}`,
+  ];
+  for (const c of e.candidates)
+    lines.push(`  ${c.status.padEnd(17)} ${c.layer.padEnd(9)} ${show(c.raw)}  ${c.source}${c.reason ? `  — ${c.reason}` : ''}`);
   if (e.from === 'managed') lines.push('  managed settings decide this value');
   return lines;
 }
 
 export async function configAction(args: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: {
-    json: { type: 'boolean' }, workspace: { type: 'string' }, 'workspace-file': { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+      'workspace-file': { type: 'boolean' },
+    },
+  });
   const [sub, k, value] = positionals;
   const workspace = path.resolve(io.cwd, values.workspace ?? '.');
   const resolve = () => resolveConfig({ workspace, env: io.env });
   switch (sub) {
     case 'list': {
       const r = resolve();
-      if (values.json) { io.out(JSON.stringify({ values: r.values, managed: { digest: r.managed.digest, sources: r.managed.sources }, warnings: r.warnings, errors: r.errors }, null, 2)); return r.errors.length ? 1 : 0; }
+      if (values.json) {
+        io.out(
+          JSON.stringify(
+            { values: r.values, managed: { digest: r.managed.digest, sources: r.managed.sources }, warnings: r.warnings, errors: r.errors },
+            null,
+            2,
+          ),
+        );
+        return r.errors.length ? 1 : 0;
+      }
       for (const key of CONFIG_KEYS) io.out(`${key.padEnd(24)} ${show(r.explain[key].value).padEnd(24)} ${r.explain[key].from}`);
-      io.out(r.managed.sources.length ? `managed settings: ${r.managed.sources.map((s) => s.file).join(', ')} (digest ${r.managed.digest.slice(0, 16)})` : 'managed settings: none');
+      io.out(
+        r.managed.sources.length
+          ? `managed settings: ${r.managed.sources.map((s) => s.file).join(', ')} (digest ${r.managed.digest.slice(0, 16)})`
+          : 'managed settings: none',
+      );
       for (const w of r.warnings) io.err(`warning: ${w}`);
       for (const e of r.errors) io.err(`error: ${e}`);
       return r.errors.length ? 1 : 0;
@@ -76,7 +101,9 @@ export async function configAction(args: string[], io: CliIO): Promise<number> {
       const e = resolve().explain[key];
       const mine = e.candidates.find((c) => c.layer === layer);
       if (sub === 'set' && e.from !== layer) {
-        io.err(`note: ${key} is ${show(e.value)} from ${e.from}${mine?.reason ? `; your value is ${mine.status}: ${mine.reason}` : ''} (\`airlock config explain ${key}\`)`);
+        io.err(
+          `note: ${key} is ${show(e.value)} from ${e.from}${mine?.reason ? `; your value is ${mine.status}: ${mine.reason}` : ''} (\`airlock config explain ${key}\`)`,
+        );
       }
       return 0;
     }

@@ -28,11 +28,22 @@ export const evalCommand: Command = {
   summary: 'run a suite of coding tasks through the kernel and report success rate, tokens, cost and time',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-      provider: { type: 'string' }, model: { type: 'string' }, 'base-url': { type: 'string' }, mode: { type: 'string' },
-      repeat: { type: 'string' }, task: { type: 'string', multiple: true }, out: { type: 'string' }, record: { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' }, keep: { type: 'boolean' },
-    } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        'base-url': { type: 'string' },
+        mode: { type: 'string' },
+        repeat: { type: 'string' },
+        task: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        record: { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        keep: { type: 'boolean' },
+      },
+    });
     if (positionals.length !== 1) throw new AirlockError('CLI_USAGE', 'airlock eval needs one suite folder', USAGE);
     const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
@@ -41,8 +52,12 @@ export const evalCommand: Command = {
     const suiteDir = path.resolve(io.cwd, positionals[0]!);
     const tasks = loadSuite(suiteDir, values.task ?? []);
     // The provider, model and mode resolve as for `airlock run` (flags over configuration), from where eval is started.
-    const flags = [['--provider', values.provider], ['--model', values.model], ['--base-url', values['base-url']], ['--mode', values.mode]]
-      .flatMap(([k, v]) => (v === undefined ? [] : [k!, v]));
+    const flags = [
+      ['--provider', values.provider],
+      ['--model', values.model],
+      ['--base-url', values['base-url']],
+      ['--mode', values.mode],
+    ].flatMap(([k, v]) => (v === undefined ? [] : [k!, v]));
     const base = parseRunOptions(flags, io.cwd, USAGE, io.env);
     for (const w of base.warnings) io.err(`warning: ${w}`);
     const provider = base.provider ?? 'replay';
@@ -57,14 +72,26 @@ export const evalCommand: Command = {
     const kernel = await EvalKernel.start(log);
     let runs: EvalRun[];
     try {
-      runs = await runAll(tasks, kernel, io, { base: { ...base, provider }, repeat, recordDir, log, verbose: !!values.verbose,
-        modeOverride: values.mode === undefined ? undefined : base.mode });
+      runs = await runAll(tasks, kernel, io, {
+        base: { ...base, provider },
+        repeat,
+        recordDir,
+        log,
+        verbose: !!values.verbose,
+        modeOverride: values.mode === undefined ? undefined : base.mode,
+      });
     } finally {
       await kernel.dispose(!!values.keep);
     }
-    const report = buildReport(tasks, runs, { suite: path.basename(suiteDir), provider, model: base.model ?? null,
-      mode: values.mode === undefined ? null : base.mode ?? null,
-      repeat, startedAt, finishedAt: new Date() });
+    const report = buildReport(tasks, runs, {
+      suite: path.basename(suiteDir),
+      provider,
+      model: base.model ?? null,
+      mode: values.mode === undefined ? null : (base.mode ?? null),
+      repeat,
+      startedAt,
+      finishedAt: new Date(),
+    });
     fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
     fs.writeFileSync(path.join(out, 'report.html'), renderHtml(report));
     for (const l of formatTable(report)) io.out(l);
@@ -74,7 +101,11 @@ export const evalCommand: Command = {
   },
 };
 
-interface RunAllOptions extends Omit<RunTaskOptions, 'attempt' | 'recordTo'> { repeat: number; recordDir?: string; verbose: boolean }
+interface RunAllOptions extends Omit<RunTaskOptions, 'attempt' | 'recordTo'> {
+  repeat: number;
+  recordDir?: string;
+  verbose: boolean;
+}
 
 /** Every task, `repeat` times each, one after another (they share the kernel and its workspace folder). */
 async function runAll(tasks: LoadedTask[], kernel: EvalKernel, io: CliIO, o: RunAllOptions): Promise<EvalRun[]> {

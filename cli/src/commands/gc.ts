@@ -14,31 +14,52 @@ const USAGE = `airlock gc [--dry-run] [--all-versions] [--json]
   volumes whose kernel is not running, outputs volumes of deleted workspaces, older unused images (--all-versions: the
   newest unused too) and the state folders of deleted workspaces; never a running kernel's or another installation's`;
 
-export interface GcDeps { engine(): Promise<Engine>; stateBase(): string; installation?: string }
+export interface GcDeps {
+  engine(): Promise<Engine>;
+  stateBase(): string;
+  installation?: string;
+}
 
 const line = (verb: string, i: GcItem) => `${verb} ${i.kind.padEnd(9)} ${i.name}${i.bytes ? ` (${formatSize(i.bytes)})` : ''}: ${i.reason}`;
 
 export async function gcMain(args: string[], io: CliIO, deps: GcDeps): Promise<number> {
   let v;
   try {
-    v = parseArgs({ args, options: { 'dry-run': { type: 'boolean' }, 'all-versions': { type: 'boolean' }, json: { type: 'boolean' } } }).values;
-  } catch (e) { throw new AirlockError('CLI_USAGE', (e as Error).message, USAGE); }
+    v = parseArgs({
+      args,
+      options: { 'dry-run': { type: 'boolean' }, 'all-versions': { type: 'boolean' }, json: { type: 'boolean' } },
+    }).values;
+  } catch (e) {
+    throw new AirlockError('CLI_USAGE', (e as Error).message, USAGE);
+  }
   const engine = await deps.engine();
-  const plan = await planGc(engine.docker, { stateBase: deps.stateBase(), installation: deps.installation ?? installationId(),
-    allVersions: v['all-versions'] ?? false, local: !isRemoteEngine(engine.endpoint) });
+  const plan = await planGc(engine.docker, {
+    stateBase: deps.stateBase(),
+    installation: deps.installation ?? installationId(),
+    allVersions: v['all-versions'] ?? false,
+    local: !isRemoteEngine(engine.endpoint),
+  });
   if (v['dry-run']) {
-    if (v.json) { io.out(JSON.stringify({ dryRun: true, ...plan }, null, 2)); return 0; }
+    if (v.json) {
+      io.out(JSON.stringify({ dryRun: true, ...plan }, null, 2));
+      return 0;
+    }
     for (const i of plan.remove) io.out(line('would remove', i));
     for (const i of plan.kept) io.out(line('keeps', i));
     io.out(`${plan.remove.length} thing(s) would be removed (nothing removed: --dry-run)`);
     return 0;
   }
   const r = await applyGc(engine.docker, plan);
-  if (v.json) { io.out(JSON.stringify({ ...r, kept: plan.kept }, null, 2)); return r.failed.length ? 1 : 0; }
+  if (v.json) {
+    io.out(JSON.stringify({ ...r, kept: plan.kept }, null, 2));
+    return r.failed.length ? 1 : 0;
+  }
   for (const i of r.removed) io.out(line('removed', i));
   for (const i of r.failed) io.out(line('could not remove', { ...i, reason: i.error }));
   const freed = r.removed.reduce((n, i) => n + (i.bytes ?? 0), 0);
-  io.out(`removed ${r.removed.length} thing(s)${freed ? `, ${formatSize(freed)}` : ''}${r.failed.length ? `; ${r.failed.length} failed` : ''}`);
+  io.out(
+    `removed ${r.removed.length} thing(s)${freed ? `, ${formatSize(freed)}` : ''}${r.failed.length ? `; ${r.failed.length} failed` : ''}`,
+  );
   return r.failed.length ? 1 : 0;
 }
 

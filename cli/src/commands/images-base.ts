@@ -9,10 +9,16 @@ import type { ImagesArgs, ImagesDeps } from './images';
 
 export async function baseMain(a: ImagesArgs, io: CliIO, engine: Engine, deps: ImagesDeps): Promise<number> {
   const ctl = new AbortController();
-  const off = deps.onInterrupt(() => ctl.abort(new AirlockError('CANCELLED', 'making the base cancelled (Ctrl-C)',
-    'run `airlock images base` again')));
+  const off = deps.onInterrupt(() =>
+    ctl.abort(new AirlockError('CANCELLED', 'making the base cancelled (Ctrl-C)', 'run `airlock images base` again')),
+  );
   try {
-    const base = await publishDebianBase(engine.docker, a.registry!, { signal: ctl.signal, progress: (l) => { if (!a.json) io.out(l); } });
+    const base = await publishDebianBase(engine.docker, a.registry!, {
+      signal: ctl.signal,
+      progress: (l) => {
+        if (!a.json) io.out(l);
+      },
+    });
     if (a.json) io.out(JSON.stringify({ engine: engine.kind, base }, null, 2));
     else io.out(`${IMAGE_BASE_ENV}=${base}`);
     return 0;
@@ -20,5 +26,7 @@ export async function baseMain(a: ImagesArgs, io: CliIO, engine: Engine, deps: I
     if (!ctl.signal.aborted) throw err;
     io.err('airlock: making the base was cancelled (run `airlock images base` again)');
     return 130;
-  } finally { off(); }
+  } finally {
+    off();
+  }
 }

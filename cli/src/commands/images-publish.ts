@@ -12,15 +12,25 @@ import type { ImagesArgs, ImagesDeps } from './images';
 
 export async function publishMain(a: ImagesArgs, io: CliIO, engine: Engine, deps: ImagesDeps): Promise<number> {
   const ctl = new AbortController();
-  const off = deps.onInterrupt(() => ctl.abort(new AirlockError('CANCELLED', 'publishing cancelled (Ctrl-C)', 'run `airlock images publish` again')));
-  const say = (l: string) => { if (!a.json) io.out(l); };
+  const off = deps.onInterrupt(() =>
+    ctl.abort(new AirlockError('CANCELLED', 'publishing cancelled (Ctrl-C)', 'run `airlock images publish` again')),
+  );
+  const say = (l: string) => {
+    if (!a.json) io.out(l);
+  };
   const file = path.resolve(io.cwd, a.manifest ?? defaultManifestPath());
   try {
     // Never the person's own kernel image (AIRLOCK_KERNEL_IMAGE): a release publishes what this installation builds.
     // Built here (offline, or from the Dockerfiles with AIRLOCK_IMAGE_BASE), never pulled from the registry it pushes to.
     const env = { ...io.env, [IMAGE_REGISTRY_ENV]: undefined, [IMAGE_MANIFEST_ENV]: undefined };
     const images = await prepareImages(engine, { signal: ctl.signal, progress: say, env });
-    const manifest = await publishImages(engine.docker, { registry: a.registry!, images, release: release(), progress: say, signal: ctl.signal });
+    const manifest = await publishImages(engine.docker, {
+      registry: a.registry!,
+      images,
+      release: release(),
+      progress: say,
+      signal: ctl.signal,
+    });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -32,5 +42,7 @@ export async function publishMain(a: ImagesArgs, io: CliIO, engine: Engine, deps
     if (!ctl.signal.aborted) throw err;
     io.err('airlock: publishing cancelled (run `airlock images publish` again)');
     return 130;
-  } finally { off(); }
+  } finally {
+    off();
+  }
 }

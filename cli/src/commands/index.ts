@@ -21,5 +21,25 @@ import { gc } from './gc';
 import { state } from './state';
 import { evalCommand } from './eval';
 
-export const commands: Command[] = [doctor, exec, policy, review, tasks, mode, audit, sandbox, run, chat, images, config, sessions, auth, mcp, plugins, gc, state, evalCommand];
+export const commands: Command[] = [
+  doctor,
+  exec,
+  policy,
+  review,
+  tasks,
+  mode,
+  audit,
+  sandbox,
+  run,
+  chat,
+  images,
+  config,
+  sessions,
+  auth,
+  mcp,
+  plugins,
+  gc,
+  state,
+  evalCommand,
+];
 commands.push(completionCommand(() => commands));

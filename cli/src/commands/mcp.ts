@@ -10,7 +10,7 @@ ${MANAGE_USAGE}`;
 
 export const mcp: Command = {
   name: 'mcp',
-  summary: 'MCP both ways: your MCP servers in sandboxes (list, add, remove) and Airlock\'s tools served to another agent (serve)',
+  summary: "MCP both ways: your MCP servers in sandboxes (list, add, remove) and Airlock's tools served to another agent (serve)",
   usage: USAGE,
   async run(args, io) {
     if (args[0] && args[0] !== 'serve' && !args[0].startsWith('-')) return manageMcp(args[0], args.slice(1), io);

@@ -23,23 +23,39 @@ export function formatSession(s: SessionSnapshot): string[] {
 }
 
 export async function modeAction(client: Pick<IKernelClient, 'request'>, args: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { reason: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { reason: { type: 'string' }, workspace: { type: 'string' }, json: { type: 'boolean' } },
+  });
   const [sessionId, mode] = positionals;
   if (mode) {
     const m = WorkflowMode.safeParse(mode);
-    if (!m.success) throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(mode)}`, `one of ${WorkflowMode.options.join(', ')}`);
+    if (!m.success)
+      throw new AirlockError('CLI_USAGE', `unknown mode ${JSON.stringify(mode)}`, `one of ${WorkflowMode.options.join(', ')}`);
     if (!values.reason) throw new AirlockError('CLI_USAGE', 'a mode switch needs --reason', 'the reason is recorded with the switch');
     const { session } = await client.request('workflow/setMode', { sessionId, mode: m.data, reason: values.reason });
-    if (values.json) { io.out(JSON.stringify({ session })); return 0; }
+    if (values.json) {
+      io.out(JSON.stringify({ session }));
+      return 0;
+    }
     for (const l of formatSession(session)) io.out(l);
     return 0;
   }
   const r = await client.request('workflow/get', { sessionId, history: sessionId ? 10 : 0 });
-  if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
+  if (values.json) {
+    io.out(JSON.stringify(r, null, 2));
+    return 0;
+  }
   if (!r.sessions.length) io.out('no workflow sessions');
   for (const s of r.sessions) for (const l of formatSession(s)) io.out(l);
   for (const h of r.history) {
-    const why = h.kind === 'refused' ? `  refused ${String(h.detail.attempted)}: ${String(h.detail.reason)}` : h.kind === 'mode' ? `  (${String(h.detail.reason)})` : '';
+    const why =
+      h.kind === 'refused'
+        ? `  refused ${String(h.detail.attempted)}: ${String(h.detail.reason)}`
+        : h.kind === 'mode'
+          ? `  (${String(h.detail.reason)})`
+          : '';
     io.out(`  #${h.seq} ${new Date(h.at).toISOString()} ${h.actor} ${h.kind} ${h.from ?? '-'} -> ${h.to}${why}`);
   }
   return 0;
@@ -47,7 +63,7 @@ export async function modeAction(client: Pick<IKernelClient, 'request'>, args: s
 
 export const mode: Command = {
   name: 'mode',
-  summary: 'show workflow sessions (mode, state, debt budget) or switch a session\'s mode',
+  summary: "show workflow sessions (mode, state, debt budget) or switch a session's mode",
   usage: USAGE,
   async run(args, io) {
     const ws = parseArgs({ args, allowPositionals: true, strict: false }).values.workspace;

@@ -36,9 +36,16 @@ function printProblems(io: CliIO, e: PolicyLoadError): void {
 }
 
 async function evalCmd(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: {
-    policy: { type: 'string', multiple: true }, request: { type: 'string' }, workspace: { type: 'string' }, mode: { type: 'string' }, 'token-key': { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      policy: { type: 'string', multiple: true },
+      request: { type: 'string' },
+      workspace: { type: 'string' },
+      mode: { type: 'string' },
+      'token-key': { type: 'string' },
+    },
+  });
   const policies = values.policy ?? [];
   if (!policies.length) throw new AirlockError('CLI_USAGE', 'missing --policy', USAGE);
   const source = need(values.request, 'request');
@@ -49,7 +56,10 @@ async function evalCmd(args: string[], io: CliIO): Promise<number> {
   try {
     engine.load(policies.map((p) => path.resolve(io.cwd, p)));
   } catch (e) {
-    if (e instanceof PolicyLoadError) { printProblems(io, e); return 2; }
+    if (e instanceof PolicyLoadError) {
+      printProblems(io, e);
+      return 2;
+    }
     throw e;
   }
   let text: string;
@@ -60,7 +70,12 @@ async function evalCmd(args: string[], io: CliIO): Promise<number> {
     return 2;
   }
   let json: unknown;
-  try { json = JSON.parse(text); } catch (e) { io.err(`${source}: not JSON: ${(e as Error).message}`); return 2; }
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    io.err(`${source}: not JSON: ${(e as Error).message}`);
+    return 2;
+  }
   const parsed = PolicyRequest.safeParse(json);
   if (!parsed.success) {
     for (const i of parsed.error.issues) io.err(`${source}: ${i.path.join('.') || '(request)'}: ${i.message}`);
@@ -79,25 +94,40 @@ function checkCmd(args: string[], io: CliIO): number {
     const compiled = compilePolicy(files, { workspace });
     const failures = checkExamples(compiled, files, workspace);
     for (const f of failures) io.err(formatProblem(f));
-    const examples = files.reduce((n, f) => n + f.policy.rules.reduce((m, r) => m + (r.examples?.match?.length ?? 0) + (r.examples?.not_match?.length ?? 0), 0), 0);
+    const examples = files.reduce(
+      (n, f) => n + f.policy.rules.reduce((m, r) => m + (r.examples?.match?.length ?? 0) + (r.examples?.not_match?.length ?? 0), 0),
+      0,
+    );
     if (failures.length) return 1;
     io.out(`ok: ${compiled.rules.length} rules (${compiled.rules.filter((r) => r.builtin).length} built-in), ${examples} examples pass`);
     return 0;
   } catch (e) {
-    if (e instanceof PolicyLoadError) { printProblems(io, e); return 2; }
+    if (e instanceof PolicyLoadError) {
+      printProblems(io, e);
+      return 2;
+    }
     throw e;
   }
 }
 
 async function tokenCmd(args: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: {
-    subject: { type: 'string' }, action: { type: 'string' }, resource: { type: 'string' }, ttl: { type: 'string' }, key: { type: 'string' }, token: { type: 'string' },
-    workspace: { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      subject: { type: 'string' },
+      action: { type: 'string' },
+      resource: { type: 'string' },
+      ttl: { type: 'string' },
+      key: { type: 'string' },
+      token: { type: 'string' },
+      workspace: { type: 'string' },
+    },
+  });
   const keyFile = values.key ? path.resolve(io.cwd, values.key) : kernelTokenKeyPath(path.resolve(io.cwd, values.workspace ?? '.'), io.env);
   const subject = need(values.subject, 'subject');
-  if (!/^(agent|plugin|user|kernel):.+$/.test(subject)) throw new AirlockError('CLI_USAGE', `--subject must be kind:id, got ${JSON.stringify(subject)}`);
+  if (!/^(agent|plugin|user|kernel):.+$/.test(subject))
+    throw new AirlockError('CLI_USAGE', `--subject must be kind:id, got ${JSON.stringify(subject)}`);
   const action = need(values.action, 'action');
   const resource = need(values.resource, 'resource');
   if (sub === 'issue') {
@@ -106,13 +136,23 @@ async function tokenCmd(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (sub === 'verify') {
-    if (!fs.existsSync(keyFile)) throw new AirlockError('POLICY_TOKEN_KEY', `no token key at ${keyFile}`, 'the workspace\'s kernel creates it when it first starts (any airlock command there); or pass --key FILE');
+    if (!fs.existsSync(keyFile))
+      throw new AirlockError(
+        'POLICY_TOKEN_KEY',
+        `no token key at ${keyFile}`,
+        "the workspace's kernel creates it when it first starts (any airlock command there); or pass --key FILE",
+      );
     const tokens = TokenService.openKeyFile(keyFile);
     const raw = need(values.token, 'token');
     const token = (raw === '-' ? await io.readStdin() : raw).trim();
     // Scope the resource the same way the engine does for the action (paths normalised, command lines trimmed).
     const colon = subject.indexOf(':');
-    const r = verifyTokenFor(tokens, token, { subject: { kind: subject.slice(0, colon) as PolicyRequest['subject']['kind'], id: subject.slice(colon + 1), tags: [] }, action, resource, context: {} });
+    const r = verifyTokenFor(tokens, token, {
+      subject: { kind: subject.slice(0, colon) as PolicyRequest['subject']['kind'], id: subject.slice(colon + 1), tags: [] },
+      action,
+      resource,
+      context: {},
+    });
     const check = r.ok ? { valid: true, claims: r.claims } : { valid: false, reason: r.reason };
     io.out(JSON.stringify(check));
     return check.valid ? 0 : 1;
@@ -127,10 +167,14 @@ export const policy: Command = {
   async run(args, io) {
     const [sub, ...rest] = args;
     switch (sub) {
-      case 'eval': return evalCmd(rest, io);
-      case 'check': return checkCmd(rest, io);
-      case 'token': return tokenCmd(rest, io);
-      default: throw new AirlockError('CLI_USAGE', `unknown policy subcommand ${JSON.stringify(sub ?? '')}`, USAGE);
+      case 'eval':
+        return evalCmd(rest, io);
+      case 'check':
+        return checkCmd(rest, io);
+      case 'token':
+        return tokenCmd(rest, io);
+      default:
+        throw new AirlockError('CLI_USAGE', `unknown policy subcommand ${JSON.stringify(sub ?? '')}`, USAGE);
     }
   },
 };

@@ -28,7 +28,12 @@ export const run: Command = {
   async run(args, io) {
     // --json is this command's own flag (chat has no use for it), taken out before the shared options are parsed.
     const json = args.includes('--json');
-    const o = parseRunOptions(args.filter((a) => a !== '--json'), io.cwd, USAGE, io.env);
+    const o = parseRunOptions(
+      args.filter((a) => a !== '--json'),
+      io.cwd,
+      USAGE,
+      io.env,
+    );
     for (const w of o.warnings) io.err(`warning: ${w}`);
     const prompt = o.positionals.join(' ').trim();
     if (!prompt) throw new AirlockError('CLI_USAGE', 'airlock run needs a task', USAGE);
@@ -44,8 +49,12 @@ export const run: Command = {
         const jsonLine = (v: object) => process.stdout.write(`${JSON.stringify(v)}\n`);
         // In --json mode stdout carries only JSON lines: the human lines (patch summary, notes) move to stderr.
         const terminal: SessionIO = { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined };
-        const scripted: SessionIO = { ...terminal, out: io.err, write: (t) => process.stderr.write(t),
-          event: (e, taskId) => jsonLine({ taskId, ...e }) };
+        const scripted: SessionIO = {
+          ...terminal,
+          out: io.err,
+          write: (t) => process.stderr.write(t),
+          event: (e, taskId) => jsonLine({ taskId, ...e }),
+        };
         const r = await runTaskInTerminal(client, o, prompt, json ? scripted : terminal);
         const code = Math.max(exitCodeOf(r.status), r.merged ?? 0);
         if (json) {

@@ -35,7 +35,9 @@ export function formatSandbox(s: SandboxInfo, now = Date.now()): string {
   return `${s.id.padEnd(16)} ${s.template.padEnd(17)} ${s.state.padEnd(10)} ${age.padStart(6)}  ${s.engine} ${s.containerId?.slice(0, 12) ?? '-'}${s.reason ? `  (${s.reason})` : ''}`;
 }
 
-function usage(msg: string): AirlockError { return new AirlockError('CLI_USAGE', msg, USAGE); }
+function usage(msg: string): AirlockError {
+  return new AirlockError('CLI_USAGE', msg, USAGE);
+}
 
 /** Exit status mirrors the command's; OOM kills and timeouts are said on stderr. */
 function printExec(r: SandboxExecResult, io: CliIO): number {
@@ -52,10 +54,18 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
   const dash = args.indexOf('--');
   const own = dash >= 0 ? args.slice(0, dash) : args;
   const command = dash >= 0 ? args.slice(dash + 1) : [];
-  const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: {
-    json: { type: 'boolean' }, deadline: { type: 'string' }, volume: { type: 'string', multiple: true }, timeout: { type: 'string' },
-    via: { type: 'string' }, workspace: { type: 'string' },
-  } });
+  const { positionals, values } = parseArgs({
+    args: own,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      deadline: { type: 'string' },
+      volume: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      via: { type: 'string' },
+      workspace: { type: 'string' },
+    },
+  });
   const num = (v: string | undefined, what: string) => {
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v) || Number(v) <= 0) throw usage(`${what} must be a positive whole number, got ${JSON.stringify(v)}`);
@@ -64,7 +74,10 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
   switch (sub) {
     case 'list': {
       const r = await client.request('sandbox/list', {});
-      if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
+      if (values.json) {
+        io.out(JSON.stringify(r, null, 2));
+        return 0;
+      }
       io.out(`engine ${r.engine}; templates: ${r.templates.join(', ')}`);
       if (!r.sandboxes.length) io.out('no sandboxes');
       for (const s of r.sandboxes) io.out(formatSandbox(s));
@@ -73,7 +86,11 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
     case 'create': {
       const template = positionals[0];
       if (!template) throw usage('airlock sandbox create needs a template name');
-      const s = await client.request('sandbox/create', { template, deadlineSeconds: num(values.deadline, '--deadline'), volumes: values.volume });
+      const s = await client.request('sandbox/create', {
+        template,
+        deadlineSeconds: num(values.deadline, '--deadline'),
+        volumes: values.volume,
+      });
       io.out(values.json ? JSON.stringify(s, null, 2) : formatSandbox(s));
       return 0;
     }
@@ -81,8 +98,16 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
       const id = positionals[0];
       if (!id || !command.length) throw usage('airlock sandbox exec needs an id and a command after --');
       if (values.via !== undefined && values.via !== 'agent' && values.via !== 'docker-exec') throw usage('--via is agent or docker-exec');
-      const r = await client.request('sandbox/exec', { id, argv: command, timeoutMs: num(values.timeout, '--timeout'), via: values.via as 'agent' | 'docker-exec' | undefined });
-      if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
+      const r = await client.request('sandbox/exec', {
+        id,
+        argv: command,
+        timeoutMs: num(values.timeout, '--timeout'),
+        via: values.via as 'agent' | 'docker-exec' | undefined,
+      });
+      if (values.json) {
+        io.out(JSON.stringify(r, null, 2));
+        return 0;
+      }
       return printExec(r, io);
     }
     case 'pause':
@@ -100,17 +125,23 @@ export async function sandboxAction(client: Pick<IKernelClient, 'request'>, sub:
     }
     case 'prune': {
       const r = await client.request('sandbox/prune', {});
-      io.out(`destroyed ${r.destroyed.length} sandbox(es); swept ${r.containers.length} orphan container(s) and ${r.volumes.length} volume(s)`);
+      io.out(
+        `destroyed ${r.destroyed.length} sandbox(es); swept ${r.containers.length} orphan container(s) and ${r.volumes.length} volume(s)`,
+      );
       return 0;
     }
     case 'pools': {
       const r = await client.request('sandbox/pools', { sizes: parsePoolSizes(positionals) });
-      if (values.json) { io.out(JSON.stringify(r, null, 2)); return 0; }
+      if (values.json) {
+        io.out(JSON.stringify(r, null, 2));
+        return 0;
+      }
       if (!r.enabled) io.out('warm pools are off (AIRLOCK_SANDBOX_POOLS=0)');
       for (const [t, n] of Object.entries(r.sizes)) io.out(`${t.padEnd(17)} ${n}`);
       return 0;
     }
-    default: throw usage(`unknown sandbox action ${JSON.stringify(sub)}`);
+    default:
+      throw usage(`unknown sandbox action ${JSON.stringify(sub)}`);
   }
 }
 
@@ -121,7 +152,8 @@ export const sandbox: Command = {
   async run(args, io) {
     const [sub = '', ...rest] = args;
     if (!ACTIONS.includes(sub)) throw usage(`unknown sandbox action ${JSON.stringify(sub)}`);
-    const ws = parseArgs({ args: rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest, allowPositionals: true, strict: false }).values.workspace;
+    const ws = parseArgs({ args: rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest, allowPositionals: true, strict: false })
+      .values.workspace;
     const workspace = path.resolve(io.cwd, typeof ws === 'string' ? ws : '.');
     return withKernel(io, workspace, async (sup) => sandboxAction(await sup.ready(), sub, rest, io));
   },

@@ -20,8 +20,9 @@ const USAGE = `airlock sessions list [--limit N] [--json]       stored task sess
        airlock sessions delete TASK                    remove the stored transcript (recorded in the audit log)
   (all take --workspace DIR; default: the current directory)`;
 
-const line = (s: SessionSummary) => `${s.taskId}  ${new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' ')}  `
-  + `${(s.status ?? 'running').padEnd(15)} ${s.provider}/${s.model}  $${s.costUsd.toFixed(4)}  ${s.prompt.split('\n')[0]!.slice(0, 60)}`;
+const line = (s: SessionSummary) =>
+  `${s.taskId}  ${new Date(s.createdAt).toISOString().slice(0, 16).replace('T', ' ')}  ` +
+  `${(s.status ?? 'running').padEnd(15)} ${s.provider}/${s.model}  $${s.costUsd.toFixed(4)}  ${s.prompt.split('\n')[0]!.slice(0, 60)}`;
 
 /** `resume TASK "<follow-up>" [run options]`: the stored conversation goes with the new task as its history. */
 export async function resumeSession(client: IKernelClient, args: string[], io: SessionIO): Promise<number> {
@@ -31,22 +32,42 @@ export async function resumeSession(client: IKernelClient, args: string[], io: S
   const prompt = words.join(' ').trim();
   if (!taskId || !prompt) throw new AirlockError('CLI_USAGE', 'sessions resume needs a task id and a follow-up', USAGE);
   const { session, events } = await client.request('sessions/show', { taskId });
-  const r = await runTaskInTerminal(client, { ...o, history: historyOf(session, events), continues: taskId, mode: args.includes('--mode') ? o.mode : session.mode ?? o.mode }, prompt, io);
+  const r = await runTaskInTerminal(
+    client,
+    { ...o, history: historyOf(session, events), continues: taskId, mode: args.includes('--mode') ? o.mode : (session.mode ?? o.mode) },
+    prompt,
+    io,
+  );
   return exitCodeOf(r.status);
 }
 
 export async function sessionsAction(client: Pick<IKernelClient, 'request'>, args: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: {
-    json: { type: 'boolean' }, limit: { type: 'string' }, out: { type: 'string' }, workspace: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      out: { type: 'string' },
+      workspace: { type: 'string' },
+    },
+  });
   const [sub, taskId] = positionals;
-  const need = () => { if (!taskId) throw new AirlockError('CLI_USAGE', `sessions ${sub} needs a task id`, USAGE); return taskId; };
+  const need = () => {
+    if (!taskId) throw new AirlockError('CLI_USAGE', `sessions ${sub} needs a task id`, USAGE);
+    return taskId;
+  };
   switch (sub) {
     case undefined:
     case 'list': {
       const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new AirlockError('CLI_USAGE', `--limit must be a positive whole number, got ${JSON.stringify(values.limit)}`, USAGE);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new AirlockError('CLI_USAGE', `--limit must be a positive whole number, got ${JSON.stringify(values.limit)}`, USAGE);
       const { sessions } = await client.request('sessions/list', { limit });
-      if (values.json) { io.out(JSON.stringify(sessions, null, 2)); return 0; }
+      if (values.json) {
+        io.out(JSON.stringify(sessions, null, 2));
+        return 0;
+      }
       if (!sessions.length) io.out('no stored sessions');
       for (const s of sessions) io.out(line(s));
       return 0;
@@ -92,7 +113,11 @@ export const sessions: Command = {
       const rl = tty ? readline.createInterface({ input: process.stdin, output: process.stderr }) : undefined;
       rl?.on('SIGINT', () => process.emit('SIGINT'));
       try {
-        return await resumeSession(client, args.slice(1), { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined });
+        return await resumeSession(client, args.slice(1), {
+          ...io,
+          write: (t) => process.stdout.write(t),
+          ask: rl ? askOn(rl) : undefined,
+        });
       } finally {
         rl?.close();
       }

@@ -34,7 +34,11 @@ export interface DoctorDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface DoctorReport { ok: boolean; checks: Check[]; kernel?: Record<string, unknown> }
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+  kernel?: Record<string, unknown>;
+}
 
 function failed(name: string, e: unknown): Check {
   const a = withHint(e);
@@ -52,10 +56,16 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
       const sandboxes = await sandboxRuntimeDetail(engine, config.sandboxRuntime);
       const where = `${engine.kind}${engine.rootless ? ' (rootless)' : ''} ${engine.version} at ${engine.socket}`;
       checks.push({ name: 'runtime', ok: true, detail: `${where}; ${sandboxes}${warn}` });
-    } catch (e) { checks.push(failed('runtime', e)); return; }
+    } catch (e) {
+      checks.push(failed('runtime', e));
+      return;
+    }
     try {
       checks.push({ name: 'image', ok: true, detail: await deps.ensureImage(engine, config) });
-    } catch (e) { checks.push(failed('image', e)); return; }
+    } catch (e) {
+      checks.push(failed('image', e));
+      return;
+    }
     const t0 = Date.now();
     let sup: Awaited<ReturnType<DoctorDeps['startKernel']>> | undefined;
     try {
@@ -68,7 +78,7 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
       kernel = { ...info, pingMs, readyAfterMs: Date.now() - t0 };
       const detail = `kernel ${info.version} (protocol ${info.protocol}) answered ping in ${pingMs.toFixed(2)} ms`;
       checks.push({ name: 'kernel', ok: true, detail });
-      checks.push(...await sandboxHealth(client, deps));
+      checks.push(...(await sandboxHealth(client, deps)));
     } catch (e) {
       if (!checks.some((c) => c.name === 'kernel')) checks.push(await kernelFailed(e, engine, config, deps));
       else checks.push(failed('images', e));
@@ -90,7 +100,7 @@ export async function runChecks(config: BootstrapConfig, deps: DoctorDeps): Prom
 /** Which OCI runtime sandboxes use; runsc the engine does not have fails the check (the kernel would refuse every sandbox). */
 async function sandboxRuntimeDetail(engine: Engine, wanted: SandboxRuntime): Promise<string> {
   if (wanted === 'runc') return "sandboxes: runc (the engine's default runtime)";
-  const info = await engine.docker.info() as { Runtimes?: Record<string, unknown> };
+  const info = (await engine.docker.info()) as { Runtimes?: Record<string, unknown> };
   assertRuntimeRegistered(wanted, Object.keys(info.Runtimes ?? {}), engine);
   return 'sandboxes: runsc (gVisor)';
 }
@@ -103,8 +113,13 @@ async function kernelFailed(e: unknown, engine: Engine, config: BootstrapConfig,
   if (logs === undefined) {
     // No container to read: the engine refused to create or start it, and its message says why.
     const own = AirlockError.from(e).hint;
-    return { ...c, hint: own ?? `the ${engine.kind} engine refused the kernel container: check the kernel image`
-      + ` (AIRLOCK_KERNEL_IMAGE, docs/install.md) and \`${engine.kind} info\`` };
+    return {
+      ...c,
+      hint:
+        own ??
+        `the ${engine.kind} engine refused the kernel container: check the kernel image` +
+          ` (AIRLOCK_KERNEL_IMAGE, docs/install.md) and \`${engine.kind} info\``,
+    };
   }
   const see = `${logs ? 'its last output is shown; ' : ''}the whole log: \`${logCommand(engine, name)}\``;
   // Bootstrap's own hints point back at doctor or at one engine's log command: this one names the right engine.

@@ -22,7 +22,9 @@ export function demuxLogs(buf: Buffer): string {
 
 /** The last LOG_LINES lines the container wrote, or undefined when there is no such container. */
 export async function containerLogs(engine: Engine, name: string): Promise<string | undefined> {
-  const raw = await engine.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: LOG_LINES, follow: false })
+  const raw = await engine.docker
+    .getContainer(name)
+    .logs({ stdout: true, stderr: true, tail: LOG_LINES, follow: false })
     .catch(() => undefined);
   if (raw === undefined) return undefined;
   return lastLines(demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))), LOG_LINES);

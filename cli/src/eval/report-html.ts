@@ -7,7 +7,11 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-interface Metric { title: string; value: (a: EvalAggregate) => number | null; label: (v: number) => string }
+interface Metric {
+  title: string;
+  value: (a: EvalAggregate) => number | null;
+  label: (v: number) => string;
+}
 
 export const METRICS: Metric[] = [
   { title: 'Success rate', value: (a) => a.successRate, label: (v) => `${(v * 100).toFixed(0)}%` },
@@ -28,17 +32,23 @@ export function barChart(m: Metric, rows: Array<{ label: string; a: EvalAggregat
   const values = rows.map((r) => m.value(r.a));
   const max = Math.max(0, ...values.map((v) => v ?? 0)) || 1;
   const h = rows.length * ROW + 8;
-  const bars = rows.map((r, i) => {
-    const v = values[i];
-    const y = i * ROW + 4;
-    const w = v === null ? 0 : Math.max(v > 0 ? 1 : 0, Math.round((v / max) * BAR_W));
-    return `<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end">${escapeHtml(r.label)}</text>`
-      + `<rect x="${LABEL_W}" y="${y + 3}" width="${w}" height="${ROW - 6}" class="bar"/>`
-      + `<text x="${LABEL_W + w + 6}" y="${y + 15}">${escapeHtml(v === null ? 'n/a' : m.label(v))}</text>`;
-  }).join('');
-  return `<figure><figcaption>${escapeHtml(m.title)}</figcaption>`
-    + `<svg xmlns="http://www.w3.org/2000/svg" width="${LABEL_W + BAR_W + 90}" height="${h}" role="img"`
-    + ` aria-label="${escapeHtml(m.title)}">${bars}</svg></figure>`;
+  const bars = rows
+    .map((r, i) => {
+      const v = values[i];
+      const y = i * ROW + 4;
+      const w = v === null ? 0 : Math.max(v > 0 ? 1 : 0, Math.round((v / max) * BAR_W));
+      return (
+        `<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end">${escapeHtml(r.label)}</text>` +
+        `<rect x="${LABEL_W}" y="${y + 3}" width="${w}" height="${ROW - 6}" class="bar"/>` +
+        `<text x="${LABEL_W + w + 6}" y="${y + 15}">${escapeHtml(v === null ? 'n/a' : m.label(v))}</text>`
+      );
+    })
+    .join('');
+  return (
+    `<figure><figcaption>${escapeHtml(m.title)}</figcaption>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${LABEL_W + BAR_W + 90}" height="${h}" role="img"` +
+    ` aria-label="${escapeHtml(m.title)}">${bars}</svg></figure>`
+  );
 }
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
@@ -50,17 +60,27 @@ export function renderHtml(r: EvalReport): string {
   const e = escapeHtml;
   const a = r.aggregate;
   const rows = r.tasks.map((t) => ({ label: t.id, a: t.aggregate }));
-  const taskRows = r.tasks.map((t) => `<tr><td>${e(t.id)}</td><td>${e(t.title)}</td><td>${e(t.language)}</td><td>${e(t.kind)}</td>`
-    + `<td>${e(t.expect)}</td><td class="n ${t.aggregate.successes === t.aggregate.runs ? 'ok' : 'bad'}">`
-    + `${t.aggregate.successes}/${t.aggregate.runs}</td></tr>`).join('\n');
-  const runRows = r.runs.map((x) => `<tr><td>${e(x.task)}</td><td class="n">${x.attempt}</td>`
-    + `<td class="${x.success ? 'ok' : 'bad'}">${x.success ? 'success' : 'failed'}</td>`
-    + `<td>${e(x.status)}</td><td class="n">${x.check ? e(x.check.timedOut ? 'timeout' : String(x.check.exitCode)) : '-'}</td>`
-    + `<td class="n">${x.tokensIn}/${x.tokensOut}</td><td class="n">${e(formatCost(x.costUsd))}</td>`
-    + `<td class="n">${(x.wallMs / 1000).toFixed(1)}</td>`
-    + [x.toolCalls, x.denials, x.approvalsAsked, x.filesChanged].map((n) => `<td class="n">${n}</td>`).join('')
-    + `<td><details><summary>${e(x.message.split('\n')[0]!.slice(0, 80) || '(no message)')}</summary><pre>${e(x.message)}</pre>`
-    + `${x.check ? `<p>check output:</p><pre>${e(x.check.output)}</pre>` : ''}</details></td></tr>`).join('\n');
+  const taskRows = r.tasks
+    .map(
+      (t) =>
+        `<tr><td>${e(t.id)}</td><td>${e(t.title)}</td><td>${e(t.language)}</td><td>${e(t.kind)}</td>` +
+        `<td>${e(t.expect)}</td><td class="n ${t.aggregate.successes === t.aggregate.runs ? 'ok' : 'bad'}">` +
+        `${t.aggregate.successes}/${t.aggregate.runs}</td></tr>`,
+    )
+    .join('\n');
+  const runRows = r.runs
+    .map(
+      (x) =>
+        `<tr><td>${e(x.task)}</td><td class="n">${x.attempt}</td>` +
+        `<td class="${x.success ? 'ok' : 'bad'}">${x.success ? 'success' : 'failed'}</td>` +
+        `<td>${e(x.status)}</td><td class="n">${x.check ? e(x.check.timedOut ? 'timeout' : String(x.check.exitCode)) : '-'}</td>` +
+        `<td class="n">${x.tokensIn}/${x.tokensOut}</td><td class="n">${e(formatCost(x.costUsd))}</td>` +
+        `<td class="n">${(x.wallMs / 1000).toFixed(1)}</td>` +
+        [x.toolCalls, x.denials, x.approvalsAsked, x.filesChanged].map((n) => `<td class="n">${n}</td>`).join('') +
+        `<td><details><summary>${e(x.message.split('\n')[0]!.slice(0, 80) || '(no message)')}</summary><pre>${e(x.message)}</pre>` +
+        `${x.check ? `<p>check output:</p><pre>${e(x.check.output)}</pre>` : ''}</details></td></tr>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

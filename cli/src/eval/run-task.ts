@@ -39,19 +39,34 @@ export interface RunTaskOptions {
  * the egress proxy) when eval declines them, since no tool result ever reports those.
  */
 export class RunCounter {
-  tokensIn = 0; tokensOut = 0; costUsd = 0; toolCalls = 0; denials = 0; approvalsAsked = 0;
+  tokensIn = 0;
+  tokensOut = 0;
+  costUsd = 0;
+  toolCalls = 0;
+  denials = 0;
+  approvalsAsked = 0;
   private readonly calls = new Set<string>();
   constructor(private readonly approvalsDeclined = true) {}
   add(e: TaskEvent): void {
     switch (e.type) {
-      case 'usage': this.tokensIn += e.usage.inputTokens; this.tokensOut += e.usage.outputTokens; this.costUsd = e.costUsd; break;
-      case 'tool-call': this.toolCalls++; this.calls.add(e.call.id); break;
-      case 'tool-result': if (e.result.error?.code === 'POLICY_DENIED') this.denials++; break;
+      case 'usage':
+        this.tokensIn += e.usage.inputTokens;
+        this.tokensOut += e.usage.outputTokens;
+        this.costUsd = e.costUsd;
+        break;
+      case 'tool-call':
+        this.toolCalls++;
+        this.calls.add(e.call.id);
+        break;
+      case 'tool-result':
+        if (e.result.error?.code === 'POLICY_DENIED') this.denials++;
+        break;
       case 'approval-request':
         this.approvalsAsked++;
         if (this.approvalsDeclined && !this.calls.has(e.call.id)) this.denials++;
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }
@@ -68,8 +83,11 @@ function git(cwd: string, args: string[]): void {
   const id = ['-c', 'user.name=airlock-eval', '-c', 'user.email=eval@airlock.invalid', '-c', 'commit.gpgsign=false'];
   const r = spawnSync('git', [...id, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) {
-    throw new AirlockError('EVAL_WORKSPACE', `git ${args[0]} failed in ${cwd}: ${(r.stderr || r.error?.message || '').trim()}`,
-      'is git installed on this machine?');
+    throw new AirlockError(
+      'EVAL_WORKSPACE',
+      `git ${args[0]} failed in ${cwd}: ${(r.stderr || r.error?.message || '').trim()}`,
+      'is git installed on this machine?',
+    );
   }
 }
 
@@ -86,10 +104,15 @@ export function resetWorkspace(t: LoadedTask, ws: string): void {
 /** The replay path the kernel reads: in place under examples/, else copied into the workspace (git ignores it). */
 export function replayFor(t: LoadedTask, ws: string): string {
   if (!t.replay) {
-    throw new AirlockError('EVAL_NO_REPLAY', `task ${t.task.id} has no replay.jsonl`,
-      'record one with `airlock eval SUITE --record DIR` and copy it into the task folder');
+    throw new AirlockError(
+      'EVAL_NO_REPLAY',
+      `task ${t.task.id} has no replay.jsonl`,
+      'record one with `airlock eval SUITE --record DIR` and copy it into the task folder',
+    );
   }
-  try { return kernelReplayPath(t.replay, ws); } catch (err) {
+  try {
+    return kernelReplayPath(t.replay, ws);
+  } catch (err) {
     if (!(err instanceof AirlockError) || err.code !== 'CLI_REPLAY_OUTSIDE') throw err;
   }
   fs.mkdirSync(path.join(ws, path.dirname(WORKSPACE_REPLAY)), { recursive: true });
@@ -103,8 +126,12 @@ export async function runCheck(client: IKernelClient, command: string, timeoutSe
   // A warm one when there is one (the kernel replaces a warm sandbox whose hidden-file masks are stale).
   const sb = await client.request('sandbox/create', { template: CHECK_TEMPLATE });
   try {
-    const r = await client.request('sandbox/exec', { id: sb.id, argv: ['sh', '-ec', command], cwd: '/workspace',
-      timeoutMs: timeoutSeconds * 1000 });
+    const r = await client.request('sandbox/exec', {
+      id: sb.id,
+      argv: ['sh', '-ec', command],
+      cwd: '/workspace',
+      timeoutMs: timeoutSeconds * 1000,
+    });
     const output = `${r.stdout}${r.stderr}${r.error ? `\n${r.error}` : ''}`;
     return { exitCode: r.exitCode, timedOut: r.timedOut, output: output.length > OUTPUT_TAIL ? output.slice(-OUTPUT_TAIL) : output };
   } finally {
@@ -116,10 +143,16 @@ export async function runCheck(client: IKernelClient, command: string, timeoutSe
 export function judge(expect: LoadedTask['task']['expect'], status: EvalRun['status'], check: EvalCheck | null): boolean {
   const passed = !!check && check.exitCode === 0 && !check.timedOut;
   switch (expect) {
-    case 'pass': return passed;
-    case 'stop': return passed && status !== 'error' && status !== 'cancelled';
-    case 'fail': return passed && (status === 'failed' || status === 'budget-exceeded');
-    default: { const never: never = expect; return never; }
+    case 'pass':
+      return passed;
+    case 'stop':
+      return passed && status !== 'error' && status !== 'cancelled';
+    case 'fail':
+      return passed && (status === 'failed' || status === 'budget-exceeded');
+    default: {
+      const never: never = expect;
+      return never;
+    }
   }
 }
 
@@ -129,8 +162,12 @@ export function judge(expect: LoadedTask['task']['expect'], status: EvalRun['sta
  * editing files between tasks (new hidden files get fresh sandbox masks, docs/sandboxes.md).
  */
 export class EvalKernel {
-  private constructor(readonly base: string, readonly workspace: string, private readonly sup: KernelSupervisor,
-    readonly client: IKernelClient) {}
+  private constructor(
+    readonly base: string,
+    readonly workspace: string,
+    private readonly sup: KernelSupervisor,
+    readonly client: IKernelClient,
+  ) {}
 
   static async start(log: (line: string) => void): Promise<EvalKernel> {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-'));
@@ -157,8 +194,14 @@ export class EvalKernel {
   private static async remove(sup: KernelSupervisor): Promise<void> {
     await sup.stop();
     sup.dispose();
-    await sup.engine.docker.getContainer(containerName(sup.paths)).remove({ force: true }).catch(() => undefined);
-    await sup.engine.docker.getVolume(`airlock-outputs-${sup.paths.id}`).remove().catch(() => undefined);
+    await sup.engine.docker
+      .getContainer(containerName(sup.paths))
+      .remove({ force: true })
+      .catch(() => undefined);
+    await sup.engine.docker
+      .getVolume(`airlock-outputs-${sup.paths.id}`)
+      .remove()
+      .catch(() => undefined);
   }
 }
 
@@ -167,11 +210,20 @@ export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: Ru
   const counter = new RunCounter(t.task.approvals === 'deny');
   const { client, workspace: ws } = k;
   const run = (status: EvalRun['status'], message: string, check: EvalCheck | null, filesChanged: number): EvalRun => ({
-    task: t.task.id, attempt: o.attempt, success: judge(t.task.expect, status, check), status, message: message.slice(0, 4096), check,
-    tokensIn: counter.tokensIn, tokensOut: counter.tokensOut,
+    task: t.task.id,
+    attempt: o.attempt,
+    success: judge(t.task.expect, status, check),
+    status,
+    message: message.slice(0, 4096),
+    check,
+    tokensIn: counter.tokensIn,
+    tokensOut: counter.tokensOut,
     // The kernel counts $0 for a model it has no price for: that is "unknown", not free.
     costUsd: counter.costUsd > 0 ? counter.costUsd : counter.tokensIn + counter.tokensOut > 0 ? null : 0,
-    wallMs: Date.now() - started, toolCalls: counter.toolCalls, denials: counter.denials, approvalsAsked: counter.approvalsAsked,
+    wallMs: Date.now() - started,
+    toolCalls: counter.toolCalls,
+    denials: counter.denials,
+    approvalsAsked: counter.approvalsAsked,
     filesChanged,
     ...(o.recordTo && fs.existsSync(o.recordTo) ? { recorded: o.recordTo } : {}),
   });
@@ -180,24 +232,58 @@ export async function runEvalTask(t: LoadedTask, k: EvalKernel, io: CliIO, o: Ru
     const replay = o.base.provider === 'replay' ? replayFor(t, ws) : undefined;
     const l = t.task.limits;
     const opts: RunOptions = {
-      ...o.base, workspace: ws, workspaceArg: ws, provider: replay ? undefined : o.base.provider, replay, record: o.recordTo,
-      mode: o.modeOverride ?? t.task.mode ?? o.base.mode, yes: t.task.approvals === 'allow', positionals: [], warnings: [],
-      budgets: { ...o.base.budgets, maxWallMs: l.timeoutSeconds * 1000, ...(l.maxTokens ? { maxTokens: l.maxTokens } : {}),
-        ...(l.maxCostUsd ? { maxCostUsd: l.maxCostUsd } : {}), ...(l.maxTurns ? { maxTurns: l.maxTurns } : {}) },
+      ...o.base,
+      workspace: ws,
+      workspaceArg: ws,
+      provider: replay ? undefined : o.base.provider,
+      replay,
+      record: o.recordTo,
+      mode: o.modeOverride ?? t.task.mode ?? o.base.mode,
+      yes: t.task.approvals === 'allow',
+      positionals: [],
+      warnings: [],
+      budgets: {
+        ...o.base.budgets,
+        maxWallMs: l.timeoutSeconds * 1000,
+        ...(l.maxTokens ? { maxTokens: l.maxTokens } : {}),
+        ...(l.maxCostUsd ? { maxCostUsd: l.maxCostUsd } : {}),
+        ...(l.maxTurns ? { maxTurns: l.maxTurns } : {}),
+      },
     };
     let taskId = '';
     // The kernel enforces the wall budget; this cancels a run that outlives it anyway (a stuck provider stream).
-    const cancel = () => { if (taskId) void client.request('task/cancel', { taskId }).catch(() => undefined); };
+    const cancel = () => {
+      if (taskId) void client.request('task/cancel', { taskId }).catch(() => undefined);
+    };
     const guard = setTimeout(cancel, l.timeoutSeconds * 1000 + 30_000);
-    const quiet: SessionIO = { ...io, out: o.log, err: o.log, write: () => undefined, started: (id) => { taskId = id; },
-      event: (e) => { counter.add(e); logEvent(t.task.id, e, o.log); } };
+    const quiet: SessionIO = {
+      ...io,
+      out: o.log,
+      err: o.log,
+      write: () => undefined,
+      started: (id) => {
+        taskId = id;
+      },
+      event: (e) => {
+        counter.add(e);
+        logEvent(t.task.id, e, o.log);
+      },
+    };
     let outcome;
-    try { outcome = await runTaskInTerminal(client, opts, t.prompt, quiet); } finally { clearTimeout(guard); }
+    try {
+      outcome = await runTaskInTerminal(client, opts, t.prompt, quiet);
+    } finally {
+      clearTimeout(guard);
+    }
     let filesChanged = 0;
     if (outcome.setId) {
       // As `airlock review accept SET` then `airlock review merge SET`: every hunk, through the host applier.
-      const c: review.ReviewCtx = { client, workspace: ws, io: { ...io, out: o.log, err: o.log },
-        journalDir: path.join(k.base, 'journal') };
+      const c: review.ReviewCtx = {
+        client,
+        workspace: ws,
+        io: { ...io, out: o.log, err: o.log },
+        journalDir: path.join(k.base, 'journal'),
+      };
       filesChanged = (await client.request('review/show', { id: outcome.setId })).set.stats.files;
       await review.decide(c, outcome.setId, 'accept', [], []);
       const merged = await review.merge(c, outcome.setId);

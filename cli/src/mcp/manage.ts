@@ -38,17 +38,24 @@ const usage = (m: string) => new AirlockError('CLI_USAGE', m, MANAGE_USAGE);
 
 export async function manageMcp(sub: string, args: string[], io: CliIO): Promise<number> {
   switch (sub) {
-    case 'list': return list(args, io);
-    case 'add': return add(args, io);
-    case 'remove': return remove(args, io);
-    default: throw usage(`unknown mcp command ${JSON.stringify(sub)}`);
+    case 'list':
+      return list(args, io);
+    case 'add':
+      return add(args, io);
+    case 'remove':
+      return remove(args, io);
+    default:
+      throw usage(`unknown mcp command ${JSON.stringify(sub)}`);
   }
 }
 
 async function list(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string' } } });
   const servers = readServers(io.env);
-  if (!Object.keys(servers).length) { io.out('no MCP servers (add one with `airlock mcp add`)'); return 0; }
+  if (!Object.keys(servers).length) {
+    io.out('no MCP servers (add one with `airlock mcp add`)');
+    return 0;
+  }
   const workspace = path.resolve(io.cwd, values.workspace ?? '.');
   const states = await withKernel(io, workspace, async (sup) => {
     const client = await sup.ready();
@@ -71,28 +78,54 @@ async function add(args: string[], io: CliIO): Promise<number> {
   const dash = args.indexOf('--');
   const own = dash < 0 ? args : args.slice(0, dash);
   const extra = dash < 0 ? [] : args.slice(dash + 1);
-  const { positionals, values } = parseArgs({ args: own, allowPositionals: true, options: {
-    npm: { type: 'string' }, command: { type: 'string' }, url: { type: 'string' }, secret: { type: 'string', multiple: true }, from: { type: 'string' },
-    timeout: { type: 'string' }, port: { type: 'string' }, path: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: own,
+    allowPositionals: true,
+    options: {
+      npm: { type: 'string' },
+      command: { type: 'string' },
+      url: { type: 'string' },
+      secret: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      timeout: { type: 'string' },
+      port: { type: 'string' },
+      path: { type: 'string' },
+    },
+  });
   const servers = readServers(io.env);
   const managed = loadManaged();
   if (values.from) {
     if (positionals.length || values.npm || values.command || values.url) throw usage('--from takes no name, --npm, --command or --url');
     const file = path.resolve(io.cwd, values.from);
     for (const e of parseClientConfig(fs.readFileSync(file, 'utf8'), file)) {
-      if (e.skipped) { io.err(`airlock: skipped ${e.name}: ${e.skipped}`); continue; }
+      if (e.skipped) {
+        io.err(`airlock: skipped ${e.name}: ${e.skipped}`);
+        continue;
+      }
       const base = { secrets: e.env, from: file };
-      servers[e.name] = e.npm ? await installed(io, e.name, e.npm, e.args, base)
-        : e.url ? { url: e.url, args: [], ...base } : { command: e.command, args: e.args, ...base };
-      io.out(`added ${e.name}${e.npm ? ` (npm ${e.npm})` : e.url ? ` (remote ${e.url}: reached through the egress proxy, allow it in your policy)`
-        : ` (${e.command}: must exist in the sandbox image)`}`);
+      servers[e.name] = e.npm
+        ? await installed(io, e.name, e.npm, e.args, base)
+        : e.url
+          ? { url: e.url, args: [], ...base }
+          : { command: e.command, args: e.args, ...base };
+      io.out(
+        `added ${e.name}${
+          e.npm
+            ? ` (npm ${e.npm})`
+            : e.url
+              ? ` (remote ${e.url}: reached through the egress proxy, allow it in your policy)`
+              : ` (${e.command}: must exist in the sandbox image)`
+        }`,
+      );
     }
     writeServers(io.env, servers);
     return 0;
   }
   const name = positionals[0];
-  if (positionals.length !== 1 || !McpServerName.safeParse(name).success) throw usage('give one server NAME (lower-case letters, digits, _ and -)');
-  if ([values.npm, values.command, values.url].filter(Boolean).length !== 1) throw usage('give exactly one of --npm PACKAGE, --command CMD or --url URL');
+  if (positionals.length !== 1 || !McpServerName.safeParse(name).success)
+    throw usage('give one server NAME (lower-case letters, digits, _ and -)');
+  if ([values.npm, values.command, values.url].filter(Boolean).length !== 1)
+    throw usage('give exactly one of --npm PACKAGE, --command CMD or --url URL');
   if (values.url && (values.port || extra.length)) throw usage('a remote server (--url) takes no --port and no ARGS');
   const url = values.url === undefined ? undefined : McpServerConfig.shape.url.safeParse(values.url);
   if (url && (!url.success || !url.data)) throw usage('--url is an http(s) URL without user:password@');
@@ -103,8 +136,11 @@ async function add(args: string[], io: CliIO): Promise<number> {
   if (timeout !== undefined && !(timeout > 0 && timeout <= 600_000)) throw usage('--timeout is 1 to 600 seconds');
   const http = httpOption(values.port, values.path);
   const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}), ...(http ? { http } : {}) };
-  servers[name] = values.npm ? await installed(io, name, values.npm, extra, base)
-    : url?.data ? { url: url.data, args: [], ...base } : { command: values.command!, args: extra, ...base };
+  servers[name] = values.npm
+    ? await installed(io, name, values.npm, extra, base)
+    : url?.data
+      ? { url: url.data, args: [], ...base }
+      : { command: values.command!, args: extra, ...base };
   for (const v of secrets) {
     if (io.env[v] || !process.stdin.isTTY) continue;
     await osKeychain().set(secretAccount(name, v), await readSecret(io, `${v} for MCP server ${name}: `, MANAGE_USAGE));
@@ -116,13 +152,22 @@ async function add(args: string[], io: CliIO): Promise<number> {
 
 /** `--port N [--path /mcp]`: a streamable-HTTP server listening on that port inside its sandbox. */
 function httpOption(port: string | undefined, p: string | undefined): StoredServer['http'] {
-  if (port === undefined) { if (p !== undefined) throw usage('--path goes with --port'); return undefined; }
+  if (port === undefined) {
+    if (p !== undefined) throw usage('--path goes with --port');
+    return undefined;
+  }
   const r = McpServerConfig.shape.http.safeParse({ port: Number(port), ...(p !== undefined ? { path: p } : {}) });
   if (!r.success || !r.data) throw usage('--port is 1 to 65535; --path is a URL path starting with /');
   return r.data;
 }
 
-async function installed(io: CliIO, name: string, spec: string, extra: string[], base: Pick<StoredServer, 'secrets'> & Partial<StoredServer>): Promise<StoredServer> {
+async function installed(
+  io: CliIO,
+  name: string,
+  spec: string,
+  extra: string[],
+  base: Pick<StoredServer, 'secrets'> & Partial<StoredServer>,
+): Promise<StoredServer> {
   const dir = path.join(mcpHome(io.env), name);
   io.err(`airlock: npm install ${spec} (scripts off) into ${dir}`);
   const r = await npmInstall(spec, dir);
@@ -138,7 +183,10 @@ async function remove(args: string[], io: CliIO): Promise<number> {
   delete servers[name];
   writeServers(io.env, servers);
   if (s.npm) fs.rmSync(s.npm.dir, { recursive: true, force: true });
-  for (const v of s.secrets) await osKeychain().remove(secretAccount(name, v)).catch(() => false);
+  for (const v of s.secrets)
+    await osKeychain()
+      .remove(secretAccount(name, v))
+      .catch(() => false);
   io.out(`removed ${name} (a running kernel stops it at its next \`mcp/configure\`, or when it restarts)`);
   return 0;
 }

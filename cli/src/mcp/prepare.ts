@@ -9,19 +9,27 @@ import { pushPlugins } from '../plugins/manage';
 import { pushServers, serverConfigs } from './push';
 import { readServers } from '../../../core/src/mcp/servers-file';
 
-export interface PrepareDeps { keychain: () => KeyLookup | undefined; managed?: () => Managed }
+export interface PrepareDeps {
+  keychain: () => KeyLookup | undefined;
+  managed?: () => Managed;
+}
 
 /**
  * Sends both sets; what cannot start is said on stderr and the task goes on without those tools (nothing is granted by
  * a server or plugin that is missing). Returns the agent-facing tool names offered.
  */
-export async function prepareTaskTools(client: IKernelClient, workspace: string, io: Pick<CliIO, 'env' | 'err'>,
-  d: PrepareDeps): Promise<string[]> {
+export async function prepareTaskTools(
+  client: IKernelClient,
+  workspace: string,
+  io: Pick<CliIO, 'env' | 'err'>,
+  d: PrepareDeps,
+): Promise<string[]> {
   const tools: string[] = [];
   try {
     const stored = readServers(io.env);
     const configs = Object.keys(stored).length
-      ? await serverConfigs(stored, io.env, d.keychain(), (d.managed ?? loadManaged)(), io.err) : [];
+      ? await serverConfigs(stored, io.env, d.keychain(), (d.managed ?? loadManaged)(), io.err)
+      : [];
     for (const s of await pushServers(client, configs)) {
       if (s.state === 'failed') io.err(`airlock: MCP server ${s.name} failed: ${s.reason ?? 'no reason given'} (\`airlock mcp list\`)`);
       tools.push(...s.tools);

@@ -35,7 +35,10 @@ export const mcpName = (kernelName: string): string => kernelName.replace(/\./g,
 
 /** A client name as the audit log takes it (`mcp:<name>`): what the client said, cut to the allowed characters. */
 export function clientName(raw: string | undefined): string {
-  const clean = (raw ?? '').replace(/[^A-Za-z0-9._@/ -]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  const clean = (raw ?? '')
+    .replace(/[^A-Za-z0-9._@/ -]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
   return ExternalClient.safeParse(clean).success ? clean : 'unknown';
 }
 
@@ -75,7 +78,10 @@ export async function serveMcp(o: ServeOptions): Promise<{ setId: string | null;
   });
 
   const transport = new StdioServerTransport(o.stdin, o.stdout);
-  const ended = new Promise<void>((resolve) => { o.stdin.once('end', resolve); o.stdin.once('close', resolve); });
+  const ended = new Promise<void>((resolve) => {
+    o.stdin.once('end', resolve);
+    o.stdin.once('close', resolve);
+  });
   await server.connect(transport);
   await ended;
   try {
@@ -99,12 +105,24 @@ type Asked = Extract<ExternalCallOutcome, { type: 'approval' }>;
 async function ask(server: Server, a: Asked, log: (l: string) => void): Promise<ApprovalDecision> {
   const input = JSON.stringify(a.input ?? {}, null, 2).slice(0, 4000);
   try {
-    const r = await server.elicitInput({
-      message: `Airlock's policy asks before ${a.tool}: ${a.reason}\n\n${input}`,
-      requestedSchema: { type: 'object', required: ['decision'], properties: {
-        decision: { type: 'string', title: 'Decision', enum: ['allow', 'allow-session', 'deny'],
-          enumNames: ['Allow this call', 'Allow for this session', 'Deny'] } } },
-    }, { timeout: ASK_TIMEOUT_MS });
+    const r = await server.elicitInput(
+      {
+        message: `Airlock's policy asks before ${a.tool}: ${a.reason}\n\n${input}`,
+        requestedSchema: {
+          type: 'object',
+          required: ['decision'],
+          properties: {
+            decision: {
+              type: 'string',
+              title: 'Decision',
+              enum: ['allow', 'allow-session', 'deny'],
+              enumNames: ['Allow this call', 'Allow for this session', 'Deny'],
+            },
+          },
+        },
+      },
+      { timeout: ASK_TIMEOUT_MS },
+    );
     const d = r.action === 'accept' ? (r.content as { decision?: unknown } | undefined)?.decision : undefined;
     return d === 'allow' || d === 'allow-session' ? d : 'deny';
   } catch (err) {

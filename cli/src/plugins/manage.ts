@@ -33,12 +33,18 @@ const START_TIMEOUT_MS = 5 * 60_000;
 
 export async function managePlugins(sub: string | undefined, args: string[], io: CliIO): Promise<number> {
   switch (sub) {
-    case 'list': return list(args, io);
-    case 'add': return add(args, io);
-    case 'approve': return approve(args, io);
-    case 'remove': return remove(args, io);
-    case 'logs': return logs(args, io);
-    default: throw usage(sub ? `unknown plugins command ${JSON.stringify(sub)}` : 'give a plugins command');
+    case 'list':
+      return list(args, io);
+    case 'add':
+      return add(args, io);
+    case 'approve':
+      return approve(args, io);
+    case 'remove':
+      return remove(args, io);
+    case 'logs':
+      return logs(args, io);
+    default:
+      throw usage(sub ? `unknown plugins command ${JSON.stringify(sub)}` : 'give a plugins command');
   }
 }
 
@@ -54,8 +60,12 @@ function show(p: PluginState, io: CliIO): void {
   io.out(`${p.name}${p.version ? ` ${p.version}` : ''}  ${p.source}  ${p.state}${p.reason ? `: ${p.reason}` : ''}`);
   const c = p.capabilities;
   if (c) {
-    const asks = [c.reads.length ? `reads ${c.reads.join(' ')}` : '', c.writes ? 'writes (as patches)' : '',
-      c.exec.length ? `exec ${c.exec.join(', ')}` : '', c.network.length ? `network ${c.network.join(' ')}` : ''].filter(Boolean);
+    const asks = [
+      c.reads.length ? `reads ${c.reads.join(' ')}` : '',
+      c.writes ? 'writes (as patches)' : '',
+      c.exec.length ? `exec ${c.exec.join(', ')}` : '',
+      c.network.length ? `network ${c.network.join(' ')}` : '',
+    ].filter(Boolean);
     io.out(`  capabilities: ${asks.join('; ') || 'none'}`);
   }
   io.out(`  sha256: ${p.sha256}${p.approved && p.approved !== p.sha256 ? ` (approved: ${p.approved})` : ''}`);
@@ -66,7 +76,9 @@ const workspaceOf = (io: CliIO, w: string | undefined) => path.resolve(io.cwd, w
 
 async function list(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { workspace: { type: 'string' } } });
-  const states = await withKernel(io, workspaceOf(io, values.workspace), async (sup) => pushPlugins(await sup.ready(), workspaceOf(io, values.workspace), io));
+  const states = await withKernel(io, workspaceOf(io, values.workspace), async (sup) =>
+    pushPlugins(await sup.ready(), workspaceOf(io, values.workspace), io),
+  );
   if (!states.length) io.out(`no plugins (add one with \`airlock plugins add DIR\`, or put it in .airlock/plugins/)`);
   for (const p of states) show(p, io);
   return 0;
@@ -74,13 +86,16 @@ async function list(args: string[], io: CliIO): Promise<number> {
 
 async function add(args: string[], io: CliIO): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw usage('give the plugin\'s folder');
+  if (positionals.length !== 1) throw usage("give the plugin's folder");
   const src = path.resolve(io.cwd, positionals[0]);
   const raw = readManifest(src);
   const m = PluginManifest.safeParse(raw);
   if (!m.success) {
-    throw new AirlockError('PLUGIN_MANIFEST_INVALID', `${path.join(src, PLUGIN_MANIFEST_FILE)} is ${raw === null ? 'missing or not JSON' : `invalid: ${m.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`}`,
-      'build the plugin first (`npm run build` writes its manifest)');
+    throw new AirlockError(
+      'PLUGIN_MANIFEST_INVALID',
+      `${path.join(src, PLUGIN_MANIFEST_FILE)} is ${raw === null ? 'missing or not JSON' : `invalid: ${m.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`}`,
+      'build the plugin first (`npm run build` writes its manifest)',
+    );
   }
   if (!fs.existsSync(path.join(src, m.data.entry))) {
     throw new AirlockError('PLUGIN_ENTRY_MISSING', `${m.data.entry} is not in ${src}`, 'build the plugin first (`npm run build`)');
@@ -89,15 +104,34 @@ async function add(args: string[], io: CliIO): Promise<number> {
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
   fs.rmSync(dest, { recursive: true, force: true });
   // Only what runs: the manifest and the built files it names (node_modules and sources stay behind; the entry is a bundle).
-  fs.cpSync(src, dest, { recursive: true, verbatimSymlinks: true, filter: (f) => !/(^|\/)(node_modules|\.git)(\/|$)/.test(path.relative(src, f)) });
+  fs.cpSync(src, dest, {
+    recursive: true,
+    verbatimSymlinks: true,
+    filter: (f) => !/(^|\/)(node_modules|\.git)(\/|$)/.test(path.relative(src, f)),
+  });
   fs.chmodSync(dest, 0o755);
-  show({ name: m.data.name, version: m.data.version, source: 'user', state: 'discovered', sha256: contentHash(dest), capabilities: m.data.capabilities, tools: [] }, io);
+  show(
+    {
+      name: m.data.name,
+      version: m.data.version,
+      source: 'user',
+      state: 'discovered',
+      sha256: contentHash(dest),
+      capabilities: m.data.capabilities,
+      tools: [],
+    },
+    io,
+  );
   io.out(`added ${m.data.name} to ${dest}; approve it with \`airlock plugins approve ${m.data.name}\``);
   return 0;
 }
 
 async function approve(args: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { workspace: { type: 'string' }, sha256: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { workspace: { type: 'string' }, sha256: { type: 'string' } },
+  });
   const name = positionals[0];
   if (positionals.length !== 1 || !PluginName.safeParse(name).success) throw usage('give one plugin NAME');
   const workspace = workspaceOf(io, values.workspace);
@@ -106,9 +140,17 @@ async function approve(args: string[], io: CliIO): Promise<number> {
     const p = (await pushPlugins(client, workspace, io)).find((x) => x.name === name);
     if (!p) throw new AirlockError('PLUGIN_UNKNOWN', `no plugin named ${name}`, '`airlock plugins list` shows the plugins found');
     if (values.sha256 && values.sha256 !== p.sha256) {
-      throw new AirlockError('PLUGIN_HASH_MISMATCH', `${name} now has sha256 ${p.sha256}, not ${values.sha256}`, 'look at what changed before approving');
+      throw new AirlockError(
+        'PLUGIN_HASH_MISMATCH',
+        `${name} now has sha256 ${p.sha256}, not ${values.sha256}`,
+        'look at what changed before approving',
+      );
     }
-    if (p.state === 'ready' && p.approved === p.sha256) { show(p, io); io.out(`${name} is already approved at this content`); return 0; }
+    if (p.state === 'ready' && p.approved === p.sha256) {
+      show(p, io);
+      io.out(`${name} is already approved at this content`);
+      return 0;
+    }
     const r = (await client.request('plugins/approve', { name, sha256: p.sha256 }, { timeoutMs: START_TIMEOUT_MS })).plugin;
     // Kept on this machine so the next kernel starts it without asking; the kernel recorded the approval itself.
     writeApprovals(io.env, { ...readApprovals(io.env), [name]: { sha256: p.sha256, approvedAt: new Date().toISOString() } });
@@ -128,8 +170,13 @@ async function remove(args: string[], io: CliIO): Promise<number> {
   const wasApproved = name in approvals;
   delete approvals[name];
   writeApprovals(io.env, approvals);
-  const stopped = await withKernel(io, workspaceOf(io, values.workspace), async (sup) => (await (await sup.ready()).request('plugins/remove', { name })).removed);
-  if (!had && !wasApproved && !stopped) throw new AirlockError('PLUGIN_UNKNOWN', `no plugin named ${name}`, '`airlock plugins list` shows the plugins found');
+  const stopped = await withKernel(
+    io,
+    workspaceOf(io, values.workspace),
+    async (sup) => (await (await sup.ready()).request('plugins/remove', { name })).removed,
+  );
+  if (!had && !wasApproved && !stopped)
+    throw new AirlockError('PLUGIN_UNKNOWN', `no plugin named ${name}`, '`airlock plugins list` shows the plugins found');
   io.out(`removed ${name}${had ? '' : ' (not in your plugins folder: a workspace plugin stays in .airlock/plugins/, now unapproved)'}`);
   return 0;
 }

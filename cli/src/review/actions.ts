@@ -9,7 +9,12 @@ import type { Verification } from '../../../protocol/src/provenance';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
 import type { CliIO } from '../command';
 
-export interface ReviewCtx { client: IKernelClient; workspace: string; io: CliIO; journalDir?: string }
+export interface ReviewCtx {
+  client: IKernelClient;
+  workspace: string;
+  io: CliIO;
+  journalDir?: string;
+}
 
 /** Names with control characters are shown JSON-quoted so a newline in a name cannot fake another line. */
 export const showPath = (p: string) => (/[\x00-\x1f\x7f]/.test(p) ? JSON.stringify(p) : p);
@@ -20,18 +25,26 @@ export async function list(c: ReviewCtx, status?: 'pending' | 'merged' | 'reject
   if (!sets.length) c.io.out(status ? `no ${status} patch sets` : 'no patch sets');
   for (const s of sets) {
     const tests = s.testsPassed === null ? 'tests: not run' : s.testsPassed ? 'tests: passed' : 'tests: FAILED';
-    c.io.out(`${s.id}  ${s.status.padEnd(8)} ${String(s.files).padStart(4)} files  +${s.added} -${s.removed}  ${s.pendingHunks} undecided  ${tests}${s.blocked ? `  ${s.blocked} blocked` : ''}${s.taskId ? `  task ${s.taskId}` : ''}`);
+    c.io.out(
+      `${s.id}  ${s.status.padEnd(8)} ${String(s.files).padStart(4)} files  +${s.added} -${s.removed}  ${s.pendingHunks} undecided  ${tests}${s.blocked ? `  ${s.blocked} blocked` : ''}${s.taskId ? `  task ${s.taskId}` : ''}`,
+    );
   }
   return 0;
 }
 
 /** One line for a verify-before-merge result (review show, review verify), then the failing tests by name. */
 export function verificationLines(v: Verification, current?: boolean): string[] {
-  const what = v.outcome === 'passed' ? `PASSED (${v.passed} passed)` : v.outcome === 'failed' ? `FAILED (${v.failed} failed, ${v.passed} passed)`
-    : `ERROR (${v.error?.code ?? 'unknown'}: ${v.error?.message ?? ''})`;
+  const what =
+    v.outcome === 'passed'
+      ? `PASSED (${v.passed} passed)`
+      : v.outcome === 'failed'
+        ? `FAILED (${v.failed} failed, ${v.passed} passed)`
+        : `ERROR (${v.error?.code ?? 'unknown'}: ${v.error?.message ?? ''})`;
   const stale = current === false ? '  [stale: the accepted changes or the workspace changed since; verify again]' : '';
-  return [`verified on accepted changes: ${what}  tree ${v.treeDigest.slice(0, 19)}…  ${v.hunks.length} hunk(s)  ${v.template}${stale}`,
-    ...v.failing.map((n) => `  failing: ${n}`)];
+  return [
+    `verified on accepted changes: ${what}  tree ${v.treeDigest.slice(0, 19)}…  ${v.hunks.length} hunk(s)  ${v.template}${stale}`,
+    ...v.failing.map((n) => `  failing: ${n}`),
+  ];
 }
 
 export async function verify(c: ReviewCtx, id: string, json: boolean): Promise<number> {
@@ -45,10 +58,20 @@ export async function show(c: ReviewCtx, id: string, diff: boolean): Promise<num
   const { set, review, verification, verificationCurrent } = await c.client.request('review/show', { id });
   c.io.out(`${set.id} (${set.status}, ${set.source}) ${set.stats.files} files +${set.stats.added} -${set.stats.removed}`);
   for (const w of set.warnings) c.io.out(`warning: ${w}`);
-  for (const l of verification ? verificationLines(verification, verificationCurrent) : ['verified on accepted changes: not yet (`airlock review verify`)']) c.io.out(l);
+  for (const l of verification
+    ? verificationLines(verification, verificationCurrent)
+    : ['verified on accepted changes: not yet (`airlock review verify`)'])
+    c.io.out(l);
   for (const f of set.files) {
     const d = review[f.path]?.file;
-    const extra = f.type === 'rename' ? ` (from ${showPath(f.from)})` : f.type === 'mode' ? ` (${f.oldMode.toString(8)} -> ${f.newMode.toString(8)})` : f.type === 'binary' ? ` (full file, ${f.reason}, ${f.size} bytes)` : '';
+    const extra =
+      f.type === 'rename'
+        ? ` (from ${showPath(f.from)})`
+        : f.type === 'mode'
+          ? ` (${f.oldMode.toString(8)} -> ${f.newMode.toString(8)})`
+          : f.type === 'binary'
+            ? ` (full file, ${f.reason}, ${f.size} bytes)`
+            : '';
     c.io.out(`${TYPE_LETTER[f.type]} ${showPath(f.path)}${extra}${d ? `  [${d}]` : ''}`);
     if (!diff || !('hunks' in f)) continue;
     for (const h of f.hunks) {
@@ -67,7 +90,8 @@ export async function decide(c: ReviewCtx, id: string, decision: Decision, paths
   const items: ReviewItem[] = [];
   if (!paths.length && !hunks.length) for (const f of set.files) items.push({ path: f.path, decision });
   for (const p of paths) {
-    if (!set.files.some((f) => f.path === p)) throw new AirlockError('CLI_USAGE', `${showPath(p)} is not in ${id}`, `\`airlock review show ${id}\` lists its files`);
+    if (!set.files.some((f) => f.path === p))
+      throw new AirlockError('CLI_USAGE', `${showPath(p)} is not in ${id}`, `\`airlock review show ${id}\` lists its files`);
     items.push({ path: p, decision });
   }
   for (const h of hunks) {
@@ -96,7 +120,11 @@ function blobSource(c: ReviewCtx, id: string): BlobSource {
 async function finishInterrupted(c: ReviewCtx, journalDir: string): Promise<void> {
   const unlock = lockJournal(journalDir);
   let replayed: string[];
-  try { replayed = await recoverMerges(fs.realpathSync(c.workspace), journalDir); } finally { unlock(); }
+  try {
+    replayed = await recoverMerges(fs.realpathSync(c.workspace), journalDir);
+  } finally {
+    unlock();
+  }
   for (const j of listJournals(journalDir).filter((x) => replayed.includes(x.mergeId))) {
     const outcome = j.undoOf ? 'undone' : 'merged';
     await c.client.request('review/merged', { id: j.setId, mergeId: j.undoOf ?? j.mergeId, outcome, paths: j.ops.map((o) => o.path) });
@@ -110,8 +138,18 @@ export async function merge(c: ReviewCtx, id: string): Promise<number> {
   const plan = await c.client.request('review/plan', { id });
   for (const x of plan.conflicts) c.io.err(`conflict ${showPath(x.path)}${x.hunkId ? ` ${x.hunkId}` : ''}: ${x.reason}`);
   if (!plan.ops.length) {
-    c.io.out(plan.completePaths.length ? 'nothing to write: the accepted changes are already in the workspace' : 'nothing accepted to merge');
-    if (plan.completePaths.length) await c.client.request('review/merged', { id, mergeId: 'none', outcome: 'merged', paths: [], completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
+    c.io.out(
+      plan.completePaths.length ? 'nothing to write: the accepted changes are already in the workspace' : 'nothing accepted to merge',
+    );
+    if (plan.completePaths.length)
+      await c.client.request('review/merged', {
+        id,
+        mergeId: 'none',
+        outcome: 'merged',
+        paths: [],
+        completePaths: plan.completePaths,
+        appliedHunks: plan.appliedHunks,
+      });
     return plan.conflicts.length ? 1 : 0;
   }
   let res;
@@ -121,8 +159,17 @@ export async function merge(c: ReviewCtx, id: string): Promise<number> {
     await c.client.request('review/merged', { id, mergeId: 'failed', outcome: 'failed', paths: [] }).catch(() => undefined);
     throw err;
   }
-  const { status } = await c.client.request('review/merged', { id, mergeId: res.mergeId, outcome: 'merged', paths: res.paths, completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
-  c.io.out(`merged ${res.paths.length} file(s) of ${id} as ${res.mergeId}${plan.merged3Way.length ? ` (three-way: ${plan.merged3Way.map(showPath).join(', ')})` : ''}; set is ${status}`);
+  const { status } = await c.client.request('review/merged', {
+    id,
+    mergeId: res.mergeId,
+    outcome: 'merged',
+    paths: res.paths,
+    completePaths: plan.completePaths,
+    appliedHunks: plan.appliedHunks,
+  });
+  c.io.out(
+    `merged ${res.paths.length} file(s) of ${id} as ${res.mergeId}${plan.merged3Way.length ? ` (three-way: ${plan.merged3Way.map(showPath).join(', ')})` : ''}; set is ${status}`,
+  );
   if (plan.conflicts.length) c.io.out(`${plan.conflicts.length} conflicted change(s) were left out; your edits are untouched`);
   return plan.conflicts.length ? 1 : 0;
 }

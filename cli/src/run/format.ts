@@ -3,19 +3,35 @@ import type { TaskEvent, ToolCall } from '../../../protocol/src/agent';
 import type { PatchSet } from '../../../protocol/src/patches';
 import { showPath } from '../review/actions';
 
-const LETTER: Record<PatchSet['files'][number]['type'], string> = { modify: 'M', add: 'A', delete: 'D', rename: 'R', mode: 'X', binary: 'B' };
+const LETTER: Record<PatchSet['files'][number]['type'], string> = {
+  modify: 'M',
+  add: 'A',
+  delete: 'D',
+  rename: 'R',
+  mode: 'X',
+  binary: 'B',
+};
 
 /** A tool call in one short line: `exec node --test`, `fs.edit src/a.ts`, `search.grep "median\("`. */
 export function describeCall(call: ToolCall): string {
   let a: Record<string, unknown> = {};
-  try { a = JSON.parse(call.arguments || '{}') as Record<string, unknown>; } catch { return `${call.name} ${call.arguments.slice(0, 80)}`; }
+  try {
+    a = JSON.parse(call.arguments || '{}') as Record<string, unknown>;
+  } catch {
+    return `${call.name} ${call.arguments.slice(0, 80)}`;
+  }
   const s = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   switch (call.name) {
-    case 'exec': return `exec ${Array.isArray(a.argv) ? a.argv.map((x) => (/^[\w@%+=:,./-]+$/.test(String(x)) ? String(x) : JSON.stringify(x))).join(' ') : ''}`;
-    case 'search.grep': return `search.grep ${JSON.stringify(a.pattern)}${a.path ? ` in ${s(a.path)}` : ''}`;
-    case 'search.glob': return `search.glob ${Array.isArray(a.patterns) ? a.patterns.join(' ') : ''}`;
-    case 'fs.read': return `fs.read ${s(a.path)}${a.startLine ? `:${s(a.startLine)}-${s(a.endLine ?? '')}` : ''}`;
-    default: return a.path !== undefined ? `${call.name} ${s(a.path)}` : call.name;
+    case 'exec':
+      return `exec ${Array.isArray(a.argv) ? a.argv.map((x) => (/^[\w@%+=:,./-]+$/.test(String(x)) ? String(x) : JSON.stringify(x))).join(' ') : ''}`;
+    case 'search.grep':
+      return `search.grep ${JSON.stringify(a.pattern)}${a.path ? ` in ${s(a.path)}` : ''}`;
+    case 'search.glob':
+      return `search.glob ${Array.isArray(a.patterns) ? a.patterns.join(' ') : ''}`;
+    case 'fs.read':
+      return `fs.read ${s(a.path)}${a.startLine ? `:${s(a.startLine)}-${s(a.endLine ?? '')}` : ''}`;
+    default:
+      return a.path !== undefined ? `${call.name} ${s(a.path)}` : call.name;
   }
 }
 
@@ -39,18 +55,37 @@ export function formatEvent(e: TaskEvent, state: { midText: boolean }): Output[]
     return [...out, { type: 'line', text }];
   };
   switch (e.type) {
-    case 'text-delta': if (!e.text) return [{ type: 'none' }]; state.midText = !e.text.endsWith('\n'); return [{ type: 'text', text: e.text }];
-    case 'turn-start': return e.turn === 1 ? [{ type: 'none' }] : line('');
-    case 'tool-call': return line(`→ ${describeCall(e.call)}`);
-    case 'tool-result': return line(`  ${describeResult(e.result.content, e.result.ok)}`);
-    case 'approval-request': return line(`? approval needed: ${describeCall(e.call)} — ${e.reason}`);
-    case 'usage': return [{ type: 'none' }];
-    case 'retry': return line(`… provider retry ${e.attempt} in ${Math.round(e.delayMs)} ms (${e.reason})${e.discardPartial ? '; the partial answer is discarded' : ''}`);
-    case 'context-trimmed': return line(`… older context summarised (${e.droppedMessages} messages)`);
+    case 'text-delta':
+      if (!e.text) return [{ type: 'none' }];
+      state.midText = !e.text.endsWith('\n');
+      return [{ type: 'text', text: e.text }];
+    case 'turn-start':
+      return e.turn === 1 ? [{ type: 'none' }] : line('');
+    case 'tool-call':
+      return line(`→ ${describeCall(e.call)}`);
+    case 'tool-result':
+      return line(`  ${describeResult(e.result.content, e.result.ok)}`);
+    case 'approval-request':
+      return line(`? approval needed: ${describeCall(e.call)} — ${e.reason}`);
+    case 'usage':
+      return [{ type: 'none' }];
+    case 'retry':
+      return line(
+        `… provider retry ${e.attempt} in ${Math.round(e.delayMs)} ms (${e.reason})${e.discardPartial ? '; the partial answer is discarded' : ''}`,
+      );
+    case 'context-trimmed':
+      return line(`… older context summarised (${e.droppedMessages} messages)`);
     // A completed task's message is the model's last text, already streamed: only the status is added.
-    case 'workflow': return line(`◆ ${e.mode} ${e.change}: ${e.from ? `${e.from} → ` : ''}${e.to ?? e.state}${e.guard ? ` (guard ${e.guard})` : ''}${e.reason ? `: ${e.reason}` : ''}`);
-    case 'finished': return line(e.status === 'completed' ? '\n[completed]' : `\n[${e.status}] ${e.message}`);
-    default: { const never: never = e; return never; }
+    case 'workflow':
+      return line(
+        `◆ ${e.mode} ${e.change}: ${e.from ? `${e.from} → ` : ''}${e.to ?? e.state}${e.guard ? ` (guard ${e.guard})` : ''}${e.reason ? `: ${e.reason}` : ''}`,
+      );
+    case 'finished':
+      return line(e.status === 'completed' ? '\n[completed]' : `\n[${e.status}] ${e.message}`);
+    default: {
+      const never: never = e;
+      return never;
+    }
   }
 }
 
@@ -70,8 +105,11 @@ function fileCounts(f: PatchSet['files'][number]): string {
 
 /** The patch set summary and the exact commands to review and merge it. */
 export function formatPatchSummary(set: PatchSet, workspaceArg: string): string[] {
-  const ws = workspaceArg ? ` --workspace ${/^[\w@%+=:,./-]+$/.test(workspaceArg) ? workspaceArg : `'${workspaceArg.replace(/'/g, `'\\''`)}'`}` : '';
-  const tests = set.testsPassed === null ? 'tests not run' : set.testsPassed ? 'tests passed in the sandbox' : 'tests FAILED in the sandbox';
+  const ws = workspaceArg
+    ? ` --workspace ${/^[\w@%+=:,./-]+$/.test(workspaceArg) ? workspaceArg : `'${workspaceArg.replace(/'/g, `'\\''`)}'`}`
+    : '';
+  const tests =
+    set.testsPassed === null ? 'tests not run' : set.testsPassed ? 'tests passed in the sandbox' : 'tests FAILED in the sandbox';
   const out = [`Patch set ${set.id}: ${set.stats.files} file(s), +${set.stats.added} -${set.stats.removed}, ${tests}`];
   const width = Math.max(0, ...set.files.map((f) => showPath(f.path).length));
   for (const f of set.files) out.push(`  ${LETTER[f.type]} ${showPath(f.path).padEnd(width)}  ${fileCounts(f)}`);

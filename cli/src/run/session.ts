@@ -10,8 +10,12 @@ import { type ApprovalAnswer, formatEvent, formatPatchSummary, formatUsage, pars
 import { providerConfig, type RunOptions, startParams } from './options';
 
 export interface TaskOutcome {
-  status: TaskStatus; message: string; setId?: string; /** Exit status of the host merge of an auto-merged set. */ merged?: number;
-  taskId: string; usage: { totalTokens: number; costUsd: number };
+  status: TaskStatus;
+  message: string;
+  setId?: string;
+  /** Exit status of the host merge of an auto-merged set. */ merged?: number;
+  taskId: string;
+  usage: { totalTokens: number; costUsd: number };
 }
 
 export interface SessionIO extends CliIO {
@@ -32,7 +36,12 @@ export function exitCodeOf(status: TaskStatus): number {
 }
 
 /** Sends the provider key (environment, else keychain) once per connection (kept in kernel memory only). */
-export async function configureProvider(client: IKernelClient, o: RunOptions, env: NodeJS.ProcessEnv, warn?: (line: string) => void): Promise<void> {
+export async function configureProvider(
+  client: IKernelClient,
+  o: RunOptions,
+  env: NodeJS.ProcessEnv,
+  warn?: (line: string) => void,
+): Promise<void> {
   const cfg = await providerConfig(o, env, undefined, warn);
   if (cfg) await client.request('provider/configure', cfg);
 }
@@ -45,7 +54,9 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   let usage = { totalTokens: 0, costUsd: 0 };
   const early: Array<EventData<'task/event'>> = [];
   let resolveDone!: (e: Extract<TaskEvent, { type: 'finished' }>) => void;
-  const done = new Promise<Extract<TaskEvent, { type: 'finished' }>>((r) => { resolveDone = r; });
+  const done = new Promise<Extract<TaskEvent, { type: 'finished' }>>((r) => {
+    resolveDone = r;
+  });
 
   const print = (e: TaskEvent) => {
     for (const out of formatEvent(e, state)) {
@@ -57,7 +68,8 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     if (io.approve && !o.yes) {
       const a = await io.approve(e);
       if (!a) return;
-      await client.request('task/approve', { taskId, requestId: e.requestId, decision: a.decision, ...(a.note ? { note: a.note } : {}) })
+      await client
+        .request('task/approve', { taskId, requestId: e.requestId, decision: a.decision, ...(a.note ? { note: a.note } : {}) })
         .catch((err) => io.err(`airlock: could not answer the approval: ${(err as Error).message}`));
       return;
     }
@@ -66,18 +78,29 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     else if (io.ask) decision = parseApproval(await io.ask('  allow? [y]es once / [a]lways for this task / [N]o: '));
     else decision = 'deny';
     if (!io.ask || o.yes) io.out(`  ${decision === 'allow' ? 'allowed (--yes)' : 'denied (no terminal to ask on; pass --yes to allow)'}`);
-    await client.request('task/approve', { taskId, requestId: e.requestId, decision }).catch((err) => io.err(`airlock: could not answer the approval: ${(err as Error).message}`));
+    await client
+      .request('task/approve', { taskId, requestId: e.requestId, decision })
+      .catch((err) => io.err(`airlock: could not answer the approval: ${(err as Error).message}`));
   };
   const handle = (d: EventData<'task/event'>) => {
     const e = d.event;
     if (e.type === 'usage') usage = { totalTokens: e.totalTokens, costUsd: e.costUsd };
-    if (io.event) io.event(e, taskId); else print(e);
+    if (io.event) io.event(e, taskId);
+    else print(e);
     if (e.type === 'approval-request') void answer(e);
     if (e.type === 'finished') resolveDone(e);
   };
   const subs = [
-    client.onEvent('task/event', (d) => { if (!taskId) early.push(d); else if (d.taskId === taskId) handle(d); }),
-    client.onEvent('patches/ready', (d) => { if (d.taskId === taskId) { setId = d.setId; autoMerged ||= d.autoMerge; } }),
+    client.onEvent('task/event', (d) => {
+      if (!taskId) early.push(d);
+      else if (d.taskId === taskId) handle(d);
+    }),
+    client.onEvent('patches/ready', (d) => {
+      if (d.taskId === taskId) {
+        setId = d.setId;
+        autoMerged ||= d.autoMerge;
+      }
+    }),
   ];
   let interrupts = 0;
   const onSigint = () => {
@@ -98,7 +121,12 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     const fin = await done;
     if (usage.totalTokens) io.err(`airlock: ${formatUsage(usage.totalTokens, usage.costUsd)}`);
     if (o.record && started.recordFile) {
-      try { fs.copyFileSync(started.recordFile, o.record); io.err(`airlock: recorded the model traffic to ${o.record}`); } catch (err) { io.err(`airlock: could not copy the recording: ${(err as Error).message}`); }
+      try {
+        fs.copyFileSync(started.recordFile, o.record);
+        io.err(`airlock: recorded the model traffic to ${o.record}`);
+      } catch (err) {
+        io.err(`airlock: could not copy the recording: ${(err as Error).message}`);
+      }
     }
     if (setId) {
       const { set } = await client.request('review/show', { id: setId });
@@ -107,11 +135,14 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
     } else if (fin.status === 'completed') io.out('No files were changed.');
     // The kernel never writes the workspace: a set the criteria allowed is applied here, with the same journal and undo.
     if (setId && autoMerged && o.autoMerge) {
-      io.out(`Auto-merge: ${setId} met the criteria (paths ${o.autoMerge.paths.join(' ')}, at most ${o.autoMerge.maxChangedLines ?? '∞'} changed lines); applying it`);
+      io.out(
+        `Auto-merge: ${setId} met the criteria (paths ${o.autoMerge.paths.join(' ')}, at most ${o.autoMerge.maxChangedLines ?? '∞'} changed lines); applying it`,
+      );
       const merged = await merge({ client, workspace: o.workspace, io }, setId);
       return { status: fin.status, message: fin.message, setId, merged, taskId, usage };
     }
-    if (setId && o.autoMerge) io.out(`Auto-merge: not applied — ${/Not auto-merged: (.*)$/m.exec(fin.message)?.[1] ?? 'the criteria were not met'}`);
+    if (setId && o.autoMerge)
+      io.out(`Auto-merge: not applied — ${/Not auto-merged: (.*)$/m.exec(fin.message)?.[1] ?? 'the criteria were not met'}`);
     return { status: fin.status, message: fin.message, setId, taskId, usage };
   } finally {
     process.off('SIGINT', onSigint);

@@ -19,20 +19,39 @@ export function replayTurns(events: StoredEvent[]): ReplayTurn[] {
   };
   for (const { event: e } of events) {
     switch (e.type) {
-      case 'turn-start': end(); cur = { turn: e.turn, events: [], calls: 0 }; break;
-      case 'text-delta': cur?.events.push({ type: 'text-delta', text: e.text }); break;
+      case 'turn-start':
+        end();
+        cur = { turn: e.turn, events: [], calls: 0 };
+        break;
+      case 'text-delta':
+        cur?.events.push({ type: 'text-delta', text: e.text });
+        break;
       case 'tool-call': {
         if (!cur) break;
         const index = cur.calls++;
-        cur.events.push({ type: 'tool-call-start', index, id: e.call.id, name: e.call.name },
+        cur.events.push(
+          { type: 'tool-call-start', index, id: e.call.id, name: e.call.name },
           { type: 'tool-call-delta', index, id: e.call.id, argumentsDelta: e.call.arguments },
-          { type: 'tool-call-end', index, id: e.call.id, name: e.call.name, arguments: e.call.arguments });
+          { type: 'tool-call-end', index, id: e.call.id, name: e.call.name, arguments: e.call.arguments },
+        );
         break;
       }
-      case 'usage': cur?.events.push({ type: 'usage', usage: e.usage }); break;
-      case 'finished': end(); break;
-      case 'tool-result': case 'approval-request': case 'retry': case 'context-trimmed': case 'workflow': break;
-      default: { const never: never = e; void never; }
+      case 'usage':
+        cur?.events.push({ type: 'usage', usage: e.usage });
+        break;
+      case 'finished':
+        end();
+        break;
+      case 'tool-result':
+      case 'approval-request':
+      case 'retry':
+      case 'context-trimmed':
+      case 'workflow':
+        break;
+      default: {
+        const never: never = e;
+        void never;
+      }
     }
   }
   end();
@@ -42,24 +61,45 @@ export function replayTurns(events: StoredEvent[]): ReplayTurn[] {
 const fence = (s: string) => `\`\`\`\n${s.replace(/```/g, '`\u200b``')}\n\`\`\``;
 
 export function markdownTranscript(s: SessionSummary, events: StoredEvent[]): string {
-  const out = [`# ${s.prompt.split('\n')[0]!.slice(0, 120)}`, '',
+  const out = [
+    `# ${s.prompt.split('\n')[0]!.slice(0, 120)}`,
+    '',
     `- task \`${s.taskId}\` · ${s.provider}/${s.model} · mode ${s.mode ?? 'default'} · ${new Date(s.createdAt).toISOString()}`,
     `- status: ${s.status ?? 'unfinished'}${s.message ? ` — ${s.message}` : ''}`,
-    `- tokens ${s.totalTokens}, cost $${s.costUsd.toFixed(4)}${s.patchSetId ? ` · patch set \`${s.patchSetId}\`` : ''}`, '', '## Prompt', '', s.prompt, ''];
+    `- tokens ${s.totalTokens}, cost $${s.costUsd.toFixed(4)}${s.patchSetId ? ` · patch set \`${s.patchSetId}\`` : ''}`,
+    '',
+    '## Prompt',
+    '',
+    s.prompt,
+    '',
+  ];
   for (const { event: e } of events) out.push(...markdownOf(e));
   return out.join('\n') + '\n';
 }
 
 function markdownOf(e: TaskEvent): string[] {
   switch (e.type) {
-    case 'turn-start': return [`## Turn ${e.turn}`, ''];
-    case 'text-delta': return [e.text, ''];
-    case 'tool-call': return [`**tool call** \`${e.call.name}\``, '', fence(e.call.arguments), ''];
-    case 'tool-result': return [`**result** ${e.result.ok ? 'ok' : 'failed'}`, '', fence(e.result.content), ''];
-    case 'approval-request': return [`**asked** for \`${e.call.name}\`: ${e.reason}`, ''];
-    case 'finished': return [`**finished**: ${e.status} — ${e.message}`, ''];
-    case 'usage': case 'retry': case 'context-trimmed': case 'workflow': return [];
-    default: { const never: never = e; return [String(never)]; }
+    case 'turn-start':
+      return [`## Turn ${e.turn}`, ''];
+    case 'text-delta':
+      return [e.text, ''];
+    case 'tool-call':
+      return [`**tool call** \`${e.call.name}\``, '', fence(e.call.arguments), ''];
+    case 'tool-result':
+      return [`**result** ${e.result.ok ? 'ok' : 'failed'}`, '', fence(e.result.content), ''];
+    case 'approval-request':
+      return [`**asked** for \`${e.call.name}\`: ${e.reason}`, ''];
+    case 'finished':
+      return [`**finished**: ${e.status} — ${e.message}`, ''];
+    case 'usage':
+    case 'retry':
+    case 'context-trimmed':
+    case 'workflow':
+      return [];
+    default: {
+      const never: never = e;
+      return [String(never)];
+    }
   }
 }
 

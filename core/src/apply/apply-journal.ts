@@ -69,7 +69,11 @@ export function listJournals(journalDir: string): MergeJournal[] {
 function removeTemps(workspace: string, j: MergeJournal): void {
   for (const op of j.ops) if (op.tmp) fs.rmSync(path.join(workspace, op.tmp), { force: true });
   for (const d of [...j.createdDirs].reverse()) {
-    try { fs.rmdirSync(path.join(workspace, d)); } catch { /* not empty or gone: leave it */ }
+    try {
+      fs.rmdirSync(path.join(workspace, d));
+    } catch {
+      /* not empty or gone: leave it */
+    }
   }
 }
 
@@ -94,8 +98,11 @@ export async function recoverMerges(workspace: string, journalDir: string): Prom
       const pending = op.kind === 'delete' ? now !== null : fs.existsSync(path.join(workspace, op.tmp!));
       const expected = pending ? op.before : op.after;
       if (now !== expected) {
-        throw new AirlockError('PATCH_RECOVERY_CONFLICT', `cannot finish merge ${j.mergeId}: ${op.path} changed since it was interrupted`,
-          `the journal is kept in ${path.join(journalDir, j.mergeId)}; restore the file or remove that directory`);
+        throw new AirlockError(
+          'PATCH_RECOVERY_CONFLICT',
+          `cannot finish merge ${j.mergeId}: ${op.path} changed since it was interrupted`,
+          `the journal is kept in ${path.join(journalDir, j.mergeId)}; restore the file or remove that directory`,
+        );
       }
       if (!pending) continue;
       if (op.kind === 'delete') fs.rmSync(abs, { force: true });
@@ -140,7 +147,8 @@ function alive(pid: number): boolean {
 
 /** Where the host keeps a workspace's merge journals: under XDG state, keyed by the workspace's real path. */
 export function defaultJournalDir(workspace: string, env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.AIRLOCK_MERGE_JOURNAL_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? '/tmp', '.local', 'state'), 'airlock', 'merges');
+  const root =
+    env.AIRLOCK_MERGE_JOURNAL_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? '/tmp', '.local', 'state'), 'airlock', 'merges');
   const id = crypto.createHash('sha256').update(fs.realpathSync(workspace)).digest('hex').slice(0, 16);
   return path.join(root, id);
 }

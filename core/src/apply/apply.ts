@@ -9,11 +9,21 @@ import { type JournalOp, lockJournal, type MergeJournal, newMergeId, recoverMerg
 import { currentHash } from './file-hash';
 
 /** Streams full-file content by hash (the kernel's review/blob); returns fewer bytes than asked only at the end. */
-export interface BlobSource { read(hash: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> }
+export interface BlobSource {
+  read(hash: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+}
 
 /** A plan op, or an undo op restoring a backup file / symlink kept in the journal. */
-export type HostOp = FileOp
-  | { type: 'write'; path: string; expect: string | null; content: { encoding: 'local'; file: string } | { encoding: 'symlink'; target: string }; newHash: string; mode: number };
+export type HostOp =
+  | FileOp
+  | {
+      type: 'write';
+      path: string;
+      expect: string | null;
+      content: { encoding: 'local'; file: string } | { encoding: 'symlink'; target: string };
+      newHash: string;
+      mode: number;
+    };
 
 export interface ApplyOptions {
   workspace: string;
@@ -27,7 +37,10 @@ export interface ApplyOptions {
   onStep?: (step: 'committing' | 'committed', index: number) => void | Promise<void>;
 }
 
-export interface ApplyResult { mergeId: string; paths: string[] }
+export interface ApplyResult {
+  mergeId: string;
+  paths: string[];
+}
 
 /**
  * Resolves a patch path for writing: refuses escapes and any symlinked or non-directory ancestor, and (as the kernel
@@ -42,7 +55,12 @@ export function safeTarget(workspace: string, rel: string): string {
   for (const seg of segs.slice(0, -1)) {
     cur = path.join(cur, seg);
     const st = lstatOrNull(cur);
-    if (st && !st.isDirectory()) throw new AirlockError('PATCH_UNSAFE_PATH', `refusing ${JSON.stringify(rel)}: ${path.relative(workspace, cur)} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'} in the workspace`, 'a patch never writes through a symlink');
+    if (st && !st.isDirectory())
+      throw new AirlockError(
+        'PATCH_UNSAFE_PATH',
+        `refusing ${JSON.stringify(rel)}: ${path.relative(workspace, cur)} is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'} in the workspace`,
+        'a patch never writes through a symlink',
+      );
     if (!st) break;
   }
   return path.join(workspace, rel);
@@ -56,10 +74,15 @@ export async function verifyOps(workspace: string, ops: HostOp[], signal?: Abort
     seen.add(op.path);
     const abs = safeTarget(workspace, op.path);
     const st = lstatOrNull(abs);
-    if (st && !(st.isFile() || (op.type === 'delete' && st.isSymbolicLink()))) throw new AirlockError('PATCH_UNSAFE_PATH', `${JSON.stringify(op.path)} is not a regular file in the workspace`);
+    if (st && !(st.isFile() || (op.type === 'delete' && st.isSymbolicLink())))
+      throw new AirlockError('PATCH_UNSAFE_PATH', `${JSON.stringify(op.path)} is not a regular file in the workspace`);
     const now = await currentHash(abs, signal);
     if (now !== op.expect) {
-      throw new AirlockError('PATCH_BASE_CHANGED', `${JSON.stringify(op.path)} changed in the workspace since the merge was planned; nothing was written`, 'plan the merge again (airlock review merge SET) so it is made against your current files');
+      throw new AirlockError(
+        'PATCH_BASE_CHANGED',
+        `${JSON.stringify(op.path)} changed in the workspace since the merge was planned; nothing was written`,
+        'plan the merge again (airlock review merge SET) so it is made against your current files',
+      );
     }
   }
 }
@@ -73,11 +96,21 @@ export async function applyOps(ops: HostOp[], o: ApplyOptions): Promise<ApplyRes
     const mergeId = newMergeId();
     const mdir = path.join(o.journalDir, mergeId);
     fs.mkdirSync(mdir, { mode: 0o700 });
-    const j: MergeJournal = { mergeId, setId: o.setId, createdAt: Date.now(), state: 'prepared', undoOf: o.undoOf, ops: [], createdDirs: [] };
+    const j: MergeJournal = {
+      mergeId,
+      setId: o.setId,
+      createdAt: Date.now(),
+      state: 'prepared',
+      undoOf: o.undoOf,
+      ops: [],
+      createdDirs: [],
+    };
     ops.forEach((op, i) => {
       const dir = path.dirname(op.path);
       j.ops.push({
-        path: op.path, kind: op.type, before: op.expect,
+        path: op.path,
+        kind: op.type,
+        before: op.expect,
         after: op.type === 'write' ? op.newHash : op.type === 'chmod' ? op.expect : null,
         tmp: op.type === 'delete' ? undefined : path.join(dir === '.' ? '' : dir, `.airlock-${mergeId}-${i}.tmp`),
       });
@@ -88,7 +121,13 @@ export async function applyOps(ops: HostOp[], o: ApplyOptions): Promise<ApplyRes
       writeJournal(o.journalDir, j);
     } catch (err) {
       for (const op of j.ops) if (op.tmp) fs.rmSync(path.join(workspace, op.tmp), { force: true });
-      for (const d of [...j.createdDirs].reverse()) { try { fs.rmdirSync(path.join(workspace, d)); } catch { /* keep */ } }
+      for (const d of [...j.createdDirs].reverse()) {
+        try {
+          fs.rmdirSync(path.join(workspace, d));
+        } catch {
+          /* keep */
+        }
+      }
       fs.rmSync(mdir, { recursive: true, force: true });
       throw err;
     }
@@ -114,7 +153,15 @@ export async function applyOps(ops: HostOp[], o: ApplyOptions): Promise<ApplyRes
 }
 
 /** Backs up the current file and writes the temp file that will be renamed over it. */
-async function prepare(workspace: string, mdir: string, op: HostOp, jop: JournalOp, j: MergeJournal, o: ApplyOptions, i: number): Promise<void> {
+async function prepare(
+  workspace: string,
+  mdir: string,
+  op: HostOp,
+  jop: JournalOp,
+  j: MergeJournal,
+  o: ApplyOptions,
+  i: number,
+): Promise<void> {
   o.signal?.throwIfAborted();
   const abs = path.join(workspace, op.path);
   const st = lstatOrNull(abs);
@@ -124,7 +171,11 @@ async function prepare(workspace: string, mdir: string, op: HostOp, jop: Journal
     else {
       // Writes replace by rename, so a hard link keeps the old content intact at no cost; copy across filesystems.
       jop.backup = path.join(mdir, `backup-${i}`);
-      try { fs.linkSync(abs, jop.backup); } catch { fs.copyFileSync(abs, jop.backup); }
+      try {
+        fs.linkSync(abs, jop.backup);
+      } catch {
+        fs.copyFileSync(abs, jop.backup);
+      }
     }
   }
   if (op.type === 'delete') return;
@@ -142,17 +193,25 @@ async function prepare(workspace: string, mdir: string, op: HostOp, jop: Journal
     return;
   }
   const c = op.content;
-  if (c.encoding === 'symlink') { fs.symlinkSync(c.target, tmp); if (owner) fs.lchownSync(tmp, owner.uid, owner.gid); return; }
+  if (c.encoding === 'symlink') {
+    fs.symlinkSync(c.target, tmp);
+    if (owner) fs.lchownSync(tmp, owner.uid, owner.gid);
+    return;
+  }
   const h = crypto.createHash('sha256');
   let localHash: string | undefined;
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
   try {
-    const put = (b: Uint8Array) => { h.update(b); let off = 0; while (off < b.length) off += fs.writeSync(fd, b, off); };
+    const put = (b: Uint8Array) => {
+      h.update(b);
+      let off = 0;
+      while (off < b.length) off += fs.writeSync(fd, b, off);
+    };
     if (c.encoding === 'utf8') put(Buffer.from(c.text, 'utf8'));
     else if (c.encoding === 'local') localHash = copyInto(c.file, fd).toString('hex');
     else {
       if (!o.blobs) throw new AirlockError('PATCH_NO_BLOB_SOURCE', `${op.path} needs full-file content but no blob source was given`);
-      for (let off = 0; ; ) {
+      for (let off = 0; ;) {
         const chunk = await o.blobs.read(c.hash, off, 4 << 20, o.signal);
         if (!chunk.length) break;
         put(chunk);
@@ -165,12 +224,20 @@ async function prepare(workspace: string, mdir: string, op: HostOp, jop: Journal
   } finally {
     fs.closeSync(fd);
   }
-  if ((localHash ?? h.digest('hex')) !== op.newHash) throw new AirlockError('PATCH_CONTENT_MISMATCH', `the content written for ${JSON.stringify(op.path)} does not match its hash; nothing was merged`);
+  if ((localHash ?? h.digest('hex')) !== op.newHash)
+    throw new AirlockError(
+      'PATCH_CONTENT_MISMATCH',
+      `the content written for ${JSON.stringify(op.path)} does not match its hash; nothing was merged`,
+    );
 }
 
 function removeEmptiedParents(workspace: string, rel: string): void {
   for (let d = path.dirname(rel); d !== '.' && d !== '/' && d !== ''; d = path.dirname(d)) {
-    try { fs.rmdirSync(path.join(workspace, d)); } catch { return; } // not empty (or not a plain folder): stop
+    try {
+      fs.rmdirSync(path.join(workspace, d));
+    } catch {
+      return;
+    } // not empty (or not a plain folder): stop
   }
 }
 
@@ -186,7 +253,7 @@ function copyInto(file: string, fd: number): Buffer {
   const src = fs.openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0; ) {
+    for (let n; (n = fs.readSync(src, buf, 0, buf.length, null)) > 0;) {
       h.update(buf.subarray(0, n));
       let off = 0;
       while (off < n) off += fs.writeSync(fd, buf, off, n - off);

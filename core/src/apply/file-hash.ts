@@ -2,7 +2,11 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 
-export interface FileHashes { sha256: string; gitSha1: string; size: number }
+export interface FileHashes {
+  sha256: string;
+  gitSha1: string;
+  size: number;
+}
 
 export function sha256(data: string | Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');

@@ -7,7 +7,9 @@ import { listJournals, type MergeJournal, writeJournal } from './apply-journal';
 
 /** The newest finished merge that is not an undo and not undone yet. */
 export function lastMerge(journalDir: string): MergeJournal | undefined {
-  return listJournals(journalDir).filter((j) => j.state === 'done' && !j.undoOf).pop();
+  return listJournals(journalDir)
+    .filter((j) => j.state === 'done' && !j.undoOf)
+    .pop();
 }
 
 /** Inverse ops of a merge; each expects the file the merge wrote, so later edits by the person are never lost. */
@@ -20,8 +22,10 @@ export function inverseOps(journalDir: string, j: MergeJournal): HostOp[] {
       continue;
     }
     const mode = op.beforeMode ?? 0o644;
-    const content = op.linkTarget !== undefined ? { encoding: 'symlink' as const, target: op.linkTarget }
-      : { encoding: 'local' as const, file: path.isAbsolute(op.backup!) ? op.backup! : path.join(journalDir, op.backup!) };
+    const content =
+      op.linkTarget !== undefined
+        ? { encoding: 'symlink' as const, target: op.linkTarget }
+        : { encoding: 'local' as const, file: path.isAbsolute(op.backup!) ? op.backup! : path.join(journalDir, op.backup!) };
     if (op.kind === 'chmod') ops.push({ type: 'chmod', path: op.path, expect: op.before, mode });
     else ops.push({ type: 'write', path: op.path, expect, content, newHash: op.before, mode });
   }
@@ -34,14 +38,23 @@ export async function undoLastMerge(o: Omit<ApplyOptions, 'setId' | 'undoOf'>): 
   try {
     const r = await applyOps(inverseOps(o.journalDir, j), { ...o, setId: j.setId, undoOf: j.mergeId });
     for (const d of [...j.createdDirs].reverse()) {
-      try { fs.rmdirSync(path.join(o.workspace, d)); } catch { /* the person put something there: keep it */ }
+      try {
+        fs.rmdirSync(path.join(o.workspace, d));
+      } catch {
+        /* the person put something there: keep it */
+      }
     }
     j.state = 'undone';
     writeJournal(o.journalDir, j);
     return { ...r, undid: j };
   } catch (err) {
     const e = AirlockError.from(err);
-    if (e.code === 'PATCH_BASE_CHANGED') throw new AirlockError('PATCH_UNDO_CONFLICT', `cannot undo merge ${j.mergeId}: ${e.message}`, 'your edits since the merge are kept; undo those first or revert by hand');
+    if (e.code === 'PATCH_BASE_CHANGED')
+      throw new AirlockError(
+        'PATCH_UNDO_CONFLICT',
+        `cannot undo merge ${j.mergeId}: ${e.message}`,
+        'your edits since the merge are kept; undo those first or revert by hand',
+      );
     throw e;
   }
 }

@@ -10,7 +10,14 @@ function start(data: WriterThreadData): void {
   const port: MessagePort = data.port;
   const ctrl = new Int32Array(data.ctrl);
   const db = openDatabase(data.dbPath, { create: false });
-  const committer = new Committer({ db, key: Buffer.from(data.key), logId: data.logId, headPath: data.headPath, headCounter: data.headCounter, committed: data.committed });
+  const committer = new Committer({
+    db,
+    key: Buffer.from(data.key),
+    logId: data.logId,
+    headPath: data.headPath,
+    headCounter: data.headCounter,
+    committed: data.committed,
+  });
   let lastTarget: ChainPoint = data.committed;
   let closed = false;
 
@@ -30,10 +37,21 @@ function start(data: WriterThreadData): void {
     let close = false;
     for (const m of batch) {
       switch (m.type) {
-        case 'batch': parts.push(m.text); lastTarget = m.target; durable ||= m.durable; break;
-        case 'retry': durable = true; break;
-        case 'close': close = true; break;
-        default: { const never: never = m; throw new Error(`unknown writer request ${JSON.stringify(never)}`); }
+        case 'batch':
+          parts.push(m.text);
+          lastTarget = m.target;
+          durable ||= m.durable;
+          break;
+        case 'retry':
+          durable = true;
+          break;
+        case 'close':
+          close = true;
+          break;
+        default: {
+          const never: never = m;
+          throw new Error(`unknown writer request ${JSON.stringify(never)}`);
+        }
       }
     }
     const text = parts.length === 1 ? parts[0] : parts.join('');

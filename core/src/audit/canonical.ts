@@ -48,14 +48,56 @@ export function wellFormed(s: string): string {
  * stored adds no field. Hashes are lowercase hex.
  */
 export function entryInput(prevHash: string, f: StoredFields): string {
-  return entryInputOf(prevHash, f.seq, f.time, f.session, f.subject, f.action, f.resource, f.decision, f.ruleIds, f.payloadDigest, f.payload);
+  return entryInputOf(
+    prevHash,
+    f.seq,
+    f.time,
+    f.session,
+    f.subject,
+    f.action,
+    f.resource,
+    f.decision,
+    f.ruleIds,
+    f.payloadDigest,
+    f.payload,
+  );
 }
 
 /** `entryInput` with the fields as arguments (the writer's hot path: no fields object per entry). */
-export function entryInputOf(prevHash: string, seq: number, time: number, session: string, subject: string, action: string, resource: string,
-  decision: string, ruleIds: string, payloadDigest: string, payload: string | null): string {
-  const s = DOMAIN.entry + prevHash + '\0' + seq + '\0' + time + '\0' + session + '\0' + subject + '\0' + action + '\0' +
-    resource + '\0' + decision + '\0' + ruleIds + '\0' + payloadDigest;
+export function entryInputOf(
+  prevHash: string,
+  seq: number,
+  time: number,
+  session: string,
+  subject: string,
+  action: string,
+  resource: string,
+  decision: string,
+  ruleIds: string,
+  payloadDigest: string,
+  payload: string | null,
+): string {
+  const s =
+    DOMAIN.entry +
+    prevHash +
+    '\0' +
+    seq +
+    '\0' +
+    time +
+    '\0' +
+    session +
+    '\0' +
+    subject +
+    '\0' +
+    action +
+    '\0' +
+    resource +
+    '\0' +
+    decision +
+    '\0' +
+    ruleIds +
+    '\0' +
+    payloadDigest;
   return payload === null ? s : s + '\0' + payload;
 }
 
@@ -64,9 +106,24 @@ export function entryHash(prevHash: string, f: StoredFields): string {
 }
 
 /** `entryHash` with the fields as arguments. */
-export function entryHashOf(prevHash: string, seq: number, time: number, session: string, subject: string, action: string, resource: string,
-  decision: string, ruleIds: string, payloadDigest: string, payload: string | null): string {
-  return crypto.hash('sha256', entryInputOf(prevHash, seq, time, session, subject, action, resource, decision, ruleIds, payloadDigest, payload), 'hex');
+export function entryHashOf(
+  prevHash: string,
+  seq: number,
+  time: number,
+  session: string,
+  subject: string,
+  action: string,
+  resource: string,
+  decision: string,
+  ruleIds: string,
+  payloadDigest: string,
+  payload: string | null,
+): string {
+  return crypto.hash(
+    'sha256',
+    entryInputOf(prevHash, seq, time, session, subject, action, resource, decision, ruleIds, payloadDigest, payload),
+    'hex',
+  );
 }
 
 /** The same bytes as `entryInput`, built by SQLite from the stored columns in one call (concat_ws skips a NULL payload). */
@@ -95,7 +152,10 @@ export function genesisHash(logId: string): string {
 }
 
 export function mac(key: Buffer, domain: string, text: string): string {
-  return crypto.createHmac('sha256', key).update(domain + text).digest('hex');
+  return crypto
+    .createHmac('sha256', key)
+    .update(domain + text)
+    .digest('hex');
 }
 
 export function macEquals(a: string, b: string): boolean {

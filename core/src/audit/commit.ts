@@ -51,8 +51,12 @@ export class Committer {
     db.pragma('wal_autocheckpoint = 10000');
     const vals = Array(COLS).fill('?').join(',');
     this.inserts = CHUNKS.map((n) => db.prepare(`INSERT INTO entries VALUES ${Array(n).fill(`(${vals})`).join(',')}`));
-    const setDbHead = db.prepare(`INSERT INTO meta (key, value) VALUES ('db_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
-    const upsertSession = db.prepare(`INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq`);
+    const setDbHead = db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('db_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+    );
+    const upsertSession = db.prepare(
+      `INSERT INTO sessions VALUES (?, ?, ?) ON CONFLICT(session) DO UPDATE SET last_seq = excluded.last_seq`,
+    );
     this.writeRows = db.transaction((rows: unknown[], target: ChainPoint) => {
       for (let off = 0, c = 0; off < rows.length; c++) {
         const n = CHUNKS[c] * COLS;
@@ -63,7 +67,8 @@ export class Committer {
         const s = rows[i + 2] as string;
         if (!s) continue;
         const span = spans.get(s);
-        if (span) span[1] = rows[i] as number; else spans.set(s, [rows[i] as number, rows[i] as number]);
+        if (span) span[1] = rows[i] as number;
+        else spans.set(s, [rows[i] as number, rows[i] as number]);
       }
       for (const [s, [lo, hi]] of spans) upsertSession.run(s, lo, hi);
       setDbHead.run(JSON.stringify({ ...target, mac: dbHeadMac(init.key, init.logId, target) }));
@@ -72,9 +77,13 @@ export class Committer {
     this.committedPoint = init.committed;
   }
 
-  get committed(): ChainPoint { return this.committedPoint; }
+  get committed(): ChainPoint {
+    return this.committedPoint;
+  }
   /** Entries written by a failed commit and not yet retried. */
-  get backlog(): number { return this.failed.length / COLS; }
+  get backlog(): number {
+    return this.failed.length / COLS;
+  }
 
   /** Writes the backlog and `batch` in one transaction; throws (keeping both for the next call) when it cannot. */
   commit(batch: CommitBatch): void {

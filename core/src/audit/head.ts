@@ -4,7 +4,10 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { type IDisposable } from '../../../protocol/src/lifecycle';
 import { DOMAIN, mac, macEquals } from './canonical';
 
-export interface ChainPoint { seq: number; hash: string }
+export interface ChainPoint {
+  seq: number;
+  hash: string;
+}
 
 /** `committed` is in the database; `pending` is being written (set before the commit, cleared right after). */
 export interface HeadState {
@@ -13,12 +16,12 @@ export interface HeadState {
   pending: ChainPoint | null;
 }
 
-export interface SignedHead extends HeadState { counter: number; time: number }
+export interface SignedHead extends HeadState {
+  counter: number;
+  time: number;
+}
 
-export type HeadRead =
-  | { type: 'ok'; head: SignedHead }
-  | { type: 'missing' }
-  | { type: 'bad-signature'; message: string };
+export type HeadRead = { type: 'ok'; head: SignedHead } | { type: 'missing' } | { type: 'bad-signature'; message: string };
 
 const SLOT = 512;
 
@@ -58,7 +61,12 @@ export function readHead(file: string, key: Buffer): HeadRead {
   }
   const heads = [0, 1].map((i) => decode(key, bytes.subarray(i * SLOT, (i + 1) * SLOT))).filter((h): h is SignedHead => !!h);
   if (!heads.length) {
-    return { type: 'bad-signature', message: bytes.length ? 'the signed head does not match the audit key (edited, or signed with another key)' : 'the signed head file is empty' };
+    return {
+      type: 'bad-signature',
+      message: bytes.length
+        ? 'the signed head does not match the audit key (edited, or signed with another key)'
+        : 'the signed head file is empty',
+    };
   }
   return { type: 'ok', head: heads.reduce((a, b) => (b.counter > a.counter ? b : a)) };
 }
@@ -68,7 +76,11 @@ export class HeadWriter implements IDisposable {
   private readonly fd: number;
   private counter: number;
 
-  constructor(readonly file: string, private readonly key: Buffer, last: Pick<SignedHead, 'counter'> | undefined) {
+  constructor(
+    readonly file: string,
+    private readonly key: Buffer,
+    last: Pick<SignedHead, 'counter'> | undefined,
+  ) {
     this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+', 0o600);
     this.counter = last?.counter ?? 0;
   }
@@ -81,7 +93,9 @@ export class HeadWriter implements IDisposable {
   }
 
   /** The last counter written (the next writer of this file continues from it). */
-  get lastCounter(): number { return this.counter; }
+  get lastCounter(): number {
+    return this.counter;
+  }
 
   dispose(): void {
     fs.closeSync(this.fd);

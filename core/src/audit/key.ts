@@ -14,16 +14,28 @@ export function loadAuditKey(file: string, opts: { create?: boolean } = {}): Buf
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new AirlockError(AUDIT_KEY_INVALID, `cannot read the audit key ${file}: ${(e as Error).message}`, 'run as the user that owns the kernel state directory');
+      throw new AirlockError(
+        AUDIT_KEY_INVALID,
+        `cannot read the audit key ${file}: ${(e as Error).message}`,
+        'run as the user that owns the kernel state directory',
+      );
     }
     if (!opts.create) {
-      throw new AirlockError(AUDIT_KEY_MISSING, `no audit key at ${file}`, 'pass --key PATH (the kernel keeps it in its state directory under keys/audit.key)');
+      throw new AirlockError(
+        AUDIT_KEY_MISSING,
+        `no audit key at ${file}`,
+        'pass --key PATH (the kernel keeps it in its state directory under keys/audit.key)',
+      );
     }
     return createKey(file);
   }
   const key = Buffer.from(text.trim(), 'hex');
   if (key.length !== 32 || key.toString('hex') !== text.trim().toLowerCase()) {
-    throw new AirlockError(AUDIT_KEY_INVALID, `the audit key ${file} is not 64 hex digits`, 'restore the key file from a backup; a new key cannot verify the old log');
+    throw new AirlockError(
+      AUDIT_KEY_INVALID,
+      `the audit key ${file} is not 64 hex digits`,
+      'restore the key file from a backup; a new key cannot verify the old log',
+    );
   }
   return key;
 }

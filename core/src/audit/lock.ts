@@ -8,7 +8,12 @@ export const AUDIT_LOCKED = 'AUDIT_LOCKED';
 const heldHere = new Set<string>();
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -22,7 +27,10 @@ export function lockWriter(dbPath: string): IDisposable {
     try {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldHere.add(file);
-      return toDisposable(() => { heldHere.delete(file); fs.rmSync(file, { force: true }); });
+      return toDisposable(() => {
+        heldHere.delete(file);
+        fs.rmSync(file, { force: true });
+      });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
@@ -34,5 +42,9 @@ export function lockWriter(dbPath: string): IDisposable {
 }
 
 function locked(file: string, pid: number): AirlockError {
-  return new AirlockError(AUDIT_LOCKED, `the audit log is already open for writing (${file}, pid ${pid})`, 'only one kernel may write a state directory; stop the other one');
+  return new AirlockError(
+    AUDIT_LOCKED,
+    `the audit log is already open for writing (${file}, pid ${pid})`,
+    'only one kernel may write a state directory; stop the other one',
+  );
 }

@@ -7,7 +7,10 @@ export function auditOptionsFromEnv(stateDir: string, env: NodeJS.ProcessEnv = p
   const size = (k: string) => (env[k] ? parseSize(env[k]!) : undefined);
   return {
     ...auditPaths(stateDir),
-    retention: { maxAgeMs: env.AIRLOCK_AUDIT_MAX_AGE ? parseDuration(env.AIRLOCK_AUDIT_MAX_AGE) : undefined, maxBytes: size('AIRLOCK_AUDIT_MAX_SIZE') },
+    retention: {
+      maxAgeMs: env.AIRLOCK_AUDIT_MAX_AGE ? parseDuration(env.AIRLOCK_AUDIT_MAX_AGE) : undefined,
+      maxBytes: size('AIRLOCK_AUDIT_MAX_SIZE'),
+    },
     warnings: { minDiskFreeBytes: size('AIRLOCK_AUDIT_WARN_DISK_FREE'), maxDbBytes: size('AIRLOCK_AUDIT_WARN_DB_SIZE') },
   };
 }

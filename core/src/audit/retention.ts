@@ -4,7 +4,12 @@ import type { Database } from 'better-sqlite3';
 import type { RetentionConfig } from './types';
 import { checkpointMac } from './verify';
 
-export interface PruneContext { key: Buffer; logId: string; now: number; lastSeq: number }
+export interface PruneContext {
+  key: Buffer;
+  logId: string;
+  now: number;
+  lastSeq: number;
+}
 
 /** Deletes entries up to a cutoff and records (seq, hash) of the last deleted one, HMAC-signed, in the same transaction. */
 export function pruneLog(db: Database, ctx: PruneContext, config: RetentionConfig): { pruned: number; checkpointSeq: number | null } {
@@ -12,7 +17,13 @@ export function pruneLog(db: Database, ctx: PruneContext, config: RetentionConfi
   if (first === null) return { pruned: 0, checkpointSeq: null };
   let cutoff = 0;
   if (config.maxAgeMs) {
-    cutoff = Math.max(cutoff, (db.prepare('SELECT max(seq) FROM entries WHERE time < ?').pluck().get(ctx.now - config.maxAgeMs) as number | null) ?? 0);
+    cutoff = Math.max(
+      cutoff,
+      (db
+        .prepare('SELECT max(seq) FROM entries WHERE time < ?')
+        .pluck()
+        .get(ctx.now - config.maxAgeMs) as number | null) ?? 0,
+    );
   }
   if (config.maxBytes) {
     const bytes = fs.statSync(db.name).size + (fs.existsSync(`${db.name}-wal`) ? fs.statSync(`${db.name}-wal`).size : 0);
@@ -28,8 +39,13 @@ export function pruneLog(db: Database, ctx: PruneContext, config: RetentionConfi
   const hash = db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(cutoff) as string;
   const pruned = cutoff - first + 1;
   db.transaction(() => {
-    db.prepare('INSERT INTO checkpoints (seq, hash, time, pruned, mac) VALUES (?, unhex(?), ?, ?, unhex(?))')
-      .run(cutoff, hash, ctx.now, pruned, checkpointMac(ctx.key, ctx.logId, cutoff, hash, ctx.now, pruned));
+    db.prepare('INSERT INTO checkpoints (seq, hash, time, pruned, mac) VALUES (?, unhex(?), ?, ?, unhex(?))').run(
+      cutoff,
+      hash,
+      ctx.now,
+      pruned,
+      checkpointMac(ctx.key, ctx.logId, cutoff, hash, ctx.now, pruned),
+    );
     db.prepare('DELETE FROM entries WHERE seq <= ?').run(cutoff);
     db.prepare('DELETE FROM sessions WHERE last_seq <= ?').run(cutoff);
     db.prepare('UPDATE sessions SET first_seq = ? WHERE first_seq <= ?').run(cutoff + 1, cutoff);

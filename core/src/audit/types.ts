@@ -1,10 +1,26 @@
 // What the rest of the kernel sees of the audit log: IAuditLog, its options, and which actions must be written synchronously.
-import type { AuditEntry, AuditHead, AuditInput, AuditPage, AuditQuery, AuditStats, AuditVerifyReport, StorageWarning } from '../../../protocol/src/audit';
+import type {
+  AuditEntry,
+  AuditHead,
+  AuditInput,
+  AuditPage,
+  AuditQuery,
+  AuditStats,
+  AuditVerifyReport,
+  StorageWarning,
+} from '../../../protocol/src/audit';
 import type { Event, IDisposable } from '../../../protocol/src/lifecycle';
 import * as path from 'node:path';
 
 /** Security-relevant actions: durable before the action proceeds (the append promise resolves after the commit). */
-export const SYNC_ACTIONS: ReadonlySet<string> = new Set(['policy.decision', 'token.use', 'token.mint', 'policy.update', 'patch.merge', 'audit.prune']);
+export const SYNC_ACTIONS: ReadonlySet<string> = new Set([
+  'policy.decision',
+  'token.use',
+  'token.mint',
+  'policy.update',
+  'patch.merge',
+  'audit.prune',
+]);
 
 export interface RetentionConfig {
   /** Entries older than this (ms) are pruned; 0 or undefined keeps them. */
@@ -40,7 +56,10 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
-export interface AuditAppended { firstSeq: number; lastSeq: number }
+export interface AuditAppended {
+  firstSeq: number;
+  lastSeq: number;
+}
 
 export interface IAuditLog extends IDisposable {
   readonly dbPath: string;

@@ -24,7 +24,14 @@ export interface RangeResult {
  * Verifies entries with from < seq <= to. Written without inner functions or imports so that its source can run in a
  * worker as is (see verify.ts); `crypto` is passed in. `expectPrev` checks the first link when the caller knows it.
  */
-export function verifyRange(stmt: Statement, crypto: typeof Crypto, from: number, to: number, batch: number, expectPrev: string | null): RangeResult {
+export function verifyRange(
+  stmt: Statement,
+  crypto: typeof Crypto,
+  from: number,
+  to: number,
+  batch: number,
+  expectPrev: string | null,
+): RangeResult {
   const DOMAIN_LEN = 23; // 'airlock.audit.entry.v2\0'
   let expected = from + 1;
   let prevBuf: Buffer | null = expectPrev === null ? null : Buffer.from(expectPrev, 'latin1');
@@ -41,7 +48,10 @@ export function verifyRange(stmt: Statement, crypto: typeof Crypto, from: number
     const end = buf.length;
     while (off < end) {
       let len = 0;
-      for (let j = 0; j < 8; j++) { const c = buf[off + j]; len = len * 16 + (c >= 97 ? c - 87 : c - 48); }
+      for (let j = 0; j < 8; j++) {
+        const c = buf[off + j];
+        len = len * 16 + (c >= 97 ? c - 87 : c - 48);
+      }
       const hs = off + 8;
       const is = hs + 64;
       const ie = is + len;
@@ -49,18 +59,31 @@ export function verifyRange(stmt: Statement, crypto: typeof Crypto, from: number
       let seq = 0;
       for (let j = ps + 65; j < ie && buf[j] !== 0; j++) seq = seq * 10 + (buf[j] - 48);
       if (seq !== expected) {
-        fail = seq > expected
-          ? { seq: expected, reason: 'sequence-gap', message: `entr${seq - expected > 1 ? `ies ${expected}..${seq - 1} are` : `y ${expected} is`} missing (deleted, or renumbered)` }
-          : { seq, reason: 'corrupt', message: `entry ${seq} appears out of order` };
+        fail =
+          seq > expected
+            ? {
+                seq: expected,
+                reason: 'sequence-gap',
+                message: `entr${seq - expected > 1 ? `ies ${expected}..${seq - 1} are` : `y ${expected} is`} missing (deleted, or renumbered)`,
+              }
+            : { seq, reason: 'corrupt', message: `entry ${seq} appears out of order` };
         break;
       }
       if (count === 0) firstPrev = buf.toString('latin1', ps, ps + 64);
       if (crypto.hash('sha256', buf.subarray(is, ie), 'hex') !== buf.toString('latin1', hs, is)) {
-        fail = { seq, reason: 'hash-mismatch', message: `entry ${seq} does not match its hash (a field was edited, or the row was moved or replaced)` };
+        fail = {
+          seq,
+          reason: 'hash-mismatch',
+          message: `entry ${seq} does not match its hash (a field was edited, or the row was moved or replaced)`,
+        };
         break;
       }
       if (prevBuf !== null && buf.compare(prevBuf, prevOff, prevOff + 64, ps, ps + 64) !== 0) {
-        fail = { seq, reason: 'broken-link', message: `entry ${seq} does not link to entry ${seq - 1} (entry ${seq - 1} was rewritten, or entries were removed or inserted)` };
+        fail = {
+          seq,
+          reason: 'broken-link',
+          message: `entry ${seq} does not link to entry ${seq - 1} (entry ${seq - 1} was rewritten, or entries were removed or inserted)`,
+        };
         break;
       }
       prevBuf = buf;
@@ -77,7 +100,11 @@ export function verifyRange(stmt: Statement, crypto: typeof Crypto, from: number
     }
   }
   if (!fail && expected !== to + 1) {
-    fail = { seq: expected, reason: 'sequence-gap', message: `entr${to - expected > 0 ? `ies ${expected}..${to} are` : `y ${expected} is`} missing (deleted, or renumbered)` };
+    fail = {
+      seq: expected,
+      reason: 'sequence-gap',
+      message: `entr${to - expected > 0 ? `ies ${expected}..${to} are` : `y ${expected} is`} missing (deleted, or renumbered)`,
+    };
   }
   return { from, to, firstPrev, lastHash, count, failure: fail };
 }

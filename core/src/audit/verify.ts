@@ -24,7 +24,13 @@ const BATCH = 20_000;
 const PER_WORKER_MIN = 200_000;
 
 export class Tampered extends Error {
-  constructor(readonly reason: TamperReason, message: string, readonly seq?: number) { super(message); }
+  constructor(
+    readonly reason: TamperReason,
+    message: string,
+    readonly seq?: number,
+  ) {
+    super(message);
+  }
 }
 
 export function checkpointMacText(logId: string, seq: number, hash: string, time: number, pruned: number): string {
@@ -44,13 +50,23 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<AuditVerifyRe
     key = loadAuditKey(opts.keyPath);
   } catch (e) {
     const a = AirlockError.from(e);
-    return { type: 'unusable', code: a.code === AUDIT_KEY_INVALID ? AUDIT_KEY_INVALID : AUDIT_KEY_MISSING, message: a.message, hint: a.hint };
+    return {
+      type: 'unusable',
+      code: a.code === AUDIT_KEY_INVALID ? AUDIT_KEY_INVALID : AUDIT_KEY_MISSING,
+      message: a.message,
+      hint: a.hint,
+    };
   }
   let db: Database.Database;
   try {
     db = new Database(opts.dbPath, { readonly: true, fileMustExist: true });
   } catch (e) {
-    return { type: 'unusable', code: 'AUDIT_DB_MISSING', message: `cannot open ${opts.dbPath}: ${(e as Error).message}`, hint: 'pass --db PATH (`airlock doctor --json` lists the kernel\'s audit database)' };
+    return {
+      type: 'unusable',
+      code: 'AUDIT_DB_MISSING',
+      message: `cannot open ${opts.dbPath}: ${(e as Error).message}`,
+      hint: "pass --db PATH (`airlock doctor --json` lists the kernel's audit database)",
+    };
   }
   try {
     const r = await verifyOpen(db, key, opts);
@@ -68,9 +84,13 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<AuditVerifyRe
   }
 }
 
-async function verifyOpen(db: Database.Database, key: Buffer, opts: VerifyOptions): Promise<Omit<Extract<AuditVerifyReport, { type: 'intact' }>, 'ms'>> {
+async function verifyOpen(
+  db: Database.Database,
+  key: Buffer,
+  opts: VerifyOptions,
+): Promise<Omit<Extract<AuditVerifyReport, { type: 'intact' }>, 'ms'>> {
   checkSchema(db);
-  const logId = (db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string | undefined);
+  const logId = db.prepare(`SELECT value FROM meta WHERE key = 'log_id'`).pluck().get() as string | undefined;
   if (!logId) throw new Tampered('schema', 'the log id is missing from the database');
 
   // Read the head, the tail and the head again inside one read transaction, so a live writer cannot race us.
@@ -83,22 +103,36 @@ async function verifyOpen(db: Database.Database, key: Buffer, opts: VerifyOption
     bounds = db.prepare('SELECT min(seq) AS min, max(seq) AS max, count(*) AS n FROM entries').get() as typeof bounds;
     const row = db.prepare('SELECT seq, lower(hex(hash)) AS hash FROM entries ORDER BY seq DESC LIMIT 1').get() as typeof last;
     const h2 = headOrThrow(opts.headPath, key);
-    if (h1.counter === h2.counter || attempt >= 20) { head = h2; last = row; break; }
+    if (h1.counter === h2.counter || attempt >= 20) {
+      head = h2;
+      last = row;
+      break;
+    }
     db.exec('COMMIT');
   }
   try {
-    if (head.logId !== logId) throw new Tampered('wrong-log', `the signed head belongs to another log (${head.logId}, database is ${logId})`);
+    if (head.logId !== logId)
+      throw new Tampered('wrong-log', `the signed head belongs to another log (${head.logId}, database is ${logId})`);
     const base = checkpointBase(db, key, logId);
     if (bounds.n > 0 && bounds.min !== base.seq + 1) {
-      throw new Tampered('bad-start', `the log starts at entry ${bounds.min}, expected ${base.seq + 1}${base.seq ? ` (after the checkpoint at ${base.seq})` : ''}`, bounds.min ?? undefined);
+      throw new Tampered(
+        'bad-start',
+        `the log starts at entry ${bounds.min}, expected ${base.seq + 1}${base.seq ? ` (after the checkpoint at ${base.seq})` : ''}`,
+        bounds.min ?? undefined,
+      );
     }
     const lastSeq = bounds.max ?? base.seq;
     const results = await runRanges(db, opts, base.seq, lastSeq, bounds.n);
     let prev = base.hash;
     for (const r of results) {
       if (r.count > 0 && r.firstPrev !== prev && !(r.failure && r.failure.seq === r.from + 1)) {
-        throw new Tampered(r.from === base.seq ? 'bad-start' : 'broken-link',
-          r.from === base.seq ? `entry ${r.from + 1} does not link to the ${base.seq ? 'checkpoint' : 'start of the log'}` : `entry ${r.from + 1} does not link to entry ${r.from}`, r.from + 1);
+        throw new Tampered(
+          r.from === base.seq ? 'bad-start' : 'broken-link',
+          r.from === base.seq
+            ? `entry ${r.from + 1} does not link to the ${base.seq ? 'checkpoint' : 'start of the log'}`
+            : `entry ${r.from + 1} does not link to entry ${r.from}`,
+          r.from + 1,
+        );
       }
       if (r.failure) throw new Tampered(r.failure.reason, r.failure.message, r.failure.seq);
       if (r.count > 0) prev = r.lastHash;
@@ -106,7 +140,10 @@ async function verifyOpen(db: Database.Database, key: Buffer, opts: VerifyOption
     const tail = { seq: lastSeq, hash: last ? last.hash : base.hash };
     const recovered = compareHead(head, tail, {
       dbHead: readDbHead(db, key, logId),
-      hashAt: (seq) => (seq === base.seq ? base.hash : db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(seq) as string | undefined),
+      hashAt: (seq) =>
+        seq === base.seq
+          ? base.hash
+          : (db.prepare('SELECT lower(hex(hash)) FROM entries WHERE seq = ?').pluck().get(seq) as string | undefined),
     });
     return { type: 'intact', entries: bounds.n, firstSeq: base.seq + 1, lastSeq, headHash: tail.hash, recovered };
   } finally {
@@ -117,10 +154,16 @@ async function verifyOpen(db: Database.Database, key: Buffer, opts: VerifyOption
 function headOrThrow(file: string, key: Buffer): SignedHead {
   const r = readHead(file, key);
   switch (r.type) {
-    case 'ok': return r.head;
-    case 'missing': throw new Tampered('head-missing', `the signed head ${file} is missing`);
-    case 'bad-signature': throw new Tampered('head-signature', r.message);
-    default: { const never: never = r; return never; }
+    case 'ok':
+      return r.head;
+    case 'missing':
+      throw new Tampered('head-missing', `the signed head ${file} is missing`);
+    case 'bad-signature':
+      throw new Tampered('head-signature', r.message);
+    default: {
+      const never: never = r;
+      return never;
+    }
   }
 }
 
@@ -128,11 +171,13 @@ function checkSchema(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version !== AUDIT_SCHEMA_VERSION) throw new Tampered('schema', `schema version ${version}, expected ${AUDIT_SCHEMA_VERSION}`);
   const sql = (name: string) => db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(name);
-  if (sql('entries') !== ENTRIES_SQL || sql('checkpoints') !== CHECKPOINTS_SQL) throw new Tampered('schema', 'the entries or checkpoints table was altered');
+  if (sql('entries') !== ENTRIES_SQL || sql('checkpoints') !== CHECKPOINTS_SQL)
+    throw new Tampered('schema', 'the entries or checkpoints table was altered');
 }
 
 function checkpointBase(db: Database.Database, key: Buffer, logId: string): { seq: number; hash: string } {
-  const cp = db.prepare('SELECT seq, lower(hex(hash)) AS hash, time, pruned, lower(hex(mac)) AS mac FROM checkpoints ORDER BY seq DESC LIMIT 1')
+  const cp = db
+    .prepare('SELECT seq, lower(hex(hash)) AS hash, time, pruned, lower(hex(mac)) AS mac FROM checkpoints ORDER BY seq DESC LIMIT 1')
     .get() as { seq: number; hash: string; time: number; pruned: number; mac: string } | undefined;
   if (!cp) return { seq: 0, hash: genesisHash(logId) };
   if (!macEquals(cp.mac, checkpointMac(key, logId, cp.seq, cp.hash, cp.time, cp.pruned))) {
@@ -176,19 +221,36 @@ export function compareHead(head: SignedHead, tail: ChainPoint, check?: DbHeadCh
   // newest rows were deleted (whatever older head file was put back beside them).
   const inDb = check?.dbHead;
   if (inDb && inDb.seq > tail.seq) {
-    throw new Tampered('truncated', `the log ends at entry ${tail.seq} but the head signed into the database is at entry ${inDb.seq}: entries ${tail.seq + 1}..${inDb.seq} were removed`, tail.seq + 1);
+    throw new Tampered(
+      'truncated',
+      `the log ends at entry ${tail.seq} but the head signed into the database is at entry ${inDb.seq}: entries ${tail.seq + 1}..${inDb.seq} were removed`,
+      tail.seq + 1,
+    );
   }
   if (inDb && inDb.seq === tail.seq && inDb.hash !== tail.hash) {
-    throw new Tampered('head-mismatch', `entry ${tail.seq} differs from the head signed into the database: the log was rewritten`, tail.seq);
+    throw new Tampered(
+      'head-mismatch',
+      `entry ${tail.seq} differs from the head signed into the database: the log was rewritten`,
+      tail.seq,
+    );
   }
   if (same(head.committed)) return false;
   if (same(head.pending)) return true;
   if (check && same(check.dbHead) && head.committed.seq < tail.seq && check.hashAt(head.committed.seq) === head.committed.hash) return true;
   // A crash before the commit leaves `pending` ahead and the tail at `committed` (handled above); anything else is damage.
   const signed = head.committed;
-  if (tail.seq < signed.seq) throw new Tampered('truncated', `the log ends at entry ${tail.seq} but the signed head is at entry ${signed.seq}: entries ${tail.seq + 1}..${signed.seq} were removed`, tail.seq + 1);
+  if (tail.seq < signed.seq)
+    throw new Tampered(
+      'truncated',
+      `the log ends at entry ${tail.seq} but the signed head is at entry ${signed.seq}: entries ${tail.seq + 1}..${signed.seq} were removed`,
+      tail.seq + 1,
+    );
   if (tail.seq > (head.pending?.seq ?? signed.seq)) {
-    throw new Tampered('unsigned-tail', `entries ${signed.seq + 1}..${tail.seq} come after the signed head (entry ${signed.seq}): they were appended without the audit key`, signed.seq + 1);
+    throw new Tampered(
+      'unsigned-tail',
+      `entries ${signed.seq + 1}..${tail.seq} come after the signed head (entry ${signed.seq}): they were appended without the audit key`,
+      signed.seq + 1,
+    );
   }
   throw new Tampered('head-mismatch', `entry ${signed.seq} differs from the signed head: the log was rewritten`, signed.seq);
 }
@@ -199,7 +261,9 @@ async function runRanges(db: Database.Database, opts: VerifyOptions, from: numbe
   const workers = opts.workers !== undefined ? Math.min(opts.workers, n) : Math.min(4, cores, Math.floor(n / PER_WORKER_MIN));
   if (workers < 2) return [verifyRange(db.prepare(RANGE_SQL).raw(), crypto, from, to, BATCH, null)];
   const span = Math.ceil((to - from) / workers);
-  const ranges = Array.from({ length: workers }, (_, i) => [from + i * span, Math.min(to, from + (i + 1) * span)] as const).filter(([a, b]) => a < b);
+  const ranges = Array.from({ length: workers }, (_, i) => [from + i * span, Math.min(to, from + (i + 1) * span)] as const).filter(
+    ([a, b]) => a < b,
+  );
   return Promise.all(ranges.map(([a, b]) => runWorker(opts, a, b)));
 }
 
@@ -223,7 +287,10 @@ function runWorker(opts: VerifyOptions, from: number, to: number): Promise<Range
       eval: true,
       workerData: { sqlite: require.resolve('better-sqlite3'), db: opts.dbPath, sql: RANGE_SQL, from, to, batch: BATCH },
     });
-    const onAbort = () => { void w.terminate(); reject(opts.signal?.reason); };
+    const onAbort = () => {
+      void w.terminate();
+      reject(opts.signal?.reason);
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     w.once('message', (m: { ok?: RangeResult; error?: { message: string; code?: string } }) => {
       opts.signal?.removeEventListener('abort', onAbort);

@@ -6,15 +6,11 @@ import { workerEntry } from '../../../protocol/src/node/assets';
 import { type CommitBatch, Committer, type CommitterInit } from './commit';
 import type { ChainPoint } from './head';
 
-export type WriterRequest =
-  | { type: 'batch'; text: string; target: ChainPoint; durable: boolean }
-  | { type: 'retry' }
-  | { type: 'close' };
+export type WriterRequest = { type: 'batch'; text: string; target: ChainPoint; durable: boolean } | { type: 'retry' } | { type: 'close' };
 
 /** `handled` counts the requests the reply answers (the thread folds everything queued into one transaction). */
 export type WriterReply =
-  | { type: 'committed'; point: ChainPoint; handled: number }
-  | { type: 'failed'; through: number; message: string; handled: number };
+  { type: 'committed'; point: ChainPoint; handled: number } | { type: 'failed'; through: number; message: string; handled: number };
 
 export interface WriterThreadData {
   dbPath: string;
@@ -58,7 +54,10 @@ export class InlineWriter implements IBatchWriter {
   private readonly committer: Committer;
   private last: ChainPoint;
 
-  constructor(init: CommitterInit, private readonly events: WriterEvents) {
+  constructor(
+    init: CommitterInit,
+    private readonly events: WriterEvents,
+  ) {
     this.committer = new Committer(init);
     this.last = init.committed;
   }
@@ -72,9 +71,13 @@ export class InlineWriter implements IBatchWriter {
     if (this.committer.backlog) this.run({ text: '', target: this.last, durable: true });
   }
 
-  drain(_outstanding?: number): void { /* every commit already happened in submit */ }
+  drain(_outstanding?: number): void {
+    /* every commit already happened in submit */
+  }
 
-  dispose(): void { this.committer.dispose(); }
+  dispose(): void {
+    this.committer.dispose();
+  }
 
   private run(batch: CommitBatch): void {
     try {
@@ -104,18 +107,31 @@ export class ThreadWriter implements IBatchWriter {
   private posted = 0;
   private answered = 0;
   private _stopped: string | undefined;
-  get stopped(): string | undefined { return this._stopped; }
+  get stopped(): string | undefined {
+    return this._stopped;
+  }
 
-  constructor(entry: { file: string; ts: boolean }, init: Omit<WriterThreadData, 'ctrl' | 'port'>, private readonly events: WriterEvents) {
+  constructor(
+    entry: { file: string; ts: boolean },
+    init: Omit<WriterThreadData, 'ctrl' | 'port'>,
+    private readonly events: WriterEvents,
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const boot = `${entry.ts ? "require('tsx/cjs');" : ''} require(${JSON.stringify(entry.file)});`;
     const data: WriterThreadData = { ...init, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2 };
     // A larger young generation: every batch allocates thousands of short-lived strings and buffers.
-    this.worker = new Worker(boot, { eval: true, workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 48 } });
+    this.worker = new Worker(boot, {
+      eval: true,
+      workerData: data,
+      transferList: [port2],
+      resourceLimits: { maxYoungGenerationSizeMb: 48 },
+    });
     this.worker.unref();
     this.worker.on('error', (e) => this.stop(`the audit writer thread failed: ${e.message}`));
-    this.worker.on('exit', (code) => { if (this.posted > this.answered || code !== 0) this.stop(`the audit writer thread exited (code ${code})`); });
+    this.worker.on('exit', (code) => {
+      if (this.posted > this.answered || code !== 0) this.stop(`the audit writer thread exited (code ${code})`);
+    });
     this.port.on('message', (r: WriterReply) => this.onReply(r));
     this.port.unref();
   }
@@ -133,7 +149,10 @@ export class ThreadWriter implements IBatchWriter {
     while (this.posted - this.answered > outstanding && !this.stopped) {
       const seen = Atomics.load(this.ctrl, 0);
       const m = receiveMessageOnPort(this.port);
-      if (m) { this.onReply(m.message as WriterReply); continue; }
+      if (m) {
+        this.onReply(m.message as WriterReply);
+        continue;
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
         this.stop(`the audit writer thread did not answer within ${DRAIN_TIMEOUT_MS} ms`);
@@ -141,7 +160,8 @@ export class ThreadWriter implements IBatchWriter {
       }
       Atomics.wait(this.ctrl, 0, seen, left);
     }
-    if (this.stopped) throw new AirlockError(AUDIT_WRITER_STOPPED, this.stopped, 'restart the kernel; entries not yet written were refused');
+    if (this.stopped)
+      throw new AirlockError(AUDIT_WRITER_STOPPED, this.stopped, 'restart the kernel; entries not yet written were refused');
   }
 
   dispose(): void {
@@ -149,7 +169,9 @@ export class ThreadWriter implements IBatchWriter {
       try {
         this.post({ type: 'close' }, undefined);
         this.drain();
-      } catch { /* reported through events.failed */ }
+      } catch {
+        /* reported through events.failed */
+      }
     }
     this._stopped ??= 'the audit log is closed';
     this.port.close();
@@ -170,9 +192,16 @@ export class ThreadWriter implements IBatchWriter {
     this.answered += r.handled;
     if (this.answered >= this.posted) this.port.unref();
     switch (r.type) {
-      case 'committed': this.events.committed(r.point); break;
-      case 'failed': this.events.failed(r.through, r.message); break;
-      default: { const never: never = r; throw new Error(`unknown writer reply ${JSON.stringify(never)}`); }
+      case 'committed':
+        this.events.committed(r.point);
+        break;
+      case 'failed':
+        this.events.failed(r.through, r.message);
+        break;
+      default: {
+        const never: never = r;
+        throw new Error(`unknown writer reply ${JSON.stringify(never)}`);
+      }
     }
   }
 
@@ -186,10 +215,15 @@ export class ThreadWriter implements IBatchWriter {
 }
 
 /** The thread when its script is there and the caller did not ask otherwise; inline otherwise. */
-export function createWriter(kind: 'thread' | 'inline' | undefined, init: CommitterInit & { dbPath: string }, events: WriterEvents): IBatchWriter {
+export function createWriter(
+  kind: 'thread' | 'inline' | undefined,
+  init: CommitterInit & { dbPath: string },
+  events: WriterEvents,
+): IBatchWriter {
   const entry = kind === 'inline' ? undefined : writerThreadEntry();
   if (!entry) {
-    if (kind === 'thread') throw new AirlockError('AUDIT_WRITER_MISSING', 'the audit writer thread script is missing', 'rebuild the kernel (npm run build)');
+    if (kind === 'thread')
+      throw new AirlockError('AUDIT_WRITER_MISSING', 'the audit writer thread script is missing', 'rebuild the kernel (npm run build)');
     return new InlineWriter(init, events);
   }
   const { db: _inline, ...data } = init;

@@ -8,7 +8,8 @@ import { type ConfigKey, keyDef, type Layer } from './keys';
 function load(file: string): YAML.Document {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const doc = text.trim() ? YAML.parseDocument(text) : new YAML.Document({});
-  if (doc.errors.length) throw new AirlockError(ErrorCodes.Config, `${file} is not valid YAML: ${doc.errors[0]!.message}`, 'fix the file by hand first');
+  if (doc.errors.length)
+    throw new AirlockError(ErrorCodes.Config, `${file} is not valid YAML: ${doc.errors[0]!.message}`, 'fix the file by hand first');
   return doc;
 }
 
@@ -22,12 +23,26 @@ function save(file: string, doc: YAML.Document): void {
 /** Validates `raw` for `key` as `layer` would be read, then writes the parsed value. */
 export function setConfigValue(file: string, layer: Exclude<Layer, 'default' | 'env' | 'flag'>, key: ConfigKey, raw: string): unknown {
   const def = keyDef(key);
-  if (!def.layers.includes(layer)) throw new AirlockError(ErrorCodes.Config, `${key} cannot be set in the ${layer} file`, `set it in ${def.layers.filter((l) => l === 'user').length ? 'your user file (without --workspace-file)' : 'the environment or a flag'}`);
+  if (!def.layers.includes(layer))
+    throw new AirlockError(
+      ErrorCodes.Config,
+      `${key} cannot be set in the ${layer} file`,
+      `set it in ${def.layers.filter((l) => l === 'user').length ? 'your user file (without --workspace-file)' : 'the environment or a flag'}`,
+    );
   let value: unknown = raw;
-  try { value = YAML.parse(raw); } catch { /* a plain string */ }
+  try {
+    value = YAML.parse(raw);
+  } catch {
+    /* a plain string */
+  }
   let parsed = def.schema.safeParse(value);
   if (!parsed.success && typeof value !== 'string') parsed = def.schema.safeParse(raw);
-  if (!parsed.success) throw new AirlockError(ErrorCodes.Config, `${key}: ${formatIssues(parsed.error)}`, `\`airlock config explain ${key}\` describes the key`);
+  if (!parsed.success)
+    throw new AirlockError(
+      ErrorCodes.Config,
+      `${key}: ${formatIssues(parsed.error)}`,
+      `\`airlock config explain ${key}\` describes the key`,
+    );
   const doc = load(file);
   if (doc.has(key)) doc.set(key, parsed.data);
   else doc.setIn(key.split('.'), parsed.data);

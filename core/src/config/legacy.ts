@@ -7,9 +7,17 @@ import type { Values } from './resolve';
 
 /** Bootstrap option -> configuration key (options not listed are not configuration: timeouts, limits for tests). */
 export const BOOTSTRAP_KEYS = {
-  runtime: 'engine.runtime', socket: 'engine.socket', stateRoot: 'state.root', policiesDir: 'policies.dir',
-  templatesDir: 'templates.dir', image: 'kernel.image', kernelNetwork: 'kernel.network', outputsSize: 'outputs.size',
-  kernelTransport: 'kernel.transport', engineHostSocket: 'engine.hostSocket', idleMinutes: 'kernel.idleMinutes',
+  runtime: 'engine.runtime',
+  socket: 'engine.socket',
+  stateRoot: 'state.root',
+  policiesDir: 'policies.dir',
+  templatesDir: 'templates.dir',
+  image: 'kernel.image',
+  kernelNetwork: 'kernel.network',
+  outputsSize: 'outputs.size',
+  kernelTransport: 'kernel.transport',
+  engineHostSocket: 'engine.hostSocket',
+  idleMinutes: 'kernel.idleMinutes',
   sandboxRuntime: 'sandbox.runtime',
 } as const satisfies Record<string, ConfigKey>;
 
@@ -22,8 +30,14 @@ export function readLegacyJson(userYaml: string, warnings: string[]): Values {
   const file = legacyJsonFile(userYaml);
   if (fs.existsSync(userYaml) || !fs.existsSync(file)) return {};
   let doc: Record<string, unknown>;
-  try { doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>; } catch (e) {
-    throw new AirlockError(ErrorCodes.Config, `${file} is not valid JSON: ${(e as Error).message}`, 'fix or delete the file (its settings now live in config.yaml: `airlock config set`)');
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new AirlockError(
+      ErrorCodes.Config,
+      `${file} is not valid JSON: ${(e as Error).message}`,
+      'fix or delete the file (its settings now live in config.yaml: `airlock config set`)',
+    );
   }
   warnings.push(`${file} is read for compatibility; \`airlock config set\` writes ${path.basename(userYaml)} instead`);
   const out: Values = {};

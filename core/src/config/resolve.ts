@@ -10,7 +10,13 @@ import { loadManaged, type Managed, managedLocations, managedRefusal } from './m
 
 export type Values = Partial<Record<ConfigKey, unknown>>;
 export type CandidateStatus = 'won' | 'overridden' | 'refused' | 'invalid' | 'not-settable-here';
-export interface Candidate { layer: Layer; source: string; raw: unknown; status: CandidateStatus; reason?: string }
+export interface Candidate {
+  layer: Layer;
+  source: string;
+  raw: unknown;
+  status: CandidateStatus;
+  reason?: string;
+}
 export interface Explanation {
   key: ConfigKey;
   value: unknown;
@@ -57,10 +63,17 @@ function flatten(o: Record<string, unknown>, prefix = '', out: Record<string, un
 export function readLayerFile(file: string, warnings: string[] = []): Values {
   if (!fs.existsSync(file)) return {};
   let doc: unknown;
-  try { doc = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {}; } catch (e) {
-    throw new AirlockError(ErrorCodes.Config, `${file} is not valid YAML: ${(e as Error).message}`, 'fix the file, or `airlock config unset KEY` the value');
+  try {
+    doc = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
+  } catch (e) {
+    throw new AirlockError(
+      ErrorCodes.Config,
+      `${file} is not valid YAML: ${(e as Error).message}`,
+      'fix the file, or `airlock config unset KEY` the value',
+    );
   }
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new AirlockError(ErrorCodes.Config, `${file} must be a mapping of keys to values`, 'see docs/configuration.md');
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new AirlockError(ErrorCodes.Config, `${file} must be a mapping of keys to values`, 'see docs/configuration.md');
   const out: Values = {};
   for (const [k, v] of Object.entries(flatten(doc as Record<string, unknown>))) {
     if (isConfigKey(k)) out[k] = v;
@@ -112,7 +125,13 @@ export function resolveConfig(input: ResolveInput = {}): ResolvedConfig {
   return { values, explain, warnings: [...new Set(warnings)], errors, managed, files: { user, workspace: wsFile } };
 }
 
-function resolveKey(key: ConfigKey, layers: { layer: Layer; source: string; values: Values }[], managed: Managed, warnings: string[], errors: string[]): Explanation {
+function resolveKey(
+  key: ConfigKey,
+  layers: { layer: Layer; source: string; values: Values }[],
+  managed: Managed,
+  warnings: string[],
+  errors: string[],
+): Explanation {
   const def = keyDef(key);
   const candidates: Candidate[] = [];
   let winner: { value: unknown; from: Explanation['from'] } | undefined;
@@ -151,15 +170,21 @@ function resolveKey(key: ConfigKey, layers: { layer: Layer; source: string; valu
 function fallback(key: ConfigKey, managed: Managed): Pick<Explanation, 'value' | 'from'> {
   const def = keyDef(key);
   const max = managed.maximum[key];
-  if (def.default === undefined) return max !== undefined ? { value: def.schema.parse(max), from: 'managed' } : { value: undefined, from: 'unset' };
+  if (def.default === undefined)
+    return max !== undefined ? { value: def.schema.parse(max), from: 'managed' } : { value: undefined, from: 'unset' };
   if (!managedRefusal(managed, key, def.default)) return { value: def.default, from: 'default' };
   const bound = managed.minimum[key] ?? max;
-  return bound !== undefined && !managedRefusal(managed, key, bound) ? { value: def.schema.parse(bound), from: 'managed' } : { value: undefined, from: 'unset' };
+  return bound !== undefined && !managedRefusal(managed, key, bound)
+    ? { value: def.schema.parse(bound), from: 'managed' }
+    : { value: undefined, from: 'unset' };
 }
 
 /** Refuses configuration with values that do not parse: the first one named, with where it came from. */
 export function assertUsable(r: ResolvedConfig): void {
   if (!r.errors.length) return;
-  throw new AirlockError(ErrorCodes.Config, `invalid Airlock configuration: ${r.errors[0]}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : ''}`,
-    'fix the value, or remove it with `airlock config unset KEY`; `airlock config list` shows every value and where it came from');
+  throw new AirlockError(
+    ErrorCodes.Config,
+    `invalid Airlock configuration: ${r.errors[0]}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : ''}`,
+    'fix the value, or remove it with `airlock config unset KEY`; `airlock config list` shows every value and where it came from',
+  );
 }

@@ -16,9 +16,14 @@ export const RUNSC_DAEMON_JSON = '{"runtimes": {"runsc": {"path": "/usr/bin/runs
 /** HostConfig.Runtime for a sandbox: runc means the engine's own default (unset, so Podman keeps crun where it uses it). */
 export function ociRuntimeName(r: SandboxRuntime): string | undefined {
   switch (r) {
-    case 'runc': return undefined;
-    case 'runsc': return 'runsc';
-    default: { const never: never = r; throw new AirlockError(ErrorCodes.Config, `unknown sandbox runtime ${String(never)}`); }
+    case 'runc':
+      return undefined;
+    case 'runsc':
+      return 'runsc';
+    default: {
+      const never: never = r;
+      throw new AirlockError(ErrorCodes.Config, `unknown sandbox runtime ${String(never)}`);
+    }
   }
 }
 
@@ -28,24 +33,33 @@ export function sandboxRuntimeFromEnv(env: NodeJS.ProcessEnv): SandboxRuntime {
   if (raw === undefined || raw === '') return 'runc';
   const r = SandboxRuntime.safeParse(raw);
   if (!r.success) {
-    throw new AirlockError(ErrorCodes.Config, `${SANDBOX_RUNTIME_ENV} must be runc or runsc, got ${JSON.stringify(raw.slice(0, 40))}`,
-      '`airlock config set sandbox.runtime runsc` (or runc) sets it; `airlock config list` shows where the value came from');
+    throw new AirlockError(
+      ErrorCodes.Config,
+      `${SANDBOX_RUNTIME_ENV} must be runc or runsc, got ${JSON.stringify(raw.slice(0, 40))}`,
+      '`airlock config set sandbox.runtime runsc` (or runc) sets it; `airlock config list` shows where the value came from',
+    );
   }
   return r.data;
 }
 
 /** Refuses a runtime the engine does not have registered (its /info `Runtimes`): asking for gVisor and silently getting
  * runc would weaken isolation without anyone knowing. */
-export function assertRuntimeRegistered(wanted: SandboxRuntime, registered: readonly string[],
-    engine: { kind: string; socket: string }): void {
+export function assertRuntimeRegistered(
+  wanted: SandboxRuntime,
+  registered: readonly string[],
+  engine: { kind: string; socket: string },
+): void {
   const name = ociRuntimeName(wanted);
   if (name === undefined || registered.includes(name)) return;
-  const how = engine.kind === 'podman'
-    ? 'add `runsc = ["/usr/bin/runsc"]` under [engine.runtimes] in containers.conf'
-    : `register it in /etc/docker/daemon.json ${RUNSC_DAEMON_JSON} and restart dockerd`;
-  throw new AirlockError(SANDBOX_RUNTIME_MISSING,
-    `sandboxes are set to run under gVisor (sandbox.runtime: ${wanted}), but the ${engine.kind} engine at ${engine.socket}`
-    + ` has no runtime named ${name} (it has: ${registered.join(', ') || 'none listed'});`
-    + ' no sandbox is started under another runtime instead',
-    `install gVisor (apt install runsc) and ${how} (\`runtimes\`, docs/sandboxes.md "gVisor (runsc)"), or set sandbox.runtime to runc`);
+  const how =
+    engine.kind === 'podman'
+      ? 'add `runsc = ["/usr/bin/runsc"]` under [engine.runtimes] in containers.conf'
+      : `register it in /etc/docker/daemon.json ${RUNSC_DAEMON_JSON} and restart dockerd`;
+  throw new AirlockError(
+    SANDBOX_RUNTIME_MISSING,
+    `sandboxes are set to run under gVisor (sandbox.runtime: ${wanted}), but the ${engine.kind} engine at ${engine.socket}` +
+      ` has no runtime named ${name} (it has: ${registered.join(', ') || 'none listed'});` +
+      ' no sandbox is started under another runtime instead',
+    `install gVisor (apt install runsc) and ${how} (\`runtimes\`, docs/sandboxes.md "gVisor (runsc)"), or set sandbox.runtime to runc`,
+  );
 }

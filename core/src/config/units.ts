@@ -12,12 +12,20 @@ export function sizeBytes(s: string): number {
 /** The number a bound compares, or undefined for kinds without an order. */
 export function ordinal(kind: ValueKind, v: unknown): number | undefined {
   switch (kind) {
-    case 'number': return Number(v);
-    case 'size': return sizeBytes(String(v));
-    case 'duration': return parseDuration(String(v));
-    case 'boolean': return v ? 1 : 0;
+    case 'number':
+      return Number(v);
+    case 'size':
+      return sizeBytes(String(v));
+    case 'duration':
+      return parseDuration(String(v));
+    case 'boolean':
+      return v ? 1 : 0;
     case 'string':
-    case 'list': return undefined;
-    default: { const never: never = kind; return never; }
+    case 'list':
+      return undefined;
+    default: {
+      const never: never = kind;
+      return never;
+    }
   }
 }

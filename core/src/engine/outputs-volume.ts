@@ -2,7 +2,12 @@
 import type { BootstrapConfig, Paths } from '../config/bootstrap';
 import type { Engine } from './detect';
 
-export interface OutputsVolume { name: string; mountpoint: string; options: string; bytes: number }
+export interface OutputsVolume {
+  name: string;
+  mountpoint: string;
+  options: string;
+  bytes: number;
+}
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -20,12 +25,21 @@ export function outputsOptions(kind: Engine['kind'], cfg: BootstrapConfig, user:
   return `${size},nr_inodes=${cfg.outputsInodes},uid=${user.uid},gid=${user.gid},mode=0700,nosuid,nodev`;
 }
 
-const notFound = (e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e; return undefined; };
+const notFound = (e: { statusCode?: number }) => {
+  if (e.statusCode !== 404) throw e;
+  return undefined;
+};
 
 /** Creates the outputs volume, or replaces one made with other options (size, inodes, owner): the kernel container
  * that uses it (`kernel`) is removed first, it is replaced anyway since the options are part of its fit. */
-export async function ensureOutputsVolume(engine: Engine, cfg: BootstrapConfig, paths: Paths, user: { uid: number; gid: number },
-    kernel: string, say: (l: string) => void): Promise<OutputsVolume> {
+export async function ensureOutputsVolume(
+  engine: Engine,
+  cfg: BootstrapConfig,
+  paths: Paths,
+  user: { uid: number; gid: number },
+  kernel: string,
+  say: (l: string) => void,
+): Promise<OutputsVolume> {
   const name = `airlock-outputs-${paths.id}`;
   // Rootless Podman mounts it in the person's user namespace, where they are uid 0 (keep-id maps that back to them).
   const o = outputsOptions(engine.kind, cfg, engine.rootless ? { uid: 0, gid: 0 } : user);
@@ -38,8 +52,12 @@ export async function ensureOutputsVolume(engine: Engine, cfg: BootstrapConfig, 
     info = undefined;
   }
   if (!info) {
-    await engine.docker.createVolume({ Name: name, Driver: 'local', DriverOpts: { type: 'tmpfs', device: 'tmpfs', o },
-      Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'outputs', 'airlock.workspace': cfg.workspace } });
+    await engine.docker.createVolume({
+      Name: name,
+      Driver: 'local',
+      DriverOpts: { type: 'tmpfs', device: 'tmpfs', o },
+      Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'outputs', 'airlock.workspace': cfg.workspace },
+    });
     info = await vol.inspect();
   }
   return { name, mountpoint: info.Mountpoint, options: o, bytes: parseSize(cfg.outputsSize) };

@@ -19,7 +19,13 @@ export async function waitForEngine(ping: () => Promise<unknown>, o: EngineWaitO
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const end = now() + o.deadlineMs;
   for (let first = true; ; first = false) {
-    if (await ping().then(() => true, () => false)) return true;
+    if (
+      await ping().then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
     if (first) o.onWaiting?.();
     if (o.stopped?.() || now() >= end) return false;
     await sleep(o.intervalMs ?? 500);
@@ -33,14 +39,24 @@ export async function waitForEngine(ping: () => Promise<unknown>, o: EngineWaitO
 export class EngineOutage {
   private since?: number;
 
-  constructor(private readonly ping: () => Promise<unknown>, private readonly o: Omit<EngineWaitOptions, 'onWaiting'>) {}
+  constructor(
+    private readonly ping: () => Promise<unknown>,
+    private readonly o: Omit<EngineWaitOptions, 'onWaiting'>,
+  ) {}
 
   /** Before an attempt: true once the engine answers (waiting through the outage), false when it has been away too long. */
   async available(onWaiting: () => void): Promise<boolean> {
     const now = this.o.now ?? Date.now;
     const left = this.o.deadlineMs - (this.since === undefined ? 0 : now() - this.since);
     if (left <= 0) return false;
-    return waitForEngine(this.ping, { ...this.o, deadlineMs: left, onWaiting: () => { this.since ??= now(); onWaiting(); } });
+    return waitForEngine(this.ping, {
+      ...this.o,
+      deadlineMs: left,
+      onWaiting: () => {
+        this.since ??= now();
+        onWaiting();
+      },
+    });
   }
 
   /** The engine refused to act (shutting down, restarting): outage time, then a pause before the next attempt. */

@@ -8,11 +8,18 @@ import { folderBytes, readWorkspaceRecord, STATE_FOLDER } from './record';
 
 export type GcKind = 'container' | 'volume' | 'image' | 'state';
 export interface GcItem {
-  kind: GcKind; id: string; name: string; reason: string; bytes?: number;
+  kind: GcKind;
+  id: string;
+  name: string;
+  reason: string;
+  bytes?: number;
   /** A sandbox still running for no kernel. */
   force?: boolean;
 }
-export interface GcPlan { remove: GcItem[]; /** Things gc looked at and left, with why (not the ones plainly in use). */ kept: GcItem[] }
+export interface GcPlan {
+  remove: GcItem[];
+  /** Things gc looked at and left, with why (not the ones plainly in use). */ kept: GcItem[];
+}
 
 export interface GcOptions {
   /** The folder holding every workspace's `ws-<id>` state folder. */
@@ -29,7 +36,13 @@ export interface GcOptions {
 }
 
 const OWNED = { label: ['airlock.owner=airlock'] };
-const isDir = (p: string | undefined) => { try { return !!p && fs.statSync(p).isDirectory(); } catch { return false; } };
+const isDir = (p: string | undefined) => {
+  try {
+    return !!p && fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
 const kernelName = (id: string) => `airlock-kernel-${id}`;
 
 /** An image's kind for "newest of each kind": the kernel, or the recipe a sandbox image was built from. */
@@ -39,8 +52,11 @@ function imageKind(labels: Record<string, string> | undefined): string | undefin
 }
 
 export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
-  const [images, all, vols] = await Promise.all([docker.listImages({ filters: OWNED }), docker.listContainers({ all: true }),
-    docker.listVolumes({ filters: OWNED })]);
+  const [images, all, vols] = await Promise.all([
+    docker.listImages({ filters: OWNED }),
+    docker.listContainers({ all: true }),
+    docker.listVolumes({ filters: OWNED }),
+  ]);
   const remove: GcItem[] = [];
   const kept: GcItem[] = [];
   const mine = new Map(images.filter((i) => i.Labels?.[INSTALLATION_LABEL] === o.installation).map((i) => [i.Id, i]));
@@ -50,7 +66,9 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
     if (k && (!newest.has(k) || newest.get(k)!.Created < i.Created)) newest.set(k, i);
   }
   const newestIds = new Set([...newest.values()].map((i) => i.Id));
-  const running = new Set(all.filter((c) => c.State === 'running').flatMap((c) => [c.Id, ...(c.Names ?? []).map((n) => n.replace(/^\//, ''))]));
+  const running = new Set(
+    all.filter((c) => c.State === 'running').flatMap((c) => [c.Id, ...(c.Names ?? []).map((n) => n.replace(/^\//, ''))]),
+  );
   const name = (c: Docker.ContainerInfo) => (c.Names?.[0] ?? c.Id).replace(/^\//, '');
 
   // --- containers: stopped kernels of deleted workspaces or older images; sandboxes whose kernel is not running ---
@@ -59,7 +77,10 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
     const item = { kind: 'container' as const, id: c.Id, name: name(c) };
     const holder = c.Labels['airlock.holder'];
     if (c.Labels['airlock.role'] === 'kernel') {
-      if (c.State === 'running') { kept.push({ ...item, reason: 'running' }); continue; }
+      if (c.State === 'running') {
+        kept.push({ ...item, reason: 'running' });
+        continue;
+      }
       const ws = c.Labels['airlock.workspace'];
       if (o.local && ws && !isDir(ws)) remove.push({ ...item, reason: `its workspace ${ws} no longer exists` });
       else if (!newestIds.has(c.ImageID)) remove.push({ ...item, reason: 'a stopped kernel made from an older kernel image' });
@@ -90,11 +111,17 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
   // --- images: this installation's, unused, not the newest of their kind (unless allVersions) ---
   const inUse = new Set(live.map((c) => c.ImageID));
   for (const i of mine.values()) {
-    const item = { kind: 'image' as const, id: i.Id, name: (i.RepoTags ?? []).find((t) => t !== '<none>:<none>') ?? i.Id.slice(7, 19), bytes: i.Size };
+    const item = {
+      kind: 'image' as const,
+      id: i.Id,
+      name: (i.RepoTags ?? []).find((t) => t !== '<none>:<none>') ?? i.Id.slice(7, 19),
+      bytes: i.Size,
+    };
     if (!imageKind(i.Labels)) continue;
     if (inUse.has(i.Id)) kept.push({ ...item, reason: 'in use by a container' });
     else if ((o.now ?? Date.now()) - i.Created * 1000 < (o.imageGraceMs ?? 0)) kept.push({ ...item, reason: 'built recently' });
-    else if (newestIds.has(i.Id) && !o.allVersions) kept.push({ ...item, reason: 'the newest of its kind (--all-versions removes it too)' });
+    else if (newestIds.has(i.Id) && !o.allVersions)
+      kept.push({ ...item, reason: 'the newest of its kind (--all-versions removes it too)' });
     else remove.push({ ...item, reason: newestIds.has(i.Id) ? 'unused (--all-versions)' : 'an older version, unused' });
   }
 
@@ -105,15 +132,24 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
     const root = path.join(o.stateBase, d);
     const item = { kind: 'state' as const, id: root, name: d };
     const rec = readWorkspaceRecord(root);
-    if (!rec) { kept.push({ ...item, reason: 'it does not record its workspace (made by an older version; remove it by hand if unused)' }); continue; }
+    if (!rec) {
+      kept.push({ ...item, reason: 'it does not record its workspace (made by an older version; remove it by hand if unused)' });
+      continue;
+    }
     if (isDir(rec.path)) continue;
-    if (running.has(kernelName(m[1]))) { kept.push({ ...item, reason: `its workspace ${rec.path} is gone but its kernel is running` }); continue; }
+    if (running.has(kernelName(m[1]))) {
+      kept.push({ ...item, reason: `its workspace ${rec.path} is gone but its kernel is running` });
+      continue;
+    }
     remove.push({ ...item, reason: `its workspace ${rec.path} no longer exists`, bytes: folderBytes(root) });
   }
   return { remove, kept };
 }
 
-export interface GcResult { removed: GcItem[]; failed: (GcItem & { error: string })[] }
+export interface GcResult {
+  removed: GcItem[];
+  failed: (GcItem & { error: string })[];
+}
 
 /** Removes in order (containers, then the volumes and images they held, then state); a failure is reported, not fatal. */
 export async function applyGc(docker: Docker, plan: GcPlan): Promise<GcResult> {

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 export const WORKSPACE_RECORD = 'workspace.json';
 export const STATE_FOLDER = /^ws-([0-9a-f]{12})$/;
 
-export interface WorkspaceRecord { path: string; recordedAt: number }
+export interface WorkspaceRecord {
+  path: string;
+  recordedAt: number;
+}
 
 /** The state folder's name is `ws-<first 12 hex of sha256(workspace path)>` (core/src/config/bootstrap.ts statePaths). */
 export function stateFolderId(workspace: string): string {
@@ -21,7 +24,9 @@ export function recordWorkspace(root: string, workspace: string, now = Date.now(
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
     fs.writeFileSync(`${file}.tmp`, JSON.stringify({ path: workspace, recordedAt: now } satisfies WorkspaceRecord) + '\n', { mode: 0o600 });
     fs.renameSync(`${file}.tmp`, file);
-  } catch { /* gc keeps folders it knows nothing about */ }
+  } catch {
+    /* gc keeps folders it knows nothing about */
+  }
 }
 
 /** undefined when absent or unreadable, or when it names a workspace whose folder id is not this folder's (never trusted). */
@@ -42,13 +47,23 @@ export function folderBytes(dir: string): number {
   let n = 0;
   const walk = (p: string) => {
     let st: fs.Stats;
-    try { st = fs.lstatSync(p); } catch { return; }
-    if (st.isDirectory()) { for (const e of safeList(p)) walk(path.join(p, e)); } else if (st.isFile()) n += st.size;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of safeList(p)) walk(path.join(p, e));
+    } else if (st.isFile()) n += st.size;
   };
   walk(dir);
   return n;
 }
 
 function safeList(dir: string): string[] {
-  try { return fs.readdirSync(dir); } catch { return []; }
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -13,7 +13,11 @@ export const SWEEP_IMAGE_GRACE_MS = 24 * 3_600_000;
 /** undefined when a sweep ran within the last day (the stamp file in the state base says when). */
 export async function startupSweep(docker: Docker, o: Omit<GcOptions, 'allVersions'>, now = Date.now()): Promise<GcResult | undefined> {
   const stamp = path.join(o.stateBase, 'gc.stamp');
-  try { if (now - fs.statSync(stamp).mtimeMs < SWEEP_EVERY_MS) return undefined; } catch { /* never swept */ }
+  try {
+    if (now - fs.statSync(stamp).mtimeMs < SWEEP_EVERY_MS) return undefined;
+  } catch {
+    /* never swept */
+  }
   const r = await applyGc(docker, await planGc(docker, { ...o, imageGraceMs: SWEEP_IMAGE_GRACE_MS, now }));
   // Stamped when done: a sweep cut short (the CLI exited) runs again at the next start.
   fs.mkdirSync(o.stateBase, { recursive: true, mode: 0o700 });

@@ -9,27 +9,45 @@ import type { StoredServer } from './servers-file';
 export const secretAccount = (server: string, name: string) => `mcp:${server}:${name}`;
 
 /** Where secrets come from besides the environment (the CLI's OS keychain); absent: the environment only. */
-export interface SecretLookup { get(account: string): Promise<string | undefined> }
+export interface SecretLookup {
+  get(account: string): Promise<string | undefined>;
+}
 
-export async function serverConfigs(servers: Record<string, StoredServer>, env: NodeJS.ProcessEnv, keychain: SecretLookup | undefined,
-  managed: Managed, warn: (line: string) => void): Promise<McpServerConfig[]> {
+export async function serverConfigs(
+  servers: Record<string, StoredServer>,
+  env: NodeJS.ProcessEnv,
+  keychain: SecretLookup | undefined,
+  managed: Managed,
+  warn: (line: string) => void,
+): Promise<McpServerConfig[]> {
   const out: McpServerConfig[] = [];
   for (const [name, s] of Object.entries(servers)) {
     const why = managedRefusal(managed, 'mcp.servers', [name]);
-    if (why) { warn(`airlock: MCP server ${name} not started: ${why}`); continue; }
+    if (why) {
+      warn(`airlock: MCP server ${name} not started: ${why}`);
+      continue;
+    }
     const values: Record<string, string> = {};
     const missing: string[] = [];
     for (const v of s.secrets) {
-      const value = env[v] ?? await keychain?.get(secretAccount(name, v)).catch(() => undefined);
-      if (value) values[v] = value; else missing.push(v);
+      const value = env[v] ?? (await keychain?.get(secretAccount(name, v)).catch(() => undefined));
+      if (value) values[v] = value;
+      else missing.push(v);
     }
     if (missing.length) {
       warn(`airlock: MCP server ${name} not started: set ${missing.join(', ')} (environment or \`airlock mcp add ${name} … --secret\`)`);
       continue;
     }
-    out.push({ name, ...(s.command ? { command: s.command } : {}), ...(s.url ? { url: s.url } : {}), args: s.args, env: values,
+    out.push({
+      name,
+      ...(s.command ? { command: s.command } : {}),
+      ...(s.url ? { url: s.url } : {}),
+      args: s.args,
+      env: values,
       callTimeoutMs: s.callTimeoutMs ?? 60_000,
-      ...(s.npm ? { package: { hostDir: s.npm.dir, sha256: s.npm.sha256 } } : {}), ...(s.http ? { http: s.http } : {}) });
+      ...(s.npm ? { package: { hostDir: s.npm.dir, sha256: s.npm.sha256 } } : {}),
+      ...(s.http ? { http: s.http } : {}),
+    });
   }
   return out;
 }

@@ -9,22 +9,25 @@ import { userConfigFile } from '../config/resolve';
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
 
-export const StoredServer = z.object({
-  /** The program its sandbox runs; absent for a remote server (`url`). */
-  command: z.string().min(1).optional(),
-  /** A remote streamable-HTTP server (`airlock mcp add --url`), reached only through the egress proxy. */
-  url: McpServerConfig.shape.url,
-  args: z.array(z.string()).default([]),
-  /** Variables the server needs; each value is looked up when the servers are sent: $NAME, then the keychain. */
-  secrets: z.array(EnvName).default([]),
-  /** An npm install on this machine, mounted read-only into the server's sandbox; `sha256` pinned at `add`. */
-  npm: z.object({ spec: z.string().min(1), dir: z.string().startsWith('/'), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
-  callTimeoutMs: z.number().int().positive().max(600_000).optional(),
-  /** A streamable-HTTP server: the port (and path) it listens on inside its sandbox (`--port`, `--path`). */
-  http: McpServerConfig.shape.http,
-  /** Where an imported server came from (`.vscode/mcp.json`, `.mcp.json`). */
-  from: z.string().optional(),
-}).strict().refine((v) => !!v.command !== !!v.url, 'a server has a command or a url');
+export const StoredServer = z
+  .object({
+    /** The program its sandbox runs; absent for a remote server (`url`). */
+    command: z.string().min(1).optional(),
+    /** A remote streamable-HTTP server (`airlock mcp add --url`), reached only through the egress proxy. */
+    url: McpServerConfig.shape.url,
+    args: z.array(z.string()).default([]),
+    /** Variables the server needs; each value is looked up when the servers are sent: $NAME, then the keychain. */
+    secrets: z.array(EnvName).default([]),
+    /** An npm install on this machine, mounted read-only into the server's sandbox; `sha256` pinned at `add`. */
+    npm: z.object({ spec: z.string().min(1), dir: z.string().startsWith('/'), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+    callTimeoutMs: z.number().int().positive().max(600_000).optional(),
+    /** A streamable-HTTP server: the port (and path) it listens on inside its sandbox (`--port`, `--path`). */
+    http: McpServerConfig.shape.http,
+    /** Where an imported server came from (`.vscode/mcp.json`, `.mcp.json`). */
+    from: z.string().optional(),
+  })
+  .strict()
+  .refine((v) => !!v.command !== !!v.url, 'a server has a command or a url');
 export type StoredServer = z.infer<typeof StoredServer>;
 const ServersFile = z.object({ servers: z.record(McpServerName, StoredServer).default({}) }).strict();
 
@@ -36,12 +39,18 @@ export function mcpHome(env: NodeJS.ProcessEnv): string {
 export function readServers(env: NodeJS.ProcessEnv): Record<string, StoredServer> {
   const file = path.join(mcpHome(env), 'servers.json');
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw e;
   }
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { throw new AirlockError('MCP_CONFIG_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it'); }
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new AirlockError('MCP_CONFIG_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it');
+  }
   const r = ServersFile.safeParse(raw);
   if (!r.success) throw new AirlockError('MCP_CONFIG_INVALID', `${file}: ${formatIssues(r.error)}`, 'fix or delete it');
   return r.data.servers;
@@ -58,7 +67,15 @@ export function writeServers(env: NodeJS.ProcessEnv, servers: Record<string, Sto
 }
 
 /** One stdio entry of another client's configuration, as Airlock will run it. */
-export interface Imported { name: string; command: string; args: string[]; env: string[]; npm?: string; url?: string; skipped?: string }
+export interface Imported {
+  name: string;
+  command: string;
+  args: string[];
+  env: string[];
+  npm?: string;
+  url?: string;
+  skipped?: string;
+}
 
 /**
  * Reads `.vscode/mcp.json` (`servers`) or `.mcp.json` / Claude and Cursor style (`mcpServers`). Stdio entries and
@@ -69,26 +86,49 @@ export interface Imported { name: string; command: string; args: string[]; env: 
 export function parseClientConfig(text: string, source: string): Imported[] {
   let raw: unknown;
   // VS Code's file allows comments and trailing commas.
-  try { raw = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1')); } catch (e) {
+  try {
+    raw = JSON.parse(text.replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'));
+  } catch (e) {
     throw new AirlockError('MCP_IMPORT_INVALID', `${source} is not JSON: ${(e as Error).message}`);
   }
   const o = (raw ?? {}) as { servers?: unknown; mcpServers?: unknown };
   const entries = (o.servers ?? o.mcpServers) as Record<string, Record<string, unknown>> | undefined;
   if (!entries || typeof entries !== 'object') {
-    throw new AirlockError('MCP_IMPORT_INVALID', `${source} has neither "servers" nor "mcpServers"`, 'pass a .vscode/mcp.json or .mcp.json');
+    throw new AirlockError(
+      'MCP_IMPORT_INVALID',
+      `${source} has neither "servers" nor "mcpServers"`,
+      'pass a .vscode/mcp.json or .mcp.json',
+    );
   }
   const out: Imported[] = [];
   for (const [rawName, e] of Object.entries(entries)) {
-    const name = rawName.toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 32);
+    const name = rawName
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-')
+      .replace(/^[^a-z0-9]+/, '')
+      .slice(0, 32);
     const env = Object.keys((e?.env ?? {}) as Record<string, unknown>).filter((k) => EnvName.safeParse(k).success);
     const type = typeof e?.type === 'string' ? e.type : e?.url ? 'http' : 'stdio';
-    if (!McpServerName.safeParse(name).success) { out.push({ name: rawName, command: '', args: [], env, skipped: 'its name cannot be used' }); continue; }
+    if (!McpServerName.safeParse(name).success) {
+      out.push({ name: rawName, command: '', args: [], env, skipped: 'its name cannot be used' });
+      continue;
+    }
     if (type === 'http' && typeof e?.url === 'string') {
       // A remote streamable-HTTP server: reached through the egress proxy under its own allowlist (docs/mcp.md).
       const url = McpServerConfig.shape.url.safeParse(e.url);
-      if (!url.success || !url.data) { out.push({ name, command: '', args: [], env, skipped: `its url is not an http(s) URL without credentials` }); continue; }
+      if (!url.success || !url.data) {
+        out.push({ name, command: '', args: [], env, skipped: `its url is not an http(s) URL without credentials` });
+        continue;
+      }
       const headers = Object.keys((e?.headers ?? {}) as Record<string, unknown>);
-      out.push({ name, command: '', url: url.data, args: [], env, ...(headers.length ? { skipped: `it sends headers (${headers.join(', ')}), which are not supported yet` } : {}) });
+      out.push({
+        name,
+        command: '',
+        url: url.data,
+        args: [],
+        env,
+        ...(headers.length ? { skipped: `it sends headers (${headers.join(', ')}), which are not supported yet` } : {}),
+      });
       continue;
     }
     if (type !== 'stdio' || typeof e?.command !== 'string') {
@@ -99,7 +139,10 @@ export function parseClientConfig(text: string, source: string): Imported[] {
     if (e.command === 'npx') {
       const rest = args.filter((a, i) => !(i === 0 && (a === '-y' || a === '--yes')));
       const pkg = rest.find((a) => !a.startsWith('-'));
-      if (pkg) { out.push({ name, command: 'node', args: rest.slice(rest.indexOf(pkg) + 1), env, npm: pkg }); continue; }
+      if (pkg) {
+        out.push({ name, command: 'node', args: rest.slice(rest.indexOf(pkg) + 1), env, npm: pkg });
+        continue;
+      }
     }
     out.push({ name, command: e.command, args, env });
   }

@@ -23,12 +23,18 @@ export type Approvals = Record<string, z.infer<typeof Approval>>;
 export function readApprovals(env: NodeJS.ProcessEnv): Approvals {
   const file = path.join(userPluginsDir(env), 'approvals.json');
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw e;
   }
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { throw new AirlockError('PLUGIN_APPROVALS_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it'); }
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new AirlockError('PLUGIN_APPROVALS_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it');
+  }
   const r = ApprovalsFile.safeParse(raw);
   if (!r.success) throw new AirlockError('PLUGIN_APPROVALS_INVALID', `${file}: ${formatIssues(r.error)}`, 'fix or delete it');
   return r.data.approvals;
@@ -51,10 +57,15 @@ export function readManifest(dir: string): unknown {
     const st = fs.lstatSync(file);
     if (!st.isFile() || st.size > MAX_MANIFEST_BYTES) return null;
     return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
-export interface Found { candidates: PluginCandidate[]; skipped: string[] }
+export interface Found {
+  candidates: PluginCandidate[];
+  skipped: string[];
+}
 
 /**
  * Every plugin folder of the three sources. A name found twice keeps the first of: the person's folder, built-ins,
@@ -63,7 +74,10 @@ export interface Found { candidates: PluginCandidate[]; skipped: string[] }
 export function discoverPlugins(o: { workspace: string; env: NodeJS.ProcessEnv; builtinDir?: string }): Found {
   const approvals = readApprovals(o.env);
   const sources: Array<[PluginSource, string | undefined]> = [
-    ['user', userPluginsDir(o.env)], ['builtin', o.builtinDir], ['workspace', workspacePluginsDir(o.workspace)]];
+    ['user', userPluginsDir(o.env)],
+    ['builtin', o.builtinDir],
+    ['workspace', workspacePluginsDir(o.workspace)],
+  ];
   const seen = new Set<string>();
   const candidates: PluginCandidate[] = [];
   const skipped: string[] = [];
@@ -75,7 +89,10 @@ export function discoverPlugins(o: { workspace: string; env: NodeJS.ProcessEnv; 
       const manifest = readManifest(folder);
       const name = (manifest as { name?: unknown } | null)?.name;
       const key = typeof name === 'string' ? name : e.name;
-      if (seen.has(key)) { skipped.push(`${source} plugin ${key} (${folder}): a plugin of that name was found first`); continue; }
+      if (seen.has(key)) {
+        skipped.push(`${source} plugin ${key} (${folder}): a plugin of that name was found first`);
+        continue;
+      }
       seen.add(key);
       const sha256 = contentHash(folder);
       const approved = typeof name === 'string' ? approvals[name]?.sha256 : undefined;

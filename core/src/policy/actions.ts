@@ -8,7 +8,7 @@ export const ACTIONS: Readonly<Record<string, ResourceKind>> = {
   'fs.write': 'path',
   'fs.delete': 'path',
   'fs.rename': 'path',
-  'exec': 'command',
+  exec: 'command',
   'net.connect': 'hostport',
   /** A second, explicit grant the egress proxy needs for an IP literal or a name that resolves to a non-public address. */
   'net.private': 'hostport',

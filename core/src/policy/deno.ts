@@ -31,22 +31,45 @@ function command(modulePath: string, request: unknown, o: PredicateOptions) {
     `const answer = await predicate(${JSON.stringify(request)});`,
     `console.log(${JSON.stringify(marker)} + JSON.stringify({ answer: answer === undefined ? null : answer }));`,
   ].join('\n');
-  const args = ['run', '--no-prompt', '--no-config', '--no-lock', '--no-remote', '--no-npm', '--quiet',
-    `--v8-flags=--max-old-space-size=${o.memoryMb ?? DEFAULT_PREDICATE_MEMORY_MB}`, '-'];
+  const args = [
+    'run',
+    '--no-prompt',
+    '--no-config',
+    '--no-lock',
+    '--no-remote',
+    '--no-npm',
+    '--quiet',
+    `--v8-flags=--max-old-space-size=${o.memoryMb ?? DEFAULT_PREDICATE_MEMORY_MB}`,
+    '-',
+  ];
   const env = { PATH: '/usr/bin:/bin', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', DENO_DIR: path.join(os.tmpdir(), 'airlock-deno-cache') };
   return { bin: o.denoPath ?? defaultDenoPath(), args, env, source, marker };
 }
 
-function interpret(stdout: string, stderr: string, status: number | null, timedOut: boolean, marker: string, o: PredicateOptions): PredicateResult {
+function interpret(
+  stdout: string,
+  stderr: string,
+  status: number | null,
+  timedOut: boolean,
+  marker: string,
+  o: PredicateOptions,
+): PredicateResult {
   if (timedOut) return { ok: false, reason: `timed out after ${o.timeoutMs ?? DEFAULT_PREDICATE_TIMEOUT_MS} ms` };
-  const line = stdout.split('\n').reverse().find((l) => l.startsWith(marker));
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(marker));
   if (status !== 0 || !line) {
     const lines = stderr.trim().split('\n').filter(Boolean);
     const why = lines.find((l) => /^(error|uncaught)/i.test(l)) ?? lines[lines.length - 1] ?? `exit ${status}`;
     return { ok: false, reason: `crashed: ${why.slice(0, 300)}` };
   }
   let answer: unknown;
-  try { answer = (JSON.parse(line.slice(marker.length)) as { answer: unknown }).answer; } catch { return { ok: false, reason: 'answer was not readable' }; }
+  try {
+    answer = (JSON.parse(line.slice(marker.length)) as { answer: unknown }).answer;
+  } catch {
+    return { ok: false, reason: 'answer was not readable' };
+  }
   if (typeof answer !== 'boolean') return { ok: false, reason: `answered ${JSON.stringify(answer)?.slice(0, 100)}, not a boolean` };
   return { ok: true, value: answer };
 }
@@ -57,13 +80,26 @@ const NO_DENO: PredicateResult = { ok: false, reason: 'Deno is not shipped with 
 export function runPredicateSync(modulePath: string, request: unknown, o: PredicateOptions = {}): PredicateResult {
   const c = command(modulePath, request, o);
   if (!c.bin) return NO_DENO;
-  const r = spawnSync(c.bin, c.args, { input: c.source, env: c.env, timeout: o.timeoutMs ?? DEFAULT_PREDICATE_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, encoding: 'utf8' });
-  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT' && (r.error as NodeJS.ErrnoException).code !== 'ENOBUFS') return { ok: false, reason: `could not start deno: ${r.error.message}` };
+  const r = spawnSync(c.bin, c.args, {
+    input: c.source,
+    env: c.env,
+    timeout: o.timeoutMs ?? DEFAULT_PREDICATE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    maxBuffer: MAX_OUTPUT,
+    encoding: 'utf8',
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT' && (r.error as NodeJS.ErrnoException).code !== 'ENOBUFS')
+    return { ok: false, reason: `could not start deno: ${r.error.message}` };
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL';
   return interpret(r.stdout ?? '', r.stderr ?? '', r.status, timedOut, c.marker, o);
 }
 
-export function runPredicate(modulePath: string, request: unknown, o: PredicateOptions = {}, signal?: AbortSignal): Promise<PredicateResult> {
+export function runPredicate(
+  modulePath: string,
+  request: unknown,
+  o: PredicateOptions = {},
+  signal?: AbortSignal,
+): Promise<PredicateResult> {
   const c = command(modulePath, request, o);
   if (!c.bin) return Promise.resolve(NO_DENO);
   return new Promise((resolve) => {
@@ -73,11 +109,22 @@ export function runPredicate(modulePath: string, request: unknown, o: PredicateO
     let err = '';
     let timedOut = false;
     const kill = () => child.kill('SIGKILL');
-    const timer = setTimeout(() => { timedOut = true; kill(); }, o.timeoutMs ?? DEFAULT_PREDICATE_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, o.timeoutMs ?? DEFAULT_PREDICATE_TIMEOUT_MS);
     signal?.addEventListener('abort', kill, { once: true });
-    child.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); if (out.length > MAX_OUTPUT) kill(); });
-    child.stderr.on('data', (d: Buffer) => { if (err.length < MAX_OUTPUT) err += d.toString('utf8'); });
-    child.on('error', (e) => { clearTimeout(timer); resolve({ ok: false, reason: `could not start deno: ${e.message}` }); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      if (out.length > MAX_OUTPUT) kill();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      if (err.length < MAX_OUTPUT) err += d.toString('utf8');
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ ok: false, reason: `could not start deno: ${e.message}` });
+    });
     child.on('close', (status) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', kill);

@@ -3,7 +3,15 @@ import { Emitter, type Event, type IDisposable } from '../../../protocol/src/lif
 import type { Decision, PolicyRequest, Subject } from '../../../protocol/src/policy';
 import { type PredicateOptions, type PredicateResult, runPredicate, runPredicateSync } from './deno';
 import { checkExamples } from './examples';
-import { type CompileOptions, type CompiledPolicy, compilePolicy, type LoadedFile, PolicyLoadError, readPolicyFile, tighten } from './loader';
+import {
+  type CompileOptions,
+  type CompiledPolicy,
+  compilePolicy,
+  type LoadedFile,
+  PolicyLoadError,
+  readPolicyFile,
+  tighten,
+} from './loader';
 import { type Item, prepareRequest, type Prepared } from './request';
 import { type CompiledRule, type Limits, type MatchInput, ruleMatches } from './rules';
 import type { TokenCheck, TokenService } from './tokens';
@@ -11,7 +19,10 @@ import type { TokenCheck, TokenService } from './tokens';
 export const HARD_LIMITS = { timeout_ms: 10 * 60_000, memory_bytes: 2 * 1024 ** 3 } as const;
 const EFFECTS = ['allow', 'ask', 'deny'] as const;
 
-export interface PolicyChange { files: readonly string[]; rules: number }
+export interface PolicyChange {
+  files: readonly string[];
+  rules: number;
+}
 
 export interface IPolicyEngine extends IDisposable {
   /** Synchronous decision (runs Deno predicates blocking, only when a rule naming one is reached). `walked`: the path
@@ -41,7 +52,12 @@ export interface PolicyEngineOptions extends CompileOptions {
 }
 
 type Pending = Array<{ rule: CompiledRule; item: Item; key: string }>;
-interface Judged { rank: number; matched: CompiledRule[]; reason: string; limits: Limits }
+interface Judged {
+  rank: number;
+  matched: CompiledRule[];
+  reason: string;
+  limits: Limits;
+}
 
 export class PolicyEngine implements IPolicyEngine {
   private policy: CompiledPolicy;
@@ -58,14 +74,25 @@ export class PolicyEngine implements IPolicyEngine {
     this.policy = compilePolicy([], opts); // built-ins only: everything else is denied until a policy loads
   }
 
-  get files(): readonly string[] { return this.policy.files; }
-  get lastError(): PolicyLoadError | undefined { return this._lastError; }
-  get ruleCount(): number { return this.policy.rules.length; }
+  get files(): readonly string[] {
+    return this.policy.files;
+  }
+  get lastError(): PolicyLoadError | undefined {
+    return this._lastError;
+  }
+  get ruleCount(): number {
+    return this.policy.rules.length;
+  }
 
   allowsAny(action: string, subject: Subject, mode?: string): boolean {
     const m = mode ?? this.opts.mode;
-    return this.policy.rules.some((r) => r.effect === 'allow' && r.actions.includes(action) && (r.subjects === null || r.subjects(subject))
-      && (r.modes === null || (m !== undefined && r.modes.has(m))));
+    return this.policy.rules.some(
+      (r) =>
+        r.effect === 'allow' &&
+        r.actions.includes(action) &&
+        (r.subjects === null || r.subjects(subject)) &&
+        (r.modes === null || (m !== undefined && r.modes.has(m))),
+    );
   }
 
   load(paths: readonly string[]): void {
@@ -84,12 +111,17 @@ export class PolicyEngine implements IPolicyEngine {
       this._lastError = undefined;
       this._onDidChange.fire({ files: compiled.files, rules: compiled.rules.length });
     } catch (e) {
-      if (e instanceof PolicyLoadError) { this._lastError = e; this._onDidFailLoad.fire(e); }
+      if (e instanceof PolicyLoadError) {
+        this._lastError = e;
+        this._onDidFailLoad.fire(e);
+      }
       throw e;
     }
   }
 
-  reload(): void { this.load(this.paths); }
+  reload(): void {
+    this.load(this.paths);
+  }
 
   evaluate(req: PolicyRequest, opts?: { walked?: boolean }): Decision {
     const first = this.begin(req, opts?.walked);
@@ -110,14 +142,19 @@ export class PolicyEngine implements IPolicyEngine {
     const { prep, pol, pending } = first;
     let j = first.judged;
     if (pending.length) {
-      const answers = await Promise.all(pending.map((p) => runPredicate(p.rule.predicate!, predicateRequest(req, p.item), this.opts.predicates, signal)));
+      const answers = await Promise.all(
+        pending.map((p) => runPredicate(p.rule.predicate!, predicateRequest(req, p.item), this.opts.predicates, signal)),
+      );
       j = this.judge(req, prep, pol, new Map(pending.map((p, i) => [p.key, answers[i]])), null);
     }
     return this.finish(req, prep, j);
   }
 
   /** First pass: normalise, then judge without predicates, collecting the predicates that must run. */
-  private begin(req: PolicyRequest, walked = false): Decision | { prep: Extract<Prepared, { ok: true }>; pol: CompiledPolicy; pending: Pending; judged: Judged } {
+  private begin(
+    req: PolicyRequest,
+    walked = false,
+  ): Decision | { prep: Extract<Prepared, { ok: true }>; pol: CompiledPolicy; pending: Pending; judged: Judged } {
     const pol = this.policy;
     const prep = prepareRequest(req, walked && !req.resource.startsWith('/') ? undefined : this.opts.workspace);
     if (!prep.ok) return early(prep.reason);
@@ -126,7 +163,13 @@ export class PolicyEngine implements IPolicyEngine {
   }
 
   /** Finds every matching rule for every sub-resource; the strictest effect wins, no match is a deny. */
-  private judge(req: PolicyRequest, prep: Extract<Prepared, { ok: true }>, pol: CompiledPolicy, predicates: Map<string, PredicateResult> | null, pending: Pending | null): Judged {
+  private judge(
+    req: PolicyRequest,
+    prep: Extract<Prepared, { ok: true }>,
+    pol: CompiledPolicy,
+    predicates: Map<string, PredicateResult> | null,
+    pending: Pending | null,
+  ): Judged {
     const ctx = req.context ?? {};
     const matched: CompiledRule[] = [];
     let rank = -1;
@@ -135,8 +178,16 @@ export class PolicyEngine implements IPolicyEngine {
     let failure: string | undefined;
     for (const item of prep.items) {
       const stamp = ++this.stampSeq;
-      const input: MatchInput = { subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: ctx.mode ?? this.opts.mode, size: ctx.size,
-        testsPassed: ctx.tests_passed_on_accepted, any: item.any };
+      const input: MatchInput = {
+        subject: req.subject,
+        kind: prep.kind,
+        value: item.value,
+        absolute: item.absolute,
+        mode: ctx.mode ?? this.opts.mode,
+        size: ctx.size,
+        testsPassed: ctx.tests_passed_on_accepted,
+        any: item.any,
+      };
       let itemRank = -1;
       const lists = this.scratch;
       lists.length = 0;
@@ -153,17 +204,28 @@ export class PolicyEngine implements IPolicyEngine {
           if (r.predicate !== undefined) {
             const key = r.id + '\0' + item.value;
             const res = predicates?.get(key);
-            if (!res) { pending?.push({ rule: r, item, key }); continue; }
-            if (!res.ok) { failure ??= `predicate of rule ${r.id} failed: ${res.reason}`; matched.push(r); continue; }
+            if (!res) {
+              pending?.push({ rule: r, item, key });
+              continue;
+            }
+            if (!res.ok) {
+              failure ??= `predicate of rule ${r.id} failed: ${res.reason}`;
+              matched.push(r);
+              continue;
+            }
             if (!res.value) continue;
           }
           matched.push(r);
           if (r.rank > itemRank) itemRank = r.rank;
-          if (r.rank > rank || (r.rank === rank && best !== undefined && r.id < best.id)) { rank = r.rank; best = r; }
+          if (r.rank > rank || (r.rank === rank && best !== undefined && r.id < best.id)) {
+            rank = r.rank;
+            best = r;
+          }
         }
       }
       if (itemRank < 0 && !item.shadow && rank < 2) {
-        rank = 2; best = undefined;
+        rank = 2;
+        best = undefined;
         reason = `no rule allows ${req.action} on ${JSON.stringify(item.value.slice(0, 200))} (default deny)`;
       }
     }
@@ -180,13 +242,22 @@ export class PolicyEngine implements IPolicyEngine {
   private finish(req: PolicyRequest, prep: Extract<Prepared, { ok: true }>, j: Judged): Decision {
     let rank = j.rank;
     let reason = j.reason;
-    if (rank === 0 && prep.caps.length) { rank = 1; reason = `command line uses ${prep.caps.join(', ')}: needs approval`; }
+    if (rank === 0 && prep.caps.length) {
+      rank = 1;
+      reason = `command line uses ${prep.caps.join(', ')}: needs approval`;
+    }
     const token = req.context?.token;
     if (token !== undefined) {
       const tokens = this.opts.tokens;
       const check = tokenCheck(tokens, token, req, prep);
-      if (!check.ok) { rank = 2; reason = `capability token refused: ${check.reason}`; }
-      else if (rank === 1) { tokens!.consume(check.claims); rank = 0; reason = `approved by capability token ${check.claims.iss}#${check.claims.n}: ${reason}`; }
+      if (!check.ok) {
+        rank = 2;
+        reason = `capability token refused: ${check.reason}`;
+      } else if (rank === 1) {
+        tokens!.consume(check.claims);
+        rank = 0;
+        reason = `approved by capability token ${check.claims.iss}#${check.claims.n}: ${reason}`;
+      }
     }
     const ids = j.matched.length < 2 ? j.matched.map((r) => r.id) : [...new Set(j.matched.map((r) => r.id))].sort();
     return { decision: EFFECTS[rank], matched: ids, limits: j.limits as Decision['limits'], reason };
@@ -198,9 +269,19 @@ export class PolicyEngine implements IPolicyEngine {
   }
 }
 
-function tokenCheck(tokens: TokenService | undefined, token: string, req: PolicyRequest, prep: Extract<Prepared, { ok: true }>): TokenCheck {
+function tokenCheck(
+  tokens: TokenService | undefined,
+  token: string,
+  req: PolicyRequest,
+  prep: Extract<Prepared, { ok: true }>,
+): TokenCheck {
   if (!tokens) return { ok: false, reason: 'no token key is configured, so the token cannot be verified' };
-  return tokens.verify(token, { subject: `${req.subject.kind}:${req.subject.id}`, action: req.action, resource: prep.canonical, absolute: prep.absolute });
+  return tokens.verify(token, {
+    subject: `${req.subject.kind}:${req.subject.id}`,
+    action: req.action,
+    resource: prep.canonical,
+    absolute: prep.absolute,
+  });
 }
 
 /** Checks a token against a request's normalised scope, without judging the request (for `policy token verify`). */

@@ -18,10 +18,19 @@ export function ruleMatchesRequest(rule: CompiledRule, req: PolicyRequest, works
   if (!rule.actions.includes(req.action)) return false;
   const prep = prepareRequest(req, workspace);
   if (!prep.ok) return prep.reason;
-  return prep.items.some((item) => !item.shadow && ruleMatches(rule, {
-    subject: req.subject, kind: prep.kind, value: item.value, absolute: item.absolute, mode: req.context.mode ?? defaultMode, size: req.context.size,
-    testsPassed: req.context.tests_passed_on_accepted,
-  }));
+  return prep.items.some(
+    (item) =>
+      !item.shadow &&
+      ruleMatches(rule, {
+        subject: req.subject,
+        kind: prep.kind,
+        value: item.value,
+        absolute: item.absolute,
+        mode: req.context.mode ?? defaultMode,
+        size: req.context.size,
+        testsPassed: req.context.tests_passed_on_accepted,
+      }),
+  );
 }
 
 export function checkExamples(pol: CompiledPolicy, files: readonly LoadedFile[], workspace?: string): PolicyProblem[] {
@@ -37,7 +46,11 @@ export function checkExamples(pol: CompiledPolicy, files: readonly LoadedFile[],
           const ok = want === 'match' ? got === true : got !== true;
           if (ok) return;
           const why = typeof got === 'string' ? ` (${got})` : '';
-          problems.push({ file: f.file, ...f.locate(['rules', i, 'examples', want, k]), message: `rule ${rule.id}: example ${want}[${k}] ${ex.action} ${JSON.stringify(ex.resource)} ${want === 'match' ? 'does not match' : 'matches'}${why}` });
+          problems.push({
+            file: f.file,
+            ...f.locate(['rules', i, 'examples', want, k]),
+            message: `rule ${rule.id}: example ${want}[${k}] ${ex.action} ${JSON.stringify(ex.resource)} ${want === 'match' ? 'does not match' : 'matches'}${why}`,
+          });
         });
       }
     });

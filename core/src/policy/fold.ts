@@ -5,7 +5,8 @@
  * zero-width characters, BOM, word joiner, invisible operators, variation selectors, soft hyphen. HFS+ ignores several
  * of them when comparing names, so `.g\u200Bit` can be `.git` there.
  */
-const INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/gu;
+const INVISIBLE =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/gu;
 /** C0/C1 controls, line/paragraph separators, bidi controls and zero-width characters: never allowed in a patch path. */
 const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/u;
 const UNSAFE_G = new RegExp(UNSAFE.source, 'gu');
@@ -56,13 +57,16 @@ export function sameSegment(seg: string, protectedName: string): boolean {
  * replaced by that name, so `.GIT./HOOKS/pre-commit::$DATA` and `GIT~1/hooks` both read `.git/hooks/...`.
  */
 export function foldPath(value: string, names: readonly string[]): string {
-  return value.split('/').map((seg) => {
-    if (seg === '') return seg;
-    const f = foldSegment(seg);
-    if (!f.includes('~')) return f;
-    const hit = names.find((n) => isShortNameOf(seg, n));
-    return hit === undefined ? f : foldSegment(hit);
-  }).join('/');
+  return value
+    .split('/')
+    .map((seg) => {
+      if (seg === '') return seg;
+      const f = foldSegment(seg);
+      if (!f.includes('~')) return f;
+      const hit = names.find((n) => isShortNameOf(seg, n));
+      return hit === undefined ? f : foldSegment(hit);
+    })
+    .join('/');
 }
 
 /** The first unsafe character of `s` (bidi control, zero-width, control), as `U+XXXX`, or undefined. */

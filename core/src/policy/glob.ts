@@ -20,7 +20,15 @@ function escapeRe(s: string): string {
 
 /** `*` matches any run of characters (spaces and slashes too), `?` one character. */
 export function simpleGlob(pattern: string): RegExp {
-  return new RegExp('^' + pattern.split('*').map((p) => p.split('?').map(escapeRe).join('.')).join('.*') + '$', 's');
+  return new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.split('?').map(escapeRe).join('.'))
+        .join('.*') +
+      '$',
+    's',
+  );
 }
 
 /**
@@ -107,18 +115,28 @@ export function compileHostPattern(raw: string): ResourceMatcher {
 
 export function compileResourcePattern(kind: ResourceKind, raw: string, workspace?: string, fold = false): ResourceMatcher {
   switch (kind) {
-    case 'path': return compilePathPattern(raw, workspace, fold);
-    case 'command': return compileCommandPattern(raw);
-    case 'hostport': return compileHostPattern(raw);
-    case 'name': return compileSimplePattern(raw);
-    default: { const never: never = kind; throw new Error(`unknown resource kind ${String(never)}`); }
+    case 'path':
+      return compilePathPattern(raw, workspace, fold);
+    case 'command':
+      return compileCommandPattern(raw);
+    case 'hostport':
+      return compileHostPattern(raw);
+    case 'name':
+      return compileSimplePattern(raw);
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown resource kind ${String(never)}`);
+    }
   }
 }
 
 /** Splits a normalised resource into the segments the index walks. */
 export function resourceSegments(kind: ResourceKind, value: string): string[] {
   if (kind === 'path') return value === '.' ? [] : value.split('/');
-  if (kind === 'command') { const sp = value.indexOf(' '); return [sp < 0 ? value : value.slice(0, sp)]; }
+  if (kind === 'command') {
+    const sp = value.indexOf(' ');
+    return [sp < 0 ? value : value.slice(0, sp)];
+  }
   if (kind === 'hostport') return [value.slice(0, value.lastIndexOf(':'))];
   return [];
 }
@@ -134,7 +152,8 @@ export function compileSubjects(patterns: readonly string[]): SubjectMatcher {
     const kind = raw.slice(0, colon);
     const re = simpleGlob(raw.slice(colon + 1));
     if (kind === 'tag') return (s) => s.tags.some((t) => re.test(t));
-    if (!['agent', 'plugin', 'user', 'kernel'].includes(kind)) throw new Error(`subject kind ${JSON.stringify(kind)} is not agent, plugin, user, kernel or tag`);
+    if (!['agent', 'plugin', 'user', 'kernel'].includes(kind))
+      throw new Error(`subject kind ${JSON.stringify(kind)} is not agent, plugin, user, kernel or tag`);
     return (s) => s.kind === kind && re.test(s.id);
   });
   return parts.length === 1 ? parts[0] : (s) => parts.some((m) => m(s));

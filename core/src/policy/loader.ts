@@ -9,7 +9,12 @@ import { RuleIndex } from './rule-index';
 import { compileLimits, compileRule, type CompiledRule, CompileProblem, type Limits } from './rules';
 import { POLICY_INVALID } from './units';
 
-export interface PolicyProblem { file: string; line: number; col: number; message: string }
+export interface PolicyProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
 
 export function formatProblem(p: PolicyProblem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.message}`;
@@ -17,10 +22,18 @@ export function formatProblem(p: PolicyProblem): string {
 
 /** A policy that cannot be used: `invalid` (syntax, schema, units, patterns) or `examples` (an example disagrees). */
 export class PolicyLoadError extends AirlockError {
-  constructor(readonly kind: 'invalid' | 'examples', readonly problems: PolicyProblem[]) {
-    super(kind === 'invalid' ? POLICY_INVALID : 'POLICY_EXAMPLE_FAILED', problems.map(formatProblem).join('\n'),
-      kind === 'invalid' ? 'fix the policy file at the position shown; the last good policy stays in force' : 'fix the rule or the example; the last good policy stays in force',
-      { problems });
+  constructor(
+    readonly kind: 'invalid' | 'examples',
+    readonly problems: PolicyProblem[],
+  ) {
+    super(
+      kind === 'invalid' ? POLICY_INVALID : 'POLICY_EXAMPLE_FAILED',
+      problems.map(formatProblem).join('\n'),
+      kind === 'invalid'
+        ? 'fix the policy file at the position shown; the last good policy stays in force'
+        : 'fix the rule or the example; the last good policy stays in force',
+      { problems },
+    );
   }
 }
 
@@ -41,11 +54,14 @@ export function parsePolicyText(text: string, file: string): LoadedFile {
   const locate = locator(doc, lc);
   const parsed = PolicyFile.safeParse(doc.toJS({ maxAliasCount: 100 }));
   if (!parsed.success) {
-    throw new PolicyLoadError('invalid', parsed.error.issues.map((i) => {
-      const at = i.path.filter((k): k is string | number => typeof k !== 'symbol');
-      const where = at.length ? ` (at ${at.join('.')})` : '';
-      return { file, ...locate(at), message: i.message + where };
-    }));
+    throw new PolicyLoadError(
+      'invalid',
+      parsed.error.issues.map((i) => {
+        const at = i.path.filter((k): k is string | number => typeof k !== 'symbol');
+        const where = at.length ? ` (at ${at.join('.')})` : '';
+        return { file, ...locate(at), message: i.message + where };
+      }),
+    );
   }
   return { file, policy: parsed.data, locate };
 }
@@ -66,7 +82,9 @@ export function readPolicyFile(file: string): LoadedFile {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new PolicyLoadError('invalid', [{ file, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    throw new PolicyLoadError('invalid', [
+      { file, line: 1, col: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` },
+    ]);
   }
   return parsePolicyText(text, file);
 }
@@ -85,7 +103,9 @@ export interface CompileOptions extends BuiltinOptions {
 
 export function compilePolicy(files: readonly LoadedFile[], opts: CompileOptions = {}): CompiledPolicy {
   const problems: PolicyProblem[] = [];
-  const rules: CompiledRule[] = builtinRules(opts).map((r, i) => compileRule(r, '<builtin>', i, { builtin: true, workspace: opts.workspace }));
+  const rules: CompiledRule[] = builtinRules(opts).map((r, i) =>
+    compileRule(r, '<builtin>', i, { builtin: true, workspace: opts.workspace }),
+  );
   const seen = new Map<string, string>();
   const defaults: Limits = {};
   for (const f of files) {
@@ -93,7 +113,8 @@ export function compilePolicy(files: readonly LoadedFile[], opts: CompileOptions
     try {
       tighten(defaults, compileLimits(f.policy.defaults, ['defaults']));
     } catch (e) {
-      if (e instanceof CompileProblem) fail(e.path, e.message); else throw e;
+      if (e instanceof CompileProblem) fail(e.path, e.message);
+      else throw e;
     }
     const dir = path.dirname(path.resolve(f.file));
     f.policy.rules.forEach((rule: PolicyRule, i) => {
@@ -103,9 +124,11 @@ export function compilePolicy(files: readonly LoadedFile[], opts: CompileOptions
       try {
         rules.push(compileRule(rule, f.file, i, { workspace: opts.workspace, resolvePredicate: (p) => path.resolve(dir, p) }));
       } catch (e) {
-        if (e instanceof CompileProblem) fail(e.path, e.message); else throw e;
+        if (e instanceof CompileProblem) fail(e.path, e.message);
+        else throw e;
       }
-      if (rule.predicate && !fs.existsSync(path.resolve(dir, rule.predicate))) fail(['rules', i, 'predicate'], `predicate module ${rule.predicate} does not exist`);
+      if (rule.predicate && !fs.existsSync(path.resolve(dir, rule.predicate)))
+        fail(['rules', i, 'predicate'], `predicate module ${rule.predicate} does not exist`);
     });
   }
   if (problems.length) throw new PolicyLoadError('invalid', problems);

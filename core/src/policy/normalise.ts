@@ -28,10 +28,14 @@ export function checkText(input: string, max: number, what: string): { ok: true;
 export function normalisePathLexical(input: string): Normalised {
   const c = confinePath(undefined, input, { max: { n: MAX_PATH_LENGTH, unit: 'chars' } });
   switch (c.type) {
-    case 'ok': return { ok: true, value: c.rel, absolute: false };
-    case 'absolute': return { ok: true, value: c.path, absolute: true };
-    case 'outside': return { ok: false, reason: `path ${JSON.stringify(input.normalize('NFC').slice(0, 200))} escapes the workspace` };
-    case 'invalid': return { ok: false, reason: `path ${c.reason}` };
+    case 'ok':
+      return { ok: true, value: c.rel, absolute: false };
+    case 'absolute':
+      return { ok: true, value: c.path, absolute: true };
+    case 'outside':
+      return { ok: false, reason: `path ${JSON.stringify(input.normalize('NFC').slice(0, 200))} escapes the workspace` };
+    case 'invalid':
+      return { ok: false, reason: `path ${c.reason}` };
   }
 }
 
@@ -47,7 +51,8 @@ export function normalisePath(input: string, workspace?: string): Normalised {
   const real = realpathNearest(abs);
   const rel = relativeInside(workspace, real);
   if (rel !== undefined) return { ok: true, value: rel, absolute: false };
-  if (!lex.absolute) return { ok: false, reason: `path ${JSON.stringify(input.slice(0, 200))} resolves (through a symlink) outside the workspace` };
+  if (!lex.absolute)
+    return { ok: false, reason: `path ${JSON.stringify(input.slice(0, 200))} resolves (through a symlink) outside the workspace` };
   return { ok: true, value: real, absolute: true };
 }
 
@@ -82,7 +87,8 @@ export function normaliseHostPort(input: string): Normalised {
   if (!t.ok) return t;
   const s = t.value.trim().toLowerCase().replace(/\.:/, ':');
   const m = HOSTPORT.exec(s);
-  if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535) return { ok: false, reason: `resource ${JSON.stringify(input.slice(0, 100))} is not host:port` };
+  if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535)
+    return { ok: false, reason: `resource ${JSON.stringify(input.slice(0, 100))} is not host:port` };
   return { ok: true, value: `${m[1]}:${Number(m[3])}`, absolute: false };
 }
 

@@ -3,7 +3,10 @@ import { type ResourceKind, resourceKind } from './actions';
 import { resourceSegments } from './glob';
 import type { CompiledRule } from './rules';
 
-interface Node { rules: CompiledRule[]; children: Map<string, Node> | null }
+interface Node {
+  rules: CompiledRule[];
+  children: Map<string, Node> | null;
+}
 
 const node = (): Node => ({ rules: [], children: null });
 
@@ -17,7 +20,10 @@ export class RuleIndex {
         if (!root) this.byAction.set(action, (root = node()));
         const kind = resourceKind(action)!;
         const pats = r.resources[kind];
-        if (!pats) { push(root, r); continue; }
+        if (!pats) {
+          push(root, r);
+          continue;
+        }
         for (const p of pats) {
           let n = root;
           for (const seg of p.prefix) {

@@ -4,7 +4,12 @@ import { KNOWN_ACTIONS, type ResourceKind, resourceKind } from './actions';
 import { compileResourcePattern, compileSubjects, type ResourceMatcher, simpleGlob, type SubjectMatcher } from './glob';
 import { parseDuration, parseSize } from './units';
 
-export interface Limits { timeout_ms?: number; memory_bytes?: number; output_bytes?: number; pids?: number }
+export interface Limits {
+  timeout_ms?: number;
+  memory_bytes?: number;
+  output_bytes?: number;
+  pids?: number;
+}
 
 export interface CompiledRule {
   readonly id: string;
@@ -34,14 +39,23 @@ export const RANK = { allow: 0, ask: 1, deny: 2 } as const;
 
 /** A problem found while compiling, located by its path inside the policy document. */
 export class CompileProblem extends Error {
-  constructor(readonly path: Array<string | number>, message: string) { super(message); }
+  constructor(
+    readonly path: Array<string | number>,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export function compileLimits(l: RuleLimits | undefined, at: Array<string | number>): Limits {
   const out: Limits = {};
   if (!l) return out;
   const unit = (key: string, f: () => number) => {
-    try { return f(); } catch (e) { throw new CompileProblem([...at, key], (e as Error).message); }
+    try {
+      return f();
+    } catch (e) {
+      throw new CompileProblem([...at, key], (e as Error).message);
+    }
   };
   if (l.timeout !== undefined) out.timeout_ms = unit('timeout', () => parseDuration(l.timeout!));
   if (l.memory !== undefined) out.memory_bytes = unit('memory', () => parseSize(l.memory!));
@@ -55,31 +69,54 @@ export function expandActions(patterns: readonly string[], at: Array<string | nu
   patterns.forEach((p, i) => {
     const re = simpleGlob(p);
     const hits = KNOWN_ACTIONS.filter((a) => re.test(a));
-    if (!hits.length) throw new CompileProblem([...at, i], `action pattern ${JSON.stringify(p)} matches no known action (known: ${KNOWN_ACTIONS.join(', ')})`);
+    if (!hits.length)
+      throw new CompileProblem(
+        [...at, i],
+        `action pattern ${JSON.stringify(p)} matches no known action (known: ${KNOWN_ACTIONS.join(', ')})`,
+      );
     hits.forEach((a) => out.add(a));
   });
   return [...out];
 }
 
-export function compileRule(rule: PolicyRule, file: string, index: number, opts: { workspace?: string; builtin?: boolean; resolvePredicate?: (p: string) => string }): CompiledRule {
+export function compileRule(
+  rule: PolicyRule,
+  file: string,
+  index: number,
+  opts: { workspace?: string; builtin?: boolean; resolvePredicate?: (p: string) => string },
+): CompiledRule {
   const at: Array<string | number> = ['rules', index];
-  if (!opts.builtin && rule.id.startsWith('builtin.')) throw new CompileProblem([...at, 'id'], `rule id ${rule.id} uses the reserved "builtin." prefix`);
+  if (!opts.builtin && rule.id.startsWith('builtin.'))
+    throw new CompileProblem([...at, 'id'], `rule id ${rule.id} uses the reserved "builtin." prefix`);
   const actions = expandActions(rule.actions, [...at, 'actions']);
   let subjects: SubjectMatcher | null = null;
-  try { if (rule.subjects) subjects = compileSubjects(rule.subjects); } catch (e) { throw new CompileProblem([...at, 'subjects'], (e as Error).message); }
+  try {
+    if (rule.subjects) subjects = compileSubjects(rule.subjects);
+  } catch (e) {
+    throw new CompileProblem([...at, 'subjects'], (e as Error).message);
+  }
   const kinds = new Set(actions.map((a) => resourceKind(a)!));
   const resources: CompiledRule['resources'] = {};
   const except: CompiledRule['except'] = {};
-  const compileList = (kind: ResourceKind, list: readonly string[], key: string) => list.map((p, i) => {
-    try { return compileResourcePattern(kind, p, opts.workspace, !!opts.builtin); } catch (e) { throw new CompileProblem([...at, key, i], (e as Error).message); }
-  });
+  const compileList = (kind: ResourceKind, list: readonly string[], key: string) =>
+    list.map((p, i) => {
+      try {
+        return compileResourcePattern(kind, p, opts.workspace, !!opts.builtin);
+      } catch (e) {
+        throw new CompileProblem([...at, key, i], (e as Error).message);
+      }
+    });
   for (const kind of kinds) {
     resources[kind] = rule.resources ? compileList(kind, rule.resources, 'resources') : null;
     except[kind] = rule.except ? compileList(kind, rule.except, 'except') : [];
   }
   let maxSize: number | undefined;
   if (rule.when?.max_size !== undefined) {
-    try { maxSize = parseSize(rule.when.max_size); } catch (e) { throw new CompileProblem([...at, 'when', 'max_size'], (e as Error).message); }
+    try {
+      maxSize = parseSize(rule.when.max_size);
+    } catch (e) {
+      throw new CompileProblem([...at, 'when', 'max_size'], (e as Error).message);
+    }
   }
   return {
     id: rule.id,
@@ -128,7 +165,11 @@ export function ruleMatches(r: CompiledRule, m: MatchInput): boolean {
   if (m.any) return true;
   if (res !== null) {
     let hit = false;
-    for (let i = 0; i < res.length; i++) if (res[i].test(m.value, m.absolute)) { hit = true; break; }
+    for (let i = 0; i < res.length; i++)
+      if (res[i].test(m.value, m.absolute)) {
+        hit = true;
+        break;
+      }
     if (!hit) return false;
   }
   const ex = r.except[m.kind]!;

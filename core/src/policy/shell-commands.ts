@@ -4,10 +4,16 @@ import type { Cap, SubCommand } from './shell';
 import { commandEffects } from './shell-effects';
 import { DANGEROUS_VAR, type Grammar, GRAMMARS, OPAQUE_WRAPPERS, parseWrapper, SHELLS } from './shell-wrappers';
 
-export interface Word { t: string; dyn: boolean }
+export interface Word {
+  t: string;
+  dyn: boolean;
+}
 /** Where a command's standard input comes from, when a shell might read its script there. */
 export type Stdin = { kind: 'text'; text: string; dyn: boolean } | { kind: 'unknown' } | { kind: 'deferred' };
-export interface Emitted { readsStdin: boolean; output: string | null }
+export interface Emitted {
+  readsStdin: boolean;
+  output: string | null;
+}
 
 export class ParseError extends Error {}
 /** A limit (depth, readings) was hit: never softened into a reading, always a denial. */
@@ -52,8 +58,13 @@ export class ShellState {
     if (dyn) this.any();
     if (shadow) this.shadowing++;
     try {
-      if (!this.parse(this, text, depth)) { this.any(); this.caps.add('indirection'); }
-    } finally { if (shadow) this.shadowing--; }
+      if (!this.parse(this, text, depth)) {
+        this.any();
+        this.caps.add('indirection');
+      }
+    } finally {
+      if (shadow) this.shadowing--;
+    }
   }
 
   /** A shell reading its script from standard input (`… | sh`, `sh <<EOF`, `bash <<< '…'`). */
@@ -71,7 +82,10 @@ function assignment(st: ShellState, name: string): void {
 export function emitCommand(st: ShellState, words: readonly Word[], depth: number, stdin: Stdin): Emitted {
   let k = 0;
   while (k < words.length && KEYWORDS.has(words[k].t)) k++;
-  while (k < words.length && ASSIGNMENT.test(words[k].t)) { assignment(st, words[k].t.slice(0, words[k].t.indexOf('='))); k++; }
+  while (k < words.length && ASSIGNMENT.test(words[k].t)) {
+    assignment(st, words[k].t.slice(0, words[k].t.indexOf('=')));
+    k++;
+  }
   const rest = words.slice(k);
   return rest.length ? command(st, rest, depth, stdin, false) : NONE;
 }
@@ -99,17 +113,30 @@ function command(st: ShellState, w: readonly Word[], depth: number, stdin: Stdin
   const aliased = !w[0].dyn ? st.aliases.get(texts[0]) : undefined;
   if (aliased !== undefined) {
     st.caps.add('indirection');
-    st.script([aliased, ...texts.slice(1)].join(' '), args.some((x) => x.dyn), depth + 1, false);
+    st.script(
+      [aliased, ...texts.slice(1)].join(' '),
+      args.some((x) => x.dyn),
+      depth + 1,
+      false,
+    );
     return NONE;
   }
   if (SHELLS.has(base)) return shell(st, w, depth, stdin);
   switch (base) {
     case 'eval':
       st.caps.add('indirection');
-      st.script(texts.slice(1).join(' '), args.some((x) => x.dyn), depth + 1, false);
+      st.script(
+        texts.slice(1).join(' '),
+        args.some((x) => x.dyn),
+        depth + 1,
+        false,
+      );
       return NONE;
-    case 'source': case '.':
-      st.caps.add('indirection'); st.any(); return NONE;
+    case 'source':
+    case '.':
+      st.caps.add('indirection');
+      st.any();
+      return NONE;
     case 'alias':
       st.caps.add('indirection');
       for (const a of args) {
@@ -118,8 +145,11 @@ function command(st: ShellState, w: readonly Word[], depth: number, stdin: Stdin
         else if (eq > 0) st.aliases.set(a.t.slice(0, eq), a.t.slice(eq + 1));
       }
       return NONE;
-    case 'find': return find(st, w, depth);
-    case 'echo': case 'printf': return { readsStdin: false, output: args.some((x) => x.dyn) ? null : printed(base, texts.slice(1)) };
+    case 'find':
+      return find(st, w, depth);
+    case 'echo':
+    case 'printf':
+      return { readsStdin: false, output: args.some((x) => x.dyn) ? null : printed(base, texts.slice(1)) };
     default:
       if (OPAQUE_WRAPPERS.has(base)) opaque(st, w, depth);
       return NONE;
@@ -141,14 +171,24 @@ function wrapper(st: ShellState, w: readonly Word[], depth: number, stdin: Stdin
   const texts = w.map((x) => x.t);
   suffixes(st, texts);
   const parsed = parseWrapper(g, texts, (name) => assignment(st, name));
-  if (!parsed.ok) { st.caps.add('indirection'); pushSelf(st, w, shadow); return NONE; }
+  if (!parsed.ok) {
+    st.caps.add('indirection');
+    pushSelf(st, w, shadow);
+    return NONE;
+  }
   if (parsed.writes) st.caps.add('writes-file');
   if (g.privileged || g.stdinArgs) st.caps.add('indirection');
   let inner = w.slice(parsed.start);
   if (parsed.split !== undefined) {
     st.caps.add('indirection');
     if (w[parsed.splitAt!]?.dyn) st.any();
-    inner = [...parsed.split.split(/[ \t\n]+/).filter(Boolean).map((t) => ({ t, dyn: false })), ...inner];
+    inner = [
+      ...parsed.split
+        .split(/[ \t\n]+/)
+        .filter(Boolean)
+        .map((t) => ({ t, dyn: false })),
+      ...inner,
+    ];
   }
   // The wrapper alone (`env`, `nice`) is itself the command; otherwise it is judged by what it runs, except when it
   // changes user (sudo): then the wrapper must be allowed too.
@@ -156,7 +196,12 @@ function wrapper(st: ShellState, w: readonly Word[], depth: number, stdin: Stdin
   if (!inner.length) return NONE;
   if (g.joined) {
     st.caps.add('indirection');
-    st.script(inner.map((x) => x.t).join(' '), inner.some((x) => x.dyn), depth + 1, false);
+    st.script(
+      inner.map((x) => x.t).join(' '),
+      inner.some((x) => x.dyn),
+      depth + 1,
+      false,
+    );
     return NONE;
   }
   return command(st, inner, depth + 1, stdin, shadow);
@@ -170,8 +215,14 @@ function shell(st: ShellState, w: readonly Word[], depth: number, stdin: Stdin):
   let s = false;
   for (; j < texts.length; j++) {
     const t = texts[j];
-    if (t === '--' || t === '-') { j++; break; }
-    if (t.startsWith('--')) { if (t === '--rcfile' || t === '--init-file') j++; continue; }
+    if (t === '--' || t === '-') {
+      j++;
+      break;
+    }
+    if (t.startsWith('--')) {
+      if (t === '--rcfile' || t === '--init-file') j++;
+      continue;
+    }
     if (!/^[-+]./.test(t)) break;
     const letters = t.slice(1);
     if (letters.includes('c')) c = true;
@@ -183,7 +234,10 @@ function shell(st: ShellState, w: readonly Word[], depth: number, stdin: Stdin):
     if (j < w.length) st.script(w[j].t, w[j].dyn, depth + 1, false);
     return NONE;
   }
-  if (j < w.length && !s) { st.any(); return NONE; } // a script file: its commands are unknown here
+  if (j < w.length && !s) {
+    st.any();
+    return NONE;
+  } // a script file: its commands are unknown here
   if (stdin.kind === 'deferred') return { readsStdin: true, output: null };
   if (stdin.kind === 'text') st.stdinScript(stdin.text, stdin.dyn, depth + 1);
   else st.any();
@@ -214,6 +268,9 @@ function find(st: ShellState, w: readonly Word[], depth: number): Emitted {
 /** A wrapper whose grammar is not modelled: every suffix and every script-like word is a reading. */
 function opaque(st: ShellState, w: readonly Word[], depth: number): void {
   st.caps.add('indirection');
-  suffixes(st, w.map((x) => x.t));
+  suffixes(
+    st,
+    w.map((x) => x.t),
+  );
   for (const a of w.slice(1)) if (SCRIPTISH.test(a.t)) st.script(a.t, a.dyn, depth + 1, true);
 }

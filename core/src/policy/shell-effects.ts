@@ -6,13 +6,54 @@ export type Effect = 'writes-file' | 'runs-program';
 /** git options before the subcommand: `-c`/`--config-env` set config that runs programs; `-C`/`--git-dir` pick a repo
  * whose config may; `-p` starts the configured pager. */
 const GIT_GLOBAL_RUNS = new Set(['-c', '--config-env', '--exec-path', '-C', '--git-dir', '--work-tree', '-p', '--paginate']);
-const GIT_GLOBAL_ARG = new Set(['-c', '-C', '--git-dir', '--work-tree', '--namespace', '--super-prefix', '--config-env', '--list-cmds', '--attr-source']);
+const GIT_GLOBAL_ARG = new Set([
+  '-c',
+  '-C',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--super-prefix',
+  '--config-env',
+  '--list-cmds',
+  '--attr-source',
+]);
 /** Options of any subcommand that run a program (external diff, textconv filters, pager, remote helpers, --exec). */
 const GIT_RUNS = ['--ext-diff', '--textconv', '--open-files-in-pager', '--upload-pack', '--receive-pack', '--exec', '--extcmd', '--tool'];
-const GIT_RUNS_SUBCOMMANDS = new Set(['difftool', 'mergetool', 'filter-branch', 'filter-repo', 'instaweb', 'web--browse', 'credential',
-  'daemon', 'shell', 'upload-pack', 'receive-pack', 'remote-ext', 'p4', 'svn', 'cvsimport', 'archimport', 'quiltimport', 'send-email']);
-const GIT_CONFIG_READS = new Set(['--get', '--get-all', '--get-regexp', '--get-urlmatch', '--get-color', '--get-colorbool', '--list', '-l',
-  'get', 'list', '--show-origin', '--show-scope', '--name-only']);
+const GIT_RUNS_SUBCOMMANDS = new Set([
+  'difftool',
+  'mergetool',
+  'filter-branch',
+  'filter-repo',
+  'instaweb',
+  'web--browse',
+  'credential',
+  'daemon',
+  'shell',
+  'upload-pack',
+  'receive-pack',
+  'remote-ext',
+  'p4',
+  'svn',
+  'cvsimport',
+  'archimport',
+  'quiltimport',
+  'send-email',
+]);
+const GIT_CONFIG_READS = new Set([
+  '--get',
+  '--get-all',
+  '--get-regexp',
+  '--get-urlmatch',
+  '--get-color',
+  '--get-colorbool',
+  '--list',
+  '-l',
+  'get',
+  'list',
+  '--show-origin',
+  '--show-scope',
+  '--name-only',
+]);
 
 function longName(w: string): string {
   const eq = w.indexOf('=');
@@ -30,7 +71,8 @@ function gitEffects(words: readonly string[], out: Set<Effect>): void {
   if (sub === undefined) return;
   const rest = words.slice(j + 1);
   if (GIT_RUNS_SUBCOMMANDS.has(sub)) out.add('runs-program');
-  const runs = (sub === 'bisect' && rest[0] === 'run') || (sub === 'submodule' && rest.includes('foreach')) || (sub === 'hook' && rest[0] === 'run');
+  const runs =
+    (sub === 'bisect' && rest[0] === 'run') || (sub === 'submodule' && rest.includes('foreach')) || (sub === 'hook' && rest[0] === 'run');
   if (runs) out.add('runs-program');
   if (sub === 'config' && !rest.some((w) => GIT_CONFIG_READS.has(longName(w)))) out.add('writes-file');
   for (const w of rest) {
@@ -48,7 +90,9 @@ function gitEffects(words: readonly string[], out: Set<Effect>): void {
 export function commandEffects(base: string, words: readonly string[]): Effect[] {
   const out = new Set<Effect>();
   switch (base) {
-    case 'git': gitEffects(words, out); break;
+    case 'git':
+      gitEffects(words, out);
+      break;
     case 'rg':
       for (const w of words) if (longName(w) === '--pre') out.add('runs-program');
       break;
@@ -58,8 +102,11 @@ export function commandEffects(base: string, words: readonly string[]): Effect[]
     case 'find':
       for (const w of words) if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(w)) out.add('writes-file');
       break;
-    case 'tee': if (words.length > 1) out.add('writes-file'); break;
-    default: break;
+    case 'tee':
+      if (words.length > 1) out.add('writes-file');
+      break;
+    default:
+      break;
   }
   return [...out];
 }

@@ -7,8 +7,8 @@ export const MAX_COMMAND_LENGTH = 8192;
 const MAX_DEPTH = 16;
 
 /** Why a command line can be no better than `ask`. */
-export type Cap = 'substitution' | 'redirection' | 'expansion' | 'assignment' | 'indirection' | 'background'
-  | 'writes-file' | 'runs-program';
+export type Cap =
+  'substitution' | 'redirection' | 'expansion' | 'assignment' | 'indirection' | 'background' | 'writes-file' | 'runs-program';
 
 export interface SubCommand {
   /** Words joined by one space, quotes removed; substitutions appear as `$()`, expansions as `$`. */
@@ -23,14 +23,21 @@ export type ParsedCommand = { ok: true; commands: SubCommand[]; caps: Cap[] } | 
 
 const SIMPLE = /^[A-Za-z0-9_.\/ \t:=,+@%-]*$/;
 
-interface Heredoc { delim: string; quoted: boolean; script: boolean }
+interface Heredoc {
+  delim: string;
+  quoted: boolean;
+  script: boolean;
+}
 
 class Parser {
   i = 0;
   /** Set by expansions/substitutions/unquoted globs while a word is read; quoting while a word is read. */
   private dyn = false;
   private quoted = false;
-  constructor(private readonly s: string, private readonly st: ShellState) {}
+  constructor(
+    private readonly s: string,
+    private readonly st: ShellState,
+  ) {}
 
   /** Parses commands until `end` (`)` or a backtick) or the end of input. */
   seq(end: string | null, depth: number): void {
@@ -46,41 +53,72 @@ class Parser {
     const endWord = () => {
       if (word === null) return;
       const w: Word = { t: word, dyn: this.dyn };
-      if (target === 'heredoc') { mine.push({ delim: word, quoted: this.quoted, script: false }); stdin = { kind: 'deferred' }; }
-      else if (target === 'herestring') stdin = { kind: 'text', text: word, dyn: w.dyn };
+      if (target === 'heredoc') {
+        mine.push({ delim: word, quoted: this.quoted, script: false });
+        stdin = { kind: 'deferred' };
+      } else if (target === 'herestring') stdin = { kind: 'text', text: word, dyn: w.dyn };
       else if (target === 'stdin') stdin = { kind: 'unknown' };
       else if (target === null) words.push(w);
       target = null;
-      word = null; this.dyn = false; this.quoted = false;
+      word = null;
+      this.dyn = false;
+      this.quoted = false;
     };
     const endCmd = (pipeNext: boolean) => {
       endWord();
       if (target) throw new ParseError('redirection without a target');
       const r = emitCommand(this.st, words, depth, stdin ?? piped ?? { kind: 'unknown' });
-      for (const h of mine.splice(0)) { h.script = r.readsStdin; pending.push(h); }
+      for (const h of mine.splice(0)) {
+        h.script = r.readsStdin;
+        pending.push(h);
+      }
       piped = pipeNext ? (r.output === null ? { kind: 'unknown' } : { kind: 'text', text: r.output, dyn: false }) : undefined;
-      words = []; stdin = undefined;
+      words = [];
+      stdin = undefined;
     };
     while (this.i < s.length) {
       const c = s[this.i];
-      if (end !== null && c === end) { this.i++; endCmd(false); return; }
+      if (end !== null && c === end) {
+        this.i++;
+        endCmd(false);
+        return;
+      }
       switch (c) {
-        case ' ': case '\t': endWord(); this.i++; break;
+        case ' ':
+        case '\t':
+          endWord();
+          this.i++;
+          break;
         case '\n':
-          endCmd(false); this.i++;
+          endCmd(false);
+          this.i++;
           for (const h of pending.splice(0)) this.heredocBody(h, depth);
           break;
-        case ';': case '&': case '|': {
-          if (c === '&' && s[this.i + 1] === '>') { endWord(); this.redirect(); target = 'redirect'; break; }
+        case ';':
+        case '&':
+        case '|': {
+          if (c === '&' && s[this.i + 1] === '>') {
+            endWord();
+            this.redirect();
+            target = 'redirect';
+            break;
+          }
           const two = s.slice(this.i, this.i + 2);
           endCmd(c === '|' && two !== '||');
           if (c === '&' && two !== '&&') this.st.caps.add('background');
           this.i += two === '&&' || two === '||' || two === ';;' || two === '|&' || two === ';&' ? 2 : 1;
           break;
         }
-        case '<': case '>':
-          if (s[this.i + 1] === '(') { // process substitution
-            this.st.caps.add('substitution'); this.i += 2; this.seq(')', depth + 1); word = (word ?? '') + '$()'; this.dyn = true; break;
+        case '<':
+        case '>':
+          if (s[this.i + 1] === '(') {
+            // process substitution
+            this.st.caps.add('substitution');
+            this.i += 2;
+            this.seq(')', depth + 1);
+            word = (word ?? '') + '$()';
+            this.dyn = true;
+            break;
           }
           if (word !== null && /^\d+$/.test(word)) word = null; // fd number: part of the redirection
           endWord();
@@ -88,29 +126,53 @@ class Parser {
           break;
         case '(':
           if (word !== null || words.length) throw new ParseError('unexpected "("');
-          this.i++; this.seq(')', depth + 1); break;
-        case ')': throw new ParseError('unbalanced ")"');
+          this.i++;
+          this.seq(')', depth + 1);
+          break;
+        case ')':
+          throw new ParseError('unbalanced ")"');
         case '`':
-          this.st.caps.add('substitution'); this.i++; this.seq('`', depth + 1); word = (word ?? '') + '$()'; this.dyn = true; break;
-        case '$': word = (word ?? '') + this.dollar(depth); break;
+          this.st.caps.add('substitution');
+          this.i++;
+          this.seq('`', depth + 1);
+          word = (word ?? '') + '$()';
+          this.dyn = true;
+          break;
+        case '$':
+          word = (word ?? '') + this.dollar(depth);
+          break;
         case "'": {
           const close = s.indexOf("'", this.i + 1);
           if (close < 0) throw new ParseError('unterminated single quote');
-          word = (word ?? '') + s.slice(this.i + 1, close); this.i = close + 1; this.quoted = true; break;
+          word = (word ?? '') + s.slice(this.i + 1, close);
+          this.i = close + 1;
+          this.quoted = true;
+          break;
         }
-        case '"': word = (word ?? '') + this.doubleQuoted(depth); this.quoted = true; break;
+        case '"':
+          word = (word ?? '') + this.doubleQuoted(depth);
+          this.quoted = true;
+          break;
         case '\\':
           if (this.i + 1 >= s.length) throw new ParseError('trailing backslash');
           if (s[this.i + 1] !== '\n') word = (word ?? '') + s[this.i + 1];
-          this.i += 2; this.quoted = true; break;
+          this.i += 2;
+          this.quoted = true;
+          break;
         case '#':
-          if (word === null) { while (this.i < s.length && s[this.i] !== '\n') this.i++; break; }
-          word += c; this.i++; break;
+          if (word === null) {
+            while (this.i < s.length && s[this.i] !== '\n') this.i++;
+            break;
+          }
+          word += c;
+          this.i++;
+          break;
         default:
           // Unquoted globs and braces expand to other words (`/bin/r?`, `{rm,-rf,x}`): the word is not what runs.
           if (c === '*' || c === '?' || c === '[') this.dyn = true;
           else if (c === '{' && (word !== null || /[,.]/.test(s.slice(this.i, s.indexOf('}', this.i) + 1)))) this.dyn = true;
-          word = (word ?? '') + c; this.i++;
+          word = (word ?? '') + c;
+          this.i++;
       }
     }
     if (end !== null) throw new ParseError(end === ')' ? 'unterminated "("' : 'unterminated backtick');
@@ -159,9 +221,21 @@ class Parser {
     const s = this.s;
     while (this.i < s.length) {
       const c = s[this.i];
-      if (c === '\\') { this.i += 2; continue; }
-      if (c === '$') { this.dollar(depth); continue; }
-      if (c === '`') { this.st.caps.add('substitution'); this.i++; this.seq('`', depth + 1); this.dyn = true; continue; }
+      if (c === '\\') {
+        this.i += 2;
+        continue;
+      }
+      if (c === '$') {
+        this.dollar(depth);
+        continue;
+      }
+      if (c === '`') {
+        this.st.caps.add('substitution');
+        this.i++;
+        this.seq('`', depth + 1);
+        this.dyn = true;
+        continue;
+      }
       this.i++;
     }
   }
@@ -169,19 +243,34 @@ class Parser {
   private dollar(depth: number): string {
     const s = this.s;
     const n = s[this.i + 1];
-    if (n === '(') { this.st.caps.add('substitution'); this.i += 2; this.seq(')', depth + 1); this.dyn = true; return '$()'; }
+    if (n === '(') {
+      this.st.caps.add('substitution');
+      this.i += 2;
+      this.seq(')', depth + 1);
+      this.dyn = true;
+      return '$()';
+    }
     if (n === '{') {
       const close = s.indexOf('}', this.i + 2);
       if (close < 0) throw new ParseError('unterminated ${');
-      this.st.caps.add('expansion'); this.i = close + 1; this.dyn = true; return '$';
+      this.st.caps.add('expansion');
+      this.i = close + 1;
+      this.dyn = true;
+      return '$';
     }
     if (n !== undefined && /[A-Za-z0-9_@*#?$!-]/.test(n)) {
-      this.st.caps.add('expansion'); this.i += 2; this.dyn = true;
+      this.st.caps.add('expansion');
+      this.i += 2;
+      this.dyn = true;
       if (/[A-Za-z_]/.test(n)) while (/[A-Za-z0-9_]/.test(s[this.i] ?? '')) this.i++;
       return '$';
     }
     if (n === "'") return this.ansiC();
-    if (n === '"') { this.st.caps.add('expansion'); this.i++; return ''; } // $"..": a translated double-quoted string
+    if (n === '"') {
+      this.st.caps.add('expansion');
+      this.i++;
+      return '';
+    } // $"..": a translated double-quoted string
     this.i++;
     return '$';
   }
@@ -189,11 +278,16 @@ class Parser {
   /** `$'\x72m'`: decoded (it is `rm`), and marked dynamic so its readings count. */
   private ansiC(): string {
     const s = this.s;
-    this.st.caps.add('expansion'); this.dyn = true; this.quoted = true;
+    this.st.caps.add('expansion');
+    this.dyn = true;
+    this.quoted = true;
     let out = '';
     this.i += 2;
     while (this.i < s.length && s[this.i] !== "'") {
-      if (s[this.i] !== '\\') { out += s[this.i++]; continue; }
+      if (s[this.i] !== '\\') {
+        out += s[this.i++];
+        continue;
+      }
       const m = /^\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)/s.exec(s.slice(this.i, this.i + 10));
       if (!m) throw new ParseError('trailing backslash');
       const e = m[1];
@@ -215,11 +309,29 @@ class Parser {
     this.i++;
     while (this.i < s.length) {
       const c = s[this.i];
-      if (c === '"') { this.i++; return out; }
-      if (c === '\\' && /[$`"\\\n]/.test(s[this.i + 1] ?? '')) { out += s[this.i + 1] === '\n' ? '' : s[this.i + 1]; this.i += 2; continue; }
-      if (c === '$') { out += this.dollar(depth); continue; }
-      if (c === '`') { this.st.caps.add('substitution'); this.i++; this.seq('`', depth + 1); this.dyn = true; out += '$()'; continue; }
-      out += c; this.i++;
+      if (c === '"') {
+        this.i++;
+        return out;
+      }
+      if (c === '\\' && /[$`"\\\n]/.test(s[this.i + 1] ?? '')) {
+        out += s[this.i + 1] === '\n' ? '' : s[this.i + 1];
+        this.i += 2;
+        continue;
+      }
+      if (c === '$') {
+        out += this.dollar(depth);
+        continue;
+      }
+      if (c === '`') {
+        this.st.caps.add('substitution');
+        this.i++;
+        this.seq('`', depth + 1);
+        this.dyn = true;
+        out += '$()';
+        continue;
+      }
+      out += c;
+      this.i++;
     }
     throw new ParseError('unterminated double quote');
   }
@@ -244,7 +356,16 @@ export function parseCommandLine(line: string): ParsedCommand {
   const st = new ShellState(parseInto);
   try {
     // Fast path: no quoting, expansion, operator or redirection characters at all, so words are space-separated.
-    if (SIMPLE.test(text)) emitCommand(st, text.split(/[ \t]+/).filter(Boolean).map((t) => ({ t, dyn: false })), 0, { kind: 'unknown' });
+    if (SIMPLE.test(text))
+      emitCommand(
+        st,
+        text
+          .split(/[ \t]+/)
+          .filter(Boolean)
+          .map((t) => ({ t, dyn: false })),
+        0,
+        { kind: 'unknown' },
+      );
     else parseInto(st, text, 0);
   } catch (err) {
     if (err instanceof ParseError) return { ok: false, reason: `cannot parse command line: ${err.message}` };

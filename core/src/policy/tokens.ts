@@ -21,7 +21,12 @@ export const TokenClaims = z.object({
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
-export interface TokenScope { subject: string; action: string; resource: string; absolute: boolean }
+export interface TokenScope {
+  subject: string;
+  action: string;
+  resource: string;
+  absolute: boolean;
+}
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: string };
 
 export interface TokenServiceOptions {
@@ -43,8 +48,12 @@ export class TokenService {
   private readonly seen = new Map<string, { floor: number; used: Map<number, number> }>();
   private readonly patterns = new Map<string, ResourceMatcher>();
 
-  constructor(private readonly key: Buffer, private readonly opts: TokenServiceOptions = {}) {
-    if (key.length < 32) throw new AirlockError('POLICY_TOKEN_KEY', 'token key is shorter than 32 bytes', 'delete the key file to have a new one generated');
+  constructor(
+    private readonly key: Buffer,
+    private readonly opts: TokenServiceOptions = {},
+  ) {
+    if (key.length < 32)
+      throw new AirlockError('POLICY_TOKEN_KEY', 'token key is shorter than 32 bytes', 'delete the key file to have a new one generated');
     this.issuer = opts.issuer ?? 'kernel';
     this.now = opts.now ?? Date.now;
     this.counter = opts.counterFile ? readCounter(opts.counterFile) : 0;
@@ -88,7 +97,14 @@ export class TokenService {
     if (!(scope.ttlMs > 0)) throw new AirlockError('POLICY_TOKEN_SCOPE', 'token lifetime must be positive');
     this.counter++;
     if (this.opts.counterFile) fs.writeFileSync(this.opts.counterFile, String(this.counter) + '\n', { mode: 0o600 });
-    const claims: TokenClaims = { iss: this.issuer, sub: scope.subject, act: scope.action, res: scope.resource, exp: this.now() + scope.ttlMs, n: this.counter };
+    const claims: TokenClaims = {
+      iss: this.issuer,
+      sub: scope.subject,
+      act: scope.action,
+      res: scope.resource,
+      exp: this.now() + scope.ttlMs,
+      n: this.counter,
+    };
     const body = PREFIX + Buffer.from(JSON.stringify(TokenClaims.parse(claims))).toString('base64url');
     return body + '.' + this.sign(body).toString('base64url');
   }
@@ -101,7 +117,8 @@ export class TokenService {
     const body = token.slice(0, dot);
     const sig = Buffer.from(token.slice(dot + 1), 'base64url');
     const want = this.sign(body);
-    if (sig.length !== want.length || !timingSafeEqual(sig, want)) return { ok: false, reason: 'token signature is invalid (forged or another key)' };
+    if (sig.length !== want.length || !timingSafeEqual(sig, want))
+      return { ok: false, reason: 'token signature is invalid (forged or another key)' };
     let claims: TokenClaims;
     try {
       claims = TokenClaims.parse(JSON.parse(Buffer.from(body.slice(PREFIX.length), 'base64url').toString('utf8')));
@@ -110,10 +127,15 @@ export class TokenService {
     }
     if (claims.exp <= this.now()) return { ok: false, reason: `token expired at ${new Date(claims.exp).toISOString()}` };
     const seen = this.seen.get(claims.iss);
-    if (seen && (claims.n <= seen.floor || seen.used.has(claims.n))) return { ok: false, reason: `token was already used (replay of nonce ${claims.n} from ${claims.iss})` };
+    if (seen && (claims.n <= seen.floor || seen.used.has(claims.n)))
+      return { ok: false, reason: `token was already used (replay of nonce ${claims.n} from ${claims.iss})` };
     if (claims.sub !== scope.subject) return { ok: false, reason: `token is scoped to ${claims.sub}, not ${scope.subject}` };
     if (claims.act !== scope.action) return { ok: false, reason: `token is scoped to action ${claims.act}, not ${scope.action}` };
-    if (!this.pattern(claims.act, claims.res).test(scope.resource, scope.absolute)) return { ok: false, reason: `token is scoped to ${JSON.stringify(claims.res)}, which does not cover ${JSON.stringify(scope.resource.slice(0, 200))}` };
+    if (!this.pattern(claims.act, claims.res).test(scope.resource, scope.absolute))
+      return {
+        ok: false,
+        reason: `token is scoped to ${JSON.stringify(claims.res)}, which does not cover ${JSON.stringify(scope.resource.slice(0, 200))}`,
+      };
     return { ok: true, claims };
   }
 
@@ -136,7 +158,11 @@ export class TokenService {
     const k = action + '\0' + res;
     let m = this.patterns.get(k);
     if (!m) {
-      try { m = compileResourcePattern(resourceKind(action) ?? 'name', res); } catch { m = { prefix: [], test: () => false }; }
+      try {
+        m = compileResourcePattern(resourceKind(action) ?? 'name', res);
+      } catch {
+        m = { prefix: [], test: () => false };
+      }
       if (this.patterns.size >= PATTERN_CACHE_MAX) this.patterns.clear();
       this.patterns.set(k, m);
     }
@@ -151,7 +177,8 @@ function readOrCreateKey(file: string): Buffer {
   try {
     return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AirlockError('POLICY_TOKEN_KEY', `cannot read token key ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new AirlockError('POLICY_TOKEN_KEY', `cannot read token key ${file}: ${(e as Error).message}`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const key = randomBytes(32);
     try {

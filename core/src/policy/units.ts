@@ -5,8 +5,15 @@ export const POLICY_INVALID = 'POLICY_INVALID';
 
 const SIZE_UNITS: Record<string, number> = {
   B: 1,
-  KB: 1e3, kB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12,
-  KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4,
+  KB: 1e3,
+  kB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
 };
 const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -28,7 +35,11 @@ function parse(kind: string, input: string | number, units: Record<string, numbe
 }
 
 function bad(kind: string, input: string, units: Record<string, number>): AirlockError {
-  return new AirlockError(POLICY_INVALID, `bad ${kind} ${JSON.stringify(input)}`, `write a number followed by one of: ${Object.keys(units).join(', ')}`);
+  return new AirlockError(
+    POLICY_INVALID,
+    `bad ${kind} ${JSON.stringify(input)}`,
+    `write a number followed by one of: ${Object.keys(units).join(', ')}`,
+  );
 }
 
 /** `10MB` = 10,000,000; `512KiB` = 524,288; a bare number is bytes. */

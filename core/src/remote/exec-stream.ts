@@ -14,25 +14,52 @@ const HINT = 'is the kernel container running? `airlock doctor` checks it; `dock
 
 /** Runs `argv` in the container with stdin attached. What we write reaches its stdin; its stdout is what we read;
  * its stderr (last 2 KB) goes into the error when the stream ends before any output arrived. */
-export async function execStream(container: Docker.Container, argv: string[], o: { user?: string; signal?: AbortSignal } = {}): Promise<Duplex> {
+export async function execStream(
+  container: Docker.Container,
+  argv: string[],
+  o: { user?: string; signal?: AbortSignal } = {},
+): Promise<Duplex> {
   o.signal?.throwIfAborted();
-  const exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, ...(o.user ? { User: o.user } : {}) });
+  const exec = await container.exec({
+    Cmd: argv,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    ...(o.user ? { User: o.user } : {}),
+  });
   const raw = await exec.start({ hijack: true, stdin: true });
   const out = new PassThrough();
   const err = new PassThrough();
   demux(container, raw, out, err);
   let errText = '';
   let received = false;
-  err.on('data', (c: Buffer) => { errText = (errText + c.toString('utf8')).slice(-2048); });
-  const stream = new Duplex({
-    read() { /* pushed from `out` as it arrives */ },
-    write(chunk, _enc, cb) { raw.write(chunk, cb); },
-    final(cb) { raw.end(); cb(); },
-    destroy(e, cb) { raw.destroy(); cb(e); },
+  err.on('data', (c: Buffer) => {
+    errText = (errText + c.toString('utf8')).slice(-2048);
   });
-  out.on('data', (c: Buffer) => { received = true; stream.push(c); });
+  const stream = new Duplex({
+    read() {
+      /* pushed from `out` as it arrives */
+    },
+    write(chunk, _enc, cb) {
+      raw.write(chunk, cb);
+    },
+    final(cb) {
+      raw.end();
+      cb();
+    },
+    destroy(e, cb) {
+      raw.destroy();
+      cb(e);
+    },
+  });
+  out.on('data', (c: Buffer) => {
+    received = true;
+    stream.push(c);
+  });
   out.on('end', () => {
-    const why = !received && errText.trim() ? new AirlockError(ErrorCodes.ConnectionClosed, `${argv.join(' ')}: ${errText.trim()}`, HINT) : null;
+    const why =
+      !received && errText.trim() ? new AirlockError(ErrorCodes.ConnectionClosed, `${argv.join(' ')}: ${errText.trim()}`, HINT) : null;
     // Destroyed only once what was pushed has been read: destroying at once would drop a last error reply.
     stream.once('end', () => stream.destroy(why ?? undefined));
     stream.push(null);
@@ -48,23 +75,41 @@ export async function execStream(container: Docker.Container, argv: string[], o:
 }
 
 /** Runs `argv` to completion (stdin closed) and returns its stdout; a non-zero exit is an error carrying its stderr. */
-export async function execOutput(container: Docker.Container, argv: string[], o: { user?: string; signal?: AbortSignal; maxBytes?: number } = {}): Promise<string> {
+export async function execOutput(
+  container: Docker.Container,
+  argv: string[],
+  o: { user?: string; signal?: AbortSignal; maxBytes?: number } = {},
+): Promise<string> {
   const exec = await container.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true, Tty: false, ...(o.user ? { User: o.user } : {}) });
   const raw = await exec.start({ hijack: true, stdin: false });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let size = 0;
   const max = o.maxBytes ?? 1 << 20;
-  const sink = (into: Buffer[]) => new PassThrough().on('data', (c: Buffer) => { size += c.length; if (size <= max) into.push(c); else raw.destroy(); });
+  const sink = (into: Buffer[]) =>
+    new PassThrough().on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= max) into.push(c);
+      else raw.destroy();
+    });
   const sinks = [sink(out), sink(err)];
   demux(container, raw, sinks[0]!, sinks[1]!);
   // Each sink ends after the chunks the demuxer wrote into it, so nothing written before the stream ended is lost.
   const drained = sinks.map((s) => new Promise((r) => s.once('end', r)));
-  await new Promise<void>((resolve, reject) => { raw.on('end', resolve); raw.on('close', resolve); raw.on('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    raw.on('end', resolve);
+    raw.on('close', resolve);
+    raw.on('error', reject);
+  });
   for (const s of sinks) s.end();
   await Promise.all(drained);
   const { ExitCode } = await exec.inspect();
   if (size > max) throw new AirlockError(ErrorCodes.ConnectionClosed, `${argv.join(' ')} wrote more than ${max} bytes`, HINT);
-  if (ExitCode !== 0) throw new AirlockError(ErrorCodes.ConnectionClosed, `${argv.join(' ')} exited ${ExitCode}: ${Buffer.concat(err).toString('utf8').trim().slice(-2048)}`, HINT);
+  if (ExitCode !== 0)
+    throw new AirlockError(
+      ErrorCodes.ConnectionClosed,
+      `${argv.join(' ')} exited ${ExitCode}: ${Buffer.concat(err).toString('utf8').trim().slice(-2048)}`,
+      HINT,
+    );
   return Buffer.concat(out).toString('utf8');
 }

@@ -9,17 +9,27 @@ export type KernelTransport = 'auto' | 'socket' | 'exec';
 export function isRemoteEngine(e: EngineEndpoint | undefined): boolean {
   if (!e) return false;
   switch (e.type) {
-    case 'unix': case 'npipe': return false;
-    case 'tcp': case 'ssh': return true;
-    default: { const never: never = e; return never; }
+    case 'unix':
+    case 'npipe':
+      return false;
+    case 'tcp':
+    case 'ssh':
+      return true;
+    default: {
+      const never: never = e;
+      return never;
+    }
   }
 }
 
 /** Plain tcp would hand the engine (root on its host) and the kernel's token to anyone on the path: refused. */
 export function requireSecureEngine(e: EngineEndpoint | undefined, address: string): void {
   if (e?.type === 'tcp' && !e.tls) {
-    throw new AirlockError('ENGINE_INSECURE', `the engine at ${address} is plain tcp (no TLS): Airlock does not start a kernel through it`,
-      'enable TLS on the engine (dockerd --tlsverify) and set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use ssh://USER@HOST');
+    throw new AirlockError(
+      'ENGINE_INSECURE',
+      `the engine at ${address} is plain tcp (no TLS): Airlock does not start a kernel through it`,
+      'enable TLS on the engine (dockerd --tlsverify) and set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use ssh://USER@HOST',
+    );
   }
 }
 

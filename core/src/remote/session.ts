@@ -8,8 +8,12 @@ export class RemoteWorkspace {
   private syncing?: Promise<SyncResult>;
   last?: SyncResult;
 
-  private constructor(private readonly docker: Docker, private readonly r: RemoteKernelRequest, readonly kernel: RemoteKernel,
-    private readonly log: (l: string) => void) {}
+  private constructor(
+    private readonly docker: Docker,
+    private readonly r: RemoteKernelRequest,
+    readonly kernel: RemoteKernel,
+    private readonly log: (l: string) => void,
+  ) {}
 
   /** Creates (or reuses) the volumes and sends the workspace once, before the kernel starts on them. */
   static async open(docker: Docker, r: RemoteKernelRequest, log: (l: string) => void = () => {}): Promise<RemoteWorkspace> {
@@ -27,7 +31,9 @@ export class RemoteWorkspace {
       return (this.last = r);
     };
     const prev = this.syncing;
-    const next: Promise<SyncResult> = (prev ? prev.catch(() => undefined).then(run) : run()).finally(() => { if (this.syncing === next) this.syncing = undefined; });
+    const next: Promise<SyncResult> = (prev ? prev.catch(() => undefined).then(run) : run()).finally(() => {
+      if (this.syncing === next) this.syncing = undefined;
+    });
     this.syncing = next;
     return next;
   }

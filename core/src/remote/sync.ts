@@ -13,7 +13,12 @@ const INCOMING = '.airlock-incoming';
 const tarFs = require('tar-fs') as {
   pack(dir: string, o: { map?: (h: TarHeader) => TarHeader; ignore?: (name: string) => boolean }): Readable;
 };
-interface TarHeader { name: string; uid: number; gid: number; type: string }
+interface TarHeader {
+  name: string;
+  uid: number;
+  gid: number;
+  type: string;
+}
 
 /** Empties what an interrupted sync left, before the archive arrives. */
 const CLEAN = `require('fs').rmSync(require('path').join(process.argv[1], ${JSON.stringify(INCOMING)}), { recursive: true, force: true });`;
@@ -25,13 +30,29 @@ fs.rmdirSync(i); fs.chmodSync(w, +mode);
 let files = 0; const count = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { files++; if (e.isDirectory()) count(p.join(d, e.name)); } }; count(w);
 process.stdout.write(String(files));`;
 
-export interface SyncResult { entries: number; ms: number }
+export interface SyncResult {
+  entries: number;
+  ms: number;
+}
 
 /** Sends the workspace to the snapshot volume. Files keep their modes; owner is the kernel's user (the tar headers
  * say so; the engine extracts as root). Sockets and FIFOs are not files a snapshot can hold: skipped. */
-export async function syncWorkspace(docker: Docker, image: string, remote: RemoteKernel, workspace: string, user: { uid: number; gid: number }): Promise<SyncResult> {
+export async function syncWorkspace(
+  docker: Docker,
+  image: string,
+  remote: RemoteKernel,
+  workspace: string,
+  user: { uid: number; gid: number },
+): Promise<SyncResult> {
   const t0 = Date.now();
-  const special = (name: string) => { try { const st = fs.lstatSync(name); return !(st.isFile() || st.isDirectory() || st.isSymbolicLink()); } catch { return true; } };
+  const special = (name: string) => {
+    try {
+      const st = fs.lstatSync(name);
+      return !(st.isFile() || st.isDirectory() || st.isSymbolicLink());
+    } catch {
+      return true;
+    }
+  };
   const labels = { 'airlock.owner': 'airlock', 'airlock.workspace': workspace };
   const entries = await withHelper(docker, image, [`${remote.volumes.workspace}:${AT.workspace}`], labels, async (c) => {
     await nodeScript(c, CLEAN, [AT.workspace]);
@@ -43,8 +64,11 @@ export async function syncWorkspace(docker: Docker, image: string, remote: Remot
     await c.putArchive(tar, { path: AT.workspace });
     return Number(await nodeScript(c, SWAP, [AT.workspace, String(fs.statSync(workspace).mode & 0o7777)]));
   }).catch((e: Error) => {
-    throw new AirlockError('ENGINE_REMOTE_SYNC', `cannot send the workspace ${workspace} to the engine: ${e.message}`,
-      'the task was not started; check the engine (`airlock doctor`) and its free disk space');
+    throw new AirlockError(
+      'ENGINE_REMOTE_SYNC',
+      `cannot send the workspace ${workspace} to the engine: ${e.message}`,
+      'the task was not started; check the engine (`airlock doctor`) and its free disk space',
+    );
   });
   return { entries, ms: Date.now() - t0 };
 }

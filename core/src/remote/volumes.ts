@@ -17,15 +17,23 @@ export interface RemoteKernel {
 }
 
 export interface RemoteKernelRequest {
-  id: string; workspace: string; image: string; user: { uid: number; gid: number };
-  endpoint: EngineEndpoint | undefined; address: string; kind: 'docker' | 'podman';
+  id: string;
+  workspace: string;
+  image: string;
+  user: { uid: number; gid: number };
+  endpoint: EngineEndpoint | undefined;
+  address: string;
+  kind: 'docker' | 'podman';
   /** The engine's socket path on its host (configuration: engine.hostSocket, default /var/run/docker.sock). */
   engineSocket: string;
   /** Host folders the person configured (policies, templates): they cannot be bind-mounted there. */
   hostFolders: string[];
 }
 
-const notFound = (e: { statusCode?: number }) => { if (e.statusCode !== 404) throw e; return undefined; };
+const notFound = (e: { statusCode?: number }) => {
+  if (e.statusCode !== 404) throw e;
+  return undefined;
+};
 
 export function remoteVolumeNames(id: string): RemoteKernel['volumes'] {
   return { state: `airlock-state-${id}`, ipc: `airlock-ipc-${id}`, workspace: `airlock-ws-${id}` };
@@ -43,12 +51,18 @@ process.stdout.write(String(fs.statSync(${JSON.stringify(AT.engine)}).gid));`;
 export async function prepareRemoteKernel(docker: Docker, r: RemoteKernelRequest): Promise<RemoteKernel> {
   requireSecureEngine(r.endpoint, r.address);
   if (r.kind !== 'docker') {
-    throw new AirlockError('ENGINE_REMOTE_UNSUPPORTED', `the engine at ${r.address} is remote Podman, which Airlock does not support yet`,
-      'use remote Docker (tcp with TLS, or ssh), or a local Podman socket; docs/install.md, "A remote engine"');
+    throw new AirlockError(
+      'ENGINE_REMOTE_UNSUPPORTED',
+      `the engine at ${r.address} is remote Podman, which Airlock does not support yet`,
+      'use remote Docker (tcp with TLS, or ssh), or a local Podman socket; docs/install.md, "A remote engine"',
+    );
   }
   if (r.hostFolders.length) {
-    throw new AirlockError('ENGINE_REMOTE_UNSUPPORTED', `your own policies/templates folders (${r.hostFolders.join(', ')}) cannot be mounted into a kernel on a remote engine`,
-      'unset AIRLOCK_POLICIES_DIR / AIRLOCK_TEMPLATES_DIR (policies.dir, templates.dir) for this workspace, or use a local engine');
+    throw new AirlockError(
+      'ENGINE_REMOTE_UNSUPPORTED',
+      `your own policies/templates folders (${r.hostFolders.join(', ')}) cannot be mounted into a kernel on a remote engine`,
+      'unset AIRLOCK_POLICIES_DIR / AIRLOCK_TEMPLATES_DIR (policies.dir, templates.dir) for this workspace, or use a local engine',
+    );
   }
   const volumes = remoteVolumeNames(r.id);
   const labels = { 'airlock.owner': 'airlock', 'airlock.workspace': r.workspace };
@@ -63,10 +77,24 @@ export async function prepareRemoteKernel(docker: Docker, r: RemoteKernelRequest
   }
   const binds = [`${volumes.state}:${AT.state}`, `${volumes.ipc}:${AT.ipc}`, `${volumes.workspace}:${AT.workspace}`];
   const socket: Docker.MountSettings = { Type: 'bind', Source: r.engineSocket, Target: AT.engine, ReadOnly: true };
-  const gid = await withHelper(docker, r.image, binds, labels, (c) =>
-    nodeScript(c, INIT, [String(r.user.uid), String(r.user.gid), AT.state, AT.ipc, AT.workspace]), [socket]).catch((e: Error) => {
-    throw new AirlockError('ENGINE_REMOTE_SETUP', `cannot prepare the kernel's volumes on the engine at ${r.address}: ${e.message}`,
-      `check that the engine's socket on its host is ${r.engineSocket} (engine.hostSocket, AIRLOCK_ENGINE_HOST_SOCKET)`);
+  const gid = await withHelper(
+    docker,
+    r.image,
+    binds,
+    labels,
+    (c) => nodeScript(c, INIT, [String(r.user.uid), String(r.user.gid), AT.state, AT.ipc, AT.workspace]),
+    [socket],
+  ).catch((e: Error) => {
+    throw new AirlockError(
+      'ENGINE_REMOTE_SETUP',
+      `cannot prepare the kernel's volumes on the engine at ${r.address}: ${e.message}`,
+      `check that the engine's socket on its host is ${r.engineSocket} (engine.hostSocket, AIRLOCK_ENGINE_HOST_SOCKET)`,
+    );
   });
-  return { volumes, hostPaths: { state: mountpoint.state, workspace: mountpoint.workspace }, engineSocket: r.engineSocket, engineGid: Number(gid.trim()) };
+  return {
+    volumes,
+    hostPaths: { state: mountpoint.state, workspace: mountpoint.workspace },
+    engineSocket: r.engineSocket,
+    engineGid: Number(gid.trim()),
+  };
 }

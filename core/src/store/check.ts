@@ -33,7 +33,11 @@ export function lostWalFrames(file: string): number {
   if (fs.existsSync(`${file}-wal`) || !fs.existsSync(shm)) return 0;
   const buf = Buffer.alloc(100);
   const fd = fs.openSync(shm, 'r');
-  try { if (fs.readSync(fd, buf, 0, 100, 0) < 100) return 0; } finally { fs.closeSync(fd); }
+  try {
+    if (fs.readSync(fd, buf, 0, 100, 0) < 100) return 0;
+  } finally {
+    fs.closeSync(fd);
+  }
   // WalIndexHdr (48 bytes, native byte order): mxFrame at 16; WalCkptInfo follows both header copies: nBackfill at 96.
   const le = os.endianness() === 'LE';
   const mxFrame = le ? buf.readUInt32LE(16) : buf.readUInt32BE(16);
@@ -45,8 +49,12 @@ export function checkStoreFile(spec: StoreSpec): CheckResult {
   if (!fs.existsSync(spec.file)) return { ok: true, version: 0, bytes: 0 };
   const lost = lostWalFrames(spec.file);
   if (lost > 0) {
-    return { ok: false, problem: 'wal-lost', lostFrames: lost,
-      message: `its write-ahead log is missing: ${lost} page write(s) committed after the last checkpoint are gone` };
+    return {
+      ok: false,
+      problem: 'wal-lost',
+      lostFrames: lost,
+      message: `its write-ahead log is missing: ${lost} page write(s) committed after the last checkpoint are gone`,
+    };
   }
   let db: Database.Database;
   try {
@@ -63,7 +71,9 @@ export function checkStoreFile(spec: StoreSpec): CheckResult {
     if (version > spec.version || version < 0) {
       return { ok: false, problem: 'schema', message: `schema version ${version}; this build knows versions up to ${spec.version}` };
     }
-    const have = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const have = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    );
     const missing = spec.tables.filter((t) => !have.has(t));
     // A new file (no tables at all) is fine; a store at its current version without its tables is not.
     if (missing.length && (have.size > 0 || version > 0) && version === spec.version) {
@@ -76,7 +86,11 @@ export function checkStoreFile(spec: StoreSpec): CheckResult {
     db.close();
   }
   if (spec.verify) {
-    try { spec.verify(spec.file); } catch (e) { return { ok: false, problem: 'chain', message: (e as Error).message }; }
+    try {
+      spec.verify(spec.file);
+    } catch (e) {
+      return { ok: false, problem: 'chain', message: (e as Error).message };
+    }
   }
   return { ok: true, version, bytes: fs.statSync(spec.file).size };
 }
@@ -88,7 +102,9 @@ export function tableCounts(file: string): Record<string, number> | undefined {
     db = new Database(file, { readonly: true, fileMustExist: true });
     const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
     const names = rows.map((r) => r.name);
-    return Object.fromEntries(names.map((n) => [n, (db!.prepare(`SELECT count(*) AS n FROM "${n.replace(/"/g, '""')}"`).get() as { n: number }).n]));
+    return Object.fromEntries(
+      names.map((n) => [n, (db!.prepare(`SELECT count(*) AS n FROM "${n.replace(/"/g, '""')}"`).get() as { n: number }).n]),
+    );
   } catch {
     return undefined;
   } finally {

@@ -54,8 +54,15 @@ export function listReports(stateDir: string): StoreRecovery[] {
   const dir = path.join(stateDir, 'damaged');
   if (!fs.existsSync(dir)) return [];
   const out: StoreRecovery[] = [];
-  for (const n of fs.readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
-    try { out.push({ ...(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as StoreRecovery), report: path.join(dir, n) }); } catch { /* not a report */ }
+  for (const n of fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
+    try {
+      out.push({ ...(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as StoreRecovery), report: path.join(dir, n) });
+    } catch {
+      /* not a report */
+    }
   }
   return out.sort((a, b) => a.at - b.at);
 }
@@ -102,9 +109,13 @@ export function recoverStore(spec: StoreSpec, now = Date.now()): StoreRecovery |
       // The stale index goes aside; the main file is kept if it is sound on its own.
       const shm = moveAside(spec.file, now, ['-shm']);
       if (checkStoreFile(spec).ok) {
-        return rec({ movedTo: null, snapshot: null,
-          lost: `${frames} page write(s) committed after ${iso(checkpointAt)} (the last checkpoint); the file as of then is kept`
-            + ` (stale index kept at ${shm}-shm)` });
+        return rec({
+          movedTo: null,
+          snapshot: null,
+          lost:
+            `${frames} page write(s) committed after ${iso(checkpointAt)} (the last checkpoint); the file as of then is kept` +
+            ` (stale index kept at ${shm}-shm)`,
+        });
       }
     }
   }
@@ -112,8 +123,15 @@ export function recoverStore(spec: StoreSpec, now = Date.now()): StoreRecovery |
   const movedTo = moveAside(spec.file, now);
   const snap = restoreNewestGood(spec);
   if (!snap) {
-    return rec({ movedTo, snapshot: null, lost: `everything in the store: no good snapshot to restore, it starts empty${countsLost(before, {})}` });
+    return rec({
+      movedTo,
+      snapshot: null,
+      lost: `everything in the store: no good snapshot to restore, it starts empty${countsLost(before, {})}`,
+    });
   }
-  return rec({ movedTo, snapshot: { file: snap.file, at: snap.at },
-    lost: `every change after ${iso(snap.at)} (the snapshot restored)${countsLost(before, tableCounts(spec.file))}` });
+  return rec({
+    movedTo,
+    snapshot: { file: snap.file, at: snap.at },
+    lost: `every change after ${iso(snap.at)} (the snapshot restored)${countsLost(before, tableCounts(spec.file))}`,
+  });
 }

@@ -8,7 +8,11 @@ import { AirlockError } from '../../../protocol/src/errors';
 export const SNAPSHOTS_KEPT = 5;
 export const STORE_SNAPSHOT_FAILED = 'STORE_SNAPSHOT_FAILED';
 
-export interface Snapshot { file: string; /** Epoch ms when it was taken. */ at: number; reason: string }
+export interface Snapshot {
+  file: string;
+  /** Epoch ms when it was taken. */ at: number;
+  reason: string;
+}
 
 /** `<state>/snapshots/<store name>/`: beside the store, on the same volume, so a restore is a rename. */
 export function snapshotsDir(dbFile: string): string {
@@ -32,7 +36,11 @@ export function listSnapshots(dbFile: string): Snapshot[] {
 function target(dbFile: string, reason: string, at: number): { file: string; tmp: string } {
   const dir = snapshotsDir(dbFile);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const safe = reason.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 40) || 'manual';
+  const safe =
+    reason
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .slice(0, 40) || 'manual';
   // Two snapshots in the same millisecond (tests, a migration right after a backup) must not overwrite each other.
   let t = at;
   while (fs.existsSync(path.join(dir, `${t}-${safe}.db`))) t++;
@@ -41,8 +49,11 @@ function target(dbFile: string, reason: string, at: number): { file: string; tmp
 }
 
 function failed(dbFile: string, e: unknown): AirlockError {
-  return new AirlockError(STORE_SNAPSHOT_FAILED, `cannot snapshot ${dbFile}: ${(e as Error).message}`,
-    'check free space on the state volume (`airlock doctor`); the store itself is unchanged');
+  return new AirlockError(
+    STORE_SNAPSHOT_FAILED,
+    `cannot snapshot ${dbFile}: ${(e as Error).message}`,
+    'check free space on the state volume (`airlock doctor`); the store itself is unchanged',
+  );
 }
 
 /** Online backup through its own read connection (page by page, so the kernel keeps serving), written to a temp file and

@@ -38,7 +38,11 @@ export const STORE_SCHEMA = 'STORE_SCHEMA';
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   const create = opts.create ?? !opts.readonly;
   if (!create && !fs.existsSync(file)) {
-    throw new AirlockError(STORE_OPEN_FAILED, `no database at ${file}`, 'check the path (`airlock doctor --json` lists the kernel state files)');
+    throw new AirlockError(
+      STORE_OPEN_FAILED,
+      `no database at ${file}`,
+      'check the path (`airlock doctor --json` lists the kernel state files)',
+    );
   }
   if (create) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let db: Db;
@@ -55,10 +59,19 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     }
   } catch (e) {
-    throw new AirlockError(STORE_OPEN_FAILED, `cannot open ${file}: ${(e as Error).message}`, 'the file may be damaged or not an SQLite database; keep it for inspection');
+    throw new AirlockError(
+      STORE_OPEN_FAILED,
+      `cannot open ${file}: ${(e as Error).message}`,
+      'the file may be damaged or not an SQLite database; keep it for inspection',
+    );
   }
   try {
-    const before = opts.snapshotBeforeMigrate === false ? undefined : (from: number) => { takeSnapshotSync(db, file, `pre-migrate-v${from}`); };
+    const before =
+      opts.snapshotBeforeMigrate === false
+        ? undefined
+        : (from: number) => {
+            takeSnapshotSync(db, file, `pre-migrate-v${from}`);
+          };
     if (opts.migrations) migrate(db, opts.migrations, before);
   } catch (e) {
     db.close();
@@ -72,12 +85,17 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
 export function migrate(db: Db, migrations: readonly Migration[], before?: (from: number) => void): number {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new AirlockError(STORE_SCHEMA, `migrations must be numbered 1..n without gaps (found ${m.version} at ${i + 1})`);
+    if (m.version !== i + 1)
+      throw new AirlockError(STORE_SCHEMA, `migrations must be numbered 1..n without gaps (found ${m.version} at ${i + 1})`);
   });
   const target = sorted.length;
   const current = schemaVersion(db);
   if (current > target) {
-    throw new AirlockError(STORE_SCHEMA, `database schema ${current} is newer than this build understands (${target})`, 'update Airlock, or open the file with the version that wrote it');
+    throw new AirlockError(
+      STORE_SCHEMA,
+      `database schema ${current} is newer than this build understands (${target})`,
+      'update Airlock, or open the file with the version that wrote it',
+    );
   }
   if (current > 0 && current < target) before?.(current);
   for (const m of sorted.slice(current)) {

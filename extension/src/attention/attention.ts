@@ -14,8 +14,11 @@ export class AttentionMonitor extends Disposable {
   private readonly state = emptyAttention();
   private watched?: vscode.WebviewView;
 
-  constructor(onOps: Event<{ sessionId: string; ops: ChatOp[] }>, private readonly target: AttentionTarget,
-    private readonly status: (s: ReturnType<typeof attentionStatus>) => void) {
+  constructor(
+    onOps: Event<{ sessionId: string; ops: ChatOp[] }>,
+    private readonly target: AttentionTarget,
+    private readonly status: (s: ReturnType<typeof attentionStatus>) => void,
+  ) {
     super();
     this._register(onOps((e) => this.apply(e.sessionId, e.ops)));
   }
@@ -36,11 +39,13 @@ export class AttentionMonitor extends Disposable {
   private watch(view: vscode.WebviewView | undefined): void {
     if (!view || view === this.watched) return;
     this.watched = view;
-    this._register(view.onDidChangeVisibility(() => {
-      if (!view.visible) return;
-      markErrorsSeen(this.state);
-      this.status(attentionStatus(this.state));
-    }));
+    this._register(
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) return;
+        markErrorsSeen(this.state);
+        this.status(attentionStatus(this.state));
+      }),
+    );
   }
 
   private async notify(p: PendingApproval): Promise<void> {

@@ -1,7 +1,11 @@
 // What needs the person (pure, no vscode): pending approvals, running tasks and the last error, folded from chat ops.
 import type { ChatOp } from '../../../protocol/src/webview';
 
-export interface PendingApproval { id: string; sessionId: string; toolName: string }
+export interface PendingApproval {
+  id: string;
+  sessionId: string;
+  toolName: string;
+}
 
 export interface Attention {
   /** Open approvals by request id, oldest first. */
@@ -12,14 +16,19 @@ export interface Attention {
   errors: Map<string, string>;
 }
 
-export function emptyAttention(): Attention { return { approvals: new Map(), running: new Set(), errors: new Map() }; }
+export function emptyAttention(): Attention {
+  return { approvals: new Map(), running: new Set(), errors: new Map() };
+}
 
 /** Folds one batch of a session's chat ops in; returns the approvals that just became pending (to notify about). */
 export function applyAttention(a: Attention, sessionId: string, ops: readonly ChatOp[]): PendingApproval[] {
   const fresh: PendingApproval[] = [];
   for (const op of ops) {
     if (op.type === 'status') {
-      if (op.running) { a.running.add(sessionId); a.errors.delete(sessionId); } else a.running.delete(sessionId);
+      if (op.running) {
+        a.running.add(sessionId);
+        a.errors.delete(sessionId);
+      } else a.running.delete(sessionId);
     } else if (op.type === 'upsert') {
       const it = op.item;
       if (it.type === 'approval') {
@@ -46,11 +55,16 @@ export function attentionStatus(a: Attention): { kind: AttentionKind; text: stri
   const n = a.approvals.size;
   if (n) {
     const tools = [...new Set([...a.approvals.values()].map((p) => p.toolName))].join(', ');
-    return { kind: 'waiting', text: 'Airlock: waiting for you', tooltip: `${n} approval${n === 1 ? '' : 's'} pending (${tools}): open the chat to answer` };
+    return {
+      kind: 'waiting',
+      text: 'Airlock: waiting for you',
+      tooltip: `${n} approval${n === 1 ? '' : 's'} pending (${tools}): open the chat to answer`,
+    };
   }
   const err = [...a.errors.values()].at(-1);
   if (err) return { kind: 'error', text: 'Airlock: error', tooltip: `${err}\nOpen the chat for the details` };
-  if (a.running.size) return { kind: 'working', text: 'Airlock: working…', tooltip: `${a.running.size} task${a.running.size === 1 ? '' : 's'} running` };
+  if (a.running.size)
+    return { kind: 'working', text: 'Airlock: working…', tooltip: `${a.running.size} task${a.running.size === 1 ? '' : 's'} running` };
   return { kind: 'idle', text: '', tooltip: '' };
 }
 

@@ -18,7 +18,10 @@ export class AuditPanel extends Disposable {
     if (AuditPanel.current) {
       AuditPanel.current.panel.reveal();
     } else {
-      const panel = vscode.window.createWebviewPanel(AUDIT_PANEL_TYPE, 'Airlock Audit Log', vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+      const panel = vscode.window.createWebviewPanel(AUDIT_PANEL_TYPE, 'Airlock Audit Log', vscode.ViewColumn.Active, {
+        ...webviewOptions(extensionUri),
+        retainContextWhenHidden: false,
+      });
       AuditPanel.current = new AuditPanel(panel, extensionUri, kernel, log);
     }
     if (verify) void AuditPanel.current.verify();
@@ -26,43 +29,92 @@ export class AuditPanel extends Disposable {
   }
 
   /** Brings a panel back after a window reload; the webview restores its filter and scroll from its own state. */
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel): void {
+  static revive(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    kernel: KernelService | undefined,
+    log: vscode.LogOutputChannel,
+  ): void {
     panel.webview.options = webviewOptions(extensionUri);
     AuditPanel.current?.dispose();
     AuditPanel.current = new AuditPanel(panel, extensionUri, kernel, log);
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly kernel: KernelService | undefined, private readonly log: vscode.LogOutputChannel) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly kernel: KernelService | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.bridge = this._register(new WebviewBridge(panel.webview, 'audit', log));
     panel.webview.html = renderHtml(panel.webview, extensionUri, 'audit', 'Airlock Audit Log');
     // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
     // the entries written since.
-    this._register(this.bridge.onReady(() => { void this.sendStats().then(() => this.verify()); }));
+    this._register(
+      this.bridge.onReady(() => {
+        void this.sendStats().then(() => this.verify());
+      }),
+    );
     this._register(this.bridge.onMessage((m) => void this.handle(m)));
-    this._register(panel.onDidDispose(() => { if (AuditPanel.current === this) AuditPanel.current = undefined; this.dispose(); }));
+    this._register(
+      panel.onDidDispose(() => {
+        if (AuditPanel.current === this) AuditPanel.current = undefined;
+        this.dispose();
+      }),
+    );
   }
 
   private async handle(m: WebviewToHost): Promise<void> {
     switch (m.type) {
-      case 'audit/query': return this.guard(async () => {
-        const client = await this.client();
-        const page = await client.request('audit/query', { ...m.request.filter, cursor: m.request.cursor, limit: m.request.limit, order: 'desc', payloads: false }, { timeoutMs: 30_000 });
-        this.bridge.post({ type: 'audit/page', requestId: m.request.requestId, entries: page.entries, nextCursor: page.nextCursor });
-      }, m.request.requestId);
-      case 'audit/entry': return this.guard(async () => {
-        const client = await this.client();
-        const page = await client.request('audit/query', { cursor: m.seq + 1, limit: 1, order: 'desc', payloads: true }, { timeoutMs: 10_000 });
-        const entry = page.entries.find((e) => e.seq === m.seq) ?? null;
-        this.bridge.post({ type: 'audit/entry', entry });
-      });
-      case 'audit/verify': return this.verify();
-      case 'audit/refresh': return this.sendStats();
-      case 'ready': case 'chat/send': case 'chat/stop': case 'chat/retry': case 'chat/new': case 'chat/openSession':
-      case 'chat/approve': case 'chat/setMode': case 'chat/openPatchSet': case 'chat/openApprovalDiff': case 'chat/draft': case 'chat/rewind': case 'chat/pickFile': case 'chat/code': case 'chat/completeFile': case 'chat/setup': case 'chat/tryRecorded':
+      case 'audit/query':
+        return this.guard(async () => {
+          const client = await this.client();
+          const page = await client.request(
+            'audit/query',
+            { ...m.request.filter, cursor: m.request.cursor, limit: m.request.limit, order: 'desc', payloads: false },
+            { timeoutMs: 30_000 },
+          );
+          this.bridge.post({ type: 'audit/page', requestId: m.request.requestId, entries: page.entries, nextCursor: page.nextCursor });
+        }, m.request.requestId);
+      case 'audit/entry':
+        return this.guard(async () => {
+          const client = await this.client();
+          const page = await client.request(
+            'audit/query',
+            { cursor: m.seq + 1, limit: 1, order: 'desc', payloads: true },
+            { timeoutMs: 10_000 },
+          );
+          const entry = page.entries.find((e) => e.seq === m.seq) ?? null;
+          this.bridge.post({ type: 'audit/entry', entry });
+        });
+      case 'audit/verify':
+        return this.verify();
+      case 'audit/refresh':
+        return this.sendStats();
+      case 'ready':
+      case 'chat/send':
+      case 'chat/stop':
+      case 'chat/retry':
+      case 'chat/new':
+      case 'chat/openSession':
+      case 'chat/approve':
+      case 'chat/setMode':
+      case 'chat/openPatchSet':
+      case 'chat/openApprovalDiff':
+      case 'chat/draft':
+      case 'chat/rewind':
+      case 'chat/pickFile':
+      case 'chat/code':
+      case 'chat/completeFile':
+      case 'chat/setup':
+      case 'chat/tryRecorded':
         this.log.warn(`audit view ignored ${m.type}`);
         return;
-      default: { const never: never = m; return never; }
+      default: {
+        const never: never = m;
+        return never;
+      }
     }
   }
 
@@ -80,12 +132,17 @@ export class AuditPanel extends Disposable {
         done = true;
       });
       if (!done) this.bridge.post({ type: 'audit/verification', report: null, running: false });
-    })().finally(() => { this.verifying = undefined; });
+    })().finally(() => {
+      this.verifying = undefined;
+    });
     return this.verifying;
   }
 
   private async sendStats(): Promise<void> {
-    if (!this.kernel) { this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' }); return; }
+    if (!this.kernel) {
+      this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' });
+      return;
+    }
     await this.guard(async () => {
       const stats = await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 });
       this.bridge.post({ type: 'audit/stats', stats, unavailable: null });
@@ -98,7 +155,9 @@ export class AuditPanel extends Disposable {
   }
 
   private async guard(fn: () => Promise<void>, requestId?: number): Promise<void> {
-    try { await fn(); } catch (err) {
+    try {
+      await fn();
+    } catch (err) {
       this.log.error(formatError(err));
       // Any kernel error, an unknown method included, reaches the webview with its code and hint (no "not available").
       this.bridge.post({ type: 'error', error: AirlockError.from(err).toPayload(), requestId });
@@ -107,7 +166,11 @@ export class AuditPanel extends Disposable {
 }
 
 export class AuditPanelSerializer implements vscode.WebviewPanelSerializer {
-  constructor(private readonly extensionUri: vscode.Uri, private readonly kernel: () => KernelService | undefined, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly kernel: () => KernelService | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
   async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
     AuditPanel.revive(panel, this.extensionUri, this.kernel(), this.log);
   }

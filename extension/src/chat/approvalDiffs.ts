@@ -24,7 +24,7 @@ export class ApprovalDiffs extends Disposable implements vscode.TextDocumentCont
 
   /** Opens the diff editor on the approval's edit (works after a reload too: the pair is computed again). */
   async open(item: Approval): Promise<void> {
-    const pair = this.pairs.get(item.id) ?? await editPair(item.toolName, item.arguments, (p) => this.read(p));
+    const pair = this.pairs.get(item.id) ?? (await editPair(item.toolName, item.arguments, (p) => this.read(p)));
     if (!pair) throw new AirlockError('CHAT_NO_DIFF', `the ${item.toolName} call has no diff to show`, 'only file edits have a diff');
     if (this.pairs.size > 100) this.pairs.delete(this.pairs.keys().next().value!);
     this.pairs.set(item.id, pair);
@@ -44,6 +44,8 @@ export class ApprovalDiffs extends Disposable implements vscode.TextDocumentCont
     if (!this.root || rel.split(/[\\/]/).includes('..') || rel.startsWith('/')) return undefined;
     try {
       return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(this.root, rel)));
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   }
 }

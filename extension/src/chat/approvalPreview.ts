@@ -10,16 +10,25 @@ const MAX_FILE = 2 * 1024 * 1024;
 export type ReadWorkspaceFile = (relPath: string) => Promise<string | undefined>;
 
 /** Before and after of an edit approval: what "Open diff" shows. */
-export interface EditPair { path: string; before: string; after: string; newFile: boolean; caveat?: string }
+export interface EditPair {
+  path: string;
+  before: string;
+  after: string;
+  newFile: boolean;
+  caveat?: string;
+}
 
-const CAVEAT_EDIT = 'The text this edit replaces is not in the workspace file (an earlier edit of this task changed it); shown as'
-  + ' the replaced text against its replacement.';
+const CAVEAT_EDIT =
+  'The text this edit replaces is not in the workspace file (an earlier edit of this task changed it); shown as' +
+  ' the replaced text against its replacement.';
 
 function parseArgs(args: string): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(args) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
-  } catch { return undefined; }
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** fs.write / fs.edit → the file before and after the call, as far as the workspace tells (the task's own edits aside). */
@@ -53,7 +62,8 @@ export function diffPreview(p: EditPair): Extract<ApprovalPreview, { kind: 'diff
     lines.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
     for (const l of h.lines) {
       if (l.startsWith('\\')) continue; // "\ No newline at end of file": noise on a card
-      if (l.startsWith('+')) added++; else if (l.startsWith('-')) removed++;
+      if (l.startsWith('+')) added++;
+      else if (l.startsWith('-')) removed++;
       lines.push(l);
     }
   }

@@ -4,7 +4,9 @@ import type { ApprovalAnswer, ApprovalChoices } from '../../../protocol/src/webv
 
 /** Each button's decision; typing it as a Record makes a new answer without a decision the kernel knows a compile error. */
 export const ANSWER_DECISION: Readonly<Record<ApprovalAnswer, ApprovalDecision>> = {
-  'allow-once': 'allow', 'allow-session': 'allow-session', deny: 'deny',
+  'allow-once': 'allow',
+  'allow-session': 'allow-session',
+  deny: 'deny',
 };
 
 /** The buttons the chat offers: those whose decision is in the enum task/approve validates with. */

@@ -15,8 +15,18 @@ import { taskStartParams } from '../taskParams';
 import { ANSWER_DECISION, approvalChoices } from './approvals';
 import { ApprovalDiffs } from './approvalDiffs';
 import {
-  addPatchSet, addUserMessage, answerApproval, applyTaskEvent, type ChatSession, conversation, interruptTask, lastPrompt, newSession, notice,
-  setApprovalPreview, taskStarted,
+  addPatchSet,
+  addUserMessage,
+  answerApproval,
+  applyTaskEvent,
+  type ChatSession,
+  conversation,
+  interruptTask,
+  lastPrompt,
+  newSession,
+  notice,
+  setApprovalPreview,
+  taskStarted,
 } from './sessionModel';
 import { interruptReason, noModel } from './taskEnds';
 import { SessionStore, type StoredChats } from './sessionStore';
@@ -74,28 +84,44 @@ export class ChatController extends Disposable {
     this.current = (loaded.currentId && this.sessions.get(loaded.currentId)) || this.createSession();
     // Listen on every connection (first start and after each restart), not only once a prompt was sent.
     if (kernel) {
-      this._register(onKernelClient(kernel, (client) => {
-        this.client = client;
-        return [
-          client.onEvent('task/event', (d) => this.onTaskEvent(d.taskId, d.seq, d.event)),
-          client.onEvent('patches/ready', (d) => void this.onPatchesReady(d)),
-        ];
-      }));
+      this._register(
+        onKernelClient(kernel, (client) => {
+          this.client = client;
+          return [
+            client.onEvent('task/event', (d) => this.onTaskEvent(d.taskId, d.seq, d.event)),
+            client.onEvent('patches/ready', (d) => void this.onPatchesReady(d)),
+          ];
+        }),
+      );
       // A kernel that stops being ready (crash, restart, failure) took its tasks with it: no `finished` will come.
-      this._register(kernel.onDidChangeState((st) => {
-        if (st.type !== 'ready') this.interruptAll(interruptReason(st));
-      }));
+      this._register(
+        kernel.onDidChangeState((st) => {
+          if (st.type !== 'ready') this.interruptAll(interruptReason(st));
+        }),
+      );
     }
   }
 
-  get session(): ChatSession { return this.current; }
+  get session(): ChatSession {
+    return this.current;
+  }
 
   snapshot(): ChatSnapshot {
     const s = this.current;
     return {
-      sessionId: s.id, title: s.title, items: s.items, running: s.running, taskId: s.taskId, mode: s.mode, usage: s.usage,
-      sessions: [...this.sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((x) => ({ id: x.id, title: x.title, updatedAt: x.updatedAt, items: x.items.length })),
-      approvals: approvalChoices(), ...(s.draft ? { draft: s.draft } : {}), ...(this.setup ? { setup: this.setup } : {}),
+      sessionId: s.id,
+      title: s.title,
+      items: s.items,
+      running: s.running,
+      taskId: s.taskId,
+      mode: s.mode,
+      usage: s.usage,
+      sessions: [...this.sessions.values()]
+        .sort((a, b) => b.updatedAt - a.updatedAt)
+        .map((x) => ({ id: x.id, title: x.title, updatedAt: x.updatedAt, items: x.items.length })),
+      approvals: approvalChoices(),
+      ...(s.draft ? { draft: s.draft } : {}),
+      ...(this.setup ? { setup: this.setup } : {}),
       unavailable: this.unavailable ?? (this.kernel ? null : 'Airlock needs a trusted folder on disk.'),
     };
   }
@@ -133,20 +159,28 @@ export class ChatController extends Disposable {
   }
 
   /** No model can run a task yet: the chat shows its first-run form. */
-  get setupPending(): boolean { return !!this.setup; }
+  get setupPending(): boolean {
+    return !!this.setup;
+  }
 
   /** The form was saved: the session says what it will use (and what this folder overrides). */
   setupSaved(provider: string, overridden: string[]): void {
     const s = this.current;
-    const text = `Set up: tasks use ${provider} (saved in your user settings; the key, if any, in VS Code's secret storage).`
-      + (overridden.length ? ` This folder's settings set ${overridden.join(' and ')}, which win here.` : '');
+    const text =
+      `Set up: tasks use ${provider} (saved in your user settings; the key, if any, in VS Code's secret storage).` +
+      (overridden.length ? ` This folder's settings set ${overridden.join(' and ')}, which win here.` : '');
     this.emit([notice(s, overridden.length ? 'warn' : 'info', text)], s);
   }
 
   /** "Try it with a recorded session": one explore task replayed from Airlock's example recording (no model, no key). */
   async tryRecorded(): Promise<string> {
-    return this.send('Fix median() so it sorts numbers by value (a recorded session of examples/sample-project)',
-      { provider: 'replay', replay: RECORDED_SESSION, mode: 'explore', model: undefined, baseUrl: undefined });
+    return this.send('Fix median() so it sorts numbers by value (a recorded session of examples/sample-project)', {
+      provider: 'replay',
+      replay: RECORDED_SESSION,
+      mode: 'explore',
+      model: undefined,
+      baseUrl: undefined,
+    });
   }
 
   /** What the person is typing in the current session: kept with the session, so a reload or a switch keeps it. */
@@ -170,9 +204,13 @@ export class ChatController extends Disposable {
    */
   async submit(text: string, images?: ImageInput[]): Promise<void> {
     const s = this.current;
-    if (!s.running) { await this.send(text, images ? { images } : {}); return; }
+    if (!s.running) {
+      await this.send(text, images ? { images } : {});
+      return;
+    }
     // Queued messages are kept with the session (workspace storage): pictures are not, so they wait for Send.
-    if (images?.length) throw new AirlockError('CHAT_BUSY', 'a task is running: a message with images is not queued', 'send it when the task ends');
+    if (images?.length)
+      throw new AirlockError('CHAT_BUSY', 'a task is running: a message with images is not queued', 'send it when the task ends');
     this.emit(enqueue(s, text), s);
   }
 
@@ -193,35 +231,51 @@ export class ChatController extends Disposable {
     const first = s.items.length === 0;
     const attached = await this.attach(s, text);
     s.draft = undefined;
-    const pictures = (override.images ?? []).map((i, n) => `image ${n + 1} (${i.mediaType.slice(6)}, ${Math.ceil(base64Bytes(i.data) / 1024)} KB)`);
+    const pictures = (override.images ?? []).map(
+      (i, n) => `image ${n + 1} (${i.mediaType.slice(6)}, ${Math.ceil(base64Bytes(i.data) / 1024)} KB)`,
+    );
     this.emit(addUserMessage(s, text, Date.now(), [...attached.map((a) => a.label), ...pictures]), s);
     if (first) this._onSnapshot.fire(); // the session list shows the new title (taken from this first prompt)
     try {
       const client = await this.connect();
       const config = vscode.workspace.getConfiguration('airlock');
       // The auto-merge criteria go with every task; an allowed set arrives as patches/ready autoMerge and is merged here.
-      const params = { ...taskStartParams(withContext(text, attached), s.mode, readAgentSettings()), autoMerge: autoMergeCriteria((k) => config.get(k)),
-        ...(history.length ? { history } : {}), ...override };
+      const params = {
+        ...taskStartParams(withContext(text, attached), s.mode, readAgentSettings()),
+        autoMerge: autoMergeCriteria((k) => config.get(k)),
+        ...(history.length ? { history } : {}),
+        ...override,
+      };
       // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
       const started = s.workflowSessionId
         ? await client.request('task/start', { ...params, sessionId: s.workflowSessionId }, { timeoutMs: 30_000 }).catch((err) => {
-          if ((err as { code?: string }).code !== 'WORKFLOW_NO_SESSION') throw err;
-          this.log.warn(`workflow session ${s.workflowSessionId} not resumed (${formatError(err)}); starting a new one`);
-          return client.request('task/start', params, { timeoutMs: 30_000 });
-        })
+            if ((err as { code?: string }).code !== 'WORKFLOW_NO_SESSION') throw err;
+            this.log.warn(`workflow session ${s.workflowSessionId} not resumed (${formatError(err)}); starting a new one`);
+            return client.request('task/start', params, { timeoutMs: 30_000 });
+          })
         : await client.request('task/start', params, { timeoutMs: 30_000 });
       const taskId = started.taskId;
       if (started.sessionId) s.workflowSessionId = started.sessionId;
       this.taskSessions.set(taskId, s.id);
       this.emit(taskStarted(s, taskId), s);
-      for (const e of (this.early.get(taskId) ?? []).sort((a, b) => a.seq - b.seq)) this.emit(applyTaskEvent(s, taskId, e.event, Date.now()), s);
+      for (const e of (this.early.get(taskId) ?? []).sort((a, b) => a.seq - b.seq))
+        this.emit(applyTaskEvent(s, taskId, e.event, Date.now()), s);
       this.early.delete(taskId);
       return taskId;
     } catch (err) {
       this.log.error(formatError(err));
-      this.emit(applyTaskEvent(s, s.taskId ?? '', { type: 'finished', status: 'failed', message: 'the task could not start', error: AirlockError.from(err).toPayload() }, Date.now()), s);
+      this.emit(
+        applyTaskEvent(
+          s,
+          s.taskId ?? '',
+          { type: 'finished', status: 'failed', message: 'the task could not start', error: AirlockError.from(err).toPayload() },
+          Date.now(),
+        ),
+        s,
+      );
       // The kernel's advice is written for the CLI (flags, environment variables): in VS Code the form is the way.
-      const text = noModel(err) ? 'No model is set up yet: fill in the form above (provider, model, key), or try a recorded session.'
+      const text = noModel(err)
+        ? 'No model is set up yet: fill in the form above (provider, model, key), or try a recorded session.'
         : `Could not start the task: ${formatError(err)}`;
       this.emit([notice(s, 'error', text)], s);
       throw err;
@@ -249,10 +303,14 @@ export class ChatController extends Disposable {
   }
 
   /** The composer's "@ File": the picked file's path, to insert as `@path`. */
-  pickFile(): Promise<string | undefined> { return pickContextFile(this.root); }
+  pickFile(): Promise<string | undefined> {
+    return pickContextFile(this.root);
+  }
 
   /** The composer's completion while `@query` is typed. */
-  suggestFiles(query: string): Promise<string[]> { return suggestContextFiles(this.root, query); }
+  suggestFiles(query: string): Promise<string[]> {
+    return suggestContextFiles(this.root, query);
+  }
 
   /** "Rewind to here" on one of the person's messages of the current session (rewind.ts). */
   async rewind(itemId: string): Promise<void> {
@@ -266,7 +324,10 @@ export class ChatController extends Disposable {
     if (!s.running || !s.taskId || !this.kernel) return;
     // No kernel to ask: the task is gone with it; say so rather than wait for a restart that may not come.
     const st = this.kernel.state;
-    if (st.type !== 'ready') { this.emit(interruptTask(s, interruptReason(st), Date.now()), s); return; }
+    if (st.type !== 'ready') {
+      this.emit(interruptTask(s, interruptReason(st), Date.now()), s);
+      return;
+    }
     await (await this.connect()).request('task/cancel', { taskId: s.taskId }, { timeoutMs: 10_000 });
   }
 
@@ -277,14 +338,24 @@ export class ChatController extends Disposable {
     const client = await this.connect();
     const decision = ANSWER_DECISION[answer];
     const { accepted } = await client.request('task/approve', { taskId: item.taskId, requestId, decision, note }, { timeoutMs: 10_000 });
-    if (!accepted) throw new AirlockError('CHAT_APPROVAL_EXPIRED', 'the kernel no longer waits for this approval', 'the task ended or was answered elsewhere');
+    if (!accepted)
+      throw new AirlockError(
+        'CHAT_APPROVAL_EXPIRED',
+        'the kernel no longer waits for this approval',
+        'the task ended or was answered elsewhere',
+      );
     this.emit(answerApproval(s, requestId, answer, note), s);
   }
 
   private createSession(): ChatSession {
     const settings = readAgentSettings();
     const last = AgentMode.safeParse(this.memento.get(LAST_MODE_KEY));
-    const s = newSession(`s_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`, last.success ? last.data : settings.mode, Date.now(), { maxTokens: settings.budgets?.maxTokens, maxCostUsd: settings.budgets?.maxCostUsd });
+    const s = newSession(
+      `s_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`,
+      last.success ? last.data : settings.mode,
+      Date.now(),
+      { maxTokens: settings.budgets?.maxTokens, maxCostUsd: settings.budgets?.maxCostUsd },
+    );
     this.sessions.set(s.id, s);
     return s;
   }
@@ -302,8 +373,21 @@ export class ChatController extends Disposable {
     const sessionId = d.taskId ? this.taskSessions.get(d.taskId) : undefined;
     const s = sessionId ? this.sessions.get(sessionId) : undefined;
     if (!s) return;
-    const stats = await this.describeSet(d.setId).catch((err) => { this.log.warn(formatError(err)); return undefined; });
-    this.emit(addPatchSet(s, { setId: d.setId, files: stats?.files ?? d.files, added: stats?.added ?? 0, removed: stats?.removed ?? 0, blocked: d.blocked, autoMerge: d.autoMerge }), s);
+    const stats = await this.describeSet(d.setId).catch((err) => {
+      this.log.warn(formatError(err));
+      return undefined;
+    });
+    this.emit(
+      addPatchSet(s, {
+        setId: d.setId,
+        files: stats?.files ?? d.files,
+        added: stats?.added ?? 0,
+        removed: stats?.removed ?? 0,
+        blocked: d.blocked,
+        autoMerge: d.autoMerge,
+      }),
+      s,
+    );
   }
 
   private onTaskEvent(taskId: string, seq: number, event: TaskEvent): void {
@@ -323,7 +407,10 @@ export class ChatController extends Disposable {
   private async addPreview(s: ChatSession, requestId: string): Promise<void> {
     const item = s.items.find((i) => i.type === 'approval' && i.id === requestId);
     if (item?.type !== 'approval') return;
-    const preview = await this.diffs.preview(item).catch((err) => { this.log.warn(formatError(err)); return undefined; });
+    const preview = await this.diffs.preview(item).catch((err) => {
+      this.log.warn(formatError(err));
+      return undefined;
+    });
     if (preview) this.emit(setApprovalPreview(s, requestId, preview), s);
   }
 

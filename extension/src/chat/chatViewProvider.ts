@@ -11,7 +11,11 @@ import { codeAction } from './codeActions';
 export const CHAT_VIEW_ID = 'airlock.chat';
 
 /** What the view talks to: the current folder's chat, and how to open a patch set's review. */
-interface Target { chat: ChatController; openPatchSet: (setId: string) => unknown; saveSetup: (a: SetupAnswer) => Promise<void> }
+interface Target {
+  chat: ChatController;
+  openPatchSet: (setId: string) => unknown;
+  saveSetup: (a: SetupAnswer) => Promise<void>;
+}
 
 /**
  * One provider for the extension's lifetime, registered once. VS Code resolves a webview view once: a provider
@@ -27,19 +31,26 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   private wiring = new DisposableStore();
   private target?: Target;
 
-  private constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {}
+  private constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   /** The extension's provider, registered on first use and unregistered when the extension deactivates. */
   static shared(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): ChatViewProvider {
     if (!ChatViewProvider.instance) {
       const p = new ChatViewProvider(context.extensionUri, log);
       ChatViewProvider.instance = p;
-      const registration = vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, p, { webviewOptions: { retainContextWhenHidden: false } });
-      context.subscriptions.push(registration, { dispose: () => {
-        p.viewStore.dispose();
-        p.wiring.dispose();
-        if (ChatViewProvider.instance === p) ChatViewProvider.instance = undefined;
-      } });
+      const registration = vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, p, {
+        webviewOptions: { retainContextWhenHidden: false },
+      });
+      context.subscriptions.push(registration, {
+        dispose: () => {
+          p.viewStore.dispose();
+          p.wiring.dispose();
+          if (ChatViewProvider.instance === p) ChatViewProvider.instance = undefined;
+        },
+      });
     }
     return ChatViewProvider.instance;
   }
@@ -49,7 +60,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     const target = { chat, openPatchSet, saveSetup };
     this.target = target;
     this.rewire();
-    return toDisposable(() => { if (this.target === target) { this.target = undefined; this.wiring.dispose(); } });
+    return toDisposable(() => {
+      if (this.target === target) {
+        this.target = undefined;
+        this.wiring.dispose();
+      }
+    });
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -62,12 +78,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     view.webview.html = renderHtml(view.webview, this.extensionUri, 'chat', 'Airlock Chat');
     this.viewStore.add(bridge.onReady(() => this.postSnapshot()));
     this.viewStore.add(bridge.onMessage((m) => void this.handle(m)));
-    this.viewStore.add(view.onDidDispose(() => {
-      this.viewStore.dispose();
-      this.wiring.dispose();
-      this.view = undefined;
-      this.bridge = undefined;
-    }));
+    this.viewStore.add(
+      view.onDidDispose(() => {
+        this.viewStore.dispose();
+        this.wiring.dispose();
+        this.view = undefined;
+        this.bridge = undefined;
+      }),
+    );
     this.rewire();
   }
 
@@ -77,7 +95,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   }
 
   /** The chat view once VS Code resolved it (the attention badge and "is the chat on screen" read it). */
-  get webviewView(): vscode.WebviewView | undefined { return this.view; }
+  get webviewView(): vscode.WebviewView | undefined {
+    return this.view;
+  }
 
   /** The current controller's snapshots and ops go to the current view. */
   private rewire(): void {
@@ -87,9 +107,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     const bridge = this.bridge;
     if (!t || !bridge) return;
     this.wiring.add(t.chat.onSnapshot(() => this.postSnapshot()));
-    this.wiring.add(t.chat.onOps(({ sessionId, ops, sentAt }) => {
-      if (sessionId === t.chat.session.id) bridge.post({ type: 'chat/ops', sessionId, ops, sentAt });
-    }));
+    this.wiring.add(
+      t.chat.onOps(({ sessionId, ops, sentAt }) => {
+        if (sessionId === t.chat.session.id) bridge.post({ type: 'chat/ops', sessionId, ops, sentAt });
+      }),
+    );
     this.postSnapshot();
   }
 
@@ -100,20 +122,47 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   private async handle(m: WebviewToHost): Promise<void> {
     const t = this.target;
     try {
-      if (!t) { this.log.warn(`chat view: no chat to handle ${m.type} (the folder is changing)`); return; }
+      if (!t) {
+        this.log.warn(`chat view: no chat to handle ${m.type} (the folder is changing)`);
+        return;
+      }
       switch (m.type) {
-        case 'chat/send': await t.chat.submit(m.text, m.images); break;
-        case 'chat/stop': await t.chat.stop(); break;
-        case 'chat/retry': await t.chat.retry(); break;
-        case 'chat/new': t.chat.newSession(); break;
-        case 'chat/openSession': t.chat.openSession(m.sessionId); break;
-        case 'chat/approve': await t.chat.approve(m.requestId, m.answer, m.note); break;
-        case 'chat/setMode': t.chat.setMode(m.mode); break;
-        case 'chat/openPatchSet': await t.openPatchSet(m.setId); break;
-        case 'chat/openApprovalDiff': await t.chat.openApprovalDiff(m.requestId); break;
-        case 'chat/draft': t.chat.setDraft(m.sessionId, m.text); break;
-        case 'chat/rewind': await t.chat.rewind(m.itemId); break;
-        case 'chat/code': await codeAction(m.action, m.text); break;
+        case 'chat/send':
+          await t.chat.submit(m.text, m.images);
+          break;
+        case 'chat/stop':
+          await t.chat.stop();
+          break;
+        case 'chat/retry':
+          await t.chat.retry();
+          break;
+        case 'chat/new':
+          t.chat.newSession();
+          break;
+        case 'chat/openSession':
+          t.chat.openSession(m.sessionId);
+          break;
+        case 'chat/approve':
+          await t.chat.approve(m.requestId, m.answer, m.note);
+          break;
+        case 'chat/setMode':
+          t.chat.setMode(m.mode);
+          break;
+        case 'chat/openPatchSet':
+          await t.openPatchSet(m.setId);
+          break;
+        case 'chat/openApprovalDiff':
+          await t.chat.openApprovalDiff(m.requestId);
+          break;
+        case 'chat/draft':
+          t.chat.setDraft(m.sessionId, m.text);
+          break;
+        case 'chat/rewind':
+          await t.chat.rewind(m.itemId);
+          break;
+        case 'chat/code':
+          await codeAction(m.action, m.text);
+          break;
         case 'chat/completeFile':
           this.bridge?.post({ type: 'chat/fileSuggestions', requestId: m.requestId, paths: await t.chat.suggestFiles(m.query) });
           break;
@@ -122,12 +171,23 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
           if (picked) this.bridge?.post({ type: 'chat/insert', text: `@${picked} ` });
           break;
         }
-        case 'chat/setup': await t.saveSetup(m.answer); break;
-        case 'chat/tryRecorded': await t.chat.tryRecorded(); break;
-        case 'ready': case 'audit/query': case 'audit/verify': case 'audit/entry': case 'audit/refresh':
+        case 'chat/setup':
+          await t.saveSetup(m.answer);
+          break;
+        case 'chat/tryRecorded':
+          await t.chat.tryRecorded();
+          break;
+        case 'ready':
+        case 'audit/query':
+        case 'audit/verify':
+        case 'audit/entry':
+        case 'audit/refresh':
           this.log.warn(`chat view ignored ${m.type}`);
           break;
-        default: { const never: never = m; return never; }
+        default: {
+          const never: never = m;
+          return never;
+        }
       }
     } catch (err) {
       this.log.error(formatError(err));

@@ -10,7 +10,19 @@ export async function codeAction(action: 'copy' | 'insert', text: string): Promi
     return;
   }
   const ed = vscode.window.activeTextEditor;
-  if (!ed) throw new AirlockError('CHAT_NO_EDITOR', 'no editor is open to insert the code into', 'open a file, put the cursor where the code goes, then Insert');
-  const ok = await ed.edit((b) => { for (const s of ed.selections) b.replace(s, text); });
-  if (!ok) throw new AirlockError('CHAT_INSERT_FAILED', `the code could not be inserted into ${vscode.workspace.asRelativePath(ed.document.uri)}`, 'the editor may be read-only');
+  if (!ed)
+    throw new AirlockError(
+      'CHAT_NO_EDITOR',
+      'no editor is open to insert the code into',
+      'open a file, put the cursor where the code goes, then Insert',
+    );
+  const ok = await ed.edit((b) => {
+    for (const s of ed.selections) b.replace(s, text);
+  });
+  if (!ok)
+    throw new AirlockError(
+      'CHAT_INSERT_FAILED',
+      `the code could not be inserted into ${vscode.workspace.asRelativePath(ed.document.uri)}`,
+      'the editor may be read-only',
+    );
 }

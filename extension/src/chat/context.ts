@@ -30,7 +30,8 @@ export function parseMentions(text: string): Mention[] {
       out.push({ kind: 'file', path: word.replace(/^\.\//, '') });
     }
     seen.add(key);
-    if (out.length > MAX_MENTIONS) throw new AirlockError('CHAT_CONTEXT_TOO_MUCH', `more than ${MAX_MENTIONS} @/# mentions in one message`, 'attach fewer files');
+    if (out.length > MAX_MENTIONS)
+      throw new AirlockError('CHAT_CONTEXT_TOO_MUCH', `more than ${MAX_MENTIONS} @/# mentions in one message`, 'attach fewer files');
   }
   return out;
 }
@@ -41,7 +42,10 @@ export interface EditorContext {
   problems(): Array<{ path: string; line: number; severity: string; message: string }>;
 }
 
-export interface Attached { label: string; block: string }
+export interface Attached {
+  label: string;
+  block: string;
+}
 
 /**
  * Reads what `text` mentions. Every file (and the file a selection or a problem comes from) is judged by the kernel's
@@ -53,7 +57,10 @@ export async function gatherContext(text: string, client: IKernelClient, editor:
   const allowed = new Map<string, Promise<boolean>>();
   const check = (p: string) => {
     let r = allowed.get(p);
-    if (!r) { r = readForModel(client, p, 1).then(() => true); allowed.set(p, r); }
+    if (!r) {
+      r = readForModel(client, p, 1).then(() => true);
+      allowed.set(p, r);
+    }
     return r;
   };
   for (const m of parseMentions(text)) {
@@ -68,21 +75,34 @@ export async function gatherContext(text: string, client: IKernelClient, editor:
       out.push({ label: `@${r.path}`, block: `<file path="${r.path}">\n${r.content}${cut}\n</file>` });
     } else if (m.kind === 'selection') {
       const sel = editor.selection();
-      if (!sel || !sel.text) throw new AirlockError('CHAT_CONTEXT_NO_SELECTION', '#selection: no text is selected in the active editor', 'select some text in a workspace file first');
+      if (!sel || !sel.text)
+        throw new AirlockError(
+          'CHAT_CONTEXT_NO_SELECTION',
+          '#selection: no text is selected in the active editor',
+          'select some text in a workspace file first',
+        );
       await check(sel.path);
-      out.push({ label: `#selection (${sel.path}:${sel.startLine}-${sel.endLine})`,
-        block: `<selection path="${sel.path}" lines="${sel.startLine}-${sel.endLine}">\n${sel.text.slice(0, MAX_FILE_CHARS)}\n</selection>` });
+      out.push({
+        label: `#selection (${sel.path}:${sel.startLine}-${sel.endLine})`,
+        block: `<selection path="${sel.path}" lines="${sel.startLine}-${sel.endLine}">\n${sel.text.slice(0, MAX_FILE_CHARS)}\n</selection>`,
+      });
     } else {
       const lines: string[] = [];
       for (const p of editor.problems().slice(0, MAX_PROBLEMS)) {
         // A problem of a file the model may not read (a secret) is left out, not sent.
-        if (await check(p.path).catch(() => false)) lines.push(`${p.path}:${p.line}: ${p.severity}: ${p.message.replace(/\s+/g, ' ').slice(0, 500)}`);
+        if (await check(p.path).catch(() => false))
+          lines.push(`${p.path}:${p.line}: ${p.severity}: ${p.message.replace(/\s+/g, ' ').slice(0, 500)}`);
       }
       out.push({ label: `#problems (${lines.length})`, block: `<problems>\n${lines.join('\n') || 'none'}\n</problems>` });
     }
   }
   const total = out.reduce((n, a) => n + a.block.length, 0);
-  if (total > MAX_CONTEXT_CHARS) throw new AirlockError('CHAT_CONTEXT_TOO_MUCH', `the attached context is ${total} characters; the limit is ${MAX_CONTEXT_CHARS}`, 'attach fewer or smaller files');
+  if (total > MAX_CONTEXT_CHARS)
+    throw new AirlockError(
+      'CHAT_CONTEXT_TOO_MUCH',
+      `the attached context is ${total} characters; the limit is ${MAX_CONTEXT_CHARS}`,
+      'attach fewer or smaller files',
+    );
   return out;
 }
 
@@ -99,6 +119,11 @@ function readForModel(client: IKernelClient, p: string, maxBytes: number) {
 export function withContext(text: string, attached: readonly Attached[]): string {
   if (!attached.length) return text;
   const prompt = `${text}\n\nContext the person attached to this message:\n${attached.map((a) => a.block).join('\n')}`;
-  if (prompt.length > MAX_PROMPT_CHARS) throw new AirlockError('CHAT_CONTEXT_TOO_MUCH', `the message with its context is ${prompt.length} characters; the limit is ${MAX_PROMPT_CHARS}`, 'attach fewer or smaller files');
+  if (prompt.length > MAX_PROMPT_CHARS)
+    throw new AirlockError(
+      'CHAT_CONTEXT_TOO_MUCH',
+      `the message with its context is ${prompt.length} characters; the limit is ${MAX_PROMPT_CHARS}`,
+      'attach fewer or smaller files',
+    );
   return prompt;
 }

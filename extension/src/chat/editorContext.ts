@@ -17,14 +17,20 @@ export function vscodeEditorContext(root: vscode.Uri | undefined): EditorContext
       const ed = vscode.window.activeTextEditor;
       const p = ed && rel(ed.document.uri);
       if (!ed || !p || ed.selection.isEmpty) return undefined;
-      return { path: p, startLine: ed.selection.start.line + 1, endLine: ed.selection.end.line + 1, text: ed.document.getText(ed.selection) };
+      return {
+        path: p,
+        startLine: ed.selection.start.line + 1,
+        endLine: ed.selection.end.line + 1,
+        text: ed.document.getText(ed.selection),
+      };
     },
     problems() {
       const out: ReturnType<EditorContext['problems']> = [];
       for (const [uri, diags] of vscode.languages.getDiagnostics()) {
         const p = rel(uri);
         if (!p) continue;
-        for (const d of diags) out.push({ path: p, line: d.range.start.line + 1, severity: SEVERITY[d.severity] ?? 'info', message: d.message });
+        for (const d of diags)
+          out.push({ path: p, line: d.range.start.line + 1, severity: SEVERITY[d.severity] ?? 'info', message: d.message });
       }
       // Errors first: when the list is cut, the warnings go.
       return out.sort((a, b) => SEVERITY.indexOf(a.severity) - SEVERITY.indexOf(b.severity));

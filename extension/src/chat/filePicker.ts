@@ -10,8 +10,14 @@ const cache = new Map<string, { at: number; files: Promise<string[]> }>();
 export function contextFiles(root: vscode.Uri): Promise<string[]> {
   const hit = cache.get(root.fsPath);
   if (hit && Date.now() - hit.at < 30_000) return hit.files;
-  const files = Promise.resolve(vscode.workspace.findFiles(new vscode.RelativePattern(root, '**/*'), '**/{node_modules,.git}/**', MAX_FILES))
-    .then((uris) => uris.map((u) => path.relative(root.fsPath, u.fsPath).split(path.sep).join('/')).filter((p) => p && !/\s/.test(p)).sort());
+  const files = Promise.resolve(
+    vscode.workspace.findFiles(new vscode.RelativePattern(root, '**/*'), '**/{node_modules,.git}/**', MAX_FILES),
+  ).then((uris) =>
+    uris
+      .map((u) => path.relative(root.fsPath, u.fsPath).split(path.sep).join('/'))
+      .filter((p) => p && !/\s/.test(p))
+      .sort(),
+  );
   cache.set(root.fsPath, { at: Date.now(), files });
   return files;
 }
@@ -20,7 +26,10 @@ export function contextFiles(root: vscode.Uri): Promise<string[]> {
 export async function suggestContextFiles(root: vscode.Uri | undefined, query: string): Promise<string[]> {
   if (!root) return [];
   const q = query.toLowerCase();
-  return (await contextFiles(root)).filter((p) => p.toLowerCase().includes(q)).sort((a, b) => a.length - b.length).slice(0, 20);
+  return (await contextFiles(root))
+    .filter((p) => p.toLowerCase().includes(q))
+    .sort((a, b) => a.length - b.length)
+    .slice(0, 20);
 }
 
 /** Workspace-relative path of the picked file, or undefined (cancelled, no folder). Paths with spaces cannot be mentioned. */
@@ -28,7 +37,9 @@ export async function pickContextFile(root: vscode.Uri | undefined): Promise<str
   if (!root) return undefined;
   const items = (await contextFiles(root)).map((p) => ({ label: p }));
   const picked = await vscode.window.showQuickPick(items, {
-    title: 'Attach a file to the message', placeHolder: 'The file is read through the policy: a secret (.env, keys) is refused', matchOnDescription: true,
+    title: 'Attach a file to the message',
+    placeHolder: 'The file is read through the policy: a secret (.env, keys) is refused',
+    matchOnDescription: true,
   });
   return picked?.label;
 }

@@ -22,7 +22,9 @@ export function autoMergeCriteria(get: SettingGet): AutoMergeCriteria {
   const max = get('autoMerge.maxChangedLines');
   return AutoMergeCriteria.parse({
     enabled: get('autoMerge.enabled') === true,
-    paths: Array.isArray(paths) ? paths.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim()) : ['test/**'],
+    paths: Array.isArray(paths)
+      ? paths.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim())
+      : ['test/**'],
     // A broken value never widens the limit: it falls back to the setting's default.
     maxChangedLines: typeof max === 'number' && Number.isInteger(max) && max >= 0 ? max : 20,
     requireTestsPassed: get('autoMerge.requireTestsPassed') !== false,

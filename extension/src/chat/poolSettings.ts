@@ -16,12 +16,32 @@ export function forwardPoolSizes(kernel: KernelService, log: vscode.LogOutputCha
     const sizes = poolSizes((k) => config.get(k));
     try {
       const r = await c.request('sandbox/pools', { sizes }, { timeoutMs: 30_000 });
-      log.info(`warm pools: ${Object.entries(r.sizes).map(([t, n]) => `${t}=${n}`).join(', ')}${r.enabled ? '' : ' (pools are off in this kernel)'}`);
+      log.info(
+        `warm pools: ${Object.entries(r.sizes)
+          .map(([t, n]) => `${t}=${n}`)
+          .join(', ')}${r.enabled ? '' : ' (pools are off in this kernel)'}`,
+      );
     } catch (err) {
       log.warn(`could not set the warm pool sizes: ${formatError(err)}`);
     }
   };
-  store.add(onKernelClient(kernel, (c) => { client = c; void send(c); return [{ dispose: () => { if (client === c) client = undefined; } }]; }));
-  store.add(vscode.workspace.onDidChangeConfiguration((e) => { if (client && e.affectsConfiguration('airlock.pool')) void send(client); }));
+  store.add(
+    onKernelClient(kernel, (c) => {
+      client = c;
+      void send(c);
+      return [
+        {
+          dispose: () => {
+            if (client === c) client = undefined;
+          },
+        },
+      ];
+    }),
+  );
+  store.add(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (client && e.affectsConfiguration('airlock.pool')) void send(client);
+    }),
+  );
   return store;
 }

@@ -6,7 +6,9 @@ import { type ChatSession, notice } from './sessionModel';
 /** Queues `text` behind the running task; the transcript says so. */
 export function enqueue(s: ChatSession, text: string): ChatOp[] {
   (s.queued ??= []).push(text);
-  return [notice(s, 'info', `Queued: "${text.split('\n')[0]!.slice(0, 80)}" runs when the current task ends (${s.queued.length} waiting).`)];
+  return [
+    notice(s, 'info', `Queued: "${text.split('\n')[0]!.slice(0, 80)}" runs when the current task ends (${s.queued.length} waiting).`),
+  ];
 }
 
 /** The oldest queued message, taken off the queue (undefined: none). */

@@ -9,9 +9,12 @@ export function rewindNotice(turns: number, r: TaskRewindResult): { level: 'info
   const n = (k: number, one: string) => `${k} ${one}${k === 1 ? '' : 's'}`;
   const withdrawn = r.turns.filter((t) => t.outcome === 'withdrawn').length;
   const merged = r.turns.filter((t) => t.outcome === 'merged');
-  const text = `Rewound: ${n(turns, 'message')} and what followed dropped from the conversation (the audit log keeps them)`
-    + `${withdrawn ? `; ${n(withdrawn, 'patch set')} withdrawn from review` : ''}. Nothing in the workspace moved. Edit the message and send to continue.`
-    + (merged.length ? ` Already merged, so still in the workspace: ${merged.map((t) => t.setId).join(', ')} (Airlock: Undo Last Merge takes a merge back).` : '');
+  const text =
+    `Rewound: ${n(turns, 'message')} and what followed dropped from the conversation (the audit log keeps them)` +
+    `${withdrawn ? `; ${n(withdrawn, 'patch set')} withdrawn from review` : ''}. Nothing in the workspace moved. Edit the message and send to continue.` +
+    (merged.length
+      ? ` Already merged, so still in the workspace: ${merged.map((t) => t.setId).join(', ')} (Airlock: Undo Last Merge takes a merge back).`
+      : '');
   return { level: merged.length ? 'warn' : 'info', text };
 }
 
@@ -23,9 +26,16 @@ export function rewindNotice(turns: number, r: TaskRewindResult): { level: 'info
 export async function rewindSession(s: ChatSession, itemId: string, client: () => Promise<RpcClient>): Promise<void> {
   if (s.running) throw new AirlockError('CHAT_BUSY', 'a task is running in this session', 'stop it first, then rewind');
   const plan = rewindPlan(s, itemId);
-  if (!plan) throw new AirlockError('CHAT_NO_MESSAGE', 'that message is not in this session any more', 'pick one of your messages in the transcript');
+  if (!plan)
+    throw new AirlockError(
+      'CHAT_NO_MESSAGE',
+      'that message is not in this session any more',
+      'pick one of your messages in the transcript',
+    );
   const r: TaskRewindResult = plan.tasks.length
-    ? await (await client()).request('task/rewind', { tasks: plan.tasks, reason: `chat rewind to before: ${plan.text.slice(0, 200)}` }, { timeoutMs: 30_000 })
+    ? await (
+        await client()
+      ).request('task/rewind', { tasks: plan.tasks, reason: `chat rewind to before: ${plan.text.slice(0, 200)}` }, { timeoutMs: 30_000 })
     : { turns: [] };
   truncateAt(s, plan.index, Date.now());
   s.draft = plan.text;

@@ -25,13 +25,30 @@ export interface ChatSession {
   queued?: string[];
 }
 
-export function newSession(id: string, mode: AgentMode, now: number, budget: Pick<ChatUsage, 'maxTokens' | 'maxCostUsd'> = {}): ChatSession {
-  return { id, title: 'New session', items: [], mode, usage: { totalTokens: 0, costUsd: 0, ...budget }, taskId: null, running: false, updatedAt: now, base: { totalTokens: 0, costUsd: 0 }, nextId: 1 };
+export function newSession(
+  id: string,
+  mode: AgentMode,
+  now: number,
+  budget: Pick<ChatUsage, 'maxTokens' | 'maxCostUsd'> = {},
+): ChatSession {
+  return {
+    id,
+    title: 'New session',
+    items: [],
+    mode,
+    usage: { totalTokens: 0, costUsd: 0, ...budget },
+    taskId: null,
+    running: false,
+    updatedAt: now,
+    base: { totalTokens: 0, costUsd: 0 },
+    nextId: 1,
+  };
 }
 
 function upsert(s: ChatSession, item: ChatItem): ChatOp {
   const i = s.items.findIndex((x) => x.id === item.id);
-  if (i < 0) s.items.push(item); else s.items[i] = item;
+  if (i < 0) s.items.push(item);
+  else s.items[i] = item;
   return { type: 'upsert', item };
 }
 
@@ -102,7 +119,11 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
       break;
     case 'text-delta': {
       const a = s.streamingId ? find(s, 'assistant', s.streamingId) : undefined;
-      if (a) { a.text += e.text; ops.push({ type: 'append', id: a.id, text: e.text }); break; }
+      if (a) {
+        a.text += e.text;
+        ops.push({ type: 'append', id: a.id, text: e.text });
+        break;
+      }
       const id = `a${s.nextId++}`;
       s.streamingId = id;
       ops.push(upsert(s, { type: 'assistant', id, text: e.text, streaming: true }));
@@ -110,7 +131,9 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
     }
     case 'tool-call':
       endStreaming(s, ops);
-      ops.push(upsert(s, { type: 'tool', id: toolItemId(taskId, e.call.id), name: e.call.name, arguments: e.call.arguments, status: 'running' }));
+      ops.push(
+        upsert(s, { type: 'tool', id: toolItemId(taskId, e.call.id), name: e.call.name, arguments: e.call.arguments, status: 'running' }),
+      );
       break;
     case 'tool-result': {
       const id = toolItemId(taskId, e.result.toolCallId);
@@ -126,7 +149,18 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
       const t = find(s, 'tool', id);
       const tool = t ?? { type: 'tool' as const, id, name: e.call.name, arguments: e.call.arguments, status: 'running' as const };
       ops.push(upsert(s, { ...tool, status: 'awaiting-approval', verdict: { decision: 'ask', reason: e.reason } }));
-      ops.push(upsert(s, { type: 'approval', id: e.requestId, taskId, callId: id, toolName: e.call.name, arguments: e.call.arguments, reason: e.reason, state: 'pending' }));
+      ops.push(
+        upsert(s, {
+          type: 'approval',
+          id: e.requestId,
+          taskId,
+          callId: id,
+          toolName: e.call.name,
+          arguments: e.call.arguments,
+          reason: e.reason,
+          state: 'pending',
+        }),
+      );
       break;
     }
     case 'usage':
@@ -150,7 +184,8 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
     case 'finished': {
       endStreaming(s, ops);
       for (const item of s.items) {
-        if (item.type === 'approval' && item.taskId === taskId && item.state === 'pending') ops.push(upsert(s, { ...item, state: 'expired' }));
+        if (item.type === 'approval' && item.taskId === taskId && item.state === 'pending')
+          ops.push(upsert(s, { ...item, state: 'expired' }));
       }
       const level = e.status === 'completed' ? 'info' : e.status === 'cancelled' ? 'warn' : 'error';
       const detail = e.error ? ` (${e.error.code}: ${e.error.message})` : '';
@@ -162,7 +197,10 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
       ops.push({ type: 'status', running: false, taskId });
       break;
     }
-    default: { const never: never = e; return never; }
+    default: {
+      const never: never = e;
+      return never;
+    }
   }
   return ops;
 }
@@ -170,11 +208,19 @@ export function applyTaskEvent(s: ChatSession, taskId: string, e: TaskEvent, now
 function workflowText(e: Extract<TaskEvent, { type: 'workflow' }>): string {
   const why = `${e.guard ? ` (${e.guard})` : ''}${e.reason ? `: ${e.reason}` : ''}`;
   switch (e.change) {
-    case 'start': case 'resume': return `Workflow ${e.change === 'start' ? 'started' : 'resumed'} in ${e.mode} mode, state ${e.state}.`;
-    case 'transition': return `Workflow: ${e.from ?? '?'} → ${e.to ?? e.state}${e.exemption ? ` (exemption ${e.exemption.kind}: ${e.exemption.reason})` : ''}.`;
-    case 'refused': return `Workflow: ${e.from ?? e.state} → ${e.to ?? '?'} refused${why}.`;
-    case 'blocked': return `Edit${e.paths?.length ? ` of ${e.paths.slice(0, 3).join(', ')}` : ''} blocked in state ${e.state}${why}.`;
-    default: { const never: never = e.change; return never; }
+    case 'start':
+    case 'resume':
+      return `Workflow ${e.change === 'start' ? 'started' : 'resumed'} in ${e.mode} mode, state ${e.state}.`;
+    case 'transition':
+      return `Workflow: ${e.from ?? '?'} → ${e.to ?? e.state}${e.exemption ? ` (exemption ${e.exemption.kind}: ${e.exemption.reason})` : ''}.`;
+    case 'refused':
+      return `Workflow: ${e.from ?? e.state} → ${e.to ?? '?'} refused${why}.`;
+    case 'blocked':
+      return `Edit${e.paths?.length ? ` of ${e.paths.slice(0, 3).join(', ')}` : ''} blocked in state ${e.state}${why}.`;
+    default: {
+      const never: never = e.change;
+      return never;
+    }
   }
 }
 
@@ -186,7 +232,14 @@ export function answerApproval(s: ChatSession, requestId: string, answer: Approv
   const ops = [upsert(s, { ...a, state, note })];
   const t = find(s, 'tool', a.callId);
   // The tool's own result may have arrived before the kernel acknowledged the answer: never move it back to running.
-  if (t && t.status === 'awaiting-approval') ops.push(upsert(s, { ...t, status: answer === 'deny' ? 'denied' : 'running', verdict: { decision: answer === 'deny' ? 'deny' : 'allow', reason: note ?? a.reason } }));
+  if (t && t.status === 'awaiting-approval')
+    ops.push(
+      upsert(s, {
+        ...t,
+        status: answer === 'deny' ? 'denied' : 'running',
+        verdict: { decision: answer === 'deny' ? 'deny' : 'allow', reason: note ?? a.reason },
+      }),
+    );
   return ops;
 }
 
@@ -231,10 +284,16 @@ export function conversation(s: ChatSession): HistoryTurn[] {
 
 /** The last prompt a person sent, for Retry. */
 export function lastPrompt(s: ChatSession): string | undefined {
-  for (let i = s.items.length - 1; i >= 0; i--) { const x = s.items[i]!; if (x.type === 'user') return x.text; }
+  for (let i = s.items.length - 1; i >= 0; i--) {
+    const x = s.items[i]!;
+    if (x.type === 'user') return x.text;
+  }
   return undefined;
 }
 
-export function addPatchSet(s: ChatSession, p: { setId: string; files: number; added: number; removed: number; blocked?: number; autoMerge?: boolean }): ChatOp[] {
+export function addPatchSet(
+  s: ChatSession,
+  p: { setId: string; files: number; added: number; removed: number; blocked?: number; autoMerge?: boolean },
+): ChatOp[] {
   return [upsert(s, { type: 'patchset', id: `p_${p.setId}`, ...p, blocked: p.blocked ?? 0, autoMerge: p.autoMerge ?? false })];
 }

@@ -6,7 +6,10 @@ const KEY = 'airlock.chat.sessions.v1';
 const MAX_SESSIONS = 30;
 const MAX_ITEMS = 5000;
 
-export interface StoredChats { currentId: string | null; sessions: ChatSession[] }
+export interface StoredChats {
+  currentId: string | null;
+  sessions: ChatSession[];
+}
 
 export class SessionStore {
   private timer?: ReturnType<typeof setTimeout>;
@@ -19,9 +22,18 @@ export class SessionStore {
     // prompts can no longer be answered; the kernel's audit log keeps the task's own record.
     const sessions = raw.sessions.map((s) => {
       if (s.running) interruptTask(s, 'the window reloaded while it ran (the kernel cancels a task whose window went away)', s.updatedAt);
-      return { ...s, running: false, streamingId: undefined,
-        items: s.items.map((i) => (i.type === 'approval' && i.state === 'pending' ? { ...i, state: 'expired' as const }
-          : i.type === 'assistant' && i.streaming ? { ...i, streaming: false } : i)) };
+      return {
+        ...s,
+        running: false,
+        streamingId: undefined,
+        items: s.items.map((i) =>
+          i.type === 'approval' && i.state === 'pending'
+            ? { ...i, state: 'expired' as const }
+            : i.type === 'assistant' && i.streaming
+              ? { ...i, streaming: false }
+              : i,
+        ),
+      };
     });
     return { currentId: raw.currentId, sessions };
   }
@@ -35,11 +47,16 @@ export class SessionStore {
       return;
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(state()); }, delayMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush(state());
+    }, delayMs);
   }
 
   flush(state: StoredChats): Thenable<void> {
-    const sessions = [...state.sessions].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, MAX_SESSIONS)
+    const sessions = [...state.sessions]
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .slice(0, MAX_SESSIONS)
       .map((s) => ({ ...s, items: s.items.slice(-MAX_ITEMS) }));
     return this.memento.update(KEY, { currentId: state.currentId, sessions });
   }

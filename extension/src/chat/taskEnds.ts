@@ -10,11 +10,20 @@ export function noModel(err: unknown): boolean {
 /** Why a kernel state ends the tasks running in it, in words for the session's notice. */
 export function interruptReason(st: KernelService['state']): string {
   switch (st.type) {
-    case 'restarting': return `the kernel stopped and is restarting (${st.reason})`;
-    case 'failed': return `the kernel failed (${st.error.message})`;
-    case 'stopped': return 'the kernel stopped';
-    case 'starting': case 'idle': return 'the kernel restarted';
-    case 'ready': return 'the kernel reconnected';
-    default: { const never: never = st; return String(never); }
+    case 'restarting':
+      return `the kernel stopped and is restarting (${st.reason})`;
+    case 'failed':
+      return `the kernel failed (${st.error.message})`;
+    case 'stopped':
+      return 'the kernel stopped';
+    case 'starting':
+    case 'idle':
+      return 'the kernel restarted';
+    case 'ready':
+      return 'the kernel reconnected';
+    default: {
+      const never: never = st;
+      return String(never);
+    }
   }
 }

@@ -4,5 +4,7 @@ import { AuditPanel } from '../audit/auditPanel';
 import type { KernelService } from '../kernel/kernelService';
 
 export function openAuditLog(extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel, verify: boolean) {
-  return () => { AuditPanel.show(extensionUri, kernel, log, verify); };
+  return () => {
+    AuditPanel.show(extensionUri, kernel, log, verify);
+  };
 }

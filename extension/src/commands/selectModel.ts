@@ -13,10 +13,21 @@ export function selectModel() {
     const api = vscodeLm();
     const lmModels = await availableModels(api?.lm);
     const offered = ProviderName.options.filter((p) => p !== 'vscode-lm' || lmModels.length > 0);
-    const provider = (await vscode.window.showQuickPick(offered.map((p) => ({ label: p, description: config.get('provider') === p ? '(current)' : p === 'vscode-lm' ? "VS Code's language models" : '' })), { title: 'Airlock: Select Provider' }))?.label as ProviderName | undefined;
+    const provider = (
+      await vscode.window.showQuickPick(
+        offered.map((p) => ({
+          label: p,
+          description: config.get('provider') === p ? '(current)' : p === 'vscode-lm' ? "VS Code's language models" : '',
+        })),
+        { title: 'Airlock: Select Provider' },
+      )
+    )?.label as ProviderName | undefined;
     if (!provider) return;
-    const suggested = provider === 'vscode-lm' ? ['auto', ...lmModels.map((m) => m.id)] : SUGGESTED_MODELS[provider] ?? [];
-    const items = [...suggested.map((m) => ({ label: m, description: lmModels.find((x) => x.id === m)?.name ?? '' })), { label: 'Other…', alwaysShow: true }];
+    const suggested = provider === 'vscode-lm' ? ['auto', ...lmModels.map((m) => m.id)] : (SUGGESTED_MODELS[provider] ?? []);
+    const items = [
+      ...suggested.map((m) => ({ label: m, description: lmModels.find((x) => x.id === m)?.name ?? '' })),
+      { label: 'Other…', alwaysShow: true },
+    ];
     let model = (await vscode.window.showQuickPick(items, { title: `Airlock: Select Model for ${provider}` }))?.label;
     if (model === 'Other…') model = await vscode.window.showInputBox({ title: 'Model name', value: config.get<string>('model') ?? '' });
     if (model === undefined) return;
@@ -36,12 +47,17 @@ export function selectModel() {
 
 /** The server's base URL: a known local server's, or typed (validated as an http(s) URL). */
 async function askBaseUrl(current: string | undefined): Promise<string | undefined> {
-  const picks = [...LOCAL_SERVERS.map((x) => ({ label: x.label, description: x.url })),
-    { label: 'Other URL…', description: current ?? '' }];
+  const picks = [
+    ...LOCAL_SERVERS.map((x) => ({ label: x.label, description: x.url })),
+    { label: 'Other URL…', description: current ?? '' },
+  ];
   const pick = await vscode.window.showQuickPick(picks, { title: 'Airlock: Where does the OpenAI-compatible server listen?' });
   if (!pick) return undefined;
   if (pick.label !== 'Other URL…') return pick.description;
-  const typed = await vscode.window.showInputBox({ title: 'Base URL (OpenAI-compatible API)', value: current ?? 'http://127.0.0.1:11434/v1',
-    validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1') });
+  const typed = await vscode.window.showInputBox({
+    title: 'Base URL (OpenAI-compatible API)',
+    value: current ?? 'http://127.0.0.1:11434/v1',
+    validateInput: (v) => (/^https?:\/\/\S+$/.test(v.trim()) ? undefined : 'an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1'),
+  });
   return typed?.trim() || undefined;
 }

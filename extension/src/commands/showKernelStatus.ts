@@ -3,7 +3,14 @@ import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
 import type { KernelService } from '../kernel/kernelService';
 
-export interface KernelStatusResult { ok: boolean; pingMs?: number; version?: string; engine?: string; image?: string; error?: string }
+export interface KernelStatusResult {
+  ok: boolean;
+  pingMs?: number;
+  version?: string;
+  engine?: string;
+  image?: string;
+  error?: string;
+}
 
 export function showKernelStatus(kernel: KernelService, log: vscode.LogOutputChannel) {
   return async (): Promise<KernelStatusResult> => {
@@ -21,7 +28,9 @@ export function showKernelStatus(kernel: KernelService, log: vscode.LogOutputCha
     } catch (err) {
       const text = formatError(err);
       log.error(text);
-      void vscode.window.showErrorMessage(`Airlock kernel is not reachable. ${text}`, 'Show Logs').then((pick) => { if (pick) log.show(); });
+      void vscode.window.showErrorMessage(`Airlock kernel is not reachable. ${text}`, 'Show Logs').then((pick) => {
+        if (pick) log.show();
+      });
       return { ok: false, error: text };
     }
   };

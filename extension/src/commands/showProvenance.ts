@@ -13,9 +13,15 @@ export function showProvenance(kernel: KernelService, folder: vscode.Uri, log: v
       return;
     }
     try {
-      const path = ed.document.uri.fsPath.slice(folder.fsPath.length + 1).split('\\').join('/');
+      const path = ed.document.uri.fsPath
+        .slice(folder.fsPath.length + 1)
+        .split('\\')
+        .join('/');
       const { lines } = await (await kernel.client()).request('audit/blame', { path, line: ed.selection.active.line + 1 });
-      const doc = await vscode.workspace.openTextDocument({ content: [...describeProvenance(lines[0]), ''].join('\n'), language: 'plaintext' });
+      const doc = await vscode.workspace.openTextDocument({
+        content: [...describeProvenance(lines[0]), ''].join('\n'),
+        language: 'plaintext',
+      });
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
     } catch (err) {
       log.error(formatError(err));

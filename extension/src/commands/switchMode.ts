@@ -12,7 +12,14 @@ const DESCRIPTIONS: Record<AgentMode, string> = {
 export function switchMode(chat: ChatController) {
   return async (mode?: string): Promise<void> => {
     const parsed = AgentMode.safeParse(mode);
-    const pick = parsed.success ? parsed.data : (await vscode.window.showQuickPick(AgentMode.options.map((m) => ({ label: m, description: m === chat.session.mode ? '(current)' : '', detail: DESCRIPTIONS[m] })), { title: 'Airlock: Switch Mode' }))?.label as AgentMode | undefined;
+    const pick = parsed.success
+      ? parsed.data
+      : ((
+          await vscode.window.showQuickPick(
+            AgentMode.options.map((m) => ({ label: m, description: m === chat.session.mode ? '(current)' : '', detail: DESCRIPTIONS[m] })),
+            { title: 'Airlock: Switch Mode' },
+          )
+        )?.label as AgentMode | undefined);
     if (pick) chat.setMode(pick);
   };
 }

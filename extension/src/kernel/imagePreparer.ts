@@ -25,8 +25,13 @@ export class ImagePreparer extends Disposable {
   /** Fired after a successful preparation: the sandbox health is read again at once. */
   readonly onDidPrepare = this._onDidPrepare.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel, private readonly show: (s: ImagesState | undefined) => void,
-    private readonly workspace: () => string | undefined) { super(); }
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly show: (s: ImagesState | undefined) => void,
+    private readonly workspace: () => string | undefined,
+  ) {
+    super();
+  }
 
   /** First use: the kernel's sandbox checks report a missing image; prepare the sandbox images once for this kernel. */
   onChecks(client: object, checks: readonly SandboxCheck[]): void {
@@ -39,38 +44,55 @@ export class ImagePreparer extends Disposable {
 
   /** One preparation at a time; a second request while one runs waits for it. Resolves to whether it succeeded. */
   prepare(req: PrepareRequest): Promise<boolean> {
-    return (this.running ??= this.run(req).finally(() => { this.running = undefined; }));
+    return (this.running ??= this.run(req).finally(() => {
+      this.running = undefined;
+    }));
   }
 
   private async run(req: PrepareRequest): Promise<boolean> {
     const title = 'Airlock: preparing images';
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      const say = (line: string) => { progress.report({ message: line }); this.log.info(line); this.show({ type: 'preparing', detail: line }); };
-      try {
-        say('finding the container engine');
-        const runtime = vscode.workspace.getConfiguration('airlock').get<'auto' | 'docker' | 'podman'>('containerRuntime', 'auto');
-        const config = readConfig({ workspace: this.workspace() ?? os.homedir(), runtime });
-        const engine = await detectEngine(config);
-        const t0 = Date.now();
-        // AIRLOCK_IMAGE_REGISTRY / AIRLOCK_IMAGE_MANIFEST: pull by digest instead of building (a failure is shown, not built around).
-        const ready = await prepareImages(engine, { sandboxesOnly: req.sandboxesOnly, kernelImage: config.image, progress: say, signal: ac.signal,
-          registry: registryFromEnv() });
-        const done = `images ready on ${engine.kind} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${ready.map((i) => i.kind).join(', ')}`;
-        this.log.info(done);
-        this.show(undefined);
-        this._onDidPrepare.fire();
-        if (req.announce) void vscode.window.showInformationMessage(`Airlock: ${done}`);
-        return true;
-      } catch (err) {
-        const e = ac.signal.aborted ? new AirlockError('CANCELLED', 'image preparation was cancelled', 'run Airlock: Prepare Images to prepare them')
-          : AirlockError.from(err);
-        this.log.error(`preparing images: ${formatError(e)}`);
-        this.show({ type: 'failed', message: e.message, hint: e.hint });
-        void vscode.window.showErrorMessage(`Airlock could not prepare its images: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
-        return false;
-      } finally { sub.dispose(); }
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        const say = (line: string) => {
+          progress.report({ message: line });
+          this.log.info(line);
+          this.show({ type: 'preparing', detail: line });
+        };
+        try {
+          say('finding the container engine');
+          const runtime = vscode.workspace.getConfiguration('airlock').get<'auto' | 'docker' | 'podman'>('containerRuntime', 'auto');
+          const config = readConfig({ workspace: this.workspace() ?? os.homedir(), runtime });
+          const engine = await detectEngine(config);
+          const t0 = Date.now();
+          // AIRLOCK_IMAGE_REGISTRY / AIRLOCK_IMAGE_MANIFEST: pull by digest instead of building (a failure is shown, not built around).
+          const ready = await prepareImages(engine, {
+            sandboxesOnly: req.sandboxesOnly,
+            kernelImage: config.image,
+            progress: say,
+            signal: ac.signal,
+            registry: registryFromEnv(),
+          });
+          const done = `images ready on ${engine.kind} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${ready.map((i) => i.kind).join(', ')}`;
+          this.log.info(done);
+          this.show(undefined);
+          this._onDidPrepare.fire();
+          if (req.announce) void vscode.window.showInformationMessage(`Airlock: ${done}`);
+          return true;
+        } catch (err) {
+          const e = ac.signal.aborted
+            ? new AirlockError('CANCELLED', 'image preparation was cancelled', 'run Airlock: Prepare Images to prepare them')
+            : AirlockError.from(err);
+          this.log.error(`preparing images: ${formatError(e)}`);
+          this.show({ type: 'failed', message: e.message, hint: e.hint });
+          void vscode.window.showErrorMessage(`Airlock could not prepare its images: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+          return false;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
   }
 }

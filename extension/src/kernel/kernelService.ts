@@ -11,7 +11,10 @@ export class KernelService extends Disposable {
   private readonly _onDidChangeState = this._register(new Emitter<KernelState | { type: 'idle' }>());
   readonly onDidChangeState = this._onDidChangeState.event;
 
-  constructor(private readonly workspace: string, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly workspace: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
   }
 
@@ -30,24 +33,32 @@ export class KernelService extends Disposable {
   /** Starts the kernel once, showing a progress notification; later calls share the same start. */
   start(): Promise<KernelSupervisor> {
     if (this.starting) return this.starting;
-    const starting = Promise.resolve(vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Airlock', cancellable: true },
-      async (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        this._onDidChangeState.fire({ type: 'starting', detail: 'starting kernel' });
-        const runtime = vscode.workspace.getConfiguration('airlock').get<'auto' | 'docker' | 'podman'>('containerRuntime', 'auto');
-        const sup = await KernelSupervisor.start({ workspace: this.workspace, runtime }, {
-          signal: ac.signal,
-          progress: (line) => { progress.report({ message: line }); this.log.info(line); },
-          log: (line) => this.log.info(line),
-        });
-        this.supervisor = this._register(sup);
-        this._register(sup.onDidChangeState((s) => this.onState(s)));
-        this.onState(sup.state);
-        return sup;
-      },
-    ));
+    const starting = Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Airlock', cancellable: true },
+        async (progress, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort());
+          this._onDidChangeState.fire({ type: 'starting', detail: 'starting kernel' });
+          const runtime = vscode.workspace.getConfiguration('airlock').get<'auto' | 'docker' | 'podman'>('containerRuntime', 'auto');
+          const sup = await KernelSupervisor.start(
+            { workspace: this.workspace, runtime },
+            {
+              signal: ac.signal,
+              progress: (line) => {
+                progress.report({ message: line });
+                this.log.info(line);
+              },
+              log: (line) => this.log.info(line),
+            },
+          );
+          this.supervisor = this._register(sup);
+          this._register(sup.onDidChangeState((s) => this.onState(s)));
+          this.onState(sup.state);
+          return sup;
+        },
+      ),
+    );
     this.starting = starting;
     starting.catch((err) => {
       this.starting = undefined;
@@ -62,7 +73,10 @@ export class KernelService extends Disposable {
   }
 
   async restart(): Promise<void> {
-    if (!this.supervisor) { await this.start(); return; }
+    if (!this.supervisor) {
+      await this.start();
+      return;
+    }
     await this.supervisor.restart();
   }
 

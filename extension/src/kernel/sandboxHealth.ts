@@ -11,7 +11,9 @@ const DELAYS_MS = [0, 5_000, 15_000];
 const EVERY_MS = 60_000;
 
 export function watchSandboxHealth(
-  kernel: KernelService, log: vscode.LogOutputChannel, report: (checks: SandboxCheck[], client: object) => void,
+  kernel: KernelService,
+  log: vscode.LogOutputChannel,
+  report: (checks: SandboxCheck[], client: object) => void,
   /** Look again now (e.g. the images were just prepared) instead of at the next tick. */
   refresh?: Event<void>,
 ): IDisposable {
@@ -36,6 +38,14 @@ export function watchSandboxHealth(
     const timers = DELAYS_MS.map((ms) => setTimeout(() => void look(), ms));
     const every = setInterval(() => void look(), EVERY_MS);
     const again = refresh?.(() => void look());
-    return [{ dispose: () => { timers.forEach(clearTimeout); clearInterval(every); again?.dispose(); } }];
+    return [
+      {
+        dispose: () => {
+          timers.forEach(clearTimeout);
+          clearInterval(every);
+          again?.dispose();
+        },
+      },
+    ];
   });
 }

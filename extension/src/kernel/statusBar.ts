@@ -11,7 +11,11 @@ export class KernelStatusBar extends Disposable {
   private state: StatusState = { type: 'idle' };
   private sandbox: readonly SandboxCheck[] = [];
   private images: ImagesState | undefined;
-  private attention: { kind: 'idle' | 'working' | 'waiting' | 'error'; text: string; tooltip: string } = { kind: 'idle', text: '', tooltip: '' };
+  private attention: { kind: 'idle' | 'working' | 'waiting' | 'error'; text: string; tooltip: string } = {
+    kind: 'idle',
+    text: '',
+    tooltip: '',
+  };
 
   constructor() {
     super();

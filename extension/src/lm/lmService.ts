@@ -16,7 +16,10 @@ export function vscodeLm(): { lm: LmApi; parts: LmParts } | undefined {
   const ToolCallPart = get<LmParts['ToolCallPart']>('LanguageModelToolCallPart');
   const ToolResultPart = get<LmParts['ToolResultPart']>('LanguageModelToolResultPart');
   if (!lm || !m || !TextPart || !ToolCallPart || !ToolResultPart) return undefined;
-  return { lm, parts: { User: (c) => m.User(c as string), Assistant: (c) => m.Assistant(c as string), TextPart, ToolCallPart, ToolResultPart } };
+  return {
+    lm,
+    parts: { User: (c) => m.User(c as string), Assistant: (c) => m.Assistant(c as string), TextPart, ToolCallPart, ToolResultPart },
+  };
 }
 
 export function serveLanguageModels(kernel: KernelService, log: vscode.LogOutputChannel): IDisposable {
@@ -28,10 +31,27 @@ export function serveLanguageModels(kernel: KernelService, log: vscode.LogOutput
       running.set(req.requestId, cts);
       const send: Send = (events, done) =>
         client.request('lm/respond', { requestId: req.requestId, events, done }, { timeoutMs: 30_000 }).then((r) => r.accepted);
-      const work = api ? answer(req, api.lm, api.parts, send, cts.token, () => cts.cancel())
-        : send([{ type: 'error', error: { code: 'PROVIDER_VSCODE_LM_UNAVAILABLE', message: 'this VS Code has no language model API with tool calling (1.95 or later)' }, retryable: false }], true);
-      void Promise.resolve(work).catch((err) => log.warn(`vscode-lm request ${req.requestId}: ${formatError(err)}`))
-        .finally(() => { running.delete(req.requestId); cts.dispose(); });
+      const work = api
+        ? answer(req, api.lm, api.parts, send, cts.token, () => cts.cancel())
+        : send(
+            [
+              {
+                type: 'error',
+                error: {
+                  code: 'PROVIDER_VSCODE_LM_UNAVAILABLE',
+                  message: 'this VS Code has no language model API with tool calling (1.95 or later)',
+                },
+                retryable: false,
+              },
+            ],
+            true,
+          );
+      void Promise.resolve(work)
+        .catch((err) => log.warn(`vscode-lm request ${req.requestId}: ${formatError(err)}`))
+        .finally(() => {
+          running.delete(req.requestId);
+          cts.dispose();
+        });
     }),
     client.onEvent('lm/cancel', ({ requestId }) => running.get(requestId)?.cancel()),
   ]);

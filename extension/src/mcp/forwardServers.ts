@@ -16,13 +16,19 @@ import { onKernelClient } from '../kernelEvents';
 export type ServersToSend = { send: McpServerConfig[] } | { skip: string };
 
 /** Every configured server resolved (allowed, secrets in the environment), or why nothing is sent. */
-export async function serversToSend(stored: Record<string, StoredServer>, env: NodeJS.ProcessEnv,
-  managed: Managed): Promise<ServersToSend> {
+export async function serversToSend(
+  stored: Record<string, StoredServer>,
+  env: NodeJS.ProcessEnv,
+  managed: Managed,
+): Promise<ServersToSend> {
   const problems: string[] = [];
   const send = await serverConfigs(stored, env, undefined, managed, (l) => problems.push(l.replace(/^airlock: /, '')));
   if (problems.length) {
-    return { skip: `${problems.join('; ')}; VS Code leaves the kernel's MCP servers as they are`
-      + ' (`airlock mcp list` starts them with your keychain\'s secrets)' };
+    return {
+      skip:
+        `${problems.join('; ')}; VS Code leaves the kernel's MCP servers as they are` +
+        " (`airlock mcp list` starts them with your keychain's secrets)",
+    };
   }
   return { send };
 }
@@ -39,7 +45,10 @@ async function push(client: RpcClient, log: vscode.LogOutputChannel): Promise<vo
   const running = (await client.request('mcp/list', {}, { timeoutMs: 15_000 })).servers;
   if (!Object.keys(stored).length && !running.length) return;
   const r = await serversToSend(stored, process.env, loadManaged());
-  if ('skip' in r) { log.warn(`MCP servers not sent: ${r.skip}`); return; }
+  if ('skip' in r) {
+    log.warn(`MCP servers not sent: ${r.skip}`);
+    return;
+  }
   const { servers } = await client.request('mcp/configure', { servers: r.send }, { timeoutMs: 5 * 60_000 });
   for (const s of servers) {
     if (s.state === 'failed') log.warn(`MCP server ${s.name} failed: ${s.reason ?? 'no reason given'}`);

@@ -12,8 +12,13 @@ export const MCP_PROVIDER_ID = 'airlock.mcpServer';
 export const SERVER_LABEL = 'Airlock';
 
 /** vscode.McpStdioServerDefinition's constructor (VS Code 1.101+). */
-export type StdioDefinitionCtor<T = unknown> = new (label: string, command: string, args?: string[],
-  env?: Record<string, string | number | null>, version?: string) => T;
+export type StdioDefinitionCtor<T = unknown> = new (
+  label: string,
+  command: string,
+  args?: string[],
+  env?: Record<string, string | number | null>,
+  version?: string,
+) => T;
 
 /** vscode.McpServerDefinitionProvider, as much of it as Airlock implements. */
 export interface McpDefinitionProvider<T = unknown> {
@@ -44,7 +49,13 @@ export interface McpHost<T = unknown> {
 
 type Log = { info(line: string): void; warn(line: string): void };
 
-export interface StdioSpec { label: string; command: string; args: string[]; env: Record<string, string>; version: string }
+export interface StdioSpec {
+  label: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  version: string;
+}
 
 /** The command line VS Code starts for the folder. */
 export function serverSpec(host: Pick<McpHost, 'execPath' | 'extensionPath' | 'runtime' | 'mode' | 'version'>, folder: string): StdioSpec {
@@ -54,7 +65,13 @@ export function serverSpec(host: Pick<McpHost, 'execPath' | 'extensionPath' | 'r
   // Unset (or not a mode): explore. VS Code's agents do not follow strict's test-first workflow, and a strict session
   // that cannot reach review (a project without tests) closes without a patch set: their work would be lost.
   const mode = AgentMode.safeParse(host.mode());
-  const args = [path.join(host.extensionPath, 'dist', 'mcp-serve.js'), '--workspace', folder, '--mode', mode.success ? mode.data : 'explore'];
+  const args = [
+    path.join(host.extensionPath, 'dist', 'mcp-serve.js'),
+    '--workspace',
+    folder,
+    '--mode',
+    mode.success ? mode.data : 'explore',
+  ];
   return { label: SERVER_LABEL, command: host.execPath, args, env, version: host.version };
 }
 
@@ -66,7 +83,7 @@ export function offerToVsCodeAgents<T>(host: McpHost<T>, folder: string, log: Lo
   const store = new DisposableStore();
   const { register, StdioDefinition } = host;
   if (!register || !StdioDefinition) {
-    log.info('VS Code has no MCP server API here (1.101 or later has it): Airlock\'s tools are not offered to its agents');
+    log.info("VS Code has no MCP server API here (1.101 or later has it): Airlock's tools are not offered to its agents");
     return store;
   }
   if (!host.isTrusted()) return store;

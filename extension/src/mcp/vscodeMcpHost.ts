@@ -22,10 +22,11 @@ export function vscodeMcpHost(context: vscode.ExtensionContext): McpHost {
       const v = config().inspect<string>('defaultMode');
       return v?.workspaceFolderValue ?? v?.workspaceValue ?? v?.globalValue;
     },
-    onDidChangeSettings: (listener) => vscode.workspace.onDidChangeConfiguration((e) => {
-      const keys = ['airlock.mcp.offerToVsCodeAgents', 'airlock.containerRuntime', 'airlock.defaultMode'];
-      if (keys.some((k) => e.affectsConfiguration(k))) listener();
-    }),
+    onDidChangeSettings: (listener) =>
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        const keys = ['airlock.mcp.offerToVsCodeAgents', 'airlock.containerRuntime', 'airlock.defaultMode'];
+        if (keys.some((k) => e.affectsConfiguration(k))) listener();
+      }),
     execPath: process.execPath,
     extensionPath: context.extensionUri.fsPath,
     version: String((context.extension.packageJSON as { version?: unknown }).version ?? '0.0.0'),

@@ -14,14 +14,24 @@ export function pluginNodes(plugins: readonly PluginState[]): PluginNode[] {
 /** Codicon per lifecycle state: only a ready plugin is green; one waiting for the person is a warning. */
 export function pluginIcon(p: Pick<PluginState, 'state'>): { id: string; color?: string } {
   switch (p.state) {
-    case 'discovered': return { id: 'circle-outline' };
-    case 'verified': return { id: 'shield', color: 'list.warningForeground' };
-    case 'approved': return { id: 'pass' };
-    case 'starting': return { id: 'sync~spin' };
-    case 'ready': return { id: 'plug', color: 'testing.iconPassed' };
-    case 'failed': return { id: 'error', color: 'list.errorForeground' };
-    case 'stopped': return { id: 'debug-stop' };
-    default: { const never: never = p.state; return never; }
+    case 'discovered':
+      return { id: 'circle-outline' };
+    case 'verified':
+      return { id: 'shield', color: 'list.warningForeground' };
+    case 'approved':
+      return { id: 'pass' };
+    case 'starting':
+      return { id: 'sync~spin' };
+    case 'ready':
+      return { id: 'plug', color: 'testing.iconPassed' };
+    case 'failed':
+      return { id: 'error', color: 'list.errorForeground' };
+    case 'stopped':
+      return { id: 'debug-stop' };
+    default: {
+      const never: never = p.state;
+      return never;
+    }
   }
 }
 

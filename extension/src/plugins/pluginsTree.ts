@@ -21,8 +21,11 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
   readonly onDidChangeTreeData = this._onDidChange.event as vscode.Event<undefined>;
   readonly view: vscode.TreeView<PluginNode>;
 
-  constructor(private readonly kernel: KernelService | undefined, private readonly workspace: string | undefined,
-    private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly kernel: KernelService | undefined,
+    private readonly workspace: string | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.view = this._register(vscode.window.createTreeView('airlock.plugins', { treeDataProvider: this }));
     const reg = (id: string, fn: (n: PluginNode) => Promise<void>) =>
@@ -30,19 +33,32 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     reg('airlock.approvePlugin', (n) => this.approve(n));
     reg('airlock.revokePlugin', (n) => this.revoke(n));
     reg('airlock.showPluginLogs', (n) => this.logs(n));
-    this._register(vscode.commands.registerCommand('airlock.refreshPlugins',
-      () => this.withClient((c) => this.push(c)).catch((err) => this.fail(err))));
-    if (kernel) this._register(onKernelClient(kernel, (client) => { void this.push(client).catch((err) => this.fail(err)); return []; }));
+    this._register(
+      vscode.commands.registerCommand('airlock.refreshPlugins', () => this.withClient((c) => this.push(c)).catch((err) => this.fail(err))),
+    );
+    if (kernel)
+      this._register(
+        onKernelClient(kernel, (client) => {
+          void this.push(client).catch((err) => this.fail(err));
+          return [];
+        }),
+      );
   }
 
-  refresh(): void { this._onDidChange.fire(undefined); }
+  refresh(): void {
+    this._onDidChange.fire(undefined);
+  }
 
   async getChildren(node?: PluginNode): Promise<PluginNode[]> {
     if (node) return node.kind === 'plugin' ? pluginDetails(node.plugin) : [];
-    if (!this.kernel) { this.view.message = 'Airlock needs a trusted folder on disk.'; return []; }
+    if (!this.kernel) {
+      this.view.message = 'Airlock needs a trusted folder on disk.';
+      return [];
+    }
     try {
       const { plugins } = await (await this.kernel.client()).request('plugins/list', {}, { timeoutMs: 15_000 });
-      this.view.message = plugins.length ? undefined
+      this.view.message = plugins.length
+        ? undefined
         : 'No plugins. Add one with `airlock plugins add DIR`, or put it in .airlock/plugins/.';
       return pluginNodes(plugins);
     } catch (err) {
@@ -65,7 +81,8 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     item.id = `plugin:${p.name}`;
     item.description = describePlugin(p);
     item.tooltip = [`${p.name} (${p.source})`, ...capabilityLines(p.capabilities), `sha256 ${p.sha256}`, p.reason]
-      .filter(Boolean).join('\n');
+      .filter(Boolean)
+      .join('\n');
     const icon = pluginIcon(p);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = pluginContext(p);
@@ -93,9 +110,12 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     if (n.kind !== 'plugin') return;
     const p = n.plugin;
     const ok = 'Approve';
-    const detail = [...capabilityLines(p.capabilities), `content sha256 ${p.sha256}`,
-      'Approval pins this exact content: any change needs a new approval. It runs in its own sandbox.'].join('\n');
-    if (await vscode.window.showWarningMessage(`Approve plugin ${p.name}?`, { modal: true, detail }, ok) !== ok) return;
+    const detail = [
+      ...capabilityLines(p.capabilities),
+      `content sha256 ${p.sha256}`,
+      'Approval pins this exact content: any change needs a new approval. It runs in its own sandbox.',
+    ].join('\n');
+    if ((await vscode.window.showWarningMessage(`Approve plugin ${p.name}?`, { modal: true, detail }, ok)) !== ok) return;
     await this.withClient(async (client) => {
       const r = (await client.request('plugins/approve', { name: p.name, sha256: p.sha256 }, { timeoutMs: START_TIMEOUT_MS })).plugin;
       // Kept on this machine (as `airlock plugins approve` keeps it) so the next kernel starts it without asking.
@@ -109,8 +129,14 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
     if (n.kind !== 'plugin') return;
     const p = n.plugin;
     const ok = 'Revoke';
-    if (await vscode.window.showWarningMessage(`Revoke the approval of plugin ${p.name}?`, { modal: true,
-      detail: 'It is stopped and waits for approval again; its folder stays where it is.' }, ok) !== ok) return;
+    if (
+      (await vscode.window.showWarningMessage(
+        `Revoke the approval of plugin ${p.name}?`,
+        { modal: true, detail: 'It is stopped and waits for approval again; its folder stays where it is.' },
+        ok,
+      )) !== ok
+    )
+      return;
     const approvals = readApprovals(process.env);
     delete approvals[p.name];
     writeApprovals(process.env, approvals);

@@ -14,7 +14,9 @@ export interface MergeRecord {
 }
 
 async function readDisk(uri: vscode.Uri): Promise<Uint8Array | null> {
-  try { return await vscode.workspace.fs.readFile(uri); } catch (err) {
+  try {
+    return await vscode.workspace.fs.readFile(uri);
+  } catch (err) {
     if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') return null;
     throw err;
   }
@@ -34,7 +36,12 @@ async function checkPlan(root: vscode.Uri, plan: MergePlan): Promise<void> {
   await verifyOps(root.fsPath, plan.ops);
 }
 
-export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: string, blob: (hash: string, size: number) => Promise<Uint8Array>): Promise<MergeRecord> {
+export async function applyPlan(
+  root: vscode.Uri,
+  plan: MergePlan,
+  mergeId: string,
+  blob: (hash: string, size: number) => Promise<Uint8Array>,
+): Promise<MergeRecord> {
   const record: MergeRecord = { mergeId, setId: plan.setId, files: [] };
   const edit = new vscode.WorkspaceEdit();
   const chmods: { uri: vscode.Uri; mode: number }[] = [];
@@ -44,12 +51,22 @@ export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: stri
     const uri = vscode.Uri.joinPath(root, op.path);
     const before = op.expect === null ? null : await readDisk(uri);
     // The bytes read now must still be the verified base (a change in between aborts before anything is written).
-    if ((before ? sha256(before) : null) !== op.expect) throw new AirlockError('PATCH_BASE_CHANGED', `${op.path} changed while the merge was being prepared; nothing was written`, 'merge again');
+    if ((before ? sha256(before) : null) !== op.expect)
+      throw new AirlockError(
+        'PATCH_BASE_CHANGED',
+        `${op.path} changed while the merge was being prepared; nothing was written`,
+        'merge again',
+      );
     const beforeText = before ? Buffer.from(before).toString('base64') : null;
     switch (op.type) {
       case 'write': {
         const bytes = op.content.encoding === 'utf8' ? Buffer.from(op.content.text, 'utf8') : await blob(op.content.hash, op.content.size);
-        if (sha256(bytes) !== op.newHash) throw new AirlockError('MERGE_CONTENT_HASH', `${op.path}: content does not match its hash`, 'the plan is corrupt; refresh the review');
+        if (sha256(bytes) !== op.newHash)
+          throw new AirlockError(
+            'MERGE_CONTENT_HASH',
+            `${op.path}: content does not match its hash`,
+            'the plan is corrupt; refresh the review',
+          );
         if (before && op.content.encoding === 'utf8') {
           // A text replacement inside the document keeps the editor's undo stack for this file.
           const doc = await vscode.workspace.openTextDocument(uri);
@@ -69,10 +86,14 @@ export async function applyPlan(root: vscode.Uri, plan: MergePlan, mergeId: stri
       case 'chmod':
         chmods.push({ uri, mode: op.mode });
         break;
-      default: { const never: never = op; return never; }
+      default: {
+        const never: never = op;
+        return never;
+      }
     }
   }
-  if (!(await vscode.workspace.applyEdit(edit, { isRefactoring: false }))) throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written; check the log and try again');
+  if (!(await vscode.workspace.applyEdit(edit, { isRefactoring: false })))
+    throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written; check the log and try again');
   for (const uri of toSave) await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
   // As git does (and the CLI's applier), folders the merge emptied go too: best effort, after the edit.
   for (const op of plan.ops) if (op.type === 'delete') await removeEmptiedFolders(root, op.path);
@@ -89,7 +110,9 @@ async function removeEmptiedFolders(root: vscode.Uri, rel: string): Promise<void
     try {
       if ((await vscode.workspace.fs.readDirectory(uri)).length) return;
       await vscode.workspace.fs.delete(uri, { recursive: false, useTrash: false });
-    } catch { return; }
+    } catch {
+      return;
+    }
   }
 }
 
@@ -99,7 +122,12 @@ export async function undoMerge(root: vscode.Uri, record: MergeRecord): Promise<
   for (const f of record.files) {
     const uri = vscode.Uri.joinPath(root, f.path);
     const now = await currentHash(safeTarget(root.fsPath, f.path));
-    if (now !== f.afterHash) throw new AirlockError('MERGE_UNDO_CHANGED', `${f.path} changed after the merge`, 'undo your edits to it first, or use the editor\'s own undo');
+    if (now !== f.afterHash)
+      throw new AirlockError(
+        'MERGE_UNDO_CHANGED',
+        `${f.path} changed after the merge`,
+        "undo your edits to it first, or use the editor's own undo",
+      );
     if (f.before === null) edit.deleteFile(uri);
     else edit.createFile(uri, { overwrite: true, contents: Buffer.from(f.before, 'base64') });
   }

@@ -11,24 +11,43 @@ import type { ReviewClient } from './reviewClient';
 export const MERGE_SCHEME = 'airlock-merge';
 
 /** One file waiting in a merge editor: the hunks it settles and the result's hash when it opened (unchanged = nothing chosen). */
-interface Pending { setId: string; path: string; hunkIds: string[]; complete: boolean; openedHash: string | null }
+interface Pending {
+  setId: string;
+  path: string;
+  hunkIds: string[];
+  complete: boolean;
+  openedHash: string | null;
+}
 
 export class ConflictResolver extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
   private readonly pending = new Map<string, Pending>();
 
-  constructor(private readonly root: vscode.Uri, private readonly client: ReviewClient, private readonly log: vscode.LogOutputChannel,
-    private readonly settled: (setId: string) => void) {
+  constructor(
+    private readonly root: vscode.Uri,
+    private readonly client: ReviewClient,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly settled: (setId: string) => void,
+  ) {
     super();
     this._register(vscode.workspace.registerTextDocumentContentProvider(MERGE_SCHEME, this));
     // The merge editor closing settles the file: "Complete Merge" saves the result, then closes it. A save while it is
     // open (files.autoSave saves every accepted change) is not the end: the person may still be choosing. A save after
     // it closed with unsaved results is.
     this._register(vscode.workspace.onDidSaveTextDocument((d) => void this.savedLater(d)));
-    this._register(vscode.window.tabGroups.onDidChangeTabs((e) => { for (const t of e.closed) { const r = mergeResultOf(t); if (r) void this.closed(r); } }));
+    this._register(
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        for (const t of e.closed) {
+          const r = mergeResultOf(t);
+          if (r) void this.closed(r);
+        }
+      }),
+    );
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string { return this.texts.get(uri.toString()) ?? ''; }
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
 
   /** Whether a merge editor for this file is open and waiting. */
   isOpen(setId: string, path: string): boolean {
@@ -36,7 +55,12 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
   }
 
   /** Resolves each conflicted file: a merge editor for text, a replace/keep question for whole files. `yours`: text before the merge. */
-  async resolve(set: PatchSet, conflicts: readonly MergeConflict[], accepted: ReadonlySet<string>, yours: ReadonlyMap<string, string | null>): Promise<void> {
+  async resolve(
+    set: PatchSet,
+    conflicts: readonly MergeConflict[],
+    accepted: ReadonlySet<string>,
+    yours: ReadonlyMap<string, string | null>,
+  ): Promise<void> {
     const byPath = new Map<string, MergeConflict[]>();
     for (const c of conflicts) byPath.set(c.path, [...(byPath.get(c.path) ?? []), c]);
     for (const [path, cs] of byPath) {
@@ -51,13 +75,22 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
     }
   }
 
-  private async resolveFile(setId: string, f: FilePatch, cs: MergeConflict[], accepted: ReadonlySet<string>, yours: string | null | undefined): Promise<void> {
+  private async resolveFile(
+    setId: string,
+    f: FilePatch,
+    cs: MergeConflict[],
+    accepted: ReadonlySet<string>,
+    yours: string | null | undefined,
+  ): Promise<void> {
     const output = vscode.Uri.joinPath(this.root, f.path);
     const now = await readBytes(output);
     const hunkIds = cs.flatMap((c) => (c.hunkId ? [c.hunkId] : []));
     const baseText = f.type === 'modify' ? await this.baseText(setId, f.baseHash) : undefined;
     const sides = now === null || isBinary(now) ? { reason: cs[0]!.reason } : mergeSides(f, accepted, baseText);
-    if ('reason' in sides) { await this.askWhole(setId, f, cs, hunkIds); return; }
+    if ('reason' in sides) {
+      await this.askWhole(setId, f, cs, hunkIds);
+      return;
+    }
     const key = (side: string) => vscode.Uri.from({ scheme: MERGE_SCHEME, path: `/${setId}/${f.path}`, query: side });
     const uris = { base: key('base'), yours: key('yours'), proposed: key('proposed') };
     this.texts.set(uris.base.toString(), sides.base);
@@ -75,7 +108,10 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
 
   /** review/blob serves a text file's base by its hash; verified here before it is shown as the common ancestor. */
   private async baseText(setId: string, hash: string): Promise<string | undefined> {
-    const bytes = await this.client.blob(setId, hash, Number.MAX_SAFE_INTEGER).catch((err) => { this.log.warn(formatError(err)); return undefined; });
+    const bytes = await this.client.blob(setId, hash, Number.MAX_SAFE_INTEGER).catch((err) => {
+      this.log.warn(formatError(err));
+      return undefined;
+    });
     return bytes && sha256(bytes) === hash ? Buffer.from(bytes).toString('utf8') : undefined;
   }
 
@@ -98,10 +134,12 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
     if (f.type === 'delete') edit.deleteFile(uri, { ignoreIfNotExists: true });
     else if (f.type === 'binary') {
       const bytes = await this.client.blob(setId, f.newHash, f.size);
-      if (sha256(bytes) !== f.newHash) throw new AirlockError('MERGE_CONTENT_HASH', `${f.path}: content does not match its hash`, 'refresh the review');
+      if (sha256(bytes) !== f.newHash)
+        throw new AirlockError('MERGE_CONTENT_HASH', `${f.path}: content does not match its hash`, 'refresh the review');
       edit.createFile(uri, { overwrite: true, contents: bytes });
     } else return;
-    if (!(await vscode.workspace.applyEdit(edit))) throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written');
+    if (!(await vscode.workspace.applyEdit(edit)))
+      throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written');
     await this.report(setId, f.path, [], true);
   }
 
@@ -110,7 +148,8 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
     const p = this.pending.get(key);
     if (!p) return undefined;
     this.pending.delete(key);
-    for (const side of ['base', 'yours', 'proposed']) this.texts.delete(vscode.Uri.from({ scheme: MERGE_SCHEME, path: `/${p.setId}/${p.path}`, query: side }).toString());
+    for (const side of ['base', 'yours', 'proposed'])
+      this.texts.delete(vscode.Uri.from({ scheme: MERGE_SCHEME, path: `/${p.setId}/${p.path}`, query: side }).toString());
     return p;
   }
 
@@ -122,10 +161,12 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
   }
 
   private mergeTabOpen(uri: vscode.Uri): boolean {
-    return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => {
-      const r = mergeResultOf(t);
-      return typeof r === 'string' ? r === posixBase(uri.toString()) : r?.toString() === uri.toString();
-    }));
+    return vscode.window.tabGroups.all.some((g) =>
+      g.tabs.some((t) => {
+        const r = mergeResultOf(t);
+        return typeof r === 'string' ? r === posixBase(uri.toString()) : r?.toString() === uri.toString();
+      }),
+    );
   }
 
   private async closed(result: vscode.Uri | string): Promise<void> {
@@ -138,15 +179,25 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
       const dirty = vscode.workspace.textDocuments.some((d) => d.uri.toString() === key && d.isDirty);
       if (dirty) {
         this.pending.set(key!, p);
-        void vscode.window.showWarningMessage(`${p.path} has unsaved merge results: save it to complete the resolution, or merge the set again.`);
+        void vscode.window.showWarningMessage(
+          `${p.path} has unsaved merge results: save it to complete the resolution, or merge the set again.`,
+        );
         return;
       }
-      if (now && sha256(now) !== p.openedHash) { await this.report(p.setId, p.path, p.hunkIds, p.complete); return; }
+      if (now && sha256(now) !== p.openedHash) {
+        await this.report(p.setId, p.path, p.hunkIds, p.complete);
+        return;
+      }
       const drop = 'Drop the proposed change';
-      const pick = await vscode.window.showWarningMessage(`${p.path} was not changed in the merge editor. Keep your version and drop the proposed change?`,
-        { modal: true, detail: 'Otherwise the conflict stays open in the Patches view.' }, drop);
+      const pick = await vscode.window.showWarningMessage(
+        `${p.path} was not changed in the merge editor. Keep your version and drop the proposed change?`,
+        { modal: true, detail: 'Otherwise the conflict stays open in the Patches view.' },
+        drop,
+      );
       if (pick === drop) await this.drop(p.setId, p.path, p.hunkIds);
-    } catch (err) { this.failed(p.path, err); }
+    } catch (err) {
+      this.failed(p.path, err);
+    }
   }
 
   private failed(path: string, err: unknown): void {
@@ -157,20 +208,33 @@ export class ConflictResolver extends Disposable implements vscode.TextDocumentC
   /** The saved result is what is merged: the conflicted hunks count as in (audited as review.merged of that path). */
   private async report(setId: string, path: string, hunkIds: string[], complete: boolean): Promise<void> {
     const mergeId = `r_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-    const r = await this.client.merged(setId, { mergeId, outcome: 'merged', paths: [path], appliedHunks: hunkIds, completePaths: complete ? [path] : [] });
+    const r = await this.client.merged(setId, {
+      mergeId,
+      outcome: 'merged',
+      paths: [path],
+      appliedHunks: hunkIds,
+      completePaths: complete ? [path] : [],
+    });
     this.settled(setId);
     void vscode.window.showInformationMessage(r.status === 'merged' ? `Resolved ${path}; ${setId} is merged.` : `Resolved ${path}.`);
   }
 
   /** Explicitly dropped: the conflicted hunks (or the file) are rejected, an audited decision. */
   private async drop(setId: string, path: string, hunkIds: string[]): Promise<void> {
-    await this.client.decide(setId, hunkIds.length ? hunkIds.map((hunkId) => ({ path, hunkId, decision: 'reject' as const })) : [{ path, decision: 'reject' }]);
+    await this.client.decide(
+      setId,
+      hunkIds.length ? hunkIds.map((hunkId) => ({ path, hunkId, decision: 'reject' as const })) : [{ path, decision: 'reject' }],
+    );
     this.settled(setId);
   }
 }
 
 async function readBytes(uri: vscode.Uri): Promise<Uint8Array | null> {
-  try { return await vscode.workspace.fs.readFile(uri); } catch { return null; }
+  try {
+    return await vscode.workspace.fs.readFile(uri);
+  } catch {
+    return null;
+  }
 }
 
 /** A closed merge editor's result: its input's `result` (the tab input VS Code builds for merge editors), else its "Merging: x" label. */
@@ -180,7 +244,13 @@ function mergeResultOf(t: vscode.Tab): vscode.Uri | string | undefined {
   return t.input === undefined && t.label.startsWith('Merging: ') ? t.label.slice('Merging: '.length) : undefined;
 }
 
-function posixBase(uri: string): string { return decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1)); }
+function posixBase(uri: string): string {
+  return decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
+}
 
-function isBinary(b: Uint8Array): boolean { return b.subarray(0, 8000).includes(0); }
-function cap(s: string): string { return s.charAt(0).toUpperCase() + s.slice(1); }
+function isBinary(b: Uint8Array): boolean {
+  return b.subarray(0, 8000).includes(0);
+}
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

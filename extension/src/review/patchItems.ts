@@ -8,11 +8,15 @@ export type HunkState = 'pending' | 'accepted' | 'rejected' | 'conflicted' | 'me
 export type FileState = HunkState | 'partial';
 
 /** What the kernel and the last merge plan say about a set: decisions, merged hunk ids/paths (`done`), open conflicts. */
-export interface SetFacts { review: ReviewState; done: readonly string[]; conflicts: readonly MergeConflict[] }
+export interface SetFacts {
+  review: ReviewState;
+  done: readonly string[];
+  conflicts: readonly MergeConflict[];
+}
 
 function decision(review: ReviewState, path: string, hunkId?: string): 'accept' | 'reject' | undefined {
   const s = review[path];
-  return s ? (hunkId ? s.hunks[hunkId] : undefined) ?? s.file : undefined;
+  return s ? ((hunkId ? s.hunks[hunkId] : undefined) ?? s.file) : undefined;
 }
 
 /** One hunk's state. Merged wins (it is in the workspace); a rejection drops a conflict; an accepted hunk may be conflicted. */
@@ -20,7 +24,8 @@ export function hunkState(facts: SetFacts, path: string, hunkId: string): HunkSt
   if (facts.done.includes(hunkId) || facts.done.includes(path)) return 'merged';
   const d = decision(facts.review, path, hunkId);
   if (d === 'reject') return 'rejected';
-  if (d === 'accept') return facts.conflicts.some((c) => c.path === path && (c.hunkId === hunkId || c.hunkId === undefined)) ? 'conflicted' : 'accepted';
+  if (d === 'accept')
+    return facts.conflicts.some((c) => c.path === path && (c.hunkId === hunkId || c.hunkId === undefined)) ? 'conflicted' : 'accepted';
   return 'pending';
 }
 
@@ -44,14 +49,23 @@ export function fileState(facts: SetFacts, f: FilePatch): FileState {
 
 /** Codicon per state, so a glance shows what is left. */
 export const STATE_ICON: Record<FileState, string> = {
-  pending: 'circle-large-outline', accepted: 'pass', rejected: 'circle-slash', conflicted: 'warning', merged: 'git-merge', partial: 'git-pull-request-draft',
+  pending: 'circle-large-outline',
+  accepted: 'pass',
+  rejected: 'circle-slash',
+  conflicted: 'warning',
+  merged: 'git-merge',
+  partial: 'git-pull-request-draft',
 };
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024, i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  let v = n / 1024,
+    i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
@@ -65,12 +79,21 @@ export function binarySummary(f: Extract<FilePatch, { type: 'binary' }>): string
 /** The words for accepting or rejecting a file, as a person thinks of it: replace/keep for a binary, delete/keep for a deletion. */
 export function actionWords(f: FilePatch): { accept: string; reject: string } {
   switch (f.type) {
-    case 'binary': return f.baseHash === null ? { accept: 'add', reject: 'skip' } : { accept: 'replace', reject: 'keep' };
-    case 'delete': return { accept: 'delete', reject: 'keep' };
-    case 'add': return { accept: 'add', reject: 'skip' };
-    case 'rename': return { accept: 'rename', reject: 'keep' };
-    case 'mode': case 'modify': return { accept: 'accept', reject: 'reject' };
-    default: { const never: never = f; return never; }
+    case 'binary':
+      return f.baseHash === null ? { accept: 'add', reject: 'skip' } : { accept: 'replace', reject: 'keep' };
+    case 'delete':
+      return { accept: 'delete', reject: 'keep' };
+    case 'add':
+      return { accept: 'add', reject: 'skip' };
+    case 'rename':
+      return { accept: 'rename', reject: 'keep' };
+    case 'mode':
+    case 'modify':
+      return { accept: 'accept', reject: 'reject' };
+    default: {
+      const never: never = f;
+      return never;
+    }
   }
 }
 
@@ -79,17 +102,26 @@ export function fileDescription(f: FilePatch, state: FileState): string {
   // The state, and for a whole-file change what it means for the workspace file ("rejected (keep)").
   const words = actionWords(f);
   const whole = f.type === 'binary' || f.type === 'delete';
-  const st = whole && state === 'accepted' ? `accepted (${words.accept})` : whole && state === 'rejected' ? `rejected (${words.reject})` : state;
+  const st =
+    whole && state === 'accepted' ? `accepted (${words.accept})` : whole && state === 'rejected' ? `rejected (${words.reject})` : state;
   switch (f.type) {
-    case 'binary': return `${binarySummary(f)} · ${st}`;
-    case 'delete': return `deleted${f.hunks.length ? ` · −${f.removed} line${f.removed === 1 ? '' : 's'}` : ''} · ${st}`;
-    case 'rename': return `renamed from ${f.from} · ${st}`;
-    case 'mode': return `mode ${f.oldMode.toString(8)} → ${f.newMode.toString(8)} · ${st}`;
-    case 'add': case 'modify': {
+    case 'binary':
+      return `${binarySummary(f)} · ${st}`;
+    case 'delete':
+      return `deleted${f.hunks.length ? ` · −${f.removed} line${f.removed === 1 ? '' : 's'}` : ''} · ${st}`;
+    case 'rename':
+      return `renamed from ${f.from} · ${st}`;
+    case 'mode':
+      return `mode ${f.oldMode.toString(8)} → ${f.newMode.toString(8)} · ${st}`;
+    case 'add':
+    case 'modify': {
       const s = fileStats(f);
       return `${f.type === 'add' ? 'new · ' : ''}+${s.added} −${s.removed} · ${st}`;
     }
-    default: { const never: never = f; return never; }
+    default: {
+      const never: never = f;
+      return never;
+    }
   }
 }
 
@@ -108,12 +140,20 @@ export function setLabel(s: Pick<PatchSetSummary, 'id' | 'taskId'>, prompt?: str
 /** Lens title of a hunk by its state (accepted/rejected/merged/conflicted are shown, not offered again). */
 export function hunkLensTitles(state: HunkState): { accept: string; reject: string } {
   switch (state) {
-    case 'accepted': return { accept: '$(pass-filled) Accepted', reject: '$(close) Reject hunk' };
-    case 'rejected': return { accept: '$(check) Accept hunk', reject: '$(error) Rejected' };
-    case 'conflicted': return { accept: '$(warning) Conflicted: resolve in merge editor', reject: '$(close) Drop hunk' };
-    case 'merged': return { accept: '$(git-merge) Merged', reject: '' };
-    case 'pending': return { accept: '$(check) Accept hunk', reject: '$(close) Reject hunk' };
-    default: { const never: never = state; return never; }
+    case 'accepted':
+      return { accept: '$(pass-filled) Accepted', reject: '$(close) Reject hunk' };
+    case 'rejected':
+      return { accept: '$(check) Accept hunk', reject: '$(error) Rejected' };
+    case 'conflicted':
+      return { accept: '$(warning) Conflicted: resolve in merge editor', reject: '$(close) Drop hunk' };
+    case 'merged':
+      return { accept: '$(git-merge) Merged', reject: '' };
+    case 'pending':
+      return { accept: '$(check) Accept hunk', reject: '$(close) Reject hunk' };
+    default: {
+      const never: never = state;
+      return never;
+    }
   }
 }
 
@@ -125,6 +165,9 @@ export function mergeSides(f: FilePatch, accepted: ReadonlySet<string>, baseText
   if (f.type === 'add') return { base: '', proposed: proposedText('', f.hunks) ?? '' };
   if (f.type !== 'modify') return { reason: `${f.type} changes are whole-file` };
   if (baseText === undefined) return { reason: 'the base content is not available' };
-  const out = proposedText(baseText, f.hunks.filter((h) => accepted.has(h.id)));
+  const out = proposedText(
+    baseText,
+    f.hunks.filter((h) => accepted.has(h.id)),
+  );
   return out === undefined ? { reason: 'the accepted hunks do not apply to their base' } : { base: baseText, proposed: out };
 }

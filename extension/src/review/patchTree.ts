@@ -8,7 +8,9 @@ import { fileDescription, fileKindIcon, fileState, type FileState, setLabel, STA
 import { fileHunks } from './proposed';
 import type { ReviewClient } from './reviewClient';
 
-export type PatchNode = { type: 'set'; set: PatchSetSummary; prompt?: string } | { type: 'file'; setId: string; file: FilePatch; state: FileState }
+export type PatchNode =
+  | { type: 'set'; set: PatchSetSummary; prompt?: string }
+  | { type: 'file'; setId: string; file: FilePatch; state: FileState }
   /** The set's verify-before-merge state: tests rerun on exactly the accepted hunks (click to run). */
   | { type: 'verify'; setId: string; v?: Verification; current?: boolean };
 
@@ -19,10 +21,17 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
   pending: PatchSetSummary[] = [];
 
   /** `conflicts`: the open conflicts of a set from its last merge plan (the kernel does not keep them). */
-  constructor(private readonly review: ReviewClient, private readonly log: vscode.LogOutputChannel,
-    private readonly conflicts: (setId: string) => readonly MergeConflict[] = () => []) { super(); }
+  constructor(
+    private readonly review: ReviewClient,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly conflicts: (setId: string) => readonly MergeConflict[] = () => [],
+  ) {
+    super();
+  }
 
-  refresh(): void { this._onDidChange.fire(undefined); }
+  refresh(): void {
+    this._onDidChange.fire(undefined);
+  }
 
   async getChildren(node?: PatchNode): Promise<PatchNode[]> {
     try {
@@ -30,7 +39,10 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
         const [pending, prompts] = await Promise.all([this.review.list(), this.review.taskTitles()]);
         this.pending = pending;
         this.setMessage(this.pending.length ? undefined : 'No pending patch sets.');
-        if (this.view) this.view.badge = this.pending.length ? { value: this.pending.length, tooltip: `${this.pending.length} patch set(s) to review` } : undefined;
+        if (this.view)
+          this.view.badge = this.pending.length
+            ? { value: this.pending.length, tooltip: `${this.pending.length} patch set(s) to review` }
+            : undefined;
         return this.pending.map((set) => ({ type: 'set', set, prompt: set.taskId ? prompts.get(set.taskId) : undefined }));
       }
       if (node.type === 'set') {
@@ -55,7 +67,9 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
       const item = new vscode.TreeItem(setLabel(s, node.prompt), vscode.TreeItemCollapsibleState.Collapsed);
       item.id = s.id;
       item.description = `${s.files} file${s.files === 1 ? '' : 's'} +${s.added} −${s.removed} · ${tests}${s.blocked ? ` · ${s.blocked} blocked` : ''}`;
-      item.tooltip = new vscode.MarkdownString(`**${s.id}**${s.taskId ? ` · task ${s.taskId}` : ''}\n\n${s.pendingHunks} hunk(s) pending · ${tests} · source: ${s.source} · ${new Date(s.createdAt).toLocaleString()}`);
+      item.tooltip = new vscode.MarkdownString(
+        `**${s.id}**${s.taskId ? ` · task ${s.taskId}` : ''}\n\n${s.pendingHunks} hunk(s) pending · ${tests} · source: ${s.source} · ${new Date(s.createdAt).toLocaleString()}`,
+      );
       item.iconPath = new vscode.ThemeIcon(s.testsPassed === false ? 'testing-failed-icon' : 'git-pull-request');
       item.contextValue = 'airlock.patchSet';
       item.accessibilityInformation = { label: `Patch set ${setLabel(s, node.prompt)}, ${item.description}` };
@@ -69,29 +83,45 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
     item.resourceUri = vscode.Uri.file(f.path);
     // The state's icon (a conflict in the warning colour) says what is left; the kind (deleted, binary) is in the words.
     const kind = fileKindIcon(f);
-    item.iconPath = new vscode.ThemeIcon(node.state === 'pending' && kind ? kind : STATE_ICON[node.state],
-      node.state === 'conflicted' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      node.state === 'pending' && kind ? kind : STATE_ICON[node.state],
+      node.state === 'conflicted' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+    );
     item.contextValue = 'airlock.patchFile';
-    item.command = node.state === 'conflicted'
-      ? { command: 'airlock.resolveConflicts', title: 'Resolve in Merge Editor', arguments: [node.setId, f.path] }
-      : { command: 'airlock.openPatchFile', title: 'Open Diff', arguments: [node.setId, f.path] };
-    item.tooltip = f.type === 'binary' ? `${f.path}\nsha256 ${f.baseHash ?? '(new file)'} → ${f.newHash}\naccept replaces the workspace file, reject keeps it`
-      : `${fileHunks(f).length} hunk(s) · ${node.state}`;
+    item.command =
+      node.state === 'conflicted'
+        ? { command: 'airlock.resolveConflicts', title: 'Resolve in Merge Editor', arguments: [node.setId, f.path] }
+        : { command: 'airlock.openPatchFile', title: 'Open Diff', arguments: [node.setId, f.path] };
+    item.tooltip =
+      f.type === 'binary'
+        ? `${f.path}\nsha256 ${f.baseHash ?? '(new file)'} → ${f.newHash}\naccept replaces the workspace file, reject keeps it`
+        : `${fileHunks(f).length} hunk(s) · ${node.state}`;
     item.accessibilityInformation = { label: `${f.path}, ${item.description}` };
     return item;
   }
 
-  private setMessage(m: string | undefined): void { if (this.view) this.view.message = m; }
+  private setMessage(m: string | undefined): void {
+    if (this.view) this.view.message = m;
+  }
 }
 
 function verifyItem(node: Extract<PatchNode, { type: 'verify' }>): vscode.TreeItem {
   const { v, current } = node;
-  const state = !v ? 'not verified' : current === false ? `${v.outcome} (stale: decisions or files changed)` : v.outcome === 'passed' ? `passed (${v.passed})`
-    : v.outcome === 'failed' ? `FAILED: ${v.failing.join('; ') || `${v.failed} test(s)`}` : `error: ${v.error?.message ?? 'unknown'}`;
+  const state = !v
+    ? 'not verified'
+    : current === false
+      ? `${v.outcome} (stale: decisions or files changed)`
+      : v.outcome === 'passed'
+        ? `passed (${v.passed})`
+        : v.outcome === 'failed'
+          ? `FAILED: ${v.failing.join('; ') || `${v.failed} test(s)`}`
+          : `error: ${v.error?.message ?? 'unknown'}`;
   const item = new vscode.TreeItem('Tests on accepted changes', vscode.TreeItemCollapsibleState.None);
   item.id = `${node.setId}:verify`;
   item.description = state;
-  item.iconPath = new vscode.ThemeIcon(v?.outcome === 'passed' && current !== false ? 'pass' : v?.outcome === 'failed' ? 'testing-failed-icon' : 'beaker');
+  item.iconPath = new vscode.ThemeIcon(
+    v?.outcome === 'passed' && current !== false ? 'pass' : v?.outcome === 'failed' ? 'testing-failed-icon' : 'beaker',
+  );
   item.tooltip = `Rerun the tests on exactly the accepted hunks in a fresh sandbox before merging${v ? `\n\ntree ${v.treeDigest}` : ''}`;
   item.contextValue = 'airlock.patchVerify';
   item.command = { command: 'airlock.verifyPatchSet', title: 'Verify Accepted Changes', arguments: [node.setId] };

@@ -17,7 +17,11 @@ export function parsePatchUriPath(uriPath: string): { setId: string; path: strin
 /** The file's proposed text: base with the given hunks applied (all of them by default); undefined when they do not apply. */
 export function proposedText(base: string, hunks: readonly Hunk[]): string | undefined {
   if (hunks.length === 0) return base;
-  const out = applyPatch(base, { oldFileName: 'a', newFileName: 'b', oldHeader: '', newHeader: '', hunks: hunks.map((h) => ({ ...h, lines: [...h.lines] })) }, { fuzzFactor: 0 });
+  const out = applyPatch(
+    base,
+    { oldFileName: 'a', newFileName: 'b', oldHeader: '', newHeader: '', hunks: hunks.map((h) => ({ ...h, lines: [...h.lines] })) },
+    { fuzzFactor: 0 },
+  );
   return out === false ? undefined : out;
 }
 
@@ -33,11 +37,20 @@ export function hunkAnchorLines(hunks: readonly Hunk[]): { hunkId: string; line:
 
 export function fileStats(f: FilePatch): { added: number; removed: number } {
   switch (f.type) {
-    case 'modify': return { added: f.added, removed: f.removed };
-    case 'add': return { added: f.added, removed: 0 };
-    case 'delete': return { added: 0, removed: f.removed };
-    case 'rename': case 'mode': case 'binary': return { added: 0, removed: 0 };
-    default: { const never: never = f; return never; }
+    case 'modify':
+      return { added: f.added, removed: f.removed };
+    case 'add':
+      return { added: f.added, removed: 0 };
+    case 'delete':
+      return { added: 0, removed: f.removed };
+    case 'rename':
+    case 'mode':
+    case 'binary':
+      return { added: 0, removed: 0 };
+    default: {
+      const never: never = f;
+      return never;
+    }
   }
 }
 

@@ -5,7 +5,13 @@ import { type MergePlan, type PatchSet, type PatchSetSummary, type ReviewItem, t
 import type { Verification } from '../../../protocol/src/provenance';
 
 /** A set as the view shows it: its decisions and its last verify-before-merge run (current = of what a merge writes now). */
-export interface ShownSet { set: PatchSet; review: ReviewState; done: string[]; verification?: Verification; verificationCurrent?: boolean }
+export interface ShownSet {
+  set: PatchSet;
+  review: ReviewState;
+  done: string[];
+  verification?: Verification;
+  verificationCurrent?: boolean;
+}
 import type { KernelService } from '../kernel/kernelService';
 
 export class ReviewClient {
@@ -30,26 +36,37 @@ export class ReviewClient {
     return r;
   }
 
-  cached(id: string): ShownSet | undefined { return this.shown.get(id); }
+  cached(id: string): ShownSet | undefined {
+    return this.shown.get(id);
+  }
 
   /** Task id → title (the prompt's start), to label sets by what was asked; an unreachable scheduler labels by id. */
   async taskTitles(): Promise<Map<string, string>> {
     try {
       return new Map((await this.call('tasks/list', {}, 15_000)).tasks.map((t) => [t.id, t.title]));
-    } catch { return new Map(); }
+    } catch {
+      return new Map();
+    }
   }
 
   /** Verify before merge: the kernel builds the accepted hunks in a fresh sandbox and reruns the tests (minutes). */
-  verify(id: string): Promise<Verification> { return this.call('review/verify', { id }, 12 * 60_000); }
+  verify(id: string): Promise<Verification> {
+    return this.call('review/verify', { id }, 12 * 60_000);
+  }
 
   async decide(setId: string, items: ReviewItem[]): Promise<ReviewState> {
     const r = await this.call('review/decide', { setId, items });
     const c = this.shown.get(setId);
-    if (c) { c.review = r.review; c.set = { ...c.set, status: r.status }; }
+    if (c) {
+      c.review = r.review;
+      c.set = { ...c.set, status: r.status };
+    }
     return r.review;
   }
 
-  plan(id: string): Promise<MergePlan> { return this.call('review/plan', { id }); }
+  plan(id: string): Promise<MergePlan> {
+    return this.call('review/plan', { id });
+  }
 
   async blob(id: string, hash: string, size: number): Promise<Uint8Array> {
     const parts: Buffer[] = [];
@@ -65,7 +82,13 @@ export class ReviewClient {
 
   merged(
     id: string,
-    report: { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; paths: string[]; completePaths?: string[]; appliedHunks?: string[] },
+    report: {
+      mergeId: string;
+      outcome: 'merged' | 'undone' | 'failed';
+      paths: string[];
+      completePaths?: string[];
+      appliedHunks?: string[];
+    },
   ): Promise<ResultOf<'review/merged'>> {
     return this.call('review/merged', { id, ...report });
   }

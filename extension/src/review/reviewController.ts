@@ -27,7 +27,12 @@ export class ReviewController extends Disposable {
   /** A set's status after a merge, a resolution or a decision (merged / rejected / pending): the chat's card follows it. */
   readonly onDidChangeStatus = this._onDidChangeStatus.event;
 
-  constructor(kernel: KernelService | undefined, private readonly root: vscode.Uri | undefined, private readonly memento: vscode.Memento, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    kernel: KernelService | undefined,
+    private readonly root: vscode.Uri | undefined,
+    private readonly memento: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.client = new ReviewClient(kernel);
     this.tree = this._register(new PatchTree(this.client, log, (id) => this.conflicts.get(id) ?? []));
@@ -35,22 +40,35 @@ export class ReviewController extends Disposable {
     this.tree.view = view;
     this._register(view);
     // A new kernel connection (first start, restart) may hold other sets: the view lists what this kernel has.
-    if (kernel) this._register(onKernelClient(kernel, () => { this.tree.refresh(); return []; }));
+    if (kernel)
+      this._register(
+        onKernelClient(kernel, () => {
+          this.tree.refresh();
+          return [];
+        }),
+      );
     this.content = this._register(new PatchContentProvider(root ?? vscode.Uri.file('/'), this.client));
     this.lenses = this._register(new HunkCodeLensProvider(this.content, this.client, (id) => this.conflicts.get(id) ?? []));
     if (root) this.resolver = this._register(new ConflictResolver(root, this.client, log, (id) => void this.settled(id)));
     this._register(vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, this.content));
     this._register(vscode.languages.registerCodeLensProvider({ scheme: PATCH_SCHEME }, this.lenses));
-    const cmd = (id: string, fn: (...a: never[]) => unknown) => this._register(vscode.commands.registerCommand(id, async (...a: never[]) => {
-      try { return await fn(...a); } catch (err) {
-        this.log.error(formatError(err));
-        const e = AirlockError.from(err);
-        void vscode.window.showErrorMessage(`${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
-      }
-    }));
+    const cmd = (id: string, fn: (...a: never[]) => unknown) =>
+      this._register(
+        vscode.commands.registerCommand(id, async (...a: never[]) => {
+          try {
+            return await fn(...a);
+          } catch (err) {
+            this.log.error(formatError(err));
+            const e = AirlockError.from(err);
+            void vscode.window.showErrorMessage(`${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+          }
+        }),
+      );
     cmd('airlock.refreshPatches', () => this.tree.refresh());
     cmd('airlock.openPatchFile', (setId: string, path: string) => this.openFile(setId, path));
-    cmd('airlock.openPatchSet', (arg: string | PatchNode) => this.openSet(typeof arg === 'string' ? arg : arg.type === 'set' ? arg.set.id : arg.setId));
+    cmd('airlock.openPatchSet', (arg: string | PatchNode) =>
+      this.openSet(typeof arg === 'string' ? arg : arg.type === 'set' ? arg.set.id : arg.setId),
+    );
     cmd('airlock.acceptHunk', (setId?: string, path?: string, hunkId?: string) => this.decideHunk('accept', setId, path, hunkId));
     cmd('airlock.rejectHunk', (setId?: string, path?: string, hunkId?: string) => this.decideHunk('reject', setId, path, hunkId));
     cmd('airlock.acceptFile', (a?: string | PatchNode, path?: string) => this.decideFile('accept', a, path));
@@ -58,8 +76,15 @@ export class ReviewController extends Disposable {
     cmd('airlock.acceptPatchSet', (a: PatchNode | string) => this.decideSet('accept', a));
     cmd('airlock.rejectPatchSet', (a: PatchNode | string) => this.decideSet('reject', a));
     cmd('airlock.mergePatchSet', (a: PatchNode | string) => this.merge(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
-    cmd('airlock.verifyPatchSet', (a: PatchNode | string) => this.verify(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId));
-    cmd('airlock.resolveConflicts', (a?: string | PatchNode, path?: string) => this.resolveConflicts(typeof a === 'string' ? a : a?.type === 'set' ? a.set.id : a?.setId, path ?? (a && typeof a !== 'string' && a.type === 'file' ? a.file.path : undefined)));
+    cmd('airlock.verifyPatchSet', (a: PatchNode | string) =>
+      this.verify(typeof a === 'string' ? a : a.type === 'set' ? a.set.id : a.setId),
+    );
+    cmd('airlock.resolveConflicts', (a?: string | PatchNode, path?: string) =>
+      this.resolveConflicts(
+        typeof a === 'string' ? a : a?.type === 'set' ? a.set.id : a?.setId,
+        path ?? (a && typeof a !== 'string' && a.type === 'file' ? a.file.path : undefined),
+      ),
+    );
     cmd('airlock.undoLastMerge', () => this.undo());
     cmd('airlock.reviewPendingPatches', () => this.reviewPending());
   }
@@ -78,7 +103,8 @@ export class ReviewController extends Disposable {
   /** A binary has no text diff (an image diff of a half-written preview is worse than none): size, hash, replace or keep. */
   private async askBinary(setId: string, f: Extract<PatchSet['files'][number], { type: 'binary' }>): Promise<void> {
     const w = actionWords(f);
-    const replace = w.accept === 'add' ? 'Add it' : 'Replace with proposed', keep = w.reject === 'skip' ? 'Skip it' : 'Keep current';
+    const replace = w.accept === 'add' ? 'Add it' : 'Replace with proposed',
+      keep = w.reject === 'skip' ? 'Skip it' : 'Keep current';
     const detail = `${binarySummary(f)}\nbase sha256 ${f.baseHash ?? '(new file)'}\nnew sha256 ${f.newHash}`;
     const pick = await vscode.window.showInformationMessage(`${f.path} (binary)`, { modal: true, detail }, replace, keep);
     if (pick) await this.decide(setId, [{ path: f.path, decision: pick === replace ? 'accept' : 'reject' }]);
@@ -86,12 +112,19 @@ export class ReviewController extends Disposable {
 
   /** Verify before merge; the result shows in the Patches view (and a failing test by name in the message). */
   async verify(setId: string): Promise<void> {
-    const v = await vscode.window.withProgress({ location: { viewId: 'airlock.patches' }, title: `Verifying accepted changes of ${setId}` },
-      () => this.client.verify(setId));
+    const v = await vscode.window.withProgress(
+      { location: { viewId: 'airlock.patches' }, title: `Verifying accepted changes of ${setId}` },
+      () => this.client.verify(setId),
+    );
     this.tree.refresh();
-    if (v.outcome === 'passed') void vscode.window.showInformationMessage(`Tests passed on the accepted changes of ${setId} (${v.passed}).`);
-    else void vscode.window.showWarningMessage(v.outcome === 'failed' ? `Tests failed on the accepted changes: ${v.failing.join('; ') || `${v.failed} failing`}`
-      : `Could not verify the accepted changes: ${v.error?.message ?? 'unknown error'}`);
+    if (v.outcome === 'passed')
+      void vscode.window.showInformationMessage(`Tests passed on the accepted changes of ${setId} (${v.passed}).`);
+    else
+      void vscode.window.showWarningMessage(
+        v.outcome === 'failed'
+          ? `Tests failed on the accepted changes: ${v.failing.join('; ') || `${v.failed} failing`}`
+          : `Could not verify the accepted changes: ${v.error?.message ?? 'unknown error'}`,
+      );
   }
 
   /** Files and +/- counts of a set, for the chat's patch-set card. */
@@ -109,7 +142,9 @@ export class ReviewController extends Disposable {
       await this.merge(d.setId);
     } catch (err) {
       this.log.error(`auto-merge of ${d.setId} failed: ${formatError(err)}`);
-      void vscode.window.showWarningMessage(`Airlock could not auto-merge ${d.setId}: ${AirlockError.from(err).message}. It stays in the Patches view for review.`);
+      void vscode.window.showWarningMessage(
+        `Airlock could not auto-merge ${d.setId}: ${AirlockError.from(err).message}. It stays in the Patches view for review.`,
+      );
     }
   }
 
@@ -127,18 +162,24 @@ export class ReviewController extends Disposable {
 
   private async decideHunk(decision: Decision, setId?: string, path?: string, hunkId?: string): Promise<void> {
     const target = setId && path && hunkId ? { setId, path, hunkId } : await this.activeHunk();
-    if (!target) throw new AirlockError('REVIEW_NO_HUNK', 'no hunk here', 'open a proposed file from the Patches view and put the cursor in a hunk');
+    if (!target)
+      throw new AirlockError('REVIEW_NO_HUNK', 'no hunk here', 'open a proposed file from the Patches view and put the cursor in a hunk');
     await this.decide(target.setId, [{ path: target.path, hunkId: target.hunkId, decision }]);
   }
 
   private async decideFile(decision: Decision, a?: string | PatchNode, path?: string): Promise<void> {
     let setId: string | undefined, p: string | undefined;
-    if (typeof a === 'string') { setId = a; p = path; }
-    else if (a?.type === 'file') { setId = a.setId; p = a.file.path; }
-    else {
+    if (typeof a === 'string') {
+      setId = a;
+      p = path;
+    } else if (a?.type === 'file') {
+      setId = a.setId;
+      p = a.file.path;
+    } else {
       const uri = vscode.window.activeTextEditor?.document.uri;
       const parsed = uri?.scheme === PATCH_SCHEME ? parsePatchUriPath(uri.path) : undefined;
-      setId = parsed?.setId; p = parsed?.path;
+      setId = parsed?.setId;
+      p = parsed?.path;
     }
     if (!setId || !p) throw new AirlockError('REVIEW_NO_FILE', 'no proposed file is active', 'open one from the Patches view first');
     const { set } = await this.client.show(setId);
@@ -152,11 +193,17 @@ export class ReviewController extends Disposable {
     const { set } = await this.client.show(setId, true);
     if (decision === 'reject') {
       const ok = 'Reject all';
-      const pick = await vscode.window.showWarningMessage(`Reject every change of ${setId} (${set.files.length} file(s))?`,
-        { modal: true, detail: 'Nothing is written; the set leaves the Patches view. Hunks already merged stay in the workspace.' }, ok);
+      const pick = await vscode.window.showWarningMessage(
+        `Reject every change of ${setId} (${set.files.length} file(s))?`,
+        { modal: true, detail: 'Nothing is written; the set leaves the Patches view. Hunks already merged stay in the workspace.' },
+        ok,
+      );
       if (pick !== ok) return;
     }
-    await this.decide(setId, set.files.map((f) => ({ path: f.path, decision })));
+    await this.decide(
+      setId,
+      set.files.map((f) => ({ path: f.path, decision })),
+    );
   }
 
   private async decide(setId: string, items: ReviewItem[]): Promise<void> {
@@ -170,8 +217,11 @@ export class ReviewController extends Disposable {
 
   /** A conflict stays open until its hunk is merged (in `done`) or dropped (rejected). */
   private settleConflicts(setId: string, review: ReviewState, done: readonly string[]): void {
-    const open = (this.conflicts.get(setId) ?? []).filter((c) => hunkState({ review, done, conflicts: [c] }, c.path, c.hunkId ?? '') === 'conflicted');
-    if (open.length) this.conflicts.set(setId, open); else this.conflicts.delete(setId);
+    const open = (this.conflicts.get(setId) ?? []).filter(
+      (c) => hunkState({ review, done, conflicts: [c] }, c.path, c.hunkId ?? '') === 'conflicted',
+    );
+    if (open.length) this.conflicts.set(setId, open);
+    else this.conflicts.delete(setId);
   }
 
   /** After the merge editor or a replace/keep answer: the kernel's view of the set, the views, and the chat's card. */
@@ -188,7 +238,10 @@ export class ReviewController extends Disposable {
   private async resolveConflicts(setId?: string, path?: string): Promise<void> {
     if (!setId) throw new AirlockError('REVIEW_NO_SET', 'no patch set chosen', 'use the action on a conflicted file in the Patches view');
     const open = (this.conflicts.get(setId) ?? []).filter((c) => !path || c.path === path);
-    if (!open.length) { await this.merge(setId); return; }
+    if (!open.length) {
+      await this.merge(setId);
+      return;
+    }
     const { set, review } = await this.client.show(setId, true);
     await this.resolver?.resolve(set, open, acceptedHunks(set, review), new Map());
   }
@@ -197,13 +250,20 @@ export class ReviewController extends Disposable {
   async merge(setId: string): Promise<void> {
     if (!this.root) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
     const plan = await this.client.plan(setId);
-    if (!plan.ops.length && !plan.conflicts.length) { void vscode.window.showInformationMessage('Nothing accepted to merge yet.'); return; }
+    if (!plan.ops.length && !plan.conflicts.length) {
+      void vscode.window.showInformationMessage('Nothing accepted to merge yet.');
+      return;
+    }
     // Conflicts are never skipped: what merges cleanly is written now (it leaves the person's edits alone), then each
     // conflicted file opens in the merge editor with the person's text before this merge as "yours".
     const yours = new Map<string, string | null>();
     for (const c of plan.conflicts) if (!yours.has(c.path)) yours.set(c.path, await readText(this.root, c.path));
-    if (plan.conflicts.length) this.conflicts.set(setId, plan.conflicts); else this.conflicts.delete(setId);
-    if (!plan.ops.length) { await this.openConflicts(setId, plan.conflicts, yours); return; }
+    if (plan.conflicts.length) this.conflicts.set(setId, plan.conflicts);
+    else this.conflicts.delete(setId);
+    if (!plan.ops.length) {
+      await this.openConflicts(setId, plan.conflicts, yours);
+      return;
+    }
     const mergeId = `m_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
     let record: MergeRecord;
     try {
@@ -213,17 +273,27 @@ export class ReviewController extends Disposable {
       throw err;
     }
     await this.memento.update(LAST_MERGE_KEY, record);
-    const { status } = await this.client.merged(setId, { mergeId, outcome: 'merged', paths: record.files.map((f) => f.path), completePaths: plan.completePaths, appliedHunks: plan.appliedHunks });
+    const { status } = await this.client.merged(setId, {
+      mergeId,
+      outcome: 'merged',
+      paths: record.files.map((f) => f.path),
+      completePaths: plan.completePaths,
+      appliedHunks: plan.appliedHunks,
+    });
     this.tree.refresh();
     this.lenses.refresh();
     this._onDidChangeStatus.fire({ setId, status });
     if (plan.conflicts.length) {
-      void vscode.window.showWarningMessage(`Merged ${record.files.length} file(s) from ${setId}; ${plan.conflicts.length} conflict(s) to resolve in the merge editor. The set stays open until each is merged or dropped.`);
+      void vscode.window.showWarningMessage(
+        `Merged ${record.files.length} file(s) from ${setId}; ${plan.conflicts.length} conflict(s) to resolve in the merge editor. The set stays open until each is merged or dropped.`,
+      );
       await this.openConflicts(setId, plan.conflicts, yours);
       return;
     }
     await this.showMerged(setId, record);
-    void vscode.window.showInformationMessage(`Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`);
+    void vscode.window.showInformationMessage(
+      `Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`,
+    );
   }
 
   private async openConflicts(setId: string, conflicts: MergeConflict[], yours: ReadonlyMap<string, string | null>): Promise<void> {
@@ -242,17 +312,28 @@ export class ReviewController extends Disposable {
   }
 
   private async closeProposed(setId: string): Promise<void> {
-    const stale = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff
-      && t.input.modified.scheme === PATCH_SCHEME && parsePatchUriPath(t.input.modified.path)?.setId === setId);
+    const stale = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter(
+        (t) =>
+          t.input instanceof vscode.TabInputTextDiff &&
+          t.input.modified.scheme === PATCH_SCHEME &&
+          parsePatchUriPath(t.input.modified.path)?.setId === setId,
+      );
     if (stale.length) await vscode.window.tabGroups.close(stale);
   }
 
   private async undo(): Promise<void> {
     const record = this.memento.get<MergeRecord>(LAST_MERGE_KEY);
-    if (!record || !this.root) { void vscode.window.showInformationMessage('No merge to undo in this workspace.'); return; }
+    if (!record || !this.root) {
+      void vscode.window.showInformationMessage('No merge to undo in this workspace.');
+      return;
+    }
     await undoMerge(this.root, record);
     await this.memento.update(LAST_MERGE_KEY, undefined);
-    await this.client.merged(record.setId, { mergeId: record.mergeId, outcome: 'undone', paths: record.files.map((f) => f.path) }).catch((err) => this.log.warn(formatError(err)));
+    await this.client
+      .merged(record.setId, { mergeId: record.mergeId, outcome: 'undone', paths: record.files.map((f) => f.path) })
+      .catch((err) => this.log.warn(formatError(err)));
     this.tree.refresh();
     void vscode.window.showInformationMessage(`Undid merge ${record.mergeId} (${record.files.length} file(s)).`);
   }
@@ -260,18 +341,34 @@ export class ReviewController extends Disposable {
   private async reviewPending(): Promise<void> {
     await vscode.commands.executeCommand('airlock.patches.focus');
     const sets = await this.client.list();
-    if (!sets.length) { void vscode.window.showInformationMessage('No pending patch sets.'); return; }
-    const pick = await vscode.window.showQuickPick(sets.map((s) => ({ label: s.taskId ?? s.id, description: `${s.files} files +${s.added} −${s.removed}`, detail: s.id, id: s.id })), { placeHolder: 'Pick a patch set to review' });
+    if (!sets.length) {
+      void vscode.window.showInformationMessage('No pending patch sets.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      sets.map((s) => ({ label: s.taskId ?? s.id, description: `${s.files} files +${s.added} −${s.removed}`, detail: s.id, id: s.id })),
+      { placeHolder: 'Pick a patch set to review' },
+    );
     if (pick) await this.openSet(pick.id);
   }
 }
 
 /** Hunk ids the person accepted (a hunk's own decision wins over its file's). */
 function acceptedHunks(set: PatchSet, review: ReviewState): Set<string> {
-  return new Set(set.files.flatMap((f) => fileHunks(f).filter((h) => (review[f.path]?.hunks[h.id] ?? review[f.path]?.file) === 'accept').map((h) => h.id)));
+  return new Set(
+    set.files.flatMap((f) =>
+      fileHunks(f)
+        .filter((h) => (review[f.path]?.hunks[h.id] ?? review[f.path]?.file) === 'accept')
+        .map((h) => h.id),
+    ),
+  );
 }
 
 async function readText(root: vscode.Uri | undefined, path: string): Promise<string | null> {
   if (!root) return null;
-  try { return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, path))).toString('utf8'); } catch { return null; }
+  try {
+    return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, path))).toString('utf8');
+  } catch {
+    return null;
+  }
 }

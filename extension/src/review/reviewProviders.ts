@@ -11,7 +11,9 @@ export async function readWorkspaceText(root: vscode.Uri, rel: string): Promise<
   try {
     const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, rel));
     return { text: Buffer.from(bytes).toString('utf8'), hash: crypto.createHash('sha256').update(bytes).digest('hex') };
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 export class PatchContentProvider extends Disposable implements vscode.TextDocumentContentProvider {
@@ -20,9 +22,16 @@ export class PatchContentProvider extends Disposable implements vscode.TextDocum
   /** Proposed documents whose hunks no longer apply to the workspace file: shown as the file itself, without hunk lenses. */
   readonly stale = new Set<string>();
 
-  constructor(private readonly root: vscode.Uri, private readonly review: ReviewClient) { super(); }
+  constructor(
+    private readonly root: vscode.Uri,
+    private readonly review: ReviewClient,
+  ) {
+    super();
+  }
 
-  changed(uri: vscode.Uri): void { this._onDidChange.fire(uri); }
+  changed(uri: vscode.Uri): void {
+    this._onDidChange.fire(uri);
+  }
 
   async file(uri: vscode.Uri): Promise<FilePatch | undefined> {
     const p = parsePatchUriPath(uri.path);
@@ -36,22 +45,38 @@ export class PatchContentProvider extends Disposable implements vscode.TextDocum
     if (!f) return '(this file is not part of the patch set any more)';
     if (uri.query === 'base') return '';
     switch (f.type) {
-      case 'add': return proposedText('', f.hunks) ?? '(the proposed content could not be rebuilt)';
-      case 'delete': return '';
-      case 'binary': return '';
-      case 'mode': return (await readWorkspaceText(this.root, f.path))?.text ?? '';
-      case 'rename': return (await readWorkspaceText(this.root, f.from))?.text ?? '';
+      case 'add':
+        return proposedText('', f.hunks) ?? '(the proposed content could not be rebuilt)';
+      case 'delete':
+        return '';
+      case 'binary':
+        return '';
+      case 'mode':
+        return (await readWorkspaceText(this.root, f.path))?.text ?? '';
+      case 'rename':
+        return (await readWorkspaceText(this.root, f.from))?.text ?? '';
       case 'modify': {
         const base = await readWorkspaceText(this.root, f.path);
         // Hunks already merged are in the workspace file: only the rest is applied on top of it.
         const done = new Set((await this.review.show(parsePatchUriPath(uri.path)!.setId)).done);
-        const out = base ? proposedText(base.text, f.hunks.filter((h) => !done.has(h.id))) : undefined;
-        if (out !== undefined) { this.stale.delete(uri.toString()); return out; }
+        const out = base
+          ? proposedText(
+              base.text,
+              f.hunks.filter((h) => !done.has(h.id)),
+            )
+          : undefined;
+        if (out !== undefined) {
+          this.stale.delete(uri.toString());
+          return out;
+        }
         // Never a placeholder parsed as code: the workspace file as it is, and the lens says why there are no hunk actions.
         this.stale.add(uri.toString());
         return base?.text ?? '';
       }
-      default: { const never: never = f; return never; }
+      default: {
+        const never: never = f;
+        return never;
+      }
     }
   }
 }
@@ -60,10 +85,17 @@ export class HunkCodeLensProvider extends Disposable implements vscode.CodeLensP
   private readonly _onDidChange = this._register(new Emitter<void>());
   readonly onDidChangeCodeLenses = this._onDidChange.event as vscode.Event<void>;
 
-  constructor(private readonly content: PatchContentProvider, private readonly review: ReviewClient,
-    private readonly conflicts: (setId: string) => readonly MergeConflict[] = () => []) { super(); }
+  constructor(
+    private readonly content: PatchContentProvider,
+    private readonly review: ReviewClient,
+    private readonly conflicts: (setId: string) => readonly MergeConflict[] = () => [],
+  ) {
+    super();
+  }
 
-  refresh(): void { this._onDidChange.fire(); }
+  refresh(): void {
+    this._onDidChange.fire();
+  }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (doc.uri.scheme !== PATCH_SCHEME || doc.uri.query !== 'proposed') return [];
@@ -78,10 +110,21 @@ export class HunkCodeLensProvider extends Disposable implements vscode.CodeLensP
     // the editor title bar (and Shift+Alt+Y/N), so only Merge stays up here.
     const fileState = state?.file === 'accept' ? ' (file accepted)' : state?.file === 'reject' ? ' (file rejected)' : '';
     const lenses = [
-      new vscode.CodeLens(top, { title: `$(git-merge) Merge accepted${fileState}`, command: 'airlock.mergePatchSet', arguments: [p.setId], tooltip: 'Write the accepted hunks of this patch set to the workspace (one undoable edit)' }),
+      new vscode.CodeLens(top, {
+        title: `$(git-merge) Merge accepted${fileState}`,
+        command: 'airlock.mergePatchSet',
+        arguments: [p.setId],
+        tooltip: 'Write the accepted hunks of this patch set to the workspace (one undoable edit)',
+      }),
     ];
     if (this.content.stale.has(doc.uri.toString())) {
-      lenses.push(new vscode.CodeLens(top, { title: '$(warning) The workspace file changed under this proposal: resolve in the merge editor', command: 'airlock.resolveConflicts', arguments: [p.setId, f.path] }));
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: '$(warning) The workspace file changed under this proposal: resolve in the merge editor',
+          command: 'airlock.resolveConflicts',
+          arguments: [p.setId, f.path],
+        }),
+      );
       return lenses;
     }
     const done = new Set(facts.done);
@@ -89,10 +132,30 @@ export class HunkCodeLensProvider extends Disposable implements vscode.CodeLensP
       const at = new vscode.Range(Math.min(line, Math.max(0, doc.lineCount - 1)), 0, Math.min(line, Math.max(0, doc.lineCount - 1)), 0);
       const hs = hunkState(facts, f.path, hunkId);
       const t = hunkLensTitles(hs);
-      lenses.push(hs === 'conflicted'
-        ? new vscode.CodeLens(at, { title: t.accept, command: 'airlock.resolveConflicts', arguments: [p.setId, f.path], tooltip: 'Open the three-way merge editor: base, yours, proposed' })
-        : new vscode.CodeLens(at, { title: t.accept, command: 'airlock.acceptHunk', arguments: [p.setId, f.path, hunkId], tooltip: 'Accept this hunk (Alt+Y on the hunk)' }));
-      if (t.reject) lenses.push(new vscode.CodeLens(at, { title: t.reject, command: 'airlock.rejectHunk', arguments: [p.setId, f.path, hunkId], tooltip: hs === 'conflicted' ? 'Keep your version here and drop this hunk' : 'Reject this hunk (Alt+N on the hunk)' }));
+      lenses.push(
+        hs === 'conflicted'
+          ? new vscode.CodeLens(at, {
+              title: t.accept,
+              command: 'airlock.resolveConflicts',
+              arguments: [p.setId, f.path],
+              tooltip: 'Open the three-way merge editor: base, yours, proposed',
+            })
+          : new vscode.CodeLens(at, {
+              title: t.accept,
+              command: 'airlock.acceptHunk',
+              arguments: [p.setId, f.path, hunkId],
+              tooltip: 'Accept this hunk (Alt+Y on the hunk)',
+            }),
+      );
+      if (t.reject)
+        lenses.push(
+          new vscode.CodeLens(at, {
+            title: t.reject,
+            command: 'airlock.rejectHunk',
+            arguments: [p.setId, f.path, hunkId],
+            tooltip: hs === 'conflicted' ? 'Keep your version here and drop this hunk' : 'Reject this hunk (Alt+N on the hunk)',
+          }),
+        );
     }
     return lenses;
   }
@@ -100,7 +163,7 @@ export class HunkCodeLensProvider extends Disposable implements vscode.CodeLensP
   /** The hunk under the cursor in a proposed document, for the keyboard shortcuts. */
   async hunkAt(editor: vscode.TextEditor): Promise<{ setId: string; path: string; hunkId: string } | undefined> {
     const p = parsePatchUriPath(editor.document.uri.path);
-    const f = p && await this.content.file(editor.document.uri);
+    const f = p && (await this.content.file(editor.document.uri));
     if (!p || !f) return undefined;
     const line = editor.selection.active.line;
     const anchors = hunkAnchorLines(fileHunks(f));

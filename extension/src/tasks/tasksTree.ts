@@ -16,7 +16,10 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
   readonly onDidChangeTreeData = this._onDidChange.event as vscode.Event<undefined>;
   readonly view: vscode.TreeView<TaskInfo>;
 
-  constructor(private readonly kernel: KernelService | undefined, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly kernel: KernelService | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.view = this._register(vscode.window.createTreeView('airlock.tasks', { treeDataProvider: this }));
     const cmd = (id: string, method: TaskAction) =>
@@ -27,26 +30,40 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
     this._register(vscode.commands.registerCommand('airlock.refreshTasks', () => this.refresh()));
     // Live: every scheduler change (submitted, started, paused, finished) and every new kernel connection refreshes,
     // coalesced so a burst of changes is one tasks/list.
-    if (kernel) this._register(onKernelClient(kernel, (client) => { this.refreshSoon(); return [client.onEvent('tasks/changed', () => this.refreshSoon())]; }));
+    if (kernel)
+      this._register(
+        onKernelClient(kernel, (client) => {
+          this.refreshSoon();
+          return [client.onEvent('tasks/changed', () => this.refreshSoon())];
+        }),
+      );
     this._register({ dispose: () => clearTimeout(this.timer) });
   }
 
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  refresh(): void { this._onDidChange.fire(undefined); }
+  refresh(): void {
+    this._onDidChange.fire(undefined);
+  }
 
   private refreshSoon(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => { this.timer = undefined; this.refresh(); }, 150);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh();
+    }, 150);
   }
 
   async getChildren(node?: TaskInfo): Promise<TaskInfo[]> {
     if (node) return [];
-    if (!this.kernel) { this.view.message = 'Airlock needs a trusted folder on disk.'; return []; }
+    if (!this.kernel) {
+      this.view.message = 'Airlock needs a trusted folder on disk.';
+      return [];
+    }
     try {
       const r = await (await this.kernel.client()).request('tasks/list', {}, { timeoutMs: 15_000 });
       const use = describeUse(r.limits, r.inUse);
-      this.view.message = r.tasks.length ? (use || undefined) : `No tasks.${use ? ` ${use}` : ''}`;
+      this.view.message = r.tasks.length ? use || undefined : `No tasks.${use ? ` ${use}` : ''}`;
       return [...r.tasks].sort((a, b) => a.priority - b.priority || a.submittedAt - b.submittedAt);
     } catch (err) {
       this.log.warn(formatError(err));
@@ -71,7 +88,11 @@ export class TasksTree extends Disposable implements vscode.TreeDataProvider<Tas
     try {
       if (method === 'tasks/cancel') {
         const ok = 'Cancel task';
-        const pick = await vscode.window.showWarningMessage(`Cancel "${t.title || t.id}"?`, { modal: true, detail: 'Its sandboxes are stopped and its edits discarded: only a task that completes makes a patch set.' }, ok);
+        const pick = await vscode.window.showWarningMessage(
+          `Cancel "${t.title || t.id}"?`,
+          { modal: true, detail: 'Its sandboxes are stopped and its edits discarded: only a task that completes makes a patch set.' },
+          ok,
+        );
         if (pick !== ok) return;
       }
       if (!this.kernel) throw new AirlockError('TASKS_UNAVAILABLE', 'Airlock needs a trusted folder on disk');

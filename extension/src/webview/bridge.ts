@@ -13,7 +13,11 @@ export class WebviewBridge extends Disposable {
   /** Fires on each ready handshake (the webview reloads its script when it is shown again or the window reloads). */
   readonly onReady = this._onReady.event;
 
-  constructor(private readonly webview: vscode.Webview, private readonly view: ViewKind, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly view: ViewKind,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this._register(webview.onDidReceiveMessage((raw) => this.receive(raw)));
   }
@@ -21,7 +25,10 @@ export class WebviewBridge extends Disposable {
   /** Posts now if the webview is ready, otherwise after its handshake. Invalid messages are a bug: thrown here. */
   post(message: HostToWebview): void {
     const checked = HostToWebview.parse(message);
-    if (!this.ready) { this.queue.push(checked); return; }
+    if (!this.ready) {
+      this.queue.push(checked);
+      return;
+    }
     void this.webview.postMessage(checked);
   }
 
@@ -32,10 +39,16 @@ export class WebviewBridge extends Disposable {
 
   private receive(raw: unknown): void {
     const parsed = parseWebviewMessage(raw);
-    if (!parsed.ok) { this.log.warn(`ignored an invalid message from the ${this.view} webview: ${parsed.error}`); return; }
+    if (!parsed.ok) {
+      this.log.warn(`ignored an invalid message from the ${this.view} webview: ${parsed.error}`);
+      return;
+    }
     const msg = parsed.message;
     if (msg.type === 'ready') {
-      if (msg.view !== this.view) { this.log.warn(`webview said it is "${msg.view}", expected "${this.view}"`); return; }
+      if (msg.view !== this.view) {
+        this.log.warn(`webview said it is "${msg.view}", expected "${this.view}"`);
+        return;
+      }
       this.ready = true;
       this._onReady.fire();
       const queued = this.queue;

@@ -15,15 +15,25 @@ export class BudgetTracker {
   outputTokens = 0;
   costUsd = 0;
 
-  constructor(budgets: Budgets = {}, private readonly price: Pick<ModelInfo, 'inputPerMTok' | 'outputPerMTok'>, private readonly now: () => number = Date.now) {
+  constructor(
+    budgets: Budgets = {},
+    private readonly price: Pick<ModelInfo, 'inputPerMTok' | 'outputPerMTok'>,
+    private readonly now: () => number = Date.now,
+  ) {
     this.limits = { ...DEFAULT_BUDGETS, ...budgets };
     this.startedAt = now();
   }
 
-  get totalTokens(): number { return this.inputTokens + this.outputTokens; }
-  get limitsInForce(): Readonly<Required<Budgets>> { return this.limits; }
+  get totalTokens(): number {
+    return this.inputTokens + this.outputTokens;
+  }
+  get limitsInForce(): Readonly<Required<Budgets>> {
+    return this.limits;
+  }
   /** Milliseconds of wall time left (for the loop's timer). */
-  get wallRemainingMs(): number { return Math.max(0, this.startedAt + this.limits.maxWallMs - this.now()); }
+  get wallRemainingMs(): number {
+    return Math.max(0, this.startedAt + this.limits.maxWallMs - this.now());
+  }
 
   addUsage(u: Usage): void {
     this.inputTokens += u.inputTokens;
@@ -41,10 +51,12 @@ export class BudgetTracker {
   }
 
   check(): void {
-    if (this.totalTokens >= this.limits.maxTokens) throw this.stop('tokens', `${this.totalTokens} tokens`, `${this.limits.maxTokens} tokens`);
+    if (this.totalTokens >= this.limits.maxTokens)
+      throw this.stop('tokens', `${this.totalTokens} tokens`, `${this.limits.maxTokens} tokens`);
     if (this.costUsd >= this.limits.maxCostUsd) throw this.stop('cost', `$${this.costUsd.toFixed(4)}`, `$${this.limits.maxCostUsd}`);
     const wall = this.now() - this.startedAt;
-    if (wall >= this.limits.maxWallMs) throw this.stop('wall time', `${Math.round(wall / 1000)} s`, `${Math.round(this.limits.maxWallMs / 1000)} s`);
+    if (wall >= this.limits.maxWallMs)
+      throw this.stop('wall time', `${Math.round(wall / 1000)} s`, `${Math.round(this.limits.maxWallMs / 1000)} s`);
   }
 
   wallTimeError(): AirlockError {
@@ -52,8 +64,11 @@ export class BudgetTracker {
   }
 
   private stop(what: string, used: string, limit: string): AirlockError {
-    return new AirlockError(BUDGET_EXCEEDED, `Task stopped: the ${what} budget is used up (${used} of ${limit}).`,
+    return new AirlockError(
+      BUDGET_EXCEEDED,
+      `Task stopped: the ${what} budget is used up (${used} of ${limit}).`,
       'raise the budget for this task (the airlock.budget.* settings in VS Code, or `budget` in task/start) or split the task into smaller ones',
-      { budget: what, turns: this.turns, tokens: this.totalTokens, costUsd: this.costUsd });
+      { budget: what, turns: this.turns, tokens: this.totalTokens, costUsd: this.costUsd },
+    );
   }
 }

@@ -3,7 +3,11 @@ import type { ChatMessage } from '../../../protocol/src/agent';
 import type { HistoryTurn } from '../../../protocol/src/methods/agent';
 import { countMessage, type ITokenCounter } from './tokens';
 
-export interface Truncated { text: string; truncated: boolean; originalTokens: number }
+export interface Truncated {
+  text: string;
+  truncated: boolean;
+  originalTokens: number;
+}
 
 /** Keeps the head (2/3) and tail (1/3) of a tool result by whole lines, with a note telling the model how to see more. */
 export function truncateToolResult(text: string, maxTokens: number, counter: ITokenCounter): Truncated {
@@ -17,10 +21,18 @@ export function truncateToolResult(text: string, maxTokens: number, counter: ITo
   const tailChars = budgetChars - headChars;
   const head: string[] = [];
   let used = 0;
-  for (const l of lines) { if (used + l.length + 1 > headChars) break; head.push(l); used += l.length + 1; }
+  for (const l of lines) {
+    if (used + l.length + 1 > headChars) break;
+    head.push(l);
+    used += l.length + 1;
+  }
   const tail: string[] = [];
   used = 0;
-  for (let i = lines.length - 1; i >= head.length; i--) { if (used + lines[i].length + 1 > tailChars) break; tail.unshift(lines[i]); used += lines[i].length + 1; }
+  for (let i = lines.length - 1; i >= head.length; i--) {
+    if (used + lines[i].length + 1 > tailChars) break;
+    tail.unshift(lines[i]);
+    used += lines[i].length + 1;
+  }
   if (!head.length && !tail.length) head.push(text.slice(0, budgetChars)); // one huge line
   const omitted = lines.length - head.length - tail.length;
   const note = `[... Airlock truncated this tool result: ${originalTokens} tokens exceed the ${maxTokens}-token limit; kept the first ${head.length} and last ${tail.length} of ${lines.length} lines (${omitted} omitted). Ask for a narrower range (fs.read startLine/endLine, a more specific search) to see the rest ...]`;
@@ -67,16 +79,24 @@ export function summarise(dropped: ChatMessage[], maxChars: number): string {
   for (const m of dropped) if (m.role === 'tool') results.set(m.toolCallId, m);
   for (const m of dropped) {
     switch (m.role) {
-      case 'user': lines.push(`- user: ${oneLine(m.content, 200)}`); break;
+      case 'user':
+        lines.push(`- user: ${oneLine(m.content, 200)}`);
+        break;
       case 'assistant':
         if (m.content) lines.push(`- you said: ${oneLine(m.content, 200)}`);
         for (const c of m.toolCalls) {
           const r = results.get(c.id);
-          lines.push(`- you called ${c.name} ${oneLine(c.arguments, 120)} -> ${r ? `${r.isError ? 'error' : 'ok'}: ${oneLine(r.content, 100)}` : 'no result'}`);
+          lines.push(
+            `- you called ${c.name} ${oneLine(c.arguments, 120)} -> ${r ? `${r.isError ? 'error' : 'ok'}: ${oneLine(r.content, 100)}` : 'no result'}`,
+          );
         }
         break;
-      case 'tool': break; // reported with its call
-      default: { const never: never = m; return never; }
+      case 'tool':
+        break; // reported with its call
+      default: {
+        const never: never = m;
+        return never;
+      }
     }
   }
   let body = lines.join('\n');
@@ -125,7 +145,8 @@ export function fitWindow(messages: ChatMessage[], budgetTokens: number, counter
     const summaryTokens = countMessage(counter, summary);
     const out = [...first, summary, ...rs.slice(keptFrom).flat()];
     const tokens = cost(out);
-    if (tokens <= budgetTokens || (keptFrom >= rs.length && maxChars < 200)) return { messages: out, dropped: droppedMsgs.length, summaryTokens, tokens };
+    if (tokens <= budgetTokens || (keptFrom >= rs.length && maxChars < 200))
+      return { messages: out, dropped: droppedMsgs.length, summaryTokens, tokens };
     if (summaryTokens > summaryReserve && maxChars >= 200) maxChars = Math.floor(maxChars / 2);
     else keptFrom++;
   }

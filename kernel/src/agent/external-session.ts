@@ -14,7 +14,15 @@ import { modelInfo } from './models';
 import type { ToolRouter } from './router';
 import { TaskPolicy } from './task-policy';
 import {
-  type Finished, hasChanges, openOutput, prepareWorkspace, requireReview, type SessionRun, taskRouter, teardown, type Workspace,
+  type Finished,
+  hasChanges,
+  openOutput,
+  prepareWorkspace,
+  requireReview,
+  type SessionRun,
+  taskRouter,
+  teardown,
+  type Workspace,
 } from './task-run';
 import type { TaskWorkflow } from './task-workflow';
 import { counterFor } from './tokens';
@@ -31,17 +39,34 @@ export class ExternalPolicy extends TaskPolicy {
   override async evaluate(req: ToolPolicyRequest): Promise<ToolPolicyDecision> {
     const d = await super.evaluate(req);
     if (d.decision !== 'ask' || this.canAsk) return d;
-    return { ...d, decision: 'deny', reason: `${d.reason} (needs a person's approval, and this MCP client cannot ask its person; `
-      + 'approve it in a VS Code or CLI task, or change the policy)' };
+    return {
+      ...d,
+      decision: 'deny',
+      reason:
+        `${d.reason} (needs a person's approval, and this MCP client cannot ask its person; ` +
+        'approve it in a VS Code or CLI task, or change the policy)',
+    };
   }
 }
 
 /** A question waiting for the person, and the result of the call that asked it. */
-interface Pending { resolve: (a: 'allow' | 'deny') => void; tool: string; input: unknown; done: Promise<ExternalCallOutcome> }
+interface Pending {
+  resolve: (a: 'allow' | 'deny') => void;
+  tool: string;
+  input: unknown;
+  done: Promise<ExternalCallOutcome>;
+}
 /** The call in the pipeline now: how it tells its external/call of a question, and its result. */
-interface Running { notify: (a: Asked) => void; done: Promise<ExternalCallOutcome> }
+interface Running {
+  notify: (a: Asked) => void;
+  done: Promise<ExternalCallOutcome>;
+}
 type Asked = Extract<ExternalCallOutcome, { type: 'approval' }>;
-export interface ExternalClose { setId: string | null; files: number; message: string }
+export interface ExternalClose {
+  setId: string | null;
+  files: number;
+  message: string;
+}
 
 /** A new session id: a task id, so volumes, sandboxes, the workflow session and the patch set are keyed like a task's. */
 export const externalSessionId = () => `task_mcp_${randomBytes(6).toString('hex')}`;
@@ -56,15 +81,30 @@ export class ExternalSession {
   private parts?: { vol: OutputVolume; w: Workspace; router: ToolRouter; quota: IDisposable; attached?: IDisposable };
   private run!: SessionRun;
 
-  constructor(readonly id: string, readonly client: string, private readonly policy: ExternalPolicy, readonly mode: string) {}
+  constructor(
+    readonly id: string,
+    readonly client: string,
+    private readonly policy: ExternalPolicy,
+    readonly mode: string,
+  ) {}
 
-  get subject(): string { return `mcp:${this.client}`; }
-  get signal(): AbortSignal { return this.abort.signal; }
+  get subject(): string {
+    return `mcp:${this.client}`;
+  }
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   /** Output volume, sandbox and view, router: task-run's own steps (the sandbox is made on the first command). */
   async start(run: Omit<SessionRun, 't' | 'signal'>, wf: TaskWorkflow | undefined): Promise<void> {
-    const t = { taskId: this.id, policy: this.policy, workflow: wf, emit: () => undefined, approve: this.ask.bind(this),
-      log: (level: string, message: string) => process.stderr.write(`${this.id} ${level}: ${run.d.sanitiser.sanitise(message).text}\n`) };
+    const t = {
+      taskId: this.id,
+      policy: this.policy,
+      workflow: wf,
+      emit: () => undefined,
+      approve: this.ask.bind(this),
+      log: (level: string, message: string) => process.stderr.write(`${this.id} ${level}: ${run.d.sanitiser.sanitise(message).text}\n`),
+    };
     this.run = { ...run, t, signal: this.abort.signal };
     const vol = await openOutput(this.run);
     try {
@@ -78,7 +118,9 @@ export class ExternalSession {
     }
   }
 
-  tools(): ToolDefinition[] { return this.need().router.definitions(); }
+  tools(): ToolDefinition[] {
+    return this.need().router.definitions();
+  }
 
   /**
    * One call through the task pipeline, after the calls before it; answers early with `approval` when it waits for the
@@ -90,7 +132,9 @@ export class ExternalSession {
     const call = { id: `call_${randomBytes(6).toString('hex')}`, name: tool, arguments: JSON.stringify(args) };
     const ctx = { workspace: this.run.d.workspace, taskId: this.id, sandbox: w.sb, output: w.tv, hidden: w.hidden };
     let notify!: (a: Asked) => void;
-    const asked = new Promise<Asked>((resolve) => { notify = resolve; });
+    const asked = new Promise<Asked>((resolve) => {
+      notify = resolve;
+    });
     const running: Running = { notify, done: undefined as unknown as Promise<ExternalCallOutcome> };
     running.done = this.queue.then(async (): Promise<ExternalCallOutcome> => {
       this.abort.signal.throwIfAborted();
@@ -111,8 +155,18 @@ export class ExternalSession {
     if (!p) throw new AirlockError(ErrorCodes.NotFound, `no call of session ${this.id} waits for approval ${requestId}`);
     if (decision === 'allow-session') {
       const scopes = this.policy.askedScopes(p.tool, p.input);
-      await recordThenAct(() => this.run.d.audit, { session: this.id, subject: this.subject, action: 'task.grant', resource: p.tool,
-        decision: 'allow-session', payload: { requestId, scopes } }, () => this.policy.grant(scopes));
+      await recordThenAct(
+        () => this.run.d.audit,
+        {
+          session: this.id,
+          subject: this.subject,
+          action: 'task.grant',
+          resource: p.tool,
+          decision: 'allow-session',
+          payload: { requestId, scopes },
+        },
+        () => this.policy.grant(scopes),
+      );
     }
     p.resolve(decision === 'deny' ? 'deny' : 'allow');
     return p.done;
@@ -126,7 +180,11 @@ export class ExternalSession {
       // The session ends (nobody will answer), or no call is running to carry the question (cannot happen): deny.
       if (this.closing || !running) return resolve('deny');
       const timer = setTimeout(() => finish('deny'), APPROVAL_TIMEOUT_MS);
-      const onAbort = () => { clearTimeout(timer); this.pending.delete(req.requestId); reject(signal.reason); };
+      const onAbort = () => {
+        clearTimeout(timer);
+        this.pending.delete(req.requestId);
+        reject(signal.reason);
+      };
       const finish = (a: 'allow' | 'deny') => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
@@ -181,9 +239,14 @@ export class ExternalSession {
   private async patches(vol: OutputVolume, w: Workspace): Promise<PatchSet> {
     const set = await this.run.d.patches.generate(patchSource(vol), { taskId: this.id, testsPassed: w.sb.testsPassed });
     const wf = this.run.t.workflow;
-    await this.run.record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length,
-      testsPassed: w.sb.testsPassed, client: this.client,
-      ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
+    await this.run.record('task.patches', {
+      setId: set.id,
+      files: set.files.length,
+      blocked: set.blocked.length,
+      testsPassed: w.sb.testsPassed,
+      client: this.client,
+      ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}),
+    });
     return set;
   }
 

@@ -20,7 +20,11 @@ export interface ExternalSessionsDeps {
   readonly workflow: WorkflowService;
 }
 
-export interface ExternalOpened { session: string; mode: string; tools: ReturnType<ExternalSession['tools']> }
+export interface ExternalOpened {
+  session: string;
+  mode: string;
+  tools: ReturnType<ExternalSession['tools']>;
+}
 
 export class ExternalSessions implements IDisposable {
   private readonly sessions = new Map<string, ExternalSession>();
@@ -33,8 +37,10 @@ export class ExternalSessions implements IDisposable {
    * Admitted like a task (intact audit chain, sandboxes, capped outputs), recorded, then given its workflow session,
    * output volume and router. A session whose connection closes is closed (its edits still become a patch set).
    */
-  async open(p: { client: string; mode?: string; approvals: boolean }, conn?: { onDidClose: (fn: () => void) => IDisposable })
-    : Promise<ExternalOpened> {
+  async open(
+    p: { client: string; mode?: string; approvals: boolean },
+    conn?: { onDidClose: (fn: () => void) => IDisposable },
+  ): Promise<ExternalOpened> {
     if (this.sessions.size >= MAX_SESSIONS) {
       throw new AirlockError('EXTERNAL_SESSION_LIMIT', `${MAX_SESSIONS} external sessions are already open`, 'close an MCP session first');
     }
@@ -46,20 +52,40 @@ export class ExternalSessions implements IDisposable {
     policy.canAsk = p.approvals;
     const session = new ExternalSession(id, p.client, policy, mode);
     const record = (action: string, payload: Record<string, unknown>) =>
-      deps.audit.append({ session: id, subject: 'kernel', action, resource: id, payload: sanitiser.sanitiseValue(payload) },
-        { sync: true });
-    await deps.audit.append({ session: id, subject: session.subject, action: 'external.open', resource: id,
-      payload: { client: p.client, mode, approvals: p.approvals } }, { sync: true });
+      deps.audit.append(
+        { session: id, subject: 'kernel', action, resource: id, payload: sanitiser.sanitiseValue(payload) },
+        { sync: true },
+      );
+    await deps.audit.append(
+      {
+        session: id,
+        subject: session.subject,
+        action: 'external.open',
+        resource: id,
+        payload: { client: p.client, mode, approvals: p.approvals },
+      },
+      { sync: true },
+    );
     const wfMode = AgentMode.safeParse(mode);
-    const wf = wfMode.success ? await TaskWorkflow.open({ workflow: this.d.workflow, audit: deps.audit, sanitiser, taskId: id,
-      workspace: deps.workspace, emit: () => undefined }, { mode: wfMode.data }, session.signal) : undefined;
+    const wf = wfMode.success
+      ? await TaskWorkflow.open(
+          { workflow: this.d.workflow, audit: deps.audit, sanitiser, taskId: id, workspace: deps.workspace, emit: () => undefined },
+          { mode: wfMode.data },
+          session.signal,
+        )
+      : undefined;
     await session.start({ d: deps, record }, wf);
     this.sessions.set(id, session);
-    this.closeSubs.set(id, conn?.onDidClose(() => void this.close(id, 'the client disconnected').catch(() => undefined)));
+    this.closeSubs.set(
+      id,
+      conn?.onDidClose(() => void this.close(id, 'the client disconnected').catch(() => undefined)),
+    );
     return { session: id, mode, tools: session.tools() };
   }
 
-  call(id: string, tool: string, args: Record<string, unknown>): Promise<ExternalCallOutcome> { return this.get(id).call(tool, args); }
+  call(id: string, tool: string, args: Record<string, unknown>): Promise<ExternalCallOutcome> {
+    return this.get(id).call(tool, args);
+  }
 
   approve(id: string, requestId: string, decision: ApprovalDecision): Promise<ExternalCallOutcome> {
     return this.get(id).approve(requestId, decision);

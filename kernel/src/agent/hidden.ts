@@ -2,7 +2,9 @@
 // in-process, no RPC) for every file and folder, so native tools and sandbox masks agree with fs.read by construction.
 import type { Decision, PolicyRequestInput } from '../../../protocol/src/policy';
 
-export interface SyncEngine { evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision }
+export interface SyncEngine {
+  evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision;
+}
 
 /** True when the agent must not see this workspace-relative path (or anything below it, for a folder). */
 export type HiddenCheck = (rel: string, isDir: boolean) => boolean;
@@ -22,9 +24,20 @@ export function hiddenCheck(engine: SyncEngine, subjectId: string, mode?: string
   const dirs = new Map<string, boolean>();
   const denied = (resource: string): boolean => {
     try {
-      return engine.evaluate({ subject: { kind: 'agent', id: subjectId, tags: [] }, action: 'fs.read', resource,
-        context: { ...(mode ? { mode } : {}), size: 0 } }, { walked: true }).decision === 'deny';
-    } catch { return true; }
+      return (
+        engine.evaluate(
+          {
+            subject: { kind: 'agent', id: subjectId, tags: [] },
+            action: 'fs.read',
+            resource,
+            context: { ...(mode ? { mode } : {}), size: 0 },
+          },
+          { walked: true },
+        ).decision === 'deny'
+      );
+    } catch {
+      return true;
+    }
   };
   const dirHidden = (rel: string): boolean => {
     if (!rel) return false;

@@ -73,7 +73,10 @@ export interface IOutputVolume {
  */
 export type ApprovalAnswer = 'allow' | 'deny' | { answer: 'allow' | 'deny'; note?: string };
 /** Asks the person; resolves with their answer. The loop emits an approval-request event before calling it. */
-export type ApprovalCallback = (req: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal) => Promise<ApprovalAnswer>;
+export type ApprovalCallback = (
+  req: { requestId: string; tool: string; input: unknown; reason: string },
+  signal: AbortSignal,
+) => Promise<ApprovalAnswer>;
 
 export type AgentLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 

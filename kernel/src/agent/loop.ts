@@ -40,14 +40,21 @@ export interface AgentTaskOptions {
   beforeTurn?: (signal: AbortSignal) => Promise<void>;
 }
 
-export interface AgentTaskResult { status: TaskStatus; message: string; messages: ChatMessage[]; error?: ErrorPayload; turns: number }
+export interface AgentTaskResult {
+  status: TaskStatus;
+  message: string;
+  messages: ChatMessage[];
+  error?: ErrorPayload;
+  turns: number;
+}
 
 export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult> {
   const budget = new BudgetTracker(o.budgets, o.modelInfo, o.now);
   // The wall-time budget is enforced by aborting everything in flight, not just checked between turns.
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(o.signal.reason ?? cancelledError('task'));
-  if (o.signal.aborted) onOuterAbort(); else o.signal.addEventListener('abort', onOuterAbort, { once: true });
+  if (o.signal.aborted) onOuterAbort();
+  else o.signal.addEventListener('abort', onOuterAbort, { once: true });
   const wall = setTimeout(() => ac.abort(budget.wallTimeError()), budget.wallRemainingMs);
   const earlier = historyMessages(o.history ?? []);
   const messages: ChatMessage[] = [...earlier, { role: 'user', content: o.prompt, ...(o.images?.length ? { images: o.images } : {}) }];
@@ -58,7 +65,10 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
     onRetry: (r) => {
       o.log?.('warn', `provider ${o.provider.name}: ${r.code} (${r.reason}); retry ${r.attempt} in ${r.delayMs} ms`);
       o.onEvent({ type: 'retry', attempt: r.attempt, delayMs: r.delayMs, reason: r.reason, discardPartial: r.discardPartial });
-      if (r.discardPartial) { text = ''; calls = []; }
+      if (r.discardPartial) {
+        text = '';
+        calls = [];
+      }
       o.retry?.onRetry?.(r);
     },
   });
@@ -80,29 +90,53 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
       text = '';
       calls = [];
       let reason: string | undefined;
-      for await (const ev of provider.stream({ model: o.model, system: o.system, messages: win.messages, tools: o.router.definitions(), maxOutputTokens: maxOut }, ac.signal)) {
+      for await (const ev of provider.stream(
+        { model: o.model, system: o.system, messages: win.messages, tools: o.router.definitions(), maxOutputTokens: maxOut },
+        ac.signal,
+      )) {
         switch (ev.type) {
-          case 'text-delta': text += ev.text; o.onEvent({ type: 'text-delta', text: ev.text }); break;
-          case 'tool-call-start': case 'tool-call-delta': break; // the UI shows calls once their arguments are complete
-          case 'tool-call-end': calls.push({ id: ev.id, name: ev.name, arguments: ev.arguments }); break;
+          case 'text-delta':
+            text += ev.text;
+            o.onEvent({ type: 'text-delta', text: ev.text });
+            break;
+          case 'tool-call-start':
+          case 'tool-call-delta':
+            break; // the UI shows calls once their arguments are complete
+          case 'tool-call-end':
+            calls.push({ id: ev.id, name: ev.name, arguments: ev.arguments });
+            break;
           case 'usage':
             budget.addUsage(ev.usage);
             if (!o.counter.exact) o.counter.calibrate(win.tokens + fixed, ev.usage.inputTokens);
             o.onEvent({ type: 'usage', usage: ev.usage, totalTokens: budget.totalTokens, costUsd: budget.costUsd });
             break;
-          case 'finish': reason = ev.reason; break;
-          case 'error': throw AirlockError.fromPayload(ev.error);
-          default: { const never: never = ev; void never; }
+          case 'finish':
+            reason = ev.reason;
+            break;
+          case 'error':
+            throw AirlockError.fromPayload(ev.error);
+          default: {
+            const never: never = ev;
+            void never;
+          }
         }
       }
       messages.push({ role: 'assistant', content: text, toolCalls: calls });
       budget.check();
       if (!calls.length && o.beforeFinish) {
         const refusal = await o.beforeFinish(ac.signal);
-        if (refusal) { messages.push({ role: 'user', content: refusal }); continue; }
+        if (refusal) {
+          messages.push({ role: 'user', content: refusal });
+          continue;
+        }
       }
       if (!calls.length) {
-        const note = reason === 'length' ? ' (the model hit its output limit)' : reason === 'content-filter' ? ' (the provider filtered the output)' : '';
+        const note =
+          reason === 'length'
+            ? ' (the model hit its output limit)'
+            : reason === 'content-filter'
+              ? ' (the provider filtered the output)'
+              : '';
         return finish('completed', (text.trim() || 'done') + note);
       }
       for (const c of calls) o.onEvent({ type: 'tool-call', call: c });
@@ -113,9 +147,11 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
       }
     }
   } catch (err) {
-    const e: unknown = ac.signal.aborted && !(err instanceof AirlockError && err.code === BUDGET_EXCEEDED) ? ((ac.signal.reason as unknown) ?? err) : err;
+    const e: unknown =
+      ac.signal.aborted && !(err instanceof AirlockError && err.code === BUDGET_EXCEEDED) ? ((ac.signal.reason as unknown) ?? err) : err;
     if (e instanceof AirlockError && e.code === BUDGET_EXCEEDED) return finish('budget-exceeded', e.message, e.toPayload());
-    if (isAbortError(e) || o.signal.aborted) return finish('cancelled', 'Task cancelled: the model request was aborted and no further tools were run.');
+    if (isAbortError(e) || o.signal.aborted)
+      return finish('cancelled', 'Task cancelled: the model request was aborted and no further tools were run.');
     const ae = AirlockError.from(e);
     return finish('failed', `Task failed: ${ae.message}`, ae.toPayload());
   } finally {

@@ -38,23 +38,41 @@ export async function workspaceMasks(workspace: string, hidden: HiddenCheck, lim
   while (stack.length) {
     const rel = stack.pop()!;
     let ents: fs.Dirent[];
-    try { ents = await fs.promises.readdir(rel ? path.join(workspace, rel) : workspace, { withFileTypes: true }); } catch (e) {
+    try {
+      ents = await fs.promises.readdir(rel ? path.join(workspace, rel) : workspace, { withFileTypes: true });
+    } catch (e) {
       // A folder that vanished while we walked hides nothing; one we may not read cannot be judged.
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-      throw new AirlockError('SANDBOX_MASKS_FAILED', `cannot list ${rel || '.'} to find what the policy hides: ${(e as Error).message}`, 'the sandbox was not created');
+      throw new AirlockError(
+        'SANDBOX_MASKS_FAILED',
+        `cannot list ${rel || '.'} to find what the policy hides: ${(e as Error).message}`,
+        'the sandbox was not created',
+      );
     }
     for (const e of ents) {
       // Listing runs off the event loop (async readdir) and judging yields every few thousand entries: a large tree
       // (node_modules) never stalls the kernel while a sandbox is being made.
-      if (n - yielded >= YIELD_EVERY) { yielded = n; await new Promise((r) => setImmediate(r)); }
-      if (++n > maxEntries) throw new AirlockError('SANDBOX_MASKS_FAILED', `the workspace has more than ${maxEntries} entries: what the policy hides cannot be found`, 'the sandbox was not created; exclude generated trees from the workspace');
+      if (n - yielded >= YIELD_EVERY) {
+        yielded = n;
+        await new Promise((r) => setImmediate(r));
+      }
+      if (++n > maxEntries)
+        throw new AirlockError(
+          'SANDBOX_MASKS_FAILED',
+          `the workspace has more than ${maxEntries} entries: what the policy hides cannot be found`,
+          'the sandbox was not created; exclude generated trees from the workspace',
+        );
       const child = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (hidden(child, true)) out.dirs.push(child);
         else stack.push(child);
       } else if (e.isFile() && hidden(child, false)) out.files.push(child);
       if (out.files.length + out.dirs.length > maxMasks) {
-        throw new AirlockError('SANDBOX_MASKS_FAILED', `the policy hides more than ${maxMasks} workspace paths: too many to mask`, 'the sandbox was not created; deny a folder rather than many files in it');
+        throw new AirlockError(
+          'SANDBOX_MASKS_FAILED',
+          `the policy hides more than ${maxMasks} workspace paths: too many to mask`,
+          'the sandbox was not created; deny a folder rather than many files in it',
+        );
       }
     }
   }
@@ -83,8 +101,12 @@ export function hiddenValues(workspace: string, masks: WorkspaceMasks): string[]
         const st = fs.fstatSync(fd);
         if (!st.isFile() || st.size > MAX_SECRET_FILE) continue;
         text = fs.readFileSync(fd, 'utf8');
-      } finally { fs.closeSync(fd); }
-    } catch { continue; }
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      continue;
+    }
     if (text.includes('\0')) continue;
     for (const line of text.split(/\r?\n/)) {
       if (!line.trim() || /^\s*(#|\/\/|;|-----)/.test(line)) continue;

@@ -43,11 +43,22 @@ type Step<T> = { type: 'next'; value: T } | Stop;
 const next = <T>(value: T): Step<T> => ({ type: 'next', value });
 
 /** One call as it moves through the stages; `started` times the result. */
-export interface Call { call: ToolCall; ctx: RouteContext; signal: AbortSignal; started: number }
-interface Validated extends Call { tool: ToolSpec; input: unknown; gateCall: GateCall }
+export interface Call {
+  call: ToolCall;
+  ctx: RouteContext;
+  signal: AbortSignal;
+  started: number;
+}
+interface Validated extends Call {
+  tool: ToolSpec;
+  input: unknown;
+  gateCall: GateCall;
+}
 /** `workflow`: a kernel operation the gate vouches for (no policy rule applies); `policy`: the policy decides. */
 type Gated = Validated & ({ by: 'workflow'; reason: string } | { by: 'policy' });
-interface Decided extends Validated { decision: ToolPolicyDecision }
+interface Decided extends Validated {
+  decision: ToolPolicyDecision;
+}
 type Executed = { ok: true; content: string } | { ok: false; error: AirlockError };
 
 /**
@@ -55,11 +66,15 @@ type Executed = { ok: true; content: string } | { ok: false; error: AirlockError
  * answer, for `ask`) that the audit log has durably recorded. The loop streams the returned result as `tool-result`.
  */
 export async function runToolCall(o: PipelineOptions, tools: ReadonlyMap<string, ToolSpec>, c: Call): Promise<CallOutcome> {
-  const valid = validate(tools, c);                       if (valid.type !== 'next') return valid;
-  const gated = await workflowGate(o, valid.value);       if (gated.type !== 'next') return gated;
+  const valid = validate(tools, c);
+  if (valid.type !== 'next') return valid;
+  const gated = await workflowGate(o, valid.value);
+  if (gated.type !== 'next') return gated;
   const decided = await policy(o, gated.value);
-  const recorded = await recordDecision(o, decided);      if (recorded.type !== 'next') return recorded;
-  const allowed = await enforce(o, recorded.value);       if (allowed.type !== 'next') return allowed;
+  const recorded = await recordDecision(o, decided);
+  if (recorded.type !== 'next') return recorded;
+  const allowed = await enforce(o, recorded.value);
+  if (allowed.type !== 'next') return allowed;
   const executed = await execute(allowed.value);
   const clean = sanitise(o, allowed.value, executed);
   const result = await workflowAfter(o, allowed.value, clean);
@@ -70,9 +85,17 @@ export async function runToolCall(o: PipelineOptions, tools: ReadonlyMap<string,
 /** The result the model gets for any outcome. */
 export function toResult(o: PipelineOptions, c: Call, outcome: CallOutcome): ToolResult {
   switch (outcome.type) {
-    case 'ran': return outcome.result;
-    case 'invalid': case 'refused': case 'denied': case 'unrecorded': return failure(o, c, outcome.error);
-    default: { const never: never = outcome; throw new Error(`unknown call outcome ${String(never)}`); }
+    case 'ran':
+      return outcome.result;
+    case 'invalid':
+    case 'refused':
+    case 'denied':
+    case 'unrecorded':
+      return failure(o, c, outcome.error);
+    default: {
+      const never: never = outcome;
+      throw new Error(`unknown call outcome ${String(never)}`);
+    }
   }
 }
 
@@ -84,17 +107,29 @@ function validate(tools: ReadonlyMap<string, ToolSpec>, c: Call): Step<Validated
     return { type: 'invalid', error: new AirlockError('TOOL_UNKNOWN', `no tool named ${c.call.name}`, hint) };
   }
   let raw: unknown;
-  try { raw = JSON.parse(c.call.arguments || '{}'); } catch (err) {
+  try {
+    raw = JSON.parse(c.call.arguments || '{}');
+  } catch (err) {
     return { type: 'invalid', error: new AirlockError('TOOL_BAD_ARGUMENTS', `arguments are not valid JSON: ${(err as Error).message}`) };
   }
   const parsed = tool.input.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     return { type: 'invalid', error: new AirlockError('TOOL_BAD_ARGUMENTS', `invalid arguments for ${tool.name}: ${issues}`) };
   }
   const input = parsed.data;
-  const gateCall: GateCall = { callId: c.call.id, taskId: c.ctx.taskId, tool: tool.name, capabilities: tool.capabilities, input,
-    paths: tool.paths?.(input) ?? [], command: tool.command?.(input) };
+  const gateCall: GateCall = {
+    callId: c.call.id,
+    taskId: c.ctx.taskId,
+    tool: tool.name,
+    capabilities: tool.capabilities,
+    input,
+    paths: tool.paths?.(input) ?? [],
+    command: tool.command?.(input),
+  };
   return next({ ...c, tool, input, gateCall });
 }
 
@@ -102,10 +137,16 @@ function validate(tools: ReadonlyMap<string, ToolSpec>, c: Call): Step<Validated
 async function workflowGate(o: PipelineOptions, v: Validated): Promise<Step<Gated>> {
   const verdict = o.gate ? await o.gate.before(v.gateCall, v.signal) : { type: 'pass' as const };
   switch (verdict.type) {
-    case 'refuse': return { type: 'refused', error: verdict.error };
-    case 'kernel': return next({ ...v, by: 'workflow', reason: verdict.reason });
-    case 'pass': return next({ ...v, by: 'policy' });
-    default: { const never: never = verdict; throw new Error(`unknown gate verdict ${String(never)}`); }
+    case 'refuse':
+      return { type: 'refused', error: verdict.error };
+    case 'kernel':
+      return next({ ...v, by: 'workflow', reason: verdict.reason });
+    case 'pass':
+      return next({ ...v, by: 'policy' });
+    default: {
+      const never: never = verdict;
+      throw new Error(`unknown gate verdict ${String(never)}`);
+    }
   }
 }
 
@@ -131,12 +172,26 @@ function recordDecision(o: PipelineOptions, d: Decided): Promise<Step<Decided>> 
 async function enforce(o: PipelineOptions, d: Decided): Promise<Step<Decided>> {
   const { decision, reason } = d.decision;
   switch (decision) {
-    case 'allow': return next(d);
-    case 'deny': return { type: 'denied', error: new AirlockError(ErrorCodes.PolicyDenied, `policy denied ${d.tool.name}: ${reason}`,
-      'choose another approach; this action is not allowed in this mode') };
+    case 'allow':
+      return next(d);
+    case 'deny':
+      return {
+        type: 'denied',
+        error: new AirlockError(
+          ErrorCodes.PolicyDenied,
+          `policy denied ${d.tool.name}: ${reason}`,
+          'choose another approach; this action is not allowed in this mode',
+        ),
+      };
     case 'ask': {
-      const declined: Stop = { type: 'denied', error: new AirlockError(ErrorCodes.PolicyDenied, `the person declined ${d.tool.name}`,
-        'ask the person what they want instead, or choose another approach') };
+      const declined: Stop = {
+        type: 'denied',
+        error: new AirlockError(
+          ErrorCodes.PolicyDenied,
+          `the person declined ${d.tool.name}`,
+          'ask the person what they want instead, or choose another approach',
+        ),
+      };
       if (!o.approve) return declined;
       const requestId = `appr_${randomUUID()}`;
       const tool = d.tool.name;
@@ -145,14 +200,28 @@ async function enforce(o: PipelineOptions, d: Decided): Promise<Step<Decided>> {
       const given = await o.approve({ requestId, tool, input: o.sanitiser.sanitiseValue(d.input), reason }, d.signal);
       const { answer, note } = typeof given === 'string' ? { answer: given, note: undefined } : given;
       const said = note?.trim() ? o.sanitiser.sanitise(note.trim()).text : undefined;
-      const recorded = await recordThen(o, d, 'tool.approval', { callId: d.call.id, requestId, tool, answer, ...(said ? { note: said } : {}) },
-        'the person\'s answer');
+      const recorded = await recordThen(
+        o,
+        d,
+        'tool.approval',
+        { callId: d.call.id, requestId, tool, answer, ...(said ? { note: said } : {}) },
+        "the person's answer",
+      );
       // The person's reason is the model's feedback: it says what to do instead.
-      const because: Stop = { type: 'denied', error: new AirlockError(ErrorCodes.PolicyDenied, `the person declined ${tool}: "${said}"`,
-        'follow the person\'s reason above; do not retry the same call unchanged') };
+      const because: Stop = {
+        type: 'denied',
+        error: new AirlockError(
+          ErrorCodes.PolicyDenied,
+          `the person declined ${tool}: "${said}"`,
+          "follow the person's reason above; do not retry the same call unchanged",
+        ),
+      };
       return recorded.type === 'next' && answer === 'deny' ? (said ? because : declined) : recorded;
     }
-    default: { const never: never = decision; throw new Error(`unknown policy decision ${String(never)}`); }
+    default: {
+      const never: never = decision;
+      throw new Error(`unknown policy decision ${String(never)}`);
+    }
   }
 }
 
@@ -172,8 +241,14 @@ function sanitise(o: PipelineOptions, c: Call, x: Executed): ToolResult {
   if (!x.ok) return failure(o, c, x.error);
   const clean = o.sanitiser.sanitise(x.content);
   const cut = truncateToolResult(clean.text, o.maxResultTokens ?? 8000, o.counter);
-  return { toolCallId: c.call.id, name: c.call.name, ok: true, content: cut.text, truncated: cut.truncated || clean.truncated,
-    durationMs: performance.now() - c.started };
+  return {
+    toolCallId: c.call.id,
+    name: c.call.name,
+    ok: true,
+    content: cut.text,
+    truncated: cut.truncated || clean.truncated,
+    durationMs: performance.now() - c.started,
+  };
 }
 
 /** Stage 8: the workflow hears of the call (a test run may move the session) and may add a note for the model. */
@@ -194,16 +269,32 @@ async function workflowAfter(o: PipelineOptions, v: Validated, result: ToolResul
  * refuses the next decision; this rejection must not escape unhandled.
  */
 async function recordResult(o: PipelineOptions, v: Validated, r: ToolResult): Promise<void> {
-  const payload = { callId: v.call.id, tool: v.tool.name, ok: r.ok, durationMs: Math.round(r.durationMs ?? 0), bytes: r.content.length,
-    truncated: r.truncated, error: r.error?.code };
+  const payload = {
+    callId: v.call.id,
+    tool: v.tool.name,
+    ok: r.ok,
+    durationMs: Math.round(r.durationMs ?? 0),
+    bytes: r.content.length,
+    truncated: r.truncated,
+    error: r.error?.code,
+  };
   await append(o, 'tool.result', v.ctx.taskId, payload, false).catch(() => undefined);
 }
 
 /** Record, then act (audit/record.ts): the call goes on only once `kind` is durable; a log that cannot write stops it. */
-async function recordThen<T extends Call>(o: PipelineOptions, value: T, kind: string, payload: Record<string, unknown>, what: string)
-  : Promise<Step<T>> {
+async function recordThen<T extends Call>(
+  o: PipelineOptions,
+  value: T,
+  kind: string,
+  payload: Record<string, unknown>,
+  what: string,
+): Promise<Step<T>> {
   let cause: unknown;
-  const record = () => append(o, kind, value.ctx.taskId, payload, true).catch((err: unknown) => { cause = err; throw err; });
+  const record = () =>
+    append(o, kind, value.ctx.taskId, payload, true).catch((err: unknown) => {
+      cause = err;
+      throw err;
+    });
   try {
     return await recordWithThenAct(record, kind, () => next(value));
   } catch (err) {

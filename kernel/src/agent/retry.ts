@@ -4,7 +4,13 @@ import { AirlockError, cancelledError } from '../../../protocol/src/errors';
 import { isRetryable, retryAfterOf } from './providers/errors';
 import type { IProvider, ProviderRequest } from './providers/types';
 
-export interface RetryInfo { attempt: number; delayMs: number; reason: string; code: string; discardPartial: boolean }
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  reason: string;
+  code: string;
+  discardPartial: boolean;
+}
 
 export interface RetryOptions {
   /** Total attempts including the first. */
@@ -18,11 +24,20 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = {
-  maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 60_000, random: Math.random, onRetry: () => {},
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 60_000,
+  random: Math.random,
+  onRetry: () => {},
 };
 
 /** "Full jitter" backoff (AWS architecture blog) raised to at least the server's Retry-After. */
-export function backoffDelay(attempt: number, o: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  o: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+  retryAfterMs?: number,
+): number {
   const cap = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
   const jittered = Math.round(cap / 2 + o.random() * (cap / 2));
   return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
@@ -31,8 +46,14 @@ export function backoffDelay(attempt: number, o: Pick<RetryOptions, 'baseDelayMs
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason ?? cancelledError());
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(signal.reason ?? cancelledError()); };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason ?? cancelledError());
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -54,7 +75,13 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Pa
       if (signal.aborted) throw signal.reason ?? err;
       const delay = nextDelay(err, attempt, o);
       if (delay === undefined) throw err;
-      o.onRetry({ attempt, delayMs: delay, reason: (err as Error).message, code: (err as { code?: string }).code ?? 'UNKNOWN', discardPartial: false });
+      o.onRetry({
+        attempt,
+        delayMs: delay,
+        reason: (err as Error).message,
+        code: (err as { code?: string }).code ?? 'UNKNOWN',
+        discardPartial: false,
+      });
       await sleep(delay, signal);
     }
   }
@@ -66,7 +93,10 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Pa
  */
 export class RetryingProvider implements IProvider {
   readonly name: string;
-  constructor(private readonly inner: IProvider, private readonly opts: Partial<RetryOptions> = {}) {
+  constructor(
+    private readonly inner: IProvider,
+    private readonly opts: Partial<RetryOptions> = {},
+  ) {
     this.name = inner.name;
   }
 
@@ -77,7 +107,10 @@ export class RetryingProvider implements IProvider {
       let failure: { err: unknown; event?: StreamEvent } | undefined;
       try {
         for await (const ev of this.inner.stream(request, signal)) {
-          if (ev.type === 'error' && ev.retryable) { failure = { err: errorFromEvent(ev), event: ev }; break; }
+          if (ev.type === 'error' && ev.retryable) {
+            failure = { err: errorFromEvent(ev), event: ev };
+            break;
+          }
           produced = true;
           yield ev;
         }
@@ -88,10 +121,19 @@ export class RetryingProvider implements IProvider {
       if (!failure) return;
       const delay = nextDelay(failure.err, attempt, o);
       if (delay === undefined) {
-        if (failure.event) { yield failure.event; return; }
+        if (failure.event) {
+          yield failure.event;
+          return;
+        }
         throw failure.err;
       }
-      o.onRetry({ attempt, delayMs: delay, reason: (failure.err as Error).message, code: (failure.err as { code?: string }).code ?? 'UNKNOWN', discardPartial: produced });
+      o.onRetry({
+        attempt,
+        delayMs: delay,
+        reason: (failure.err as Error).message,
+        code: (failure.err as { code?: string }).code ?? 'UNKNOWN',
+        discardPartial: produced,
+      });
       await sleep(delay, signal);
     }
   }
@@ -99,5 +141,9 @@ export class RetryingProvider implements IProvider {
 
 function errorFromEvent(ev: Extract<StreamEvent, { type: 'error' }>): Error {
   const d = (ev.error.details ?? {}) as Record<string, unknown>;
-  return new AirlockError(ev.error.code, ev.error.message, ev.error.hint, { ...d, retryable: ev.retryable, vendor: d.vendor ?? 'provider' });
+  return new AirlockError(ev.error.code, ev.error.message, ev.error.hint, {
+    ...d,
+    retryable: ev.retryable,
+    vendor: d.vendor ?? 'provider',
+  });
 }

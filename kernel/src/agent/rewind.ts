@@ -18,7 +18,11 @@ export interface RewindDeps {
 export async function rewindTurns(d: RewindDeps, p: TaskRewindParams): Promise<TaskRewindResult> {
   const busy = p.tasks.filter((t) => d.tasks.isActive(t));
   if (busy.length) {
-    throw new AirlockError('TASK_REWIND_RUNNING', `cannot rewind past ${busy.join(', ')}: still running`, 'stop the task (task/cancel), then rewind');
+    throw new AirlockError(
+      'TASK_REWIND_RUNNING',
+      `cannot rewind past ${busy.join(', ')}: still running`,
+      'stop the task (task/cancel), then rewind',
+    );
   }
   const sets = new Map<string, string[]>();
   for (const s of d.patches.list()) if (s.taskId) sets.set(s.taskId, [...(sets.get(s.taskId) ?? []), s.id]);

@@ -14,12 +14,17 @@ export class ToolRouter {
   private readonly tools = new Map<string, ToolSpec>();
   private readonly defs: ToolDefinition[];
 
-  constructor(tools: ToolSpec[], private readonly o: RouterOptions) {
+  constructor(
+    tools: ToolSpec[],
+    private readonly o: RouterOptions,
+  ) {
     for (const t of tools) this.tools.set(t.name, t);
     this.defs = tools.map(toDefinition);
   }
 
-  definitions(): ToolDefinition[] { return this.defs; }
+  definitions(): ToolDefinition[] {
+    return this.defs;
+  }
 
   /**
    * Runs one turn's calls. Native read-only calls run in parallel (up to the limit); a call that writes or executes
@@ -32,12 +37,22 @@ export class ToolRouter {
     const active = new Set<Promise<void>>();
     for (const [i, call] of calls.entries()) {
       const native = this.tools.get(call.name)?.native ?? true;
-      if (!native) { await Promise.all(running); running = []; }
+      if (!native) {
+        await Promise.all(running);
+        running = [];
+      }
       while (active.size >= limit) await Promise.race(active);
-      const p: Promise<void> = this.call(call, ctx, signal).then((r) => { results[i] = r; }).finally(() => active.delete(p));
+      const p: Promise<void> = this.call(call, ctx, signal)
+        .then((r) => {
+          results[i] = r;
+        })
+        .finally(() => active.delete(p));
       active.add(p);
       running.push(p);
-      if (!native) { await p; running = []; }
+      if (!native) {
+        await p;
+        running = [];
+      }
     }
     await Promise.all(running);
     return results;

@@ -2,7 +2,10 @@
 
 /** Known secret formats. Ordered: more specific first, so a key is labelled by its most precise kind. */
 export const SECRET_PATTERNS: ReadonlyArray<{ kind: string; re: RegExp }> = [
-  { kind: 'private-key', re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g },
+  {
+    kind: 'private-key',
+    re: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  },
   { kind: 'anthropic-key', re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
   { kind: 'openai-key', re: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { kind: 'google-api-key', re: /\bAIza[0-9A-Za-z_-]{35}\b/g },
@@ -33,7 +36,11 @@ export interface SanitiseOptions {
   maxChars?: number;
 }
 
-export interface Sanitised { text: string; redactions: number; truncated: boolean }
+export interface Sanitised {
+  text: string;
+  redactions: number;
+  truncated: boolean;
+}
 
 export class Sanitiser {
   private values: string[] = [];
@@ -62,9 +69,16 @@ export class Sanitiser {
   sanitise(input: string): Sanitised {
     let redactions = 0;
     let text = input.replace(ANSI, '').replace(/\r\n?/g, '\n').replace(CONTROL, '');
-    if (this.valuesRe) text = text.replace(this.valuesRe, () => { redactions++; return '[REDACTED:secret-value]'; });
+    if (this.valuesRe)
+      text = text.replace(this.valuesRe, () => {
+        redactions++;
+        return '[REDACTED:secret-value]';
+      });
     for (const { kind, re } of SECRET_PATTERNS) {
-      text = text.replace(re, () => { redactions++; return `[REDACTED:${kind}]`; });
+      text = text.replace(re, () => {
+        redactions++;
+        return `[REDACTED:${kind}]`;
+      });
     }
     let truncated = false;
     if (text.length > this.maxChars) {

@@ -17,34 +17,61 @@ export const AUTOMERGE_TAG = 'automerge';
  * `agent:<taskId>` tagged `automerge`; a matching deny or ask rule refuses (ask = a person must look). A request no rule
  * matches (default deny) leaves the decision to the criteria, since the default policies say nothing about patch.apply.
  */
-export async function policyRefusals(engine: Engine | undefined, set: PatchSet, o: { taskId: string; mode: string; signal?: AbortSignal }): Promise<string[]> {
+export async function policyRefusals(
+  engine: Engine | undefined,
+  set: PatchSet,
+  o: { taskId: string; mode: string; signal?: AbortSignal },
+): Promise<string[]> {
   if (!engine) return ['no policy engine: auto-merge fails closed'];
   const out: string[] = [];
   const paths = [...new Set(set.files.flatMap(patchPaths))];
   for (const resource of paths) {
-    const d = await engine.evaluateAsync({ subject: { kind: 'agent', id: o.taskId, tags: [AUTOMERGE_TAG] }, action: 'patch.apply', resource, context: { mode: o.mode } }, o.signal);
-    if (d.decision !== 'allow' && d.matched.length) out.push(`policy ${d.matched.join(', ')} ${d.decision === 'ask' ? 'asks a person about' : 'denies'} patch.apply on ${resource}: ${d.reason}`);
+    const d = await engine.evaluateAsync(
+      { subject: { kind: 'agent', id: o.taskId, tags: [AUTOMERGE_TAG] }, action: 'patch.apply', resource, context: { mode: o.mode } },
+      o.signal,
+    );
+    if (d.decision !== 'allow' && d.matched.length)
+      out.push(
+        `policy ${d.matched.join(', ')} ${d.decision === 'ask' ? 'asks a person about' : 'denies'} patch.apply on ${resource}: ${d.reason}`,
+      );
   }
   return out;
 }
 
 /** Runs verify-before-merge on the set with the given decisions (kernel/src/patches/verify.ts). */
-export type AutoMergeVerifier = (setId: string, review: ReturnType<typeof automergeDecision>, signal?: AbortSignal) => Promise<Verification>;
+export type AutoMergeVerifier = (
+  setId: string,
+  review: ReturnType<typeof automergeDecision>,
+  signal?: AbortSignal,
+) => Promise<Verification>;
 
 /**
  * Evaluates (and audits, as `review.automerge`) auto-merge of a fresh set; when allowed the kernel fires patches/ready
  * autoMerge. Auto-merge always requires verify-before-merge: the whole set is built in a fresh sandbox and the tests
  * must pass on it (only once everything else allows it, so a refused set costs no sandbox). No verifier refuses.
  */
-export async function autoMergeTaskSet(o: { patches: PatchService; engine?: Engine; taskId: string; mode: string; criteria: AutoMergeCriteria; set: PatchSet;
-  signal?: AbortSignal; verify?: AutoMergeVerifier }): Promise<AutoMergeVerdict> {
+export async function autoMergeTaskSet(o: {
+  patches: PatchService;
+  engine?: Engine;
+  taskId: string;
+  mode: string;
+  criteria: AutoMergeCriteria;
+  set: PatchSet;
+  signal?: AbortSignal;
+  verify?: AutoMergeVerifier;
+}): Promise<AutoMergeVerdict> {
   // Strict mode never auto-merges (the evaluator refuses it); the policy is not asked then.
   const refusals = o.mode === 'strict' ? [] : await policyRefusals(o.engine, o.set, o);
-  if (evaluateAutoMerge(o.set, o.criteria, { mode: o.mode, refusals }).allowed) refusals.push(...await verifyRefusals(o));
+  if (evaluateAutoMerge(o.set, o.criteria, { mode: o.mode, refusals }).allowed) refusals.push(...(await verifyRefusals(o)));
   return o.patches.autoMerge(o.set.id, o.criteria, { mode: o.mode, refusals });
 }
 
-async function verifyRefusals(o: { patches: PatchService; set: PatchSet; signal?: AbortSignal; verify?: AutoMergeVerifier }): Promise<string[]> {
+async function verifyRefusals(o: {
+  patches: PatchService;
+  set: PatchSet;
+  signal?: AbortSignal;
+  verify?: AutoMergeVerifier;
+}): Promise<string[]> {
   if (!o.verify) return ['verify-before-merge is not available: auto-merge fails closed'];
   const review = automergeDecision(o.set);
   try {

@@ -21,12 +21,17 @@ export async function addedLines(tv: TaskVolume, workspace: string, files: strin
     const now = await tv.read(f).catch(() => undefined);
     if (now === undefined) continue;
     let before = '';
-    try { before = await fs.promises.readFile(path.join(workspace, f), 'utf8'); } catch { /* new file */ }
+    try {
+      before = await fs.promises.readFile(path.join(workspace, f), 'utf8');
+    } catch {
+      /* new file */
+    }
     const left = new Map<string, number>();
     for (const l of before.split('\n')) left.set(l, (left.get(l) ?? 0) + 1);
     for (const l of now.split('\n')) {
       const n = left.get(l) ?? 0;
-      if (n > 0) left.set(l, n - 1); else added.push(l);
+      if (n > 0) left.set(l, n - 1);
+      else added.push(l);
     }
   }
   return added;

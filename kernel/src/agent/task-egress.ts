@@ -19,8 +19,12 @@ export function taskEgressApprover(v: EgressTaskView): EgressApprover {
   return async (q, signal) => {
     const resource = String((q.input as { resource?: unknown }).resource ?? '');
     if (resource && v.granted(resource)) return 'allow';
-    v.emit({ type: 'approval-request', requestId: q.requestId, reason: q.reason,
-      call: { id: q.requestId, name: 'net.connect', arguments: JSON.stringify(q.input) } });
+    v.emit({
+      type: 'approval-request',
+      requestId: q.requestId,
+      reason: q.reason,
+      call: { id: q.requestId, name: 'net.connect', arguments: JSON.stringify(q.input) },
+    });
     const a = await v.ask({ requestId: q.requestId, tool: 'net.connect', input: q.input }, AbortSignal.any([signal, v.signal]));
     return (typeof a === 'string' ? a : a.answer) === 'allow' ? 'allow' : 'deny';
   };

@@ -5,7 +5,13 @@ import { createHash } from 'node:crypto';
 
 /** Providers that send images to the model (openai-compatible: the server's model decides, and says so if it cannot). */
 const TAKES_IMAGES: Record<ProviderName, boolean> = {
-  openai: true, 'openai-responses': true, anthropic: true, google: true, 'openai-compatible': true, replay: false, 'vscode-lm': false,
+  openai: true,
+  'openai-responses': true,
+  anthropic: true,
+  google: true,
+  'openai-compatible': true,
+  replay: false,
+  'vscode-lm': false,
 };
 
 const MAGIC: Record<ImageInput['mediaType'], (b: Buffer) => boolean> = {
@@ -19,15 +25,22 @@ const MAGIC: Record<ImageInput['mediaType'], (b: Buffer) => boolean> = {
  * Refuses images the task's provider cannot take, and data that is not the image type it claims (the schema already
  * capped count and sizes). Returns what the audit entry records of them: type, size and digest, never the data.
  */
-export function checkImages(provider: ProviderName, images: readonly ImageInput[] | undefined): Array<{ mediaType: string; bytes: number; sha256: string }> {
+export function checkImages(
+  provider: ProviderName,
+  images: readonly ImageInput[] | undefined,
+): Array<{ mediaType: string; bytes: number; sha256: string }> {
   if (!images?.length) return [];
   if (!TAKES_IMAGES[provider]) {
-    throw new AirlockError('AGENT_IMAGES_UNSUPPORTED', `the ${provider} provider takes no images`,
-      'remove the images, or choose a provider that takes them (openai, openai-responses, anthropic, google, or an OpenAI-compatible server with a vision model)');
+    throw new AirlockError(
+      'AGENT_IMAGES_UNSUPPORTED',
+      `the ${provider} provider takes no images`,
+      'remove the images, or choose a provider that takes them (openai, openai-responses, anthropic, google, or an OpenAI-compatible server with a vision model)',
+    );
   }
   return images.map((i, n) => {
     const b = Buffer.from(i.data, 'base64');
-    if (!MAGIC[i.mediaType](b)) throw new AirlockError('AGENT_IMAGE_INVALID', `image ${n + 1} is not ${i.mediaType} data`, 'attach PNG, JPEG, GIF or WebP images');
+    if (!MAGIC[i.mediaType](b))
+      throw new AirlockError('AGENT_IMAGE_INVALID', `image ${n + 1} is not ${i.mediaType} data`, 'attach PNG, JPEG, GIF or WebP images');
     return { mediaType: i.mediaType, bytes: b.length, sha256: createHash('sha256').update(b).digest('hex') };
   });
 }

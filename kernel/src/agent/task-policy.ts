@@ -10,27 +10,49 @@ import { toolPolicy } from './adapters';
 import { hiddenCheck, type HiddenCheck } from './hidden';
 import type { IPolicy, ToolPolicyRequest } from './interfaces';
 
-type Engine = { evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>; evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision }
-  & Pick<IPolicyEngine, 'allowsAny'>;
-interface Scope { action: string; resource: string }
+type Engine = {
+  evaluateAsync(r: PolicyRequestInput, signal?: AbortSignal): Promise<Decision>;
+  evaluate(r: PolicyRequestInput, opts?: { walked?: boolean }): Decision;
+} & Pick<IPolicyEngine, 'allowsAny'>;
+interface Scope {
+  action: string;
+  resource: string;
+}
 const TOKEN_TTL_MS = 10 * 60_000;
 
 /** The kernel's engine serves its own mode; other modes get their default policy, loaded once, sharing the token key. */
 export class ModeEngines {
   private readonly engines = new Map<string, IPolicyEngine>();
-  constructor(private readonly o: { kernel: IPolicyEngine; kernelMode: string; customPolicy: boolean; tokens: TokenService; workspace: string; stateDir: string }) {}
+  constructor(
+    private readonly o: {
+      kernel: IPolicyEngine;
+      kernelMode: string;
+      customPolicy: boolean;
+      tokens: TokenService;
+      workspace: string;
+      stateDir: string;
+    },
+  ) {}
 
   for(mode: string | undefined): IPolicyEngine {
     if (!mode || mode === this.o.kernelMode || this.o.customPolicy) return this.o.kernel;
     let e = this.engines.get(mode);
     if (!e) {
-      e = createDefaultPolicyEngine(mode, { tokens: this.o.tokens, workspace: fs.realpathSync(this.o.workspace), stateDir: this.o.stateDir, kernelDir: assets().kernelDir });
+      e = createDefaultPolicyEngine(mode, {
+        tokens: this.o.tokens,
+        workspace: fs.realpathSync(this.o.workspace),
+        stateDir: this.o.stateDir,
+        kernelDir: assets().kernelDir,
+      });
       this.engines.set(mode, e);
     }
     return e;
   }
 
-  dispose(): void { for (const e of this.engines.values()) e.dispose(); this.engines.clear(); }
+  dispose(): void {
+    for (const e of this.engines.values()) e.dispose();
+    this.engines.clear();
+  }
 }
 
 /**
@@ -43,7 +65,16 @@ export class TaskPolicy implements IPolicy {
   private readonly asked = new Map<string, Scope[]>();
   private view?: { sizeOf(p: string): number | undefined };
 
-  constructor(private readonly o: { engine: Engine; tokens: TokenService; taskId: string; mode?: string; workspace: string; key: (tool: string, input: unknown) => string }) {}
+  constructor(
+    private readonly o: {
+      engine: Engine;
+      tokens: TokenService;
+      taskId: string;
+      mode?: string;
+      workspace: string;
+      key: (tool: string, input: unknown) => string;
+    },
+  ) {}
 
   async evaluate(req: ToolPolicyRequest) {
     const asks: Scope[] = [];
@@ -61,19 +92,30 @@ export class TaskPolicy implements IPolicy {
         return d;
       },
     };
-    const d = await toolPolicy(engine, { mode: this.o.mode, subjectId: this.o.taskId, workspace: this.o.workspace, view: this.view }).evaluate(req);
+    const d = await toolPolicy(engine, {
+      mode: this.o.mode,
+      subjectId: this.o.taskId,
+      workspace: this.o.workspace,
+      view: this.view,
+    }).evaluate(req);
     if (d.decision === 'ask') this.asked.set(this.o.key(req.tool, req.input), asks);
     return d;
   }
 
   /** What this task's agent may not read, judged by the engine per path (native tools skip it, sandboxes mask it). */
-  hidden(): HiddenCheck { return hiddenCheck(this.o.engine, this.o.taskId, this.o.mode); }
+  hidden(): HiddenCheck {
+    return hiddenCheck(this.o.engine, this.o.taskId, this.o.mode);
+  }
 
   /** Whether this task's commands get the egress proxy: its policy allows `net.connect` to some host for its agent. */
-  grantsHosts(): boolean { return grantsHosts(this.o.engine, this.o.taskId, this.o.mode); }
+  grantsHosts(): boolean {
+    return grantsHosts(this.o.engine, this.o.taskId, this.o.mode);
+  }
 
   /** Sizes for `max_size` rules come from the task's view once it has one (a file its sandbox made is judged too). */
-  useView(view: { sizeOf(p: string): number | undefined }): void { this.view = view; }
+  useView(view: { sizeOf(p: string): number | undefined }): void {
+    this.view = view;
+  }
 
   /** The scopes the call with this tool and (sanitised) input was asked about. */
   askedScopes(tool: string, input: unknown): Scope[] {
@@ -89,5 +131,4 @@ export class TaskPolicy implements IPolicy {
   grant(scopes: readonly Scope[]): void {
     for (const s of scopes) if (!this.grants.some((g) => g.action === s.action && g.resource === s.resource)) this.grants.push(s);
   }
-
 }

@@ -82,10 +82,21 @@ export type Recorder = (action: string, payload: Record<string, unknown>) => Pro
 /** What the steps an external session shares with tasks (external-session.ts) use of a run's spec. */
 export type SessionSpec = Pick<TaskRunSpec, 'taskId' | 'policy' | 'approve' | 'emit' | 'log' | 'workflow' | 'requeued'>;
 /** One run: what it was given, and its audit recorder (synchronous: the trail has each step before the next). */
-export interface SessionRun { d: TaskRunDeps; t: SessionSpec; signal: AbortSignal; record: Recorder }
-interface Run extends SessionRun { t: TaskRunSpec }
+export interface SessionRun {
+  d: TaskRunDeps;
+  t: SessionSpec;
+  signal: AbortSignal;
+  record: Recorder;
+}
+interface Run extends SessionRun {
+  t: TaskRunSpec;
+}
 /** What the agent works in: its sandbox for commands, its view (edits over the workspace), what the policy hides. */
-export interface Workspace { sb: TaskSandbox; tv: TaskVolume; hidden: ReturnType<TaskPolicy['hidden']> }
+export interface Workspace {
+  sb: TaskSandbox;
+  tv: TaskVolume;
+  hidden: ReturnType<TaskPolicy['hidden']>;
+}
 
 /**
  * A task in named steps: output volume -> sandbox and view -> the agent loop -> sandbox closed -> workflow review
@@ -93,8 +104,10 @@ export interface Workspace { sb: TaskSandbox; tv: TaskVolume; hidden: ReturnType
  */
 export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSignal): Promise<Finished> {
   const record: Recorder = (action, payload) =>
-    d.audit.append({ session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) },
-      { sync: true });
+    d.audit.append(
+      { session: t.taskId, subject: 'kernel', action, resource: t.taskId, payload: d.sanitiser.sanitiseValue(payload) },
+      { sync: true },
+    );
   const run: Run = { d, t, signal, record };
   let vol: OutputVolume | undefined;
   let sandbox: TaskSandbox | undefined;
@@ -135,8 +148,17 @@ export async function prepareWorkspace({ d, t, signal, record }: SessionRun, vol
     return m;
   };
   await masks().catch((err: Error) => t.log('warn', `hidden workspace paths not found at start: ${err.message}`));
-  const sb = new TaskSandbox({ runtime: d.runtime, volumeName: vol.volumeName, template: TASK_TEMPLATE, taskId: t.taskId, signal,
-    workspace: d.workspace, masks, egress: () => t.policy.grantsHosts(), onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined) });
+  const sb = new TaskSandbox({
+    runtime: d.runtime,
+    volumeName: vol.volumeName,
+    template: TASK_TEMPLATE,
+    taskId: t.taskId,
+    signal,
+    workspace: d.workspace,
+    masks,
+    egress: () => t.policy.grantsHosts(),
+    onCreated: (id) => void record('task.sandbox', { sandboxId: id }).catch(() => undefined),
+  });
   const tv = new TaskVolume(vol, d.workspace, (_signal, why) => sb.release(why));
   t.policy.useView(tv);
   return { sb, tv, hidden };
@@ -152,12 +174,26 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
     const info = modelInfo(t.model);
     const counter = counterFor(info);
     const r = await runAgentTask({
-      prompt: t.prompt, images: t.images, history: t.history, system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT, model: t.model, modelInfo: info,
-      provider: t.provider, beforeFinish: wf && ((sig) => wf.beforeFinish(sig)), beforeTurn: t.whenRunning,
-      router: taskRouter(d, t, tv, counter), counter, budgets: t.budgets, signal, log: t.log,
+      prompt: t.prompt,
+      images: t.images,
+      history: t.history,
+      system: wf ? `${SYSTEM_PROMPT}\n\n${wf.instructions()}` : SYSTEM_PROMPT,
+      model: t.model,
+      modelInfo: info,
+      provider: t.provider,
+      beforeFinish: wf && ((sig) => wf.beforeFinish(sig)),
+      beforeTurn: t.whenRunning,
+      router: taskRouter(d, t, tv, counter),
+      counter,
+      budgets: t.budgets,
+      signal,
+      log: t.log,
       routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },
       // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
-      onEvent: (e) => { if (e.type === 'finished') finished = e; else t.emit(e); },
+      onEvent: (e) => {
+        if (e.type === 'finished') finished = e;
+        else t.emit(e);
+      },
     });
     const reason: unknown = t.abort.signal.reason;
     if (reason instanceof AirlockError && reason.code === 'PATCH_VOLUME_FULL') {
@@ -180,8 +216,15 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
 export function taskRouter(d: TaskRunDeps, t: SessionSpec, tv: TaskVolume, counter: ITokenCounter, subject = 'agent'): ToolRouter {
   const wf = t.workflow;
   const native = nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n));
-  return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? []), ...(d.pluginTools?.() ?? [])],
-    { policy: t.policy, audit: toolAudit(d.audit, subject), approve: t.approve, sanitiser: d.sanitiser, counter, onEvent: t.emit, gate: wf });
+  return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? []), ...(d.pluginTools?.() ?? [])], {
+    policy: t.policy,
+    audit: toolAudit(d.audit, subject),
+    approve: t.approve,
+    sanitiser: d.sanitiser,
+    counter,
+    onEvent: t.emit,
+    gate: wf,
+  });
 }
 
 /**
@@ -191,8 +234,9 @@ export function taskRouter(d: TaskRunDeps, t: SessionSpec, tv: TaskVolume, count
 export function requireReview({ t }: SessionRun, finished: Finished, vol: OutputVolume, { tv }: Workspace): Finished {
   const wf = t.workflow;
   if (finished.status !== 'completed' || !hasChanges(vol, tv.root) || !wf || wf.readyForPatch) return finished;
-  const message = `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not`
-    + ` reach review (${wf.blocked ?? 'no reason recorded'}).`;
+  const message =
+    `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not` +
+    ` reach review (${wf.blocked ?? 'no reason recorded'}).`;
   const error = new AirlockError('WORKFLOW_NOT_IN_REVIEW', `workflow session ${wf.sessionId} is in ${wf.state}, not review`, wf.blocked);
   return { type: 'finished', status: 'failed', message, error: error.toPayload() };
 }
@@ -203,15 +247,25 @@ async function producePatches({ d, t, record }: Run, finished: Finished, vol: Ou
   const wf = t.workflow;
   const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
   // Before `finished`, so a client sees patches/ready with autoMerge first; a failure here leaves the set for review.
-  const verdict = t.autoMerge && await t.autoMerge(set).catch((err) => {
-    t.log('warn', `auto-merge of ${set.id} not evaluated: ${(err as Error).message}`);
-    return undefined;
-  });
-  const am = !verdict ? '' : verdict.allowed ? ' Auto-merged by the criteria (the host applies it).'
-    : ` Not auto-merged: ${verdict.reasons.slice(0, 5).join('; ')}.`;
+  const verdict =
+    t.autoMerge &&
+    (await t.autoMerge(set).catch((err) => {
+      t.log('warn', `auto-merge of ${set.id} not evaluated: ${(err as Error).message}`);
+      return undefined;
+    }));
+  const am = !verdict
+    ? ''
+    : verdict.allowed
+      ? ' Auto-merged by the criteria (the host applies it).'
+      : ` Not auto-merged: ${verdict.reasons.slice(0, 5).join('; ')}.`;
   const blocked = set.blocked.length ? `, ${set.blocked.length} blocked change(s)` : '';
-  await record('task.patches', { setId: set.id, files: set.files.length, blocked: set.blocked.length, testsPassed: sb.testsPassed,
-    ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}) });
+  await record('task.patches', {
+    setId: set.id,
+    files: set.files.length,
+    blocked: set.blocked.length,
+    testsPassed: sb.testsPassed,
+    ...(wf ? { workflow: { sessionId: wf.sessionId, mode: wf.mode, state: wf.state } } : {}),
+  });
   return { ...finished, message: `${finished.message}\n\nPatch set ${set.id}: ${set.files.length} file(s)${blocked}.${am}` };
 }
 
@@ -224,14 +278,20 @@ function failed(err: unknown, signal: AbortSignal): Finished {
 }
 
 /** Last, always: sandbox and output volume freed, the end recorded, `finished` emitted (unless the task runs again). */
-export async function teardown({ d, t, record }: SessionRun, finished: Finished, vol: OutputVolume | undefined, sandbox?: TaskSandbox): Promise<void> {
+export async function teardown(
+  { d, t, record }: SessionRun,
+  finished: Finished,
+  vol: OutputVolume | undefined,
+  sandbox?: TaskSandbox,
+): Promise<void> {
   await sandbox?.close('task ended').catch(() => undefined);
   if (vol) {
     // A patch set keeps what it reads later in the state volume (PatchService.generate): the output dir on the
     // outputs tmpfs (emptied by a kernel restart anyway) is freed for other tasks.
     const name = vol.volumeName;
-    await removeOutputVolume(vol, d.volumeEngine)
-      .catch((err) => t.log('warn', `could not remove output volume ${name}: ${(err as Error).message}`));
+    await removeOutputVolume(vol, d.volumeEngine).catch((err) =>
+      t.log('warn', `could not remove output volume ${name}: ${(err as Error).message}`),
+    );
   }
   const requeued = t.requeued?.() ?? false;
   const end = { status: finished.status, message: finished.message.slice(0, 2000) };
@@ -241,5 +301,9 @@ export async function teardown({ d, t, record }: SessionRun, finished: Finished,
 
 export function hasChanges(vol: OutputVolume, root: string): boolean {
   if (vol.kind !== 'overlay') return true; // snapshots are compared by the generator
-  try { return fs.readdirSync(root).length > 0; } catch { return false; }
+  try {
+    return fs.readdirSync(root).length > 0;
+  } catch {
+    return false;
+  }
 }

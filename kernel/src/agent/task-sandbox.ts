@@ -29,8 +29,12 @@ const TEST_COMMAND = /(^|\s)(--test\b|test\b|mocha\b|jest\b|vitest\b|pytest\b|go
 /** A command that runs the project's tests (after it, the kernel asks the workflow for the test-run transition). */
 export function isTestCommand(argv: readonly string[]): boolean {
   const line = argv.join(' ');
-  return /(^|[\s;&|(])(npm|pnpm|yarn|bun)( run)? (test|t)\b/.test(line) || /(^|[\s;&|(/])node\b[^;&|]*\s--test\b/.test(line)
-    || /(^|[\s;&|(/])(mocha|jest|vitest|pytest|py\.test)\b/.test(line) || /(^|[\s;&|(/])(go|cargo) test\b/.test(line);
+  return (
+    /(^|[\s;&|(])(npm|pnpm|yarn|bun)( run)? (test|t)\b/.test(line) ||
+    /(^|[\s;&|(/])node\b[^;&|]*\s--test\b/.test(line) ||
+    /(^|[\s;&|(/])(mocha|jest|vitest|pytest|py\.test)\b/.test(line) ||
+    /(^|[\s;&|(/])(go|cargo) test\b/.test(line)
+  );
 }
 
 export class TaskSandbox implements ISandboxExec {
@@ -50,16 +54,31 @@ export class TaskSandbox implements ISandboxExec {
       const user = this.o.runtime.templates.get(template)?.user;
       // Said once, with the first command: otherwise an EACCES or a silently skipped folder looks like a project bug.
       if (this.o.workspace && user && this.pendingNote === undefined) {
-        try { this.pendingNote = accessNote(this.o.workspace, user); } catch { this.pendingNote = ''; }
+        try {
+          this.pendingNote = accessNote(this.o.workspace, user);
+        } catch {
+          this.pendingNote = '';
+        }
       }
       const mounts = [{ type: 'volume' as const, source: this.o.volumeName, target: '/workspace', readOnly: false }];
       // A failure to judge the tree (masks) fails this command: there is never an unmasked sandbox.
-      const p = Promise.resolve().then(() => this.o.masks?.())
-        .then((masks) => acquireTaskSandbox(this.o.runtime, { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal },
-          { template, mounts, masks, ...(this.o.egress?.() ? { egress: 'proxy' as const } : {}) }))
-        .then((sb) => { this.o.onCreated?.(sb.id); return sb; });
+      const p = Promise.resolve()
+        .then(() => this.o.masks?.())
+        .then((masks) =>
+          acquireTaskSandbox(
+            this.o.runtime,
+            { id: this.o.taskId ?? `sandbox-of-${this.o.volumeName}`, signal: this.o.signal ?? signal },
+            { template, mounts, masks, ...(this.o.egress?.() ? { egress: 'proxy' as const } : {}) },
+          ),
+        )
+        .then((sb) => {
+          this.o.onCreated?.(sb.id);
+          return sb;
+        });
       this.current = p;
-      p.catch(() => { if (this.current === p) this.current = undefined; });
+      p.catch(() => {
+        if (this.current === p) this.current = undefined;
+      });
     }
     return this.current;
   }
@@ -70,10 +89,21 @@ export class TaskSandbox implements ISandboxExec {
     const r = await this.o.runtime.exec(id, { argv: cmd.argv, cwd, env: cmd.env, timeoutMs: cmd.timeoutMs }, { signal });
     const access = this.pendingNote;
     if (access) this.pendingNote = '';
-    const notes = [access, r.error && `could not run: ${r.error}`, r.oomKilled && 'killed: out of memory', r.truncated && 'output truncated', r.signal && `ended by signal ${r.signal}`].filter(Boolean);
+    const notes = [
+      access,
+      r.error && `could not run: ${r.error}`,
+      r.oomKilled && 'killed: out of memory',
+      r.truncated && 'output truncated',
+      r.signal && `ended by signal ${r.signal}`,
+    ].filter(Boolean);
     const exitCode = r.exitCode ?? -1;
     if (TEST_COMMAND.test(cmd.argv.join(' '))) this.testsPassed = exitCode === 0 && !r.timedOut;
-    return { exitCode, stdout: r.stdout, stderr: notes.length ? `${r.stderr}${r.stderr && !r.stderr.endsWith('\n') ? '\n' : ''}[airlock: ${notes.join('; ')}]` : r.stderr, timedOut: r.timedOut };
+    return {
+      exitCode,
+      stdout: r.stdout,
+      stderr: notes.length ? `${r.stderr}${r.stderr && !r.stderr.endsWith('\n') ? '\n' : ''}[airlock: ${notes.join('; ')}]` : r.stderr,
+      timedOut: r.timedOut,
+    };
   }
 
   /** Destroys the live sandbox, if any (the overlay is unmounted once no container uses it). Concurrent callers (native
@@ -81,10 +111,17 @@ export class TaskSandbox implements ISandboxExec {
   async release(reason: string): Promise<void> {
     const p = this.current;
     this.current = undefined;
-    if (!p) { await this.releasing; return; }
+    if (!p) {
+      await this.releasing;
+      return;
+    }
     const done = this.destroy(p, reason);
     this.releasing = done;
-    try { await done; } finally { if (this.releasing === done) this.releasing = undefined; }
+    try {
+      await done;
+    } finally {
+      if (this.releasing === done) this.releasing = undefined;
+    }
   }
 
   private releasing?: Promise<void>;
@@ -96,7 +133,11 @@ export class TaskSandbox implements ISandboxExec {
     if (this.o.signal?.aborted) return sb.release().catch(() => undefined);
     // Destroyed, never recycled: it had this task's output volume mounted. A container that may still run makes the
     // caller (a read of the output volume) fail instead of reading what it can still change.
-    try { await this.o.runtime.destroy(sb.id, reason); } finally { await sb.release().catch(() => undefined); }
+    try {
+      await this.o.runtime.destroy(sb.id, reason);
+    } finally {
+      await sb.release().catch(() => undefined);
+    }
   }
 
   async close(reason: string): Promise<void> {

@@ -44,10 +44,21 @@ function netScopes(input: unknown): Array<{ action: string; resource: string }> 
 }
 
 interface Scheduled {
-  p: TaskStartParams; runtime: SandboxManager; outputRoot: string; mode: string; engine: IPolicyEngine; provider: IProvider; model: string;
-  emit: (e: TaskEvent) => void; wf?: TaskWorkflow;
+  p: TaskStartParams;
+  runtime: SandboxManager;
+  outputRoot: string;
+  mode: string;
+  engine: IPolicyEngine;
+  provider: IProvider;
+  model: string;
+  emit: (e: TaskEvent) => void;
+  wf?: TaskWorkflow;
 }
-interface Pending { resolve: (a: ApprovalAnswer) => void; tool: string; input: unknown }
+interface Pending {
+  resolve: (a: ApprovalAnswer) => void;
+  tool: string;
+  input: unknown;
+}
 /** What tasks use of the kernel (main.ts passes its own services; nothing here reaches back for the rest). */
 export interface TaskServiceDeps {
   readonly config: Pick<KernelConfig, 'workspace' | 'stateDir' | 'outputsDir' | 'inContainer'>;
@@ -66,11 +77,29 @@ export interface TaskServiceDeps {
   readonly pluginTools?: () => ToolSpec[];
 }
 
-export interface TaskStarted { taskId: string; provider: ProviderName; model: string; recordFile?: string; sessionId?: string }
+export interface TaskStarted {
+  taskId: string;
+  provider: ProviderName;
+  model: string;
+  recordFile?: string;
+  sessionId?: string;
+}
 
-interface RunningTask { id: string; abort: AbortController; seq: number; started: boolean; policy: TaskPolicy; pending: Map<string, Pending>; done?: Promise<void>; closeSub?: IDisposable; sessionId?: string;
-  emit?: (e: TaskEvent) => void; upstream?: ProviderUpstream; providerSandbox?: SandboxedProvider;
-  net?: { policy: EgressPolicy; mode: string } }
+interface RunningTask {
+  id: string;
+  abort: AbortController;
+  seq: number;
+  started: boolean;
+  policy: TaskPolicy;
+  pending: Map<string, Pending>;
+  done?: Promise<void>;
+  closeSub?: IDisposable;
+  sessionId?: string;
+  emit?: (e: TaskEvent) => void;
+  upstream?: ProviderUpstream;
+  providerSandbox?: SandboxedProvider;
+  net?: { policy: EgressPolicy; mode: string };
+}
 
 export class TaskService implements IDisposable {
   private readonly tasks = new Map<string, RunningTask>();
@@ -82,17 +111,32 @@ export class TaskService implements IDisposable {
   /** Turns of `vscode-lm` tasks go to the extension host and come back through lm/respond. */
   readonly lm: LmBridge;
 
-  constructor(private readonly d: TaskServiceDeps, private readonly env: NodeJS.ProcessEnv = process.env, private readonly volumeEngine?: VolumeEngine) {
+  constructor(
+    private readonly d: TaskServiceDeps,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly volumeEngine?: VolumeEngine,
+  ) {
     this.sanitiser.addSecretEnv(env);
     this.lm = new LmBridge(d.events);
     this.kernelMode = env.AIRLOCK_POLICY_MODE ?? 'strict';
-    this.engines = new ModeEngines({ kernel: d.policy, kernelMode: this.kernelMode, customPolicy: !!env.AIRLOCK_POLICY_FILES, tokens: d.tokens, workspace: d.config.workspace, stateDir: d.config.stateDir });
+    this.engines = new ModeEngines({
+      kernel: d.policy,
+      kernelMode: this.kernelMode,
+      customPolicy: !!env.AIRLOCK_POLICY_FILES,
+      tokens: d.tokens,
+      workspace: d.config.workspace,
+      stateDir: d.config.stateDir,
+    });
   }
 
   /** Keys live in this process only; they are registered with the sanitiser before anything can echo them. */
   configure(p: { provider: ProviderName; apiKey?: string; baseUrl?: string }): boolean {
     if (p.apiKey) this.sanitiser.addSecret(p.apiKey);
-    this.providers.set(p.provider, { ...this.providers.get(p.provider), ...(p.apiKey ? { apiKey: p.apiKey } : {}), ...(p.baseUrl ? { baseUrl: p.baseUrl } : {}) });
+    this.providers.set(p.provider, {
+      ...this.providers.get(p.provider),
+      ...(p.apiKey ? { apiKey: p.apiKey } : {}),
+      ...(p.baseUrl ? { baseUrl: p.baseUrl } : {}),
+    });
     return true;
   }
 
@@ -106,20 +150,56 @@ export class TaskService implements IDisposable {
     const engine = this.engines.for(mode);
     const key = (tool: string, input: unknown) => `${tool}\n${JSON.stringify(this.sanitiser.sanitiseValue(input))}`;
     const policy = new TaskPolicy({ engine, tokens: this.d.tokens, taskId, mode, workspace: this.d.config.workspace, key });
-    const task: RunningTask = { id: taskId, abort: new AbortController(), seq: 0, started: false, policy, pending: new Map(), providerSandbox: chosen.sandboxed,
-      net: { policy: engine, mode } };
+    const task: RunningTask = {
+      id: taskId,
+      abort: new AbortController(),
+      seq: 0,
+      started: false,
+      policy,
+      pending: new Map(),
+      providerSandbox: chosen.sandboxed,
+      net: { policy: engine, mode },
+    };
     const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
     task.emit = emit;
-    if (chosen.name !== 'replay' && chosen.name !== 'vscode-lm') task.upstream = { vendor: chosen.name, baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl, apiKey: this.providers.get(chosen.name)?.apiKey };
-    await this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.start', resource: taskId,
-      payload: this.sanitiser.sanitiseValue({ provider: chosen.name, model: chosen.model, mode, prompt: p.prompt.slice(0, 2000), historyTurns: p.history?.length ?? 0, ...(images.length ? { images } : {}), budgets: p.budgets ?? {}, record: !!p.record }) }, { sync: true });
+    if (chosen.name !== 'replay' && chosen.name !== 'vscode-lm')
+      task.upstream = {
+        vendor: chosen.name,
+        baseUrl: p.baseUrl ?? this.providers.get(chosen.name)?.baseUrl,
+        apiKey: this.providers.get(chosen.name)?.apiKey,
+      };
+    await this.d.audit.writer.append(
+      {
+        session: taskId,
+        subject: 'kernel',
+        action: 'task.start',
+        resource: taskId,
+        payload: this.sanitiser.sanitiseValue({
+          provider: chosen.name,
+          model: chosen.model,
+          mode,
+          prompt: p.prompt.slice(0, 2000),
+          historyTurns: p.history?.length ?? 0,
+          ...(images.length ? { images } : {}),
+          budgets: p.budgets ?? {},
+          record: !!p.record,
+        }),
+      },
+      { sync: true },
+    );
     const wf = await this.openSession(p, task, mode, emit);
     task.sessionId = wf?.sessionId;
     this.tasks.set(taskId, task);
     // A task whose client went away is cancelled: nobody could answer its approvals or stop it any more.
     task.closeSub = client?.onDidClose(() => this.cancel(taskId, 'the client disconnected'));
     this.schedule(task, { p, runtime, outputRoot, mode, engine, provider: chosen.provider, model: chosen.model, emit, wf });
-    return { taskId, provider: chosen.name, model: chosen.model, ...(chosen.recordFile ? { recordFile: chosen.recordFile } : {}), ...(wf ? { sessionId: wf.sessionId } : {}) };
+    return {
+      taskId,
+      provider: chosen.name,
+      model: chosen.model,
+      ...(chosen.recordFile ? { recordFile: chosen.recordFile } : {}),
+      ...(wf ? { sessionId: wf.sessionId } : {}),
+    };
   }
 
   /** No task starts on an audit chain that failed verification, without sandboxes, or with uncapped output dirs. */
@@ -135,15 +215,29 @@ export class TaskService implements IDisposable {
    * The named provider (or replay file, or the first configured one), recording its exchanges when asked. A real
    * vendor's SDK runs in the task's ai-provider sandbox; the kernel's provider endpoint adds the key (docs/agent.md).
    */
-  private chooseProvider(p: TaskStartParams, taskId: string, runtime: SandboxManager)
-    : { name: ProviderName; model: string; provider: IProvider; recordFile?: string; sandboxed?: SandboxedProvider } {
+  private chooseProvider(
+    p: TaskStartParams,
+    taskId: string,
+    runtime: SandboxManager,
+  ): { name: ProviderName; model: string; provider: IProvider; recordFile?: string; sandboxed?: SandboxedProvider } {
     const name: ProviderName | undefined = p.provider ?? (p.replay ? 'replay' : [...this.providers.keys()][0]);
-    if (!name) throw new AirlockError(ErrorCodes.BadParams, 'no provider given and none configured', 'pass --provider NAME with its API key in the environment, or --replay FILE');
+    if (!name)
+      throw new AirlockError(
+        ErrorCodes.BadParams,
+        'no provider given and none configured',
+        'pass --provider NAME with its API key in the environment, or --replay FILE',
+      );
     const model = p.model ?? DEFAULT_MODELS[name];
     const replayFile = name === 'replay' ? resolveReplayFile(p.replay ?? '', this.d.config.workspace, this.env) : undefined;
     let sandboxed: SandboxedProvider | undefined;
-    const provider = createProvider(name, { model, baseUrl: p.baseUrl, settings: this.providers.get(name), replayFile, lm: { bridge: this.lm, taskId },
-      sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId })) });
+    const provider = createProvider(name, {
+      model,
+      baseUrl: p.baseUrl,
+      settings: this.providers.get(name),
+      replayFile,
+      lm: { bridge: this.lm, taskId },
+      sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId })),
+    });
     if (!p.record) return { name, model, provider, sandboxed };
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -154,16 +248,36 @@ export class TaskService implements IDisposable {
   private modeFor(p: TaskStartParams): string {
     if (!p.sessionId) return p.mode ?? this.kernelMode;
     const busy = [...this.tasks.values()].find((t) => t.sessionId === p.sessionId);
-    if (busy) throw new AirlockError('WORKFLOW_SESSION_BUSY', `workflow session ${p.sessionId} is in use by task ${busy.id}`, 'wait for it to finish or cancel it');
+    if (busy)
+      throw new AirlockError(
+        'WORKFLOW_SESSION_BUSY',
+        `workflow session ${p.sessionId} is in use by task ${busy.id}`,
+        'wait for it to finish or cancel it',
+      );
     return p.mode ?? this.d.workflow.get(p.sessionId).mode;
   }
 
   /** The task's workflow session (new, or the named one resumed in its persisted state): its mode is enforced. */
-  private async openSession(p: TaskStartParams, task: RunningTask, mode: string, emit: (e: TaskEvent) => void): Promise<TaskWorkflow | undefined> {
+  private async openSession(
+    p: TaskStartParams,
+    task: RunningTask,
+    mode: string,
+    emit: (e: TaskEvent) => void,
+  ): Promise<TaskWorkflow | undefined> {
     const wfMode = AgentMode.safeParse(mode);
     if (!wfMode.success) return undefined;
-    return TaskWorkflow.open({ workflow: this.d.workflow, audit: this.d.audit.writer, sanitiser: this.sanitiser, taskId: task.id, workspace: this.d.config.workspace, emit },
-      { sessionId: p.sessionId, mode: wfMode.data }, task.abort.signal);
+    return TaskWorkflow.open(
+      {
+        workflow: this.d.workflow,
+        audit: this.d.audit.writer,
+        sanitiser: this.sanitiser,
+        taskId: task.id,
+        workspace: this.d.config.workspace,
+        emit,
+      },
+      { sessionId: p.sessionId, mode: wfMode.data },
+      task.abort.signal,
+    );
   }
 
   /**
@@ -175,26 +289,77 @@ export class TaskService implements IDisposable {
     const { p, runtime, mode, engine, emit, wf } = r;
     const { patches } = this.d;
     const taskId = task.id;
-    const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => process.stderr.write(`task ${taskId} ${level}: ${this.sanitiser.sanitise(message).text}\n`);
+    const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) =>
+      process.stderr.write(`task ${taskId} ${level}: ${this.sanitiser.sanitise(message).text}\n`);
     const preemption = runtime.preemptionFor(TASK_TEMPLATE);
-    this.d.scheduler.submit({ id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption }, (ctx) => {
-      task.started = true;
-      const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
-      const requeued = () => !task.abort.signal.aborted && ctx.signal.aborted && ctx.signal.reason instanceof AirlockError && ctx.signal.reason.code === 'TASKS_PREEMPTED';
-      const run = runTask(this.runDeps(runtime, r.outputRoot), { taskId, prompt: p.prompt, images: p.images, history: p.history, model: r.model, mode, budgets: p.budgets, provider: r.provider, policy: task.policy, emit, log, abort: task.abort, whenRunning: (sig) => ctx.whenRunning(sig), approve: (req, sig) => this.ask(task, req, sig), workflow: wf, requeued,
-        autoMerge: p.autoMerge?.enabled ? (set) => autoMergeTaskSet({ patches, engine, taskId, mode, criteria: p.autoMerge!, set, signal,
-          verify: (id, review, sig) => verifyAccepted({ ...this.runDeps(runtime, r.outputRoot), policyFiles: engine.files }, id, sig ?? signal, { review }) }) : undefined }, signal)
-        .finally(() => { if (!requeued()) this.forget(taskId); });
-      task.done = run.then(() => undefined);
-      // The scheduler learns how the task ended: a failure or budget stop is listed as failed, not as done.
-      return run.then((f) => ({ outcome: f.status, message: f.message }));
-    });
+    this.d.scheduler.submit(
+      { id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption },
+      (ctx) => {
+        task.started = true;
+        const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
+        const requeued = () =>
+          !task.abort.signal.aborted &&
+          ctx.signal.aborted &&
+          ctx.signal.reason instanceof AirlockError &&
+          ctx.signal.reason.code === 'TASKS_PREEMPTED';
+        const run = runTask(
+          this.runDeps(runtime, r.outputRoot),
+          {
+            taskId,
+            prompt: p.prompt,
+            images: p.images,
+            history: p.history,
+            model: r.model,
+            mode,
+            budgets: p.budgets,
+            provider: r.provider,
+            policy: task.policy,
+            emit,
+            log,
+            abort: task.abort,
+            whenRunning: (sig) => ctx.whenRunning(sig),
+            approve: (req, sig) => this.ask(task, req, sig),
+            workflow: wf,
+            requeued,
+            autoMerge: p.autoMerge?.enabled
+              ? (set) =>
+                  autoMergeTaskSet({
+                    patches,
+                    engine,
+                    taskId,
+                    mode,
+                    criteria: p.autoMerge!,
+                    set,
+                    signal,
+                    verify: (id, review, sig) =>
+                      verifyAccepted({ ...this.runDeps(runtime, r.outputRoot), policyFiles: engine.files }, id, sig ?? signal, { review }),
+                  })
+              : undefined,
+          },
+          signal,
+        ).finally(() => {
+          if (!requeued()) this.forget(taskId);
+        });
+        task.done = run.then(() => undefined);
+        // The scheduler learns how the task ended: a failure or budget stop is listed as failed, not as done.
+        return run.then((f) => ({ outcome: f.status, message: f.message }));
+      },
+    );
   }
 
   /** What a task's run is given: its sandboxes, output dirs, patches, audit log and the shared sanitiser. */
   private runDeps(runtime: SandboxManager, outputRoot: string): TaskRunDeps {
-    return { workspace: this.d.config.workspace, outputRoot, hostPath: (k) => this.hostPath(k), volumeEngine: this.volumes(), runtime,
-      patches: this.d.patches, audit: this.d.audit.writer, sanitiser: this.sanitiser, pluginTools: this.d.pluginTools };
+    return {
+      workspace: this.d.config.workspace,
+      outputRoot,
+      hostPath: (k) => this.hostPath(k),
+      volumeEngine: this.volumes(),
+      runtime,
+      patches: this.d.patches,
+      audit: this.d.audit.writer,
+      sanitiser: this.sanitiser,
+      pluginTools: this.d.pluginTools,
+    };
   }
 
   /** An external session (external-sessions.ts) is admitted and run like a task, judged by its mode's engine. */
@@ -209,11 +374,30 @@ export class TaskService implements IDisposable {
     if (!task || task.abort.signal.aborted) return false;
     task.abort.abort(cancelledError('task'));
     for (const p of task.pending.values()) p.resolve('deny');
-    try { this.d.scheduler.cancel(taskId, reason); } catch { /* already finished in the scheduler */ }
+    try {
+      this.d.scheduler.cancel(taskId, reason);
+    } catch {
+      /* already finished in the scheduler */
+    }
     if (!task.started) {
       // Never started: no sandbox, no volume; just say so.
-      this.d.events.emit('task/event', { taskId, seq: task.seq++, event: { type: 'finished', status: 'cancelled', message: `Task cancelled before it started (${reason}).` } });
-      void this.d.audit.writer.append({ session: taskId, subject: 'kernel', action: 'task.finish', resource: taskId, payload: { status: 'cancelled', message: reason } }, { sync: true }).catch(() => undefined);
+      this.d.events.emit('task/event', {
+        taskId,
+        seq: task.seq++,
+        event: { type: 'finished', status: 'cancelled', message: `Task cancelled before it started (${reason}).` },
+      });
+      void this.d.audit.writer
+        .append(
+          {
+            session: taskId,
+            subject: 'kernel',
+            action: 'task.finish',
+            resource: taskId,
+            payload: { status: 'cancelled', message: reason },
+          },
+          { sync: true },
+        )
+        .catch(() => undefined);
       this.forget(taskId);
     }
     return true;
@@ -230,8 +414,18 @@ export class TaskService implements IDisposable {
     if (decision === 'allow-session') {
       // Recorded, then granted: a grant the log cannot take is not given, and the request stays pending.
       const scopes = p.tool === 'net.connect' ? netScopes(p.input) : task.policy.askedScopes(p.tool, p.input);
-      await recordThenAct(() => this.d.audit.writer, { session: taskId, subject: 'user', action: 'task.grant', resource: p.tool, decision: 'allow-session', payload: { requestId, scopes } },
-        () => task.policy.grant(scopes));
+      await recordThenAct(
+        () => this.d.audit.writer,
+        {
+          session: taskId,
+          subject: 'user',
+          action: 'task.grant',
+          resource: p.tool,
+          decision: 'allow-session',
+          payload: { requestId, scopes },
+        },
+        () => task.policy.grant(scopes),
+      );
     }
     if (!task.pending.delete(requestId)) return false;
     p.resolve({ answer: decision === 'deny' ? 'deny' : 'allow', ...(note ? { note } : {}) });
@@ -243,8 +437,12 @@ export class TaskService implements IDisposable {
     const task = taskId ? this.tasks.get(taskId) : undefined;
     const emit = task?.emit;
     if (!task || !emit) return undefined;
-    return taskEgressApprover({ emit, ask: (req, sig) => this.ask(task, req, sig), signal: task.abort.signal,
-      granted: (resource) => task.policy.granted('net.connect', resource) });
+    return taskEgressApprover({
+      emit,
+      ask: (req, sig) => this.ask(task, req, sig),
+      signal: task.abort.signal,
+      granted: (resource) => task.policy.granted('net.connect', resource),
+    });
   }
 
   /** The policy of a running task (its mode's engine and session grants): tool plugins' proposed writes are judged by it. */
@@ -263,10 +461,14 @@ export class TaskService implements IDisposable {
   }
 
   /** True while the task is queued or running (a rewind refuses to drop it). */
-  isActive(taskId: string): boolean { return this.tasks.has(taskId); }
+  isActive(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
 
   /** Waits for a task's work to end (tests, shutdown). */
-  async settled(taskId: string): Promise<void> { await this.tasks.get(taskId)?.done; }
+  async settled(taskId: string): Promise<void> {
+    await this.tasks.get(taskId)?.done;
+  }
 
   dispose(): void {
     for (const id of [...this.tasks.keys()]) this.cancel(id, 'the kernel is shutting down');
@@ -276,9 +478,19 @@ export class TaskService implements IDisposable {
   private ask(task: RunningTask, req: { requestId: string; tool: string; input: unknown }, signal: AbortSignal): Promise<ApprovalAnswer> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => { task.pending.delete(req.requestId); reject(signal.reason); };
+      const onAbort = () => {
+        task.pending.delete(req.requestId);
+        reject(signal.reason);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      task.pending.set(req.requestId, { tool: req.tool, input: req.input, resolve: (a) => { signal.removeEventListener('abort', onAbort); resolve(a); } });
+      task.pending.set(req.requestId, {
+        tool: req.tool,
+        input: req.input,
+        resolve: (a) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(a);
+        },
+      });
     });
   }
 
@@ -293,10 +505,19 @@ export class TaskService implements IDisposable {
   private outputRoot(): string {
     const { stateDir, outputsDir, inContainer } = this.d.config;
     if (!inContainer) return outputsDir ?? path.join(stateDir, 'outputs');
-    const dev = (p: string) => { try { return fs.statSync(p).dev; } catch { return undefined; } };
+    const dev = (p: string) => {
+      try {
+        return fs.statSync(p).dev;
+      } catch {
+        return undefined;
+      }
+    };
     if (!outputsDir || dev(outputsDir) === undefined || dev(outputsDir) === dev(stateDir)) {
-      throw new AirlockError('TASK_OUTPUTS_UNCAPPED', `task output dirs ${outputsDir ?? '(AIRLOCK_OUTPUTS_DIR unset)'} are not on a filesystem of their own, so a sandbox could fill the state volume`,
-        'start the kernel with Airlock\'s bootstrap (it mounts the outputs tmpfs volume), or check `docker volume ls` for airlock-outputs-*');
+      throw new AirlockError(
+        'TASK_OUTPUTS_UNCAPPED',
+        `task output dirs ${outputsDir ?? '(AIRLOCK_OUTPUTS_DIR unset)'} are not on a filesystem of their own, so a sandbox could fill the state volume`,
+        "start the kernel with Airlock's bootstrap (it mounts the outputs tmpfs volume), or check `docker volume ls` for airlock-outputs-*",
+      );
     }
     return outputsDir;
   }
@@ -305,7 +526,11 @@ export class TaskService implements IDisposable {
    * outputs dir is a volume the engine mounts at its mountpoint (the most specific mapping comes first). */
   private hostPath(k: string): string {
     const { outputsDir, stateDir, workspace } = this.d.config;
-    const map: Array<[string | undefined, string | undefined]> = [[outputsDir, this.env.AIRLOCK_HOST_OUTPUTS_DIR], [stateDir, this.env.AIRLOCK_HOST_STATE_DIR], [workspace, this.env.AIRLOCK_HOST_WORKSPACE]];
+    const map: Array<[string | undefined, string | undefined]> = [
+      [outputsDir, this.env.AIRLOCK_HOST_OUTPUTS_DIR],
+      [stateDir, this.env.AIRLOCK_HOST_STATE_DIR],
+      [workspace, this.env.AIRLOCK_HOST_WORKSPACE],
+    ];
     for (const [inside, host] of map) {
       if (!inside || !host) continue;
       const rel = path.relative(inside, k);

@@ -27,7 +27,11 @@ export class TaskVolume implements IOutputVolume {
    * mounted overlay shows when its upper dir changes underneath it; unmounted, it is defined. Before the kernel reads
    * the writable tree: a process left running in the sandbox (a background command) could change it while we read.
    */
-  constructor(readonly vol: OutputVolume, private readonly workspace: string, private readonly quiesce: Quiesce) {
+  constructor(
+    readonly vol: OutputVolume,
+    private readonly workspace: string,
+    private readonly quiesce: Quiesce,
+  ) {
     this.root = path.join(vol.dir, vol.kind === 'overlay' ? 'upper' : 'snapshot');
   }
 
@@ -39,7 +43,11 @@ export class TaskVolume implements IOutputVolume {
   async settle(signal: AbortSignal): Promise<'workspace' | 'tree'> {
     if (this.vol.kind === 'overlay') {
       let empty = true;
-      try { empty = fs.readdirSync(this.root).length === 0; } catch { /* no upper dir yet */ }
+      try {
+        empty = fs.readdirSync(this.root).length === 0;
+      } catch {
+        /* no upper dir yet */
+      }
       if (empty) return 'workspace';
     }
     await this.quiesce(signal, 'the kernel reads the output volume');
@@ -55,7 +63,11 @@ export class TaskVolume implements IOutputVolume {
   private rel(p: string): string {
     const c = confinePath(undefined, p, { backslash: 'reject' });
     if (c.type !== 'ok' || !c.segments.length) {
-      throw new AirlockError(ErrorCodes.PathOutsideWorkspace, `path ${JSON.stringify(p.slice(0, 200))} is not a file inside the workspace`, 'use a path relative to the workspace root');
+      throw new AirlockError(
+        ErrorCodes.PathOutsideWorkspace,
+        `path ${JSON.stringify(p.slice(0, 200))} is not a file inside the workspace`,
+        'use a path relative to the workspace root',
+      );
     }
     return c.rel;
   }
@@ -68,7 +80,11 @@ export class TaskVolume implements IOutputVolume {
     for (const [i, part] of parts.entries()) {
       cur = path.join(cur, part);
       let st: fs.Stats;
-      try { st = fs.lstatSync(cur); } catch { return this.vol.kind === 'overlay' ? { type: 'workspace' } : { type: 'deleted' }; }
+      try {
+        st = fs.lstatSync(cur);
+      } catch {
+        return this.vol.kind === 'overlay' ? { type: 'workspace' } : { type: 'deleted' };
+      }
       if (st.isCharacterDevice() && st.rdev === 0) return { type: 'deleted' }; // overlay whiteout
       // The symlink is what the view has here: the tool opens the path without following it and reports it (FS_SYMLINK).
       if (st.isSymbolicLink()) return { type: 'output', abs: cur };
@@ -84,37 +100,48 @@ export class TaskVolume implements IOutputVolume {
   sizeOf(p: string): number | undefined {
     if (p === '' || p === '.' || p === './') return 0;
     let rel: string;
-    try { rel = this.rel(p); } catch { return undefined; }
+    try {
+      rel = this.rel(p);
+    } catch {
+      return undefined;
+    }
     const at = this.locate(rel);
     if (at.type === 'deleted') return undefined;
     try {
       const st = fs.lstatSync(at.type === 'output' ? at.abs : path.join(this.workspace, rel));
       // A symlink is never followed: a read returns its target text (FS_SYMLINK), whose length lstat gives.
       return st.isFile() || st.isSymbolicLink() ? st.size : st.isDirectory() ? 0 : undefined;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   }
 
   /** The task's view for search.grep / search.glob / fs.list: the snapshot copy, the workspace while the upper dir is
    * empty (the fast path), else the upper dir over the workspace (opaque dirs are read per directory as it walks). */
   async view(signal: AbortSignal): Promise<TreeRoot> {
-    if (await this.settle(signal) === 'workspace') return this.workspace;
+    if ((await this.settle(signal)) === 'workspace') return this.workspace;
     return this.vol.kind === 'overlay' ? new OverlayTree(this.workspace, this.root) : this.root;
   }
 
   /** A file's content as the task sees it (undefined when absent); opened without following any symlink. */
   async read(p: string, signal: AbortSignal = new AbortController().signal): Promise<string | undefined> {
     const rel = this.rel(p);
-    const at = await this.settle(signal) === 'workspace' ? { type: 'workspace' as const } : this.locate(rel);
+    const at = (await this.settle(signal)) === 'workspace' ? { type: 'workspace' as const } : this.locate(rel);
     if (at.type === 'deleted') return undefined;
     let f: { fd: number; size: number };
-    try { f = openFileBeneath(at.type === 'output' ? this.root : this.workspace, rel); } catch (err) {
+    try {
+      f = openFileBeneath(at.type === 'output' ? this.root : this.workspace, rel);
+    } catch (err) {
       if ((err as AirlockError).code === ErrorCodes.NotFound) return undefined;
       throw err;
     }
     try {
-      if (f.size > MAX_READ_BYTES) throw new AirlockError('TOOL_FILE_TOO_LARGE', `${rel} is ${f.size} bytes; the limit is ${MAX_READ_BYTES}`);
+      if (f.size > MAX_READ_BYTES)
+        throw new AirlockError('TOOL_FILE_TOO_LARGE', `${rel} is ${f.size} bytes; the limit is ${MAX_READ_BYTES}`);
       return readFd(f.fd, f.size).toString('utf8');
-    } finally { fs.closeSync(f.fd); }
+    } finally {
+      fs.closeSync(f.fd);
+    }
   }
 
   async write(p: string, content: string, signal: AbortSignal): Promise<void> {
@@ -126,28 +153,49 @@ export class TaskVolume implements IOutputVolume {
     for (const [i, part] of parts.slice(0, -1).entries()) {
       cur = path.join(cur, part);
       let st: fs.Stats | undefined;
-      try { st = fs.lstatSync(cur); } catch { /* absent */ }
+      try {
+        st = fs.lstatSync(cur);
+      } catch {
+        /* absent */
+      }
       if (!st) {
         // Copy the workspace directory's mode so the merged view (and the patch set) shows no mode change.
         let mode = 0o755;
-        try { mode = fs.statSync(path.join(this.workspace, ...parts.slice(0, i + 1))).mode & 0o7777; } catch { /* new directory */ }
+        try {
+          mode = fs.statSync(path.join(this.workspace, ...parts.slice(0, i + 1))).mode & 0o7777;
+        } catch {
+          /* new directory */
+        }
         fs.mkdirSync(cur, { mode });
         fs.chmodSync(cur, mode);
       } else if (st.isCharacterDevice() && st.rdev === 0) {
-        throw new AirlockError('TOOL_WRITE_DELETED_DIR', `${parts.slice(0, i + 1).join('/')} was deleted earlier in this task`, 'recreate the directory with a command in the sandbox (mkdir) first');
+        throw new AirlockError(
+          'TOOL_WRITE_DELETED_DIR',
+          `${parts.slice(0, i + 1).join('/')} was deleted earlier in this task`,
+          'recreate the directory with a command in the sandbox (mkdir) first',
+        );
       } else if (!st.isDirectory()) {
-        throw unsafe(p, st.isSymbolicLink() ? 'passes through a symlink created in the sandbox' : `${parts.slice(0, i + 1).join('/')} is not a directory`);
+        throw unsafe(
+          p,
+          st.isSymbolicLink() ? 'passes through a symlink created in the sandbox' : `${parts.slice(0, i + 1).join('/')} is not a directory`,
+        );
       }
     }
     const target = path.join(cur, parts[parts.length - 1]);
     let mode = 0o644;
-    try { mode = fs.statSync(path.join(this.workspace, rel)).mode & 0o7777; } catch { /* new file */ }
+    try {
+      mode = fs.statSync(path.join(this.workspace, rel)).mode & 0o7777;
+    } catch {
+      /* new file */
+    }
     try {
       const st = fs.lstatSync(target);
       if (st.isDirectory()) throw new AirlockError('TOOL_WRITE_IS_DIR', `${rel} is a directory`);
       if (st.isFile()) mode = st.mode & 0o7777;
       fs.unlinkSync(target); // whiteout, symlink or old copy: replaced, never followed
-    } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
     // Exclusive create: nothing can be swapped in between the unlink and the write.
     await fs.promises.writeFile(target, content, { flag: 'wx', mode });
     fs.chmodSync(target, mode);
@@ -160,7 +208,7 @@ export function overlayAware<T extends ToolSpec>(tool: T, vol: TaskVolume): T {
   return {
     ...tool,
     async run(input: { path: string }, ctx) {
-      if (await vol.settle(ctx.signal) === 'workspace') return tool.run(input, ctx);
+      if ((await vol.settle(ctx.signal)) === 'workspace') return tool.run(input, ctx);
       const at = vol.locate(input.path);
       if (at.type === 'deleted') {
         if (tool.name === 'fs.exists') return { content: JSON.stringify({ path: input.path, exists: false }) };

@@ -44,13 +44,22 @@ export class TaskWorkflow implements IToolGate {
   /** Why the session could not reach review at finish (then no patch set is produced). */
   blocked?: string;
 
-  private constructor(private readonly d: TaskWorkflowDeps, private session: SessionSnapshot) {
+  private constructor(
+    private readonly d: TaskWorkflowDeps,
+    private session: SessionSnapshot,
+  ) {
     this.classify = fileClassifier(d.workflow.exemptionPolicy);
   }
 
-  get sessionId(): string { return this.session.id; }
-  get mode(): WorkflowMode { return this.session.mode; }
-  get state(): WorkflowState { return this.session.state; }
+  get sessionId(): string {
+    return this.session.id;
+  }
+  get mode(): WorkflowMode {
+    return this.session.mode;
+  }
+  get state(): WorkflowState {
+    return this.session.state;
+  }
 
   /**
    * The task's session: a new one (id = task id) in the task's mode, or an existing one resumed in its persisted state.
@@ -66,7 +75,9 @@ export class TaskWorkflow implements IToolGate {
       if (s.mode !== o.mode) s = await wf.setMode(s.id, o.mode, `task ${d.taskId} was started in ${o.mode} mode`, 'person');
       if (s.state === 'review' || s.state === 'merged') {
         const spec = WORKFLOW_TABLE[s.mode];
-        const rule = spec.transitions.find((r) => r.from === s.state && r.to === spec.initial) ?? spec.transitions.find((r) => r.from === s.state && !r.guards.length && r.to !== 'merged');
+        const rule =
+          spec.transitions.find((r) => r.from === s.state && r.to === spec.initial) ??
+          spec.transitions.find((r) => r.from === s.state && !r.guards.length && r.to !== 'merged');
         if (rule) s = await wf.transition(s.id, rule.to, {}, 'kernel', signal);
       }
     } else {
@@ -85,23 +96,35 @@ export class TaskWorkflow implements IToolGate {
     return runner instanceof SandboxTestRunner ? runner.setSessionVolume(this.session.id, tv.vol.volumeName) : { dispose() {} };
   }
 
-  instructions(): string { return modeInstructions(this.mode, this.state, this.sessionId); }
+  instructions(): string {
+    return modeInstructions(this.mode, this.state, this.sessionId);
+  }
 
   /** workflow.status and workflow.transition: kernel operations the gate vouches for (no policy rule applies). */
   tools(): ToolSpec[] {
     const status = defineTool({
-      name: 'workflow.status', native: false, capabilities: [],
-      description: 'Show the task\'s workflow session: mode, state, tests being watched, and the legal next states with their guards.',
+      name: 'workflow.status',
+      native: false,
+      capabilities: [],
+      description: "Show the task's workflow session: mode, state, tests being watched, and the legal next states with their guards.",
       input: z.object({}),
       run: async () => ({ content: this.describe() }),
     });
     const transition = defineTool({
-      name: 'workflow.transition', native: false, capabilities: [],
-      description: 'Ask the kernel to move the workflow session to another state. Its guards decide (test guards run the tests in a clean sandbox); a refusal names the guard and why. Debug mode: give your hypothesis to go from hypothesise to fix or instrument.',
+      name: 'workflow.transition',
+      native: false,
+      capabilities: [],
+      description:
+        'Ask the kernel to move the workflow session to another state. Its guards decide (test guards run the tests in a clean sandbox); a refusal names the guard and why. Debug mode: give your hypothesis to go from hypothesise to fix or instrument.',
       input: z.object({ to: WorkflowState, hypothesis: z.string().max(10_000).optional() }),
       run: async (i, ctx) => {
         const r = await this.move(i.to, await this.evidence({ hypothesis: i.hypothesis }), ctx.signal);
-        if (!r.ok) throw new AirlockError('WORKFLOW_GUARD_FAILED', `${this.state} -> ${i.to} refused${r.guard ? ` by guard ${r.guard}` : ''}: ${r.reason}`, r.guard ? GUARD_HINTS[r.guard] : `legal next states: ${this.session.next.map((n) => n.to).join(', ') || 'none'}`);
+        if (!r.ok)
+          throw new AirlockError(
+            'WORKFLOW_GUARD_FAILED',
+            `${this.state} -> ${i.to} refused${r.guard ? ` by guard ${r.guard}` : ''}: ${r.reason}`,
+            r.guard ? GUARD_HINTS[r.guard] : `legal next states: ${this.session.next.map((n) => n.to).join(', ') || 'none'}`,
+          );
         return { content: `${r.note}\n${this.describe()}` };
       },
     });
@@ -109,22 +132,36 @@ export class TaskWorkflow implements IToolGate {
   }
 
   async before(call: GateCall): Promise<GateVerdict> {
-    if (call.tool === 'workflow.status' || call.tool === 'workflow.transition') return { type: 'kernel', reason: 'workflow tool: the session\'s guards decide' };
+    if (call.tool === 'workflow.status' || call.tool === 'workflow.transition')
+      return { type: 'kernel', reason: "workflow tool: the session's guards decide" };
     if (!call.capabilities.includes('fs.write')) return { type: 'pass' };
     for (const p of call.paths) {
       const v = editVerdict(this.mode, this.state, this.classify(p));
       if (v.ok) continue;
       const reason = `${this.mode} mode, state ${this.state}: editing ${p} (${this.classify(p)} file) is refused${v.guard ? ` until guard ${v.guard} passes` : ''}: ${v.reason}`;
-      await this.record('workflow.refused', { sessionId: this.sessionId, mode: this.mode, state: this.state, tool: call.tool, callId: call.callId, paths: call.paths, guard: v.guard ?? null, reason, hint: v.hint });
+      await this.record('workflow.refused', {
+        sessionId: this.sessionId,
+        mode: this.mode,
+        state: this.state,
+        tool: call.tool,
+        callId: call.callId,
+        paths: call.paths,
+        guard: v.guard ?? null,
+        reason,
+        hint: v.hint,
+      });
       this.event({ change: 'blocked', guard: v.guard, reason, paths: call.paths });
-      return { type: 'refuse', error: new AirlockError('WORKFLOW_EDIT_REFUSED', reason, v.hint, { guard: v.guard, state: this.state, mode: this.mode }) };
+      return {
+        type: 'refuse',
+        error: new AirlockError('WORKFLOW_EDIT_REFUSED', reason, v.hint, { guard: v.guard, state: this.state, mode: this.mode }),
+      };
     }
     return { type: 'pass' };
   }
 
   /** After the agent ran the tests, the kernel asks for the test-run transition (its guard reruns them in a sandbox). */
   async after(call: GateCall, result: { ok: boolean }, signal: AbortSignal): Promise<string | undefined> {
-    if (call.tool !== 'exec' || !result.ok || !isTestCommand(((call.input as { argv?: string[] }).argv) ?? [])) return undefined;
+    if (call.tool !== 'exec' || !result.ok || !isTestCommand((call.input as { argv?: string[] }).argv ?? [])) return undefined;
     const to = ON_TEST_RUN[this.mode][this.state];
     if (!to) return `[workflow] ${this.mode} mode, state ${this.state} (no test-run transition from here)`;
     const from = this.state;
@@ -149,7 +186,10 @@ export class TaskWorkflow implements IToolGate {
       for (const to of path) {
         const from = this.state;
         const r = await this.move(to, await this.evidence({}), signal);
-        if (!r.ok) { refusal = `${from} -> ${to} refused${r.guard ? ` by guard ${r.guard}` : ''}: ${r.reason}. ${r.guard ? GUARD_HINTS[r.guard] : ''}`; break; }
+        if (!r.ok) {
+          refusal = `${from} -> ${to} refused${r.guard ? ` by guard ${r.guard}` : ''}: ${r.reason}. ${r.guard ? GUARD_HINTS[r.guard] : ''}`;
+          break;
+        }
       }
       if (!refusal) return undefined;
     }
@@ -159,7 +199,9 @@ export class TaskWorkflow implements IToolGate {
   }
 
   /** A patch set may be produced: the session reached review (or nothing changed). */
-  get readyForPatch(): boolean { return this.state === 'review'; }
+  get readyForPatch(): boolean {
+    return this.state === 'review';
+  }
 
   private async evidence(extra: Pick<TransitionEvidence, 'hypothesis'>): Promise<TransitionEvidence> {
     if (!this.tv) return { ...extra };
@@ -176,7 +218,16 @@ export class TaskWorkflow implements IToolGate {
       const touched = (evidence.changedFiles ?? []).filter((f) => this.classify(f) === 'implementation');
       if (touched.length) {
         const reason = `implementation files were changed (by a command) before a failing test was seen: ${touched.slice(0, 5).join(', ')}; restore them (e.g. git checkout -- FILE) and run the tests again`;
-        await this.record('workflow.refused', { sessionId: this.sessionId, mode: this.mode, from, to, guard: first.guard, code: 'WORKFLOW_EDIT_REFUSED', reason, paths: touched });
+        await this.record('workflow.refused', {
+          sessionId: this.sessionId,
+          mode: this.mode,
+          from,
+          to,
+          guard: first.guard,
+          code: 'WORKFLOW_EDIT_REFUSED',
+          reason,
+          paths: touched,
+        });
         this.event({ change: 'refused', from, to, guard: first.guard, reason, paths: touched });
         return { ok: false, guard: first.guard, reason };
       }
@@ -190,15 +241,38 @@ export class TaskWorkflow implements IToolGate {
       const guard = GuardName.safeParse(details.guard).success ? details.guard : undefined;
       const reason = guard ? ((e.details as { reason?: string }).reason ?? e.message) : `${e.message}${e.hint ? ` (${e.hint})` : ''}`;
       this.session = this.d.workflow.get(this.sessionId);
-      await this.record('workflow.refused', { sessionId: this.sessionId, mode: this.mode, from, to, guard: guard ?? null, code: e.code, reason });
+      await this.record('workflow.refused', {
+        sessionId: this.sessionId,
+        mode: this.mode,
+        from,
+        to,
+        guard: guard ?? null,
+        code: e.code,
+        reason,
+      });
       this.event({ change: 'refused', from, to, guard, reason });
       return { ok: false, guard, reason };
     }
     const last = this.d.workflow.history(this.sessionId, 1)[0];
     const notes = (last?.detail.notes as string[] | undefined) ?? [];
     const exemption = this.session.exemption ?? undefined;
-    await this.record('workflow.transition', { sessionId: this.sessionId, mode: this.mode, from, to, guards: last?.detail.guards ?? [], notes, exemption: exemption ?? null, seq: last?.seq });
-    this.event({ change: 'transition', from, to, ...(exemption && to !== WORKFLOW_TABLE[this.mode].initial ? { exemption } : {}), reason: notes.join('; ') || undefined });
+    await this.record('workflow.transition', {
+      sessionId: this.sessionId,
+      mode: this.mode,
+      from,
+      to,
+      guards: last?.detail.guards ?? [],
+      notes,
+      exemption: exemption ?? null,
+      seq: last?.seq,
+    });
+    this.event({
+      change: 'transition',
+      from,
+      to,
+      ...(exemption && to !== WORKFLOW_TABLE[this.mode].initial ? { exemption } : {}),
+      reason: notes.join('; ') || undefined,
+    });
     return { ok: true, session: this.session, note: notes.join('; ') || 'no guard' };
   }
 
@@ -215,15 +289,28 @@ export class TaskWorkflow implements IToolGate {
 
   /** Synchronous audit: the trail has every refusal and transition before the agent hears of it. */
   private async record(action: string, payload: Record<string, unknown>): Promise<void> {
-    await this.d.audit.append({ session: this.d.taskId, subject: 'kernel', action, resource: this.sessionId, decision: action === 'workflow.refused' ? 'deny' : null,
-      ruleIds: typeof payload.guard === 'string' ? [payload.guard] : [], payload: this.d.sanitiser.sanitiseValue(payload) }, { sync: true });
+    await this.d.audit.append(
+      {
+        session: this.d.taskId,
+        subject: 'kernel',
+        action,
+        resource: this.sessionId,
+        decision: action === 'workflow.refused' ? 'deny' : null,
+        ruleIds: typeof payload.guard === 'string' ? [payload.guard] : [],
+        payload: this.d.sanitiser.sanitiseValue(payload),
+      },
+      { sync: true },
+    );
   }
 }
 
 function nextStep(mode: WorkflowMode, state: WorkflowState): string {
-  if (mode === 'strict' && state === 'red') return 'Implementation edits are now accepted: make the failing test pass and run the tests again.';
-  if (mode === 'strict' && state === 'green') return 'Green: refactor if needed, then finish (the kernel runs the tests again and moves to review).';
-  if (mode === 'debug' && state === 'hypothesise') return 'Reproduced. Now call workflow.transition with to=fix (or instrument) and your hypothesis.';
+  if (mode === 'strict' && state === 'red')
+    return 'Implementation edits are now accepted: make the failing test pass and run the tests again.';
+  if (mode === 'strict' && state === 'green')
+    return 'Green: refactor if needed, then finish (the kernel runs the tests again and moves to review).';
+  if (mode === 'debug' && state === 'hypothesise')
+    return 'Reproduced. Now call workflow.transition with to=fix (or instrument) and your hypothesis.';
   if (mode === 'debug' && state === 'verify') return 'Remove every AIRLOCK-INSTRUMENT line, then finish (the reproduction must pass).';
   return '';
 }

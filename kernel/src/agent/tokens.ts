@@ -18,8 +18,12 @@ function encoder(name: 'o200k_base' | 'cl100k_base'): Encoder {
   let e = encoders.get(name);
   if (!e) {
     // Loaded on first use: the BPE ranks are a few MB and most tasks never need the second encoding.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    e = name === 'o200k_base' ? require('gpt-tokenizer/encoding/o200k_base') as Encoder : require('gpt-tokenizer/encoding/cl100k_base') as Encoder;
+    /* eslint-disable @typescript-eslint/no-require-imports -- lazy loads, each a few MB */
+    e =
+      name === 'o200k_base'
+        ? (require('gpt-tokenizer/encoding/o200k_base') as Encoder)
+        : (require('gpt-tokenizer/encoding/cl100k_base') as Encoder);
+    /* eslint-enable @typescript-eslint/no-require-imports */
     encoders.set(name, e);
   }
   return e;
@@ -28,7 +32,9 @@ function encoder(name: 'o200k_base' | 'cl100k_base'): Encoder {
 export class BpeCounter implements ITokenCounter {
   readonly exact = true;
   constructor(private readonly encoding: 'o200k_base' | 'cl100k_base') {}
-  count(text: string): number { return text ? encoder(this.encoding).countTokens(text) : 0; }
+  count(text: string): number {
+    return text ? encoder(this.encoding).countTokens(text) : 0;
+  }
   calibrate(): void {}
 }
 
@@ -41,13 +47,17 @@ export class EstimatingCounter implements ITokenCounter {
   readonly exact = false;
   private factor = 1.1;
   constructor(private readonly charsPerToken = 3.2) {}
-  count(text: string): number { return Math.ceil((text.length / this.charsPerToken) * this.factor); }
+  count(text: string): number {
+    return Math.ceil((text.length / this.charsPerToken) * this.factor);
+  }
   calibrate(estimated: number, actual: number): void {
     if (estimated < 200 || actual <= 0) return; // tiny requests are dominated by framing noise
     const observed = (actual / estimated) * this.factor * 1.05; // keep a 5% margin above what we saw
     this.factor = Math.min(3, Math.max(0.5, this.factor * 0.7 + observed * 0.3));
   }
-  get currentFactor(): number { return this.factor; }
+  get currentFactor(): number {
+    return this.factor;
+  }
 }
 
 export function counterFor(info: ModelInfo): ITokenCounter {
@@ -59,9 +69,15 @@ export const IMAGE_TOKENS = 1600;
 export function countMessage(c: ITokenCounter, m: ChatMessage): number {
   switch (m.role) {
     // An image is counted at a typical vendor's price for a ~1 megapixel picture: no tokenizer sees pixels.
-    case 'user': return MESSAGE_OVERHEAD + c.count(m.content) + (m.images?.length ?? 0) * IMAGE_TOKENS;
-    case 'assistant': return MESSAGE_OVERHEAD + c.count(m.content) + m.toolCalls.reduce((n, t) => n + c.count(t.name) + c.count(t.arguments) + 3, 0);
-    case 'tool': return MESSAGE_OVERHEAD + c.count(m.content) + 2;
-    default: { const never: never = m; return never; }
+    case 'user':
+      return MESSAGE_OVERHEAD + c.count(m.content) + (m.images?.length ?? 0) * IMAGE_TOKENS;
+    case 'assistant':
+      return MESSAGE_OVERHEAD + c.count(m.content) + m.toolCalls.reduce((n, t) => n + c.count(t.name) + c.count(t.arguments) + 3, 0);
+    case 'tool':
+      return MESSAGE_OVERHEAD + c.count(m.content) + 2;
+    default: {
+      const never: never = m;
+      return never;
+    }
   }
 }

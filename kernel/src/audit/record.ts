@@ -25,7 +25,12 @@ function resolve(source: AuditSource): AuditAppender {
 /** Keeps the log's own code (AUDIT_WRITE_FAILED, AUDIT_BROKEN, ...) and says that nothing changed. */
 function refused(e: unknown, action: string): AirlockError {
   const a = AirlockError.from(e, 'AUDIT_WRITE_FAILED');
-  return new AirlockError(a.code, `${action} was not recorded, so nothing was changed: ${a.message}`, a.hint ?? 'check the audit log (`airlock audit verify`) and retry', a.details);
+  return new AirlockError(
+    a.code,
+    `${action} was not recorded, so nothing was changed: ${a.message}`,
+    a.hint ?? 'check the audit log (`airlock audit verify`) and retry',
+    a.details,
+  );
 }
 
 /**
@@ -40,7 +45,11 @@ export function recordThenAct<T>(source: AuditSource, entry: AuditInput, act: ()
  * The same rule for a module that records through its own sink (PatchService's PatchAuditSink): `record` must finish
  * (durably) before `act` runs; no recorder, or one that throws, and nothing changes.
  */
-export async function recordWithThenAct<T>(record: (() => unknown) | undefined | null, action: string, act: () => T | Promise<T>): Promise<T> {
+export async function recordWithThenAct<T>(
+  record: (() => unknown) | undefined | null,
+  action: string,
+  act: () => T | Promise<T>,
+): Promise<T> {
   try {
     if (!record) throw unavailable('no audit log is configured');
     await record();

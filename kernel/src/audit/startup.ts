@@ -23,25 +23,59 @@ export class KernelAudit extends Disposable {
       return;
     }
     const log = this.log;
-    const warnAll = () => { try { for (const w of log.stats().warnings) events?.emit('audit/warning', w); } catch { /* stats on a closed log */ } };
+    const warnAll = () => {
+      try {
+        for (const w of log.stats().warnings) events?.emit('audit/warning', w);
+      } catch {
+        /* stats on a closed log */
+      }
+    };
     if (events) {
       // Coalesced: at most four `audit/appended` events a second, however fast entries arrive.
       let pending: { firstSeq: number; lastSeq: number } | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const emit = () => { clearTimeout(timer); timer = undefined; if (pending) events.emit('audit/appended', pending); pending = undefined; };
-      this._register(log.onDidAppend((e) => {
-        pending = pending ? { firstSeq: pending.firstSeq, lastSeq: e.lastSeq } : e;
-        timer ??= setTimeout(emit, 250);
-      }));
+      const emit = () => {
+        clearTimeout(timer);
+        timer = undefined;
+        if (pending) events.emit('audit/appended', pending);
+        pending = undefined;
+      };
+      this._register(
+        log.onDidAppend((e) => {
+          pending = pending ? { firstSeq: pending.firstSeq, lastSeq: e.lastSeq } : e;
+          timer ??= setTimeout(emit, 250);
+        }),
+      );
       this._register(log.onDidWarn((w) => events.emit('audit/warning', w)));
       // Disposed first (last registered): write the buffer, then announce it.
-      this._register(toDisposable(() => { try { log.flush(); } catch { /* reported by onDidWarn */ } emit(); }));
+      this._register(
+        toDisposable(() => {
+          try {
+            log.flush();
+          } catch {
+            /* reported by onDidWarn */
+          }
+          emit();
+        }),
+      );
     }
     const warn = setInterval(warnAll, WARN_EVERY);
-    const prune = setInterval(() => { try { if (!log.broken) log.prune(); } catch { /* retried next hour */ } warnAll(); }, HOUR);
+    const prune = setInterval(() => {
+      try {
+        if (!log.broken) log.prune();
+      } catch {
+        /* retried next hour */
+      }
+      warnAll();
+    }, HOUR);
     warn.unref();
     prune.unref();
-    this._register(toDisposable(() => { clearInterval(warn); clearInterval(prune); }));
+    this._register(
+      toDisposable(() => {
+        clearInterval(warn);
+        clearInterval(prune);
+      }),
+    );
   }
 
   /** Opens and fully verifies the log; never throws for a damaged or missing log (the state says why). */
@@ -60,7 +94,11 @@ export class KernelAudit extends Disposable {
   /** The log for writers; throws AUDIT_UNAVAILABLE when it could not be opened (recording before acting fails closed). */
   get writer(): IAuditLog {
     if (this.log) return this.log;
-    throw new AirlockError('AUDIT_UNAVAILABLE', `the audit log cannot be opened: ${this.openError?.message ?? 'unknown'}`, this.openError?.hint);
+    throw new AirlockError(
+      'AUDIT_UNAVAILABLE',
+      `the audit log cannot be opened: ${this.openError?.message ?? 'unknown'}`,
+      this.openError?.hint,
+    );
   }
 
   get report(): AuditVerifyReport | null {
@@ -76,9 +114,17 @@ export class KernelAudit extends Disposable {
   assertSessionsAllowed(): void {
     if (this.sessionsAllowed) return;
     const r = this.report;
-    const why = !r ? 'the audit log was not verified yet'
-      : r.type === 'tampered' ? `the audit log failed verification${r.seq !== undefined ? ` at entry ${r.seq}` : ''}: ${r.message}`
-      : r.type === 'unusable' ? `the audit log cannot be used: ${r.message}` : 'the audit log is not available';
-    throw new AirlockError(AUDIT_BROKEN, `${why}; no session can start`, `inspect it with \`airlock audit verify --db ${this.log?.dbPath ?? 'PATH'}\`; the damaged file is kept as it is`);
+    const why = !r
+      ? 'the audit log was not verified yet'
+      : r.type === 'tampered'
+        ? `the audit log failed verification${r.seq !== undefined ? ` at entry ${r.seq}` : ''}: ${r.message}`
+        : r.type === 'unusable'
+          ? `the audit log cannot be used: ${r.message}`
+          : 'the audit log is not available';
+    throw new AirlockError(
+      AUDIT_BROKEN,
+      `${why}; no session can start`,
+      `inspect it with \`airlock audit verify --db ${this.log?.dbPath ?? 'PATH'}\`; the damaged file is kept as it is`,
+    );
   }
 }

@@ -2,11 +2,15 @@
 import * as net from 'node:net';
 
 export type Family = 4 | 6;
-export interface Address { family: Family; bytes: number[]; text: string }
+export interface Address {
+  family: Family;
+  bytes: number[];
+  text: string;
+}
 
 /** Where an address points; only `public` is reachable without a rule that allows private targets. */
-export type AddressClass = 'public' | 'loopback' | 'private' | 'link-local' | 'cgnat' | 'metadata' | 'unspecified'
-  | 'multicast' | 'reserved';
+export type AddressClass =
+  'public' | 'loopback' | 'private' | 'link-local' | 'cgnat' | 'metadata' | 'unspecified' | 'multicast' | 'reserved';
 
 /**
  * One IPv4 number as inet_aton reads it (curl, glibc and browsers accept these): decimal, `0x` hex, or octal with a
@@ -67,11 +71,15 @@ export function parseIPv6(text: string): Address | undefined {
 function formatIPv6(bytes: number[]): string {
   const g: string[] = [];
   for (let i = 0; i < 16; i += 2) g.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
-  let best = -1, bestLen = 1;
+  let best = -1,
+    bestLen = 1;
   for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && g[j] === '0') j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j > i ? j : i + 1;
   }
   if (best < 0) return g.join(':');
@@ -84,23 +92,44 @@ export function parseAddress(text: string): Address | undefined {
   return parseIPv6(text);
 }
 
-interface Range { bytes: number[]; bits: number; cls: AddressClass }
+interface Range {
+  bytes: number[];
+  bits: number;
+  cls: AddressClass;
+}
 const v4 = (s: string, bits: number, cls: AddressClass): Range => ({ bytes: s.split('.').map(Number), bits, cls });
 
 // Most specific first: the metadata address is inside link-local.
 const V4_RANGES: Range[] = [
-  v4('169.254.169.254', 32, 'metadata'), v4('0.0.0.0', 8, 'unspecified'), v4('10.0.0.0', 8, 'private'),
-  v4('100.64.0.0', 10, 'cgnat'), v4('127.0.0.0', 8, 'loopback'), v4('169.254.0.0', 16, 'link-local'),
-  v4('172.16.0.0', 12, 'private'), v4('192.0.0.0', 24, 'reserved'), v4('192.0.2.0', 24, 'reserved'),
-  v4('192.168.0.0', 16, 'private'), v4('198.18.0.0', 15, 'reserved'), v4('198.51.100.0', 24, 'reserved'),
-  v4('203.0.113.0', 24, 'reserved'), v4('224.0.0.0', 4, 'multicast'), v4('240.0.0.0', 4, 'reserved'),
+  v4('169.254.169.254', 32, 'metadata'),
+  v4('0.0.0.0', 8, 'unspecified'),
+  v4('10.0.0.0', 8, 'private'),
+  v4('100.64.0.0', 10, 'cgnat'),
+  v4('127.0.0.0', 8, 'loopback'),
+  v4('169.254.0.0', 16, 'link-local'),
+  v4('172.16.0.0', 12, 'private'),
+  v4('192.0.0.0', 24, 'reserved'),
+  v4('192.0.2.0', 24, 'reserved'),
+  v4('192.168.0.0', 16, 'private'),
+  v4('198.18.0.0', 15, 'reserved'),
+  v4('198.51.100.0', 24, 'reserved'),
+  v4('203.0.113.0', 24, 'reserved'),
+  v4('224.0.0.0', 4, 'multicast'),
+  v4('240.0.0.0', 4, 'reserved'),
 ];
 
 const v6 = (s: string, bits: number, cls: AddressClass): Range => ({ bytes: parseIPv6(s)!.bytes, bits, cls });
 const V6_RANGES: Range[] = [
-  v6('fd00:ec2::254', 128, 'metadata'), v6('::', 128, 'unspecified'), v6('::1', 128, 'loopback'),
-  v6('fc00::', 7, 'private'), v6('fe80::', 10, 'link-local'), v6('fec0::', 10, 'private'), v6('ff00::', 8, 'multicast'),
-  v6('2001:db8::', 32, 'reserved'), v6('100::', 64, 'reserved'), v6('::', 96, 'reserved'),
+  v6('fd00:ec2::254', 128, 'metadata'),
+  v6('::', 128, 'unspecified'),
+  v6('::1', 128, 'loopback'),
+  v6('fc00::', 7, 'private'),
+  v6('fe80::', 10, 'link-local'),
+  v6('fec0::', 10, 'private'),
+  v6('ff00::', 8, 'multicast'),
+  v6('2001:db8::', 32, 'reserved'),
+  v6('100::', 64, 'reserved'),
+  v6('::', 96, 'reserved'),
 ];
 
 function inRange(bytes: number[], r: Range): boolean {

@@ -32,21 +32,33 @@ export function kernelEgress(o: KernelEgressOptions): SandboxEgress & { proxy: E
       // Connections are judged as the task's agent (the subject its tool calls have); a sandbox without a task as itself;
       // an MCP server's sandbox (task `mcp:<server>`) as the plugin `mcp:<server>`, so its rules are its own allowlist.
       const client: EgressClient = {
-        sandbox, session,
-        get task() { return task(); },
+        sandbox,
+        session,
+        get task() {
+          return task();
+        },
         get subject() {
           const t = task();
           // A tool plugin's sandbox (task `plugin:<name>`) is judged as `plugin:<name>`.
           if (t?.startsWith('plugin:')) return { kind: 'plugin' as const, id: t.slice('plugin:'.length), tags: [] };
-          return { kind: t?.startsWith('mcp:') ? 'plugin' as const : 'agent' as const, id: t ?? sandbox, tags: [] };
+          return { kind: t?.startsWith('mcp:') ? ('plugin' as const) : ('agent' as const), id: t ?? sandbox, tags: [] };
         },
-        get approve() { return o.approverFor?.(task()); },
+        get approve() {
+          return o.approverFor?.(task());
+        },
         // Read at each connection: a warm sandbox gets its task later, and a task's policy is its mode's.
-        get policy() { return o.policyFor?.(task())?.policy; },
-        get mode() { return o.policyFor?.(task())?.mode; },
+        get policy() {
+          return o.policyFor?.(task())?.policy;
+        },
+        get mode() {
+          return o.policyFor?.(task())?.mode;
+        },
       };
       return kind === 'provider' ? providerWiring(await providers.listen(client)) : egressWiring(await proxy.listen(client));
     },
-    close: async (sandbox) => { await proxy.close(sandbox); await providers.close(sandbox); },
+    close: async (sandbox) => {
+      await proxy.close(sandbox);
+      await providers.close(sandbox);
+    },
   };
 }

@@ -10,7 +10,10 @@ export type EgressPolicy = { evaluateAsync(req: PolicyRequest, signal?: AbortSig
 /** Resolves a name to its addresses (text). The kernel's resolver by default; tests inject their own. */
 export type Resolver = (host: string) => Promise<string[]>;
 /** Asks a person about one connection (the same callback shape tool approvals use); 'deny' when no one answers. */
-export type EgressApprover = (q: { requestId: string; tool: string; input: unknown; reason: string }, signal: AbortSignal) => Promise<'allow' | 'deny'>;
+export type EgressApprover = (
+  q: { requestId: string; tool: string; input: unknown; reason: string },
+  signal: AbortSignal,
+) => Promise<'allow' | 'deny'>;
 
 /** Who is behind one proxy socket: a sandbox, the task it works for, and how the policy knows them. */
 export interface EgressClient {
@@ -42,7 +45,11 @@ export const RESOLVE_TIMEOUT_MS = 5_000;
 export const systemResolver: Resolver = async (host) =>
   (await dns.promises.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
-export interface JudgeDeps { policy: EgressPolicy; resolve: Resolver; signal?: AbortSignal }
+export interface JudgeDeps {
+  policy: EgressPolicy;
+  resolve: Resolver;
+  signal?: AbortSignal;
+}
 
 function deny(reason: string, rest: Partial<Verdict> = {}): Verdict {
   return { decision: 'deny', policy: null, matched: [], reason, ...rest };
@@ -67,18 +74,30 @@ async function judgeOrThrow(c: EgressClient, t: Target, base0: JudgeDeps): Promi
   const base = { policy: d.decision, matched: [...d.matched] };
   let answer: 'allow' | 'deny' | undefined;
   switch (d.decision) {
-    case 'allow': break;
-    case 'deny': return deny(d.reason, base);
+    case 'allow':
+      break;
+    case 'deny':
+      return deny(d.reason, base);
     case 'ask': {
       if (!c.approve) {
         return deny(`${d.reason}: the policy asks a person about ${resource(t)}, and no one can be asked for this sandbox`, base);
       }
-      answer = await c.approve({ requestId: `appr_${randomUUID()}`, tool: 'net.connect', input: { host: t.host, port: t.port, resource: resource(t), sandbox: c.sandbox },
-        reason: d.reason }, deps.signal ?? new AbortController().signal);
+      answer = await c.approve(
+        {
+          requestId: `appr_${randomUUID()}`,
+          tool: 'net.connect',
+          input: { host: t.host, port: t.port, resource: resource(t), sandbox: c.sandbox },
+          reason: d.reason,
+        },
+        deps.signal ?? new AbortController().signal,
+      );
       if (answer !== 'allow') return deny(`the person declined ${resource(t)}`, { ...base, answer: 'deny' });
       break;
     }
-    default: { const never: never = d.decision; return deny(`unknown policy decision ${String(never)}`, base); }
+    default: {
+      const never: never = d.decision;
+      return deny(`unknown policy decision ${String(never)}`, base);
+    }
   }
   const addresses = t.literal ? [t.literal] : await resolveOnce(t.host, deps.resolve);
   if (!addresses.length) return deny(`${t.host} did not resolve to any address`, { ...base, answer });
@@ -102,7 +121,9 @@ async function judgeOrThrow(c: EgressClient, t: Target, base0: JudgeDeps): Promi
 /** One lookup, bounded in time; every answer must be an address we can parse (else nothing is used). */
 export async function resolveOnce(host: string, resolve: Resolver): Promise<Address[]> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`resolving ${host} took over ${RESOLVE_TIMEOUT_MS} ms`)), RESOLVE_TIMEOUT_MS); });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`resolving ${host} took over ${RESOLVE_TIMEOUT_MS} ms`)), RESOLVE_TIMEOUT_MS);
+  });
   try {
     const texts = await Promise.race([resolve(host), late]);
     const out = texts.slice(0, 32).map((s) => parseAddress(s));

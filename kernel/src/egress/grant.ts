@@ -10,14 +10,20 @@ const WITH_NET: Record<SeccompName, SeccompName> = { strict: 'strict', standard:
 export function withEgress(t: SandboxTemplate, egress: 'proxy' | undefined): SandboxTemplate {
   if (!egress || t.egress === egress) return t;
   if (t.egress !== 'none' || t.network !== 'none') {
-    throw new AirlockError('SANDBOX_EGRESS_REFUSED', `template ${t.name} has egress ${t.egress} and network ${t.network}; it cannot be put behind the proxy`,
-      'only offline templates (network: none, egress: none) are given the proxy per sandbox');
+    throw new AirlockError(
+      'SANDBOX_EGRESS_REFUSED',
+      `template ${t.name} has egress ${t.egress} and network ${t.network}; it cannot be put behind the proxy`,
+      'only offline templates (network: none, egress: none) are given the proxy per sandbox',
+    );
   }
   return { ...t, egress, seccomp: WITH_NET[t.seccomp] };
 }
 
 /** Whether a task's sandboxes should get the proxy: its policy allows `net.connect` somewhere for its agent. */
-export function grantsHosts(engine: { allowsAny(action: string, subject: { kind: 'agent'; id: string; tags: string[] }, mode?: string): boolean },
-  taskId: string, mode?: string): boolean {
+export function grantsHosts(
+  engine: { allowsAny(action: string, subject: { kind: 'agent'; id: string; tags: string[] }, mode?: string): boolean },
+  taskId: string,
+  mode?: string,
+): boolean {
   return engine.allowsAny('net.connect', { kind: 'agent', id: taskId, tags: [] }, mode);
 }

@@ -15,16 +15,33 @@ export type HeadResult = { ok: true; request: ProxyRequest; rest: Buffer } | { o
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Not forwarded: they concern this hop (RFC 9110 §7.6.1), or would switch the upstream connection to another protocol. */
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer',
-  'transfer-encoding', 'upgrade']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Reads until the blank line that ends the head: at most MAX_HEAD_BYTES and HEAD_TIMEOUT_MS, else a refusal. */
-export function readHead(sock: Socket, timeoutMs = HEAD_TIMEOUT_MS): Promise<{ head: Buffer; rest: Buffer } | { error: string; status: number }> {
+export function readHead(
+  sock: Socket,
+  timeoutMs = HEAD_TIMEOUT_MS,
+): Promise<{ head: Buffer; rest: Buffer } | { error: string; status: number }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (v: { head: Buffer; rest: Buffer } | { error: string; status: number }) => {
-      clearTimeout(timer); sock.off('data', onData); sock.off('end', onEnd); sock.off('error', onEnd); sock.pause(); resolve(v);
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.off('end', onEnd);
+      sock.off('error', onEnd);
+      sock.pause();
+      resolve(v);
     };
     const timer = setTimeout(() => finish({ error: `no complete request head within ${timeoutMs} ms`, status: 408 }), timeoutMs);
     const onEnd = () => finish({ error: 'the connection closed before a complete request head', status: 400 });
@@ -46,7 +63,9 @@ export function readHead(sock: Socket, timeoutMs = HEAD_TIMEOUT_MS): Promise<{ h
   });
 }
 
-function bad(reason: string, status = 400): HeadResult { return { ok: false, status, reason }; }
+function bad(reason: string, status = 400): HeadResult {
+  return { ok: false, status, reason };
+}
 
 /** Parses a head (without its final blank line). Refuses anything a server or another proxy could read differently. */
 export function parseHead(head: Buffer, rest: Buffer): HeadResult {
@@ -92,7 +111,8 @@ function parseHttp(method: string, uri: string, headers: Array<[string, string]>
   if (!t.ok) return bad(t.reason);
   if (host !== undefined) {
     const h = parseAuthority(host, 80);
-    if (!h.ok || !sameTarget(h.target, t.target)) return bad(`the Host header ${JSON.stringify(host.slice(0, 100))} disagrees with the URI's host ${u[1]}`);
+    if (!h.ok || !sameTarget(h.target, t.target))
+      return bad(`the Host header ${JSON.stringify(host.slice(0, 100))} disagrees with the URI's host ${u[1]}`);
   }
   const get = (n: string) => headers.filter(([k]) => k.toLowerCase() === n);
   if (get('transfer-encoding').length) return bad('Transfer-Encoding bodies are not relayed over plain HTTP; use HTTPS (CONNECT)', 411);

@@ -11,7 +11,15 @@ import { type AuditSource, recordThenAct } from '../audit/record';
 import { type Address, classify } from './address';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, resolveOnce, systemResolver, type Verdict } from './decide';
 import type { EgressEndpoint } from './proxy';
-import { downstreamHeaders, EGRESS_REFUSED_HEADER, type ProviderUpstream, resolveUpstream, type ResolvedUpstream, upstreamHeaders, upstreamPath } from './provider-upstream';
+import {
+  downstreamHeaders,
+  EGRESS_REFUSED_HEADER,
+  type ProviderUpstream,
+  resolveUpstream,
+  type ResolvedUpstream,
+  upstreamHeaders,
+  upstreamPath,
+} from './provider-upstream';
 import { closeInFolder, listenInFolder } from './socket-folder';
 import { resource } from './target';
 
@@ -33,7 +41,11 @@ export interface ProviderEndpointOptions {
   log?: (line: string) => void;
 }
 
-interface Open { server: http.Server; folder: string; inFlight: number }
+interface Open {
+  server: http.Server;
+  folder: string;
+  inFlight: number;
+}
 
 export class ProviderEndpoints {
   private readonly open = new Map<string, Open>();
@@ -43,7 +55,11 @@ export class ProviderEndpoints {
   /** Starts the sandbox's endpoint socket (folder 0755, socket 0666: the sandbox may run as another uid). */
   async listen(client: EgressClient): Promise<EgressEndpoint> {
     if (this.open.has(client.sandbox)) throw new AirlockError('EGRESS_EXISTS', `sandbox ${client.sandbox} already has a provider endpoint`);
-    const entry: Open = { folder: '', inFlight: 0, server: http.createServer({ requestTimeout: 120_000 }, (q, r) => this.serve(entry, client, q, r)) };
+    const entry: Open = {
+      folder: '',
+      inFlight: 0,
+      server: http.createServer({ requestTimeout: 120_000 }, (q, r) => this.serve(entry, client, q, r)),
+    };
     entry.server.maxHeadersCount = 100;
     const { folder, socketPath } = await listenInFolder(this.o.dir, client.sandbox, PROVIDER_SOCKET_NAME, entry.server);
     entry.folder = folder;
@@ -66,10 +82,13 @@ export class ProviderEndpoints {
   private serve(e: Open, c: EgressClient, q: http.IncomingMessage, r: http.ServerResponse): void {
     if (e.inFlight >= MAX_IN_FLIGHT) return fail(r, 503, `sandbox ${c.sandbox} has ${MAX_IN_FLIGHT} provider requests open already`);
     e.inFlight++;
-    r.on('close', () => { e.inFlight--; });
+    r.on('close', () => {
+      e.inFlight--;
+    });
     void this.forward(c, q, r).catch((err) => {
       this.o.log?.(`egress: provider request of ${c.sandbox}: ${(err as Error).message}`);
-      if (!r.headersSent) fail(r, 502, `airlock: the provider request failed: ${(err as Error).message}`); else r.destroy();
+      if (!r.headersSent) fail(r, 502, `airlock: the provider request failed: ${(err as Error).message}`);
+      else r.destroy();
     });
   }
 
@@ -78,10 +97,15 @@ export class ProviderEndpoints {
     const configured = this.o.upstreamFor(c.task);
     if (!configured) return fail(r, 503, `airlock: no model provider is configured for ${c.task ? `task ${c.task}` : 'this sandbox'}`);
     let up: ResolvedUpstream;
-    try { up = resolveUpstream(configured); } catch (err) { return fail(r, 502, `airlock: ${(err as Error).message}`); }
+    try {
+      up = resolveUpstream(configured);
+    } catch (err) {
+      return fail(r, 502, `airlock: ${(err as Error).message}`);
+    }
     const method = q.method ?? '';
     const p = upstreamPath(up.url, q.url ?? '');
-    if (method !== 'GET' && method !== 'POST') return fail(r, 405, `airlock: the provider endpoint forwards GET and POST only, not ${method}`);
+    if (method !== 'GET' && method !== 'POST')
+      return fail(r, 405, `airlock: the provider endpoint forwards GET and POST only, not ${method}`);
     if (!p) return fail(r, 400, 'airlock: the request path is refused (dot segments, encoded separators or control characters)');
     const body = await readBody(q);
     if (!body) return fail(r, 413, `airlock: provider requests are capped at ${MAX_PROVIDER_BODY} bytes`);
@@ -115,66 +139,155 @@ export class ProviderEndpoints {
     }
     const classes = all.map((a) => ({ address: a.text, class: classify(a) }));
     if (!up.target.literal && all.length && classes.every((x) => x.class === 'public')) {
-      return { decision: 'allow', policy: null, matched: [], reason: 'the task\'s configured model provider', address: all[0], addresses: classes };
+      return {
+        decision: 'allow',
+        policy: null,
+        matched: [],
+        reason: "the task's configured model provider",
+        address: all[0],
+        addresses: classes,
+      };
     }
     const local = all.length > 0 && classes.every((x) => x.class === 'loopback' || x.class === 'private');
     // The person's own server is reached by the kernel's provider channel, not by the agent: judged as kernel:provider,
     // so the modes' rules about the agent's network (strict: none) do not cut the model off; a rule can still name it.
-    const v = await judge(local ? { ...c, subject: { kind: 'kernel', id: 'provider', tags: [] } } : c, up.target, { policy: this.o.policy, resolve });
+    const v = await judge(local ? { ...c, subject: { kind: 'kernel', id: 'provider', tags: [] } } : c, up.target, {
+      policy: this.o.policy,
+      resolve,
+    });
     // Refused on purpose: a rule denies net.connect to it, or a person was asked and said no.
     const refused = v.answer === 'deny' || (v.policy === 'deny' && v.matched.length > 0);
     if (v.decision === 'allow' || !local || refused) return v;
-    return { decision: 'allow', policy: v.policy, matched: v.matched, address: all[0], addresses: classes,
-      reason: 'the person\'s configured local model server (agent.baseUrl, a host setting); no rule refuses it' };
+    return {
+      decision: 'allow',
+      policy: v.policy,
+      matched: v.matched,
+      address: all[0],
+      addresses: classes,
+      reason: "the person's configured local model server (agent.baseUrl, a host setting); no rule refuses it",
+    };
   }
 
-  private record(c: EgressClient, id: string, up: ResolvedUpstream, v: Verdict, x: { vendor: string; method: string; path: string }): Promise<void> {
-    return recordThenAct(this.o.audit, {
-      session: c.session ?? null, subject: `${c.subject.kind}:${c.subject.id}`, action: 'net.connect', resource: resource(up.target), decision: v.decision,
-      ruleIds: v.matched.slice(0, 64),
-      payload: { connection: id, sandbox: c.sandbox, task: c.task ?? null, via: 'provider', ...x, policy: v.policy, answer: v.answer ?? null,
-        reason: v.reason, address: v.address?.text ?? null, addresses: v.addresses ?? [] },
-    }, () => undefined);
+  private record(
+    c: EgressClient,
+    id: string,
+    up: ResolvedUpstream,
+    v: Verdict,
+    x: { vendor: string; method: string; path: string },
+  ): Promise<void> {
+    return recordThenAct(
+      this.o.audit,
+      {
+        session: c.session ?? null,
+        subject: `${c.subject.kind}:${c.subject.id}`,
+        action: 'net.connect',
+        resource: resource(up.target),
+        decision: v.decision,
+        ruleIds: v.matched.slice(0, 64),
+        payload: {
+          connection: id,
+          sandbox: c.sandbox,
+          task: c.task ?? null,
+          via: 'provider',
+          ...x,
+          policy: v.policy,
+          answer: v.answer ?? null,
+          reason: v.reason,
+          address: v.address?.text ?? null,
+          addresses: v.addresses ?? [],
+        },
+      },
+      () => undefined,
+    );
   }
 
   /** One request to exactly the judged address (TLS checked against the configured name), its answer streamed back. */
-  private relay(c: EgressClient, id: string, up: ResolvedUpstream, v: Verdict,
-    out: { method: string; path: string; headers: http.OutgoingHttpHeaders; body: Buffer }, r: http.ServerResponse): Promise<void> {
+  private relay(
+    c: EgressClient,
+    id: string,
+    up: ResolvedUpstream,
+    v: Verdict,
+    out: { method: string; path: string; headers: http.OutgoingHttpHeaders; body: Buffer },
+    r: http.ServerResponse,
+  ): Promise<void> {
     const started = Date.now();
     const address = v.address!;
     const lookup: LookupFunction = (_h, opts, cb) => {
-      if ((opts as { all?: boolean }).all) (cb as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: address.text, family: address.family }]);
+      if ((opts as { all?: boolean }).all)
+        (cb as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: address.text, family: address.family }]);
       else cb(null, address.text, address.family);
     };
-    const options: https.RequestOptions = { host: up.target.host, port: up.target.port, method: out.method, path: out.path, headers: out.headers,
-      lookup, timeout: UPSTREAM_TIMEOUT_MS, agent: false, ...(up.tls && !up.target.literal ? { servername: up.target.host } : {}) };
+    const options: https.RequestOptions = {
+      host: up.target.host,
+      port: up.target.port,
+      method: out.method,
+      path: out.path,
+      headers: out.headers,
+      lookup,
+      timeout: UPSTREAM_TIMEOUT_MS,
+      agent: false,
+      ...(up.tls && !up.target.literal ? { servername: up.target.host } : {}),
+    };
     return new Promise<void>((resolve) => {
       let down = 0;
       let status = 0;
-      const done = (error?: string) => { this.closed(c, id, up, { up: out.body.length, down, ms: Date.now() - started, status, error }); resolve(); };
+      const done = (error?: string) => {
+        this.closed(c, id, up, { up: out.body.length, down, ms: Date.now() - started, status, error });
+        resolve();
+      };
       const req = (up.tls ? https : http).request(options, (res) => {
         status = res.statusCode ?? 502;
         r.writeHead(status, downstreamHeaders(res.headers));
-        res.on('data', (d: Buffer) => { down += d.length; if (!r.write(d)) res.pause(); });
+        res.on('data', (d: Buffer) => {
+          down += d.length;
+          if (!r.write(d)) res.pause();
+        });
         r.on('drain', () => res.resume());
-        res.on('end', () => { r.end(); done(); });
-        res.on('error', (err) => { r.destroy(); done(err.message); });
+        res.on('end', () => {
+          r.end();
+          done();
+        });
+        res.on('error', (err) => {
+          r.destroy();
+          done(err.message);
+        });
       });
       // The sandbox went away (its SDK aborted): the upstream request goes too.
-      r.on('close', () => { if (!r.writableFinished) req.destroy(new Error('the sandbox closed the request')); });
+      r.on('close', () => {
+        if (!r.writableFinished) req.destroy(new Error('the sandbox closed the request'));
+      });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)));
       req.on('error', (err) => {
-        if (!r.headersSent) fail(r, 502, `airlock: ${resource(up.target)} (${address.text}) could not be reached: ${err.message}`); else r.destroy();
+        if (!r.headersSent) fail(r, 502, `airlock: ${resource(up.target)} (${address.text}) could not be reached: ${err.message}`);
+        else r.destroy();
         done(err.message);
       });
       req.end(out.body);
     });
   }
 
-  private closed(c: EgressClient, id: string, up: ResolvedUpstream, x: { up: number; down: number; ms: number; status: number; error?: string }): void {
+  private closed(
+    c: EgressClient,
+    id: string,
+    up: ResolvedUpstream,
+    x: { up: number; down: number; ms: number; status: number; error?: string },
+  ): void {
     try {
-      this.o.audit?.().append({ session: c.session ?? null, subject: `${c.subject.kind}:${c.subject.id}`, action: 'net.close', resource: resource(up.target),
-        payload: { connection: id, sandbox: c.sandbox, status: x.status, bytesUp: x.up, bytesDown: x.down, durationMs: x.ms, error: x.error ?? null } });
+      this.o.audit?.().append({
+        session: c.session ?? null,
+        subject: `${c.subject.kind}:${c.subject.id}`,
+        action: 'net.close',
+        resource: resource(up.target),
+        payload: {
+          connection: id,
+          sandbox: c.sandbox,
+          status: x.status,
+          bytesUp: x.up,
+          bytesDown: x.down,
+          durationMs: x.ms,
+          error: x.error ?? null,
+        },
+      });
     } catch (err) {
       this.o.log?.(`egress: the close of ${id} was not recorded: ${(err as Error).message}`);
     }
@@ -188,7 +301,12 @@ function readBody(q: http.IncomingMessage): Promise<Buffer | undefined> {
     let n = 0;
     q.on('data', (d: Buffer) => {
       n += d.length;
-      if (n > MAX_PROVIDER_BODY) { q.removeAllListeners('data'); q.pause(); resolve(undefined); return; }
+      if (n > MAX_PROVIDER_BODY) {
+        q.removeAllListeners('data');
+        q.pause();
+        resolve(undefined);
+        return;
+      }
       chunks.push(d);
     });
     q.on('end', () => resolve(Buffer.concat(chunks)));
@@ -197,9 +315,16 @@ function readBody(q: http.IncomingMessage): Promise<Buffer | undefined> {
 }
 
 function fail(r: http.ServerResponse, status: number, message: string): void {
-  if (r.headersSent) { r.destroy(); return; }
+  if (r.headersSent) {
+    r.destroy();
+    return;
+  }
   const body = JSON.stringify({ error: { message, type: 'airlock_egress' } });
   // The header tells the worker's error mapping this answer is the kernel's, not the vendor's (upstream's is dropped).
-  r.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close',
-    [EGRESS_REFUSED_HEADER]: 'refused' }).end(body);
+  r.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+    [EGRESS_REFUSED_HEADER]: 'refused',
+  }).end(body);
 }

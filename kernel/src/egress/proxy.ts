@@ -30,10 +30,19 @@ const MAX_FREE = 16;
 
 /** The bytes of one read, in memory of their own (the read buffer is reused at once); `release` after the write. */
 function takeRead(n: number, buf: Uint8Array): { data: Buffer; release?: () => void } {
-  if (n < SMALL_READ) { const d = Buffer.allocUnsafe(n); d.set(buf.subarray(0, n)); return { data: d }; }
+  if (n < SMALL_READ) {
+    const d = Buffer.allocUnsafe(n);
+    d.set(buf.subarray(0, n));
+    return { data: d };
+  }
   const big = FREE.pop() ?? Buffer.allocUnsafe(READ_SIZE);
   big.set(buf.subarray(0, n));
-  return { data: big.subarray(0, n), release: () => { if (FREE.length < MAX_FREE) FREE.push(big); } };
+  return {
+    data: big.subarray(0, n),
+    release: () => {
+      if (FREE.length < MAX_FREE) FREE.push(big);
+    },
+  };
 }
 
 export interface EgressProxyOptions {
@@ -51,12 +60,28 @@ export interface EgressProxyOptions {
 }
 
 /** Where one sandbox reaches its proxy: the socket folder (kernel and host views). */
-export interface EgressEndpoint { sandbox: string; socketPath: string; hostFolder: string }
+export interface EgressEndpoint {
+  sandbox: string;
+  socketPath: string;
+  hostFolder: string;
+}
 
-interface Open { client: EgressClient; server: net.Server; folder: string; sockets: Set<net.Socket> }
+interface Open {
+  client: EgressClient;
+  server: net.Server;
+  folder: string;
+  sockets: Set<net.Socket>;
+}
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 408: 'Request Timeout', 411: 'Length Required',
-  431: 'Request Header Fields Too Large', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  408: 'Request Timeout',
+  411: 'Length Required',
+  431: 'Request Header Fields Too Large',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
 
 export class EgressProxy {
   private readonly open = new Map<string, Open>();
@@ -69,7 +94,12 @@ export class EgressProxy {
   /** Starts the sandbox's socket (folder 0755, socket 0666: the sandbox may run as another uid than the kernel). */
   async listen(client: EgressClient): Promise<EgressEndpoint> {
     if (this.open.has(client.sandbox)) throw new AirlockError('EGRESS_EXISTS', `sandbox ${client.sandbox} already has a proxy socket`);
-    const entry: Open = { client, folder: '', sockets: new Set(), server: net.createServer({ allowHalfOpen: true }, (s) => this.accept(entry, s)) };
+    const entry: Open = {
+      client,
+      folder: '',
+      sockets: new Set(),
+      server: net.createServer({ allowHalfOpen: true }, (s) => this.accept(entry, s)),
+    };
     const { folder, socketPath } = await listenInFolder(this.o.dir, client.sandbox, SOCKET_NAME, entry.server);
     entry.folder = folder;
     this.open.set(client.sandbox, entry);
@@ -93,8 +123,12 @@ export class EgressProxy {
     e.sockets.add(s);
     s.on('close', () => e.sockets.delete(s));
     s.on('error', () => s.destroy());
-    if (e.sockets.size > MAX_CONNECTIONS) return reply(s, 503, `sandbox ${e.client.sandbox} has ${MAX_CONNECTIONS} connections open already`);
-    void this.serve(e, s).catch((err) => { this.o.log?.(`egress: ${(err as Error).message}`); s.destroy(); });
+    if (e.sockets.size > MAX_CONNECTIONS)
+      return reply(s, 503, `sandbox ${e.client.sandbox} has ${MAX_CONNECTIONS} connections open already`);
+    void this.serve(e, s).catch((err) => {
+      this.o.log?.(`egress: ${(err as Error).message}`);
+      s.destroy();
+    });
   }
 
   private async serve(e: Open, s: net.Socket): Promise<void> {
@@ -119,36 +153,70 @@ export class EgressProxy {
   /** The decision, durable in the log before anything connects (or is refused). */
   private record(e: Open, id: string, res: string, v: Verdict, via: ProxyRequest['kind'] | 'refused'): Promise<void> {
     const c = e.client;
-    return recordThenAct(this.o.audit, {
-      session: c.session ?? null, subject: `${c.subject.kind}:${c.subject.id}`, action: 'net.connect', resource: res, decision: v.decision,
-      ruleIds: v.matched.slice(0, 64),
-      payload: { connection: id, sandbox: c.sandbox, task: c.task ?? null, via, policy: v.policy, answer: v.answer ?? null, reason: v.reason,
-        address: v.address?.text ?? null, addresses: v.addresses ?? [] },
-    }, () => undefined);
+    return recordThenAct(
+      this.o.audit,
+      {
+        session: c.session ?? null,
+        subject: `${c.subject.kind}:${c.subject.id}`,
+        action: 'net.connect',
+        resource: res,
+        decision: v.decision,
+        ruleIds: v.matched.slice(0, 64),
+        payload: {
+          connection: id,
+          sandbox: c.sandbox,
+          task: c.task ?? null,
+          via,
+          policy: v.policy,
+          answer: v.answer ?? null,
+          reason: v.reason,
+          address: v.address?.text ?? null,
+          addresses: v.addresses ?? [],
+        },
+      },
+      () => undefined,
+    );
   }
 
   /** Connects to exactly the judged address, then relays; the byte counts are recorded when both sides are done. */
   private async relay(e: Open, id: string, s: net.Socket, req: ProxyRequest, v: Verdict, rest: Buffer): Promise<void> {
     const started = Date.now();
-    let up = 0, down = 0;
+    let up = 0,
+      down = 0;
     type Read = ReturnType<typeof takeRead>;
     let toSandbox: ((r: Read) => boolean) | undefined;
     const early: Read[] = []; // bytes read before the relay is wired (none expected: nothing is sent upstream before)
-    const upstream = net.connect({ host: v.address!.text, port: req.target.port, family: v.address!.family, allowHalfOpen: true,
-      onread: { buffer: READ_BUFFER, callback: (n, buf) => {
-        const r = takeRead(n, buf);
-        // Returning false pauses the upstream until the sandbox side drains (the same back-pressure as pipe()).
-        if (toSandbox) return toSandbox(r);
-        early.push(r);
-        return false;
-      } } });
+    const upstream = net.connect({
+      host: v.address!.text,
+      port: req.target.port,
+      family: v.address!.family,
+      allowHalfOpen: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n, buf) => {
+          const r = takeRead(n, buf);
+          // Returning false pauses the upstream until the sandbox side drains (the same back-pressure as pipe()).
+          if (toSandbox) return toSandbox(r);
+          early.push(r);
+          return false;
+        },
+      },
+    });
     e.sockets.add(upstream);
     upstream.on('close', () => e.sockets.delete(upstream));
     const connected = await new Promise<Error | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(new Error(`no answer within ${this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS} ms`)),
-        this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
-      upstream.once('connect', () => { clearTimeout(timer); resolve(undefined); });
-      upstream.once('error', (err) => { clearTimeout(timer); resolve(err); });
+      const timer = setTimeout(
+        () => resolve(new Error(`no answer within ${this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS} ms`)),
+        this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      );
+      upstream.once('connect', () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+      upstream.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(err);
+      });
     });
     const done = (error?: string) => this.closed(e, id, resource(req.target), { up, down, ms: Date.now() - started, error });
     if (connected) {
@@ -159,13 +227,24 @@ export class EgressProxy {
     // Small writes (a TLS handshake through a tunnel) go out at once: Nagle with delayed ACKs could stall them.
     upstream.setNoDelay(true);
     let finished = false;
-    const finish = (err?: Error) => { if (finished) return; finished = true; s.destroy(); upstream.destroy(); done(err?.message); };
-    s.on('close', () => finish()); upstream.on('close', () => finish());
-    s.on('error', finish); upstream.on('error', finish);
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      s.destroy();
+      upstream.destroy();
+      done(err?.message);
+    };
+    s.on('close', () => finish());
+    upstream.on('close', () => finish());
+    s.on('error', finish);
+    upstream.on('error', finish);
     // The tunnel's 200 goes first; then upstream bytes (a server that speaks first, e.g. an SSH banner, waits for it).
     if (req.kind === 'connect') s.write('HTTP/1.1 200 Connection established\r\n\r\n');
     // A buffer goes back to the free list only once written (or dropped by a socket that died: the callback still runs).
-    toSandbox = (r) => { down += r.data.length; return s.write(r.data, r.release && (() => r.release!())); };
+    toSandbox = (r) => {
+      down += r.data.length;
+      return s.write(r.data, r.release && (() => r.release!()));
+    };
     const held = early.splice(0);
     for (const d of held) toSandbox(d);
     if (held.length) upstream.resume();
@@ -174,7 +253,10 @@ export class EgressProxy {
     upstream.on('end', () => s.end());
     s.on('end', () => upstream.end());
     if (req.kind === 'connect') {
-      s.on('data', (d: Buffer) => { up += d.length; if (!upstream.write(d)) s.pause(); });
+      s.on('data', (d: Buffer) => {
+        up += d.length;
+        if (!upstream.write(d)) s.pause();
+      });
       upstream.on('drain', () => s.resume());
       s.resume();
       return;
@@ -183,7 +265,8 @@ export class EgressProxy {
     let body = req.bodyBytes;
     const send = (d: Buffer) => {
       const part = d.subarray(0, body);
-      body -= part.length; up += part.length;
+      body -= part.length;
+      up += part.length;
       if (part.length && !upstream.write(part)) s.pause();
       if (body === 0) s.off('data', send);
     };
@@ -191,7 +274,10 @@ export class EgressProxy {
     up += head.length;
     upstream.write(head);
     if (rest.length && body) send(rest);
-    if (body) { s.on('data', send); upstream.on('drain', () => s.resume()); }
+    if (body) {
+      s.on('data', send);
+      upstream.on('drain', () => s.resume());
+    }
     s.resume();
   }
 
@@ -199,8 +285,13 @@ export class EgressProxy {
   private closed(e: Open, id: string, res: string, x: { up: number; down: number; ms: number; error?: string }): void {
     try {
       const log = this.o.audit?.();
-      log?.append({ session: e.client.session ?? null, subject: `${e.client.subject.kind}:${e.client.subject.id}`, action: 'net.close',
-        resource: res, payload: { connection: id, sandbox: e.client.sandbox, bytesUp: x.up, bytesDown: x.down, durationMs: x.ms, error: x.error ?? null } });
+      log?.append({
+        session: e.client.session ?? null,
+        subject: `${e.client.subject.kind}:${e.client.subject.id}`,
+        action: 'net.close',
+        resource: res,
+        payload: { connection: id, sandbox: e.client.sandbox, bytesUp: x.up, bytesDown: x.down, durationMs: x.ms, error: x.error ?? null },
+      });
     } catch (err) {
       this.o.log?.(`egress: the close of ${id} was not recorded: ${(err as Error).message}`);
     }
@@ -209,6 +300,8 @@ export class EgressProxy {
 
 function reply(s: net.Socket, status: number, reason: string): void {
   const body = `${reason.replace(/[\r\n]/g, ' ')}\n`;
-  s.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
-    + `Connection: close\r\n\r\n${body}`);
+  s.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
 }

@@ -44,10 +44,15 @@ export function egressWiring(ep: EgressEndpoint): { mount: MountSpec; env: Recor
     mount: { type: 'bind', source: ep.hostFolder, target: SANDBOX_EGRESS_DIR, readOnly: true },
     env: {
       AIRLOCK_EGRESS_SOCKET: `${SANDBOX_EGRESS_DIR}/${SOCKET_NAME}`,
-      HTTP_PROXY: PROXY_URL, HTTPS_PROXY: PROXY_URL, http_proxy: PROXY_URL, https_proxy: PROXY_URL,
+      HTTP_PROXY: PROXY_URL,
+      HTTPS_PROXY: PROXY_URL,
+      http_proxy: PROXY_URL,
+      https_proxy: PROXY_URL,
       // Loopback test servers inside the sandbox are reached directly; everything else goes through the proxy.
-      NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1',
-      npm_config_proxy: PROXY_URL, npm_config_https_proxy: PROXY_URL,
+      NO_PROXY: 'localhost,127.0.0.1,::1',
+      no_proxy: 'localhost,127.0.0.1,::1',
+      npm_config_proxy: PROXY_URL,
+      npm_config_https_proxy: PROXY_URL,
     },
   };
 }

@@ -5,14 +5,23 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 
-export async function listenInFolder(dir: string, sandbox: string, name: string, server: net.Server): Promise<{ folder: string; socketPath: string }> {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(sandbox)) throw new AirlockError('EGRESS_BAD_SANDBOX', `sandbox id ${JSON.stringify(sandbox)} is not a plain name`);
+export async function listenInFolder(
+  dir: string,
+  sandbox: string,
+  name: string,
+  server: net.Server,
+): Promise<{ folder: string; socketPath: string }> {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(sandbox))
+    throw new AirlockError('EGRESS_BAD_SANDBOX', `sandbox id ${JSON.stringify(sandbox)} is not a plain name`);
   const folder = path.join(dir, sandbox);
   fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
   fs.chmodSync(folder, 0o755);
   const socketPath = path.join(folder, name);
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(socketPath, () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
   fs.chmodSync(socketPath, 0o666);
   return { folder, socketPath };
 }

@@ -14,7 +14,9 @@ export type TargetResult = { ok: true; target: Target } | { ok: false; reason: s
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_AUTHORITY = 300;
 
-function refuse(reason: string): TargetResult { return { ok: false, reason }; }
+function refuse(reason: string): TargetResult {
+  return { ok: false, reason };
+}
 
 /** The `host:port` resource `net.connect` and `net.private` rules are matched against. */
 export function resource(t: Target): string {
@@ -69,7 +71,8 @@ function parsePort(text: string | undefined, fallback?: number): { ok: true; por
   if (text === undefined || text === '') {
     return fallback ? { ok: true, port: fallback } : { ok: false, reason: 'a port is required (host:port)' };
   }
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) return { ok: false, reason: `port ${JSON.stringify(text)} is not 1-65535` };
+  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535)
+    return { ok: false, reason: `port ${JSON.stringify(text)} is not 1-65535` };
   return { ok: true, port: Number(text) };
 }
 

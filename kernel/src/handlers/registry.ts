@@ -60,8 +60,19 @@ type Needs<K extends keyof KernelServices> = Pick<KernelServices, K>;
 
 export function createHandlers(s: KernelServices): KernelHandlers {
   return {
-    ...kernelHandlers(s), ...fsHandlers(s), ...policyHandlers(s), ...reviewHandlers(s), ...schedulerHandlers(s), ...workflowHandlers(s),
-    ...sandboxHandlers(s), ...auditHandlers(s), ...provenanceHandlers(s), ...taskHandlers(s), ...sessionsHandlers(s), ...externalHandlers(s), ...mcpHandlers(s),
+    ...kernelHandlers(s),
+    ...fsHandlers(s),
+    ...policyHandlers(s),
+    ...reviewHandlers(s),
+    ...schedulerHandlers(s),
+    ...workflowHandlers(s),
+    ...sandboxHandlers(s),
+    ...auditHandlers(s),
+    ...provenanceHandlers(s),
+    ...taskHandlers(s),
+    ...sessionsHandlers(s),
+    ...externalHandlers(s),
+    ...mcpHandlers(s),
     ...pluginsHandlers(s),
   };
 }
@@ -71,7 +82,10 @@ export const kernelHandlers = (s: Needs<'version' | 'startedAt' | 'config'>) => 
 
 export const fsHandlers = (s: Needs<'policy' | 'config'> & AuditWriter) => ({ 'fs/read': read(s) });
 
-export const policyHandlers = (s: Needs<'policy'> & AuditWriter) => ({ 'policy/evaluate': policyEvaluate(s), 'policy/check': policyCheck(s) });
+export const policyHandlers = (s: Needs<'policy'> & AuditWriter) => ({
+  'policy/evaluate': policyEvaluate(s),
+  'policy/check': policyCheck(s),
+});
 
 export const reviewHandlers = (s: VerifyServices & ProvenanceSources) => ({
   'review/list': reviewList(s),

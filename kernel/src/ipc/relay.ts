@@ -6,10 +6,17 @@ import * as path from 'node:path';
 import { SOCKET_NAME, TOKEN_NAME } from '../config';
 
 const dir = process.env.AIRLOCK_SOCKET_DIR ?? '/run/airlock';
-const fail = (why: string) => { process.stderr.write(`airlock relay: ${why}\n`); process.exit(1); };
+const fail = (why: string) => {
+  process.stderr.write(`airlock relay: ${why}\n`);
+  process.exit(1);
+};
 
 if (process.argv[2] === '--token') {
-  try { process.stdout.write(fs.readFileSync(path.join(dir, TOKEN_NAME), 'utf8').trim()); } catch (e) { fail(`no token yet (${(e as NodeJS.ErrnoException).code})`); }
+  try {
+    process.stdout.write(fs.readFileSync(path.join(dir, TOKEN_NAME), 'utf8').trim());
+  } catch (e) {
+    fail(`no token yet (${(e as NodeJS.ErrnoException).code})`);
+  }
 } else {
   const sock = net.createConnection(path.join(dir, SOCKET_NAME));
   sock.on('error', (e: NodeJS.ErrnoException) => fail(`cannot reach the kernel socket: ${e.code ?? e.message}`));

@@ -54,13 +54,18 @@ export class KernelServer extends Disposable {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.socketPath, () => { server.off('error', reject); resolve(); });
+      server.listen(this.socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     fs.chmodSync(this.socketPath, 0o666); // Access is decided by peer uid + token, not file mode (container uid differs).
-    this._register(toDisposable(() => {
-      server.close();
-      for (const c of this.connections) c.dispose();
-    }));
+    this._register(
+      toDisposable(() => {
+        server.close();
+        for (const c of this.connections) c.dispose();
+      }),
+    );
   }
 
   /** Sends an event to every connected, greeted client. */
@@ -80,7 +85,10 @@ export class KernelServer extends Disposable {
         peerUid = peerCredentials(socket).uid;
       } catch (e) {
         // Fail closed, but say why once in the kernel's log (doctor shows it): a silent close looks like a crash.
-        if (!this.saidNoPeerCred) { this.saidNoPeerCred = true; process.stderr.write(`refusing connections: ${formatError(e)}\n`); }
+        if (!this.saidNoPeerCred) {
+          this.saidNoPeerCred = true;
+          process.stderr.write(`refusing connections: ${formatError(e)}\n`);
+        }
         socket.destroy();
         return;
       }
@@ -96,8 +104,11 @@ export class KernelServer extends Disposable {
       kernel: this.options.kernel,
       authorize: (hello) => {
         if (!hello.token || !timingSafeEqual(hello.token, this.token)) {
-          throw new AirlockError(ErrorCodes.Unauthorized, 'missing or wrong kernel token',
-            `read it from ${TOKEN_NAME} in the kernel socket directory (the CLI and extension do this for you)`);
+          throw new AirlockError(
+            ErrorCodes.Unauthorized,
+            'missing or wrong kernel token',
+            `read it from ${TOKEN_NAME} in the kernel socket directory (the CLI and extension do this for you)`,
+          );
         }
         this.leaveWaiting(conn);
         transport.setMaxFrameBytes(MAX_FRAME_BYTES);
@@ -105,14 +116,24 @@ export class KernelServer extends Disposable {
     });
     const max = this.options.preAuth?.maxConnections ?? MAX_PRE_AUTH_CONNECTIONS;
     // Over the cap, the oldest waiting peer goes: a client that says hello at once is never starved by silent ones.
-    for (const [old] of this.waiting) { if (this.waiting.size < max) break; this.leaveWaiting(old); old.dispose(); }
-    const timer = setTimeout(() => { this.waiting.delete(conn); conn.dispose(); }, this.options.preAuth?.timeoutMs ?? PRE_AUTH_TIMEOUT_MS);
+    for (const [old] of this.waiting) {
+      if (this.waiting.size < max) break;
+      this.leaveWaiting(old);
+      old.dispose();
+    }
+    const timer = setTimeout(() => {
+      this.waiting.delete(conn);
+      conn.dispose();
+    }, this.options.preAuth?.timeoutMs ?? PRE_AUTH_TIMEOUT_MS);
     timer.unref();
     this.waiting.set(conn, timer);
     this.connections.add(conn);
     // The socket's close, not the connection's event: a connection disposed by us (deadline, eviction, refused hello)
     // does not fire onDidClose, and must not stay in these sets.
-    socket.once('close', () => { this.leaveWaiting(conn); this.connections.delete(conn); });
+    socket.once('close', () => {
+      this.leaveWaiting(conn);
+      this.connections.delete(conn);
+    });
   }
 
   /** Leaves the pre-auth set (authenticated, or gone). */

@@ -39,40 +39,69 @@ export class IdleMonitor extends Disposable {
     this._register(toDisposable(() => clearInterval(t)));
   }
 
-  private now(): number { return this.o.now?.() ?? Date.now(); }
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
 
   check(): void {
     if (this.fired || this._store.isDisposed) return;
-    if (this.o.busy() !== undefined) { this.since = this.now(); return; }
+    if (this.o.busy() !== undefined) {
+      this.since = this.now();
+      return;
+    }
     if (this.now() - this.since < this.o.idleMs) return;
     this.fired = true;
     this.o.onIdle();
   }
 }
 
-export function kernelBusy(server: Pick<KernelServer, 'connectionCount' | 'waitingCount'>, services: Pick<KernelServices, 'scheduler'>): string | undefined {
+export function kernelBusy(
+  server: Pick<KernelServer, 'connectionCount' | 'waitingCount'>,
+  services: Pick<KernelServices, 'scheduler'>,
+): string | undefined {
   if (server.connectionCount + server.waitingCount > 0) return 'a client is connected';
   const tasks = services.scheduler.list([...BUSY_STATES]);
   return tasks.length ? `${tasks.length} task(s) queued or running` : undefined;
 }
 
 /** The idle stop: recorded first (synchronously), then every sandbox destroyed and the kernel disposed; `exit` ends it. */
-export async function idleStop(services: Pick<KernelServices, 'audit' | 'runtime'>, idleMs: number, dispose: () => void,
-    log: (l: string) => void): Promise<void> {
+export async function idleStop(
+  services: Pick<KernelServices, 'audit' | 'runtime'>,
+  idleMs: number,
+  dispose: () => void,
+  log: (l: string) => void,
+): Promise<void> {
   log(`kernel idle for ${Math.round(idleMs / 1000)} s (no client, no task): stopping`);
   try {
     if (services.audit.sessionsAllowed) {
-      await services.audit.writer.append({ subject: 'kernel', action: 'kernel.idle-stop', resource: 'kernel', payload: { idleMs } }, { sync: true });
+      await services.audit.writer.append(
+        { subject: 'kernel', action: 'kernel.idle-stop', resource: 'kernel', payload: { idleMs } },
+        { sync: true },
+      );
     }
-  } catch (e) { log(`kernel.idle-stop not recorded: ${formatError(e)}`); }
-  if (services.runtime instanceof SandboxManager) await services.runtime.shutdown().catch((e) => log(`sandbox shutdown: ${formatError(e)}`));
+  } catch (e) {
+    log(`kernel.idle-stop not recorded: ${formatError(e)}`);
+  }
+  if (services.runtime instanceof SandboxManager)
+    await services.runtime.shutdown().catch((e) => log(`sandbox shutdown: ${formatError(e)}`));
   dispose();
 }
 
 /** Watches a started kernel; undefined when idle shutdown is off. */
-export function watchIdle(k: { server: KernelServer; services: KernelServices; dispose(): void }, idleMs: number | undefined,
-    exit: (code: number) => void, log: (l: string) => void): IdleMonitor | undefined {
+export function watchIdle(
+  k: { server: KernelServer; services: KernelServices; dispose(): void },
+  idleMs: number | undefined,
+  exit: (code: number) => void,
+  log: (l: string) => void,
+): IdleMonitor | undefined {
   if (!idleMs) return undefined;
-  return new IdleMonitor({ idleMs, busy: () => kernelBusy(k.server, k.services),
-    onIdle: () => void idleStop(k.services, idleMs, () => k.dispose(), log).then(() => exit(0), () => exit(0)) });
+  return new IdleMonitor({
+    idleMs,
+    busy: () => kernelBusy(k.server, k.services),
+    onIdle: () =>
+      void idleStop(k.services, idleMs, () => k.dispose(), log).then(
+        () => exit(0),
+        () => exit(0),
+      ),
+  });
 }

@@ -18,17 +18,30 @@ const clients = new Map<string, Docker>();
 /** One dockerode client per engine socket. */
 export function engineAt(socketPath: string): Docker {
   let d = clients.get(socketPath);
-  if (!d) { d = new Docker({ socketPath }); clients.set(socketPath, d); }
+  if (!d) {
+    d = new Docker({ socketPath });
+    clients.set(socketPath, d);
+  }
   return d;
 }
 
 /** How much of the process's stderr is kept for the reason it died (everything from below is untrusted and capped). */
 const STDERR_TAIL = 4096;
 
-export async function engineExecStream(docker: Docker, id: string, argv: string[],
-  o: { user?: string; env?: Record<string, string>; workingDir?: string } = {}): Promise<EngineExecStream> {
+export async function engineExecStream(
+  docker: Docker,
+  id: string,
+  argv: string[],
+  o: { user?: string; env?: Record<string, string>; workingDir?: string } = {},
+): Promise<EngineExecStream> {
   const exec = await docker.getContainer(id).exec({
-    Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, User: o.user, WorkingDir: o.workingDir,
+    Cmd: argv,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: o.user,
+    WorkingDir: o.workingDir,
     // The environment lives in the engine's memory for the exec, never in a file in the sandbox.
     Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
   });
@@ -37,16 +50,33 @@ export async function engineExecStream(docker: Docker, id: string, argv: string[
   const err = new PassThrough();
   docker.modem.demuxStream(raw, out, err);
   let tail = '';
-  err.on('data', (c: Buffer) => { tail = (tail + c.toString('utf8')).slice(-STDERR_TAIL); });
+  err.on('data', (c: Buffer) => {
+    tail = (tail + c.toString('utf8')).slice(-STDERR_TAIL);
+  });
   const stdio = new Duplex({
-    read() { out.resume(); },
-    write(chunk, _enc, cb) { raw.write(chunk, cb); },
-    final(cb) { raw.end(); cb(); },
-    destroy(e, cb) { raw.destroy(); cb(e); },
+    read() {
+      out.resume();
+    },
+    write(chunk, _enc, cb) {
+      raw.write(chunk, cb);
+    },
+    final(cb) {
+      raw.end();
+      cb();
+    },
+    destroy(e, cb) {
+      raw.destroy();
+      cb(e);
+    },
   });
   // Back-pressure: stop reading the engine while our reader is behind.
-  out.on('data', (c: Buffer) => { if (!stdio.push(c)) out.pause(); });
-  const ended = () => { out.end(); err.end(); };
+  out.on('data', (c: Buffer) => {
+    if (!stdio.push(c)) out.pause();
+  });
+  const ended = () => {
+    out.end();
+    err.end();
+  };
   out.on('end', () => stdio.push(null));
   raw.on('end', ended);
   raw.on('close', ended);
@@ -54,6 +84,12 @@ export async function engineExecStream(docker: Docker, id: string, argv: string[
   return {
     stdio,
     stderrTail: () => tail,
-    exitCode: async () => { try { return (await exec.inspect()).ExitCode ?? null; } catch { return null; } },
+    exitCode: async () => {
+      try {
+        return (await exec.inspect()).ExitCode ?? null;
+      } catch {
+        return null;
+      }
+    },
   };
 }

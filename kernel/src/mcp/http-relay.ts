@@ -30,33 +30,55 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
     const body = init?.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
     if (body) headers.set('content-length', String(body.length));
     const plain: Record<string, string> = {};
-    headers.forEach((v, k) => { plain[k] = v; });
+    headers.forEach((v, k) => {
+      plain[k] = v;
+    });
     const stream = await connect();
     return new Promise<Response>((resolve, reject) => {
-      const req = http.request({
-        method: init?.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: plain,
-        createConnection: () => stream as unknown as import('node:net').Socket, signal,
-      }, (res) => {
-        let seen = 0;
-        const capped = new Readable({ read() { res.resume(); } });
-        res.on('data', (c: Buffer) => {
-          seen += c.length;
-          if (seen > maxBytes) { capped.destroy(new Error(`the MCP server's response exceeded ${maxBytes} bytes`)); res.destroy(); return; }
-          if (!capped.push(c)) res.pause();
-        });
-        res.on('end', () => capped.push(null));
-        res.on('error', (e) => capped.destroy(e));
-        capped.on('close', () => { res.destroy(); stream.destroy(); });
-        const out = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
-        const status = res.statusCode ?? 502;
-        // Bodies are not allowed on these statuses (Response refuses one).
-        const nobody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
-        if (nobody) res.resume();
-        const web = nobody ? null : (Readable.toWeb(capped) as ReadableStream<Uint8Array>);
-        resolve(new Response(web, { status, statusText: res.statusMessage, headers: out }));
+      const req = http.request(
+        {
+          method: init?.method ?? 'GET',
+          path: `${url.pathname}${url.search}`,
+          headers: plain,
+          createConnection: () => stream as unknown as import('node:net').Socket,
+          signal,
+        },
+        (res) => {
+          let seen = 0;
+          const capped = new Readable({
+            read() {
+              res.resume();
+            },
+          });
+          res.on('data', (c: Buffer) => {
+            seen += c.length;
+            if (seen > maxBytes) {
+              capped.destroy(new Error(`the MCP server's response exceeded ${maxBytes} bytes`));
+              res.destroy();
+              return;
+            }
+            if (!capped.push(c)) res.pause();
+          });
+          res.on('end', () => capped.push(null));
+          res.on('error', (e) => capped.destroy(e));
+          capped.on('close', () => {
+            res.destroy();
+            stream.destroy();
+          });
+          const out = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+          const status = res.statusCode ?? 502;
+          // Bodies are not allowed on these statuses (Response refuses one).
+          const nobody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
+          if (nobody) res.resume();
+          const web = nobody ? null : (Readable.toWeb(capped) as ReadableStream<Uint8Array>);
+          resolve(new Response(web, { status, statusText: res.statusMessage, headers: out }));
+        },
+      );
+      req.on('error', (e) => {
+        stream.destroy();
+        reject(e);
       });
-      req.on('error', (e) => { stream.destroy(); reject(e); });
       req.end(body);
     });
   };
@@ -88,14 +110,23 @@ export function firstLine(d: Duplex): Promise<string | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     const done = (v: string | null) => {
-      d.off('data', onData); d.off('end', onEnd); d.off('error', onEnd); d.off('close', onEnd);
+      d.off('data', onData);
+      d.off('end', onEnd);
+      d.off('error', onEnd);
+      d.off('close', onEnd);
       resolve(v);
     };
     const onEnd = () => done(null);
     const onData = (c: Buffer) => {
       buf = Buffer.concat([buf, c]);
       const i = buf.indexOf(10);
-      if (i < 0) { if (buf.length > 64) { d.pause(); done(null); } return; }
+      if (i < 0) {
+        if (buf.length > 64) {
+          d.pause();
+          done(null);
+        }
+        return;
+      }
       d.pause();
       const rest = buf.subarray(i + 1);
       if (rest.length) d.unshift(rest);
@@ -111,12 +142,24 @@ export function firstLine(d: Duplex): Promise<string | null> {
 /** A fresh stream over one that `firstLine` left paused: it flows again when its new reader reads (nothing is lost). */
 export function adopt(src: Duplex): Duplex {
   const d = new Duplex({
-    read() { src.resume(); },
-    write(c, enc, cb) { src.write(c, enc, cb); },
-    final(cb) { src.end(); cb(); },
-    destroy(err, cb) { src.destroy(); cb(err); },
+    read() {
+      src.resume();
+    },
+    write(c, enc, cb) {
+      src.write(c, enc, cb);
+    },
+    final(cb) {
+      src.end();
+      cb();
+    },
+    destroy(err, cb) {
+      src.destroy();
+      cb(err);
+    },
   });
-  src.on('data', (c: Buffer) => { if (!d.push(c)) src.pause(); });
+  src.on('data', (c: Buffer) => {
+    if (!d.push(c)) src.pause();
+  });
   src.on('end', () => d.push(null));
   src.on('error', (e: Error) => d.destroy(e));
   return d;

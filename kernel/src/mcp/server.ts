@@ -30,7 +30,10 @@ export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'destroy' | 
 /** Lifecycle records (`mcp.server.*`, subject `plugin:mcp:<server>`): durable before the state they announce counts. */
 export type McpRecord = (action: string, server: string, payload: Record<string, unknown>) => Promise<void>;
 /** Who else runs a stdio server this way (tool plugins, kernel/src/plugins/): their template and scheduler task. */
-export interface McpRunOptions { template?: string; task?: string }
+export interface McpRunOptions {
+  template?: string;
+  task?: string;
+}
 
 export class McpServerRun implements McpCaller {
   private st: McpServerState['state'] = 'starting';
@@ -44,29 +47,56 @@ export class McpServerRun implements McpCaller {
   /** Serialises calls: one stdio server answers in any order, but its state must not be judged mid-call by another. */
   readonly started: Promise<void>;
 
-  constructor(readonly config: McpServerConfig, private readonly sandboxes: McpSandboxes, private readonly record: McpRecord,
-    private readonly version: string, private readonly opts: McpRunOptions = {}) {
+  constructor(
+    readonly config: McpServerConfig,
+    private readonly sandboxes: McpSandboxes,
+    private readonly record: McpRecord,
+    private readonly version: string,
+    private readonly opts: McpRunOptions = {},
+  ) {
     this.started = this.start().catch((err) => this.fail(AirlockError.from(err, 'MCP_SERVER_START_FAILED').message));
   }
 
-  get name(): string { return this.config.name; }
-  private get template(): string { return this.opts.template ?? MCP_TEMPLATE; }
+  get name(): string {
+    return this.config.name;
+  }
+  private get template(): string {
+    return this.opts.template ?? MCP_TEMPLATE;
+  }
   /** The last lines the server wrote to stderr (a plugin's log). */
-  stderrTail(): string { return this.proc?.stderrTail() ?? ''; }
-  get state(): McpServerState['state'] { return this.st; }
-  get tools(): readonly McpToolInfo[] { return this.st === 'ready' ? this.list : []; }
+  stderrTail(): string {
+    return this.proc?.stderrTail() ?? '';
+  }
+  get state(): McpServerState['state'] {
+    return this.st;
+  }
+  get tools(): readonly McpToolInfo[] {
+    return this.st === 'ready' ? this.list : [];
+  }
 
   info(): McpServerState {
-    return { name: this.name, state: this.st, ...(this.why ? { reason: this.why } : {}), tools: this.tools.map((t) => t.name),
-      ...(this.sandbox ? { sandbox: this.sandbox } : {}) };
+    return {
+      name: this.name,
+      state: this.st,
+      ...(this.why ? { reason: this.why } : {}),
+      tools: this.tools.map((t) => t.name),
+      ...(this.sandbox ? { sandbox: this.sandbox } : {}),
+    };
   }
 
   private async start(): Promise<void> {
     const c = this.config;
-    await this.record('mcp.server.start', c.name, { command: c.command ?? null, args: c.args, env: Object.keys(c.env).sort(), package: c.package ?? null,
-      transport: c.url ? { type: 'remote', url: c.url } : c.http ? { type: 'http', ...c.http } : { type: 'stdio' } });
+    await this.record('mcp.server.start', c.name, {
+      command: c.command ?? null,
+      args: c.args,
+      env: Object.keys(c.env).sort(),
+      package: c.package ?? null,
+      transport: c.url ? { type: 'remote', url: c.url } : c.http ? { type: 'http', ...c.http } : { type: 'stdio' },
+    });
     const sb = await this.sandboxes.create({
-      template: this.template, task: this.opts.task ?? `mcp:${c.name}`, volumes: ['/out'],
+      template: this.template,
+      task: this.opts.task ?? `mcp:${c.name}`,
+      volumes: ['/out'],
       mounts: c.package ? [{ type: 'bind', source: c.package.hostDir, target: MCP_PACKAGE_DIR, readOnly: true }] : [],
     });
     this.sandbox = sb.id;
@@ -76,13 +106,18 @@ export class McpServerRun implements McpCaller {
     let transport: Transport;
     if (c.url) transport = await this.remoteTransport(sb.containerId!, t.user, new URL(c.url));
     else {
-      this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...c.args],
-        { user: t.user, env: c.env, workingDir: t.workdir });
+      this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...c.args], {
+        user: t.user,
+        env: c.env,
+        workingDir: t.workdir,
+      });
       transport = c.http ? await this.httpTransport(sb.containerId!, t.user, c.http) : new SandboxStdioTransport(this.proc.stdio);
     }
     const client = new Client({ name: 'airlock', version: this.version });
     // A process of ours that ends says why (exit code, stderr); a remote server has none: its connect error is the reason.
-    const onclose = () => { this.dying ??= this.died(); };
+    const onclose = () => {
+      this.dying ??= this.died();
+    };
     if (!c.url) client.onclose = onclose;
     this.client = client;
     await client.connect(transport, { timeout: START_TIMEOUT_MS });
@@ -108,16 +143,22 @@ export class McpServerRun implements McpCaller {
    */
   private async httpTransport(containerId: string, user: string | undefined, h: { port: number; path: string }): Promise<Transport> {
     const proc = this.proc!;
-    proc.stdio.on('end', () => { this.dying ??= this.died(); });
+    proc.stdio.on('end', () => {
+      this.dying ??= this.died();
+    });
     proc.stdio.resume();
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (this.st !== 'starting') throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} ended before it listened on port ${h.port}`);
+      if (this.st !== 'starting')
+        throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} ended before it listened on port ${h.port}`);
       const r = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', PROBE_SOURCE, String(h.port)], timeoutMs: 10_000 });
       if (r.exitCode === 0) break;
       if (Date.now() > deadline) {
-        throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} did not listen on port ${h.port} within ${START_TIMEOUT_MS} ms`,
-          'check the port it serves streamable HTTP on (`airlock mcp add … --port`)');
+        throw new AirlockError(
+          'MCP_SERVER_START_FAILED',
+          `MCP server ${this.name} did not listen on port ${h.port} within ${START_TIMEOUT_MS} ms`,
+          'check the port it serves streamable HTTP on (`airlock mcp add … --port`)',
+        );
       }
       await new Promise((res) => setTimeout(res, PROBE_EVERY_MS));
     }
@@ -135,16 +176,25 @@ export class McpServerRun implements McpCaller {
     // Through the exec agent first: it runs the forwarder to the proxy socket on the sandbox's loopback. (Not a probe of
     // the port: that would be a connection the proxy records as refused.)
     const up = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', ''], timeoutMs: 10_000 });
-    if (up.exitCode !== 0) throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name}: its relay sandbox does not run (${up.stderr.slice(-300)})`);
+    if (up.exitCode !== 0)
+      throw new AirlockError(
+        'MCP_SERVER_START_FAILED',
+        `MCP server ${this.name}: its relay sandbox does not run (${up.stderr.slice(-300)})`,
+      );
     const docker = engineAt(this.sandboxes.runtime.socketPath);
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
     const connect = async (): Promise<Duplex> => {
-      const p = await engineExecStream(docker, containerId, ['node', '-e', TUNNEL_SOURCE, String(FORWARDER_PORT), url.hostname, port], { user });
-      if (await firstLine(p.stdio) !== 'OK') {
+      const p = await engineExecStream(docker, containerId, ['node', '-e', TUNNEL_SOURCE, String(FORWARDER_PORT), url.hostname, port], {
+        user,
+      });
+      if ((await firstLine(p.stdio)) !== 'OK') {
         p.stdio.destroy();
         await new Promise((res) => setTimeout(res, 50)); // the relay's stderr follows its stdout's end
-        throw new AirlockError('MCP_REMOTE_REFUSED', `MCP server ${this.name}: ${url.hostname}:${port} was not reached: ${p.stderrTail().trim().slice(0, 500) || 'the tunnel closed'}`,
-          `a remote server is reached only through the egress proxy: a rule allowing net.connect on ${url.hostname}:${port} for subject plugin:mcp:${this.name}`);
+        throw new AirlockError(
+          'MCP_REMOTE_REFUSED',
+          `MCP server ${this.name}: ${url.hostname}:${port} was not reached: ${p.stderrTail().trim().slice(0, 500) || 'the tunnel closed'}`,
+          `a remote server is reached only through the egress proxy: a rule allowing net.connect on ${url.hostname}:${port} for subject plugin:mcp:${this.name}`,
+        );
       }
       const tunnel = adopt(p.stdio);
       return url.protocol === 'https:' ? tls.connect({ socket: tunnel, servername: url.hostname, ALPNProtocols: ['http/1.1'] }) : tunnel;
@@ -154,15 +204,24 @@ export class McpServerRun implements McpCaller {
 
   /** What runs is what was pinned: the package folder is hashed inside the sandbox, over the mount the server reads. */
   private async checkIdentity(pinned: string): Promise<void> {
-    const r = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', CONTENT_HASH_PROGRAM, MCP_PACKAGE_DIR], timeoutMs: HASH_TIMEOUT_MS });
+    const r = await this.sandboxes.exec(this.sandbox!, {
+      argv: ['node', '-e', CONTENT_HASH_PROGRAM, MCP_PACKAGE_DIR],
+      timeoutMs: HASH_TIMEOUT_MS,
+    });
     const got = r.stdout.trim();
     if (r.exitCode !== 0 || !/^[0-9a-f]{64}$/.test(got)) {
-      throw new AirlockError('MCP_SERVER_IDENTITY', `the package of MCP server ${this.name} could not be hashed: ${r.stderr.slice(-500)}`,
-        'is the install folder readable by you? `airlock mcp add` again reinstalls it');
+      throw new AirlockError(
+        'MCP_SERVER_IDENTITY',
+        `the package of MCP server ${this.name} could not be hashed: ${r.stderr.slice(-500)}`,
+        'is the install folder readable by you? `airlock mcp add` again reinstalls it',
+      );
     }
     if (got !== pinned) {
-      throw new AirlockError('MCP_SERVER_CHANGED', `the package of MCP server ${this.name} changed since it was added (sha256 ${got.slice(0, 12)}…, pinned ${pinned.slice(0, 12)}…)`,
-        `review the change, then \`airlock mcp add ${this.name} …\` again to pin the new content`);
+      throw new AirlockError(
+        'MCP_SERVER_CHANGED',
+        `the package of MCP server ${this.name} changed since it was added (sha256 ${got.slice(0, 12)}…, pinned ${pinned.slice(0, 12)}…)`,
+        `review the change, then \`airlock mcp add ${this.name} …\` again to pin the new content`,
+      );
     }
   }
 
@@ -170,23 +229,36 @@ export class McpServerRun implements McpCaller {
     await this.started;
     const client = this.client;
     if (this.st !== 'ready' || !client) {
-      throw new AirlockError('MCP_SERVER_FAILED', `MCP server ${this.name} is ${this.st}${this.why ? `: ${this.why}` : ''}`,
-        'continue without this server\'s tools; `airlock mcp list` shows why, and reconfiguring restarts it');
+      throw new AirlockError(
+        'MCP_SERVER_FAILED',
+        `MCP server ${this.name} is ${this.st}${this.why ? `: ${this.why}` : ''}`,
+        "continue without this server's tools; `airlock mcp list` shows why, and reconfiguring restarts it",
+      );
     }
     try {
-      return await client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: this.config.callTimeoutMs }) as CallToolResult;
+      return (await client.callTool({ name: tool, arguments: args }, undefined, {
+        signal,
+        timeout: this.config.callTimeoutMs,
+      })) as CallToolResult;
     } catch (err) {
       if (signal.aborted || isAbortError(err)) throw err;
       if ((err as { code?: number }).code === -32000) await (this.dying ??= this.died()); // the SDK's "connection closed"
-      if ((err as { code?: number }).code === -32001) { // the SDK's request timeout
+      if ((err as { code?: number }).code === -32001) {
+        // the SDK's request timeout
         await this.fail(`did not answer a call of ${tool} within ${this.config.callTimeoutMs} ms`);
-        throw new AirlockError('MCP_SERVER_HUNG', `MCP server ${this.name} did not answer ${tool} within ${this.config.callTimeoutMs} ms; it was stopped`,
-          'continue without this server\'s tools');
+        throw new AirlockError(
+          'MCP_SERVER_HUNG',
+          `MCP server ${this.name} did not answer ${tool} within ${this.config.callTimeoutMs} ms; it was stopped`,
+          "continue without this server's tools",
+        );
       }
       if (this.dying) await this.dying; // an HTTP server's process ended during the call: its reason first
       if (this.st !== 'ready') {
-        throw new AirlockError('MCP_SERVER_FAILED', `MCP server ${this.name} failed during ${tool}: ${this.why ?? (err as Error).message}`,
-          'continue without this server\'s tools');
+        throw new AirlockError(
+          'MCP_SERVER_FAILED',
+          `MCP server ${this.name} failed during ${tool}: ${this.why ?? (err as Error).message}`,
+          "continue without this server's tools",
+        );
       }
       throw AirlockError.from(err, 'MCP_CALL_FAILED');
     }
@@ -197,7 +269,9 @@ export class McpServerRun implements McpCaller {
     if (this.st === 'failed' || this.st === 'stopped') return;
     const code = await this.proc?.exitCode();
     const said = this.proc?.stderrTail().trim().split('\n').slice(-3).join(' | ').slice(0, 500);
-    await this.fail(`the server exited${code === null || code === undefined ? '' : ` with code ${code}`}${said ? ` (stderr: ${said})` : ''}`);
+    await this.fail(
+      `the server exited${code === null || code === undefined ? '' : ` with code ${code}`}${said ? ` (stderr: ${said})` : ''}`,
+    );
   }
 
   private async fail(reason: string): Promise<void> {
@@ -220,7 +294,10 @@ export class McpServerRun implements McpCaller {
   private async teardown(reason: string): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client) { client.onclose = undefined; await client.close().catch(() => undefined); }
+    if (client) {
+      client.onclose = undefined;
+      await client.close().catch(() => undefined);
+    }
     await this.stopSandbox(reason);
   }
 

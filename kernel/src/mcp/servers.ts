@@ -31,15 +31,26 @@ export class McpServers implements IDisposable {
     if (new Set(names).size !== names.length) throw new AirlockError('MCP_DUPLICATE_SERVER', 'two MCP servers have the same name');
     const why = managedRefusal(this.d.managed, 'mcp.servers', names);
     if (why) {
-      throw new AirlockError(CONFIG_MANAGED_REFUSED, `MCP servers ${JSON.stringify(names)}: ${why}`,
-        'your administrator manages mcp.servers; `airlock config explain mcp.servers` shows what is allowed');
+      throw new AirlockError(
+        CONFIG_MANAGED_REFUSED,
+        `MCP servers ${JSON.stringify(names)}: ${why}`,
+        'your administrator manages mcp.servers; `airlock config explain mcp.servers` shows what is allowed',
+      );
     }
     const sandboxes = this.d.sandboxes;
     if (servers.length && !sandboxes) {
-      throw new AirlockError('SANDBOX_NO_RUNTIME', 'this kernel has no container engine, so MCP servers cannot run', 'MCP servers only run in sandboxes');
+      throw new AirlockError(
+        'SANDBOX_NO_RUNTIME',
+        'this kernel has no container engine, so MCP servers cannot run',
+        'MCP servers only run in sandboxes',
+      );
     }
     if (servers.length && !sandboxes!.templates.has(MCP_TEMPLATE)) {
-      throw new AirlockError('SANDBOX_UNKNOWN_TEMPLATE', `no sandbox template ${MCP_TEMPLATE}`, 'templates/sandbox/mcp-server.yaml ships with Airlock');
+      throw new AirlockError(
+        'SANDBOX_UNKNOWN_TEMPLATE',
+        `no sandbox template ${MCP_TEMPLATE}`,
+        'templates/sandbox/mcp-server.yaml ships with Airlock',
+      );
     }
     for (const s of servers) for (const v of Object.values(s.env)) this.d.addSecret(v);
     const wanted = new Map(servers.map((s) => [s.name, s]));

@@ -16,7 +16,10 @@ export class SandboxStdioTransport implements Transport {
   private held = 0;
   private closed = false;
 
-  constructor(private readonly stream: Duplex, private readonly maxLine = MCP_MAX_LINE_BYTES) {}
+  constructor(
+    private readonly stream: Duplex,
+    private readonly maxLine = MCP_MAX_LINE_BYTES,
+  ) {}
 
   async start(): Promise<void> {
     this.stream.on('data', (b: Buffer) => this.push(b));
@@ -40,8 +43,13 @@ export class SandboxStdioTransport implements Transport {
     const rest = b.subarray(start);
     this.held += rest.length;
     if (this.held > this.maxLine) {
-      this.fail(new AirlockError('MCP_MESSAGE_TOO_LARGE', `the MCP server sent a message over ${this.maxLine} bytes`,
-        'the server is treated as broken; a tool result that large is not accepted'));
+      this.fail(
+        new AirlockError(
+          'MCP_MESSAGE_TOO_LARGE',
+          `the MCP server sent a message over ${this.maxLine} bytes`,
+          'the server is treated as broken; a tool result that large is not accepted',
+        ),
+      );
       return;
     }
     if (rest.length) this.chunks.push(rest);
@@ -51,9 +59,13 @@ export class SandboxStdioTransport implements Transport {
     const t = text.trim();
     if (!t) return;
     let raw: unknown;
-    try { raw = JSON.parse(t); } catch {
+    try {
+      raw = JSON.parse(t);
+    } catch {
       // A server that logs to stdout breaks the protocol; reported, not fatal (some servers print a banner).
-      this.onerror?.(new AirlockError('MCP_BAD_MESSAGE', `the MCP server wrote a line that is not JSON: ${JSON.stringify(t.slice(0, 200))}`));
+      this.onerror?.(
+        new AirlockError('MCP_BAD_MESSAGE', `the MCP server wrote a line that is not JSON: ${JSON.stringify(t.slice(0, 200))}`),
+      );
       return;
     }
     const parsed = JSONRPCMessageSchema.safeParse(raw);
@@ -78,7 +90,7 @@ export class SandboxStdioTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    if (this.closed) return Promise.reject(new AirlockError('MCP_SERVER_GONE', 'the MCP server\'s stream is closed'));
+    if (this.closed) return Promise.reject(new AirlockError('MCP_SERVER_GONE', "the MCP server's stream is closed"));
     return new Promise((resolve, reject) => {
       this.stream.write(JSON.stringify(message) + '\n', (err) => (err ? reject(err) : resolve()));
     });

@@ -3,7 +3,13 @@
 import * as path from 'node:path';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { AuditEntry, AuditHead, AuditPage, AuditQuery } from '../../../protocol/src/audit';
-import { AIRLOCK_BUILD_TYPE, type AttestationBundle, IN_TOTO_STATEMENT, SLSA_PROVENANCE, type Statement } from '../../../protocol/src/attestation';
+import {
+  AIRLOCK_BUILD_TYPE,
+  type AttestationBundle,
+  IN_TOTO_STATEMENT,
+  SLSA_PROVENANCE,
+  type Statement,
+} from '../../../protocol/src/attestation';
 import type { MergedHunk } from '../../../protocol/src/provenance';
 import { loadAttestKey, signStatement } from '../../../core/src/audit/attestation';
 import type { PatchService } from './service';
@@ -23,8 +29,9 @@ export async function attestSet(d: AttestSources, setId: string): Promise<Attest
   const q = async (x: AuditQuery) => (await d.query({ order: 'asc', limit: 5000, payloads: true, ...x })).entries;
   const review = await q({ action: 'review.', resource: setId });
   const merges = review.filter((e) => e.action === 'review.merged' && (e.payload as { outcome?: string } | null)?.outcome === 'merged');
-  if (!merges.length) throw new AirlockError('ATTEST_NOT_MERGED', `patch set ${setId} has no merge to attest`, 'merge it first (`airlock review merge`)');
-  const hunksOf = (e: AuditEntry) => ((e.payload as { hunks?: MergedHunk[] } | null)?.hunks ?? []);
+  if (!merges.length)
+    throw new AirlockError('ATTEST_NOT_MERGED', `patch set ${setId} has no merge to attest`, 'merge it first (`airlock review merge`)');
+  const hunksOf = (e: AuditEntry) => (e.payload as { hunks?: MergedHunk[] } | null)?.hunks ?? [];
   // What the merge records link to: decisions, tool calls, the task's sandbox, and the task's start (provider, model).
   const linked = new Set<number>();
   for (const h of merges.flatMap(hunksOf)) {
@@ -34,8 +41,14 @@ export async function attestSet(d: AttestSources, setId: string): Promise<Attest
   const task = s.set.taskId ? await q({ session: s.set.taskId }) : [];
   const start = task.find((e) => e.action === 'task.start');
   const entries = [...review, ...task.filter((e) => linked.has(e.seq) || e === start)]
-    .filter((e, i, a) => a.findIndex((x) => x.seq === e.seq) === i).sort((a, b) => a.seq - b.seq);
-  if (entries.length > MAX_ENTRIES) throw new AirlockError('ATTEST_TOO_LARGE', `patch set ${setId} references ${entries.length} audit entries`, `at most ${MAX_ENTRIES} fit one attestation`);
+    .filter((e, i, a) => a.findIndex((x) => x.seq === e.seq) === i)
+    .sort((a, b) => a.seq - b.seq);
+  if (entries.length > MAX_ENTRIES)
+    throw new AirlockError(
+      'ATTEST_TOO_LARGE',
+      `patch set ${setId} references ${entries.length} audit entries`,
+      `at most ${MAX_ENTRIES} fit one attestation`,
+    );
   const head = d.head();
   const lastByPath = new Map<string, MergedHunk>();
   for (const h of merges.flatMap(hunksOf)) lastByPath.set(h.path, h);
@@ -48,10 +61,17 @@ export async function attestSet(d: AttestSources, setId: string): Promise<Attest
     predicate: {
       buildDefinition: {
         buildType: AIRLOCK_BUILD_TYPE,
-        externalParameters: { patchSet: setId, ...(s.set.taskId ? { taskId: s.set.taskId } : {}), ...(tp.provider ? { provider: tp.provider } : {}),
-          ...(tp.model ? { model: tp.model } : {}), ...(tp.mode ? { mode: tp.mode } : {}) },
+        externalParameters: {
+          patchSet: setId,
+          ...(s.set.taskId ? { taskId: s.set.taskId } : {}),
+          ...(tp.provider ? { provider: tp.provider } : {}),
+          ...(tp.model ? { model: tp.model } : {}),
+          ...(tp.mode ? { mode: tp.mode } : {}),
+        },
         internalParameters: { verification: s.verification ?? null },
-        resolvedDependencies: s.set.files.flatMap((f) => ('baseHash' in f && f.baseHash ? [{ name: f.type === 'rename' ? f.from : f.path, digest: { sha256: f.baseHash } }] : [])),
+        resolvedDependencies: s.set.files.flatMap((f) =>
+          'baseHash' in f && f.baseHash ? [{ name: f.type === 'rename' ? f.from : f.path, digest: { sha256: f.baseHash } }] : [],
+        ),
       },
       runDetails: {
         builder: { id: 'https://airlock.dev/kernel', version: { kernel: d.version } },
@@ -64,6 +84,10 @@ export async function attestSet(d: AttestSources, setId: string): Promise<Attest
     },
   };
   const key = loadAttestKey(path.join(d.stateDir, 'keys'));
-  const hunks = merges.flatMap(hunksOf).flatMap((h) => (lines.has(h.hunkId) ? [{ path: h.path, hunkId: h.hunkId, hunkDigest: h.hunkDigest, lines: [...lines.get(h.hunkId)!] }] : []));
+  const hunks = merges
+    .flatMap(hunksOf)
+    .flatMap((h) =>
+      lines.has(h.hunkId) ? [{ path: h.path, hunkId: h.hunkId, hunkDigest: h.hunkDigest, lines: [...lines.get(h.hunkId)!] }] : [],
+    );
   return { envelope: signStatement(st, key), publicKey: key.publicPem, entries, hunks };
 }

@@ -12,8 +12,21 @@ export interface BlameSources {
   blob(hash: string): string | undefined;
 }
 
-interface MergeRec { entry: AuditEntry; setId: string; mergeId: string; treeDigest?: string; verification: Provenance['verification']; hunks: MergedHunk[] }
-interface MergedPayload { mergeId: string; outcome: string; treeDigest?: string; verification?: Provenance['verification']; hunks?: MergedHunk[] }
+interface MergeRec {
+  entry: AuditEntry;
+  setId: string;
+  mergeId: string;
+  treeDigest?: string;
+  verification: Provenance['verification'];
+  hunks: MergedHunk[];
+}
+interface MergedPayload {
+  mergeId: string;
+  outcome: string;
+  treeDigest?: string;
+  verification?: Provenance['verification'];
+  hunks?: MergedHunk[];
+}
 
 /** The merges that wrote hunks into `rel`, oldest first; a merge a later undo reverted is left out. */
 export async function mergesOf(src: Pick<BlameSources, 'query'>, rel: string): Promise<MergeRec[]> {
@@ -24,11 +37,23 @@ export async function mergesOf(src: Pick<BlameSources, 'query'>, rel: string): P
       const p = e.payload as MergedPayload | null;
       if (!p) continue;
       if (p.outcome === 'undone') {
-        for (let i = out.length - 1; i >= 0; i--) if (out[i].setId === e.resource && out[i].mergeId === p.mergeId) { out.splice(i, 1); break; }
+        for (let i = out.length - 1; i >= 0; i--)
+          if (out[i].setId === e.resource && out[i].mergeId === p.mergeId) {
+            out.splice(i, 1);
+            break;
+          }
         continue;
       }
       const hunks = p.outcome === 'merged' ? (p.hunks ?? []).filter((h) => h.path === rel) : [];
-      if (hunks.length) out.push({ entry: e, setId: e.resource, mergeId: p.mergeId, treeDigest: p.treeDigest, verification: p.verification ?? null, hunks });
+      if (hunks.length)
+        out.push({
+          entry: e,
+          setId: e.resource,
+          mergeId: p.mergeId,
+          treeDigest: p.treeDigest,
+          verification: p.verification ?? null,
+          hunks,
+        });
     }
     if (page.nextCursor === undefined || !page.entries.length) return out;
     cursor = page.nextCursor;
@@ -44,7 +69,11 @@ function lineMap(from: string, to: string): Int32Array {
     const n = part.value.length;
     if (part.added) t += n;
     else if (part.removed) f += n;
-    else { for (let i = 0; i < n; i++) map[f + i] = t + i; f += n; t += n; }
+    else {
+      for (let i = 0; i < n; i++) map[f + i] = t + i;
+      f += n;
+      t += n;
+    }
   }
   return map;
 }
@@ -81,15 +110,27 @@ export async function blame(src: BlameSources, rel: string, text: string, lines:
       }
       const hit = m.hunks.find((h) => h.startLine <= at && at <= h.endLine);
       if (hit) {
-        return { ...base, origin: 'merged', trail: [...trail, `written by hunk ${hit.hunkId} in ${name}`],
-          merge: { setId: m.setId, mergeId: m.mergeId, at: m.entry.time, audit: { seq: m.entry.seq, hash: m.entry.hash }, ...(m.treeDigest ? { treeDigest: m.treeDigest } : {}) },
-          hunk: hit, verification: m.verification };
+        return {
+          ...base,
+          origin: 'merged',
+          trail: [...trail, `written by hunk ${hit.hunkId} in ${name}`],
+          merge: {
+            setId: m.setId,
+            mergeId: m.mergeId,
+            at: m.entry.time,
+            audit: { seq: m.entry.seq, hash: m.entry.hash },
+            ...(m.treeDigest ? { treeDigest: m.treeDigest } : {}),
+          },
+          hunk: hit,
+          verification: m.verification,
+        };
       }
       const pre = m.hunks[0].preHash;
       const before = pre === null ? undefined : src.blob(pre);
       if (before === undefined) return stop(`${name} touched the file but not this line, and the content before it is not kept`);
       const to = mapOf(cur, before)[at - 1];
-      if (to === undefined || to < 0) return stop(`line ${at} changed in ${name} outside its hunks (a three-way merge kept the person's edit)`);
+      if (to === undefined || to < 0)
+        return stop(`line ${at} changed in ${name} outside its hunks (a three-way merge kept the person's edit)`);
       trail.push(`${name} touched the file, not this line (line ${to + 1} before it)`);
       cur = before;
       at = to + 1;

@@ -8,12 +8,18 @@ import type { CurrentFile } from './merge-plan';
 import { asText } from './text';
 import { DEFAULT_MAX_DIFF_BYTES } from './generate';
 
-export async function readCurrentFiles(workspace: string, set: PatchSet, signal?: AbortSignal, maxText = DEFAULT_MAX_DIFF_BYTES): Promise<Map<string, CurrentFile | null>> {
+export async function readCurrentFiles(
+  workspace: string,
+  set: PatchSet,
+  signal?: AbortSignal,
+  maxText = DEFAULT_MAX_DIFF_BYTES,
+): Promise<Map<string, CurrentFile | null>> {
   const out = new Map<string, CurrentFile | null>();
-  for (const f of set.files) for (const rel of patchPaths(f)) {
-    if (out.has(rel)) continue;
-    out.set(rel, await readCurrent(path.join(workspace, rel), signal, maxText));
-  }
+  for (const f of set.files)
+    for (const rel of patchPaths(f)) {
+      if (out.has(rel)) continue;
+      out.set(rel, await readCurrent(path.join(workspace, rel), signal, maxText));
+    }
   return out;
 }
 

@@ -42,7 +42,10 @@ export function base85(data: Buffer): string {
   for (let i = 0; i < data.length; i += 4) {
     let v = ((data[i] << 24) | ((data[i + 1] ?? 0) << 16) | ((data[i + 2] ?? 0) << 8) | (data[i + 3] ?? 0)) >>> 0;
     let chunk = '';
-    for (let k = 0; k < 5; k++) { chunk = B85[v % 85] + chunk; v = Math.floor(v / 85); }
+    for (let k = 0; k < 5; k++) {
+      chunk = B85[v % 85] + chunk;
+      v = Math.floor(v / 85);
+    }
     out += chunk;
   }
   return out;
@@ -55,7 +58,10 @@ export function binaryLiteral(content: Buffer): string {
   for (let i = 0; i < z.length; i += 52) {
     const part = z.subarray(i, i + 52);
     const n = part.length;
-    out += (n <= 26 ? String.fromCharCode(64 + n) : String.fromCharCode(96 + n - 26)) + base85(Buffer.concat([part, Buffer.alloc((4 - (n % 4)) % 4)])) + '\n';
+    out +=
+      (n <= 26 ? String.fromCharCode(64 + n) : String.fromCharCode(96 + n - 26)) +
+      base85(Buffer.concat([part, Buffer.alloc((4 - (n % 4)) % 4)])) +
+      '\n';
   }
   return out + '\n';
 }
@@ -92,12 +98,18 @@ function exportFile(f: FilePatch, src: ExportSources): string {
       return gitMode(f.oldMode) === gitMode(f.newMode) ? '' : head + `old mode ${gitMode(f.oldMode)}\nnew mode ${gitMode(f.newMode)}\n`;
     case 'binary': {
       if (f.size > MAX_EXPORT_BINARY_BYTES) {
-        throw new AirlockError('PATCH_EXPORT_TOO_LARGE', `${f.path} is ${f.size} bytes; git binary patches are limited to ${MAX_EXPORT_BINARY_BYTES} bytes here`, 'merge it with `airlock review merge` instead, or reject it');
+        throw new AirlockError(
+          'PATCH_EXPORT_TOO_LARGE',
+          `${f.path} is ${f.size} bytes; git binary patches are limited to ${MAX_EXPORT_BINARY_BYTES} bytes here`,
+          'merge it with `airlock review merge` instead, or reject it',
+        );
       }
       const content = src.readNew(f);
-      if (sha256(content) !== f.newHash) throw new AirlockError('PATCH_SOURCE_CHANGED', `${f.path} changed in the sandbox output since the patch set was made`);
+      if (sha256(content) !== f.newHash)
+        throw new AirlockError('PATCH_SOURCE_CHANGED', `${f.path} changed in the sandbox output since the patch set was made`);
       if (f.oldMode === null) head += `new file mode ${gitMode(f.newMode)}\nindex ${ZERO_ID}..${f.gitNew}\n`;
-      else if (gitMode(f.oldMode) !== gitMode(f.newMode)) head += `old mode ${gitMode(f.oldMode)}\nnew mode ${gitMode(f.newMode)}\nindex ${f.gitOld}..${f.gitNew}\n`;
+      else if (gitMode(f.oldMode) !== gitMode(f.newMode))
+        head += `old mode ${gitMode(f.oldMode)}\nnew mode ${gitMode(f.newMode)}\nindex ${f.gitOld}..${f.gitNew}\n`;
       else head += `index ${f.gitOld}..${f.gitNew} ${gitMode(f.newMode)}\n`;
       return head + 'GIT binary patch\n' + binaryLiteral(content);
     }

@@ -20,19 +20,35 @@ type Copied = { ok: true; data: number; sha256: string } | { ok: false; reason: 
 
 /** Copies the contents `set` needs from `from` (the upper dir or snapshot) to `to`, same relative paths. A file that
  * does not fit in `limit` or does not hash as the set says is moved to `blocked` (with its reason). */
-export async function keepContents(set: PatchSet, from: string, to: string, limit = DEFAULT_KEEP_BYTES,
-    signal?: AbortSignal): Promise<PatchSet> {
+export async function keepContents(
+  set: PatchSet,
+  from: string,
+  to: string,
+  limit = DEFAULT_KEEP_BYTES,
+  signal?: AbortSignal,
+): Promise<PatchSet> {
   let left = limit;
   const files: FilePatch[] = [];
   const blocked: BlockedChange[] = [...set.blocked];
   for (const f of set.files) {
-    if (!needsContent(f)) { files.push(f); continue; }
+    if (!needsContent(f)) {
+      files.push(f);
+      continue;
+    }
     const dst = path.join(to, f.path);
     const r = await copySparse(path.join(from, f.path), dst, left, signal);
-    if (r.ok && r.sha256 === contentHash(f)) { left -= r.data; files.push(f); continue; }
+    if (r.ok && r.sha256 === contentHash(f)) {
+      left -= r.data;
+      files.push(f);
+      continue;
+    }
     fs.rmSync(dst, { force: true });
-    blocked.push({ path: f.path, reason: r.ok ? 'its content changed after the patch set was generated'
-      : `${r.reason} (a patch set keeps at most ${limit} bytes of full-file content for review)` });
+    blocked.push({
+      path: f.path,
+      reason: r.ok
+        ? 'its content changed after the patch set was generated'
+        : `${r.reason} (a patch set keeps at most ${limit} bytes of full-file content for review)`,
+    });
   }
   if (files.length === set.files.length) return set;
   return { ...set, files, blocked, stats: { ...set.stats, files: files.length } };

@@ -5,8 +5,13 @@ import type { MergedHunk } from '../../../protocol/src/provenance';
 import { sha256 } from '../../../core/src/apply/file-hash';
 import { type BaseText, type CurrentFile, planMergeDetailed } from './merge-plan';
 
-export function landedHunks(set: PatchSet, review: ReviewState, current: Map<string, CurrentFile | null>, baseText: BaseText,
-  keep: (hash: string, text: string) => void): { plan: MergePlan; hunks: MergedHunk[] } {
+export function landedHunks(
+  set: PatchSet,
+  review: ReviewState,
+  current: Map<string, CurrentFile | null>,
+  baseText: BaseText,
+  keep: (hash: string, text: string) => void,
+): { plan: MergePlan; hunks: MergedHunk[] } {
   const { plan, landed } = planMergeDetailed(set, review, (p) => current.get(p) ?? null, baseText);
   const writes = new Map(plan.ops.flatMap((op) => (op.type === 'write' ? [[op.path, op] as const] : [])));
   for (const op of writes.values()) {
@@ -21,8 +26,15 @@ export function landedHunks(set: PatchSet, review: ReviewState, current: Map<str
     const op = writes.get(l.path);
     const lines = hunkLines.get(l.hunkId);
     if (!op || !lines) continue; // the file's text did not change (already identical): nothing of this merge to blame
-    hunks.push({ path: l.path, hunkId: l.hunkId, hunkDigest: sha256(JSON.stringify(lines)), startLine: l.start + 1, endLine: l.start + l.lines,
-      postHash: op.newHash, preHash: op.expect });
+    hunks.push({
+      path: l.path,
+      hunkId: l.hunkId,
+      hunkDigest: sha256(JSON.stringify(lines)),
+      startLine: l.start + 1,
+      endLine: l.start + l.lines,
+      postHash: op.newHash,
+      preHash: op.expect,
+    });
   }
   return { plan, hunks };
 }

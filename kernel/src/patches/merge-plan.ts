@@ -4,10 +4,17 @@ import { sha256 } from '../../../core/src/apply/file-hash';
 import { type LandedRange, threeWay } from './three-way';
 
 /** An applied hunk's place in the file the plan writes (for provenance: blame maps lines through these). */
-export interface LandedHunk extends LandedRange { path: string }
+export interface LandedHunk extends LandedRange {
+  path: string;
+}
 
 /** What is in the workspace now at a path (symlinks hashed by target text, like the applier does). */
-export interface CurrentFile { hash: string; mode: number; kind: 'file' | 'symlink' | 'other'; text?: string }
+export interface CurrentFile {
+  hash: string;
+  mode: number;
+  kind: 'file' | 'symlink' | 'other';
+  text?: string;
+}
 export type CurrentLookup = (path: string) => CurrentFile | null;
 /** Base text by content hash (the blob store); undefined when unknown. */
 export type BaseText = (hash: string) => string | undefined;
@@ -29,7 +36,12 @@ export function planMerge(set: PatchSet, state: ReviewState, current: CurrentLoo
 }
 
 /** The plan, plus where each applied text hunk lands in the file it writes (kept by the kernel, never sent to the host). */
-export function planMergeDetailed(set: PatchSet, state: ReviewState, current: CurrentLookup, baseText: BaseText): { plan: MergePlan; landed: LandedHunk[] } {
+export function planMergeDetailed(
+  set: PatchSet,
+  state: ReviewState,
+  current: CurrentLookup,
+  baseText: BaseText,
+): { plan: MergePlan; landed: LandedHunk[] } {
   const landed: LandedHunk[] = [];
   const ops: FileOp[] = [];
   const conflicts: MergeConflict[] = [];
@@ -44,10 +56,26 @@ export function planMergeDetailed(set: PatchSet, state: ReviewState, current: Cu
         const accepted = f.hunks.filter((h) => decisionOf(state, f.path, h.id) === 'accept');
         if (!accepted.length) break;
         const cur = current(f.path);
-        if (!cur || cur.kind !== 'file') { for (const h of accepted) conflict(f.path, cur ? 'the workspace path is no longer a regular file' : 'the file was deleted in the workspace since the patch was made', h.id); break; }
+        if (!cur || cur.kind !== 'file') {
+          for (const h of accepted)
+            conflict(
+              f.path,
+              cur ? 'the workspace path is no longer a regular file' : 'the file was deleted in the workspace since the patch was made',
+              h.id,
+            );
+          break;
+        }
         const base = baseText(f.baseHash) ?? (cur.hash === f.baseHash ? cur.text : undefined);
         const ours = cur.hash === f.baseHash ? base : cur.text;
-        if (base === undefined || ours === undefined) { for (const h of accepted) conflict(f.path, base === undefined ? 'base content is not available for a three-way merge' : 'the workspace file is no longer text', h.id); break; }
+        if (base === undefined || ours === undefined) {
+          for (const h of accepted)
+            conflict(
+              f.path,
+              base === undefined ? 'base content is not available for a three-way merge' : 'the workspace file is no longer text',
+              h.id,
+            );
+          break;
+        }
         const r = threeWay(base, ours, accepted);
         for (const c of r.conflicted) conflict(f.path, c.reason, c.hunkId);
         appliedHunks.push(...r.applied);
@@ -55,17 +83,34 @@ export function planMergeDetailed(set: PatchSet, state: ReviewState, current: Cu
         if (cur.hash !== f.baseHash && r.applied.length) merged3Way.push(f.path);
         // Apply the mode change only where the person has not changed the mode themselves.
         const mode = r.applied.length && cur.mode === f.oldMode ? f.newMode : cur.mode;
-        if (r.text !== ours || mode !== cur.mode) ops.push({ type: 'write', path: f.path, expect: cur.hash, content: { encoding: 'utf8', text: r.text }, newHash: sha256(r.text), mode });
+        if (r.text !== ours || mode !== cur.mode)
+          ops.push({
+            type: 'write',
+            path: f.path,
+            expect: cur.hash,
+            content: { encoding: 'utf8', text: r.text },
+            newHash: sha256(r.text),
+            mode,
+          });
         if (accepted.length === f.hunks.length && !r.conflicted.length) completePaths.push(f.path);
         break;
       }
       case 'add': {
         if (fileDecision(state, f) !== 'accept') break;
         const cur = current(f.path);
-        if (cur?.hash === f.newHash) { completePaths.push(f.path); break; }
-        if (cur) { conflict(f.path, 'a different file with this name now exists in the workspace'); break; }
+        if (cur?.hash === f.newHash) {
+          completePaths.push(f.path);
+          break;
+        }
+        if (cur) {
+          conflict(f.path, 'a different file with this name now exists in the workspace');
+          break;
+        }
         const text = textOf(f.hunks);
-        if (sha256(text) !== f.newHash) { conflict(f.path, 'the added text does not match its recorded hash'); break; }
+        if (sha256(text) !== f.newHash) {
+          conflict(f.path, 'the added text does not match its recorded hash');
+          break;
+        }
         ops.push({ type: 'write', path: f.path, expect: null, content: { encoding: 'utf8', text }, newHash: f.newHash, mode: f.newMode });
         appliedHunks.push(...f.hunks.map((h) => h.id));
         // Made from an empty file, an added file's hunks sit exactly where they say.
@@ -76,8 +121,14 @@ export function planMergeDetailed(set: PatchSet, state: ReviewState, current: Cu
       case 'delete': {
         if (fileDecision(state, f) !== 'accept') break;
         const cur = current(f.path);
-        if (!cur) { completePaths.push(f.path); break; }
-        if (cur.hash !== f.baseHash) { conflict(f.path, 'the file was edited in the workspace since the patch was made; not deleting it'); break; }
+        if (!cur) {
+          completePaths.push(f.path);
+          break;
+        }
+        if (cur.hash !== f.baseHash) {
+          conflict(f.path, 'the file was edited in the workspace since the patch was made; not deleting it');
+          break;
+        }
         ops.push({ type: 'delete', path: f.path, expect: f.baseHash });
         appliedHunks.push(...f.hunks.map((h) => h.id));
         completePaths.push(f.path);
@@ -87,10 +138,27 @@ export function planMergeDetailed(set: PatchSet, state: ReviewState, current: Cu
         if (fileDecision(state, f) !== 'accept') break;
         const from = current(f.from);
         const to = current(f.path);
-        if (!from && to?.hash === f.baseHash) { completePaths.push(f.path); break; }
-        if (!from || from.hash !== f.baseHash) { conflict(f.path, `${f.from} was changed or removed in the workspace since the patch was made`); break; }
-        if (to && to.hash !== f.baseHash) { conflict(f.path, 'a different file with the new name now exists in the workspace'); break; }
-        if (!to) ops.push({ type: 'write', path: f.path, expect: null, content: { encoding: 'blob', hash: f.baseHash, size: -1 }, newHash: f.baseHash, mode: f.newMode });
+        if (!from && to?.hash === f.baseHash) {
+          completePaths.push(f.path);
+          break;
+        }
+        if (!from || from.hash !== f.baseHash) {
+          conflict(f.path, `${f.from} was changed or removed in the workspace since the patch was made`);
+          break;
+        }
+        if (to && to.hash !== f.baseHash) {
+          conflict(f.path, 'a different file with the new name now exists in the workspace');
+          break;
+        }
+        if (!to)
+          ops.push({
+            type: 'write',
+            path: f.path,
+            expect: null,
+            content: { encoding: 'blob', hash: f.baseHash, size: -1 },
+            newHash: f.baseHash,
+            mode: f.newMode,
+          });
         ops.push({ type: 'delete', path: f.from, expect: f.baseHash });
         completePaths.push(f.path);
         break;
@@ -98,7 +166,10 @@ export function planMergeDetailed(set: PatchSet, state: ReviewState, current: Cu
       case 'mode': {
         if (fileDecision(state, f) !== 'accept') break;
         const cur = current(f.path);
-        if (!cur || cur.kind !== 'file') { conflict(f.path, 'the file is gone from the workspace'); break; }
+        if (!cur || cur.kind !== 'file') {
+          conflict(f.path, 'the file is gone from the workspace');
+          break;
+        }
         if (cur.mode !== f.newMode) ops.push({ type: 'chmod', path: f.path, expect: cur.hash, mode: f.newMode });
         completePaths.push(f.path);
         break;
@@ -106,9 +177,27 @@ export function planMergeDetailed(set: PatchSet, state: ReviewState, current: Cu
       case 'binary': {
         if (fileDecision(state, f) !== 'accept') break;
         const cur = current(f.path);
-        if (cur?.hash === f.newHash) { completePaths.push(f.path); break; }
-        if ((cur?.hash ?? null) !== f.baseHash) { conflict(f.path, cur ? 'the workspace file changed since the patch was made; a full-file replacement would lose those edits' : 'the file was deleted in the workspace since the patch was made'); break; }
-        ops.push({ type: 'write', path: f.path, expect: f.baseHash, content: { encoding: 'blob', hash: f.newHash, size: f.size }, newHash: f.newHash, mode: f.newMode });
+        if (cur?.hash === f.newHash) {
+          completePaths.push(f.path);
+          break;
+        }
+        if ((cur?.hash ?? null) !== f.baseHash) {
+          conflict(
+            f.path,
+            cur
+              ? 'the workspace file changed since the patch was made; a full-file replacement would lose those edits'
+              : 'the file was deleted in the workspace since the patch was made',
+          );
+          break;
+        }
+        ops.push({
+          type: 'write',
+          path: f.path,
+          expect: f.baseHash,
+          content: { encoding: 'blob', hash: f.newHash, size: f.size },
+          newHash: f.newHash,
+          mode: f.newMode,
+        });
         completePaths.push(f.path);
         break;
       }

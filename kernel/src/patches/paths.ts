@@ -24,7 +24,12 @@ export function pathProblem(rel: string): string | undefined {
 export function assertPatchPath(rel: string): string {
   const shown = JSON.stringify(escapeUnsafe(rel.slice(0, 200)));
   const why = patchPathProblem(rel);
-  if (why) throw new AirlockError('PATCH_BAD_PATH', `refusing patch path ${shown}: ${why}`, 'patch paths are relative to the workspace root and may not leave it');
+  if (why)
+    throw new AirlockError(
+      'PATCH_BAD_PATH',
+      `refusing patch path ${shown}: ${why}`,
+      'patch paths are relative to the workspace root and may not leave it',
+    );
   const bad = unsafeChar(rel);
   if (bad) throw new AirlockError(PATCH_PATH_UNSAFE_CHARS, `refusing patch path ${shown}: it contains ${bad}`, UNSAFE_HINT);
   return rel;
@@ -38,7 +43,10 @@ export function protectedReason(rel: string, policy?: ProtectedCheck): string | 
   const segs = rel.split('/');
   for (const d of DEFAULT_PROTECTED_DIRS) {
     const hit = segs.find((s) => sameSegment(s, d));
-    if (hit !== undefined) return hit === d ? `${d}/ is protected` : `${d}/ is protected (${JSON.stringify(escapeUnsafe(hit))} is ${d} on case-insensitive or NTFS file systems)`;
+    if (hit !== undefined)
+      return hit === d
+        ? `${d}/ is protected`
+        : `${d}/ is protected (${JSON.stringify(escapeUnsafe(hit))} is ${d} on case-insensitive or NTFS file systems)`;
   }
   const r = policy?.(rel);
   if (r === true) return 'protected by policy';

@@ -4,7 +4,12 @@ import type { ProtectedCheck } from './paths';
 
 export function policyProtected(policy: Pick<IPolicyEngine, 'evaluate'>, mode?: string): ProtectedCheck {
   return (rel) => {
-    const d = policy.evaluate({ subject: { kind: 'agent', id: 'sandbox-output', tags: [] }, action: 'fs.write', resource: rel, context: { mode } });
+    const d = policy.evaluate({
+      subject: { kind: 'agent', id: 'sandbox-output', tags: [] },
+      action: 'fs.write',
+      resource: rel,
+      context: { mode },
+    });
     return d.decision === 'deny' ? `protected by policy: ${d.reason}` : undefined;
   };
 }

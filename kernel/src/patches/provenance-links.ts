@@ -35,7 +35,8 @@ export async function hunkLinks(src: LinkSources, s: StoredSet, hunks: MergedHun
     out.set(h.hunkId, {
       ...(decision ? { decision } : {}),
       ...(task ? { task: task.task, ...(task.sandbox ? { sandbox: task.sandbox } : {}) } : {}),
-      toolCalls, turns: [...new Set(toolCalls.flatMap((c) => (c.turn !== undefined ? [c.turn] : [])))].sort((a, b) => a - b),
+      toolCalls,
+      turns: [...new Set(toolCalls.flatMap((c) => (c.turn !== undefined ? [c.turn] : [])))].sort((a, b) => a - b),
     });
   }
   return out;
@@ -48,7 +49,9 @@ function decisionFor(entries: AuditEntry[], h: MergedHunk): HunkLinks['decision'
     if (e.action === 'review.automerge' && (e.payload as { allowed?: boolean } | null)?.allowed) {
       found = { decision: 'accept (auto-merge)', subject: e.subject, at: e.time, audit: ref(e) };
     } else if (e.action === 'review.decide') {
-      const items = ((e.payload as { items?: ReviewItem[] } | null)?.items ?? []).filter((i) => i.path === h.path && (!i.hunkId || i.hunkId === h.hunkId));
+      const items = ((e.payload as { items?: ReviewItem[] } | null)?.items ?? []).filter(
+        (i) => i.path === h.path && (!i.hunkId || i.hunkId === h.hunkId),
+      );
       const last = items.at(-1);
       if (last) found = { decision: last.decision, subject: e.subject, at: e.time, audit: ref(e) };
     }
@@ -68,10 +71,19 @@ async function taskFacts(src: LinkSources, taskId: string) {
     template = (life[0]?.payload as { template?: string } | null)?.template;
   }
   return {
-    task: { taskId, ...(p.provider ? { provider: p.provider } : {}), ...(p.model ? { model: p.model } : {}), ...(p.mode ? { mode: p.mode } : {}) },
+    task: {
+      taskId,
+      ...(p.provider ? { provider: p.provider } : {}),
+      ...(p.model ? { model: p.model } : {}),
+      ...(p.mode ? { mode: p.mode } : {}),
+    },
     sandbox: sandboxId && sbEntry ? { sandboxId, ...(template ? { template } : {}), audit: ref(sbEntry) } : undefined,
-    writes: entries.filter((e) => e.action === 'tool.decision' && WRITE_TOOLS.has((e.payload as { tool?: string } | null)?.tool ?? '')
-      && (e.payload as { decision?: string }).decision === 'allow'),
+    writes: entries.filter(
+      (e) =>
+        e.action === 'tool.decision' &&
+        WRITE_TOOLS.has((e.payload as { tool?: string } | null)?.tool ?? '') &&
+        (e.payload as { decision?: string }).decision === 'allow',
+    ),
   };
 }
 
@@ -79,12 +91,17 @@ async function taskFacts(src: LinkSources, taskId: string) {
 function writesOf(writes: AuditEntry[], path: string, added: string | undefined): AuditEntry[] {
   const ofPath = writes.filter((e) => (e.payload as { input?: { path?: string } }).input?.path === path);
   if (!added) return ofPath;
-  const holding = ofPath.filter((e) => JSON.stringify((e.payload as { input?: unknown }).input ?? '').includes(JSON.stringify(added).slice(1, -1)));
+  const holding = ofPath.filter((e) =>
+    JSON.stringify((e.payload as { input?: unknown }).input ?? '').includes(JSON.stringify(added).slice(1, -1)),
+  );
   return holding.length ? holding : ofPath;
 }
 
 function firstAdded(lines: readonly string[]): string | undefined {
-  return lines.find((l) => l.startsWith('+') && l.slice(1).trim())?.slice(1).trim();
+  return lines
+    .find((l) => l.startsWith('+') && l.slice(1).trim())
+    ?.slice(1)
+    .trim();
 }
 
 /** callId -> the model turn it was made in (the last `turn-start` before its `tool-call` event). */

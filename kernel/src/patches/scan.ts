@@ -17,7 +17,10 @@ export type Change =
   | { type: 'opaque'; rel: string; keep: Set<string> }
   | { type: 'blocked'; rel: string; reason: string };
 
-export interface ScanResult { changes: Change[]; warnings: string[] }
+export interface ScanResult {
+  changes: Change[];
+  warnings: string[];
+}
 
 /** The main thread gives the event loop a turn after this long of synchronous work (a generation touches many files). */
 const SLICE_MS = 10;
@@ -34,7 +37,10 @@ export function yielder(signal?: AbortSignal): () => Promise<void> {
   };
 }
 
-const parentOf = (rel: string) => { const i = rel.lastIndexOf('/'); return i < 0 ? '' : rel.slice(0, i); };
+const parentOf = (rel: string) => {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+};
 const nameOf = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
 
 /** Walks the upper dir on a worker thread (entry-limited) and reads overlay flags there; no xattr reader is an error. */
@@ -46,7 +52,8 @@ export async function scanUpper(upper: string, signal?: AbortSignal, maxEntries?
     await pause();
     const p = parentOf(e.rel);
     const l = children.get(p);
-    if (l) l.push(nameOf(e.rel)); else children.set(p, [nameOf(e.rel)]);
+    if (l) l.push(nameOf(e.rel));
+    else children.set(p, [nameOf(e.rel)]);
   }
   const changes: Change[] = [];
   const warnings: string[] = [];
@@ -57,7 +64,9 @@ export async function scanUpper(upper: string, signal?: AbortSignal, maxEntries?
     const { rel } = e;
     const src = path.join(upper, rel);
     switch (e.kind) {
-      case 'file': changes.push({ type: 'write', rel, src, metacopy: !!e.metacopy }); break;
+      case 'file':
+        changes.push({ type: 'write', rel, src, metacopy: !!e.metacopy });
+        break;
       case 'dir':
         if (e.redirect) warnings.push(`${rel}: a redirected (renamed) directory is shown as its upper contents only`);
         changes.push({ type: 'dir', rel });
@@ -66,11 +75,22 @@ export async function scanUpper(upper: string, signal?: AbortSignal, maxEntries?
           changes.push({ type: 'opaque', rel, keep: new Set(children.get(rel) ?? []) });
         }
         break;
-      case 'whiteout': changes.push({ type: 'delete', rel }); break;
-      case 'symlink': changes.push({ type: 'symlink', rel, src }); break;
-      case 'device': changes.push({ type: 'blocked', rel, reason: 'device files are never merged' }); break;
-      case 'special': changes.push({ type: 'blocked', rel, reason: 'special files (fifo, socket, device) are never merged' }); break;
-      default: { const never: never = e.kind; throw new Error(`unknown entry kind ${String(never)}`); }
+      case 'whiteout':
+        changes.push({ type: 'delete', rel });
+        break;
+      case 'symlink':
+        changes.push({ type: 'symlink', rel, src });
+        break;
+      case 'device':
+        changes.push({ type: 'blocked', rel, reason: 'device files are never merged' });
+        break;
+      case 'special':
+        changes.push({ type: 'blocked', rel, reason: 'special files (fifo, socket, device) are never merged' });
+        break;
+      default: {
+        const never: never = e.kind;
+        throw new Error(`unknown entry kind ${String(never)}`);
+      }
     }
   }
   return { changes, warnings };
@@ -90,7 +110,10 @@ export async function scanSnapshot(dir: string, manifest: SnapshotManifest, sign
   const seen = new Set<string>();
   for (const e of await walkEntries(dir, { xattrs: false, signal })) {
     const { rel } = e;
-    if (e.kind === 'dir') { changes.push({ type: 'dir', rel }); continue; }
+    if (e.kind === 'dir') {
+      changes.push({ type: 'dir', rel });
+      continue;
+    }
     seen.add(rel);
     const m = manifest[rel];
     if (m && m[0] === e.size && m[1] === e.mtimeMs && m[2] === e.ctimeMs) continue;
@@ -104,8 +127,13 @@ export async function scanSnapshot(dir: string, manifest: SnapshotManifest, sign
 }
 
 /** Visits every non-directory entry under `root` (lstat, links not followed). */
-export async function walkTree(root: string, dirRel: string, visit: (rel: string, st: fs.Stats, abs: string) => Promise<void> | void,
-  signal?: AbortSignal, onDir?: (rel: string) => void): Promise<void> {
+export async function walkTree(
+  root: string,
+  dirRel: string,
+  visit: (rel: string, st: fs.Stats, abs: string) => Promise<void> | void,
+  signal?: AbortSignal,
+  onDir?: (rel: string) => void,
+): Promise<void> {
   const pause = yielder(signal);
   const walk = async (rel: string): Promise<void> => {
     const abs = path.join(root, rel);
@@ -120,7 +148,10 @@ export async function walkTree(root: string, dirRel: string, visit: (rel: string
       const r = joinRel(rel, name);
       const p = path.join(abs, name);
       const st = fs.lstatSync(p);
-      if (st.isDirectory()) { onDir?.(r); await walk(r); } else await visit(r, st, p);
+      if (st.isDirectory()) {
+        onDir?.(r);
+        await walk(r);
+      } else await visit(r, st, p);
     }
   };
   await walk(dirRel);

@@ -5,7 +5,12 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { type PatchSet, PatchSetId, type ReviewState } from '../../../protocol/src/patches';
 import type { MergedHunk, Verification } from '../../../protocol/src/provenance';
 
-export interface MergeRecord { mergeId: string; outcome: 'merged' | 'undone' | 'failed'; at: number; paths: string[] }
+export interface MergeRecord {
+  mergeId: string;
+  outcome: 'merged' | 'undone' | 'failed';
+  at: number;
+  paths: string[];
+}
 
 export interface StoredSet {
   set: PatchSet;
@@ -43,13 +48,18 @@ export class PatchStore {
     try {
       return JSON.parse(fs.readFileSync(f, 'utf8')) as StoredSet;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AirlockError('PATCH_SET_NOT_FOUND', `no patch set ${id}`, '`airlock review list` shows the pending ones');
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new AirlockError('PATCH_SET_NOT_FOUND', `no patch set ${id}`, '`airlock review list` shows the pending ones');
       throw err;
     }
   }
 
   ids(): string[] {
-    return fs.readdirSync(this.setsDir).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+    return fs
+      .readdirSync(this.setsDir)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -5))
+      .sort();
   }
 
   /** The folder of a set's kept full-file contents (keep.ts), laid out by workspace path. */

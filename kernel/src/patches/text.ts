@@ -47,15 +47,21 @@ export function makeHunks(path: string, oldText: string, newText: string, contex
 export function countChanges(hunks: Hunk[]): { added: number; removed: number } {
   let added = 0;
   let removed = 0;
-  for (const h of hunks) for (const l of h.lines) {
-    if (l[0] === '+') added++;
-    else if (l[0] === '-') removed++;
-  }
+  for (const h of hunks)
+    for (const l of h.lines) {
+      if (l[0] === '+') added++;
+      else if (l[0] === '-') removed++;
+    }
   return { added, removed };
 }
 
 /** A replacement of base lines [start, end) by `lines` (terminators included). */
-export interface LineEdit { start: number; end: number; lines: string[]; oldLines: string[] }
+export interface LineEdit {
+  start: number;
+  end: number;
+  lines: string[];
+  oldLines: string[];
+}
 
 /**
  * Turns one hunk into a single edit spanning its first to last changed base line, with the base lines it expects

@@ -4,9 +4,18 @@ import type { Hunk } from '../../../protocol/src/patches';
 import { hunkToEdit, type LineEdit, splitLines } from './text';
 
 /** Where an applied hunk's new lines landed in the result (0-based first line, line count; 0 lines = a pure deletion). */
-export interface LandedRange { hunkId: string; start: number; lines: number }
+export interface LandedRange {
+  hunkId: string;
+  start: number;
+  lines: number;
+}
 
-export interface ThreeWayResult { text: string; applied: string[]; conflicted: Array<{ hunkId: string; reason: string }>; landed: LandedRange[] }
+export interface ThreeWayResult {
+  text: string;
+  applied: string[];
+  conflicted: Array<{ hunkId: string; reason: string }>;
+  landed: LandedRange[];
+}
 
 /** The person's edits since base, as base-coordinate line edits. */
 export function lineEdits(baseLines: string[], oursLines: string[]): LineEdit[] {
@@ -15,7 +24,10 @@ export function lineEdits(baseLines: string[], oursLines: string[]): LineEdit[] 
   let cur: LineEdit | undefined;
   for (const part of diffArrays(baseLines, oursLines)) {
     if (!part.added && !part.removed) {
-      if (cur) { edits.push(cur); cur = undefined; }
+      if (cur) {
+        edits.push(cur);
+        cur = undefined;
+      }
       pos += part.value.length;
       continue;
     }
@@ -33,7 +45,8 @@ export function lineEdits(baseLines: string[], oursLines: string[]): LineEdit[] 
 }
 
 const touches = (a: LineEdit, b: LineEdit) => a.start <= b.end && b.start <= a.end;
-const same = (a: LineEdit, b: LineEdit) => a.start === b.start && a.end === b.end && a.lines.length === b.lines.length && a.lines.every((l, i) => l === b.lines[i]);
+const same = (a: LineEdit, b: LineEdit) =>
+  a.start === b.start && a.end === b.end && a.lines.length === b.lines.length && a.lines.every((l, i) => l === b.lines[i]);
 
 /**
  * Applies `hunks` (made against `base`) to `ours`. A hunk whose changed region touches one of the person's edits
@@ -53,7 +66,10 @@ export function threeWay(base: string, ours: string, hunks: Hunk[]): ThreeWayRes
       continue;
     }
     const hit = oursEdits.filter((o) => touches(o, e));
-    if (hit.length === 1 && same(hit[0], e)) { applied.push(h.id); continue; } // the person already made this change
+    if (hit.length === 1 && same(hit[0], e)) {
+      applied.push(h.id);
+      continue;
+    } // the person already made this change
     if (hit.length) {
       conflicted.push({ hunkId: h.id, reason: 'the workspace file was edited in the same place since the patch was made' });
       continue;

@@ -39,16 +39,28 @@ const MAX_FAILING = 100;
 export async function verifyAccepted(d: VerifyDeps, setId: string, signal: AbortSignal, o: VerifyOptions = {}): Promise<Verification> {
   const plan = await d.patches.plan(setId, signal, o.review);
   if (!plan.ops.length) {
-    throw new AirlockError('PATCH_VERIFY_NOTHING', `nothing accepted in ${setId} would change the workspace`, 'accept files or hunks first (`airlock review accept`)');
+    throw new AirlockError(
+      'PATCH_VERIFY_NOTHING',
+      `nothing accepted in ${setId} would change the workspace`,
+      'accept files or hunks first (`airlock review accept`)',
+    );
   }
   const treeDigest = acceptedTreeDigest(plan);
   const template = o.template ?? 'code-executor';
   const started = Date.now();
   // Deletions need a copied snapshot: an overlay upper dir cannot hide a workspace file without a whiteout device.
   const overlay = plan.ops.some((x) => x.type === 'delete') ? 'off' : 'auto';
-  const vol = await createOutputVolume(`verify-${randomBytes(6).toString('hex')}`, {
-    engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath, overlay,
-  }, signal);
+  const vol = await createOutputVolume(
+    `verify-${randomBytes(6).toString('hex')}`,
+    {
+      engine: d.volumeEngine,
+      outputRoot: d.outputRoot,
+      workspace: d.workspace,
+      hostPath: d.hostPath,
+      overlay,
+    },
+    signal,
+  );
   let image: string | undefined;
   let run: TestRunResult | undefined;
   let error: Verification['error'];
@@ -58,10 +70,23 @@ export async function verifyAccepted(d: VerifyDeps, setId: string, signal: Abort
     const rt = d.runtime;
     // The image the sandbox was made from is part of the record; the runner does not report it, so it is caught here.
     const seen: SandboxTestRunnerOptions['runtime'] = {
-      create: async (x) => { const sb = await rt.create(x); image = sb.image; return sb; },
-      exec: (...a) => rt.exec(...a), destroy: (...a) => rt.destroy(...a), release: (...a) => rt.release(...a), template: (n) => rt.template(n),
+      create: async (x) => {
+        const sb = await rt.create(x);
+        image = sb.image;
+        return sb;
+      },
+      exec: (...a) => rt.exec(...a),
+      destroy: (...a) => rt.destroy(...a),
+      release: (...a) => rt.release(...a),
+      template: (n) => rt.template(n),
     };
-    const runner = new SandboxTestRunner({ runtime: seen, template, outputVolume: vol.volumeName, command: o.command, timeoutMs: o.timeoutMs });
+    const runner = new SandboxTestRunner({
+      runtime: seen,
+      template,
+      outputVolume: vol.volumeName,
+      command: o.command,
+      timeoutMs: o.timeoutMs,
+    });
     run = await runner.run(signal);
   } catch (err) {
     if (signal.aborted || isAbortError(err)) throw err;
@@ -70,15 +95,29 @@ export async function verifyAccepted(d: VerifyDeps, setId: string, signal: Abort
   } finally {
     await removeOutputVolume(vol, d.volumeEngine).catch(() => undefined);
   }
-  const failing = (run?.tests ?? []).filter((t) => t.status === 'failed').map((t) => t.name.slice(0, 500)).slice(0, MAX_FAILING);
+  const failing = (run?.tests ?? [])
+    .filter((t) => t.status === 'failed')
+    .map((t) => t.name.slice(0, 500))
+    .slice(0, MAX_FAILING);
   const v: Verification = {
-    setId, treeDigest, hunks: [...plan.appliedHunks].sort(), outcome: !run ? 'error' : run.failed > 0 ? 'failed' : 'passed',
-    passed: run?.passed ?? 0, failed: run?.failed ?? 0, failing, template, ...(image ? { image } : {}),
+    setId,
+    treeDigest,
+    hunks: [...plan.appliedHunks].sort(),
+    outcome: !run ? 'error' : run.failed > 0 ? 'failed' : 'passed',
+    passed: run?.passed ?? 0,
+    failed: run?.failed ?? 0,
+    failing,
+    template,
+    ...(image ? { image } : {}),
     ...(d.policyFiles ? { policyDigest: policyDigest(d.policyFiles) } : {}),
-    exitCode: run?.exitCode ?? null, durationMs: Date.now() - started, at: Date.now(), ...(error ? { error } : {}),
+    exitCode: run?.exitCode ?? null,
+    durationMs: Date.now() - started,
+    at: Date.now(),
+    ...(error ? { error } : {}),
   };
   // A test run with no test in it proves nothing.
-  if (v.outcome === 'passed' && v.passed === 0) Object.assign(v, { outcome: 'error', error: { code: 'PATCH_VERIFY_NO_TESTS', message: 'the test run reported no passing test' } });
+  if (v.outcome === 'passed' && v.passed === 0)
+    Object.assign(v, { outcome: 'error', error: { code: 'PATCH_VERIFY_NO_TESTS', message: 'the test run reported no passing test' } });
   await d.patches.recordVerification(v);
   return v;
 }
@@ -98,7 +137,11 @@ function readWholeBlob(p: PatchService, setId: string, hash: string): Buffer {
 export function policyDigest(files: readonly string[]): string {
   const h = [...files].sort().map((f) => {
     let text = '';
-    try { text = fs.readFileSync(f, 'utf8'); } catch { text = '(unreadable)'; }
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      text = '(unreadable)';
+    }
     return `${f}\n${sha256(text)}`;
   });
   return `sha256:${sha256(h.join('\n'))}`;

@@ -10,7 +10,12 @@ import type { PatchSource } from './service';
 
 /** The slice of dockerode (Docker or Podman's compatible API) that output volumes need. */
 export interface VolumeEngine {
-  createVolume(opts: { Name: string; Driver: string; DriverOpts: Record<string, string>; Labels?: Record<string, string> }): Promise<unknown>;
+  createVolume(opts: {
+    Name: string;
+    Driver: string;
+    DriverOpts: Record<string, string>;
+    Labels?: Record<string, string>;
+  }): Promise<unknown>;
   getVolume(name: string): { remove(opts?: { force?: boolean }): Promise<unknown> };
 }
 
@@ -47,11 +52,18 @@ const OVERLAYFS_MAGIC = 0x794c7630;
 /** Why an overlay cannot be used with this output root, or undefined when it can. */
 export function overlayProblem(outputRoot: string): string | undefined {
   try {
-    if (!fs.readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().endsWith('overlay'))) return 'the kernel has no overlay filesystem';
+    if (
+      !fs
+        .readFileSync('/proc/filesystems', 'utf8')
+        .split('\n')
+        .some((l) => l.trim().endsWith('overlay'))
+    )
+      return 'the kernel has no overlay filesystem';
   } catch {
     return 'not a Linux kernel (no /proc/filesystems)';
   }
-  if (fs.statfsSync(outputRoot).type === OVERLAYFS_MAGIC) return 'the output directory is itself on overlayfs, which cannot hold an upper dir';
+  if (fs.statfsSync(outputRoot).type === OVERLAYFS_MAGIC)
+    return 'the output directory is itself on overlayfs, which cannot hold an upper dir';
   return undefined;
 }
 
@@ -68,19 +80,34 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
   const quotaBytes = o.quotaBytes ?? DEFAULT_QUOTA_BYTES;
   const mode = o.overlay ?? 'auto';
   let reason = mode === 'off' ? 'overlay volumes are turned off in the configuration' : overlayProblem(o.outputRoot);
-  if (mode === 'on' && reason) throw new AirlockError('PATCH_OVERLAY_UNAVAILABLE', `overlay output volumes are not available: ${reason}`, 'set overlay to auto to fall back to a copied snapshot');
+  if (mode === 'on' && reason)
+    throw new AirlockError(
+      'PATCH_OVERLAY_UNAVAILABLE',
+      `overlay output volumes are not available: ${reason}`,
+      'set overlay to auto to fall back to a copied snapshot',
+    );
   if (!reason) {
     for (const d of ['upper', 'work']) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
     // The merged view's root takes its owner and mode from the upper dir: make them the workspace root's.
     const ws = fs.statSync(o.workspace);
     // The kernel runs as the workspace user (bootstrap), so this is a no-op there; a kernel running as someone else
     // without CAP_CHOWN keeps the upper dir its own, which is whom its sandboxes run as (AIRLOCK_SANDBOX_USER).
-    try { fs.chownSync(path.join(dir, 'upper'), ws.uid, ws.gid); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e; }
+    try {
+      fs.chownSync(path.join(dir, 'upper'), ws.uid, ws.gid);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    }
     fs.chmodSync(path.join(dir, 'upper'), ws.mode & 0o7777);
     await o.engine.createVolume({
-      Name: volumeName, Driver: 'local', Labels: outputLabels(id),
+      Name: volumeName,
+      Driver: 'local',
+      Labels: outputLabels(id),
       // userxattr: overlayfs keeps its flags (opaque dirs) in user.overlay.*, which the unprivileged kernel can read.
-      DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${host(o.workspace)},upperdir=${host(path.join(dir, 'upper'))},workdir=${host(path.join(dir, 'work'))},userxattr` },
+      DriverOpts: {
+        type: 'overlay',
+        device: 'overlay',
+        o: `lowerdir=${host(o.workspace)},upperdir=${host(path.join(dir, 'upper'))},workdir=${host(path.join(dir, 'work'))},userxattr`,
+      },
     });
     try {
       await o.probe?.(volumeName, signal);
@@ -88,25 +115,35 @@ export async function createOutputVolume(id: string, o: OutputVolumeOptions, sig
     } catch (err) {
       if (mode === 'on') throw err;
       reason = `the overlay volume did not mount: ${(err as Error).message}`;
-      await o.engine.getVolume(volumeName).remove({ force: true }).catch(() => undefined);
+      await o.engine
+        .getVolume(volumeName)
+        .remove({ force: true })
+        .catch(() => undefined);
       for (const d of ['upper', 'work']) fs.rmSync(path.join(dir, d), { recursive: true, force: true });
     }
   }
   const snap = path.join(dir, 'snapshot');
   await fs.promises.cp(o.workspace, snap, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
   const manifest = await buildManifest(snap, signal);
-  await o.engine.createVolume({ Name: volumeName, Driver: 'local', Labels: outputLabels(id), DriverOpts: { type: 'none', o: 'bind', device: host(snap) } });
+  await o.engine.createVolume({
+    Name: volumeName,
+    Driver: 'local',
+    Labels: outputLabels(id),
+    DriverOpts: { type: 'none', o: 'bind', device: host(snap) },
+  });
   return { id, volumeName, kind: 'snapshot', reason, dir, quotaBytes, baselineBytes: await treeUsage(snap, { signal }), manifest };
 }
 
 /** Where generation reads the sandbox's changes from. */
 export function patchSource(v: OutputVolume): PatchSource {
-  return v.kind === 'overlay' ? { type: 'overlay', upper: path.join(v.dir, 'upper') } : { type: 'snapshot', dir: path.join(v.dir, 'snapshot'), manifest: v.manifest ?? {} };
+  return v.kind === 'overlay'
+    ? { type: 'overlay', upper: path.join(v.dir, 'upper') }
+    : { type: 'snapshot', dir: path.join(v.dir, 'snapshot'), manifest: v.manifest ?? {} };
 }
 
 /** Bytes the sandbox added (allocated blocks, walked on a worker thread; more entries than the walk limit throw). */
 export async function volumeUsage(v: OutputVolume, signal?: AbortSignal): Promise<number> {
-  return Math.max(0, await treeUsage(path.join(v.dir, v.kind === 'overlay' ? 'upper' : 'snapshot'), { signal }) - v.baselineBytes);
+  return Math.max(0, (await treeUsage(path.join(v.dir, v.kind === 'overlay' ? 'upper' : 'snapshot'), { signal })) - v.baselineBytes);
 }
 
 /** Throws PATCH_VOLUME_FULL when the sandbox wrote more than its quota, or more entries than a walk may meet: an error
@@ -120,8 +157,11 @@ export async function checkQuota(v: OutputVolume, signal?: AbortSignal): Promise
     throw new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id}: ${err.message}`, err.hint);
   }
   if (used > v.quotaBytes) {
-    throw new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id} holds ${used} bytes, over its quota of ${v.quotaBytes}`,
-      'the sandbox was stopped; raise the output quota in its template or write less');
+    throw new AirlockError(
+      'PATCH_VOLUME_FULL',
+      `sandbox output volume ${v.id} holds ${used} bytes, over its quota of ${v.quotaBytes}`,
+      'the sandbox was stopped; raise the output quota in its template or write less',
+    );
   }
   return used;
 }
@@ -134,18 +174,38 @@ export function watchQuota(v: OutputVolume, onFull: (err: AirlockError) => void,
   const t = setInterval(() => {
     if (busy) return;
     busy = true;
-    checkQuota(v, stop.signal).then(() => { busy = false; }, (err) => {
-      if (stop.signal.aborted) return;
-      clearInterval(t);
-      onFull(err instanceof AirlockError && err.code === 'PATCH_VOLUME_FULL' ? err
-        : new AirlockError('PATCH_VOLUME_FULL', `sandbox output volume ${v.id} could not be measured: ${(err as Error).message}`, 'the sandbox was stopped'));
-    });
+    checkQuota(v, stop.signal).then(
+      () => {
+        busy = false;
+      },
+      (err) => {
+        if (stop.signal.aborted) return;
+        clearInterval(t);
+        onFull(
+          err instanceof AirlockError && err.code === 'PATCH_VOLUME_FULL'
+            ? err
+            : new AirlockError(
+                'PATCH_VOLUME_FULL',
+                `sandbox output volume ${v.id} could not be measured: ${(err as Error).message}`,
+                'the sandbox was stopped',
+              ),
+        );
+      },
+    );
   }, intervalMs);
   t.unref();
-  return toDisposable(() => { clearInterval(t); stop.abort(); });
+  return toDisposable(() => {
+    clearInterval(t);
+    stop.abort();
+  });
 }
 
 export async function removeOutputVolume(v: OutputVolume, engine: VolumeEngine): Promise<void> {
-  await engine.getVolume(v.volumeName).remove({ force: true }).catch((err: { statusCode?: number }) => { if (err.statusCode !== 404) throw err; });
+  await engine
+    .getVolume(v.volumeName)
+    .remove({ force: true })
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
   fs.rmSync(v.dir, { recursive: true, force: true });
 }

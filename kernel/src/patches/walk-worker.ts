@@ -57,7 +57,9 @@ function walk(root: string, maxEntries: number, visit: (e: WalkEntry, abs: strin
   const rec = (dirRel: string): void => {
     const dir = path.join(root, dirRel);
     let names: string[];
-    try { names = fs.readdirSync(dir); } catch (err) {
+    try {
+      names = fs.readdirSync(dir);
+    } catch (err) {
       // A live tree (the quota poll runs while the sandbox works): a folder removed since it was listed is simply gone.
       if (dirRel && (err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new Error(`cannot read ${dir}: ${(err as Error).message}`);
@@ -67,11 +69,21 @@ function walk(root: string, maxEntries: number, visit: (e: WalkEntry, abs: strin
       const rel = dirRel ? `${dirRel}/${name}` : name;
       const abs = path.join(dir, name);
       let st: fs.Stats;
-      try { st = fs.lstatSync(abs); } catch (err) {
+      try {
+        st = fs.lstatSync(abs);
+      } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // renamed or removed since the listing
         throw err;
       }
-      const e: WalkEntry = { rel, kind: kindOf(st), size: st.size, blocks: st.blocks, mode: st.mode, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+      const e: WalkEntry = {
+        rel,
+        kind: kindOf(st),
+        size: st.size,
+        blocks: st.blocks,
+        mode: st.mode,
+        mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs,
+      };
       if (visit(e, abs) !== false && e.kind === 'dir') rec(rel);
     }
   };
@@ -83,12 +95,16 @@ function sameFile(a: string, b: string, st: WalkEntry): boolean {
   try {
     const w = fs.statSync(b);
     return w.isFile() && w.size === st.size && (w.mode & 0o7777) === (st.mode & 0o7777) && fs.readFileSync(a).equals(fs.readFileSync(b));
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 function changed(r: Extract<WalkRequest, { op: 'changed' }>): { changed: string[]; count: number } {
   const out = new Set<string>();
-  const full = () => { if (out.size >= r.maxResults) throw new LimitError(`results:${r.maxResults}`); };
+  const full = () => {
+    if (out.size >= r.maxResults) throw new LimitError(`results:${r.maxResults}`);
+  };
   let count: number;
   if (r.kind === 'overlay') {
     // The upper dir holds the changes: files, symlinks, whiteouts; a file copied up with the workspace's content
@@ -102,11 +118,22 @@ function changed(r: Extract<WalkRequest, { op: 'changed' }>): { changed: string[
   } else {
     count = walk(r.root, r.maxEntries, (e, abs) => {
       if (e.kind === 'dir') return e.rel !== '.git';
-      try { if (!fs.readFileSync(abs).equals(fs.readFileSync(path.join(r.workspace, e.rel)))) { full(); out.add(e.rel); } } catch { full(); out.add(e.rel); }
+      try {
+        if (!fs.readFileSync(abs).equals(fs.readFileSync(path.join(r.workspace, e.rel)))) {
+          full();
+          out.add(e.rel);
+        }
+      } catch {
+        full();
+        out.add(e.rel);
+      }
     });
     count += walk(r.workspace, r.maxEntries, (e) => {
       if (e.kind === 'dir') return e.rel !== '.git';
-      if (!fs.existsSync(path.join(r.root, e.rel))) { full(); out.add(e.rel); }
+      if (!fs.existsSync(path.join(r.root, e.rel))) {
+        full();
+        out.add(e.rel);
+      }
     });
   }
   return { changed: [...out].sort(byBytes), count };
@@ -120,7 +147,10 @@ export function run(r: WalkRequest, post: (m: WalkMessage) => void): void {
         const count = walk(r.root, r.maxEntries, (e, abs) => {
           if (r.xattrs && (e.kind === 'dir' || e.kind === 'file')) Object.assign(e, overlayAttrsOf(abs, e.kind));
           batch.push(e);
-          if (batch.length >= BATCH) { post({ type: 'entries', entries: batch }); batch = []; }
+          if (batch.length >= BATCH) {
+            post({ type: 'entries', entries: batch });
+            batch = [];
+          }
         });
         if (batch.length) post({ type: 'entries', entries: batch });
         post({ type: 'done', count });
@@ -128,18 +158,31 @@ export function run(r: WalkRequest, post: (m: WalkMessage) => void): void {
       }
       case 'usage': {
         let bytes = 0;
-        const count = walk(r.root, r.maxEntries, (e) => { bytes += e.blocks * 512; });
+        const count = walk(r.root, r.maxEntries, (e) => {
+          bytes += e.blocks * 512;
+        });
         post({ type: 'done', bytes, count });
         return;
       }
-      case 'changed': post({ type: 'done', ...changed(r) }); return;
-      default: { const never: never = r; throw new Error(`unknown walk request ${JSON.stringify(never)}`); }
+      case 'changed':
+        post({ type: 'done', ...changed(r) });
+        return;
+      default: {
+        const never: never = r;
+        throw new Error(`unknown walk request ${JSON.stringify(never)}`);
+      }
     }
   } catch (err) {
     if (err instanceof LimitError) {
-      const what = err.message.startsWith('results:') ? `more than ${err.message.slice(8)} changed paths` : `more than ${err.message} entries`;
-      post({ type: 'error', code: 'PATCH_TOO_MANY_ENTRIES', message: `${r.root} holds ${what}; the walk was stopped`,
-        hint: 'the sandbox created too many files: delete what is not needed (build output, caches) or split the task' });
+      const what = err.message.startsWith('results:')
+        ? `more than ${err.message.slice(8)} changed paths`
+        : `more than ${err.message} entries`;
+      post({
+        type: 'error',
+        code: 'PATCH_TOO_MANY_ENTRIES',
+        message: `${r.root} holds ${what}; the walk was stopped`,
+        hint: 'the sandbox created too many files: delete what is not needed (build output, caches) or split the task',
+      });
     } else if (err instanceof AirlockError) {
       post({ type: 'error', code: err.code, message: err.message, hint: err.hint });
     } else {

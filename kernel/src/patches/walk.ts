@@ -13,11 +13,19 @@ export const DEFAULT_MAX_WALK_ENTRIES = 100_000;
 function walkerEntry(): { file: string; ts: boolean } {
   const e = workerEntry('walk-worker');
   if (e) return e;
-  throw new AirlockError('PATCH_WALKER_MISSING', 'the output-tree walker (walk-worker.js) is missing from the kernel bundle', 'rebuild the kernel (npm run build)');
+  throw new AirlockError(
+    'PATCH_WALKER_MISSING',
+    'the output-tree walker (walk-worker.js) is missing from the kernel bundle',
+    'rebuild the kernel (npm run build)',
+  );
 }
 
 /** One walk on its own short-lived thread; an abort terminates the thread. */
-function runWalk(req: WalkRequest, signal?: AbortSignal, onEntries?: (e: WalkEntry[]) => void): Promise<Extract<WalkMessage, { type: 'done' }>> {
+function runWalk(
+  req: WalkRequest,
+  signal?: AbortSignal,
+  onEntries?: (e: WalkEntry[]) => void,
+): Promise<Extract<WalkMessage, { type: 'done' }>> {
   signal?.throwIfAborted();
   const entry = walkerEntry();
   // Under tsx the worker must register the TypeScript loader itself; the bundled .js needs nothing.
@@ -36,14 +44,25 @@ function runWalk(req: WalkRequest, signal?: AbortSignal, onEntries?: (e: WalkEnt
     signal?.addEventListener('abort', onAbort, { once: true });
     w.on('message', (m: WalkMessage) => {
       switch (m.type) {
-        case 'entries': if (!settled) onEntries?.(m.entries); break;
-        case 'done': finish(() => resolve(m)); break;
-        case 'error': finish(() => reject(new AirlockError(m.code, m.message, m.hint))); break;
-        default: { const never: never = m; finish(() => reject(new Error(`unknown walk message ${JSON.stringify(never)}`))); }
+        case 'entries':
+          if (!settled) onEntries?.(m.entries);
+          break;
+        case 'done':
+          finish(() => resolve(m));
+          break;
+        case 'error':
+          finish(() => reject(new AirlockError(m.code, m.message, m.hint)));
+          break;
+        default: {
+          const never: never = m;
+          finish(() => reject(new Error(`unknown walk message ${JSON.stringify(never)}`)));
+        }
       }
     });
     w.on('error', (err) => finish(() => reject(new AirlockError('PATCH_SCAN_FAILED', `the walker thread failed: ${err.message}`))));
-    w.on('exit', (code) => finish(() => reject(new AirlockError('PATCH_SCAN_FAILED', `the walker thread exited (${code}) before it finished`))));
+    w.on('exit', (code) =>
+      finish(() => reject(new AirlockError('PATCH_SCAN_FAILED', `the walker thread exited (${code}) before it finished`))),
+    );
     w.postMessage(req);
   });
 }
@@ -51,7 +70,9 @@ function runWalk(req: WalkRequest, signal?: AbortSignal, onEntries?: (e: WalkEnt
 /** Every entry under an output tree, parents first; `xattrs` reads overlay flags (upper dirs). */
 export async function walkEntries(root: string, o: { xattrs: boolean; maxEntries?: number; signal?: AbortSignal }): Promise<WalkEntry[]> {
   const out: WalkEntry[] = [];
-  await runWalk({ op: 'entries', root, xattrs: o.xattrs, maxEntries: o.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES }, o.signal, (b) => { for (const e of b) out.push(e); });
+  await runWalk({ op: 'entries', root, xattrs: o.xattrs, maxEntries: o.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES }, o.signal, (b) => {
+    for (const e of b) out.push(e);
+  });
   return out;
 }
 
@@ -61,8 +82,15 @@ export async function treeUsage(root: string, o: { maxEntries?: number; signal?:
 }
 
 /** Workspace-relative paths an output tree changed (overlay upper dir, or a snapshot compared both ways). */
-export async function changedPaths(kind: 'overlay' | 'snapshot', root: string, workspace: string,
-  o: { maxEntries?: number; maxResults: number; signal?: AbortSignal }): Promise<string[]> {
-  const r = await runWalk({ op: 'changed', kind, root, workspace, maxEntries: o.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES, maxResults: o.maxResults }, o.signal);
+export async function changedPaths(
+  kind: 'overlay' | 'snapshot',
+  root: string,
+  workspace: string,
+  o: { maxEntries?: number; maxResults: number; signal?: AbortSignal },
+): Promise<string[]> {
+  const r = await runWalk(
+    { op: 'changed', kind, root, workspace, maxEntries: o.maxEntries ?? DEFAULT_MAX_WALK_ENTRIES, maxResults: o.maxResults },
+    o.signal,
+  );
   return r.changed ?? [];
 }

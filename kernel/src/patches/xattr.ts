@@ -8,7 +8,9 @@ import { AirlockError } from '../../../protocol/src/errors';
  */
 const NAMESPACES = ['user.overlay.', 'trusted.overlay.'];
 
-interface XattrAddon { getxattr(path: string, name: string): Buffer | null }
+interface XattrAddon {
+  getxattr(path: string, name: string): Buffer | null;
+}
 let addon: XattrAddon | undefined;
 let loadError: string | undefined;
 
@@ -25,13 +27,21 @@ function load(): XattrAddon {
     }
   }
   if (addon) return addon;
-  throw new AirlockError('PATCH_XATTR_UNAVAILABLE', `cannot read overlay attributes: ${loadError}`,
-    'rebuild the native addon (npm rebuild airlock-peercred) for the Node.js that runs the kernel');
+  throw new AirlockError(
+    'PATCH_XATTR_UNAVAILABLE',
+    `cannot read overlay attributes: ${loadError}`,
+    'rebuild the native addon (npm rebuild airlock-peercred) for the Node.js that runs the kernel',
+  );
 }
 
 /** True when the kernel can read overlay attributes (tests and diagnostics). */
 export function xattrsAvailable(): boolean {
-  try { load(); return true; } catch { return false; }
+  try {
+    load();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function has(abs: string, attr: string, accept?: (v: Buffer) => boolean): boolean {

@@ -13,7 +13,11 @@ export function shippedBuiltins(dir: string | undefined): (name: string) => stri
     if (!cache.has(name)) {
       const folder = path.join(dir, name);
       let sha: string | undefined;
-      try { sha = fs.lstatSync(folder).isDirectory() ? contentHash(folder) : undefined; } catch { sha = undefined; }
+      try {
+        sha = fs.lstatSync(folder).isDirectory() ? contentHash(folder) : undefined;
+      } catch {
+        sha = undefined;
+      }
       cache.set(name, sha);
     }
     return cache.get(name);

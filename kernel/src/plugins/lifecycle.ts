@@ -6,14 +6,24 @@ import type { PluginStateName } from '../../../protocol/src/methods/plugins';
 /** Where each state may go next. `failed` may be verified again (the host reconfigures it); `stopped` is final. */
 export function nextStates(from: PluginStateName): readonly PluginStateName[] {
   switch (from) {
-    case 'discovered': return ['verified', 'failed', 'stopped'];
-    case 'verified': return ['approved', 'failed', 'stopped'];
-    case 'approved': return ['starting', 'failed', 'stopped'];
-    case 'starting': return ['ready', 'failed', 'stopped'];
-    case 'ready': return ['failed', 'stopped'];
-    case 'failed': return ['stopped'];
-    case 'stopped': return [];
-    default: { const never: never = from; throw new Error(`unknown plugin state ${String(never)}`); }
+    case 'discovered':
+      return ['verified', 'failed', 'stopped'];
+    case 'verified':
+      return ['approved', 'failed', 'stopped'];
+    case 'approved':
+      return ['starting', 'failed', 'stopped'];
+    case 'starting':
+      return ['ready', 'failed', 'stopped'];
+    case 'ready':
+      return ['failed', 'stopped'];
+    case 'failed':
+      return ['stopped'];
+    case 'stopped':
+      return [];
+    default: {
+      const never: never = from;
+      throw new Error(`unknown plugin state ${String(never)}`);
+    }
   }
 }
 
@@ -37,11 +47,18 @@ export class PluginLifecycle {
   /** Each transition that happened, oldest first (for `plugins/logs`). */
   readonly history: string[] = [];
 
-  constructor(readonly plugin: string, private readonly record: PluginRecorder) {}
+  constructor(
+    readonly plugin: string,
+    private readonly record: PluginRecorder,
+  ) {}
 
   /** Null until the first transition (`discovered`) was recorded. */
-  get state(): PluginStateName | null { return this.st; }
-  get reason(): string | undefined { return this.why; }
+  get state(): PluginStateName | null {
+    return this.st;
+  }
+  get reason(): string | undefined {
+    return this.why;
+  }
 
   /** The first state: recorded like every other. */
   discover(payload: Record<string, unknown>): Promise<void> {
@@ -56,8 +73,11 @@ export class PluginLifecycle {
     return this.serial(async () => {
       const from = this.st;
       if (from === null || !nextStates(from).includes(to)) {
-        throw new AirlockError('PLUGIN_TRANSITION', `plugin ${this.plugin} cannot go from ${from ?? 'nothing'} to ${to}`,
-          'a plugin is approved once verified, and started once approved');
+        throw new AirlockError(
+          'PLUGIN_TRANSITION',
+          `plugin ${this.plugin} cannot go from ${from ?? 'nothing'} to ${to}`,
+          'a plugin is approved once verified, and started once approved',
+        );
       }
       await this.apply(from, to, reason, payload);
     });

@@ -40,7 +40,11 @@ export function templateFor(m: PluginManifest): string {
 export function candidateName(c: PluginCandidate): string {
   const n = (c.manifest as { name?: unknown } | null)?.name;
   if (PluginName.safeParse(n).success) return n as string;
-  return `invalid-${path.basename(c.dir).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 16)}`;
+  return `invalid-${path
+    .basename(c.dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 16)}`;
 }
 
 export class Plugin {
@@ -50,11 +54,17 @@ export class Plugin {
   private approvedSha?: string;
   private template?: string;
 
-  constructor(readonly name: string, readonly candidate: PluginCandidate, private readonly d: PluginDeps) {
+  constructor(
+    readonly name: string,
+    readonly candidate: PluginCandidate,
+    private readonly d: PluginDeps,
+  ) {
     this.lifecycle = new PluginLifecycle(name, d.record);
   }
 
-  get state() { return this.lifecycle.state; }
+  get state() {
+    return this.lifecycle.state;
+  }
 
   /** discovered → verified (or failed), then approved and started when the host brings an approval of this content. */
   async init(): Promise<void> {
@@ -69,13 +79,18 @@ export class Plugin {
     const shipped = c.source === 'builtin' ? this.d.shipped(v.manifest.name) : undefined;
     const builtin = shipped !== undefined && shipped === c.sha256;
     const approved = builtin || c.approved === c.sha256;
-    const waiting = c.source === 'builtin' && !builtin && c.approved !== c.sha256
-      ? `a built-in whose content (sha256 ${c.sha256.slice(0, 12)}…) is not what this Airlock shipped (${shipped ? `${shipped.slice(0, 12)}…` : 'none of that name'}): approve it yourself`
-      : c.approved && c.approved !== c.sha256
-        ? `its content changed since it was approved (sha256 ${c.sha256.slice(0, 12)}…, approved ${c.approved.slice(0, 12)}…): approve it again`
-        : 'waiting for approval (`airlock plugins approve`)';
-    await this.lifecycle.to('verified', approved ? 'manifest, versions and capabilities accepted' : waiting,
-      { version: v.manifest.version, engines: v.manifest.engines, capabilities: v.manifest.capabilities, tools: v.manifest.tools.map((t) => t.name) });
+    const waiting =
+      c.source === 'builtin' && !builtin && c.approved !== c.sha256
+        ? `a built-in whose content (sha256 ${c.sha256.slice(0, 12)}…) is not what this Airlock shipped (${shipped ? `${shipped.slice(0, 12)}…` : 'none of that name'}): approve it yourself`
+        : c.approved && c.approved !== c.sha256
+          ? `its content changed since it was approved (sha256 ${c.sha256.slice(0, 12)}…, approved ${c.approved.slice(0, 12)}…): approve it again`
+          : 'waiting for approval (`airlock plugins approve`)';
+    await this.lifecycle.to('verified', approved ? 'manifest, versions and capabilities accepted' : waiting, {
+      version: v.manifest.version,
+      engines: v.manifest.engines,
+      capabilities: v.manifest.capabilities,
+      tools: v.manifest.tools.map((t) => t.name),
+    });
     if (builtin) await this.approve(c.sha256, 'a built-in plugin, pre-approved at the content hash this Airlock shipped');
     else if (approved) await this.approve(c.sha256, 'approved earlier by the person (the host keeps the approval)');
   }
@@ -83,12 +98,18 @@ export class Plugin {
   /** verified → approved at this content hash, then started. The hash must be the content the host found. */
   async approve(sha256: string, reason = 'approved by the person'): Promise<void> {
     if (this.state !== 'verified') {
-      throw new AirlockError('PLUGIN_NOT_VERIFIED', `plugin ${this.name} is ${this.state}${this.lifecycle.reason ? `: ${this.lifecycle.reason}` : ''}`,
-        'only a verified plugin can be approved; `airlock plugins list` shows why');
+      throw new AirlockError(
+        'PLUGIN_NOT_VERIFIED',
+        `plugin ${this.name} is ${this.state}${this.lifecycle.reason ? `: ${this.lifecycle.reason}` : ''}`,
+        'only a verified plugin can be approved; `airlock plugins list` shows why',
+      );
     }
     if (sha256 !== this.candidate.sha256) {
-      throw new AirlockError('PLUGIN_HASH_MISMATCH', `plugin ${this.name} has content sha256 ${this.candidate.sha256.slice(0, 12)}…, not ${sha256.slice(0, 12)}…`,
-        'approve the content `airlock plugins list` shows');
+      throw new AirlockError(
+        'PLUGIN_HASH_MISMATCH',
+        `plugin ${this.name} has content sha256 ${this.candidate.sha256.slice(0, 12)}…, not ${sha256.slice(0, 12)}…`,
+        'approve the content `airlock plugins list` shows',
+      );
     }
     await this.lifecycle.to('approved', reason, { sha256 });
     this.approvedSha = sha256;
@@ -105,39 +126,63 @@ export class Plugin {
     this.template = templateFor(m);
     if (!sandboxes.templates.has(this.template)) return this.lifecycle.to('failed', `no sandbox template ${this.template}`);
     await this.lifecycle.to('starting', 'approved; starting its sandbox', { template: this.template, sha256: this.approvedSha });
-    const env = { [PLUGIN_ENV.name]: m.name, [PLUGIN_ENV.capabilities]: JSON.stringify(m.capabilities),
-      [PLUGIN_ENV.workspace]: m.capabilities.reads.length ? '/workspace' : '' };
-    this.run = new McpServerRun({ name: m.name, command: 'node', args: [`${MCP_PACKAGE_DIR}/${m.entry}`], env,
-      package: { hostDir: this.candidate.dir, sha256: this.approvedSha! }, callTimeoutMs: 60_000 },
-    sandboxes, (action, _server, payload) => this.onRun(action, payload), this.d.version, { template: this.template, task: `plugin:${m.name}` });
+    const env = {
+      [PLUGIN_ENV.name]: m.name,
+      [PLUGIN_ENV.capabilities]: JSON.stringify(m.capabilities),
+      [PLUGIN_ENV.workspace]: m.capabilities.reads.length ? '/workspace' : '',
+    };
+    this.run = new McpServerRun(
+      {
+        name: m.name,
+        command: 'node',
+        args: [`${MCP_PACKAGE_DIR}/${m.entry}`],
+        env,
+        package: { hostDir: this.candidate.dir, sha256: this.approvedSha! },
+        callTimeoutMs: 60_000,
+      },
+      sandboxes,
+      (action, _server, payload) => this.onRun(action, payload),
+      this.d.version,
+      { template: this.template, task: `plugin:${m.name}` },
+    );
     await this.run.started;
   }
 
   /** The MCP run's lifecycle records, as this plugin's transitions (each recorded before the run acts on it). */
   private async onRun(action: string, payload: Record<string, unknown>): Promise<void> {
     switch (action) {
-      case 'mcp.server.start': return this.d.note(this.name, 'plugin.process.start', { command: payload.command, args: payload.args });
+      case 'mcp.server.start':
+        return this.d.note(this.name, 'plugin.process.start', { command: payload.command, args: payload.args });
       case 'mcp.server.ready': {
         const offered = (payload.tools as string[]) ?? [];
         const declared = new Set(this.manifest!.tools.map((t) => t.name));
         const extra = offered.filter((t) => !declared.has(t));
         if (extra.length || (payload.dropped as number) > 0) {
-          throw new AirlockError('PLUGIN_TOOLS_MISMATCH', `plugin ${this.name} offers tools its manifest does not name: ${extra.join(', ') || `${String(payload.dropped)} unnamable`}`,
-            'its manifest must list every tool it offers; rebuild it');
+          throw new AirlockError(
+            'PLUGIN_TOOLS_MISMATCH',
+            `plugin ${this.name} offers tools its manifest does not name: ${extra.join(', ') || `${String(payload.dropped)} unnamable`}`,
+            'its manifest must list every tool it offers; rebuild it',
+          );
         }
         return this.lifecycle.to('ready', 'its tools are listed', { sandbox: payload.sandbox, tools: offered });
       }
-      case 'mcp.server.failed': return this.lifecycle.settle('failed', String(payload.reason));
-      case 'mcp.server.stop': return this.lifecycle.settle('stopped', String(payload.reason));
-      default: return this.d.note(this.name, `plugin.${action.replace(/^mcp\.server\./, 'process.')}`, payload);
+      case 'mcp.server.failed':
+        return this.lifecycle.settle('failed', String(payload.reason));
+      case 'mcp.server.stop':
+        return this.lifecycle.settle('stopped', String(payload.reason));
+      default:
+        return this.d.note(this.name, `plugin.${action.replace(/^mcp\.server\./, 'process.')}`, payload);
     }
   }
 
   call(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
     const run = this.run;
     if (this.state !== 'ready' || !run) {
-      throw new AirlockError('PLUGIN_NOT_READY', `plugin ${this.name} is ${this.state}${this.lifecycle.reason ? `: ${this.lifecycle.reason}` : ''}`,
-        'continue without its tools; `airlock plugins logs` shows why');
+      throw new AirlockError(
+        'PLUGIN_NOT_READY',
+        `plugin ${this.name} is ${this.state}${this.lifecycle.reason ? `: ${this.lifecycle.reason}` : ''}`,
+        'continue without its tools; `airlock plugins logs` shows why',
+      );
     }
     return run.call(tool, args, signal);
   }
@@ -152,14 +197,25 @@ export class Plugin {
     const m = this.manifest;
     const ready = this.state === 'ready' && this.run?.state === 'ready';
     const reason = this.lifecycle.reason ?? (this.run?.state === 'failed' ? this.run.info().reason : undefined);
-    return { name: this.name, source: this.candidate.source, ...(m ? { version: m.version, capabilities: m.capabilities } : {}),
-      state: this.state ?? 'discovered', ...(reason ? { reason } : {}), sha256: this.candidate.sha256,
-      ...(this.approvedSha ? { approved: this.approvedSha } : {}), tools: ready ? this.tools().map((t) => t.name) : [],
-      ...(this.run?.info().sandbox ? { sandbox: this.run.info().sandbox } : {}) };
+    return {
+      name: this.name,
+      source: this.candidate.source,
+      ...(m ? { version: m.version, capabilities: m.capabilities } : {}),
+      state: this.state ?? 'discovered',
+      ...(reason ? { reason } : {}),
+      sha256: this.candidate.sha256,
+      ...(this.approvedSha ? { approved: this.approvedSha } : {}),
+      tools: ready ? this.tools().map((t) => t.name) : [],
+      ...(this.run?.info().sandbox ? { sandbox: this.run.info().sandbox } : {}),
+    };
   }
 
   logs(): string[] {
-    const err = (this.run?.stderrTail() ?? '').split('\n').filter(Boolean).slice(-STDERR_LINES).map((l) => `stderr: ${l}`);
+    const err = (this.run?.stderrTail() ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .slice(-STDERR_LINES)
+      .map((l) => `stderr: ${l}`);
     return [...this.lifecycle.history, ...err];
   }
 

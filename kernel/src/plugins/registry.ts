@@ -34,7 +34,12 @@ export class Plugins implements IDisposable {
     const named = candidates.map((c) => [candidateName(c), c] as const);
     const names = named.map(([n]) => n);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new AirlockError('PLUGIN_DUPLICATE', `two plugins are named ${dup}`, 'rename one, or remove it from the workspace or your plugins folder');
+    if (dup)
+      throw new AirlockError(
+        'PLUGIN_DUPLICATE',
+        `two plugins are named ${dup}`,
+        'rename one, or remove it from the workspace or your plugins folder',
+      );
     const wanted = new Map(named);
     for (const [name, p] of this.plugins) {
       const next = wanted.get(name);
@@ -71,7 +76,9 @@ export class Plugins implements IDisposable {
     return true;
   }
 
-  logs(name: string): string[] { return this.get(name).logs(); }
+  logs(name: string): string[] {
+    return this.get(name).logs();
+  }
 
   /** The tools of every ready plugin, for a task's router. */
   tools(): ToolSpec[] {
@@ -80,29 +87,64 @@ export class Plugins implements IDisposable {
 
   private get(name: string): Plugin {
     const p = this.plugins.get(name);
-    if (!p) throw new AirlockError('PLUGIN_UNKNOWN', `no plugin named ${name}`, '`airlock plugins list` shows the plugins this kernel knows');
+    if (!p)
+      throw new AirlockError('PLUGIN_UNKNOWN', `no plugin named ${name}`, '`airlock plugins list` shows the plugins this kernel knows');
     return p;
   }
 
   private deps() {
-    const append = (input: AuditInput) => this.d.audit().append(input, { sync: true }).then(() => undefined);
-    const record = (t: PluginTransition) => append({ subject: `plugin:${t.plugin}`, action: `plugin.${t.to}`, resource: `plugin:${t.plugin}`,
-      payload: { from: t.from, reason: t.reason, ...t.payload } });
+    const append = (input: AuditInput) =>
+      this.d
+        .audit()
+        .append(input, { sync: true })
+        .then(() => undefined);
+    const record = (t: PluginTransition) =>
+      append({
+        subject: `plugin:${t.plugin}`,
+        action: `plugin.${t.to}`,
+        resource: `plugin:${t.plugin}`,
+        payload: { from: t.from, reason: t.reason, ...t.payload },
+      });
     const note = (plugin: string, action: string, payload: Record<string, unknown>) =>
       append({ subject: `plugin:${plugin}`, action, resource: `plugin:${plugin}`, payload });
     const writes: WriteJudge = async (plugin, task, path, bytes) => {
       // Judged as the task's own fs.write (its mode, its session grants); no running task, no write.
       const policy = this.d.taskPolicy(task);
-      const d = policy ? await policy.evaluate({ kind: 'tool', taskId: task, tool: 'fs.write', capabilities: ['fs.write'], input: { path }, paths: [path] })
+      const d = policy
+        ? await policy.evaluate({
+            kind: 'tool',
+            taskId: task,
+            tool: 'fs.write',
+            capabilities: ['fs.write'],
+            input: { path },
+            paths: [path],
+          })
         : { decision: 'deny' as const, reason: `no running task ${task}` };
       // Recorded before the file lands; a write that cannot be recorded is not made.
-      await append({ session: task, subject: `plugin:${plugin}`, action: 'plugin.write', resource: path, decision: d.decision,
-        ruleIds: d.matched ? [d.matched] : [], payload: { bytes, reason: d.reason } });
+      await append({
+        session: task,
+        subject: `plugin:${plugin}`,
+        action: 'plugin.write',
+        resource: path,
+        decision: d.decision,
+        ruleIds: d.matched ? [d.matched] : [],
+        payload: { bytes, reason: d.reason },
+      });
       if (d.decision === 'allow') return { ok: true };
-      return { ok: false, reason: d.decision === 'ask' ? `the policy asks about it (${d.reason}); a plugin's writes cannot be asked about` : d.reason };
+      return {
+        ok: false,
+        reason: d.decision === 'ask' ? `the policy asks about it (${d.reason}); a plugin's writes cannot be asked about` : d.reason,
+      };
     };
-    return { sandboxes: this.d.sandboxes, record, note, judge: (r: Parameters<IPolicyEngine['evaluate']>[0]) => this.d.policy.evaluate(r),
-      writes, version: this.d.version, shipped: this.d.shipped ?? (() => undefined) };
+    return {
+      sandboxes: this.d.sandboxes,
+      record,
+      note,
+      judge: (r: Parameters<IPolicyEngine['evaluate']>[0]) => this.d.policy.evaluate(r),
+      writes,
+      version: this.d.version,
+      shipped: this.d.shipped ?? (() => undefined),
+    };
   }
 
   dispose(): void {

@@ -10,16 +10,26 @@ export type Verified = { ok: true; manifest: PluginManifest } | { ok: false; rea
 /** The manifest as the host sent it (read from a folder: untrusted), with the versions negotiated. */
 export function verifyManifest(raw: unknown, versions = { sdk: PLUGIN_SDK_VERSION, protocol: PLUGIN_PROTOCOL_VERSION }): Verified {
   let size: number;
-  try { size = JSON.stringify(raw ?? null).length; } catch { return { ok: false, reason: 'the manifest is not JSON' }; }
+  try {
+    size = JSON.stringify(raw ?? null).length;
+  } catch {
+    return { ok: false, reason: 'the manifest is not JSON' };
+  }
   if (size > MAX_MANIFEST_BYTES) return { ok: false, reason: `the manifest is ${size} bytes (at most ${MAX_MANIFEST_BYTES})` };
   const r = PluginManifest.safeParse(raw);
   if (!r.success) return { ok: false, reason: `its manifest is invalid: ${formatIssues(r.error)}` };
   const m = r.data;
-  for (const [what, have] of [['sdk', versions.sdk], ['protocol', versions.protocol]] as const) {
+  for (const [what, have] of [
+    ['sdk', versions.sdk],
+    ['protocol', versions.protocol],
+  ] as const) {
     const range = m.engines[what];
     if (!semver.validRange(range)) return { ok: false, reason: `engines.${what} ${JSON.stringify(range)} is not a semver range` };
     if (!semver.satisfies(have, range)) {
-      return { ok: false, reason: `it needs plugin ${what} ${range}; this Airlock has ${have} (rebuild it with @airlock/plugin-sdk ${PLUGIN_SDK_VERSION})` };
+      return {
+        ok: false,
+        reason: `it needs plugin ${what} ${range}; this Airlock has ${have} (rebuild it with @airlock/plugin-sdk ${PLUGIN_SDK_VERSION})`,
+      };
     }
   }
   const tools = m.tools.map((t) => t.name);
@@ -34,7 +44,12 @@ export type Judge = (req: PolicyRequest) => Decision;
  * sandbox then shows is the workspace with everything the policy hides from agents masked, whatever the glob said.
  */
 export function sample(glob: string): string {
-  return glob.replace(/\{([^,}]*)[^}]*\}/g, '$1').replace(/\*\*|\*|\?/g, 'x').replace(/^\.?\/+/, '') || '.';
+  return (
+    glob
+      .replace(/\{([^,}]*)[^}]*\}/g, '$1')
+      .replace(/\*\*|\*|\?/g, 'x')
+      .replace(/^\.?\/+/, '') || '.'
+  );
 }
 
 /**
@@ -48,14 +63,38 @@ export function precheckCapabilities(m: PluginManifest, judge: Judge): string | 
   const agent = { kind: 'agent' as const, id: `plugin:${m.name}`, tags: [] };
   const plugin = { kind: 'plugin' as const, id: m.name, tags: [] };
   const checks: Array<{ what: string; req: PolicyRequest; askOk: boolean }> = [
-    ...m.capabilities.reads.map((g) => ({ what: `reads ${g}`, req: { subject: agent, action: 'fs.read', resource: sample(g), context: { size: 0 } }, askOk: false })),
-    ...(m.capabilities.writes ? [{ what: 'writes (as patches)', req: { subject: agent, action: 'fs.write', resource: 'airlock-plugin-output', context: { size: 0 } }, askOk: true }] : []),
-    ...m.capabilities.exec.map((c) => ({ what: `exec ${c}`, req: { subject: agent, action: 'exec', resource: c, context: {} }, askOk: false })),
-    ...m.capabilities.network.map((h) => ({ what: `network ${h}`, req: { subject: plugin, action: 'net.connect', resource: h, context: {} }, askOk: true })),
+    ...m.capabilities.reads.map((g) => ({
+      what: `reads ${g}`,
+      req: { subject: agent, action: 'fs.read', resource: sample(g), context: { size: 0 } },
+      askOk: false,
+    })),
+    ...(m.capabilities.writes
+      ? [
+          {
+            what: 'writes (as patches)',
+            req: { subject: agent, action: 'fs.write', resource: 'airlock-plugin-output', context: { size: 0 } },
+            askOk: true,
+          },
+        ]
+      : []),
+    ...m.capabilities.exec.map((c) => ({
+      what: `exec ${c}`,
+      req: { subject: agent, action: 'exec', resource: c, context: {} },
+      askOk: false,
+    })),
+    ...m.capabilities.network.map((h) => ({
+      what: `network ${h}`,
+      req: { subject: plugin, action: 'net.connect', resource: h, context: {} },
+      askOk: true,
+    })),
   ];
   for (const c of checks) {
     let d: Decision;
-    try { d = judge(c.req); } catch (e) { return `${c.what}: the policy could not judge it (${(e as Error).message})`; }
+    try {
+      d = judge(c.req);
+    } catch (e) {
+      return `${c.what}: the policy could not judge it (${(e as Error).message})`;
+    }
     if (d.decision === 'allow' || (d.decision === 'ask' && c.askOk)) continue;
     const rules = d.matched.length ? ` [${d.matched.join(', ')}]` : '';
     return d.decision === 'ask'

@@ -30,11 +30,16 @@ export class LineReader {
   private size = 0;
   private discarding = false;
 
-  constructor(private readonly cap: () => number, private readonly onLine: (line: Buffer) => void,
-    private readonly onDiscard: (bytes: number) => void) {}
+  constructor(
+    private readonly cap: () => number,
+    private readonly onLine: (line: Buffer) => void,
+    private readonly onDiscard: (bytes: number) => void,
+  ) {}
 
   /** Bytes held for the line in progress. */
-  get bufferedBytes(): number { return this.size; }
+  get bufferedBytes(): number {
+    return this.size;
+  }
 
   push(b: Buffer): void {
     let start = 0;
@@ -51,7 +56,11 @@ export class LineReader {
       if (len > this.cap()) {
         const held = this.size;
         this.reset();
-        if (nl < 0) { this.discarding = true; this.onDiscard(held + b.length - start); return; }
+        if (nl < 0) {
+          this.discarding = true;
+          this.onDiscard(held + b.length - start);
+          return;
+        }
         this.onDiscard(len + 1);
         start = nl + 1;
         continue;

@@ -5,5 +5,7 @@ export const DOCKER_SOCKET = '/var/run/docker.sock';
 
 export class DockerRuntime extends DockerodeRuntime {
   readonly engine = 'docker' as const;
-  constructor(socketPath = DOCKER_SOCKET) { super(socketPath); }
+  constructor(socketPath = DOCKER_SOCKET) {
+    super(socketPath);
+  }
 }

@@ -5,7 +5,13 @@ import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { assertRuntimeRegistered, ociRuntimeName, type SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
 import { ENGINE_EXEC_MAX_OUTPUT } from './types';
 import type {
-  ContainerSpec, ContainerStatus, ContainerSummary, EngineExecResult, EngineKind, IContainerRuntime, VolumeSummary,
+  ContainerSpec,
+  ContainerStatus,
+  ContainerSummary,
+  EngineExecResult,
+  EngineKind,
+  IContainerRuntime,
+  VolumeSummary,
 } from './types';
 
 export const RUNTIME_ERROR = 'RUNTIME_ENGINE_ERROR';
@@ -29,8 +35,11 @@ function labelFilter(labels: Record<string, string>): string {
  * bytes of each of stdout and stderr: what a sandbox prints is untrusted, and kept whole it grew the kernel without
  * bound. The rest is read and dropped, so the command is never blocked on a full pipe.
  */
-export function collectDemuxed(modem: Docker['modem'], stream: NodeJS.ReadableStream, max = ENGINE_EXEC_MAX_OUTPUT):
-    Promise<{ stdout: Buffer; stderr: Buffer; truncated: boolean }> {
+export function collectDemuxed(
+  modem: Docker['modem'],
+  stream: NodeJS.ReadableStream,
+  max = ENGINE_EXEC_MAX_OUTPUT,
+): Promise<{ stdout: Buffer; stderr: Buffer; truncated: boolean }> {
   return new Promise((resolve, reject) => {
     let truncated = false;
     const keep = () => {
@@ -68,12 +77,20 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
   }
 
   /** Engine-specific adjustments to the host config (Podman needs explicit ulimits here). */
-  protected adjustHostConfig(hc: HostConfig): HostConfig { return hc; }
+  protected adjustHostConfig(hc: HostConfig): HostConfig {
+    return hc;
+  }
 
   async ping(signal?: AbortSignal): Promise<void> {
-    try { signal?.throwIfAborted(); await this.docker.ping(); } catch (err) {
-      throw new AirlockError(ErrorCodes.NoRuntime, `${this.engine} does not answer at ${this.socketPath}: ${(err as Error).message}`,
-        'start the engine (`bash scripts/engines.sh --podman`) or set AIRLOCK_ENGINE_SOCKET');
+    try {
+      signal?.throwIfAborted();
+      await this.docker.ping();
+    } catch (err) {
+      throw new AirlockError(
+        ErrorCodes.NoRuntime,
+        `${this.engine} does not answer at ${this.socketPath}: ${(err as Error).message}`,
+        'start the engine (`bash scripts/engines.sh --podman`) or set AIRLOCK_ENGINE_SOCKET',
+      );
     }
   }
 
@@ -83,7 +100,12 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
   }
 
   async imageExists(ref: string): Promise<boolean> {
-    try { await this.docker.getImage(ref).inspect(); return true; } catch { return false; }
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async findImage(labels: Record<string, string>): Promise<string | undefined> {
@@ -110,7 +132,13 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
       NetworkMode: s.networkMode,
       // NoCopy: the image's content at a volume's target is never copied in. (Podman 4's compat API ignores it and
       // gives the volume root the image directory's owner: sandbox images own their mount points as the sandbox user.)
-      Mounts: s.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly, ...(m.type === 'volume' ? { VolumeOptions: { NoCopy: true } } : {}) })) as HostConfig['Mounts'],
+      Mounts: s.mounts.map((m) => ({
+        Type: m.type,
+        Source: m.source,
+        Target: m.target,
+        ReadOnly: m.readOnly,
+        ...(m.type === 'volume' ? { VolumeOptions: { NoCopy: true } } : {}),
+      })) as HostConfig['Mounts'],
       AutoRemove: false,
       // No engine-side log: a command can write to the agent's stdout (/proc/1/fd/1), and a json-file log of it would
       // grow on the host's disk unbounded. The agent's output is read from the attached stream, never from logs.
@@ -139,14 +167,18 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
         abortSignal: signal,
       } as Docker.ContainerCreateOptions);
       return c.id;
-    } catch (err) { throw wrap(`creating a container from ${s.image}`, err); }
+    } catch (err) {
+      throw wrap(`creating a container from ${s.image}`, err);
+    }
   }
 
   /** Refuses, before anything is created, a runtime the engine does not have (never a silent fallback to runc). */
   private async requireRuntime(r: SandboxRuntime): Promise<void> {
     if (this.registered.has(r)) return;
     let names: string[];
-    try { names = Object.keys((await this.docker.info() as { Runtimes?: Record<string, unknown> }).Runtimes ?? {}); } catch (err) {
+    try {
+      names = Object.keys(((await this.docker.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {});
+    } catch (err) {
       throw wrap("reading the engine's OCI runtimes", err);
     }
     assertRuntimeRegistered(r, names, { kind: this.engine, socket: this.socketPath });
@@ -154,68 +186,115 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
   }
 
   async start(id: string, signal?: AbortSignal): Promise<void> {
-    try { await this.docker.getContainer(id).start({ abortSignal: signal }); } catch (err) { throw wrap(`starting ${id.slice(0, 12)}`, err); }
+    try {
+      await this.docker.getContainer(id).start({ abortSignal: signal });
+    } catch (err) {
+      throw wrap(`starting ${id.slice(0, 12)}`, err);
+    }
   }
 
   async attach(id: string): Promise<Duplex> {
-    const raw = await this.docker.getContainer(id).attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }) as unknown as Duplex;
+    const raw = (await this.docker
+      .getContainer(id)
+      .attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     // Reads come back demultiplexed (stdout only; the agent writes nothing else); writes go straight to stdin.
     const out = new PassThrough();
     // stderr is dropped as it arrives: an unread PassThrough would buffer whatever a command writes to /proc/1/fd/2.
-    const discard = new Writable({ write(_chunk, _enc, cb) { cb(); } });
+    const discard = new Writable({
+      write(_chunk, _enc, cb) {
+        cb();
+      },
+    });
     this.docker.modem.demuxStream(raw, out, discard);
     raw.on('end', () => out.end());
     raw.on('close', () => out.end());
     raw.on('error', (e) => out.destroy(e));
     const duplex = new Duplex({
-      read() { /* pushed from `out` */ },
-      write(chunk: Buffer, _enc: string, cb: (e?: Error | null) => void) { raw.write(chunk, cb); },
-      final(cb: () => void) { raw.end(); cb(); },
-      destroy(e: Error | null, cb: (e: Error | null) => void) { raw.destroy(); cb(e); },
+      read() {
+        /* pushed from `out` */
+      },
+      write(chunk: Buffer, _enc: string, cb: (e?: Error | null) => void) {
+        raw.write(chunk, cb);
+      },
+      final(cb: () => void) {
+        raw.end();
+        cb();
+      },
+      destroy(e: Error | null, cb: (e: Error | null) => void) {
+        raw.destroy();
+        cb(e);
+      },
     }) as Duplex;
     out.on('data', (b: Buffer) => duplex.push(b));
     out.on('end', () => duplex.push(null));
     return duplex;
   }
 
-  async exec(id: string, argv: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal; maxOutput?: number } = {}):
-      Promise<EngineExecResult> {
+  async exec(
+    id: string,
+    argv: string[],
+    opts: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal; maxOutput?: number } = {},
+  ): Promise<EngineExecResult> {
     try {
       const ex = await this.docker.getContainer(id).exec({
-        Cmd: argv, AttachStdout: true, AttachStderr: true, User: opts.user, WorkingDir: opts.workingDir,
-        Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), abortSignal: opts.signal,
+        Cmd: argv,
+        AttachStdout: true,
+        AttachStderr: true,
+        User: opts.user,
+        WorkingDir: opts.workingDir,
+        Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        abortSignal: opts.signal,
       } as Docker.ExecCreateOptions);
       const stream = await ex.start({ hijack: true, stdin: false });
       const { stdout, stderr, truncated } = await collectDemuxed(this.docker.modem, stream, opts.maxOutput);
       const info = await ex.inspect();
       return { exitCode: info.ExitCode ?? -1, stdout, stderr, truncated };
-    } catch (err) { throw wrap(`exec in ${id.slice(0, 12)}`, err); }
+    } catch (err) {
+      throw wrap(`exec in ${id.slice(0, 12)}`, err);
+    }
   }
 
   async inspect(id: string): Promise<ContainerStatus> {
     try {
       const i = await this.docker.getContainer(id).inspect();
       return {
-        id: i.Id, running: i.State.Running, paused: i.State.Paused, status: i.State.Status,
-        exitCode: i.State.Running ? null : i.State.ExitCode, oomKilled: i.State.OOMKilled,
-        error: i.State.Error || undefined, labels: i.Config.Labels ?? {},
+        id: i.Id,
+        running: i.State.Running,
+        paused: i.State.Paused,
+        status: i.State.Status,
+        exitCode: i.State.Running ? null : i.State.ExitCode,
+        oomKilled: i.State.OOMKilled,
+        error: i.State.Error || undefined,
+        labels: i.Config.Labels ?? {},
       };
-    } catch (err) { throw wrap(`inspecting ${id.slice(0, 12)}`, err); }
+    } catch (err) {
+      throw wrap(`inspecting ${id.slice(0, 12)}`, err);
+    }
   }
 
   async kill(id: string, signal = 'SIGKILL'): Promise<void> {
-    try { await this.docker.getContainer(id).kill({ signal }); } catch (err) {
+    try {
+      await this.docker.getContainer(id).kill({ signal });
+    } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 409 && code !== 304 && code !== 404) throw wrap(`killing ${id.slice(0, 12)}`, err);
     }
   }
 
   async pause(id: string): Promise<void> {
-    try { await this.docker.getContainer(id).pause(); } catch (err) { throw wrap(`pausing ${id.slice(0, 12)}`, err); }
+    try {
+      await this.docker.getContainer(id).pause();
+    } catch (err) {
+      throw wrap(`pausing ${id.slice(0, 12)}`, err);
+    }
   }
 
   async unpause(id: string): Promise<void> {
-    try { await this.docker.getContainer(id).unpause(); } catch (err) { throw wrap(`unpausing ${id.slice(0, 12)}`, err); }
+    try {
+      await this.docker.getContainer(id).unpause();
+    } catch (err) {
+      throw wrap(`unpausing ${id.slice(0, 12)}`, err);
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -223,7 +302,10 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     // refuse one of a paused container under load: unpause (harmless when not paused) and retry with backoff.
     const c = this.docker.getContainer(id);
     for (let attempt = 0; ; attempt++) {
-      try { await c.remove({ force: true, v: true }); return; } catch (err) {
+      try {
+        await c.remove({ force: true, v: true });
+        return;
+      } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) return;
         if (attempt >= 6) throw wrap(`removing ${id.slice(0, 12)}`, err);
         await c.unpause().catch(() => undefined);
@@ -241,11 +323,15 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     try {
       const v = await this.docker.createVolume({ Name: name, Driver: 'local', Labels: labels, DriverOpts: driverOpts ?? {} });
       return (v as unknown as { Name?: string }).Name ?? name;
-    } catch (err) { throw wrap(`creating volume ${name}`, err); }
+    } catch (err) {
+      throw wrap(`creating volume ${name}`, err);
+    }
   }
 
   async removeVolume(name: string): Promise<void> {
-    try { await this.docker.getVolume(name).remove({ force: true }); } catch (err) {
+    try {
+      await this.docker.getVolume(name).remove({ force: true });
+    } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw wrap(`removing volume ${name}`, err);
     }
   }
@@ -255,5 +341,7 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     return (r.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
   }
 
-  dispose(): void { /* dockerode holds no open sockets between calls */ }
+  dispose(): void {
+    /* dockerode holds no open sockets between calls */
+  }
 }

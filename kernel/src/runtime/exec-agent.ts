@@ -74,13 +74,33 @@ export class AgentClient {
   private readonly o: Required<AgentClientOptions>;
   readonly ready: Promise<void>;
 
-  constructor(private readonly stream: Duplex, options: AgentClientOptions = {}) {
+  constructor(
+    private readonly stream: Duplex,
+    options: AgentClientOptions = {},
+  ) {
     this.o = { graceMs: EXEC_GRACE_MS, defaultTimeoutMs: DEFAULT_EXEC_TIMEOUT_MS, floodBudgetBytes: AGENT_FLOOD_BUDGET_BYTES, ...options };
-    this.ready = new Promise((resolve, reject) => { this.readyWaiter = { resolve, reject }; });
-    this.ready.catch(() => { /* observed by callers that await it */ });
-    this.reader = new LineReader(() => this.lineCap(), (l) => this.onLine(l), (n) => this.onJunk(n));
-    stream.on('data', (b: Buffer) => { if (!this.closed) this.reader.push(Buffer.isBuffer(b) ? b : Buffer.from(String(b))); });
-    const close = (why: string) => this.fail(new AirlockError('SANDBOX_AGENT_GONE', `the sandbox's exec agent ${why}`, 'the sandbox was stopped, killed (OOM?) or its agent crashed; create a new one'));
+    this.ready = new Promise((resolve, reject) => {
+      this.readyWaiter = { resolve, reject };
+    });
+    this.ready.catch(() => {
+      /* observed by callers that await it */
+    });
+    this.reader = new LineReader(
+      () => this.lineCap(),
+      (l) => this.onLine(l),
+      (n) => this.onJunk(n),
+    );
+    stream.on('data', (b: Buffer) => {
+      if (!this.closed) this.reader.push(Buffer.isBuffer(b) ? b : Buffer.from(String(b)));
+    });
+    const close = (why: string) =>
+      this.fail(
+        new AirlockError(
+          'SANDBOX_AGENT_GONE',
+          `the sandbox's exec agent ${why}`,
+          'the sandbox was stopped, killed (OOM?) or its agent crashed; create a new one',
+        ),
+      );
     stream.on('end', () => close('closed its stream'));
     stream.on('close', () => close('closed its stream'));
     stream.on('error', (e) => close(`stream failed: ${e.message}`));
@@ -89,7 +109,9 @@ export class AgentClient {
   }
 
   /** Bytes held for a partial line: never more than the current line cap. */
-  get bufferedBytes(): number { return this.reader.bufferedBytes; }
+  get bufferedBytes(): number {
+    return this.reader.bufferedBytes;
+  }
 
   /** The longest line accepted now: the biggest reply a pending request may produce, or a small one. */
   lineCap(): number {
@@ -101,8 +123,13 @@ export class AgentClient {
   private onJunk(bytes: number): void {
     this.junk += bytes;
     if (this.junk > this.o.floodBudgetBytes) {
-      this.breakChannel(new AirlockError('SANDBOX_AGENT_FLOOD', `more than ${this.o.floodBudgetBytes} bytes that are not the exec agent's replies were written to its output`,
-        'a command in the sandbox writes to the agent\'s stdout (/proc/1/fd/1); the sandbox is treated as broken'));
+      this.breakChannel(
+        new AirlockError(
+          'SANDBOX_AGENT_FLOOD',
+          `more than ${this.o.floodBudgetBytes} bytes that are not the exec agent's replies were written to its output`,
+          "a command in the sandbox writes to the agent's stdout (/proc/1/fd/1); the sandbox is treated as broken",
+        ),
+      );
     }
   }
 
@@ -111,7 +138,11 @@ export class AgentClient {
     const body = verifyLine(this.key, REPLY_DOMAIN, line);
     if (!body) return this.onJunk(line.length + 1);
     let raw: unknown;
-    try { raw = JSON.parse(body.toString('utf8')); } catch { return this.onJunk(line.length + 1); }
+    try {
+      raw = JSON.parse(body.toString('utf8'));
+    } catch {
+      return this.onJunk(line.length + 1);
+    }
     const parsed = AgentMessage.safeParse(raw);
     if (!parsed.success) return this.onJunk(line.length + 1);
     const msg = parsed.data;
@@ -125,10 +156,18 @@ export class AgentClient {
         this.pending.delete(msg.id);
         clearTimeout(p.timer);
         const { t: _t, id: _id, ...rest } = msg;
-        p.settle?.resolve({ ...rest, stdout: Buffer.from(rest.stdout, 'base64').toString('utf8'), stderr: Buffer.from(rest.stderr, 'base64').toString('utf8'), via: 'agent' });
+        p.settle?.resolve({
+          ...rest,
+          stdout: Buffer.from(rest.stdout, 'base64').toString('utf8'),
+          stderr: Buffer.from(rest.stderr, 'base64').toString('utf8'),
+          via: 'agent',
+        });
         return;
       }
-      default: { const never: never = msg; return never; }
+      default: {
+        const never: never = msg;
+        return never;
+      }
     }
   }
 
@@ -136,7 +175,10 @@ export class AgentClient {
     if (this.closed) return;
     this.closed = err;
     this.readyWaiter?.reject(err);
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.settle?.reject(err); }
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.settle?.reject(err);
+    }
     this.pending.clear();
   }
 
@@ -150,13 +192,25 @@ export class AgentClient {
     if (this.closed) return Promise.reject(this.closed);
     signal?.throwIfAborted();
     const checked = AgentRequest.safeParse(req);
-    if (!checked.success) return Promise.reject(new AirlockError('SANDBOX_BAD_EXEC', `invalid command for the exec agent: ${checked.error.issues[0]?.message}`,
-      `argv must not be empty and maxOutput is at most ${MAX_AGENT_OUTPUT} bytes`));
+    if (!checked.success)
+      return Promise.reject(
+        new AirlockError(
+          'SANDBOX_BAD_EXEC',
+          `invalid command for the exec agent: ${checked.error.issues[0]?.message}`,
+          `argv must not be empty and maxOutput is at most ${MAX_AGENT_OUTPUT} bytes`,
+        ),
+      );
     const full = { ...checked.data, timeoutMs: checked.data.timeoutMs ?? this.o.defaultTimeoutMs };
     const id = this.nextId++;
     const line = signLine(this.key, REQUEST_DOMAIN, JSON.stringify({ id, ...full }));
     if (Buffer.byteLength(line) > AGENT_MAX_REQUEST_BYTES) {
-      return Promise.reject(new AirlockError('SANDBOX_EXEC_TOO_LARGE', `the command and its stdin take ${Buffer.byteLength(line)} bytes; the exec agent takes at most ${AGENT_MAX_REQUEST_BYTES}`, 'pass large inputs through a file in the workspace'));
+      return Promise.reject(
+        new AirlockError(
+          'SANDBOX_EXEC_TOO_LARGE',
+          `the command and its stdin take ${Buffer.byteLength(line)} bytes; the exec agent takes at most ${AGENT_MAX_REQUEST_BYTES}`,
+          'pass large inputs through a file in the workspace',
+        ),
+      );
     }
     const what = `command ${JSON.stringify(full.argv[0].slice(0, 200))}`;
     return new Promise((resolve, reject) => {
@@ -170,10 +224,19 @@ export class AgentClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       const maxOutput = full.maxOutput ?? DEFAULT_AGENT_OUTPUT;
       const p: Pending = {
-        what, replyCap: 2 * 4 * Math.ceil(maxOutput / 3) + BASE_LINE_CAP, remaining: full.timeoutMs + this.o.graceMs, dueAt: 0,
+        what,
+        replyCap: 2 * 4 * Math.ceil(maxOutput / 3) + BASE_LINE_CAP,
+        remaining: full.timeoutMs + this.o.graceMs,
+        dueAt: 0,
         settle: {
-          resolve: (r) => { signal?.removeEventListener('abort', onAbort); resolve(r); },
-          reject: (e) => { signal?.removeEventListener('abort', onAbort); reject(e); },
+          resolve: (r) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(r);
+          },
+          reject: (e) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(e);
+          },
         },
       };
       this.pending.set(id, p);
@@ -190,22 +253,36 @@ export class AgentClient {
   private overdue(id: number): void {
     const p = this.pending.get(id);
     if (!p) return;
-    if (!p.settle) { this.pending.delete(id); return; } // cancelled and never answered: nobody waits for it
-    this.breakChannel(new AirlockError('SANDBOX_AGENT_UNRESPONSIVE', `the exec agent did not answer ${p.what} within its timeout plus ${this.o.graceMs} ms`,
-      'the sandbox is treated as broken (its agent is stuck or a command swallowed the reply); create a new one'));
+    if (!p.settle) {
+      this.pending.delete(id);
+      return;
+    } // cancelled and never answered: nobody waits for it
+    this.breakChannel(
+      new AirlockError(
+        'SANDBOX_AGENT_UNRESPONSIVE',
+        `the exec agent did not answer ${p.what} within its timeout plus ${this.o.graceMs} ms`,
+        'the sandbox is treated as broken (its agent is stuck or a command swallowed the reply); create a new one',
+      ),
+    );
   }
 
   /** While the sandbox is frozen (engine pause) its commands make no progress: their deadlines stop too. */
   suspendDeadlines(): void {
     if (this.suspended) return;
     this.suspended = true;
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.remaining = Math.max(0, p.dueAt - Date.now()); }
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.remaining = Math.max(0, p.dueAt - Date.now());
+    }
   }
 
   resumeDeadlines(): void {
     if (!this.suspended) return;
     this.suspended = false;
-    for (const [id, p] of this.pending) { p.remaining = Math.max(p.remaining, this.o.graceMs); this.arm(id, p); }
+    for (const [id, p] of this.pending) {
+      p.remaining = Math.max(p.remaining, this.o.graceMs);
+      this.arm(id, p);
+    }
   }
 
   close(): void {

@@ -17,7 +17,11 @@ export function currentHolder(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function pidNamespace(): string {
-  try { return fs.readlinkSync('/proc/self/ns/pid').replace(/\D/g, ''); } catch { return '0'; }
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid').replace(/\D/g, '');
+  } catch {
+    return '0';
+  }
 }
 
 function startTime(pid: number): string | undefined {
@@ -25,7 +29,9 @@ function startTime(pid: number): string | undefined {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 22 (starttime), counted after the parenthesised command name which may contain spaces.
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
@@ -34,7 +40,11 @@ export async function holderLiveness(holder: string | undefined, runtime: IConta
   if (!holder) return 'dead';
   const [kind, ...rest] = holder.split(':');
   if (kind === 'container') {
-    try { return (await runtime.inspect(rest.join(':'))).running ? 'alive' : 'dead'; } catch { return 'dead'; }
+    try {
+      return (await runtime.inspect(rest.join(':'))).running ? 'alive' : 'dead';
+    } catch {
+      return 'dead';
+    }
   }
   if (kind === 'pid') {
     const [ns, pid, start] = rest;

@@ -45,12 +45,22 @@ export async function createKernelRuntime(o: KernelRuntimeOptions): Promise<Sand
       egress: o.egress && kernelEgress({ log, ...o.egress, hostStateDir: env.AIRLOCK_HOST_STATE_DIR }),
     });
     // First what this container's previous run left (a restart after a crash), then the usual sweep and pool fill.
-    sweepPreviousRun(runtime, manager).then((r) => {
-      if (r.containers.length || r.volumes.length) log(`restart sweep removed ${r.containers.length} container(s), ${r.volumes.length} volume(s) of the previous run`);
-    }, (err) => log(`restart sweep: ${formatError(err)}`)).then(() => manager.start()).then(
-      (r) => { if (r.containers.length || r.volumes.length) log(`sandbox sweep removed ${r.containers.length} orphan container(s), ${r.volumes.length} volume(s)`); },
-      (err) => log(`sandbox runtime start: ${formatError(err)}`),
-    );
+    sweepPreviousRun(runtime, manager)
+      .then(
+        (r) => {
+          if (r.containers.length || r.volumes.length)
+            log(`restart sweep removed ${r.containers.length} container(s), ${r.volumes.length} volume(s) of the previous run`);
+        },
+        (err) => log(`restart sweep: ${formatError(err)}`),
+      )
+      .then(() => manager.start())
+      .then(
+        (r) => {
+          if (r.containers.length || r.volumes.length)
+            log(`sandbox sweep removed ${r.containers.length} orphan container(s), ${r.volumes.length} volume(s)`);
+        },
+        (err) => log(`sandbox runtime start: ${formatError(err)}`),
+      );
     return manager;
   } catch (err) {
     log(`sandboxes unavailable: ${formatError(err)}`);
@@ -64,8 +74,19 @@ export function sandboxAuditSink(log: () => { append(input: AuditInput): unknown
   return {
     record: (t) => {
       const l = log();
-      if (!l) throw new AirlockError('AUDIT_UNAVAILABLE', `cannot record sandbox ${t.sandboxId} ${t.from} → ${t.to}: the audit log is not available`, 'run `airlock audit verify`; sandboxes start again once the log is sound');
-      l.append({ session: t.session, subject: 'kernel', action: `sandbox.${t.to}`, resource: t.sandboxId, payload: { template: t.template, from: t.from, to: t.to, reason: t.reason } });
+      if (!l)
+        throw new AirlockError(
+          'AUDIT_UNAVAILABLE',
+          `cannot record sandbox ${t.sandboxId} ${t.from} → ${t.to}: the audit log is not available`,
+          'run `airlock audit verify`; sandboxes start again once the log is sound',
+        );
+      l.append({
+        session: t.session,
+        subject: 'kernel',
+        action: `sandbox.${t.to}`,
+        resource: t.sandboxId,
+        payload: { template: t.template, from: t.from, to: t.to, reason: t.reason },
+      });
     },
   };
 }

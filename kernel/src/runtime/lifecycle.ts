@@ -53,18 +53,35 @@ export class SandboxLifecycle {
     private readonly onChange?: (t: SandboxTransition) => void,
   ) {}
 
-  get state(): SandboxState { return this._state; }
-  get transitions(): readonly SandboxTransition[] { return this.history; }
-  get isTerminal(): boolean { return this._state === 'destroyed'; }
+  get state(): SandboxState {
+    return this._state;
+  }
+  get transitions(): readonly SandboxTransition[] {
+    return this.history;
+  }
+  get isTerminal(): boolean {
+    return this._state === 'destroyed';
+  }
 
   /** Moves to `to` or throws SANDBOX_BAD_TRANSITION; the audit sink sees it before anyone else. */
   to(to: SandboxState, reason?: string): SandboxTransition {
     const from = this._state;
     if (!canTransition(from, to)) {
-      throw new AirlockError('SANDBOX_BAD_TRANSITION', `sandbox ${this.sandboxId} cannot go from ${from} to ${to}`,
-        `from ${from} it may go to: ${TRANSITIONS[from].join(', ') || 'nothing (terminal)'}`);
+      throw new AirlockError(
+        'SANDBOX_BAD_TRANSITION',
+        `sandbox ${this.sandboxId} cannot go from ${from} to ${to}`,
+        `from ${from} it may go to: ${TRANSITIONS[from].join(', ') || 'nothing (terminal)'}`,
+      );
     }
-    const t: SandboxTransition = { sandboxId: this.sandboxId, template: this.template, session: this.session, from, to, at: Date.now(), reason };
+    const t: SandboxTransition = {
+      sandboxId: this.sandboxId,
+      template: this.template,
+      session: this.session,
+      from,
+      to,
+      at: Date.now(),
+      reason,
+    };
     this.sink.record(t);
     this._state = to;
     this.history.push(t);

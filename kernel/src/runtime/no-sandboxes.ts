@@ -3,10 +3,26 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxManager } from './sandbox-manager';
 
 /** The sandbox manager as handlers and tasks see it (SandboxManager in a kernel with an engine). */
-export type SandboxService = Pick<SandboxManager, 'list' | 'templates' | 'runtime' | 'create' | 'exec' | 'destroy' | 'prune' | 'pause'
-  | 'resume' | 'poolSizes' | 'setPoolSizes' | 'poolsEnabled' | 'health' | 'preemptionFor'>;
+export type SandboxService = Pick<
+  SandboxManager,
+  | 'list'
+  | 'templates'
+  | 'runtime'
+  | 'create'
+  | 'exec'
+  | 'destroy'
+  | 'prune'
+  | 'pause'
+  | 'resume'
+  | 'poolSizes'
+  | 'setPoolSizes'
+  | 'poolsEnabled'
+  | 'health'
+  | 'preemptionFor'
+>;
 
-export const NO_RUNTIME_HINT = 'start Docker or Podman and set AIRLOCK_ENGINE / AIRLOCK_ENGINE_SOCKET (bootstrap does), then restart the kernel';
+export const NO_RUNTIME_HINT =
+  'start Docker or Podman and set AIRLOCK_ENGINE / AIRLOCK_ENGINE_SOCKET (bootstrap does), then restart the kernel';
 
 /**
  * A kernel whose engine is unset (AIRLOCK_ENGINE unset or `none`) or does not answer still serves everything else
@@ -18,20 +34,50 @@ export class NoSandboxes implements SandboxService {
     return new AirlockError('SANDBOX_NO_RUNTIME', `this kernel has no container engine${why ? `, ${why}` : ''}`, NO_RUNTIME_HINT);
   }
 
-  private fail(): never { throw this.refusal(); }
+  private fail(): never {
+    throw this.refusal();
+  }
 
-  get templates(): never { return this.fail(); }
-  get runtime(): never { return this.fail(); }
-  get poolsEnabled(): never { return this.fail(); }
-  list(): never { return this.fail(); }
-  create(): never { return this.fail(); }
-  exec(): never { return this.fail(); }
-  destroy(): never { return this.fail(); }
-  prune(): never { return this.fail(); }
-  pause(): never { return this.fail(); }
-  resume(): never { return this.fail(); }
-  poolSizes(): never { return this.fail(); }
-  setPoolSizes(): never { return this.fail(); }
-  health(): never { return this.fail(); }
-  preemptionFor(): never { return this.fail(); }
+  get templates(): never {
+    return this.fail();
+  }
+  get runtime(): never {
+    return this.fail();
+  }
+  get poolsEnabled(): never {
+    return this.fail();
+  }
+  list(): never {
+    return this.fail();
+  }
+  create(): never {
+    return this.fail();
+  }
+  exec(): never {
+    return this.fail();
+  }
+  destroy(): never {
+    return this.fail();
+  }
+  prune(): never {
+    return this.fail();
+  }
+  pause(): never {
+    return this.fail();
+  }
+  resume(): never {
+    return this.fail();
+  }
+  poolSizes(): never {
+    return this.fail();
+  }
+  setPoolSizes(): never {
+    return this.fail();
+  }
+  health(): never {
+    return this.fail();
+  }
+  preemptionFor(): never {
+    return this.fail();
+  }
 }

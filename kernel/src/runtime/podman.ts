@@ -26,7 +26,11 @@ export class PodmanRuntime extends DockerodeRuntime {
   readonly engine = 'podman' as const;
   /** Rootless (bootstrap says so): sandboxes get a keep-id user namespace, so the workspace user is the person. */
   private readonly rootless: boolean;
-  constructor(socketPath = PODMAN_SOCKET, private readonly profileDir = seccompDir(), env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    socketPath = PODMAN_SOCKET,
+    private readonly profileDir = seccompDir(),
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     super(socketPath);
     this.rootless = env.AIRLOCK_ENGINE_ROOTLESS === '1';
   }
@@ -44,7 +48,12 @@ export class PodmanRuntime extends DockerodeRuntime {
   }
 
   protected override adjustHostConfig(hc: Parameters<DockerodeRuntime['adjustHostConfig']>[0]) {
-    return { ...hc, Ulimits: [...(hc.Ulimits ?? []), ...PODMAN_ULIMITS], Tmpfs: noTmpCopyUp(hc.Tmpfs), ...(this.rootless ? { UsernsMode: 'keep-id' } : {}) };
+    return {
+      ...hc,
+      Ulimits: [...(hc.Ulimits ?? []), ...PODMAN_ULIMITS],
+      Tmpfs: noTmpCopyUp(hc.Tmpfs),
+      ...(this.rootless ? { UsernsMode: 'keep-id' } : {}),
+    };
   }
 }
 

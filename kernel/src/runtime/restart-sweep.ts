@@ -17,10 +17,17 @@ export async function sweepPreviousRun(runtime: IContainerRuntime, self: { holde
   }
   for (const v of await runtime.listVolumes(mine)) {
     if (v.labels[LABEL.role] === 'state') continue;
-    const earlier = v.labels['airlock.output'] !== undefined ? v.labels['airlock.boot'] !== BOOT_ID
-      : v.labels[LABEL.owner] === OWNER_VALUE && v.labels[LABEL.session] !== self.session;
+    const earlier =
+      v.labels['airlock.output'] !== undefined
+        ? v.labels['airlock.boot'] !== BOOT_ID
+        : v.labels[LABEL.owner] === OWNER_VALUE && v.labels[LABEL.session] !== self.session;
     if (!earlier) continue;
-    try { await runtime.removeVolume(v.name); out.volumes.push(v.name); } catch { /* still mounted: the orphan sweep retries */ }
+    try {
+      await runtime.removeVolume(v.name);
+      out.volumes.push(v.name);
+    } catch {
+      /* still mounted: the orphan sweep retries */
+    }
   }
   return out;
 }

@@ -15,8 +15,11 @@ export class TemplateImages {
     if (cached) return cached;
     const ref = await this.runtime.findImage({ [IMAGE_FOR_LABEL]: t.build });
     if (!ref) {
-      throw new AirlockError('SANDBOX_NO_IMAGE', `no image built for template ${t.name} (recipe ${t.build}) in ${this.runtime.engine}`,
-        `${PREPARE_IMAGES_HINT} for ${this.runtime.engine}, or set \`image\` in templates/sandbox/${t.name}.yaml`);
+      throw new AirlockError(
+        'SANDBOX_NO_IMAGE',
+        `no image built for template ${t.name} (recipe ${t.build}) in ${this.runtime.engine}`,
+        `${PREPARE_IMAGES_HINT} for ${this.runtime.engine}, or set \`image\` in templates/sandbox/${t.name}.yaml`,
+      );
     }
     this.byRecipe.set(t.build, ref);
     return ref;

@@ -39,9 +39,15 @@ export class SandboxManager extends Disposable {
     super();
     this.session = o.session ?? `s-${randomBytes(6).toString('hex')}`;
     this.images = new TemplateImages(o.runtime);
-    this.volumePool = this._register(new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0, { owner: poolOwner(o.templates), volumeSize: o.volumeSize }));
-    this.pools = this._register(new WarmPools(o.templates, !!o.pools,
-      { create: (t) => this.createFresh({ template: t.name }, true), discard: (s) => this.destroy(s.id, 'pool drained') }));
+    this.volumePool = this._register(
+      new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0, { owner: poolOwner(o.templates), volumeSize: o.volumeSize }),
+    );
+    this.pools = this._register(
+      new WarmPools(o.templates, !!o.pools, {
+        create: (t) => this.createFresh({ template: t.name }, true),
+        discard: (s) => this.destroy(s.id, 'pool drained'),
+      }),
+    );
     if (o.sweepIntervalMs) {
       this.sweepTimer = setInterval(() => void this.sweep().catch(() => {}), o.sweepIntervalMs);
       this.sweepTimer.unref();
@@ -49,7 +55,9 @@ export class SandboxManager extends Disposable {
   }
 
   /** Whether warm pools are on (AIRLOCK_SANDBOX_POOLS=0 turns them off; sizes then stay 0). */
-  get poolsEnabled(): boolean { return !!this.o.pools; }
+  get poolsEnabled(): boolean {
+    return !!this.o.pools;
+  }
 
   /** Every template's warm pool target size. */
   poolSizes(): Record<string, number> {
@@ -62,7 +70,8 @@ export class SandboxManager extends Disposable {
    */
   async setPoolSizes(sizes: Record<string, number>): Promise<Record<string, number>> {
     const ts = Object.entries(sizes).map(([name, n]) => {
-      if (!Number.isInteger(n) || n < 0 || n > 32) throw new AirlockError('SANDBOX_BAD_POOL_SIZE', `pool size for ${name} must be a whole number from 0 to 32, got ${n}`);
+      if (!Number.isInteger(n) || n < 0 || n > 32)
+        throw new AirlockError('SANDBOX_BAD_POOL_SIZE', `pool size for ${name} must be a whole number from 0 to 32, got ${n}`);
       return [this.template(name), n] as const;
     });
     await this.pools.resize(ts);
@@ -76,15 +85,22 @@ export class SandboxManager extends Disposable {
   async health(): Promise<Record<string, SandboxTemplateHealth>> {
     const out: Record<string, SandboxTemplateHealth> = {};
     for (const t of this.o.templates.values()) {
-      const image = await this.images.resolve(t).then((ref) => ({ image: ref }), (e) => ({ imageError: AirlockError.from(e).toPayload() }));
+      const image = await this.images.resolve(t).then(
+        (ref) => ({ image: ref }),
+        (e) => ({ imageError: AirlockError.from(e).toPayload() }),
+      );
       const pool = this.pools.get(t.name);
       out[t.name] = { ...image, pool: { target: pool?.targetSize ?? 0, ready: pool?.size ?? 0, error: pool?.lastError?.message } };
     }
     return out;
   }
 
-  get runtime(): IContainerRuntime { return this.o.runtime; }
-  get templates(): Map<string, SandboxTemplate> { return this.o.templates; }
+  get runtime(): IContainerRuntime {
+    return this.o.runtime;
+  }
+  get templates(): Map<string, SandboxTemplate> {
+    return this.o.templates;
+  }
 
   private baseLabels(): Record<string, string> {
     return { [LABEL.owner]: OWNER_VALUE, [LABEL.session]: this.session, [LABEL.holder]: this.holder };
@@ -101,13 +117,21 @@ export class SandboxManager extends Disposable {
 
   sweep(): Promise<SweepResult> {
     const ours = new Set<string>();
-    for (const s of this.sandboxes.values()) { if (s.containerId) ours.add(s.containerId); for (const v of s.volumes) ours.add(v); }
+    for (const s of this.sandboxes.values()) {
+      if (s.containerId) ours.add(s.containerId);
+      for (const v of s.volumes) ours.add(v);
+    }
     return sweepOrphans(this.o.runtime, (id) => ours.has(id));
   }
 
   template(name: string): SandboxTemplate {
     const t = this.o.templates.get(name);
-    if (!t) throw new AirlockError('SANDBOX_UNKNOWN_TEMPLATE', `no sandbox template named ${JSON.stringify(name)}`, `one of: ${[...this.o.templates.keys()].join(', ')}`);
+    if (!t)
+      throw new AirlockError(
+        'SANDBOX_UNKNOWN_TEMPLATE',
+        `no sandbox template named ${JSON.stringify(name)}`,
+        `one of: ${[...this.o.templates.keys()].join(', ')}`,
+      );
     return t;
   }
 
@@ -119,16 +143,24 @@ export class SandboxManager extends Disposable {
       // A warm sandbox masks what was hidden when it was made: a name added since (a new `.env`) means a fresh one.
       const stale = s && this.masksOf.has(s.id) && this.masksOf.get(s.id) !== maskKey(await this.o.workspaceMasks?.());
       if (s && stale) await this.destroy(s.id, 'the workspace has new hidden paths');
-      else if (s && s.lifecycle.state === 'ready') { s.task = opts.task; return s.info(); }
+      else if (s && s.lifecycle.state === 'ready') {
+        s.task = opts.task;
+        return s.info();
+      }
     }
     return (await this.createFresh(opts, false)).info();
   }
 
   /** The mounts that hide what the policy hides, wherever this sandbox mounts the workspace (sandbox-masks.ts). */
-  private async maskMounts(id: string, t: SandboxTemplate, mounts: MountSpec[], given?: SandboxMasks): Promise<{ mounts: MountSpec[]; tmpfs: Record<string, string> }> {
+  private async maskMounts(
+    id: string,
+    t: SandboxTemplate,
+    mounts: MountSpec[],
+    given?: SandboxMasks,
+  ): Promise<{ mounts: MountSpec[]; tmpfs: Record<string, string> }> {
     const target = t.workspace?.target ?? '/workspace';
     if (!mounts.some((m) => m.target === target)) return { mounts: [], tmpfs: {} };
-    const masks = given ?? await this.o.workspaceMasks?.();
+    const masks = given ?? (await this.o.workspaceMasks?.());
     if (!masks) return { mounts: [], tmpfs: {} };
     if (!given) this.masksOf.set(id, maskKey(masks));
     return maskMounts(target, masks);
@@ -151,13 +183,34 @@ export class SandboxManager extends Disposable {
       const mounts = sandboxMounts(t, this.o.workspaceHost, opts.mounts ?? [], volumes);
       const masked = await this.maskMounts(id, t, mounts, opts.masks);
       mounts.push(...masked.mounts);
-      sandbox = new Sandbox(id, t, lifecycle, this.o.runtime, image, deadline, mounts, volumes.map((v) => v.name));
+      sandbox = new Sandbox(
+        id,
+        t,
+        lifecycle,
+        this.o.runtime,
+        image,
+        deadline,
+        mounts,
+        volumes.map((v) => v.name),
+      );
       sandbox.task = opts.task;
       this.sandboxes.set(id, sandbox);
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
-      const egress = t.egress !== 'none' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task, t.egress) : undefined;
-      const spec = containerSpec({ id, template: t, image, deadline, labels: this.baseLabels(), mounts, tmpfs: masked.tmpfs, env: opts.env,
-        task: opts.task, egress, runtime: this.o.sandboxRuntime });
+      const egress =
+        t.egress !== 'none' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task, t.egress) : undefined;
+      const spec = containerSpec({
+        id,
+        template: t,
+        image,
+        deadline,
+        labels: this.baseLabels(),
+        mounts,
+        tmpfs: masked.tmpfs,
+        env: opts.env,
+        task: opts.task,
+        egress,
+        runtime: this.o.sandboxRuntime,
+      });
       await bootSandbox(this.o.runtime, sandbox, spec, opts.signal);
       lifecycle.to('ready');
       const s = sandbox;
@@ -168,7 +221,11 @@ export class SandboxManager extends Disposable {
       if (sandbox) await sandbox.noteDeath(err);
       const e = AirlockError.from(err, 'SANDBOX_CREATE_FAILED');
       lifecycle.tryTo('failed', sandbox?.reason ?? e.message);
-      await this.cleanup(id, sandbox, volumes.map((v) => v.name));
+      await this.cleanup(
+        id,
+        sandbox,
+        volumes.map((v) => v.name),
+      );
       throw e;
     }
   }
@@ -190,7 +247,9 @@ export class SandboxManager extends Disposable {
     return [...this.sandboxes.values()].map((s) => s.info());
   }
 
-  info(id: string): SandboxInfo { return this.get(id).info(); }
+  info(id: string): SandboxInfo {
+    return this.get(id).info();
+  }
 
   exec(id: string, req: AgentRequest, opts: { via?: ExecVia; signal?: AbortSignal } = {}): Promise<ExecResult> {
     return this.get(id).exec(req, opts.via ?? this.o.execVia ?? 'agent', opts.signal);
@@ -198,7 +257,9 @@ export class SandboxManager extends Disposable {
 
   /** This task's live sandboxes (what preemption pauses, resumes or destroys). */
   forTask(taskId: string): SandboxInfo[] {
-    return [...this.sandboxes.values()].filter((s) => s.task === taskId && !s.lifecycle.isTerminal && s.lifecycle.state !== 'stopping').map((s) => s.info());
+    return [...this.sandboxes.values()]
+      .filter((s) => s.task === taskId && !s.lifecycle.isTerminal && s.lifecycle.state !== 'stopping')
+      .map((s) => s.info());
   }
 
   /** The template's preemption policy, for a task that will use it (TaskSpec.preemption). */
@@ -215,7 +276,8 @@ export class SandboxManager extends Disposable {
     const s = this.get(id);
     const from = s.lifecycle.state;
     if (from === 'paused') return s.info();
-    if (from !== 'ready' && from !== 'running') throw new AirlockError('SANDBOX_NOT_PAUSABLE', `sandbox ${id} is ${from}`, 'only a ready or running sandbox can be paused');
+    if (from !== 'ready' && from !== 'running')
+      throw new AirlockError('SANDBOX_NOT_PAUSABLE', `sandbox ${id} is ${from}`, 'only a ready or running sandbox can be paused');
     s.lifecycle.to('paused', by === 'preemption' ? 'preempted by a more urgent task' : undefined);
     s.markPaused(by);
     try {
@@ -242,7 +304,19 @@ export class SandboxManager extends Disposable {
     const s = this.get(id);
     const pool = this.pools.get(s.template.name);
     if (pool && s.template.pool.afterUse === 'recycle' && s.lifecycle.state === 'ready') {
-      const r = await s.exec({ argv: ['node', '-e', 'const fs=require("fs");for(const f of fs.readdirSync("/tmp"))fs.rmSync("/tmp/"+f,{recursive:true,force:true})'], timeoutMs: 5000 }, 'agent').catch(() => undefined);
+      const r = await s
+        .exec(
+          {
+            argv: [
+              'node',
+              '-e',
+              'const fs=require("fs");for(const f of fs.readdirSync("/tmp"))fs.rmSync("/tmp/"+f,{recursive:true,force:true})',
+            ],
+            timeoutMs: 5000,
+          },
+          'agent',
+        )
+        .catch(() => undefined);
       if (r?.exitCode === 0 && pool.put(s)) return;
     }
     await this.destroy(id);
@@ -252,7 +326,12 @@ export class SandboxManager extends Disposable {
     const s = this.get(id);
     if (s.lifecycle.isTerminal) return s.info();
     s.lifecycle.tryTo('stopping', reason);
-    try { await this.cleanup(id, s, s.volumes); } catch (e) { s.lifecycle.tryTo('failed', (e as Error).message); throw e; }
+    try {
+      await this.cleanup(id, s, s.volumes);
+    } catch (e) {
+      s.lifecycle.tryTo('failed', (e as Error).message);
+      throw e;
+    }
     s.lifecycle.tryTo('destroyed', reason);
     return s.info();
   }
@@ -264,18 +343,34 @@ export class SandboxManager extends Disposable {
     s?.markResumed(); // commands waiting out a preemption pause now see the sandbox gone
     // Remove first: closing the agent's stdin would make the container exit mid-removal.
     let failed: unknown;
-    if (s?.containerId) await this.o.runtime.remove(s.containerId).catch((e: unknown) => { failed = e; });
+    if (s?.containerId)
+      await this.o.runtime.remove(s.containerId).catch((e: unknown) => {
+        failed = e;
+      });
     s?.agent?.close();
     for (const v of volumes) await this.volumePool.release(v).catch(() => {});
     this.sandboxes.delete(id);
     // Callers that rely on the container being gone (a task reading its output volume) must not go on as if it were.
-    if (failed) throw new AirlockError('SANDBOX_REMOVE_FAILED', `sandbox ${id} could not be removed: ${(failed as Error).message}`, 'check the engine (`airlock doctor`); the orphan sweep retries');
+    if (failed)
+      throw new AirlockError(
+        'SANDBOX_REMOVE_FAILED',
+        `sandbox ${id} could not be removed: ${(failed as Error).message}`,
+        'check the engine (`airlock doctor`); the orphan sweep retries',
+      );
   }
 
   /** Destroys every sandbox of this session and sweeps orphans. */
   async prune(): Promise<{ destroyed: string[]; swept: SweepResult }> {
     const destroyed: string[] = [];
-    for (const id of [...this.sandboxes.keys()]) { if (await this.destroy(id, 'prune').then(() => true, () => false)) destroyed.push(id); }
+    for (const id of [...this.sandboxes.keys()]) {
+      if (
+        await this.destroy(id, 'prune').then(
+          () => true,
+          () => false,
+        )
+      )
+        destroyed.push(id);
+    }
     return { destroyed, swept: await this.sweep() };
   }
 
@@ -289,7 +384,10 @@ export class SandboxManager extends Disposable {
 
   override dispose(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const s of this.sandboxes.values()) { s.agent?.close(); if (s.containerId) void this.o.runtime.remove(s.containerId).catch(() => {}); }
+    for (const s of this.sandboxes.values()) {
+      s.agent?.close();
+      if (s.containerId) void this.o.runtime.remove(s.containerId).catch(() => {});
+    }
     super.dispose();
   }
 }

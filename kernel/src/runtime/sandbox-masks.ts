@@ -8,7 +8,10 @@ import type { MountSpec } from './types';
 const MASK_PATH_RULES: ConfineOptions = { ...REAL_PATH, form: 'exact' };
 
 /** Workspace-relative paths covered inside the sandbox: files by an empty read-only file, folders by an empty one. */
-export interface SandboxMasks { files: readonly string[]; dirs: readonly string[] }
+export interface SandboxMasks {
+  files: readonly string[];
+  dirs: readonly string[];
+}
 
 /** Compares the masks a warm sandbox was made with against the workspace's masks now. */
 export const maskKey = (m: SandboxMasks | undefined): string => JSON.stringify(m ?? null);
@@ -20,7 +23,11 @@ export const maskKey = (m: SandboxMasks | undefined): string => JSON.stringify(m
 export function maskMounts(target: string, masks: SandboxMasks): { mounts: MountSpec[]; tmpfs: Record<string, string> } {
   const at = (rel: string): string => {
     if (confinePath(undefined, rel, MASK_PATH_RULES).type !== 'ok') {
-      throw new AirlockError('SANDBOX_BAD_MASK', `bad masked path ${JSON.stringify(rel)}`, 'a bug in the kernel\'s mask computation: report it with the path');
+      throw new AirlockError(
+        'SANDBOX_BAD_MASK',
+        `bad masked path ${JSON.stringify(rel)}`,
+        "a bug in the kernel's mask computation: report it with the path",
+      );
     }
     return `${target}/${rel}`;
   };

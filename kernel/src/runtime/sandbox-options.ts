@@ -34,7 +34,10 @@ export interface SandboxManagerOptions {
 }
 
 /** What a sandbox with egress is given (kernel/src/egress/sandbox.ts): a read-only socket mount and proxy variables. */
-export interface EgressWiring { mount: MountSpec; env: Record<string, string> }
+export interface EgressWiring {
+  mount: MountSpec;
+  env: Record<string, string>;
+}
 
 /** Opens a proxy socket for one sandbox (its task read at each connection: a warm sandbox gets one later). */
 export interface SandboxEgress {

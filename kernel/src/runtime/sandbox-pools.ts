@@ -15,19 +15,31 @@ export class WarmPools extends Disposable {
   private readonly pools = new Map<string, WarmPool>();
 
   /** With `enabled` false there are no pools and resizing changes nothing. */
-  constructor(private readonly templates: Map<string, SandboxTemplate>, readonly enabled: boolean, private readonly factory: PoolFactory) {
+  constructor(
+    private readonly templates: Map<string, SandboxTemplate>,
+    readonly enabled: boolean,
+    private readonly factory: PoolFactory,
+  ) {
     super();
     if (!enabled) return;
     for (const t of templates.values()) if (t.pool.size > 0) this.add(t);
   }
 
   private add(t: SandboxTemplate): WarmPool {
-    const pool = this._register(new WarmPool(t, () => this.factory.create(t), (s) => this.factory.discard(s)));
+    const pool = this._register(
+      new WarmPool(
+        t,
+        () => this.factory.create(t),
+        (s) => this.factory.discard(s),
+      ),
+    );
     this.pools.set(t.name, pool);
     return pool;
   }
 
-  get(template: string): WarmPool | undefined { return this.pools.get(template); }
+  get(template: string): WarmPool | undefined {
+    return this.pools.get(template);
+  }
 
   /** Every template's target size (0 where it has no pool). */
   sizes(): Record<string, number> {

@@ -12,18 +12,28 @@ import { AGENT_NODE, LABEL, type ContainerSpec, type MountSpec } from './types';
 export const RUNSC_PIDS_HEADROOM = 64;
 
 /** A scratch volume from the pool and where the sandbox sees it. */
-export interface ScratchVolume { name: string; target: string }
+export interface ScratchVolume {
+  name: string;
+  target: string;
+}
 
 /**
  * The workspace (read-only, unless a mount of the request takes its target), the request's mounts (binds must be
  * read-only), then the scratch volumes (writable).
  */
-export function sandboxMounts(t: SandboxTemplate, workspaceHost: string | undefined, extra: MountSpec[], volumes: ScratchVolume[])
-  : MountSpec[] {
+export function sandboxMounts(
+  t: SandboxTemplate,
+  workspaceHost: string | undefined,
+  extra: MountSpec[],
+  volumes: ScratchVolume[],
+): MountSpec[] {
   for (const m of extra) {
     if (m.type === 'bind' && !m.readOnly) {
-      throw new AirlockError('SANDBOX_WRITABLE_BIND', `bind mount ${m.source} → ${m.target} must be read-only`,
-        'writes go to a volume (an overlay output volume in patch mode), never to a host directory');
+      throw new AirlockError(
+        'SANDBOX_WRITABLE_BIND',
+        `bind mount ${m.source} → ${m.target} must be read-only`,
+        'writes go to a volume (an overlay output volume in patch mode), never to a host directory',
+      );
     }
   }
   const mounts: MountSpec[] = [];
@@ -64,14 +74,30 @@ export function containerSpec(s: SpecInput): ContainerSpec {
     // execute-only node (neither can be opened through /proc by a command); a person's own image gets the engine's
     // init and its own node, without that protection (docs/sandboxes.md). So does runsc: gVisor's loader cannot exec
     // an execute-only binary for a non-root user (google/gvisor#160), and its /proc refuses those opens itself.
-    image: s.image, cmd: plainInit ? ['node', '-e', agent] : ['tini', '--', AGENT_NODE, '-e', agent], init: plainInit,
-    env: { ...t.env, ...s.env, ...s.egress?.env }, workingDir: t.workdir, user: t.user,
-    labels: { ...s.labels, [LABEL.template]: t.name, [LABEL.sandbox]: s.id, [LABEL.deadline]: String(s.deadline),
-      ...(s.task ? { [LABEL.task]: s.task } : {}) },
-    readOnlyRoot: t.readOnlyRoot, capDrop: t.capDrop, noNewPrivileges: t.noNewPrivileges, seccompJson: loadSeccomp(t.seccomp),
+    image: s.image,
+    cmd: plainInit ? ['node', '-e', agent] : ['tini', '--', AGENT_NODE, '-e', agent],
+    init: plainInit,
+    env: { ...t.env, ...s.env, ...s.egress?.env },
+    workingDir: t.workdir,
+    user: t.user,
+    labels: {
+      ...s.labels,
+      [LABEL.template]: t.name,
+      [LABEL.sandbox]: s.id,
+      [LABEL.deadline]: String(s.deadline),
+      ...(s.task ? { [LABEL.task]: s.task } : {}),
+    },
+    readOnlyRoot: t.readOnlyRoot,
+    capDrop: t.capDrop,
+    noNewPrivileges: t.noNewPrivileges,
+    seccompJson: loadSeccomp(t.seccomp),
     pidsLimit: t.limits.pids + (s.runtime === 'runsc' ? RUNSC_PIDS_HEADROOM : 0),
-    memoryBytes: parseSize(t.limits.memory), nanoCpus: Math.round(t.limits.cpus * 1e9),
+    memoryBytes: parseSize(t.limits.memory),
+    nanoCpus: Math.round(t.limits.cpus * 1e9),
     tmpfs: { ...tmpfs, ...s.tmpfs },
-    networkMode: t.network, mounts: s.egress ? [...s.mounts, s.egress.mount] : s.mounts, openStdin: true, runtime: s.runtime,
+    networkMode: t.network,
+    mounts: s.egress ? [...s.mounts, s.egress.mount] : s.mounts,
+    openStdin: true,
+    runtime: s.runtime,
   };
 }

@@ -54,22 +54,38 @@ export class Sandbox {
 
   info(): SandboxInfo {
     return {
-      id: this.id, template: this.template.name, session: this.lifecycle.session, state: this.lifecycle.state,
-      containerId: this.containerId, image: this.image, engine: this.runtime.engine, createdAt: this.createdAt,
-      deadline: this.deadline, mounts: this.mounts, reason: this.reason,
-      ...(this.task ? { task: this.task } : {}), ...(this.pausedBy ? { pausedBy: this.pausedBy } : {}),
+      id: this.id,
+      template: this.template.name,
+      session: this.lifecycle.session,
+      state: this.lifecycle.state,
+      containerId: this.containerId,
+      image: this.image,
+      engine: this.runtime.engine,
+      createdAt: this.createdAt,
+      deadline: this.deadline,
+      mounts: this.mounts,
+      reason: this.reason,
+      ...(this.task ? { task: this.task } : {}),
+      ...(this.pausedBy ? { pausedBy: this.pausedBy } : {}),
     };
   }
 
   /** A command is in flight (the lifecycle says `running`, or `paused` with a frozen command). */
-  get busy(): boolean { return this.runningCount > 0; }
+  get busy(): boolean {
+    return this.runningCount > 0;
+  }
 
   markPaused(by: PausedBy): void {
     this.pausedBy = by;
     this.agent?.suspendDeadlines();
     if (by === 'preemption' && !this.unpaused) {
       let resolve!: () => void;
-      this.unpaused = { promise: new Promise<void>((r) => { resolve = r; }), resolve };
+      this.unpaused = {
+        promise: new Promise<void>((r) => {
+          resolve = r;
+        }),
+        resolve,
+      };
     }
   }
 
@@ -87,7 +103,10 @@ export class Sandbox {
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      u.promise.then(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, reject);
+      u.promise.then(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, reject);
     });
   }
 
@@ -96,7 +115,11 @@ export class Sandbox {
     if (this.lifecycle.state === 'paused' && this.pausedBy === 'preemption') await this.waitUnpaused(signal);
     const s = this.lifecycle.state;
     if (s !== 'ready' && s !== 'running') {
-      throw new AirlockError('SANDBOX_NOT_READY', `sandbox ${this.id} is ${s}`, s === 'paused' ? 'resume it first' : 'create a new sandbox');
+      throw new AirlockError(
+        'SANDBOX_NOT_READY',
+        `sandbox ${this.id} is ${s}`,
+        s === 'paused' ? 'resume it first' : 'create a new sandbox',
+      );
     }
     if (this.runningCount++ === 0) this.lifecycle.to('running');
     try {
@@ -115,11 +138,23 @@ export class Sandbox {
     const t = performance.now();
     const argv = req.stdin !== undefined ? ['sh', '-c', `printf %s "$AIRLOCK_STDIN" | base64 -d | "$@"`, 'sh', ...req.argv] : req.argv;
     const env = req.stdin !== undefined ? { ...req.env, AIRLOCK_STDIN: req.stdin } : req.env;
-    const r = await this.runtime.exec(this.containerId!, argv, { user: this.template.user, env, workingDir: req.cwd ?? this.template.workdir, signal,
-      maxOutput: req.maxOutput });
+    const r = await this.runtime.exec(this.containerId!, argv, {
+      user: this.template.user,
+      env,
+      workingDir: req.cwd ?? this.template.workdir,
+      signal,
+      maxOutput: req.maxOutput,
+    });
     return {
-      exitCode: r.exitCode, signal: r.exitCode > 128 ? `signal ${r.exitCode - 128}` : null, stdout: r.stdout.toString('utf8'),
-      stderr: r.stderr.toString('utf8'), truncated: r.truncated ?? false, timedOut: false, oomKilled: false, durationMs: performance.now() - t, via: 'docker-exec',
+      exitCode: r.exitCode,
+      signal: r.exitCode > 128 ? `signal ${r.exitCode - 128}` : null,
+      stdout: r.stdout.toString('utf8'),
+      stderr: r.stderr.toString('utf8'),
+      truncated: r.truncated ?? false,
+      timedOut: false,
+      oomKilled: false,
+      durationMs: performance.now() - t,
+      via: 'docker-exec',
     };
   }
 
@@ -139,8 +174,12 @@ export class Sandbox {
     try {
       const st = await this.runtime.inspect(this.containerId);
       if (st.running) return;
-      this.reason = st.oomKilled ? `the sandbox was OOM-killed (memory limit ${this.template.limits.memory})` : `the sandbox exited with code ${st.exitCode}${st.error ? `: ${st.error}` : ''}`;
-    } catch { this.reason = 'the sandbox container disappeared'; }
+      this.reason = st.oomKilled
+        ? `the sandbox was OOM-killed (memory limit ${this.template.limits.memory})`
+        : `the sandbox exited with code ${st.exitCode}${st.error ? `: ${st.error}` : ''}`;
+    } catch {
+      this.reason = 'the sandbox container disappeared';
+    }
     this.lifecycle.tryTo('failed', this.reason);
   }
 }

@@ -2,11 +2,18 @@
 import { holderLiveness } from './holder';
 import { LABEL, OWNER_VALUE, type IContainerRuntime } from './types';
 
-export interface SweepResult { containers: string[]; volumes: string[] }
+export interface SweepResult {
+  containers: string[];
+  volumes: string[];
+}
 
 /** `keep` protects what the caller itself tracks. Holders that cannot be judged (another pid namespace) are left
  * alone unless their deadline has passed. */
-export async function sweepOrphans(runtime: IContainerRuntime, keep: (id: string) => boolean = () => false, now = Date.now()): Promise<SweepResult> {
+export async function sweepOrphans(
+  runtime: IContainerRuntime,
+  keep: (id: string) => boolean = () => false,
+  now = Date.now(),
+): Promise<SweepResult> {
   const out: SweepResult = { containers: [], volumes: [] };
   const verdicts = new Map<string, Promise<string>>();
   const liveness = (h: string | undefined) => {
@@ -26,7 +33,12 @@ export async function sweepOrphans(runtime: IContainerRuntime, keep: (id: string
   for (const v of await runtime.listVolumes({ [LABEL.owner]: OWNER_VALUE })) {
     if (keep(v.name) || !v.labels[LABEL.holder] || v.labels[LABEL.role] === 'state') continue;
     if ((await liveness(v.labels[LABEL.holder])) !== 'dead') continue;
-    try { await runtime.removeVolume(v.name); out.volumes.push(v.name); } catch { /* still mounted by a live container */ }
+    try {
+      await runtime.removeVolume(v.name);
+      out.volumes.push(v.name);
+    } catch {
+      /* still mounted by a live container */
+    }
   }
   return out;
 }

@@ -77,7 +77,10 @@ export interface ContainerSummary {
   created: number;
 }
 
-export interface VolumeSummary { name: string; labels: Record<string, string> }
+export interface VolumeSummary {
+  name: string;
+  labels: Record<string, string>;
+}
 
 /** What an engine exec keeps of each output stream by default: a sandbox's output is untrusted and may be endless. */
 export const ENGINE_EXEC_MAX_OUTPUT = 1024 * 1024;
@@ -104,7 +107,11 @@ export interface IContainerRuntime extends IDisposable {
   attach(id: string): Promise<Duplex>;
   /** `docker exec`: run argv in the container and collect its output. */
   /** `maxOutput`: bytes kept of each of stdout and stderr (default ENGINE_EXEC_MAX_OUTPUT); the rest is read and dropped. */
-  exec(id: string, argv: string[], opts?: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal; maxOutput?: number }): Promise<EngineExecResult>;
+  exec(
+    id: string,
+    argv: string[],
+    opts?: { user?: string; env?: Record<string, string>; workingDir?: string; signal?: AbortSignal; maxOutput?: number },
+  ): Promise<EngineExecResult>;
   inspect(id: string): Promise<ContainerStatus>;
   kill(id: string, signal?: string): Promise<void>;
   pause(id: string): Promise<void>;

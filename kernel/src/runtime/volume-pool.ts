@@ -6,7 +6,10 @@ import { parseSize } from '../../../core/src/templates';
 import { LABEL, OWNER_VALUE, type IContainerRuntime } from './types';
 
 /** Who owns a scratch volume's root directory: the sandbox user of the template that mounts it. */
-export interface VolumeOwner { uid: number; gid: number }
+export interface VolumeOwner {
+  uid: number;
+  gid: number;
+}
 
 /** A template's numeric `uid[:gid]` (the schema allows nothing else) as a volume owner; gid defaults to the uid. */
 export function volumeOwner(user: string): VolumeOwner {
@@ -38,36 +41,55 @@ export class VolumePool extends Disposable {
   private filling?: Promise<void>;
   private disposed = false;
 
-  constructor(private readonly runtime: IContainerRuntime, private readonly labels: Record<string, string>, readonly size: number,
-    private readonly opts: VolumePoolOptions = { owner: { uid: 1000, gid: 1000 } }) {
+  constructor(
+    private readonly runtime: IContainerRuntime,
+    private readonly labels: Record<string, string>,
+    readonly size: number,
+    private readonly opts: VolumePoolOptions = { owner: { uid: 1000, gid: 1000 } },
+  ) {
     super();
     if (opts.volumeSize !== undefined && !/^\d+[kmg]$/i.test(opts.volumeSize)) {
-      throw new AirlockError('SANDBOX_BAD_VOLUME_SIZE', `scratch volume size ${JSON.stringify(opts.volumeSize)} is not a size`, 'a size like 256m or 1g (AIRLOCK_VOLUME_SIZE)');
+      throw new AirlockError(
+        'SANDBOX_BAD_VOLUME_SIZE',
+        `scratch volume size ${JSON.stringify(opts.volumeSize)} is not a size`,
+        'a size like 256m or 1g (AIRLOCK_VOLUME_SIZE)',
+      );
     }
   }
 
   private async createOne(owner = this.opts.owner): Promise<string> {
     const name = `airlock-vol-${randomBytes(6).toString('hex')}`;
-    return this.runtime.createVolume(name, { ...this.labels, [LABEL.owner]: OWNER_VALUE, [LABEL.role]: 'scratch' }, scratchDriverOpts(owner, this.opts.volumeSize));
+    return this.runtime.createVolume(
+      name,
+      { ...this.labels, [LABEL.owner]: OWNER_VALUE, [LABEL.role]: 'scratch' },
+      scratchDriverOpts(owner, this.opts.volumeSize),
+    );
   }
 
   /** Tops the pool up; concurrent calls share one fill. */
   fill(): Promise<void> {
     this.filling ??= (async () => {
-      try { while (!this.disposed && this.free.length < this.size) this.free.push(await this.createOne()); }
-      finally { this.filling = undefined; }
+      try {
+        while (!this.disposed && this.free.length < this.size) this.free.push(await this.createOne());
+      } finally {
+        this.filling = undefined;
+      }
     })();
     return this.filling;
   }
 
-  get available(): number { return this.free.length; }
+  get available(): number {
+    return this.free.length;
+  }
 
   /** A free volume owned by `owner` now (from the pool when one is ready and the owner is the pool's), and a
    * refill started in the background. */
   async acquire(owner: VolumeOwner = this.opts.owner): Promise<string> {
     if (owner.uid !== this.opts.owner.uid || owner.gid !== this.opts.owner.gid) return this.createOne(owner);
-    const v = this.free.shift() ?? await this.createOne();
-    void this.fill().catch(() => { /* the next acquire creates one directly */ });
+    const v = this.free.shift() ?? (await this.createOne());
+    void this.fill().catch(() => {
+      /* the next acquire creates one directly */
+    });
     return v;
   }
 

@@ -23,10 +23,18 @@ export class WarmPool extends Disposable {
     private readonly make: () => Promise<Sandbox>,
     private readonly discard: (s: Sandbox) => Promise<unknown>,
     private readonly retry = { minMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS },
-  ) { super(); this.target = template.pool.size; this.retryMs = retry.minMs; }
+  ) {
+    super();
+    this.target = template.pool.size;
+    this.retryMs = retry.minMs;
+  }
 
-  get size(): number { return this.ready.length; }
-  get targetSize(): number { return this.target; }
+  get size(): number {
+    return this.ready.length;
+  }
+  get targetSize(): number {
+    return this.target;
+  }
 
   /** Sets the target: surplus ready sandboxes are discarded now (awaited), a larger pool fills in the background. */
   async resize(n: number): Promise<void> {
@@ -42,7 +50,10 @@ export class WarmPool extends Disposable {
         while (!this.stopped && this.ready.length < this.target) {
           const s = await this.make();
           // Stopped or shrunk while this one was being made: it is surplus.
-          if (this.stopped || this.ready.length >= this.target) { await this.discard(s); break; }
+          if (this.stopped || this.ready.length >= this.target) {
+            await this.discard(s);
+            break;
+          }
           this.ready.push(s);
         }
         this.lastError = undefined;
@@ -59,7 +70,10 @@ export class WarmPool extends Disposable {
 
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.fill(); }, this.retryMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.fill();
+    }, this.retryMs);
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, this.retry.maxMs);
   }
@@ -67,7 +81,9 @@ export class WarmPool extends Disposable {
   /** A ready sandbox if one is waiting (synchronous: this is the fast path), and a refill in the background. */
   take(): Sandbox | undefined {
     let s: Sandbox | undefined;
-    while ((s = this.ready.shift()) && s.lifecycle.state !== 'ready') { /* died while waiting: skip it */ }
+    while ((s = this.ready.shift()) && s.lifecycle.state !== 'ready') {
+      /* died while waiting: skip it */
+    }
     void this.fill();
     return s;
   }

@@ -5,7 +5,11 @@
  * `depsOf` returns the declared dependencies of a known task (undefined for ids not submitted yet).
  * Returns the cycle as a path `[start, a, b, start]`, or undefined when there is none.
  */
-export function findCycle(start: string, deps: readonly string[], depsOf: (id: string) => readonly string[] | undefined): string[] | undefined {
+export function findCycle(
+  start: string,
+  deps: readonly string[],
+  depsOf: (id: string) => readonly string[] | undefined,
+): string[] | undefined {
   const visited = new Set<string>();
   const path: string[] = [start];
   const visit = (id: string): boolean => {

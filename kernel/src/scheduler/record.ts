@@ -42,7 +42,12 @@ export class Run {
   suspend(): void {
     if (this.gate) return;
     let open!: () => void;
-    this.gate = { promise: new Promise<void>((r) => { open = r; }), open };
+    this.gate = {
+      promise: new Promise<void>((r) => {
+        open = r;
+      }),
+      open,
+    };
   }
   unsuspend(): void {
     this.gate?.open();
@@ -56,7 +61,10 @@ export class Run {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(stop.reason);
       stop.addEventListener('abort', onAbort, { once: true });
-      void gate.promise.then(() => { stop.removeEventListener('abort', onAbort); resolve(); });
+      void gate.promise.then(() => {
+        stop.removeEventListener('abort', onAbort);
+        resolve();
+      });
     });
   }
   get signal(): AbortSignal {
@@ -80,4 +88,3 @@ export function maskOf(res: Resources): number {
 }
 
 export const lessByKey = (a: TaskRecord, b: TaskRecord): boolean => a.key < b.key || (a.key === b.key && a.seq < b.seq);
-

@@ -26,8 +26,11 @@ export class ResourcePool {
     for (const r of RESOURCE_NAMES) {
       const n = need[r] ?? 0;
       if (n > this.limitOf(r)) {
-        throw new AirlockError('TASKS_UNSATISFIABLE', `task ${taskId} needs ${n} ${r} but the limit is ${this.limitOf(r)}`,
-          `lower the task's ${r} need or raise the scheduler limit`);
+        throw new AirlockError(
+          'TASKS_UNSATISFIABLE',
+          `task ${taskId} needs ${n} ${r} but the limit is ${this.limitOf(r)}`,
+          `lower the task's ${r} need or raise the scheduler limit`,
+        );
       }
     }
   }

@@ -21,13 +21,22 @@ export class RuntimePreemptor implements IPreemptor {
     const refusing = boxes.find((b) => this.runtime.preemptionFor(b.template) !== 'pause');
     if (refusing) {
       await this.destroyAll(taskId, `preempted: template ${refusing.template} is not paused but destroyed`);
-      throw new AirlockError('TASKS_PAUSE_REFUSED', `task ${taskId} uses template ${refusing.template}, whose preemption policy is ${this.runtime.preemptionFor(refusing.template)}`);
+      throw new AirlockError(
+        'TASKS_PAUSE_REFUSED',
+        `task ${taskId} uses template ${refusing.template}, whose preemption policy is ${this.runtime.preemptionFor(refusing.template)}`,
+      );
     }
-    const results = await Promise.allSettled(boxes.filter((b) => b.state === 'ready' || b.state === 'running').map((b) => this.runtime.pause(b.id, 'preemption')));
+    const results = await Promise.allSettled(
+      boxes.filter((b) => b.state === 'ready' || b.state === 'running').map((b) => this.runtime.pause(b.id, 'preemption')),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.destroyAll(taskId, 'preempted: the engine could not pause it');
-      throw new AirlockError('TASKS_PAUSE_FAILED', `could not pause task ${taskId}'s sandboxes: ${AirlockError.from(failed.reason).message}`, 'the task is destroyed and runs again');
+      throw new AirlockError(
+        'TASKS_PAUSE_FAILED',
+        `could not pause task ${taskId}'s sandboxes: ${AirlockError.from(failed.reason).message}`,
+        'the task is destroyed and runs again',
+      );
     }
   }
 

@@ -6,7 +6,17 @@ import { findCycle } from './dag';
 import { type IReadyQueue, MinHeap } from './heap';
 import { lessByKey, maskOf, Run, type TaskRecord } from './record';
 import { add, covers, pick, ResourcePool, subtract } from './resources';
-import { type Clock, type IPreemptor, realClock, RELEASED_ON_PAUSE, RESOURCE_NAMES, TaskSpec, type TaskSpecInput, type TaskWork, type WorkOutcome } from './types';
+import {
+  type Clock,
+  type IPreemptor,
+  realClock,
+  RELEASED_ON_PAUSE,
+  RESOURCE_NAMES,
+  TaskSpec,
+  type TaskSpecInput,
+  type TaskWork,
+  type WorkOutcome,
+} from './types';
 
 export { lessByKey, type TaskRecord } from './record';
 
@@ -71,22 +81,43 @@ export class Scheduler extends Disposable {
     const parsed = TaskSpec.safeParse(input);
     if (!parsed.success) throw new AirlockError(ErrorCodes.BadParams, `invalid task: ${parsed.error.issues[0]?.message}`);
     const spec = parsed.data;
-    if (this.tasks.has(spec.id) || this.outcomeOf(spec.id)) throw new AirlockError('TASKS_DUPLICATE', `a task with id ${spec.id} already exists`);
+    if (this.tasks.has(spec.id) || this.outcomeOf(spec.id))
+      throw new AirlockError('TASKS_DUPLICATE', `a task with id ${spec.id} already exists`);
     this.pool.checkSatisfiable(spec.id, spec.resources);
     const now = this.clock.now();
-    if (spec.deadline !== undefined && spec.deadline <= now) throw new AirlockError('TASKS_DEADLINE_PASSED', `task ${spec.id}'s deadline is already past`);
+    if (spec.deadline !== undefined && spec.deadline <= now)
+      throw new AirlockError('TASKS_DEADLINE_PASSED', `task ${spec.id}'s deadline is already past`);
     const cycle = spec.deps.length ? findCycle(spec.id, spec.deps, (id) => this.tasks.get(id)?.spec.deps) : undefined;
-    if (cycle) throw new AirlockError('TASKS_CYCLE', `dependency cycle: ${cycle.join(' -> ')}`, 'remove one of these dependencies', { cycle });
+    if (cycle)
+      throw new AirlockError('TASKS_CYCLE', `dependency cycle: ${cycle.join(' -> ')}`, 'remove one of these dependencies', { cycle });
     const rec: TaskRecord = {
-      spec, work, seq: this.seq++, mask: maskOf(spec.resources), key: Infinity, heapIndex: -1, state: 'waiting', unmet: new Set(), held: EMPTY,
-      suspended: false, personHold: false, pausedBy: null, attempt: 0, submittedAt: now, startedAt: null, finishedAt: null, reason: null,
+      spec,
+      work,
+      seq: this.seq++,
+      mask: maskOf(spec.resources),
+      key: Infinity,
+      heapIndex: -1,
+      state: 'waiting',
+      unmet: new Set(),
+      held: EMPTY,
+      suspended: false,
+      personHold: false,
+      pausedBy: null,
+      attempt: 0,
+      submittedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      reason: null,
     };
     this.tasks.set(spec.id, rec);
     let failedDep: string | undefined;
     for (const d of spec.deps) {
       const out = this.outcomeOf(d);
       if (out === 'done') continue;
-      if (out) { failedDep = `dependency ${d} ${out}`; break; }
+      if (out) {
+        failedDep = `dependency ${d} ${out}`;
+        break;
+      }
       rec.unmet.add(d);
       let set = this.dependents.get(d);
       if (!set) this.dependents.set(d, (set = new Set()));
@@ -113,7 +144,11 @@ export class Scheduler extends Disposable {
     if (rec.personHold) return this.info(rec);
     if (rec.state === 'running') {
       if (!this.canPreempt(rec)) {
-        throw new AirlockError('TASKS_NOT_PAUSABLE', `task ${id} cannot be paused while running (preemption: ${rec.spec.preemption}${this.options.preemptor ? '' : ', no preemptor'})`, 'cancel it instead');
+        throw new AirlockError(
+          'TASKS_NOT_PAUSABLE',
+          `task ${id} cannot be paused while running (preemption: ${rec.spec.preemption}${this.options.preemptor ? '' : ', no preemptor'})`,
+          'cancel it instead',
+        );
       }
       this.preempt(rec, 'person');
     } else if (rec.heapIndex >= 0) {
@@ -154,9 +189,15 @@ export class Scheduler extends Disposable {
     return out;
   }
 
-  get limits(): Resources { return this.pool.limitsSnapshot; }
-  get inUse(): Resources { return this.pool.inUse; }
-  get queued(): number { return this.queues.reduce((n, q) => n + q.size, 0); }
+  get limits(): Resources {
+    return this.pool.limitsSnapshot;
+  }
+  get inUse(): Resources {
+    return this.pool.inUse;
+  }
+  get queued(): number {
+    return this.queues.reduce((n, q) => n + q.size, 0);
+  }
 
   override dispose(): void {
     for (const rec of [...this.tasks.values()]) if (!TERMINAL.has(rec.state)) this.finish(rec, 'cancelled', 'scheduler stopped');
@@ -174,17 +215,27 @@ export class Scheduler extends Disposable {
     const now = this.clock.now();
     // 0 × Infinity is NaN: priority 0 must stay keyed by arrival even when ageing is switched off.
     rec.key = rec.spec.priority === 0 ? now : now + rec.spec.priority * this.ageStepMs;
-    if (rec.personHold) { rec.state = 'paused'; rec.pausedBy = 'person'; return; }
+    if (rec.personHold) {
+      rec.state = 'paused';
+      rec.pausedBy = 'person';
+      return;
+    }
     rec.state = 'queued';
     this.queues[rec.mask].push(rec);
   }
 
   /** Re-entrant calls (a task finishing synchronously inside dispatch) fold into one more round. */
   private schedule(): void {
-    if (this.scheduling) { this.again = true; return; }
+    if (this.scheduling) {
+      this.again = true;
+      return;
+    }
     this.scheduling = true;
     try {
-      do { this.again = false; this.dispatch(); } while (this.again);
+      do {
+        this.again = false;
+        this.dispatch();
+      } while (this.again);
     } finally {
       this.scheduling = false;
     }
@@ -225,7 +276,11 @@ export class Scheduler extends Disposable {
   /** Frees resources for `head` by preempting less urgent running tasks, least urgent first; all or nothing. */
   private preemptFor(head: TaskRecord, need: Resources): boolean {
     let any = false;
-    for (const v of this.running) if (this.canPreempt(v) && lessByKey(head, v)) { any = true; break; }
+    for (const v of this.running)
+      if (this.canPreempt(v) && lessByKey(head, v)) {
+        any = true;
+        break;
+      }
     if (!any) return false; // the common case, decided without allocating
     const short = subtract(this.pool.shortfall(need), this.releasing);
     // Enough is already on its way back: wait for it rather than preempting more.
@@ -257,7 +312,10 @@ export class Scheduler extends Disposable {
       const run = v.run!;
       run.suspend();
       // CPU and model slots come back once the engine has really paused the sandboxes.
-      this.drain(rel, this.options.preemptor!.pause(v.spec.id, run.signal).catch(() => this.pauseFailed(v, run)));
+      this.drain(
+        rel,
+        this.options.preemptor!.pause(v.spec.id, run.signal).catch(() => this.pauseFailed(v, run)),
+      );
       if (by === 'preemption') this.queues[v.mask].push(v);
     } else {
       v.state = by === 'person' ? 'paused' : 'queued';
@@ -275,7 +333,10 @@ export class Scheduler extends Disposable {
     if (!v.suspended || v.run !== run) return Promise.resolve();
     v.suspended = false;
     if (v.heapIndex >= 0) this.queues[v.mask].remove(v);
-    if (v.pausedBy === 'preemption') { v.state = 'queued'; v.pausedBy = null; }
+    if (v.pausedBy === 'preemption') {
+      v.state = 'queued';
+      v.pausedBy = null;
+    }
     this.stopRun(v, new AirlockError('TASKS_PREEMPTED', `pausing task ${v.spec.id} failed; it will run again from scratch`), () => {
       if (v.state === 'queued' && v.heapIndex < 0) this.queues[v.mask].push(v);
     });
@@ -289,7 +350,11 @@ export class Scheduler extends Disposable {
     const held = v.held;
     v.run = undefined;
     v.held = EMPTY;
-    if (!run) { this.pool.release(held); then?.(); return; }
+    if (!run) {
+      this.pool.release(held);
+      then?.();
+      return;
+    }
     run.abort(reason);
     this.drain(held, run.settled, then);
   }
@@ -325,20 +390,40 @@ export class Scheduler extends Disposable {
     rec.attempt++;
     const gen = ++this.gen;
     const run = (rec.run = new Run(gen));
-    const ctx = { id: rec.spec.id, attempt: rec.attempt, get signal() { return run.signal; }, whenRunning: (s?: AbortSignal) => run.whenRunning(s) };
+    const ctx = {
+      id: rec.spec.id,
+      attempt: rec.attempt,
+      get signal() {
+        return run.signal;
+      },
+      whenRunning: (s?: AbortSignal) => run.whenRunning(s),
+    };
     let p: Promise<void | WorkOutcome>;
-    try { p = rec.work(ctx); } catch (e) { p = Promise.reject(e); }
+    try {
+      p = rec.work(ctx);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
     run.promise = p;
     this.changed(rec);
-    p.then((r) => this.settled(rec, gen, undefined, r || undefined), (e) => this.settled(rec, gen, e ?? new Error('task failed')));
+    p.then(
+      (r) => this.settled(rec, gen, undefined, r || undefined),
+      (e) => this.settled(rec, gen, e ?? new Error('task failed')),
+    );
   }
 
   private settled(rec: TaskRecord, gen: number, err?: unknown, result?: WorkOutcome): void {
     if (rec.run?.gen !== gen) return; // a requeued run's late answer
     // A run that fails while its sandboxes are being paused most likely died of the preemptor destroying them (the
     // engine refused to pause): it runs again from scratch, as a failed pause does, rather than failing the task.
-    if (err !== undefined && rec.suspended && rec.run) { void this.pauseFailed(rec, rec.run); return; }
-    if (err !== undefined) { this.finish(rec, 'failed', AirlockError.from(err).message); return; }
+    if (err !== undefined && rec.suspended && rec.run) {
+      void this.pauseFailed(rec, rec.run);
+      return;
+    }
+    if (err !== undefined) {
+      this.finish(rec, 'failed', AirlockError.from(err).message);
+      return;
+    }
     rec.outcome = result?.outcome;
     // Work that ended badly without throwing (an agent's failure or budget stop) is failed, never a green "done".
     if (result?.outcome === 'failed' || result?.outcome === 'budget-exceeded') this.finish(rec, 'failed', result.message);
@@ -376,7 +461,10 @@ export class Scheduler extends Disposable {
       const dep = this.tasks.get(d);
       if (!dep || TERMINAL.has(dep.state)) continue;
       if (state !== 'done') this.finish(dep, 'cancelled', `dependency ${rec.spec.id} ${state}`);
-      else if (dep.unmet.delete(rec.spec.id) && dep.unmet.size === 0) { this.makeReady(dep); this.changed(dep); }
+      else if (dep.unmet.delete(rec.spec.id) && dep.unmet.size === 0) {
+        this.makeReady(dep);
+        this.changed(dep);
+      }
     }
     this.schedule();
   }
@@ -395,7 +483,10 @@ export class Scheduler extends Disposable {
       this.tasks.delete(old);
       this.outcome.delete(old);
     }
-    if (this.finishedHead > 4096) { this.finished = this.finished.slice(this.finishedHead); this.finishedHead = 0; }
+    if (this.finishedHead > 4096) {
+      this.finished = this.finished.slice(this.finishedHead);
+      this.finishedHead = 0;
+    }
   }
 
   private changed(rec: TaskRecord): void {
@@ -405,9 +496,20 @@ export class Scheduler extends Disposable {
   private info(rec: TaskRecord): TaskInfo {
     const s = rec.spec;
     return {
-      id: s.id, title: s.title, priority: s.priority, state: rec.state, deps: [...s.deps], resources: { ...s.resources },
-      deadline: s.deadline ?? null, preemption: s.preemption, submittedAt: rec.submittedAt, startedAt: rec.startedAt,
-      finishedAt: rec.finishedAt, pausedBy: rec.pausedBy, reason: rec.reason, ...(rec.outcome ? { outcome: rec.outcome } : {}),
+      id: s.id,
+      title: s.title,
+      priority: s.priority,
+      state: rec.state,
+      deps: [...s.deps],
+      resources: { ...s.resources },
+      deadline: s.deadline ?? null,
+      preemption: s.preemption,
+      submittedAt: rec.submittedAt,
+      startedAt: rec.startedAt,
+      finishedAt: rec.finishedAt,
+      pausedBy: rec.pausedBy,
+      reason: rec.reason,
+      ...(rec.outcome ? { outcome: rec.outcome } : {}),
     };
   }
 }

@@ -24,9 +24,15 @@ export async function acquireTaskSandbox(
   const signal = ctx.signal;
   const info = await runtime.create({ ...opts, task: ctx.id, signal });
   let destroying: Promise<unknown> | undefined;
-  const onAbort = () => { destroying ??= runtime.destroy(info.id, `task ${ctx.id} stopped`).catch(() => undefined); };
+  const onAbort = () => {
+    destroying ??= runtime.destroy(info.id, `task ${ctx.id} stopped`).catch(() => undefined);
+  };
   // Aborted while it was being created: it is gone before the caller hears of the abort (no container outlives a stop).
-  if (signal.aborted) { onAbort(); await destroying; signal.throwIfAborted(); }
+  if (signal.aborted) {
+    onAbort();
+    await destroying;
+    signal.throwIfAborted();
+  }
   signal.addEventListener('abort', onAbort, { once: true });
   let released = false;
   return {
@@ -37,7 +43,11 @@ export async function acquireTaskSandbox(
       released = true;
       signal.removeEventListener('abort', onAbort);
       // Aborted: wait until the sandbox is really gone, so the task's resources come back only then.
-      if (signal.aborted) { onAbort(); await destroying; return; }
+      if (signal.aborted) {
+        onAbort();
+        await destroying;
+        return;
+      }
       await runtime.release(info.id).catch(() => runtime.destroy(info.id, 'release failed').catch(() => undefined));
     },
   };

@@ -33,7 +33,10 @@ export interface TaskContext {
 }
 
 /** How a piece of work says it ended without throwing (an agent task that failed or ran out of budget is not `done`). */
-export interface WorkOutcome { outcome: TaskStatus; message: string }
+export interface WorkOutcome {
+  outcome: TaskStatus;
+  message: string;
+}
 
 export type TaskWork = (ctx: TaskContext) => Promise<void | WorkOutcome>;
 

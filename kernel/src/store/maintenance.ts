@@ -42,18 +42,28 @@ function changedSince(file: string, at: number | undefined): boolean {
 export class StoreMaintenance extends Disposable {
   private running?: Promise<void>;
 
-  constructor(private readonly specs: StoreSpec[], private readonly o: MaintenanceOptions) {
+  constructor(
+    private readonly specs: StoreSpec[],
+    private readonly o: MaintenanceOptions,
+  ) {
     super();
     const first = setTimeout(() => void this.tick(), 5_000);
     const every = setInterval(() => void this.tick(), o.tickMs ?? TICK_MS);
     first.unref();
     every.unref();
-    this._register(toDisposable(() => { clearTimeout(first); clearInterval(every); }));
+    this._register(
+      toDisposable(() => {
+        clearTimeout(first);
+        clearInterval(every);
+      }),
+    );
   }
 
   /** One pass; overlapping calls share it. */
   tick(): Promise<void> {
-    this.running ??= this.pass().finally(() => { this.running = undefined; });
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
     return this.running;
   }
 

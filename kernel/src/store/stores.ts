@@ -8,7 +8,9 @@ import { WorkflowStore } from '../workflow/store';
 
 /** workflow.db has no migrations (user_version 0) and keeps a hash chain, verified by opening it as the kernel does. */
 export function kernelStores(stateDir: string): StoreSpec[] {
-  return kernelStoreSpecs(stateDir).map((s) => (s.name === 'workflow' ? { ...s, verify: (file: string) => new WorkflowStore(file).dispose() } : s));
+  return kernelStoreSpecs(stateDir).map((s) =>
+    s.name === 'workflow' ? { ...s, verify: (file: string) => new WorkflowStore(file).dispose() } : s,
+  );
 }
 
 export interface StoreCheckSinks {
@@ -22,9 +24,15 @@ export function recoveryAction(r: StoreRecovery): 'store.restored' | 'store.rese
 }
 
 export function describeRecovery(r: StoreRecovery): string {
-  const what = r.snapshot ? `restored the snapshot of ${new Date(r.snapshot.at).toISOString()}` : r.movedTo ? 'started it empty' : 'kept it';
-  return `store ${r.store} (${path.basename(r.file)}) was damaged (${r.problem}: ${r.message}); ${what}` +
-    `${r.movedTo ? `; the damaged file is kept at ${r.movedTo}` : ''}. Lost: ${r.lost}`;
+  const what = r.snapshot
+    ? `restored the snapshot of ${new Date(r.snapshot.at).toISOString()}`
+    : r.movedTo
+      ? 'started it empty'
+      : 'kept it';
+  return (
+    `store ${r.store} (${path.basename(r.file)}) was damaged (${r.problem}: ${r.message}); ${what}` +
+    `${r.movedTo ? `; the damaged file is kept at ${r.movedTo}` : ''}. Lost: ${r.lost}`
+  );
 }
 
 /**
@@ -43,12 +51,28 @@ export async function checkKernelStores(stateDir: string, specs: StoreSpec[], si
   const log = sinks.audit();
   const pending = listReports(stateDir).filter((r) => !r.recordedInAudit);
   if (pending.length && !log) {
-    sinks.warn(`${pending.length} store recovery report(s) not in the audit log yet (it is not available): ${path.join(stateDir, 'damaged')}`);
+    sinks.warn(
+      `${pending.length} store recovery report(s) not in the audit log yet (it is not available): ${path.join(stateDir, 'damaged')}`,
+    );
   }
   for (const r of log ? pending : []) {
-    await log!.append({ subject: 'kernel', action: recoveryAction(r), resource: path.basename(r.file),
-      payload: { store: r.store, problem: r.problem, message: r.message, movedTo: r.movedTo, snapshotAt: r.snapshot?.at ?? null, lost: r.lost, at: r.at } },
-    { sync: true });
+    await log!.append(
+      {
+        subject: 'kernel',
+        action: recoveryAction(r),
+        resource: path.basename(r.file),
+        payload: {
+          store: r.store,
+          problem: r.problem,
+          message: r.message,
+          movedTo: r.movedTo,
+          snapshotAt: r.snapshot?.at ?? null,
+          lost: r.lost,
+          at: r.at,
+        },
+      },
+      { sync: true },
+    );
     writeReport({ ...r, recordedInAudit: true });
   }
   return out;

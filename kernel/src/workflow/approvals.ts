@@ -7,7 +7,11 @@ export function patchApprovals(patches: Pick<PatchService, 'show'>): IPatchAppro
   return {
     async isApproved(id) {
       let s;
-      try { s = patches.show(id); } catch { return false; }
+      try {
+        s = patches.show(id);
+      } catch {
+        return false;
+      }
       if (s.set.status === 'merged') return true;
       if (s.set.status !== 'pending' || !s.set.files.length) return false;
       let accepted = false;

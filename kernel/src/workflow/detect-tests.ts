@@ -36,20 +36,31 @@ const JS_TEST = /^(test|test-.*|.*[._-]test)\.[cm]?js$/;
  * JavaScript test files → `node --test` with the spec reporter. Undefined when nothing matches.
  */
 export function detectTestCommand(p: ProjectProbe): DetectedTests | undefined {
-  let pkg: { scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> } | undefined;
+  let pkg:
+    { scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> } | undefined;
   if (p.packageJson !== undefined) {
     // The workspace's own file: every field read below is type-checked where it is used.
-    try { const v: unknown = JSON.parse(p.packageJson); pkg = v && typeof v === 'object' ? (v as typeof pkg) : undefined; } catch { pkg = undefined; }
+    try {
+      const v: unknown = JSON.parse(p.packageJson);
+      pkg = v && typeof v === 'object' ? (v as typeof pkg) : undefined;
+    } catch {
+      pkg = undefined;
+    }
   }
   const script = pkg?.scripts?.test;
-  if (typeof script === 'string' && script.trim() && !NPM_PLACEHOLDER.test(script)) return { kind: 'npm-test', argv: ['npm', 'test', '--silent'] };
+  if (typeof script === 'string' && script.trim() && !NPM_PLACEHOLDER.test(script))
+    return { kind: 'npm-test', argv: ['npm', 'test', '--silent'] };
   const deps = { ...pkg?.dependencies, ...pkg?.devDependencies };
   if ('mocha' in deps || p.files.some((f) => f.startsWith('.mocharc'))) return { kind: 'mocha', argv: ['node_modules/.bin/mocha'] };
   if (p.files.includes('go.mod')) return { kind: 'go', argv: ['go', 'test', '-v', './...'] };
-  const pytestConfigured = p.files.includes('pytest.ini') || p.files.includes('conftest.py')
-    || /^\[tool\.pytest/m.test(p.pyproject ?? '') || /^\[tool:pytest\]/m.test(p.setupCfg ?? '')
-    || [...p.files, ...p.testDir].some((f) => /^test_.*\.py$|_test\.py$/.test(f));
+  const pytestConfigured =
+    p.files.includes('pytest.ini') ||
+    p.files.includes('conftest.py') ||
+    /^\[tool\.pytest/m.test(p.pyproject ?? '') ||
+    /^\[tool:pytest\]/m.test(p.setupCfg ?? '') ||
+    [...p.files, ...p.testDir].some((f) => /^test_.*\.py$|_test\.py$/.test(f));
   if (pytestConfigured) return { kind: 'pytest', argv: ['python3', '-m', 'pytest', '-v'] };
-  if (p.files.some((f) => JS_TEST.test(f)) || p.testDir.some((f) => /\.[cm]?js$/.test(f))) return { kind: 'node-test', argv: ['node', '--test', '--test-reporter=spec'] };
+  if (p.files.some((f) => JS_TEST.test(f)) || p.testDir.some((f) => /\.[cm]?js$/.test(f)))
+    return { kind: 'node-test', argv: ['node', '--test', '--test-reporter=spec'] };
   return undefined;
 }

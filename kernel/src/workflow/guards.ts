@@ -31,8 +31,7 @@ export interface GuardEnv {
 }
 
 export type GuardOutcome =
-  | { ok: true; effects?: Partial<SessionData>; note?: string }
-  | { ok: false; reason: string; effects?: Partial<SessionData> };
+  { ok: true; effects?: Partial<SessionData>; note?: string } | { ok: false; reason: string; effects?: Partial<SessionData> };
 
 const fail = (reason: string, effects?: Partial<SessionData>): GuardOutcome => ({ ok: false, reason, effects });
 const names = (xs: string[]): string => xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, ... (${xs.length})` : '');
@@ -41,7 +40,10 @@ async function failingSeen(env: GuardEnv, what: string): Promise<GuardOutcome> {
   const run = await env.tests();
   const failing = run.tests.filter((x) => x.status === 'failed').map((x) => x.name);
   if (run.failed === 0) return fail(`no failing test in the sandbox run (${run.passed} passed): ${what}`);
-  if (!failing.length) return fail(`${run.failed} failing, but the ${run.runner} output does not name them, so they cannot be watched: use a reporter that names tests`);
+  if (!failing.length)
+    return fail(
+      `${run.failed} failing, but the ${run.runner} output does not name them, so they cannot be watched: use a reporter that names tests`,
+    );
   return { ok: true, effects: { watchedTests: failing }, note: `${failing.length} failing: ${names(failing)}` };
 }
 
@@ -65,29 +67,40 @@ export const GUARDS: Readonly<Record<GuardName, (env: GuardEnv) => Promise<Guard
   reproPasses: watchedNowPass,
   testsPass: async (env) => {
     const run = await env.tests();
-    if (run.failed > 0) return fail(`${run.failed} test(s) fail: ${names(run.tests.filter((x) => x.status === 'failed').map((x) => x.name))}`);
+    if (run.failed > 0)
+      return fail(`${run.failed} test(s) fail: ${names(run.tests.filter((x) => x.status === 'failed').map((x) => x.name))}`);
     if (run.passed === 0) return fail('no test ran: the run passed vacuously');
     return { ok: true, note: `${run.passed} passed` };
   },
   tddExempt: async (env) => {
     const d = decideExemption(env.exemptions, env.evidence, env.actor);
-    return d.ok ? { ok: true, effects: { exemption: { kind: d.kind, reason: d.reason } }, note: `exempt (${d.kind}): ${d.reason}` } : fail(d.reason);
+    return d.ok
+      ? { ok: true, effects: { exemption: { kind: d.kind, reason: d.reason } }, note: `exempt (${d.kind}): ${d.reason}` }
+      : fail(d.reason);
   },
   hypothesisRecorded: async (env) => {
     const h = env.evidence.hypothesis?.trim();
-    return h ? { ok: true, note: `hypothesis: ${h.slice(0, 200)}` } : fail('state the hypothesis (evidence.hypothesis) before instrumenting or fixing');
+    return h
+      ? { ok: true, note: `hypothesis: ${h.slice(0, 200)}` }
+      : fail('state the hypothesis (evidence.hypothesis) before instrumenting or fixing');
   },
   instrumentationRemoved: async (env) => {
     const added = env.evidence.addedLines;
     if (!added) return fail("the change's added lines are needed to check that instrumentation is removed");
     const left = added.filter((l) => l.includes(INSTRUMENT_MARKER));
-    return left.length ? fail(`${left.length} instrumentation line(s) still in the change (marked ${INSTRUMENT_MARKER}): ${names(left.map((l) => l.trim()))}`) : { ok: true };
+    return left.length
+      ? fail(
+          `${left.length} instrumentation line(s) still in the change (marked ${INSTRUMENT_MARKER}): ${names(left.map((l) => l.trim()))}`,
+        )
+      : { ok: true };
   },
   patchApproved: async (env) => {
     const id = env.evidence.patchSetId;
     if (!id) return fail('no patch set named (evidence.patchSetId)');
     if (!env.approvals) return fail('no review service is connected, so no approval can be checked');
-    return (await env.approvals.isApproved(id, env.signal)) ? { ok: true, note: `patch set ${id} approved` } : fail(`patch set ${id} is not approved by a person`);
+    return (await env.approvals.isApproved(id, env.signal))
+      ? { ok: true, note: `patch set ${id} approved` }
+      : fail(`patch set ${id} is not approved by a person`);
   },
   withinDebtBudget: async (env) => {
     const d = decideDebt(env.debtLimitPct, env.session.debtUsedPct, env.evidence, env.actor);
@@ -96,7 +109,13 @@ export const GUARDS: Readonly<Record<GuardName, (env: GuardEnv) => Promise<Guard
 };
 
 /** Runs a rule's guards in order; the first failure (or error, failing closed) is the answer. */
-export async function runGuards(guards: readonly GuardName[], env: GuardEnv): Promise<{ ok: true; effects: Partial<SessionData>; notes: string[] } | { ok: false; guard: GuardName; reason: string; effects?: Partial<SessionData> }> {
+export async function runGuards(
+  guards: readonly GuardName[],
+  env: GuardEnv,
+): Promise<
+  | { ok: true; effects: Partial<SessionData>; notes: string[] }
+  | { ok: false; guard: GuardName; reason: string; effects?: Partial<SessionData> }
+> {
   let effects: Partial<SessionData> = {};
   const notes: string[] = [];
   for (const g of guards) {

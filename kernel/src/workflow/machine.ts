@@ -1,7 +1,14 @@
 // The workflow service: sessions in a mode, guarded transitions from the table, mode switches; audited, then persisted.
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
-import type { Actor, SessionSnapshot, TransitionEvidence, TransitionRecord, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
+import type {
+  Actor,
+  SessionSnapshot,
+  TransitionEvidence,
+  TransitionRecord,
+  WorkflowMode,
+  WorkflowState,
+} from '../../../protocol/src/workflow';
 import { type AuditSource, recordThenAct, recordThenActNow } from '../audit/record';
 import { workflowAuditEntry } from './audit-entry';
 import { ExemptionPolicy } from './exemptions';
@@ -47,10 +54,14 @@ export class WorkflowService extends Disposable {
   }
 
   /** The exemption globs in force (and the test-file globs the task edit rules use). */
-  get exemptionPolicy(): ExemptionPolicy { return this.exemptions; }
+  get exemptionPolicy(): ExemptionPolicy {
+    return this.exemptions;
+  }
 
   /** The test runner the guards use (a SandboxTestRunner when the kernel has a container engine). */
-  get runner(): ITestRunner | undefined { return this.options.runner; }
+  get runner(): ITestRunner | undefined {
+    return this.options.runner;
+  }
 
   create(sessionId: string, mode: WorkflowMode, actor: Actor = 'kernel'): SessionSnapshot {
     const t = this.creation(sessionId, mode, actor);
@@ -67,7 +78,16 @@ export class WorkflowService extends Disposable {
 
   private creation(sessionId: string, mode: WorkflowMode, actor: Actor): NewTransition {
     if (this.store.get(sessionId)) throw new AirlockError('WORKFLOW_SESSION_EXISTS', `workflow session ${sessionId} already exists`);
-    return { sessionId, kind: 'create', mode, from: null, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data: EMPTY_DATA }, at: this.now() };
+    return {
+      sessionId,
+      kind: 'create',
+      mode,
+      from: null,
+      to: WORKFLOW_TABLE[mode].initial,
+      actor,
+      detail: { data: EMPTY_DATA },
+      at: this.now(),
+    };
   }
 
   get(sessionId: string): SessionSnapshot {
@@ -83,34 +103,82 @@ export class WorkflowService extends Disposable {
   }
 
   /** Moves a session along the table if every guard passes; otherwise records the refusal and throws it (the agent is told why). */
-  transition(sessionId: string, to: WorkflowState, evidence: TransitionEvidence, actor: Actor, signal: AbortSignal): Promise<SessionSnapshot> {
+  transition(
+    sessionId: string,
+    to: WorkflowState,
+    evidence: TransitionEvidence,
+    actor: Actor,
+    signal: AbortSignal,
+  ): Promise<SessionSnapshot> {
     return this.locked(sessionId, async () => {
       const s = this.row(sessionId);
       const rule = findRule(s.mode, s.state, to);
       if (!rule) {
         const legal = rulesFrom(s.mode, s.state).map((r) => r.to);
         const reason = `${s.mode} mode has no transition ${s.state} -> ${to}`;
-        await this.record({ sessionId, kind: 'refused', mode: s.mode, from: s.state, to: s.state, actor, detail: { data: s.data, attempted: to, reason }, at: this.now() });
-        throw new AirlockError('WORKFLOW_ILLEGAL_TRANSITION', reason, legal.length ? `from ${s.state} you may go to: ${legal.join(', ')}` : undefined, { from: s.state, to, legal });
+        await this.record({
+          sessionId,
+          kind: 'refused',
+          mode: s.mode,
+          from: s.state,
+          to: s.state,
+          actor,
+          detail: { data: s.data, attempted: to, reason },
+          at: this.now(),
+        });
+        throw new AirlockError(
+          'WORKFLOW_ILLEGAL_TRANSITION',
+          reason,
+          legal.length ? `from ${s.state} you may go to: ${legal.join(', ')}` : undefined,
+          { from: s.state, to, legal },
+        );
       }
       let run: Promise<TestRunResult> | undefined;
       const env: GuardEnv = {
-        session: s.data, evidence, actor, signal, approvals: this.options.approvals, exemptions: this.exemptions, debtLimitPct: this.debtLimitPct,
-        tests: () => (run ??= this.options.runner
-          ? this.options.runner.run(signal, { sessionId })
-          : Promise.reject(new AirlockError('WORKFLOW_NO_TEST_RUNNER', 'no sandboxed test runner is configured'))),
+        session: s.data,
+        evidence,
+        actor,
+        signal,
+        approvals: this.options.approvals,
+        exemptions: this.exemptions,
+        debtLimitPct: this.debtLimitPct,
+        tests: () =>
+          (run ??= this.options.runner
+            ? this.options.runner.run(signal, { sessionId })
+            : Promise.reject(new AirlockError('WORKFLOW_NO_TEST_RUNNER', 'no sandboxed test runner is configured'))),
       };
       const out = await runGuards(rule.guards, env);
       if (signal.aborted) throw AirlockError.from(signal.reason, ErrorCodes.Cancelled);
       if (!out.ok) {
         const data = { ...s.data, ...out.effects };
-        await this.record({ sessionId, kind: 'refused', mode: s.mode, from: s.state, to: s.state, actor, detail: { data, attempted: to, guard: out.guard, reason: out.reason }, at: this.now() });
-        throw new AirlockError('WORKFLOW_GUARD_FAILED', `${s.state} -> ${to} refused by guard ${out.guard}: ${out.reason}`, undefined, { guard: out.guard, reason: out.reason });
+        await this.record({
+          sessionId,
+          kind: 'refused',
+          mode: s.mode,
+          from: s.state,
+          to: s.state,
+          actor,
+          detail: { data, attempted: to, guard: out.guard, reason: out.reason },
+          at: this.now(),
+        });
+        throw new AirlockError('WORKFLOW_GUARD_FAILED', `${s.state} -> ${to} refused by guard ${out.guard}: ${out.reason}`, undefined, {
+          guard: out.guard,
+          reason: out.reason,
+        });
       }
       let data: SessionData = { ...s.data, ...out.effects };
       // A new cycle starts clean: nothing watched, no exemption carried over (the debt budget is per session).
       if (to === WORKFLOW_TABLE[s.mode].initial) data = { ...data, watchedTests: [], exemption: null };
-      return this.record({ sessionId, kind: 'transition', mode: s.mode, from: s.state, to, actor, detail: { data, guards: [...rule.guards], notes: out.notes, evidence: summarise(evidence) }, at: this.now() });
+      return this.record({
+        sessionId,
+        kind: 'transition',
+        mode: s.mode,
+        from: s.state,
+        to,
+        actor,
+        detail: { data, guards: [...rule.guards], notes: out.notes, evidence: summarise(evidence) },
+        at: this.now(),
+      });
     });
   }
 
@@ -119,10 +187,23 @@ export class WorkflowService extends Disposable {
     return this.locked(sessionId, async () => {
       const s = this.row(sessionId);
       if (actor !== 'person' && WORKFLOW_TABLE[mode].strictness < WORKFLOW_TABLE[s.mode].strictness) {
-        throw new AirlockError('WORKFLOW_MODE_LOOSENING', `only a person can switch from ${s.mode} to the less strict ${mode} mode`, 'ask the person to switch the mode');
+        throw new AirlockError(
+          'WORKFLOW_MODE_LOOSENING',
+          `only a person can switch from ${s.mode} to the less strict ${mode} mode`,
+          'ask the person to switch the mode',
+        );
       }
       const data: SessionData = { ...s.data, watchedTests: [], exemption: null };
-      return this.record({ sessionId, kind: 'mode', mode, from: s.state, to: WORKFLOW_TABLE[mode].initial, actor, detail: { data, fromMode: s.mode, reason }, at: this.now() });
+      return this.record({
+        sessionId,
+        kind: 'mode',
+        mode,
+        from: s.state,
+        to: WORKFLOW_TABLE[mode].initial,
+        actor,
+        detail: { data, fromMode: s.mode, reason },
+        at: this.now(),
+      });
     });
   }
 
@@ -150,16 +231,29 @@ export class WorkflowService extends Disposable {
     const next = prev.then(fn, fn);
     const tail = next.catch(() => undefined);
     this.locks.set(id, tail);
-    void tail.then(() => { if (this.locks.get(id) === tail) this.locks.delete(id); });
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
     return next;
   }
 
   private snapshot(s: SessionRow): SessionSnapshot {
     const limit = this.debtLimitPct;
     return {
-      id: s.id, mode: s.mode, state: s.state, version: s.version, createdAt: s.createdAt, updatedAt: s.updatedAt,
-      watchedTests: [...s.data.watchedTests], exemption: s.data.exemption,
-      budget: { limitPct: limit, usedPct: s.data.debtUsedPct, remainingPct: limit === null ? null : Math.max(0, Math.round((limit - s.data.debtUsedPct) * 1000) / 1000), held: s.data.held },
+      id: s.id,
+      mode: s.mode,
+      state: s.state,
+      version: s.version,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      watchedTests: [...s.data.watchedTests],
+      exemption: s.data.exemption,
+      budget: {
+        limitPct: limit,
+        usedPct: s.data.debtUsedPct,
+        remainingPct: limit === null ? null : Math.max(0, Math.round((limit - s.data.debtUsedPct) * 1000) / 1000),
+        held: s.data.held,
+      },
       next: rulesFrom(s.mode, s.state).map((r) => ({ to: r.to, guards: [...r.guards] })),
     };
   }

@@ -30,7 +30,9 @@ export class SandboxTestRunner implements ITestRunner {
   /** Guard runs of this session read the session's output volume (its edits) instead of the read-only workspace. */
   setSessionVolume(sessionId: string, volume: string): IDisposable {
     this.sessionVolumes.set(sessionId, volume);
-    return toDisposable(() => { if (this.sessionVolumes.get(sessionId) === volume) this.sessionVolumes.delete(sessionId); });
+    return toDisposable(() => {
+      if (this.sessionVolumes.get(sessionId) === volume) this.sessionVolumes.delete(sessionId);
+    });
   }
 
   async run(signal: AbortSignal, ctx: TestRunContext = {}): Promise<TestRunResult> {
@@ -44,19 +46,40 @@ export class SandboxTestRunner implements ITestRunner {
     const started = Date.now();
     let id: string | undefined;
     try {
-      const sb = await this.o.runtime.create({ template, signal: both, ...(volume ? { mounts: [{ type: 'volume', source: volume, target, readOnly: false }] } : {}) });
+      const sb = await this.o.runtime.create({
+        template,
+        signal: both,
+        ...(volume ? { mounts: [{ type: 'volume', source: volume, target, readOnly: false }] } : {}),
+      });
       id = sb.id;
       const argv = this.o.command ? [...this.o.command] : (await this.detect(sb.id, target, both)).argv;
       const remaining = Math.max(1, timeoutMs - (Date.now() - started));
-      const r = await this.o.runtime.exec(sb.id, {
-        argv: [...MERGE_STDERR, ...argv], cwd: target, timeoutMs: remaining,
-        env: { FORCE_COLOR: '0', NO_COLOR: '1' }, maxOutput: this.o.maxOutputBytes ?? 8 * 1024 * 1024,
-      }, { signal: both });
+      const r = await this.o.runtime.exec(
+        sb.id,
+        {
+          argv: [...MERGE_STDERR, ...argv],
+          cwd: target,
+          timeoutMs: remaining,
+          env: { FORCE_COLOR: '0', NO_COLOR: '1' },
+          maxOutput: this.o.maxOutputBytes ?? 8 * 1024 * 1024,
+        },
+        { signal: both },
+      );
       if (r.timedOut) throw timeoutError(timeoutMs);
-      if (r.oomKilled) throw new AirlockError('WORKFLOW_TEST_RUN_FAILED', `the test run (${argv.join(' ')}) was OOM-killed in the sandbox`, 'the code-executor template sets the memory limit');
+      if (r.oomKilled)
+        throw new AirlockError(
+          'WORKFLOW_TEST_RUN_FAILED',
+          `the test run (${argv.join(' ')}) was OOM-killed in the sandbox`,
+          'the code-executor template sets the memory limit',
+        );
       if (r.error) throw new AirlockError('WORKFLOW_TEST_RUN_FAILED', `could not start ${argv[0]} in the sandbox: ${r.error}`);
       if (r.exitCode === 127 && /not found/.test(r.stdout.slice(-500))) {
-        throw new AirlockError('WORKFLOW_TEST_RUN_FAILED', `${argv[0]} is not installed in the ${template} sandbox`, `point the ${template} template at an image that has it (field \`image\`)`, { tail: r.stdout.slice(-2000) });
+        throw new AirlockError(
+          'WORKFLOW_TEST_RUN_FAILED',
+          `${argv[0]} is not installed in the ${template} sandbox`,
+          `point the ${template} template at an image that has it (field \`image\`)`,
+          { tail: r.stdout.slice(-2000) },
+        );
       }
       return checkedResult(r.stdout, r.exitCode);
     } catch (err) {
@@ -72,17 +95,33 @@ export class SandboxTestRunner implements ITestRunner {
   private async detect(id: string, cwd: string, signal: AbortSignal): Promise<DetectedTests> {
     const r = await this.o.runtime.exec(id, { argv: ['node', '-e', PROBE_SOURCE], cwd, timeoutMs: 30_000 }, { signal });
     let probe: ProjectProbe | undefined;
-    try { probe = ProjectProbe.parse(JSON.parse(r.stdout)); } catch { probe = undefined; }
-    if (!probe) throw new AirlockError('WORKFLOW_TEST_RUN_FAILED', `could not look at the project in the sandbox (exit ${r.exitCode})`, r.stderr.slice(-500) || undefined);
+    try {
+      probe = ProjectProbe.parse(JSON.parse(r.stdout));
+    } catch {
+      probe = undefined;
+    }
+    if (!probe)
+      throw new AirlockError(
+        'WORKFLOW_TEST_RUN_FAILED',
+        `could not look at the project in the sandbox (exit ${r.exitCode})`,
+        r.stderr.slice(-500) || undefined,
+      );
     const d = detectTestCommand(probe);
     if (!d) {
-      throw new AirlockError('WORKFLOW_NO_TESTS', 'no test runner found in the project',
-        'add package.json scripts.test, a mocha setup, go.mod, a pytest configuration or *.test.js files');
+      throw new AirlockError(
+        'WORKFLOW_NO_TESTS',
+        'no test runner found in the project',
+        'add package.json scripts.test, a mocha setup, go.mod, a pytest configuration or *.test.js files',
+      );
     }
     return d;
   }
 }
 
 function timeoutError(ms: number): AirlockError {
-  return new AirlockError('WORKFLOW_TEST_TIMEOUT', `tests did not finish within ${ms} ms`, 'the sandbox and every process of the run were killed');
+  return new AirlockError(
+    'WORKFLOW_TEST_TIMEOUT',
+    `tests did not finish within ${ms} ms`,
+    'the sandbox and every process of the run were killed',
+  );
 }

@@ -43,12 +43,7 @@ export const WORKFLOW_TABLE: Readonly<Record<WorkflowMode, ModeSpec>> = {
     initial: 'editing',
     strictness: 0,
     states: ['editing', 'review', 'merged'],
-    transitions: [
-      t('editing', 'review'),
-      t('review', 'editing'),
-      t('review', 'merged', ...MERGE),
-      t('merged', 'editing'),
-    ],
+    transitions: [t('editing', 'review'), t('review', 'editing'), t('review', 'merged', ...MERGE), t('merged', 'editing')],
   },
   // Reproduce -> hypothesise -> instrument -> fix -> verify; instrumentation removed before merge.
   debug: {

@@ -33,12 +33,25 @@ export function parseTestOutput(text: string): ParsedTestRun | undefined {
 
 const indentOf = (l: string): number => l.length - l.trimStart().length;
 const countOf = (lines: string[], re: RegExp): number | undefined => {
-  for (const l of lines) { const m = re.exec(l); if (m) return Number(m[1]); }
+  for (const l of lines) {
+    const m = re.exec(l);
+    if (m) return Number(m[1]);
+  }
   return undefined;
 };
-function fromTests(runner: RunnerKind, tests: TestCase[], counts: { passed?: number; failed?: number; skipped?: number } = {}): ParsedTestRun {
+function fromTests(
+  runner: RunnerKind,
+  tests: TestCase[],
+  counts: { passed?: number; failed?: number; skipped?: number } = {},
+): ParsedTestRun {
   const n = (s: TestCase['status']) => tests.filter((t) => t.status === s).length;
-  return { runner, tests, passed: counts.passed ?? n('passed'), failed: counts.failed ?? n('failed'), skipped: counts.skipped ?? n('skipped') };
+  return {
+    runner,
+    tests,
+    passed: counts.passed ?? n('passed'),
+    failed: counts.failed ?? n('failed'),
+    skipped: counts.skipped ?? n('skipped'),
+  };
 }
 
 /** node --test --test-reporter=spec: `▶ suite`, `✔ name (1ms)`, `✖ name`, `﹣ name # SKIP`, summary `ℹ pass N`. */
@@ -52,14 +65,24 @@ const nodeSpec: Parser = (lines) => {
     if (!m) continue;
     const indent = m[1].length;
     while (suites.length && suites[suites.length - 1].indent > indent) suites.pop();
-    if (m[2] === '▶') { suites.push({ name: m[3], indent }); continue; }
+    if (m[2] === '▶') {
+      suites.push({ name: m[3], indent });
+      continue;
+    }
     const top = suites[suites.length - 1];
-    if (top && top.indent === indent && top.name === m[3]) { suites.pop(); continue; } // a suite's closing line
+    if (top && top.indent === indent && top.name === m[3]) {
+      suites.pop();
+      continue;
+    } // a suite's closing line
     const name = [...suites.map((s) => s.name), m[3]].join(' > ');
     tests.push({ name, status: m[4] || m[2] === '﹣' ? 'skipped' : m[2] === '✔' ? 'passed' : 'failed' });
   }
   const tail = lines.slice(end);
-  return fromTests('node-spec', tests, { passed: countOf(tail, /^ℹ pass (\d+)/), failed: countOf(tail, /^ℹ fail (\d+)/), skipped: countOf(tail, /^ℹ skipped (\d+)/) });
+  return fromTests('node-spec', tests, {
+    passed: countOf(tail, /^ℹ pass (\d+)/),
+    failed: countOf(tail, /^ℹ fail (\d+)/),
+    skipped: countOf(tail, /^ℹ skipped (\d+)/),
+  });
 };
 
 /** TAP (node:test's default when piped, mocha --reporter tap): leaf `ok`/`not ok` lines; `# Subtest:` names the path. */
@@ -70,7 +93,11 @@ const tap: Parser = (lines) => {
   const entries: Array<{ indent: number; name: string; status: TestCase['status'] }> = [];
   for (const l of lines) {
     const sub = /^(\s*)# Subtest: (.*)$/.exec(l);
-    if (sub) { subtests[sub[1].length / 4] = sub[2]; subtests.length = sub[1].length / 4 + 1; continue; }
+    if (sub) {
+      subtests[sub[1].length / 4] = sub[2];
+      subtests.length = sub[1].length / 4 + 1;
+      continue;
+    }
     const m = re.exec(l);
     if (!m) continue;
     const depth = m[1].length / 4;
@@ -93,11 +120,18 @@ const mochaSpec: Parser = (lines) => {
     const indent = indentOf(l);
     while (suites.length && suites[suites.length - 1].indent >= indent) suites.pop();
     const m = /^\s*(?:(✔|✓)|(\d+)\)|(-)) (.*?)(?: \(\d+ms\))?$/.exec(l);
-    if (!m) { suites.push({ name: l.trim(), indent }); continue; }
+    if (!m) {
+      suites.push({ name: l.trim(), indent });
+      continue;
+    }
     tests.push({ name: [...suites.map((s) => s.name), m[4]].join(' > '), status: m[1] ? 'passed' : m[2] ? 'failed' : 'skipped' });
   }
   const tail = lines.slice(end);
-  return fromTests('mocha-spec', tests, { passed: countOf(tail, /^\s+(\d+) passing/), failed: countOf(tail, /^\s+(\d+) failing/) ?? 0, skipped: countOf(tail, /^\s+(\d+) pending/) ?? 0 });
+  return fromTests('mocha-spec', tests, {
+    passed: countOf(tail, /^\s+(\d+) passing/),
+    failed: countOf(tail, /^\s+(\d+) failing/) ?? 0,
+    skipped: countOf(tail, /^\s+(\d+) pending/) ?? 0,
+  });
 };
 
 /** jest: `✓ name (2 ms)`, `✕ name`, `○ skipped name`, summary `Tests: 1 failed, 2 passed, 3 total`. */
@@ -136,7 +170,10 @@ const pytest: Parser = (lines) => {
     if (m) tests.push({ name: m[1], status: m[2] === 'PASSED' || m[2] === 'XFAIL' ? 'passed' : m[2] === 'SKIPPED' ? 'skipped' : 'failed' });
   }
   if (!tests.length) {
-    for (const l of lines) { const f = /^(?:FAILED|ERROR) (\S+::\S+)/.exec(l); if (f) tests.push({ name: f[1], status: 'failed' }); }
+    for (const l of lines) {
+      const f = /^(?:FAILED|ERROR) (\S+::\S+)/.exec(l);
+      if (f) tests.push({ name: f[1], status: 'failed' });
+    }
   }
   const n = (w: string) => Number(new RegExp(`(\\d+) ${w}`).exec(summary)?.[1] ?? 0);
   return fromTests('pytest', tests, { passed: n('passed'), failed: n('failed') + n('errors?'), skipped: n('skipped') });

@@ -22,7 +22,11 @@ export const DEFAULT_LIMITS = { sandboxes: 4, modelRequests: 4, cpu: Math.max(1,
  * With a runtime, "pause" tasks are preempted with the engine's pause; without one they are never preempted. Tasks
  * finished before the newest 1,000 are looked up in `pastOutcome` (the sessions store), not kept in memory.
  */
-export function createScheduler(limits = DEFAULT_LIMITS, runtime?: PreemptibleRuntime, pastOutcome?: SchedulerOptions['pastOutcome']): Scheduler {
+export function createScheduler(
+  limits = DEFAULT_LIMITS,
+  runtime?: PreemptibleRuntime,
+  pastOutcome?: SchedulerOptions['pastOutcome'],
+): Scheduler {
   return new Scheduler({ limits, ageStepMs: 5_000, preemptor: runtime ? new RuntimePreemptor(runtime) : undefined, pastOutcome });
 }
 
@@ -30,10 +34,13 @@ export function createScheduler(limits = DEFAULT_LIMITS, runtime?: PreemptibleRu
 export function stateOfStatus(status: TaskStatus | null | undefined): TaskState | undefined {
   if (!status) return undefined;
   switch (status) {
-    case 'completed': return 'done';
-    case 'cancelled': return 'cancelled';
+    case 'completed':
+      return 'done';
+    case 'cancelled':
+      return 'cancelled';
     case 'failed':
-    case 'budget-exceeded': return 'failed';
+    case 'budget-exceeded':
+      return 'failed';
   }
 }
 
@@ -41,7 +48,12 @@ export function stateOfStatus(status: TaskStatus | null | undefined): TaskState 
  * With a runtime, test guards run the project's tests in a code-executor sandbox; without one they fail closed. Every
  * session change is recorded in `audit` before it is stored.
  */
-export function createWorkflow(config: KernelConfig, patches: PatchService, audit: AuditSource, runtime?: SandboxTestRunnerOptions['runtime']): WorkflowService {
+export function createWorkflow(
+  config: KernelConfig,
+  patches: PatchService,
+  audit: AuditSource,
+  runtime?: SandboxTestRunnerOptions['runtime'],
+): WorkflowService {
   const runner = runtime ? new SandboxTestRunner({ runtime }) : undefined;
   return new WorkflowService({ dbPath: path.join(config.stateDir, WORKFLOW_DB), audit, approvals: patchApprovals(patches), runner });
 }

@@ -13,10 +13,16 @@ export function resolveInWorkspace(workspace: string, requested: string): { abs:
   const c = confinePath(root, requested);
   let candidate: string;
   switch (c.type) {
-    case 'ok': candidate = c.segments.length ? path.join(root, ...c.segments) : root; break;
-    case 'absolute': candidate = c.path; break;
-    case 'outside': throw outside(requested, 'is outside the workspace');
-    case 'invalid': throw outside(requested, c.reason);
+    case 'ok':
+      candidate = c.segments.length ? path.join(root, ...c.segments) : root;
+      break;
+    case 'absolute':
+      candidate = c.path;
+      break;
+    case 'outside':
+      throw outside(requested, 'is outside the workspace');
+    case 'invalid':
+      throw outside(requested, c.reason);
   }
   let real: string;
   try {
@@ -29,7 +35,8 @@ export function resolveInWorkspace(workspace: string, requested: string): { abs:
     }
     throw err;
   }
-  if (!isInside(root, real)) throw outside(requested, candidate === real ? 'is outside the workspace' : 'resolves (through a symlink) outside the workspace');
+  if (!isInside(root, real))
+    throw outside(requested, candidate === real ? 'is outside the workspace' : 'resolves (through a symlink) outside the workspace');
   return { abs: real, rel: path.relative(root, real) || '.' };
 }
 
@@ -39,6 +46,9 @@ function isInside(root: string, p: string): boolean {
 }
 
 function outside(requested: string, why: string): AirlockError {
-  return new AirlockError(ErrorCodes.PathOutsideWorkspace, `path ${JSON.stringify(requested.slice(0, 200))} ${why}`,
-    'only files inside the workspace folder can be read; use a path relative to the workspace root');
+  return new AirlockError(
+    ErrorCodes.PathOutsideWorkspace,
+    `path ${JSON.stringify(requested.slice(0, 200))} ${why}`,
+    'only files inside the workspace folder can be read; use a path relative to the workspace root',
+  );
 }

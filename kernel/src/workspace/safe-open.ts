@@ -15,7 +15,9 @@ const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW | C.O_NONBLOCK;
 const FILE_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK | C.O_NOCTTY;
 
 /** The path through which `name` is looked up in the directory `dirfd` (never pass it to anything that follows). */
-export function at(dirfd: number, name: string): string { return `/proc/self/fd/${dirfd}/${name}`; }
+export function at(dirfd: number, name: string): string {
+  return `/proc/self/fd/${dirfd}/${name}`;
+}
 
 /**
  * Components of a root-relative path (protocol/src/paths.ts). `.` and `a/..` are folded lexically (never through the
@@ -26,10 +28,14 @@ export function components(rel: string): string[] {
   if (rel === '') return []; // the root, as callers that joined `[]` pass it back (tool inputs are never empty)
   const c = confinePath(undefined, rel);
   switch (c.type) {
-    case 'ok': return c.segments;
-    case 'absolute': throw outside(rel, 'is absolute');
-    case 'outside': throw outside(rel, 'is outside the workspace');
-    case 'invalid': throw outside(rel, c.reason);
+    case 'ok':
+      return c.segments;
+    case 'absolute':
+      throw outside(rel, 'is absolute');
+    case 'outside':
+      throw outside(rel, 'is outside the workspace');
+    case 'invalid':
+      throw outside(rel, c.reason);
   }
 }
 
@@ -45,7 +51,11 @@ export function lstatIn(dirfd: number, name: string): fs.Stats | undefined {
 
 /** A symlink's target text (readlink does not follow the final component). */
 export function readlinkIn(dirfd: number, name: string): string {
-  try { return fs.readlinkSync(at(dirfd, name)); } catch { return '?'; }
+  try {
+    return fs.readlinkSync(at(dirfd, name));
+  } catch {
+    return '?';
+  }
 }
 
 /** Directory entries of an open directory (types from readdir, good for filtering, never for opening decisions). */
@@ -55,13 +65,21 @@ export function readDirFd(dirfd: number): fs.Dirent[] {
 
 /** Opens subdirectory `name` of `dirfd`; undefined when it is absent, a symlink or not a directory. */
 export function tryOpenDirIn(dirfd: number, name: string): number | undefined {
-  try { return fs.openSync(at(dirfd, name), DIR_FLAGS); } catch { return undefined; }
+  try {
+    return fs.openSync(at(dirfd, name), DIR_FLAGS);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Opens regular file `name` of `dirfd`; undefined when it is absent, a symlink or anything but a regular file. */
 export function tryOpenFileIn(dirfd: number, name: string): { fd: number; size: number } | undefined {
   let fd: number;
-  try { fd = fs.openSync(at(dirfd, name), FILE_FLAGS); } catch { return undefined; }
+  try {
+    fd = fs.openSync(at(dirfd, name), FILE_FLAGS);
+  } catch {
+    return undefined;
+  }
   const st = fs.fstatSync(fd);
   if (st.isFile()) return { fd, size: st.size };
   fs.closeSync(fd);
@@ -70,8 +88,11 @@ export function tryOpenFileIn(dirfd: number, name: string): { fd: number; size: 
 
 /** What an entry is, judged on the entry itself (lstat through the parent's descriptor). */
 export type EntryKind =
-  | { type: 'file'; size: number } | { type: 'directory' } | { type: 'symlink'; target: string }
-  | { type: 'other'; what: string } | { type: 'missing' };
+  | { type: 'file'; size: number }
+  | { type: 'directory' }
+  | { type: 'symlink'; target: string }
+  | { type: 'other'; what: string }
+  | { type: 'missing' };
 
 export function kindIn(dirfd: number, name: string): EntryKind {
   const st = lstatIn(dirfd, name);
@@ -79,7 +100,10 @@ export function kindIn(dirfd: number, name: string): EntryKind {
   if (st.isFile()) return { type: 'file', size: st.size };
   if (st.isDirectory()) return { type: 'directory' };
   if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkIn(dirfd, name) };
-  return { type: 'other', what: st.isFIFO() ? 'a fifo' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : 'a block device' };
+  return {
+    type: 'other',
+    what: st.isFIFO() ? 'a fifo' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : 'a block device',
+  };
 }
 
 /** The error for an entry that cannot be opened as asked (symlinks name their target; they are never followed). */
@@ -87,13 +111,23 @@ export function refusal(rel: string, k: EntryKind, want: 'file' | 'directory'): 
   const q = JSON.stringify(rel.slice(0, 200));
   switch (k.type) {
     case 'symlink':
-      return new AirlockError('FS_SYMLINK', `${q} is a symlink to ${JSON.stringify(k.target.slice(0, 500))}; symlinks are never followed`,
-        'read the target path instead if it is inside the workspace');
-    case 'missing': return new AirlockError(ErrorCodes.NotFound, `${q} does not exist in the workspace`);
-    case 'other': return new AirlockError('FS_NOT_REGULAR', `${q} is ${k.what}, not a ${want}`, 'only regular files and directories can be read');
-    case 'file': return new AirlockError(ErrorCodes.NotFound, `${q} is a file, not a directory`, 'use fs.read for files');
-    case 'directory': return new AirlockError(ErrorCodes.NotFound, `${q} is a directory, not a regular file`, 'use fs.list for directories');
-    default: { const never: never = k; throw new Error(`unknown entry kind ${JSON.stringify(never)}`); }
+      return new AirlockError(
+        'FS_SYMLINK',
+        `${q} is a symlink to ${JSON.stringify(k.target.slice(0, 500))}; symlinks are never followed`,
+        'read the target path instead if it is inside the workspace',
+      );
+    case 'missing':
+      return new AirlockError(ErrorCodes.NotFound, `${q} does not exist in the workspace`);
+    case 'other':
+      return new AirlockError('FS_NOT_REGULAR', `${q} is ${k.what}, not a ${want}`, 'only regular files and directories can be read');
+    case 'file':
+      return new AirlockError(ErrorCodes.NotFound, `${q} is a file, not a directory`, 'use fs.read for files');
+    case 'directory':
+      return new AirlockError(ErrorCodes.NotFound, `${q} is a directory, not a regular file`, 'use fs.list for directories');
+    default: {
+      const never: never = k;
+      throw new Error(`unknown entry kind ${JSON.stringify(never)}`);
+    }
   }
 }
 
@@ -170,8 +204,11 @@ export function readFd(fd: number, max: number, scratch?: Buffer): Buffer {
 }
 
 function outside(requested: string, why: string): AirlockError {
-  return new AirlockError(ErrorCodes.PathOutsideWorkspace, `path ${JSON.stringify(requested.slice(0, 200))} ${why}`,
-    'only files inside the workspace folder can be read; use a path relative to the workspace root');
+  return new AirlockError(
+    ErrorCodes.PathOutsideWorkspace,
+    `path ${JSON.stringify(requested.slice(0, 200))} ${why}`,
+    'only files inside the workspace folder can be read; use a path relative to the workspace root',
+  );
 }
 
 /**
@@ -181,7 +218,9 @@ function outside(requested: string, why: string): AirlockError {
 export class DirChain {
   private readonly chain: Array<{ rel: string; fd: number }>;
 
-  constructor(root: string) { this.chain = [{ rel: '', fd: openRoot(root) }]; }
+  constructor(root: string) {
+    this.chain = [{ rel: '', fd: openRoot(root) }];
+  }
 
   /** The descriptor of directory `rel` ('' = root; components as from readdir), or undefined when it is not one. */
   dir(rel: string): number | undefined {

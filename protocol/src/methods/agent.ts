@@ -25,14 +25,19 @@ export const TaskStartParams = z.object({
    * The conversation so far (oldest first), for a follow-up in a chat: the kernel gives it to the model as earlier turns
    * before `prompt`. Bounded (200 turns, 400 000 characters); when the model's context fills, these go first (summarised).
    */
-  history: z.array(HistoryTurn).max(200)
+  history: z
+    .array(HistoryTurn)
+    .max(200)
     .refine((h) => h.reduce((n, t) => n + t.text.length, 0) <= MAX_HISTORY_CHARS, `history is over ${MAX_HISTORY_CHARS} characters`)
     .optional(),
   /**
    * Images given with the prompt (the chat's pasted or attached ones), for providers that take images; a task whose
    * provider takes none is refused (AGENT_IMAGES_UNSUPPORTED). At most 4, together 2,000,000 bytes decoded.
    */
-  images: z.array(ImageInput).min(1).max(MAX_IMAGES)
+  images: z
+    .array(ImageInput)
+    .min(1)
+    .max(MAX_IMAGES)
     .refine((a) => a.reduce((n, i) => n + base64Bytes(i.data), 0) <= MAX_IMAGES_BYTES, `images are over ${MAX_IMAGES_BYTES} bytes together`)
     .optional(),
   /** The stored session this task continues (`airlock sessions resume`): recorded with the new session. */
@@ -88,12 +93,15 @@ export const agentMethods = {
    */
   'task/start': [
     TaskStartParams,
-    z.object({ taskId: TaskId, provider: ProviderName, model: z.string(), recordFile: z.string().optional(), sessionId: z.string().optional() }),
+    z.object({
+      taskId: TaskId,
+      provider: ProviderName,
+      model: z.string(),
+      recordFile: z.string().optional(),
+      sessionId: z.string().optional(),
+    }),
   ],
-  'task/cancel': [
-    z.object({ taskId: TaskId }),
-    z.object({ cancelled: z.boolean() }),
-  ],
+  'task/cancel': [z.object({ taskId: TaskId }), z.object({ cancelled: z.boolean() })],
   'task/approve': [
     z.object({ taskId: TaskId, requestId: z.string().min(1).max(128), decision: ApprovalDecision, note: z.string().max(2000).optional() }),
     z.object({ accepted: z.boolean() }),

@@ -15,5 +15,8 @@ export const auditMethods = {
   /** Provenance of a workspace file's line (or of every line, up to 5000): followed back through the merge records. */
   /** A merged set's in-toto attestation, signed with the kernel's Ed25519 key, with the entries it names (offline-verifiable). */
   'audit/attest': [z.object({ setId: PatchSetId }), AttestationBundle],
-  'audit/blame': [z.object({ path: z.string().min(1).max(4096), line: z.number().int().positive().optional() }), z.object({ lines: z.array(Provenance) })],
+  'audit/blame': [
+    z.object({ path: z.string().min(1).max(4096), line: z.number().int().positive().optional() }),
+    z.object({ lines: z.array(Provenance) }),
+  ],
 } as const;

@@ -16,7 +16,11 @@ const Session = z.object({ session: TaskId });
 export const ExternalCallOutcome = z.discriminatedUnion('type', [
   z.object({ type: z.literal('result'), result: ToolResult }),
   z.object({
-    type: z.literal('approval'), requestId: z.string().min(1).max(128), tool: z.string(), reason: z.string(), input: z.unknown(),
+    type: z.literal('approval'),
+    requestId: z.string().min(1).max(128),
+    tool: z.string(),
+    reason: z.string(),
+    input: z.unknown(),
   }),
 ]);
 export type ExternalCallOutcome = z.infer<typeof ExternalCallOutcome>;
@@ -37,16 +41,10 @@ export const externalMethods = {
     ExternalCallOutcome,
   ],
   /** The person's answer to a waiting call (`allow-session` grants the same scope for the rest of the session). */
-  'external/approve': [
-    Session.extend({ requestId: z.string().min(1).max(128), decision: ApprovalDecision }),
-    ExternalCallOutcome,
-  ],
+  'external/approve': [Session.extend({ requestId: z.string().min(1).max(128), decision: ApprovalDecision }), ExternalCallOutcome],
   /**
    * Ends the session: the sandbox goes, the workflow session is taken to review, and the edits become a patch set
    * (`patches/ready`, `airlock review`); `setId` null when nothing changed or the workflow could not reach review.
    */
-  'external/close': [
-    Session,
-    z.object({ setId: z.string().nullable(), files: z.number().int().nonnegative(), message: z.string() }),
-  ],
+  'external/close': [Session, z.object({ setId: z.string().nullable(), files: z.number().int().nonnegative(), message: z.string() })],
 } as const;

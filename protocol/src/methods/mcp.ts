@@ -11,35 +11,59 @@ const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
  * `/mcp/pkg` in the server's sandbox; its content hash was pinned when it was added and is checked in the sandbox
  * before every start. Without a package the command must exist in the sandbox image (e.g. `node`).
  */
-export const McpServerConfig = z.object({
-  name: McpServerName,
-  /** The program the sandbox runs (a stdio server, or an HTTP one with `http`); absent for a remote server (`url`). */
-  command: z.string().min(1).max(4096).optional(),
-  args: z.array(z.string().max(10_000)).max(256).default([]),
-  env: z.record(EnvName, z.string().max(64 * 1024)).default({}),
-  package: z.object({
-    /** The install folder on the engine's host (absolute, no `..`). */
-    hostDir: z.string().startsWith('/').max(4096).refine((p) => !p.split('/').includes('..'), 'no .. segments'),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  }).optional(),
-  /**
-   * A streamable-HTTP server: the command starts it in the sandbox, listening on this port of the sandbox's own
-   * loopback (the sandbox has no network); the kernel reaches it through a relay it runs in the sandbox per connection.
-   * Absent: a stdio server.
-   */
-  http: z.object({
-    port: z.number().int().min(1).max(65535),
-    path: z.string().max(1024).regex(/^\/[A-Za-z0-9/._~!$&'()*+,;=:@%-]*$/, 'a URL path starting with /').default('/mcp'),
-  }).strict().optional(),
-  /**
-   * A remote streamable-HTTP server (https:// or http://, no credentials in the URL). Nothing of it runs here: its
-   * sandbox only relays, and every connection goes through the egress proxy judged as `plugin:mcp:<server>`.
-   */
-  url: z.string().max(2048).url().refine((u) => /^https?:\/\//.test(u) && !/^https?:\/\/[^/]*@/.test(u), 'an http(s) URL without user:password@')
-    .optional(),
-  /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
-  callTimeoutMs: z.number().int().positive().max(10 * 60_000).default(60_000),
-}).strict()
+export const McpServerConfig = z
+  .object({
+    name: McpServerName,
+    /** The program the sandbox runs (a stdio server, or an HTTP one with `http`); absent for a remote server (`url`). */
+    command: z.string().min(1).max(4096).optional(),
+    args: z.array(z.string().max(10_000)).max(256).default([]),
+    env: z.record(EnvName, z.string().max(64 * 1024)).default({}),
+    package: z
+      .object({
+        /** The install folder on the engine's host (absolute, no `..`). */
+        hostDir: z
+          .string()
+          .startsWith('/')
+          .max(4096)
+          .refine((p) => !p.split('/').includes('..'), 'no .. segments'),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .optional(),
+    /**
+     * A streamable-HTTP server: the command starts it in the sandbox, listening on this port of the sandbox's own
+     * loopback (the sandbox has no network); the kernel reaches it through a relay it runs in the sandbox per connection.
+     * Absent: a stdio server.
+     */
+    http: z
+      .object({
+        port: z.number().int().min(1).max(65535),
+        path: z
+          .string()
+          .max(1024)
+          .regex(/^\/[A-Za-z0-9/._~!$&'()*+,;=:@%-]*$/, 'a URL path starting with /')
+          .default('/mcp'),
+      })
+      .strict()
+      .optional(),
+    /**
+     * A remote streamable-HTTP server (https:// or http://, no credentials in the URL). Nothing of it runs here: its
+     * sandbox only relays, and every connection goes through the egress proxy judged as `plugin:mcp:<server>`.
+     */
+    url: z
+      .string()
+      .max(2048)
+      .url()
+      .refine((u) => /^https?:\/\//.test(u) && !/^https?:\/\/[^/]*@/.test(u), 'an http(s) URL without user:password@')
+      .optional(),
+    /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
+    callTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(10 * 60_000)
+      .default(60_000),
+  })
+  .strict()
   .refine((c) => !!c.command !== !!c.url, 'a server has either a command (run in its sandbox) or a url (remote), not both')
   .refine((c) => !c.url || (!c.http && !c.package && !c.args.length), 'a remote server (url) has no http port, package or args');
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
@@ -62,10 +86,7 @@ export const mcpMethods = {
    * their sandboxes. Answers once every server is ready or failed. Managed settings' `mcp.servers` allow-list refuses
    * the whole request when a server is not on it.
    */
-  'mcp/configure': [
-    z.object({ servers: z.array(McpServerConfig).max(32) }),
-    z.object({ servers: z.array(McpServerState) }),
-  ],
+  'mcp/configure': [z.object({ servers: z.array(McpServerConfig).max(32) }), z.object({ servers: z.array(McpServerState) })],
   /** The servers and their state (a crashed or hung server shows `failed` with the reason). */
   'mcp/list': [z.object({}), z.object({ servers: z.array(McpServerState) })],
 } as const;

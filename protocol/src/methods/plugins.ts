@@ -8,16 +8,22 @@ export type PluginSource = z.infer<typeof PluginSource>;
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** One plugin folder as the host found it. The manifest is validated by the kernel (it came from a folder). */
-export const PluginCandidate = z.object({
-  source: PluginSource,
-  /** The folder on the engine's host (absolute, no `..`): mounted read-only into the plugin's sandbox. */
-  dir: z.string().startsWith('/').max(4096).refine((p) => !p.split('/').includes('..'), 'no .. segments'),
-  manifest: z.unknown(),
-  /** The folder's content hash as the host computed it (core/src/mcp/content-hash.ts). */
-  sha256: Sha256,
-  /** The hash the person approved earlier (kept by the host); a plugin whose content differs waits for approval again. */
-  approved: Sha256.optional(),
-}).strict();
+export const PluginCandidate = z
+  .object({
+    source: PluginSource,
+    /** The folder on the engine's host (absolute, no `..`): mounted read-only into the plugin's sandbox. */
+    dir: z
+      .string()
+      .startsWith('/')
+      .max(4096)
+      .refine((p) => !p.split('/').includes('..'), 'no .. segments'),
+    manifest: z.unknown(),
+    /** The folder's content hash as the host computed it (core/src/mcp/content-hash.ts). */
+    sha256: Sha256,
+    /** The hash the person approved earlier (kept by the host); a plugin whose content differs waits for approval again. */
+    approved: Sha256.optional(),
+  })
+  .strict();
 export type PluginCandidate = z.infer<typeof PluginCandidate>;
 
 export const PluginStateName = z.enum(['discovered', 'verified', 'approved', 'starting', 'ready', 'failed', 'stopped']);

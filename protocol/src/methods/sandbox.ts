@@ -60,26 +60,48 @@ export type SandboxTemplateHealth = z.infer<typeof SandboxTemplateHealth>;
 
 export const sandboxMethods = {
   'sandbox/list': [z.object({}), z.object({ sandboxes: z.array(SandboxInfo), templates: z.array(z.string()), engine: z.string() })],
-  'sandbox/create': [z.object({
-    template: z.string().min(1).max(64),
-    mounts: z.array(SandboxMount).max(16).optional(),
-    /** Scratch volumes from the volume pool, mounted writable at these targets. */
-    volumes: z.array(z.string().startsWith('/')).max(8).optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    deadlineSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
-    /** The scheduler task it works for (preemption pauses or destroys a task's sandboxes together). */
-    task: z.string().min(1).max(128).optional(),
-  }), SandboxInfo],
-  'sandbox/exec': [z.object({
-    id: z.string().min(1).max(64),
-    argv: z.array(z.string().max(128 * 1024)).min(1).max(4096),
-    cwd: z.string().startsWith('/').optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    /** Standard input, base64. */
-    stdin: z.string().max(16 * 1024 * 1024).optional(),
-    timeoutMs: z.number().int().positive().max(24 * 3600 * 1000).optional(),
-    via: z.enum(['agent', 'docker-exec']).optional(),
-  }), SandboxExecResult],
+  'sandbox/create': [
+    z.object({
+      template: z.string().min(1).max(64),
+      mounts: z.array(SandboxMount).max(16).optional(),
+      /** Scratch volumes from the volume pool, mounted writable at these targets. */
+      volumes: z.array(z.string().startsWith('/')).max(8).optional(),
+      env: z.record(z.string(), z.string()).optional(),
+      deadlineSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(7 * 24 * 3600)
+        .optional(),
+      /** The scheduler task it works for (preemption pauses or destroys a task's sandboxes together). */
+      task: z.string().min(1).max(128).optional(),
+    }),
+    SandboxInfo,
+  ],
+  'sandbox/exec': [
+    z.object({
+      id: z.string().min(1).max(64),
+      argv: z
+        .array(z.string().max(128 * 1024))
+        .min(1)
+        .max(4096),
+      cwd: z.string().startsWith('/').optional(),
+      env: z.record(z.string(), z.string()).optional(),
+      /** Standard input, base64. */
+      stdin: z
+        .string()
+        .max(16 * 1024 * 1024)
+        .optional(),
+      timeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .max(24 * 3600 * 1000)
+        .optional(),
+      via: z.enum(['agent', 'docker-exec']).optional(),
+    }),
+    SandboxExecResult,
+  ],
   'sandbox/destroy': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
   /** Freezes every process in the sandbox (engine pause); a command in flight carries on after resume. */
   'sandbox/pause': [z.object({ id: z.string().min(1).max(64) }), SandboxInfo],
@@ -89,7 +111,12 @@ export const sandboxMethods = {
    * fills in the background) and returns every template's effective size (all 0 when pools are off: AIRLOCK_SANDBOX_POOLS=0)
    * and its health (image found, pool filled or why not: what doctor and the status bar report).
    */
-  'sandbox/pools': [z.object({ sizes: z.record(z.string().min(1).max(64), z.number().int().min(0).max(MAX_POOL_SIZE)).optional() }),
-    z.object({ sizes: z.record(z.string(), z.number().int()), enabled: z.boolean(), health: z.record(z.string(), SandboxTemplateHealth) })],
-  'sandbox/prune': [z.object({}), z.object({ destroyed: z.array(z.string()), containers: z.array(z.string()), volumes: z.array(z.string()) })],
+  'sandbox/pools': [
+    z.object({ sizes: z.record(z.string().min(1).max(64), z.number().int().min(0).max(MAX_POOL_SIZE)).optional() }),
+    z.object({ sizes: z.record(z.string(), z.number().int()), enabled: z.boolean(), health: z.record(z.string(), SandboxTemplateHealth) }),
+  ],
+  'sandbox/prune': [
+    z.object({}),
+    z.object({ destroyed: z.array(z.string()), containers: z.array(z.string()), volumes: z.array(z.string()) }),
+  ],
 } as const;

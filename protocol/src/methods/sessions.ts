@@ -29,10 +29,7 @@ const TaskRef = z.object({ taskId: z.string().min(1).max(128) });
 
 export const sessionsMethods = {
   /** Newest first. */
-  'sessions/list': [
-    z.object({ limit: z.number().int().min(1).max(1000).default(50) }),
-    z.object({ sessions: z.array(SessionSummary) }),
-  ],
+  'sessions/list': [z.object({ limit: z.number().int().min(1).max(1000).default(50) }), z.object({ sessions: z.array(SessionSummary) })],
   /** One session with its whole transcript (text deltas of a turn are stored merged). */
   'sessions/show': [TaskRef, z.object({ session: SessionSummary, events: z.array(StoredEvent) })],
   /** Deletes the stored transcript (recorded in the audit log first); the audit entries of the task stay. */

@@ -49,8 +49,11 @@ function findRoot(dir: string, env: NodeJS.ProcessEnv): { root: string; layout: 
     return { root: path.resolve(dir, '..', '..'), layout: image ? 'image' : 'bundle' };
   }
   if (path.basename(dir) === 'dist') return { root: path.resolve(dir, '..'), layout: image ? 'image' : 'bundle' };
-  throw new AirlockError('ASSETS_LAYOUT', `Airlock's files are not in a layout it knows (code in ${dir})`,
-    'run Airlock from a checkout, its dist/ folder, the installed extension or the kernel image');
+  throw new AirlockError(
+    'ASSETS_LAYOUT',
+    `Airlock's files are not in a layout it knows (code in ${dir})`,
+    'run Airlock from a checkout, its dist/ folder, the installed extension or the kernel image',
+  );
 }
 
 function firstExisting(...candidates: string[]): string | undefined {
@@ -103,14 +106,21 @@ export const KERNEL_IMAGE_RELAY = `${KERNEL_IMAGE_ROOT}/dist/kernel/relay.js`;
 /** The kernel bundle folder, or a clear error saying how to build it. */
 export function requireKernelBundle(a: Assets = assets()): string {
   if (a.kernelBundleDir) return a.kernelBundleDir;
-  throw new AirlockError(ErrorCodes.KernelStart, `the kernel bundle (${path.join(a.root, 'dist', 'kernel', 'kernel.js')}) is missing`,
-    'run `npm run build` in the Airlock checkout');
+  throw new AirlockError(
+    ErrorCodes.KernelStart,
+    `the kernel bundle (${path.join(a.root, 'dist', 'kernel', 'kernel.js')}) is missing`,
+    'run `npm run build` in the Airlock checkout',
+  );
 }
 
 /** Identifies this checkout or installation for this user: images it builds carry it, and only those are pruned. */
 export function installationId(a: Assets = assets(), uid = process.getuid?.() ?? 0): string {
   let root = a.root;
-  try { root = fs.realpathSync(root); } catch { /* keep the resolved path */ }
+  try {
+    root = fs.realpathSync(root);
+  } catch {
+    /* keep the resolved path */
+  }
   return crypto.createHash('sha256').update(`${root}\0${uid}`).digest('hex').slice(0, 16);
 }
 

@@ -13,18 +13,21 @@ export const AUDIT_ANCHOR_INVALID = 'AUDIT_ANCHOR_INVALID';
 /** Beside the kernel's state folder (`<root>/state` is the bind-mounted volume; this file is not in it). */
 export const ANCHOR_FILE = 'audit-anchor.json';
 
-export const AuditAnchor = z.object({
-  v: z.literal(1),
-  logId: z.string().regex(/^[0-9a-f]{32}$/),
-  seq: z.number().int().nonnegative(),
-  hash: Hash,
-  /** When the host last saw this head (ms). */
-  time: z.number().int(),
-}).strict();
+export const AuditAnchor = z
+  .object({
+    v: z.literal(1),
+    logId: z.string().regex(/^[0-9a-f]{32}$/),
+    seq: z.number().int().nonnegative(),
+    hash: Hash,
+    /** When the host last saw this head (ms). */
+    time: z.number().int(),
+  })
+  .strict();
 export type AuditAnchor = z.infer<typeof AuditAnchor>;
 
-const RESET_HINT = 'if you removed or replaced the audit log on purpose, start a new one with `airlock audit reset --confirm` '
-  + '(recorded as the first entry of the new log); otherwise restore the state folder from a backup';
+const RESET_HINT =
+  'if you removed or replaced the audit log on purpose, start a new one with `airlock audit reset --confirm` ' +
+  '(recorded as the first entry of the new log); otherwise restore the state folder from a backup';
 
 export function anchorFile(root: string): string {
   return path.join(root, ANCHOR_FILE);
@@ -42,7 +45,11 @@ export function readAnchor(file: string): AuditAnchor | undefined {
   try {
     return AuditAnchor.parse(JSON.parse(text));
   } catch (e) {
-    throw new AirlockError(AUDIT_ANCHOR_INVALID, `the audit anchor ${file} is damaged: ${(e as Error).message}`, 'restore it from a backup, or see docs/audit.md (host anchor)');
+    throw new AirlockError(
+      AUDIT_ANCHOR_INVALID,
+      `the audit anchor ${file} is damaged: ${(e as Error).message}`,
+      'restore it from a backup, or see docs/audit.md (host anchor)',
+    );
   }
 }
 
@@ -70,19 +77,35 @@ export function checkAnchor(anchor: AuditAnchor | undefined, head: AuditHead): v
   if (!anchor) return;
   const seen = `entry ${anchor.seq} of log ${anchor.logId.slice(0, 12)}… (seen ${new Date(anchor.time).toISOString()})`;
   if (head.logId !== anchor.logId) {
-    throw new AirlockError(AUDIT_REPLACED, `the kernel's audit log (${head.logId.slice(0, 12)}…, ${head.seq} entries) is not the log this host last saw, ${seen}: it was deleted or replaced`, RESET_HINT);
+    throw new AirlockError(
+      AUDIT_REPLACED,
+      `the kernel's audit log (${head.logId.slice(0, 12)}…, ${head.seq} entries) is not the log this host last saw, ${seen}: it was deleted or replaced`,
+      RESET_HINT,
+    );
   }
   if (head.seq < anchor.seq) {
-    throw new AirlockError(AUDIT_ROLLBACK, `the kernel's audit log ends at entry ${head.seq}, but this host already saw ${seen}: entries ${head.seq + 1}..${anchor.seq} were removed or an older copy was restored`, RESET_HINT);
+    throw new AirlockError(
+      AUDIT_ROLLBACK,
+      `the kernel's audit log ends at entry ${head.seq}, but this host already saw ${seen}: entries ${head.seq + 1}..${anchor.seq} were removed or an older copy was restored`,
+      RESET_HINT,
+    );
   }
   // `at` is null only when retention pruned the anchored entry: the kernel's own checkpoint covers that stretch.
   if (head.at && head.at.hash !== anchor.hash) {
-    throw new AirlockError(AUDIT_REPLACED, `entry ${anchor.seq} of the kernel's audit log differs from the one this host saw: the log was rewritten`, RESET_HINT);
+    throw new AirlockError(
+      AUDIT_REPLACED,
+      `entry ${anchor.seq} of the kernel's audit log differs from the one this host saw: the log was rewritten`,
+      RESET_HINT,
+    );
   }
 }
 
 /** Asks the kernel for its head, checks it against the anchor, and moves the anchor forward. */
-export async function syncAnchor(client: Pick<RpcClient, 'request'>, file: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<AuditAnchor> {
+export async function syncAnchor(
+  client: Pick<RpcClient, 'request'>,
+  file: string,
+  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<AuditAnchor> {
   const anchor = readAnchor(file);
   const head = await client.request('audit/head', anchor ? { at: anchor.seq } : {}, opts);
   checkAnchor(anchor, head);
@@ -92,4 +115,5 @@ export async function syncAnchor(client: Pick<RpcClient, 'request'>, file: strin
   return writeAnchor(file, head);
 }
 
-export const isAnchorError = (e: unknown): boolean => e instanceof AirlockError && (e.code === AUDIT_ROLLBACK || e.code === AUDIT_REPLACED || e.code === AUDIT_ANCHOR_INVALID);
+export const isAnchorError = (e: unknown): boolean =>
+  e instanceof AirlockError && (e.code === AUDIT_ROLLBACK || e.code === AUDIT_REPLACED || e.code === AUDIT_ANCHOR_INVALID);

@@ -16,7 +16,10 @@ export class SocketTransport implements ITransport {
   readonly onClose = this._onClose.event;
   isClosed = false;
 
-  constructor(readonly socket: Duplex, private maxFrameBytes = MAX_FRAME_BYTES) {
+  constructor(
+    readonly socket: Duplex,
+    private maxFrameBytes = MAX_FRAME_BYTES,
+  ) {
     this.reader = new FrameReader(maxFrameBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.dispose());
@@ -65,7 +68,10 @@ export class SocketTransport implements ITransport {
 export function connectSocket(path: string, signal?: AbortSignal): Promise<SocketTransport> {
   return new Promise((resolve, reject) => {
     const socket = net.createConnection({ path });
-    const onAbort = () => { socket.destroy(); reject(signal!.reason ?? new AirlockError(ErrorCodes.Cancelled, 'connect cancelled')); };
+    const onAbort = () => {
+      socket.destroy();
+      reject(signal!.reason ?? new AirlockError(ErrorCodes.Cancelled, 'connect cancelled'));
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
       signal?.removeEventListener('abort', onAbort);
@@ -73,8 +79,13 @@ export function connectSocket(path: string, signal?: AbortSignal): Promise<Socke
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(new AirlockError(ErrorCodes.ConnectionClosed, `cannot connect to the kernel socket ${path}: ${err.code ?? err.message}`,
-        'is the kernel running? `airlock doctor` checks it'));
+      reject(
+        new AirlockError(
+          ErrorCodes.ConnectionClosed,
+          `cannot connect to the kernel socket ${path}: ${err.code ?? err.message}`,
+          'is the kernel running? `airlock doctor` checks it',
+        ),
+      );
     });
   });
 }

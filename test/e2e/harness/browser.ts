@@ -3,8 +3,16 @@ import * as fs from 'node:fs';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { chromiumBinary, tempDir } from './env';
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** A page whose console lines (printf-formatted, as DevTools shows them) are collected. */
 export type E2EPage = Page & { consoleLines: string[]; consoleSettled(): Promise<void> };
@@ -27,11 +35,13 @@ export function printf(format: string, args: unknown[]): string {
     if (k >= args.length) return all;
     const v = args[k++];
     if (c === 'c') return '';
-    return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   });
   const rest = args.slice(k);
-  const tail = typeof rest[0] === 'string' && /%[csdifoOj]/.test(rest[0]) ? printf(rest[0], rest.slice(1))
-    : rest.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ');
+  const tail =
+    typeof rest[0] === 'string' && /%[csdifoOj]/.test(rest[0])
+      ? printf(rest[0], rest.slice(1))
+      : rest.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ');
   return [out.replace(/^\s*INFO\s*$/, '').trim(), tail].filter(Boolean).join(' ').trimEnd();
 }
 
@@ -49,17 +59,22 @@ export async function launchBrowser(opts: { headless?: boolean } = {}): Promise<
   return {
     context,
     async newPage() {
-      const page = await context.newPage() as E2EPage;
-      const lines: string[] = page.consoleLines = [];
+      const page = (await context.newPage()) as E2EPage;
+      const lines: string[] = (page.consoleLines = []);
       const pending = new Set<Promise<void>>();
-      page.consoleSettled = async () => { await Promise.all([...pending]); };
+      page.consoleSettled = async () => {
+        await Promise.all([...pending]);
+      };
       page.on('console', (m) => {
         if (lines.length >= MAX_CONSOLE_LINES) return;
         const i = lines.push(`[${m.type()}] ${m.text()}`) - 1;
         // The extension host's console arrives as printf-style arguments ("%c INFO ... %s"); format them like DevTools.
         const p = Promise.all(m.args().map((a) => a.jsonValue().catch(() => undefined)))
-          .then((args) => { if (typeof args[0] === 'string') lines[i] = `[${m.type()}] ${printf(args[0], args.slice(1))}`; })
-          .catch(() => undefined).finally(() => pending.delete(p));
+          .then((args) => {
+            if (typeof args[0] === 'string') lines[i] = `[${m.type()}] ${printf(args[0], args.slice(1))}`;
+          })
+          .catch(() => undefined)
+          .finally(() => pending.delete(p));
         pending.add(p);
       });
       return page;

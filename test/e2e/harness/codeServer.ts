@@ -43,20 +43,34 @@ export function pathWithoutNode(dir: string): string {
     for (const name of fs.readdirSync(src)) {
       const to = path.join(dir, name);
       if (NOT_ON_PATH.has(name) || fs.existsSync(to)) continue;
-      try { fs.symlinkSync(path.join(src, name), to); } catch { /* a name twice: the first wins */ }
+      try {
+        fs.symlinkSync(path.join(src, name), to);
+      } catch {
+        /* a name twice: the first wins */
+      }
     }
   }
   return dir;
 }
 
 /** argv and env for an isolated server: unshare + tmpfs over each hidden folder, then exec node with the entry. */
-function isolatedLaunch(bin: string, args: string[], root: string, xdg: NodeJS.ProcessEnv, hide: string[]): { cmd: string; argv: string[]; env: NodeJS.ProcessEnv } {
+function isolatedLaunch(
+  bin: string,
+  args: string[],
+  root: string,
+  xdg: NodeJS.ProcessEnv,
+  hide: string[],
+): { cmd: string; argv: string[]; env: NodeJS.ProcessEnv } {
   const entry = fs.realpathSync(bin);
   const mounts = hide.map((h) => `mount -t tmpfs -o size=1m,mode=0755 airlock-hidden ${JSON.stringify(h)}`).join(' && ');
   const home = path.join(root, 'home');
   fs.mkdirSync(home, { recursive: true });
   const env = { PATH: pathWithoutNode(path.join(root, 'bin')), HOME: home, LANG: 'C.UTF-8', ...xdg };
-  return { cmd: 'unshare', argv: ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${mounts} && exec "$0" "$@"`, process.execPath, entry, ...args], env };
+  return {
+    cmd: 'unshare',
+    argv: ['--mount', '--propagation', 'private', '/bin/sh', '-c', `${mounts} && exec "$0" "$@"`, process.execPath, entry, ...args],
+    env,
+  };
 }
 
 export class CodeServer {
@@ -70,34 +84,63 @@ export class CodeServer {
     readonly dirs: { userData: string; extensions: string; xdg: NodeJS.ProcessEnv },
   ) {
     this.url = `http://127.0.0.1:${port}`;
-    proc.stdout?.on('data', (b: Buffer) => { this.output = (this.output + b.toString()).slice(-64_000); });
-    proc.stderr?.on('data', (b: Buffer) => { this.output = (this.output + b.toString()).slice(-64_000); });
+    proc.stdout?.on('data', (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-64_000);
+    });
+    proc.stderr?.on('data', (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-64_000);
+    });
   }
 
   /** Starts code-server in its own session (setsid) so stop() can kill the whole group, and waits for /healthz. */
   static async start(opts: CodeServerOptions = {}): Promise<CodeServer> {
     const bin = codeServerBinary();
     const root = tempDir('cs');
-    const xdg = { XDG_CONFIG_HOME: path.join(root, 'config'), XDG_DATA_HOME: path.join(root, 'data'), XDG_STATE_HOME: path.join(root, 'state'), XDG_CACHE_HOME: path.join(root, 'cache') };
+    const xdg = {
+      XDG_CONFIG_HOME: path.join(root, 'config'),
+      XDG_DATA_HOME: path.join(root, 'data'),
+      XDG_STATE_HOME: path.join(root, 'state'),
+      XDG_CACHE_HOME: path.join(root, 'cache'),
+    };
     const dirs = { userData: path.join(root, 'user-data'), extensions: path.join(root, 'extensions'), xdg };
     for (const d of [...Object.values(xdg), dirs.userData, dirs.extensions]) fs.mkdirSync(d!, { recursive: true });
     const port = await freePort();
-    const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-      '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+    const args = [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--user-data-dir',
+      dirs.userData,
+      '--extensions-dir',
+      dirs.extensions,
+    ];
     // detached = setsid(): the server, its file watchers and extension hosts share one process group.
-    const launch = opts.isolated ? isolatedLaunch(bin, args, root, xdg, opts.isolated.hide) : { cmd: bin, argv: args, env: { ...process.env, ...xdg } };
+    const launch = opts.isolated
+      ? isolatedLaunch(bin, args, root, xdg, opts.isolated.hide)
+      : { cmd: bin, argv: args, env: { ...process.env, ...xdg } };
     const proc = spawn(launch.cmd, launch.argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...launch.env, ...opts.env } });
     const cs = new CodeServer(proc, port, root, dirs);
     cs.writeSettings({ ...BASE_SETTINGS, ...opts.settings });
     let exited: number | null | undefined;
-    proc.on('exit', (code) => { exited = code; });
+    proc.on('exit', (code) => {
+      exited = code;
+    });
     try {
-      await waitFor('code-server /healthz', async () => {
-        if (exited !== undefined) throw new AirlockError('E2E_CODE_SERVER_EXITED', `code-server exited with ${exited}: ${cs.output.slice(-2000)}`);
-        opts.signal?.throwIfAborted();
-        const r = await fetch(`${cs.url}/healthz`).catch(() => undefined);
-        return r?.ok ? true : undefined;
-      }, 30_000, 100);
+      await waitFor(
+        'code-server /healthz',
+        async () => {
+          if (exited !== undefined)
+            throw new AirlockError('E2E_CODE_SERVER_EXITED', `code-server exited with ${exited}: ${cs.output.slice(-2000)}`);
+          opts.signal?.throwIfAborted();
+          const r = await fetch(`${cs.url}/healthz`).catch(() => undefined);
+          return r?.ok ? true : undefined;
+        },
+        30_000,
+        100,
+      );
     } catch (e) {
       await cs.stop();
       throw e;
@@ -128,10 +171,16 @@ export class CodeServer {
   /** `code-server --install-extension X.vsix` into this server's extensions dir; returns the installed folder. */
   async installExtension(vsix: string): Promise<string> {
     const before = new Set(fs.readdirSync(this.dirs.extensions));
-    await execFileP(codeServerBinary(), ['--user-data-dir', this.dirs.userData, '--extensions-dir', this.dirs.extensions, '--install-extension', vsix, '--force'],
-      { env: { ...process.env, ...this.dirs.xdg }, timeout: 60_000 });
-    const added = fs.readdirSync(this.dirs.extensions).filter((d) => !before.has(d) && fs.existsSync(path.join(this.dirs.extensions, d, 'package.json')));
-    if (added.length !== 1) throw new AirlockError('E2E_INSTALL_FAILED', `installing ${vsix} added ${added.length} extension folders (${added.join(', ')})`);
+    await execFileP(
+      codeServerBinary(),
+      ['--user-data-dir', this.dirs.userData, '--extensions-dir', this.dirs.extensions, '--install-extension', vsix, '--force'],
+      { env: { ...process.env, ...this.dirs.xdg }, timeout: 60_000 },
+    );
+    const added = fs
+      .readdirSync(this.dirs.extensions)
+      .filter((d) => !before.has(d) && fs.existsSync(path.join(this.dirs.extensions, d, 'package.json')));
+    if (added.length !== 1)
+      throw new AirlockError('E2E_INSTALL_FAILED', `installing ${vsix} added ${added.length} extension folders (${added.join(', ')})`);
     return path.join(this.dirs.extensions, added[0]);
   }
 
@@ -163,11 +212,20 @@ export class CodeServer {
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try { process.kill(-pgid, sig); } catch { /* the group is gone */ }
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    /* the group is gone */
+  }
 }
 
 function groupAlive(pgid: number): boolean {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freePort(): Promise<number> {

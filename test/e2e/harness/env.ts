@@ -10,7 +10,8 @@ const SETUP_HINT = 'run `bash scripts/setup-e2e.sh` (as root) to install code-se
 
 /** code-server installed by scripts/setup-e2e.sh; AIRLOCK_CODE_SERVER overrides the binary. */
 export function codeServerBinary(env = process.env): string {
-  const bin = env.AIRLOCK_CODE_SERVER ?? path.join(env.AIRLOCK_E2E_HOME ?? '/opt/airlock-e2e', 'code-server', 'node_modules', '.bin', 'code-server');
+  const bin =
+    env.AIRLOCK_CODE_SERVER ?? path.join(env.AIRLOCK_E2E_HOME ?? '/opt/airlock-e2e', 'code-server', 'node_modules', '.bin', 'code-server');
   if (!fs.existsSync(bin)) throw new AirlockError('E2E_NO_CODE_SERVER', `code-server is not installed at ${bin}`, SETUP_HINT);
   return bin;
 }
@@ -49,8 +50,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     try {
       const v = await probe();
       if (v !== undefined) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > end) throw new AirlockError('E2E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end)
+      throw new AirlockError(
+        'E2E_TIMEOUT',
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      );
     await sleep(intervalMs);
   }
 }

@@ -17,8 +17,15 @@ export async function bundleSuite(entry: string, outfile: string): Promise<strin
   const modules = path.join(path.dirname(outfile), 'node_modules');
   copyWithDependencies('mocha', modules);
   await esbuild.build({
-    entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline',
-    logLevel: 'warning', external: ['vscode', 'mocha'],
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    external: ['vscode', 'mocha'],
   });
   return outfile;
 }
@@ -34,7 +41,10 @@ function copyWithDependencies(name: string, dest: string, seen = new Set<string>
       // Node looks in node_modules beside the package, then up each parent; the top level is the hoisted copy.
       let nested: string | undefined;
       for (let at = dir; at.startsWith(top + path.sep); at = path.dirname(at)) {
-        if (fs.existsSync(path.join(at, 'node_modules', d, 'package.json'))) { nested = path.join(at, 'node_modules', d); break; }
+        if (fs.existsSync(path.join(at, 'node_modules', d, 'package.json'))) {
+          nested = path.join(at, 'node_modules', d);
+          break;
+        }
       }
       if (nested) visit(nested);
       else hoisted(d);
@@ -74,10 +84,13 @@ export function extensionTestUrl(o: ExtensionTestOptions): string {
   const u = new URL(o.baseUrl);
   const remote = (p: string) => `vscode-remote://${u.host}${path.resolve(p)}`;
   u.searchParams.set('folder', o.folder);
-  u.searchParams.set('payload', JSON.stringify([
-    ['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)],
-    ['extensionTestsPath', remote(o.extensionTestsPath)],
-  ]));
+  u.searchParams.set(
+    'payload',
+    JSON.stringify([
+      ['extensionDevelopmentPath', remote(o.extensionDevelopmentPath)],
+      ['extensionTestsPath', remote(o.extensionTestsPath)],
+    ]),
+  );
   return u.toString();
 }
 
@@ -85,12 +98,25 @@ export function extensionTestUrl(o: ExtensionTestOptions): string {
 export async function runExtensionTests(page: E2EPage, o: ExtensionTestOptions): Promise<ExtensionTestRun> {
   const timeoutMs = o.timeoutMs ?? 120_000;
   let onExit!: (r: { code: number; logs: ExtensionTestRun['logs'] }) => void;
-  const exited = new Promise<{ code: number; logs: ExtensionTestRun['logs'] }>((r) => { onExit = r; });
-  await page.exposeFunction('codeAutomationExit', (code: number, logs?: ExtensionTestRun['logs']) => { onExit({ code, logs: Array.isArray(logs) ? logs : [] }); });
+  const exited = new Promise<{ code: number; logs: ExtensionTestRun['logs'] }>((r) => {
+    onExit = r;
+  });
+  await page.exposeFunction('codeAutomationExit', (code: number, logs?: ExtensionTestRun['logs']) => {
+    onExit({ code, logs: Array.isArray(logs) ? logs : [] });
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AirlockError('E2E_EXTENSION_TESTS_TIMEOUT', `the extension-host suite did not finish within ${timeoutMs} ms`,
-      `browser console tail:\n${page.consoleLines.slice(-30).join('\n')}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new AirlockError(
+            'E2E_EXTENSION_TESTS_TIMEOUT',
+            `the extension-host suite did not finish within ${timeoutMs} ms`,
+            `browser console tail:\n${page.consoleLines.slice(-30).join('\n')}`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     await page.goto(extensionTestUrl(o), { waitUntil: 'domcontentloaded' });

@@ -3,10 +3,17 @@ import * as fs from 'node:fs';
 import Docker from 'dockerode';
 import { candidateSockets } from '../../../bootstrap';
 
-export interface KernelContainer { socket: string; id: string; name: string; state: string }
+export interface KernelContainer {
+  socket: string;
+  id: string;
+  name: string;
+  state: string;
+}
 
 function engines(): Array<{ socket: string; docker: Docker }> {
-  return candidateSockets({ runtime: 'auto' }).filter((c) => fs.existsSync(c.socket)).map((c) => ({ socket: c.socket, docker: new Docker({ socketPath: c.socket, timeout: 5000 }) }));
+  return candidateSockets({ runtime: 'auto' })
+    .filter((c) => fs.existsSync(c.socket))
+    .map((c) => ({ socket: c.socket, docker: new Docker({ socketPath: c.socket, timeout: 5000 }) }));
 }
 
 /** Containers labelled airlock.workspace=<workspace> (running or not). */
@@ -23,6 +30,13 @@ export async function kernelContainers(workspace: string): Promise<KernelContain
 export async function removeKernelContainers(workspace: string): Promise<void> {
   for (const e of engines()) {
     const list = await e.docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${workspace}`] } }).catch(() => []);
-    await Promise.all(list.map((c) => e.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      list.map((c) =>
+        e.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
   }
 }

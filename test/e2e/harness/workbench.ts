@@ -29,7 +29,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
     const input = page.locator(PALETTE_INPUT);
     await input.waitFor({ state: 'visible', timeout: 5000 });
     await input.fill(`>${title}`);
-    const row = page.locator(PALETTE_ROW).filter({ has: page.locator('.label-name', { hasText: exactText(title) }) }).first();
+    const row = page
+      .locator(PALETTE_ROW)
+      .filter({ has: page.locator('.label-name', { hasText: exactText(title) }) })
+      .first();
     try {
       await row.waitFor({ state: 'visible', timeout: 1500 });
       await row.click();
@@ -37,9 +40,16 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
       return;
     } catch (e) {
       if (Date.now() > end) {
-        const rows = await page.locator(PALETTE_ROW).allInnerTexts().catch(() => []);
+        const rows = await page
+          .locator(PALETTE_ROW)
+          .allInnerTexts()
+          .catch(() => []);
         await closeQuickInput(page);
-        throw new AirlockError('E2E_COMMAND_NOT_FOUND', `command "${title}" not in the palette after ${timeoutMs} ms (rows: ${rows.join(' | ') || 'none'})`, `${(e as Error).message}`);
+        throw new AirlockError(
+          'E2E_COMMAND_NOT_FOUND',
+          `command "${title}" not in the palette after ${timeoutMs} ms (rows: ${rows.join(' | ') || 'none'})`,
+          `${(e as Error).message}`,
+        );
       }
       await sleep(500);
     }
@@ -47,9 +57,17 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
 }
 
 async function closeQuickInput(page: Page): Promise<void> {
-  if (await page.locator(PALETTE_INPUT).isVisible().catch(() => false)) {
+  if (
+    await page
+      .locator(PALETTE_INPUT)
+      .isVisible()
+      .catch(() => false)
+  ) {
     await page.keyboard.press('Escape');
-    await page.locator(PALETTE_INPUT).waitFor({ state: 'hidden', timeout: 2000 }).catch(() => undefined);
+    await page
+      .locator(PALETTE_INPUT)
+      .waitFor({ state: 'hidden', timeout: 2000 })
+      .catch(() => undefined);
   }
 }
 
@@ -65,37 +83,54 @@ export async function openFile(page: Page, relativePath: string, timeoutMs = 15_
   await input.waitFor({ state: 'visible', timeout: 5000 });
   await input.fill(relativePath);
   const name = path.posix.basename(relativePath);
-  const row = page.locator(PALETTE_ROW).filter({ has: page.locator('.label-name', { hasText: exactText(name) }) }).first();
+  const row = page
+    .locator(PALETTE_ROW)
+    .filter({ has: page.locator('.label-name', { hasText: exactText(name) }) })
+    .first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await row.click();
   await page.locator('.tabs-container .tab', { hasText: name }).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
-export interface StatusBarItem { id: string; text: string; ariaLabel: string }
+export interface StatusBarItem {
+  id: string;
+  text: string;
+  ariaLabel: string;
+}
 
 /** All status bar items as shown: element id (extension items are `publisher.name.itemId`), visible text, aria label. */
 export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
-  return page.locator(STATUS_ITEM).evaluateAll((els) => els.map((el) => ({
-    id: el.id,
-    text: (el as HTMLElement).innerText.trim(),
-    ariaLabel: el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? '',
-  })));
+  return page.locator(STATUS_ITEM).evaluateAll((els) =>
+    els.map((el) => ({
+      id: el.id,
+      text: (el as HTMLElement).innerText.trim(),
+      ariaLabel: el.querySelector('[aria-label]')?.getAttribute('aria-label') ?? el.getAttribute('aria-label') ?? '',
+    })),
+  );
 }
 
 /** The status bar item whose id ends with `match` or whose text contains it; undefined when none. */
 export async function readStatusBar(page: Page, match: string | RegExp): Promise<StatusBarItem | undefined> {
   const items = await statusBarItems(page);
-  return items.find((i) => typeof match === 'string' ? i.id === match || i.id.endsWith(`.${match}`) || i.text.includes(match) : match.test(i.text) || match.test(i.id));
+  return items.find((i) =>
+    typeof match === 'string'
+      ? i.id === match || i.id.endsWith(`.${match}`) || i.text.includes(match)
+      : match.test(i.text) || match.test(i.id),
+  );
 }
 
 /** Waits until the item matching `match` shows text matching `text`; returns it. */
 export async function waitForStatusBar(page: Page, match: string | RegExp, text: RegExp, timeoutMs = 30_000): Promise<StatusBarItem> {
   let seen: StatusBarItem | undefined;
   try {
-    return await waitFor(`status bar ${match} to show ${text}`, async () => {
-      seen = await readStatusBar(page, match);
-      return seen && text.test(seen.text) ? seen : undefined;
-    }, timeoutMs);
+    return await waitFor(
+      `status bar ${match} to show ${text}`,
+      async () => {
+        seen = await readStatusBar(page, match);
+        return seen && text.test(seen.text) ? seen : undefined;
+      },
+      timeoutMs,
+    );
   } catch (e) {
     throw new AirlockError('E2E_STATUS_BAR', `${(e as Error).message}; last seen: ${seen ? JSON.stringify(seen) : 'no such item'}`);
   }
@@ -129,10 +164,15 @@ export async function readNotifications(page: Page): Promise<string[]> {
 export async function waitForNotification(page: Page, pred: (message: string) => boolean, timeoutMs = 15_000): Promise<string> {
   let seen: string[] = [];
   try {
-    return await waitFor('a matching notification', async () => {
-      seen = await readNotifications(page);
-      return seen.find(pred);
-    }, timeoutMs, 500);
+    return await waitFor(
+      'a matching notification',
+      async () => {
+        seen = await readNotifications(page);
+        return seen.find(pred);
+      },
+      timeoutMs,
+      500,
+    );
   } catch (e) {
     throw new AirlockError('E2E_NOTIFICATION', `${(e as Error).message}; notifications: ${JSON.stringify(seen)}`);
   }
@@ -145,14 +185,25 @@ export function webviewFrame(page: Page): FrameLocator {
 
 /** The content frame of the webview whose document has an element matching `selector` (several may be open). */
 export async function findWebview(page: Page, selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
-  return waitFor(`a webview containing ${selector}`, async () => {
-    const n = await page.locator('iframe.webview.ready').count();
-    for (let i = 0; i < n; i++) {
-      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
-      if (await frame.locator(selector).count().catch(() => 0)) return frame;
-    }
-    return undefined;
-  }, timeoutMs, 250);
+  return waitFor(
+    `a webview containing ${selector}`,
+    async () => {
+      const n = await page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < n; i++) {
+        const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
+        if (
+          await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return frame;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** Saves a full-page PNG to test-artifacts/e2e/<name>.png; returns its path. */

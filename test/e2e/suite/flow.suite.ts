@@ -4,7 +4,17 @@ import * as vscode from 'vscode';
 import type { AirlockApi } from '../../../extension/src/extension';
 import { fileHunks } from '../../../extension/src/review/proposed';
 import type { ChatItem } from '../../../protocol/src/webview';
-import { ASKED_PATH, ASKED_REASON, expectedAfterMerge, FINAL_TEXT, FLOW_PROMPT, SET_ADDED, SET_FILES, SORT_NEW, STATS } from './flowFixture';
+import {
+  ASKED_PATH,
+  ASKED_REASON,
+  expectedAfterMerge,
+  FINAL_TEXT,
+  FLOW_PROMPT,
+  SET_ADDED,
+  SET_FILES,
+  SORT_NEW,
+  STATS,
+} from './flowFixture';
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -58,8 +68,14 @@ export function flowSuite(): void {
       const exec = find(api, 'tool', (t) => t.name === 'exec');
       assert.equal(exec?.status, 'done', JSON.stringify(exec));
       assert.equal(find(api, 'tool', (t) => t.name === 'fs.write' && t.arguments.includes(ASKED_PATH))?.status, 'done');
-      assert.ok(items(api).some((x) => x.type === 'assistant' && x.text.includes(FINAL_TEXT)), 'the final answer streamed in');
-      assert.ok(find(api, 'notice', (n) => /Task completed/.test(n.text)), 'the task completed');
+      assert.ok(
+        items(api).some((x) => x.type === 'assistant' && x.text.includes(FINAL_TEXT)),
+        'the final answer streamed in',
+      );
+      assert.ok(
+        find(api, 'notice', (n) => /Task completed/.test(n.text)),
+        'the task completed',
+      );
       const card = await until('the patch-set card', () => find(api, 'patchset'));
       assert.deepEqual([card.files, card.added, card.removed], [SET_FILES, SET_ADDED, 2]);
       setId = card.setId;
@@ -79,7 +95,10 @@ export function flowSuite(): void {
       const uri = vscode.Uri.joinPath(root, STATS);
       const disk = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
       assert.equal(disk, expectedAfterMerge(original));
-      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(root, ASKED_PATH))), 'the rejected file was not created');
+      await assert.rejects(
+        Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(root, ASKED_PATH))),
+        'the rejected file was not created',
+      );
       // The merge went through a WorkspaceEdit: the document's own undo brings the old text back.
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
@@ -95,7 +114,8 @@ export function flowSuite(): void {
       const page = await client.request('audit/query', { action: 'review.*', limit: 200 });
       const mine = page.entries.filter((e) => e.resource === setId);
       const actions = mine.map((e) => e.action);
-      const all = async () => (await client.request('audit/query', { limit: 60 })).entries.map((e) => `${e.seq} ${e.action} ${e.resource}`).join('; ');
+      const all = async () =>
+        (await client.request('audit/query', { limit: 60 })).entries.map((e) => `${e.seq} ${e.action} ${e.resource}`).join('; ');
       assert.ok(actions.includes('review.decide'), `review.decide for ${setId} in [${actions}]; newest entries: ${await all()}`);
       assert.ok(actions.includes('review.merged'), `review.merged for ${setId} in [${actions}]; newest entries: ${await all()}`);
     });
@@ -106,7 +126,10 @@ export function flowSuite(): void {
       assert.equal(api.ui!.chat.session.running, true);
       await vscode.commands.executeCommand('airlock.stopTask');
       await until('the task to stop', () => !api.ui!.chat.session.running || undefined, 30_000);
-      assert.ok(find(api, 'notice', (n) => /Task cancelled/.test(n.text)), 'the chat says the task was cancelled');
+      assert.ok(
+        find(api, 'notice', (n) => /Task cancelled/.test(n.text)),
+        'the chat says the task was cancelled',
+      );
       assert.equal(find(api, 'approval', (a) => a.taskId === taskId)?.state, 'expired');
     });
   });

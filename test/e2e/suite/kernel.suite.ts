@@ -2,7 +2,14 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 
-interface KernelStatusResult { ok: boolean; pingMs?: number; version?: string; engine?: string; image?: string; error?: string }
+interface KernelStatusResult {
+  ok: boolean;
+  pingMs?: number;
+  version?: string;
+  engine?: string;
+  image?: string;
+  error?: string;
+}
 
 export function kernelSuite(): void {
   describe('Airlock extension host', () => {
@@ -17,7 +24,8 @@ export function kernelSuite(): void {
 
     it('registers its commands', async () => {
       const all = await vscode.commands.getCommands(true);
-      for (const id of ['airlock.showKernelStatus', 'airlock.restartKernel', 'airlock.showLogs']) assert.ok(all.includes(id), `${id} is not registered`);
+      for (const id of ['airlock.showKernelStatus', 'airlock.restartKernel', 'airlock.showLogs'])
+        assert.ok(all.includes(id), `${id} is not registered`);
     });
 
     it('opened the workspace folder holding the test file', async () => {

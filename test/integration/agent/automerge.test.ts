@@ -13,11 +13,24 @@ import { runTaskInTerminal } from '../../../cli/src/run/session';
 import { call, fin, removeKernel, runTask, sampleWorkspace, startKernel, text, writeReplay } from './helpers';
 
 const STRICT_REPLAY = '/opt/airlock/examples/sample-project.strict.replay.jsonl';
-const PASSING_TEST = "const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { mean } = require('../src/stats');\n\ntest('mean of one number', () => {\n  assert.equal(mean([7]), 7);\n});\n";
-const criteria = (c: Partial<AutoMergeCriteria> = {}): AutoMergeCriteria =>
-  ({ enabled: true, paths: ['test/**'], maxChangedLines: 20, requireTestsPassed: true, modes: ['explore'], allowDeletes: false, allowBinary: false, ...c });
+const PASSING_TEST =
+  "const test = require('node:test');\nconst assert = require('node:assert/strict');\nconst { mean } = require('../src/stats');\n\ntest('mean of one number', () => {\n  assert.equal(mean([7]), 7);\n});\n";
+const criteria = (c: Partial<AutoMergeCriteria> = {}): AutoMergeCriteria => ({
+  enabled: true,
+  paths: ['test/**'],
+  maxChangedLines: 20,
+  requireTestsPassed: true,
+  modes: ['explore'],
+  allowDeletes: false,
+  allowBinary: false,
+  ...c,
+});
 
-interface Verdict { allowed: boolean; reasons: string[]; criteria: AutoMergeCriteria }
+interface Verdict {
+  allowed: boolean;
+  reasons: string[];
+  criteria: AutoMergeCriteria;
+}
 
 describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function () {
   this.timeout(300_000);
@@ -38,7 +51,14 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
       [text('Added a passing test.'), fin('stop')],
     ]);
     writeReplay(workspace, 'src-edit', [
-      [...call(0, 's1', 'fs.edit', { path: 'src/stats.js', oldText: 'const sorted = [...values].sort();', newText: 'const sorted = [...values].sort((a, b) => a - b);' }), fin('tool-calls')],
+      [
+        ...call(0, 's1', 'fs.edit', {
+          path: 'src/stats.js',
+          oldText: 'const sorted = [...values].sort();',
+          newText: 'const sorted = [...values].sort((a, b) => a - b);',
+        }),
+        fin('tool-calls'),
+      ],
       [...call(0, 's2', 'exec', { argv: ['npm', 'test'] }), fin('tool-calls')],
       [text('Sorted numerically.'), fin('stop')],
     ]);
@@ -46,7 +66,8 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
     client = await sup.ready();
     // Strict mode asks before writes and test runs: allow them all.
     approver = client.onEvent('task/event', (d) => {
-      if (d.event.type === 'approval-request') void client.request('task/approve', { taskId: d.taskId, requestId: d.event.requestId, decision: 'allow' }).catch(() => undefined);
+      if (d.event.type === 'approval-request')
+        void client.request('task/approve', { taskId: d.taskId, requestId: d.event.requestId, decision: 'allow' }).catch(() => undefined);
     });
   });
   after(async () => {
@@ -60,7 +81,11 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
     const done = await run.finished;
     assert.equal(done.status, 'completed', done.message);
     assert.match(done.message, /Auto-merged by the criteria/);
-    assert.deepEqual(run.ready.map((r) => r.autoMerge), [false, true], 'generated, then accepted by the criteria');
+    assert.deepEqual(
+      run.ready.map((r) => r.autoMerge),
+      [false, true],
+      'generated, then accepted by the criteria',
+    );
     const setId = run.ready[1].setId;
     const entries = await automergeEntries(run.taskId);
     assert.equal(entries.length, 1);
@@ -69,15 +94,26 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
     assert.deepEqual(entries[0].payload as Verdict, { allowed: true, reasons: [], criteria: c });
     // The kernel accepted every file (the host applies it); the workspace itself is untouched by the kernel.
     const { set, review } = await client.request('review/show', { id: setId });
-    assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['add test/one.test.js']);
+    assert.deepEqual(
+      set.files.map((f) => `${f.type} ${f.path}`),
+      ['add test/one.test.js'],
+    );
     assert.equal(review['test/one.test.js']?.file, 'accept');
   });
 
   it('explore: a set outside the allowed paths is left for review, and the audit says why', async () => {
-    const run = await runTask(client, { prompt: 'Fix the sort', replay: '.replays/src-edit.jsonl', mode: 'explore', autoMerge: criteria() });
+    const run = await runTask(client, {
+      prompt: 'Fix the sort',
+      replay: '.replays/src-edit.jsonl',
+      mode: 'explore',
+      autoMerge: criteria(),
+    });
     const done = await run.finished;
     assert.equal(done.status, 'completed', done.message);
-    assert.deepEqual(run.ready.map((r) => r.autoMerge), [false]);
+    assert.deepEqual(
+      run.ready.map((r) => r.autoMerge),
+      [false],
+    );
     const [e] = await automergeEntries(run.taskId);
     assert.equal(e.decision, 'deny');
     assert.deepEqual((e.payload as Verdict).reasons, ['src/stats.js is outside the auto-merge paths']);
@@ -90,7 +126,10 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
     const run = await runTask(client, { prompt: 'Fix the median bug test-first', replay: STRICT_REPLAY, mode: 'strict', autoMerge: c });
     const done = await run.finished;
     assert.equal(done.status, 'completed', done.message);
-    assert.deepEqual(run.ready.map((r) => r.autoMerge), [false]);
+    assert.deepEqual(
+      run.ready.map((r) => r.autoMerge),
+      [false],
+    );
     const [e] = await automergeEntries(run.taskId);
     assert.equal(e.decision, 'deny');
     assert.deepEqual((e.payload as Verdict).reasons, ['auto-merge is never allowed in strict mode']);
@@ -98,21 +137,48 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
   });
 
   it('CLI `airlock run --auto-merge`: the allowed set is merged into the workspace on the host, and it says what it merged', async () => {
-    const o = parseRunOptions(['Add a test', '--workspace', workspace, '--mode', 'explore', '--replay', path.join(workspace, '.replays/tests-only.jsonl'), '--auto-merge'], base, 'USAGE');
+    const o = parseRunOptions(
+      [
+        'Add a test',
+        '--workspace',
+        workspace,
+        '--mode',
+        'explore',
+        '--replay',
+        path.join(workspace, '.replays/tests-only.jsonl'),
+        '--auto-merge',
+      ],
+      base,
+      'USAGE',
+    );
     const out: string[] = [];
-    const io = { out: (l: string) => out.push(l), err: () => undefined, write: () => undefined, readStdin: async () => '', cwd: base, env: { AIRLOCK_MERGE_JOURNAL_DIR: path.join(base, 'journal') } };
+    const io = {
+      out: (l: string) => out.push(l),
+      err: () => undefined,
+      write: () => undefined,
+      readStdin: async () => '',
+      cwd: base,
+      env: { AIRLOCK_MERGE_JOURNAL_DIR: path.join(base, 'journal') },
+    };
     assert.equal(fs.existsSync(path.join(workspace, 'test/one.test.js')), false);
     const r = await runTaskInTerminal(client, o, 'Add a test', io);
     assert.equal(r.status, 'completed', r.message);
     assert.equal(r.merged, 0);
     assert.equal(fs.readFileSync(path.join(workspace, 'test/one.test.js'), 'utf8'), PASSING_TEST);
-    assert.ok(out.some((l) => /^Auto-merge: ps_\S+ met the criteria \(paths test\/\*\*, at most 20 changed lines\)/.test(l)), out.join('\n'));
-    assert.ok(out.some((l) => new RegExp(`^merged 1 file\\(s\\) of ${r.setId} as .*; set is merged$`).test(l)), out.join('\n'));
+    assert.ok(
+      out.some((l) => /^Auto-merge: ps_\S+ met the criteria \(paths test\/\*\*, at most 20 changed lines\)/.test(l)),
+      out.join('\n'),
+    );
+    assert.ok(
+      out.some((l) => new RegExp(`^merged 1 file\\(s\\) of ${r.setId} as .*; set is merged$`).test(l)),
+      out.join('\n'),
+    );
     fs.rmSync(path.join(workspace, 'test/one.test.js'));
   });
 
   it('sandbox/pools grows a warm pool in the background and shrinks it at once; unknown templates are refused', async () => {
-    const ready = async (t: string) => (await client.request('sandbox/list', {})).sandboxes.filter((s) => s.template === t && s.state === 'ready' && !s.task).length;
+    const ready = async (t: string) =>
+      (await client.request('sandbox/list', {})).sandboxes.filter((s) => s.template === t && s.state === 'ready' && !s.task).length;
     const before = await client.request('sandbox/pools', {});
     assert.equal(before.enabled, true);
     assert.equal(before.sizes['integration-test'], 0, 'the template default');
@@ -128,7 +194,10 @@ describe('auto-merge and warm pools (real kernel, Docker sandboxes)', function (
     assert.equal(await ready('integration-test'), 1, 'shrinking destroys the surplus before it answers');
     await client.request('sandbox/pools', { sizes: { 'integration-test': 0 } });
     assert.equal(await ready('integration-test'), 0);
-    await assert.rejects(client.request('sandbox/pools', { sizes: { 'no-such-template': 1 } }), (err: { code?: string }) => err.code === 'SANDBOX_UNKNOWN_TEMPLATE');
+    await assert.rejects(
+      client.request('sandbox/pools', { sizes: { 'no-such-template': 1 } }),
+      (err: { code?: string }) => err.code === 'SANDBOX_UNKNOWN_TEMPLATE',
+    );
   });
 });
 

@@ -39,8 +39,14 @@ export async function startKernel(workspace: string, stateRoot: string): Promise
 export async function removeKernel(sup: KernelSupervisor): Promise<void> {
   const name = `airlock-kernel-${sup.paths.id}`;
   sup.dispose();
-  await sup.engine.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
-  await sup.engine.docker.getVolume(`airlock-outputs-${sup.paths.id}`).remove().catch(() => undefined);
+  await sup.engine.docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => undefined);
+  await sup.engine.docker
+    .getVolume(`airlock-outputs-${sup.paths.id}`)
+    .remove()
+    .catch(() => undefined);
 }
 
 export interface TaskRun {
@@ -60,14 +66,29 @@ export async function runTask(client: RpcClient, params: ParamsOf<'task/start'>)
   let taskId = '';
   const events: TaskEvent[] = [];
   let onFinish!: (e: Extract<TaskEvent, { type: 'finished' }>) => void;
-  const finished = new Promise<Extract<TaskEvent, { type: 'finished' }>>((r) => { onFinish = r; });
+  const finished = new Promise<Extract<TaskEvent, { type: 'finished' }>>((r) => {
+    onFinish = r;
+  });
   const deliver = (d: EventData<'task/event'>) => {
     events.push(d.event);
-    for (const w of [...waiters]) if (w.pred(d.event)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(d.event); }
-    if (d.event.type === 'finished') { sub.dispose(); subReady.dispose(); onFinish(d.event); }
+    for (const w of [...waiters])
+      if (w.pred(d.event)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(d.event);
+      }
+    if (d.event.type === 'finished') {
+      sub.dispose();
+      subReady.dispose();
+      onFinish(d.event);
+    }
   };
-  const sub = client.onEvent('task/event', (d) => { if (!taskId) buffered.push(d); else if (d.taskId === taskId) deliver(d); });
-  const subReady = client.onEvent('patches/ready', (d) => { if (d.taskId === taskId) ready.push(d); });
+  const sub = client.onEvent('task/event', (d) => {
+    if (!taskId) buffered.push(d);
+    else if (d.taskId === taskId) deliver(d);
+  });
+  const subReady = client.onEvent('patches/ready', (d) => {
+    if (d.taskId === taskId) ready.push(d);
+  });
   taskId = (await client.request('task/start', params)).taskId;
   for (const d of buffered.splice(0)) if (d.taskId === taskId) deliver(d);
   const waitFor = (pred: (e: TaskEvent) => boolean) => {

@@ -14,7 +14,10 @@ import { KernelSupervisor } from '../../../bootstrap';
 function policiesAllowing(base: string, hostPorts: string[]): string {
   const dir = path.join(base, 'policies');
   fs.cpSync(path.join(ROOT, 'policies'), dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ${JSON.stringify(hostPorts)} }\n`);
+  fs.appendFileSync(
+    path.join(dir, 'explore.yaml'),
+    `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ${JSON.stringify(hostPorts)} }\n`,
+  );
   return dir;
 }
 
@@ -29,21 +32,45 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     base = ws.base;
     [fake, claude] = await Promise.all([startOpenAIFake(), startAnthropicFake()]);
     const policiesDir = policiesAllowing(base, [new URL(fake.url).host, new URL(claude.url).host]);
-    sup = await KernelSupervisor.start({ workspace: ws.workspace, stateRoot: ws.stateRoot, runtime: 'docker', maxRestarts: 2, policiesDir });
+    sup = await KernelSupervisor.start({
+      workspace: ws.workspace,
+      stateRoot: ws.stateRoot,
+      runtime: 'docker',
+      maxRestarts: 2,
+      policiesDir,
+    });
   });
-  after(async () => { if (sup) await removeKernel(sup); await fake?.close(); await claude?.close(); fs.rmSync(base, { recursive: true, force: true }); });
+  after(async () => {
+    if (sup) await removeKernel(sup);
+    await fake?.close();
+    await claude?.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 
   it('streams text and a tool call from the real SDK in the provider sandbox, runs the tool; the endpoint adds the key', async () => {
     const client = await sup.ready();
     fake.enqueue(
-      chatTurn({ text: ['Reading ', 'the code.'], calls: [{ id: 'call_1', name: 'fs__read', args: ['{"path":', '"src/stats.js"}'] }], usage: { input: 100, output: 20 } }),
+      chatTurn({
+        text: ['Reading ', 'the code.'],
+        calls: [{ id: 'call_1', name: 'fs__read', args: ['{"path":', '"src/stats.js"}'] }],
+        usage: { input: 100, output: 20 },
+      }),
       chatTurn({ text: ['`median` sorts as strings.'], usage: { input: 200, output: 10 } }),
     );
     await client.request('provider/configure', { provider: 'openai-compatible', apiKey: 'sk-test-live-0123456789abcdef' });
-    const run = await runTask(client, { prompt: 'What is wrong with median?', provider: 'openai-compatible', model: 'fake-model', baseUrl: `${fake.url}/v1`, mode: 'explore' });
+    const run = await runTask(client, {
+      prompt: 'What is wrong with median?',
+      provider: 'openai-compatible',
+      model: 'fake-model',
+      baseUrl: `${fake.url}/v1`,
+      mode: 'explore',
+    });
     const done = await run.finished;
     assert.equal(done.status, 'completed', JSON.stringify(done));
-    const text = run.events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join('');
+    const text = run.events
+      .filter((e) => e.type === 'text-delta')
+      .map((e) => (e as { text: string }).text)
+      .join('');
     assert.equal(text, 'Reading the code.`median` sorts as strings.');
     const result = run.events.find((e) => e.type === 'tool-result') as { result: { ok: boolean; content: string } } | undefined;
     assert.equal(result?.result.ok, true);
@@ -55,7 +82,8 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     assert.ok(JSON.stringify(fake.requests[1].body.messages).includes('function median'));
     const entries = (await client.request('audit/query', { session: run.taskId, limit: 200, payloads: true })).entries;
     // Both model requests went out through the provider endpoint of the task's sandbox, allowed by the person's rule.
-    const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true })).entries;
+    const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true }))
+      .entries;
     const viaEndpoint = net.filter((e) => (e.payload as { via?: string }).via === 'provider');
     assert.equal(viaEndpoint.length, 2, JSON.stringify(net));
     assert.ok(viaEndpoint.every((e) => e.decision === 'allow' && e.ruleIds.includes('local-model')));
@@ -67,22 +95,41 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     const client = await sup.ready();
     const key = 'sk-ant-test-live-fedcba9876543210';
     claude.enqueue(
-      anthropicTurn({ text: ['Reading.'], calls: [{ id: 'toolu_1', name: 'fs__read', args: ['{"path":', '"src/stats.js"}'] }], usage: { input: 50, output: 9 } }),
+      anthropicTurn({
+        text: ['Reading.'],
+        calls: [{ id: 'toolu_1', name: 'fs__read', args: ['{"path":', '"src/stats.js"}'] }],
+        usage: { input: 50, output: 9 },
+      }),
       anthropicTurn({ text: ['It sorts as strings.'], usage: { input: 90, output: 6 } }),
     );
     await client.request('provider/configure', { provider: 'anthropic', apiKey: key });
-    const run = await runTask(client, { prompt: 'What is wrong with median?', provider: 'anthropic', model: 'claude-fake', baseUrl: claude.url, mode: 'explore' });
+    const run = await runTask(client, {
+      prompt: 'What is wrong with median?',
+      provider: 'anthropic',
+      model: 'claude-fake',
+      baseUrl: claude.url,
+      mode: 'explore',
+    });
     const done = await run.finished;
     assert.equal(done.status, 'completed', JSON.stringify(done));
-    const text = run.events.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join('');
+    const text = run.events
+      .filter((e) => e.type === 'text-delta')
+      .map((e) => (e as { text: string }).text)
+      .join('');
     assert.equal(text, 'Reading.It sorts as strings.');
     assert.equal(claude.requests.length, 2);
     assert.equal(claude.requests[0].url, '/v1/messages');
     assert.equal(claude.requests[0].headers['x-api-key'], key);
     assert.equal(claude.requests[0].headers.authorization, undefined, 'the placeholder the SDK sent was dropped');
     assert.ok(JSON.stringify(claude.requests[1].body.messages).includes('function median'), 'the tool result went back');
-    const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true })).entries;
-    assert.deepEqual(net.map((e) => [(e.payload as { via?: string }).via, (e.payload as { vendor?: string }).vendor, e.decision]),
-      [['provider', 'anthropic', 'allow'], ['provider', 'anthropic', 'allow']]);
+    const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true }))
+      .entries;
+    assert.deepEqual(
+      net.map((e) => [(e.payload as { via?: string }).via, (e.payload as { vendor?: string }).vendor, e.decision]),
+      [
+        ['provider', 'anthropic', 'allow'],
+        ['provider', 'anthropic', 'allow'],
+      ],
+    );
   });
 });

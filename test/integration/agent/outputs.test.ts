@@ -12,7 +12,10 @@ import { call, fin, readTree, removeKernel, runTask, sampleWorkspace, text, writ
 
 const MiB = 1024 * 1024;
 const results = (events: TaskEvent[]) => events.flatMap((e) => (e.type === 'tool-result' ? [e.result] : []));
-const freeBytes = (dir: string) => { const s = fs.statfsSync(dir); return s.bavail * s.bsize; };
+const freeBytes = (dir: string) => {
+  const s = fs.statfsSync(dir);
+  return s.bavail * s.bsize;
+};
 /** Allocated bytes under dir (what it really costs the disk; holes are free). */
 function allocated(dir: string): number {
   let n = 0;
@@ -75,7 +78,7 @@ for (const engine of ENGINES) {
       fs.rmSync(base, { recursive: true, force: true });
     });
 
-    it('sandboxes keep no engine log of what commands print (a command can write to the agent\'s stdout)', async () => {
+    it("sandboxes keep no engine log of what commands print (a command can write to the agent's stdout)", async () => {
       // The kernel's warm pools fill in the background after it starts.
       const holder = { label: [`airlock.holder=container:airlock-kernel-${sup.paths.id}`] };
       let mine: Awaited<ReturnType<typeof sup.engine.docker.listContainers>> = [];
@@ -87,7 +90,13 @@ for (const engine of ENGINES) {
       // A pool may replace a sandbox between the listing and the inspection (it is gone then): judge the ones still there.
       let seen = 0;
       for (const c of mine) {
-        const info = await sup.engine.docker.getContainer(c.Id).inspect().catch((e: { statusCode?: number }) => { if (e.statusCode === 404) return undefined; throw e; });
+        const info = await sup.engine.docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch((e: { statusCode?: number }) => {
+            if (e.statusCode === 404) return undefined;
+            throw e;
+          });
         if (!info) continue;
         seen++;
         assert.equal(info.HostConfig.LogConfig?.Type, 'none', c.Names[0]);
@@ -105,7 +114,10 @@ for (const engine of ENGINES) {
       assert.ok(Number(m[1]) > 1000 && Number(m[1]) < 2000, m[1]);
       assert.equal(r[1].ok, true, r[1].content);
       const { set } = await client.request('review/show', { id: run.ready[0].setId });
-      assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['add src/after.txt']);
+      assert.deepEqual(
+        set.files.map((f) => `${f.type} ${f.path}`),
+        ['add src/after.txt'],
+      );
     });
 
     it('a patch set generated before a kernel restart is reviewed and merged after it (binary and rename contents kept)', async () => {
@@ -119,15 +131,26 @@ for (const engine of ENGINES) {
       client = await sup.ready();
       assert.notEqual(client, old);
       const { set } = await client.request('review/show', { id });
-      assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['add CHANGELOG.md', 'binary src/logo.bin', 'rename src/summary.js']);
+      assert.deepEqual(
+        set.files.map((f) => `${f.type} ${f.path}`),
+        ['add CHANGELOG.md', 'binary src/logo.bin', 'rename src/summary.js'],
+      );
       await client.request('review/decide', { setId: id, items: set.files.map((f) => ({ path: f.path, decision: 'accept' as const })) });
       const plan = await client.request('review/plan', { id });
       assert.deepEqual(plan.conflicts, []);
-      const blobs = { read: async (hash: string, offset: number, length: number) =>
-        Buffer.from((await client.request('review/blob', { id, hash, offset, length: Math.min(length, 4 * MiB) })).data, 'base64') };
+      const blobs = {
+        read: async (hash: string, offset: number, length: number) =>
+          Buffer.from((await client.request('review/blob', { id, hash, offset, length: Math.min(length, 4 * MiB) })).data, 'base64'),
+      };
       const res = await applyOps(plan.ops, { workspace, journalDir: path.join(base, 'journal'), setId: id, blobs });
-      const merged = { id, mergeId: res.mergeId, outcome: 'merged' as const, paths: res.paths, completePaths: plan.completePaths,
-        appliedHunks: plan.appliedHunks };
+      const merged = {
+        id,
+        mergeId: res.mergeId,
+        outcome: 'merged' as const,
+        paths: res.paths,
+        completePaths: plan.completePaths,
+        appliedHunks: plan.appliedHunks,
+      };
       assert.equal((await client.request('review/merged', merged)).status, 'merged');
       assert.deepEqual([...fs.readFileSync(path.join(workspace, 'src/logo.bin'))], [0, 1, 2, 3, 255, 0, 7]);
       assert.equal(fs.readFileSync(path.join(workspace, 'src/summary.js'), 'utf8'), pristine['src/report.js']);
@@ -135,15 +158,20 @@ for (const engine of ENGINES) {
       assert.equal(fs.readFileSync(path.join(workspace, 'CHANGELOG.md'), 'utf8'), 'renamed report.js\n');
     });
 
-    it('fallocate -l 4G and dd past the cap fail with ENOSPC in the sandbox; the state volume does not fill; the set has what fit',
-        async () => {
+    it('fallocate -l 4G and dd past the cap fail with ENOSPC in the sandbox; the state volume does not fill; the set has what fit', async () => {
       const free0 = freeBytes(sup.paths.state);
       const used0 = allocated(sup.paths.state);
       const run = await runTask(client, { prompt: 'Fill the disk', replay: '.replays/fill.jsonl', mode: 'explore' });
       const done = await run.finished;
       assert.equal(done.status, 'completed', done.message);
       const r = results(run.events);
-      assert.deepEqual(r.map((x) => [x.name, x.ok]), [['fs.write', true], ['exec', true]]);
+      assert.deepEqual(
+        r.map((x) => [x.name, x.ok]),
+        [
+          ['fs.write', true],
+          ['exec', true],
+        ],
+      );
       assert.match(r[1].content, /fallocate: fallocate failed: No space left on device/);
       assert.match(r[1].content, /fallocate exit 1/);
       assert.match(r[1].content, /dd: error writing 'fill\.bin': No space left on device/);
@@ -154,7 +182,10 @@ for (const engine of ENGINES) {
       assert.ok(free0 - freeBytes(sup.paths.state) < 1024 * MiB, `free space dropped by ${(free0 - freeBytes(sup.paths.state)) / MiB} MiB`);
       // The patch set holds what fit: the edit, the empty file fallocate left and the part dd wrote.
       const { set } = await client.request('review/show', { id: run.ready[0].setId });
-      assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['add notes.txt', 'add src/big.img', 'binary src/fill.bin']);
+      assert.deepEqual(
+        set.files.map((f) => `${f.type} ${f.path}`),
+        ['add notes.txt', 'add src/big.img', 'binary src/fill.bin'],
+      );
       const fill = set.files[2];
       assert.ok(fill.type === 'binary' && fill.size > 32 * MiB && fill.size <= 64 * MiB, JSON.stringify(fill));
       // Its kept copy (state volume) is sparse: zeros cost no blocks, and review/blob serves them.
@@ -177,7 +208,10 @@ for (const engine of ENGINES) {
       const said: string[] = [];
       sup = await KernelSupervisor.start({ ...opts(), outputsSize: '32m' }, { progress: (l) => said.push(l) });
       client = await sup.ready();
-      assert.ok(said.some((l) => /replacing the kernel container and its outputs volume/.test(l)), said.join('\n'));
+      assert.ok(
+        said.some((l) => /replacing the kernel container and its outputs volume/.test(l)),
+        said.join('\n'),
+      );
       const kernel = await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).inspect();
       const st = fs.statfsSync(`/proc/${kernel.State.Pid}/root/outputs`);
       assert.deepEqual([st.blocks * st.bsize, st.files], [32 * MiB, 2000]);

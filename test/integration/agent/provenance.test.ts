@@ -20,7 +20,9 @@ import { call, fin, removeKernel, runTask, SAMPLE_REPLAY, sampleWorkspace, text,
 function policies(base: string): string {
   const dir = path.join(base, 'policies');
   fs.cpSync(assets().policiesDir, dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, 'strict.yaml'), `
+  fs.appendFileSync(
+    path.join(dir, 'strict.yaml'),
+    `
   - id: verify-before-merge
     effect: deny
     subjects: ["user:*"]
@@ -28,7 +30,8 @@ function policies(base: string): string {
     resources: ["src/**", "test/**"]
     when: { tests_passed_on_accepted: false }
     reason: merging code needs passing tests on exactly the accepted changes
-`);
+`,
+  );
   return dir;
 }
 
@@ -45,15 +48,37 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
   before(async () => {
     ({ base, workspace } = sampleWorkspace());
     writeReplay(workspace, 'again', [
-      [text('Make the comparator explicit.'), ...call(0, 'e1', 'fs.edit', { path: 'src/stats.js', oldText: 'const sorted = [...values].sort((a, b) => a - b);',
-        newText: 'const sorted = [...values].sort((a, b) => a - b); // numeric order' }),
-      ...call(1, 'e2', 'fs.edit', { path: 'test/median.test.js', oldText: "const test = require('node:test');",
-        newText: "// Regression tests for median.\nconst test = require('node:test');" }), fin('tool-calls')],
+      [
+        text('Make the comparator explicit.'),
+        ...call(0, 'e1', 'fs.edit', {
+          path: 'src/stats.js',
+          oldText: 'const sorted = [...values].sort((a, b) => a - b);',
+          newText: 'const sorted = [...values].sort((a, b) => a - b); // numeric order',
+        }),
+        ...call(1, 'e2', 'fs.edit', {
+          path: 'test/median.test.js',
+          oldText: "const test = require('node:test');",
+          newText: "// Regression tests for median.\nconst test = require('node:test');",
+        }),
+        fin('tool-calls'),
+      ],
       [text('Done.'), fin('stop')],
     ]);
-    sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2, policiesDir: policies(base) });
+    sup = await KernelSupervisor.start({
+      workspace,
+      stateRoot: path.join(base, 'state'),
+      runtime: 'docker',
+      maxRestarts: 2,
+      policiesDir: policies(base),
+    });
     client = await sup.ready();
-    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), readStdin: async () => '', cwd: workspace, env: { HOME: base } };
+    const io: CliIO = {
+      out: (l) => out.push(l),
+      err: (l) => out.push(`ERR ${l}`),
+      readStdin: async () => '',
+      cwd: workspace,
+      env: { HOME: base },
+    };
     ctx = { client, workspace, io, journalDir: path.join(base, 'journal') };
   });
   after(async () => {
@@ -62,7 +87,11 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
   });
 
   it('a partial acceptance that breaks the tests fails verification by name and cannot merge; the whole set passes and merges', async () => {
-    const run = await runTask(client, { prompt: 'Fix the median bug in src/stats.js and add a test', replay: SAMPLE_REPLAY, mode: 'explore' });
+    const run = await runTask(client, {
+      prompt: 'Fix the median bug in src/stats.js and add a test',
+      replay: SAMPLE_REPLAY,
+      mode: 'explore',
+    });
     assert.equal((await run.finished).status, 'completed');
     const setId = run.ready[0].setId;
     firstSet = setId;
@@ -75,29 +104,48 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     assert.equal(bad.passed, 3);
     assert.match(bad.image ?? '', /code-executor/);
     assert.match(bad.treeDigest, /^sha256:[0-9a-f]{64}$/);
-    await assert.rejects(actions.merge(ctx, setId), (e: AirlockError) => e.code === 'PATCH_MERGE_REFUSED' && e.message.includes('median sorts numbers by value'));
+    await assert.rejects(
+      actions.merge(ctx, setId),
+      (e: AirlockError) => e.code === 'PATCH_MERGE_REFUSED' && e.message.includes('median sorts numbers by value'),
+    );
     assert.equal(fs.existsSync(path.join(workspace, 'test/median.test.js')), false, 'nothing was merged');
     out = [];
     await actions.show(ctx, setId, false);
-    assert.ok(out.some((l) => l.startsWith('verified on accepted changes: FAILED (1 failed, 3 passed)')), out.join('\n'));
+    assert.ok(
+      out.some((l) => l.startsWith('verified on accepted changes: FAILED (1 failed, 3 passed)')),
+      out.join('\n'),
+    );
 
     // Accepting the fix too changes the tree: the failed run no longer describes it, and a new run passes.
     await actions.decide(ctx, setId, 'accept', ['src/stats.js'], []);
     out = [];
     await actions.show(ctx, setId, false);
-    assert.ok(out.some((l) => l.includes('[stale')), out.join('\n'));
-    await assert.rejects(actions.merge(ctx, setId), (e: AirlockError) => e.code === 'PATCH_MERGE_REFUSED' && /another accepted subset/.test(e.message));
+    assert.ok(
+      out.some((l) => l.includes('[stale')),
+      out.join('\n'),
+    );
+    await assert.rejects(
+      actions.merge(ctx, setId),
+      (e: AirlockError) => e.code === 'PATCH_MERGE_REFUSED' && /another accepted subset/.test(e.message),
+    );
     const good = await client.request('review/verify', { id: setId });
     assert.deepEqual({ outcome: good.outcome, passed: good.passed, failing: good.failing }, { outcome: 'passed', passed: 4, failing: [] });
     assert.notEqual(good.treeDigest, bad.treeDigest);
     assert.equal(await actions.merge(ctx, setId), 0);
     assert.match(fs.readFileSync(path.join(workspace, 'src/stats.js'), 'utf8'), /sort\(\(a, b\) => a - b\)/);
     // Audited: both runs, and the merge with the digest of the tree it wrote and the run that verified it.
-    const verifies = (await client.request('audit/query', { action: 'review.verify', resource: setId, order: 'asc', payloads: true })).entries;
-    assert.deepEqual(verifies.map((e) => e.decision), ['failed', 'passed']);
+    const verifies = (await client.request('audit/query', { action: 'review.verify', resource: setId, order: 'asc', payloads: true }))
+      .entries;
+    assert.deepEqual(
+      verifies.map((e) => e.decision),
+      ['failed', 'passed'],
+    );
     const merged = (await client.request('audit/query', { action: 'review.merged', resource: setId, payloads: true })).entries[0];
     const p = merged.payload as { treeDigest: string; verification: { outcome: string; treeDigest: string; ofMergedTree: boolean } };
-    assert.deepEqual({ d: p.treeDigest, v: p.verification.outcome, of: p.verification.ofMergedTree }, { d: good.treeDigest, v: 'passed', of: true });
+    assert.deepEqual(
+      { d: p.treeDigest, v: p.verification.outcome, of: p.verification.ofMergedTree },
+      { d: good.treeDigest, v: 'passed', of: true },
+    );
     assert.equal((await client.request('audit/verify', {})).type, 'intact');
   });
 
@@ -116,7 +164,10 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     assert.equal(sort.text, '  const sorted = [...values].sort((a, b) => a - b); // numeric order');
     assert.equal(sort.origin, 'merged');
     assert.equal(sort.merge?.setId, second);
-    assert.deepEqual(sort.hunk?.links?.toolCalls.map((c) => [c.callId, c.tool, c.turn]), [['e1', 'fs.edit', 1]]);
+    assert.deepEqual(
+      sort.hunk?.links?.toolCalls.map((c) => [c.callId, c.tool, c.turn]),
+      [['e1', 'fs.edit', 1]],
+    );
     assert.deepEqual(sort.hunk?.links?.turns, [1]);
     assert.equal(sort.hunk?.links?.decision?.decision, 'accept');
     assert.equal(sort.hunk?.links?.task?.taskId, run.taskId);
@@ -130,10 +181,16 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     const t = await blame('test/median.test.js', 6);
     assert.equal(t.text, "test('median sorts numbers by value, not as strings', () => {");
     assert.equal(t.merge?.setId, firstSet);
-    assert.deepEqual(t.hunk?.links?.toolCalls.map((c) => [c.callId, c.tool, c.turn]), [['call_5', 'fs.write', 3]]);
+    assert.deepEqual(
+      t.hunk?.links?.toolCalls.map((c) => [c.callId, c.tool, c.turn]),
+      [['call_5', 'fs.write', 3]],
+    );
     assert.match(t.hunk?.links?.sandbox?.template ?? '', /code-executor/, 'the sample task ran its tests in its sandbox');
     assert.deepEqual({ p: t.hunk?.links?.task?.provider, m: t.hunk?.links?.task?.mode }, { p: 'replay', m: 'explore' });
-    assert.ok(t.trail.some((x) => x.includes(second) && x.includes('line 5 before it')), t.trail.join('\n'));
+    assert.ok(
+      t.trail.some((x) => x.includes(second) && x.includes('line 5 before it')),
+      t.trail.join('\n'),
+    );
     assert.equal((await blame('test/median.test.js', 1)).merge?.setId, second);
     assert.equal((await blame('src/stats.js', 1)).origin, 'workspace');
 
@@ -151,7 +208,10 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     assert.match(text, /verified before merge: passed on the merged tree/);
     const all = (await client.request('audit/blame', { path: 'src/stats.js' })).lines;
     assert.equal(all.length, 18);
-    assert.deepEqual(all.filter((l) => l.origin === 'merged').map((l) => l.line), [13]);
+    assert.deepEqual(
+      all.filter((l) => l.origin === 'merged').map((l) => l.line),
+      [13],
+    );
     assert.equal((await client.request('audit/verify', {})).type, 'intact');
   });
 
@@ -160,10 +220,16 @@ describe('verify before merge and provenance (real kernel, Docker sandboxes)', f
     const bundle = await client.request('audit/attest', { setId: firstSet });
     const dir = path.join(base, 'attest');
     fs.mkdirSync(dir);
-    const write = (name: string, b: unknown) => { fs.writeFileSync(path.join(dir, name), JSON.stringify(b)); return name; };
+    const write = (name: string, b: unknown) => {
+      fs.writeFileSync(path.join(dir, name), JSON.stringify(b));
+      return name;
+    };
     fs.writeFileSync(path.join(dir, 'kernel.pem'), bundle.publicKey);
     const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), readStdin: async () => '', cwd: dir, env: {} };
-    const check = (file: string, o: { pubkey?: string; db?: string } = { pubkey: 'kernel.pem' }) => { out = []; return verifyAttestation(io, file, o); };
+    const check = (file: string, o: { pubkey?: string; db?: string } = { pubkey: 'kernel.pem' }) => {
+      out = [];
+      return verifyAttestation(io, file, o);
+    };
 
     const st = JSON.parse(Buffer.from(bundle.envelope.payload, 'base64').toString('utf8'));
     assert.equal(st._type, 'https://in-toto.io/Statement/v1');

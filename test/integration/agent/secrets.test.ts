@@ -38,10 +38,17 @@ describe('what the policy hides, the sandbox cannot see (replay task, Docker san
   let workspace: string;
   const tag = randomBytes(6).toString('hex');
   const secrets = { env: `root-env-S3cr3t-${tag}`, key: `prodkey-S3cr3t-${tag}`, nested: `nested-pw-S3cr3t-${tag}` };
-  const files = { '.env': `DB_PASSWORD=${secrets.env}\n`, 'config/prod.key': `${secrets.key}\n`, 'deploy/.env.production': `export API_TOKEN="${secrets.nested}"\n` };
+  const files = {
+    '.env': `DB_PASSWORD=${secrets.env}\n`,
+    'config/prod.key': `${secrets.key}\n`,
+    'deploy/.env.production': `export API_TOKEN="${secrets.nested}"\n`,
+  };
   // Every form a leak could take: the values, and the files' bytes in base64 (which no value-redaction would catch).
-  const forms = [...Object.values(secrets), ...Object.values(secrets).map((s) => Buffer.from(s).toString('base64').slice(0, 16)),
-    ...Object.values(files).map((c) => Buffer.from(c).toString('base64').slice(0, 20))];
+  const forms = [
+    ...Object.values(secrets),
+    ...Object.values(secrets).map((s) => Buffer.from(s).toString('base64').slice(0, 16)),
+    ...Object.values(files).map((c) => Buffer.from(c).toString('base64').slice(0, 20)),
+  ];
   const leaks = (s: string) => forms.filter((f) => s.includes(f));
 
   before(async () => {
@@ -52,15 +59,22 @@ describe('what the policy hides, the sandbox cannot see (replay task, Docker san
     }
     fs.writeFileSync(path.join(workspace, 'deploy/run.sh'), 'echo deploy\n');
     writeReplay(workspace, 'steal', [
-      [text('Reading the config.'), ...call(0, 'a1', 'exec', { argv: ['cat', '.env', 'config/prod.key', 'deploy/.env.production'] }),
+      [
+        text('Reading the config.'),
+        ...call(0, 'a1', 'exec', { argv: ['cat', '.env', 'config/prod.key', 'deploy/.env.production'] }),
         ...call(1, 'a2', 'exec', { argv: ['grep', '-r', '-e', 'S3cr3t', '-e', 'PASSWORD', '-e', 'TOKEN', '.'] }),
-        ...call(2, 'a3', 'exec', { argv: ['wc', '-c', '.env', 'config/prod.key', 'deploy/.env.production'] }), fin('tool-calls')],
+        ...call(2, 'a3', 'exec', { argv: ['wc', '-c', '.env', 'config/prod.key', 'deploy/.env.production'] }),
+        fin('tool-calls'),
+      ],
       [...call(0, 'b1', 'exec', { argv: ['node', '-e', ATTACK] }), fin('tool-calls')],
-      [...call(0, 'c1', 'search.grep', { pattern: 'S3cr3t|PASSWORD|TOKEN', globs: ['.env', '*.key', '.env.*'] }),
+      [
+        ...call(0, 'c1', 'search.grep', { pattern: 'S3cr3t|PASSWORD|TOKEN', globs: ['.env', '*.key', '.env.*'] }),
         ...call(1, 'c2', 'search.glob', { patterns: ['**/.env*', '**/*.key'] }),
         ...call(2, 'c3', 'fs.list', { path: '.', recursive: true }),
         ...call(3, 'c4', 'fs.list', { path: 'deploy' }),
-        ...call(4, 'c5', 'fs.read', { path: '.env' }), fin('tool-calls')],
+        ...call(4, 'c5', 'fs.read', { path: '.env' }),
+        fin('tool-calls'),
+      ],
       [text('Nothing to see.'), fin('stop')],
     ]);
     writeReplay(workspace, 'late', [
@@ -83,13 +97,25 @@ describe('what the policy hides, the sandbox cannot see (replay task, Docker san
     const done = await run.finished;
     assert.equal(done.status, 'completed', done.message);
     const r = results(run.events);
-    assert.deepEqual(r.map((x) => x.name), ['exec', 'exec', 'exec', 'exec', 'search.grep', 'search.glob', 'fs.list', 'fs.list', 'fs.read']);
+    assert.deepEqual(
+      r.map((x) => x.name),
+      ['exec', 'exec', 'exec', 'exec', 'search.grep', 'search.glob', 'fs.list', 'fs.list', 'fs.read'],
+    );
     // The commands ran (allowed by dev-commands) and saw empty files: the masks did it, not the sanitiser.
-    assert.ok(r.slice(0, 4).every((x) => x.ok), JSON.stringify(r.slice(0, 4)));
+    assert.ok(
+      r.slice(0, 4).every((x) => x.ok),
+      JSON.stringify(r.slice(0, 4)),
+    );
     assert.match(r[2].content, /\b0 \.env\n\s*0 config\/prod\.key\n\s*0 deploy\/\.env\.production/);
     const attack = JSON.parse(/\{.*\}/.exec(r[3].content)?.[0] ?? assert.fail(r[3].content)) as Record<string, unknown>;
     assert.deepEqual([attack['.env'], attack['config/prod.key'], attack['deploy/.env.production'], attack.links], ['', '', '', ['', '']]);
-    assert.doesNotMatch(r.slice(0, 4).map((x) => x.content).join('\n'), /REDACTED/);
+    assert.doesNotMatch(
+      r
+        .slice(0, 4)
+        .map((x) => x.content)
+        .join('\n'),
+      /REDACTED/,
+    );
     // Native tools skip them; fs.read is denied by the policy.
     assert.doesNotMatch(r[4].content, /S3cr3t-|\.env:|prod\.key:/);
     assert.equal(r[5].content, 'no files match');
@@ -114,7 +140,14 @@ describe('what the policy hides, the sandbox cannot see (replay task, Docker san
     const done = await run.finished;
     assert.equal(done.status, 'completed', done.message);
     const r = results(run.events);
-    assert.deepEqual(r.map((x) => [x.name, x.ok]), [['exec', true], ['fs.write', true], ['exec', true]]);
+    assert.deepEqual(
+      r.map((x) => [x.name, x.ok]),
+      [
+        ['exec', true],
+        ['fs.write', true],
+        ['exec', true],
+      ],
+    );
     const out = JSON.parse(/\{.*\}/.exec(r[2].content)?.[0] ?? assert.fail(r[2].content)) as { wc: string; b64: string };
     assert.deepEqual(out, { wc: '0 deploy/.env.late\n', b64: '' });
     const b64 = Buffer.from(`LATE_TOKEN=${late}\n`).toString('base64').slice(0, 20);

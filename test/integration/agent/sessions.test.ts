@@ -39,7 +39,10 @@ describe('stored task sessions (sessions/list|show|delete, airlock sessions expo
     const { sessions } = await client.request('sessions/list', {});
     const s = sessions.find((x) => x.taskId === first.taskId);
     assert.ok(s, JSON.stringify(sessions));
-    assert.deepEqual([s.prompt, s.provider, s.mode, s.status, s.patchSetId], [prompt, 'replay', 'explore', 'completed', first.ready[0]!.setId]);
+    assert.deepEqual(
+      [s.prompt, s.provider, s.mode, s.status, s.patchSetId],
+      [prompt, 'replay', 'explore', 'completed', first.ready[0]!.setId],
+    );
     const shown = await client.request('sessions/show', { taskId: first.taskId });
     const toolCalls = shown.events.filter((e) => e.event.type === 'tool-call').length;
     assert.equal(toolCalls, first.events.filter((e) => e.type === 'tool-call').length);
@@ -51,11 +54,17 @@ describe('stored task sessions (sessions/list|show|delete, airlock sessions expo
     const md = fs.readFileSync(path.join(workspace, '.exports', `${first.taskId}.md`), 'utf8');
     assert.match(md, /^# Fix the median bug/);
     assert.match(md, /\*\*tool call\*\* `search\.grep`/);
-    const json = JSON.parse(fs.readFileSync(path.join(workspace, '.exports', `${first.taskId}.session.json`), 'utf8')) as { session: { taskId: string } };
+    const json = JSON.parse(fs.readFileSync(path.join(workspace, '.exports', `${first.taskId}.session.json`), 'utf8')) as {
+      session: { taskId: string };
+    };
     assert.equal(json.session.taskId, first.taskId);
     const again = await runTask(client, { prompt, replay: path.relative(workspace, exported), mode: 'explore' });
     assert.equal((await again.finished).status, 'completed');
-    const lines = async (id: string) => (await client.request('review/show', { id })).set.files.map((f) => [f.path, f.type === 'modify' || f.type === 'add' ? f.hunks.flatMap((h) => h.lines) : []]);
+    const lines = async (id: string) =>
+      (await client.request('review/show', { id })).set.files.map((f) => [
+        f.path,
+        f.type === 'modify' || f.type === 'add' ? f.hunks.flatMap((h) => h.lines) : [],
+      ]);
     assert.deepEqual(await lines(again.ready[0]!.setId), await lines(first.ready[0]!.setId));
     // Resume: a follow-up task carries the stored conversation as its history, and its session says what it continues.
     const history = historyOf(s, shown.events);
@@ -63,20 +72,40 @@ describe('stored task sessions (sessions/list|show|delete, airlock sessions expo
     assert.match(history[1]!.text, /\[called fs\.list/);
     const res = io(workspace);
     const follow = fs.readFileSync(path.join(workspace, '.exports', `${first.taskId}.replay.jsonl`), 'utf8').split('\n')[0]!;
-    fs.writeFileSync(path.join(workspace, '.exports', 'follow.jsonl'), `${JSON.stringify({ turn: 1, events: [...JSON.parse(follow).events.filter((e: { type: string }) => e.type === 'text-delta'), { type: 'finish', reason: 'stop' }] })}\n`);
-    const code = await resumeSession(client, [first.taskId, 'and now say what you changed', '--replay', path.join(workspace, '.exports', 'follow.jsonl'), '--yes', '--workspace', workspace],
-      { ...res, write: (t) => res.lines.push(t) });
+    fs.writeFileSync(
+      path.join(workspace, '.exports', 'follow.jsonl'),
+      `${JSON.stringify({ turn: 1, events: [...JSON.parse(follow).events.filter((e: { type: string }) => e.type === 'text-delta'), { type: 'finish', reason: 'stop' }] })}\n`,
+    );
+    const code = await resumeSession(
+      client,
+      [
+        first.taskId,
+        'and now say what you changed',
+        '--replay',
+        path.join(workspace, '.exports', 'follow.jsonl'),
+        '--yes',
+        '--workspace',
+        workspace,
+      ],
+      { ...res, write: (t) => res.lines.push(t) },
+    );
     assert.equal(code, 0, res.lines.join('\n'));
     const resumed = (await client.request('sessions/list', {})).sessions.find((x) => x.continues === first.taskId);
-    assert.ok(resumed, 'the follow-up\'s session names the one it continues');
+    assert.ok(resumed, "the follow-up's session names the one it continues");
     assert.equal(resumed.prompt, 'and now say what you changed');
-    assert.equal(resumed.mode, 'explore', 'the stored session\'s mode unless --mode is given');
+    assert.equal(resumed.mode, 'explore', "the stored session's mode unless --mode is given");
     // Delete: recorded first, then gone.
     const del = io(workspace);
     assert.equal(await sessionsAction(client, ['delete', first.taskId], del), 0);
-    assert.equal((await client.request('sessions/list', {})).sessions.some((x) => x.taskId === first.taskId), false);
+    assert.equal(
+      (await client.request('sessions/list', {})).sessions.some((x) => x.taskId === first.taskId),
+      false,
+    );
     await assert.rejects(client.request('sessions/show', { taskId: first.taskId }), /no stored session/);
     const audit = await client.request('audit/query', { action: 'session.delete' });
-    assert.deepEqual(audit.entries.map((e) => e.resource), [first.taskId]);
+    assert.deepEqual(
+      audit.entries.map((e) => e.resource),
+      [first.taskId],
+    );
   });
 });

@@ -7,7 +7,19 @@ import Docker from 'dockerode';
 import type { TaskEvent } from '../../../protocol/src/agent';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import type { KernelSupervisor } from '../../../bootstrap';
-import { call, fin, readTree, removeKernel, runTask, SAMPLE_REPLAY, sampleWorkspace, startKernel, text, usage, writeReplay } from './helpers';
+import {
+  call,
+  fin,
+  readTree,
+  removeKernel,
+  runTask,
+  SAMPLE_REPLAY,
+  sampleWorkspace,
+  startKernel,
+  text,
+  usage,
+  writeReplay,
+} from './helpers';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const results = (events: TaskEvent[]) => events.flatMap((e) => (e.type === 'tool-result' ? [e.result] : []));
@@ -40,7 +52,11 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     ]);
     writeReplay(workspace, 'cancel', [
       [...call(0, 'x1', 'fs.write', { path: 'half.txt', content: 'half done\n' }), fin('tool-calls')],
-      [text('Running a long command.'), ...call(0, 'x2', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 60000)'] }), fin('tool-calls')],
+      [
+        text('Running a long command.'),
+        ...call(0, 'x2', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 60000)'] }),
+        fin('tool-calls'),
+      ],
       [text('never reached'), fin('stop')],
     ]);
     writeReplay(workspace, 'session', [
@@ -61,12 +77,26 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
   });
 
   it('runs the sample task: reads, greps, edits two files, runs the tests in the sandbox, ends with the exact patch set and audit trail', async () => {
-    const run = await runTask(client, { prompt: 'Fix the median bug in src/stats.js and add a test', replay: SAMPLE_REPLAY, mode: 'explore' });
+    const run = await runTask(client, {
+      prompt: 'Fix the median bug in src/stats.js and add a test',
+      replay: SAMPLE_REPLAY,
+      mode: 'explore',
+    });
     const done = await run.finished;
     assert.equal(done.status, 'completed', done.message);
     assert.match(done.message, /^Fixed `median`.*\n\nPatch set ps_\w+: 2 file\(s\)\.$/s);
     const r = results(run.events);
-    assert.deepEqual(r.map((x) => [x.name, x.ok]), [['fs.list', true], ['fs.read', true], ['search.grep', true], ['fs.edit', true], ['fs.write', true], ['exec', true]]);
+    assert.deepEqual(
+      r.map((x) => [x.name, x.ok]),
+      [
+        ['fs.list', true],
+        ['fs.read', true],
+        ['search.grep', true],
+        ['fs.edit', true],
+        ['fs.write', true],
+        ['exec', true],
+      ],
+    );
     assert.match(r[2].content, /src\/report\.js:\d+:.*median\(times\)/);
     assert.match(r[5].content, /^exit code 0\n/);
     assert.match(r[5].content, /# pass 4\n/, 'the new test ran in the sandbox together with the three existing ones');
@@ -76,14 +106,29 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     assert.deepEqual({ files: run.ready[0].files, blocked: run.ready[0].blocked }, { files: 2, blocked: 0 });
     const { set } = await client.request('review/show', { id: setId });
     assert.equal(set.taskId, run.taskId);
-    assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['modify src/stats.js', 'add test/median.test.js']);
+    assert.deepEqual(
+      set.files.map((f) => `${f.type} ${f.path}`),
+      ['modify src/stats.js', 'add test/median.test.js'],
+    );
     const mod = set.files[0];
     assert.ok(mod.type === 'modify');
-    assert.deepEqual(mod.hunks.flatMap((h) => h.lines.filter((l) => l.startsWith('+') || l.startsWith('-'))), ['-  const sorted = [...values].sort();', '+  const sorted = [...values].sort((a, b) => a - b);']);
+    assert.deepEqual(
+      mod.hunks.flatMap((h) => h.lines.filter((l) => l.startsWith('+') || l.startsWith('-'))),
+      ['-  const sorted = [...values].sort();', '+  const sorted = [...values].sort((a, b) => a - b);'],
+    );
     const added = set.files[1];
     assert.ok(added.type === 'add');
-    const newTest = JSON.parse(JSON.parse(NEW_TEST).events.find((e: { type: string; name?: string }) => e.type === 'tool-call-end' && e.name === 'fs.write').arguments).content as string;
-    assert.deepEqual(added.hunks.flatMap((h) => h.lines), newTest.replace(/\n$/, '').split('\n').map((l) => `+${l}`));
+    const newTest = JSON.parse(
+      JSON.parse(NEW_TEST).events.find((e: { type: string; name?: string }) => e.type === 'tool-call-end' && e.name === 'fs.write')
+        .arguments,
+    ).content as string;
+    assert.deepEqual(
+      added.hunks.flatMap((h) => h.lines),
+      newTest
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => `+${l}`),
+    );
     assert.deepEqual(readTree(workspace), pristine, 'the workspace is untouched until the person merges');
     assert.deepEqual(await containersOf(run.taskId), [], 'the sandbox is gone');
     // Audit trail: task start, synchronous policy decisions for every call, the sandbox lifecycle, the patch set, the end.
@@ -113,10 +158,16 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     const [r] = results(run.events);
     assert.equal(r.ok, false);
     assert.match(r.content, /POLICY_DENIED: policy denied exec/);
-    assert.ok(run.events.some((e) => e.type === 'turn-start' && e.turn === 2), 'a second model turn ran after the denial');
+    assert.ok(
+      run.events.some((e) => e.type === 'turn-start' && e.turn === 2),
+      'a second model turn ran after the denial',
+    );
     assert.equal(run.ready.length, 0, 'no edits, no patch set');
     const { entries } = await client.request('audit/query', { session: run.taskId, action: 'tool.decision', limit: 10 });
-    assert.deepEqual(entries.map((e) => e.decision), ['deny']);
+    assert.deepEqual(
+      entries.map((e) => e.decision),
+      ['deny'],
+    );
   });
 
   it('stops at the turns budget with a clear message and no patch set', async () => {
@@ -124,7 +175,10 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     const done = await run.finished;
     assert.equal(done.status, 'budget-exceeded');
     assert.match(done.message, /turns budget is used up/);
-    assert.ok(results(run.events).some((x) => x.name === 'fs.write' && x.ok), 'the task had written a file before the stop');
+    assert.ok(
+      results(run.events).some((x) => x.name === 'fs.write' && x.ok),
+      'the task had written a file before the stop',
+    );
     assert.equal(run.ready.length, 0);
     assert.deepEqual(readTree(workspace), pristine);
   });
@@ -145,7 +199,9 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
   });
 
   it('keeps a configured API key out of the audit log (redacted in payloads)', async () => {
-    assert.deepEqual(await client.request('provider/configure', { provider: 'openai', apiKey: 'zz-configured-secret-0042' }), { configured: true });
+    assert.deepEqual(await client.request('provider/configure', { provider: 'openai', apiKey: 'zz-configured-secret-0042' }), {
+      configured: true,
+    });
     const run = await runTask(client, { prompt: 'Save the key', replay: '.replays/secret.jsonl', mode: 'explore' });
     assert.equal((await run.finished).status, 'completed');
     const { entries } = await client.request('audit/query', { session: run.taskId, order: 'asc', limit: 100, payloads: true });
@@ -158,18 +214,39 @@ describe('agent tasks through the kernel (replay provider, Docker sandboxes)', f
     const run = await runTask(client, { prompt: 'Write the changelog', replay: '.replays/session.jsonl', mode: 'strict' });
     const first = await run.waitFor((e) => e.type === 'approval-request');
     assert.ok(first.type === 'approval-request' && first.call.name === 'fs.write');
-    assert.deepEqual(await client.request('task/approve', { taskId: run.taskId, requestId: first.requestId, decision: 'allow-session' }), { accepted: true });
+    assert.deepEqual(await client.request('task/approve', { taskId: run.taskId, requestId: first.requestId, decision: 'allow-session' }), {
+      accepted: true,
+    });
     const second = await run.waitFor((e) => e.type === 'approval-request' && e.requestId !== first.requestId);
     assert.ok(second.type === 'approval-request');
     assert.match(second.call.arguments, /other\.md/, 'the second CHANGELOG.md write was not asked about');
     await client.request('task/approve', { taskId: run.taskId, requestId: second.requestId, decision: 'deny' });
     const done = await run.finished;
     assert.equal(done.status, 'completed');
-    assert.deepEqual(results(run.events).map((x) => [x.name, x.ok]), [['fs.write', true], ['fs.write', true], ['fs.write', false]]);
-    const { entries } = await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 10, payloads: true });
-    assert.deepEqual(entries.map((e) => e.decision), ['ask', 'allow', 'ask']);
+    assert.deepEqual(
+      results(run.events).map((x) => [x.name, x.ok]),
+      [
+        ['fs.write', true],
+        ['fs.write', true],
+        ['fs.write', false],
+      ],
+    );
+    const { entries } = await client.request('audit/query', {
+      session: run.taskId,
+      action: 'tool.decision',
+      order: 'asc',
+      limit: 10,
+      payloads: true,
+    });
+    assert.deepEqual(
+      entries.map((e) => e.decision),
+      ['ask', 'allow', 'ask'],
+    );
     assert.match((entries[1].payload as { reason: string }).reason, /approved by capability token kernel#\d+/);
     const set = (await client.request('review/show', { id: run.ready[0].setId })).set;
-    assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['add CHANGELOG.md']);
+    assert.deepEqual(
+      set.files.map((f) => `${f.type} ${f.path}`),
+      ['add CHANGELOG.md'],
+    );
   });
 });

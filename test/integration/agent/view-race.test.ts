@@ -62,10 +62,14 @@ describe('native reads race a background sandbox process (real kernel, Docker sa
     assert.equal(rs.length, READS + 2, done.message);
     const [start, ...rest] = rs;
     assert.match(start.content, /beat true/, `the background process was running: ${start.content.slice(0, 500)}`);
-    const reads = rest.slice(0, READS), check = rest[READS];
+    const reads = rest.slice(0, READS),
+      check = rest[READS];
     for (const r of reads) {
       assert.ok(!/airlock|kernel|main\.js|node/.test(r.content), `a read returned the kernel's data: ${r.content.slice(0, 200)}`);
-      assert.ok(r.ok ? /^1\tSAFE/.test(r.content) : /FS_SYMLINK|is a symlink to "\/proc\/self\/cmdline"/.test(r.content), r.content.slice(0, 200));
+      assert.ok(
+        r.ok ? /^1\tSAFE/.test(r.content) : /FS_SYMLINK|is a symlink to "\/proc\/self\/cmdline"/.test(r.content),
+        r.content.slice(0, 200),
+      );
     }
     // The first read destroyed the sandbox: the next command runs in a fresh one, where the helper is not running.
     assert.match(check.content, /still/, check.content);

@@ -19,8 +19,26 @@ describe('native search tools see the task view (real kernel, Docker sandbox)', 
     let workspace: string;
     ({ base, workspace } = sampleWorkspace());
     writeReplay(workspace, 'edit-then-grep', [
-      [text('Adding a helper.'), ...call(0, 'e3', 'exec', { argv: ['node', '-e', 'const fs = require("fs"); fs.writeFileSync("src/sort.js", "// NUMERIC_SORT helper\\n"); fs.unlinkSync("src/report.js")'] }), fin('tool-calls')],
-      [text('Fixing the sort.'), ...call(0, 'e1', 'fs.edit', { path: 'src/stats.js', oldText: 'const sorted = [...values].sort();', newText: 'const sorted = [...values].sort((a, b) => a - b); // NUMERIC_SORT' }), fin('tool-calls')],
+      [
+        text('Adding a helper.'),
+        ...call(0, 'e3', 'exec', {
+          argv: [
+            'node',
+            '-e',
+            'const fs = require("fs"); fs.writeFileSync("src/sort.js", "// NUMERIC_SORT helper\\n"); fs.unlinkSync("src/report.js")',
+          ],
+        }),
+        fin('tool-calls'),
+      ],
+      [
+        text('Fixing the sort.'),
+        ...call(0, 'e1', 'fs.edit', {
+          path: 'src/stats.js',
+          oldText: 'const sorted = [...values].sort();',
+          newText: 'const sorted = [...values].sort((a, b) => a - b); // NUMERIC_SORT',
+        }),
+        fin('tool-calls'),
+      ],
       [...call(0, 'e2', 'search.grep', { pattern: 'a - b', fixed: true, globs: ['*.js'] }), fin('tool-calls')],
       [...call(0, 'e4', 'search.grep', { pattern: "NUMERIC_SORT|/stats'", globs: ['*.js'] }), fin('tool-calls')],
       [...call(0, 'e5', 'search.glob', { patterns: ['src/*.js'] }), fin('tool-calls')],
@@ -50,7 +68,7 @@ describe('native search tools see the task view (real kernel, Docker sandbox)', 
     assert.deepEqual(grep2.content.split('\n'), [
       'src/sort.js:1:// NUMERIC_SORT helper',
       'src/stats.js:12:  const sorted = [...values].sort((a, b) => a - b); // NUMERIC_SORT',
-      'test/stats.test.js:3:const { mean, median } = require(\'../src/stats\');',
+      "test/stats.test.js:3:const { mean, median } = require('../src/stats');",
     ]);
     assert.equal(glob.content, 'src/sort.js\nsrc/stats.js');
     assert.equal(list.content, 'src/sort.js\nsrc/stats.js');

@@ -20,8 +20,17 @@ describe('agent task volume (overlay upper dir, kernel side)', () => {
     fs.writeFileSync(path.join(ws, 'src/a.js'), 'old\n', { mode: 0o640 });
     fs.mkdirSync(path.join(base, 'out/upper'), { recursive: true });
     unmounts = 0;
-    const vol = { id: 't', volumeName: 'airlock-out-t', kind: 'overlay', dir: path.join(base, 'out'), quotaBytes: 1e9, baselineBytes: 0 } as OutputVolume;
-    tv = new TaskVolume(vol, ws, async () => { unmounts++; });
+    const vol = {
+      id: 't',
+      volumeName: 'airlock-out-t',
+      kind: 'overlay',
+      dir: path.join(base, 'out'),
+      quotaBytes: 1e9,
+      baselineBytes: 0,
+    } as OutputVolume;
+    tv = new TaskVolume(vol, ws, async () => {
+      unmounts++;
+    });
   });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 

@@ -39,31 +39,39 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
 
   /** `node dist/cli.js chat ...` on the slave side of a new pty, 120 columns wide; we hold the master through `script`. */
   function chat(replay: string, extraEnv: NodeJS.ProcessEnv = {}): Pty {
-    const cmd = `stty cols 120 rows 40 && exec ${q(process.execPath)} ${q(cli)} chat --workspace ${q(workspace)} `
-      + `--replay ${q(path.join(workspace, replay))}`;
+    const cmd =
+      `stty cols 120 rows 40 && exec ${q(process.execPath)} ${q(cli)} chat --workspace ${q(workspace)} ` +
+      `--replay ${q(path.join(workspace, replay))}`;
     const p = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: base, env: env(extraEnv), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout.on('data', (c) => { out += String(c); });
-    p.stderr.on('data', (c) => { out += String(c); });
+    p.stdout.on('data', (c) => {
+      out += String(c);
+    });
+    p.stderr.on('data', (c) => {
+      out += String(c);
+    });
     const exited = new Promise<number | null>((r) => p.on('close', r));
     let closed = false;
-    void exited.then(() => { closed = true; });
+    void exited.then(() => {
+      closed = true;
+    });
     return {
       send: (s) => p.stdin.write(s),
       mark: () => out.length,
       raw: () => out,
       exited,
-      waitFor: (re, from = 0) => new Promise((resolve, reject) => {
-        const t0 = Date.now();
-        const tick = () => {
-          const m = re.exec(out.slice(from).replace(ANSI, ''));
-          if (m) return resolve(m);
-          const seen = out.replace(ANSI, '').slice(-3000);
-          if (closed || Date.now() - t0 > 120_000) return reject(new Error(`no ${re} yet${closed ? ' (it exited)' : ''}:\n${seen}`));
-          setTimeout(tick, 50);
-        };
-        tick();
-      }),
+      waitFor: (re, from = 0) =>
+        new Promise((resolve, reject) => {
+          const t0 = Date.now();
+          const tick = () => {
+            const m = re.exec(out.slice(from).replace(ANSI, ''));
+            if (m) return resolve(m);
+            const seen = out.replace(ANSI, '').slice(-3000);
+            if (closed || Date.now() - t0 > 120_000) return reject(new Error(`no ${re} yet${closed ? ' (it exited)' : ''}:\n${seen}`));
+            setTimeout(tick, 50);
+          };
+          tick();
+        }),
     };
   }
   const airlock = (args: string[]) =>
@@ -80,8 +88,12 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
     assert.ok(fs.existsSync(path.join(root, 'dist', 'kernel', 'kernel.js')), 'npm run build first');
     // Strict mode asks before every write: the first is denied with a reason, the model tries again and is allowed.
     writeReplay(workspace, 'write', [
-      [text('## Plan\nI will **write** the `CHANGELOG.md`:\n- one line\n'),
-        ...call(0, 'w1', 'fs.write', { path: 'CHANGELOG.md', content: 'v1\n' }), usage(100, 20), fin('tool-calls')],
+      [
+        text('## Plan\nI will **write** the `CHANGELOG.md`:\n- one line\n'),
+        ...call(0, 'w1', 'fs.write', { path: 'CHANGELOG.md', content: 'v1\n' }),
+        usage(100, 20),
+        fin('tool-calls'),
+      ],
       [text('Trying again.\n'), ...call(0, 'w2', 'fs.write', { path: 'CHANGELOG.md', content: 'v2\n' }), usage(120, 20), fin('tool-calls')],
       [text('Wrote **CHANGELOG.md**.\n'), usage(150, 10), fin('stop')],
     ]);
@@ -91,8 +103,12 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
       [text('Noted.'), usage(50, 5), fin('stop')],
     ]);
     writeReplay(workspace, 'slow', [
-      [text('Running a long command.\n'), ...call(0, 'x1', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 120000)'] }), usage(10, 5),
-        fin('tool-calls')],
+      [
+        text('Running a long command.\n'),
+        ...call(0, 'x1', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 120000)'] }),
+        usage(10, 5),
+        fin('tool-calls'),
+      ],
       [text('never reached'), fin('stop')],
     ]);
     pristine = readTree(workspace);
@@ -101,11 +117,15 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
     const label = `airlock.workspace=${fs.realpathSync(workspace)}`;
     const filters = { label: [label] };
     for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true });
-    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? [])
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
     fs.rmSync(base, { recursive: true, force: true });
   });
 
-  it('approvals inline (a deny\'s reason reaches the audit log, then allow), /model, /cost, /review, /merge, /exit', async () => {
+  it("approvals inline (a deny's reason reaches the audit log, then allow), /model, /cost, /review, /merge, /exit", async () => {
     const t = chat('.replays/write.jsonl');
     await t.waitFor(/\/help lists the commands/);
     t.send('/model replay-model-7\r');
@@ -144,8 +164,17 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
 
     const audit = airlock(['audit', 'export', '--format', 'jsonl', '--session', taskId!, '--action', 'task.approve']);
     assert.equal(audit.status, 0, audit.stderr);
-    const answers = audit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { decision: string; payload: { note?: string } });
-    assert.deepEqual(answers.map((a) => [a.decision, a.payload.note]), [['deny', 'keep the changelog at v2'], ['allow', undefined]]);
+    const answers = audit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { decision: string; payload: { note?: string } });
+    assert.deepEqual(
+      answers.map((a) => [a.decision, a.payload.note]),
+      [
+        ['deny', 'keep the changelog at v2'],
+        ['allow', undefined],
+      ],
+    );
     const history = fs.readFileSync(path.join(stateRoot, 'chat_history'), 'utf8');
     assert.equal(history, '/model replay-model-7\nwrite the changelog\n/cost\n/review\n/merge\n/exit\n', 'answers are not history');
   });
@@ -191,15 +220,22 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
   });
 
   it('airlock run --json: stdout is task events as JSON lines and a result; the exit code says how it ended', async () => {
-    const r = spawnSync(process.execPath, [cli, 'run', 'take notes', '--json', '--yes',
-      '--replay', path.join(workspace, '.replays/notes.jsonl'), '--workspace', workspace],
-    { cwd: base, env: env(), encoding: 'utf8', input: '' });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'run', 'take notes', '--json', '--yes', '--replay', path.join(workspace, '.replays/notes.jsonl'), '--workspace', workspace],
+      { cwd: base, env: env(), encoding: 'utf8', input: '' },
+    );
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; taskId: string; [k: string]: unknown });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; taskId: string; [k: string]: unknown });
     const taskId = lines[0]!.taskId;
     assert.ok(lines.every((l) => l.taskId === taskId));
-    assert.deepEqual(lines.filter((l) => l.type === 'tool-call' || l.type === 'approval-request').map((l) => l.type),
-      ['tool-call', 'approval-request', 'tool-call', 'approval-request']);
+    assert.deepEqual(
+      lines.filter((l) => l.type === 'tool-call' || l.type === 'approval-request').map((l) => l.type),
+      ['tool-call', 'approval-request', 'tool-call', 'approval-request'],
+    );
     assert.equal(lines.at(-2)!.type, 'finished');
     const result = lines.at(-1)!;
     assert.equal(result.type, 'result');

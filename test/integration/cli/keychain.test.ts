@@ -17,7 +17,11 @@ const STORED = 'sk-keychain-test-0123456789abcdef';
 const FROM_ENV = 'sk-environment-test-fedcba9876543210';
 const KEY_VARS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'NODE_PATH'];
 
-interface Ran { status: number | null; stdout: string; stderr: string }
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CLI)', function () {
   this.timeout(300_000);
@@ -33,36 +37,67 @@ describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CL
 
   /** The user's environment minus any provider key, with our bus (or `bus`) as the session bus. */
   const env = (extra: NodeJS.ProcessEnv = {}, bus?: string): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, AIRLOCK_STATE_ROOT: stateRoot, DBUS_SESSION_BUS_ADDRESS: bus ?? ss.address,
-      AIRLOCK_POLICIES_DIR: policiesDir, ...extra };
+    const e: NodeJS.ProcessEnv = {
+      ...process.env,
+      AIRLOCK_STATE_ROOT: stateRoot,
+      DBUS_SESSION_BUS_ADDRESS: bus ?? ss.address,
+      AIRLOCK_POLICIES_DIR: policiesDir,
+      ...extra,
+    };
     for (const k of KEY_VARS) if (!(k in extra)) delete e[k];
     return e;
   };
   /** `node <copy>/dist/cli.js ARGS` from a folder unrelated to the checkout; async so the fake server keeps serving. */
-  const airlock = (args: string[], e: NodeJS.ProcessEnv, stdin = ''): Promise<Ran> => new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(pkg, 'dist', 'cli.js'), ...args], { cwd: elsewhere, env: e, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (c) => { stdout += String(c); });
-    p.stderr.on('data', (c) => { stderr += String(c); });
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
-    p.stdin.end(stdin);
-  });
+  const airlock = (args: string[], e: NodeJS.ProcessEnv, stdin = ''): Promise<Ran> =>
+    new Promise((resolve) => {
+      const p = spawn(process.execPath, [path.join(pkg, 'dist', 'cli.js'), ...args], {
+        cwd: elsewhere,
+        env: e,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '',
+        stderr = '';
+      p.stdout.on('data', (c) => {
+        stdout += String(c);
+      });
+      p.stderr.on('data', (c) => {
+        stderr += String(c);
+      });
+      p.on('close', (status) => resolve({ status, stdout, stderr }));
+      p.stdin.end(stdin);
+    });
   /** What the Secret Service holds for airlock/ACCOUNT, read through the binding in a separate process. */
   const stored = (account: string): string | null => {
-    const r = spawnSync(process.execPath, ['-e', `const { Entry } = require('@napi-rs/keyring');
-      process.stdout.write(JSON.stringify(new Entry('airlock', ${JSON.stringify(account)}, { linux: { store: 'secret-service' } }).getPassword()))`],
-    { cwd: assets().root, env: env(), encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { Entry } = require('@napi-rs/keyring');
+      process.stdout.write(JSON.stringify(new Entry('airlock', ${JSON.stringify(account)}, { linux: { store: 'secret-service' } }).getPassword()))`,
+      ],
+      { cwd: assets().root, env: env(), encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as string | null;
   };
-  const noKeys = (r: Ran) => assert.ok(!`${r.stdout}${r.stderr}`.includes(STORED) && !`${r.stdout}${r.stderr}`.includes(FROM_ENV), 'no key in the output');
+  const noKeys = (r: Ran) =>
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(STORED) && !`${r.stdout}${r.stderr}`.includes(FROM_ENV), 'no key in the output');
 
   before(async () => {
     const root = assets().root;
     const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), 'cli'], { cwd: root, encoding: 'utf8' });
     assert.equal(build.status, 0, build.stderr);
     assert.ok(fs.existsSync(path.join(root, 'dist', 'kernel', 'kernel.js')), 'npm run build first');
-    for (const d of ['dist/cli.js', 'dist/kernel', 'dist/node_modules', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples', 'package.json']) {
+    for (const d of [
+      'dist/cli.js',
+      'dist/kernel',
+      'dist/node_modules',
+      'policies',
+      'templates/sandbox',
+      'templates/seccomp',
+      'examples',
+      'package.json',
+    ]) {
       fs.cpSync(path.join(root, d), path.join(pkg, d), { recursive: true });
     }
     fs.mkdirSync(ws);
@@ -70,21 +105,33 @@ describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CL
     fs.mkdirSync(elsewhere);
     [ss, fake] = await Promise.all([startSecretService(), startOpenAIFake()]);
     fs.cpSync(path.join(root, 'policies'), policiesDir, { recursive: true });
-    fs.appendFileSync(path.join(policiesDir, 'explore.yaml'), `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${new URL(fake.url).host}"] }\n`);
+    fs.appendFileSync(
+      path.join(policiesDir, 'explore.yaml'),
+      `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ["${new URL(fake.url).host}"] }\n`,
+    );
   });
   after(async () => {
     ss?.stop();
     await fake?.close();
     const docker = new Docker();
     const label = `airlock.workspace=${fs.existsSync(ws) ? fs.realpathSync(ws) : ws}`;
-    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) await docker.getContainer(c.Id).remove({ force: true });
-    for (const v of (await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
+      await docker.getContainer(c.Id).remove({ force: true });
+    for (const v of (await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? [])
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
     fs.rmSync(base, { recursive: true, force: true });
     fs.rmSync(stateRoot, { recursive: true, force: true });
   });
 
   it('the shipped CLI loads the binding from its own dist/node_modules, not from the checkout', () => {
-    const r = spawnSync(process.execPath, ['-e', "console.log(require.resolve('@napi-rs/keyring'))"], { cwd: path.join(pkg, 'dist'), encoding: 'utf8', env: env() });
+    const r = spawnSync(process.execPath, ['-e', "console.log(require.resolve('@napi-rs/keyring'))"], {
+      cwd: path.join(pkg, 'dist'),
+      encoding: 'utf8',
+      env: env(),
+    });
     assert.equal(r.stdout.trim(), path.join(pkg, 'dist', 'node_modules', '@napi-rs', 'keyring', 'index.js'));
   });
 
@@ -105,14 +152,33 @@ describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CL
     assert.equal(list.status, 0, list.stderr);
     const l = JSON.parse(list.stdout) as { providers: Array<{ account: string; source: string }>; keychain: { available: boolean } };
     assert.deepEqual(l.keychain, { available: true });
-    assert.deepEqual(Object.fromEntries(l.providers.map((p) => [p.account, p.source])), { openai: 'none', 'openai-compatible': 'keychain', anthropic: 'none', google: 'none' });
+    assert.deepEqual(Object.fromEntries(l.providers.map((p) => [p.account, p.source])), {
+      openai: 'none',
+      'openai-compatible': 'keychain',
+      anthropic: 'none',
+      google: 'none',
+    });
     const overridden = await airlock(['auth', 'list'], env({ OPENAI_API_KEY: FROM_ENV }));
     assert.match(overridden.stdout, /openai-compatible\s+environment \(OPENAI_API_KEY\), overrides the keychain/);
-    noKeys(list); noKeys(overridden);
+    noKeys(list);
+    noKeys(overridden);
   });
 
   it('airlock run sends the stored key to the provider; a key in the environment overrides it', async () => {
-    const args = ['run', 'Say hello', '--workspace', ws, '--provider', 'openai-compatible', '--base-url', `${fake.url}/v1`, '--model', 'fake-model', '--mode', 'explore'];
+    const args = [
+      'run',
+      'Say hello',
+      '--workspace',
+      ws,
+      '--provider',
+      'openai-compatible',
+      '--base-url',
+      `${fake.url}/v1`,
+      '--model',
+      'fake-model',
+      '--mode',
+      'explore',
+    ];
     fake.enqueue(chatTurn({ text: ['Hello.'], usage: { input: 10, output: 2 } }));
     const r = await airlock(args, env());
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -143,7 +209,9 @@ describe('airlock auth: keys in the OS keychain (real Secret Service, shipped CL
     assert.equal(stored('openai-compatible'), null);
     const again = await airlock(['auth', 'remove', 'openai-compatible'], env());
     assert.match(again.stdout, /no openai-compatible key in the OS keychain/);
-    const list = JSON.parse((await airlock(['auth', 'list', '--json'], env())).stdout) as { providers: Array<{ account: string; source: string }> };
+    const list = JSON.parse((await airlock(['auth', 'list', '--json'], env())).stdout) as {
+      providers: Array<{ account: string; source: string }>;
+    };
     assert.ok(list.providers.every((p) => p.source === 'none'));
   });
 });

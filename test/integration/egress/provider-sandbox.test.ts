@@ -63,8 +63,13 @@ describe('the ai-provider sandbox behind the provider endpoint (docker)', functi
     port = Number(new URL(fake.url).port);
     audit = new MemoryAudit();
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    const egress = kernelEgress({ policy: testPolicy(), audit: audit.source, stateDir: state, resolve: testResolver,
-      providerFor: (task) => (task === 'task-p' ? upstream : undefined) });
+    const egress = kernelEgress({
+      policy: testPolicy(),
+      audit: audit.source,
+      stateDir: state,
+      resolve: testResolver,
+      providerFor: (task) => (task === 'task-p' ? upstream : undefined),
+    });
     m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(undefined, '1000:1000'), egress });
     await m.start();
     id = (await m.create({ template: 'ai-provider', task: 'task-p' })).id;
@@ -112,7 +117,10 @@ describe('the ai-provider sandbox behind the provider endpoint (docker)', functi
     assert.deepEqual(r.env, [], 'no proxy variables: there is no general way out');
     // The same search finds what is there: the endpoint's socket path is in the exec agent's environment.
     const probe = JSON.parse(await node(SEARCH, rev('/run/airlock-egress/provider.sock'))) as { hits: string[] };
-    assert.ok(probe.hits.some((h) => h.endsWith('/environ')), 'the search sees process environments');
+    assert.ok(
+      probe.hits.some((h) => h.endsWith('/environ')),
+      'the search sees process environments',
+    );
   });
 
   it('has no other way out: no proxy on 3128, no route, no resolver; a loopback server is refused without net.private', async () => {

@@ -43,15 +43,29 @@ for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
   try { if (fs.readFileSync('/proc/' + p + '/cmdline', 'latin1').includes('provider-worker' + '.js') && Number(p) !== process.pid) { process.kill(Number(p), 'SIGKILL'); n++; } } catch {} }
 process.stdout.write(String(n));`;
 
-const req = (text: string): ProviderRequest => ({ model: 'fake-model', messages: [{ role: 'user', content: text }],
-  tools: [{ name: 'fs.read', description: 'read a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } }, capabilities: ['fs.read'] }] });
+const req = (text: string): ProviderRequest => ({
+  model: 'fake-model',
+  messages: [{ role: 'user', content: text }],
+  tools: [
+    {
+      name: 'fs.read',
+      description: 'read a file',
+      inputSchema: { type: 'object', properties: { path: { type: 'string' } } },
+      capabilities: ['fs.read'],
+    },
+  ],
+});
 
 async function collect(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const out: StreamEvent[] = [];
   for await (const e of it) out.push(e);
   return out;
 }
-const textOf = (ev: StreamEvent[]) => ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join('');
+const textOf = (ev: StreamEvent[]) =>
+  ev
+    .filter((e) => e.type === 'text-delta')
+    .map((e) => (e as { text: string }).text)
+    .join('');
 
 describe('provider calls in the ai-provider sandbox (docker)', function () {
   this.timeout(240_000);
@@ -80,8 +94,13 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     [openai, anthropic] = await Promise.all([startOpenAIFake(), startAnthropicFake()]);
     audit = new MemoryAudit();
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    const egress = kernelEgress({ policy: testPolicy(), audit: audit.source, stateDir: state, resolve: testResolver,
-      providerFor: (task) => (task ? upstreams.get(task) : undefined) });
+    const egress = kernelEgress({
+      policy: testPolicy(),
+      audit: audit.source,
+      stateDir: state,
+      resolve: testResolver,
+      providerFor: (task) => (task ? upstreams.get(task) : undefined),
+    });
     m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(undefined, '1000:1000'), egress });
     await m.start();
   });
@@ -96,10 +115,19 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
   it('an OpenAI turn: the SDK in the sandbox streams text and a tool call; the key is added by the kernel', async () => {
     upstreams.set('task-o', { vendor: 'openai', baseUrl: `http://allowed.test:${new URL(openai.url).port}/v1`, apiKey: OPENAI_KEY });
     const p = make('openai', 'task-o');
-    openai.enqueue(chatTurn({ text: ['Reading ', 'it.'], calls: [{ id: 'call_1', name: 'fs__read', args: ['{"path":', '"a.txt"}'] }], usage: { input: 9, output: 3 } }));
+    openai.enqueue(
+      chatTurn({
+        text: ['Reading ', 'it.'],
+        calls: [{ id: 'call_1', name: 'fs__read', args: ['{"path":', '"a.txt"}'] }],
+        usage: { input: 9, output: 3 },
+      }),
+    );
     const ev = await collect(p.stream(req('read a.txt'), new AbortController().signal));
     assert.equal(textOf(ev), 'Reading it.');
-    assert.deepEqual(ev.find((e) => e.type === 'tool-call-end'), { type: 'tool-call-end', index: 0, id: 'call_1', name: 'fs.read', arguments: '{"path":"a.txt"}' });
+    assert.deepEqual(
+      ev.find((e) => e.type === 'tool-call-end'),
+      { type: 'tool-call-end', index: 0, id: 'call_1', name: 'fs.read', arguments: '{"path":"a.txt"}' },
+    );
     assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'tool-calls' });
     const got = openai.requests[openai.requests.length - 1];
     assert.equal(got.url, '/v1/chat/completions');
@@ -110,16 +138,18 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     assert.equal(rec[0].decision, 'allow');
   });
 
-  it('the key is nowhere in that sandbox: not in any process environment or command line (the worker\'s too), nor in a file', async () => {
+  it("the key is nowhere in that sandbox: not in any process environment or command line (the worker's too), nor in a file", async () => {
     const rev = (x: string) => [...x].reverse().join('');
     const r = JSON.parse((await inSandbox('task-o', SEARCH, rev(OPENAI_KEY))).out) as { hits: string[]; procs: number };
     assert.deepEqual(r.hits, []);
     // The same search finds what is there: the worker process carries the endpoint's URL in its environment.
-    const probe = JSON.parse((await inSandbox('task-o', SEARCH, rev('AIRLOCK_PROVIDER_URL=http://127.0.0.1:3129'))).out) as { hits: string[] };
+    const probe = JSON.parse((await inSandbox('task-o', SEARCH, rev('AIRLOCK_PROVIDER_URL=http://127.0.0.1:3129'))).out) as {
+      hits: string[];
+    };
     assert.ok(probe.hits.filter((h) => h.endsWith('/environ')).length >= 2, `the exec agent and the worker are searched: ${probe.hits}`);
   });
 
-  it('an Anthropic turn in its own task\'s sandbox, with the key in x-api-key', async () => {
+  it("an Anthropic turn in its own task's sandbox, with the key in x-api-key", async () => {
     upstreams.set('task-a', { vendor: 'anthropic', baseUrl: `http://allowed.test:${new URL(anthropic.url).port}`, apiKey: ANTHROPIC_KEY });
     const p = make('anthropic', 'task-a');
     anthropic.enqueue(anthropicTurn({ text: ['from ', 'claude'], usage: { input: 4, output: 2 } }));
@@ -134,13 +164,16 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     assert.deepEqual((JSON.parse((await inSandbox('task-a', SEARCH, rev(ANTHROPIC_KEY))).out) as { hits: string[] }).hits, []);
   });
 
-  it('the person\'s configured local OpenAI-compatible server is reached unless a rule refuses it', async () => {
+  it("the person's configured local OpenAI-compatible server is reached unless a rule refuses it", async () => {
     const port = new URL(openai.url).port;
     // A rule denies net.connect to denied.test: the configuration does not override it.
     upstreams.set('task-l', { vendor: 'openai-compatible', baseUrl: `http://denied.test:${port}/v1` });
     const p = make('openai-compatible', 'task-l');
     const before = openai.requests.length;
-    const err = await collect(p.stream(req('hi'), new AbortController().signal)).then(() => undefined, (e: unknown) => e);
+    const err = await collect(p.stream(req('hi'), new AbortController().signal)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AirlockError, String(err));
     assert.equal(err.code, 'PROVIDER_EGRESS_REFUSED', err.message);
     assert.match(err.message, /403/);
@@ -154,15 +187,20 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
   it('a worker that crashes mid-turn fails the turn cleanly; the next turn starts a new provider sandbox', async () => {
     const p = providers[0];
     openai.enqueue({ kind: 'hang' });
-    const turn = collect(p.stream(req('slow'), new AbortController().signal)).then(() => undefined, (e: unknown) => e);
+    const turn = collect(p.stream(req('slow'), new AbortController().signal)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const t0 = Date.now();
-    while (openai.requests.filter((r) => r.body?.messages?.[0]?.content === 'slow').length === 0 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    while (openai.requests.filter((r) => r.body?.messages?.[0]?.content === 'slow').length === 0 && Date.now() - t0 < 30_000)
+      await new Promise((r) => setTimeout(r, 100));
     const { id, out } = await inSandbox('task-o', KILL_WORKER);
     assert.equal(out, '1', 'the worker process was found and killed');
     const err = await turn;
     assert.ok(err instanceof AirlockError, String(err));
     assert.equal(err.code, 'PROVIDER_WORKER_EXITED');
-    for (let i = 0; i < 100 && m.list().some((s) => s.id === id && s.state !== 'destroyed'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && m.list().some((s) => s.id === id && s.state !== 'destroyed'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.ok(!m.list().some((s) => s.id === id && s.state !== 'destroyed'), 'the broken sandbox was destroyed');
     openai.enqueue(chatTurn({ text: ['back'], usage: { input: 1, output: 1 } }));
     assert.equal(textOf(await collect(p.stream(req('again'), new AbortController().signal))), 'back');

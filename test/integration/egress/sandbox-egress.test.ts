@@ -56,7 +56,12 @@ describe('sandboxes behind the egress proxy (docker)', function () {
     audit = new MemoryAudit();
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
     const egress = kernelEgress({ policy: testPolicy(), audit: audit.source, stateDir: state, resolve: testResolver });
-    m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(undefined, '1000:1000'), workspaceHost: ws, egress });
+    m = new SandboxManager({
+      runtime: createRuntime('docker'),
+      templates: loadTemplates(undefined, '1000:1000'),
+      workspaceHost: ws,
+      egress,
+    });
     await m.start();
     online = (await m.create({ template: 'integration-test', task: 'task-e' })).id;
   });
@@ -89,7 +94,10 @@ describe('sandboxes behind the egress proxy (docker)', function () {
     const d = audit.of('net.connect').filter((e) => e.resource === `allowed.test:${hp()}`);
     assert.equal(d.length, 2);
     assert.ok(d.every((e) => e.decision === 'allow' && e.subject === 'agent:task-e'));
-    assert.deepEqual(d.map((e) => (e.payload as { sandbox: string }).sandbox), [online, online]);
+    assert.deepEqual(
+      d.map((e) => (e.payload as { sandbox: string }).sandbox),
+      [online, online],
+    );
   });
 
   it('is refused the denied name, a private one, IP literals, a Host mismatch and a CONNECT to the proxy itself', async () => {
@@ -129,7 +137,7 @@ describe('sandboxes behind the egress proxy (docker)', function () {
     await m.destroy(off.id);
   });
 
-  it('closes the sandbox\'s proxy socket when the sandbox goes', async () => {
+  it("closes the sandbox's proxy socket when the sandbox goes", async () => {
     const s = await m.create({ template: 'integration-test' });
     const sock = path.join(state, 'egress', s.id, 'proxy.sock');
     assert.ok(fs.existsSync(sock));

@@ -16,7 +16,12 @@ import type { FakeVendorServer } from '../../fakes/server';
 const STARTER = path.join(assets().examplesDir, 'eval', 'starter');
 const SUITE = path.join(__dirname, 'suite');
 
-interface EvalOutcome { code: number; out: string[]; err: string[]; report: EvalReport }
+interface EvalOutcome {
+  code: number;
+  out: string[];
+  err: string[];
+  report: EvalReport;
+}
 
 async function runEval(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<EvalOutcome> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-out-'));
@@ -41,7 +46,9 @@ const explain = (r: EvalReport) =>
 describe('airlock eval (real kernel, Docker sandboxes)', function () {
   this.timeout(300_000);
   let fake: FakeVendorServer | undefined;
-  after(async () => { await fake?.close(); });
+  after(async () => {
+    await fake?.close();
+  });
 
   it('runs the starter suite offline with its replays: every task succeeds, the denied action counted as such', async () => {
     const t0 = Date.now();
@@ -91,22 +98,53 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
     const before = process.env.AIRLOCK_POLICIES_DIR;
     process.env.AIRLOCK_POLICIES_DIR = policies;
     fake.enqueue(
-      chatTurn({ text: ['Reading the module.'], calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":"src/stats.js"}'] }],
-        usage: { input: 1000, output: 20 } }),
-      chatTurn({ calls: [{ id: 'c2', name: 'fs__edit', args: [JSON.stringify({ path: 'src/stats.js',
-        oldText: 'const sorted = [...values].sort();', newText: 'const sorted = [...values].sort((a, b) => a - b);' })] }],
-        usage: { input: 1500, output: 40 } }),
+      chatTurn({
+        text: ['Reading the module.'],
+        calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":"src/stats.js"}'] }],
+        usage: { input: 1000, output: 20 },
+      }),
+      chatTurn({
+        calls: [
+          {
+            id: 'c2',
+            name: 'fs__edit',
+            args: [
+              JSON.stringify({
+                path: 'src/stats.js',
+                oldText: 'const sorted = [...values].sort();',
+                newText: 'const sorted = [...values].sort((a, b) => a - b);',
+              }),
+            ],
+          },
+        ],
+        usage: { input: 1500, output: 40 },
+      }),
       chatTurn({ text: ['Sorted numerically.'], usage: { input: 1800, output: 10 } }),
     );
     const rec = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-rec-'));
     try {
-      const { code, report } = await runEval([SUITE, '--task', 'fix-median', '--provider', 'openai-compatible',
-        '--base-url', `${fake.url}/v1`,
-        '--model', 'gpt-4o-mini', '--record', rec], { ...process.env, OPENAI_API_KEY: 'sk-eval-fake-0123456789' });
+      const { code, report } = await runEval(
+        [
+          SUITE,
+          '--task',
+          'fix-median',
+          '--provider',
+          'openai-compatible',
+          '--base-url',
+          `${fake.url}/v1`,
+          '--model',
+          'gpt-4o-mini',
+          '--record',
+          rec,
+        ],
+        { ...process.env, OPENAI_API_KEY: 'sk-eval-fake-0123456789' },
+      );
       const run = report.runs[0]!;
       assert.equal(code, 0, explain(report));
-      assert.deepEqual([run.task, run.success, run.tokensIn, run.tokensOut, run.toolCalls, run.filesChanged],
-        ['fix-median', true, 4300, 70, 2, 1]);
+      assert.deepEqual(
+        [run.task, run.success, run.tokensIn, run.tokensOut, run.toolCalls, run.filesChanged],
+        ['fix-median', true, 4300, 70, 2, 1],
+      );
       // gpt-4o-mini is in the kernel's price table: $0.15 / $0.60 per million tokens.
       assert.ok(run.costUsd !== null && Math.abs(run.costUsd - (4300 * 0.15 + 70 * 0.6) / 1e6) < 1e-9, String(run.costUsd));
       assert.equal(report.provider, 'openai-compatible');
@@ -114,7 +152,11 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
       // The recording is a replay file: three turns with the same tool calls, ready to become the task's replay.jsonl.
       const file = path.join(rec, 'fix-median.jsonl');
       assert.equal(run.recorded, file);
-      const turns = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => ReplayTurn.parse(JSON.parse(l)));
+      const turns = fs
+        .readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => ReplayTurn.parse(JSON.parse(l)));
       assert.equal(turns.length, 3);
       const calls = turns.flatMap((t) => t.events.flatMap((e) => (e.type === 'tool-call-end' ? [e.name] : [])));
       assert.deepEqual(calls, ['fs.read', 'fs.edit']);
@@ -127,7 +169,8 @@ describe('airlock eval (real kernel, Docker sandboxes)', function () {
       const again = replayed.report.runs[0]!;
       assert.deepEqual([again.success, again.tokensIn, again.toolCalls, again.filesChanged], [true, 4300, 2, 1]);
     } finally {
-      if (before === undefined) delete process.env.AIRLOCK_POLICIES_DIR; else process.env.AIRLOCK_POLICIES_DIR = before;
+      if (before === undefined) delete process.env.AIRLOCK_POLICIES_DIR;
+      else process.env.AIRLOCK_POLICIES_DIR = before;
       fs.rmSync(rec, { recursive: true, force: true });
       fs.rmSync(policies, { recursive: true, force: true });
     }

@@ -33,8 +33,18 @@ describe('images from the Dockerfiles FROM a registry base, in a simulated Elect
 
   /** The CLI from the sources, looking like Electron: its execPath is the "editor", and PATH has no node. */
   function electronCli(args: string[], extra: NodeJS.ProcessEnv = {}) {
-    return spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '--require', path.join(__dirname, 'electron-host.ts'),
-      path.join(ROOT, 'cli', 'src', 'entry.ts'), ...args], { cwd: ws, encoding: 'utf8', env: { ...env, ...extra }, timeout: 400_000 });
+    return spawnSync(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('tsx/cjs'),
+        '--require',
+        path.join(__dirname, 'electron-host.ts'),
+        path.join(ROOT, 'cli', 'src', 'entry.ts'),
+        ...args,
+      ],
+      { cwd: ws, encoding: 'utf8', env: { ...env, ...extra }, timeout: 400_000 },
+    );
   }
   const images = async () => clean.docker.listImages();
 
@@ -46,11 +56,23 @@ describe('images from the Dockerfiles FROM a registry base, in a simulated Elect
     const editor = path.join(tmp, 'code');
     fs.writeFileSync(editor, '#!/bin/sh\necho "the editor cannot run scripts" >&2\nexit 9\n', { mode: 0o755 });
     // No directory holding a `node` stays on PATH: the offline builder (which needs one) could not run.
-    const noNode = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d && !fs.existsSync(path.join(d, 'node'))).join(path.delimiter);
+    const noNode = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((d) => d && !fs.existsSync(path.join(d, 'node')))
+      .join(path.delimiter);
     const kept = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DOCKER_|CONTAINER_HOST|AIRLOCK_)/.test(k)));
-    env = { ...kept, PATH: noNode, DOCKER_HOST: `unix://${clean.socket}`, AIRLOCK_RUNTIME: 'docker', ELECTRON_HOST_EXEC: editor,
-      HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_STATE_HOME: path.join(tmp, 'state'), XDG_CACHE_HOME: path.join(tmp, 'cache'),
-      AIRLOCK_STATE_ROOT: fs.mkdtempSync('/tmp/al-df-') };
+    env = {
+      ...kept,
+      PATH: noNode,
+      DOCKER_HOST: `unix://${clean.socket}`,
+      AIRLOCK_RUNTIME: 'docker',
+      ELECTRON_HOST_EXEC: editor,
+      HOME: tmp,
+      XDG_CONFIG_HOME: path.join(tmp, 'config'),
+      XDG_STATE_HOME: path.join(tmp, 'state'),
+      XDG_CACHE_HOME: path.join(tmp, 'cache'),
+      AIRLOCK_STATE_ROOT: fs.mkdtempSync('/tmp/al-df-'),
+    };
   });
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed' || !clean) return;
@@ -81,16 +103,23 @@ describe('images from the Dockerfiles FROM a registry base, in a simulated Elect
     const t0 = Date.now();
     const lines: string[] = [];
     const errs: string[] = [];
-    const io: CliIO = { out: (l) => lines.push(l), err: (l) => errs.push(l), readStdin: async () => '', cwd: tmp,
-      env: { ...env, PATH: process.env.PATH } }; // the base ships a real Node.js: this (non-Electron) process's
+    const io: CliIO = {
+      out: (l) => lines.push(l),
+      err: (l) => errs.push(l),
+      readStdin: async () => '',
+      cwd: tmp,
+      env: { ...env, PATH: process.env.PATH },
+    }; // the base ships a real Node.js: this (non-Electron) process's
     assert.equal(await runCli(['images', 'base', '--registry', `${reg.host}/airlock`], io), 0, errs.join('\n'));
     const printed = /^AIRLOCK_IMAGE_BASE=(\S+)$/.exec(lines.at(-1) ?? '')?.[1];
     assert.match(printed ?? '', new RegExp(`^${reg.host.replace(/\./g, '\\.')}/airlock/base@sha256:[0-9a-f]{64}$`), lines.join('\n'));
     base = printed!;
     // The registry serves that digest; the engine must get the base from there, not from its own store.
     const [repo, digest] = base.split('@');
-    const r = await fetch(`http://${reg.host}/v2/${repo.slice(reg.host.length + 1)}/manifests/${digest}`,
-      { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    const r = await fetch(`http://${reg.host}/v2/${repo.slice(reg.host.length + 1)}/manifests/${digest}`, {
+      method: 'HEAD',
+      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    });
     assert.equal(r.status, 200);
     for (const img of await images()) await clean.docker.getImage(img.Id).remove({ force: true });
     assert.equal((await images()).length, 0);
@@ -115,9 +144,16 @@ describe('images from the Dockerfiles FROM a registry base, in a simulated Elect
       assert.ok(fromRegistry || img.Labels?.[BUILT_FROM_LABEL] === base, `${img.RepoTags} is neither the base nor built from it`);
     }
     // The kernel's natives were loaded by the image's own node during the build (its RUN step), and load again here.
-    const run = await clean.docker.run(ready.images.find((i) => i.kind === 'kernel')!.ref,
-      ['node', '-e', "for (const m of ['better-sqlite3', 'airlock-peercred']) require('/opt/airlock/dist/node_modules/' + m); console.log(process.version)"],
-      new PassThrough(), { HostConfig: { AutoRemove: true, NetworkMode: 'none' } });
+    const run = await clean.docker.run(
+      ready.images.find((i) => i.kind === 'kernel')!.ref,
+      [
+        'node',
+        '-e',
+        "for (const m of ['better-sqlite3', 'airlock-peercred']) require('/opt/airlock/dist/node_modules/' + m); console.log(process.version)",
+      ],
+      new PassThrough(),
+      { HostConfig: { AutoRemove: true, NetworkMode: 'none' } },
+    );
     assert.equal(run[0].StatusCode, 0);
     // Found again by the hash of its inputs: a second prepare builds nothing. (The kernel's inputs include policies/ and
     // dist/, which other work in a shared tree may change meanwhile; the sandbox images depend on the Dockerfile and base.)
@@ -133,15 +169,22 @@ describe('images from the Dockerfiles FROM a registry base, in a simulated Elect
   });
 
   it('a replayed task starts the kernel from the Dockerfile image, runs its command in a sandbox from them, and merges', async () => {
-    fs.writeFileSync(path.join(ws, 'task.replay.jsonl'), execReplay([['node', '-e', "require('fs').writeFileSync('made-in-sandbox.txt', process.version + '\\n')"]]));
+    fs.writeFileSync(
+      path.join(ws, 'task.replay.jsonl'),
+      execReplay([['node', '-e', "require('fs').writeFileSync('made-in-sandbox.txt', process.version + '\\n')"]]),
+    );
     const t0 = Date.now();
-    const r = electronCli(['run', 'Write a file', '--replay', path.join(ws, 'task.replay.jsonl'), '--mode', 'explore', '--workspace', ws],
-      { AIRLOCK_IMAGE_BASE: base });
+    const r = electronCli(['run', 'Write a file', '--replay', path.join(ws, 'task.replay.jsonl'), '--mode', 'explore', '--workspace', ws], {
+      AIRLOCK_IMAGE_BASE: base,
+    });
     console.log(`      kernel start + replayed task in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr.slice(-4000)}`);
     const set = /Patch set (ps_\w+):/.exec(r.stdout)?.[1];
     assert.ok(set, r.stdout);
-    for (const args of [['review', 'accept', set], ['review', 'merge', set]]) {
+    for (const args of [
+      ['review', 'accept', set],
+      ['review', 'merge', set],
+    ]) {
       const m = electronCli([...args, '--workspace', ws], { AIRLOCK_IMAGE_BASE: base });
       assert.equal(m.status, 0, `${args.join(' ')}: ${m.stdout}\n${m.stderr}`);
     }

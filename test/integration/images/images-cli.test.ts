@@ -12,8 +12,15 @@ import { ensureNodeImage, type NodeImageSpec } from '../../../templates/builder/
 function io(): CliIO & { lines: string[]; errs: string[] } {
   const lines: string[] = [];
   const errs: string[] = [];
-  return { lines, errs, out: (l) => lines.push(l), err: (l) => errs.push(l), readStdin: async () => '', cwd: '/tmp',
-    env: { ...process.env, AIRLOCK_RUNTIME: 'docker' } };
+  return {
+    lines,
+    errs,
+    out: (l) => lines.push(l),
+    err: (l) => errs.push(l),
+    readStdin: async () => '',
+    cwd: '/tmp',
+    env: { ...process.env, AIRLOCK_RUNTIME: 'docker' },
+  };
 }
 
 describe('airlock images (Docker)', function () {
@@ -21,15 +28,35 @@ describe('airlock images (Docker)', function () {
   const docker = new Docker();
   const repo = `airlock/images-test-${process.pid}`;
   // Tiny stand-ins labelled as kernel images (kernel images are chosen by tag, never by label: no kernel picks these up).
-  const tiny = (n: string, installation: string, sub = ''): NodeImageSpec => ({ repo: `${repo}${sub}`, nodeBinary: '/bin/true', files: {}, texts: { '/v': n }, installation,
-    changes: [`LABEL airlock.owner=airlock airlock.role=${KERNEL_IMAGE_ROLE}`] });
-  const exists = (tag: string) => docker.getImage(tag).inspect().then(() => true, () => false);
+  const tiny = (n: string, installation: string, sub = ''): NodeImageSpec => ({
+    repo: `${repo}${sub}`,
+    nodeBinary: '/bin/true',
+    files: {},
+    texts: { '/v': n },
+    installation,
+    changes: [`LABEL airlock.owner=airlock airlock.role=${KERNEL_IMAGE_ROLE}`],
+  });
+  const exists = (tag: string) =>
+    docker
+      .getImage(tag)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
   after(async () => {
     for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.images-test=${process.pid}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     for (const owner of [`mine-${process.pid}`, `foreign-${process.pid}`]) {
-      for (const img of await docker.listImages({ filters: { label: [`airlock.installation=${owner}`] } })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      for (const img of await docker.listImages({ filters: { label: [`airlock.installation=${owner}`] } }))
+        await docker
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
   });
 
@@ -48,20 +75,29 @@ describe('airlock images (Docker)', function () {
     assert.equal(await runCli(['images', 'list'], l), 0, l.errs.join('\n'));
     const text = l.lines.join('\n');
     for (const i of prepared.images) {
-      assert.match(text, new RegExp(`^${i.kind} +${i.ref.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +\\d+(\\.\\d)? [MG]B  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d  (in use|unused)`, 'm'),
-        `${i.kind} ${i.ref} listed:\n${text}`);
+      assert.match(
+        text,
+        new RegExp(
+          `^${i.kind} +${i.ref.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +\\d+(\\.\\d)? [MG]B  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d  (in use|unused)`,
+          'm',
+        ),
+        `${i.kind} ${i.ref} listed:\n${text}`,
+      );
     }
-    assert.match(text, new RegExp(`^kernel +${foreign.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .* unused +installation foreign-${process.pid}$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(`^kernel +${foreign.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .* unused +installation foreign-${process.pid}$`, 'm'),
+    );
     assert.doesNotMatch(text, /^missing:/m);
 
     const r = io();
     assert.equal(await runCli(['images', 'prune'], r), 0, r.errs.join('\n'));
     assert.match(r.lines.at(-1)!, /^removed \d+ image\(s\), \d+ MB; kept \d+/);
-    assert.ok(await exists(foreign), 'another installation\'s image is left alone');
+    assert.ok(await exists(foreign), "another installation's image is left alone");
     for (const i of prepared.images) assert.ok(await exists(i.ref), `${i.ref}: the newest of each kind stays`);
   });
 
-  it('prune: only this installation\'s images that no container uses; the newest stays unless --all', async () => {
+  it("prune: only this installation's images that no container uses; the newest stays unless --all", async () => {
     const engine = await detectEngine({ runtime: 'docker' });
     const mine = `mine-${process.pid}`;
     const tick = () => new Promise((r) => setTimeout(r, 1100)); // Created is in seconds: keep the order unambiguous
@@ -79,10 +115,20 @@ describe('airlock images (Docker)', function () {
     assert.equal(listed.find((i) => i.tags.includes(oldMine))?.mine, true);
 
     const r1 = await pruneImages(engine, { installation: mine });
-    assert.deepEqual(r1.removed.flatMap((i) => i.tags), [oldMine]);
+    assert.deepEqual(
+      r1.removed.flatMap((i) => i.tags),
+      [oldMine],
+    );
     assert.deepEqual(await Promise.all([oldMine, used, newest, foreign].map(exists)), [false, true, true, true]);
     const r2 = await pruneImages(engine, { installation: mine, all: true });
-    assert.deepEqual(r2.removed.flatMap((i) => i.tags), [newest]);
-    assert.deepEqual(await Promise.all([used, foreign].map(exists)), [true, true], '--all still spares images in use and other installations\'');
+    assert.deepEqual(
+      r2.removed.flatMap((i) => i.tags),
+      [newest],
+    );
+    assert.deepEqual(
+      await Promise.all([used, foreign].map(exists)),
+      [true, true],
+      "--all still spares images in use and other installations'",
+    );
   });
 });

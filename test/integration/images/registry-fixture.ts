@@ -8,21 +8,28 @@ import * as path from 'node:path';
 import { privateBridge } from '../private-bridge';
 import Docker from 'dockerode';
 
-export interface Proc { dir: string; stop(): Promise<void> }
+export interface Proc {
+  dir: string;
+  stop(): Promise<void>;
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+    const s = net
+      .createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
   });
 }
 
 async function until(what: string, ok: () => Promise<boolean>, child: ChildProcess, log: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await ok())) {
-    if (child.exitCode !== null || Date.now() > end) throw new Error(`${what} did not start:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
+    if (child.exitCode !== null || Date.now() > end)
+      throw new Error(`${what} did not start:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -32,7 +39,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-  if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 /** `docker-registry serve` on 127.0.0.1:<free port> (Docker trusts 127.0.0.0/8 without TLS). */
@@ -40,44 +50,90 @@ export async function startRegistry(): Promise<Proc & { host: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-registry-'));
   const port = await freePort();
   const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(config, [
-    'version: 0.1', 'log: { level: warn }',
-    `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} }, delete: { enabled: true } }`,
-    `http: { addr: "127.0.0.1:${port}" }`, '',
-  ].join('\n'));
+  fs.writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log: { level: warn }',
+      `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} }, delete: { enabled: true } }`,
+      `http: { addr: "127.0.0.1:${port}" }`,
+      '',
+    ].join('\n'),
+  );
   const log = path.join(dir, 'registry.log');
   const fd = fs.openSync(log, 'w');
   const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
   const host = `127.0.0.1:${port}`;
-  const stop = async () => { await stopChild(child); fs.rmSync(dir, { recursive: true, force: true }); };
+  const stop = async () => {
+    await stopChild(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
-    await until('docker-registry', () => fetch(`http://${host}/v2/`).then((r) => r.ok, () => false), child, log);
-  } catch (e) { await stop(); throw e; }
+    await until(
+      'docker-registry',
+      () =>
+        fetch(`http://${host}/v2/`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      child,
+      log,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   return { dir, host, stop };
 }
 
 /** A private dockerd with an empty image store, reached only through its own unix socket; `extraArgs` adds flags
  * (e.g. a `--config-file` registering OCI runtimes). */
-export async function startCleanDockerd(extraArgs: string[] = []): Promise<Proc & { socket: string; docker: Docker; restart(downMs: number): Promise<void> }> {
+export async function startCleanDockerd(
+  extraArgs: string[] = [],
+): Promise<Proc & { socket: string; docker: Docker; restart(downMs: number): Promise<void> }> {
   const dir = fs.mkdtempSync('/tmp/al-dd-'); // short: the socket path must fit in sun_path
   const socket = path.join(dir, 'docker.sock');
   const log = path.join(dir, 'dockerd.log');
   const bridge = privateBridge(); // not --bridge=none: that deletes the main engine's docker0
   const launch = () => {
     const fd = fs.openSync(log, 'a');
-    const c = spawn('/usr/sbin/dockerd', ['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'x'),
-      '--pidfile', path.join(dir, 'docker.pid'), bridge.flag, '--iptables=false', '--ip-masq=false', '-H', `unix://${socket}`, ...extraArgs],
-    { stdio: ['ignore', fd, fd] });
+    const c = spawn(
+      '/usr/sbin/dockerd',
+      [
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        path.join(dir, 'x'),
+        '--pidfile',
+        path.join(dir, 'docker.pid'),
+        bridge.flag,
+        '--iptables=false',
+        '--ip-masq=false',
+        '-H',
+        `unix://${socket}`,
+        ...extraArgs,
+      ],
+      { stdio: ['ignore', fd, fd] },
+    );
     fs.closeSync(fd);
     return c;
   };
   let child = launch();
   const docker = new Docker({ socketPath: socket });
   const stop = async () => {
-    for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    for (const c of await docker.listContainers({ all: true }).catch(() => []))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await stopChild(child);
-    for (const m of fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((p) => p?.startsWith(`${dir}/`)).reverse()) {
+    for (const m of fs
+      .readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1])
+      .filter((p) => p?.startsWith(`${dir}/`))
+      .reverse()) {
       spawnSync('umount', ['-l', m]);
     }
     fs.rmSync(dir, { recursive: true, force: true });
@@ -88,10 +144,31 @@ export async function startCleanDockerd(extraArgs: string[] = []): Promise<Proc 
     await stopChild(child);
     await new Promise((r) => setTimeout(r, downMs));
     child = launch();
-    await until('the second dockerd again', () => docker.ping().then(() => true, () => false), child, log);
+    await until(
+      'the second dockerd again',
+      () =>
+        docker.ping().then(
+          () => true,
+          () => false,
+        ),
+      child,
+      log,
+    );
   };
   try {
-    await until('the second dockerd', () => docker.ping().then(() => true, () => false), child, log);
-  } catch (e) { await stop(); throw e; }
+    await until(
+      'the second dockerd',
+      () =>
+        docker.ping().then(
+          () => true,
+          () => false,
+        ),
+      child,
+      log,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   return { dir, socket, docker, stop, restart };
 }

@@ -17,21 +17,41 @@ function rng(seed: number): () => number {
   };
 }
 
-function header(n: number): Buffer { const h = Buffer.alloc(4); h.writeUInt32BE(n >>> 0); return h; }
+function header(n: number): Buffer {
+  const h = Buffer.alloc(4);
+  h.writeUInt32BE(n >>> 0);
+  return h;
+}
 
 function malformed(r: () => number, i: number): { bytes: Buffer; fatal: boolean } {
   const pick = Math.floor(r() * 9);
   const json = (v: unknown) => ({ bytes: encodeFrame(v), fatal: false });
   switch (pick) {
-    case 0: return { bytes: Buffer.concat([header(MAX_FRAME_BYTES + 1 + Math.floor(r() * 1e6))]), fatal: true };
-    case 1: { const b = Buffer.from(Array.from({ length: 1 + Math.floor(r() * 64) }, () => Math.floor(r() * 256))); return { bytes: Buffer.concat([header(b.length), b]), fatal: false }; }
-    case 2: return json({ type: 'request', id: String(i), method: 'fs/read', params: { path: r() < 0.5 ? 123 : '../'.repeat(50) + 'etc/shadow' } });
-    case 3: return json({ type: 'request', id: 'x'.repeat(Math.floor(r() * 200)), method: 'kernel/ping' });
-    case 4: return json({ type: ['hello', 'cancel', 'response', 'welcome', 'event', 42][Math.floor(r() * 6)], id: i });
-    case 5: return json([null, 1, 'str', { deeply: { nested: [1, 2, { x: 'y'.repeat(1000) }] } }][Math.floor(r() * 4)]);
-    case 6: return json({ type: 'request', id: `m${i}`, method: 'no/such/' + i, params: {} });
-    case 7: return { bytes: header(0), fatal: true };
-    default: return json({ type: 'cancel', id: String(Math.floor(r() * 1000)) });
+    case 0:
+      return { bytes: Buffer.concat([header(MAX_FRAME_BYTES + 1 + Math.floor(r() * 1e6))]), fatal: true };
+    case 1: {
+      const b = Buffer.from(Array.from({ length: 1 + Math.floor(r() * 64) }, () => Math.floor(r() * 256)));
+      return { bytes: Buffer.concat([header(b.length), b]), fatal: false };
+    }
+    case 2:
+      return json({
+        type: 'request',
+        id: String(i),
+        method: 'fs/read',
+        params: { path: r() < 0.5 ? 123 : '../'.repeat(50) + 'etc/shadow' },
+      });
+    case 3:
+      return json({ type: 'request', id: 'x'.repeat(Math.floor(r() * 200)), method: 'kernel/ping' });
+    case 4:
+      return json({ type: ['hello', 'cancel', 'response', 'welcome', 'event', 42][Math.floor(r() * 6)], id: i });
+    case 5:
+      return json([null, 1, 'str', { deeply: { nested: [1, 2, { x: 'y'.repeat(1000) }] } }][Math.floor(r() * 4)]);
+    case 6:
+      return json({ type: 'request', id: `m${i}`, method: 'no/such/' + i, params: {} });
+    case 7:
+      return { bytes: header(0), fatal: true };
+    default:
+      return json({ type: 'cancel', id: String(Math.floor(r() * 1000)) });
   }
 }
 
@@ -49,15 +69,22 @@ async function session(sup: KernelSupervisor, frames: Buffer[], closeEarly: bool
       if (closeEarly) s.write(Buffer.concat([header(100), Buffer.alloc(10, 1)]));
       s.end();
     });
-    setTimeout(() => { s.destroy(); resolve(); }, 10_000).unref();
+    setTimeout(() => {
+      s.destroy();
+      resolve();
+    }, 10_000).unref();
   });
 }
 
 describe('kernel under malformed input (docker)', function () {
   this.timeout(180_000);
   let sup: KernelSupervisor;
-  before(async () => { sup = await startKernel('docker', tempWorkspace()); });
-  after(async () => { if (sup) await removeKernel(sup); });
+  before(async () => {
+    sup = await startKernel('docker', tempWorkspace());
+  });
+  after(async () => {
+    if (sup) await removeKernel(sup);
+  });
 
   it('survives 5,000 random and malformed frames and still answers', async () => {
     const client = await sup.ready();

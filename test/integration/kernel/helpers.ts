@@ -14,7 +14,10 @@ export function tempWorkspace(): { workspace: string; stateRoot: string } {
   return { workspace, stateRoot: path.join(base, 'state') };
 }
 
-export async function startKernel(runtime: 'docker' | 'podman', opts: { workspace: string; stateRoot: string; policiesDir?: string }): Promise<KernelSupervisor> {
+export async function startKernel(
+  runtime: 'docker' | 'podman',
+  opts: { workspace: string; stateRoot: string; policiesDir?: string },
+): Promise<KernelSupervisor> {
   return KernelSupervisor.start({ ...opts, runtime, maxRestarts: 5 });
 }
 
@@ -22,6 +25,12 @@ export async function startKernel(runtime: 'docker' | 'podman', opts: { workspac
 export async function removeKernel(sup: KernelSupervisor): Promise<void> {
   const name = `airlock-kernel-${sup.paths.id}`;
   sup.dispose();
-  await sup.engine.docker.getContainer(name).remove({ force: true }).catch(() => undefined);
-  await sup.engine.docker.getVolume(`airlock-outputs-${sup.paths.id}`).remove().catch(() => undefined);
+  await sup.engine.docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => undefined);
+  await sup.engine.docker
+    .getVolume(`airlock-outputs-${sup.paths.id}`)
+    .remove()
+    .catch(() => undefined);
 }

@@ -13,8 +13,12 @@ for (const engine of ENGINES) {
   describe(`kernel on ${engine}`, function () {
     this.timeout(120_000);
     let sup: KernelSupervisor;
-    before(async () => { sup = await startKernel(engine, tempWorkspace()); });
-    after(async () => { if (sup) await removeKernel(sup); });
+    before(async () => {
+      sup = await startKernel(engine, tempWorkspace());
+    });
+    after(async () => {
+      if (sup) await removeKernel(sup);
+    });
 
     it('answers ping and describes itself as running in a container', async () => {
       const client = await sup.ready();
@@ -29,8 +33,14 @@ for (const engine of ENGINES) {
       const client = await sup.ready();
       const r = await client.request('fs/read', { path: 'src/hello.ts' });
       assert.equal(r.content, 'export const hello = "world";\n');
-      await assert.rejects(client.request('fs/read', { path: '../../etc/passwd' }), (e: AirlockError) => e.code === ErrorCodes.PathOutsideWorkspace);
-      await assert.rejects(client.request('fs/read', { path: '/etc/passwd' }), (e: AirlockError) => e.code === ErrorCodes.PathOutsideWorkspace);
+      await assert.rejects(
+        client.request('fs/read', { path: '../../etc/passwd' }),
+        (e: AirlockError) => e.code === ErrorCodes.PathOutsideWorkspace,
+      );
+      await assert.rejects(
+        client.request('fs/read', { path: '/etc/passwd' }),
+        (e: AirlockError) => e.code === ErrorCodes.PathOutsideWorkspace,
+      );
     });
 
     it('mounts the workspace read-only and runs with a read-only root, no capabilities', async () => {
@@ -51,7 +61,14 @@ for (const engine of ENGINES) {
       const states: string[] = [];
       const sub = sup.onDidChangeState((s) => states.push(s.type));
       assert.equal(spawnSync('kill', ['-9', String(before.State.Pid)]).status, 0);
-      await new Promise<void>((resolve) => { const s = sup.onDidChangeState((st) => { if (st.type === 'ready') { s.dispose(); resolve(); } }); });
+      await new Promise<void>((resolve) => {
+        const s = sup.onDidChangeState((st) => {
+          if (st.type === 'ready') {
+            s.dispose();
+            resolve();
+          }
+        });
+      });
       sub.dispose();
       assert.ok(states.includes('restarting'), states.join(','));
       const info = await (await sup.ready()).request('kernel/info', {});
@@ -60,14 +77,20 @@ for (const engine of ENGINES) {
 
     it('refuses a client with a wrong token', async () => {
       const client = new RpcClient(await connectSocket(sup.paths.socket));
-      await assert.rejects(client.handshake({ name: 'intruder', version: '0' }, 'f'.repeat(64), { timeoutMs: 5000 }), (e: AirlockError) => e.code === ErrorCodes.Unauthorized);
+      await assert.rejects(
+        client.handshake({ name: 'intruder', version: '0' }, 'f'.repeat(64), { timeoutMs: 5000 }),
+        (e: AirlockError) => e.code === ErrorCodes.Unauthorized,
+      );
       client.dispose();
     });
 
     it('drops connections from a foreign uid (SO_PEERCRED) even with the right token', async () => {
       // Open every directory on the way to the socket so only the kernel's peer check can refuse.
       const opened: string[] = [];
-      for (let d = sup.paths.socketDir; d !== '/' && !d.endsWith('/tmp'); d = path.dirname(d)) { fs.chmodSync(d, 0o755); opened.push(d); }
+      for (let d = sup.paths.socketDir; d !== '/' && !d.endsWith('/tmp'); d = path.dirname(d)) {
+        fs.chmodSync(d, 0o755);
+        opened.push(d);
+      }
       const token = fs.readFileSync(sup.paths.token, 'utf8');
       // A child running as nobody connects and reports whether the kernel said anything.
       const script = `const net=require('net');const s=net.connect(${JSON.stringify(sup.paths.socket)});let got=0;

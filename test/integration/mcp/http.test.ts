@@ -24,14 +24,18 @@ function policies(base: string): string {
   const shipped = fs.readFileSync(file, 'utf8');
   const cut = shipped.indexOf('\n  - id: mcp-tools-ask');
   assert.ok(cut > 0, 'the shipped explore policy asks about MCP tools');
-  fs.writeFileSync(file, shipped.slice(0, cut) + `
+  fs.writeFileSync(
+    file,
+    shipped.slice(0, cut) +
+      `
   - id: mcp-web-allow
     effect: allow
     subjects: ["agent:*"]
     actions: ["tool.call"]
     resources: ["mcp:web/*"]
     reason: the test's own server
-`);
+`,
+  );
   return dir;
 }
 
@@ -46,11 +50,25 @@ describe('streamable-HTTP MCP server in a sandbox (SDK server, relay, replay tas
   before(async () => {
     ({ base, workspace } = sampleWorkspace());
     pkg = path.join(base, 'pkg-web');
-    await esbuild.build({ entryPoints: [path.join(REPO, 'test', 'unit', 'mcp', 'http-server.ts')], outfile: path.join(pkg, 'server.js'), bundle: true,
-      platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', nodePaths: [path.join(REPO, 'node_modules')] });
+    await esbuild.build({
+      entryPoints: [path.join(REPO, 'test', 'unit', 'mcp', 'http-server.ts')],
+      outfile: path.join(pkg, 'server.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+      nodePaths: [path.join(REPO, 'node_modules')],
+    });
     for (const d of [base, pkg]) fs.chmodSync(d, 0o755);
     fs.chmodSync(path.join(pkg, 'server.js'), 0o644);
-    sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2, policiesDir: policies(base) });
+    sup = await KernelSupervisor.start({
+      workspace,
+      stateRoot: path.join(base, 'state'),
+      runtime: 'docker',
+      maxRestarts: 2,
+      policiesDir: policies(base),
+    });
     client = await sup.ready();
   });
 
@@ -63,14 +81,29 @@ describe('streamable-HTTP MCP server in a sandbox (SDK server, relay, replay tas
     events.flatMap((e) => (e.type === 'tool-result' ? [e.result] : [])).find((r) => r.toolCallId === id)!;
 
   it('starts it in its sandbox, lists its tools over HTTP, and a task calls them; a server that exits is marked failed', async () => {
-    const { servers } = await client.request('mcp/configure', { servers: [{ name: 'web', command: 'node', args: ['/mcp/pkg/server.js'],
-      env: { PORT: '3000' }, package: { hostDir: pkg, sha256: contentHash(pkg) }, http: { port: 3000, path: '/mcp' }, callTimeoutMs: 10_000 }] },
-    { timeoutMs: 300_000 });
+    const { servers } = await client.request(
+      'mcp/configure',
+      {
+        servers: [
+          {
+            name: 'web',
+            command: 'node',
+            args: ['/mcp/pkg/server.js'],
+            env: { PORT: '3000' },
+            package: { hostDir: pkg, sha256: contentHash(pkg) },
+            http: { port: 3000, path: '/mcp' },
+            callTimeoutMs: 10_000,
+          },
+        ],
+      },
+      { timeoutMs: 300_000 },
+    );
     assert.equal(servers[0].state, 'ready', servers[0].reason);
     assert.deepEqual(servers[0].tools, ['mcp.web.echo', 'mcp.web.big', 'mcp.web.exit']);
     const sb = (await client.request('sandbox/list', {})).sandboxes.find((s) => s.id === servers[0].sandbox)!;
     assert.equal(sb.template, 'mcp-server');
-    const start = (await client.request('audit/query', { resource: 'mcp:web', action: 'mcp.server.start', limit: 5, payloads: true })).entries;
+    const start = (await client.request('audit/query', { resource: 'mcp:web', action: 'mcp.server.start', limit: 5, payloads: true }))
+      .entries;
     assert.deepEqual((start[0].payload as { transport?: unknown }).transport, { type: 'http', port: 3000, path: '/mcp' });
 
     writeReplay(workspace, 'mcp-http', [
@@ -89,7 +122,9 @@ describe('streamable-HTTP MCP server in a sandbox (SDK server, relay, replay tas
     const after = byId(run.events, 'w3');
     assert.equal(after.error?.code, 'MCP_SERVER_FAILED', after.content);
     assert.equal(byId(run.events, 'w4').ok, true, 'the task went on with its other tools');
-    const d = (await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20, payloads: true })).entries;
+    const d = (
+      await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20, payloads: true })
+    ).entries;
     const w1 = d.find((e) => (e.payload as { callId?: string }).callId === 'w1')!;
     assert.equal(w1.decision, 'allow');
     assert.equal((w1.payload as { argumentsSha256?: string }).argumentsSha256, argumentsDigest({ text: 'over http' }));

@@ -44,14 +44,26 @@ describe('remote streamable-HTTP MCP server through the egress proxy (docker)', 
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
     const policy = new PolicyEngine({ mode: 'explore' });
     policy.loadParsed(() => [parsePolicyText(POLICY, 'remote-mcp.yaml')]);
-    const resolve = (host: string) => (host === 'mcp.test' ? Promise.resolve(['127.0.0.1']) : Promise.reject(new Error(`ENOTFOUND ${host}`)));
+    const resolve = (host: string) =>
+      host === 'mcp.test' ? Promise.resolve(['127.0.0.1']) : Promise.reject(new Error(`ENOTFOUND ${host}`));
     const egress = kernelEgress({ policy, audit: audit.source, stateDir: state, resolve });
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ws-'));
     fs.chmodSync(ws, 0o755);
-    m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(undefined, '1000:1000'), workspaceHost: ws, egress, pools: false });
+    m = new SandboxManager({
+      runtime: createRuntime('docker'),
+      templates: loadTemplates(undefined, '1000:1000'),
+      workspaceHost: ws,
+      egress,
+      pools: false,
+    });
     await m.start();
-    servers = new McpServers({ sandboxes: m, audit: () => ({ append: (i, o) => Promise.resolve(audit.source().append(i, o)) }), managed: loadManaged([]),
-      version: '0.0.0', addSecret: () => undefined });
+    servers = new McpServers({
+      sandboxes: m,
+      audit: () => ({ append: (i, o) => Promise.resolve(audit.source().append(i, o)) }),
+      managed: loadManaged([]),
+      version: '0.0.0',
+      addSecret: () => undefined,
+    });
   });
 
   after(async () => {
@@ -80,7 +92,13 @@ describe('remote streamable-HTTP MCP server through the egress proxy (docker)', 
     const r = await spec.run({ text: 'from afar' }, { signal: new AbortController().signal } as Parameters<typeof spec.run>[1]);
     assert.deepEqual(r.content, 'echo: from afar');
     const connects = audit.of('net.connect');
-    assert.ok(connects.some((e) => e.subject === 'plugin:mcp:remote' && e.decision === 'allow' && e.resource === `mcp.test:${port}`), JSON.stringify(connects));
-    assert.ok(connects.some((e) => e.subject === 'plugin:mcp:other' && e.decision === 'deny'), JSON.stringify(connects));
+    assert.ok(
+      connects.some((e) => e.subject === 'plugin:mcp:remote' && e.decision === 'allow' && e.resource === `mcp.test:${port}`),
+      JSON.stringify(connects),
+    );
+    assert.ok(
+      connects.some((e) => e.subject === 'plugin:mcp:other' && e.decision === 'deny'),
+      JSON.stringify(connects),
+    );
   });
 });

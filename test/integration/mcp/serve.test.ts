@@ -36,7 +36,9 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
     fs.writeFileSync(path.join(ws, 'a.txt'), 'hello from the workspace\n');
     fs.writeFileSync(path.join(ws, '.env'), 'API_TOKEN=do-not-read-me\n');
     client = new Client({ name: 'airlock-test', version: '1.0.0' });
-    await connectNode(client, cli(), ['mcp', 'serve', '--workspace', ws, '--mode', 'explore'], elsewhere, env, (c) => { stderr += c; });
+    await connectNode(client, cli(), ['mcp', 'serve', '--workspace', ws, '--mode', 'explore'], elsewhere, env, (c) => {
+      stderr += c;
+    });
   });
 
   after(() => cleanUp(client, ws, base));
@@ -70,15 +72,21 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
   });
 
   it('exec runs in a sandbox that sees the workspace; what it writes does not reach the workspace', async () => {
-    const r = await call('exec', { argv: ['node', '-e', `const fs = require('fs'); fs.writeFileSync('made-by-exec.txt', 'exec wrote this\\n');
-      console.log('sandbox:' + require('os').hostname() + ':' + fs.readFileSync('a.txt', 'utf8').trim())`] });
+    const r = await call('exec', {
+      argv: [
+        'node',
+        '-e',
+        `const fs = require('fs'); fs.writeFileSync('made-by-exec.txt', 'exec wrote this\\n');
+      console.log('sandbox:' + require('os').hostname() + ':' + fs.readFileSync('a.txt', 'utf8').trim())`,
+      ],
+    });
     assert.notEqual(r.isError, true, text(r));
     const m = /sandbox:(\S+):hello from the workspace/.exec(text(r));
     assert.ok(m, text(r));
     assert.notEqual(m[1], os.hostname(), 'ran on the host');
     assert.ok(!fs.existsSync(path.join(ws, 'made-by-exec.txt')));
     const seen = await call('fs_read', { path: 'made-by-exec.txt' });
-    assert.match(text(seen), /exec wrote this/, 'reads see the session\'s own changes');
+    assert.match(text(seen), /exec wrote this/, "reads see the session's own changes");
   });
 
   it('fs_write goes to the output volume, not the workspace', async () => {
@@ -110,12 +118,21 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
 
     const exported = await airlock(['audit', 'export', '--format', 'jsonl', '--session', session, '--workspace', ws]);
     assert.equal(exported.status, 0, exported.stderr);
-    const entries = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; action: string; resource: string; decision: string | null });
+    const entries = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { subject: string; action: string; resource: string; decision: string | null });
     const decisions = entries.filter((e) => e.action === 'tool.decision');
     assert.equal(decisions.length, 6, JSON.stringify(decisions));
     assert.deepEqual([...new Set(decisions.map((e) => e.subject))], ['mcp:airlock-test']);
-    assert.ok(decisions.some((e) => e.resource === 'fs.read' && e.decision === 'deny'), 'the denied read is in the trail');
-    assert.ok(decisions.some((e) => e.resource === 'fs.write' && e.decision === 'deny'), 'the ask it could not put is a recorded deny');
+    assert.ok(
+      decisions.some((e) => e.resource === 'fs.read' && e.decision === 'deny'),
+      'the denied read is in the trail',
+    );
+    assert.ok(
+      decisions.some((e) => e.resource === 'fs.write' && e.decision === 'deny'),
+      'the ask it could not put is a recorded deny',
+    );
     assert.ok(decisions.some((e) => e.resource === 'exec' && e.decision === 'allow'));
     assert.ok(entries.some((e) => e.action === 'external.open' && e.subject === 'mcp:airlock-test'));
     assert.ok(entries.some((e) => e.action === 'task.patches'));
@@ -129,11 +146,24 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
       asked.push(message);
       return message.includes('ci.yml') ? { action: 'accept', content: { decision: 'allow' } } : { action: 'decline' };
     });
-    await c.connect(new StdioClientTransport({ command: process.execPath, args: [cli(), 'mcp', 'serve', '--workspace', ws, '--mode', 'explore'],
-      cwd: elsewhere, env: env as Record<string, string>, stderr: 'pipe' }));
-    const allowed = (await c.callTool({ name: 'fs_write', arguments: { path: '.github/workflows/ci.yml', content: 'on: push\n' } })) as CallToolResult;
+    await c.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [cli(), 'mcp', 'serve', '--workspace', ws, '--mode', 'explore'],
+        cwd: elsewhere,
+        env: env as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    );
+    const allowed = (await c.callTool({
+      name: 'fs_write',
+      arguments: { path: '.github/workflows/ci.yml', content: 'on: push\n' },
+    })) as CallToolResult;
     assert.notEqual(allowed.isError, true, text(allowed));
-    const declined = (await c.callTool({ name: 'fs_write', arguments: { path: '.github/workflows/release.yml', content: 'on: tag\n' } })) as CallToolResult;
+    const declined = (await c.callTool({
+      name: 'fs_write',
+      arguments: { path: '.github/workflows/release.yml', content: 'on: tag\n' },
+    })) as CallToolResult;
     assert.equal(declined.isError, true);
     assert.match(text(declined), /declined/);
     assert.equal(asked.length, 2);
@@ -143,8 +173,25 @@ describe('airlock mcp serve (MCP SDK client, shipped CLI, Docker)', function () 
     const m = /^(\S+)\s+pending\s+1 files.*task (task_mcp_\w+)/m.exec(listed);
     assert.ok(m, listed);
     assert.ok(!fs.existsSync(path.join(ws, '.github')), 'the workspace changed before a merge');
-    const exported = await airlock(['audit', 'export', '--format', 'jsonl', '--session', m[2], '--action', 'tool.approval', '--workspace', ws]);
-    const answers = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subject: string; decision: string });
-    assert.deepEqual(answers.map((a) => `${a.subject} ${a.decision}`), ['mcp:elicit-test allow', 'mcp:elicit-test deny']);
+    const exported = await airlock([
+      'audit',
+      'export',
+      '--format',
+      'jsonl',
+      '--session',
+      m[2],
+      '--action',
+      'tool.approval',
+      '--workspace',
+      ws,
+    ]);
+    const answers = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { subject: string; decision: string });
+    assert.deepEqual(
+      answers.map((a) => `${a.subject} ${a.decision}`),
+      ['mcp:elicit-test allow', 'mcp:elicit-test deny'],
+    );
   });
 });

@@ -39,14 +39,18 @@ function policies(base: string): string {
   const shipped = fs.readFileSync(file, 'utf8');
   const cut = shipped.indexOf('\n  - id: mcp-tools-ask');
   assert.ok(cut > 0, 'the shipped explore policy asks about MCP tools');
-  fs.writeFileSync(file, shipped.slice(0, cut) + `
+  fs.writeFileSync(
+    file,
+    shipped.slice(0, cut) +
+      `
   - id: mcp-env-deny
     effect: deny
     subjects: ["agent:*"]
     actions: ["tool.call"]
     resources: ["mcp:everything/get-env"]
     reason: the server's environment holds its secrets
-`);
+`,
+  );
   return dir;
 }
 
@@ -61,19 +65,47 @@ describe('MCP servers in sandboxes (npm server-everything, replay task, Docker)'
   before(async () => {
     ({ base, workspace } = sampleWorkspace());
     const everything = path.join(base, 'pkg-everything');
-    execFileSync('npm', ['install', '--prefix', everything, '--ignore-scripts', '--no-audit', '--no-fund', EVERYTHING], { stdio: 'pipe', timeout: 300_000 });
+    execFileSync('npm', ['install', '--prefix', everything, '--ignore-scripts', '--no-audit', '--no-fund', EVERYTHING], {
+      stdio: 'pipe',
+      timeout: 300_000,
+    });
     const fake = path.join(base, 'pkg-fake');
     fs.mkdirSync(fake);
     fs.writeFileSync(path.join(fake, 'server.js'), FAKE);
     for (const d of [base, everything, fake]) fs.chmodSync(d, 0o755);
-    const bin = JSON.parse(fs.readFileSync(path.join(everything, 'node_modules', EVERYTHING, 'package.json'), 'utf8')).bin['mcp-server-everything'];
-    sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2, policiesDir: policies(base) });
+    const bin = JSON.parse(fs.readFileSync(path.join(everything, 'node_modules', EVERYTHING, 'package.json'), 'utf8')).bin[
+      'mcp-server-everything'
+    ];
+    sup = await KernelSupervisor.start({
+      workspace,
+      stateRoot: path.join(base, 'state'),
+      runtime: 'docker',
+      maxRestarts: 2,
+      policiesDir: policies(base),
+    });
     client = await sup.ready();
-    const { servers } = await client.request('mcp/configure', { servers: [
-      { name: 'everything', command: 'node', args: [`/mcp/pkg/node_modules/${EVERYTHING}/${bin}`, 'stdio'], env: { EVERYTHING_TOKEN: secret },
-        package: { hostDir: everything, sha256: contentHash(everything) } },
-      { name: 'fake', command: 'node', args: ['/mcp/pkg/server.js'], package: { hostDir: fake, sha256: contentHash(fake) }, callTimeoutMs: 3000 },
-    ] }, { timeoutMs: 300_000 });
+    const { servers } = await client.request(
+      'mcp/configure',
+      {
+        servers: [
+          {
+            name: 'everything',
+            command: 'node',
+            args: [`/mcp/pkg/node_modules/${EVERYTHING}/${bin}`, 'stdio'],
+            env: { EVERYTHING_TOKEN: secret },
+            package: { hostDir: everything, sha256: contentHash(everything) },
+          },
+          {
+            name: 'fake',
+            command: 'node',
+            args: ['/mcp/pkg/server.js'],
+            package: { hostDir: fake, sha256: contentHash(fake) },
+            callTimeoutMs: 3000,
+          },
+        ],
+      },
+      { timeoutMs: 300_000 },
+    );
     for (const s of servers) assert.equal(s.state, 'ready', `${s.name}: ${s.reason}`);
   });
 
@@ -94,7 +126,7 @@ describe('MCP servers in sandboxes (npm server-everything, replay task, Docker)'
     assert.match(every.sandbox ?? '', /^sbx-/);
   });
 
-  it('runs an allowed call in the sandbox, reports a denied one to the model, and audits both with the arguments\' digest', async () => {
+  it("runs an allowed call in the sandbox, reports a denied one to the model, and audits both with the arguments' digest", async () => {
     writeReplay(workspace, 'mcp-calls', [
       [text('Echo, then the environment.'), ...call(0, 'e1', 'mcp.everything.echo', { message: 'hello from the task' }), fin('tool-calls')],
       [...call(0, 'e2', 'mcp.everything.get-env', {}), fin('tool-calls')],
@@ -110,8 +142,10 @@ describe('MCP servers in sandboxes (npm server-everything, replay task, Docker)'
     assert.equal(env.ok, false);
     assert.equal(env.error?.code, 'POLICY_DENIED');
     assert.match(env.content, /environment holds its secrets/);
-    assert.ok(!JSON.stringify(run.events).includes(secret), 'the server\'s secret never reaches the model');
-    const entries = (await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20, payloads: true })).entries;
+    assert.ok(!JSON.stringify(run.events).includes(secret), "the server's secret never reaches the model");
+    const entries = (
+      await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20, payloads: true })
+    ).entries;
     const e1 = entries.find((e) => (e.payload as { callId?: string }).callId === 'e1')!;
     const e2 = entries.find((e) => (e.payload as { callId?: string }).callId === 'e2')!;
     assert.equal(e1.decision, 'allow');
@@ -143,7 +177,8 @@ describe('MCP servers in sandboxes (npm server-everything, replay task, Docker)'
     assert.equal(fake.state, 'failed');
     assert.match(fake.reason ?? '', /did not answer a call of hang/);
     assert.deepEqual(fake.tools, []);
-    const failed = (await client.request('audit/query', { action: 'mcp.server.failed', resource: 'mcp:fake', limit: 5, payloads: true })).entries;
+    const failed = (await client.request('audit/query', { action: 'mcp.server.failed', resource: 'mcp:fake', limit: 5, payloads: true }))
+      .entries;
     assert.equal(failed.length, 1);
   });
 
@@ -151,10 +186,26 @@ describe('MCP servers in sandboxes (npm server-everything, replay task, Docker)'
     const cfg = (await client.request('mcp/list', {})).servers.map((s) => s.name);
     assert.ok(cfg.includes('fake'));
     const fakeDir = path.join(base, 'pkg-fake');
-    const again = await client.request('mcp/configure', { servers: [
-      { name: 'fake', command: 'node', args: ['/mcp/pkg/server.js'], package: { hostDir: fakeDir, sha256: contentHash(fakeDir) }, callTimeoutMs: 3000 },
-    ] }, { timeoutMs: 300_000 });
-    assert.deepEqual(again.servers.map((s) => [s.name, s.state]), [['fake', 'ready']], 'the failed server was restarted, everything removed');
+    const again = await client.request(
+      'mcp/configure',
+      {
+        servers: [
+          {
+            name: 'fake',
+            command: 'node',
+            args: ['/mcp/pkg/server.js'],
+            package: { hostDir: fakeDir, sha256: contentHash(fakeDir) },
+            callTimeoutMs: 3000,
+          },
+        ],
+      },
+      { timeoutMs: 300_000 },
+    );
+    assert.deepEqual(
+      again.servers.map((s) => [s.name, s.state]),
+      [['fake', 'ready']],
+      'the failed server was restarted, everything removed',
+    );
     writeReplay(workspace, 'mcp-crash', [
       [...call(0, 'c1', 'mcp.fake.crash', {}), fin('tool-calls')],
       [...call(0, 'c2', 'fs.read', { path: 'package.json' }), fin('tool-calls')],
@@ -175,9 +226,11 @@ describe('MCP servers in sandboxes (npm server-everything, replay task, Docker)'
     const fakeDir = path.join(base, 'pkg-fake');
     const pinned = contentHash(fakeDir);
     fs.appendFileSync(path.join(fakeDir, 'server.js'), '\n// changed\n');
-    const r = await client.request('mcp/configure', { servers: [
-      { name: 'fake', command: 'node', args: ['/mcp/pkg/server.js'], package: { hostDir: fakeDir, sha256: pinned } },
-    ] }, { timeoutMs: 300_000 });
+    const r = await client.request(
+      'mcp/configure',
+      { servers: [{ name: 'fake', command: 'node', args: ['/mcp/pkg/server.js'], package: { hostDir: fakeDir, sha256: pinned } }] },
+      { timeoutMs: 300_000 },
+    );
     assert.equal(r.servers[0].state, 'failed');
     assert.match(r.servers[0].reason ?? '', /changed since it was added/);
   });

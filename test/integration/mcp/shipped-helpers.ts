@@ -9,7 +9,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
 
-export interface Ran { status: number | null; stdout: string; stderr: string }
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** What the packaged folder holds besides dist/ (the kernel reads them at the package root). */
 export const PACKAGE_FOLDERS = ['dist', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples'];
@@ -24,9 +28,14 @@ export function copyPackage(dest: string, files: string[] = [...PACKAGE_FOLDERS,
 export function runNode(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (c) => { out += String(c); });
-    p.stderr.on('data', (c) => { err += String(c); });
+    let out = '',
+      err = '';
+    p.stdout.on('data', (c) => {
+      out += String(c);
+    });
+    p.stderr.on('data', (c) => {
+      err += String(c);
+    });
     p.on('close', (status) => resolve({ status, stdout: out, stderr: err }));
   });
 }
@@ -34,10 +43,21 @@ export function runNode(script: string, args: string[], cwd: string, env: NodeJS
 export const toolText = (r: CallToolResult): string => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
 
 /** Connects the SDK's client to `node script ...args` over stdio; the server's stderr (its progress) goes to `onStderr`. */
-export async function connectNode(client: Client, script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv,
-  onStderr: (chunk: string) => void): Promise<void> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [script, ...args], cwd,
-    env: env as Record<string, string>, stderr: 'pipe' });
+export async function connectNode(
+  client: Client,
+  script: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  onStderr: (chunk: string) => void,
+): Promise<void> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [script, ...args],
+    cwd,
+    env: env as Record<string, string>,
+    stderr: 'pipe',
+  });
   transport.stderr?.on('data', (c) => onStderr(String(c)));
   await client.connect(transport);
 }

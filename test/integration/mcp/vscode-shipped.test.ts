@@ -15,7 +15,7 @@ import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/
 import { assets } from '../../../protocol/src/node/assets';
 import { cleanUp, connectNode, copyPackage, runNode, toolText as text, waitForListing } from './shipped-helpers';
 
-describe('dist/mcp-serve.js from the .vsix\'s files, as VS Code starts it (MCP SDK client, Docker)', function () {
+describe("dist/mcp-serve.js from the .vsix's files, as VS Code starts it (MCP SDK client, Docker)", function () {
   this.timeout(600_000);
   const root = assets().root;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock vsix mcp '));
@@ -23,9 +23,15 @@ describe('dist/mcp-serve.js from the .vsix\'s files, as VS Code starts it (MCP S
   const ws = path.join(base, 'project');
   const elsewhere = path.join(base, 'somewhere else');
   // What VS Code's definition adds (ELECTRON_RUN_AS_NODE); nothing of the checkout on PATH; no loader options of the test.
-  const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_RUN_AS_NODE: '1',
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ELECTRON_RUN_AS_NODE: '1',
     AIRLOCK_STATE_ROOT: fs.mkdtempSync(path.join(os.tmpdir(), 'alvsmcp-')),
-    PATH: (process.env.PATH ?? '').split(path.delimiter).filter((d) => d && !path.resolve(d).startsWith(root)).join(path.delimiter) };
+    PATH: (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((d) => d && !path.resolve(d).startsWith(root))
+      .join(path.delimiter),
+  };
   delete env.NODE_OPTIONS;
   delete env.NODE_PATH;
   const asked: string[] = [];
@@ -38,7 +44,10 @@ describe('dist/mcp-serve.js from the .vsix\'s files, as VS Code starts it (MCP S
     assert.ok(fs.existsSync(path.join(root, 'dist', 'mcp-serve.js')), 'npm run build first');
     const listed = spawnSync('npx', ['vsce', 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
     assert.equal(listed.status, 0, listed.stderr);
-    const files = listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    const files = listed.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     assert.ok(files.includes('dist/mcp-serve.js'), `the .vsix does not ship dist/mcp-serve.js:\n${files.join('\n')}`);
     assert.ok(!files.includes('dist/cli.js'), 'the .vsix ships the CLI: this test would not show the server needs none');
     copyPackage(pkg, files);
@@ -53,12 +62,14 @@ describe('dist/mcp-serve.js from the .vsix\'s files, as VS Code starts it (MCP S
       return { action: 'accept', content: { decision: 'allow' } };
     });
     const server = path.join(pkg, 'dist', 'mcp-serve.js');
-    await connectNode(client, server, ['--workspace', ws, '--mode', 'explore'], elsewhere, env, (c) => { stderr += c; });
+    await connectNode(client, server, ['--workspace', ws, '--mode', 'explore'], elsewhere, env, (c) => {
+      stderr += c;
+    });
   });
 
   after(() => cleanUp(client, ws, base));
 
-  it('lists Airlock\'s tools', async () => {
+  it("lists Airlock's tools", async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     for (const n of ['fs_read', 'fs_write', 'fs_edit', 'exec', 'search_grep']) {
       assert.ok(names.includes(n), `${n} in ${names.join(', ')}\n${stderr}`);
@@ -66,9 +77,15 @@ describe('dist/mcp-serve.js from the .vsix\'s files, as VS Code starts it (MCP S
   });
 
   it('exec runs in a sandbox that sees the workspace; its write stays out of the workspace', async () => {
-    const r = await call('exec', { argv: ['node', '-e', `const fs = require('fs');
+    const r = await call('exec', {
+      argv: [
+        'node',
+        '-e',
+        `const fs = require('fs');
       fs.writeFileSync('made-by-exec.txt', 'exec wrote this\\n');
-      console.log('sandbox:' + require('os').hostname() + ':' + fs.readFileSync('a.txt', 'utf8').trim())`] });
+      console.log('sandbox:' + require('os').hostname() + ':' + fs.readFileSync('a.txt', 'utf8').trim())`,
+      ],
+    });
     assert.notEqual(r.isError, true, `${text(r)}\n${stderr}`);
     const m = /sandbox:(\S+):hello from the workspace/.exec(text(r));
     assert.ok(m, text(r));
@@ -76,8 +93,8 @@ describe('dist/mcp-serve.js from the .vsix\'s files, as VS Code starts it (MCP S
     assert.ok(!fs.existsSync(path.join(ws, 'made-by-exec.txt')));
   });
 
-  it('fs_write goes to the session\'s output, not the workspace; a write the policy asks about is asked through the client', async () => {
-    const r = await call('fs_write', { path: 'notes/from-copilot.md', content: '# proposed by VS Code\'s agent\n' });
+  it("fs_write goes to the session's output, not the workspace; a write the policy asks about is asked through the client", async () => {
+    const r = await call('fs_write', { path: 'notes/from-copilot.md', content: "# proposed by VS Code's agent\n" });
     assert.notEqual(r.isError, true, `${text(r)}\n${stderr}`);
     assert.deepEqual(asked, []);
     const ci = await call('fs_write', { path: '.github/workflows/ci.yml', content: 'on: push\n' });

@@ -33,10 +33,17 @@ if (process.argv[1] === 'big') fs.writeFileSync('big.bin', Buffer.alloc(3 * 1024
 async function runSandbox(image: string, vol: OutputVolume, arg = ''): Promise<void> {
   const out = new PassThrough();
   let text = '';
-  out.on('data', (d) => { text += d; });
-  const [res, container] = await docker.run(image, ['node', '-e', SCRIPT, arg], out, {
-    HostConfig: { NetworkMode: 'none', ReadonlyRootfs: true, CapDrop: ['ALL'], Mounts: [{ Type: 'volume', Source: vol.volumeName, Target: '/ws' }] },
-  }) as [{ StatusCode: number }, Docker.Container];
+  out.on('data', (d) => {
+    text += d;
+  });
+  const [res, container] = (await docker.run(image, ['node', '-e', SCRIPT, arg], out, {
+    HostConfig: {
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      Mounts: [{ Type: 'volume', Source: vol.volumeName, Target: '/ws' }],
+    },
+  })) as [{ StatusCode: number }, Docker.Container];
   await container.remove({ force: true });
   assert.equal(res.StatusCode, 0, text);
 }
@@ -54,7 +61,19 @@ describe('patches: output volumes on the real Docker engine', function () {
   beforeEach(() => {
     base = tempDir('airlock-ovl-');
     ws = path.join(base, 'ws');
-    writeTree(ws, { 'a.txt': Array.from({ length: 10 }, (_, i) => `line ${i}\n`).join(''), 'b.txt': 'bye\n', 'c.txt': 'moving\n', 'run.sh': 'echo\n', 'pic.bin': Buffer.from([0, 1, 2]), 'dir/x.txt': 'x\n', 'dir/z.txt': 'z\n' }, 0o644);
+    writeTree(
+      ws,
+      {
+        'a.txt': Array.from({ length: 10 }, (_, i) => `line ${i}\n`).join(''),
+        'b.txt': 'bye\n',
+        'c.txt': 'moving\n',
+        'run.sh': 'echo\n',
+        'pic.bin': Buffer.from([0, 1, 2]),
+        'dir/x.txt': 'x\n',
+        'dir/z.txt': 'z\n',
+      },
+      0o644,
+    );
   });
   afterEach(async () => {
     for (const v of vols.splice(0)) await removeOutputVolume(v, docker);
@@ -62,7 +81,12 @@ describe('patches: output volumes on the real Docker engine', function () {
   });
 
   async function sandboxPatch(overlay: 'on' | 'off', arg = ''): Promise<{ set: PatchSet; vol: OutputVolume; svc: PatchService }> {
-    const vol = await createOutputVolume(`t${Date.now().toString(36)}${overlay}`, { engine: docker, outputRoot: path.join(base, 'out'), workspace: ws, overlay });
+    const vol = await createOutputVolume(`t${Date.now().toString(36)}${overlay}`, {
+      engine: docker,
+      outputRoot: path.join(base, 'out'),
+      workspace: ws,
+      overlay,
+    });
     vols.push(vol);
     const before = readTree(ws);
     await runSandbox(image, vol, arg);
@@ -76,11 +100,24 @@ describe('patches: output volumes on the real Docker engine', function () {
       const { set, vol, svc } = await sandboxPatch(overlay);
       assert.equal(vol.kind, overlay === 'on' ? 'overlay' : 'snapshot');
       if (overlay === 'off') assert.match(vol.reason ?? '', /turned off/);
-      assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}${f.type === 'rename' ? ` <- ${f.from}` : ''}`), [
-        'modify a.txt', 'delete b.txt', 'delete dir/x.txt', 'add dir/y.txt', 'delete dir/z.txt', 'rename moved/c.txt <- c.txt', 'add new.txt', 'binary pic.bin', 'mode run.sh',
-      ]);
+      assert.deepEqual(
+        set.files.map((f) => `${f.type} ${f.path}${f.type === 'rename' ? ` <- ${f.from}` : ''}`),
+        [
+          'modify a.txt',
+          'delete b.txt',
+          'delete dir/x.txt',
+          'add dir/y.txt',
+          'delete dir/z.txt',
+          'rename moved/c.txt <- c.txt',
+          'add new.txt',
+          'binary pic.bin',
+          'mode run.sh',
+        ],
+      );
       const a = set.files[0];
-      assert.ok(a.type === 'modify' && a.hunks.length === 1 && a.hunks[0].lines.includes('-line 3') && a.hunks[0].lines.includes('+line THREE'));
+      assert.ok(
+        a.type === 'modify' && a.hunks.length === 1 && a.hunks[0].lines.includes('-line 3') && a.hunks[0].lines.includes('+line THREE'),
+      );
       const m = set.files.find((f) => f.type === 'mode');
       assert.ok(m?.type === 'mode' && m.oldMode === 0o644 && m.newMode === 0o755);
       assert.deepEqual(set.blocked, []);
@@ -96,17 +133,31 @@ describe('patches: output volumes on the real Docker engine', function () {
       await svc.decide({ setId: set.id, items: set.files.map((f) => ({ path: f.path, decision: 'accept' as const })) });
       const plan = await svc.plan(set.id);
       assert.deepEqual(plan.conflicts, []);
-      await applyOps(plan.ops, { workspace: ws, journalDir: path.join(base, 'journal'), setId: set.id, blobs: { read: async (h, off, len) => svc.readBlob(set.id, h, off, len) } });
+      await applyOps(plan.ops, {
+        workspace: ws,
+        journalDir: path.join(base, 'journal'),
+        setId: set.id,
+        blobs: { read: async (h, off, len) => svc.readBlob(set.id, h, off, len) },
+      });
       assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8').split('\n')[3], 'line THREE');
       assert.equal(fs.readFileSync(path.join(ws, 'moved/c.txt'), 'utf8'), 'moving\n');
-      assert.equal(fs.existsSync(path.join(ws, 'c.txt')) || fs.existsSync(path.join(ws, 'b.txt')) || fs.existsSync(path.join(ws, 'dir/x.txt')), false);
+      assert.equal(
+        fs.existsSync(path.join(ws, 'c.txt')) || fs.existsSync(path.join(ws, 'b.txt')) || fs.existsSync(path.join(ws, 'dir/x.txt')),
+        false,
+      );
       assert.deepEqual([...fs.readFileSync(path.join(ws, 'pic.bin'))], [0, 1, 2, 3, 4, 5]);
       assert.equal(fs.statSync(path.join(ws, 'run.sh')).mode & 0o777, 0o755);
     });
   }
 
   it('reports a sandbox over its output quota as an error for that volume only', async () => {
-    const vol = await createOutputVolume(`q${Date.now().toString(36)}`, { engine: docker, outputRoot: path.join(base, 'out'), workspace: ws, overlay: 'on', quotaBytes: 1024 * 1024 });
+    const vol = await createOutputVolume(`q${Date.now().toString(36)}`, {
+      engine: docker,
+      outputRoot: path.join(base, 'out'),
+      workspace: ws,
+      overlay: 'on',
+      quotaBytes: 1024 * 1024,
+    });
     vols.push(vol);
     await runSandbox(image, vol, 'big');
     await assert.rejects(checkQuota(vol), (e: Error & { code?: string }) => e.code === 'PATCH_VOLUME_FULL');

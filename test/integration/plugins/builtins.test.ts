@@ -34,9 +34,16 @@ describe('built-in plugins in sandboxes (git-tool, test-tool; replay task, Docke
     // kernel's policy is the shipped explore policy (a person's own policies folder whose strict.yaml is explore's).
     const policies = path.join(base, 'policies');
     fs.mkdirSync(policies);
-    for (const m of ['strict', 'explore', 'debug']) fs.copyFileSync(path.join(assets().policiesDir, `${m === 'strict' ? 'explore' : m}.yaml`), path.join(policies, `${m}.yaml`));
+    for (const m of ['strict', 'explore', 'debug'])
+      fs.copyFileSync(path.join(assets().policiesDir, `${m === 'strict' ? 'explore' : m}.yaml`), path.join(policies, `${m}.yaml`));
     execFileSync('chmod', ['-R', 'a+rX', policies]);
-    sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2, policiesDir: policies });
+    sup = await KernelSupervisor.start({
+      workspace,
+      stateRoot: path.join(base, 'state'),
+      runtime: 'docker',
+      maxRestarts: 2,
+      policiesDir: policies,
+    });
     client = await sup.ready();
   });
 
@@ -49,10 +56,19 @@ describe('built-in plugins in sandboxes (git-tool, test-tool; replay task, Docke
     events.flatMap((e) => (e.type === 'tool-result' ? [e.result] : [])).find((r) => r.toolCallId === id)!;
 
   it('discovers the built-ins, pre-approves them at their shipped hash and starts each in its own sandbox', async () => {
-    const found = discoverPlugins({ workspace, env: { ...process.env, XDG_CONFIG_HOME: path.join(base, 'config') }, builtinDir: assets().builtinPluginsDir });
+    const found = discoverPlugins({
+      workspace,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(base, 'config') },
+      builtinDir: assets().builtinPluginsDir,
+    });
     const builtins = found.candidates.filter((c) => c.source === 'builtin');
-    assert.deepEqual(builtins.map((c) => [c.dir, c.approved]), [
-      [path.join(assets().builtinPluginsDir, 'git-tool'), undefined], [path.join(assets().builtinPluginsDir, 'test-tool'), undefined]]);
+    assert.deepEqual(
+      builtins.map((c) => [c.dir, c.approved]),
+      [
+        [path.join(assets().builtinPluginsDir, 'git-tool'), undefined],
+        [path.join(assets().builtinPluginsDir, 'test-tool'), undefined],
+      ],
+    );
     const { plugins } = await client.request('plugins/configure', { plugins: found.candidates }, { timeoutMs: 300_000 });
     for (const c of builtins) {
       const p = plugins.find((x) => x.sha256 === c.sha256)!;
@@ -61,24 +77,42 @@ describe('built-in plugins in sandboxes (git-tool, test-tool; replay task, Docke
       const sb = (await client.request('sandbox/list', {})).sandboxes.find((s) => s.id === p.sandbox)!;
       assert.equal(sb.template, 'tool-plugin-exec');
     }
-    assert.deepEqual(plugins.map((p) => p.name), ['git-tool', 'test-tool']);
-    assert.deepEqual(plugins.find((p) => p.name === 'git-tool')!.tools,
-      ['plugin.git-tool.status', 'plugin.git-tool.diff', 'plugin.git-tool.log', 'plugin.git-tool.blame', 'plugin.git-tool.show']);
-    const approved = (await client.request('audit/query', { resource: 'plugin:git-tool', action: 'plugin.approved', limit: 5, payloads: true })).entries;
+    assert.deepEqual(
+      plugins.map((p) => p.name),
+      ['git-tool', 'test-tool'],
+    );
+    assert.deepEqual(plugins.find((p) => p.name === 'git-tool')!.tools, [
+      'plugin.git-tool.status',
+      'plugin.git-tool.diff',
+      'plugin.git-tool.log',
+      'plugin.git-tool.blame',
+      'plugin.git-tool.show',
+    ]);
+    const approved = (
+      await client.request('audit/query', { resource: 'plugin:git-tool', action: 'plugin.approved', limit: 5, payloads: true })
+    ).entries;
     assert.equal(approved.length, 1);
     assert.match(String((approved[0].payload as { reason?: string }).reason), /built-in plugin, pre-approved/);
   });
 
-  it('a replayed task reads the repository\'s history and runs the tests, per test, changing nothing', async () => {
+  it("a replayed task reads the repository's history and runs the tests, per test, changing nothing", async () => {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: workspace, encoding: 'utf8' });
     writeReplay(workspace, 'builtins', [
-      [text('History first.'), ...call(0, 'g1', 'plugin.git-tool.log', {}), ...call(1, 'g2', 'plugin.git-tool.blame', { path: 'a.txt', rev: 'HEAD' }),
-        fin('tool-calls')],
+      [
+        text('History first.'),
+        ...call(0, 'g1', 'plugin.git-tool.log', {}),
+        ...call(1, 'g2', 'plugin.git-tool.blame', { path: 'a.txt', rev: 'HEAD' }),
+        fin('tool-calls'),
+      ],
       [...call(0, 'g3', 'plugin.git-tool.diff', { path: 'a.txt' }), fin('tool-calls')],
       [...call(0, 't1', 'plugin.test-tool.run', {}), fin('tool-calls')],
       [text('Done.'), fin('stop')],
     ]);
-    const run = await runTask(client, { prompt: 'look at the history and run the tests', replay: '.replays/builtins.jsonl', mode: 'explore' });
+    const run = await runTask(client, {
+      prompt: 'look at the history and run the tests',
+      replay: '.replays/builtins.jsonl',
+      mode: 'explore',
+    });
     const end = await run.finished;
     assert.equal(end.status, 'completed', end.message);
     const log = byId(run.events, 'g1');
@@ -97,8 +131,16 @@ describe('built-in plugins in sandboxes (git-tool, test-tool; replay task, Docke
     assert.match(tests.content, /"tests":\[\{"name":"adds","status":"passed"\},\{"name":"subtracts wrongly","status":"failed"\}\]/);
     assert.equal(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: workspace, encoding: 'utf8' }), head, 'no commit was made');
     assert.equal(run.ready.length, 0, 'nothing was proposed');
-    const decisions = (await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20 })).entries;
-    assert.deepEqual(decisions.map((e) => [e.resource, e.decision]), [['plugin.git-tool.log', 'allow'], ['plugin.git-tool.blame', 'allow'],
-      ['plugin.git-tool.diff', 'allow'], ['plugin.test-tool.run', 'allow']]);
+    const decisions = (await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20 }))
+      .entries;
+    assert.deepEqual(
+      decisions.map((e) => [e.resource, e.decision]),
+      [
+        ['plugin.git-tool.log', 'allow'],
+        ['plugin.git-tool.blame', 'allow'],
+        ['plugin.git-tool.diff', 'allow'],
+        ['plugin.test-tool.run', 'allow'],
+      ],
+    );
   });
 });

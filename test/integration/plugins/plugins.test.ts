@@ -14,7 +14,7 @@ import { argumentsDigest } from '../../../kernel/src/mcp/tools';
 import { call, fin, removeKernel, runTask, sampleWorkspace, text, writeReplay } from '../agent/helpers';
 import { buildPlugin, HELLO_DIR } from '../../unit/plugins/example';
 
-describe('tool plugins in sandboxes (the SDK\'s example plugin, replay task, Docker)', function () {
+describe("tool plugins in sandboxes (the SDK's example plugin, replay task, Docker)", function () {
   this.timeout(600_000);
   let sup: KernelSupervisor;
   let client: RpcClient;
@@ -24,8 +24,12 @@ describe('tool plugins in sandboxes (the SDK\'s example plugin, replay task, Doc
   let netty: PluginCandidate;
 
   const candidate = (dir: string, approved?: string): PluginCandidate => ({
-    source: 'user', dir, manifest: JSON.parse(fs.readFileSync(path.join(dir, 'airlock-plugin.json'), 'utf8')), sha256: contentHash(dir),
-    ...(approved ? { approved } : {}) });
+    source: 'user',
+    dir,
+    manifest: JSON.parse(fs.readFileSync(path.join(dir, 'airlock-plugin.json'), 'utf8')),
+    sha256: contentHash(dir),
+    ...(approved ? { approved } : {}),
+  });
 
   before(async () => {
     ({ base, workspace } = sampleWorkspace());
@@ -33,8 +37,11 @@ describe('tool plugins in sandboxes (the SDK\'s example plugin, replay task, Doc
     const dir = await buildPlugin(HELLO_DIR, path.join(base, 'plugins', 'hello'));
     fs.chmodSync(path.dirname(dir), 0o755);
     // The same program, but its manifest asks for a host no policy rule gives it.
-    const nettyDir = await buildPlugin(HELLO_DIR, path.join(base, 'plugins', 'netty'),
-      (m) => ({ ...m, name: 'netty', capabilities: { ...(m.capabilities as object), network: ['example.com:443'] } }));
+    const nettyDir = await buildPlugin(HELLO_DIR, path.join(base, 'plugins', 'netty'), (m) => ({
+      ...m,
+      name: 'netty',
+      capabilities: { ...(m.capabilities as object), network: ['example.com:443'] },
+    }));
     hello = candidate(dir);
     netty = candidate(nettyDir);
     sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 2 });
@@ -60,7 +67,8 @@ describe('tool plugins in sandboxes (the SDK\'s example plugin, replay task, Doc
     assert.equal(n.state, 'failed');
     assert.match(n.reason ?? '', /refused: it asks for network example\.com:443, which the policy denies/);
     await assert.rejects(client.request('plugins/approve', { name: 'netty', sha256: netty.sha256 }), /PLUGIN_NOT_VERIFIED|is failed/);
-    const refused = (await client.request('audit/query', { resource: 'plugin:netty', action: 'plugin.failed', limit: 5, payloads: true })).entries;
+    const refused = (await client.request('audit/query', { resource: 'plugin:netty', action: 'plugin.failed', limit: 5, payloads: true }))
+      .entries;
     assert.equal(refused.length, 1);
   });
 
@@ -100,18 +108,32 @@ describe('tool plugins in sandboxes (the SDK\'s example plugin, replay task, Doc
     assert.ok(!fs.existsSync(path.join(workspace, 'NOTES.md')), 'the workspace is never written by a plugin');
     assert.equal(run.ready.length, 1);
     const { set } = await client.request('review/show', { id: run.ready[0].setId });
-    assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['add NOTES.md']);
-    const decisions = (await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20, payloads: true })).entries;
+    assert.deepEqual(
+      set.files.map((f) => `${f.type} ${f.path}`),
+      ['add NOTES.md'],
+    );
+    const decisions = (
+      await client.request('audit/query', { session: run.taskId, action: 'tool.decision', order: 'asc', limit: 20, payloads: true })
+    ).entries;
     const p1 = decisions.find((e) => (e.payload as { callId?: string }).callId === 'p1')!;
     assert.equal(p1.decision, 'allow');
     assert.equal(p1.resource, 'plugin.hello.greet');
     assert.equal((p1.payload as { argumentsSha256?: string }).argumentsSha256, argumentsDigest({ name: 'Ada' }));
     assert.equal((p1.payload as { pluginSha256?: string }).pluginSha256, hello.sha256);
     const write = (await client.request('audit/query', { session: run.taskId, action: 'plugin.write', limit: 5, payloads: true })).entries;
-    assert.deepEqual(write.map((e) => [e.resource, e.decision]), [['NOTES.md', 'allow']]);
+    assert.deepEqual(
+      write.map((e) => [e.resource, e.decision]),
+      [['NOTES.md', 'allow']],
+    );
     const logs = (await client.request('plugins/logs', { name: 'hello' })).lines;
-    assert.ok(logs.some((l) => /starting → ready/.test(l)), logs.join('\n'));
-    assert.ok(logs.some((l) => /stderr: info count-lines: counting package\.json/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /starting → ready/.test(l)),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) => /stderr: info count-lines: counting package\.json/.test(l)),
+      logs.join('\n'),
+    );
   });
 
   it('a plugin whose content changed since approval waits to be approved again; removing one stops it', async () => {
@@ -119,7 +141,10 @@ describe('tool plugins in sandboxes (the SDK\'s example plugin, replay task, Doc
     const changed = candidate(hello.dir, hello.sha256);
     assert.notEqual(changed.sha256, hello.sha256);
     const { plugins } = await client.request('plugins/configure', { plugins: [changed] }, { timeoutMs: 120_000 });
-    assert.deepEqual(plugins.map((p) => [p.name, p.state]), [['hello', 'verified']]);
+    assert.deepEqual(
+      plugins.map((p) => [p.name, p.state]),
+      [['hello', 'verified']],
+    );
     assert.match(plugins[0].reason ?? '', /changed since it was approved/);
     assert.equal((await client.request('plugins/remove', { name: 'hello' })).removed, true);
     assert.deepEqual((await client.request('plugins/list', {})).plugins, []);

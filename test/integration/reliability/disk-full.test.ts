@@ -19,7 +19,13 @@ function fill(dir: string): string {
     for (;;) fs.writeSync(fd, chunk);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-    for (let n = 4096; n >= 1; n = Math.floor(n / 2)) { try { for (;;) fs.writeSync(fd, chunk.subarray(0, n)); } catch { /* next size */ } }
+    for (let n = 4096; n >= 1; n = Math.floor(n / 2)) {
+      try {
+        for (;;) fs.writeSync(fd, chunk.subarray(0, n));
+      } catch {
+        /* next size */
+      }
+    }
   } finally {
     fs.closeSync(fd);
   }
@@ -45,19 +51,28 @@ describe('disk full: the state folder on a full filesystem (docker)', function (
       const filler = fill(stateRoot);
       // Full: a task is refused (its start cannot be recorded), with a code and a hint that say why.
       const refused = await runTask(client, { prompt: 'hello', replay: '.replays/hello.jsonl', mode: 'explore' }).then(
-        async (r) => ({ finished: await r.finished }), (e: AirlockError) => ({ error: e }));
+        async (r) => ({ finished: await r.finished }),
+        (e: AirlockError) => ({ error: e }),
+      );
       assert.ok('error' in refused, `a task started on a full disk must be refused, not run: ${JSON.stringify(refused)}`);
       assert.equal(refused.error.code, 'AUDIT_WRITE_FAILED');
       assert.match(refused.error.message, /audit write failed: .*(full|SQLITE_FULL)/i);
       assert.match(refused.error.hint ?? '', /free disk space/);
       // Reads still answer, and what was acknowledged before is all there, unchanged (nothing half-written).
       const during = new Map((await allEntries(client)).map((e) => [e.seq, e.hash]));
-      assert.deepEqual(acked.filter((e) => during.get(e.seq) !== e.hash).map((e) => e.seq), []);
+      assert.deepEqual(
+        acked.filter((e) => during.get(e.seq) !== e.hash).map((e) => e.seq),
+        [],
+      );
       fs.rmSync(filler);
       const again = await runTask(sup.client!, { prompt: 'hello', replay: '.replays/hello.jsonl', mode: 'explore' });
       assert.equal((await again.finished).status, 'completed');
       const after = new Map((await allEntries(sup.client!)).map((e) => [e.seq, e.hash]));
-      assert.deepEqual(acked.filter((e) => after.get(e.seq) !== e.hash).map((e) => e.seq), [], 'acknowledged entries survive');
+      assert.deepEqual(
+        acked.filter((e) => after.get(e.seq) !== e.hash).map((e) => e.seq),
+        [],
+        'acknowledged entries survive',
+      );
       assert.equal((await sup.client!.request('audit/verify', {})).type, 'intact');
       assert.equal(await pid(), kernelPid, 'the kernel did not restart');
     } finally {

@@ -25,15 +25,24 @@ describe('the container engine restarts under a running kernel (docker)', functi
       const t0 = Date.now();
       await clean.restart(10_000);
       const client = await sup.ready().catch((e: Error) => {
-        throw new Error(`${e.message}; states: ${JSON.stringify(states.map((x) => (x.type === 'failed' ? x.error.message : x.type === 'restarting' ? x.reason : x.type)))}`);
+        throw new Error(
+          `${e.message}; states: ${JSON.stringify(states.map((x) => (x.type === 'failed' ? x.error.message : x.type === 'restarting' ? x.reason : x.type)))}`,
+        );
       });
       await client.request('kernel/ping', {});
       const back = Date.now() - t0;
-      assert.ok(!states.some((s) => s.type === 'failed'), `never failed: ${JSON.stringify(states.map((s) => s.type === 'failed' ? s.error.message : s.type))}`);
-      assert.ok(states.some((s) => s.type === 'restarting' && /container engine is not answering/.test(s.reason)), 'it said it waits for the engine');
+      assert.ok(
+        !states.some((s) => s.type === 'failed'),
+        `never failed: ${JSON.stringify(states.map((s) => (s.type === 'failed' ? s.error.message : s.type)))}`,
+      );
+      assert.ok(
+        states.some((s) => s.type === 'restarting' && /container engine is not answering/.test(s.reason)),
+        'it said it waits for the engine',
+      );
       const after = await client.request('audit/verify', {});
       assert.equal(after.type, 'intact', JSON.stringify(after));
-      if (before.type === 'intact' && after.type === 'intact') assert.ok(after.lastSeq >= before.lastSeq, 'every entry acknowledged before is still there');
+      if (before.type === 'intact' && after.type === 'intact')
+        assert.ok(after.lastSeq >= before.lastSeq, 'every entry acknowledged before is still there');
       console.log(`      kernel answering again ${back} ms after the engine went down (10 s of it away)`);
     } finally {
       sup?.dispose();

@@ -18,7 +18,9 @@ export async function until<T>(what: string, f: () => Promise<T | undefined | fa
     try {
       const v = await f();
       if (v) return v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await sleep(every);
   }
@@ -32,7 +34,10 @@ export function treeHash(dir: string): string {
       const r = path.posix.join(rel, e.name);
       if (r === '.replays') continue;
       if (e.isDirectory()) walk(r);
-      else h.update(`${r}\0`).update(fs.readFileSync(path.join(dir, r))).update('\0');
+      else
+        h.update(`${r}\0`)
+          .update(fs.readFileSync(path.join(dir, r)))
+          .update('\0');
     }
   };
   walk('');
@@ -51,7 +56,12 @@ export async function allEntries(client: RpcClient): Promise<AuditEntry[]> {
   }
 }
 
-export interface Resources { containers: string[]; volumes: string[]; outputVolumes: string[]; kernels: number }
+export interface Resources {
+  containers: string[];
+  volumes: string[];
+  outputVolumes: string[];
+  kernels: number;
+}
 
 /** What the engine holds for this kernel: sandbox containers and volumes by holder label (with their manager session),
  * the task output volumes the kernel made, and kernel containers of this workspace. */
@@ -66,7 +76,13 @@ export async function resources(sup: KernelSupervisor): Promise<Resources & { se
   for (const v of vs) sessions.set(v.Name, v.Labels?.['airlock.session'] ?? '');
   const outs = (await d.listVolumes({ filters: { label: ['airlock.output'] } })).Volumes ?? [];
   const kernels = await d.listContainers({ all: true, filters: { name: [`^/${kernel}$`] } });
-  return { containers: cs.map((c) => c.Id), volumes: vs.map((v) => v.Name), outputVolumes: outs.map((v) => v.Name), kernels: kernels.length, sessions };
+  return {
+    containers: cs.map((c) => c.Id),
+    volumes: vs.map((v) => v.Name),
+    outputVolumes: outs.map((v) => v.Name),
+    kernels: kernels.length,
+    sessions,
+  };
 }
 
 /** SIGKILL to the kernel container (what an OOM kill or a crash does), then the supervisor's restart. */
@@ -81,7 +97,10 @@ export async function killKernel(sup: KernelSupervisor, old: RpcClient): Promise
   return client;
 }
 
-export interface Snapshot { entries: AuditEntry[]; tree: string }
+export interface Snapshot {
+  entries: AuditEntry[];
+  tree: string;
+}
 
 export async function snapshot(client: RpcClient, workspace: string): Promise<Snapshot> {
   return { entries: await allEntries(client), tree: treeHash(workspace) };
@@ -100,7 +119,11 @@ export async function checkAfterKill(sup: KernelSupervisor, client: RpcClient, w
   const after = await allEntries(client);
   const bySeq = new Map(after.map((e) => [e.seq, e]));
   const lost = before.entries.filter((e) => bySeq.get(e.seq)?.hash !== e.hash);
-  assert.deepEqual(lost.map((e) => `${e.seq} ${e.action}`), [], 'acknowledged audit entries survive the kill');
+  assert.deepEqual(
+    lost.map((e) => `${e.seq} ${e.action}`),
+    [],
+    'acknowledged audit entries survive the kill',
+  );
   // 2. The chain verifies.
   const v = await client.request('audit/verify', {});
   assert.equal(v.type, 'intact', `audit chain after the kill: ${JSON.stringify(v)}`);
@@ -118,18 +141,32 @@ export async function checkAfterKill(sup: KernelSupervisor, client: RpcClient, w
   //    no output volume of a task that is not running.
   const { tasks } = await client.request('tasks/list', {});
   const live = new Set(tasks.filter((t) => !['done', 'failed', 'cancelled'].includes(t.state)).map((t) => `airlock-out-${t.id}`));
-  const current = await until('the new kernel\'s sandbox session', async () => {
-    const { sandboxes } = await client.request('sandbox/list', {});
-    return sandboxes[0]?.session;
-  }, 60_000, 500);
+  const current = await until(
+    "the new kernel's sandbox session",
+    async () => {
+      const { sandboxes } = await client.request('sandbox/list', {});
+      return sandboxes[0]?.session;
+    },
+    60_000,
+    500,
+  );
   let res = await resources(sup);
   const orphans = (r: typeof res) => [
-    ...[...r.containers, ...r.volumes].filter((id) => r.sessions.get(id) !== current).map((id) => `sandbox resource ${id.slice(0, 24)} (session ${r.sessions.get(id)})`),
+    ...[...r.containers, ...r.volumes]
+      .filter((id) => r.sessions.get(id) !== current)
+      .map((id) => `sandbox resource ${id.slice(0, 24)} (session ${r.sessions.get(id)})`),
     ...r.outputVolumes.filter((n) => o.tasks.some((t) => n === `airlock-out-${t}`) && !live.has(n)).map((n) => `output volume ${n}`),
   ];
   // The restarted kernel sweeps in the background right after it starts: give it a moment to settle.
-  res = await until('the restart to settle', async () => { const r = await resources(sup); return orphans(r).length ? undefined : r; }, 30_000, 500)
-    .catch(async () => resources(sup));
+  res = await until(
+    'the restart to settle',
+    async () => {
+      const r = await resources(sup);
+      return orphans(r).length ? undefined : r;
+    },
+    30_000,
+    500,
+  ).catch(async () => resources(sup));
   assert.deepEqual(orphans(res), [], 'no sandbox, volume or output volume of the killed kernel is left');
   assert.equal(res.kernels, 1, 'exactly one kernel container for the workspace');
   return { sessions: marked as NonNullable<(typeof marked)[number]>[], after };
@@ -140,6 +177,14 @@ export async function removeAll(sup: KernelSupervisor, removeKernel: (s: KernelS
   const d = sup.engine.docker;
   const holder = `airlock.holder=container:airlock-kernel-${sup.paths.id}`;
   await removeKernel(sup);
-  for (const c of await d.listContainers({ all: true, filters: { label: [holder] } })) await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-  for (const v of (await d.listVolumes({ filters: { label: [holder] } })).Volumes ?? []) await d.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+  for (const c of await d.listContainers({ all: true, filters: { label: [holder] } }))
+    await d
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  for (const v of (await d.listVolumes({ filters: { label: [holder] } })).Volumes ?? [])
+    await d
+      .getVolume(v.Name)
+      .remove({ force: true })
+      .catch(() => undefined);
 }

@@ -14,7 +14,8 @@ import { call, fin, removeKernel, runTask, sampleWorkspace, type TaskRun, text, 
 import { checkAfterKill, killKernel, removeAll, snapshot, treeHash, until } from './fault-harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const io = (lines: string[]) => ({ out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l), env: process.env }) as never;
+const io = (lines: string[]) =>
+  ({ out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l), env: process.env }) as never;
 const longExec = ['node', '-e', 'setTimeout(() => {}, 120000)'];
 
 /** Applies a merge plan in a child process that SIGKILLs itself after the first file is renamed into place. */
@@ -36,14 +37,31 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
   before(async () => {
     ({ base, workspace } = sampleWorkspace());
     journalDir = path.join(base, 'merges');
-    writeReplay(workspace, 'long', [[text('Running it.'), ...call(0, 'l1', 'exec', { argv: longExec }), fin('tool-calls')], [text('done'), fin('stop')]]);
-    writeReplay(workspace, 'create', [[...call(0, 'c1', 'exec', { argv: ['true'] }), fin('tool-calls')], [text('done'), fin('stop')]]);
+    writeReplay(workspace, 'long', [
+      [text('Running it.'), ...call(0, 'l1', 'exec', { argv: longExec }), fin('tool-calls')],
+      [text('done'), fin('stop')],
+    ]);
+    writeReplay(workspace, 'create', [
+      [...call(0, 'c1', 'exec', { argv: ['true'] }), fin('tool-calls')],
+      [text('done'), fin('stop')],
+    ]);
     writeReplay(workspace, 'stream', [[...Array.from({ length: 20_000 }, (_, i) => text(`word${i} `)), fin('stop')]]);
-    writeReplay(workspace, 'ask', [[...call(0, 'a1', 'fs.write', { path: 'CHANGELOG.md', content: 'v1\n' }), fin('tool-calls')], [text('done'), fin('stop')]]);
-    const many = Array.from({ length: 40 }, (_, i) => call(i, `g${i}`, 'fs.write', { path: `gen/f${i}.txt`, content: `file ${i}\n`.repeat(200) })).flat();
-    writeReplay(workspace, 'generate', [[...many, fin('tool-calls')], [text('Wrote forty files.'), fin('stop')]]);
+    writeReplay(workspace, 'ask', [
+      [...call(0, 'a1', 'fs.write', { path: 'CHANGELOG.md', content: 'v1\n' }), fin('tool-calls')],
+      [text('done'), fin('stop')],
+    ]);
+    const many = Array.from({ length: 40 }, (_, i) =>
+      call(i, `g${i}`, 'fs.write', { path: `gen/f${i}.txt`, content: `file ${i}\n`.repeat(200) }),
+    ).flat();
+    writeReplay(workspace, 'generate', [
+      [...many, fin('tool-calls')],
+      [text('Wrote forty files.'), fin('stop')],
+    ]);
     const three = ['a', 'b', 'c'].flatMap((n, i) => call(i, `w${n}`, 'fs.write', { path: `docs/${n}.md`, content: `# ${n}\n` }));
-    writeReplay(workspace, 'three', [[...three, fin('tool-calls')], [text('Wrote three docs.'), fin('stop')]]);
+    writeReplay(workspace, 'three', [
+      [...three, fin('tool-calls')],
+      [text('Wrote three docs.'), fin('stop')],
+    ]);
     pristine = treeHash(workspace);
     sup = await KernelSupervisor.start({ workspace, stateRoot: path.join(base, 'state'), runtime: 'docker', maxRestarts: 30 });
     client = await sup.ready();
@@ -60,17 +78,23 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
 
   it('queued and tool executing: four tasks in a long exec, a fifth queued behind them', async () => {
     const running: TaskRun[] = [];
-    for (let i = 0; i < 4; i++) running.push(await runTask(client, { prompt: `long ${i}`, replay: '.replays/long.jsonl', mode: 'explore' }));
+    for (let i = 0; i < 4; i++)
+      running.push(await runTask(client, { prompt: `long ${i}`, replay: '.replays/long.jsonl', mode: 'explore' }));
     const queued = await runTask(client, { prompt: 'queued', replay: '.replays/long.jsonl', mode: 'explore' });
     const d = sup.engine.docker;
     // Every long command is running in its sandbox (a container on the task's output volume), the fifth waits.
-    await until('four execs running', async () => {
-      for (const r of running) {
-        const cs = await d.listContainers({ filters: { volume: [`airlock-out-${r.taskId}`], status: ['running'] } });
-        if (!cs.length || !r.events.some((e) => e.type === 'tool-call')) return false;
-      }
-      return true;
-    }, 120_000, 500);
+    await until(
+      'four execs running',
+      async () => {
+        for (const r of running) {
+          const cs = await d.listContainers({ filters: { volume: [`airlock-out-${r.taskId}`], status: ['running'] } });
+          if (!cs.length || !r.events.some((e) => e.type === 'tool-call')) return false;
+        }
+        return true;
+      },
+      120_000,
+      500,
+    );
     const { tasks } = await client.request('tasks/list', {});
     assert.equal(tasks.find((t) => t.id === queued.taskId)?.state, 'queued');
     await new Promise((r) => setTimeout(r, 1000)); // inside the command, not at its start
@@ -81,7 +105,7 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
     sessions.forEach(interrupted);
   });
 
-  it('sandbox creating: killed as the first command\'s sandbox is being made', async () => {
+  it("sandbox creating: killed as the first command's sandbox is being made", async () => {
     const run = await runTask(client, { prompt: 'create', replay: '.replays/create.jsonl', mode: 'explore' });
     await run.waitFor((e) => e.type === 'tool-call');
     const before = await snapshot(client, workspace);
@@ -109,9 +133,15 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
     const { sessions } = await checkAfterKill(sup, client, workspace, before, { tasks: [run.taskId], trees: [pristine] });
     interrupted(sessions[0]);
     const { events } = await client.request('sessions/show', { taskId: run.taskId });
-    assert.ok(events.some((e) => e.event.type === 'approval-request'), 'the transcript keeps the question that was asked');
+    assert.ok(
+      events.some((e) => e.event.type === 'approval-request'),
+      'the transcript keeps the question that was asked',
+    );
     assert.equal(events.at(-1)?.event.type, 'finished', 'and ends with why it stopped');
-    const answer = await client.request('task/approve', { taskId: run.taskId, requestId: ask.requestId, decision: 'allow' }).then((r) => r.accepted, () => false);
+    const answer = await client.request('task/approve', { taskId: run.taskId, requestId: ask.requestId, decision: 'allow' }).then(
+      (r) => r.accepted,
+      () => false,
+    );
     assert.equal(answer, false, 'an answer to the dead request is not taken');
   });
 
@@ -121,7 +151,10 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
     const before = await snapshot(client, workspace);
     client = await killKernel(sup, client);
     const { sessions } = await checkAfterKill(sup, client, workspace, before, { tasks: [run.taskId], trees: [pristine] });
-    assert.ok(sessions[0].status === 'completed' || /interrupted: the kernel stopped/.test(sessions[0].message ?? ''), sessions[0].message ?? '');
+    assert.ok(
+      sessions[0].status === 'completed' || /interrupted: the kernel stopped/.test(sessions[0].message ?? ''),
+      sessions[0].message ?? '',
+    );
     const { sets } = await client.request('review/list', {});
     for (const s of sets.filter((x) => x.taskId === run.taskId)) {
       assert.equal((await client.request('review/show', { id: s.id })).set.files.length, 40, 'a stored set has every file');
@@ -132,7 +165,14 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
     const run = await runTask(client, { prompt: 'three', replay: '.replays/three.jsonl', mode: 'explore' });
     assert.equal((await run.finished).status, 'completed');
     const setId = run.ready[0].setId;
-    await client.request('review/decide', { setId, items: [{ path: 'docs/a.md', decision: 'accept' }, { path: 'docs/b.md', decision: 'reject' }, { path: 'docs/c.md', decision: 'reject' }] });
+    await client.request('review/decide', {
+      setId,
+      items: [
+        { path: 'docs/a.md', decision: 'accept' },
+        { path: 'docs/b.md', decision: 'reject' },
+        { path: 'docs/c.md', decision: 'reject' },
+      ],
+    });
     const decided = (await client.request('review/show', { id: setId })).review;
     const before = await snapshot(client, workspace);
     client = await killKernel(sup, client);
@@ -152,13 +192,21 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
     const run = await runTask(client, { prompt: 'three again', replay: '.replays/three.jsonl', mode: 'explore' });
     assert.equal((await run.finished).status, 'completed');
     const setId = run.ready[0].setId;
-    await client.request('review/decide', { setId, items: ['a', 'b', 'c'].map((n) => ({ path: `docs/${n}.md`, decision: 'accept' as const })) });
+    await client.request('review/decide', {
+      setId,
+      items: ['a', 'b', 'c'].map((n) => ({ path: `docs/${n}.md`, decision: 'accept' as const })),
+    });
     const plan = await client.request('review/plan', { id: setId });
     assert.equal(plan.ops.length, 3);
     const full = fullyMerged(workspace, { 'docs/a.md': '# a\n', 'docs/b.md': '# b\n', 'docs/c.md': '# c\n' });
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', CHILD, JSON.stringify([plan.ops, workspace, journalDir, setId])], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', CHILD, JSON.stringify([plan.ops, workspace, journalDir, setId])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: ROOT,
+    });
     let stderr = '';
-    child.stderr.on('data', (b) => { stderr += b; });
+    child.stderr.on('data', (b) => {
+      stderr += b;
+    });
     const [, signal] = await new Promise<[number | null, string | null]>((r) => child.on('exit', (c, s) => r([c, s])));
     assert.equal(signal, 'SIGKILL', `the merging CLI was killed mid-merge (${stderr})`);
     const half = treeHash(workspace);
@@ -173,7 +221,10 @@ describe('fault injection: SIGKILL the kernel at each step of a task (docker)', 
     const { sets } = await client.request('review/list', {});
     assert.equal(sets.find((s) => s.id === setId)?.status, 'merged', out.join('\n'));
     const merged = await client.request('audit/query', { action: 'review.merged', order: 'desc', limit: 5, payloads: true });
-    assert.ok(merged.entries.some((e) => e.resource.includes(setId) || JSON.stringify(e.payload).includes(setId)), 'the merge is audited');
+    assert.ok(
+      merged.entries.some((e) => e.resource.includes(setId) || JSON.stringify(e.payload).includes(setId)),
+      'the merge is audited',
+    );
   });
 });
 

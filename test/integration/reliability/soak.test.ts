@@ -14,8 +14,10 @@ describe('soak: 2 minutes at concurrency 4 (docker)', function () {
 
   it('every task ends as it must, no orphan, no lost audit entry, no growth of the kernel beyond budget', async () => {
     const r = await runSoak({ minutes: 2, concurrency: 4, log: (l) => process.stdout.write(`      ${l}\n`) });
-    process.stdout.write(`      ${r.tasks} tasks (${r.tasksPerMin.toFixed(1)}/min), overhead p50 ${r.overheadP50Ms} ms p95 ${r.overheadP95Ms} ms, `
-      + `RSS growth ${r.rssGrowthMb.toFixed(1)} MB, fd growth ${r.fdGrowth.toFixed(1)}, ${r.samples.length} samples\n`);
+    process.stdout.write(
+      `      ${r.tasks} tasks (${r.tasksPerMin.toFixed(1)}/min), overhead p50 ${r.overheadP50Ms} ms p95 ${r.overheadP95Ms} ms, ` +
+        `RSS growth ${r.rssGrowthMb.toFixed(1)} MB, fd growth ${r.fdGrowth.toFixed(1)}, ${r.samples.length} samples\n`,
+    );
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(path.join(ARTIFACTS, 'soak-report.json'), JSON.stringify(r, null, 2));
     assert.deepEqual(r.failures, []);

@@ -40,8 +40,24 @@ function makeCertificates(dir: string, addr: string): { server: string; client: 
     ssl('genrsa', '-out', path.join(out, 'key.pem'), '2048');
     ssl('req', '-new', '-key', path.join(out, 'key.pem'), '-subj', `/CN=${cn}`, '-out', path.join(out, 'req.csr'));
     fs.writeFileSync(path.join(out, 'ext.cnf'), ext);
-    ssl('x509', '-req', '-days', '2', '-sha256', '-in', path.join(out, 'req.csr'), '-CA', path.join(server, 'ca.pem'), '-CAkey', ca,
-      '-CAcreateserial', '-out', path.join(out, 'cert.pem'), '-extfile', path.join(out, 'ext.cnf'));
+    ssl(
+      'x509',
+      '-req',
+      '-days',
+      '2',
+      '-sha256',
+      '-in',
+      path.join(out, 'req.csr'),
+      '-CA',
+      path.join(server, 'ca.pem'),
+      '-CAkey',
+      ca,
+      '-CAcreateserial',
+      '-out',
+      path.join(out, 'cert.pem'),
+      '-extfile',
+      path.join(out, 'ext.cnf'),
+    );
   };
   issue(server, addr, `subjectAltName = IP:${addr}\nextendedKeyUsage = serverAuth\n`);
   issue(client, 'airlock-test-client', 'extendedKeyUsage = clientAuth\n');
@@ -65,18 +81,30 @@ export async function startRemoteEngine(): Promise<RemoteEngine> {
   const stop = async () => {
     // Containers first (their mounts and shims), then the daemon, its namespace and its files.
     if (docker) {
-      for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      for (const c of await docker.listContainers({ all: true }).catch(() => []))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-      if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     }
     spawnSync('ip', ['netns', 'del', ns]);
     spawnSync('ip', ['link', 'del', hostIf]);
     // Whatever the daemon left mounted under its roots (a killed daemon does not unmount), then its files.
-    for (const m of fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((p) => p?.startsWith(dir + '/')).reverse()) {
+    for (const m of fs
+      .readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1])
+      .filter((p) => p?.startsWith(dir + '/'))
+      .reverse()) {
       spawnSync('umount', ['-l', m]);
     }
     fs.rmSync(dir, { recursive: true, force: true });
@@ -93,24 +121,69 @@ export async function startRemoteEngine(): Promise<RemoteEngine> {
     const certs = makeCertificates(dir, addr);
     const log = fs.openSync(path.join(dir, 'dockerd.log'), 'w');
     // nsenter --net, not `ip netns exec`: the latter remounts /sys for the namespace, hiding the cgroup mounts dockerd needs.
-    child = spawn('nsenter', [`--net=/run/netns/${ns}`, 'dockerd', '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'),
-      '--pidfile', path.join(dir, 'docker.pid'), '--bridge=none', '--iptables=false', '--ip-masq=false',
-      '-H', `unix://${privateSocket}`, '-H', `tcp://${addr}:2376`, '--tlsverify',
-      '--tlscacert', path.join(certs.server, 'ca.pem'), '--tlscert', path.join(certs.server, 'cert.pem'), '--tlskey', path.join(certs.server, 'key.pem')],
-    { stdio: ['ignore', log, log], detached: true });
+    child = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${ns}`,
+        'dockerd',
+        '--data-root',
+        dataRoot,
+        '--exec-root',
+        path.join(dir, 'exec'),
+        '--pidfile',
+        path.join(dir, 'docker.pid'),
+        '--bridge=none',
+        '--iptables=false',
+        '--ip-masq=false',
+        '-H',
+        `unix://${privateSocket}`,
+        '-H',
+        `tcp://${addr}:2376`,
+        '--tlsverify',
+        '--tlscacert',
+        path.join(certs.server, 'ca.pem'),
+        '--tlscert',
+        path.join(certs.server, 'cert.pem'),
+        '--tlskey',
+        path.join(certs.server, 'key.pem'),
+      ],
+      { stdio: ['ignore', log, log], detached: true },
+    );
     fs.closeSync(log);
     const c = certs.client;
-    docker = new Docker({ host: addr, port: 2376, protocol: 'https', ca: fs.readFileSync(path.join(c, 'ca.pem')),
-      cert: fs.readFileSync(path.join(c, 'cert.pem')), key: fs.readFileSync(path.join(c, 'key.pem')), timeout: 10_000 });
+    docker = new Docker({
+      host: addr,
+      port: 2376,
+      protocol: 'https',
+      ca: fs.readFileSync(path.join(c, 'ca.pem')),
+      cert: fs.readFileSync(path.join(c, 'cert.pem')),
+      key: fs.readFileSync(path.join(c, 'key.pem')),
+      timeout: 10_000,
+    });
     const end = Date.now() + 60_000;
     for (;;) {
-      if (await docker.ping().then(() => true, () => false)) break;
+      if (
+        await docker.ping().then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       if (child.exitCode !== null || Date.now() > end) {
-        throw new Error(`the second dockerd did not answer on ${addr}:2376\n${fs.readFileSync(path.join(dir, 'dockerd.log'), 'utf8').slice(-3000)}`);
+        throw new Error(
+          `the second dockerd did not answer on ${addr}:2376\n${fs.readFileSync(path.join(dir, 'dockerd.log'), 'utf8').slice(-3000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { env: { DOCKER_HOST: `tcp://${addr}:2376`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: c }, addr, privateSocket, dataRoot, docker, stop };
+    return {
+      env: { DOCKER_HOST: `tcp://${addr}:2376`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: c },
+      addr,
+      privateSocket,
+      dataRoot,
+      docker,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

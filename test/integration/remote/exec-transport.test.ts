@@ -18,9 +18,15 @@ describe('exec-stream kernel transport (local Docker, AIRLOCK_KERNEL_TRANSPORT=e
     // 3 MB: several maximum-size reads of the stream's chunks and frames across it.
     fs.writeFileSync(path.join(ws.workspace, 'big.txt'), 'x'.repeat(3 * 1024 * 1024));
     process.env.AIRLOCK_KERNEL_TRANSPORT = 'exec';
-    try { sup = await KernelSupervisor.start({ ...ws, runtime: 'docker', maxRestarts: 2 }); } finally { delete process.env.AIRLOCK_KERNEL_TRANSPORT; }
+    try {
+      sup = await KernelSupervisor.start({ ...ws, runtime: 'docker', maxRestarts: 2 });
+    } finally {
+      delete process.env.AIRLOCK_KERNEL_TRANSPORT;
+    }
   });
-  after(async () => { if (sup) await removeKernel(sup); });
+  after(async () => {
+    if (sup) await removeKernel(sup);
+  });
 
   it('serves requests over the exec stream, with the socket file gone from the host side', async () => {
     const container = sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`);
@@ -31,9 +37,12 @@ describe('exec-stream kernel transport (local Docker, AIRLOCK_KERNEL_TRANSPORT=e
     let client: RpcClient | undefined;
     try {
       await assert.rejects(connectKernel(socketLink(sup.paths), 2_000), /ENOENT/);
-      const c = client = await connectKernel(execLink(container), 10_000);
+      const c = (client = await connectKernel(execLink(container), 10_000));
       const pings = await Promise.all([1, 2, 3].map((i) => c.request('kernel/ping', { nonce: `n${i}` })));
-      assert.deepEqual(pings.map((p) => p.nonce), ['n1', 'n2', 'n3']);
+      assert.deepEqual(
+        pings.map((p) => p.nonce),
+        ['n1', 'n2', 'n3'],
+      );
       const r = await c.request('fs/read', { path: 'big.txt', maxBytes: 8 * 1024 * 1024 });
       assert.equal(r.size, 3 * 1024 * 1024);
       assert.equal(r.content.length, 3 * 1024 * 1024);
@@ -55,7 +64,7 @@ describe('exec-stream kernel transport (local Docker, AIRLOCK_KERNEL_TRANSPORT=e
     }
   });
 
-  it('leaves no relay behind when a client disconnects (the kernel container\'s pids are limited)', async () => {
+  it("leaves no relay behind when a client disconnects (the kernel container's pids are limited)", async () => {
     const container = sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`);
     const relays = async () => ((await container.top()).Processes ?? []).filter((p: string[]) => p.join(' ').includes('relay.js')).length;
     // Only the supervisor's own connection stays open; the earlier tests' relays go as their clients went.
@@ -71,7 +80,7 @@ describe('exec-stream kernel transport (local Docker, AIRLOCK_KERNEL_TRANSPORT=e
     assert.equal(await settle(1), 1);
   });
 
-  it('the supervisor\'s own client (connected through the exec link) answers', async () => {
+  it("the supervisor's own client (connected through the exec link) answers", async () => {
     const c = await sup.ready();
     assert.equal((await c.request('kernel/ping', { nonce: 'sup' })).nonce, 'sup');
   });

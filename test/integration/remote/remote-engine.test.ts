@@ -24,8 +24,16 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
   let base: string;
   let ws: string;
   let env: NodeJS.ProcessEnv;
-  const cli = (args: string[], timeout = 600_000) => ok(spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args, ...(args[0] === 'images' ? [] : ['--workspace', ws])],
-    { encoding: 'utf8', cwd: '/', env, timeout }), `airlock ${args.slice(0, 2).join(' ')}`);
+  const cli = (args: string[], timeout = 600_000) =>
+    ok(
+      spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args, ...(args[0] === 'images' ? [] : ['--workspace', ws])], {
+        encoding: 'utf8',
+        cwd: '/',
+        env,
+        timeout,
+      }),
+      `airlock ${args.slice(0, 2).join(' ')}`,
+    );
 
   before(async () => {
     re = await startRemoteEngine();
@@ -34,8 +42,14 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
     fs.cpSync(path.join(assets().examplesDir, 'sample-project'), ws, { recursive: true });
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DOCKER_|CONTAINER_HOST|AIRLOCK_)/.test(k)));
     // The engine's own socket path on its host, for the kernel's mount there; this side never connects to it.
-    env = { ...clean, ...re.env, AIRLOCK_ENGINE_HOST_SOCKET: re.privateSocket, XDG_CONFIG_HOME: path.join(base, 'config'),
-      XDG_STATE_HOME: path.join(base, 'state'), HOME: base };
+    env = {
+      ...clean,
+      ...re.env,
+      AIRLOCK_ENGINE_HOST_SOCKET: re.privateSocket,
+      XDG_CONFIG_HOME: path.join(base, 'config'),
+      XDG_STATE_HOME: path.join(base, 'state'),
+      HOME: base,
+    };
   });
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed' || !re) return;
@@ -60,7 +74,10 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
   });
 
   it('runs a task whose sandboxed command writes a file, merges it into the host workspace, and sees host edits on the next task', async () => {
-    fs.writeFileSync(path.join(ws, 'task1.replay.jsonl'), execReplay([['node', '-e', "require('fs').writeFileSync('made-in-sandbox.txt','hello\\n')"]]));
+    fs.writeFileSync(
+      path.join(ws, 'task1.replay.jsonl'),
+      execReplay([['node', '-e', "require('fs').writeFileSync('made-in-sandbox.txt','hello\\n')"]]),
+    );
     const t0 = Date.now();
     const out = cli(['run', 'Write a file', '--replay', path.join(ws, 'task1.replay.jsonl'), '--mode', 'explore']);
     console.log(`      first task (kernel start, snapshot, task) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -73,8 +90,16 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
     // Host edits between tasks: a new file, and one removed. The second task's command reports what it sees.
     fs.writeFileSync(path.join(ws, 'note.txt'), 'edited on the host\n');
     fs.rmSync(path.join(ws, 'task1.replay.jsonl'));
-    fs.writeFileSync(path.join(ws, 'task2.replay.jsonl'), execReplay([['node', '-e',
-      "const fs=require('fs');fs.writeFileSync('seen.txt',fs.readFileSync('note.txt','utf8')+'task1 replay present: '+fs.existsSync('task1.replay.jsonl')+'\\n')"]]));
+    fs.writeFileSync(
+      path.join(ws, 'task2.replay.jsonl'),
+      execReplay([
+        [
+          'node',
+          '-e',
+          "const fs=require('fs');fs.writeFileSync('seen.txt',fs.readFileSync('note.txt','utf8')+'task1 replay present: '+fs.existsSync('task1.replay.jsonl')+'\\n')",
+        ],
+      ]),
+    );
     const out2 = cli(['run', 'Read the note', '--replay', path.join(ws, 'task2.replay.jsonl'), '--mode', 'explore']);
     const set2 = /Patch set (ps_\w+):/.exec(out2)?.[1];
     assert.ok(set2, out2);
@@ -83,7 +108,7 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
     assert.equal(fs.readFileSync(path.join(ws, 'seen.txt'), 'utf8'), 'edited on the host\ntask1 replay present: false\n');
   });
 
-  it('mounts no host path into the kernel or its sandboxes: volumes, and the engine\'s own socket on its side', async () => {
+  it("mounts no host path into the kernel or its sandboxes: volumes, and the engine's own socket on its side", async () => {
     const containers = await re!.docker.listContainers({ all: true, filters: { label: ['airlock.owner=airlock'] } });
     const roles = containers.map((c) => c.Labels['airlock.role'] ?? `sandbox ${c.Labels['airlock.template']}`);
     console.log(`      containers: ${roles.join(', ')}`);
@@ -95,17 +120,27 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
     for (const c of containers) {
       const info = await re!.docker.getContainer(c.Id).inspect();
       for (const m of info.Mounts) {
-        assert.ok(m.Type === 'volume' || m.Type === 'tmpfs' || engineSide.some((p) => m.Source === p || m.Source.startsWith(p)),
-          `${info.Name} (${c.Labels['airlock.role']}) mounts ${m.Type} ${m.Source} -> ${m.Destination}`);
+        assert.ok(
+          m.Type === 'volume' || m.Type === 'tmpfs' || engineSide.some((p) => m.Source === p || m.Source.startsWith(p)),
+          `${info.Name} (${c.Labels['airlock.role']}) mounts ${m.Type} ${m.Source} -> ${m.Destination}`,
+        );
         assert.ok(!m.Source.startsWith(ws) && !m.Source.startsWith(base), `${info.Name} mounts the host's ${m.Source}`);
       }
     }
     for (const c of sandboxes) {
       const ws = (await re!.docker.getContainer(c.Id).inspect()).Mounts.find((m) => m.Destination === '/workspace');
-      assert.ok(ws?.Source.startsWith(`${re!.dataRoot}/volumes/airlock-ws-`), `the sandbox's /workspace is the snapshot volume: ${ws?.Source}`);
+      assert.ok(
+        ws?.Source.startsWith(`${re!.dataRoot}/volumes/airlock-ws-`),
+        `the sandbox's /workspace is the snapshot volume: ${ws?.Source}`,
+      );
     }
     const kernel = await re!.docker.getContainer(containers.find((c) => c.Labels['airlock.role'] === 'kernel')!.Id).inspect();
-    assert.deepEqual(kernel.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Destination).sort(), ['/outputs', '/run/airlock', '/state', '/workspace']);
+    assert.deepEqual(
+      kernel.Mounts.filter((m) => m.Type === 'volume')
+        .map((m) => m.Destination)
+        .sort(),
+      ['/outputs', '/run/airlock', '/state', '/workspace'],
+    );
     assert.equal(kernel.Mounts.find((m) => m.Destination === '/workspace')!.RW, false);
   });
 
@@ -115,6 +150,9 @@ describe('a remote engine over TCP+TLS (dist/cli.js)', function () {
     const vols = await re!.docker.listVolumes({ filters: { label: ['airlock.role=remote-state'] } });
     assert.equal(vols.Volumes.length, 1);
     const state = vols.Volumes[0].Mountpoint;
-    assert.match(cli(['audit', 'verify', '--db', path.join(state, 'audit.db'), '--key', path.join(state, 'keys', 'audit.key')]), /^intact: \d+ entries/);
+    assert.match(
+      cli(['audit', 'verify', '--db', path.join(state, 'audit.db'), '--key', path.join(state, 'keys', 'audit.key')]),
+      /^intact: \d+ entries/,
+    );
   });
 });

@@ -14,11 +14,16 @@ const SOCKETS = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.so
 for (const engine of ['docker', 'podman'] as const) {
   describe(`exec agent channel on ${engine}`, function () {
     this.timeout(240_000);
-    before(async () => { await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] }); });
+    before(async () => {
+      await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
+    });
 
     for (const user of ['the workspace user (root here)', '1000:1000']) {
       it(`a command running as ${user} cannot open its init's or agent's fds or memory`, async () => {
-        const m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, user.includes(':') ? user : undefined) });
+        const m = new SandboxManager({
+          runtime: createRuntime(engine),
+          templates: loadTemplates(undefined, user.includes(':') ? user : undefined),
+        });
         try {
           const { id } = await m.create({ template: 'code-executor' });
           const r = await m.exec(id, { argv: ['node', '-e', PROBE] });
@@ -29,7 +34,9 @@ for (const engine of ['docker', 'podman'] as const) {
             for (const [f, got] of Object.entries(seen[who])) assert.equal(got, 'EACCES', `${who} ${f}`);
           }
           assert.equal((await m.exec(id, { argv: ['echo', 'still serving'] })).stdout, 'still serving\n');
-        } finally { await m.shutdown(); }
+        } finally {
+          await m.shutdown();
+        }
       });
     }
   });

@@ -26,7 +26,9 @@ export function escapeAttempts(bed: () => EscapeBed, runtime: 'runc' | 'runsc' =
   const gvisor = runtime === 'runsc';
   describe(`escape attempts from a code-executor (${runtime})`, () => {
     let id: string;
-    before(async () => { id = (await bed().m.create({ template: 'code-executor' })).id; });
+    before(async () => {
+      id = (await bed().m.create({ template: 'code-executor' })).id;
+    });
     const sh = (script: string, timeoutMs?: number) => bed().m.exec(id, { argv: ['sh', '-c', script], timeoutMs });
 
     it('cannot write the workspace (EROFS) and the host file is unchanged', async () => {
@@ -51,13 +53,17 @@ export function escapeAttempts(bed: () => EscapeBed, runtime: 'runc' | 'runsc' =
       // runsc's ptrace platform needs a host process per guest address space: at the pids limit its Sentry panics
       // ("creating stub process: resource temporarily unavailable"), and at the memory limit the engine OOM-kills it.
       // The limit holds, the host and the kernel carry on, but the whole sandbox dies, not just the bomb.
-      for (const [what, argv] of [['fork bomb', ['sh', '-c', 'f(){ f & f & wait; }; f']],
-        ['memory bomb', ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<20).fill(1))']]] as const) {
+      for (const [what, argv] of [
+        ['fork bomb', ['sh', '-c', 'f(){ f & f & wait; }; f']],
+        ['memory bomb', ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<20).fill(1))']],
+      ] as const) {
         it(`a ${what} is stopped at the limit by ending its whole sandbox; a new sandbox works`, async () => {
           const m = bed().m;
           const own = (await m.create({ template: 'code-executor' })).id;
-          await assert.rejects(m.exec(own, { argv: [...argv], timeoutMs: 60_000 }),
-            (e: { code?: string }) => e.code === 'SANDBOX_AGENT_GONE');
+          await assert.rejects(
+            m.exec(own, { argv: [...argv], timeoutMs: 60_000 }),
+            (e: { code?: string }) => e.code === 'SANDBOX_AGENT_GONE',
+          );
           assert.equal(m.info(own).state, 'failed');
           const next = (await m.create({ template: 'code-executor' })).id;
           assert.equal((await m.exec(next, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
@@ -65,35 +71,45 @@ export function escapeAttempts(bed: () => EscapeBed, runtime: 'runc' | 'runsc' =
         });
       }
     } else {
-    it('a fork bomb hits the pids limit and the sandbox survives', async () => {
-      const r = await sh('f(){ f & f & wait; }; f', 5000);
-      assert.match(r.stderr, /Cannot fork|Resource temporarily unavailable/);
-      assert.equal((await bed().m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
-      // Nothing of the bomb is left: the agent, node's threads and this shell only.
-      const left = await sh('cat /sys/fs/cgroup/pids/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids.current');
-      assert.ok(Number(left.stdout) < 20, `pids left: ${left.stdout}`);
-    });
+      it('a fork bomb hits the pids limit and the sandbox survives', async () => {
+        const r = await sh('f(){ f & f & wait; }; f', 5000);
+        assert.match(r.stderr, /Cannot fork|Resource temporarily unavailable/);
+        assert.equal((await bed().m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
+        // Nothing of the bomb is left: the agent, node's threads and this shell only.
+        const left = await sh('cat /sys/fs/cgroup/pids/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids.current');
+        assert.ok(Number(left.stdout) < 20, `pids left: ${left.stdout}`);
+      });
 
-    it('a memory bomb is OOM-killed and reported; the kernel and the sandbox carry on', async () => {
-      const r = await bed().m.exec(id, { argv: ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<20).fill(1))'], timeoutMs: 60_000 });
-      assert.equal(r.oomKilled, true);
-      assert.equal(r.signal, 'SIGKILL');
-      assert.equal(bed().m.info(id).state, 'ready');
-      assert.equal((await bed().m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
-    });
+      it('a memory bomb is OOM-killed and reported; the kernel and the sandbox carry on', async () => {
+        const r = await bed().m.exec(id, {
+          argv: ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1<<20).fill(1))'],
+          timeoutMs: 60_000,
+        });
+        assert.equal(r.oomKilled, true);
+        assert.equal(r.signal, 'SIGKILL');
+        assert.equal(bed().m.info(id).state, 'ready');
+        assert.equal((await bed().m.exec(id, { argv: ['echo', 'alive'] })).stdout, 'alive\n');
+      });
     }
 
     it('has no network: only loopback exists and an outbound socket is refused', async () => {
       const ifaces = await sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '");
       assert.equal(ifaces.stdout.trim(), 'lo');
-      const r = await bed().m.exec(id, { argv: ['node', '-e', 'require("net").connect(53,"1.1.1.1").on("error",e=>process.stdout.write(e.code)).on("connect",()=>process.stdout.write("CONNECTED"))'] });
+      const r = await bed().m.exec(id, {
+        argv: [
+          'node',
+          '-e',
+          'require("net").connect(53,"1.1.1.1").on("error",e=>process.stdout.write(e.code)).on("connect",()=>process.stdout.write("CONNECTED"))',
+        ],
+      });
       assert.match(r.stdout, /^(EPERM|ENETUNREACH|EHOSTUNREACH|EACCES)$/);
     });
 
-    const perl = 'for my $c (["ptrace",101,0,0,0,0],["keyctl",250,0,-3,0],["bpf",321,0,0,0],["unshare",272,0x10000000],["mount",165,0,0,0,0]) '
-      + '{ my ($name,$n,@a)=@$c; my $r=syscall($n,@a); print "$name=$r/".($!+0)."\\n"; }';
+    const perl =
+      'for my $c (["ptrace",101,0,0,0,0],["keyctl",250,0,-3,0],["bpf",321,0,0,0],["unshare",272,0x10000000],["mount",165,0,0,0,0]) ' +
+      '{ my ($name,$n,@a)=@$c; my $r=syscall($n,@a); print "$name=$r/".($!+0)."\\n"; }';
     if (gvisor) {
-      it('syscalls reach gVisor\'s Sentry: bpf, mount and keyctl fail; ptrace and unshare are its own emulation', async () => {
+      it("syscalls reach gVisor's Sentry: bpf, mount and keyctl fail; ptrace and unshare are its own emulation", async () => {
         // The template's seccomp profile is not applied inside gVisor (runsc --oci-seccomp makes node abort with it in
         // this runsc release); the Sentry implements these calls itself and runs under gVisor's own host filter.
         const r = await bed().m.exec(id, { argv: ['perl', '-e', perl] });
@@ -115,7 +131,7 @@ export function escapeAttempts(bed: () => EscapeBed, runtime: 'runc' | 'runsc' =
       return seen;
     };
     if (gvisor) {
-      it('the exec agent\'s key stays out of reach (memory: EACCES); lines forged into its stream are not believed', async () => {
+      it("the exec agent's key stays out of reach (memory: EACCES); lines forged into its stream are not believed", async () => {
         // gVisor has no "not dumpable when started from an unreadable file" (google/gvisor#160) and cannot start our
         // execute-only binaries, so init's and the agent's fds open, as with a template's own image (docs/sandboxes.md).
         const seen = await probe();
@@ -127,7 +143,7 @@ export function escapeAttempts(bed: () => EscapeBed, runtime: 'runc' | 'runsc' =
         assert.deepEqual([next.stdout, next.exitCode], ['42\n', 3]);
       });
     } else {
-      it('a command cannot open its init\'s or exec agent\'s fds or memory (the channel the kernel trusts)', async () => {
+      it("a command cannot open its init's or exec agent's fds or memory (the channel the kernel trusts)", async () => {
         const seen = await probe();
         for (const who of ['init', 'agent'] as const) {
           for (const [f, got] of Object.entries(seen[who])) assert.equal(got, 'EACCES', `${who} ${f}: ${JSON.stringify(seen)}`);
@@ -147,16 +163,25 @@ export function patchModeOutput(bed: () => EscapeBed): void {
   it('patch mode: an overlay volume replaces the workspace at /workspace, writable, the workspace untouched', async () => {
     const { m, ws } = bed();
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-out-'));
-    fs.mkdirSync(path.join(out, 'upper')); fs.mkdirSync(path.join(out, 'work'));
+    fs.mkdirSync(path.join(out, 'upper'));
+    fs.mkdirSync(path.join(out, 'work'));
     // The sandbox user edits files it owns, as a person edits their own workspace.
     fs.chownSync(path.join(out, 'upper'), 1000, 1000);
     fs.chownSync(path.join(ws, 'README.md'), 1000, 1000);
     const vol = `airlock-test-overlay-${Date.now()}`;
-    await m.runtime.createVolume(vol, { [LABEL.owner]: 'airlock', [LABEL.session]: m.session, [LABEL.holder]: m.holder },
-      { type: 'overlay', device: 'overlay', o: `lowerdir=${ws},upperdir=${out}/upper,workdir=${out}/work` });
+    await m.runtime.createVolume(
+      vol,
+      { [LABEL.owner]: 'airlock', [LABEL.session]: m.session, [LABEL.holder]: m.holder },
+      { type: 'overlay', device: 'overlay', o: `lowerdir=${ws},upperdir=${out}/upper,workdir=${out}/work` },
+    );
     try {
-      const s = await m.create({ template: 'code-executor', mounts: [{ type: 'volume', source: vol, target: '/workspace', readOnly: false }] });
-      const r = await m.exec(s.id, { argv: ['sh', '-c', 'echo changed > /workspace/README.md && echo new > /workspace/NEW && cat /workspace/README.md'] });
+      const s = await m.create({
+        template: 'code-executor',
+        mounts: [{ type: 'volume', source: vol, target: '/workspace', readOnly: false }],
+      });
+      const r = await m.exec(s.id, {
+        argv: ['sh', '-c', 'echo changed > /workspace/README.md && echo new > /workspace/NEW && cat /workspace/README.md'],
+      });
       assert.equal(r.stdout, 'changed\n', r.stderr);
       await m.destroy(s.id);
       assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
@@ -166,6 +191,9 @@ export function patchModeOutput(bed: () => EscapeBed): void {
       await m.runtime.removeVolume(vol);
       fs.rmSync(out, { recursive: true, force: true });
     }
-    await assert.rejects(m.create({ template: 'code-executor', mounts: [{ type: 'bind', source: ws, target: '/w', readOnly: false }] }), /must be read-only/);
+    await assert.rejects(
+      m.create({ template: 'code-executor', mounts: [{ type: 'bind', source: ws, target: '/w', readOnly: false }] }),
+      /must be read-only/,
+    );
   });
 }

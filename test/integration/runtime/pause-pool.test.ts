@@ -35,10 +35,24 @@ for (const engine of ['docker', 'podman'] as const) {
 
     before(async () => {
       await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
-      k = await inProcessKernel({ 'a.txt': 'A\n' }, { runtime: (ws) => (m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(), workspaceHost: ws, audit: { record: (t) => audit.push(t) } })) });
+      k = await inProcessKernel(
+        { 'a.txt': 'A\n' },
+        {
+          runtime: (ws) =>
+            (m = new SandboxManager({
+              runtime: createRuntime(engine),
+              templates: loadTemplates(),
+              workspaceHost: ws,
+              audit: { record: (t) => audit.push(t) },
+            })),
+        },
+      );
       fs.chmodSync(k.workspace, 0o755);
     });
-    after(async () => { await m?.shutdown(); k?.dispose(); });
+    after(async () => {
+      await m?.shutdown();
+      k?.dispose();
+    });
 
     it('pauses a sandbox mid-command (engine State.Paused), refuses commands while a person holds it, resumes via the CLI', async () => {
       const s = await k.client.request('sandbox/create', { template: 'code-executor' });
@@ -109,7 +123,9 @@ for (const engine of ['docker', 'podman'] as const) {
         await assert.rejects(pm.runtime.inspect(c.containerId!), /no such container|not found/i);
         await waitFor(() => readyOf('code-executor').length === 2);
         assert.ok(!readyOf('code-executor').some((x) => x.id === c.id));
-      } finally { await pm.shutdown(); }
+      } finally {
+        await pm.shutdown();
+      }
     });
   });
 }

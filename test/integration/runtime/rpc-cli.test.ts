@@ -21,9 +21,15 @@ describe('sandbox methods and CLI (docker)', function () {
 
   before(async () => {
     await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    k = await inProcessKernel({ 'a.txt': 'A\n' }, { runtime: (ws) => (m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(), workspaceHost: ws })) });
+    k = await inProcessKernel(
+      { 'a.txt': 'A\n' },
+      { runtime: (ws) => (m = new SandboxManager({ runtime: createRuntime('docker'), templates: loadTemplates(), workspaceHost: ws })) },
+    );
   });
-  after(async () => { await m?.shutdown(); k?.dispose(); });
+  after(async () => {
+    await m?.shutdown();
+    k?.dispose();
+  });
 
   it('creates, lists, execs in and destroys a sandbox over RPC', async () => {
     const s = await k.client.request('sandbox/create', { template: 'code-executor' });
@@ -31,7 +37,11 @@ describe('sandbox methods and CLI (docker)', function () {
     const l = await k.client.request('sandbox/list', {});
     assert.ok(l.sandboxes.some((x) => x.id === s.id));
     assert.ok(l.templates.includes('policy-sandbox'));
-    const r = await k.client.request('sandbox/exec', { id: s.id, argv: ['sh', '-c', 'read x; echo "$x$x"'], stdin: Buffer.from('ab\n').toString('base64') });
+    const r = await k.client.request('sandbox/exec', {
+      id: s.id,
+      argv: ['sh', '-c', 'read x; echo "$x$x"'],
+      stdin: Buffer.from('ab\n').toString('base64'),
+    });
     assert.equal(r.stdout, 'abab\n');
     const d = await k.client.request('sandbox/destroy', { id: s.id });
     assert.equal(d.state, 'destroyed');

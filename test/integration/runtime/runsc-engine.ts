@@ -7,7 +7,11 @@ import { RUNSC_DAEMON_JSON } from '../../../core/src/config/sandbox-runtime';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 import { startCleanDockerd } from '../images/registry-fixture';
 
-export interface RunscEngine { socket: string; docker: Docker; stop(): Promise<void> }
+export interface RunscEngine {
+  socket: string;
+  docker: Docker;
+  stop(): Promise<void>;
+}
 
 /** Own data/exec roots, socket and bridge (registry-fixture.ts), `runtimes: { runsc }` from its own daemon.json; the
  * machine's main dockerd is neither reconfigured nor restarted. */
@@ -15,10 +19,16 @@ export async function startRunscEngine(onProgress?: (line: string) => void, daem
   const conf = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-runsc-'));
   fs.writeFileSync(path.join(conf, 'daemon.json'), daemonJson);
   const engine = await startCleanDockerd(['--config-file', path.join(conf, 'daemon.json')]);
-  const stop = async () => { await engine.stop(); fs.rmSync(conf, { recursive: true, force: true }); };
+  const stop = async () => {
+    await engine.stop();
+    fs.rmSync(conf, { recursive: true, force: true });
+  };
   try {
     await buildImagesOn(engine.socket, onProgress);
-  } catch (e) { await stop(); throw e; }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   return { socket: engine.socket, docker: engine.docker, stop };
 }
 
@@ -29,6 +39,7 @@ async function buildImagesOn(socket: string, onProgress?: (line: string) => void
   try {
     await ensureSandboxImages({ engine: 'docker', socketPath: socket, onProgress });
   } finally {
-    if (before === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = before;
+    if (before === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = before;
   }
 }

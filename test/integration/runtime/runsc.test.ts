@@ -24,8 +24,12 @@ describe('sandboxes under gVisor (runsc) on a second dockerd', function () {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ws-'));
     fs.chmodSync(ws, 0o755);
     fs.writeFileSync(path.join(ws, 'README.md'), 'original\n');
-    m = new SandboxManager({ runtime: createRuntime('docker', engine.socket), templates: loadTemplates(undefined, WORKSPACE_USER),
-      workspaceHost: ws, sandboxRuntime: 'runsc' });
+    m = new SandboxManager({
+      runtime: createRuntime('docker', engine.socket),
+      templates: loadTemplates(undefined, WORKSPACE_USER),
+      workspaceHost: ws,
+      sandboxRuntime: 'runsc',
+    });
     await m.start();
   });
   after(async () => {
@@ -34,7 +38,7 @@ describe('sandboxes under gVisor (runsc) on a second dockerd', function () {
     if (ws) fs.rmSync(ws, { recursive: true, force: true });
   });
 
-  it('runs under runsc: the engine records the runtime and the sandbox sees gVisor\'s kernel, not the host\'s', async () => {
+  it("runs under runsc: the engine records the runtime and the sandbox sees gVisor's kernel, not the host's", async () => {
     const s = await m.create({ template: 'code-executor' });
     const info = await engine.docker.getContainer(s.containerId!).inspect();
     assert.equal(info.HostConfig.Runtime, 'runsc');
@@ -74,8 +78,13 @@ describe('sandboxes under gVisor (runsc) on a second dockerd', function () {
   });
 
   it('a warm pool under runsc hands out a ready runsc sandbox', async () => {
-    const pm = new SandboxManager({ runtime: createRuntime('docker', engine.socket), templates: loadTemplates(undefined, WORKSPACE_USER),
-      pools: true, session: m.session, sandboxRuntime: 'runsc' });
+    const pm = new SandboxManager({
+      runtime: createRuntime('docker', engine.socket),
+      templates: loadTemplates(undefined, WORKSPACE_USER),
+      pools: true,
+      session: m.session,
+      sandboxRuntime: 'runsc',
+    });
     try {
       await pm.start();
       const end = Date.now() + 60_000;
@@ -87,13 +96,18 @@ describe('sandboxes under gVisor (runsc) on a second dockerd', function () {
       const s = await pm.create({ template: 'policy-sandbox' });
       assert.equal(s.id, pooled);
       assert.equal((await engine.docker.getContainer(s.containerId!).inspect()).HostConfig.Runtime, 'runsc');
-    } finally { await pm.shutdown(); }
+    } finally {
+      await pm.shutdown();
+    }
   });
 
   it('an engine without runsc refuses the sandbox (SANDBOX_RUNTIME_MISSING) and starts nothing under runc', async () => {
     // The machine's main dockerd has no runsc registered: only /info and a label-filtered list are asked of it.
     const main = createRuntime('docker');
-    const names = await main.version().then(() => true, () => false);
+    const names = await main.version().then(
+      () => true,
+      () => false,
+    );
     assert.ok(names, 'the main engine answers');
     const bare = new SandboxManager({ runtime: main, templates: loadTemplates(undefined, WORKSPACE_USER), sandboxRuntime: 'runsc' });
     try {
@@ -103,6 +117,8 @@ describe('sandboxes under gVisor (runsc) on a second dockerd', function () {
         return true;
       });
       assert.deepEqual(await main.listContainers({ [LABEL.session]: bare.session }), []);
-    } finally { await bare.shutdown(); }
+    } finally {
+      await bare.shutdown();
+    }
   });
 });

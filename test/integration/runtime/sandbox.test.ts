@@ -29,7 +29,12 @@ for (const engine of ['docker', 'podman'] as const) {
       fs.chmodSync(ws, 0o755); // the sandbox user (uid 1000) reads it like any workspace
       fs.writeFileSync(path.join(ws, 'README.md'), 'original\n');
       await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
-      m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), workspaceHost: ws, audit: { record: (t) => audit.push(t) } });
+      m = new SandboxManager({
+        runtime: createRuntime(engine),
+        templates: loadTemplates(undefined, WORKSPACE_USER),
+        workspaceHost: ws,
+        audit: { record: (t) => audit.push(t) },
+      });
       await m.start();
     });
     after(async () => {
@@ -60,7 +65,7 @@ for (const engine of ['docker', 'podman'] as const) {
 
     it('docker-exec path gives the same result (the agent is the default because it is faster)', async () => {
       const s = await m.create({ template: 'code-executor' });
-      const a = await m.exec(s.id, { argv: ['sh', '-c', 'echo $((6*7)); exit 3'] }, );
+      const a = await m.exec(s.id, { argv: ['sh', '-c', 'echo $((6*7)); exit 3'] });
       const d = await m.exec(s.id, { argv: ['sh', '-c', 'echo $((6*7)); exit 3'] }, { via: 'docker-exec' });
       assert.deepEqual([a.via, a.stdout, a.exitCode], ['agent', '42\n', 3]);
       assert.deepEqual([d.via, d.stdout, d.exitCode], ['docker-exec', '42\n', 3]);
@@ -70,14 +75,27 @@ for (const engine of ['docker', 'podman'] as const) {
     patchModeOutput(() => ({ m, ws }));
 
     it('a scratch volume from the volume pool is writable by the sandbox user; the workspace stays read-only', async () => {
-      const vm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), workspaceHost: ws, session: m.session, volumePoolSize: 1, volumeSize: '1m' });
+      const vm = new SandboxManager({
+        runtime: createRuntime(engine),
+        templates: loadTemplates(undefined, WORKSPACE_USER),
+        workspaceHost: ws,
+        session: m.session,
+        volumePoolSize: 1,
+        volumeSize: '1m',
+      });
       try {
         await vm.start();
         await waitFor(() => vm.volumePool.available === 1);
         const pooled = (await vm.runtime.listVolumes({ [LABEL.role]: 'scratch', [LABEL.session]: m.session })).map((v) => v.name);
         const s = await vm.create({ template: 'code-executor', volumes: ['/scratch'] });
         assert.ok(pooled.includes(s.mounts.find((x) => x.target === '/scratch')!.source)); // taken from the pool
-        const r = await vm.exec(s.id, { argv: ['sh', '-c', 'id -u && echo hello > /scratch/f && mkdir /scratch/d && echo deep > /scratch/d/g && cat /scratch/f /scratch/d/g && stat -c %u /scratch/f'] });
+        const r = await vm.exec(s.id, {
+          argv: [
+            'sh',
+            '-c',
+            'id -u && echo hello > /scratch/f && mkdir /scratch/d && echo deep > /scratch/d/g && cat /scratch/f /scratch/d/g && stat -c %u /scratch/f',
+          ],
+        });
         assert.equal(r.exitCode, 0, r.stderr);
         assert.equal(r.stdout, '1000\nhello\ndeep\n1000\n');
         const ro = await vm.exec(s.id, { argv: ['sh', '-c', 'echo x > /workspace/README.md'] });
@@ -86,20 +104,30 @@ for (const engine of ['docker', 'podman'] as const) {
         assert.equal(fs.readFileSync(path.join(ws, 'README.md'), 'utf8'), 'original\n');
         const big = await vm.exec(s.id, { argv: ['sh', '-c', 'head -c 2000000 /dev/zero > /scratch/big'] });
         assert.match(big.stderr, /no space/i); // the 1m quota holds
-      } finally { await vm.shutdown(); }
+      } finally {
+        await vm.shutdown();
+      }
     });
 
     it('kills a sandbox at its deadline and reports why', async () => {
       const s = await m.create({ template: 'policy-sandbox', deadlineSeconds: 1 });
       await new Promise((r) => setTimeout(r, 2500));
       const trail = audit.filter((a) => a.sandboxId === s.id);
-      assert.deepEqual(trail.slice(-3).map((a) => a.to), ['failed', 'stopping', 'destroyed']);
+      assert.deepEqual(
+        trail.slice(-3).map((a) => a.to),
+        ['failed', 'stopping', 'destroyed'],
+      );
       assert.match(trail.at(-3)!.reason ?? '', /deadline/);
       await assert.rejects(m.runtime.inspect(s.containerId!));
     });
 
     it('warm pool hands out a ready sandbox at once and refills', async () => {
-      const pm = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates(undefined, WORKSPACE_USER), pools: true, session: m.session });
+      const pm = new SandboxManager({
+        runtime: createRuntime(engine),
+        templates: loadTemplates(undefined, WORKSPACE_USER),
+        pools: true,
+        session: m.session,
+      });
       try {
         await pm.start();
         await waitFor(() => pm.list().filter((s) => s.template === 'policy-sandbox' && s.state === 'ready').length === 1);
@@ -107,11 +135,15 @@ for (const engine of ['docker', 'podman'] as const) {
         const s = await pm.create({ template: 'policy-sandbox' });
         assert.equal(s.id, before);
         await waitFor(() => pm.list().filter((x) => x.template === 'policy-sandbox' && x.id !== s.id && x.state === 'ready').length === 1);
-      } finally { await pm.shutdown(); }
+      } finally {
+        await pm.shutdown();
+      }
     });
 
     it('sweeps the sandboxes and volumes of a kernel killed with kill -9', async () => {
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'fixtures', 'holder.ts'), engine], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'fixtures', 'holder.ts'), engine], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const line = await new Promise<string>((resolve, reject) => {
         child.stdout.once('data', (b: Buffer) => resolve(b.toString()));
         child.once('exit', (c) => reject(new Error(`holder exited ${c}`)));

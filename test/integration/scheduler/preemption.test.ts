@@ -14,7 +14,11 @@ import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 
 const SOCKETS: Record<EngineKind, string> = { docker: '/var/run/docker.sock', podman: '/run/podman/podman.sock' };
 // Counts to 20 in about 2 s (node: every template's image has it); a paused sandbox freezes it, so it only finishes after the resume.
-const COUNT = ['node', '-e', 'let i=0;const t=setInterval(()=>{require("fs").writeFileSync("/tmp/n",String(++i));if(i>=20){clearInterval(t);console.log("done")}},100)'];
+const COUNT = [
+  'node',
+  '-e',
+  'let i=0;const t=setInterval(()=>{require("fs").writeFileSync("/tmp/n",String(++i));if(i>=20){clearInterval(t);console.log("done")}},100)',
+];
 const AGAIN = ['node', '-e', 'console.log("again")'];
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms = 30_000, state?: () => unknown): Promise<void> {
@@ -27,7 +31,12 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms = 30_000, stat
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
-  return { promise: new Promise<void>((r) => { resolve = r; }), resolve };
+  return {
+    promise: new Promise<void>((r) => {
+      resolve = r;
+    }),
+    resolve,
+  };
 }
 
 for (const engine of ['docker', 'podman'] as const) {
@@ -40,28 +49,37 @@ for (const engine of ['docker', 'podman'] as const) {
       await ensureSandboxImages({ engine, socketPath: SOCKETS[engine] });
       m = new SandboxManager({ runtime: createRuntime(engine), templates: loadTemplates() });
     });
-    beforeEach(() => { sch = createScheduler({ sandboxes: 4, modelRequests: 4, cpu: 1 }, m); });
+    beforeEach(() => {
+      sch = createScheduler({ sandboxes: 4, modelRequests: 4, cpu: 1 }, m);
+    });
     afterEach(() => sch.dispose());
-    after(async () => { await m?.shutdown(); });
+    after(async () => {
+      await m?.shutdown();
+    });
 
     /** A low-priority task that runs COUNT in its own sandbox of `template`; resolves its sandbox once COUNT runs. */
     function submitCounter(id: string, template: string, out: { stdout?: string; attempts: number[] }) {
       const started = deferred();
       let sandboxId = '';
-      sch.submit({ id, priority: 5, resources: { sandboxes: 1, cpu: 1 }, preemption: m.preemptionFor(template) }, async (ctx: TaskContext) => {
-        out.attempts.push(ctx.attempt);
-        const sb = await acquireTaskSandbox(m, ctx, { template });
-        try {
-          sandboxId = sb.id;
-          const run = m.exec(sb.id, { argv: ctx.attempt === 1 ? COUNT : AGAIN }, { signal: ctx.signal });
-          started.resolve();
-          out.stdout = (await run).stdout;
-        } finally { await sb.release(); }
-      });
+      sch.submit(
+        { id, priority: 5, resources: { sandboxes: 1, cpu: 1 }, preemption: m.preemptionFor(template) },
+        async (ctx: TaskContext) => {
+          out.attempts.push(ctx.attempt);
+          const sb = await acquireTaskSandbox(m, ctx, { template });
+          try {
+            sandboxId = sb.id;
+            const run = m.exec(sb.id, { argv: ctx.attempt === 1 ? COUNT : AGAIN }, { signal: ctx.signal });
+            started.resolve();
+            out.stdout = (await run).stdout;
+          } finally {
+            await sb.release();
+          }
+        },
+      );
       return { started: started.promise, sandbox: () => sandboxId };
     }
 
-    it('pauses the lower task\'s sandbox (State.Paused === true) while the urgent one runs, then resumes it', async () => {
+    it("pauses the lower task's sandbox (State.Paused === true) while the urgent one runs, then resumes it", async () => {
       const out: { stdout?: string; attempts: number[] } = { attempts: [] };
       const low = submitCounter('low', 'code-executor', out);
       await low.started;
@@ -87,7 +105,7 @@ for (const engine of ['docker', 'podman'] as const) {
       assert.equal(sch.get('urgent')!.state, 'done');
     });
 
-    it('template policy requeue: the lower task\'s sandbox is destroyed and the task runs again afterwards', async () => {
+    it("template policy requeue: the lower task's sandbox is destroyed and the task runs again afterwards", async () => {
       const out: { stdout?: string; attempts: number[] } = { attempts: [] };
       const low = submitCounter('low', 'integration-test', out);
       assert.equal(sch.get('low')!.preemption, 'requeue');
@@ -116,7 +134,11 @@ for (const engine of ['docker', 'podman'] as const) {
       await waitFor(() => sch.get('urgent')!.state === 'running');
       await assert.rejects(m.runtime.inspect(container), /no such container|not found/i);
       urgent.resolve();
-      await waitFor(() => sch.get('low')!.state === 'done', 60_000, () => ({ low: sch.get('low'), out }));
+      await waitFor(
+        () => sch.get('low')!.state === 'done',
+        60_000,
+        () => ({ low: sch.get('low'), out }),
+      );
       assert.deepEqual(out.attempts, [1, 2]);
     });
   });

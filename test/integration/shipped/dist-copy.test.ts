@@ -8,7 +8,11 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
 
-interface Doctor { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }>; kernel?: { assets?: { layout: string; kernelDir: string } } }
+interface Doctor {
+  ok: boolean;
+  checks: Array<{ name: string; ok: boolean; detail: string }>;
+  kernel?: { assets?: { layout: string; kernelDir: string } };
+}
 
 describe('dist/ copied elsewhere (Docker)', function () {
   this.timeout(300_000);
@@ -17,22 +21,31 @@ describe('dist/ copied elsewhere (Docker)', function () {
   const ws = path.join(base, 'project');
   after(async () => {
     const docker = new Docker();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } }))
+      await docker.getContainer(c.Id).remove({ force: true });
     fs.rmSync(base, { recursive: true, force: true });
   });
 
   it('`node dist/cli.js doctor --json` there: every check passes', () => {
     const root = assets().root;
     assert.ok(fs.existsSync(path.join(root, 'dist', 'cli.js')), 'npm run build first');
-    for (const d of ['dist', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples']) fs.cpSync(path.join(root, d), path.join(pkg, d), { recursive: true });
+    for (const d of ['dist', 'policies', 'templates/sandbox', 'templates/seccomp', 'examples'])
+      fs.cpSync(path.join(root, d), path.join(pkg, d), { recursive: true });
     fs.copyFileSync(path.join(root, 'package.json'), path.join(pkg, 'package.json'));
     fs.mkdirSync(ws);
     fs.writeFileSync(path.join(ws, 'a.txt'), 'a\n');
-    const r = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'doctor', '--json', '--workspace', ws], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'doctor', '--json', '--workspace', ws], {
+      cwd: os.tmpdir(),
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     assert.equal(r.status, 0, `doctor exited ${r.status}\n${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(r.stdout) as Doctor;
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`), []);
+    assert.deepEqual(
+      report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+      [],
+    );
     assert.deepEqual(report.checks.map((c) => c.name).sort(), ['image', 'images', 'kernel', 'pools', 'runtime', 'workspace']);
     assert.equal(report.kernel?.assets?.layout, 'image');
     assert.equal(report.kernel?.assets?.kernelDir, '/opt/airlock');

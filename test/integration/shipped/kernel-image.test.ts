@@ -12,7 +12,9 @@ function userPolicies(base: string): string {
   const dir = path.join(base, 'my policies');
   fs.cpSync(assets().policiesDir, dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'is-secret.ts'), 'export default (req: { resource: string }) => req.resource.includes("secret");\n');
-  fs.appendFileSync(path.join(dir, 'strict.yaml'), `
+  fs.appendFileSync(
+    path.join(dir, 'strict.yaml'),
+    `
   - id: vault-secrets
     effect: deny
     subjects: ["agent:*"]
@@ -20,7 +22,8 @@ function userPolicies(base: string): string {
     resources: ["vault/**"]
     predicate: ./is-secret.ts
     reason: a predicate decides which vault files are secret
-`);
+`,
+  );
   return dir;
 }
 
@@ -34,28 +37,45 @@ for (const engine of ENGINES) {
       const t = tempWorkspace();
       sup = await startKernel(engine, { ...t, policiesDir: userPolicies(path.dirname(t.workspace)) });
     });
-    after(async () => { if (sup) await removeKernel(sup); });
+    after(async () => {
+      if (sup) await removeKernel(sup);
+    });
 
     it('resolves its assets in the image layout and protects /opt/airlock', async () => {
       const info = await (await sup.ready()).request('kernel/info', {});
-      assert.deepEqual(info.assets, { layout: 'image', kernelDir: '/opt/airlock', policiesDir: '/opt/airlock/user/policies',
-        sandboxTemplatesDir: '/opt/airlock/templates/sandbox', deno: true });
+      assert.deepEqual(info.assets, {
+        layout: 'image',
+        kernelDir: '/opt/airlock',
+        policiesDir: '/opt/airlock/user/policies',
+        sandboxTemplatesDir: '/opt/airlock/templates/sandbox',
+        deno: true,
+      });
     });
 
-    it('the built-in protections deny reading the kernel\'s code and writing its policies', async () => {
+    it("the built-in protections deny reading the kernel's code and writing its policies", async () => {
       const client = await sup.ready();
-      const judge = (action: string, resource: string) => client.request('policy/evaluate', { subject: agent, action, resource, context: { size: 10 } });
-      for (const [action, resource] of [['fs.read', '/opt/airlock/dist/kernel/kernel.js'], ['fs.read', '/opt/airlock/dist/kernel/audit-writer.js'],
-        ['fs.write', '/opt/airlock/policies/strict.yaml'], ['fs.write', '/opt/airlock/user/policies/strict.yaml'], ['fs.read', '/state/policy-token.key']]) {
+      const judge = (action: string, resource: string) =>
+        client.request('policy/evaluate', { subject: agent, action, resource, context: { size: 10 } });
+      for (const [action, resource] of [
+        ['fs.read', '/opt/airlock/dist/kernel/kernel.js'],
+        ['fs.read', '/opt/airlock/dist/kernel/audit-writer.js'],
+        ['fs.write', '/opt/airlock/policies/strict.yaml'],
+        ['fs.write', '/opt/airlock/user/policies/strict.yaml'],
+        ['fs.read', '/state/policy-token.key'],
+      ]) {
         const d = await judge(action, resource);
         assert.equal(d.decision, 'deny', `${action} ${resource}: ${d.reason}`);
-        assert.ok(d.matched.some((m) => m.startsWith('builtin.')), `${action} ${resource} is denied by a built-in (${d.matched.join(', ')})`);
+        assert.ok(
+          d.matched.some((m) => m.startsWith('builtin.')),
+          `${action} ${resource} is denied by a built-in (${d.matched.join(', ')})`,
+        );
       }
     });
 
     it('a Deno predicate rule evaluates both ways inside the container (not "crashed")', async () => {
       const client = await sup.ready();
-      const judge = (resource: string) => client.request('policy/evaluate', { subject: agent, action: 'fs.read', resource, context: { size: 10 } });
+      const judge = (resource: string) =>
+        client.request('policy/evaluate', { subject: agent, action: 'fs.read', resource, context: { size: 10 } });
       const open = await judge('vault/readme.md');
       assert.equal(open.decision, 'allow', open.reason); // the predicate answered false: the rule did not apply
       const secret = await judge('vault/secret.txt');

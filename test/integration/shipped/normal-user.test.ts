@@ -27,10 +27,14 @@ function ensureUser(): { uid: number; gid: number; home: string } {
 }
 
 /** A replay whose model writes gen/out.txt with a sandboxed command, then runs the tests, then stops. */
-const replayLines = () => execReplay([
-  ['node', '-e', "require('fs').mkdirSync('gen',{recursive:true});require('fs').writeFileSync('gen/out.txt','built\\n')"],
-  ['node', '--test'],
-], 'Generated gen/out.txt; tests pass.');
+const replayLines = () =>
+  execReplay(
+    [
+      ['node', '-e', "require('fs').mkdirSync('gen',{recursive:true});require('fs').writeFileSync('gen/out.txt','built\\n')"],
+      ['node', '--test'],
+    ],
+    'Generated gen/out.txt; tests pass.',
+  );
 
 function workspaceFor(parent: string, owner: { uid: number; gid: number }): string {
   const ws = path.join(parent, `ws ${Date.now()}`);
@@ -45,19 +49,36 @@ function airlock(asUser: boolean, home: string, args: string[]) {
   // These machines' /tmp is 0755: each user gets a temp folder of their own, as a user's TMPDIR would be.
   const tmp = path.join(home, 'tmp');
   const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home, NO_COLOR: '1', TMPDIR: tmp };
-  const argv = asUser ? ['runuser', '-u', USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd: '/', env: asUser ? undefined : { ...process.env, ...env }, timeout: 240_000 });
+  const argv = asUser
+    ? ['runuser', '-u', USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI, ...args]
+    : [process.execPath, CLI, ...args];
+  const r = spawnSync(argv[0], argv.slice(1), {
+    encoding: 'utf8',
+    cwd: '/',
+    env: asUser ? undefined : { ...process.env, ...env },
+    timeout: 240_000,
+  });
   assert.equal(r.status, 0, `airlock ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
 
 async function removeKernelOf(ws: string): Promise<void> {
   const docker = new Docker();
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${ws}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${ws}`] } }))
+    await docker.getContainer(c.Id).remove({ force: true });
 }
 
 function flow(asUser: boolean, ws: string, home: string, owner: { uid: number; gid: number }): void {
-  const out = airlock(asUser, home, ['run', 'Generate gen/out.txt and run the tests', '--workspace', ws, '--replay', path.join(ws, 'task.replay.jsonl'), '--mode', 'explore']);
+  const out = airlock(asUser, home, [
+    'run',
+    'Generate gen/out.txt and run the tests',
+    '--workspace',
+    ws,
+    '--replay',
+    path.join(ws, 'task.replay.jsonl'),
+    '--mode',
+    'explore',
+  ]);
   const set = /Patch set (ps_\w+):/.exec(out)?.[1];
   assert.ok(set, `a patch set was produced:\n${out}`);
   assert.equal(fs.existsSync(path.join(ws, 'gen')), false, 'nothing reaches the workspace before the merge');
@@ -65,7 +86,8 @@ function flow(asUser: boolean, ws: string, home: string, owner: { uid: number; g
   airlock(asUser, home, ['review', 'merge', set, '--workspace', ws]);
   const file = path.join(ws, 'gen', 'out.txt');
   assert.equal(fs.readFileSync(file, 'utf8'), 'built\n');
-  for (const p of [file, path.dirname(file)]) assert.deepEqual([fs.statSync(p).uid, fs.statSync(p).gid], [owner.uid, owner.gid], `${p} belongs to the folder's owner`);
+  for (const p of [file, path.dirname(file)])
+    assert.deepEqual([fs.statSync(p).uid, fs.statSync(p).gid], [owner.uid, owner.gid], `${p} belongs to the folder's owner`);
   airlock(asUser, home, ['audit', 'verify', '--workspace', ws]);
 }
 
@@ -73,7 +95,9 @@ describe('what ships, as a normal user and as root on their folder (dist/cli.js,
   this.timeout(600_000);
   const user = ensureUser();
   const made: string[] = [];
-  after(async () => { for (const ws of made) await removeKernelOf(ws); });
+  after(async () => {
+    for (const ws of made) await removeKernelOf(ws);
+  });
 
   it('a non-root user in the docker group, on a 0700 folder of their own', async () => {
     const ws = workspaceFor(user.home, user);
@@ -83,7 +107,7 @@ describe('what ships, as a normal user and as root on their folder (dist/cli.js,
     assert.equal((await new Docker().getContainer(kernel.Id).inspect()).Config.User, `${user.uid}:${user.gid}`);
   });
 
-  it('root on a folder owned by that user: the kernel and sandboxes run as the folder\'s owner', async () => {
+  it("root on a folder owned by that user: the kernel and sandboxes run as the folder's owner", async () => {
     const ws = workspaceFor(user.home, user);
     made.push(ws);
     flow(false, ws, process.env.HOME ?? '/root', user);

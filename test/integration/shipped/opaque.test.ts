@@ -25,11 +25,12 @@ describe('opaque directories through the kernel image (dist/cli.js, Docker)', fu
   const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-opaque-')));
   after(async () => {
     const docker = new Docker();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${ws}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${ws}`] } }))
+      await docker.getContainer(c.Id).remove({ force: true });
     fs.rmSync(ws, { recursive: true, force: true });
   });
 
-  it('rm -rf d && mkdir d && write d/new.txt: the patch deletes d\'s old files and adds the new one, without warnings', () => {
+  it("rm -rf d && mkdir d && write d/new.txt: the patch deletes d's old files and adds the new one, without warnings", () => {
     fs.mkdirSync(path.join(ws, 'd', 'sub'), { recursive: true });
     for (const f of ['d/a.txt', 'd/b.txt', 'd/sub/c.txt']) fs.writeFileSync(path.join(ws, f), `${f}\n`);
     fs.writeFileSync(path.join(ws, 'task.replay.jsonl'), replay());

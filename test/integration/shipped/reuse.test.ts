@@ -23,7 +23,10 @@ describe('kernel reuse and image pruning (Docker)', function () {
     const said: string[] = [];
     sup = await KernelSupervisor.start({ ...t, runtime: 'docker' }, { progress: (l) => said.push(l) });
     assert.equal((await sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`).inspect()).Id, firstId);
-    assert.equal(said.some((l) => l.startsWith('replacing')), false);
+    assert.equal(
+      said.some((l) => l.startsWith('replacing')),
+      false,
+    );
     sup.dispose();
 
     fs.rmSync(t.workspace, { recursive: true });
@@ -32,28 +35,48 @@ describe('kernel reuse and image pruning (Docker)', function () {
     sup = await KernelSupervisor.start({ ...t, runtime: 'docker' }, { progress: (l) => said.push(l) });
     try {
       assert.equal((await (await sup.ready()).request('fs/read', { path: 'src/hello.ts' })).content, 'export const hello = "again";\n');
-      assert.ok(said.some((l) => /replacing the kernel container .*workspace folder was replaced/.test(l)), said.join('\n'));
+      assert.ok(
+        said.some((l) => /replacing the kernel container .*workspace folder was replaced/.test(l)),
+        said.join('\n'),
+      );
     } finally {
       await removeKernel(sup);
     }
   });
 
-  it('two checkouts on one engine: a build prunes only its own older images, never the other\'s', async () => {
+  it("two checkouts on one engine: a build prunes only its own older images, never the other's", async () => {
     const docker = new Docker();
     const repo = `airlock/prune-test-${process.pid}`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-prune-'));
     // A tiny image: /bin/true stands in for node, one text file makes each build different.
-    const spec = (n: string, installation: string): NodeImageSpec => ({ repo, nodeBinary: '/bin/true', files: {}, texts: { '/v': n }, installation });
-    const exists = (tag: string) => docker.getImage(tag).inspect().then(() => true, () => false);
+    const spec = (n: string, installation: string): NodeImageSpec => ({
+      repo,
+      nodeBinary: '/bin/true',
+      files: {},
+      texts: { '/v': n },
+      installation,
+    });
+    const exists = (tag: string) =>
+      docker
+        .getImage(tag)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
     try {
       const a1 = await ensureNodeImage(docker, spec('a1', 'checkout-a'));
       const b1 = await ensureNodeImage(docker, spec('b1', 'checkout-b'));
-      assert.deepEqual([await exists(a1), await exists(b1)], [true, true], 'building in b kept a\'s image');
+      assert.deepEqual([await exists(a1), await exists(b1)], [true, true], "building in b kept a's image");
       const a2 = await ensureNodeImage(docker, spec('a2', 'checkout-a'));
       assert.deepEqual([await exists(a1), await exists(a2), await exists(b1)], [false, true, true], 'a pruned only its own older image');
       assert.equal(a2, imageTag(spec('a2', 'checkout-a')));
     } finally {
-      for (const img of await docker.listImages({ filters: { reference: [`localhost/${repo}`] } })) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      for (const img of await docker.listImages({ filters: { reference: [`localhost/${repo}`] } }))
+        await docker
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -11,7 +11,12 @@ import { execReplay } from './replay';
 const USER = 'airlockpod';
 const ROOT = assets().root;
 
-interface User { uid: number; gid: number; home: string; env: Record<string, string> }
+interface User {
+  uid: number;
+  gid: number;
+  home: string;
+  env: Record<string, string>;
+}
 
 /** Creates the user when missing (useradd also gives it subuids), its runtime dir and temp dir, and its Podman service. */
 function podmanUser(): User {
@@ -19,19 +24,33 @@ function podmanUser(): User {
   const id = (f: string) => Number(spawnSync('id', [f, USER], { encoding: 'utf8' }).stdout.trim());
   const [uid, gid, home] = [id('-u'), id('-g'), `/home/${USER}`];
   const run = `/run/user/${uid}`;
-  for (const [d, mode] of [[run, 0o700], [path.join(home, 'tmp'), 0o755]] as const) { fs.mkdirSync(d, { recursive: true, mode }); fs.chownSync(d, uid, gid); }
+  for (const [d, mode] of [
+    [run, 0o700],
+    [path.join(home, 'tmp'), 0o755],
+  ] as const) {
+    fs.mkdirSync(d, { recursive: true, mode });
+    fs.chownSync(d, uid, gid);
+  }
   const env = { HOME: home, XDG_RUNTIME_DIR: run, TMPDIR: path.join(home, 'tmp'), PATH: '/usr/local/bin:/usr/bin:/bin' };
   const sock = path.join(run, 'podman', 'podman.sock');
-  const ping = () => spawnSync('curl', ['-s', '--max-time', '2', '--unix-socket', sock, 'http://x/_ping'], { encoding: 'utf8' }).stdout === 'OK';
+  const ping = () =>
+    spawnSync('curl', ['-s', '--max-time', '2', '--unix-socket', sock, 'http://x/_ping'], { encoding: 'utf8' }).stdout === 'OK';
   if (!ping()) {
     // A runtime dir left from an earlier login whose processes were all killed (no reboot, /run kept) names a pause
     // process that is gone; Podman then refuses to start until `podman system migrate` resets it. A login's
     // systemd would give a fresh dir; we reset instead.
     as({ uid, gid, home, env }, ['podman', 'system', 'migrate']);
     const log = path.join(home, 'tmp', 'podman-service.log');
-    as({ uid, gid, home, env }, ['bash', '-c', `mkdir -p "$XDG_RUNTIME_DIR/podman" && (setsid podman system service --time=0 unix://${sock} > "$TMPDIR/podman-service.log" 2>&1 < /dev/null &)`]);
+    as({ uid, gid, home, env }, [
+      'bash',
+      '-c',
+      `mkdir -p "$XDG_RUNTIME_DIR/podman" && (setsid podman system service --time=0 unix://${sock} > "$TMPDIR/podman-service.log" 2>&1 < /dev/null &)`,
+    ]);
     for (let i = 0; i < 300 && !ping(); i++) spawnSync('sleep', ['0.2']);
-    assert.ok(ping(), `the rootless Podman service of ${USER} answers at ${sock}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
+    assert.ok(
+      ping(),
+      `the rootless Podman service of ${USER} answers at ${sock}\n${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`,
+    );
   }
   return { uid, gid, home, env };
 }
@@ -62,12 +81,16 @@ describe('rootless Podman, a Podman-only normal user (dist/cli.js)', function ()
   });
   after(() => {
     if (!u) return;
-    const ids = as(u, ['podman', 'ps', '-aq', '--filter', `label=airlock.workspace=${ws}`]).stdout.trim().split('\n').filter(Boolean);
+    const ids = as(u, ['podman', 'ps', '-aq', '--filter', `label=airlock.workspace=${ws}`])
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) as(u, ['podman', 'rm', '-f', ...ids]);
   });
 
-  it('builds its images into the user\'s own store (no root, no debootstrap), then runs a task to a merged file', () => {
-    const cli = (args: string[]) => ok(as(u, [process.execPath, path.join(ROOT, 'dist', 'cli.js'), ...args, '--workspace', ws]), `airlock ${args[0]}`);
+  it("builds its images into the user's own store (no root, no debootstrap), then runs a task to a merged file", () => {
+    const cli = (args: string[]) =>
+      ok(as(u, [process.execPath, path.join(ROOT, 'dist', 'cli.js'), ...args, '--workspace', ws]), `airlock ${args[0]}`);
     ok(as(u, [process.execPath, path.join(ROOT, 'dist', 'cli.js'), 'images', 'prepare']), 'airlock images prepare, as the user');
     const doctor = cli(['doctor']);
     assert.match(doctor, /podman \(rootless\)/);

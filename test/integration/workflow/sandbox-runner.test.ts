@@ -47,45 +47,82 @@ for (const engine of ['docker', 'podman'] as const) {
       write('calc.js', 'exports.add = (a, b) => a + b;\n');
       write('calc.test.js', testFile([['adds', 'calc.add(1, 2) === 3']]));
     });
-    after(async () => { await m?.shutdown(); fs.rmSync(ws, { recursive: true, force: true }); });
+    after(async () => {
+      await m?.shutdown();
+      fs.rmSync(ws, { recursive: true, force: true });
+    });
 
     it('strict red -> green: refused until a new test is seen failing, then only once that test passes', async () => {
-      const wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-wf-')), 'wf.db'), runner: new SandboxTestRunner({ runtime: m }) });
+      const wf = new WorkflowService({
+        audit: testAudit().audit,
+        dbPath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-wf-')), 'wf.db'),
+        runner: new SandboxTestRunner({ runtime: m }),
+      });
       try {
         wf.create('s', 'strict');
         // The test does not fail first: no red.
-        await assert.rejects(wf.transition('s', 'red', {}, 'agent', sig()), refusedBy('failingTestSeen', /no failing test in the sandbox run \(1 passed\)/));
-        write('calc.test.js', testFile([['adds', 'calc.add(1, 2) === 3'], ['subtracts', 'calc.sub(3, 1) === 2']]));
+        await assert.rejects(
+          wf.transition('s', 'red', {}, 'agent', sig()),
+          refusedBy('failingTestSeen', /no failing test in the sandbox run \(1 passed\)/),
+        );
+        write(
+          'calc.test.js',
+          testFile([
+            ['adds', 'calc.add(1, 2) === 3'],
+            ['subtracts', 'calc.sub(3, 1) === 2'],
+          ]),
+        );
         const red = await wf.transition('s', 'red', {}, 'agent', sig());
         assert.deepEqual([red.state, red.watchedTests], ['red', ['calc > subtracts']]);
         // Not implemented yet: no green.
-        await assert.rejects(wf.transition('s', 'green', {}, 'agent', sig()), refusedBy('newTestsPass', /still not passing: calc > subtracts/));
+        await assert.rejects(
+          wf.transition('s', 'green', {}, 'agent', sig()),
+          refusedBy('newTestsPass', /still not passing: calc > subtracts/),
+        );
         write('calc.js', 'exports.add = (a, b) => a + b;\nexports.sub = (a, b) => a - b;\n');
         const green = await wf.transition('s', 'green', {}, 'agent', sig());
         assert.deepEqual([green.state, green.watchedTests], ['green', []]);
         const last = wf.history('s', 1)[0];
         assert.match(JSON.stringify(last.detail), /1 watched test\(s\) now pass, 2 passed in all/);
-        assert.deepEqual(m.list(), [], 'every run\'s sandbox is gone');
-      } finally { wf.dispose(); }
+        assert.deepEqual(m.list(), [], "every run's sandbox is gone");
+      } finally {
+        wf.dispose();
+      }
     });
 
     it('the workspace is read-only to the tests; the run reads an output volume when one is given', async () => {
-      write('calc.test.js', testFile([['writes', '(() => { try { require("fs").writeFileSync("x", "1"); return true; } catch (e) { return false; } })()']]));
+      write(
+        'calc.test.js',
+        testFile([['writes', '(() => { try { require("fs").writeFileSync("x", "1"); return true; } catch (e) { return false; } })()']]),
+      );
       const ro = await new SandboxTestRunner({ runtime: m }).run(sig());
       assert.deepEqual([ro.failed, ro.tests[0]?.name], [1, 'calc > writes']);
       assert.equal(fs.existsSync(path.join(ws, 'x')), false);
       // Patch mode's output volume: an overlay of the workspace holding the agent's edits (the workspace stays as it is).
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-out-'));
-      fs.mkdirSync(path.join(out, 'upper')); fs.mkdirSync(path.join(out, 'work'));
+      fs.mkdirSync(path.join(out, 'upper'));
+      fs.mkdirSync(path.join(out, 'work'));
       fs.chownSync(path.join(out, 'upper'), 1000, 1000);
       for (const f of fs.readdirSync(ws)) fs.chownSync(path.join(ws, f), 1000, 1000);
       const vol = `airlock-test-out-${Date.now()}`;
-      await m.runtime.createVolume(vol, { [LABEL.owner]: 'airlock', [LABEL.session]: m.session, [LABEL.holder]: m.holder },
-        { type: 'overlay', device: 'overlay', o: `lowerdir=${ws},upperdir=${out}/upper,workdir=${out}/work` });
+      await m.runtime.createVolume(
+        vol,
+        { [LABEL.owner]: 'airlock', [LABEL.session]: m.session, [LABEL.holder]: m.holder },
+        { type: 'overlay', device: 'overlay', o: `lowerdir=${ws},upperdir=${out}/upper,workdir=${out}/work` },
+      );
       try {
-        const seed = await m.create({ template: 'code-executor', mounts: [{ type: 'volume', source: vol, target: '/workspace', readOnly: false }] });
-        const edited = testFile([['writes', '(() => { require("fs").writeFileSync("x", "1"); return true; })()'], ['volume', 'true']]);
-        const r = await m.exec(seed.id, { argv: ['node', '-e', `require('fs').writeFileSync('calc.test.js', ${JSON.stringify(edited)})`], cwd: '/workspace' });
+        const seed = await m.create({
+          template: 'code-executor',
+          mounts: [{ type: 'volume', source: vol, target: '/workspace', readOnly: false }],
+        });
+        const edited = testFile([
+          ['writes', '(() => { require("fs").writeFileSync("x", "1"); return true; })()'],
+          ['volume', 'true'],
+        ]);
+        const r = await m.exec(seed.id, {
+          argv: ['node', '-e', `require('fs').writeFileSync('calc.test.js', ${JSON.stringify(edited)})`],
+          cwd: '/workspace',
+        });
         assert.equal(r.exitCode, 0, r.stderr);
         await m.destroy(seed.id);
         const runner = new SandboxTestRunner({ runtime: m });
@@ -94,7 +131,11 @@ for (const engine of ['docker', 'podman'] as const) {
         assert.deepEqual([res.passed, res.failed], [2, 0]);
         assert.equal(fs.existsSync(path.join(ws, 'x')), false, 'the workspace itself is untouched');
         sub.dispose();
-        assert.equal((await runner.run(sig(), { sessionId: 'sess' })).failed, 1, 'without the volume the read-only workspace is tested again');
+        assert.equal(
+          (await runner.run(sig(), { sessionId: 'sess' })).failed,
+          1,
+          'without the volume the read-only workspace is tested again',
+        );
       } finally {
         for (const s of m.list()) await m.destroy(s.id);
         await m.runtime.removeVolume(vol);
@@ -103,7 +144,13 @@ for (const engine of ['docker', 'podman'] as const) {
     });
 
     it('cancel and deadline kill the run and its sandbox; a project without tests is refused clearly', async () => {
-      write('calc.test.js', testFile([['hangs', 'true'], ['forever', '(() => { const end = Date.now() + 120000; while (Date.now() < end); return true; })()']]));
+      write(
+        'calc.test.js',
+        testFile([
+          ['hangs', 'true'],
+          ['forever', '(() => { const end = Date.now() + 120000; while (Date.now() < end); return true; })()'],
+        ]),
+      );
       const ac = new AbortController();
       const runner = new SandboxTestRunner({ runtime: m });
       const p = runner.run(ac.signal);
@@ -112,7 +159,10 @@ for (const engine of ['docker', 'podman'] as const) {
       await assert.rejects(p, (e: AirlockError) => e.code === 'CANCELLED' || /cancel/i.test(e.message));
       assert.ok(Date.now() - t0 < 10_000);
       assert.deepEqual(m.list(), []);
-      await assert.rejects(new SandboxTestRunner({ runtime: m, timeoutMs: 2000 }).run(sig()), (e: AirlockError) => e.code === 'WORKFLOW_TEST_TIMEOUT');
+      await assert.rejects(
+        new SandboxTestRunner({ runtime: m, timeoutMs: 2000 }).run(sig()),
+        (e: AirlockError) => e.code === 'WORKFLOW_TEST_TIMEOUT',
+      );
       assert.deepEqual(m.list(), []);
       fs.rmSync(path.join(ws, 'package.json'));
       fs.rmSync(path.join(ws, 'calc.test.js'));

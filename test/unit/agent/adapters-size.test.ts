@@ -13,13 +13,23 @@ import type { OutputVolume } from '../../../kernel/src/patches/volumes';
 describe('agent adapters: unknown sizes fail closed under max_size', () => {
   const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-')));
   const engine = createDefaultPolicyEngine('strict', { workspace: ws });
-  const read = (p: string): ToolPolicyRequest => ({ kind: 'tool', taskId: 't', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: [p] });
+  const read = (p: string): ToolPolicyRequest => ({
+    kind: 'tool',
+    taskId: 't',
+    tool: 'fs.read',
+    capabilities: ['fs.read'],
+    input: {},
+    paths: [p],
+  });
   before(() => {
     fs.mkdirSync(path.join(ws, 'src'));
     fs.writeFileSync(path.join(ws, 'src/a.ts'), 'x');
     execFileSync('mkfifo', [path.join(ws, 'pipe')]);
   });
-  after(() => { engine.dispose(); fs.rmSync(ws, { recursive: true, force: true }); });
+  after(() => {
+    engine.dispose();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
 
   it('a regular file is judged by its size; a directory listing is 0', async () => {
     const p = toolPolicy(engine, { mode: 'strict', workspace: ws });
@@ -41,7 +51,14 @@ describe('agent adapters: a task judges sizes on its own view', () => {
   const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-view-')));
   const out = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-size-out-')));
   const engine = createDefaultPolicyEngine('explore', { workspace: ws });
-  const read = (p: string): ToolPolicyRequest => ({ kind: 'tool', taskId: 't', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: [p] });
+  const read = (p: string): ToolPolicyRequest => ({
+    kind: 'tool',
+    taskId: 't',
+    tool: 'fs.read',
+    capabilities: ['fs.read'],
+    input: {},
+    paths: [p],
+  });
   before(() => {
     fs.mkdirSync(path.join(ws, 'src'));
     fs.writeFileSync(path.join(ws, 'src/a.ts'), 'x');
@@ -50,7 +67,11 @@ describe('agent adapters: a task judges sizes on its own view', () => {
     fs.writeFileSync(path.join(out, 'upper', 'big.bin'), Buffer.alloc(0));
     fs.truncateSync(path.join(out, 'upper', 'big.bin'), 50 * 1024 * 1024); // over explore's 20 MiB read limit
   });
-  after(() => { engine.dispose(); fs.rmSync(ws, { recursive: true, force: true }); fs.rmSync(out, { recursive: true, force: true }); });
+  after(() => {
+    engine.dispose();
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  });
 
   it('a file only the sandbox wrote is readable; one over the limit in the view is not; workspace files still are', async () => {
     const vol = { id: 'v', volumeName: 'v', kind: 'overlay', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume;
@@ -73,10 +94,17 @@ describe('agent adapters: a symlink in the task view', () => {
     const vol = { id: 'v', volumeName: 'v', kind: 'overlay', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume;
     const tv = new TaskVolume(vol, ws, async () => {});
     assert.equal(tv.sizeOf('race/target.txt'), '/state/policy-token.key'.length);
-    const d = await toolPolicy(engine, { mode: 'explore', workspace: ws, view: tv })
-      .evaluate({ kind: 'tool', taskId: 't', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: ['race/target.txt'] });
+    const d = await toolPolicy(engine, { mode: 'explore', workspace: ws, view: tv }).evaluate({
+      kind: 'tool',
+      taskId: 't',
+      tool: 'fs.read',
+      capabilities: ['fs.read'],
+      input: {},
+      paths: ['race/target.txt'],
+    });
     assert.equal(d.decision, 'allow', d.reason);
     engine.dispose();
-    fs.rmSync(ws, { recursive: true, force: true }); fs.rmSync(out, { recursive: true, force: true });
+    fs.rmSync(ws, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
   });
 });

@@ -16,13 +16,27 @@ describe('agent adapters: policy engine', () => {
     const engine = createDefaultPolicyEngine('strict', { workspace: ws });
     try {
       const p = toolPolicy(engine, { mode: 'strict', workspace: ws });
-      const req = (over: Partial<ToolPolicyRequest>): ToolPolicyRequest => ({ kind: 'tool', taskId: 'task_a', tool: 'fs.read', capabilities: ['fs.read'], input: {}, paths: [], ...over });
+      const req = (over: Partial<ToolPolicyRequest>): ToolPolicyRequest => ({
+        kind: 'tool',
+        taskId: 'task_a',
+        tool: 'fs.read',
+        capabilities: ['fs.read'],
+        input: {},
+        paths: [],
+        ...over,
+      });
       assert.equal((await p.evaluate(req({ paths: ['src/a.ts'] }))).decision, 'allow');
       const secret = await p.evaluate(req({ paths: ['src/a.ts', '.env'] }));
       assert.equal(secret.decision, 'deny');
       assert.match(secret.matched ?? '', /secrets/);
-      assert.equal((await p.evaluate(req({ tool: 'fs.write', capabilities: ['fs.write'], paths: ['src/a.ts'], input: { content: 'y' } }))).decision, 'ask');
+      assert.equal(
+        (await p.evaluate(req({ tool: 'fs.write', capabilities: ['fs.write'], paths: ['src/a.ts'], input: { content: 'y' } }))).decision,
+        'ask',
+      );
       assert.equal((await p.evaluate(req({ tool: 'x', capabilities: [] }))).decision, 'deny');
-    } finally { engine.dispose(); fs.rmSync(ws, { recursive: true, force: true }); }
+    } finally {
+      engine.dispose();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
   });
 });

@@ -29,7 +29,17 @@ describe('agent: auto-merge requires the tests to pass on the accepted tree', ()
     return { set, verdict: await autoMergeTaskSet({ patches: svc, engine, taskId: 't1', mode: 'explore', criteria, set, verify }) };
   };
   const result = (setId: string, treeDigest: string, outcome: Verification['outcome'], failing: string[] = []): Verification => ({
-    setId, treeDigest, hunks: [], outcome, passed: 1, failed: failing.length, failing, template: 'code-executor', exitCode: 0, durationMs: 1, at: 0,
+    setId,
+    treeDigest,
+    hunks: [],
+    outcome,
+    passed: 1,
+    failed: failing.length,
+    failing,
+    template: 'code-executor',
+    exitCode: 0,
+    durationMs: 1,
+    at: 0,
   });
 
   it('refuses without a verifier (fail closed)', async () => {
@@ -38,7 +48,9 @@ describe('agent: auto-merge requires the tests to pass on the accepted tree', ()
   });
 
   it('refuses when the tests fail on the whole set, naming the failing test', async () => {
-    const { verdict } = await run(async (id, review) => result(id, acceptedTreeDigest(await svc.plan(id, undefined, review)), 'failed', ['adds numbers']));
+    const { verdict } = await run(async (id, review) =>
+      result(id, acceptedTreeDigest(await svc.plan(id, undefined, review)), 'failed', ['adds numbers']),
+    );
     assert.equal(verdict.allowed, false);
     assert.match(verdict.reasons.join('\n'), /tests failed on the accepted changes: adds numbers/);
   });
@@ -47,7 +59,10 @@ describe('agent: auto-merge requires the tests to pass on the accepted tree', ()
     const other = await run(async (id) => result(id, `sha256:${'0'.repeat(64)}`, 'passed'));
     assert.match(other.verdict.reasons.join('\n'), /another accepted subset/);
     let asked: ReviewState | undefined;
-    const { set, verdict } = await run(async (id, review) => { asked = review; return result(id, acceptedTreeDigest(await svc.plan(id, undefined, review)), 'passed'); });
+    const { set, verdict } = await run(async (id, review) => {
+      asked = review;
+      return result(id, acceptedTreeDigest(await svc.plan(id, undefined, review)), 'passed');
+    });
     assert.deepEqual(verdict.reasons, []);
     assert.equal(verdict.allowed, true);
     assert.deepEqual(asked, { 'test/a.test.js': { file: 'accept', hunks: {} } });

@@ -52,7 +52,11 @@ describe('agent context: sliding window', () => {
   const conv = (): ChatMessage[] => {
     const ms: ChatMessage[] = [{ role: 'user', content: 'TASK: fix the failing test' }];
     for (let i = 0; i < 30; i++) {
-      ms.push({ role: 'assistant', content: `step ${i}`, toolCalls: [{ id: `c${i}`, name: 'fs.read', arguments: JSON.stringify({ path: `f${i}.ts` }) }] });
+      ms.push({
+        role: 'assistant',
+        content: `step ${i}`,
+        toolCalls: [{ id: `c${i}`, name: 'fs.read', arguments: JSON.stringify({ path: `f${i}.ts` }) }],
+      });
       ms.push({ role: 'tool', toolCallId: `c${i}`, name: 'fs.read', content: `content of f${i} `.repeat(40), isError: false });
     }
     return ms;
@@ -89,8 +93,12 @@ describe('agent budgets', () => {
   const price = { inputPerMTok: 3, outputPerMTok: 15 };
   it('stops at the turn budget with a clear message', () => {
     const b = new BudgetTracker({ maxTurns: 2 }, price);
-    b.beginTurn(); b.beginTurn();
-    assert.throws(() => b.beginTurn(), (e: any) => e.code === 'AGENT_BUDGET_EXCEEDED' && e.message === 'Task stopped: the turns budget is used up (2 model turns of 2).');
+    b.beginTurn();
+    b.beginTurn();
+    assert.throws(
+      () => b.beginTurn(),
+      (e: any) => e.code === 'AGENT_BUDGET_EXCEEDED' && e.message === 'Task stopped: the turns budget is used up (2 model turns of 2).',
+    );
   });
   it('stops on tokens and on cost', () => {
     const t = new BudgetTracker({ maxTokens: 1000 }, price);

@@ -15,16 +15,37 @@ const SECRET = 'sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX123';
 
 async function denied(answer: ApprovalAnswer) {
   const records: Array<{ kind: string; payload: Record<string, unknown> }> = [];
-  const audit: IAudit = { append: (e) => { records.push({ kind: e.kind, payload: e.payload }); } };
+  const audit: IAudit = {
+    append: (e) => {
+      records.push({ kind: e.kind, payload: e.payload });
+    },
+  };
   let ran = false;
-  const tool = defineTool({ name: 'fs.write', native: false, capabilities: ['write'], description: 'w', input: z.object({}),
-    run: async () => { ran = true; return { content: 'written' }; } });
+  const tool = defineTool({
+    name: 'fs.write',
+    native: false,
+    capabilities: ['write'],
+    description: 'w',
+    input: z.object({}),
+    run: async () => {
+      ran = true;
+      return { content: 'written' };
+    },
+  });
   const o: PipelineOptions = {
     policy: { evaluate: () => ({ decision: 'ask', matched: 'rule:ask', reason: 'writes are asked' }) },
-    audit, sanitiser: new Sanitiser(), counter: counterFor(modelInfo('gpt-4o')), approve: async () => answer,
+    audit,
+    sanitiser: new Sanitiser(),
+    counter: counterFor(modelInfo('gpt-4o')),
+    approve: async () => answer,
   };
   const call: ToolCall = { id: 'c1', name: 'fs.write', arguments: '{}' };
-  const c = { call, ctx: { workspace: '/nonexistent', taskId: 'task_n' }, signal: new AbortController().signal, started: performance.now() };
+  const c = {
+    call,
+    ctx: { workspace: '/nonexistent', taskId: 'task_n' },
+    signal: new AbortController().signal,
+    started: performance.now(),
+  };
   const outcome = await runToolCall(o, new Map([['fs.write', tool]]), c);
   return { outcome, result: toResult(o, c, outcome), records, ran };
 }
@@ -62,8 +83,21 @@ describe('deny reason (task/approve note)', () => {
   it('task/approve records the note and hands it to the task', async () => {
     const entries: AuditInput[] = [];
     const got: unknown[][] = [];
-    const writer = { append: async (e: AuditInput) => { entries.push(e); return { seq: 1 }; } };
-    const h = approve({ audit: { writer } as never, tasks: { approve: async (...a: unknown[]) => { got.push(a); return true; } } });
+    const writer = {
+      append: async (e: AuditInput) => {
+        entries.push(e);
+        return { seq: 1 };
+      },
+    };
+    const h = approve({
+      audit: { writer } as never,
+      tasks: {
+        approve: async (...a: unknown[]) => {
+          got.push(a);
+          return true;
+        },
+      },
+    });
     const r = await h({ taskId: 'task_1', requestId: 'appr_1', decision: 'deny', note: 'tests first' }, {} as never);
     assert.deepEqual(r, { accepted: true });
     assert.deepEqual(got, [['task_1', 'appr_1', 'deny', 'tests first']]);

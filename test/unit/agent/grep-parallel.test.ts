@@ -10,7 +10,10 @@ import { ignoresAbove } from '../../../kernel/src/agent/tools/walk';
 
 describe('search.grep worker pool', () => {
   let ws: string;
-  const w = (rel: string, content: string | Buffer) => { fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true }); fs.writeFileSync(path.join(ws, rel), content); };
+  const w = (rel: string, content: string | Buffer) => {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), content);
+  };
   const signal = () => new AbortController().signal;
 
   before(() => {
@@ -25,7 +28,10 @@ describe('search.grep worker pool', () => {
     w('tree/a0/bin.dat', Buffer.from('hit \0 binary'));
     w('hit-root.md', 'hit at the root\n');
   });
-  after(() => { disposeGrepPool(); fs.rmSync(ws, { recursive: true, force: true }); });
+  after(() => {
+    disposeGrepPool();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
 
   const cases: Array<[string, GrepQuery]> = [
     ['everything', { pattern: 'hit \\w+', maxResults: 100_000 }],
@@ -49,7 +55,10 @@ describe('search.grep worker pool', () => {
     const paths = new Set((await grep(ws, { pattern: 'hit', maxResults: 100_000 }, signal())).matches.map((m) => m.path));
     assert.ok(paths.has('tree/a1/keep.log'), 'negation in a deeper .gitignore re-includes');
     assert.ok(!paths.has('tree/a2/drop.log'));
-    assert.ok(![...paths].some((p) => p.includes('/b3/') || p.startsWith('tree/a1/') && p.includes('/c2/')), 'ignored directories are not searched');
+    assert.ok(
+      ![...paths].some((p) => p.includes('/b3/') || (p.startsWith('tree/a1/') && p.includes('/c2/'))),
+      'ignored directories are not searched',
+    );
     assert.ok(!paths.has('tree/a0/bin.dat'), 'binary files are skipped');
   });
 
@@ -62,12 +71,29 @@ describe('search.grep worker pool', () => {
       const results = new Map<number, { segments: Segment[]; searched: number }>();
       const rel = q.path ?? '';
       const useIgnore = q.gitignore !== false;
-      const queue: Array<{ id: number; task: GrepTask }> = [{ id: 0, task: { type: 'dir', rel, useIgnore, ignores: useIgnore ? ignoresAbove(ws, rel).map((f) => ({ baseRel: f.baseRel, text: f.text })) : [] } }];
-      let spawned = 0, fileRuns = 0;
+      const queue: Array<{ id: number; task: GrepTask }> = [
+        {
+          id: 0,
+          task: {
+            type: 'dir',
+            rel,
+            useIgnore,
+            ignores: useIgnore ? ignoresAbove(ws, rel).map((f) => ({ baseRel: f.baseRel, text: f.text })) : [],
+          },
+        },
+      ];
+      let spawned = 0,
+        fileRuns = 0;
       // Last in, first out: split-off tasks run before the rest, so results arrive in an order unlike the walk.
       while (queue.length) {
         const { id, task } = queue.pop()!;
-        const post = (m: WorkerMessage) => { if (m.type === 'spawn') { spawned++; if (m.task.type === 'files') fileRuns++; queue.push({ id: m.id, task: m.task }); } };
+        const post = (m: WorkerMessage) => {
+          if (m.type === 'spawn') {
+            spawned++;
+            if (m.task.type === 'files') fileRuns++;
+            queue.push({ id: m.id, task: m.task });
+          }
+        };
         const done = runTask({ search: 1, id, root: ws, query: q, limit: q.maxResults!, demand, control, task }, post);
         assert.ok(done.type === 'done' && !done.error);
         if (done.type === 'done') results.set(id, { segments: done.segments, searched: done.searched });
@@ -109,7 +135,11 @@ describe('search.grep worker pool', () => {
   });
 
   it('runs concurrent searches without mixing their results', async () => {
-    const qs: GrepQuery[] = [{ pattern: 'hit flat \\d+', maxResults: 100_000 }, { pattern: 'hit tree \\d+', maxResults: 100_000 }, { pattern: 'row 1\\d\\b', maxResults: 100_000 }];
+    const qs: GrepQuery[] = [
+      { pattern: 'hit flat \\d+', maxResults: 100_000 },
+      { pattern: 'hit tree \\d+', maxResults: 100_000 },
+      { pattern: 'row 1\\d\\b', maxResults: 100_000 },
+    ];
     const rs = await Promise.all(qs.map((q) => grep(ws, q, signal())));
     rs.forEach((r, i) => assert.deepEqual(r.matches, grepSync(ws, qs[i]).matches));
   });

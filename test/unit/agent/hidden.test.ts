@@ -12,13 +12,26 @@ import { fsList, searchGlob, searchGrep } from '../../../kernel/src/agent/tools/
 import type { ToolContext } from '../../../kernel/src/agent/tools/types';
 import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
 
-const SECRETS = { env: 'hunter2-env-root', key: 'prodkey-0123456789abcdef', nested: 'deploy-pw-nested-9f8e7d', ssh: 'ssh-private-bits-abc' };
+const SECRETS = {
+  env: 'hunter2-env-root',
+  key: 'prodkey-0123456789abcdef',
+  nested: 'deploy-pw-nested-9f8e7d',
+  ssh: 'ssh-private-bits-abc',
+};
 
 describe('what the policy hides (native tools and masks)', () => {
   let ws: string;
-  const w = (rel: string, content: string) => { fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true }); fs.writeFileSync(path.join(ws, rel), content); };
+  const w = (rel: string, content: string) => {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), content);
+  };
   const engine = createDefaultPolicyEngine('explore', { workspace: os.tmpdir() });
-  const ctx = (): ToolContext => ({ workspace: ws, taskId: 't1', signal: new AbortController().signal, hidden: hiddenCheck(engine, 't1', 'explore') });
+  const ctx = (): ToolContext => ({
+    workspace: ws,
+    taskId: 't1',
+    signal: new AbortController().signal,
+    hidden: hiddenCheck(engine, 't1', 'explore'),
+  });
   const all = (s: string) => Object.values(SECRETS).filter((v) => s.includes(v));
 
   before(() => {
@@ -33,7 +46,11 @@ describe('what the policy hides (native tools and masks)', () => {
     // The secret is git-ignored, as it usually is: the masks must find it anyway.
     w('.gitignore', '.env\n');
   });
-  after(() => { disposeGrepPool(); engine.dispose(); fs.rmSync(ws, { recursive: true, force: true }); });
+  after(() => {
+    disposeGrepPool();
+    engine.dispose();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
 
   it('search.grep returns no line of a hidden file, whatever the globs ask for', async () => {
     for (const globs of [undefined, ['.env', '*.key', '.env.*', 'config'], ['**/.ssh/**']]) {
@@ -60,7 +77,10 @@ describe('what the policy hides (native tools and masks)', () => {
   });
 
   it('without the check (the old behaviour) the same calls leak: the test would see it', async () => {
-    const r = await searchGrep.run({ pattern: '[a-z0-9]{6,}', globs: ['.env', '*.key'], maxResults: 200 } as never, { ...ctx(), hidden: undefined });
+    const r = await searchGrep.run({ pattern: '[a-z0-9]{6,}', globs: ['.env', '*.key'], maxResults: 200 } as never, {
+      ...ctx(),
+      hidden: undefined,
+    });
     assert.ok(all(r.content).length > 0);
   });
 
@@ -78,12 +98,25 @@ describe('what the policy hides (native tools and masks)', () => {
   });
 
   it('fails closed: too many masks, or a tree too large to judge, is an error, not a partial mask', async () => {
-    await assert.rejects(workspaceMasks(ws, () => true, { maxMasks: 2 }), /SANDBOX_MASKS_FAILED|too many/);
-    await assert.rejects(workspaceMasks(ws, () => false, { maxEntries: 3 }), /more than 3 entries/);
+    await assert.rejects(
+      workspaceMasks(ws, () => true, { maxMasks: 2 }),
+      /SANDBOX_MASKS_FAILED|too many/,
+    );
+    await assert.rejects(
+      workspaceMasks(ws, () => false, { maxEntries: 3 }),
+      /more than 3 entries/,
+    );
   });
 
   it('a policy that cannot be evaluated hides (fail closed)', () => {
-    const h = hiddenCheck({ evaluate: () => { throw new Error('broken'); } }, 't1');
+    const h = hiddenCheck(
+      {
+        evaluate: () => {
+          throw new Error('broken');
+        },
+      },
+      't1',
+    );
     assert.equal(h('src/main.ts', false), true);
   });
 
@@ -103,15 +136,27 @@ describe('finding masks in a large tree', () => {
     const big = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-masks-big-'));
     fs.mkdirSync(path.join(big, 'flat'));
     for (let i = 0; i < 40_000; i++) fs.writeFileSync(path.join(big, 'flat', `f${i}.js`), '');
-    for (let d = 0; d < 20; d++) { fs.mkdirSync(path.join(big, `d${d}`)); for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(big, `d${d}`, `g${i}`), ''); }
+    for (let d = 0; d < 20; d++) {
+      fs.mkdirSync(path.join(big, `d${d}`));
+      for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(big, `d${d}`, `g${i}`), '');
+    }
     fs.writeFileSync(path.join(big, 'd3', '.env'), 'A=b\n');
     const engine = createDefaultPolicyEngine('explore', { workspace: big });
-    let last = performance.now(); let worst = 0;
-    const t = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last); last = now; }, 5);
+    let last = performance.now();
+    let worst = 0;
+    const t = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
     try {
       const m = await workspaceMasks(big, hiddenCheck(engine, 't1', 'explore'));
       assert.deepEqual(m.files, ['d3/.env']);
-    } finally { clearInterval(t); engine.dispose(); fs.rmSync(big, { recursive: true, force: true }); }
+    } finally {
+      clearInterval(t);
+      engine.dispose();
+      fs.rmSync(big, { recursive: true, force: true });
+    }
     assert.ok(worst < 100, `the event loop stalled for ${worst.toFixed(1)} ms`);
   });
 });

@@ -23,9 +23,18 @@ const url = `data:image/png;base64,${PNG}`;
 
 describe('prompt images', () => {
   it('are refused for providers that take none, and when the data is not the type it claims', () => {
-    assert.throws(() => checkImages('replay', [png]), (e: AirlockError) => e.code === 'AGENT_IMAGES_UNSUPPORTED' && /replay provider takes no images/.test(e.message));
-    assert.throws(() => checkImages('vscode-lm', [png]), (e: AirlockError) => e.code === 'AGENT_IMAGES_UNSUPPORTED');
-    assert.throws(() => checkImages('openai', [{ mediaType: 'image/jpeg', data: PNG }]), (e: AirlockError) => e.code === 'AGENT_IMAGE_INVALID');
+    assert.throws(
+      () => checkImages('replay', [png]),
+      (e: AirlockError) => e.code === 'AGENT_IMAGES_UNSUPPORTED' && /replay provider takes no images/.test(e.message),
+    );
+    assert.throws(
+      () => checkImages('vscode-lm', [png]),
+      (e: AirlockError) => e.code === 'AGENT_IMAGES_UNSUPPORTED',
+    );
+    assert.throws(
+      () => checkImages('openai', [{ mediaType: 'image/jpeg', data: PNG }]),
+      (e: AirlockError) => e.code === 'AGENT_IMAGE_INVALID',
+    );
     const [rec] = checkImages('anthropic', [png]);
     assert.deepEqual(Object.keys(rec!), ['mediaType', 'bytes', 'sha256']);
     assert.equal(rec!.bytes, 32);
@@ -44,28 +53,78 @@ describe('prompt images', () => {
 
   it('go to each vendor in its own form, after the text', () => {
     const req = (m: ChatMessage): ProviderRequest => ({ model: 'm', messages: [m], tools: [] });
-    assert.deepEqual(toChatMessages(req(msg)), [{ role: 'user', content: [{ type: 'text', text: msg.content }, { type: 'image_url', image_url: { url } }] }]);
-    assert.deepEqual(toResponsesInput(req(msg)), [{ role: 'user', content: [{ type: 'input_text', text: msg.content }, { type: 'input_image', image_url: url, detail: 'auto' }] }]);
-    assert.deepEqual(toAnthropicMessages(req(msg)), [{ role: 'user', content: [{ type: 'text', text: msg.content },
-      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] }]);
-    assert.deepEqual(toGeminiContents(req(msg)), [{ role: 'user', parts: [{ text: msg.content }, { inlineData: { mimeType: 'image/png', data: PNG } }] }]);
+    assert.deepEqual(toChatMessages(req(msg)), [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: msg.content },
+          { type: 'image_url', image_url: { url } },
+        ],
+      },
+    ]);
+    assert.deepEqual(toResponsesInput(req(msg)), [
+      {
+        role: 'user',
+        content: [
+          { type: 'input_text', text: msg.content },
+          { type: 'input_image', image_url: url, detail: 'auto' },
+        ],
+      },
+    ]);
+    assert.deepEqual(toAnthropicMessages(req(msg)), [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: msg.content },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+        ],
+      },
+    ]);
+    assert.deepEqual(toGeminiContents(req(msg)), [
+      { role: 'user', parts: [{ text: msg.content }, { inlineData: { mimeType: 'image/png', data: PNG } }] },
+    ]);
     // Without images a user message stays plain text everywhere.
     assert.deepEqual(toChatMessages(req({ role: 'user', content: 'hi' })), [{ role: 'user', content: 'hi' }]);
-    assert.equal(countMessage(counterFor(modelInfo('gpt-4o')), msg) - countMessage(counterFor(modelInfo('gpt-4o')), { role: 'user', content: msg.content }), IMAGE_TOKENS);
+    assert.equal(
+      countMessage(counterFor(modelInfo('gpt-4o')), msg) -
+        countMessage(counterFor(modelInfo('gpt-4o')), { role: 'user', content: msg.content }),
+      IMAGE_TOKENS,
+    );
   });
 
-  it('ride in the prompt\'s message of every model request of the task', async () => {
+  it("ride in the prompt's message of every model request of the task", async () => {
     const seen: ProviderRequest[] = [];
-    const provider: IProvider = { name: 'fake', async *stream(r: ProviderRequest): AsyncGenerator<StreamEvent> {
-      seen.push({ ...r, messages: [...r.messages] }); // the loop goes on appending to its own array
-      yield { type: 'text-delta', text: 'A red button.' };
-      yield { type: 'finish', reason: 'stop' };
-    } };
+    const provider: IProvider = {
+      name: 'fake',
+      async *stream(r: ProviderRequest): AsyncGenerator<StreamEvent> {
+        seen.push({ ...r, messages: [...r.messages] }); // the loop goes on appending to its own array
+        yield { type: 'text-delta', text: 'A red button.' };
+        yield { type: 'finish', reason: 'stop' };
+      },
+    };
     const info = modelInfo('gpt-4o');
     const counter = counterFor(info);
-    const r = await runAgentTask({ prompt: msg.content, images: [png], history: [{ role: 'user', text: 'earlier' }, { role: 'assistant', text: 'ok' }],
-      model: 'gpt-4o', modelInfo: info, provider, counter, router: new ToolRouter([], { policy: { evaluate: () => ({ decision: 'allow', matched: 'x', reason: 'x' }) }, sanitiser: new Sanitiser(), counter, onEvent: () => undefined }),
-      routeContext: { workspace: '/nonexistent', taskId: 'task_img' } as never, onEvent: () => undefined, signal: new AbortController().signal });
+    const r = await runAgentTask({
+      prompt: msg.content,
+      images: [png],
+      history: [
+        { role: 'user', text: 'earlier' },
+        { role: 'assistant', text: 'ok' },
+      ],
+      model: 'gpt-4o',
+      modelInfo: info,
+      provider,
+      counter,
+      router: new ToolRouter([], {
+        policy: { evaluate: () => ({ decision: 'allow', matched: 'x', reason: 'x' }) },
+        sanitiser: new Sanitiser(),
+        counter,
+        onEvent: () => undefined,
+      }),
+      routeContext: { workspace: '/nonexistent', taskId: 'task_img' } as never,
+      onEvent: () => undefined,
+      signal: new AbortController().signal,
+    });
     assert.equal(r.status, 'completed');
     const last = seen[0]!.messages[seen[0]!.messages.length - 1]!;
     assert.deepEqual(last, msg);

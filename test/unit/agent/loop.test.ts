@@ -28,11 +28,20 @@ const fin = (reason: 'stop' | 'tool-calls'): StreamEvent => ({ type: 'finish', r
 class MemoryOutput implements IOutputVolume {
   readonly files = new Map<string, string>();
   constructor(private readonly ws: string) {}
-  async write(rel: string, content: string) { this.files.set(rel, content); }
-  async read(rel: string) { return this.files.get(rel) ?? (fs.existsSync(path.join(this.ws, rel)) ? fs.readFileSync(path.join(this.ws, rel), 'utf8') : undefined); }
+  async write(rel: string, content: string) {
+    this.files.set(rel, content);
+  }
+  async read(rel: string) {
+    return this.files.get(rel) ?? (fs.existsSync(path.join(this.ws, rel)) ? fs.readFileSync(path.join(this.ws, rel), 'utf8') : undefined);
+  }
 }
 
-const policy: IPolicy = { evaluate: (r) => (r.capabilities.includes('exec') ? { decision: 'deny', matched: 'no-exec', reason: 'commands are not allowed in strict mode' } : { decision: 'allow', matched: 'default', reason: 'ok' }) };
+const policy: IPolicy = {
+  evaluate: (r) =>
+    r.capabilities.includes('exec')
+      ? { decision: 'deny', matched: 'no-exec', reason: 'commands are not allowed in strict mode' }
+      : { decision: 'allow', matched: 'default', reason: 'ok' },
+};
 
 describe('agent loop (replay provider, in-process tools)', () => {
   let ws: string;
@@ -49,19 +58,65 @@ describe('agent loop (replay provider, in-process tools)', () => {
     const output = new MemoryOutput(ws);
     const info = modelInfo('gpt-4o');
     const counter = counterFor(info);
-    const router = new ToolRouter([...nativeTools, ...sandboxedTools], { policy, sanitiser: new Sanitiser(), counter, onEvent: (e) => events.push(e) });
-    const opts = { prompt: 'fix the BUGs', model: 'gpt-4o', modelInfo: info, provider: new ReplayProvider(turns), router, routeContext: { workspace: ws, taskId: 'task_loop', output }, counter, onEvent: (e: TaskEvent) => events.push(e), signal: new AbortController().signal, ...extra };
+    const router = new ToolRouter([...nativeTools, ...sandboxedTools], {
+      policy,
+      sanitiser: new Sanitiser(),
+      counter,
+      onEvent: (e) => events.push(e),
+    });
+    const opts = {
+      prompt: 'fix the BUGs',
+      model: 'gpt-4o',
+      modelInfo: info,
+      provider: new ReplayProvider(turns),
+      router,
+      routeContext: { workspace: ws, taskId: 'task_loop', output },
+      counter,
+      onEvent: (e: TaskEvent) => events.push(e),
+      signal: new AbortController().signal,
+      ...extra,
+    };
     return { events, output, opts };
   };
 
   const script: ReplayTurn[] = [
-    { turn: 1, events: [{ type: 'text-delta', text: 'Looking for bugs.' }, ...call(0, 'c1', 'search.grep', { pattern: 'BUG' }), usage(100, 20), fin('tool-calls')] },
-    { turn: 2, events: [...call(0, 'c2', 'fs.read', { path: 'src/math.ts' }), ...call(1, 'c3', 'fs.read', { path: 'src/util.ts' }), usage(200, 20), fin('tool-calls')] },
-    { turn: 3, events: [
-      ...call(0, 'c4', 'fs.edit', { path: 'src/math.ts', oldText: 'a - b; // BUG', newText: 'a + b;' }),
-      ...call(1, 'c5', 'fs.edit', { path: 'src/util.ts', oldText: 'x * 3; // BUG', newText: 'x * 2;' }),
-      ...call(2, 'c6', 'exec', { argv: ['npm', 'test'] }), usage(300, 40), fin('tool-calls')] },
-    { turn: 4, events: [{ type: 'text-delta', text: 'Fixed both; ' }, { type: 'text-delta', text: 'could not run tests (denied).' }, usage(400, 10), fin('stop')] },
+    {
+      turn: 1,
+      events: [
+        { type: 'text-delta', text: 'Looking for bugs.' },
+        ...call(0, 'c1', 'search.grep', { pattern: 'BUG' }),
+        usage(100, 20),
+        fin('tool-calls'),
+      ],
+    },
+    {
+      turn: 2,
+      events: [
+        ...call(0, 'c2', 'fs.read', { path: 'src/math.ts' }),
+        ...call(1, 'c3', 'fs.read', { path: 'src/util.ts' }),
+        usage(200, 20),
+        fin('tool-calls'),
+      ],
+    },
+    {
+      turn: 3,
+      events: [
+        ...call(0, 'c4', 'fs.edit', { path: 'src/math.ts', oldText: 'a - b; // BUG', newText: 'a + b;' }),
+        ...call(1, 'c5', 'fs.edit', { path: 'src/util.ts', oldText: 'x * 3; // BUG', newText: 'x * 2;' }),
+        ...call(2, 'c6', 'exec', { argv: ['npm', 'test'] }),
+        usage(300, 40),
+        fin('tool-calls'),
+      ],
+    },
+    {
+      turn: 4,
+      events: [
+        { type: 'text-delta', text: 'Fixed both; ' },
+        { type: 'text-delta', text: 'could not run tests (denied).' },
+        usage(400, 10),
+        fin('stop'),
+      ],
+    },
   ];
 
   it('runs a multi-turn task: grep, parallel reads, two edits into the output volume, a denied exec reported to the model', async () => {
@@ -70,10 +125,26 @@ describe('agent loop (replay provider, in-process tools)', () => {
     assert.equal(r.status, 'completed');
     assert.equal(r.message, 'Fixed both; could not run tests (denied).');
     assert.equal(r.turns, 4);
-    assert.deepEqual([...output.files.entries()], [['src/math.ts', 'export const add = (a: number, b: number) => a + b;\n'], ['src/util.ts', 'export const twice = (x: number) => x * 2;\n']]);
+    assert.deepEqual(
+      [...output.files.entries()],
+      [
+        ['src/math.ts', 'export const add = (a: number, b: number) => a + b;\n'],
+        ['src/util.ts', 'export const twice = (x: number) => x * 2;\n'],
+      ],
+    );
     assert.equal(fs.readFileSync(path.join(ws, 'src/math.ts'), 'utf8').includes('BUG'), true, 'the workspace itself is untouched');
     const results = events.filter((e): e is Extract<TaskEvent, { type: 'tool-result' }> => e.type === 'tool-result').map((e) => e.result);
-    assert.deepEqual(results.map((x) => [x.name, x.ok]), [['search.grep', true], ['fs.read', true], ['fs.read', true], ['fs.edit', true], ['fs.edit', true], ['exec', false]]);
+    assert.deepEqual(
+      results.map((x) => [x.name, x.ok]),
+      [
+        ['search.grep', true],
+        ['fs.read', true],
+        ['fs.read', true],
+        ['fs.edit', true],
+        ['fs.edit', true],
+        ['exec', false],
+      ],
+    );
     assert.match(results[0].content, /src\/math.ts:1:.*\nsrc\/util.ts:1:/);
     assert.match(results[5].content, /POLICY_DENIED.*commands are not allowed/);
     const toolMsg = r.messages.find((m) => m.role === 'tool' && m.toolCallId === 'c6');
@@ -102,8 +173,23 @@ describe('agent loop (replay provider, in-process tools)', () => {
 
   it('cancel mid-stream: the turn ends, no tools run, status cancelled', async () => {
     const ac = new AbortController();
-    const long: ReplayTurn[] = [{ turn: 1, events: [...Array.from({ length: 200 }, (_, i): StreamEvent => ({ type: 'text-delta', text: `t${i} ` })), ...call(0, 'c1', 'fs.list', {}), fin('tool-calls')] }];
-    const { events, opts } = setup(long, { signal: ac.signal, onEvent: (e) => { events.push(e); if (e.type === 'text-delta' && e.text === 't5 ') ac.abort(); } });
+    const long: ReplayTurn[] = [
+      {
+        turn: 1,
+        events: [
+          ...Array.from({ length: 200 }, (_, i): StreamEvent => ({ type: 'text-delta', text: `t${i} ` })),
+          ...call(0, 'c1', 'fs.list', {}),
+          fin('tool-calls'),
+        ],
+      },
+    ];
+    const { events, opts } = setup(long, {
+      signal: ac.signal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'text-delta' && e.text === 't5 ') ac.abort();
+      },
+    });
     const r = await runAgentTask(opts);
     assert.equal(r.status, 'cancelled');
     assert.ok(events.filter((e) => e.type === 'text-delta').length < 20);
@@ -111,7 +197,9 @@ describe('agent loop (replay provider, in-process tools)', () => {
   });
 
   it('a provider error ends the task as failed with the error', async () => {
-    const { opts } = setup([{ turn: 1, events: [{ type: 'error', error: { code: 'PROVIDER_AUTH', message: 'bad key' }, retryable: false }] }]);
+    const { opts } = setup([
+      { turn: 1, events: [{ type: 'error', error: { code: 'PROVIDER_AUTH', message: 'bad key' }, retryable: false }] },
+    ]);
     const r = await runAgentTask(opts);
     assert.equal(r.status, 'failed');
     assert.equal(r.error?.code, 'PROVIDER_AUTH');
@@ -121,18 +209,32 @@ describe('agent loop (replay provider, in-process tools)', () => {
     const srv = await startOpenAIFake();
     const file = path.join(ws, 'session.jsonl');
     try {
-      srv.enqueue(chatTurn({ calls: [{ id: 'call_x', name: 'fs__exists', args: ['{"path":', '"src/math.ts"}'] }], usage: { input: 10, output: 5 } }), chatTurn({ text: ['it ', 'exists'], usage: { input: 20, output: 2 } }));
+      srv.enqueue(
+        chatTurn({ calls: [{ id: 'call_x', name: 'fs__exists', args: ['{"path":', '"src/math.ts"}'] }], usage: { input: 10, output: 5 } }),
+        chatTurn({ text: ['it ', 'exists'], usage: { input: 20, output: 2 } }),
+      );
       const live = setup([]);
-      const recorded = await runAgentTask({ ...live.opts, provider: new RecordingProvider(new OpenAIChatProvider({ apiKey: 'sk-test', baseURL: `${srv.url}/v1` }), file) });
+      const recorded = await runAgentTask({
+        ...live.opts,
+        provider: new RecordingProvider(new OpenAIChatProvider({ apiKey: 'sk-test', baseURL: `${srv.url}/v1` }), file),
+      });
       assert.equal(recorded.status, 'completed');
       assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, 2);
       const diverged: number[] = [];
       const replay = setup([]);
-      const replayed = await runAgentTask({ ...replay.opts, provider: ReplayProvider.fromFile(file, { onDiverge: (t) => diverged.push(t) }) });
+      const replayed = await runAgentTask({
+        ...replay.opts,
+        provider: ReplayProvider.fromFile(file, { onDiverge: (t) => diverged.push(t) }),
+      });
       assert.equal(replayed.message, 'it exists');
       assert.deepEqual(replayed.messages, recorded.messages);
       assert.deepEqual(diverged, [], 'the replayed run asked exactly what the recorded one asked');
-      assert.deepEqual(replay.events.map((e) => e.type), live.events.map((e) => e.type));
-    } finally { await srv.close(); }
+      assert.deepEqual(
+        replay.events.map((e) => e.type),
+        live.events.map((e) => e.type),
+      );
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -21,7 +21,10 @@ function harness(o: { verdict?: PolicyVerdict; gate?: GateVerdict; answer?: 'all
   const trace: string[] = [];
   const records: Array<{ kind: string; payload: Record<string, unknown>; sync: boolean }> = [];
   const policy: IPolicy = {
-    evaluate: () => { trace.push('policy'); return { decision: o.verdict ?? 'allow', matched: 'rule:spy', reason: 'spy rule' }; },
+    evaluate: () => {
+      trace.push('policy');
+      return { decision: o.verdict ?? 'allow', matched: 'rule:spy', reason: 'spy rule' };
+    },
   };
   const audit: IAudit = {
     append: (e, { sync }) => {
@@ -32,24 +35,58 @@ function harness(o: { verdict?: PolicyVerdict; gate?: GateVerdict; answer?: 'all
   };
   // Only the tool's own output counts as the sanitise stage (error texts and audit payloads are sanitised too).
   const sanitiser = new (class extends Sanitiser {
-    override sanitise(input: string): Sanitised { if (input.includes('TOOL-OUTPUT')) trace.push('sanitise'); return super.sanitise(input); }
+    override sanitise(input: string): Sanitised {
+      if (input.includes('TOOL-OUTPUT')) trace.push('sanitise');
+      return super.sanitise(input);
+    }
   })();
   const gate: IToolGate = {
-    before: async () => { trace.push('gate'); return o.gate ?? { type: 'pass' }; },
-    after: async () => { trace.push('after'); return 'NOTE'; },
+    before: async () => {
+      trace.push('gate');
+      return o.gate ?? { type: 'pass' };
+    },
+    after: async () => {
+      trace.push('after');
+      return 'NOTE';
+    },
   };
-  const spy: ToolSpec = defineTool({ name: 'spy', native: false, capabilities: ['exec'], description: 'spy', input: z.object({}),
-    run: async () => { trace.push('execute'); return { content: `TOOL-OUTPUT ${SECRET}` }; } });
+  const spy: ToolSpec = defineTool({
+    name: 'spy',
+    native: false,
+    capabilities: ['exec'],
+    description: 'spy',
+    input: z.object({}),
+    run: async () => {
+      trace.push('execute');
+      return { content: `TOOL-OUTPUT ${SECRET}` };
+    },
+  });
   const events: TaskEvent[] = [];
   const opts: PipelineOptions = {
-    policy, audit, sanitiser, gate, counter: counterFor(modelInfo('gpt-4o')),
-    approve: o.answer && (async () => { trace.push('approve'); return o.answer!; }),
-    onEvent: (e) => { events.push(e); trace.push(`event:${e.type}`); },
+    policy,
+    audit,
+    sanitiser,
+    gate,
+    counter: counterFor(modelInfo('gpt-4o')),
+    approve:
+      o.answer &&
+      (async () => {
+        trace.push('approve');
+        return o.answer!;
+      }),
+    onEvent: (e) => {
+      events.push(e);
+      trace.push(`event:${e.type}`);
+    },
   };
   const call: ToolCall = { id: 'c1', name: 'spy', arguments: '{}' };
   const run = () => {
-    const c = { call, ctx: { workspace: '/nonexistent', taskId: 'task_p' }, signal: new AbortController().signal,
-      started: performance.now() };
+    const c = {
+      call,
+      ctx: { workspace: '/nonexistent', taskId: 'task_p' },
+      signal: new AbortController().signal,
+      started: performance.now(),
+    };
     return runToolCall(opts, new Map([['spy', spy]]), c).then((outcome) => ({ outcome, result: toResult(opts, c, outcome) }));
   };
   return { trace, records, events, opts, spy, run };
@@ -61,7 +98,10 @@ describe('tool-call pipeline', () => {
     const { outcome, result } = await h.run();
     assert.equal(outcome.type, 'denied');
     assert.deepEqual(h.trace, ['gate', 'policy', 'record:tool.decision']);
-    assert.deepEqual(h.records.map((r) => [r.kind, r.payload.decision, r.sync]), [['tool.decision', 'deny', true]]);
+    assert.deepEqual(
+      h.records.map((r) => [r.kind, r.payload.decision, r.sync]),
+      [['tool.decision', 'deny', true]],
+    );
     assert.equal(result.ok, false);
     assert.equal(result.error?.code, 'POLICY_DENIED');
   });
@@ -69,21 +109,54 @@ describe('tool-call pipeline', () => {
   it('allow: record before execute, sanitise before the result record, and the tool-result event last', async () => {
     const h = harness();
     const turns = [
-      { turn: 1, events: [{ type: 'tool-call-end', index: 0, id: 'c1', name: 'spy', arguments: '{}' },
-        { type: 'finish', reason: 'tool-calls' }] as StreamEvent[] },
-      { turn: 2, events: [{ type: 'text-delta', text: 'done' }, { type: 'finish', reason: 'stop' }] as StreamEvent[] },
+      {
+        turn: 1,
+        events: [
+          { type: 'tool-call-end', index: 0, id: 'c1', name: 'spy', arguments: '{}' },
+          { type: 'finish', reason: 'tool-calls' },
+        ] as StreamEvent[],
+      },
+      {
+        turn: 2,
+        events: [
+          { type: 'text-delta', text: 'done' },
+          { type: 'finish', reason: 'stop' },
+        ] as StreamEvent[],
+      },
     ];
     const info = modelInfo('gpt-4o');
     const router = new ToolRouter([h.spy], h.opts);
-    const r = await runAgentTask({ prompt: 'go', model: 'gpt-4o', modelInfo: info, provider: new ReplayProvider(turns), router,
-      counter: counterFor(info), routeContext: { workspace: '/nonexistent', taskId: 'task_p' }, signal: new AbortController().signal,
-      onEvent: h.opts.onEvent! });
+    const r = await runAgentTask({
+      prompt: 'go',
+      model: 'gpt-4o',
+      modelInfo: info,
+      provider: new ReplayProvider(turns),
+      router,
+      counter: counterFor(info),
+      routeContext: { workspace: '/nonexistent', taskId: 'task_p' },
+      signal: new AbortController().signal,
+      onEvent: h.opts.onEvent!,
+    });
     assert.equal(r.status, 'completed');
     const stages = h.trace.filter((s) => !s.startsWith('event:') || s === 'event:tool-call' || s === 'event:tool-result');
-    assert.deepEqual(stages,
-      ['event:tool-call', 'gate', 'policy', 'record:tool.decision', 'execute', 'sanitise', 'after', 'record:tool.result',
-        'event:tool-result']);
-    assert.deepEqual(h.records.map((x) => [x.kind, x.sync]), [['tool.decision', true], ['tool.result', false]]);
+    assert.deepEqual(stages, [
+      'event:tool-call',
+      'gate',
+      'policy',
+      'record:tool.decision',
+      'execute',
+      'sanitise',
+      'after',
+      'record:tool.result',
+      'event:tool-result',
+    ]);
+    assert.deepEqual(
+      h.records.map((x) => [x.kind, x.sync]),
+      [
+        ['tool.decision', true],
+        ['tool.result', false],
+      ],
+    );
     const result = h.events.find((e): e is Extract<TaskEvent, { type: 'tool-result' }> => e.type === 'tool-result')!.result;
     assert.equal(result.content, 'TOOL-OUTPUT [REDACTED:openai-key]\nNOTE');
     assert.equal(h.records[1].payload.bytes, result.content.length, 'the result record describes what the model got');
@@ -117,8 +190,14 @@ describe('tool-call pipeline', () => {
   it('ask: the request event, the answer and its record all come before the tool runs; a decline stops it', async () => {
     const yes = harness({ verdict: 'ask', answer: 'allow' });
     assert.equal((await yes.run()).outcome.type, 'ran');
-    assert.deepEqual(yes.trace.slice(0, 6),
-      ['gate', 'policy', 'record:tool.decision', 'event:approval-request', 'approve', 'record:tool.approval']);
+    assert.deepEqual(yes.trace.slice(0, 6), [
+      'gate',
+      'policy',
+      'record:tool.decision',
+      'event:approval-request',
+      'approve',
+      'record:tool.approval',
+    ]);
     assert.equal(yes.trace[6], 'execute');
     const no = harness({ verdict: 'ask', answer: 'deny' });
     assert.equal((await no.run()).outcome.type, 'denied');

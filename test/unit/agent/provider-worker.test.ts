@@ -18,9 +18,14 @@ const req: ProviderRequest = { model: 'm', messages: [{ role: 'user', content: '
 
 /** The worker as a child process, as the sandbox runs it: `node -e LOADER`, its code down stdin. */
 function childWorker(providerUrl: string): WorkerProcess & { kill(): void } {
-  const c = spawn(process.execPath, ['-e', WORKER_LOADER], { env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: providerUrl }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, ['-e', WORKER_LOADER], {
+    env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: providerUrl },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let tail = '';
-  c.stderr.on('data', (b: Buffer) => { tail = (tail + b.toString()).slice(-4096); });
+  c.stderr.on('data', (b: Buffer) => {
+    tail = (tail + b.toString()).slice(-4096);
+  });
   const stdio = Duplex.from({ readable: c.stdout, writable: c.stdin });
   return { stdio, stderrTail: () => tail, kill: () => c.kill('SIGKILL') };
 }
@@ -30,8 +35,13 @@ function scripted(): WorkerProcess & { say(s: string | Buffer): void; end(): voi
   const toClient = new PassThrough();
   const sent: string[] = [];
   const stdio = new Duplex({
-    read() { /* pushed by say */ },
-    write(chunk: Buffer, _e, cb) { sent.push(chunk.toString()); cb(); },
+    read() {
+      /* pushed by say */
+    },
+    write(chunk: Buffer, _e, cb) {
+      sent.push(chunk.toString());
+      cb();
+    },
   });
   toClient.on('data', (b: Buffer) => stdio.push(b));
   toClient.on('end', () => stdio.push(null));
@@ -45,7 +55,9 @@ async function collect(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
 }
 
 async function rejects(p: Promise<unknown>, code: string, message: RegExp): Promise<AirlockError> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof AirlockError, String(e));
     assert.equal(e.code, code, e.message);
     assert.match(e.message, message);
@@ -57,7 +69,9 @@ async function rejects(p: Promise<unknown>, code: string, message: RegExp): Prom
 describe('provider worker', function () {
   this.timeout(60_000);
   let source: string;
-  before(async () => { source = await providerWorkerSource(); });
+  before(async () => {
+    source = await providerWorkerSource();
+  });
 
   it('streams an OpenAI turn through the vendor SDK run by the worker process', async () => {
     const fake = await startOpenAIFake();
@@ -65,10 +79,25 @@ describe('provider worker', function () {
     try {
       const client = new ProviderWorkerClient(w);
       await client.start(source);
-      fake.enqueue(chatTurn({ text: ['hel', 'lo'], calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":', '"a"}'] }], usage: { input: 5, output: 2 } }));
+      fake.enqueue(
+        chatTurn({
+          text: ['hel', 'lo'],
+          calls: [{ id: 'c1', name: 'fs__read', args: ['{"path":', '"a"}'] }],
+          usage: { input: 5, output: 2 },
+        }),
+      );
       const ev = await collect(client.stream('openai', req, new AbortController().signal));
-      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'hello');
-      assert.deepEqual(ev.find((e) => e.type === 'tool-call-end'), { type: 'tool-call-end', index: 0, id: 'c1', name: 'fs.read', arguments: '{"path":"a"}' });
+      assert.equal(
+        ev
+          .filter((e) => e.type === 'text-delta')
+          .map((e) => (e as { text: string }).text)
+          .join(''),
+        'hello',
+      );
+      assert.deepEqual(
+        ev.find((e) => e.type === 'tool-call-end'),
+        { type: 'tool-call-end', index: 0, id: 'c1', name: 'fs.read', arguments: '{"path":"a"}' },
+      );
       assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'tool-calls' });
       assert.equal(fake.requests[0].headers.authorization, 'Bearer airlock-placeholder', 'the worker has no key: the endpoint adds it');
       // An HTTP error before any event is thrown with what retry needs (status, retryable).
@@ -78,11 +107,18 @@ describe('provider worker', function () {
       assert.equal((e.details as { retryAfterMs?: number }).retryAfterMs, 2000);
       // The kernel's endpoint refusing (its header) is said as such, with what to do; a vendor's own 403 is a key problem.
       fake.enqueue(openaiError(403, 'airlock: private.test:1 refused: needs net.private', { 'x-airlock-egress': 'refused' }));
-      const refused = await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_EGRESS_REFUSED', /kernel refused.*net\.private/);
+      const refused = await rejects(
+        collect(client.stream('openai', req, new AbortController().signal)),
+        'PROVIDER_EGRESS_REFUSED',
+        /kernel refused.*net\.private/,
+      );
       assert.match(refused.hint ?? '', /net\.connect and net\.private/);
       fake.enqueue(openaiError(403, 'bad key'));
       await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_AUTH', /refused the API key/);
-    } finally { w.kill(); await fake.close(); }
+    } finally {
+      w.kill();
+      await fake.close();
+    }
   });
 
   it('streams an Anthropic turn', async () => {
@@ -93,11 +129,20 @@ describe('provider worker', function () {
       await client.start(source);
       fake.enqueue(anthropicTurn({ text: ['from ', 'claude'], usage: { input: 3, output: 2 } }));
       const ev = await collect(client.stream('anthropic', req, new AbortController().signal));
-      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'from claude');
+      assert.equal(
+        ev
+          .filter((e) => e.type === 'text-delta')
+          .map((e) => (e as { text: string }).text)
+          .join(''),
+        'from claude',
+      );
       assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'stop' });
       const h = fake.requests[0].headers;
       assert.equal(h['x-api-key'] ?? h.authorization?.replace(/^Bearer /, ''), 'airlock-placeholder', 'the worker has no key');
-    } finally { w.kill(); await fake.close(); }
+    } finally {
+      w.kill();
+      await fake.close();
+    }
   });
 
   it('streams a Gemini turn, its key header the placeholder too', async () => {
@@ -108,10 +153,19 @@ describe('provider worker', function () {
       await client.start(source);
       fake.enqueue(geminiTurn({ text: ['from ', 'gemini'], usage: { input: 3, output: 2 } }));
       const ev = await collect(client.stream('google', req, new AbortController().signal));
-      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'from gemini');
+      assert.equal(
+        ev
+          .filter((e) => e.type === 'text-delta')
+          .map((e) => (e as { text: string }).text)
+          .join(''),
+        'from gemini',
+      );
       assert.deepEqual(ev[ev.length - 1], { type: 'finish', reason: 'stop' });
       assert.equal(fake.requests[0].headers['x-goog-api-key'], 'airlock-placeholder');
-    } finally { w.kill(); await fake.close(); }
+    } finally {
+      w.kill();
+      await fake.close();
+    }
   });
 
   it('a cancelled turn tells the worker to abort it and ends with the cancel reason; the worker serves the next turn', async () => {
@@ -122,7 +176,10 @@ describe('provider worker', function () {
       await client.start(source);
       fake.enqueue({ kind: 'hang' });
       const ac = new AbortController();
-      const turn = collect(client.stream('openai', req, ac.signal)).then(() => undefined, (e: unknown) => e);
+      const turn = collect(client.stream('openai', req, ac.signal)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       for (let i = 0; i < 100 && !fake.requests.length; i++) await new Promise((r) => setTimeout(r, 20));
       ac.abort(new AirlockError('RPC_CANCELLED', 'stopped by a person'));
       const err = await turn;
@@ -130,8 +187,17 @@ describe('provider worker', function () {
       assert.equal(client.dead, undefined, 'a cancel is not a crash');
       fake.enqueue(chatTurn({ text: ['next'] }));
       const ev = await collect(client.stream('openai', req, new AbortController().signal));
-      assert.equal(ev.filter((e) => e.type === 'text-delta').map((e) => (e as { text: string }).text).join(''), 'next');
-    } finally { w.kill(); await fake.close(); }
+      assert.equal(
+        ev
+          .filter((e) => e.type === 'text-delta')
+          .map((e) => (e as { text: string }).text)
+          .join(''),
+        'next',
+      );
+    } finally {
+      w.kill();
+      await fake.close();
+    }
   });
 
   it('fails the turn cleanly when the worker process dies mid-turn', async () => {
@@ -139,7 +205,9 @@ describe('provider worker', function () {
     const w = childWorker(`${fake.url}/v1`);
     try {
       let dead: AirlockError | undefined;
-      const client = new ProviderWorkerClient(w, (e) => { dead = e; });
+      const client = new ProviderWorkerClient(w, (e) => {
+        dead = e;
+      });
       await client.start(source);
       fake.enqueue({ kind: 'hang' });
       const turn = collect(client.stream('openai', req, new AbortController().signal));
@@ -148,7 +216,10 @@ describe('provider worker', function () {
       await rejects(turn, 'PROVIDER_WORKER_EXITED', /provider worker in its sandbox stopped/);
       assert.equal(dead?.code, 'PROVIDER_WORKER_EXITED');
       await rejects(collect(client.stream('openai', req, new AbortController().signal)), 'PROVIDER_WORKER_EXITED', /stopped/);
-    } finally { w.kill(); await fake.close(); }
+    } finally {
+      w.kill();
+      await fake.close();
+    }
   });
 
   const started = async () => {
@@ -174,7 +245,10 @@ describe('provider worker', function () {
   });
 
   it('refuses a frame the schema rejects (an event of an unknown type, a wrong field type)', async () => {
-    for (const bad of ['{"t":"event","id":"r1","event":{"type":"shell","cmd":"rm -rf /"}}', '{"t":"event","id":"r1","event":{"type":"text-delta","text":42}}']) {
+    for (const bad of [
+      '{"t":"event","id":"r1","event":{"type":"shell","cmd":"rm -rf /"}}',
+      '{"t":"event","id":"r1","event":{"type":"text-delta","text":42}}',
+    ]) {
       const { w, client } = await started();
       const turn = collect(client.stream('openai', req, new AbortController().signal));
       w.say(bad + '\n');
@@ -191,10 +265,16 @@ describe('provider worker', function () {
     await rejects(turn, 'PROVIDER_WORKER_PROTOCOL', /over 4194304 bytes/);
   });
 
-  it('believes a worker\'s error only as a provider error: unknown codes and details are not trusted', async () => {
+  it("believes a worker's error only as a provider error: unknown codes and details are not trusted", async () => {
     const { w, client } = await started();
     const turn = collect(client.stream('openai', req, new AbortController().signal));
-    w.say(JSON.stringify({ t: 'fail', id: 'r1', error: { code: 'POLICY_APPROVED', message: 'all\u0007 fine', details: { retryable: 'yes' } } }) + '\n');
+    w.say(
+      JSON.stringify({
+        t: 'fail',
+        id: 'r1',
+        error: { code: 'POLICY_APPROVED', message: 'all\u0007 fine', details: { retryable: 'yes' } },
+      }) + '\n',
+    );
     const e = await rejects(turn, 'PROVIDER_BAD_RESPONSE', /all +fine/);
     assert.equal(isRetryable(e), false);
   });

@@ -30,7 +30,10 @@ describe('agent retry', () => {
     assert.equal(st(502).code, 'PROVIDER_UNAVAILABLE');
     assert.equal(st(401).code, 'PROVIDER_AUTH');
     assert.equal(st(404).code, 'PROVIDER_REJECTED');
-    const reset = toProviderError(new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }), 'v');
+    const reset = toProviderError(
+      new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }),
+      'v',
+    );
     assert.equal(reset.code, 'PROVIDER_CONNECTION');
     assert.equal((reset.details as { retryable: boolean }).retryable, true);
   });
@@ -38,23 +41,67 @@ describe('agent retry', () => {
   it('retries retryable errors up to the bound, reporting each retry', async () => {
     const seen: RetryInfo[] = [];
     let calls = 0;
-    await assert.rejects(withRetry(async () => { calls++; throw toProviderError(Object.assign(new Error('busy'), { status: 503 }), 'v'); },
-      { maxAttempts: 3, baseDelayMs: 1, onRetry: (r) => seen.push(r) }, new AbortController().signal), /busy/);
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw toProviderError(Object.assign(new Error('busy'), { status: 503 }), 'v');
+        },
+        { maxAttempts: 3, baseDelayMs: 1, onRetry: (r) => seen.push(r) },
+        new AbortController().signal,
+      ),
+      /busy/,
+    );
     assert.equal(calls, 3);
-    assert.deepEqual(seen.map((r) => r.attempt), [1, 2]);
+    assert.deepEqual(
+      seen.map((r) => r.attempt),
+      [1, 2],
+    );
   });
 
   it('does not retry other 4xx or unknown errors', async () => {
     let calls = 0;
-    await assert.rejects(withRetry(async () => { calls++; throw toProviderError(Object.assign(new Error('bad'), { status: 422 }), 'v'); }, { baseDelayMs: 1 }, new AbortController().signal));
-    await assert.rejects(withRetry(async () => { calls++; throw new Error('boom'); }, { baseDelayMs: 1 }, new AbortController().signal));
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw toProviderError(Object.assign(new Error('bad'), { status: 422 }), 'v');
+        },
+        { baseDelayMs: 1 },
+        new AbortController().signal,
+      ),
+    );
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw new Error('boom');
+        },
+        { baseDelayMs: 1 },
+        new AbortController().signal,
+      ),
+    );
     assert.equal(calls, 2);
   });
 
   it('gives up instead of waiting when Retry-After exceeds the bound', async () => {
     let calls = 0;
-    const err = new AirlockError('PROVIDER_RATE_LIMITED', 'wait an hour', undefined, { retryable: true, retryAfterMs: 3_600_000, vendor: 'v' });
-    await assert.rejects(withRetry(async () => { calls++; throw err; }, { maxRetryAfterMs: 60_000 }, new AbortController().signal), /wait an hour/);
+    const err = new AirlockError('PROVIDER_RATE_LIMITED', 'wait an hour', undefined, {
+      retryable: true,
+      retryAfterMs: 3_600_000,
+      vendor: 'v',
+    });
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw err;
+        },
+        { maxRetryAfterMs: 60_000 },
+        new AbortController().signal,
+      ),
+      /wait an hour/,
+    );
     assert.equal(calls, 1);
   });
 
@@ -62,7 +109,16 @@ describe('agent retry', () => {
     const ac = new AbortController();
     const t = Date.now();
     setTimeout(() => ac.abort(new Error('stopped')), 30);
-    await assert.rejects(withRetry(async () => { throw toProviderError(Object.assign(new Error('busy'), { status: 503 }), 'v'); }, { baseDelayMs: 10_000, random: () => 1 }, ac.signal), /stopped/);
+    await assert.rejects(
+      withRetry(
+        async () => {
+          throw toProviderError(Object.assign(new Error('busy'), { status: 503 }), 'v');
+        },
+        { baseDelayMs: 10_000, random: () => 1 },
+        ac.signal,
+      ),
+      /stopped/,
+    );
     assert.ok(Date.now() - t < 1000);
   });
 });

@@ -27,7 +27,10 @@ describe('task/rewind (kernel)', () => {
     writeTree(up, files);
     return svc.generate({ type: 'overlay', upper: up }, { taskId });
   };
-  const entries = () => { log.flush(); return [...log.query({ limit: 100, payloads: true }).entries].sort((x, y) => x.seq - y.seq); };
+  const entries = () => {
+    log.flush();
+    return [...log.query({ limit: 100, payloads: true }).entries].sort((x, y) => x.seq - y.seq);
+  };
   const actions = () => entries().map((e) => `${e.action}:${e.resource}`);
 
   beforeEach(() => {
@@ -38,9 +41,12 @@ describe('task/rewind (kernel)', () => {
     svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, audit: patchAuditSink(() => log) });
     running.clear();
   });
-  afterEach(() => { log.dispose(); fs.rmSync(base, { recursive: true, force: true }); });
+  afterEach(() => {
+    log.dispose();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 
-  it('withdraws the later turns\' sets after recording task.rewind; the kept turn and the workspace do not move', async () => {
+  it("withdraws the later turns' sets after recording task.rewind; the kept turn and the workspace do not move", async () => {
     const t1 = await turn('task_one', { 'a.txt': 'ONE\n' });
     const t2 = await turn('task_two', { 'b.txt': 'TWO\n' });
     const t3 = await turn('task_three', { 'c.txt': 'new\n' });
@@ -59,7 +65,10 @@ describe('task/rewind (kernel)', () => {
     const at = a.indexOf('task.rewind:task_two');
     assert.ok(at >= 0, a.join(' '));
     // The rewind comes first, then one review.decide per withdrawn set (with the reason as its note).
-    assert.deepEqual(a.slice(at + 1).map((x) => x.split(':')[0]), ['review.decide', 'review.decide']);
+    assert.deepEqual(
+      a.slice(at + 1).map((x) => x.split(':')[0]),
+      ['review.decide', 'review.decide'],
+    );
     const entry = entries().find((e) => e.action === 'task.rewind');
     assert.deepEqual((entry?.payload as { tasks: string[] }).tasks, ['task_two', 'task_three', 'task_four']);
     const decide = entries().filter((e) => e.action === 'review.decide');
@@ -71,7 +80,10 @@ describe('task/rewind (kernel)', () => {
     await svc.merged(t1.id, { mergeId: 'm1', outcome: 'merged', paths: ['a.txt'], completePaths: ['a.txt'] });
     const t2 = await turn('task_two', { 'b.txt': 'TWO\n' });
     const r = await handler()({ tasks: ['task_one', 'task_two'] }, ctx);
-    assert.deepEqual(r.turns.map((t) => t.outcome), ['merged', 'withdrawn']);
+    assert.deepEqual(
+      r.turns.map((t) => t.outcome),
+      ['merged', 'withdrawn'],
+    );
     assert.equal(svc.show(t1.id).set.status, 'merged');
     const again = await handler()({ tasks: ['task_two'] }, ctx);
     assert.deepEqual(again.turns, [{ taskId: 'task_two', setId: t2.id, outcome: 'already-rejected' }]);
@@ -80,16 +92,20 @@ describe('task/rewind (kernel)', () => {
   it('refuses to drop a running turn, and changes nothing', async () => {
     const t2 = await turn('task_two', { 'b.txt': 'TWO\n' });
     running.add('task_three');
-    await assert.rejects(Promise.resolve(handler()({ tasks: ['task_two', 'task_three'] }, ctx)),
-      (e: unknown) => e instanceof AirlockError && e.code === 'TASK_REWIND_RUNNING');
+    await assert.rejects(
+      Promise.resolve(handler()({ tasks: ['task_two', 'task_three'] }, ctx)),
+      (e: unknown) => e instanceof AirlockError && e.code === 'TASK_REWIND_RUNNING',
+    );
     assert.equal(svc.show(t2.id).set.status, 'pending');
   });
 
   it('withdraws nothing when the rewind cannot be recorded', async () => {
     const t2 = await turn('task_two', { 'b.txt': 'TWO\n' });
     log.dispose();
-    await assert.rejects(Promise.resolve(handler()({ tasks: ['task_two'] }, ctx)),
-      (e: unknown) => e instanceof AirlockError && /^AUDIT_/.test(e.code) && /task\.rewind was not recorded/.test(e.message));
+    await assert.rejects(
+      Promise.resolve(handler()({ tasks: ['task_two'] }, ctx)),
+      (e: unknown) => e instanceof AirlockError && /^AUDIT_/.test(e.code) && /task\.rewind was not recorded/.test(e.message),
+    );
     assert.equal(svc.show(t2.id).set.status, 'pending');
     log = AuditLog.open({ dbPath: path.join(base, 'again', 'audit.db'), keyPath: path.join(base, 'again', 'audit.key'), writer: 'inline' });
   });
@@ -107,7 +123,12 @@ describe('task/rewind (kernel)', () => {
       assert.deepEqual(r.turns, [{ taskId: 'task_abc', setId: set.id, outcome: 'withdrawn' }]);
       assert.equal((await k.client.request('review/show', { id: set.id })).set.status, 'rejected');
       const audit = await k.client.request('audit/query', { action: 'task.rewind', payloads: true });
-      assert.deepEqual(audit.entries.map((e) => [e.subject, e.payload]), [['user', { tasks: ['task_abc'], reason: 'try again' }]]);
-    } finally { k.dispose(); }
+      assert.deepEqual(
+        audit.entries.map((e) => [e.subject, e.payload]),
+        [['user', { tasks: ['task_abc'], reason: 'try again' }]],
+      );
+    } finally {
+      k.dispose();
+    }
   });
 });

@@ -39,7 +39,9 @@ describe('agent sanitiser', () => {
   });
 
   it('redacts bearer tokens, URL passwords and the AWS secret key after its name', () => {
-    const out = s.sanitise('Authorization: Bearer abcdef0123456789abcdef\npostgres://app:hunter2pw@db:5432/x\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    const out = s.sanitise(
+      'Authorization: Bearer abcdef0123456789abcdef\npostgres://app:hunter2pw@db:5432/x\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    );
     assert.doesNotMatch(out.text, /abcdef0123456789abcdef|hunter2pw|wJalrXUtnFEMI/);
     assert.match(out.text, /postgres:\/\/app:\[REDACTED:url-credentials\]@db/);
     assert.equal(out.redactions, 3);
@@ -47,9 +49,14 @@ describe('agent sanitiser', () => {
 
   it('redacts values of env vars marked secret and explicitly registered values, longest first', () => {
     const z = new Sanitiser({ secretValues: ['plain-api-value-1'] });
-    z.addSecretEnv({ MY_SERVICE_TOKEN: 'tok-abc-123456', HOME: '/root', DB_PASSWORD: 'correct horse', CUSTOM: 'custom-val-xyz' }, ['CUSTOM']);
+    z.addSecretEnv({ MY_SERVICE_TOKEN: 'tok-abc-123456', HOME: '/root', DB_PASSWORD: 'correct horse', CUSTOM: 'custom-val-xyz' }, [
+      'CUSTOM',
+    ]);
     const out = z.sanitise('a tok-abc-123456 b correct horse c /root d plain-api-value-1 e custom-val-xyz');
-    assert.equal(out.text, 'a [REDACTED:secret-value] b [REDACTED:secret-value] c /root d [REDACTED:secret-value] e [REDACTED:secret-value]');
+    assert.equal(
+      out.text,
+      'a [REDACTED:secret-value] b [REDACTED:secret-value] c /root d [REDACTED:secret-value] e [REDACTED:secret-value]',
+    );
   });
 
   it('leaves ordinary code alone', () => {
@@ -70,7 +77,15 @@ describe('agent sanitiser', () => {
   });
 
   it('sanitises nested values for audit payloads', () => {
-    const v = s.sanitiseValue({ cmd: ['curl', '-H', 'Authorization: Bearer abcdef0123456789abcdef'], n: 3, nested: { key: 'ghp_' + 'b'.repeat(36) } });
-    assert.deepEqual(v, { cmd: ['curl', '-H', 'Authorization: Bearer [REDACTED:bearer-token]'], n: 3, nested: { key: '[REDACTED:github-token]' } });
+    const v = s.sanitiseValue({
+      cmd: ['curl', '-H', 'Authorization: Bearer abcdef0123456789abcdef'],
+      n: 3,
+      nested: { key: 'ghp_' + 'b'.repeat(36) },
+    });
+    assert.deepEqual(v, {
+      cmd: ['curl', '-H', 'Authorization: Bearer [REDACTED:bearer-token]'],
+      n: 3,
+      nested: { key: '[REDACTED:github-token]' },
+    });
   });
 });

@@ -26,11 +26,15 @@ describe('task view reads wait for the task sandbox to be destroyed', () => {
     fs.mkdirSync(upper);
     calls = [];
     // The "sandbox" finishes a last write as it is destroyed: a read that ran before the destroy would not see it.
-    tv = new TaskVolume({ id: 'q', volumeName: 'q', kind: 'overlay', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume, ws, async (_s, why) => {
-      calls.push(why);
-      fs.mkdirSync(path.join(upper, 'src'), { recursive: true });
-      fs.writeFileSync(path.join(upper, 'src/late.ts'), 'LATE written by a background process\n');
-    });
+    tv = new TaskVolume(
+      { id: 'q', volumeName: 'q', kind: 'overlay', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume,
+      ws,
+      async (_s, why) => {
+        calls.push(why);
+        fs.mkdirSync(path.join(upper, 'src'), { recursive: true });
+        fs.writeFileSync(path.join(upper, 'src/late.ts'), 'LATE written by a background process\n');
+      },
+    );
   });
   afterEach(() => rm(ws, out));
 
@@ -55,13 +59,17 @@ describe('task view reads wait for the task sandbox to be destroyed', () => {
     assert.equal(calls.length, 4);
   });
 
-  it('a snapshot volume (the sandbox\'s own bind mount) is always read after the stop', async () => {
+  it("a snapshot volume (the sandbox's own bind mount) is always read after the stop", async () => {
     const snap = path.join(out, 'snapshot');
     fs.mkdirSync(path.join(snap, 'src'), { recursive: true });
-    const sv = new TaskVolume({ id: 's', volumeName: 's', kind: 'snapshot', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume, ws, async () => {
-      calls.push('stop');
-      fs.writeFileSync(path.join(snap, 'src/b.ts'), 'B\n');
-    });
+    const sv = new TaskVolume(
+      { id: 's', volumeName: 's', kind: 'snapshot', dir: out, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume,
+      ws,
+      async () => {
+        calls.push('stop');
+        fs.writeFileSync(path.join(snap, 'src/b.ts'), 'B\n');
+      },
+    );
     assert.equal(await sv.view(signal), snap);
     assert.equal(await sv.read('src/b.ts'), 'B\n');
     assert.deepEqual(calls, ['stop', 'stop']);
@@ -74,7 +82,13 @@ describe('task view reads wait for the task sandbox to be destroyed', () => {
       templates: new Map(),
       create: async () => ({ id: 'sb1' }),
       exec: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }),
-      destroy: () => new Promise<void>((r) => { finishDestroy = () => { destroyed = true; r(); }; }),
+      destroy: () =>
+        new Promise<void>((r) => {
+          finishDestroy = () => {
+            destroyed = true;
+            r();
+          };
+        }),
       release: async () => undefined,
     } as unknown as SandboxManager;
     const sb = new TaskSandbox({ runtime, volumeName: 'v' });
@@ -94,7 +108,9 @@ describe('task view reads wait for the task sandbox to be destroyed', () => {
       templates: new Map(),
       create: async () => ({ id: 'sb1' }),
       exec: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }),
-      destroy: async () => { throw new AirlockError('SANDBOX_REMOVE_FAILED', 'sandbox sb1 could not be removed: engine busy'); },
+      destroy: async () => {
+        throw new AirlockError('SANDBOX_REMOVE_FAILED', 'sandbox sb1 could not be removed: engine busy');
+      },
       release: async () => undefined,
     } as unknown as SandboxManager;
     const sb = new TaskSandbox({ runtime, volumeName: 'v' });

@@ -40,7 +40,7 @@ describe('native tools on a task view (overlay upper dir over the workspace)', (
   });
   after(() => rm(ws, out));
 
-  it('search.grep finds edited and new files, not deleted ones or an opaque dir\'s old content', async () => {
+  it("search.grep finds edited and new files, not deleted ones or an opaque dir's old content", async () => {
     const r = await searchGrep.run({ pattern: 'NEEDLE', maxResults: 200 }, ctx);
     assert.deepEqual(r.content.split('\n'), [
       'lib/fresh.ts:1:NEEDLE in the recreated directory',
@@ -49,13 +49,28 @@ describe('native tools on a task view (overlay upper dir over the workspace)', (
       'src/new.ts:1:NEEDLE in a new file',
     ]);
     assert.equal((await searchGrep.run({ pattern: 'OLD_TEXT', maxResults: 200 }, ctx)).content, 'no matches in 5 files');
-    assert.equal((await searchGrep.run({ pattern: 'NEW_TEXT', path: 'src', maxResults: 200 }, ctx)).content, 'src/a.ts:1:const a = NEW_TEXT; // NEEDLE edited');
+    assert.equal(
+      (await searchGrep.run({ pattern: 'NEW_TEXT', path: 'src', maxResults: 200 }, ctx)).content,
+      'src/a.ts:1:const a = NEW_TEXT; // NEEDLE edited',
+    );
   });
 
   it('search.glob and fs.list show the merged tree', async () => {
-    assert.deepEqual((await searchGlob.run({ patterns: ['**/*.ts'], maxResults: 500 }, ctx)).content.split('\n'), ['lib/fresh.ts', 'src/a.ts', 'src/keep.ts', 'src/new.ts']);
-    assert.deepEqual((await fsList.run({ path: '.', recursive: true, maxEntries: 500 }, ctx)).content.split('\n'),
-      ['.gitignore', 'lib/', 'src/', 'lib/fresh.ts', 'src/a.ts', 'src/keep.ts', 'src/new.ts']);
+    assert.deepEqual((await searchGlob.run({ patterns: ['**/*.ts'], maxResults: 500 }, ctx)).content.split('\n'), [
+      'lib/fresh.ts',
+      'src/a.ts',
+      'src/keep.ts',
+      'src/new.ts',
+    ]);
+    assert.deepEqual((await fsList.run({ path: '.', recursive: true, maxEntries: 500 }, ctx)).content.split('\n'), [
+      '.gitignore',
+      'lib/',
+      'src/',
+      'lib/fresh.ts',
+      'src/a.ts',
+      'src/keep.ts',
+      'src/new.ts',
+    ]);
     assert.equal((await fsList.run({ path: 'lib', recursive: false, maxEntries: 500 }, ctx)).content, 'lib/fresh.ts');
   });
 
@@ -66,7 +81,9 @@ describe('native tools on a task view (overlay upper dir over the workspace)', (
     fs.writeFileSync(path.join(upper, 'made', 'm.ts'), 'NEEDLE made\n');
     try {
       assert.equal((await searchGrep.run({ pattern: 'NEEDLE', path: 'made', maxResults: 200 }, ctx)).content, 'made/m.ts:1:NEEDLE made');
-    } finally { rm(path.join(upper, 'made')); }
+    } finally {
+      rm(path.join(upper, 'made'));
+    }
   });
 
   it('a symlink planted in the upper dir is never followed', async () => {
@@ -75,17 +92,25 @@ describe('native tools on a task view (overlay upper dir over the workspace)', (
       const r = await searchGlob.run({ patterns: ['**'], maxResults: 500 }, ctx);
       assert.ok(!r.content.includes('passwd'));
       await assert.rejects(fsList.run({ path: 'src/etc', recursive: false, maxEntries: 500 }, ctx), /"src\/etc" is a symlink to "\/etc"/);
-    } finally { fs.unlinkSync(path.join(upper, 'src', 'etc')); }
+    } finally {
+      fs.unlinkSync(path.join(upper, 'src', 'etc'));
+    }
   });
 
   it('with an empty upper dir the tools walk the workspace itself', async () => {
     const empty = tempDir('airlock-view-empty-');
     fs.mkdirSync(path.join(empty, 'upper'));
     try {
-      const tv = new TaskVolume({ id: 'e', volumeName: 'e', kind: 'overlay', dir: empty, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume, ws, async () => {});
+      const tv = new TaskVolume(
+        { id: 'e', volumeName: 'e', kind: 'overlay', dir: empty, quotaBytes: 1 << 30, baselineBytes: 0 } as OutputVolume,
+        ws,
+        async () => {},
+      );
       assert.equal(await tv.view(ctx.signal), ws);
       const r = await searchGrep.run({ pattern: 'OLD_TEXT', maxResults: 200 }, { ...ctx, output: tv });
       assert.equal(r.content, 'src/a.ts:1:const a = OLD_TEXT;');
-    } finally { rm(empty); }
+    } finally {
+      rm(empty);
+    }
   });
 });

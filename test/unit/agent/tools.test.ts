@@ -11,7 +11,10 @@ import { grepSync } from '../../../kernel/src/agent/tools/grep-core';
 describe('agent native tools', () => {
   let ws: string;
   const ctx = () => ({ workspace: ws, taskId: 'task_t', signal: new AbortController().signal });
-  const w = (rel: string, content: string | Buffer) => { fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true }); fs.writeFileSync(path.join(ws, rel), content); };
+  const w = (rel: string, content: string | Buffer) => {
+    fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+    fs.writeFileSync(path.join(ws, rel), content);
+  };
   before(() => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-tools-'));
     w('src/a.ts', Array.from({ length: 50 }, (_, i) => `line ${i + 1}${i === 9 ? ' TODO fix' : ''}`).join('\n'));
@@ -41,7 +44,10 @@ describe('agent native tools', () => {
   it('fs.read refuses paths outside the workspace, including through symlinks', async () => {
     await assert.rejects(fsRead.run({ path: '../../etc/passwd' }, ctx()), (e: any) => e.code === 'FS_PATH_OUTSIDE_WORKSPACE');
     // A symlink is never followed, wherever it points: it is reported with its target text.
-    await assert.rejects(fsRead.run({ path: 'etc-link/passwd' }, ctx()), (e: any) => e.code === 'FS_SYMLINK' && /symlink to "\/etc"/.test(e.message));
+    await assert.rejects(
+      fsRead.run({ path: 'etc-link/passwd' }, ctx()),
+      (e: any) => e.code === 'FS_SYMLINK' && /symlink to "\/etc"/.test(e.message),
+    );
   });
 
   it('fs.read reports binary files instead of dumping them', async () => {

@@ -27,7 +27,9 @@ async function appendN(log: AuditLog, n: number): Promise<void> {
 /** The host's view of a kernel: `audit/head` through the real handler, its result checked against the protocol schema. */
 function hostClient(log: AuditLog) {
   const h = auditHandlers({ audit: { writer: log } });
-  return { request: async (m: 'audit/head', p: { at?: number }) => methods[m][1].parse(await h[m]!(methods[m][0].parse(p), {} as RequestContext)) } as never;
+  return {
+    request: async (m: 'audit/head', p: { at?: number }) => methods[m][1].parse(await h[m]!(methods[m][0].parse(p), {} as RequestContext)),
+  } as never;
 }
 
 const code = (c: string) => (e: unknown) => e instanceof AirlockError && e.code === c;
@@ -76,17 +78,22 @@ describe('audit log tail and identity', () => {
 
     // An older copy of the whole log (database and head from the same moment) verifies, but the host saw more.
     for (const f of fs.readdirSync(backup)) fs.copyFileSync(path.join(backup, f), path.join(state, f));
-    for (const f of ['audit.db-wal', 'audit.db-shm']) if (!fs.existsSync(path.join(backup, f))) fs.rmSync(path.join(state, f), { force: true });
+    for (const f of ['audit.db-wal', 'audit.db-shm'])
+      if (!fs.existsSync(path.join(backup, f))) fs.rmSync(path.join(state, f), { force: true });
     assert.equal((await verifyAuditLog(auditPaths(state))).type, 'intact');
     log = open(state);
     await assert.rejects(syncAnchor(hostClient(log), file), code('AUDIT_ROLLBACK'));
     log.dispose();
 
     // Database, head and key deleted: the kernel starts a fresh log without complaint, the host does not.
-    for (const f of [...fs.readdirSync(state).filter((f) => f.startsWith('audit.db')), 'keys/audit.key']) fs.rmSync(path.join(state, f), { force: true });
+    for (const f of [...fs.readdirSync(state).filter((f) => f.startsWith('audit.db')), 'keys/audit.key'])
+      fs.rmSync(path.join(state, f), { force: true });
     log = open(state);
     await appendN(log, 1);
-    await assert.rejects(syncAnchor(hostClient(log), file), (e: AirlockError) => code('AUDIT_REPLACED')(e) && /audit reset --confirm/.test(e.hint ?? ''));
+    await assert.rejects(
+      syncAnchor(hostClient(log), file),
+      (e: AirlockError) => code('AUDIT_REPLACED')(e) && /audit reset --confirm/.test(e.hint ?? ''),
+    );
     assert.deepEqual(readAnchor(file), anchored, 'a refused log never moves the anchor');
     log.dispose();
   });
@@ -105,8 +112,15 @@ describe('audit log tail and identity', () => {
     log = open(state);
     const first = log.query({ order: 'asc', payloads: true }).entries[0];
     assert.deepEqual([first.seq, first.action, first.subject], [1, 'audit.reset', 'cli']);
-    const payload = first.payload as { previous: { logId: string; seq: number }; anchor: { logId: string; seq: number }; verification: { type: string } };
-    assert.deepEqual([payload.previous.logId, payload.previous.seq, payload.anchor.seq, payload.verification.type], [old.logId, 4, 4, 'intact']);
+    const payload = first.payload as {
+      previous: { logId: string; seq: number };
+      anchor: { logId: string; seq: number };
+      verification: { type: string };
+    };
+    assert.deepEqual(
+      [payload.previous.logId, payload.previous.seq, payload.anchor.seq, payload.verification.type],
+      [old.logId, 4, 4, 'intact'],
+    );
     assert.equal((await syncAnchor(hostClient(log), file)).logId, r.logId, 'the host accepts the new log');
     log.dispose();
     assert.equal((await verifyAuditLog(auditPaths(state))).type, 'intact');
@@ -117,13 +131,21 @@ describe('audit log tail and identity', () => {
     const ws = path.join(home, 'ws');
     fs.mkdirSync(ws);
     const out: string[] = [];
-    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, 'cfg'), AIRLOCK_STATE_ROOT: path.join(home, 'st'), AIRLOCK_ENGINE_SOCKET: path.join(home, 'no-engine.sock') };
+    const env = {
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, 'cfg'),
+      AIRLOCK_STATE_ROOT: path.join(home, 'st'),
+      AIRLOCK_ENGINE_SOCKET: path.join(home, 'no-engine.sock'),
+    };
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), cwd: ws, env } as unknown as CliIO;
     await assert.rejects(auditCommand.run(['reset'], io), code('CLI_USAGE'));
     assert.equal(await auditCommand.run(['reset', '--confirm', '--json'], io), 0);
     const r = JSON.parse(out.at(-1)!) as { logId: string; previous: null };
     assert.equal(r.previous, null);
     const anchors = fs.readdirSync(path.join(home, 'st')).map((d) => readAnchor(anchorFile(path.join(home, 'st', d))));
-    assert.deepEqual(anchors.map((a) => [a?.logId, a?.seq]), [[r.logId, 1]]);
+    assert.deepEqual(
+      anchors.map((a) => [a?.logId, a?.seq]),
+      [[r.logId, 1]],
+    );
   });
 });

@@ -8,18 +8,26 @@ import { loadAuditKey } from '../../../core/src/audit/key';
 
 describe('audit signed head and key', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-head-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-head-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('creates the key 0600 once, refuses a missing key unless asked, and rejects a malformed one', () => {
     const file = path.join(dir, 'keys', 'audit.key');
-    assert.throws(() => loadAuditKey(file), (e: { code?: string }) => e.code === 'AUDIT_KEY_MISSING');
+    assert.throws(
+      () => loadAuditKey(file),
+      (e: { code?: string }) => e.code === 'AUDIT_KEY_MISSING',
+    );
     const k = loadAuditKey(file, { create: true });
     assert.equal(k.length, 32);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(loadAuditKey(file, { create: true }), k);
     fs.writeFileSync(file, 'nothex');
-    assert.throws(() => loadAuditKey(file), (e: { code?: string }) => e.code === 'AUDIT_KEY_INVALID');
+    assert.throws(
+      () => loadAuditKey(file),
+      (e: { code?: string }) => e.code === 'AUDIT_KEY_INVALID',
+    );
   });
 
   it('reads back the newest valid slot; a torn newest slot falls back to the older one', () => {

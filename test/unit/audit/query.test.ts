@@ -14,7 +14,17 @@ function seeded(n: number): Database.Database {
   for (let i = 1; i <= n; i++) {
     // Time steps by 10 ms, with runs of equal times (time never decreases).
     if (i % 2) span.run('s1', i, i);
-    ins.run(i, 1000 + Math.floor(i / 3) * 10, i % 2 ? 's1' : '', 'agent', i % 5 ? 'tool.call' : 'patch.merge', `src/f${i}.ts`, i % 4 ? 'allow' : 'deny', '["r"]', i % 7 ? null : `{"i":${i}}`);
+    ins.run(
+      i,
+      1000 + Math.floor(i / 3) * 10,
+      i % 2 ? 's1' : '',
+      'agent',
+      i % 5 ? 'tool.call' : 'patch.merge',
+      `src/f${i}.ts`,
+      i % 4 ? 'allow' : 'deny',
+      '["r"]',
+      i % 7 ? null : `{"i":${i}}`,
+    );
   }
   return db;
 }
@@ -23,9 +33,15 @@ describe('audit query', () => {
   it('filters by session, action prefix, decision and resource, newest first', () => {
     const db = seeded(100);
     const p = queryEntries(db, { session: 's1', action: 'patch.*', decision: 'allow', limit: 100 });
-    assert.deepEqual(p.entries.map((e) => e.seq), [95, 85, 75, 65, 55, 45, 35, 25, 15, 5]);
+    assert.deepEqual(
+      p.entries.map((e) => e.seq),
+      [95, 85, 75, 65, 55, 45, 35, 25, 15, 5],
+    );
     assert.equal(p.nextCursor, undefined);
-    assert.deepEqual(queryEntries(db, { resource: 'f10.', limit: 5 }).entries.map((e) => e.seq), [10]);
+    assert.deepEqual(
+      queryEntries(db, { resource: 'f10.', limit: 5 }).entries.map((e) => e.seq),
+      [10],
+    );
     assert.equal(queryEntries(db, { session: 's1', limit: 1 }).entries[0].session, 's1');
     assert.equal(queryEntries(db, { action: 'tool.call', limit: 1, cursor: 99 }).entries[0].session, null);
   });
@@ -54,7 +70,10 @@ describe('audit query', () => {
       assert.equal(seqForTime(db, t, 'atMost'), last, `atMost ${t}`);
     }
     const r = [...iterateEntries(db, { since: 1050, until: 1100 })];
-    assert.deepEqual(r.map((e) => e.time), [1050, 1050, 1050, 1060, 1060, 1060, 1070, 1070, 1070, 1080, 1080, 1080, 1090, 1090, 1090, 1100, 1100, 1100]);
+    assert.deepEqual(
+      r.map((e) => e.time),
+      [1050, 1050, 1050, 1060, 1060, 1060, 1070, 1070, 1070, 1080, 1080, 1080, 1090, 1090, 1090, 1100, 1100, 1100],
+    );
     assert.deepEqual(queryEntries(db, { limit: 1, cursor: 8, payloads: true }).entries[0].payload, { i: 7 });
     assert.equal(queryEntries(db, { limit: 1, cursor: 8 }).entries[0].payload, null);
   });
@@ -68,6 +87,9 @@ describe('audit query', () => {
     assert.equal(parseTime('2025-01-31T12:00:00Z'), Date.UTC(2025, 0, 31, 12));
     assert.equal(parseTime('1738324800000'), 1738324800000);
     assert.equal(parseTime('2h', 10_000_000), 10_000_000 - 7_200_000);
-    assert.throws(() => parseTime('yesterday-ish'), (e: { code?: string }) => e.code === 'CLI_USAGE');
+    assert.throws(
+      () => parseTime('yesterday-ish'),
+      (e: { code?: string }) => e.code === 'CLI_USAGE',
+    );
   });
 });

@@ -27,19 +27,25 @@ function openLog(dir = tmp()): AuditLog {
 
 /** A real log whose appends fail: closed (refused at once), or its commits fail (the entries table is gone). */
 function broken(log: AuditLog, how: Breakage): void {
-  if (how === 'closed') { log.dispose(); return; }
+  if (how === 'closed') {
+    log.dispose();
+    return;
+  }
   log.flush();
   const db = new Database(log.dbPath);
   db.exec('ALTER TABLE entries RENAME TO entries_gone');
   db.close();
 }
 
-const isAuditError = (e: unknown) => e instanceof AirlockError && /^AUDIT_/.test(e.code) && /not recorded, so nothing was changed/.test(e.message);
+const isAuditError = (e: unknown) =>
+  e instanceof AirlockError && /^AUDIT_/.test(e.code) && /not recorded, so nothing was changed/.test(e.message);
 
 for (const how of ['closed', 'write-fails'] as const) {
   describe(`record, then act (${how === 'closed' ? 'the log is closed' : 'its commits fail'})`, () => {
     let log: AuditLog;
-    beforeEach(() => { log = openLog(); });
+    beforeEach(() => {
+      log = openLog();
+    });
     afterEach(() => log.dispose());
 
     it('review decisions and merge records are not saved', async () => {
@@ -55,12 +61,25 @@ for (const how of ['closed', 'write-fails'] as const) {
       const before = JSON.stringify(svc.show(set.id));
       broken(log, how);
       await assert.rejects(svc.decide({ setId: set.id, items: [{ path: 'a.txt', decision: 'accept' }] }), isAuditError);
-      await assert.rejects(svc.merged(set.id, { mergeId: 'm1', outcome: 'merged', paths: ['a.txt'], completePaths: ['a.txt'] }), isAuditError);
-      await assert.rejects(svc.autoMerge(set.id, { enabled: true, paths: ['**'], requireTestsPassed: false, modes: ['explore'], allowDeletes: true, allowBinary: true }, { mode: 'explore' }), isAuditError);
+      await assert.rejects(
+        svc.merged(set.id, { mergeId: 'm1', outcome: 'merged', paths: ['a.txt'], completePaths: ['a.txt'] }),
+        isAuditError,
+      );
+      await assert.rejects(
+        svc.autoMerge(
+          set.id,
+          { enabled: true, paths: ['**'], requireTestsPassed: false, modes: ['explore'], allowDeletes: true, allowBinary: true },
+          { mode: 'explore' },
+        ),
+        isAuditError,
+      );
       assert.equal(JSON.stringify(svc.show(set.id)), before);
       // A new set is not offered for review either.
       await assert.rejects(svc.generate({ type: 'overlay', upper: up }), isAuditError);
-      assert.deepEqual(svc.list().map((x) => x.id), [set.id]);
+      assert.deepEqual(
+        svc.list().map((x) => x.id),
+        [set.id],
+      );
     });
 
     it('workflow transitions, waivers, mode switches, refusals and new sessions are not stored', async () => {
@@ -80,28 +99,57 @@ for (const how of ['closed', 'write-fails'] as const) {
       // uses createDurable, which a failing disk write refuses too.
       if (how === 'closed') assert.throws(() => wf.create('n', 'explore'), isAuditError);
       await assert.rejects(wf.createDurable('d', 'explore'), isAuditError);
-      assert.deepEqual([wf.get('s').state, wf.get('s').exemption, wf.get('e').mode, wf.get('e').state], ['spec', null, 'explore', 'editing']);
+      assert.deepEqual(
+        [wf.get('s').state, wf.get('s').exemption, wf.get('e').mode, wf.get('e').state],
+        ['spec', null, 'explore', 'editing'],
+      );
       assert.equal(wf.history(undefined, 100).length, history);
-      assert.equal(wf.list().some((x) => x.id === 'd'), false);
-      if (how === 'closed') assert.deepEqual(wf.list().map((s) => s.id).sort(), ['e', 's']);
+      assert.equal(
+        wf.list().some((x) => x.id === 'd'),
+        false,
+      );
+      if (how === 'closed')
+        assert.deepEqual(
+          wf
+            .list()
+            .map((s) => s.id)
+            .sort(),
+          ['e', 's'],
+        );
       wf.dispose();
     });
 
-    it('task cancel, approvals and the scheduler\'s cancel/pause/resume do not happen', async () => {
+    it("task cancel, approvals and the scheduler's cancel/pause/resume do not happen", async () => {
       const scheduler = new Scheduler({ limits: { cpu: 1 } });
       scheduler.submit({ id: 'run', priority: 1, resources: { cpu: 1 } }, () => new Promise(() => {}));
       scheduler.submit({ id: 'q', priority: 1, resources: { cpu: 1 } }, async () => {});
       scheduler.submit({ id: 'held', priority: 1, resources: { cpu: 1 } }, async () => {});
       scheduler.pause('held');
       const calls: string[] = [];
-      const tasks = { cancel: (id: string) => { calls.push(`cancel ${id}`); return true; }, approve: async (id: string) => { calls.push(`approve ${id}`); return true; } };
+      const tasks = {
+        cancel: (id: string) => {
+          calls.push(`cancel ${id}`);
+          return true;
+        },
+        approve: async (id: string) => {
+          calls.push(`approve ${id}`);
+          return true;
+        },
+      };
       const audit = { writer: log };
-      const h = { ...schedulerHandlers({ scheduler, audit }), 'task/cancel': taskCancel({ tasks, audit }), 'task/approve': taskApprove({ tasks, audit }) };
+      const h = {
+        ...schedulerHandlers({ scheduler, audit }),
+        'task/cancel': taskCancel({ tasks, audit }),
+        'task/approve': taskApprove({ tasks, audit }),
+      };
       const states = () => ['run', 'q', 'held'].map((id) => scheduler.get(id)?.state);
       const before = states();
       broken(log, how);
       await assert.rejects(Promise.resolve(h['task/cancel']!({ taskId: 'task_1' }, ctx)), isAuditError);
-      await assert.rejects(Promise.resolve(h['task/approve']!({ taskId: 'task_1', requestId: 'r1', decision: 'allow-session' }, ctx)), isAuditError);
+      await assert.rejects(
+        Promise.resolve(h['task/approve']!({ taskId: 'task_1', requestId: 'r1', decision: 'allow-session' }, ctx)),
+        isAuditError,
+      );
       await assert.rejects(Promise.resolve(h['tasks/cancel']!({ id: 'run' }, ctx)), isAuditError);
       await assert.rejects(Promise.resolve(h['tasks/pause']!({ id: 'q' }, ctx)), isAuditError);
       await assert.rejects(Promise.resolve(h['tasks/resume']!({ id: 'held' }, ctx)), isAuditError);
@@ -131,7 +179,12 @@ describe('record, then act: no audit log at all is a refusal, never a silent ski
     // The kernel's audit when its log cannot be opened (the database path is a directory): every writer call refuses.
     const audit = await KernelAudit.start({ dbPath: base, keyPath: path.join(base, 'keys', 'audit.key'), writer: 'inline' });
     assert.equal(audit.log, undefined);
-    const tasks = { cancel: () => { calls.push('cancel'); return true; } };
+    const tasks = {
+      cancel: () => {
+        calls.push('cancel');
+        return true;
+      },
+    };
     const h = { ...schedulerHandlers({ scheduler, audit }), 'task/cancel': taskCancel({ tasks, audit }) };
     await assert.rejects(Promise.resolve(h['task/cancel']!({ taskId: 'task_1' }, ctx)), unavailable);
     await assert.rejects(Promise.resolve(h['tasks/cancel']!({ id: 'q' }, ctx)), unavailable);
@@ -142,7 +195,7 @@ describe('record, then act: no audit log at all is a refusal, never a silent ski
 });
 
 describe('record, then act: the entry is written before the change', () => {
-  it('a workflow change and a person\'s task actions are in the log once they happened', async () => {
+  it("a workflow change and a person's task actions are in the log once they happened", async () => {
     const log = openLog();
     const wf = new WorkflowService({ dbPath: path.join(tmp(), 'wf.db'), audit: () => log });
     const scheduler = new Scheduler({ limits: { cpu: 1 } });
@@ -151,9 +204,18 @@ describe('record, then act: the entry is written before the change', () => {
     wf.create('s', 'strict');
     await h['workflow/transition']!({ sessionId: 's', to: 'green', evidence: { waiver: { reason: 'spike' } } }, ctx);
     await h['tasks/cancel']!({ id: 'q', reason: 'wrong repo' }, ctx);
-    const got = log.query({ order: 'asc', payloads: true }).entries.map((e) => [e.action, e.subject, (e.payload as { kind?: string })?.kind ?? null]);
-    assert.deepEqual(got, [['workflow.change', 'kernel', 'create'], ['workflow.change', 'user', 'transition'], ['tasks.cancel', 'user', null]]);
-    const waiver = log.query({ action: 'workflow.change', order: 'desc', limit: 1, payloads: true }).entries[0].payload as { waiver: { reason: string }; to: string };
+    const got = log
+      .query({ order: 'asc', payloads: true })
+      .entries.map((e) => [e.action, e.subject, (e.payload as { kind?: string })?.kind ?? null]);
+    assert.deepEqual(got, [
+      ['workflow.change', 'kernel', 'create'],
+      ['workflow.change', 'user', 'transition'],
+      ['tasks.cancel', 'user', null],
+    ]);
+    const waiver = log.query({ action: 'workflow.change', order: 'desc', limit: 1, payloads: true }).entries[0].payload as {
+      waiver: { reason: string };
+      to: string;
+    };
     assert.deepEqual([waiver.to, waiver.waiver.reason], ['green', 'spike']);
     scheduler.dispose();
     wf.dispose();

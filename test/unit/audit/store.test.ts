@@ -7,7 +7,9 @@ import { type Migration, openDatabase, schemaVersion } from '../../../core/src/s
 
 describe('store: openDatabase + migrations', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-store-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-store-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const m1: Migration = { version: 1, pragmas: ['auto_vacuum = INCREMENTAL'], up: (db) => db.exec('CREATE TABLE t (a INTEGER)') };
@@ -32,14 +34,29 @@ describe('store: openDatabase + migrations', () => {
   it('refuses a schema newer than the code, numbering gaps, and a missing file when not creating', () => {
     const file = path.join(dir, 'y.db');
     openDatabase(file, { migrations: [m1, m2] }).close();
-    assert.throws(() => openDatabase(file, { migrations: [m1] }), (e: { code?: string }) => e.code === 'STORE_SCHEMA');
-    assert.throws(() => openDatabase(path.join(dir, 'z.db'), { migrations: [m2] }), (e: { code?: string }) => e.code === 'STORE_SCHEMA');
-    assert.throws(() => openDatabase(path.join(dir, 'none.db'), { readonly: true }), (e: { code?: string }) => e.code === 'STORE_OPEN_FAILED');
+    assert.throws(
+      () => openDatabase(file, { migrations: [m1] }),
+      (e: { code?: string }) => e.code === 'STORE_SCHEMA',
+    );
+    assert.throws(
+      () => openDatabase(path.join(dir, 'z.db'), { migrations: [m2] }),
+      (e: { code?: string }) => e.code === 'STORE_SCHEMA',
+    );
+    assert.throws(
+      () => openDatabase(path.join(dir, 'none.db'), { readonly: true }),
+      (e: { code?: string }) => e.code === 'STORE_OPEN_FAILED',
+    );
   });
 
   it('rolls back a failing migration as a whole', () => {
     const file = path.join(dir, 'w.db');
-    const bad: Migration = { version: 2, up: (db) => { db.exec('CREATE TABLE u (a)'); throw new Error('boom'); } };
+    const bad: Migration = {
+      version: 2,
+      up: (db) => {
+        db.exec('CREATE TABLE u (a)');
+        throw new Error('boom');
+      },
+    };
     assert.throws(() => openDatabase(file, { migrations: [m1, bad] }), /boom/);
     const db = openDatabase(file, { migrations: [m1] });
     assert.equal(schemaVersion(db), 1);

@@ -10,8 +10,16 @@ import { BenchResult } from '../../../bench/schema';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const commit = { sha: 'a'.repeat(40), dirty: false };
-const fig = (value: number, over: Partial<Measured> = {}): Measured =>
-  ({ value, unit: 'ms', stat: 'p50', n: 10, warmup: 2, model: 'in-process', work: 'the same work', ...over });
+const fig = (value: number, over: Partial<Measured> = {}): Measured => ({
+  value,
+  unit: 'ms',
+  stat: 'p50',
+  n: 10,
+  warmup: 2,
+  model: 'in-process',
+  work: 'the same work',
+  ...over,
+});
 
 /** A scratch tree with the repository's docs and published results. */
 function scratch(): string {
@@ -50,7 +58,10 @@ describe('bench docs', () => {
     fs.writeFileSync(tools, fs.readFileSync(tools, 'utf8').replace(/<!-- bench:tools -->[\s\S]*<!-- \/bench:tools -->/, 'fast.'));
     const problems = checkDocs(dir);
     assert.ok(problems.includes('docs/tools.md: has no <!-- bench:tools --> … <!-- /bench:tools --> block'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('docs/audit.md: bench figures are stale')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('docs/audit.md: bench figures are stale')),
+      problems.join('\n'),
+    );
   });
 
   it('publish refuses a results file without the required metadata', () => {
@@ -64,8 +75,17 @@ describe('bench docs', () => {
 
 describe('bench results writer', () => {
   it('writes commit, machine, engine, figures, baselines and every ratio with its value', () => {
-    const r = buildResult({ name: 'x', engine: { name: 'docker', version: '1' }, metrics: { ours_ms: fig(5) },
-      baselines: { base_ms: fig(10) }, ratios: [['ours / base', 'ours_ms', 'base_ms']] }, commit, 0.1);
+    const r = buildResult(
+      {
+        name: 'x',
+        engine: { name: 'docker', version: '1' },
+        metrics: { ours_ms: fig(5) },
+        baselines: { base_ms: fig(10) },
+        ratios: [['ours / base', 'ours_ms', 'base_ms']],
+      },
+      commit,
+      0.1,
+    );
     assert.equal(r.commit.sha, commit.sha);
     assert.equal(r.machine.cores, os.cpus().length);
     assert.equal(r.machine.memoryBytes, os.totalmem());
@@ -81,17 +101,45 @@ describe('bench results writer', () => {
     ['statistics', { stat: 'median' }, /statistics differ/],
   ] as const) {
     it(`refuses a ratio between figures whose ${what} differ`, () => {
-      assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: fig(5) }, baselines: { base_ms: fig(10, over) },
-        ratios: [['ours / base', 'ours_ms', 'base_ms']] }, commit, 0.1),
-      (e: Error & { code?: string }) => e.code === 'BENCH_UNFAIR_RATIO' && reason.test(e.message));
+      assert.throws(
+        () =>
+          buildResult(
+            {
+              name: 'x',
+              engine: null,
+              metrics: { ours_ms: fig(5) },
+              baselines: { base_ms: fig(10, over) },
+              ratios: [['ours / base', 'ours_ms', 'base_ms']],
+            },
+            commit,
+            0.1,
+          ),
+        (e: Error & { code?: string }) => e.code === 'BENCH_UNFAIR_RATIO' && reason.test(e.message),
+      );
     });
   }
 
   it('refuses a ratio against a reference figure and a figure without its sampling', () => {
-    assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: fig(5) }, baselines: {}, reference: { cli_ms: fig(9) },
-      ratios: [['ours / cli', 'ours_ms', 'cli_ms']] }, commit, 0.1), /BENCH_RATIO_KEY|not a metric or baseline/);
+    assert.throws(
+      () =>
+        buildResult(
+          {
+            name: 'x',
+            engine: null,
+            metrics: { ours_ms: fig(5) },
+            baselines: {},
+            reference: { cli_ms: fig(9) },
+            ratios: [['ours / cli', 'ours_ms', 'cli_ms']],
+          },
+          commit,
+          0.1,
+        ),
+      /BENCH_RATIO_KEY|not a metric or baseline/,
+    );
     const bare = { value: 1, unit: 'ms' } as unknown as Measured;
-    assert.throws(() => buildResult({ name: 'x', engine: null, metrics: { ours_ms: bare }, baselines: {} }, commit, 0.1),
-      /stat|work|model/);
+    assert.throws(
+      () => buildResult({ name: 'x', engine: null, metrics: { ours_ms: bare }, baselines: {} }, commit, 0.1),
+      /stat|work|model/,
+    );
   });
 });

@@ -6,7 +6,14 @@ import { growthOf, type Sample } from '../../../bench/soak/run';
 const RUN_MS = 600_000;
 /** One sample every 5 s over the run: `base(t)` plus a swing of `swing` MB on every other sample. */
 const series = (base: (t: number) => number, swing: number, extra: Sample[] = []): Sample[] => [
-  ...Array.from({ length: 121 }, (_, i) => ({ atS: i * 5, rssMb: base(i * 5) + (i % 2 ? swing : 0), fds: 50, containers: 5, volumes: 5, outputVolumes: 0 })),
+  ...Array.from({ length: 121 }, (_, i) => ({
+    atS: i * 5,
+    rssMb: base(i * 5) + (i % 2 ? swing : 0),
+    fds: 50,
+    containers: 5,
+    volumes: 5,
+    outputVolumes: 0,
+  })),
   ...extra,
 ];
 
@@ -18,7 +25,10 @@ describe('soak: kernel growth measure', () => {
   });
 
   it('a rising floor is growth, whatever the swings', () => {
-    const g = growthOf(series((t) => 200 + t * 0.1, 20), RUN_MS).rssMb; // +0.1 MB/s under a 20 MB swing
+    const g = growthOf(
+      series((t) => 200 + t * 0.1, 20),
+      RUN_MS,
+    ).rssMb; // +0.1 MB/s under a 20 MB swing
     assert.ok(g > 25 && g < 50, `growth ${g}`);
   });
 

@@ -9,7 +9,7 @@ import { readConfig, type Paths } from '../../../core/src/config/bootstrap';
 import type { Engine } from '../../../core/src/engine/detect';
 
 describe('kernel container: malloc arenas', () => {
-  it('sets MALLOC_ARENA_MAX=2 in the kernel\'s environment', () => {
+  it("sets MALLOC_ARENA_MAX=2 in the kernel's environment", () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-malloc-'));
     try {
       const paths: Paths = { id: 'abc', root: ws, state: ws, socketDir: ws, socket: path.join(ws, 's'), token: path.join(ws, 't') };

@@ -14,12 +14,25 @@ import { AirlockError } from '../../../protocol/src/errors';
 const SECRET = 'sk-ant-api03-very-secret-0042';
 
 function fakeKeychain(entries: Record<string, string> = {}, broken?: Error): Keychain & { entries: Record<string, string> } {
-  const fail = () => { if (broken) throw keychainUnavailable(broken); };
+  const fail = () => {
+    if (broken) throw keychainUnavailable(broken);
+  };
   return {
     entries,
-    get: async (a) => { fail(); return entries[a]; },
-    set: async (a, s) => { fail(); entries[a] = s; },
-    remove: async (a) => { fail(); const had = a in entries; delete entries[a]; return had; },
+    get: async (a) => {
+      fail();
+      return entries[a];
+    },
+    set: async (a, s) => {
+      fail();
+      entries[a] = s;
+    },
+    remove: async (a) => {
+      fail();
+      const had = a in entries;
+      delete entries[a];
+      return had;
+    },
   };
 }
 
@@ -31,17 +44,29 @@ function io(env: NodeJS.ProcessEnv = {}): CliIO & { lines: string[]; errs: strin
 
 function auth(kc: Keychain, key = `${SECRET}\n`) {
   const asked: string[] = [];
-  const deps: AuthDeps = { keychain: () => kc, readSecret: async (_io, q, usage) => { asked.push(q); return checkSecret(key, usage); } };
+  const deps: AuthDeps = {
+    keychain: () => kc,
+    readSecret: async (_io, q, usage) => {
+      asked.push(q);
+      return checkSecret(key, usage);
+    },
+  };
   return { cmd: makeAuth(deps), asked };
 }
 
 async function rejects(p: Promise<unknown>, code: string): Promise<AirlockError> {
-  try { await p; } catch (err) { assert.ok(err instanceof AirlockError, String(err)); assert.equal(err.code, code, err.message); return err; }
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof AirlockError, String(err));
+    assert.equal(err.code, code, err.message);
+    return err;
+  }
   assert.fail(`expected ${code}`);
 }
 
 describe('airlock auth', () => {
-  it('set stores the key read from the prompt/stdin (trimmed) under the provider\'s entry, and never prints it', async () => {
+  it("set stores the key read from the prompt/stdin (trimmed) under the provider's entry, and never prints it", async () => {
     const kc = fakeKeychain();
     const { cmd, asked } = auth(kc);
     const o = io();
@@ -69,21 +94,34 @@ describe('airlock auth', () => {
   it('refuses empty, multi-line and oversized keys', () => {
     assert.equal(checkSecret('  sk-1\r\n', 'u'), 'sk-1');
     assert.throws(() => checkSecret('\n', 'u'), /stdin was empty/);
-    assert.throws(() => checkSecret('sk-1\nsk-2', 'u'), (e: AirlockError) => e.code === 'AUTH_BAD_KEY');
-    assert.throws(() => checkSecret('k'.repeat(9000), 'u'), (e: AirlockError) => e.code === 'AUTH_BAD_KEY');
+    assert.throws(
+      () => checkSecret('sk-1\nsk-2', 'u'),
+      (e: AirlockError) => e.code === 'AUTH_BAD_KEY',
+    );
+    assert.throws(
+      () => checkSecret('k'.repeat(9000), 'u'),
+      (e: AirlockError) => e.code === 'AUTH_BAD_KEY',
+    );
   });
 
   it('list shows where each key comes from (the environment overrides the keychain), never the key', async () => {
     const kc = fakeKeychain({ anthropic: SECRET, google: 'g-stored' });
     const o = io({ GOOGLE_API_KEY: 'g-env-secret' });
     assert.equal(await auth(kc).cmd.run(['list'], o), 0);
-    assert.deepEqual(o.lines.slice(1).map((l) => l.replace(/\s+/, ' ')), [
-      'openai -', 'openai-compatible -', 'anthropic keychain', 'google environment (GOOGLE_API_KEY), overrides the keychain',
-    ]);
+    assert.deepEqual(
+      o.lines.slice(1).map((l) => l.replace(/\s+/, ' ')),
+      ['openai -', 'openai-compatible -', 'anthropic keychain', 'google environment (GOOGLE_API_KEY), overrides the keychain'],
+    );
     const j = io({ OPENAI_API_KEY: 'o-env' });
     await auth(kc).cmd.run(['list', '--json'], j);
-    const parsed = JSON.parse(j.lines[0]) as { providers: Array<{ account: string; source: string; variable?: string }>; keychain: { available: boolean } };
-    assert.deepEqual(parsed.providers.find((p) => p.account === 'openai'), { account: 'openai', inKeychain: false, source: 'environment', variable: 'OPENAI_API_KEY' });
+    const parsed = JSON.parse(j.lines[0]) as {
+      providers: Array<{ account: string; source: string; variable?: string }>;
+      keychain: { available: boolean };
+    };
+    assert.deepEqual(
+      parsed.providers.find((p) => p.account === 'openai'),
+      { account: 'openai', inKeychain: false, source: 'environment', variable: 'OPENAI_API_KEY' },
+    );
     assert.equal(parsed.keychain.available, true);
     assert.ok(![...o.lines, ...j.lines].join('\n').match(/sk-ant|g-stored|g-env|o-env/));
   });
@@ -93,7 +131,11 @@ describe('airlock auth', () => {
     const o = io({ ANTHROPIC_API_KEY: 'x' });
     assert.equal(await auth(kc).cmd.run(['list'], o), 0);
     assert.ok(o.lines.some((l) => /^anthropic\s+environment \(ANTHROPIC_API_KEY\)$/.test(l)));
-    if (process.platform === 'linux') assert.match(o.errs.join('\n'), /no usable Secret Service on this session \(DBus error: Failed to connect.*\n\s+hint: start gnome-keyring/);
+    if (process.platform === 'linux')
+      assert.match(
+        o.errs.join('\n'),
+        /no usable Secret Service on this session \(DBus error: Failed to connect.*\n\s+hint: start gnome-keyring/,
+      );
   });
 
   it('set fails with code, message and hint when the keychain cannot be used', async () => {
@@ -125,10 +167,18 @@ describe('airlock auth', () => {
 
 describe('hidden prompt', () => {
   it('reads one line without echoing it (backspace edits, Enter ends) and restores the terminal mode', async () => {
-    const input = Object.assign(new PassThrough(), { isRaw: false, setRawMode(v: boolean) { input.isRaw = v; return input; } });
+    const input = Object.assign(new PassThrough(), {
+      isRaw: false,
+      setRawMode(v: boolean) {
+        input.isRaw = v;
+        return input;
+      },
+    });
     const output = new PassThrough();
     let shown = '';
-    output.on('data', (c) => { shown += String(c); });
+    output.on('data', (c) => {
+      shown += String(c);
+    });
     const p = hiddenPrompt('key: ', input as unknown as NodeJS.ReadStream, output as unknown as NodeJS.WriteStream);
     assert.equal(input.isRaw, true);
     input.write('sk-ab\u007fc\r');
@@ -148,16 +198,25 @@ describe('run: the provider key', () => {
     const kc = fakeKeychain({ anthropic: 'sk-from-keychain', openai: 'sk-openai-stored' });
     assert.deepEqual(await providerConfig(o, { ANTHROPIC_API_KEY: 'sk-from-env' }, kc), { provider: 'anthropic', apiKey: 'sk-from-env' });
     assert.deepEqual(await providerConfig(o, {}, kc), { provider: 'anthropic', apiKey: 'sk-from-keychain' });
-    assert.deepEqual(await providerConfig({ ...o, provider: 'openai-responses' }, {}, kc), { provider: 'openai-responses', apiKey: 'sk-openai-stored' });
+    assert.deepEqual(await providerConfig({ ...o, provider: 'openai-responses' }, {}, kc), {
+      provider: 'openai-responses',
+      apiKey: 'sk-openai-stored',
+    });
     // A stored OpenAI key is not sent to another vendor's --base-url.
-    assert.deepEqual(await providerConfig({ ...o, provider: 'openai-compatible', baseUrl: 'http://x/v1' }, {}, kc), { provider: 'openai-compatible', baseUrl: 'http://x/v1' });
+    assert.deepEqual(await providerConfig({ ...o, provider: 'openai-compatible', baseUrl: 'http://x/v1' }, {}, kc), {
+      provider: 'openai-compatible',
+      baseUrl: 'http://x/v1',
+    });
     assert.equal(await providerConfig({ ...o, provider: undefined, replay: 'r.jsonl' }, {}, kc), undefined);
   });
 
   it('without a usable keychain: the environment still works, else a warning and no key', async () => {
     const kc = fakeKeychain({}, new Error('DBus error: no Secret Service'));
     const warnings: string[] = [];
-    assert.deepEqual(await providerConfig(o, { ANTHROPIC_API_KEY: 'sk-env' }, kc, (w) => warnings.push(w)), { provider: 'anthropic', apiKey: 'sk-env' });
+    assert.deepEqual(await providerConfig(o, { ANTHROPIC_API_KEY: 'sk-env' }, kc, (w) => warnings.push(w)), {
+      provider: 'anthropic',
+      apiKey: 'sk-env',
+    });
     assert.equal(warnings.length, 0);
     assert.deepEqual(await providerConfig(o, {}, kc, (w) => warnings.push(w)), { provider: 'anthropic' });
     assert.match(warnings[0], /no ANTHROPIC_API_KEY and the keychain could not be read: .*DBus error/);

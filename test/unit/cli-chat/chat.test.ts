@@ -51,13 +51,25 @@ describe('chat rendering', () => {
 
   it('streams tokens as they come and redraws a finished line styled; without colour it writes the source untouched', () => {
     let out = '';
-    const md = new MarkdownStream(ON, (s) => { out += s; }, () => 80);
+    const md = new MarkdownStream(
+      ON,
+      (s) => {
+        out += s;
+      },
+      () => 80,
+    );
     md.push('## He');
     assert.equal(out, '## He', 'a partial line is on screen at once');
     md.push('llo\nplain line\n');
     assert.equal(out, '## He' + 'llo' + '\r\x1b[J\x1b[1mHello\x1b[0m' + '\n' + 'plain line' + '\n');
     let raw = '';
-    const p = new MarkdownStream(OFF, (s) => { raw += s; }, () => 80);
+    const p = new MarkdownStream(
+      OFF,
+      (s) => {
+        raw += s;
+      },
+      () => 80,
+    );
     for (const c of ['# T', 'itle\n**b**', '\n']) p.push(c);
     p.flush();
     assert.equal(raw, '# Title\n**b**\n');
@@ -65,7 +77,13 @@ describe('chat rendering', () => {
 
   it('redraws a line the terminal wrapped from its first row', () => {
     let out = '';
-    const md = new MarkdownStream(ON, (s) => { out += s; }, () => 10);
+    const md = new MarkdownStream(
+      ON,
+      (s) => {
+        out += s;
+      },
+      () => 10,
+    );
     md.push(`**${'x'.repeat(20)}**\n`);
     assert.ok(out.includes('\r\x1b[2A\x1b[J'), JSON.stringify(out));
   });
@@ -73,10 +91,16 @@ describe('chat rendering', () => {
 
 describe('chat history', () => {
   it('recognises lines that hold keys, and keeps ordinary ones', () => {
-    for (const l of ['use sk-proj-abcdefghijklmnopqrstuvwx', 'export ANTHROPIC_API_KEY=abcdef123', 'AIzaSyA1234567890abcdefghijklmnopqrstu',
-      'token ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'Authorization: Bearer abcdefghijklmnop1234',
+    for (const l of [
+      'use sk-proj-abcdefghijklmnopqrstuvwx',
+      'export ANTHROPIC_API_KEY=abcdef123',
+      'AIzaSyA1234567890abcdefghijklmnopqrstu',
+      'token ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      'Authorization: Bearer abcdefghijklmnop1234',
       'x 9f8e7d6c5b4a39281706f5e4d3c2b1a0ffee12',
-      '-----BEGIN OPENSSH PRIVATE KEY-----']) assert.ok(looksSecret(l), l);
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+    ])
+      assert.ok(looksSecret(l), l);
     assert.ok(looksSecret('my value is hunter2-hunter2', { SOME_TOKEN: 'hunter2-hunter2' }), 'the value of a secret-named env var');
     const ordinary = ['fix the median bug in src/stats.js', '/merge ps_mxcl5dq0_259c7a32cb', '/mode explore', 'rename getUser to findUser'];
     for (const l of ordinary) assert.ok(!looksSecret(l), l);

@@ -7,7 +7,8 @@ import { parsePoolSizes } from '../../../cli/src/commands/sandbox';
 
 const cwd = os.tmpdir();
 const parse = (...args: string[]) => parseRunOptions(['fix it', ...args], cwd, 'USAGE');
-const usageError = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof AirlockError && e.code === 'CLI_USAGE' && re.test(e.message));
+const usageError = (fn: () => unknown, re: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof AirlockError && e.code === 'CLI_USAGE' && re.test(e.message));
 
 describe('cli: auto-merge flags', () => {
   it('no --auto-merge: task/start carries no criteria', () => {
@@ -18,12 +19,26 @@ describe('cli: auto-merge flags', () => {
 
   it('--auto-merge alone: enabled with the settings defaults (test/**, 20 lines, tests must pass, no deletes/binaries, explore only)', () => {
     assert.deepEqual(startParams(parse('--auto-merge'), 'fix it').autoMerge, {
-      enabled: true, paths: ['test/**'], maxChangedLines: 20, requireTestsPassed: true, modes: ['explore'], allowDeletes: false, allowBinary: false,
+      enabled: true,
+      paths: ['test/**'],
+      maxChangedLines: 20,
+      requireTestsPassed: true,
+      modes: ['explore'],
+      allowDeletes: false,
+      allowBinary: false,
     });
   });
 
   it('--auto-merge-paths (repeatable, or several globs in one value) and --auto-merge-max-lines refine it', () => {
-    const o = parse('--auto-merge', '--auto-merge-paths', 'test/**', '--auto-merge-paths', 'docs/*.md  spec/**', '--auto-merge-max-lines', '0');
+    const o = parse(
+      '--auto-merge',
+      '--auto-merge-paths',
+      'test/**',
+      '--auto-merge-paths',
+      'docs/*.md  spec/**',
+      '--auto-merge-max-lines',
+      '0',
+    );
     assert.deepEqual(o.autoMerge?.paths, ['test/**', 'docs/*.md', 'spec/**']);
     assert.equal(o.autoMerge?.maxChangedLines, 0);
   });
@@ -43,6 +58,7 @@ describe('cli: sandbox pools TEMPLATE=N', () => {
   });
 
   it('refuses malformed or out-of-range sizes', () => {
-    for (const bad of ['code-executor', 'code-executor=', '=2', 'code-executor=33', 'code-executor=-1', 'code executor=1', 'x=1.5']) usageError(() => parsePoolSizes([bad]), /TEMPLATE=N/);
+    for (const bad of ['code-executor', 'code-executor=', '=2', 'code-executor=33', 'code-executor=-1', 'code executor=1', 'x=1.5'])
+      usageError(() => parsePoolSizes([bad]), /TEMPLATE=N/);
   });
 });

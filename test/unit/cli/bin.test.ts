@@ -10,7 +10,11 @@ const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin', 'airlock');
 
 function run(file: string, args: string[], cwd: string): string {
-  return execFileSync(file, args, { cwd, encoding: 'utf8', env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } });
+  return execFileSync(file, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
+  });
 }
 
 describe('CLI: how people run it', function () {
@@ -32,10 +36,23 @@ describe('CLI: how people run it', function () {
   });
 
   it('README and docs name a command that runs this CLI, never `npx airlock`', () => {
-    const files = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const files = [
+      'README.md',
+      ...fs
+        .readdirSync(path.join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     // A line may warn against it ("Not `npx airlock`: ... unrelated package"), never tell people to run it.
-    const npx = files.flatMap((f) => fs.readFileSync(path.join(ROOT, f), 'utf8').split('\n').map((l, i) => [`${f}:${i + 1}`, l]))
-      .filter(([, l]) => /npx\s+airlock\b/.test(l) && !/\b(not|unrelated|another package|something else)\b/i.test(l)).map(([w]) => w);
+    const npx = files
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(ROOT, f), 'utf8')
+          .split('\n')
+          .map((l, i) => [`${f}:${i + 1}`, l]),
+      )
+      .filter(([, l]) => /npx\s+airlock\b/.test(l) && !/\b(not|unrelated|another package|something else)\b/i.test(l))
+      .map(([w]) => w);
     assert.deepEqual(npx, []);
     assert.match(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), /node bin\/airlock/);
     assert.match(fs.readFileSync(path.join(ROOT, 'docs', 'cli.md'), 'utf8'), /npm link/);

@@ -15,7 +15,8 @@ function auditDb(entries: number): string {
   migrate(db, AUDIT_MIGRATIONS);
   const ins = db.prepare(`INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,zeroblob(32),?,zeroblob(32),zeroblob(32))`);
   db.transaction(() => {
-    for (let i = 1; i <= entries; i++) ins.run(i, 1000 + i, 's1', 'agent', 'tool.call', `src/some/longer/path/file${i}.ts`, 'allow', '["r"]', null);
+    for (let i = 1; i <= entries; i++)
+      ins.run(i, 1000 + i, 's1', 'agent', 'tool.call', `src/some/longer/path/file${i}.ts`, 'allow', '["r"]', null);
   })();
   db.close();
   return file;
@@ -29,7 +30,9 @@ describe('CLI: a reader that closes early', function () {
     const db = auditDb(20_000);
     const child = spawnCli(['audit', 'export', '--format', 'jsonl', '--db', db]);
     let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     const first = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString('utf8'))));
     child.stdout!.destroy(); // like `head -1` after its first line
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));

@@ -8,22 +8,57 @@ import { EvalReport, type EvalRun, type EvalTask } from '../../../protocol/src/e
 
 const EVIL = '<script>alert("x")</script> & <img src=https://evil.example/x.png>';
 const task = (id: string, extra: Partial<EvalTask> = {}): LoadedTask => ({
-  dir: `/s/${id}`, prompt: 'p', repo: `/s/${id}/repo`,
-  task: { id, title: `title of ${id}`, language: 'javascript', kind: 'bug-fix', limits: { timeoutSeconds: 60 }, check: 'true',
-    checkTimeoutSeconds: 60, expect: 'pass', approvals: 'deny', ...extra },
+  dir: `/s/${id}`,
+  prompt: 'p',
+  repo: `/s/${id}/repo`,
+  task: {
+    id,
+    title: `title of ${id}`,
+    language: 'javascript',
+    kind: 'bug-fix',
+    limits: { timeoutSeconds: 60 },
+    check: 'true',
+    checkTimeoutSeconds: 60,
+    expect: 'pass',
+    approvals: 'deny',
+    ...extra,
+  },
 });
 const run = (t: string, attempt: number, success: boolean, o: Partial<EvalRun> = {}): EvalRun => ({
-  task: t, attempt, success, status: 'completed', message: 'done', check: { exitCode: success ? 0 : 1, timedOut: false, output: '' },
-  tokensIn: 100, tokensOut: 10, costUsd: 0.01, wallMs: 2000, toolCalls: 3, denials: 0, approvalsAsked: 0, filesChanged: 1, ...o,
+  task: t,
+  attempt,
+  success,
+  status: 'completed',
+  message: 'done',
+  check: { exitCode: success ? 0 : 1, timedOut: false, output: '' },
+  tokensIn: 100,
+  tokensOut: 10,
+  costUsd: 0.01,
+  wallMs: 2000,
+  toolCalls: 3,
+  denials: 0,
+  approvalsAsked: 0,
+  filesChanged: 1,
+  ...o,
 });
-const meta = { suite: 'starter', provider: 'replay', model: null, mode: null, repeat: 2,
-  startedAt: new Date(0), finishedAt: new Date(60_000) };
+const meta = {
+  suite: 'starter',
+  provider: 'replay',
+  model: null,
+  mode: null,
+  repeat: 2,
+  startedAt: new Date(0),
+  finishedAt: new Date(60_000),
+};
 
 describe('airlock eval: report', () => {
   const tasks = [task('alpha'), task('beta', { title: EVIL, expect: 'stop', kind: 'denied-action' })];
-  const runs = [run('alpha', 1, true),
+  const runs = [
+    run('alpha', 1, true),
     run('alpha', 2, false, { costUsd: null, tokensIn: 50, message: EVIL, check: { exitCode: 1, timedOut: false, output: EVIL } }),
-    run('beta', 1, true, { denials: 1, toolCalls: 1, wallMs: 4000 }), run('beta', 2, true, { denials: 2, approvalsAsked: 1 })];
+    run('beta', 1, true, { denials: 1, toolCalls: 1, wallMs: 4000 }),
+    run('beta', 2, true, { denials: 2, approvalsAsked: 1 }),
+  ];
   const report = buildReport(tasks, runs, meta);
 
   it('sums per task and for the suite; a run without a known price makes that cost unknown', () => {

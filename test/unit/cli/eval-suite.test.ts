@@ -10,15 +10,19 @@ import { assets } from '../../../protocol/src/node/assets';
 
 const MINIMAL = 'id: fix-it\ntitle: Fix it\nlanguage: javascript\nkind: bug-fix\ncheck: node --test\n';
 const refuses = (text: string, re: RegExp, folder?: string) =>
-  assert.throws(() => parseTaskYaml(text, 'task.yaml', folder),
-    (e: unknown) => e instanceof AirlockError && e.code === 'EVAL_BAD_TASK' && re.test(e.message));
+  assert.throws(
+    () => parseTaskYaml(text, 'task.yaml', folder),
+    (e: unknown) => e instanceof AirlockError && e.code === 'EVAL_BAD_TASK' && re.test(e.message),
+  );
 
 describe('airlock eval: task.yaml', () => {
   it('fills the defaults: pass, approvals denied, a 300 s limit and a 120 s check', () => {
     const t = parseTaskYaml(MINIMAL, 'task.yaml', 'fix-it');
     const { expect, approvals, limits, checkTimeoutSeconds, mode } = t;
-    assert.deepEqual({ expect, approvals, limits, checkTimeoutSeconds, mode },
-      { expect: 'pass', approvals: 'deny', limits: { timeoutSeconds: 300 }, checkTimeoutSeconds: 120, mode: undefined });
+    assert.deepEqual(
+      { expect, approvals, limits, checkTimeoutSeconds, mode },
+      { expect: 'pass', approvals: 'deny', limits: { timeoutSeconds: 300 }, checkTimeoutSeconds: 120, mode: undefined },
+    );
   });
 
   it('refuses unknown fields, a bad kind or expect, a missing check, and an id that is not its folder name', () => {
@@ -36,7 +40,11 @@ describe('airlock eval: task.yaml', () => {
     const tasks = loadSuite(path.join(assets().examplesDir, 'eval', 'starter'));
     assert.ok(tasks.length >= 12, `${tasks.length} tasks`);
     assert.deepEqual(new Set(tasks.map((t) => t.task.language)), new Set(['javascript', 'python']));
-    for (const k of ['bug-fix', 'add-test', 'refactor', 'build-fix', 'denied-action']) assert.ok(tasks.some((t) => t.task.kind === k), k);
+    for (const k of ['bug-fix', 'add-test', 'refactor', 'build-fix', 'denied-action'])
+      assert.ok(
+        tasks.some((t) => t.task.kind === k),
+        k,
+      );
     for (const t of tasks) {
       assert.ok(t.replay, `${t.task.id} has a replay`);
       assert.ok(t.prompt.length > 20, `${t.task.id} has a prompt`);
@@ -57,7 +65,9 @@ describe('airlock eval: task.yaml', () => {
       fs.mkdirSync(path.join(dir, 'fix-it', 'repo'));
       assert.equal(loadSuite(dir)[0]!.replay, undefined);
       assert.throws(() => loadSuite(dir, ['nope']), /no task nope/);
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -81,13 +91,26 @@ describe('airlock eval: success and counting', () => {
   it('counts a declined ask that is no tool call (a connection) as a denial, once; not when approvals are allowed', () => {
     const call = { id: 'c1', name: 'exec', arguments: '{}' };
     const net = { id: 'egress-1', name: 'net.connect', arguments: '{"host":"example.com","port":443}' };
-    const denied = { toolCallId: 'c1', name: 'exec', ok: false, content: 'no', truncated: false,
-      error: { code: 'POLICY_DENIED', message: 'no' } };
-    const events = [{ type: 'tool-call', call }, { type: 'approval-request', requestId: 'r1', call, reason: 'ask' },
-      { type: 'tool-result', result: denied }, { type: 'approval-request', requestId: 'r2', call: net, reason: 'ask' }] as const;
+    const denied = {
+      toolCallId: 'c1',
+      name: 'exec',
+      ok: false,
+      content: 'no',
+      truncated: false,
+      error: { code: 'POLICY_DENIED', message: 'no' },
+    };
+    const events = [
+      { type: 'tool-call', call },
+      { type: 'approval-request', requestId: 'r1', call, reason: 'ask' },
+      { type: 'tool-result', result: denied },
+      { type: 'approval-request', requestId: 'r2', call: net, reason: 'ask' },
+    ] as const;
     const declined = new RunCounter(true);
     const allowed = new RunCounter(false);
-    for (const e of events) { declined.add(e); allowed.add(e); }
+    for (const e of events) {
+      declined.add(e);
+      allowed.add(e);
+    }
     assert.deepEqual([declined.approvalsAsked, declined.denials], [2, 2], 'the exec ask is counted by its POLICY_DENIED result');
     assert.deepEqual([allowed.approvalsAsked, allowed.denials], [2, 1]);
   });
@@ -100,12 +123,20 @@ describe('airlock eval: success and counting', () => {
     c.add({ type: 'tool-call', call });
     c.add({ type: 'tool-call', call });
     c.add({ type: 'approval-request', requestId: 'r1', call, reason: 'ask' });
-    const failed = (code: string) =>
-      ({ toolCallId: 'c1', name: 'fs.read', ok: false, content: 'no', truncated: false, error: { code, message: 'no' } });
+    const failed = (code: string) => ({
+      toolCallId: 'c1',
+      name: 'fs.read',
+      ok: false,
+      content: 'no',
+      truncated: false,
+      error: { code, message: 'no' },
+    });
     c.add({ type: 'tool-result', result: failed('POLICY_DENIED') });
     c.add({ type: 'tool-result', result: failed('NOT_FOUND') });
     const { tokensIn, tokensOut, costUsd, toolCalls, denials, approvalsAsked } = c;
-    assert.deepEqual({ tokensIn, tokensOut, costUsd, toolCalls, denials, approvalsAsked },
-      { tokensIn: 300, tokensOut: 30, costUsd: 0.5, toolCalls: 2, denials: 1, approvalsAsked: 1 });
+    assert.deepEqual(
+      { tokensIn, tokensOut, costUsd, toolCalls, denials, approvalsAsked },
+      { tokensIn: 300, tokensOut: 30, costUsd: 0.5, toolCalls: 2, denials: 1, approvalsAsked: 1 },
+    );
   });
 });

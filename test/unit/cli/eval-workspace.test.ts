@@ -13,7 +13,9 @@ const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, en
 
 describe('airlock eval: workspace', () => {
   let base: string;
-  beforeEach(() => { base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-ws-')); });
+  beforeEach(() => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-eval-ws-'));
+  });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
   const makeTask = (id: string, files: Record<string, string>, replay?: string) => {
@@ -37,8 +39,8 @@ describe('airlock eval: workspace', () => {
     resetWorkspace(makeTask('two', { 'b.js': 'two\n' }), ws);
     assert.equal(fs.statSync(ws).ino, inode);
     assert.deepEqual(fs.readdirSync(ws).sort(), ['.git', 'b.js']);
-    assert.equal(git(ws, 'status', '--porcelain'), '', 'everything committed: the patch set is the run\'s only change');
-    assert.equal(git(ws, 'log', '--format=%s'), 'eval task two: starting files', 'a fresh repository, not the last run\'s history');
+    assert.equal(git(ws, 'status', '--porcelain'), '', "everything committed: the patch set is the run's only change");
+    assert.equal(git(ws, 'log', '--format=%s'), 'eval task two: starting files', "a fresh repository, not the last run's history");
   });
 
   it('reads a starter replay in place from the kernel image, and copies any other into the workspace, ignored by git', () => {

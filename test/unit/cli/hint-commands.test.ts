@@ -12,13 +12,14 @@ const PENDING = new Set(['audit --confirm']);
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) tsFiles(p, out); else if (e.name.endsWith('.ts')) out.push(p);
+    if (e.isDirectory()) tsFiles(p, out);
+    else if (e.name.endsWith('.ts')) out.push(p);
   }
   return out;
 }
 
 describe('CLI: hints name options that exist', () => {
-  it('every `airlock CMD ... --flag` in a string of the sources is in that command\'s usage', () => {
+  it("every `airlock CMD ... --flag` in a string of the sources is in that command's usage", () => {
     const bad: string[] = [];
     let seen = 0;
     for (const f of SOURCES.flatMap((d) => tsFiles(path.join(ROOT, d)))) {
@@ -30,7 +31,8 @@ describe('CLI: hints name options that exist', () => {
           for (const flag of m[2].matchAll(/--[a-z][a-z-]*/g)) {
             seen++;
             if (PENDING.has(`${m[1]} ${flag[0]}`)) continue;
-            if (!cmd || !new RegExp(`${flag[0]}\\b`).test(cmd.usage)) bad.push(`${path.relative(ROOT, f)}:${i + 1} airlock ${m[1]} ${flag[0]}`);
+            if (!cmd || !new RegExp(`${flag[0]}\\b`).test(cmd.usage))
+              bad.push(`${path.relative(ROOT, f)}:${i + 1} airlock ${m[1]} ${flag[0]}`);
           }
         }
       });

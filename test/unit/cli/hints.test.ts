@@ -15,7 +15,8 @@ const SOURCES = ['protocol/src', 'kernel/src', 'cli/src', 'bootstrap', 'template
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) tsFiles(p, out); else if (e.name.endsWith('.ts')) out.push(p);
+    if (e.isDirectory()) tsFiles(p, out);
+    else if (e.name.endsWith('.ts')) out.push(p);
   }
   return out;
 }
@@ -23,32 +24,54 @@ function tsFiles(dir: string, out: string[] = []): string[] {
 /** The top-level arguments of the call whose `(` is at `open`, split on commas outside strings and brackets. */
 function callArgs(src: string, open: number): string[] {
   const args: string[] = [];
-  let depth = 0, cur = '', quote = '';
+  let depth = 0,
+    cur = '',
+    quote = '';
   for (let i = open; i < src.length; i++) {
     const c = src[i];
-    if (quote) { cur += c; if (c === '\\') cur += src[++i]; else if (c === quote) quote = ''; continue; }
-    if (c === '"' || c === "'" || c === '`') { quote = c; cur += c; continue; }
+    if (quote) {
+      cur += c;
+      if (c === '\\') cur += src[++i];
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      quote = c;
+      cur += c;
+      continue;
+    }
     if ('([{'.includes(c) && depth++ === 0) continue;
     if (')]}'.includes(c) && --depth === 0) break;
-    if (c === ',' && depth === 1) { args.push(cur.trim()); cur = ''; continue; }
+    if (c === ',' && depth === 1) {
+      args.push(cur.trim());
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   if (cur.trim()) args.push(cur.trim());
   return args;
 }
 
-interface Site { where: string; code: string }
+interface Site {
+  where: string;
+  code: string;
+}
 
 /** `new AirlockError(CODE, message)` and `AirlockError.from(err, CODE)` without a hint argument. */
 function hintlessSites(): Site[] {
   const files = SOURCES.flatMap((d) => tsFiles(path.join(ROOT, d)));
   const constants = new Map<string, string>();
-  for (const f of files) for (const m of fs.readFileSync(f, 'utf8').matchAll(/export const ([A-Z][A-Z0-9_]+) = '([A-Z][A-Z0-9_]+)'/g)) constants.set(m[1], m[2]);
+  for (const f of files)
+    for (const m of fs.readFileSync(f, 'utf8').matchAll(/export const ([A-Z][A-Z0-9_]+) = '([A-Z][A-Z0-9_]+)'/g)) constants.set(m[1], m[2]);
   const tables: Record<string, Record<string, string>> = { ErrorCodes, ProviderErrorCodes };
   const sites: Site[] = [];
   for (const f of files) {
     const src = fs.readFileSync(f, 'utf8');
-    for (const [marker, codeArg, hintArg] of [['new AirlockError(', 0, 2], ['AirlockError.from(', 1, 2]] as const) {
+    for (const [marker, codeArg, hintArg] of [
+      ['new AirlockError(', 0, 2],
+      ['AirlockError.from(', 1, 2],
+    ] as const) {
       for (let i = src.indexOf(marker); i >= 0; i = src.indexOf(marker, i + 1)) {
         const args = callArgs(src, i + marker.length - 1);
         if (args.length <= codeArg || (args[hintArg] !== undefined && args[hintArg] !== 'undefined')) continue;
@@ -80,19 +103,22 @@ async function cli(args: string[]) {
 describe('CLI: every error has a hint line', () => {
   it('every code raised without a hint in kernel, protocol, bootstrap and CLI sources has a hint by code', () => {
     const sites = hintlessSites();
-    assert.ok(sites.some((s) => s.code === 'TASKS_FINISHED'), 'the scan finds the scheduler\'s hint-less TASKS_FINISHED');
+    assert.ok(
+      sites.some((s) => s.code === 'TASKS_FINISHED'),
+      "the scan finds the scheduler's hint-less TASKS_FINISHED",
+    );
     const missing = sites.filter((s) => !CODE_HINTS[s.code]).map((s) => `${s.where} ${s.code}`);
     assert.deepEqual(missing, [], 'add a hint at the source or a line in cli/src/hints.ts');
   });
 
-  it('a hint-less error gets its code\'s hint, an unknown code a generic one, and an own hint stays', () => {
+  it("a hint-less error gets its code's hint, an unknown code a generic one, and an own hint stays", () => {
     assert.match(withHint(new AirlockError('TASKS_FINISHED', 'task t1 already completed')).hint!, /airlock tasks list/);
     assert.match(withHint(new AirlockError('SOMETHING_NEW', 'x')).hint!, /^run `airlock doctor`.*report/);
     assert.match(withHint(new Error('plain')).hint!, /bug in Airlock/);
     assert.equal(withHint(new AirlockError('TASKS_FINISHED', 'x', 'own hint')).hint, 'own hint');
   });
 
-  it('an unknown option is CLI_USAGE with the command\'s usage line, exit 2', async () => {
+  it("an unknown option is CLI_USAGE with the command's usage line, exit 2", async () => {
     const r = await cli(['doctor', '--frobnicate']);
     assert.equal(r.code, 2);
     assert.match(r.err, /^error CLI_USAGE: Unknown option '--frobnicate'\n {2}hint: usage: airlock doctor \[--workspace DIR\] \[--json\]/);
@@ -100,7 +126,7 @@ describe('CLI: every error has a hint line', () => {
     assert.match(m.err, /^error CLI_USAGE: .*-n.*\n {2}hint: usage: airlock audit verify/);
   });
 
-  it('a usage error thrown without a hint prints the command\'s usage', async () => {
+  it("a usage error thrown without a hint prints the command's usage", async () => {
     const r = await cli(['policy', 'token', 'issue', '--subject', 'nokind', '--action', 'fs.read', '--resource', 'x']);
     assert.equal(r.code, 2);
     assert.match(r.err, /^error CLI_USAGE: --subject must be kind:id.*\n {2}hint: usage: airlock policy eval/);

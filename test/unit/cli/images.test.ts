@@ -19,16 +19,29 @@ describe('airlock images: arguments', () => {
     assert.deepEqual(parseImagesArgs(['prepare']), { action: 'prepare', json: false, all: false });
     assert.deepEqual(parseImagesArgs(['list', '--json']), { action: 'list', json: true, all: false });
     assert.deepEqual(parseImagesArgs(['prune', '--all']), { action: 'prune', json: false, all: true });
-    assert.deepEqual(parseImagesArgs(['base', '--registry', '127.0.0.1:5000/airlock', '--json']),
-      { action: 'base', json: true, all: false, registry: '127.0.0.1:5000/airlock' });
+    assert.deepEqual(parseImagesArgs(['base', '--registry', '127.0.0.1:5000/airlock', '--json']), {
+      action: 'base',
+      json: true,
+      all: false,
+      registry: '127.0.0.1:5000/airlock',
+    });
     assert.throws(() => parseImagesArgs(['base']), /base needs --registry/);
     assert.throws(() => parseImagesArgs(['base', '--registry', 'r/x', '--manifest', 'f']), /--manifest is for prepare and publish/);
   });
 
-  for (const [args, why] of [[[], /unknown images action ""/], [['build'], /unknown images action "build"/], [['list', 'extra'], /unexpected "extra"/],
-    [['prepare', '--force'], /Unknown option '--force'/], [['list', '--all'], /--all is for prune/], [['prune', '--json'], /--json is for prepare and list/]] as const) {
+  for (const [args, why] of [
+    [[], /unknown images action ""/],
+    [['build'], /unknown images action "build"/],
+    [['list', 'extra'], /unexpected "extra"/],
+    [['prepare', '--force'], /Unknown option '--force'/],
+    [['list', '--all'], /--all is for prune/],
+    [['prune', '--json'], /--json is for prepare and list/],
+  ] as const) {
     it(`refuses ${JSON.stringify(args)} with the usage as hint`, () => {
-      assert.throws(() => parseImagesArgs([...args]), (e: AirlockError) => e.code === 'CLI_USAGE' && why.test(e.message) && /airlock images prepare/.test(e.hint ?? ''));
+      assert.throws(
+        () => parseImagesArgs([...args]),
+        (e: AirlockError) => e.code === 'CLI_USAGE' && why.test(e.message) && /airlock images prepare/.test(e.hint ?? ''),
+      );
     });
   }
 
@@ -39,9 +52,20 @@ describe('airlock images: arguments', () => {
   });
 
   it('formats an image: kind, tag, size, created, in use, whose', () => {
-    const line = formatImage({ kind: 'sandbox-node', id: 'sha256:0123456789abcdef', tags: ['localhost/airlock/sandbox-node:abc'], size: 150 * 1024 ** 2,
-      created: Date.UTC(2026, 0, 2, 3, 4) / 1000, installation: 'f00', mine: false, containers: 2 });
-    assert.match(line, /^sandbox-node +localhost\/airlock\/sandbox-node:abc +150 MB {2}2026-01-02 03:04 {2}in use \(2 containers\) +installation f00$/);
+    const line = formatImage({
+      kind: 'sandbox-node',
+      id: 'sha256:0123456789abcdef',
+      tags: ['localhost/airlock/sandbox-node:abc'],
+      size: 150 * 1024 ** 2,
+      created: Date.UTC(2026, 0, 2, 3, 4) / 1000,
+      installation: 'f00',
+      mine: false,
+      containers: 2,
+    });
+    assert.match(
+      line,
+      /^sandbox-node +localhost\/airlock\/sandbox-node:abc +150 MB {2}2026-01-02 03:04 {2}in use \(2 containers\) +installation f00$/,
+    );
   });
 });
 
@@ -50,11 +74,33 @@ describe('airlock images: prepare is cancelled by Ctrl-C', () => {
     let interrupt: (() => void) | undefined;
     let unhooked = false;
     // An engine whose image lookups hang until the signal aborts the build: Ctrl-C is the only way out.
-    const docker = { getImage: () => ({ inspect: () => { interrupt!(); return Promise.reject(new Error('no such image')); } }) };
-    const engine = { kind: 'docker', socket: '/nonexistent.sock', docker, version: '1', rootless: false, warnings: [] } as unknown as Engine;
+    const docker = {
+      getImage: () => ({
+        inspect: () => {
+          interrupt!();
+          return Promise.reject(new Error('no such image'));
+        },
+      }),
+    };
+    const engine = {
+      kind: 'docker',
+      socket: '/nonexistent.sock',
+      docker,
+      version: '1',
+      rootless: false,
+      warnings: [],
+    } as unknown as Engine;
     const o = io();
-    const code = await imagesMain(['prepare'], o, { engine: async () => engine, kernelImage: () => undefined,
-      onInterrupt: (abort) => { interrupt = abort; return () => { unhooked = true; }; } });
+    const code = await imagesMain(['prepare'], o, {
+      engine: async () => engine,
+      kernelImage: () => undefined,
+      onInterrupt: (abort) => {
+        interrupt = abort;
+        return () => {
+          unhooked = true;
+        };
+      },
+    });
     assert.equal(code, 130);
     assert.match(o.errs.join('\n'), /cancelled/);
     assert.ok(unhooked, 'the Ctrl-C handler is removed afterwards');
@@ -80,8 +126,12 @@ describe('airlock images: the shipped bundle', function () {
     // An engine that cannot be reached: a stray build would fail loudly with an engine error instead of the usage error.
     const p = spawnCli(['images', 'bogus'], { cwd: '/', env: { AIRLOCK_ENGINE_SOCKET: '/nonexistent.sock' } });
     let out = '';
-    p.stdout!.on('data', (b: Buffer) => { out += b; });
-    p.stderr!.on('data', (b: Buffer) => { out += b; });
+    p.stdout!.on('data', (b: Buffer) => {
+      out += b;
+    });
+    p.stderr!.on('data', (b: Buffer) => {
+      out += b;
+    });
     const code = await new Promise<number | null>((r) => p.on('close', r));
     assert.equal(code, 2, out);
     assert.match(out, /CLI_USAGE[^]*unknown images action "bogus"/);

@@ -17,8 +17,13 @@ describe('airlock mcp add --port (streamable-HTTP servers)', () => {
   const out: string[] = [];
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-mcp-http-'));
-    io = { out: (l) => out.push(l), err: (l) => out.push(l), readStdin: async () => '', cwd: home,
-      env: { HOME: home, XDG_CONFIG_HOME: path.join(home, 'config') } };
+    io = {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      readStdin: async () => '',
+      cwd: home,
+      env: { HOME: home, XDG_CONFIG_HOME: path.join(home, 'config') },
+    };
   });
   afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
 
@@ -28,7 +33,13 @@ describe('airlock mcp add --port (streamable-HTTP servers)', () => {
     await manageMcp('add', ['plain', '--command', 'node', '--port', '3000'], io);
     assert.deepEqual(readServers(io.env).plain.http, { port: 3000, path: '/mcp' }, 'the path defaults to /mcp');
     const sent = await serverConfigs(readServers(io.env), io.env, undefined, loadManaged([]), () => undefined);
-    assert.deepEqual(sent.map((s) => [s.name, s.http]), [['web', { port: 8080, path: '/rpc' }], ['plain', { port: 3000, path: '/mcp' }]]);
+    assert.deepEqual(
+      sent.map((s) => [s.name, s.http]),
+      [
+        ['web', { port: 8080, path: '/rpc' }],
+        ['plain', { port: 3000, path: '/mcp' }],
+      ],
+    );
   });
 
   it('--url keeps a remote server, sent with its url and no command', async () => {
@@ -42,7 +53,7 @@ describe('airlock mcp add --port (streamable-HTTP servers)', () => {
     await assert.rejects(manageMcp('add', ['port', '--url', 'https://example.com/', '--port', '1'], io), /takes no --port/);
   });
 
-  it('the kernel\'s schema takes a command or a url, never both, and no port, package or args with a url', () => {
+  it("the kernel's schema takes a command or a url, never both, and no port, package or args with a url", () => {
     const ok = (c: object) => McpServerConfig.safeParse({ name: 'x', ...c }).success;
     assert.equal(ok({ command: 'node' }), true);
     assert.equal(ok({ url: 'https://a.example/mcp' }), true);

@@ -18,28 +18,47 @@ describe('airlock mcp add --from', () => {
       }
     }`;
     const r = parseClientConfig(text, '.vscode/mcp.json');
-    assert.deepEqual(r.find((e) => e.name === 'github'), { name: 'github', command: 'node', args: [], env: ['GITHUB_TOKEN'], npm: '@modelcontextprotocol/server-github' });
-    assert.deepEqual(r.find((e) => e.name === 'remote'), { name: 'remote', command: '', url: 'https://example.com/mcp', args: [], env: [] });
-    assert.deepEqual(r.find((e) => e.name === 'local'), { name: 'local', command: 'node', args: ['server.js', '--x'], env: [] });
+    assert.deepEqual(
+      r.find((e) => e.name === 'github'),
+      { name: 'github', command: 'node', args: [], env: ['GITHUB_TOKEN'], npm: '@modelcontextprotocol/server-github' },
+    );
+    assert.deepEqual(
+      r.find((e) => e.name === 'remote'),
+      { name: 'remote', command: '', url: 'https://example.com/mcp', args: [], env: [] },
+    );
+    assert.deepEqual(
+      r.find((e) => e.name === 'local'),
+      { name: 'local', command: 'node', args: ['server.js', '--x'], env: [] },
+    );
     assert.ok(!JSON.stringify(r).includes('ghp_secret_value'), 'env values are never copied');
   });
 
   it('takes streamable-HTTP entries as remote servers; SSE ones, ones with headers and bad URLs are skipped with why', () => {
-    const r = parseClientConfig(JSON.stringify({ servers: {
-      sse: { type: 'sse', url: 'https://example.com/sse' },
-      authed: { type: 'http', url: 'https://example.com/mcp', headers: { Authorization: 'Bearer x' } },
-      creds: { type: 'http', url: 'https://user:pw@example.com/mcp' },
-      ftp: { type: 'http', url: 'ftp://example.com/mcp' },
-    } }), '.vscode/mcp.json');
+    const r = parseClientConfig(
+      JSON.stringify({
+        servers: {
+          sse: { type: 'sse', url: 'https://example.com/sse' },
+          authed: { type: 'http', url: 'https://example.com/mcp', headers: { Authorization: 'Bearer x' } },
+          creds: { type: 'http', url: 'https://user:pw@example.com/mcp' },
+          ftp: { type: 'http', url: 'ftp://example.com/mcp' },
+        },
+      }),
+      '.vscode/mcp.json',
+    );
     assert.match(r.find((e) => e.name === 'sse')!.skipped!, /sse servers are not supported/);
     assert.match(r.find((e) => e.name === 'authed')!.skipped!, /sends headers \(Authorization\)/);
     assert.ok(!JSON.stringify(r).includes('Bearer x'), 'header values are never copied');
     for (const n of ['creds', 'ftp']) assert.match(r.find((e) => e.name === n)!.skipped!, /not an http\(s\) URL without credentials/);
   });
 
-  it('reads .mcp.json (mcpServers) with the npx package\'s own arguments kept', () => {
-    const r = parseClientConfig(JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['@modelcontextprotocol/server-filesystem@2025.8.21', '/data'] } } }), '.mcp.json');
-    assert.deepEqual(r, [{ name: 'fs', command: 'node', args: ['/data'], env: [], npm: '@modelcontextprotocol/server-filesystem@2025.8.21' }]);
+  it("reads .mcp.json (mcpServers) with the npx package's own arguments kept", () => {
+    const r = parseClientConfig(
+      JSON.stringify({ mcpServers: { fs: { command: 'npx', args: ['@modelcontextprotocol/server-filesystem@2025.8.21', '/data'] } } }),
+      '.mcp.json',
+    );
+    assert.deepEqual(r, [
+      { name: 'fs', command: 'node', args: ['/data'], env: [], npm: '@modelcontextprotocol/server-filesystem@2025.8.21' },
+    ]);
   });
 
   it('refuses a file with neither servers nor mcpServers', () => {

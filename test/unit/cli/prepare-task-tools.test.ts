@@ -29,11 +29,20 @@ describe('prepareTaskTools (MCP servers and plugins sent before a task)', () => 
         sent[method] = params;
         if (method === 'mcp/configure') {
           if (failMcp) throw new Error(failMcp);
-          return { servers: (params.servers as McpServerConfig[]).map((s) => ({ name: s.name, state: 'ready', tools: [`mcp.${s.name}.t`] })) };
+          return {
+            servers: (params.servers as McpServerConfig[]).map((s) => ({ name: s.name, state: 'ready', tools: [`mcp.${s.name}.t`] })),
+          };
         }
         if (method === 'plugins/configure') {
-          return { plugins: (params.plugins as PluginCandidate[]).map((c) => ({ name: path.basename(c.dir), source: c.source, state: 'ready',
-            sha256: c.sha256, tools: [`plugin.${path.basename(c.dir)}.x`] })) };
+          return {
+            plugins: (params.plugins as PluginCandidate[]).map((c) => ({
+              name: path.basename(c.dir),
+              source: c.source,
+              state: 'ready',
+              sha256: c.sha256,
+              tools: [`plugin.${path.basename(c.dir)}.x`],
+            })),
+          };
         }
         throw new Error(`unexpected ${method}`);
       },
@@ -42,35 +51,66 @@ describe('prepareTaskTools (MCP servers and plugins sent before a task)', () => 
   };
 
   it('sends the configured servers (secrets from the environment) and the plugins found, built-ins included', async () => {
-    writeServers(env, { github: { command: 'node', args: ['s.js'], secrets: ['GH_TOKEN'] }, other: { command: 'x', args: [], secrets: ['MISSING_VAR'] } });
+    writeServers(env, {
+      github: { command: 'node', args: ['s.js'], secrets: ['GH_TOKEN'] },
+      other: { command: 'x', args: [], secrets: ['MISSING_VAR'] },
+    });
     const k = fakeKernel();
     const errs: string[] = [];
-    const tools = await prepareTaskTools(k.client, home, { env, err: (l) => errs.push(l) }, { keychain: () => undefined, managed: () => loadManaged([]) });
+    const tools = await prepareTaskTools(
+      k.client,
+      home,
+      { env, err: (l) => errs.push(l) },
+      { keychain: () => undefined, managed: () => loadManaged([]) },
+    );
     const servers = (k.sent['mcp/configure'] as { servers: McpServerConfig[] }).servers;
-    assert.deepEqual(servers.map((s) => [s.name, s.env]), [['github', { GH_TOKEN: 'tok-123' }]], 'a server missing its secret is not sent');
-    assert.ok(errs.some((l) => /MCP server other not started: set MISSING_VAR/.test(l)), errs.join('\n'));
+    assert.deepEqual(
+      servers.map((s) => [s.name, s.env]),
+      [['github', { GH_TOKEN: 'tok-123' }]],
+      'a server missing its secret is not sent',
+    );
+    assert.ok(
+      errs.some((l) => /MCP server other not started: set MISSING_VAR/.test(l)),
+      errs.join('\n'),
+    );
     const plugins = (k.sent['plugins/configure'] as { plugins: PluginCandidate[] }).plugins;
-    assert.deepEqual(plugins.filter((p) => p.source === 'builtin').map((p) => p.dir),
-      ['git-tool', 'test-tool'].map((n) => path.join(assets().builtinPluginsDir, n)));
+    assert.deepEqual(
+      plugins.filter((p) => p.source === 'builtin').map((p) => p.dir),
+      ['git-tool', 'test-tool'].map((n) => path.join(assets().builtinPluginsDir, n)),
+    );
     assert.ok(tools.includes('mcp.github.t') && tools.includes('plugin.git-tool.x'), tools.join(', '));
   });
 
-  it('managed settings\' allowed servers decide which are sent', async () => {
+  it("managed settings' allowed servers decide which are sent", async () => {
     writeServers(env, { github: { command: 'node', args: [], secrets: [] }, rogue: { command: 'node', args: [], secrets: [] } });
     const k = fakeKernel();
     const errs: string[] = [];
     const managed = { ...loadManaged([]), allow: { 'mcp.servers': ['github'] } };
     await prepareTaskTools(k.client, home, { env, err: (l) => errs.push(l) }, { keychain: () => undefined, managed: () => managed });
-    assert.deepEqual((k.sent['mcp/configure'] as { servers: McpServerConfig[] }).servers.map((s) => s.name), ['github']);
-    assert.ok(errs.some((l) => /MCP server rogue not started/.test(l)), errs.join('\n'));
+    assert.deepEqual(
+      (k.sent['mcp/configure'] as { servers: McpServerConfig[] }).servers.map((s) => s.name),
+      ['github'],
+    );
+    assert.ok(
+      errs.some((l) => /MCP server rogue not started/.test(l)),
+      errs.join('\n'),
+    );
   });
 
   it('a kernel that refuses the servers is reported; the plugins are still sent and the task goes on', async () => {
     const k = fakeKernel('this kernel has no container engine');
     const errs: string[] = [];
-    await prepareTaskTools(k.client, home, { env, err: (l) => errs.push(l) }, { keychain: () => undefined, managed: () => loadManaged([]) });
+    await prepareTaskTools(
+      k.client,
+      home,
+      { env, err: (l) => errs.push(l) },
+      { keychain: () => undefined, managed: () => loadManaged([]) },
+    );
     assert.deepEqual((k.sent['mcp/configure'] as { servers: unknown[] }).servers, [], 'no servers: the kernel stops any it ran');
-    assert.ok(errs.some((l) => /MCP servers not started: this kernel has no container engine/.test(l)), errs.join('\n'));
+    assert.ok(
+      errs.some((l) => /MCP servers not started: this kernel has no container engine/.test(l)),
+      errs.join('\n'),
+    );
     assert.ok(k.sent['plugins/configure']);
   });
 });

@@ -9,7 +9,11 @@ describe('docs/configuration.md', () => {
   it('has one row per key, naming the layers, environment variable and flag the key table defines', () => {
     const doc = fs.readFileSync(path.join(assets().root, 'docs', 'configuration.md'), 'utf8');
     const rows = doc.split('\n').filter((l) => /^\| `[a-z]+\.[A-Za-z.]+` \|/.test(l));
-    assert.deepEqual(rows.map((r) => /^\| `([^`]+)`/.exec(r)![1]), CONFIG_KEYS, 'regenerate the key table (see the comment above it)');
+    assert.deepEqual(
+      rows.map((r) => /^\| `([^`]+)`/.exec(r)![1]),
+      CONFIG_KEYS,
+      'regenerate the key table (see the comment above it)',
+    );
     for (const [i, k] of CONFIG_KEYS.entries()) {
       const d = keyDef(k);
       const cells = rows[i]!.split(' | ');

@@ -29,7 +29,11 @@ function setup(files: Record<string, string>) {
     fs.writeFileSync(path.join(root, f), text);
   }
   fs.mkdirSync(path.join(root, 'ws'), { recursive: true });
-  const env = { HOME: root, AIRLOCK_CONFIG_FILE: path.join(root, 'user.yaml'), AIRLOCK_MANAGED_EXTRA: path.join(root, 'etc', 'managed.yaml') };
+  const env = {
+    HOME: root,
+    AIRLOCK_CONFIG_FILE: path.join(root, 'user.yaml'),
+    AIRLOCK_MANAGED_EXTRA: path.join(root, 'etc', 'managed.yaml'),
+  };
   return { root, ws: path.join(root, 'ws'), env };
 }
 
@@ -40,38 +44,67 @@ describe('configuration hierarchy and managed settings', () => {
       'user.yaml': 'agent:\n  provider: openai\nnetwork.allowedHosts: [evil.example]\nmcp:\n  servers: [shell-anything]\n',
       'ws/.airlock/config.yaml': 'agent.provider: google\nbudget:\n  maxCostUsd: 50\n',
     });
-    const r = resolveConfig({ workspace: ws, env: { ...env, AIRLOCK_AUTO_MERGE: 'true', AIRLOCK_PROVIDER: 'openai-compatible' },
-      flags: { 'agent.provider': 'openai', 'review.autoMerge': true } });
+    const r = resolveConfig({
+      workspace: ws,
+      env: { ...env, AIRLOCK_AUTO_MERGE: 'true', AIRLOCK_PROVIDER: 'openai-compatible' },
+      flags: { 'agent.provider': 'openai', 'review.autoMerge': true },
+    });
     assert.equal(r.values['review.autoMerge'], false);
     assert.equal(r.values['agent.provider'], undefined, 'every layer named a provider outside the allow-list');
     assert.deepEqual(r.values['network.allowedHosts'], []);
     assert.deepEqual(r.values['mcp.servers'], []);
     assert.equal(r.values['budget.maxCostUsd'], 5, 'unset means unlimited, so the managed maximum applies');
     const provider = r.explain['agent.provider'];
-    assert.deepEqual(provider.candidates.map((c) => [c.layer, c.status]), [['flag', 'refused'], ['env', 'refused'], ['workspace', 'refused'], ['user', 'refused']]);
+    assert.deepEqual(
+      provider.candidates.map((c) => [c.layer, c.status]),
+      [
+        ['flag', 'refused'],
+        ['env', 'refused'],
+        ['workspace', 'refused'],
+        ['user', 'refused'],
+      ],
+    );
     assert.match(provider.candidates[0]!.reason!, /not allowed by managed settings .*allowed: anthropic, replay/);
-    for (const w of [/command line.*agent\.provider="openai" ignored/, /AIRLOCK_AUTO_MERGE: review\.autoMerge="true" ignored: locked to false/,
-      /config\.yaml: budget\.maxCostUsd=50 ignored: above the managed maximum 5/, /user\.yaml: network\.allowedHosts=.*evil\.example.*not allowed/,
-      /user\.yaml: mcp\.servers=.*shell-anything/]) {
-      assert.ok(r.warnings.some((x) => w.test(x)), `${w} in\n${r.warnings.join('\n')}`);
+    for (const w of [
+      /command line.*agent\.provider="openai" ignored/,
+      /AIRLOCK_AUTO_MERGE: review\.autoMerge="true" ignored: locked to false/,
+      /config\.yaml: budget\.maxCostUsd=50 ignored: above the managed maximum 5/,
+      /user\.yaml: network\.allowedHosts=.*evil\.example.*not allowed/,
+      /user\.yaml: mcp\.servers=.*shell-anything/,
+    ]) {
+      assert.ok(
+        r.warnings.some((x) => w.test(x)),
+        `${w} in\n${r.warnings.join('\n')}`,
+      );
     }
   });
 
   it('without managed settings the highest layer wins; a workspace file never sets host-only keys', () => {
     const { ws, env } = setup({
       'user.yaml': 'agent.provider: openai\nagent.model: gpt-x\n',
-      'ws/.airlock/config.yaml': 'agent:\n  model: ws-model\n  baseUrl: http://attacker.example/v1\nreview.autoMerge: true\nkernel.image: evil:latest\n',
+      'ws/.airlock/config.yaml':
+        'agent:\n  model: ws-model\n  baseUrl: http://attacker.example/v1\nreview.autoMerge: true\nkernel.image: evil:latest\n',
     });
     const r = resolveConfig({ workspace: ws, env: { ...env, AIRLOCK_MODEL: 'env-model' }, flags: { 'agent.mode': 'explore' } });
     assert.equal(r.values['agent.provider'], 'openai');
     assert.equal(r.values['agent.model'], 'env-model');
-    assert.deepEqual(r.explain['agent.model'].candidates.map((c) => [c.layer, c.status]), [['env', 'won'], ['workspace', 'overridden'], ['user', 'overridden']]);
+    assert.deepEqual(
+      r.explain['agent.model'].candidates.map((c) => [c.layer, c.status]),
+      [
+        ['env', 'won'],
+        ['workspace', 'overridden'],
+        ['user', 'overridden'],
+      ],
+    );
     assert.equal(r.values['agent.mode'], 'explore');
     assert.equal(r.values['agent.baseUrl'], undefined);
     assert.equal(r.values['review.autoMerge'], false);
     assert.equal(r.values['kernel.image'], undefined);
     assert.equal(r.explain['agent.baseUrl'].candidates[0]!.status, 'not-settable-here');
-    assert.ok(r.warnings.some((w) => /workspace settings may not set kernel\.image/.test(w)), r.warnings.join('\n'));
+    assert.ok(
+      r.warnings.some((w) => /workspace settings may not set kernel\.image/.test(w)),
+      r.warnings.join('\n'),
+    );
   });
 
   it('managed drop-ins only tighten: allow-lists intersect, the tightest bound wins, conflicting locks and unreadable files refuse', () => {
@@ -90,7 +123,10 @@ describe('configuration hierarchy and managed settings', () => {
     assert.throws(() => loadManaged([path.join(root, 'm')]), /CONFIG_MANAGED_INVALID|disagree on agent\.mode/);
     fs.rmSync(path.join(root, 'm', 'd.yaml'));
     fs.writeFileSync(path.join(root, 'm', 'e.yaml'), 'lock:\n  agent.unknown: 1\n');
-    assert.throws(() => loadManaged([path.join(root, 'm')]), (e: Error & { code?: string }) => e.code === 'CONFIG_MANAGED_INVALID');
+    assert.throws(
+      () => loadManaged([path.join(root, 'm')]),
+      (e: Error & { code?: string }) => e.code === 'CONFIG_MANAGED_INVALID',
+    );
     fs.writeFileSync(path.join(root, 'm', 'e.yaml'), 'lock: [not, a, map\n');
     assert.throws(() => loadManaged([path.join(root, 'm')]), /not valid YAML/);
   });
@@ -107,7 +143,10 @@ describe('configuration hierarchy and managed settings', () => {
     assert.match(text, /agent\.mode: debug/);
     assert.match(text, /budget:\n {2}maxTurns: 12/);
     assert.throws(() => setConfigValue(file, 'user', 'agent.mode', 'yolo'), /agent\.mode/);
-    assert.throws(() => setConfigValue(path.join(root, 'ws', '.airlock', 'config.yaml'), 'workspace', 'agent.baseUrl', 'http://x.example'), /cannot be set in the workspace file/);
+    assert.throws(
+      () => setConfigValue(path.join(root, 'ws', '.airlock', 'config.yaml'), 'workspace', 'agent.baseUrl', 'http://x.example'),
+      /cannot be set in the workspace file/,
+    );
     assert.equal(unsetConfigValue(file, 'budget.maxTurns'), true);
     assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /budget/);
     assert.equal(unsetConfigValue(file, 'budget.maxTurns'), false);
@@ -119,15 +158,22 @@ describe('configuration hierarchy and managed settings', () => {
     assert.equal(o.provider, 'anthropic');
     assert.equal(o.autoMerge, undefined);
     assert.deepEqual(o.budgets, { maxCostUsd: 5 });
-    assert.ok(o.warnings.some((w) => /--provider.*"openai" ignored/.test(w)), o.warnings.join('\n'));
-    assert.ok(o.warnings.some((w) => /--auto-merge.*locked to false/.test(w)), o.warnings.join('\n'));
+    assert.ok(
+      o.warnings.some((w) => /--provider.*"openai" ignored/.test(w)),
+      o.warnings.join('\n'),
+    );
+    assert.ok(
+      o.warnings.some((w) => /--auto-merge.*locked to false/.test(w)),
+      o.warnings.join('\n'),
+    );
   });
 
   it('the shipped CLI explains a refused value from an unrelated folder (dist/cli.js config explain|get|list)', function () {
     this.timeout(60_000);
     buildCli();
     const { root, ws, env } = setup({ 'etc/managed.yaml': MANAGED, 'ws/.airlock/config.yaml': 'agent.provider: openai\n' });
-    const cli = (...args: string[]) => spawnSync(process.execPath, [BUILT_CLI, 'config', ...args], { cwd: ws, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [BUILT_CLI, 'config', ...args], { cwd: ws, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
     const explain = cli('explain', 'agent.provider');
     assert.equal(explain.status, 0, explain.stderr);
     assert.match(explain.stdout, /agent\.provider = \(unset\)/);
@@ -138,7 +184,10 @@ describe('configuration hierarchy and managed settings', () => {
     assert.equal(cli('get', 'review.autoMerge').stdout.trim(), 'false');
     const list = cli('list', '--json');
     const j = JSON.parse(list.stdout) as { managed: { digest: string; sources: { file: string }[] } };
-    assert.deepEqual(j.managed.sources.map((s) => s.file), [path.join(root, 'etc', 'managed.yaml')]);
+    assert.deepEqual(
+      j.managed.sources.map((s) => s.file),
+      [path.join(root, 'etc', 'managed.yaml')],
+    );
     const bad = cli('get', 'agent.nope');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /CONFIG_UNKNOWN_KEY[\s\S]*hint: one of: /);

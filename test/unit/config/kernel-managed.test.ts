@@ -14,21 +14,33 @@ function managedFrom(yaml: string) {
 }
 
 describe('managed settings in the kernel', () => {
-  const m = managedFrom('lock:\n  review.autoMerge: false\nallow:\n  agent.provider: [anthropic, replay]\n  agent.model: ["claude-*"]\n'
-    + '  agent.mode: [strict, debug]\nmaximum:\n  budget.maxTurns: 8\n  budget.maxWallMinutes: 2\nminimum:\n  audit.maxAge: 90d\n');
+  const m = managedFrom(
+    'lock:\n  review.autoMerge: false\nallow:\n  agent.provider: [anthropic, replay]\n  agent.model: ["claude-*"]\n' +
+      '  agent.mode: [strict, debug]\nmaximum:\n  budget.maxTurns: 8\n  budget.maxWallMinutes: 2\nminimum:\n  audit.maxAge: 90d\n',
+  );
 
   it('refuses a task/start and a provider/configure that break them over RPC, and records the digest at start', async () => {
     const k = await inProcessKernel({}, { env: { AIRLOCK_MANAGED: encodeManaged(m) } });
     try {
       const refused = async (p: Promise<unknown>, re: RegExp) => {
-        await assert.rejects(p, (e: Error & { code?: string; hint?: string }) => e.code === 'CONFIG_MANAGED_REFUSED' && re.test(e.message) && /airlock config explain/.test(e.hint ?? ''));
+        await assert.rejects(
+          p,
+          (e: Error & { code?: string; hint?: string }) =>
+            e.code === 'CONFIG_MANAGED_REFUSED' && re.test(e.message) && /airlock config explain/.test(e.hint ?? ''),
+        );
       };
       await refused(k.client.request('provider/configure', { provider: 'openai', apiKey: 'sk-x' }), /provider "openai"/);
       await refused(k.client.request('task/start', { prompt: 'x', provider: 'openai' }), /provider "openai" is not allowed/);
       await refused(k.client.request('task/start', { prompt: 'x', provider: 'anthropic', model: 'gpt-5' }), /model "gpt-5"/);
       await refused(k.client.request('task/start', { prompt: 'x', provider: 'anthropic', mode: 'explore' }), /mode "explore"/);
-      await refused(k.client.request('task/start', { prompt: 'x', provider: 'anthropic', autoMerge: { enabled: true } }), /auto-merge true is locked to false/);
-      await refused(k.client.request('task/start', { prompt: 'x', provider: 'anthropic', budgets: { maxTurns: 50 } }), /above the managed maximum 8/);
+      await refused(
+        k.client.request('task/start', { prompt: 'x', provider: 'anthropic', autoMerge: { enabled: true } }),
+        /auto-merge true is locked to false/,
+      );
+      await refused(
+        k.client.request('task/start', { prompt: 'x', provider: 'anthropic', budgets: { maxTurns: 50 } }),
+        /above the managed maximum 8/,
+      );
       const page = await k.client.request('audit/query', { action: 'config.managed', payloads: true });
       assert.equal(page.entries.length, 1);
       assert.equal((page.entries[0]!.payload as { digest: string }).digest, m.digest);
@@ -38,7 +50,10 @@ describe('managed settings in the kernel', () => {
   });
 
   it('fills budgets a managed maximum caps, ignores retention below the minimum, and refuses an unreadable AIRLOCK_MANAGED', () => {
-    assert.deepEqual(applyManagedToTask(m, { provider: 'anthropic' as const, budgets: undefined }).budgets, { maxTurns: 8, maxWallMs: 120_000 });
+    assert.deepEqual(applyManagedToTask(m, { provider: 'anthropic' as const, budgets: undefined }).budgets, {
+      maxTurns: 8,
+      maxWallMs: 120_000,
+    });
     assert.deepEqual(applyManagedToTask(m, { replay: 'r.jsonl', budgets: { maxTurns: 3 } }).budgets, { maxTurns: 3, maxWallMs: 120_000 });
     assert.equal(applyManagedToAudit(m, { retention: { maxAgeMs: 86_400_000 } }).retention?.maxAgeMs, undefined);
     assert.equal(applyManagedToAudit(m, { retention: { maxAgeMs: 100 * 86_400_000 } }).retention?.maxAgeMs, 100 * 86_400_000);

@@ -23,7 +23,9 @@ function section(text: string, heading: string): string {
 describe('generated reference docs', function () {
   this.timeout(120_000); // one TypeScript session over the whole product tree
   let g: Generated;
-  before(() => { g = generate(ROOT); });
+  before(() => {
+    g = generate(ROOT);
+  });
 
   it('docs/api.md and docs/errors.md match what the sources generate, with every error code resolved', () => {
     assert.deepEqual(g.problems, [], 'unresolved error codes: make them literals or constants, or add a PASS_THROUGH entry');
@@ -34,7 +36,7 @@ describe('generated reference docs', function () {
     assert.deepEqual(stalePages(ROOT, g), []);
   });
 
-  it('renders a method\'s params with their bounds and comments, its deadline and its result', () => {
+  it("renders a method's params with their bounds and comments, its deadline and its result", () => {
     const exec = section(g.files.api, '#### `sandbox/exec`');
     assert.match(exec, /\| `timeoutMs` \| integer \| optional \| > 0, ≤ 86400000 \|/);
     assert.match(exec, /\| `stdin` \| string \| optional \| max length 16777216 \| Standard input, base64\. \|/);
@@ -63,21 +65,28 @@ describe('generated reference docs', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ref-docs-'));
     const errors = path.join(ROOT, 'protocol', 'src', 'errors.ts');
     fs.writeFileSync(path.join(dir, 'codes.ts'), "export const IMPORTED = 'SCRATCH_IMPORTED';\n");
-    fs.writeFileSync(path.join(dir, 'raise.ts'), [
-      `import { AirlockError, ErrorCodes } from ${JSON.stringify(errors.replace(/\.ts$/, ''))};`,
-      "import { IMPORTED } from './codes';",
-      "const LOCAL = 'SCRATCH_LOCAL';",
-      "export function computed(code: string) { return new AirlockError(code, 'm', 'h'); }",
-      'export function local(n: number) { return new AirlockError(LOCAL, \'m\', `try ${n} again`); }',
-      "export function twice() { return new AirlockError(LOCAL, 'm', 'another hint'); }",
-      "export function either(x: boolean) { return AirlockError.from(new Error('e'), x ? ErrorCodes.Timeout : IMPORTED, 'h'); }",
-      "export function plain(e: unknown) { return AirlockError.from(e); }",
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'raise.ts'),
+      [
+        `import { AirlockError, ErrorCodes } from ${JSON.stringify(errors.replace(/\.ts$/, ''))};`,
+        "import { IMPORTED } from './codes';",
+        "const LOCAL = 'SCRATCH_LOCAL';",
+        "export function computed(code: string) { return new AirlockError(code, 'm', 'h'); }",
+        "export function local(n: number) { return new AirlockError(LOCAL, 'm', `try ${n} again`); }",
+        "export function twice() { return new AirlockError(LOCAL, 'm', 'another hint'); }",
+        "export function either(x: boolean) { return AirlockError.from(new Error('e'), x ? ErrorCodes.Timeout : IMPORTED, 'h'); }",
+        'export function plain(e: unknown) { return AirlockError.from(e); }',
+        '',
+      ].join('\n'),
+    );
     const files = [errors, path.join(dir, 'raise.ts')];
     const { at, close } = openProgram(ROOT, files);
     let sites: ErrorSite[];
-    try { sites = findErrorSites(ROOT, files, at).filter((s) => s.file.endsWith('raise.ts')); } finally { close(); }
+    try {
+      sites = findErrorSites(ROOT, files, at).filter((s) => s.file.endsWith('raise.ts'));
+    } finally {
+      close();
+    }
     const by = (scope: string) => sites.find((s) => s.scope === scope)!;
     assert.deepEqual(by('computed').codes, []);
     assert.deepEqual(by('local'), { ...by('local'), codes: ['SCRATCH_LOCAL'], hints: ['try … again'] });
@@ -87,7 +96,9 @@ describe('generated reference docs', function () {
     assert.equal(problems.length, 1, problems.join('\n'));
     assert.match(problems[0], /raise\.ts:4: code `code` \(in computed\)/);
     // A code raised with two different hints lists both.
-    const row = renderErrors(sites).split('\n').find((l) => l.startsWith('| `SCRATCH_LOCAL` |'))!;
+    const row = renderErrors(sites)
+      .split('\n')
+      .find((l) => l.startsWith('| `SCRATCH_LOCAL` |'))!;
     assert.match(row, /another hint<br>try … again/);
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -28,8 +28,13 @@ export function testPolicy(): PolicyEngine {
 /** Every test name answers with the loopback address its server listens on; anything else does not resolve. */
 export const testResolver = (host: string): Promise<string[]> => {
   const table: Record<string, string[]> = {
-    'allowed.test': ['127.0.0.1'], 'private.test': ['127.0.0.1'], 'ask.test': ['127.0.0.1'], 'denied.test': ['127.0.0.1'],
-    'mixed.test': ['8.8.8.8', '10.0.0.1'], 'local.test': ['127.0.0.1'], 'metadata.test': ['169.254.169.254'],
+    'allowed.test': ['127.0.0.1'],
+    'private.test': ['127.0.0.1'],
+    'ask.test': ['127.0.0.1'],
+    'denied.test': ['127.0.0.1'],
+    'mixed.test': ['8.8.8.8', '10.0.0.1'],
+    'local.test': ['127.0.0.1'],
+    'metadata.test': ['169.254.169.254'],
   };
   const a = table[host];
   return a ? Promise.resolve(a) : Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' }));
@@ -40,12 +45,17 @@ export class MemoryAudit {
   fail = false;
   readonly source = (): AuditAppender => ({
     append: ((input: AuditInput, opts?: { sync?: boolean }) => {
-      if (this.fail) { if (opts?.sync) return Promise.reject(new Error('disk full')); throw new Error('disk full'); }
+      if (this.fail) {
+        if (opts?.sync) return Promise.reject(new Error('disk full'));
+        throw new Error('disk full');
+      }
       this.entries.push(input);
       return opts?.sync ? Promise.resolve({}) : {};
     }) as AuditAppender['append'],
   });
-  of(action: string): AuditInput[] { return this.entries.filter((e) => e.action === action); }
+  of(action: string): AuditInput[] {
+    return this.entries.filter((e) => e.action === action);
+  }
 }
 
 /** An HTTP server on 127.0.0.1 that answers `hello <path> host=<Host>`; counts the TCP connections it accepted. */
@@ -53,10 +63,16 @@ export async function helloServer(bytes = 0): Promise<{ server: http.Server; por
   let n = 0;
   const body = bytes ? Buffer.alloc(bytes, 120) : undefined;
   const server = http.createServer((q, r) => {
-    if (body && q.url === '/big') { r.setHeader('content-length', body.length); r.end(body); return; }
+    if (body && q.url === '/big') {
+      r.setHeader('content-length', body.length);
+      r.end(body);
+      return;
+    }
     r.end(`hello ${q.url} host=${q.headers.host}`);
   });
-  server.on('connection', () => { n++; });
+  server.on('connection', () => {
+    n++;
+  });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   return { server, port: (server.address() as net.AddressInfo).port, connections: () => n };
 }
@@ -66,9 +82,15 @@ export function rawExchange(socketPath: string, data: string | Buffer, timeoutMs
   return new Promise((resolve, reject) => {
     const s = net.connect(socketPath);
     const chunks: Buffer[] = [];
-    const t = setTimeout(() => { s.destroy(); resolve(Buffer.concat(chunks).toString('latin1')); }, timeoutMs);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    }, timeoutMs);
     s.on('data', (d) => chunks.push(d));
-    s.on('close', () => { clearTimeout(t); resolve(Buffer.concat(chunks).toString('latin1')); });
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
     s.on('error', reject);
     s.write(data);
   });

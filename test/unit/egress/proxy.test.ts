@@ -18,15 +18,25 @@ describe('egress proxy', function () {
   let hello: Awaited<ReturnType<typeof helloServer>>;
   let second: http.Server;
   let approve: EgressApprover | undefined;
-  const client: EgressClient = { sandbox: 'sbx-test', task: 'task-1', session: 's-1', subject: { kind: 'agent', id: 'task-1', tags: [] },
-    get approve() { return approve; } };
+  const client: EgressClient = {
+    sandbox: 'sbx-test',
+    task: 'task-1',
+    session: 's-1',
+    subject: { kind: 'agent', id: 'task-1', tags: [] },
+    get approve() {
+      return approve;
+    },
+  };
 
   before(async () => {
     hello = await helloServer();
     second = http.createServer((_q, r) => r.end('second'));
     await new Promise<void>((res) => second.listen(hello.port, '127.0.0.2', res));
   });
-  after(() => { hello.server.close(); second.close(); });
+  after(() => {
+    hello.server.close();
+    second.close();
+  });
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-egress-'));
     audit = new MemoryAudit();
@@ -34,9 +44,13 @@ describe('egress proxy', function () {
     proxy = new EgressProxy({ policy: testPolicy(), audit: audit.source, dir, resolve: testResolver, headTimeoutMs: 500 });
     ep = await proxy.listen(client);
   });
-  afterEach(async () => { await proxy.dispose(); fs.rmSync(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    await proxy.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-  const get = (host: string, extra = '') => rawExchange(ep.socketPath, `GET http://${host}:${hello.port}/x HTTP/1.1\r\nHost: ${host}:${hello.port}\r\n${extra}\r\n`);
+  const get = (host: string, extra = '') =>
+    rawExchange(ep.socketPath, `GET http://${host}:${hello.port}/x HTTP/1.1\r\nHost: ${host}:${hello.port}\r\n${extra}\r\n`);
   const connect = (authority: string, extra = '') => rawExchange(ep.socketPath, `CONNECT ${authority} HTTP/1.1\r\n${extra}\r\n`, 1500);
 
   it('serves one socket per sandbox, world-connectable in a 0755 folder, removed on close', async () => {
@@ -76,7 +90,8 @@ describe('egress proxy', function () {
           s.write(`GET /tunnelled HTTP/1.1\r\nHost: whatever\r\nConnection: close\r\n\r\n`);
         }
       });
-      s.on('end', () => resolve(buf)); s.on('error', reject);
+      s.on('end', () => resolve(buf));
+      s.on('error', reject);
       s.write(`CONNECT allowed.test:${hello.port} HTTP/1.1\r\nHost: allowed.test:${hello.port}\r\n\r\n`);
     });
     assert.match(body, /hello \/tunnelled host=whatever/);
@@ -105,8 +120,17 @@ describe('egress proxy', function () {
   });
 
   it('refuses IP literals in every form unless a rule names the literal', async () => {
-    for (const lit of ['127.0.0.1', '2130706433', '0x7f.1', '0177.0.0.1', '127.1', '[::1]', '[::ffff:127.0.0.1]', '169.254.169.254',
-      '[fd00:ec2::254]']) {
+    for (const lit of [
+      '127.0.0.1',
+      '2130706433',
+      '0x7f.1',
+      '0177.0.0.1',
+      '127.1',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      '169.254.169.254',
+      '[fd00:ec2::254]',
+    ]) {
       const r = await connect(`${lit}:${hello.port}`);
       assert.match(r, /^HTTP\/1\.1 403[^]*IP literal/, lit);
     }
@@ -117,7 +141,10 @@ describe('egress proxy', function () {
   it('asks a person for ask rules: their allow connects, their decline refuses, no approver refuses with a reason', async () => {
     assert.match(await get('ask.test'), /^HTTP\/1\.1 403[^]*no one can be asked/);
     const asked: unknown[] = [];
-    approve = async (q) => { asked.push(q.input); return 'allow'; };
+    approve = async (q) => {
+      asked.push(q.input);
+      return 'allow';
+    };
     assert.match(await get('ask.test'), /^HTTP\/1\.1 200/);
     assert.deepEqual(asked, [{ host: 'ask.test', port: hello.port, resource: `ask.test:${hello.port}`, sandbox: 'sbx-test' }]);
     approve = async () => 'deny';
@@ -127,13 +154,28 @@ describe('egress proxy', function () {
   });
 
   it('refuses a Host header that disagrees with the URI, duplicate Hosts, https:// and origin-form targets', async () => {
-    assert.match(await rawExchange(ep.socketPath, `GET http://allowed.test:${hello.port}/ HTTP/1.1\r\nHost: denied.test\r\n\r\n`), /^HTTP\/1\.1 400[^]*disagrees/);
-    assert.match(await rawExchange(ep.socketPath, `GET http://allowed.test:${hello.port}/ HTTP/1.1\r\nHost: allowed.test:${hello.port}\r\nHost: denied.test\r\n\r\n`), /more than one Host/);
+    assert.match(
+      await rawExchange(ep.socketPath, `GET http://allowed.test:${hello.port}/ HTTP/1.1\r\nHost: denied.test\r\n\r\n`),
+      /^HTTP\/1\.1 400[^]*disagrees/,
+    );
+    assert.match(
+      await rawExchange(
+        ep.socketPath,
+        `GET http://allowed.test:${hello.port}/ HTTP/1.1\r\nHost: allowed.test:${hello.port}\r\nHost: denied.test\r\n\r\n`,
+      ),
+      /more than one Host/,
+    );
     assert.match(await rawExchange(ep.socketPath, 'GET https://allowed.test/ HTTP/1.1\r\n\r\n'), /CONNECT/);
     assert.match(await rawExchange(ep.socketPath, 'GET / HTTP/1.1\r\nHost: allowed.test\r\n\r\n'), /absolute http:\/\/ URI/);
     // A CONNECT's Host header is ignored: the target alone is judged and connected to (denied.test is never reached).
     assert.match(await connect(`allowed.test:${hello.port}`, 'Host: denied.test:443\r\n'), /^HTTP\/1\.1 200/);
-    assert.deepEqual(audit.of('net.connect').map((e) => e.resource).filter((r) => r!.startsWith('denied')), []);
+    assert.deepEqual(
+      audit
+        .of('net.connect')
+        .map((e) => e.resource)
+        .filter((r) => r!.startsWith('denied')),
+      [],
+    );
     assert.match(await rawExchange(ep.socketPath, `GET http://user@allowed.test:${hello.port}/ HTTP/1.1\r\n\r\n`), /user information/);
   });
 
@@ -147,18 +189,36 @@ describe('egress proxy', function () {
   it('offers no SOCKS, caps the head at 16 KiB, times out a slow head, refuses chunked plain HTTP', async () => {
     assert.match(await rawExchange(ep.socketPath, Buffer.from([5, 1, 0])), /SOCKS is not offered/);
     assert.match(await rawExchange(ep.socketPath, Buffer.from([4, 1, 0, 80, 127, 0, 0, 1, 0])), /SOCKS is not offered/);
-    assert.match(await rawExchange(ep.socketPath, `GET http://allowed.test/ HTTP/1.1\r\nX: ${'a'.repeat(17 * 1024)}\r\n\r\n`), /^HTTP\/1\.1 431/);
+    assert.match(
+      await rawExchange(ep.socketPath, `GET http://allowed.test/ HTTP/1.1\r\nX: ${'a'.repeat(17 * 1024)}\r\n\r\n`),
+      /^HTTP\/1\.1 431/,
+    );
     assert.match(await rawExchange(ep.socketPath, 'GET http://allowed.test/ HTTP/1.1\r\n'), /^HTTP\/1\.1 408/);
-    assert.match(await rawExchange(ep.socketPath, `POST http://allowed.test:${hello.port}/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`), /^HTTP\/1\.1 411/);
+    assert.match(
+      await rawExchange(ep.socketPath, `POST http://allowed.test:${hello.port}/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`),
+      /^HTTP\/1\.1 411/,
+    );
     assert.ok(audit.of('net.connect').every((e) => e.decision === 'deny'));
   });
 
   it('forwards exactly Content-Length body bytes and nothing pipelined after them', async () => {
     const seen: string[] = [];
-    const echo = http.createServer((q, r) => { let b = ''; q.on('data', (d) => { b += d; }); q.on('end', () => { seen.push(`${q.method} ${q.url} ${b}`); r.end('ok'); }); });
+    const echo = http.createServer((q, r) => {
+      let b = '';
+      q.on('data', (d) => {
+        b += d;
+      });
+      q.on('end', () => {
+        seen.push(`${q.method} ${q.url} ${b}`);
+        r.end('ok');
+      });
+    });
     await new Promise<void>((res) => echo.listen(0, '127.0.0.1', res));
     const port = (echo.address() as net.AddressInfo).port;
-    const r = await rawExchange(ep.socketPath, `POST http://allowed.test:${port}/p HTTP/1.1\r\nHost: allowed.test:${port}\r\nContent-Length: 5\r\n\r\nhelloGET /smuggled HTTP/1.1\r\nHost: denied.test\r\n\r\n`);
+    const r = await rawExchange(
+      ep.socketPath,
+      `POST http://allowed.test:${port}/p HTTP/1.1\r\nHost: allowed.test:${port}\r\nContent-Length: 5\r\n\r\nhelloGET /smuggled HTTP/1.1\r\nHost: denied.test\r\n\r\n`,
+    );
     echo.close();
     assert.match(r, /^HTTP\/1\.1 200/);
     assert.deepEqual(seen, ['POST /p hello']);
@@ -173,7 +233,12 @@ describe('egress proxy', function () {
 
   it('refuses when the policy cannot be evaluated', async () => {
     await proxy.dispose();
-    proxy = new EgressProxy({ policy: { evaluateAsync: () => Promise.reject(new Error('engine gone')) }, audit: audit.source, dir, resolve: testResolver });
+    proxy = new EgressProxy({
+      policy: { evaluateAsync: () => Promise.reject(new Error('engine gone')) },
+      audit: audit.source,
+      dir,
+      resolve: testResolver,
+    });
     ep = await proxy.listen(client);
     assert.match(await get('allowed.test'), /^HTTP\/1\.1 403[^]*could not be judged[^]*engine gone/);
   });

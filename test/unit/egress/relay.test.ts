@@ -13,7 +13,10 @@ const SIZE = 6 * 1024 * 1024 + 12345;
 
 /** A TCP server that sends `data` as soon as a client connects, then closes its side. */
 async function speaker(data: Buffer): Promise<{ server: net.Server; port: number }> {
-  const server = net.createServer((c) => { c.on('error', () => undefined); c.end(data); });
+  const server = net.createServer((c) => {
+    c.on('error', () => undefined);
+    c.end(data);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as net.AddressInfo).port };
 }
@@ -25,7 +28,10 @@ function through(sock: string, port: number, slow: boolean): Promise<{ head: str
     const chunks: Buffer[] = [];
     s.on('data', (d: Buffer) => {
       chunks.push(d);
-      if (slow && chunks.length % 8 === 0) { s.pause(); setTimeout(() => s.resume(), 5); }
+      if (slow && chunks.length % 8 === 0) {
+        s.pause();
+        setTimeout(() => s.resume(), 5);
+      }
     });
     s.on('end', () => {
       const all = Buffer.concat(chunks);
@@ -47,7 +53,10 @@ describe('egress proxy: the tunnel data path', () => {
     proxy = new EgressProxy({ policy: testPolicy(), audit: audit.source, dir, resolve: testResolver });
     await proxy.listen({ sandbox: 'sbx-relay', subject: { kind: 'agent', id: 't', tags: [] } });
   });
-  after(async () => { await proxy.dispose(); fs.rmSync(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await proxy.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('carries large downloads byte-exact, several at once, a slow reader among them; net.close counts every byte', async () => {
     const datas = [0, 1, 2].map((i) => Buffer.from(Array.from({ length: SIZE }, (_, j) => (j * 31 + i * 7) & 0xff)));
@@ -57,12 +66,17 @@ describe('egress proxy: the tunnel data path', () => {
       const got = await Promise.all(servers.map((s, i) => through(sock, s.port, i === 1)));
       const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
       for (const [i, g] of got.entries()) {
-        assert.match(g.head, /^HTTP\/1\.1 200 /, 'the 200 comes before the server\'s first bytes');
+        assert.match(g.head, /^HTTP\/1\.1 200 /, "the 200 comes before the server's first bytes");
         assert.equal(g.body.length, SIZE);
         assert.equal(sha(g.body), sha(datas[i]), `tunnel ${i} is byte-exact`);
       }
       for (let i = 0; i < 100 && audit.of('net.close').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(audit.of('net.close').map((c) => (c.payload as { bytesDown: number }).bytesDown), [SIZE, SIZE, SIZE]);
-    } finally { for (const s of servers) s.server.close(); }
+      assert.deepEqual(
+        audit.of('net.close').map((c) => (c.payload as { bytesDown: number }).bytesDown),
+        [SIZE, SIZE, SIZE],
+      );
+    } finally {
+      for (const s of servers) s.server.close();
+    }
   });
 });

@@ -13,15 +13,22 @@ import { createDefaultPolicyEngine } from '../../../core/src/policy/defaults';
 import { helloServer, MemoryAudit, rawExchange, testPolicy, testResolver } from './fixture';
 
 describe('egress for a task', function () {
-  it('asks the task\'s person: an approval-request event, their answer decides, a session grant skips the next question', async () => {
+  it("asks the task's person: an approval-request event, their answer decides, a session grant skips the next question", async () => {
     const hello = await helloServer();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-task-egress-'));
     const audit = new MemoryAudit();
     const events: TaskEvent[] = [];
     const granted = new Set<string>();
     let answer: 'allow' | 'deny' = 'allow';
-    const approve = taskEgressApprover({ emit: (e) => events.push(e), signal: new AbortController().signal, granted: (r) => granted.has(r),
-      ask: async (req) => { assert.equal(req.tool, 'net.connect'); return { answer }; } });
+    const approve = taskEgressApprover({
+      emit: (e) => events.push(e),
+      signal: new AbortController().signal,
+      granted: (r) => granted.has(r),
+      ask: async (req) => {
+        assert.equal(req.tool, 'net.connect');
+        return { answer };
+      },
+    });
     const proxy = new EgressProxy({ policy: testPolicy(), audit: audit.source, dir, resolve: testResolver });
     const ep = await proxy.listen({ sandbox: 'sbx-t', task: 'task-a', subject: { kind: 'agent', id: 'task-a', tags: [] }, approve });
     const get = () => rawExchange(ep.socketPath, `GET http://ask.test:${hello.port}/x HTTP/1.1\r\nHost: ask.test:${hello.port}\r\n\r\n`);
@@ -38,8 +45,14 @@ describe('egress for a task', function () {
       assert.match(await get(), /^HTTP\/1\.1 200/);
       assert.equal(events.length, 2, 'a granted host is not asked again');
       const rec = audit.of('net.connect');
-      assert.deepEqual(rec.map((x) => [x.decision, (x.payload as { policy: string }).policy, (x.payload as { answer: string }).answer]),
-        [['allow', 'ask', 'allow'], ['deny', 'ask', 'deny'], ['allow', 'ask', 'allow']]);
+      assert.deepEqual(
+        rec.map((x) => [x.decision, (x.payload as { policy: string }).policy, (x.payload as { answer: string }).answer]),
+        [
+          ['allow', 'ask', 'allow'],
+          ['deny', 'ask', 'deny'],
+          ['allow', 'ask', 'allow'],
+        ],
+      );
     } finally {
       await proxy.dispose();
       hello.server.close();
@@ -49,8 +62,12 @@ describe('egress for a task', function () {
 
   it('a stopped task answers no more: the question is refused', async () => {
     const stop = new AbortController();
-    const approve = taskEgressApprover({ emit: () => undefined, signal: stop.signal, granted: () => false,
-      ask: (_q, sig) => new Promise((_r, reject) => sig.addEventListener('abort', () => reject(sig.reason))) });
+    const approve = taskEgressApprover({
+      emit: () => undefined,
+      signal: stop.signal,
+      granted: () => false,
+      ask: (_q, sig) => new Promise((_r, reject) => sig.addEventListener('abort', () => reject(sig.reason))),
+    });
     const p = approve({ requestId: 'appr_1', tool: 'net.connect', input: { resource: 'x:1' }, reason: 'r' }, new AbortController().signal);
     stop.abort(new Error('stopped'));
     await assert.rejects(p, /stopped/);
@@ -72,7 +89,10 @@ describe('egress for a task', function () {
       assert.equal(grantsHosts(explore, 'task_1', 'explore'), true, 'explore allows the package registries');
       assert.equal(grantsHosts(strict, 'task_1', 'strict'), false, 'strict denies every host');
       assert.equal(grantsHosts(testPolicy(), 'task_1', 'explore'), true);
-      explore.dispose(); strict.dispose();
-    } finally { fs.rmSync(ws, { recursive: true, force: true }); }
+      explore.dispose();
+      strict.dispose();
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
   });
 });

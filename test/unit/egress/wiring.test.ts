@@ -25,14 +25,31 @@ describe('egress wiring', () => {
   it('a sandbox with egress gets the socket folder read-only, the proxy variables and the forwarder before the agent', () => {
     const w = egressWiring({ sandbox: 'sbx-1', socketPath: '/state/egress/sbx-1/proxy.sock', hostFolder: '/host/state/egress/sbx-1' });
     const t = all.get('integration-test')!;
-    const s = containerSpec({ id: 'sbx-abcdef1234', template: t, image: 'img', deadline: 1, labels: {}, mounts: [], tmpfs: {},
-      env: { HTTP_PROXY: 'http://evil:1' }, egress: w });
+    const s = containerSpec({
+      id: 'sbx-abcdef1234',
+      template: t,
+      image: 'img',
+      deadline: 1,
+      labels: {},
+      mounts: [],
+      tmpfs: {},
+      env: { HTTP_PROXY: 'http://evil:1' },
+      egress: w,
+    });
     assert.deepEqual(s.mounts, [{ type: 'bind', source: '/host/state/egress/sbx-1', target: '/run/airlock-egress', readOnly: true }]);
     assert.equal(s.env?.HTTP_PROXY, 'http://127.0.0.1:3128', 'a caller cannot point the sandbox elsewhere');
     assert.equal(s.env?.AIRLOCK_EGRESS_SOCKET, '/run/airlock-egress/proxy.sock');
     assert.equal(s.networkMode, 'none');
     assert.equal(s.cmd[s.cmd.length - 1], FORWARDER_SOURCE + AGENT_SOURCE);
-    const off = containerSpec({ id: 'sbx-abcdef1234', template: all.get('code-executor')!, image: 'img', deadline: 1, labels: {}, mounts: [], tmpfs: {} });
+    const off = containerSpec({
+      id: 'sbx-abcdef1234',
+      template: all.get('code-executor')!,
+      image: 'img',
+      deadline: 1,
+      labels: {},
+      mounts: [],
+      tmpfs: {},
+    });
     assert.equal(off.cmd[off.cmd.length - 1], AGENT_SOURCE);
     assert.equal(off.env?.HTTP_PROXY, undefined);
   });

@@ -6,8 +6,18 @@ import { EngineOutage, waitForEngine } from '../../../core/src/engine/wait';
 function rig(upAt: number) {
   let t = 0;
   let pings = 0;
-  const ping = () => { pings++; return t >= upAt ? Promise.resolve('OK') : Promise.reject(new Error('connect ENOENT /var/run/docker.sock')); };
-  return { ping, now: () => t, sleep: async (ms: number) => { t += ms; }, pings: () => pings };
+  const ping = () => {
+    pings++;
+    return t >= upAt ? Promise.resolve('OK') : Promise.reject(new Error('connect ENOENT /var/run/docker.sock'));
+  };
+  return {
+    ping,
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+    pings: () => pings,
+  };
 }
 
 describe('waiting for the container engine', () => {
@@ -40,11 +50,13 @@ describe('waiting for the container engine', () => {
     const r = rig(0);
     const outage = new EngineOutage(r.ping, { deadlineMs: 5_000, now: r.now, sleep: r.sleep });
     let refusals = 0;
-    while (await outage.available(() => undefined)) { await outage.refused(); refusals++; }
+    while (await outage.available(() => undefined)) {
+      await outage.refused();
+      refusals++;
+    }
     assert.ok(refusals >= 5 && refusals <= 6, `refused ${refusals} times, a second apart, before giving up`);
     // Once the engine acts again the outage is over: the next one gets its whole deadline.
     outage.ended();
     assert.equal(await outage.available(() => undefined), true);
   });
 });
-

@@ -10,7 +10,11 @@ import { planGc } from '../../../core/src/gc/plan';
 
 function fakeDocker(fail = false): { docker: Docker; calls: number } {
   const f = { calls: 0, docker: undefined as unknown as Docker };
-  const list = async <T>(v: T) => { f.calls++; if (fail) throw new Error('engine gone'); return v; };
+  const list = async <T>(v: T) => {
+    f.calls++;
+    if (fail) throw new Error('engine gone');
+    return v;
+  };
   f.docker = { listImages: () => list([]), listContainers: () => list([]), listVolumes: () => list({ Volumes: [] }) } as unknown as Docker;
   return f;
 }
@@ -41,15 +45,34 @@ describe('gc start-up sweep and workspace records', () => {
     assert.equal(readWorkspaceRecord(root), undefined);
   });
 
-  it('keeps recently built images for the start-up sweep, and scratch volumes of another installation\'s stopped kernel', async () => {
+  it("keeps recently built images for the start-up sweep, and scratch volumes of another installation's stopped kernel", async () => {
     const now = Date.now();
-    const img = (id: string, inst: string, ageH: number) => ({ Id: id, Created: Math.floor((now - ageH * 3_600_000) / 1000), Size: 1,
-      RepoTags: [`t/${id}:1`], Labels: { 'airlock.owner': 'airlock', 'airlock.installation': inst, 'airlock.image-for': 'r' } });
+    const img = (id: string, inst: string, ageH: number) => ({
+      Id: id,
+      Created: Math.floor((now - ageH * 3_600_000) / 1000),
+      Size: 1,
+      RepoTags: [`t/${id}:1`],
+      Labels: { 'airlock.owner': 'airlock', 'airlock.installation': inst, 'airlock.image-for': 'r' },
+    });
     const images = [img('new', 'me', 1), img('recent', 'me', 2), img('old', 'me', 48), img('theirs', 'them', 48)];
-    const containers = [{ Id: 'k2', Names: ['/airlock-kernel-theirs'], State: 'exited', ImageID: 'theirs', Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': '/' } }];
-    const vol = (n: string, holder: string) => ({ Name: n, Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'scratch', 'airlock.holder': `container:${holder}` } });
-    const docker = { listImages: async () => images, listContainers: async () => containers,
-      listVolumes: async () => ({ Volumes: [vol('v-theirs', 'airlock-kernel-theirs'), vol('v-gone', 'airlock-kernel-gone')] }) } as unknown as Docker;
+    const containers = [
+      {
+        Id: 'k2',
+        Names: ['/airlock-kernel-theirs'],
+        State: 'exited',
+        ImageID: 'theirs',
+        Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'kernel', 'airlock.workspace': '/' },
+      },
+    ];
+    const vol = (n: string, holder: string) => ({
+      Name: n,
+      Labels: { 'airlock.owner': 'airlock', 'airlock.role': 'scratch', 'airlock.holder': `container:${holder}` },
+    });
+    const docker = {
+      listImages: async () => images,
+      listContainers: async () => containers,
+      listVolumes: async () => ({ Volumes: [vol('v-theirs', 'airlock-kernel-theirs'), vol('v-gone', 'airlock-kernel-gone')] }),
+    } as unknown as Docker;
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-plan-'));
     const o = { stateBase: base, installation: 'me', local: true, now };
     const names = async (extra: object) => (await planGc(docker, { ...o, ...extra })).remove.map((r) => r.id).sort();

@@ -11,14 +11,23 @@ import { PROTOCOL_VERSION } from '../../../protocol/src/messages';
 import { connectSocket } from '../../../protocol/src/node/socket-transport';
 import { RpcClient } from '../../../protocol/src/rpc-client';
 
-interface Server { child: ChildProcess; dir: string; socket: string; token: string }
+interface Server {
+  child: ChildProcess;
+  dir: string;
+  socket: string;
+  token: string;
+}
 
 async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-preauth-'));
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'preauth-server.ts'), dir],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'preauth-server.ts'), dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => { if (b.toString().includes('listening')) resolve(); });
+    child.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('listening')) resolve();
+    });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   return { child, dir, socket: path.join(dir, SOCKET_NAME), token: fs.readFileSync(path.join(dir, TOKEN_NAME), 'utf8') };
@@ -45,7 +54,9 @@ async function authedClient(s: Server): Promise<RpcClient> {
 function rawSocket(s: Server): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const sock = net.createConnection({ path: s.socket });
-    sock.on('error', () => { /* the server hangs up on us: expected */ });
+    sock.on('error', () => {
+      /* the server hangs up on us: expected */
+    });
     sock.resume(); // read (and drop) whatever the server says, so its hang-up is seen
     sock.once('connect', () => resolve(sock));
     sock.once('error', reject);
@@ -57,7 +68,10 @@ const closed = (sock: net.Socket) => new Promise<void>((r) => (sock.destroyed ? 
 describe('kernel socket before authentication', function () {
   this.timeout(60_000);
   let server: Server | undefined;
-  afterEach(() => { if (server) stopServer(server); server = undefined; });
+  afterEach(() => {
+    if (server) stopServer(server);
+    server = undefined;
+  });
 
   it('300 sockets announcing 8 MiB frames do not grow the server, and an authenticated client is still answered', async () => {
     server = await startServer();
@@ -68,13 +82,19 @@ describe('kernel socket before authentication', function () {
     header.writeUInt32BE(8 * 1024 * 1024);
     const body = Buffer.alloc(512 * 1024, 'a');
     const socks = await Promise.all(Array.from({ length: 300 }, () => rawSocket(server!)));
-    for (const sock of socks) { sock.write(header); sock.write(body); }
+    for (const sock of socks) {
+      sock.write(header);
+      sock.write(body);
+    }
     // Pings answered while the flood lands.
-    for (let i = 0; i < 5; i++) assert.equal((await client.request('kernel/ping', { nonce: String(i) }, { timeoutMs: 5000 })).nonce, String(i));
+    for (let i = 0; i < 5; i++)
+      assert.equal((await client.request('kernel/ping', { nonce: String(i) }, { timeoutMs: 5000 })).nonce, String(i));
     await Promise.all(socks.map(closed));
     const after = memoryOf(server.child.pid!);
     const grew = after.hwm - before.rss;
-    process.stdout.write(`      server peak memory: ${(before.rss / 1048576).toFixed(1)} MiB before, ${(after.hwm / 1048576).toFixed(1)} MiB peak\n`);
+    process.stdout.write(
+      `      server peak memory: ${(before.rss / 1048576).toFixed(1)} MiB before, ${(after.hwm / 1048576).toFixed(1)} MiB peak\n`,
+    );
     assert.ok(grew < 48 * 1024 * 1024, `server peak memory grew by ${(grew / 1048576).toFixed(1)} MiB`);
     assert.equal((await client.request('kernel/ping', { nonce: 'end' })).nonce, 'end');
     client.dispose();
@@ -107,18 +127,38 @@ describe('kernel socket before authentication', function () {
     const early = await rawSocket(server);
     const earlyReader = new FrameReader();
     const earlyGot: string[] = [];
-    early.on('data', (b: Buffer) => { for (const r of earlyReader.push(b)) if (r.type === 'message') earlyGot.push((r.value as { type: string }).type); });
-    early.write(encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 't', version: '0' }, token: server.token, pad: 'p'.repeat(16 * 1024) }));
+    early.on('data', (b: Buffer) => {
+      for (const r of earlyReader.push(b)) if (r.type === 'message') earlyGot.push((r.value as { type: string }).type);
+    });
+    early.write(
+      encodeFrame({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        client: { name: 't', version: '0' },
+        token: server.token,
+        pad: 'p'.repeat(16 * 1024),
+      }),
+    );
     await closed(early);
     assert.ok(!earlyGot.includes('welcome'), `an oversized hello was welcomed: ${earlyGot.join(', ')}`);
     // Hello and the big request in one write: the limit rises as soon as the hello is accepted.
     const sock = await rawSocket(server);
     const reader = new FrameReader();
     const got: Array<{ type: string; result?: { nonce?: string } }> = [];
-    sock.on('data', (b: Buffer) => { for (const r of reader.push(b)) if (r.type === 'message') got.push(r.value as never); });
-    sock.write(Buffer.concat([encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 't', version: '0' }, token: server.token }), encodeFrame(big)]));
+    sock.on('data', (b: Buffer) => {
+      for (const r of reader.push(b)) if (r.type === 'message') got.push(r.value as never);
+    });
+    sock.write(
+      Buffer.concat([
+        encodeFrame({ type: 'hello', protocol: PROTOCOL_VERSION, client: { name: 't', version: '0' }, token: server.token }),
+        encodeFrame(big),
+      ]),
+    );
     for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(got.map((m) => m.type), ['welcome', 'response']);
+    assert.deepEqual(
+      got.map((m) => m.type),
+      ['welcome', 'response'],
+    );
     assert.equal(got[1]!.result?.nonce, 'big');
     sock.destroy();
   });
@@ -129,7 +169,9 @@ describe('kernel socket before authentication', function () {
     for (let i = 0; i < 50; i++) sock.write(encodeFrame({ type: 'nonsense', i }));
     const reader = new FrameReader();
     let frames = 0;
-    sock.on('data', (b: Buffer) => { frames += reader.push(b).length; });
+    sock.on('data', (b: Buffer) => {
+      frames += reader.push(b).length;
+    });
     await closed(sock);
     assert.equal(frames, 1);
   });

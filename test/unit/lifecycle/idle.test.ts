@@ -31,21 +31,37 @@ describe('kernel idle shutdown', () => {
     let fired = 0;
     const m = new IdleMonitor({ idleMs: 10_000, busy: () => busy, onIdle: () => fired++, now: () => now });
     try {
-      now = 9_999; m.check();
+      now = 9_999;
+      m.check();
       assert.equal(fired, 0);
-      busy = 'a client is connected'; now = 9_999; m.check();
-      busy = undefined; now = 19_000; m.check();
+      busy = 'a client is connected';
+      now = 9_999;
+      m.check();
+      busy = undefined;
+      now = 19_000;
+      m.check();
       assert.equal(fired, 0, 'the clock restarted at the last busy check');
-      now = 20_000; m.check(); m.check();
+      now = 20_000;
+      m.check();
+      m.check();
       assert.equal(fired, 1);
-    } finally { m.dispose(); }
+    } finally {
+      m.dispose();
+    }
   });
 
   it('counts connections (also those still authenticating) and queued, running or paused tasks as busy', () => {
     const server = { connectionCount: 0, waitingCount: 0 };
     let tasks: unknown[] = [];
     let asked: string[] = [];
-    const services = { scheduler: { list: (s: string[]) => { asked = s; return tasks; } } } as unknown as KernelServices;
+    const services = {
+      scheduler: {
+        list: (s: string[]) => {
+          asked = s;
+          return tasks;
+        },
+      },
+    } as unknown as KernelServices;
     assert.equal(kernelBusy(server, services), undefined);
     assert.deepEqual(asked.sort(), ['paused', 'queued', 'running', 'waiting']);
     server.waitingCount = 1;
@@ -58,9 +74,23 @@ describe('kernel idle shutdown', () => {
   it('records kernel.idle-stop synchronously, then destroys every sandbox, then disposes', async () => {
     const order: string[] = [];
     const runtime = Object.create(SandboxManager.prototype) as SandboxManager;
-    runtime.shutdown = async () => { order.push('sandboxes destroyed'); };
-    const audit = { sessionsAllowed: true, writer: { append: async (i: { action: string }, o: { sync: boolean }) => { order.push(`${i.action} sync=${o.sync}`); } } };
-    await idleStop({ audit, runtime } as unknown as KernelServices, 3000, () => order.push('disposed'), () => {});
+    runtime.shutdown = async () => {
+      order.push('sandboxes destroyed');
+    };
+    const audit = {
+      sessionsAllowed: true,
+      writer: {
+        append: async (i: { action: string }, o: { sync: boolean }) => {
+          order.push(`${i.action} sync=${o.sync}`);
+        },
+      },
+    };
+    await idleStop(
+      { audit, runtime } as unknown as KernelServices,
+      3000,
+      () => order.push('disposed'),
+      () => {},
+    );
     assert.deepEqual(order, ['kernel.idle-stop sync=true', 'sandboxes destroyed', 'disposed']);
   });
 });

@@ -17,14 +17,29 @@ function relayed(port: number, opened: { n: number }): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     const d = new Duplex({
-      read() { sock.resume(); },
-      write(c, _e, cb) { sock.write(c, cb); },
-      final(cb) { sock.end(); cb(); },
-      destroy(e, cb) { sock.destroy(); cb(e); },
+      read() {
+        sock.resume();
+      },
+      write(c, _e, cb) {
+        sock.write(c, cb);
+      },
+      final(cb) {
+        sock.end();
+        cb();
+      },
+      destroy(e, cb) {
+        sock.destroy();
+        cb(e);
+      },
     });
-    sock.on('data', (c: Buffer) => { if (!d.push(c)) sock.pause(); });
+    sock.on('data', (c: Buffer) => {
+      if (!d.push(c)) sock.pause();
+    });
     sock.on('end', () => d.push(null));
-    sock.on('connect', () => { opened.n++; resolve(d); });
+    sock.on('connect', () => {
+      opened.n++;
+      resolve(d);
+    });
     sock.on('error', reject);
   });
 }
@@ -37,19 +52,27 @@ describe('MCP streamable HTTP over a relayed stream', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
-  after(() => { server.closeAllConnections(); server.close(); });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
 
   const connect = async (max?: number) => {
     const opened = { n: 0 };
     const client = new Client({ name: 'test', version: '0.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: relayFetch(() => relayed(port, opened), max) }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { fetch: relayFetch(() => relayed(port, opened), max) }),
+    );
     return { client, opened };
   };
 
   it('lists and calls tools; every request is its own relayed connection', async () => {
     const { client, opened } = await connect();
-    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['echo', 'big', 'exit']);
-    const r = await client.callTool({ name: 'echo', arguments: { text: 'héllo' } }) as CallToolResult;
+    assert.deepEqual(
+      (await client.listTools()).tools.map((t) => t.name),
+      ['echo', 'big', 'exit'],
+    );
+    const r = (await client.callTool({ name: 'echo', arguments: { text: 'héllo' } })) as CallToolResult;
     assert.deepEqual(r.content, [{ type: 'text', text: 'echo: héllo' }]);
     assert.ok(opened.n >= 3, `initialize, tools/list, tools/call each opened one (${opened.n})`);
     await client.close();
@@ -57,14 +80,14 @@ describe('MCP streamable HTTP over a relayed stream', () => {
 
   it('a response over the cap fails the call instead of being read whole', async () => {
     const { client } = await connect(64 * 1024);
-    const ok = await client.callTool({ name: 'big', arguments: { n: 1000 } }) as CallToolResult;
+    const ok = (await client.callTool({ name: 'big', arguments: { n: 1000 } })) as CallToolResult;
     assert.equal((ok.content[0] as { text: string }).text.length, 1000);
     await assert.rejects(client.callTool({ name: 'big', arguments: { n: 200_000 } }), /exceeded 65536 bytes|terminated|aborted/i);
     await client.close();
   });
 });
 
-describe('the remote tunnel\'s first line', () => {
+describe("the remote tunnel's first line", () => {
   it('reads OK, and the bytes after it reach the next reader through adopt (nothing lost while paused)', async () => {
     const src = new PassThrough();
     src.write('OK\nHTTP/1.1 200 OK\r\n');

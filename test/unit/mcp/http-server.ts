@@ -8,11 +8,15 @@ import { z } from 'zod';
 
 function mcp(): McpServer {
   const s = new McpServer({ name: 'http-fixture', version: '1.0.0' });
-  s.registerTool('echo', { description: 'Echoes its text', inputSchema: { text: z.string() } },
-    async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }));
-  s.registerTool('big', { description: 'Answers with n bytes', inputSchema: { n: z.number().int() } },
-    async ({ n }) => ({ content: [{ type: 'text', text: 'x'.repeat(n) }] }));
-  s.registerTool('exit', { description: 'Ends the server process', inputSchema: {} }, async () => { process.exit(4); });
+  s.registerTool('echo', { description: 'Echoes its text', inputSchema: { text: z.string() } }, async ({ text }) => ({
+    content: [{ type: 'text', text: `echo: ${text}` }],
+  }));
+  s.registerTool('big', { description: 'Answers with n bytes', inputSchema: { n: z.number().int() } }, async ({ n }) => ({
+    content: [{ type: 'text', text: 'x'.repeat(n) }],
+  }));
+  s.registerTool('exit', { description: 'Ends the server process', inputSchema: {} }, async () => {
+    process.exit(4);
+  });
   return s;
 }
 
@@ -24,11 +28,20 @@ export function httpMcpServer(): http.Server {
     req.on('end', () => {
       void (async () => {
         const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-        if (req.url !== '/mcp') { res.writeHead(404).end(); return; }
-        if (req.method !== 'POST') { res.writeHead(405, { allow: 'POST' }).end(); return; }
+        if (req.url !== '/mcp') {
+          res.writeHead(404).end();
+          return;
+        }
+        if (req.method !== 'POST') {
+          res.writeHead(405, { allow: 'POST' }).end();
+          return;
+        }
         const server = mcp();
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-        res.on('close', () => { void transport.close(); void server.close(); });
+        res.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
         await server.connect(transport);
         await transport.handleRequest(req, res, body);
       })();

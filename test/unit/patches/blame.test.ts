@@ -11,11 +11,30 @@ const v1 = 'a\nB1\nc\n'; // merge 1 (set ps_one) rewrote line 2
 const v2 = 'top\na\nB1\nc\n'; // merge 2 (set ps_two) inserted line 1
 
 function entry(seq: number, setId: string, payload: object): AuditEntry {
-  return { seq, time: seq, session: null, subject: 'user', action: 'review.merged', resource: setId, decision: 'merged', ruleIds: [],
-    payloadDigest: '0'.repeat(64), payload, prevHash: '0'.repeat(64), hash: String(seq).repeat(64).slice(0, 64) };
+  return {
+    seq,
+    time: seq,
+    session: null,
+    subject: 'user',
+    action: 'review.merged',
+    resource: setId,
+    decision: 'merged',
+    ruleIds: [],
+    payloadDigest: '0'.repeat(64),
+    payload,
+    prevHash: '0'.repeat(64),
+    hash: String(seq).repeat(64).slice(0, 64),
+  };
 }
-const hunk = (path: string, id: string, start: number, end: number, pre: string, post: string): MergedHunk =>
-  ({ path, hunkId: id, hunkDigest: sha256(id), startLine: start, endLine: end, preHash: sha256(pre), postHash: sha256(post) });
+const hunk = (path: string, id: string, start: number, end: number, pre: string, post: string): MergedHunk => ({
+  path,
+  hunkId: id,
+  hunkDigest: sha256(id),
+  startLine: start,
+  endLine: end,
+  preHash: sha256(pre),
+  postHash: sha256(post),
+});
 
 function sources(entries: AuditEntry[]) {
   const blobs = new Map([v0, v1, v2].map((t) => [sha256(t), t]));
@@ -36,7 +55,7 @@ describe('patches: blame through merge records', () => {
     assert.equal(c.origin, 'workspace');
   });
 
-  it('maps through a person\'s later edit, and calls an edited line theirs', async () => {
+  it("maps through a person's later edit, and calls an edited line theirs", async () => {
     const edited = 'top\na\nmine\nB1\nc\n';
     const [mine, b1] = await blame(sources(merges), 'f.txt', edited, [3, 4]);
     assert.equal(mine.origin, 'workspace');
@@ -57,6 +76,13 @@ describe('patches: blame through merge records', () => {
   it('numbers tool calls by the model turn they were made in', () => {
     const call = (id: string) => ({ type: 'tool-call' as const, call: { id, name: 'fs.edit', arguments: '{}' } });
     const ev = [{ type: 'turn-start' as const, turn: 1 }, call('a'), { type: 'turn-start' as const, turn: 2 }, call('b'), call('c')];
-    assert.deepEqual([...turnsByCall(ev.map((event, seq) => ({ seq, at: 0, event })))], [['a', 1], ['b', 2], ['c', 2]]);
+    assert.deepEqual(
+      [...turnsByCall(ev.map((event, seq) => ({ seq, at: 0, event })))],
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 2],
+      ],
+    );
   });
 });

@@ -15,13 +15,28 @@ const byPath = (s: PatchSet) => Object.fromEntries(s.files.map((f) => [f.path, f
 describe('patches: generation from an overlay upper dir', () => {
   let ws: string;
   let up: string;
-  beforeEach(() => { ws = tempDir(); up = tempDir(); });
+  beforeEach(() => {
+    ws = tempDir();
+    up = tempDir();
+  });
   afterEach(() => rm(ws, up));
 
   it('produces modify, add, delete (whiteout), rename, mode and binary patches with base hashes', async () => {
-    writeTree(ws, { 'src/a.ts': 'one\ntwo\nthree\n', 'src/gone.txt': 'bye\n', 'old/name.txt': 'moved content\n', 'run.sh': 'echo hi\n', 'img.bin': Buffer.from([0, 1, 2, 3]) });
+    writeTree(ws, {
+      'src/a.ts': 'one\ntwo\nthree\n',
+      'src/gone.txt': 'bye\n',
+      'old/name.txt': 'moved content\n',
+      'run.sh': 'echo hi\n',
+      'img.bin': Buffer.from([0, 1, 2, 3]),
+    });
     fs.chmodSync(path.join(ws, 'run.sh'), 0o644);
-    writeTree(up, { 'src/a.ts': 'one\nTWO\nthree\n', 'src/new.ts': 'fresh\n', 'new/name.txt': 'moved content\n', 'run.sh': 'echo hi\n', 'img.bin': Buffer.from([0, 9, 9, 3, 4]) });
+    writeTree(up, {
+      'src/a.ts': 'one\nTWO\nthree\n',
+      'src/new.ts': 'fresh\n',
+      'new/name.txt': 'moved content\n',
+      'run.sh': 'echo hi\n',
+      'img.bin': Buffer.from([0, 9, 9, 3, 4]),
+    });
     fs.chmodSync(path.join(up, 'run.sh'), 0o755);
     whiteout(up, 'src/gone.txt');
     whiteout(up, 'old/name.txt');
@@ -51,7 +66,12 @@ describe('patches: generation from an overlay upper dir', () => {
     opaque(up, 'd2');
     writeTree(up, { 'd2/keep': 'k2\n' });
     const f = byPath(await gen(ws, up));
-    assert.deepEqual(Object.entries(f).map(([p, x]) => `${x.type} ${p}`).sort(), ['delete d1/a', 'delete d1/sub/b', 'delete d2/deep/y', 'delete d2/drop', 'modify d2/keep']);
+    assert.deepEqual(
+      Object.entries(f)
+        .map(([p, x]) => `${x.type} ${p}`)
+        .sort(),
+      ['delete d1/a', 'delete d1/sub/b', 'delete d2/deep/y', 'delete d2/drop', 'modify d2/keep'],
+    );
   });
 
   it('skips files copied up without changes and blocks protected paths, symlinks and device nodes', async () => {
@@ -75,7 +95,10 @@ describe('patches: generation from an overlay upper dir', () => {
     assert.match(set.blocked.find((b) => b.path === 'etc-link/passwd')!.reason, /symlink/);
     assert.match(set.blocked.find((b) => b.path === 'odd\nname.txt')!.reason, /U\+000A|control|unsafe/i);
     // The sandbox replaced the link by a directory: removing the link is proposed, writing through it is not.
-    assert.deepEqual(set.files.map((f) => `${f.type}:${f.path}`), ['delete:etc-link']);
+    assert.deepEqual(
+      set.files.map((f) => `${f.type}:${f.path}`),
+      ['delete:etc-link'],
+    );
   });
 
   it('handles 10,000 changed files and refuses more than maxFiles with a clear error', async () => {

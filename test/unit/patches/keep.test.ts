@@ -22,13 +22,17 @@ describe('patches: kept contents of a set', () => {
     fs.mkdirSync(path.join(up, 'x'));
   });
   afterEach(() => rm(base));
-  const service = (keepBytes?: number) => new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, keepBytes, audit: { record: () => undefined } });
+  const service = (keepBytes?: number) =>
+    new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, keepBytes, audit: { record: () => undefined } });
 
   it('serves binary and renamed contents from the state dir after the output dir is gone', async () => {
     whiteout(up, 'old.txt'); // deleted here, its content added at new/old-moved.txt: a rename
     const svc = service();
     const set = await svc.generate({ type: 'overlay', upper: up });
-    assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['modify a.txt', 'rename new/old-moved.txt', 'binary pic.bin']);
+    assert.deepEqual(
+      set.files.map((f) => `${f.type} ${f.path}`),
+      ['modify a.txt', 'rename new/old-moved.txt', 'binary pic.bin'],
+    );
     const [, moved, pic] = set.files;
     assert.ok(pic.type === 'binary' && moved.type === 'rename');
     rm(up);
@@ -60,8 +64,14 @@ describe('patches: kept contents of a set', () => {
     writeTree(up, { 'big.bin': crypto.randomBytes(2 * MiB) });
     const svc = service(MiB);
     const set = await svc.generate({ type: 'overlay', upper: up });
-    assert.deepEqual(set.files.map((f) => `${f.type} ${f.path}`), ['modify a.txt', 'add new/old-moved.txt', 'binary pic.bin']);
-    assert.deepEqual(set.blocked.map((b) => b.path), ['big.bin']);
+    assert.deepEqual(
+      set.files.map((f) => `${f.type} ${f.path}`),
+      ['modify a.txt', 'add new/old-moved.txt', 'binary pic.bin'],
+    );
+    assert.deepEqual(
+      set.blocked.map((b) => b.path),
+      ['big.bin'],
+    );
     assert.match(set.blocked[0].reason, /too large to keep \(a patch set keeps at most 1048576 bytes of full-file content for review\)/);
     assert.equal(set.stats.files, 3);
     assert.equal(fs.existsSync(path.join(svc.show(set.id).sourceDir, 'big.bin')), false);

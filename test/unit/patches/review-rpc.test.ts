@@ -15,7 +15,11 @@ import { AirlockError } from '../../../protocol/src/errors';
 /** No container engine here: review/verify is refused like NoSandboxes refuses a task. */
 /** No audit entries or transcripts to link merged hunks to (the integration test has the real ones). */
 const noLog = { audit: { writer: { query: () => ({ entries: [] }) } }, sessions: { events: () => [] } };
-const noTasks = { prepareExternal: (): never => { throw new AirlockError('SANDBOX_NO_RUNTIME', 'no container engine in this test'); } };
+const noTasks = {
+  prepareExternal: (): never => {
+    throw new AirlockError('SANDBOX_NO_RUNTIME', 'no container engine in this test');
+  },
+};
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}\n`).join('');
 
@@ -35,18 +39,43 @@ describe('review: RPC methods and CLI actions end to end (in-process kernel)', (
     ws = path.join(base, 'ws');
     up = path.join(base, 'upper');
     writeTree(ws, { 'a.txt': lines(40), 'gone.txt': 'bye\n', 'pic.bin': Buffer.from([0, 1, 2]) });
-    writeTree(up, { 'a.txt': lines(40).replace('line 2\n', 'line TWO\n').replace('line 33\n', 'line 33!\n'), 'pic.bin': Buffer.from([0, 7, 7, 7]), 'docs/new.md': '# new\n' });
+    writeTree(up, {
+      'a.txt': lines(40).replace('line 2\n', 'line TWO\n').replace('line 33\n', 'line 33!\n'),
+      'pic.bin': Buffer.from([0, 7, 7, 7]),
+      'docs/new.md': '# new\n',
+    });
     whiteout(up, 'gone.txt');
     audit = [];
-    svc = new PatchService({ stateDir: path.join(base, 'state'), workspace: ws, audit: { record: (e) => { audit.push(e); } } });
+    svc = new PatchService({
+      stateDir: path.join(base, 'state'),
+      workspace: ws,
+      audit: {
+        record: (e) => {
+          audit.push(e);
+        },
+      },
+    });
     const [c, s] = createInProcessPair();
-    const conn = new ServerConnection(s, { handlers: reviewHandlers({ patches: svc, policy: new PolicyEngine(), tasks: noTasks, ...noLog }), kernel: { version: 't', pid: 1, startedAt: 0 } });
+    const conn = new ServerConnection(s, {
+      handlers: reviewHandlers({ patches: svc, policy: new PolicyEngine(), tasks: noTasks, ...noLog }),
+      kernel: { version: 't', pid: 1, startedAt: 0 },
+    });
     client = new RpcClient(c);
     await client.handshake({ name: 'test', version: '0' });
     out = [];
-    const io: CliIO = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), readStdin: async () => '', cwd: ws, env: { HOME: base } };
+    const io: CliIO = {
+      out: (l) => out.push(l),
+      err: (l) => out.push(`ERR ${l}`),
+      readStdin: async () => '',
+      cwd: ws,
+      env: { HOME: base },
+    };
     ctx = { client, workspace: ws, io, journalDir: path.join(base, 'journal') };
-    dispose = () => { client.dispose(); conn.dispose(); rm(base); };
+    dispose = () => {
+      client.dispose();
+      conn.dispose();
+      rm(base);
+    };
   });
   afterEach(() => dispose());
 
@@ -58,7 +87,9 @@ describe('review: RPC methods and CLI actions end to end (in-process kernel)', (
     assert.ok(a?.type === 'modify' && a.hunks.length === 2);
     out = [];
     await actions.show(ctx, set.id, true);
-    assert.ok(out.includes(`M a.txt`) && out.some((l) => l.includes(a.hunks[1].id)) && out.includes('B pic.bin (full file, binary, 4 bytes)'));
+    assert.ok(
+      out.includes(`M a.txt`) && out.some((l) => l.includes(a.hunks[1].id)) && out.includes('B pic.bin (full file, binary, 4 bytes)'),
+    );
     await actions.decide(ctx, set.id, 'accept', [], [a.hunks[0].id]);
     await actions.decide(ctx, set.id, 'reject', [], [a.hunks[1].id]);
     await actions.decide(ctx, set.id, 'accept', ['pic.bin', 'docs/new.md', 'gone.txt'], []);
@@ -73,15 +104,24 @@ describe('review: RPC methods and CLI actions end to end (in-process kernel)', (
     assert.equal(fs.readFileSync(path.join(ws, 'a.txt'), 'utf8'), lines(40));
     assert.equal(fs.readFileSync(path.join(ws, 'gone.txt'), 'utf8'), 'bye\n');
     assert.equal((await client.request('review/show', { id: set.id })).set.status, 'pending');
-    assert.deepEqual(audit.map((e) => e.action), ['review.generated', 'review.decide', 'review.decide', 'review.decide', 'review.merged', 'review.merged']);
+    assert.deepEqual(
+      audit.map((e) => e.action),
+      ['review.generated', 'review.decide', 'review.decide', 'review.decide', 'review.merged', 'review.merged'],
+    );
     const text = await actions.exportSet(ctx, set.id);
     assert.match(text, /diff --git a\/pic.bin b\/pic.bin\nindex [0-9a-f]{40}\.\.[0-9a-f]{40} 100644\nGIT binary patch/);
   });
 
   it('rejects decisions on unknown files or hunks with clear errors, and refuses bad set ids', async () => {
     const set = await svc.generate({ type: 'overlay', upper: up });
-    await assert.rejects(client.request('review/decide', { setId: set.id, items: [{ path: '../etc/passwd', decision: 'accept' }] }), /PATCH_UNKNOWN_FILE|not in patch set/);
-    await assert.rejects(client.request('review/decide', { setId: set.id, items: [{ path: 'a.txt', hunkId: 'h_0000000000000000', decision: 'accept' }] }), /not a hunk/);
+    await assert.rejects(
+      client.request('review/decide', { setId: set.id, items: [{ path: '../etc/passwd', decision: 'accept' }] }),
+      /PATCH_UNKNOWN_FILE|not in patch set/,
+    );
+    await assert.rejects(
+      client.request('review/decide', { setId: set.id, items: [{ path: 'a.txt', hunkId: 'h_0000000000000000', decision: 'accept' }] }),
+      /not a hunk/,
+    );
     await assert.rejects(client.request('review/show', { id: 'ps_../../x' } as never), /invalid params/);
     await actions.decide(ctx, set.id, 'reject', [], []);
     assert.equal((await client.request('review/show', { id: set.id })).set.status, 'rejected');

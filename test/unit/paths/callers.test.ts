@@ -23,16 +23,26 @@ const tmp = (p: string) => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(),
 describe('path confinement callers agree', () => {
   it('the policy judges exactly the path the tools open (same acceptance, same folded path)', () => {
     const piece = fc.constantFrom('a', 'src', '.', '..', '', '\\', '..\\x', 'u\u0308', '\u00fc', '\t', '\n', '\0', '\u202E', 'C:');
-    const rel = fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join('/')).filter((s) => s !== '');
-    fc.assert(fc.property(rel, (input) => {
-      const policy = normalisePathLexical(input);
-      let opened: string | undefined;
-      try { opened = components(input).join('/') || '.'; } catch (e) { assert.equal(code(e), ErrorCodes.PathOutsideWorkspace); }
-      // An absolute path is a policy resource of its own (`/etc/**` rules); the tools never open one.
-      const relative = policy.ok && !policy.absolute;
-      assert.equal(relative, opened !== undefined, JSON.stringify(input));
-      if (relative) assert.equal(policy.value, opened, JSON.stringify(input));
-    }), { numRuns: 2000 });
+    const rel = fc
+      .array(piece, { minLength: 1, maxLength: 8 })
+      .map((p) => p.join('/'))
+      .filter((s) => s !== '');
+    fc.assert(
+      fc.property(rel, (input) => {
+        const policy = normalisePathLexical(input);
+        let opened: string | undefined;
+        try {
+          opened = components(input).join('/') || '.';
+        } catch (e) {
+          assert.equal(code(e), ErrorCodes.PathOutsideWorkspace);
+        }
+        // An absolute path is a policy resource of its own (`/etc/**` rules); the tools never open one.
+        const relative = policy.ok && !policy.absolute;
+        assert.equal(relative, opened !== undefined, JSON.stringify(input));
+        if (relative) assert.equal(policy.value, opened, JSON.stringify(input));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('tools refuse control characters as the policy does (safe-open accepted them)', () => {
@@ -46,9 +56,15 @@ describe('path confinement callers agree', () => {
 
   it('patch path messages are unchanged', () => {
     const cases: Array<[string, string | undefined]> = [
-      ['src/a.ts', undefined], ['', 'empty path'], ['a\0b', 'path contains a NUL byte'], ['/etc/x', 'absolute path'],
-      ['a\\b', 'path contains a backslash (a separator on Windows hosts)'], ['a//b', 'path has an empty segment'],
-      ['a/../b', 'path has a ".." segment'], ['./a', 'path has a "." segment'], ['\u00e9'.repeat(2049), 'path is longer than 4096 bytes'],
+      ['src/a.ts', undefined],
+      ['', 'empty path'],
+      ['a\0b', 'path contains a NUL byte'],
+      ['/etc/x', 'absolute path'],
+      ['a\\b', 'path contains a backslash (a separator on Windows hosts)'],
+      ['a//b', 'path has an empty segment'],
+      ['a/../b', 'path has a ".." segment'],
+      ['./a', 'path has a "." segment'],
+      ['\u00e9'.repeat(2049), 'path is longer than 4096 bytes'],
     ];
     for (const [p, want] of cases) assert.equal(patchPathProblem(p), want, JSON.stringify(p.slice(0, 20)));
   });
@@ -62,9 +78,15 @@ describe('stricter where callers disagreed', () => {
 
   it('a workspace read that climbs out and back in is refused (the policy and the tools refused it already)', () => {
     const back = `src/../../${path.basename(ws)}/src/a.ts`;
-    assert.throws(() => resolveInWorkspace(ws, back), (e) => code(e) === ErrorCodes.PathOutsideWorkspace);
+    assert.throws(
+      () => resolveInWorkspace(ws, back),
+      (e) => code(e) === ErrorCodes.PathOutsideWorkspace,
+    );
     assert.equal(normalisePathLexical(back).ok, false);
-    assert.throws(() => components(back), (e) => code(e) === ErrorCodes.PathOutsideWorkspace);
+    assert.throws(
+      () => components(back),
+      (e) => code(e) === ErrorCodes.PathOutsideWorkspace,
+    );
     assert.equal(resolveInWorkspace(ws, 'src/../src/a.ts').rel, path.join('src', 'a.ts'));
     assert.equal(resolveInWorkspace(ws, path.join(ws, 'src/a.ts')).rel, path.join('src', 'a.ts'));
   });
@@ -84,16 +106,27 @@ describe('stricter where callers disagreed', () => {
       assert.equal(fs.readFileSync(path.join(out, 'upper', 'src', 'b.ts'), 'utf8'), 'y');
       await assert.rejects(tv.write('src/../../x', 'x', signal), (e) => code(e) === ErrorCodes.PathOutsideWorkspace);
       await assert.rejects(tv.write('.', 'x', signal), (e) => code(e) === ErrorCodes.PathOutsideWorkspace);
-    } finally { fs.rmSync(out, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('the host applier refuses bidi, zero-width and control characters as the kernel does', () => {
     for (const p of ['tab\there.ts', 'src/\u202Egnp.exe', 'a\u200Bb.ts']) {
-      assert.throws(() => safeTarget(ws, p), (e) => code(e) === 'PATCH_UNSAFE_PATH' && /contains U\+[0-9A-F]{4}/.test((e as Error).message)
-        && !/[\t\u202E\u200B]/.test((e as Error).message), JSON.stringify(p));
+      assert.throws(
+        () => safeTarget(ws, p),
+        (e) =>
+          code(e) === 'PATCH_UNSAFE_PATH' &&
+          /contains U\+[0-9A-F]{4}/.test((e as Error).message) &&
+          !/[\t\u202E\u200B]/.test((e as Error).message),
+        JSON.stringify(p),
+      );
     }
     assert.equal(safeTarget(ws, 'src/new.ts'), path.join(ws, 'src/new.ts'));
-    assert.throws(() => safeTarget(ws, '../x'), (e) => code(e) === 'PATCH_UNSAFE_PATH');
+    assert.throws(
+      () => safeTarget(ws, '../x'),
+      (e) => code(e) === 'PATCH_UNSAFE_PATH',
+    );
   });
 });
 
@@ -122,15 +155,26 @@ describe('absolute containment through confinePath', () => {
     const env = { AIRLOCK_EXAMPLES_DIR: ex };
     assert.equal(resolveReplayFile(path.join(ex, 'r.jsonl'), root, env), path.join(ex, 'r.jsonl'));
     for (const p of [ex, path.join(root, 'examples2', 'r.jsonl')]) {
-      assert.throws(() => resolveReplayFile(p, root, env), (e) => code(e) === ErrorCodes.PathOutsideWorkspace, p);
+      assert.throws(
+        () => resolveReplayFile(p, root, env),
+        (e) => code(e) === ErrorCodes.PathOutsideWorkspace,
+        p,
+      );
     }
   });
 
   it('sandbox masks take any name but NUL, never a folded or absolute form', () => {
     const m = maskMounts('/workspace', { files: ['a\nb/.env'], dirs: ['secret'] });
-    assert.deepEqual(m.mounts.map((x) => x.target), ['/workspace/a\nb/.env']);
+    assert.deepEqual(
+      m.mounts.map((x) => x.target),
+      ['/workspace/a\nb/.env'],
+    );
     for (const bad of ['', '/etc', 'a/../b', './a', 'a//b', 'a\0b']) {
-      assert.throws(() => maskMounts('/workspace', { files: [bad], dirs: [] }), (e) => code(e) === 'SANDBOX_BAD_MASK', JSON.stringify(bad));
+      assert.throws(
+        () => maskMounts('/workspace', { files: [bad], dirs: [] }),
+        (e) => code(e) === 'SANDBOX_BAD_MASK',
+        JSON.stringify(bad),
+      );
     }
   });
 });

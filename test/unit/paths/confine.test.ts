@@ -10,7 +10,13 @@ const MASK: ConfineOptions = { ...REAL_PATH, form: 'exact' };
 const VOLUME: ConfineOptions = { backslash: 'reject' };
 
 type Want = { ok: string; segments?: string[] } | { absolute: string } | 'outside' | { invalid: string };
-interface Row { input: string; want: Want; o?: ConfineOptions; root?: string | null; why: string }
+interface Row {
+  input: string;
+  want: Want;
+  o?: ConfineOptions;
+  root?: string | null;
+  why: string;
+}
 
 const TABLE: Row[] = [
   // Folding (policy normalisation, tools' safe opens, workspace reads, the task volume).
@@ -78,17 +84,21 @@ const TABLE: Row[] = [
 
 function describeResult(c: Confined): Want {
   switch (c.type) {
-    case 'ok': return { ok: c.rel, segments: c.segments };
-    case 'absolute': return { absolute: c.path };
-    case 'outside': return 'outside';
-    case 'invalid': return { invalid: c.problem };
+    case 'ok':
+      return { ok: c.rel, segments: c.segments };
+    case 'absolute':
+      return { absolute: c.path };
+    case 'outside':
+      return 'outside';
+    case 'invalid':
+      return { invalid: c.problem };
   }
 }
 
 describe('confinePath: edge cases of every former confinement', () => {
   for (const row of TABLE) {
     it(`${JSON.stringify(row.input.length > 40 ? row.input.slice(0, 40) + '…' : row.input)}: ${row.why}`, () => {
-      const got = describeResult(confinePath(row.root === null ? undefined : row.root ?? ROOT, row.input, row.o));
+      const got = describeResult(confinePath(row.root === null ? undefined : (row.root ?? ROOT), row.input, row.o));
       const want = row.want;
       if (typeof want === 'object' && 'ok' in want && !want.segments && typeof got === 'object' && 'ok' in got) delete got.segments;
       assert.deepEqual(got, want);
@@ -118,56 +128,71 @@ const root = fc.constantFrom('/ws', '/', '/a/ws', '/ws/');
 
 describe('confinePath properties (fast-check)', () => {
   it('never throws, and an accepted path re-joined to the root stays inside it', () => {
-    fc.assert(fc.property(root, anyInput, options, (r, input, o) => {
-      const c = confinePath(r, input, o);
-      if (c.type !== 'ok') return;
-      assert.ok(c.segments.every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('/') && !s.includes('\0')), JSON.stringify(c));
-      assert.equal(c.rel, c.segments.join('/') || '.');
-      const base = path.posix.resolve(r);
-      const joined = path.posix.resolve(base, ...c.segments);
-      const back = path.posix.relative(base, joined);
-      assert.ok(back === '' || (back !== '..' && !back.startsWith('../') && !path.posix.isAbsolute(back)), `${joined} left ${base}`);
-      assert.equal(back || '.', c.rel);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(root, anyInput, options, (r, input, o) => {
+        const c = confinePath(r, input, o);
+        if (c.type !== 'ok') return;
+        assert.ok(
+          c.segments.every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('/') && !s.includes('\0')),
+          JSON.stringify(c),
+        );
+        assert.equal(c.rel, c.segments.join('/') || '.');
+        const base = path.posix.resolve(r);
+        const joined = path.posix.resolve(base, ...c.segments);
+        const back = path.posix.relative(base, joined);
+        assert.ok(back === '' || (back !== '..' && !back.startsWith('../') && !path.posix.isAbsolute(back)), `${joined} left ${base}`);
+        assert.equal(back || '.', c.rel);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('folding is idempotent: an accepted path confines to itself, a reported absolute path to itself', () => {
-    fc.assert(fc.property(root, anyInput, options, (r, input, o) => {
-      const c = confinePath(r, input, o);
-      if (c.type === 'ok' && c.segments.length) assert.deepEqual(confinePath(r, c.rel, o), c);
-      if (c.type === 'absolute' && o.form !== 'exact') assert.deepEqual(confinePath(r, c.path, o), c);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(root, anyInput, options, (r, input, o) => {
+        const c = confinePath(r, input, o);
+        if (c.type === 'ok' && c.segments.length) assert.deepEqual(confinePath(r, c.rel, o), c);
+        if (c.type === 'absolute' && o.form !== 'exact') assert.deepEqual(confinePath(r, c.path, o), c);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('folding agrees with POSIX path resolution (no symlinks): inside exactly when resolve stays under the root', () => {
     const plain = pathLike.filter((s) => !/[\0\t]/.test(s) && s !== '');
-    fc.assert(fc.property(root, plain, (r, input) => {
-      const c = confinePath(r, input);
-      const nfc = input.normalize('NFC');
-      const base = path.posix.resolve(r);
-      if (nfc.startsWith('/')) {
-        const rel = path.posix.relative(base, path.posix.resolve(nfc));
-        const inside = rel === '' || (rel !== '..' && !rel.startsWith('../'));
-        assert.equal(c.type, inside ? 'ok' : 'absolute', input);
-        if (c.type === 'ok') assert.equal(c.rel, rel || '.');
-        if (c.type === 'absolute') assert.equal(c.path, path.posix.resolve(nfc));
-        return;
-      }
-      const norm = path.posix.normalize(nfc).replace(/\/$/, '');
-      // `normalize` keeps a climb that folding refuses: any `..` left at its start means the path left the root.
-      const climbs = norm === '..' || norm.startsWith('../') || prefixClimbs(nfc);
-      assert.equal(c.type, climbs ? 'outside' : 'ok', input);
-      if (c.type === 'ok') assert.equal(c.rel, norm === '' ? '.' : norm);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(root, plain, (r, input) => {
+        const c = confinePath(r, input);
+        const nfc = input.normalize('NFC');
+        const base = path.posix.resolve(r);
+        if (nfc.startsWith('/')) {
+          const rel = path.posix.relative(base, path.posix.resolve(nfc));
+          const inside = rel === '' || (rel !== '..' && !rel.startsWith('../'));
+          assert.equal(c.type, inside ? 'ok' : 'absolute', input);
+          if (c.type === 'ok') assert.equal(c.rel, rel || '.');
+          if (c.type === 'absolute') assert.equal(c.path, path.posix.resolve(nfc));
+          return;
+        }
+        const norm = path.posix.normalize(nfc).replace(/\/$/, '');
+        // `normalize` keeps a climb that folding refuses: any `..` left at its start means the path left the root.
+        const climbs = norm === '..' || norm.startsWith('../') || prefixClimbs(nfc);
+        assert.equal(c.type, climbs ? 'outside' : 'ok', input);
+        if (c.type === 'ok') assert.equal(c.rel, norm === '' ? '.' : norm);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('the exact form accepts only what folding leaves unchanged', () => {
-    fc.assert(fc.property(root, anyInput, (r, input) => {
-      const exact = confinePath(r, input, { form: 'exact', nfc: false });
-      if (exact.type !== 'ok') return;
-      const folded = confinePath(r, input, { nfc: false });
-      assert.deepEqual(folded, exact);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(root, anyInput, (r, input) => {
+        const exact = confinePath(r, input, { form: 'exact', nfc: false });
+        if (exact.type !== 'ok') return;
+        const folded = confinePath(r, input, { nfc: false });
+        assert.deepEqual(folded, exact);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

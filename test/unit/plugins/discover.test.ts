@@ -11,7 +11,10 @@ describe('plugin discovery (host)', () => {
   let base: string;
   let env: NodeJS.ProcessEnv;
   let workspace: string;
-  const put = (dir: string, manifest: string) => { fs.mkdirSync(dir, { recursive: true }); fs.writeFileSync(path.join(dir, 'airlock-plugin.json'), manifest); };
+  const put = (dir: string, manifest: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'airlock-plugin.json'), manifest);
+  };
 
   beforeEach(() => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-discover-'));
@@ -21,7 +24,7 @@ describe('plugin discovery (host)', () => {
   });
   afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
 
-  it('finds user and workspace plugins; the person\'s copy wins a name clash; approvals come along', () => {
+  it("finds user and workspace plugins; the person's copy wins a name clash; approvals come along", () => {
     put(path.join(userPluginsDir(env), 'hello'), JSON.stringify({ name: 'hello', v: 1 }));
     put(path.join(workspacePluginsDir(workspace), 'hello-copy'), JSON.stringify({ name: 'hello', v: 2 }));
     put(path.join(workspacePluginsDir(workspace), 'lint'), JSON.stringify({ name: 'lint' }));
@@ -29,8 +32,14 @@ describe('plugin discovery (host)', () => {
     const hash = contentHash(path.join(userPluginsDir(env), 'hello'));
     writeApprovals(env, { hello: { sha256: hash, approvedAt: '2026-01-01T00:00:00Z' } });
     const found = discoverPlugins({ workspace, env });
-    assert.deepEqual(found.candidates.map((c) => [c.source, path.basename(c.dir), (c.manifest as { v?: number } | null)?.v ?? null]),
-      [['user', 'hello', 1], ['workspace', 'broken', null], ['workspace', 'lint', null]]);
+    assert.deepEqual(
+      found.candidates.map((c) => [c.source, path.basename(c.dir), (c.manifest as { v?: number } | null)?.v ?? null]),
+      [
+        ['user', 'hello', 1],
+        ['workspace', 'broken', null],
+        ['workspace', 'lint', null],
+      ],
+    );
     assert.equal(found.candidates[0].approved, hash);
     assert.equal(found.candidates[0].sha256, hash);
     assert.equal(found.candidates[2].approved, undefined);

@@ -9,11 +9,21 @@ export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const HELLO_DIR = path.join(REPO, 'examples', 'plugins', 'hello');
 
 /** Bundles a plugin's src/index.ts to `<out>/dist/index.js` and writes the manifest it prints (`--manifest`). */
-export async function buildPlugin(src: string, out: string, manifestOverride?: (m: Record<string, unknown>) => Record<string, unknown>): Promise<string> {
+export async function buildPlugin(
+  src: string,
+  out: string,
+  manifestOverride?: (m: Record<string, unknown>) => Record<string, unknown>,
+): Promise<string> {
   fs.mkdirSync(path.join(out, 'dist'), { recursive: true });
   await esbuild.build({
-    entryPoints: [path.join(src, 'src', 'index.ts')], outfile: path.join(out, 'dist', 'index.js'), bundle: true, platform: 'node',
-    format: 'cjs', target: 'node20', logLevel: 'silent', alias: { '@airlock/plugin-sdk': path.join(REPO, 'sdk', 'src', 'index.ts') },
+    entryPoints: [path.join(src, 'src', 'index.ts')],
+    outfile: path.join(out, 'dist', 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+    alias: { '@airlock/plugin-sdk': path.join(REPO, 'sdk', 'src', 'index.ts') },
     nodePaths: [path.join(REPO, 'node_modules')],
   });
   const printed = JSON.parse(execFileSync(process.execPath, [path.join(out, 'dist', 'index.js'), '--manifest'], { encoding: 'utf8' }));

@@ -7,19 +7,42 @@ describe('plugin lifecycle', () => {
   const recorder = () => {
     const seen: PluginTransition[] = [];
     let broken = false;
-    return { seen, break: () => { broken = true; }, mend: () => { broken = false; },
-      record: async (t: PluginTransition) => { if (broken) throw new Error('disk full'); seen.push(t); } };
+    return {
+      seen,
+      break: () => {
+        broken = true;
+      },
+      mend: () => {
+        broken = false;
+      },
+      record: async (t: PluginTransition) => {
+        if (broken) throw new Error('disk full');
+        seen.push(t);
+      },
+    };
   };
 
   it('records every transition, in order, before the state changes', async () => {
     const r = recorder();
     let stateWhenRecorded: unknown = 'unset';
-    const l = new PluginLifecycle('hello', async (t) => { stateWhenRecorded = l.state; await r.record(t); });
+    const l = new PluginLifecycle('hello', async (t) => {
+      stateWhenRecorded = l.state;
+      await r.record(t);
+    });
     await l.discover({ dir: '/p' });
     assert.equal(stateWhenRecorded, null, 'the record came before the state');
     for (const to of ['verified', 'approved', 'starting', 'ready', 'stopped'] as const) await l.to(to, `to ${to}`);
-    assert.deepEqual(r.seen.map((t) => [t.from, t.to]), [[null, 'discovered'], ['discovered', 'verified'], ['verified', 'approved'],
-      ['approved', 'starting'], ['starting', 'ready'], ['ready', 'stopped']]);
+    assert.deepEqual(
+      r.seen.map((t) => [t.from, t.to]),
+      [
+        [null, 'discovered'],
+        ['discovered', 'verified'],
+        ['verified', 'approved'],
+        ['approved', 'starting'],
+        ['starting', 'ready'],
+        ['ready', 'stopped'],
+      ],
+    );
     assert.equal(l.state, 'stopped');
     assert.equal(l.history.length, 6);
   });
@@ -37,7 +60,10 @@ describe('plugin lifecycle', () => {
     r.mend();
     await l.to('approved', 'again');
     assert.equal(l.state, 'approved');
-    assert.deepEqual(r.seen.map((t) => t.to), ['discovered', 'verified', 'approved']);
+    assert.deepEqual(
+      r.seen.map((t) => t.to),
+      ['discovered', 'verified', 'approved'],
+    );
   });
 
   it('refuses transitions the machine does not allow, unrecorded', async () => {
@@ -61,7 +87,10 @@ describe('plugin lifecycle', () => {
     await l.settle('stopped', 'removed');
     await l.settle('failed', 'late crash');
     assert.equal(l.state, 'stopped');
-    assert.deepEqual(r.seen.map((t) => t.to), ['discovered', 'failed', 'stopped']);
+    assert.deepEqual(
+      r.seen.map((t) => t.to),
+      ['discovered', 'failed', 'stopped'],
+    );
   });
 
   it('every state has its next states (approval only from verified, start only from approved)', () => {

@@ -28,15 +28,24 @@ describe('Tool Plugin SDK', function () {
     fs.writeFileSync(path.join(ws, 'a.txt'), 'one\ntwo\n');
     fs.symlinkSync('/etc/hostname', path.join(ws, 'out-link'));
     client = new Client({ name: 'test', version: '0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [path.join(built, 'dist', 'index.js')],
-      env: { AIRLOCK_PLUGIN_WORKSPACE: ws, PATH: process.env.PATH ?? '' }, stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [path.join(built, 'dist', 'index.js')],
+        env: { AIRLOCK_PLUGIN_WORKSPACE: ws, PATH: process.env.PATH ?? '' },
+        stderr: 'pipe',
+      }),
+    );
   });
-  after(async () => { await client?.close(); fs.rmSync(base, { recursive: true, force: true }); });
+  after(async () => {
+    await client?.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  });
 
-  const call = async (name: string, args: Record<string, unknown>) => await client.callTool({ name, arguments: args }) as CallToolResult;
+  const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
   const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
-  it('the example\'s committed manifest is what the plugin implies, and the kernel accepts it', () => {
+  it("the example's committed manifest is what the plugin implies, and the kernel accepts it", () => {
     const committed = JSON.parse(fs.readFileSync(path.join(HELLO_DIR, 'airlock-plugin.json'), 'utf8'));
     assert.deepEqual(committed, JSON.parse(fs.readFileSync(path.join(built, 'airlock-plugin.json'), 'utf8')));
     const v = verifyManifest(committed);
@@ -45,7 +54,10 @@ describe('Tool Plugin SDK', function () {
 
   it('serves its tools over stdio with JSON-schema inputs and the manifest as server metadata', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ['greet', 'count-lines', 'note']);
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ['greet', 'count-lines', 'note'],
+    );
     assert.deepEqual(tools[0].inputSchema.required, ['name']);
     assert.equal(client.getServerVersion()?.name, 'hello');
     const airlock = (client.getServerCapabilities()?.experimental as { airlock?: { capabilities?: unknown } })?.airlock;
@@ -65,10 +77,22 @@ describe('Tool Plugin SDK', function () {
   });
 
   it('refuses what the manifest did not ask for: workspace reads, writes', async () => {
-    const sneaky = definePlugin({ name: 'sneaky', version: '0.1.0', tools: [
-      defineTool({ name: 'peek', description: 'reads', input: z.object({}), run: async (_i, ctx) => ctx.workspace.read('a.txt') }),
-      defineTool({ name: 'drop', description: 'writes', input: { type: 'object' }, run: (_i, ctx) => { ctx.output.write('x', 'y'); return 'done'; } }),
-    ] });
+    const sneaky = definePlugin({
+      name: 'sneaky',
+      version: '0.1.0',
+      tools: [
+        defineTool({ name: 'peek', description: 'reads', input: z.object({}), run: async (_i, ctx) => ctx.workspace.read('a.txt') }),
+        defineTool({
+          name: 'drop',
+          description: 'writes',
+          input: { type: 'object' },
+          run: (_i, ctx) => {
+            ctx.output.write('x', 'y');
+            return 'done';
+          },
+        }),
+      ],
+    });
     assert.deepEqual(manifestOf(sneaky).capabilities, { reads: [], writes: false, exec: [], network: [] });
     const p = await testPlugin(sneaky, { workspace: ws });
     try {
@@ -77,14 +101,28 @@ describe('Tool Plugin SDK', function () {
       const drop = await p.call('drop');
       assert.ok(drop.isError && /did not ask for writes/.test(drop.text), drop.text);
       assert.deepEqual(drop.writes, []);
-      assert.ok(p.logs.some((l) => /^error drop: drop failed/.test(l)), p.logs.join('\n'));
-    } finally { await p.close(); }
+      assert.ok(
+        p.logs.some((l) => /^error drop: drop failed/.test(l)),
+        p.logs.join('\n'),
+      );
+    } finally {
+      await p.close();
+    }
   });
 
   it('a definition the manifest schema refuses is refused by manifestOf', () => {
     assert.throws(() => manifestOf(definePlugin({ name: 'Bad Name', version: '1', tools: [] })), /name|version|tools/);
-    assert.ok(PluginManifest.safeParse(manifestOf(definePlugin({ name: 'ok', version: '1.0.0', tools: [
-      defineTool({ name: 't', description: '', input: { type: 'object' }, run: () => '' })] }))).success);
+    assert.ok(
+      PluginManifest.safeParse(
+        manifestOf(
+          definePlugin({
+            name: 'ok',
+            version: '1.0.0',
+            tools: [defineTool({ name: 't', description: '', input: { type: 'object' }, run: () => '' })],
+          }),
+        ),
+      ).success,
+    );
   });
 
   it('imports nothing but protocol/ and its two packages (the SDK is published alone)', () => {
@@ -92,8 +130,14 @@ describe('Tool Plugin SDK', function () {
     for (const f of fs.readdirSync(dir)) {
       for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/from '([^']+)'/g)) {
         const spec = m[1];
-        assert.ok(spec.startsWith('./') || spec.startsWith('../../protocol/src/') || spec.startsWith('node:') || spec === 'zod'
-          || spec.startsWith('@modelcontextprotocol/sdk/'), `${f} imports ${spec}`);
+        assert.ok(
+          spec.startsWith('./') ||
+            spec.startsWith('../../protocol/src/') ||
+            spec.startsWith('node:') ||
+            spec === 'zod' ||
+            spec.startsWith('@modelcontextprotocol/sdk/'),
+          `${f} imports ${spec}`,
+        );
       }
     }
   });

@@ -8,8 +8,12 @@ import { PluginManifest } from '../../../protocol/src/plugin-manifest';
 import { precheckCapabilities, verifyManifest } from '../../../kernel/src/plugins/verify';
 
 const manifest = (over: Partial<PluginManifestInput> = {}): PluginManifestInput => ({
-  manifestVersion: 1, name: 'hello', version: '1.0.0', engines: { sdk: '^0.1.0', protocol: '^1.0.0' },
-  tools: [{ name: 'greet', description: 'says hello' }], ...over,
+  manifestVersion: 1,
+  name: 'hello',
+  version: '1.0.0',
+  engines: { sdk: '^0.1.0', protocol: '^1.0.0' },
+  tools: [{ name: 'greet', description: 'says hello' }],
+  ...over,
 });
 
 describe('plugin verification', () => {
@@ -26,7 +30,9 @@ describe('plugin verification', () => {
     assert.match(v.reason, /needs plugin sdk \^2\.0\.0; this Airlock has 0\.1\.0/);
     const p = verifyManifest(manifest({ engines: { sdk: '^0.1.0', protocol: '>=2' } }));
     assert.ok(!p.ok && /protocol >=2/.test(p.reason));
-    assert.ok(verifyManifest(manifest({ engines: { sdk: '^0.1.0', protocol: '^1.0.0' } }), { sdk: '0.2.0', protocol: '1.0.0' }).ok === false);
+    assert.ok(
+      verifyManifest(manifest({ engines: { sdk: '^0.1.0', protocol: '^1.0.0' } }), { sdk: '0.2.0', protocol: '1.0.0' }).ok === false,
+    );
   });
 
   it('refuses bad manifests: unknown fields, entry outside the folder, duplicate tools, huge ones', () => {
@@ -41,20 +47,23 @@ describe('plugin verification', () => {
     const engine = new PolicyEngine({ mode: 'explore' });
     before(() => engine.load([path.join(assets().policiesDir, 'explore.yaml')]));
     after(() => engine.dispose());
-    const check = (caps: PluginManifestInput['capabilities']) => precheckCapabilities(PluginManifest.parse(manifest({ capabilities: caps })), (r) => engine.evaluate(r));
+    const check = (caps: PluginManifestInput['capabilities']) =>
+      precheckCapabilities(PluginManifest.parse(manifest({ capabilities: caps })), (r) => engine.evaluate(r));
 
     it('allows what the agent may do: workspace reads, writes as patches, inspection commands', () => {
       assert.equal(check({ reads: ['**'], writes: true, exec: ['git status --porcelain'] }), null);
     });
 
-    it('refuses reads of secrets, commands the agent may not run, and hosts not on the plugin\'s allowlist', () => {
+    it("refuses reads of secrets, commands the agent may not run, and hosts not on the plugin's allowlist", () => {
       assert.match(check({ reads: ['**/.env'] }) ?? '', /reads \*\*\/\.env, which the policy denies \[secrets\]/);
       assert.match(check({ exec: ['curl https://example.com'] }) ?? '', /exec curl https:\/\/example\.com, which the policy denies/);
       assert.match(check({ network: ['example.com:443'] }) ?? '', /network example\.com:443, which the policy denies/);
     });
 
     it('a judge that throws refuses', () => {
-      const v = precheckCapabilities(PluginManifest.parse(manifest({ capabilities: { reads: ['src/**'] } })), () => { throw new Error('broken'); });
+      const v = precheckCapabilities(PluginManifest.parse(manifest({ capabilities: { reads: ['src/**'] } })), () => {
+        throw new Error('broken');
+      });
       assert.match(v ?? '', /could not judge it \(broken\)/);
     });
   });

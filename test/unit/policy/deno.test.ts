@@ -22,8 +22,12 @@ describe('policy Deno predicates', function () {
   before(() => {
     dir = tempDir();
     for (const [f, src] of Object.entries(MODULES)) fs.writeFileSync(path.join(dir, f), src);
-    const rules = Object.keys(MODULES).map((f) => `
-- { id: ${f.replace('.ts', '')}, effect: allow, actions: [fs.read], resources: ["${f.replace('.ts', '')}/**"], predicate: ./${f} }`).join('');
+    const rules = Object.keys(MODULES)
+      .map(
+        (f) => `
+- { id: ${f.replace('.ts', '')}, effect: allow, actions: [fs.read], resources: ["${f.replace('.ts', '')}/**"], predicate: ./${f} }`,
+      )
+      .join('');
     engine = new PolicyEngine({ predicates: { timeoutMs: 3000, memoryMb: 32 } });
     engine.load([writePolicy(dir, rules)]);
   });
@@ -37,7 +41,14 @@ describe('policy Deno predicates', function () {
   it('the synchronous evaluate runs the predicate too', () => {
     assert.equal(engine.evaluate(req('fs.read', 'md/readme.md')).decision, 'allow');
   });
-  for (const [name, why] of [['reads', /crashed/], ['net', /crashed/], ['string', /not a boolean/], ['throws', /crashed/], ['loop', /timed out/], ['memory', /crashed|timed out/]] as const) {
+  for (const [name, why] of [
+    ['reads', /crashed/],
+    ['net', /crashed/],
+    ['string', /not a boolean/],
+    ['throws', /crashed/],
+    ['loop', /timed out/],
+    ['memory', /crashed|timed out/],
+  ] as const) {
     it(`${name}: is a deny (${why})`, async () => {
       const d = await engine.evaluateAsync(req('fs.read', `${name}/x`));
       assert.equal(d.decision, 'deny');
@@ -46,7 +57,16 @@ describe('policy Deno predicates', function () {
   }
   it('a missing predicate module is a load error', () => {
     const e = new PolicyEngine();
-    assert.throws(() => e.load([writePolicy(tempDir(), `
-- { id: p, effect: allow, actions: [fs.read], predicate: ./nope.ts }`)]), /does not exist/);
+    assert.throws(
+      () =>
+        e.load([
+          writePolicy(
+            tempDir(),
+            `
+- { id: p, effect: allow, actions: [fs.read], predicate: ./nope.ts }`,
+          ),
+        ]),
+      /does not exist/,
+    );
   });
 });

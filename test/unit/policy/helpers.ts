@@ -12,7 +12,10 @@ export function tempDir(prefix = 'airlock-policy-'): string {
 
 export function writePolicy(dir: string, rules: string, defaults?: string, name = 'policy.yaml'): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, `version: 1\n${defaults ? `defaults: ${defaults}\n` : ''}rules:${rules.trim() ? '\n' + rules.replace(/^\n/, '') : ' []'}\n`);
+  fs.writeFileSync(
+    file,
+    `version: 1\n${defaults ? `defaults: ${defaults}\n` : ''}rules:${rules.trim() ? '\n' + rules.replace(/^\n/, '') : ' []'}\n`,
+  );
   return file;
 }
 
@@ -23,7 +26,12 @@ export function engineFor(rules: string, opts: PolicyEngineOptions & { defaults?
   return engine;
 }
 
-export function req(action: string, resource: string, subject = 'agent:a', extra: Partial<PolicyRequest> & { tags?: string[] } = {}): PolicyRequest {
+export function req(
+  action: string,
+  resource: string,
+  subject = 'agent:a',
+  extra: Partial<PolicyRequest> & { tags?: string[] } = {},
+): PolicyRequest {
   const colon = subject.indexOf(':');
   return {
     subject: { kind: subject.slice(0, colon) as PolicyRequest['subject']['kind'], id: subject.slice(colon + 1), tags: extra.tags ?? [] },

@@ -15,7 +15,9 @@ const pattern = fc.oneof(
 );
 const value = fc.oneof(
   fc.constantFrom('/', '.', '/etc/passwd', 'src/a.ts', '/a/x', '/src'),
-  fc.tuple(fc.boolean(), fc.array(fc.oneof(seg, fc.constantFrom('a', '.git', 'A.TS')), { minLength: 1, maxLength: 5 })).map(([abs, s]) => (abs ? '/' : '') + s.join('/')),
+  fc
+    .tuple(fc.boolean(), fc.array(fc.oneof(seg, fc.constantFrom('a', '.git', 'A.TS')), { minLength: 1, maxLength: 5 }))
+    .map(([abs, s]) => (abs ? '/' : '') + s.join('/')),
 );
 
 function compile(patterns: string[][]): CompiledRule[] {
@@ -24,17 +26,37 @@ function compile(patterns: string[][]): CompiledRule[] {
 
 describe('policy rule index (property: index == linear scan)', () => {
   it('returns the same matching rules as checking every rule', () => {
-    fc.assert(fc.property(fc.array(fc.array(pattern, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }), value, (pats, raw) => {
-      const n = normalisePathLexical(raw);
-      if (!n.ok) return;
-      const rules = compile(pats);
-      const input = { subject: { kind: 'agent' as const, id: 'a', tags: [] }, kind: 'path' as const, value: n.value, absolute: n.absolute, mode: undefined, size: undefined };
-      const linear = rules.filter((r) => ruleMatches(r, input)).map((r) => r.id).sort();
-      const lists: CompiledRule[][] = [];
-      new RuleIndex(rules).collect('fs.read', 'path', n.value, lists);
-      const indexed = [...new Set(lists.flat().filter((r) => ruleMatches(r, input)).map((r) => r.id))].sort();
-      assert.deepEqual(indexed, linear, `patterns ${JSON.stringify(pats)} value ${n.value}`);
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(fc.array(pattern, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }), value, (pats, raw) => {
+        const n = normalisePathLexical(raw);
+        if (!n.ok) return;
+        const rules = compile(pats);
+        const input = {
+          subject: { kind: 'agent' as const, id: 'a', tags: [] },
+          kind: 'path' as const,
+          value: n.value,
+          absolute: n.absolute,
+          mode: undefined,
+          size: undefined,
+        };
+        const linear = rules
+          .filter((r) => ruleMatches(r, input))
+          .map((r) => r.id)
+          .sort();
+        const lists: CompiledRule[][] = [];
+        new RuleIndex(rules).collect('fs.read', 'path', n.value, lists);
+        const indexed = [
+          ...new Set(
+            lists
+              .flat()
+              .filter((r) => ruleMatches(r, input))
+              .map((r) => r.id),
+          ),
+        ].sort();
+        assert.deepEqual(indexed, linear, `patterns ${JSON.stringify(pats)} value ${n.value}`);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('attack: deny /** plus allow /etc/** does not allow /etc/passwd', () => {

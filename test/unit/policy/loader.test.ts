@@ -8,7 +8,12 @@ import { builtinRules } from '../../../core/src/policy/builtins';
 import { req, tempDir, writePolicy } from './helpers';
 
 function problems(fn: () => void): string[] {
-  try { fn(); } catch (e) { assert.ok(e instanceof PolicyLoadError, String(e)); return e.problems.map((p) => `${p.line}:${p.col}: ${p.message}`); }
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof PolicyLoadError, String(e));
+    return e.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
+  }
   assert.fail('expected a PolicyLoadError');
 }
 
@@ -18,37 +23,68 @@ describe('policy loading', () => {
     assert.match(p, /^\d+:\d+: /);
   });
   it('reports schema errors at the offending node', () => {
-    const text = 'version: 1\nrules:\n  - id: a\n    effect: allow\n    actions: [fs.read]\n    colour: red\n  - id: b\n    effect: maybe\n    actions: [fs.read]\n';
+    const text =
+      'version: 1\nrules:\n  - id: a\n    effect: allow\n    actions: [fs.read]\n    colour: red\n  - id: b\n    effect: maybe\n    actions: [fs.read]\n';
     const ps = problems(() => parsePolicyText(text, 'f.yaml'));
-    assert.ok(ps.some((p) => p.startsWith('8:13:') && /allow/.test(p)), ps.join('\n'));
-    assert.ok(ps.some((p) => /colour/.test(p)), ps.join('\n'));
+    assert.ok(
+      ps.some((p) => p.startsWith('8:13:') && /allow/.test(p)),
+      ps.join('\n'),
+    );
+    assert.ok(
+      ps.some((p) => /colour/.test(p)),
+      ps.join('\n'),
+    );
   });
   it('reports bad units, unknown actions, bad subjects, reserved ids and duplicates at their position', () => {
     const dir = tempDir();
-    const file = writePolicy(dir, `
+    const file = writePolicy(
+      dir,
+      `
 - { id: a, effect: allow, actions: [fs.read], limits: { timeout: 3 fortnights } }
 - { id: b, effect: allow, actions: [fs.chmod] }
 - { id: c, effect: allow, actions: [fs.read], subjects: [robot] }
 - { id: builtin.x, effect: allow, actions: [fs.read] }
 - { id: a, effect: allow, actions: [fs.read] }
-- { id: e, effect: allow, actions: [fs.read], resources: ["../x/**"] }`);
+- { id: e, effect: allow, actions: [fs.read], resources: ["../x/**"] }`,
+    );
     const ps = problems(() => new PolicyEngine().load([file]));
-    assert.ok(ps.some((p) => p.startsWith('3:') && /bad duration/.test(p)), ps.join('\n'));
-    assert.ok(ps.some((p) => p.startsWith('4:') && /no known action/.test(p)), ps.join('\n'));
-    assert.ok(ps.some((p) => p.startsWith('5:') && /subject pattern/.test(p)), ps.join('\n'));
-    assert.ok(ps.some((p) => p.startsWith('6:') && /reserved/.test(p)), ps.join('\n'));
-    assert.ok(ps.some((p) => p.startsWith('7:') && /duplicate/.test(p)), ps.join('\n'));
-    assert.ok(ps.some((p) => p.startsWith('8:') && /\.\./.test(p)), ps.join('\n'));
+    assert.ok(
+      ps.some((p) => p.startsWith('3:') && /bad duration/.test(p)),
+      ps.join('\n'),
+    );
+    assert.ok(
+      ps.some((p) => p.startsWith('4:') && /no known action/.test(p)),
+      ps.join('\n'),
+    );
+    assert.ok(
+      ps.some((p) => p.startsWith('5:') && /subject pattern/.test(p)),
+      ps.join('\n'),
+    );
+    assert.ok(
+      ps.some((p) => p.startsWith('6:') && /reserved/.test(p)),
+      ps.join('\n'),
+    );
+    assert.ok(
+      ps.some((p) => p.startsWith('7:') && /duplicate/.test(p)),
+      ps.join('\n'),
+    );
+    assert.ok(
+      ps.some((p) => p.startsWith('8:') && /\.\./.test(p)),
+      ps.join('\n'),
+    );
   });
   it('checks examples at load and names each failing one', () => {
-    const file = writePolicy(tempDir(), `
+    const file = writePolicy(
+      tempDir(),
+      `
 - id: src
   effect: allow
   actions: [fs.read]
   resources: ["src/**"]
   examples:
     match: [{ action: fs.read, resource: src/a.ts }, { action: fs.read, resource: lib/a.ts }]
-    not_match: [{ action: fs.read, resource: src/b.ts }]`);
+    not_match: [{ action: fs.read, resource: src/b.ts }]`,
+    );
     const ps = problems(() => new PolicyEngine().load([file]));
     assert.equal(ps.length, 2);
     assert.match(ps[0], /match\[1\].*lib\/a\.ts/);
@@ -56,8 +92,11 @@ describe('policy loading', () => {
   });
   it('a failing load keeps the last good policy and says why', () => {
     const dir = tempDir();
-    const file = writePolicy(dir, `
-- { id: read, effect: allow, actions: [fs.read], resources: ["**"] }`);
+    const file = writePolicy(
+      dir,
+      `
+- { id: read, effect: allow, actions: [fs.read], resources: ["**"] }`,
+    );
     const e = new PolicyEngine();
     const changes: number[] = [];
     e.onDidChange((c) => changes.push(c.rules));
@@ -76,8 +115,13 @@ describe('policy loading', () => {
   });
   it('built-ins protect state, audit and meta-policy against allow-everything rules', () => {
     const e = new PolicyEngine({ stateDir: '/var/lib/airlock' });
-    e.load([writePolicy(tempDir(), `
-- { id: everything, effect: allow, actions: ["*"] }`)]);
+    e.load([
+      writePolicy(
+        tempDir(),
+        `
+- { id: everything, effect: allow, actions: ["*"] }`,
+      ),
+    ]);
     const deny = (a: string, r: string, s = 'agent:a') => assert.equal(e.evaluate(req(a, r, s)).decision, 'deny', `${s} ${a} ${r}`);
     deny('fs.read', '/var/lib/airlock/policy-token.key');
     deny('fs.write', '.airlock/state/db.sqlite');
@@ -86,7 +130,11 @@ describe('policy loading', () => {
     deny('policy.update', 'policies/strict.yaml');
     deny('state.write', 'x', 'plugin:p');
     deny('fs.write', 'policies/strict.yaml', 'user:u');
-    assert.equal(e.evaluate(req('policy.update', 'policies/strict.yaml', 'user:u')).decision, 'ask', 'a person may change policy after approval');
+    assert.equal(
+      e.evaluate(req('policy.update', 'policies/strict.yaml', 'user:u')).decision,
+      'ask',
+      'a person may change policy after approval',
+    );
   });
   for (const mode of DEFAULT_MODES) {
     it(`default policy ${mode} loads with its examples and denies escapes`, () => {

@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { normaliseHostPort, normalisePath, normalisePathLexical } from '../../../core/src/policy/normalise';
 import { tempDir } from './helpers';
 
-const ok = (r: ReturnType<typeof normalisePath>) => { assert.ok(r.ok, !r.ok ? r.reason : ''); return r.value; };
+const ok = (r: ReturnType<typeof normalisePath>) => {
+  assert.ok(r.ok, !r.ok ? r.reason : '');
+  return r.value;
+};
 
 describe('policy normalisation', () => {
   it('collapses ., .., repeated and trailing slashes; NFC', () => {
@@ -39,6 +42,7 @@ describe('policy normalisation', () => {
   });
   it('normalises host:port and refuses other shapes', () => {
     assert.equal(ok(normaliseHostPort('Registry.NPMJS.org:443')), 'registry.npmjs.org:443');
-    for (const bad of ['example.com', 'example.com:0', 'example.com:70000', 'a b:80', 'http://x:80']) assert.equal(normaliseHostPort(bad).ok, false, bad);
+    for (const bad of ['example.com', 'example.com:0', 'example.com:70000', 'a b:80', 'http://x:80'])
+      assert.equal(normaliseHostPort(bad).ok, false, bad);
   });
 });

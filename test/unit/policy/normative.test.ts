@@ -18,22 +18,40 @@ function run(c: NormativeCase) {
   const tokens = new TokenService(newKey(), { now: () => now });
   const engine = new PolicyEngine({ tokens, workspace: dir });
   engine.load([writePolicy(dir, c.rules, c.defaults)]);
-  const r = req(c.request.action, c.request.resource, c.request.subject ?? 'agent:a', { tags: c.request.tags, context: c.request.context as never });
+  const r = req(c.request.action, c.request.resource, c.request.subject ?? 'agent:a', {
+    tags: c.request.tags,
+    context: c.request.context as never,
+  });
   if (c.token) {
     const s = c.token.scope ?? {};
-    const scope = { subject: s.subject ?? `${r.subject.kind}:${r.subject.id}`, action: s.action ?? r.action, resource: s.resource ?? r.resource, ttlMs: s.ttlMs ?? 60_000 };
+    const scope = {
+      subject: s.subject ?? `${r.subject.kind}:${r.subject.id}`,
+      action: s.action ?? r.action,
+      resource: s.resource ?? r.resource,
+      ttlMs: s.ttlMs ?? 60_000,
+    };
     let token = tokens.issue(scope);
     switch (c.token.attack) {
-      case undefined: break;
-      case 'forged': token = new TokenService(newKey()).issue(scope); break;
-      case 'tampered': token = tamper(token); break;
-      case 'expired': now += 120_000; break;
+      case undefined:
+        break;
+      case 'forged':
+        token = new TokenService(newKey()).issue(scope);
+        break;
+      case 'tampered':
+        token = tamper(token);
+        break;
+      case 'expired':
+        now += 120_000;
+        break;
       case 'replay': {
         const first = engine.evaluate({ ...r, context: { ...r.context, token } });
         assert.equal(first.decision, 'allow', 'the first use of the token is honoured');
         break;
       }
-      default: { const never: never = c.token.attack; throw new Error(String(never)); }
+      default: {
+        const never: never = c.token.attack;
+        throw new Error(String(never));
+      }
     }
     r.context = { ...r.context, token };
   }
@@ -42,7 +60,10 @@ function run(c: NormativeCase) {
 
 describe('policy: the 26 normative cases', () => {
   it('has exactly cases 1..26', () => {
-    assert.deepEqual(CASES.map((c) => c.n).sort((a, b) => a - b), Array.from({ length: 26 }, (_, i) => i + 1));
+    assert.deepEqual(
+      CASES.map((c) => c.n).sort((a, b) => a - b),
+      Array.from({ length: 26 }, (_, i) => i + 1),
+    );
   });
   for (const group of ['basic', 'token', 'except', 'aggregation', 'defensive'] as const) {
     describe(group, () => {
@@ -52,7 +73,8 @@ describe('policy: the 26 normative cases', () => {
           assert.equal(d.decision, c.expect.decision, `reason: ${d.reason}`);
           if (c.expect.matched) assert.deepEqual(d.matched, c.expect.matched);
           if (c.expect.reason) assert.match(d.reason, c.expect.reason);
-          for (const [k, v] of Object.entries(c.expect.limits ?? {})) assert.equal((d.limits as Record<string, number>)[k], v, `limit ${k}`);
+          for (const [k, v] of Object.entries(c.expect.limits ?? {}))
+            assert.equal((d.limits as Record<string, number>)[k], v, `limit ${k}`);
         });
       }
     });

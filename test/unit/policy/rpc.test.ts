@@ -16,15 +16,21 @@ describe('policy RPC handlers', () => {
     const base = tempDir();
     const workspace = path.join(base, 'ws');
     fs.mkdirSync(path.join(workspace, 'src'), { recursive: true });
-    const file = writePolicy(base, `
-- { id: read, effect: allow, actions: [fs.read], resources: ["src/**"] }`);
+    const file = writePolicy(
+      base,
+      `
+- { id: read, effect: allow, actions: [fs.read], resources: ["src/**"] }`,
+    );
     const config = { workspace, stateDir: path.join(base, 'state'), socketDir: path.join(base, 'run'), inContainer: false };
     const store = new DisposableStore();
     const services = await createKernelServices(config, store, store.add(new EventBus()), { env: { AIRLOCK_POLICY_FILES: file } });
     const { policy } = services;
     assert.ok(fs.existsSync(path.join(base, 'state', 'policy-token.key')));
     const [c, s] = createInProcessPair();
-    const conn = new ServerConnection(s, { handlers: createHandlers(services), kernel: { version: 'test', pid: process.pid, startedAt: 0 } });
+    const conn = new ServerConnection(s, {
+      handlers: createHandlers(services),
+      kernel: { version: 'test', pid: process.pid, startedAt: 0 },
+    });
     const client = new RpcClient(c);
     try {
       await client.handshake({ name: 'test', version: '0' });
@@ -37,12 +43,18 @@ describe('policy RPC handlers', () => {
       const after = await client.request('policy/check', { reload: true });
       assert.equal(after.ok, false);
       assert.match(after.problems[0], /policy\.yaml:2:\d+: /);
-      assert.equal((await client.request('policy/evaluate', { subject, action: 'fs.read', resource: 'src/a.ts' })).decision, 'allow', 'last good policy kept');
+      assert.equal(
+        (await client.request('policy/evaluate', { subject, action: 'fs.read', resource: 'src/a.ts' })).decision,
+        'allow',
+        'last good policy kept',
+      );
       const updates = await client.request('audit/query', { action: 'policy.update' });
       assert.equal(updates.entries.length, 1, 'the reload was audited');
       assert.equal(updates.entries[0].decision, 'error');
     } finally {
-      client.dispose(); conn.dispose(); store.dispose();
+      client.dispose();
+      conn.dispose();
+      store.dispose();
     }
   });
 });

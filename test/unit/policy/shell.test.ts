@@ -56,7 +56,10 @@ describe('policy shell parser', () => {
   it('reads wrappers by their option grammar and keeps every suffix as a reading', () => {
     const r = parseCommandLine('nice -n 10 rm x');
     assert.ok(r.ok);
-    assert.deepEqual(r.commands.filter((c) => !c.shadow).map((c) => c.text), ['rm x']);
+    assert.deepEqual(
+      r.commands.filter((c) => !c.shadow).map((c) => c.text),
+      ['rm x'],
+    );
     assert.ok(r.commands.some((c) => c.shadow && c.text === '10 rm x'));
     assert.deepEqual(cmds('timeout -s KILL 5 rm x'), ['rm x']);
     assert.deepEqual(cmds('xargs -I {} rm {}'), ['rm {}']);
@@ -65,7 +68,16 @@ describe('policy shell parser', () => {
     assert.deepEqual(caps('nice --bogus rm x'), ['indirection']);
   });
   it('marks what it cannot know as "any command"', () => {
-    for (const line of ['$X a', '$(echo rm) x', 'curl x | sh', 'eval "$y"', 'sh ./script.sh', 'bash -c "$(curl x)"', '{rm,x}', 'source f']) {
+    for (const line of [
+      '$X a',
+      '$(echo rm) x',
+      'curl x | sh',
+      'eval "$y"',
+      'sh ./script.sh',
+      'bash -c "$(curl x)"',
+      '{rm,x}',
+      'source f',
+    ]) {
       const r = parseCommandLine(line);
       assert.ok(r.ok && r.commands.some((c) => c.any), line);
     }
@@ -85,7 +97,21 @@ describe('policy shell parser', () => {
     assert.equal(parseCommandLine('strace ' + 'a '.repeat(1100)).ok, false);
   });
   it('refuses what it cannot follow', () => {
-    for (const bad of ['echo "x', "echo 'x", 'echo $(ls', 'echo `ls', 'a )', 'ls >', 'x\\', 'cat <<EOF\nno end', '', '   ', 'a\0b', 'x'.repeat(9000), 'echo ('])
+    for (const bad of [
+      'echo "x',
+      "echo 'x",
+      'echo $(ls',
+      'echo `ls',
+      'a )',
+      'ls >',
+      'x\\',
+      'cat <<EOF\nno end',
+      '',
+      '   ',
+      'a\0b',
+      'x'.repeat(9000),
+      'echo (',
+    ])
       assert.equal(parseCommandLine(bad).ok, false, JSON.stringify(bad.slice(0, 20)));
   });
 });

@@ -47,13 +47,20 @@ describe('policy capability tokens', () => {
     const restarted = TokenService.openKeyFile(file, { rejectEarlier: true });
     assert.match((restarted.verify(tok, at) as { reason: string }).reason, /already used/);
   });
-  it('one key, one nonce store: a token used through the kernel\'s engine is a replay through a task\'s mode engine', () => {
+  it("one key, one nonce store: a token used through the kernel's engine is a replay through a task's mode engine", () => {
     const state = tempDir();
     const ws = tempDir();
     const kernel = createKernelPolicyEngine({ workspace: ws, stateDir: state }, { AIRLOCK_POLICY_MODE: 'strict' });
     // Exactly as TaskService opens the key for its grants and its per-mode engines.
     const taskTokens = TokenService.openKeyFile(path.join(state, TOKEN_KEY_NAME), { issuer: 'kernel' });
-    const explore = new ModeEngines({ kernel, kernelMode: 'strict', customPolicy: false, tokens: taskTokens, workspace: ws, stateDir: state }).for('explore');
+    const explore = new ModeEngines({
+      kernel,
+      kernelMode: 'strict',
+      customPolicy: false,
+      tokens: taskTokens,
+      workspace: ws,
+      stateDir: state,
+    }).for('explore');
     const ask = req('plugin.install', 'left-pad', 'agent:t1');
     assert.deepEqual([kernel.evaluate(ask).decision, explore.evaluate(ask).decision], ['ask', 'ask']);
     const token = taskTokens.issue({ subject: 'agent:t1', action: 'plugin.install', resource: 'left-pad', ttlMs: 60_000 });
@@ -68,9 +75,12 @@ describe('policy capability tokens', () => {
   });
   it('the engine consumes a token only when it turns ask into allow', () => {
     const tokens = new TokenService(newKey());
-    const e = engineFor(`
+    const e = engineFor(
+      `
 - { id: w, effect: ask, actions: [fs.write], resources: ["src/**"] }
-- { id: r, effect: allow, actions: [fs.read], resources: ["src/**"] }`, { tokens });
+- { id: r, effect: allow, actions: [fs.read], resources: ["src/**"] }`,
+      { tokens },
+    );
     const token = tokens.issue({ ...scope, action: 'fs.read' });
     assert.equal(e.evaluate(req('fs.read', 'src/x.ts', 'agent:a', { context: { token } })).decision, 'allow');
     assert.equal(e.evaluate(req('fs.read', 'src/x.ts', 'agent:a', { context: { token } })).decision, 'allow', 'not consumed by an allow');

@@ -10,11 +10,17 @@ describe('sandbox boot: abort during container create', () => {
     const made: string[] = [];
     // Like the engine API: the container is made whatever happens to the request; an aborted request rejects.
     const runtime = {
-      createContainer: (spec: ContainerSpec, signal?: AbortSignal) => new Promise<string>((resolve, reject) => {
-        setTimeout(() => { made.push(spec.name!); resolve(`id-of-${spec.name}`); }, 30);
-        signal?.addEventListener('abort', () => reject(new Error('request aborted')), { once: true });
-      }),
-      attach: async () => { throw new Error('not reached'); },
+      createContainer: (spec: ContainerSpec, signal?: AbortSignal) =>
+        new Promise<string>((resolve, reject) => {
+          setTimeout(() => {
+            made.push(spec.name!);
+            resolve(`id-of-${spec.name}`);
+          }, 30);
+          signal?.addEventListener('abort', () => reject(new Error('request aborted')), { once: true });
+        }),
+      attach: async () => {
+        throw new Error('not reached');
+      },
     } as unknown as IContainerRuntime;
     const sandbox = {} as Sandbox;
     const ctl = new AbortController();

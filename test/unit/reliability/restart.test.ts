@@ -28,7 +28,13 @@ describe('kernel restart: interrupted sessions', () => {
       assert.equal(a.message, INTERRUPTED_MESSAGE);
       assert.ok(a.finishedAt);
       const events = second.events('task_a');
-      assert.deepEqual(events.map((e) => [e.seq, e.event.type]), [[0, 'turn-start'], [1, 'finished']]);
+      assert.deepEqual(
+        events.map((e) => [e.seq, e.event.type]),
+        [
+          [0, 'turn-start'],
+          [1, 'finished'],
+        ],
+      );
       assert.equal(second.get('task_b')!.status, 'completed');
       second.dispose();
       assert.deepEqual(new SessionStore(dir, new EventBus()).interrupted, [], 'marked once');
@@ -51,21 +57,30 @@ describe('kernel restart: sweep of the previous run', () => {
     } as unknown as IContainerRuntime;
     return { rt, removed };
   }
-  const c = (id: string, labels: Record<string, string>): ContainerSummary => ({ id, names: [id], labels } as ContainerSummary);
+  const c = (id: string, labels: Record<string, string>): ContainerSummary => ({ id, names: [id], labels }) as ContainerSummary;
 
-  it('removes the same holder\'s sandboxes and volumes of another session or boot, keeps this run\'s and others\'', async () => {
+  it("removes the same holder's sandboxes and volumes of another session or boot, keeps this run's and others'", async () => {
     const own = { 'airlock.owner': 'airlock', 'airlock.holder': holder };
-    const { rt, removed } = fake([
-      c('old-sbx', { ...own, 'airlock.session': 's-old' }),
-      c('new-sbx', { ...own, 'airlock.session': 's-new' }),
-      c('other-kernel-sbx', { 'airlock.owner': 'airlock', 'airlock.holder': 'container:airlock-kernel-zzz', 'airlock.session': 's-old' }),
-    ], [
-      { name: 'old-scratch', labels: { ...own, 'airlock.session': 's-old' } },
-      { name: 'new-scratch', labels: { ...own, 'airlock.session': 's-new' } },
-      { name: 'airlock-out-task_old', labels: { 'airlock.output': 'task_old', 'airlock.holder': holder, 'airlock.boot': 'deadbeef0000' } },
-      { name: 'airlock-out-task_new', labels: { 'airlock.output': 'task_new', 'airlock.holder': holder, 'airlock.boot': BOOT_ID } },
-      { name: 'airlock-out-task_other', labels: { 'airlock.output': 'task_other', 'airlock.holder': 'container:airlock-kernel-zzz', 'airlock.boot': 'x' } },
-    ]);
+    const { rt, removed } = fake(
+      [
+        c('old-sbx', { ...own, 'airlock.session': 's-old' }),
+        c('new-sbx', { ...own, 'airlock.session': 's-new' }),
+        c('other-kernel-sbx', { 'airlock.owner': 'airlock', 'airlock.holder': 'container:airlock-kernel-zzz', 'airlock.session': 's-old' }),
+      ],
+      [
+        { name: 'old-scratch', labels: { ...own, 'airlock.session': 's-old' } },
+        { name: 'new-scratch', labels: { ...own, 'airlock.session': 's-new' } },
+        {
+          name: 'airlock-out-task_old',
+          labels: { 'airlock.output': 'task_old', 'airlock.holder': holder, 'airlock.boot': 'deadbeef0000' },
+        },
+        { name: 'airlock-out-task_new', labels: { 'airlock.output': 'task_new', 'airlock.holder': holder, 'airlock.boot': BOOT_ID } },
+        {
+          name: 'airlock-out-task_other',
+          labels: { 'airlock.output': 'task_other', 'airlock.holder': 'container:airlock-kernel-zzz', 'airlock.boot': 'x' },
+        },
+      ],
+    );
     const r = await sweepPreviousRun(rt, { holder, session: 's-new' });
     assert.deepEqual(r, { containers: ['old-sbx'], volumes: ['old-scratch', 'airlock-out-task_old'] });
     assert.deepEqual(removed, ['old-sbx', 'old-scratch', 'airlock-out-task_old']);

@@ -22,8 +22,10 @@ describe('remote engine: endpoints and transport', () => {
     assert.equal(isRemoteEngine(parseEngineHost('unix:///var/run/docker.sock')), false);
     assert.equal(isRemoteEngine(parseEngineHost('npipe:////./pipe/docker_engine')), false);
     assert.equal(isRemoteEngine(undefined), false);
-    assert.throws(() => requireSecureEngine(parseEngineHost('tcp://10.0.0.2:2375'), 'tcp://10.0.0.2:2375'),
-      (e: { code: string; hint?: string }) => e.code === 'ENGINE_INSECURE' && /DOCKER_TLS_VERIFY/.test(e.hint ?? ''));
+    assert.throws(
+      () => requireSecureEngine(parseEngineHost('tcp://10.0.0.2:2375'), 'tcp://10.0.0.2:2375'),
+      (e: { code: string; hint?: string }) => e.code === 'ENGINE_INSECURE' && /DOCKER_TLS_VERIFY/.test(e.hint ?? ''),
+    );
     requireSecureEngine(parseEngineHost('tcp://10.0.0.2:2376', TLS), 'x');
     requireSecureEngine(parseEngineHost('ssh://me@build-box'), 'x');
   });
@@ -39,24 +41,64 @@ describe('remote engine: endpoints and transport', () => {
 
 describe('remote engine: the kernel container on volumes', () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-unit-ws-'));
-  const paths: Paths = { id: 'abc', root: '/home/me/.local/state/airlock/ws-abc', state: '/home/me/.local/state/airlock/ws-abc/state',
-    socketDir: '/home/me/.local/state/airlock/ws-abc/run', socket: '/home/me/.local/state/airlock/ws-abc/run/kernel.sock', token: '/x/kernel.token' };
-  const engine = { kind: 'docker', socket: 'tcp://10.0.0.2:2376', endpoint: parseEngineHost('tcp://10.0.0.2:2376', TLS), rootless: false, warnings: [] } as unknown as Engine;
-  const cfg = { workspace: ws, runtime: 'auto', kernelNetwork: 'host', kernelTransport: 'auto', engineHostSocket: '/var/run/docker.sock', memoryBytes: 1 << 30,
-    pidsLimit: 1024, outputsSize: '2g', outputsInodes: 1000, maxRestarts: 1, startTimeoutMs: 1, pingTimeoutMs: 1 } as unknown as BootstrapConfig;
-  const outputs = { name: 'airlock-outputs-abc', mountpoint: '/var/lib/docker/volumes/airlock-outputs-abc/_data', options: 'size=1', bytes: 1 };
-  const remote: RemoteKernel = { volumes: { state: 'airlock-state-abc', ipc: 'airlock-ipc-abc', workspace: 'airlock-ws-abc' },
+  const paths: Paths = {
+    id: 'abc',
+    root: '/home/me/.local/state/airlock/ws-abc',
+    state: '/home/me/.local/state/airlock/ws-abc/state',
+    socketDir: '/home/me/.local/state/airlock/ws-abc/run',
+    socket: '/home/me/.local/state/airlock/ws-abc/run/kernel.sock',
+    token: '/x/kernel.token',
+  };
+  const engine = {
+    kind: 'docker',
+    socket: 'tcp://10.0.0.2:2376',
+    endpoint: parseEngineHost('tcp://10.0.0.2:2376', TLS),
+    rootless: false,
+    warnings: [],
+  } as unknown as Engine;
+  const cfg = {
+    workspace: ws,
+    runtime: 'auto',
+    kernelNetwork: 'host',
+    kernelTransport: 'auto',
+    engineHostSocket: '/var/run/docker.sock',
+    memoryBytes: 1 << 30,
+    pidsLimit: 1024,
+    outputsSize: '2g',
+    outputsInodes: 1000,
+    maxRestarts: 1,
+    startTimeoutMs: 1,
+    pingTimeoutMs: 1,
+  } as unknown as BootstrapConfig;
+  const outputs = {
+    name: 'airlock-outputs-abc',
+    mountpoint: '/var/lib/docker/volumes/airlock-outputs-abc/_data',
+    options: 'size=1',
+    bytes: 1,
+  };
+  const remote: RemoteKernel = {
+    volumes: { state: 'airlock-state-abc', ipc: 'airlock-ipc-abc', workspace: 'airlock-ws-abc' },
     hostPaths: { state: '/var/lib/docker/volumes/airlock-state-abc/_data', workspace: '/var/lib/docker/volumes/airlock-ws-abc/_data' },
-    engineSocket: '/var/run/docker.sock', engineGid: 998 };
+    engineSocket: '/var/run/docker.sock',
+    engineGid: 998,
+  };
 
   it('without volumes a remote engine is refused, as before', () => {
-    assert.throws(() => kernelCreateOptions(engine, cfg, paths, 'img', outputs), (e: { code: string }) => e.code === 'ENGINE_REMOTE_UNSUPPORTED');
+    assert.throws(
+      () => kernelCreateOptions(engine, cfg, paths, 'img', outputs),
+      (e: { code: string }) => e.code === 'ENGINE_REMOTE_UNSUPPORTED',
+    );
   });
 
-  it('binds only volumes and the engine host\'s socket; sandboxes get the volumes\' mountpoints; no seccomp dir', () => {
+  it("binds only volumes and the engine host's socket; sandboxes get the volumes' mountpoints; no seccomp dir", () => {
     const o = kernelCreateOptions(engine, cfg, paths, 'img', outputs, remote);
-    assert.deepEqual(o.HostConfig!.Binds, ['airlock-ws-abc:/workspace:ro', 'airlock-state-abc:/state', 'airlock-ipc-abc:/run/airlock',
-      '/var/run/docker.sock:/run/engine.sock', 'airlock-outputs-abc:/outputs']);
+    assert.deepEqual(o.HostConfig!.Binds, [
+      'airlock-ws-abc:/workspace:ro',
+      'airlock-state-abc:/state',
+      'airlock-ipc-abc:/run/airlock',
+      '/var/run/docker.sock:/run/engine.sock',
+      'airlock-outputs-abc:/outputs',
+    ]);
     const env = Object.fromEntries(o.Env!.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     assert.equal(env.AIRLOCK_HOST_WORKSPACE, remote.hostPaths.workspace);
     assert.equal(env.AIRLOCK_HOST_STATE_DIR, remote.hostPaths.state);
@@ -73,9 +115,18 @@ describe('RpcClient.beforeSend', () => {
     const [a, b] = createInProcessPair();
     const client = new RpcClient(a);
     const sent: string[] = [];
-    b.onMessage((m) => { const r = m as { id: string; method: string }; sent.push(r.method); b.send({ type: 'response', id: r.id, ok: true, result: { pong: true, time: 1 } }); });
+    b.onMessage((m) => {
+      const r = m as { id: string; method: string };
+      sent.push(r.method);
+      b.send({ type: 'response', id: r.id, ok: true, result: { pong: true, time: 1 } });
+    });
     let release!: () => void;
-    client.beforeSend = (m) => (m === 'kernel/ping' ? new Promise<void>((r) => { release = r; }) : undefined);
+    client.beforeSend = (m) =>
+      m === 'kernel/ping'
+        ? new Promise<void>((r) => {
+            release = r;
+          })
+        : undefined;
     const p = client.request('kernel/ping', {});
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(sent, [], 'not sent before the work is done');

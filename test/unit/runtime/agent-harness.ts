@@ -16,8 +16,13 @@ export interface AgentRig {
 /** A duplex over `wire` whose writes go to `onWrite`: the kernel side of an attached stream. */
 function kernelSide(wire: PassThrough, onWrite: (b: Buffer) => void): Duplex {
   const d = new Duplex({
-    read() { /* pushed from wire */ },
-    write(chunk: Buffer, _enc, cb) { onWrite(chunk); cb(); },
+    read() {
+      /* pushed from wire */
+    },
+    write(chunk: Buffer, _enc, cb) {
+      onWrite(chunk);
+      cb();
+    },
   });
   wire.on('data', (b: Buffer) => d.push(b));
   wire.on('end', () => d.push(null));
@@ -30,15 +35,33 @@ export function realAgent(options: AgentClientOptions = {}): AgentRig {
   const wire = new PassThrough({ highWaterMark: 1 << 20 });
   child.stdout!.pipe(wire, { end: false });
   const sent: string[] = [];
-  const client = new AgentClient(kernelSide(wire, (b) => { sent.push(...b.toString('utf8').split('\n').filter(Boolean)); child.stdin!.write(b); }), options);
-  return { client, wire, sent, child, dispose: () => { client.close(); child.kill('SIGKILL'); } };
+  const client = new AgentClient(
+    kernelSide(wire, (b) => {
+      sent.push(...b.toString('utf8').split('\n').filter(Boolean));
+      child.stdin!.write(b);
+    }),
+    options,
+  );
+  return {
+    client,
+    wire,
+    sent,
+    child,
+    dispose: () => {
+      client.close();
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 /** No agent at all: the test plays it (or stays silent). */
 export function silentAgent(options: AgentClientOptions = {}): AgentRig {
   const wire = new PassThrough();
   const sent: string[] = [];
-  const client = new AgentClient(kernelSide(wire, (b) => sent.push(...b.toString('utf8').split('\n').filter(Boolean))), options);
+  const client = new AgentClient(
+    kernelSide(wire, (b) => sent.push(...b.toString('utf8').split('\n').filter(Boolean))),
+    options,
+  );
   return { client, wire, sent, dispose: () => client.close() };
 }
 

@@ -25,7 +25,11 @@ async function collect(frames: Buffer[], max?: number) {
 describe('engine exec output cap', () => {
   it('keeps the first maxOutput bytes of each stream, reads the rest to the end and says it was truncated', async () => {
     const chunk = Buffer.alloc(64 * 1024, 0x61);
-    const frames = [...Array.from({ length: 64 }, () => frame(1, chunk)), frame(2, Buffer.from('warning\n')), frame(1, Buffer.from('tail'))];
+    const frames = [
+      ...Array.from({ length: 64 }, () => frame(1, chunk)),
+      frame(2, Buffer.from('warning\n')),
+      frame(1, Buffer.from('tail')),
+    ];
     const r = await collect(frames, 100_000);
     assert.equal(r.stdout.length, 100_000);
     assert.equal(r.stderr.toString(), 'warning\n');

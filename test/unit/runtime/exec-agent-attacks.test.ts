@@ -9,8 +9,19 @@ import { feed, prng, realAgent, silentAgent, type AgentRig } from './agent-harne
 
 const line = (s: string) => Buffer.from(s + '\n');
 const keyOf = (rig: AgentRig) => Buffer.from(rig.sent[0]!.replace(/^key /, ''), 'hex');
-const fakeResult = (id: number, stdout = 'forged') => JSON.stringify({ t: 'result', id, exitCode: 0, signal: null,
-  stdout: Buffer.from(stdout).toString('base64'), stderr: '', truncated: false, timedOut: false, oomKilled: false, durationMs: 1 });
+const fakeResult = (id: number, stdout = 'forged') =>
+  JSON.stringify({
+    t: 'result',
+    id,
+    exitCode: 0,
+    signal: null,
+    stdout: Buffer.from(stdout).toString('base64'),
+    stderr: '',
+    truncated: false,
+    timedOut: false,
+    oomKilled: false,
+    durationMs: 1,
+  });
 
 /** One hostile item: whole lines, unterminated runs, invalid UTF-8 and forged replies for the ids in flight. */
 function hostile(rand: () => number, ids: number[]): Buffer {
@@ -18,30 +29,49 @@ function hostile(rand: () => number, ids: number[]): Buffer {
   const id = pick([...ids, 0, -1, 999, 1e308]);
   const wrongKey = randomBytes(32);
   switch (Math.floor(rand() * 12)) {
-    case 0: return line(pick(['null', '0', '-1', '1e999', 'true', '"ready"', '[]', '[1,2]', '{}', '']));
-    case 1: return line(JSON.stringify(pick([{ ready: true }, { t: 'ready', pid: 1, oom: 0 }, { id }, { t: 'result', id }, { __proto__: null }])));
-    case 2: return line(fakeResult(id)); // unsigned
-    case 3: return line(`${'0'.repeat(64)} ${fakeResult(id)}`); // a MAC of the right shape, wrong value
-    case 4: return Buffer.from(signLine(wrongKey, REPLY_DOMAIN, fakeResult(id)));
-    case 5: return line(`${createHmac('sha256', wrongKey).update(fakeResult(id)).digest('hex')}${fakeResult(id)}`);
-    case 6: return Buffer.concat([randomBytes(Math.floor(rand() * 4096)), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a])]); // invalid UTF-8
-    case 7: return Buffer.alloc(Math.floor(rand() * 3 * 1024 * 1024), 'A'); // huge, unterminated
-    case 8: return line('{'.repeat(Math.floor(rand() * 100_000))); // deep nesting, never valid
-    case 9: return Buffer.alloc(Math.floor(rand() * 20_000), '\n'); // empty-line flood
-    case 10: return line(`${'f'.repeat(64)} ${'x'.repeat(Math.floor(rand() * 200_000))}`);
-    default: return line(JSON.stringify({ t: 'result', id, exitCode: 'zero', stdout: '!!!', stderr: 7 }));
+    case 0:
+      return line(pick(['null', '0', '-1', '1e999', 'true', '"ready"', '[]', '[1,2]', '{}', '']));
+    case 1:
+      return line(
+        JSON.stringify(pick([{ ready: true }, { t: 'ready', pid: 1, oom: 0 }, { id }, { t: 'result', id }, { __proto__: null }])),
+      );
+    case 2:
+      return line(fakeResult(id)); // unsigned
+    case 3:
+      return line(`${'0'.repeat(64)} ${fakeResult(id)}`); // a MAC of the right shape, wrong value
+    case 4:
+      return Buffer.from(signLine(wrongKey, REPLY_DOMAIN, fakeResult(id)));
+    case 5:
+      return line(`${createHmac('sha256', wrongKey).update(fakeResult(id)).digest('hex')}${fakeResult(id)}`);
+    case 6:
+      return Buffer.concat([randomBytes(Math.floor(rand() * 4096)), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a])]); // invalid UTF-8
+    case 7:
+      return Buffer.alloc(Math.floor(rand() * 3 * 1024 * 1024), 'A'); // huge, unterminated
+    case 8:
+      return line('{'.repeat(Math.floor(rand() * 100_000))); // deep nesting, never valid
+    case 9:
+      return Buffer.alloc(Math.floor(rand() * 20_000), '\n'); // empty-line flood
+    case 10:
+      return line(`${'f'.repeat(64)} ${'x'.repeat(Math.floor(rand() * 200_000))}`);
+    default:
+      return line(JSON.stringify({ t: 'result', id, exitCode: 'zero', stdout: '!!!', stderr: 7 }));
   }
 }
 
 describe('exec agent channel under attack', function () {
   this.timeout(60_000);
   let rig: AgentRig | undefined;
-  afterEach(() => { rig?.dispose(); rig = undefined; });
+  afterEach(() => {
+    rig?.dispose();
+    rig = undefined;
+  });
 
   it('survives hostile lines before ready and accepts only a ready signed with its key', async () => {
     rig = silentAgent();
     let ready = false;
-    void rig.client.ready.then(() => { ready = true; });
+    void rig.client.ready.then(() => {
+      ready = true;
+    });
     for (const l of ['null', '1', '[]', '"x"', '{"ready":true}', '{"t":"ready","pid":1,"oom":0}', '{}', 'null']) rig.wire.write(line(l));
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(ready, false, 'a forged ready was accepted');
@@ -61,7 +91,10 @@ describe('exec agent channel under attack', function () {
       const pending = rig.client.exec({ argv: ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.02; done; echo real`], timeoutMs: 30_000 });
       let maxHeld = 0;
       const cap = rig.client.lineCap();
-      const check = () => { maxHeld = Math.max(maxHeld, rig!.client.bufferedBytes); assert.ok(rig!.client.bufferedBytes <= rig!.client.lineCap()); };
+      const check = () => {
+        maxHeld = Math.max(maxHeld, rig!.client.bufferedBytes);
+        assert.ok(rig!.client.bufferedBytes <= rig!.client.lineCap());
+      };
       for (let i = 0; i < 150; i++) await feed(rig.wire, hostile(rand, [1, 2]), 1 + Math.floor(rand() * 256 * 1024), check);
       fs.writeFileSync(gate, '');
       const r = await pending;
@@ -89,7 +122,7 @@ describe('exec agent channel under attack', function () {
     assert.equal((await p).stdout, 'two\n');
   });
 
-  it('a command cannot inject or replay requests through the agent\'s stdin', async () => {
+  it("a command cannot inject or replay requests through the agent's stdin", async () => {
     rig = realAgent();
     await rig.client.ready;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-inject-'));
@@ -113,7 +146,10 @@ describe('exec agent channel under attack', function () {
     const mib = Buffer.alloc(1024 * 1024, 'B');
     const cap = rig.client.lineCap();
     let maxHeld = 0;
-    for (let i = 0; i < 200; i++) await feed(rig.wire, mib, 1024 * 1024, () => { maxHeld = Math.max(maxHeld, rig!.client.bufferedBytes); });
+    for (let i = 0; i < 200; i++)
+      await feed(rig.wire, mib, 1024 * 1024, () => {
+        maxHeld = Math.max(maxHeld, rig!.client.bufferedBytes);
+      });
     assert.equal((await pending).stdout, 'survived\n');
     assert.ok(maxHeld <= cap, `held ${maxHeld} bytes, cap ${cap}`);
     const grew = process.memoryUsage().rss - rss0;
@@ -135,7 +171,10 @@ describe('exec agent channel under attack', function () {
     const a = rig.client.exec({ argv: ['sleep', '100'], timeoutMs: 100 });
     const b = rig.client.exec({ argv: ['sleep', '100'], timeoutMs: 60_000 });
     b.catch(() => undefined); // observed below, after `a`
-    await assert.rejects(a, (e: { code?: string; message: string }) => e.code === 'SANDBOX_AGENT_UNRESPONSIVE' && /"sleep"/.test(e.message));
+    await assert.rejects(
+      a,
+      (e: { code?: string; message: string }) => e.code === 'SANDBOX_AGENT_UNRESPONSIVE' && /"sleep"/.test(e.message),
+    );
     assert.ok(Date.now() - t0 >= 190, 'failed before the deadline');
     await assert.rejects(b, (e: { code?: string }) => e.code === 'SANDBOX_AGENT_UNRESPONSIVE');
     await assert.rejects(rig.client.exec({ argv: ['true'] }), (e: { code?: string }) => e.code === 'SANDBOX_AGENT_UNRESPONSIVE');
@@ -144,7 +183,10 @@ describe('exec agent channel under attack', function () {
   it('deadlines stop while the sandbox is paused and start again on resume', async () => {
     rig = silentAgent({ graceMs: 50 });
     let failed = false;
-    const a = rig.client.exec({ argv: ['x'], timeoutMs: 50 }).catch((e) => { failed = true; throw e; });
+    const a = rig.client.exec({ argv: ['x'], timeoutMs: 50 }).catch((e) => {
+      failed = true;
+      throw e;
+    });
     rig.client.suspendDeadlines();
     await new Promise((r) => setTimeout(r, 250));
     assert.equal(failed, false);
@@ -169,6 +211,9 @@ describe('exec agent channel under attack', function () {
 
   it('refuses a request larger than the agent accepts instead of sending it', async () => {
     rig = silentAgent();
-    await assert.rejects(rig.client.exec({ argv: ['cat'], stdin: 'A'.repeat(49 * 1024 * 1024) }), (e: { code?: string }) => e.code === 'SANDBOX_EXEC_TOO_LARGE');
+    await assert.rejects(
+      rig.client.exec({ argv: ['cat'], stdin: 'A'.repeat(49 * 1024 * 1024) }),
+      (e: { code?: string }) => e.code === 'SANDBOX_EXEC_TOO_LARGE',
+    );
   });
 });

@@ -26,16 +26,25 @@ describe('the Node.js binary images are built from', () => {
     fs.symlinkSync(process.execPath, path.join(bin, 'node'));
     const chosen = hostNodeBinary({ execPath: realNode, versions: { node: '20.0.0', electron: '30.0.0' }, pathEnv: `${bin}` });
     assert.equal(chosen, realNode); // found through PATH: execPath was not even considered
-    assert.throws(() => hostNodeBinary({ execPath: realNode, versions: { electron: '30.0.0' }, pathEnv: '' }),
-      (e: { code?: string; message: string; hint?: string }) => e.code === 'IMAGE_NO_NODE' && /Electron/.test(e.message) && /PATH/.test(e.hint ?? ''));
+    assert.throws(
+      () => hostNodeBinary({ execPath: realNode, versions: { electron: '30.0.0' }, pathEnv: '' }),
+      (e: { code?: string; message: string; hint?: string }) =>
+        e.code === 'IMAGE_NO_NODE' && /Electron/.test(e.message) && /PATH/.test(e.hint ?? ''),
+    );
   });
 
   it('a `node` on PATH that is really Electron (or not runnable) is skipped', () => {
     const fakes = dirWith({ node: '#!/bin/sh\necho electron\n' });
     assert.equal(probeNode(path.join(fakes, 'node')), 'electron');
-    assert.throws(() => hostNodeBinary({ execPath: editor, versions: { electron: '30.0.0' }, pathEnv: fakes }), /IMAGE_NO_NODE|no Node\.js/);
+    assert.throws(
+      () => hostNodeBinary({ execPath: editor, versions: { electron: '30.0.0' }, pathEnv: fakes }),
+      /IMAGE_NO_NODE|no Node\.js/,
+    );
     const broken = dirWith({ node: '#!/bin/sh\nexit 3\n' });
-    assert.throws(() => hostNodeBinary({ execPath: editor, versions: { electron: '30.0.0' }, pathEnv: `${broken}${path.delimiter}${fakes}` }), /no Node\.js/);
+    assert.throws(
+      () => hostNodeBinary({ execPath: editor, versions: { electron: '30.0.0' }, pathEnv: `${broken}${path.delimiter}${fakes}` }),
+      /no Node\.js/,
+    );
   });
 });
 
@@ -56,9 +65,14 @@ describe('native modules an image ships', () => {
     checkNatives(process.execPath, path.join(root, 'dist', 'node_modules')); // the build's own natives, this Node
     const nm = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-natives-'));
     fs.mkdirSync(path.join(nm, 'better-sqlite3'));
-    fs.writeFileSync(path.join(nm, 'better-sqlite3', 'index.js'),
-      "throw new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 127. This version of Node.js requires NODE_MODULE_VERSION 115.')");
-    assert.throws(() => checkNatives(process.execPath, nm), (e: { code?: string; message: string; hint?: string }) =>
-      e.code === 'IMAGE_NATIVE_ABI' && /NODE_MODULE_VERSION 127/.test(e.message) && /npm rebuild/.test(e.hint ?? ''));
+    fs.writeFileSync(
+      path.join(nm, 'better-sqlite3', 'index.js'),
+      "throw new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 127. This version of Node.js requires NODE_MODULE_VERSION 115.')",
+    );
+    assert.throws(
+      () => checkNatives(process.execPath, nm),
+      (e: { code?: string; message: string; hint?: string }) =>
+        e.code === 'IMAGE_NATIVE_ABI' && /NODE_MODULE_VERSION 127/.test(e.message) && /npm rebuild/.test(e.hint ?? ''),
+    );
   });
 });

@@ -9,7 +9,12 @@ import { writeRootfsTar } from '../../../templates/builder/rootfs-tar';
 
 function listing(tarFile: string): Map<string, string> {
   const out = spawnSync('tar', ['-tvf', tarFile, '--numeric-owner'], { encoding: 'utf8' }).stdout.trim().split('\n');
-  return new Map(out.map((l) => { const f = l.split(/\s+/); return [f[f.length - 1], `${f[0]} ${f[1]}`] as [string, string]; }));
+  return new Map(
+    out.map((l) => {
+      const f = l.split(/\s+/);
+      return [f[f.length - 1], `${f[0]} ${f[1]}`] as [string, string];
+    }),
+  );
 }
 
 describe('image archives', () => {
@@ -23,7 +28,9 @@ describe('image archives', () => {
     const l = listing(out);
     assert.match(l.get('./usr/bin/tini') ?? '', /^---x--x--x 0\/0$/);
     assert.match(l.get('./usr/bin/other') ?? '', /^-rwxr-xr-x 0\/0$/);
-    const entries = spawnSync('tar', ['-tf', out], { encoding: 'utf8' }).stdout.split('\n').filter((n) => n === './usr/bin/tini');
+    const entries = spawnSync('tar', ['-tf', out], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((n) => n === './usr/bin/tini');
     assert.equal(entries.length, 1, 'the execute-only file is archived once');
     assert.equal(fs.statSync(path.join(dir, 'usr', 'bin', 'tini')).mode & 0o777, 0o755, 'on disk it stays readable');
     assert.throws(() => writeRootfsTar(dir, out, { executeOnly: ['/usr/libexec/airlock/node'] }), /missing/);

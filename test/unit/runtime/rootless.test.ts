@@ -19,7 +19,11 @@ describe('rootless Podman create options', () => {
     const rootful = new PodmanRuntime('/nonexistent.sock', '/tmp/x', {});
     assert.equal((adjust(rootless, {}) as { UsernsMode?: string }).UsernsMode, 'keep-id');
     assert.equal((adjust(rootful, {}) as { UsernsMode?: string }).UsernsMode, undefined);
-    assert.deepEqual(adjust(rootful, {}).Ulimits?.map((u) => u.Name), ['nofile', 'nproc']);
-    rootless.dispose(); rootful.dispose();
+    assert.deepEqual(
+      adjust(rootful, {}).Ulimits?.map((u) => u.Name),
+      ['nofile', 'nproc'],
+    );
+    rootless.dispose();
+    rootful.dispose();
   });
 });

@@ -32,8 +32,14 @@ function fakeEngine(runtimes: string[]) {
   const created: Docker.ContainerCreateOptions[] = [];
   let infos = 0;
   const docker = {
-    info: async () => { infos++; return { Runtimes: Object.fromEntries(runtimes.map((r) => [r, { path: `/usr/bin/${r}` }])) }; },
-    createContainer: async (o: Docker.ContainerCreateOptions) => { created.push(o); return { id: `c${created.length}` }; },
+    info: async () => {
+      infos++;
+      return { Runtimes: Object.fromEntries(runtimes.map((r) => [r, { path: `/usr/bin/${r}` }])) };
+    },
+    createContainer: async (o: Docker.ContainerCreateOptions) => {
+      created.push(o);
+      return { id: `c${created.length}` };
+    },
   };
   Object.assign(rt, { docker });
   return { rt, created, infos: () => infos };
@@ -54,7 +60,10 @@ describe('sandbox.runtime', () => {
     assert.equal(r.values['sandbox.runtime'], 'runsc', 'a cloned repository cannot take gVisor away');
     assert.equal(r.explain['sandbox.runtime'].candidates.find((c) => c.layer === 'workspace')?.status, 'not-settable-here');
     const bad = resolveConfig({ workspace: a.ws, env: { ...a.env, AIRLOCK_SANDBOX_RUNTIME: 'kata' } });
-    assert.ok(bad.errors.some((e) => /sandbox\.runtime/.test(e)), bad.errors.join('\n'));
+    assert.ok(
+      bad.errors.some((e) => /sandbox\.runtime/.test(e)),
+      bad.errors.join('\n'),
+    );
   });
 
   it('travels to the kernel container as AIRLOCK_SANDBOX_RUNTIME (and a change replaces the kernel)', () => {
@@ -74,11 +83,13 @@ describe('sandbox.runtime', () => {
   it('the kernel reads it from its environment; unknown values are refused, not treated as runc', () => {
     assert.equal(sandboxRuntimeFromEnv({}), 'runc');
     assert.equal(sandboxRuntimeFromEnv({ AIRLOCK_SANDBOX_RUNTIME: 'runsc' }), 'runsc');
-    assert.throws(() => sandboxRuntimeFromEnv({ AIRLOCK_SANDBOX_RUNTIME: 'gvisor' }),
-      (e: { code?: string }) => e.code === 'CONFIG_INVALID');
+    assert.throws(
+      () => sandboxRuntimeFromEnv({ AIRLOCK_SANDBOX_RUNTIME: 'gvisor' }),
+      (e: { code?: string }) => e.code === 'CONFIG_INVALID',
+    );
   });
 
-  it('under runsc the agent starts on the image\'s readable node under the engine\'s init, with pids headroom for gVisor', () => {
+  it("under runsc the agent starts on the image's readable node under the engine's init, with pids headroom for gVisor", () => {
     const runc = spec('runc');
     const runsc = spec('runsc');
     assert.equal(runc.cmd[0], 'tini');
@@ -97,7 +108,10 @@ describe('sandbox.runtime', () => {
     const c = fakeEngine(['runc']);
     await c.rt.createContainer(spec('runc'));
     await c.rt.createContainer(spec());
-    assert.deepEqual(c.created.map((o) => o.HostConfig!.Runtime), [undefined, undefined]);
+    assert.deepEqual(
+      c.created.map((o) => o.HostConfig!.Runtime),
+      [undefined, undefined],
+    );
     assert.equal(c.infos(), 0);
   });
 
@@ -113,8 +127,10 @@ describe('sandbox.runtime', () => {
   });
 
   it('names containers.conf for Podman', () => {
-    assert.throws(() => assertRuntimeRegistered('runsc', ['crun'], { kind: 'podman', socket: '/run/podman/podman.sock' }),
-      (e: { hint?: string }) => /containers\.conf/.test(e.hint ?? ''));
+    assert.throws(
+      () => assertRuntimeRegistered('runsc', ['crun'], { kind: 'podman', socket: '/run/podman/podman.sock' }),
+      (e: { hint?: string }) => /containers\.conf/.test(e.hint ?? ''),
+    );
     assertRuntimeRegistered('runc', [], { kind: 'docker', socket: '/x' });
   });
 });

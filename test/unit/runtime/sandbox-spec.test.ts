@@ -7,7 +7,7 @@ import { LABEL } from '../../../kernel/src/runtime/types';
 describe('sandbox spec', () => {
   const t = loadTemplates(undefined, '1000:1000').get('code-executor')!;
 
-  it('mounts the workspace read-only, then the request\'s mounts, then writable scratch volumes', () => {
+  it("mounts the workspace read-only, then the request's mounts, then writable scratch volumes", () => {
     const extra = { type: 'bind' as const, source: '/host/extra', target: '/extra', readOnly: true };
     const m = sandboxMounts(t, '/host/ws', [extra], [{ name: 'v1', target: '/scratch' }]);
     assert.deepEqual(m, [
@@ -21,12 +21,24 @@ describe('sandbox spec', () => {
     const overlay = { type: 'volume' as const, source: 'out', target: t.workspace!.target, readOnly: false };
     assert.deepEqual(sandboxMounts(t, '/host/ws', [overlay], []), [overlay]);
     const writable = { type: 'bind' as const, source: '/etc', target: '/x', readOnly: false };
-    assert.throws(() => sandboxMounts(t, '/host/ws', [writable], []), (e: { code?: string }) => e.code === 'SANDBOX_WRITABLE_BIND');
+    assert.throws(
+      () => sandboxMounts(t, '/host/ws', [writable], []),
+      (e: { code?: string }) => e.code === 'SANDBOX_WRITABLE_BIND',
+    );
   });
 
-  it('the spec carries the template\'s hardening, the labels, the task and the mask tmpfs', () => {
-    const s = containerSpec({ id: 'sbx-abcdef1234', template: t, image: 'img@sha', deadline: 42, labels: { [LABEL.session]: 's-1' },
-      mounts: [], tmpfs: { '/workspace/secret': 'ro,size=1k' }, env: { A: '1' }, task: 'task_1' });
+  it("the spec carries the template's hardening, the labels, the task and the mask tmpfs", () => {
+    const s = containerSpec({
+      id: 'sbx-abcdef1234',
+      template: t,
+      image: 'img@sha',
+      deadline: 42,
+      labels: { [LABEL.session]: 's-1' },
+      mounts: [],
+      tmpfs: { '/workspace/secret': 'ro,size=1k' },
+      env: { A: '1' },
+      task: 'task_1',
+    });
     assert.equal(s.name, `airlock-${t.name}-abcdef1234`);
     assert.equal(s.readOnlyRoot, t.readOnlyRoot);
     assert.equal(s.networkMode, t.network);

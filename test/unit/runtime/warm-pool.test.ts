@@ -11,8 +11,16 @@ describe('warm pool', () => {
   it('retries a failed fill with backoff and fills once the image exists; stops retrying when disposed', async () => {
     let imageBuilt = false;
     let attempts = 0;
-    const pool = new WarmPool(template, async () => { attempts++; if (!imageBuilt) throw new Error('no image built for template code-executor'); return fake(attempts); },
-      async () => undefined, { minMs: 20, maxMs: 40 });
+    const pool = new WarmPool(
+      template,
+      async () => {
+        attempts++;
+        if (!imageBuilt) throw new Error('no image built for template code-executor');
+        return fake(attempts);
+      },
+      async () => undefined,
+      { minMs: 20, maxMs: 40 },
+    );
     await pool.fill();
     assert.match(pool.lastError?.message ?? '', /no image/);
     await new Promise((r) => setTimeout(r, 100));
@@ -22,7 +30,15 @@ describe('warm pool', () => {
     assert.equal(pool.size, 2);
     assert.equal(pool.lastError, undefined);
     pool.dispose();
-    const stopped = new WarmPool(template, async () => { attempts++; throw new Error('still failing'); }, async () => undefined, { minMs: 10, maxMs: 10 });
+    const stopped = new WarmPool(
+      template,
+      async () => {
+        attempts++;
+        throw new Error('still failing');
+      },
+      async () => undefined,
+      { minMs: 10, maxMs: 10 },
+    );
     await stopped.fill();
     stopped.dispose();
     const before = attempts;

@@ -9,8 +9,14 @@ import { assets } from '../../../protocol/src/node/assets';
 
 describe('workspace access for the sandbox user', () => {
   const dirs: string[] = [];
-  const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-access-')); dirs.push(d); return d; };
-  after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+  const tmp = () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-access-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   it('applies owner, group or other bits, and needs x as well as r on a directory', () => {
     const dir = (mode: number, uid = 1001, gid = 1001) => ({ mode, uid, gid, isDirectory: true });
@@ -50,7 +56,7 @@ describe('workspace access for the sandbox user', () => {
     assert.match(r.detail, new RegExp(`user ${fs.statSync(ws).uid}:`));
   });
 
-  it('doctor fails the workspace check when a template\'s fixed user could not list it, with the fix', () => {
+  it("doctor fails the workspace check when a template's fixed user could not list it, with the fix", () => {
     const ws = tmp();
     fs.writeFileSync(path.join(ws, 'a.txt'), 'a\n');
     fs.chmodSync(ws, 0o700);

@@ -6,7 +6,12 @@ import { flush } from './virtual-clock';
 
 describe('scheduler: how the work ended', () => {
   const cases: Array<[WorkOutcome | undefined, string, string | null, string | undefined]> = [
-    [{ outcome: 'budget-exceeded', message: 'token budget of 1000 exceeded' }, 'failed', 'token budget of 1000 exceeded', 'budget-exceeded'],
+    [
+      { outcome: 'budget-exceeded', message: 'token budget of 1000 exceeded' },
+      'failed',
+      'token budget of 1000 exceeded',
+      'budget-exceeded',
+    ],
     [{ outcome: 'failed', message: 'the model call failed' }, 'failed', 'the model call failed', 'failed'],
     [{ outcome: 'cancelled', message: 'stopped by a person' }, 'cancelled', 'stopped by a person', 'cancelled'],
     [{ outcome: 'completed', message: 'done' }, 'done', null, 'completed'],

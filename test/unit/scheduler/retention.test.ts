@@ -13,7 +13,10 @@ const sizes = (s: Scheduler) => {
 };
 
 async function runMany(s: Scheduler, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) s.submit({ id: `t${i}`, priority: 0, resources: { cpu: 1 } }, async () => (i % 3 === 0 ? { outcome: 'failed', message: 'x' } : undefined));
+  for (let i = 0; i < n; i++)
+    s.submit({ id: `t${i}`, priority: 0, resources: { cpu: 1 } }, async () =>
+      i % 3 === 0 ? { outcome: 'failed', message: 'x' } : undefined,
+    );
   await flush();
 }
 
@@ -30,7 +33,9 @@ describe('scheduler: retention of finished tasks', () => {
   it('a dependency on a task past the window is met, or cancelled, by its stored outcome', async () => {
     const past = new Map<string, TaskState>();
     const s = new Scheduler({ limits: { cpu: 2 }, keepFinished: 5, pastOutcome: (id) => past.get(id) });
-    s.onDidChange((t) => { if (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled') past.set(t.id, t.state); });
+    s.onDidChange((t) => {
+      if (t.state === 'done' || t.state === 'failed' || t.state === 'cancelled') past.set(t.id, t.state);
+    });
     await runMany(s, 50);
     assert.equal(s.get('t1'), undefined, 't1 is no longer in memory');
     s.submit({ id: 'after-done', priority: 0, resources: { cpu: 1 }, deps: ['t1'] }, async () => undefined);
@@ -38,11 +43,17 @@ describe('scheduler: retention of finished tasks', () => {
     await flush();
     assert.equal(s.get('after-done')?.state, 'done');
     assert.deepEqual([s.get('after-failed')?.state, s.get('after-failed')?.reason], ['cancelled', 'dependency t0 failed']);
-    assert.throws(() => s.submit({ id: 't2', priority: 0, resources: { cpu: 1 } }, async () => undefined), (e: AirlockError) => e.code === 'TASKS_DUPLICATE');
+    assert.throws(
+      () => s.submit({ id: 't2', priority: 0, resources: { cpu: 1 } }, async () => undefined),
+      (e: AirlockError) => e.code === 'TASKS_DUPLICATE',
+    );
     s.dispose();
   });
 
   it('maps stored session statuses to scheduler states', () => {
-    assert.deepEqual(['completed', 'cancelled', 'failed', 'budget-exceeded', null].map((x) => stateOfStatus(x as never)), ['done', 'cancelled', 'failed', 'failed', undefined]);
+    assert.deepEqual(
+      ['completed', 'cancelled', 'failed', 'budget-exceeded', null].map((x) => stateOfStatus(x as never)),
+      ['done', 'cancelled', 'failed', 'failed', undefined],
+    );
   });
 });

@@ -12,21 +12,28 @@ class LogPreemptor implements IPreemptor {
     if (this.failPause) throw new Error('engine refused to pause');
     this.log.push(`pause ${id}`);
   }
-  async resume(id: string): Promise<void> { this.log.push(`resume ${id}`); }
+  async resume(id: string): Promise<void> {
+    this.log.push(`resume ${id}`);
+  }
 }
 
 /** Work that runs until the test ends it (or its signal aborts). */
 function gate() {
   const runs: Array<{ attempt: number; end: () => void; signal: AbortSignal }> = [];
-  const work = (ctx: { attempt: number; signal: AbortSignal }) => new Promise<void>((resolve, reject) => {
-    runs.push({ attempt: ctx.attempt, end: resolve, signal: ctx.signal });
-    ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
-  });
+  const work = (ctx: { attempt: number; signal: AbortSignal }) =>
+    new Promise<void>((resolve, reject) => {
+      runs.push({ attempt: ctx.attempt, end: resolve, signal: ctx.signal });
+      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+    });
   return { runs, work };
 }
 
 const code = (fn: () => unknown): string => {
-  try { fn(); } catch (e) { return (e as AirlockError).code + ': ' + (e as Error).message; }
+  try {
+    fn();
+  } catch (e) {
+    return (e as AirlockError).code + ': ' + (e as Error).message;
+  }
   return 'no error';
 };
 
@@ -36,10 +43,22 @@ describe('scheduler', () => {
     const g = gate();
     s.submit({ id: 'a', priority: 1, deps: ['b'] }, g.work);
     s.submit({ id: 'b', priority: 1, deps: ['c'] }, g.work);
-    assert.equal(code(() => s.submit({ id: 'c', priority: 1, deps: ['a'] }, g.work)), 'TASKS_CYCLE: dependency cycle: c -> a -> b -> c');
-    assert.equal(code(() => s.submit({ id: 'self', priority: 1, deps: ['self'] }, g.work)), 'TASKS_CYCLE: dependency cycle: self -> self');
+    assert.equal(
+      code(() => s.submit({ id: 'c', priority: 1, deps: ['a'] }, g.work)),
+      'TASKS_CYCLE: dependency cycle: c -> a -> b -> c',
+    );
+    assert.equal(
+      code(() => s.submit({ id: 'self', priority: 1, deps: ['self'] }, g.work)),
+      'TASKS_CYCLE: dependency cycle: self -> self',
+    );
     assert.equal(s.get('c'), undefined);
-    assert.deepEqual(s.list().map((t) => [t.id, t.state]), [['a', 'waiting'], ['b', 'waiting']]);
+    assert.deepEqual(
+      s.list().map((t) => [t.id, t.state]),
+      [
+        ['a', 'waiting'],
+        ['b', 'waiting'],
+      ],
+    );
     s.dispose();
   });
 
@@ -47,9 +66,18 @@ describe('scheduler', () => {
     const s = new Scheduler({ limits: { sandboxes: 2 } });
     const g = gate();
     s.submit({ id: 'a', priority: 0 }, g.work);
-    assert.match(code(() => s.submit({ id: 'a', priority: 0 }, g.work)), /^TASKS_DUPLICATE/);
-    assert.match(code(() => s.submit({ id: 'big', priority: 0, resources: { sandboxes: 3 } }, g.work)), /^TASKS_UNSATISFIABLE: task big needs 3 sandboxes but the limit is 2/);
-    assert.match(code(() => s.submit({ id: 'late', priority: 0, deadline: Date.now() - 1 }, g.work)), /^TASKS_DEADLINE_PASSED/);
+    assert.match(
+      code(() => s.submit({ id: 'a', priority: 0 }, g.work)),
+      /^TASKS_DUPLICATE/,
+    );
+    assert.match(
+      code(() => s.submit({ id: 'big', priority: 0, resources: { sandboxes: 3 } }, g.work)),
+      /^TASKS_UNSATISFIABLE: task big needs 3 sandboxes but the limit is 2/,
+    );
+    assert.match(
+      code(() => s.submit({ id: 'late', priority: 0, deadline: Date.now() - 1 }, g.work)),
+      /^TASKS_DEADLINE_PASSED/,
+    );
     s.dispose();
   });
 
@@ -122,18 +150,23 @@ describe('scheduler', () => {
     s.dispose();
   });
 
-  it('a paused task\'s work waits at whenRunning (its model slot was given back) until the resume; abort ends the wait', async () => {
+  it("a paused task's work waits at whenRunning (its model slot was given back) until the resume; abort ends the wait", async () => {
     const pre = new LogPreemptor();
     const s = new Scheduler({ limits: { modelRequests: 1 }, preemptor: pre });
     let ctxOf!: TaskContext;
     const lowRun = new Promise<void>(() => undefined);
-    s.submit({ id: 'low', priority: 9, resources: { modelRequests: 1 }, preemption: 'pause' }, (ctx) => { ctxOf = ctx; return lowRun; });
+    s.submit({ id: 'low', priority: 9, resources: { modelRequests: 1 }, preemption: 'pause' }, (ctx) => {
+      ctxOf = ctx;
+      return lowRun;
+    });
     await ctxOf.whenRunning(); // running: at once
     const high = gate();
     s.submit({ id: 'high', priority: 0, resources: { modelRequests: 1 } }, high.work);
     assert.equal(s.get('low')!.state, 'paused');
     let passed = false;
-    const waiting = ctxOf.whenRunning().then(() => { passed = true; });
+    const waiting = ctxOf.whenRunning().then(() => {
+      passed = true;
+    });
     await flush();
     assert.equal(passed, false, 'no next model request while paused');
     const ac = new AbortController();
@@ -171,15 +204,24 @@ describe('scheduler', () => {
     let killLow: ((e: Error) => void) | undefined;
     const pre: IPreemptor = {
       // As the runtime preemptor does when the engine refuses: destroy the sandboxes (the work fails), then reject.
-      pause: async () => { killLow?.(new AirlockError('SANDBOX_AGENT_GONE', 'the sandbox\'s exec agent closed its stream')); await flush(); throw new Error('engine refused to pause'); },
+      pause: async () => {
+        killLow?.(new AirlockError('SANDBOX_AGENT_GONE', "the sandbox's exec agent closed its stream"));
+        await flush();
+        throw new Error('engine refused to pause');
+      },
       resume: async () => undefined,
     };
     const s = new Scheduler({ limits: { cpu: 1 }, preemptor: pre });
     let attempts = 0;
-    s.submit({ id: 'low', priority: 9, resources: { cpu: 1 }, preemption: 'pause' }, (ctx) => new Promise<void>((resolve, reject) => {
-      attempts++;
-      if (ctx.attempt === 1) killLow = reject; else resolve();
-    }));
+    s.submit(
+      { id: 'low', priority: 9, resources: { cpu: 1 }, preemption: 'pause' },
+      (ctx) =>
+        new Promise<void>((resolve, reject) => {
+          attempts++;
+          if (ctx.attempt === 1) killLow = reject;
+          else resolve();
+        }),
+    );
     const high = gate();
     s.submit({ id: 'high', priority: 0, resources: { cpu: 1 } }, high.work);
     for (let i = 0; i < 5; i++) await flush();
@@ -198,7 +240,10 @@ describe('scheduler', () => {
     s.submit({ id: 'urgent', priority: 0, resources: { cpu: 1 } }, g.work);
     assert.equal(s.get('pinned')!.state, 'running');
     assert.equal(s.get('urgent')!.state, 'queued');
-    assert.match(code(() => s.pause('pinned')), /^TASKS_NOT_PAUSABLE/);
+    assert.match(
+      code(() => s.pause('pinned')),
+      /^TASKS_NOT_PAUSABLE/,
+    );
     s.dispose();
   });
 
@@ -216,12 +261,18 @@ describe('scheduler', () => {
     assert.deepEqual(pre.log, ['pause a']);
     assert.deepEqual([s.get('a')!.state, s.get('a')!.pausedBy], ['paused', 'person']);
     assert.equal(b.runs.length, 0, 'b stays paused although the CPU is free');
-    assert.match(code(() => s.resume('nope')), /^TASKS_NOT_FOUND/);
+    assert.match(
+      code(() => s.resume('nope')),
+      /^TASKS_NOT_FOUND/,
+    );
     s.resume('a');
     await flush();
     assert.deepEqual(pre.log, ['pause a', 'resume a']);
     assert.equal(s.get('a')!.state, 'running');
-    assert.match(code(() => s.resume('a')), /^TASKS_NOT_PAUSED/);
+    assert.match(
+      code(() => s.resume('a')),
+      /^TASKS_NOT_PAUSED/,
+    );
     a.runs[0].end();
     await flush();
     assert.equal(b.runs.length, 0);

@@ -7,9 +7,19 @@ describe('task sandbox acquisition', () => {
     const log: string[] = [];
     const ac = new AbortController();
     const runtime = {
-      create: async () => { ac.abort(new Error('stopped')); log.push('created'); return { id: 'sbx-1' } as never; },
-      destroy: async (id: string) => { await new Promise((r) => setTimeout(r, 30)); log.push(`destroyed ${id}`); return {} as never; },
-      release: async () => { log.push('released'); },
+      create: async () => {
+        ac.abort(new Error('stopped'));
+        log.push('created');
+        return { id: 'sbx-1' } as never;
+      },
+      destroy: async (id: string) => {
+        await new Promise((r) => setTimeout(r, 30));
+        log.push(`destroyed ${id}`);
+        return {} as never;
+      },
+      release: async () => {
+        log.push('released');
+      },
     };
     await assert.rejects(acquireTaskSandbox(runtime, { id: 't1', signal: ac.signal }, { template: 'code-executor' }), /stopped/);
     log.push('caller told');
@@ -21,8 +31,14 @@ describe('task sandbox acquisition', () => {
     const ac = new AbortController();
     const runtime = {
       create: async () => ({ id: 'sbx-2' }) as never,
-      destroy: async () => { await new Promise((r) => setTimeout(r, 30)); log.push('destroyed'); return {} as never; },
-      release: async () => { log.push('recycled'); },
+      destroy: async () => {
+        await new Promise((r) => setTimeout(r, 30));
+        log.push('destroyed');
+        return {} as never;
+      },
+      release: async () => {
+        log.push('recycled');
+      },
     };
     const sb = await acquireTaskSandbox(runtime, { id: 't2', signal: ac.signal }, { template: 'code-executor' });
     ac.abort();

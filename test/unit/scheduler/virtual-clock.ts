@@ -1,7 +1,12 @@
 // A deterministic clock for scheduler simulations: timers fire in time order, microtasks settle between them.
 import type { Clock } from '../../../kernel/src/scheduler/types';
 
-interface Timer { at: number; seq: number; fn: () => void; dead: boolean }
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  dead: boolean;
+}
 
 export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -17,7 +22,11 @@ export class VirtualClock implements Clock {
   setTimer(ms: number, fn: () => void) {
     const tm: Timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, dead: false };
     this.timers.push(tm);
-    return { dispose: () => { tm.dead = true; } };
+    return {
+      dispose: () => {
+        tm.dead = true;
+      },
+    };
   }
 
   /** Fires every timer due by `until` (in order, settling promises after each), then sets the time to `until`. */
@@ -39,8 +48,14 @@ export class VirtualClock implements Clock {
   /** Resolves after `ms` of virtual time. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onAbort = () => { d.dispose(); reject(signal!.reason); };
-      const d = this.setTimer(ms, () => { signal?.removeEventListener('abort', onAbort); resolve(); });
+      const onAbort = () => {
+        d.dispose();
+        reject(signal!.reason);
+      };
+      const d = this.setTimer(ms, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

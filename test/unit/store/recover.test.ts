@@ -16,24 +16,50 @@ import { WorkflowStore } from '../../../kernel/src/workflow/store';
 const noEvents = { onEvent: () => ({ dispose() {} }) };
 
 /** Writes `n` more rows through the store's own class (so the files are exactly what the kernel writes). */
-interface Kind { name: 'workflow' | 'sessions'; open(stateDir: string): { write(from: number, n: number): void; count(): number; close(): void } }
+interface Kind {
+  name: 'workflow' | 'sessions';
+  open(stateDir: string): { write(from: number, n: number): void; count(): number; close(): void };
+}
 
 const KINDS: Kind[] = [
-  { name: 'workflow', open(dir) {
-    const s = new WorkflowStore(path.join(dir, 'workflow.db'));
-    return {
-      write: (from, n) => { for (let i = from; i < from + n; i++) {
-        s.append({ sessionId: `wf-${i}`, kind: 'create', mode: 'explore', from: null, to: 'editing', actor: 'person', at: 1_700_000_000_000 + i,
-          detail: { data: { watchedTests: [], exemption: null, debtUsedPct: 0, held: null as never }, note: 'x'.repeat(200) } });
-      } },
-      count: () => s.all().length, close: () => s.dispose() };
-  } },
-  { name: 'sessions', open(dir) {
-    const s = new SessionStore(dir, noEvents);
-    return {
-      write: (from, n) => { for (let i = from; i < from + n; i++) s.started({ taskId: `t-${i}`, prompt: `prompt ${i} ${'p'.repeat(200)}`, provider: 'replay', model: 'm' }); },
-      count: () => s.list(100_000).length, close: () => s.dispose() };
-  } },
+  {
+    name: 'workflow',
+    open(dir) {
+      const s = new WorkflowStore(path.join(dir, 'workflow.db'));
+      return {
+        write: (from, n) => {
+          for (let i = from; i < from + n; i++) {
+            s.append({
+              sessionId: `wf-${i}`,
+              kind: 'create',
+              mode: 'explore',
+              from: null,
+              to: 'editing',
+              actor: 'person',
+              at: 1_700_000_000_000 + i,
+              detail: { data: { watchedTests: [], exemption: null, debtUsedPct: 0, held: null as never }, note: 'x'.repeat(200) },
+            });
+          }
+        },
+        count: () => s.all().length,
+        close: () => s.dispose(),
+      };
+    },
+  },
+  {
+    name: 'sessions',
+    open(dir) {
+      const s = new SessionStore(dir, noEvents);
+      return {
+        write: (from, n) => {
+          for (let i = from; i < from + n; i++)
+            s.started({ taskId: `t-${i}`, prompt: `prompt ${i} ${'p'.repeat(200)}`, provider: 'replay', model: 'm' });
+        },
+        count: () => s.list(100_000).length,
+        close: () => s.dispose(),
+      };
+    },
+  },
 ];
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-store-'));
@@ -179,7 +205,12 @@ describe('store recovery (workflow.db, sessions.db)', function () {
     const { dir, file } = await seeded(KINDS[1]);
     damage(file, 'schema');
     const entries: AuditInput[] = [];
-    const audit = { append: async (i: AuditInput, o?: { sync?: boolean }) => { assert.equal(o?.sync, true); entries.push(i); } } as unknown as IAuditLog;
+    const audit = {
+      append: async (i: AuditInput, o?: { sync?: boolean }) => {
+        assert.equal(o?.sync, true);
+        entries.push(i);
+      },
+    } as unknown as IAuditLog;
     const warnings: string[] = [];
     const out = await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: (l) => warnings.push(l) });
     assert.equal(out.length, 1);
@@ -203,8 +234,15 @@ describe('store recovery (workflow.db, sessions.db)', function () {
     await checkKernelStores(dir, kernelStores(dir), { audit: () => undefined, warn: (l) => warnings.push(l) });
     assert.match(warnings.join('\n'), /1 store recovery report\(s\) not in the audit log yet/);
     const entries: AuditInput[] = [];
-    const audit = { append: async (i: AuditInput) => { entries.push(i); } } as unknown as IAuditLog;
+    const audit = {
+      append: async (i: AuditInput) => {
+        entries.push(i);
+      },
+    } as unknown as IAuditLog;
     assert.deepEqual(await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: () => {} }), []);
-    assert.deepEqual(entries.map((e) => [e.action, e.resource]), [['store.restored', 'workflow.db']]);
+    assert.deepEqual(
+      entries.map((e) => [e.action, e.resource]),
+      [['store.restored', 'workflow.db']],
+    );
   });
 });

@@ -38,7 +38,10 @@ describe('store snapshots and WAL upkeep', function () {
     const kept = listSnapshots(f);
     assert.equal(kept.length, SNAPSHOTS_KEPT);
     assert.equal(kept[0].at, 1_700_000_000_000 + (SNAPSHOTS_KEPT + 2) * 1000, 'newest first');
-    assert.deepEqual(fs.readdirSync(path.dirname(kept[0].file)).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(kept[0].file)).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('TRUNCATE checkpoints bring the WAL back to zero while the store stays open', () => {
@@ -60,7 +63,11 @@ describe('store snapshots and WAL upkeep', function () {
     for (let i = 0; i < 50; i++) ins.run('w'.repeat(2000));
     let busy = true;
     let now = Date.now();
-    const m = new StoreMaintenance([{ name: 'x', file: f, version: 1, tables: ['t'] }], { busy: () => busy, now: () => now, snapshotEveryMs: 3_600_000 });
+    const m = new StoreMaintenance([{ name: 'x', file: f, version: 1, tables: ['t'] }], {
+      busy: () => busy,
+      now: () => now,
+      snapshotEveryMs: 3_600_000,
+    });
     try {
       await m.tick();
       assert.equal(listSnapshots(f).length, 1);

@@ -17,7 +17,11 @@ import { machineHoldings } from '../../../cli/src/doctor/holdings';
 
 const noEvents = { onEvent: () => ({ dispose() {} }) };
 
-function setup(rows: number): { dir: string; io: { out: (l: string) => void; err: () => void; readStdin: () => Promise<string>; cwd: string; env: NodeJS.ProcessEnv }; lines: string[] } {
+function setup(rows: number): {
+  dir: string;
+  io: { out: (l: string) => void; err: () => void; readStdin: () => Promise<string>; cwd: string; env: NodeJS.ProcessEnv };
+  lines: string[];
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-state-'));
   const s = new SessionStore(dir, noEvents);
   for (let i = 0; i < rows; i++) s.started({ taskId: `t-${i}`, prompt: 'p', provider: 'replay', model: 'm' });
@@ -43,7 +47,10 @@ describe('airlock state', function () {
     assert.equal(await stateMain(['backup'], io, deps(true)), 0, 'an online backup works beside a running kernel');
     assert.equal(listSnapshots(path.join(dir, 'sessions.db')).length, 1);
     assert.equal(await stateMain(['check'], io, deps(true)), 0);
-    assert.ok(lines.some((l) => /^✔ sessions\s+sound; 1 snapshot/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^✔ sessions\s+sound; 1 snapshot/.test(l)),
+      lines.join('\n'),
+    );
     await assert.rejects(stateMain(['restore', 'sessions'], io, deps(true)), (e: { code?: string }) => e.code === 'STATE_KERNEL_RUNNING');
     await assert.rejects(stateMain(['restore', 'nope'], io, deps(false)), (e: { code?: string }) => e.code === 'CLI_USAGE');
   });
@@ -59,7 +66,10 @@ describe('airlock state', function () {
     db.pragma('user_version = 7');
     db.close();
     assert.equal(await stateMain(['check'], io, deps), 1);
-    assert.ok(lines.some((l) => l.startsWith('✘ sessions  schema: schema version 7')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('✘ sessions  schema: schema version 7')),
+      lines.join('\n'),
+    );
     assert.equal(await stateMain(['restore', 'sessions'], io, deps), 0);
     assert.match(lines.join('\n'), /restored sessions from .*; lost: every change after .*sessions 8 → 5/);
     const [report] = listReports(dir);
@@ -67,9 +77,20 @@ describe('airlock state', function () {
     assert.equal(report.recordedInAudit, false);
     assert.ok(report.movedTo && fs.existsSync(report.movedTo), 'the replaced file is kept');
     const entries: AuditInput[] = [];
-    const audit = { append: async (i: AuditInput) => { entries.push(i); } } as unknown as IAuditLog;
-    assert.deepEqual(await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: () => {} }), [], 'the restored store is sound');
-    assert.deepEqual(entries.map((e) => e.action), ['store.restored']);
+    const audit = {
+      append: async (i: AuditInput) => {
+        entries.push(i);
+      },
+    } as unknown as IAuditLog;
+    assert.deepEqual(
+      await checkKernelStores(dir, kernelStores(dir), { audit: () => audit, warn: () => {} }),
+      [],
+      'the restored store is sound',
+    );
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['store.restored'],
+    );
     assert.equal(listReports(dir)[0].recordedInAudit, true);
   });
 

@@ -7,7 +7,11 @@ const read = async (p: string) => files[p];
 
 describe('approval previews', () => {
   it('fs.write of an existing file is a diff of the changed lines, not the whole file', async () => {
-    const p = await approvalPreview('fs.write', JSON.stringify({ path: 'src/a.js', content: files['src/a.js']!.replace('two', 'TWO') }), read);
+    const p = await approvalPreview(
+      'fs.write',
+      JSON.stringify({ path: 'src/a.js', content: files['src/a.js']!.replace('two', 'TWO') }),
+      read,
+    );
     assert.equal(p?.kind, 'diff');
     if (p?.kind !== 'diff') return;
     assert.deepEqual([p.added, p.removed, p.newFile, p.truncated], [1, 1, false, false]);
@@ -32,7 +36,12 @@ describe('approval previews', () => {
 
   it('exec shows the parsed command, shell-quoted where needed, and its cwd', async () => {
     const c = await approvalPreview('exec', JSON.stringify({ argv: ['sh', '-c', "echo 'hi' && rm -rf x"], cwd: 'pkg' }), read);
-    assert.deepEqual(c, { kind: 'command', argv: ['sh', '-c', "echo 'hi' && rm -rf x"], line: `sh -c 'echo '\\''hi'\\'' && rm -rf x'`, cwd: 'pkg' });
+    assert.deepEqual(c, {
+      kind: 'command',
+      argv: ['sh', '-c', "echo 'hi' && rm -rf x"],
+      line: `sh -c 'echo '\\''hi'\\'' && rm -rf x'`,
+      cwd: 'pkg',
+    });
     assert.equal(shellLine(['node', '--test', 'a b']), "node --test 'a b'");
   });
 

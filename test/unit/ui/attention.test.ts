@@ -1,10 +1,17 @@
 // What needs the person, folded from chat ops: approvals (badge, notification, "waiting for you"), working, error.
 import * as assert from 'node:assert/strict';
 import type { ChatItem, ChatOp } from '../../../protocol/src/webview';
-import { applyAttention, attentionBadge, attentionStatus, emptyAttention, markErrorsSeen } from '../../../extension/src/attention/attentionModel';
+import {
+  applyAttention,
+  attentionBadge,
+  attentionStatus,
+  emptyAttention,
+  markErrorsSeen,
+} from '../../../extension/src/attention/attentionModel';
 
 const approval = (id: string, state: Extract<ChatItem, { type: 'approval' }>['state'], toolName = 'fs.write'): ChatOp => ({
-  type: 'upsert', item: { type: 'approval', id, taskId: 't1', callId: `c_${id}`, toolName, arguments: '{}', reason: 'strict mode asks', state },
+  type: 'upsert',
+  item: { type: 'approval', id, taskId: 't1', callId: `c_${id}`, toolName, arguments: '{}', reason: 'strict mode asks', state },
 });
 
 describe('attention', () => {
@@ -15,7 +22,11 @@ describe('attention', () => {
     applyAttention(a, 's1', [{ type: 'status', running: true, taskId: 't1' }]);
     assert.deepEqual(attentionStatus(a), { kind: 'working', text: 'Airlock: working…', tooltip: '1 task running' });
     const fresh = applyAttention(a, 's1', [approval('r1', 'pending'), approval('r2', 'pending', 'exec')]);
-    assert.deepEqual(fresh.map((p) => p.id), ['r1', 'r2'], 'each new approval is announced once');
+    assert.deepEqual(
+      fresh.map((p) => p.id),
+      ['r1', 'r2'],
+      'each new approval is announced once',
+    );
     assert.deepEqual(applyAttention(a, 's1', [approval('r1', 'pending')]), [], 'an update of the same card is not new');
     assert.equal(attentionStatus(a).text, 'Airlock: waiting for you');
     assert.match(attentionStatus(a).tooltip, /2 approvals pending \(fs\.write, exec\)/);
@@ -27,7 +38,10 @@ describe('attention', () => {
 
   it('shows an error until that session sends again', () => {
     const a = emptyAttention();
-    applyAttention(a, 's1', [{ type: 'status', running: false, taskId: null }, { type: 'upsert', item: { type: 'notice', id: 'n1', level: 'error', text: 'Task failed: model unreachable' } }]);
+    applyAttention(a, 's1', [
+      { type: 'status', running: false, taskId: null },
+      { type: 'upsert', item: { type: 'notice', id: 'n1', level: 'error', text: 'Task failed: model unreachable' } },
+    ]);
     assert.equal(attentionStatus(a).kind, 'error');
     assert.match(attentionStatus(a).tooltip, /model unreachable/);
     applyAttention(a, 's1', [{ type: 'status', running: true, taskId: 't2' }]);

@@ -9,8 +9,10 @@ describe('chat queue', () => {
   it('keeps messages in order, says each one is waiting, and empties', () => {
     const s = newSession('s', 'explore', 0);
     const ops = [...enqueue(s, 'first\nmore lines'), ...enqueue(s, 'second')];
-    assert.deepEqual(ops.map((o) => o.type === 'upsert' && o.item.type === 'notice' && o.item.text), [
-      'Queued: "first" runs when the current task ends (1 waiting).', 'Queued: "second" runs when the current task ends (2 waiting).']);
+    assert.deepEqual(
+      ops.map((o) => o.type === 'upsert' && o.item.type === 'notice' && o.item.text),
+      ['Queued: "first" runs when the current task ends (1 waiting).', 'Queued: "second" runs when the current task ends (2 waiting).'],
+    );
     assert.equal(dequeue(s), 'first\nmore lines');
     assert.equal(dequeue(s), 'second');
     assert.equal(s.queued, undefined);
@@ -31,9 +33,15 @@ describe('chat queue', () => {
 
   it('a refused message says why in the transcript and goes back to the composer', () => {
     const s = newSession('s', 'explore', 0);
-    const [op] = refuseMessage(s, 'read @.env', new AirlockError('POLICY_DENIED', '.env cannot be attached: secrets never reach the model', 'matched rule(s): secrets'));
+    const [op] = refuseMessage(
+      s,
+      'read @.env',
+      new AirlockError('POLICY_DENIED', '.env cannot be attached: secrets never reach the model', 'matched rule(s): secrets'),
+    );
     assert.equal(s.draft, 'read @.env');
-    assert.equal(op?.type === 'upsert' && op.item.type === 'notice' && op.item.text,
-      'Not sent: .env cannot be attached: secrets never reach the model (matched rule(s): secrets)');
+    assert.equal(
+      op?.type === 'upsert' && op.item.type === 'notice' && op.item.text,
+      'Not sent: .env cannot be attached: secrets never reach the model (matched rule(s): secrets)',
+    );
   });
 });

@@ -12,7 +12,13 @@ import type { CliIO } from '../../../cli/src/command';
 /** A kernel that answers task/rewind (or refuses it), recording what it was asked. */
 function kernel(answer: (p: TaskRewindParams) => TaskRewindResult) {
   const asked: TaskRewindParams[] = [];
-  const client = { request: async (m: string, p: TaskRewindParams) => { assert.equal(m, 'task/rewind'); asked.push(p); return answer(p); } };
+  const client = {
+    request: async (m: string, p: TaskRewindParams) => {
+      assert.equal(m, 'task/rewind');
+      asked.push(p);
+      return answer(p);
+    },
+  };
   return { asked, client: client as unknown as RpcClient };
 }
 
@@ -32,10 +38,18 @@ describe('chat rewind (extension)', () => {
     const s = threeTurns();
     const second = s.items.find((x) => x.type === 'user' && x.text === 'now test it')!;
     assert.equal(second.type === 'user' && second.taskId, 'task_2', 'the message knows the task it started');
-    const k = kernel((p) => ({ turns: p.tasks.map((taskId, i) => ({ taskId, setId: `ps_set${i}x`, outcome: i ? 'merged' : 'withdrawn' })) }));
+    const k = kernel((p) => ({
+      turns: p.tasks.map((taskId, i) => ({ taskId, setId: `ps_set${i}x`, outcome: i ? 'merged' : 'withdrawn' })),
+    }));
     await rewindSession(s, second.id, async () => k.client);
-    assert.deepEqual(k.asked.map((p) => p.tasks), [['task_2', 'task_3']]);
-    assert.deepEqual(conversation(s), [{ role: 'user', text: 'write mean()' }, { role: 'assistant', text: 'answer 1' }]);
+    assert.deepEqual(
+      k.asked.map((p) => p.tasks),
+      [['task_2', 'task_3']],
+    );
+    assert.deepEqual(conversation(s), [
+      { role: 'user', text: 'write mean()' },
+      { role: 'assistant', text: 'answer 1' },
+    ]);
     assert.equal(s.draft, 'now test it');
     assert.equal(s.taskId, null);
     const last = s.items[s.items.length - 1]!;
@@ -47,8 +61,13 @@ describe('chat rewind (extension)', () => {
     const s = threeTurns();
     const before = JSON.stringify(s);
     const first = s.items.find((x) => x.type === 'user')!;
-    const k = kernel(() => { throw new AirlockError('TASK_REWIND_RUNNING', 'still running'); });
-    await assert.rejects(rewindSession(s, first.id, async () => k.client), /still running/);
+    const k = kernel(() => {
+      throw new AirlockError('TASK_REWIND_RUNNING', 'still running');
+    });
+    await assert.rejects(
+      rewindSession(s, first.id, async () => k.client),
+      /still running/,
+    );
     assert.equal(JSON.stringify(s), before);
   });
 
@@ -56,27 +75,48 @@ describe('chat rewind (extension)', () => {
     const s = threeTurns();
     const k = kernel(() => ({ turns: [] }));
     const answer = s.items.find((x) => x.type === 'assistant')!;
-    await assert.rejects(rewindSession(s, answer.id, async () => k.client), (e: AirlockError) => e.code === 'CHAT_NO_MESSAGE');
+    await assert.rejects(
+      rewindSession(s, answer.id, async () => k.client),
+      (e: AirlockError) => e.code === 'CHAT_NO_MESSAGE',
+    );
     addUserMessage(s, 'more', 9);
     taskStarted(s, 'task_4');
-    await assert.rejects(rewindSession(s, s.items[0]!.id, async () => k.client), (e: AirlockError) => e.code === 'CHAT_BUSY');
+    await assert.rejects(
+      rewindSession(s, s.items[0]!.id, async () => k.client),
+      (e: AirlockError) => e.code === 'CHAT_BUSY',
+    );
     assert.equal(k.asked.length, 0);
   });
 });
 
 describe('airlock chat /rewind', () => {
-  const io = () => { const out: string[] = []; return { out, io: { out: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) } as unknown as CliIO }; };
+  const io = () => {
+    const out: string[] = [];
+    return { out, io: { out: (l: string) => out.push(l), err: (l: string) => out.push(`ERR ${l}`) } as unknown as CliIO };
+  };
   const turns = (): ChatTurn[] => [1, 2, 3].map((i) => ({ user: `prompt ${i}`, agent: `answer ${i}`, taskId: `task_${i}` }));
 
   it('lists the turns, keeps 1..N after the kernel withdrew the rest, and says what stays merged', async () => {
     const t = turns();
     const o = io();
-    const k = kernel((p) => ({ turns: p.tasks.map((taskId) => ({ taskId, setId: `ps_${taskId.slice(5)}abcd`, outcome: taskId === 'task_3' ? 'merged' : 'withdrawn' })) }));
+    const k = kernel((p) => ({
+      turns: p.tasks.map((taskId) => ({
+        taskId,
+        setId: `ps_${taskId.slice(5)}abcd`,
+        outcome: taskId === 'task_3' ? 'merged' : 'withdrawn',
+      })),
+    }));
     await rewindChat(k.client, o.io, t, undefined, false);
     assert.match(o.out.join('\n'), /1\. prompt 1 {2}\(task_1\)\n {2}2\. prompt 2/);
     await rewindChat(k.client, o.io, t, '1', false);
-    assert.deepEqual(k.asked.map((p) => p.tasks), [['task_2', 'task_3']]);
-    assert.deepEqual(t.map((x) => x.taskId), ['task_1']);
+    assert.deepEqual(
+      k.asked.map((p) => p.tasks),
+      [['task_2', 'task_3']],
+    );
+    assert.deepEqual(
+      t.map((x) => x.taskId),
+      ['task_1'],
+    );
     assert.match(o.out.join('\n'), /withdrawn from review: ps_2abcd;.*\n.*still in the workspace: ps_3abcd/);
   });
 

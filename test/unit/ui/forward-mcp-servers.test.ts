@@ -14,8 +14,14 @@ describe('VS Code forwarding MCP servers', () => {
   it('sends every server when each secret is in the environment', async () => {
     const r = await serversToSend(stored, { GH_TOKEN: 't' }, loadManaged([]));
     assert.ok('send' in r);
-    assert.deepEqual(r.send.map((s) => [s.name, s.env, s.http, s.url]), [['web', {}, { port: 3000, path: '/mcp' }, undefined],
-      ['gh', { GH_TOKEN: 't' }, undefined, undefined], ['far', {}, undefined, 'https://mcp.example.com/mcp']]);
+    assert.deepEqual(
+      r.send.map((s) => [s.name, s.env, s.http, s.url]),
+      [
+        ['web', {}, { port: 3000, path: '/mcp' }, undefined],
+        ['gh', { GH_TOKEN: 't' }, undefined, undefined],
+        ['far', {}, undefined, 'https://mcp.example.com/mcp'],
+      ],
+    );
   });
 
   it('sends nothing, and says why, when a secret is missing or managed settings refuse a server', async () => {

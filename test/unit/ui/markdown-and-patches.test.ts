@@ -7,7 +7,9 @@ import { hunkAnchorLines, parsePatchUriPath, proposedText } from '../../../exten
 
 describe('markdown rendering', () => {
   it('escapes raw HTML and drops non-http links', () => {
-    const html = renderMarkdown('hi <img src=x onerror=alert(1)> <script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://example.com)');
+    const html = renderMarkdown(
+      'hi <img src=x onerror=alert(1)> <script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://example.com)',
+    );
     assert.ok(!/<img|<script/i.test(html), html);
     assert.ok(!html.includes('href="javascript:'), html);
     assert.match(html, /<a href="https:\/\/example.com" rel="noopener noreferrer">ok<\/a>/);
@@ -36,7 +38,10 @@ describe('tool arguments', () => {
 
 describe('usage meter', () => {
   it('shows tokens and cost against the budget', () => {
-    assert.deepEqual(formatUsage({ totalTokens: 500, costUsd: 0.5, maxTokens: 1000, maxCostUsd: 2 }), { text: '500 / 1,000 tokens · $0.5000 / $2.00', ratio: 0.5 });
+    assert.deepEqual(formatUsage({ totalTokens: 500, costUsd: 0.5, maxTokens: 1000, maxCostUsd: 2 }), {
+      text: '500 / 1,000 tokens · $0.5000 / $2.00',
+      ratio: 0.5,
+    });
     assert.equal(formatUsage({ totalTokens: 5, costUsd: 0 }).ratio, null);
   });
 });

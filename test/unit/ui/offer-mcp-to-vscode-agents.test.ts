@@ -8,8 +8,13 @@ import { MCP_PROVIDER_ID, offerToVsCodeAgents, type McpDefinitionProvider, type 
 
 /** Stands in for vscode.McpStdioServerDefinition: keeps what it was constructed with. */
 class FakeStdioDefinition {
-  constructor(readonly label: string, readonly command: string, readonly args?: string[],
-    readonly env?: Record<string, string | number | null>, readonly version?: string) {}
+  constructor(
+    readonly label: string,
+    readonly command: string,
+    readonly args?: string[],
+    readonly env?: Record<string, string | number | null>,
+    readonly version?: string,
+  ) {}
 }
 
 function fakeHost(o: { api?: boolean; trusted?: boolean } = {}) {
@@ -17,11 +22,16 @@ function fakeHost(o: { api?: boolean; trusted?: boolean } = {}) {
   const settings = new Emitter<void>();
   const state = { trusted: o.trusted ?? true, enabled: true, runtime: 'auto', mode: undefined as string | undefined };
   const host: McpHost<FakeStdioDefinition> = {
-    register: o.api === false ? undefined : (id, provider) => {
-      const r = { id, provider, disposed: false };
-      registered.push(r);
-      return toDisposable(() => { r.disposed = true; });
-    },
+    register:
+      o.api === false
+        ? undefined
+        : (id, provider) => {
+            const r = { id, provider, disposed: false };
+            registered.push(r);
+            return toDisposable(() => {
+              r.disposed = true;
+            });
+          },
     StdioDefinition: o.api === false ? undefined : FakeStdioDefinition,
     isTrusted: () => state.trusted,
     enabled: () => state.enabled,
@@ -35,10 +45,18 @@ function fakeHost(o: { api?: boolean; trusted?: boolean } = {}) {
   return { host, registered, settings, state };
 }
 
-const log = { lines: [] as string[], info(l: string) { this.lines.push(l); }, warn(l: string) { this.lines.push(`warn ${l}`); } };
+const log = {
+  lines: [] as string[],
+  info(l: string) {
+    this.lines.push(l);
+  },
+  warn(l: string) {
+    this.lines.push(`warn ${l}`);
+  },
+};
 
-describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
-  it('registers the declared provider; its definition runs dist/mcp-serve.js with VS Code\'s runtime as Node on the folder', () => {
+describe("Airlock offered to VS Code's agents as an MCP server", () => {
+  it("registers the declared provider; its definition runs dist/mcp-serve.js with VS Code's runtime as Node on the folder", () => {
     const f = fakeHost();
     const d = offerToVsCodeAgents(f.host, '/work/project', log);
     assert.equal(f.registered.length, 1);
@@ -66,11 +84,21 @@ describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
     assert.deepEqual(def.env, { ELECTRON_RUN_AS_NODE: '1', AIRLOCK_RUNTIME: 'podman' });
     assert.deepEqual(def.args?.slice(1), ['--workspace', '/work/project', '--mode', 'explore']);
     f.state.mode = 'strict'; // the person chose strict: theirs
-    assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), ['--workspace', '/work/project', '--mode', 'strict']);
+    assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), [
+      '--workspace',
+      '/work/project',
+      '--mode',
+      'strict',
+    ]);
     // Unset or not a mode: explore, never strict's default (a session without tests would close without a patch set).
     for (const m of [undefined, 'yolo']) {
       f.state.mode = m;
-      assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), ['--workspace', '/work/project', '--mode', 'explore']);
+      assert.deepEqual(f.registered[0]!.provider.provideMcpServerDefinitions()[0]!.args?.slice(1), [
+        '--workspace',
+        '/work/project',
+        '--mode',
+        'explore',
+      ]);
     }
   });
 
@@ -97,7 +125,9 @@ describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
     offerToVsCodeAgents(f.host, '/work/project', log);
     const provider = f.registered[0]!.provider;
     let changes = 0;
-    provider.onDidChangeMcpServerDefinitions(() => { changes++; });
+    provider.onDidChangeMcpServerDefinitions(() => {
+      changes++;
+    });
     f.state.enabled = false;
     f.settings.fire();
     assert.equal(changes, 1);
@@ -110,7 +140,9 @@ describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
 
   it('a host that refuses the registration (an undeclared id, a proposal) is logged, not thrown into activation', () => {
     const f = fakeHost();
-    f.host.register = () => { throw new Error('provider airlock.mcpServer is not declared'); };
+    f.host.register = () => {
+      throw new Error('provider airlock.mcpServer is not declared');
+    };
     log.lines = [];
     assert.doesNotThrow(() => offerToVsCodeAgents(f.host, '/work/project', log));
     assert.match(log.lines.join('\n'), /warn could not offer[^]*not declared/);
@@ -118,9 +150,16 @@ describe('Airlock offered to VS Code\'s agents as an MCP server', () => {
 
   it('package.json declares the provider id and the setting (default on, user settings only)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pkg = require('../../../package.json') as { contributes: { mcpServerDefinitionProviders: { id: string }[];
-      configuration: { properties: Record<string, { default?: unknown; scope?: string }> } } };
-    assert.deepEqual(pkg.contributes.mcpServerDefinitionProviders.map((p) => p.id), [MCP_PROVIDER_ID]);
+    const pkg = require('../../../package.json') as {
+      contributes: {
+        mcpServerDefinitionProviders: { id: string }[];
+        configuration: { properties: Record<string, { default?: unknown; scope?: string }> };
+      };
+    };
+    assert.deepEqual(
+      pkg.contributes.mcpServerDefinitionProviders.map((p) => p.id),
+      [MCP_PROVIDER_ID],
+    );
     const setting = pkg.contributes.configuration.properties['airlock.mcp.offerToVsCodeAgents'];
     assert.equal(setting?.default, true);
     assert.equal(setting?.scope, 'machine');

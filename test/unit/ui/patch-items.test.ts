@@ -2,20 +2,62 @@
 import * as assert from 'node:assert/strict';
 import type { FilePatch, Hunk } from '../../../protocol/src/patches';
 import {
-  actionWords, binarySummary, fileDescription, fileKindIcon, fileState, hunkLensTitles, hunkState, mergeSides, setLabel, STATE_ICON,
+  actionWords,
+  binarySummary,
+  fileDescription,
+  fileKindIcon,
+  fileState,
+  hunkLensTitles,
+  hunkState,
+  mergeSides,
+  setLabel,
+  STATE_ICON,
 } from '../../../extension/src/review/patchItems';
 
 const H = (n: number, lines: string[], oldStart: number): Hunk => ({
-  id: `h_${String(n).padStart(16, '0')}`, oldStart, oldLines: lines.filter((l) => !l.startsWith('+')).length, newStart: oldStart,
-  newLines: lines.filter((l) => !l.startsWith('-')).length, lines,
+  id: `h_${String(n).padStart(16, '0')}`,
+  oldStart,
+  oldLines: lines.filter((l) => !l.startsWith('+')).length,
+  newStart: oldStart,
+  newLines: lines.filter((l) => !l.startsWith('-')).length,
+  lines,
 });
 const h1 = H(1, [' a', '-b', '+B', ' c'], 1);
 const h2 = H(2, [' x', '-y', '+Y', ' z'], 10);
 const sha = (c: string) => c.repeat(64);
-const modify: FilePatch = { type: 'modify', path: 'src/m.ts', baseHash: sha('a'), newHash: sha('b'), oldMode: 0o644, newMode: 0o644, hunks: [h1, h2], added: 2, removed: 2 };
-const del: FilePatch = { type: 'delete', path: 'old.txt', baseHash: sha('c'), oldMode: 0o644, hunks: [H(3, ['-bye', '-now'], 1)], removed: 2, symlink: false };
-const bin: FilePatch = { type: 'binary', path: 'logo.png', reason: 'binary', baseHash: sha('d'), newHash: '1a2b3c4d'.padEnd(64, 'e'), oldMode: 0o644, newMode: 0o644,
-  oldSize: 2048, size: 5 * 1024 * 1024, gitOld: 'f'.repeat(40), gitNew: '0'.repeat(40) };
+const modify: FilePatch = {
+  type: 'modify',
+  path: 'src/m.ts',
+  baseHash: sha('a'),
+  newHash: sha('b'),
+  oldMode: 0o644,
+  newMode: 0o644,
+  hunks: [h1, h2],
+  added: 2,
+  removed: 2,
+};
+const del: FilePatch = {
+  type: 'delete',
+  path: 'old.txt',
+  baseHash: sha('c'),
+  oldMode: 0o644,
+  hunks: [H(3, ['-bye', '-now'], 1)],
+  removed: 2,
+  symlink: false,
+};
+const bin: FilePatch = {
+  type: 'binary',
+  path: 'logo.png',
+  reason: 'binary',
+  baseHash: sha('d'),
+  newHash: '1a2b3c4d'.padEnd(64, 'e'),
+  oldMode: 0o644,
+  newMode: 0o644,
+  oldSize: 2048,
+  size: 5 * 1024 * 1024,
+  gitOld: 'f'.repeat(40),
+  gitNew: '0'.repeat(40),
+};
 const newBin: FilePatch = { ...bin, baseHash: null, oldSize: null, oldMode: null, gitOld: null, size: 300 };
 
 describe('Patches view items', () => {
@@ -31,7 +73,10 @@ describe('Patches view items', () => {
     assert.equal(hunkState({ ...conflicted, done: [h1.id] }, 'src/m.ts', h1.id), 'merged', 'merged wins: it is in the workspace');
     assert.equal(fileState(conflicted, modify), 'conflicted');
     assert.equal(fileState({ review, done: [h1.id], conflicts: [] }, modify), 'partial');
-    assert.equal(fileState({ review: { 'src/m.ts': { file: 'accept', hunks: {} } }, done: [h1.id, h2.id], conflicts: [] }, modify), 'merged');
+    assert.equal(
+      fileState({ review: { 'src/m.ts': { file: 'accept', hunks: {} } }, done: [h1.id, h2.id], conflicts: [] }, modify),
+      'merged',
+    );
     assert.equal(STATE_ICON.conflicted, 'warning');
   });
 
@@ -40,7 +85,10 @@ describe('Patches view items', () => {
     assert.equal(binarySummary(newBin as Extract<FilePatch, { type: 'binary' }>), 'binary · new, 300 B · sha256 1a2b3c4d');
     assert.deepEqual(actionWords(bin), { accept: 'replace', reject: 'keep' });
     const review = { 'logo.png': { file: 'accept' as const, hunks: {} } };
-    assert.equal(fileDescription(bin, fileState({ review, done: [], conflicts: [] }, bin)), 'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · accepted (replace)');
+    assert.equal(
+      fileDescription(bin, fileState({ review, done: [], conflicts: [] }, bin)),
+      'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · accepted (replace)',
+    );
     assert.equal(fileDescription(bin, 'rejected'), 'binary · 2.0 KiB → 5.0 MiB · sha256 1a2b3c4d · rejected (keep)');
     assert.equal(fileKindIcon(bin), 'file-binary');
   });
@@ -51,7 +99,10 @@ describe('Patches view items', () => {
     assert.equal(fileDescription(del, 'rejected'), 'deleted · −2 lines · rejected (keep)');
     assert.equal(fileKindIcon(del), 'trash');
     // add/delete carry one hunk standing for the file: its decision is the file's.
-    assert.equal(fileState({ review: { 'old.txt': { hunks: { [del.hunks[0]!.id]: 'accept' } } }, done: [], conflicts: [] }, del), 'accepted');
+    assert.equal(
+      fileState({ review: { 'old.txt': { hunks: { [del.hunks[0]!.id]: 'accept' } } }, done: [], conflicts: [] }, del),
+      'accepted',
+    );
     assert.equal(fileState({ review: { 'old.txt': { file: 'accept', hunks: {} } }, done: ['old.txt'], conflicts: [] }, del), 'merged');
     assert.equal(fileDescription(modify, 'partial'), '+2 −2 · partial');
     assert.equal(fileDescription(modify, 'rejected'), '+2 −2 · rejected');
@@ -70,7 +121,7 @@ describe('Patches view items', () => {
     assert.match(hunkLensTitles('conflicted').reject, /Drop/);
   });
 
-  it('builds the merge editor\'s base and proposed sides from the base text and the accepted hunks only', () => {
+  it("builds the merge editor's base and proposed sides from the base text and the accepted hunks only", () => {
     const baseText = ['a', 'b', 'c', '', '', '', '', '', '', 'x', 'y', 'z', ''].join('\n');
     const s = mergeSides(modify, new Set([h1.id]), baseText);
     assert.ok(!('reason' in s));

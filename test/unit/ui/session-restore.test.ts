@@ -10,9 +10,17 @@ import { ChatItem } from '../../../protocol/src/webview';
 /** VS Code's Memento contract over a Map that round-trips through JSON, as workspace storage does. */
 class JsonMemento implements vscode.Memento {
   private readonly data = new Map<string, string>();
-  keys(): readonly string[] { return [...this.data.keys()]; }
-  get<T>(key: string, fallback?: T): T | undefined { const v = this.data.get(key); return v === undefined ? fallback : JSON.parse(v) as T; }
-  async update(key: string, value: unknown): Promise<void> { if (value === undefined) this.data.delete(key); else this.data.set(key, JSON.stringify(value)); }
+  keys(): readonly string[] {
+    return [...this.data.keys()];
+  }
+  get<T>(key: string, fallback?: T): T | undefined {
+    const v = this.data.get(key);
+    return v === undefined ? fallback : (JSON.parse(v) as T);
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    if (value === undefined) this.data.delete(key);
+    else this.data.set(key, JSON.stringify(value));
+  }
 }
 
 const call = { id: 'c1', name: 'exec', arguments: '{"argv":["sh","-c","node --test"]}' };
@@ -52,8 +60,15 @@ describe('chat sessions across a reload', () => {
     const memento = new JsonMemento();
     await new SessionStore(memento).flush({ currentId: 's2', sessions: [s] });
     const items = new SessionStore(memento).load().sessions[0]!.items;
-    assert.deepEqual(items.filter((i) => i.type === 'notice').map((i) => i.type === 'notice' && i.text), ['Task cancelled.']);
-    assert.equal(items.find((i) => i.type === 'approval')?.type === 'approval' && (items.find((i) => i.type === 'approval') as { state: string }).state, 'expired');
+    assert.deepEqual(
+      items.filter((i) => i.type === 'notice').map((i) => i.type === 'notice' && i.text),
+      ['Task cancelled.'],
+    );
+    assert.equal(
+      items.find((i) => i.type === 'approval')?.type === 'approval' &&
+        (items.find((i) => i.type === 'approval') as { state: string }).state,
+      'expired',
+    );
   });
 
   it('an urgent save replaces a pending debounced one and writes the newest state at once', async () => {
@@ -72,7 +87,15 @@ describe('chat sessions across a reload', () => {
 describe('task/start from settings', () => {
   it('sends the replay file only for the replay provider (or no provider) and the base URL only for openai-compatible', () => {
     const base = { mode: 'strict' as const, replayFile: 'demo.jsonl', baseUrl: 'http://127.0.0.1:11434/v1' };
-    assert.deepEqual(taskStartParams('p', 'debug', { ...base, provider: 'replay' }), { prompt: 'p', mode: 'debug', provider: 'replay', model: undefined, baseUrl: undefined, budgets: undefined, replay: 'demo.jsonl' });
+    assert.deepEqual(taskStartParams('p', 'debug', { ...base, provider: 'replay' }), {
+      prompt: 'p',
+      mode: 'debug',
+      provider: 'replay',
+      model: undefined,
+      baseUrl: undefined,
+      budgets: undefined,
+      replay: 'demo.jsonl',
+    });
     assert.equal(taskStartParams('p', 'debug', { ...base }).replay, 'demo.jsonl');
     const anthropic = taskStartParams('p', 'explore', { ...base, provider: 'anthropic', model: 'claude-sonnet-4-0' });
     assert.equal(anthropic.replay, undefined);

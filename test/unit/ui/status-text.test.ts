@@ -13,11 +13,20 @@ describe('status bar text', () => {
   });
 
   it('says "sandbox images missing", not "ready", when an image is missing, with the build command in the tooltip', () => {
-    const checks = sandboxChecks({
-      'code-executor': { imageError: { code: 'SANDBOX_NO_IMAGE', message: 'no image built for template code-executor', hint: 'build it: sandbox-images.ts docker' },
-        pool: { target: 2, ready: 0, error: 'no image built for template code-executor' } },
-      'ai-provider': { image: 'img', pool: { target: 0, ready: 0 } },
-    }, true);
+    const checks = sandboxChecks(
+      {
+        'code-executor': {
+          imageError: {
+            code: 'SANDBOX_NO_IMAGE',
+            message: 'no image built for template code-executor',
+            hint: 'build it: sandbox-images.ts docker',
+          },
+          pool: { target: 2, ready: 0, error: 'no image built for template code-executor' },
+        },
+        'ai-provider': { image: 'img', pool: { target: 0, ready: 0 } },
+      },
+      true,
+    );
     const [icon, text, tip] = statusText(ready, checks);
     assert.equal(icon, '$(warning)');
     assert.equal(text, 'Airlock: sandbox images missing, warm pool failed');

@@ -4,8 +4,20 @@ import type { TaskInfo } from '../../../protocol/src/methods/tasks';
 import { describeTask, describeUse, stateWords, taskIcon } from '../../../extension/src/tasks/taskItems';
 
 const task = (over: Partial<TaskInfo>): TaskInfo => ({
-  id: 't1', title: 'add mean', priority: 10, state: 'done', deps: [], resources: {}, deadline: null, preemption: 'pause',
-  submittedAt: 0, startedAt: 1_000, finishedAt: 13_000, pausedBy: null, reason: null, ...over,
+  id: 't1',
+  title: 'add mean',
+  priority: 10,
+  state: 'done',
+  deps: [],
+  resources: {},
+  deadline: null,
+  preemption: 'pause',
+  submittedAt: 0,
+  startedAt: 1_000,
+  finishedAt: 13_000,
+  pausedBy: null,
+  reason: null,
+  ...over,
 });
 
 describe('Tasks view items', () => {
@@ -21,8 +33,10 @@ describe('Tasks view items', () => {
   it('names the outcome in the description, with the reason and how long it ran', () => {
     assert.equal(stateWords({ state: 'failed', outcome: 'budget-exceeded' }), 'budget exceeded');
     assert.equal(stateWords({ state: 'cancelled' }), 'stopped');
-    assert.equal(describeTask(task({ state: 'failed', outcome: 'budget-exceeded', reason: 'token budget of 1000 exceeded' })),
-      'budget exceeded · p10 · 12 s · token budget of 1000 exceeded');
+    assert.equal(
+      describeTask(task({ state: 'failed', outcome: 'budget-exceeded', reason: 'token budget of 1000 exceeded' })),
+      'budget exceeded · p10 · 12 s · token budget of 1000 exceeded',
+    );
     assert.equal(describeTask(task({ state: 'running', finishedAt: null }), 6_000), 'running · p10 · 5 s');
     assert.equal(describeUse({ sandboxes: 2, cpu: 4 }, { sandboxes: 1 }), 'sandboxes 1/2 · cpu 0/4');
   });

@@ -20,18 +20,38 @@ async function kernelWith(handlers: HandlerMap): Promise<{ client: () => Promise
 }
 
 async function rejection(p: Promise<unknown>): Promise<AirlockError> {
-  try { await p; } catch (err) { return AirlockError.from(err); }
+  try {
+    await p;
+  } catch (err) {
+    return AirlockError.from(err);
+  }
   assert.fail('expected a rejection');
 }
 
 const summary = {
-  id: 'ps_abcd', createdAt: 1, status: 'pending', source: 'overlay', files: 1, added: 2, removed: 0, blocked: 0, testsPassed: null, pendingHunks: 1,
+  id: 'ps_abcd',
+  createdAt: 1,
+  status: 'pending',
+  source: 'overlay',
+  files: 1,
+  added: 2,
+  removed: 0,
+  blocked: 0,
+  testsPassed: null,
+  pendingHunks: 1,
 } as const;
 
 describe('ReviewClient (typed review/* calls)', () => {
   it('returns what the kernel answers, after the client validated it', async () => {
     let asked: unknown;
-    const review = new ReviewClient(await kernelWith({ 'review/list': (p) => { asked = p; return { sets: [summary] }; } }));
+    const review = new ReviewClient(
+      await kernelWith({
+        'review/list': (p) => {
+          asked = p;
+          return { sets: [summary] };
+        },
+      }),
+    );
     assert.deepEqual(await review.list(), [summary]);
     assert.deepEqual(asked, { status: 'pending' });
   });
@@ -46,10 +66,14 @@ describe('ReviewClient (typed review/* calls)', () => {
   });
 
   it("keeps a kernel error's code and hint, and rejects a reply that does not match the method's schema", async () => {
-    const review = new ReviewClient(await kernelWith({
-      'review/show': () => { throw new AirlockError('PATCH_NOT_FOUND', 'no patch set ps_gone', 'it may have been merged'); },
-      'review/list': () => ({ sets: [{ id: 'not-a-set' }] }) as never,
-    }));
+    const review = new ReviewClient(
+      await kernelWith({
+        'review/show': () => {
+          throw new AirlockError('PATCH_NOT_FOUND', 'no patch set ps_gone', 'it may have been merged');
+        },
+        'review/list': () => ({ sets: [{ id: 'not-a-set' }] }) as never,
+      }),
+    );
     const e = await rejection(review.show('ps_gone'));
     assert.deepEqual([e.code, e.message, e.hint], ['PATCH_NOT_FOUND', 'no patch set ps_gone', 'it may have been merged']);
     assert.equal((await rejection(review.list())).code, ErrorCodes.BadResult);
@@ -78,8 +102,10 @@ describe('approval answers', () => {
 
 describe('viewErrorText', () => {
   it('gives message, code and hint on one line; no hint, no dash', () => {
-    assert.equal(viewErrorText(new AirlockError('RPC_TIMEOUT', 'tasks/list timed out after 15000 ms', 'the kernel may be stuck')),
-      'tasks/list timed out after 15000 ms (RPC_TIMEOUT) — the kernel may be stuck');
+    assert.equal(
+      viewErrorText(new AirlockError('RPC_TIMEOUT', 'tasks/list timed out after 15000 ms', 'the kernel may be stuck')),
+      'tasks/list timed out after 15000 ms (RPC_TIMEOUT) — the kernel may be stuck',
+    );
     assert.equal(viewErrorText(new AirlockError('X', 'plain')), 'plain (X)');
   });
 });

@@ -8,19 +8,27 @@ import { HeightIndex } from '../../../webview/src/shared/virtualRange';
 
 describe('HeightIndex (virtual list geometry)', () => {
   it('offsets, indexAt and range match a naive prefix sum for any heights and scroll position', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 50_000 }), fc.integer({ min: 1, max: 2000 }), (hs, scroll, viewport) => {
-      const idx = new HeightIndex(40);
-      idx.setLength(hs.length);
-      hs.forEach((h, i) => idx.set(i, h));
-      const prefix = [0];
-      for (const h of hs) prefix.push(prefix.at(-1)! + h);
-      assert.equal(idx.total(), prefix.at(-1));
-      for (let i = 0; i <= hs.length; i++) assert.equal(idx.offset(i), prefix[i]);
-      const { start, end } = idx.range(scroll, viewport, 0);
-      const top = Math.min(scroll, prefix.at(-1)! - 1);
-      assert.ok(prefix[start]! <= Math.max(0, top) && (start === hs.length - 1 || prefix[start + 1]! > Math.max(0, top)));
-      assert.ok(end === hs.length || prefix[end]! > scroll + viewport);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 0, max: 50_000 }),
+        fc.integer({ min: 1, max: 2000 }),
+        (hs, scroll, viewport) => {
+          const idx = new HeightIndex(40);
+          idx.setLength(hs.length);
+          hs.forEach((h, i) => idx.set(i, h));
+          const prefix = [0];
+          for (const h of hs) prefix.push(prefix.at(-1)! + h);
+          assert.equal(idx.total(), prefix.at(-1));
+          for (let i = 0; i <= hs.length; i++) assert.equal(idx.offset(i), prefix[i]);
+          const { start, end } = idx.range(scroll, viewport, 0);
+          const top = Math.min(scroll, prefix.at(-1)! - 1);
+          assert.ok(prefix[start]! <= Math.max(0, top) && (start === hs.length - 1 || prefix[start + 1]! > Math.max(0, top)));
+          assert.ok(end === hs.length || prefix[end]! > scroll + viewport);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('keeps offsets right when items are appended and re-measured (streaming chat)', () => {
@@ -36,7 +44,20 @@ describe('HeightIndex (virtual list geometry)', () => {
 });
 
 describe('AuditPageCache', () => {
-  const entry = (seq: number) => ({ seq, time: seq, session: null, subject: 's', action: 'a', resource: '', decision: null, ruleIds: [], payloadDigest: 'a'.repeat(64), payload: null, prevHash: '0'.repeat(64), hash: 'b'.repeat(64) });
+  const entry = (seq: number) => ({
+    seq,
+    time: seq,
+    session: null,
+    subject: 's',
+    action: 'a',
+    resource: '',
+    decision: null,
+    ruleIds: [],
+    payloadDigest: 'a'.repeat(64),
+    payload: null,
+    prevHash: '0'.repeat(64),
+    hash: 'b'.repeat(64),
+  });
 
   it('unfiltered: any row of 100,000 is one request away, by sequence number', () => {
     const c = new AuditPageCache();
@@ -58,7 +79,11 @@ describe('AuditPageCache', () => {
     const [r0] = c.want(0, 50);
     assert.equal(r0!.cursor, undefined);
     assert.deepEqual(c.want(0, 500), [], 'waits for the first page before asking for the next');
-    c.receive(r0!.requestId, Array.from({ length: PAGE_SIZE }, (_, i) => entry(9000 - i)), 8801);
+    c.receive(
+      r0!.requestId,
+      Array.from({ length: PAGE_SIZE }, (_, i) => entry(9000 - i)),
+      8801,
+    );
     assert.equal(c.rowCount(), PAGE_SIZE + 1);
     const [r1] = c.want(PAGE_SIZE - 10, PAGE_SIZE + 10);
     assert.equal(r1!.cursor, 8801);
@@ -75,13 +100,24 @@ describe('audit filter form and verification wording', () => {
   it('parses dates, drops empty fields and refuses nonsense', () => {
     const r = parseFilterForm({ action: ' patch.* ', session: '', since: '2025-01-31', until: '2025-02-01 12:00' });
     assert.ok(r.ok);
-    if (r.ok) { assert.equal(r.filter.action, 'patch.*'); assert.equal(r.filter.session, undefined); assert.equal(r.filter.since, Date.parse('2025-01-31')); }
+    if (r.ok) {
+      assert.equal(r.filter.action, 'patch.*');
+      assert.equal(r.filter.session, undefined);
+      assert.equal(r.filter.since, Date.parse('2025-01-31'));
+    }
     assert.equal(parseFilterForm({ since: 'yesterday-ish' }).ok, false);
     assert.equal(parseFilterForm({ since: '2025-02-02', until: '2025-02-01' }).ok, false);
   });
 
   it('says plainly whether the chain is intact, and escapes what the kernel reports', () => {
-    assert.match(describeVerification({ type: 'intact', entries: 3, firstSeq: 1, lastSeq: 3, headHash: 'c'.repeat(64), recovered: false, ms: 2 }, false, null), /Intact.*3 entries/);
+    assert.match(
+      describeVerification(
+        { type: 'intact', entries: 3, firstSeq: 1, lastSeq: 3, headHash: 'c'.repeat(64), recovered: false, ms: 2 },
+        false,
+        null,
+      ),
+      /Intact.*3 entries/,
+    );
     const t = describeVerification({ type: 'tampered', seq: 42, reason: 'hash-mismatch', message: '<b>edited</b>', ms: 1 }, false, null);
     assert.match(t, /Tampered.*entry #42.*hash-mismatch/);
     assert.ok(!t.includes('<b>'));

@@ -26,12 +26,21 @@ describe('airlock tasks / airlock mode', () => {
     workflow = new WorkflowService({ audit, dbPath: path.join(tempDir('wf-cli'), 'workflow.db') });
     const h: HandlerMap = { ...schedulerHandlers({ scheduler, audit: { writer: log } }), ...workflowHandlers({ workflow }) };
     // Params go through the protocol schemas exactly as the RPC server would validate them.
-    client = { request: async (m, p) => (h[m] as Handler<typeof m>)(methods[m][0].parse(p) as never, { signal: new AbortController().signal } as RequestContext) as never };
+    client = {
+      request: async (m, p) =>
+        (h[m] as Handler<typeof m>)(methods[m][0].parse(p) as never, { signal: new AbortController().signal } as RequestContext) as never,
+    };
   });
-  afterEach(() => { scheduler.dispose(); workflow.dispose(); });
+  afterEach(() => {
+    scheduler.dispose();
+    workflow.dispose();
+  });
 
   it('lists tasks with limits and use, and pauses/cancels by id', async () => {
-    scheduler.submit({ id: 'index', title: 'index the repo', priority: 3, resources: { cpu: 1, sandboxes: 1 } }, () => new Promise(() => {}));
+    scheduler.submit(
+      { id: 'index', title: 'index the repo', priority: 3, resources: { cpu: 1, sandboxes: 1 } },
+      () => new Promise(() => {}),
+    );
     scheduler.submit({ id: 'tests', title: 'run tests', priority: 1, deps: ['index'], resources: { cpu: 1 } }, async () => {});
     assert.equal(await tasksAction(client, 'list', [], io), 0);
     assert.equal(out[0], 'limits sandboxes=2,cpu=1  in use sandboxes=1,cpu=1');
@@ -52,7 +61,10 @@ describe('airlock tasks / airlock mode', () => {
     await modeAction(client, [], io);
     assert.deepEqual(out, ['chat-1  strict/spec  budget 0/2 pts used', '  next: red [failingTestSeen], green [tddExempt]']);
     out = [];
-    await assert.rejects(modeAction(client, ['chat-1', 'explore'], io), (e: AirlockError) => e.code === 'CLI_USAGE' && /--reason/.test(e.message));
+    await assert.rejects(
+      modeAction(client, ['chat-1', 'explore'], io),
+      (e: AirlockError) => e.code === 'CLI_USAGE' && /--reason/.test(e.message),
+    );
     await modeAction(client, ['chat-1', 'explore', '--reason', 'prototyping'], io);
     assert.equal(out[0], 'chat-1  explore/editing  budget 0/2 pts used');
     out = [];
@@ -61,7 +73,10 @@ describe('airlock tasks / airlock mode', () => {
     out = [];
     await modeAction(client, ['chat-1', '--json'], io);
     const j = JSON.parse(out.join('\n')) as { sessions: { id: string; mode: string }[]; history: unknown[] };
-    assert.deepEqual(j.sessions.map((x) => [x.id, x.mode]), [['chat-1', 'explore']]);
+    assert.deepEqual(
+      j.sessions.map((x) => [x.id, x.mode]),
+      [['chat-1', 'explore']],
+    );
     assert.equal(j.history.length, 2);
   });
 });

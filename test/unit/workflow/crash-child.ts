@@ -4,7 +4,11 @@ import { LocalTestRunner } from '../../../kernel/src/workflow/test-runner';
 import { testAudit } from './helpers';
 
 const [dbPath, projectDir] = process.argv.slice(2);
-const wf = new WorkflowService({ audit: testAudit().audit, dbPath, runner: new LocalTestRunner({ cwd: projectDir, command: [process.execPath, '--test', '--test-reporter=spec', 'calc.test.js'] }) });
+const wf = new WorkflowService({
+  audit: testAudit().audit,
+  dbPath,
+  runner: new LocalTestRunner({ cwd: projectDir, command: [process.execPath, '--test', '--test-reporter=spec', 'calc.test.js'] }),
+});
 const ids = new Set(wf.list().map((s) => s.id));
 if (!ids.has('fast')) wf.create('fast', 'explore');
 if (!ids.has('slow')) wf.create('slow', 'strict');

@@ -10,8 +10,11 @@ const probe = (p: Partial<ProjectProbe>) => ProjectProbe.parse({ files: [], ...p
 const kind = (p: Partial<ProjectProbe>) => detectTestCommand(probe(p))?.kind;
 
 describe('test runner detection', () => {
-  it('prefers package.json scripts.test, but not npm\'s placeholder', () => {
-    assert.deepEqual(detectTestCommand(probe({ files: ['package.json'], packageJson: JSON.stringify({ scripts: { test: 'jest' } }) }))?.argv, ['npm', 'test', '--silent']);
+  it("prefers package.json scripts.test, but not npm's placeholder", () => {
+    assert.deepEqual(
+      detectTestCommand(probe({ files: ['package.json'], packageJson: JSON.stringify({ scripts: { test: 'jest' } }) }))?.argv,
+      ['npm', 'test', '--silent'],
+    );
     const placeholder = JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } });
     assert.equal(kind({ files: ['package.json', 'a.test.js'], packageJson: placeholder }), 'node-test');
   });
@@ -23,7 +26,8 @@ describe('test runner detection', () => {
     assert.equal(kind({ files: ['pyproject.toml'], pyproject: '[tool.pytest.ini_options]\nx=1\n' }), 'pytest');
     assert.equal(kind({ files: ['setup.cfg'], setupCfg: '[tool:pytest]\n' }), 'pytest');
     assert.equal(kind({ files: ['tests'], testDir: ['test_calc.py'] }), 'pytest');
-    for (const f of ['calc.test.js', 'calc-test.mjs', 'calc_test.cjs', 'test.js', 'test-calc.js']) assert.equal(kind({ files: [f] }), 'node-test', f);
+    for (const f of ['calc.test.js', 'calc-test.mjs', 'calc_test.cjs', 'test.js', 'test-calc.js'])
+      assert.equal(kind({ files: [f] }), 'node-test', f);
     assert.equal(kind({ files: ['test'], testDir: ['calc.js'] }), 'node-test');
   });
 

@@ -23,27 +23,46 @@ describe('push events for the Tasks view', () => {
   let workflow: WorkflowService;
   beforeEach(async () => {
     // This test's own scheduler (one cpu) and workflow, connected to the client's events by the test itself.
-    k = await inProcessKernel({}, { replace: (s) => {
-      scheduler = new Scheduler({ limits: { cpu: 1 } });
-      workflow = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(s.config.stateDir, 'test-workflow.db') });
-      return { scheduler, workflow };
-    } });
+    k = await inProcessKernel(
+      {},
+      {
+        replace: (s) => {
+          scheduler = new Scheduler({ limits: { cpu: 1 } });
+          workflow = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(s.config.stateDir, 'test-workflow.db') });
+          return { scheduler, workflow };
+        },
+      },
+    );
   });
-  afterEach(() => { scheduler.dispose(); workflow.dispose(); k.dispose(); });
+  afterEach(() => {
+    scheduler.dispose();
+    workflow.dispose();
+    k.dispose();
+  });
 
   it('every task state change is pushed as tasks/changed, valid against its schema', async () => {
     const seen: TaskInfo[] = [];
     k.client.onEvent('tasks/changed', (t) => seen.push(t));
     const conn = connectEvents(k.services.events, scheduler, workflow);
     let finish!: () => void;
-    scheduler.submit({ id: 'a', title: 'first', priority: 1, resources: { cpu: 1 } }, () => new Promise<void>((r) => { finish = r; }));
+    scheduler.submit(
+      { id: 'a', title: 'first', priority: 1, resources: { cpu: 1 } },
+      () =>
+        new Promise<void>((r) => {
+          finish = r;
+        }),
+    );
     scheduler.submit({ id: 'b', priority: 2, resources: { cpu: 1 } }, async () => {});
     await k.client.request('tasks/pause', { id: 'b' });
     await k.client.request('tasks/resume', { id: 'b' });
     finish();
     await until(() => seen.some((t) => t.id === 'b' && t.state === 'done'));
     // The states each task went through, repeats folded.
-    const trail = (id: string) => seen.filter((t) => t.id === id).map((t) => t.state).filter((s, i, a) => s !== a[i - 1]);
+    const trail = (id: string) =>
+      seen
+        .filter((t) => t.id === id)
+        .map((t) => t.state)
+        .filter((s, i, a) => s !== a[i - 1]);
     assert.deepEqual(trail('a'), ['queued', 'running', 'done']);
     assert.deepEqual(trail('b'), ['queued', 'paused', 'queued', 'running', 'done']);
     for (const t of seen) events['tasks/changed'].parse(t);
@@ -57,7 +76,10 @@ describe('push events for the Tasks view', () => {
 
   it('workflow transitions, refusals and mode switches are pushed as workflow/changed', async () => {
     const seen: Array<{ kind: string; state: string }> = [];
-    k.client.onEvent('workflow/changed', (e) => { events['workflow/changed'].parse(e); seen.push({ kind: e.record.kind, state: e.session.state }); });
+    k.client.onEvent('workflow/changed', (e) => {
+      events['workflow/changed'].parse(e);
+      seen.push({ kind: e.record.kind, state: e.session.state });
+    });
     const conn = connectEvents(k.services.events, undefined, workflow);
     workflow.create('s1', 'explore');
     await k.client.request('workflow/transition', { sessionId: 's1', to: 'review' });
@@ -65,7 +87,10 @@ describe('push events for the Tasks view', () => {
     await k.client.request('workflow/setMode', { sessionId: 's1', mode: 'strict', reason: 'tighten' });
     await until(() => seen.length === 4);
     assert.deepEqual(seen, [
-      { kind: 'create', state: 'editing' }, { kind: 'transition', state: 'review' }, { kind: 'refused', state: 'review' }, { kind: 'mode', state: 'spec' },
+      { kind: 'create', state: 'editing' },
+      { kind: 'transition', state: 'review' },
+      { kind: 'refused', state: 'review' },
+      { kind: 'mode', state: 'spec' },
     ]);
     conn.dispose();
   });

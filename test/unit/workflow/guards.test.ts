@@ -18,21 +18,33 @@ describe('workflow guards with real test runs', function () {
     try {
       wf.create('s', 'strict');
       await assert.rejects(wf.transition('s', 'red', {}, 'agent', sig()), refusedBy('failingTestSeen', /no failing test.*1 passed/));
-      p.setTests([['adds', 'calc.add(1, 2) === 3'], ['subtracts', 'calc.sub(3, 1) === 2']]);
+      p.setTests([
+        ['adds', 'calc.add(1, 2) === 3'],
+        ['subtracts', 'calc.sub(3, 1) === 2'],
+      ]);
       const red = await wf.transition('s', 'red', {}, 'agent', sig());
       assert.deepEqual(red.watchedTests, ['calc > subtracts']);
       // Implementation attempted, but wrong.
       p.setImpl('exports.add = (a, b) => a + b;\nexports.sub = (a, b) => a + b;\n');
-      await assert.rejects(wf.transition('s', 'green', {}, 'agent', sig()), refusedBy('newTestsPass', /still not passing: calc > subtracts/));
+      await assert.rejects(
+        wf.transition('s', 'green', {}, 'agent', sig()),
+        refusedBy('newTestsPass', /still not passing: calc > subtracts/),
+      );
       // Deleting the failing test is not a way to green.
       p.setTests([['adds', 'calc.add(1, 2) === 3']]);
       await assert.rejects(wf.transition('s', 'green', {}, 'agent', sig()), refusedBy('newTestsPass', /gone from the run/));
-      p.setTests([['adds', 'calc.add(1, 2) === 3'], ['subtracts', 'calc.sub(3, 1) === 2']]);
+      p.setTests([
+        ['adds', 'calc.add(1, 2) === 3'],
+        ['subtracts', 'calc.sub(3, 1) === 2'],
+      ]);
       p.setImpl('exports.add = (a, b) => a + b;\nexports.sub = (a, b) => a - b;\n');
       const green = await wf.transition('s', 'green', {}, 'agent', sig());
       assert.deepEqual([green.state, green.watchedTests], ['green', []]);
       assert.equal((await wf.transition('s', 'review', {}, 'agent', sig())).state, 'review');
-      await assert.rejects(wf.transition('s', 'merged', { patchSetId: 'p1', coverage: { before: 90, after: 90 } }, 'person', sig()), refusedBy('patchApproved', /no review service/));
+      await assert.rejects(
+        wf.transition('s', 'merged', { patchSetId: 'p1', coverage: { before: 90, after: 90 } }, 'person', sig()),
+        refusedBy('patchApproved', /no review service/),
+      );
     } finally {
       wf.dispose();
       p.dispose();
@@ -52,9 +64,15 @@ describe('workflow guards with real test runs', function () {
       await wf.transition('d', 'fix', {}, 'agent', sig());
       p.setImpl('exports.add = (a, b) => a + b;\n');
       await wf.transition('d', 'verify', {}, 'agent', sig());
-      await assert.rejects(wf.transition('d', 'review', { addedLines: ['console.log(a) // AIRLOCK-INSTRUMENT'] }, 'agent', sig()), refusedBy('instrumentationRemoved', /1 instrumentation line/));
+      await assert.rejects(
+        wf.transition('d', 'review', { addedLines: ['console.log(a) // AIRLOCK-INSTRUMENT'] }, 'agent', sig()),
+        refusedBy('instrumentationRemoved', /1 instrumentation line/),
+      );
       await assert.rejects(wf.transition('d', 'review', {}, 'agent', sig()), refusedBy('instrumentationRemoved', /added lines are needed/));
-      assert.equal((await wf.transition('d', 'review', { addedLines: ['exports.add = (a, b) => a + b;'] }, 'agent', sig())).state, 'review');
+      assert.equal(
+        (await wf.transition('d', 'review', { addedLines: ['exports.add = (a, b) => a + b;'] }, 'agent', sig())).state,
+        'review',
+      );
     } finally {
       wf.dispose();
       p.dispose();
@@ -63,7 +81,15 @@ describe('workflow guards with real test runs', function () {
 
   it('a failing test runner fails the guard closed, with the reason', async () => {
     const p = new TempProject('node-test');
-    const wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db'), runner: { run: async () => { throw new AirlockError('RUNTIME_DOWN', 'engine gone'); } } });
+    const wf = new WorkflowService({
+      audit: testAudit().audit,
+      dbPath: path.join(tempDir('wf'), 'wf.db'),
+      runner: {
+        run: async () => {
+          throw new AirlockError('RUNTIME_DOWN', 'engine gone');
+        },
+      },
+    });
     try {
       wf.create('x', 'strict');
       await assert.rejects(wf.transition('x', 'red', {}, 'agent', sig()), refusedBy('failingTestSeen', /RUNTIME_DOWN: engine gone/));
@@ -81,12 +107,21 @@ describe('workflow guards with real test runs', function () {
 describe('workflow exemptions, debt budget and modes', () => {
   let wf: WorkflowService;
   beforeEach(() => {
-    wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(tempDir('wf'), 'wf.db'), approvals: { isApproved: async (id) => id === 'ok' }, debtLimitPct: 2 });
+    wf = new WorkflowService({
+      audit: testAudit().audit,
+      dbPath: path.join(tempDir('wf'), 'wf.db'),
+      approvals: { isApproved: async (id) => id === 'ok' },
+      debtLimitPct: 2,
+    });
   });
   afterEach(() => wf.dispose());
 
   it('exempts docs-only, config and generated changes, each recorded with its reason; code is not exempt', async () => {
-    const cases: Array<[string[], string]> = [[['README.md', 'docs/guide.md'], 'docs-only'], [['tsconfig.json', '.github/ci.yml'], 'config'], [['dist/bundle.js'], 'generated']];
+    const cases: Array<[string[], string]> = [
+      [['README.md', 'docs/guide.md'], 'docs-only'],
+      [['tsconfig.json', '.github/ci.yml'], 'config'],
+      [['dist/bundle.js'], 'generated'],
+    ];
     for (const [i, [files, kind]] of cases.entries()) {
       wf.create(`e${i}`, 'strict');
       const s = await wf.transition(`e${i}`, 'green', { changedFiles: files }, 'agent', sig());
@@ -94,12 +129,18 @@ describe('workflow exemptions, debt budget and modes', () => {
       assert.match((wf.history(`e${i}`, 1)[0].detail.notes as string[])[0], new RegExp(`tddExempt: exempt \\(${kind}\\)`));
     }
     wf.create('code', 'strict');
-    await assert.rejects(wf.transition('code', 'green', { changedFiles: ['README.md', 'src/a.ts'] }, 'agent', sig()), refusedBy('tddExempt', /needs a test first: src\/a.ts/));
+    await assert.rejects(
+      wf.transition('code', 'green', { changedFiles: ['README.md', 'src/a.ts'] }, 'agent', sig()),
+      refusedBy('tddExempt', /needs a test first: src\/a.ts/),
+    );
   });
 
   it('only a person can waive test-first, and the waiver reason is kept', async () => {
     wf.create('w', 'strict');
-    await assert.rejects(wf.transition('w', 'green', { waiver: { reason: 'prototype' } }, 'agent', sig()), refusedBy('tddExempt', /only a person/));
+    await assert.rejects(
+      wf.transition('w', 'green', { waiver: { reason: 'prototype' } }, 'agent', sig()),
+      refusedBy('tddExempt', /only a person/),
+    );
     const s = await wf.transition('w', 'green', { waiver: { reason: 'spike for a demo, tests follow in #12' } }, 'person', sig());
     assert.deepEqual(s.exemption, { kind: 'waiver', reason: 'spike for a demo, tests follow in #12' });
   });
@@ -113,14 +154,25 @@ describe('workflow exemptions, debt budget and modes', () => {
     await wf.transition('b', 'editing', {}, 'agent', sig());
     await wf.transition('b', 'review', {}, 'agent', sig());
     const over = { patchSetId: 'ok', coverage: { before: 78.5, after: 77 } };
-    await assert.rejects(wf.transition('b', 'merged', over, 'agent', sig()), refusedBy('withinDebtBudget', /drop 1.5 points \(78.5% -> 77%\); 0.5 of the 2-point budget is left/));
-    assert.deepEqual(wf.get('b').budget.held, { before: 78.5, after: 77, dropPct: 1.5, reason: 'coverage would drop 1.5 points (78.5% -> 77%); 0.5 of the 2-point budget is left' });
+    await assert.rejects(
+      wf.transition('b', 'merged', over, 'agent', sig()),
+      refusedBy('withinDebtBudget', /drop 1.5 points \(78.5% -> 77%\); 0.5 of the 2-point budget is left/),
+    );
+    assert.deepEqual(wf.get('b').budget.held, {
+      before: 78.5,
+      after: 77,
+      dropPct: 1.5,
+      reason: 'coverage would drop 1.5 points (78.5% -> 77%); 0.5 of the 2-point budget is left',
+    });
     await assert.rejects(wf.transition('b', 'merged', { ...over, acceptDebt: true }, 'agent', sig()), refusedBy('withinDebtBudget'));
     s = await wf.transition('b', 'merged', { ...over, acceptDebt: true }, 'person', sig());
     assert.deepEqual([s.state, s.budget.usedPct, s.budget.remainingPct, s.budget.held], ['merged', 3, 0, null]);
     await wf.transition('b', 'editing', {}, 'agent', sig());
     await wf.transition('b', 'review', {}, 'agent', sig());
-    await assert.rejects(wf.transition('b', 'merged', { patchSetId: 'ok' }, 'person', sig()), refusedBy('withinDebtBudget', /coverage numbers/));
+    await assert.rejects(
+      wf.transition('b', 'merged', { patchSetId: 'ok' }, 'person', sig()),
+      refusedBy('withinDebtBudget', /coverage numbers/),
+    );
   });
 
   it('mode switches: an agent may tighten but not loosen; every switch is recorded with its reason', async () => {

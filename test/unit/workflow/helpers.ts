@@ -31,10 +31,16 @@ export class TempProject {
   setTests(tests: Array<[string, string]>): void {
     const head = this.kind === 'mocha' ? '' : "const { describe, it } = require('node:test');\n";
     const body = tests.map(([n, e]) => `  it(${JSON.stringify(n)}, () => assert.ok(${e}));`).join('\n');
-    fs.writeFileSync(path.join(this.dir, 'calc.test.js'), `${head}const assert = require('node:assert');\nconst calc = require('./calc');\ndescribe('calc', () => {\n${body}\n});\n`);
+    fs.writeFileSync(
+      path.join(this.dir, 'calc.test.js'),
+      `${head}const assert = require('node:assert');\nconst calc = require('./calc');\ndescribe('calc', () => {\n${body}\n});\n`,
+    );
   }
   runner(): LocalTestRunner {
-    const command = this.kind === 'mocha' ? [process.execPath, MOCHA_BIN, 'calc.test.js'] : [process.execPath, '--test', '--test-reporter=spec', 'calc.test.js'];
+    const command =
+      this.kind === 'mocha'
+        ? [process.execPath, MOCHA_BIN, 'calc.test.js']
+        : [process.execPath, '--test', '--test-reporter=spec', 'calc.test.js'];
     return new LocalTestRunner({ cwd: this.dir, command, timeoutMs: 60_000 });
   }
   dispose(): void {

@@ -70,7 +70,10 @@ describe('workflow persistence', function () {
       const raw = new Database(db);
       raw.exec(sql);
       raw.close();
-      assert.throws(() => new WorkflowService({ audit: testAudit().audit, dbPath: db }), (e: AirlockError) => e.code === 'WORKFLOW_CHAIN_BROKEN' && msg.test(e.message));
+      assert.throws(
+        () => new WorkflowService({ audit: testAudit().audit, dbPath: db }),
+        (e: AirlockError) => e.code === 'WORKFLOW_CHAIN_BROKEN' && msg.test(e.message),
+      );
     });
   }
 
@@ -79,16 +82,26 @@ describe('workflow persistence', function () {
       const dir = tempDir('wf-crash');
       const db = path.join(dir, 'workflow.db');
       const p = new TempProject('node-test');
-      p.setTests([['adds', 'calc.add(1, 2) === 3'], ['subtracts', 'calc.sub(3, 1) === 2']]);
+      p.setTests([
+        ['adds', 'calc.add(1, 2) === 3'],
+        ['subtracts', 'calc.sub(3, 1) === 2'],
+      ]);
       try {
-        const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'crash-child.ts'), db, p.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'crash-child.ts'), db, p.dir], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         let err = '';
-        child.stderr.on('data', (b) => { err += b; });
+        child.stderr.on('data', (b) => {
+          err += b;
+        });
         await new Promise<void>((resolve, reject) => {
           child.stdout.on('data', (b) => {
             out += b;
-            if (out.split('\n').includes(when)) { child.kill('SIGKILL'); resolve(); }
+            if (out.split('\n').includes(when)) {
+              child.kill('SIGKILL');
+              resolve();
+            }
           });
           child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${err.slice(-500)}`)));
         });

@@ -9,19 +9,38 @@ import type { TestRunResult } from '../../../kernel/src/workflow/test-runner';
 import { ReplayRunner, TempProject, tempDir, testAudit } from './helpers';
 
 const FAILING_GUARDS: GuardName[] = ['failingTestSeen', 'reproducedFailing'];
-const GOOD: TransitionEvidence = { changedFiles: ['README.md'], hypothesis: 'off by one in sub', addedLines: ['return a - b;'], patchSetId: 'approved', coverage: { before: 80, after: 80 } };
+const GOOD: TransitionEvidence = {
+  changedFiles: ['README.md'],
+  hypothesis: 'off by one in sub',
+  addedLines: ['return a - b;'],
+  patchSetId: 'approved',
+  coverage: { before: 80, after: 80 },
+};
 
 /** Evidence and runner result under which exactly `guard` fails (every other guard of the rule passes). */
 function breaking(guard: GuardName, red: TestRunResult, green: TestRunResult): { evidence: TransitionEvidence; result: TestRunResult } {
   switch (guard) {
-    case 'failingTestSeen': case 'reproducedFailing': return { evidence: GOOD, result: green };
-    case 'newTestsPass': case 'reproPasses': case 'testsPass': return { evidence: GOOD, result: red };
-    case 'tddExempt': return { evidence: { ...GOOD, changedFiles: ['src/calc.ts'] }, result: green };
-    case 'hypothesisRecorded': return { evidence: { ...GOOD, hypothesis: undefined }, result: green };
-    case 'instrumentationRemoved': return { evidence: { ...GOOD, addedLines: [`console.log(x); // ${INSTRUMENT_MARKER}`] }, result: green };
-    case 'patchApproved': return { evidence: { ...GOOD, patchSetId: 'not-approved' }, result: green };
-    case 'withinDebtBudget': return { evidence: { ...GOOD, coverage: { before: 80, after: 70 } }, result: green };
-    default: { const never: never = guard; return never; }
+    case 'failingTestSeen':
+    case 'reproducedFailing':
+      return { evidence: GOOD, result: green };
+    case 'newTestsPass':
+    case 'reproPasses':
+    case 'testsPass':
+      return { evidence: GOOD, result: red };
+    case 'tddExempt':
+      return { evidence: { ...GOOD, changedFiles: ['src/calc.ts'] }, result: green };
+    case 'hypothesisRecorded':
+      return { evidence: { ...GOOD, hypothesis: undefined }, result: green };
+    case 'instrumentationRemoved':
+      return { evidence: { ...GOOD, addedLines: [`console.log(x); // ${INSTRUMENT_MARKER}`] }, result: green };
+    case 'patchApproved':
+      return { evidence: { ...GOOD, patchSetId: 'not-approved' }, result: green };
+    case 'withinDebtBudget':
+      return { evidence: { ...GOOD, coverage: { before: 80, after: 70 } }, result: green };
+    default: {
+      const never: never = guard;
+      return never;
+    }
   }
 }
 
@@ -32,7 +51,11 @@ function pathTo(mode: WorkflowMode, target: WorkflowState): TransitionRule[] {
   const queue: WorkflowState[] = [spec.initial];
   while (queue.length) {
     const s = queue.shift()!;
-    for (const r of spec.transitions) if (r.from === s && !prev.has(r.to)) { prev.set(r.to, r); queue.push(r.to); }
+    for (const r of spec.transitions)
+      if (r.from === s && !prev.has(r.to)) {
+        prev.set(r.to, r);
+        queue.push(r.to);
+      }
   }
   assert.ok(prev.has(target), `${mode}: ${target} is unreachable`);
   const out: TransitionRule[] = [];
@@ -52,13 +75,21 @@ describe('workflow state machine (model-based, from the table)', function () {
   before(async () => {
     // Real outputs: the same project with a failing and then a passing "subtracts" test.
     const p = new TempProject('mocha');
-    p.setTests([['adds', 'calc.add(1, 2) === 3'], ['subtracts', 'calc.sub(3, 1) === 2']]);
+    p.setTests([
+      ['adds', 'calc.add(1, 2) === 3'],
+      ['subtracts', 'calc.sub(3, 1) === 2'],
+    ]);
     red = await p.runner().run(AbortSignal.timeout(30_000));
     p.setImpl('exports.add = (a, b) => a + b;\nexports.sub = (a, b) => a - b;\n');
     green = await p.runner().run(AbortSignal.timeout(30_000));
     p.dispose();
     dir = tempDir('wf-model');
-    wf = new WorkflowService({ audit: testAudit().audit, dbPath: path.join(dir, 'workflow.db'), runner, approvals: { isApproved: async (id) => id === 'approved' } });
+    wf = new WorkflowService({
+      audit: testAudit().audit,
+      dbPath: path.join(dir, 'workflow.db'),
+      runner,
+      approvals: { isApproved: async (id) => id === 'approved' },
+    });
   });
   after(() => wf.dispose());
 
@@ -91,8 +122,11 @@ describe('workflow state machine (model-based, from the table)', function () {
               const id = await sessionAt(mode, from);
               const b = breaking(g, red, green);
               runner.next = b.result;
-              await assert.rejects(wf.transition(id, to, b.evidence, 'person', AbortSignal.timeout(10_000)), (e: AirlockError) =>
-                e.code === 'WORKFLOW_GUARD_FAILED' && (e.details as { guard: string }).guard === g && e.message.includes(g));
+              await assert.rejects(
+                wf.transition(id, to, b.evidence, 'person', AbortSignal.timeout(10_000)),
+                (e: AirlockError) =>
+                  e.code === 'WORKFLOW_GUARD_FAILED' && (e.details as { guard: string }).guard === g && e.message.includes(g),
+              );
               assert.equal(wf.get(id).state, from);
               const last = wf.history(id, 1)[0];
               assert.deepEqual([last.kind, last.detail.guard], ['refused', g]);
@@ -102,8 +136,12 @@ describe('workflow state machine (model-based, from the table)', function () {
           it(`${mode}: ${from} -> ${to} is illegal`, async () => {
             const id = await sessionAt(mode, from);
             const before = wf.get(id);
-            await assert.rejects(wf.transition(id, to, GOOD, 'person', AbortSignal.timeout(10_000)), (e: AirlockError) =>
-              e.code === 'WORKFLOW_ILLEGAL_TRANSITION' && e.hint === (before.next.length ? `from ${from} you may go to: ${before.next.map((x) => x.to).join(', ')}` : undefined));
+            await assert.rejects(
+              wf.transition(id, to, GOOD, 'person', AbortSignal.timeout(10_000)),
+              (e: AirlockError) =>
+                e.code === 'WORKFLOW_ILLEGAL_TRANSITION' &&
+                e.hint === (before.next.length ? `from ${from} you may go to: ${before.next.map((x) => x.to).join(', ')}` : undefined),
+            );
             assert.equal(wf.get(id).state, from);
             assert.equal(wf.history(id, 1)[0].kind, 'refused');
           });

@@ -12,9 +12,18 @@ const classify = fileClassifier(ExemptionPolicy.parse({}));
 describe('workflow task rules', () => {
   it('classifies test files, docs, config, generated files and implementation', () => {
     const cases: Array<[string, FileClass]> = [
-      ['test/median.test.js', 'test'], ['src/a.spec.ts', 'test'], ['pkg/x_test.go', 'test'], ['tests/test_x.py', 'test'], ['src/__tests__/a.js', 'test'],
-      ['README.md', 'docs-only'], ['docs/guide.txt', 'docs-only'], ['package.json', 'config'], ['.eslintrc', 'config'],
-      ['dist/app.min.js', 'generated'], ['src/stats.js', 'implementation'], ['lib/testing.js', 'implementation'],
+      ['test/median.test.js', 'test'],
+      ['src/a.spec.ts', 'test'],
+      ['pkg/x_test.go', 'test'],
+      ['tests/test_x.py', 'test'],
+      ['src/__tests__/a.js', 'test'],
+      ['README.md', 'docs-only'],
+      ['docs/guide.txt', 'docs-only'],
+      ['package.json', 'config'],
+      ['.eslintrc', 'config'],
+      ['dist/app.min.js', 'generated'],
+      ['src/stats.js', 'implementation'],
+      ['lib/testing.js', 'implementation'],
     ];
     for (const [p, c] of cases) assert.equal(classify(p), c, p);
   });
@@ -45,16 +54,35 @@ describe('workflow task rules', () => {
       for (const [from, to] of Object.entries(ON_TEST_RUN[mode])) assert.ok(findRule(mode, from as never, to!), `${mode} ${from} -> ${to}`);
       for (const [from, steps] of Object.entries(TO_REVIEW[mode])) {
         let at = from;
-        for (const to of steps!) { assert.ok(findRule(mode, at as never, to), `${mode} ${at} -> ${to}`); at = to; }
+        for (const to of steps!) {
+          assert.ok(findRule(mode, at as never, to), `${mode} ${at} -> ${to}`);
+          at = to;
+        }
         assert.equal(at, 'review', `${mode} from ${from} ends in review`);
       }
     }
   });
 
   it('recognises test commands (and not commands that merely mention tests)', () => {
-    for (const argv of [['npm', 'test'], ['npm', 'run', 'test'], ['node', '--test'], ['node', '--test', '--test-reporter=spec'], ['npx', 'mocha'], ['./node_modules/.bin/jest'], ['python3', '-m', 'pytest', '-q'], ['go', 'test', './...'], ['sh', '-c', 'cd x && npm test']]) {
+    for (const argv of [
+      ['npm', 'test'],
+      ['npm', 'run', 'test'],
+      ['node', '--test'],
+      ['node', '--test', '--test-reporter=spec'],
+      ['npx', 'mocha'],
+      ['./node_modules/.bin/jest'],
+      ['python3', '-m', 'pytest', '-q'],
+      ['go', 'test', './...'],
+      ['sh', '-c', 'cd x && npm test'],
+    ]) {
       assert.ok(isTestCommand(argv), argv.join(' '));
     }
-    for (const argv of [['cat', 'test/stats.test.js'], ['ls', 'test'], ['node', 'src/report.js'], ['grep', '-r', 'testing', '.']]) assert.ok(!isTestCommand(argv), argv.join(' '));
+    for (const argv of [
+      ['cat', 'test/stats.test.js'],
+      ['ls', 'test'],
+      ['node', 'src/report.js'],
+      ['grep', '-r', 'testing', '.'],
+    ])
+      assert.ok(!isTestCommand(argv), argv.join(' '));
   });
 });

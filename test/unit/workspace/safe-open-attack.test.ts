@@ -31,7 +31,11 @@ function swapper(root: string, rel: string, target: string): ChildProcess {
 /** Waits until the swapper has put the symlink in place at least once (it is really racing us). */
 async function swapping(p: string): Promise<void> {
   for (let i = 0; i < 2000; i++) {
-    try { if (fs.lstatSync(p).isSymbolicLink()) return; } catch { /* mid-swap */ }
+    try {
+      if (fs.lstatSync(p).isSymbolicLink()) return;
+    } catch {
+      /* mid-swap */
+    }
     await new Promise((r) => setTimeout(r, 1));
   }
   throw new Error('the swapper never swapped');
@@ -41,7 +45,12 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
   this.timeout(120_000);
   let base: string, root: string, secretDir: string;
   let child: ChildProcess | undefined;
-  const ctx = (workspace = root, extra: Partial<ToolContext> = {}): ToolContext => ({ workspace, taskId: 't', signal: new AbortController().signal, ...extra });
+  const ctx = (workspace = root, extra: Partial<ToolContext> = {}): ToolContext => ({
+    workspace,
+    taskId: 't',
+    signal: new AbortController().signal,
+    ...extra,
+  });
 
   beforeEach(() => {
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-attack-'));
@@ -67,7 +76,8 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
   it('fs.read of a file swapped thousands of times for a symlink to a secret never returns the secret', async () => {
     child = swapper(root, 'a/b/c/f.txt', path.join(secretDir, 'f.txt'));
     await swapping(path.join(root, 'a/b/c/f.txt'));
-    let ok = 0, leaked = 0;
+    let ok = 0,
+      leaked = 0;
     const refused = new Map<string, number>();
     for (let i = 0; i < 4000; i++) {
       try {
@@ -82,26 +92,37 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
     }
     assert.equal(leaked, 0, `${leaked} of 4000 reads returned the secret`);
     // Only "it is a symlink" (or, mid-rename, "missing"); both outcomes happened: the race was real.
-    assert.deepEqual([...refused.keys()].filter((c) => c !== 'FS_SYMLINK' && c !== 'FS_NOT_FOUND'), []);
+    assert.deepEqual(
+      [...refused.keys()].filter((c) => c !== 'FS_SYMLINK' && c !== 'FS_NOT_FOUND'),
+      [],
+    );
     assert.ok(ok > 0 && refused.size > 0, `ok ${ok}, refused ${JSON.stringify([...refused])}`);
   });
 
   it('fs.read and fs.exists with a parent directory swapped for a symlink never reach outside', async () => {
     child = swapper(root, 'a/b', path.join(secretDir, 'b'));
     await swapping(path.join(root, 'a/b'));
-    let symlinks = 0, leaked = 0;
+    let symlinks = 0,
+      leaked = 0;
     const codes = new Set<string>();
     for (let i = 0; i < 3000; i++) {
       try {
         const r = await fsRead.run({ path: 'a/b/c/f.txt' }, ctx());
         if (r.content.includes(SECRET)) leaked++;
-      } catch (err) { codes.add((err as { code: string }).code); }
+      } catch (err) {
+        codes.add((err as { code: string }).code);
+      }
       const e = JSON.parse((await fsExists.run({ path: 'a/b/c/f.txt' }, ctx())).content);
-      if (e.type === 'symlink') { symlinks++; assert.equal(e.path, 'a/b'); }
-      else assert.ok(e.exists === false || e.type === 'file');
+      if (e.type === 'symlink') {
+        symlinks++;
+        assert.equal(e.path, 'a/b');
+      } else assert.ok(e.exists === false || e.type === 'file');
     }
     assert.equal(leaked, 0, `${leaked} of 3000 reads returned the secret`);
-    assert.deepEqual([...codes].filter((c) => c !== 'FS_SYMLINK' && c !== 'FS_NOT_FOUND'), []);
+    assert.deepEqual(
+      [...codes].filter((c) => c !== 'FS_SYMLINK' && c !== 'FS_NOT_FOUND'),
+      [],
+    );
     assert.ok(symlinks > 0, 'fs.exists never saw the swapped-in symlink');
   });
 
@@ -117,7 +138,9 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
         (await searchGlob.run({ patterns: ['**'], maxResults: 10_000 }, ctx())).content,
         (await searchGrep.run({ pattern: 'NEEDLE', maxResults: 2000 }, ctx())).content,
         // The task-view path: grep on this thread over an OverlayTree (empty upper dir here).
-        JSON.stringify((await grep(new OverlayTree(root, path.join(base, 'no-upper')), { pattern: 'NEEDLE', maxResults: 2000 }, sig)).matches),
+        JSON.stringify(
+          (await grep(new OverlayTree(root, path.join(base, 'no-upper')), { pattern: 'NEEDLE', maxResults: 2000 }, sig)).matches,
+        ),
         JSON.stringify((await grep(root, { pattern: 'NEEDLE', maxResults: 2000 }, sig)).matches),
       ];
       leaked += outs.filter((o) => o.includes(SECRET)).length;
@@ -130,10 +153,19 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
     await swapping(path.join(root, 'a/b/c/f.txt'));
     let scanned = 0;
     for (let i = 0; i < 2000; i++) {
-      const msg: WorkerMessage = runTask({
-        search: 1, id: 0, root, query: { pattern: 'NEEDLE' }, limit: 100, demand: new Int32Array(new SharedArrayBuffer(4)),
-        control: new Int32Array(new SharedArrayBuffer(8)), task: { type: 'files', rel: 'a/b/c', names: ['f.txt', 'g.txt'] },
-      }, () => undefined);
+      const msg: WorkerMessage = runTask(
+        {
+          search: 1,
+          id: 0,
+          root,
+          query: { pattern: 'NEEDLE' },
+          limit: 100,
+          demand: new Int32Array(new SharedArrayBuffer(4)),
+          control: new Int32Array(new SharedArrayBuffer(8)),
+          task: { type: 'files', rel: 'a/b/c', names: ['f.txt', 'g.txt'] },
+        },
+        () => undefined,
+      );
       assert.ok(!JSON.stringify(msg).includes(SECRET), `task ${i} leaked the secret`);
       if (msg.type === 'done') scanned += msg.searched;
     }
@@ -150,14 +182,25 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
       fs.symlinkSync(path.join(secretDir, ...parts.slice(1, i + 1)) || secretDir, at);
       try {
         const rel = parts.join('/');
-        await assert.rejects(fsRead.run({ path: rel }, ctx()), (e: { code: string; message: string }) =>
-          e.code === 'FS_SYMLINK' && e.message.includes(`"${parts.slice(0, i + 1).join('/')}" is a symlink to "${secretDir}`) && !e.message.includes(SECRET));
+        await assert.rejects(
+          fsRead.run({ path: rel }, ctx()),
+          (e: { code: string; message: string }) =>
+            e.code === 'FS_SYMLINK' &&
+            e.message.includes(`"${parts.slice(0, i + 1).join('/')}" is a symlink to "${secretDir}`) &&
+            !e.message.includes(SECRET),
+        );
         const ex = JSON.parse((await fsExists.run({ path: rel }, ctx())).content);
         assert.equal(ex.type, 'symlink');
         assert.equal(ex.path, parts.slice(0, i + 1).join('/'));
         if (i < parts.length - 1) {
-          await assert.rejects(fsList.run({ path: parts.slice(0, i + 1).join('/'), recursive: true, maxEntries: 100 }, ctx()), /is a symlink/);
-          await assert.rejects(searchGrep.run({ pattern: 'NEEDLE', path: parts.slice(0, i + 1).join('/'), maxResults: 10 }, ctx()), /is a symlink/);
+          await assert.rejects(
+            fsList.run({ path: parts.slice(0, i + 1).join('/'), recursive: true, maxEntries: 100 }, ctx()),
+            /is a symlink/,
+          );
+          await assert.rejects(
+            searchGrep.run({ pattern: 'NEEDLE', path: parts.slice(0, i + 1).join('/'), maxResults: 10 }, ctx()),
+            /is a symlink/,
+          );
         }
         const all = (await searchGrep.run({ pattern: 'NEEDLE', maxResults: 100 }, ctx())).content;
         assert.ok(!all.includes(SECRET), all);
@@ -169,9 +212,20 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
   });
 
   it('".." components are folded lexically and refused above the root; absolute paths are refused', async () => {
-    for (const p of ['..', '../kernel-state/f.txt', 'a/../../kernel-state/f.txt', 'a/b/../../../kernel-state/f.txt', `${secretDir}/f.txt`, 'a/\0/f.txt']) {
+    for (const p of [
+      '..',
+      '../kernel-state/f.txt',
+      'a/../../kernel-state/f.txt',
+      'a/b/../../../kernel-state/f.txt',
+      `${secretDir}/f.txt`,
+      'a/\0/f.txt',
+    ]) {
       await assert.rejects(fsRead.run({ path: p }, ctx()), (e: { code: string }) => e.code === 'FS_PATH_OUTSIDE_WORKSPACE', p);
-      await assert.rejects(fsList.run({ path: p, recursive: false, maxEntries: 10 }, ctx()), (e: { code: string }) => e.code === 'FS_PATH_OUTSIDE_WORKSPACE', p);
+      await assert.rejects(
+        fsList.run({ path: p, recursive: false, maxEntries: 10 }, ctx()),
+        (e: { code: string }) => e.code === 'FS_PATH_OUTSIDE_WORKSPACE',
+        p,
+      );
     }
     assert.match((await fsRead.run({ path: 'a/b/../b/./c//f.txt' }, ctx())).content, /safe NEEDLE/);
     // `x/..` never looks at x: a symlink there changes nothing.
@@ -194,7 +248,11 @@ describe('native read path under attack (symlink swaps, fifos, devices, ..)', fu
         out.push((await searchGrep.run({ pattern: 'NEEDLE', maxResults: 100 }, ctx)).content);
         console.log(JSON.stringify(out));
       })();`;
-    const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', code], { timeout: 30_000, encoding: 'utf8', cwd: path.resolve(__dirname, '../../..') });
+    const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', code], {
+      timeout: 30_000,
+      encoding: 'utf8',
+      cwd: path.resolve(__dirname, '../../..'),
+    });
     assert.equal(r.signal, null, `the read blocked (killed by the deadline): ${r.stderr}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.deepEqual(out.slice(0, hasDev ? 2 : 1), hasDev ? ['FS_NOT_REGULAR', 'FS_NOT_REGULAR'] : ['FS_NOT_REGULAR']);

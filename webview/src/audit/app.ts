@@ -18,7 +18,10 @@ export class AuditApp {
   private selected = -1;
   private readonly el: Record<'verify' | 'verifyBtn' | 'count' | 'table' | 'details' | 'banner' | 'form', HTMLElement>;
 
-  constructor(root: HTMLElement, private readonly bridge: Bridge) {
+  constructor(
+    root: HTMLElement,
+    private readonly bridge: Bridge,
+  ) {
     const saved = bridge.getState();
     this.filter = saved.filter ?? {};
     root.innerHTML = `
@@ -34,11 +37,25 @@ export class AuditApp {
 <div id="count" class="count" role="status"></div>
 <section id="details" class="details" aria-label="Entry details" tabindex="-1"><p class="muted">Select an entry (arrow keys, Enter) to see its details.</p></section>`;
     const q = (id: string) => root.querySelector<HTMLElement>(`#${id}`)!;
-    this.el = { verify: q('verify'), verifyBtn: q('verifyBtn'), count: q('count'), table: q('table'), details: q('details'), banner: q('banner'), form: q('form') };
+    this.el = {
+      verify: q('verify'),
+      verifyBtn: q('verifyBtn'),
+      count: q('count'),
+      table: q('table'),
+      details: q('details'),
+      banner: q('banner'),
+      form: q('form'),
+    };
     this.list = new VirtualList<number>({
-      container: this.el.table, estimate: ROW_HEIGHT, overscanPx: ROW_HEIGHT * 30, key: (i) => String(i),
+      container: this.el.table,
+      estimate: ROW_HEIGHT,
+      overscanPx: ROW_HEIGHT * 30,
+      key: (i) => String(i),
       render: (i, row) => this.renderRow(i, row),
-      onScroll: (top) => { this.bridge.setState({ scrollTop: top }); this.fetchVisible(); },
+      onScroll: (top) => {
+        this.bridge.setState({ scrollTop: top });
+        this.fetchVisible();
+      },
     });
     this.wire();
   }
@@ -49,14 +66,25 @@ export class AuditApp {
       const values: Record<string, string> = {};
       for (const f of this.el.form.querySelectorAll<ValueEl>('vscode-textfield')) values[f.getAttribute('name')!] = f.value;
       const parsed = parseFilterForm(values);
-      if (!parsed.ok) { this.showBanner(parsed.error); return; }
+      if (!parsed.ok) {
+        this.showBanner(parsed.error);
+        return;
+      }
       this.showBanner(null);
       this.filter = parsed.filter;
       this.bridge.setState({ filter: this.filter, scrollTop: 0 });
       this.restart();
     };
-    this.el.form.addEventListener('submit', (e) => { e.preventDefault(); apply(); });
-    this.el.form.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') { e.preventDefault(); apply(); } });
+    this.el.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      apply();
+    });
+    this.el.form.addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key === 'Enter') {
+        e.preventDefault();
+        apply();
+      }
+    });
     this.el.form.querySelector('#apply')!.addEventListener('click', apply);
     this.el.form.querySelector('#clear')!.addEventListener('click', () => {
       for (const f of this.el.form.querySelectorAll<ValueEl>('vscode-textfield')) f.value = '';
@@ -84,7 +112,8 @@ export class AuditApp {
       case 'audit/stats':
         this.stats = m.stats;
         this.showBanner(m.unavailable);
-        if (m.stats) this.el.verify.innerHTML = `${m.stats.verification ? 'Last check: ' : ''}${describeVerification(m.stats.verification, false, m.stats)}`;
+        if (m.stats)
+          this.el.verify.innerHTML = `${m.stats.verification ? 'Last check: ' : ''}${describeVerification(m.stats.verification, false, m.stats)}`;
         else this.el.verify.textContent = m.unavailable ?? '';
         this.restart(this.bridge.getState().scrollTop);
         break;
@@ -101,13 +130,22 @@ export class AuditApp {
         this.el.verify.innerHTML = describeVerification(m.report, m.running, this.stats);
         if (!m.running) this.bridge.post({ type: 'audit/refresh' });
         break;
-      case 'audit/entry': this.renderDetails(m.entry); break;
+      case 'audit/entry':
+        this.renderDetails(m.entry);
+        break;
       case 'error':
         if (m.requestId !== undefined) this.cache.fail(m.requestId);
         this.showBanner(`${m.error.message}${m.error.hint ? ` — ${m.error.hint}` : ''}`);
         break;
-      case 'chat/snapshot': case 'chat/ops': case 'chat/insert': case 'chat/fileSuggestions': break;
-      default: { const never: never = m; return never; }
+      case 'chat/snapshot':
+      case 'chat/ops':
+      case 'chat/insert':
+      case 'chat/fileSuggestions':
+        break;
+      default: {
+        const never: never = m;
+        return never;
+      }
     }
   }
 
@@ -138,9 +176,26 @@ export class AuditApp {
     row.classList.toggle('selected', i === this.selected);
     row.setAttribute('aria-selected', String(i === this.selected));
     row.style.height = `${ROW_HEIGHT}px`;
-    if (!e) { row.innerHTML = `<span class="muted">${this.cache.done ? '' : 'loading…'}</span>`; return; }
-    const cells = [String(e.seq), new Date(e.time).toISOString().replace('T', ' ').slice(0, 23), e.session ?? '', e.subject, e.action, e.resource, e.decision ?? '', e.ruleIds.join(', ')];
-    row.innerHTML = cells.map((c, k) => `<span role="gridcell" class="c${k}${k === 6 ? ` d-${escapeHtml(c)}` : ''}" title="${escapeHtml(c)}">${escapeHtml(c)}</span>`).join('');
+    if (!e) {
+      row.innerHTML = `<span class="muted">${this.cache.done ? '' : 'loading…'}</span>`;
+      return;
+    }
+    const cells = [
+      String(e.seq),
+      new Date(e.time).toISOString().replace('T', ' ').slice(0, 23),
+      e.session ?? '',
+      e.subject,
+      e.action,
+      e.resource,
+      e.decision ?? '',
+      e.ruleIds.join(', '),
+    ];
+    row.innerHTML = cells
+      .map(
+        (c, k) =>
+          `<span role="gridcell" class="c${k}${k === 6 ? ` d-${escapeHtml(c)}` : ''}" title="${escapeHtml(c)}">${escapeHtml(c)}</span>`,
+      )
+      .join('');
   }
 
   private select(i: number): void {
@@ -148,24 +203,46 @@ export class AuditApp {
     this.selected = i;
     if (prev >= 0) this.list.update(prev, prev);
     this.list.update(i, i);
-    const top = i * ROW_HEIGHT, t = this.el.table;
+    const top = i * ROW_HEIGHT,
+      t = this.el.table;
     if (top < t.scrollTop) t.scrollTop = top;
     else if (top + ROW_HEIGHT > t.scrollTop + t.clientHeight) t.scrollTop = top + ROW_HEIGHT - t.clientHeight;
     const e = this.cache.row(i);
     t.setAttribute('aria-activedescendant', '');
-    if (e) { this.renderDetails(e); this.bridge.post({ type: 'audit/entry', seq: e.seq }); this.bridge.setState({ selectedSeq: e.seq }); }
+    if (e) {
+      this.renderDetails(e);
+      this.bridge.post({ type: 'audit/entry', seq: e.seq });
+      this.bridge.setState({ selectedSeq: e.seq });
+    }
   }
 
   private renderDetails(e: AuditEntry | null): void {
-    if (!e) { this.el.details.innerHTML = '<p class="muted">That entry is no longer in the log (pruned by retention?).</p>'; return; }
-    const rows: [string, string][] = [['Sequence', String(e.seq)], ['Time', new Date(e.time).toISOString()], ['Session', e.session ?? '—'], ['Subject', e.subject], ['Action', e.action], ['Resource', e.resource || '—'], ['Decision', e.decision ?? '—'], ['Rules', e.ruleIds.join(', ') || '—'], ['Payload digest', e.payloadDigest], ['Previous hash', e.prevHash], ['Hash', e.hash]];
+    if (!e) {
+      this.el.details.innerHTML = '<p class="muted">That entry is no longer in the log (pruned by retention?).</p>';
+      return;
+    }
+    const rows: [string, string][] = [
+      ['Sequence', String(e.seq)],
+      ['Time', new Date(e.time).toISOString()],
+      ['Session', e.session ?? '—'],
+      ['Subject', e.subject],
+      ['Action', e.action],
+      ['Resource', e.resource || '—'],
+      ['Decision', e.decision ?? '—'],
+      ['Rules', e.ruleIds.join(', ') || '—'],
+      ['Payload digest', e.payloadDigest],
+      ['Previous hash', e.prevHash],
+      ['Hash', e.hash],
+    ];
     this.el.details.innerHTML = `<h3>Entry #${e.seq}</h3><dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd class="mono">${escapeHtml(v)}</dd>`).join('')}</dl>
 <h4>Payload</h4><pre class="mono payload">${e.payload === null || e.payload === undefined ? 'not loaded or kept only as its digest' : escapeHtml(JSON.stringify(e.payload, null, 2))}</pre>`;
   }
 
   private updateCount(): void {
     const n = this.cache.rowCount();
-    this.el.count.textContent = this.cache.done ? `${n.toLocaleString('en-US')} entries` : `${(n - 1).toLocaleString('en-US')} matching entries loaded, more on scroll`;
+    this.el.count.textContent = this.cache.done
+      ? `${n.toLocaleString('en-US')} entries`
+      : `${(n - 1).toLocaleString('en-US')} matching entries loaded, more on scroll`;
   }
 
   private showBanner(text: string | null): void {

@@ -35,7 +35,9 @@ export class AuditPageCache {
     return n + (this.exhausted ? 0 : 1);
   }
 
-  get done(): boolean { return this.mode.type === 'indexed' || this.exhausted; }
+  get done(): boolean {
+    return this.mode.type === 'indexed' || this.exhausted;
+  }
 
   row(i: number): AuditEntry | undefined {
     return this.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
@@ -44,7 +46,8 @@ export class AuditPageCache {
   /** Requests needed to show rows [start, end); each page is asked for once. */
   want(start: number, end: number): AuditQueryRequest[] {
     const out: AuditQueryRequest[] = [];
-    const first = Math.floor(start / PAGE_SIZE), last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
+    const first = Math.floor(start / PAGE_SIZE),
+      last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
     for (let p = first; p <= last; p++) {
       if (this.pages.has(p) || [...this.inflight.values()].includes(p)) continue;
       if (this.mode.type === 'indexed') {

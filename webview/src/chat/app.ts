@@ -21,7 +21,10 @@ export class ChatApp {
   /** The first-run form on screen (re-rendered only when the host's state changes, so typing is not lost). */
   private setup?: ChatSetup;
   private setupKey = '';
-  private readonly el: Record<'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log' | 'setup', HTMLElement>;
+  private readonly el: Record<
+    'sessions' | 'mode' | 'meter' | 'meterBar' | 'input' | 'send' | 'stop' | 'retry' | 'newSession' | 'banner' | 'live' | 'log' | 'setup',
+    HTMLElement
+  >;
   private readonly mentions: MentionList;
   /** Images waiting to go with the next message. */
   private pending: Pending[] = [];
@@ -30,7 +33,10 @@ export class ChatApp {
   /** Called after the DOM reflects a host message (the bench measures delta → paint with it). */
   onRendered?: () => void;
 
-  constructor(root: HTMLElement, private readonly bridge: Bridge) {
+  constructor(
+    root: HTMLElement,
+    private readonly bridge: Bridge,
+  ) {
     root.innerHTML = `
 <header class="chat-header">
   <vscode-single-select id="sessions" aria-label="Session history" class="grow"></vscode-single-select>
@@ -62,12 +68,31 @@ export class ChatApp {
 </footer>`;
     const q = (id: string) => root.querySelector<HTMLElement>(`#${id}`)!;
     this.images = q('images');
-    this.mentions = new MentionList(q('input') as ValueEl, q('mentions'), (requestId, query) => this.bridge.post({ type: 'chat/completeFile', requestId, query }));
+    this.mentions = new MentionList(q('input') as ValueEl, q('mentions'), (requestId, query) =>
+      this.bridge.post({ type: 'chat/completeFile', requestId, query }),
+    );
     this.composerNote = q('composerNote');
-    this.el = { sessions: q('sessions'), mode: q('mode'), meter: q('meter'), meterBar: q('meterBar'), input: q('input'), send: q('send'), stop: q('stop'), retry: q('retry'), newSession: q('newSession'), banner: q('banner'), live: q('live'), log: q('log'), setup: q('setup') };
+    this.el = {
+      sessions: q('sessions'),
+      mode: q('mode'),
+      meter: q('meter'),
+      meterBar: q('meterBar'),
+      input: q('input'),
+      send: q('send'),
+      stop: q('stop'),
+      retry: q('retry'),
+      newSession: q('newSession'),
+      banner: q('banner'),
+      live: q('live'),
+      log: q('log'),
+      setup: q('setup'),
+    };
     const saved = bridge.getState();
     this.list = new VirtualList<ChatItem>({
-      container: this.el.log, estimate: 64, key: (x) => x.id, stickToBottom: true,
+      container: this.el.log,
+      estimate: 64,
+      key: (x) => x.id,
+      stickToBottom: true,
       render: (item, row) => renderItem(item, row, this.approvals),
       onScroll: (top, atBottom) => this.bridge.setState({ scrollTop: top, stickToBottom: atBottom }),
     });
@@ -115,17 +140,29 @@ export class ChatApp {
     input.addEventListener('input', () => {
       if (this.draftTimer) clearTimeout(this.draftTimer);
       const sessionId = this.sessionId;
-      this.draftTimer = setTimeout(() => { this.draftTimer = undefined; this.bridge.post({ type: 'chat/draft', sessionId, text: input.value }); }, 300);
+      this.draftTimer = setTimeout(() => {
+        this.draftTimer = undefined;
+        this.bridge.post({ type: 'chat/draft', sessionId, text: input.value });
+      }, 300);
     });
     input.addEventListener('input', () => this.mentions.onInput());
     input.addEventListener('keydown', (e: KeyboardEvent) => {
       if (this.mentions.onKey(e)) return;
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        send();
+      }
     });
     input.addEventListener('blur', () => setTimeout(() => this.mentions.close(), 150));
     document.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && this.store.running) { e.preventDefault(); this.bridge.post({ type: 'chat/stop' }); }
-      if (e.key.toLowerCase() === 'n' && e.ctrlKey && e.altKey) { e.preventDefault(); this.bridge.post({ type: 'chat/new' }); }
+      if (e.key === 'Escape' && this.store.running) {
+        e.preventDefault();
+        this.bridge.post({ type: 'chat/stop' });
+      }
+      if (e.key.toLowerCase() === 'n' && e.ctrlKey && e.altKey) {
+        e.preventDefault();
+        this.bridge.post({ type: 'chat/new' });
+      }
     });
     this.el.send.addEventListener('click', send);
     root.querySelector('#addFile')!.addEventListener('click', () => this.bridge.post({ type: 'chat/pickFile' }));
@@ -133,10 +170,16 @@ export class ChatApp {
     root.querySelector('#addProblems')!.addEventListener('click', () => this.insert('#problems '));
     const file = root.querySelector<HTMLInputElement>('#imageFile')!;
     root.querySelector('#addImage')!.addEventListener('click', () => file.click());
-    file.addEventListener('change', () => { void this.attachImages([...(file.files ?? [])]); file.value = ''; });
+    file.addEventListener('change', () => {
+      void this.attachImages([...(file.files ?? [])]);
+      file.value = '';
+    });
     input.addEventListener('paste', (e: ClipboardEvent) => {
       const files = [...(e.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
-      if (files.length) { e.preventDefault(); void this.attachImages(files); }
+      if (files.length) {
+        e.preventDefault();
+        void this.attachImages(files);
+      }
     });
     this.images.addEventListener('click', (e) => {
       const i = (e.target as HTMLElement).closest<HTMLElement>('[data-remove-image]')?.dataset.removeImage;
@@ -155,7 +198,9 @@ export class ChatApp {
       const id = (this.el.sessions as ValueEl).value;
       if (id && id !== this.sessionId) this.bridge.post({ type: 'chat/openSession', sessionId: id });
     });
-    this.el.setup.addEventListener('change', () => { if (this.setup) syncSetup(this.el.setup, this.setup); });
+    this.el.setup.addEventListener('change', () => {
+      if (this.setup) syncSetup(this.el.setup, this.setup);
+    });
     this.el.setup.addEventListener('click', (e) => {
       const id = (e.target as HTMLElement).closest<HTMLElement>('vscode-button')?.id;
       if (id === 'setup-try') this.bridge.post({ type: 'chat/tryRecorded' });
@@ -189,7 +234,9 @@ export class ChatApp {
 
   handle(m: HostToWebview): void {
     switch (m.type) {
-      case 'chat/snapshot': this.snapshot(m.snapshot); break;
+      case 'chat/snapshot':
+        this.snapshot(m.snapshot);
+        break;
       case 'chat/ops': {
         if (m.sessionId !== this.sessionId) return;
         const r = this.store.apply(m.ops);
@@ -201,13 +248,24 @@ export class ChatApp {
         for (const op of m.ops) this.announce(op.type === 'upsert' ? op.item : undefined);
         break;
       }
-      case 'chat/insert': this.insert(m.text); break;
-      case 'chat/fileSuggestions': this.mentions.show(m.requestId, m.paths); break;
+      case 'chat/insert':
+        this.insert(m.text);
+        break;
+      case 'chat/fileSuggestions':
+        this.mentions.show(m.requestId, m.paths);
+        break;
       case 'error':
         this.say(`${m.error.message}${m.error.hint ? ` (${m.error.hint})` : ''}`, true);
         break;
-      case 'audit/stats': case 'audit/page': case 'audit/verification': case 'audit/entry': break;
-      default: { const never: never = m; return never; }
+      case 'audit/stats':
+      case 'audit/page':
+      case 'audit/verification':
+      case 'audit/entry':
+        break;
+      default: {
+        const never: never = m;
+        return never;
+      }
     }
     this.onRendered?.();
   }
@@ -222,7 +280,12 @@ export class ChatApp {
     if (switched || rewound || (!input.value && s.draft)) input.value = s.draft ?? '';
     this.approvals = s.approvals;
     this.store.reset(s);
-    this.el.sessions.innerHTML = s.sessions.map((x) => `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`).join('');
+    this.el.sessions.innerHTML = s.sessions
+      .map(
+        (x) =>
+          `<vscode-option value="${escapeHtml(x.id)}"${x.id === s.sessionId ? ' selected' : ''}>${escapeHtml(x.title)} (${x.items})</vscode-option>`,
+      )
+      .join('');
     (this.el.sessions as ValueEl).value = s.sessionId;
     this.el.sessions.title = `Session: ${s.title}`;
     this.list.setItems(this.store.items);

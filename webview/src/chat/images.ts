@@ -2,7 +2,9 @@
 import { base64Bytes, type ImageInput, ImageMediaType, MAX_IMAGE_BYTES, MAX_IMAGES, MAX_IMAGES_BYTES } from '../../../protocol/src/agent';
 import { escapeHtml } from '../shared/markdown';
 
-export interface Pending extends ImageInput { name: string }
+export interface Pending extends ImageInput {
+  name: string;
+}
 
 const kb = (n: number) => `${Math.ceil(n / 1024)} KB`;
 
@@ -31,6 +33,11 @@ export async function addImages(pending: Pending[], files: Iterable<File>): Prom
 
 export function renderImages(el: HTMLElement, pending: readonly Pending[]): void {
   el.hidden = pending.length === 0;
-  el.innerHTML = pending.map((p, i) => `<span class="chip image-chip">${escapeHtml(p.name)} (${kb(base64Bytes(p.data))})`
-    + `<button class="chip-remove" data-remove-image="${i}" aria-label="Remove the image ${escapeHtml(p.name)}" title="Remove">×</button></span>`).join(' ');
+  el.innerHTML = pending
+    .map(
+      (p, i) =>
+        `<span class="chip image-chip">${escapeHtml(p.name)} (${kb(base64Bytes(p.data))})` +
+        `<button class="chip-remove" data-remove-image="${i}" aria-label="Remove the image ${escapeHtml(p.name)}" title="Remove">×</button></span>`,
+    )
+    .join(' ');
 }

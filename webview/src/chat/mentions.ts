@@ -10,14 +10,23 @@ export class MentionList {
   private requestId = 0;
   private timer?: ReturnType<typeof setTimeout>;
 
-  constructor(private readonly input: Composer, private readonly el: HTMLElement, private readonly ask: (requestId: number, query: string) => void) {
+  constructor(
+    private readonly input: Composer,
+    private readonly el: HTMLElement,
+    private readonly ask: (requestId: number, query: string) => void,
+  ) {
     el.addEventListener('mousedown', (e) => {
       const i = (e.target as HTMLElement).closest<HTMLElement>('[data-index]')?.dataset.index;
-      if (i !== undefined) { e.preventDefault(); this.take(Number(i)); }
+      if (i !== undefined) {
+        e.preventDefault();
+        this.take(Number(i));
+      }
     });
   }
 
-  get open(): boolean { return !this.el.hidden; }
+  get open(): boolean {
+    return !this.el.hidden;
+  }
 
   /** The `@query` ending at the caret, if any. */
   private query(): { start: number; end: number; text: string } | undefined {
@@ -31,7 +40,10 @@ export class MentionList {
   onInput(): void {
     if (this.timer) clearTimeout(this.timer);
     const q = this.query();
-    if (!q) { this.close(); return; }
+    if (!q) {
+      this.close();
+      return;
+    }
     this.timer = setTimeout(() => this.ask(++this.requestId, q.text), 120);
   }
 
@@ -81,8 +93,13 @@ export class MentionList {
 
   private render(): void {
     this.el.hidden = this.paths.length === 0;
-    this.el.innerHTML = this.paths.map((p, i) => `<div role="option" id="mention-${i}" data-index="${i}" class="mention${i === this.active ? ' active' : ''}"`
-      + ` aria-selected="${i === this.active}">@${escapeHtml(p)}</div>`).join('');
+    this.el.innerHTML = this.paths
+      .map(
+        (p, i) =>
+          `<div role="option" id="mention-${i}" data-index="${i}" class="mention${i === this.active ? ' active' : ''}"` +
+          ` aria-selected="${i === this.active}">@${escapeHtml(p)}</div>`,
+      )
+      .join('');
     this.input.setAttribute('aria-activedescendant', this.paths.length ? `mention-${this.active}` : '');
   }
 }

@@ -22,25 +22,48 @@ export class ChatStore {
   /** Applies ops; returns changed row indexes, and whether rows were added (the list length changed). */
   apply(ops: readonly ChatOp[]): { changed: number[]; added: boolean; meta: boolean } {
     const changed: number[] = [];
-    let added = false, meta = false;
+    let added = false,
+      meta = false;
     for (const op of ops) {
       switch (op.type) {
         case 'upsert': {
           const i = this.index.get(op.item.id);
-          if (i === undefined) { this.index.set(op.item.id, this.items.length); this.items.push(op.item); added = true; }
-          else { this.items[i] = op.item; changed.push(i); }
+          if (i === undefined) {
+            this.index.set(op.item.id, this.items.length);
+            this.items.push(op.item);
+            added = true;
+          } else {
+            this.items[i] = op.item;
+            changed.push(i);
+          }
           break;
         }
         case 'append': {
           const i = this.index.get(op.id);
           const it = i === undefined ? undefined : this.items[i];
-          if (i !== undefined && it?.type === 'assistant') { this.items[i] = { ...it, text: it.text + op.text }; changed.push(i); }
+          if (i !== undefined && it?.type === 'assistant') {
+            this.items[i] = { ...it, text: it.text + op.text };
+            changed.push(i);
+          }
           break;
         }
-        case 'status': this.running = op.running; this.taskId = op.taskId; meta = true; break;
-        case 'usage': this.usage = op.usage; meta = true; break;
-        case 'mode': this.mode = op.mode; meta = true; break;
-        default: { const never: never = op; return never; }
+        case 'status':
+          this.running = op.running;
+          this.taskId = op.taskId;
+          meta = true;
+          break;
+        case 'usage':
+          this.usage = op.usage;
+          meta = true;
+          break;
+        case 'mode':
+          this.mode = op.mode;
+          meta = true;
+          break;
+        default: {
+          const never: never = op;
+          return never;
+        }
       }
     }
     return { changed, added, meta };

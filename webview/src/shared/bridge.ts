@@ -17,7 +17,10 @@ export class Bridge {
   start(onMessage: (m: HostToWebview) => void): void {
     window.addEventListener('message', (e: MessageEvent) => {
       const parsed = parseHostMessage(e.data);
-      if (!parsed.ok) { console.warn(`airlock: dropped an invalid host message: ${parsed.error}`); return; }
+      if (!parsed.ok) {
+        console.warn(`airlock: dropped an invalid host message: ${parsed.error}`);
+        return;
+      }
       onMessage(parsed.message);
     });
     this.post({ type: 'ready', view: this.view });

@@ -16,7 +16,8 @@ import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
 import { escapeHtml } from './escape';
 
-for (const [name, lang] of Object.entries({ bash, css, diff, go, java, javascript, json, markdown, python, rust, typescript, xml, yaml })) hljs.registerLanguage(name, lang);
+for (const [name, lang] of Object.entries({ bash, css, diff, go, java, javascript, json, markdown, python, rust, typescript, xml, yaml }))
+  hljs.registerLanguage(name, lang);
 hljs.registerAliases(['sh', 'shell', 'zsh'], { languageName: 'bash' });
 hljs.registerAliases(['js', 'jsx', 'mjs', 'cjs'], { languageName: 'javascript' });
 hljs.registerAliases(['ts', 'tsx', 'mts'], { languageName: 'typescript' });
@@ -43,7 +44,9 @@ const marked = new Marked({
   async: false,
   renderer: {
     // The model never gets to inject markup: raw HTML is shown as text.
-    html({ text }: Tokens.HTML | Tokens.Tag) { return escapeHtml(text); },
+    html({ text }: Tokens.HTML | Tokens.Tag) {
+      return escapeHtml(text);
+    },
     link({ href, title, tokens }: Tokens.Link) {
       const inner = this.parser.parseInline(tokens);
       if (!SAFE_LINK.test(href)) return inner;
@@ -51,7 +54,9 @@ const marked = new Marked({
       return `<a href="${escapeHtml(href)}"${t} rel="noopener noreferrer">${inner}</a>`;
     },
     // Remote images are blocked by the CSP anyway; show the alt text and the address instead of a broken image.
-    image({ href, text }: Tokens.Image) { return `<span class="md-image">[image: ${escapeHtml(text || href)}]</span>`; },
+    image({ href, text }: Tokens.Image) {
+      return `<span class="md-image">[image: ${escapeHtml(text || href)}]</span>`;
+    },
     code({ text, lang }: Tokens.Code) {
       const label = lang ? escapeHtml(lang.split(/\s+/)[0]!) : 'text';
       return `<pre class="md-code" data-lang="${label}"><code class="hljs" tabindex="0" aria-label="${label} code">${highlight(text, lang)}</code></pre>`;
@@ -62,6 +67,6 @@ const marked = new Marked({
 /** Renders markdown to sanitised HTML. While streaming, an unterminated fence is closed so partial code renders as code. */
 export function renderMarkdown(text: string, streaming = false): string {
   let src = text;
-  if (streaming && ((src.match(/^\s*(```|~~~)/gm)?.length ?? 0) % 2 === 1)) src += '\n```';
+  if (streaming && (src.match(/^\s*(```|~~~)/gm)?.length ?? 0) % 2 === 1) src += '\n```';
   return marked.parse(src) as string;
 }

@@ -32,12 +32,16 @@ export class VirtualList<T> {
     this.spacer.setAttribute('aria-hidden', 'true');
     o.container.classList.add('vl');
     o.container.append(this.spacer);
-    o.container.addEventListener('scroll', () => {
-      const c = o.container;
-      if (Math.abs(c.scrollTop - this.ownTop) >= 1) this.atBottom = c.scrollHeight - c.scrollTop - c.clientHeight < 8;
-      o.onScroll?.(c.scrollTop, this.atBottom);
-      this.schedule();
-    }, { passive: true });
+    o.container.addEventListener(
+      'scroll',
+      () => {
+        const c = o.container;
+        if (Math.abs(c.scrollTop - this.ownTop) >= 1) this.atBottom = c.scrollHeight - c.scrollTop - c.clientHeight < 8;
+        o.onScroll?.(c.scrollTop, this.atBottom);
+        this.schedule();
+      },
+      { passive: true },
+    );
     new ResizeObserver(() => this.schedule()).observe(o.container);
   }
 
@@ -77,7 +81,11 @@ export class VirtualList<T> {
   }
 
   private schedule(): void {
-    if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.layout(); });
+    if (!this.frame)
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.layout();
+      });
   }
 
   private layout(): void {
@@ -109,7 +117,12 @@ export class VirtualList<T> {
         row.el.setAttribute('aria-posinset', String(i + 1));
         row.el.setAttribute('aria-setsize', String(this.items.length));
       }
-      for (const [k, row] of this.rows) if (!keep.has(k)) { this.rowResize.unobserve(row.el); row.el.remove(); this.rows.delete(k); }
+      for (const [k, row] of this.rows)
+        if (!keep.has(k)) {
+          this.rowResize.unobserve(row.el);
+          row.el.remove();
+          this.rows.delete(k);
+        }
       this.dirtyKeys.clear();
       let changed = false;
       for (const row of this.rows.values()) changed = this.heights.set(row.index, row.el.offsetHeight) || changed;

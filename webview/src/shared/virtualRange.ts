@@ -7,7 +7,9 @@ export class HeightIndex {
 
   constructor(private readonly estimate: number) {}
 
-  get length(): number { return this.heights.length; }
+  get length(): number {
+    return this.heights.length;
+  }
 
   setLength(n: number): void {
     if (n === this.heights.length) return;
@@ -25,7 +27,9 @@ export class HeightIndex {
     return true;
   }
 
-  get(i: number): number { return this.heights[i] ?? this.estimate; }
+  get(i: number): number {
+    return this.heights[i] ?? this.estimate;
+  }
 
   /** Top offset of item i (i = length gives the total height). */
   offset(i: number): number {
@@ -33,17 +37,21 @@ export class HeightIndex {
     return this.offsets[Math.max(0, Math.min(i, this.heights.length))]!;
   }
 
-  total(): number { return this.offset(this.heights.length); }
+  total(): number {
+    return this.offset(this.heights.length);
+  }
 
   /** Index of the item covering y (clamped). Binary search over the offsets. */
   indexAt(y: number): number {
     this.refresh();
     const n = this.heights.length;
     if (n === 0) return 0;
-    let lo = 0, hi = n - 1;
+    let lo = 0,
+      hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.offsets[mid]! <= y) lo = mid; else hi = mid - 1;
+      if (this.offsets[mid]! <= y) lo = mid;
+      else hi = mid - 1;
     }
     return lo;
   }

@@ -6,7 +6,15 @@ import type { StreamEvent } from '../../../../protocol/src/agent';
 import { AirlockError, type ErrorPayload } from '../../../../protocol/src/errors';
 import { ProviderErrorCodes } from '../providers/errors';
 import type { ProviderRequest } from '../providers/types';
-import { FromWorker, LineSplitter, MAX_WORKER_FRAME, MAX_WORKER_TURN, type ToWorker, WorkerErrorDetails, type WorkerVendor } from './frames';
+import {
+  FromWorker,
+  LineSplitter,
+  MAX_WORKER_FRAME,
+  MAX_WORKER_TURN,
+  type ToWorker,
+  WorkerErrorDetails,
+  type WorkerVendor,
+} from './frames';
 
 export const WorkerErrorCodes = {
   Protocol: 'PROVIDER_WORKER_PROTOCOL',
@@ -25,7 +33,10 @@ const KNOWN = new Set<string>(Object.values(ProviderErrorCodes));
 
 /** Printable, bounded text from below (stderr, messages): control characters become spaces. */
 function clean(s: string, max: number): string {
-  return s.slice(-max).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
+  return s
+    .slice(-max)
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+    .trim();
 }
 
 /** A worker's error, believed only as far as it is one of the provider error codes with well-formed details. */
@@ -33,11 +44,21 @@ export function workerError(p: ErrorPayload, vendor: string): AirlockError {
   const d = WorkerErrorDetails.safeParse(p.details);
   type ProviderCode = (typeof ProviderErrorCodes)[keyof typeof ProviderErrorCodes];
   const code = (KNOWN.has(p.code) ? p.code : ProviderErrorCodes.BadResponse) as ProviderCode;
-  return new AirlockError(code, clean(p.message, 2000), p.hint === undefined ? undefined : clean(p.hint, 500),
-    { vendor, retryable: d.success ? d.data.retryable : false, ...(d.success ? { status: d.data.status, retryAfterMs: d.data.retryAfterMs } : {}) });
+  return new AirlockError(code, clean(p.message, 2000), p.hint === undefined ? undefined : clean(p.hint, 500), {
+    vendor,
+    retryable: d.success ? d.data.retryable : false,
+    ...(d.success ? { status: d.data.status, retryAfterMs: d.data.retryAfterMs } : {}),
+  });
 }
 
-interface Turn { vendor: string; events: StreamEvent[]; bytes: number; done: boolean; error?: AirlockError; wake?: () => void }
+interface Turn {
+  vendor: string;
+  events: StreamEvent[];
+  bytes: number;
+  done: boolean;
+  error?: AirlockError;
+  wake?: () => void;
+}
 
 export class ProviderWorkerClient {
   private readonly turns = new Map<string, Turn>();
@@ -46,17 +67,37 @@ export class ProviderWorkerClient {
   private onReady?: () => void;
   private onStartFailed?: (e: AirlockError) => void;
 
-  constructor(private readonly proc: WorkerProcess, private readonly onDead: (e: AirlockError) => void = () => undefined) {}
+  constructor(
+    private readonly proc: WorkerProcess,
+    private readonly onDead: (e: AirlockError) => void = () => undefined,
+  ) {}
 
   /** The error that ended this worker, if it ended. */
-  get dead(): AirlockError | undefined { return this.failure; }
+  get dead(): AirlockError | undefined {
+    return this.failure;
+  }
 
   /** Sends the worker's code (the sandbox has none of ours) and waits for its `ready`. */
   async start(source: string): Promise<void> {
-    const ready = new Promise<void>((resolve, reject) => { this.onReady = resolve; this.onStartFailed = reject; });
-    const lines = new LineSplitter(MAX_WORKER_FRAME, (l) => this.line(l), () => this.kill(new AirlockError(WorkerErrorCodes.Protocol,
-      `the provider sandbox sent a frame over ${MAX_WORKER_FRAME} bytes`, 'the worker was stopped; the turn is not retried with it')));
-    this.proc.stdio.on('data', (b: Buffer) => { if (!this.failure) lines.push(b); });
+    const ready = new Promise<void>((resolve, reject) => {
+      this.onReady = resolve;
+      this.onStartFailed = reject;
+    });
+    const lines = new LineSplitter(
+      MAX_WORKER_FRAME,
+      (l) => this.line(l),
+      () =>
+        this.kill(
+          new AirlockError(
+            WorkerErrorCodes.Protocol,
+            `the provider sandbox sent a frame over ${MAX_WORKER_FRAME} bytes`,
+            'the worker was stopped; the turn is not retried with it',
+          ),
+        ),
+    );
+    this.proc.stdio.on('data', (b: Buffer) => {
+      if (!this.failure) lines.push(b);
+    });
     this.proc.stdio.on('error', (e) => this.kill(this.exited(e.message)));
     this.proc.stdio.on('end', () => this.kill(this.exited()));
     this.proc.stdio.on('close', () => this.kill(this.exited()));
@@ -64,9 +105,27 @@ export class ProviderWorkerClient {
     this.proc.stdio.write(`${code.length}\n`);
     this.proc.stdio.write(code);
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new AirlockError(WorkerErrorCodes.Start,
-      `the provider worker did not start within ${READY_TIMEOUT_MS / 1000} s`, 'is the ai-provider sandbox image built?')), READY_TIMEOUT_MS); });
-    try { await Promise.race([ready, late]); } catch (e) { this.kill(e as AirlockError); throw e; } finally { clearTimeout(timer); }
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new AirlockError(
+              WorkerErrorCodes.Start,
+              `the provider worker did not start within ${READY_TIMEOUT_MS / 1000} s`,
+              'is the ai-provider sandbox image built?',
+            ),
+          ),
+        READY_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([ready, late]);
+    } catch (e) {
+      this.kill(e as AirlockError);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Streams one model turn through the worker (the IProvider contract: errors before any event are thrown). */
@@ -75,7 +134,10 @@ export class ProviderWorkerClient {
     const id = `r${++this.seq}`;
     const turn: Turn = { vendor, events: [], bytes: 0, done: false };
     this.turns.set(id, turn);
-    const onAbort = () => { this.send({ t: 'abort', id }); turn.wake?.(); };
+    const onAbort = () => {
+      this.send({ t: 'abort', id });
+      turn.wake?.();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     let produced = false;
     try {
@@ -83,14 +145,24 @@ export class ProviderWorkerClient {
       for (;;) {
         if (signal.aborted) throw signal.reason;
         const ev = turn.events.shift();
-        if (ev) { produced = true; yield ev; continue; }
+        if (ev) {
+          produced = true;
+          yield ev;
+          continue;
+        }
         if (turn.error) {
           if (!produced) throw turn.error;
-          yield { type: 'error', error: turn.error.toPayload(), retryable: (turn.error.details as { retryable?: boolean } | undefined)?.retryable === true };
+          yield {
+            type: 'error',
+            error: turn.error.toPayload(),
+            retryable: (turn.error.details as { retryable?: boolean } | undefined)?.retryable === true,
+          };
           return;
         }
         if (turn.done) return;
-        await new Promise<void>((r) => { turn.wake = r; });
+        await new Promise<void>((r) => {
+          turn.wake = r;
+        });
         turn.wake = undefined;
       }
     } finally {
@@ -105,15 +177,22 @@ export class ProviderWorkerClient {
     if (this.failure) return;
     this.failure = e;
     this.onStartFailed?.(e);
-    for (const t of this.turns.values()) { t.error ??= e; t.wake?.(); }
+    for (const t of this.turns.values()) {
+      t.error ??= e;
+      t.wake?.();
+    }
     this.proc.stdio.destroy();
     this.onDead(e);
   }
 
   private exited(why?: string): AirlockError {
     const tail = clean(this.proc.stderrTail(), 1500);
-    return new AirlockError(WorkerErrorCodes.Exited, `the provider worker in its sandbox stopped${why ? ` (${clean(why, 200)})` : ''}${tail ? `: ${tail}` : ''}`,
-      'the turn failed; the next one starts a new provider sandbox', { vendor: 'worker', retryable: false });
+    return new AirlockError(
+      WorkerErrorCodes.Exited,
+      `the provider worker in its sandbox stopped${why ? ` (${clean(why, 200)})` : ''}${tail ? `: ${tail}` : ''}`,
+      'the turn failed; the next one starts a new provider sandbox',
+      { vendor: 'worker', retryable: false },
+    );
   }
 
   private send(m: ToWorker): void {
@@ -124,31 +203,59 @@ export class ProviderWorkerClient {
   private line(text: string): void {
     if (!text.trim()) return;
     let raw: unknown;
-    try { raw = JSON.parse(text); } catch {
-      return this.kill(new AirlockError(WorkerErrorCodes.Protocol, `the provider sandbox sent a line that is not JSON: ${JSON.stringify(clean(text, 200))}`,
-        'the worker was stopped; a provider sandbox writes only frames to stdout'));
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.kill(
+        new AirlockError(
+          WorkerErrorCodes.Protocol,
+          `the provider sandbox sent a line that is not JSON: ${JSON.stringify(clean(text, 200))}`,
+          'the worker was stopped; a provider sandbox writes only frames to stdout',
+        ),
+      );
     }
     const f = FromWorker.safeParse(raw);
     if (!f.success) {
       const where = f.error.issues[0];
-      return this.kill(new AirlockError(WorkerErrorCodes.Protocol, `the provider sandbox sent a malformed frame (${where?.path.join('.') || 'frame'}: ${where?.message ?? 'invalid'})`,
-        'the worker was stopped; its events are not used'));
+      return this.kill(
+        new AirlockError(
+          WorkerErrorCodes.Protocol,
+          `the provider sandbox sent a malformed frame (${where?.path.join('.') || 'frame'}: ${where?.message ?? 'invalid'})`,
+          'the worker was stopped; its events are not used',
+        ),
+      );
     }
     const m = f.data;
-    if (m.t === 'ready') { this.onReady?.(); return; }
+    if (m.t === 'ready') {
+      this.onReady?.();
+      return;
+    }
     const turn = this.turns.get(m.id);
     if (!turn || turn.done || turn.error) return; // an aborted turn's stragglers
     switch (m.t) {
       case 'event':
         turn.bytes += text.length;
         if (turn.bytes > MAX_WORKER_TURN) {
-          return this.kill(new AirlockError(WorkerErrorCodes.Protocol, `the provider sandbox streamed over ${MAX_WORKER_TURN} bytes for one turn`, 'the worker was stopped'));
+          return this.kill(
+            new AirlockError(
+              WorkerErrorCodes.Protocol,
+              `the provider sandbox streamed over ${MAX_WORKER_TURN} bytes for one turn`,
+              'the worker was stopped',
+            ),
+          );
         }
         turn.events.push(m.event.type === 'error' ? { ...m.event, error: workerError(m.event.error, turn.vendor).toPayload() } : m.event);
         break;
-      case 'end': turn.done = true; break;
-      case 'fail': turn.error = workerError(m.error, turn.vendor); break;
-      default: { const never: never = m; void never; }
+      case 'end':
+        turn.done = true;
+        break;
+      case 'fail':
+        turn.error = workerError(m.error, turn.vendor);
+        break;
+      default: {
+        const never: never = m;
+        void never;
+      }
     }
     turn.wake?.();
   }

@@ -37,7 +37,12 @@ export type FromWorker = z.infer<typeof FromWorker>;
 export const WorkerErrorDetails = z.object({
   retryable: z.boolean(),
   status: z.number().int().min(100).max(599).optional(),
-  retryAfterMs: z.number().int().nonnegative().max(24 * 3600_000).optional(),
+  retryAfterMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(24 * 3600_000)
+    .optional(),
 });
 
 /** Largest frame the kernel reads from a worker (a tool call's whole arguments travel in one `tool-call-end`). */
@@ -49,7 +54,11 @@ export const MAX_WORKER_TURN = 64 * 1024 * 1024;
 export class LineSplitter {
   private chunks: Buffer[] = [];
   private held = 0;
-  constructor(private readonly max: number, private readonly onLine: (line: string) => void, private readonly onTooLong: () => void) {}
+  constructor(
+    private readonly max: number,
+    private readonly onLine: (line: string) => void,
+    private readonly onTooLong: () => void,
+  ) {}
 
   push(b: Buffer): void {
     let start = 0;

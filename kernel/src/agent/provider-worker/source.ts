@@ -22,18 +22,35 @@ let cached: Promise<string> | undefined;
 
 /** The worker bundle (dist/kernel/provider-worker.js), or in a checkout run through tsx, its source bundled now. */
 export function providerWorkerSource(): Promise<string> {
-  cached ??= load().catch((e: unknown) => { cached = undefined; throw e; });
+  cached ??= load().catch((e: unknown) => {
+    cached = undefined;
+    throw e;
+  });
   return cached;
 }
 
 async function load(): Promise<string> {
   const e = workerEntry('provider-worker');
-  if (!e) throw new AirlockError('PROVIDER_WORKER_MISSING', 'the provider worker bundle (dist/kernel/provider-worker.js) is missing', 'run `npm run build`');
+  if (!e)
+    throw new AirlockError(
+      'PROVIDER_WORKER_MISSING',
+      'the provider worker bundle (dist/kernel/provider-worker.js) is missing',
+      'run `npm run build`',
+    );
   if (!e.ts) return fs.promises.readFile(e.file, 'utf8');
   // A checkout: esbuild is a dev dependency there (the bundles mark it external and never reach this line).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
-  const r = await esbuild.build({ entryPoints: [e.file], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false,
-    minify: true, legalComments: 'none', logLevel: 'silent' });
+  const r = await esbuild.build({
+    entryPoints: [e.file],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
   return r.outputFiles[0].text;
 }

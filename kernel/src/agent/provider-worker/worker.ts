@@ -16,12 +16,20 @@ const PLACEHOLDER_KEY = 'airlock-placeholder';
 
 function provider(vendor: WorkerVendor, cfg: ProviderConfig & { baseURL: string }): IProvider {
   switch (vendor) {
-    case 'openai': return new OpenAIChatProvider(cfg);
-    case 'openai-responses': return new OpenAIResponsesProvider(cfg);
-    case 'anthropic': return new AnthropicProvider(cfg);
-    case 'google': return new GeminiProvider(cfg);
-    case 'openai-compatible': return createOpenAICompatibleProvider(cfg);
-    default: { const never: never = vendor; throw new Error(`unknown vendor ${String(never)}`); }
+    case 'openai':
+      return new OpenAIChatProvider(cfg);
+    case 'openai-responses':
+      return new OpenAIResponsesProvider(cfg);
+    case 'anthropic':
+      return new AnthropicProvider(cfg);
+    case 'google':
+      return new GeminiProvider(cfg);
+    case 'openai-compatible':
+      return createOpenAICompatibleProvider(cfg);
+    default: {
+      const never: never = vendor;
+      throw new Error(`unknown vendor ${String(never)}`);
+    }
   }
 }
 
@@ -49,16 +57,30 @@ function main(): void {
   // stdout carries frames only: an SDK's stray console.log would break the protocol, so it goes to stderr.
   console.log = console.info = console.debug = console.error;
   const baseURL = process.env.AIRLOCK_PROVIDER_URL;
-  if (!baseURL) throw new AirlockError('PROVIDER_WORKER_NO_ENDPOINT', 'AIRLOCK_PROVIDER_URL is not set', 'run the worker in an ai-provider sandbox');
-  const lines = new LineSplitter(MAX_WORKER_FRAME * 16, (line) => {
-    if (!line.trim()) return;
-    const m = ToWorker.parse(JSON.parse(line));
-    switch (m.t) {
-      case 'request': void serve(m, baseURL); break;
-      case 'abort': running.get(m.id)?.abort(); break;
-      default: { const never: never = m; void never; }
-    }
-  }, () => { throw new Error('a request frame is too large'); });
+  if (!baseURL)
+    throw new AirlockError('PROVIDER_WORKER_NO_ENDPOINT', 'AIRLOCK_PROVIDER_URL is not set', 'run the worker in an ai-provider sandbox');
+  const lines = new LineSplitter(
+    MAX_WORKER_FRAME * 16,
+    (line) => {
+      if (!line.trim()) return;
+      const m = ToWorker.parse(JSON.parse(line));
+      switch (m.t) {
+        case 'request':
+          void serve(m, baseURL);
+          break;
+        case 'abort':
+          running.get(m.id)?.abort();
+          break;
+        default: {
+          const never: never = m;
+          void never;
+        }
+      }
+    },
+    () => {
+      throw new Error('a request frame is too large');
+    },
+  );
   process.stdin.on('data', (b: Buffer) => lines.push(b));
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume(); // the loader paused it explicitly, so a listener alone does not restart the flow

@@ -21,7 +21,16 @@ export interface ProviderErrorDetails {
   vendor: string;
 }
 
-const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND']);
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+]);
 
 /** Parses Retry-After (seconds or HTTP date) and retry-after-ms; returns milliseconds or undefined. */
 export function parseRetryAfter(get: (name: string) => string | null | undefined, now = Date.now()): number | undefined {
@@ -51,28 +60,65 @@ function causeCode(err: unknown): string | undefined {
 /** Classifies an SDK error. `retryAfterMs` may be supplied by adapters that capture headers themselves (Gemini). */
 export function toProviderError(err: unknown, vendor: string, retryAfterMs?: number): AirlockError {
   if (err instanceof AirlockError && (err.details as ProviderErrorDetails | undefined)?.vendor) return err;
-  if (isAbortError(err)) return err instanceof AirlockError ? err : new AirlockError(ErrorCodes.Cancelled, `${vendor} request was cancelled`);
+  if (isAbortError(err))
+    return err instanceof AirlockError ? err : new AirlockError(ErrorCodes.Cancelled, `${vendor} request was cancelled`);
   const e = err as { status?: unknown; headers?: unknown; message?: string; name?: string };
   const status = typeof e?.status === 'number' ? e.status : undefined;
   const message = (e?.message ?? String(err)).slice(0, 2000);
-  const details = (retryable: boolean, extra: Partial<ProviderErrorDetails> = {}): ProviderErrorDetails =>
-    ({ status, retryable, vendor, retryAfterMs: retryAfterMs ?? parseRetryAfter(headerGetter(e?.headers)), ...extra });
+  const details = (retryable: boolean, extra: Partial<ProviderErrorDetails> = {}): ProviderErrorDetails => ({
+    status,
+    retryable,
+    vendor,
+    retryAfterMs: retryAfterMs ?? parseRetryAfter(headerGetter(e?.headers)),
+    ...extra,
+  });
   if (status !== undefined && headerGetter(e?.headers)(EGRESS_REFUSED_HEADER)) {
     // Not the vendor: the kernel's provider endpoint said no (its message names the rule a local server needs).
-    return new AirlockError(ProviderErrorCodes.EgressRefused, `the kernel refused the ${vendor} request (${status}): ${message}`,
-      'a rule of the task\'s policy refuses this server, or its address is link-local/metadata (those need a rule allowing net.connect and net.private on host:port): docs/network.md, "Which hosts"', details(false));
+    return new AirlockError(
+      ProviderErrorCodes.EgressRefused,
+      `the kernel refused the ${vendor} request (${status}): ${message}`,
+      'a rule of the task\'s policy refuses this server, or its address is link-local/metadata (those need a rule allowing net.connect and net.private on host:port): docs/network.md, "Which hosts"',
+      details(false),
+    );
   }
-  if (status === 429) return new AirlockError(ProviderErrorCodes.RateLimited, `${vendor} rate limit: ${message}`, 'Airlock retries with backoff; lower parallelism or raise your quota if this persists', details(true));
+  if (status === 429)
+    return new AirlockError(
+      ProviderErrorCodes.RateLimited,
+      `${vendor} rate limit: ${message}`,
+      'Airlock retries with backoff; lower parallelism or raise your quota if this persists',
+      details(true),
+    );
   if (status === 408 || status === 409 || (status !== undefined && status >= 500)) {
-    return new AirlockError(ProviderErrorCodes.Unavailable, `${vendor} server error ${status}: ${message}`, 'the provider is having trouble; Airlock retries a few times', details(true));
+    return new AirlockError(
+      ProviderErrorCodes.Unavailable,
+      `${vendor} server error ${status}: ${message}`,
+      'the provider is having trouble; Airlock retries a few times',
+      details(true),
+    );
   }
   if (status === 401 || status === 403) {
-    return new AirlockError(ProviderErrorCodes.Auth, `${vendor} refused the API key (${status}): ${message}`, 'check the key in your OS keychain / VS Code SecretStorage or the environment variable (never settings files)', details(false));
+    return new AirlockError(
+      ProviderErrorCodes.Auth,
+      `${vendor} refused the API key (${status}): ${message}`,
+      'check the key in your OS keychain / VS Code SecretStorage or the environment variable (never settings files)',
+      details(false),
+    );
   }
-  if (status !== undefined && status >= 400) return new AirlockError(ProviderErrorCodes.Rejected, `${vendor} rejected the request (${status}): ${message}`, undefined, details(false));
+  if (status !== undefined && status >= 400)
+    return new AirlockError(
+      ProviderErrorCodes.Rejected,
+      `${vendor} rejected the request (${status}): ${message}`,
+      undefined,
+      details(false),
+    );
   const code = causeCode(err);
   if (code || e?.name === 'APIConnectionError' || /fetch failed|socket hang up|terminated|ECONNRESET|other side closed/i.test(message)) {
-    return new AirlockError(ProviderErrorCodes.Connection, `${vendor} connection failed${code ? ` (${code})` : ''}: ${message}`, 'check the network / base URL; Airlock retries connection resets', details(true));
+    return new AirlockError(
+      ProviderErrorCodes.Connection,
+      `${vendor} connection failed${code ? ` (${code})` : ''}: ${message}`,
+      'check the network / base URL; Airlock retries connection resets',
+      details(true),
+    );
   }
   return new AirlockError(ProviderErrorCodes.BadResponse, `${vendor}: ${message}`, undefined, details(false));
 }

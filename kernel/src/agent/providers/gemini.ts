@@ -11,31 +11,65 @@ export function toGeminiContents(req: ProviderRequest): Content[] {
   const push = (role: 'user' | 'model', part: Part) => {
     const last = out[out.length - 1];
     // Gemini wants alternating turns: consecutive parts of one side (parallel function responses) share a Content.
-    if (last?.role === role && role === 'user' && part.functionResponse && last.parts?.every((p) => p.functionResponse)) last.parts.push(part);
+    if (last?.role === role && role === 'user' && part.functionResponse && last.parts?.every((p) => p.functionResponse))
+      last.parts.push(part);
     else out.push({ role, parts: [part] });
   };
   for (const m of req.messages) {
     switch (m.role) {
       case 'user':
-        if (m.images?.length) out.push({ role: 'user', parts: [{ text: m.content }, ...m.images.map((i) => ({ inlineData: { mimeType: i.mediaType, data: i.data } }))] });
+        if (m.images?.length)
+          out.push({
+            role: 'user',
+            parts: [{ text: m.content }, ...m.images.map((i) => ({ inlineData: { mimeType: i.mediaType, data: i.data } }))],
+          });
         else push('user', { text: m.content });
         break;
-      case 'assistant': out.push({ role: 'model', parts: [
-        ...(m.content ? [{ text: m.content }] : []),
-        ...m.toolCalls.map((c) => ({ functionCall: { id: c.id, name: toVendorToolName(c.name), args: parseArgs(c.arguments) } })),
-      ] }); break;
-      case 'tool': push('user', { functionResponse: { id: m.toolCallId, name: toVendorToolName(m.name), response: m.isError ? { error: m.content } : { output: m.content } } }); break;
-      default: { const never: never = m; throw new Error(`unknown message ${(never as { role: string }).role}`); }
+      case 'assistant':
+        out.push({
+          role: 'model',
+          parts: [
+            ...(m.content ? [{ text: m.content }] : []),
+            ...m.toolCalls.map((c) => ({ functionCall: { id: c.id, name: toVendorToolName(c.name), args: parseArgs(c.arguments) } })),
+          ],
+        });
+        break;
+      case 'tool':
+        push('user', {
+          functionResponse: {
+            id: m.toolCallId,
+            name: toVendorToolName(m.name),
+            response: m.isError ? { error: m.content } : { output: m.content },
+          },
+        });
+        break;
+      default: {
+        const never: never = m;
+        throw new Error(`unknown message ${(never as { role: string }).role}`);
+      }
     }
   }
   return out;
 }
 
 function parseArgs(s: string): Record<string, unknown> {
-  try { const v: unknown = JSON.parse(s || '{}'); return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}; } catch { return {}; }
+  try {
+    const v: unknown = JSON.parse(s || '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
-const FINISH: Record<string, FinishReason> = { STOP: 'stop', MAX_TOKENS: 'length', SAFETY: 'content-filter', RECITATION: 'content-filter', BLOCKLIST: 'content-filter', PROHIBITED_CONTENT: 'content-filter', SPII: 'content-filter' };
+const FINISH: Record<string, FinishReason> = {
+  STOP: 'stop',
+  MAX_TOKENS: 'length',
+  SAFETY: 'content-filter',
+  RECITATION: 'content-filter',
+  BLOCKLIST: 'content-filter',
+  PROHIBITED_CONTENT: 'content-filter',
+  SPII: 'content-filter',
+};
 
 export class GeminiProvider implements IProvider {
   readonly name = 'google';
@@ -49,11 +83,18 @@ export class GeminiProvider implements IProvider {
       if (!res.ok) retryAfterMs = parseRetryAfter((n) => res.headers.get(n));
       return res;
     };
-    const ai = new GoogleGenAI({ apiKey: this.cfg.apiKey ?? 'unused', httpOptions: { ...(this.cfg.baseURL ? { baseUrl: this.cfg.baseURL } : {}), timeout: this.cfg.timeoutMs, fetch: fetchWithHeaders } });
+    const ai = new GoogleGenAI({
+      apiKey: this.cfg.apiKey ?? 'unused',
+      httpOptions: { ...(this.cfg.baseURL ? { baseUrl: this.cfg.baseURL } : {}), timeout: this.cfg.timeoutMs, fetch: fetchWithHeaders },
+    });
     const calls = new ToolCallAssembler();
     let reason: FinishReason | undefined;
     let usage: StreamEvent | undefined;
-    const functionDeclarations: FunctionDeclaration[] = req.tools.map((t) => ({ name: toVendorToolName(t.name), description: t.description, parametersJsonSchema: t.inputSchema }));
+    const functionDeclarations: FunctionDeclaration[] = req.tools.map((t) => ({
+      name: toVendorToolName(t.name),
+      description: t.description,
+      parametersJsonSchema: t.inputSchema,
+    }));
     const map = function* (chunk: GenerateContentResponse): Iterable<StreamEvent> {
       const cand = chunk.candidates?.[0];
       for (const part of cand?.content?.parts ?? []) {
@@ -69,13 +110,22 @@ export class GeminiProvider implements IProvider {
         }
       }
       const u = chunk.usageMetadata;
-      if (u) usage = { type: 'usage', usage: { inputTokens: u.promptTokenCount ?? 0, outputTokens: (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0), cachedInputTokens: u.cachedContentTokenCount ?? undefined } };
-      if (cand?.finishReason) reason = calls.count ? 'tool-calls' : FINISH[cand.finishReason] ?? 'stop';
+      if (u)
+        usage = {
+          type: 'usage',
+          usage: {
+            inputTokens: u.promptTokenCount ?? 0,
+            outputTokens: (u.candidatesTokenCount ?? 0) + (u.thoughtsTokenCount ?? 0),
+            cachedInputTokens: u.cachedContentTokenCount ?? undefined,
+          },
+        };
+      if (cand?.finishReason) reason = calls.count ? 'tool-calls' : (FINISH[cand.finishReason] ?? 'stop');
     };
     const open = async () => {
       try {
         return await ai.models.generateContentStream({
-          model: req.model, contents: toGeminiContents(req),
+          model: req.model,
+          contents: toGeminiContents(req),
           config: {
             abortSignal: signal,
             ...(req.system ? { systemInstruction: req.system } : {}),
@@ -88,6 +138,9 @@ export class GeminiProvider implements IProvider {
         throw toProviderError(err, 'google', retryAfterMs);
       }
     };
-    return driveStream('google', signal, open, map, () => ({ finished: reason !== undefined, tail: [...(usage ? [usage] : []), finishEvent(reason ?? 'stop')] }));
+    return driveStream('google', signal, open, map, () => ({
+      finished: reason !== undefined,
+      tail: [...(usage ? [usage] : []), finishEvent(reason ?? 'stop')],
+    }));
   }
 }

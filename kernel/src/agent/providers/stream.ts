@@ -3,16 +3,26 @@ import type { FinishReason, StreamEvent } from '../../../../protocol/src/agent';
 import { AirlockError } from '../../../../protocol/src/errors';
 import { ProviderErrorCodes, toProviderError } from './errors';
 
-interface OpenCall { index: number; id: string; name: string; args: string; ended: boolean }
+interface OpenCall {
+  index: number;
+  id: string;
+  name: string;
+  args: string;
+  ended: boolean;
+}
 
 /** Tracks the tool calls of one turn by a vendor key (index, item id, block index) and emits normalised events. */
 export class ToolCallAssembler {
   private readonly calls = new Map<string | number, OpenCall>();
   private next = 0;
 
-  get count(): number { return this.next; }
+  get count(): number {
+    return this.next;
+  }
 
-  has(key: string | number): boolean { return this.calls.has(key); }
+  has(key: string | number): boolean {
+    return this.calls.has(key);
+  }
 
   start(key: string | number, id: string | undefined, name: string): StreamEvent {
     const index = this.next++;
@@ -62,7 +72,10 @@ export async function* driveStream<C>(
   try {
     const it = await open();
     for await (const chunk of it) {
-      for (const ev of map(chunk)) { produced = true; yield ev; }
+      for (const ev of map(chunk)) {
+        produced = true;
+        yield ev;
+      }
     }
   } catch (err) {
     if (signal.aborted) throw signal.reason ?? err;
@@ -74,7 +87,12 @@ export async function* driveStream<C>(
   if (signal.aborted) throw signal.reason;
   const { finished, tail } = done();
   if (!finished) {
-    const e = new AirlockError(ProviderErrorCodes.StreamCut, `${vendor} stream ended before the turn was complete`, 'Airlock retries the turn', { vendor, retryable: true });
+    const e = new AirlockError(
+      ProviderErrorCodes.StreamCut,
+      `${vendor} stream ended before the turn was complete`,
+      'Airlock retries the turn',
+      { vendor, retryable: true },
+    );
     if (!produced) throw e;
     yield { type: 'error', error: e.toPayload(), retryable: true };
     return;

@@ -25,14 +25,21 @@ interface Pending {
   push(events: StreamEvent[], done: boolean): void;
 }
 
-const unavailable = (why: string) => new AirlockError('PROVIDER_VSCODE_LM_UNAVAILABLE', why,
-  "vscode-lm works only for tasks started from VS Code where a language model is available (Airlock: Select Model / Provider lists them)");
+const unavailable = (why: string) =>
+  new AirlockError(
+    'PROVIDER_VSCODE_LM_UNAVAILABLE',
+    why,
+    'vscode-lm works only for tasks started from VS Code where a language model is available (Airlock: Select Model / Provider lists them)',
+  );
 
 /** The kernel's side of the exchange: one per TaskService, shared by its tasks' providers. */
 export class LmBridge {
   private readonly pending = new Map<string, Pending>();
 
-  constructor(private readonly events: Pick<IEventBus, 'emit'>, private readonly limits: LmLimits = LM_LIMITS) {}
+  constructor(
+    private readonly events: Pick<IEventBus, 'emit'>,
+    private readonly limits: LmLimits = LM_LIMITS,
+  ) {}
 
   /** A slice from a client; false when the request is unknown (over, cancelled) or another connection answers it. */
   respond(p: { requestId: string; events: StreamEvent[]; done: boolean }, from: object): boolean {
@@ -62,8 +69,11 @@ export class LmBridge {
           if (e.type === 'text-delta') stats.text += e.text.length;
           const big = e.type === 'tool-call-end' && e.arguments.length > limits.maxArgsChars;
           if (stats.text > limits.maxTextChars || stats.events > limits.maxEvents || big) {
-            failure.err ??= new AirlockError('PROVIDER_RESPONSE_TOO_LARGE', `the VS Code language model's answer is over the limit (${big ? 'tool-call arguments' : stats.text > limits.maxTextChars ? 'text' : 'events'})`,
-              'ask for smaller steps, or choose another model (Airlock: Select Model / Provider)');
+            failure.err ??= new AirlockError(
+              'PROVIDER_RESPONSE_TOO_LARGE',
+              `the VS Code language model's answer is over the limit (${big ? 'tool-call arguments' : stats.text > limits.maxTextChars ? 'text' : 'events'})`,
+              'ask for smaller steps, or choose another model (Airlock: Select Model / Provider)',
+            );
             done = true;
             break;
           }
@@ -81,7 +91,11 @@ export class LmBridge {
       for (;;) {
         if (signal.aborted) throw signal.reason ?? cancelledError('model request');
         const e = queue.shift();
-        if (e) { produced = true; yield e; continue; }
+        if (e) {
+          produced = true;
+          yield e;
+          continue;
+        }
         if (failure.err) {
           if (!produced) throw failure.err;
           yield { type: 'error', error: failure.err.toPayload(), retryable: false };
@@ -91,11 +105,19 @@ export class LmBridge {
         const waitMs = acked ? limits.idleMs : limits.ackMs;
         const timedOut = await new Promise<boolean>((resolve) => {
           const t = setTimeout(() => resolve(true), waitMs);
-          wake = () => { clearTimeout(t); wake = undefined; resolve(false); };
+          wake = () => {
+            clearTimeout(t);
+            wake = undefined;
+            resolve(false);
+          };
         });
         if (!timedOut) continue;
-        const err = acked ? new AirlockError('PROVIDER_TIMEOUT', `the VS Code language model sent nothing for ${Math.round(waitMs / 1000)} s`,
-          'check the model in VS Code (its sign-in or quota), then Retry')
+        const err = acked
+          ? new AirlockError(
+              'PROVIDER_TIMEOUT',
+              `the VS Code language model sent nothing for ${Math.round(waitMs / 1000)} s`,
+              'check the model in VS Code (its sign-in or quota), then Retry',
+            )
           : unavailable(`no VS Code window answered the model request within ${Math.round(waitMs / 1000)} s`);
         if (!produced) throw err;
         yield { type: 'error', error: err.toPayload(), retryable: false };
@@ -112,15 +134,32 @@ export class LmBridge {
 
 export class VscodeLmProvider implements IProvider {
   readonly name = 'vscode-lm';
-  constructor(private readonly bridge: LmBridge, private readonly taskId: string) {}
+  constructor(
+    private readonly bridge: LmBridge,
+    private readonly taskId: string,
+  ) {}
 
   /** Tool names as vendors take them (`fs__read`: VS Code's tool names allow no dots), mapped back on the way in. */
   async *stream(r: ProviderRequest, signal: AbortSignal): AsyncGenerator<StreamEvent> {
-    const messages = r.messages.map((m) => (m.role === 'assistant' ? { ...m, toolCalls: m.toolCalls.map((c) => ({ ...c, name: toVendorToolName(c.name) })) }
-      : m.role === 'tool' ? { ...m, name: toVendorToolName(m.name) } : m));
+    const messages = r.messages.map((m) =>
+      m.role === 'assistant'
+        ? { ...m, toolCalls: m.toolCalls.map((c) => ({ ...c, name: toVendorToolName(c.name) })) }
+        : m.role === 'tool'
+          ? { ...m, name: toVendorToolName(m.name) }
+          : m,
+    );
     const tools = r.tools.map((t) => ({ ...t, name: toVendorToolName(t.name) }));
-    for await (const e of this.bridge.turn({ taskId: this.taskId, model: r.model, system: r.system, messages, tools,
-      ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}) }, signal)) {
+    for await (const e of this.bridge.turn(
+      {
+        taskId: this.taskId,
+        model: r.model,
+        system: r.system,
+        messages,
+        tools,
+        ...(r.maxOutputTokens ? { maxOutputTokens: r.maxOutputTokens } : {}),
+      },
+      signal,
+    )) {
       yield e.type === 'tool-call-start' || e.type === 'tool-call-end' ? { ...e, name: fromVendorToolName(e.name) } : e;
     }
   }

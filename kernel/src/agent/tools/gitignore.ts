@@ -1,20 +1,33 @@
 // .gitignore semantics (per-directory files, negation, dir-only and anchored patterns) compiled to regular expressions.
 import picomatch from 'picomatch';
 
-interface Rule { re: RegExp; negate: boolean; dirOnly: boolean }
+interface Rule {
+  re: RegExp;
+  negate: boolean;
+  dirOnly: boolean;
+}
 
 /** The rules of one .gitignore file, relative to the directory that holds it. */
 export class IgnoreFile {
   private readonly rules: Rule[] = [];
   /** `text` is kept so a worker thread can rebuild the same rules from it. */
-  constructor(readonly baseRel: string, readonly text: string) {
+  constructor(
+    readonly baseRel: string,
+    readonly text: string,
+  ) {
     for (const raw of text.split(/\r?\n/)) {
       let p = raw.replace(/(?<!\\)\s+$/, '');
       if (!p || p.startsWith('#')) continue;
       let negate = false;
-      if (p.startsWith('!')) { negate = true; p = p.slice(1); } else if (p.startsWith('\\!') || p.startsWith('\\#')) p = p.slice(1);
+      if (p.startsWith('!')) {
+        negate = true;
+        p = p.slice(1);
+      } else if (p.startsWith('\\!') || p.startsWith('\\#')) p = p.slice(1);
       let dirOnly = false;
-      if (p.endsWith('/')) { dirOnly = true; p = p.slice(0, -1); }
+      if (p.endsWith('/')) {
+        dirOnly = true;
+        p = p.slice(0, -1);
+      }
       if (!p) continue;
       // A slash at the start or in the middle anchors the pattern to this directory; otherwise it matches at any depth.
       const anchored = p.includes('/');
@@ -24,7 +37,9 @@ export class IgnoreFile {
     }
   }
 
-  get empty(): boolean { return this.rules.length === 0; }
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
 
   /** undefined = no rule matched; true = ignored; false = re-included by a negation. `rel` is relative to baseRel. */
   decide(rel: string, isDir: boolean): boolean | undefined {

@@ -20,8 +20,16 @@ export interface GrepQuery {
   gitignore?: boolean;
 }
 
-export interface GrepMatch { path: string; line: number; text: string }
-export interface GrepResult { matches: GrepMatch[]; filesSearched: number; truncated: boolean }
+export interface GrepMatch {
+  path: string;
+  line: number;
+  text: string;
+}
+export interface GrepResult {
+  matches: GrepMatch[];
+  filesSearched: number;
+  truncated: boolean;
+}
 
 const MAX_LINE_CHARS = 300;
 const BINARY_SNIFF = 8192;
@@ -40,23 +48,49 @@ export function compile(q: GrepQuery): { re: RegExp; literal?: Buffer } {
  */
 export function requiredLiteral(pattern: string): string | undefined {
   if (pattern.includes('|')) return undefined;
-  let best = '', run = '', depth = 0;
-  const end = () => { if (run.length > best.length) best = run; run = ''; };
+  let best = '',
+    run = '',
+    depth = 0;
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     let lit: string | undefined;
     if (c === '\\') {
       const n = pattern[i + 1];
-      if (n !== undefined && /[.*+?^${}()|[\]\\/-]/.test(n)) { lit = n; i++; } else { i++; end(); continue; }
+      if (n !== undefined && /[.*+?^${}()|[\]\\/-]/.test(n)) {
+        lit = n;
+        i++;
+      } else {
+        i++;
+        end();
+        continue;
+      }
     } else if (/[.^$()[\]{}]/.test(c)) {
       // Skip over a class or counted repetition as a whole: its contents are not literal.
-      if (c === '[') { while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1; }
-      if (c === '{') { run = run.slice(0, -1); while (i < pattern.length && pattern[i] !== '}') i++; }
+      if (c === '[') {
+        while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
+      }
+      if (c === '{') {
+        run = run.slice(0, -1);
+        while (i < pattern.length && pattern[i] !== '}') i++;
+      }
       if (c === '(') depth++;
       if (c === ')') depth = Math.max(0, depth - 1);
-      end(); continue;
-    } else if (c === '*' || c === '?') { run = run.slice(0, -1); end(); continue; } else if (c === '+') { end(); continue; } else lit = c;
-    if (depth === 0) run += lit; else end(); // group contents may be optional or repeated: not required
+      end();
+      continue;
+    } else if (c === '*' || c === '?') {
+      run = run.slice(0, -1);
+      end();
+      continue;
+    } else if (c === '+') {
+      end();
+      continue;
+    } else lit = c;
+    if (depth === 0) run += lit;
+    else end(); // group contents may be optional or repeated: not required
   }
   end();
   return best.length >= 3 ? best : undefined;
@@ -67,8 +101,15 @@ export function globFilter(globs: string[] | undefined): ((rel: string) => boole
   const inc = globs.filter((g) => !g.startsWith('!'));
   const exc = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
   // Like ripgrep: a glob without a slash matches the basename at any depth.
-  const m = (gs: string[]) => (gs.length ? picomatch(gs.map((g) => (g.includes('/') ? g : `**/${g}`)), { dot: true }) : undefined);
-  const incM = m(inc), excM = m(exc);
+  const m = (gs: string[]) =>
+    gs.length
+      ? picomatch(
+          gs.map((g) => (g.includes('/') ? g : `**/${g}`)),
+          { dot: true },
+        )
+      : undefined;
+  const incM = m(inc),
+    excM = m(exc);
   return (rel) => (!incM || incM(rel)) && !(excM && excM(rel));
 }
 
@@ -78,10 +119,15 @@ export function scanBuffer(buf: Buffer, rel: string, re: RegExp, literal: Buffer
   if (buf.subarray(0, BINARY_SNIFF).indexOf(0) !== -1) return;
   const text = buf.toString('utf8');
   re.lastIndex = 0;
-  let line = 1, counted = 0, m: RegExpExecArray | null;
+  let line = 1,
+    counted = 0,
+    m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
     // Count newlines only up to the match: files are scanned once, lines are found only where there are matches.
-    for (let i = text.indexOf('\n', counted); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) { line++; counted = i + 1; }
+    for (let i = text.indexOf('\n', counted); i !== -1 && i < m.index; i = text.indexOf('\n', i + 1)) {
+      line++;
+      counted = i + 1;
+    }
     const start = text.lastIndexOf('\n', m.index - 1) + 1;
     let end = text.indexOf('\n', m.index + (m[0].length ? m[0].length - 1 : 0));
     if (end === -1) end = text.length;
@@ -109,12 +155,20 @@ export function grepSync(root: TreeRoot, q: GrepQuery, signal?: AbortSignal): Gr
       const f = reader.openFile(e.rel);
       if (!f) continue;
       let buf: Buffer | undefined;
-      try { buf = f.size > maxBytes ? undefined : readFd(f.fd, f.size); } catch { continue; } finally { fs.closeSync(f.fd); }
+      try {
+        buf = f.size > maxBytes ? undefined : readFd(f.fd, f.size);
+      } catch {
+        continue;
+      } finally {
+        fs.closeSync(f.fd);
+      }
       if (!buf) continue;
       filesSearched++;
       scanBuffer(buf, e.rel, re, literal, matches, limit);
       if (matches.length >= limit) return { matches, filesSearched, truncated: true };
     }
-  } finally { reader.close(); }
+  } finally {
+    reader.close();
+  }
   return { matches, filesSearched, truncated: false };
 }

@@ -6,13 +6,20 @@ import { IgnoreFile } from './gitignore';
 import { TreeReader } from './view';
 import { listDir } from './walk';
 
-export interface IgnoreSpec { baseRel: string; text: string }
+export interface IgnoreSpec {
+  baseRel: string;
+  text: string;
+}
 /** A subtree to walk, or a run of (already listed and filtered) files of one directory. */
 export type GrepTask =
-  | { type: 'dir'; rel: string; ignores: IgnoreSpec[]; useIgnore: boolean }
-  | { type: 'files'; rel: string; names: string[] };
+  { type: 'dir'; rel: string; ignores: IgnoreSpec[]; useIgnore: boolean } | { type: 'files'; rel: string; names: string[] };
 export interface TaskRequest {
-  search: number; id: number; root: string; query: GrepQuery; limit: number; task: GrepTask;
+  search: number;
+  id: number;
+  root: string;
+  query: GrepQuery;
+  limit: number;
+  task: GrepTask;
   /** Pool-wide, shared: [0] = idle threads waiting for work (a task claims one before splitting work off). */
   demand: Int32Array;
   /** Per search, shared: [0] = cancelled, [1] = last task id handed out. */
@@ -51,7 +58,14 @@ function ignoresOf(specs: IgnoreSpec[]): IgnoreFile[] {
   });
 }
 
-interface Frame { rel: string; ignores: IgnoreFile[]; dirs: string[]; next: number; end: number; holes?: number[] }
+interface Frame {
+  rel: string;
+  ignores: IgnoreFile[];
+  dirs: string[];
+  next: number;
+  end: number;
+  holes?: number[];
+}
 
 class TaskRun {
   readonly segments: Segment[] = [];
@@ -65,14 +79,19 @@ class TaskRun {
   /** Every directory and file is opened through this (never by path): symlinks are not followed, even swapped in. */
   readonly reader: TreeReader;
 
-  constructor(private readonly req: TaskRequest, private readonly post: (m: WorkerMessage) => void) {
+  constructor(
+    private readonly req: TaskRequest,
+    private readonly post: (m: WorkerMessage) => void,
+  ) {
     ({ re: this.re, literal: this.literal } = compile(req.query));
     this.filter = globFilter(req.query.globs);
     this.maxBytes = req.query.maxFileBytes ?? 4 * 1024 * 1024;
     this.reader = new TreeReader(req.root);
   }
 
-  private get stopped(): boolean { return this.count >= this.req.limit || Atomics.load(this.req.control, 0) !== 0; }
+  private get stopped(): boolean {
+    return this.count >= this.req.limit || Atomics.load(this.req.control, 0) !== 0;
+  }
 
   private hole(task: GrepTask): number {
     const id = Atomics.add(this.req.control, 1, 1) + 1;
@@ -81,11 +100,18 @@ class TaskRun {
   }
 
   private pushHole(id: number): void {
-    if (this.cur.length) { this.segments.push(this.cur); this.cur = []; }
+    if (this.cur.length) {
+      this.segments.push(this.cur);
+      this.cur = [];
+    }
     this.segments.push(id);
   }
 
-  finish(): Segment[] { if (this.cur.length) this.segments.push(this.cur); this.cur = []; return this.segments; }
+  finish(): Segment[] {
+    if (this.cur.length) this.segments.push(this.cur);
+    this.cur = [];
+    return this.segments;
+  }
 
   /** Scans `names` (files of directory `rel`) in order; the tail goes to another thread when one is waiting. */
   files(rel: string, names: string[]): void {
@@ -122,7 +148,8 @@ class TaskRun {
     const enter = (rel: string, ignores: IgnoreFile[]) => {
       const l = listDir(this.reader, rel, ignores, useIgnore);
       if (!l) return;
-      const files: string[] = [], dirs: string[] = [];
+      const files: string[] = [],
+        dirs: string[] = [];
       for (const e of l.ents) (e.isDirectory() ? dirs : files).push(e.name);
       if (files.length) this.files(rel, files);
       if (dirs.length) stack.push({ rel, ignores: l.ignores, dirs, next: 0, end: dirs.length });
@@ -132,7 +159,11 @@ class TaskRun {
       const f = stack[stack.length - 1];
       if (f.next < f.end) {
         this.split(stack, useIgnore);
-        if (f.next < f.end) { const name = f.dirs[f.next++]; enter(f.rel ? `${f.rel}/${name}` : name, f.ignores); continue; }
+        if (f.next < f.end) {
+          const name = f.dirs[f.next++];
+          enter(f.rel ? `${f.rel}/${name}` : name, f.ignores);
+          continue;
+        }
       }
       // The subdirectories handed to other threads come last, in order (splitting always takes from the end).
       if (f.holes) for (let i = f.end; i < f.dirs.length; i++) this.pushHole(f.holes[i]);
@@ -153,13 +184,23 @@ class TaskRun {
   /** The file's bytes (a view of the scratch buffer when it fits), or undefined when unreadable or too large. */
   private read(rel: string): Buffer | undefined {
     let fd: number;
-    try { const f = this.reader.openFile(rel); if (!f) return undefined; fd = f.fd; } catch { return undefined; }
+    try {
+      const f = this.reader.openFile(rel);
+      if (!f) return undefined;
+      fd = f.fd;
+    } catch {
+      return undefined;
+    }
     try {
       const n = fs.readSync(fd, scratch, 0, scratch.length, 0);
       if (n < scratch.length) return n > this.maxBytes ? undefined : scratch.subarray(0, n);
       if (fs.fstatSync(fd).size > this.maxBytes) return undefined;
       return fs.readFileSync(fd);
-    } catch { return undefined; } finally { fs.closeSync(fd); }
+    } catch {
+      return undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }
 
@@ -169,16 +210,29 @@ export function runTask(req: TaskRequest, post: (m: WorkerMessage) => void): Wor
   const t = req.task;
   try {
     switch (t.type) {
-      case 'files': run.files(t.rel, t.names); break;
-      case 'dir': run.walk(t.rel, ignoresOf(t.ignores), t.useIgnore); break;
-      default: { const never: never = t; throw new Error(`unknown grep task ${JSON.stringify(never)}`); }
+      case 'files':
+        run.files(t.rel, t.names);
+        break;
+      case 'dir':
+        run.walk(t.rel, ignoresOf(t.ignores), t.useIgnore);
+        break;
+      default: {
+        const never: never = t;
+        throw new Error(`unknown grep task ${JSON.stringify(never)}`);
+      }
     }
-  } finally { run.reader.close(); }
+  } finally {
+    run.reader.close();
+  }
   return { type: 'done', search: req.search, id: req.id, segments: run.finish(), searched: run.searched };
 }
 
 parentPort?.on('message', (req: TaskRequest) => {
   let msg: WorkerMessage;
-  try { msg = runTask(req, (m) => parentPort!.postMessage(m)); } catch (err) { msg = { type: 'done', search: req.search, id: req.id, segments: [], searched: 0, error: (err as Error).message }; }
+  try {
+    msg = runTask(req, (m) => parentPort!.postMessage(m));
+  } catch (err) {
+    msg = { type: 'done', search: req.search, id: req.id, segments: [], searched: 0, error: (err as Error).message };
+  }
   parentPort!.postMessage(msg);
 });

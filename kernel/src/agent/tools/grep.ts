@@ -10,7 +10,6 @@ import { ignoresAbove } from './walk';
 
 const IDLE_MS = 2000;
 
-
 interface Search {
   base: Omit<TaskRequest, 'id' | 'task'>;
   outstanding: number;
@@ -53,11 +52,24 @@ class Pool {
     const control = new Int32Array(new SharedArrayBuffer(8));
     return new Promise<GrepResult>((resolve, reject) => {
       const id = this.nextSearch++;
-      const onAbort = () => { Atomics.store(control, 0, 1); this.searches.delete(id); reject(signal.reason ?? cancelledError('search')); };
+      const onAbort = () => {
+        Atomics.store(control, 0, 1);
+        this.searches.delete(id);
+        reject(signal.reason ?? cancelledError('search'));
+      };
       const done = () => signal.removeEventListener('abort', onAbort);
       this.searches.set(id, {
-        base: { search: id, root, query: q, limit, demand: this.demand, control }, outstanding: 1, results: new Map(),
-        resolve: (r) => { done(); resolve(r); }, reject: (e) => { done(); reject(e); },
+        base: { search: id, root, query: q, limit, demand: this.demand, control },
+        outstanding: 1,
+        results: new Map(),
+        resolve: (r) => {
+          done();
+          resolve(r);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
       });
       signal.addEventListener('abort', onAbort, { once: true });
       this.enqueue({ search: id, root, query: q, limit, demand: this.demand, control, id: 0, task });
@@ -69,19 +81,29 @@ class Pool {
     switch (m.type) {
       case 'spawn':
         // Arrives before the parent task's 'done' (one port, in order), so `outstanding` never reaches 0 too early.
-        if (s) { s.outstanding++; this.enqueue({ ...s.base, id: m.id, task: m.task }); }
+        if (s) {
+          s.outstanding++;
+          this.enqueue({ ...s.base, id: m.id, task: m.task });
+        }
         return;
       case 'done':
         this.idle.push(w);
         this.pump();
         if (s) this.taskDone(s, m);
         return;
-      default: { const never: never = m; throw new Error(`unknown grep worker message ${JSON.stringify(never)}`); }
+      default: {
+        const never: never = m;
+        throw new Error(`unknown grep worker message ${JSON.stringify(never)}`);
+      }
     }
   }
 
   private taskDone(s: Search, m: Extract<WorkerMessage, { type: 'done' }>): void {
-    if (m.error) { this.searches.delete(m.search); s.reject(new Error(m.error)); return; }
+    if (m.error) {
+      this.searches.delete(m.search);
+      s.reject(new Error(m.error));
+      return;
+    }
     s.results.set(m.id, { segments: m.segments, searched: m.searched });
     if (--s.outstanding > 0) return;
     this.searches.delete(m.search);
@@ -104,7 +126,9 @@ class Pool {
     }
   }
 
-  private updateDemand(): void { Atomics.store(this.demand, 0, Math.max(0, this.idle.length - this.queue.length)); }
+  private updateDemand(): void {
+    Atomics.store(this.demand, 0, Math.max(0, this.idle.length - this.queue.length));
+  }
 
   /** A thread died: every search in flight fails (with the reason) and the pool is replaced on the next search. */
   private fail(err: Error): void {
@@ -143,12 +167,20 @@ function getPool(): Pool | undefined {
   if (pool === undefined) {
     const entry = workerEntry('grep-worker');
     pool = entry ? new Pool(entry, Math.max(1, Math.min(4, os.availableParallelism()))) : null;
-    if (pool) { const p = pool; p.onIdle = () => { if (pool === p) disposeGrepPool(); }; }
+    if (pool) {
+      const p = pool;
+      p.onIdle = () => {
+        if (pool === p) disposeGrepPool();
+      };
+    }
   }
   return pool ?? undefined;
 }
 
-export function disposeGrepPool(): void { pool?.dispose(); pool = undefined; }
+export function disposeGrepPool(): void {
+  pool?.dispose();
+  pool = undefined;
+}
 
 /** Parallel grep with results in walk order (the same as grepSync); falls back to one thread without workers, and
  * a task's overlay view (an OverlayTree) is searched on this thread. */

@@ -46,7 +46,9 @@ export function defineTool<S extends z.ZodType>(spec: ToolSpec<S>): ToolSpec<S> 
 
 /** Wire definition for providers: the zod input as JSON schema (draft 2020-12, as vendors accept it). */
 export function toDefinition(spec: ToolSpec): ToolDefinition {
-  const schema = spec.inputSchema ? { ...spec.inputSchema } : z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = spec.inputSchema
+    ? { ...spec.inputSchema }
+    : (z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
   delete schema.$schema;
   return { name: spec.name, description: spec.description, inputSchema: schema, capabilities: spec.capabilities };
 }

@@ -10,12 +10,18 @@ import { at as atFd, DirChain, kindIn, lstatIn, readDirFd, refusal, tryOpenFileI
  * content. Read it through a TreeReader.
  */
 export class OverlayTree {
-  constructor(readonly lower: string, readonly upper: string) {}
+  constructor(
+    readonly lower: string,
+    readonly upper: string,
+  ) {}
 }
 
 export type TreeRoot = string | OverlayTree;
 
-interface DirState { upper: boolean; lower: boolean }
+interface DirState {
+  upper: boolean;
+  lower: boolean;
+}
 
 /**
  * Reads a TreeRoot through descriptors only (kernel/src/workspace/safe-open.ts): every directory is opened through its
@@ -31,7 +37,12 @@ export class TreeReader {
   constructor(root: TreeRoot) {
     this.lowerChain = new DirChain(typeof root === 'string' ? root : root.lower);
     if (typeof root === 'string') return;
-    try { this.upperChain = new DirChain(root.upper); this.upperRoot = root.upper; } catch { /* no upper dir yet */ }
+    try {
+      this.upperChain = new DirChain(root.upper);
+      this.upperRoot = root.upper;
+    } catch {
+      /* no upper dir yet */
+    }
   }
 
   /** Where directory `rel` lives in each layer ('' = root). Cached for the reader's life: one consistent walk. */
@@ -67,7 +78,8 @@ export class TreeReader {
 
   /** The layer's directory descriptor and entry name that decide `rel` (upper first), or undefined when hidden. */
   private locate(rel: string): { dirfd: number; name: string } | undefined {
-    const parentRel = parentOf(rel), name = nameOf(rel);
+    const parentRel = parentOf(rel),
+      name = nameOf(rel);
     const s = this.dir(parentRel);
     if (s.upper && this.upperChain) {
       const ufd = this.upperChain.dir(parentRel);
@@ -115,8 +127,17 @@ export class TreeReader {
 /** Runs `fn` with a reader of `root`, closed afterwards. */
 export function withReader<T>(root: TreeRoot, fn: (r: TreeReader) => T): T {
   const r = new TreeReader(root);
-  try { return fn(r); } finally { r.close(); }
+  try {
+    return fn(r);
+  } finally {
+    r.close();
+  }
 }
 
-export function parentOf(rel: string): string { const i = rel.lastIndexOf('/'); return i < 0 ? '' : rel.slice(0, i); }
-function nameOf(rel: string): string { return rel.slice(rel.lastIndexOf('/') + 1); }
+export function parentOf(rel: string): string {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+}
+function nameOf(rel: string): string {
+  return rel.slice(rel.lastIndexOf('/') + 1);
+}

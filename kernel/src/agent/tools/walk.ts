@@ -4,7 +4,10 @@ import { readFd } from '../../workspace/safe-open';
 import { IgnoreFile, isIgnored } from './gitignore';
 import { TreeReader, type TreeRoot } from './view';
 
-export interface WalkEntry { rel: string; isDir: boolean }
+export interface WalkEntry {
+  rel: string;
+  isDir: boolean;
+}
 
 export interface WalkOptions {
   /** Respect .gitignore files (default true). */
@@ -18,7 +21,10 @@ export interface WalkOptions {
 }
 
 /** One directory's kept entries (sorted by name) and the .gitignore stack that applies below it. */
-export interface DirListing { ents: fs.Dirent[]; ignores: IgnoreFile[] }
+export interface DirListing {
+  ents: fs.Dirent[];
+  ignores: IgnoreFile[];
+}
 
 const ALWAYS_SKIP = new Set(['.git', '.hg', '.svn']);
 /** A .gitignore larger than this is not read (a sandbox could plant a huge one). */
@@ -28,7 +34,14 @@ const MAX_IGNORE_BYTES = 1024 * 1024;
 export function ignoresAbove(root: TreeRoot | TreeReader, startRel: string): IgnoreFile[] {
   const base: IgnoreFile[] = [];
   if (!startRel) return base;
-  if (!(root instanceof TreeReader)) { const r = new TreeReader(root); try { return ignoresAbove(r, startRel); } finally { r.close(); } }
+  if (!(root instanceof TreeReader)) {
+    const r = new TreeReader(root);
+    try {
+      return ignoresAbove(r, startRel);
+    } finally {
+      r.close();
+    }
+  }
   const parts = startRel.split('/');
   for (let i = 0; i < parts.length; i++) {
     const f = readIgnore(root, parts.slice(0, i).join('/'));
@@ -43,10 +56,17 @@ export function ignoresAbove(root: TreeRoot | TreeReader, startRel: string): Ign
  */
 export function listDir(root: TreeReader, rel: string, parentIgnores: IgnoreFile[], useIgnore: boolean): DirListing | undefined {
   let ents: fs.Dirent[] | undefined;
-  try { ents = root.readDir(rel); } catch { return undefined; }
+  try {
+    ents = root.readDir(rel);
+  } catch {
+    return undefined;
+  }
   if (!ents) return undefined;
   let ignores = parentIgnores;
-  if (useIgnore && ents.some((e) => e.name === '.gitignore')) { const f = readIgnore(root, rel); if (f) ignores = [...parentIgnores, f]; }
+  if (useIgnore && ents.some((e) => e.name === '.gitignore')) {
+    const f = readIgnore(root, rel);
+    if (f) ignores = [...parentIgnores, f];
+  }
   ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const kept: fs.Dirent[] = [];
   for (const e of ents) {
@@ -67,7 +87,11 @@ export function listDir(root: TreeReader, rel: string, parentIgnores: IgnoreFile
 export function* walk(root: TreeRoot | TreeReader, startRel = '', opts: WalkOptions = {}): Generator<WalkEntry> {
   if (!(root instanceof TreeReader)) {
     const r = new TreeReader(root);
-    try { yield* walk(r, startRel, opts); } finally { r.close(); }
+    try {
+      yield* walk(r, startRel, opts);
+    } finally {
+      r.close();
+    }
     return;
   }
   const useIgnore = opts.gitignore !== false;
@@ -97,5 +121,9 @@ function readIgnore(root: TreeReader, dirRel: string): IgnoreFile | undefined {
     if (file.size > MAX_IGNORE_BYTES) return undefined;
     const f = new IgnoreFile(dirRel, readFd(file.fd, file.size).toString('utf8'));
     return f.empty ? undefined : f;
-  } catch { return undefined; } finally { fs.closeSync(file.fd); }
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(file.fd);
+  }
 }

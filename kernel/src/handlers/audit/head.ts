@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { AuditWriter } from '../../services';
 
-export const head = (s: AuditWriter): Handler<'audit/head'> => (params) => s.audit.writer.head(params.at);
+export const head =
+  (s: AuditWriter): Handler<'audit/head'> =>
+  (params) =>
+    s.audit.writer.head(params.at);

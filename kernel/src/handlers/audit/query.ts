@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { AuditWriter } from '../../services';
 
-export const query = (s: AuditWriter): Handler<'audit/query'> => (params) => s.audit.writer.query(params);
+export const query =
+  (s: AuditWriter): Handler<'audit/query'> =>
+  (params) =>
+    s.audit.writer.query(params);

@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { AuditWriter } from '../../services';
 
-export const stats = (s: AuditWriter): Handler<'audit/stats'> => () => s.audit.writer.stats();
+export const stats =
+  (s: AuditWriter): Handler<'audit/stats'> =>
+  () =>
+    s.audit.writer.stats();

@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { AuditWriter } from '../../services';
 
-export const verify = (s: AuditWriter): Handler<'audit/verify'> => (_params, ctx) => s.audit.writer.verify(ctx.signal);
+export const verify =
+  (s: AuditWriter): Handler<'audit/verify'> =>
+  (_params, ctx) =>
+    s.audit.writer.verify(ctx.signal);

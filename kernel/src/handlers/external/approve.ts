@@ -2,5 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const approve = (s: Pick<KernelServices, 'external'>): Handler<'external/approve'> => async ({ session, requestId, decision }) =>
-  s.external.approve(session, requestId, decision);
+export const approve =
+  (s: Pick<KernelServices, 'external'>): Handler<'external/approve'> =>
+  async ({ session, requestId, decision }) =>
+    s.external.approve(session, requestId, decision);

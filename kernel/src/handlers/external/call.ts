@@ -2,5 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const call = (s: Pick<KernelServices, 'external'>): Handler<'external/call'> => async ({ session, tool, arguments: args }) =>
-  s.external.call(session, tool, args);
+export const call =
+  (s: Pick<KernelServices, 'external'>): Handler<'external/call'> =>
+  async ({ session, tool, arguments: args }) =>
+    s.external.call(session, tool, args);

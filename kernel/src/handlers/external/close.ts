@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const close = (s: Pick<KernelServices, 'external'>): Handler<'external/close'> => async ({ session }) => s.external.close(session);
+export const close =
+  (s: Pick<KernelServices, 'external'>): Handler<'external/close'> =>
+  async ({ session }) =>
+    s.external.close(session);

@@ -3,5 +3,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const open = (s: Pick<KernelServices, 'external'>): Handler<'external/open'> => async (params, ctx) =>
-  s.external.open(params, ctx.connection);
+export const open =
+  (s: Pick<KernelServices, 'external'>): Handler<'external/open'> =>
+  async (params, ctx) =>
+    s.external.open(params, ctx.connection);

@@ -4,5 +4,6 @@ import type { KernelServices } from '../../services';
 
 // Model output is data like any provider's stream: the schema validated each event, the bridge caps the sizes and
 // takes slices only from the connection that answered first.
-export const respond = (s: Pick<KernelServices, 'tasks'>): Handler<'lm/respond'> => async (p, ctx) =>
-  ({ accepted: s.tasks.lm.respond(p, ctx.connection) });
+export const respond =
+  (s: Pick<KernelServices, 'tasks'>): Handler<'lm/respond'> =>
+  async (p, ctx) => ({ accepted: s.tasks.lm.respond(p, ctx.connection) });

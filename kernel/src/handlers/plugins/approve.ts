@@ -2,5 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const approve = (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/approve'> =>
+export const approve =
+  (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/approve'> =>
   async (p) => ({ plugin: await s.plugins.approve(p.name, p.sha256) });

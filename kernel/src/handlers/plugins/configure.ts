@@ -2,5 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const configure = (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/configure'> =>
+export const configure =
+  (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/configure'> =>
   async (p) => ({ plugins: await s.plugins.configure(p.plugins) });

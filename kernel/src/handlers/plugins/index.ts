@@ -7,5 +7,9 @@ import { logs } from './logs';
 import { remove } from './remove';
 
 export const pluginsHandlers = (s: Pick<KernelServices, 'plugins'>) => ({
-  'plugins/configure': configure(s), 'plugins/list': list(s), 'plugins/approve': approve(s), 'plugins/remove': remove(s), 'plugins/logs': logs(s),
+  'plugins/configure': configure(s),
+  'plugins/list': list(s),
+  'plugins/approve': approve(s),
+  'plugins/remove': remove(s),
+  'plugins/logs': logs(s),
 });

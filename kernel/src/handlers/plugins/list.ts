@@ -2,4 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const list = (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/list'> => async () => ({ plugins: s.plugins.list() });
+export const list =
+  (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/list'> =>
+  async () => ({ plugins: s.plugins.list() });

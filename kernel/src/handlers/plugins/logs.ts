@@ -2,4 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const logs = (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/logs'> => async (p) => ({ lines: s.plugins.logs(p.name) });
+export const logs =
+  (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/logs'> =>
+  async (p) => ({ lines: s.plugins.logs(p.name) });

@@ -2,4 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const remove = (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/remove'> => async (p) => ({ removed: await s.plugins.remove(p.name) });
+export const remove =
+  (s: Pick<KernelServices, 'plugins'>): Handler<'plugins/remove'> =>
+  async (p) => ({ removed: await s.plugins.remove(p.name) });

@@ -2,6 +2,8 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const evaluate = (s: Pick<KernelServices, 'policy'>): Handler<'policy/evaluate'> => async (params, ctx) => {
-  return s.policy.evaluateAsync(params, ctx.signal);
-};
+export const evaluate =
+  (s: Pick<KernelServices, 'policy'>): Handler<'policy/evaluate'> =>
+  async (params, ctx) => {
+    return s.policy.evaluateAsync(params, ctx.signal);
+  };

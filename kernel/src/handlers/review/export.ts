@@ -2,4 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const exportSet = (s: Pick<KernelServices, 'patches'>): Handler<'review/export'> => (params) => ({ text: s.patches.exportGit(params.id) });
+export const exportSet =
+  (s: Pick<KernelServices, 'patches'>): Handler<'review/export'> =>
+  (params) => ({ text: s.patches.exportGit(params.id) });

@@ -2,4 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const list = (s: Pick<KernelServices, 'patches'>): Handler<'review/list'> => (params) => ({ sets: s.patches.list(params.status) });
+export const list =
+  (s: Pick<KernelServices, 'patches'>): Handler<'review/list'> =>
+  (params) => ({ sets: s.patches.list(params.status) });

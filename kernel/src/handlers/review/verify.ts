@@ -6,8 +6,10 @@ import { verifyAccepted } from '../../patches/verify';
 
 export type VerifyServices = Pick<KernelServices, 'patches' | 'policy'> & { readonly tasks: Pick<TaskService, 'prepareExternal'> };
 
-export const verify = (s: VerifyServices): Handler<'review/verify'> => (params, ctx) => {
-  // Admitted like a task (a container engine and a capped outputs filesystem, else a clear refusal).
-  const { deps } = s.tasks.prepareExternal();
-  return verifyAccepted({ ...deps, policyFiles: s.policy.files }, params.id, ctx.signal);
-};
+export const verify =
+  (s: VerifyServices): Handler<'review/verify'> =>
+  (params, ctx) => {
+    // Admitted like a task (a container engine and a capped outputs filesystem, else a clear refusal).
+    const { deps } = s.tasks.prepareExternal();
+    return verifyAccepted({ ...deps, policyFiles: s.policy.files }, params.id, ctx.signal);
+  };

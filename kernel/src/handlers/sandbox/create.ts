@@ -2,5 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const create = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/create'> => (p, ctx) =>
-  s.runtime.create({ ...p, signal: ctx.signal });
+export const create =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/create'> =>
+  (p, ctx) =>
+    s.runtime.create({ ...p, signal: ctx.signal });

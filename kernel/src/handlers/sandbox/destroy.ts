@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const destroy = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/destroy'> => ({ id }) => s.runtime.destroy(id, 'requested');
+export const destroy =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/destroy'> =>
+  ({ id }) =>
+    s.runtime.destroy(id, 'requested');

@@ -2,5 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const exec = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/exec'> => ({ id, via, ...req }, ctx) =>
-  s.runtime.exec(id, req, { via, signal: ctx.signal });
+export const exec =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/exec'> =>
+  ({ id, via, ...req }, ctx) =>
+    s.runtime.exec(id, req, { via, signal: ctx.signal });

@@ -2,7 +2,9 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const list = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/list'> => () => {
-  const rt = s.runtime;
-  return { sandboxes: rt.list(), templates: [...rt.templates.keys()], engine: rt.runtime.engine };
-};
+export const list =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/list'> =>
+  () => {
+    const rt = s.runtime;
+    return { sandboxes: rt.list(), templates: [...rt.templates.keys()], engine: rt.runtime.engine };
+  };

@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const pause = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/pause'> => ({ id }) => s.runtime.pause(id, 'request');
+export const pause =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/pause'> =>
+  ({ id }) =>
+    s.runtime.pause(id, 'request');

@@ -2,7 +2,9 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const prune = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/prune'> => async () => {
-  const r = await s.runtime.prune();
-  return { destroyed: r.destroyed, containers: r.swept.containers, volumes: r.swept.volumes };
-};
+export const prune =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/prune'> =>
+  async () => {
+    const r = await s.runtime.prune();
+    return { destroyed: r.destroyed, containers: r.swept.containers, volumes: r.swept.volumes };
+  };

@@ -2,4 +2,7 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const resume = (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/resume'> => ({ id }) => s.runtime.resume(id);
+export const resume =
+  (s: Pick<KernelServices, 'runtime'>): Handler<'sandbox/resume'> =>
+  ({ id }) =>
+    s.runtime.resume(id);

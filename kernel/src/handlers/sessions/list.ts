@@ -2,4 +2,6 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const list = (s: Pick<KernelServices, 'sessions'>): Handler<'sessions/list'> => (params) => ({ sessions: s.sessions.list(params.limit) });
+export const list =
+  (s: Pick<KernelServices, 'sessions'>): Handler<'sessions/list'> =>
+  (params) => ({ sessions: s.sessions.list(params.limit) });

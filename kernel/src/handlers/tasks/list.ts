@@ -2,7 +2,9 @@
 import type { Handler } from '../../../../protocol/src/rpc-server';
 import type { KernelServices } from '../../services';
 
-export const list = (s: Pick<KernelServices, 'scheduler'>): Handler<'tasks/list'> => (params) => {
-  const sch = s.scheduler;
-  return { tasks: sch.list(params.states), limits: sch.limits, inUse: sch.inUse };
-};
+export const list =
+  (s: Pick<KernelServices, 'scheduler'>): Handler<'tasks/list'> =>
+  (params) => {
+    const sch = s.scheduler;
+    return { tasks: sch.list(params.states), limits: sch.limits, inUse: sch.inUse };
+  };

@@ -5,7 +5,9 @@ import type { KernelServices } from '../../services';
 
 // Only the person's clients reach this socket; the agent loop calls WorkflowService with actor 'agent' directly.
 // The service records every change (and every refusal) in the audit log before it stores it: no log, no change.
-export const transition = (s: Pick<KernelServices, 'workflow'>): Handler<'workflow/transition'> => async (params, ctx) => {
-  const session = await s.workflow.transition(params.sessionId, params.to, params.evidence ?? {}, 'person', ctx.signal);
-  return { session };
-};
+export const transition =
+  (s: Pick<KernelServices, 'workflow'>): Handler<'workflow/transition'> =>
+  async (params, ctx) => {
+    const session = await s.workflow.transition(params.sessionId, params.to, params.evidence ?? {}, 'person', ctx.signal);
+    return { session };
+  };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: installs what the tests need, then build, type check, layer lint and the three mocha tiers,
+# `npm test`: installs what the tests need, then build, type check, layer lint, ESLint, the format check and the three mocha tiers,
 # ending with one summary line of passed and failed tests. Set AIRLOCK_TIERS="unit integration" to run fewer tiers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ step build node scripts/build.mjs
 step typecheck npx tsc --noEmit -p .
 step lint node scripts/lint-layers.mjs
 step eslint node scripts/lint-code.mjs
+step format node scripts/format.mjs --check
 # The README's first command, as a new user runs it: a fresh clone at a path with a space, as a non-root user.
 [ -z "${AIRLOCK_SKIP_NPM_START:-}" ] && step npm-start bash scripts/ci-npm-start.sh
 

@@ -7,6 +7,7 @@ import type { Command } from '../command';
 import { withKernel } from '../kernel';
 import { osKeychain } from '../auth/keychain';
 import { prepareTaskTools } from '../mcp/prepare';
+import { isRemoteEngine } from '../../../core/src/remote/mode';
 import { parseRunOptions } from '../run/options';
 
 export { chatHistory } from '../chat/loop';
@@ -53,7 +54,7 @@ export const chat: Command = {
       return await withKernel(io, o.workspace, async (sup) => {
         const client = await sup.ready();
         // The person's MCP servers and the plugins found, so every turn is offered their tools.
-        await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain });
+        await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain, remote: isRemoteEngine(sup.engine.endpoint) });
         return new ChatLoop({
           client,
           rl,

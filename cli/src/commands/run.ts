@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import { withKernel } from '../kernel';
 import { osKeychain } from '../auth/keychain';
 import { prepareTaskTools } from '../mcp/prepare';
+import { isRemoteEngine } from '../../../core/src/remote/mode';
 import { parseRunOptions } from '../run/options';
 import { askOn, exitCodeOf, runTaskInTerminal, type SessionIO } from '../run/session';
 
@@ -45,7 +46,7 @@ export const run: Command = {
       return await withKernel(io, o.workspace, async (sup) => {
         const client = await sup.ready();
         // The person's MCP servers and the plugins found, so the task is offered their tools (unchanged ones keep running).
-        await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain });
+        await prepareTaskTools(client, o.workspace, io, { keychain: osKeychain, remote: isRemoteEngine(sup.engine.endpoint) });
         const jsonLine = (v: object) => process.stdout.write(`${JSON.stringify(v)}\n`);
         // In --json mode stdout carries only JSON lines: the human lines (patch summary, notes) move to stderr.
         const terminal: SessionIO = { ...io, write: (t) => process.stdout.write(t), ask: rl ? askOn(rl) : undefined };

@@ -12,6 +12,8 @@ import { readServers } from '../../../core/src/mcp/servers-file';
 export interface PrepareDeps {
   keychain: () => KeyLookup | undefined;
   managed?: () => Managed;
+  /** The kernel runs on a remote engine: plugin and server files on this machine cannot be mounted into its sandboxes. */
+  remote?: boolean;
 }
 
 /**
@@ -25,6 +27,10 @@ export async function prepareTaskTools(
   d: PrepareDeps,
 ): Promise<string[]> {
   const tools: string[] = [];
+  if (d.remote) {
+    io.err('airlock: MCP servers and plugins are not started on a remote engine (their files are on this machine; docs/install.md)');
+    return tools;
+  }
   try {
     const stored = readServers(io.env);
     const configs = Object.keys(stored).length

@@ -1,25 +1,13 @@
 // A live provider through the bundled kernel in its container: the official OpenAI SDK, run by the provider worker in
 // the task's ai-provider sandbox, streams from a loopback server speaking OpenAI's wire format (tool calls included)
-// through the kernel's provider endpoint, which adds the key; a local server is reached because the policy allows it.
+// through the kernel's provider endpoint, which adds the key; the local server is reached because the person configured it.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { anthropicTurn, startAnthropicFake } from '../../fakes/anthropic';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
 import type { FakeVendorServer } from '../../fakes/server';
-import { removeKernel, ROOT, runTask, sampleWorkspace } from './helpers';
+import { removeKernel, runTask, sampleWorkspace } from './helpers';
 import { KernelSupervisor } from '../../../bootstrap';
-
-/** The shipped policies plus the person's rule for their local model server (loopback: net.connect and net.private). */
-function policiesAllowing(base: string, hostPorts: string[]): string {
-  const dir = path.join(base, 'policies');
-  fs.cpSync(path.join(ROOT, 'policies'), dir, { recursive: true });
-  fs.appendFileSync(
-    path.join(dir, 'explore.yaml'),
-    `\n  - { id: local-model, effect: allow, subjects: ["agent:*"], actions: [net.connect, net.private], resources: ${JSON.stringify(hostPorts)} }\n`,
-  );
-  return dir;
-}
 
 describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the provider sandbox (kernel container, host network)', function () {
   this.timeout(180_000);
@@ -31,13 +19,11 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     const ws = sampleWorkspace();
     base = ws.base;
     [fake, claude] = await Promise.all([startOpenAIFake(), startAnthropicFake()]);
-    const policiesDir = policiesAllowing(base, [new URL(fake.url).host, new URL(claude.url).host]);
     sup = await KernelSupervisor.start({
       workspace: ws.workspace,
       stateRoot: ws.stateRoot,
       runtime: 'docker',
       maxRestarts: 2,
-      policiesDir,
     });
   });
   after(async () => {
@@ -81,12 +67,16 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     // The second request carries the tool result back to the model.
     assert.ok(JSON.stringify(fake.requests[1].body.messages).includes('function median'));
     const entries = (await client.request('audit/query', { session: run.taskId, limit: 200, payloads: true })).entries;
-    // Both model requests went out through the provider endpoint of the task's sandbox, allowed by the person's rule.
+    // Both model requests went out through the provider endpoint of the task's sandbox: the shipped policies have no rule
+    // for the loopback server, which is reached because the person configured it as the base URL (kernel:provider).
     const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 50, payloads: true }))
       .entries;
     const viaEndpoint = net.filter((e) => (e.payload as { via?: string }).via === 'provider');
     assert.equal(viaEndpoint.length, 2, JSON.stringify(net));
-    assert.ok(viaEndpoint.every((e) => e.decision === 'allow' && e.ruleIds.includes('local-model')));
+    assert.ok(
+      viaEndpoint.every((e) => e.decision === 'allow' && JSON.stringify(e.payload).includes('configured local model server')),
+      JSON.stringify(viaEndpoint),
+    );
     const audit = JSON.stringify([...entries, ...net]);
     assert.ok(!audit.includes('sk-test-live-0123456789abcdef'), 'the key never reaches the audit log');
   });

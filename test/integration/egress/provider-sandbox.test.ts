@@ -123,14 +123,15 @@ describe('the ai-provider sandbox behind the provider endpoint (docker)', functi
     );
   });
 
-  it('has no other way out: no proxy on 3128, no route, no resolver; a loopback server is refused without net.private', async () => {
+  it('has no other way out: no proxy on 3128, no route, no resolver; a metadata address as the base URL is refused', async () => {
     const r = JSON.parse(await node(ESCAPE, String(hello.port))) as Record<string, string>;
     assert.equal(r.proxyPort, 'ECONNREFUSED');
     assert.match(r.outside, /ENETUNREACH|EHOSTUNREACH/);
     assert.match(r.direct, /EAI_AGAIN|ENOTFOUND/);
-    upstream = { vendor: 'openai-compatible', baseUrl: `http://private.test:${port}/v1` };
+    // Even as the configured base URL, a name resolving to the metadata address is never "the person's local server".
+    upstream = { vendor: 'openai-compatible', baseUrl: `http://metadata.test:${port}/v1` };
     const before = fake.requests.length;
-    assert.match(await node(CALL), /^403 .*net\.private/);
+    assert.match(await node(CALL), /^403 .*169\.254\.169\.254.*net\.private/);
     assert.equal(fake.requests.length, before);
     upstream = undefined;
     assert.match(await node(CALL), /^503 /);

@@ -113,4 +113,22 @@ describe('prepareTaskTools (MCP servers and plugins sent before a task)', () => 
     );
     assert.ok(k.sent['plugins/configure']);
   });
+
+  it('on a remote engine nothing is sent (files on this machine cannot be mounted there), and it says so', async () => {
+    writeServers(env, { github: { command: 'node', args: ['s.js'], secrets: ['GH_TOKEN'] } });
+    const k = fakeKernel();
+    const errs: string[] = [];
+    const tools = await prepareTaskTools(
+      k.client,
+      home,
+      { env, err: (l) => errs.push(l) },
+      { keychain: () => undefined, managed: () => loadManaged([]), remote: true },
+    );
+    assert.deepEqual(tools, []);
+    assert.deepEqual(Object.keys(k.sent), []);
+    assert.ok(
+      errs.some((l) => /not started on a remote engine/.test(l)),
+      errs.join('\n'),
+    );
+  });
 });

@@ -4,6 +4,7 @@ import { type KernelState, KernelSupervisor } from '../../../bootstrap';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
+import { isRemoteEngine } from '../../../core/src/remote/mode';
 
 export class KernelService extends Disposable {
   private supervisor?: KernelSupervisor;
@@ -20,6 +21,11 @@ export class KernelService extends Disposable {
 
   get state(): KernelState | { type: 'idle' } {
     return this.supervisor?.state ?? { type: 'idle' };
+  }
+
+  /** The kernel runs on a remote engine: files on this machine (plugins, MCP server packages) cannot be mounted there. */
+  get remote(): boolean {
+    return isRemoteEngine(this.supervisor?.engine.endpoint);
   }
 
   get engine(): string | undefined {

@@ -35,6 +35,10 @@ export async function serversToSend(
 
 export function forwardMcpServers(kernel: KernelService, log: vscode.LogOutputChannel): IDisposable {
   return onKernelClient(kernel, (client) => {
+    if (kernel.remote) {
+      log.info('MCP servers are not started on a remote engine (their files are on this machine; docs/install.md)');
+      return [];
+    }
     void push(client, log).catch((err) => log.warn(`MCP servers: ${formatError(err)}`));
     return [];
   });

@@ -93,6 +93,10 @@ export class PluginsTree extends Disposable implements vscode.TreeDataProvider<P
   /** The plugins found on this machine, with the person's approvals, to the kernel (which verifies and starts them). */
   private async push(client: RpcClient): Promise<PluginState[]> {
     if (!this.workspace) return [];
+    if (this.kernel?.remote) {
+      this.log.info('plugins are not started on a remote engine (their files are on this machine; docs/install.md)');
+      return [];
+    }
     const found = discoverPlugins({ workspace: this.workspace, env: process.env, builtinDir: assets().builtinPluginsDir });
     for (const s of found.skipped) this.log.info(`plugins: skipped ${s}`);
     const { plugins } = await client.request('plugins/configure', { plugins: found.candidates }, { timeoutMs: START_TIMEOUT_MS });

@@ -49,7 +49,17 @@ export function registerUi(
   const reg = (id: string, fn: (...a: never[]) => unknown) => store.add(vscode.commands.registerCommand(id, fn));
   const uri = context.extensionUri;
   const review = store.add(new ReviewController(kernel, root, context.workspaceState, log));
-  const chat = store.add(new ChatController(kernel, context.workspaceState, log, unavailable, (setId) => review.summary(setId), root));
+  const chat = store.add(
+    new ChatController(
+      kernel,
+      context.workspaceState,
+      log,
+      unavailable,
+      (setId) => review.summary(setId),
+      root,
+      context.storageUri?.scheme === 'file' ? context.storageUri.fsPath : undefined,
+    ),
+  );
   store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
   // Registered once per extension: re-registering would leave a view already on screen with the old controller.
   const provider = ChatViewProvider.shared(context, log);

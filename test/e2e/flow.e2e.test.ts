@@ -299,11 +299,25 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     assert.match(text, /Fix median\(\) again/);
     assert.match(text, /Expired/);
     assert.match((await chat.locator('#sessions').getAttribute('title')) ?? '', /Fix median\(\) so it sorts/);
-    // Scroll up: the first task's patch-set card is part of the same restored session.
-    await chat.locator('#log').evaluate((el) => {
+    // Scroll up: the first task's patch-set card is part of the same restored session. The log renders only the rows
+    // in view, so it is looked for page by page from the top.
+    const log = chat.locator('#log');
+    await log.evaluate((el) => {
       el.scrollTop = 0;
     });
-    await chat.locator('.patchset').waitFor({ timeout: 10_000 });
+    await waitFor(
+      "the first task's patch-set card in the restored session",
+      async () => {
+        if (await chat.locator('.patchset').count()) return true;
+        await log.evaluate((el) => {
+          el.scrollTop += el.clientHeight / 2;
+        });
+        return undefined;
+      },
+      20_000,
+      250,
+    );
+    await chat.locator('.patchset').first().scrollIntoViewIfNeeded();
     await screenshot(page, 'flow-7-restored');
   });
 

@@ -69,12 +69,14 @@ export class ChatController extends Disposable {
     private readonly unavailable: string | null = null,
     private readonly describeSet: DescribeSet = async () => undefined,
     private readonly root?: vscode.Uri,
+    /** The extension's storage folder for this workspace, on this machine (sessions are written there at once). */
+    storageDir?: string,
   ) {
     super();
     this.diffs = this._register(new ApprovalDiffs(root));
     this.editor = vscodeEditorContext(root);
     this.memento = memento;
-    this.store = new SessionStore(memento);
+    this.store = new SessionStore(memento, storageDir);
     this._register(this.store);
     const loaded = this.store.load();
     for (const s of loaded.sessions) {

@@ -1,4 +1,6 @@
 // Keeps chat sessions in the workspace's storage so history and the open session survive a window reload.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import { interruptTask, type ChatSession } from './sessionModel';
 
@@ -13,10 +15,34 @@ export interface StoredChats {
 
 export class SessionStore {
   private timer?: ReturnType<typeof setTimeout>;
-  constructor(private readonly memento: vscode.Memento) {}
+  /**
+   * `dir`: the extension's storage folder for this workspace (context.storageUri) when it is on this machine. The
+   * sessions are written there synchronously: VS Code's own storage reaches disk later, and a web window (code-server)
+   * reloaded right after a task ended lost its last changes.
+   */
+  constructor(
+    private readonly memento: vscode.Memento,
+    private readonly dir?: string,
+  ) {}
+
+  private get file(): string | undefined {
+    return this.dir ? path.join(this.dir, 'chat-sessions.json') : undefined;
+  }
+
+  private read(): StoredChats | undefined {
+    const f = this.file;
+    if (f) {
+      try {
+        return JSON.parse(fs.readFileSync(f, 'utf8')) as StoredChats;
+      } catch {
+        // Absent (first run, or sessions kept only in VS Code's storage before) or unreadable: VS Code's copy.
+      }
+    }
+    return this.memento.get<StoredChats>(KEY);
+  }
 
   load(): StoredChats {
-    const raw = this.memento.get<StoredChats>(KEY);
+    const raw = this.read();
     if (!raw || !Array.isArray(raw.sessions)) return { currentId: null, sessions: [] };
     // A reload ends whatever was running in this window (the kernel cancels a task whose client went away), so its
     // prompts can no longer be answered; the kernel's audit log keeps the task's own record.
@@ -58,7 +84,18 @@ export class SessionStore {
       .sort((a, b) => b.updatedAt - a.updatedAt)
       .slice(0, MAX_SESSIONS)
       .map((s) => ({ ...s, items: s.items.slice(-MAX_ITEMS) }));
-    return this.memento.update(KEY, { currentId: state.currentId, sessions });
+    const data: StoredChats = { currentId: state.currentId, sessions };
+    const f = this.file;
+    if (f) {
+      try {
+        fs.mkdirSync(path.dirname(f), { recursive: true });
+        fs.writeFileSync(`${f}.tmp`, JSON.stringify(data));
+        fs.renameSync(`${f}.tmp`, f);
+      } catch {
+        // VS Code's storage below still keeps them.
+      }
+    }
+    return this.memento.update(KEY, data);
   }
 
   dispose(): void {

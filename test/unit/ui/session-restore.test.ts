@@ -1,5 +1,8 @@
 // Chat sessions across a reload (open approvals expire, streaming ends) and the task/start request built from settings.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'mocha';
 import type * as vscode from 'vscode';
 import { addPatchSet, addUserMessage, applyTaskEvent, newSession, taskStarted } from '../../../extension/src/chat/sessionModel';
@@ -24,6 +27,35 @@ class JsonMemento implements vscode.Memento {
 }
 
 const call = { id: 'c1', name: 'exec', arguments: '{"argv":["sh","-c","node --test"]}' };
+
+describe("chat sessions written to the extension's storage folder", () => {
+  it("are on disk as soon as an urgent save returns (VS Code's storage may not have them yet), and load from there", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-chat-store-'));
+    try {
+      const s = newSession('s1', 'explore', 0);
+      addUserMessage(s, 'fix median', 1);
+      taskStarted(s, 'task_a');
+      applyTaskEvent(s, 'task_a', { type: 'finished', status: 'cancelled', message: 'Task cancelled.' }, 2);
+      // A memento that never gets the update: a web window reloaded before VS Code flushed its storage.
+      const lost: vscode.Memento = { keys: () => [], get: () => undefined, update: () => new Promise<void>(() => undefined) };
+      new SessionStore(lost, dir).save(() => ({ currentId: 's1', sessions: [s] }), 0);
+      const loaded = new SessionStore(lost, dir).load();
+      assert.equal(loaded.currentId, 's1');
+      assert.equal(loaded.sessions[0]!.running, false);
+      assert.ok(
+        loaded.sessions[0]!.items.some((i) => i.type === 'notice' && /cancelled/.test(i.text)),
+        'the ending is kept',
+      );
+      // A damaged file falls back to VS Code's copy.
+      fs.writeFileSync(path.join(dir, 'chat-sessions.json'), '{not json');
+      const memento = new JsonMemento();
+      void memento.update('airlock.chat.sessions.v1', { currentId: 'm', sessions: [] });
+      assert.equal(new SessionStore(memento, dir).load().currentId, 'm');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('chat sessions across a reload', () => {
   it('restores transcripts; open approvals come back expired and streaming text finished', async () => {

@@ -1,11 +1,11 @@
 // The person's MCP servers (`airlock mcp add|remove|list`): one JSON file beside the user config, names of secrets only
 // (values come from the environment or the OS keychain when the servers are sent to the kernel, never from a file).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { AirlockError, formatIssues } from '../../../protocol/src/errors';
+import { AirlockError } from '../../../protocol/src/errors';
 import { McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
 import { userConfigFile } from '../config/resolve';
+import { readPrivateJson, writePrivateJson } from '../private-json';
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
 
@@ -37,33 +37,18 @@ export function mcpHome(env: NodeJS.ProcessEnv): string {
 }
 
 export function readServers(env: NodeJS.ProcessEnv): Record<string, StoredServer> {
-  const file = path.join(mcpHome(env), 'servers.json');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new AirlockError('MCP_CONFIG_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it');
-  }
-  const r = ServersFile.safeParse(raw);
-  if (!r.success) throw new AirlockError('MCP_CONFIG_INVALID', `${file}: ${formatIssues(r.error)}`, 'fix or delete it');
-  return r.data.servers;
+  return (
+    readPrivateJson(
+      path.join(mcpHome(env), 'servers.json'),
+      ServersFile,
+      (why) => new AirlockError('MCP_CONFIG_INVALID', why, 'fix or delete it'),
+    )?.servers ?? {}
+  );
 }
 
 /** Written whole through a temp file and a rename, readable by the person only. */
 export function writeServers(env: NodeJS.ProcessEnv, servers: Record<string, StoredServer>): void {
-  const dir = mcpHome(env);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'servers.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ servers }, null, 2) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writePrivateJson(path.join(mcpHome(env), 'servers.json'), { servers });
 }
 
 /** One stdio entry of another client's configuration, as Airlock will run it. */

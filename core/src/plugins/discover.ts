@@ -4,11 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { AirlockError, formatIssues } from '../../../protocol/src/errors';
+import { AirlockError } from '../../../protocol/src/errors';
 import type { PluginCandidate, PluginSource } from '../../../protocol/src/methods/plugins';
 import { MAX_MANIFEST_BYTES, PLUGIN_MANIFEST_FILE, PluginName } from '../../../protocol/src/plugin-manifest';
 import { userConfigFile } from '../config/resolve';
 import { contentHash } from '../mcp/content-hash';
+import { readPrivateJson, writePrivateJson } from '../private-json';
 
 /** `<config dir>/plugins/`: added plugins in `<name>/`, approvals in `approvals.json`. */
 export function userPluginsDir(env: NodeJS.ProcessEnv): string {
@@ -21,33 +22,18 @@ const ApprovalsFile = z.object({ approvals: z.record(PluginName, Approval).defau
 export type Approvals = Record<string, z.infer<typeof Approval>>;
 
 export function readApprovals(env: NodeJS.ProcessEnv): Approvals {
-  const file = path.join(userPluginsDir(env), 'approvals.json');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw e;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new AirlockError('PLUGIN_APPROVALS_INVALID', `${file} is not JSON: ${(e as Error).message}`, 'fix or delete it');
-  }
-  const r = ApprovalsFile.safeParse(raw);
-  if (!r.success) throw new AirlockError('PLUGIN_APPROVALS_INVALID', `${file}: ${formatIssues(r.error)}`, 'fix or delete it');
-  return r.data.approvals;
+  return (
+    readPrivateJson(
+      path.join(userPluginsDir(env), 'approvals.json'),
+      ApprovalsFile,
+      (why) => new AirlockError('PLUGIN_APPROVALS_INVALID', why, 'fix or delete it'),
+    )?.approvals ?? {}
+  );
 }
 
 /** Written whole through a temp file and a rename, readable by the person only. */
 export function writeApprovals(env: NodeJS.ProcessEnv, approvals: Approvals): void {
-  const dir = userPluginsDir(env);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'approvals.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ approvals }, null, 2) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writePrivateJson(path.join(userPluginsDir(env), 'approvals.json'), { approvals });
 }
 
 /** The manifest as JSON, or null when the file is missing, too big or not JSON (the kernel then refuses it with why). */

@@ -1,6 +1,7 @@
 // Registers every Airlock view and command (called from extension.ts once the workspace is trusted and has a folder).
 import * as vscode from 'vscode';
 import { DisposableStore, type IDisposable } from '../../protocol/src/lifecycle';
+import { formatError } from '../../protocol/src/errors';
 import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
 import { ChatController } from './chat/chatController';
 import { ChatViewProvider } from './chat/chatViewProvider';
@@ -61,6 +62,8 @@ export function registerUi(
     ),
   );
   store.add(chat.onPatchSet((d) => void review.onPatchesReady(d)));
+  // A merge, undo or decision in review moves the set's card in the chat (merged / partly merged / rejected).
+  store.add(review.onDidChangeStatus((e) => void chat.patchSetChanged(e.setId).catch((err) => log.warn(formatError(err)))));
   // Registered once per extension: re-registering would leave a view already on screen with the old controller.
   const provider = ChatViewProvider.shared(context, log);
   store.add(

@@ -35,6 +35,7 @@ import { rewindSession } from './rewind';
 import { dequeue, enqueue, refuseMessage, unqueueToDraft } from './queue';
 import { type Attached, type EditorContext, gatherContext, parseMentions, withContext } from './context';
 import { vscodeEditorContext } from './editorContext';
+import { cardState, sessionsWithSet, setCardState } from './patchSetCards';
 import { pickContextFile, suggestContextFiles } from './filePicker';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
@@ -230,6 +231,8 @@ export class ChatController extends Disposable {
     if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
     // A follow-up carries the conversation so far: one chat session is one conversation with the agent.
     const history = conversation(s);
+    // ...and starts from its proposal: the volume begins as the newest of the session's patch sets still under review.
+    const proposal = s.items.flatMap((i) => (i.type === 'patchset' ? [i.setId] : [])).slice(-200);
     const first = s.items.length === 0;
     const attached = await this.attach(s, text);
     s.draft = undefined;
@@ -246,6 +249,7 @@ export class ChatController extends Disposable {
         ...taskStartParams(withContext(text, attached), s.mode, readAgentSettings()),
         autoMerge: autoMergeCriteria((k) => config.get(k)),
         ...(history.length ? { history } : {}),
+        ...(proposal.length ? { proposal } : {}),
         ...override,
       };
       // Continue this chat's workflow session; a kernel that lost it (fresh state) gets a new one instead.
@@ -390,6 +394,14 @@ export class ChatController extends Disposable {
       }),
       s,
     );
+  }
+
+  /** Review changed a set (merged, rejected, undone): its cards in this window's sessions say so, saved with them. */
+  async patchSetChanged(setId: string): Promise<void> {
+    const owners = sessionsWithSet(this.sessions.values(), setId);
+    if (!owners.length || !this.kernel) return;
+    const shown = await (await this.connect()).request('review/show', { id: setId }, { timeoutMs: 10_000 });
+    for (const s of owners) this.emit(setCardState(s, setId, cardState(shown), Date.now()), s);
   }
 
   private onTaskEvent(taskId: string, seq: number, event: TaskEvent): void {

@@ -20,6 +20,7 @@ import type { Sanitiser } from './sanitise';
 import { TaskSandbox } from './task-sandbox';
 import type { TaskPolicy } from './task-policy';
 import type { TaskWorkflow } from './task-workflow';
+import { applySeed, proposalSeed, type SeedChoice, seedOverlay, volumeDigest } from './task-seed';
 import { overlayAware, TaskVolume } from './task-volume';
 import { counterFor, type ITokenCounter } from './tokens';
 import { fsExists, fsRead, nativeTools } from './tools/native';
@@ -53,6 +54,8 @@ export interface TaskRunSpec {
   images?: ImageInput[];
   /** Earlier turns of the conversation (task/start `history`). */
   history?: readonly HistoryTurn[];
+  /** The conversation's patch sets so far (task/start `proposal`): the output volume starts from the open one. */
+  proposal?: readonly string[];
   model: string;
   mode?: string;
   budgets?: Budgets;
@@ -113,14 +116,18 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
   let sandbox: TaskSandbox | undefined;
   let finished = NOT_STARTED;
   try {
-    vol = await openOutput(run);
+    const chosen = t.proposal?.length ? await proposalSeed(d.patches, t.proposal, signal) : undefined;
+    vol = await openOutput(run, seedOverlay(chosen?.seed));
+    const seeded = chosen && (await seedOutput(run, vol, chosen));
     const w = await prepareWorkspace(run, vol);
     sandbox = w.sb;
     finished = await converse(run, w);
     // The sandbox goes first: the overlay is unmounted, so the upper dir is stable while the patch set is built.
     await w.sb.close(`task ${finished.status}`);
-    finished = requireReview(run, finished, vol, w);
-    finished = await producePatches(run, finished, vol, w);
+    // A follow-up whose volume is still its seed changed nothing: no workflow check, no new set.
+    const changed = hasChanges(vol, w.tv.root) && (!seeded || (await volumeDigest(vol, signal)) !== seeded);
+    finished = requireReview(run, finished, vol, w, changed);
+    finished = await producePatches(run, finished, vol, w, changed);
   } catch (err) {
     finished = failed(err, signal);
   } finally {
@@ -130,11 +137,24 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
 }
 
 /** Step 1: the output volume the agent's edits go to (recorded before anything writes to it). */
-export async function openOutput({ d, t, signal, record }: SessionRun): Promise<OutputVolume> {
-  const where = { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath };
+export async function openOutput({ d, t, signal, record }: SessionRun, overlay?: 'off'): Promise<OutputVolume> {
+  const where = { engine: d.volumeEngine, outputRoot: d.outputRoot, workspace: d.workspace, hostPath: d.hostPath, overlay };
   const vol = await createOutputVolume(t.taskId, where, signal);
   await record('task.volume', { volume: vol.volumeName, kind: vol.kind, reason: vol.reason });
   return vol;
+}
+
+/**
+ * Step 1b, a follow-up: the volume starts as the conversation's open proposal (task-seed.ts), recorded first; returns
+ * the seeded tree's digest (undefined when nothing was seeded). Conflicts (the workspace moved) are left out and said.
+ */
+async function seedOutput({ d, t, signal, record }: Run, vol: OutputVolume, chosen: SeedChoice): Promise<string | undefined> {
+  const { seed, unknown } = chosen;
+  const skipped = seed?.plan.conflicts.map((c) => `${c.path}: ${c.reason}`).slice(0, 50) ?? [];
+  await record('task.seed', { setId: seed?.setId ?? null, files: seed?.plan.ops.map((o) => o.path).slice(0, 200) ?? [], skipped, unknown });
+  if (unknown.length) t.log('warn', `patch sets not found, not seeded: ${unknown.join(', ')}`);
+  if (!seed?.plan.ops.length) return undefined;
+  return applySeed(d.patches, d.workspace, vol, seed, signal);
 }
 
 /** Step 2: the task's sandbox (made when first needed) and its view, both hiding what the policy hides. */
@@ -231,9 +251,15 @@ export function taskRouter(d: TaskRunDeps, t: SessionSpec, tv: TaskVolume, count
  * Step 4: nothing leaves a task whose workflow session did not reach review (strict: green and tests pass; debug:
  * reproduction passes, instrumentation removed).
  */
-export function requireReview({ t }: SessionRun, finished: Finished, vol: OutputVolume, { tv }: Workspace): Finished {
+export function requireReview(
+  { t }: SessionRun,
+  finished: Finished,
+  vol: OutputVolume,
+  { tv }: Workspace,
+  changed = hasChanges(vol, tv.root),
+): Finished {
   const wf = t.workflow;
-  if (finished.status !== 'completed' || !hasChanges(vol, tv.root) || !wf || wf.readyForPatch) return finished;
+  if (finished.status !== 'completed' || !changed || !wf || wf.readyForPatch) return finished;
   const message =
     `Task stopped without a patch set: the ${wf.mode} workflow session ${wf.sessionId} is in ${wf.state} and could not` +
     ` reach review (${wf.blocked ?? 'no reason recorded'}).`;
@@ -242,8 +268,14 @@ export function requireReview({ t }: SessionRun, finished: Finished, vol: Output
 }
 
 /** Step 5: the patch set of a completed task's changes, auto-merge evaluated where asked; recorded. */
-async function producePatches({ d, t, record }: Run, finished: Finished, vol: OutputVolume, { sb, tv }: Workspace): Promise<Finished> {
-  if (finished.status !== 'completed' || !hasChanges(vol, tv.root)) return finished;
+async function producePatches(
+  { d, t, record }: Run,
+  finished: Finished,
+  vol: OutputVolume,
+  { sb }: Workspace,
+  changed: boolean,
+): Promise<Finished> {
+  if (finished.status !== 'completed' || !changed) return finished;
   const wf = t.workflow;
   const set = await d.patches.generate(patchSource(vol), { taskId: t.taskId, testsPassed: sb.testsPassed });
   // Before `finished`, so a client sees patches/ready with autoMerge first; a failure here leaves the set for review.

@@ -309,6 +309,7 @@ export class TaskService implements IDisposable {
             prompt: p.prompt,
             images: p.images,
             history: p.history,
+            proposal: p.proposal,
             model: r.model,
             mode,
             budgets: p.budgets,

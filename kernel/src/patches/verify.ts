@@ -122,7 +122,8 @@ export async function verifyAccepted(d: VerifyDeps, setId: string, signal: Abort
   return v;
 }
 
-function readWholeBlob(p: PatchService, setId: string, hash: string): Buffer {
+/** A set's full-file content by hash, whole (a follow-up's seed reads it too, task-seed.ts). */
+export function readWholeBlob(p: Pick<PatchService, 'readBlob'>, setId: string, hash: string): Buffer {
   const parts: Buffer[] = [];
   for (let off = 0; ;) {
     const b = p.readBlob(setId, hash, off, 4 * 1024 * 1024);

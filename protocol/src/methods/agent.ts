@@ -40,6 +40,13 @@ export const TaskStartParams = z.object({
     .max(MAX_IMAGES)
     .refine((a) => a.reduce((n, i) => n + base64Bytes(i.data), 0) <= MAX_IMAGES_BYTES, `images are over ${MAX_IMAGES_BYTES} bytes together`)
     .optional(),
+  /**
+   * The conversation's patch sets so far (a chat follow-up), oldest first. The task's output volume starts as the
+   * newest of them not wholly rejected, less what the person rejected or already merged, so the agent sees (reads, runs
+   * its tests on) what it proposed in earlier turns; its own set then holds the conversation's whole proposal. A rewind
+   * rejects the dropped turns' sets, so the next turn starts from the turn it went back to. Unknown ids are skipped.
+   */
+  proposal: z.array(PatchSetId).max(200).optional(),
   /** The stored session this task continues (`airlock sessions resume`): recorded with the new session. */
   continues: z.string().min(1).max(128).optional(),
   /** Default: `replay` when `replay` is given, otherwise the provider configured with provider/configure. */

@@ -70,6 +70,14 @@ const TOOL_STATUS: Record<Extract<ChatItem, { type: 'tool' }>['status'], string>
   denied: 'denied',
 };
 
+/** The patch-set card's title as review moves the set (the card is announced when it changes). */
+const SET_TITLE: Record<NonNullable<Extract<ChatItem, { type: 'patchset' }>['state']>, string> = {
+  ready: 'Patch set to review',
+  merged: 'Patch set merged',
+  'partly-merged': 'Patch set partly merged',
+  rejected: 'Patch set rejected',
+};
+
 export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalChoices): void {
   el.dataset.type = item.type;
   switch (item.type) {
@@ -130,8 +138,9 @@ ${
     case 'patchset': {
       const blocked = item.blocked ? ` · ${item.blocked} blocked` : '';
       const auto = item.autoMerge ? ' · auto-merged' : '';
-      el.innerHTML = `<section class="card patchset" aria-label="Patch set ${escapeHtml(item.setId)}">
-<div class="patchset-head"><span class="patchset-title">Patch set to review</span><vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></div>
+      const state = item.state ?? 'ready';
+      el.innerHTML = `<section class="card patchset ${state}" aria-label="Patch set ${escapeHtml(item.setId)}">
+<div class="patchset-head"><span class="patchset-title" role="status">${SET_TITLE[state]}</span><vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></div>
 <div class="patchset-stats">${item.files} file${item.files === 1 ? '' : 's'} <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span>${blocked}${auto}</div>
 <div class="patchset-id"><code>${escapeHtml(item.setId)}</code></div></section>`;
       return;

@@ -1,0 +1,47 @@
+// The chat's patch-set cards follow review: merged, partly merged or rejected, from the kernel's record of the set.
+import type { PatchSet, ReviewState } from '../../../protocol/src/patches';
+import type { ChatItem, ChatOp } from '../../../protocol/src/webview';
+import type { ChatSession } from './sessionModel';
+
+type Card = Extract<ChatItem, { type: 'patchset' }>;
+export type CardState = NonNullable<Card['state']>;
+
+/**
+ * What a card says about a set (review/show): `merged` when everything is in the workspace; `partly-merged` when some
+ * of it is and the rest was rejected or is still open; `rejected` when nothing of it will be; else `ready`.
+ */
+export function cardState(shown: { set: Pick<PatchSet, 'status'>; review: ReviewState; done: readonly string[] }): CardState {
+  const { status } = shown.set;
+  switch (status) {
+    case 'rejected':
+      return 'rejected';
+    case 'merged': {
+      const rejected = Object.values(shown.review).some((r) => r.file === 'reject' || Object.values(r.hunks).includes('reject'));
+      return rejected ? 'partly-merged' : 'merged';
+    }
+    case 'pending':
+      return shown.done.length ? 'partly-merged' : 'ready';
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+/** The session's cards of `setId` moved to `state` (ops for the webview; the session is then saved with them). */
+export function setCardState(s: ChatSession, setId: string, state: CardState, now: number): ChatOp[] {
+  const ops: ChatOp[] = [];
+  s.items.forEach((item, i) => {
+    if (item.type !== 'patchset' || item.setId !== setId || (item.state ?? 'ready') === state) return;
+    const next: Card = { ...item, state };
+    s.items[i] = next;
+    ops.push({ type: 'upsert', item: next });
+  });
+  if (ops.length) s.updatedAt = now;
+  return ops;
+}
+
+/** Sessions holding a card of `setId`. */
+export function sessionsWithSet(sessions: Iterable<ChatSession>, setId: string): ChatSession[] {
+  return [...sessions].filter((s) => s.items.some((i) => i.type === 'patchset' && i.setId === setId));
+}

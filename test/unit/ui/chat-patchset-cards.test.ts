@@ -1,0 +1,51 @@
+// The chat's patch-set cards follow review (merged / partly merged / rejected), and the state is kept with the session.
+import assert from 'node:assert/strict';
+import { describe, it } from 'mocha';
+import { ChatItem } from '../../../protocol/src/webview';
+import { addPatchSet, newSession } from '../../../extension/src/chat/sessionModel';
+import { cardState, sessionsWithSet, setCardState } from '../../../extension/src/chat/patchSetCards';
+
+const shown = (status: 'pending' | 'merged' | 'rejected', done: string[] = [], review = {}) => ({ set: { status }, review, done });
+
+describe('chat patch-set cards follow review', () => {
+  it('says ready, partly merged, merged or rejected from review/show', () => {
+    assert.equal(cardState(shown('pending')), 'ready');
+    assert.equal(cardState(shown('pending', ['src/a.js'])), 'partly-merged', 'some merged, the rest still open');
+    assert.equal(cardState(shown('merged', ['src/a.js'])), 'merged');
+    const someRejected = { 'src/b.js': { file: 'reject' as const, hunks: {} } };
+    assert.equal(cardState(shown('merged', ['src/a.js'], someRejected)), 'partly-merged', 'merged what was accepted, rejected the rest');
+    const hunkRejected = { 'src/a.js': { hunks: { h_0000000000000001: 'reject' as const } } };
+    assert.equal(cardState(shown('merged', ['h_0000000000000002'], hunkRejected)), 'partly-merged');
+    assert.equal(cardState(shown('rejected', [], someRejected)), 'rejected');
+  });
+
+  it("moves only that set's cards, in every session holding one; the state survives the session's round trip", () => {
+    const a = newSession('s1', 'strict', 0);
+    const b = newSession('s2', 'strict', 0);
+    addPatchSet(a, { setId: 'ps_one1', files: 1, added: 1, removed: 0 });
+    addPatchSet(a, { setId: 'ps_two2', files: 2, added: 3, removed: 1 });
+    addPatchSet(b, { setId: 'ps_one1', files: 1, added: 1, removed: 0 });
+    const owners = sessionsWithSet([a, b], 'ps_one1');
+    assert.deepEqual(
+      owners.map((s) => s.id),
+      ['s1', 's2'],
+    );
+    const ops = setCardState(a, 'ps_one1', 'merged', 5);
+    assert.equal(ops.length, 1);
+    assert.equal(a.updatedAt, 5);
+    const cards = a.items.filter((i) => i.type === 'patchset');
+    assert.deepEqual(
+      cards.map((c) => [c.setId, c.state ?? 'ready']),
+      [
+        ['ps_one1', 'merged'],
+        ['ps_two2', 'ready'],
+      ],
+    );
+    assert.deepEqual(setCardState(a, 'ps_one1', 'merged', 6), [], 'no op when nothing changes');
+    // Stored sessions are plain JSON parsed back through the schema: the state is kept; an old card reads as ready.
+    const back = ChatItem.parse(JSON.parse(JSON.stringify(cards[0])));
+    assert.equal(back.type === 'patchset' && back.state, 'merged');
+    const old = ChatItem.parse({ type: 'patchset', id: 'p_x', setId: 'ps_old1', files: 1, added: 0, removed: 0 });
+    assert.equal(old.type === 'patchset' && old.state, undefined);
+  });
+});

@@ -6,7 +6,7 @@
  * content for files, the target for symlinks. Plain JavaScript source (one function expression) so that the very same
  * text runs on the host and, through the exec agent, in the sandbox.
  */
-const SOURCE = String.raw`(function contentHash(root) {
+export const CONTENT_HASH_SOURCE = String.raw`(function contentHash(root) {
   const fs = require('fs'), path = require('path'), h = require('crypto').createHash('sha256');
   const walk = (rel) => {
     const names = fs.readdirSync(path.join(root, rel)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -25,10 +25,10 @@ const SOURCE = String.raw`(function contentHash(root) {
 /** The hash of a folder on this machine. */
 export function contentHash(root: string): string {
   // The same source runs inside the sandbox (through the exec agent), so host and sandbox hash identically.
-  const make = new Function('require', `return ${SOURCE}`) as (r: NodeJS.Require) => (root: string) => string;
+  const make = new Function('require', `return ${CONTENT_HASH_SOURCE}`) as (r: NodeJS.Require) => (root: string) => string;
   const fn = make(require);
   return fn(root);
 }
 
 /** A node program printing the hash of the folder given as its argument (run in the sandbox by the exec agent). */
-export const CONTENT_HASH_PROGRAM = `process.stdout.write(${SOURCE}(process.argv[1]))`;
+export const CONTENT_HASH_PROGRAM = `process.stdout.write(${CONTENT_HASH_SOURCE}(process.argv[1]))`;

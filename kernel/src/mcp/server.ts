@@ -12,6 +12,7 @@ import type { McpServerConfig, McpServerState } from '../../../protocol/src/meth
 import { CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
 import type { SandboxService } from '../runtime/no-sandboxes';
 import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream';
+import { hashRefusal, identityFailure, verifiedNodeArgs } from './identity';
 import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
 import { SandboxStdioTransport } from './transport';
 import { adopt, firstLine, PROBE_SOURCE, RELAY_SOURCE, relayFetch, TUNNEL_SOURCE } from './http-relay';
@@ -44,6 +45,8 @@ export class McpServerRun implements McpCaller {
   private list: McpToolInfo[] = [];
   /** Set when the stream closed: finding out why (exit code, stderr) takes an engine call that a failed call awaits. */
   private dying?: Promise<void>;
+  /** The pinned hash when the server's own node process checks its package before loading it (identity.ts). */
+  private checkedInProcess?: string;
   /** Serialises calls: one stdio server answers in any order, but its state must not be judged mid-call by another. */
   readonly started: Promise<void>;
 
@@ -54,7 +57,11 @@ export class McpServerRun implements McpCaller {
     private readonly version: string,
     private readonly opts: McpRunOptions = {},
   ) {
-    this.started = this.start().catch((err) => this.fail(AirlockError.from(err, 'MCP_SERVER_START_FAILED').message));
+    this.started = this.start().catch(async (err) => {
+      // A server that ended before it answered may have been stopped by its package check: that is the reason.
+      const why = (await this.identityError()) ?? AirlockError.from(err, 'MCP_SERVER_START_FAILED');
+      await this.fail(why.message);
+    });
   }
 
   get name(): string {
@@ -101,12 +108,16 @@ export class McpServerRun implements McpCaller {
     });
     this.sandbox = sb.id;
     if (this.st !== 'starting') return this.stopSandbox();
-    if (c.package) await this.checkIdentity(c.package.sha256);
+    // A node server checks its package in its own process before loading it (identity.ts); any other, in an exec first.
+    const verified = c.package && !c.url && c.command === 'node' ? verifiedNodeArgs(MCP_PACKAGE_DIR, c.package.sha256, c.args) : undefined;
+    if (c.package && !verified) await this.checkIdentity(c.package.sha256);
+    if (verified) this.checkedInProcess = c.package!.sha256;
+    const args = verified ?? c.args;
     const t = this.sandboxes.templates.get(this.template)!;
     let transport: Transport;
     if (c.url) transport = await this.remoteTransport(sb.containerId!, t.user, new URL(c.url));
     else {
-      this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...c.args], {
+      this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...args], {
         user: t.user,
         env: c.env,
         workingDir: t.workdir,
@@ -208,21 +219,8 @@ export class McpServerRun implements McpCaller {
       argv: ['node', '-e', CONTENT_HASH_PROGRAM, MCP_PACKAGE_DIR],
       timeoutMs: HASH_TIMEOUT_MS,
     });
-    const got = r.stdout.trim();
-    if (r.exitCode !== 0 || !/^[0-9a-f]{64}$/.test(got)) {
-      throw new AirlockError(
-        'MCP_SERVER_IDENTITY',
-        `the package of MCP server ${this.name} could not be hashed: ${r.stderr.slice(-500)}`,
-        'is the install folder readable by you? `airlock mcp add` again reinstalls it',
-      );
-    }
-    if (got !== pinned) {
-      throw new AirlockError(
-        'MCP_SERVER_CHANGED',
-        `the package of MCP server ${this.name} changed since it was added (sha256 ${got.slice(0, 12)}…, pinned ${pinned.slice(0, 12)}…)`,
-        `review the change, then \`airlock mcp add ${this.name} …\` again to pin the new content`,
-      );
-    }
+    const refused = hashRefusal(this.name, pinned, r);
+    if (refused) throw refused;
   }
 
   async call(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
@@ -264,9 +262,22 @@ export class McpServerRun implements McpCaller {
     }
   }
 
+  /**
+   * Why the package check in the server's process refused to load it, once that process ended; undefined when the
+   * check is not in the process, or passed (then the server itself failed).
+   */
+  private async identityError(): Promise<AirlockError | undefined> {
+    const pinned = this.checkedInProcess;
+    if (!pinned || !this.proc) return undefined;
+    await this.proc.exitCode(); // an engine call: by its answer the process's last stderr has arrived
+    return identityFailure(this.name, pinned, this.proc.stderrTail());
+  }
+
   /** The server's stream ended: a crash unless we stopped it. */
   private async died(): Promise<void> {
     if (this.st === 'failed' || this.st === 'stopped') return;
+    const refused = await this.identityError();
+    if (refused) return this.fail(refused.message);
     const code = await this.proc?.exitCode();
     const said = this.proc?.stderrTail().trim().split('\n').slice(-3).join(' | ').slice(0, 500);
     await this.fail(

@@ -193,6 +193,8 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('chat/setMode'), mode: AgentMode }),
   z.object({ type: z.literal('chat/openPatchSet'), setId: z.string().max(128) }),
+  /** "Merge accepted" on a patch-set card: Airlock: Merge Accepted Changes for that set. */
+  z.object({ type: z.literal('chat/mergePatchSet'), setId: z.string().max(128) }),
   /** "Open diff" on an edit approval: the proposed change in VS Code's diff editor. */
   z.object({ type: z.literal('chat/openApprovalDiff'), requestId: z.string().max(128) }),
   /** The first-run form: provider, model, key, base URL. */

@@ -101,6 +101,7 @@ export class AuditPanel extends Disposable {
       case 'chat/approve':
       case 'chat/setMode':
       case 'chat/openPatchSet':
+      case 'chat/mergePatchSet':
       case 'chat/openApprovalDiff':
       case 'chat/draft':
       case 'chat/rewind':

@@ -151,6 +151,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
         case 'chat/openPatchSet':
           await t.openPatchSet(m.setId);
           break;
+        case 'chat/mergePatchSet':
+          await vscode.commands.executeCommand('airlock.mergePatchSet', m.setId);
+          break;
         case 'chat/openApprovalDiff':
           await t.chat.openApprovalDiff(m.requestId);
           break;

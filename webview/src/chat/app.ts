@@ -11,6 +11,12 @@ import { addImages, type Pending, renderImages } from './images';
 import { MentionList } from './mentions';
 
 type ValueEl = HTMLElement & { value: string; disabled?: boolean };
+const PATCHSET_SAID = {
+  ready: 'Patch set ready to review',
+  merged: 'Patch set merged',
+  'partly-merged': 'Patch set partly merged',
+  rejected: 'Patch set rejected',
+};
 
 export class ChatApp {
   private readonly store = new ChatStore();
@@ -62,7 +68,7 @@ export class ChatApp {
   <div id="composerNote" class="composer-note" role="alert" hidden></div>
   <div class="composer-actions">
     <vscode-button id="send">Send</vscode-button>
-    <vscode-button id="stop" secondary hidden title="Stop (Escape)">Stop</vscode-button>
+    <vscode-button id="stop" secondary hidden title="Stop (Escape)" aria-keyshortcuts="Escape">Stop</vscode-button>
     <vscode-button id="retry" secondary title="Run the last prompt again">Retry</vscode-button>
   </div>
 </footer>`;
@@ -210,6 +216,10 @@ export class ChatApp {
       else this.bridge.post({ type: 'chat/setup', answer: r.answer });
     });
     // Buttons inside rows are re-rendered freely, so their clicks are handled by delegation.
+    // Open Chat (Ctrl+Alt+A) focuses the view: with nothing focused in it, the cursor goes to the composer.
+    window.addEventListener('focus', () => {
+      if (document.activeElement === document.body || !document.activeElement) input.focus();
+    });
     this.el.log.addEventListener('click', (e) => {
       const target = (e.target as HTMLElement).closest<HTMLElement>('[data-action]');
       if (!target || target.hasAttribute('disabled')) return;
@@ -217,6 +227,8 @@ export class ChatApp {
         const id = target.dataset.id!;
         const note = (this.el.log.querySelector<ValueEl>(`[data-note-for="${CSS.escape(id)}"]`)?.value ?? '').trim();
         this.bridge.post({ type: 'chat/approve', requestId: id, answer: target.dataset.answer as ApprovalAnswer, note: note || undefined });
+        // The answered card re-renders without its buttons: the focus goes back to the composer, not to nowhere.
+        input.focus();
       } else if (target.dataset.action === 'open-diff') {
         this.bridge.post({ type: 'chat/openApprovalDiff', requestId: target.dataset.id! });
       } else if (target.dataset.action === 'copy-code' || target.dataset.action === 'insert-code') {
@@ -228,6 +240,9 @@ export class ChatApp {
         if (!this.store.running) this.bridge.post({ type: 'chat/rewind', itemId: target.dataset.id! });
       } else if (target.dataset.action === 'open-patchset') {
         this.bridge.post({ type: 'chat/openPatchSet', setId: target.dataset.set! });
+      } else if (target.dataset.action === 'merge-patchset') {
+        this.bridge.post({ type: 'chat/mergePatchSet', setId: target.dataset.set! });
+        input.focus(); // the merged card re-renders without this button
       }
     });
   }
@@ -332,6 +347,8 @@ export class ChatApp {
     if (item.type === 'assistant' && !item.streaming) this.say(`Airlock: ${item.text.slice(0, 500)}`);
     else if (item.type === 'approval' && item.state === 'pending') this.say(`Approval needed for ${item.toolName}: ${item.reason}`);
     else if (item.type === 'notice') this.say(item.text);
+    else if (item.type === 'patchset')
+      this.say(`${PATCHSET_SAID[item.state ?? 'ready']}: ${item.files} file${item.files === 1 ? '' : 's'}`);
   }
 
   private say(text: string, alert = false): void {

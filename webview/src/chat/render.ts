@@ -140,7 +140,12 @@ ${
       const auto = item.autoMerge ? ' · auto-merged' : '';
       const state = item.state ?? 'ready';
       el.innerHTML = `<section class="card patchset ${state}" aria-label="Patch set ${escapeHtml(item.setId)}">
-<div class="patchset-head"><span class="patchset-title" role="status">${SET_TITLE[state]}</span><vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button></div>
+<div class="patchset-head"><span class="patchset-title" role="status">${SET_TITLE[state]}</span><span class="patchset-actions">
+<vscode-button data-action="open-patchset" data-set="${escapeHtml(item.setId)}" aria-label="Review patch set ${escapeHtml(item.setId)}">Review</vscode-button>${
+        state === 'ready' || state === 'partly-merged'
+          ? `<vscode-button data-action="merge-patchset" data-set="${escapeHtml(item.setId)}" secondary aria-label="Merge the accepted changes of patch set ${escapeHtml(item.setId)}">Merge accepted</vscode-button>`
+          : ''
+      }</span></div>
 <div class="patchset-stats">${item.files} file${item.files === 1 ? '' : 's'} <span class="add">+${item.added}</span> <span class="del">−${item.removed}</span>${blocked}${auto}</div>
 <div class="patchset-id"><code>${escapeHtml(item.setId)}</code></div></section>`;
       return;

@@ -92,6 +92,8 @@ export function kernelCreateOptions(
       // glibc gives each thread that allocates an arena of its own (64 MiB reserved, filled and rarely given back): the
       // kernel's ~16 threads (libuv pool, V8 helpers, the audit writer and walkers) held ~7 MB each, its RSS rising.
       'MALLOC_ARENA_MAX=2',
+      // Debug only, off by default: the soak's memory probe (kernel/src/lifecycle/memory-probe.ts).
+      ...(cfg.memoryProbeMs ? [`AIRLOCK_MEMORY_PROBE_MS=${cfg.memoryProbeMs}`] : []),
       // Managed settings travel with the kernel: it records their digest at start and enforces them on every task.
       ...(cfg.managed ? [`AIRLOCK_MANAGED=${encodeManaged(cfg.managed)}`] : []),
     ],

@@ -29,6 +29,8 @@ function write(r: SoakReport): void {
     work: `task/start to finished minus time waiting on the person (replay: no model time): ${work}`,
   });
   const last = r.samples.at(-1);
+  const g = r.growth;
+  const f1 = (x: number) => x.toFixed(1);
   writeResults({
     name: 'soak',
     engine: r.engine,
@@ -43,7 +45,7 @@ function write(r: SoakReport): void {
         n: r.samples.length,
         warmup: 0,
         model,
-        work: `kernel process VmRSS, lowest sample of the run's last quarter minus lowest of its second quarter: ${work}`,
+        work: `kernel RSS right after a full GC (its memory probe, every 10 s), Theil-Sen trend from the end of the warm-up (2 min) to the last task, per 10 min: ${work}`,
         goal: '<= 20 per 10 min',
       },
       orphans: {
@@ -72,7 +74,9 @@ function write(r: SoakReport): void {
       `tasks by kind: ${Object.entries(r.byKind)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')}`,
-      `raw RSS growth ${r.rssGrowthMb.toFixed(1)} MB, open fd growth ${r.fdGrowth.toFixed(1)}`,
+      `per 10 min once warm, after a full GC: RSS ${f1(g.rssMb)} MB, JS heap ${f1(g.heapMb)} MB, external ${f1(g.externalMb)} MB; ` +
+        `raw RSS (5-s samples) trend ${f1(g.rawRssTrendMb)} MB, floor growth ${f1(g.rawRssFloorMb)} MB; open fd floor growth ${f1(g.fds)}`,
+      `after a full GC (s: RSS / heap / external MB): ${r.probe.map((p) => `${p.atS.toFixed(0)}:${p.rssMb.toFixed(0)}/${p.heapMb.toFixed(1)}/${p.externalMb.toFixed(1)}`).join(' ')}`,
       `last sample: ${last ? `RSS ${last.rssMb.toFixed(0)} MB, ${last.fds} fds, ${last.containers} containers, ${last.volumes} scratch + ${last.outputVolumes} output volumes` : 'none'}`,
       `samples (s: RSS MB / fds / containers / volumes): ${r.samples.map((s) => `${s.atS}:${s.rssMb.toFixed(0)}/${s.fds}/${s.containers}/${s.volumes + s.outputVolumes}`).join(' ')}`,
       ...(r.failures.length

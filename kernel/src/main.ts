@@ -33,6 +33,7 @@ import { checkOwnFolder } from './own-folder';
 import { checkKernelStores, kernelStores } from './store/stores';
 import { StoreMaintenance } from './store/maintenance';
 import { idleMsFromEnv, watchIdle } from './lifecycle/idle';
+import { memoryProbeMsFromEnv, startMemoryProbe } from './lifecycle/memory-probe';
 import { McpServers } from './mcp/servers';
 import { Plugins } from './plugins/registry';
 import type { IPolicy } from './agent/interfaces';
@@ -213,8 +214,12 @@ async function main(): Promise<void> {
   installLastResort({ log: (l) => process.stderr.write(l + '\n'), exit: (code) => process.exit(code) });
   const own = checkOwnFolder();
   process.stdout.write(`airlock kernel ${KERNEL_VERSION}: protected folder ${own} (${assets().layout} layout)\n`);
-  const kernel = await startKernel(readKernelConfig());
+  const config = readKernelConfig();
+  const kernel = await startKernel(config);
   process.stdout.write(`airlock kernel ${KERNEL_VERSION} listening on ${kernel.server.socketPath}\n`);
+  // Debug only (the soak sets it): a full GC and a memory sample every N ms into the state folder.
+  const probeMs = memoryProbeMsFromEnv(process.env);
+  if (probeMs) startMemoryProbe(config.stateDir, probeMs, (l) => process.stdout.write(l + '\n'));
   watchIdle(
     kernel,
     idleMsFromEnv(process.env),

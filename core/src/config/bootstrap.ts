@@ -47,6 +47,8 @@ export const BootstrapConfig = z
     maxRestarts: z.number().int().min(0).default(5),
     startTimeoutMs: z.number().int().positive().default(30_000),
     pingTimeoutMs: z.number().int().positive().default(5_000),
+    /** Debug (the soak): the kernel's full GC + memory sample period, as AIRLOCK_MEMORY_PROBE_MS; 0, the default: off. */
+    memoryProbeMs: z.number().int().nonnegative().default(0),
   })
   .strict();
 export type BootstrapConfig = z.infer<typeof BootstrapConfig>;

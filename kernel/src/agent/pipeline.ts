@@ -71,6 +71,7 @@ export async function runToolCall(o: PipelineOptions, tools: ReadonlyMap<string,
   const gated = await workflowGate(o, valid.value);
   if (gated.type !== 'next') return gated;
   const decided = await policy(o, gated.value);
+  if (readsAhead(decided)) return readWhileRecording(o, decided);
   const recorded = await recordDecision(o, decided);
   if (recorded.type !== 'next') return recorded;
   const allowed = await enforce(o, recorded.value);
@@ -79,6 +80,34 @@ export async function runToolCall(o: PipelineOptions, tools: ReadonlyMap<string,
   const clean = sanitise(o, allowed.value, executed);
   const result = await workflowAfter(o, allowed.value, clean);
   await recordResult(o, allowed.value, result);
+  return { type: 'ran', result };
+}
+
+/** A kernel-native read-only tool the policy allows outright (no person asked): it may read while its decision commits. */
+function readsAhead(d: Decided): boolean {
+  return d.tool.native && d.decision.decision === 'allow';
+}
+
+/**
+ * Record, then act, for a read: the read itself changes nothing, so it runs (and is sanitised) while the decision's
+ * durable commit is under way on the audit writer; its result leaves the pipeline only once that commit is done, and a
+ * decision that cannot be recorded drops what was read (fail closed). The workflow hears of the call only after it.
+ */
+async function readWhileRecording(o: PipelineOptions, d: Decided): Promise<CallOutcome> {
+  const recording = recordDecision(o, d);
+  // The log hands a synchronous entry to its writer on setImmediate (group commit): let it, before the read holds the loop.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const read = execute(d).then(
+    (x) => ({ clean: sanitise(o, d, x) }),
+    (err: unknown) => ({ cancelled: err }),
+  );
+  // Both settle before anything goes on: a cancelled read still waits for its decision's record, so none outlives the call.
+  const [recorded, done] = await Promise.all([recording, read]);
+  if ('cancelled' in done) throw done.cancelled;
+  if (recorded.type !== 'next') return recorded;
+  const clean = done.clean;
+  const result = await workflowAfter(o, d, clean);
+  await recordResult(o, d, result);
   return { type: 'ran', result };
 }
 

@@ -185,7 +185,8 @@ export class ChatLoop {
       },
     };
     this.live = { totalTokens: 0, costUsd: 0 };
-    const run = runTaskInTerminal(this.d.client, { ...this.options, history: chatHistory(this.history) }, message, sio);
+    const proposal = this.history.flatMap((h) => (h.setId ? [h.setId] : []));
+    const run = runTaskInTerminal(this.d.client, { ...this.options, history: chatHistory(this.history), proposal }, message, sio);
     this.task = { stopRequested: false, abort, done: run.catch(() => undefined) };
     try {
       const r = await run;
@@ -194,7 +195,7 @@ export class ChatLoop {
       this.totals.costUsd += r.usage.costUsd;
       if (r.setId && !r.merged) io.out(paint(style, `(in this chat: /review shows its diff, /merge merges it)`, 'dim'));
       if (r.setId) this.lastSet = r.setId;
-      this.history.push({ user: message, agent: r.message, taskId: r.taskId });
+      this.history.push({ user: message, agent: r.message, taskId: r.taskId, ...(r.setId ? { setId: r.setId } : {}) });
     } catch (err) {
       this.showError(err);
     } finally {

@@ -9,6 +9,8 @@ export interface ChatTurn {
   user: string;
   agent: string;
   taskId: string;
+  /** The turn's patch set, when it made one (the next turn starts from the newest still proposed). */
+  setId?: string;
 }
 
 const firstLine = (t: string) => t.split('\n')[0]!.slice(0, 70);

@@ -30,6 +30,8 @@ export interface RunOptions {
   budgets?: Budgets;
   /** The conversation so far (`airlock chat`), sent as task/start `history`. */
   history?: HistoryTurn[];
+  /** The chat's patch sets so far (`airlock chat`), sent as task/start `proposal`: the turn starts from the open one. */
+  proposal?: string[];
   /** The stored session a follow-up continues (`airlock sessions resume`). */
   continues?: string;
   positionals: string[];
@@ -213,6 +215,7 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
     ...(o.autoMerge ? { autoMerge: o.autoMerge } : {}),
     ...(o.budgets ? { budgets: o.budgets } : {}),
     ...(o.history?.length ? { history: o.history } : {}),
+    ...(o.proposal?.length ? { proposal: o.proposal.slice(-200) } : {}),
     ...(o.continues ? { continues: o.continues } : {}),
   };
 }

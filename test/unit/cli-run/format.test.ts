@@ -175,5 +175,8 @@ describe('cli run: options', () => {
       ['user', 'assistant'],
     );
     assert.equal('history' in startParams(o, 'first'), false);
+    // `airlock chat` sends its turns' patch sets: the kernel seeds the next turn from the newest still proposed.
+    assert.deepEqual(startParams({ ...o, proposal: ['ps_one1', 'ps_two2'] }, 'next').proposal, ['ps_one1', 'ps_two2']);
+    assert.equal('proposal' in startParams({ ...o, proposal: [] }, 'first'), false);
   });
 });

@@ -226,6 +226,8 @@ export const HostToWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/fileSuggestions'), requestId: z.number().int(), paths: z.array(z.string().max(4096)).max(20) }),
   /** Text for the composer at its cursor (a picked `@path`). */
   z.object({ type: z.literal('chat/insert'), text: z.string().max(5000) }),
+  /** Open Chat (Ctrl+Alt+A): the cursor goes to the composer. */
+  z.object({ type: z.literal('chat/focus') }),
   z.object({ type: z.literal('audit/stats'), stats: AuditStats.nullable(), unavailable: z.string().nullable() }),
   z.object({
     type: z.literal('audit/page'),

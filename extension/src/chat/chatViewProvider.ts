@@ -92,6 +92,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   /** Reveals the chat view (Open Chat). */
   async reveal(): Promise<void> {
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    // VS Code focuses the view's frame, not a control in it: the composer takes the keyboard (queued until ready).
+    this.bridge?.post({ type: 'chat/focus' });
   }
 
   /** The chat view once VS Code resolved it (the attention badge and "is the chat on screen" read it). */

@@ -140,6 +140,7 @@ export class AuditApp {
       case 'chat/snapshot':
       case 'chat/ops':
       case 'chat/insert':
+      case 'chat/focus':
       case 'chat/fileSuggestions':
         break;
       default: {

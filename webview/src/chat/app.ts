@@ -217,9 +217,11 @@ export class ChatApp {
     });
     // Buttons inside rows are re-rendered freely, so their clicks are handled by delegation.
     // Open Chat (Ctrl+Alt+A) focuses the view: with nothing focused in it, the cursor goes to the composer.
-    window.addEventListener('focus', () => {
+    const toComposer = () => {
       if (document.activeElement === document.body || !document.activeElement) input.focus();
-    });
+    };
+    window.addEventListener('focus', toComposer);
+    if (document.hasFocus()) toComposer(); // the view got the focus before this script ran
     this.el.log.addEventListener('click', (e) => {
       const target = (e.target as HTMLElement).closest<HTMLElement>('[data-action]');
       if (!target || target.hasAttribute('disabled')) return;
@@ -265,6 +267,9 @@ export class ChatApp {
       }
       case 'chat/insert':
         this.insert(m.text);
+        break;
+      case 'chat/focus':
+        this.el.input.focus();
         break;
       case 'chat/fileSuggestions':
         this.mentions.show(m.requestId, m.paths);

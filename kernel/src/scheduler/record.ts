@@ -1,9 +1,13 @@
 // A scheduled task's record and one execution of its work; the ready queues order records by their ageing key.
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import type { TaskStatus } from '../../../protocol/src/agent';
-import type { Resources, TaskState } from '../../../protocol/src/methods/tasks';
+import type { Resources, TaskInfo, TaskState } from '../../../protocol/src/methods/tasks';
 import type { HeapItem } from './heap';
 import { RESOURCE_NAMES, type TaskSpec, type TaskWork } from './types';
+
+export const TERMINAL: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled']);
+/** Shared 'holds nothing' value: lets dispatch skip a subtraction for tasks that never started. */
+export const EMPTY: Resources = Object.freeze({});
 
 export interface TaskRecord extends HeapItem {
   spec: TaskSpec;
@@ -88,3 +92,24 @@ export function maskOf(res: Resources): number {
 }
 
 export const lessByKey = (a: TaskRecord, b: TaskRecord): boolean => a.key < b.key || (a.key === b.key && a.seq < b.seq);
+
+/** What listings and change events show of a record (a copy: callers cannot change the record through it). */
+export function taskInfo(rec: TaskRecord): TaskInfo {
+  const s = rec.spec;
+  return {
+    id: s.id,
+    title: s.title,
+    priority: s.priority,
+    state: rec.state,
+    deps: [...s.deps],
+    resources: { ...s.resources },
+    deadline: s.deadline ?? null,
+    preemption: s.preemption,
+    submittedAt: rec.submittedAt,
+    startedAt: rec.startedAt,
+    finishedAt: rec.finishedAt,
+    pausedBy: rec.pausedBy,
+    reason: rec.reason,
+    ...(rec.outcome ? { outcome: rec.outcome } : {}),
+  };
+}

@@ -7,9 +7,10 @@ import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import { stateOfStatus } from '../../../kernel/src/workflow/wiring';
 import { flush } from './virtual-clock';
 
+// What the scheduler's ledger (ledger.ts) holds: its records and its outcomes.
 const sizes = (s: Scheduler) => {
-  const p = s as unknown as { tasks: Map<string, unknown>; outcome: Map<string, unknown> };
-  return { tasks: p.tasks.size, outcome: p.outcome.size };
+  const ledger = (s as unknown as { tasks: { tasks: Map<string, unknown>; outcome: Map<string, unknown> } }).tasks;
+  return { tasks: ledger.tasks.size, outcome: ledger.outcome.size };
 };
 
 async function runMany(s: Scheduler, n: number): Promise<void> {

@@ -1,5 +1,6 @@
-// The proxy's tunnel data path (one shared read buffer, copied out per read): large transfers arrive byte-exact under
-// back-pressure, on several tunnels at once, counted in net.close; a server that speaks first is heard after the 200.
+// The proxy's tunnel data path (a shared read buffer for small reads, buffers of their own handed over for bulk ones):
+// large transfers arrive byte-exact under back-pressure, on several tunnels at once and across small/bulk switches,
+// counted in net.close; a server that speaks first is heard after the 200.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,6 +17,20 @@ async function speaker(data: Buffer): Promise<{ server: net.Server; port: number
   const server = net.createServer((c) => {
     c.on('error', () => undefined);
     c.end(data);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+/** A TCP server that sends each part of `parts` after a pause (so reads come small, then bulk, then small), then closes. */
+async function phased(parts: Buffer[]): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer(async (c) => {
+    c.on('error', () => undefined);
+    for (const p of parts) {
+      await new Promise<void>((r) => c.write(p, () => r()));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    c.end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as net.AddressInfo).port };
@@ -75,6 +90,27 @@ describe('egress proxy: the tunnel data path', () => {
         audit.of('net.close').map((c) => (c.payload as { bytesDown: number }).bytesDown),
         [SIZE, SIZE, SIZE],
       );
+    } finally {
+      for (const s of servers) s.server.close();
+    }
+  });
+
+  it('stays byte-exact when two tunnels switch between small reads and bulk ones, one of them read slowly', async () => {
+    const bytes = (n: number, seed: number) => {
+      const b = Buffer.allocUnsafe(n);
+      for (let j = 0; j < n; j++) b[j] = (j * 13 + seed) & 0xff;
+      return b;
+    };
+    const plan = [100, 3 * 1024 * 1024 + 7, 10, 2 * 1024 * 1024, 65535, 65536, 1];
+    const servers = await Promise.all([1, 2].map((k) => phased(plan.map((n, i) => bytes(n, k * 31 + i)))));
+    try {
+      const sock = path.join(dir, 'sbx-relay', 'proxy.sock');
+      const got = await Promise.all(servers.map((s, i) => through(sock, s.port, i === 1)));
+      for (const [k, g] of got.entries()) {
+        const want = Buffer.concat(plan.map((n, i) => bytes(n, (k + 1) * 31 + i)));
+        assert.equal(g.body.length, want.length);
+        assert.ok(g.body.equals(want), `tunnel ${k} is byte-exact`);
+      }
     } finally {
       for (const s of servers) s.server.close();
     }

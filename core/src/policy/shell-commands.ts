@@ -20,7 +20,7 @@ export class ParseError extends Error {}
 export class LimitError extends ParseError {}
 
 const MAX_ITEMS = 1024;
-const MAX_DEPTH = 16;
+export const MAX_DEPTH = 16;
 const KEYWORDS = new Set(['!', '{', '}', 'if', 'then', 'else', 'elif', 'fi', 'while', 'until', 'do', 'done']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const SCRIPTISH = /[\s;&|`$()<>]/;

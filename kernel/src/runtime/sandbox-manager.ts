@@ -1,33 +1,32 @@
-// The sandbox manager: creates sandboxes from templates, runs commands in them, kills them at their deadline,
-// keeps warm pools and sweeps orphans. The kernel reaches it as `services.runtime`.
+// The sandbox manager: hands out sandboxes (warm from a pool or made now), runs commands in them, pauses, resumes,
+// recycles and destroys them, and sweeps orphans. The kernel reaches it as `services.runtime`. Making and tearing down
+// one sandbox is sandbox-factory.ts; the live set is sandbox-registry.ts; the pools are sandbox-pools.ts.
 import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { AgentRequest, ExecResult } from './exec-agent';
 import { currentHolder } from './holder';
-import { canTransition, noAudit, SandboxLifecycle, type SandboxTransition } from './lifecycle';
-import { Sandbox, type ExecVia, type PausedBy, type SandboxInfo } from './sandbox';
+import { canTransition, type SandboxTransition } from './lifecycle';
+import type { ExecVia, PausedBy, Sandbox, SandboxInfo } from './sandbox';
 import { sweepOrphans, type SweepResult } from './sweeper';
 import type { SandboxTemplate } from '../../../core/src/templates';
-import { LABEL, OWNER_VALUE, type IContainerRuntime, type MountSpec } from './types';
-import { VolumePool, volumeOwner } from './volume-pool';
-import { maskKey, maskMounts, type SandboxMasks } from './sandbox-masks';
+import { LABEL, OWNER_VALUE, type IContainerRuntime } from './types';
+import { commonOwner, VolumePool } from './volume-pool';
+import { maskKey } from './sandbox-masks';
 import type { CreateSandboxOptions, SandboxManagerOptions } from './sandbox-options';
-import { WarmPools } from './sandbox-pools';
-import { bootSandbox } from './sandbox-boot';
+import { emptyTmp, WarmPools } from './sandbox-pools';
 import { TemplateImages } from './sandbox-images';
-import { containerSpec, sandboxMounts, type ScratchVolume } from './sandbox-spec';
-import { withEgress } from '../egress/grant';
+import { SandboxFactory } from './sandbox-factory';
+import { SandboxRegistry } from './sandbox-registry';
 
 export type { CreateSandboxOptions, SandboxManagerOptions, SandboxMasks } from './sandbox-options';
 
 export class SandboxManager extends Disposable {
   readonly session: string;
   readonly holder = currentHolder();
-  private readonly sandboxes = new Map<string, Sandbox>();
-  /** The default masks each sandbox was made with (warm ones are checked against the workspace when taken). */
-  private readonly masksOf = new Map<string, string>();
+  private readonly sandboxes = new SandboxRegistry();
+  private readonly factory: SandboxFactory;
   private readonly pools: WarmPools;
   readonly volumePool: VolumePool;
   private readonly images: TemplateImages;
@@ -40,11 +39,25 @@ export class SandboxManager extends Disposable {
     this.session = o.session ?? `s-${randomBytes(6).toString('hex')}`;
     this.images = new TemplateImages(o.runtime);
     this.volumePool = this._register(
-      new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0, { owner: poolOwner(o.templates), volumeSize: o.volumeSize }),
+      new VolumePool(o.runtime, this.baseLabels(), o.volumePoolSize ?? 0, {
+        owner: commonOwner(o.templates.values()),
+        volumeSize: o.volumeSize,
+      }),
     );
+    this.factory = new SandboxFactory({
+      o,
+      session: this.session,
+      labels: this.baseLabels(),
+      registry: this.sandboxes,
+      volumePool: this.volumePool,
+      images: this.images,
+      template: (name) => this.template(name),
+      onTransition: (tr) => this._onDidChange.fire(tr),
+      onDeadline: (s) => void this.expire(s),
+    });
     this.pools = this._register(
       new WarmPools(o.templates, !!o.pools, {
-        create: (t) => this.createFresh({ template: t.name }, true),
+        create: (t) => this.factory.create({ template: t.name }, true),
         discard: (s) => this.destroy(s.id, 'pool drained'),
       }),
     );
@@ -82,17 +95,8 @@ export class SandboxManager extends Disposable {
    * Per template: its image (or why there is none, e.g. not built yet) and its warm pool (target, ready now, and the
    * last error met while filling). Doctor and the extension's status bar read this through sandbox/pools.
    */
-  async health(): Promise<Record<string, SandboxTemplateHealth>> {
-    const out: Record<string, SandboxTemplateHealth> = {};
-    for (const t of this.o.templates.values()) {
-      const image = await this.images.resolve(t).then(
-        (ref) => ({ image: ref }),
-        (e) => ({ imageError: AirlockError.from(e).toPayload() }),
-      );
-      const pool = this.pools.get(t.name);
-      out[t.name] = { ...image, pool: { target: pool?.targetSize ?? 0, ready: pool?.size ?? 0, error: pool?.lastError?.message } };
-    }
-    return out;
+  health(): Promise<Record<string, SandboxTemplateHealth>> {
+    return this.pools.health(this.images);
   }
 
   get runtime(): IContainerRuntime {
@@ -116,11 +120,7 @@ export class SandboxManager extends Disposable {
   }
 
   sweep(): Promise<SweepResult> {
-    const ours = new Set<string>();
-    for (const s of this.sandboxes.values()) {
-      if (s.containerId) ours.add(s.containerId);
-      for (const v of s.volumes) ours.add(v);
-    }
+    const ours = this.sandboxes.owned();
     return sweepOrphans(this.o.runtime, (id) => ours.has(id));
   }
 
@@ -141,93 +141,15 @@ export class SandboxManager extends Disposable {
     if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks && !opts.egress) {
       const s = pool.take();
       // A warm sandbox masks what was hidden when it was made: a name added since (a new `.env`) means a fresh one.
-      const stale = s && this.masksOf.has(s.id) && this.masksOf.get(s.id) !== maskKey(await this.o.workspaceMasks?.());
+      const made = s && this.sandboxes.masksOf(s.id);
+      const stale = made !== undefined && made !== maskKey(await this.o.workspaceMasks?.());
       if (s && stale) await this.destroy(s.id, 'the workspace has new hidden paths');
       else if (s && s.lifecycle.state === 'ready') {
         s.task = opts.task;
         return s.info();
       }
     }
-    return (await this.createFresh(opts, false)).info();
-  }
-
-  /** The mounts that hide what the policy hides, wherever this sandbox mounts the workspace (sandbox-masks.ts). */
-  private async maskMounts(
-    id: string,
-    t: SandboxTemplate,
-    mounts: MountSpec[],
-    given?: SandboxMasks,
-  ): Promise<{ mounts: MountSpec[]; tmpfs: Record<string, string> }> {
-    const target = t.workspace?.target ?? '/workspace';
-    if (!mounts.some((m) => m.target === target)) return { mounts: [], tmpfs: {} };
-    const masks = given ?? (await this.o.workspaceMasks?.());
-    if (!masks) return { mounts: [], tmpfs: {} };
-    if (!given) this.masksOf.set(id, maskKey(masks));
-    return maskMounts(target, masks);
-  }
-
-  /**
-   * A new sandbox, in steps: image, scratch volumes, mounts (with the masks of what the policy hides), tracked as
-   * creating, its container booted (agent ready), then ready with its deadline armed. Any failure removes what exists.
-   */
-  private async createFresh(opts: CreateSandboxOptions, pooled: boolean): Promise<Sandbox> {
-    const t = withEgress(this.template(opts.template), opts.egress);
-    const id = `sbx-${randomBytes(5).toString('hex')}`;
-    const lifecycle = new SandboxLifecycle(id, t.name, this.session, this.o.audit ?? noAudit, (tr) => this._onDidChange.fire(tr));
-    const volumes: ScratchVolume[] = [];
-    const deadline = Date.now() + (opts.deadlineSeconds ?? t.deadlineSeconds) * 1000;
-    let sandbox: Sandbox | undefined;
-    try {
-      const image = await this.images.resolve(t);
-      for (const target of opts.volumes ?? []) volumes.push({ name: await this.volumePool.acquire(volumeOwner(t.user)), target });
-      const mounts = sandboxMounts(t, this.o.workspaceHost, opts.mounts ?? [], volumes);
-      const masked = await this.maskMounts(id, t, mounts, opts.masks);
-      mounts.push(...masked.mounts);
-      sandbox = new Sandbox(
-        id,
-        t,
-        lifecycle,
-        this.o.runtime,
-        image,
-        deadline,
-        mounts,
-        volumes.map((v) => v.name),
-      );
-      sandbox.task = opts.task;
-      this.sandboxes.set(id, sandbox);
-      lifecycle.to('creating', pooled ? 'warm pool' : undefined);
-      const egress =
-        t.egress !== 'none' ? await this.o.egress?.open(id, this.session, () => this.sandboxes.get(id)?.task, t.egress) : undefined;
-      const spec = containerSpec({
-        id,
-        template: t,
-        image,
-        deadline,
-        labels: this.baseLabels(),
-        mounts,
-        tmpfs: masked.tmpfs,
-        env: opts.env,
-        task: opts.task,
-        egress,
-        runtime: this.o.sandboxRuntime,
-      });
-      await bootSandbox(this.o.runtime, sandbox, spec, opts.signal);
-      lifecycle.to('ready');
-      const s = sandbox;
-      s.deadlineTimer = setTimeout(() => void this.expire(s), Math.max(0, deadline - Date.now()));
-      s.deadlineTimer.unref();
-      return s;
-    } catch (err) {
-      if (sandbox) await sandbox.noteDeath(err);
-      const e = AirlockError.from(err, 'SANDBOX_CREATE_FAILED');
-      lifecycle.tryTo('failed', sandbox?.reason ?? e.message);
-      await this.cleanup(
-        id,
-        sandbox,
-        volumes.map((v) => v.name),
-      );
-      throw e;
-    }
+    return (await this.factory.create(opts, false)).info();
   }
 
   private async expire(s: Sandbox): Promise<void> {
@@ -237,14 +159,12 @@ export class SandboxManager extends Disposable {
     await this.destroy(s.id, s.reason).catch(() => {});
   }
 
-  private get(id: string): Sandbox {
-    const s = this.sandboxes.get(id);
-    if (!s) throw new AirlockError('SANDBOX_NOT_FOUND', `no sandbox ${id}`, 'list them with `airlock sandbox list`');
-    return s;
+  list(): SandboxInfo[] {
+    return this.sandboxes.list();
   }
 
-  list(): SandboxInfo[] {
-    return [...this.sandboxes.values()].map((s) => s.info());
+  private get(id: string): Sandbox {
+    return this.sandboxes.get(id);
   }
 
   info(id: string): SandboxInfo {
@@ -255,11 +175,24 @@ export class SandboxManager extends Disposable {
     return this.get(id).exec(req, opts.via ?? this.o.execVia ?? 'agent', opts.signal);
   }
 
+  /**
+   * Gives a sandbox made for no task (the spare provider worker's, agent/provider-worker/spare.ts) to `task`. Its egress
+   * and provider endpoint read the task at each connection, so from here on its requests are that task's. A sandbox
+   * that is another task's already, or is going, is refused: one sandbox serves one task.
+   */
+  bindTask(id: string, task: string): SandboxInfo {
+    const s = this.get(id);
+    if (s.lifecycle.isTerminal || s.lifecycle.state === 'stopping')
+      throw new AirlockError('SANDBOX_NOT_FOUND', `sandbox ${id} is ${s.lifecycle.state}`, 'a new sandbox is made for the task');
+    if (s.task !== undefined && s.task !== task)
+      throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} works for task ${s.task}`, 'a sandbox serves one task');
+    s.task = task;
+    return s.info();
+  }
+
   /** This task's live sandboxes (what preemption pauses, resumes or destroys). */
   forTask(taskId: string): SandboxInfo[] {
-    return [...this.sandboxes.values()]
-      .filter((s) => s.task === taskId && !s.lifecycle.isTerminal && s.lifecycle.state !== 'stopping')
-      .map((s) => s.info());
+    return this.sandboxes.forTask(taskId);
   }
 
   /** The template's preemption policy, for a task that will use it (TaskSpec.preemption). */
@@ -304,20 +237,7 @@ export class SandboxManager extends Disposable {
     const s = this.get(id);
     const pool = this.pools.get(s.template.name);
     if (pool && s.template.pool.afterUse === 'recycle' && s.lifecycle.state === 'ready') {
-      const r = await s
-        .exec(
-          {
-            argv: [
-              'node',
-              '-e',
-              'const fs=require("fs");for(const f of fs.readdirSync("/tmp"))fs.rmSync("/tmp/"+f,{recursive:true,force:true})',
-            ],
-            timeoutMs: 5000,
-          },
-          'agent',
-        )
-        .catch(() => undefined);
-      if (r?.exitCode === 0 && pool.put(s)) return;
+      if ((await emptyTmp(s)) && pool.put(s)) return;
     }
     await this.destroy(id);
   }
@@ -327,7 +247,7 @@ export class SandboxManager extends Disposable {
     if (s.lifecycle.isTerminal) return s.info();
     s.lifecycle.tryTo('stopping', reason);
     try {
-      await this.cleanup(id, s, s.volumes);
+      await this.factory.cleanup(id, s, s.volumes);
     } catch (e) {
       s.lifecycle.tryTo('failed', (e as Error).message);
       throw e;
@@ -336,33 +256,10 @@ export class SandboxManager extends Disposable {
     return s.info();
   }
 
-  private async cleanup(id: string, s: Sandbox | undefined, volumes: string[]): Promise<void> {
-    this.masksOf.delete(id);
-    await this.o.egress?.close(id).catch(() => {});
-    if (s?.deadlineTimer) clearTimeout(s.deadlineTimer);
-    s?.markResumed(); // commands waiting out a preemption pause now see the sandbox gone
-    // Remove first: closing the agent's stdin would make the container exit mid-removal.
-    let failed: unknown;
-    if (s?.containerId)
-      await this.o.runtime.remove(s.containerId).catch((e: unknown) => {
-        failed = e;
-      });
-    s?.agent?.close();
-    for (const v of volumes) await this.volumePool.release(v).catch(() => {});
-    this.sandboxes.delete(id);
-    // Callers that rely on the container being gone (a task reading its output volume) must not go on as if it were.
-    if (failed)
-      throw new AirlockError(
-        'SANDBOX_REMOVE_FAILED',
-        `sandbox ${id} could not be removed: ${(failed as Error).message}`,
-        'check the engine (`airlock doctor`); the orphan sweep retries',
-      );
-  }
-
   /** Destroys every sandbox of this session and sweeps orphans. */
   async prune(): Promise<{ destroyed: string[]; swept: SweepResult }> {
     const destroyed: string[] = [];
-    for (const id of [...this.sandboxes.keys()]) {
+    for (const id of this.sandboxes.ids()) {
       if (
         await this.destroy(id, 'prune').then(
           () => true,
@@ -378,7 +275,7 @@ export class SandboxManager extends Disposable {
   async shutdown(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.pools.dispose();
-    await Promise.all([...this.sandboxes.keys()].map((id) => this.destroy(id, 'shutdown').catch(() => {})));
+    await Promise.all(this.sandboxes.ids().map((id) => this.destroy(id, 'shutdown').catch(() => {})));
     this.dispose();
   }
 
@@ -390,12 +287,4 @@ export class SandboxManager extends Disposable {
     }
     super.dispose();
   }
-}
-
-/** Pooled scratch volumes belong to the sandbox user most templates share (1000:1000 for the shipped ones). */
-function poolOwner(templates: Map<string, SandboxTemplate>): ReturnType<typeof volumeOwner> {
-  const counts = new Map<string, number>();
-  for (const t of templates.values()) counts.set(t.user, (counts.get(t.user) ?? 0) + 1);
-  const top = [...counts].sort((a, b) => b[1] - a[1])[0];
-  return volumeOwner(top?.[0] ?? '1000:1000');
 }

@@ -1,7 +1,11 @@
-// The warm pools of a sandbox manager's templates: which exist, their target sizes, resizing and filling them.
+// The warm pools of a sandbox manager's templates: which exist, their target sizes, resizing, filling, their health,
+// and cleaning a used sandbox for reuse.
+import { AirlockError } from '../../../protocol/src/errors';
 import { Disposable } from '../../../protocol/src/lifecycle';
+import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
 import type { SandboxTemplate } from '../../../core/src/templates';
 import type { Sandbox } from './sandbox';
+import type { TemplateImages } from './sandbox-images';
 import { WarmPool } from './warm-pool';
 
 export interface PoolFactory {
@@ -56,4 +60,39 @@ export class WarmPools extends Disposable {
   fill(): void {
     for (const p of this.pools.values()) void p.fill().catch(() => {});
   }
+
+  /**
+   * Per template: its image (or why there is none, e.g. not built yet) and its warm pool (target, ready now, and the
+   * last error met while filling). Doctor and the extension's status bar read this through sandbox/pools.
+   */
+  async health(images: TemplateImages): Promise<Record<string, SandboxTemplateHealth>> {
+    const out: Record<string, SandboxTemplateHealth> = {};
+    for (const t of this.templates.values()) {
+      const image = await images.resolve(t).then(
+        (ref) => ({ image: ref }),
+        (e) => ({ imageError: AirlockError.from(e).toPayload() }),
+      );
+      const pool = this.pools.get(t.name);
+      out[t.name] = { ...image, pool: { target: pool?.targetSize ?? 0, ready: pool?.size ?? 0, error: pool?.lastError?.message } };
+    }
+    return out;
+  }
+}
+
+/** Empties a used sandbox's /tmp before it goes back to its pool; false when that did not work (it is destroyed then). */
+export async function emptyTmp(s: Sandbox): Promise<boolean> {
+  const r = await s
+    .exec(
+      {
+        argv: [
+          'node',
+          '-e',
+          'const fs=require("fs");for(const f of fs.readdirSync("/tmp"))fs.rmSync("/tmp/"+f,{recursive:true,force:true})',
+        ],
+        timeoutMs: 5000,
+      },
+      'agent',
+    )
+    .catch(() => undefined);
+  return r?.exitCode === 0;
 }

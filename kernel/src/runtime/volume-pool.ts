@@ -17,6 +17,14 @@ export function volumeOwner(user: string): VolumeOwner {
   return { uid, gid: gid ?? uid };
 }
 
+/** Pooled scratch volumes belong to the sandbox user most templates share (1000:1000 for the shipped ones). */
+export function commonOwner(templates: Iterable<{ user: string }>): VolumeOwner {
+  const counts = new Map<string, number>();
+  for (const t of templates) counts.set(t.user, (counts.get(t.user) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return volumeOwner(top?.[0] ?? '1000:1000');
+}
+
 /**
  * Scratch volumes are tmpfs volumes of the engine's local driver, mounted with the sandbox user as owner. A plain
  * local volume's root is root-owned on Docker (NoCopy, and an arbitrary target has no image directory to copy the

@@ -45,7 +45,7 @@ function write(r: SoakReport): void {
         n: r.samples.length,
         warmup: 0,
         model,
-        work: `kernel RSS right after a full GC (its memory probe, every 10 s), Theil-Sen trend from the end of the warm-up (2 min) to the last task, per 10 min: ${work}`,
+        work: `kernel RSS right after a full GC (its memory probe, every 15 s), Theil-Sen trend from the end of the warm-up (2 min) to the last task, per 10 min: ${work}`,
         goal: '<= 20 per 10 min',
       },
       orphans: {

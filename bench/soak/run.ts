@@ -15,7 +15,7 @@ export interface SoakOptions {
   minutes: number;
   concurrency: number;
   sampleEveryMs?: number;
-  /** The kernel's full GC + memory sample period (its memory probe; default 10 s). */
+  /** The kernel's full GC + memory sample period (its memory probe; default 15 s). */
   probeEveryMs?: number;
   log?: (line: string) => void;
 }
@@ -87,7 +87,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     stateRoot: path.join(base, 'state'),
     runtime: 'docker',
     maxRestarts: 0,
-    memoryProbeMs: o.probeEveryMs ?? 10_000,
+    memoryProbeMs: o.probeEveryMs ?? 15_000,
   });
   try {
     return await soak(sup, await sup.ready(), workspace, path.join(base, 'merges'), o, log);

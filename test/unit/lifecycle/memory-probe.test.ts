@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { kernelCreateOptions } from '../../../bootstrap/kernel';
 import { readConfig, type Paths } from '../../../core/src/config/bootstrap';
 import type { Engine } from '../../../core/src/engine/detect';
@@ -38,6 +39,17 @@ describe('kernel memory probe', () => {
     const after = sampleMemory(gc);
     assert.ok(after.heapUsed - before < 10e6, `heapUsed grew ${((after.heapUsed - before) / 1e6).toFixed(1)} MB after a GC`);
     assert.ok(after.rss > 0 && after.gcMs >= 0);
+  });
+
+  it('gives back the pages V8 keeps pooled after a collection (a plain gc() leaves them in RSS)', () => {
+    const gc = fullGc();
+    const plainGc = vm.runInNewContext('gc') as () => void;
+    const churn = () => Array.from({ length: 2e6 }, (_, i) => ({ i })).length; // ~100 MB of short-lived objects
+    assert.equal(churn(), 2e6);
+    plainGc();
+    const afterPlain = process.memoryUsage().rss;
+    const afterProbe = sampleMemory(gc).rss;
+    assert.ok(afterPlain - afterProbe > 20e6, `RSS ${(afterPlain / 1e6).toFixed(0)} → ${(afterProbe / 1e6).toFixed(0)} MB`);
   });
 
   it('appends a sample at once and one per period to the state folder, and stops when disposed', async () => {

@@ -131,7 +131,8 @@ export class McpServerRun implements McpCaller {
     };
     if (!c.url) client.onclose = onclose;
     this.client = client;
-    await client.connect(transport, { timeout: START_TIMEOUT_MS });
+    // The package check runs before the server can answer `initialize`: it keeps the time a hashing exec had.
+    await client.connect(transport, { timeout: START_TIMEOUT_MS + (verified ? HASH_TIMEOUT_MS : 0) });
     client.onclose = onclose;
     const tools: Tool[] = [];
     let cursor: string | undefined;
@@ -158,7 +159,7 @@ export class McpServerRun implements McpCaller {
       this.dying ??= this.died();
     });
     proc.stdio.resume();
-    const deadline = Date.now() + START_TIMEOUT_MS;
+    const deadline = Date.now() + START_TIMEOUT_MS + (this.checkedInProcess ? HASH_TIMEOUT_MS : 0);
     for (;;) {
       if (this.st !== 'starting')
         throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} ended before it listened on port ${h.port}`);

@@ -22,6 +22,7 @@ import type { ApprovalAnswer, IPolicy } from './interfaces';
 import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
 import { SandboxedProvider } from './providers/sandboxed';
+import { PROVIDER_TEMPLATE, SpareWorker } from './provider-worker/spare';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, type ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
@@ -110,6 +111,8 @@ export class TaskService implements IDisposable {
   private readonly kernelMode: string;
   /** Turns of `vscode-lm` tasks go to the extension host and come back through lm/respond. */
   readonly lm: LmBridge;
+  /** A provider worker started ahead of the next task (undefined without sandboxes or with warm pools off). */
+  private readonly spare: SpareWorker | undefined;
 
   constructor(
     private readonly d: TaskServiceDeps,
@@ -127,6 +130,12 @@ export class TaskService implements IDisposable {
       workspace: d.config.workspace,
       stateDir: d.config.stateDir,
     });
+    // Warm pools off (AIRLOCK_SANDBOX_POOLS=0) or an ai-provider pool of 0: nothing is started before a task asks.
+    const rt = d.runtime;
+    if (!(rt instanceof NoSandboxes) && rt.poolsEnabled && (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0) {
+      this.spare = new SpareWorker(rt, { log: (m) => process.stderr.write(`tasks warn: ${m}\n`) });
+      this.spare.fill();
+    }
   }
 
   /** Keys live in this process only; they are registered with the sanitiser before anything can echo them. */
@@ -236,7 +245,7 @@ export class TaskService implements IDisposable {
       settings: this.providers.get(name),
       replayFile,
       lm: { bridge: this.lm, taskId },
-      sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId })),
+      sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId, spare: this.spare })),
     });
     if (!p.record) return { name, model, provider, sandboxed };
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
@@ -474,6 +483,7 @@ export class TaskService implements IDisposable {
   dispose(): void {
     for (const id of [...this.tasks.keys()]) this.cancel(id, 'the kernel is shutting down');
     this.engines.dispose();
+    this.spare?.dispose();
   }
 
   private ask(task: RunningTask, req: { requestId: string; tool: string; input: unknown }, signal: AbortSignal): Promise<ApprovalAnswer> {
@@ -497,7 +507,9 @@ export class TaskService implements IDisposable {
 
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
-    void this.tasks.get(taskId)?.providerSandbox?.dispose();
+    // A spare taken starts the next at once; one that failed to start is tried again when a task ends.
+    const sb = this.tasks.get(taskId)?.providerSandbox;
+    if (sb) void sb.dispose().finally(() => this.spare?.fill());
     this.tasks.delete(taskId);
   }
 

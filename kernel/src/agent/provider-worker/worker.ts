@@ -53,6 +53,29 @@ async function serve(m: Extract<ToWorker, { t: 'request' }>, baseURL: string): P
   }
 }
 
+/** One streamed Chat Completions answer, for the warm-up's in-process fetch. */
+const WARM_SSE = [
+  { choices: [{ index: 0, delta: { role: 'assistant', content: 'w' }, finish_reason: null }] },
+  { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+]
+  .map((c) => `data: ${JSON.stringify({ id: 'warm', object: 'chat.completion.chunk', created: 0, model: 'warm', ...c })}\n\n`)
+  .concat('data: [DONE]\n\n')
+  .join('');
+
+/**
+ * Runs the request path once, with no network: a fresh worker's first model request otherwise pays for compiling
+ * Node's fetch and the SDK's request and stream code (hundreds of ms under the sandbox's CPU quota), and a spare worker
+ * (spare.ts) does this before any task takes it. A data: URL warms fetch; an OpenAI stream answered by an in-process
+ * fetch warms the SDK and our stream handling. A real request arriving meanwhile simply waits its turn on this thread.
+ */
+async function warm(): Promise<void> {
+  await (await fetch('data:,warm')).text();
+  const canned: typeof fetch = async () => new Response(WARM_SSE, { headers: { 'content-type': 'text/event-stream' } });
+  const p = new OpenAIChatProvider({ apiKey: PLACEHOLDER_KEY, baseURL: 'http://warm.invalid/v1', fetch: canned });
+  const req = { model: 'warm', messages: [{ role: 'user' as const, content: 'warm' }], tools: [] };
+  for await (const e of p.stream(req, new AbortController().signal)) void e;
+}
+
 function main(): void {
   // stdout carries frames only: an SDK's stray console.log would break the protocol, so it goes to stderr.
   console.log = console.info = console.debug = console.error;
@@ -85,6 +108,7 @@ function main(): void {
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume(); // the loader paused it explicitly, so a listener alone does not restart the flow
   send({ t: 'ready' });
+  void warm().catch(() => undefined);
 }
 
 main();

@@ -63,7 +63,13 @@ export class OpenAIChatProvider implements IProvider {
     private readonly opts: { includeUsage?: boolean } = {},
   ) {
     // Retries are ours (retry.ts) so every one is visible and bounded the same way for every vendor.
-    this.client = new OpenAI({ apiKey: cfg.apiKey ?? 'unused', baseURL: cfg.baseURL, maxRetries: 0, timeout: cfg.timeoutMs ?? 600_000 });
+    this.client = new OpenAI({
+      apiKey: cfg.apiKey ?? 'unused',
+      baseURL: cfg.baseURL,
+      maxRetries: 0,
+      timeout: cfg.timeoutMs ?? 600_000,
+      ...(cfg.fetch ? { fetch: cfg.fetch } : {}),
+    });
   }
 
   stream(req: ProviderRequest, signal: AbortSignal): AsyncIterable<StreamEvent> {

@@ -2,42 +2,37 @@
 // each request to the worker there and validates what comes back; the key is added by the kernel's provider endpoint.
 import type { StreamEvent } from '../../../../protocol/src/agent';
 import { AirlockError } from '../../../../protocol/src/errors';
-import type { SandboxTemplate } from '../../../../core/src/templates';
-import { engineAt, engineExecStream } from '../../mcp/exec-stream';
-import type { SandboxInfo } from '../../runtime/sandbox';
-import { ProviderWorkerClient, type WorkerProcess } from '../provider-worker/client';
+import {
+  type LiveWorker,
+  PROVIDER_TEMPLATE,
+  type ProviderSandboxes,
+  type SpareWorker,
+  startWorker,
+  type WorkerExec,
+} from '../provider-worker/spare';
 import type { WorkerVendor } from '../provider-worker/frames';
-import { providerWorkerSource, WORKER_LOADER } from '../provider-worker/source';
 import type { IProvider, ProviderRequest } from './types';
 
-export const PROVIDER_TEMPLATE = 'ai-provider';
-
-/** What the provider needs of the sandbox manager. */
-export interface ProviderSandboxes {
-  create(o: { template: string; task?: string; signal?: AbortSignal }): Promise<SandboxInfo>;
-  destroy(id: string, reason?: string): Promise<unknown>;
-  template(name: string): SandboxTemplate;
-  readonly runtime: { readonly socketPath: string };
-}
-
-interface Live {
-  sandbox: string;
-  client: ProviderWorkerClient;
-}
+export { PROVIDER_TEMPLATE, type ProviderSandboxes };
 
 export class SandboxedProvider implements IProvider {
-  private live: Promise<Live> | undefined;
+  private live: Promise<LiveWorker> | undefined;
   private disposed = false;
+  /** Only a task's first worker comes from the spare; one started again after a death is the task's own. */
+  private spare: SpareWorker | undefined;
 
   constructor(
     readonly name: WorkerVendor,
     private readonly o: {
       sandboxes: ProviderSandboxes;
       task: string;
-      /** Starts the worker's process in the sandbox (tests may replace it); default: the engine's exec with stdin. */
-      exec?: (sb: SandboxInfo, t: SandboxTemplate) => Promise<WorkerProcess>;
+      exec?: WorkerExec;
+      /** The kernel's spare worker (spare.ts): the task's first turn takes it rather than starting its own. */
+      spare?: SpareWorker;
     },
-  ) {}
+  ) {
+    this.spare = o.spare;
+  }
 
   stream(req: ProviderRequest, signal: AbortSignal): AsyncIterable<StreamEvent> {
     return this.run(req, signal);
@@ -49,7 +44,7 @@ export class SandboxedProvider implements IProvider {
   }
 
   /** The task's worker: started with its first turn, started again after it died. */
-  private async acquire(signal: AbortSignal): Promise<Live> {
+  private async acquire(signal: AbortSignal): Promise<LiveWorker> {
     if (this.disposed)
       throw new AirlockError('PROVIDER_DISPOSED', "the task's provider sandbox was closed", 'the task has ended; start a new one');
     const live = this.live && (await this.live.catch(() => undefined));
@@ -61,29 +56,20 @@ export class SandboxedProvider implements IProvider {
     return this.live;
   }
 
-  private async open(signal: AbortSignal): Promise<Live> {
-    const [source, sb] = await Promise.all([
-      providerWorkerSource(),
-      this.o.sandboxes.create({ template: PROVIDER_TEMPLATE, task: this.o.task, signal }),
-    ]);
-    try {
-      const t = this.o.sandboxes.template(PROVIDER_TEMPLATE);
-      const proc = await (this.o.exec ?? defaultExec(this.o.sandboxes))(sb, t);
-      const client = new ProviderWorkerClient(proc, () => {
-        void this.o.sandboxes.destroy(sb.id, 'the provider worker stopped').catch(() => undefined);
-      });
-      await client.start(source);
-      if (this.disposed)
-        throw new AirlockError(
-          'PROVIDER_DISPOSED',
-          'the task ended while its provider sandbox started',
-          'the task has ended; start a new one',
-        );
-      return { sandbox: sb.id, client };
-    } catch (e) {
-      await this.o.sandboxes.destroy(sb.id, 'the provider worker did not start').catch(() => undefined);
-      throw AirlockError.from(e, 'PROVIDER_WORKER_START', 'the ai-provider sandbox could not run the provider worker');
+  private async open(signal: AbortSignal): Promise<LiveWorker> {
+    const spare = this.spare;
+    this.spare = undefined;
+    const w = (await spare?.take(this.o.task)) ?? (await startWorker(this.o.sandboxes, { task: this.o.task, signal, exec: this.o.exec }));
+    if (this.disposed) {
+      w.client.kill(new AirlockError('PROVIDER_DISPOSED', 'the task ended while its provider sandbox started'));
+      await this.o.sandboxes.destroy(w.sandbox, 'the task ended').catch(() => undefined);
+      throw new AirlockError(
+        'PROVIDER_DISPOSED',
+        'the task ended while its provider sandbox started',
+        'the task has ended; start a new one',
+      );
     }
+    return w;
   }
 
   /** The task is over: its provider sandbox goes. */
@@ -97,19 +83,4 @@ export class SandboxedProvider implements IProvider {
     );
     await this.o.sandboxes.destroy(live.sandbox, 'the task ended').catch(() => undefined);
   }
-}
-
-function defaultExec(sandboxes: ProviderSandboxes) {
-  return (sb: SandboxInfo, t: SandboxTemplate): Promise<WorkerProcess> => {
-    if (!sb.containerId)
-      throw new AirlockError(
-        'PROVIDER_WORKER_START',
-        `sandbox ${sb.id} has no container`,
-        'the sandbox failed as it started; `airlock sandbox list` shows why',
-      );
-    return engineExecStream(engineAt(sandboxes.runtime.socketPath), sb.containerId, ['node', '-e', WORKER_LOADER], {
-      user: t.user,
-      workingDir: t.workdir,
-    });
-  };
 }

@@ -24,6 +24,8 @@ export interface ProviderConfig {
   baseURL?: string;
   /** Request timeout in ms for the SDK's HTTP calls. */
   timeoutMs?: number;
+  /** The SDK's HTTP client (default: Node's fetch); the provider worker's warm-up answers in-process (worker.ts). */
+  fetch?: typeof fetch;
 }
 
 /** Vendors name tools with a restricted alphabet (no dots for some): map ours to theirs and back. */

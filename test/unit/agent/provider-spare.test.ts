@@ -1,0 +1,151 @@
+// The spare provider worker (kernel/src/agent/provider-worker/spare.ts): started before a task, taken whole by one task
+// after its sandbox is bound to it, never used dead or unbound; the real worker bundle as a child process.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
+import type { StreamEvent } from '../../../protocol/src/agent';
+import { AirlockError } from '../../../protocol/src/errors';
+import type { SandboxTemplate } from '../../../core/src/templates';
+import type { WorkerProcess } from '../../../kernel/src/agent/provider-worker/client';
+import { WORKER_LOADER } from '../../../kernel/src/agent/provider-worker/source';
+import { SpareWorker, type SpareSandboxes, type WorkerExec } from '../../../kernel/src/agent/provider-worker/spare';
+import { SandboxedProvider } from '../../../kernel/src/agent/providers/sandboxed';
+import type { SandboxInfo } from '../../../kernel/src/runtime/sandbox';
+import { chatTurn, startOpenAIFake } from '../../fakes/openai';
+import type { FakeVendorServer } from '../../fakes/server';
+
+/** Sandboxes as plain records: which task each serves, and a log of what happened to them, in order. */
+class FakeSandboxes implements SpareSandboxes {
+  readonly log: string[] = [];
+  readonly tasks = new Map<string, string | undefined>();
+  readonly procs = new Map<string, { kill(): void }>();
+  refuseBind = false;
+  private n = 0;
+  readonly runtime = { socketPath: '/nonexistent' };
+  constructor(private readonly url: string) {}
+  async create(o: { template: string; task?: string }): Promise<SandboxInfo> {
+    const id = `sb${++this.n}`;
+    this.tasks.set(id, o.task);
+    this.log.push(`create ${id} ${o.task ?? '-'}`);
+    return { id, template: o.template, state: 'ready', containerId: `c-${id}` } as unknown as SandboxInfo;
+  }
+  async destroy(id: string): Promise<void> {
+    if (this.log.includes(`destroy ${id}`)) return;
+    this.log.push(`destroy ${id}`);
+    this.procs.get(id)?.kill();
+  }
+  template(name: string): SandboxTemplate {
+    return { name } as SandboxTemplate;
+  }
+  bindTask(id: string, task: string): void {
+    if (this.refuseBind) throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} works for another task`);
+    this.tasks.set(id, task);
+    this.log.push(`bind ${id} ${task}`);
+  }
+  /** The worker as the sandbox runs it: `node -e LOADER`, its code down stdin. */
+  readonly exec: WorkerExec = async (sb) => {
+    const c = spawn(process.execPath, ['-e', WORKER_LOADER], {
+      env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: this.url },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.procs.set(sb.id, { kill: () => c.kill('SIGKILL') });
+    this.log.push(`exec ${sb.id}`);
+    return { stdio: Duplex.from({ readable: c.stdout, writable: c.stdin }), stderrTail: () => '' } satisfies WorkerProcess;
+  };
+}
+
+async function text(it: AsyncIterable<StreamEvent>): Promise<string> {
+  let out = '';
+  for await (const e of it) if (e.type === 'text-delta') out += e.text;
+  return out;
+}
+
+const req = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], tools: [] };
+
+describe('spare provider worker', function () {
+  this.timeout(60_000);
+  let fake: FakeVendorServer;
+  let sbs: FakeSandboxes;
+  let spare: SpareWorker;
+  const providers: SandboxedProvider[] = [];
+  const provider = (task: string) => {
+    const p = new SandboxedProvider('openai', { sandboxes: sbs, task, exec: sbs.exec, spare });
+    providers.push(p);
+    return p;
+  };
+  beforeEach(async () => {
+    fake = await startOpenAIFake();
+    sbs = new FakeSandboxes(`${fake.url}/v1`);
+    spare = new SpareWorker(sbs, { exec: sbs.exec });
+  });
+  afterEach(async () => {
+    spare.dispose();
+    await Promise.all(providers.splice(0).map((p) => p.dispose()));
+    for (const p of sbs.procs.values()) p.kill();
+    await fake.close();
+  });
+
+  it("serves a task's first turn from the worker started before it, bound to the task before any request", async () => {
+    spare.fill();
+    // Started with no task: the provider endpoint refuses a sandbox that is no task's, so it can do nothing yet; and
+    // its warm-up (worker.ts) sends nothing anywhere.
+    assert.equal(await spare.ready(), true);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(sbs.log, ['create sb1 -', 'exec sb1']);
+    assert.equal(fake.requests.length, 0, 'the warm-up made no request');
+    fake.enqueue(chatTurn({ text: ['from ', 'the spare'] }));
+    assert.equal(await text(provider('task_a').stream(req, new AbortController().signal)), 'from the spare');
+    assert.deepEqual(sbs.log.slice(0, 3), ['create sb1 -', 'exec sb1', 'bind sb1 task_a'], 'no worker started for the turn');
+    assert.equal(sbs.tasks.get('sb1'), 'task_a');
+    // Taken whole, and the next spare started at once (no task): the follow-up takes that one.
+    assert.equal(await spare.ready(), true);
+    assert.deepEqual(sbs.log.slice(3), ['create sb2 -', 'exec sb2']);
+    fake.enqueue(chatTurn({ text: ['next'] }));
+    assert.equal(await text(provider('task_b').stream(req, new AbortController().signal)), 'next');
+    assert.equal(sbs.tasks.get('sb2'), 'task_b');
+    assert.equal(sbs.tasks.get('sb1'), 'task_a', 'a bound sandbox stays its task');
+    assert.ok(!sbs.log.some((l) => / task_[ab]$/.test(l) && l.startsWith('create')), 'no task made its own worker');
+    // A task's end takes its sandbox, spare or not.
+    await providers[0]!.dispose();
+    assert.ok(sbs.log.includes('destroy sb1'));
+    assert.ok(!sbs.log.includes('destroy sb2'));
+  });
+
+  it('does not use a spare whose worker died: it is destroyed and the task starts its own worker', async () => {
+    spare.fill();
+    assert.equal(await spare.ready(), true);
+    sbs.procs.get('sb1')!.kill();
+    await waitUntil(() => sbs.log.includes('destroy sb1'));
+    fake.enqueue(chatTurn({ text: ['fresh'] }));
+    assert.equal(await text(provider('task_c').stream(req, new AbortController().signal)), 'fresh');
+    assert.ok(!sbs.log.includes('bind sb1 task_c'), 'a dead spare is never bound to a task');
+    assert.ok(sbs.log.includes('create sb2 task_c'), sbs.log.join(', '));
+  });
+
+  it('does not use a spare whose sandbox cannot be given to the task: destroyed, and the task starts its own', async () => {
+    spare.fill();
+    assert.equal(await spare.ready(), true);
+    sbs.refuseBind = true;
+    fake.enqueue(chatTurn({ text: ['fresh'] }));
+    assert.equal(await text(provider('task_d').stream(req, new AbortController().signal)), 'fresh');
+    assert.ok(sbs.log.includes('destroy sb1'), sbs.log.join(', '));
+    assert.ok(sbs.log.includes('create sb2 task_d'), sbs.log.join(', '));
+    assert.equal(fake.requests.length, 1, 'the refused spare sent nothing');
+  });
+
+  it('destroys an unused spare when disposed', async () => {
+    spare.fill();
+    assert.equal(await spare.ready(), true);
+    spare.dispose();
+    await waitUntil(() => sbs.log.includes('destroy sb1'));
+    assert.equal(await spare.take('task_e'), undefined);
+  });
+});
+
+async function waitUntil(ok: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -36,6 +36,35 @@ async function checkPlan(root: vscode.Uri, plan: MergePlan): Promise<void> {
   await verifyOps(root.fsPath, plan.ops);
 }
 
+type Op = MergePlan['ops'][number];
+/** One op's inputs, read before the edit is built: the bytes on disk now, the content to write, the open document. */
+interface Prepared {
+  op: Op;
+  uri: vscode.Uri;
+  before: Uint8Array | null;
+  bytes?: Uint8Array;
+  doc?: vscode.TextDocument;
+}
+
+async function prepare(root: vscode.Uri, op: Op, blob: (hash: string, size: number) => Promise<Uint8Array>): Promise<Prepared> {
+  const uri = vscode.Uri.joinPath(root, op.path);
+  const before = op.expect === null ? null : await readDisk(uri);
+  // The bytes read now must still be the verified base (a change in between aborts before anything is written).
+  if ((before ? sha256(before) : null) !== op.expect)
+    throw new AirlockError(
+      'PATCH_BASE_CHANGED',
+      `${op.path} changed while the merge was being prepared; nothing was written`,
+      'merge again',
+    );
+  if (op.type !== 'write') return { op, uri, before };
+  const bytes = op.content.encoding === 'utf8' ? Buffer.from(op.content.text, 'utf8') : await blob(op.content.hash, op.content.size);
+  if (sha256(bytes) !== op.newHash)
+    throw new AirlockError('MERGE_CONTENT_HASH', `${op.path}: content does not match its hash`, 'the plan is corrupt; refresh the review');
+  // A text replacement inside the document keeps the editor's undo stack for this file.
+  const doc = before && op.content.encoding === 'utf8' ? await vscode.workspace.openTextDocument(uri) : undefined;
+  return { op, uri, before, bytes, doc };
+}
+
 export async function applyPlan(
   root: vscode.Uri,
   plan: MergePlan,
@@ -47,29 +76,13 @@ export async function applyPlan(
   const chmods: { uri: vscode.Uri; mode: number }[] = [];
   const toSave: vscode.Uri[] = [];
   await checkPlan(root, plan);
-  for (const op of plan.ops) {
-    const uri = vscode.Uri.joinPath(root, op.path);
-    const before = op.expect === null ? null : await readDisk(uri);
-    // The bytes read now must still be the verified base (a change in between aborts before anything is written).
-    if ((before ? sha256(before) : null) !== op.expect)
-      throw new AirlockError(
-        'PATCH_BASE_CHANGED',
-        `${op.path} changed while the merge was being prepared; nothing was written`,
-        'merge again',
-      );
+  // Every op's reads are independent (each a round trip to the workbench's file service): done together, then the
+  // edit is built in the plan's order. Nothing is written before every op has been read and checked.
+  for (const { op, uri, before, bytes, doc } of await Promise.all(plan.ops.map((op) => prepare(root, op, blob)))) {
     const beforeText = before ? Buffer.from(before).toString('base64') : null;
     switch (op.type) {
       case 'write': {
-        const bytes = op.content.encoding === 'utf8' ? Buffer.from(op.content.text, 'utf8') : await blob(op.content.hash, op.content.size);
-        if (sha256(bytes) !== op.newHash)
-          throw new AirlockError(
-            'MERGE_CONTENT_HASH',
-            `${op.path}: content does not match its hash`,
-            'the plan is corrupt; refresh the review',
-          );
-        if (before && op.content.encoding === 'utf8') {
-          // A text replacement inside the document keeps the editor's undo stack for this file.
-          const doc = await vscode.workspace.openTextDocument(uri);
+        if (doc && op.content.encoding === 'utf8') {
           edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), op.content.text);
           toSave.push(uri);
         } else {
@@ -94,7 +107,8 @@ export async function applyPlan(
   }
   if (!(await vscode.workspace.applyEdit(edit, { isRefactoring: false })))
     throw new AirlockError('MERGE_EDIT_REFUSED', 'VS Code refused the edit', 'nothing was written; check the log and try again');
-  for (const uri of toSave) await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
+  // The saves are independent too (each goes through the workbench's save participants and file service).
+  await Promise.all(toSave.map((u) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === u.toString())?.save()));
   // As git does (and the CLI's applier), folders the merge emptied go too: best effort, after the edit.
   for (const op of plan.ops) if (op.type === 'delete') await removeEmptiedFolders(root, op.path);
   if (chmods.length && vscode.env.remoteName === undefined) {

@@ -1,6 +1,6 @@
 // Pure view logic of the Patches view (no vscode): per-hunk and per-file states, labels, binary and deletion wording.
 import type { FilePatch, MergeConflict, PatchSetSummary, ReviewState } from '../../../protocol/src/patches';
-import { fileHunks, fileStats, proposedText } from './proposed';
+import { fileHunks, fileStats, hunkAnchorLines, proposedText } from './proposed';
 
 /** Where a hunk stands: a decision, a merge that put it in the workspace, or an accepted hunk the last merge could not place. */
 export type HunkState = 'pending' | 'accepted' | 'rejected' | 'conflicted' | 'merged';
@@ -155,6 +155,24 @@ export function hunkLensTitles(state: HunkState): { accept: string; reject: stri
       return never;
     }
   }
+}
+
+/** A decided hunk's mark in the proposed document: painted as an editor decoration the moment the kernel has the decision. */
+export type HunkMark = { state: 'accepted' | 'rejected' | 'conflicted'; hunkId: string; line: number };
+
+/**
+ * The marks of a file's decided hunks, on the line its lens sits on (pending hunks carry none; merged ones are in the
+ * workspace file and not in the proposed text any more). A decoration paints at once, where a CodeLens waits for VS
+ * Code's refresh (at least 250 ms to ask the provider again, and as long again before an existing lens repaints).
+ */
+export function hunkMarks(facts: SetFacts, f: FilePatch): HunkMark[] {
+  const done = new Set(facts.done);
+  const marks: HunkMark[] = [];
+  for (const { hunkId, line } of hunkAnchorLines(fileHunks(f).filter((h) => !done.has(h.id)))) {
+    const state = hunkState(facts, f.path, hunkId);
+    if (state === 'accepted' || state === 'rejected' || state === 'conflicted') marks.push({ state, hunkId, line });
+  }
+  return marks;
 }
 
 /** The three sides of a text conflict, or why there is no merge editor for it. */

@@ -36,7 +36,8 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
   async getChildren(node?: PatchNode): Promise<PatchNode[]> {
     try {
       if (!node) {
-        const [pending, prompts] = await Promise.all([this.review.list(), this.review.taskTitles()]);
+        const pending = await this.review.list();
+        const prompts = await this.review.taskTitles(pending.flatMap((p) => (p.taskId ? [p.taskId] : [])));
         this.pending = pending;
         this.setMessage(this.pending.length ? undefined : 'No pending patch sets.');
         if (this.view)

@@ -16,6 +16,7 @@ import type { KernelService } from '../kernel/kernelService';
 
 export class ReviewClient {
   private shown = new Map<string, ShownSet>();
+  private readonly titles = new Map<string, string>();
   constructor(private readonly kernel: Pick<KernelService, 'client'> | undefined) {}
 
   /** No "not available" fallback: the extension and the kernel ship together and the handshake checks the protocol. */
@@ -40,13 +41,19 @@ export class ReviewClient {
     return this.shown.get(id);
   }
 
-  /** Task id → title (the prompt's start), to label sets by what was asked; an unreachable scheduler labels by id. */
-  async taskTitles(): Promise<Map<string, string>> {
+  /**
+   * Task id → title (the prompt's start), to label sets by what was asked; an unreachable scheduler labels by id. A
+   * task's title never changes: the scheduler is asked only when a set names a task not seen yet (the Patches view
+   * refreshes after every decision).
+   */
+  async taskTitles(taskIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    if (taskIds.every((id) => this.titles.has(id))) return this.titles;
     try {
-      return new Map((await this.call('tasks/list', {}, 15_000)).tasks.map((t) => [t.id, t.title]));
+      for (const t of (await this.call('tasks/list', {}, 15_000)).tasks) this.titles.set(t.id, t.title);
     } catch {
-      return new Map();
+      /* labelled by id */
     }
+    return this.titles;
   }
 
   /** Verify before merge: the kernel builds the accepted hunks in a fresh sandbox and reruns the tests (minutes). */

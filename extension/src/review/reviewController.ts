@@ -7,6 +7,7 @@ import type { KernelService } from '../kernel/kernelService';
 import { onKernelClient } from '../kernelEvents';
 import { applyPlan, type MergeRecord, undoMerge } from './applier';
 import { ConflictResolver } from './conflicts';
+import { HunkDecorations } from './hunkDecorations';
 import { actionWords, binarySummary, hunkState } from './patchItems';
 import { type PatchNode, PatchTree } from './patchTree';
 import { fileHunks, fileStats, parsePatchUriPath, PATCH_SCHEME, patchUriParts } from './proposed';
@@ -20,6 +21,7 @@ export class ReviewController extends Disposable {
   readonly tree: PatchTree;
   private readonly content: PatchContentProvider;
   private readonly lenses: HunkCodeLensProvider;
+  private readonly marks: HunkDecorations;
   private readonly resolver?: ConflictResolver;
   /** Open conflicts per set, from its last merge plan: shown per hunk until merged in the merge editor or dropped. */
   private readonly conflicts = new Map<string, MergeConflict[]>();
@@ -49,6 +51,13 @@ export class ReviewController extends Disposable {
       );
     this.content = this._register(new PatchContentProvider(root ?? vscode.Uri.file('/'), this.client));
     this.lenses = this._register(new HunkCodeLensProvider(this.content, this.client, (id) => this.conflicts.get(id) ?? []));
+    this.marks = this._register(
+      new HunkDecorations(
+        this.client,
+        (id) => this.conflicts.get(id) ?? [],
+        (uri) => this.content.stale.has(uri.toString()),
+      ),
+    );
     if (root) this.resolver = this._register(new ConflictResolver(root, this.client, log, (id) => void this.settled(id)));
     this._register(vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, this.content));
     this._register(vscode.languages.registerCodeLensProvider({ scheme: PATCH_SCHEME }, this.lenses));
@@ -207,9 +216,11 @@ export class ReviewController extends Disposable {
   }
 
   private async decide(setId: string, items: ReviewItem[]): Promise<void> {
+    // The kernel has recorded (audited) the decision when this returns: only then does anything on screen change.
     await this.client.decide(setId, items);
     const shown = this.client.cached(setId);
     if (shown) this.settleConflicts(setId, shown.review, shown.done);
+    this.marks.paint(setId);
     this.lenses.refresh();
     this.tree.refresh();
     if (shown && shown.set.status !== 'pending') this._onDidChangeStatus.fire({ setId, status: shown.set.status });
@@ -228,6 +239,7 @@ export class ReviewController extends Disposable {
   private async settled(setId: string): Promise<void> {
     const { set, review, done } = await this.client.show(setId, true);
     this.settleConflicts(setId, review, done);
+    this.marks.paint(setId);
     this.tree.refresh();
     this.lenses.refresh();
     this._onDidChangeStatus.fire({ setId, status: set.status });
@@ -272,16 +284,20 @@ export class ReviewController extends Disposable {
       await this.client.merged(setId, { mergeId, outcome: 'failed', paths: [] }).catch(() => undefined);
       throw err;
     }
-    await this.memento.update(LAST_MERGE_KEY, record);
-    const { status } = await this.client.merged(setId, {
-      mergeId,
-      outcome: 'merged',
-      paths: record.files.map((f) => f.path),
-      completePaths: plan.completePaths,
-      appliedHunks: plan.appliedHunks,
-    });
+    // The undo record and the kernel's report are independent: one round of waiting, not two.
+    const [, { status }] = await Promise.all([
+      this.memento.update(LAST_MERGE_KEY, record),
+      this.client.merged(setId, {
+        mergeId,
+        outcome: 'merged',
+        paths: record.files.map((f) => f.path),
+        completePaths: plan.completePaths,
+        appliedHunks: plan.appliedHunks,
+      }),
+    ]);
     this.tree.refresh();
     this.lenses.refresh();
+    this.marks.paint(setId);
     this._onDidChangeStatus.fire({ setId, status });
     if (plan.conflicts.length) {
       void vscode.window.showWarningMessage(
@@ -290,6 +306,8 @@ export class ReviewController extends Disposable {
       await this.openConflicts(setId, plan.conflicts, yours);
       return;
     }
+    // The merged file opens before "Merged" is said: opened after it, it would take the focus from whatever the person
+    // turned to next.
     await this.showMerged(setId, record);
     void vscode.window.showInformationMessage(
       `Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`,
@@ -299,6 +317,7 @@ export class ReviewController extends Disposable {
   private async openConflicts(setId: string, conflicts: MergeConflict[], yours: ReadonlyMap<string, string | null>): Promise<void> {
     this.tree.refresh();
     this.lenses.refresh();
+    this.marks.paint(setId);
     const { set, review } = await this.client.show(setId, true);
     if (!this.resolver) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
     await this.resolver.resolve(set, conflicts, acceptedHunks(set, review), yours);

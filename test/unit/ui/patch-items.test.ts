@@ -8,6 +8,7 @@ import {
   fileKindIcon,
   fileState,
   hunkLensTitles,
+  hunkMarks,
   hunkState,
   mergeSides,
   setLabel,
@@ -113,6 +114,36 @@ describe('Patches view items', () => {
     assert.equal(setLabel({ id: 'ps_abcd', taskId: 't1' }, 'x'.repeat(200)).length, 80);
     assert.equal(setLabel({ id: 'ps_abcd', taskId: 't1' }), 't1');
     assert.equal(setLabel({ id: 'ps_abcd' }, '   '), 'ps_abcd');
+  });
+
+  it('marks decided hunks on their lens line at once: accepted, rejected, conflicted; none on pending or merged ones', () => {
+    const facts = (
+      review: Parameters<typeof hunkState>[0]['review'],
+      done: string[] = [],
+      conflicts: { path: string; hunkId: string; reason: string }[] = [],
+    ) => ({ review, done, conflicts });
+    assert.deepEqual(hunkMarks(facts({}), modify), [], 'nothing decided, nothing marked');
+    assert.deepEqual(hunkMarks(facts({ 'src/m.ts': { hunks: { [h1.id]: 'accept', [h2.id]: 'reject' } } }), modify), [
+      { state: 'accepted', hunkId: h1.id, line: 1 },
+      { state: 'rejected', hunkId: h2.id, line: 10 },
+    ]);
+    assert.deepEqual(
+      hunkMarks(facts({ 'src/m.ts': { file: 'accept', hunks: {} } }), modify).map((m) => m.state),
+      ['accepted', 'accepted'],
+      'a file decision marks each of its hunks',
+    );
+    assert.deepEqual(
+      hunkMarks(facts({ 'src/m.ts': { file: 'accept', hunks: {} } }, [], [{ path: 'src/m.ts', hunkId: h2.id, reason: 'x' }]), modify),
+      [
+        { state: 'accepted', hunkId: h1.id, line: 1 },
+        { state: 'conflicted', hunkId: h2.id, line: 10 },
+      ],
+    );
+    assert.deepEqual(
+      hunkMarks(facts({ 'src/m.ts': { file: 'accept', hunks: {} } }, [h1.id]), modify).map((m) => m.hunkId),
+      [h2.id],
+      'a merged hunk is in the workspace file, not in the proposed text',
+    );
   });
 
   it('offers no Accept on a merged hunk and sends a conflicted one to the merge editor', () => {

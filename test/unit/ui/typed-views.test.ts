@@ -79,6 +79,41 @@ describe('ReviewClient (typed review/* calls)', () => {
     assert.equal((await rejection(review.list())).code, ErrorCodes.BadResult);
   });
 
+  it('asks the scheduler for task titles only when a set names a task not seen yet (a refresh per decision)', async () => {
+    let asked = 0;
+    const task = (id: string, title: string) => ({
+      id,
+      title,
+      priority: 10,
+      state: 'done' as const,
+      deps: [],
+      resources: {},
+      deadline: null,
+      preemption: 'pause' as const,
+      submittedAt: 1,
+      startedAt: 1,
+      finishedAt: 2,
+      pausedBy: null,
+      reason: null,
+    });
+    const tasks = [task('t1', 'add a mean function')];
+    const review = new ReviewClient(
+      await kernelWith({
+        'tasks/list': () => {
+          asked++;
+          return { tasks: [...tasks], limits: {}, inUse: {} };
+        },
+      }),
+    );
+    assert.equal((await review.taskTitles(['t1'])).get('t1'), 'add a mean function');
+    assert.equal((await review.taskTitles(['t1'])).get('t1'), 'add a mean function');
+    assert.equal((await review.taskTitles([])).size, 1);
+    assert.equal(asked, 1, 'titles never change: known tasks are not asked for again');
+    tasks.push(task('t2', 'fix the parser'));
+    assert.equal((await review.taskTitles(['t1', 't2'])).get('t2'), 'fix the parser');
+    assert.equal(asked, 2, 'a new task is asked for');
+  });
+
   it('without a kernel says it needs a folder', async () => {
     assert.equal((await rejection(new ReviewClient(undefined).list())).code, 'REVIEW_UNAVAILABLE');
   });

@@ -32,6 +32,17 @@ export interface OpenOptions {
 export const WAL_AUTOCHECKPOINT_PAGES = 1000;
 export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Page cache per connection: SQLite's own default, 2 MiB. better-sqlite3 is built with 16 MiB, and a connection's cache
+ * fills as its file grows: the kernel's long-lived connections (audit log and its writer, sessions, workflow) grew its
+ * RSS with the audit log, by tens of MB over a 10-minute soak (docs/recovery.md#soak). Hot pages stay in the OS cache.
+ */
+export const PAGE_CACHE_KIB = 2048;
+
+export function boundPageCache(db: Db): void {
+  db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+}
+
 export const STORE_OPEN_FAILED = 'STORE_OPEN_FAILED';
 export const STORE_SCHEMA = 'STORE_SCHEMA';
 
@@ -49,6 +60,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   try {
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: !create });
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    boundPageCache(db);
     // File-format pragmas (auto_vacuum, page_size) only take on a new file, before it switches to WAL.
     const first = opts.migrations?.find((m) => m.version === 1);
     if (!opts.readonly && first?.pragmas && schemaVersion(db) === 0) for (const p of first.pragmas) db.pragma(p);

@@ -7,6 +7,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { IDisposable } from '../../../protocol/src/lifecycle';
 import type { Actor, TransitionRecord, WorkflowMode, WorkflowState } from '../../../protocol/src/workflow';
 import type { SessionData } from './guards';
+import { boundPageCache } from '../../../core/src/store/sqlite';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -84,6 +85,7 @@ export class WorkflowStore implements IDisposable {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     try {
+      boundPageCache(this.db);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.exec(`

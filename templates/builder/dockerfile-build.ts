@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
+import { patientClient } from '../../core/src/engine/patient';
 import { aptMirror, debootstrap, defaultCacheDir, initBinary } from './debian-rootfs';
 import { followEngine } from './follow';
 import { defaultNodeBinary, probeNode } from './node-binary';
@@ -118,7 +119,8 @@ export async function importDebianBase(
     tarOrThrow(['--numeric-owner', '--exclude=./dev/*', ...added.map((f) => `--exclude=${f}`), '-C', dir, '-cf', archive, '.']);
     tarOrThrow(['--numeric-owner', '--owner=0', '--group=0', '-C', extra, '-rf', archive, ...added]);
     const i = tag.lastIndexOf(':');
-    const stream = await docker.importImage(
+    // Podman says nothing until the image is stored: no idle timeout (core/src/engine/patient.ts).
+    const stream = await patientClient(docker).importImage(
       fs.createReadStream(archive) as unknown as string,
       {
         repo: tag.slice(0, i),

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
+import { patientClient } from '../../core/src/engine/patient';
 import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
 import { defaultNodeBinary } from './node-binary';
 import { writeRootfsTar } from './rootfs-tar';
@@ -171,7 +172,8 @@ async function importRootfs(
   try {
     signal?.throwIfAborted();
     const opts: object = { repo, tag: version, changes };
-    const stream = await docker.importImage(archive, opts);
+    // Podman says nothing until the image is stored: no idle timeout (core/src/engine/patient.ts).
+    const stream = await patientClient(docker).importImage(archive, opts);
     const out = await new Promise<Array<{ error?: string; status?: string }>>((resolve, reject) => {
       docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string; status?: string }>) => {
         const failed = err?.message ?? res.find((o) => o.error)?.error;

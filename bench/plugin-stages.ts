@@ -40,7 +40,12 @@ export function coldStages(entries: StageEntry[], plugin: string): ColdStages[] 
       const creating = typeof id === 'string' ? sandboxAt(id, 'creating') : undefined;
       const ready = typeof id === 'string' ? sandboxAt(id, 'ready') : undefined;
       if (creating !== undefined && ready !== undefined) {
-        out.push({ recordedMs: started - discovered, sandboxMs: ready - creating, processMs: e.time - ready, totalMs: e.time - discovered });
+        out.push({
+          recordedMs: started - discovered,
+          sandboxMs: ready - creating,
+          processMs: e.time - ready,
+          totalMs: e.time - discovered,
+        });
       }
       discovered = undefined;
     }

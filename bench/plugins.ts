@@ -124,7 +124,11 @@ async function pluginReady(): Promise<{ cold: number[]; warm: number[]; stages: 
   }
 }
 
-const stage = (rows: ColdStages[], k: keyof ColdStages) => percentile(rows.map((r) => r[k]), 50).toFixed(0);
+const stage = (rows: ColdStages[], k: keyof ColdStages) =>
+  percentile(
+    rows.map((r) => r[k]),
+    50,
+  ).toFixed(0);
 
 async function main(): Promise<void> {
   const cli = path.join(root, 'dist', 'cli.js');

@@ -3,7 +3,13 @@ import * as assert from 'node:assert/strict';
 import { coldStages, type StageEntry } from '../../../bench/plugin-stages';
 
 let seq = 0;
-const e = (time: number, action: string, resource: string, payload?: unknown): StageEntry => ({ seq: ++seq, time, action, resource, payload });
+const e = (time: number, action: string, resource: string, payload?: unknown): StageEntry => ({
+  seq: ++seq,
+  time,
+  action,
+  resource,
+  payload,
+});
 
 describe('plugin cold-start stages from the audit trail', () => {
   it("splits each start into its records, its own sandbox's creation and its process, ignoring other sandboxes", () => {

@@ -75,9 +75,9 @@ export async function applyPlan(
   const edit = new vscode.WorkspaceEdit();
   const chmods: { uri: vscode.Uri; mode: number }[] = [];
   const toSave: vscode.Uri[] = [];
+  // The path checks come first (no read through a symlinked or escaping path). Then every op's reads are independent
+  // (each a round trip to the workbench's file service): done together, and the edit is built in the plan's order.
   await checkPlan(root, plan);
-  // Every op's reads are independent (each a round trip to the workbench's file service): done together, then the
-  // edit is built in the plan's order. Nothing is written before every op has been read and checked.
   for (const { op, uri, before, bytes, doc } of await Promise.all(plan.ops.map((op) => prepare(root, op, blob)))) {
     const beforeText = before ? Buffer.from(before).toString('base64') : null;
     switch (op.type) {

@@ -325,9 +325,13 @@ export class ReviewController extends Disposable {
 
   /** The set's proposed diffs are stale once merged: close them and show the merged file itself. */
   private async showMerged(setId: string, record: MergeRecord): Promise<void> {
-    await this.closeProposed(setId);
     const first = record.files.find((f) => f.afterHash !== null);
-    if (first && this.root) await vscode.window.showTextDocument(vscode.Uri.joinPath(this.root, first.path), { preview: false });
+    const root = this.root;
+    // Closing the stale tabs and opening the merged file do not depend on each other: one wait, not two.
+    await Promise.all([
+      this.closeProposed(setId),
+      first && root ? vscode.window.showTextDocument(vscode.Uri.joinPath(root, first.path), { preview: false }) : undefined,
+    ]);
   }
 
   private async closeProposed(setId: string): Promise<void> {

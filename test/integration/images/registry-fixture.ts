@@ -87,11 +87,17 @@ export async function startRegistry(): Promise<Proc & { host: string }> {
   return { dir, host, stop };
 }
 
+/** How long a private dockerd's restart took: stopping it (its containers first), and answering again once launched. */
+export interface EngineRestart {
+  stopMs: number;
+  startMs: number;
+}
+
 /** A private dockerd with an empty image store, reached only through its own unix socket; `extraArgs` adds flags
  * (e.g. a `--config-file` registering OCI runtimes). */
 export async function startCleanDockerd(
   extraArgs: string[] = [],
-): Promise<Proc & { socket: string; docker: Docker; restart(downMs: number): Promise<void> }> {
+): Promise<Proc & { socket: string; docker: Docker; restart(downMs: number): Promise<EngineRestart> }> {
   const dir = fs.mkdtempSync('/tmp/al-dd-'); // short: the socket path must fit in sun_path
   const socket = path.join(dir, 'docker.sock');
   const log = path.join(dir, 'dockerd.log');
@@ -140,9 +146,12 @@ export async function startCleanDockerd(
     bridge.remove();
   };
   /** The engine goes away as in `systemctl restart docker` (SIGTERM stops its containers), stays down `downMs`, comes back. */
-  const restart = async (downMs: number) => {
+  const restart = async (downMs: number): Promise<EngineRestart> => {
+    const t0 = Date.now();
     await stopChild(child);
+    const stopMs = Date.now() - t0;
     await new Promise((r) => setTimeout(r, downMs));
+    const t1 = Date.now();
     child = launch();
     await until(
       'the second dockerd again',
@@ -154,6 +163,7 @@ export async function startCleanDockerd(
       child,
       log,
     );
+    return { stopMs, startMs: Date.now() - t1 };
   };
   try {
     await until(

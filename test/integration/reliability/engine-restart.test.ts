@@ -1,18 +1,36 @@
-// The container engine restarts under a running kernel (a private dockerd, stopped as `systemctl restart docker` does and
-// back after longer than the kernel's restart backoffs): the supervisor waits for it, starts the kernel again, the
-// client carries on, and nothing acknowledged in the audit log is lost.
+// The container engine restarts under a running kernel (a private dockerd, stopped as `systemctl restart docker` does,
+// so the kernel and its sandboxes are stopped with it): the supervisor waits for it and starts the kernel again, the
+// client carries on, and at each step of a task (fault-steps.ts) what must survive does (fault-harness.ts). One private
+// dockerd serves every case: starting it and building the images on it is most of the file's time.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KernelSupervisor, type KernelState } from '../../../bootstrap';
-import { startCleanDockerd } from '../images/registry-fixture';
+import { type EngineRestart, startCleanDockerd } from '../images/registry-fixture';
+import { buildImagesOn } from '../runtime/runsc-engine';
+import { removeKernel } from '../agent/helpers';
 import { tempWorkspace } from '../kernel/helpers';
+import { restartedAfter } from './fault-harness';
+import { type Fault, runStep, startBed, STEP_NAMES } from './fault-steps';
 
-describe('the container engine restarts under a running kernel (docker)', function () {
+/** How long the engine stays away in the matrix: past the kernel's first restart backoffs, short enough for CI. */
+const MATRIX_DOWN_MS = 2_000;
+
+describe('the container engine restarts under a running kernel (docker, a private dockerd)', function () {
   this.timeout(600_000);
+  let clean: Awaited<ReturnType<typeof startCleanDockerd>>;
+
+  before(async () => {
+    const t0 = Date.now();
+    clean = await startCleanDockerd();
+    await buildImagesOn(clean.socket);
+    console.log(`      private dockerd and sandbox images ready in ${Date.now() - t0} ms`);
+  });
+  after(async () => {
+    await clean?.stop();
+  });
 
   it('the supervisor waits for the engine (no restart attempts used up), starts the kernel again, and the audit chain holds', async () => {
-    const clean = await startCleanDockerd();
     const ws = tempWorkspace();
     let sup: KernelSupervisor | undefined;
     try {
@@ -45,9 +63,31 @@ describe('the container engine restarts under a running kernel (docker)', functi
         assert.ok(after.lastSeq >= before.lastSeq, 'every entry acknowledged before is still there');
       console.log(`      kernel answering again ${back} ms after the engine went down (10 s of it away)`);
     } finally {
-      sup?.dispose();
-      await clean.stop();
+      if (sup) await removeKernel(sup);
       fs.rmSync(path.dirname(ws.workspace), { recursive: true, force: true });
     }
+  });
+
+  describe('at each step of a task', () => {
+    let bed: Awaited<ReturnType<typeof startBed>> | undefined;
+    const restartEngine: Fault = async (sup, old) => {
+      const t0 = Date.now();
+      let r: EngineRestart | undefined;
+      const client = await restartedAfter(sup, old, async () => {
+        r = await clean.restart(MATRIX_DOWN_MS);
+      });
+      console.log(
+        `      kernel answering again ${Date.now() - t0} ms after the engine was stopped ` +
+          `(stopping ${r?.stopMs} ms, away ${MATRIX_DOWN_MS} ms, starting ${r?.startMs} ms)`,
+      );
+      return client;
+    };
+
+    before(async () => {
+      bed = await startBed({ runtime: 'docker', socket: clean.socket });
+    });
+    after(() => bed?.close());
+
+    for (const step of STEP_NAMES) it(step, () => runStep(bed!, step, restartEngine));
   });
 });

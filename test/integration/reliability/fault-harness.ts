@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { AuditEntry } from '../../../protocol/src/audit';
 import type { RpcClient } from '../../../protocol/src/rpc-client';
 import type { KernelSupervisor } from '../../../bootstrap';
+import { patientClient } from '../../../core/src/engine/patient';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +76,10 @@ export async function resources(sup: KernelSupervisor): Promise<Resources & { se
   const vs = (await d.listVolumes({ filters: { label: [holder] } })).Volumes ?? [];
   for (const v of vs) sessions.set(v.Name, v.Labels?.['airlock.session'] ?? '');
   const outs = (await d.listVolumes({ filters: { label: ['airlock.output'] } })).Volumes ?? [];
-  const kernels = await d.listContainers({ all: true, filters: { name: [`^/${kernel}$`] } });
+  // Podman's name filter does not take Docker's anchored `^/name$`: filter loosely, compare exactly.
+  const kernels = (await d.listContainers({ all: true, filters: { name: [kernel] } })).filter((c) =>
+    c.Names.some((n) => n.replace(/^\//, '') === kernel),
+  );
   return {
     containers: cs.map((c) => c.Id),
     volumes: vs.map((v) => v.Name),
@@ -87,11 +91,21 @@ export async function resources(sup: KernelSupervisor): Promise<Resources & { se
 
 /** SIGKILL to the kernel container (what an OOM kill or a crash does), then the supervisor's restart. */
 export async function killKernel(sup: KernelSupervisor, old: RpcClient): Promise<RpcClient> {
+  return restartedAfter(sup, old, async () => {
+    // Podman answers a kill only once the container is cleaned up, past the engine client's 5 s idle timeout when a
+    // sandbox is running: the patient client waits for it.
+    await patientClient(sup.engine.docker).getContainer(`airlock-kernel-${sup.paths.id}`).kill({ signal: 'SIGKILL' });
+  });
+}
+
+/** Runs `inject` (a fault that stops the kernel), waits for the supervisor to notice and to have a restarted kernel
+ * answering, and returns its client. */
+export async function restartedAfter(sup: KernelSupervisor, old: RpcClient, inject: () => Promise<void>): Promise<RpcClient> {
   const kernel = sup.engine.docker.getContainer(`airlock-kernel-${sup.paths.id}`);
   const before = (await kernel.inspect()).State.StartedAt;
-  await kernel.kill({ signal: 'SIGKILL' });
+  await inject();
   await until('the supervisor to notice', async () => sup.state.type !== 'ready' || sup.client !== old, 30_000, 50);
-  const client = await until('the restarted kernel', async () => (sup.state.type === 'ready' ? sup.client : undefined), 120_000, 250);
+  const client = await until('the restarted kernel', async () => (sup.state.type === 'ready' ? sup.client : undefined), 180_000, 250);
   assert.notEqual((await kernel.inspect()).State.StartedAt, before, 'the kernel container was started again');
   await client.request('kernel/ping', {});
   return client;

@@ -33,7 +33,7 @@ export async function startRunscEngine(onProgress?: (line: string) => void, daem
 }
 
 /** The node recipe talks to the socket; the Debian one runs the `docker` CLI, which follows DOCKER_HOST. */
-async function buildImagesOn(socket: string, onProgress?: (line: string) => void): Promise<void> {
+export async function buildImagesOn(socket: string, onProgress?: (line: string) => void): Promise<void> {
   const before = process.env.DOCKER_HOST;
   process.env.DOCKER_HOST = `unix://${socket}`;
   try {

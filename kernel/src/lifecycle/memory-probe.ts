@@ -9,7 +9,7 @@ import { toDisposable, type IDisposable } from '../../../protocol/src/lifecycle'
 
 export const MEMORY_PROBE_FILE = 'memory-probe.jsonl';
 
-/** One line of the probe's file: bytes, right after a full GC (`at`: epoch ms). */
+/** One line of the probe's file: bytes right after a full GC at `at` (epoch ms); `rss` read RSS_SETTLE_MS later. */
 export const MemorySample = z
   .object({
     at: z.number(),
@@ -44,15 +44,20 @@ export function fullGc(): () => void {
   };
 }
 
-/** One sample: full GC, then memoryUsage — what the process still holds, not garbage not yet collected. */
-export function sampleMemory(gc: () => void, now = Date.now): MemorySample {
+/** V8 gives pages freed by a collection back to the OS on a helper thread: RSS read at once still held 25-50 MB of them. */
+export const RSS_SETTLE_MS = 1000;
+
+/** One sample: a full GC, the heap at once (what the process still holds, no garbage), its RSS `settleMs` later. */
+export async function sampleMemory(gc: () => void, settleMs = RSS_SETTLE_MS, now = Date.now): Promise<MemorySample> {
   const t0 = performance.now();
   gc();
   const gcMs = performance.now() - t0;
   const m = process.memoryUsage();
+  const at = now();
+  await new Promise((r) => setTimeout(r, settleMs));
   return {
-    at: now(),
-    rss: m.rss,
+    at,
+    rss: process.memoryUsage.rss(),
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
     external: m.external,
@@ -66,19 +71,26 @@ export function sampleMemory(gc: () => void, now = Date.now): MemorySample {
 export function startMemoryProbe(stateDir: string, everyMs: number, log: (l: string) => void): IDisposable {
   const file = path.join(stateDir, MEMORY_PROBE_FILE);
   const gc = fullGc();
-  const write = () => {
+  let stopped = false;
+  const write = async () => {
+    const sample = await sampleMemory(gc);
+    if (stopped) return;
     try {
-      fs.appendFileSync(file, JSON.stringify(sampleMemory(gc)) + '\n', { mode: 0o600 });
+      fs.appendFileSync(file, JSON.stringify(sample) + '\n', { mode: 0o600 });
     } catch (e) {
-      clearInterval(t);
+      stop();
       log(`memory probe stopped: cannot write ${file}: ${(e as Error).message}`);
     }
   };
-  const t = setInterval(write, everyMs);
+  const t = setInterval(() => void write(), everyMs);
   t.unref();
-  write();
+  const stop = () => {
+    stopped = true;
+    clearInterval(t);
+  };
+  void write();
   log(`memory probe: a full GC and a sample every ${everyMs} ms into ${file}`);
-  return toDisposable(() => clearInterval(t));
+  return toDisposable(stop);
 }
 
 /** The samples of a probe file (lines that do not parse are skipped: the last may be half-written). */

@@ -30,36 +30,36 @@ describe('kernel memory probe', () => {
     assert.equal(memoryProbeMsFromEnv({ AIRLOCK_MEMORY_PROBE_MS: '30000' }), 30_000);
   });
 
-  it('collects garbage before it samples: 30 MB dropped just before is not in heapUsed', () => {
+  it('collects garbage before it samples: 30 MB dropped just before is not in heapUsed', async () => {
     const gc = fullGc();
-    const before = sampleMemory(gc).heapUsed;
+    const before = (await sampleMemory(gc, 0)).heapUsed;
     let junk: number[][] | undefined = Array.from({ length: 30 }, () => Array.from({ length: 130_000 }, (_, i) => i + 0.5));
     assert.ok(junk.length === 30);
     junk = undefined;
-    const after = sampleMemory(gc);
+    const after = await sampleMemory(gc, 0);
     assert.ok(after.heapUsed - before < 10e6, `heapUsed grew ${((after.heapUsed - before) / 1e6).toFixed(1)} MB after a GC`);
     assert.ok(after.rss > 0 && after.gcMs >= 0);
   });
 
-  it('gives back the pages V8 keeps pooled after a collection (a plain gc() leaves them in RSS)', () => {
+  it('gives back the pages V8 keeps pooled after a collection (a plain gc() leaves them in RSS, some only a moment later)', async () => {
     const gc = fullGc();
     const plainGc = vm.runInNewContext('gc') as () => void;
     const churn = () => Array.from({ length: 2e6 }, (_, i) => ({ i })).length; // ~100 MB of short-lived objects
     assert.equal(churn(), 2e6);
     plainGc();
     const afterPlain = process.memoryUsage().rss;
-    const afterProbe = sampleMemory(gc).rss;
+    const afterProbe = (await sampleMemory(gc)).rss;
     assert.ok(afterPlain - afterProbe > 20e6, `RSS ${(afterPlain / 1e6).toFixed(0)} → ${(afterProbe / 1e6).toFixed(0)} MB`);
   });
 
   it('appends a sample at once and one per period to the state folder, and stops when disposed', async () => {
     const lines: string[] = [];
     const probe = startMemoryProbe(dir, 1000, (l) => lines.push(l));
-    await new Promise((r) => setTimeout(r, 1300));
+    await new Promise((r) => setTimeout(r, 2400)); // samples start at 0 and 1 s, each written 1 s later (RSS settles)
     probe.dispose();
     const n = readMemorySamples(path.join(dir, MEMORY_PROBE_FILE)).length;
     assert.equal(n, 2);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2200));
     assert.equal(readMemorySamples(path.join(dir, MEMORY_PROBE_FILE)).length, n, 'no sample after dispose');
     assert.match(lines[0], /every 1000 ms/);
   });

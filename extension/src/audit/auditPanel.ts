@@ -6,12 +6,15 @@ import type { WebviewToHost } from '../../../protocol/src/webview';
 import type { KernelService } from '../kernel/kernelService';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml, webviewOptions } from '../webview/html';
+import { AuditFirstScreen } from './firstScreen';
 
 export const AUDIT_PANEL_TYPE = 'airlock.auditLog';
 
 export class AuditPanel extends Disposable {
   private static current?: AuditPanel;
   private readonly bridge: WebviewBridge;
+  /** Stats and the newest page, asked for as the panel opens (firstScreen.ts); undefined without a kernel. */
+  private readonly first: AuditFirstScreen | undefined;
 
   /** Opens (or reveals) the panel; `verify` starts a verification as soon as it is up. */
   static show(extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel, verify = false): AuditPanel {
@@ -49,8 +52,18 @@ export class AuditPanel extends Disposable {
     super();
     this.bridge = this._register(new WebviewBridge(panel.webview, 'audit', log));
     panel.webview.html = renderHtml(panel.webview, extensionUri, 'audit', 'Airlock Audit Log');
+    this.first = kernel
+      ? new AuditFirstScreen(
+          {
+            stats: async () => (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 }),
+            newest: async (cursor, limit) =>
+              (await this.client()).request('audit/query', { cursor, limit, order: 'desc', payloads: false }, { timeoutMs: 30_000 }),
+          },
+          (err) => this.log.warn(`audit view: its first screen was not read early (${formatError(err)}); the view asks again`),
+        )
+      : undefined;
     // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
-    // the entries written since.
+    // the entries written since. With the first rows read early, the check never holds them up.
     this._register(
       this.bridge.onReady(() => {
         void this.sendStats().then(() => this.verify());
@@ -69,6 +82,11 @@ export class AuditPanel extends Disposable {
     switch (m.type) {
       case 'audit/query':
         return this.guard(async () => {
+          const early = await this.first?.page(m.request);
+          if (early) {
+            this.bridge.post({ type: 'audit/page', requestId: m.request.requestId, entries: early.entries, nextCursor: early.nextCursor });
+            return;
+          }
           const client = await this.client();
           const page = await client.request(
             'audit/query',
@@ -142,6 +160,11 @@ export class AuditPanel extends Disposable {
   private async sendStats(): Promise<void> {
     if (!this.kernel) {
       this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' });
+      return;
+    }
+    const early = await this.first?.stats();
+    if (early) {
+      this.bridge.post({ type: 'audit/stats', stats: early, unavailable: null });
       return;
     }
     await this.guard(async () => {

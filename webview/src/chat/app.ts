@@ -217,9 +217,11 @@ export class ChatApp {
     });
     // Buttons inside rows are re-rendered freely, so their clicks are handled by delegation.
     // Open Chat (Ctrl+Alt+A) focuses the view: with nothing focused in it, the cursor goes to the composer.
-    const toComposer = () => {
-      if (document.activeElement === document.body || !document.activeElement) input.focus();
-    };
+    // After the focus settles: a focus() made inside the window's focus event is undone as the frame takes the focus.
+    const toComposer = () =>
+      setTimeout(() => {
+        if (document.activeElement === document.body || !document.activeElement) input.focus();
+      }, 0);
     window.addEventListener('focus', toComposer);
     if (document.hasFocus()) toComposer(); // the view got the focus before this script ran
     this.el.log.addEventListener('click', (e) => {
@@ -269,7 +271,8 @@ export class ChatApp {
         this.insert(m.text);
         break;
       case 'chat/focus':
-        this.el.input.focus();
+        // A frame without the focus may not take it (Chromium): then the window's focus event above does it.
+        setTimeout(() => this.el.input.focus(), 0);
         break;
       case 'chat/fileSuggestions':
         this.mentions.show(m.requestId, m.paths);

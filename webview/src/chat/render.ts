@@ -119,7 +119,7 @@ export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalC
       }[item.state];
       const btn = (answer: string, label: string, ok: boolean, secondary = false) =>
         `<vscode-button data-action="approve" data-answer="${answer}" data-id="${escapeHtml(item.id)}"${secondary ? ' secondary' : ''}${ok ? '' : ` disabled title="${NOT_AVAILABLE}"`}>${label}</vscode-button>`;
-      el.innerHTML = `<section class="card approval ${item.state}" role="group" aria-label="Approval needed for ${escapeHtml(item.toolName)}">
+      el.innerHTML = `<section class="card approval ${item.state}" role="group" aria-label="${pending ? 'Approval needed' : 'Approval'} for ${escapeHtml(item.toolName)}">
 <div class="approval-title">${pending ? 'Approval needed' : 'Approval'}: <code>${escapeHtml(item.toolName)}</code></div>
 <div class="reason"><span class="label">Why Airlock asks:</span> ${escapeHtml(item.reason)}</div>
 ${renderPreview(item)}

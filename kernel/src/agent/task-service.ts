@@ -130,10 +130,14 @@ export class TaskService implements IDisposable {
       workspace: d.config.workspace,
       stateDir: d.config.stateDir,
     });
-    // Warm pools off (AIRLOCK_SANDBOX_POOLS=0) or an ai-provider pool of 0: nothing is started before a task asks.
+    // Warm pools off (AIRLOCK_SANDBOX_POOLS=0) or an ai-provider pool of 0 (also when resized at runtime): nothing is
+    // started before a task asks.
     const rt = d.runtime;
-    if (!(rt instanceof NoSandboxes) && rt.poolsEnabled && (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0) {
-      this.spare = new SpareWorker(rt, { log: (m) => process.stderr.write(`tasks warn: ${m}\n`) });
+    if (!(rt instanceof NoSandboxes) && rt.poolsEnabled) {
+      this.spare = new SpareWorker(rt, {
+        log: (m) => process.stderr.write(`tasks warn: ${m}\n`),
+        wanted: () => (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0,
+      });
       this.spare.fill();
     }
   }

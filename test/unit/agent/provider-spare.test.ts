@@ -133,6 +133,19 @@ describe('spare provider worker', function () {
     assert.equal(fake.requests.length, 1, 'the refused spare sent nothing');
   });
 
+  it('starts none while not wanted (the ai-provider pool at 0): the task starts its own worker', async () => {
+    let wanted = false;
+    spare = new SpareWorker(sbs, { exec: sbs.exec, wanted: () => wanted });
+    spare.fill();
+    assert.equal(await spare.ready(), false);
+    fake.enqueue(chatTurn({ text: ['own'] }));
+    assert.equal(await text(provider('task_f').stream(req, new AbortController().signal)), 'own');
+    assert.deepEqual(sbs.log, ['create sb1 task_f', 'exec sb1']);
+    wanted = true;
+    spare.fill();
+    assert.equal(await spare.ready(), true);
+  });
+
   it('destroys an unused spare when disposed', async () => {
     spare.fill();
     assert.equal(await spare.ready(), true);

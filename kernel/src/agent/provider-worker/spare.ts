@@ -84,12 +84,17 @@ export class SpareWorker implements IDisposable {
 
   constructor(
     private readonly sandboxes: SpareSandboxes,
-    private readonly o: { exec?: WorkerExec; log?: (message: string) => void } = {},
+    private readonly o: {
+      exec?: WorkerExec;
+      log?: (message: string) => void;
+      /** Asked before each start: false (e.g. the ai-provider pool resized to 0) starts none; one started is still used. */
+      wanted?: () => boolean;
+    } = {},
   ) {}
 
   /** Starts a spare unless one is ready or starting. */
   fill(): void {
-    if (this.disposed || this.next) return;
+    if (this.disposed || this.next || this.o.wanted?.() === false) return;
     const p = startWorker(this.sandboxes, { exec: this.o.exec }).then(
       (w) => {
         if (!this.disposed) return w;

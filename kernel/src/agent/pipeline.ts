@@ -63,7 +63,8 @@ type Executed = { ok: true; content: string } | { ok: false; error: AirlockError
 
 /**
  * The whole path of one tool call, in order. Record, then act: the tool is reachable only through a decision (and an
- * answer, for `ask`) that the audit log has durably recorded. The loop streams the returned result as `tool-result`.
+ * answer, for `ask`) that the audit log has durably recorded; a native read may run while its allow commits, but its
+ * result is reachable only after (readWhileRecording). The loop streams the returned result as `tool-result`.
  */
 export async function runToolCall(o: PipelineOptions, tools: ReadonlyMap<string, ToolSpec>, c: Call): Promise<CallOutcome> {
   const valid = validate(tools, c);

@@ -201,12 +201,13 @@ export async function connectKernel(link: KernelLink, timeoutMs: number, signal?
   }
 }
 
-/** Retries connectKernel until the kernel answers or the deadline passes. */
+/** Retries connectKernel until the kernel answers or the deadline passes; `exited` says why the container is gone
+ * (undefined while it runs). */
 export async function waitForKernel(
   link: KernelLink,
   deadlineMs: number,
   pingTimeoutMs: number,
-  isAlive: () => Promise<boolean>,
+  exited: () => Promise<Error | undefined>,
   signal?: AbortSignal,
 ): Promise<RpcClient> {
   const end = Date.now() + deadlineMs;
@@ -220,12 +221,8 @@ export async function waitForKernel(
         last = e;
       }
     }
-    if (!(await isAlive()))
-      throw new AirlockError(
-        ErrorCodes.KernelStart,
-        'the kernel container exited during start',
-        'see its output with `airlock doctor` or `docker logs airlock-kernel-*`',
-      );
+    const gone = await exited();
+    if (gone) throw gone;
     await new Promise((r) => setTimeout(r, delay));
   }
   throw new AirlockError(

@@ -9,7 +9,7 @@ import { type BootstrapConfig, type Paths, readConfig, statePaths } from '../cor
 import { ensureKernelImage } from '../templates/builder/kernel-image';
 import { containerName, ignoreAlreadyStarted, kernelCreateOptions, startKernelContainer, waitForKernel } from './kernel';
 import { workspaceUser } from '../core/src/engine/workspace-owner';
-import { tailLogs, whyStopped } from '../core/src/engine/container-end';
+import { exitedDuringStart, tailLogs, whyStopped } from '../core/src/engine/container-end';
 import { ensureOutputsVolume } from '../core/src/engine/outputs-volume';
 import { execLink, socketLink } from '../core/src/remote/link';
 import { isRemoteEngine, useExecTransport } from '../core/src/remote/mode';
@@ -156,7 +156,8 @@ export class KernelSupervisor extends Disposable {
   private async connect(signal?: AbortSignal): Promise<void> {
     this.opts.progress?.('waiting for the kernel to answer');
     const link = useExecTransport(this.engine.endpoint, this.config.kernelTransport) ? execLink(this.container!) : socketLink(this.paths);
-    const client = await waitForKernel(link, this.config.startTimeoutMs, this.config.pingTimeoutMs, () => this.isRunning(), signal);
+    const exited = async () => ((await this.isRunning()) ? undefined : exitedDuringStart(this.container));
+    const client = await waitForKernel(link, this.config.startTimeoutMs, this.config.pingTimeoutMs, exited, signal);
     this.remote?.attach(client);
     // --- audit anchor: the kernel's log must continue the one this host last saw (docs/audit.md, host anchor) ---
     try {

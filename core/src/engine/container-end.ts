@@ -1,5 +1,6 @@
-// Why a kernel container ended (the engine's OOMKilled flag) and its last output: what a restart or a failure says.
+// Why a kernel container ended (OOMKilled, or an exit during start) and its last output: what a restart or a failure says.
 import type Docker from 'dockerode';
+import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 
 /** A kernel killed for memory says so: the person can raise `kernel.memory`. Otherwise `reason` stands. */
 export async function whyStopped(
@@ -21,13 +22,33 @@ export async function whyStopped(
   return line;
 }
 
-/** The container's last 20 lines of output, readable (non-TTY logs carry an 8-byte frame header per chunk). */
+/** The container's last 20 lines of output, readable: non-TTY logs come in frames, each with an 8-byte header whose
+ * last 4 bytes are its length (printable bytes among them: stripping control characters left stray letters). */
 export async function tailLogs(container: Docker.Container | undefined): Promise<string> {
   const buf = await container?.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => undefined);
-  return buf
-    ? buf
-        .toString('utf8')
-        .replace(/[\x00-\x08]/g, '')
-        .trim()
-    : '';
+  return buf ? demux(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf))).trim() : '';
+}
+
+/** The frames' payloads joined; a buffer that is not framed (a TTY container's) as it is. */
+function demux(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < buf.length; ) {
+    const framed = at + 8 <= buf.length && buf[at] <= 2 && buf.readUIntBE(at + 1, 3) === 0;
+    const end = framed ? at + 8 + buf.readUInt32BE(at + 4) : -1;
+    if (!framed || end > buf.length) return at === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');
+    parts.push(buf.subarray(at + 8, end));
+    at = end;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** A kernel that exited before it answered: the error carries its last output (the container may be gone when the
+ * person looks: a test's clean-up, a retry that replaces it), e.g. a kernel bundle that throws at load. */
+export async function exitedDuringStart(container: Docker.Container | undefined): Promise<AirlockError> {
+  const logs = await tailLogs(container);
+  return new AirlockError(
+    ErrorCodes.KernelStart,
+    `the kernel container exited during start${logs ? `; its last output:\n${logs}` : ''}`,
+    'see its output with `airlock doctor` or `docker logs airlock-kernel-*`',
+  );
 }

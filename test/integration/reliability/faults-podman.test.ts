@@ -1,7 +1,7 @@
 // Fault injection on Podman, the core subset of the matrix (faults.test.ts runs every row on Docker): SIGKILL the
 // kernel while tasks run their commands with one queued behind them, while an approval is pending, once a review was
-// decided, and after a merge
-// on the host was cut off half-way; the same rows (fault-steps.ts) and checks (fault-harness.ts).
+// decided, and after a merge on the host was cut off half-way; the same rows (fault-steps.ts) and checks
+// (fault-harness.ts).
 import { killKernel } from './fault-harness';
 import { runStep, startBed, type StepName } from './fault-steps';
 

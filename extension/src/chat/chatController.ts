@@ -35,7 +35,7 @@ import { rewindSession } from './rewind';
 import { dequeue, enqueue, refuseMessage, unqueueToDraft } from './queue';
 import { type Attached, type EditorContext, gatherContext, parseMentions, withContext } from './context';
 import { vscodeEditorContext } from './editorContext';
-import { cardState, sessionsWithSet, setCardState } from './patchSetCards';
+import { cardState, sessionProposal, sessionsWithSet, setCardState } from './patchSetCards';
 import { pickContextFile, suggestContextFiles } from './filePicker';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
@@ -232,7 +232,7 @@ export class ChatController extends Disposable {
     // A follow-up carries the conversation so far: one chat session is one conversation with the agent.
     const history = conversation(s);
     // ...and starts from its proposal: the volume begins as the newest of the session's patch sets still under review.
-    const proposal = s.items.flatMap((i) => (i.type === 'patchset' ? [i.setId] : [])).slice(-200);
+    const proposal = sessionProposal(s);
     const first = s.items.length === 0;
     const attached = await this.attach(s, text);
     s.draft = undefined;

@@ -41,6 +41,14 @@ export function setCardState(s: ChatSession, setId: string, state: CardState, no
   return ops;
 }
 
+/**
+ * The session's patch sets, oldest first, for a follow-up's task/start `proposal` (the kernel seeds the turn from the
+ * newest still proposed). A rewind cut the dropped turns' cards from the transcript, so their sets are not sent.
+ */
+export function sessionProposal(s: Pick<ChatSession, 'items'>): string[] {
+  return s.items.flatMap((i) => (i.type === 'patchset' ? [i.setId] : [])).slice(-200);
+}
+
 /** Sessions holding a card of `setId`. */
 export function sessionsWithSet(sessions: Iterable<ChatSession>, setId: string): ChatSession[] {
   return [...sessions].filter((s) => s.items.some((i) => i.type === 'patchset' && i.setId === setId));

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { ChatItem } from '../../../protocol/src/webview';
-import { addPatchSet, newSession } from '../../../extension/src/chat/sessionModel';
-import { cardState, sessionsWithSet, setCardState } from '../../../extension/src/chat/patchSetCards';
+import { addPatchSet, addUserMessage, newSession, rewindPlan, truncateAt } from '../../../extension/src/chat/sessionModel';
+import { cardState, sessionProposal, sessionsWithSet, setCardState } from '../../../extension/src/chat/patchSetCards';
 
 const shown = (status: 'pending' | 'merged' | 'rejected', done: string[] = [], review = {}) => ({ set: { status }, review, done });
 
@@ -17,6 +17,20 @@ describe('chat patch-set cards follow review', () => {
     const hunkRejected = { 'src/a.js': { hunks: { h_0000000000000001: 'reject' as const } } };
     assert.equal(cardState(shown('merged', ['h_0000000000000002'], hunkRejected)), 'partly-merged');
     assert.equal(cardState(shown('rejected', [], someRejected)), 'rejected');
+  });
+
+  it("a follow-up sends the session's sets oldest first; after a rewind, only the kept turns' sets", () => {
+    const s = newSession('s1', 'strict', 0);
+    addUserMessage(s, 'write a.js', 1);
+    addPatchSet(s, { setId: 'ps_turn1', files: 1, added: 1, removed: 0 });
+    const [second] = addUserMessage(s, 'now test it', 2);
+    addPatchSet(s, { setId: 'ps_turn2', files: 2, added: 5, removed: 0 });
+    assert.deepEqual(sessionProposal(s), ['ps_turn1', 'ps_turn2']);
+    const plan = rewindPlan(s, second!.type === 'upsert' ? second!.item.id : '');
+    assert.ok(plan);
+    truncateAt(s, plan.index, 3);
+    assert.deepEqual(sessionProposal(s), ['ps_turn1']);
+    assert.deepEqual(sessionProposal(newSession('s2', 'strict', 0)), []);
   });
 
   it("moves only that set's cards, in every session holding one; the state survives the session's round trip", () => {

@@ -1,5 +1,6 @@
 // Egress proxy: a 10 MB download through a CONNECT tunnel of the kernel's proxy against the same download direct (new
 // connections on both sides, and established ones on both sides), and what setting up a proxied connection adds.
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -115,6 +116,27 @@ async function rounds(n: number, warmup: number, ...fns: Array<() => Promise<voi
   return out;
 }
 
+/** The client process (bench/egress-client.mjs): its server's port, and one timed download (direct, or via `sock`). */
+async function clientProcess(): Promise<{ port: number; time: (sock?: string) => Promise<number>; close: () => void }> {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'egress-client.mjs'), String(SIZE)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise<{ port?: number; ms?: number; error?: string }>((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`the client process exited (${code})`)));
+    });
+  const { port } = await next();
+  const time = async (sock?: string) => {
+    const answer = next();
+    child.send({ type: 'download', sock });
+    const r = await answer;
+    if (r.error !== undefined || r.ms === undefined) throw new Error(`client process: ${r.error}`);
+    return r.ms;
+  };
+  return { port: port!, time, close: () => child.send({ type: 'close' }) };
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-egress-'));
   const body = Buffer.alloc(SIZE, 120);
@@ -158,6 +180,20 @@ async function main(): Promise<void> {
     async () => (await tcp(port)).destroy(),
   );
   const overhead = proxySetup.map((p, i) => p - directSetup[i]);
+  // The client and its server in a process of their own, as a sandbox's client is: the proxy's work can overlap theirs.
+  const client = await clientProcess();
+  const spawned = { proxy: [] as number[], direct: [] as number[] };
+  for (let i = 0; i < WARMUP + N; i++) {
+    const pair: Array<[number[], string | undefined]> = [
+      [spawned.proxy, ep.socketPath],
+      [spawned.direct, undefined],
+    ];
+    for (const [into, sock] of i % 2 ? pair.reverse() : pair) {
+      const ms = await client.time(sock);
+      if (i >= WARMUP) into.push(ms);
+    }
+  }
+  client.close();
 
   await proxy.dispose();
   server.close();
@@ -194,6 +230,10 @@ async function main(): Promise<void> {
       '<= 2 ms',
     ),
     proxy_connect_p50_ms: fig(proxySetup, CONNECT_N, CONNECT_WARMUP, 'CONNECT through the proxy socket until its 200'),
+    proxy_10mb_spawned_ms: {
+      ...ten(spawned.proxy, 'as proxy_10mb_ms, timed by a client process of its own (with the server); the proxy in this one'),
+      model: 'spawned',
+    },
   };
   const baselines: Figures = {
     direct_10mb_ms: ten(coldBase.wall, 'GET of the same 10 MB from the same loopback server over a new TCP connection'),
@@ -201,6 +241,7 @@ async function main(): Promise<void> {
     direct_10mb_warm_ms: ten(warmBase.wall, 'GET of the same 10 MB over an established TCP connection (kept alive)'),
     direct_10mb_warm_cpu_ms: cpu(warmBase.cpu, 'the 10 MB download over the established TCP connection'),
     direct_connect_p50_ms: fig(directSetup, CONNECT_N, CONNECT_WARMUP, 'TCP connect to the same loopback server'),
+    direct_10mb_spawned_ms: { ...ten(spawned.direct, 'as direct_10mb_ms, in the same client process'), model: 'spawned' },
   };
   writeResults({
     name: 'egress',
@@ -213,13 +254,16 @@ async function main(): Promise<void> {
       ['proxy / direct 10 MB, established connections', 'proxy_10mb_warm_ms', 'direct_10mb_warm_ms'],
       ['proxy / direct 10 MB, established connections, CPU time', 'proxy_10mb_warm_cpu_ms', 'direct_10mb_warm_cpu_ms'],
       ['proxy / direct connect', 'proxy_connect_p50_ms', 'direct_connect_p50_ms'],
+      ['proxy / direct 10 MB, client in its own process', 'proxy_10mb_spawned_ms', 'direct_10mb_spawned_ms'],
     ],
     notes: [
       'Until 2026-12-07 the proxied download did not go through the tunnel (`agent: false` made http dial the server ' +
         'itself, ignoring createConnection): earlier figures timed a CONNECT plus a direct download. It is checked now.',
-      'Server, client and proxy share this process and its one event loop, so the figures add up the CPU work of all ' +
-        'three; in use the proxy (kernel) and the client (sandbox) are separate processes that can overlap. A sandbox ' +
-        'also adds one local hop (its forwarder from 127.0.0.1:3128 to the socket), not measured here.',
+      'In-process figures: server, client and proxy share this process and its one event loop, so they add up the ' +
+        'work of all three. In use the proxy (kernel) and the client (sandbox) are separate processes whose work can ' +
+        'overlap: the _spawned figures time that (client and server in a child process, the proxy here; on 2 shared ' +
+        'cores the overlap depends on what else runs). A sandbox also adds one local hop (its forwarder from ' +
+        '127.0.0.1:3128 to the socket), not measured here.',
       'Every proxied connection appends its decision durably (sync) to a real audit log before connecting; proxy_10mb_ms ' +
         'includes that setup, as direct_10mb_ms includes its TCP connect. The _warm figures reuse one established ' +
         'connection on each side (HTTP keep-alive), so they time the data path alone.',

@@ -173,7 +173,10 @@ export class EgressProxy {
       },
     });
     e.sockets.add(upstream);
-    upstream.on('close', () => e.sockets.delete(upstream));
+    upstream.on('close', () => {
+      e.sockets.delete(upstream);
+      reads.dispose();
+    });
     const connected = await new Promise<Error | undefined>((resolve) => {
       const timer = setTimeout(
         () => resolve(new Error(`no answer within ${this.o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS} ms`)),

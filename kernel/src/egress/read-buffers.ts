@@ -22,17 +22,32 @@ export class ReadPool {
   /** Every idle tunnel's read target: the loop runs one read callback at a time and each copies out what it needs. */
   readonly shared = Buffer.allocUnsafe(READ_SIZE);
   private readonly free: Buffer[] = [];
+  private out = 0;
 
-  get(): Buffer {
+  /**
+   * `maxLent` bounds the memory bulk tunnels hold (a read target each, plus what their sandbox side has not taken yet):
+   * past it, a tunnel reads into the shared buffer and copies out, as an idle one does.
+   */
+  constructor(private readonly maxLent = 64) {}
+
+  /** A buffer of READ_SIZE for a tunnel to own until `put`, or undefined when `maxLent` are out already. */
+  lend(): Buffer | undefined {
+    if (this.out >= this.maxLent) return undefined;
+    this.out++;
     return this.free.pop() ?? Buffer.allocUnsafe(READ_SIZE);
   }
 
   put(b: Buffer): void {
+    this.out--;
     if (this.free.length < MAX_FREE) this.free.push(b);
   }
 
   get idle(): number {
     return this.free.length;
+  }
+
+  get lent(): number {
+    return this.out;
   }
 }
 
@@ -60,13 +75,20 @@ export class UpstreamReads {
     if (buf !== this.target || buf === pool.shared) {
       if (n < SMALL_READ) return { data: Buffer.from(buf.subarray(0, n)) };
       // The start of a bulk transfer: this read is copied (the shared buffer is everyone's), the next ones are not.
-      const own = pool.get();
-      own.set(buf.subarray(0, n));
-      this.target = pool.get();
-      return { data: own.subarray(0, n), release: () => pool.put(own) };
+      const own = pool.lend();
+      const data = own ? own.subarray(0, n) : Buffer.allocUnsafe(n);
+      data.set(buf.subarray(0, n));
+      this.target = pool.lend() ?? pool.shared;
+      return { data, release: own && (() => pool.put(own)) };
     }
     const own = buf as Buffer;
-    this.target = n < SMALL_READ ? pool.shared : pool.get();
+    this.target = (n >= SMALL_READ && pool.lend()) || pool.shared;
     return { data: own.subarray(0, n), release: () => pool.put(own) };
+  }
+
+  /** The upstream socket is closed (nothing reads into its target any more): a target of its own goes back. */
+  dispose(): void {
+    if (this.target !== this.pool.shared) this.pool.put(this.target);
+    this.target = this.pool.shared;
   }
 }

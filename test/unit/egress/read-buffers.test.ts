@@ -1,5 +1,6 @@
 // A tunnel's upstream read memory: small reads are copied out of the shared buffer, a bulk transfer is handed over
-// without a copy (each read in memory of its own), and buffers come back to the pool only once released.
+// without a copy (each read in memory of its own), buffers come back to the pool only once released, and the memory
+// lent to bulk tunnels is bounded.
 import * as assert from 'node:assert/strict';
 import { READ_SIZE, ReadPool, SMALL_READ, UpstreamReads } from '../../../kernel/src/egress/read-buffers';
 
@@ -65,5 +66,22 @@ describe('egress proxy: upstream read buffers', () => {
     const got = r.take(stray.length, stray);
     assert.notEqual(got.data.buffer, stray.buffer);
     assert.ok(got.data.every((x) => x === 9));
+  });
+
+  it('lends at most maxLent buffers: past it a bulk read is copied and the tunnel stays on the shared buffer', () => {
+    const pool = new ReadPool(2);
+    const a = new UpstreamReads(pool);
+    const first = readInto(a, READ_SIZE, 1).got; // one lent for the copy, one as a's next target
+    assert.equal(pool.lent, 2);
+    const b = new UpstreamReads(pool);
+    const got = readInto(b, READ_SIZE, 5).got;
+    assert.equal(got.release, undefined, 'nothing lent: the copy is in memory of its own, freed by GC');
+    assert.ok(got.data.length === READ_SIZE && got.data.every((x) => x === 5));
+    assert.equal(b.next(), pool.shared);
+    assert.equal(pool.lent, 2);
+    first.release!();
+    a.dispose();
+    assert.equal(pool.lent, 0, "a closed tunnel's own target goes back");
+    assert.equal(a.next(), pool.shared);
   });
 });

@@ -9,6 +9,7 @@ import type { StreamEvent } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
 import { loadTemplates } from '../../../core/src/templates';
 import { SandboxedProvider } from '../../../kernel/src/agent/providers/sandboxed';
+import { SpareWorker } from '../../../kernel/src/agent/provider-worker/spare';
 import type { ProviderRequest } from '../../../kernel/src/agent/providers/types';
 import { kernelEgress } from '../../../kernel/src/egress/attach';
 import type { ProviderUpstream } from '../../../kernel/src/egress/provider-upstream';
@@ -205,5 +206,29 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     openai.enqueue(chatTurn({ text: ['back'], usage: { input: 1, output: 1 } }));
     assert.equal(textOf(await collect(p.stream(req('again'), new AbortController().signal))), 'back');
     assert.notEqual((await inSandbox('task-o', 'process.stdout.write("x")')).id, id, 'a new sandbox');
+  });
+
+  it("a spare worker's sandbox is no task's until a task takes it (the endpoint refuses it), then serves that task", async () => {
+    const spare = new SpareWorker(m);
+    try {
+      spare.fill();
+      assert.equal(await spare.ready(), true);
+      const idle = m.list().filter((s) => s.template === 'ai-provider' && !s.task && s.state !== 'destroyed');
+      assert.equal(idle.length, 1, 'the spare, and no task named');
+      const post = `fetch(process.env.AIRLOCK_PROVIDER_URL + '/v1/chat/completions', { method: 'POST', body: '{}' })
+        .then((r) => process.stdout.write(String(r.status)), (e) => process.stdout.write(String(e)))`;
+      const r = await m.exec(idle[0].id, { argv: ['node', '-e', post], timeoutMs: 60_000 });
+      assert.equal(r.stdout, '503', 'no task, no provider: the endpoint refuses');
+      upstreams.set('task-s', { vendor: 'openai', baseUrl: `http://allowed.test:${new URL(openai.url).port}/v1`, apiKey: OPENAI_KEY });
+      const p = new SandboxedProvider('openai', { sandboxes: m, task: 'task-s', spare });
+      providers.push(p);
+      openai.enqueue(chatTurn({ text: ['from the ', 'spare'] }));
+      assert.equal(textOf(await collect(p.stream(req('hi'), new AbortController().signal))), 'from the spare');
+      assert.equal(m.info(idle[0].id).task, 'task-s', 'taken: bound to the task');
+      assert.equal(openai.requests[openai.requests.length - 1].headers.authorization, `Bearer ${OPENAI_KEY}`);
+      assert.equal(audit.of('net.connect').filter((e) => e.subject === 'agent:task-s').length, 1);
+    } finally {
+      spare.dispose();
+    }
   });
 });

@@ -84,8 +84,11 @@ export const ChatItem = z.discriminatedUnion('type', [
     /** Changes the kernel refused to propose (protected paths...), and whether the auto-merge criteria accepted the set. */
     blocked: z.number().int().default(0),
     autoMerge: z.boolean().default(false),
-    /** Where review left it (absent: ready for review); `partly-merged`: some merged, the rest rejected or still open. */
-    state: z.enum(['ready', 'merged', 'partly-merged', 'rejected']).optional(),
+    /**
+     * Where review left it (absent: ready for review); `partly-merged`: some merged, the rest rejected or still open;
+     * `superseded`: a later turn's set holds what is still open of it (a follow-up starts from the proposal).
+     */
+    state: z.enum(['ready', 'merged', 'partly-merged', 'rejected', 'superseded']).optional(),
   }),
 ]);
 export type ChatItem = z.infer<typeof ChatItem>;

@@ -35,7 +35,7 @@ import { rewindSession } from './rewind';
 import { dequeue, enqueue, refuseMessage, unqueueToDraft } from './queue';
 import { type Attached, type EditorContext, gatherContext, parseMentions, withContext } from './context';
 import { vscodeEditorContext } from './editorContext';
-import { cardState, sessionProposal, sessionsWithSet, setCardState } from './patchSetCards';
+import { cardState, reopenedProposal, sessionProposal, sessionsWithSet, setCardState, supersedeEarlier } from './patchSetCards';
 import { pickContextFile, suggestContextFiles } from './filePicker';
 
 const LAST_MODE_KEY = 'airlock.chat.lastMode';
@@ -323,6 +323,7 @@ export class ChatController extends Disposable {
     if (!this.kernel) throw new AirlockError('CHAT_UNAVAILABLE', this.snapshot().unavailable ?? 'Airlock is not enabled');
     await rewindSession(this.current, itemId, () => this.connect());
     this.changed();
+    this.reopen(this.current);
   }
 
   async stop(): Promise<void> {
@@ -383,6 +384,8 @@ export class ChatController extends Disposable {
       this.log.warn(formatError(err));
       return undefined;
     });
+    // Earlier cards first, so the live region ends on the new set.
+    if (!s.items.some((i) => i.type === 'patchset' && i.setId === d.setId)) this.emit(supersedeEarlier(s, d.setId, Date.now()), s);
     this.emit(
       addPatchSet(s, {
         setId: d.setId,
@@ -402,6 +405,13 @@ export class ChatController extends Disposable {
     if (!owners.length || !this.kernel) return;
     const shown = await (await this.connect()).request('review/show', { id: setId }, { timeoutMs: 10_000 });
     for (const s of owners) this.emit(setCardState(s, setId, cardState(shown), Date.now()), s);
+    for (const s of owners) this.reopen(s);
+  }
+
+  /** After a rewind or a rejection the next turn starts from an earlier set again: its card says where review left it. */
+  private reopen(s: ChatSession): void {
+    const back = reopenedProposal(s);
+    if (back) void this.patchSetChanged(back).catch((err) => this.log.warn(formatError(err)));
   }
 
   private onTaskEvent(taskId: string, seq: number, event: TaskEvent): void {

@@ -49,6 +49,28 @@ export function sessionProposal(s: Pick<ChatSession, 'items'>): string[] {
   return s.items.flatMap((i) => (i.type === 'patchset' ? [i.setId] : [])).slice(-200);
 }
 
+/**
+ * A follow-up's set arrived: the session's earlier cards still open say they are superseded (the follow-up started from
+ * their open changes, so the new set holds them; merging the newest is enough). Ops for the webview, saved with it.
+ */
+export function supersedeEarlier(s: ChatSession, setId: string, now: number): ChatOp[] {
+  const open = s.items.flatMap((i) =>
+    i.type === 'patchset' && i.setId !== setId && ['ready', 'partly-merged'].includes(i.state ?? 'ready') ? [i.setId] : [],
+  );
+  return open.flatMap((id) => setCardState(s, id, 'superseded', now));
+}
+
+/**
+ * The set the next turn starts from is the newest not wholly rejected (the kernel's choice, task-seed.ts): when a rewind
+ * cut the newer cards or the newer set was rejected, that card may still read superseded. Its set id then (to refresh
+ * it from review), else undefined.
+ */
+export function reopenedProposal(s: Pick<ChatSession, 'items'>): string | undefined {
+  const cards = s.items.filter((i): i is Card => i.type === 'patchset');
+  const current = [...cards].reverse().find((c) => c.state !== 'rejected');
+  return current?.state === 'superseded' ? current.setId : undefined;
+}
+
 /** Sessions holding a card of `setId`. */
 export function sessionsWithSet(sessions: Iterable<ChatSession>, setId: string): ChatSession[] {
   return [...sessions].filter((s) => s.items.some((i) => i.type === 'patchset' && i.setId === setId));

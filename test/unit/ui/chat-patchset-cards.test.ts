@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { ChatItem } from '../../../protocol/src/webview';
 import { addPatchSet, addUserMessage, newSession, rewindPlan, truncateAt } from '../../../extension/src/chat/sessionModel';
-import { cardState, sessionProposal, sessionsWithSet, setCardState } from '../../../extension/src/chat/patchSetCards';
+import {
+  cardState,
+  reopenedProposal,
+  sessionProposal,
+  sessionsWithSet,
+  setCardState,
+  supersedeEarlier,
+} from '../../../extension/src/chat/patchSetCards';
 
 const shown = (status: 'pending' | 'merged' | 'rejected', done: string[] = [], review = {}) => ({ set: { status }, review, done });
 
@@ -31,6 +38,25 @@ describe('chat patch-set cards follow review', () => {
     truncateAt(s, plan.index, 3);
     assert.deepEqual(sessionProposal(s), ['ps_turn1']);
     assert.deepEqual(sessionProposal(newSession('s2', 'strict', 0)), []);
+  });
+
+  it('a follow-up set supersedes the open earlier cards; a rejection or a rewind reopens the one the next turn starts from', () => {
+    const s = newSession('s1', 'strict', 0);
+    const states = () => s.items.flatMap((i) => (i.type === 'patchset' ? [`${i.setId}:${i.state ?? 'ready'}`] : []));
+    addPatchSet(s, { setId: 'ps_old1', files: 1, added: 1, removed: 0 });
+    addPatchSet(s, { setId: 'ps_turn1', files: 1, added: 1, removed: 0 });
+    setCardState(s, 'ps_old1', 'merged', 1);
+    addPatchSet(s, { setId: 'ps_turn2', files: 2, added: 3, removed: 0 });
+    const ops = supersedeEarlier(s, 'ps_turn2', 2);
+    assert.equal(ops.length, 1, 'only the open earlier card');
+    assert.deepEqual(states(), ['ps_old1:merged', 'ps_turn1:superseded', 'ps_turn2:ready']);
+    assert.equal(reopenedProposal(s), undefined, 'the newest card is the proposal');
+    setCardState(s, 'ps_turn2', 'rejected', 3);
+    assert.equal(reopenedProposal(s), 'ps_turn1', 'the newest set not wholly rejected is the proposal again');
+    s.items = s.items.filter((i) => i.type !== 'patchset' || i.setId !== 'ps_turn2'); // a rewind cut it
+    assert.equal(reopenedProposal(s), 'ps_turn1');
+    setCardState(s, 'ps_turn1', cardState({ set: { status: 'pending' }, review: {}, done: [] }), 4);
+    assert.equal(reopenedProposal(s), undefined);
   });
 
   it("moves only that set's cards, in every session holding one; the state survives the session's round trip", () => {

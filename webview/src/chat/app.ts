@@ -16,6 +16,7 @@ const PATCHSET_SAID = {
   merged: 'Patch set merged',
   'partly-merged': 'Patch set partly merged',
   rejected: 'Patch set rejected',
+  superseded: 'Patch set superseded by a newer one',
 };
 
 export class ChatApp {

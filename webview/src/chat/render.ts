@@ -76,6 +76,7 @@ const SET_TITLE: Record<NonNullable<Extract<ChatItem, { type: 'patchset' }>['sta
   merged: 'Patch set merged',
   'partly-merged': 'Patch set partly merged',
   rejected: 'Patch set rejected',
+  superseded: 'Superseded by a newer patch set',
 };
 
 export function renderItem(item: ChatItem, el: HTMLElement, approvals: ApprovalChoices): void {

@@ -66,6 +66,7 @@ export interface SoakReport {
   growth: Growth;
   samples: Sample[];
   probe: ProbeSample[];
+  probeEveryS: number;
   orphans: string[];
   lostEntries: number;
   problems: string[];
@@ -75,6 +76,7 @@ export interface SoakReport {
 
 /** RSS growth allowed: 20 MB per 10 minutes (the goal); the measure is a rate, whatever the run's length. */
 export const RSS_BUDGET_MB = 20;
+const PROBE_EVERY_MS = 15_000;
 const FD_BUDGET = 20;
 const TASK_TIMEOUT_MS = 180_000;
 
@@ -87,7 +89,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     stateRoot: path.join(base, 'state'),
     runtime: 'docker',
     maxRestarts: 0,
-    memoryProbeMs: o.probeEveryMs ?? 15_000,
+    memoryProbeMs: o.probeEveryMs ?? PROBE_EVERY_MS,
   });
   try {
     return await soak(sup, await sup.ready(), workspace, path.join(base, 'merges'), o, log);
@@ -244,6 +246,7 @@ function report(
     growth,
     samples,
     probe,
+    probeEveryS: (o.probeEveryMs ?? PROBE_EVERY_MS) / 1000,
     orphans,
     lostEntries,
     problems,

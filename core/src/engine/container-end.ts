@@ -32,7 +32,7 @@ export async function tailLogs(container: Docker.Container | undefined): Promise
 /** The frames' payloads joined; a buffer that is not framed (a TTY container's) as it is. */
 function demux(buf: Buffer): string {
   const parts: Buffer[] = [];
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const framed = at + 8 <= buf.length && buf[at] <= 2 && buf.readUIntBE(at + 1, 3) === 0;
     const end = framed ? at + 8 + buf.readUInt32BE(at + 4) : -1;
     if (!framed || end > buf.length) return at === 0 ? buf.toString('utf8') : Buffer.concat(parts).toString('utf8');

@@ -240,7 +240,8 @@ const STEPS: Record<StepName, (bed: FaultBed, fault: Fault) => Promise<void>> = 
     const out: string[] = [];
     const { sessions } = await faultAndCheck(bed, fault, [run.taskId], {
       trees: [full],
-      afterFault: async () => assert.equal(await merge({ client: bed.client, workspace, io: io(out), journalDir }, setId), 0, out.join('\n')),
+      afterFault: async () =>
+        assert.equal(await merge({ client: bed.client, workspace, io: io(out), journalDir }, setId), 0, out.join('\n')),
     });
     assert.equal(sessions[0].status, 'completed');
     const { sets } = await bed.client.request('review/list', {});

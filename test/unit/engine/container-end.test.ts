@@ -20,7 +20,9 @@ const exitedContainer = (lines: string[]) =>
 
 describe('a kernel that exits during start (core/src/engine/container-end.ts)', () => {
   it('the error names the exit and carries the last output, with a hint', async () => {
-    const e = await exitedDuringStart(exitedContainer(['airlock kernel 0.1.0: protected folder /opt/airlock', 'error INTERNAL: x is not defined']));
+    const e = await exitedDuringStart(
+      exitedContainer(['airlock kernel 0.1.0: protected folder /opt/airlock', 'error INTERNAL: x is not defined']),
+    );
     assert.equal(e.code, 'KERNEL_START_FAILED');
     assert.match(e.message, /exited during start; its last output:\nairlock kernel 0\.1\.0.*\nerror INTERNAL: x is not defined$/);
     assert.ok(e.hint);

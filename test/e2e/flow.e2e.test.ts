@@ -209,6 +209,14 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
     await lens('Accepted').waitFor({ timeout: 30_000 });
     await lens('Reject hunk').first().click();
     await lens('Rejected').waitFor({ timeout: 30_000 });
+    // Each decided hunk is also marked on its line (a decoration: its text is the ::after box's content).
+    const marks = `[...document.querySelectorAll('.monaco-diff-editor .editor.modified .view-line [class*="ced-"]')]
+      .map((e) => getComputedStyle(e, '::after').content).join('|')`;
+    await waitFor(
+      'the accepted and rejected marks',
+      async () => ((await page.evaluate(marks)) as string).match(/accepted.*rejected|rejected.*accepted/) ?? undefined,
+      15_000,
+    );
     await screenshot(page, 'flow-4-decided');
     // The CI workflow file is rejected as a whole from the Patches view (inline action on the file).
     const ciRow = page.locator('.monaco-list-row', { hasText: 'test.yml' }).first();

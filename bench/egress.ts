@@ -123,8 +123,12 @@ async function clientProcess(): Promise<{ port: number; time: (sock?: string) =>
   });
   const next = () =>
     new Promise<{ port?: number; ms?: number; error?: string }>((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`the client process exited (${code})`)));
+      const exited = (code: number | null) => reject(new Error(`the client process exited (${code})`));
+      child.once('exit', exited);
+      child.once('message', (m: { port?: number; ms?: number; error?: string }) => {
+        child.off('exit', exited);
+        resolve(m);
+      });
     });
   const { port } = await next();
   const time = async (sock?: string) => {

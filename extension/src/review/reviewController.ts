@@ -295,11 +295,14 @@ export class ReviewController extends Disposable {
         appliedHunks: plan.appliedHunks,
       }),
     ]);
-    this.tree.refresh();
-    this.lenses.refresh();
-    this.marks.paint(setId);
-    this._onDidChangeStatus.fire({ setId, status });
+    const follow = () => {
+      this.tree.refresh();
+      this.lenses.refresh();
+      this.marks.paint(setId);
+      this._onDidChangeStatus.fire({ setId, status });
+    };
     if (plan.conflicts.length) {
+      follow();
       void vscode.window.showWarningMessage(
         `Merged ${record.files.length} file(s) from ${setId}; ${plan.conflicts.length} conflict(s) to resolve in the merge editor. The set stays open until each is merged or dropped.`,
       );
@@ -308,10 +311,16 @@ export class ReviewController extends Disposable {
     }
     // The merged file opens before "Merged" is said: opened after it, it would take the focus from whatever the person
     // turned to next.
-    await this.showMerged(setId, record);
-    void vscode.window.showInformationMessage(
-      `Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`,
-    );
+    // The views and the chat's card follow once "Merged" is on its way: their refreshes (a kernel round trip, a webview
+    // render) would otherwise compete with it for the workbench.
+    try {
+      await this.showMerged(setId, record);
+      void vscode.window.showInformationMessage(
+        `Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`,
+      );
+    } finally {
+      follow();
+    }
   }
 
   private async openConflicts(setId: string, conflicts: MergeConflict[], yours: ReadonlyMap<string, string | null>): Promise<void> {

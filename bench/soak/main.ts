@@ -74,13 +74,13 @@ function write(r: SoakReport): void {
       `tasks by kind: ${Object.entries(r.byKind)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')}`,
-      `per 10 min once warm, after a full GC: RSS ${f1(g.rssMb)} MB, JS heap ${f1(g.heapMb)} MB, external ${f1(g.externalMb)} MB; ` +
+      `per 10 min once warm, after a full GC: RSS ${f1(g.rssMb)} MB, JS heap ${f1(g.heapMb)} MB (committed ${f1(g.heapTotalMb)} MB), external ${f1(g.externalMb)} MB; ` +
         `raw RSS (5-s samples) trend ${f1(g.rawRssTrendMb)} MB, floor growth ${f1(g.rawRssFloorMb)} MB; open fd floor growth ${f1(g.fds)}`,
       `the memory probe's full GC paused the kernel ${percentile(
         r.probe.map((p) => p.gcMs),
         50,
       ).toFixed(0)} ms (p50), ` + `${Math.max(0, ...r.probe.map((p) => p.gcMs)).toFixed(0)} ms at most, every ${r.probeEveryS} s`,
-      `after a full GC (s: RSS / heap / external MB): ${r.probe.map((p) => `${p.atS.toFixed(0)}:${p.rssMb.toFixed(0)}/${p.heapMb.toFixed(1)}/${p.externalMb.toFixed(1)}`).join(' ')}`,
+      `after a full GC (s: RSS / heap / committed heap / external MB): ${r.probe.map((p) => `${p.atS.toFixed(0)}:${p.rssMb.toFixed(0)}/${p.heapMb.toFixed(1)}/${p.heapTotalMb.toFixed(0)}/${p.externalMb.toFixed(1)}`).join(' ')}`,
       `last sample: ${last ? `RSS ${last.rssMb.toFixed(0)} MB, ${last.fds} fds, ${last.containers} containers, ${last.volumes} scratch + ${last.outputVolumes} output volumes` : 'none'}`,
       `samples (s: RSS MB / fds / containers / volumes): ${r.samples.map((s) => `${s.atS}:${s.rssMb.toFixed(0)}/${s.fds}/${s.containers}/${s.volumes + s.outputVolumes}`).join(' ')}`,
       ...(r.failures.length

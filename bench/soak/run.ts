@@ -34,6 +34,8 @@ export interface ProbeSample {
   atS: number;
   rssMb: number;
   heapMb: number;
+  /** What V8 has committed for its heap (heapUsed plus its free space): apart from heapUsed, fragmentation or sizing. */
+  heapTotalMb: number;
   externalMb: number;
   gcMs: number;
 }
@@ -43,6 +45,7 @@ export interface Growth {
   rssMb: number;
   /** The JS heap after a full GC (heapUsed), and memory outside it (external), same trend. */
   heapMb: number;
+  heapTotalMb: number;
   externalMb: number;
   /** For comparison: the 5-s RSS samples (garbage included), trend and floor growth. */
   rawRssTrendMb: number;
@@ -183,6 +186,7 @@ async function soak(
     atS: Math.round((m.at - t0) / 100) / 10,
     rssMb: mb(m.rss),
     heapMb: mb(m.heapUsed),
+    heapTotalMb: mb(m.heapTotal),
     externalMb: mb(m.external),
     gcMs: m.gcMs,
   }));
@@ -197,6 +201,7 @@ export function growthOf(samples: Sample[], probe: ProbeSample[], ranMs: number)
   return {
     rssMb: trend(probe, (p) => p.rssMb),
     heapMb: trend(probe, (p) => p.heapMb),
+    heapTotalMb: trend(probe, (p) => p.heapTotalMb),
     externalMb: trend(probe, (p) => p.externalMb),
     rawRssTrendMb: trend(samples, (s) => s.rssMb),
     rawRssFloorMb: floor(samples, (s) => s.rssMb),

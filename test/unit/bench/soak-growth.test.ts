@@ -67,6 +67,7 @@ describe('soak: kernel growth measure', () => {
       atS: p.atS,
       rssMb: p.v,
       heapMb: 40,
+      heapTotalMb: 60,
       externalMb: 20,
       gcMs: 30,
     }));

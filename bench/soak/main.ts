@@ -1,7 +1,7 @@
 // `npm run soak -- --minutes N --concurrency C`: the soak (run.ts) against a real kernel on Docker; writes
 // bench/results/soak.json and exits 1 on growth, an orphan, a lost audit entry or a task that did not end cleanly.
 import { percentile, writeResults } from '../lib';
-import { runSoak, type SoakReport } from './run';
+import { type ProbeSample, runSoak, type SoakReport } from './run';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,6 +31,10 @@ function write(r: SoakReport): void {
   const last = r.samples.at(-1);
   const g = r.growth;
   const f1 = (x: number) => x.toFixed(1);
+  const gcMs = r.probe.map((p) => p.gcMs);
+  const [gcP50, gcMax] = [percentile(gcMs, 50), Math.max(0, ...gcMs)];
+  const probeText = (p: ProbeSample) =>
+    `${p.atS.toFixed(0)}:${p.rssMb.toFixed(0)}/${p.heapMb.toFixed(1)}/${p.heapTotalMb.toFixed(0)}/${p.externalMb.toFixed(1)}`;
   writeResults({
     name: 'soak',
     engine: r.engine,
@@ -45,7 +49,9 @@ function write(r: SoakReport): void {
         n: r.samples.length,
         warmup: 0,
         model,
-        work: `kernel RSS right after a full GC (its memory probe, every 15 s), Theil-Sen trend from the end of the warm-up (2 min) to the last task, per 10 min: ${work}`,
+        work:
+          'kernel RSS right after a full GC (its memory probe, every 15 s), Theil-Sen trend from the end of the warm-up ' +
+          `(2 min) to the last task, per 10 min: ${work}`,
         goal: '<= 20 per 10 min',
       },
       orphans: {
@@ -74,13 +80,11 @@ function write(r: SoakReport): void {
       `tasks by kind: ${Object.entries(r.byKind)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ')}`,
-      `per 10 min once warm, after a full GC: RSS ${f1(g.rssMb)} MB, JS heap ${f1(g.heapMb)} MB (committed ${f1(g.heapTotalMb)} MB), external ${f1(g.externalMb)} MB; ` +
-        `raw RSS (5-s samples) trend ${f1(g.rawRssTrendMb)} MB, floor growth ${f1(g.rawRssFloorMb)} MB; open fd floor growth ${f1(g.fds)}`,
-      `the memory probe's full GC paused the kernel ${percentile(
-        r.probe.map((p) => p.gcMs),
-        50,
-      ).toFixed(0)} ms (p50), ` + `${Math.max(0, ...r.probe.map((p) => p.gcMs)).toFixed(0)} ms at most, every ${r.probeEveryS} s`,
-      `after a full GC (s: RSS / heap / committed heap / external MB): ${r.probe.map((p) => `${p.atS.toFixed(0)}:${p.rssMb.toFixed(0)}/${p.heapMb.toFixed(1)}/${p.heapTotalMb.toFixed(0)}/${p.externalMb.toFixed(1)}`).join(' ')}`,
+      `per 10 min once warm, after a full GC: RSS ${f1(g.rssMb)} MB, JS heap ${f1(g.heapMb)} MB ` +
+        `(committed ${f1(g.heapTotalMb)} MB), external ${f1(g.externalMb)} MB; raw RSS (5-s samples) trend ` +
+        `${f1(g.rawRssTrendMb)} MB, floor growth ${f1(g.rawRssFloorMb)} MB; open fd floor growth ${f1(g.fds)}`,
+      `the memory probe's full GC paused the kernel ${gcP50.toFixed(0)} ms (p50), ${gcMax.toFixed(0)} ms at most, every ${r.probeEveryS} s`,
+      `after a full GC (s: RSS / heap / committed heap / external MB): ${r.probe.map(probeText).join(' ')}`,
       `last sample: ${last ? `RSS ${last.rssMb.toFixed(0)} MB, ${last.fds} fds, ${last.containers} containers, ${last.volumes} scratch + ${last.outputVolumes} output volumes` : 'none'}`,
       `samples (s: RSS MB / fds / containers / volumes): ${r.samples.map((s) => `${s.atS}:${s.rssMb.toFixed(0)}/${s.fds}/${s.containers}/${s.volumes + s.outputVolumes}`).join(' ')}`,
       ...(r.failures.length

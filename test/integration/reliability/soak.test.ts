@@ -19,7 +19,8 @@ describe('soak: 10 minutes at concurrency 4 (docker)', function () {
     const g = r.growth;
     process.stdout.write(
       `      ${r.tasks} tasks (${r.tasksPerMin.toFixed(1)}/min), overhead p50 ${r.overheadP50Ms} ms p95 ${r.overheadP95Ms} ms; ` +
-        `per 10 min after a full GC: RSS ${g.rssMb.toFixed(1)} MB, heap ${g.heapMb.toFixed(1)} MB, external ${g.externalMb.toFixed(1)} MB; ` +
+        `per 10 min after a full GC: RSS ${g.rssMb.toFixed(1)} MB, heap ${g.heapMb.toFixed(1)} MB ` +
+        `(committed ${g.heapTotalMb.toFixed(1)} MB), external ${g.externalMb.toFixed(1)} MB; ` +
         `raw RSS trend ${g.rawRssTrendMb.toFixed(1)} MB, floor ${g.rawRssFloorMb.toFixed(1)} MB; fd growth ${g.fds.toFixed(0)}; ` +
         `${r.samples.length} samples, ${r.probe.length} after GC\n`,
     );

@@ -15,6 +15,8 @@ import type {
 } from './types';
 
 export const RUNTIME_ERROR = 'RUNTIME_ENGINE_ERROR';
+/** Seconds the engine waits after SIGTERM before it kills a sandbox it stops (why: at the create options). */
+export const SANDBOX_STOP_TIMEOUT_S = 1;
 
 type HostConfig = Docker.ContainerCreateOptions['HostConfig'] & object;
 
@@ -163,6 +165,10 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
         AttachStderr: s.openStdin,
         Tty: false,
         NetworkDisabled: s.networkMode === 'none',
+        // A sandbox keeps nothing worth a graceful stop, and a stopping engine (`systemctl restart docker`) waits this
+        // long for one that ignores SIGTERM: one the kernel was creating as the engine shut down held its stop for the
+        // default 10 s (test/integration/reliability/engine-restart.test.ts).
+        StopTimeout: SANDBOX_STOP_TIMEOUT_S,
         HostConfig: hc,
         abortSignal: signal,
       } as Docker.ContainerCreateOptions);

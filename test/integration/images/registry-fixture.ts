@@ -91,6 +91,8 @@ export async function startRegistry(): Promise<Proc & { host: string }> {
 export interface EngineRestart {
   stopMs: number;
   startMs: number;
+  /** The engine's own lines about containers it had to kill while stopping (they ignored SIGTERM). */
+  forced: string[];
 }
 
 /** A private dockerd with an empty image store, reached only through its own unix socket; `extraArgs` adds flags
@@ -148,8 +150,14 @@ export async function startCleanDockerd(
   /** The engine goes away as in `systemctl restart docker` (SIGTERM stops its containers), stays down `downMs`, comes back. */
   const restart = async (downMs: number): Promise<EngineRestart> => {
     const t0 = Date.now();
+    const from = fs.statSync(log).size;
     await stopChild(child);
     const stopMs = Date.now() - t0;
+    const forced = fs
+      .readFileSync(log, 'utf8')
+      .slice(from)
+      .split('\n')
+      .filter((l) => /failed to exit within|using the force/.test(l));
     await new Promise((r) => setTimeout(r, downMs));
     const t1 = Date.now();
     child = launch();
@@ -163,7 +171,7 @@ export async function startCleanDockerd(
       child,
       log,
     );
-    return { stopMs, startMs: Date.now() - t1 };
+    return { stopMs, startMs: Date.now() - t1, forced };
   };
   try {
     await until(

@@ -8,6 +8,7 @@ import { ImagePreparer } from './kernel/imagePreparer';
 import { watchSandboxHealth } from './kernel/sandboxHealth';
 import { prepareImagesCommand } from './commands/prepareImages';
 import { AttentionMonitor } from './attention/attention';
+import { NO_BADGE } from './attention/attentionModel';
 import { ChatViewProvider } from './chat/chatViewProvider';
 import { KernelStatusBar } from './kernel/statusBar';
 import { forwardApiKeys } from './providerKeys';
@@ -102,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): AirlockApi {
     scope.add({
       dispose: () => {
         status.updateAttention({ kind: 'idle', text: '', tooltip: '' });
-        if (chatView.webviewView) chatView.webviewView.badge = undefined;
+        if (chatView.webviewView) chatView.webviewView.badge = NO_BADGE;
       },
     });
     log.info(`working on folder ${folder.uri.fsPath}`);

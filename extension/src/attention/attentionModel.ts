@@ -68,8 +68,15 @@ export function attentionStatus(a: Attention): { kind: AttentionKind; text: stri
   return { kind: 'idle', text: '', tooltip: '' };
 }
 
-/** The chat view's badge: the number of pending approvals (none: no badge). */
-export function attentionBadge(a: Attention): { value: number; tooltip: string } | undefined {
+/**
+ * The chat view's badge: the number of pending approvals. None is a badge of 0, which VS Code draws as nothing: a
+ * webview view's badge set back to `undefined` stays on the activity bar (fixed upstream in microsoft/vscode#331019,
+ * after the VS Code versions we support), so the approval count would never go away.
+ */
+export function attentionBadge(a: Attention): { value: number; tooltip: string } {
   const n = a.approvals.size;
-  return n ? { value: n, tooltip: `${n} approval${n === 1 ? '' : 's'} waiting for you` } : undefined;
+  return { value: n, tooltip: n ? `${n} approval${n === 1 ? '' : 's'} waiting for you` : '' };
 }
+
+/** What clears a webview view's badge on every VS Code version (see attentionBadge). */
+export const NO_BADGE = { value: 0, tooltip: '' } as const;

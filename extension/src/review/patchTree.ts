@@ -31,6 +31,18 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
 
   refresh(): void {
     this._onDidChange.fire(undefined);
+    // VS Code asks a hidden view for nothing, so its badge would keep the count it had when last on screen (a set
+    // merged from the chat's card left "1" on the activity bar): the count is read here then.
+    if (this.view && !this.view.visible)
+      void this.review.list().then(
+        (pending) => this.showCount((this.pending = pending)),
+        (err) => this.log.warn(formatError(err)),
+      );
+  }
+
+  private showCount(pending: readonly PatchSetSummary[]): void {
+    if (this.view)
+      this.view.badge = pending.length ? { value: pending.length, tooltip: `${pending.length} patch set(s) to review` } : undefined;
   }
 
   async getChildren(node?: PatchNode): Promise<PatchNode[]> {
@@ -40,10 +52,7 @@ export class PatchTree extends Disposable implements vscode.TreeDataProvider<Pat
         const prompts = await this.review.taskTitles(pending.flatMap((p) => (p.taskId ? [p.taskId] : [])));
         this.pending = pending;
         this.setMessage(this.pending.length ? undefined : 'No pending patch sets.');
-        if (this.view)
-          this.view.badge = this.pending.length
-            ? { value: this.pending.length, tooltip: `${this.pending.length} patch set(s) to review` }
-            : undefined;
+        this.showCount(pending);
         return this.pending.map((set) => ({ type: 'set', set, prompt: set.taskId ? prompts.get(set.taskId) : undefined }));
       }
       if (node.type === 'set') {

@@ -18,7 +18,7 @@ describe('attention', () => {
   it('is idle, then working while a task runs, then waiting for you while an approval is pending', () => {
     const a = emptyAttention();
     assert.equal(attentionStatus(a).kind, 'idle');
-    assert.equal(attentionBadge(a), undefined);
+    assert.deepEqual(attentionBadge(a), { value: 0, tooltip: '' }, 'a badge of 0 (VS Code draws none; undefined would not clear it)');
     applyAttention(a, 's1', [{ type: 'status', running: true, taskId: 't1' }]);
     assert.deepEqual(attentionStatus(a), { kind: 'working', text: 'Airlock: working…', tooltip: '1 task running' });
     const fresh = applyAttention(a, 's1', [approval('r1', 'pending'), approval('r2', 'pending', 'exec')]);
@@ -32,7 +32,7 @@ describe('attention', () => {
     assert.match(attentionStatus(a).tooltip, /2 approvals pending \(fs\.write, exec\)/);
     assert.deepEqual(attentionBadge(a), { value: 2, tooltip: '2 approvals waiting for you' });
     applyAttention(a, 's1', [approval('r1', 'allowed'), approval('r2', 'expired')]);
-    assert.equal(attentionBadge(a), undefined, 'answered or expired approvals clear the badge');
+    assert.deepEqual(attentionBadge(a), { value: 0, tooltip: '' }, 'answered or expired approvals clear the badge');
     assert.equal(attentionStatus(a).kind, 'working');
   });
 

@@ -78,7 +78,11 @@ export async function applySeed(
 ): Promise<string> {
   const root = path.join(vol.dir, vol.kind === 'overlay' ? 'upper' : 'snapshot');
   if (seed.plan.ops.some((o) => o.type === 'delete') && vol.kind === 'overlay')
-    throw new AirlockError('TASK_SEED_DELETE', `patch set ${seed.setId} deletes files, which an overlay volume cannot show`);
+    throw new AirlockError(
+      'TASK_SEED_DELETE',
+      `patch set ${seed.setId} deletes files, which an overlay volume cannot show`,
+      'a bug: a seed that deletes is given a snapshot volume (seedOverlay); report it with the kernel log',
+    );
   writeAcceptedTree(root, workspace, seed.plan.ops, (hash) => readWholeBlob(patches, seed.setId, hash));
   return volumeDigest(vol, signal);
 }

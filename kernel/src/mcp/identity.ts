@@ -17,7 +17,12 @@ const MARK = 'airlock-identity:';
  * the server's own child node processes start as plain `node`. Nothing of the package has run when it hashes.
  */
 export function identityLauncher(dir: string, pinned: string): string {
-  if (!/^[0-9a-f]{64}$/.test(pinned)) throw new AirlockError('MCP_SERVER_IDENTITY', `not a sha256 to pin: ${pinned.slice(0, 80)}`);
+  if (!/^[0-9a-f]{64}$/.test(pinned))
+    throw new AirlockError(
+      'MCP_SERVER_IDENTITY',
+      `not a sha256 to pin: ${pinned.slice(0, 80)}`,
+      '`airlock mcp add` the server again so its package hash is recorded anew',
+    );
   return `let got;
 try { got = (${CONTENT_HASH_SOURCE})(${JSON.stringify(dir)}); }
 catch (e) { process.stderr.write('\\n${MARK} unreadable ' + String(e && e.message).replace(/\\s+/g, ' ').slice(0, 300) + '\\n'); process.exit(${IDENTITY_UNREADABLE_EXIT}); }

@@ -61,7 +61,9 @@ export class SandboxedProvider implements IProvider {
     this.spare = undefined;
     const w = (await spare?.take(this.o.task)) ?? (await startWorker(this.o.sandboxes, { task: this.o.task, signal, exec: this.o.exec }));
     if (this.disposed) {
-      w.client.kill(new AirlockError('PROVIDER_DISPOSED', 'the task ended while its provider sandbox started'));
+      w.client.kill(
+        new AirlockError('PROVIDER_DISPOSED', 'the task ended while its provider sandbox started', 'the task has ended; start a new one'),
+      );
       await this.o.sandboxes.destroy(w.sandbox, 'the task ended').catch(() => undefined);
       throw new AirlockError(
         'PROVIDER_DISPOSED',

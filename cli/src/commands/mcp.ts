@@ -4,6 +4,9 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { Command } from '../command';
 import { runServe, SERVE_OPTIONS, SERVE_USAGE } from '../mcp/serve-command';
 import { MANAGE_USAGE, manageMcp } from '../mcp/manage';
+import { prepareTaskTools } from '../mcp/prepare';
+import { osKeychain } from '../auth/keychain';
+import { isRemoteEngine } from '../../../core/src/remote/mode';
 
 const USAGE = `${SERVE_USAGE}
 ${MANAGE_USAGE}`;
@@ -18,6 +21,9 @@ export const mcp: Command = {
     if (positionals[0] !== 'serve' || positionals.length > 1) {
       throw new AirlockError('CLI_USAGE', `unknown mcp command ${JSON.stringify(positionals.join(' '))}`, USAGE);
     }
-    return runServe(args, io);
+    // The person's MCP servers and plugins reach the kernel first, as before a task: the session offers their tools.
+    return runServe(args, io, (client, workspace, sup) =>
+      prepareTaskTools(client, workspace, io, { keychain: osKeychain, remote: isRemoteEngine(sup.engine.endpoint) }),
+    );
   },
 };

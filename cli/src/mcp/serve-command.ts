@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AgentMode } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
+import type { IKernelClient } from '../../../protocol/src/rpc-client';
+import type { KernelSupervisor } from '../../../bootstrap';
 import type { CliIO } from '../command';
 import { withKernel } from '../kernel';
 import { serveMcp } from './serve';
@@ -17,8 +19,15 @@ export const SERVE_USAGE = `airlock mcp serve [--workspace DIR] [--mode strict|e
 
 export const SERVE_OPTIONS = { workspace: { type: 'string' }, mode: { type: 'string' }, approvals: { type: 'string' } } as const;
 
+/**
+ * What runs on the kernel before the session opens: the `airlock` binary sends the person's MCP servers and plugins, as
+ * before a task (cli/src/mcp/prepare.ts), so the session is offered their tools. dist/mcp-serve.js passes none: VS Code
+ * sends them itself (extension/src/mcp/forwardServers.ts), and nothing here may reach the CLI's keychain.
+ */
+export type ServePrepare = (client: IKernelClient, workspace: string, sup: KernelSupervisor) => Promise<unknown>;
+
 /** Serves until the client closes stdin. `args` are serve's options, with or without the word `serve` (the CLI's). */
-export async function runServe(args: string[], io: CliIO): Promise<number> {
+export async function runServe(args: string[], io: CliIO, prepare?: ServePrepare): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: SERVE_OPTIONS });
   if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'serve')) {
     throw new AirlockError('CLI_USAGE', `unknown mcp serve argument ${JSON.stringify(positionals.join(' '))}`, SERVE_USAGE);
@@ -35,6 +44,7 @@ export async function runServe(args: string[], io: CliIO): Promise<number> {
   // stdout is the MCP channel: everything for the person (progress, the patch set) goes to stderr.
   return withKernel(io, workspace, async (sup) => {
     const client = await sup.ready();
+    await prepare?.(client, workspace, sup);
     const { version } = await client.request('kernel/info', {});
     const r = await serveMcp({ client, mode: mode?.data, approvals, version, stdin: process.stdin, stdout: process.stdout, log: io.err });
     if (r.setId) io.err(`airlock: review it with \`airlock review show ${r.setId}\``);

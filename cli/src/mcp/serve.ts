@@ -4,7 +4,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentMode, ToolDefinition } from '../../../protocol/src/agent';
-import { formatError } from '../../../protocol/src/errors';
+import { AirlockError, formatError } from '../../../protocol/src/errors';
 import type { ApprovalDecision } from '../../../protocol/src/methods/agent';
 import { ExternalClient, type ExternalCallOutcome } from '../../../protocol/src/methods/external';
 import type { IKernelClient } from '../../../protocol/src/rpc-client';
@@ -17,7 +17,8 @@ see the workspace with your edits over it. fs_write and fs_edit never change the
 that becomes a patch set a person reviews hunk by hunk when this session ends. exec runs a command in a sandbox without
 network that sees your edits (what it writes joins the patch set). Every call is checked by a policy and recorded; a
 refused call comes back as an error result with the reason: choose another approach. The session runs in a workflow
-mode the kernel enforces (workflow_status shows its rules and state; workflow_transition asks to move on).`;
+mode the kernel enforces (workflow_status shows its rules and state; workflow_transition asks to move on). Tools named
+mcp_<server>_<tool> are other MCP servers' tools, each server running in a sandbox of its own, called through the same policy.`;
 
 export interface ServeOptions {
   client: Pick<IKernelClient, 'request'>;
@@ -63,11 +64,21 @@ export async function serveMcp(o: ServeOptions): Promise<{ setId: string | null;
   };
   server.oninitialized = () => void open().catch(() => undefined);
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (await open()).tools.map(toMcpTool) }));
+  let serving: Served | undefined;
+  const offered = async () => (serving ??= servedTools((await open()).tools, o.log));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...(await offered()).entries()].map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
-    const { session, tools } = await open();
-    const def = tools.find((t) => mcpName(t.name) === req.params.name);
-    const tool = def?.name ?? req.params.name; // unknown: the kernel refuses it, naming the tools there are
+    const { session } = await open();
+    const served = await offered();
+    if (served.ambiguous.has(req.params.name)) {
+      const e = new AirlockError(
+        'MCP_TOOL_AMBIGUOUS',
+        `${req.params.name} stands for more than one Airlock tool, so it is not served`,
+        'rename one of the MCP servers (airlock mcp remove, then airlock mcp add with another name)',
+      );
+      return { content: [{ type: 'text', text: formatError(e) }], isError: true };
+    }
+    const tool = served.get(req.params.name)?.name ?? req.params.name; // unknown: the kernel refuses it, naming its tools
     let outcome: ExternalCallOutcome = await o.client.request('external/call', { session, tool, arguments: req.params.arguments ?? {} });
     while (outcome.type === 'approval') {
       const decision = await ask(server, outcome, o.log);
@@ -95,9 +106,29 @@ export async function serveMcp(o: ServeOptions): Promise<{ setId: string | null;
   }
 }
 
-function toMcpTool(d: ToolDefinition): Tool {
+/**
+ * The session's tools by MCP name. Dots become underscores, so two kernel names can meet (`mcp.a_b.c` and `mcp.a.b_c`,
+ * server names may hold `_`): neither is served then, and it is said why, rather than one name standing for two tools.
+ */
+export function servedTools(defs: ToolDefinition[], log: (line: string) => void): Served {
+  const by = new Map<string, ToolDefinition[]>();
+  for (const d of defs) by.set(mcpName(d.name), [...(by.get(mcpName(d.name)) ?? []), d]);
+  const out: Served = Object.assign(new Map<string, ToolDefinition>(), { ambiguous: new Set<string>() });
+  for (const [name, ds] of by) {
+    if (ds.length === 1) out.set(name, ds[0]);
+    else {
+      out.ambiguous.add(name);
+      log(`airlock: tools ${ds.map((d) => d.name).join(', ')} would all be served as ${name}; none of them is offered`);
+    }
+  }
+  return out;
+}
+/** Served tools by MCP name, and the names refused because they stand for more than one tool. */
+export type Served = Map<string, ToolDefinition> & { ambiguous: Set<string> };
+
+function toMcpTool([name, d]: [string, ToolDefinition]): Tool {
   const schema = d.inputSchema as Tool['inputSchema'];
-  return { name: mcpName(d.name), description: d.description, inputSchema: { ...schema, type: 'object' } };
+  return { name, description: d.description, inputSchema: { ...schema, type: 'object' } };
 }
 
 /** The person's answer through the client (MCP elicitation); anything but an explicit allow is a deny. */

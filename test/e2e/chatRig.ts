@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import Docker from 'dockerode';
 import type { FrameLocator } from 'playwright-core';
 import { startOpenAIFake } from '../fakes/openai';
 import type { FakeResponse, FakeVendorServer } from '../fakes/server';
@@ -13,6 +14,7 @@ import {
   CodeServer,
   type E2EPage,
   findWebview,
+  kernelContainers,
   launchBrowser,
   removeKernelContainers,
   REPO_ROOT,
@@ -120,6 +122,45 @@ export async function saveFailure(r: Partial<ChatRig>, prefix: string, title: st
       1,
     )}` + `\n\nextension log:\n${ext}`,
   );
+  // CI keeps only the console: print what tells a failure's cause (what the chat shows, what the model was asked,
+  // the extension's and the kernel's last words) where it will be read.
+  const shown = await r.page
+    .locator('iframe.webview.ready')
+    .first()
+    .contentFrame()
+    .locator('#active-frame')
+    .contentFrame()
+    .locator('#log')
+    .innerText({ timeout: 2_000 })
+    .catch((e: Error) => `(chat not readable: ${e.message.split('\n')[0]})`);
+  const kernels = r.ws ? await kernelLogs(r.ws) : '';
+  console.log(
+    [
+      `--- ${name}: the chat shows (last 1500 chars):`,
+      shown.slice(-1500),
+      `--- fake model requests: ${r.fake?.requests.length ?? 0}`,
+      '--- extension log (last 40 lines):',
+      ext.trim().split('\n').slice(-40).join('\n'),
+      '--- kernel logs (last 60 lines each):',
+      kernels,
+      '---',
+    ].join('\n'),
+  );
+}
+
+/** The last lines of each of the workspace's kernel containers' logs (running or stopped). */
+async function kernelLogs(ws: string): Promise<string> {
+  const out: string[] = [];
+  for (const k of await kernelContainers(ws)) {
+    const docker = new Docker({ socketPath: k.socket, timeout: 5000 });
+    const buf = await docker
+      .getContainer(k.id)
+      .logs({ stdout: true, stderr: true, tail: 60, follow: false })
+      .catch((e: Error) => Buffer.from(`(logs not readable: ${e.message})`));
+    // Multiplexed frames carry an 8-byte header per chunk; printable text is what matters here.
+    out.push(`[${k.name} ${k.state}]`, buf.toString('utf8').replace(/[\u0000-\u0008\u000e-\u001f]/g, ''));
+  }
+  return out.join('\n');
 }
 
 /** Everything the extension wrote to its log channel, in every extension host of the server. */

@@ -8,7 +8,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplate } from '../../../core/src/templates';
 import type { WorkerProcess } from '../../../kernel/src/agent/provider-worker/client';
 import { WORKER_LOADER } from '../../../kernel/src/agent/provider-worker/source';
-import { SpareWorker, type SpareSandboxes, type WorkerExec } from '../../../kernel/src/agent/provider-worker/spare';
+import { SpareWorker, type SpareSandboxes, startWorker, type WorkerExec } from '../../../kernel/src/agent/provider-worker/spare';
 import { SandboxedProvider } from '../../../kernel/src/agent/providers/sandboxed';
 import type { SandboxInfo } from '../../../kernel/src/runtime/sandbox';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
@@ -20,11 +20,15 @@ class FakeSandboxes implements SpareSandboxes {
   readonly tasks = new Map<string, string | undefined>();
   readonly procs = new Map<string, { kill(): void }>();
   refuseBind = false;
+  /** Set: create (or exec) waits for this before it answers, as a stuck engine call would. */
+  hangCreate: Promise<void> | undefined;
+  hangExec: Promise<void> | undefined;
   private n = 0;
   readonly runtime = { socketPath: '/nonexistent' };
   constructor(private readonly url: string) {}
   async create(o: { template: string; task?: string }): Promise<SandboxInfo> {
     const id = `sb${++this.n}`;
+    if (this.hangCreate) await this.hangCreate;
     this.tasks.set(id, o.task);
     this.log.push(`create ${id} ${o.task ?? '-'}`);
     return { id, template: o.template, state: 'ready', containerId: `c-${id}` } as unknown as SandboxInfo;
@@ -44,6 +48,7 @@ class FakeSandboxes implements SpareSandboxes {
   }
   /** The worker as the sandbox runs it: `node -e LOADER`, its code down stdin. */
   readonly exec: WorkerExec = async (sb) => {
+    if (this.hangExec) await this.hangExec;
     const c = spawn(process.execPath, ['-e', WORKER_LOADER], {
       env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: this.url },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -144,6 +149,36 @@ describe('spare provider worker', function () {
     wanted = true;
     spare.fill();
     assert.equal(await spare.ready(), true);
+  });
+
+  it('a spare stuck in the engine (create that never answers) gives up at its deadline; the task starts its own', async () => {
+    let release!: () => void;
+    sbs.hangCreate = new Promise((r) => (release = r));
+    spare = new SpareWorker(sbs, { exec: sbs.exec, deadlineMs: 300 });
+    spare.fill();
+    const t0 = Date.now();
+    assert.equal(await spare.ready(), false);
+    assert.ok(Date.now() - t0 < 5_000, 'not waited for past the deadline');
+    sbs.hangCreate = undefined;
+    fake.enqueue(chatTurn({ text: ['own'] }));
+    assert.equal(await text(provider('task_g').stream(req, new AbortController().signal)), 'own');
+    assert.ok(sbs.log.includes('create sb2 task_g'), sbs.log.join(', '));
+    // The stuck call answers late: what it made is destroyed, never left as a sandbox nobody holds.
+    release();
+    await waitUntil(() => sbs.log.includes('destroy sb1'));
+    assert.ok(!sbs.log.includes('exec sb1'), 'no worker started in a sandbox that came too late');
+  });
+
+  it('a worker whose exec hangs fails with PROVIDER_WORKER_START at the deadline and its sandbox is destroyed', async () => {
+    sbs.hangExec = new Promise(() => undefined);
+    const t0 = Date.now();
+    await assert.rejects(startWorker(sbs, { task: 'task_h', exec: sbs.exec, deadlineMs: 300 }), (e: AirlockError) => {
+      assert.equal(e.code, 'PROVIDER_WORKER_START');
+      assert.match(e.message, /did not start within/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 5_000);
+    await waitUntil(() => sbs.log.includes('destroy sb1'));
   });
 
   it('destroys an unused spare when disposed', async () => {

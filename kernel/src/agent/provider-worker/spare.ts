@@ -31,29 +31,70 @@ export interface LiveWorker {
   client: ProviderWorkerClient;
 }
 
+/** How long a worker may take from asking for its sandbox to its `ready` (an engine call that hangs must not hang a turn). */
+export const WORKER_START_DEADLINE_MS = 45_000;
+
 /**
  * A worker up and ready in a new (or warm-pool) ai-provider sandbox. `task` undefined: a spare, whose sandbox belongs to
- * no task yet, so the kernel's provider endpoint answers its requests with 503 until a task takes it.
+ * no task yet, so the kernel's provider endpoint answers its requests with 503 until a task takes it. Bounded: past
+ * `deadlineMs` (or on `signal`) it fails with PROVIDER_WORKER_START and whatever it had started is destroyed.
  */
 export async function startWorker(
   sandboxes: ProviderSandboxes,
-  o: { task?: string; signal?: AbortSignal; exec?: WorkerExec },
+  o: { task?: string; signal?: AbortSignal; exec?: WorkerExec; deadlineMs?: number },
 ): Promise<LiveWorker> {
-  const [source, sb] = await Promise.all([
-    providerWorkerSource(),
-    sandboxes.create({ template: PROVIDER_TEMPLATE, ...(o.task ? { task: o.task } : {}), signal: o.signal }),
-  ]);
-  try {
+  const ms = o.deadlineMs ?? WORKER_START_DEADLINE_MS;
+  const late = AbortSignal.timeout(ms);
+  const signal = o.signal ? AbortSignal.any([o.signal, late]) : late;
+  const started: { sandbox?: string; proc?: WorkerProcess } = {};
+  const cleanUp = (why: string) => {
+    started.proc?.stdio.destroy();
+    if (started.sandbox) void sandboxes.destroy(started.sandbox, why).catch(() => undefined);
+  };
+  const steps = async (): Promise<LiveWorker> => {
+    const [source, sb] = await Promise.all([
+      providerWorkerSource(),
+      sandboxes.create({ template: PROVIDER_TEMPLATE, ...(o.task ? { task: o.task } : {}), signal }),
+    ]);
+    started.sandbox = sb.id;
+    signal.throwIfAborted();
     const t = sandboxes.template(PROVIDER_TEMPLATE);
-    const proc = await (o.exec ?? defaultExec(sandboxes))(sb, t);
-    const client = new ProviderWorkerClient(proc, () => {
+    started.proc = await (o.exec ?? defaultExec(sandboxes))(sb, t);
+    signal.throwIfAborted();
+    const client = new ProviderWorkerClient(started.proc, () => {
       void sandboxes.destroy(sb.id, 'the provider worker stopped').catch(() => undefined);
     });
     await client.start(source);
+    signal.throwIfAborted();
     return { sandbox: sb.id, client };
+  };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(
+        late.aborted
+          ? new AirlockError(
+              'PROVIDER_WORKER_START',
+              `the provider worker did not start within ${Math.round(ms / 1000)} s`,
+              'the container engine is slow or stuck; `airlock doctor` checks it, and the next turn tries again',
+            )
+          : signal.reason,
+      );
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const running = steps();
+  try {
+    return await Promise.race([running, aborted]);
   } catch (e) {
-    await sandboxes.destroy(sb.id, 'the provider worker did not start').catch(() => undefined);
+    cleanUp('the provider worker did not start');
+    // Steps still in flight (a hung engine call) clean up after themselves when they return.
+    running.then(
+      () => cleanUp('the provider worker started too late'),
+      () => cleanUp('the provider worker did not start'),
+    );
     throw AirlockError.from(e, 'PROVIDER_WORKER_START', 'the ai-provider sandbox could not run the provider worker');
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
   }
 }
 
@@ -89,13 +130,15 @@ export class SpareWorker implements IDisposable {
       log?: (message: string) => void;
       /** Asked before each start: false (e.g. the ai-provider pool resized to 0) starts none; one started is still used. */
       wanted?: () => boolean;
+      /** startWorker's deadline (tests shorten it). */
+      deadlineMs?: number;
     } = {},
   ) {}
 
   /** Starts a spare unless one is ready or starting. */
   fill(): void {
     if (this.disposed || this.next || this.o.wanted?.() === false) return;
-    const p = startWorker(this.sandboxes, { exec: this.o.exec }).then(
+    const p = startWorker(this.sandboxes, { exec: this.o.exec, deadlineMs: this.o.deadlineMs }).then(
       (w) => {
         if (!this.disposed) return w;
         void this.discard(w, 'the kernel is shutting down');

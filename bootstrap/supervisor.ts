@@ -17,7 +17,7 @@ import { RemoteWorkspace } from '../core/src/remote/session';
 import { detectEngine, type Engine } from '../core/src/engine/detect';
 import { ENGINE_WAIT_MS, EngineOutage } from '../core/src/engine/wait';
 import { installationId } from '../protocol/src/node/assets';
-import { recordWorkspace, startupSweep } from '../core/src/gc/sweep';
+import { recordInstallation, recordWorkspace, startupSweep } from '../core/src/gc/sweep';
 
 export type KernelState =
   | { type: 'starting'; detail: string }
@@ -63,6 +63,7 @@ export class KernelSupervisor extends Disposable {
     const image = await ensureKernelImage(engine, config, opts.progress, opts.signal);
     const sup = new KernelSupervisor(config, paths, engine, image, opts);
     recordWorkspace(paths.root, config.workspace); // lets `airlock gc` find this folder once the workspace is gone
+    recordInstallation(path.dirname(paths.root), [image]); // gc keeps the image while this installation exists
     try {
       await sup.boot(opts.signal);
     } catch (e) {

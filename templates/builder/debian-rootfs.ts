@@ -8,7 +8,7 @@ import { AirlockError } from '../../protocol/src/errors';
 import { defaultNodeBinary } from './node-binary';
 import { writeRootfsTar } from './rootfs-tar';
 import { AGENT_NODE } from '../../protocol/src/images';
-import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
+import { installationLabels } from '../../protocol/src/node/assets';
 
 export interface DebianImageOptions {
   engine: 'docker' | 'podman';
@@ -241,10 +241,11 @@ export async function buildDebianImage(opts: DebianImageOptions): Promise<BuiltI
     'airlock.owner': 'airlock',
     'airlock.content-hash': contentHash,
     ...opts.labels,
-    [INSTALLATION_LABEL]: opts.installation ?? installationId(),
+    ...installationLabels(opts.installation),
   };
   const changes = [
-    ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${v}`),
+    // Quoted: the installation's folder may hold spaces.
+    ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     'ENV HOME=/tmp',
     'WORKDIR /tmp', // not /workspace: that would create the mount point (see stageRootfs)

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
 import { DigestRef, IMAGE_BASE_ENV, IMAGE_MANIFEST_ENV, IMAGE_REGISTRY_ENV } from '../../protocol/src/images';
-import { assets, INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
+import { assets, installationId, installationLabels } from '../../protocol/src/node/assets';
 import { buildDockerfile, type DockerfileImage } from './dockerfile-build';
 import { hashTree, INPUT_HASH_LABEL, type Progress, pruneOldTags, qualifiedRepo } from './node-rootfs';
 import { defaultManifestPath } from './registry';
@@ -135,7 +135,7 @@ export async function ensureDockerfileImage(docker: Docker, image: DockerfileIma
     tag,
     signal: o.signal,
     progress,
-    labels: { [INPUT_HASH_LABEL]: hash, [INSTALLATION_LABEL]: owner, [BUILT_FROM_LABEL]: o.base },
+    labels: { [INPUT_HASH_LABEL]: hash, ...installationLabels(owner), [BUILT_FROM_LABEL]: o.base },
   });
   await pruneOldTags(docker, repo, tag, owner);
   return tag;

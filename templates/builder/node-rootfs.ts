@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
 import { patientClient } from '../../core/src/engine/patient';
-import { INSTALLATION_LABEL, installationId } from '../../protocol/src/node/assets';
+import { INSTALLATION_LABEL, installationId, installationLabels } from '../../protocol/src/node/assets';
 import { defaultNodeBinary } from './node-binary';
 import { writeRootfsTar } from './rootfs-tar';
 
@@ -114,15 +114,20 @@ export async function ensureNodeImage(
     assembleRootfs(dir, spec);
     signal?.throwIfAborted();
     progress(`building image ${tag}: importing into the container engine`);
-    // The installation label is not part of the input hash: identical checkouts share an image, and each prunes only
-    // what it built itself.
+    // The installation labels (id, folder, uid) are not part of the input hash: identical checkouts share an image, and
+    // each prunes only what it built itself (gc: docs/recovery.md).
     const owner = spec.installation ?? installationId();
     await importRootfs(
       docker,
       dir,
       spec.executeOnly ?? [],
       tag,
-      [...(spec.changes ?? []), `LABEL ${INPUT_HASH_LABEL}=${hash}`, `LABEL ${INSTALLATION_LABEL}=${owner}`],
+      [
+        ...(spec.changes ?? []),
+        `LABEL ${INPUT_HASH_LABEL}=${hash}`,
+        // Quoted: the installation's folder may hold spaces.
+        ...Object.entries(installationLabels(owner)).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
+      ],
       signal,
     );
     progress(`building image ${tag}: done`);

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { applyGc, type GcOptions, type GcResult, planGc } from './plan';
 
 export { recordWorkspace } from './record';
+export { recordInstallation } from './installations';
 
 export const SWEEP_EVERY_MS = 24 * 3_600_000;
 /** An image younger than this may be what another start (another checkout state, a test) is about to run. */

@@ -113,15 +113,36 @@ export function requireKernelBundle(a: Assets = assets()): string {
   );
 }
 
-/** Identifies this checkout or installation for this user: images it builds carry it, and only those are pruned. */
-export function installationId(a: Assets = assets(), uid = process.getuid?.() ?? 0): string {
-  let root = a.root;
+/** This installation's package root, symlinks resolved (what its id and its images' root label name). */
+export function installationRoot(a: Assets = assets()): string {
   try {
-    root = fs.realpathSync(root);
+    return fs.realpathSync(a.root);
   } catch {
-    /* keep the resolved path */
+    return a.root; // keep the resolved path
   }
+}
+
+/** The id of the installation at `root` (resolved) for `uid`: gc recomputes it to trust an image's root label. */
+export function installationIdOf(root: string, uid: number): string {
   return crypto.createHash('sha256').update(`${root}\0${uid}`).digest('hex').slice(0, 16);
 }
 
+/** Identifies this checkout or installation for this user: images it builds carry it, and only those are pruned. */
+export function installationId(a: Assets = assets(), uid = process.getuid?.() ?? 0): string {
+  return installationIdOf(installationRoot(a), uid);
+}
+
 export const INSTALLATION_LABEL = 'airlock.installation';
+/** The installation's folder and uid, beside its id: `airlock gc` on this machine removes what an installation whose
+ * folder is gone left behind (a deleted checkout, an updated extension's old version folder). */
+export const INSTALLATION_ROOT_LABEL = 'airlock.installation-root';
+export const INSTALLATION_UID_LABEL = 'airlock.installation-uid';
+
+/** The labels an image built by `installation` (default: this one) carries. An id other than this installation's
+ * (a test's, a release build's) gets no folder: nothing on this machine can tell whether it still exists. */
+export function installationLabels(installation?: string, a?: Assets, uid = process.getuid?.() ?? 0): Record<string, string> {
+  const root = installationRoot(a);
+  const id = installationIdOf(root, uid);
+  if (installation !== undefined && installation !== id) return { [INSTALLATION_LABEL]: installation };
+  return { [INSTALLATION_LABEL]: id, [INSTALLATION_ROOT_LABEL]: root, [INSTALLATION_UID_LABEL]: String(uid) };
+}

@@ -1,9 +1,13 @@
-// MCP tool-call overhead: a read through `airlock mcp serve` (CLI -> kernel: workflow gate, policy, durable audit
-// record, sanitiser) against the same read from a minimal MCP stdio server on the host, both driven by the SDK's Client
-// in rounds. Plugin start: the SDK's example plugin (examples/plugins/hello), approved, from plugins/configure to ready
-// in its own sandbox (cold), and plugins/configure of the same plugin while it runs (warm), through a real kernel.
-// Two reference figures split the overhead by hop: the same call as `external/call` straight on the kernel's socket
-// (no `airlock mcp serve` process in between) and `kernel/ping` (the socket and RPC framing alone).
+// MCP tool-call overhead: a third-party MCP server (the SDK's stdio Server, bundled: test/integration/mcp/read-server.ts)
+// configured as a person's server (servers.json, pinned) runs sandboxed in its mcp-server sandbox and is called through
+// `airlock mcp serve` (CLI -> kernel router: policy `tool.call` on mcp:bench/read_file, durable decision record, the
+// call over an engine exec stream into the sandbox, sanitiser, result record), against the very same server file spawned
+// directly on the host over stdio; same SDK client, tool, arguments and rounds. Reference figures split the cost by hop:
+// the same server reached in its sandbox over an engine exec stream from this process (no Airlock pipeline), the same
+// call as `external/call` on the kernel socket (no `airlock mcp serve` process), Airlock's native fs_read through
+// `airlock mcp serve` (the previous figure of this bench) and `kernel/ping`.
+// Plugin start: the SDK's example plugin (examples/plugins/hello), approved, from plugins/configure to ready in its own
+// sandbox (cold), and plugins/configure of the same plugin while it runs (warm), through a real kernel.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,24 +21,12 @@ import type { IKernelClient } from '../protocol/src/rpc-client';
 import { contentHash } from '../core/src/mcp/content-hash';
 import { buildPlugin, HELLO_DIR } from '../test/unit/plugins/example';
 import { engineOf, nowMs, percentile, sampleRounds, writeResults, type Figures } from './lib';
+import { personConfig, sandboxClient, SERVER } from './mcp-setup';
 import { coldStages, type ColdStages } from './plugin-stages';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = 20;
 const root = path.join(__dirname, '..');
-
-/** The baseline: the same tool (read a workspace file, return its text) with no policy, audit or isolation. */
-const DIRECT_SERVER = `
-const fs = require('fs'); const path = require('path');
-const { Server } = require('@modelcontextprotocol/sdk/server/index.js');
-const { StdioServerTransport } = require('@modelcontextprotocol/sdk/server/stdio.js');
-const { CallToolRequestSchema, ListToolsRequestSchema } = require('@modelcontextprotocol/sdk/types.js');
-const ws = process.argv[1];
-const s = new Server({ name: 'direct', version: '1' }, { capabilities: { tools: {} } });
-s.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [{ name: 'fs_read', inputSchema: { type: 'object' } }] }));
-s.setRequestHandler(CallToolRequestSchema, async (r) =>
-  ({ content: [{ type: 'text', text: fs.readFileSync(path.join(ws, String(r.params.arguments.path)), 'utf8') }] }));
-s.connect(new StdioServerTransport());`;
 
 async function connect(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Client> {
   const c = new Client({ name, version: '1' });
@@ -130,34 +122,81 @@ const stage = (rows: ColdStages[], k: keyof ColdStages) =>
     50,
   ).toFixed(0);
 
+/** Where the kernel's time of one call goes, from its own trail: decision recorded -> result recorded (ms timestamps). */
+async function kernelSpans(kernel: Pick<IKernelClient, 'request'>, session: string, tool: string): Promise<number[]> {
+  const q = { session, order: 'asc' as const, limit: 5000, payloads: true };
+  const entries = [
+    ...(await kernel.request('audit/query', { ...q, action: 'tool.decision' })).entries,
+    ...(await kernel.request('audit/query', { ...q, action: 'tool.result' })).entries,
+  ].filter((e) => e.resource === tool);
+  const at = new Map<string, { decided?: number; done?: number }>();
+  for (const e of entries) {
+    const id = String((e.payload as { callId?: unknown } | undefined)?.callId ?? '');
+    const row = at.get(id) ?? {};
+    if (e.action === 'tool.decision') row.decided = e.time;
+    else row.done = e.time;
+    at.set(id, row);
+  }
+  return [...at.values()].flatMap((r) => (r.decided !== undefined && r.done !== undefined ? [r.done - r.decided] : []));
+}
+
 async function main(): Promise<void> {
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('node scripts/build.mjs first');
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-mcp-'));
   const text = 'x'.repeat(63) + '\n';
   fs.writeFileSync(path.join(ws, 'a.txt'), text.repeat(64)); // 4 KiB, 64 lines
+  fs.chmodSync(ws, 0o755);
   const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'albm-'));
+  // A person's configuration of its own (config.yaml with policies.dir, servers.json): this process's kernel and the
+  // spawned `airlock mcp serve` read the same one, so the CLI joins this kernel instead of replacing it.
+  const configHome = fs.mkdtempSync(path.join(os.tmpdir(), 'albm-config-'));
+  fs.chmodSync(configHome, 0o755);
+  const { entry } = personConfig(configHome);
+  process.env.XDG_CONFIG_HOME = configHome;
+  delete process.env.AIRLOCK_CONFIG_FILE;
   const env = { ...process.env, AIRLOCK_STATE_ROOT: stateRoot };
-  // The kernel first, so `airlock mcp serve` joins it: the kernel-socket figures below are taken on the same kernel.
   const sup = await KernelSupervisor.start({ workspace: ws, stateRoot, runtime: 'docker' });
   const kernel = await sup.ready();
   await settled(kernel);
+  // `airlock mcp serve` sends the person's servers (and the plugins found) before its session opens, as before a task.
   const airlock = await connect('bench', [cli, 'mcp', 'serve', '--workspace', ws, '--mode', 'explore'], env);
-  const direct = await connect('bench', ['-e', DIRECT_SERVER, ws], env);
-  const read = (c: Client) => async () => {
-    const r = (await c.callTool({ name: 'fs_read', arguments: { path: 'a.txt' } })) as CallToolResult;
-    if (r.isError) throw new Error(JSON.stringify(r.content));
-  };
+  const bench = (await kernel.request('mcp/list', {})).servers.find((x) => x.name === SERVER);
+  if (bench?.state !== 'ready' || !bench.sandbox) throw new Error(`MCP server ${SERVER} not ready: ${JSON.stringify(bench)}`);
+  const direct = await connect('bench', [entry, ws], env);
+  const inSandbox = await sandboxClient(bench.sandbox);
   const { session } = await kernel.request('external/open', { client: 'bench', mode: 'explore', approvals: false });
-  const rpcRead = async () => {
-    const r = await kernel.request('external/call', { session, tool: 'fs.read', arguments: { path: 'a.txt' } });
+  await settled(kernel); // the plugins' and the session's sandboxes, the pools refilled
+  const remote = `mcp_${SERVER}_read_file`;
+  const kernelName = `mcp.${SERVER}.read_file`;
+  const expected = fs.readFileSync(path.join(ws, 'a.txt'), 'utf8');
+  // The MCP server's answer is the file as it is; Airlock's native read numbers its lines.
+  const call = (c: Client, name: string, exact = true) => async () => {
+    const r = (await c.callTool({ name, arguments: { path: 'a.txt' } })) as CallToolResult;
+    if (r.isError || (exact && (r.content[0] as { text?: string }).text !== expected)) {
+      throw new Error(`${name}: ${JSON.stringify(r.content).slice(0, 500)}`);
+    }
+  };
+  const rpc = (tool: string) => async () => {
+    const r = await kernel.request('external/call', { session, tool, arguments: { path: 'a.txt' } });
     if (r.type !== 'result' || !r.result.ok) throw new Error(JSON.stringify(r));
   };
   const ping = async () => {
     await kernel.request('kernel/ping', {});
   };
-  const [through, plain, rpc, pinged] = await sampleRounds(N, WARMUP, read(airlock), read(direct), rpcRead, ping);
-  await Promise.all([airlock.close(), direct.close()]);
+  const [through, plain, sandboxed, rpcMcp, native, rpcNative, pinged] = await sampleRounds(
+    N,
+    WARMUP,
+    call(airlock, remote),
+    call(direct, 'read_file'),
+    call(inSandbox, 'read_file'),
+    rpc(kernelName),
+    call(airlock, 'fs_read', false),
+    rpc('fs.read'),
+    ping,
+  );
+  const spans = await kernelSpans(kernel, session, kernelName);
+  await Promise.all([airlock.close(), direct.close(), inSandbox.close()]);
   await kernel.request('external/close', { session }).catch(() => undefined);
   sup.dispose();
   const docker = new Docker();
@@ -185,10 +224,13 @@ async function main(): Promise<void> {
     work,
     goal,
   });
+  const p50 = (xs: number[]) => percentile(xs, 50);
   const metrics: Figures = {
     mcp_call_p50_ms: fig(
-      percentile(through, 50),
-      'MCP tools/call fs_read of a 4 KiB file through airlock mcp serve (kernel pipeline, audit)',
+      p50(through),
+      `MCP tools/call ${remote} (read a 4 KiB file) through airlock mcp serve: a third-party SDK server sandboxed as a ` +
+        `person's MCP server, the call through the kernel's router (policy tool.call on mcp:${SERVER}/read_file, durable ` +
+        'decision record, engine exec stream into its sandbox, sanitiser, result record)',
       '<= 1.3x mcp_direct_p50_ms and <= 2 ms added',
     ),
     plugin_cold_ready_ms: pfig(
@@ -199,14 +241,24 @@ async function main(): Promise<void> {
     plugin_warm_ready_ms: pfig(plugin.warm, 'plugins/configure of the same plugin while it is ready (no restart)', '<= 10 ms'),
   };
   const baselines: Figures = {
-    mcp_direct_p50_ms: fig(percentile(plain, 50), 'the same tools/call against a minimal SDK stdio server on the host'),
-  };
-  const inProc = (samples: number[], work: string) => ({ ...fig(percentile(samples, 50), work), model: 'in-process' as const });
-  const reference: Figures = {
-    mcp_kernel_rpc_p50_ms: inProc(
-      rpc,
-      'the same read as external/call on the kernel socket from this process (kernel pipeline and audit, no mcp serve hop)',
+    mcp_direct_p50_ms: fig(
+      p50(plain),
+      'the same tools/call (same server file, tool and arguments) against that server spawned directly on the host over stdio',
     ),
+  };
+  const inProc = (samples: number[], work: string) => ({ ...fig(p50(samples), work), model: 'in-process' as const });
+  const reference: Figures = {
+    mcp_sandbox_stdio_p50_ms: fig(
+      p50(sandboxed),
+      'the same tools/call against a second process of the server in its sandbox, over an engine exec stream from this ' +
+        'process (the kernel transport, no Airlock pipeline)',
+    ),
+    mcp_kernel_rpc_p50_ms: inProc(
+      rpcMcp,
+      `the same call as external/call ${kernelName} on the kernel socket from this process (router, audit, sandbox; no mcp serve hop)`,
+    ),
+    mcp_native_read_p50_ms: fig(p50(native), "MCP tools/call fs_read of the same file through airlock mcp serve (Airlock's native read)"),
+    mcp_native_rpc_p50_ms: inProc(rpcNative, 'fs.read of the same file as external/call on the kernel socket from this process'),
     kernel_ping_p50_ms: inProc(pinged, 'kernel/ping on the kernel socket from this process (socket and RPC framing only)'),
   };
   const ms = (v: number) => `${v.toFixed(2)} ms`;
@@ -218,12 +270,15 @@ async function main(): Promise<void> {
     reference,
     ratios: [['mcp_call vs direct', 'mcp_call_p50_ms', 'mcp_direct_p50_ms']],
     notes: [
-      `added p50: ${(percentile(through, 50) - percentile(plain, 50)).toFixed(2)} ms`,
-      `by hop (wall-clock p50 differences, same rounds): socket + RPC ${ms(percentile(pinged, 50))}; in the kernel (the pipeline, the ` +
-        `durable decision record on the audit writer thread, and the wake-ups between them) ` +
-        `${ms(percentile(rpc, 50) - percentile(pinged, 50))}; ` +
-        `the mcp serve process and its stdio ${ms(percentile(through, 50) - percentile(rpc, 50))}`,
-      'Airlock direction of MCP (airlock mcp serve); MCP servers sandboxed as plugins are not measured here',
+      `added p50: ${(p50(through) - p50(plain)).toFixed(2)} ms (sandboxed server through Airlock vs the same server on the host)`,
+      `by hop (wall-clock p50 differences, same rounds): the sandbox's engine exec stream ${ms(p50(sandboxed) - p50(plain))} ` +
+        `over the host's stdio; socket + RPC ${ms(p50(pinged))}; the kernel's router, audit and its own hop into the ` +
+        `sandbox ${ms(p50(rpcMcp) - p50(pinged) - p50(sandboxed))} beyond the bare exec stream; the mcp serve process and ` +
+        `its stdio ${ms(p50(through) - p50(rpcMcp))}`,
+      `in the kernel, from its trail (ms timestamps, ${spans.length} calls of the external/call session): decision ` +
+        `recorded -> result recorded p50 ${p50(spans)} ms, p90 ${percentile(spans, 90)} ms (the call into the sandbox, ` +
+        'the sanitiser and the result record)',
+      `Airlock's native read through mcp serve: ${ms(p50(native))} (kernel socket ${ms(p50(rpcNative))})`,
       `plugin cold ready p90: ${percentile(plugin.cold, 90).toFixed(0)} ms`,
       `plugin cold start by stage (p50 of ${plugin.stages.length} starts, from the audit trail's ms timestamps): transitions recorded ` +
         `${stage(plugin.stages, 'recordedMs')} ms; its sandbox created ${stage(plugin.stages, 'sandboxMs')} ms; its process to ready ` +
@@ -231,6 +286,7 @@ async function main(): Promise<void> {
     ],
   });
   fs.rmSync(ws, { recursive: true, force: true });
+  fs.rmSync(configHome, { recursive: true, force: true });
 }
 
 main().catch((e) => {

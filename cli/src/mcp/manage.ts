@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AirlockError } from '../../../protocol/src/errors';
-import { McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
+import { McpHeaderName, McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
+import { headerRefs } from '../../../core/src/mcp/header-template';
 import { loadManaged, managedRefusal } from '../../../core/src/config/managed';
 import { contentHash } from '../../../core/src/mcp/content-hash';
 import type { CliIO } from '../command';
@@ -20,7 +21,7 @@ export const MANAGE_USAGE = `airlock mcp list [--workspace DIR]
   their state there: ready with their tools, or failed with the reason.
 airlock mcp add NAME --npm PACKAGE[@VERSION] [--secret VAR]... [--timeout SECONDS] [--port N [--path P]] [-- ARGS...]
 airlock mcp add NAME --command CMD [--secret VAR]... [--port N [--path P]] [-- ARGS...]
-airlock mcp add NAME --url URL [--timeout SECONDS]
+airlock mcp add NAME --url URL [--sse] [--header 'NAME: VALUE']... [--secret VAR]... [--ca FILE] [--timeout SECONDS]
   --npm      npm install on this machine (--ignore-scripts) into your config folder; pinned by its content hash and
              mounted read-only into the server's sandbox. --command: a program already in the sandbox image (node).
   --secret   a variable the server needs: taken from your environment, else your OS keychain (asked for now when it is
@@ -29,9 +30,14 @@ airlock mcp add NAME --url URL [--timeout SECONDS]
              has no network; the kernel reaches it through a relay in the sandbox
   --url      a remote streamable-HTTP server: reached only through the egress proxy, judged as plugin:mcp:NAME (add a
              net.connect rule for its host to your policy); TLS is the kernel's own, end to end
+  --sse      the remote server speaks the older HTTP+SSE transport instead of streamable HTTP
+  --header   a request header of the remote server (https only); \${VAR} in its value is the --secret VAR, put in
+             by the kernel, in memory: 'Authorization: Bearer \${GITHUB_TOKEN}' --secret GITHUB_TOKEN
+  --ca       a PEM file of CAs its certificate may chain to (default: NODE_EXTRA_CA_CERTS, then the system's)
 airlock mcp add --from FILE
-  Imports the stdio and streamable-HTTP (type http, url) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\`
-  entries become npm installs; env values are not copied, their names become --secret variables).
+  Imports the stdio and remote (url: http or sse) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries
+  become npm installs; env values are not copied, their names become --secret variables; \${input:ID} and
+  \${env:VAR} in headers become secrets, asked for now when a terminal is attached).
 airlock mcp remove NAME`;
 
 const usage = (m: string) => new AirlockError('CLI_USAGE', m, MANAGE_USAGE);
@@ -90,6 +96,9 @@ async function add(args: string[], io: CliIO): Promise<number> {
       timeout: { type: 'string' },
       port: { type: 'string' },
       path: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      sse: { type: 'boolean' },
+      ca: { type: 'string' },
     },
   });
   const servers = readServers(io.env);
@@ -106,8 +115,11 @@ async function add(args: string[], io: CliIO): Promise<number> {
       servers[e.name] = e.npm
         ? await installed(io, e.name, e.npm, e.args, base)
         : e.url
-          ? { url: e.url, args: [], ...base }
+          ? { url: e.url, args: [], ...base, transport: e.transport, headers: e.headers }
           : { command: e.command, args: e.args, ...base };
+      for (const [h, v] of Object.entries(e.replaced ?? {}))
+        io.err(`airlock: ${e.name}: the value of header ${h} was not copied; it is now the secret ${v}`);
+      if (e.headers) await askSecrets(io, e.name, e.env);
       io.out(
         `added ${e.name}${
           e.npm
@@ -127,6 +139,7 @@ async function add(args: string[], io: CliIO): Promise<number> {
   if ([values.npm, values.command, values.url].filter(Boolean).length !== 1)
     throw usage('give exactly one of --npm PACKAGE, --command CMD or --url URL');
   if (values.url && (values.port || extra.length)) throw usage('a remote server (--url) takes no --port and no ARGS');
+  if (!values.url && (values.header || values.sse || values.ca)) throw usage('--header, --sse and --ca are for a remote server (--url)');
   const url = values.url === undefined ? undefined : McpServerConfig.shape.url.safeParse(values.url);
   if (url && (!url.success || !url.data)) throw usage('--url is an http(s) URL without user:password@');
   const why = managedRefusal(managed, 'mcp.servers', [name]);
@@ -135,19 +148,51 @@ async function add(args: string[], io: CliIO): Promise<number> {
   const timeout = values.timeout === undefined ? undefined : Math.round(Number(values.timeout) * 1000);
   if (timeout !== undefined && !(timeout > 0 && timeout <= 600_000)) throw usage('--timeout is 1 to 600 seconds');
   const http = httpOption(values.port, values.path);
-  const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}), ...(http ? { http } : {}) };
+  const remote = url?.data ? remoteOptions(url.data, values.header ?? [], secrets, values.sse, values.ca, io.cwd) : {};
+  const base = { secrets, ...(timeout ? { callTimeoutMs: timeout } : {}), ...(http ? { http } : {}), ...remote };
   servers[name] = values.npm
     ? await installed(io, name, values.npm, extra, base)
     : url?.data
       ? { url: url.data, args: [], ...base }
       : { command: values.command!, args: extra, ...base };
+  await askSecrets(io, name, secrets);
+  writeServers(io.env, servers);
+  io.out(`added ${name}${servers[name].npm ? ` (sha256 ${servers[name].npm!.sha256.slice(0, 12)}…)` : ''}; \`airlock mcp list\` starts it`);
+  return 0;
+}
+
+/** Each secret not in the environment is asked for on the terminal and kept in the OS keychain (never in a file). */
+async function askSecrets(io: CliIO, name: string, secrets: string[]): Promise<void> {
   for (const v of secrets) {
     if (io.env[v] || !process.stdin.isTTY) continue;
     await osKeychain().set(secretAccount(name, v), await readSecret(io, `${v} for MCP server ${name}: `, MANAGE_USAGE));
   }
-  writeServers(io.env, servers);
-  io.out(`added ${name}${servers[name].npm ? ` (sha256 ${servers[name].npm!.sha256.slice(0, 12)}…)` : ''}; \`airlock mcp list\` starts it`);
-  return 0;
+}
+
+/** `--header 'Name: value'` (its `${VAR}` must be a --secret), `--sse`, `--ca FILE`. */
+function remoteOptions(
+  url: string,
+  headers: string[],
+  secrets: string[],
+  sse: boolean | undefined,
+  ca: string | undefined,
+  cwd: string,
+): Partial<StoredServer> {
+  const parsed: Record<string, string> = {};
+  for (const h of headers) {
+    const i = h.indexOf(':');
+    const name = h.slice(0, i).trim();
+    if (i < 1 || !McpHeaderName.safeParse(name).success) throw usage(`--header ${JSON.stringify(h)} is not 'Name: value'`);
+    parsed[name] = h.slice(i + 1).trim();
+    const unset = headerRefs(parsed[name]).filter((r) => !secrets.includes(r));
+    if (unset.length) throw usage(`--header ${name} uses ${unset.map((r) => `\${${r}}`).join(', ')}: add --secret ${unset[0]}`);
+  }
+  if (headers.length && !url.startsWith('https://')) throw usage('--header needs an https URL: a token is never sent in clear');
+  return {
+    ...(headers.length ? { headers: parsed } : {}),
+    ...(sse ? { transport: 'sse' as const } : {}),
+    ...(ca ? { ca: path.resolve(cwd, ca) } : {}),
+  };
 }
 
 /** `--port N [--path /mcp]`: a streamable-HTTP server listening on that port inside its sandbox. */

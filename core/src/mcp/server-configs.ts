@@ -1,7 +1,10 @@
 // The person's MCP servers as the kernel takes them (`mcp/configure`), shared by the CLI and VS Code: managed settings'
 // allow-list applied, each secret looked up now (environment, then the keychain when one is given) and passed in
 // memory; a server missing a secret, or not allowed, is left out with the reason.
+import * as fs from 'node:fs';
+import { AirlockError } from '../../../protocol/src/errors';
 import type { McpServerConfig } from '../../../protocol/src/methods/mcp';
+import { headerRefs, missingHeaderSecret } from './header-template';
 import { type Managed, managedRefusal } from '../config/managed';
 import type { StoredServer } from './servers-file';
 
@@ -34,8 +37,22 @@ export async function serverConfigs(
       if (value) values[v] = value;
       else missing.push(v);
     }
+    const header = Object.entries(s.headers ?? {}).find(([, t]) => headerRefs(t).some((r) => missing.includes(r)));
+    if (header) {
+      const e = missingHeaderSecret(name, header[0], headerRefs(header[1]).filter((r) => missing.includes(r)));
+      warn(`airlock: MCP server ${name} not started: ${e.code}: ${e.message} (${e.hint})`);
+      continue;
+    }
     if (missing.length) {
       warn(`airlock: MCP server ${name} not started: set ${missing.join(', ')} (environment or \`airlock mcp add ${name} … --secret\`)`);
+      continue;
+    }
+    let ca: string | undefined;
+    try {
+      ca = remoteCa(name, s, env, warn);
+    } catch (e) {
+      const a = AirlockError.from(e);
+      warn(`airlock: MCP server ${name} not started: ${a.code}: ${a.message}${a.hint ? ` (${a.hint})` : ''}`);
       continue;
     }
     out.push({
@@ -47,7 +64,47 @@ export async function serverConfigs(
       callTimeoutMs: s.callTimeoutMs ?? 60_000,
       ...(s.npm ? { package: { hostDir: s.npm.dir, sha256: s.npm.sha256 } } : {}),
       ...(s.http ? { http: s.http } : {}),
+      ...(s.transport ? { transport: s.transport } : {}),
+      ...(s.headers && Object.keys(s.headers).length ? { headers: s.headers } : {}),
+      ...(ca !== undefined ? { ca } : {}),
     });
   }
   return out;
+}
+
+/** Largest CA bundle sent with a server (the kernel's limit). */
+const MAX_CA_BYTES = 1024 * 1024;
+
+/**
+ * The CAs a remote https server may chain to besides the system's: its own `--ca` file, else the PEM file Node itself
+ * would add here (NODE_EXTRA_CA_CERTS: what the person's other MCP clients trust). Read now, sent in memory.
+ */
+function remoteCa(name: string, s: StoredServer, env: NodeJS.ProcessEnv, warn: (line: string) => void): string | undefined {
+  if (!s.url?.startsWith('https://')) return undefined;
+  const file = s.ca ?? env.NODE_EXTRA_CA_CERTS;
+  if (!file) return undefined;
+  let pem: Buffer;
+  try {
+    pem = fs.readFileSync(file);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    // As Node does with it: an unreadable NODE_EXTRA_CA_CERTS is said and the system's CAs alone are used.
+    if (!s.ca) {
+      warn(`airlock: MCP server ${name}: NODE_EXTRA_CA_CERTS=${file} cannot be read (${why}); only the system's CAs are trusted`);
+      return undefined;
+    }
+    throw new AirlockError(
+      'MCP_CA_UNREADABLE',
+      `the CA file ${file} cannot be read (${why})`,
+      'add the server again with a readable --ca FILE',
+    );
+  }
+  if (pem.length > MAX_CA_BYTES || !pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new AirlockError(
+      'MCP_CA_INVALID',
+      `the CA file ${file} is not a PEM file of certificates up to ${MAX_CA_BYTES} bytes`,
+      `give the CA certificates of ${name}'s server as PEM`,
+    );
+  }
+  return pem.toString('utf8');
 }

@@ -3,7 +3,9 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { AirlockError } from '../../../protocol/src/errors';
-import { McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
+import { McpHeaderName, McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
+import { headersRefs } from './header-template';
+import { importHeaders } from './import-headers';
 import { userConfigFile } from '../config/resolve';
 import { readPrivateJson, writePrivateJson } from '../private-json';
 
@@ -23,11 +25,18 @@ export const StoredServer = z
     callTimeoutMs: z.number().int().positive().max(600_000).optional(),
     /** A streamable-HTTP server: the port (and path) it listens on inside its sandbox (`--port`, `--path`). */
     http: McpServerConfig.shape.http,
+    /** A remote server's protocol: streamable HTTP (default) or the older SSE transport (`--sse`, `type: "sse"`). */
+    transport: McpServerConfig.shape.transport,
+    /** A remote server's request headers as templates: `${NAME}` is one of `secrets`, never a value (`--header`). */
+    headers: z.record(McpHeaderName, z.string().max(8192)).optional(),
+    /** A PEM file of CAs a remote https server's certificate may chain to (`--ca`); read each time servers are sent. */
+    ca: z.string().startsWith('/').optional(),
     /** Where an imported server came from (`.vscode/mcp.json`, `.mcp.json`). */
     from: z.string().optional(),
   })
   .strict()
-  .refine((v) => !!v.command !== !!v.url, 'a server has a command or a url');
+  .refine((v) => !!v.command !== !!v.url, 'a server has a command or a url')
+  .refine((v) => headersRefs(v.headers).every((r) => v.secrets.includes(r)), 'every ${NAME} in a header is one of its secrets');
 export type StoredServer = z.infer<typeof StoredServer>;
 const ServersFile = z.object({ servers: z.record(McpServerName, StoredServer).default({}) }).strict();
 
@@ -59,13 +68,18 @@ export interface Imported {
   env: string[];
   npm?: string;
   url?: string;
+  transport?: 'http' | 'sse';
+  /** Header templates (`${NAME}` for each secret; the names are in `env`). */
+  headers?: Record<string, string>;
+  /** Literal credentials not copied: header → the secret that now holds its value. */
+  replaced?: Record<string, string>;
   skipped?: string;
 }
 
 /**
  * Reads `.vscode/mcp.json` (`servers`) or `.mcp.json` / Claude and Cursor style (`mcpServers`). Stdio entries and
- * streamable-HTTP ones (`type: http`, a `url`: remote servers) are taken; SSE ones and HTTP ones with headers are
- * reported as skipped. `npx [-y] PACKAGE ARGS` becomes an npm install of PACKAGE (run in
+ * remote ones (a `url`: `type` http, streamable-http or sse; without a type, sse when the path ends in /sse) are taken,
+ * their headers as templates (import-headers.ts). `npx [-y] PACKAGE ARGS` becomes an npm install of PACKAGE (run in
  * the sandbox, not fetched at each start); env values are never copied, only their names (secrets to supply).
  */
 export function parseClientConfig(text: string, source: string): Imported[] {
@@ -93,31 +107,37 @@ export function parseClientConfig(text: string, source: string): Imported[] {
       .replace(/^[^a-z0-9]+/, '')
       .slice(0, 32);
     const env = Object.keys((e?.env ?? {}) as Record<string, unknown>).filter((k) => EnvName.safeParse(k).success);
-    const type = typeof e?.type === 'string' ? e.type : e?.url ? 'http' : 'stdio';
+    const untyped = typeof e?.url === 'string' && /\/sse\/?$/.test(e.url.split('?')[0]) ? 'sse' : 'http';
+    const type = typeof e?.type === 'string' ? e.type : e?.url ? untyped : 'stdio';
     if (!McpServerName.safeParse(name).success) {
       out.push({ name: rawName, command: '', args: [], env, skipped: 'its name cannot be used' });
       continue;
     }
-    if (type === 'http' && typeof e?.url === 'string') {
-      // A remote streamable-HTTP server: reached through the egress proxy under its own allowlist (docs/mcp.md).
+    if ((type === 'http' || type === 'streamable-http' || type === 'sse') && typeof e?.url === 'string') {
+      // A remote server: reached through the egress proxy under its own allowlist (docs/mcp.md).
       const url = McpServerConfig.shape.url.safeParse(e.url);
       if (!url.success || !url.data) {
         out.push({ name, command: '', args: [], env, skipped: `its url is not an http(s) URL without credentials` });
         continue;
       }
-      const headers = Object.keys((e?.headers ?? {}) as Record<string, unknown>);
+      const h = importHeaders(e.headers, o.servers !== undefined);
+      const https = url.data.startsWith('https://');
+      const skipped = h.skipped ?? (Object.keys(h.headers).length && !https ? 'it sends headers over plain http' : undefined);
       out.push({
         name,
         command: '',
         url: url.data,
         args: [],
-        env,
-        ...(headers.length ? { skipped: `it sends headers (${headers.join(', ')}), which are not supported yet` } : {}),
+        env: [...new Set([...env, ...h.secrets])],
+        ...(type === 'sse' ? { transport: 'sse' as const } : {}),
+        ...(Object.keys(h.headers).length ? { headers: h.headers } : {}),
+        ...(Object.keys(h.replaced).length ? { replaced: h.replaced } : {}),
+        ...(skipped ? { skipped } : {}),
       });
       continue;
     }
     if (type !== 'stdio' || typeof e?.command !== 'string') {
-      out.push({ name, command: '', args: [], env, skipped: `${type} servers are not supported (stdio and streamable http only)` });
+      out.push({ name, command: '', args: [], env, skipped: `${type} servers are not supported (stdio, http and sse only)` });
       continue;
     }
     const args = Array.isArray(e.args) ? e.args.map(String) : [];

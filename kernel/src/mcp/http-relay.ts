@@ -2,7 +2,7 @@
 // engine exec of a tiny relay in the sandbox (stdin/stdout ⇄ 127.0.0.1:<port> there), and the SDK's
 // StreamableHTTPClientTransport gets a `fetch` that speaks HTTP/1.1 over that stream. Responses are size-capped.
 import * as http from 'node:http';
-import { Duplex, Readable } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 /** Runs in the sandbox (`node -e RELAY PORT`): one TCP connection to the server, piped both ways, exit when it closes. */
@@ -15,7 +15,10 @@ s.on('close', () => process.exit(0));`;
 export const PROBE_SOURCE = String.raw`const s = require('net').connect(Number(process.argv[1]), '127.0.0.1');
 s.on('connect', () => { s.destroy(); process.exit(0); }); s.on('error', () => process.exit(1));`;
 
-/** At most this much of one response is read (an SSE stream counts as one response); past it the stream errors. */
+/**
+ * At most this much of one response is read; past it the stream errors. An event stream is capped per event instead (a
+ * legacy SSE session carries every answer on one long-lived response; one event is one message).
+ */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** A fetch whose every request opens a new relayed connection (`connect`), HTTP/1.1, `connection: close`. */
@@ -45,25 +48,53 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
         },
         (res) => {
           let seen = 0;
-          const capped = new Readable({
-            read() {
-              res.resume();
-            },
-          });
-          res.on('data', (c: Buffer) => {
-            seen += c.length;
-            if (seen > maxBytes) {
-              capped.destroy(new Error(`the MCP server's response exceeded ${maxBytes} bytes`));
-              res.destroy();
-              return;
-            }
-            if (!capped.push(c)) res.pause();
-          });
-          res.on('end', () => capped.push(null));
-          res.on('error', (e) => capped.destroy(e));
-          capped.on('close', () => {
+          const events = /^text\/event-stream/i.test(String(res.headers['content-type'] ?? ''));
+          let tail = '';
+          // A web stream of our own rather than Readable.toWeb: that adapter enqueues chunks still flowing after the
+          // reader cancelled (the SDK cancels an SSE stream when it closes), an uncaught ERR_INVALID_STATE.
+          let done = false;
+          const end = () => {
+            done = true;
             res.destroy();
             stream.destroy();
+          };
+          const body = new ReadableStream<Uint8Array>({
+            start(controller) {
+              res.on('data', (c: Buffer) => {
+                if (done) return;
+                if (events) {
+                  // Bytes since the last blank line (an event's end), across chunk boundaries.
+                  const t = tail + c.toString('latin1');
+                  const ends = ['\n\n', '\r\r', '\r\n\r\n'].map((b) => (t.lastIndexOf(b) < 0 ? -1 : t.lastIndexOf(b) + b.length));
+                  const last = Math.max(...ends);
+                  seen = last < 0 ? seen + c.length : t.length - last;
+                  tail = t.slice(-3);
+                } else seen += c.length;
+                if (seen > maxBytes) {
+                  end();
+                  controller.error(new Error(`the MCP server's response exceeded ${maxBytes} bytes`));
+                  return;
+                }
+                controller.enqueue(new Uint8Array(c.buffer, c.byteOffset, c.length));
+                if ((controller.desiredSize ?? 1) <= 0) res.pause();
+              });
+              res.on('end', () => {
+                if (done) return;
+                end();
+                controller.close();
+              });
+              res.on('error', (e) => {
+                if (done) return;
+                end();
+                controller.error(e);
+              });
+            },
+            pull() {
+              res.resume();
+            },
+            cancel() {
+              end();
+            },
           });
           const out = new Headers();
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -71,7 +102,7 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
           // Bodies are not allowed on these statuses (Response refuses one).
           const nobody = status === 204 || status === 205 || status === 304 || init?.method === 'HEAD';
           if (nobody) res.resume();
-          const web = nobody ? null : (Readable.toWeb(capped) as ReadableStream<Uint8Array>);
+          const web = nobody ? null : body;
           resolve(new Response(web, { status, statusText: res.statusMessage, headers: out }));
         },
       );

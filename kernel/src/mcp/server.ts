@@ -5,8 +5,6 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Duplex } from 'node:stream';
-import * as tls from 'node:tls';
 import { AirlockError, isAbortError } from '../../../protocol/src/errors';
 import type { McpServerConfig, McpServerState } from '../../../protocol/src/methods/mcp';
 import { CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
@@ -15,8 +13,8 @@ import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream
 import { hashRefusal, identityFailure, verifiedNodeArgs } from './identity';
 import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
 import { SandboxStdioTransport } from './transport';
-import { adopt, firstLine, PROBE_SOURCE, RELAY_SOURCE, relayFetch, TUNNEL_SOURCE } from './http-relay';
-import { FORWARDER_PORT } from '../egress/sandbox';
+import { PROBE_SOURCE, RELAY_SOURCE, relayFetch } from './http-relay';
+import { remoteRecord, remoteTransport } from './remote';
 
 export const MCP_TEMPLATE = 'mcp-server';
 /** Where an installed package is mounted in the server's sandbox (read-only). */
@@ -47,6 +45,8 @@ export class McpServerRun implements McpCaller {
   private dying?: Promise<void>;
   /** The pinned hash when the server's own node process checks its package before loading it (identity.ts). */
   private checkedInProcess?: string;
+  /** A remote server's refusal (tunnel, TLS, 401/403): the reason a start or call failed, clearer than the SDK's. */
+  private refused?: AirlockError;
   /** Serialises calls: one stdio server answers in any order, but its state must not be judged mid-call by another. */
   readonly started: Promise<void>;
 
@@ -59,7 +59,7 @@ export class McpServerRun implements McpCaller {
   ) {
     this.started = this.start().catch(async (err) => {
       // A server that ended before it answered may have been stopped by its package check: that is the reason.
-      const why = (await this.identityError()) ?? AirlockError.from(err, 'MCP_SERVER_START_FAILED');
+      const why = (await this.identityError()) ?? this.refused ?? AirlockError.from(err, 'MCP_SERVER_START_FAILED');
       await this.fail(why.message);
     });
   }
@@ -98,7 +98,7 @@ export class McpServerRun implements McpCaller {
       args: c.args,
       env: Object.keys(c.env).sort(),
       package: c.package ?? null,
-      transport: c.url ? { type: 'remote', url: c.url } : c.http ? { type: 'http', ...c.http } : { type: 'stdio' },
+      transport: c.url ? remoteRecord(c) : c.http ? { type: 'http', ...c.http } : { type: 'stdio' },
     });
     const sb = await this.sandboxes.create({
       template: this.template,
@@ -115,7 +115,7 @@ export class McpServerRun implements McpCaller {
     const args = verified ?? c.args;
     const t = this.sandboxes.templates.get(this.template)!;
     let transport: Transport;
-    if (c.url) transport = await this.remoteTransport(sb.containerId!, t.user, new URL(c.url));
+    if (c.url) transport = await this.remoteTransport(sb.containerId!, t.user);
     else {
       this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...args], {
         user: t.user,
@@ -181,10 +181,9 @@ export class McpServerRun implements McpCaller {
 
   /**
    * A remote server: nothing of it runs here. Each connection is a CONNECT tunnel opened by a relay in this server's
-   * sandbox through the egress proxy (judged as `plugin:mcp:<server>`, recorded as any connection); TLS is the
-   * kernel's own, end to end, so the sandbox sees ciphertext only.
+   * sandbox through the egress proxy (remote.ts); TLS and the headers are the kernel's, so the sandbox sees ciphertext.
    */
-  private async remoteTransport(containerId: string, user: string | undefined, url: URL): Promise<Transport> {
+  private async remoteTransport(containerId: string, user: string | undefined): Promise<Transport> {
     // Through the exec agent first: it runs the forwarder to the proxy socket on the sandbox's loopback. (Not a probe of
     // the port: that would be a connection the proxy records as refused.)
     const up = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', ''], timeoutMs: 10_000 });
@@ -194,24 +193,12 @@ export class McpServerRun implements McpCaller {
         `MCP server ${this.name}: its relay sandbox does not run (${up.stderr.slice(-300)})`,
       );
     const docker = engineAt(this.sandboxes.runtime.socketPath);
-    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    const connect = async (): Promise<Duplex> => {
-      const p = await engineExecStream(docker, containerId, ['node', '-e', TUNNEL_SOURCE, String(FORWARDER_PORT), url.hostname, port], {
-        user,
-      });
-      if ((await firstLine(p.stdio)) !== 'OK') {
-        p.stdio.destroy();
-        await new Promise((res) => setTimeout(res, 50)); // the relay's stderr follows its stdout's end
-        throw new AirlockError(
-          'MCP_REMOTE_REFUSED',
-          `MCP server ${this.name}: ${url.hostname}:${port} was not reached: ${p.stderrTail().trim().slice(0, 500) || 'the tunnel closed'}`,
-          `a remote server is reached only through the egress proxy: a rule allowing net.connect on ${url.hostname}:${port} for subject plugin:mcp:${this.name}`,
-        );
-      }
-      const tunnel = adopt(p.stdio);
-      return url.protocol === 'https:' ? tls.connect({ socket: tunnel, servername: url.hostname, ALPNProtocols: ['http/1.1'] }) : tunnel;
-    };
-    return new StreamableHTTPClientTransport(url, { fetch: relayFetch(connect) });
+    return remoteTransport(this.config, {
+      exec: (argv) => engineExecStream(docker, containerId, argv, { user }),
+      refused: (e) => {
+        this.refused ??= e;
+      },
+    });
   }
 
   /** What runs is what was pinned: the package folder is hashed inside the sandbox, over the mount the server reads. */
@@ -289,6 +276,8 @@ export class McpServerRun implements McpCaller {
   private async fail(reason: string): Promise<void> {
     if (this.st === 'failed' || this.st === 'stopped') return;
     this.st = 'failed';
+    // A server's stderr or an error text may carry the values it was given: never recorded or shown.
+    for (const v of Object.values(this.config.env)) if (v.length >= 4) reason = reason.split(v).join('[REDACTED]');
     this.why = reason;
     await this.record('mcp.server.failed', this.name, { sandbox: this.sandbox ?? null, reason }).catch(() => undefined);
     await this.teardown(reason);

@@ -1,10 +1,24 @@
-// MCP servers as plugins: the host tells the kernel which stdio or streamable-HTTP MCP servers to run (each in its own sandbox) and reads their state.
+// MCP servers as plugins: the host tells the kernel which stdio, streamable-HTTP or remote MCP servers to run (each in
+// its own sandbox) and reads their state.
 import { z } from 'zod';
 
 /** A server's name: part of its tools' names (`mcp.<server>.<tool>`), its policy resources and its sandbox's subject. */
 export const McpServerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ and -, at most 32');
 /** Variables a server gets (values may be secrets from the host's keychain: kept in the kernel's memory only). */
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
+
+const TRANSPORT_HEADERS = new Set(
+  ['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'keep-alive']
+    .concat(['proxy-connection', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']),
+);
+/**
+ * A request header a remote server is sent (RFC 9110 token). Headers the transport owns (framing, the MCP session and
+ * protocol version, content negotiation) cannot be set.
+ */
+export const McpHeaderName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'an HTTP header name')
+  .refine((h) => !TRANSPORT_HEADERS.has(h.toLowerCase()), 'a header the MCP transport sets itself');
 
 /**
  * One stdio server. `package`: an npm install on the host (`airlock mcp add --npm`), mounted read-only at
@@ -55,6 +69,18 @@ export const McpServerConfig = z
       .url()
       .refine((u) => /^https?:\/\//.test(u) && !/^https?:\/\/[^/]*@/.test(u), 'an http(s) URL without user:password@')
       .optional(),
+    /** A remote server's protocol: streamable HTTP (default) or the older HTTP+SSE transport (`type: "sse"`). */
+    transport: z.enum(['http', 'sse']).optional(),
+    /**
+     * Request headers of a remote server (an `Authorization` token), as templates: `${NAME}` is replaced in the kernel by
+     * `env[NAME]` (a secret from the host's keychain or environment, kept in memory). https URLs only; never recorded.
+     */
+    headers: z.record(McpHeaderName, z.string().max(8192)).optional(),
+    /** Extra CA certificates (PEM) a remote https server's certificate may chain to, besides the system's. */
+    ca: z
+      .string()
+      .max(1024 * 1024)
+      .optional(),
     /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
     callTimeoutMs: z
       .number()
@@ -65,7 +91,12 @@ export const McpServerConfig = z
   })
   .strict()
   .refine((c) => !!c.command !== !!c.url, 'a server has either a command (run in its sandbox) or a url (remote), not both')
-  .refine((c) => !c.url || (!c.http && !c.package && !c.args.length), 'a remote server (url) has no http port, package or args');
+  .refine((c) => !c.url || (!c.http && !c.package && !c.args.length), 'a remote server (url) has no http port, package or args')
+  .refine((c) => !!c.url || (!c.transport && !c.headers && c.ca === undefined), 'transport, headers and ca are for remote servers (url)')
+  .refine(
+    (c) => !c.url || !c.headers || !Object.keys(c.headers).length || c.url.startsWith('https://'),
+    'headers are sent over https only',
+  );
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
 export const McpServerStateName = z.enum(['starting', 'ready', 'failed', 'stopped']);

@@ -33,22 +33,64 @@ describe('airlock mcp add --from', () => {
     assert.ok(!JSON.stringify(r).includes('ghp_secret_value'), 'env values are never copied');
   });
 
-  it('takes streamable-HTTP entries as remote servers; SSE ones, ones with headers and bad URLs are skipped with why', () => {
+  it('takes remote entries (http, sse, untyped /sse); headers become secret templates, values are never copied', () => {
     const r = parseClientConfig(
-      JSON.stringify({
-        servers: {
-          sse: { type: 'sse', url: 'https://example.com/sse' },
-          authed: { type: 'http', url: 'https://example.com/mcp', headers: { Authorization: 'Bearer x' } },
-          creds: { type: 'http', url: 'https://user:pw@example.com/mcp' },
-          ftp: { type: 'http', url: 'ftp://example.com/mcp' },
-        },
-      }),
+      `{
+        "inputs": [{ "type": "promptString", "id": "gh-token", "password": true }],
+        "servers": {
+          "sse": { "type": "sse", "url": "https://example.com/sse" },
+          "authed": { "type": "http", "url": "https://example.com/mcp", "headers": { "Authorization": "Bearer \${input:gh-token}" } },
+          "envd": { "type": "http", "url": "https://example.com/mcp", "headers": { "X-Api-Key": "\${env:EXAMPLE_KEY}", "X-Org": "acme" } },
+          "literal": { "url": "https://example.com/v1/sse", "headers": { "Authorization": "Bearer sk-literal-value" } },
+          "folder": { "type": "http", "url": "https://example.com/mcp", "headers": { "X-Dir": "\${workspaceFolder}" } },
+          "clear": { "type": "http", "url": "http://example.com/mcp", "headers": { "Authorization": "Bearer \${input:t}" } },
+          "creds": { "type": "http", "url": "https://user:pw@example.com/mcp" },
+          "ftp": { "type": "http", "url": "ftp://example.com/mcp" },
+          "ws": { "type": "ws", "url": "wss://example.com/mcp" }
+        }
+      }`,
       '.vscode/mcp.json',
     );
-    assert.match(r.find((e) => e.name === 'sse')!.skipped!, /sse servers are not supported/);
-    assert.match(r.find((e) => e.name === 'authed')!.skipped!, /sends headers \(Authorization\)/);
-    assert.ok(!JSON.stringify(r).includes('Bearer x'), 'header values are never copied');
-    for (const n of ['creds', 'ftp']) assert.match(r.find((e) => e.name === n)!.skipped!, /not an http\(s\) URL without credentials/);
+    const get = (n: string) => r.find((e) => e.name === n)!;
+    assert.deepEqual(get('sse'), { name: 'sse', command: '', url: 'https://example.com/sse', args: [], env: [], transport: 'sse' });
+    assert.deepEqual(get('authed'), {
+      name: 'authed',
+      command: '',
+      url: 'https://example.com/mcp',
+      args: [],
+      env: ['gh_token'],
+      headers: { Authorization: 'Bearer \${gh_token}' },
+    });
+    assert.deepEqual(get('envd').headers, { 'X-Api-Key': '\${EXAMPLE_KEY}', 'X-Org': 'acme' });
+    assert.deepEqual(get('envd').env, ['EXAMPLE_KEY']);
+    const literal = get('literal');
+    assert.equal(literal.transport, 'sse', 'an untyped url ending in /sse is an SSE server');
+    assert.deepEqual(literal.headers, { Authorization: '\${AUTHORIZATION}' });
+    assert.deepEqual(literal.replaced, { Authorization: 'AUTHORIZATION' });
+    assert.deepEqual(literal.env, ['AUTHORIZATION']);
+    assert.ok(!JSON.stringify(r).includes('sk-literal-value'), 'a literal credential is never copied');
+    assert.match(get('folder').skipped!, /header X-Dir uses \$\{workspaceFolder\}, which Airlock does not expand/);
+    assert.match(get('clear').skipped!, /sends headers over plain http/);
+    assert.match(get('ws').skipped!, /ws servers are not supported/);
+    for (const n of ['creds', 'ftp']) assert.match(get(n).skipped!, /not an http\(s\) URL without credentials/);
+  });
+
+  it(".mcp.json headers: Claude Code's \${VAR} and \${VAR:-default} are secrets; \${input:…} is VS Code's only", () => {
+    const r = parseClientConfig(
+      JSON.stringify({
+        mcpServers: {
+          api: { type: 'http', url: 'https://api.example.com/mcp', headers: { Authorization: 'Bearer \${API_KEY:-none}' } },
+          old: { type: 'sse', url: 'https://api.example.com/events', headers: { 'X-Token': '\${env:TOK}' } },
+          odd: { type: 'http', url: 'https://api.example.com/mcp', headers: { Authorization: 'Bearer \${input:x}' } },
+        },
+      }),
+      '.mcp.json',
+    );
+    assert.deepEqual(r[0].headers, { Authorization: 'Bearer \${API_KEY}' });
+    assert.deepEqual(r[0].env, ['API_KEY']);
+    assert.equal(r[1].transport, 'sse');
+    assert.deepEqual(r[1].headers, { 'X-Token': '\${TOK}' });
+    assert.match(r[2].skipped!, /uses \$\{input:x\}/);
   });
 
   it("reads .mcp.json (mcpServers) with the npx package's own arguments kept", () => {

@@ -1,0 +1,130 @@
+// A remote MCP server (`url`): every connection is a CONNECT tunnel that a relay in the server's sandbox opens through
+// the egress proxy (judged as `plugin:mcp:<server>`); TLS (with the person's extra CAs), the headers (tokens
+// substituted here, in memory) and the transport (streamable HTTP or the older SSE) are the kernel's, end to end.
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { createHash, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { AirlockError } from '../../../protocol/src/errors';
+import type { McpServerConfig } from '../../../protocol/src/methods/mcp';
+import { headerDigests, headerRefs, resolveHeaders } from '../../../core/src/mcp/header-template';
+import { FORWARDER_PORT } from '../egress/sandbox';
+import type { EngineExecStream } from './exec-stream';
+import { adopt, firstLine, relayFetch, TUNNEL_SOURCE } from './http-relay';
+
+export interface RemoteDeps {
+  /** Starts a process in the server's relay sandbox (an engine exec with stdin attached). */
+  exec: (argv: string[]) => Promise<EngineExecStream>;
+  /** Told the first refusal that explains a failure (tunnel refused, TLS, 401/403): the SDK's own error says less. */
+  refused: (e: AirlockError) => void;
+}
+
+/** What `mcp.server.start` records of a remote server: header names with digests of their values, never a value. */
+export function remoteRecord(c: McpServerConfig): Record<string, unknown> {
+  let headers: Record<string, string> | null;
+  try {
+    headers = headerDigests(resolveHeaders(c.name, c.headers, c.env));
+  } catch {
+    headers = null; // the start fails with the reason right after
+  }
+  return {
+    type: 'remote',
+    url: c.url,
+    protocol: c.transport ?? 'http',
+    headers,
+    ca: c.ca ? `sha256:${createHash('sha256').update(c.ca).digest('hex')}` : null,
+  };
+}
+
+/** The system's roots plus the configured PEM certificates; each must parse (a bad bundle is refused, not ignored). */
+export function trustedCas(server: string, pem: string): string[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const bad = () =>
+    new AirlockError(
+      'MCP_CA_INVALID',
+      `MCP server ${server}: its CA certificates are not PEM certificates`,
+      'give a PEM file of CA certificates (--ca FILE or NODE_EXTRA_CA_CERTS where you run airlock)',
+    );
+  if (!blocks.length) throw bad();
+  for (const b of blocks) {
+    try {
+      new X509Certificate(b);
+    } catch {
+      throw bad();
+    }
+  }
+  return [...tls.rootCertificates, ...blocks];
+}
+
+const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME|UNABLE_TO_GET_ISSUER/;
+
+export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
+  const url = new URL(c.url!);
+  const headers = resolveHeaders(c.name, c.headers, c.env);
+  const secrets = Object.values(c.headers ?? {}).flatMap(headerRefs);
+  const ca = c.ca ? trustedCas(c.name, c.ca) : undefined;
+  const https = url.protocol === 'https:';
+  const port = url.port || (https ? '443' : '80');
+  const refuse = (e: AirlockError): AirlockError => {
+    d.refused(e);
+    return e;
+  };
+  const connect = async (): Promise<Duplex> => {
+    const p = await d.exec(['node', '-e', TUNNEL_SOURCE, String(FORWARDER_PORT), url.hostname, port]);
+    if ((await firstLine(p.stdio)) !== 'OK') {
+      p.stdio.destroy();
+      await new Promise((res) => setTimeout(res, 50)); // the relay's stderr follows its stdout's end
+      throw refuse(
+        new AirlockError(
+          'MCP_REMOTE_REFUSED',
+          `MCP server ${c.name}: ${url.hostname}:${port} was not reached: ${p.stderrTail().trim().slice(0, 500) || 'the tunnel closed'}`,
+          `a remote server is reached only through the egress proxy: a rule allowing net.connect on ${url.hostname}:${port} ` +
+            `for subject plugin:mcp:${c.name}`,
+        ),
+      );
+    }
+    const tunnel = adopt(p.stdio);
+    if (!https) return tunnel;
+    const servername = isIP(url.hostname) ? undefined : url.hostname;
+    return tls.connect({ socket: tunnel, servername, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : {}) });
+  };
+  const relayed = relayFetch(connect);
+  const fetch: FetchLike = async (input, init) => {
+    const h = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    let res: Response;
+    try {
+      res = await relayed(input, { ...init, headers: h });
+    } catch (e) {
+      const code = String((e as { code?: unknown }).code ?? '');
+      if (!CERT_ERRORS.test(code)) throw e;
+      throw refuse(
+        new AirlockError(
+          'MCP_REMOTE_TLS',
+          `MCP server ${c.name}: the certificate of ${url.host} is not trusted (${code})`,
+          'if you trust its CA, point NODE_EXTRA_CA_CERTS at its PEM file where you run airlock, or add the server with ' +
+            '`--ca FILE` (docs/mcp.md)',
+        ),
+      );
+    }
+    if (res.status !== 401 && res.status !== 403) return res;
+    const e = refuse(
+      new AirlockError(
+        'MCP_REMOTE_UNAUTHORIZED',
+        `MCP server ${c.name}: ${url.host} answered HTTP ${res.status} (${res.status === 401 ? 'unauthorized' : 'forbidden'}): ` +
+          (Object.keys(headers).length ? `it refused the headers sent (${Object.keys(headers).join(', ')})` : 'it sent none'),
+        secrets.length
+          ? `check ${secrets.join(', ')} (your environment, or the OS keychain entry mcp:${c.name}:${secrets[0]})`
+          : `give it a token: \`airlock mcp add ${c.name} --url … --header "Authorization: Bearer \${TOKEN}" --secret TOKEN\``,
+      ),
+    );
+    // The SSE stream's GET answers the status to EventSource, which then stops without retrying; a POST throws.
+    if ((init?.method ?? 'GET') === 'GET') return res;
+    await res.arrayBuffer().catch(() => undefined); // read to its end (capped): cancelling the relayed body races its pushes
+    throw e;
+  };
+  return c.transport === 'sse' ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });
+}

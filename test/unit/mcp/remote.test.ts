@@ -1,0 +1,173 @@
+// A remote MCP server's transport (kernel/src/mcp/remote.ts) against real SDK servers over HTTPS on loopback (a CA made
+// at test time): streamable HTTP and the older SSE, the bearer token substituted in the kernel from the server's secret,
+// a wrong token and an untrusted certificate refused with clear errors. The sandbox's tunnel is faked by a TCP
+// connection (the Docker test, test/integration/mcp/remote-auth.test.ts, runs the real one); the bytes that cross it
+// are kept to show the token never passes in clear.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Duplex } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AirlockError } from '../../../protocol/src/errors';
+import { McpServerConfig } from '../../../protocol/src/methods/mcp';
+import { remoteRecord, remoteTransport } from '../../../kernel/src/mcp/remote';
+import type { EngineExecStream } from '../../../kernel/src/mcp/exec-stream';
+import { authMcpServer, makePki, type AuthServer, type TestPki } from './auth-server';
+
+const TOKEN = 'tok_9f3c1e7a5b2d4c6e8a0b';
+
+/** The tunnel a relay sandbox would open: "OK\n", then a TCP connection to the server; every byte is kept. */
+function fakeTunnel(port: number, crossed: Buffer[]): (argv: string[]) => Promise<EngineExecStream> {
+  return async () => {
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise((r, j) => sock.once('connect', r).once('error', j));
+    const d = new Duplex({
+      read() {
+        sock.resume();
+      },
+      write(c: Buffer, _e, cb) {
+        crossed.push(c);
+        sock.write(c, cb);
+      },
+      final(cb) {
+        sock.end();
+        cb();
+      },
+      destroy(e, cb) {
+        sock.destroy();
+        cb(e);
+      },
+    });
+    d.push(Buffer.from('OK\n'));
+    sock.on('data', (c: Buffer) => {
+      crossed.push(c);
+      if (!d.push(c)) sock.pause();
+    });
+    sock.on('end', () => d.push(null));
+    return { stdio: d, stderrTail: () => '', exitCode: async () => null };
+  };
+}
+
+describe('remote MCP servers: https, headers from secrets, streamable HTTP and SSE', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let pki: TestPki;
+  let srv: AuthServer;
+  let port: number;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pki-'));
+    pki = makePki(dir);
+    srv = authMcpServer(pki, TOKEN);
+    await new Promise<void>((r) => srv.server.listen(0, '127.0.0.1', r));
+    port = (srv.server.address() as net.AddressInfo).port;
+  });
+  after(() => {
+    srv.server.closeAllConnections();
+    srv.server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = (over: Partial<McpServerConfig> & { path?: string } = {}): McpServerConfig =>
+    McpServerConfig.parse({
+      name: 'remote',
+      url: `https://mcp.test:${port}${over.path ?? '/mcp'}`,
+      headers: { Authorization: 'Bearer ${TOKEN}' },
+      env: { TOKEN },
+      ca: pki.caPem,
+      ...Object.fromEntries(Object.entries(over).filter(([k]) => k !== 'path')),
+    });
+
+  async function connect(c: McpServerConfig, crossed: Buffer[] = []) {
+    const refused: AirlockError[] = [];
+    const client = new Client({ name: 'airlock', version: '0.0.0' });
+    const transport = remoteTransport(c, { exec: fakeTunnel(port, crossed), refused: (e) => refused.push(e) });
+    const err = await client.connect(transport, { timeout: 10_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { client, refused, err };
+  }
+
+  for (const [kind, over] of [
+    ['streamable HTTP', {}],
+    ['SSE', { transport: 'sse' as const, path: '/sse' }],
+  ] as const) {
+    it(`${kind}: lists and calls through the tunnel; the token reaches the server and never crosses in clear`, async () => {
+      srv.seen.length = 0;
+      const crossed: Buffer[] = [];
+      const { client, err } = await connect(config(over), crossed);
+      assert.equal(err, undefined, String(err));
+      assert.deepEqual(
+        (await client.listTools()).tools.map((t) => t.name),
+        ['echo'],
+      );
+      const r = (await client.callTool({ name: 'echo', arguments: { text: 'over tls' } })) as CallToolResult;
+      assert.deepEqual(r.content, [{ type: 'text', text: 'echo: over tls' }]);
+      await client.close();
+      assert.ok(srv.seen.length >= 3, `requests seen: ${srv.seen.length}`);
+      assert.ok(
+        srv.seen.every((a) => a === `Bearer ${TOKEN}`),
+        `every request carried the token: ${JSON.stringify(srv.seen.map((a) => a?.slice(0, 9)))}`,
+      );
+      const bytes = Buffer.concat(crossed);
+      assert.ok(bytes.length > 1000, 'bytes crossed the tunnel');
+      assert.equal(bytes.indexOf(TOKEN), -1, 'the token is not in clear in the tunnel');
+      assert.equal(bytes.indexOf('echo: over tls'), -1, 'nor is the content: TLS is end to end');
+    });
+
+    it(`${kind}: a wrong token is refused with MCP_REMOTE_UNAUTHORIZED naming the header and the secret`, async () => {
+      const { client, refused, err } = await connect(config({ ...over, env: { TOKEN: 'wrong-token-value' } }));
+      assert.ok(err, 'the connection failed');
+      assert.equal(refused[0]?.code, 'MCP_REMOTE_UNAUTHORIZED');
+      assert.match(refused[0].message, /answered HTTP 401 \(unauthorized\): it refused the headers sent \(Authorization\)/);
+      assert.match(refused[0].hint ?? '', /check TOKEN .*mcp:remote:TOKEN/);
+      assert.ok(!JSON.stringify([refused[0], String(err)]).includes('wrong-token-value'), 'the value is not in the error');
+      await client.close();
+    });
+  }
+
+  it('without headers a 401 says the server needs a token; an unknown CA is MCP_REMOTE_TLS with the hint', async () => {
+    const none = await connect(config({ headers: undefined, env: {} }));
+    assert.equal(none.refused[0]?.code, 'MCP_REMOTE_UNAUTHORIZED');
+    assert.match(none.refused[0].message, /it sent none/);
+    assert.match(none.refused[0].hint ?? '', /--header "Authorization: Bearer \$\{TOKEN\}" --secret TOKEN/);
+    await none.client.close();
+    const untrusted = await connect(config({ ca: undefined }));
+    assert.equal(untrusted.refused[0]?.code, 'MCP_REMOTE_TLS', String(untrusted.err));
+    assert.match(untrusted.refused[0].message, /certificate of mcp\.test:\d+ is not trusted/);
+    assert.match(untrusted.refused[0].hint ?? '', /NODE_EXTRA_CA_CERTS/);
+    await untrusted.client.close();
+  });
+
+  it('a header whose secret is not set fails before any connection (MCP_SECRET_MISSING); bad CAs are refused', () => {
+    assert.throws(
+      () => remoteTransport(config({ env: {} }), { exec: () => assert.fail('no tunnel'), refused: () => undefined }),
+      (e: AirlockError) =>
+        e.code === 'MCP_SECRET_MISSING' && /header Authorization needs TOKEN, which is not set/.test(e.message) && !!e.hint,
+    );
+    assert.throws(
+      () => remoteTransport(config({ ca: 'not a certificate' }), { exec: () => assert.fail('no tunnel'), refused: () => undefined }),
+      (e: AirlockError) => e.code === 'MCP_CA_INVALID',
+    );
+  });
+
+  it('the start record keeps header names with digests, never the token', () => {
+    const rec = remoteRecord(config());
+    assert.match((rec.headers as Record<string, string>).Authorization, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(rec.protocol, 'http');
+    assert.ok(!JSON.stringify(rec).includes(TOKEN));
+  });
+
+  it('the schema takes headers for https remote servers only', () => {
+    assert.throws(() => config({ url: `http://mcp.test:${port}/mcp` }), /headers are sent over https only/);
+    assert.throws(
+      () => McpServerConfig.parse({ name: 'x', command: 'node', headers: { A: 'b' } }),
+      /transport, headers and ca are for remote servers/,
+    );
+    assert.throws(() => config({ headers: { Host: 'evil' } }), /a header the MCP transport sets itself/);
+  });
+});

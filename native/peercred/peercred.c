@@ -1,4 +1,5 @@
-/* getsockopt(SO_PEERCRED) for a connected Unix socket fd: returns { pid, uid, gid }; lgetxattr for overlay upper dirs. Linux only. */
+/* getsockopt(SO_PEERCRED) for a connected Unix socket fd: returns { pid, uid, gid }; lgetxattr for overlay upper dirs; the
+ * egress relay (relay.c). Linux only. */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <sys/socket.h>
@@ -61,12 +62,15 @@ static napi_value getxattr_(napi_env env, napi_callback_info info) {
   return out;
 }
 
+void relay_init(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "getPeerCred", NAPI_AUTO_LENGTH, get, NULL, &fn);
   napi_set_named_property(env, exports, "getPeerCred", fn);
   napi_create_function(env, "getxattr", NAPI_AUTO_LENGTH, getxattr_, NULL, &fn);
   napi_set_named_property(env, exports, "getxattr", fn);
+  relay_init(env, exports);
   return exports;
 }
 

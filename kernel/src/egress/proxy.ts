@@ -7,11 +7,13 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { type AuditSource, recordThenAct } from '../audit/record';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, systemResolver, type Verdict } from './decide';
 import { HEAD_TIMEOUT_MS, parseHead, type ProxyRequest, readHead, upstreamHead } from './head';
+import { chooseRelay, nativeTunnel } from './native-relay';
 import { type Read, UpstreamReads } from './read-buffers';
 import { closeInFolder, listenInFolder } from './socket-folder';
 import { resource } from './target';
 
 export const SOCKET_NAME = 'proxy.sock';
+const TUNNEL_OK = 'HTTP/1.1 200 Connection established\r\n\r\n';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Open connections one sandbox may hold; more wait for none, they are refused. */
 const MAX_CONNECTIONS = 128;
@@ -199,6 +201,12 @@ export class EgressProxy {
     }
     // Small writes (a TLS handshake through a tunnel) go out at once: Nagle with delayed ACKs could stall them.
     upstream.setNoDelay(true);
+    const engine = chooseRelay(req.kind);
+    if (engine.kind === 'native')
+      return nativeTunnel(engine.relay, s, upstream, early, TUNNEL_OK, (x) => {
+        [up, down] = [x.up, x.down];
+        done(x.error);
+      });
     let finished = false;
     const finish = (err?: Error) => {
       if (finished) return;
@@ -212,7 +220,7 @@ export class EgressProxy {
     s.on('error', finish);
     upstream.on('error', finish);
     // The tunnel's 200 goes first; then upstream bytes (a server that speaks first, e.g. an SSH banner, waits for it).
-    if (req.kind === 'connect') s.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (req.kind === 'connect') s.write(TUNNEL_OK);
     // A buffer goes back to the free list only once written (or dropped by a socket that died: the callback still runs).
     toSandbox = (r) => {
       down += r.data.length;

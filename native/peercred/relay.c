@@ -1,0 +1,271 @@
+/* A byte relay between two connected sockets on a pthread of its own, splice(2) through a pipe each way (no copy to user
+ * space, no JS per chunk): the egress proxy's bulk data path. Linux only. */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* One direction: src -> pipe -> dst. */
+typedef struct {
+  int src, dst;
+  int pipe[2];
+  size_t in_pipe; /* bytes read from src not yet written to dst */
+  int eof;        /* src said EOF */
+  int shut;       /* dst was shut down for writing (EOF passed on) */
+  uint64_t bytes; /* written to dst */
+} dir_t;
+
+typedef struct {
+  int a, b;      /* dup()s of the caller's fds: the thread's own, closed by the thread */
+  int cancel_fd; /* eventfd: written by cancel(), polled by the thread, closed on the JS thread once the relay is done */
+  size_t pipe_size;
+  dir_t ab, ba;
+  int err;          /* errno of the failure that ended the relay, 0 if none */
+  const char *op;   /* the call that failed */
+  int cancelled;
+  napi_threadsafe_function tsfn;
+  /* JS thread only: */
+  int completed;    /* the completion was delivered */
+  int handle_alive; /* the JS handle is not yet finalized */
+} relay_t;
+
+static void release_relay(relay_t *r) {
+  if (r->completed && !r->handle_alive) free(r);
+}
+
+static void fail(relay_t *r, const char *op, int err) {
+  if (r->err) return;
+  r->err = err;
+  r->op = op;
+}
+
+static void close_pipe(int p[2]) {
+  if (p[0] >= 0) close(p[0]);
+  if (p[1] >= 0) close(p[1]);
+  p[0] = p[1] = -1;
+}
+
+/* Moves what it can without blocking. Returns 1 if bytes moved or EOF was seen, 0 if it would block, -1 on an error. */
+static int pump(relay_t *r, dir_t *d) {
+  int progress = 0;
+  for (;;) {
+    int moved = 0;
+    if (!d->eof && d->in_pipe < r->pipe_size) {
+      ssize_t n = splice(d->src, NULL, d->pipe[1], NULL, r->pipe_size - d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) d->in_pipe += (size_t)n, moved = 1;
+      else if (n == 0) d->eof = 1, moved = 1;
+      else if (errno != EAGAIN && errno != EINTR) return fail(r, "read", errno), -1;
+    }
+    if (d->in_pipe > 0) {
+      ssize_t n = splice(d->pipe[0], NULL, d->dst, NULL, d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) d->in_pipe -= (size_t)n, d->bytes += (uint64_t)n, moved = 1;
+      else if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(r, "write", errno), -1;
+    }
+    /* EOF one way is passed on as a half-close; the other direction goes on. ENOTCONN: the peer is gone already. */
+    if (d->eof && d->in_pipe == 0 && !d->shut) {
+      d->shut = 1;
+      if (shutdown(d->dst, SHUT_WR) != 0 && errno != ENOTCONN) return fail(r, "shutdown", errno), -1;
+    }
+    if (!moved) return progress;
+    progress = 1;
+  }
+}
+
+static void *run(void *arg) {
+  relay_t *r = arg;
+  struct pollfd p[3];
+  while (!(r->ab.shut && r->ba.shut)) {
+    if (pump(r, &r->ab) < 0 || pump(r, &r->ba) < 0) break;
+    if (r->ab.shut && r->ba.shut) break;
+    /* Read a source only while its pipe is empty, write a destination only while its pipe holds bytes: a full pipe
+     * with a readable source would otherwise wake poll at once, forever. An fd with nothing wanted is left out (-1),
+     * or its POLLHUP would do the same. */
+    short ev_a = 0, ev_b = 0;
+    if (!r->ab.eof && r->ab.in_pipe == 0) ev_a |= POLLIN;
+    if (r->ab.in_pipe > 0) ev_b |= POLLOUT;
+    if (!r->ba.eof && r->ba.in_pipe == 0) ev_b |= POLLIN;
+    if (r->ba.in_pipe > 0) ev_a |= POLLOUT;
+    p[0] = (struct pollfd){ .fd = ev_a ? r->a : -1, .events = ev_a };
+    p[1] = (struct pollfd){ .fd = ev_b ? r->b : -1, .events = ev_b };
+    p[2] = (struct pollfd){ .fd = r->cancel_fd, .events = POLLIN };
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail(r, "poll", errno);
+      break;
+    }
+    if (p[2].revents) {
+      r->cancelled = 1;
+      break;
+    }
+  }
+  close_pipe(r->ab.pipe);
+  close_pipe(r->ba.pipe);
+  close(r->a);
+  close(r->b);
+  /* r may be freed on the JS thread as soon as the call is queued: keep the handle on the stack. */
+  napi_threadsafe_function tsfn = r->tsfn;
+  if (napi_call_threadsafe_function(tsfn, r, napi_tsfn_blocking) == napi_ok) napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  return NULL;
+}
+
+static void set_number(napi_env env, napi_value o, const char *name, double v) {
+  napi_value x;
+  napi_create_double(env, v, &x);
+  napi_set_named_property(env, o, name, x);
+}
+
+/* On the JS thread: done(result), then the relay's memory goes once the handle is gone too. env is NULL at teardown. */
+static void deliver(napi_env env, napi_value cb, void *context, void *data) {
+  (void)context;
+  relay_t *r = data;
+  r->completed = 1;
+  close(r->cancel_fd);
+  r->cancel_fd = -1;
+  if (env && cb) {
+    napi_value res, undef, s;
+    napi_create_object(env, &res);
+    set_number(env, res, "aToB", (double)r->ab.bytes);
+    set_number(env, res, "bToA", (double)r->ba.bytes);
+    set_number(env, res, "errno", r->err);
+    napi_create_string_utf8(env, r->op ? r->op : "", NAPI_AUTO_LENGTH, &s);
+    napi_set_named_property(env, res, "op", s);
+    napi_get_boolean(env, r->cancelled, &s);
+    napi_set_named_property(env, res, "cancelled", s);
+    napi_get_undefined(env, &undef);
+    napi_call_function(env, undef, cb, 1, &res, NULL);
+  }
+  release_relay(r);
+}
+
+static void handle_gone(napi_env env, void *data, void *hint) {
+  (void)env, (void)hint;
+  relay_t *r = data;
+  r->handle_alive = 0;
+  release_relay(r);
+}
+
+static napi_value cancel(napi_env env, napi_callback_info info) {
+  napi_value self;
+  relay_t *r;
+  napi_get_cb_info(env, info, NULL, NULL, &self, NULL);
+  if (napi_unwrap(env, self, (void **)&r) != napi_ok) return NULL;
+  if (!r->completed && r->cancel_fd >= 0) {
+    uint64_t one = 1;
+    if (write(r->cancel_fd, &one, sizeof(one)) < 0) { /* the counter is full: a cancel is pending already */ }
+  }
+  return NULL;
+}
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[160];
+  snprintf(msg, sizeof(msg), "relay: %s: %s", what, strerror(err));
+  napi_throw_error(env, "ERELAY", msg);
+  return NULL;
+}
+
+static int is_socket(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* relay(fdA, fdB, pipeBytes, done): relays A<->B until both ways are at EOF, an error, or cancel(); the caller's fds are
+ * dup()ed (the thread closes only its own copies). done({ aToB, bToA, errno, op, cancelled }) runs once on this thread.
+ * Returns { cancel() }. The caller must not read or write the fds while the relay runs. */
+static napi_value relay(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], handle, fn, name;
+  int32_t fa, fb, psize;
+  napi_valuetype t;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fa) != napi_ok || napi_get_value_int32(env, argv[1], &fb) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &psize) != napi_ok || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, NULL, "relay(fdA, fdB, pipeBytes, done) needs three numbers and a function");
+    return NULL;
+  }
+  if (fa < 0 || fb < 0 || fa == fb || !is_socket(fa) || !is_socket(fb)) {
+    napi_throw_type_error(env, NULL, "relay: fdA and fdB must be two different open sockets");
+    return NULL;
+  }
+  relay_t *r = calloc(1, sizeof(*r));
+  if (!r) return throw_errno(env, "calloc", ENOMEM);
+  r->a = r->b = r->cancel_fd = -1;
+  r->ab.pipe[0] = r->ab.pipe[1] = r->ba.pipe[0] = r->ba.pipe[1] = -1;
+  const char *what = NULL;
+  if ((r->a = fcntl(fa, F_DUPFD_CLOEXEC, 0)) < 0) what = "dup";
+  else if ((r->b = fcntl(fb, F_DUPFD_CLOEXEC, 0)) < 0) what = "dup";
+  else if (pipe2(r->ab.pipe, O_CLOEXEC | O_NONBLOCK) != 0 || pipe2(r->ba.pipe, O_CLOEXEC | O_NONBLOCK) != 0) what = "pipe2";
+  else if ((r->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) what = "eventfd";
+  if (what) {
+    int err = errno;
+    close_pipe(r->ab.pipe), close_pipe(r->ba.pipe);
+    if (r->a >= 0) close(r->a);
+    if (r->b >= 0) close(r->b);
+    if (r->cancel_fd >= 0) close(r->cancel_fd);
+    free(r);
+    return throw_errno(env, what, err);
+  }
+  /* Non-blocking (libuv set it already on the shared file description; a caller's blocking socket would hang poll's
+   * peer). A bigger pipe is asked for, not required: past the user's pipe quota the kernel's default is kept. */
+  fcntl(r->a, F_SETFL, fcntl(r->a, F_GETFL) | O_NONBLOCK);
+  fcntl(r->b, F_SETFL, fcntl(r->b, F_GETFL) | O_NONBLOCK);
+  if (psize > 0) fcntl(r->ab.pipe[1], F_SETPIPE_SZ, psize), fcntl(r->ba.pipe[1], F_SETPIPE_SZ, psize);
+  int got = fcntl(r->ab.pipe[1], F_GETPIPE_SZ), got2 = fcntl(r->ba.pipe[1], F_GETPIPE_SZ);
+  r->pipe_size = (size_t)(got > 0 && got2 > 0 ? (got < got2 ? got : got2) : 65536);
+  r->ab.src = r->a, r->ab.dst = r->b;
+  r->ba.src = r->b, r->ba.dst = r->a;
+  r->handle_alive = 1;
+
+  napi_create_string_utf8(env, "airlock-relay", NAPI_AUTO_LENGTH, &name);
+  napi_create_object(env, &handle);
+  napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, cancel, NULL, &fn);
+  napi_set_named_property(env, handle, "cancel", fn);
+  if (napi_create_threadsafe_function(env, argv[3], NULL, name, 1, 1, NULL, NULL, NULL, deliver, &r->tsfn) != napi_ok ||
+      napi_wrap(env, handle, r, handle_gone, NULL, NULL) != napi_ok) {
+    close_pipe(r->ab.pipe), close_pipe(r->ba.pipe);
+    close(r->a), close(r->b), close(r->cancel_fd);
+    if (r->tsfn) napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
+    free(r);
+    napi_throw_error(env, "ERELAY", "relay: could not set up the completion callback");
+    return NULL;
+  }
+  /* Its own thread, not libuv's pool (a long tunnel would hold a pool thread that fs and sqlite work waits for); every
+   * signal blocked there, so Node's handlers keep running on the threads that expect them. */
+  pthread_attr_t attr;
+  pthread_t th;
+  sigset_t all, old;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 128 * 1024);
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&th, &attr, run, r);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    /* The handle is wrapped: its finalizer frees r once `completed`; the fds go now. */
+    close_pipe(r->ab.pipe), close_pipe(r->ba.pipe);
+    close(r->a), close(r->b), close(r->cancel_fd);
+    r->cancel_fd = -1;
+    r->completed = 1;
+    napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
+    return throw_errno(env, "pthread_create", rc);
+  }
+  return handle;
+}
+
+void relay_init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "relay", NAPI_AUTO_LENGTH, relay, NULL, &fn);
+  napi_set_named_property(env, exports, "relay", fn);
+}

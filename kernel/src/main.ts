@@ -33,6 +33,7 @@ import { checkOwnFolder } from './own-folder';
 import { checkKernelStores, kernelStores } from './store/stores';
 import { StoreMaintenance } from './store/maintenance';
 import { idleMsFromEnv, watchIdle } from './lifecycle/idle';
+import { watchEngine } from './lifecycle/engine-lost';
 import { memoryProbeMsFromEnv, startMemoryProbe } from './lifecycle/memory-probe';
 import { McpServers } from './mcp/servers';
 import { Plugins } from './plugins/registry';
@@ -223,6 +224,11 @@ async function main(): Promise<void> {
   watchIdle(
     kernel,
     idleMsFromEnv(process.env),
+    (code) => process.exit(code),
+    (l) => process.stdout.write(l + '\n'),
+  );
+  watchEngine(
+    kernel,
     (code) => process.exit(code),
     (l) => process.stdout.write(l + '\n'),
   );

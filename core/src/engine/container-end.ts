@@ -2,6 +2,10 @@
 import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 
+/** The kernel's exit code when its engine dropped its sandbox streams (kernel/src/lifecycle/engine-lost.ts);
+ * EX_TEMPFAIL: bootstrap starts it again. */
+export const ENGINE_LOST_EXIT = 75;
+
 /** A kernel killed for memory says so: the person can raise `kernel.memory`. Otherwise `reason` stands. */
 export async function whyStopped(
   container: Docker.Container | undefined,
@@ -15,6 +19,8 @@ export async function whyStopped(
     await new Promise((r) => setTimeout(r, 100));
     st = (await container?.inspect().catch(() => undefined))?.State;
   }
+  if (!st?.Running && st?.ExitCode === ENGINE_LOST_EXIT)
+    return 'the container engine restarted under the kernel (its sandboxes were cut off): the kernel stopped to start again';
   if (!st?.OOMKilled) return reason;
   const mib = Math.round(memoryBytes / 1024 ** 2);
   const line = `the kernel ran out of memory (limit ${mib} MiB, kernel.memory) and was killed; tasks it was running are marked interrupted`;

@@ -1,10 +1,9 @@
 // Idle shutdown: with no client connected and no task queued or running for the configured time, the kernel records
 // `kernel.idle-stop`, destroys its sandboxes (warm pools included) and exits; bootstrap starts it again on demand.
 import { Disposable, toDisposable } from '../../../protocol/src/lifecycle';
-import { formatError } from '../../../protocol/src/errors';
 import type { KernelServer } from '../ipc/server';
 import type { KernelServices } from '../services';
-import { SandboxManager } from '../runtime/sandbox-manager';
+import { recordedStop, STOP_SANDBOXES_BOUND_MS } from './recorded-stop';
 
 /** Scheduler states that keep the kernel up (a paused task resumes; an approval pending is a running task). */
 const BUSY_STATES = ['waiting', 'queued', 'running', 'paused'] as const;
@@ -70,21 +69,10 @@ export async function idleStop(
   idleMs: number,
   dispose: () => void,
   log: (l: string) => void,
+  boundMs = STOP_SANDBOXES_BOUND_MS,
 ): Promise<void> {
   log(`kernel idle for ${Math.round(idleMs / 1000)} s (no client, no task): stopping`);
-  try {
-    if (services.audit.sessionsAllowed) {
-      await services.audit.writer.append(
-        { subject: 'kernel', action: 'kernel.idle-stop', resource: 'kernel', payload: { idleMs } },
-        { sync: true },
-      );
-    }
-  } catch (e) {
-    log(`kernel.idle-stop not recorded: ${formatError(e)}`);
-  }
-  if (services.runtime instanceof SandboxManager)
-    await services.runtime.shutdown().catch((e) => log(`sandbox shutdown: ${formatError(e)}`));
-  dispose();
+  await recordedStop(services, { action: 'kernel.idle-stop', payload: { idleMs } }, dispose, log, boundMs);
 }
 
 /** Watches a started kernel; undefined when idle shutdown is off. */

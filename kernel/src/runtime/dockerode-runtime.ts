@@ -233,6 +233,8 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
     }) as Duplex;
     out.on('data', (b: Buffer) => duplex.push(b));
     out.on('end', () => duplex.push(null));
+    // The engine's connection reset (a Podman service restart): an error on `out` with no listener was uncaught.
+    out.on('error', (e) => duplex.destroy(e));
     return duplex;
   }
 

@@ -49,6 +49,8 @@ export interface AgentClientOptions {
   graceMs?: number;
   defaultTimeoutMs?: number;
   floodBudgetBytes?: number;
+  /** The stream ended from the other side (not closed or broken here): the container ended, or the engine dropped it. */
+  onGone?: () => void;
 }
 
 interface Pending {
@@ -71,7 +73,7 @@ export class AgentClient {
   private suspended = false;
   private junk = 0;
   private closed?: Error;
-  private readonly o: Required<AgentClientOptions>;
+  private readonly o: Required<Omit<AgentClientOptions, 'onGone'>> & Pick<AgentClientOptions, 'onGone'>;
   readonly ready: Promise<void>;
 
   constructor(
@@ -93,7 +95,8 @@ export class AgentClient {
     stream.on('data', (b: Buffer) => {
       if (!this.closed) this.reader.push(Buffer.isBuffer(b) ? b : Buffer.from(String(b)));
     });
-    const close = (why: string) =>
+    const close = (why: string) => {
+      const fromThere = !this.closed;
       this.fail(
         new AirlockError(
           'SANDBOX_AGENT_GONE',
@@ -101,6 +104,8 @@ export class AgentClient {
           'the sandbox was stopped, killed (OOM?) or its agent crashed; create a new one',
         ),
       );
+      if (fromThere) this.o.onGone?.();
+    };
     stream.on('end', () => close('closed its stream'));
     stream.on('close', () => close('closed its stream'));
     stream.on('error', (e) => close(`stream failed: ${e.message}`));

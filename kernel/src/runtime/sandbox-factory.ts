@@ -26,6 +26,8 @@ export interface FactoryDeps {
   onTransition(tr: SandboxTransition): void;
   /** The sandbox's deadline passed while it was still alive. */
   onDeadline(s: Sandbox): void;
+  /** Its exec agent's stream ended from the engine's side (engine-drop.ts tells a drop from the container's end). */
+  onAgentGone(s: Sandbox): void;
 }
 
 export class SandboxFactory {
@@ -76,7 +78,8 @@ export class SandboxFactory {
         egress,
         runtime: o.sandboxRuntime,
       });
-      await bootSandbox(o.runtime, sandbox, spec, opts.signal);
+      const booting = sandbox;
+      await bootSandbox(o.runtime, sandbox, spec, opts.signal, () => this.d.onAgentGone(booting));
       lifecycle.to('ready');
       const s = sandbox;
       s.deadlineTimer = setTimeout(() => this.d.onDeadline(s), Math.max(0, deadline - Date.now()));

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { SandboxTemplateHealth } from '../../../protocol/src/methods/sandbox';
-import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
+import { Disposable, Emitter, type Event } from '../../../protocol/src/lifecycle';
 import type { AgentRequest, ExecResult } from './exec-agent';
 import { currentHolder } from './holder';
 import { canTransition, type SandboxTransition } from './lifecycle';
@@ -19,6 +19,7 @@ import { emptyTmp, WarmPools } from './sandbox-pools';
 import { TemplateImages } from './sandbox-images';
 import { SandboxFactory } from './sandbox-factory';
 import { SandboxRegistry } from './sandbox-registry';
+import { type EngineDrop, EngineDropDetector } from './engine-drop';
 
 export type { CreateSandboxOptions, SandboxManagerOptions, SandboxMasks } from './sandbox-options';
 
@@ -33,9 +34,14 @@ export class SandboxManager extends Disposable {
   private readonly _onDidChange = this._register(new Emitter<SandboxTransition>());
   readonly onDidChange = this._onDidChange.event;
   private sweepTimer?: NodeJS.Timeout;
+  private readonly drops: EngineDropDetector;
+  /** The engine dropped the kernel's agent streams (a restarted Podman service): every sandbox is out of reach. */
+  readonly onDidLoseEngine: Event<EngineDrop>;
 
   constructor(private readonly o: SandboxManagerOptions) {
     super();
+    this.drops = this._register(new EngineDropDetector(o.runtime));
+    this.onDidLoseEngine = this.drops.onDidDrop;
     this.session = o.session ?? `s-${randomBytes(6).toString('hex')}`;
     this.images = new TemplateImages(o.runtime);
     this.volumePool = this._register(
@@ -54,6 +60,10 @@ export class SandboxManager extends Disposable {
       template: (name) => this.template(name),
       onTransition: (tr) => this._onDidChange.fire(tr),
       onDeadline: (s) => void this.expire(s),
+      // Not one being torn down here: its stream ends because we remove it.
+      onAgentGone: (s) => {
+        if (s.containerId && !s.lifecycle.isTerminal && s.lifecycle.state !== 'stopping') void this.drops.check(s.containerId);
+      },
     });
     this.pools = this._register(
       new WarmPools(o.templates, !!o.pools, {

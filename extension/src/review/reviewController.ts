@@ -5,16 +5,14 @@ import { Disposable, Emitter } from '../../../protocol/src/lifecycle';
 import type { Decision, MergeConflict, PatchSet, ReviewItem, ReviewState } from '../../../protocol/src/patches';
 import type { KernelService } from '../kernel/kernelService';
 import { onKernelClient } from '../kernelEvents';
-import { applyPlan, type MergeRecord, undoMerge } from './applier';
 import { ConflictResolver } from './conflicts';
 import { HunkDecorations } from './hunkDecorations';
 import { actionWords, binarySummary, hunkState } from './patchItems';
 import { type PatchNode, PatchTree } from './patchTree';
 import { fileHunks, fileStats, parsePatchUriPath, PATCH_SCHEME, patchUriParts } from './proposed';
 import { ReviewClient } from './reviewClient';
+import { acceptedHunks, closeProposed, MergeFlow } from './reviewMerge';
 import { HunkCodeLensProvider, PatchContentProvider } from './reviewProviders';
-
-const LAST_MERGE_KEY = 'airlock.review.lastMerge.v1';
 
 export class ReviewController extends Disposable {
   readonly client: ReviewClient;
@@ -23,6 +21,7 @@ export class ReviewController extends Disposable {
   private readonly lenses: HunkCodeLensProvider;
   private readonly marks: HunkDecorations;
   private readonly resolver?: ConflictResolver;
+  private readonly merges: MergeFlow;
   /** Open conflicts per set, from its last merge plan: shown per hunk until merged in the merge editor or dropped. */
   private readonly conflicts = new Map<string, MergeConflict[]>();
   private readonly _onDidChangeStatus = this._register(new Emitter<{ setId: string; status: PatchSet['status'] }>());
@@ -59,6 +58,12 @@ export class ReviewController extends Disposable {
       ),
     );
     if (root) this.resolver = this._register(new ConflictResolver(root, this.client, log, (id) => void this.settled(id)));
+    this.merges = new MergeFlow(root, this.client, memento, log, this.conflicts, this.resolver, {
+      tree: this.tree,
+      lenses: this.lenses,
+      marks: this.marks,
+      statusChanged: (e) => this._onDidChangeStatus.fire(e),
+    });
     this._register(vscode.workspace.registerTextDocumentContentProvider(PATCH_SCHEME, this.content));
     this._register(vscode.languages.registerCodeLensProvider({ scheme: PATCH_SCHEME }, this.lenses));
     const cmd = (id: string, fn: (...a: never[]) => unknown) =>
@@ -94,7 +99,7 @@ export class ReviewController extends Disposable {
         path ?? (a && typeof a !== 'string' && a.type === 'file' ? a.file.path : undefined),
       ),
     );
-    cmd('airlock.undoLastMerge', () => this.undo());
+    cmd('airlock.undoLastMerge', () => this.merges.undo());
     cmd('airlock.reviewPendingPatches', () => this.reviewPending());
   }
 
@@ -243,7 +248,7 @@ export class ReviewController extends Disposable {
     this.tree.refresh();
     this.lenses.refresh();
     this._onDidChangeStatus.fire({ setId, status: set.status });
-    if (set.status !== 'pending') await this.closeProposed(setId); // its proposed diffs are stale now
+    if (set.status !== 'pending') await closeProposed(setId); // its proposed diffs are stale now
   }
 
   /** Reopens the merge editor (or the replace/keep question) for a set's open conflicts, or one file's. */
@@ -259,115 +264,8 @@ export class ReviewController extends Disposable {
   }
 
   /** Plans against the workspace as it is now, applies through one WorkspaceEdit, and reports the result to the kernel. */
-  async merge(setId: string): Promise<void> {
-    if (!this.root) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
-    const plan = await this.client.plan(setId);
-    if (!plan.ops.length && !plan.conflicts.length) {
-      void vscode.window.showInformationMessage('Nothing accepted to merge yet.');
-      return;
-    }
-    // Conflicts are never skipped: what merges cleanly is written now (it leaves the person's edits alone), then each
-    // conflicted file opens in the merge editor with the person's text before this merge as "yours".
-    const yours = new Map<string, string | null>();
-    for (const c of plan.conflicts) if (!yours.has(c.path)) yours.set(c.path, await readText(this.root, c.path));
-    if (plan.conflicts.length) this.conflicts.set(setId, plan.conflicts);
-    else this.conflicts.delete(setId);
-    if (!plan.ops.length) {
-      await this.openConflicts(setId, plan.conflicts, yours);
-      return;
-    }
-    const mergeId = `m_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-    let record: MergeRecord;
-    try {
-      record = await applyPlan(this.root, plan, mergeId, (hash, size) => this.client.blob(setId, hash, size));
-    } catch (err) {
-      await this.client.merged(setId, { mergeId, outcome: 'failed', paths: [] }).catch(() => undefined);
-      throw err;
-    }
-    // The undo record and the kernel's report are independent: one round of waiting, not two.
-    const [, { status }] = await Promise.all([
-      this.memento.update(LAST_MERGE_KEY, record),
-      this.client.merged(setId, {
-        mergeId,
-        outcome: 'merged',
-        paths: record.files.map((f) => f.path),
-        completePaths: plan.completePaths,
-        appliedHunks: plan.appliedHunks,
-      }),
-    ]);
-    const follow = () => {
-      this.tree.refresh();
-      this.lenses.refresh();
-      this.marks.paint(setId);
-      this._onDidChangeStatus.fire({ setId, status });
-    };
-    if (plan.conflicts.length) {
-      follow();
-      void vscode.window.showWarningMessage(
-        `Merged ${record.files.length} file(s) from ${setId}; ${plan.conflicts.length} conflict(s) to resolve in the merge editor. The set stays open until each is merged or dropped.`,
-      );
-      await this.openConflicts(setId, plan.conflicts, yours);
-      return;
-    }
-    // The merged file opens before "Merged" is said: opened after it, it would take the focus from whatever the person
-    // turned to next.
-    // The views and the chat's card follow once "Merged" is on its way: their refreshes (a kernel round trip, a webview
-    // render) would otherwise compete with it for the workbench.
-    try {
-      await this.showMerged(setId, record);
-      void vscode.window.showInformationMessage(
-        `Merged ${record.files.length} file(s) from ${setId}. Undo with "Airlock: Undo Last Merge" or the editor's undo.`,
-      );
-    } finally {
-      follow();
-    }
-  }
-
-  private async openConflicts(setId: string, conflicts: MergeConflict[], yours: ReadonlyMap<string, string | null>): Promise<void> {
-    this.tree.refresh();
-    this.lenses.refresh();
-    this.marks.paint(setId);
-    const { set, review } = await this.client.show(setId, true);
-    if (!this.resolver) throw new AirlockError('REVIEW_NO_FOLDER', 'open a folder to merge into');
-    await this.resolver.resolve(set, conflicts, acceptedHunks(set, review), yours);
-  }
-
-  /** The set's proposed diffs are stale once merged: close them and show the merged file itself. */
-  private async showMerged(setId: string, record: MergeRecord): Promise<void> {
-    const first = record.files.find((f) => f.afterHash !== null);
-    const root = this.root;
-    // Closing the stale tabs and opening the merged file do not depend on each other: one wait, not two.
-    await Promise.all([
-      this.closeProposed(setId),
-      first && root ? vscode.window.showTextDocument(vscode.Uri.joinPath(root, first.path), { preview: false }) : undefined,
-    ]);
-  }
-
-  private async closeProposed(setId: string): Promise<void> {
-    const stale = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .filter(
-        (t) =>
-          t.input instanceof vscode.TabInputTextDiff &&
-          t.input.modified.scheme === PATCH_SCHEME &&
-          parsePatchUriPath(t.input.modified.path)?.setId === setId,
-      );
-    if (stale.length) await vscode.window.tabGroups.close(stale);
-  }
-
-  private async undo(): Promise<void> {
-    const record = this.memento.get<MergeRecord>(LAST_MERGE_KEY);
-    if (!record || !this.root) {
-      void vscode.window.showInformationMessage('No merge to undo in this workspace.');
-      return;
-    }
-    await undoMerge(this.root, record);
-    await this.memento.update(LAST_MERGE_KEY, undefined);
-    await this.client
-      .merged(record.setId, { mergeId: record.mergeId, outcome: 'undone', paths: record.files.map((f) => f.path) })
-      .catch((err) => this.log.warn(formatError(err)));
-    this.tree.refresh();
-    void vscode.window.showInformationMessage(`Undid merge ${record.mergeId} (${record.files.length} file(s)).`);
+  merge(setId: string): Promise<void> {
+    return this.merges.merge(setId);
   }
 
   private async reviewPending(): Promise<void> {
@@ -382,25 +280,5 @@ export class ReviewController extends Disposable {
       { placeHolder: 'Pick a patch set to review' },
     );
     if (pick) await this.openSet(pick.id);
-  }
-}
-
-/** Hunk ids the person accepted (a hunk's own decision wins over its file's). */
-function acceptedHunks(set: PatchSet, review: ReviewState): Set<string> {
-  return new Set(
-    set.files.flatMap((f) =>
-      fileHunks(f)
-        .filter((h) => (review[f.path]?.hunks[h.id] ?? review[f.path]?.file) === 'accept')
-        .map((h) => h.id),
-    ),
-  );
-}
-
-async function readText(root: vscode.Uri | undefined, path: string): Promise<string | null> {
-  if (!root) return null;
-  try {
-    return Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, path))).toString('utf8');
-  } catch {
-    return null;
   }
 }

@@ -122,24 +122,6 @@ const stage = (rows: ColdStages[], k: keyof ColdStages) =>
     50,
   ).toFixed(0);
 
-/** Where the kernel's time of one call goes, from its own trail: decision recorded -> result recorded (ms timestamps). */
-async function kernelSpans(kernel: Pick<IKernelClient, 'request'>, session: string, tool: string): Promise<number[]> {
-  const q = { session, order: 'asc' as const, limit: 5000, payloads: true };
-  const entries = [
-    ...(await kernel.request('audit/query', { ...q, action: 'tool.decision' })).entries,
-    ...(await kernel.request('audit/query', { ...q, action: 'tool.result' })).entries,
-  ].filter((e) => e.resource === tool);
-  const at = new Map<string, { decided?: number; done?: number }>();
-  for (const e of entries) {
-    const id = String((e.payload as { callId?: unknown } | undefined)?.callId ?? '');
-    const row = at.get(id) ?? {};
-    if (e.action === 'tool.decision') row.decided = e.time;
-    else row.done = e.time;
-    at.set(id, row);
-  }
-  return [...at.values()].flatMap((r) => (r.decided !== undefined && r.done !== undefined ? [r.done - r.decided] : []));
-}
-
 async function main(): Promise<void> {
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error('node scripts/build.mjs first');
@@ -171,20 +153,27 @@ async function main(): Promise<void> {
   const kernelName = `mcp.${SERVER}.read_file`;
   const expected = fs.readFileSync(path.join(ws, 'a.txt'), 'utf8');
   // The MCP server's answer is the file as it is; Airlock's native read numbers its lines.
-  const call = (c: Client, name: string, exact = true) => async () => {
-    const r = (await c.callTool({ name, arguments: { path: 'a.txt' } })) as CallToolResult;
-    if (r.isError || (exact && (r.content[0] as { text?: string }).text !== expected)) {
-      throw new Error(`${name}: ${JSON.stringify(r.content).slice(0, 500)}`);
-    }
-  };
-  const rpc = (tool: string) => async () => {
-    const r = await kernel.request('external/call', { session, tool, arguments: { path: 'a.txt' } });
-    if (r.type !== 'result' || !r.result.ok) throw new Error(JSON.stringify(r));
-  };
+  const call =
+    (c: Client, name: string, exact = true) =>
+    async () => {
+      const r = (await c.callTool({ name, arguments: { path: 'a.txt' } })) as CallToolResult;
+      if (r.isError || (exact && (r.content[0] as { text?: string }).text !== expected)) {
+        throw new Error(`${name}: ${JSON.stringify(r.content).slice(0, 500)}`);
+      }
+    };
+  // The kernel's own clock of each call (router start -> result sanitised: gate, policy, durable decision, the tool).
+  const inKernel: Record<string, number[]> = {};
+  const rpc =
+    (tool: string, args: Record<string, unknown> = { path: 'a.txt' }) =>
+    async () => {
+      const r = await kernel.request('external/call', { session, tool, arguments: args });
+      if (r.type !== 'result' || !r.result.ok) throw new Error(JSON.stringify(r));
+      (inKernel[tool] ??= []).push(r.result.durationMs ?? NaN);
+    };
   const ping = async () => {
     await kernel.request('kernel/ping', {});
   };
-  const [through, plain, sandboxed, rpcMcp, native, rpcNative, pinged] = await sampleRounds(
+  const [through, plain, sandboxed, rpcMcp, native, rpcNative, rpcStatus, pinged] = await sampleRounds(
     N,
     WARMUP,
     call(airlock, remote),
@@ -193,9 +182,9 @@ async function main(): Promise<void> {
     rpc(kernelName),
     call(airlock, 'fs_read', false),
     rpc('fs.read'),
+    rpc('workflow.status', {}),
     ping,
   );
-  const spans = await kernelSpans(kernel, session, kernelName);
   await Promise.all([airlock.close(), direct.close(), inSandbox.close()]);
   await kernel.request('external/close', { session }).catch(() => undefined);
   sup.dispose();
@@ -259,6 +248,10 @@ async function main(): Promise<void> {
     ),
     mcp_native_read_p50_ms: fig(p50(native), "MCP tools/call fs_read of the same file through airlock mcp serve (Airlock's native read)"),
     mcp_native_rpc_p50_ms: inProc(rpcNative, 'fs.read of the same file as external/call on the kernel socket from this process'),
+    mcp_workflow_status_rpc_p50_ms: inProc(
+      rpcStatus,
+      'workflow.status as external/call on the kernel socket (a non-native tool doing nothing: gate, durable decision, result)',
+    ),
     kernel_ping_p50_ms: inProc(pinged, 'kernel/ping on the kernel socket from this process (socket and RPC framing only)'),
   };
   const ms = (v: number) => `${v.toFixed(2)} ms`;
@@ -272,12 +265,17 @@ async function main(): Promise<void> {
     notes: [
       `added p50: ${(p50(through) - p50(plain)).toFixed(2)} ms (sandboxed server through Airlock vs the same server on the host)`,
       `by hop (wall-clock p50 differences, same rounds): the sandbox's engine exec stream ${ms(p50(sandboxed) - p50(plain))} ` +
-        `over the host's stdio; socket + RPC ${ms(p50(pinged))}; the kernel's router, audit and its own hop into the ` +
-        `sandbox ${ms(p50(rpcMcp) - p50(pinged) - p50(sandboxed))} beyond the bare exec stream; the mcp serve process and ` +
-        `its stdio ${ms(p50(through) - p50(rpcMcp))}`,
-      `in the kernel, from its trail (ms timestamps, ${spans.length} calls of the external/call session): decision ` +
-        `recorded -> result recorded p50 ${p50(spans)} ms, p90 ${percentile(spans, 90)} ms (the call into the sandbox, ` +
-        'the sanitiser and the result record)',
+        `over the host's stdio; the kernel socket + RPC ${ms(p50(pinged))}; in the kernel beyond a bare exec stream ` +
+        `${ms(p50(rpcMcp) - p50(pinged) - p50(sandboxed))}; the mcp serve process and its stdio ${ms(p50(through) - p50(rpcMcp))}`,
+      `the kernel's own clock (router start to result sanitised, warm-up included, n=${inKernel[kernelName].length}): ` +
+        `${kernelName} ${ms(p50(inKernel[kernelName]))} (gate, policy, durable decision, then the call into the sandbox ` +
+        `through the kernel's MCP client, sanitiser); workflow.status ${ms(p50(inKernel['workflow.status']))} (gate, durable ` +
+        `decision, a tool doing nothing): so the call into the sandbox from the kernel ~` +
+        `${ms(p50(inKernel[kernelName]) - p50(inKernel['workflow.status']))}, against ${ms(p50(sandboxed))} for the same ` +
+        `exec stream from this process; fs.read ${ms(p50(inKernel['fs.read']))} (a native read runs while its decision ` +
+        `commits, so its clock leaves the commit out); external/call wall-clock minus the clock: ` +
+        `${ms(p50(rpcMcp) - p50(inKernel[kernelName]))} for ${kernelName}, ${ms(p50(rpcStatus) - p50(inKernel['workflow.status']))} ` +
+        'for workflow.status (RPC, scheduling, the result record)',
       `Airlock's native read through mcp serve: ${ms(p50(native))} (kernel socket ${ms(p50(rpcNative))})`,
       `plugin cold ready p90: ${percentile(plugin.cold, 90).toFixed(0)} ms`,
       `plugin cold start by stage (p50 of ${plugin.stages.length} starts, from the audit trail's ms timestamps): transitions recorded ` +

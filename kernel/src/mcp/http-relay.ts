@@ -49,7 +49,8 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
         (res) => {
           let seen = 0;
           const events = /^text\/event-stream/i.test(String(res.headers['content-type'] ?? ''));
-          let tail = '';
+          let line = 0;
+          let lastCr = false;
           // A web stream of our own rather than Readable.toWeb: that adapter enqueues chunks still flowing after the
           // reader cancelled (the SDK cancels an SSE stream when it closes), an uncaught ERR_INVALID_STATE.
           let done = false;
@@ -63,12 +64,19 @@ export function relayFetch(connect: () => Promise<Duplex>, maxBytes = MAX_RESPON
               res.on('data', (c: Buffer) => {
                 if (done) return;
                 if (events) {
-                  // Bytes since the last blank line (an event's end), across chunk boundaries.
-                  const t = tail + c.toString('latin1');
-                  const ends = ['\n\n', '\r\r', '\r\n\r\n'].map((b) => (t.lastIndexOf(b) < 0 ? -1 : t.lastIndexOf(b) + b.length));
-                  const last = Math.max(...ends);
-                  seen = last < 0 ? seen + c.length : t.length - last;
-                  tail = t.slice(-3);
+                  // Bytes of the current event: it ends at an empty line (lines end in \n, \r or \r\n).
+                  for (let i = 0; i < c.length && seen <= maxBytes; i++) {
+                    const b = c[i];
+                    seen++;
+                    if (b === 10 && lastCr) {
+                      lastCr = false;
+                      continue;
+                    }
+                    lastCr = b === 13;
+                    if (b !== 10 && b !== 13) line++;
+                    else if (line) line = 0;
+                    else seen = 0;
+                  }
                 } else seen += c.length;
                 if (seen > maxBytes) {
                   end();

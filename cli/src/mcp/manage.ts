@@ -74,7 +74,8 @@ async function list(args: string[], io: CliIO): Promise<number> {
     const changed = s.npm && fs.existsSync(s.npm.dir) && contentHash(s.npm.dir) !== s.npm.sha256 ? ' (CHANGED since added: refused)' : '';
     const k = states.get(name);
     const state = k ? `${k.state}${k.reason ? `: ${k.reason}` : ''}` : 'not started';
-    io.out(`${name}  ${s.npm ? `npm ${s.npm.spec}` : s.url ? `remote ${s.url}` : s.command}${changed}  ${state}`);
+    const what = s.npm ? `npm ${s.npm.spec}` : s.url ? `remote ${s.url}${s.transport === 'sse' ? ' (sse)' : ''}` : s.command;
+    io.out(`${name}  ${what}${changed}  ${state}`);
     if (k?.tools.length) io.out(`  tools: ${k.tools.join(', ')}`);
   }
   return 0;
@@ -182,7 +183,8 @@ function remoteOptions(
   for (const h of headers) {
     const i = h.indexOf(':');
     const name = h.slice(0, i).trim();
-    if (i < 1 || !McpHeaderName.safeParse(name).success) throw usage(`--header ${JSON.stringify(h)} is not 'Name: value'`);
+    const ok = McpHeaderName.safeParse(name);
+    if (i < 1 || !ok.success) throw usage(`--header ${JSON.stringify(h)}: ${i < 1 ? "not 'Name: value'" : ok.error?.issues[0]?.message}`);
     parsed[name] = h.slice(i + 1).trim();
     const unset = headerRefs(parsed[name]).filter((r) => !secrets.includes(r));
     if (unset.length) throw usage(`--header ${name} uses ${unset.map((r) => `\${${r}}`).join(', ')}: add --secret ${unset[0]}`);

@@ -139,7 +139,8 @@ describe('remote MCP servers over https with a bearer token from the secret stor
     }
     assert.ok(srv.seen.filter((a) => a === `Bearer ${TOKEN}`).length >= 6, 'the token reached the server on every request');
     assert.equal(by.get('wrong')!.state, 'failed');
-    assert.match(by.get('wrong')!.reason!, /mcp\.test:\d+ answered HTTP 401 \(unauthorized\): it refused the headers sent \(Authorization\)/);
+    const refused = /mcp\.test:\d+ answered HTTP 401 \(unauthorized\): it refused the headers sent \(Authorization\)/;
+    assert.match(by.get('wrong')!.reason!, refused);
     assert.ok(srv.seen.includes(`Bearer ${WRONG}`), 'the wrong token was sent and refused by the server');
     assert.equal(by.get('missing')!.state, 'failed');
     assert.match(by.get('missing')!.reason!, /header Authorization needs TOKEN, which is not set/);

@@ -23,6 +23,7 @@ import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
 import { SandboxedProvider } from './providers/sandboxed';
 import { PROVIDER_TEMPLATE, SpareWorker } from './provider-worker/spare';
+import { SpareRefill } from './spare-refill';
 import { Sanitiser } from './sanitise';
 import { createProvider, DEFAULT_MODELS, type ProviderSettings, resolveReplayFile } from './task-provider';
 import { ModeEngines, TaskPolicy } from './task-policy';
@@ -113,6 +114,8 @@ export class TaskService implements IDisposable {
   readonly lm: LmBridge;
   /** A provider worker started ahead of the next task (undefined without sandboxes or with warm pools off). */
   private readonly spare: SpareWorker | undefined;
+  /** Holds the spare's start back while a task's model request waits for its first answer (spare-refill.ts). */
+  private readonly refill = new SpareRefill(() => this.spare?.fill());
 
   constructor(
     private readonly d: TaskServiceDeps,
@@ -136,7 +139,7 @@ export class TaskService implements IDisposable {
     if (!(rt instanceof NoSandboxes) && rt.poolsEnabled) {
       this.spare = new SpareWorker(rt, {
         log: (m) => process.stderr.write(`tasks warn: ${m}\n`),
-        wanted: () => (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0,
+        wanted: () => this.refill.quiet && (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0,
       });
       this.spare.fill();
     }
@@ -173,7 +176,10 @@ export class TaskService implements IDisposable {
       providerSandbox: chosen.sandboxed,
       net: { policy: engine, mode },
     };
-    const emit = (event: TaskEvent) => this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
+    const emit = (event: TaskEvent) => {
+      this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
+      if (chosen.sandboxed) this.refill.saw(taskId, event.type);
+    };
     task.emit = emit;
     if (chosen.name !== 'replay' && chosen.name !== 'vscode-lm')
       task.upstream = {
@@ -511,6 +517,7 @@ export class TaskService implements IDisposable {
 
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
+    this.refill.done(taskId);
     // A spare taken starts the next at once; one that failed to start is tried again when a task ends.
     const sb = this.tasks.get(taskId)?.providerSandbox;
     if (sb) void sb.dispose().finally(() => this.spare?.fill());

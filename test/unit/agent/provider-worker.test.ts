@@ -2,6 +2,10 @@
 // vendor fakes, and the kernel's client refusing what a broken or hostile worker sends.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Duplex, PassThrough } from 'node:stream';
 import type { StreamEvent } from '../../../protocol/src/agent';
 import { AirlockError } from '../../../protocol/src/errors';
@@ -17,9 +21,13 @@ import { chatTurn, openaiError, startOpenAIFake } from '../../fakes/openai';
 const req: ProviderRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [] };
 
 /** The worker as a child process, as the sandbox runs it: `node -e LOADER`, its code down stdin. */
-function childWorker(providerUrl: string): WorkerProcess & { kill(): void } {
+function childWorker(providerUrl: string, providerSocket?: string): WorkerProcess & { kill(): void } {
   const c = spawn(process.execPath, ['-e', WORKER_LOADER], {
-    env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: providerUrl },
+    env: {
+      PATH: process.env.PATH,
+      AIRLOCK_PROVIDER_URL: providerUrl,
+      ...(providerSocket ? { AIRLOCK_PROVIDER_SOCKET: providerSocket } : {}),
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let tail = '';
@@ -47,6 +55,39 @@ function scripted(): WorkerProcess & { say(s: string | Buffer): void; end(): voi
   toClient.on('end', () => stdio.push(null));
   return { stdio, stderrTail: () => 'panic: worker blew up\n', sent, say: (s) => toClient.write(s), end: () => toClient.end() };
 }
+
+/** The endpoint's socket as the sandbox sees it: a unix socket piped to a fake vendor's TCP port; counts connections. */
+async function endpointSocket(port: number): Promise<{ path: string; connections: () => number; close: () => void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-endpoint-'));
+  const where = path.join(dir, 'provider.sock');
+  let n = 0;
+  const server = net.createServer((c) => {
+    n++;
+    const u = net.connect({ host: '127.0.0.1', port });
+    const bye = () => {
+      c.destroy();
+      u.destroy();
+    };
+    c.on('error', bye).on('close', bye);
+    u.on('error', bye).on('close', bye);
+    c.pipe(u).pipe(c);
+  });
+  await new Promise<void>((r) => server.listen(where, r));
+  return {
+    path: where,
+    connections: () => n,
+    close: () => {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const texts = (ev: StreamEvent[]) =>
+  ev
+    .filter((e) => e.type === 'text-delta')
+    .map((e) => (e as { text: string }).text)
+    .join('');
 
 async function collect(it: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const out: StreamEvent[] = [];
@@ -197,6 +238,54 @@ describe('provider worker', function () {
     } finally {
       w.kill();
       await fake.close();
+    }
+  });
+
+  it("with the endpoint's socket, sends every vendor's requests down it (not through the forwarder); its warm-up asks nothing", async () => {
+    const fakes = { openai: await startOpenAIFake(), anthropic: await startAnthropicFake(), google: await startGeminiFake() };
+    const socks = await Promise.all(Object.values(fakes).map((f) => endpointSocket(Number(new URL(f.url).port))));
+    // Nothing listens at the endpoint's URL (the forwarder's port): only the socket leads to the fakes.
+    const dead = 'http://127.0.0.1:9';
+    const ws = [childWorker(`${dead}/v1`, socks[0]!.path), childWorker(dead, socks[1]!.path), childWorker(dead, socks[2]!.path)];
+    try {
+      const [openai, anthropic, google] = await Promise.all(
+        ws.map(async (w) => {
+          const c = new ProviderWorkerClient(w);
+          await c.start(source);
+          return c;
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the warm-ups run after `ready`
+      assert.deepEqual(
+        socks.map((x) => x.connections()),
+        [0, 0, 0],
+        'the warm-up never reaches the endpoint',
+      );
+      fakes.openai.enqueue(chatTurn({ text: ['via ', 'socket'] }));
+      assert.equal(texts(await collect(openai!.stream('openai', req, new AbortController().signal))), 'via socket');
+      fakes.anthropic.enqueue(anthropicTurn({ text: ['claude ', 'too'] }));
+      assert.equal(texts(await collect(anthropic!.stream('anthropic', req, new AbortController().signal))), 'claude too');
+      fakes.google.enqueue(geminiTurn({ text: ['gemini ', 'too'] }));
+      assert.equal(texts(await collect(google!.stream('google', req, new AbortController().signal))), 'gemini too');
+      assert.equal(fakes.openai.requests[0]!.url, '/v1/chat/completions');
+      assert.equal(fakes.openai.requests[0]!.headers.authorization, 'Bearer airlock-placeholder');
+      // A cancel still reaches the request, and the worker serves the next turn on the socket.
+      fakes.openai.enqueue({ kind: 'hang' });
+      const ac = new AbortController();
+      const turn = collect(openai!.stream('openai', req, ac.signal)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      for (let i = 0; i < 100 && fakes.openai.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      ac.abort(new AirlockError('RPC_CANCELLED', 'stopped by a person'));
+      const err = await turn;
+      assert.ok(err instanceof AirlockError && err.code === 'RPC_CANCELLED', String(err));
+      fakes.openai.enqueue(chatTurn({ text: ['after'] }));
+      assert.equal(texts(await collect(openai!.stream('openai', req, new AbortController().signal))), 'after');
+    } finally {
+      for (const w of ws) w.kill();
+      for (const x of socks) x.close();
+      await Promise.all(Object.values(fakes).map((f) => f.close()));
     }
   });
 

@@ -10,6 +10,8 @@ import { createOpenAICompatibleProvider } from '../providers/openai-compatible';
 import { OpenAIResponsesProvider } from '../providers/openai-responses';
 import type { IProvider, ProviderConfig } from '../providers/types';
 import { type FromWorker, LineSplitter, MAX_WORKER_FRAME, ToWorker, type WorkerVendor } from './frames';
+import { socketFetch } from './socket-fetch';
+import { warmServer } from './warm-server';
 
 /** The SDKs insist on a key; the endpoint drops whatever is sent here and adds the real one. */
 const PLACEHOLDER_KEY = 'airlock-placeholder';
@@ -63,17 +65,25 @@ const WARM_SSE = [
   .join('');
 
 /**
- * Runs the request path once, with no network: a fresh worker's first model request otherwise pays for compiling
- * Node's fetch and the SDK's request and stream code (hundreds of ms under the sandbox's CPU quota), and a spare worker
- * (spare.ts) does this before any task takes it. A data: URL warms fetch; an OpenAI stream answered by an in-process
- * fetch warms the SDK and our stream handling. A real request arriving meanwhile simply waits its turn on this thread.
+ * Runs the request path once, with no network: a fresh worker's first model request otherwise pays for compiling the
+ * HTTP client and the SDK's request and stream code (hundreds of ms under the sandbox's CPU quota), and a spare worker
+ * (spare.ts) does this before any task takes it. With the endpoint's socket, an OpenAI stream served by a server in this
+ * process on a socket in /tmp warms the same socket fetch, SDK and stream handling a model request takes (the kernel's
+ * endpoint is never asked: a warm-up must not reach a vendor); without it, Node's fetch and an in-process answer.
+ * A real request arriving meanwhile simply waits its turn on this thread.
  */
-async function warm(): Promise<void> {
-  await (await fetch('data:,warm')).text();
+async function warm(socket: string | undefined): Promise<void> {
+  const sse = socket ? await warmServer(WARM_SSE).catch(() => undefined) : undefined;
+  if (!socket) await (await fetch('data:,warm')).text();
   const canned: typeof fetch = async () => new Response(WARM_SSE, { headers: { 'content-type': 'text/event-stream' } });
-  const p = new OpenAIChatProvider({ apiKey: PLACEHOLDER_KEY, baseURL: 'http://warm.invalid/v1', fetch: canned });
-  const req = { model: 'warm', messages: [{ role: 'user' as const, content: 'warm' }], tools: [] };
-  for await (const e of p.stream(req, new AbortController().signal)) void e;
+  const f = sse ? socketFetch(sse.path, 'http://warm.invalid') : canned;
+  try {
+    const p = new OpenAIChatProvider({ apiKey: PLACEHOLDER_KEY, baseURL: 'http://warm.invalid/v1', fetch: f });
+    const req = { model: 'warm', messages: [{ role: 'user' as const, content: 'warm' }], tools: [] };
+    for await (const e of p.stream(req, new AbortController().signal)) void e;
+  } finally {
+    sse?.close();
+  }
 }
 
 function main(): void {
@@ -82,6 +92,10 @@ function main(): void {
   const baseURL = process.env.AIRLOCK_PROVIDER_URL;
   if (!baseURL)
     throw new AirlockError('PROVIDER_WORKER_NO_ENDPOINT', 'AIRLOCK_PROVIDER_URL is not set', 'run the worker in an ai-provider sandbox');
+  // Every SDK takes the global fetch when its client is made (one per request here): requests to the endpoint's URL go
+  // down its socket directly (socket-fetch.ts). Without the socket (an older sandbox wiring) the forwarder serves.
+  const socket = process.env.AIRLOCK_PROVIDER_SOCKET || undefined;
+  if (socket) globalThis.fetch = socketFetch(socket, baseURL, globalThis.fetch.bind(globalThis));
   const lines = new LineSplitter(
     MAX_WORKER_FRAME * 16,
     (line) => {
@@ -108,7 +122,7 @@ function main(): void {
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume(); // the loader paused it explicitly, so a listener alone does not restart the flow
   send({ t: 'ready' });
-  void warm().catch(() => undefined);
+  void warm(socket).catch(() => undefined);
 }
 
 main();

@@ -2,28 +2,23 @@
 // started (package identity checked first), its tools listed, called with a deadline; a server that crashes, hangs or
 // breaks the protocol is marked failed and its sandbox destroyed.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AirlockError, isAbortError } from '../../../protocol/src/errors';
 import type { McpServerConfig, McpServerState } from '../../../protocol/src/methods/mcp';
 import { CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
 import type { SandboxService } from '../runtime/no-sandboxes';
+import { type ConnectSandbox, HASH_TIMEOUT_MS, httpTransport, type HttpProcess, remoteServerTransport, START_TIMEOUT_MS } from './connect';
 import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream';
 import { hashRefusal, identityFailure, verifiedNodeArgs } from './identity';
 import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
 import { SandboxStdioTransport } from './transport';
-import { PROBE_SOURCE, RELAY_SOURCE, relayFetch } from './http-relay';
-import { remoteRecord, remoteTransport } from './remote';
+import { remoteRecord } from './remote';
 
 export const MCP_TEMPLATE = 'mcp-server';
 /** Where an installed package is mounted in the server's sandbox (read-only). */
 export const MCP_PACKAGE_DIR = '/mcp/pkg';
-const START_TIMEOUT_MS = 60_000;
-const HASH_TIMEOUT_MS = 120_000;
 const MAX_TOOL_PAGES = 8;
-/** How often a starting HTTP server's port is probed. */
-const PROBE_EVERY_MS = 150;
 
 export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'destroy' | 'runtime' | 'templates'>;
 /** Lifecycle records (`mcp.server.*`, subject `plugin:mcp:<server>`): durable before the state they announce counts. */
@@ -115,14 +110,18 @@ export class McpServerRun implements McpCaller {
     const args = verified ?? c.args;
     const t = this.sandboxes.templates.get(this.template)!;
     let transport: Transport;
-    if (c.url) transport = await this.remoteTransport(sb.containerId!, t.user);
+    const at: ConnectSandbox = { name: c.name, sandboxes: this.sandboxes, sandbox: sb.id, containerId: sb.containerId!, user: t.user };
+    if (c.url)
+      transport = await remoteServerTransport(at, c, (e) => {
+        this.refused ??= e;
+      });
     else {
       this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...args], {
         user: t.user,
         env: c.env,
         workingDir: t.workdir,
       });
-      transport = c.http ? await this.httpTransport(sb.containerId!, t.user, c.http) : new SandboxStdioTransport(this.proc.stdio);
+      transport = c.http ? await httpTransport(at, this.httpProcess(), c.http) : new SandboxStdioTransport(this.proc.stdio);
     }
     const client = new Client({ name: 'airlock', version: this.version });
     // A process of ours that ends says why (exit code, stderr); a remote server has none: its connect error is the reason.
@@ -149,56 +148,16 @@ export class McpServerRun implements McpCaller {
     this.st = 'ready';
   }
 
-  /**
-   * The server's process only logs on stdout (drained); when it ends the server died. Its port on the sandbox's loopback
-   * is probed until it listens, then every HTTP connection is a relay exec into the sandbox (no network is involved).
-   */
-  private async httpTransport(containerId: string, user: string | undefined, h: { port: number; path: string }): Promise<Transport> {
-    const proc = this.proc!;
-    proc.stdio.on('end', () => {
-      this.dying ??= this.died();
-    });
-    proc.stdio.resume();
-    const deadline = Date.now() + START_TIMEOUT_MS + (this.checkedInProcess ? HASH_TIMEOUT_MS : 0);
-    for (;;) {
-      if (this.st !== 'starting')
-        throw new AirlockError('MCP_SERVER_START_FAILED', `MCP server ${this.name} ended before it listened on port ${h.port}`);
-      const r = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', PROBE_SOURCE, String(h.port)], timeoutMs: 10_000 });
-      if (r.exitCode === 0) break;
-      if (Date.now() > deadline) {
-        throw new AirlockError(
-          'MCP_SERVER_START_FAILED',
-          `MCP server ${this.name} did not listen on port ${h.port} within ${START_TIMEOUT_MS} ms`,
-          'check the port it serves streamable HTTP on (`airlock mcp add … --port`)',
-        );
-      }
-      await new Promise((res) => setTimeout(res, PROBE_EVERY_MS));
-    }
-    const docker = engineAt(this.sandboxes.runtime.socketPath);
-    const relay = async () => (await engineExecStream(docker, containerId, ['node', '-e', RELAY_SOURCE, String(h.port)], { user })).stdio;
-    return new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${h.port}${h.path}`), { fetch: relayFetch(relay) });
-  }
-
-  /**
-   * A remote server: nothing of it runs here. Each connection is a CONNECT tunnel opened by a relay in this server's
-   * sandbox through the egress proxy (remote.ts); TLS and the headers are the kernel's, so the sandbox sees ciphertext.
-   */
-  private async remoteTransport(containerId: string, user: string | undefined): Promise<Transport> {
-    // Through the exec agent first: it runs the forwarder to the proxy socket on the sandbox's loopback. (Not a probe of
-    // the port: that would be a connection the proxy records as refused.)
-    const up = await this.sandboxes.exec(this.sandbox!, { argv: ['node', '-e', ''], timeoutMs: 10_000 });
-    if (up.exitCode !== 0)
-      throw new AirlockError(
-        'MCP_SERVER_START_FAILED',
-        `MCP server ${this.name}: its relay sandbox does not run (${up.stderr.slice(-300)})`,
-      );
-    const docker = engineAt(this.sandboxes.runtime.socketPath);
-    return remoteTransport(this.config, {
-      exec: (argv) => engineExecStream(docker, containerId, argv, { user }),
-      refused: (e) => {
-        this.refused ??= e;
+  /** The HTTP server's process as the port probing sees it: while it starts, and its end (the server died). */
+  private httpProcess(): HttpProcess {
+    return {
+      proc: this.proc!,
+      checkedInProcess: !!this.checkedInProcess,
+      starting: () => this.st === 'starting',
+      ended: () => {
+        this.dying ??= this.died();
       },
-    });
+    };
   }
 
   /** What runs is what was pinned: the package folder is hashed inside the sandbox, over the mount the server reads. */

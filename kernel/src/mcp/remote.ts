@@ -67,6 +67,10 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
   const secrets = Object.values(c.headers ?? {}).flatMap(headerRefs);
   const ca = c.ca ? trustedCas(c.name, c.ca) : undefined;
   const https = url.protocol === 'https:';
+  // The schema says so too; checked here as well because a token in clear would cross the relay sandbox and the proxy.
+  if (Object.keys(headers).length && !https) {
+    throw new AirlockError('MCP_HEADER_INVALID', `MCP server ${c.name}: headers are sent over https only`, 'use its https:// URL');
+  }
   const port = url.port || (https ? '443' : '80');
   const refuse = (e: AirlockError): AirlockError => {
     d.refused(e);
@@ -89,7 +93,8 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
     const tunnel = adopt(p.stdio);
     if (!https) return tunnel;
     const servername = isIP(url.hostname) ? undefined : url.hostname;
-    return tls.connect({ socket: tunnel, servername, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : {}) });
+    // `host` is the name the certificate is checked against (an IP literal gets no SNI but is still checked).
+    return tls.connect({ socket: tunnel, host: url.hostname, servername, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : {}) });
   };
   const relayed = relayFetch(connect);
   const fetch: FetchLike = async (input, init) => {
@@ -110,6 +115,17 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
         ),
       );
     }
+    const method = init?.method ?? 'GET';
+    if ((res.status === 404 || res.status === 405) && method === 'POST' && c.transport !== 'sse' && !h.has('mcp-session-id')) {
+      // The first POST (initialize) not taken: likely a server of the older SSE transport.
+      refuse(
+        new AirlockError(
+          'MCP_REMOTE_TRANSPORT',
+          `MCP server ${c.name}: ${url.href} does not take streamable HTTP (HTTP ${res.status} to its first POST)`,
+          `if it speaks the older SSE transport, add it again with --sse (or "type": "sse" in the file you import)`,
+        ),
+      );
+    }
     if (res.status !== 401 && res.status !== 403) return res;
     const e = refuse(
       new AirlockError(
@@ -122,7 +138,7 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
       ),
     );
     // The SSE stream's GET answers the status to EventSource, which then stops without retrying; a POST throws.
-    if ((init?.method ?? 'GET') === 'GET') return res;
+    if (method === 'GET') return res;
     await res.arrayBuffer().catch(() => undefined); // read to its end (capped): cancelling the relayed body races its pushes
     throw e;
   };

@@ -17,14 +17,14 @@ export interface TestPki {
   cert: string;
 }
 
-/** A CA and a server certificate for `mcp.test` signed by it, in `dir`. */
+/** A CA and a server certificate for `mcp.test` and 127.0.0.1 signed by it, in `dir`. */
 export function makePki(dir: string): TestPki {
   const f = (n: string) => path.join(dir, n);
   const ssl = (...a: string[]) => execFileSync('openssl', a, { stdio: 'pipe' });
   const subj = ['-newkey', 'rsa:2048', '-nodes', '-subj'];
   ssl('req', '-x509', ...subj, '/CN=Airlock Test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2');
   ssl('req', ...subj, '/CN=mcp.test', '-keyout', f('srv.key'), '-out', f('srv.csr'));
-  fs.writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:mcp.test\nbasicConstraints=CA:FALSE\n');
+  fs.writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:mcp.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
   const sign = ['-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf')];
   ssl('x509', '-req', '-in', f('srv.csr'), ...sign, '-out', f('srv.pem'));
   const read = (n: string) => fs.readFileSync(f(n), 'utf8');

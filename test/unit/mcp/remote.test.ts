@@ -155,6 +155,29 @@ describe('remote MCP servers: https, headers from secrets, streamable HTTP and S
     );
   });
 
+  it('an IP literal URL is checked against the IP in the certificate', async () => {
+    const { client, err } = await connect(config({ url: `https://127.0.0.1:${port}/mcp` }));
+    assert.equal(err, undefined, String(err));
+    await client.close();
+  });
+
+  it('an SSE server added as streamable HTTP says to use --sse (MCP_REMOTE_TRANSPORT)', async () => {
+    const { client, refused, err } = await connect(config({ path: '/sse' }));
+    assert.ok(err);
+    assert.equal(refused[0]?.code, 'MCP_REMOTE_TRANSPORT');
+    assert.match(refused[0].message, /\/sse does not take streamable HTTP \(HTTP 404 to its first POST\)/);
+    assert.match(refused[0].hint ?? '', /--sse/);
+    await client.close();
+  });
+
+  it('the kernel refuses headers over plain http even when the schema was not applied', () => {
+    const c = { ...config(), url: `http://mcp.test:${port}/mcp` };
+    assert.throws(
+      () => remoteTransport(c, { exec: () => assert.fail('no tunnel'), refused: () => undefined }),
+      (e: AirlockError) => e.code === 'MCP_HEADER_INVALID' && /https only/.test(e.message),
+    );
+  });
+
   it('the start record keeps header names with digests, never the token', () => {
     const rec = remoteRecord(config());
     assert.match((rec.headers as Record<string, string>).Authorization, /^sha256:[0-9a-f]{64}$/);

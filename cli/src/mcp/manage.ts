@@ -120,15 +120,16 @@ async function add(args: string[], io: CliIO): Promise<number> {
           : { command: e.command, args: e.args, ...base };
       for (const [h, v] of Object.entries(e.replaced ?? {}))
         io.err(`airlock: ${e.name}: the value of header ${h} was not copied; it is now the secret ${v}`);
-      if (e.headers) await askSecrets(io, e.name, e.env);
+      await askSecrets(io, e.name, e.env);
+      const unset = e.env.filter((v) => !io.env[v]);
       io.out(
         `added ${e.name}${
           e.npm
             ? ` (npm ${e.npm})`
             : e.url
-              ? ` (remote ${e.url}: reached through the egress proxy, allow it in your policy)`
+              ? ` (remote${e.transport === 'sse' ? ' sse' : ''} ${e.url}: reached through the egress proxy, allow it in your policy)`
               : ` (${e.command}: must exist in the sandbox image)`
-        }`,
+        }${unset.length && !process.stdin.isTTY ? `; needs ${unset.join(', ')} (your environment or the OS keychain)` : ''}`,
       );
     }
     writeServers(io.env, servers);

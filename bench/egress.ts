@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { AuditLog } from '../core/src/audit/log';
 import { PolicyEngine } from '../core/src/policy/engine';
 import { parsePolicyText } from '../core/src/policy/loader';
+import { chooseRelay, RELAY_ENV } from '../kernel/src/egress/native-relay';
 import { EgressProxy } from '../kernel/src/egress/proxy';
 import { type Figures, nowMs, percentile, sampleRounds, writeResults } from './lib';
 
@@ -142,6 +143,9 @@ async function clientProcess(): Promise<{ port: number; time: (sock?: string) =>
 }
 
 async function main(): Promise<void> {
+  const choice = chooseRelay('connect');
+  const relayUsed = choice.kind === 'native' ? 'native splice(2) relay' : `JS relay (${choice.why})`;
+  console.log(`egress: tunnels use the ${relayUsed}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-bench-egress-'));
   const body = Buffer.alloc(SIZE, 120);
   const server = http.createServer((_q, r) => {
@@ -261,6 +265,7 @@ async function main(): Promise<void> {
       ['proxy / direct 10 MB, client in its own process', 'proxy_10mb_spawned_ms', 'direct_10mb_spawned_ms'],
     ],
     notes: [
+      `Tunnel bytes relayed by the ${relayUsed} (${RELAY_ENV}=js forces the JS relay for an A/B; docs/network.md).`,
       'Until 2026-12-07 the proxied download did not go through the tunnel (`agent: false` made http dial the server ' +
         'itself, ignoring createConnection): earlier figures timed a CONNECT plus a direct download. It is checked now.',
       'In-process figures: server, client and proxy share this process and its one event loop, so they add up the ' +

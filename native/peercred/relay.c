@@ -21,6 +21,7 @@ typedef struct {
   int src, dst;
   int pipe[2];
   size_t in_pipe; /* bytes read from src not yet written to dst */
+  size_t size;    /* the pipe's capacity now */
   int eof;        /* src said EOF */
   int shut;       /* dst was shut down for writing (EOF passed on) */
   uint64_t bytes; /* written to dst */
@@ -29,7 +30,7 @@ typedef struct {
 typedef struct {
   int a, b;      /* dup()s of the caller's fds: the thread's own, closed by the thread */
   int cancel_fd; /* eventfd: written by cancel(), polled by the thread, closed on the JS thread once the relay is done */
-  size_t pipe_size;
+  size_t pipe_max; /* how far a pipe may grow */
   dir_t ab, ba;
   int err;          /* errno of the failure that ended the relay, 0 if none */
   const char *op;   /* the call that failed */
@@ -56,16 +57,30 @@ static void close_pipe(int p[2]) {
   p[0] = p[1] = -1;
 }
 
+/* A pipe that a read filled grows (x4, up to pipe_max): a bulk transfer moves more per call, while idle and chatty
+ * tunnels keep the kernel's default and so little of the user's pipe quota, which every pipe of the kernel's user shares.
+ * Past the quota the kernel refuses, and the pipe stays as it is. */
+static void grow(relay_t *r, dir_t *d) {
+  if (d->size >= r->pipe_max) return;
+  size_t want = d->size * 4 < r->pipe_max ? d->size * 4 : r->pipe_max;
+  int got = fcntl(d->pipe[1], F_SETPIPE_SZ, (int)want);
+  if (got > 0) d->size = (size_t)got;
+  else r->pipe_max = d->size; /* refused: the quota is short, ask no more */
+}
+
 /* Moves what it can without blocking. Returns 1 if bytes moved or EOF was seen, 0 if it would block, -1 on an error. */
 static int pump(relay_t *r, dir_t *d) {
   int progress = 0;
   for (;;) {
     int moved = 0;
-    if (!d->eof && d->in_pipe < r->pipe_size) {
-      ssize_t n = splice(d->src, NULL, d->pipe[1], NULL, r->pipe_size - d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n > 0) d->in_pipe += (size_t)n, moved = 1;
-      else if (n == 0) d->eof = 1, moved = 1;
-      else if (errno != EAGAIN && errno != EINTR) return fail(r, "read", errno), -1;
+    if (!d->eof && d->in_pipe < d->size) {
+      ssize_t n = splice(d->src, NULL, d->pipe[1], NULL, d->size - d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(r, "read", errno), -1;
+      if (n == 0) d->eof = 1, moved = 1;
+      if (n > 0) {
+        d->in_pipe += (size_t)n, moved = 1;
+        if (d->in_pipe >= d->size) grow(r, d);
+      }
     }
     if (d->in_pipe > 0) {
       ssize_t n = splice(d->pipe[0], NULL, d->dst, NULL, d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -215,13 +230,14 @@ static napi_value relay(napi_env env, napi_callback_info info) {
     free(r);
     return throw_errno(env, what, err);
   }
-  /* Non-blocking (libuv set it already on the shared file description; a caller's blocking socket would hang poll's
-   * peer). A bigger pipe is asked for, not required: past the user's pipe quota the kernel's default is kept. */
+  /* Non-blocking (libuv set it already on the shared file description; a caller's blocking socket would hang the
+   * thread in splice). Pipes start at the kernel's default size and grow while full (grow()), up to pipeBytes. */
   fcntl(r->a, F_SETFL, fcntl(r->a, F_GETFL) | O_NONBLOCK);
   fcntl(r->b, F_SETFL, fcntl(r->b, F_GETFL) | O_NONBLOCK);
-  if (psize > 0) fcntl(r->ab.pipe[1], F_SETPIPE_SZ, psize), fcntl(r->ba.pipe[1], F_SETPIPE_SZ, psize);
   int got = fcntl(r->ab.pipe[1], F_GETPIPE_SZ), got2 = fcntl(r->ba.pipe[1], F_GETPIPE_SZ);
-  r->pipe_size = (size_t)(got > 0 && got2 > 0 ? (got < got2 ? got : got2) : 65536);
+  r->ab.size = (size_t)(got > 0 ? got : 4096);
+  r->ba.size = (size_t)(got2 > 0 ? got2 : 4096);
+  r->pipe_max = psize > 0 ? (size_t)psize : 0;
   r->ab.src = r->a, r->ab.dst = r->b;
   r->ba.src = r->b, r->ba.dst = r->a;
   r->handle_alive = 1;

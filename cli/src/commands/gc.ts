@@ -11,8 +11,10 @@ import { formatSize } from './images';
 
 const USAGE = `airlock gc [--dry-run] [--all-versions] [--json]
   removes this installation's stopped kernel containers of deleted workspaces or older images, sandboxes and scratch
-  volumes whose kernel is not running, outputs volumes of deleted workspaces, older unused images (--all-versions: the
-  newest unused too) and the state folders of deleted workspaces; never a running kernel's or another installation's`;
+  volumes whose kernel is not running, outputs volumes no kernel uses, older unused images (--all-versions: the newest
+  unused too) and the state folders of deleted workspaces; and, on a local engine, what installations whose folder is
+  gone left (a deleted checkout, an old extension version): stopped kernels, sandboxes, volumes, images no living
+  installation uses; never anything running or in use, never a living installation's`;
 
 export interface GcDeps {
   engine(): Promise<Engine>;

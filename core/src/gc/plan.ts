@@ -173,7 +173,6 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
   return { remove, kept };
 }
 
-
 /** Images of installations whose folder is gone: removed once unused, unclaimed and not the newest of their kind. */
 function planOrphanImages(
   images: Docker.ImageInfo[],
@@ -188,7 +187,7 @@ function planOrphanImages(
     const lost = orphans.lost.get(i.Id);
     const claim = orphans.claimed.get(i.Id);
     if (orphans.unlabelled.has(i.Id) && !inUse.has(i.Id))
-      kept.push({ ...item, reason: "another installation's, made by an older version: it does not record its folder (remove by hand if unused)" });
+      kept.push({ ...item, reason: "another installation's, made by an older version: it does not record its folder (remove it by hand)" });
     else if (claim) kept.push({ ...item, reason: `its installation ${claim[0]} no longer exists, but the one at ${claim[1]} uses it` });
     else if (!lost) continue;
     else if (inUse.has(i.Id)) kept.push({ ...item, reason: `its installation ${lost} no longer exists, but a container uses it` });

@@ -80,7 +80,8 @@ describe('gc: leftovers of a deleted installation (docker)', function () {
         const lines: string[] = [];
         const io = { out: (l: string) => lines.push(l), err: () => {}, readStdin: async () => '', cwd: ws, env: process.env };
         const mine = `gc-orphan-me-${tag}`;
-        assert.equal(await gcMain(['--dry-run', '--json'], io, { engine: async () => engine, stateBase: () => stateBase, installation: mine }), 0);
+        const deps = { engine: async () => engine, stateBase: () => stateBase, installation: mine };
+        assert.equal(await gcMain(['--dry-run', '--json'], io, deps), 0);
         return JSON.parse(lines.join('\n')) as GcPlan;
       };
       const planned = (p: GcPlan) => p.remove.filter((i) => ours.has(i.id) || i.id === newerImg);
@@ -94,7 +95,8 @@ describe('gc: leftovers of a deleted installation (docker)', function () {
       recordInstallation(stateBase, [`localhost/airlock-gc-orphan/deleted:${tag}`], assetsOther, uid);
       let p = await dryRun();
       assert.deepEqual(planned(p), [], 'claimed by the living installation');
-      assert.equal(p.kept.find((k) => k.id === orphanImg)?.reason, `its installation ${root} no longer exists, but the one at ${other} uses it`);
+      const keptWhy = p.kept.find((k) => k.id === orphanImg)?.reason;
+      assert.equal(keptWhy, `its installation ${root} no longer exists, but the one at ${other} uses it`);
 
       // That installation moved on: everything of the deleted one goes, with the reason.
       recordInstallation(stateBase, [`localhost/airlock-gc-orphan/other:${tag}`], assetsOther, uid);

@@ -157,7 +157,9 @@ describe('gc: leftovers of installations whose folder is gone', () => {
 
   it('says which images it cannot judge (made before images recorded their folder)', async () => {
     const old = world(root, {
-      images: [{ Id: 'old-theirs', Created: 1, RepoTags: ['t:1'], Labels: { 'airlock.role': 'kernel-image', 'airlock.installation': 'x' } }],
+      images: [
+        { Id: 'old-theirs', Created: 1, RepoTags: ['t:1'], Labels: { 'airlock.role': 'kernel-image', 'airlock.installation': 'x' } },
+      ],
     });
     const { ids, p } = await plan(old);
     assert.ok(!ids.includes('old-theirs'));

@@ -36,8 +36,8 @@ airlock mcp add NAME --url URL [--sse] [--header 'NAME: VALUE']... [--secret VAR
   --ca       a PEM file of CAs its certificate may chain to (default: NODE_EXTRA_CA_CERTS, then the system's)
 airlock mcp add --from FILE
   Imports the stdio and remote (url: http or sse) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries
-  become npm installs; env values are not copied, their names become --secret variables; \${input:ID} and
-  \${env:VAR} in headers become secrets, asked for now when a terminal is attached).
+  become npm installs; env values are not copied, their names become --secret variables, as do \${input:ID} and
+  \${env:VAR} in headers; each secret not in your environment is asked for now when a terminal is attached).
 airlock mcp remove NAME`;
 
 const usage = (m: string) => new AirlockError('CLI_USAGE', m, MANAGE_USAGE);

@@ -25,7 +25,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function until(what: string, ok: () => Promise<boolean>, child: ChildProcess, log: string, ms = 60_000): Promise<void> {
+export async function until(what: string, ok: () => Promise<boolean>, child: ChildProcess, log: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await ok())) {
     if (child.exitCode !== null || Date.now() > end)
@@ -34,7 +34,7 @@ async function until(what: string, ok: () => Promise<boolean>, child: ChildProce
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

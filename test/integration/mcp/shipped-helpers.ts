@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import Docker from 'dockerode';
+import { removeWorkspaceLeftovers } from '../workspace-leftovers';
 import { assets } from '../../../protocol/src/node/assets';
 
 export interface Ran {
@@ -79,10 +79,7 @@ export async function cleanUp(client: Client | undefined, ws: string, base: stri
   fs.rmSync(base, { recursive: true, force: true });
 }
 
-/** Removes the kernel and sandboxes a test started for `ws`. */
+/** Removes the kernel, sandboxes and volumes a test started for `ws`. */
 export async function removeWorkspaceContainers(ws: string): Promise<void> {
-  const docker = new Docker();
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } })) {
-    await docker.getContainer(c.Id).remove({ force: true });
-  }
+  await removeWorkspaceLeftovers(ws);
 }

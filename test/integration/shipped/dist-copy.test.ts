@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Docker from 'dockerode';
+import { removeWorkspaceLeftovers } from '../workspace-leftovers';
 import { assets } from '../../../protocol/src/node/assets';
 
 interface Doctor {
@@ -20,9 +20,7 @@ describe('dist/ copied elsewhere (Docker)', function () {
   const pkg = path.join(base, 'an unrelated folder');
   const ws = path.join(base, 'project');
   after(async () => {
-    const docker = new Docker();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${fs.realpathSync(ws)}`] } }))
-      await docker.getContainer(c.Id).remove({ force: true });
+    await removeWorkspaceLeftovers(ws);
     fs.rmSync(base, { recursive: true, force: true });
   });
 

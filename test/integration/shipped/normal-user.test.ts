@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { assets } from '../../../protocol/src/node/assets';
+import { stateFolderId } from '../../../core/src/gc/record';
+import { removeWorkspaceLeftovers } from '../workspace-leftovers';
 import { execReplay } from './replay';
 
 const USER = 'airlocktest';
@@ -62,10 +64,13 @@ function airlock(asUser: boolean, home: string, args: string[]) {
   return r.stdout;
 }
 
-async function removeKernelOf(ws: string): Promise<void> {
-  const docker = new Docker();
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${ws}`] } }))
-    await docker.getContainer(c.Id).remove({ force: true });
+/** The kernel, sandboxes and volumes, the workspace (in the user's home: no one else deletes it, and gc keeps a live
+ * workspace's volumes) and both users' state folders for it. */
+async function removeLeftovers(ws: string, homes: string[]): Promise<void> {
+  await removeWorkspaceLeftovers(ws);
+  fs.rmSync(ws, { recursive: true, force: true });
+  for (const home of homes)
+    fs.rmSync(path.join(home, '.local', 'state', 'airlock', `ws-${stateFolderId(ws)}`), { recursive: true, force: true });
 }
 
 function flow(asUser: boolean, ws: string, home: string, owner: { uid: number; gid: number }): void {
@@ -96,7 +101,7 @@ describe('what ships, as a normal user and as root on their folder (dist/cli.js,
   const user = ensureUser();
   const made: string[] = [];
   after(async () => {
-    for (const ws of made) await removeKernelOf(ws);
+    for (const ws of made) await removeLeftovers(ws, [user.home, process.env.HOME ?? '/root']);
   });
 
   it('a non-root user in the docker group, on a 0700 folder of their own', async () => {

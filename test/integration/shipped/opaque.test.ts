@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Docker from 'dockerode';
+import { removeWorkspaceLeftovers } from '../workspace-leftovers';
 import { assets } from '../../../protocol/src/node/assets';
 import { execReplay } from './replay';
 
@@ -24,9 +24,7 @@ describe('opaque directories through the kernel image (dist/cli.js, Docker)', fu
   this.timeout(300_000);
   const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-opaque-')));
   after(async () => {
-    const docker = new Docker();
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${ws}`] } }))
-      await docker.getContainer(c.Id).remove({ force: true });
+    await removeWorkspaceLeftovers(ws);
     fs.rmSync(ws, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore, type IDisposable } from '../../protocol/src/lifecycle';
 import { formatError } from '../../protocol/src/errors';
-import { AUDIT_PANEL_TYPE, AuditPanelSerializer } from './audit/auditPanel';
+import { AuditViewProvider, LEGACY_AUDIT_PANEL_TYPE, LegacyAuditPanelCloser } from './audit/auditView';
 import { ChatController } from './chat/chatController';
 import { ChatViewProvider } from './chat/chatViewProvider';
 import { saveSetup, watchSetup } from './chat/onboarding';
@@ -79,7 +79,9 @@ export function registerUi(
   );
   // The chat's first-run form shows while no model can run a task (no provider, no key, no base URL).
   if (kernel) store.add(watchSetup(context.secrets, (setup) => chat.setSetup(setup)));
-  store.add(vscode.window.registerWebviewPanelSerializer(AUDIT_PANEL_TYPE, new AuditPanelSerializer(uri, () => kernel, log)));
+  store.add(vscode.window.registerWebviewPanelSerializer(LEGACY_AUDIT_PANEL_TYPE, new LegacyAuditPanelCloser()));
+  const audit = AuditViewProvider.shared(context, log);
+  store.add(audit.attach(kernel));
   const sandboxes = store.add(new SandboxesTree(kernel, log));
   store.add(new TasksTree(kernel, log));
   store.add(new PluginsTree(kernel, root?.fsPath, log));
@@ -91,8 +93,8 @@ export function registerUi(
   reg('airlock.newChatSession', () => chat.newSession());
   reg('airlock.stopTask', () => chat.stop());
   reg('airlock.switchMode', switchMode(chat));
-  reg('airlock.openAuditLog', openAuditLog(uri, kernel, log, false));
-  reg('airlock.verifyAuditLog', verifyAuditLog(uri, kernel, log));
+  reg('airlock.openAuditLog', openAuditLog(audit));
+  reg('airlock.verifyAuditLog', verifyAuditLog(audit, kernel, log));
   reg('airlock.showSandboxes', showSandboxes(sandboxes));
   reg('airlock.refreshSandboxes', () => sandboxes.refresh());
   const participant = registerParticipant(chat, uri);

@@ -1,10 +1,6 @@
-// Airlock: Open Audit Log / Verify Audit Log — the audit webview, optionally starting a chain verification.
-import type * as vscode from 'vscode';
-import { AuditPanel } from '../audit/auditPanel';
-import type { KernelService } from '../kernel/kernelService';
+// Airlock: Open Audit Log — the Audit Log view in the Panel (auditView.ts).
+import type { AuditViewProvider } from '../audit/auditView';
 
-export function openAuditLog(extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel, verify: boolean) {
-  return () => {
-    AuditPanel.show(extensionUri, kernel, log, verify);
-  };
+export function openAuditLog(view: AuditViewProvider) {
+  return () => view.show();
 }

@@ -2,10 +2,10 @@
 import * as vscode from 'vscode';
 import { formatError } from '../../../protocol/src/errors';
 import type { AuditVerifyReport } from '../../../protocol/src/audit';
-import { AuditPanel } from '../audit/auditPanel';
+import type { AuditViewProvider } from '../audit/auditView';
 import type { KernelService } from '../kernel/kernelService';
 
-export function verifyAuditLog(extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel) {
+export function verifyAuditLog(view: AuditViewProvider, kernel: KernelService | undefined, log: vscode.LogOutputChannel) {
   return async (): Promise<AuditVerifyReport | undefined> => {
     if (!kernel) {
       void vscode.window.showWarningMessage('Airlock needs a trusted folder on disk.');
@@ -25,7 +25,7 @@ export function verifyAuditLog(extensionUri: vscode.Uri, kernel: KernelService |
       log.info(text);
       const show = report.type === 'intact' ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
       void show(text, 'Open Audit Log').then((p) => {
-        if (p) AuditPanel.show(extensionUri, kernel, log);
+        if (p) void view.show();
       });
       return report;
     } catch (err) {

@@ -43,21 +43,22 @@ describe('HeightIndex (virtual list geometry)', () => {
   });
 });
 
+const entry = (seq: number, action = 'a') => ({
+  seq,
+  time: seq,
+  session: null,
+  subject: 's',
+  action,
+  resource: '',
+  decision: null,
+  ruleIds: [],
+  payloadDigest: 'a'.repeat(64),
+  payload: null,
+  prevHash: '0'.repeat(64),
+  hash: 'b'.repeat(64),
+});
+
 describe('AuditPageCache', () => {
-  const entry = (seq: number) => ({
-    seq,
-    time: seq,
-    session: null,
-    subject: 's',
-    action: 'a',
-    resource: '',
-    decision: null,
-    ruleIds: [],
-    payloadDigest: 'a'.repeat(64),
-    payload: null,
-    prevHash: '0'.repeat(64),
-    hash: 'b'.repeat(64),
-  });
 
   it('unfiltered: any row of 100,000 is one request away, by sequence number', () => {
     const c = new AuditPageCache();
@@ -69,7 +70,7 @@ describe('AuditPageCache', () => {
     assert.equal(reqs[0]!.cursor, 100_000 - p * PAGE_SIZE + 1);
     assert.deepEqual(c.want(50_000, 50_030), [], 'an in-flight page is not asked for twice');
     const seqs = Array.from({ length: PAGE_SIZE }, (_, i) => 100_000 - p * PAGE_SIZE - i);
-    assert.deepEqual(c.receive(reqs[0]!.requestId, seqs.map(entry), undefined), { start: p * PAGE_SIZE, end: (p + 1) * PAGE_SIZE });
+    assert.deepEqual(c.receive(reqs[0]!.requestId, seqs.map((q) => entry(q)), undefined), { start: p * PAGE_SIZE, end: (p + 1) * PAGE_SIZE });
     assert.equal(c.row(50_000)!.seq, 100_000 - 50_000);
   });
 
@@ -93,6 +94,43 @@ describe('AuditPageCache', () => {
     c.receive(r2!.requestId, [entry(3)], undefined);
     assert.equal(c.rowCount(), 1);
     assert.equal(c.done, true);
+  });
+});
+
+describe('AuditPageCache: the Audit Log view reopened with new stats', () => {
+  /** Page 0 of an unfiltered log ending at `last`: entries last, last-1, … */
+  const newest = (last: number, action = 'a') => Array.from({ length: Math.min(PAGE_SIZE, last) }, (_, i) => entry(last - i, action));
+  const loaded = (last: number) => {
+    const c = new AuditPageCache();
+    c.reset({}, { lastSeq: last, entries: last });
+    const [r] = c.want(0, 40);
+    c.receive(r!.requestId, newest(last), last > PAGE_SIZE ? last - PAGE_SIZE + 1 : undefined);
+    return c;
+  };
+
+  it('keeps the rows it had, shifted under the new entries, and asks again for the page they are on', () => {
+    const c = loaded(1000);
+    c.reset({}, { lastSeq: 1005, entries: 1005 });
+    assert.equal(c.rowCount(), 1005);
+    assert.equal(c.row(0), undefined, 'a new entry is not known yet');
+    assert.equal(c.row(5)?.seq, 1000, 'the former first row is still there, five rows down');
+    assert.equal(c.row(40)?.seq, 965);
+    const [r] = c.want(0, 40);
+    assert.equal(r!.cursor, 1006, 'page 0 is read again from the new last entry');
+    c.receive(r!.requestId, newest(1005, 'fresh'), 806);
+    assert.equal(c.row(0)?.seq, 1005);
+    assert.equal(c.row(5)?.action, 'fresh', 'the page read again replaces what was kept');
+  });
+
+  it('keeps nothing for a log that shrank (reset) or a filter (its rows are another list)', () => {
+    const shrunk = loaded(1000);
+    shrunk.reset({}, { lastSeq: 10, entries: 10 });
+    assert.equal(shrunk.row(0), undefined);
+    const filtered = loaded(1000);
+    filtered.reset({ action: 'patch.*' }, { lastSeq: 1000, entries: 1000 });
+    assert.equal(filtered.row(0), undefined);
+    filtered.reset({}, { lastSeq: 1000, entries: 1000 });
+    assert.equal(filtered.row(0), undefined, 'back to unfiltered after a filter: the earlier rows were dropped');
   });
 });
 

@@ -15,16 +15,27 @@ export class AuditPageCache {
   private nextRequestId = 1;
   private nextCursor: number | undefined;
   private exhausted = false;
+  /** indexed: entries loaded before the last reset, by sequence number (rows show them until their page is asked again). */
+  private kept = new Map<number, AuditEntry>();
 
-  /** Starts over for a filter; with no filter and known stats every row can be addressed directly. */
+  /**
+   * Starts over for a filter; with no filter and known stats every row can be addressed directly. Unfiltered to
+   * unfiltered (new stats as the view is shown again) keeps the entries it has by sequence number: an entry never changes,
+   * so the rows on screen stay while their pages are asked for again (no flash of "loading…"); each page replaces them.
+   */
   reset(filter: AuditFilter, stats: { lastSeq: number; entries: number } | null): void {
-    this.filter = filter;
     const unfiltered = Object.values(filter).every((v) => v === undefined || v === '');
-    this.mode = unfiltered && stats ? { type: 'indexed', lastSeq: stats.lastSeq, total: stats.entries } : { type: 'sequential' };
+    const next: Mode = unfiltered && stats ? { type: 'indexed', lastSeq: stats.lastSeq, total: stats.entries } : { type: 'sequential' };
+    // A log that shrank at its tail is not the one these entries came from (reset): nothing is kept.
+    const same = this.mode.type === 'indexed' && next.type === 'indexed' && next.lastSeq >= this.mode.lastSeq;
+    const kept = same ? this.keptBySeq() : new Map<number, AuditEntry>();
+    this.filter = filter;
+    this.mode = next;
     this.pages.clear();
     this.inflight.clear();
     this.nextCursor = undefined;
     this.exhausted = unfiltered && !!stats && stats.entries === 0;
+    this.kept = kept;
   }
 
   /** Rows the table shows: every entry when indexed, the loaded ones (plus one loading row) when filtered. */
@@ -40,7 +51,16 @@ export class AuditPageCache {
   }
 
   row(i: number): AuditEntry | undefined {
-    return this.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+    const e = this.pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+    if (e || this.mode.type !== 'indexed' || i >= this.mode.total) return e;
+    return this.kept.get(this.mode.lastSeq - i);
+  }
+
+  /** Every entry loaded in indexed mode (pages and what was kept), by sequence number. */
+  private keptBySeq(): Map<number, AuditEntry> {
+    const out = new Map(this.kept);
+    for (const page of this.pages.values()) for (const e of page) out.set(e.seq, e);
+    return out;
   }
 
   /** Requests needed to show rows [start, end); each page is asked for once. */
@@ -69,6 +89,7 @@ export class AuditPageCache {
     if (p === undefined) return undefined;
     this.inflight.delete(requestId);
     this.pages.set(p, entries);
+    for (const e of entries) this.kept.delete(e.seq);
     if (this.mode.type === 'sequential') {
       this.nextCursor = nextCursor;
       if (nextCursor === undefined || entries.length === 0) this.exhausted = true;

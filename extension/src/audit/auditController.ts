@@ -1,57 +1,30 @@
-// The Audit Log webview panel: pages entries from the kernel, verifies the chain, restores after reload (serializer).
+// The Audit Log webview's host side: pages entries from the kernel and verifies the chain (for the view in auditView.ts).
 import * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable } from '../../../protocol/src/lifecycle';
 import type { WebviewToHost } from '../../../protocol/src/webview';
 import type { KernelService } from '../kernel/kernelService';
 import { WebviewBridge } from '../webview/bridge';
-import { renderHtml, webviewOptions } from '../webview/html';
+import { renderHtml } from '../webview/html';
 import { AuditFirstScreen } from './firstScreen';
 
-export const AUDIT_PANEL_TYPE = 'airlock.auditLog';
-
-export class AuditPanel extends Disposable {
-  private static current?: AuditPanel;
+/**
+ * One audit webview's host side: pages entries from the kernel, verifies the chain, answers the first screen early.
+ * Bound to one webview and one kernel; the view provider (auditView.ts) makes a new one when either changes.
+ */
+export class AuditController extends Disposable {
   private readonly bridge: WebviewBridge;
-  /** Stats and the newest page, asked for as the panel opens (firstScreen.ts); undefined without a kernel. */
+  /** Stats and the newest page, asked for as the view opens (firstScreen.ts); undefined without a kernel. */
   private readonly first: AuditFirstScreen | undefined;
 
-  /** Opens (or reveals) the panel; `verify` starts a verification as soon as it is up. */
-  static show(extensionUri: vscode.Uri, kernel: KernelService | undefined, log: vscode.LogOutputChannel, verify = false): AuditPanel {
-    if (AuditPanel.current) {
-      AuditPanel.current.panel.reveal();
-    } else {
-      const panel = vscode.window.createWebviewPanel(AUDIT_PANEL_TYPE, 'Airlock Audit Log', vscode.ViewColumn.Active, {
-        ...webviewOptions(extensionUri),
-        retainContextWhenHidden: false,
-      });
-      AuditPanel.current = new AuditPanel(panel, extensionUri, kernel, log);
-    }
-    if (verify) void AuditPanel.current.verify();
-    return AuditPanel.current;
-  }
-
-  /** Brings a panel back after a window reload; the webview restores its filter and scroll from its own state. */
-  static revive(
-    panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    kernel: KernelService | undefined,
-    log: vscode.LogOutputChannel,
-  ): void {
-    panel.webview.options = webviewOptions(extensionUri);
-    AuditPanel.current?.dispose();
-    AuditPanel.current = new AuditPanel(panel, extensionUri, kernel, log);
-  }
-
-  private constructor(
-    readonly panel: vscode.WebviewPanel,
+  constructor(
+    webview: vscode.Webview,
     extensionUri: vscode.Uri,
     private readonly kernel: KernelService | undefined,
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.bridge = this._register(new WebviewBridge(panel.webview, 'audit', log));
-    panel.webview.html = renderHtml(panel.webview, extensionUri, 'audit', 'Airlock Audit Log');
+    this.bridge = this._register(new WebviewBridge(webview, 'audit', log));
     this.first = kernel
       ? new AuditFirstScreen(
           {
@@ -62,20 +35,16 @@ export class AuditPanel extends Disposable {
           (err) => this.log.warn(`audit view: its first screen was not read early (${formatError(err)}); the view asks again`),
         )
       : undefined;
+    webview.html = renderHtml(webview, extensionUri, 'audit', 'Airlock Audit Log');
     // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
     // the entries written since. With the first rows read early, the check never holds them up.
-    this._register(
-      this.bridge.onReady(() => {
-        void this.sendStats().then(() => this.verify());
-      }),
-    );
+    this._register(this.bridge.onReady(() => void this.refresh()));
     this._register(this.bridge.onMessage((m) => void this.handle(m)));
-    this._register(
-      panel.onDidDispose(() => {
-        if (AuditPanel.current === this) AuditPanel.current = undefined;
-        this.dispose();
-      }),
-    );
+  }
+
+  /** New stats (the table keeps the rows it has and adds the new ones), then a fresh check of the chain. */
+  refresh(): Promise<void> {
+    return this.sendStats().then(() => this.verify());
   }
 
   private async handle(m: WebviewToHost): Promise<void> {
@@ -186,16 +155,5 @@ export class AuditPanel extends Disposable {
       // Any kernel error, an unknown method included, reaches the webview with its code and hint (no "not available").
       this.bridge.post({ type: 'error', error: AirlockError.from(err).toPayload(), requestId });
     }
-  }
-}
-
-export class AuditPanelSerializer implements vscode.WebviewPanelSerializer {
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly kernel: () => KernelService | undefined,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
-  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
-    AuditPanel.revive(panel, this.extensionUri, this.kernel(), this.log);
   }
 }

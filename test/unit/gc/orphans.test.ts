@@ -11,7 +11,14 @@ import { type Assets, installationIdOf, installationLabels, resolveAssets } from
 
 const UID = 1000;
 const now = Date.now();
-const tmp = (p: string) => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), p)));
+const made: string[] = [];
+const tmp = (p: string) => {
+  made.push(fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), p))));
+  return made[made.length - 1];
+};
+after(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** The labels an image built by the installation at `root` for `uid` carries. */
 const instLabels = (root: string, uid = UID) => ({

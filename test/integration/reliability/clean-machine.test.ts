@@ -1,4 +1,5 @@
-// A clean machine (docker): the kernel stops itself when idle (pool sandboxes gone, audited) and starts again on demand;
+// A clean machine: the kernel stops itself when idle (pool sandboxes gone, audited) and starts again on demand (docker
+// and podman);
 // `airlock gc` lists, then removes, this installation's leftovers and nothing else.
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -11,7 +12,7 @@ import { detectEngine, KernelSupervisor, readConfig } from '../../../bootstrap';
 import { gcMain } from '../../../cli/src/commands/gc';
 import { applyGc, planGc } from '../../../core/src/gc/plan';
 import { recordWorkspace, stateFolderId } from '../../../core/src/gc/record';
-import { removeKernel, tempWorkspace } from '../kernel/helpers';
+import { ENGINES, removeKernel, tempWorkspace } from '../kernel/helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,59 +28,60 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
 
 const holderOf = (d: Docker, kernel: string) => d.listContainers({ all: true, filters: { label: [`airlock.holder=container:${kernel}`] } });
 
-describe('a clean machine (docker)', function () {
+describe('a clean machine', function () {
   this.timeout(300_000);
 
-  it('idle: the kernel records kernel.idle-stop, destroys its warm pools, exits 0, and the next command starts it again', async () => {
-    const ws = tempWorkspace();
-    let sup = await KernelSupervisor.start({ ...ws, runtime: 'docker', idleMinutes: 0.1, maxRestarts: 5 });
-    const d = sup.engine.docker;
-    const kernel = `airlock-kernel-${sup.paths.id}`;
-    try {
-      const pool = await until('warm pool sandboxes', async () => {
-        const l = await holderOf(d, kernel);
-        return l.length ? l : undefined;
-      });
-      // Busy while a client is connected: well past the idle time, it still runs.
-      await sleep(9_000);
-      assert.equal((await d.getContainer(kernel).inspect()).State.Running, true, 'a connected client keeps it up');
-      const t0 = Date.now();
-      sup.dispose();
-      const state = await until('the idle stop', async () => {
-        const i = await d.getContainer(kernel).inspect();
-        return i.State.Running ? undefined : i.State;
-      });
-      const stoppedAfter = Date.now() - t0;
-      assert.equal(state.ExitCode, 0, 'a clean exit');
-      assert.ok(stoppedAfter >= 5_000, `not before the idle time (${stoppedAfter} ms)`);
-      assert.deepEqual(await holderOf(d, kernel), [], `its ${pool.length} pool sandbox(es) are gone`);
-      const db = new Database(path.join(sup.paths.state, 'audit.db'), { readonly: true });
-      const last = db
-        .prepare("SELECT action FROM entries WHERE action IN ('kernel.idle-stop', 'sandbox.destroyed') ORDER BY seq")
-        .all() as { action: string }[];
-      db.close();
-      const stop = last.findIndex((e) => e.action === 'kernel.idle-stop');
-      assert.ok(stop >= 0, 'kernel.idle-stop is in the audit log');
-      assert.ok(
-        last.slice(stop + 1).some((e) => e.action === 'sandbox.destroyed'),
-        'recorded before the sandboxes were destroyed',
-      );
-      // The next command (the CLI and the extension both go through the supervisor) starts the stopped container again.
-      const t1 = Date.now();
-      sup = await KernelSupervisor.start({ ...ws, runtime: 'docker', idleMinutes: 0.1, maxRestarts: 5 });
-      const coldMs = Date.now() - t1;
-      await (await sup.ready()).request('kernel/ping', {});
-      assert.equal((await d.getContainer(kernel).inspect()).State.Running, true);
-      process.stdout.write(`      idle stop ${stoppedAfter} ms after the last client left; started again in ${coldMs} ms\n`);
-    } finally {
-      await removeKernel(sup);
-      for (const c of await holderOf(d, kernel))
-        await d
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-    }
-  });
+  for (const engine of ENGINES)
+    it(`idle (${engine}): the kernel records kernel.idle-stop, destroys its warm pools, exits 0, and the next command starts it again`, async () => {
+      const ws = tempWorkspace();
+      let sup = await KernelSupervisor.start({ ...ws, runtime: engine, idleMinutes: 0.1, maxRestarts: 5 });
+      const d = sup.engine.docker;
+      const kernel = `airlock-kernel-${sup.paths.id}`;
+      try {
+        const pool = await until('warm pool sandboxes', async () => {
+          const l = await holderOf(d, kernel);
+          return l.length ? l : undefined;
+        });
+        // Busy while a client is connected: well past the idle time, it still runs.
+        await sleep(9_000);
+        assert.equal((await d.getContainer(kernel).inspect()).State.Running, true, 'a connected client keeps it up');
+        const t0 = Date.now();
+        sup.dispose();
+        const state = await until('the idle stop', async () => {
+          const i = await d.getContainer(kernel).inspect();
+          return i.State.Running ? undefined : i.State;
+        });
+        const stoppedAfter = Date.now() - t0;
+        assert.equal(state.ExitCode, 0, 'a clean exit');
+        assert.ok(stoppedAfter >= 5_000, `not before the idle time (${stoppedAfter} ms)`);
+        assert.deepEqual(await holderOf(d, kernel), [], `its ${pool.length} pool sandbox(es) are gone`);
+        const db = new Database(path.join(sup.paths.state, 'audit.db'), { readonly: true });
+        const last = db
+          .prepare("SELECT action FROM entries WHERE action IN ('kernel.idle-stop', 'sandbox.destroyed') ORDER BY seq")
+          .all() as { action: string }[];
+        db.close();
+        const stop = last.findIndex((e) => e.action === 'kernel.idle-stop');
+        assert.ok(stop >= 0, 'kernel.idle-stop is in the audit log');
+        assert.ok(
+          last.slice(stop + 1).some((e) => e.action === 'sandbox.destroyed'),
+          'recorded before the sandboxes were destroyed',
+        );
+        // The next command (the CLI and the extension both go through the supervisor) starts the stopped container again.
+        const t1 = Date.now();
+        sup = await KernelSupervisor.start({ ...ws, runtime: engine, idleMinutes: 0.1, maxRestarts: 5 });
+        const coldMs = Date.now() - t1;
+        await (await sup.ready()).request('kernel/ping', {});
+        assert.equal((await d.getContainer(kernel).inspect()).State.Running, true);
+        process.stdout.write(`      ${engine}: idle stop ${stoppedAfter} ms after the last client left; started again in ${coldMs} ms\n`);
+      } finally {
+        await removeKernel(sup);
+        for (const c of await holderOf(d, kernel))
+          await d
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
+      }
+    });
 
   it('gc --dry-run lists an old image, a stopped kernel, volumes and a state folder of deleted workspaces; gc removes only those', async () => {
     const engine = await detectEngine(readConfig({ workspace: os.tmpdir(), runtime: 'docker' }));

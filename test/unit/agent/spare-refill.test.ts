@@ -65,10 +65,25 @@ describe('spare provider worker: held back while a model request waits', functio
     assert.equal(r.quiet, true);
   });
 
+  it('holds a spare back at most holdMs for a request that does not answer (a loaded machine still gets its next spare)', async () => {
+    let fills = 0;
+    const r = new SpareRefill(() => fills++, 50);
+    r.saw('slow', 'turn-start');
+    r.saw('slow', 'turn-start'); // a second event of the same wait does not restart its clock
+    await new Promise((res) => setTimeout(res, 20));
+    assert.equal(fills, 0);
+    assert.equal(r.quiet, false);
+    await new Promise((res) => setTimeout(res, 80));
+    assert.equal(fills, 1);
+    assert.equal(r.quiet, true);
+    r.saw('slow', 'text-delta'); // the late answer starts nothing more
+    assert.equal(fills, 1);
+  });
+
   it("a task takes the spare and no next one starts until the task's model answered; then it starts", async () => {
     const fake = await startOpenAIFake();
     const s = sandboxes(`${fake.url}/v1`);
-    const refill = new SpareRefill(() => spare.fill());
+    const refill = new SpareRefill(() => spare.fill(), 60_000);
     const spare = new SpareWorker(s.sbs, { exec: s.exec, wanted: () => refill.quiet });
     const provider = new SandboxedProvider('openai', { sandboxes: s.sbs, task: 'task_a', exec: s.exec, spare });
     try {

@@ -12,7 +12,9 @@ import { serveMcp } from './serve';
 
 export const SERVE_USAGE = `airlock mcp serve [--workspace DIR] [--mode strict|explore|debug] [--approvals ask|refuse]
   An MCP server on stdin/stdout: read, list, grep, glob, exec in a sandbox, and write/edit into a patch set that
-  \`airlock review\` (or VS Code's Patches view) shows once the client closes the session. Progress goes to stderr.
+  \`airlock review\` (or VS Code's Patches view) shows once the client closes the session. Your MCP servers
+  (\`airlock mcp add\`) and plugins are offered too, as mcp_<server>_<tool>, each running in its own sandbox. Progress
+  goes to stderr.
   --mode       the workflow mode the session runs in (default: the kernel's)
   --approvals  ask: a call the policy marks "ask" is put to the person through the client (MCP elicitation), when the
                client supports it; refuse: such calls are refused with the reason (default: ask)`;

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import Docker from 'dockerode';
 import { candidateSockets } from '../../../bootstrap';
+import { removeWorkspaceLeftovers } from '../../integration/workspace-leftovers';
 
 export interface KernelContainer {
   socket: string;
@@ -26,17 +27,8 @@ export async function kernelContainers(workspace: string): Promise<KernelContain
   return out;
 }
 
-/** Force-removes every kernel container of the workspace so test runs do not accumulate them. */
+/** Force-removes every kernel container of the workspace, its sandboxes and their volumes, so test runs do not
+ * accumulate them (an outputs or scratch volume outlives the container that used it). */
 export async function removeKernelContainers(workspace: string): Promise<void> {
-  for (const e of engines()) {
-    const list = await e.docker.listContainers({ all: true, filters: { label: [`airlock.workspace=${workspace}`] } }).catch(() => []);
-    await Promise.all(
-      list.map((c) =>
-        e.docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-  }
+  for (const e of engines()) await removeWorkspaceLeftovers(workspace, e.docker).catch(() => undefined);
 }

@@ -39,7 +39,8 @@ export async function serverConfigs(
     }
     const header = Object.entries(s.headers ?? {}).find(([, t]) => headerRefs(t).some((r) => missing.includes(r)));
     if (header) {
-      const e = missingHeaderSecret(name, header[0], headerRefs(header[1]).filter((r) => missing.includes(r)));
+      const unset = headerRefs(header[1]).filter((r) => missing.includes(r));
+      const e = missingHeaderSecret(name, header[0], unset);
       warn(`airlock: MCP server ${name} not started: ${e.code}: ${e.message} (${e.hint})`);
       continue;
     }

@@ -7,10 +7,16 @@ export const McpServerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'low
 /** Variables a server gets (values may be secrets from the host's keychain: kept in the kernel's memory only). */
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/);
 
-const TRANSPORT_HEADERS = new Set(
-  ['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'keep-alive']
-    .concat(['proxy-connection', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']),
-);
+const FRAMING = ['host', 'connection', 'content-length', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'keep-alive'];
+const TRANSPORT_HEADERS = new Set([
+  ...FRAMING,
+  'proxy-connection',
+  'content-type',
+  'accept',
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+]);
 /**
  * A request header a remote server is sent (RFC 9110 token). Headers the transport owns (framing, the MCP session and
  * protocol version, content negotiation) cannot be set.

@@ -151,7 +151,10 @@ describe('remote MCP servers over https with a bearer token from the secret stor
     // Every connection went through the proxy as the server's own subject.
     const connects = log.query({ action: 'net.connect', limit: 1000 }).entries;
     for (const n of ['secure', 'legacy', 'wrong'])
-      assert.ok(connects.some((e) => e.subject === `plugin:mcp:${n}` && e.decision === 'allow'), `${n} tunnelled through the proxy`);
+      assert.ok(
+        connects.some((e) => e.subject === `plugin:mcp:${n}` && e.decision === 'allow'),
+        `${n} tunnelled through the proxy`,
+      );
     // The start record has the header's digest, not its value.
     const starts = log.query({ action: 'mcp.server.start', limit: 100, payloads: true }).entries;
     const secure = starts.find((e) => e.subject === 'plugin:mcp:secure')!;

@@ -72,10 +72,16 @@ describe('airlock mcp add: remote servers with headers, SSE and a CA', () => {
     assert.deepEqual(s.api.headers, { Authorization: 'Bearer ${api_token}' });
     assert.deepEqual(s.api.secrets, ['api_token']);
     assert.deepEqual([s.legacy.transport, s.legacy.headers, s.legacy.secrets], ['sse', { 'X-Api-Key': '${X_API_KEY}' }, ['X_API_KEY']]);
-    assert.ok(out.some((l) => /^added api \(remote https:\/\/api\.example\.com\/mcp: .*\); needs api_token/.test(l)), out.join('\n'));
+    assert.ok(
+      out.some((l) => /^added api \(remote https:\/\/api\.example\.com\/mcp: .*\); needs api_token/.test(l)),
+      out.join('\n'),
+    );
     assert.ok(out.some((l) => /^added legacy \(remote sse https:\/\/old\.example\.com\/sse: .*\); needs X_API_KEY/.test(l)));
     const said = /legacy: the value of header X-Api-Key was not copied; it is now the secret X_API_KEY/;
-    assert.ok(out.some((l) => said.test(l)), out.join('\n'));
+    assert.ok(
+      out.some((l) => said.test(l)),
+      out.join('\n'),
+    );
     assert.ok(!fs.readFileSync(path.join(mcpHome(io.env), 'servers.json'), 'utf8').includes('literal-key-123'));
     const warn: string[] = [];
     const sent = await serverConfigs(s, { X_API_KEY: 'k' }, undefined, loadManaged([]), (l) => warn.push(l));

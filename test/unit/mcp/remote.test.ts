@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Duplex } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AirlockError } from '../../../protocol/src/errors';
+import type { AirlockError } from '../../../protocol/src/errors';
 import { McpServerConfig } from '../../../protocol/src/methods/mcp';
 import { remoteRecord, remoteTransport } from '../../../kernel/src/mcp/remote';
 import type { EngineExecStream } from '../../../kernel/src/mcp/exec-stream';

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KernelSupervisor } from '../../../bootstrap';
+import { removeHeldBy } from '../workspace-leftovers';
 
 export const ENGINES = ['docker', 'podman'] as const;
 
@@ -21,7 +22,8 @@ export async function startKernel(
   return KernelSupervisor.start({ ...opts, runtime, maxRestarts: 5 });
 }
 
-/** Stops and removes the test's kernel container and its outputs volume so runs do not accumulate them. */
+/** Stops and removes the test's kernel container, its sandboxes and their volumes, and its outputs volume so runs do
+ * not accumulate them (a kernel removed by force leaves its warm pools running). */
 export async function removeKernel(sup: KernelSupervisor): Promise<void> {
   const name = `airlock-kernel-${sup.paths.id}`;
   sup.dispose();
@@ -29,6 +31,7 @@ export async function removeKernel(sup: KernelSupervisor): Promise<void> {
     .getContainer(name)
     .remove({ force: true })
     .catch(() => undefined);
+  await removeHeldBy(name, sup.engine.docker).catch(() => undefined);
   await sup.engine.docker
     .getVolume(`airlock-outputs-${sup.paths.id}`)
     .remove()

@@ -57,7 +57,7 @@ describe('the Podman service restarts under a running kernel (a private podman s
     await svc?.stop();
   });
 
-  it('with no client: the kernel stops (kernel.engine-lost), its pool is not left running, the next client starts it and sweeps the pool', async () => {
+  it('with no client: it stops (kernel.engine-lost), no pool sandbox runs on, the next client starts it and sweeps them', async () => {
     const ws = tempWorkspace();
     const start = () => KernelSupervisor.start({ ...ws, runtime: 'podman', socket: svc!.socket, maxRestarts: 5 });
     let sup = await start();

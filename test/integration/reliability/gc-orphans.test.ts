@@ -112,7 +112,11 @@ describe('gc: leftovers of a deleted installation (docker)', function () {
 
       // Apply only what this test made (other engineers' leftovers on this shared engine are theirs to collect).
       const r = await applyGc(d, { remove: found, kept: [] });
-      assert.deepEqual(r.failed, []);
+      // Another start's sweep on this shared engine may collect them first (they are orphans to it too).
+      assert.deepEqual(
+        r.failed.filter((f) => !/no such|not found/i.test(f.error)),
+        [],
+      );
       const exists = (f: () => Promise<unknown>) =>
         f().then(
           () => true,

@@ -80,13 +80,14 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
   const orphans = findOrphans(images, { ...o, uid: o.uid ?? process.getuid?.() ?? 0 });
   const gone = (imageId: string | undefined) => (imageId ? orphans.lost.get(imageId) : undefined);
 
-  // --- containers: stopped kernels of deleted workspaces or older images; sandboxes whose kernel is not running ---
+  // --- containers: stopped kernels of deleted workspaces, older images or gone installations; sandboxes whose kernel
+  // is not running ---
   for (const c of all.filter((x) => x.Labels?.['airlock.owner'] === 'airlock')) {
-    // Another living installation's (or a custom image's): never touched.
     const lost = gone(c.ImageID);
     const holder = c.Labels['airlock.holder']?.startsWith('container:') ? c.Labels['airlock.holder'].slice('container:'.length) : undefined;
     const kernel = holder ? byName(holder) : undefined;
     const lostKernel = gone(kernel?.ImageID);
+    // Another living installation's (or a custom image's), and not held by a kernel of ours: never touched.
     if (!mine.has(c.ImageID) && !lost && !(kernel && mine.has(kernel.ImageID)) && !lostKernel) continue;
     const item = { kind: 'container' as const, id: c.Id, name: name(c) };
     if (c.Labels['airlock.role'] === 'kernel') {
@@ -108,7 +109,8 @@ export async function planGc(docker: Docker, o: GcOptions): Promise<GcPlan> {
   const removed = new Set(remove.map((r) => r.id));
   const live = all.filter((c) => !removed.has(c.Id));
 
-  // --- volumes: scratch volumes of kernels not running; outputs/remote volumes of deleted workspaces (local engines) ---
+  // --- volumes: scratch volumes of kernels not running; outputs/remote volumes of deleted workspaces, outputs volumes
+  // no kernel is left to use (local engines) ---
   const used = new Set(live.flatMap((c) => (c.Mounts ?? []).map((m) => m.Name).filter((n): n is string => !!n)));
   for (const v of vols.Volumes ?? []) {
     const item = { kind: 'volume' as const, id: v.Name, name: v.Name };

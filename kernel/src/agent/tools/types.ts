@@ -44,11 +44,19 @@ export function defineTool<S extends z.ZodType>(spec: ToolSpec<S>): ToolSpec<S> 
   return spec;
 }
 
+/** Each zod input's JSON schema, made once: every task's router converts the same tools before its first request. */
+const schemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+
 /** Wire definition for providers: the zod input as JSON schema (draft 2020-12, as vendors accept it). */
 export function toDefinition(spec: ToolSpec): ToolDefinition {
-  const schema = spec.inputSchema
-    ? { ...spec.inputSchema }
-    : (z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
+  let made = spec.inputSchema ? undefined : schemas.get(spec.input);
+  if (!spec.inputSchema && !made) {
+    made = z.toJSONSchema(spec.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete made.$schema;
+    schemas.set(spec.input, made);
+  }
+  // A copy each time: a definition is the caller's to change, the cached schema is not.
+  const schema = spec.inputSchema ? { ...spec.inputSchema } : structuredClone(made!);
   delete schema.$schema;
   return { name: spec.name, description: spec.description, inputSchema: schema, capabilities: spec.capabilities };
 }

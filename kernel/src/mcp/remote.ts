@@ -97,7 +97,23 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
     return tls.connect({ socket: tunnel, host: url.hostname, servername, ALPNProtocols: ['http/1.1'], ...(ca ? { ca } : {}) });
   };
   const relayed = relayFetch(connect);
+  let streams = 0;
   const fetch: FetchLike = async (input, init) => {
+    const method = init?.method ?? 'GET';
+    if (c.transport === 'sse' && method === 'GET' && streams++ > 0) {
+      // EventSource reconnecting: the session's stream ended (the server restarted, or went away). Its session is gone
+      // with it, and EventSource would retry every 3 s for ever (a tunnel and its audit records each time): the server
+      // is failed instead, as a stdio server whose process ended, and the next mcp/configure starts it again.
+      const e = refuse(
+        new AirlockError(
+          'MCP_REMOTE_STREAM_ENDED',
+          `MCP server ${c.name}: its SSE stream from ${url.host} ended`,
+          'the next `airlock mcp list`, task or VS Code connection starts it again',
+        ),
+      );
+      void transport.close();
+      throw e;
+    }
     const h = new Headers(init?.headers);
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
     let res: Response;
@@ -115,7 +131,6 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
         ),
       );
     }
-    const method = init?.method ?? 'GET';
     if ((res.status === 404 || res.status === 405) && method === 'POST' && c.transport !== 'sse' && !h.has('mcp-session-id')) {
       // The first POST (initialize) not taken: likely a server of the older SSE transport.
       refuse(
@@ -142,5 +157,6 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
     await res.arrayBuffer().catch(() => undefined); // read to its end (capped): cancelling the relayed body races its pushes
     throw e;
   };
-  return c.transport === 'sse' ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });
+  const transport = c.transport === 'sse' ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });
+  return transport;
 }

@@ -225,6 +225,8 @@ export class McpServerRun implements McpCaller {
     if (this.st === 'failed' || this.st === 'stopped') return;
     const refused = await this.identityError();
     if (refused) return this.fail(refused.message);
+    // A remote server has no process: why its connection closed (its SSE stream ended) is what remote.ts said.
+    if (this.config.url) return this.fail(this.refused?.message ?? 'the connection to the remote server closed');
     const code = await this.proc?.exitCode();
     const said = this.proc?.stderrTail().trim().split('\n').slice(-3).join(' | ').slice(0, 500);
     await this.fail(

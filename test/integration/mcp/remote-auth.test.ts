@@ -161,6 +161,16 @@ describe('remote MCP servers over https with a bearer token from the secret stor
     const digest = `sha256:${createHash('sha256').update(`Bearer ${TOKEN}`).digest('hex')}`;
     assert.deepEqual((secure.payload as { transport: { headers: unknown } }).transport.headers, { Authorization: digest });
 
+    // The SSE server restarts (its stream ends): that server is failed with why, the stateless streamable one is not.
+    srv.server.closeAllConnections();
+    const deadline = Date.now() + 15_000;
+    while (servers.list().find((s) => s.name === 'legacy')!.state === 'ready' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const legacy = servers.list().find((s) => s.name === 'legacy')!;
+    assert.equal(legacy.state, 'failed');
+    assert.match(legacy.reason!, /its SSE stream from mcp\.test:\d+ ended/);
+    assert.equal(servers.list().find((s) => s.name === 'secure')!.state, 'ready');
+
     servers.dispose();
     await new Promise((r) => setTimeout(r, 500));
     log.flush();

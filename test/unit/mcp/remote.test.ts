@@ -155,6 +155,19 @@ describe('remote MCP servers: https, headers from secrets, streamable HTTP and S
     );
   });
 
+  it('SSE: the stream ending closes the connection with why, instead of EventSource retrying for ever', async () => {
+    const { client, refused, err } = await connect(config({ transport: 'sse', path: '/sse' }));
+    assert.equal(err, undefined, String(err));
+    const closed = new Promise<void>((r) => (client.onclose = r));
+    const before = srv.seen.length;
+    srv.server.closeAllConnections(); // the server restarts: its SSE session is gone
+    await Promise.race([closed, new Promise((_, j) => setTimeout(() => j(new Error('not closed within 6 s')), 6000))]);
+    assert.equal(refused.at(-1)?.code, 'MCP_REMOTE_STREAM_ENDED');
+    assert.match(refused.at(-1)!.message, /its SSE stream from mcp\.test:\d+ ended/);
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(srv.seen.length, before, 'no further request reached the server');
+  });
+
   it('an IP literal URL is checked against the IP in the certificate', async () => {
     const { client, err } = await connect(config({ url: `https://127.0.0.1:${port}/mcp` }));
     assert.equal(err, undefined, String(err));

@@ -35,6 +35,7 @@ typedef struct {
   int err;          /* errno of the failure that ended the relay, 0 if none */
   const char *op;   /* the call that failed */
   int cancelled;
+  int cancel_asked; /* set by cancel() (atomic): seen between pumps, where a busy relay never reaches poll */
   napi_threadsafe_function tsfn;
   /* JS thread only: */
   int completed;    /* the completion was delivered */
@@ -68,10 +69,12 @@ static void grow(relay_t *r, dir_t *d) {
   else r->pipe_max = d->size; /* refused: the quota is short, ask no more */
 }
 
-/* Moves what it can without blocking. Returns 1 if bytes moved or EOF was seen, 0 if it would block, -1 on an error. */
+/* Moves what it can without blocking, a bounded number of rounds (so the other way and a cancel get their turn).
+ * Returns 2 if it stopped at the bound (more may be ready), 1 if it moved bytes (or saw EOF) and then would block, 0 if
+ * it would block at once, -1 on an error. */
 static int pump(relay_t *r, dir_t *d) {
   int progress = 0;
-  for (;;) {
+  for (int round = 0; round < 16; round++) {
     int moved = 0;
     if (!d->eof && d->in_pipe < d->size) {
       ssize_t n = splice(d->src, NULL, d->pipe[1], NULL, d->size - d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -95,14 +98,21 @@ static int pump(relay_t *r, dir_t *d) {
     if (!moved) return progress;
     progress = 1;
   }
+  return 2;
 }
 
 static void *run(void *arg) {
   relay_t *r = arg;
   struct pollfd p[3];
   while (!(r->ab.shut && r->ba.shut)) {
-    if (pump(r, &r->ab) < 0 || pump(r, &r->ba) < 0) break;
+    if (__atomic_load_n(&r->cancel_asked, __ATOMIC_ACQUIRE)) {
+      r->cancelled = 1;
+      break;
+    }
+    int ab = pump(r, &r->ab), ba = ab < 0 ? -1 : pump(r, &r->ba);
+    if (ab < 0 || ba < 0) break;
     if (r->ab.shut && r->ba.shut) break;
+    if (ab == 2 || ba == 2) continue; /* more may be ready: no sleep, but a look at cancel_asked */
     /* Read a source only while its pipe is empty, write a destination only while its pipe holds bytes: a full pipe
      * with a readable source would otherwise wake poll at once, forever. An fd with nothing wanted is left out (-1),
      * or its POLLHUP would do the same. */
@@ -177,6 +187,7 @@ static napi_value cancel(napi_env env, napi_callback_info info) {
   if (napi_unwrap(env, self, (void **)&r) != napi_ok) return NULL;
   if (!r->completed && r->cancel_fd >= 0) {
     uint64_t one = 1;
+    __atomic_store_n(&r->cancel_asked, 1, __ATOMIC_RELEASE);
     if (write(r->cancel_fd, &one, sizeof(one)) < 0) { /* the counter is full: a cancel is pending already */ }
   }
   return NULL;

@@ -15,6 +15,8 @@ export interface StoredChats {
 
 export class SessionStore {
   private timer?: ReturnType<typeof setTimeout>;
+  /** An urgent save waiting for the end of this turn of the event loop, and the state it will write. */
+  private soon?: { handle: ReturnType<typeof setImmediate>; state: () => StoredChats };
   /**
    * `dir`: the extension's storage folder for this workspace (context.storageUri) when it is on this machine. The
    * sessions are written there synchronously: VS Code's own storage reaches disk later, and a web window (code-server)
@@ -64,15 +66,24 @@ export class SessionStore {
     return { currentId: raw.currentId, sessions };
   }
 
-  /** Debounced: streaming fires many small changes; `delayMs` 0 saves now (a task started or ended, an answer). */
+  /**
+   * Debounced: streaming fires many small changes; `delayMs` 0 saves as soon as this turn of the event loop is over (a
+   * task started or ended, an answer): what the same turn still sends goes first (the Send's task/start, an event
+   * already read) rather than waiting behind a synchronous write of every session, and a burst is written once.
+   */
   save(state: () => StoredChats, delayMs = 500): void {
     if (delayMs === 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      void this.flush(state());
+      if (this.soon) return;
+      const handle = setImmediate(() => {
+        this.soon = undefined;
+        void this.flush(state());
+      });
+      this.soon = { handle, state };
       return;
     }
-    if (this.timer) return;
+    if (this.timer || this.soon) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush(state());
@@ -100,5 +111,12 @@ export class SessionStore {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    // An urgent save still waiting is written now: it was promised to survive a reload.
+    const soon = this.soon;
+    this.soon = undefined;
+    if (soon) {
+      clearImmediate(soon.handle);
+      void this.flush(soon.state());
+    }
   }
 }

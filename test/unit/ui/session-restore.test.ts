@@ -29,7 +29,7 @@ class JsonMemento implements vscode.Memento {
 const call = { id: 'c1', name: 'exec', arguments: '{"argv":["sh","-c","node --test"]}' };
 
 describe("chat sessions written to the extension's storage folder", () => {
-  it("are on disk as soon as an urgent save returns (VS Code's storage may not have them yet), and load from there", () => {
+  it("are on disk once the turn of an urgent save is over (VS Code's storage may not have them yet), and load from there", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-chat-store-'));
     try {
       const s = newSession('s1', 'explore', 0);
@@ -39,6 +39,7 @@ describe("chat sessions written to the extension's storage folder", () => {
       // A memento that never gets the update: a web window reloaded before VS Code flushed its storage.
       const lost: vscode.Memento = { keys: () => [], get: () => undefined, update: () => new Promise<void>(() => undefined) };
       new SessionStore(lost, dir).save(() => ({ currentId: 's1', sessions: [s] }), 0);
+      await new Promise((r) => setImmediate(r));
       const loaded = new SessionStore(lost, dir).load();
       assert.equal(loaded.currentId, 's1');
       assert.equal(loaded.sessions[0]!.running, false);
@@ -100,6 +101,41 @@ describe('chat sessions across a reload', () => {
       items.find((i) => i.type === 'approval')?.type === 'approval' &&
         (items.find((i) => i.type === 'approval') as { state: string }).state,
       'expired',
+    );
+  });
+
+  it('an urgent save waits for the end of the turn: what the turn sends goes first, and a burst is written once', async () => {
+    let writes = 0;
+    const memento = new JsonMemento();
+    const counting: vscode.Memento = {
+      keys: () => memento.keys(),
+      get: (k: string, f?: unknown) => memento.get(k, f),
+      update: (k: string, v: unknown) => {
+        writes++;
+        return memento.update(k, v);
+      },
+    } as vscode.Memento;
+    const store = new SessionStore(counting);
+    const s = newSession('s4', 'strict', 0);
+    store.save(() => ({ currentId: 's4', sessions: [s] }), 0); // the person's message, before the Send's task/start
+    assert.equal(writes, 0, 'nothing written while the Send is still on its way out');
+    taskStarted(s, 'task_c');
+    store.save(() => ({ currentId: 's4', sessions: [s] }), 0);
+    store.save(() => ({ currentId: 's4', sessions: [s] }), 500); // a debounced one after it adds no write of its own
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writes, 1);
+    assert.equal(new SessionStore(memento).load().sessions[0]!.taskId, 'task_c', 'the newest state was written');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(writes, 1);
+    // One still waiting when the store goes (the window closes) is written then, not dropped.
+    addUserMessage(s, 'last words', 2);
+    store.save(() => ({ currentId: 's4', sessions: [s] }), 0);
+    store.dispose();
+    assert.equal(writes, 2);
+    const kept = new SessionStore(memento).load().sessions[0]!.items;
+    assert.ok(
+      kept.some((i) => i.type === 'user' && i.text === 'last words'),
+      JSON.stringify(kept),
     );
   });
 

@@ -50,7 +50,7 @@ export async function serverConfigs(
     }
     let ca: string | undefined;
     try {
-      ca = remoteCa(name, s, env, warn);
+      ca = remoteCa(name, s, env);
     } catch (e) {
       const a = AirlockError.from(e);
       warn(`airlock: MCP server ${name} not started: ${a.code}: ${a.message}${a.hint ? ` (${a.hint})` : ''}`);
@@ -80,7 +80,7 @@ const MAX_CA_BYTES = 1024 * 1024;
  * The CAs a remote https server may chain to besides the system's: its own `--ca` file, else the PEM file Node itself
  * would add here (NODE_EXTRA_CA_CERTS: what the person's other MCP clients trust). Read now, sent in memory.
  */
-function remoteCa(name: string, s: StoredServer, env: NodeJS.ProcessEnv, warn: (line: string) => void): string | undefined {
+function remoteCa(name: string, s: StoredServer, env: NodeJS.ProcessEnv): string | undefined {
   if (!s.url?.startsWith('https://')) return undefined;
   const file = s.ca ?? env.NODE_EXTRA_CA_CERTS;
   if (!file) return undefined;
@@ -89,11 +89,9 @@ function remoteCa(name: string, s: StoredServer, env: NodeJS.ProcessEnv, warn: (
     pem = fs.readFileSync(file);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    // As Node does with it: an unreadable NODE_EXTRA_CA_CERTS is said and the system's CAs alone are used.
-    if (!s.ca) {
-      warn(`airlock: MCP server ${name}: NODE_EXTRA_CA_CERTS=${file} cannot be read (${why}); only the system's CAs are trusted`);
-      return undefined;
-    }
+    // As Node does with it: an unreadable NODE_EXTRA_CA_CERTS leaves the system's CAs alone (Node itself warned at this
+    // process's start; a warning here would also make VS Code send no servers at all).
+    if (!s.ca) return undefined;
     throw new AirlockError(
       'MCP_CA_UNREADABLE',
       `the CA file ${file} cannot be read (${why})`,

@@ -54,7 +54,7 @@ describe('remote MCP server configurations (headers, secrets, CA)', () => {
     assert.throws(() => stored({ secrets: [] }), /every \$\{NAME\} in a header is one of its secrets/);
   });
 
-  it('the CA comes from --ca, else NODE_EXTRA_CA_CERTS; https only; an unreadable --ca is refused, an unreadable env is said', async () => {
+  it('the CA comes from --ca, else NODE_EXTRA_CA_CERTS; https only; an unreadable --ca is refused, an unreadable env is ignored', async () => {
     const own = path.join(dir, 'own.pem');
     const extra = path.join(dir, 'extra.pem');
     fs.writeFileSync(own, PEM);
@@ -73,6 +73,6 @@ describe('remote MCP server configurations (headers, secrets, CA)', () => {
     assert.match(gone.warn[0], /MCP_CA_UNREADABLE: the CA file .*missing\.pem cannot be read \(ENOENT\)/);
     const envGone = await run(stored(), { GH_TOKEN: 't', NODE_EXTRA_CA_CERTS: path.join(dir, 'nope.pem') });
     assert.equal(envGone.c.ca, undefined, "the system's CAs alone, as Node does");
-    assert.match(envGone.warn[0], /NODE_EXTRA_CA_CERTS=.*nope\.pem cannot be read/);
+    assert.deepEqual(envGone.warn, [], 'no warning: Node said it at start, and any warning stops VS Code sending servers');
   });
 });

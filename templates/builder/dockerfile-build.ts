@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { AirlockError } from '../../protocol/src/errors';
-import { patientClient } from '../../core/src/engine/patient';
+import { importImageTar } from '../../core/src/engine/import-image';
 import { aptMirror, debootstrap, defaultCacheDir, initBinary } from './debian-rootfs';
 import { followEngine } from './follow';
 import { defaultNodeBinary, probeNode } from './node-binary';
@@ -119,22 +119,12 @@ export async function importDebianBase(
     tarOrThrow(['--numeric-owner', '--exclude=./dev/*', ...added.map((f) => `--exclude=${f}`), '-C', dir, '-cf', archive, '.']);
     tarOrThrow(['--numeric-owner', '--owner=0', '--group=0', '-C', extra, '-rf', archive, ...added]);
     const i = tag.lastIndexOf(':');
-    // Podman says nothing until the image is stored: no idle timeout (core/src/engine/patient.ts).
-    const stream = await patientClient(docker).importImage(
-      fs.createReadStream(archive) as unknown as string,
-      {
-        repo: tag.slice(0, i),
-        tag: tag.slice(i + 1),
-        changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/sh"]'],
-      } as object,
-    );
-    const res = await follow(docker, stream as unknown as NodeJS.ReadableStream, () => {}, o.signal);
-    const id = res
-      .map((e) => (e as { status?: string }).status)
-      .reverse()
-      .find((s) => s?.startsWith('sha256:'));
-    if (!id)
-      throw new AirlockError('IMAGE_BUILD_FAILED', `importing the Debian base returned no image id: ${JSON.stringify(res).slice(0, 300)}`);
+    const id = await importImageTar(docker, fs.createReadStream(archive), {
+      repo: tag.slice(0, i),
+      tag: tag.slice(i + 1),
+      changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["/bin/sh"]'],
+      signal: o.signal,
+    });
     await docker.getImage(id).tag({ repo: tag.slice(0, i), tag: tag.slice(i + 1) });
     return tag;
   } finally {

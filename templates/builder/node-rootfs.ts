@@ -6,8 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { AirlockError } from '../../protocol/src/errors';
-import { patientClient } from '../../core/src/engine/patient';
+import { importImageTar } from '../../core/src/engine/import-image';
 import { INSTALLATION_LABEL, installationId, installationLabels } from '../../protocol/src/node/assets';
 import { defaultNodeBinary } from './node-binary';
 import { writeRootfsTar } from './rootfs-tar';
@@ -176,29 +175,8 @@ async function importRootfs(
   const [repo, version] = [tag.slice(0, i), tag.slice(i + 1)];
   try {
     signal?.throwIfAborted();
-    const opts: object = { repo, tag: version, changes };
-    // Podman says nothing until the image is stored: no idle timeout (core/src/engine/patient.ts).
-    const stream = await patientClient(docker).importImage(archive, opts);
-    const out = await new Promise<Array<{ error?: string; status?: string }>>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string; status?: string }>) => {
-        const failed = err?.message ?? res.find((o) => o.error)?.error;
-        if (failed)
-          reject(
-            new AirlockError(
-              'IMAGE_BUILD_FAILED',
-              `importing ${tag} failed: ${failed}`,
-              'check that the engine is running and has disk space (`airlock doctor`)',
-            ),
-          );
-        else resolve(res);
-      });
-    });
-    // Podman's compatible API ignores `tag` on import (it names the image :latest), so tag by id on both engines.
-    const id = out
-      .map((o) => o.status)
-      .reverse()
-      .find((st) => st?.startsWith('sha256:'));
-    if (!id) throw new AirlockError('IMAGE_BUILD_FAILED', `importing ${tag} returned no image id`, 'check the engine log');
+    const id = await importImageTar(docker, archive, { repo, tag: version, changes, signal });
+    // Docker's import on Podman's compatible API named the image :latest: tagged by id, any such :latest untagged.
     await docker.getImage(id).tag({ repo, tag: version });
     const latest = await docker
       .getImage(`${repo}:latest`)

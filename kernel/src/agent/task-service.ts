@@ -87,6 +87,9 @@ export interface TaskStarted {
   sessionId?: string;
 }
 
+/** How long a new task of a session waits for the session's cancelled task to end. */
+const CANCELLED_WAIT_MS = 30_000;
+
 interface RunningTask {
   id: string;
   abort: AbortController;
@@ -158,6 +161,7 @@ export class TaskService implements IDisposable {
 
   /** Checks the kernel can run a task, then records it, opens its workflow session and queues it with the scheduler. */
   async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<TaskStarted> {
+    await this.cancelledEnded(p.sessionId);
     const { runtime, outputRoot } = this.admit();
     const taskId = `task_${randomBytes(6).toString('hex')}`;
     const chosen = this.chooseProvider(p, taskId, runtime);
@@ -261,6 +265,19 @@ export class TaskService implements IDisposable {
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     return { name, model, provider: new RecordingProvider(provider, file), recordFile: this.hostPath(file), sandboxed };
+  }
+
+  /**
+   * A session's previous task that is being cancelled (Stop, or the window that started it went away) is let end first,
+   * for at most CANCELLED_WAIT_MS: its teardown (sandbox, volume, the audit record) takes a moment, and a message sent
+   * right after Stop or a reload then starts instead of failing with WORKFLOW_SESSION_BUSY. A task still working is busy.
+   */
+  private async cancelledEnded(sessionId: string | undefined): Promise<void> {
+    const busy = sessionId && [...this.tasks.values()].find((t) => t.sessionId === sessionId);
+    if (!busy || !busy.abort.signal.aborted || !busy.done) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([busy.done.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CANCELLED_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** A resumed session keeps its mode unless the person asks for another one; a session runs one task at a time. */

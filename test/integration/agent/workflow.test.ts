@@ -96,6 +96,14 @@ describe('agent tasks obey the workflow (real kernel, Docker sandboxes)', functi
       [text('Still finishing.'), fin('stop')],
       [text('Finishing anyway.'), fin('stop')],
     ]);
+    writeReplay(workspace, 'stuck', [
+      [
+        text('Running something long.'),
+        ...call(0, 's1', 'exec', { argv: ['node', '-e', 'setTimeout(() => {}, 120000)'] }),
+        fin('tool-calls'),
+      ],
+      [text('never reached'), fin('stop')],
+    ]);
     writeReplay(workspace, 'resume', [[text('Looked at the session; nothing to change yet.'), fin('stop')]]);
     // Commands run as uid 1000: let them write src/stats.js, as a project owned by the person would.
     fs.chmodSync(path.join(workspace, 'src/stats.js'), 0o666);
@@ -278,6 +286,22 @@ describe('agent tasks obey the workflow (real kernel, Docker sandboxes)', functi
       ['create:reproduce', 'transition:hypothesise', 'transition:fix', 'transition:verify', 'refused:verify', 'transition:review'],
     );
     assert.match(JSON.stringify(got.history[2].detail), /sort\(\) compares numbers as strings/);
+  });
+
+  it('a follow-up sent right after Stop starts once the stopped task has ended (no WORKFLOW_SESSION_BUSY)', async () => {
+    const first = await runTask(client, { prompt: 'Run it', replay: '.replays/stuck.jsonl', mode: 'explore' });
+    await first.waitFor((e) => e.type === 'tool-call' && e.call.id === 's1');
+    assert.equal((await client.request('task/cancel', { taskId: first.taskId })).cancelled, true);
+    // At once, as the chat's queue or a person pressing Send right after Stop does: the stopped task is still tearing
+    // down its sandbox and output volume.
+    const next = await runTask(client, { prompt: 'Carry on', replay: '.replays/resume.jsonl', sessionId: first.taskId });
+    assert.equal((await first.finished).status, 'cancelled');
+    const done = await next.finished;
+    assert.equal(done.status, 'completed', done.message);
+    assert.ok(
+      first.events.findIndex((e) => e.type === 'finished') >= 0 && wfEvents(next.events).some((e) => e.change === 'resume'),
+      'the follow-up resumed the same workflow session',
+    );
   });
 
   it('kill -9 of the kernel mid-task: after the restart the session is in its exact persisted state and a new task resumes it', async () => {

@@ -73,8 +73,9 @@ export async function serverConfigs(
   return out;
 }
 
-/** Largest CA bundle sent with a server (the kernel's limit). */
-const MAX_CA_BYTES = 1024 * 1024;
+/** Largest CA bundle sent with a server (the kernel's limit; 32 servers' fill one 8 MiB message). */
+const MAX_CA_BYTES = 256 * 1024;
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
 
 /**
  * The CAs a remote https server may chain to besides the system's: its own `--ca` file, else the PEM file Node itself
@@ -98,12 +99,15 @@ function remoteCa(name: string, s: StoredServer, env: NodeJS.ProcessEnv): string
       'add the server again with a readable --ca FILE',
     );
   }
-  if (pem.length > MAX_CA_BYTES || !pem.includes('-----BEGIN CERTIFICATE-----')) {
+  // Only the certificates travel (a bundle's comments do not): every https server carries its copy in mcp/configure.
+  const certs = pem.length > 16 * MAX_CA_BYTES ? [] : (pem.toString('latin1').match(PEM_CERT) ?? []);
+  const out = certs.join('\n');
+  if (!certs.length || out.length > MAX_CA_BYTES) {
     throw new AirlockError(
       'MCP_CA_INVALID',
       `the CA file ${file} is not a PEM file of certificates up to ${MAX_CA_BYTES} bytes`,
-      `give the CA certificates of ${name}'s server as PEM`,
+      `give the CA certificates of ${name}'s server as PEM (only the ones it needs, not a whole system bundle)`,
     );
   }
-  return pem.toString('utf8');
+  return out + '\n';
 }

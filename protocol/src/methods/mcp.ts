@@ -85,7 +85,7 @@ export const McpServerConfig = z
     /** Extra CA certificates (PEM) a remote https server's certificate may chain to, besides the system's. */
     ca: z
       .string()
-      .max(1024 * 1024)
+      .max(256 * 1024)
       .optional(),
     /** One call's limit; a server that does not answer in time is marked failed and its sandbox destroyed. */
     callTimeoutMs: z

@@ -71,6 +71,10 @@ describe('remote MCP server configurations (headers, secrets, CA)', () => {
     const gone = await run(stored({ ca: path.join(dir, 'missing.pem') }));
     assert.equal(gone.c, undefined);
     assert.match(gone.warn[0], /MCP_CA_UNREADABLE: the CA file .*missing\.pem cannot be read \(ENOENT\)/);
+    fs.writeFileSync(own, `# Airlock test CA\n${PEM}# another\n${PEM.replace('MIIB', 'MIID')}`);
+    assert.equal((await run(stored({ ca: own }))).c.ca, PEM + PEM.replace('MIIB', 'MIID'), 'only the certificates travel');
+    fs.writeFileSync(own, PEM.repeat(8000));
+    assert.match((await run(stored({ ca: own }))).warn[0], /MCP_CA_INVALID: .* up to 262144 bytes/);
     const envGone = await run(stored(), { GH_TOKEN: 't', NODE_EXTRA_CA_CERTS: path.join(dir, 'nope.pem') });
     assert.equal(envGone.c.ca, undefined, "the system's CAs alone, as Node does");
     assert.deepEqual(envGone.warn, [], 'no warning: Node said it at start, and any warning stops VS Code sending servers');

@@ -33,7 +33,9 @@ export function kernelImageSpec(a: Assets = assets()): NodeImageSpec {
     changes: [
       `WORKDIR ${IMAGE_ROOT}`,
       `CMD ["/usr/bin/node", "${IMAGE_ROOT}/dist/kernel/kernel.js"]`,
-      'LABEL airlock.owner=airlock airlock.role=kernel-image',
+      // One label per LABEL: Podman's import reads `LABEL a=1 b=2` as a=`1 b=2` (no role, and an owner gc never lists).
+      'LABEL airlock.owner=airlock',
+      'LABEL airlock.role=kernel-image',
     ],
   };
 }

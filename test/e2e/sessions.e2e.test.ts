@@ -50,6 +50,8 @@ describe('e2e sessions: trust without reload, drafts and mode across reloads, a 
     // The very same chat view (no reload, not re-opened) now runs tasks.
     await sendPrompt(page, chat, 'Say hello');
     await chat.locator('.msg.assistant', { hasText: 'Hello from a trusted workspace.' }).waitFor({ timeout: 60_000 });
+    // The reply paints before the turn ends: the next test reloads the window, which would cancel a turn still ending.
+    await waitForStatusBar(page, 'airlock.kernel', /Airlock: ready/, 30_000);
     await screenshot(page, 'sessions-1-trusted');
   });
 

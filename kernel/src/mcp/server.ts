@@ -113,7 +113,7 @@ export class McpServerRun implements McpCaller {
     const at: ConnectSandbox = { name: c.name, sandboxes: this.sandboxes, sandbox: sb.id, containerId: sb.containerId!, user: t.user };
     if (c.url)
       transport = await remoteServerTransport(at, c, (e) => {
-        this.refused ??= e;
+        this.refused = e; // the latest: a refused call earlier must not explain a later end
       });
     else {
       this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...args], {

@@ -5,7 +5,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { socketFetch } from '../../../kernel/src/agent/provider-worker/socket-fetch';
-import { warmServer } from '../../../kernel/src/agent/provider-worker/warm-server';
+import { WARM_FRAME, WARM_SSE, warmServer } from '../../../kernel/src/agent/provider-worker/warm';
+import { ToWorker } from '../../../kernel/src/agent/provider-worker/frames';
 import { OpenAIChatProvider } from '../../../kernel/src/agent/providers/openai-chat';
 
 interface Seen {
@@ -122,17 +123,31 @@ describe('provider worker: fetch over the endpoint socket', () => {
     }
   });
 
-  it('the warm-up server answers the SDK through the same fetch, in this process, and is gone afterwards', async () => {
-    const sse = ['{"id":"w","object":"chat.completion.chunk","created":0,"model":"w","choices":[{"index":0,"delta":{"content":"hi"}}]}']
-      .map((d) => `data: ${d}\n\n`)
-      .concat('data: [DONE]\n\n')
-      .join('');
-    const w = await warmServer(sse);
-    const p = new OpenAIChatProvider({ apiKey: 'k', baseURL: 'http://warm.invalid/v1', fetch: socketFetch(w.path, 'http://warm.invalid') });
+  it('the warm-up runs a task-shaped request frame (system, a tool, a tool round trip) through the SDK and this fetch', async () => {
+    const frame = ToWorker.parse(JSON.parse(WARM_FRAME));
+    assert.ok(frame.t === 'request');
+    assert.ok(frame.request.system && frame.request.tools.length === 1);
+    assert.deepEqual(
+      frame.request.messages.map((m) => m.role),
+      ['user', 'assistant', 'tool'],
+    );
+    const seen: string[] = [];
+    const w = await warmServer(WARM_SSE);
+    const f = socketFetch(w.path, 'http://warm.invalid');
+    const spy: typeof fetch = async (input, init) => {
+      seen.push(String(init?.body ?? ''));
+      return f(input, init);
+    };
+    const p = new OpenAIChatProvider({ apiKey: 'k', baseURL: 'http://warm.invalid/v1', fetch: spy }, 'openai-compatible');
     let text = '';
-    for await (const e of p.stream({ model: 'w', messages: [{ role: 'user', content: 'x' }], tools: [] }, new AbortController().signal))
-      if (e.type === 'text-delta') text += e.text;
-    assert.equal(text, 'hi');
+    for await (const e of p.stream(frame.request, new AbortController().signal)) if (e.type === 'text-delta') text += e.text;
+    assert.equal(text, 'w');
+    const body = JSON.parse(seen[0]!) as { tools: unknown[]; messages: Array<{ role: string }> };
+    assert.equal(body.tools.length, 1, "the SDK converted the frame's tool");
+    assert.deepEqual(
+      body.messages.map((m) => m.role),
+      ['system', 'user', 'assistant', 'tool'],
+    );
     w.close();
     assert.equal(fs.existsSync(w.path), false);
   });

@@ -11,7 +11,7 @@ import { OpenAIResponsesProvider } from '../providers/openai-responses';
 import type { IProvider, ProviderConfig } from '../providers/types';
 import { type FromWorker, LineSplitter, MAX_WORKER_FRAME, ToWorker, type WorkerVendor } from './frames';
 import { socketFetch } from './socket-fetch';
-import { warmServer } from './warm-server';
+import { warm } from './warm';
 
 /** The SDKs insist on a key; the endpoint drops whatever is sent here and adds the real one. */
 const PLACEHOLDER_KEY = 'airlock-placeholder';
@@ -55,37 +55,6 @@ async function serve(m: Extract<ToWorker, { t: 'request' }>, baseURL: string): P
   }
 }
 
-/** One streamed Chat Completions answer, for the warm-up's in-process fetch. */
-const WARM_SSE = [
-  { choices: [{ index: 0, delta: { role: 'assistant', content: 'w' }, finish_reason: null }] },
-  { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
-]
-  .map((c) => `data: ${JSON.stringify({ id: 'warm', object: 'chat.completion.chunk', created: 0, model: 'warm', ...c })}\n\n`)
-  .concat('data: [DONE]\n\n')
-  .join('');
-
-/**
- * Runs the request path once, with no network: a fresh worker's first model request otherwise pays for compiling the
- * HTTP client and the SDK's request and stream code (hundreds of ms under the sandbox's CPU quota), and a spare worker
- * (spare.ts) does this before any task takes it. With the endpoint's socket, an OpenAI stream served by a server in this
- * process on a socket in /tmp warms the same socket fetch, SDK and stream handling a model request takes (the kernel's
- * endpoint is never asked: a warm-up must not reach a vendor); without it, Node's fetch and an in-process answer.
- * A real request arriving meanwhile simply waits its turn on this thread.
- */
-async function warm(socket: string | undefined): Promise<void> {
-  const sse = socket ? await warmServer(WARM_SSE).catch(() => undefined) : undefined;
-  if (!socket) await (await fetch('data:,warm')).text();
-  const canned: typeof fetch = async () => new Response(WARM_SSE, { headers: { 'content-type': 'text/event-stream' } });
-  const f = sse ? socketFetch(sse.path, 'http://warm.invalid') : canned;
-  try {
-    const p = new OpenAIChatProvider({ apiKey: PLACEHOLDER_KEY, baseURL: 'http://warm.invalid/v1', fetch: f });
-    const req = { model: 'warm', messages: [{ role: 'user' as const, content: 'warm' }], tools: [] };
-    for await (const e of p.stream(req, new AbortController().signal)) void e;
-  } finally {
-    sse?.close();
-  }
-}
-
 function main(): void {
   // stdout carries frames only: an SDK's stray console.log would break the protocol, so it goes to stderr.
   console.log = console.info = console.debug = console.error;
@@ -122,7 +91,7 @@ function main(): void {
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume(); // the loader paused it explicitly, so a listener alone does not restart the flow
   send({ t: 'ready' });
-  void warm(socket).catch(() => undefined);
+  void warm(socket, PLACEHOLDER_KEY).catch(() => undefined);
 }
 
 main();

@@ -18,7 +18,7 @@ import { adopt, firstLine, relayFetch, TUNNEL_SOURCE } from './http-relay';
 export interface RemoteDeps {
   /** Starts a process in the server's relay sandbox (an engine exec with stdin attached). */
   exec: (argv: string[]) => Promise<EngineExecStream>;
-  /** Told the first refusal that explains a failure (tunnel refused, TLS, 401/403): the SDK's own error says less. */
+  /** Told each refusal that explains a failure (tunnel refused, TLS, 401/403, stream ended): the SDK says less. */
   refused: (e: AirlockError) => void;
 }
 
@@ -154,7 +154,7 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
     );
     // The SSE stream's GET answers the status to EventSource, which then stops without retrying; a POST throws.
     if (method === 'GET') return res;
-    await res.arrayBuffer().catch(() => undefined); // read to its end (capped): cancelling the relayed body races its pushes
+    await res.body?.cancel().catch(() => undefined); // not read: a refusal's body could be slow and large
     throw e;
   };
   const transport = c.transport === 'sse' ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });

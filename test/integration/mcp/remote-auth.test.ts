@@ -11,15 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createRuntime } from '../../../kernel/src/runtime/detect';
-import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../core/src/templates';
-import { kernelEgress } from '../../../kernel/src/egress/attach';
-import { McpServers } from '../../../kernel/src/mcp/servers';
-import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
-import { PolicyEngine } from '../../../core/src/policy/engine';
-import { parsePolicyText } from '../../../core/src/policy/loader';
-import { loadManaged } from '../../../core/src/config/managed';
+import type { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
+import type { McpServers } from '../../../kernel/src/mcp/servers';
+import { remoteRig } from './remote-fixture';
 import { AuditLog } from '../../../core/src/audit/log';
 import type { McpServerConfig } from '../../../protocol/src/methods/mcp';
 import { authMcpServer, makePki, type AuthServer, type TestPki } from '../../unit/mcp/auth-server';
@@ -62,29 +56,7 @@ describe('remote MCP servers over https with a bearer token from the secret stor
     await new Promise<void>((r) => srv.server.listen(0, '127.0.0.1', r));
     port = (srv.server.address() as AddressInfo).port;
     log = AuditLog.open({ dbPath: path.join(state, 'audit.db'), keyPath: path.join(state, 'keys', 'audit.key') });
-    await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    const policy = new PolicyEngine({ mode: 'explore' });
-    policy.loadParsed(() => [parsePolicyText(POLICY, 'remote-mcp.yaml')]);
-    const resolve = (host: string) =>
-      host === 'mcp.test' ? Promise.resolve(['127.0.0.1']) : Promise.reject(new Error(`ENOTFOUND ${host}`));
-    const egress = kernelEgress({ policy, audit: () => log, stateDir: state, resolve });
-    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ws-'));
-    fs.chmodSync(ws, 0o755);
-    m = new SandboxManager({
-      runtime: createRuntime('docker'),
-      templates: loadTemplates(undefined, '1000:1000'),
-      workspaceHost: ws,
-      egress,
-      pools: false,
-    });
-    await m.start();
-    servers = new McpServers({
-      sandboxes: m,
-      audit: () => log,
-      managed: loadManaged([]),
-      version: '0.0.0',
-      addSecret: (v) => secrets.push(v),
-    });
+    ({ m, servers } = await remoteRig({ policy: POLICY, stateDir: state, audit: () => log, addSecret: (v) => secrets.push(v) }));
   });
 
   after(async () => {

@@ -8,15 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRuntime } from '../../../kernel/src/runtime/detect';
-import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
-import { loadTemplates } from '../../../core/src/templates';
-import { kernelEgress } from '../../../kernel/src/egress/attach';
-import { McpServers } from '../../../kernel/src/mcp/servers';
-import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
-import { PolicyEngine } from '../../../core/src/policy/engine';
-import { parsePolicyText } from '../../../core/src/policy/loader';
-import { loadManaged } from '../../../core/src/config/managed';
+import type { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
+import type { McpServers } from '../../../kernel/src/mcp/servers';
+import { remoteRig } from './remote-fixture';
 import { MemoryAudit } from '../../unit/egress/fixture';
 import { httpMcpServer } from '../../unit/mcp/http-server';
 
@@ -41,29 +35,7 @@ describe('remote streamable-HTTP MCP server through the egress proxy (docker)', 
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
     audit = new MemoryAudit();
-    await ensureSandboxImages({ engine: 'docker', socketPath: '/var/run/docker.sock' });
-    const policy = new PolicyEngine({ mode: 'explore' });
-    policy.loadParsed(() => [parsePolicyText(POLICY, 'remote-mcp.yaml')]);
-    const resolve = (host: string) =>
-      host === 'mcp.test' ? Promise.resolve(['127.0.0.1']) : Promise.reject(new Error(`ENOTFOUND ${host}`));
-    const egress = kernelEgress({ policy, audit: audit.source, stateDir: state, resolve });
-    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-ws-'));
-    fs.chmodSync(ws, 0o755);
-    m = new SandboxManager({
-      runtime: createRuntime('docker'),
-      templates: loadTemplates(undefined, '1000:1000'),
-      workspaceHost: ws,
-      egress,
-      pools: false,
-    });
-    await m.start();
-    servers = new McpServers({
-      sandboxes: m,
-      audit: () => ({ append: (i, o) => Promise.resolve(audit.source().append(i, o)) }),
-      managed: loadManaged([]),
-      version: '0.0.0',
-      addSecret: () => undefined,
-    });
+    ({ m, servers } = await remoteRig({ policy: POLICY, stateDir: state, audit: audit.source }));
   });
 
   after(async () => {

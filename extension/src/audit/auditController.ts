@@ -1,12 +1,13 @@
 // The Audit Log webview's host side: pages entries from the kernel and verifies the chain (for the view in auditView.ts).
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable } from '../../../protocol/src/lifecycle';
+import type { AuditStats, AuditVerifyReport } from '../../../protocol/src/audit';
 import type { WebviewToHost } from '../../../protocol/src/webview';
 import type { KernelService } from '../kernel/kernelService';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml } from '../webview/html';
-import { AuditFirstScreen } from './firstScreen';
+import { AuditFirstScreen, checkOnShow } from './firstScreen';
 
 /**
  * One audit webview's host side: pages entries from the kernel, verifies the chain, answers the first screen early.
@@ -38,13 +39,14 @@ export class AuditController extends Disposable {
     webview.html = renderHtml(webview, extensionUri, 'audit', 'Airlock Audit Log');
     // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
     // the entries written since. With the first rows read early, the check never holds them up.
-    this._register(this.bridge.onReady(() => void this.refresh()));
+    this._register(this.bridge.onReady(() => void this.sendStats().then(() => this.verify())));
     this._register(this.bridge.onMessage((m) => void this.handle(m)));
   }
 
-  /** New stats (the table keeps the rows it has and adds the new ones), then a fresh check of the chain. */
-  refresh(): Promise<void> {
-    return this.sendStats().then(() => this.verify());
+  /** The view shown again: new stats (the table keeps its rows and adds the new ones), a check if they call for one. */
+  async shown(): Promise<void> {
+    const stats = await this.sendStats();
+    if (checkOnShow(this.lastReport, stats)) await this.verify();
   }
 
   private async handle(m: WebviewToHost): Promise<void> {
@@ -78,7 +80,8 @@ export class AuditController extends Disposable {
       case 'audit/verify':
         return this.verify();
       case 'audit/refresh':
-        return this.sendStats();
+        await this.sendStats();
+        return;
       case 'ready':
       case 'chat/send':
       case 'chat/stop':
@@ -107,6 +110,8 @@ export class AuditController extends Disposable {
   }
 
   private verifying?: Promise<void>;
+  /** This view's last check of the chain (checkOnShow). */
+  private lastReport?: AuditVerifyReport;
 
   /** One verification at a time: a second request while one runs shares its result. */
   verify(): Promise<void> {
@@ -116,6 +121,7 @@ export class AuditController extends Disposable {
       let done = false;
       await this.guard(async () => {
         const report = await (await this.client()).request('audit/verify', {}, { timeoutMs: 120_000 });
+        this.lastReport = report;
         this.bridge.post({ type: 'audit/verification', report, running: false });
         done = true;
       });
@@ -126,20 +132,19 @@ export class AuditController extends Disposable {
     return this.verifying;
   }
 
-  private async sendStats(): Promise<void> {
+  /** Posts the stats (read early for the first load, else now); returns them, undefined when they could not be read. */
+  private async sendStats(): Promise<AuditStats | undefined> {
     if (!this.kernel) {
       this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' });
-      return;
+      return undefined;
     }
-    const early = await this.first?.stats();
-    if (early) {
-      this.bridge.post({ type: 'audit/stats', stats: early, unavailable: null });
-      return;
-    }
-    await this.guard(async () => {
-      const stats = await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 });
-      this.bridge.post({ type: 'audit/stats', stats, unavailable: null });
-    });
+    let stats = await this.first?.stats();
+    if (!stats)
+      await this.guard(async () => {
+        stats = await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 });
+      });
+    if (stats) this.bridge.post({ type: 'audit/stats', stats, unavailable: null });
+    return stats;
   }
 
   private async client() {

@@ -22,8 +22,6 @@ export class AuditViewProvider implements vscode.WebviewViewProvider {
   private controller?: AuditController;
   private viewStore = new DisposableStore();
   private kernel: KernelService | undefined;
-  /** A verification asked for before the view was resolved (Verify Audit Log → Open Audit Log on a fresh window). */
-  private verifyWhenResolved = false;
 
   private constructor(
     private readonly extensionUri: vscode.Uri,
@@ -66,9 +64,9 @@ export class AuditViewProvider implements vscode.WebviewViewProvider {
     this.view = view;
     view.webview.options = webviewOptions(this.extensionUri);
     this.rebuild();
-    // Shown again after the Panel was hidden: the rows it had are on screen at once; new entries and a fresh chain check
-    // follow (the controller's refresh; the table keeps its rows while it asks).
-    this.viewStore.add(view.onDidChangeVisibility(() => (view.visible ? void this.controller?.refresh() : undefined)));
+    // Shown again after the Panel was hidden: the rows it had are on screen at once; new entries (and a check of the
+    // chain if they call for one) follow, the table keeping its rows while it asks.
+    this.viewStore.add(view.onDidChangeVisibility(() => (view.visible ? void this.controller?.shown() : undefined)));
     this.viewStore.add(
       view.onDidDispose(() => {
         if (this.view !== view) return;
@@ -78,17 +76,10 @@ export class AuditViewProvider implements vscode.WebviewViewProvider {
         this.viewStore.dispose();
       }),
     );
-    if (this.verifyWhenResolved) {
-      this.verifyWhenResolved = false;
-      void this.controller?.verify();
-    }
   }
 
-  /** Shows the view (resolving it on first use); `verify` starts a verification as soon as it is up. */
-  async show(verify = false): Promise<void> {
-    if (verify && this.controller) void this.controller.verify();
-    else this.verifyWhenResolved ||= verify;
-    // The view's focus command opens the Panel on it (resolving it the first time) and puts the keyboard in it.
+  /** Shows the view: its focus command opens the Panel on it (resolving it the first time) and puts the keyboard in it. */
+  async show(): Promise<void> {
     await vscode.commands.executeCommand(`${AUDIT_VIEW_ID}.focus`);
   }
 

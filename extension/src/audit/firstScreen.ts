@@ -1,5 +1,5 @@
-// The Audit Log's first screen, asked of the kernel while its webview loads: the stats, then the newest page.
-import type { AuditPage, AuditStats } from '../../../protocol/src/audit';
+// The Audit Log's first screen, asked of the kernel while its webview loads (stats, newest page); the check on reopening.
+import type { AuditPage, AuditStats, AuditVerifyReport } from '../../../protocol/src/audit';
 import type { AuditQueryRequest } from '../../../protocol/src/webview';
 
 /** The table's page size (webview/src/audit/pageCache.ts PAGE_SIZE): only a query of this size is answered early. */
@@ -49,4 +49,14 @@ export class AuditFirstScreen {
     if (!e?.page || !unfiltered || r.limit !== FIRST_PAGE || r.cursor !== e.stats.lastSeq + 1) return undefined;
     return e.page.catch(() => undefined);
   }
+}
+
+/**
+ * Whether the view shown again (the Panel reopened) checks the chain again: a check reads the whole chain (seconds of
+ * the kernel's CPU on a large log), and a kept view would run one at every Panel toggle. Not when this view's last check
+ * found the chain intact up to the entry the log still ends at; a log that grew, a tampered or unusable result, no
+ * check yet or no stats: check. Opening or reloading the view always checks (auditController.ts).
+ */
+export function checkOnShow(last: AuditVerifyReport | undefined, stats: Pick<AuditStats, 'lastSeq'> | undefined): boolean {
+  return !last || last.type !== 'intact' || !stats || stats.lastSeq !== last.lastSeq;
 }

@@ -1,8 +1,8 @@
 // The Audit Log's first screen read while its webview loads (extension/src/audit/firstScreen.ts): used once, and only
-// for exactly the query it answers.
+// for exactly the query it answers; and when a view shown again checks the chain again.
 import assert from 'node:assert/strict';
 import type { AuditPage, AuditStats } from '../../../protocol/src/audit';
-import { AuditFirstScreen, type AuditReader, FIRST_PAGE } from '../../../extension/src/audit/firstScreen';
+import { AuditFirstScreen, type AuditReader, checkOnShow, FIRST_PAGE } from '../../../extension/src/audit/firstScreen';
 import { PAGE_SIZE } from '../../../webview/src/audit/pageCache';
 
 const stats = (entries: number, lastSeq: number) => ({ entries, lastSeq }) as unknown as AuditStats;
@@ -70,5 +70,19 @@ describe('audit view: first screen read while the webview loads', () => {
     const badPage = new AuditFirstScreen(reader({ failPage: true }).r, (e) => errors.push(e));
     await badPage.stats();
     assert.equal(await badPage.page(query(521)), undefined);
+  });
+});
+
+describe('audit view shown again: whether it checks the chain again', () => {
+  const intact = (lastSeq: number) =>
+    ({ type: 'intact', entries: lastSeq, firstSeq: 1, lastSeq, headHash: 'c'.repeat(64), recovered: false, ms: 1 }) as const;
+  it('checks when the log grew, the last check did not find it intact, there was none, or the stats are unknown', () => {
+    assert.equal(checkOnShow(intact(520), { lastSeq: 520 }), false, 'intact up to the entry the log still ends at');
+    assert.equal(checkOnShow(intact(520), { lastSeq: 525 }), true, 'new entries since');
+    assert.equal(checkOnShow(intact(520), { lastSeq: 3 }), true, 'a log that is not the one checked');
+    assert.equal(checkOnShow({ type: 'tampered', seq: 4, reason: 'hash-mismatch', message: 'x', ms: 1 }, { lastSeq: 520 }), true);
+    assert.equal(checkOnShow({ type: 'unusable', code: 'AUDIT_X', message: 'x' }, { lastSeq: 520 }), true);
+    assert.equal(checkOnShow(undefined, { lastSeq: 520 }), true);
+    assert.equal(checkOnShow(intact(520), undefined), true);
   });
 });

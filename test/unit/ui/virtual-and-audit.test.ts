@@ -59,7 +59,6 @@ const entry = (seq: number, action = 'a') => ({
 });
 
 describe('AuditPageCache', () => {
-
   it('unfiltered: any row of 100,000 is one request away, by sequence number', () => {
     const c = new AuditPageCache();
     c.reset({}, { lastSeq: 100_000, entries: 100_000 });
@@ -70,7 +69,14 @@ describe('AuditPageCache', () => {
     assert.equal(reqs[0]!.cursor, 100_000 - p * PAGE_SIZE + 1);
     assert.deepEqual(c.want(50_000, 50_030), [], 'an in-flight page is not asked for twice');
     const seqs = Array.from({ length: PAGE_SIZE }, (_, i) => 100_000 - p * PAGE_SIZE - i);
-    assert.deepEqual(c.receive(reqs[0]!.requestId, seqs.map((q) => entry(q)), undefined), { start: p * PAGE_SIZE, end: (p + 1) * PAGE_SIZE });
+    assert.deepEqual(
+      c.receive(
+        reqs[0]!.requestId,
+        seqs.map((q) => entry(q)),
+        undefined,
+      ),
+      { start: p * PAGE_SIZE, end: (p + 1) * PAGE_SIZE },
+    );
     assert.equal(c.row(50_000)!.seq, 100_000 - 50_000);
   });
 

@@ -163,12 +163,21 @@ async function main(): Promise<void> {
   // New connections on both sides: a CONNECT (policy, durable audit record, resolve, connect) against a TCP connect.
   const coldTunnel = tunnelAgent(ep.socketPath, port, false);
   const coldDirect = new http.Agent({ keepAlive: false });
-  const [cold, coldBase] = await rounds(
+  // The same proxied download with the JS relay forced, interleaved with the others (an A/B in one run, same load).
+  const asSet = process.env[RELAY_ENV];
+  const withRelay = async (value: string | undefined, fn: () => Promise<void>) => {
+    if (value === undefined) delete process.env[RELAY_ENV];
+    else process.env[RELAY_ENV] = value;
+    await fn();
+  };
+  const [cold, coldBase, coldJs] = await rounds(
     N,
     WARMUP,
-    () => download(port, coldTunnel.agent, coldTunnel.last),
+    () => withRelay(asSet, () => download(port, coldTunnel.agent, coldTunnel.last)),
     () => download(port, coldDirect),
+    () => withRelay('js', () => download(port, coldTunnel.agent, coldTunnel.last)),
   );
+  await withRelay(asSet, async () => undefined);
   // Established connections on both sides: one tunnel and one TCP connection, each kept alive and reused (the relay's
   // throughput alone; the setup is connect_overhead_p50_ms).
   const warmTunnel = tunnelAgent(ep.socketPath, port, true);
@@ -248,6 +257,8 @@ async function main(): Promise<void> {
     direct_10mb_cpu_ms: cpu(coldBase.cpu, 'the direct 10 MB download above'),
     direct_10mb_warm_ms: ten(warmBase.wall, 'GET of the same 10 MB over an established TCP connection (kept alive)'),
     direct_10mb_warm_cpu_ms: cpu(warmBase.cpu, 'the 10 MB download over the established TCP connection'),
+    proxy_10mb_js_relay_ms: ten(coldJs.wall, `as proxy_10mb_ms with ${RELAY_ENV}=js (the JS relay), interleaved with it`),
+    proxy_10mb_js_relay_cpu_ms: cpu(coldJs.cpu, `the proxied 10 MB download with ${RELAY_ENV}=js`),
     direct_connect_p50_ms: fig(directSetup, CONNECT_N, CONNECT_WARMUP, 'TCP connect to the same loopback server'),
     direct_10mb_spawned_ms: { ...ten(spawned.direct, 'as direct_10mb_ms, in the same client process'), model: 'spawned' },
   };
@@ -262,6 +273,8 @@ async function main(): Promise<void> {
       ['proxy / direct 10 MB, established connections', 'proxy_10mb_warm_ms', 'direct_10mb_warm_ms'],
       ['proxy / direct 10 MB, established connections, CPU time', 'proxy_10mb_warm_cpu_ms', 'direct_10mb_warm_cpu_ms'],
       ['proxy / direct connect', 'proxy_connect_p50_ms', 'direct_connect_p50_ms'],
+      ['proxy / proxy with the JS relay, 10 MB', 'proxy_10mb_ms', 'proxy_10mb_js_relay_ms'],
+      ['proxy / proxy with the JS relay, 10 MB, CPU time', 'proxy_10mb_cpu_ms', 'proxy_10mb_js_relay_cpu_ms'],
       ['proxy / direct 10 MB, client in its own process', 'proxy_10mb_spawned_ms', 'direct_10mb_spawned_ms'],
     ],
     notes: [

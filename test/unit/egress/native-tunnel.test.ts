@@ -109,6 +109,42 @@ describe('egress proxy: which relay carries a tunnel', function () {
     }
   });
 
+  it('carries 40 tunnels at once byte-exact, each on a thread that is gone once its tunnel is', async () => {
+    delete process.env[RELAY_ENV];
+    const threads = () => fs.readdirSync('/proc/self/task').length;
+    const before = threads();
+    const data = Buffer.alloc(1 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 11)) & 0xff;
+    const server = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.on('error', () => undefined);
+      c.on('end', () => c.end(data)); // answers once the client has finished sending
+      c.resume();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const one = async () => {
+        const t = await tunnel(sock(), port);
+        const chunks: Buffer[] = [];
+        t.s.on('data', (d: Buffer) => chunks.push(d));
+        t.s.end(Buffer.alloc(100_000, 3));
+        await t.ended;
+        return Buffer.concat(chunks);
+      };
+      const got = await Promise.all(Array.from({ length: 40 }, one));
+      for (const g of got) assert.ok(g.equals(data));
+      assert.equal(calls, 40);
+      for (let i = 0; i < 200 && (audit.of('net.close').length < 40 || threads() > before); i++) await tick();
+      assert.equal(threads(), before, 'no relay thread is left');
+      for (const c of audit.of('net.close')) {
+        const p = c.payload as { bytesUp: number; bytesDown: number };
+        assert.deepEqual([p.bytesUp, p.bytesDown], [100_000, 1 << 20]);
+      }
+    } finally {
+      server.close();
+    }
+  });
+
   for (const relay of ['native', 'js'] as const) {
     it(`${relay}: closing the sandbox's proxy cuts a tunnel mid-download and records the bytes it carried`, async () => {
       process.env[RELAY_ENV] = relay;

@@ -38,29 +38,10 @@ import type { ProviderUpstream } from '../egress/provider-upstream';
 import { taskEgressApprover } from './task-egress';
 import { LmBridge } from './providers/vscode-lm';
 import { checkImages } from './task-images';
+import { type Scheduled, scheduleTask } from './task-schedule';
+import { answerApproval, askApproval, type RunningTask } from './task-running';
+import { engineHostPath, taskOutputRoot, taskVolumeEngine } from './task-paths';
 
-/** The scope an "allow for this session" answer to a connection grants: that host and port, nothing wider. */
-function netScopes(input: unknown): Array<{ action: string; resource: string }> {
-  const r = (input as { resource?: unknown } | null)?.resource;
-  return typeof r === 'string' && r ? [{ action: 'net.connect', resource: r }] : [];
-}
-
-interface Scheduled {
-  p: TaskStartParams;
-  runtime: SandboxManager;
-  outputRoot: string;
-  mode: string;
-  engine: IPolicyEngine;
-  provider: IProvider;
-  model: string;
-  emit: (e: TaskEvent) => void;
-  wf?: TaskWorkflow;
-}
-interface Pending {
-  resolve: (a: ApprovalAnswer) => void;
-  tool: string;
-  input: unknown;
-}
 /** What tasks use of the kernel (main.ts passes its own services; nothing here reaches back for the rest). */
 export interface TaskServiceDeps {
   readonly config: Pick<KernelConfig, 'workspace' | 'stateDir' | 'outputsDir' | 'inContainer'>;
@@ -89,22 +70,6 @@ export interface TaskStarted {
 
 /** How long a new task of a session waits for the session's cancelled task to end. */
 const CANCELLED_WAIT_MS = 30_000;
-
-interface RunningTask {
-  id: string;
-  abort: AbortController;
-  seq: number;
-  started: boolean;
-  policy: TaskPolicy;
-  pending: Map<string, Pending>;
-  done?: Promise<void>;
-  closeSub?: IDisposable;
-  sessionId?: string;
-  emit?: (e: TaskEvent) => void;
-  upstream?: ProviderUpstream;
-  providerSandbox?: SandboxedProvider;
-  net?: { policy: EgressPolicy; mode: string };
-}
 
 export class TaskService implements IDisposable {
   private readonly tasks = new Map<string, RunningTask>();
@@ -231,7 +196,7 @@ export class TaskService implements IDisposable {
     const runtime = this.d.runtime;
     // The null object refuses every call; a task's run needs the manager itself (runTask takes a SandboxManager).
     if (runtime instanceof NoSandboxes) throw runtime.refusal('so tasks cannot run commands or edit files');
-    return { runtime, outputRoot: this.outputRoot() };
+    return { runtime, outputRoot: taskOutputRoot(this.d.config) };
   }
 
   /**
@@ -264,7 +229,13 @@ export class TaskService implements IDisposable {
     if (!p.record) return { name, model, provider, sandboxed };
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    return { name, model, provider: new RecordingProvider(provider, file), recordFile: this.hostPath(file), sandboxed };
+    return {
+      name,
+      model,
+      provider: new RecordingProvider(provider, file),
+      recordFile: engineHostPath(this.d.config, this.env, file),
+      sandboxed,
+    };
   }
 
   /**
@@ -316,72 +287,14 @@ export class TaskService implements IDisposable {
     );
   }
 
-  /**
-   * Scheduled with its needs (one sandbox at a time, one model request at a time) and its template's preemption
-   * policy: code-executor's `pause` freezes the task's sandboxes (tagged with the task id by acquireTaskSandbox);
-   * `requeue` (or a pause the engine refuses) stops this run and starts the task again from scratch later.
-   */
   private schedule(task: RunningTask, r: Scheduled): void {
-    const { p, runtime, mode, engine, emit, wf } = r;
-    const { patches } = this.d;
-    const taskId = task.id;
-    const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) =>
-      process.stderr.write(`task ${taskId} ${level}: ${this.sanitiser.sanitise(message).text}\n`);
-    const preemption = runtime.preemptionFor(TASK_TEMPLATE);
-    this.d.scheduler.submit(
-      { id: taskId, title: p.prompt.slice(0, 200), priority: 10, resources: { sandboxes: 1, modelRequests: 1 }, preemption },
-      (ctx) => {
-        task.started = true;
-        const signal = AbortSignal.any([ctx.signal, task.abort.signal]);
-        const requeued = () =>
-          !task.abort.signal.aborted &&
-          ctx.signal.aborted &&
-          ctx.signal.reason instanceof AirlockError &&
-          ctx.signal.reason.code === 'TASKS_PREEMPTED';
-        const run = runTask(
-          this.runDeps(runtime, r.outputRoot),
-          {
-            taskId,
-            prompt: p.prompt,
-            images: p.images,
-            history: p.history,
-            proposal: p.proposal,
-            model: r.model,
-            mode,
-            budgets: p.budgets,
-            provider: r.provider,
-            policy: task.policy,
-            emit,
-            log,
-            abort: task.abort,
-            whenRunning: (sig) => ctx.whenRunning(sig),
-            approve: (req, sig) => this.ask(task, req, sig),
-            workflow: wf,
-            requeued,
-            autoMerge: p.autoMerge?.enabled
-              ? (set) =>
-                  autoMergeTaskSet({
-                    patches,
-                    engine,
-                    taskId,
-                    mode,
-                    criteria: p.autoMerge!,
-                    set,
-                    signal,
-                    verify: (id, review, sig) =>
-                      verifyAccepted({ ...this.runDeps(runtime, r.outputRoot), policyFiles: engine.files }, id, sig ?? signal, { review }),
-                  })
-              : undefined,
-          },
-          signal,
-        ).finally(() => {
-          if (!requeued()) this.forget(taskId);
-        });
-        task.done = run.then(() => undefined);
-        // The scheduler learns how the task ended: a failure or budget stop is listed as failed, not as done.
-        return run.then((f) => ({ outcome: f.status, message: f.message }));
-      },
-    );
+    scheduleTask(task, r, {
+      scheduler: this.d.scheduler,
+      patches: this.d.patches,
+      sanitiser: this.sanitiser,
+      runDeps: (runtime, outputRoot) => this.runDeps(runtime, outputRoot),
+      forget: (id) => this.forget(id),
+    });
   }
 
   /** What a task's run is given: its sandboxes, output dirs, patches, audit log and the shared sanitiser. */
@@ -389,8 +302,8 @@ export class TaskService implements IDisposable {
     return {
       workspace: this.d.config.workspace,
       outputRoot,
-      hostPath: (k) => this.hostPath(k),
-      volumeEngine: this.volumes(),
+      hostPath: (k) => engineHostPath(this.d.config, this.env, k),
+      volumeEngine: taskVolumeEngine(this.env, this.volumeEngine),
       runtime,
       patches: this.d.patches,
       audit: this.d.audit.writer,
@@ -446,27 +359,7 @@ export class TaskService implements IDisposable {
    */
   async approve(taskId: string, requestId: string, decision: ApprovalDecision, note?: string): Promise<boolean> {
     const task = this.tasks.get(taskId);
-    const p = task?.pending.get(requestId);
-    if (!task || !p) return false;
-    if (decision === 'allow-session') {
-      // Recorded, then granted: a grant the log cannot take is not given, and the request stays pending.
-      const scopes = p.tool === 'net.connect' ? netScopes(p.input) : task.policy.askedScopes(p.tool, p.input);
-      await recordThenAct(
-        () => this.d.audit.writer,
-        {
-          session: taskId,
-          subject: 'user',
-          action: 'task.grant',
-          resource: p.tool,
-          decision: 'allow-session',
-          payload: { requestId, scopes },
-        },
-        () => task.policy.grant(scopes),
-      );
-    }
-    if (!task.pending.delete(requestId)) return false;
-    p.resolve({ answer: decision === 'deny' ? 'deny' : 'allow', ...(note ? { note } : {}) });
-    return true;
+    return !!task && answerApproval(() => this.d.audit.writer, task, requestId, decision, note);
   }
 
   /** The egress proxy's approver for a task's sandboxes (kernel/src/egress/attach.ts): undefined for no running task. */
@@ -476,7 +369,7 @@ export class TaskService implements IDisposable {
     if (!task || !emit) return undefined;
     return taskEgressApprover({
       emit,
-      ask: (req, sig) => this.ask(task, req, sig),
+      ask: (req, sig) => askApproval(task, req, sig),
       signal: task.abort.signal,
       granted: (resource) => task.policy.granted('net.connect', resource),
     });
@@ -513,25 +406,6 @@ export class TaskService implements IDisposable {
     this.spare?.dispose();
   }
 
-  private ask(task: RunningTask, req: { requestId: string; tool: string; input: unknown }, signal: AbortSignal): Promise<ApprovalAnswer> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        task.pending.delete(req.requestId);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      task.pending.set(req.requestId, {
-        tool: req.tool,
-        input: req.input,
-        resolve: (a) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(a);
-        },
-      });
-    });
-  }
-
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
     this.refill.done(taskId);
@@ -539,48 +413,5 @@ export class TaskService implements IDisposable {
     const sb = this.tasks.get(taskId)?.providerSandbox;
     if (sb) void sb.dispose().finally(() => this.spare?.fill());
     this.tasks.delete(taskId);
-  }
-
-  /** Where task output dirs go. In a container it must be a filesystem of its own (bootstrap's outputs tmpfs), so
-   * what sandboxes write is capped by a filesystem and can never fill the state volume (audit log): else no task. */
-  private outputRoot(): string {
-    const { stateDir, outputsDir, inContainer } = this.d.config;
-    if (!inContainer) return outputsDir ?? path.join(stateDir, 'outputs');
-    const dev = (p: string) => {
-      try {
-        return fs.statSync(p).dev;
-      } catch {
-        return undefined;
-      }
-    };
-    if (!outputsDir || dev(outputsDir) === undefined || dev(outputsDir) === dev(stateDir)) {
-      throw new AirlockError(
-        'TASK_OUTPUTS_UNCAPPED',
-        `task output dirs ${outputsDir ?? '(AIRLOCK_OUTPUTS_DIR unset)'} are not on a filesystem of their own, so a sandbox could fill the state volume`,
-        "start the kernel with Airlock's bootstrap (it mounts the outputs tmpfs volume), or check `docker volume ls` for airlock-outputs-*",
-      );
-    }
-    return outputsDir;
-  }
-
-  /** Kernel-side path → the engine host's path (bind and overlay sources): /workspace and /state are bind mounts, the
-   * outputs dir is a volume the engine mounts at its mountpoint (the most specific mapping comes first). */
-  private hostPath(k: string): string {
-    const { outputsDir, stateDir, workspace } = this.d.config;
-    const map: Array<[string | undefined, string | undefined]> = [
-      [outputsDir, this.env.AIRLOCK_HOST_OUTPUTS_DIR],
-      [stateDir, this.env.AIRLOCK_HOST_STATE_DIR],
-      [workspace, this.env.AIRLOCK_HOST_WORKSPACE],
-    ];
-    for (const [inside, host] of map) {
-      if (!inside || !host) continue;
-      const rel = path.relative(inside, k);
-      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return path.join(host, rel);
-    }
-    return k;
-  }
-
-  private volumes(): VolumeEngine {
-    return this.volumeEngine ?? new Docker({ socketPath: this.env.AIRLOCK_ENGINE_SOCKET ?? '/var/run/docker.sock' });
   }
 }

@@ -96,6 +96,7 @@ describe('remote MCP servers over https with a bearer token from the secret stor
         remote('wrong', { env: { TOKEN: WRONG } }),
         remote('missing', { env: {} }),
         remote('untrusted', { ca: undefined }),
+        remote('leaky', { url: `https://mcp.test:${port}/leak` }),
       ]);
     } finally {
       process.stdout.write = write.out;
@@ -118,6 +119,8 @@ describe('remote MCP servers over https with a bearer token from the secret stor
     assert.match(by.get('missing')!.reason!, /header Authorization needs TOKEN, which is not set/);
     assert.equal(by.get('untrusted')!.state, 'failed');
     assert.match(by.get('untrusted')!.reason!, /the certificate of mcp\.test:\d+ is not trusted/);
+    assert.equal(by.get('leaky')!.state, 'failed');
+    assert.match(by.get('leaky')!.reason!, /failed for Bearer \[REDACTED\]/, 'a server repeating the token: redacted in the reason');
     assert.ok(secrets.includes(TOKEN), 'the token is given to the sanitiser, so tasks never see it');
 
     // Every connection went through the proxy as the server's own subject.

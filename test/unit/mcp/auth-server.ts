@@ -1,6 +1,7 @@
 // Remote MCP servers as a user's would be: the official SDK's McpServer over HTTPS (a certificate from a CA made at test
 // time with openssl, for the name mcp.test), streamable HTTP at /mcp and the older HTTP+SSE transport at /sse
-// (+ /messages), both refusing any request without `Authorization: Bearer <token>` (401). Every Authorization seen is kept.
+// (+ /messages), both refusing any request without `Authorization: Bearer <token>` (401); /leak answers 500 with the
+// credentials in its body. Every Authorization seen is kept.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -60,6 +61,11 @@ export function authMcpServer(pki: TestPki, token: string): AuthServer {
         }
         const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
         const u = new URL(req.url ?? '/', 'https://mcp.test');
+        if (u.pathname === '/leak') {
+          // A careless server's error page that repeats the request's credentials.
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`failed for ${req.headers.authorization}`);
+          return;
+        }
         if (u.pathname === '/mcp' && req.method === 'POST') {
           const s = mcp();
           const t = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -291,8 +291,30 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+/* relayProbe(): 0 if splice(2) moves bytes from a unix stream socket into a pipe and back out (Linux 4.5+; TCP has
+ * spliced since 2.6.25), else the errno: a relay that would fail on its first byte is never chosen. */
+static napi_value probe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int sv[2] = { -1, -1 }, pp[2] = { -1, -1 }, err = 0;
+  char c = 'x';
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0 || pipe2(pp, O_CLOEXEC | O_NONBLOCK) != 0) err = errno;
+  else if (write(sv[0], &c, 1) != 1) err = errno ? errno : EIO;
+  else if (splice(sv[1], NULL, pp[1], NULL, 1, SPLICE_F_NONBLOCK) != 1) err = errno ? errno : EIO;
+  else if (splice(pp[0], NULL, sv[1], NULL, 1, SPLICE_F_NONBLOCK) != 1) err = errno ? errno : EIO;
+  else if (read(sv[0], &c, 1) != 1 || c != 'x') err = EIO;
+  for (int i = 0; i < 2; i++) {
+    if (sv[i] >= 0) close(sv[i]);
+    if (pp[i] >= 0) close(pp[i]);
+  }
+  napi_value out;
+  napi_create_int32(env, err, &out);
+  return out;
+}
+
 void relay_init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "relay", NAPI_AUTO_LENGTH, relay, NULL, &fn);
   napi_set_named_property(env, exports, "relay", fn);
+  napi_create_function(env, "relayProbe", NAPI_AUTO_LENGTH, probe, NULL, &fn);
+  napi_set_named_property(env, exports, "relayProbe", fn);
 }

@@ -33,20 +33,38 @@ export const DEFAULT_RELAY: 'native' | 'js' = 'native';
  */
 export const PIPE_BYTES = 1 << 20;
 
-let addon: { relay?: RelayFn; why: string } | undefined;
+export interface LoadedRelay {
+  relay?: RelayFn;
+  /** 'native', or why there is no native relay. */
+  why: string;
+}
 
-/** The addon's relay, or why there is none (not Linux, the addon missing, or an older build without it). */
-export function loadRelay(): { relay?: RelayFn; why: string } {
-  if (addon) return addon;
-  if (process.platform !== 'linux') return (addon = { why: `splice(2) is Linux only (this is ${process.platform})` });
+/** What `addon` (the airlock-peercred module, or the error loading it) offers on `platform`: the relay, or why not. */
+export function relayFrom(addon: unknown, platform: NodeJS.Platform = process.platform): LoadedRelay {
+  if (platform !== 'linux') return { why: `splice(2) is Linux only (this is ${platform})` };
+  if (addon instanceof Error) return { why: `the airlock-peercred addon is missing (${addon.message.split('\n')[0]})` };
+  const a = addon as { relay?: unknown; relayProbe?: unknown };
+  if (typeof a.relay !== 'function' || typeof a.relayProbe !== 'function')
+    return { why: 'the airlock-peercred addon has no relay (an older build)' };
+  // The probe splices a byte through a unix socket pair once: a kernel that cannot would fail every tunnel's first byte.
+  const probed = (a.relayProbe as () => number)();
+  if (probed !== 0) return { why: `splice(2) does not work on unix sockets here (${ERRNO_NAMES.get(probed) ?? probed})` };
+  return { relay: a.relay as RelayFn, why: 'native' };
+}
+
+let loaded: LoadedRelay | undefined;
+
+/** This process's relay (loaded and probed once). */
+export function loadRelay(): LoadedRelay {
+  if (loaded) return loaded;
+  let a: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const a = require('airlock-peercred') as { relay?: RelayFn };
-    addon = typeof a.relay === 'function' ? { relay: a.relay, why: 'native' } : { why: 'the airlock-peercred addon has no relay' };
+    a = process.platform === 'linux' ? require('airlock-peercred') : undefined;
   } catch (err) {
-    addon = { why: `the airlock-peercred addon is missing (${(err as Error).message.split('\n')[0]})` };
+    a = err instanceof Error ? err : new Error(String(err));
   }
-  return addon;
+  return (loaded = relayFrom(a));
 }
 
 export type RelayChoice = { kind: 'native'; relay: RelayFn } | { kind: 'js'; why: string };

@@ -6,7 +6,15 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chooseRelay, loadRelay, nativeTunnel, RELAY_ENV, type RelayFn, type TunnelCounts } from '../../../kernel/src/egress/native-relay';
+import {
+  chooseRelay,
+  loadRelay,
+  nativeTunnel,
+  RELAY_ENV,
+  type RelayFn,
+  relayFrom,
+  type TunnelCounts,
+} from '../../../kernel/src/egress/native-relay';
 
 const MB10 = 10 * 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -97,6 +105,16 @@ describe('egress: the native tunnel relay', function () {
       });
     });
   }
+
+  it('falls back to the JS relay off Linux, without the addon, with an older build, or where splice fails', () => {
+    const fake = (probe: number) => ({ relay: () => ({ cancel() {} }), relayProbe: () => probe });
+    assert.equal(relayFrom(fake(0), 'linux').why, 'native');
+    assert.match(relayFrom(fake(0), 'darwin').why, /Linux only/);
+    assert.match(relayFrom(new Error('Cannot find module'), 'linux').why, /addon is missing/);
+    assert.match(relayFrom({ getPeerCred() {} }, 'linux').why, /older build/);
+    assert.match(relayFrom(fake(22), 'linux').why, /EINVAL/);
+    for (const r of [relayFrom(fake(0), 'darwin'), relayFrom({}, 'linux'), relayFrom(fake(22), 'linux')]) assert.equal(r.relay, undefined);
+  });
 
   it('chooses the native relay for CONNECT on Linux, the JS one for plain HTTP or when the switch says js', () => {
     assert.equal(chooseRelay('connect', {}).kind, 'native');

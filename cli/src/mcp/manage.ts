@@ -30,7 +30,7 @@ airlock mcp add NAME --url URL [--sse] [--header 'NAME: VALUE']... [--secret VAR
              has no network; the kernel reaches it through a relay in the sandbox
   --url      a remote streamable-HTTP server: reached only through the egress proxy, judged as plugin:mcp:NAME (add a
              net.connect rule for its host to your policy); TLS is the kernel's own, end to end
-  --sse      the remote server speaks the older HTTP+SSE transport instead of streamable HTTP
+  --sse      the remote server speaks the older HTTP+SSE transport (without it: streamable HTTP, then SSE if refused)
   --header   a request header of the remote server (https only); \${VAR} in its value is the --secret VAR, put in
              by the kernel, in memory: 'Authorization: Bearer \${GITHUB_TOKEN}' --secret GITHUB_TOKEN
   --ca       a PEM file of CAs its certificate may chain to (default: NODE_EXTRA_CA_CERTS, then the system's)

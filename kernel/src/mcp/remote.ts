@@ -13,6 +13,7 @@ import type { McpServerConfig } from '../../../protocol/src/methods/mcp';
 import { headerDigests, headerRefs, resolveHeaders } from '../../../core/src/mcp/header-template';
 import { FORWARDER_PORT } from '../egress/sandbox';
 import type { EngineExecStream } from './exec-stream';
+import { FallbackTransport } from './fallback-transport';
 import { adopt, firstLine, relayFetch, TUNNEL_SOURCE } from './http-relay';
 
 export interface RemoteDeps {
@@ -33,7 +34,7 @@ export function remoteRecord(c: McpServerConfig): Record<string, unknown> {
   return {
     type: 'remote',
     url: c.url,
-    protocol: c.transport ?? 'http',
+    protocol: c.transport ?? 'auto',
     headers,
     ca: c.ca ? `sha256:${createHash('sha256').update(c.ca).digest('hex')}` : null,
   };
@@ -72,10 +73,14 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
     throw new AirlockError('MCP_HEADER_INVALID', `MCP server ${c.name}: headers are sent over https only`, 'use its https:// URL');
   }
   const port = url.port || (https ? '443' : '80');
+  let last: AirlockError | undefined;
   const refuse = (e: AirlockError): AirlockError => {
+    last = e;
     d.refused(e);
     return e;
   };
+  /** The SSE transport is in use (given, or fallen back to): its event stream is the session. */
+  let sse = c.transport === 'sse';
   const connect = async (): Promise<Duplex> => {
     const p = await d.exec(['node', '-e', TUNNEL_SOURCE, String(FORWARDER_PORT), url.hostname, port]);
     if ((await firstLine(p.stdio)) !== 'OK') {
@@ -100,7 +105,7 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
   let streams = 0;
   const fetch: FetchLike = async (input, init) => {
     const method = init?.method ?? 'GET';
-    if (c.transport === 'sse' && method === 'GET' && streams++ > 0) {
+    if (sse && method === 'GET' && streams++ > 0) {
       // EventSource reconnecting: the session's stream ended (the server restarted, or went away). Its session is gone
       // with it, and EventSource would retry every 3 s for ever (a tunnel and its audit records each time): the server
       // is failed instead, as a stdio server whose process ended, and the next mcp/configure starts it again.
@@ -131,8 +136,8 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
         ),
       );
     }
-    if ((res.status === 404 || res.status === 405) && method === 'POST' && c.transport !== 'sse' && !h.has('mcp-session-id')) {
-      // The first POST (initialize) not taken: likely a server of the older SSE transport.
+    if ((res.status === 404 || res.status === 405) && method === 'POST' && c.transport === 'http' && !h.has('mcp-session-id')) {
+      // The first POST (initialize) not taken, streamable HTTP being required: likely a server of the older SSE transport.
       refuse(
         new AirlockError(
           'MCP_REMOTE_TRANSPORT',
@@ -157,6 +162,28 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
     await res.body?.cancel().catch(() => undefined); // not read: a refusal's body could be slow and large
     throw e;
   };
-  const transport = c.transport === 'sse' ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });
+  const make = (kind: 'http' | 'sse'): Transport =>
+    kind === 'sse' ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });
+  // No transport given: streamable HTTP, then SSE when its initialize is answered 404/405 (fallback-transport.ts).
+  const transport: Transport = c.transport
+    ? make(c.transport)
+    : new FallbackTransport(
+        make('http'),
+        () => {
+          sse = true;
+          last = undefined;
+          return make('sse');
+        },
+        (first, second) =>
+          last ??
+          refuse(
+            new AirlockError(
+              'MCP_REMOTE_TRANSPORT',
+              `MCP server ${c.name}: neither streamable HTTP (HTTP ${String((first as { code?: unknown }).code)}) nor SSE ` +
+                `(${second.message.slice(0, 200)}) answered at ${url.href}`,
+              'check the URL of its MCP endpoint (often …/mcp for streamable HTTP, …/sse for SSE)',
+            ),
+          ),
+      );
   return transport;
 }

@@ -75,7 +75,10 @@ export const McpServerConfig = z
       .url()
       .refine((u) => /^https?:\/\//.test(u) && !/^https?:\/\/[^/]*@/.test(u), 'an http(s) URL without user:password@')
       .optional(),
-    /** A remote server's protocol: streamable HTTP (default) or the older HTTP+SSE transport (`type: "sse"`). */
+    /**
+     * A remote server's protocol: `http` streamable HTTP only, `sse` the older HTTP+SSE transport; absent, streamable
+     * HTTP falling back to SSE when its `initialize` is answered 404 or 405 (the MCP specification's compatibility rule).
+     */
     transport: z.enum(['http', 'sse']).optional(),
     /**
      * Request headers of a remote server (an `Authorization` token), as templates: `${NAME}` is replaced in the kernel by

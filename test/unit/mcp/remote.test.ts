@@ -174,8 +174,23 @@ describe('remote MCP servers: https, headers from secrets, streamable HTTP and S
     await client.close();
   });
 
-  it('an SSE server added as streamable HTTP says to use --sse (MCP_REMOTE_TRANSPORT)', async () => {
-    const { client, refused, err } = await connect(config({ path: '/sse' }));
+  it('no transport given: an SSE server is reached by falling back from streamable HTTP (404 to initialize)', async () => {
+    const { client, err } = await connect(config({ path: '/sse' }));
+    assert.equal(err, undefined, String(err));
+    const r = (await client.callTool({ name: 'echo', arguments: { text: 'fell back' } })) as CallToolResult;
+    assert.deepEqual(r.content, [{ type: 'text', text: 'echo: fell back' }]);
+    await client.close();
+    const none = await connect(config({ path: '/nothing' }));
+    assert.equal(none.refused.at(-1)?.code, 'MCP_REMOTE_TRANSPORT');
+    assert.match(none.refused.at(-1)!.message, /neither streamable HTTP \(.*404.*\) nor SSE \(.*404.*\) answered at/);
+    await none.client.close();
+    const wrong = await connect(config({ path: '/sse', env: { TOKEN: 'not-it' } }));
+    assert.equal(wrong.refused.at(-1)?.code, 'MCP_REMOTE_UNAUTHORIZED', 'the fallback refused says so, not "neither"');
+    await wrong.client.close();
+  });
+
+  it('an SSE server given as streamable HTTP only (transport http) says to use --sse (MCP_REMOTE_TRANSPORT)', async () => {
+    const { client, refused, err } = await connect(config({ path: '/sse', transport: 'http' }));
     assert.ok(err);
     assert.equal(refused[0]?.code, 'MCP_REMOTE_TRANSPORT');
     assert.match(refused[0].message, /\/sse does not take streamable HTTP \(HTTP 404 to its first POST\)/);
@@ -194,7 +209,7 @@ describe('remote MCP servers: https, headers from secrets, streamable HTTP and S
   it('the start record keeps header names with digests, never the token', () => {
     const rec = remoteRecord(config());
     assert.match((rec.headers as Record<string, string>).Authorization, /^sha256:[0-9a-f]{64}$/);
-    assert.equal(rec.protocol, 'http');
+    assert.equal(rec.protocol, 'auto');
     assert.ok(!JSON.stringify(rec).includes(TOKEN));
   });
 

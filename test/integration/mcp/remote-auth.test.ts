@@ -93,6 +93,7 @@ describe('remote MCP servers over https with a bearer token from the secret stor
       states = await servers.configure([
         remote('secure'),
         remote('legacy', { url: `https://mcp.test:${port}/sse`, transport: 'sse' }),
+        remote('fallback', { url: `https://mcp.test:${port}/sse` }), // no transport: streamable HTTP refused (404), then SSE
         remote('wrong', { env: { TOKEN: WRONG } }),
         remote('missing', { env: {} }),
         remote('untrusted', { ca: undefined }),
@@ -103,7 +104,7 @@ describe('remote MCP servers over https with a bearer token from the secret stor
       process.stderr.write = write.err;
     }
     const by = new Map(states.map((s) => [s.name, s]));
-    for (const n of ['secure', 'legacy']) {
+    for (const n of ['secure', 'legacy', 'fallback']) {
       assert.equal(by.get(n)!.state, 'ready', `${n}: ${by.get(n)!.reason}`);
       assert.deepEqual(by.get(n)!.tools, [`mcp.${n}.echo`]);
       const spec = servers.tools().find((t) => t.name === `mcp.${n}.echo`)!;

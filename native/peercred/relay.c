@@ -2,6 +2,7 @@
  * space, no JS per chunk): the egress proxy's bulk data path. Linux only. */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -29,7 +30,7 @@ typedef struct {
 
 typedef struct {
   int a, b;      /* dup()s of the caller's fds: the thread's own, closed by the thread */
-  int cancel_fd; /* eventfd: written by cancel(), polled by the thread, closed on the JS thread once the relay is done */
+  int cancel_fd; /* eventfd: written by cancel(), polled by the thread, closed on the JS thread once it is done */
   size_t pipe_max; /* how far a pipe may grow */
   dir_t ab, ba;
   int err;          /* errno of the failure that ended the relay, 0 if none */
@@ -37,13 +38,21 @@ typedef struct {
   int cancelled;
   int cancel_asked; /* set by cancel() (atomic): seen between pumps, where a busy relay never reaches poll */
   napi_threadsafe_function tsfn;
+  napi_env env;
+  pthread_mutex_t lock; /* orders the thread's one tsfn call against the environment's teardown */
+  int env_gone;         /* under lock: the environment is going, its tsfn with it: the thread must not call it */
+  int refs;             /* atomic: the thread, its queued completion, the JS handle, the env cleanup hook */
   /* JS thread only: */
-  int completed;    /* the completion was delivered */
-  int handle_alive; /* the JS handle is not yet finalized */
+  int completed; /* the completion was delivered */
+  int hook_ran;  /* the env cleanup hook ran or was removed */
 } relay_t;
 
-static void release_relay(relay_t *r) {
-  if (r->completed && !r->handle_alive) free(r);
+/* The last holder frees (and closes the eventfd, if no completion was delivered to close it). */
+static void unref(relay_t *r) {
+  if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  if (r->cancel_fd >= 0) close(r->cancel_fd);
+  pthread_mutex_destroy(&r->lock);
+  free(r);
 }
 
 static void fail(relay_t *r, const char *op, int err) {
@@ -138,9 +147,15 @@ static void *run(void *arg) {
   close_pipe(r->ba.pipe);
   close(r->a);
   close(r->b);
-  /* r may be freed on the JS thread as soon as the call is queued: keep the handle on the stack. */
-  napi_threadsafe_function tsfn = r->tsfn;
-  if (napi_call_threadsafe_function(tsfn, r, napi_tsfn_blocking) == napi_ok) napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  /* The completion holds a ref of its own (deliver drops it): this thread keeps r until it has unlocked. Once the
+   * environment is going its tsfn may be freed already, so it is not called then (the lock orders the two). */
+  __atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);
+  pthread_mutex_lock(&r->lock);
+  int queued = !r->env_gone && napi_call_threadsafe_function(r->tsfn, r, napi_tsfn_blocking) == napi_ok;
+  if (queued) napi_release_threadsafe_function(r->tsfn, napi_tsfn_release);
+  pthread_mutex_unlock(&r->lock);
+  if (!queued) unref(r);
+  unref(r);
   return NULL;
 }
 
@@ -150,13 +165,38 @@ static void set_number(napi_env env, napi_value o, const char *name, double v) {
   napi_set_named_property(env, o, name, x);
 }
 
-/* On the JS thread: done(result), then the relay's memory goes once the handle is gone too. env is NULL at teardown. */
+static void ask_cancel(relay_t *r) {
+  uint64_t one = 1;
+  __atomic_store_n(&r->cancel_asked, 1, __ATOMIC_RELEASE);
+  if (write(r->cancel_fd, &one, sizeof(one)) < 0) { /* the counter is full: a cancel is pending already */ }
+}
+
+/* The environment is being torn down (a worker ending, the process exiting): the relay ends, and its thread leaves the
+ * tsfn alone. Runs before the tsfn's own cleanup (hooks run last-added first). */
+static void env_going(void *arg) {
+  relay_t *r = arg;
+  pthread_mutex_lock(&r->lock);
+  r->env_gone = 1;
+  pthread_mutex_unlock(&r->lock);
+  r->hook_ran = 1;
+  if (!r->completed) ask_cancel(r);
+  unref(r);
+}
+
+/* On the JS thread: done(result). env is NULL when the tsfn is torn down with the completion still queued. */
 static void deliver(napi_env env, napi_value cb, void *context, void *data) {
   (void)context;
   relay_t *r = data;
+  /* The thread polls the eventfd no more, and nothing writes it once completed: it goes now, not when the handle is
+   * collected (which may be long after). */
   r->completed = 1;
   close(r->cancel_fd);
   r->cancel_fd = -1;
+  if (env && !r->hook_ran) {
+    r->hook_ran = 1;
+    napi_remove_env_cleanup_hook(env, env_going, r);
+    unref(r);
+  }
   if (env && cb) {
     napi_value res, undef, s;
     napi_create_object(env, &res);
@@ -170,14 +210,16 @@ static void deliver(napi_env env, napi_value cb, void *context, void *data) {
     napi_get_undefined(env, &undef);
     napi_call_function(env, undef, cb, 1, &res, NULL);
   }
-  release_relay(r);
+  unref(r);
 }
 
+/* The handle is collected, or its environment torn down (a worker ending): no one could cancel the relay any more, and
+ * its sockets are closing, so it ends now rather than keep the connections open on its dups. */
 static void handle_gone(napi_env env, void *data, void *hint) {
   (void)env, (void)hint;
   relay_t *r = data;
-  r->handle_alive = 0;
-  release_relay(r);
+  if (!r->completed) ask_cancel(r);
+  unref(r);
 }
 
 static napi_value cancel(napi_env env, napi_callback_info info) {
@@ -185,11 +227,7 @@ static napi_value cancel(napi_env env, napi_callback_info info) {
   relay_t *r;
   napi_get_cb_info(env, info, NULL, NULL, &self, NULL);
   if (napi_unwrap(env, self, (void **)&r) != napi_ok) return NULL;
-  if (!r->completed && r->cancel_fd >= 0) {
-    uint64_t one = 1;
-    __atomic_store_n(&r->cancel_asked, 1, __ATOMIC_RELEASE);
-    if (write(r->cancel_fd, &one, sizeof(one)) < 0) { /* the counter is full: a cancel is pending already */ }
-  }
+  if (!r->completed) ask_cancel(r);
   return NULL;
 }
 
@@ -251,7 +289,7 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   r->pipe_max = psize > 0 ? (size_t)psize : 0;
   r->ab.src = r->a, r->ab.dst = r->b;
   r->ba.src = r->b, r->ba.dst = r->a;
-  r->handle_alive = 1;
+  r->env = env;
 
   napi_create_string_utf8(env, "airlock-relay", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &handle);
@@ -266,6 +304,9 @@ static napi_value relay(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERELAY", "relay: could not set up the completion callback");
     return NULL;
   }
+  pthread_mutex_init(&r->lock, NULL);
+  r->refs = 3; /* the thread, the handle, the cleanup hook */
+  napi_add_env_cleanup_hook(env, env_going, r);
   /* Its own thread, not libuv's pool (a long tunnel would hold a pool thread that fs and sqlite work waits for); every
    * signal blocked there, so Node's handlers keep running on the threads that expect them. */
   pthread_attr_t attr;
@@ -280,12 +321,13 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
   if (rc != 0) {
-    /* The handle is wrapped: its finalizer frees r once `completed`; the fds go now. */
+    /* The fds go now; r with the handle's finalizer (the thread's and the hook's refs are dropped here). */
     close_pipe(r->ab.pipe), close_pipe(r->ba.pipe);
-    close(r->a), close(r->b), close(r->cancel_fd);
-    r->cancel_fd = -1;
-    r->completed = 1;
+    close(r->a), close(r->b);
+    r->completed = r->hook_ran = 1;
     napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
+    napi_remove_env_cleanup_hook(env, env_going, r);
+    unref(r), unref(r);
     return throw_errno(env, "pthread_create", rc);
   }
   return handle;
@@ -312,6 +354,9 @@ static napi_value probe(napi_env env, napi_callback_info info) {
 }
 
 void relay_init(napi_env env, napi_value exports) {
+  /* Pinned: a worker that loaded this addon and ends would otherwise unload it under a relay thread still finishing. */
+  Dl_info self;
+  if (dladdr((void *)relay_init, &self) && self.dli_fname) dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
   napi_value fn;
   napi_create_function(env, "relay", NAPI_AUTO_LENGTH, relay, NULL, &fn);
   napi_set_named_property(env, exports, "relay", fn);

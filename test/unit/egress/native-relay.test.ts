@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   chooseRelay,
   loadRelay,
@@ -194,6 +195,32 @@ describe('egress: the native tunnel relay', function () {
     await atSandbox.ended;
     assert.match(counts.error ?? '', /^(read|write) (ECONNRESET|EPIPE)$/);
     assert.equal(counts.down, 100_000);
+  });
+
+  it('relay(): ends when its environment goes (a worker terminated mid-tunnel), so the connections close', async () => {
+    // The worker dials two unix servers of this thread and relays between its ends; then it is terminated.
+    const got: net.Socket[] = [];
+    const servers = [0, 1].map(() => net.createServer({ allowHalfOpen: true }, (c) => got.push(c)));
+    const paths = servers.map((_, i) => path.join(dir, `w${i}.sock`));
+    await Promise.all(servers.map((sv, i) => new Promise<void>((r) => sv.listen(paths[i], r))));
+    const code = `const net = require('net'); const { workerData: w, parentPort } = require('worker_threads');
+      const addon = require(w.addon); const [a, b] = w.paths.map((p) => net.connect(p));
+      let n = 0; const go = () => { if (++n < 2) return;
+        for (const s of [a, b]) { s.pause(); s._handle.readStop(); }
+        globalThis.h = addon.relay(a._handle.fd, b._handle.fd, 0, () => {}); parentPort.postMessage('relaying'); };
+      a.on('connect', go); b.on('connect', go);`;
+    const worker = new Worker(code, { eval: true, workerData: { addon: require.resolve('airlock-peercred'), paths } });
+    await new Promise((r) => worker.once('message', r));
+    while (got.length < 2) await tick(5); // this thread may not have seen both accepts yet
+    const [x, y] = got;
+    const ended = [x, y].map((c) => new Promise<void>((r) => c.once('end', () => r())));
+    x.write('through the worker');
+    const heard = await new Promise<string>((r) => y.once('data', (d) => r(String(d))));
+    assert.equal(heard, 'through the worker');
+    await worker.terminate();
+    await Promise.all(ended);
+    for (const c of got) c.destroy();
+    for (const sv of servers) sv.close();
   });
 
   it('relay(): cancel() ends it, the counts come once, and the caller keeps its own fds (only the dups are closed)', async () => {

@@ -38,7 +38,6 @@ typedef struct {
   int cancelled;
   int cancel_asked; /* set by cancel() (atomic): seen between pumps, where a busy relay never reaches poll */
   napi_threadsafe_function tsfn;
-  napi_env env;
   pthread_mutex_t lock; /* orders the thread's one tsfn call against the environment's teardown */
   int env_gone;         /* under lock: the environment is going, its tsfn with it: the thread must not call it */
   int refs;             /* atomic: the thread, its queued completion, the JS handle, the env cleanup hook */
@@ -289,7 +288,6 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   r->pipe_max = psize > 0 ? (size_t)psize : 0;
   r->ab.src = r->a, r->ab.dst = r->b;
   r->ba.src = r->b, r->ba.dst = r->a;
-  r->env = env;
 
   napi_create_string_utf8(env, "airlock-relay", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &handle);

@@ -1,7 +1,7 @@
-/* A byte relay between two connected sockets on a pthread of its own, splice(2) through a pipe each way (no copy to user
- * space, no JS per chunk): the egress proxy's bulk data path. Linux only. */
+/* The egress relay's N-API side: relay() hands two sockets to a thread of its own (relay-loop.c moves the bytes with
+ * splice(2)), delivers the counts once on the JS thread, and ends with its handle or its environment. Linux only. */
 #define _GNU_SOURCE
-#include <node_api.h>
+#include "relay.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,35 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* One direction: src -> pipe -> dst. */
-typedef struct {
-  int src, dst;
-  int pipe[2];
-  size_t in_pipe; /* bytes read from src not yet written to dst */
-  size_t size;    /* the pipe's capacity now */
-  int eof;        /* src said EOF */
-  int shut;       /* dst was shut down for writing (EOF passed on) */
-  uint64_t bytes; /* written to dst */
-} dir_t;
-
-typedef struct {
-  int a, b;      /* dup()s of the caller's fds: the thread's own, closed by the thread */
-  int cancel_fd; /* eventfd: written by cancel(), polled by the thread, closed on the JS thread once it is done */
-  size_t pipe_max; /* how far a pipe may grow */
-  dir_t ab, ba;
-  int err;          /* errno of the failure that ended the relay, 0 if none */
-  const char *op;   /* the call that failed */
-  int cancelled;
-  int cancel_asked; /* set by cancel() (atomic): seen between pumps, where a busy relay never reaches poll */
-  napi_threadsafe_function tsfn;
-  pthread_mutex_t lock; /* orders the thread's one tsfn call against the environment's teardown */
-  int env_gone;         /* under lock: the environment is going, its tsfn with it: the thread must not call it */
-  int refs;             /* atomic: the thread, its queued completion, the JS handle, the env cleanup hook */
-  /* JS thread only: */
-  int completed; /* the completion was delivered */
-  int hook_ran;  /* the env cleanup hook ran or was removed */
-} relay_t;
-
 /* The last holder frees (and closes the eventfd, if no completion was delivered to close it). */
 static void unref(relay_t *r) {
   if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
@@ -54,98 +25,9 @@ static void unref(relay_t *r) {
   free(r);
 }
 
-static void fail(relay_t *r, const char *op, int err) {
-  if (r->err) return;
-  r->err = err;
-  r->op = op;
-}
-
-static void close_pipe(int p[2]) {
-  if (p[0] >= 0) close(p[0]);
-  if (p[1] >= 0) close(p[1]);
-  p[0] = p[1] = -1;
-}
-
-/* A pipe that a read filled grows (x4, up to pipe_max): a bulk transfer moves more per call, while idle and chatty
- * tunnels keep the kernel's default and so little of the user's pipe quota, which every pipe of the kernel's user shares.
- * Past the quota the kernel refuses, and the pipe stays as it is. */
-static void grow(relay_t *r, dir_t *d) {
-  if (d->size >= r->pipe_max) return;
-  size_t want = d->size * 4 < r->pipe_max ? d->size * 4 : r->pipe_max;
-  int got = fcntl(d->pipe[1], F_SETPIPE_SZ, (int)want);
-  if (got > 0) d->size = (size_t)got;
-  else r->pipe_max = d->size; /* refused: the quota is short, ask no more */
-}
-
-/* Moves what it can without blocking, a bounded number of rounds (so the other way and a cancel get their turn).
- * Returns 2 if it stopped at the bound (more may be ready), 1 if it moved bytes (or saw EOF) and then would block, 0 if
- * it would block at once, -1 on an error. */
-static int pump(relay_t *r, dir_t *d) {
-  int progress = 0;
-  for (int round = 0; round < 16; round++) {
-    int moved = 0;
-    if (!d->eof && d->in_pipe < d->size) {
-      ssize_t n = splice(d->src, NULL, d->pipe[1], NULL, d->size - d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(r, "read", errno), -1;
-      if (n == 0) d->eof = 1, moved = 1;
-      if (n > 0) {
-        d->in_pipe += (size_t)n, moved = 1;
-        if (d->in_pipe >= d->size) grow(r, d);
-      }
-    }
-    if (d->in_pipe > 0) {
-      ssize_t n = splice(d->pipe[0], NULL, d->dst, NULL, d->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n > 0) d->in_pipe -= (size_t)n, d->bytes += (uint64_t)n, moved = 1;
-      else if (n < 0 && errno != EAGAIN && errno != EINTR) return fail(r, "write", errno), -1;
-    }
-    /* EOF one way is passed on as a half-close; the other direction goes on. ENOTCONN: the peer is gone already. */
-    if (d->eof && d->in_pipe == 0 && !d->shut) {
-      d->shut = 1;
-      if (shutdown(d->dst, SHUT_WR) != 0 && errno != ENOTCONN) return fail(r, "shutdown", errno), -1;
-    }
-    if (!moved) return progress;
-    progress = 1;
-  }
-  return 2;
-}
-
 static void *run(void *arg) {
   relay_t *r = arg;
-  struct pollfd p[3];
-  while (!(r->ab.shut && r->ba.shut)) {
-    if (__atomic_load_n(&r->cancel_asked, __ATOMIC_ACQUIRE)) {
-      r->cancelled = 1;
-      break;
-    }
-    int ab = pump(r, &r->ab), ba = ab < 0 ? -1 : pump(r, &r->ba);
-    if (ab < 0 || ba < 0) break;
-    if (r->ab.shut && r->ba.shut) break;
-    if (ab == 2 || ba == 2) continue; /* more may be ready: no sleep, but a look at cancel_asked */
-    /* Read a source only while its pipe is empty, write a destination only while its pipe holds bytes: a full pipe
-     * with a readable source would otherwise wake poll at once, forever. An fd with nothing wanted is left out (-1),
-     * or its POLLHUP would do the same. */
-    short ev_a = 0, ev_b = 0;
-    if (!r->ab.eof && r->ab.in_pipe == 0) ev_a |= POLLIN;
-    if (r->ab.in_pipe > 0) ev_b |= POLLOUT;
-    if (!r->ba.eof && r->ba.in_pipe == 0) ev_b |= POLLIN;
-    if (r->ba.in_pipe > 0) ev_a |= POLLOUT;
-    p[0] = (struct pollfd){ .fd = ev_a ? r->a : -1, .events = ev_a };
-    p[1] = (struct pollfd){ .fd = ev_b ? r->b : -1, .events = ev_b };
-    p[2] = (struct pollfd){ .fd = r->cancel_fd, .events = POLLIN };
-    if (poll(p, 3, -1) < 0) {
-      if (errno == EINTR) continue;
-      fail(r, "poll", errno);
-      break;
-    }
-    if (p[2].revents) {
-      r->cancelled = 1;
-      break;
-    }
-  }
-  close_pipe(r->ab.pipe);
-  close_pipe(r->ba.pipe);
-  close(r->a);
-  close(r->b);
+  relay_loop(r);
   /* The completion holds a ref of its own (deliver drops it): this thread keeps r until it has unlocked. Once the
    * environment is going its tsfn may be freed already, so it is not called then (the lock orders the two). */
   __atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);

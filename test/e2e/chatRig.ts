@@ -34,7 +34,7 @@ export interface ChatRig {
   fake: FakeVendorServer;
 }
 
-/** Builds and installs the .vsix, starts code-server (user settings point airlock.baseUrl at the fake) and Chromium. */
+/** Builds and installs the .vsix, starts code-server (its machine settings point airlock.baseUrl at the fake) and Chromium. */
 export async function startChatRig(
   name: string,
   o: { files?: Record<string, string>; responses: FakeResponse[]; userSettings?: Record<string, unknown>; noModel?: boolean },
@@ -56,18 +56,19 @@ export async function startChatRig(
       const vsce = ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix];
       await execFileP('npx', vsce, { cwd: REPO_ROOT, timeout: 180_000 });
     })(),
-    // The base URL is machine-scoped (a workspace cannot redirect a key): it goes into the user settings.
+    // The base URL is machine-scoped (a workspace cannot redirect a key): code-server's window is a remote one, so it
+    // goes into the remote machine settings, where the onboarding form and the Settings editor's Remote tab put it (in
+    // the user settings VS Code drops it once it knows the setting's scope: after a reload, a task had no base URL).
     // `noModel`: a first run (no provider, model or base URL anywhere).
     CodeServer.start({
       settings: {
         'security.workspace.trust.enabled': false,
         'workbench.editor.enablePreview': false,
         'airlock.defaultMode': 'explore',
-        ...(o.noModel
-          ? {}
-          : { 'airlock.baseUrl': `${fake.url}/v1`, 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }),
+        ...(o.noModel ? {} : { 'airlock.provider': 'openai-compatible', 'airlock.model': 'fake-model' }),
         ...o.userSettings,
       },
+      ...(o.noModel ? {} : { machineSettings: { 'airlock.baseUrl': `${fake.url}/v1` } }),
     }).then((s) => {
       cs = s;
     }),

@@ -24,6 +24,11 @@ export interface CodeServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Initial user settings merged over BASE_SETTINGS. */
   settings?: Record<string, unknown>;
+  /**
+   * Initial remote machine settings (`Machine/settings.json`). code-server's window is a remote one: there VS Code takes
+   * machine-scoped settings (airlock.baseUrl) only from these, never from the user settings (VS Code 1.35 release notes).
+   */
+  machineSettings?: Record<string, unknown>;
   signal?: AbortSignal;
   /**
    * The .vsix alone, as a user has it: the server runs in a private mount namespace where `hide` (the checkout) is an
@@ -124,6 +129,10 @@ export class CodeServer {
     const proc = spawn(launch.cmd, launch.argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...launch.env, ...opts.env } });
     const cs = new CodeServer(proc, port, root, dirs);
     cs.writeSettings({ ...BASE_SETTINGS, ...opts.settings });
+    if (opts.machineSettings) {
+      fs.mkdirSync(path.dirname(cs.machineSettingsFile), { recursive: true });
+      fs.writeFileSync(cs.machineSettingsFile, JSON.stringify(opts.machineSettings, null, 2));
+    }
     let exited: number | null | undefined;
     proc.on('exit', (code) => {
       exited = code;
@@ -155,6 +164,10 @@ export class CodeServer {
 
   get settingsFile(): string {
     return path.join(this.dirs.userData, 'User', 'settings.json');
+  }
+
+  get machineSettingsFile(): string {
+    return path.join(this.dirs.userData, 'Machine', 'settings.json');
   }
 
   /** Replaces the user settings; a workbench opened afterwards reads them. */

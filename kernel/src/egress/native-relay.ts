@@ -101,7 +101,7 @@ function stopReading(s: net.Socket): void {
 /** What Node read already and holds in the socket's readable buffer (a socket without `onread`). */
 function drain(s: net.Socket): Buffer[] {
   const out: Buffer[] = [];
-  for (let d: Buffer | null; (d = s.read() as Buffer | null) !== null; ) out.push(d);
+  for (let d: Buffer | null; (d = s.read() as Buffer | null) !== null;) out.push(d);
   return out;
 }
 

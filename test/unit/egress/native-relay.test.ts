@@ -88,7 +88,7 @@ describe('egress: the native tunnel relay', function () {
     upstream = await pair({ port: 0, host: '127.0.0.1' });
   });
   afterEach(async () => {
-    for (const p of [sandbox, upstream]) p.inner.destroy(), p.outer.destroy();
+    for (const p of [sandbox, upstream]) (p.inner.destroy(), p.outer.destroy());
     // Every fd is closed once: the relay's dups, pipes and eventfd, Node's sockets (nothing leaks, nothing is left open).
     const same = () => relayFds().join() === fdsBefore.join();
     for (let i = 0; i < 100 && !same(); i++) await tick();

@@ -314,18 +314,26 @@ describe('e2e flow: a task from the palette to a reviewed merge, in a real VS Co
       el.scrollTop = 0;
     });
     await waitFor(
-      "the first task's patch-set card in the restored session",
+      "the first task's patch-set card in the restored session, in view",
       async () => {
-        if (await chat.locator('.patchset').count()) return true;
+        // Found and brought into view in one step: the list may re-render between the two (it keeps only rows in view).
+        const card = chat.locator('.patchset').first();
+        if (
+          (await card.count()) &&
+          (await card.scrollIntoViewIfNeeded({ timeout: 2_000 }).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return true;
         await log.evaluate((el) => {
           el.scrollTop += el.clientHeight / 2;
         });
         return undefined;
       },
-      20_000,
+      30_000,
       250,
     );
-    await chat.locator('.patchset').first().scrollIntoViewIfNeeded();
     await screenshot(page, 'flow-7-restored');
   });
 

@@ -192,12 +192,20 @@ export async function findWebview(page: Page, selector: string, timeoutMs = 30_0
       for (let i = 0; i < n; i++) {
         const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('#active-frame');
         if (
-          await frame
+          !(await frame
             .locator(selector)
             .count()
-            .catch(() => 0)
+            .catch(() => 0))
         )
-          return frame;
+          continue;
+        // Held by the iframe's name (the webview's id), not its position: another webview made or restored later (the
+        // Audit Log's Panel view after a reload) shifts the positions, and nth(i) would then be that one.
+        const name = await page
+          .locator('iframe.webview.ready')
+          .nth(i)
+          .getAttribute('name')
+          .catch(() => null);
+        return name ? page.frameLocator(`iframe.webview[name="${name}"]`).frameLocator('#active-frame') : frame;
       }
       return undefined;
     },

@@ -125,14 +125,9 @@ export async function saveFailure(r: Partial<ChatRig>, prefix: string, title: st
   );
   // CI keeps only the console: print what tells a failure's cause (what the chat shows, what the model was asked,
   // the extension's and the kernel's last words) where it will be read.
-  const shown = await r.page
-    .locator('iframe.webview.ready')
-    .first()
-    .contentFrame()
-    .locator('#active-frame')
-    .contentFrame()
-    .locator('#log')
-    .innerText({ timeout: 2_000 })
+  const page = r.page;
+  const shown = await findWebview(page, '#log', 3_000)
+    .then((chat) => chat.locator('#log').innerText({ timeout: 2_000 }))
     .catch((e: Error) => `(chat not readable: ${e.message.split('\n')[0]})`);
   const kernels = r.ws ? await kernelLogs(r.ws) : '';
   console.log(

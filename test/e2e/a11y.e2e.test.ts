@@ -149,11 +149,16 @@ describe('e2e a11y: the chat, an approval and the review with the keyboard only,
   });
 
   it('3 the review with the keyboard: Review on the card, Alt+Y accepts the hunk, Merge accepted; the card says merged', async () => {
-    const card = chat.getByRole('region', { name: /^Patch set ps_/ });
-    await card.waitFor({ timeout: 90_000 });
-    assert.equal(await card.locator('[role="status"]').innerText(), 'Patch set to review');
-    await card.getByRole('button', { name: /^Review patch set ps_/ }).waitFor({ timeout: 10_000 });
-    await card.getByRole('button', { name: /^Merge the accepted changes of patch set ps_/ }).waitFor({ timeout: 10_000 });
+    // Looked up in the chat as it is now: reopening the chat may make its webview afresh (held by its id, not position).
+    const card = () => chat.getByRole('region', { name: /^Patch set ps_/ });
+    await card().waitFor({ timeout: 90_000 });
+    assert.equal(await card().locator('[role="status"]').innerText(), 'Patch set to review');
+    await card()
+      .getByRole('button', { name: /^Review patch set ps_/ })
+      .waitFor({ timeout: 10_000 });
+    await card()
+      .getByRole('button', { name: /^Merge the accepted changes of patch set ps_/ })
+      .waitFor({ timeout: 10_000 });
     await tabTo('Review', (f) => f?.action === 'open-patchset');
     await page.keyboard.press('Enter');
     await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
@@ -178,11 +183,17 @@ describe('e2e a11y: the chat, an approval and the review with the keyboard only,
     );
     await waitFor(
       'the card to say merged',
-      async () => ((await card.locator('[role="status"]').innerText()) === 'Patch set merged' ? true : undefined),
+      async () => ((await card().locator('[role="status"]').innerText()) === 'Patch set merged' ? true : undefined),
       30_000,
     );
     await waitFor('the merge announced', async () => (/Patch set merged: 1 file/.test(await live()) ? true : undefined), 10_000);
-    assert.equal(await card.getByRole('button', { name: /^Merge the accepted/ }).count(), 0, 'nothing left to merge');
+    assert.equal(
+      await card()
+        .getByRole('button', { name: /^Merge the accepted/ })
+        .count(),
+      0,
+      'nothing left to merge',
+    );
     // Nothing waits for the person any more: no approval count on the chat, no set count on the (hidden) Patches view.
     await waitFor(
       'the activity bar without badges',

@@ -139,11 +139,19 @@ async function main(): Promise<void> {
 
     // Send → first token on screen: Enter in the composer → the first streamed token painted in the transcript.
     const sends: number[] = [];
+    // Its two halves, split where the fake model receives the request (its clock is the same wall clock as the page's).
+    const toModel: number[] = [];
+    const fromModel: number[] = [];
     for (let i = 0; i <= WARM; i++) {
       // The answer's own element: the prompt never contains the token, so the person's message cannot match.
       await watch(cf, `tok${i}`, '#log .msg.assistant', `ftok${i}\\b`);
       await sendPrompt(page, chat, `answer number ${i}`);
-      sends.push((await mark(cf, `tok${i}`, `token ${i} painted`)) - (await stamp(cf, 'enter')));
+      const painted = await mark(cf, `tok${i}`, `token ${i} painted`);
+      const enter = await stamp(cf, 'enter');
+      sends.push(painted - enter);
+      const asked = rig.fake.requests.at(-1)!.at;
+      toModel.push(asked - enter);
+      fromModel.push(painted - asked);
       await idle();
     }
     const [first, ...warm] = sends;
@@ -292,6 +300,8 @@ async function main(): Promise<void> {
         `samples: send ${warm.map((v) => v.toFixed(0)).join('/')}; lenses ${lenses.map((v) => v.toFixed(0)).join('/')}; accept ${accepts.map((v) => v.toFixed(0)).join('/')}; ` +
           `accept → lens title "Accepted" ${acceptLenses.map((v) => v.toFixed(0)).join('/')}; ` +
           `merge ${merges.map((v) => v.toFixed(0)).join('/')}; audit first open ${auditFirst}, reopen ${audits.join('/')}`,
+        `send → first token in two halves (warm p50): Enter → the model's request received ${percentile(toModel.slice(1), 50).toFixed(1)} ms, ` +
+          `→ its first token painted ${percentile(fromModel.slice(1), 50).toFixed(1)} ms (first task: ${toModel[0]!.toFixed(0)} + ${fromModel[0]!.toFixed(0)})`,
       ],
     });
   } catch (err) {

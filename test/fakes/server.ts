@@ -25,6 +25,8 @@ export interface RecordedRequest {
   url: string;
   headers: http.IncomingHttpHeaders;
   body: any;
+  /** When its body had arrived, on the wall clock in ms with a fraction (performance.timeOrigin + now(), as a page's). */
+  at: number;
 }
 
 export class FakeVendorServer {
@@ -66,7 +68,8 @@ export class FakeVendorServer {
       } catch {
         /* not JSON */
       }
-      this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const at = performance.timeOrigin + performance.now();
+      this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at });
       if (!this.route(req.method ?? '', req.url ?? ''))
         return void res
           .writeHead(404, { 'content-type': 'application/json' })

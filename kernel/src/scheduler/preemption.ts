@@ -9,14 +9,20 @@ export function canPreempt(rec: TaskRecord, hasPreemptor: boolean): boolean {
   return rec.spec.preemption === 'requeue' || (rec.spec.preemption === 'pause' && hasPreemptor);
 }
 
-/** What preempting `v` gives back: a paused task keeps its sandboxes. */
+/**
+ * What preempting `v` gives back: a running task paused keeps its sandboxes; one already paused (suspended) gives back
+ * those sandboxes, as it is then stopped and requeued.
+ */
 export function releasedBy(v: TaskRecord): Resources {
+  if (v.suspended) return v.held;
   return v.spec.preemption === 'pause' ? pick(v.held, RELEASED_ON_PAUSE) : v.held;
 }
 
 /**
- * The less urgent running tasks to preempt so that `head` fits, least urgent first; all or nothing (undefined: none
- * would do, or enough is already on its way back). `shortfall` is what is missing beyond what is being released.
+ * The less urgent tasks to preempt so that `head` fits, least urgent first; all or nothing (undefined: none would do, or
+ * enough is already on its way back). `shortfall` is what is missing beyond what is being released. `running` may hold
+ * tasks paused by preemption: they keep their sandboxes, and a head that needs those must be able to take them back, or
+ * it would wait for a task that waits behind it (the head reserves the kinds it needs) — a deadlock.
  */
 export function victimsFor(
   head: TaskRecord,

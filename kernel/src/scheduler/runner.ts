@@ -19,6 +19,8 @@ export interface RunHost {
 
 export class Runner {
   private readonly running = new Set<TaskRecord>();
+  /** Tasks paused by preemption: their sandboxes are paused but still held (see `evict`). */
+  private readonly suspended = new Set<TaskRecord>();
   /** Resources given up by preempted or cancelled tasks whose sandboxes have not stopped (or paused) yet. */
   private releasing: Resources = {};
   private gen = 0;
@@ -46,12 +48,15 @@ export class Runner {
   private preemptFor(head: TaskRecord, need: Resources): boolean {
     const chosen = victimsFor(
       head,
-      this.running,
-      (v) => this.canPreempt(v),
+      this.suspended.size ? [...this.running, ...this.suspended] : this.running,
+      (v) => (v.suspended ? v.pausedBy === 'preemption' && !v.personHold : this.canPreempt(v)),
       () => subtract(this.pool.shortfall(need), this.releasing),
     );
     if (!chosen) return false;
-    for (const v of chosen) this.preempt(v, 'preemption');
+    for (const v of chosen) {
+      if (v.suspended) this.evict(v, `task ${v.spec.id} was paused and a more urgent task needs its sandboxes; it will run again`);
+      else this.preempt(v, 'preemption');
+    }
     // Usually false: the victims' resources come back when their sandboxes really stop, which re-runs dispatch.
     return this.pool.fits(need);
   }
@@ -62,6 +67,7 @@ export class Runner {
       const rel = pick(v.held, RELEASED_ON_PAUSE);
       v.held = subtract(v.held, rel);
       v.suspended = true;
+      this.suspended.add(v);
       v.state = 'paused';
       v.pausedBy = by;
       const run = v.run!;
@@ -86,22 +92,29 @@ export class Runner {
   /** The engine could not pause it: fall back to destroy and requeue; resolves when the run has stopped. */
   private pauseFailed(v: TaskRecord, run: Run): Promise<void> {
     if (!v.suspended || v.run !== run) return Promise.resolve();
+    this.evict(v, `pausing task ${v.spec.id} failed; it will run again from scratch`);
+    return run.settled;
+  }
+
+  /** A paused task is stopped (its sandboxes destroyed) and requeued; what it held comes back once its run has settled. */
+  private evict(v: TaskRecord, why: string): void {
     v.suspended = false;
+    this.suspended.delete(v);
     if (v.heapIndex >= 0) this.host.queues.remove(v);
     if (v.pausedBy === 'preemption') {
       v.state = 'queued';
       v.pausedBy = null;
     }
-    this.stopRun(v, new AirlockError('TASKS_PREEMPTED', `pausing task ${v.spec.id} failed; it will run again from scratch`), () => {
+    this.stopRun(v, new AirlockError('TASKS_PREEMPTED', why), () => {
       if (v.state === 'queued' && v.heapIndex < 0) this.host.queues.push(v);
     });
     this.host.changed(v);
-    return run.settled;
   }
 
   /** A finishing task gives back what it holds: at once when its work returned (done), else once its run has stopped. */
   release(rec: TaskRecord, state: 'done' | 'failed' | 'cancelled', reason: string | null): void {
     this.running.delete(rec);
+    this.suspended.delete(rec);
     if (state === 'done') {
       // The work has returned: nothing left to stop.
       this.pool.release(rec.held);
@@ -148,6 +161,7 @@ export class Runner {
     this.running.add(rec);
     if (rec.suspended) {
       rec.suspended = false;
+      this.suspended.delete(rec);
       const gen = rec.run!.gen;
       rec.run!.unsuspend();
       this.preemptor!.resume(rec.spec.id, rec.run!.signal).catch((err) => {

@@ -61,6 +61,8 @@ describe('scheduler properties (fast-check)', () => {
             const resources = { sandboxes: sp.sandboxes, modelRequests: sp.modelRequests, cpu: sp.cpu };
             clock.setTimer(sp.arrival, () => {
               s.submit({ id: ids[i], priority: sp.priority, deps, resources, preemption: sp.preemption }, async (ctx) => {
+                // A stopped run's sandboxes were destroyed (task-sandbox.ts): a new attempt's are not paused.
+                preemptor.paused.delete(ids[i]);
                 for (const d of deps) if (!done.has(d)) violations.push(`${ids[i]} started before its dependency ${d}`);
                 executing.set(ids[i], resources);
                 checkLimits();

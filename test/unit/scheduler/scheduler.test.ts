@@ -3,39 +3,8 @@ import * as assert from 'node:assert/strict';
 import { AirlockError } from '../../../protocol/src/errors';
 import { Scheduler } from '../../../kernel/src/scheduler/scheduler';
 import type { IPreemptor, TaskContext } from '../../../kernel/src/scheduler/types';
+import { code, gate, LogPreemptor } from './sched-helpers';
 import { flush, VirtualClock } from './virtual-clock';
-
-class LogPreemptor implements IPreemptor {
-  readonly log: string[] = [];
-  failPause = false;
-  async pause(id: string): Promise<void> {
-    if (this.failPause) throw new Error('engine refused to pause');
-    this.log.push(`pause ${id}`);
-  }
-  async resume(id: string): Promise<void> {
-    this.log.push(`resume ${id}`);
-  }
-}
-
-/** Work that runs until the test ends it (or its signal aborts). */
-function gate() {
-  const runs: Array<{ attempt: number; end: () => void; signal: AbortSignal }> = [];
-  const work = (ctx: { attempt: number; signal: AbortSignal }) =>
-    new Promise<void>((resolve, reject) => {
-      runs.push({ attempt: ctx.attempt, end: resolve, signal: ctx.signal });
-      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
-    });
-  return { runs, work };
-}
-
-const code = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as AirlockError).code + ': ' + (e as Error).message;
-  }
-  return 'no error';
-};
 
 describe('scheduler', () => {
   it('rejects a dependency cycle at submit and names it; the rejected task leaves no trace', () => {

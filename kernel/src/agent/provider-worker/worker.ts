@@ -41,11 +41,11 @@ function send(f: FromWorker): void {
 
 const running = new Map<string, AbortController>();
 
-async function serve(m: Extract<ToWorker, { t: 'request' }>, baseURL: string): Promise<void> {
+async function serve(m: Extract<ToWorker, { t: 'request' }>, baseURL: string, f?: typeof fetch): Promise<void> {
   const abort = new AbortController();
   running.set(m.id, abort);
   try {
-    const p = provider(m.vendor, { apiKey: PLACEHOLDER_KEY, baseURL });
+    const p = provider(m.vendor, { apiKey: PLACEHOLDER_KEY, baseURL, ...(f ? { fetch: f } : {}) });
     for await (const event of p.stream(m.request, abort.signal)) send({ t: 'event', id: m.id, event });
     send({ t: 'end', id: m.id });
   } catch (err) {
@@ -64,7 +64,8 @@ function main(): void {
   // Every SDK takes the global fetch when its client is made (one per request here): requests to the endpoint's URL go
   // down its socket directly (socket-fetch.ts). Without the socket (an older sandbox wiring) the forwarder serves.
   const socket = process.env.AIRLOCK_PROVIDER_SOCKET || undefined;
-  if (socket) globalThis.fetch = socketFetch(socket, baseURL, globalThis.fetch.bind(globalThis));
+  const f = socket ? socketFetch(socket, baseURL, globalThis.fetch.bind(globalThis)) : undefined;
+  if (f) globalThis.fetch = f;
   const lines = new LineSplitter(
     MAX_WORKER_FRAME * 16,
     (line) => {
@@ -72,7 +73,7 @@ function main(): void {
       const m = ToWorker.parse(JSON.parse(line));
       switch (m.t) {
         case 'request':
-          void serve(m, baseURL);
+          void serve(m, baseURL, f);
           break;
         case 'abort':
           running.get(m.id)?.abort();

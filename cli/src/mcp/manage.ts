@@ -12,6 +12,7 @@ import type { CliIO } from '../command';
 import { withKernel } from '../kernel';
 import { osKeychain } from '../auth/keychain';
 import { readSecret } from '../auth/read-secret';
+import { keepUrlSecrets, planUrl } from './add-url';
 import { npmInstall } from './install';
 import { pushServers, secretAccount, serverConfigs } from './push';
 import { mcpHome, parseClientConfig, readServers, type StoredServer, writeServers } from '../../../core/src/mcp/servers-file';
@@ -33,6 +34,8 @@ airlock mcp add NAME --url URL [--sse] [--header 'NAME: VALUE']... [--secret VAR
   --sse      the remote server speaks the older HTTP+SSE transport (without it: streamable HTTP, then SSE if refused)
   --header   a request header of the remote server (https only); \${VAR} in its value is the --secret VAR, put in
              by the kernel, in memory: 'Authorization: Bearer \${GITHUB_TOKEN}' --secret GITHUB_TOKEN
+             A token the server takes in its URL works the same: --url 'https://…/mcp?key=\${KEY}' --secret KEY; one
+             written literally in a query parameter named like a credential goes to your OS keychain, not the file
   --ca       a PEM file of CAs its certificate may chain to (default: NODE_EXTRA_CA_CERTS, then the system's)
 airlock mcp add --from FILE
   Imports the stdio and remote (url: http or sse) servers of a .vscode/mcp.json or .mcp.json (\`npx PACKAGE\` entries
@@ -120,6 +123,8 @@ async function add(args: string[], io: CliIO): Promise<number> {
           : { command: e.command, args: e.args, ...base };
       for (const [h, v] of Object.entries(e.replaced ?? {}))
         io.err(`airlock: ${e.name}: the value of header ${h} was not copied; it is now the secret ${v}`);
+      for (const [q, v] of Object.entries(e.replacedQuery ?? {}))
+        io.err(`airlock: ${e.name}: the value of its URL's ${q} was not copied; it is now the secret ${v}`);
       await askSecrets(io, e.name, e.env);
       const unset = e.env.filter((v) => !io.env[v]);
       io.out(
@@ -142,11 +147,11 @@ async function add(args: string[], io: CliIO): Promise<number> {
     throw usage('give exactly one of --npm PACKAGE, --command CMD or --url URL');
   if (values.url && (values.port || extra.length)) throw usage('a remote server (--url) takes no --port and no ARGS');
   if (!values.url && (values.header || values.sse || values.ca)) throw usage('--header, --sse and --ca are for a remote server (--url)');
-  const url = values.url === undefined ? undefined : McpServerConfig.shape.url.safeParse(values.url);
-  if (url && (!url.success || !url.data)) throw usage('--url is an http(s) URL without user:password@');
   const why = managedRefusal(managed, 'mcp.servers', [name]);
   if (why) throw new AirlockError('CONFIG_MANAGED_REFUSED', `MCP server ${name} is ${why}`, 'your administrator manages mcp.servers');
-  const secrets = values.secret ?? [];
+  const given = values.url === undefined ? undefined : planUrl(values.url, values.secret ?? [], usage);
+  const url = given && { data: given.url };
+  const secrets = given?.secrets ?? values.secret ?? [];
   const timeout = values.timeout === undefined ? undefined : Math.round(Number(values.timeout) * 1000);
   if (timeout !== undefined && !(timeout > 0 && timeout <= 600_000)) throw usage('--timeout is 1 to 600 seconds');
   const http = httpOption(values.port, values.path);
@@ -157,7 +162,12 @@ async function add(args: string[], io: CliIO): Promise<number> {
     : url?.data
       ? { url: url.data, args: [], ...base }
       : { command: values.command!, args: extra, ...base };
-  await askSecrets(io, name, secrets);
+  if (given) await keepUrlSecrets(io, name, given, osKeychain);
+  await askSecrets(
+    io,
+    name,
+    secrets.filter((v) => !given?.taken.some((x) => x.secret === v)),
+  );
   writeServers(io.env, servers);
   io.out(`added ${name}${servers[name].npm ? ` (sha256 ${servers[name].npm!.sha256.slice(0, 12)}…)` : ''}; \`airlock mcp list\` starts it`);
   return 0;

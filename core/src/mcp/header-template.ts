@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { AirlockError } from '../../../protocol/src/errors';
 
-const REF = /\$\{([A-Za-z_][A-Za-z0-9_]{0,127})\}/g;
+export const REF = /\$\{([A-Za-z_][A-Za-z0-9_]{0,127})\}/g;
 /** A value may not break out of its header line (a secret with a newline would inject headers). */
 const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -17,10 +17,11 @@ export function headersRefs(headers: Record<string, string> | undefined): string
   return [...new Set(Object.values(headers ?? {}).flatMap(headerRefs))];
 }
 
-export function missingHeaderSecret(server: string, header: string, names: string[]): AirlockError {
+/** `where`: what needs the secrets (`header Authorization`, `its URL`). */
+export function missingSecret(server: string, where: string, names: string[]): AirlockError {
   return new AirlockError(
     'MCP_SECRET_MISSING',
-    `MCP server ${server}: header ${header} needs ${names.join(', ')}, which ${names.length > 1 ? 'are' : 'is'} not set`,
+    `MCP server ${server}: ${where} needs ${names.join(', ')}, which ${names.length > 1 ? 'are' : 'is'} not set`,
     `set ${names.join(', ')} in the environment of airlock (or VS Code), or store ${names.length > 1 ? 'them' : 'it'} in the ` +
       `OS keychain: \`airlock mcp add ${server} --url … --secret ${names[0]}\` asks for it on a terminal (docs/mcp.md)`,
   );
@@ -35,7 +36,7 @@ export function resolveHeaders(
   const out: Record<string, string> = {};
   for (const [name, template] of Object.entries(headers ?? {})) {
     const missing = headerRefs(template).filter((r) => !values[r]);
-    if (missing.length) throw missingHeaderSecret(server, name, missing);
+    if (missing.length) throw missingSecret(server, `header ${name}`, missing);
     const value = template.replace(REF, (_, r: string) => values[r]);
     if (!SAFE_VALUE.test(value)) {
       throw new AirlockError(

@@ -16,7 +16,7 @@ export interface ImportedHeaders {
 }
 
 /** Header names whose literal value is a credential: not copied into Airlock's files. */
-const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|key|token|secret|passw|auth|session|credential|signature/i;
+export const CREDENTIAL = /^(authorization|proxy-authorization|cookie)$|key|token|secret|passw|auth|session|credential|signature/i;
 /** `${input:ID}` (VS Code), `${env:NAME}` (VS Code), `${NAME}` and `${NAME:-default}` (Claude Code). */
 const VARIABLE = /\$\{([^}]*)\}/g;
 /** Claude Code's `${NAME}` and `${NAME:-default}` (the default is not used: the secret must be set). */
@@ -28,6 +28,23 @@ export function secretName(raw: string): string {
   return /^[0-9]/.test(n) || !n ? `_${n}` : n;
 }
 
+/**
+ * Another client's variables in `value` as Airlock's `${NAME}` secrets; `unknown` is the first one Airlock does not
+ * expand (`${workspaceFolder}`, or `${input:…}` outside a `.vscode/mcp.json`).
+ */
+export function templateVariables(value: string, vscode: boolean): { text: string; unknown?: string } {
+  let unknown: string | undefined;
+  const text = value.replace(VARIABLE, (whole, inner: string) => {
+    const m = /^input:(.+)$/.exec(inner) ?? /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(inner) ?? (vscode ? null : PLAIN.exec(inner));
+    if (!m || (m[0].startsWith('input:') && !vscode)) {
+      unknown ??= whole;
+      return whole;
+    }
+    return `\${${secretName(m[1])}}`;
+  });
+  return unknown ? { text, unknown } : { text };
+}
+
 /** `vscode`: a `.vscode/mcp.json` (its `${NAME}` are VS Code's own variables, not the environment's). */
 export function importHeaders(raw: unknown, vscode: boolean): ImportedHeaders {
   const out: ImportedHeaders = { headers: {}, secrets: [], replaced: {} };
@@ -36,15 +53,7 @@ export function importHeaders(raw: unknown, vscode: boolean): ImportedHeaders {
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!McpHeaderName.safeParse(name).success) return { ...out, skipped: `header ${JSON.stringify(name)} cannot be set` };
     if (typeof value !== 'string') return { ...out, skipped: `header ${name} is not a string` };
-    let unknown: string | undefined;
-    const template = value.replace(VARIABLE, (whole, inner: string) => {
-      const m = /^input:(.+)$/.exec(inner) ?? /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(inner) ?? (vscode ? null : PLAIN.exec(inner));
-      if (!m || (m[0].startsWith('input:') && !vscode)) {
-        unknown ??= whole;
-        return whole;
-      }
-      return `\${${secretName(m[1])}}`;
-    });
+    const { text: template, unknown } = templateVariables(value, vscode);
     if (unknown) return { ...out, skipped: `header ${name} uses ${unknown}, which Airlock does not expand` };
     if (!value.includes('${') && CREDENTIAL.test(name) && value) {
       const secret = secretName(name.toUpperCase());

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { McpServerConfig } from '../../../protocol/src/methods/mcp';
-import { headerRefs, missingHeaderSecret } from './header-template';
+import { headerRefs, missingSecret } from './header-template';
+import { urlRefs } from './url-template';
 import { type Managed, managedRefusal } from '../config/managed';
 import type { StoredServer } from './servers-file';
 
@@ -38,9 +39,15 @@ export async function serverConfigs(
       else missing.push(v);
     }
     const header = Object.entries(s.headers ?? {}).find(([, t]) => headerRefs(t).some((r) => missing.includes(r)));
-    if (header) {
-      const unset = headerRefs(header[1]).filter((r) => missing.includes(r));
-      const e = missingHeaderSecret(name, header[0], unset);
+    const inUrl = s.url ? urlRefs(s.url).filter((r) => missing.includes(r)) : [];
+    if (header || inUrl.length) {
+      const e = header
+        ? missingSecret(
+            name,
+            `header ${header[0]}`,
+            headerRefs(header[1]).filter((r) => missing.includes(r)),
+          )
+        : missingSecret(name, 'its URL', inUrl);
       warn(`airlock: MCP server ${name} not started: ${e.code}: ${e.message} (${e.hint})`);
       continue;
     }

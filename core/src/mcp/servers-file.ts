@@ -6,6 +6,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { McpHeaderName, McpServerConfig, McpServerName } from '../../../protocol/src/methods/mcp';
 import { headersRefs } from './header-template';
 import { importHeaders } from './import-headers';
+import { templateUrl, urlRefs } from './url-template';
 import { userConfigFile } from '../config/resolve';
 import { readPrivateJson, writePrivateJson } from '../private-json';
 
@@ -36,7 +37,8 @@ export const StoredServer = z
   })
   .strict()
   .refine((v) => !!v.command !== !!v.url, 'a server has a command or a url')
-  .refine((v) => headersRefs(v.headers).every((r) => v.secrets.includes(r)), 'every ${NAME} in a header is one of its secrets');
+  .refine((v) => headersRefs(v.headers).every((r) => v.secrets.includes(r)), 'every ${NAME} in a header is one of its secrets')
+  .refine((v) => !v.url || urlRefs(v.url).every((r) => v.secrets.includes(r)), 'every ${NAME} in its url is one of its secrets');
 export type StoredServer = z.infer<typeof StoredServer>;
 const ServersFile = z.object({ servers: z.record(McpServerName, StoredServer).default({}) }).strict();
 
@@ -73,6 +75,8 @@ export interface Imported {
   headers?: Record<string, string>;
   /** Literal credentials not copied: header → the secret that now holds its value. */
   replaced?: Record<string, string>;
+  /** The same for query parameters of its URL (`?api_key=…` → `?api_key=${API_KEY}`). */
+  replacedQuery?: Record<string, string>;
   skipped?: string;
 }
 
@@ -115,20 +119,25 @@ export function parseClientConfig(text: string, source: string): Imported[] {
     }
     if ((type === 'http' || type === 'streamable-http' || type === 'sse') && typeof e?.url === 'string') {
       // A remote server: reached through the egress proxy under its own allowlist (docs/mcp.md).
-      const url = McpServerConfig.shape.url.safeParse(e.url);
-      if (!url.success || !url.data) {
-        out.push({ name, command: '', args: [], env, skipped: `its url is not an http(s) URL without credentials` });
+      const u = templateUrl(e.url, o.servers !== undefined);
+      const url = McpServerConfig.shape.url.safeParse(u.url);
+      if (u.skipped || !url.success || !url.data) {
+        out.push({ name, command: '', args: [], env, skipped: u.skipped ?? `its url is not an http(s) URL without credentials` });
         continue;
       }
       const h = importHeaders(e.headers, o.servers !== undefined);
       const https = url.data.startsWith('https://');
-      const skipped = h.skipped ?? (Object.keys(h.headers).length && !https ? 'it sends headers over plain http' : undefined);
+      const skipped =
+        h.skipped ??
+        (Object.keys(h.headers).length && !https ? 'it sends headers over plain http' : undefined) ??
+        (u.secrets.length && !https ? 'it sends a secret in its URL over plain http' : undefined);
       out.push({
         name,
         command: '',
         url: url.data,
         args: [],
-        env: [...new Set([...env, ...h.secrets])],
+        env: [...new Set([...env, ...h.secrets, ...u.secrets])],
+        ...(Object.keys(u.replaced).length ? { replacedQuery: u.replaced } : {}),
         ...(type === 'sse' ? { transport: 'sse' as const } : {}),
         ...(Object.keys(h.headers).length ? { headers: h.headers } : {}),
         ...(Object.keys(h.replaced).length ? { replaced: h.replaced } : {}),

@@ -11,6 +11,7 @@ import * as tls from 'node:tls';
 import { AirlockError } from '../../../protocol/src/errors';
 import type { McpServerConfig } from '../../../protocol/src/methods/mcp';
 import { headerDigests, headerRefs, resolveHeaders } from '../../../core/src/mcp/header-template';
+import { resolveUrl, shownUrl, urlRefs, urlSecretRefused, urlSecretsOverHttp } from '../../../core/src/mcp/url-template';
 import { FORWARDER_PORT } from '../egress/sandbox';
 import type { EngineExecStream } from './exec-stream';
 import { FallbackTransport } from './fallback-transport';
@@ -23,7 +24,10 @@ export interface RemoteDeps {
   refused: (e: AirlockError) => void;
 }
 
-/** What `mcp.server.start` records of a remote server: header names with digests of their values, never a value. */
+/**
+ * What `mcp.server.start` records of a remote server: its URL as a template (a literal credential in its query as a
+ * digest: shownUrl), header names with digests of their values; never a secret's value.
+ */
 export function remoteRecord(c: McpServerConfig): Record<string, unknown> {
   let headers: Record<string, string> | null;
   try {
@@ -33,7 +37,7 @@ export function remoteRecord(c: McpServerConfig): Record<string, unknown> {
   }
   return {
     type: 'remote',
-    url: c.url,
+    url: c.url && shownUrl(c.url),
     protocol: c.transport ?? 'auto',
     headers,
     ca: c.ca ? `sha256:${createHash('sha256').update(c.ca).digest('hex')}` : null,
@@ -63,9 +67,13 @@ export function trustedCas(server: string, pem: string): string[] {
 const CERT_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME|UNABLE_TO_GET_ISSUER/;
 
 export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
-  const url = new URL(c.url!);
+  // The schema refuses it too; checked here as well because a token in clear would cross the relay sandbox and the proxy.
+  if (urlSecretsOverHttp(c.url!)) throw urlSecretRefused(c.name);
+  const url = new URL(resolveUrl(c.name, c.url!, c.env));
+  /** The URL as said in errors: never a secret's value. */
+  const shown = shownUrl(c.url!);
   const headers = resolveHeaders(c.name, c.headers, c.env);
-  const secrets = Object.values(c.headers ?? {}).flatMap(headerRefs);
+  const secrets = [...new Set([...Object.values(c.headers ?? {}).flatMap(headerRefs), ...urlRefs(c.url!)])];
   const ca = c.ca ? trustedCas(c.name, c.ca) : undefined;
   const https = url.protocol === 'https:';
   // The schema says so too; checked here as well because a token in clear would cross the relay sandbox and the proxy.
@@ -141,7 +149,7 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
       refuse(
         new AirlockError(
           'MCP_REMOTE_TRANSPORT',
-          `MCP server ${c.name}: ${url.href} does not take streamable HTTP (HTTP ${res.status} to its first POST)`,
+          `MCP server ${c.name}: ${shown} does not take streamable HTTP (HTTP ${res.status} to its first POST)`,
           `if it speaks the older SSE transport, add it again with --sse (or "type": "sse" in the file you import)`,
         ),
       );
@@ -180,7 +188,7 @@ export function remoteTransport(c: McpServerConfig, d: RemoteDeps): Transport {
             new AirlockError(
               'MCP_REMOTE_TRANSPORT',
               `MCP server ${c.name}: neither streamable HTTP (HTTP ${String((first as { code?: unknown }).code)}) nor SSE ` +
-                `(${second.message.slice(0, 200)}) answered at ${url.href}`,
+                `(${second.message.slice(0, 200)}) answered at ${shown}`,
               'check the URL of its MCP endpoint (often …/mcp for streamable HTTP, …/sse for SSE)',
             ),
           ),

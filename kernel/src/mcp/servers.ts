@@ -52,7 +52,9 @@ export class McpServers implements IDisposable {
         'templates/sandbox/mcp-server.yaml ships with Airlock',
       );
     }
-    for (const s of servers) for (const v of Object.values(s.env)) this.d.addSecret(v);
+    // A secret put in a URL is sent URL-encoded: that form is scrubbed from what is recorded too.
+    for (const s of servers)
+      for (const v of Object.values(s.env)) for (const form of new Set([v, encodeURIComponent(v)])) this.d.addSecret(form);
     const wanted = new Map(servers.map((s) => [s.name, s]));
     for (const [name, run] of this.runs) {
       const next = wanted.get(name);

@@ -66,14 +66,18 @@ export const McpServerConfig = z
       .strict()
       .optional(),
     /**
-     * A remote streamable-HTTP server (https:// or http://, no credentials in the URL). Nothing of it runs here: its
-     * sandbox only relays, and every connection goes through the egress proxy judged as `plugin:mcp:<server>`.
+     * A remote streamable-HTTP server (https:// or http://, no user:password@). A token the server takes in its URL is a
+     * template, `${NAME}` in the path or query, replaced in the kernel by `env[NAME]` (https only; recorded as the
+     * template). Nothing of it runs here: its sandbox only relays, and every connection goes through the egress proxy
+     * judged as `plugin:mcp:<server>`.
      */
     url: z
       .string()
       .max(2048)
       .url()
       .refine((u) => /^https?:\/\//.test(u) && !/^https?:\/\/[^/]*@/.test(u), 'an http(s) URL without user:password@')
+      // A secret may be in its path or query (`?key=${KEY}`, substituted in the kernel), never pick its host.
+      .refine((u) => !/^https?:\/\/[^/?#]*\$\{/.test(u), 'no ${NAME} in the host of a URL')
       .optional(),
     /**
      * A remote server's protocol: `http` streamable HTTP only, `sse` the older HTTP+SSE transport; absent, streamable
@@ -102,10 +106,8 @@ export const McpServerConfig = z
   .refine((c) => !!c.command !== !!c.url, 'a server has either a command (run in its sandbox) or a url (remote), not both')
   .refine((c) => !c.url || (!c.http && !c.package && !c.args.length), 'a remote server (url) has no http port, package or args')
   .refine((c) => !!c.url || (!c.transport && !c.headers && c.ca === undefined), 'transport, headers and ca are for remote servers (url)')
-  .refine(
-    (c) => !c.url || !c.headers || !Object.keys(c.headers).length || c.url.startsWith('https://'),
-    'headers are sent over https only',
-  );
+  .refine((c) => !c.url || !c.headers || !Object.keys(c.headers).length || c.url.startsWith('https://'), 'headers are sent over https only')
+  .refine((c) => !c.url || !/\$\{[A-Za-z_]/.test(c.url) || c.url.startsWith('https://'), 'a secret in a URL is sent over https only');
 export type McpServerConfig = z.infer<typeof McpServerConfig>;
 
 export const McpServerStateName = z.enum(['starting', 'ready', 'failed', 'stopped']);

@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import type { CliIO } from '../../../cli/src/command';
 import { manageMcp } from '../../../cli/src/mcp/manage';
 import { serverConfigs } from '../../../cli/src/mcp/push';
+import { keepUrlSecrets, planUrl } from '../../../cli/src/mcp/add-url';
+import { osKeychain } from '../../../cli/src/auth/keychain';
+import type { AirlockError } from '../../../protocol/src/errors';
 import { mcpHome, readServers } from '../../../core/src/mcp/servers-file';
 import { loadManaged } from '../../../core/src/config/managed';
 
@@ -90,5 +93,36 @@ describe('airlock mcp add: remote servers with headers, SSE and a CA', () => {
       ['legacy'],
     );
     assert.match(warn.join('\n'), /MCP server api not started: MCP_SECRET_MISSING: .*header Authorization needs api_token/);
+  });
+
+  it('a token in --url: ${KEY} must be a --secret and https; a literal one goes to the keychain, never servers.json', async () => {
+    assert.equal(await manageMcp('add', ['q', '--url', 'https://e.example/mcp?key=${KEY}', '--secret', 'KEY'], io), 0);
+    assert.deepEqual(readServers(io.env).q, { url: 'https://e.example/mcp?key=${KEY}', args: [], secrets: ['KEY'] });
+    const [sent] = await serverConfigs(readServers(io.env), {}, undefined, loadManaged([]), (l) => out.push(l));
+    assert.equal(sent, undefined, 'not sent without its secret');
+    assert.match(out.join('\n'), /MCP_SECRET_MISSING: MCP server q: its URL needs KEY/);
+    await assert.rejects(manageMcp('add', ['x', '--url', 'https://e.example/mcp?key=${KEY}'], io), /uses \$\{KEY\}: add --secret KEY/);
+    await assert.rejects(
+      manageMcp('add', ['x', '--url', 'http://e.example/mcp?key=${KEY}', '--secret', 'KEY'], io),
+      /a secret in --url needs an https URL/,
+    );
+
+    const plan = planUrl('https://e.example/mcp?api_key=sk-literal-1&v=2', [], (m) => new Error(m) as never);
+    assert.deepEqual([plan.url, plan.secrets], ['https://e.example/mcp?api_key=${API_KEY}&v=2', ['API_KEY']]);
+    const kept = new Map<string, string>();
+    const keychain = { get: async () => undefined, remove: async () => false, set: async (a: string, v: string) => void kept.set(a, v) };
+    await keepUrlSecrets(io, 'lit', plan, () => keychain);
+    assert.deepEqual([...kept], [['mcp:lit:API_KEY', 'sk-literal-1']]);
+    const broken = { ...keychain, set: async () => Promise.reject(new Error('no Secret Service')) };
+    await assert.rejects(
+      keepUrlSecrets(io, 'lit', plan, () => broken),
+      (e: AirlockError) => e.code === 'MCP_SECRET_NOT_STORED',
+    );
+    // Through the command: stored in this machine's keychain, or refused; either way the file never has the value.
+    await manageMcp('add', ['lit', '--url', 'https://e.example/mcp?api_key=sk-literal-1'], io).catch(() => 1);
+    assert.ok(!fs.readFileSync(path.join(mcpHome(io.env), 'servers.json'), 'utf8').includes('sk-literal-1'));
+    await osKeychain()
+      .remove('mcp:lit:API_KEY')
+      .catch(() => false);
   });
 });

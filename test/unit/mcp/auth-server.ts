@@ -1,9 +1,11 @@
 // Remote MCP servers as a user's would be: the official SDK's McpServer over HTTPS (a certificate from a CA made at test
 // time with openssl, for the name mcp.test), streamable HTTP at /mcp and the older HTTP+SSE transport at /sse
-// (+ /messages), both refusing any request without `Authorization: Bearer <token>` (401); /leak answers 500 with the
-// credentials in its body. Every Authorization seen is kept.
+// (+ /messages), both refusing any request without `Authorization: Bearer <token>` or `?key=<token>` (401); /leak
+// answers 500 with the credentials in its body. Every Authorization seen is kept.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import type * as net from 'node:net';
+import * as os from 'node:os';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -55,12 +57,13 @@ export function authMcpServer(pki: TestPki, token: string): AuthServer {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
-        if (req.headers.authorization !== `Bearer ${token}`) {
+        const u = new URL(req.url ?? '/', 'https://mcp.test');
+        // As some hosted servers do, the token may come in the query (`?key=`) instead of the header.
+        if (req.headers.authorization !== `Bearer ${token}` && u.searchParams.get('key') !== token) {
           res.writeHead(401, { 'www-authenticate': 'Bearer realm="test"', 'content-type': 'text/plain' }).end('unauthorized');
           return;
         }
         const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-        const u = new URL(req.url ?? '/', 'https://mcp.test');
         if (u.pathname === '/leak') {
           // A careless server's error page that repeats the request's credentials.
           res.writeHead(500, { 'content-type': 'text/plain' }).end(`failed for ${req.headers.authorization}`);
@@ -89,4 +92,19 @@ export function authMcpServer(pki: TestPki, token: string): AuthServer {
     });
   });
   return { server, seen };
+}
+
+/** A suite's fixture: a CA and certificate in a temp folder, the server listening on loopback; `stop` undoes both. */
+export async function startAuthServer(token: string): Promise<{ pki: TestPki; srv: AuthServer; port: number; stop: () => void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pki-'));
+  const pki = makePki(dir);
+  const srv = authMcpServer(pki, token);
+  await new Promise<void>((r) => srv.server.listen(0, '127.0.0.1', r));
+  const port = (srv.server.address() as net.AddressInfo).port;
+  const stop = () => {
+    srv.server.closeAllConnections();
+    srv.server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { pki, srv, port, stop };
 }

@@ -3,6 +3,7 @@
 // stream handed to the fetch is a plain Duplex (as an engine exec's stdio is), not a socket.
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
+import { socketDuplex } from './fake-tunnel';
 import { Duplex, PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
@@ -16,26 +17,7 @@ import { httpMcpServer } from './http-server';
 function relayed(port: number, opened: { n: number }): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
-    const d = new Duplex({
-      read() {
-        sock.resume();
-      },
-      write(c, _e, cb) {
-        sock.write(c, cb);
-      },
-      final(cb) {
-        sock.end();
-        cb();
-      },
-      destroy(e, cb) {
-        sock.destroy();
-        cb(e);
-      },
-    });
-    sock.on('data', (c: Buffer) => {
-      if (!d.push(c)) sock.pause();
-    });
-    sock.on('end', () => d.push(null));
+    const d = socketDuplex(sock);
     sock.on('connect', () => {
       opened.n++;
       resolve(d);

@@ -5,71 +5,30 @@
 // are kept to show the token never passes in clear.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duplex } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AirlockError } from '../../../protocol/src/errors';
 import { McpServerConfig } from '../../../protocol/src/methods/mcp';
 import { remoteRecord, remoteTransport } from '../../../kernel/src/mcp/remote';
-import type { EngineExecStream } from '../../../kernel/src/mcp/exec-stream';
-import { authMcpServer, makePki, type AuthServer, type TestPki } from './auth-server';
+import { startAuthServer, type AuthServer, type TestPki } from './auth-server';
+import { connectRemote } from './fake-tunnel';
 
 const TOKEN = 'tok_9f3c1e7a5b2d4c6e8a0b';
 
-/** The tunnel a relay sandbox would open: "OK\n", then a TCP connection to the server; every byte is kept. */
-function fakeTunnel(port: number, crossed: Buffer[]): (argv: string[]) => Promise<EngineExecStream> {
-  return async () => {
-    const sock = net.connect(port, '127.0.0.1');
-    await new Promise((r, j) => sock.once('connect', r).once('error', j));
-    const d = new Duplex({
-      read() {
-        sock.resume();
-      },
-      write(c: Buffer, _e, cb) {
-        crossed.push(c);
-        sock.write(c, cb);
-      },
-      final(cb) {
-        sock.end();
-        cb();
-      },
-      destroy(e, cb) {
-        sock.destroy();
-        cb(e);
-      },
-    });
-    d.push(Buffer.from('OK\n'));
-    sock.on('data', (c: Buffer) => {
-      crossed.push(c);
-      if (!d.push(c)) sock.pause();
-    });
-    sock.on('end', () => d.push(null));
-    return { stdio: d, stderrTail: () => '', exitCode: async () => null };
-  };
-}
-
 describe('remote MCP servers: https, headers from secrets, streamable HTTP and SSE', function () {
   this.timeout(30_000);
-  let dir: string;
   let pki: TestPki;
   let srv: AuthServer;
   let port: number;
+  let stop: () => void;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-pki-'));
-    pki = makePki(dir);
-    srv = authMcpServer(pki, TOKEN);
-    await new Promise<void>((r) => srv.server.listen(0, '127.0.0.1', r));
-    port = (srv.server.address() as net.AddressInfo).port;
+    ({ pki, srv, port, stop } = await startAuthServer(TOKEN));
   });
-  after(() => {
-    srv.server.closeAllConnections();
-    srv.server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   const config = (over: Partial<McpServerConfig> & { path?: string } = {}): McpServerConfig =>
     McpServerConfig.parse({
@@ -81,16 +40,7 @@ describe('remote MCP servers: https, headers from secrets, streamable HTTP and S
       ...Object.fromEntries(Object.entries(over).filter(([k]) => k !== 'path')),
     });
 
-  async function connect(c: McpServerConfig, crossed: Buffer[] = []) {
-    const refused: AirlockError[] = [];
-    const client = new Client({ name: 'airlock', version: '0.0.0' });
-    const transport = remoteTransport(c, { exec: fakeTunnel(port, crossed), refused: (e) => refused.push(e) });
-    const err = await client.connect(transport, { timeout: 10_000 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    return { client, refused, err };
-  }
+  const connect = (c: McpServerConfig, crossed: Buffer[] = []) => connectRemote(c, port, crossed);
 
   for (const [kind, over] of [
     ['streamable HTTP', {}],

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { socketDuplex } from './fake-tunnel';
-import { Duplex, PassThrough } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type * as http from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';

@@ -22,7 +22,11 @@ export interface AgentTaskOptions {
   modelInfo: ModelInfo;
   provider: IProvider;
   router: ToolRouter;
-  routeContext: RouteContext;
+  /**
+   * What the tools act on. A promise while the task's workspace is still being made (during the first model request):
+   * awaited before any tool call and before the task may finish; its failure stops the model request and fails the task.
+   */
+  routeContext: RouteContext | Promise<RouteContext>;
   counter: ITokenCounter;
   budgets?: Budgets;
   maxOutputTokens?: number;
@@ -56,6 +60,8 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
   if (o.signal.aborted) onOuterAbort();
   else o.signal.addEventListener('abort', onOuterAbort, { once: true });
   const wall = setTimeout(() => ac.abort(budget.wallTimeError()), budget.wallRemainingMs);
+  const ready = Promise.resolve(o.routeContext);
+  ready.catch((err: unknown) => ac.abort(AirlockError.from(err)));
   const earlier = historyMessages(o.history ?? []);
   const messages: ChatMessage[] = [...earlier, { role: 'user', content: o.prompt, ...(o.images?.length ? { images: o.images } : {}) }];
   let text = '';
@@ -123,6 +129,7 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
       }
       messages.push({ role: 'assistant', content: text, toolCalls: calls });
       budget.check();
+      const routeContext = await ready;
       if (!calls.length && o.beforeFinish) {
         const refusal = await o.beforeFinish(ac.signal);
         if (refusal) {
@@ -140,7 +147,7 @@ export async function runAgentTask(o: AgentTaskOptions): Promise<AgentTaskResult
         return finish('completed', (text.trim() || 'done') + note);
       }
       for (const c of calls) o.onEvent({ type: 'tool-call', call: c });
-      const results = await o.router.callAll(calls, o.routeContext, ac.signal);
+      const results = await o.router.callAll(calls, routeContext, ac.signal);
       for (const r of results) {
         o.onEvent({ type: 'tool-result', result: r });
         messages.push({ role: 'tool', toolCallId: r.toolCallId, name: r.name, content: r.content, isError: !r.ok });

@@ -15,7 +15,7 @@ import { runAgentTask } from './loop';
 import { hiddenValues, workspaceMasks } from './masks';
 import { modelInfo } from './models';
 import type { IProvider } from './providers/types';
-import { ToolRouter } from './router';
+import { type RouteContext, ToolRouter } from './router';
 import type { Sanitiser } from './sanitise';
 import { TaskSandbox } from './task-sandbox';
 import type { TaskPolicy } from './task-policy';
@@ -112,16 +112,14 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
       { sync: true },
     );
   const run: Run = { d, t, signal, record };
-  let vol: OutputVolume | undefined;
-  let sandbox: TaskSandbox | undefined;
+  const made: { vol?: OutputVolume; sandbox?: TaskSandbox } = {};
   let finished = NOT_STARTED;
+  // Steps 1 and 2 run while the first model request is on its way: the model needs none of it and the tools wait for
+  // it (the loop awaits the workspace before any tool call), so the engine and audit work is off the first token's path.
+  const ready = prepare(run, made);
   try {
-    const chosen = t.proposal?.length ? await proposalSeed(d.patches, t.proposal, signal) : undefined;
-    vol = await openOutput(run, seedOverlay(chosen?.seed));
-    const seeded = chosen && (await seedOutput(run, vol, chosen));
-    const w = await prepareWorkspace(run, vol);
-    sandbox = w.sb;
-    finished = await converse(run, w);
+    finished = await converse(run, ready);
+    const { w, vol, seeded } = await ready;
     // The sandbox goes first: the overlay is unmounted, so the upper dir is stable while the patch set is built.
     await w.sb.close(`task ${finished.status}`);
     // A follow-up whose volume is still its seed changed nothing: no workflow check, no new set.
@@ -131,9 +129,29 @@ export async function runTask(d: TaskRunDeps, t: TaskRunSpec, signal: AbortSigna
   } catch (err) {
     finished = failed(err, signal);
   } finally {
-    await teardown(run, finished, vol, sandbox);
+    // Whatever the preparation made is freed, so it must have ended (it stops soon after an abort).
+    await ready.catch(() => undefined);
+    await teardown(run, finished, made.vol, made.sandbox);
   }
   return finished;
+}
+
+interface Prepared {
+  w: Workspace;
+  vol: OutputVolume;
+  /** The digest of the tree a follow-up's volume was seeded with (undefined when nothing was seeded). */
+  seeded?: string;
+}
+
+/** Steps 1 and 2: the output volume (seeded from the conversation's proposal), the sandbox and the view; `made` gets each as it exists. */
+async function prepare(run: Run, made: { vol?: OutputVolume; sandbox?: TaskSandbox }): Promise<Prepared> {
+  const { d, t, signal } = run;
+  const chosen = t.proposal?.length ? await proposalSeed(d.patches, t.proposal, signal) : undefined;
+  const vol = (made.vol = await openOutput(run, seedOverlay(chosen?.seed)));
+  const seeded = chosen && (await seedOutput(run, vol, chosen));
+  const w = await prepareWorkspace(run, vol);
+  made.sandbox = w.sb;
+  return { w, vol, seeded };
 }
 
 /** Step 1: the output volume the agent's edits go to (recorded before anything writes to it). */
@@ -184,12 +202,23 @@ export async function prepareWorkspace({ d, t, signal, record }: SessionRun, vol
   return { sb, tv, hidden };
 }
 
-/** Step 3: the agent loop, with the workflow attached and the volume's quota watched; gives the final event. */
-async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): Promise<Finished> {
+/**
+ * Step 3: the agent loop, with the workflow attached and the volume's quota watched once the workspace is ready (its
+ * first model request does not wait for it); gives the final event.
+ */
+async function converse({ d, t, signal }: Run, ready: Promise<Prepared>): Promise<Finished> {
   let finished = NOT_STARTED;
   const wf = t.workflow;
-  const attached = wf?.attach(tv);
-  const quota = watchQuota(tv.vol, (err) => t.abort.abort(err));
+  let attached: { dispose(): void } | undefined;
+  let quota: { dispose(): void } | undefined;
+  const routeContext = ready.then(({ w: { sb, tv, hidden } }): RouteContext => {
+    attached = wf?.attach(tv);
+    quota = watchQuota(tv.vol, (err) => t.abort.abort(err));
+    return { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden };
+  });
+  const view = ready.then((p) => p.w.tv);
+  // Their rejection is the loop's (it fails the task) and runTask's: handled there, not an unhandled rejection here.
+  for (const p of [routeContext, view]) p.catch(() => undefined);
   try {
     const info = modelInfo(t.model);
     const counter = counterFor(info);
@@ -203,12 +232,12 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
       provider: t.provider,
       beforeFinish: wf && ((sig) => wf.beforeFinish(sig)),
       beforeTurn: t.whenRunning,
-      router: taskRouter(d, t, tv, counter),
+      router: taskRouter(d, t, view, counter),
       counter,
       budgets: t.budgets,
       signal,
       log: t.log,
-      routeContext: { workspace: d.workspace, taskId: t.taskId, sandbox: sb, output: tv, hidden },
+      routeContext,
       // The final event waits until the patch set exists, so `patches/ready` always comes before `finished`.
       onEvent: (e) => {
         if (e.type === 'finished') finished = e;
@@ -224,7 +253,8 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
     }
     return finished;
   } finally {
-    quota.dispose();
+    await ready.catch(() => undefined);
+    quota?.dispose();
     attached?.dispose();
   }
 }
@@ -233,7 +263,13 @@ async function converse({ d, t, signal }: Run, { sb, tv, hidden }: Workspace): P
  * The tools a task has (reads see its edits) behind its router: its policy, audit trail, approvals and workflow.
  * `subject`: who the audit log names as calling (an external session's `mcp:<client>`).
  */
-export function taskRouter(d: TaskRunDeps, t: SessionSpec, tv: TaskVolume, counter: ITokenCounter, subject = 'agent'): ToolRouter {
+export function taskRouter(
+  d: TaskRunDeps,
+  t: SessionSpec,
+  tv: TaskVolume | Promise<TaskVolume>,
+  counter: ITokenCounter,
+  subject = 'agent',
+): ToolRouter {
   const wf = t.workflow;
   const native = nativeTools.map((n) => (n === fsRead || n === fsExists ? overlayAware(n, tv) : n));
   return new ToolRouter([...native, ...sandboxedTools, ...(wf?.tools() ?? []), ...(d.pluginTools?.() ?? [])], {

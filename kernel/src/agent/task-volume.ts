@@ -203,11 +203,13 @@ export class TaskVolume implements IOutputVolume {
 }
 
 /** fs.read / fs.exists that see the task's own edits: the file is read from the output tree when the task wrote it
- * (after the sandbox is stopped, so nothing changes it while we read; the tool opens it without following symlinks). */
-export function overlayAware<T extends ToolSpec>(tool: T, vol: TaskVolume): T {
+ * (after the sandbox is stopped, so nothing changes it while we read; the tool opens it without following symlinks).
+ * `volume` may still be being made (task-run.ts prepares it during the first model request): a call waits for it. */
+export function overlayAware<T extends ToolSpec>(tool: T, volume: TaskVolume | Promise<TaskVolume>): T {
   return {
     ...tool,
     async run(input: { path: string }, ctx) {
+      const vol = await volume;
       if ((await vol.settle(ctx.signal)) === 'workspace') return tool.run(input, ctx);
       const at = vol.locate(input.path);
       if (at.type === 'deleted') {

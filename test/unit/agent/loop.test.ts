@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StreamEvent, TaskEvent } from '../../../protocol/src/agent';
+import { AirlockError } from '../../../protocol/src/errors';
 import type { IOutputVolume, IPolicy } from '../../../kernel/src/agent/interfaces';
 import { runAgentTask } from '../../../kernel/src/agent/loop';
 import { modelInfo } from '../../../kernel/src/agent/models';
@@ -203,6 +204,36 @@ describe('agent loop (replay provider, in-process tools)', () => {
     const r = await runAgentTask(opts);
     assert.equal(r.status, 'failed');
     assert.equal(r.error?.code, 'PROVIDER_AUTH');
+  });
+
+  it('a workspace still being made: the model is asked at once, the tools wait for it, and its failure fails the task', async () => {
+    let make!: (c: { workspace: string; taskId: string; output: MemoryOutput }) => void;
+    const later = new Promise<{ workspace: string; taskId: string; output: MemoryOutput }>((r) => (make = r));
+    const { events, output, opts } = setup(script.slice(0, 1).concat(script.slice(3)), { routeContext: later });
+    const asked: number[] = [];
+    const inner = opts.provider;
+    const provider = {
+      name: inner.name,
+      stream: (req: Parameters<typeof inner.stream>[0], sig: AbortSignal) => (asked.push(1), inner.stream(req, sig)),
+    };
+    const run = runAgentTask({ ...opts, provider });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(asked.length, 1, 'the first model request did not wait for the workspace');
+    assert.equal(events.filter((e) => e.type === 'tool-result').length, 0, 'no tool ran before it was ready');
+    make({ workspace: ws, taskId: 'task_loop', output });
+    const r = await run;
+    assert.equal(r.status, 'completed');
+    assert.equal(events.filter((e) => e.type === 'tool-result').length, 1);
+
+    const long: ReplayTurn[] = [
+      { turn: 1, events: Array.from({ length: 5000 }, (_, i): StreamEvent => ({ type: 'text-delta', text: `t${i} ` })) },
+    ];
+    const broken = Promise.reject(new AirlockError('PATCH_VOLUME_FAILED', 'the output volume could not be made'));
+    const failing = setup(long, { routeContext: broken });
+    const f = await runAgentTask(failing.opts);
+    assert.equal(f.status, 'failed');
+    assert.equal(f.error?.code, 'PATCH_VOLUME_FAILED');
+    assert.ok(failing.events.filter((e) => e.type === 'text-delta').length < 5000, 'the model request was stopped');
   });
 
   it('records a live session (real SDK against the fake) and replays it to the same result offline', async () => {

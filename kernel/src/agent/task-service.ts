@@ -125,7 +125,16 @@ export class TaskService implements IDisposable {
   }
 
   /** Checks the kernel can run a task, then records it, opens its workflow session and queues it with the scheduler. */
-  async start(p: TaskStartParams, client?: { onDidClose: (fn: () => void) => IDisposable }): Promise<TaskStarted> {
+  /**
+   * `known`: told the task's id, provider and model before anything can emit an event for it (the session store keeps
+   * only the events of a task it knows: the workflow's opening, and the first model turn, which may start before this
+   * returns). A start that fails after it throws as before; the caller ends what it made of it.
+   */
+  async start(
+    p: TaskStartParams,
+    client?: { onDidClose: (fn: () => void) => IDisposable },
+    known?: (t: { taskId: string; provider: string; model: string }) => void,
+  ): Promise<TaskStarted> {
     await this.cancelledEnded(p.sessionId);
     const { runtime, outputRoot } = this.admit();
     const taskId = `task_${randomBytes(6).toString('hex')}`;
@@ -175,6 +184,7 @@ export class TaskService implements IDisposable {
       },
       { sync: true },
     );
+    known?.({ taskId, provider: chosen.name, model: chosen.model });
     const wf = await this.openSession(p, task, mode, emit);
     task.sessionId = wf?.sessionId;
     this.tasks.set(taskId, task);

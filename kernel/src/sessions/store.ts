@@ -148,6 +148,12 @@ export class SessionStore extends Disposable {
       .run(s.taskId, s.prompt, s.provider, s.model, s.mode ?? null, this.now(), s.continues ?? null);
   }
 
+  /** A task whose start failed after its session was stored: the session ends failed with why (its last event). */
+  notStarted(taskId: string, message: string): void {
+    const last = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?').get(taskId) as { seq: number | null };
+    this.onTaskEvent(taskId, (last.seq ?? -1) + 1, { type: 'finished', status: 'failed', message: `Task failed: ${message}` });
+  }
+
   private onTaskEvent(taskId: string, seq: number, event: TaskEvent): void {
     if (event.type === 'text-delta') {
       const p = this.pendingText.get(taskId);

@@ -36,7 +36,15 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
     try {
       await row.waitFor({ state: 'visible', timeout: 1500 });
       await row.click();
-      await page.locator(PALETTE_INPUT).waitFor({ state: 'hidden', timeout: 5000 });
+      // The palette closes; a command that asks something (Switch Mode's pick) may reopen the same widget at once, so
+      // "the palette no longer holds the command" is the sign, not "the widget is hidden" (which could be never).
+      await waitFor(
+        `the palette to take "${title}"`,
+        async () =>
+          (await input.isVisible().catch(() => false)) && (await input.inputValue().catch(() => '')) === `>${title}` ? undefined : true,
+        5000,
+        50,
+      );
       return;
     } catch (e) {
       if (Date.now() > end) {

@@ -54,14 +54,24 @@ export function resolveUrl(server: string, url: string, values: Record<string, s
 export function shownUrl(url: string): string {
   const p = split(url);
   if (p.query === undefined) return url;
-  const pairs = p.query.split('&').map((pair) => {
+  return join(
+    p,
+    credentialPairs(p.query, (k, _name, value) => `${k}=sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}`),
+  );
+}
+
+/**
+ * The query's `name=value` pairs, each one whose value is written literally under a credential's name replaced by
+ * `swap(raw name, decoded name, decoded value)`; the rest as they are.
+ */
+function credentialPairs(query: string, swap: (k: string, name: string, value: string) => string): string[] {
+  return query.split('&').map((pair) => {
     const i = pair.indexOf('=');
     if (i < 0) return pair;
     const [k, v] = [pair.slice(0, i), pair.slice(i + 1)];
-    if (!v || v.includes('${') || !credential(decode(k))) return pair;
-    return `${k}=sha256:${createHash('sha256').update(decode(v)).digest('hex').slice(0, 16)}`;
+    const name = decode(k);
+    return !v || v.includes('${') || !credential(name) ? pair : swap(k, name, decode(v));
   });
-  return join(p, pairs);
 }
 
 export interface TemplatedUrl {
@@ -87,15 +97,15 @@ export function templateUrl(raw: string, vscode: boolean): TemplatedUrl {
   if (t.unknown) return { ...out, skipped: `its URL uses ${t.unknown}, which Airlock does not expand` };
   if (refInOrigin(t.text)) return { ...out, skipped: 'its URL has a variable in its host' };
   const p = split(t.text);
-  const pairs = p.query?.split('&').map((pair) => {
-    const i = pair.indexOf('=');
-    const [k, v] = i < 0 ? [pair, ''] : [pair.slice(0, i), pair.slice(i + 1)];
-    if (!v || v.includes('${') || !credential(decode(k))) return pair;
-    const secret = secretName(decode(k).toUpperCase());
-    out.replaced[decode(k)] = secret;
-    out.values[secret] = decode(v);
-    return `${k}=\${${secret}}`;
-  });
+  const pairs =
+    p.query === undefined
+      ? undefined
+      : credentialPairs(p.query, (k, name, value) => {
+          const secret = secretName(name.toUpperCase());
+          out.replaced[name] = secret;
+          out.values[secret] = value;
+          return `${k}=\${${secret}}`;
+        });
   out.url = join(p, pairs);
   out.secrets = urlRefs(out.url);
   return out;

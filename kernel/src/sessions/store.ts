@@ -122,7 +122,6 @@ export class SessionStore extends Disposable {
     const rows = this.db.prepare('SELECT task_id FROM sessions WHERE status IS NULL').all() as { task_id: string }[];
     const at = this.now();
     const mark = this.db.transaction((taskId: string) => {
-      const last = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?').get(taskId) as { seq: number | null };
       const event: TaskEvent = {
         type: 'finished',
         status: 'failed',
@@ -131,7 +130,7 @@ export class SessionStore extends Disposable {
       };
       this.db
         .prepare('INSERT OR IGNORE INTO events (task_id, seq, at, json) VALUES (?, ?, ?, ?)')
-        .run(taskId, (last.seq ?? -1) + 1, at, JSON.stringify(event));
+        .run(taskId, this.nextSeq(taskId), at, JSON.stringify(event));
       this.db
         .prepare('UPDATE sessions SET events = events + 1, finished_at = ?, status = ?, message = ? WHERE task_id = ?')
         .run(at, 'failed', INTERRUPTED_MESSAGE, taskId);
@@ -150,8 +149,13 @@ export class SessionStore extends Disposable {
 
   /** A task whose start failed after its session was stored: the session ends failed with why (its last event). */
   notStarted(taskId: string, message: string): void {
+    this.onTaskEvent(taskId, this.nextSeq(taskId), { type: 'finished', status: 'failed', message: `Task failed: ${message}` });
+  }
+
+  /** The seq after a session's last stored event: an event the kernel itself adds to it. */
+  private nextSeq(taskId: string): number {
     const last = this.db.prepare('SELECT MAX(seq) AS seq FROM events WHERE task_id = ?').get(taskId) as { seq: number | null };
-    this.onTaskEvent(taskId, (last.seq ?? -1) + 1, { type: 'finished', status: 'failed', message: `Task failed: ${message}` });
+    return (last.seq ?? -1) + 1;
   }
 
   private onTaskEvent(taskId: string, seq: number, event: TaskEvent): void {

@@ -97,9 +97,19 @@ export async function runOne(c: TaskCtx, kind: Kind, k: number): Promise<TaskOut
     if (kind !== 'cancel') out.overheadMs = Date.now() - t0 - waited;
     await afterFinish(c, kind, k, run.ready[0]?.setId, run.events);
   } catch (e) {
-    out.problem = `${kind} ${run.taskId}: ${(e as Error).message}`;
+    out.problem = `${kind} ${run.taskId}: ${(e as Error).message}${refusals(run.events)}`;
   }
   return out;
+}
+
+/** The workflow's refusals of a task, for a problem's post-mortem (a refused step sends the model another turn). */
+function refusals(events: TaskEvent[]): string {
+  const r = events.flatMap((e) =>
+    e.type === 'workflow' && (e.change === 'refused' || e.change === 'blocked')
+      ? [`${e.change} ${e.from ?? e.state} -> ${e.to ?? '?'}${e.guard ? ` (${e.guard})` : ''}: ${e.reason ?? ''}`]
+      : [],
+  );
+  return r.length ? ` [workflow: ${r.join('; ')}]` : '';
 }
 
 async function afterFinish(c: TaskCtx, kind: Kind, k: number, setId: string | undefined, events: TaskEvent[]): Promise<void> {

@@ -3,6 +3,7 @@
 import { Duplex, PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
+import { execExitCode } from '../engine/exec-exit';
 
 /** dockerode types its modem as `any`; this is the one call used from it. */
 type Demux = { demuxStream(stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void };
@@ -103,7 +104,7 @@ export async function execOutput(
   });
   for (const s of sinks) s.end();
   await Promise.all(drained);
-  const { ExitCode } = await exec.inspect();
+  const ExitCode = await execExitCode(exec);
   if (size > max) throw new AirlockError(ErrorCodes.ConnectionClosed, `${argv.join(' ')} wrote more than ${max} bytes`, HINT);
   if (ExitCode !== 0)
     throw new AirlockError(

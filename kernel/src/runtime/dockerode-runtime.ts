@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { AirlockError, ErrorCodes } from '../../../protocol/src/errors';
 import { assertRuntimeRegistered, ociRuntimeName, type SandboxRuntime } from '../../../core/src/config/sandbox-runtime';
+import { execExitCode } from '../../../core/src/engine/exec-exit';
 import { ENGINE_EXEC_MAX_OUTPUT } from './types';
 import type {
   ContainerSpec,
@@ -255,8 +256,7 @@ export abstract class DockerodeRuntime implements IContainerRuntime {
       } as Docker.ExecCreateOptions);
       const stream = await ex.start({ hijack: true, stdin: false });
       const { stdout, stderr, truncated } = await collectDemuxed(this.docker.modem, stream, opts.maxOutput);
-      const info = await ex.inspect();
-      return { exitCode: info.ExitCode ?? -1, stdout, stderr, truncated };
+      return { exitCode: await execExitCode(ex, opts.signal), stdout, stderr, truncated };
     } catch (err) {
       throw wrap(`exec in ${id.slice(0, 12)}`, err);
     }

@@ -29,6 +29,8 @@ export class SandboxManager extends Disposable {
   private readonly sandboxes = new SandboxRegistry();
   private readonly factory: SandboxFactory;
   private readonly pools: WarmPools;
+  /** Sandboxes made for one use (mounts, env, egress...): never recycled into a pool for the next caller. */
+  private readonly tailored = new WeakSet<Sandbox>();
   readonly volumePool: VolumePool;
   private readonly images: TemplateImages;
   private readonly _onDidChange = this._register(new Emitter<SandboxTransition>());
@@ -148,7 +150,7 @@ export class SandboxManager extends Disposable {
   /** A ready sandbox: from the warm pool when the request needs nothing special, else created now. */
   async create(opts: CreateSandboxOptions): Promise<SandboxInfo> {
     const pool = this.pools.get(opts.template);
-    if (pool && !opts.mounts?.length && !opts.volumes?.length && !opts.env && !opts.deadlineSeconds && !opts.masks && !opts.egress) {
+    if (pool && isPlain(opts)) {
       const s = pool.take();
       // A warm sandbox masks what was hidden when it was made: a name added since (a new `.env`) means a fresh one.
       const made = s && this.sandboxes.masksOf(s.id);
@@ -159,7 +161,9 @@ export class SandboxManager extends Disposable {
         return s.info();
       }
     }
-    return (await this.factory.create(opts, false)).info();
+    const s = await this.factory.create(opts, false);
+    if (!isPlain(opts)) this.tailored.add(s);
+    return s.info();
   }
 
   private async expire(s: Sandbox): Promise<void> {
@@ -246,7 +250,8 @@ export class SandboxManager extends Disposable {
   async release(id: string): Promise<void> {
     const s = this.get(id);
     const pool = this.pools.get(s.template.name);
-    if (pool && s.template.pool.afterUse === 'recycle' && s.lifecycle.state === 'ready') {
+    // Only a sandbox made as the pool makes them goes back: one with another task's mounts, env or egress never does.
+    if (pool && s.template.pool.afterUse === 'recycle' && s.lifecycle.state === 'ready' && !this.tailored.has(s)) {
       if ((await emptyTmp(s)) && pool.put(s)) return;
     }
     await this.destroy(id);
@@ -297,4 +302,9 @@ export class SandboxManager extends Disposable {
     }
     super.dispose();
   }
+}
+
+/** A request the warm pool can serve: nothing of it is particular to one use (mounts, volumes, env, deadline, masks, egress). */
+function isPlain(o: CreateSandboxOptions): boolean {
+  return !o.mounts?.length && !o.volumes?.length && !o.env && !o.deadlineSeconds && !o.masks && !o.egress;
 }

@@ -115,6 +115,15 @@ for (const engine of ['docker', 'podman'] as const) {
         assert.equal(again.id, a.id, 'the recycled sandbox is handed out again');
         const ls = await pm.exec(again.id, { argv: ['node', '-e', 'process.stdout.write(require("fs").readdirSync("/tmp").join(","))'] });
         assert.equal(ls.stdout, '', 'its /tmp was cleaned');
+        // One made for one use (its own env here; a mount of a task's output volume the same) never goes to the pool:
+        // the next caller would get that task's files or settings.
+        const own = await pm.create({ template: 'policy-sandbox', env: { ONE_USE: 'secret-of-task-a' } });
+        const pooled = () => readyOf('policy-sandbox').filter((x) => x.id !== again.id && x.id !== own.id);
+        await waitFor(() => pooled().length === 1);
+        // Room in the pool (its refill takes a container start), so only the rule keeps this one out.
+        await pm.destroy(pooled()[0]!.id);
+        await pm.release(own.id);
+        assert.throws(() => pm.info(own.id), /no sandbox/, 'a sandbox made with its own env is destroyed after use');
         // code-executor: pool 2, afterUse destroy.
         await waitFor(() => readyOf('code-executor').length === 2);
         const c = await pm.create({ template: 'code-executor' });

@@ -89,6 +89,7 @@ export function kernelCreateOptions(
       `AIRLOCK_HOST_OUTPUTS_DIR=${outputs.mountpoint}`,
       `AIRLOCK_KERNEL_IDLE_MINUTES=${cfg.idleMinutes}`, // the kernel stops itself when idle (kernel/src/lifecycle/idle.ts)
       `AIRLOCK_SANDBOX_RUNTIME=${cfg.sandboxRuntime}`, // runc or runsc (gVisor): kernel/src/runtime/dockerode-runtime.ts
+      `AIRLOCK_EGRESS_RELAY=${cfg.egressRelay}`, // the proxy's tunnel relay: kernel/src/egress/native-relay.ts
       // glibc gives each thread that allocates an arena of its own (64 MiB reserved, filled and rarely given back): the
       // kernel's ~16 threads (libuv pool, V8 helpers, the audit writer and walkers) held ~7 MB each, its RSS rising.
       'MALLOC_ARENA_MAX=2',

@@ -32,6 +32,8 @@ export const BootstrapConfig = z
     idleMinutes: z.number().nonnegative().default(30),
     /** OCI runtime of sandboxes (runc: the engine's default; runsc: gVisor), passed to the kernel as AIRLOCK_SANDBOX_RUNTIME. */
     sandboxRuntime: z.enum(['runc', 'runsc']).default('runc'),
+    /** The egress proxy's tunnel relay (native splice(2), or js to troubleshoot), passed as AIRLOCK_EGRESS_RELAY. */
+    egressRelay: z.enum(['native', 'js']).default('native'),
     memoryBytes: z
       .number()
       .int()

@@ -144,6 +144,15 @@ export const KEYS = {
     description:
       "OCI runtime for sandboxes: runc (the engine's default) or runsc (gVisor, registered with the engine; never from a workspace file).",
   },
+  'egress.relay': {
+    schema: z.enum(['native', 'js']),
+    kind: 'string',
+    default: 'native',
+    layers: HOST,
+    env: 'AIRLOCK_EGRESS_RELAY',
+    description:
+      "How the egress proxy relays a tunnel's bytes: native (splice(2) on a thread of its own, where the kernel has it) or js (for troubleshooting).",
+  },
   'outputs.size': {
     schema: z.string().regex(/^[1-9]\d*[kmg]?$/i, 'a size such as 2g, 512m or 1048576'),
     kind: 'size',

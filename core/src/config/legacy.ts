@@ -19,6 +19,7 @@ export const BOOTSTRAP_KEYS = {
   engineHostSocket: 'engine.hostSocket',
   idleMinutes: 'kernel.idleMinutes',
   sandboxRuntime: 'sandbox.runtime',
+  egressRelay: 'egress.relay',
 } as const satisfies Record<string, ConfigKey>;
 
 /** `~/.config/airlock/config.json` (before config.yaml): read only when config.yaml is absent, with a warning. */

@@ -7,7 +7,7 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { type AuditSource, recordThenAct } from '../audit/record';
 import { type EgressClient, type EgressPolicy, judge, type Resolver, systemResolver, type Verdict } from './decide';
 import { HEAD_TIMEOUT_MS, parseHead, type ProxyRequest, readHead, upstreamHead } from './head';
-import { chooseRelay, nativeTunnel } from './native-relay';
+import { chooseRelay, nativeTunnel, type RelayChoice } from './native-relay';
 import { type Read, UpstreamReads } from './read-buffers';
 import { closeInFolder, listenInFolder } from './socket-folder';
 import { resource } from './target';
@@ -193,7 +193,9 @@ export class EgressProxy {
         resolve(err);
       });
     });
-    const done = (error?: string) => this.closed(e, id, resource(req.target), { up, down, ms: Date.now() - started, error });
+    // Which relay carried the bytes (none when the connect failed): the record says, for troubleshooting a tunnel.
+    let via: RelayChoice['kind'] | null = null;
+    const done = (error?: string) => this.closed(e, id, resource(req.target), { up, down, ms: Date.now() - started, error, relay: via });
     if (connected) {
       upstream.destroy();
       done(connected.message);
@@ -202,6 +204,7 @@ export class EgressProxy {
     // Small writes (a TLS handshake through a tunnel) go out at once: Nagle with delayed ACKs could stall them.
     upstream.setNoDelay(true);
     const engine = chooseRelay(req.kind);
+    via = engine.kind;
     if (engine.kind === 'native')
       return nativeTunnel(engine.relay, s, upstream, early, TUNNEL_OK, (x) => {
         [up, down] = [x.up, x.down];
@@ -263,7 +266,12 @@ export class EgressProxy {
   }
 
   /** After the fact (buffered): the bytes each way and how it ended. */
-  private closed(e: Open, id: string, res: string, x: { up: number; down: number; ms: number; error?: string }): void {
+  private closed(
+    e: Open,
+    id: string,
+    res: string,
+    x: { up: number; down: number; ms: number; error?: string; relay: RelayChoice['kind'] | null },
+  ): void {
     try {
       const log = this.o.audit?.();
       log?.append({
@@ -271,7 +279,15 @@ export class EgressProxy {
         subject: `${e.client.subject.kind}:${e.client.subject.id}`,
         action: 'net.close',
         resource: res,
-        payload: { connection: id, sandbox: e.client.sandbox, bytesUp: x.up, bytesDown: x.down, durationMs: x.ms, error: x.error ?? null },
+        payload: {
+          connection: id,
+          sandbox: e.client.sandbox,
+          bytesUp: x.up,
+          bytesDown: x.down,
+          durationMs: x.ms,
+          error: x.error ?? null,
+          relay: x.relay,
+        },
       });
     } catch (err) {
       this.o.log?.(`egress: the close of ${id} was not recorded: ${(err as Error).message}`);

@@ -53,35 +53,17 @@ export class SandboxTestRunner implements ITestRunner {
       });
       id = sb.id;
       const argv = this.o.command ? [...this.o.command] : (await this.detect(sb.id, target, both)).argv;
-      const remaining = Math.max(1, timeoutMs - (Date.now() - started));
-      const r = await this.o.runtime.exec(
-        sb.id,
-        {
-          argv: [...MERGE_STDERR, ...argv],
-          cwd: target,
-          timeoutMs: remaining,
-          env: { FORCE_COLOR: '0', NO_COLOR: '1' },
-          maxOutput: this.o.maxOutputBytes ?? 8 * 1024 * 1024,
-        },
-        { signal: both },
-      );
-      if (r.timedOut) throw timeoutError(timeoutMs);
-      if (r.oomKilled)
-        throw new AirlockError(
-          'WORKFLOW_TEST_RUN_FAILED',
-          `the test run (${argv.join(' ')}) was OOM-killed in the sandbox`,
-          'the code-executor template sets the memory limit',
-        );
-      if (r.error) throw new AirlockError('WORKFLOW_TEST_RUN_FAILED', `could not start ${argv[0]} in the sandbox: ${r.error}`);
-      if (r.exitCode === 127 && /not found/.test(r.stdout.slice(-500))) {
-        throw new AirlockError(
-          'WORKFLOW_TEST_RUN_FAILED',
-          `${argv[0]} is not installed in the ${template} sandbox`,
-          `point the ${template} template at an image that has it (field \`image\`)`,
-          { tail: r.stdout.slice(-2000) },
-        );
+      const once = () =>
+        this.once(sb.id, argv, { target, template, timeoutMs, remaining: Math.max(1, timeoutMs - (Date.now() - started)), signal: both });
+      try {
+        return await once();
+      } catch (err) {
+        if (!(err instanceof AirlockError) || err.code !== 'WORKFLOW_TEST_OUTPUT_UNKNOWN' || both.aborted) throw err;
+        // The workspace is live beneath the task's view: a file renamed away (an editor's atomic save, a merge) while the
+        // runner lists the project crashes some runners' discovery before any test ran (node --test: "Could not find
+        // '…'"). Such a run says nothing about the tests, so it runs once more; a second unreadable run fails the guard.
+        return await once();
       }
-      return checkedResult(r.stdout, r.exitCode);
     } catch (err) {
       if (signal.aborted) throw cancelledError('test run');
       if (deadline.aborted) throw timeoutError(timeoutMs);
@@ -90,6 +72,43 @@ export class SandboxTestRunner implements ITestRunner {
       // A cancelled or timed-out run's sandbox is destroyed (nothing of it survives); a finished one goes back per template.
       if (id) await (both.aborted ? this.o.runtime.destroy(id, 'test run stopped') : this.o.runtime.release(id)).catch(() => undefined);
     }
+  }
+
+  /** One run of the test command in sandbox `id`: its output read as a test report (or why it cannot be). */
+  private async once(
+    id: string,
+    argv: string[],
+    o: { target: string; template: string; timeoutMs: number; remaining: number; signal: AbortSignal },
+  ): Promise<TestRunResult> {
+    const { target, template, timeoutMs } = o;
+    const r = await this.o.runtime.exec(
+      id,
+      {
+        argv: [...MERGE_STDERR, ...argv],
+        cwd: target,
+        timeoutMs: o.remaining,
+        env: { FORCE_COLOR: '0', NO_COLOR: '1' },
+        maxOutput: this.o.maxOutputBytes ?? 8 * 1024 * 1024,
+      },
+      { signal: o.signal },
+    );
+    if (r.timedOut) throw timeoutError(timeoutMs);
+    if (r.oomKilled)
+      throw new AirlockError(
+        'WORKFLOW_TEST_RUN_FAILED',
+        `the test run (${argv.join(' ')}) was OOM-killed in the sandbox`,
+        'the code-executor template sets the memory limit',
+      );
+    if (r.error) throw new AirlockError('WORKFLOW_TEST_RUN_FAILED', `could not start ${argv[0]} in the sandbox: ${r.error}`);
+    if (r.exitCode === 127 && /not found/.test(r.stdout.slice(-500))) {
+      throw new AirlockError(
+        'WORKFLOW_TEST_RUN_FAILED',
+        `${argv[0]} is not installed in the ${template} sandbox`,
+        `point the ${template} template at an image that has it (field \`image\`)`,
+        { tail: r.stdout.slice(-2000) },
+      );
+    }
+    return checkedResult(r.stdout, r.exitCode);
   }
 
   private async detect(id: string, cwd: string, signal: AbortSignal): Promise<DetectedTests> {

@@ -168,5 +168,20 @@ for (const engine of ['docker', 'podman'] as const) {
       fs.rmSync(path.join(ws, 'calc.test.js'));
       await assert.rejects(runner.run(sig()), (e: AirlockError) => e.code === 'WORKFLOW_NO_TESTS');
     });
+
+    it('a run whose discovery crashed on a file renamed away runs once more; a run never readable fails closed', async () => {
+      // The first run fails as node --test does when a file of the live workspace vanishes while it lists the project
+      // (an editor's atomic save, a merge); the sandbox's /tmp remembers it, so the second run is the real one.
+      const once = `if [ -e /tmp/ran ]; then node --test --test-reporter=spec; else touch /tmp/ran; echo "Could not find '/workspace/.calc.js.swp'"; exit 1; fi`;
+      write('package.json', JSON.stringify({ name: 'calc', scripts: { test: once } }));
+      const r = await new SandboxTestRunner({ runtime: m }).run(sig());
+      assert.deepEqual([r.passed, r.failed, r.exitCode], [1, 0, 0]);
+      write('package.json', JSON.stringify({ name: 'calc', scripts: { test: `echo "Could not find '/workspace/x'"; exit 1` } }));
+      await assert.rejects(
+        new SandboxTestRunner({ runtime: m }).run(sig()),
+        (e: AirlockError) => e.code === 'WORKFLOW_TEST_OUTPUT_UNKNOWN',
+      );
+      assert.deepEqual(m.list(), []);
+    });
   });
 }

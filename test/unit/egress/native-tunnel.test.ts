@@ -108,6 +108,9 @@ describe('egress proxy: which relay carries a tunnel', function () {
       const big = down.filter((d) => d > 3 << 20);
       assert.equal(big.length, 2);
       assert.equal(big[0], big[1], 'both relays count the same bytes for the same download');
+      // Each record names the relay that carried it: one native tunnel, the JS tunnel and the plain request.
+      const relays = audit.of('net.close').map((c) => (c.payload as { relay: string }).relay);
+      assert.deepEqual(relays.sort(), ['js', 'js', 'native']);
     } finally {
       hello.server.close();
     }

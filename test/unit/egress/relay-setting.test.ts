@@ -4,11 +4,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { kernelCreateOptions } from '../../../bootstrap/kernel';
-import { readConfig, type Paths } from '../../../core/src/config/bootstrap';
 import { resolveConfig } from '../../../core/src/config/resolve';
-import type { Engine } from '../../../core/src/engine/detect';
 import { chooseRelay } from '../../../kernel/src/egress/native-relay';
+import { kernelOptionsFor } from '../bootstrap/kernel-options';
 
 function setup() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-relay-'));
@@ -39,11 +37,7 @@ describe('egress: the relay setting reaches the kernel container', () => {
 
   it('travels as AIRLOCK_EGRESS_RELAY, which the proxy obeys; a change replaces the kernel', () => {
     const { ws, env } = setup();
-    const paths: Paths = { id: 'abc', root: ws, state: ws, socketDir: ws, socket: path.join(ws, 's'), token: path.join(ws, 't') };
-    const engine = { kind: 'docker', socket: path.join(ws, 'docker.sock'), rootless: false, warnings: [] } as unknown as Engine;
-    fs.writeFileSync(engine.socket, '');
-    const outputs = { name: 'o', mountpoint: '/o', options: 'size=1', bytes: 1 };
-    const opts = (e: NodeJS.ProcessEnv) => kernelCreateOptions(engine, readConfig({ workspace: ws }, e), paths, 'img', outputs);
+    const opts = kernelOptionsFor(ws);
     const js = opts({ ...env, AIRLOCK_EGRESS_RELAY: 'js' });
     const native = opts(env);
     assert.ok(js.Env!.includes('AIRLOCK_EGRESS_RELAY=js'));

@@ -5,15 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { kernelCreateOptions } from '../../../bootstrap/kernel';
-import { readConfig, type Paths } from '../../../core/src/config/bootstrap';
-import type { Engine } from '../../../core/src/engine/detect';
 import { resolveConfig } from '../../../core/src/config/resolve';
 import { assertRuntimeRegistered, sandboxRuntimeFromEnv } from '../../../core/src/config/sandbox-runtime';
 import { loadTemplates } from '../../../core/src/templates';
 import { DockerRuntime } from '../../../kernel/src/runtime/docker';
 import { containerSpec, RUNSC_PIDS_HEADROOM } from '../../../kernel/src/runtime/sandbox-spec';
 import type { ContainerSpec } from '../../../kernel/src/runtime/types';
+import { kernelOptionsFor } from '../bootstrap/kernel-options';
 
 function setup(files: Record<string, string> = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rt-'));
@@ -68,11 +66,7 @@ describe('sandbox.runtime', () => {
 
   it('travels to the kernel container as AIRLOCK_SANDBOX_RUNTIME (and a change replaces the kernel)', () => {
     const { ws, env } = setup();
-    const paths: Paths = { id: 'abc', root: ws, state: ws, socketDir: ws, socket: path.join(ws, 's'), token: path.join(ws, 't') };
-    const engine = { kind: 'docker', socket: path.join(ws, 'docker.sock'), rootless: false, warnings: [] } as unknown as Engine;
-    fs.writeFileSync(engine.socket, '');
-    const outputs = { name: 'o', mountpoint: '/o', options: 'size=1', bytes: 1 };
-    const opts = (e: NodeJS.ProcessEnv) => kernelCreateOptions(engine, readConfig({ workspace: ws }, e), paths, 'img', outputs);
+    const opts = kernelOptionsFor(ws);
     const runsc = opts({ ...env, AIRLOCK_SANDBOX_RUNTIME: 'runsc' });
     const runc = opts(env);
     assert.ok(runsc.Env!.includes('AIRLOCK_SANDBOX_RUNTIME=runsc'));

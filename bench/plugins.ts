@@ -219,7 +219,7 @@ async function main(): Promise<void> {
       p50(through),
       `MCP tools/call ${remote} (read a 4 KiB file) through airlock mcp serve: a third-party SDK server sandboxed as a ` +
         `person's MCP server, the call through the kernel's router (policy tool.call on mcp:${SERVER}/read_file, durable ` +
-        'decision record, engine exec stream into its sandbox, sanitiser, result record)',
+        "decision record, the server's stdio socket in its sandbox (no engine hop), sanitiser, result record)",
       '<= 1.3x mcp_direct_p50_ms and <= 2 ms added',
     ),
     plugin_cold_ready_ms: pfig(

@@ -1,6 +1,7 @@
 // What a sandbox with egress gets: the kernel's socket folder mounted read-only, a forwarder on loopback inside it (run
 // by the exec agent's node, as the sandbox user), and the proxy variables (or the provider endpoint's URL).
-import type { MountSpec } from '../runtime/types';
+import * as path from 'node:path';
+import type { EgressWiring } from '../runtime/sandbox-options';
 import type { EgressEndpoint } from './proxy';
 import { SOCKET_NAME } from './proxy';
 import { PROVIDER_SOCKET_NAME } from './provider';
@@ -31,16 +32,18 @@ export const FORWARDER_SOURCE = String.raw`
 `;
 
 /** What an ai-provider sandbox gets: the endpoint's socket folder, and its URL; no proxy variables (no other way out). */
-export function providerWiring(ep: EgressEndpoint): { mount: MountSpec; env: Record<string, string> } {
+export function providerWiring(ep: EgressEndpoint): EgressWiring {
   return {
+    folder: path.dirname(ep.socketPath),
     mount: { type: 'bind', source: ep.hostFolder, target: SANDBOX_EGRESS_DIR, readOnly: true },
     env: { AIRLOCK_PROVIDER_SOCKET: `${SANDBOX_EGRESS_DIR}/${PROVIDER_SOCKET_NAME}`, AIRLOCK_PROVIDER_URL: PROVIDER_URL },
   };
 }
 
 /** The mount and environment that put a sandbox behind its proxy endpoint. */
-export function egressWiring(ep: EgressEndpoint): { mount: MountSpec; env: Record<string, string> } {
+export function egressWiring(ep: EgressEndpoint): EgressWiring {
   return {
+    folder: path.dirname(ep.socketPath),
     mount: { type: 'bind', source: ep.hostFolder, target: SANDBOX_EGRESS_DIR, readOnly: true },
     env: {
       AIRLOCK_EGRESS_SOCKET: `${SANDBOX_EGRESS_DIR}/${SOCKET_NAME}`,

@@ -9,7 +9,8 @@ import type { McpServerConfig, McpServerState } from '../../../protocol/src/meth
 import { CONTENT_HASH_PROGRAM } from '../../../core/src/mcp/content-hash';
 import type { SandboxService } from '../runtime/no-sandboxes';
 import { type ConnectSandbox, HASH_TIMEOUT_MS, httpTransport, type HttpProcess, remoteServerTransport, START_TIMEOUT_MS } from './connect';
-import { engineAt, engineExecStream, type EngineExecStream } from './exec-stream';
+import { engineAt, type EngineExecStream } from './exec-stream';
+import { sandboxProcess } from './socket-exec';
 import { hashRefusal, identityFailure, verifiedNodeArgs } from './identity';
 import { toolInfos, type McpCaller, type McpToolInfo } from './tools';
 import { SandboxStdioTransport } from './transport';
@@ -20,7 +21,7 @@ export const MCP_TEMPLATE = 'mcp-server';
 export const MCP_PACKAGE_DIR = '/mcp/pkg';
 const MAX_TOOL_PAGES = 8;
 
-export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'destroy' | 'runtime' | 'templates'>;
+export type McpSandboxes = Pick<SandboxService, 'create' | 'exec' | 'stdioFolder' | 'destroy' | 'runtime' | 'templates'>;
 /** Lifecycle records (`mcp.server.*`, subject `plugin:mcp:<server>`): durable before the state they announce counts. */
 export type McpRecord = (action: string, server: string, payload: Record<string, unknown>) => Promise<void>;
 /** Who else runs a stdio server this way (tool plugins, kernel/src/plugins/): their template and scheduler task. */
@@ -116,11 +117,10 @@ export class McpServerRun implements McpCaller {
         this.refused = e; // the latest: a refused call earlier must not explain a later end
       });
     else {
-      this.proc = await engineExecStream(engineAt(this.sandboxes.runtime.socketPath), sb.containerId!, [c.command!, ...args], {
-        user: t.user,
-        env: c.env,
-        workingDir: t.workdir,
-      });
+      // A stdio server's messages go over a socket of its own (no engine hop); an HTTP server's stdout is not its transport.
+      const docker = engineAt(this.sandboxes.runtime.socketPath);
+      const where = { containerId: sb.containerId!, stdioFolder: c.http ? undefined : this.sandboxes.stdioFolder(sb.id) };
+      this.proc = await sandboxProcess(docker, where, [c.command!, ...args], { user: t.user, env: c.env, workingDir: t.workdir });
       transport = c.http ? await httpTransport(at, this.httpProcess(), c.http) : new SandboxStdioTransport(this.proc.stdio);
     }
     const client = new Client({ name: 'airlock', version: this.version });

@@ -10,6 +10,7 @@ export type SandboxService = Pick<
   | 'runtime'
   | 'create'
   | 'exec'
+  | 'stdioFolder'
   | 'destroy'
   | 'prune'
   | 'pause'
@@ -54,6 +55,9 @@ export class NoSandboxes implements SandboxService {
     return this.fail();
   }
   exec(): never {
+    return this.fail();
+  }
+  stdioFolder(): never {
     return this.fail();
   }
   destroy(): never {

@@ -65,6 +65,7 @@ export class SandboxFactory {
       registry.add(sandbox);
       lifecycle.to('creating', pooled ? 'warm pool' : undefined);
       const egress = t.egress !== 'none' ? await o.egress?.open(id, this.d.session, () => registry.peek(id)?.task, t.egress) : undefined;
+      sandbox.stdioFolder = egress?.folder;
       const spec = containerSpec({
         id,
         template: t,

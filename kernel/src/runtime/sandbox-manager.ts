@@ -185,6 +185,11 @@ export class SandboxManager extends Disposable {
     return this.get(id).info();
   }
 
+  /** Where a process of sandbox `id` can reach the kernel by a socket of its own (its egress folder), if it has one. */
+  stdioFolder(id: string): string | undefined {
+    return this.get(id).stdioFolder;
+  }
+
   exec(id: string, req: AgentRequest, opts: { via?: ExecVia; signal?: AbortSignal } = {}): Promise<ExecResult> {
     return this.get(id).exec(req, opts.via ?? this.o.execVia ?? 'agent', opts.signal);
   }

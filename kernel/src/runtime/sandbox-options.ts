@@ -37,6 +37,8 @@ export interface SandboxManagerOptions {
 export interface EgressWiring {
   mount: MountSpec;
   env: Record<string, string>;
+  /** The mounted folder as the kernel sees it: a process's stdio socket goes there too (mcp/socket-exec.ts). */
+  folder?: string;
 }
 
 /** Opens a proxy socket for one sandbox (its task read at each connection: a warm sandbox gets one later). */

@@ -35,6 +35,8 @@ export class Sandbox {
   reason?: string;
   task?: string;
   pausedBy?: PausedBy;
+  /** Its egress socket folder as the kernel sees it (mounted at SANDBOX_EGRESS_DIR inside), when it has egress. */
+  stdioFolder?: string;
   /** Resolved when a preemption pause ends: commands sent meanwhile wait for it instead of failing. */
   private unpaused?: { promise: Promise<void>; resolve: () => void };
   readonly createdAt = Date.now();

@@ -38,11 +38,28 @@ walk('/');
 process.stdout.write(JSON.stringify({ hits, procs }));`;
 
 /** Kills the provider worker (the process started by the loader) inside the sandbox. */
+/**
+ * Finds the worker (not the launcher that started it on its stdio socket: its command line holds the worker's too) and
+ * SIGKILLs it a moment after this command has answered: the kernel destroys a sandbox whose worker died, and would cut
+ * this command's answer if the kill came first.
+ */
 const KILL_WORKER = String.raw`
-const fs = require('fs'); let n = 0;
+const fs = require('fs'); const pids = [];
 for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-  try { if (fs.readFileSync('/proc/' + p + '/cmdline', 'latin1').includes('provider-worker' + '.js') && Number(p) !== process.pid) { process.kill(Number(p), 'SIGKILL'); n++; } } catch {} }
-process.stdout.write(String(n));`;
+  try { const c = fs.readFileSync('/proc/' + p + '/cmdline', 'latin1');
+    if (c.includes('provider-worker' + '.js') && !c.includes('airlock ' + 'launcher') && Number(p) !== process.pid) pids.push(p); } catch {} }
+const later = 'setTimeout(() => { for (const p of ' + JSON.stringify(pids) + ') try { process.kill(Number(p), 9); } catch {} }, 300)';
+if (pids.length) require('child_process').spawn(process.execPath, ['-e', later], { detached: true, stdio: 'ignore' }).unref();
+process.stdout.write(String(pids.length));`;
+
+/** In the sandbox: what the worker's fds 0 and 1 are, and what is left in the egress folder. */
+const STDIO_OF_WORKER = String.raw`
+const fs = require('fs'); const fds = [];
+for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  try { const c = fs.readFileSync('/proc/' + p + '/cmdline', 'latin1');
+    if (c.includes('provider-worker' + '.js') && !c.includes('airlock ' + 'launcher'))
+      fds.push(fs.readlinkSync('/proc/' + p + '/fd/0') + ' ' + fs.readlinkSync('/proc/' + p + '/fd/1')); } catch {} }
+process.stdout.write(JSON.stringify({ fds, folder: fs.readdirSync('/run/airlock-egress') }));`;
 
 const req = (text: string): ProviderRequest => ({
   model: 'fake-model',
@@ -150,6 +167,13 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     assert.ok(probe.hits.filter((h) => h.endsWith('/environ')).length >= 2, `the exec agent and the worker are searched: ${probe.hits}`);
   });
 
+  it("the worker's frames skip the engine: its stdin and stdout are one socket to the kernel, whose file is gone", async () => {
+    const r = JSON.parse((await inSandbox('task-o', STDIO_OF_WORKER)).out) as { fds: string[]; folder: string[] };
+    assert.equal(r.fds.length, 1, `one worker: ${JSON.stringify(r.fds)}`);
+    assert.match(r.fds[0]!, /^socket:\[(\d+)\] socket:\[\1\]$/, 'stdin and stdout are the same socket (an exec stream gives pipes)');
+    assert.ok(!r.folder.some((f) => f.startsWith('stdio-')), `the socket file is removed once connected: ${r.folder}`);
+  });
+
   it("an Anthropic turn in its own task's sandbox, with the key in x-api-key", async () => {
     upstreams.set('task-a', { vendor: 'anthropic', baseUrl: `http://allowed.test:${new URL(anthropic.url).port}`, apiKey: ANTHROPIC_KEY });
     const p = make('anthropic', 'task-a');
@@ -196,7 +220,7 @@ describe('provider calls in the ai-provider sandbox (docker)', function () {
     while (openai.requests.filter((r) => r.body?.messages?.[0]?.content === 'slow').length === 0 && Date.now() - t0 < 30_000)
       await new Promise((r) => setTimeout(r, 100));
     const { id, out } = await inSandbox('task-o', KILL_WORKER);
-    assert.equal(out, '1', 'the worker process was found and killed');
+    assert.equal(out, '1', 'the worker process was found (and is killed)');
     const err = await turn;
     assert.ok(err instanceof AirlockError, String(err));
     assert.equal(err.code, 'PROVIDER_WORKER_EXITED');

@@ -26,6 +26,9 @@ class FakeSandboxes implements SpareSandboxes {
   private n = 0;
   readonly runtime = { socketPath: '/nonexistent' };
   constructor(private readonly url: string) {}
+  stdioFolder(): undefined {
+    return undefined;
+  }
   async create(o: { template: string; task?: string }): Promise<SandboxInfo> {
     const id = `sb${++this.n}`;
     if (this.hangCreate) await this.hangCreate;

@@ -24,6 +24,7 @@ function sandboxes(url: string) {
   };
   const sbs: SpareSandboxes = {
     runtime: { socketPath: '/nonexistent' },
+    stdioFolder: () => undefined,
     create: async (o) => {
       const id = `sb${++n}`;
       log.push(`create ${id} ${o.task ?? '-'}`);

@@ -3,7 +3,8 @@
 import { AirlockError } from '../../../../protocol/src/errors';
 import type { IDisposable } from '../../../../protocol/src/lifecycle';
 import type { SandboxTemplate } from '../../../../core/src/templates';
-import { engineAt, engineExecStream } from '../../mcp/exec-stream';
+import { engineAt } from '../../mcp/exec-stream';
+import { sandboxProcess } from '../../mcp/socket-exec';
 import type { SandboxInfo } from '../../runtime/sandbox';
 import { ProviderWorkerClient, type WorkerProcess } from './client';
 import { providerWorkerSource, WORKER_LOADER } from './source';
@@ -15,6 +16,8 @@ export interface ProviderSandboxes {
   create(o: { template: string; task?: string; signal?: AbortSignal }): Promise<SandboxInfo>;
   destroy(id: string, reason?: string): Promise<unknown>;
   template(name: string): SandboxTemplate;
+  /** The sandbox's egress folder (the worker's frames then skip the engine); the SandboxManager's. */
+  stdioFolder(id: string): string | undefined;
   readonly runtime: { readonly socketPath: string };
 }
 
@@ -106,7 +109,9 @@ function defaultExec(sandboxes: ProviderSandboxes): WorkerExec {
         `sandbox ${sb.id} has no container`,
         'the sandbox failed as it started; `airlock sandbox list` shows why',
       );
-    return engineExecStream(engineAt(sandboxes.runtime.socketPath), sb.containerId, ['node', '-e', WORKER_LOADER], {
+    // The worker's frames go over a socket in its sandbox's egress folder (no engine hop), where there is one.
+    const where = { containerId: sb.containerId, stdioFolder: sandboxes.stdioFolder(sb.id) };
+    return sandboxProcess(engineAt(sandboxes.runtime.socketPath), where, ['node', '-e', WORKER_LOADER], {
       user: t.user,
       workingDir: t.workdir,
     });

@@ -10,6 +10,9 @@ import { AirlockError } from '../../../protocol/src/errors';
 import { SANDBOX_EGRESS_DIR } from '../egress/sandbox';
 import { engineExecStream, type EngineExecStream } from './exec-stream';
 
+/** What the launcher says when it cannot connect (then the exec stream is used instead). */
+const SOCKET_UNREACHABLE = 'the stdio socket cannot be reached';
+
 /**
  * Runs in the sandbox (`node -e LAUNCHER socket command args...`): connects to the kernel's socket and starts the
  * command with that socket as its stdin and stdout (the same descriptor: no copy in between), stderr its own; exits as
@@ -20,7 +23,7 @@ const net = require('net'); const { spawn } = require('child_process'); const os
 const [sock, cmd, ...args] = process.argv.slice(1);
 const fail = (code, what, e) => { process.stderr.write('airlock launcher: ' + what + ': ' + e.message + '\n'); process.exit(code); };
 const s = net.connect({ path: sock }); s.pause();
-s.on('error', (e) => fail(126, 'the stdio socket', e));
+s.on('error', (e) => fail(126, '${SOCKET_UNREACHABLE}', e));
 s.on('connect', () => {
   const p = spawn(cmd, args, { stdio: [s, s, 'inherit'] });
   p.on('error', (e) => fail(127, 'could not start ' + cmd, e));
@@ -98,14 +101,21 @@ export async function socketExecStream(docker: Docker, id: string, argv: string[
   };
 }
 
-/** A sandbox's long-lived process: on a stdio socket when the sandbox has an egress folder, else on the exec stream. */
-export function sandboxProcess(
+/**
+ * A sandbox's long-lived process: on a stdio socket when the sandbox has an egress folder, else on the exec stream. A
+ * sandbox that cannot reach a host socket (gVisor without host UDS: the launcher's connect fails) gets the exec stream.
+ */
+export async function sandboxProcess(
   docker: Docker,
   sandbox: { containerId: string; stdioFolder: string | undefined },
   argv: string[],
   o: Omit<SocketExecOptions, 'folder'>,
 ): Promise<EngineExecStream> {
-  return sandbox.stdioFolder
-    ? socketExecStream(docker, sandbox.containerId, argv, { ...o, folder: sandbox.stdioFolder })
-    : engineExecStream(docker, sandbox.containerId, argv, o);
+  if (!sandbox.stdioFolder) return engineExecStream(docker, sandbox.containerId, argv, o);
+  try {
+    return await socketExecStream(docker, sandbox.containerId, argv, { ...o, folder: sandbox.stdioFolder });
+  } catch (e) {
+    if (!(e instanceof AirlockError) || !e.message.includes(SOCKET_UNREACHABLE)) throw e;
+    return engineExecStream(docker, sandbox.containerId, argv, o);
+  }
 }

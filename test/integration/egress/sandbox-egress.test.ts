@@ -8,6 +8,8 @@ import { createRuntime } from '../../../kernel/src/runtime/detect';
 import { SandboxManager } from '../../../kernel/src/runtime/sandbox-manager';
 import { loadTemplates } from '../../../core/src/templates';
 import { kernelEgress } from '../../../kernel/src/egress/attach';
+import { engineAt } from '../../../kernel/src/mcp/exec-stream';
+import { sandboxProcess } from '../../../kernel/src/mcp/socket-exec';
 import { ensureSandboxImages } from '../../../templates/builder/sandbox-images';
 import { helloServer, MemoryAudit, testPolicy, testResolver } from '../../unit/egress/fixture';
 
@@ -38,6 +40,11 @@ const tcp = (k, host, port) => { const s = net.connect({ host, port }); s.setTim
   s.on('connect', () => { s.destroy(); done(k, 'connected'); }); s.on('error', (e) => done(k, e.code)); };
 tcp('hostLoopback', '127.0.0.1', Number(process.argv[1])); tcp('outside', '1.1.1.1', 80); tcp('proxyPort', '127.0.0.1', 3128);
 dns.lookup('allowed.test', (e) => done('dns', e ? e.code : 'resolved'));`;
+
+/** Echoes stdin to stdout; on stderr, what kind its fds 0 and 1 are (socket or pipe). */
+const ECHO = String.raw`
+const fs = require('fs'); const kind = (fd) => fs.readlinkSync('/proc/self/fd/' + fd).split(':')[0];
+process.stderr.write(kind(0) + ' ' + kind(1) + '\n'); process.stdin.pipe(process.stdout);`;
 
 describe('sandboxes behind the egress proxy (docker)', function () {
   this.timeout(180_000);
@@ -135,6 +142,33 @@ describe('sandboxes behind the egress proxy (docker)', function () {
     assert.match(r.dns, /EAI_AGAIN|ENOTFOUND/);
     assert.equal(fs.existsSync(path.join(state, 'egress', off.id)), false);
     await m.destroy(off.id);
+  });
+
+  it("a long-lived process talks over a socket in the sandbox's egress folder; without one reachable, the exec stream", async () => {
+    const docker = engineAt(m.runtime.socketPath);
+    const user = m.templates.get('integration-test')!.user;
+    // Echoes its stdin, then says what its fds 0 and 1 are (on stderr: stdout is the channel).
+    const echo = ['node', '-e', ECHO];
+    const talk = async (p: Awaited<ReturnType<typeof sandboxProcess>>) => {
+      let got = '';
+      p.stdio.on('data', (d: Buffer) => (got += d.toString()));
+      const closed = new Promise((r) => p.stdio.once('close', r));
+      p.stdio.end('ping');
+      await closed;
+      return { got, kinds: p.stderrTail().trim(), code: await p.exitCode() };
+    };
+    const info = m.list().find((x) => x.id === online)!;
+    const viaSocket = await talk(
+      await sandboxProcess(docker, { containerId: info.containerId!, stdioFolder: m.stdioFolder(online) }, echo, { user }),
+    );
+    assert.deepEqual(viaSocket, { got: 'ping', kinds: 'socket socket', code: 0 });
+    assert.ok(!fs.readdirSync(path.join(state, 'egress', online)).some((f) => f.startsWith('stdio-')), 'the socket file is gone');
+    // A folder the sandbox cannot reach (as under gVisor without host sockets): the launcher says so, the exec stream
+    // carries the same process instead.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-nowhere-'));
+    const viaExec = await talk(await sandboxProcess(docker, { containerId: info.containerId!, stdioFolder: elsewhere }, echo, { user }));
+    assert.deepEqual(viaExec, { got: 'ping', kinds: 'pipe pipe', code: 0 });
+    fs.rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it("closes the sandbox's proxy socket when the sandbox goes", async () => {

@@ -10,15 +10,15 @@ const EXIT_RECORD_MS = 10_000;
  * closes and records the exit status on its own, so an inspect right after may still say running with no exit code
  * (moby and Podman both, more often under load): read at once, a passing command looked failed (exit -1). Polled until recorded.
  */
-export async function execExitCode(ex: Pick<Docker.Exec, 'inspect'>, signal?: AbortSignal): Promise<number> {
-  const until = Date.now() + EXIT_RECORD_MS;
+export async function execExitCode(ex: Pick<Docker.Exec, 'inspect'>, signal?: AbortSignal, withinMs = EXIT_RECORD_MS): Promise<number> {
+  const until = Date.now() + withinMs;
   for (let wait = 2; ; wait = Math.min(wait * 2, 200)) {
     const info = await ex.inspect();
     if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
     if (Date.now() > until)
       throw new AirlockError(
         'RUNTIME_ENGINE_ERROR',
-        `the engine did not record the command's exit status within ${EXIT_RECORD_MS / 1000} s of its output ending`,
+        `the engine did not record the command's exit status within ${withinMs / 1000} s of its output ending`,
         'the engine is overloaded, or the command closed its output and kept running',
       );
     signal?.throwIfAborted();

@@ -3,6 +3,7 @@
 // compat API both speak it, so it takes the engine's socket (IContainerRuntime.socketPath).
 import Docker from 'dockerode';
 import { Duplex, PassThrough } from 'node:stream';
+import { execExitCode } from '../../../core/src/engine/exec-exit';
 
 /** A process started with `engineExecStream`: its stdin/stdout as one duplex, and what it said on stderr. */
 export interface EngineExecStream {
@@ -12,6 +13,8 @@ export interface EngineExecStream {
   stderrTail(): string;
   /** Its exit code once it ended (null while running or unknown). */
   exitCode(): Promise<number | null>;
+  /** Resolves once its stderr is complete (the exec ended; at most a moment after `stdio` ended). */
+  settled?(): Promise<void>;
 }
 
 const clients = new Map<string, Docker>();
@@ -84,12 +87,8 @@ export async function engineExecStream(
   return {
     stdio,
     stderrTail: () => tail,
-    exitCode: async () => {
-      try {
-        return (await exec.inspect()).ExitCode ?? null;
-      } catch {
-        return null;
-      }
-    },
+    // Read once the engine recorded it (it lags the stream's end: core/src/engine/exec-exit.ts); null if it never does
+    // within 2 s (a process that closed its output and kept running).
+    exitCode: () => execExitCode(exec, undefined, 2_000).catch(() => null),
   };
 }

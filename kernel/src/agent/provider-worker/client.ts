@@ -26,6 +26,8 @@ export const WorkerErrorCodes = {
 export interface WorkerProcess {
   stdio: Duplex;
   stderrTail(): string;
+  /** Resolves once the stderr is complete (socket-exec.ts); absent: complete when `stdio` ends. */
+  settled?(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -98,9 +100,11 @@ export class ProviderWorkerClient {
     this.proc.stdio.on('data', (b: Buffer) => {
       if (!this.failure) lines.push(b);
     });
-    this.proc.stdio.on('error', (e) => this.kill(this.exited(e.message)));
-    this.proc.stdio.on('end', () => this.kill(this.exited()));
-    this.proc.stdio.on('close', () => this.kill(this.exited()));
+    // Why it ended is told once its stderr is complete (on a stdio socket, that comes a moment after the socket's end).
+    const ended = (why?: string) => void (this.proc.settled?.() ?? Promise.resolve()).then(() => this.kill(this.exited(why)));
+    this.proc.stdio.on('error', (e) => ended(e.message));
+    this.proc.stdio.on('end', () => ended());
+    this.proc.stdio.on('close', () => ended());
     const code = Buffer.from(source, 'utf8');
     this.proc.stdio.write(`${code.length}\n`);
     this.proc.stdio.write(code);

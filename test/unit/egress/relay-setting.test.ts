@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConfig } from '../../../core/src/config/resolve';
 import { chooseRelay } from '../../../kernel/src/egress/native-relay';
-import { kernelOptionsFor } from '../bootstrap/kernel-options';
+import { assertTravelsToKernel } from '../bootstrap/kernel-options';
 
 function setup() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-relay-'));
@@ -37,12 +37,7 @@ describe('egress: the relay setting reaches the kernel container', () => {
 
   it('travels as AIRLOCK_EGRESS_RELAY, which the proxy obeys; a change replaces the kernel', () => {
     const { ws, env } = setup();
-    const opts = kernelOptionsFor(ws);
-    const js = opts({ ...env, AIRLOCK_EGRESS_RELAY: 'js' });
-    const native = opts(env);
-    assert.ok(js.Env!.includes('AIRLOCK_EGRESS_RELAY=js'));
-    assert.ok(native.Env!.includes('AIRLOCK_EGRESS_RELAY=native'));
-    assert.notEqual(js.Labels!['airlock.fit'], native.Labels!['airlock.fit']);
+    const { set: js } = assertTravelsToKernel(ws, env, 'AIRLOCK_EGRESS_RELAY', 'js', 'native');
     // What the kernel does with its environment: the tunnel relay the proxy picks.
     const kernelEnv = (o: typeof js) =>
       Object.fromEntries(o.Env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));

@@ -11,7 +11,7 @@ import { loadTemplates } from '../../../core/src/templates';
 import { DockerRuntime } from '../../../kernel/src/runtime/docker';
 import { containerSpec, RUNSC_PIDS_HEADROOM } from '../../../kernel/src/runtime/sandbox-spec';
 import type { ContainerSpec } from '../../../kernel/src/runtime/types';
-import { kernelOptionsFor } from '../bootstrap/kernel-options';
+import { assertTravelsToKernel } from '../bootstrap/kernel-options';
 
 function setup(files: Record<string, string> = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-rt-'));
@@ -66,12 +66,7 @@ describe('sandbox.runtime', () => {
 
   it('travels to the kernel container as AIRLOCK_SANDBOX_RUNTIME (and a change replaces the kernel)', () => {
     const { ws, env } = setup();
-    const opts = kernelOptionsFor(ws);
-    const runsc = opts({ ...env, AIRLOCK_SANDBOX_RUNTIME: 'runsc' });
-    const runc = opts(env);
-    assert.ok(runsc.Env!.includes('AIRLOCK_SANDBOX_RUNTIME=runsc'));
-    assert.ok(runc.Env!.includes('AIRLOCK_SANDBOX_RUNTIME=runc'));
-    assert.notEqual(runsc.Labels!['airlock.fit'], runc.Labels!['airlock.fit']);
+    assertTravelsToKernel(ws, env, 'AIRLOCK_SANDBOX_RUNTIME', 'runsc', 'runc');
   });
 
   it('the kernel reads it from its environment; unknown values are refused, not treated as runc', () => {

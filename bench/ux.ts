@@ -5,6 +5,7 @@ import type { Frame } from 'playwright-core';
 import { chatTurn } from '../test/fakes/openai';
 import { type ChatRig, openChat, saveFailure, sendPrompt, startChatRig, stopChatRig } from '../test/e2e/chatRig';
 import { openWorkbench, runCommand, sleep, waitFor, waitForStatusBar } from '../test/e2e/harness';
+import { AUDIT_FIRST_ROW_MARK as FIRST_ROW_MARK } from '../protocol/src/webview';
 import { engineOf, percentile, writeResults } from './lib';
 
 const WARM = 12;
@@ -86,6 +87,26 @@ async function auditRowsOnScreen(page: ChatRig['page']): Promise<boolean> {
     if (inner && outer && (await inner.isVisible()) && (await outer.isVisible())) return true;
   }
   return false;
+}
+
+/**
+ * The first open's stages on the page clock (mousedown on the palette row → ...): the view's content frame made (its
+ * navigation starts), its document answered (code-server's webview service worker, registered anew for each webview),
+ * and the first entry's row in the DOM (the webview's own mark, webview/src/audit/app.ts).
+ */
+async function firstOpenStages(page: ChatRig['page']): Promise<{ frame: number; document: number; row: number }> {
+  const down = await stamp(page, 'down');
+  for (const f of page.frames()) {
+    const at = (await f
+      .evaluate(
+        `(() => { const m = performance.getEntriesByName(${JSON.stringify(FIRST_ROW_MARK)})[0]; if (!m) return null;
+          const nav = performance.getEntriesByType('navigation')[0], o = performance.timeOrigin;
+          return { frame: o, document: o + (nav ? nav.responseEnd : 0), row: o + m.startTime }; })()`,
+      )
+      .catch(() => null)) as { frame: number; document: number; row: number } | null;
+    if (at) return { frame: at.frame - down, document: at.document - down, row: at.row - down };
+  }
+  throw new Error('no Audit Log frame has its first-row mark');
 }
 
 async function chatFrame(rig: ChatRig): Promise<Frame> {
@@ -229,6 +250,7 @@ async function main(): Promise<void> {
       return Date.now() - t0;
     };
     const auditFirst = await openAudit('the audit rows (first open)');
+    const firstOpen = await firstOpenStages(page);
     const audits: number[] = [];
     for (let i = 0; i < AUDIT; i++) {
       await runCommand(page, 'View: Hide Panel');
@@ -292,6 +314,26 @@ async function main(): Promise<void> {
           'median',
           "the same for the first open in the window, which creates the view's webview (one sample per run)",
           '<= 300',
+        ),
+      },
+      reference: {
+        audit_first_open_frame_ms: fig(
+          [firstOpen.frame],
+          'median',
+          "first open, page clock: mousedown on the palette row → the view's content frame made (its navigation starts)",
+          '',
+        ),
+        audit_first_open_document_ms: fig(
+          [firstOpen.document],
+          'median',
+          "→ that frame's document answered (code-server's webview service worker, registered anew for every webview)",
+          '',
+        ),
+        audit_first_open_row_ms: fig(
+          [firstOpen.row],
+          'median',
+          "→ the first entry's row in the table (the page and its first screen inline: no request to the host)",
+          '',
         ),
       },
       notes: [

@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { buildBuiltinPlugins } from './build-plugins.mjs';
+import { zodEnglishOnly } from './zod-english-only.mjs';
 
 const root = path.join(import.meta.dirname, '..');
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+
 const common = {
   bundle: true,
   sourcemap: !production,
@@ -15,6 +17,7 @@ const common = {
   logLevel: 'warning',
   absWorkingDir: root,
   legalComments: 'none',
+  plugins: [zodEnglishOnly],
 };
 // Native modules and optional SSH support of docker-modem stay outside the bundles.
 // esbuild: only a checkout (run through tsx) bundles the provider worker on the fly; the bundles ship it prebuilt.
@@ -60,7 +63,7 @@ export const targets = {
     format: 'cjs',
     target: 'node20',
     external: ['vscode', ...nodeExternal],
-    plugins: [cliOnlyPlugin],
+    plugins: [...common.plugins, cliOnlyPlugin],
   },
   kernel: {
     ...common,
@@ -76,7 +79,7 @@ export const targets = {
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
-    plugins: [lazyVendorPlugin, cliOnlyPlugin],
+    plugins: [...common.plugins, lazyVendorPlugin, cliOnlyPlugin],
   },
   // The provider worker runs in an ai-provider sandbox, which has none of our files: one self-contained bundle, SDKs
   // included, that the kernel sends down the worker's stdin (kernel/src/agent/provider-worker/).
@@ -90,7 +93,7 @@ export const targets = {
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
-    plugins: [cliOnlyPlugin],
+    plugins: [...common.plugins, cliOnlyPlugin],
   },
   kernelVendors: {
     ...common,
@@ -101,7 +104,7 @@ export const targets = {
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
-    plugins: [cliOnlyPlugin],
+    plugins: [...common.plugins, cliOnlyPlugin],
   },
   cli: {
     ...common,
@@ -122,7 +125,7 @@ export const targets = {
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
-    plugins: [cliOnlyPlugin],
+    plugins: [...common.plugins, cliOnlyPlugin],
   },
   webview: {
     ...common,

@@ -177,7 +177,8 @@ export type AuditQueryRequest = z.infer<typeof AuditQueryRequest>;
 
 /** Webview → host. */
 export const WebviewToHost = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), view: ViewKind }),
+  /** `seeded`: the page showed the first messages its HTML carried (FirstScreen), so the host need not send them again. */
+  z.object({ type: z.literal('ready'), view: ViewKind, seeded: z.boolean().optional() }),
   /** `images`: pasted or attached in the composer (the kernel checks type, sizes and whether the provider takes them). */
   z.object({
     type: z.literal('chat/send'),
@@ -231,7 +232,13 @@ export const HostToWebview = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/insert'), text: z.string().max(5000) }),
   /** Open Chat (Ctrl+Alt+A): the cursor goes to the composer. */
   z.object({ type: z.literal('chat/focus') }),
-  z.object({ type: z.literal('audit/stats'), stats: AuditStats.nullable(), unavailable: z.string().nullable() }),
+  /** `newest`: the page the unfiltered table shows first (descending from `stats.lastSeq`), read with these stats. */
+  z.object({
+    type: z.literal('audit/stats'),
+    stats: AuditStats.nullable(),
+    unavailable: z.string().nullable(),
+    newest: z.object({ entries: z.array(AuditEntry).max(5000), nextCursor: z.number().int().optional() }).optional(),
+  }),
   z.object({
     type: z.literal('audit/page'),
     requestId: z.number().int(),
@@ -244,6 +251,16 @@ export const HostToWebview = z.discriminatedUnion('type', [
 ]);
 export type HostToWebview = z.infer<typeof HostToWebview>;
 
+/**
+ * Host messages a webview's HTML carries (in the element FIRST_SCREEN_ID), shown before its ready handshake: the first
+ * screen without a round trip to the host. `key` is new with each HTML.
+ */
+export const FIRST_SCREEN_ID = 'airlock-first';
+/** The performance mark the Audit Log sets when its first entry's row is in the DOM (the UX bench reads it). */
+export const AUDIT_FIRST_ROW_MARK = 'airlock:audit-first-row';
+export const FirstScreen = z.object({ key: z.string().min(1).max(64), messages: z.array(HostToWebview).max(8) });
+export type FirstScreen = z.infer<typeof FirstScreen>;
+
 /** State the webview keeps across hide/reload through getState/setState (and the panel serializer). */
 export const WebviewPersistedState = z.object({
   view: ViewKind,
@@ -252,6 +269,8 @@ export const WebviewPersistedState = z.object({
   stickToBottom: z.boolean().optional(),
   filter: AuditFilter.optional(),
   selectedSeq: z.number().int().optional(),
+  /** The FirstScreen this page showed: a reload of the same HTML asks the host instead of showing it again. */
+  firstKey: z.string().max(64).optional(),
 });
 export type WebviewPersistedState = z.infer<typeof WebviewPersistedState>;
 

@@ -3,11 +3,18 @@ import type * as vscode from 'vscode';
 import { AirlockError, formatError } from '../../../protocol/src/errors';
 import { Disposable } from '../../../protocol/src/lifecycle';
 import type { AuditStats, AuditVerifyReport } from '../../../protocol/src/audit';
-import type { WebviewToHost } from '../../../protocol/src/webview';
+import type { HostToWebview, WebviewToHost } from '../../../protocol/src/webview';
 import type { KernelService } from '../kernel/kernelService';
 import { WebviewBridge } from '../webview/bridge';
 import { renderHtml } from '../webview/html';
-import { AuditFirstScreen, checkOnShow } from './firstScreen';
+import { AuditFirstScreen, checkOnShow, type FirstRead } from './firstScreen';
+
+/**
+ * How long the page waits for its first screen from the kernel (usually a few ms) before it is set without it (then the
+ * ready handshake brings it). Hidden in code-server, where the webview's frame takes far longer to be ready for it.
+ */
+const FIRST_SCREEN_WAIT_MS = 100;
+const NO_FOLDER = 'Airlock needs a trusted folder on disk.';
 
 /**
  * One audit webview's host side: pages entries from the kernel, verifies the chain, answers the first screen early.
@@ -36,11 +43,21 @@ export class AuditController extends Disposable {
           (err) => this.log.warn(`audit view: its first screen was not read early (${formatError(err)}); the view asks again`),
         )
       : undefined;
-    webview.html = renderHtml(webview, extensionUri, 'audit', 'Airlock Audit Log');
+    void this.load(webview, extensionUri);
     // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
     // the entries written since. With the first rows read early, the check never holds them up.
-    this._register(this.bridge.onReady(() => void this.sendStats().then(() => this.verify())));
+    this._register(this.bridge.onReady(({ seeded }) => void (seeded ? this.verify() : this.sendStats().then(() => this.verify()))));
     this._register(this.bridge.onMessage((m) => void this.handle(m)));
+  }
+
+  /** Sets the page, its first screen in it when the kernel answers in time: the rows need no round trip to the host. */
+  private async load(webview: vscode.Webview, extensionUri: vscode.Uri): Promise<void> {
+    const first = await this.first?.within(FIRST_SCREEN_WAIT_MS);
+    if (this._store.isDisposed) return; // replaced meanwhile (a new kernel or view): the page is the new one's
+    const screen: HostToWebview[] | undefined = !this.kernel
+      ? [{ type: 'audit/stats', stats: null, unavailable: NO_FOLDER }]
+      : first && [statsMessage(first)];
+    webview.html = renderHtml(webview, extensionUri, 'audit', 'Airlock Audit Log', screen);
   }
 
   /** The view shown again: new stats (the table keeps its rows and adds the new ones), a check if they call for one. */
@@ -53,11 +70,6 @@ export class AuditController extends Disposable {
     switch (m.type) {
       case 'audit/query':
         return this.guard(async () => {
-          const early = await this.first?.page(m.request);
-          if (early) {
-            this.bridge.post({ type: 'audit/page', requestId: m.request.requestId, entries: early.entries, nextCursor: early.nextCursor });
-            return;
-          }
           const client = await this.client();
           const page = await client.request(
             'audit/query',
@@ -135,16 +147,16 @@ export class AuditController extends Disposable {
   /** Posts the stats (read early for the first load, else now); returns them, undefined when they could not be read. */
   private async sendStats(): Promise<AuditStats | undefined> {
     if (!this.kernel) {
-      this.bridge.post({ type: 'audit/stats', stats: null, unavailable: 'Airlock needs a trusted folder on disk.' });
+      this.bridge.post({ type: 'audit/stats', stats: null, unavailable: NO_FOLDER });
       return undefined;
     }
-    let stats = await this.first?.stats();
-    if (!stats)
+    let read = await this.first?.take();
+    if (!read)
       await this.guard(async () => {
-        stats = await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 });
+        read = { stats: await (await this.client()).request('audit/stats', {}, { timeoutMs: 30_000 }) };
       });
-    if (stats) this.bridge.post({ type: 'audit/stats', stats, unavailable: null });
-    return stats;
+    if (read) this.bridge.post(statsMessage(read));
+    return read?.stats;
   }
 
   private async client() {
@@ -161,4 +173,10 @@ export class AuditController extends Disposable {
       this.bridge.post({ type: 'error', error: AirlockError.from(err).toPayload(), requestId });
     }
   }
+}
+
+/** The stats message for a read (with the newest page when it was read with them). */
+function statsMessage(r: FirstRead): HostToWebview {
+  const newest = r.newest && { entries: r.newest.entries, nextCursor: r.newest.nextCursor };
+  return { type: 'audit/stats', stats: r.stats, unavailable: null, ...(newest ? { newest } : {}) };
 }

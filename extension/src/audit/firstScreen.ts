@@ -1,8 +1,7 @@
-// The Audit Log's first screen, asked of the kernel while its webview loads (stats, newest page); the check on reopening.
+// The Audit Log's first screen, asked of the kernel as its webview is made (stats, newest page); the check on reopening.
 import type { AuditPage, AuditStats, AuditVerifyReport } from '../../../protocol/src/audit';
-import type { AuditQueryRequest } from '../../../protocol/src/webview';
 
-/** The table's page size (webview/src/audit/pageCache.ts PAGE_SIZE): only a query of this size is answered early. */
+/** The table's page size (webview/src/audit/pageCache.ts PAGE_SIZE): the newest page is the table's page 0. */
 export const FIRST_PAGE = 200;
 
 /** What the first screen reads of the kernel (audit/stats, and audit/query descending without payloads). */
@@ -11,43 +10,50 @@ export interface AuditReader {
   newest(cursor: number, limit: number): Promise<AuditPage>;
 }
 
+/** Stats and, when the log has entries and they could be read, the newest page read with them (from stats.lastSeq). */
+export interface FirstRead {
+  stats: AuditStats;
+  newest?: AuditPage;
+}
+
 /**
- * The webview takes hundreds of ms to load; the two round trips it would start only once loaded (stats, then the page
- * the unfiltered table asks for first: descending from the last entry) run meanwhile. Each answer is used once, by
- * that first load: the page only for exactly the query it answers, and only with the stats it was read with. Anything
- * else (a filter, a scroll, a reload, a failure) goes to the kernel as before.
+ * The two reads the view would start only once loaded (stats, then the page the unfiltered table shows first) run as
+ * the view is made. Their result is used once: in the page's HTML when it is there in time (`within`), else in the
+ * answer to the page's ready handshake (`take`). A failure of the page only leaves it out (the table asks for it); a
+ * failure of the stats is reported and the handshake asks the kernel again.
  */
 export class AuditFirstScreen {
-  private early: Promise<{ stats: AuditStats; page?: Promise<AuditPage> } | undefined> | undefined;
-  private shown: { stats: AuditStats; page?: Promise<AuditPage> } | undefined;
+  private early: Promise<FirstRead | undefined> | undefined;
 
   constructor(read: AuditReader, onError: (err: unknown) => void) {
     this.early = (async () => {
       const stats = await read.stats();
-      const page = stats.entries > 0 ? read.newest(stats.lastSeq + 1, FIRST_PAGE) : undefined;
-      page?.catch(() => undefined); // its failure is for the webview's own query to meet (it asks the kernel again)
-      return { stats, page };
+      if (stats.entries === 0) return { stats };
+      const newest = await read.newest(stats.lastSeq + 1, FIRST_PAGE).catch(() => undefined);
+      return newest ? { stats, newest } : { stats };
     })().catch((err: unknown) => {
       onError(err);
       return undefined;
     });
   }
 
-  /** The stats read as the panel opened, once (undefined: read them now). */
-  async stats(): Promise<AuditStats | undefined> {
-    const e = this.early && (await this.early);
+  /** The read if it is done within `ms` (then it is used: take() says undefined); else undefined, and it stays for take(). */
+  async within(ms: number): Promise<FirstRead | undefined> {
+    const early = this.early;
+    if (!early) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    const r = await Promise.race([early, late]).finally(() => clearTimeout(timer));
+    if (r === 'late' || !r) return undefined;
     this.early = undefined;
-    this.shown = e;
-    return e?.stats;
+    return r;
   }
 
-  /** The page read with the stats shown, once, if `r` is exactly its query; else undefined (ask the kernel). */
-  async page(r: AuditQueryRequest): Promise<AuditPage | undefined> {
-    const e = this.shown;
-    this.shown = undefined;
-    const unfiltered = Object.values(r.filter).every((v) => v === undefined || v === '');
-    if (!e?.page || !unfiltered || r.limit !== FIRST_PAGE || r.cursor !== e.stats.lastSeq + 1) return undefined;
-    return e.page.catch(() => undefined);
+  /** The read, once (undefined: used already, or it failed; ask the kernel now). */
+  async take(): Promise<FirstRead | undefined> {
+    const e = this.early && (await this.early);
+    this.early = undefined;
+    return e;
   }
 }
 

@@ -9,8 +9,11 @@ export class WebviewBridge extends Disposable {
   private readonly _onMessage = this._register(new Emitter<WebviewToHost>());
   /** Every validated message except `ready`. */
   readonly onMessage = this._onMessage.event;
-  private readonly _onReady = this._register(new Emitter<void>());
-  /** Fires on each ready handshake (the webview reloads its script when it is shown again or the window reloads). */
+  private readonly _onReady = this._register(new Emitter<{ seeded: boolean }>());
+  /**
+   * Fires on each ready handshake (the webview reloads its script when it is shown again or the window reloads);
+   * `seeded`: it showed the first screen its HTML carried (renderHtml's `first`).
+   */
   readonly onReady = this._onReady.event;
 
   constructor(
@@ -50,7 +53,7 @@ export class WebviewBridge extends Disposable {
         return;
       }
       this.ready = true;
-      this._onReady.fire();
+      this._onReady.fire({ seeded: msg.seeded === true });
       const queued = this.queue;
       this.queue = [];
       for (const m of queued) void this.webview.postMessage(m);

@@ -1,7 +1,9 @@
-// The HTML shell of every Airlock webview: nonce CSP, resources only from dist/webview, theme-aware base styles.
+// The HTML shell of every Airlock webview: nonce CSP, our bundles inline, theme-aware base styles, an optional first screen.
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { ViewKind } from '../../../protocol/src/webview';
+import { inlineText, jsonInScript } from './inline';
+import { FIRST_SCREEN_ID, type FirstScreen, type HostToWebview, type ViewKind } from '../../../protocol/src/webview';
 
 /** The only folder a webview may load from: our bundles and the copied @vscode-elements bundle live there. */
 export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
@@ -37,9 +39,34 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join('; ');
 }
 
-export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewKind, title: string): string {
+/**
+ * A webview's document. Its script and styles (and the @vscode-elements module) are inline, under this page's nonce:
+ * a webview fetches each file it names through its service worker, the workbench and the extension host's file system
+ * (in code-server a round trip over the network per file, before the script can start). `first`: host messages the
+ * page shows before its ready handshake (FirstScreen), so its first screen needs no round trip either.
+ */
+export function renderHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  view: ViewKind,
+  title: string,
+  first?: HostToWebview[],
+): string {
   const nonce = newNonce();
-  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', ...p)).toString();
+  const file = (...p: string[]) => vscode.Uri.joinPath(extensionUri, 'dist', 'webview', ...p);
+  const url = (...p: string[]) => webview.asWebviewUri(file(...p)).toString();
+  const style = (name: string) => {
+    const text = inlineAsset(file(name));
+    return text === null ? `<link rel="stylesheet" href="${url(name)}" nonce="${nonce}">` : `<style nonce="${nonce}">${text}</style>`;
+  };
+  const script = (module: boolean, ...p: string[]) => {
+    const text = inlineAsset(file(...p));
+    const type = module ? ' type="module"' : '';
+    return text === null
+      ? `<script${type} nonce="${nonce}" src="${url(...p)}"></script>`
+      : `<script${type} nonce="${nonce}">${text}</script>`;
+  };
+  const screen: FirstScreen | undefined = first?.length ? { key: newNonce(), messages: first } : undefined;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -47,14 +74,25 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, vi
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview.cspSource, nonce)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${asset(`${view}.css`)}" nonce="${nonce}">
+${style(`${view}.css`)}
 </head>
 <body data-view="${view}">
 <div id="app" role="application" aria-label="${escapeHtml(title)}"></div>
-<script type="module" nonce="${nonce}" src="${asset('vendor', 'vscode-elements.js')}"></script>
-<script nonce="${nonce}" src="${asset(`${view}.js`)}"></script>
+${screen ? `<script type="application/json" id="${FIRST_SCREEN_ID}">${jsonInScript(screen)}</script>\n` : ''}${script(true, 'vendor', 'vscode-elements.js')}
+${script(false, `${view}.js`)}
 </body>
 </html>`;
+}
+
+/** Bundles do not change while the extension runs: each is read once (null: it cannot sit inline, see inlineText). */
+const inlined = new Map<string, string | null>();
+function inlineAsset(uri: vscode.Uri): string | null {
+  let text = inlined.get(uri.fsPath);
+  if (text === undefined) {
+    text = inlineText(fs.readFileSync(uri.fsPath, 'utf8'));
+    inlined.set(uri.fsPath, text);
+  }
+  return text;
 }
 
 export function escapeHtml(s: string): string {

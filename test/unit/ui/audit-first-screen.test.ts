@@ -24,52 +24,54 @@ function reader(o: { entries?: number; lastSeq?: number; failStats?: boolean; fa
   };
   return { r, calls };
 }
-const query = (cursor: number | undefined, filter = {}, limit = FIRST_PAGE) => ({ requestId: 1, filter, cursor, limit });
 
-describe('audit view: first screen read while the webview loads', () => {
-  it("reads pages of the table's size (else its first query never matches)", () => assert.equal(FIRST_PAGE, PAGE_SIZE));
+describe('audit view: first screen read while the webview is made', () => {
+  it("reads the table's page 0 (the same size)", () => assert.equal(FIRST_PAGE, PAGE_SIZE));
 
-  it('reads the stats and then the newest page at once, before the view asks; each is used once', async () => {
+  it('reads the stats and then the newest page at once, before the view is ready; the read is used once', async () => {
     const { r, calls } = reader();
     const first = new AuditFirstScreen(r, () => assert.fail('no error'));
     await new Promise((res) => setImmediate(res));
     assert.deepEqual(calls, ['stats', `newest 521 ${FIRST_PAGE}`], 'both asked before the view is ready');
-    assert.deepEqual(await first.stats(), stats(500, 520));
-    assert.deepEqual(await first.page(query(521)), page(521 - FIRST_PAGE));
-    // Used: the next load (a reload, the refresh after a verification) and the next query ask the kernel.
-    assert.equal(await first.stats(), undefined);
-    assert.equal(await first.page(query(521)), undefined);
+    assert.deepEqual(await first.take(), { stats: stats(500, 520), newest: page(521 - FIRST_PAGE) });
+    // Used: the next load (a reload, the refresh after a verification) asks the kernel.
+    assert.equal(await first.take(), undefined);
+    assert.equal(await first.within(50), undefined);
     assert.equal(calls.length, 2);
   });
 
-  it('answers only the query it is: a filter, another cursor or size, or a page asked before the stats were shown', async () => {
-    for (const q of [query(521, { action: 'task.' }), query(400), query(521, {}, 50)]) {
-      const first = new AuditFirstScreen(reader().r, () => undefined);
-      await first.stats();
-      assert.equal(await first.page(q), undefined, JSON.stringify(q));
-    }
-    const early = new AuditFirstScreen(reader().r, () => undefined);
-    assert.equal(await early.page(query(521)), undefined, 'the page goes only with the stats the view was shown');
-    const cleared = new AuditFirstScreen(reader().r, () => undefined);
-    await cleared.stats();
-    assert.ok(await cleared.page(query(521, { action: '', session: undefined })), 'empty fields are no filter');
+  it('goes in the HTML when it is read in time (then not again); a late one stays for the ready handshake', async () => {
+    const quick = new AuditFirstScreen(reader().r, () => undefined);
+    assert.deepEqual(await quick.within(1000), { stats: stats(500, 520), newest: page(521 - FIRST_PAGE) });
+    assert.equal(await quick.take(), undefined, 'used by the HTML');
+
+    let answer!: (s: AuditStats) => void;
+    const slow: AuditReader = {
+      stats: () => new Promise<AuditStats>((res) => (answer = res)),
+      newest: async (cursor, limit) => page(cursor - limit),
+    };
+    const late = new AuditFirstScreen(slow, () => undefined);
+    const t0 = Date.now();
+    assert.equal(await late.within(30), undefined, 'not in time');
+    assert.ok(Date.now() - t0 < 1000, 'the page waits no longer than asked');
+    answer(stats(7, 7));
+    assert.deepEqual(await late.take(), { stats: stats(7, 7), newest: page(8 - FIRST_PAGE) }, 'kept for the handshake');
   });
 
-  it('reads no page of an empty log, and a failed read leaves the view to ask the kernel', async () => {
+  it('reads no page of an empty log; a failed page is left out, failed stats leave the view to ask the kernel', async () => {
     const empty = reader({ entries: 0, lastSeq: 0 });
-    const first = new AuditFirstScreen(empty.r, () => undefined);
-    assert.deepEqual(await first.stats(), stats(0, 0));
-    assert.equal(await first.page(query(1)), undefined);
+    assert.deepEqual(await new AuditFirstScreen(empty.r, () => undefined).take(), { stats: stats(0, 0) });
     assert.deepEqual(empty.calls, ['stats']);
 
     const errors: unknown[] = [];
     const down = new AuditFirstScreen(reader({ failStats: true }).r, (e) => errors.push(e));
-    assert.equal(await down.stats(), undefined);
+    assert.equal(await down.within(1000), undefined);
+    assert.equal(await down.take(), undefined);
     assert.equal(errors.length, 1);
 
     const badPage = new AuditFirstScreen(reader({ failPage: true }).r, (e) => errors.push(e));
-    await badPage.stats();
-    assert.equal(await badPage.page(query(521)), undefined);
+    assert.deepEqual(await badPage.take(), { stats: stats(500, 520) }, 'the table asks for its page itself');
+    assert.equal(errors.length, 1);
   });
 });
 

@@ -103,6 +103,28 @@ describe('AuditPageCache', () => {
   });
 });
 
+describe('AuditPageCache: seeded with the newest page read with the stats', () => {
+  const newest = (top: number) => Array.from({ length: PAGE_SIZE }, (_, i) => entry(top - i));
+  it('unfiltered: page 0 is there without a request; the next page is asked for as before', () => {
+    const c = new AuditPageCache();
+    c.reset({}, { lastSeq: 1000, entries: 1000 });
+    c.seed(newest(1000));
+    assert.equal(c.row(0)!.seq, 1000);
+    assert.equal(c.row(PAGE_SIZE - 1)!.seq, 1000 - PAGE_SIZE + 1);
+    assert.deepEqual(c.want(0, 30), [], 'the first screen needs no request');
+    const [r1] = c.want(0, PAGE_SIZE + 5);
+    assert.equal(r1!.cursor, 1000 - PAGE_SIZE + 1, 'page 1 from where page 0 ended');
+  });
+
+  it('filtered: ignored (the filter asks for its own first page)', () => {
+    const c = new AuditPageCache();
+    c.reset({ action: 'tool.' }, { lastSeq: 1000, entries: 1000 });
+    c.seed(newest(1000));
+    assert.equal(c.row(0), undefined);
+    assert.equal(c.want(0, 30).length, 1);
+  });
+});
+
 describe('AuditPageCache: the Audit Log view reopened with new stats', () => {
   /** Page 0 of an unfiltered log ending at `last`: entries last, last-1, … */
   const newest = (last: number, action = 'a') => Array.from({ length: Math.min(PAGE_SIZE, last) }, (_, i) => entry(last - i, action));

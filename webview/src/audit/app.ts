@@ -1,6 +1,6 @@
 // The Audit Log view: verification state, filters, a virtualised table over the kernel's pages, and entry details.
 import type { AuditEntry, AuditFilter, AuditStats, AuditVerifyReport } from '../../../protocol/src/audit';
-import type { HostToWebview } from '../../../protocol/src/webview';
+import { AUDIT_FIRST_ROW_MARK, type HostToWebview } from '../../../protocol/src/webview';
 import { type Bridge } from '../shared/bridge';
 import { escapeHtml } from '../shared/escape';
 import { VirtualList } from '../shared/virtualList';
@@ -16,6 +16,7 @@ export class AuditApp {
   private stats: AuditStats | null = null;
   private filter: AuditFilter;
   private selected = -1;
+  private firstRowMarked = false;
   private readonly el: Record<'verify' | 'verifyBtn' | 'count' | 'table' | 'details' | 'banner' | 'form', HTMLElement>;
 
   constructor(
@@ -115,7 +116,7 @@ export class AuditApp {
         if (m.stats)
           this.el.verify.innerHTML = `${m.stats.verification ? 'Last check: ' : ''}${describeVerification(m.stats.verification, false, m.stats)}`;
         else this.el.verify.textContent = m.unavailable ?? '';
-        this.restart(this.bridge.getState().scrollTop);
+        this.restart(this.bridge.getState().scrollTop, m.newest?.entries);
         break;
       case 'audit/page': {
         const range = this.cache.receive(m.requestId, m.entries, m.nextCursor);
@@ -150,8 +151,10 @@ export class AuditApp {
     }
   }
 
-  private restart(scrollTop = 0): void {
+  /** Starts the table over (new stats or filter); `newest`: page 0 of the unfiltered table, read with the stats. */
+  private restart(scrollTop = 0, newest?: AuditEntry[]): void {
     this.cache.reset(this.filter, this.stats);
+    if (newest) this.cache.seed(newest);
     this.selected = -1;
     this.list.setItems(this.indexes());
     this.list.scrollTo(scrollTop);
@@ -181,6 +184,8 @@ export class AuditApp {
       row.innerHTML = `<span class="muted">${this.cache.done ? '' : 'loading…'}</span>`;
       return;
     }
+    // The first entry on screen, on the page's clock: bench/ux.ts reads it (the frame does not exist before the click).
+    if (!this.firstRowMarked) ((this.firstRowMarked = true), performance.mark(AUDIT_FIRST_ROW_MARK));
     const cells = [
       String(e.seq),
       new Date(e.time).toISOString().replace('T', ' ').slice(0, 23),

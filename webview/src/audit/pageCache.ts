@@ -38,6 +38,16 @@ export class AuditPageCache {
     this.kept = kept;
   }
 
+  /**
+   * The newest page read with the stats of the last reset (descending from their lastSeq): page 0 of the unfiltered
+   * table, exactly what want() would ask for first. A filtered table asks for its own.
+   */
+  seed(entries: AuditEntry[]): void {
+    if (this.mode.type !== 'indexed') return;
+    this.pages.set(0, entries);
+    for (const e of entries) this.kept.delete(e.seq);
+  }
+
   /** Rows the table shows: every entry when indexed, the loaded ones (plus one loading row) when filtered. */
   rowCount(): number {
     if (this.mode.type === 'indexed') return this.mode.total;

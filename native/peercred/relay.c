@@ -124,6 +124,12 @@ static int is_socket(int fd) {
   return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+static int is_unix(int fd) {
+  int domain = 0;
+  socklen_t len = sizeof(domain);
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+}
+
 /* relay(fdA, fdB, pipeBytes, done): relays A<->B until both ways are at EOF, an error, or cancel(); the caller's fds are
  * dup()ed (the thread closes only its own copies). done({ aToB, bToA, errno, op, cancelled }) runs once on this thread.
  * Returns { cancel() }. The caller must not read or write the fds while the relay runs. */
@@ -168,8 +174,8 @@ static napi_value relay(napi_env env, napi_callback_info info) {
   r->ab.size = (size_t)(got > 0 ? got : 4096);
   r->ba.size = (size_t)(got2 > 0 ? got2 : 4096);
   r->pipe_max = psize > 0 ? (size_t)psize : 0;
-  r->ab.src = r->a, r->ab.dst = r->b;
-  r->ba.src = r->b, r->ba.dst = r->a;
+  r->ab.src = r->a, r->ab.dst = r->b, r->ab.dst_unix = is_unix(r->b);
+  r->ba.src = r->b, r->ba.dst = r->a, r->ba.dst_unix = is_unix(r->a);
 
   napi_create_string_utf8(env, "airlock-relay", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &handle);

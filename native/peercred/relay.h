@@ -15,6 +15,7 @@ typedef struct {
   int eof;        /* src said EOF */
   int shut;       /* dst was shut down for writing (EOF passed on) */
   uint64_t bytes; /* written to dst */
+  int dst_unix;   /* dst is a unix socket: its send buffer grows with the pipe (TCP's tunes itself) */
 } dir_t;
 
 typedef struct {

@@ -32,7 +32,8 @@ export class AuditController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.bridge = this._register(new WebviewBridge(webview, 'audit', log));
+    // The HTML is set once the first screen is read (load): until then the webview still shows the page it replaces.
+    this.bridge = this._register(new WebviewBridge(webview, 'audit', log, { htmlLater: true }));
     this.first = kernel
       ? new AuditFirstScreen(
           {
@@ -43,7 +44,7 @@ export class AuditController extends Disposable {
           (err) => this.log.warn(`audit view: its first screen was not read early (${formatError(err)}); the view asks again`),
         )
       : undefined;
-    void this.load(webview, extensionUri);
+    void this.load(webview, extensionUri).catch((err: unknown) => this.log.error(`audit view: its page was not set (${formatError(err)})`));
     // Each time the view (re)loads it checks the chain now: a "last check" from the kernel's start says nothing about
     // the entries written since. With the first rows read early, the check never holds them up.
     this._register(this.bridge.onReady(({ seeded }) => void (seeded ? this.verify() : this.sendStats().then(() => this.verify()))));
@@ -58,6 +59,7 @@ export class AuditController extends Disposable {
       ? [{ type: 'audit/stats', stats: null, unavailable: NO_FOLDER }]
       : first && [statsMessage(first)];
     webview.html = renderHtml(webview, extensionUri, 'audit', 'Airlock Audit Log', screen);
+    this.bridge.opened();
   }
 
   /** The view shown again: new stats (the table keeps its rows and adds the new ones), a check if they call for one. */

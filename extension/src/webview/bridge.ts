@@ -5,6 +5,8 @@ import { HostToWebview, parseWebviewMessage, type ViewKind, type WebviewToHost }
 
 export class WebviewBridge extends Disposable {
   private ready = false;
+  /** False until the owner set this bridge's HTML (`opened`): what arrives before comes from the page it replaces. */
+  private open: boolean;
   private queue: HostToWebview[] = [];
   private readonly _onMessage = this._register(new Emitter<WebviewToHost>());
   /** Every validated message except `ready`. */
@@ -20,8 +22,10 @@ export class WebviewBridge extends Disposable {
     private readonly webview: vscode.Webview,
     private readonly view: ViewKind,
     private readonly log: vscode.LogOutputChannel,
+    o: { htmlLater?: boolean } = {},
   ) {
     super();
+    this.open = !o.htmlLater;
     this._register(webview.onDidReceiveMessage((raw) => this.receive(raw)));
   }
 
@@ -35,12 +39,18 @@ export class WebviewBridge extends Disposable {
     void this.webview.postMessage(checked);
   }
 
+  /** The owner set the HTML of a bridge made with `htmlLater`: messages count from now on. */
+  opened(): void {
+    this.open = true;
+  }
+
   /** The webview's document was replaced (html set again): wait for a new handshake. */
   reset(): void {
     this.ready = false;
   }
 
   private receive(raw: unknown): void {
+    if (!this.open) return; // the page this bridge's HTML will replace: its ready or queries are not this page's
     const parsed = parseWebviewMessage(raw);
     if (!parsed.ok) {
       this.log.warn(`ignored an invalid message from the ${this.view} webview: ${parsed.error}`);

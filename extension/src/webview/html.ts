@@ -60,7 +60,7 @@ export function renderHtml(
     return text === null ? `<link rel="stylesheet" href="${url(name)}" nonce="${nonce}">` : `<style nonce="${nonce}">${text}</style>`;
   };
   const script = (module: boolean, ...p: string[]) => {
-    const text = inlineAsset(file(...p));
+    const text = withMapUrl(inlineAsset(file(...p)), (name) => url(...p.slice(0, -1), name));
     const type = module ? ' type="module"' : '';
     return text === null
       ? `<script${type} nonce="${nonce}" src="${url(...p)}"></script>`
@@ -84,15 +84,30 @@ ${script(false, `${view}.js`)}
 </html>`;
 }
 
-/** Bundles do not change while the extension runs: each is read once (null: it cannot sit inline, see inlineText). */
-const inlined = new Map<string, string | null>();
+/** A dev build's `//# sourceMappingURL=x.js.map`, made absolute: inline, a relative one resolves against the page. */
+function withMapUrl(text: string | null, urlOf: (name: string) => string): string | null {
+  return (
+    text?.replace(/\n\/\/# sourceMappingURL=([\w.-]+\.map)\s*$/, (_m, name: string) => `\n//# sourceMappingURL=${urlOf(name)}\n`) ?? null
+  );
+}
+
+/**
+ * Each bundle's inline text, read once per build of it (a watch build replaces the file: its size or mtime changes).
+ * null: it cannot sit inline (inlineText) or could not be read; the page then names the file, as it always did.
+ */
+const inlined = new Map<string, { stamp: string; text: string | null }>();
 function inlineAsset(uri: vscode.Uri): string | null {
-  let text = inlined.get(uri.fsPath);
-  if (text === undefined) {
-    text = inlineText(fs.readFileSync(uri.fsPath, 'utf8'));
-    inlined.set(uri.fsPath, text);
+  try {
+    const st = fs.statSync(uri.fsPath);
+    const stamp = `${st.size}:${st.mtimeMs}`;
+    const hit = inlined.get(uri.fsPath);
+    if (hit?.stamp === stamp) return hit.text;
+    const text = inlineText(fs.readFileSync(uri.fsPath, 'utf8'));
+    inlined.set(uri.fsPath, { stamp, text });
+    return text;
+  } catch {
+    return null;
   }
-  return text;
 }
 
 export function escapeHtml(s: string): string {

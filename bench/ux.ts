@@ -1,12 +1,11 @@
 // UX bench: interaction latencies a person feels, in code-server + Chromium with a fake model answering at once.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Frame } from 'playwright-core';
 import { chatTurn } from '../test/fakes/openai';
 import { type ChatRig, openChat, saveFailure, sendPrompt, startChatRig, stopChatRig } from '../test/e2e/chatRig';
 import { openWorkbench, runCommand, sleep, waitFor, waitForStatusBar } from '../test/e2e/harness';
-import { AUDIT_FIRST_ROW_MARK as FIRST_ROW_MARK } from '../protocol/src/webview';
 import { engineOf, percentile, writeResults } from './lib';
+import { auditRowsOnScreen, chatFrame, firstOpenStages, install, mark, stamp, watch } from './ux-probes';
 
 const WARM = 12;
 const ROUNDS = 3;
@@ -17,108 +16,6 @@ const CODELENS = '.monaco-editor .codelens-decoration a';
 const MARKS = '.monaco-diff-editor .editor.modified .view-line [class*="ced-"]';
 const fileText = (v: number) =>
   `// bench file\nconst pad = [${Array.from({ length: 20 }, (_, i) => i).join(', ')}];\nmodule.exports = { v: ${v}, pad };\n`;
-
-/**
- * Page-side clocks (performance.timeOrigin + now(), the machine's wall clock in every frame): the last mousedown or
- * Enter, and for each named probe the first animation frame after a DOM change at which its selector (and text) shows.
- * A probe with `after` matches the text of the element's ::after box (an editor decoration's text lives there).
- * Installed as text: tsx's transform would inject helpers the page does not have.
- */
-const PROBES = String.raw`(() => {
-  if (window.__ux) return;
-  const now = () => performance.timeOrigin + performance.now();
-  const ux = window.__ux = { down: 0, enter: 0, probes: [], marks: {} };
-  document.addEventListener('mousedown', () => { ux.down = now(); }, true);
-  document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) ux.enter = now(); }, true);
-  let queued = false;
-  const check = () => {
-    queued = false;
-    const t = now();
-    for (const p of ux.probes) {
-      if (ux.marks[p.name]) continue;
-      const re = p.text ? new RegExp(p.text) : null;
-      for (const el of document.querySelectorAll(p.selector)) {
-        const text = p.after ? getComputedStyle(el, '::after').content : el.textContent;
-        if (!re || re.test(text || '')) { ux.marks[p.name] = t; break; }
-      }
-    }
-  };
-  new MutationObserver(() => { if (!queued && ux.probes.length) { queued = true; requestAnimationFrame(check); } })
-    .observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
-})()`;
-
-async function install(f: Frame | ChatRig['page']): Promise<void> {
-  await f.evaluate(PROBES);
-}
-async function watch(f: Frame | ChatRig['page'], name: string, selector: string, text?: string, after = false): Promise<void> {
-  await f.evaluate(
-    `window.__ux.probes.push(${JSON.stringify({ name, selector, text, after })}); delete window.__ux.marks[${JSON.stringify(name)}]`,
-  );
-}
-async function mark(f: Frame | ChatRig['page'], name: string, what: string, timeoutMs = 60_000): Promise<number> {
-  return waitFor(
-    what,
-    async () => ((await f.evaluate(`window.__ux.marks[${JSON.stringify(name)}] || 0`)) as number) || undefined,
-    timeoutMs,
-    20,
-  );
-}
-const stamp = (f: Frame | ChatRig['page'], which: 'down' | 'enter') => f.evaluate(`window.__ux.${which}`) as Promise<number>;
-
-/**
- * An audit entry's row on screen: in the webview's active document (a pending one is loaded hidden) and in a webview
- * the workbench shows (a view kept while hidden still has its rows, but its frame is hidden).
- */
-async function auditRowsOnScreen(page: ChatRig['page']): Promise<boolean> {
-  for (const f of page.frames()) {
-    if (
-      !(await f
-        .locator('#table .vl-row [role=gridcell]')
-        .first()
-        .isVisible()
-        .catch(() => false))
-    )
-      continue;
-    const inner = await f.frameElement().catch(() => null);
-    const outer = await f
-      .parentFrame()
-      ?.frameElement()
-      .catch(() => null);
-    if (inner && outer && (await inner.isVisible()) && (await outer.isVisible())) return true;
-  }
-  return false;
-}
-
-/**
- * The first open's stages on the page clock (mousedown on the palette row → ...): the view's content frame made (its
- * navigation starts), its document answered (code-server's webview service worker, registered anew for each webview),
- * and the first entry's row in the DOM (the webview's own mark, webview/src/audit/app.ts).
- */
-async function firstOpenStages(page: ChatRig['page']): Promise<{ frame: number; document: number; row: number }> {
-  const down = await stamp(page, 'down');
-  for (const f of page.frames()) {
-    const at = (await f
-      .evaluate(
-        `(() => { const m = performance.getEntriesByName(${JSON.stringify(FIRST_ROW_MARK)})[0]; if (!m) return null;
-          const nav = performance.getEntriesByType('navigation')[0], o = performance.timeOrigin;
-          return { frame: o, document: o + (nav ? nav.responseEnd : 0), row: o + m.startTime }; })()`,
-      )
-      .catch(() => null)) as { frame: number; document: number; row: number } | null;
-    if (at) return { frame: at.frame - down, document: at.document - down, row: at.row - down };
-  }
-  throw new Error('no Audit Log frame has its first-row mark');
-}
-
-async function chatFrame(rig: ChatRig): Promise<Frame> {
-  return waitFor(
-    'the chat frame',
-    async () => {
-      for (const f of rig.page.frames()) if (await f.evaluate('!!document.getElementById("log")').catch(() => false)) return f;
-      return undefined;
-    },
-    30_000,
-  );
-}
 
 async function main(): Promise<void> {
   const responses = [

@@ -1,7 +1,7 @@
 // The one message protocol between the extension host and its webviews (chat, audit); both sides validate every message.
 import { z } from 'zod';
 import { AgentMode, ImageInput, MAX_IMAGES, ToolResult } from './agent';
-import { AuditEntry, AuditFilter, AuditStats, AuditVerifyReport } from './audit';
+import { AuditEntry, AuditFilter, AuditPage, AuditStats, AuditVerifyReport } from './audit';
 import { ErrorPayload } from './errors';
 
 export const ViewKind = z.enum(['chat', 'audit']);
@@ -237,7 +237,7 @@ export const HostToWebview = z.discriminatedUnion('type', [
     type: z.literal('audit/stats'),
     stats: AuditStats.nullable(),
     unavailable: z.string().nullable(),
-    newest: z.object({ entries: z.array(AuditEntry).max(5000), nextCursor: z.number().int().optional() }).optional(),
+    newest: AuditPage.optional(),
   }),
   z.object({
     type: z.literal('audit/page'),

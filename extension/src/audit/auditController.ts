@@ -179,6 +179,5 @@ export class AuditController extends Disposable {
 
 /** The stats message for a read (with the newest page when it was read with them). */
 function statsMessage(r: FirstRead): HostToWebview {
-  const newest = r.newest && { entries: r.newest.entries, nextCursor: r.newest.nextCursor };
-  return { type: 'audit/stats', stats: r.stats, unavailable: null, ...(newest ? { newest } : {}) };
+  return { type: 'audit/stats', stats: r.stats, unavailable: null, ...(r.newest ? { newest: r.newest } : {}) };
 }

@@ -55,6 +55,8 @@ export class ChatLoop {
   private live = { totalTokens: 0, costUsd: 0 };
   private task?: Running;
   private lastSet?: string;
+  /** The conversation's workflow session (from its first turn): every turn continues it, and the kernel keeps its worker. */
+  private sessionId?: string;
   private options: RunOptions;
   private readonly flags: string[] = [];
   private lastInterrupt = 0;
@@ -186,7 +188,8 @@ export class ChatLoop {
     };
     this.live = { totalTokens: 0, costUsd: 0 };
     const proposal = this.history.flatMap((h) => (h.setId ? [h.setId] : []));
-    const run = runTaskInTerminal(this.d.client, { ...this.options, history: chatHistory(this.history), proposal }, message, sio);
+    const o = { ...this.options, history: chatHistory(this.history), proposal, ...(this.sessionId ? { sessionId: this.sessionId } : {}) };
+    const run = runTaskInTerminal(this.d.client, o, message, sio);
     this.task = { stopRequested: false, abort, done: run.catch(() => undefined) };
     try {
       const r = await run;
@@ -195,6 +198,7 @@ export class ChatLoop {
       this.totals.costUsd += r.usage.costUsd;
       if (r.setId && !r.merged) io.out(paint(style, `(in this chat: /review shows its diff, /merge merges it)`, 'dim'));
       if (r.setId) this.lastSet = r.setId;
+      if (r.sessionId) this.sessionId = r.sessionId;
       this.history.push({ user: message, agent: r.message, taskId: r.taskId, ...(r.setId ? { setId: r.setId } : {}) });
     } catch (err) {
       this.showError(err);

@@ -34,6 +34,8 @@ export interface RunOptions {
   proposal?: string[];
   /** The stored session a follow-up continues (`airlock sessions resume`). */
   continues?: string;
+  /** The workflow session of the chat's last turn (`airlock chat`): the turn continues it, as the chat in VS Code does. */
+  sessionId?: string;
   positionals: string[];
   /** Values a layer tried to set and could not (managed settings, a workspace file setting a host-only key). */
   warnings: string[];
@@ -217,5 +219,6 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
     ...(o.history?.length ? { history: o.history } : {}),
     ...(o.proposal?.length ? { proposal: o.proposal.slice(-200) } : {}),
     ...(o.continues ? { continues: o.continues } : {}),
+    ...(o.sessionId ? { sessionId: o.sessionId } : {}),
   };
 }

@@ -15,6 +15,8 @@ export interface TaskOutcome {
   setId?: string;
   /** Exit status of the host merge of an auto-merged set. */ merged?: number;
   taskId: string;
+  /** The workflow session the task opened or continued: a chat's next turn continues it (`RunOptions.sessionId`). */
+  sessionId?: string;
   usage: { totalTokens: number; costUsd: number };
 }
 
@@ -112,8 +114,9 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
   process.on('SIGINT', onSigint);
   try {
     await configureProvider(client, o, io.env, (w) => io.err(`warning: ${w}`));
-    const started = await client.request('task/start', startParams(o, prompt));
+    const started = await startTask(client, o, prompt, io);
     taskId = started.taskId;
+    const sessionId = started.sessionId;
     io.started?.(taskId);
     io.err(`airlock: task ${taskId} (${started.provider}, ${started.model}${o.mode ? `, ${o.mode} mode` : ''})`);
     if (interrupts) void client.request('task/cancel', { taskId }).catch(() => undefined);
@@ -139,14 +142,25 @@ export async function runTaskInTerminal(client: IKernelClient, o: RunOptions, pr
         `Auto-merge: ${setId} met the criteria (paths ${o.autoMerge.paths.join(' ')}, at most ${o.autoMerge.maxChangedLines ?? '∞'} changed lines); applying it`,
       );
       const merged = await merge({ client, workspace: o.workspace, io }, setId);
-      return { status: fin.status, message: fin.message, setId, merged, taskId, usage };
+      return { status: fin.status, message: fin.message, setId, merged, taskId, sessionId, usage };
     }
     if (setId && o.autoMerge)
       io.out(`Auto-merge: not applied — ${/Not auto-merged: (.*)$/m.exec(fin.message)?.[1] ?? 'the criteria were not met'}`);
-    return { status: fin.status, message: fin.message, setId, taskId, usage };
+    return { status: fin.status, message: fin.message, setId, taskId, sessionId, usage };
   } finally {
     process.off('SIGINT', onSigint);
     for (const s of subs) s.dispose();
+  }
+}
+
+/** task/start; a chat turn whose workflow session the kernel no longer has (a fresh kernel) opens a new one instead. */
+async function startTask(client: IKernelClient, o: RunOptions, prompt: string, io: SessionIO) {
+  try {
+    return await client.request('task/start', startParams(o, prompt));
+  } catch (err) {
+    if (!o.sessionId || (err as { code?: string }).code !== 'WORKFLOW_NO_SESSION') throw err;
+    io.err(`airlock: workflow session ${o.sessionId} is gone (${(err as Error).message}); this turn starts a new one`);
+    return client.request('task/start', startParams({ ...o, sessionId: undefined }, prompt));
   }
 }
 

@@ -22,6 +22,7 @@ import type { ApprovalAnswer, IPolicy } from './interfaces';
 import type { IProvider } from './providers/types';
 import { RecordingProvider } from './providers/replay';
 import { SandboxedProvider } from './providers/sandboxed';
+import { KeptWorkers } from './provider-worker/kept';
 import { PROVIDER_TEMPLATE, SpareWorker } from './provider-worker/spare';
 import { SpareRefill } from './spare-refill';
 import { Sanitiser } from './sanitise';
@@ -82,6 +83,8 @@ export class TaskService implements IDisposable {
   readonly lm: LmBridge;
   /** A provider worker started ahead of the next task (undefined without sandboxes or with warm pools off). */
   private readonly spare: SpareWorker | undefined;
+  /** A chat conversation's provider worker, kept between its turns (undefined where the spare is). */
+  private readonly kept: KeptWorkers | undefined;
   /** Holds the spare's start back while a task's model request waits for its first answer (spare-refill.ts). */
   private readonly refill = new SpareRefill(() => this.spare?.fill());
 
@@ -110,6 +113,7 @@ export class TaskService implements IDisposable {
         wanted: () => this.refill.quiet && (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0,
       });
       this.spare.fill();
+      this.kept = new KeptWorkers(rt, { log: (m) => process.stderr.write(`tasks warn: ${m}\n`) });
     }
   }
 
@@ -234,7 +238,14 @@ export class TaskService implements IDisposable {
       settings: this.providers.get(name),
       replayFile,
       lm: { bridge: this.lm, taskId },
-      sandboxed: (vendor) => (sandboxed = new SandboxedProvider(vendor, { sandboxes: runtime, task: taskId, spare: this.spare })),
+      sandboxed: (vendor) =>
+        (sandboxed = new SandboxedProvider(vendor, {
+          sandboxes: runtime,
+          task: taskId,
+          spare: this.spare,
+          kept: this.kept,
+          conversation: p.sessionId,
+        })),
     });
     if (!p.record) return { name, model, provider, sandboxed };
     const file = path.join(this.d.config.stateDir, 'recordings', `${taskId}.jsonl`);
@@ -414,14 +425,17 @@ export class TaskService implements IDisposable {
     for (const id of [...this.tasks.keys()]) this.cancel(id, 'the kernel is shutting down');
     this.engines.dispose();
     this.spare?.dispose();
+    this.kept?.dispose();
   }
 
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
     this.refill.done(taskId);
-    // A spare taken starts the next at once; one that failed to start is tried again when a task ends.
-    const sb = this.tasks.get(taskId)?.providerSandbox;
-    if (sb) void sb.dispose().finally(() => this.spare?.fill());
+    // A spare taken starts the next at once; one that failed to start is tried again when a task ends. A task that ended
+    // on its own in a conversation (a workflow session, as a chat's turns share) leaves its worker to the next turn.
+    const t = this.tasks.get(taskId);
+    const sb = t?.providerSandbox;
+    if (sb) void sb.dispose(t.abort.signal.aborted ? undefined : t.sessionId).finally(() => this.spare?.fill());
     this.tasks.delete(taskId);
   }
 }

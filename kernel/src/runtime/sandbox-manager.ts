@@ -209,6 +209,15 @@ export class SandboxManager extends Disposable {
     return s.info();
   }
 
+  /** The sandbox serves `task` no longer (a conversation's provider worker kept between turns): it is no task's again. */
+  unbindTask(id: string, task: string): SandboxInfo {
+    const s = this.get(id);
+    if (s.task !== task)
+      throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} does not work for task ${task}`, 'a sandbox serves one task at a time');
+    s.task = undefined;
+    return s.info();
+  }
+
   /** This task's live sandboxes (what preemption pauses, resumes or destroys). */
   forTask(taskId: string): SandboxInfo[] {
     return this.sandboxes.forTask(taskId);

@@ -51,6 +51,8 @@ export async function removeKernel(sup: KernelSupervisor): Promise<void> {
 
 export interface TaskRun {
   taskId: string;
+  /** The workflow session the task opened or continued (a chat follow-up passes it back as `sessionId`). */
+  sessionId?: string;
   events: TaskEvent[];
   ready: Array<EventData<'patches/ready'>>;
   finished: Promise<Extract<TaskEvent, { type: 'finished' }>>;
@@ -89,13 +91,14 @@ export async function runTask(client: RpcClient, params: ParamsOf<'task/start'>)
   const subReady = client.onEvent('patches/ready', (d) => {
     if (d.taskId === taskId) ready.push(d);
   });
-  taskId = (await client.request('task/start', params)).taskId;
+  const started = await client.request('task/start', params);
+  taskId = started.taskId;
   for (const d of buffered.splice(0)) if (d.taskId === taskId) deliver(d);
   const waitFor = (pred: (e: TaskEvent) => boolean) => {
     const hit = events.find(pred);
     return hit ? Promise.resolve(hit) : new Promise<TaskEvent>((resolve) => waiters.push({ pred, resolve }));
   };
-  return { taskId, events, ready, finished, waitFor };
+  return { taskId, sessionId: started.sessionId, events, ready, finished, waitFor };
 }
 
 /** Writes a replay file (one JSON line per model turn) into the workspace and returns its relative path. */

@@ -122,4 +122,66 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
       ],
     );
   });
+
+  it("a chat's follow-up (its workflow session) is answered by the worker its last turn kept; another conversation's is not", async () => {
+    const client = await sup.ready();
+    await client.request('provider/configure', { provider: 'openai-compatible', apiKey: 'sk-test-live-0123456789abcdef' });
+    const turn = async (prompt: string, sessionId?: string) => {
+      fake.enqueue(chatTurn({ text: [`answer to ${prompt}`] }));
+      const run = await runTask(client, {
+        prompt,
+        provider: 'openai-compatible',
+        model: 'fake-model',
+        baseUrl: `${fake.url}/v1`,
+        mode: 'explore',
+        ...(sessionId ? { sessionId } : {}),
+      });
+      const done = await run.finished;
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+      const net = (await client.request('audit/query', { action: 'net.connect', subject: `agent:${run.taskId}`, limit: 5, payloads: true }))
+        .entries;
+      assert.equal(net.length, 1, JSON.stringify(net));
+      const p = net[0]!.payload as { sandbox: string; task: string };
+      assert.equal(p.task, run.taskId, 'the request is judged as the turn that made it');
+      return { run, sandbox: p.sandbox };
+    };
+    const first = await turn('first');
+    assert.ok(first.run.sessionId);
+    // Between turns the kept worker's sandbox serves no task: the provider endpoint refuses anything it sends.
+    const kept = async (id: string) => {
+      for (let i = 0; i < 50; i++) {
+        const s = (await client.request('sandbox/list', {})).sandboxes.find((x) => x.id === id);
+        if (s && !s.task) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail(`sandbox ${id} was not kept unbound: ${JSON.stringify((await client.request('sandbox/list', {})).sandboxes)}`);
+    };
+    assert.equal((await kept(first.sandbox)).state, 'ready');
+    const followUp = await turn('second', first.run.sessionId);
+    assert.equal(followUp.sandbox, first.sandbox, 'the follow-up reused the conversation worker');
+    const other = await turn('elsewhere');
+    assert.notEqual(other.sandbox, first.sandbox, "another conversation never gets this one's worker");
+    const third = await turn('third', first.run.sessionId);
+    assert.equal(third.sandbox, first.sandbox);
+    // A cancelled turn leaves nothing behind: its worker (stopped mid-request) goes with its sandbox.
+    fake.enqueue({ kind: 'hang' });
+    const stopped = await runTask(client, {
+      prompt: 'stopped',
+      provider: 'openai-compatible',
+      model: 'fake-model',
+      baseUrl: `${fake.url}/v1`,
+      mode: 'explore',
+      sessionId: first.run.sessionId,
+    });
+    await stopped.waitFor((e) => e.type === 'turn-start');
+    for (let i = 0; i < 100 && !fake.requests.some((r) => JSON.stringify(r.body).includes('stopped')); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    await client.request('task/cancel', { taskId: stopped.taskId });
+    assert.equal((await stopped.finished).status, 'cancelled');
+    for (let i = 0; i < 50 && (await client.request('sandbox/list', {})).sandboxes.some((x) => x.id === first.sandbox); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!(await client.request('sandbox/list', {})).sandboxes.some((x) => x.id === first.sandbox), 'destroyed, not kept');
+    const after = await turn('after', first.run.sessionId);
+    assert.notEqual(after.sandbox, first.sandbox);
+  });
 });

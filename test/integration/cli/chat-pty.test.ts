@@ -214,6 +214,14 @@ describe('airlock chat in a pseudo-terminal (shipped CLI, real kernel)', functio
     assert.equal(byId.get(first!), 'cancelled');
     assert.equal(byId.get(second!), 'cancelled', 'the first Ctrl+C cancelled the task before the chat quit');
     assert.deepEqual(await sandboxesOf(second!), []);
+    // One chat is one conversation: the second turn continued the first turn's workflow session (as VS Code's chat does).
+    const opened = [first!, second!].map((id) => {
+      const r = airlock(['audit', 'export', '--format', 'jsonl', '--session', id, '--action', 'workflow.start']);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout.trim().split('\n')[0]!) as { payload: { sessionId: string; resumed: boolean } };
+    });
+    assert.equal(opened[1]!.payload.sessionId, opened[0]!.payload.sessionId, JSON.stringify(opened));
+    assert.equal(opened[1]!.payload.resumed, true);
     const history = fs.readFileSync(path.join(stateRoot, 'chat_history'), 'utf8');
     assert.ok(history.endsWith('/mode explore\ndo something slow\n/stop\n/sessions\nslow again\n'), history);
     assert.ok(!history.includes('sk-proj') && !history.includes('/note'), 'a line that looks like a key is never kept');

@@ -1,74 +1,12 @@
 // The spare provider worker (kernel/src/agent/provider-worker/spare.ts): started before a task, taken whole by one task
 // after its sandbox is bound to it, never used dead or unbound; the real worker bundle as a child process.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { Duplex } from 'node:stream';
-import type { StreamEvent } from '../../../protocol/src/agent';
-import { AirlockError } from '../../../protocol/src/errors';
-import type { SandboxTemplate } from '../../../core/src/templates';
-import type { WorkerProcess } from '../../../kernel/src/agent/provider-worker/client';
-import { WORKER_LOADER } from '../../../kernel/src/agent/provider-worker/source';
-import { SpareWorker, type SpareSandboxes, startWorker, type WorkerExec } from '../../../kernel/src/agent/provider-worker/spare';
+import type { AirlockError } from '../../../protocol/src/errors';
+import { SpareWorker, startWorker } from '../../../kernel/src/agent/provider-worker/spare';
 import { SandboxedProvider } from '../../../kernel/src/agent/providers/sandboxed';
-import type { SandboxInfo } from '../../../kernel/src/runtime/sandbox';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
 import type { FakeVendorServer } from '../../fakes/server';
-
-/** Sandboxes as plain records: which task each serves, and a log of what happened to them, in order. */
-class FakeSandboxes implements SpareSandboxes {
-  readonly log: string[] = [];
-  readonly tasks = new Map<string, string | undefined>();
-  readonly procs = new Map<string, { kill(): void }>();
-  refuseBind = false;
-  /** Set: create (or exec) waits for this before it answers, as a stuck engine call would. */
-  hangCreate: Promise<void> | undefined;
-  hangExec: Promise<void> | undefined;
-  private n = 0;
-  readonly runtime = { socketPath: '/nonexistent' };
-  constructor(private readonly url: string) {}
-  stdioFolder(): undefined {
-    return undefined;
-  }
-  async create(o: { template: string; task?: string }): Promise<SandboxInfo> {
-    const id = `sb${++this.n}`;
-    if (this.hangCreate) await this.hangCreate;
-    this.tasks.set(id, o.task);
-    this.log.push(`create ${id} ${o.task ?? '-'}`);
-    return { id, template: o.template, state: 'ready', containerId: `c-${id}` } as unknown as SandboxInfo;
-  }
-  async destroy(id: string): Promise<void> {
-    if (this.log.includes(`destroy ${id}`)) return;
-    this.log.push(`destroy ${id}`);
-    this.procs.get(id)?.kill();
-  }
-  template(name: string): SandboxTemplate {
-    return { name } as SandboxTemplate;
-  }
-  bindTask(id: string, task: string): void {
-    if (this.refuseBind) throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} works for another task`);
-    this.tasks.set(id, task);
-    this.log.push(`bind ${id} ${task}`);
-  }
-  /** The worker as the sandbox runs it: `node -e LOADER`, its code down stdin. */
-  readonly exec: WorkerExec = async (sb) => {
-    if (this.hangExec) await this.hangExec;
-    const c = spawn(process.execPath, ['-e', WORKER_LOADER], {
-      env: { PATH: process.env.PATH, AIRLOCK_PROVIDER_URL: this.url },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.procs.set(sb.id, { kill: () => c.kill('SIGKILL') });
-    this.log.push(`exec ${sb.id}`);
-    return { stdio: Duplex.from({ readable: c.stdout, writable: c.stdin }), stderrTail: () => '' } satisfies WorkerProcess;
-  };
-}
-
-async function text(it: AsyncIterable<StreamEvent>): Promise<string> {
-  let out = '';
-  for await (const e of it) if (e.type === 'text-delta') out += e.text;
-  return out;
-}
-
-const req = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], tools: [] };
+import { FakeSandboxes, req, text, waitUntil } from './provider-sandboxes';
 
 describe('spare provider worker', function () {
   this.timeout(60_000);
@@ -192,11 +130,3 @@ describe('spare provider worker', function () {
     assert.equal(await spare.take('task_e'), undefined);
   });
 });
-
-async function waitUntil(ok: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

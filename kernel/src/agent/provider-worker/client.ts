@@ -79,6 +79,11 @@ export class ProviderWorkerClient {
     return this.failure;
   }
 
+  /** No model request in flight (a worker is kept between a conversation's turns only then). */
+  get idle(): boolean {
+    return this.turns.size === 0;
+  }
+
   /** Sends the worker's code (the sandbox has none of ours) and waits for its `ready`. */
   async start(source: string): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ import {
   startWorker,
   type WorkerExec,
 } from '../provider-worker/spare';
+import type { KeptWorkers } from '../provider-worker/kept';
 import type { WorkerVendor } from '../provider-worker/frames';
 import type { IProvider, ProviderRequest } from './types';
 
@@ -18,8 +19,8 @@ export { PROVIDER_TEMPLATE, type ProviderSandboxes };
 export class SandboxedProvider implements IProvider {
   private live: Promise<LiveWorker> | undefined;
   private disposed = false;
-  /** Only a task's first worker comes from the spare; one started again after a death is the task's own. */
-  private spare: SpareWorker | undefined;
+  /** Only a task's first worker comes from its conversation or the spare; one started again after a death is its own. */
+  private first = true;
 
   constructor(
     readonly name: WorkerVendor,
@@ -29,10 +30,11 @@ export class SandboxedProvider implements IProvider {
       exec?: WorkerExec;
       /** The kernel's spare worker (spare.ts): the task's first turn takes it rather than starting its own. */
       spare?: SpareWorker;
+      /** Workers kept between a conversation's turns (kept.ts), and this task's conversation: its first turn takes one. */
+      kept?: KeptWorkers;
+      conversation?: string;
     },
-  ) {
-    this.spare = o.spare;
-  }
+  ) {}
 
   stream(req: ProviderRequest, signal: AbortSignal): AsyncIterable<StreamEvent> {
     return this.run(req, signal);
@@ -57,9 +59,14 @@ export class SandboxedProvider implements IProvider {
   }
 
   private async open(signal: AbortSignal): Promise<LiveWorker> {
-    const spare = this.spare;
-    this.spare = undefined;
-    const w = (await spare?.take(this.o.task)) ?? (await startWorker(this.o.sandboxes, { task: this.o.task, signal, exec: this.o.exec }));
+    const first = this.first;
+    this.first = false;
+    // The conversation's last turn's worker, else the spare, else one of its own.
+    const kept = first && this.o.conversation ? this.o.kept?.take(this.o.conversation, this.o.task) : undefined;
+    const w =
+      kept ??
+      (first ? await this.o.spare?.take(this.o.task) : undefined) ??
+      (await startWorker(this.o.sandboxes, { task: this.o.task, signal, exec: this.o.exec }));
     if (this.disposed) {
       w.client.kill(
         new AirlockError('PROVIDER_DISPOSED', 'the task ended while its provider sandbox started', 'the task has ended; start a new one'),
@@ -74,12 +81,16 @@ export class SandboxedProvider implements IProvider {
     return w;
   }
 
-  /** The task is over: its provider sandbox goes. */
-  async dispose(): Promise<void> {
+  /**
+   * The task is over: its provider sandbox goes, or, given `keepFor` (the task ended on its own, in a conversation), its
+   * worker is kept for that conversation's next turn when it is idle and alive.
+   */
+  async dispose(keepFor?: string): Promise<void> {
     this.disposed = true;
     const live = this.live && (await this.live.catch(() => undefined));
     this.live = undefined;
     if (!live) return;
+    if (keepFor && this.o.kept?.keep(keepFor, this.o.task, live)) return;
     live.client.kill(
       new AirlockError('PROVIDER_DISPOSED', "the task's provider sandbox was closed", 'the task has ended; start a new one'),
     );

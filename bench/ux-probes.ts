@@ -13,9 +13,17 @@ import { waitFor } from '../test/e2e/harness';
 const PROBES = String.raw`(() => {
   if (window.__ux) return;
   const now = () => performance.timeOrigin + performance.now();
-  const ux = window.__ux = { down: 0, enter: 0, probes: [], marks: {} };
+  const ux = window.__ux = { down: 0, enter: 0, probes: [], marks: {}, hears: [], heard: {} };
   document.addEventListener('mousedown', () => { ux.down = now(); }, true);
   document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) ux.enter = now(); }, true);
+  // A message from the host (the chat's ops) that carries a text: when it arrived here, and the host's sentAt.
+  window.addEventListener('message', (e) => {
+    if (!ux.hears.length) return;
+    const t = now();
+    let text;
+    try { text = JSON.stringify(e.data); } catch { return; }
+    for (const h of ux.hears) if (!ux.heard[h.name] && text.includes(h.text)) ux.heard[h.name] = { at: t, sentAt: e.data && e.data.sentAt || 0 };
+  }, true);
   let queued = false;
   const check = () => {
     queued = false;
@@ -49,6 +57,12 @@ export async function mark(f: Frame | ChatRig['page'], name: string, what: strin
     20,
   );
 }
+/** Watches for the first host message holding `text` (see PROBES); `heard` then says when it came and when it was sent. */
+export async function hear(f: Frame | ChatRig['page'], name: string, text: string): Promise<void> {
+  await f.evaluate(`window.__ux.hears.push(${JSON.stringify({ name, text })}); delete window.__ux.heard[${JSON.stringify(name)}]`);
+}
+export const heard = (f: Frame | ChatRig['page'], name: string) =>
+  f.evaluate(`window.__ux.heard[${JSON.stringify(name)}] || null`) as Promise<{ at: number; sentAt: number } | null>;
 export const stamp = (f: Frame | ChatRig['page'], which: 'down' | 'enter') => f.evaluate(`window.__ux.${which}`) as Promise<number>;
 
 /**
@@ -104,4 +118,30 @@ export async function chatFrame(rig: ChatRig): Promise<Frame> {
     },
     30_000,
   );
+}
+
+/**
+ * The webview ↔ extension host round trip with no Airlock work in it: a mode change in the chat (the page posts
+ * chat/setMode; the host stores the mode and answers with one small chat/ops message), from the select's change in the
+ * page to that answer in the page, split by the answer's sentAt (host clock, ms). `n` even: the session ends in the
+ * mode it had.
+ */
+export async function webviewRoundTrips(cf: Frame, n: number): Promise<{ trips: number[]; up: number[]; down: number[] }> {
+  const trips: number[] = [];
+  const up: number[] = [];
+  const down: number[] = [];
+  const startMode = (await cf.evaluate(`document.getElementById('mode').value`)) as string;
+  for (let i = 0; i < n; i++) {
+    const to = i % 2 === 0 ? (startMode === 'explore' ? 'debug' : 'explore') : startMode;
+    await hear(cf, `mode${i}`, `{"type":"mode","mode":"${to}"}`);
+    const sent = (await cf.evaluate(
+      `(() => { const el = document.getElementById('mode'); el.value = ${JSON.stringify(to)}; const t = performance.timeOrigin + performance.now(); el.dispatchEvent(new Event('change')); return t; })()`,
+    )) as number;
+    const got = await waitFor(`mode change ${i} answered`, async () => (await heard(cf, `mode${i}`)) ?? undefined, 10_000, 5);
+    trips.push(got.at - sent);
+    up.push(got.sentAt - sent);
+    down.push(got.at - got.sentAt);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { trips, up, down };
 }

@@ -5,7 +5,7 @@ import { chatTurn } from '../test/fakes/openai';
 import { type ChatRig, openChat, saveFailure, sendPrompt, startChatRig, stopChatRig } from '../test/e2e/chatRig';
 import { openWorkbench, runCommand, sleep, waitFor, waitForStatusBar } from '../test/e2e/harness';
 import { engineOf, percentile, writeResults } from './lib';
-import { auditRowsOnScreen, chatFrame, firstOpenStages, install, mark, stamp, watch } from './ux-probes';
+import { auditRowsOnScreen, chatFrame, firstOpenStages, hear, heard, install, mark, stamp, watch, webviewRoundTrips } from './ux-probes';
 
 const WARM = 12;
 const ROUNDS = 3;
@@ -60,9 +60,19 @@ async function main(): Promise<void> {
     // Its two halves, split where the fake model receives the request (its clock is the same wall clock as the page's).
     const toModel: number[] = [];
     const fromModel: number[] = [];
+    // ...and the second half in three: the model's token → the host sends the chat's ops (its clock) → they reach the
+    // page → painted.
+    const toHost: number[] = [];
+    // ...and the first in two: Enter → the host shows the person's message (its sentAt) → the model's request received.
+    const enterToHost: number[] = [];
+    const hostToModel: number[] = [];
+    const hostToPage: number[] = [];
+    const pageToPaint: number[] = [];
     for (let i = 0; i <= WARM; i++) {
       // The answer's own element: the prompt never contains the token, so the person's message cannot match.
       await watch(cf, `tok${i}`, '#log .msg.assistant', `ftok${i}\\b`);
+      await hear(cf, `tok${i}`, `ftok${i} `);
+      await hear(cf, `user${i}`, `answer number ${i}"`);
       await sendPrompt(page, chat, `answer number ${i}`);
       const painted = await mark(cf, `tok${i}`, `token ${i} painted`);
       const enter = await stamp(cf, 'enter');
@@ -70,9 +80,23 @@ async function main(): Promise<void> {
       const asked = rig.fake.requests.at(-1)!.at;
       toModel.push(asked - enter);
       fromModel.push(painted - asked);
+      const user = await heard(cf, `user${i}`);
+      if (user?.sentAt) {
+        enterToHost.push(user.sentAt - enter);
+        hostToModel.push(asked - user.sentAt);
+      }
+      const got = await heard(cf, `tok${i}`);
+      if (got?.sentAt) {
+        toHost.push(got.sentAt - asked);
+        hostToPage.push(got.at - got.sentAt);
+        pageToPaint.push(painted - got.at);
+      }
       await idle();
     }
     const [first, ...warm] = sends;
+
+    // The baseline: the same webview ↔ extension host round trip with no Airlock work in it (ux-probes.ts).
+    const { trips, up, down } = await webviewRoundTrips(cf, WARM);
 
     const lenses: number[] = [],
       accepts: number[] = [],
@@ -155,7 +179,7 @@ async function main(): Promise<void> {
       audits.push(await openAudit(`the audit rows (reopen ${i})`));
     }
 
-    const fig = (v: number[], stat: 'p50' | 'median', work: string, goal: string) => ({
+    const fig = (v: number[], stat: 'p50' | 'median', work: string, goal?: string) => ({
       value: percentile(v, 50),
       unit: 'ms',
       stat,
@@ -163,12 +187,19 @@ async function main(): Promise<void> {
       warmup: 0,
       model: 'in-process' as const,
       work,
-      goal,
+      ...(goal ? { goal } : {}),
     });
     writeResults({
       name: 'ux',
       engine: await engineOf('docker', '/var/run/docker.sock').catch(() => null),
-      baselines: {},
+      baselines: {
+        webview_roundtrip_p50_ms: fig(
+          trips,
+          'p50',
+          "the same code-server's webview → extension host → webview round trip with no Airlock work: a mode change in the chat " +
+            '(the page posts chat/setMode, the host answers with one small chat/ops message), change → answer in the page',
+        ),
+      },
       metrics: {
         send_to_first_token_p50_ms: fig(
           warm,
@@ -240,7 +271,14 @@ async function main(): Promise<void> {
           `accept → lens title "Accepted" ${acceptLenses.map((v) => v.toFixed(0)).join('/')}; ` +
           `merge ${merges.map((v) => v.toFixed(0)).join('/')}; audit first open ${auditFirst}, reopen ${audits.join('/')}`,
         `send → first token in two halves (warm p50): Enter → the model's request received ${percentile(toModel.slice(1), 50).toFixed(1)} ms, ` +
-          `→ its first token painted ${percentile(fromModel.slice(1), 50).toFixed(1)} ms (first task: ${toModel[0]!.toFixed(0)} + ${fromModel[0]!.toFixed(0)})`,
+          `→ its first token painted ${percentile(fromModel.slice(1), 50).toFixed(1)} ms (first task: ${toModel[0]!.toFixed(0)} + ${fromModel[0]!.toFixed(0)}); ` +
+          `the second half (p50 of ${toHost.length}): the model's token → the host sends the chat's ops ${percentile(toHost, 50).toFixed(1)} ms ` +
+          `(host clock, ms), → in the page ${percentile(hostToPage, 50).toFixed(1)}, → painted ${percentile(pageToPaint, 50).toFixed(1)}`,
+        `the first half (p50 of ${enterToHost.length}): Enter → the host sends the person's message ${percentile(enterToHost, 50).toFixed(1)} ms, ` +
+          `→ the model's request received ${percentile(hostToModel, 50).toFixed(1)} (host clock, ms)`,
+        `the webview round trip with no Airlock work (baseline, p50 of ${trips.length}): ${percentile(trips, 50).toFixed(1)} ms, page → host ` +
+          `${percentile(up, 50).toFixed(1)}, host → page ${percentile(down, 50).toFixed(1)} (samples ${trips.map((v) => v.toFixed(0)).join('/')}); ` +
+          `send → first token beyond it: ${(percentile(warm, 50) - percentile(trips, 50)).toFixed(1)} ms`,
       ],
     });
   } catch (err) {

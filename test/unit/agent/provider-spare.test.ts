@@ -57,6 +57,28 @@ describe('spare provider worker', function () {
     assert.ok(!sbs.log.includes('destroy sb2'));
   });
 
+  it('starts no second spare beside one a task took while it was still starting; the next starts once it is up', async () => {
+    let release!: () => void;
+    sbs.hangExec = new Promise((r) => (release = r));
+    spare.fill();
+    fake.enqueue(chatTurn({ text: ['waited'] }));
+    const answer = text(provider('task_w').stream(req, new AbortController().signal));
+    await waitUntil(() => sbs.log.includes('create sb1 -'));
+    await new Promise((r) => setTimeout(r, 100));
+    // The task waits for the spare still booting; anything asking for a spare now (the refill's hold expiring, a task
+    // ending) must not boot a second worker beside it on a small machine.
+    spare.fill();
+    spare.fill();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(sbs.log, ['create sb1 -'], 'no second spare while the taken one starts');
+    sbs.hangExec = undefined;
+    release();
+    assert.equal(await answer, 'waited');
+    assert.deepEqual(sbs.log.slice(0, 3), ['create sb1 -', 'exec sb1', 'bind sb1 task_w']);
+    assert.equal(await spare.ready(), true, 'the next spare started once the taken one was up');
+    assert.ok(sbs.log.includes('create sb2 -'), sbs.log.join(', '));
+  });
+
   it('does not use a spare whose worker died: it is destroyed and the task starts its own worker', async () => {
     spare.fill();
     assert.equal(await spare.ready(), true);

@@ -126,6 +126,8 @@ function defaultExec(sandboxes: ProviderSandboxes): WorkerExec {
  */
 export class SpareWorker implements IDisposable {
   private next: Promise<LiveWorker | undefined> | undefined;
+  /** A spare a task took while it was still starting: no other starts beside it (both would boot at half speed). */
+  private taken: Promise<unknown> | undefined;
   private disposed = false;
 
   constructor(
@@ -140,9 +142,9 @@ export class SpareWorker implements IDisposable {
     } = {},
   ) {}
 
-  /** Starts a spare unless one is ready or starting. */
+  /** Starts a spare unless one is ready or starting (for the next task, or already taken by one that waits for it). */
   fill(): void {
-    if (this.disposed || this.next || this.o.wanted?.() === false) return;
+    if (this.disposed || this.next || this.taken || this.o.wanted?.() === false) return;
     const p = startWorker(this.sandboxes, { exec: this.o.exec, deadlineMs: this.o.deadlineMs }).then(
       (w) => {
         if (!this.disposed) return w;
@@ -171,7 +173,12 @@ export class SpareWorker implements IDisposable {
   async take(task: string): Promise<LiveWorker | undefined> {
     const p = this.next;
     this.next = undefined;
-    const w = p && (await p);
+    if (!p) return undefined;
+    const settled = p.finally(() => {
+      if (this.taken === settled) this.taken = undefined;
+    });
+    this.taken = settled;
+    const w = await settled;
     if (!w) return undefined;
     if (w.client.dead) {
       await this.discard(w, 'the spare provider worker had stopped');

@@ -188,7 +188,13 @@ export class ChatLoop {
     };
     this.live = { totalTokens: 0, costUsd: 0 };
     const proposal = this.history.flatMap((h) => (h.setId ? [h.setId] : []));
-    const o = { ...this.options, history: chatHistory(this.history), proposal, ...(this.sessionId ? { sessionId: this.sessionId } : {}) };
+    const o = {
+      ...this.options,
+      history: chatHistory(this.history),
+      proposal,
+      chat: true,
+      ...(this.sessionId ? { sessionId: this.sessionId } : {}),
+    };
     const run = runTaskInTerminal(this.d.client, o, message, sio);
     this.task = { stopRequested: false, abort, done: run.catch(() => undefined) };
     try {

@@ -36,6 +36,8 @@ export interface RunOptions {
   continues?: string;
   /** The workflow session of the chat's last turn (`airlock chat`): the turn continues it, as the chat in VS Code does. */
   sessionId?: string;
+  /** A turn of `airlock chat` (task/start `chat`): the kernel keeps its provider worker for the next turn. */
+  chat?: boolean;
   positionals: string[];
   /** Values a layer tried to set and could not (managed settings, a workspace file setting a host-only key). */
   warnings: string[];
@@ -220,5 +222,6 @@ export function startParams(o: RunOptions, prompt: string): ParamsOf<'task/start
     ...(o.proposal?.length ? { proposal: o.proposal.slice(-200) } : {}),
     ...(o.continues ? { continues: o.continues } : {}),
     ...(o.sessionId ? { sessionId: o.sessionId } : {}),
+    ...(o.chat ? { chat: true } : {}),
   };
 }

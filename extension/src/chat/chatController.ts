@@ -248,6 +248,7 @@ export class ChatController extends Disposable {
       const params = {
         ...taskStartParams(withContext(text, attached), s.mode, readAgentSettings()),
         autoMerge: autoMergeCriteria((k) => config.get(k)),
+        chat: true, // a turn of this conversation: the kernel keeps its provider worker for the next one
         ...(history.length ? { history } : {}),
         ...(proposal.length ? { proposal } : {}),
         ...override,

@@ -113,7 +113,13 @@ export class TaskService implements IDisposable {
         wanted: () => this.refill.quiet && (rt.poolSizes()[PROVIDER_TEMPLATE] ?? 0) > 0,
       });
       this.spare.fill();
-      this.kept = new KeptWorkers(rt, { log: (m) => process.stderr.write(`tasks warn: ${m}\n`) });
+      this.kept = new KeptWorkers(rt, {
+        log: (m) => process.stderr.write(`tasks warn: ${m}\n`),
+        // Which task a provider sandbox serves changes here: the trail says so (the sandbox's label names its first).
+        record: (action, payload) => {
+          d.audit.writer.append({ session: String(payload.task), subject: 'kernel', action, resource: String(payload.sandbox), payload });
+        },
+      });
     }
   }
 
@@ -156,6 +162,7 @@ export class TaskService implements IDisposable {
       policy,
       pending: new Map(),
       providerSandbox: chosen.sandboxed,
+      chat: p.chat,
       net: { policy: engine, mode },
     };
     const emit = (event: TaskEvent) => {
@@ -244,7 +251,8 @@ export class TaskService implements IDisposable {
           task: taskId,
           spare: this.spare,
           kept: this.kept,
-          conversation: p.sessionId,
+          // Read at the first model request, once the workflow session is open: the one the turn is in, not the one asked.
+          conversation: () => (p.chat ? this.tasks.get(taskId)?.sessionId : undefined),
         })),
     });
     if (!p.record) return { name, model, provider, sandboxed };
@@ -431,11 +439,13 @@ export class TaskService implements IDisposable {
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
     this.refill.done(taskId);
-    // A spare taken starts the next at once; one that failed to start is tried again when a task ends. A task that ended
-    // on its own in a conversation (a workflow session, as a chat's turns share) leaves its worker to the next turn.
+    // A spare taken starts the next at once; one that failed to start is tried again when a task ends. A chat turn that
+    // completed leaves its worker to its conversation's (workflow session's) next turn; stopped, failed or over budget,
+    // its worker goes (it may be stuck in a request).
     const t = this.tasks.get(taskId);
     const sb = t?.providerSandbox;
-    if (sb) void sb.dispose(t.abort.signal.aborted ? undefined : t.sessionId).finally(() => this.spare?.fill());
+    const keepFor = t?.chat && t.status === 'completed' && !t.abort.signal.aborted ? t.sessionId : undefined;
+    if (sb) void sb.dispose(keepFor).finally(() => this.spare?.fill());
     this.tasks.delete(taskId);
   }
 }

@@ -92,8 +92,11 @@ export class ProviderEndpoints {
     });
   }
 
-  private async forward(c: EgressClient, q: http.IncomingMessage, r: http.ServerResponse): Promise<void> {
+  private async forward(live: EgressClient, q: http.IncomingMessage, r: http.ServerResponse): Promise<void> {
     const id = `net_${randomBytes(6).toString('hex')}`;
+    // The sandbox's task as the request arrives, for the whole request: a conversation's kept worker passes from one
+    // turn to the next (agent/provider-worker/kept.ts), and a request of the last turn must never go out as the next's.
+    const c = pinned(live);
     const configured = this.o.upstreamFor(c.task);
     if (!configured) return fail(r, 503, `airlock: no model provider is configured for ${c.task ? `task ${c.task}` : 'this sandbox'}`);
     let up: ResolvedUpstream;
@@ -120,6 +123,8 @@ export class ProviderEndpoints {
       return fail(r, 503, `airlock: the provider request was not recorded, so it is refused: ${(err as Error).message}`);
     }
     if (v.decision !== 'allow' || !v.address) return fail(r, 403, `airlock: ${resource(up.target)} refused: ${v.reason}`);
+    if (live.task !== c.task)
+      return fail(r, 503, `airlock: sandbox ${c.sandbox} stopped working for task ${c.task ?? '(none)'} during this request`);
     await this.relay(c, id, up, v, { method, path: p, headers: upstreamHeaders(q.headers, up, body.length), body }, r);
   }
 
@@ -327,4 +332,10 @@ function fail(r: http.ServerResponse, status: number, message: string): void {
     connection: 'close',
     [EGRESS_REFUSED_HEADER]: 'refused',
   }).end(body);
+}
+
+/** The client's values read once (its getters follow the sandbox's task as it changes). */
+function pinned(c: EgressClient): EgressClient {
+  const { sandbox, task, session, subject, mode, policy, approve } = c;
+  return { sandbox, task, session, subject, mode, policy, approve };
 }

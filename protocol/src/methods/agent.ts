@@ -66,6 +66,11 @@ export const TaskStartParams = z.object({
    */
   sessionId: z.string().min(1).max(128).optional(),
   /**
+   * A chat turn (VS Code's chat, `airlock chat`): when it ends completed, its provider worker is kept for the next turn
+   * of the same workflow session, which reuses it (no sandbox to take, no process to boot). One-shot tasks leave it out.
+   */
+  chat: z.boolean().optional(),
+  /**
    * Auto-merge criteria (from the person's settings or CLI flags): when given and enabled, the kernel evaluates them on
    * the task's patch set (never in strict mode; the policy's `patch.apply` rules can refuse), audits `review.automerge`,
    * and when allowed sends `patches/ready` again with `autoMerge: true` — the host then applies the set.

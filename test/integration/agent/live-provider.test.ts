@@ -126,7 +126,7 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
   it("a chat's follow-up (its workflow session) is answered by the worker its last turn kept; another conversation's is not", async () => {
     const client = await sup.ready();
     await client.request('provider/configure', { provider: 'openai-compatible', apiKey: 'sk-test-live-0123456789abcdef' });
-    const turn = async (prompt: string, sessionId?: string) => {
+    const turn = async (prompt: string, sessionId?: string, chat = true) => {
       fake.enqueue(chatTurn({ text: [`answer to ${prompt}`] }));
       const run = await runTask(client, {
         prompt,
@@ -134,6 +134,7 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
         model: 'fake-model',
         baseUrl: `${fake.url}/v1`,
         mode: 'explore',
+        chat,
         ...(sessionId ? { sessionId } : {}),
       });
       const done = await run.finished;
@@ -163,6 +164,17 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     assert.notEqual(other.sandbox, first.sandbox, "another conversation never gets this one's worker");
     const third = await turn('third', first.run.sessionId);
     assert.equal(third.sandbox, first.sandbox);
+    // The trail says which turn the sandbox served: kept after each turn, handed to the next.
+    const handovers = (await client.request('audit/query', { resource: first.sandbox, limit: 50, order: 'asc', payloads: true })).entries
+      .filter((e) => e.action.startsWith('provider.worker.'))
+      .map((e) => [e.action, (e.payload as { task: string }).task]);
+    assert.deepEqual(handovers, [
+      ['provider.worker.kept', first.run.taskId],
+      ['provider.worker.reused', followUp.run.taskId],
+      ['provider.worker.kept', followUp.run.taskId],
+      ['provider.worker.reused', third.run.taskId],
+      ['provider.worker.kept', third.run.taskId],
+    ]);
     // A cancelled turn leaves nothing behind: its worker (stopped mid-request) goes with its sandbox.
     fake.enqueue({ kind: 'hang' });
     const stopped = await runTask(client, {
@@ -171,6 +183,7 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
       model: 'fake-model',
       baseUrl: `${fake.url}/v1`,
       mode: 'explore',
+      chat: true,
       sessionId: first.run.sessionId,
     });
     await stopped.waitFor((e) => e.type === 'turn-start');
@@ -183,5 +196,10 @@ describe('agent with live providers: OpenAI-compatible and Anthropic SDKs in the
     assert.ok(!(await client.request('sandbox/list', {})).sandboxes.some((x) => x.id === first.sandbox), 'destroyed, not kept');
     const after = await turn('after', first.run.sessionId);
     assert.notEqual(after.sandbox, first.sandbox);
+    // A one-shot task (no `chat`: `airlock run`) keeps nothing, in a workflow session or not.
+    const once = await turn('once', first.run.sessionId, false);
+    for (let i = 0; i < 50 && (await client.request('sandbox/list', {})).sandboxes.some((x) => x.id === once.sandbox); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!(await client.request('sandbox/list', {})).sandboxes.some((x) => x.id === once.sandbox), 'a one-shot task keeps nothing');
   });
 });

@@ -2,7 +2,7 @@
 // living worker of a task that ended on its own; unbound while kept; bound to the next turn of the same conversation
 // only; destroyed when idle too long, evicted, dead or at shutdown. The real worker bundle as a child process.
 import { strict as assert } from 'node:assert';
-import { KeptWorkers } from '../../../kernel/src/agent/provider-worker/kept';
+import { KEEP_IDLE_MS, KeptWorkers, TURN_MARGIN_MS } from '../../../kernel/src/agent/provider-worker/kept';
 import { SpareWorker, startWorker } from '../../../kernel/src/agent/provider-worker/spare';
 import { SandboxedProvider } from '../../../kernel/src/agent/providers/sandboxed';
 import { chatTurn, startOpenAIFake } from '../../fakes/openai';
@@ -16,7 +16,7 @@ describe('kept provider workers (a conversation between its turns)', function ()
   let kept: KeptWorkers;
   const providers: SandboxedProvider[] = [];
   const provider = (task: string, conversation?: string, spare?: SpareWorker) => {
-    const p = new SandboxedProvider('openai', { sandboxes: sbs, task, exec: sbs.exec, kept, conversation, spare });
+    const p = new SandboxedProvider('openai', { sandboxes: sbs, task, exec: sbs.exec, kept, conversation: () => conversation, spare });
     providers.push(p);
     return p;
   };
@@ -119,6 +119,41 @@ describe('kept provider workers (a conversation between its turns)', function ()
     await waitUntil(() => sbs.log.includes('destroy sb4') && sbs.log.includes('destroy sb5'));
     assert.equal(kept.size, 0);
     assert.equal(kept.keep('c7', 'task_7', await w('task_7')), false, 'nothing is kept after shutdown');
+  });
+
+  it('keeps none whose sandbox is too near its deadline for another turn, and hands none over that near', async () => {
+    const w = async (task: string) => startWorker(sbs, { task, exec: sbs.exec });
+    sbs.deadline = Date.now() + KEEP_IDLE_MS + TURN_MARGIN_MS - 60_000;
+    assert.equal(kept.keep('c1', 'task_1', await w('task_1')), false, 'it could be killed in the middle of the next turn');
+    sbs.deadline = Date.now() + 3_600_000;
+    let now = Date.now();
+    kept = new KeptWorkers(sbs, { now: () => now });
+    assert.equal(kept.keep('c2', 'task_2', await w('task_2')), true);
+    now = sbs.deadline - TURN_MARGIN_MS + 1; // time passed while it was kept
+    assert.equal(kept.take('c2', 'task_3'), undefined);
+    await waitUntil(() => sbs.log.includes('destroy sb2'));
+  });
+
+  it('records each keep and handover before it counts; one that cannot be recorded is not done', async () => {
+    const trail: string[] = [];
+    let failing = false;
+    kept = new KeptWorkers(sbs, {
+      record: (action, p) => {
+        if (failing) throw new Error('the audit log cannot write');
+        trail.push(`${action} ${String(p.task)} ${String(p.conversation)}`);
+      },
+    });
+    const w = async (task: string) => startWorker(sbs, { task, exec: sbs.exec });
+    assert.equal(kept.keep('c1', 'task_1', await w('task_1')), true);
+    assert.ok(kept.take('c1', 'task_2'));
+    assert.deepEqual(trail, ['provider.worker.kept task_1 c1', 'provider.worker.reused task_2 c1']);
+    failing = true;
+    assert.equal(kept.keep('c3', 'task_3', await w('task_3')), false, 'an unrecorded keep keeps nothing');
+    failing = false;
+    assert.equal(kept.keep('c4', 'task_4', await w('task_4')), true);
+    failing = true;
+    assert.equal(kept.take('c4', 'task_5'), undefined, 'an unrecorded handover hands nothing over');
+    await waitUntil(() => sbs.log.includes('destroy sb3'));
   });
 
   it('a sandbox that cannot be unbound or bound again is destroyed, never shared', async () => {

@@ -16,6 +16,8 @@ export class FakeSandboxes implements SpareSandboxes, KeptSandboxes {
   readonly tasks = new Map<string, string | undefined>();
   readonly procs = new Map<string, { kill(): void }>();
   refuseBind = false;
+  /** Every sandbox's deadline (as the real manager's: when it was made plus the template's deadlineSeconds). */
+  deadline = Date.now() + 3_600_000;
   /** Set: create (or exec) waits for this before it answers, as a stuck engine call would. */
   hangCreate: Promise<void> | undefined;
   hangExec: Promise<void> | undefined;
@@ -40,15 +42,19 @@ export class FakeSandboxes implements SpareSandboxes, KeptSandboxes {
   template(name: string): SandboxTemplate {
     return { name } as SandboxTemplate;
   }
-  bindTask(id: string, task: string): void {
-    if (this.refuseBind) throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} works for another task`);
+  bindTask(id: string, task: string): { deadline: number } {
+    const now = this.tasks.get(id);
+    if (this.refuseBind || (now !== undefined && now !== task))
+      throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} works for another task`);
     this.tasks.set(id, task);
     this.log.push(`bind ${id} ${task}`);
+    return { deadline: this.deadline };
   }
-  unbindTask(id: string, task: string): void {
+  unbindTask(id: string, task: string): { deadline: number } {
     if (this.tasks.get(id) !== task) throw new AirlockError('SANDBOX_TASK_TAKEN', `sandbox ${id} does not work for ${task}`);
     this.tasks.set(id, undefined);
     this.log.push(`unbind ${id} ${task}`);
+    return { deadline: this.deadline };
   }
   /** The worker as the sandbox runs it: `node -e LOADER`, its code down stdin. */
   readonly exec: WorkerExec = async (sb) => {

@@ -247,6 +247,43 @@ describe('provider endpoint', function () {
     assert.equal(fake.requests.length, 0);
   });
 
+  it('a request is judged, recorded and sent as the task its sandbox served when it came, or not at all', async () => {
+    // A conversation's kept worker passes from one turn to the next (agent/provider-worker/kept.ts): here the sandbox
+    // changes hands while its request is being judged (during name resolution).
+    const live: EgressClient = { ...client, sandbox: 'sbx-moving' };
+    let task: string | undefined = 'task-p';
+    Object.defineProperty(live, 'task', { get: () => task });
+    const moving = new ProviderEndpoints({
+      policy: testPolicy(),
+      audit: audit.source,
+      dir,
+      resolve: async (host) => {
+        task = 'task-next';
+        return testResolver(host);
+      },
+      upstreamFor: (t) => (t === 'task-p' || t === 'task-next' ? upstream : undefined),
+    });
+    try {
+      const ep = await moving.listen(live);
+      const status = await new Promise<number>((resolve, reject) => {
+        const s = net.connect(ep.socketPath, () =>
+          s.end('POST /chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}'),
+        );
+        let b = '';
+        s.on('data', (d) => (b += d.toString()));
+        s.on('close', () => resolve(Number(b.split(' ')[1])));
+        s.on('error', reject);
+      });
+      assert.equal(status, 503, 'refused: the sandbox no longer serves the task the request came from');
+      assert.equal(fake.requests.length, 0, 'nothing reached the vendor');
+      const rec = audit.of('net.connect').at(-1)!;
+      assert.equal((rec.payload as { task: string }).task, 'task-p', 'judged and recorded as the task it came from');
+      assert.equal(rec.subject, 'agent:task-p');
+    } finally {
+      await moving.dispose();
+    }
+  });
+
   it('maps paths under the base path only', () => {
     const base = new URL('https://api.example.com/v1/');
     assert.equal(upstreamPath(base, '/chat/completions'), '/v1/chat/completions');

@@ -8,11 +8,16 @@ import type { LiveWorker } from './spare';
 export const KEEP_IDLE_MS = 5 * 60_000;
 /** Conversations whose workers are kept at once (the least recently kept goes first). */
 export const MAX_KEPT = 2;
+/**
+ * Time a sandbox must have left before its deadline (counted from when it was made) to serve one more turn: a kept
+ * worker is never handed a turn its sandbox would be killed in the middle of.
+ */
+export const TURN_MARGIN_MS = 30 * 60_000;
 
 /** What keeping needs of the sandbox manager: a worker between turns serves no task (its requests get 503). */
 export interface KeptSandboxes {
-  bindTask(id: string, task: string): unknown;
-  unbindTask(id: string, task: string): unknown;
+  bindTask(id: string, task: string): { deadline: number };
+  unbindTask(id: string, task: string): { deadline: number };
   destroy(id: string, reason?: string): Promise<unknown>;
 }
 
@@ -27,7 +32,17 @@ export class KeptWorkers implements IDisposable {
 
   constructor(
     private readonly sandboxes: KeptSandboxes,
-    private readonly o: { idleMs?: number; max?: number; log?: (message: string) => void } = {},
+    private readonly o: {
+      idleMs?: number;
+      max?: number;
+      log?: (message: string) => void;
+      /**
+       * Records a worker kept (unbound from its task) or handed to the next turn (buffered audit entries, in the same
+       * synchronous step as the change, before anything can use it); a throw refuses the change (the worker goes).
+       */
+      record?: (action: 'provider.worker.kept' | 'provider.worker.reused', payload: Record<string, unknown>) => void;
+      now?: () => number;
+    } = {},
   ) {}
 
   /** How many are kept now. */
@@ -38,18 +53,21 @@ export class KeptWorkers implements IDisposable {
   /** Keeps `worker` (its task `task` just ended) for `conversation`; false when it cannot be kept (the caller destroys it). */
   keep(conversation: string, task: string, worker: LiveWorker): boolean {
     if (this.disposed || worker.client.dead || !worker.client.idle) return false;
+    const idleMs = this.o.idleMs ?? KEEP_IDLE_MS;
     try {
-      this.sandboxes.unbindTask(worker.sandbox, task);
+      const { deadline } = this.sandboxes.unbindTask(worker.sandbox, task);
+      if (deadline - this.now() < idleMs + TURN_MARGIN_MS) return false; // too old to see another whole turn
     } catch (err) {
       this.o.log?.(`provider worker not kept: ${AirlockError.from(err).message}`);
       return false;
     }
+    if (!this.recorded('provider.worker.kept', { sandbox: worker.sandbox, task, conversation })) return false;
     this.drop(conversation, 'its conversation kept a newer provider worker');
     for (const oldest of this.kept.keys()) {
       if (this.kept.size < (this.o.max ?? MAX_KEPT)) break;
       this.drop(oldest, 'a more recent conversation took its place');
     }
-    const timer = setTimeout(() => this.drop(conversation, 'its conversation was idle'), this.o.idleMs ?? KEEP_IDLE_MS);
+    const timer = setTimeout(() => this.drop(conversation, 'its conversation was idle'), idleMs);
     timer.unref?.();
     this.kept.set(conversation, { worker, timer });
     return true;
@@ -66,13 +84,35 @@ export class KeptWorkers implements IDisposable {
       return undefined;
     }
     try {
-      this.sandboxes.bindTask(k.worker.sandbox, task);
+      const { deadline } = this.sandboxes.bindTask(k.worker.sandbox, task);
+      if (deadline - this.now() < TURN_MARGIN_MS) {
+        void this.discard(k.worker, 'the kept provider sandbox is too near its deadline for another turn');
+        return undefined;
+      }
     } catch (err) {
       this.o.log?.(`kept provider worker not used: ${AirlockError.from(err).message}`);
       void this.discard(k.worker, 'the kept provider sandbox could not be given to the next turn');
       return undefined;
     }
+    if (!this.recorded('provider.worker.reused', { sandbox: k.worker.sandbox, task, conversation })) {
+      void this.discard(k.worker, 'its handover to the next turn could not be recorded');
+      return undefined;
+    }
     return k.worker;
+  }
+
+  private recorded(action: 'provider.worker.kept' | 'provider.worker.reused', payload: Record<string, unknown>): boolean {
+    try {
+      this.o.record?.(action, payload);
+      return true;
+    } catch (err) {
+      this.o.log?.(`${action} not recorded, so not done: ${AirlockError.from(err).message}`);
+      return false;
+    }
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
   }
 
   dispose(): void {

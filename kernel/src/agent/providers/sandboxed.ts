@@ -32,7 +32,7 @@ export class SandboxedProvider implements IProvider {
       spare?: SpareWorker;
       /** Workers kept between a conversation's turns (kept.ts), and this task's conversation: its first turn takes one. */
       kept?: KeptWorkers;
-      conversation?: string;
+      conversation?: () => string | undefined;
     },
   ) {}
 
@@ -62,7 +62,8 @@ export class SandboxedProvider implements IProvider {
     const first = this.first;
     this.first = false;
     // The conversation's last turn's worker, else the spare, else one of its own.
-    const kept = first && this.o.conversation ? this.o.kept?.take(this.o.conversation, this.o.task) : undefined;
+    const conversation = first ? this.o.conversation?.() : undefined;
+    const kept = conversation ? this.o.kept?.take(conversation, this.o.task) : undefined;
     const w =
       kept ??
       (first ? await this.o.spare?.take(this.o.task) : undefined) ??

@@ -166,6 +166,9 @@ export class TaskService implements IDisposable {
       net: { policy: engine, mode },
     };
     const emit = (event: TaskEvent) => {
+      // The turn is over: its worker is let go (kept for the conversation's next turn, or destroyed) before anyone hears
+      // so, so a follow-up sent at once (a queued message) finds it kept.
+      if (event.type === 'finished') void chosen.sandboxed?.dispose(this.keepFor(task, event.status));
       this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
       if (chosen.sandboxed) this.refill.saw(taskId, event.type);
     };
@@ -436,6 +439,11 @@ export class TaskService implements IDisposable {
     this.kept?.dispose();
   }
 
+  /** The conversation a chat turn that completed leaves its provider worker to; undefined: the worker goes. */
+  private keepFor(t: RunningTask, status: string | undefined): string | undefined {
+    return t.chat && status === 'completed' && !t.abort.signal.aborted ? t.sessionId : undefined;
+  }
+
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
     this.refill.done(taskId);
@@ -444,8 +452,7 @@ export class TaskService implements IDisposable {
     // its worker goes (it may be stuck in a request).
     const t = this.tasks.get(taskId);
     const sb = t?.providerSandbox;
-    const keepFor = t?.chat && t.status === 'completed' && !t.abort.signal.aborted ? t.sessionId : undefined;
-    if (sb) void sb.dispose(keepFor).finally(() => this.spare?.fill());
+    if (sb) void sb.dispose(t && this.keepFor(t, t.status)).finally(() => this.spare?.fill());
     this.tasks.delete(taskId);
   }
 }

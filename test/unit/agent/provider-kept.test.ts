@@ -48,8 +48,17 @@ describe('kept provider workers (a conversation between its turns)', function ()
     assert.deepEqual(sbs.log.slice(3), ['bind sb1 task_b'], 'no new sandbox, no new process');
     assert.equal(sbs.tasks.get('sb1'), 'task_b');
     assert.equal(kept.size, 0);
+    await b.dispose('conv1');
+    // A second dispose (the task's end after its finished event) finds nothing: the kept worker stays kept.
+    const c = provider('task_c', 'conv1');
+    await turn(c, 'three');
+    await Promise.all([c.dispose('conv1'), c.dispose()]);
+    assert.equal(kept.size, 1);
+    assert.ok(!sbs.log.includes('destroy sb1'), sbs.log.join(', '));
     // Without keepFor (a cancelled turn, or no conversation) the task's sandbox goes as before.
-    await b.dispose();
+    const d = provider('task_d', 'conv1');
+    await turn(d, 'four');
+    await d.dispose();
     assert.ok(sbs.log.includes('destroy sb1'));
   });
 

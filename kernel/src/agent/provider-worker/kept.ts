@@ -52,11 +52,18 @@ export class KeptWorkers implements IDisposable {
 
   /** Keeps `worker` (its task `task` just ended) for `conversation`; false when it cannot be kept (the caller destroys it). */
   keep(conversation: string, task: string, worker: LiveWorker): boolean {
-    if (this.disposed || worker.client.dead || !worker.client.idle) return false;
+    const no = this.disposed ? 'shutting down' : worker.client.dead ? 'it stopped' : !worker.client.idle ? 'a request is in flight' : '';
+    if (no) {
+      this.o.log?.(`provider worker of task ${task} not kept: ${no}`);
+      return false;
+    }
     const idleMs = this.o.idleMs ?? KEEP_IDLE_MS;
     try {
       const { deadline } = this.sandboxes.unbindTask(worker.sandbox, task);
-      if (deadline - this.now() < idleMs + TURN_MARGIN_MS) return false; // too old to see another whole turn
+      if (deadline - this.now() < idleMs + TURN_MARGIN_MS) {
+        this.o.log?.(`provider worker of task ${task} not kept: its sandbox is too near its deadline for another turn`);
+        return false;
+      }
     } catch (err) {
       this.o.log?.(`provider worker not kept: ${AirlockError.from(err).message}`);
       return false;

@@ -88,8 +88,10 @@ export class SandboxedProvider implements IProvider {
    */
   async dispose(keepFor?: string): Promise<void> {
     this.disposed = true;
-    const live = this.live && (await this.live.catch(() => undefined));
+    // Taken at once: a second dispose (the task's end after its `finished`) finds nothing, never the same worker again.
+    const pending = this.live;
     this.live = undefined;
+    const live = pending && (await pending.catch(() => undefined));
     if (!live) return;
     if (keepFor && this.o.kept?.keep(keepFor, this.o.task, live)) return;
     live.client.kill(

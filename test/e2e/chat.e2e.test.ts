@@ -132,6 +132,14 @@ describe('e2e chat: informed approvals, the deny reason, and a conversation', fu
     assert.equal(titles.length, 1);
     assert.match(titles[0]!, new RegExp(`^${P1} \\(\\d+\\)$`));
     await screenshot(page, 'chat-3-follow-up');
+    // The follow-up was answered by the provider worker the last turn kept for this conversation (its handover recorded).
+    await runCommand(page, 'Airlock: Open Audit Log');
+    const audit = await findWebview(page, '#verify', 60_000);
+    await audit.locator('vscode-button', { hasText: 'Clear' }).click(); // test 2's filter
+    await audit.locator('vscode-textfield[name="action"]').click();
+    await page.keyboard.type('provider.worker.reused');
+    await page.keyboard.press('Enter');
+    await audit.locator('#table .vl-row', { hasText: 'provider.worker.reused' }).first().waitFor({ timeout: 30_000 });
   });
 
   it('4 an exec approval shows the parsed command and why the policy asked', async () => {

@@ -22,7 +22,7 @@ export interface KeptSandboxes {
 }
 
 /**
- * One worker per conversation (a workflow session: the chat's turns share it), kept only when its task ended on its own
+ * One worker per conversation (a workflow session: the chat's turns share it), kept only when its chat turn completed
  * with no model request in flight. While kept its sandbox belongs to no task, so the provider endpoint refuses anything
  * it sends; the next turn binds it before its first request, as a spare is bound. Idle, dead or evicted: destroyed.
  */

@@ -27,8 +27,6 @@ export interface RunningTask {
   sessionId?: string;
   /** A chat turn (task/start `chat`): its provider worker may be kept for its workflow session's next turn. */
   chat?: boolean;
-  /** How its run ended (set as it ends): only a completed chat turn leaves its worker to the next. */
-  status?: string;
   emit?: (e: TaskEvent) => void;
   upstream?: ProviderUpstream;
   providerSandbox?: SandboxedProvider;

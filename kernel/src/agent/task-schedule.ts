@@ -94,14 +94,9 @@ export function scheduleTask(task: RunningTask, r: Scheduled, d: ScheduleDeps): 
             : undefined,
         },
         signal,
-      )
-        .then((f) => {
-          task.status = f.status;
-          return f;
-        })
-        .finally(() => {
-          if (!requeued()) d.forget(taskId);
-        });
+      ).finally(() => {
+        if (!requeued()) d.forget(taskId);
+      });
       task.done = run.then(() => undefined);
       // The scheduler learns how the task ended: a failure or budget stop is listed as failed, not as done.
       return run.then((f) => ({ outcome: f.status, message: f.message }));

@@ -168,7 +168,7 @@ export class TaskService implements IDisposable {
     const emit = (event: TaskEvent) => {
       // The turn is over: its worker is let go (kept for the conversation's next turn, or destroyed) before anyone hears
       // so, so a follow-up sent at once (a queued message) finds it kept.
-      if (event.type === 'finished') void chosen.sandboxed?.dispose(this.keepFor(task, event.status));
+      if (event.type === 'finished') void chosen.sandboxed?.dispose(keepFor(task, event.status));
       this.d.events.emit('task/event', { taskId, seq: task.seq++, event });
       if (chosen.sandboxed) this.refill.saw(taskId, event.type);
     };
@@ -439,20 +439,19 @@ export class TaskService implements IDisposable {
     this.kept?.dispose();
   }
 
-  /** The conversation a chat turn that completed leaves its provider worker to; undefined: the worker goes. */
-  private keepFor(t: RunningTask, status: string | undefined): string | undefined {
-    return t.chat && status === 'completed' && !t.abort.signal.aborted ? t.sessionId : undefined;
-  }
-
   private forget(taskId: string): void {
     this.tasks.get(taskId)?.closeSub?.dispose();
     this.refill.done(taskId);
-    // A spare taken starts the next at once; one that failed to start is tried again when a task ends. A chat turn that
-    // completed leaves its worker to its conversation's (workflow session's) next turn; stopped, failed or over budget,
-    // its worker goes (it may be stuck in a request).
-    const t = this.tasks.get(taskId);
-    const sb = t?.providerSandbox;
-    if (sb) void sb.dispose(t && this.keepFor(t, t.status)).finally(() => this.spare?.fill());
+    // A spare taken starts the next at once; one that failed to start is tried again when a task ends. A chat turn's
+    // worker was let go with its `finished` (kept or destroyed); whatever is left goes now.
+    const sb = this.tasks.get(taskId)?.providerSandbox;
+    if (sb) void sb.dispose().finally(() => this.spare?.fill());
     this.tasks.delete(taskId);
   }
+}
+
+/** The conversation a chat turn that completed leaves its provider worker to; undefined: the worker goes (a stopped,
+ * failed or over-budget turn's may be stuck in a request). */
+function keepFor(t: RunningTask, status: string): string | undefined {
+  return t.chat && status === 'completed' && !t.abort.signal.aborted ? t.sessionId : undefined;
 }

@@ -83,7 +83,7 @@ export class SandboxedProvider implements IProvider {
   }
 
   /**
-   * The task is over: its provider sandbox goes, or, given `keepFor` (the task ended on its own, in a conversation), its
+   * The task is over: its provider sandbox goes, or, given `keepFor` (a chat turn that completed: its conversation), its
    * worker is kept for that conversation's next turn when it is idle and alive.
    */
   async dispose(keepFor?: string): Promise<void> {
